@@ -1,0 +1,47 @@
+# The project's entry points (README "Set-up"):
+#   make        build build/tgr
+#   make deps   install missing Debian/npm packages
+#   make run    deps + build + serve on the embedded defaults with the demo account
+#   make test   deps + build + every test, then again under ASan+UBSan
+#   make bench  /healthz throughput beside nginx on this machine
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+SAN_BUILD ?= build-asan
+
+.PHONY: all build deps run test test-fast test-asan bench format clean
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+deps:
+	@scripts/deps.sh
+
+run: deps build
+	$(BUILD)/tgr serve --demo
+
+# Every test against the normal build, then the same tests against the sanitizer build.
+test: deps build
+	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	@$(MAKE) --no-print-directory test-asan
+
+test-fast: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+test-asan:
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTGR_SANITIZE=ON >/dev/null
+	@cmake --build $(SAN_BUILD) -j$(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(SAN_BUILD) --output-on-failure -j$(JOBS)
+
+bench: build
+	@scripts/deps.sh bench
+	@bench/run.sh
+
+format:
+	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

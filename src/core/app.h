@@ -1,0 +1,26 @@
+/* app — what every part of a running tgr shares: settings, store, keys, limits, pools.
+ * One instance lives in main(); handlers reach it through req->app. Fields are set up before
+ * the HTTP server starts and are read-only afterwards (each pointed-to object is thread-safe). */
+#ifndef TGR_APP_H
+#define TGR_APP_H
+
+#include "core/config.h"
+#include "crypto/keys.h"
+
+struct store;
+struct worker_pool;
+struct ratelimit;
+struct metrics;
+struct route;
+
+struct app {
+    struct config cfg;
+    struct store *store;
+    struct keyring kr;
+    struct worker_pool *hash_pool; /* Argon2id, bounded by --hash-workers */
+    struct ratelimit *rl_login_ip, *rl_login_email, *rl_api, *rl_session;
+    struct metrics *metrics;
+    const struct route *routes;
+};
+
+#endif

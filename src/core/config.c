@@ -1,0 +1,217 @@
+/* config — the option table and its parser; see config.h. */
+#include "core/config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+enum otype { O_STR, O_INT, O_DOUBLE, O_BOOL };
+
+struct option_def {
+    const char *flag;
+    const char *env;
+    enum otype type;
+    size_t offset, size;
+    const char *def;
+    unsigned for_mask;
+    double min, max;
+    const char *help;
+};
+
+#define STR(field) O_STR, offsetof(struct config, field), sizeof(((struct config *)0)->field)
+#define NUM(t, field) t, offsetof(struct config, field), sizeof(((struct config *)0)->field)
+#define SERVE CONFIG_FOR_SERVE
+#define STORE CONFIG_FOR_STORE
+
+static const struct option_def options[] = {
+    {"--listen", "TGR_LISTEN", STR(listen), "127.0.0.1:8080", SERVE, 0, 0,
+     "address to serve HTTP on; port 0 picks a free port"},
+    {"--data", "TGR_DATA", STR(data_dir), "./data", SERVE | STORE, 0, 0,
+     "directory for the database, media and the master key"},
+    {"--db", "TGR_DB", STR(db_url), "", SERVE | STORE, 0, 0,
+     "database: sqlite:PATH (default DATA/tgr.db) or postgres://…"},
+    {"--telegram", "TGR_TELEGRAM", STR(telegram), "sim", SERVE, 0, 0,
+     "sim (simulated Telegram) or gramjs (real; needs TG_API_ID and TG_API_HASH)"},
+    {"--sim-scenario", "TGR_SIM_SCENARIO", STR(sim_scenario), "scenarios/demo.json", SERVE, 0, 0,
+     "scenario file of the simulated Telegram"},
+    {"--public-url", "TGR_PUBLIC_URL", STR(public_url), "", SERVE, 0, 0,
+     "public base URL of tracking links (default http://LISTEN)"},
+    {"--send-rate", "TGR_SEND_RATE", NUM(O_DOUBLE, send_rate), "1", SERVE, 0.01, 30,
+     "messages per second per Telegram account"},
+    {"--web", "TGR_WEB", STR(web_dir), "web/dist", SERVE, 0, 0, "directory of the built web app"},
+    {"--threads", "TGR_THREADS", NUM(O_INT, threads), "2", SERVE, 1, 64, "HTTP threads"},
+    {"--hash-workers", "TGR_HASH_WORKERS", NUM(O_INT, hash_workers), "2", SERVE, 1, 16,
+     "password hashes computed at once (each takes 64 MiB)"},
+    {"--rate-api", "TGR_RATE_API", NUM(O_INT, rate_api), "600", SERVE, 0, 1000000,
+     "API requests per minute per account (0 = unlimited)"},
+    {"--rate-login", "TGR_RATE_LOGIN", NUM(O_INT, rate_login), "10", SERVE, 0, 1000000,
+     "login attempts per minute per IP and per email"},
+    {"--rate-session", "TGR_RATE_SESSION", NUM(O_INT, rate_session), "10", SERVE, 0, 1000000,
+     "Telegram login requests per minute per account"},
+    {"--demo", "TGR_DEMO", NUM(O_BOOL, demo), "0", SERVE, 0, 1,
+     "create a demo account on first start and print its login"},
+    {"--log-level", "TGR_LOG_LEVEL", STR(log_level), "info", SERVE | STORE, 0, 0, "debug, info, warn or error"},
+};
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static int set(struct config *c, const struct option_def *o, const char *val, const char *origin, char *err,
+               size_t errlen)
+{
+    char *dst = (char *)c + o->offset;
+    switch (o->type) {
+    case O_STR:
+        if (strlen(val) >= o->size) {
+            snprintf(err, errlen, "%s: value too long", origin);
+            return TGR_ERR;
+        }
+        memcpy(dst, val, strlen(val) + 1);
+        return TGR_OK;
+    case O_BOOL:
+        if (!strcmp(val, "1") || !strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "on")) {
+            *(int *)dst = 1;
+        } else if (!strcmp(val, "0") || !strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "off") ||
+                   !*val) {
+            *(int *)dst = 0;
+        } else {
+            snprintf(err, errlen, "%s: expected true or false, got '%.40s'", origin, val);
+            return TGR_ERR;
+        }
+        return TGR_OK;
+    case O_INT: {
+        int64_t v;
+        if (parse_i64(val, (int64_t)o->min, (int64_t)o->max, &v) != TGR_OK) {
+            snprintf(err, errlen, "%s: expected a whole number from %g to %g, got '%.40s'", origin, o->min, o->max,
+                     val);
+            return TGR_ERR;
+        }
+        *(int *)dst = (int)v;
+        return TGR_OK;
+    }
+    case O_DOUBLE: {
+        char *end = NULL;
+        double v = strtod(val, &end);
+        if (!*val || *end || !(v >= o->min && v <= o->max)) {
+            snprintf(err, errlen, "%s: expected a number from %g to %g, got '%.40s'", origin, o->min, o->max, val);
+            return TGR_ERR;
+        }
+        *(double *)dst = v;
+        return TGR_OK;
+    }
+    }
+    return TGR_ERR;
+}
+
+/* Checks that need several options at once, and derived fields. */
+static int finish(struct config *c, char *err, size_t errlen)
+{
+    const char *colon = strrchr(c->listen, ':');
+    int64_t port;
+    if (!colon || colon == c->listen || parse_i64(colon + 1, 0, 65535, &port) != TGR_OK ||
+        (size_t)(colon - c->listen) >= sizeof c->listen_host) {
+        snprintf(err, errlen, "--listen: expected HOST:PORT, got '%.60s'", c->listen);
+        return TGR_ERR;
+    }
+    memcpy(c->listen_host, c->listen, (size_t)(colon - c->listen));
+    c->listen_host[colon - c->listen] = 0;
+    c->listen_port = (int)port;
+    if (strcmp(c->telegram, "sim") != 0 && strcmp(c->telegram, "gramjs") != 0) {
+        snprintf(err, errlen, "--telegram: expected sim or gramjs, got '%.40s'", c->telegram);
+        return TGR_ERR;
+    }
+    if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warn") &&
+        strcmp(c->log_level, "error")) {
+        snprintf(err, errlen, "--log-level: expected debug, info, warn or error, got '%.40s'", c->log_level);
+        return TGR_ERR;
+    }
+    if (!c->data_dir[0]) {
+        snprintf(err, errlen, "--data: must not be empty");
+        return TGR_ERR;
+    }
+    return TGR_OK;
+}
+
+int config_init(struct config *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (set(c, &options[i], options[i].def, options[i].flag, err, errlen) != TGR_OK)
+            return TGR_ERR;
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const char *v = getenv(options[i].env);
+        if (v && set(c, &options[i], v, options[i].env, err, errlen) != TGR_OK)
+            return TGR_ERR;
+    }
+    return finish(c, err, errlen);
+}
+
+int config_parse_args(struct config *c, int argc, char **argv, int first, unsigned for_mask, const char *extra,
+                      const char **rest, char *err, size_t errlen)
+{
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%.60s'", arg);
+            return TGR_ERR;
+        }
+        char name[64];
+        const char *eq = strchr(arg, '=');
+        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (nlen >= sizeof name) {
+            snprintf(err, errlen, "unknown option '%.60s'", arg);
+            return TGR_ERR;
+        }
+        memcpy(name, arg, nlen);
+        name[nlen] = 0;
+        const struct option_def *o = NULL;
+        for (size_t k = 0; k < N_OPTIONS; k++)
+            if ((options[k].for_mask & for_mask) && !strcmp(options[k].flag, name))
+                o = &options[k];
+        int extra_idx = -1;
+        if (!o && extra) {
+            int k = 0;
+            for (const char *p = extra; *p; k++) {
+                size_t l = strcspn(p, ",");
+                if (l == nlen && !strncmp(p, name, l))
+                    extra_idx = k;
+                p += l;
+                if (*p == ',')
+                    p++;
+            }
+        }
+        if (!o && extra_idx < 0) {
+            snprintf(err, errlen, "unknown option '%s'", name);
+            return TGR_ERR;
+        }
+        const char *val;
+        if (eq) {
+            val = eq + 1;
+        } else if (o && o->type == O_BOOL && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)) {
+            val = "1"; /* a bare boolean flag */
+        } else if (i + 1 < argc) {
+            val = argv[++i];
+        } else {
+            snprintf(err, errlen, "option '%s' needs a value", name);
+            return TGR_ERR;
+        }
+        if (o) {
+            if (set(c, o, val, o->flag, err, errlen) != TGR_OK)
+                return TGR_ERR;
+        } else {
+            rest[extra_idx] = val;
+        }
+    }
+    return finish(c, err, errlen);
+}
+
+void config_usage(FILE *out, unsigned for_mask)
+{
+    fprintf(out, "Options (each also an environment variable; a flag wins):\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (!(options[i].for_mask & for_mask))
+            continue;
+        fprintf(out, "  %-16s %-18s %s (default: %s)\n", options[i].flag, options[i].env, options[i].help,
+                options[i].def[0] ? options[i].def : "none");
+    }
+}

@@ -1,0 +1,52 @@
+/* config — every setting of tgr, from flags, environment variables and defaults (DESIGN §7).
+ *
+ * Each option has a flag and an environment variable (--data ↔ TGR_DATA); a flag wins over
+ * the variable, the variable over the default. The table in config.c is the only list of
+ * options: --help, the README and the parser all come from it. */
+#ifndef TGR_CONFIG_H
+#define TGR_CONFIG_H
+
+#include <stdio.h>
+
+#define CONFIG_PATH_MAX 1024
+
+struct config {
+    char listen[300];      /* HOST:PORT as given */
+    char listen_host[256]; /* parsed */
+    int listen_port;
+    char data_dir[CONFIG_PATH_MAX];
+    char db_url[CONFIG_PATH_MAX];
+    char telegram[16]; /* "sim" or "gramjs" */
+    char sim_scenario[CONFIG_PATH_MAX];
+    char public_url[512];
+    double send_rate;
+    char web_dir[CONFIG_PATH_MAX];
+    int threads;      /* HTTP polling threads */
+    int hash_workers; /* concurrent Argon2id computations */
+    int rate_api;     /* requests per minute per account */
+    int rate_login;   /* login attempts per minute per IP and per email */
+    int rate_session; /* /session/connect and /session/verify per minute per account */
+    int demo;         /* create (once) and print the demo login */
+    char log_level[16];
+};
+
+/* Which options a command takes (bit mask of CONFIG_FOR_*). */
+#define CONFIG_FOR_SERVE 1
+#define CONFIG_FOR_STORE 2 /* commands that open the store: serve, migrate, account create, … */
+
+/* Fill defaults, then environment variables, for every option.
+ * @return TGR_OK, or TGR_ERR with a one-line reason in err (a bad environment value) */
+int config_init(struct config *c, char *err, size_t errlen);
+
+/* Apply the flags in argv[first..argc) that belong to command mask `for_mask`. Flags not in
+ * the table are left for the caller only if `extra` lists them ("--email,--password-file").
+ * Both "--flag value" and "--flag=value" work.
+ * @param[out] rest receives indexes of the extra flags' values, in order: rest[k] for extra k
+ * @return TGR_OK, or TGR_ERR with a one-line reason in err */
+int config_parse_args(struct config *c, int argc, char **argv, int first, unsigned for_mask, const char *extra,
+                      const char **rest, char *err, size_t errlen);
+
+/* Print the option list of for_mask (flag, variable, default, help) for --help. */
+void config_usage(FILE *out, unsigned for_mask);
+
+#endif

@@ -1,0 +1,101 @@
+/* util — clocks, number parsing, base64url, timestamps, file reading; see util.h. */
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sodium.h>
+
+int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    if (!s || !*s)
+        return TGR_ERR;
+    const char *p = s;
+    if (*p == '-')
+        p++;
+    if (*p < '0' || *p > '9')
+        return TGR_ERR;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return TGR_ERR;
+    *out = v;
+    return TGR_OK;
+}
+
+size_t base64url_len(size_t n)
+{
+    return sodium_base64_encoded_len(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING) - 1;
+}
+
+void base64url_encode(const unsigned char *in, size_t n, char *out)
+{
+    sodium_bin2base64(out, base64url_len(n) + 1, in, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int base64url_decode(const char *in, size_t inlen, unsigned char *out, size_t cap, size_t *outlen)
+{
+    const char *end = NULL;
+    if (sodium_base642bin(out, cap, in, inlen, NULL, outlen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return TGR_ERR;
+    return end == in + inlen ? TGR_OK : TGR_ERR;
+}
+
+void rfc3339(int64_t ms, char *out, size_t cap)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (ms % 1000)
+        snprintf(out + n, cap - n, ".%03dZ", (int)(ms % 1000));
+    else
+        snprintf(out + n, cap - n, "Z");
+}
+
+int read_file(const char *path, size_t cap, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return TGR_ERR;
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        fclose(f);
+        return TGR_ERR;
+    }
+    if ((size_t)st.st_size > cap) {
+        fclose(f);
+        errno = EFBIG;
+        return TGR_ERR;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        fclose(f);
+        return TGR_ERR;
+    }
+    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    fclose(f);
+    buf[n] = 0;
+    *out = buf;
+    if (len)
+        *len = n;
+    return TGR_OK;
+}

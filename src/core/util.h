@@ -1,0 +1,36 @@
+/* util — small helpers every module needs: clocks, safe number parsing, base64url,
+ * and the result codes shared by non-storage functions. */
+#ifndef TGR_UTIL_H
+#define TGR_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Generic outcome for functions that are not handlers or storage (STYLE §6). */
+#define TGR_OK 0
+#define TGR_ERR (-1)
+
+/* Wall clock, UTC unix milliseconds. */
+int64_t now_ms(void);
+/* Monotonic clock in milliseconds, for intervals and deadlines. */
+int64_t mono_ms(void);
+
+/* Parse a whole decimal integer in [min,max]; no sign tricks, no trailing junk.
+ * @return TGR_OK and *out set, or TGR_ERR */
+int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* Base64url without padding. out must hold base64url_len(n)+1 bytes; it is NUL-terminated. */
+size_t base64url_len(size_t n);
+void base64url_encode(const unsigned char *in, size_t n, char *out);
+/* Decode base64url (no padding) into out (cap bytes).
+ * @return TGR_OK with *outlen set, or TGR_ERR on a bad character, bad length or overflow */
+int base64url_decode(const char *in, size_t inlen, unsigned char *out, size_t cap, size_t *outlen);
+
+/* RFC 3339 UTC ("2026-11-25T08:49:04Z", or with .mmm when ms is not whole) into out (>= 32 bytes). */
+void rfc3339(int64_t ms, char *out, size_t cap);
+
+/* Read a whole file (at most cap bytes). *out is malloc'd and NUL-terminated; caller frees.
+ * @return TGR_OK, or TGR_ERR with errno set (EFBIG when over cap) */
+int read_file(const char *path, size_t cap, char **out, size_t *len);
+
+#endif

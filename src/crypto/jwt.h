@@ -1,0 +1,26 @@
+/* jwt — HS256 JSON Web Tokens for the web app's sessions (DESIGN §3).
+ *
+ * Only one header is ever issued or accepted: the exact string {"alg":"HS256","typ":"JWT"}
+ * (base64url eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9). Anything else — alg none, another
+ * algorithm, extra header fields, different whitespace — is rejected before the signature is
+ * looked at. The payload is {"sub":"<account id>","iat":<s>,"exp":<s>,"jti":"<hex>"};
+ * exp is required. Signatures are compared in constant time. */
+#ifndef TGR_JWT_H
+#define TGR_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JWT_MAX_LEN 512
+
+/* Sign a token for account sub valid from iat to exp (unix seconds). out needs JWT_MAX_LEN.
+ * @return TGR_OK or TGR_ERR (out too small, or sub <= 0: such a token would never verify) */
+int jwt_sign(const unsigned char key[32], int64_t sub, int64_t iat, int64_t exp, char *out, size_t cap);
+
+/* Verify a token at time now (unix seconds). It must have exp > now and iat <= now + 300 (clock
+ * skew between instances); sub must be the decimal string of a positive account id.
+ * @param[out] sub the account id on success (untouched on failure)
+ * @return TGR_OK, or TGR_ERR for anything malformed, forged, expired or not yet valid */
+int jwt_verify(const unsigned char key[32], const char *token, int64_t now, int64_t *sub);
+
+#endif

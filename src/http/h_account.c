@@ -1,0 +1,80 @@
+/* h_account — the caller's own account: GET/PATCH /account, POST /account/webhook-secret. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/tz.h"
+#include "core/util.h"
+#include "crypto/seal.h"
+#include "http/handlers.h"
+#include "http/server.h"
+
+static json_t *account_json(const struct account *a)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:b}", "id", (json_int_t)a->id, "email", a->email, "plan_type",
+                     a->plan_type, "timezone", a->timezone, "frequency_cap_days", a->frequency_cap_days,
+                     "webhook_secret_set", a->webhook_secret_set);
+}
+
+static enum hres db_failed(struct req *r)
+{
+    reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+    return H_NO;
+}
+
+enum hres account_get_h(struct req *r)
+{
+    reply_json(r, 200, account_json(&r->account));
+    return H_OK;
+}
+
+enum hres account_patch_h(struct req *r)
+{
+    const char *tz = NULL;
+    int64_t cap = r->account.frequency_cap_days;
+    struct jfield spec[] = {
+        JF_OPTIONAL(JF_STRING_LEN("timezone", &tz, 1, 64)),
+        JF_OPTIONAL(JF_INT_RANGE("frequency_cap_days", &cap, 0, 365)),
+        JF_END,
+    };
+    if (http_parse_spec(r, spec) != TGR_OK)
+        return H_NO;
+    if (tz && !tz_valid(tz)) {
+        reply_error(r, ERR_VALIDATION, "timezone", "timezone must be an IANA time zone such as Europe/Berlin");
+        return H_NO;
+    }
+    struct store *st = r->app->store;
+    if (st->account_update(st, r->account_id, tz ? tz : r->account.timezone, (int)cap) < 0 ||
+        st->account_get(st, r->account_id, &r->account) != DB_ONE)
+        return db_failed(r);
+    reply_json(r, 200, account_json(&r->account));
+    return H_OK;
+}
+
+enum hres account_webhook_secret_h(struct req *r)
+{
+    struct jfield spec[] = {JF_END};
+    if (http_parse_spec(r, spec) != TGR_OK)
+        return H_NO;
+    unsigned char raw[32];
+    char secret[8 + 44];
+    randombytes_buf(raw, sizeof raw);
+    memcpy(secret, "whsec_", 6);
+    base64url_encode(raw, sizeof raw, secret + 6);
+    sodium_memzero(raw, sizeof raw);
+    char row[32];
+    snprintf(row, sizeof row, "%lld", (long long)r->account_id);
+    unsigned char *sealed = NULL;
+    size_t slen = 0;
+    if (seal(&r->app->kr, "accounts", "webhook_secret", row, secret, strlen(secret), &sealed, &slen) != TGR_OK)
+        return H_SYSERR;
+    enum db_status st = r->app->store->account_set_webhook_secret(r->app->store, r->account_id, sealed, slen);
+    free(sealed);
+    if (st < 0)
+        return db_failed(r);
+    reply_json(r, 200, json_pack("{s:s}", "webhook_secret", secret));
+    sodium_memzero(secret, sizeof secret);
+    return H_OK;
+}

@@ -1,0 +1,29 @@
+/* h_ops — operations endpoints: GET /healthz (liveness, store included) and GET /metrics. */
+#include <stdlib.h>
+
+#include "core/app.h"
+#include "http/handlers.h"
+#include "http/metrics.h"
+#include "http/server.h"
+
+enum hres healthz_h(struct req *r)
+{
+    static const char ok[] = "{\"ok\":true}";
+    if (r->app->store->ping(r->app->store) != DB_ONE) {
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not answering");
+        return H_NO;
+    }
+    reply_data(r, 200, "application/json", ok, sizeof ok - 1);
+    return H_OK;
+}
+
+enum hres metrics_h(struct req *r)
+{
+    size_t len;
+    char *text = metrics_render(r->app->metrics, &len);
+    if (!text)
+        return H_SYSERR;
+    reply_data(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    free(text);
+    return H_OK;
+}

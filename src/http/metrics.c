@@ -1,0 +1,163 @@
+/* metrics — Prometheus counters and histograms; see metrics.h. */
+#include "http/metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "http/router.h"
+
+static const unsigned statuses[] = {200, 201, 202, 204, 302, 304, 400, 401, 403, 404,
+                                    405, 409, 413, 415, 422, 429, 500, 503, 0 /* other */};
+#define N_STATUS (sizeof statuses / sizeof statuses[0])
+static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define N_BOUNDS (sizeof bounds / sizeof bounds[0])
+
+struct series {
+    uint64_t by_status[N_STATUS];
+    uint64_t buckets[N_BOUNDS + 1]; /* non-cumulative; last is +Inf */
+    uint64_t sum_us;
+    uint64_t count;
+};
+
+struct metrics {
+    const struct route *routes;
+    int n_routes;
+    struct series *s; /* n_routes + 1; the last is "unmatched" */
+    int64_t started_ms;
+};
+
+struct metrics *metrics_new(const struct route *routes)
+{
+    struct metrics *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    while (routes[m->n_routes].method)
+        m->n_routes++;
+    m->routes = routes;
+    m->s = calloc((size_t)m->n_routes + 1, sizeof *m->s);
+    if (!m->s) {
+        free(m);
+        return NULL;
+    }
+    m->started_ms = now_ms();
+    return m;
+}
+
+void metrics_free(struct metrics *m)
+{
+    if (!m)
+        return;
+    free(m->s);
+    free(m);
+}
+
+void metrics_observe(struct metrics *m, int route_idx, unsigned status, int64_t micros)
+{
+    struct series *s = &m->s[route_idx >= 0 && route_idx < m->n_routes ? route_idx : m->n_routes];
+    size_t si = 0;
+    while (si < N_STATUS - 1 && statuses[si] != status)
+        si++;
+    double secs = (double)micros / 1e6;
+    size_t bi = 0;
+    while (bi < N_BOUNDS && secs > bounds[bi])
+        bi++;
+    __atomic_fetch_add(&s->by_status[si], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->buckets[bi], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->sum_us, (uint64_t)(micros > 0 ? micros : 0), __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
+}
+
+struct buf {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct buf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t ncap = b->cap * 2 + (size_t)n;
+        char *np = realloc(b->p, ncap);
+        if (!np) {
+            b->failed = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+}
+
+char *metrics_render(struct metrics *m, size_t *len)
+{
+    struct buf b = {malloc(8192), 0, 8192, 0};
+    if (!b.p)
+        return NULL;
+    add(&b, "# HELP tgr_build_info Version and commit of the running tgr.\n# TYPE tgr_build_info gauge\n");
+    add(&b, "tgr_build_info{version=\"%s\",commit=\"%s\"} 1\n", TGR_VERSION, TGR_COMMIT);
+    add(&b, "# HELP tgr_uptime_seconds Seconds since the server started.\n# TYPE tgr_uptime_seconds gauge\n");
+    add(&b, "tgr_uptime_seconds %.3f\n", (double)(now_ms() - m->started_ms) / 1000.0);
+    add(&b, "# HELP tgr_http_requests_total HTTP requests by route and status.\n"
+            "# TYPE tgr_http_requests_total counter\n");
+    for (int r = 0; r <= m->n_routes; r++) {
+        const char *meth = r < m->n_routes ? m->routes[r].method : "";
+        const char *pat = r < m->n_routes ? m->routes[r].pattern : "unmatched";
+        for (size_t si = 0; si < N_STATUS; si++) {
+            uint64_t v = __atomic_load_n(&m->s[r].by_status[si], __ATOMIC_RELAXED);
+            if (!v)
+                continue;
+            if (statuses[si])
+                add(&b, "tgr_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} %llu\n", meth, pat,
+                    statuses[si], (unsigned long long)v);
+            else
+                add(&b, "tgr_http_requests_total{method=\"%s\",route=\"%s\",status=\"other\"} %llu\n", meth,
+                    pat, (unsigned long long)v);
+        }
+    }
+    add(&b, "# HELP tgr_http_request_duration_seconds Time from the first byte of a request to its reply.\n"
+            "# TYPE tgr_http_request_duration_seconds histogram\n");
+    for (int r = 0; r <= m->n_routes; r++) {
+        uint64_t count = __atomic_load_n(&m->s[r].count, __ATOMIC_RELAXED);
+        if (!count)
+            continue;
+        const char *meth = r < m->n_routes ? m->routes[r].method : "";
+        const char *pat = r < m->n_routes ? m->routes[r].pattern : "unmatched";
+        uint64_t cum = 0;
+        for (size_t bi = 0; bi <= N_BOUNDS; bi++) {
+            cum += __atomic_load_n(&m->s[r].buckets[bi], __ATOMIC_RELAXED);
+            if (bi < N_BOUNDS)
+                add(&b, "tgr_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
+                    meth, pat, bounds[bi], (unsigned long long)cum);
+            else
+                add(&b, "tgr_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n",
+                    meth, pat, (unsigned long long)cum);
+        }
+        add(&b, "tgr_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", meth, pat,
+            (double)__atomic_load_n(&m->s[r].sum_us, __ATOMIC_RELAXED) / 1e6);
+        /* The +Inf bucket and _count must agree even while requests are being recorded. */
+        add(&b, "tgr_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", meth, pat,
+            (unsigned long long)cum);
+    }
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p;
+}

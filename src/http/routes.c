@@ -1,0 +1,14 @@
+/* routes — the API's route table (STYLE §3): method, pattern, handler, auth, body cap,
+ * rate-limit class. Adding an endpoint is one line here plus its handler. */
+#include "core/app.h"
+#include "http/handlers.h"
+
+const struct route api_routes[] = {
+    {"GET", "/healthz", healthz_h, AUTH_NONE, 0, NULL},
+    {"GET", "/metrics", metrics_h, AUTH_NONE, 0, NULL},
+    {"POST", "/auth/login", auth_login_h, AUTH_NONE, 16 * 1024, NULL},
+    {"GET", "/account", account_get_h, AUTH_ACCOUNT, 0, NULL},
+    {"PATCH", "/account", account_patch_h, AUTH_ACCOUNT, 16 * 1024, NULL},
+    {"POST", "/account/webhook-secret", account_webhook_secret_h, AUTH_ACCOUNT, 1024, NULL},
+    {NULL, NULL, NULL, AUTH_NONE, 0, NULL},
+};

@@ -1,0 +1,464 @@
+/* server — libmicrohttpd glue, request lifecycle and replies; see server.h for the lifecycle.
+ *
+ * Threads: MHD runs --threads polling threads (epoll, one listen socket shared). Handlers run
+ * on them and must not block for long: slow work goes to a worker pool through http_defer(),
+ * which suspends the connection; the worker sets the reply and resumes it, and MHD calls the
+ * access handler again, which then queues the reply. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/app.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/auth.h"
+#include "http/metrics.h"
+#include "http/worker.h"
+
+/* Bodies past the cap are read and dropped up to this many extra bytes, so that an ordinary
+ * client gets its 413 instead of a reset connection; beyond it the connection is answered and
+ * closed at once. */
+#define DRAIN_MAX (16u * 1024 * 1024)
+
+static const char CSP_API[] = "default-src 'none'; frame-ancestors 'none'";
+static const char CSP_WEB[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+                              "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+                              "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+struct http_server {
+    struct app *app;
+    struct MHD_Daemon *d;
+    int fd;
+    int port;
+    int in_flight; /* requests between first call and completion (atomic) */
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- replies ---------------------------------------------------------------------------- */
+
+static void set_reply(struct req *r, unsigned status, struct MHD_Response *resp)
+{
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    r->resp = resp;
+    r->status = status;
+}
+
+void reply_data(struct req *r, unsigned status, const char *content_type, const void *data, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return;
+    if (content_type)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    set_reply(r, status, resp);
+}
+
+void reply_json(struct req *r, unsigned status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+        reply_data(r, 500, "application/json", oom, sizeof oom - 1);
+        return;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    set_reply(r, status, resp);
+}
+
+void reply_error(struct req *r, enum err_code e, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+    } else {
+        snprintf(msg, sizeof msg, "%s", err_message(e));
+    }
+    json_t *err = json_pack("{s:s, s:s}", "code", err_code_str(e), "message", msg);
+    if (field && *field)
+        json_object_set_new(err, "field", json_string(field));
+    reply_json(r, err_status(e), json_pack("{s:o}", "error", err));
+}
+
+void reply_empty(struct req *r, unsigned status)
+{
+    reply_data(r, status, NULL, "", 0);
+}
+
+void reply_header(struct req *r, const char *name, const char *value)
+{
+    if (r->resp)
+        MHD_add_response_header(r->resp, name, value);
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int http_parse_spec(struct req *r, const struct jfield *spec)
+{
+    struct jspec_error err;
+    const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (ct && r->body_len) {
+        size_t n = strcspn(ct, "; \t");
+        if (n != 16 || strncasecmp(ct, "application/json", 16) != 0) {
+            reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the body as application/json");
+            return TGR_ERR;
+        }
+    }
+    if (!r->json) {
+        r->json = r->body_len ? jspec_load(r->body, r->body_len, &err) : json_object();
+        if (!r->json) {
+            reply_error(r, err.code, NULL, "%s", err.message);
+            return TGR_ERR;
+        }
+    }
+    if (jspec_parse(r->json, spec, NULL, &err) != TGR_OK) {
+        reply_error(r, err.code, err.field, "%s", err.message);
+        return TGR_ERR;
+    }
+    return TGR_OK;
+}
+
+/* ---- deferral --------------------------------------------------------------------------- */
+
+static void run_job(void *arg)
+{
+    struct req *r = arg;
+    r->job(r);
+    if (!r->resp)
+        reply_error(r, ERR_INTERNAL, NULL, NULL);
+    MHD_resume_connection(r->conn);
+}
+
+void http_defer(struct req *r, struct worker_pool *pool, void (*job)(struct req *))
+{
+    r->job = job;
+    r->job_pool = pool;
+}
+
+/* ---- dispatch --------------------------------------------------------------------------- */
+
+static void add_common_headers(struct req *r)
+{
+    MHD_add_response_header(r->resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r->resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r->resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r->resp, "Content-Security-Policy", r->is_web ? CSP_WEB : CSP_API);
+    if (!r->is_web && !MHD_get_response_header(r->resp, "Cache-Control"))
+        MHD_add_response_header(r->resp, "Cache-Control", "no-store");
+}
+
+static enum MHD_Result queue(struct req *r)
+{
+    if (!r->resp) {
+        reply_error(r, ERR_INTERNAL, NULL, NULL);
+        if (!r->resp)
+            return MHD_NO;
+    }
+    add_common_headers(r);
+    enum MHD_Result ok = MHD_queue_response(r->conn, r->status, r->resp);
+    MHD_destroy_response(r->resp);
+    r->resp = NULL;
+    return ok;
+}
+
+static void too_large(struct req *r)
+{
+    reply_error(r, ERR_TOO_LARGE, NULL, "the body is larger than %zu bytes", r->body_max);
+}
+
+/* Everything between the last body byte and the handler's reply. */
+static void dispatch(struct req *r)
+{
+    struct app *app = r->app;
+    char allow[64];
+    const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+    enum router_result rr = router_match(app->routes, method, r->path, &r->route_idx, &r->params, allow, sizeof allow);
+    if (rr == ROUTER_NOT_FOUND) {
+        r->route_idx = -1;
+        if (!strcmp(method, "GET") && web_serve(r))
+            return;
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such route: %s %.200s", r->method, r->path);
+        return;
+    }
+    if (rr == ROUTER_METHOD_NOT_ALLOWED) {
+        r->route_idx = -1;
+        reply_error(r, ERR_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; use %s", r->method, allow);
+        reply_header(r, "Allow", allow);
+        return;
+    }
+    if (r->body_seen > r->body_max) {
+        too_large(r);
+        return;
+    }
+    const struct route *rt = &app->routes[r->route_idx];
+    if (rt->auth == AUTH_ACCOUNT && auth_account(r) != H_OK)
+        return;
+    enum hres h = rt->fn(r);
+    if (h == H_DEFER && r->job) {
+        MHD_suspend_connection(r->conn);
+        r->suspended = 1;
+        if (worker_pool_submit(r->job_pool, run_job, r) != TGR_OK) {
+            reply_error(r, ERR_UNAVAILABLE, NULL, "the server is busy; retry in a second");
+            reply_header(r, "Retry-After", "1");
+            MHD_resume_connection(r->conn);
+        }
+        return;
+    }
+    if (!r->resp || h == H_SYSERR) {
+        if (!r->resp || r->status < 500)
+            reply_error(r, ERR_INTERNAL, NULL, NULL);
+    }
+}
+
+static size_t body_cap(struct app *app, const char *method, const char *path)
+{
+    int idx;
+    struct route_params p;
+    if (router_match(app->routes, method, path, &idx, &p, NULL, 0) == ROUTER_MATCH && app->routes[idx].max_body)
+        return app->routes[idx].max_body;
+    return HTTP_DEFAULT_BODY_MAX;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                 const char *version, const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    struct http_server *h = cls;
+    struct req *r = *con_cls;
+    if (!r) {
+        /* First call: only set up. Answering here would make MHD close the connection. */
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        r->app = h->app;
+        r->conn = conn;
+        r->t0_us = mono_us();
+        r->route_idx = -1;
+        snprintf(r->method, sizeof r->method, "%s", method);
+        if (strlen(url) > ROUTER_MAX_PATH)
+            snprintf(r->path, sizeof r->path, "/_too_long");
+        else
+            snprintf(r->path, sizeof r->path, "%s", url);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip, sizeof r->ip);
+            else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof r->ip);
+        }
+        r->body_max = body_cap(h->app, strcmp(method, "HEAD") == 0 ? "GET" : method, r->path);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        int64_t n;
+        if (cl && parse_i64(cl, 0, INT64_MAX, &n) == TGR_OK && (uint64_t)n > r->body_max)
+            r->body_seen = (uint64_t)n; /* known too large before a byte arrives */
+        __atomic_fetch_add(&h->in_flight, 1, __ATOMIC_SEQ_CST);
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (r->suspended) {
+        /* Resumed after a deferred job: its reply is ready. */
+        r->suspended = 0;
+        return queue(r);
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        r->body_received += n;
+        if (r->body_seen < r->body_received)
+            r->body_seen = r->body_received;
+        if (r->body_seen <= r->body_max) {
+            char *nb = realloc(r->body, r->body_len + n + 1);
+            if (!nb)
+                return MHD_NO;
+            r->body = nb;
+            memcpy(r->body + r->body_len, upload_data, n);
+            r->body_len += n;
+            r->body[r->body_len] = 0;
+            return MHD_YES;
+        }
+        /* Too large: keep nothing, drain a while so the client reads its 413. */
+        free(r->body);
+        r->body = NULL;
+        r->body_len = 0;
+        if (r->body_seen > r->body_max + DRAIN_MAX) {
+            too_large(r);
+            return queue(r); /* MHD closes the connection after this reply */
+        }
+        return MHD_YES;
+    }
+    dispatch(r);
+    if (r->suspended)
+        return MHD_YES;
+    return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *h = cls;
+    struct req *r = *con_cls;
+    if (!r)
+        return;
+    if (r->status)
+        metrics_observe(h->app->metrics, r->route_idx, r->status, mono_us() - r->t0_us);
+    if (r->state_free)
+        r->state_free(r->state);
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    json_decref(r->json);
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+    __atomic_fetch_sub(&h->in_flight, 1, __ATOMIC_SEQ_CST);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = 0;
+    log_warn("http", "%s", line);
+}
+
+/* ---- start / stop ----------------------------------------------------------------------- */
+
+static int listen_socket(const char *host, int port, int *bound_port, char *err, size_t errlen)
+{
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char ports[16];
+    snprintf(ports, sizeof ports, "%d", port);
+    const char *hn = host;
+    if (hn[0] == '[') { /* [::1]:8080 */
+        static __thread char h6[256];
+        snprintf(h6, sizeof h6, "%s", hn + 1);
+        char *e = strchr(h6, ']');
+        if (e)
+            *e = 0;
+        hn = h6;
+    }
+    int rc = getaddrinfo(*hn ? hn : NULL, ports, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot resolve listen address %s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        freeaddrinfo(ai);
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        close(fd);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+struct http_server *http_start(struct app *app, char *err, size_t errlen)
+{
+    struct http_server *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->app = app;
+    h->fd = listen_socket(app->cfg.listen_host, app->cfg.listen_port, &h->port, err, errlen);
+    if (h->fd < 0) {
+        free(h);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* The logger must be the first option, or MHD logs earlier problems its own way. */
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+                            MHD_OPTION_LISTEN_SOCKET, h->fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                            MHD_OPTION_END);
+    if (!h->d) {
+        snprintf(err, errlen, "cannot start the HTTP server on %s", app->cfg.listen);
+        close(h->fd);
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+int http_port(const struct http_server *h)
+{
+    return h->port;
+}
+
+void http_stop(struct http_server *h, int grace_ms)
+{
+    if (!h)
+        return;
+    /* Stop accepting; requests already received finish and get their replies. */
+    MHD_socket fd = MHD_quiesce_daemon(h->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    int64_t deadline = mono_ms() + grace_ms;
+    while (__atomic_load_n(&h->in_flight, __ATOMIC_SEQ_CST) > 0 && mono_ms() < deadline) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    int left = __atomic_load_n(&h->in_flight, __ATOMIC_SEQ_CST);
+    if (left > 0)
+        log_warn("http", "%d request(s) still running after %d ms; closing them", left, grace_ms);
+    MHD_stop_daemon(h->d);
+    free(h);
+}

@@ -1,0 +1,105 @@
+/* server — the HTTP front: libmicrohttpd (epoll, thread pool, suspend/resume), the request
+ * lifecycle, and the reply helpers every handler uses.
+ *
+ * Lifecycle of a request (MHD calls the access handler several times per request):
+ *  1st call  — allocate struct req, match the route (to know the body cap); never answer here.
+ *  upload    — append body bytes up to the route's cap; past it, keep draining and remember.
+ *  last call — 413 if too large; otherwise auth, rate limits, then the handler. The handler sets
+ *              a reply with reply_*(), or calls http_defer() and the connection is suspended
+ *              until a worker has set the reply.
+ *  completed — MHD's request-completed callback records metrics and frees everything the
+ *              request owned (req_on_cleanup), so handlers never free on their exit paths.
+ * Every reply gets the security headers; every error uses the registry's one JSON shape. */
+#ifndef TGR_SERVER_H
+#define TGR_SERVER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "http/errors.h"
+#include "http/jspec.h"
+#include "http/router.h"
+#include "store/store.h"
+
+#define HTTP_DEFAULT_BODY_MAX (1024 * 1024)
+
+struct app;
+struct worker_pool;
+struct MHD_Connection;
+struct MHD_Response;
+
+struct req {
+    struct app *app;
+    struct MHD_Connection *conn;
+    char method[12];
+    char path[ROUTER_MAX_PATH + 1];
+    char ip[64];
+    int route_idx; /* -1 when no route matched */
+    struct route_params params;
+
+    /* body */
+    char *body;
+    size_t body_len, body_max;
+    uint64_t body_received; /* bytes received, kept or not */
+    uint64_t body_seen;     /* max(received, announced Content-Length) */
+    json_t *json;       /* the parsed body, owned here */
+
+    /* the caller, for AUTH_ACCOUNT routes */
+    int64_t account_id;
+    struct account account;
+
+    /* the reply */
+    unsigned status;
+    struct MHD_Response *resp;
+    int is_web; /* a web-app page: the web CSP instead of the API one */
+
+    /* deferral */
+    void (*job)(struct req *);
+    struct worker_pool *job_pool;
+    int suspended;
+
+    /* one cleanup hook for handler state */
+    void *state;
+    void (*state_free)(void *);
+
+    int64_t t0_us;
+};
+
+struct http_server;
+
+/* Bind cfg.listen and start serving. Nothing is printed; see http_port().
+ * @return the server, or NULL with a one-line reason in err */
+struct http_server *http_start(struct app *app, char *err, size_t errlen);
+
+/* The bound port (useful with port 0). */
+int http_port(const struct http_server *h);
+
+/* Stop accepting, let in-flight requests finish (at most grace_ms), stop the threads, free. */
+void http_stop(struct http_server *h, int grace_ms);
+
+/* Replies. Each replaces an earlier reply of the same request. */
+void reply_json(struct req *r, unsigned status, json_t *body); /* steals body */
+void reply_error(struct req *r, enum err_code e, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void reply_empty(struct req *r, unsigned status);
+void reply_data(struct req *r, unsigned status, const char *content_type, const void *data, size_t len);
+/* Add a header to the reply already set. */
+void reply_header(struct req *r, const char *name, const char *value);
+
+/* Parse the body as JSON against spec. On failure the 400/415 is already set.
+ * An empty body is read as {}. @return TGR_OK or TGR_ERR */
+int http_parse_spec(struct req *r, const struct jfield *spec);
+
+/* Run job(r) on pool and answer when it has set a reply; the handler then returns H_DEFER.
+ * If the pool is full the request is answered 503 with Retry-After instead. */
+void http_defer(struct req *r, struct worker_pool *pool, void (*job)(struct req *));
+
+/* A request header / query parameter, or NULL. */
+const char *req_header(struct req *r, const char *name);
+const char *req_query(struct req *r, const char *name);
+
+/* Serve the web app for GET paths that are not API routes (http/h_web.c).
+ * @return 1 if a reply was set */
+int web_serve(struct req *r);
+
+#endif

@@ -1,0 +1,353 @@
+/* main — the tgr command line: serve, migrate, account create (DESIGN §7).
+ *
+ * Exit codes: 0 success, 1 a runtime failure (database, key file, port in use…), 2 a usage
+ * error (unknown command or flag, bad value) — always with one line on stderr saying why. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/account.h"
+#include "core/app.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "crypto/keys.h"
+#include "crypto/password.h"
+#include "http/metrics.h"
+#include "http/ratelimit.h"
+#include "http/server.h"
+#include "http/worker.h"
+#include "store/store.h"
+
+#define DEMO_EMAIL "demo@tgr.local"
+
+static const char usage_top[] =
+    "tgr — a self-hosted Telegram retargeting platform\n"
+    "\n"
+    "Usage:\n"
+    "  tgr serve [options]                              run the server\n"
+    "  tgr migrate [--data DIR] [--db URL]              apply database migrations and exit\n"
+    "  tgr account create --email E --password-file F   create an account; prints its API key once\n"
+    "  tgr --version\n"
+    "  tgr COMMAND --help                               options of a command\n";
+
+static int usage_error(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "tgr%s%s: %s (see 'tgr%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "", msg, cmd ? " " : "",
+            cmd ? cmd : "");
+    return 2;
+}
+
+static int wants_help(int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
+static void apply_log_level(const struct config *c)
+{
+    static const char *names[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(c->log_level, names[i]))
+            log_set_level((enum log_level)i);
+}
+
+/* Create the data directory (mode 0700) if it does not exist. */
+static int ensure_data_dir(const char *dir)
+{
+    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+        return TGR_OK;
+    fprintf(stderr, "tgr: cannot create the data directory %s: %s\n", dir, strerror(errno));
+    return TGR_ERR;
+}
+
+static struct store *open_store(const struct config *c)
+{
+    char err[256];
+    struct store *st = store_open(c->db_url, c->data_dir, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "tgr: %s\n", err);
+        return NULL;
+    }
+    int applied = 0;
+    if (st->migrate(st, &applied) != DB_ONE) {
+        fprintf(stderr, "tgr: the database migrations failed; see the log above\n");
+        st->close(st);
+        return NULL;
+    }
+    return st;
+}
+
+static int load_keys(struct keyring *kr, const struct config *c)
+{
+    char err[256];
+    if (keyring_load(kr, c->data_dir, 1, err, sizeof err) != TGR_OK) {
+        fprintf(stderr, "tgr: %s\n", err);
+        return TGR_ERR;
+    }
+    return TGR_OK;
+}
+
+/* ---- tgr migrate ------------------------------------------------------------------------ */
+
+static int cmd_migrate(int argc, char **argv)
+{
+    struct config c;
+    char err[256];
+    if (wants_help(argc, argv, 2)) {
+        printf("Usage: tgr migrate [options]\nApplies every pending database migration and exits.\n\n");
+        config_usage(stdout, CONFIG_FOR_STORE);
+        return 0;
+    }
+    if (config_init(&c, err, sizeof err) != TGR_OK ||
+        config_parse_args(&c, argc, argv, 2, CONFIG_FOR_STORE, NULL, NULL, err, sizeof err) != TGR_OK)
+        return usage_error("migrate", err);
+    apply_log_level(&c);
+    if (ensure_data_dir(c.data_dir) != TGR_OK)
+        return 1;
+    struct store *st = store_open(c.db_url, c.data_dir, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "tgr: %s\n", err);
+        return 1;
+    }
+    int applied = 0;
+    enum db_status r = st->migrate(st, &applied);
+    st->close(st);
+    if (r != DB_ONE) {
+        fprintf(stderr, "tgr: the database migrations failed; see the log above\n");
+        return 1;
+    }
+    printf("%d migration(s) applied; the database is up to date\n", applied);
+    return 0;
+}
+
+/* ---- tgr account create ----------------------------------------------------------------- */
+
+/* Read a password from a file ("-" = stdin): the first line, without its line ending. */
+static int read_password(const char *path, char *out, size_t cap)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "tgr: cannot read the password file %s: %s\n", path, strerror(errno));
+        return TGR_ERR;
+    }
+    int ok = fgets(out, (int)cap, f) != NULL;
+    if (f != stdin)
+        fclose(f);
+    if (!ok) {
+        fprintf(stderr, "tgr: the password file %s is empty\n", path);
+        return TGR_ERR;
+    }
+    out[strcspn(out, "\r\n")] = 0;
+    return TGR_OK;
+}
+
+static int cmd_account(int argc, char **argv)
+{
+    if (argc < 3 || strcmp(argv[2], "create") != 0) {
+        if (wants_help(argc, argv, 2)) {
+            printf("Usage: tgr account create --email E --password-file F [options]\n");
+            return 0;
+        }
+        return usage_error("account", argc < 3 ? "missing subcommand; the only one is 'create'"
+                                                : "unknown subcommand; the only one is 'create'");
+    }
+    if (wants_help(argc, argv, 3)) {
+        printf("Usage: tgr account create --email E --password-file F [options]\n"
+               "Creates an account and prints its API key on stdout, once; it cannot be shown again.\n"
+               "F is a file whose first line is the password (at least %d characters); '-' reads stdin.\n\n",
+               PASSWORD_MIN_LEN);
+        config_usage(stdout, CONFIG_FOR_STORE);
+        return 0;
+    }
+    struct config c;
+    char err[256];
+    const char *extra[2] = {NULL, NULL};
+    if (config_init(&c, err, sizeof err) != TGR_OK ||
+        config_parse_args(&c, argc, argv, 3, CONFIG_FOR_STORE, "--email,--password-file", extra, err, sizeof err) !=
+            TGR_OK)
+        return usage_error("account create", err);
+    if (!extra[0] || !extra[1])
+        return usage_error("account create", "--email and --password-file are both required");
+    apply_log_level(&c);
+    char password[PASSWORD_MAX_LEN + 2];
+    if (read_password(extra[1], password, sizeof password) != TGR_OK)
+        return 1;
+    if (ensure_data_dir(c.data_dir) != TGR_OK)
+        return 1;
+    struct keyring kr;
+    if (load_keys(&kr, &c) != TGR_OK)
+        return 1;
+    struct store *st = open_store(&c);
+    if (!st)
+        return 1;
+    char key[ACCOUNT_API_KEY_LEN + 1];
+    int64_t id = 0;
+    enum db_status r = account_create(st, &kr, extra[0], password, key, &id, err, sizeof err);
+    sodium_memzero(password, sizeof password);
+    st->close(st);
+    keyring_clear(&kr);
+    if (r != DB_ONE) {
+        fprintf(stderr, "tgr: %s\n", err);
+        return r == DB_NONE ? 2 : 1;
+    }
+    /* Only the key goes to stdout, so scripts can capture it; the explanation goes to stderr. */
+    printf("%s\n", key);
+    fflush(stdout);
+    fprintf(stderr, "created account %lld (%s); the API key above is shown this once\n", (long long)id, extra[0]);
+    sodium_memzero(key, sizeof key);
+    return 0;
+}
+
+/* ---- tgr serve -------------------------------------------------------------------------- */
+
+/* First start with --demo: create the demo account and keep its password beside the database
+ * (DATA/demo-login.txt, mode 0600) so later starts can print the same login. */
+static void demo_setup(struct app *app)
+{
+    char path[CONFIG_PATH_MAX + 32], email[STORE_EMAIL_MAX + 1], pw[64];
+    snprintf(path, sizeof path, "%s/demo-login.txt", app->cfg.data_dir);
+    struct store *st = app->store;
+    if (st->meta_get(st, "demo_account_email", email, sizeof email) == DB_ONE) {
+        FILE *f = fopen(path, "r");
+        if (f && fscanf(f, "%254s %63s", email, pw) == 2)
+            printf("demo login: %s / %s\n", email, pw);
+        else
+            printf("demo account %s exists, but %s is gone; create another with 'tgr account create'\n", email,
+                   path);
+        if (f)
+            fclose(f);
+        return;
+    }
+    unsigned char raw[12];
+    randombytes_buf(raw, sizeof raw);
+    base64url_encode(raw, sizeof raw, pw);
+    char key[ACCOUNT_API_KEY_LEN + 1], err[256];
+    int64_t id;
+    if (account_create(st, &app->kr, DEMO_EMAIL, pw, key, &id, err, sizeof err) != DB_ONE) {
+        log_warn("demo", "cannot create the demo account: %s", err);
+        return;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+        dprintf(fd, "%s %s\n", DEMO_EMAIL, pw);
+        close(fd);
+    }
+    st->meta_set(st, "demo_account_email", DEMO_EMAIL);
+    printf("created the demo account (this happens once)\ndemo login: %s / %s\n", DEMO_EMAIL, pw);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    if (wants_help(argc, argv, 2)) {
+        printf("Usage: tgr serve [options]\nRuns the HTTP server, the send engine and the Telegram bridge.\n\n");
+        config_usage(stdout, CONFIG_FOR_SERVE);
+        return 0;
+    }
+    struct app app;
+    memset(&app, 0, sizeof app);
+    char err[256];
+    if (config_init(&app.cfg, err, sizeof err) != TGR_OK ||
+        config_parse_args(&app.cfg, argc, argv, 2, CONFIG_FOR_SERVE, NULL, NULL, err, sizeof err) != TGR_OK)
+        return usage_error("serve", err);
+    apply_log_level(&app.cfg);
+    if (ensure_data_dir(app.cfg.data_dir) != TGR_OK || load_keys(&app.kr, &app.cfg) != TGR_OK)
+        return 1;
+    app.store = open_store(&app.cfg);
+    if (!app.store)
+        return 1;
+
+    /* Signals are taken by sigwait() in this thread only; every thread started below inherits
+     * the blocked mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = 1;
+    app.routes = api_routes;
+    app.hash_pool = worker_pool_new(app.cfg.hash_workers, 64);
+    app.rl_login_ip = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
+    app.rl_login_email = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
+    app.rl_api = ratelimit_new(app.cfg.rate_api, app.cfg.rate_api, 100000);
+    app.rl_session = ratelimit_new(app.cfg.rate_session, app.cfg.rate_session, 100000);
+    app.metrics = metrics_new(api_routes);
+    struct http_server *http = NULL;
+    if (!app.hash_pool || !app.rl_login_ip || !app.rl_login_email || !app.rl_api || !app.rl_session ||
+        !app.metrics) {
+        fprintf(stderr, "tgr: out of memory\n");
+        goto out;
+    }
+    http = http_start(&app, err, sizeof err);
+    if (!http) {
+        fprintf(stderr, "tgr: %s\n", err);
+        goto out;
+    }
+    if (!app.cfg.public_url[0])
+        snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "http://%s:%d", app.cfg.listen_host,
+                 http_port(http));
+    printf("listening on http://%s:%d\n", app.cfg.listen_host, http_port(http));
+    if (app.cfg.demo)
+        demo_setup(&app);
+    fflush(stdout);
+    log_info("serve", "tgr %s (%s) serving on port %d, data in %s, %s store", TGR_VERSION, TGR_COMMIT,
+             http_port(http), app.cfg.data_dir, app.store->backend);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("serve", "%s: finishing in-flight requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    rc = 0;
+out:
+    http_stop(http, 10000);
+    worker_pool_free(app.hash_pool);
+    ratelimit_free(app.rl_login_ip);
+    ratelimit_free(app.rl_login_email);
+    ratelimit_free(app.rl_api);
+    ratelimit_free(app.rl_session);
+    metrics_free(app.metrics);
+    app.store->close(app.store);
+    keyring_clear(&app.kr);
+    if (rc == 0)
+        log_info("serve", "stopped cleanly");
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* Everything tgr writes (database, keys, media) is private to its user. */
+    umask(077);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "tgr: libsodium failed to initialise\n");
+        return 1;
+    }
+    if (argc < 2)
+        return usage_error(NULL, "missing command");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_top, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("tgr %s (%s)\n", TGR_VERSION, TGR_COMMIT);
+        return 0;
+    }
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc, argv);
+    if (!strcmp(cmd, "migrate"))
+        return cmd_migrate(argc, argv);
+    if (!strcmp(cmd, "account"))
+        return cmd_account(argc, argv);
+    char msg[128];
+    snprintf(msg, sizeof msg, "unknown command '%.40s'", cmd);
+    return usage_error(NULL, msg);
+}

@@ -1,0 +1,8 @@
+/* migrations — the embedded schema migrations of each backend, as NULL-terminated arrays:
+ * element i is migration i+1. */
+#ifndef TGR_MIGRATIONS_H
+#define TGR_MIGRATIONS_H
+
+extern const char *const sqlite_migrations[];
+
+#endif
