@@ -31,13 +31,13 @@ static const struct option_def options[] = {
     {"--data", "TGR_DATA", STR(data_dir), "./data", SERVE | STORE, 0, 0,
      "directory for the database, media and the master key"},
     {"--db", "TGR_DB", STR(db_url), "", SERVE | STORE, 0, 0,
-     "database: sqlite:PATH (default DATA/tgr.db) or postgres://…"},
+     "database: sqlite:PATH or postgres://… (default: sqlite:DATA/tgr.db)"},
     {"--telegram", "TGR_TELEGRAM", STR(telegram), "sim", SERVE, 0, 0,
      "sim (simulated Telegram) or gramjs (real; needs TG_API_ID and TG_API_HASH)"},
     {"--sim-scenario", "TGR_SIM_SCENARIO", STR(sim_scenario), "scenarios/demo.json", SERVE, 0, 0,
      "scenario file of the simulated Telegram"},
     {"--public-url", "TGR_PUBLIC_URL", STR(public_url), "", SERVE, 0, 0,
-     "public base URL of tracking links (default http://LISTEN)"},
+     "public base URL of tracking links (default: http://LISTEN)"},
     {"--send-rate", "TGR_SEND_RATE", NUM(O_DOUBLE, send_rate), "1", SERVE, 0.01, 30,
      "messages per second per Telegram account"},
     {"--web", "TGR_WEB", STR(web_dir), "web/dist", SERVE, 0, 0, "directory of the built web app"},
@@ -211,7 +211,10 @@ void config_usage(FILE *out, unsigned for_mask)
     for (size_t i = 0; i < N_OPTIONS; i++) {
         if (!(options[i].for_mask & for_mask))
             continue;
-        fprintf(out, "  %-16s %-18s %s (default: %s)\n", options[i].flag, options[i].env, options[i].help,
-                options[i].def[0] ? options[i].def : "none");
+        if (options[i].def[0])
+            fprintf(out, "  %-16s %-18s %s (default: %s)\n", options[i].flag, options[i].env, options[i].help,
+                    options[i].def);
+        else
+            fprintf(out, "  %-16s %-18s %s\n", options[i].flag, options[i].env, options[i].help);
     }
 }
