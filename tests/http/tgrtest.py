@@ -1,0 +1,354 @@
+"""tgrtest — the shared harness of the HTTP scenario tests (tests/http/test_*.py).
+
+It owns everything a scenario test needs to drive the real binary from the outside, the way a
+user or client would: starting `tgr serve` on a loopback port with a throwaway data dir, waiting
+for its `listening on http://127.0.0.1:PORT` line, sending requests (status, headers, parsed
+JSON), creating accounts through the CLI, logging in, stopping the server with SIGTERM and
+cleaning up. It talks to tgr only through the contracts of shared/API.md and shared/DESIGN.md §7,
+mirroring shared/contract/tgrbar.py. Standard library only.
+
+The binary is $TGR_BIN (CTest sets it), else build/tgr in the repository (the parent of tests/).
+Servers start with a very high --rate-login so that only a test that asks for the default
+limits ever meets the login limiter.
+"""
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("TGR_BIN") or os.path.join(REPO, "build", "tgr")
+
+LISTENING_RE = re.compile(r"^listening on http://127\.0\.0\.1:(\d+)\s*$")
+API_KEY_RE = re.compile(r"^tgr_[A-Za-z0-9_-]{43}$")
+HIGH_RATE_LOGIN = 100000
+START_TIMEOUT = 30.0
+
+
+class ServerError(RuntimeError):
+    """The server did not start (or stop) as expected; the message carries its stderr tail."""
+
+
+class Response:
+    """One HTTP reply: status, headers (case-insensitive), raw body and, for JSON, the parsed body."""
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.json = None
+        if "json" in (headers.get("Content-Type") or ""):
+            try:
+                self.json = json.loads(body.decode("utf-8"))
+            except ValueError:
+                self.json = None
+
+    def header(self, name):
+        return self.headers.get(name)
+
+    @property
+    def error_code(self):
+        """The `error.code` of the one error shape, or None."""
+        if isinstance(self.json, dict) and isinstance(self.json.get("error"), dict):
+            return self.json["error"].get("code")
+        return None
+
+    @property
+    def error_field(self):
+        if isinstance(self.json, dict) and isinstance(self.json.get("error"), dict):
+            return self.json["error"].get("field")
+        return None
+
+    def __repr__(self):
+        return f"<Response {self.status} {self.body[:200]!r}>"
+
+
+def is_error_shape(js, code=None):
+    """True when js is exactly {"error":{"code":str,"message":str[,"field":str]}}, optionally with code."""
+    if not isinstance(js, dict) or set(js) != {"error"}:
+        return False
+    e = js["error"]
+    if not isinstance(e, dict) or not isinstance(e.get("code"), str) or not isinstance(e.get("message"), str):
+        return False
+    if not set(e) <= {"code", "message", "field"}:
+        return False
+    return code is None or e["code"] == code
+
+
+def run_cli(*args, env=None, stdin=None, timeout=60):
+    """Run `tgr ARGS...`; returns the CompletedProcess with text stdout/stderr."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    return subprocess.run([BIN, *args], env=full_env, input=stdin, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=timeout, text=True)
+
+
+def create_account(data_dir, email, password, env=None):
+    """`tgr account create` on data_dir. Returns (exit code, stdout, stderr); the password goes
+    through a 0600 file that is removed afterwards."""
+    fd, pw_path = tempfile.mkstemp(prefix="tgrtest-pw-")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(password + "\n")
+        r = run_cli("account", "create", "--email", email, "--password-file", pw_path, "--data", data_dir, env=env)
+    finally:
+        os.unlink(pw_path)
+    return r.returncode, r.stdout, r.stderr
+
+
+def b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def make_jwt(header, payload, key=None, signature=None):
+    """A compact JWT from dicts (or raw strings). With key: HS256 over header.payload; with
+    signature: that text verbatim; with neither: an empty signature (alg:none style)."""
+    h = header if isinstance(header, str) else json.dumps(header, separators=(",", ":"))
+    p = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+    signing_input = b64url(h.encode()) + "." + b64url(p.encode())
+    if key is not None:
+        signature = b64url(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())
+    return signing_input + "." + (signature or "")
+
+
+def jwt_parts(token):
+    """(header dict, payload dict, signature text) of a compact JWT."""
+    h, p, s = token.split(".")
+    return json.loads(b64url_decode(h)), json.loads(b64url_decode(p)), s
+
+
+class Server:
+    """One `tgr serve` process on 127.0.0.1 with a free port.
+
+    data: an existing data dir to reuse (a restart); by default a fresh one under a temp dir that
+    cleanup() removes. args: extra `serve` flags. env: extra environment variables.
+    stdout lines are collected in self.stdout_lines; stderr goes to a file (self.stderr_text())."""
+
+    def __init__(self, data=None, args=(), env=None, rate_login=HIGH_RATE_LOGIN):
+        self.work = tempfile.mkdtemp(prefix="tgrtest-")
+        self.data = data or os.path.join(self.work, "data")
+        self.args = list(args)
+        if rate_login is not None:
+            self.args += ["--rate-login", str(rate_login)]
+        self.env = dict(os.environ)
+        # The server must take its settings from the flags here, not from the caller's shell.
+        for k in list(self.env):
+            if k.startswith("TGR_") and k not in ("TGR_BIN", "TGR_SRC"):
+                del self.env[k]
+        if env:
+            self.env.update(env)
+        self.proc = None
+        self.port = None
+        self.stdout_lines = []
+        self._stdout_cv = threading.Condition()
+        self._stdout_thread = None
+        self._stderr_path = os.path.join(self.work, "stderr.log")
+        self._stderr_file = None
+        self.returncode = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self, timeout=START_TIMEOUT):
+        """Start and wait for the `listening on` line. Raises ServerError with the stderr tail if
+        the line does not come within timeout or the process exits first."""
+        self._stderr_file = open(self._stderr_path, "ab")
+        cmd = [BIN, "serve", "--listen", "127.0.0.1:0", "--data", self.data, *self.args]
+        # cwd is the repository so that relative defaults (web/dist, scenarios/) resolve as with `make run`.
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=self._stderr_file, start_new_session=True)
+        self._stdout_thread = threading.Thread(target=self._read_stdout, daemon=True)
+        self._stdout_thread.start()
+        deadline = time.monotonic() + timeout
+        with self._stdout_cv:
+            while True:
+                for line in self.stdout_lines:
+                    m = LISTENING_RE.match(line)
+                    if m:
+                        self.port = int(m.group(1))
+                        return self
+                if self.proc.poll() is not None and not self._stdout_thread.is_alive():
+                    self._fail(f"tgr serve exited with {self.proc.returncode} before listening")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._fail(f"no 'listening on' line within {timeout:.0f} s")
+                self._stdout_cv.wait(min(left, 0.2))
+
+    def _read_stdout(self):
+        for raw in self.proc.stdout:
+            with self._stdout_cv:
+                self.stdout_lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self._stdout_cv.notify_all()
+        with self._stdout_cv:
+            self._stdout_cv.notify_all()
+
+    def _fail(self, why):
+        self.kill()
+        raise ServerError(f"{why}; stderr tail:\n{self.stderr_tail()}")
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Send sig (SIGTERM by default), wait for the exit and return its code. A server that does
+        not exit within timeout is killed and ServerError is raised."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise ServerError(f"tgr serve did not exit within {timeout} s of signal {sig}; stderr tail:\n"
+                                  + self.stderr_tail())
+        self._finish()
+        return self.returncode
+
+    def signal(self, sig):
+        try:
+            os.kill(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def kill(self):
+        """SIGKILL the server (and anything it started in its session) and reap it."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self._finish()
+
+    def _finish(self):
+        if self.proc is not None:
+            self.returncode = self.proc.returncode
+            if self._stdout_thread is not None:
+                self._stdout_thread.join(timeout=5)
+            if self.proc.stdout:
+                self.proc.stdout.close()
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            self._stderr_file = None
+
+    def cleanup(self):
+        """Kill the server if it still runs and remove its temp dir (a data dir passed in by the
+        caller lives elsewhere and stays)."""
+        self.kill()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+    # --- output ------------------------------------------------------------------------------
+
+    def stderr_text(self):
+        if self._stderr_file is not None:
+            self._stderr_file.flush()
+        try:
+            with open(self._stderr_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stderr_tail(self, n=20):
+        return "\n".join(self.stderr_text().rstrip().splitlines()[-n:])
+
+    def stdout_text(self):
+        with self._stdout_cv:
+            return "\n".join(self.stdout_lines)
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    def request(self, method, path, body=None, raw=None, headers=None, token=None, api_key=None,
+                content_type=None, timeout=30):
+        """Send one request on a fresh connection. body: a value sent as JSON (Content-Type
+        application/json); raw: bytes sent verbatim (content_type, if given, is its type)."""
+        hdrs = {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            hdrs["Content-Type"] = "application/json"
+        if raw is not None:
+            data = raw
+        if content_type is not None:
+            hdrs["Content-Type"] = content_type
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        if api_key:
+            hdrs["X-API-Key"] = api_key
+        if headers:
+            hdrs.update(headers)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=data, headers=hdrs)
+            r = conn.getresponse()
+            return Response(r.status, r.headers, r.read())
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def raw_exchange(self, data, timeout=10, read_limit=65536):
+        """Write raw bytes on a new socket and read until the server closes or the first reply's
+        headers and Content-Length body have arrived. Returns the bytes read."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(data)
+            buf = b""
+            deadline = time.monotonic() + timeout
+            while len(buf) < read_limit and time.monotonic() < deadline:
+                try:
+                    chunk = s.recv(65536)
+                except (ConnectionResetError, socket.timeout):
+                    break
+                if not chunk:
+                    break
+                buf += chunk
+                head, sep, rest = buf.partition(b"\r\n\r\n")
+                if sep:
+                    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                    if m and len(rest) >= int(m.group(1)):
+                        break
+            return buf
+
+    def healthy(self):
+        try:
+            return self.get("/healthz", timeout=10).status == 200
+        except OSError:
+            return False
+
+    # --- accounts ----------------------------------------------------------------------------
+
+    def create_account(self, email, password):
+        """`tgr account create` against this server's data dir; returns the API key (asserting
+        success)."""
+        rc, out, err = create_account(self.data, email, password, env=self.env)
+        if rc != 0:
+            raise AssertionError(f"account create {email} exited {rc}: {err.strip()}")
+        return out.strip()
+
+    def login(self, email, password):
+        """POST /auth/login; returns the token, raising AssertionError when it is not a 200."""
+        r = self.post("/auth/login", {"email": email, "password": password})
+        if r.status != 200 or not isinstance(r.json, dict) or "token" not in r.json:
+            raise AssertionError(f"login {email}: {r.status} {r.body[:200]!r}")
+        return r.json["token"]

@@ -1,0 +1,177 @@
+/* test_store — the storage interface against the SQLite backend: migrations (idempotent,
+ * every table present), accounts (create, duplicate, lookups), meta, readers on many threads.
+ * Written against struct store only, so the PostgreSQL backend can run the same file later. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+struct fx {
+    char dir[64];
+    struct store *st;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/tgr-store-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    char err[256];
+    f->st = store_open(NULL, f->dir, err, sizeof err);
+    if (!f->st)
+        return -1;
+    int applied = -1;
+    if (f->st->migrate(f->st, &applied) != DB_ONE || applied < 1)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    f->st->close(f->st);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static void migrate_is_idempotent(void **state)
+{
+    struct fx *f = *state;
+    int applied = -1;
+    assert_int_equal(f->st->migrate(f->st, &applied), DB_ONE);
+    assert_int_equal(applied, 0);
+}
+
+static struct account new_account(const char *email)
+{
+    struct account a = {0};
+    snprintf(a.email, sizeof a.email, "%s", email);
+    snprintf(a.password_hash, sizeof a.password_hash, "$argon2id$fake");
+    snprintf(a.plan_type, sizeof a.plan_type, "free");
+    return a;
+}
+
+static void accounts_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct account a = new_account("shop@example.com"), got;
+    int64_t id = 0, id2 = 0;
+    assert_int_equal(f->st->account_create(f->st, &a, "keyhash1", &id), DB_ONE);
+    assert_true(id > 0);
+    assert_int_equal(f->st->account_by_email(f->st, "shop@example.com", &got), DB_ONE);
+    assert_int_equal(got.id, id);
+    assert_string_equal(got.timezone, "UTC");
+    assert_int_equal(got.frequency_cap_days, 2);
+    assert_int_equal(got.webhook_secret_set, 0);
+    assert_int_equal(f->st->account_by_api_key(f->st, "keyhash1", &got), DB_ONE);
+    assert_int_equal(got.id, id);
+    assert_int_equal(f->st->account_by_api_key(f->st, "nope", &got), DB_NONE);
+    assert_int_equal(f->st->account_get(f->st, id + 100, &got), DB_NONE);
+
+    /* The same email again changes nothing. */
+    struct account dup = new_account("shop@example.com");
+    assert_int_equal(f->st->account_create(f->st, &dup, "keyhash2", &id2), DB_NONE);
+    assert_int_equal(f->st->account_by_api_key(f->st, "keyhash2", &got), DB_NONE);
+
+    assert_int_equal(f->st->account_update(f->st, id, "Europe/Berlin", 5), DB_ONE);
+    assert_int_equal(f->st->account_get(f->st, id, &got), DB_ONE);
+    assert_string_equal(got.timezone, "Europe/Berlin");
+    assert_int_equal(got.frequency_cap_days, 5);
+
+    const unsigned char sealed[] = {1, 2, 3, 0, 4};
+    assert_int_equal(f->st->account_set_webhook_secret(f->st, id, sealed, sizeof sealed), DB_ONE);
+    unsigned char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(f->st->account_webhook_secret(f->st, id, &out, &len), DB_ONE);
+    assert_int_equal(len, sizeof sealed);
+    assert_memory_equal(out, sealed, sizeof sealed);
+    free(out);
+    assert_int_equal(f->st->account_get(f->st, id, &got), DB_ONE);
+    assert_int_equal(got.webhook_secret_set, 1);
+}
+
+static void meta_values(void **state)
+{
+    struct fx *f = *state;
+    char v[64];
+    assert_int_equal(f->st->meta_get(f->st, "k", v, sizeof v), DB_NONE);
+    assert_int_equal(f->st->meta_set(f->st, "k", "one"), DB_ONE);
+    assert_int_equal(f->st->meta_set(f->st, "k", "two"), DB_ONE);
+    assert_int_equal(f->st->meta_get(f->st, "k", v, sizeof v), DB_ONE);
+    assert_string_equal(v, "two");
+}
+
+struct worker_arg {
+    struct store *st;
+    int base;
+    int failures;
+};
+
+static void *hammer(void *p)
+{
+    struct worker_arg *w = p;
+    for (int i = 0; i < 50; i++) {
+        char email[64];
+        snprintf(email, sizeof email, "t%d-%d@example.com", w->base, i);
+        struct account a = new_account(email), got;
+        int64_t id;
+        char key[32];
+        snprintf(key, sizeof key, "k%d-%d", w->base, i);
+        if (w->st->account_create(w->st, &a, key, &id) != DB_ONE)
+            w->failures++;
+        if (w->st->account_by_email(w->st, email, &got) != DB_ONE || got.id != id)
+            w->failures++;
+        if (w->st->ping(w->st) != DB_ONE)
+            w->failures++;
+    }
+    return NULL;
+}
+
+static void many_threads_read_and_write(void **state)
+{
+    struct fx *f = *state;
+    pthread_t t[4];
+    struct worker_arg w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker_arg){f->st, i, 0};
+        pthread_create(&t[i], NULL, hammer, &w[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+    }
+}
+
+static void bad_urls_are_refused(void **state)
+{
+    char err[256];
+    assert_null(store_open("mysql://x", "/tmp", err, sizeof err));
+    assert_non_null(strstr(err, "sqlite:"));
+    assert_null(store_open("sqlite:/nonexistent-dir/x/y.db", "/tmp", err, sizeof err));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(migrate_is_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(accounts_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(meta_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(many_threads_read_and_write, setup, teardown),
+        cmocka_unit_test(bad_urls_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
