@@ -19,6 +19,7 @@
 #include "core/util.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
+#include "engine/engine.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
@@ -282,8 +283,13 @@ static int cmd_serve(int argc, char **argv)
     app.rl_api = ratelimit_new(app.cfg.rate_api, app.cfg.rate_api, 100000);
     app.rl_session = ratelimit_new(app.cfg.rate_session, app.cfg.rate_session, 100000);
     app.metrics = metrics_new(api_routes);
+    app.tg_pool = worker_pool_new(4, 256);
     struct http_server *http = NULL;
-    if (!app.hash_pool || !app.rl_login_ip || !app.rl_login_email || !app.rl_api || !app.rl_session ||
+    /* Without a working bridge the server still serves everything but Telegram (503 there). */
+    app.engine = engine_start(&app, err, sizeof err);
+    if (!app.engine)
+        log_error("serve", "Telegram is unavailable: %s", err);
+    if (!app.tg_pool || !app.hash_pool || !app.rl_login_ip || !app.rl_login_email || !app.rl_api || !app.rl_session ||
         !app.metrics) {
         fprintf(stderr, "tgr: out of memory\n");
         goto out;
@@ -308,8 +314,15 @@ static int cmd_serve(int argc, char **argv)
     log_info("serve", "%s: finishing in-flight requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     rc = 0;
 out:
-    http_stop(http, 10000);
+    /* Order: stop taking requests and let them finish; stop the bridge (failing any Telegram
+     * call still waiting); drain the worker pools (they resume their suspended requests); then
+     * stop the HTTP threads and close the store. */
+    http_quiesce(http, 10000);
+    engine_stop(app.engine);
+    worker_pool_free(app.tg_pool);
     worker_pool_free(app.hash_pool);
+    http_stop(http, 3000);
+    engine_free(app.engine);
     ratelimit_free(app.rl_login_ip);
     ratelimit_free(app.rl_login_email);
     ratelimit_free(app.rl_api);

@@ -12,6 +12,7 @@ struct worker_pool;
 struct ratelimit;
 struct metrics;
 struct route;
+struct engine;
 
 struct app {
     struct config cfg;
@@ -21,6 +22,8 @@ struct app {
     struct ratelimit *rl_login_ip, *rl_login_email, *rl_api, *rl_session;
     struct metrics *metrics;
     const struct route *routes;
+    struct worker_pool *tg_pool; /* HTTP work that waits on Telegram (login, sync) */
+    struct engine *engine;       /* owns the bridge; NULL in commands that do not serve */
 };
 
 #endif

@@ -21,6 +21,8 @@ struct config {
     char public_url[512];
     double send_rate;
     char web_dir[CONFIG_PATH_MAX];
+    char node[CONFIG_PATH_MAX];          /* the Node.js binary */
+    char bridge_script[CONFIG_PATH_MAX]; /* bridge/main.mjs; empty = next to the build */
     int threads;      /* HTTP polling threads */
     int hash_workers; /* concurrent Argon2id computations */
     int rate_api;     /* requests per minute per account */

@@ -14,6 +14,15 @@
     X(ERR_METHOD_NOT_ALLOWED, 405, "method_not_allowed", "This method is not allowed on this resource.")  \
     X(ERR_INVALID_STATE, 409, "invalid_state", "The resource is not in a state that allows this.")        \
     X(ERR_CONFLICT, 409, "conflict", "The request conflicts with existing data.")                         \
+    X(ERR_PASSWORD_REQUIRED, 409, "password_required", "Two-step verification is on: send the password.")   \
+    X(ERR_NO_LOGIN, 409, "invalid_state", "Start with POST /session/connect.")                            \
+    X(ERR_NO_SESSION, 409, "no_session", "Connect a Telegram account first (POST /session/connect).")    \
+    X(ERR_PHONE_CODE_INVALID, 422, "phone_code_invalid", "The login code is wrong.")                      \
+    X(ERR_PHONE_CODE_EXPIRED, 422, "phone_code_expired", "The login code expired; request a new one.")     \
+    X(ERR_PASSWORD_INVALID, 422, "password_invalid", "The two-step verification password is wrong.")      \
+    X(ERR_PHONE_INVALID, 422, "phone_number_invalid", "Telegram does not accept this phone number.")      \
+    X(ERR_SESSION_INVALID, 422, "session_invalid", "Telegram rejected the session; connect again.")        \
+    X(ERR_TELEGRAM_REFUSED, 422, "telegram_refused", "Telegram refused the request.")                     \
     X(ERR_TOO_LARGE, 413, "too_large", "The request body is too large.")                                 \
     X(ERR_UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type", "The Content-Type is not supported.")    \
     X(ERR_RATE_LIMITED, 429, "rate_limited", "Too many requests; retry later.")                          \

@@ -3,6 +3,8 @@
 #ifndef TGR_HANDLERS_H
 #define TGR_HANDLERS_H
 
+#include <jansson.h>
+
 #include "http/router.h"
 
 struct req;
@@ -13,6 +15,19 @@ enum hres auth_login_h(struct req *r);
 enum hres account_get_h(struct req *r);
 enum hres account_patch_h(struct req *r);
 enum hres account_webhook_secret_h(struct req *r);
+/* h_session.c */
+enum hres session_connect_h(struct req *r);
+enum hres session_verify_h(struct req *r);
+enum hres session_get_h(struct req *r);
+enum hres session_delete_h(struct req *r);
+enum hres session_sync_h(struct req *r);
+/* h_contacts.c */
+enum hres contacts_list_h(struct req *r);
+enum hres contacts_get_h(struct req *r);
+struct contact;
+struct contact_plain;
+/* The API's contact object. @return a new reference */
+json_t *contact_to_json(const struct contact *c, const struct contact_plain *p);
 /* h_ops.c */
 enum hres healthz_h(struct req *r);
 enum hres metrics_h(struct req *r);

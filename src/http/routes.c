@@ -10,5 +10,12 @@ const struct route api_routes[] = {
     {"GET", "/account", account_get_h, AUTH_ACCOUNT, 0, NULL},
     {"PATCH", "/account", account_patch_h, AUTH_ACCOUNT, 16 * 1024, NULL},
     {"POST", "/account/webhook-secret", account_webhook_secret_h, AUTH_ACCOUNT, 1024, NULL},
+    {"POST", "/session/connect", session_connect_h, AUTH_ACCOUNT, 4096, "session"},
+    {"POST", "/session/verify", session_verify_h, AUTH_ACCOUNT, 4096, "session"},
+    {"GET", "/session", session_get_h, AUTH_ACCOUNT, 0, NULL},
+    {"DELETE", "/session", session_delete_h, AUTH_ACCOUNT, 0, NULL},
+    {"POST", "/session/sync", session_sync_h, AUTH_ACCOUNT, 1024, NULL},
+    {"GET", "/contacts", contacts_list_h, AUTH_ACCOUNT, 0, NULL},
+    {"GET", "/contacts/:id", contacts_get_h, AUTH_ACCOUNT, 0, NULL},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL},
 };

@@ -43,6 +43,7 @@ struct http_server {
     int fd;
     int port;
     int in_flight; /* requests between first call and completion (atomic) */
+    int quiesced;
 };
 
 static int64_t mono_us(void)
@@ -443,22 +444,36 @@ int http_port(const struct http_server *h)
     return h->port;
 }
 
-void http_stop(struct http_server *h, int grace_ms)
+static void wait_in_flight(struct http_server *h, int grace_ms)
 {
-    if (!h)
-        return;
-    /* Stop accepting; requests already received finish and get their replies. */
-    MHD_socket fd = MHD_quiesce_daemon(h->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     int64_t deadline = mono_ms() + grace_ms;
     while (__atomic_load_n(&h->in_flight, __ATOMIC_SEQ_CST) > 0 && mono_ms() < deadline) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+}
+
+void http_quiesce(struct http_server *h, int grace_ms)
+{
+    if (!h || h->quiesced)
+        return;
+    /* Stop accepting; requests already received finish and get their replies. */
+    MHD_socket fd = MHD_quiesce_daemon(h->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    h->quiesced = 1;
+    wait_in_flight(h, grace_ms);
+}
+
+void http_stop(struct http_server *h, int grace_ms)
+{
+    if (!h)
+        return;
+    http_quiesce(h, grace_ms);
+    wait_in_flight(h, grace_ms);
     int left = __atomic_load_n(&h->in_flight, __ATOMIC_SEQ_CST);
     if (left > 0)
-        log_warn("http", "%d request(s) still running after %d ms; closing them", left, grace_ms);
+        log_warn("http", "%d request(s) still running at shutdown; closing them", left);
     MHD_stop_daemon(h->d);
     free(h);
 }

@@ -74,7 +74,11 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen);
 /* The bound port (useful with port 0). */
 int http_port(const struct http_server *h);
 
-/* Stop accepting, let in-flight requests finish (at most grace_ms), stop the threads, free. */
+/* Stop accepting new connections and wait (at most grace_ms) for requests in flight. */
+void http_quiesce(struct http_server *h, int grace_ms);
+
+/* Wait (at most grace_ms) for what is still in flight, stop the threads, free. Deferred jobs
+ * must have finished (their worker pools drained) before this. */
 void http_stop(struct http_server *h, int grace_ms);
 
 /* Replies. Each replaces an earlier reply of the same request. */

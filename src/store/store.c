@@ -2,7 +2,34 @@
 #include "store/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
+
+void blob_release(struct blob *b)
+{
+    if (b->p)
+        sodium_memzero(b->p, b->len);
+    free(b->p);
+    b->p = NULL;
+    b->len = 0;
+}
+
+void tg_session_release(struct tg_session *s)
+{
+    blob_release(&s->session);
+    blob_release(&s->phone);
+}
+
+void contact_release(struct contact *c)
+{
+    blob_release(&c->access_hash);
+    blob_release(&c->first_name);
+    blob_release(&c->last_name);
+    blob_release(&c->username);
+    blob_release(&c->phone);
+}
 
 struct store *store_open(const char *url, const char *data_dir, char *err, size_t errlen)
 {

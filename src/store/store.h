@@ -30,6 +30,37 @@ struct account {
     int64_t created_at; /* unix ms */
 };
 
+/* A malloc'd byte string (sealed values). Release with blob_release(). */
+struct blob {
+    unsigned char *p;
+    size_t len;
+};
+void blob_release(struct blob *b);
+
+/* telegram_sessions row. status: none, code_sent, password_required, connected, invalid. */
+struct tg_session {
+    char status[20];
+    struct blob session; /* sealed StringSession (pending while logging in) */
+    struct blob phone;   /* sealed E.164 phone */
+    char tg_user_id[24];
+    int64_t updated_at;
+};
+void tg_session_release(struct tg_session *s);
+
+/* contacts row; sealed fields as stored (seal row key "<account_id>:<tg_user_id>"). */
+struct contact {
+    int64_t id;
+    char tg_user_id[24];
+    struct blob access_hash, first_name, last_name, username, phone;
+    char phone_bidx[40], username_bidx[40];
+    int64_t first_inbound_at, last_inbound_at; /* unix ms, 0 if none */
+    int64_t inbound_count;
+    int64_t opted_out_at, blocked_at, deactivated_at;
+    int64_t created_at, updated_at;
+    int64_t orders_count, spent; /* paid orders, minor units */
+};
+void contact_release(struct contact *c);
+
 struct store {
     const char *backend; /* "sqlite" or "postgres" */
 
@@ -60,6 +91,38 @@ struct store {
                                                  size_t len);
     /* The sealed webhook secret. @param[out] out malloc'd; caller frees. */
     enum db_status (*account_webhook_secret)(struct store *st, int64_t id, unsigned char **out, size_t *len);
+
+    /* Run fn inside one write transaction (BEGIN IMMEDIATE … COMMIT). Store calls made by fn on
+     * this thread join the transaction. fn returning < 0 rolls everything back; DB_SOFT from
+     * the transaction itself is retried up to 3 times (fn must be safe to run again).
+     * @return what fn returned, or the commit's failure */
+    enum db_status (*txn)(struct store *st, int durable, enum db_status (*fn)(struct store *st, void *cls),
+                          void *cls);
+
+    /* ---- Telegram sessions ---- */
+    enum db_status (*session_get)(struct store *st, int64_t account_id, struct tg_session *out);
+    /* Insert or replace every field of the account's session row. */
+    enum db_status (*session_put)(struct store *st, int64_t account_id, const struct tg_session *s);
+    enum db_status (*session_set_status)(struct store *st, int64_t account_id, const char *status);
+    enum db_status (*session_delete)(struct store *st, int64_t account_id);
+    /* Accounts whose session is connected. @param[out] ids malloc'd; caller frees */
+    enum db_status (*sessions_connected)(struct store *st, int64_t **ids, size_t *n);
+
+    /* ---- contacts ---- */
+    /* Insert (c->id = 0) or update (c->id set) a contact's identity fields: tg_user_id, the
+     * sealed fields and blind indexes. @param[out] id the row id */
+    enum db_status (*contact_save)(struct store *st, int64_t account_id, const struct contact *c, int64_t *id);
+    enum db_status (*contact_by_tg_id)(struct store *st, int64_t account_id, const char *tg_user_id,
+                                       struct contact *out);
+    enum db_status (*contact_get)(struct store *st, int64_t account_id, int64_t id, struct contact *out);
+    /* Up to limit contacts with id > after_id, by id. @param[out] rows malloc'd array; release
+     * each with contact_release and free the array */
+    enum db_status (*contacts_page)(struct store *st, int64_t account_id, int64_t after_id, int limit,
+                                    struct contact **rows, size_t *n);
+    /* Record an inbound message (ignored if (contact, tg_message_id) exists) and update the
+     * contact's first/last inbound time and count. @return DB_ONE if new, DB_NONE if known */
+    enum db_status (*inbound_add)(struct store *st, int64_t account_id, int64_t contact_id, int64_t tg_message_id,
+                                  const struct blob *sealed_text, int64_t date_ms);
 
     /* Instance-wide settings (not tenant data): small key → value strings. */
     enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);

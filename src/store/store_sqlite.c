@@ -21,6 +21,16 @@
 #define ACCOUNT_COLS "id, email, plan_type, password_hash, timezone, frequency_cap_days, " \
                      "webhook_secret IS NOT NULL, created_at"
 
+#define CONTACT_COLS                                                                                   \
+    "c.id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.phone, c.phone_bidx, "   \
+    "c.username_bidx, COALESCE(c.first_inbound_at, 0), COALESCE(c.last_inbound_at, 0), c.inbound_count, "  \
+    "COALESCE(c.opted_out_at, 0), COALESCE(c.blocked_at, 0), COALESCE(c.deactivated_at, 0), c.created_at, " \
+    "c.updated_at, "                                                                                       \
+    "(SELECT COUNT(*) FROM orders o WHERE o.account_id = c.account_id AND o.contact_id = c.id "            \
+    "  AND o.status = 'paid'), "                                                                           \
+    "(SELECT COALESCE(SUM(o.amount), 0) FROM orders o WHERE o.account_id = c.account_id "                  \
+    "  AND o.contact_id = c.id AND o.status = 'paid')"
+
 /* Every statement the backend runs, by name. */
 #define STMTS(X)                                                                                     \
     X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                           \
@@ -34,6 +44,32 @@
     X(S_ACCOUNT_UPDATE, "UPDATE accounts SET timezone = ?, frequency_cap_days = ? WHERE id = ?")       \
     X(S_ACCOUNT_SET_WH, "UPDATE accounts SET webhook_secret = ? WHERE id = ?")                         \
     X(S_ACCOUNT_GET_WH, "SELECT webhook_secret FROM accounts WHERE id = ? AND webhook_secret IS NOT NULL") \
+    X(S_SESSION_GET, "SELECT status, encrypted_session_data, phone, tg_user_id, updated_at "             \
+                     "FROM telegram_sessions WHERE account_id = ?")                                     \
+    X(S_SESSION_PUT, "INSERT INTO telegram_sessions(account_id, status, encrypted_session_data, phone, "  \
+                     "tg_user_id, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(account_id) DO UPDATE " \
+                     "SET status = excluded.status, encrypted_session_data = excluded.encrypted_session_data, " \
+                     "phone = excluded.phone, tg_user_id = excluded.tg_user_id, updated_at = excluded.updated_at") \
+    X(S_SESSION_STATUS, "UPDATE telegram_sessions SET status = ?, updated_at = ? WHERE account_id = ?")     \
+    X(S_SESSION_DELETE, "DELETE FROM telegram_sessions WHERE account_id = ?")                               \
+    X(S_SESSIONS_CONNECTED, "SELECT account_id FROM telegram_sessions WHERE status = 'connected' "         \
+                            "ORDER BY account_id")                                                          \
+    X(S_CONTACT_INSERT, "INSERT INTO contacts(account_id, tg_user_id, access_hash, first_name, last_name, " \
+                        "username, phone, phone_bidx, username_bidx, created_at, updated_at) "              \
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")                                         \
+    X(S_CONTACT_UPDATE, "UPDATE contacts SET access_hash = ?, first_name = ?, last_name = ?, username = ?, " \
+                        "phone = ?, phone_bidx = ?, username_bidx = ?, updated_at = ? "                     \
+                        "WHERE account_id = ? AND id = ?")                                                  \
+    X(S_CONTACT_BY_TG, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = ? AND c.tg_user_id = ?") \
+    X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = ? AND c.id = ?")          \
+    X(S_CONTACTS_PAGE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = ? AND c.id > ? "        \
+                       "ORDER BY c.id LIMIT ?")                                                             \
+    X(S_INBOUND_INSERT, "INSERT INTO inbound_messages(account_id, contact_id, tg_message_id, text, date) "  \
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")                                    \
+    X(S_INBOUND_TOUCH, "UPDATE contacts SET inbound_count = inbound_count + 1, "                            \
+                       "first_inbound_at = MIN(COALESCE(first_inbound_at, ?1), ?1), "                       \
+                       "last_inbound_at = MAX(COALESCE(last_inbound_at, ?1), ?1) "                          \
+                       "WHERE account_id = ?2 AND id = ?3")                                                 \
     X(S_META_GET, "SELECT value FROM meta WHERE key = ?")                                              \
     X(S_META_SET, "INSERT INTO meta(key, value) VALUES (?, ?) "                                        \
                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
@@ -150,8 +186,22 @@ static enum db_status rc_status(sqlite3 *db, int rc, const char *what)
     }
 }
 
-/* This thread's reader connection. */
+static struct conn *reader_conn(struct sq *s);
+
+/* The write transaction this thread is inside, if any (see txn). */
+static __thread struct sq *tl_txn;
+static __thread int tl_depth, tl_failed;
+
+/* This thread's reader connection — or the writer while this thread holds a write
+ * transaction, so that a transaction reads its own writes. */
 static struct conn *reader(struct sq *s)
+{
+    if (tl_txn == s)
+        return s->writer;
+    return reader_conn(s);
+}
+
+static struct conn *reader_conn(struct sq *s)
 {
     struct conn *c = pthread_getspecific(s->rkey);
     if (c)
@@ -171,6 +221,10 @@ static struct conn *reader(struct sq *s)
  * On success the caller must call wend(). */
 static enum db_status wbegin(struct sq *s, int durable)
 {
+    if (tl_txn == s) {
+        tl_depth++;
+        return DB_ONE;
+    }
     pthread_mutex_lock(&s->wlock);
     if (durable != s->wsync_full) {
         if (exec(s->writer->db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL") == SQLITE_OK)
@@ -181,12 +235,22 @@ static enum db_status wbegin(struct sq *s, int durable)
         pthread_mutex_unlock(&s->wlock);
         return rc_status(s->writer->db, rc, "begin");
     }
+    tl_txn = s;
+    tl_depth = 1;
+    tl_failed = 0;
     return DB_ONE;
 }
 
 /* Commit when st is not an error, else roll back; releases the writer. Returns the final status. */
 static enum db_status wend(struct sq *s, enum db_status st)
 {
+    if (st < 0)
+        tl_failed = 1;
+    if (--tl_depth > 0)
+        return st;
+    tl_txn = NULL;
+    if (tl_failed && st >= 0)
+        st = DB_HARD; /* an inner step failed: the whole transaction goes */
     if (st >= 0) {
         int rc = sqlite3_exec(s->writer->db, "COMMIT", NULL, NULL, NULL);
         if (rc != SQLITE_OK) {
@@ -427,6 +491,329 @@ static enum db_status sq_migrate(struct store *st, int *applied)
     return DB_ONE;
 }
 
+/* ---- helpers for blobs ------------------------------------------------------------------- */
+
+static int read_blob(sqlite3_stmt *q, int col, struct blob *b)
+{
+    b->p = NULL;
+    b->len = 0;
+    if (sqlite3_column_type(q, col) == SQLITE_NULL)
+        return TGR_OK;
+    int n = sqlite3_column_bytes(q, col);
+    b->p = malloc(n > 0 ? (size_t)n : 1);
+    if (!b->p)
+        return TGR_ERR;
+    memcpy(b->p, sqlite3_column_blob(q, col), (size_t)n);
+    b->len = (size_t)n;
+    return TGR_OK;
+}
+
+static void bind_blob(sqlite3_stmt *q, int i, const struct blob *b)
+{
+    if (b && b->p)
+        sqlite3_bind_blob(q, i, b->p, (int)b->len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *t)
+{
+    if (t && *t)
+        sqlite3_bind_text(q, i, t, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+/* ---- transactions ------------------------------------------------------------------------ */
+
+static enum db_status sq_txn(struct store *st, int durable, enum db_status (*fn)(struct store *, void *), void *cls)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = DB_HARD;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        r = wbegin(s, durable);
+        if (r == DB_SOFT)
+            continue;
+        if (r < 0)
+            return r;
+        r = wend(s, fn(st, cls));
+        if (r != DB_SOFT)
+            return r;
+    }
+    return r;
+}
+
+/* ---- Telegram sessions ------------------------------------------------------------------- */
+
+static enum db_status sq_session_get(struct store *st, int64_t account_id, struct tg_session *out)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_SESSION_GET) : NULL;
+    memset(out, 0, sizeof *out);
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "session lookup");
+    if (r == DB_ONE) {
+        copy_text(out->status, sizeof out->status, q, 0);
+        copy_text(out->tg_user_id, sizeof out->tg_user_id, q, 3);
+        out->updated_at = sqlite3_column_int64(q, 4);
+        if (read_blob(q, 1, &out->session) != TGR_OK || read_blob(q, 2, &out->phone) != TGR_OK) {
+            tg_session_release(out);
+            r = DB_HARD;
+        }
+    }
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_session_put(struct store *st, int64_t account_id, const struct tg_session *in)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_SESSION_PUT);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_text(q, 2, in->status, -1, SQLITE_STATIC);
+        bind_blob(q, 3, &in->session);
+        bind_blob(q, 4, &in->phone);
+        bind_text_or_null(q, 5, in->tg_user_id);
+        sqlite3_bind_int64(q, 6, now_ms());
+    }
+    return wend(s, step_write(s, q, "session save"));
+}
+
+static enum db_status sq_session_set_status(struct store *st, int64_t account_id, const char *status)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_SESSION_STATUS);
+    if (q) {
+        sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, now_ms());
+        sqlite3_bind_int64(q, 3, account_id);
+    }
+    return wend(s, step_write(s, q, "session status"));
+}
+
+static enum db_status sq_session_delete(struct store *st, int64_t account_id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_SESSION_DELETE);
+    if (q)
+        sqlite3_bind_int64(q, 1, account_id);
+    return wend(s, step_write(s, q, "session delete"));
+}
+
+static enum db_status sq_sessions_connected(struct store *st, int64_t **ids, size_t *n)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_SESSIONS_CONNECTED) : NULL;
+    *ids = NULL;
+    *n = 0;
+    if (!q)
+        return DB_HARD;
+    size_t cap = 0;
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "connected sessions")) == DB_ONE) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *np = realloc(*ids, cap * sizeof **ids);
+            if (!np) {
+                r = DB_HARD;
+                break;
+            }
+            *ids = np;
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    if (r < 0) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return r;
+    }
+    return *n ? DB_ONE : DB_NONE;
+}
+
+/* ---- contacts ---------------------------------------------------------------------------- */
+
+static int read_contact(sqlite3_stmt *q, struct contact *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(q, 0);
+    copy_text(c->tg_user_id, sizeof c->tg_user_id, q, 1);
+    if (read_blob(q, 2, &c->access_hash) || read_blob(q, 3, &c->first_name) || read_blob(q, 4, &c->last_name) ||
+        read_blob(q, 5, &c->username) || read_blob(q, 6, &c->phone)) {
+        contact_release(c);
+        return TGR_ERR;
+    }
+    copy_text(c->phone_bidx, sizeof c->phone_bidx, q, 7);
+    copy_text(c->username_bidx, sizeof c->username_bidx, q, 8);
+    c->first_inbound_at = sqlite3_column_int64(q, 9);
+    c->last_inbound_at = sqlite3_column_int64(q, 10);
+    c->inbound_count = sqlite3_column_int64(q, 11);
+    c->opted_out_at = sqlite3_column_int64(q, 12);
+    c->blocked_at = sqlite3_column_int64(q, 13);
+    c->deactivated_at = sqlite3_column_int64(q, 14);
+    c->created_at = sqlite3_column_int64(q, 15);
+    c->updated_at = sqlite3_column_int64(q, 16);
+    c->orders_count = sqlite3_column_int64(q, 17);
+    c->spent = sqlite3_column_int64(q, 18);
+    return TGR_OK;
+}
+
+static enum db_status sq_contact_save(struct store *st, int64_t account_id, const struct contact *ct, int64_t *id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    int64_t now = now_ms();
+    sqlite3_stmt *q;
+    if (ct->id == 0) {
+        q = stmt(s->writer, S_CONTACT_INSERT);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_text(q, 2, ct->tg_user_id, -1, SQLITE_STATIC);
+            bind_blob(q, 3, &ct->access_hash);
+            bind_blob(q, 4, &ct->first_name);
+            bind_blob(q, 5, &ct->last_name);
+            bind_blob(q, 6, &ct->username);
+            bind_blob(q, 7, &ct->phone);
+            bind_text_or_null(q, 8, ct->phone_bidx);
+            bind_text_or_null(q, 9, ct->username_bidx);
+            sqlite3_bind_int64(q, 10, now);
+            sqlite3_bind_int64(q, 11, now);
+        }
+        r = step_write(s, q, "contact insert");
+        if (r == DB_ONE && id)
+            *id = sqlite3_last_insert_rowid(s->writer->db);
+    } else {
+        q = stmt(s->writer, S_CONTACT_UPDATE);
+        if (q) {
+            bind_blob(q, 1, &ct->access_hash);
+            bind_blob(q, 2, &ct->first_name);
+            bind_blob(q, 3, &ct->last_name);
+            bind_blob(q, 4, &ct->username);
+            bind_blob(q, 5, &ct->phone);
+            bind_text_or_null(q, 6, ct->phone_bidx);
+            bind_text_or_null(q, 7, ct->username_bidx);
+            sqlite3_bind_int64(q, 8, now);
+            sqlite3_bind_int64(q, 9, account_id);
+            sqlite3_bind_int64(q, 10, ct->id);
+        }
+        r = step_write(s, q, "contact update");
+        if (id)
+            *id = ct->id;
+    }
+    return wend(s, r);
+}
+
+static enum db_status contact_query(struct store *st, enum stmt_id sid, int64_t account_id, const char *text,
+                                    int64_t num, struct contact *out)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, sid) : NULL;
+    memset(out, 0, sizeof *out);
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    if (text)
+        sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(q, 2, num);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "contact lookup");
+    if (r == DB_ONE && read_contact(q, out) != TGR_OK)
+        r = DB_HARD;
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_contact_by_tg_id(struct store *st, int64_t account_id, const char *tg_user_id,
+                                          struct contact *out)
+{
+    return contact_query(st, S_CONTACT_BY_TG, account_id, tg_user_id, 0, out);
+}
+
+static enum db_status sq_contact_get(struct store *st, int64_t account_id, int64_t id, struct contact *out)
+{
+    return contact_query(st, S_CONTACT_GET, account_id, NULL, id, out);
+}
+
+static enum db_status sq_contacts_page(struct store *st, int64_t account_id, int64_t after_id, int limit,
+                                       struct contact **rows, size_t *n)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_CONTACTS_PAGE) : NULL;
+    *rows = NULL;
+    *n = 0;
+    if (!q || limit <= 0)
+        return q ? DB_NONE : DB_HARD;
+    *rows = calloc((size_t)limit, sizeof **rows);
+    if (!*rows)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, after_id);
+    sqlite3_bind_int(q, 3, limit);
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "contacts page")) == DB_ONE && *n < (size_t)limit) {
+        if (read_contact(q, &(*rows)[*n]) != TGR_OK) {
+            r = DB_HARD;
+            break;
+        }
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    if (r < 0) {
+        for (size_t i = 0; i < *n; i++)
+            contact_release(&(*rows)[i]);
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return r;
+    }
+    return *n ? DB_ONE : DB_NONE;
+}
+
+static enum db_status sq_inbound_add(struct store *st, int64_t account_id, int64_t contact_id, int64_t tg_message_id,
+                                     const struct blob *text, int64_t date_ms)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_INBOUND_INSERT);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, contact_id);
+        sqlite3_bind_int64(q, 3, tg_message_id);
+        bind_blob(q, 4, text);
+        sqlite3_bind_int64(q, 5, date_ms);
+    }
+    r = step_write(s, q, "inbound insert");
+    if (r == DB_ONE) {
+        q = stmt(s->writer, S_INBOUND_TOUCH);
+        if (q) {
+            sqlite3_bind_int64(q, 1, date_ms);
+            sqlite3_bind_int64(q, 2, account_id);
+            sqlite3_bind_int64(q, 3, contact_id);
+        }
+        enum db_status t = step_write(s, q, "contact inbound update");
+        if (t < 0)
+            r = t;
+    }
+    return wend(s, r);
+}
+
 static void sq_close(struct store *st)
 {
     struct sq *s = SQ(st);
@@ -483,6 +870,17 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.account_update = sq_account_update;
     s->base.account_set_webhook_secret = sq_account_set_webhook_secret;
     s->base.account_webhook_secret = sq_account_webhook_secret;
+    s->base.txn = sq_txn;
+    s->base.session_get = sq_session_get;
+    s->base.session_put = sq_session_put;
+    s->base.session_set_status = sq_session_set_status;
+    s->base.session_delete = sq_session_delete;
+    s->base.sessions_connected = sq_sessions_connected;
+    s->base.contact_save = sq_contact_save;
+    s->base.contact_by_tg_id = sq_contact_by_tg_id;
+    s->base.contact_get = sq_contact_get;
+    s->base.contacts_page = sq_contacts_page;
+    s->base.inbound_add = sq_inbound_add;
     s->base.meta_get = sq_meta_get;
     s->base.meta_set = sq_meta_set;
     return &s->base;

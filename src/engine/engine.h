@@ -1,0 +1,36 @@
+/* engine — the one background thread of a running tgr (DESIGN §1, §4). It owns the Telegram
+ * bridge, consumes the bridge's events (new messages, reads, dead sessions), (re)starts every
+ * connected account's session whenever a bridge becomes ready, and runs queued work such as an
+ * account's inbox sync. The send loop joins it with the send-engine issue.
+ *
+ * Other threads never wait on the engine: they post work (engine_request_sync) and return. */
+#ifndef TGR_ENGINE_H
+#define TGR_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+struct engine;
+struct bridge;
+
+/* Start the bridge and the engine thread.
+ * @return the engine, or NULL with a one-line reason in err */
+struct engine *engine_start(struct app *app, char *err, size_t errlen);
+
+/* Stop the bridge (calls in progress on any thread fail at once with NETWORK), then the
+ * thread. The bridge pointer stays valid (every call fails) until engine_free, so worker
+ * threads still holding it are safe; drain them before engine_free. */
+void engine_stop(struct engine *e);
+void engine_free(struct engine *e);
+
+/* The bridge, for request/response calls made by HTTP worker threads (login, sync). */
+struct bridge *engine_bridge(struct engine *e);
+
+/* Queue an inbox sync of this account (after a login; duplicates coalesce). */
+void engine_request_sync(struct engine *e, int64_t account_id);
+
+/* Start this account's session on the bridge now (after a login or a restart). */
+void engine_request_start(struct engine *e, int64_t account_id);
+
+#endif

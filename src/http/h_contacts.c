@@ -1,0 +1,160 @@
+/* h_contacts — GET /contacts and GET /contacts/:id (API.md "Contacts"): the account's audience,
+ * decrypted for its owner only. Filtering by q (name, username, phone) happens after
+ * decryption, since those fields are sealed; the scan walks pages of the store in id order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/util.h"
+#include "http/handlers.h"
+#include "http/server.h"
+#include "tg/sync.h"
+
+#define CONTACTS_DEFAULT_LIMIT 50
+#define CONTACTS_MAX_LIMIT 1000
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    char t[40];
+    if (!ms)
+        return json_null();
+    rfc3339(ms, t, sizeof t);
+    return json_string(t);
+}
+
+json_t *contact_to_json(const struct contact *c, const struct contact_plain *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(c->id));
+    json_object_set_new(o, "tg_user_id", json_string(c->tg_user_id));
+    json_object_set_new(o, "first_name", str_or_null(p->first_name));
+    json_object_set_new(o, "last_name", str_or_null(p->last_name));
+    json_object_set_new(o, "username", str_or_null(p->username));
+    json_object_set_new(o, "phone", str_or_null(p->phone));
+    /* Classification arrives with the categories work; until then everyone is the default. */
+    json_object_set_new(o, "category", json_string("browser"));
+    json_object_set_new(o, "confidence", json_real(0));
+    json_object_set_new(o, "last_message_at", time_or_null(c->last_inbound_at));
+    json_object_set_new(o, "messages_count", json_integer(c->inbound_count));
+    json_object_set_new(o, "orders_count", json_integer(c->orders_count));
+    json_object_set_new(o, "spent", json_integer(c->spent));
+    json_object_set_new(o, "opted_out", json_boolean(c->opted_out_at != 0));
+    return o;
+}
+
+static int contains(const char *hay, const char *needle)
+{
+    return hay && strcasestr(hay, needle) != NULL;
+}
+
+static int matches(const struct contact_plain *p, const char *q)
+{
+    return contains(p->first_name, q) || contains(p->last_name, q) || contains(p->username, q) ||
+           contains(p->phone, q);
+}
+
+enum hres contacts_list_h(struct req *r)
+{
+    int64_t limit = CONTACTS_DEFAULT_LIMIT, after = 0;
+    const char *v = req_query(r, "limit");
+    if (v && parse_i64(v, 1, CONTACTS_MAX_LIMIT, &limit) != TGR_OK) {
+        reply_error(r, ERR_BAD_QUERY, "limit", "limit must be a whole number from 1 to %d", CONTACTS_MAX_LIMIT);
+        return H_NO;
+    }
+    v = req_query(r, "after");
+    if (v && parse_i64(v, 0, INT64_MAX, &after) != TGR_OK) {
+        reply_error(r, ERR_BAD_QUERY, "after", "after must be a contact id");
+        return H_NO;
+    }
+    const char *category = req_query(r, "category");
+    if (category && *category && strcmp(category, "buyer") && strcmp(category, "browser") &&
+        strcmp(category, "refund_risk")) {
+        reply_error(r, ERR_BAD_QUERY, "category", "category must be buyer, browser or refund_risk");
+        return H_NO;
+    }
+    const char *q = req_query(r, "q");
+    if (q && strlen(q) > 100) {
+        reply_error(r, ERR_BAD_QUERY, "q", "q must be at most 100 characters");
+        return H_NO;
+    }
+    if (q && !*q)
+        q = NULL;
+    int filtering = q || (category && *category && strcmp(category, "browser") != 0);
+    struct store *st = r->app->store;
+    json_t *list = json_array();
+    int64_t cursor = after, last_id = 0;
+    int more = 0;
+    for (;;) {
+        struct contact *rows = NULL;
+        size_t n = 0;
+        int want = filtering ? 500 : (int)limit + 1;
+        enum db_status s = st->contacts_page(st, r->account_id, cursor, want, &rows, &n);
+        if (s < 0) {
+            json_decref(list);
+            reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+            return H_NO;
+        }
+        for (size_t i = 0; i < n; i++) {
+            cursor = rows[i].id;
+            if (more) {
+                contact_release(&rows[i]);
+                continue;
+            }
+            if ((int64_t)json_array_size(list) == limit) {
+                more = 1; /* one more match (or unscanned row) exists: there is a next page */
+                contact_release(&rows[i]);
+                continue;
+            }
+            struct contact_plain p;
+            if (contact_open(r->app, r->account_id, &rows[i], &p) == TGR_OK) {
+                int keep = (!q || matches(&p, q)) && !(category && *category && strcmp(category, "browser") != 0);
+                if (keep) {
+                    json_array_append_new(list, contact_to_json(&rows[i], &p));
+                    last_id = rows[i].id;
+                }
+                contact_plain_release(&p);
+            }
+            contact_release(&rows[i]);
+        }
+        free(rows);
+        if (more || n < (size_t)want)
+            break;
+    }
+    reply_json(r, 200, json_pack("{s:o, s:o}", "contacts", list, "next_after",
+                                 more ? json_integer(last_id) : json_null()));
+    return H_OK;
+}
+
+enum hres contacts_get_h(struct req *r)
+{
+    int64_t id;
+    if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, &id) != TGR_OK) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such contact");
+        return H_NO;
+    }
+    struct contact c;
+    enum db_status s = r->app->store->contact_get(r->app->store, r->account_id, id, &c);
+    if (s < 0) {
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+        return H_NO;
+    }
+    if (s == DB_NONE) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such contact");
+        return H_NO;
+    }
+    struct contact_plain p;
+    if (contact_open(r->app, r->account_id, &c, &p) != TGR_OK) {
+        contact_release(&c);
+        return H_SYSERR;
+    }
+    reply_json(r, 200, contact_to_json(&c, &p));
+    contact_plain_release(&p);
+    contact_release(&c);
+    return H_OK;
+}

@@ -1,0 +1,640 @@
+/* bridge — child process, pipes, request/response matching, deadlines, restarts; see bridge.h.
+ *
+ * All state below `mu` is shared between callers and the I/O thread. The I/O thread is the only
+ * one that touches the pipes; callers append to the output buffer and poke the wake pipe. */
+#include "tg/bridge.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+
+extern char **environ;
+
+#define LINE_MAX_BYTES (64u * 1024 * 1024)
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+
+struct pending {
+    int64_t id;
+    int64_t deadline; /* mono ms */
+    bridge_done_fn done;
+    void *arg;
+    struct pending *next;
+};
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+struct bridge {
+    struct bridge_opts opts;
+    char *node, *script, *backend, *scenario;
+    bridge_event_fn on_event;
+    void *ctx;
+
+    pthread_t thread;
+    pthread_mutex_t mu;
+    int wake[2];
+    int stopping;
+    int64_t next_id;
+    struct pending *pending;
+    struct buf out; /* request lines not yet written to the child */
+
+    /* I/O thread only (pid is also read by bridge_pid under mu) */
+    pid_t pid;
+    int in_fd, out_fd, err_fd;
+    struct buf rd, erd;
+    int ready;
+    int64_t restart_at;
+    int backoff_ms;
+    int64_t started_at;
+};
+
+static int buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return TGR_ERR;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return TGR_OK;
+}
+
+static void buf_consume(struct buf *b, size_t n)
+{
+    memmove(b->p, b->p + n, b->len - n);
+    b->len -= n;
+    if (b->p)
+        b->p[b->len] = 0;
+}
+
+static void wake(struct bridge *b)
+{
+    char c = 1;
+    ssize_t r = write(b->wake[1], &c, 1);
+    (void)r;
+}
+
+static void set_error(struct bridge_error *e, const char *code, const char *msg, int seconds)
+{
+    snprintf(e->code, sizeof e->code, "%s", code);
+    snprintf(e->message, sizeof e->message, "%s", msg ? msg : "");
+    e->seconds = seconds;
+}
+
+/* Remove and return the pending entry with this id (mu held). */
+static struct pending *take(struct bridge *b, int64_t id)
+{
+    for (struct pending **pp = &b->pending; *pp; pp = &(*pp)->next) {
+        if ((*pp)->id == id) {
+            struct pending *p = *pp;
+            *pp = p->next;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Fail every pending request (called without mu held). */
+static void fail_all(struct bridge *b, const char *code, const char *msg)
+{
+    pthread_mutex_lock(&b->mu);
+    struct pending *p = b->pending;
+    b->pending = NULL;
+    b->out.len = 0;
+    pthread_mutex_unlock(&b->mu);
+    struct bridge_error e;
+    set_error(&e, code, msg, 0);
+    while (p) {
+        struct pending *n = p->next;
+        p->done(p->arg, NULL, &e);
+        free(p);
+        p = n;
+    }
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static int spawn_child(struct bridge *b)
+{
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+        log_error("bridge", "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    char *argv[8];
+    int n = 0;
+    argv[n++] = b->node;
+    argv[n++] = b->script;
+    argv[n++] = (char *)"--backend";
+    argv[n++] = b->backend;
+    if (b->scenario && *b->scenario) {
+        argv[n++] = (char *)"--scenario";
+        argv[n++] = b->scenario;
+    }
+    argv[n] = NULL;
+    /* The child starts with default signal handling, not our blocked SIGTERM/SIGINT mask. */
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &all);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, b->node, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (rc != 0) {
+        log_error("bridge", "cannot start %s: %s", b->node, strerror(rc));
+        goto fail;
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    fcntl(err[0], F_SETFL, O_NONBLOCK);
+    pthread_mutex_lock(&b->mu);
+    b->pid = pid;
+    pthread_mutex_unlock(&b->mu);
+    b->in_fd = in[1];
+    b->out_fd = out[0];
+    b->err_fd = err[0];
+    b->rd.len = 0;
+    b->erd.len = 0;
+    __atomic_store_n(&b->ready, 0, __ATOMIC_RELEASE);
+    b->started_at = mono_ms();
+    log_info("bridge", "started the %s bridge (pid %d)", b->backend, (int)pid);
+    return TGR_OK;
+fail:
+    for (int i = 0; i < 2; i++) {
+        close_fd(&in[i]);
+        close_fd(&out[i]);
+        close_fd(&err[i]);
+    }
+    return TGR_ERR;
+}
+
+/* The child is gone or going: reap it, fail what was pending, plan the restart. */
+static void child_down(struct bridge *b, const char *why)
+{
+    close_fd(&b->in_fd);
+    close_fd(&b->out_fd);
+    close_fd(&b->err_fd);
+    pid_t pid;
+    pthread_mutex_lock(&b->mu);
+    pid = b->pid;
+    b->pid = 0;
+    pthread_mutex_unlock(&b->mu);
+    if (pid > 0) {
+        int status = 0;
+        for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++) {
+            if (i == 50)
+                kill(pid, SIGKILL);
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        if (!b->stopping)
+            log_warn("bridge", "the bridge (pid %d) stopped: %s; restarting in %d ms", (int)pid, why, b->backoff_ms);
+    }
+    __atomic_store_n(&b->ready, 0, __ATOMIC_RELEASE);
+    fail_all(b, "NETWORK", "the Telegram bridge restarted");
+    /* A child that ran for a minute was healthy: start the backoff again from the bottom. */
+    if (mono_ms() - b->started_at > 60000)
+        b->backoff_ms = BACKOFF_MIN_MS;
+    b->restart_at = mono_ms() + b->backoff_ms;
+    b->backoff_ms = b->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b->backoff_ms * 2;
+}
+
+static void handle_line(struct bridge *b, char *line, size_t len)
+{
+    json_error_t je;
+    json_t *j = json_loadb(line, len, 0, &je);
+    if (!json_is_object(j)) {
+        log_warn("bridge", "ignoring a line from the bridge that is not a JSON object");
+        json_decref(j);
+        return;
+    }
+    json_t *ev = json_object_get(j, "event");
+    if (json_is_string(ev)) {
+        if (strcmp(json_string_value(ev), "ready") == 0)
+            __atomic_store_n(&b->ready, 1, __ATOMIC_RELEASE);
+        if (b->on_event)
+            b->on_event(b->ctx, j);
+        json_decref(j);
+        return;
+    }
+    json_t *id = json_object_get(j, "id");
+    if (!json_is_integer(id)) {
+        json_t *e = json_object_get(j, "error");
+        log_warn("bridge", "bridge reported an error without a request: %s",
+                 json_string_value(json_object_get(e, "message")) ? json_string_value(json_object_get(e, "message"))
+                                                                 : "?");
+        json_decref(j);
+        return;
+    }
+    pthread_mutex_lock(&b->mu);
+    struct pending *p = take(b, json_integer_value(id));
+    pthread_mutex_unlock(&b->mu);
+    if (!p) {
+        json_decref(j); /* answered after its deadline: already failed with TIMEOUT */
+        return;
+    }
+    if (json_is_true(json_object_get(j, "ok"))) {
+        json_t *res = json_object_get(j, "result");
+        p->done(p->arg, res ? res : json_null(), NULL);
+    } else {
+        json_t *e = json_object_get(j, "error");
+        struct bridge_error err;
+        const char *code = json_string_value(json_object_get(e, "code"));
+        const char *msg = json_string_value(json_object_get(e, "message"));
+        json_t *secs = json_object_get(e, "seconds");
+        set_error(&err, code ? code : "INTERNAL", msg, json_is_integer(secs) ? (int)json_integer_value(secs) : 0);
+        if (json_is_real(secs))
+            err.seconds = (int)(json_real_value(secs) + 0.999);
+        p->done(p->arg, NULL, &err);
+    }
+    free(p);
+    json_decref(j);
+}
+
+/* Read what is there; returns 0 on EOF or a fatal error. */
+static int read_some(int fd, struct buf *into)
+{
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n > 0) {
+            if (buf_add(into, chunk, (size_t)n) != TGR_OK)
+                return 0;
+            continue;
+        }
+        if (n == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+}
+
+static void drain_lines(struct bridge *b, struct buf *rd, int is_err)
+{
+    size_t start = 0;
+    for (;;) {
+        char *nl = memchr(rd->p + start, '\n', rd->len - start);
+        if (!nl)
+            break;
+        size_t len = (size_t)(nl - (rd->p + start));
+        if (is_err) {
+            if (len)
+                log_info("bridge", "%.*s", (int)(len > 400 ? 400 : len), rd->p + start);
+        } else if (len) {
+            handle_line(b, rd->p + start, len);
+        }
+        start += len + 1;
+    }
+    buf_consume(rd, start);
+}
+
+static void expire(struct bridge *b)
+{
+    int64_t now = mono_ms();
+    struct pending *expired = NULL;
+    pthread_mutex_lock(&b->mu);
+    for (struct pending **pp = &b->pending; *pp;) {
+        if ((*pp)->deadline <= now) {
+            struct pending *p = *pp;
+            *pp = p->next;
+            p->next = expired;
+            expired = p;
+        } else {
+            pp = &(*pp)->next;
+        }
+    }
+    pthread_mutex_unlock(&b->mu);
+    struct bridge_error e;
+    set_error(&e, "TIMEOUT", "the Telegram bridge did not answer in time", 0);
+    while (expired) {
+        struct pending *n = expired->next;
+        expired->done(expired->arg, NULL, &e);
+        free(expired);
+        expired = n;
+    }
+}
+
+static void *io_main(void *arg)
+{
+    struct bridge *b = arg;
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        int stopping = b->stopping;
+        int have_out = b->out.len > 0;
+        int64_t next_deadline = INT64_MAX;
+        for (struct pending *p = b->pending; p; p = p->next)
+            if (p->deadline < next_deadline)
+                next_deadline = p->deadline;
+        pthread_mutex_unlock(&b->mu);
+        if (stopping)
+            break;
+        int64_t now = mono_ms();
+        if (b->pid == 0 && now >= b->restart_at && spawn_child(b) != TGR_OK) {
+            b->restart_at = now + b->backoff_ms;
+            b->backoff_ms = b->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b->backoff_ms * 2;
+        }
+        int64_t wait = 1000;
+        if (next_deadline != INT64_MAX && next_deadline - now < wait)
+            wait = next_deadline - now;
+        if (b->pid == 0 && b->restart_at - now < wait)
+            wait = b->restart_at - now;
+        if (wait < 0)
+            wait = 0;
+        struct pollfd fds[4];
+        int nf = 0;
+        fds[nf++] = (struct pollfd){.fd = b->wake[0], .events = POLLIN};
+        int i_out = -1, i_err = -1, i_in = -1;
+        if (b->out_fd >= 0) {
+            i_out = nf;
+            fds[nf++] = (struct pollfd){.fd = b->out_fd, .events = POLLIN};
+        }
+        if (b->err_fd >= 0) {
+            i_err = nf;
+            fds[nf++] = (struct pollfd){.fd = b->err_fd, .events = POLLIN};
+        }
+        if (b->in_fd >= 0 && have_out) {
+            i_in = nf;
+            fds[nf++] = (struct pollfd){.fd = b->in_fd, .events = POLLOUT};
+        }
+        int rc = poll(fds, (nfds_t)nf, (int)wait);
+        if (rc < 0 && errno != EINTR) {
+            log_error("bridge", "poll: %s", strerror(errno));
+            break;
+        }
+        if (fds[0].revents & POLLIN) {
+            char tmp[256];
+            while (read(b->wake[0], tmp, sizeof tmp) > 0) {
+            }
+        }
+        if (i_err >= 0 && (fds[i_err].revents & (POLLIN | POLLHUP))) {
+            int alive = read_some(b->err_fd, &b->erd);
+            drain_lines(b, &b->erd, 1);
+            if (!alive)
+                close_fd(&b->err_fd);
+        }
+        if (i_out >= 0 && (fds[i_out].revents & (POLLIN | POLLHUP | POLLERR))) {
+            int alive = read_some(b->out_fd, &b->rd);
+            drain_lines(b, &b->rd, 0);
+            if (b->rd.len > LINE_MAX_BYTES) {
+                log_error("bridge", "the bridge wrote a line over %u bytes; restarting it", LINE_MAX_BYTES);
+                kill(b->pid, SIGKILL);
+                alive = 0;
+            }
+            if (!alive)
+                child_down(b, "its output closed");
+        }
+        if (i_in >= 0 && b->in_fd >= 0 && (fds[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            pthread_mutex_lock(&b->mu);
+            ssize_t n = write(b->in_fd, b->out.p, b->out.len);
+            if (n > 0)
+                buf_consume(&b->out, (size_t)n);
+            int broken = n < 0 && errno != EAGAIN && errno != EINTR;
+            pthread_mutex_unlock(&b->mu);
+            if (broken)
+                child_down(b, "its input closed");
+        }
+        expire(b);
+    }
+    /* Stopping: close stdin so the child exits by itself, then reap it. */
+    close_fd(&b->in_fd);
+    if (b->pid > 0) {
+        int status;
+        int64_t until = mono_ms() + 3000;
+        while (waitpid(b->pid, &status, WNOHANG) == 0) {
+            if (mono_ms() > until) {
+                kill(b->pid, SIGKILL);
+                waitpid(b->pid, &status, 0);
+                break;
+            }
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        b->pid = 0;
+    }
+    close_fd(&b->out_fd);
+    close_fd(&b->err_fd);
+    fail_all(b, "NETWORK", "the Telegram bridge is stopping");
+    return NULL;
+}
+
+struct bridge *bridge_start(const struct bridge_opts *opts, bridge_event_fn on_event, void *ctx, char *err,
+                            size_t errlen)
+{
+    struct bridge *b = calloc(1, sizeof *b);
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    b->node = strdup(opts->node ? opts->node : "node");
+    b->script = strdup(opts->script);
+    b->backend = strdup(opts->backend);
+    b->scenario = strdup(opts->scenario ? opts->scenario : "");
+    b->on_event = on_event;
+    b->ctx = ctx;
+    b->in_fd = b->out_fd = b->err_fd = -1;
+    b->backoff_ms = BACKOFF_MIN_MS;
+    b->next_id = 1;
+    pthread_mutex_init(&b->mu, NULL);
+    if (!b->node || !b->script || !b->backend || !b->scenario || pipe2(b->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        snprintf(err, errlen, "cannot set up the bridge: %s", strerror(errno));
+        free(b->node);
+        free(b->script);
+        free(b->backend);
+        free(b->scenario);
+        free(b);
+        return NULL;
+    }
+    if (spawn_child(b) != TGR_OK) {
+        snprintf(err, errlen, "cannot start the Telegram bridge (%s %s); is Node.js installed?", b->node, b->script);
+        close(b->wake[0]);
+        close(b->wake[1]);
+        free(b->node);
+        free(b->script);
+        free(b->backend);
+        free(b->scenario);
+        free(b);
+        return NULL;
+    }
+    pthread_create(&b->thread, NULL, io_main, b);
+    return b;
+}
+
+void bridge_stop(struct bridge *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    int was = b->stopping;
+    b->stopping = 1;
+    pthread_mutex_unlock(&b->mu);
+    if (was)
+        return;
+    wake(b);
+    pthread_join(b->thread, NULL);
+}
+
+void bridge_free(struct bridge *b)
+{
+    if (!b)
+        return;
+    bridge_stop(b);
+    close(b->wake[0]);
+    close(b->wake[1]);
+    free(b->out.p);
+    free(b->rd.p);
+    free(b->erd.p);
+    free(b->node);
+    free(b->script);
+    free(b->backend);
+    free(b->scenario);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+void bridge_call_async(struct bridge *b, json_t *req, int timeout_ms, bridge_done_fn done, void *arg)
+{
+    struct pending *p = calloc(1, sizeof *p);
+    struct bridge_error e;
+    if (!p) {
+        set_error(&e, "INTERNAL", "out of memory", 0);
+        done(arg, NULL, &e);
+        return;
+    }
+    p->deadline = mono_ms() + timeout_ms;
+    p->done = done;
+    p->arg = arg;
+    json_t *copy = json_copy(req);
+    pthread_mutex_lock(&b->mu);
+    if (b->stopping) {
+        pthread_mutex_unlock(&b->mu);
+        json_decref(copy);
+        free(p);
+        set_error(&e, "NETWORK", "the Telegram bridge is stopping", 0);
+        done(arg, NULL, &e);
+        return;
+    }
+    p->id = b->next_id++;
+    json_object_set_new(copy, "id", json_integer(p->id));
+    json_object_set_new(copy, "timeout_ms", json_integer(timeout_ms > 1000 ? timeout_ms - 500 : timeout_ms));
+    char *line = json_dumps(copy, JSON_COMPACT);
+    json_decref(copy);
+    if (!line || buf_add(&b->out, line, strlen(line)) != TGR_OK || buf_add(&b->out, "\n", 1) != TGR_OK) {
+        pthread_mutex_unlock(&b->mu);
+        free(line);
+        free(p);
+        set_error(&e, "INTERNAL", "out of memory", 0);
+        done(arg, NULL, &e);
+        return;
+    }
+    free(line);
+    p->next = b->pending;
+    b->pending = p;
+    pthread_mutex_unlock(&b->mu);
+    wake(b);
+}
+
+struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+    json_t *result;
+    struct bridge_error err;
+};
+
+static void waiter_done(void *arg, json_t *result, const struct bridge_error *err)
+{
+    struct waiter *w = arg;
+    pthread_mutex_lock(&w->mu);
+    if (result)
+        w->result = json_incref(result);
+    else
+        w->err = *err;
+    w->done = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int bridge_call(struct bridge *b, json_t *req, int timeout_ms, json_t **result, struct bridge_error *err)
+{
+    struct waiter w = {.done = 0, .result = NULL};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    bridge_call_async(b, req, timeout_ms, waiter_done, &w);
+    pthread_mutex_lock(&w.mu);
+    while (!w.done)
+        pthread_cond_wait(&w.cv, &w.mu); /* the I/O thread enforces the deadline */
+    pthread_mutex_unlock(&w.mu);
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
+    if (w.result) {
+        *result = w.result;
+        return TGR_OK;
+    }
+    *err = w.err;
+    return TGR_ERR;
+}
+
+int bridge_ready(struct bridge *b)
+{
+    pthread_mutex_lock(&b->mu);
+    int r = b->pid > 0 && __atomic_load_n(&b->ready, __ATOMIC_ACQUIRE);
+    pthread_mutex_unlock(&b->mu);
+    return r;
+}
+
+void bridge_kill(struct bridge *b)
+{
+    pthread_mutex_lock(&b->mu);
+    if (b->pid > 0)
+        kill(b->pid, SIGKILL);
+    pthread_mutex_unlock(&b->mu);
+}
+
+int bridge_pid(struct bridge *b)
+{
+    pthread_mutex_lock(&b->mu);
+    int pid = b->pid;
+    pthread_mutex_unlock(&b->mu);
+    return pid;
+}

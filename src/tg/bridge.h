@@ -1,0 +1,70 @@
+/* bridge — the C side of the bridge protocol (docs/BRIDGE-PROTOCOL.md, DESIGN §5).
+ *
+ * bridge_start() spawns `node bridge/main.mjs …` with pipes for stdin/stdout/stderr and runs one
+ * I/O thread that writes requests, reads responses and events (non-blocking), relays the child's
+ * stderr lines to our log, enforces every request's deadline, and restarts a child that died
+ * (backoff 0.5 s doubling to 30 s). Requests pending when the child dies fail with NETWORK,
+ * which callers treat as temporary. Every call has a deadline; nothing waits forever.
+ *
+ * Thread-safety: bridge_call / bridge_call_async may be called from any thread. Callbacks and
+ * the event function run on the I/O thread and must not block (queue the work elsewhere). */
+#ifndef TGR_BRIDGE_H
+#define TGR_BRIDGE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct bridge;
+
+struct bridge_error {
+    char code[64];     /* Telegram's name, or TIMEOUT, NETWORK, BAD_REQUEST, … */
+    char message[256]; /* for logs; never contains secrets from our side */
+    int seconds;       /* FLOOD_WAIT */
+};
+
+struct bridge_opts {
+    const char *node;     /* the node binary ("node" = from PATH) */
+    const char *script;   /* bridge/main.mjs */
+    const char *backend;  /* "sim" or "gramjs" */
+    const char *scenario; /* sim only */
+};
+
+/* Called for every event line, and with {"event":"ready",…} each time a (re)started bridge
+ * says it is ready. ev is borrowed. */
+typedef void (*bridge_event_fn)(void *ctx, json_t *ev);
+
+/* Called once with the result (borrowed; NULL on error) or the error. */
+typedef void (*bridge_done_fn)(void *arg, json_t *result, const struct bridge_error *err);
+
+/* Spawn the bridge and its I/O thread. The child may still be starting when this returns.
+ * @return the bridge, or NULL with a one-line reason in err */
+struct bridge *bridge_start(const struct bridge_opts *opts, bridge_event_fn on_event, void *ctx, char *err,
+                            size_t errlen);
+
+/* Fail every pending request, close the child's stdin, wait up to 3 s, then kill it. Later
+ * calls fail at once with NETWORK. Idempotent; the struct stays valid until bridge_free. */
+void bridge_stop(struct bridge *b);
+
+/* Free a stopped bridge (stops it first if needed). No call may be in progress. */
+void bridge_free(struct bridge *b);
+
+/* Send req (an object with "op" and its fields; "id" and "timeout_ms" are added; not stolen)
+ * and wait at most timeout_ms for the answer.
+ * @param[out] result on TGR_OK a new reference to the response's "result"; caller decrefs
+ * @param[out] err on TGR_ERR the error
+ * @return TGR_OK or TGR_ERR */
+int bridge_call(struct bridge *b, json_t *req, int timeout_ms, json_t **result, struct bridge_error *err);
+
+/* Like bridge_call, without waiting: done(arg, …) runs on the I/O thread exactly once. */
+void bridge_call_async(struct bridge *b, json_t *req, int timeout_ms, bridge_done_fn done, void *arg);
+
+/* 1 when a child is running and has said it is ready. */
+int bridge_ready(struct bridge *b);
+
+/* Kill the child with SIGKILL (tests and chaos tools); it is restarted like any death. */
+void bridge_kill(struct bridge *b);
+
+/* Process id of the current child, or 0. */
+int bridge_pid(struct bridge *b);
+
+#endif

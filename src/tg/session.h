@@ -1,0 +1,57 @@
+/* session — connecting a shop's Telegram account (API.md "Telegram session").
+ *
+ * The StringSession — pending during the login, final once connected — is sealed into
+ * telegram_sessions (table.column:account_id), so a restart needs no new login. These functions
+ * wait on the bridge (with deadlines): call them from worker threads, never from HTTP polling
+ * threads or the engine's event loop. */
+#ifndef TGR_SESSION_H
+#define TGR_SESSION_H
+
+#include <stdint.h>
+
+struct app;
+
+enum tgs_outcome {
+    TGS_OK,
+    TGS_PASSWORD_REQUIRED, /* two-step verification: ask for the password */
+    TGS_CODE_INVALID,
+    TGS_CODE_EXPIRED,
+    TGS_PASSWORD_INVALID,
+    TGS_PHONE_INVALID,
+    TGS_NO_LOGIN,    /* verify without a connect first */
+    TGS_FLOOD,       /* Telegram asks to wait `seconds` */
+    TGS_REFUSED,     /* another Telegram refusal; `code` says which */
+    TGS_UNAVAILABLE, /* bridge timeout / network */
+    TGS_DEAD,        /* the stored session was revoked */
+    TGS_STORE,       /* the database failed */
+};
+
+struct tgs_result {
+    enum tgs_outcome outcome;
+    int seconds;
+    char code[64];
+    /* on TGS_OK after verify/start */
+    char user_id[24];
+    char first_name[128];
+    char username[64];
+};
+
+/* POST /session/connect: ask Telegram to send a login code to phone (E.164). */
+void tgs_connect(struct app *app, int64_t account_id, const char *phone, struct tgs_result *res);
+
+/* POST /session/verify: finish the login with the code and/or the two-step password. On success
+ * the session is stored as connected and an inbox sync is queued. */
+void tgs_verify(struct app *app, int64_t account_id, const char *code, const char *password,
+                struct tgs_result *res);
+
+/* Start a stored connected session on the bridge (after a server or bridge restart). A session
+ * Telegram rejects becomes invalid (TGS_DEAD). */
+void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res);
+
+/* DELETE /session: log out at Telegram (best effort) and forget the session. */
+int tgs_logout(struct app *app, int64_t account_id);
+
+/* 1 if code (a bridge error code) means the session is dead (DESIGN §4). */
+int tgs_code_is_dead_session(const char *code);
+
+#endif

@@ -1,0 +1,338 @@
+/* sync — dialog import, sealing and blind indexes of contacts; see sync.h. */
+#include "tg/sync.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/log.h"
+#include "core/phone.h"
+#include "core/util.h"
+#include "crypto/seal.h"
+#include "engine/engine.h"
+#include "tg/bridge.h"
+
+#define SYNC_PAGE 200
+#define SYNC_TIMEOUT_MS 60000
+#define SYNC_LOCKS 64
+
+/* One sync per account at a time; accounts share 64 striped locks. */
+static pthread_mutex_t sync_locks[SYNC_LOCKS] = {[0 ... SYNC_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER};
+
+/* A string field of a JSON object, or NULL when missing, null or empty. */
+static const char *jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    if (json_is_string(v) && json_string_length(v) > 0)
+        return json_string_value(v);
+    return NULL;
+}
+
+/* A 64-bit id given as a string or a number, as a decimal string. */
+static int jid(json_t *o, const char *k, char *out, size_t cap)
+{
+    json_t *v = json_object_get(o, k);
+    if (json_is_string(v)) {
+        int64_t n;
+        if (parse_i64(json_string_value(v), INT64_MIN, INT64_MAX, &n) != TGR_OK)
+            return TGR_ERR;
+        snprintf(out, cap, "%lld", (long long)n);
+        return TGR_OK;
+    }
+    if (json_is_integer(v)) {
+        snprintf(out, cap, "%lld", (long long)json_integer_value(v));
+        return TGR_OK;
+    }
+    return TGR_ERR;
+}
+
+static int seal_opt(struct app *app, const char *column, const char *rk, const char *v, struct blob *b)
+{
+    b->p = NULL;
+    b->len = 0;
+    if (!v)
+        return TGR_OK;
+    return seal(&app->kr, "contacts", column, rk, v, strlen(v), &b->p, &b->len);
+}
+
+static char *open_opt(struct app *app, const char *column, const char *rk, const struct blob *b)
+{
+    char *out = NULL;
+    size_t len;
+    if (!b->p)
+        return NULL;
+    if (seal_open(&app->kr, "contacts", column, rk, b->p, b->len, &out, &len) != TGR_OK)
+        return NULL;
+    return out;
+}
+
+int contact_open(struct app *app, int64_t account_id, const struct contact *c, struct contact_plain *out)
+{
+    char rk[64];
+    snprintf(rk, sizeof rk, "%lld:%s", (long long)account_id, c->tg_user_id);
+    memset(out, 0, sizeof *out);
+    out->first_name = open_opt(app, "first_name", rk, &c->first_name);
+    out->last_name = open_opt(app, "last_name", rk, &c->last_name);
+    out->username = open_opt(app, "username", rk, &c->username);
+    out->phone = open_opt(app, "phone", rk, &c->phone);
+    out->access_hash = open_opt(app, "access_hash", rk, &c->access_hash);
+    if ((c->first_name.p && !out->first_name) || (c->last_name.p && !out->last_name) ||
+        (c->username.p && !out->username) || (c->phone.p && !out->phone) || (c->access_hash.p && !out->access_hash)) {
+        log_error("contacts", "a sealed field of contact %lld does not open (wrong master key?)", (long long)c->id);
+        contact_plain_release(out);
+        return TGR_ERR;
+    }
+    return TGR_OK;
+}
+
+static void free_plain(char **s)
+{
+    if (*s)
+        sodium_memzero(*s, strlen(*s));
+    free(*s);
+    *s = NULL;
+}
+
+void contact_plain_release(struct contact_plain *p)
+{
+    free_plain(&p->first_name);
+    free_plain(&p->last_name);
+    free_plain(&p->username);
+    free_plain(&p->phone);
+    free_plain(&p->access_hash);
+}
+
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Username as indexed: lowercase, without a leading '@'. */
+static void norm_username(const char *in, char *out, size_t cap)
+{
+    if (*in == '@')
+        in++;
+    size_t i = 0;
+    for (; in[i] && i + 1 < cap; i++)
+        out[i] = (char)tolower((unsigned char)in[i]);
+    out[i] = 0;
+}
+
+enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d, struct sync_counts *counts)
+{
+    struct store *st = app->store;
+    char uid[24], ah[24];
+    if (jid(d, "user_id", uid, sizeof uid) != TGR_OK)
+        return DB_NONE; /* not a user we can address: skip */
+    int have_ah = jid(d, "access_hash", ah, sizeof ah) == TGR_OK;
+    const char *first = jstr(d, "first_name"), *last = jstr(d, "last_name"), *user = jstr(d, "username");
+    char phone[20] = "";
+    const char *raw_phone = jstr(d, "phone");
+    if (raw_phone && phone_normalize(raw_phone, phone, sizeof phone) != TGR_OK)
+        phone[0] = 0;
+    char rk[64];
+    snprintf(rk, sizeof rk, "%lld:%s", (long long)account_id, uid);
+
+    struct contact cur;
+    enum db_status r = st->contact_by_tg_id(st, account_id, uid, &cur);
+    if (r < 0)
+        return r;
+    int64_t contact_id = cur.id;
+    int changed = r == DB_NONE;
+    if (r == DB_ONE) {
+        struct contact_plain p;
+        if (contact_open(app, account_id, &cur, &p) != TGR_OK) {
+            changed = 1; /* unreadable: rewrite from what Telegram says now */
+        } else {
+            /* A live event may lack fields the dialog had (access hash, phone): keep those. */
+            changed = !same(p.first_name, first) || !same(p.last_name, last) || !same(p.username, user) ||
+                      (phone[0] && !same(p.phone, phone)) || (have_ah && !same(p.access_hash, ah));
+            if (!have_ah && p.access_hash) {
+                snprintf(ah, sizeof ah, "%s", p.access_hash);
+                have_ah = 1;
+            }
+            if (!phone[0] && p.phone)
+                snprintf(phone, sizeof phone, "%s", p.phone);
+            contact_plain_release(&p);
+        }
+    }
+    contact_release(&cur);
+    if (changed) {
+        struct contact c;
+        memset(&c, 0, sizeof c);
+        c.id = contact_id;
+        snprintf(c.tg_user_id, sizeof c.tg_user_id, "%s", uid);
+        if (seal_opt(app, "access_hash", rk, have_ah ? ah : NULL, &c.access_hash) ||
+            seal_opt(app, "first_name", rk, first, &c.first_name) ||
+            seal_opt(app, "last_name", rk, last, &c.last_name) || seal_opt(app, "username", rk, user, &c.username) ||
+            seal_opt(app, "phone", rk, phone[0] ? phone : NULL, &c.phone)) {
+            contact_release(&c);
+            return DB_HARD;
+        }
+        if (phone[0])
+            blind_index(&app->kr, "contacts.phone", phone, c.phone_bidx);
+        if (user) {
+            char u[64];
+            norm_username(user, u, sizeof u);
+            blind_index(&app->kr, "contacts.username", u, c.username_bidx);
+        }
+        r = st->contact_save(st, account_id, &c, &contact_id);
+        contact_release(&c);
+        if (r < 0)
+            return r;
+        if (counts) {
+            if (c.id == 0)
+                counts->contacts_added++;
+            else
+                counts->contacts_updated++;
+        }
+    }
+
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(d, "messages"), i, m)
+    {
+        if (json_is_true(json_object_get(m, "out")))
+            continue;
+        json_t *mid = json_object_get(m, "message_id");
+        json_t *date = json_object_get(m, "date");
+        const char *text = json_string_value(json_object_get(m, "text"));
+        if (!json_is_integer(mid))
+            continue;
+        char mrk[96];
+        snprintf(mrk, sizeof mrk, "%s:%lld", rk, (long long)json_integer_value(mid));
+        struct blob sealed = {0};
+        if (seal(&app->kr, "inbound_messages", "text", mrk, text ? text : "", text ? strlen(text) : 0, &sealed.p,
+                 &sealed.len) != TGR_OK)
+            return DB_HARD;
+        int64_t at = json_is_number(date) ? (int64_t)(json_number_value(date) * 1000) : now_ms();
+        r = st->inbound_add(st, account_id, contact_id, json_integer_value(mid), &sealed, at);
+        blob_release(&sealed);
+        if (r < 0)
+            return r;
+        if (r == DB_ONE && counts)
+            counts->messages_added++;
+    }
+    return DB_ONE;
+}
+
+struct page_ctx {
+    struct app *app;
+    int64_t account_id;
+    json_t *dialogs;
+    struct sync_counts counts; /* of this page: added to the total only if it commits */
+};
+
+static enum db_status import_page(struct store *st, void *cls)
+{
+    struct page_ctx *pc = cls;
+    size_t i;
+    json_t *d;
+    memset(&pc->counts, 0, sizeof pc->counts);
+    json_array_foreach(pc->dialogs, i, d)
+    {
+        enum db_status r = sync_import_dialog(pc->app, pc->account_id, d, &pc->counts);
+        if (r < 0)
+            return r;
+    }
+    return DB_ONE;
+}
+
+int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts, struct bridge_error *err)
+{
+    memset(counts, 0, sizeof *counts);
+    struct bridge *b = app->engine ? engine_bridge(app->engine) : NULL;
+    if (!b) {
+        snprintf(err->code, sizeof err->code, "NETWORK");
+        snprintf(err->message, sizeof err->message, "no Telegram bridge");
+        return TGR_ERR;
+    }
+    pthread_mutex_t *lock = &sync_locks[(uint64_t)account_id % SYNC_LOCKS];
+    pthread_mutex_lock(lock);
+    int64_t t0 = mono_ms();
+    json_t *cursor = json_null();
+    int rc = TGR_OK;
+    for (;;) {
+        json_t *req = json_pack("{s:s, s:I, s:O, s:i}", "op", "sync", "account", (json_int_t)account_id, "cursor",
+                                cursor, "limit", SYNC_PAGE);
+        json_t *result = NULL;
+        int ok = bridge_call(b, req, SYNC_TIMEOUT_MS, &result, err);
+        json_decref(req);
+        json_decref(cursor);
+        cursor = NULL;
+        if (ok != TGR_OK) {
+            rc = TGR_ERR;
+            break;
+        }
+        struct page_ctx pc = {app, account_id, json_object_get(result, "dialogs"), {0, 0, 0}};
+        enum db_status r = app->store->txn(app->store, 0, import_page, &pc);
+        if (r < 0) {
+            json_decref(result);
+            snprintf(err->code, sizeof err->code, "STORE");
+            snprintf(err->message, sizeof err->message, "the database refused the imported contacts");
+            rc = TGR_ERR;
+            break;
+        }
+        counts->contacts_added += pc.counts.contacts_added;
+        counts->contacts_updated += pc.counts.contacts_updated;
+        counts->messages_added += pc.counts.messages_added;
+        json_t *next = json_object_get(result, "next_cursor");
+        cursor = json_is_string(next) ? json_incref(next) : NULL;
+        json_decref(result);
+        if (!cursor)
+            break;
+    }
+    json_decref(cursor);
+    pthread_mutex_unlock(lock);
+    if (rc == TGR_OK)
+        log_info("sync", "account %lld: %lld contacts added, %lld updated, %lld messages added in %lld ms",
+                 (long long)account_id, (long long)counts->contacts_added, (long long)counts->contacts_updated,
+                 (long long)counts->messages_added, (long long)(mono_ms() - t0));
+    else
+        log_warn("sync", "account %lld: sync stopped: %s", (long long)account_id, err->code);
+    return rc;
+}
+
+struct event_ctx {
+    struct app *app;
+    int64_t account_id;
+    json_t *dialog;
+    int64_t contact_id;
+};
+
+static enum db_status import_event(struct store *st, void *cls)
+{
+    struct event_ctx *ec = cls;
+    enum db_status r = sync_import_dialog(ec->app, ec->account_id, ec->dialog, NULL);
+    if (r < 0)
+        return r;
+    char uid[24];
+    struct contact c;
+    if (jid(ec->dialog, "user_id", uid, sizeof uid) == TGR_OK && st->contact_by_tg_id(st, ec->account_id, uid, &c) == DB_ONE) {
+        ec->contact_id = c.id;
+        contact_release(&c);
+    }
+    return r;
+}
+
+enum db_status sync_import_event(struct app *app, int64_t account_id, json_t *ev, int64_t *contact_id)
+{
+    json_t *from = json_object_get(ev, "from");
+    if (!json_is_object(from))
+        return DB_NONE;
+    json_t *dialog = json_deep_copy(from);
+    json_t *msg = json_pack("{s:O, s:O, s:O, s:b}", "message_id", json_object_get(ev, "message_id"), "text",
+                            json_object_get(ev, "text") ? json_object_get(ev, "text") : json_null(), "date",
+                            json_object_get(ev, "date") ? json_object_get(ev, "date") : json_null(), "out", 0);
+    json_object_set_new(dialog, "messages", json_pack("[o]", msg));
+    struct event_ctx ec = {app, account_id, dialog, 0};
+    enum db_status r = app->store->txn(app->store, 0, import_event, &ec);
+    json_decref(dialog);
+    if (contact_id)
+        *contact_id = ec.contact_id;
+    return r;
+}
