@@ -1,0 +1,207 @@
+/* test_bridge — the C bridge client against a scripted stand-in child (/bin/sh): response
+ * matching, Telegram errors, deadlines, garbage lines, events, a child that dies (pending calls
+ * fail as NETWORK, the child is restarted and answers again), SIGKILL and stop. The real Node
+ * bridge is exercised by the HTTP scenario tests. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "tg/bridge.h"
+
+static const char script[] =
+    "echo '{\"event\":\"ready\",\"backend\":\"fake\"}'\n"
+    "while IFS= read -r line; do\n"
+    "  id=$(echo \"$line\" | sed -n 's/.*\"id\":\\([0-9]*\\).*/\\1/p')\n"
+    "  case \"$line\" in\n"
+    "    *'\"op\":\"ping\"'*) echo \"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{\\\"pong\\\":true}}\";;\n"
+    "    *'\"op\":\"fail\"'*) echo \"{\\\"id\\\":$id,\\\"ok\\\":false,\\\"error\\\":{\\\"code\\\":\\\"FLOOD_WAIT\\\","
+    "\\\"seconds\\\":7,\\\"message\\\":\\\"wait\\\"}}\";;\n"
+    "    *'\"op\":\"garbage\"'*) echo 'not json at all'; echo '[1,2]';"
+    " echo \"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{\\\"after\\\":\\\"garbage\\\"}}\";;\n"
+    "    *'\"op\":\"event\"'*) echo '{\"event\":\"message\",\"account\":3,\"text\":\"hi\"}';"
+    " echo \"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{}}\";;\n"
+    "    *'\"op\":\"die\"'*) exit 3;;\n"
+    "    *'\"op\":\"slow\"'*) ;;\n"
+    "  esac\n"
+    "done\n";
+
+static int ready_events, message_events;
+static pthread_mutex_t ev_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void on_event(void *ctx, json_t *ev)
+{
+    const char *k = json_string_value(json_object_get(ev, "event"));
+    pthread_mutex_lock(&ev_mu);
+    if (k && !strcmp(k, "ready"))
+        ready_events++;
+    if (k && !strcmp(k, "message"))
+        message_events++;
+    pthread_mutex_unlock(&ev_mu);
+}
+
+static char script_path[64];
+
+static struct bridge *start(void)
+{
+    struct bridge_opts o = {"/bin/sh", script_path, "sim", NULL};
+    char err[256];
+    struct bridge *b = bridge_start(&o, on_event, NULL, err, sizeof err);
+    assert_non_null(b);
+    return b;
+}
+
+static int call(struct bridge *b, const char *op, int timeout_ms, json_t **res, struct bridge_error *err)
+{
+    json_t *req = json_pack("{s:s, s:i}", "op", op, "account", 1);
+    int rc = bridge_call(b, req, timeout_ms, res, err);
+    json_decref(req);
+    return rc;
+}
+
+static void wait_ready(struct bridge *b)
+{
+    for (int i = 0; i < 200 && !bridge_ready(b); i++)
+        usleep(25000);
+    assert_true(bridge_ready(b));
+}
+
+static void answers_and_errors(void **st)
+{
+    struct bridge *b = start();
+    json_t *res = NULL;
+    struct bridge_error err;
+    assert_int_equal(call(b, "ping", 5000, &res, &err), TGR_OK);
+    assert_true(json_is_true(json_object_get(res, "pong")));
+    json_decref(res);
+    assert_int_equal(call(b, "fail", 5000, &res, &err), TGR_ERR);
+    assert_string_equal(err.code, "FLOOD_WAIT");
+    assert_int_equal(err.seconds, 7);
+    /* Lines that are not responses are skipped; the answer after them still arrives. */
+    assert_int_equal(call(b, "garbage", 5000, &res, &err), TGR_OK);
+    assert_string_equal(json_string_value(json_object_get(res, "after")), "garbage");
+    json_decref(res);
+    assert_int_equal(call(b, "event", 5000, &res, &err), TGR_OK);
+    json_decref(res);
+    pthread_mutex_lock(&ev_mu);
+    assert_int_equal(message_events, 1);
+    pthread_mutex_unlock(&ev_mu);
+    bridge_free(b);
+}
+
+static void deadline_gives_timeout(void **st)
+{
+    struct bridge *b = start();
+    json_t *res = NULL;
+    struct bridge_error err;
+    int64_t t0 = mono_ms();
+    assert_int_equal(call(b, "slow", 300, &res, &err), TGR_ERR);
+    assert_string_equal(err.code, "TIMEOUT");
+    assert_true(mono_ms() - t0 < 5000);
+    /* The bridge still answers afterwards. */
+    assert_int_equal(call(b, "ping", 5000, &res, &err), TGR_OK);
+    json_decref(res);
+    bridge_free(b);
+}
+
+struct slow_arg {
+    struct bridge *b;
+    int rc;
+    struct bridge_error err;
+};
+
+static void *slow_call(void *p)
+{
+    struct slow_arg *a = p;
+    json_t *res = NULL;
+    a->rc = call(a->b, "slow", 20000, &res, &a->err);
+    json_decref(res);
+    return NULL;
+}
+
+static void death_fails_pending_and_restarts(void **st)
+{
+    pthread_mutex_lock(&ev_mu);
+    ready_events = 0;
+    pthread_mutex_unlock(&ev_mu);
+    struct bridge *b = start();
+    wait_ready(b);
+    int pid1 = bridge_pid(b);
+    struct slow_arg a;
+    memset(&a, 0, sizeof a);
+    a.b = b;
+    pthread_t t;
+    pthread_create(&t, NULL, slow_call, &a);
+    usleep(200000);
+    json_t *res = NULL;
+    struct bridge_error err;
+    call(b, "die", 2000, &res, &err); /* the child exits without answering */
+    pthread_join(t, NULL);
+    assert_int_equal(a.rc, TGR_ERR);
+    assert_string_equal(a.err.code, "NETWORK");
+    /* Restarted after the backoff; answers again, as a new process. */
+    assert_int_equal(call(b, "ping", 10000, &res, &err), TGR_OK);
+    json_decref(res);
+    assert_true(bridge_pid(b) != pid1);
+    wait_ready(b);
+    pthread_mutex_lock(&ev_mu);
+    assert_true(ready_events >= 2);
+    pthread_mutex_unlock(&ev_mu);
+    /* SIGKILL is survived the same way. */
+    int pid2 = bridge_pid(b);
+    bridge_kill(b);
+    for (int i = 0; i < 200 && (bridge_pid(b) == pid2 || !bridge_ready(b)); i++)
+        usleep(25000);
+    assert_int_equal(call(b, "ping", 10000, &res, &err), TGR_OK);
+    json_decref(res);
+    assert_true(bridge_pid(b) != pid2);
+    bridge_free(b);
+}
+
+static void stopped_bridge_fails_fast(void **st)
+{
+    struct bridge *b = start();
+    bridge_stop(b);
+    json_t *res = NULL;
+    struct bridge_error err;
+    int64_t t0 = mono_ms();
+    assert_int_equal(call(b, "ping", 10000, &res, &err), TGR_ERR);
+    assert_string_equal(err.code, "NETWORK");
+    assert_true(mono_ms() - t0 < 2000);
+    bridge_free(b);
+}
+
+static void missing_program_is_an_error(void **st)
+{
+    struct bridge_opts o = {"/nonexistent/node", script_path, "sim", NULL};
+    char err[256];
+    assert_null(bridge_start(&o, on_event, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "Node.js"));
+}
+
+int main(void)
+{
+    snprintf(script_path, sizeof script_path, "/tmp/tgr-fake-bridge-XXXXXX");
+    int fd = mkstemp(script_path);
+    if (fd < 0 || write(fd, script, sizeof script - 1) != (ssize_t)(sizeof script - 1))
+        return 1;
+    close(fd);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(answers_and_errors),
+        cmocka_unit_test(deadline_gives_timeout),
+        cmocka_unit_test(death_fails_pending_and_restarts),
+        cmocka_unit_test(stopped_bridge_fails_fast),
+        cmocka_unit_test(missing_program_is_an_error),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    unlink(script_path);
+    return rc;
+}
