@@ -181,7 +181,7 @@ static int cmd_account(int argc, char **argv)
     apply_log_level(&c);
     char password[PASSWORD_MAX_LEN + 2];
     if (read_password(extra[1], password, sizeof password) != TGR_OK)
-        return 1;
+        return 2; /* a bad argument: the file named is missing or empty */
     if (ensure_data_dir(c.data_dir) != TGR_OK)
         return 1;
     struct keyring kr;

@@ -85,8 +85,8 @@ static int set(struct config *c, const struct option_def *o, const char *val, co
     case O_INT: {
         int64_t v;
         if (parse_i64(val, (int64_t)o->min, (int64_t)o->max, &v) != TGR_OK) {
-            snprintf(err, errlen, "%s: expected a whole number from %g to %g, got '%.40s'", origin, o->min, o->max,
-                     val);
+            snprintf(err, errlen, "%s: expected a whole number from %lld to %lld, got '%.40s'", origin,
+                     (long long)o->min, (long long)o->max, val);
             return TGR_ERR;
         }
         *(int *)dst = (int)v;

@@ -116,7 +116,7 @@ char *metrics_render(struct metrics *m, size_t *len)
     add(&b, "# HELP tgr_http_requests_total HTTP requests by route and status.\n"
             "# TYPE tgr_http_requests_total counter\n");
     for (int r = 0; r <= m->n_routes; r++) {
-        const char *meth = r < m->n_routes ? m->routes[r].method : "";
+        const char *meth = r < m->n_routes ? m->routes[r].method : "other";
         const char *pat = r < m->n_routes ? m->routes[r].pattern : "unmatched";
         for (size_t si = 0; si < N_STATUS; si++) {
             uint64_t v = __atomic_load_n(&m->s[r].by_status[si], __ATOMIC_RELAXED);
@@ -136,7 +136,7 @@ char *metrics_render(struct metrics *m, size_t *len)
         uint64_t count = __atomic_load_n(&m->s[r].count, __ATOMIC_RELAXED);
         if (!count)
             continue;
-        const char *meth = r < m->n_routes ? m->routes[r].method : "";
+        const char *meth = r < m->n_routes ? m->routes[r].method : "other";
         const char *pat = r < m->n_routes ? m->routes[r].pattern : "unmatched";
         uint64_t cum = 0;
         for (size_t bi = 0; bi <= N_BOUNDS; bi++) {

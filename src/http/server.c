@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,7 +43,7 @@ struct http_server {
     struct MHD_Daemon *d;
     int fd;
     int port;
-    int in_flight; /* requests between first call and completion (atomic) */
+    int in_flight; /* requests between dispatch and completion (atomic) */
     int quiesced;
 };
 
@@ -286,10 +287,20 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         r->body_max = body_cap(h->app, strcmp(method, "HEAD") == 0 ? "GET" : method, r->path);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t n;
-        if (cl && parse_i64(cl, 0, INT64_MAX, &n) == TGR_OK && (uint64_t)n > r->body_max)
-            r->body_seen = (uint64_t)n; /* known too large before a byte arrives */
-        __atomic_fetch_add(&h->in_flight, 1, __ATOMIC_SEQ_CST);
         *con_cls = r;
+        if (cl && parse_i64(cl, 0, INT64_MAX, &n) == TGR_OK && (uint64_t)n > r->body_max) {
+            r->body_seen = (uint64_t)n; /* known too large before a byte arrives */
+            /* The one exception to "never answer on the first call": a body that will not be
+             * read. Answering now (MHD then closes the connection) spares the client sending it,
+             * and suppresses "100 Continue" for clients that asked first. Bodies only a little
+             * over the cap are drained instead, so clients that send without asking still
+             * read their 413. */
+            const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+            if (r->body_seen > r->body_max + DRAIN_MAX || (expect && strcasecmp(expect, "100-continue") == 0)) {
+                too_large(r);
+                return queue(r);
+            }
+        }
         return MHD_YES;
     }
     if (r->suspended) {
@@ -323,6 +334,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         }
         return MHD_YES;
     }
+    /* From here the request counts as in flight: a graceful stop waits for its reply. Requests
+     * still receiving their body are not waited for (their clients may be gone). */
+    r->dispatched = 1;
+    __atomic_fetch_add(&h->in_flight, 1, __ATOMIC_SEQ_CST);
     dispatch(r);
     if (r->suspended)
         return MHD_YES;
@@ -344,9 +359,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         MHD_destroy_response(r->resp);
     json_decref(r->json);
     free(r->body);
+    if (r->dispatched)
+        __atomic_fetch_sub(&h->in_flight, 1, __ATOMIC_SEQ_CST);
     free(r);
     *con_cls = NULL;
-    __atomic_fetch_sub(&h->in_flight, 1, __ATOMIC_SEQ_CST);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

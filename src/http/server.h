@@ -63,6 +63,7 @@ struct req {
     void (*state_free)(void *);
 
     int64_t t0_us;
+    int dispatched; /* counted in flight */
 };
 
 struct http_server;

@@ -85,12 +85,18 @@ def is_error_shape(js, code=None):
     return code is None or e["code"] == code
 
 
+def clean_env(extra=None):
+    """The caller's environment without tgr's own TGR_* settings (a test says what it wants
+    through flags or extra), plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TGR_") or k in ("TGR_BIN", "TGR_SRC")}
+    if extra:
+        env.update(extra)
+    return env
+
+
 def run_cli(*args, env=None, stdin=None, timeout=60):
-    """Run `tgr ARGS...`; returns the CompletedProcess with text stdout/stderr."""
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
-    return subprocess.run([BIN, *args], env=full_env, input=stdin, stdout=subprocess.PIPE,
+    """Run `tgr ARGS...` with clean_env(env); returns the CompletedProcess with text stdout/stderr."""
+    return subprocess.run([BIN, *args], env=clean_env(env), cwd=REPO, input=stdin, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=timeout, text=True)
 
 
@@ -145,13 +151,9 @@ class Server:
         self.args = list(args)
         if rate_login is not None:
             self.args += ["--rate-login", str(rate_login)]
-        self.env = dict(os.environ)
-        # The server must take its settings from the flags here, not from the caller's shell.
-        for k in list(self.env):
-            if k.startswith("TGR_") and k not in ("TGR_BIN", "TGR_SRC"):
-                del self.env[k]
-        if env:
-            self.env.update(env)
+        # The server takes its settings from the flags here, not from the caller's shell.
+        self.extra_env = dict(env or {})
+        self.env = clean_env(self.extra_env)
         self.proc = None
         self.port = None
         self.stdout_lines = []
@@ -212,7 +214,18 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
                 raise ServerError(f"tgr serve did not exit within {timeout} s of signal {sig}; stderr tail:\n"
-                                  + self.stderr_tail())
+                                  + self.stderr_tail()) from None
+        self._finish()
+        return self.returncode
+
+    def wait(self, timeout=30):
+        """Wait for an exit that something else caused (a signal sent with signal()); returns the
+        exit code. Raises ServerError (after killing it) if it does not exit within timeout."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise ServerError(f"tgr serve did not exit within {timeout} s; stderr tail:\n" + self.stderr_tail()) from None
         self._finish()
         return self.returncode
 
@@ -272,6 +285,22 @@ class Server:
     def stdout_text(self):
         with self._stdout_cv:
             return "\n".join(self.stdout_lines)
+
+    def wait_for_stdout(self, pattern, timeout=10):
+        """The first stdout line matching the regex pattern (a re.Match), waiting up to timeout
+        seconds for it; None if it does not come (or stdout closes first)."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._stdout_cv:
+            while True:
+                for line in self.stdout_lines:
+                    m = rx.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self._stdout_thread is None or not self._stdout_thread.is_alive():
+                    return None
+                self._stdout_cv.wait(min(left, 0.2))
 
     # --- HTTP --------------------------------------------------------------------------------
 
@@ -341,7 +370,7 @@ class Server:
     def create_account(self, email, password):
         """`tgr account create` against this server's data dir; returns the API key (asserting
         success)."""
-        rc, out, err = create_account(self.data, email, password, env=self.env)
+        rc, out, err = create_account(self.data, email, password, env=self.extra_env)
         if rc != 0:
             raise AssertionError(f"account create {email} exited {rc}: {err.strip()}")
         return out.strip()

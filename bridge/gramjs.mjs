@@ -1,0 +1,549 @@
+// gramjs.mjs — the real Telegram backend, a thin adapter over GramJS (npm `telegram` 2.26.22).
+//
+// Owns: one TelegramClient per tgr account (StringSession, silent logger, no automatic flood
+// sleeping, our own deadline around every call), the two-step login (sendCode → pending session
+// → auth.SignIn → account.GetPassword + auth.CheckPassword when two-step verification is on),
+// sync over iterDialogs/iterMessages with the protocol's skips and an opaque cursor, sends that
+// carry the caller's random_id (so a retry is never a second message), uploads done once per
+// file, live events (NewMessage, UpdateReadHistoryOutbox), a periodic getMe that detects a dead
+// session, and tearing every client down with destroy().
+// It decides nothing about what to send: see shared/GRAMJS.md for the library facts it relies
+// on. Session strings, codes, passwords, phones and texts are never logged.
+
+import fs from "node:fs";
+import path from "node:path";
+import { TelegramClient, Api, Logger, helpers, utils } from "telegram";
+import { StringSession } from "telegram/sessions/index.js";
+import { LogLevel } from "telegram/extensions/Logger.js";
+import { computeCheck as gramjsComputeCheck } from "telegram/Password.js";
+import { NewMessage, Raw } from "telegram/events/index.js";
+import { CustomFile } from "telegram/client/uploads.js";
+import { BridgeError, DEAD_SESSION_CODES, E164_RE, mapError } from "./protocol.mjs";
+
+export const CONNECT_TIMEOUT_MS = 20000;
+export const CALL_TIMEOUT_MS = 25000;
+export const UPLOAD_TIMEOUT_MS = 600000;
+export const HEALTH_INTERVAL_MS = 60000;
+export const HEALTH_FAILS_BEFORE_RECONNECT = 3;
+const DESTROY_TIMEOUT_MS = 5000;
+const SYNC_MARGIN_MS = 3000; // stop a sync page this long before the request's deadline
+const MAX_DIALOG_MESSAGES = 100;
+const SERVICE_USER_ID = "777000";
+const PHOTO_MIMES = new Set(["image/jpeg", "image/png"]);
+const STALE_MEDIA = /^(FILE_REFERENCE_|FILE_PART|FILE_PARTS_INVALID|MEDIA_EMPTY)/;
+
+/** Reads TG_API_ID / TG_API_HASH; throws an Error saying what is missing. */
+export function configFromEnv(env) {
+  const apiId = Number(env.TG_API_ID);
+  if (!env.TG_API_ID || !Number.isSafeInteger(apiId) || apiId <= 0) {
+    throw new Error("TG_API_ID must be set to the numeric api_id of your Telegram application (my.telegram.org)");
+  }
+  const apiHash = env.TG_API_HASH || "";
+  if (!/^[0-9a-fA-F]{32}$/.test(apiHash)) {
+    throw new Error("TG_API_HASH must be set to the 32-hex-digit api_hash of your Telegram application (my.telegram.org)");
+  }
+  return { apiId, apiHash };
+}
+
+/** Settles like `promise`, or rejects with Error("TIMEOUT") after `ms`. */
+export function withTimeout(promise, ms, what = "call") {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`TIMEOUT: ${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([Promise.resolve(promise), limit]).finally(() => clearTimeout(timer));
+}
+
+const big = (s) => helpers.returnBigInt(s);
+const str = (v) => (v === undefined || v === null ? null : v.toString());
+
+/** Protocol entities → GramJS MessageEntity objects (offsets/lengths are UTF-16 units already). */
+export function toEntities(entities) {
+  return entities.map((e) => {
+    const at = { offset: e.offset, length: e.length };
+    switch (e.type) {
+      case "bold": return new Api.MessageEntityBold(at);
+      case "italic": return new Api.MessageEntityItalic(at);
+      case "underline": return new Api.MessageEntityUnderline(at);
+      case "strikethrough": return new Api.MessageEntityStrike(at);
+      case "code": return new Api.MessageEntityCode(at);
+      case "pre": return new Api.MessageEntityPre({ ...at, language: e.language || "" });
+      case "text_url": return new Api.MessageEntityTextUrl({ ...at, url: e.url });
+      default: throw new BridgeError("BAD_REQUEST", `unknown entity type ${e.type}`);
+    }
+  });
+}
+
+/** The InputMedia for a freshly uploaded file. */
+export function uploadedMedia(inputFile, media) {
+  if (PHOTO_MIMES.has(media.mime)) return new Api.InputMediaUploadedPhoto({ file: inputFile });
+  const attributes = [new Api.DocumentAttributeFilename({ fileName: path.basename(media.path) })];
+  // GramJS's own metadata reader returns placeholders, so a video is marked as one only when the
+  // caller passed its real duration and size.
+  if (media.mime.startsWith("video/") && media.duration !== undefined && media.width && media.height) {
+    attributes.push(new Api.DocumentAttributeVideo({
+      duration: media.duration, w: Math.round(media.width), h: Math.round(media.height), supportsStreaming: true,
+    }));
+  }
+  return new Api.InputMediaUploadedDocument({ file: inputFile, mimeType: media.mime, attributes });
+}
+
+/** The message a send produced: UpdateShortSentMessage, or the UpdateMessageID with our randomId. */
+export function sentMessageOf(result, randomId) {
+  if (result instanceof Api.UpdateShortSentMessage) return { id: result.id, date: result.date, media: result.media };
+  const updates = result && Array.isArray(result.updates) ? result.updates : [];
+  const rid = randomId.toString();
+  const idUpdate = updates.find((u) => u instanceof Api.UpdateMessageID && str(u.randomId) === rid);
+  const news = updates
+    .filter((u) => u instanceof Api.UpdateNewMessage || u instanceof Api.UpdateNewChannelMessage)
+    .map((u) => u.message)
+    .filter(Boolean);
+  const msg = idUpdate ? news.find((m) => m.id === idUpdate.id) : news[0];
+  const id = idUpdate ? idUpdate.id : msg && msg.id;
+  if (!id) throw new BridgeError("INTERNAL", `Telegram answered the send with ${result && result.className} and no message id`);
+  return { id, date: (msg && msg.date) || result.date || Math.floor(Date.now() / 1000), media: msg && msg.media };
+}
+
+/** The fields of a user as the protocol names them. */
+export function userFields(u) {
+  return {
+    user_id: u.id.toString(),
+    access_hash: str(u.accessHash),
+    first_name: u.firstName ?? null,
+    last_name: u.lastName ?? null,
+    username: u.username ?? null,
+    phone: u.phone ?? null,
+  };
+}
+
+/** Private chats with real people only: no bots, not ourselves, no deleted accounts, not 777000. */
+export function isCustomer(u) {
+  return u instanceof Api.User && !u.bot && !u.self && !u.deleted && u.id.toString() !== SERVICE_USER_ID;
+}
+
+// The sync cursor: where the next page of dialogs starts (folder 0 = main list, 1 = archive).
+function encodePeer(p) {
+  if (p instanceof Api.InputPeerUser) return { t: "u", id: str(p.userId), h: str(p.accessHash) };
+  if (p instanceof Api.InputPeerChat) return { t: "c", id: str(p.chatId) };
+  if (p instanceof Api.InputPeerChannel) return { t: "ch", id: str(p.channelId), h: str(p.accessHash) };
+  if (p instanceof Api.InputPeerSelf) return { t: "s" };
+  return { t: "e" };
+}
+
+function decodePeer(p) {
+  switch (p && p.t) {
+    case "u": return new Api.InputPeerUser({ userId: big(p.id), accessHash: big(p.h) });
+    case "c": return new Api.InputPeerChat({ chatId: big(p.id) });
+    case "ch": return new Api.InputPeerChannel({ channelId: big(p.id), accessHash: big(p.h) });
+    case "s": return new Api.InputPeerSelf();
+    default: return new Api.InputPeerEmpty();
+  }
+}
+
+export function encodeCursor(c) {
+  return "g1." + Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+export function decodeCursor(s) {
+  if (s === null) return { f: 0, start: true };
+  try {
+    if (!s.startsWith("g1.")) throw new Error("prefix");
+    const c = JSON.parse(Buffer.from(s.slice(3), "base64url").toString("utf8"));
+    if ((c.f !== 0 && c.f !== 1) || !Number.isSafeInteger(c.d) || !Number.isSafeInteger(c.i)) throw new Error("shape");
+    return c;
+  } catch {
+    throw new BridgeError("BAD_REQUEST", "cursor is not one this bridge gave out");
+  }
+}
+
+export class GramjsBackend {
+  /**
+   * @param {object} o
+   * @param {number} o.apiId
+   * @param {string} o.apiHash
+   * @param {(msg: string) => void} [o.log]
+   * @param {(session: StringSession) => TelegramClient} [o.clientFactory]  tests replace the client
+   * @param {Function} [o.computeCheck]                                      and the SRP computation
+   */
+  constructor({ apiId, apiHash, log = () => {}, clientFactory, computeCheck, healthIntervalMs = HEALTH_INTERVAL_MS }) {
+    this.name = "gramjs";
+    this.onEvent = () => {};
+    this.apiId = apiId;
+    this.apiHash = apiHash;
+    this.log = log;
+    this.computeCheck = computeCheck || gramjsComputeCheck;
+    this.healthIntervalMs = healthIntervalMs;
+    this.clientFactory = clientFactory || ((session) => new TelegramClient(session, apiId, apiHash, {
+      baseLogger: new Logger(LogLevel.NONE), // GramJS logs to stdout otherwise
+      floodSleepThreshold: 0, // every FloodWait reaches the engine
+      connectionRetries: 3, // the default (Infinity) would keep connect() looping after our deadline
+      retryDelay: 1000,
+      autoReconnect: true,
+      deviceModel: "tgr",
+      appVersion: "tgr-bridge 0.1",
+    }));
+    this.accounts = new Map(); // tgr account id → Account (see newAccount)
+    this.uploadSeq = 0;
+  }
+
+  newClient(sessionString) {
+    let session;
+    try {
+      session = new StringSession(sessionString || "");
+    } catch {
+      throw new BridgeError("AUTH_KEY_UNREGISTERED", "the stored session is not a GramJS session string");
+    }
+    return this.clientFactory(session);
+  }
+
+  newAccount(account, client) {
+    const a = {
+      account, client, status: "connecting", session: null, phone: null, phoneCodeHash: null,
+      uploads: new Map(), health: null, healthFails: 0, checking: false, meId: null,
+    };
+    client.onError = (err) => this.log(`account ${account}: client error ${mapError(err).code}`);
+    this.accounts.set(account, a);
+    return a;
+  }
+
+  call(promise, ms = CALL_TIMEOUT_MS, what = "Telegram call") {
+    return withTimeout(promise, ms, what);
+  }
+
+  async connect(a) {
+    const ok = await this.call(a.client.connect(), CONNECT_TIMEOUT_MS, "connect");
+    // connect() answers false when it gave up; later invokes would then wait forever.
+    if (ok === false) throw new BridgeError("NETWORK", "could not connect to Telegram");
+  }
+
+  /** Stops and forgets a client (only `a`, if given, so a newer client is left alone). */
+  async drop(account, a = this.accounts.get(account)) {
+    if (!a) return;
+    if (this.accounts.get(account) === a) this.accounts.delete(account);
+    a.status = "dropped";
+    clearInterval(a.health);
+    a.health = null;
+    try {
+      await withTimeout(a.client.destroy(), DESTROY_TIMEOUT_MS, "destroy");
+    } catch (e) {
+      this.log(`account ${account}: destroy failed (${mapError(e).code})`);
+    }
+  }
+
+  connected(account) {
+    const a = this.accounts.get(account);
+    if (!a || a.status !== "connected") throw new BridgeError("NOT_STARTED", `account ${account} has no connected client`);
+    return a;
+  }
+
+  /** Runs an op on a connected client; a dead-session error also tells C through an event. */
+  async guarded(account, a, fn) {
+    try {
+      return await fn();
+    } catch (e) {
+      const { code } = mapError(e);
+      if (DEAD_SESSION_CODES.has(code)) await this.sessionDied(account, a, code);
+      throw e;
+    }
+  }
+
+  async sessionDied(account, a, code) {
+    if (a.status === "dropped") return;
+    this.log(`account ${account}: session is dead (${code})`);
+    await this.drop(account, a);
+    this.onEvent({ event: "session_invalid", account, code });
+  }
+
+  /** The client is logged in: listen for messages and read receipts, and watch its health. */
+  onConnected(account, a, me) {
+    a.status = "connected";
+    a.meId = str(me.id);
+    a.client.addEventHandler((ev) => this.onNewMessage(account, a, ev), new NewMessage({ incoming: true }));
+    a.client.addEventHandler((u) => this.onReadOutbox(account, a, u), new Raw({ types: [Api.UpdateReadHistoryOutbox] }));
+    a.health = setInterval(() => this.healthCheck(account, a), this.healthIntervalMs);
+    a.health.unref?.();
+    return { id: str(me.id), first_name: me.firstName ?? null, username: me.username ?? null };
+  }
+
+  onNewMessage(account, a, ev) {
+    if (this.accounts.get(account) !== a || a.status !== "connected") return;
+    const m = ev.message;
+    if (!m || m.out || !(m.peerId instanceof Api.PeerUser)) return;
+    const userId = str(m.peerId.userId);
+    if (userId === SERVICE_USER_ID || userId === a.meId) return;
+    const sender = m.sender;
+    let from;
+    if (sender instanceof Api.User) {
+      if (!isCustomer(sender)) return;
+      from = userFields(sender);
+    } else {
+      // UpdateShortMessage carries no user: C fills the rest from its store or the next sync.
+      const input = m.inputSender;
+      from = {
+        user_id: userId, access_hash: input instanceof Api.InputPeerUser ? str(input.accessHash) : null,
+        first_name: null, last_name: null, username: null, phone: null,
+      };
+    }
+    this.onEvent({ event: "message", account, from, message_id: m.id, text: m.message ?? "", date: m.date });
+  }
+
+  onReadOutbox(account, a, u) {
+    if (this.accounts.get(account) !== a || a.status !== "connected") return;
+    if (!(u.peer instanceof Api.PeerUser)) return;
+    this.onEvent({ event: "read", account, peer: str(u.peer.userId), max_id: u.maxId });
+  }
+
+  /** getMe now and then: keeps updates flowing, detects dead sessions, rebuilds a stuck client. */
+  async healthCheck(account, a) {
+    if (a.checking || a.status !== "connected") return;
+    a.checking = true;
+    try {
+      await this.call(a.client.getMe(), CALL_TIMEOUT_MS, "getMe");
+      a.healthFails = 0;
+      // MemorySession keeps every entity of every response; we address users by access hash.
+      a.client.session?._entities?.clear?.();
+    } catch (e) {
+      const { code } = mapError(e);
+      if (DEAD_SESSION_CODES.has(code)) return await this.sessionDied(account, a, code);
+      a.healthFails++;
+      this.log(`account ${account}: health check failed (${code}), ${a.healthFails} in a row`);
+      if (a.healthFails >= HEALTH_FAILS_BEFORE_RECONNECT && this.accounts.get(account) === a) {
+        this.log(`account ${account}: rebuilding the client`);
+        try {
+          await this.start({ account, session: a.session });
+        } catch (err) {
+          const c = mapError(err).code;
+          if (DEAD_SESSION_CODES.has(c)) this.onEvent({ event: "session_invalid", account, code: c });
+          else this.log(`account ${account}: reconnect failed (${c}); the next request answers NOT_STARTED`);
+        }
+      }
+    } finally {
+      a.checking = false;
+    }
+  }
+
+  // --- ops ----------------------------------------------------------------------------------
+
+  async start({ account, session }) {
+    await this.drop(account);
+    if (session === null) return { status: "none" };
+    const a = this.newAccount(account, this.newClient(session));
+    a.session = session;
+    try {
+      await this.connect(a);
+      const me = await this.call(a.client.getMe(), CALL_TIMEOUT_MS, "getMe");
+      if (!(me instanceof Api.User)) throw new BridgeError("AUTH_KEY_UNREGISTERED", "the session is not logged in");
+      return { status: "connected", user: this.onConnected(account, a, me) };
+    } catch (e) {
+      await this.drop(account, a);
+      throw e;
+    }
+  }
+
+  async send_code({ account, phone }) {
+    if (!E164_RE.test(phone)) throw new BridgeError("PHONE_NUMBER_INVALID", "the phone number is not in E.164 form");
+    await this.drop(account);
+    const a = this.newAccount(account, this.newClient(""));
+    try {
+      await this.connect(a);
+      const { phoneCodeHash } = await this.call(a.client.sendCode({ apiId: this.apiId, apiHash: this.apiHash }, phone));
+      a.phone = phone;
+      a.phoneCodeHash = phoneCodeHash;
+      a.status = "code_sent";
+      // SignIn must use this auth key: C stores the pending session.
+      a.session = a.client.session.save();
+      return { status: "code_sent", session: a.session };
+    } catch (e) {
+      await this.drop(account, a);
+      throw e;
+    }
+  }
+
+  async sign_in({ account, code, password }) {
+    const a = this.accounts.get(account);
+    if (!a || (a.status !== "code_sent" && a.status !== "password_needed")) {
+      throw new BridgeError("PHONE_CODE_EXPIRED", "no login in progress for this account: send the code again");
+    }
+    let user = null;
+    if (a.status === "code_sent") {
+      if (code === null) throw new BridgeError("PHONE_CODE_EMPTY", "the login code is missing");
+      try {
+        const r = await this.call(a.client.invoke(new Api.auth.SignIn({
+          phoneNumber: a.phone, phoneCodeHash: a.phoneCodeHash, phoneCode: code.trim(),
+        })));
+        if (r instanceof Api.auth.AuthorizationSignUpRequired) {
+          throw new BridgeError("PHONE_NUMBER_UNOCCUPIED", "no Telegram account uses this phone number");
+        }
+        user = r.user;
+      } catch (e) {
+        if (mapError(e).code !== "SESSION_PASSWORD_NEEDED") throw e;
+        a.status = "password_needed";
+      }
+    }
+    if (!user) {
+      if (password === null) throw new BridgeError("SESSION_PASSWORD_NEEDED", "two-step verification is on: send the password");
+      // Not signInWithPassword: it loops on its callback and hides the real error.
+      const srp = await this.call(a.client.invoke(new Api.account.GetPassword()));
+      const check = await this.computeCheck(srp, password);
+      const r = await this.call(a.client.invoke(new Api.auth.CheckPassword({ password: check })));
+      user = r.user;
+    }
+    a.session = a.client.session.save();
+    return { status: "connected", session: a.session, user: this.onConnected(account, a, user) };
+  }
+
+  async sync({ account, cursor, limit, minMessageId }, ctx = {}) {
+    const a = this.connected(account);
+    const pos = decodeCursor(cursor);
+    const budgetEnd = (ctx.deadline ?? Date.now() + CALL_TIMEOUT_MS) - SYNC_MARGIN_MS;
+    return this.guarded(account, a, async () => {
+      const dialogs = [];
+      let walked = 0;
+      let folder = pos.f;
+      let last = pos.start ? null : pos;
+      let failure = null;
+      for (;;) {
+        const iter = a.client.iterDialogs({
+          limit: limit - walked,
+          folder,
+          offsetDate: last ? last.d : undefined,
+          offsetId: last ? last.i : 0,
+          offsetPeer: last ? decodePeer(last.p) : new Api.InputPeerEmpty(),
+          ignorePinned: last !== null, // pinned dialogs come with the first page only
+        })[Symbol.asyncIterator]();
+        let ended = false;
+        try {
+          for (;;) {
+            if (Date.now() > budgetEnd) break;
+            const step = await this.call(iter.next(), CALL_TIMEOUT_MS, "dialogs");
+            if (step.done) {
+              ended = true;
+              break;
+            }
+            const d = step.value;
+            if (isCustomer(d.entity)) {
+              dialogs.push(await this.dialogOf(a, d, minMessageId));
+            }
+            walked++;
+            last = { f: folder, d: d.date ?? 0, i: d.message ? d.message.id : 0, p: encodePeer(d.inputEntity) };
+          }
+        } catch (e) {
+          // Keep the page so far (C asks again from the cursor); fail only if there is none.
+          if (dialogs.length === 0) throw e;
+          failure = e;
+        }
+        if (failure || !ended || walked >= limit) break;
+        if (folder === 1) return { dialogs, next_cursor: null };
+        folder = 1; // main list done: the archive next
+        last = null;
+      }
+      if (failure) this.log(`account ${account}: sync page cut short (${mapError(failure).code})`);
+      const next = last ? encodeCursor(last) : cursor === null ? encodeCursor({ f: folder, d: 0, i: 0, p: { t: "e" } }) : cursor;
+      return { dialogs, next_cursor: next };
+    });
+  }
+
+  async dialogOf(a, d, minMessageId) {
+    const u = d.entity;
+    const fields = userFields(u);
+    const messages = [];
+    const iter = a.client.iterMessages(d.inputEntity, {
+      limit: MAX_DIALOG_MESSAGES, reverse: true, minId: minMessageId[fields.user_id] ?? 0,
+    })[Symbol.asyncIterator]();
+    for (;;) {
+      const step = await this.call(iter.next(), CALL_TIMEOUT_MS, "messages");
+      if (step.done) break;
+      const m = step.value;
+      if (!(m instanceof Api.Message)) continue; // service messages (calls, pins) carry no text
+      messages.push({ message_id: m.id, text: m.message ?? "", date: m.date, out: !!m.out });
+    }
+    return { ...fields, read_outbox_max_id: d.dialog.readOutboxMaxId ?? 0, messages };
+  }
+
+  /** Uploads a file once per client; concurrent callers share the one upload. */
+  uploadOnce(a, media) {
+    let up = a.uploads.get(media.path);
+    if (up) return up;
+    up = (async () => {
+      let st;
+      try {
+        st = await fs.promises.stat(media.path);
+      } catch {
+        st = null;
+      }
+      if (!st || !st.isFile() || st.size === 0) throw new BridgeError("MEDIA_INVALID", "the media file does not exist or is empty");
+      const file = new CustomFile(path.basename(media.path), st.size, media.path);
+      const inputFile = await this.call(a.client.uploadFile({ file, workers: 1 }), UPLOAD_TIMEOUT_MS, "upload");
+      return { handle: `gramjs-upload-${++this.uploadSeq}`, uploaded: uploadedMedia(inputFile, media), reuse: null };
+    })();
+    a.uploads.set(media.path, up);
+    up.catch(() => {
+      if (a.uploads.get(media.path) === up) a.uploads.delete(media.path);
+    });
+    return up;
+  }
+
+  async upload({ account, path: filePath, mime, ...hints }) {
+    const a = this.connected(account);
+    return this.guarded(account, a, async () => ({ handle: (await this.uploadOnce(a, { path: filePath, mime, ...hints })).handle }));
+  }
+
+  async send({ account, peer, text, entities, media, randomId }) {
+    const a = this.connected(account);
+    const inputPeer = peer.self
+      ? new Api.InputPeerSelf()
+      : new Api.InputPeerUser({ userId: big(peer.userId), accessHash: big(peer.accessHash) });
+    const ents = entities.length ? toEntities(entities) : undefined;
+    const rid = big(randomId); // the caller's id: Telegram answers a repeat with the first message
+    return this.guarded(account, a, async () => {
+      if (!media) {
+        const r = await this.call(a.client.invoke(new Api.messages.SendMessage({
+          peer: inputPeer, message: text, entities: ents, noWebpage: true, randomId: rid,
+        })));
+        const sent = sentMessageOf(r, rid);
+        return { message_id: sent.id, date: sent.date };
+      }
+      for (let attempt = 0; ; attempt++) {
+        const up = await this.uploadOnce(a, media);
+        try {
+          const r = await this.call(a.client.invoke(new Api.messages.SendMedia({
+            peer: inputPeer, media: up.reuse || up.uploaded, message: text, entities: ents, randomId: rid,
+          })));
+          const sent = sentMessageOf(r, rid);
+          if (!up.reuse && sent.media) {
+            try {
+              up.reuse = utils.getInputMedia(sent.media); // later sends point at the stored file
+            } catch {
+              // keep sending the uploaded file
+            }
+          }
+          return { message_id: sent.id, date: sent.date };
+        } catch (e) {
+          // Uploaded parts and file references expire: upload again, once.
+          if (attempt > 0 || !STALE_MEDIA.test(mapError(e).code)) throw e;
+          a.uploads.delete(media.path);
+        }
+      }
+    });
+  }
+
+  async logout({ account }) {
+    const a = this.connected(account);
+    try {
+      await this.call(a.client.invoke(new Api.auth.LogOut()));
+    } catch (e) {
+      if (!DEAD_SESSION_CODES.has(mapError(e).code)) throw e; // already dead is as good as logged out
+    }
+    await this.drop(account, a);
+    return { status: "none" };
+  }
+
+  async stop({ account }) {
+    await this.drop(account);
+    return { status: "stopped" };
+  }
+
+  async close() {
+    await Promise.all([...this.accounts.keys()].map((account) => this.drop(account)));
+  }
+}
