@@ -83,10 +83,11 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 
 static void buf_consume(struct buf *b, size_t n)
 {
+    if (!b->p || n == 0)
+        return;
     memmove(b->p, b->p + n, b->len - n);
     b->len -= n;
-    if (b->p)
-        b->p[b->len] = 0;
+    b->p[b->len] = 0;
 }
 
 static void wake(struct bridge *b)
@@ -313,7 +314,7 @@ static int read_some(int fd, struct buf *into)
 static void drain_lines(struct bridge *b, struct buf *rd, int is_err)
 {
     size_t start = 0;
-    for (;;) {
+    while (rd->p && start < rd->len) {
         char *nl = memchr(rd->p + start, '\n', rd->len - start);
         if (!nl)
             break;
