@@ -3,7 +3,7 @@
 #   make deps   install missing Debian/npm packages
 #   make run    deps + build + serve on the embedded defaults with the demo account
 #   make test   deps + build + every test, then again under ASan+UBSan
-#   make bench  /healthz throughput beside nginx on this machine
+#   make bench  /healthz throughput beside nginx; time and memory of a 10,000-dialog sync
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
@@ -39,6 +39,7 @@ test-asan:
 bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh
+	@python3 bench/sync.py
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

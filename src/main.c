@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 a runtime failure (database, key file, port in use…), 2 a usage
  * error (unknown command or flag, bad value) — always with one line on stderr saying why. */
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
@@ -246,6 +247,19 @@ static void demo_setup(struct app *app)
     printf("created the demo account (this happens once)\ndemo login: %s / %s\n", DEMO_EMAIL, pw);
 }
 
+/* With the simulator, say how to log in to it: the code comes from the scenario. */
+static void demo_telegram_hint(const struct config *c)
+{
+    if (strcmp(c->telegram, "sim") != 0)
+        return;
+    json_error_t je;
+    json_t *sc = json_load_file(c->sim_scenario, 0, &je);
+    const char *code = json_string_value(json_object_get(json_object_get(sc, "login"), "code"));
+    if (code)
+        printf("simulated Telegram: connect with any phone number and the login code %s\n", code);
+    json_decref(sc);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     if (wants_help(argc, argv, 2)) {
@@ -303,10 +317,12 @@ static int cmd_serve(int argc, char **argv)
         snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "http://%s:%d", app.cfg.listen_host,
                  http_port(http));
     printf("listening on http://%s:%d\n", app.cfg.listen_host, http_port(http));
-    if (app.cfg.demo)
+    if (app.cfg.demo) {
         demo_setup(&app);
+        demo_telegram_hint(&app.cfg);
+    }
     fflush(stdout);
-    log_info("serve", "tgr %s (%s) serving on port %d, data in %s, %s store", TGR_VERSION, TGR_COMMIT,
+    log_info("serve", "tgr %s (%s) serving on port %d, data in %s, %s store", tgr_version, tgr_commit,
              http_port(http), app.cfg.data_dir, app.store->backend);
 
     int sig = 0;
@@ -351,7 +367,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("tgr %s (%s)\n", TGR_VERSION, TGR_COMMIT);
+        printf("tgr %s (%s)\n", tgr_version, tgr_commit);
         return 0;
     }
     if (!strcmp(cmd, "serve"))

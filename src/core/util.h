@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Version and short commit of this build (generated version.c). */
+extern const char tgr_version[];
+extern const char tgr_commit[];
+
 /* Generic outcome for functions that are not handlers or storage (STYLE §6). */
 #define TGR_OK 0
 #define TGR_ERR (-1)

@@ -225,6 +225,11 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
         free(e);
         return NULL;
     }
+    if (strcmp(app->cfg.telegram, "gramjs") == 0 && (!getenv("TG_API_ID") || !getenv("TG_API_HASH"))) {
+        snprintf(err, errlen, "--telegram gramjs needs TG_API_ID and TG_API_HASH (from my.telegram.org)");
+        free(e);
+        return NULL;
+    }
     if (strcmp(app->cfg.telegram, "sim") == 0 && access(scenario_path, R_OK) != 0) {
         snprintf(err, errlen, "--sim-scenario %s: cannot read the file", app->cfg.sim_scenario);
         free(e);

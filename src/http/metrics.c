@@ -110,7 +110,7 @@ char *metrics_render(struct metrics *m, size_t *len)
     if (!b.p)
         return NULL;
     add(&b, "# HELP tgr_build_info Version and commit of the running tgr.\n# TYPE tgr_build_info gauge\n");
-    add(&b, "tgr_build_info{version=\"%s\",commit=\"%s\"} 1\n", TGR_VERSION, TGR_COMMIT);
+    add(&b, "tgr_build_info{version=\"%s\",commit=\"%s\"} 1\n", tgr_version, tgr_commit);
     add(&b, "# HELP tgr_uptime_seconds Seconds since the server started.\n# TYPE tgr_uptime_seconds gauge\n");
     add(&b, "tgr_uptime_seconds %.3f\n", (double)(now_ms() - m->started_ms) / 1000.0);
     add(&b, "# HELP tgr_http_requests_total HTTP requests by route and status.\n"

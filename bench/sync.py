@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""bench/sync.py — `make bench`: how long tgr takes to sync a large simulated inbox, and how much
+memory the server needs for it.
+
+Generates a scenario of SYNC_USERS (default 10,000) customers with scripts/gen-demo-scenario.mjs,
+starts `build/tgr serve` on it, connects the account and times the inbox sync that follows the
+login (the server logs "sync: account N: … in X ms"), then reads the server's peak RSS (VmHWM,
+reset just before the sync so the earlier Argon2id login hash does not count).
+Targets: under 10 s, under 64 MB. Writes bench/out/sync.txt.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
+from tgrtest import Server  # noqa: E402
+
+N = int(os.environ.get("SYNC_USERS", "10000"))
+TARGET_S, TARGET_MB = 10.0, 64.0
+
+
+def rss(pid, field):
+    """A memory figure of /proc/PID/status, in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024.0
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="tgr-bench-sync-")
+    try:
+        scenario = os.path.join(tmp, "scenario.json")
+        with open(scenario, "w") as f:
+            subprocess.run(["node", os.path.join(ROOT, "scripts", "gen-demo-scenario.mjs"), "--users", str(N)],
+                           stdout=f, check=True)
+        with open(scenario) as f:
+            sc = json.load(f)
+        dialogs = sum(1 for u in sc["users"] if u.get("messages") and not u.get("bot") and not u.get("deleted")
+                      and u["id"] not in (sc["me"]["id"], "777000"))
+        srv = Server(args=["--telegram", "sim", "--sim-scenario", scenario, "--rate-session", "1000"])
+        srv.start()
+        try:
+            srv.create_account("bench@shop.test", "bench password long enough")
+            token = srv.login("bench@shop.test", "bench password long enough")
+            r = srv.post("/session/connect", {"phone": "+15550000000"}, token=token)
+            assert r.status == 200, r.body
+            # The login above ran Argon2id (64 MiB, freed since): reset the peak so that it
+            # measures the sync, not the password hash.
+            rss_before = rss(srv.proc.pid, "VmRSS:")
+            with open(f"/proc/{srv.proc.pid}/clear_refs", "w") as f:
+                f.write("5")
+            t0 = time.monotonic()
+            r = srv.post("/session/verify", {"code": sc["login"]["code"]}, token=token)
+            assert r.status == 200, r.body
+            line = None
+            while time.monotonic() - t0 < 120 and not line:
+                m = re.search(r"sync: account \d+: (\d+) contacts added, \d+ updated, (\d+) messages added in (\d+) ms",
+                              srv.stderr_text())
+                line = m
+                time.sleep(0.05)
+            wall = time.monotonic() - t0
+            if not line:
+                print("bench sync: the sync did not finish within 120 s", file=sys.stderr)
+                return 1
+            added, messages, ms = int(line.group(1)), int(line.group(2)), int(line.group(3))
+            hwm = rss(srv.proc.pid, "VmHWM:")
+        finally:
+            srv.stop()
+            srv.cleanup()
+        secs = ms / 1000.0
+        verdict = "meets" if secs < TARGET_S and hwm < TARGET_MB else "MISSES"
+        os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
+        with open(os.path.join(ROOT, "bench", "out", "sync.txt"), "w") as f:
+            f.write(f"dialogs={dialogs}\ncontacts_added={added}\nmessages_added={messages}\n"
+                    f"sync_seconds={secs:.2f}\nverify_to_synced_seconds={wall:.2f}\nrss_before_mb={rss_before:.1f}\n"
+                    f"peak_rss_mb={hwm:.1f}\n")
+        print(f"sync   {dialogs} dialogs: {added} contacts, {messages} messages in {secs:.2f} s "
+              f"(login to synced {wall:.2f} s); server peak RSS {hwm:.1f} MB during the sync "
+              f"({rss_before:.1f} MB before) "
+              f"({verdict} the targets of {TARGET_S:.0f} s and {TARGET_MB:.0f} MB)")
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
