@@ -28,6 +28,7 @@ export const HEALTH_FAILS_BEFORE_RECONNECT = 3;
 const DESTROY_TIMEOUT_MS = 5000;
 const SYNC_MARGIN_MS = 3000; // stop a sync page this long before the request's deadline
 const MAX_DIALOG_MESSAGES = 100;
+const MAX_PINNED = 200;
 const SERVICE_USER_ID = "777000";
 const PHOTO_MIMES = new Set(["image/jpeg", "image/png"]);
 const STALE_MEDIA = /^(FILE_REFERENCE_|FILE_PART|FILE_PARTS_INVALID|MEDIA_EMPTY)/;
@@ -121,7 +122,7 @@ export function isCustomer(u) {
   return u instanceof Api.User && !u.bot && !u.self && !u.deleted && u.id.toString() !== SERVICE_USER_ID;
 }
 
-// The sync cursor: where the next page of dialogs starts (folder 0 = main list, 1 = archive).
+// The sync cursor: where the next page starts (folder 0 = main list, 1 = archive; pinned first).
 function encodePeer(p) {
   if (p instanceof Api.InputPeerUser) return { t: "u", id: str(p.userId), h: str(p.accessHash) };
   if (p instanceof Api.InputPeerChat) return { t: "c", id: str(p.chatId) };
@@ -144,12 +145,16 @@ export function encodeCursor(c) {
   return "g1." + Buffer.from(JSON.stringify(c)).toString("base64url");
 }
 
+/** null (first page) or a cursor of ours → { f: folder, ph: "p" (pinned) | "r" (rest), d, i, p }. */
 export function decodeCursor(s) {
-  if (s === null) return { f: 0, start: true };
+  if (s === null) return { f: 0, ph: "p" };
   try {
     if (!s.startsWith("g1.")) throw new Error("prefix");
     const c = JSON.parse(Buffer.from(s.slice(3), "base64url").toString("utf8"));
-    if ((c.f !== 0 && c.f !== 1) || !Number.isSafeInteger(c.d) || !Number.isSafeInteger(c.i)) throw new Error("shape");
+    const intOrAbsent = (v) => v === undefined || Number.isSafeInteger(v);
+    if ((c.f !== 0 && c.f !== 1) || (c.ph !== "p" && c.ph !== "r") || !intOrAbsent(c.d) || !intOrAbsent(c.i)) {
+      throw new Error("shape");
+    }
     return c;
   } catch {
     throw new BridgeError("BAD_REQUEST", "cursor is not one this bridge gave out");
@@ -201,7 +206,19 @@ export class GramjsBackend {
       account, client, status: "connecting", session: null, phone: null, phoneCodeHash: null,
       uploads: new Map(), health: null, healthFails: 0, checking: false, meId: null,
     };
-    client.onError = (err) => this.log(`account ${account}: client error ${mapError(err).code}`);
+    // GramJS reports every failed (re)connect attempt here: one line a minute is enough.
+    let lastReport = 0;
+    let unreported = 0;
+    client.onError = (err) => {
+      if (Date.now() - lastReport < 60000) {
+        unreported++;
+        return;
+      }
+      const more = unreported ? ` (and ${unreported} more since the last report)` : "";
+      this.log(`account ${account}: client error ${mapError(err).code}${more}`);
+      lastReport = Date.now();
+      unreported = 0;
+    };
     this.accounts.set(account, a);
     return a;
   }
@@ -392,54 +409,67 @@ export class GramjsBackend {
     return { status: "connected", session: a.session, user: this.onConnected(account, a, user) };
   }
 
+  /**
+   * One page of private chats. The walk goes: pinned dialogs of the main list, the rest of the
+   * main list, then the same for the archive (folder 1); the cursor says where it stopped.
+   * `limit` counts every dialog walked (groups, channels and bots too), so a page may hold
+   * fewer dialogs than that, even none, while next_cursor is not null. A page also ends early
+   * near the request's deadline, since every dialog costs one history request.
+   */
   async sync({ account, cursor, limit, minMessageId }, ctx = {}) {
     const a = this.connected(account);
-    const pos = decodeCursor(cursor);
+    let pos = decodeCursor(cursor);
     const budgetEnd = (ctx.deadline ?? Date.now() + CALL_TIMEOUT_MS) - SYNC_MARGIN_MS;
     return this.guarded(account, a, async () => {
       const dialogs = [];
       let walked = 0;
-      let folder = pos.f;
-      let last = pos.start ? null : pos;
-      let failure = null;
-      for (;;) {
-        const iter = a.client.iterDialogs({
-          limit: limit - walked,
-          folder,
-          offsetDate: last ? last.d : undefined,
-          offsetId: last ? last.i : 0,
-          offsetPeer: last ? decodePeer(last.p) : new Api.InputPeerEmpty(),
-          ignorePinned: last !== null, // pinned dialogs come with the first page only
-        })[Symbol.asyncIterator]();
-        let ended = false;
-        try {
+      const take = async (d) => {
+        if (isCustomer(d.entity)) dialogs.push(await this.dialogOf(a, d, minMessageId));
+        walked++;
+      };
+      try {
+        while (pos !== null) {
+          if (walked > 0 && (walked >= limit || Date.now() > budgetEnd)) break;
+          if (pos.ph === "p") {
+            // Pinned dialogs come first in an unfiltered listing, and only there.
+            const iter = a.client.iterDialogs({ folder: pos.f, limit: MAX_PINNED })[Symbol.asyncIterator]();
+            for (;;) {
+              const step = await this.call(iter.next(), CALL_TIMEOUT_MS, "dialogs");
+              if (step.done || !step.value.pinned) break;
+              await take(step.value);
+            }
+            pos = { f: pos.f, ph: "r" };
+            continue;
+          }
+          const iter = a.client.iterDialogs({
+            folder: pos.f,
+            limit: limit - walked,
+            ignorePinned: true,
+            offsetDate: pos.d,
+            offsetId: pos.i ?? 0,
+            offsetPeer: pos.p ? decodePeer(pos.p) : new Api.InputPeerEmpty(),
+          })[Symbol.asyncIterator]();
+          let cut = false;
           for (;;) {
-            if (Date.now() > budgetEnd) break;
-            const step = await this.call(iter.next(), CALL_TIMEOUT_MS, "dialogs");
-            if (step.done) {
-              ended = true;
+            if (walked > 0 && Date.now() > budgetEnd) {
+              cut = true;
               break;
             }
+            const step = await this.call(iter.next(), CALL_TIMEOUT_MS, "dialogs");
+            if (step.done) break;
             const d = step.value;
-            if (isCustomer(d.entity)) {
-              dialogs.push(await this.dialogOf(a, d, minMessageId));
-            }
-            walked++;
-            last = { f: folder, d: d.date ?? 0, i: d.message ? d.message.id : 0, p: encodePeer(d.inputEntity) };
+            await take(d);
+            pos = { f: pos.f, ph: "r", d: d.date ?? 0, i: d.message ? d.message.id : 0, p: encodePeer(d.inputEntity) };
           }
-        } catch (e) {
-          // Keep the page so far (C asks again from the cursor); fail only if there is none.
-          if (dialogs.length === 0) throw e;
-          failure = e;
+          if (cut || walked >= limit) break; // more may follow: resume from pos
+          pos = pos.f === 0 ? { f: 1, ph: "p" } : null; // main list done: the archive next
         }
-        if (failure || !ended || walked >= limit) break;
-        if (folder === 1) return { dialogs, next_cursor: null };
-        folder = 1; // main list done: the archive next
-        last = null;
+      } catch (e) {
+        // Keep the page so far (C asks again from the cursor); fail only when there is nothing.
+        if (dialogs.length === 0) throw e;
+        this.log(`account ${account}: sync page cut short (${mapError(e).code})`);
       }
-      if (failure) this.log(`account ${account}: sync page cut short (${mapError(failure).code})`);
-      const next = last ? encodeCursor(last) : cursor === null ? encodeCursor({ f: folder, d: 0, i: 0, p: { t: "e" } }) : cursor;
-      return { dialogs, next_cursor: next };
+      return { dialogs, next_cursor: pos && encodeCursor(pos) };
     });
   }
 
@@ -474,7 +504,7 @@ export class GramjsBackend {
       if (!st || !st.isFile() || st.size === 0) throw new BridgeError("MEDIA_INVALID", "the media file does not exist or is empty");
       const file = new CustomFile(path.basename(media.path), st.size, media.path);
       const inputFile = await this.call(a.client.uploadFile({ file, workers: 1 }), UPLOAD_TIMEOUT_MS, "upload");
-      return { handle: `gramjs-upload-${++this.uploadSeq}`, uploaded: uploadedMedia(inputFile, media), reuse: null };
+      return { handle: `gramjs-upload-${++this.uploadSeq}`, inputFile, reuse: null };
     })();
     a.uploads.set(media.path, up);
     up.catch(() => {
@@ -507,7 +537,7 @@ export class GramjsBackend {
         const up = await this.uploadOnce(a, media);
         try {
           const r = await this.call(a.client.invoke(new Api.messages.SendMedia({
-            peer: inputPeer, media: up.reuse || up.uploaded, message: text, entities: ents, randomId: rid,
+            peer: inputPeer, media: up.reuse || uploadedMedia(up.inputFile, media), message: text, entities: ents, randomId: rid,
           })));
           const sent = sentMessageOf(r, rid);
           if (!up.reuse && sent.media) {

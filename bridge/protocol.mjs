@@ -19,6 +19,8 @@ export const MAX_TIMEOUT_MS = 3600000;
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 export const MAX_SYNC_LIMIT = 500;
 export const DEFAULT_SYNC_LIMIT = 100;
+/** `send_code` accepts "+" and 7–15 digits; anything else is PHONE_NUMBER_INVALID. */
+export const E164_RE = /^\+\d{7,15}$/;
 
 /** An error that already speaks the protocol: passes through mapError unchanged. */
 export class BridgeError extends Error {
@@ -254,7 +256,7 @@ function parseMedia(v, field = "media") {
 /** The op table: name → validator returning the backend's parameters (ping is answered here). */
 const OPS = {
   ping: () => ({}),
-  start: (r) => ({ account: account(r), session: optString(r, "session") }),
+  start: (r) => ({ account: account(r), session: optString(r, "session") || null }), // "" is no session
   send_code: (r) => ({ account: account(r), phone: reqString(r, "phone") }),
   sign_in: (r) => {
     const out = { account: account(r), code: optString(r, "code"), password: optString(r, "password") };
@@ -290,7 +292,10 @@ const OPS = {
       randomId: int64String(r.random_id, "random_id"),
     };
   },
-  upload: (r) => ({ account: account(r), ...parseMedia({ path: r.path, mime: r.mime }, "upload") }),
+  upload: (r) => ({
+    account: account(r),
+    ...parseMedia({ path: r.path, mime: r.mime, duration: r.duration, width: r.width, height: r.height }, "upload"),
+  }),
   logout: (r) => ({ account: account(r) }),
   stop: (r) => ({ account: account(r) }),
 };

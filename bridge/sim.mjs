@@ -9,16 +9,19 @@
 // per-user errors; and the live effects of a delivery (read receipts, replies, link clicks as
 // real HTTP GETs). Every timer and click it starts is cancelled by close().
 //
-// Message ids: the scenario's history gets 1..H in date order, `inbound[i]` gets H+i+1, and a
-// delivery gets the next free id above everything in the record, stepping by two so that the
-// reply it may trigger owns id+1. Ids therefore never collide, across restarts and processes.
+// Message ids grow with time, as Telegram's do: the scenario's history gets 1..H in date order;
+// a delivery, or an `inbound[]` message when it arrives, gets the next free id above everything
+// in the record and everything this process handed out, stepping by two so that the reply a
+// delivery may trigger owns id+1. Deliveries and replies therefore never collide, across
+// restarts and processes (an inbound message is not in the record: another process may reuse
+// its id for a delivery).
 
 import fs from "node:fs";
 import path from "node:path";
 import http from "node:http";
 import https from "node:https";
 import crypto from "node:crypto";
-import { BridgeError, DEAD_SESSION_CODES, oneLine } from "./protocol.mjs";
+import { BridgeError, DEAD_SESSION_CODES, E164_RE, oneLine } from "./protocol.mjs";
 
 export const CHROME_UA =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
@@ -27,7 +30,6 @@ export const LOCK_STALE_MS = 10000;
 const LOCK_GIVE_UP_MS = 30000;
 const CLICK_TIMEOUT_MS = 10000;
 const MAX_DIALOG_MESSAGES = 100;
-const PHONE_RE = /^\+\d{7,15}$/;
 const SESSION_RE = /^sim1:([0-9]+):([0-9a-f]{8,})$/;
 
 // ---------------------------------------------------------------------------------------------
@@ -145,6 +147,15 @@ export function normaliseScenario(raw) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** A random_id as the protocol validates it (canonical decimal), whatever wrote the record. */
+function canonicalId(v) {
+  try {
+    return BigInt(v).toString();
+  } catch {
+    return String(v);
+  }
+}
+
 /** The URL a simulated user clicks: the first text_url entity, else the first http(s) URL in the text. */
 export function firstUrl(text, entities) {
   const links = (entities || []).filter((e) => e.type === "text_url" && typeof e.url === "string");
@@ -245,7 +256,7 @@ export class SimBackend {
     this.readSessions();
   }
 
-  /** Gives the scenario's history ids 1..H in date order, and inbound[] the ids after. */
+  /** Gives the scenario's history messages ids 1..H in date order (stable across restarts). */
   buildHistory() {
     const all = [];
     this.sc.users.forEach((u, ui) => {
@@ -262,7 +273,8 @@ export class SimBackend {
     });
     for (const list of this.history.values()) list.sort((a, b) => a.message_id - b.message_id);
     this.historyCount = all.length;
-    this.firstFreeId = all.length + this.sc.inbound.length + 1;
+    this.firstFreeId = all.length + 1;
+    this.liveMaxId = 0;
   }
 
   // --- record -------------------------------------------------------------------------------
@@ -306,9 +318,11 @@ export class SimBackend {
       return;
     }
     const userId = String(r.user_id);
+    const key = `${userId} ${canonicalId(r.random_id)}`;
+    if (this.delivered.has(key)) return; // the first delivery is the one that counts
     const at = Number.isFinite(r.at) ? r.at : Date.now();
     const entry = { message_id: r.message_id, date: Math.floor(at / 1000) };
-    this.delivered.set(`${userId} ${r.random_id}`, entry);
+    this.delivered.set(key, entry);
     if (!this.outbox.has(userId)) this.outbox.set(userId, []);
     this.outbox.get(userId).push({ message_id: r.message_id, text: r.text ?? "", date: entry.date, at });
     this.maxId = Math.max(this.maxId, r.message_id);
@@ -355,7 +369,7 @@ export class SimBackend {
   }
 
   nextMessageId() {
-    return Math.max(this.firstFreeId, this.maxId + 2);
+    return Math.max(this.firstFreeId, this.maxId + 2, this.liveMaxId + 2);
   }
 
   // --- sessions -----------------------------------------------------------------------------
@@ -455,15 +469,17 @@ export class SimBackend {
     a.status = "connected";
     if (this.inboundScheduled) return;
     this.inboundScheduled = true;
-    this.sc.inbound.forEach((m, i) => {
+    for (const m of this.sc.inbound) {
       this.later(m.afterSeconds, () => {
         const u = this.users.get(m.user);
-        const msg = { message_id: this.historyCount + i + 1, text: m.text, date: Math.floor(Date.now() / 1000), out: false };
+        this.readRecordTail();
+        const msg = { message_id: this.nextMessageId(), text: m.text, date: Math.floor(Date.now() / 1000), out: false };
+        this.liveMaxId = msg.message_id;
         if (!this.live.has(u.id)) this.live.set(u.id, []);
         this.live.get(u.id).push(msg);
         this.emitAll({ event: "message", from: this.fromUser(u), message_id: msg.message_id, text: msg.text, date: msg.date });
       });
-    });
+    }
   }
 
   // --- ops ----------------------------------------------------------------------------------
@@ -483,7 +499,7 @@ export class SimBackend {
   }
 
   async send_code({ account, phone }) {
-    if (!PHONE_RE.test(phone)) throw new BridgeError("PHONE_NUMBER_INVALID", "the phone number is not in E.164 form");
+    if (!E164_RE.test(phone)) throw new BridgeError("PHONE_NUMBER_INVALID", "the phone number is not in E.164 form");
     const session = this.newSession();
     this.accounts.set(account, { status: "code_sent", session, uploads: new Map() });
     return { status: "code_sent", session };

@@ -51,6 +51,10 @@ static void reply_outcome(struct req *r, const struct tgs_result *res)
     case TGS_NO_LOGIN:
         reply_error(r, ERR_NO_LOGIN, NULL, NULL);
         break;
+    case TGS_CONNECTED:
+        reply_error(r, ERR_INVALID_STATE, NULL,
+                    "a Telegram account is connected; disconnect it (DELETE /session) before connecting another");
+        break;
     case TGS_FLOOD:
         snprintf(v, sizeof v, "%d", res->seconds);
         reply_error(r, ERR_RATE_LIMITED, NULL, "Telegram asks to wait %d s before trying again", res->seconds);

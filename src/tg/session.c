@@ -115,6 +115,20 @@ static struct bridge *bridge_of(struct app *app)
 void tgs_connect(struct app *app, int64_t account_id, const char *phone, struct tgs_result *res)
 {
     memset(res, 0, sizeof *res);
+    struct tg_session cur;
+    enum db_status cst = app->store->session_get(app->store, account_id, &cur);
+    if (cst < 0) {
+        res->outcome = TGS_STORE;
+        return;
+    }
+    if (cst == DB_ONE) {
+        int connected = strcmp(cur.status, "connected") == 0;
+        tg_session_release(&cur);
+        if (connected) {
+            res->outcome = TGS_CONNECTED;
+            return;
+        }
+    }
     struct bridge *b = bridge_of(app);
     if (!b) {
         res->outcome = TGS_UNAVAILABLE;
@@ -252,6 +266,27 @@ void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res)
     json_decref(result);
 }
 
+int tgs_call(struct app *app, int64_t account_id, json_t *req, int timeout_ms, json_t **result,
+             struct bridge_error *err)
+{
+    struct bridge *b = bridge_of(app);
+    if (!b) {
+        snprintf(err->code, sizeof err->code, "NETWORK");
+        snprintf(err->message, sizeof err->message, "no Telegram bridge");
+        return TGR_ERR;
+    }
+    int rc = bridge_call(b, req, timeout_ms, result, err);
+    if (rc == TGR_OK || strcmp(err->code, "NOT_STARTED") != 0)
+        return rc;
+    struct tgs_result res;
+    tgs_start(app, account_id, &res);
+    if (res.outcome != TGS_OK) {
+        snprintf(err->code, sizeof err->code, "%s", res.code[0] ? res.code : "NOT_STARTED");
+        return TGR_ERR;
+    }
+    return bridge_call(b, req, timeout_ms, result, err);
+}
+
 int tgs_logout(struct app *app, int64_t account_id)
 {
     struct bridge *b = bridge_of(app);
@@ -259,7 +294,7 @@ int tgs_logout(struct app *app, int64_t account_id)
         json_t *req = json_pack("{s:s, s:I}", "op", "logout", "account", (json_int_t)account_id);
         json_t *result = NULL;
         struct bridge_error err;
-        if (bridge_call(b, req, 10000, &result, &err) == TGR_OK)
+        if (tgs_call(app, account_id, req, 10000, &result, &err) == TGR_OK)
             json_decref(result);
         else
             log_info("session", "account %lld: logout at Telegram failed (%s); forgetting the session anyway",

@@ -7,9 +7,11 @@
 #ifndef TGR_SESSION_H
 #define TGR_SESSION_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 struct app;
+struct bridge_error;
 
 enum tgs_outcome {
     TGS_OK,
@@ -19,6 +21,7 @@ enum tgs_outcome {
     TGS_PASSWORD_INVALID,
     TGS_PHONE_INVALID,
     TGS_NO_LOGIN,    /* verify without a connect first */
+    TGS_CONNECTED,   /* connect while a session is connected */
     TGS_FLOOD,       /* Telegram asks to wait `seconds` */
     TGS_REFUSED,     /* another Telegram refusal; `code` says which */
     TGS_UNAVAILABLE, /* bridge timeout / network */
@@ -36,7 +39,9 @@ struct tgs_result {
     char username[64];
 };
 
-/* POST /session/connect: ask Telegram to send a login code to phone (E.164). */
+/* POST /session/connect: ask Telegram to send a login code to phone (E.164). Refused with
+ * TGS_CONNECTED while a session is connected: the working session is only replaced after
+ * DELETE /session, so it is never dropped without being logged out. */
 void tgs_connect(struct app *app, int64_t account_id, const char *phone, struct tgs_result *res);
 
 /* POST /session/verify: finish the login with the code and/or the two-step password. On success
@@ -50,6 +55,12 @@ void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res);
 
 /* DELETE /session: log out at Telegram (best effort) and forget the session. */
 int tgs_logout(struct app *app, int64_t account_id);
+
+/* A bridge call on behalf of an account. When the bridge does not know the account yet
+ * (NOT_STARTED: a restarted bridge whose session start is still queued), the stored session is
+ * started here and the call made once more. Same contract as bridge_call. */
+int tgs_call(struct app *app, int64_t account_id, json_t *req, int timeout_ms, json_t **result,
+             struct bridge_error *err);
 
 /* 1 if code (a bridge error code) means the session is dead (DESIGN §4). */
 int tgs_code_is_dead_session(const char *code);

@@ -15,6 +15,7 @@
 #include "crypto/seal.h"
 #include "engine/engine.h"
 #include "tg/bridge.h"
+#include "tg/session.h"
 
 #define SYNC_PAGE 200
 #define SYNC_TIMEOUT_MS 60000
@@ -122,6 +123,18 @@ static void norm_username(const char *in, char *out, size_t cap)
     out[i] = 0;
 }
 
+static int has_inbound(json_t *d)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(d, "messages"), i, m)
+    {
+        if (!json_is_true(json_object_get(m, "out")))
+            return 1;
+    }
+    return 0;
+}
+
 enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d, struct sync_counts *counts)
 {
     struct store *st = app->store;
@@ -141,6 +154,8 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     enum db_status r = st->contact_by_tg_id(st, account_id, uid, &cur);
     if (r < 0)
         return r;
+    if (r == DB_NONE && !has_inbound(d))
+        return DB_NONE; /* only the shop wrote in this chat: not someone who messaged us */
     int64_t contact_id = cur.id;
     int changed = r == DB_NONE;
     if (r == DB_ONE) {
@@ -245,12 +260,6 @@ static enum db_status import_page(struct store *st, void *cls)
 int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts, struct bridge_error *err)
 {
     memset(counts, 0, sizeof *counts);
-    struct bridge *b = app->engine ? engine_bridge(app->engine) : NULL;
-    if (!b) {
-        snprintf(err->code, sizeof err->code, "NETWORK");
-        snprintf(err->message, sizeof err->message, "no Telegram bridge");
-        return TGR_ERR;
-    }
     pthread_mutex_t *lock = &sync_locks[(uint64_t)account_id % SYNC_LOCKS];
     pthread_mutex_lock(lock);
     int64_t t0 = mono_ms();
@@ -260,7 +269,7 @@ int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts
         json_t *req = json_pack("{s:s, s:I, s:O, s:i}", "op", "sync", "account", (json_int_t)account_id, "cursor",
                                 cursor, "limit", SYNC_PAGE);
         json_t *result = NULL;
-        int ok = bridge_call(b, req, SYNC_TIMEOUT_MS, &result, err);
+        int ok = tgs_call(app, account_id, req, SYNC_TIMEOUT_MS, &result, err);
         json_decref(req);
         json_decref(cursor);
         cursor = NULL;

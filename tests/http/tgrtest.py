@@ -381,3 +381,100 @@ class Server:
         if r.status != 200 or not isinstance(r.json, dict) or "token" not in r.json:
             raise AssertionError(f"login {email}: {r.status} {r.body[:200]!r}")
         return r.json["token"]
+
+
+# --- the simulated Telegram (DESIGN §6, docs/BRIDGE-PROTOCOL.md) -------------------------------
+
+HIGH_RATE_SESSION = 100000
+
+
+def write_scenario(dirpath, scenario, name="scenario.json"):
+    """Write a simulator scenario (a dict) as dirpath/name, UTF-8 as is; returns its path. A
+    relative `record` in it is then relative to dirpath, as DESIGN §6 says."""
+    path = os.path.join(dirpath, name)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(scenario, f, ensure_ascii=False, indent=1)
+    return path
+
+
+def sim_args(scenario_path, rate_session=HIGH_RATE_SESSION):
+    """`serve` flags for the simulated Telegram on scenario_path. rate_session None keeps the
+    default limit of /session/connect and /session/verify; by default it is very high so that
+    only a test that asks for the default limit ever meets it."""
+    args = ["--telegram", "sim", "--sim-scenario", scenario_path]
+    if rate_session is not None:
+        args += ["--rate-session", str(rate_session)]
+    return args
+
+
+def child_pids(pid):
+    """The pids of the direct children of process pid (from /proc; [] when it is gone)."""
+    out = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                out += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    return sorted(set(out))
+
+
+def process_cmdline(pid):
+    """The command line of process pid as a list of strings ([] when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        return []
+
+
+def wait_until(pred, timeout, step=0.1):
+    """Call pred until it returns something true or timeout seconds pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(step)
+
+
+def parse_time(text):
+    """An RFC 3339 UTC time of the API ("2025-01-02T03:04:05Z", optional fraction) as unix
+    seconds (float)."""
+    from datetime import datetime, timezone
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z$", text)
+    if not m:
+        raise ValueError(f"not an RFC 3339 UTC time: {text!r}")
+    t = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
+    return t + (float(m.group(2)) if m.group(2) else 0.0)
+
+
+def files_containing(paths, needles):
+    """Which needles (str, looked for as UTF-8 bytes) appear in any of the files; sorted."""
+    found = set()
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                blob = f.read()
+        except OSError:
+            continue
+        found.update(n for n in needles if n and n.encode() in blob)
+    return sorted(found)
+
+
+def database_files(data_dir):
+    """The database files of a data dir that exist: tgr.db and its -wal, -shm, -journal."""
+    return [p for p in (os.path.join(data_dir, "tgr.db" + s) for s in ("", "-wal", "-shm", "-journal"))
+            if os.path.exists(p)]
+
+
+def bridge_pids(server):
+    """The pids of the Telegram bridge processes (node … main.mjs) that server has started and
+    that still run."""
+    if server.proc is None or server.proc.poll() is not None:
+        return []
+    return [p for p in child_pids(server.proc.pid) if any(a.endswith("main.mjs") for a in process_cmdline(p))]
