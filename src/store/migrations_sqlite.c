@@ -191,5 +191,11 @@ const char *const sqlite_migrations[] = {
     "  key TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL"
     ");",
+    /* 2: lookups the campaign, media and order routes need. */
+    "CREATE UNIQUE INDEX links_by_url ON trackable_links(campaign_id, original_url);"
+    "CREATE UNIQUE INDEX media_by_sha ON media(account_id, sha256);"
+    "CREATE UNIQUE INDEX codes_by_campaign ON discount_codes(campaign_id, code_bidx);"
+    "CREATE INDEX orders_by_bidx ON orders(account_id, discount_code_bidx);"
+    "CREATE INDEX recipients_by_campaign ON recipients(account_id, campaign_id, contact_id);",
     NULL,
 };

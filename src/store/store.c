@@ -50,3 +50,13 @@ struct store *store_open(const char *url, const char *data_dir, char *err, size_
     snprintf(err, errlen, "--db must be sqlite:PATH or postgres://…");
     return NULL;
 }
+
+void campaign_release(struct campaign *c)
+{
+    free(c->message_text);
+    free(c->filters_json);
+    free(c->quiet_hours_json);
+    free(c->nudges_json);
+    free(c->discount_json);
+    c->message_text = c->filters_json = c->quiet_hours_json = c->nudges_json = c->discount_json = NULL;
+}

@@ -61,6 +61,68 @@ struct contact {
 };
 void contact_release(struct contact *c);
 
+#define CAMPAIGN_MAX_MEDIA 1
+
+/* campaigns row with its media. JSON columns are kept as text, validated by the handlers. */
+struct campaign {
+    int64_t id;
+    char name[256];
+    char *message_text;                      /* malloc'd */
+    char status[16];                         /* draft running paused nudging completed cancelled */
+    char *filters_json, *quiet_hours_json;   /* malloc'd or NULL */
+    char *nudges_json, *discount_json;       /* malloc'd or NULL; discount_json holds the mode only */
+    int track_links, override_quiet_hours;
+    int64_t created_at, updated_at, started_at, finished_at; /* unix ms, 0 if none */
+    char pause_reason[40];
+    int64_t media_ids[CAMPAIGN_MAX_MEDIA];
+    int n_media;
+};
+void campaign_release(struct campaign *c);
+
+struct media_row {
+    int64_t id;
+    char kind[8], mime[32], sha256[65], storage_key[160];
+    int64_t size, created_at;
+};
+
+/* A discount code of a campaign: sealed, with its blind index (codes are secrets until sent). */
+struct discount_code_row {
+    int64_t id;
+    struct blob code;
+    char code_bidx[40];
+    int64_t recipient_id; /* 0 while unassigned */
+};
+
+struct order_row {
+    int64_t id;
+    char order_id[129];
+    int64_t amount;
+    char currency[4];
+    char status[12]; /* paid, refunded */
+    int64_t created_at, received_at;
+    int64_t contact_id; /* 0 if no customer matched */
+    char discount_code_bidx[40];
+    char ref[129];
+    int64_t attributed_campaign_id;
+    char body_hash[65];
+};
+
+/* One candidate of an audience query, with what the category filter needs. */
+struct audience_row {
+    int64_t contact_id;
+    struct blob category, confidence; /* sealed; empty when never classified */
+};
+
+/* Filters of an audience query that SQL can apply (categories are sealed: filtered after). */
+struct audience_query {
+    int64_t min_last_inbound_at; /* 0 = no limit */
+    int64_t min_orders, max_orders; /* -1 = no limit */
+    int64_t min_spent;              /* -1 = no limit */
+    int64_t clicked_campaign;       /* 0 = none */
+    int64_t not_replied_to_campaign;
+    int64_t cap_since; /* contacts sent anything at or after this (unix ms) are skipped; 0 = none */
+};
+
 struct store {
     const char *backend; /* "sqlite" or "postgres" */
 
@@ -123,6 +185,66 @@ struct store {
      * contact's first/last inbound time and count. @return DB_ONE if new, DB_NONE if known */
     enum db_status (*inbound_add)(struct store *st, int64_t account_id, int64_t contact_id, int64_t tg_message_id,
                                   const struct blob *sealed_text, int64_t date_ms);
+
+    /* ---- campaigns ---- */
+    /* Insert c (status draft) with its media list and an empty analytics row. */
+    enum db_status (*campaign_create)(struct store *st, int64_t account_id, const struct campaign *c, int64_t *id);
+    enum db_status (*campaign_get)(struct store *st, int64_t account_id, int64_t id, struct campaign *out);
+    /* Every campaign of the account, newest first. @param[out] rows malloc'd; release each */
+    enum db_status (*campaign_list)(struct store *st, int64_t account_id, struct campaign **rows, size_t *n);
+    /* Replace the editable fields (name, texts, JSON columns, track_links, media) of a campaign
+     * whose status is one of the allowed ("draft", "paused"). DB_NONE: missing or not allowed. */
+    enum db_status (*campaign_update)(struct store *st, int64_t account_id, const struct campaign *c);
+    /* Delete a draft campaign and everything hanging off it. DB_NONE: missing or not a draft. */
+    enum db_status (*campaign_delete)(struct store *st, int64_t account_id, int64_t id);
+
+    /* ---- discount codes ---- */
+    /* Replace the unassigned codes of a campaign with codes[0..n). */
+    enum db_status (*codes_replace)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                    const struct discount_code_row *codes, size_t n);
+    /* Every code of a campaign. @param[out] rows malloc'd; blob_release each code, free */
+    enum db_status (*codes_list)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                 struct discount_code_row **rows, size_t *n);
+    /* Give recipient_id a code: the one it already has, else the first free one.
+     * @return DB_ONE with *out (caller releases out->code), DB_NONE when the pool is empty */
+    enum db_status (*code_assign)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t recipient_id,
+                                  struct discount_code_row *out);
+
+    /* ---- tracked links ---- */
+    /* The link row of (campaign, url), created if missing. */
+    enum db_status (*link_ensure)(struct store *st, int64_t account_id, int64_t campaign_id, const char *url,
+                                  int64_t *link_id);
+
+    /* ---- media ---- */
+    /* Insert, or find the row with the same sha256 (DB_NONE then, *out filled). */
+    enum db_status (*media_add)(struct store *st, int64_t account_id, const struct media_row *m, struct media_row *out);
+    enum db_status (*media_get)(struct store *st, int64_t account_id, int64_t id, struct media_row *out);
+
+    /* ---- orders ---- */
+    enum db_status (*order_get)(struct store *st, int64_t account_id, const char *order_id, struct order_row *out);
+    /* Insert a new order (DB_NONE if order_id exists) or, with o->id set, update its status. */
+    enum db_status (*order_save)(struct store *st, int64_t account_id, const struct order_row *o, int64_t *id);
+    /* The contact's latest paid order. */
+    enum db_status (*order_latest_paid)(struct store *st, int64_t account_id, int64_t contact_id,
+                                        struct order_row *out);
+    /* Paid and refunded order counts of a contact. */
+    enum db_status (*order_counts)(struct store *st, int64_t account_id, int64_t contact_id, int *paid,
+                                   int *refunded);
+    /* A contact by the blind index of its phone or username (column "phone" or "username"). */
+    enum db_status (*contact_by_bidx)(struct store *st, int64_t account_id, const char *column, const char *bidx,
+                                      struct contact *out);
+
+    /* ---- categories ---- */
+    /* Up to limit newest inbound message texts (sealed) of a contact, oldest first, with their
+     * Telegram message ids (the row key needs them). @param[out] rows malloc'd; release blobs */
+    enum db_status (*inbound_recent)(struct store *st, int64_t account_id, int64_t contact_id, int limit,
+                                     struct blob **texts, int64_t **message_ids, size_t *n);
+    enum db_status (*category_put)(struct store *st, int64_t account_id, int64_t contact_id,
+                                   const struct blob *category, const struct blob *confidence);
+    /* Calls fn for every contact of the account that passes q, with its sealed category.
+     * Stops early when fn returns non-zero. */
+    enum db_status (*audience_scan)(struct store *st, int64_t account_id, const struct audience_query *q,
+                                    int (*fn)(void *cls, const struct audience_row *row), void *cls);
 
     /* Instance-wide settings (not tenant data): small key → value strings. */
     enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);

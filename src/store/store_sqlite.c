@@ -31,6 +31,16 @@
     "(SELECT COALESCE(SUM(o.amount), 0) FROM orders o WHERE o.account_id = c.account_id "                  \
     "  AND o.contact_id = c.id AND o.status = 'paid')"
 
+#define CAMPAIGN_COLS                                                                                  \
+    "id, name, message_text, status, filters_json, quiet_hours_json, nudge_settings_json, track_links, "    \
+    "discount_json, override_quiet_hours, created_at, updated_at, COALESCE(started_at, 0), "               \
+    "COALESCE(finished_at, 0), COALESCE(pause_reason, '')"
+#define MEDIA_COLS "id, kind, mime, size, sha256, storage_key, created_at"
+#define ORDER_COLS                                                                                     \
+    "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "        \
+    "COALESCE(discount_code_bidx, ''), COALESCE(ref, ''), COALESCE(attributed_campaign_id, 0), "        \
+    "COALESCE(body_hash, '')"
+
 /* Every statement the backend runs, by name. */
 #define STMTS(X)                                                                                     \
     X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                           \
@@ -70,6 +80,81 @@
                        "first_inbound_at = MIN(COALESCE(first_inbound_at, ?1), ?1), "                       \
                        "last_inbound_at = MAX(COALESCE(last_inbound_at, ?1), ?1) "                          \
                        "WHERE account_id = ?2 AND id = ?3")                                                 \
+    X(S_CAMPAIGN_INSERT, "INSERT INTO campaigns(account_id, name, message_text, status, filters_json, "       \
+                         "quiet_hours_json, nudge_settings_json, track_links, discount_json, created_at, "      \
+                         "updated_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?)")                           \
+    X(S_CAMPAIGN_MEDIA_ADD, "INSERT INTO campaign_media(account_id, campaign_id, media_id, position) "         \
+                            "VALUES (?, ?, ?, ?)")                                                              \
+    X(S_CAMPAIGN_MEDIA_CLEAR, "DELETE FROM campaign_media WHERE account_id = ? AND campaign_id = ?")            \
+    X(S_CAMPAIGN_MEDIA_LIST, "SELECT media_id FROM campaign_media WHERE account_id = ? AND campaign_id = ? "    \
+                             "ORDER BY position")                                                               \
+    X(S_ANALYTICS_INSERT, "INSERT INTO campaign_analytics(account_id, campaign_id, updated_at) VALUES (?, ?, ?)") \
+    X(S_CAMPAIGN_GET, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE account_id = ? AND id = ?")              \
+    X(S_CAMPAIGN_LIST, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE account_id = ? ORDER BY id DESC")        \
+    X(S_CAMPAIGN_UPDATE, "UPDATE campaigns SET name = ?, message_text = ?, filters_json = ?, "                 \
+                         "quiet_hours_json = ?, nudge_settings_json = ?, track_links = ?, discount_json = ?, "  \
+                         "updated_at = ? WHERE account_id = ? AND id = ? AND status IN ('draft', 'paused')")    \
+    X(S_CAMPAIGN_DELETE, "DELETE FROM campaigns WHERE account_id = ? AND id = ? AND status = 'draft'")         \
+    X(S_CAMPAIGN_DELETE_DEPS, "DELETE FROM campaign_analytics WHERE account_id = ?1 AND campaign_id = ?2")   \
+    X(S_CAMPAIGN_DELETE_CODES, "DELETE FROM discount_codes WHERE account_id = ? AND campaign_id = ?")          \
+    X(S_CAMPAIGN_DELETE_LINKS, "DELETE FROM trackable_links WHERE account_id = ? AND campaign_id = ?")         \
+    X(S_CODES_CLEAR_FREE, "DELETE FROM discount_codes WHERE account_id = ? AND campaign_id = ? "              \
+                          "AND recipient_id IS NULL")                                                           \
+    X(S_CODE_INSERT, "INSERT INTO discount_codes(account_id, campaign_id, code, code_bidx) VALUES (?, ?, ?, ?) " \
+                     "ON CONFLICT DO NOTHING")                                                                  \
+    X(S_CODES_LIST, "SELECT id, code, code_bidx, COALESCE(recipient_id, 0) FROM discount_codes "               \
+                    "WHERE account_id = ? AND campaign_id = ? ORDER BY id")                                     \
+    X(S_CODE_OF_RECIPIENT, "SELECT id, code, code_bidx, recipient_id FROM discount_codes "                     \
+                           "WHERE account_id = ? AND campaign_id = ? AND recipient_id = ?")                     \
+    X(S_CODE_FREE, "SELECT id, code, code_bidx FROM discount_codes WHERE account_id = ? AND campaign_id = ? "  \
+                   "AND recipient_id IS NULL ORDER BY id LIMIT 1")                                              \
+    X(S_CODE_TAKE, "UPDATE discount_codes SET recipient_id = ?, assigned_at = ? WHERE id = ? "                 \
+                   "AND recipient_id IS NULL")                                                                  \
+    X(S_LINK_INSERT, "INSERT INTO trackable_links(account_id, campaign_id, original_url, tracking_code) "     \
+                     "VALUES (?, ?, ?, lower(hex(randomblob(8)))) ON CONFLICT DO NOTHING")                     \
+    X(S_LINK_GET, "SELECT id FROM trackable_links WHERE account_id = ? AND campaign_id = ? AND original_url = ?") \
+    X(S_MEDIA_INSERT, "INSERT INTO media(account_id, kind, mime, size, sha256, storage_key, created_at) "     \
+                      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")                                   \
+    X(S_MEDIA_BY_SHA, "SELECT " MEDIA_COLS " FROM media WHERE account_id = ? AND sha256 = ?")                  \
+    X(S_MEDIA_GET, "SELECT " MEDIA_COLS " FROM media WHERE account_id = ? AND id = ?")                         \
+    X(S_ORDER_GET, "SELECT " ORDER_COLS " FROM orders WHERE account_id = ? AND order_id = ?")                  \
+    X(S_ORDER_INSERT, "INSERT INTO orders(account_id, order_id, amount, currency, status, created_at, "       \
+                      "contact_id, discount_code_bidx, ref, attributed_campaign_id, body_hash, received_at) "   \
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")                    \
+    X(S_ORDER_UPDATE, "UPDATE orders SET status = ?, body_hash = ?, received_at = ? "                          \
+                      "WHERE account_id = ? AND id = ?")                                                        \
+    X(S_ORDER_LATEST_PAID, "SELECT " ORDER_COLS " FROM orders WHERE account_id = ? AND contact_id = ? "        \
+                           "AND status = 'paid' ORDER BY created_at DESC, id DESC LIMIT 1")                     \
+    X(S_ORDER_COUNTS, "SELECT COALESCE(SUM(status = 'paid'), 0), COALESCE(SUM(status = 'refunded'), 0) "      \
+                      "FROM orders WHERE account_id = ? AND contact_id = ?")                                    \
+    X(S_CONTACT_BY_PHONE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = ? AND c.phone_bidx = ? " \
+                          "ORDER BY c.id LIMIT 1")                                                              \
+    X(S_CONTACT_BY_USERNAME, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = ? "                 \
+                             "AND c.username_bidx = ? ORDER BY c.id LIMIT 1")                                   \
+    X(S_INBOUND_RECENT, "SELECT text, tg_message_id FROM (SELECT text, tg_message_id, date, id "              \
+                        "FROM inbound_messages WHERE account_id = ? AND contact_id = ? "                        \
+                        "ORDER BY date DESC, id DESC LIMIT ?) ORDER BY date, id")                               \
+    X(S_CATEGORY_PUT, "INSERT INTO customer_categories(account_id, contact_id, category, confidence_score, "  \
+                      "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(account_id, contact_id) DO UPDATE SET "   \
+                      "category = excluded.category, confidence_score = excluded.confidence_score, "           \
+                      "updated_at = excluded.updated_at")                                                       \
+    X(S_AUDIENCE, "SELECT c.id, cc.category, cc.confidence_score FROM contacts c "                             \
+                  "LEFT JOIN customer_categories cc ON cc.account_id = c.account_id AND cc.contact_id = c.id "  \
+                  "WHERE c.account_id = ?1 AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "               \
+                  "AND c.deactivated_at IS NULL "                                                               \
+                  "AND (?2 = 0 OR c.last_inbound_at >= ?2) "                                                    \
+                  "AND (?3 < 0 AND ?4 < 0 AND ?5 < 0 OR EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, "          \
+                  "     COALESCE(SUM(o.amount), 0) AS spent FROM orders o WHERE o.account_id = ?1 "            \
+                  "     AND o.contact_id = c.id AND o.status = 'paid') t "                                     \
+                  "     WHERE (?3 < 0 OR t.n >= ?3) AND (?4 < 0 OR t.n <= ?4) AND (?5 < 0 OR t.spent >= ?5))) " \
+                  "AND (?6 = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "                 \
+                  "     AND r.campaign_id = ?6 AND r.contact_id = c.id AND r.clicked_at IS NOT NULL)) "         \
+                  "AND (?7 = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "                 \
+                  "     AND r.campaign_id = ?7 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0 "  \
+                  "     AND r.replied_at IS NULL)) "                                                            \
+                  "AND (?8 = 0 OR NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "             \
+                  "     AND r.contact_id = c.id AND r.sent_at >= ?8)) "                                         \
+                  "ORDER BY c.id")                                                                              \
     X(S_META_GET, "SELECT value FROM meta WHERE key = ?")                                              \
     X(S_META_SET, "INSERT INTO meta(key, value) VALUES (?, ?) "                                        \
                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
@@ -814,6 +899,664 @@ static enum db_status sq_inbound_add(struct store *st, int64_t account_id, int64
     return wend(s, r);
 }
 
+/* ---- campaigns --------------------------------------------------------------------------- */
+
+static char *dup_col(sqlite3_stmt *q, int col)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static int read_campaign(struct conn *c, int64_t account_id, sqlite3_stmt *q, struct campaign *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(q, 0);
+    copy_text(out->name, sizeof out->name, q, 1);
+    out->message_text = dup_col(q, 2);
+    copy_text(out->status, sizeof out->status, q, 3);
+    out->filters_json = dup_col(q, 4);
+    out->quiet_hours_json = dup_col(q, 5);
+    out->nudges_json = dup_col(q, 6);
+    out->track_links = sqlite3_column_int(q, 7);
+    out->discount_json = dup_col(q, 8);
+    out->override_quiet_hours = sqlite3_column_int(q, 9);
+    out->created_at = sqlite3_column_int64(q, 10);
+    out->updated_at = sqlite3_column_int64(q, 11);
+    out->started_at = sqlite3_column_int64(q, 12);
+    out->finished_at = sqlite3_column_int64(q, 13);
+    copy_text(out->pause_reason, sizeof out->pause_reason, q, 14);
+    if (!out->message_text)
+        return TGR_ERR;
+    /* The media list is a second statement on the same connection. */
+    sqlite3_stmt *m = stmt(c, S_CAMPAIGN_MEDIA_LIST);
+    if (!m)
+        return TGR_ERR;
+    sqlite3_bind_int64(m, 1, account_id);
+    sqlite3_bind_int64(m, 2, out->id);
+    while (sqlite3_step(m) == SQLITE_ROW && out->n_media < CAMPAIGN_MAX_MEDIA)
+        out->media_ids[out->n_media++] = sqlite3_column_int64(m, 0);
+    sqlite3_reset(m);
+    return TGR_OK;
+}
+
+static enum db_status set_media(struct sq *s, int64_t account_id, const struct campaign *c, int64_t id)
+{
+    sqlite3_stmt *q = stmt(s->writer, S_CAMPAIGN_MEDIA_CLEAR);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, id);
+    }
+    enum db_status r = step_write(s, q, "campaign media clear");
+    for (int i = 0; r >= 0 && i < c->n_media; i++) {
+        q = stmt(s->writer, S_CAMPAIGN_MEDIA_ADD);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_int64(q, 2, id);
+            sqlite3_bind_int64(q, 3, c->media_ids[i]);
+            sqlite3_bind_int(q, 4, i);
+        }
+        r = step_write(s, q, "campaign media add");
+    }
+    return r;
+}
+
+static void bind_campaign_fields(sqlite3_stmt *q, int first, const struct campaign *c)
+{
+    sqlite3_bind_text(q, first, c->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, first + 1, c->message_text, -1, SQLITE_STATIC);
+    bind_text_or_null(q, first + 2, c->filters_json);
+    bind_text_or_null(q, first + 3, c->quiet_hours_json);
+    bind_text_or_null(q, first + 4, c->nudges_json);
+    sqlite3_bind_int(q, first + 5, c->track_links);
+    bind_text_or_null(q, first + 6, c->discount_json);
+}
+
+static enum db_status sq_campaign_create(struct store *st, int64_t account_id, const struct campaign *c, int64_t *id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    int64_t now = now_ms();
+    sqlite3_stmt *q = stmt(s->writer, S_CAMPAIGN_INSERT);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        bind_campaign_fields(q, 2, c);
+        sqlite3_bind_int64(q, 9, now);
+        sqlite3_bind_int64(q, 10, now);
+    }
+    r = step_write(s, q, "campaign insert");
+    int64_t nid = r == DB_ONE ? sqlite3_last_insert_rowid(s->writer->db) : 0;
+    if (r == DB_ONE)
+        r = set_media(s, account_id, c, nid);
+    if (r >= 0) {
+        q = stmt(s->writer, S_ANALYTICS_INSERT);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_int64(q, 2, nid);
+            sqlite3_bind_int64(q, 3, now);
+        }
+        r = step_write(s, q, "campaign analytics insert");
+    }
+    if (r >= 0 && id)
+        *id = nid;
+    return wend(s, r >= 0 ? DB_ONE : r);
+}
+
+static enum db_status sq_campaign_get(struct store *st, int64_t account_id, int64_t id, struct campaign *out)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_CAMPAIGN_GET) : NULL;
+    memset(out, 0, sizeof *out);
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, id);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "campaign lookup");
+    if (r == DB_ONE && read_campaign(c, account_id, q, out) != TGR_OK) {
+        campaign_release(out);
+        r = DB_HARD;
+    }
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_campaign_list(struct store *st, int64_t account_id, struct campaign **rows, size_t *n)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_CAMPAIGN_LIST) : NULL;
+    *rows = NULL;
+    *n = 0;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    size_t cap = 0;
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "campaign list")) == DB_ONE) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct campaign *np = realloc(*rows, cap * sizeof **rows);
+            if (!np) {
+                r = DB_HARD;
+                break;
+            }
+            *rows = np;
+        }
+        if (read_campaign(c, account_id, q, &(*rows)[*n]) != TGR_OK) {
+            campaign_release(&(*rows)[*n]);
+            r = DB_HARD;
+            break;
+        }
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    if (r < 0) {
+        for (size_t i = 0; i < *n; i++)
+            campaign_release(&(*rows)[i]);
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return r;
+    }
+    return *n ? DB_ONE : DB_NONE;
+}
+
+static enum db_status sq_campaign_update(struct store *st, int64_t account_id, const struct campaign *c)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_CAMPAIGN_UPDATE);
+    if (q) {
+        bind_campaign_fields(q, 1, c);
+        sqlite3_bind_int64(q, 8, now_ms());
+        sqlite3_bind_int64(q, 9, account_id);
+        sqlite3_bind_int64(q, 10, c->id);
+    }
+    r = step_write(s, q, "campaign update");
+    if (r == DB_ONE)
+        r = set_media(s, account_id, c, c->id) < 0 ? DB_HARD : DB_ONE;
+    return wend(s, r);
+}
+
+static enum db_status exec_ids(struct sq *s, enum stmt_id id, int64_t a, int64_t b, const char *what)
+{
+    sqlite3_stmt *q = stmt(s->writer, id);
+    if (q) {
+        sqlite3_bind_int64(q, 1, a);
+        sqlite3_bind_int64(q, 2, b);
+    }
+    return step_write(s, q, what);
+}
+
+static enum db_status sq_campaign_delete(struct store *st, int64_t account_id, int64_t id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    struct campaign c;
+    r = sq_campaign_get(st, account_id, id, &c);
+    int draft = r == DB_ONE && strcmp(c.status, "draft") == 0;
+    if (r == DB_ONE)
+        campaign_release(&c);
+    if (r >= 0 && !draft)
+        return wend(s, DB_NONE);
+    if (r >= 0)
+        r = exec_ids(s, S_CAMPAIGN_MEDIA_CLEAR, account_id, id, "campaign media delete");
+    if (r >= 0)
+        r = exec_ids(s, S_CAMPAIGN_DELETE_DEPS, account_id, id, "campaign analytics delete");
+    if (r >= 0)
+        r = exec_ids(s, S_CAMPAIGN_DELETE_CODES, account_id, id, "campaign codes delete");
+    if (r >= 0)
+        r = exec_ids(s, S_CAMPAIGN_DELETE_LINKS, account_id, id, "campaign links delete");
+    if (r >= 0)
+        r = exec_ids(s, S_CAMPAIGN_DELETE, account_id, id, "campaign delete");
+    return wend(s, r);
+}
+
+/* ---- discount codes ---------------------------------------------------------------------- */
+
+static enum db_status sq_codes_replace(struct store *st, int64_t account_id, int64_t campaign_id,
+                                      const struct discount_code_row *codes, size_t n)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    r = exec_ids(s, S_CODES_CLEAR_FREE, account_id, campaign_id, "codes clear");
+    for (size_t i = 0; r >= 0 && i < n; i++) {
+        sqlite3_stmt *q = stmt(s->writer, S_CODE_INSERT);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_int64(q, 2, campaign_id);
+            bind_blob(q, 3, &codes[i].code);
+            sqlite3_bind_text(q, 4, codes[i].code_bidx, -1, SQLITE_STATIC);
+        }
+        r = step_write(s, q, "code insert");
+    }
+    return wend(s, r >= 0 ? DB_ONE : r);
+}
+
+static int read_code(sqlite3_stmt *q, struct discount_code_row *out, int with_recipient)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(q, 0);
+    if (read_blob(q, 1, &out->code) != TGR_OK)
+        return TGR_ERR;
+    copy_text(out->code_bidx, sizeof out->code_bidx, q, 2);
+    out->recipient_id = with_recipient ? sqlite3_column_int64(q, 3) : 0;
+    return TGR_OK;
+}
+
+static enum db_status sq_codes_list(struct store *st, int64_t account_id, int64_t campaign_id,
+                                   struct discount_code_row **rows, size_t *n)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_CODES_LIST) : NULL;
+    *rows = NULL;
+    *n = 0;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, campaign_id);
+    size_t cap = 0;
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "codes list")) == DB_ONE) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct discount_code_row *np = realloc(*rows, cap * sizeof **rows);
+            if (!np) {
+                r = DB_HARD;
+                break;
+            }
+            *rows = np;
+        }
+        if (read_code(q, &(*rows)[*n], 1) != TGR_OK) {
+            r = DB_HARD;
+            break;
+        }
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    if (r < 0) {
+        for (size_t i = 0; i < *n; i++)
+            blob_release(&(*rows)[i].code);
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return r;
+    }
+    return *n ? DB_ONE : DB_NONE;
+}
+
+static enum db_status sq_code_assign(struct store *st, int64_t account_id, int64_t campaign_id, int64_t recipient_id,
+                                    struct discount_code_row *out)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_CODE_OF_RECIPIENT);
+    if (!q)
+        return wend(s, DB_HARD);
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, campaign_id);
+    sqlite3_bind_int64(q, 3, recipient_id);
+    r = rc_status(s->writer->db, sqlite3_step(q), "code of recipient");
+    if (r == DB_ONE) {
+        r = read_code(q, out, 1) == TGR_OK ? DB_ONE : DB_HARD;
+        sqlite3_reset(q);
+        return wend(s, r);
+    }
+    sqlite3_reset(q);
+    if (r < 0)
+        return wend(s, r);
+    q = stmt(s->writer, S_CODE_FREE);
+    if (!q)
+        return wend(s, DB_HARD);
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, campaign_id);
+    r = rc_status(s->writer->db, sqlite3_step(q), "free code");
+    if (r == DB_ONE && read_code(q, out, 0) != TGR_OK)
+        r = DB_HARD;
+    sqlite3_reset(q);
+    if (r != DB_ONE)
+        return wend(s, r);
+    out->recipient_id = recipient_id;
+    q = stmt(s->writer, S_CODE_TAKE);
+    if (q) {
+        sqlite3_bind_int64(q, 1, recipient_id);
+        sqlite3_bind_int64(q, 2, now_ms());
+        sqlite3_bind_int64(q, 3, out->id);
+    }
+    r = step_write(s, q, "code take");
+    if (r != DB_ONE)
+        blob_release(&out->code);
+    return wend(s, r == DB_ONE ? DB_ONE : DB_HARD);
+}
+
+/* ---- links ------------------------------------------------------------------------------- */
+
+static enum db_status sq_link_ensure(struct store *st, int64_t account_id, int64_t campaign_id, const char *url,
+                                    int64_t *link_id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_LINK_INSERT);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, campaign_id);
+        sqlite3_bind_text(q, 3, url, -1, SQLITE_STATIC);
+    }
+    r = step_write(s, q, "link insert");
+    if (r >= 0) {
+        q = stmt(s->writer, S_LINK_GET);
+        if (!q)
+            return wend(s, DB_HARD);
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, campaign_id);
+        sqlite3_bind_text(q, 3, url, -1, SQLITE_STATIC);
+        r = rc_status(s->writer->db, sqlite3_step(q), "link lookup");
+        if (r == DB_ONE)
+            *link_id = sqlite3_column_int64(q, 0);
+        else if (r == DB_NONE)
+            r = DB_HARD;
+        sqlite3_reset(q);
+    }
+    return wend(s, r);
+}
+
+/* ---- media ------------------------------------------------------------------------------- */
+
+static void read_media(sqlite3_stmt *q, struct media_row *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = sqlite3_column_int64(q, 0);
+    copy_text(m->kind, sizeof m->kind, q, 1);
+    copy_text(m->mime, sizeof m->mime, q, 2);
+    m->size = sqlite3_column_int64(q, 3);
+    copy_text(m->sha256, sizeof m->sha256, q, 4);
+    copy_text(m->storage_key, sizeof m->storage_key, q, 5);
+    m->created_at = sqlite3_column_int64(q, 6);
+}
+
+static enum db_status media_query(struct conn *c, enum stmt_id id, int64_t account_id, const char *text, int64_t num,
+                                  struct media_row *out)
+{
+    sqlite3_stmt *q = c ? stmt(c, id) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    if (text)
+        sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(q, 2, num);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "media lookup");
+    if (r == DB_ONE)
+        read_media(q, out);
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_media_add(struct store *st, int64_t account_id, const struct media_row *m,
+                                  struct media_row *out)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_MEDIA_INSERT);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_text(q, 2, m->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, m->mime, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, m->size);
+        sqlite3_bind_text(q, 5, m->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 6, m->storage_key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 7, now_ms());
+    }
+    enum db_status ins = step_write(s, q, "media insert");
+    if (ins < 0)
+        return wend(s, ins);
+    r = media_query(s->writer, S_MEDIA_BY_SHA, account_id, m->sha256, 0, out);
+    if (r == DB_ONE)
+        r = ins; /* DB_ONE new, DB_NONE already there */
+    else if (r == DB_NONE)
+        r = DB_HARD;
+    return wend(s, r);
+}
+
+static enum db_status sq_media_get(struct store *st, int64_t account_id, int64_t id, struct media_row *out)
+{
+    return media_query(reader(SQ(st)), S_MEDIA_GET, account_id, NULL, id, out);
+}
+
+/* ---- orders ------------------------------------------------------------------------------ */
+
+static void read_order(sqlite3_stmt *q, struct order_row *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = sqlite3_column_int64(q, 0);
+    copy_text(o->order_id, sizeof o->order_id, q, 1);
+    o->amount = sqlite3_column_int64(q, 2);
+    copy_text(o->currency, sizeof o->currency, q, 3);
+    copy_text(o->status, sizeof o->status, q, 4);
+    o->created_at = sqlite3_column_int64(q, 5);
+    o->received_at = sqlite3_column_int64(q, 6);
+    o->contact_id = sqlite3_column_int64(q, 7);
+    copy_text(o->discount_code_bidx, sizeof o->discount_code_bidx, q, 8);
+    copy_text(o->ref, sizeof o->ref, q, 9);
+    o->attributed_campaign_id = sqlite3_column_int64(q, 10);
+    copy_text(o->body_hash, sizeof o->body_hash, q, 11);
+}
+
+static enum db_status order_query(struct store *st, enum stmt_id id, int64_t account_id, const char *text,
+                                  int64_t num, struct order_row *out)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, id) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    if (text)
+        sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(q, 2, num);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "order lookup");
+    if (r == DB_ONE)
+        read_order(q, out);
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_order_get(struct store *st, int64_t account_id, const char *order_id, struct order_row *out)
+{
+    return order_query(st, S_ORDER_GET, account_id, order_id, 0, out);
+}
+
+static enum db_status sq_order_latest_paid(struct store *st, int64_t account_id, int64_t contact_id,
+                                          struct order_row *out)
+{
+    return order_query(st, S_ORDER_LATEST_PAID, account_id, NULL, contact_id, out);
+}
+
+static void bind_id_or_null(sqlite3_stmt *q, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(q, i, v);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static enum db_status sq_order_save(struct store *st, int64_t account_id, const struct order_row *o, int64_t *id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1); /* money: durable */
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q;
+    int64_t now = now_ms();
+    if (o->id == 0) {
+        q = stmt(s->writer, S_ORDER_INSERT);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_text(q, 2, o->order_id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 3, o->amount);
+            sqlite3_bind_text(q, 4, o->currency, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 5, o->status, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 6, o->created_at);
+            bind_id_or_null(q, 7, o->contact_id);
+            bind_text_or_null(q, 8, o->discount_code_bidx);
+            bind_text_or_null(q, 9, o->ref);
+            bind_id_or_null(q, 10, o->attributed_campaign_id);
+            bind_text_or_null(q, 11, o->body_hash);
+            sqlite3_bind_int64(q, 12, now);
+        }
+        r = step_write(s, q, "order insert");
+        if (r == DB_ONE && id)
+            *id = sqlite3_last_insert_rowid(s->writer->db);
+    } else {
+        q = stmt(s->writer, S_ORDER_UPDATE);
+        if (q) {
+            sqlite3_bind_text(q, 1, o->status, -1, SQLITE_STATIC);
+            bind_text_or_null(q, 2, o->body_hash);
+            sqlite3_bind_int64(q, 3, now);
+            sqlite3_bind_int64(q, 4, account_id);
+            sqlite3_bind_int64(q, 5, o->id);
+        }
+        r = step_write(s, q, "order update");
+        if (id)
+            *id = o->id;
+    }
+    return wend(s, r);
+}
+
+static enum db_status sq_order_counts(struct store *st, int64_t account_id, int64_t contact_id, int *paid,
+                                     int *refunded)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_ORDER_COUNTS) : NULL;
+    *paid = *refunded = 0;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, contact_id);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "order counts");
+    if (r == DB_ONE) {
+        *paid = sqlite3_column_int(q, 0);
+        *refunded = sqlite3_column_int(q, 1);
+    }
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_contact_by_bidx(struct store *st, int64_t account_id, const char *column, const char *bidx,
+                                        struct contact *out)
+{
+    enum stmt_id id = strcmp(column, "phone") == 0 ? S_CONTACT_BY_PHONE : S_CONTACT_BY_USERNAME;
+    return contact_query(st, id, account_id, bidx, 0, out);
+}
+
+/* ---- categories and audiences ------------------------------------------------------------ */
+
+static enum db_status sq_inbound_recent(struct store *st, int64_t account_id, int64_t contact_id, int limit,
+                                       struct blob **texts, int64_t **ids, size_t *n)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_INBOUND_RECENT) : NULL;
+    *texts = NULL;
+    *ids = NULL;
+    *n = 0;
+    if (!q || limit <= 0)
+        return q ? DB_NONE : DB_HARD;
+    *texts = calloc((size_t)limit, sizeof **texts);
+    *ids = calloc((size_t)limit, sizeof **ids);
+    if (!*texts || !*ids) {
+        free(*texts);
+        free(*ids);
+        *texts = NULL;
+        *ids = NULL;
+        return DB_HARD;
+    }
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, contact_id);
+    sqlite3_bind_int(q, 3, limit);
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "inbound texts")) == DB_ONE && *n < (size_t)limit) {
+        if (read_blob(q, 0, &(*texts)[*n]) != TGR_OK) {
+            r = DB_HARD;
+            break;
+        }
+        (*ids)[*n] = sqlite3_column_int64(q, 1);
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    if (r < 0) {
+        for (size_t i = 0; i < *n; i++)
+            blob_release(&(*texts)[i]);
+        free(*texts);
+        free(*ids);
+        *texts = NULL;
+        *ids = NULL;
+        *n = 0;
+        return r;
+    }
+    return *n ? DB_ONE : DB_NONE;
+}
+
+static enum db_status sq_category_put(struct store *st, int64_t account_id, int64_t contact_id,
+                                     const struct blob *category, const struct blob *confidence)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_CATEGORY_PUT);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, contact_id);
+        bind_blob(q, 3, category);
+        bind_blob(q, 4, confidence);
+        sqlite3_bind_int64(q, 5, now_ms());
+    }
+    return wend(s, step_write(s, q, "category save"));
+}
+
+static enum db_status sq_audience_scan(struct store *st, int64_t account_id, const struct audience_query *aq,
+                                      int (*fn)(void *cls, const struct audience_row *row), void *cls)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_AUDIENCE) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, aq->min_last_inbound_at);
+    sqlite3_bind_int64(q, 3, aq->min_orders);
+    sqlite3_bind_int64(q, 4, aq->max_orders);
+    sqlite3_bind_int64(q, 5, aq->min_spent);
+    sqlite3_bind_int64(q, 6, aq->clicked_campaign);
+    sqlite3_bind_int64(q, 7, aq->not_replied_to_campaign);
+    sqlite3_bind_int64(q, 8, aq->cap_since);
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "audience")) == DB_ONE) {
+        /* The sealed blobs are borrowed from the statement for the callback's duration. */
+        struct audience_row row;
+        row.contact_id = sqlite3_column_int64(q, 0);
+        row.category.p = (unsigned char *)sqlite3_column_blob(q, 1);
+        row.category.len = (size_t)sqlite3_column_bytes(q, 1);
+        row.confidence.p = (unsigned char *)sqlite3_column_blob(q, 2);
+        row.confidence.len = (size_t)sqlite3_column_bytes(q, 2);
+        if (fn(cls, &row))
+            break;
+    }
+    sqlite3_reset(q);
+    return r < 0 ? r : DB_ONE;
+}
+
 static void sq_close(struct store *st)
 {
     struct sq *s = SQ(st);
@@ -881,6 +1624,25 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.contact_get = sq_contact_get;
     s->base.contacts_page = sq_contacts_page;
     s->base.inbound_add = sq_inbound_add;
+    s->base.campaign_create = sq_campaign_create;
+    s->base.campaign_get = sq_campaign_get;
+    s->base.campaign_list = sq_campaign_list;
+    s->base.campaign_update = sq_campaign_update;
+    s->base.campaign_delete = sq_campaign_delete;
+    s->base.codes_replace = sq_codes_replace;
+    s->base.codes_list = sq_codes_list;
+    s->base.code_assign = sq_code_assign;
+    s->base.link_ensure = sq_link_ensure;
+    s->base.media_add = sq_media_add;
+    s->base.media_get = sq_media_get;
+    s->base.order_get = sq_order_get;
+    s->base.order_save = sq_order_save;
+    s->base.order_latest_paid = sq_order_latest_paid;
+    s->base.order_counts = sq_order_counts;
+    s->base.contact_by_bidx = sq_contact_by_bidx;
+    s->base.inbound_recent = sq_inbound_recent;
+    s->base.category_put = sq_category_put;
+    s->base.audience_scan = sq_audience_scan;
     s->base.meta_get = sq_meta_get;
     s->base.meta_set = sq_meta_set;
     return &s->base;

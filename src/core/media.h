@@ -1,0 +1,31 @@
+/* media — what an uploaded file is, decided from its bytes (never its name or the client's
+ * Content-Type), and whether tgr accepts it (API.md "Media"): JPEG, PNG, WebP, GIF photos up
+ * to 10 MiB, MP4 videos up to 50 MiB. */
+#ifndef TGR_MEDIA_H
+#define TGR_MEDIA_H
+
+#include <stddef.h>
+
+#define MEDIA_PHOTO_MAX (10u * 1024 * 1024)
+#define MEDIA_VIDEO_MAX (50u * 1024 * 1024)
+
+enum media_verdict {
+    MEDIA_OK,
+    MEDIA_UNSUPPORTED, /* not one of the allowed types (415) */
+    MEDIA_TOO_LARGE,   /* allowed type, over its limit (413) */
+    MEDIA_EMPTY,       /* no bytes (400) */
+};
+
+struct media_info {
+    char mime[32]; /* "image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4" */
+    char kind[8];  /* "photo" or "video" */
+    char sha256[65];
+    size_t size;
+    char detected[64]; /* what libmagic said, for error messages ("text/html") */
+};
+
+/* Classify data. Thread-safe (libmagic handles are per thread).
+ * @return the verdict; info is filled as far as known */
+enum media_verdict media_sniff(const void *data, size_t len, struct media_info *info);
+
+#endif

@@ -1,0 +1,87 @@
+/* render — campaign messages: Telegram-style HTML with placeholders → plain text + entities
+ * (API.md "Campaigns", DESIGN §5).
+ *
+ * The template language: text with the tags <b> <strong> <i> <em> <u> <s> <code> <pre> <a href>,
+ * <br> and <p>; the escapes &lt; &gt; &amp; &quot; (and numeric &#NN; / &#xHH;); newlines in the
+ * text are kept. Placeholders {{first_name}}, {{last_order}}, {{discount_code}}, each optionally
+ * with a fallback after '|' ({{first_name|there}}), in text only (not inside tags). Values are
+ * substituted as plain text before entities are computed: a name like "<b>" or "{{x}}" stays
+ * literal. Entity offsets and lengths are UTF-16 code units, as Telegram counts them.
+ *
+ * Everything else is refused at save time with a message that says what and where: other tags,
+ * attributes other than href (and the editor's harmless rel/target on <a>), links that are not
+ * absolute http(s):// or tg:// URLs (javascript:, data:, relative…), unbalanced or misnested
+ * tags, unknown placeholders, placeholders inside attributes, invalid UTF-8. */
+#ifndef TGR_RENDER_H
+#define TGR_RENDER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RENDER_MAX_TEXT 4096    /* Telegram's limit for a message, UTF-16 units */
+#define RENDER_MAX_CAPTION 1024 /* … for a media caption */
+
+enum entity_type { ENT_BOLD, ENT_ITALIC, ENT_UNDERLINE, ENT_STRIKETHROUGH, ENT_CODE, ENT_PRE, ENT_TEXT_URL };
+
+struct entity {
+    enum entity_type type;
+    int32_t offset, length; /* UTF-16 code units */
+    char *url;              /* ENT_TEXT_URL only; malloc'd */
+};
+
+struct rendered {
+    char *text; /* UTF-8, malloc'd */
+    struct entity *ents;
+    size_t n_ents;
+    int32_t utf16_len; /* length of text in UTF-16 units */
+};
+
+/* Values of one recipient; NULL or "" means absent (the fallback, or nothing, is used). */
+struct render_vars {
+    const char *first_name;
+    const char *last_order;
+    const char *discount_code;
+};
+
+struct render_error {
+    char message[256]; /* "unknown tag <script> at character 12" */
+};
+
+/* Placeholders a template uses (bit mask), for validation and to know whether a campaign needs
+ * discount codes. */
+#define RENDER_USES_FIRST_NAME 1u
+#define RENDER_USES_LAST_ORDER 2u
+#define RENDER_USES_DISCOUNT_CODE 4u
+
+/* Check a template at save time.
+ * @param[out] uses bit mask of placeholders used (may be NULL)
+ * @return TGR_OK, or TGR_ERR with err filled */
+int render_check(const char *tmpl, unsigned *uses, struct render_error *err);
+
+/* The distinct hrefs of a template's <a> tags, in order of first appearance.
+ * @param[out] urls malloc'd array of malloc'd strings; free with render_links_free
+ * @return TGR_OK or TGR_ERR (invalid template: err filled) */
+int render_links(const char *tmpl, char ***urls, size_t *n, struct render_error *err);
+void render_links_free(char **urls, size_t n);
+
+/* Rewrites a link's URL at render time (tracking); return NULL to keep it. The returned string
+ * must stay valid until render() returns. */
+typedef const char *(*render_url_fn)(void *ctx, const char *url);
+
+/* Render tmpl for one recipient.
+ * @param map_url may be NULL
+ * @param[out] out filled on success; release with rendered_release
+ * @return TGR_OK, or TGR_ERR with err filled (invalid template) */
+int render(const char *tmpl, const struct render_vars *vars, render_url_fn map_url, void *ctx,
+           struct rendered *out, struct render_error *err);
+void rendered_release(struct rendered *r);
+
+/* The entities as the bridge protocol and the API spell them:
+ * [{"type":"bold","offset":0,"length":5}, {"type":"text_url",…,"url":"…"}]. New reference. */
+json_t *rendered_entities_json(const struct rendered *r);
+
+/* Length of a UTF-8 string in UTF-16 code units (-1 if not valid UTF-8). */
+int32_t utf16_length(const char *s, size_t len);
+
+#endif
