@@ -21,6 +21,9 @@
 #include "crypto/keys.h"
 #include "crypto/password.h"
 #include "engine/engine.h"
+#include "analytics/classify.h"
+#include "core/orders.h"
+#include "store/blobstore.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
@@ -36,6 +39,7 @@ static const char usage_top[] =
     "  tgr serve [options]                              run the server\n"
     "  tgr migrate [--data DIR] [--db URL]              apply database migrations and exit\n"
     "  tgr account create --email E --password-file F   create an account; prints its API key once\n"
+    "  tgr import orders FILE.csv --account ID          import shop orders from a CSV file\n"
     "  tgr --version\n"
     "  tgr COMMAND --help                               options of a command\n";
 
@@ -209,6 +213,88 @@ static int cmd_account(int argc, char **argv)
     return 0;
 }
 
+/* ---- tgr import orders ------------------------------------------------------------------ */
+
+static void import_progress(void *ctx, long line, size_t done, size_t total)
+{
+    int *tty = ctx;
+    if (*tty)
+        fprintf(stderr, "\rimporting: line %ld, %3d%%", line, total ? (int)(done * 100 / total) : 100);
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    if (argc < 3 || strcmp(argv[2], "orders") != 0 || wants_help(argc, argv, 2)) {
+        if (wants_help(argc, argv, 2)) {
+            printf("Usage: tgr import orders FILE.csv --account ID [--data DIR] [--db URL]\n"
+                   "Imports shop orders (columns order_id,amount,currency,status,created_at,telegram_user_id,\n"
+                   "phone,username,discount_code,ref). Repeated orders change nothing; refunds reverse.\n");
+            return 0;
+        }
+        return usage_error("import", "the only import is 'orders FILE.csv --account ID'");
+    }
+    if (argc < 4 || strncmp(argv[3], "--", 2) == 0)
+        return usage_error("import orders", "missing the CSV file");
+    struct app app;
+    memset(&app, 0, sizeof app);
+    char err[256];
+    const char *extra[1] = {NULL};
+    if (config_init(&app.cfg, err, sizeof err) != TGR_OK ||
+        config_parse_args(&app.cfg, argc, argv, 4, CONFIG_FOR_STORE, "--account", extra, err, sizeof err) != TGR_OK)
+        return usage_error("import orders", err);
+    int64_t account_id;
+    if (!extra[0] || parse_i64(extra[0], 1, INT64_MAX, &account_id) != TGR_OK)
+        return usage_error("import orders", "--account ID is required (the account's number)");
+    apply_log_level(&app.cfg);
+    char *data = NULL;
+    size_t len = 0;
+    if (read_file(argv[3], 512u * 1024 * 1024, &data, &len) != TGR_OK) {
+        fprintf(stderr, "tgr: cannot read %s: %s\n", argv[3], strerror(errno));
+        return 2;
+    }
+    if (ensure_data_dir(app.cfg.data_dir) != TGR_OK || load_keys(&app.kr, &app.cfg) != TGR_OK) {
+        free(data);
+        return 1;
+    }
+    app.store = open_store(&app.cfg);
+    if (!app.store) {
+        free(data);
+        return 1;
+    }
+    char path[CONFIG_PATH_MAX + 32];
+    source_path("data/lexicon.json", path, sizeof path);
+    app.lexicon = lexicon_load(path, err, sizeof err);
+    int rc = 0;
+    struct account a;
+    if (app.store->account_get(app.store, account_id, &a) != DB_ONE) {
+        fprintf(stderr, "tgr: there is no account %lld\n", (long long)account_id);
+        rc = 2;
+    } else {
+        int tty = isatty(STDERR_FILENO);
+        struct import_result res;
+        if (orders_import_csv(&app, account_id, data, len, import_progress, &tty, &res) != TGR_OK) {
+            fprintf(stderr, "%stgr: %s: %s\n", tty ? "\n" : "", argv[3], res.n_errors ? res.errors[0].message : "?");
+            rc = 1;
+        } else {
+            if (tty)
+                fputc('\n', stderr);
+            for (size_t i = 0; i < res.n_errors; i++)
+                fprintf(stderr, "%s:%ld: %s\n", argv[3], res.errors[i].line, res.errors[i].message);
+            if (res.errors_total > (long)res.n_errors)
+                fprintf(stderr, "… and %ld more errors\n", res.errors_total - (long)res.n_errors);
+            printf("%ld imported, %ld skipped (already known), %ld errors\n", res.imported, res.skipped,
+                   res.errors_total);
+            rc = res.errors_total ? 1 : 0;
+        }
+        import_result_release(&res);
+    }
+    free(data);
+    lexicon_free(app.lexicon);
+    app.store->close(app.store);
+    keyring_clear(&app.kr);
+    return rc;
+}
+
 /* ---- tgr serve -------------------------------------------------------------------------- */
 
 /* First start with --demo: create the demo account and keep its password beside the database
@@ -291,6 +377,15 @@ static int cmd_serve(int argc, char **argv)
 
     int rc = 1;
     app.routes = api_routes;
+    char path[CONFIG_PATH_MAX + 32];
+    source_path("data/lexicon.json", path, sizeof path);
+    app.lexicon = lexicon_load(path, err, sizeof err);
+    if (!app.lexicon)
+        log_error("serve", "customer categories fall back to browser: %s", err);
+    snprintf(path, sizeof path, "%s/media", app.cfg.data_dir);
+    app.media = blobstore_local_open(path, err, sizeof err);
+    if (!app.media)
+        log_error("serve", "media uploads are unavailable: %s", err);
     app.hash_pool = worker_pool_new(app.cfg.hash_workers, 64);
     app.rl_login_ip = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
     app.rl_login_email = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
@@ -345,6 +440,9 @@ out:
     ratelimit_free(app.rl_session);
     metrics_free(app.metrics);
     app.store->close(app.store);
+    if (app.media)
+        app.media->close(app.media);
+    lexicon_free(app.lexicon);
     keyring_clear(&app.kr);
     if (rc == 0)
         log_info("serve", "stopped cleanly");
@@ -376,6 +474,8 @@ int main(int argc, char **argv)
         return cmd_migrate(argc, argv);
     if (!strcmp(cmd, "account"))
         return cmd_account(argc, argv);
+    if (!strcmp(cmd, "import"))
+        return cmd_import(argc, argv);
     char msg[128];
     snprintf(msg, sizeof msg, "unknown command '%.40s'", cmd);
     return usage_error(NULL, msg);

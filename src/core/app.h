@@ -13,6 +13,8 @@ struct ratelimit;
 struct metrics;
 struct route;
 struct engine;
+struct lexicon;
+struct blobstore;
 
 struct app {
     struct config cfg;
@@ -24,6 +26,8 @@ struct app {
     const struct route *routes;
     struct worker_pool *tg_pool; /* HTTP work that waits on Telegram (login, sync) */
     struct engine *engine;       /* owns the bridge; NULL in commands that do not serve */
+    struct lexicon *lexicon;     /* customer classification words (data/lexicon.json) */
+    struct blobstore *media;     /* media bytes */
 };
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 
 int64_t now_ms(void)
@@ -98,4 +99,24 @@ int read_file(const char *path, size_t cap, char **out, size_t *len)
     if (len)
         *len = n;
     return TGR_OK;
+}
+
+void source_path(const char *rel, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", rel);
+    if (rel[0] == '/' || access(out, R_OK) == 0)
+        return;
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    char alt[2200];
+    snprintf(alt, sizeof alt, "%s/../%s", exe, rel);
+    if (access(alt, R_OK) == 0)
+        snprintf(out, cap, "%s", alt);
 }

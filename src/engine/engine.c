@@ -185,28 +185,6 @@ static void *engine_main(void *arg)
     return NULL;
 }
 
-/* A file of the source tree: as given if it exists, else beside the binary (build/tgr →
- * ../rel), so the defaults work from any working directory. */
-static void source_file(const char *rel, char *out, size_t cap)
-{
-    snprintf(out, cap, "%s", rel);
-    if (access(out, R_OK) == 0 || rel[0] == '/')
-        return;
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return;
-    *slash = 0;
-    char alt[2200];
-    snprintf(alt, sizeof alt, "%s/../%s", exe, rel);
-    if (access(alt, R_OK) == 0)
-        snprintf(out, cap, "%s", alt);
-}
-
 struct engine *engine_start(struct app *app, char *err, size_t errlen)
 {
     struct engine *e = calloc(1, sizeof *e);
@@ -218,8 +196,8 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     char script[1100], scenario_path[1100];
-    source_file(app->cfg.bridge_script[0] ? app->cfg.bridge_script : "bridge/main.mjs", script, sizeof script);
-    source_file(app->cfg.sim_scenario, scenario_path, sizeof scenario_path);
+    source_path(app->cfg.bridge_script[0] ? app->cfg.bridge_script : "bridge/main.mjs", script, sizeof script);
+    source_path(app->cfg.sim_scenario, scenario_path, sizeof scenario_path);
     if (access(script, R_OK) != 0) {
         snprintf(err, errlen, "the Telegram bridge %s is missing (run make deps)", script);
         free(e);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/categories.h"
 #include "core/app.h"
 #include "core/util.h"
 #include "http/handlers.h"
@@ -28,8 +29,9 @@ static json_t *time_or_null(int64_t ms)
     return json_string(t);
 }
 
-json_t *contact_to_json(const struct contact *c, const struct contact_plain *p)
+json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c, const struct contact_plain *p)
 {
+    struct classification cls = categories_open(&app->kr, account_id, c->id, &c->category, &c->confidence);
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(c->id));
     json_object_set_new(o, "tg_user_id", json_string(c->tg_user_id));
@@ -37,9 +39,8 @@ json_t *contact_to_json(const struct contact *c, const struct contact_plain *p)
     json_object_set_new(o, "last_name", str_or_null(p->last_name));
     json_object_set_new(o, "username", str_or_null(p->username));
     json_object_set_new(o, "phone", str_or_null(p->phone));
-    /* Classification arrives with the categories work; until then everyone is the default. */
-    json_object_set_new(o, "category", json_string("browser"));
-    json_object_set_new(o, "confidence", json_real(0));
+    json_object_set_new(o, "category", json_string(category_name(cls.category)));
+    json_object_set_new(o, "confidence", json_real(cls.confidence));
     json_object_set_new(o, "last_message_at", time_or_null(c->last_inbound_at));
     json_object_set_new(o, "messages_count", json_integer(c->inbound_count));
     json_object_set_new(o, "orders_count", json_integer(c->orders_count));
@@ -85,7 +86,8 @@ enum hres contacts_list_h(struct req *r)
     }
     if (q && !*q)
         q = NULL;
-    int filtering = q || (category && *category && strcmp(category, "browser") != 0);
+    int cat = category && *category ? category_parse(category) : -1;
+    int filtering = q || cat >= 0;
     struct store *st = r->app->store;
     json_t *list = json_array();
     int64_t cursor = after, last_id = 0;
@@ -113,9 +115,13 @@ enum hres contacts_list_h(struct req *r)
             }
             struct contact_plain p;
             if (contact_open(r->app, r->account_id, &rows[i], &p) == TGR_OK) {
-                int keep = (!q || matches(&p, q)) && !(category && *category && strcmp(category, "browser") != 0);
+                int keep = !q || matches(&p, q);
+                if (keep && cat >= 0)
+                    keep = categories_open(&r->app->kr, r->account_id, rows[i].id, &rows[i].category,
+                                           &rows[i].confidence)
+                               .category == (enum category)cat;
                 if (keep) {
-                    json_array_append_new(list, contact_to_json(&rows[i], &p));
+                    json_array_append_new(list, contact_to_json(r->app, r->account_id, &rows[i], &p));
                     last_id = rows[i].id;
                 }
                 contact_plain_release(&p);
@@ -153,7 +159,7 @@ enum hres contacts_get_h(struct req *r)
         contact_release(&c);
         return H_SYSERR;
     }
-    reply_json(r, 200, contact_to_json(&c, &p));
+    reply_json(r, 200, contact_to_json(r->app, r->account_id, &c, &p));
     contact_plain_release(&p);
     contact_release(&c);
     return H_OK;

@@ -4,6 +4,7 @@
 #define TGR_HANDLERS_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "http/router.h"
 
@@ -27,7 +28,24 @@ enum hres contacts_get_h(struct req *r);
 struct contact;
 struct contact_plain;
 /* The API's contact object. @return a new reference */
-json_t *contact_to_json(const struct contact *c, const struct contact_plain *p);
+struct app;
+json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c, const struct contact_plain *p);
+/* h_campaigns.c */
+enum hres campaigns_create_h(struct req *r);
+enum hres campaigns_list_h(struct req *r);
+enum hres campaigns_get_h(struct req *r);
+enum hres campaigns_patch_h(struct req *r);
+enum hres campaigns_delete_h(struct req *r);
+enum hres campaigns_audience_h(struct req *r);
+enum hres campaigns_preview_h(struct req *r);
+/* h_orders.c */
+enum hres orders_webhook_h(struct req *r);
+enum hres orders_import_h(struct req *r);
+/* h_media.c */
+enum hres media_upload_h(struct req *r);
+enum hres media_get_h(struct req *r);
+/* h_analytics.c */
+enum hres analytics_categories_h(struct req *r);
 /* h_ops.c */
 enum hres healthz_h(struct req *r);
 enum hres metrics_h(struct req *r);

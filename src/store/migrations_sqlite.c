@@ -197,5 +197,11 @@ const char *const sqlite_migrations[] = {
     "CREATE UNIQUE INDEX codes_by_campaign ON discount_codes(campaign_id, code_bidx);"
     "CREATE INDEX orders_by_bidx ON orders(account_id, discount_code_bidx);"
     "CREATE INDEX recipients_by_campaign ON recipients(account_id, campaign_id, contact_id);",
+    /* 3: who an order names, kept so that an order that arrives before its customer has written
+     * (no contact yet) is linked when the contact appears. */
+    "ALTER TABLE orders ADD COLUMN customer_tg_user_id TEXT;"
+    "ALTER TABLE orders ADD COLUMN customer_phone_bidx TEXT;"
+    "ALTER TABLE orders ADD COLUMN customer_username_bidx TEXT;"
+    "CREATE INDEX orders_unlinked ON orders(account_id, contact_id);",
     NULL,
 };

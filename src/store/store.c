@@ -29,6 +29,8 @@ void contact_release(struct contact *c)
     blob_release(&c->last_name);
     blob_release(&c->username);
     blob_release(&c->phone);
+    blob_release(&c->category);
+    blob_release(&c->confidence);
 }
 
 struct store *store_open(const char *url, const char *data_dir, char *err, size_t errlen)

@@ -58,6 +58,7 @@ struct contact {
     int64_t opted_out_at, blocked_at, deactivated_at;
     int64_t created_at, updated_at;
     int64_t orders_count, spent; /* paid orders, minor units */
+    struct blob category, confidence; /* sealed customer_categories, read only; empty if none */
 };
 void contact_release(struct contact *c);
 
@@ -105,6 +106,8 @@ struct order_row {
     char ref[129];
     int64_t attributed_campaign_id;
     char body_hash[65];
+    /* who the order names (insert only): Telegram id, blind indexes of phone and username */
+    char customer_tg_user_id[24], customer_phone_bidx[40], customer_username_bidx[40];
 };
 
 /* One candidate of an audience query, with what the category filter needs. */
@@ -224,6 +227,10 @@ struct store {
     enum db_status (*order_get)(struct store *st, int64_t account_id, const char *order_id, struct order_row *out);
     /* Insert a new order (DB_NONE if order_id exists) or, with o->id set, update its status. */
     enum db_status (*order_save)(struct store *st, int64_t account_id, const struct order_row *o, int64_t *id);
+    /* Link orders that name this customer but have no contact yet. @param[out] linked count */
+    enum db_status (*orders_link_contact)(struct store *st, int64_t account_id, int64_t contact_id,
+                                          const char *tg_user_id, const char *phone_bidx,
+                                          const char *username_bidx, int *linked);
     /* The contact's latest paid order. */
     enum db_status (*order_latest_paid)(struct store *st, int64_t account_id, int64_t contact_id,
                                         struct order_row *out);

@@ -29,7 +29,11 @@
     "(SELECT COUNT(*) FROM orders o WHERE o.account_id = c.account_id AND o.contact_id = c.id "            \
     "  AND o.status = 'paid'), "                                                                           \
     "(SELECT COALESCE(SUM(o.amount), 0) FROM orders o WHERE o.account_id = c.account_id "                  \
-    "  AND o.contact_id = c.id AND o.status = 'paid')"
+    "  AND o.contact_id = c.id AND o.status = 'paid'), "                                                  \
+    "(SELECT cc.category FROM customer_categories cc WHERE cc.account_id = c.account_id "                  \
+    "  AND cc.contact_id = c.id), "                                                                        \
+    "(SELECT cc.confidence_score FROM customer_categories cc WHERE cc.account_id = c.account_id "          \
+    "  AND cc.contact_id = c.id)"
 
 #define CAMPAIGN_COLS                                                                                  \
     "id, name, message_text, status, filters_json, quiet_hours_json, nudge_settings_json, track_links, "    \
@@ -119,8 +123,11 @@
     X(S_MEDIA_GET, "SELECT " MEDIA_COLS " FROM media WHERE account_id = ? AND id = ?")                         \
     X(S_ORDER_GET, "SELECT " ORDER_COLS " FROM orders WHERE account_id = ? AND order_id = ?")                  \
     X(S_ORDER_INSERT, "INSERT INTO orders(account_id, order_id, amount, currency, status, created_at, "       \
-                      "contact_id, discount_code_bidx, ref, attributed_campaign_id, body_hash, received_at) "   \
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")                    \
+                      "contact_id, discount_code_bidx, ref, attributed_campaign_id, body_hash, received_at, "  \
+                      "customer_tg_user_id, customer_phone_bidx, customer_username_bidx) "                     \
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")           \
+    X(S_ORDERS_LINK, "UPDATE orders SET contact_id = ?1 WHERE account_id = ?2 AND contact_id IS NULL "       \
+                     "AND (customer_tg_user_id = ?3 OR customer_phone_bidx = ?4 OR customer_username_bidx = ?5)") \
     X(S_ORDER_UPDATE, "UPDATE orders SET status = ?, body_hash = ?, received_at = ? "                          \
                       "WHERE account_id = ? AND id = ?")                                                        \
     X(S_ORDER_LATEST_PAID, "SELECT " ORDER_COLS " FROM orders WHERE account_id = ? AND contact_id = ? "        \
@@ -753,6 +760,10 @@ static int read_contact(sqlite3_stmt *q, struct contact *c)
     c->updated_at = sqlite3_column_int64(q, 16);
     c->orders_count = sqlite3_column_int64(q, 17);
     c->spent = sqlite3_column_int64(q, 18);
+    if (read_blob(q, 19, &c->category) || read_blob(q, 20, &c->confidence)) {
+        contact_release(c);
+        return TGR_ERR;
+    }
     return TGR_OK;
 }
 
@@ -1415,6 +1426,9 @@ static enum db_status sq_order_save(struct store *st, int64_t account_id, const 
             bind_id_or_null(q, 10, o->attributed_campaign_id);
             bind_text_or_null(q, 11, o->body_hash);
             sqlite3_bind_int64(q, 12, now);
+            bind_text_or_null(q, 13, o->customer_tg_user_id);
+            bind_text_or_null(q, 14, o->customer_phone_bidx);
+            bind_text_or_null(q, 15, o->customer_username_bidx);
         }
         r = step_write(s, q, "order insert");
         if (r == DB_ONE && id)
@@ -1432,6 +1446,28 @@ static enum db_status sq_order_save(struct store *st, int64_t account_id, const 
         if (id)
             *id = o->id;
     }
+    return wend(s, r);
+}
+
+static enum db_status sq_orders_link_contact(struct store *st, int64_t account_id, int64_t contact_id,
+                                            const char *tg_user_id, const char *phone_bidx,
+                                            const char *username_bidx, int *linked)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_ORDERS_LINK);
+    if (q) {
+        sqlite3_bind_int64(q, 1, contact_id);
+        sqlite3_bind_int64(q, 2, account_id);
+        bind_text_or_null(q, 3, tg_user_id);
+        bind_text_or_null(q, 4, phone_bidx);
+        bind_text_or_null(q, 5, username_bidx);
+    }
+    r = step_write(s, q, "orders link");
+    if (linked)
+        *linked = r >= 0 ? sqlite3_changes(s->writer->db) : 0;
     return wend(s, r);
 }
 
@@ -1639,6 +1675,7 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.order_save = sq_order_save;
     s->base.order_latest_paid = sq_order_latest_paid;
     s->base.order_counts = sq_order_counts;
+    s->base.orders_link_contact = sq_orders_link_contact;
     s->base.contact_by_bidx = sq_contact_by_bidx;
     s->base.inbound_recent = sq_inbound_recent;
     s->base.category_put = sq_category_put;

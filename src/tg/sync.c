@@ -13,6 +13,7 @@
 #include "core/phone.h"
 #include "core/util.h"
 #include "crypto/seal.h"
+#include "analytics/categories.h"
 #include "engine/engine.h"
 #include "tg/bridge.h"
 #include "tg/session.h"
@@ -196,6 +197,8 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
             blind_index(&app->kr, "contacts.username", u, c.username_bidx);
         }
         r = st->contact_save(st, account_id, &c, &contact_id);
+        if (r >= 0 && c.id == 0) /* a new customer: orders that named them before now count */
+            r = st->orders_link_contact(st, account_id, contact_id, uid, c.phone_bidx, c.username_bidx, NULL);
         contact_release(&c);
         if (r < 0)
             return r;
@@ -209,6 +212,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
 
     size_t i;
     json_t *m;
+    int added = 0;
     json_array_foreach(json_object_get(d, "messages"), i, m)
     {
         if (json_is_true(json_object_get(m, "out")))
@@ -229,9 +233,15 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         blob_release(&sealed);
         if (r < 0)
             return r;
-        if (r == DB_ONE && counts)
-            counts->messages_added++;
+        if (r == DB_ONE) {
+            added++;
+            if (counts)
+                counts->messages_added++;
+        }
     }
+    /* New words from the customer may change what they are (buyer, browser, refund risk). */
+    if (added || changed)
+        return categories_recompute(app, account_id, contact_id) < 0 ? DB_HARD : DB_ONE;
     return DB_ONE;
 }
 

@@ -1,0 +1,69 @@
+/* audience — audience resolution; see audience.h. */
+#include "core/audience.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/categories.h"
+#include "core/app.h"
+#include "core/util.h"
+#include "store/store.h"
+
+struct scan {
+    struct app *app;
+    int64_t account_id;
+    unsigned categories;
+    struct audience *out;
+    int failed;
+};
+
+static int take(void *cls, const struct audience_row *row)
+{
+    struct scan *s = cls;
+    struct classification c =
+        categories_open(&s->app->kr, s->account_id, row->contact_id, &row->category, &row->confidence);
+    if (s->categories && !(s->categories & (1u << c.category)))
+        return 0;
+    struct audience *a = s->out;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 1024;
+        int64_t *p = realloc(a->ids, cap * sizeof *p);
+        if (!p) {
+            s->failed = 1;
+            return 1;
+        }
+        a->ids = p;
+        a->cap = cap;
+    }
+    a->ids[a->n++] = row->contact_id;
+    a->by_category[c.category]++;
+    return 0;
+}
+
+int audience_resolve(struct app *app, int64_t account_id, const struct filters *f, int cap_days,
+                     struct audience *out)
+{
+    memset(out, 0, sizeof *out);
+    int64_t now = now_ms();
+    struct audience_query q = {
+        .min_last_inbound_at = f->last_message_within_days ? now - f->last_message_within_days * 86400000 : 0,
+        .min_orders = f->min_orders,
+        .max_orders = f->max_orders,
+        .min_spent = f->min_spent,
+        .clicked_campaign = f->clicked_campaign,
+        .not_replied_to_campaign = f->not_replied_to_campaign,
+        .cap_since = cap_days > 0 ? now - (int64_t)cap_days * 86400000 : 0,
+    };
+    struct scan s = {app, account_id, f->categories, out, 0};
+    if (app->store->audience_scan(app->store, account_id, &q, take, &s) < 0 || s.failed) {
+        audience_release(out);
+        return TGR_ERR;
+    }
+    return TGR_OK;
+}
+
+void audience_release(struct audience *a)
+{
+    free(a->ids);
+    memset(a, 0, sizeof *a);
+}

@@ -1,0 +1,259 @@
+/* campaign — filters, quiet hours, nudges and discount settings; see campaign.h. */
+#include "core/campaign.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/classify.h"
+#include "core/render.h"
+#include "core/tz.h"
+#include "core/util.h"
+#include "store/store.h"
+
+static int fail(struct jspec_error *err, const char *field, const char *msg)
+{
+    err->code = ERR_VALIDATION;
+    snprintf(err->field, sizeof err->field, "%s", field);
+    snprintf(err->message, sizeof err->message, "%s %s", field, msg);
+    return TGR_ERR;
+}
+
+static int campaign_exists(struct store *st, int64_t account_id, int64_t id)
+{
+    struct campaign c;
+    if (!st)
+        return 1;
+    if (st->campaign_get(st, account_id, id, &c) != DB_ONE)
+        return 0;
+    campaign_release(&c);
+    return 1;
+}
+
+int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filters *f, struct jspec_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->min_orders = f->max_orders = f->min_spent = -1;
+    if (!j || json_is_null(j))
+        return TGR_OK;
+    json_t *cats = NULL;
+    struct jfield spec[] = {
+        JF_NULLABLE(JF_INT_RANGE("last_message_within_days", &f->last_message_within_days, 1, 3650)),
+        JF_NULLABLE(JF_ARRAY("categories", &cats)),
+        JF_NULLABLE(JF_INT_RANGE("min_orders", &f->min_orders, 0, 1000000)),
+        JF_NULLABLE(JF_INT_RANGE("max_orders", &f->max_orders, 0, 1000000)),
+        JF_NULLABLE(JF_INT_RANGE("min_spent", &f->min_spent, 0, INT64_MAX / 2)),
+        JF_NULLABLE(JF_INT_RANGE("clicked_campaign", &f->clicked_campaign, 1, INT64_MAX)),
+        JF_NULLABLE(JF_INT_RANGE("not_replied_to_campaign", &f->not_replied_to_campaign, 1, INT64_MAX)),
+        JF_END,
+    };
+    if (jspec_parse(j, spec, "filters", err) != TGR_OK)
+        return TGR_ERR;
+    size_t i;
+    json_t *c;
+    json_array_foreach(cats, i, c)
+    {
+        int cat = json_is_string(c) ? category_parse(json_string_value(c)) : -1;
+        if (cat < 0)
+            return fail(err, "filters.categories", "must list buyer, browser or refund_risk");
+        f->categories |= 1u << cat;
+    }
+    if (cats && json_array_size(cats) == 0)
+        return fail(err, "filters.categories", "must not be empty (leave it out for every category)");
+    if (f->min_orders >= 0 && f->max_orders >= 0 && f->min_orders > f->max_orders)
+        return fail(err, "filters.max_orders", "must not be less than min_orders");
+    if (f->clicked_campaign && !campaign_exists(st, account_id, f->clicked_campaign))
+        return fail(err, "filters.clicked_campaign", "is not a campaign of this account");
+    if (f->not_replied_to_campaign && !campaign_exists(st, account_id, f->not_replied_to_campaign))
+        return fail(err, "filters.not_replied_to_campaign", "is not a campaign of this account");
+    return TGR_OK;
+}
+
+json_t *filters_to_json(const struct filters *f)
+{
+    json_t *o = json_object();
+    if (f->last_message_within_days)
+        json_object_set_new(o, "last_message_within_days", json_integer(f->last_message_within_days));
+    if (f->categories) {
+        json_t *a = json_array();
+        for (int c = 0; c < CAT_COUNT; c++)
+            if (f->categories & (1u << c))
+                json_array_append_new(a, json_string(category_name((enum category)c)));
+        json_object_set_new(o, "categories", a);
+    }
+    if (f->min_orders >= 0)
+        json_object_set_new(o, "min_orders", json_integer(f->min_orders));
+    if (f->max_orders >= 0)
+        json_object_set_new(o, "max_orders", json_integer(f->max_orders));
+    if (f->min_spent >= 0)
+        json_object_set_new(o, "min_spent", json_integer(f->min_spent));
+    if (f->clicked_campaign)
+        json_object_set_new(o, "clicked_campaign", json_integer(f->clicked_campaign));
+    if (f->not_replied_to_campaign)
+        json_object_set_new(o, "not_replied_to_campaign", json_integer(f->not_replied_to_campaign));
+    return o;
+}
+
+int parse_hhmm(const char *s)
+{
+    if (strlen(s) != 5 || s[2] != ':')
+        return -1;
+    for (int i = 0; i < 5; i++)
+        if (i != 2 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 23 || m > 59)
+        return -1;
+    return h * 60 + m;
+}
+
+int quiet_hours_parse(json_t *j, struct quiet_hours *q, struct jspec_error *err)
+{
+    memset(q, 0, sizeof *q);
+    if (!j || json_is_null(j))
+        return TGR_OK;
+    const char *start = NULL, *end = NULL, *tz = NULL;
+    struct jfield spec[] = {
+        JF_STRING_LEN("start", &start, 1, 5),
+        JF_STRING_LEN("end", &end, 1, 5),
+        JF_STRING_LEN("timezone", &tz, 1, 63),
+        JF_END,
+    };
+    if (jspec_parse(j, spec, "quiet_hours", err) != TGR_OK)
+        return TGR_ERR;
+    q->start_min = parse_hhmm(start);
+    q->end_min = parse_hhmm(end);
+    if (q->start_min < 0)
+        return fail(err, "quiet_hours.start", "must be HH:MM");
+    if (q->end_min < 0)
+        return fail(err, "quiet_hours.end", "must be HH:MM");
+    if (q->start_min == q->end_min)
+        return fail(err, "quiet_hours.end", "must differ from start");
+    if (!tz_valid(tz))
+        return fail(err, "quiet_hours.timezone", "must be an IANA time zone such as Europe/Berlin");
+    snprintf(q->timezone, sizeof q->timezone, "%s", tz);
+    q->set = 1;
+    return TGR_OK;
+}
+
+json_t *quiet_hours_to_json(const struct quiet_hours *q)
+{
+    char s[8], e[8];
+    if (!q->set)
+        return json_null();
+    snprintf(s, sizeof s, "%02d:%02d", q->start_min / 60, q->start_min % 60);
+    snprintf(e, sizeof e, "%02d:%02d", q->end_min / 60, q->end_min % 60);
+    return json_pack("{s:s, s:s, s:s}", "start", s, "end", e, "timezone", q->timezone);
+}
+
+int nudges_validate(json_t *j, struct jspec_error *err)
+{
+    if (!j || json_is_null(j))
+        return TGR_OK;
+    if (!json_is_array(j))
+        return fail(err, "nudges", "must be an array");
+    if (json_array_size(j) > NUDGES_MAX) {
+        char m[64];
+        snprintf(m, sizeof m, "must have at most %d entries", NUDGES_MAX);
+        return fail(err, "nudges", m);
+    }
+    size_t i;
+    json_t *n;
+    json_array_foreach(j, i, n)
+    {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "nudges[%zu]", i);
+        int64_t after = 0;
+        const char *cond = NULL, *text = NULL;
+        struct jfield spec[] = {
+            JF_INT_RANGE("after_seconds", &after, 1, 30 * 86400),
+            JF_STRING_LEN("condition", &cond, 1, 32),
+            JF_STRING_LEN("message_text", &text, 1, 20000),
+            JF_END,
+        };
+        if (jspec_parse(n, spec, prefix, err) != TGR_OK)
+            return TGR_ERR;
+        char field[64];
+        if (strcmp(cond, "no_reply") && strcmp(cond, "no_click") && strcmp(cond, "no_reply_no_click")) {
+            snprintf(field, sizeof field, "%s.condition", prefix);
+            return fail(err, field, "must be no_reply, no_click or no_reply_no_click");
+        }
+        struct render_error re;
+        if (render_check(text, NULL, &re) != TGR_OK) {
+            snprintf(field, sizeof field, "%s.message_text", prefix);
+            return fail(err, field, re.message);
+        }
+    }
+    return TGR_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int code_ok(const char *c)
+{
+    size_t n = strlen(c);
+    if (n < 1 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = c[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+              ch == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+int discount_validate(json_t *j, struct jspec_error *err)
+{
+    if (!j || json_is_null(j))
+        return TGR_OK;
+    const char *mode = NULL, *code = NULL;
+    json_t *codes = NULL;
+    struct jfield spec[] = {
+        JF_STRING_LEN("mode", &mode, 1, 16),
+        JF_OPTIONAL(JF_STRING("code", &code)),
+        JF_OPTIONAL(JF_ARRAY("codes", &codes)),
+        JF_END,
+    };
+    if (jspec_parse(j, spec, "discount_codes", err) != TGR_OK)
+        return TGR_ERR;
+    if (strcmp(mode, "static") == 0) {
+        if (!code || codes)
+            return fail(err, "discount_codes.code", "is required with mode static (and codes is not)");
+        if (!code_ok(code))
+            return fail(err, "discount_codes.code", "must be 1-64 letters, digits, '-' or '_'");
+        return TGR_OK;
+    }
+    if (strcmp(mode, "pool") != 0)
+        return fail(err, "discount_codes.mode", "must be static or pool");
+    if (!codes || code)
+        return fail(err, "discount_codes.codes", "is required with mode pool (and code is not)");
+    if (json_array_size(codes) > DISCOUNT_POOL_MAX)
+        return fail(err, "discount_codes.codes", "must have at most 100000 codes");
+    size_t i;
+    json_t *c;
+    json_array_foreach(codes, i, c)
+    {
+        if (!json_is_string(c) || !code_ok(json_string_value(c)))
+            return fail(err, "discount_codes.codes", "must be codes of 1-64 letters, digits, '-' or '_'");
+    }
+    /* Distinct: a sorted copy makes this n log n for big pools. */
+    size_t n = json_array_size(codes);
+    const char **v = n ? calloc(n, sizeof *v) : NULL;
+    if (n && !v)
+        return fail(err, "discount_codes.codes", "is too large");
+    for (i = 0; i < n; i++)
+        v[i] = json_string_value(json_array_get(codes, i));
+    qsort(v, n, sizeof *v, cmp_str);
+    int dup = 0;
+    for (i = 1; i < n; i++)
+        if (strcmp(v[i - 1], v[i]) == 0)
+            dup = 1;
+    free(v);
+    if (dup)
+        return fail(err, "discount_codes.codes", "must not repeat a code");
+    return TGR_OK;
+}

@@ -1,0 +1,53 @@
+/* campaign — the campaign's settings as the domain sees them: audience filters, quiet hours,
+ * nudges and discount codes, parsed and validated from their JSON form (API.md "Campaigns").
+ * Validation errors name the field as the API shows it ("filters.min_orders",
+ * "quiet_hours.start", "nudges[1].message_text"). */
+#ifndef TGR_CAMPAIGN_H
+#define TGR_CAMPAIGN_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "http/jspec.h"
+
+struct store;
+
+struct filters {
+    int64_t last_message_within_days; /* 0 = no limit */
+    unsigned categories;              /* bit (1 << CAT_*) per allowed category; 0 = all */
+    int64_t min_orders, max_orders;   /* -1 = no limit */
+    int64_t min_spent;                /* minor units; -1 = no limit */
+    int64_t clicked_campaign;         /* 0 = none */
+    int64_t not_replied_to_campaign;  /* 0 = none */
+};
+
+struct quiet_hours {
+    int set;
+    int start_min, end_min; /* minutes after midnight, local time */
+    char timezone[64];
+};
+
+#define NUDGES_MAX 5
+#define DISCOUNT_POOL_MAX 100000
+
+/* Parse filters (NULL or JSON null = no filters). Campaign ids are checked to belong to the
+ * account when st is given. @return TGR_OK or TGR_ERR with err filled */
+int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filters *f, struct jspec_error *err);
+/* The canonical JSON of filters (only what is set). New reference. */
+json_t *filters_to_json(const struct filters *f);
+
+int quiet_hours_parse(json_t *j, struct quiet_hours *q, struct jspec_error *err);
+json_t *quiet_hours_to_json(const struct quiet_hours *q);
+
+/* Check a nudge plan: an array (at most NUDGES_MAX) of {"after_seconds","condition","message_text"}
+ * with after_seconds 1..2592000, condition no_reply|no_click|no_reply_no_click, a valid template. */
+int nudges_validate(json_t *j, struct jspec_error *err);
+
+/* Check discount settings: {"mode":"static","code":"X"} or {"mode":"pool","codes":[…]}; codes are
+ * 1–64 characters of letters, digits, '-' and '_', distinct. */
+int discount_validate(json_t *j, struct jspec_error *err);
+
+/* "HH:MM" → minutes after midnight, or -1. */
+int parse_hhmm(const char *s);
+
+#endif

@@ -1,0 +1,594 @@
+/* h_campaigns — campaign CRUD, audience and preview (API.md "Campaigns"). Starting, pausing and
+ * the live routes belong to the send engine (h_sending.c, with the engine issue).
+ *
+ * A campaign's settings are validated field by field (core/campaign.c, core/render.c) and stored
+ * in canonical form; discount codes are sealed in discount_codes, one row per code; with
+ * track_links every <a href> of the message gets its trackable_links row at save time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analytics/classify.h"
+#include "core/app.h"
+#include "core/audience.h"
+#include "core/campaign.h"
+#include "core/links.h"
+#include "core/log.h"
+#include "core/render.h"
+#include "core/util.h"
+#include "crypto/seal.h"
+#include "http/handlers.h"
+#include "http/server.h"
+#include "tg/sync.h"
+
+#define AUDIENCE_SAMPLE 10
+
+/* ---- discount codes: sealed rows ------------------------------------------------------- */
+
+static void code_row_key(int64_t account_id, int64_t campaign_id, const char *bidx, char *out, size_t cap)
+{
+    snprintf(out, cap, "%lld:%lld:%s", (long long)account_id, (long long)campaign_id, bidx);
+}
+
+/* The campaign's codes, decrypted, in insertion order. New reference (array of strings). */
+static json_t *codes_plain(struct app *app, int64_t account_id, int64_t campaign_id, json_t **first_free)
+{
+    struct discount_code_row *rows = NULL;
+    size_t n = 0;
+    json_t *out = json_array();
+    if (first_free)
+        *first_free = NULL;
+    if (app->store->codes_list(app->store, account_id, campaign_id, &rows, &n) < 0)
+        return out;
+    for (size_t i = 0; i < n; i++) {
+        char rk[96], *code = NULL;
+        size_t len;
+        code_row_key(account_id, campaign_id, rows[i].code_bidx, rk, sizeof rk);
+        if (seal_open(&app->kr, "discount_codes", "code", rk, rows[i].code.p, rows[i].code.len, &code, &len) ==
+            TGR_OK) {
+            json_array_append_new(out, json_string(code));
+            if (first_free && !*first_free && !rows[i].recipient_id)
+                *first_free = json_string(code);
+            free(code);
+        }
+        blob_release(&rows[i].code);
+    }
+    free(rows);
+    return out;
+}
+
+static enum db_status save_codes(struct app *app, int64_t account_id, int64_t campaign_id, json_t *discount)
+{
+    json_t *list = json_object_get(discount, "codes");
+    json_t *one = json_object_get(discount, "code");
+    size_t n = one ? 1 : json_array_size(list);
+    struct discount_code_row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows)
+        return DB_HARD;
+    enum db_status r = DB_ONE;
+    for (size_t i = 0; i < n; i++) {
+        const char *code = json_string_value(one ? one : json_array_get(list, i));
+        blind_index(&app->kr, "discount_codes.code", code, rows[i].code_bidx);
+        char rk[96];
+        code_row_key(account_id, campaign_id, rows[i].code_bidx, rk, sizeof rk);
+        if (seal(&app->kr, "discount_codes", "code", rk, code, strlen(code), &rows[i].code.p, &rows[i].code.len) !=
+            TGR_OK)
+            r = DB_HARD;
+    }
+    if (r >= 0)
+        r = app->store->codes_replace(app->store, account_id, campaign_id, rows, n);
+    for (size_t i = 0; i < n; i++)
+        blob_release(&rows[i].code);
+    free(rows);
+    return r;
+}
+
+/* ---- campaign JSON ---------------------------------------------------------------------- */
+
+static json_t *parsed_or_null(const char *text)
+{
+    json_error_t je;
+    json_t *j = text ? json_loads(text, 0, &je) : NULL;
+    return j ? j : json_null();
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    char t[40];
+    if (!ms)
+        return json_null();
+    rfc3339(ms, t, sizeof t);
+    return json_string(t);
+}
+
+static json_t *campaign_json(struct app *app, int64_t account_id, const struct campaign *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(c->id));
+    json_object_set_new(o, "name", json_string(c->name));
+    json_object_set_new(o, "status", json_string(c->status));
+    json_object_set_new(o, "message_text", json_string(c->message_text));
+    json_t *media = json_array();
+    for (int i = 0; i < c->n_media; i++)
+        json_array_append_new(media, json_integer(c->media_ids[i]));
+    json_object_set_new(o, "media_ids", media);
+    json_t *filters = parsed_or_null(c->filters_json);
+    json_object_set_new(o, "filters", json_is_null(filters) ? json_object() : filters);
+    json_object_set_new(o, "quiet_hours", parsed_or_null(c->quiet_hours_json));
+    json_t *nudges = parsed_or_null(c->nudges_json);
+    json_object_set_new(o, "nudges", json_is_null(nudges) ? json_array() : nudges);
+    json_object_set_new(o, "track_links", json_boolean(c->track_links));
+    json_t *discount = parsed_or_null(c->discount_json);
+    if (json_is_object(discount)) {
+        const char *mode = json_string_value(json_object_get(discount, "mode"));
+        json_t *codes = codes_plain(app, account_id, c->id, NULL);
+        if (mode && strcmp(mode, "static") == 0)
+            json_object_set(discount, "code", json_array_size(codes) ? json_array_get(codes, 0) : json_null());
+        else
+            json_object_set(discount, "codes", codes);
+        json_decref(codes);
+    }
+    json_object_set_new(o, "discount_codes", discount);
+    json_object_set_new(o, "created_at", time_or_null(c->created_at));
+    json_object_set_new(o, "started_at", time_or_null(c->started_at));
+    json_object_set_new(o, "finished_at", time_or_null(c->finished_at));
+    json_object_set_new(o, "pause_reason", c->pause_reason[0] ? json_string(c->pause_reason) : json_null());
+    return o;
+}
+
+/* ---- validation ------------------------------------------------------------------------- */
+
+struct input {
+    const char *name, *message_text;
+    json_t *media_ids, *filters, *quiet_hours, *nudges, *discount;
+    int track_links;
+    int has_name, has_text, has_media, has_filters, has_quiet, has_nudges, has_discount, has_track;
+};
+
+static int parse_input(struct req *r, struct input *in, int create)
+{
+    memset(in, 0, sizeof *in);
+    in->track_links = 1;
+    struct jfield spec[] = {
+        jf_present(create ? JF_STRING_LEN("name", &in->name, 1, 200)
+                          : JF_OPTIONAL(JF_STRING_LEN("name", &in->name, 1, 200)),
+                   &in->has_name),
+        jf_present(create ? JF_STRING_LEN("message_text", &in->message_text, 1, 20000)
+                          : JF_OPTIONAL(JF_STRING_LEN("message_text", &in->message_text, 1, 20000)),
+                   &in->has_text),
+        jf_present(JF_NULLABLE(JF_ARRAY("media_ids", &in->media_ids)), &in->has_media),
+        jf_present(JF_NULLABLE(JF_OBJECT("filters", &in->filters)), &in->has_filters),
+        jf_present(JF_NULLABLE(JF_OBJECT("quiet_hours", &in->quiet_hours)), &in->has_quiet),
+        jf_present(JF_NULLABLE(JF_ARRAY("nudges", &in->nudges)), &in->has_nudges),
+        jf_present(JF_OPTIONAL(JF_BOOL("track_links", &in->track_links)), &in->has_track),
+        jf_present(JF_NULLABLE(JF_OBJECT("discount_codes", &in->discount)), &in->has_discount),
+        JF_END,
+    };
+    return http_parse_spec(r, spec);
+}
+
+static int invalid(struct req *r, const struct jspec_error *err)
+{
+    reply_error(r, err->code, err->field, "%s", err->message);
+    return TGR_ERR;
+}
+
+/* Apply the input onto c (a new draft or a stored campaign), validating each field. */
+static int apply_input(struct req *r, const struct input *in, struct campaign *c)
+{
+    struct jspec_error err;
+    struct app *app = r->app;
+    if (in->has_name)
+        snprintf(c->name, sizeof c->name, "%s", in->name);
+    if (in->has_text) {
+        free(c->message_text);
+        c->message_text = strdup(in->message_text);
+    }
+    if (in->has_media) {
+        c->n_media = 0;
+        size_t i;
+        json_t *v;
+        if (json_array_size(in->media_ids) > CAMPAIGN_MAX_MEDIA) {
+            reply_error(r, ERR_VALIDATION, "media_ids", "media_ids may hold at most %d media", CAMPAIGN_MAX_MEDIA);
+            return TGR_ERR;
+        }
+        json_array_foreach(in->media_ids, i, v)
+        {
+            struct media_row m;
+            if (!json_is_integer(v) ||
+                app->store->media_get(app->store, r->account_id, json_integer_value(v), &m) != DB_ONE) {
+                reply_error(r, ERR_VALIDATION, "media_ids", "media_ids[%zu] is not a media id of this account", i);
+                return TGR_ERR;
+            }
+            c->media_ids[c->n_media++] = m.id;
+        }
+    }
+    /* The message must be valid and fit Telegram's limit with every placeholder empty. */
+    struct render_error re;
+    if (!c->message_text || render_check(c->message_text, NULL, &re) != TGR_OK) {
+        reply_error(r, ERR_VALIDATION, "message_text", "message_text: %s", c->message_text ? re.message : "missing");
+        return TGR_ERR;
+    }
+    struct rendered out;
+    struct render_vars none = {NULL, NULL, NULL};
+    if (render(c->message_text, &none, NULL, NULL, &out, &re) == TGR_OK) {
+        int32_t max = c->n_media ? RENDER_MAX_CAPTION : RENDER_MAX_TEXT;
+        int32_t len = out.utf16_len;
+        rendered_release(&out);
+        if (len > max) {
+            reply_error(r, ERR_VALIDATION, "message_text",
+                        "message_text is %d characters long; Telegram allows %d%s", len, max,
+                        c->n_media ? " in a caption" : "");
+            return TGR_ERR;
+        }
+    }
+    if (in->has_filters) {
+        struct filters f;
+        if (filters_parse(in->filters, app->store, r->account_id, &f, &err) != TGR_OK)
+            return invalid(r, &err);
+        free(c->filters_json);
+        json_t *j = filters_to_json(&f);
+        c->filters_json = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+    }
+    if (in->has_quiet) {
+        struct quiet_hours q;
+        if (quiet_hours_parse(in->quiet_hours, &q, &err) != TGR_OK)
+            return invalid(r, &err);
+        free(c->quiet_hours_json);
+        json_t *j = quiet_hours_to_json(&q);
+        c->quiet_hours_json = q.set ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+    }
+    if (in->has_nudges) {
+        if (nudges_validate(in->nudges, &err) != TGR_OK)
+            return invalid(r, &err);
+        free(c->nudges_json);
+        c->nudges_json = in->nudges ? json_dumps(in->nudges, JSON_COMPACT) : NULL;
+    }
+    if (in->has_discount) {
+        if (discount_validate(in->discount, &err) != TGR_OK)
+            return invalid(r, &err);
+        free(c->discount_json);
+        c->discount_json = NULL;
+        if (in->discount) {
+            json_t *mode = json_pack("{s:O}", "mode", json_object_get(in->discount, "mode"));
+            c->discount_json = json_dumps(mode, JSON_COMPACT);
+            json_decref(mode);
+        }
+    }
+    if (in->has_track)
+        c->track_links = in->track_links;
+    return TGR_OK;
+}
+
+/* Codes and link rows, after the campaign row exists (same transaction). */
+struct save_ctx {
+    struct req *r;
+    struct input *in;
+    struct campaign *c;
+    int create;
+};
+
+static enum db_status save_txn(struct store *st, void *cls)
+{
+    struct save_ctx *sc = cls;
+    struct req *r = sc->r;
+    enum db_status s;
+    if (sc->create) {
+        s = st->campaign_create(st, r->account_id, sc->c, &sc->c->id);
+    } else {
+        s = st->campaign_update(st, r->account_id, sc->c);
+        if (s == DB_NONE)
+            return DB_NONE; /* its status changed meanwhile */
+    }
+    if (s < 0)
+        return s;
+    if (sc->in->has_discount && sc->in->discount)
+        s = save_codes(r->app, r->account_id, sc->c->id, sc->in->discount);
+    else if (sc->in->has_discount)
+        s = st->codes_replace(st, r->account_id, sc->c->id, NULL, 0);
+    if (s < 0)
+        return s;
+    if (sc->c->track_links) {
+        char **urls = NULL;
+        size_t n = 0;
+        struct render_error re;
+        if (render_links(sc->c->message_text, &urls, &n, &re) == TGR_OK) {
+            for (size_t i = 0; i < n && s >= 0; i++) {
+                int64_t link_id;
+                s = st->link_ensure(st, r->account_id, sc->c->id, urls[i], &link_id);
+            }
+            render_links_free(urls, n);
+        }
+    }
+    return s < 0 ? s : DB_ONE;
+}
+
+static enum hres db_failed(struct req *r)
+{
+    reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+    return H_NO;
+}
+
+static int campaign_id(struct req *r, int64_t *id)
+{
+    if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, id) != TGR_OK) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such campaign");
+        return TGR_ERR;
+    }
+    return TGR_OK;
+}
+
+/* Load the campaign of the path; on failure the reply is set. */
+static int load(struct req *r, struct campaign *c)
+{
+    int64_t id;
+    if (campaign_id(r, &id) != TGR_OK)
+        return TGR_ERR;
+    enum db_status s = r->app->store->campaign_get(r->app->store, r->account_id, id, c);
+    if (s == DB_ONE)
+        return TGR_OK;
+    if (s < 0)
+        db_failed(r);
+    else
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such campaign");
+    return TGR_ERR;
+}
+
+/* ---- routes ----------------------------------------------------------------------------- */
+
+enum hres campaigns_create_h(struct req *r)
+{
+    struct input in;
+    if (parse_input(r, &in, 1) != TGR_OK)
+        return H_NO;
+    struct campaign c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.status, sizeof c.status, "draft");
+    c.track_links = 1;
+    if (apply_input(r, &in, &c) != TGR_OK) {
+        campaign_release(&c);
+        return H_NO;
+    }
+    struct save_ctx sc = {r, &in, &c, 1};
+    enum db_status s = r->app->store->txn(r->app->store, 0, save_txn, &sc);
+    if (s < 0) {
+        campaign_release(&c);
+        return db_failed(r);
+    }
+    struct campaign saved;
+    if (r->app->store->campaign_get(r->app->store, r->account_id, c.id, &saved) != DB_ONE) {
+        campaign_release(&c);
+        return db_failed(r);
+    }
+    reply_json(r, 201, campaign_json(r->app, r->account_id, &saved));
+    campaign_release(&saved);
+    campaign_release(&c);
+    return H_OK;
+}
+
+enum hres campaigns_list_h(struct req *r)
+{
+    struct campaign *rows = NULL;
+    size_t n = 0;
+    if (r->app->store->campaign_list(r->app->store, r->account_id, &rows, &n) < 0)
+        return db_failed(r);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(list, campaign_json(r->app, r->account_id, &rows[i]));
+        campaign_release(&rows[i]);
+    }
+    free(rows);
+    reply_json(r, 200, json_pack("{s:o}", "campaigns", list));
+    return H_OK;
+}
+
+enum hres campaigns_get_h(struct req *r)
+{
+    struct campaign c;
+    if (load(r, &c) != TGR_OK)
+        return H_NO;
+    reply_json(r, 200, campaign_json(r->app, r->account_id, &c));
+    campaign_release(&c);
+    return H_OK;
+}
+
+enum hres campaigns_patch_h(struct req *r)
+{
+    struct campaign c;
+    if (load(r, &c) != TGR_OK)
+        return H_NO;
+    struct input in;
+    enum hres h = H_NO;
+    if (strcmp(c.status, "draft") != 0 && strcmp(c.status, "paused") != 0) {
+        reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be edited; pause it first", c.status);
+    } else if (parse_input(r, &in, 0) == TGR_OK && apply_input(r, &in, &c) == TGR_OK) {
+        struct save_ctx sc = {r, &in, &c, 0};
+        enum db_status s = r->app->store->txn(r->app->store, 0, save_txn, &sc);
+        struct campaign saved;
+        if (s < 0) {
+            h = db_failed(r);
+        } else if (s == DB_NONE) {
+            reply_error(r, ERR_INVALID_STATE, NULL, "the campaign was started meanwhile; pause it first");
+        } else if (r->app->store->campaign_get(r->app->store, r->account_id, c.id, &saved) == DB_ONE) {
+            reply_json(r, 200, campaign_json(r->app, r->account_id, &saved));
+            campaign_release(&saved);
+            h = H_OK;
+        } else {
+            h = db_failed(r);
+        }
+    }
+    campaign_release(&c);
+    return h;
+}
+
+enum hres campaigns_delete_h(struct req *r)
+{
+    struct campaign c;
+    if (load(r, &c) != TGR_OK)
+        return H_NO;
+    int draft = strcmp(c.status, "draft") == 0;
+    char status[16];
+    snprintf(status, sizeof status, "%s", c.status);
+    int64_t id = c.id;
+    campaign_release(&c);
+    if (!draft) {
+        reply_error(r, ERR_INVALID_STATE, NULL, "only drafts can be deleted; this campaign is %s (cancel it instead)",
+                    status);
+        return H_NO;
+    }
+    enum db_status s = r->app->store->campaign_delete(r->app->store, r->account_id, id);
+    if (s < 0)
+        return db_failed(r);
+    if (s == DB_NONE) {
+        reply_error(r, ERR_INVALID_STATE, NULL, "the campaign was started meanwhile");
+        return H_NO;
+    }
+    reply_empty(r, 204);
+    return H_OK;
+}
+
+enum hres campaigns_audience_h(struct req *r)
+{
+    struct campaign c;
+    if (load(r, &c) != TGR_OK)
+        return H_NO;
+    struct filters f;
+    struct jspec_error err;
+    json_error_t je;
+    json_t *fj = c.filters_json ? json_loads(c.filters_json, 0, &je) : NULL;
+    int ok = filters_parse(fj, NULL, r->account_id, &f, &err);
+    json_decref(fj);
+    campaign_release(&c);
+    struct audience a;
+    if (ok != TGR_OK || audience_resolve(r->app, r->account_id, &f, r->account.frequency_cap_days, &a) != TGR_OK)
+        return db_failed(r);
+    json_t *sample = json_array();
+    for (size_t i = 0; i < a.n && i < AUDIENCE_SAMPLE; i++) {
+        struct contact ct;
+        struct contact_plain p;
+        if (r->app->store->contact_get(r->app->store, r->account_id, a.ids[i], &ct) != DB_ONE)
+            continue;
+        if (contact_open(r->app, r->account_id, &ct, &p) == TGR_OK) {
+            json_array_append_new(sample, contact_to_json(r->app, r->account_id, &ct, &p));
+            contact_plain_release(&p);
+        }
+        contact_release(&ct);
+    }
+    json_t *by = json_object();
+    for (int k = 0; k < CAT_COUNT; k++)
+        json_object_set_new(by, category_name((enum category)k), json_integer((json_int_t)a.by_category[k]));
+    reply_json(r, 200, json_pack("{s:I, s:o, s:o}", "count", (json_int_t)a.n, "by_category", by, "sample", sample));
+    audience_release(&a);
+    return H_OK;
+}
+
+/* "#1042 (€19.99)" */
+static void format_order(const struct order_row *o, char *out, size_t cap)
+{
+    static const struct {
+        const char *code, *sym;
+        int before, decimals;
+    } cur[] = {{"EUR", "€", 1, 2}, {"USD", "$", 1, 2}, {"GBP", "£", 1, 2}, {"RUB", " ₽", 0, 2},
+               {"JPY", "¥", 1, 0}, {"UAH", " ₴", 0, 2}, {"INR", "₹", 1, 2}};
+    const char *sym = NULL;
+    int before = 0, dec = 2;
+    for (size_t i = 0; i < sizeof cur / sizeof cur[0]; i++)
+        if (strcmp(o->currency, cur[i].code) == 0) {
+            sym = cur[i].sym;
+            before = cur[i].before;
+            dec = cur[i].decimals;
+        }
+    char amount[48];
+    int64_t a = o->amount < 0 ? -o->amount : o->amount;
+    if (dec == 2)
+        snprintf(amount, sizeof amount, "%lld.%02lld", (long long)(a / 100), (long long)(a % 100));
+    else
+        snprintf(amount, sizeof amount, "%lld", (long long)a);
+    const char *hash = o->order_id[0] == '#' ? "" : "#";
+    if (!sym)
+        snprintf(out, cap, "%s%s (%s %s)", hash, o->order_id, amount, o->currency);
+    else if (before)
+        snprintf(out, cap, "%s%s (%s%s)", hash, o->order_id, sym, amount);
+    else
+        snprintf(out, cap, "%s%s (%s%s)", hash, o->order_id, amount, sym);
+}
+
+struct preview_links {
+    struct req *r;
+    int64_t campaign_id;
+    char buf[8][600];
+    int used;
+};
+
+static const char *preview_url(void *ctx, const char *url)
+{
+    struct preview_links *pl = ctx;
+    int64_t link_id;
+    if (pl->used >= 8 ||
+        pl->r->app->store->link_ensure(pl->r->app->store, pl->r->account_id, pl->campaign_id, url, &link_id) < 0)
+        return NULL;
+    char code[LINK_CODE_MAX];
+    link_code(&pl->r->app->kr, link_id, 0, code);
+    char *out = pl->buf[pl->used++];
+    snprintf(out, 600, "%s/t/%s", pl->r->app->cfg.public_url, code);
+    return out;
+}
+
+enum hres campaigns_preview_h(struct req *r)
+{
+    int64_t contact_id = 0;
+    struct jfield spec[] = {JF_INT_RANGE("contact_id", &contact_id, 1, INT64_MAX), JF_END};
+    if (http_parse_spec(r, spec) != TGR_OK)
+        return H_NO;
+    struct campaign c;
+    if (load(r, &c) != TGR_OK)
+        return H_NO;
+    struct store *st = r->app->store;
+    struct contact ct;
+    enum db_status s = st->contact_get(st, r->account_id, contact_id, &ct);
+    if (s != DB_ONE) {
+        campaign_release(&c);
+        if (s < 0)
+            return db_failed(r);
+        reply_error(r, ERR_NOT_FOUND, "contact_id", "no such contact");
+        return H_NO;
+    }
+    struct contact_plain p;
+    if (contact_open(r->app, r->account_id, &ct, &p) != TGR_OK) {
+        contact_release(&ct);
+        campaign_release(&c);
+        return H_SYSERR;
+    }
+    char last_order[200] = "";
+    struct order_row o;
+    if (st->order_latest_paid(st, r->account_id, ct.id, &o) == DB_ONE)
+        format_order(&o, last_order, sizeof last_order);
+    json_t *free_code = NULL;
+    json_t *codes = codes_plain(r->app, r->account_id, c.id, &free_code);
+    struct render_vars vars = {p.first_name, last_order[0] ? last_order : NULL,
+                               free_code ? json_string_value(free_code) : NULL};
+    struct preview_links pl = {.r = r, .campaign_id = c.id, .used = 0};
+    struct rendered out;
+    struct render_error re;
+    enum hres h = H_OK;
+    if (render(c.message_text, &vars, c.track_links ? preview_url : NULL, &pl, &out, &re) == TGR_OK) {
+        json_t *media = json_array();
+        for (int i = 0; i < c.n_media; i++)
+            json_array_append_new(media, json_integer(c.media_ids[i]));
+        reply_json(r, 200,
+                   json_pack("{s:s, s:o, s:o}", "text", out.text, "entities", rendered_entities_json(&out),
+                             "media_ids", media));
+        rendered_release(&out);
+    } else {
+        reply_error(r, ERR_VALIDATION, "message_text", "message_text: %s", re.message);
+        h = H_NO;
+    }
+    json_decref(codes);
+    json_decref(free_code);
+    contact_plain_release(&p);
+    contact_release(&ct);
+    campaign_release(&c);
+    return h;
+}

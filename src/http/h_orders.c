@@ -1,0 +1,167 @@
+/* h_orders — POST /webhooks/orders and POST /orders/import (API.md "Orders and revenue").
+ *
+ * The webhook authenticates either with X-API-Key or with X-Tgr-Account plus
+ * X-Tgr-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the account's webhook
+ * secret>. A bad signature is 401 and nothing is read from the body. */
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/orders.h"
+#include "core/util.h"
+#include "crypto/seal.h"
+#include "http/auth.h"
+#include "http/handlers.h"
+#include "http/server.h"
+
+/* Check X-Tgr-Account + X-Tgr-Signature; on success r->account is loaded. */
+static int signature_ok(struct req *r)
+{
+    const char *acct = req_header(r, "X-Tgr-Account");
+    const char *sig = req_header(r, "X-Tgr-Signature");
+    int64_t id;
+    if (!acct || !sig || parse_i64(acct, 1, INT64_MAX, &id) != TGR_OK || strncmp(sig, "sha256=", 7) != 0 ||
+        strlen(sig + 7) != 64)
+        return 0;
+    unsigned char given[32];
+    size_t n = 0;
+    if (sodium_hex2bin(given, sizeof given, sig + 7, 64, NULL, &n, NULL) != 0 || n != 32)
+        return 0;
+    struct store *st = r->app->store;
+    unsigned char *sealed = NULL;
+    size_t slen = 0;
+    if (st->account_webhook_secret(st, id, &sealed, &slen) != DB_ONE)
+        return 0;
+    char rk[24], *secret = NULL;
+    size_t len;
+    snprintf(rk, sizeof rk, "%lld", (long long)id);
+    int ok = seal_open(&r->app->kr, "accounts", "webhook_secret", rk, sealed, slen, &secret, &len) == TGR_OK;
+    free(sealed);
+    if (!ok)
+        return 0;
+    unsigned char want[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state hs;
+    crypto_auth_hmacsha256_init(&hs, (const unsigned char *)secret, len);
+    crypto_auth_hmacsha256_update(&hs, (const unsigned char *)(r->body ? r->body : ""), r->body_len);
+    crypto_auth_hmacsha256_final(&hs, want);
+    sodium_memzero(secret, len);
+    free(secret);
+    if (sodium_memcmp(want, given, sizeof want) != 0)
+        return 0;
+    if (st->account_get(st, id, &r->account) != DB_ONE)
+        return 0;
+    r->account_id = id;
+    return 1;
+}
+
+enum hres orders_webhook_h(struct req *r)
+{
+    if (req_header(r, "X-API-Key")) {
+        if (auth_account(r) != H_OK)
+            return H_NO;
+    } else if (!signature_ok(r)) {
+        reply_error(r, ERR_UNAUTHORIZED, NULL,
+                    "send X-API-Key, or X-Tgr-Account with X-Tgr-Signature: sha256=<HMAC of the body>");
+        return H_NO;
+    }
+    const char *order_id = NULL, *currency = NULL, *status = NULL, *created = NULL, *code = NULL, *ref = NULL;
+    int64_t amount = -1;
+    json_t *customer = NULL;
+    struct jfield spec[] = {
+        JF_STRING_LEN("order_id", &order_id, 1, 128),
+        JF_INT_RANGE("amount", &amount, 0, INT64_MAX / 4),
+        JF_STRING_LEN("currency", &currency, 3, 3),
+        JF_STRING_LEN("status", &status, 1, 16),
+        JF_NULLABLE(JF_STRING_LEN("created_at", &created, 1, 40)),
+        JF_NULLABLE(JF_OBJECT("customer", &customer)),
+        JF_NULLABLE(JF_STRING_LEN("discount_code", &code, 1, 64)),
+        JF_NULLABLE(JF_STRING_LEN("ref", &ref, 1, 128)),
+        JF_END,
+    };
+    if (http_parse_spec(r, spec) != TGR_OK)
+        return H_NO;
+    struct order_in in = {order_id, amount, currency, status, 0, NULL, NULL, NULL, code, ref};
+    char tgbuf[24];
+    if (created && parse_rfc3339(created, &in.created_at) != TGR_OK) {
+        reply_error(r, ERR_VALIDATION, "created_at", "created_at must be an RFC 3339 time like 2026-11-25T08:00:00Z");
+        return H_NO;
+    }
+    if (customer) {
+        json_t *tg = NULL;
+        struct jfield cs[] = {
+            JF_NULLABLE(JF_ANY("telegram_user_id", &tg)),
+            JF_NULLABLE(JF_STRING_LEN("phone", &in.phone, 1, 32)),
+            JF_NULLABLE(JF_STRING_LEN("username", &in.username, 1, 64)),
+            JF_END,
+        };
+        struct jspec_error err;
+        if (jspec_parse(customer, cs, "customer", &err) != TGR_OK) {
+            reply_error(r, err.code, err.field, "%s", err.message);
+            return H_NO;
+        }
+        if (json_is_integer(tg)) {
+            snprintf(tgbuf, sizeof tgbuf, "%lld", (long long)json_integer_value(tg));
+            in.tg_user_id = tgbuf;
+        } else if (json_is_string(tg)) {
+            in.tg_user_id = json_string_value(tg);
+        } else if (tg && !json_is_null(tg)) {
+            reply_error(r, ERR_VALIDATION, "customer.telegram_user_id", "customer.telegram_user_id must be an id");
+            return H_NO;
+        }
+    }
+    struct order_result res;
+    orders_ingest(r->app, r->account_id, &in, &res);
+    switch (res.outcome) {
+    case ORDER_NEW:
+    case ORDER_SAME:
+    case ORDER_REFUNDED:
+        reply_json(r, 202, json_pack("{s:o}", "attributed_campaign_id",
+                                     res.attributed_campaign_id ? json_integer(res.attributed_campaign_id)
+                                                                : json_null()));
+        return H_OK;
+    case ORDER_CONFLICT:
+        reply_error(r, ERR_CONFLICT, "order_id", "%s", res.message);
+        return H_NO;
+    case ORDER_INVALID:
+        reply_error(r, ERR_VALIDATION, res.field, "%s", res.message);
+        return H_NO;
+    default:
+        reply_error(r, ERR_UNAVAILABLE, NULL, "%s", res.message);
+        return H_NO;
+    }
+}
+
+static void import_job(struct req *r)
+{
+    struct import_result res;
+    int rc = orders_import_csv(r->app, r->account_id, r->body ? r->body : "", r->body_len, NULL, NULL, &res);
+    json_t *errors = json_array();
+    for (size_t i = 0; i < res.n_errors; i++)
+        json_array_append_new(errors, json_pack("{s:I, s:s}", "line", (json_int_t)res.errors[i].line, "message",
+                                                res.errors[i].message));
+    if (rc != TGR_OK) {
+        reply_error(r, ERR_VALIDATION, "file", "%s", res.n_errors ? res.errors[0].message : "not a CSV file");
+        json_decref(errors);
+    } else {
+        reply_json(r, 200, json_pack("{s:I, s:I, s:o, s:I}", "imported", (json_int_t)res.imported, "skipped",
+                                     (json_int_t)res.skipped, "errors", errors, "errors_total",
+                                     (json_int_t)res.errors_total));
+    }
+    import_result_release(&res);
+}
+
+enum hres orders_import_h(struct req *r)
+{
+    const char *ct = req_header(r, "Content-Type");
+    if (ct && strncasecmp(ct, "text/csv", 8) != 0 && strncasecmp(ct, "text/plain", 10) != 0 &&
+        strncasecmp(ct, "application/octet-stream", 24) != 0) {
+        reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the orders as text/csv");
+        return H_NO;
+    }
+    /* Each line may recompute a category: run on a worker, not on an HTTP thread. */
+    http_defer(r, r->app->tg_pool, import_job);
+    return H_DEFER;
+}
