@@ -1,9 +1,12 @@
 /* classify — customer categories (buyer, browser, refund_risk) with a confidence in [0,1], from a
  * contact's orders and the texts of its inbound messages (SEED "Customer Categories").
  *
- * The words that signal intent live in a data file (data/lexicon.json: per category, per
+ * The words that signal intent live in a data file (share/lexicon.json: per category, per
  * language, lists of words and phrases), not in code, so a shop can extend them. Matching is
- * case-insensitive for Latin and Cyrillic letters and finds whole words/phrases. */
+ * case-insensitive for Latin and Cyrillic letters and finds whole words/phrases. The scoring
+ * rules and the confidence formula are written down at the top of classify.c.
+ *
+ * A loaded lexicon is read-only: any number of threads may call classify() with it at once. */
 #ifndef TGR_CLASSIFY_H
 #define TGR_CLASSIFY_H
 
@@ -16,9 +19,9 @@ enum category { CAT_BROWSER = 0, CAT_BUYER = 1, CAT_REFUND_RISK = 2 };
 struct lexicon;
 
 struct classify_input {
-    int paid_orders;     /* orders with status paid */
-    int refunded_orders; /* orders with status refunded */
-    const char *const *texts; /* inbound message texts, newest last */
+    int paid_orders;          /* orders with status paid */
+    int refunded_orders;      /* orders with status refunded */
+    const char *const *texts; /* inbound message texts, newest last; NULL entries are skipped */
     size_t n_texts;
 };
 
@@ -27,17 +30,26 @@ struct classification {
     double confidence; /* [0,1] */
 };
 
-/* Load and check a lexicon file.
- * @return the lexicon, or NULL with a one-line reason in err */
+/* Load and check a lexicon file: {"version": 1, "categories": {"buyer": {LANG: [PHRASE, ...], ...},
+ * "browser": {...}, "refund_risk": {...}}}. Phrases are non-empty strings of at most 8 words of
+ * at most 63 bytes each; a phrase may not be listed under two categories (repeats within one
+ * category are fine); other top-level keys such as "_comment" are ignored. At most 4 MiB.
+ * @param err receives a one-line reason naming the file and the place in it (a JSON error
+ *        gives line and column); may be NULL
+ * @return the lexicon, to be released with lexicon_free(); or NULL with the reason in err */
 struct lexicon *lexicon_load(const char *path, char *err, size_t errlen);
+/* Free a lexicon from lexicon_load(); NULL is fine. */
 void lexicon_free(struct lexicon *lx);
 
 /* Classify one contact. Deterministic; never fails on odd input (invalid UTF-8 is skipped).
- * @return TGR_OK, or TGR_ERR when the input cannot be classified (the caller then uses
- *         the default, browser with confidence 0, and logs it) */
+ * @return TGR_OK, or TGR_ERR when the input cannot be classified: a NULL argument, a negative
+ *         order count, or n_texts > 0 with no texts (the caller then uses the default,
+ *         browser with confidence 0, and logs it). On TGR_ERR *out, if given, already holds
+ *         that default. */
 int classify(const struct lexicon *lx, const struct classify_input *in, struct classification *out);
 
-/* "buyer", "browser", "refund_risk"; and back (-1 if unknown). */
+/* "buyer", "browser", "refund_risk" ("unknown" for a value out of range); and back, exact
+ * lowercase names only (-1 if unknown or NULL). */
 const char *category_name(enum category c);
 int category_parse(const char *s);
 
