@@ -24,6 +24,7 @@
 #include "analytics/classify.h"
 #include "core/orders.h"
 #include "store/blobstore.h"
+#include "tg/session.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
@@ -262,7 +263,7 @@ static int cmd_import(int argc, char **argv)
         return 1;
     }
     char path[CONFIG_PATH_MAX + 32];
-    source_path("data/lexicon.json", path, sizeof path);
+    source_path("share/lexicon.json", path, sizeof path);
     app.lexicon = lexicon_load(path, err, sizeof err);
     int rc = 0;
     struct account a;
@@ -333,16 +334,71 @@ static void demo_setup(struct app *app)
     printf("created the demo account (this happens once)\ndemo login: %s / %s\n", DEMO_EMAIL, pw);
 }
 
+/* The demo runs on the simulator: connect the demo account to it (as a user would, with the
+ * scenario's login code) and import the demo shop's orders once, so that a first `make run`
+ * shows contacts, categories and orders without any set-up. Runs on the tg worker pool. */
+static void demo_connect_job(void *arg)
+{
+    struct app *app = arg;
+    struct store *st = app->store;
+    struct account a;
+    if (st->account_by_email(st, DEMO_EMAIL, &a) != DB_ONE)
+        return;
+    char path[CONFIG_PATH_MAX + 32];
+    source_path(app->cfg.sim_scenario, path, sizeof path);
+    json_error_t je;
+    json_t *sc = json_load_file(path, 0, &je);
+    json_t *login = json_object_get(sc, "login");
+    const char *code = json_string_value(json_object_get(login, "code"));
+    const char *password = json_string_value(json_object_get(login, "password"));
+    struct tg_session s;
+    int connected = 0;
+    if (st->session_get(st, a.id, &s) == DB_ONE) {
+        connected = strcmp(s.status, "connected") == 0;
+        tg_session_release(&s);
+    }
+    if (!connected && code) {
+        struct tgs_result res;
+        tgs_connect(app, a.id, "+15550000000", &res);
+        if (res.outcome == TGS_OK)
+            tgs_verify(app, a.id, code, password, &res);
+        if (res.outcome == TGS_OK)
+            log_info("demo", "the demo account is connected to the simulated Telegram");
+        else
+            log_warn("demo", "could not connect the demo account to the simulator (%s)", res.code);
+    }
+    json_decref(sc);
+    char done[8];
+    if (st->meta_get(st, "demo_orders_imported", done, sizeof done) == DB_ONE)
+        return;
+    source_path("scenarios/demo-orders.csv", path, sizeof path);
+    char *csv = NULL;
+    size_t len = 0;
+    if (read_file(path, 64u * 1024 * 1024, &csv, &len) != TGR_OK)
+        return;
+    struct import_result ir;
+    if (orders_import_csv(app, a.id, csv, len, NULL, NULL, &ir) == TGR_OK) {
+        log_info("demo", "imported %ld demo orders", ir.imported);
+        st->meta_set(st, "demo_orders_imported", "1");
+    }
+    import_result_release(&ir);
+    free(csv);
+}
+
 /* With the simulator, say how to log in to it: the code comes from the scenario. */
 static void demo_telegram_hint(const struct config *c)
 {
     if (strcmp(c->telegram, "sim") != 0)
         return;
+    char path[CONFIG_PATH_MAX + 32];
+    source_path(c->sim_scenario, path, sizeof path);
     json_error_t je;
-    json_t *sc = json_load_file(c->sim_scenario, 0, &je);
+    json_t *sc = json_load_file(path, 0, &je);
     const char *code = json_string_value(json_object_get(json_object_get(sc, "login"), "code"));
     if (code)
-        printf("simulated Telegram: connect with any phone number and the login code %s\n", code);
+        printf("simulated Telegram: the demo account is connected; to connect another account use any phone "
+               "number and the login code %s\n",
+               code);
     json_decref(sc);
 }
 
@@ -378,7 +434,7 @@ static int cmd_serve(int argc, char **argv)
     int rc = 1;
     app.routes = api_routes;
     char path[CONFIG_PATH_MAX + 32];
-    source_path("data/lexicon.json", path, sizeof path);
+    source_path("share/lexicon.json", path, sizeof path);
     app.lexicon = lexicon_load(path, err, sizeof err);
     if (!app.lexicon)
         log_error("serve", "customer categories fall back to browser: %s", err);
@@ -415,6 +471,8 @@ static int cmd_serve(int argc, char **argv)
     if (app.cfg.demo) {
         demo_setup(&app);
         demo_telegram_hint(&app.cfg);
+        if (app.engine && strcmp(app.cfg.telegram, "sim") == 0)
+            worker_pool_submit(app.tg_pool, demo_connect_job, &app);
     }
     fflush(stdout);
     log_info("serve", "tgr %s (%s) serving on port %d, data in %s, %s store", tgr_version, tgr_commit,

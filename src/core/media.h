@@ -24,7 +24,11 @@ struct media_info {
     char detected[64]; /* what libmagic said, for error messages ("text/html") */
 };
 
-/* Classify data. Thread-safe (libmagic handles are per thread).
+/* Classify data. Thread-safe (libmagic handles are per thread, loaded on first use).
+ * A file is accepted only when libmagic and a check of the leading signature bytes agree on one
+ * of the allowed types (media.c explains the rule); the type then decides the size limit.
+ * info->size and info->sha256 (lowercase hex) are filled for any non-empty data, detected
+ * whenever libmagic answered; mime and kind only for MEDIA_OK and MEDIA_TOO_LARGE.
  * @return the verdict; info is filled as far as known */
 enum media_verdict media_sniff(const void *data, size_t len, struct media_info *info);
 
