@@ -3,7 +3,7 @@
 #   make deps   install missing Debian/npm packages
 #   make run    deps + build + serve on the embedded defaults with the demo account
 #   make test   deps + build + every test, then again under ASan+UBSan
-#   make bench  /healthz throughput beside nginx; time and memory of a 10,000-dialog sync
+#   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
@@ -30,8 +30,9 @@ test: deps build
 test-fast: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
+# The sanitizer build uses clang, so that both compilers' warnings are held to -Werror.
 test-asan:
-	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTGR_SANITIZE=ON >/dev/null
+	@CC=$$(command -v clang || echo cc) cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTGR_SANITIZE=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j$(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(SAN_BUILD) --output-on-failure -j$(JOBS)
@@ -40,6 +41,7 @@ bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh
 	@python3 bench/sync.py
+	@$(BUILD)/bench_audience
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

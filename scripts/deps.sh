@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(gcc make cmake pkg-config git python3 tzdata ca-certificates
+pkgs=(gcc clang make cmake pkg-config git python3 tzdata ca-certificates
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev
       libcurl4-openssl-dev libmagic-dev libcmocka-dev)
 for extra in "$@"; do
