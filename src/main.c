@@ -28,6 +28,7 @@
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
+#include "http/sse.h"
 #include "http/worker.h"
 #include "store/store.h"
 
@@ -459,6 +460,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "tgr: out of memory\n");
         goto out;
     }
+    sse_init();
     http = http_start(&app, err, sizeof err);
     if (!http) {
         fprintf(stderr, "tgr: %s\n", err);
@@ -486,6 +488,7 @@ out:
     /* Order: stop taking requests and let them finish; stop the bridge (failing any Telegram
      * call still waiting); drain the worker pools (they resume their suspended requests); then
      * stop the HTTP threads and close the store. */
+    sse_shutdown(); /* event streams end, so they do not hold up the graceful stop */
     http_quiesce(http, 10000);
     engine_stop(app.engine);
     worker_pool_free(app.tg_pool);

@@ -1,4 +1,4 @@
-/* classify — customer categories from orders and inbound texts; see classify.h.
+/* classify — customer categories from orders and inbound texts, and stop requests; see classify.h.
  *
  * Scoring. Every signal adds evidence E[c] to one category c, with fixed weights:
  *
@@ -48,6 +48,13 @@
  * is not "refund". The loader rejects a phrase listed under two categories, since which one was
  * meant cannot be known.
  *
+ * Stop requests. The lexicon's optional "stop" phrases ("unsubscribe", "отпишите меня") go into a
+ * second phrase table over the same interned words, matched by the same code, so they never
+ * count as category evidence and never use up a category phrase's words. classify_is_stop() reads
+ * at most 9 words of a text: more than 8 words is not a stop request whatever it says, because a
+ * customer who only wants to be left alone says so briefly, while "stop" inside a long message is
+ * usually about something else ("the zipper won't stop breaking").
+ *
  * Speed. Lexicon words are interned into a hash table at load; a text is turned into word ids in
  * one pass, and at each position only phrases that start with that word id are tried, so the
  * cost is linear in the text, not in the size of the lexicon. The loaded lexicon is read-only, so
@@ -66,6 +73,7 @@
 #define LEXICON_MAX_BYTES (4u << 20)
 #define WORD_MAX          64 /* bytes of one normalized word, NUL included */
 #define PHRASE_MAX_WORDS  8
+#define STOP_MAX_WORDS    8 /* a longer message is never a stop request */
 
 #define W_PAID_ORDER        2.0
 #define W_REFUNDED_ORDER    4.0
@@ -284,6 +292,14 @@ struct phrase {
     uint32_t seq; /* order in the file, for a deterministic sort and error messages */
 };
 
+/* One set of phrases over the lexicon's words, with its own first-word index. */
+struct phrase_table {
+    struct phrase *phrases; /* sorted by first word, then longest first */
+    size_t nphrases, phrases_cap;
+    uint32_t *first; /* phrases starting with word id i are [first[i], first[i + 1]) */
+    size_t max_words;
+};
+
 struct lexicon {
     char *pool; /* the words' text, each NUL-terminated */
     size_t pool_len, pool_cap;
@@ -291,10 +307,8 @@ struct lexicon {
     uint32_t nwords, words_cap;
     uint32_t *slots; /* open addressing over word ids, 0 = empty */
     uint32_t nslots;
-    struct phrase *phrases; /* sorted by first word, then longest first */
-    size_t nphrases, phrases_cap;
-    uint32_t *first; /* phrases starting with word id i are [first[i], first[i + 1]) */
-    size_t max_words;
+    struct phrase_table cats; /* category evidence; phrase.cat is the category */
+    struct phrase_table stop; /* opt-out requests; phrase.cat is unused (0) */
 };
 
 static uint32_t hash_bytes(const char *s, size_t n)
@@ -377,8 +391,10 @@ void lexicon_free(struct lexicon *lx)
     free(lx->pool);
     free(lx->words);
     free(lx->slots);
-    free(lx->phrases);
-    free(lx->first);
+    free(lx->cats.phrases);
+    free(lx->cats.first);
+    free(lx->stop.phrases);
+    free(lx->stop.first);
     free(lx);
 }
 
@@ -396,9 +412,9 @@ static void fail(char *err, size_t errlen, const char *fmt, ...)
 /* Why a phrase could not be added, for the caller to name its place in the file. */
 enum add_result { ADD_OK, ADD_NO_WORDS, ADD_TOO_MANY_WORDS, ADD_WORD_TOO_LONG, ADD_NOMEM };
 
-static enum add_result phrase_add(struct lexicon *lx, const char *text, enum category cat)
+static enum add_result phrase_add(struct lexicon *lx, struct phrase_table *t, const char *text, uint8_t cat)
 {
-    struct phrase p = {.cat = (uint8_t)cat, .seq = (uint32_t)lx->nphrases};
+    struct phrase p = {.cat = cat, .seq = (uint32_t)t->nphrases};
     struct words it = {(const unsigned char *)text, (const unsigned char *)text + strlen(text)};
     char buf[WORD_MAX];
     size_t len;
@@ -410,14 +426,14 @@ static enum add_result phrase_add(struct lexicon *lx, const char *text, enum cat
         p.w[p.n++] = id;
     }
     if (!p.n) return ADD_NO_WORDS;
-    if (lx->nphrases == lx->phrases_cap) {
-        size_t cap = lx->phrases_cap ? lx->phrases_cap * 2 : 256;
-        struct phrase *np = realloc(lx->phrases, cap * sizeof *np);
+    if (t->nphrases == t->phrases_cap) {
+        size_t cap = t->phrases_cap ? t->phrases_cap * 2 : 256;
+        struct phrase *np = realloc(t->phrases, cap * sizeof *np);
         if (!np) return ADD_NOMEM;
-        lx->phrases = np;
-        lx->phrases_cap = cap;
+        t->phrases = np;
+        t->phrases_cap = cap;
     }
-    lx->phrases[lx->nphrases++] = p;
+    t->phrases[t->nphrases++] = p;
     return ADD_OK;
 }
 
@@ -438,17 +454,18 @@ static int same_words(const struct phrase *x, const struct phrase *y)
     return x->n == y->n && memcmp(x->w, y->w, x->n * sizeof x->w[0]) == 0;
 }
 
-/* Sort the phrases, drop repeats within a category, reject repeats across categories and build
- * the first-word index. texts[seq] is each phrase as written, for the error message. */
-static int lexicon_index(struct lexicon *lx, const char *const *texts, const char *path, char *err,
-                         size_t errlen)
+/* Sort the phrases of t, drop repeats within a category, reject repeats across categories and
+ * build the first-word index. texts[seq] is each phrase as written, for the error message. Call
+ * it once all words are interned: the index has a slot for every word id of the lexicon. */
+static int table_index(const struct lexicon *lx, struct phrase_table *t, const char *const *texts,
+                       const char *path, char *err, size_t errlen)
 {
-    if (lx->nphrases) qsort(lx->phrases, lx->nphrases, sizeof lx->phrases[0], phrase_cmp);
+    if (t->nphrases) qsort(t->phrases, t->nphrases, sizeof t->phrases[0], phrase_cmp);
     size_t out = 0;
-    for (size_t i = 0; i < lx->nphrases; i++) {
-        const struct phrase *p = &lx->phrases[i];
-        if (out && same_words(&lx->phrases[out - 1], p)) {
-            const struct phrase *q = &lx->phrases[out - 1];
+    for (size_t i = 0; i < t->nphrases; i++) {
+        const struct phrase *p = &t->phrases[i];
+        if (out && same_words(&t->phrases[out - 1], p)) {
+            const struct phrase *q = &t->phrases[out - 1];
             if (q->cat != p->cat) {
                 fail(err, errlen, "lexicon %s: \"%s\" is listed under both %s and %s", path, texts[p->seq],
                      cat_names[q->cat], cat_names[p->cat]);
@@ -456,40 +473,45 @@ static int lexicon_index(struct lexicon *lx, const char *const *texts, const cha
             }
             continue;
         }
-        lx->phrases[out++] = *p;
+        t->phrases[out++] = *p;
     }
-    lx->nphrases = out;
-    lx->first = calloc((size_t)lx->nwords + 2, sizeof *lx->first);
-    if (!lx->first) {
+    t->nphrases = out;
+    t->first = calloc((size_t)lx->nwords + 2, sizeof *t->first);
+    if (!t->first) {
         fail(err, errlen, "lexicon %s: out of memory", path);
         return TGR_ERR;
     }
-    lx->max_words = 1;
-    for (size_t i = 0; i < lx->nphrases; i++) {
-        lx->first[lx->phrases[i].w[0] + 1]++;
-        if (lx->phrases[i].n > lx->max_words) lx->max_words = lx->phrases[i].n;
+    t->max_words = 1;
+    for (size_t i = 0; i < t->nphrases; i++) {
+        t->first[t->phrases[i].w[0] + 1]++;
+        if (t->phrases[i].n > t->max_words) t->max_words = t->phrases[i].n;
     }
     for (uint32_t id = 1; id <= lx->nwords + 1; id++)
-        lx->first[id] += lx->first[id - 1];
+        t->first[id] += t->first[id - 1];
     return TGR_OK;
 }
 
-/* Add every phrase of categories.<name>, an object of language -> array of strings. */
-static int load_category(struct lexicon *lx, json_t *cat_obj, enum category cat, const char ***texts,
-                         size_t *texts_cap, const char *path, char *err, size_t errlen)
+/* Each phrase as written, indexed by its seq in its table, for the loader's error messages. */
+struct texts {
+    const char **v;
+    size_t cap;
+};
+
+/* Add every phrase of an object of language -> array of strings to t, each with category cat.
+ * where names the object in error messages ("categories.buyer", "stop"). */
+static int load_phrases(struct lexicon *lx, struct phrase_table *t, json_t *obj, uint8_t cat,
+                        const char *where, struct texts *tx, const char *path, char *err, size_t errlen)
 {
-    const char *name = cat_names[cat];
-    if (!json_is_object(cat_obj)) {
-        fail(err, errlen, "lexicon %s: categories.%s must be an object of language -> list of phrases", path,
-             name);
+    if (!json_is_object(obj)) {
+        fail(err, errlen, "lexicon %s: %s must be an object of language -> list of phrases", path, where);
         return TGR_ERR;
     }
     const char *lang;
     json_t *list;
-    json_object_foreach(cat_obj, lang, list)
+    json_object_foreach(obj, lang, list)
     {
         if (!json_is_array(list)) {
-            fail(err, errlen, "lexicon %s: categories.%s.%s must be an array of strings", path, name, lang);
+            fail(err, errlen, "lexicon %s: %s.%s must be an array of strings", path, where, lang);
             return TGR_ERR;
         }
         size_t i;
@@ -498,23 +520,22 @@ static int load_category(struct lexicon *lx, json_t *cat_obj, enum category cat,
         {
             const char *text = json_string_value(item);
             if (!text || !*text) {
-                fail(err, errlen, "lexicon %s: categories.%s.%s[%zu] must be a non-empty string", path, name,
-                     lang, i);
+                fail(err, errlen, "lexicon %s: %s.%s[%zu] must be a non-empty string", path, where, lang, i);
                 return TGR_ERR;
             }
-            if (lx->nphrases == *texts_cap) {
-                size_t cap = *texts_cap ? *texts_cap * 2 : 256;
-                const char **nt = realloc(*texts, cap * sizeof *nt);
+            if (t->nphrases == tx->cap) {
+                size_t cap = tx->cap ? tx->cap * 2 : 256;
+                const char **nt = realloc(tx->v, cap * sizeof *nt);
                 if (!nt) {
                     fail(err, errlen, "lexicon %s: out of memory", path);
                     return TGR_ERR;
                 }
-                *texts = nt;
-                *texts_cap = cap;
+                tx->v = nt;
+                tx->cap = cap;
             }
-            (*texts)[lx->nphrases] = text;
+            tx->v[t->nphrases] = text;
             const char *why = NULL;
-            switch (phrase_add(lx, text, cat)) {
+            switch (phrase_add(lx, t, text, cat)) {
             case ADD_OK:
                 break;
             case ADD_NO_WORDS:
@@ -531,8 +552,7 @@ static int load_category(struct lexicon *lx, json_t *cat_obj, enum category cat,
                 return TGR_ERR;
             }
             if (why) {
-                fail(err, errlen, "lexicon %s: categories.%s.%s[%zu] \"%.60s\" %s", path, name, lang, i, text,
-                     why);
+                fail(err, errlen, "lexicon %s: %s.%s[%zu] \"%.60s\" %s", path, where, lang, i, text, why);
                 return TGR_ERR;
             }
         }
@@ -540,6 +560,8 @@ static int load_category(struct lexicon *lx, json_t *cat_obj, enum category cat,
     return TGR_OK;
 }
 
+/* Load both tables' phrases first and index them after, so that each index covers every word id
+ * (a stop phrase may add words the categories do not have, and the other way round). */
 static int load_json(struct lexicon *lx, json_t *root, const char *path, char *err, size_t errlen)
 {
     if (!json_is_object(root)) {
@@ -567,8 +589,7 @@ static int load_json(struct lexicon *lx, json_t *root, const char *path, char *e
             return TGR_ERR;
         }
     }
-    const char **texts = NULL;
-    size_t texts_cap = 0;
+    struct texts cat_texts = {0}, stop_texts = {0};
     int rc = TGR_OK;
     for (int c = 0; c < CAT_COUNT && rc == TGR_OK; c++) {
         json_t *obj = json_object_get(cats, cat_names[c]);
@@ -577,10 +598,18 @@ static int load_json(struct lexicon *lx, json_t *root, const char *path, char *e
             rc = TGR_ERR;
             break;
         }
-        rc = load_category(lx, obj, (enum category)c, &texts, &texts_cap, path, err, errlen);
+        char where[64];
+        snprintf(where, sizeof where, "categories.%s", cat_names[c]);
+        rc = load_phrases(lx, &lx->cats, obj, (uint8_t)c, where, &cat_texts, path, err, errlen);
     }
-    if (rc == TGR_OK) rc = lexicon_index(lx, texts, path, err, errlen);
-    free(texts);
+    /* "stop" is optional: a lexicon written before it existed loads, and never detects a stop. */
+    json_t *stop = json_object_get(root, "stop");
+    if (rc == TGR_OK && stop)
+        rc = load_phrases(lx, &lx->stop, stop, 0, "stop", &stop_texts, path, err, errlen);
+    if (rc == TGR_OK) rc = table_index(lx, &lx->cats, cat_texts.v, path, err, errlen);
+    if (rc == TGR_OK) rc = table_index(lx, &lx->stop, stop_texts.v, path, err, errlen);
+    free(cat_texts.v);
+    free(stop_texts.v);
     return rc;
 }
 
@@ -630,14 +659,25 @@ struct lexicon *lexicon_load(const char *path, char *err, size_t errlen)
 
 /* ---- classification ------------------------------------------------------------------------ */
 
-/* The longest phrase starting at win[0] that fits in the nw words of win.
+/* The next word of a text as a lexicon word id (0 for a word the lexicon does not have).
+ * @return 0 at the end of the text, else 1 */
+static int next_word_id(const struct lexicon *lx, struct words *it, uint32_t *id)
+{
+    char buf[WORD_MAX];
+    size_t len;
+    if (!next_word(it, buf, &len)) return 0;
+    *id = len ? word_find(lx, buf, len, hash_bytes(buf, len)) : 0;
+    return 1;
+}
+
+/* The longest phrase of t starting at win[0] that fits in the nw words of win.
  * @return its length in words and *cat, or 0 */
-static size_t match_at(const struct lexicon *lx, const uint32_t *win, size_t nw, uint8_t *cat)
+static size_t match_at(const struct phrase_table *t, const uint32_t *win, size_t nw, uint8_t *cat)
 {
     uint32_t id = win[0];
     if (!id) return 0;
-    for (uint32_t i = lx->first[id]; i < lx->first[id + 1]; i++) {
-        const struct phrase *p = &lx->phrases[i];
+    for (uint32_t i = t->first[id]; i < t->first[id + 1]; i++) {
+        const struct phrase *p = &t->phrases[i];
         if (p->n > nw) continue;
         if (memcmp(p->w + 1, win + 1, (p->n - 1u) * sizeof win[0]) == 0) {
             *cat = p->cat;
@@ -654,18 +694,16 @@ static void scan_text(const struct lexicon *lx, const char *text, unsigned match
     uint32_t win[PHRASE_MAX_WORDS];
     size_t nw = 0;
     int more = 1;
-    char buf[WORD_MAX];
-    size_t len;
     for (;;) {
-        while (more && nw < lx->max_words) {
-            if (!next_word(&it, buf, &len))
-                more = 0;
+        while (more && nw < lx->cats.max_words) {
+            if (next_word_id(lx, &it, &win[nw]))
+                nw++;
             else
-                win[nw++] = len ? word_find(lx, buf, len, hash_bytes(buf, len)) : 0;
+                more = 0;
         }
         if (!nw) return;
         uint8_t cat = 0;
-        size_t used = match_at(lx, win, nw, &cat);
+        size_t used = match_at(&lx->cats, win, nw, &cat);
         if (used)
             matches[cat]++;
         else
@@ -727,6 +765,23 @@ int classify(const struct lexicon *lx, const struct classify_input *in, struct c
     out->category = cat;
     out->confidence = used[cat] / (total + 1.0);
     return TGR_OK;
+}
+
+int classify_is_stop(const struct lexicon *lx, const char *text)
+{
+    if (!lx || !text || !lx->stop.nphrases) return 0;
+    struct words it = {(const unsigned char *)text, (const unsigned char *)text + strlen(text)};
+    /* One word more than a stop message may have, to tell that the text is longer; reading
+     * stops there, so a long text costs no more than its first few words. */
+    uint32_t ids[STOP_MAX_WORDS + 1];
+    size_t n = 0;
+    while (n < STOP_MAX_WORDS + 1 && next_word_id(lx, &it, &ids[n]))
+        n++;
+    if (n > STOP_MAX_WORDS) return 0;
+    uint8_t unused;
+    for (size_t i = 0; i < n; i++)
+        if (match_at(&lx->stop, ids + i, n - i, &unused)) return 1;
+    return 0;
 }
 
 const char *category_name(enum category c)

@@ -1,5 +1,7 @@
 /* classify — customer categories (buyer, browser, refund_risk) with a confidence in [0,1], from a
- * contact's orders and the texts of its inbound messages (SEED "Customer Categories").
+ * contact's orders and the texts of its inbound messages (SEED "Customer Categories"); and
+ * whether one inbound message asks the shop to stop writing (DESIGN §4: a reply that says stop
+ * opts the contact out of everything).
  *
  * The words that signal intent live in a data file (share/lexicon.json: per category, per
  * language, lists of words and phrases), not in code, so a shop can extend them. Matching is
@@ -31,9 +33,12 @@ struct classification {
 };
 
 /* Load and check a lexicon file: {"version": 1, "categories": {"buyer": {LANG: [PHRASE, ...], ...},
- * "browser": {...}, "refund_risk": {...}}}. Phrases are non-empty strings of at most 8 words of
- * at most 63 bytes each; a phrase may not be listed under two categories (repeats within one
- * category are fine); other top-level keys such as "_comment" are ignored. At most 4 MiB.
+ * "browser": {...}, "refund_risk": {...}}, "stop": {LANG: [PHRASE, ...], ...}}. Phrases are
+ * non-empty strings of at most 8 words of at most 63 bytes each; a phrase may not be listed under
+ * two categories (repeats within one category are fine). "stop" is optional and held apart from
+ * the categories: its phrases are never category evidence, and may also appear in a category.
+ * Without it the lexicon loads and classify_is_stop() always says 0. Other top-level keys such as
+ * "_comment" are ignored. At most 4 MiB.
  * @param err receives a one-line reason naming the file and the place in it (a JSON error
  *        gives line and column); may be NULL
  * @return the lexicon, to be released with lexicon_free(); or NULL with the reason in err */
@@ -47,6 +52,20 @@ void lexicon_free(struct lexicon *lx);
  *         browser with confidence 0, and logs it). On TGR_ERR *out, if given, already holds
  *         that default. */
 int classify(const struct lexicon *lx, const struct classify_input *in, struct classification *out);
+
+/* Whether one inbound message asks to stop messaging (an opt-out request). Deterministic; never
+ * fails on odd input (invalid UTF-8 is skipped).
+ *
+ * The rule: the text, split into words like classify() does (case, punctuation and emoji do not
+ * matter, whole words only), has at most 8 words and contains one of the lexicon's "stop"
+ * phrases. So "STOP", "Stop please", "Отписаться!" and "please unsubscribe me" are stop requests,
+ * while "stopwatch" (not the word "stop") and "the zipper won't stop breaking, can I return it?"
+ * (9 words) are not. The length limit is what keeps a word like "stop" inside an ordinary message
+ * from opting a customer out; a short message that uses a stop word for something else ("when
+ * will it stop raining") still counts, which is the safe mistake for a shop to make. Scripts
+ * written without spaces count one word per character (see classify.c).
+ * @return 1 for a stop request; 0 otherwise, and for a NULL argument or a lexicon without "stop" */
+int classify_is_stop(const struct lexicon *lx, const char *text);
 
 /* "buyer", "browser", "refund_risk" ("unknown" for a value out of range); and back, exact
  * lowercase names only (-1 if unknown or NULL). */

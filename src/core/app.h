@@ -26,7 +26,7 @@ struct app {
     const struct route *routes;
     struct worker_pool *tg_pool; /* HTTP work that waits on Telegram (login, sync) */
     struct engine *engine;       /* owns the bridge; NULL in commands that do not serve */
-    struct lexicon *lexicon;     /* customer classification words (data/lexicon.json) */
+    struct lexicon *lexicon;     /* customer classification words (share/lexicon.json) */
     struct blobstore *media;     /* media bytes */
 };
 

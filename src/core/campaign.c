@@ -1,9 +1,11 @@
 /* campaign — filters, quiet hours, nudges and discount settings; see campaign.h. */
 #include "core/campaign.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analytics/classify.h"
 #include "core/render.h"
@@ -256,4 +258,51 @@ int discount_validate(json_t *j, struct jspec_error *err)
     if (dup)
         return fail(err, "discount_codes.codes", "must not repeat a code");
     return TGR_OK;
+}
+
+int quiet_hours_from_text(const char *text, struct quiet_hours *q)
+{
+    struct jspec_error err;
+    json_error_t je;
+    json_t *j = text ? json_loads(text, 0, &je) : NULL;
+    int rc = quiet_hours_parse(j, q, &err);
+    json_decref(j);
+    return rc;
+}
+
+int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resumes_at)
+{
+    static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+    if (resumes_at)
+        *resumes_at = 0;
+    if (!q->set)
+        return 0;
+    time_t t = (time_t)(now / 1000);
+    struct tm lt;
+    /* localtime_r in another zone needs TZ; the lock keeps two callers from mixing zones. */
+    pthread_mutex_lock(&tz_mu);
+    char old[128] = "";
+    const char *cur = getenv("TZ");
+    int had = cur != NULL;
+    if (had)
+        snprintf(old, sizeof old, "%s", cur);
+    setenv("TZ", q->timezone, 1);
+    tzset();
+    localtime_r(&t, &lt);
+    if (had)
+        setenv("TZ", old, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    pthread_mutex_unlock(&tz_mu);
+    int m = lt.tm_hour * 60 + lt.tm_min;
+    int in = q->start_min < q->end_min ? (m >= q->start_min && m < q->end_min)
+                                       : (m >= q->start_min || m < q->end_min);
+    if (in && resumes_at) {
+        int until = q->end_min - m;
+        if (until <= 0)
+            until += 24 * 60;
+        *resumes_at = now - (int64_t)lt.tm_sec * 1000 - now % 1000 + (int64_t)until * 60000;
+    }
+    return in;
 }

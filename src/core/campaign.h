@@ -47,6 +47,13 @@ int nudges_validate(json_t *j, struct jspec_error *err);
  * 1–64 characters of letters, digits, '-' and '_', distinct. */
 int discount_validate(json_t *j, struct jspec_error *err);
 
+/* Whether quiet hours hold at now (unix ms) in their time zone; *resumes_at gets when they end
+ * (unix ms, to the minute). Only the engine thread calls this: it switches TZ to convert. */
+int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resumes_at);
+
+/* Parse stored quiet hours JSON text (NULL = none). */
+int quiet_hours_from_text(const char *text, struct quiet_hours *q);
+
 /* "HH:MM" → minutes after midnight, or -1. */
 int parse_hhmm(const char *s);
 

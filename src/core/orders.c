@@ -420,3 +420,35 @@ void import_result_release(struct import_result *r)
     free(r->errors);
     memset(r, 0, sizeof *r);
 }
+
+/* "#1042 (€19.99)" */
+void orders_format(const struct order_row *o, char *out, size_t cap)
+{
+    static const struct {
+        const char *code, *sym;
+        int before, decimals;
+    } cur[] = {{"EUR", "€", 1, 2}, {"USD", "$", 1, 2}, {"GBP", "£", 1, 2}, {"RUB", " ₽", 0, 2},
+               {"JPY", "¥", 1, 0}, {"UAH", " ₴", 0, 2}, {"INR", "₹", 1, 2}};
+    const char *sym = NULL;
+    int before = 0, dec = 2;
+    for (size_t i = 0; i < sizeof cur / sizeof cur[0]; i++)
+        if (strcmp(o->currency, cur[i].code) == 0) {
+            sym = cur[i].sym;
+            before = cur[i].before;
+            dec = cur[i].decimals;
+        }
+    char amount[48];
+    int64_t a = o->amount < 0 ? -o->amount : o->amount;
+    if (dec == 2)
+        snprintf(amount, sizeof amount, "%lld.%02lld", (long long)(a / 100), (long long)(a % 100));
+    else
+        snprintf(amount, sizeof amount, "%lld", (long long)a);
+    const char *hash = o->order_id[0] == '#' ? "" : "#";
+    if (!sym)
+        snprintf(out, cap, "%s%s (%s %s)", hash, o->order_id, amount, o->currency);
+    else if (before)
+        snprintf(out, cap, "%s%s (%s%s)", hash, o->order_id, sym, amount);
+    else
+        snprintf(out, cap, "%s%s (%s%s)", hash, o->order_id, amount, sym);
+}
+

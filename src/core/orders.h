@@ -61,6 +61,10 @@ int orders_import_csv(struct app *app, int64_t account_id, const char *data, siz
                       struct import_result *res);
 void import_result_release(struct import_result *r);
 
+struct order_row;
+/* The {{last_order}} text of an order: "#1042 (€19.99)", "#A-7 (12.50 CHF)". */
+void orders_format(const struct order_row *o, char *out, size_t cap);
+
 /* Parse "2026-11-25T08:49:04Z", with optional fraction and ±HH:MM offset, or a bare date.
  * @return TGR_OK with *ms set, or TGR_ERR */
 int parse_rfc3339(const char *s, int64_t *ms);

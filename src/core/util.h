@@ -37,7 +37,7 @@ void rfc3339(int64_t ms, char *out, size_t cap);
  * @return TGR_OK, or TGR_ERR with errno set (EFBIG when over cap) */
 int read_file(const char *path, size_t cap, char **out, size_t *len);
 
-/* A file of the source tree (bridge/main.mjs, data/lexicon.json, …): rel itself if it exists
+/* A file of the source tree (bridge/main.mjs, share/lexicon.json, …): rel itself if it exists
  * (or is absolute), else the same path beside the binary's tree (build/tgr → ../rel), so the
  * defaults work from any working directory. */
 void source_path(const char *rel, char *out, size_t cap);

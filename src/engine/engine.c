@@ -21,14 +21,29 @@
 #include "tg/bridge.h"
 #include "tg/session.h"
 #include "tg/sync.h"
+#include "analytics/classify.h"
+#include "core/campaign.h"
+#include "engine/send.h"
+#include "http/worker.h"
 
-enum item_kind { IT_EVENT, IT_SYNC, IT_START };
+enum item_kind { IT_EVENT, IT_SYNC, IT_START, IT_RESULT, IT_WAKE };
 
 struct item {
     enum item_kind kind;
     int64_t account_id;
-    json_t *ev;
+    json_t *ev; /* IT_EVENT: the event; IT_RESULT: the result or NULL */
+    struct bridge_error err;
+    struct recipient rec; /* IT_RESULT */
     struct item *next;
+};
+
+/* What the engine knows about one Telegram account between ticks. */
+struct acct {
+    int64_t account_id;
+    int in_flight;        /* a send is out at the bridge */
+    int64_t next_send_at; /* pacing: the earliest next send (unix ms) */
+    int64_t flood_until;  /* FloodWait: nothing before this */
+    int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
 };
 
 struct engine {
@@ -39,7 +54,16 @@ struct engine {
     pthread_cond_t cv;
     struct item *head, *tail;
     int stopping;
+    struct acct *accts;
+    size_t n_accts, cap_accts;
 };
+
+#define FLOOD_MARGIN_MS 500
+#define RETRY_BASE_MS 2000
+#define RETRY_MAX_MS 60000
+#define MAX_ATTEMPTS 6
+#define SEND_TIMEOUT_MS 60000
+#define IDLE_TICK_MS 1000
 
 static void push(struct engine *e, struct item *it)
 {
@@ -51,7 +75,7 @@ static void push(struct engine *e, struct item *it)
         return;
     }
     /* A sync or start already waiting for the same account covers this one. */
-    if (it->kind != IT_EVENT) {
+    if (it->kind == IT_SYNC || it->kind == IT_START || it->kind == IT_WAKE) {
         for (struct item *q = e->head; q; q = q->next) {
             if (q->kind == it->kind && q->account_id == it->account_id) {
                 pthread_mutex_unlock(&e->mu);
@@ -69,16 +93,25 @@ static void push(struct engine *e, struct item *it)
     pthread_mutex_unlock(&e->mu);
 }
 
-static void post(struct engine *e, enum item_kind kind, int64_t account_id, json_t *ev)
+static struct item *new_item(enum item_kind kind, int64_t account_id)
 {
     struct item *it = calloc(1, sizeof *it);
     if (!it) {
-        json_decref(ev);
         log_error("engine", "out of memory; dropped a work item");
-        return;
+        return NULL;
     }
     it->kind = kind;
     it->account_id = account_id;
+    return it;
+}
+
+static void post(struct engine *e, enum item_kind kind, int64_t account_id, json_t *ev)
+{
+    struct item *it = new_item(kind, account_id);
+    if (!it) {
+        json_decref(ev);
+        return;
+    }
     it->ev = ev;
     push(e, it);
 }
@@ -101,10 +134,121 @@ void engine_request_start(struct engine *e, int64_t account_id)
         post(e, IT_START, account_id, NULL);
 }
 
+void engine_wake(struct engine *e, int64_t account_id)
+{
+    if (e)
+        post(e, IT_WAKE, account_id, NULL);
+}
+
+static struct acct *acct_of(struct engine *e, int64_t account_id)
+{
+    for (size_t i = 0; i < e->n_accts; i++)
+        if (e->accts[i].account_id == account_id)
+            return &e->accts[i];
+    if (e->n_accts == e->cap_accts) {
+        size_t cap = e->cap_accts ? e->cap_accts * 2 : 16;
+        struct acct *p = realloc(e->accts, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        e->accts = p;
+        e->cap_accts = cap;
+    }
+    struct acct *a = &e->accts[e->n_accts++];
+    memset(a, 0, sizeof *a);
+    a->account_id = account_id;
+    return a;
+}
+
+/* ---- work that waits on Telegram runs on the tg worker pool, never on this thread ---- */
+
+struct job {
+    struct engine *e;
+    int64_t account_id;
+};
+
+static void sync_job(void *arg)
+{
+    struct job *j = arg;
+    struct sync_counts c;
+    struct bridge_error err;
+    sync_account(j->e->app, j->account_id, &c, &err);
+    free(j);
+}
+
+static void start_job(void *arg)
+{
+    struct job *j = arg;
+    struct tgs_result res;
+    tgs_start(j->e->app, j->account_id, &res);
+    if (res.outcome == TGS_OK) {
+        log_info("engine", "account %lld: Telegram session started", (long long)j->account_id);
+        engine_wake(j->e, j->account_id);
+    } else if (res.outcome == TGS_DEAD) {
+        j->e->app->store->campaigns_pause_all(j->e->app->store, j->account_id, "session_invalid");
+    } else {
+        log_warn("engine", "account %lld: Telegram session not started yet (%s)", (long long)j->account_id,
+                 res.code[0] ? res.code : "unavailable");
+    }
+    free(j);
+}
+
+static void run_job(struct engine *e, int64_t account_id, void (*fn)(void *))
+{
+    struct job *j = calloc(1, sizeof *j);
+    if (!j)
+        return;
+    j->e = e;
+    j->account_id = account_id;
+    if (!e->app->tg_pool || worker_pool_submit(e->app->tg_pool, fn, j) != TGR_OK) {
+        log_warn("engine", "account %lld: background work queue full; will retry", (long long)account_id);
+        free(j);
+    }
+}
+
+/* ---- events from Telegram --------------------------------------------------------------- */
+
 static int64_t event_account(json_t *ev)
 {
     json_t *a = json_object_get(ev, "account");
     return json_is_integer(a) ? json_integer_value(a) : 0;
+}
+
+static void on_message(struct engine *e, int64_t account, json_t *ev)
+{
+    struct app *app = e->app;
+    int64_t contact_id = 0;
+    if (sync_import_event(app, account, ev, &contact_id) < 0 || !contact_id) {
+        log_warn("engine", "account %lld: could not store an incoming message", (long long)account);
+        return;
+    }
+    /* A reply counts for the campaign messages this contact got in the last week, and stops
+     * its nudges. */
+    int64_t n = 0;
+    app->store->recipients_replied(app->store, account, contact_id, now_ms() - 7LL * 86400000, &n);
+    const char *text = json_string_value(json_object_get(ev, "text"));
+    if (text && app->lexicon && classify_is_stop(app->lexicon, text) &&
+        app->store->contact_opt_out(app->store, account, contact_id) == DB_ONE)
+        log_info("engine", "account %lld: contact %lld asked to stop; opted out of all campaigns",
+                 (long long)account, (long long)contact_id);
+}
+
+static void on_read(struct engine *e, int64_t account, json_t *ev)
+{
+    struct store *st = e->app->store;
+    json_t *peer = json_object_get(ev, "peer");
+    json_t *max = json_object_get(ev, "max_id");
+    char uid[24];
+    if (json_is_string(peer))
+        snprintf(uid, sizeof uid, "%s", json_string_value(peer));
+    else if (json_is_integer(peer))
+        snprintf(uid, sizeof uid, "%lld", (long long)json_integer_value(peer));
+    else
+        return;
+    struct contact c;
+    if (!json_is_integer(max) || st->contact_by_tg_id(st, account, uid, &c) != DB_ONE)
+        return;
+    st->recipients_read(st, account, c.id, json_integer_value(max));
+    contact_release(&c);
 }
 
 static void handle_event(struct engine *e, json_t *ev)
@@ -119,68 +263,336 @@ static void handle_event(struct engine *e, json_t *ev)
         size_t n = 0;
         if (app->store->sessions_connected(app->store, &ids, &n) >= 0) {
             for (size_t i = 0; i < n; i++)
-                engine_request_start(e, ids[i]);
+                run_job(e, ids[i], start_job);
             free(ids);
         }
     } else if (strcmp(kind, "message") == 0 && account > 0) {
-        if (sync_import_event(app, account, ev, NULL) < 0)
-            log_warn("engine", "account %lld: could not store an incoming message", (long long)account);
+        on_message(e, account, ev);
+    } else if (strcmp(kind, "read") == 0 && account > 0) {
+        on_read(e, account, ev);
     } else if (strcmp(kind, "session_invalid") == 0 && account > 0) {
         const char *code = json_string_value(json_object_get(ev, "code"));
         log_warn("engine", "account %lld: Telegram session is no longer valid (%s); reconnect needed",
                  (long long)account, code ? code : "?");
         app->store->session_set_status(app->store, account, "invalid");
+        app->store->campaigns_pause_all(app->store, account, "session_invalid");
     }
-    /* "read" events are used by the send engine (read receipts of campaign messages). */
 }
 
-static void handle_start(struct engine *e, int64_t account_id)
+/* ---- sending ---------------------------------------------------------------------------- */
+
+static void on_send_done(void *arg, json_t *result, const struct bridge_error *err)
 {
-    struct tgs_result res;
-    tgs_start(e->app, account_id, &res);
-    if (res.outcome == TGS_OK)
-        log_info("engine", "account %lld: Telegram session started", (long long)account_id);
-    else if (res.outcome != TGS_DEAD)
-        log_warn("engine", "account %lld: Telegram session not started yet (%s)", (long long)account_id,
-                 res.code[0] ? res.code : "unavailable");
+    struct item *it = arg;
+    if (result)
+        it->ev = json_incref(result);
+    else
+        it->err = *err;
+    struct engine *e = (struct engine *)it->next; /* the engine rode along in next */
+    it->next = NULL;
+    push(e, it);
 }
 
-static void handle_sync(struct engine *e, int64_t account_id)
+static int64_t backoff_ms(int attempt)
 {
-    struct sync_counts c;
-    struct bridge_error err;
-    sync_account(e->app, account_id, &c, &err);
+    int64_t ms = RETRY_BASE_MS;
+    for (int i = 1; i < attempt && ms < RETRY_MAX_MS; i++)
+        ms *= 2;
+    return ms > RETRY_MAX_MS ? RETRY_MAX_MS : ms;
+}
+
+static void handle_result(struct engine *e, struct item *it)
+{
+    struct app *app = e->app;
+    struct store *st = app->store;
+    int64_t account = it->account_id;
+    struct acct *a = acct_of(e, account);
+    if (a)
+        a->in_flight = 0;
+    const struct recipient *r = &it->rec;
+    struct send_outcome o = {.recipient_id = r->id, .campaign_id = r->campaign_id, .contact_id = r->contact_id,
+                             .step = r->step, .attempt = r->attempt + 1};
+    int64_t now = now_ms();
+    char details[256] = "";
+    if (it->ev) {
+        json_t *mid = json_object_get(it->ev, "message_id");
+        o.status = "sent";
+        o.log_status = "sent";
+        o.tg_message_id = json_is_integer(mid) ? json_integer_value(mid) : 0;
+        st->recipient_finish(st, account, &o);
+        return;
+    }
+    int mark = 0;
+    enum send_kind k = send_classify(it->err.code, &mark);
+    o.error_code = it->err.code;
+    snprintf(details, sizeof details, "%s", it->err.message);
+    o.error_details = details;
+    switch (k) {
+    case SEND_OK:
+        break;
+    case SEND_FLOOD_WAIT: {
+        int64_t wait = (int64_t)(it->err.seconds > 0 ? it->err.seconds : 30) * 1000;
+        if (a)
+            a->flood_until = now + wait + FLOOD_MARGIN_MS;
+        o.status = "pending";
+        o.log_status = "flood_wait";
+        o.next_attempt_at = now + wait + FLOOD_MARGIN_MS;
+        snprintf(details, sizeof details, "Telegram asked to wait %d s; sending resumes by itself", it->err.seconds);
+        st->recipient_finish(st, account, &o);
+        log_warn("engine", "account %lld: FLOOD_WAIT %d s", (long long)account, it->err.seconds);
+        break;
+    }
+    case SEND_PEER_FLOOD:
+        o.status = "pending";
+        o.log_status = "paused";
+        snprintf(details, sizeof details, "Telegram limits this account (PEER_FLOOD); the campaign is paused");
+        st->recipient_finish(st, account, &o);
+        st->campaign_transition(st, account, r->campaign_id, "running,nudging", "paused", "peer_flood");
+        log_warn("engine", "account %lld: PEER_FLOOD; campaign %lld paused", (long long)account,
+                 (long long)r->campaign_id);
+        break;
+    case SEND_SESSION_DEAD:
+        o.status = "pending";
+        o.log_status = "paused";
+        snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect", it->err.code);
+        st->recipient_finish(st, account, &o);
+        st->session_set_status(st, account, "invalid");
+        st->campaigns_pause_all(st, account, "session_invalid");
+        log_warn("engine", "account %lld: session dead (%s); campaigns paused", (long long)account, it->err.code);
+        break;
+    case SEND_PERMANENT:
+        o.status = "failed";
+        o.log_status = "failed";
+        o.mark_contact = mark;
+        st->recipient_finish(st, account, &o);
+        break;
+    case SEND_TEMPORARY:
+        if (o.attempt >= MAX_ATTEMPTS) {
+            o.status = "failed";
+            o.log_status = "failed";
+            o.error_code = "retries_exhausted";
+            snprintf(details, sizeof details, "gave up after %d attempts; last error %s", o.attempt, it->err.code);
+        } else {
+            o.status = "pending";
+            o.log_status = "retry";
+            o.next_attempt_at = now + backoff_ms(o.attempt);
+        }
+        st->recipient_finish(st, account, &o);
+        if (strcmp(it->err.code, "NOT_STARTED") == 0)
+            run_job(e, account, start_job);
+        break;
+    }
+}
+
+/* Nudges due for one campaign, and whether a campaign has finished a phase. */
+static void advance_campaign(struct engine *e, int64_t account, int64_t campaign_id, int64_t now)
+{
+    struct store *st = e->app->store;
+    struct campaign c;
+    if (st->campaign_get(st, account, campaign_id, &c) != DB_ONE)
+        return;
+    json_error_t je;
+    json_t *nudges = c.nudges_json ? json_loads(c.nudges_json, 0, &je) : NULL;
+    size_t nn = json_array_size(nudges);
+    int pending_future = 0;
+    for (size_t k = 0; k < nn; k++) {
+        json_t *nd = json_array_get(nudges, k);
+        int64_t after = json_integer_value(json_object_get(nd, "after_seconds")) * 1000;
+        const char *cond = json_string_value(json_object_get(nd, "condition"));
+        int64_t created = 0, oldest = 0;
+        if (!cond)
+            continue;
+        st->nudge_schedule(st, account, campaign_id, (int)k + 1, cond, now - after, &created);
+        if (created)
+            log_info("engine", "account %lld: campaign %lld: nudge %zu scheduled for %lld contacts",
+                     (long long)account, (long long)campaign_id, k + 1, (long long)created);
+        st->nudge_next_due(st, account, campaign_id, (int)k + 1, &oldest);
+        if (oldest)
+            pending_future = 1;
+    }
+    int64_t open_main = 0, open_any = 0;
+    st->campaign_open_rows(st, account, campaign_id, 0, &open_main);
+    open_any = open_main;
+    for (size_t k = 0; k < nn && !open_any; k++) {
+        int64_t n = 0;
+        st->campaign_open_rows(st, account, campaign_id, (int)k + 1, &n);
+        open_any += n;
+    }
+    if (strcmp(c.status, "running") == 0 && open_main == 0) {
+        if (open_any || pending_future) {
+            st->campaign_transition(st, account, campaign_id, "running", "nudging", NULL);
+        } else {
+            st->campaign_transition(st, account, campaign_id, "running", "completed", NULL);
+            log_info("engine", "account %lld: campaign %lld completed", (long long)account, (long long)campaign_id);
+        }
+    } else if (strcmp(c.status, "nudging") == 0 && !open_any && !pending_future) {
+        st->campaign_transition(st, account, campaign_id, "nudging", "completed", NULL);
+        log_info("engine", "account %lld: campaign %lld completed", (long long)account, (long long)campaign_id);
+    }
+    json_decref(nudges);
+    campaign_release(&c);
+}
+
+/* In quiet hours? Then log it once per campaign and say when to look again. */
+static int quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id, int64_t now,
+                     int64_t *resume)
+{
+    struct store *st = e->app->store;
+    struct campaign c;
+    if (st->campaign_get(st, account, campaign_id, &c) != DB_ONE)
+        return 0;
+    struct quiet_hours q;
+    int quiet = 0;
+    if (!c.override_quiet_hours && quiet_hours_from_text(c.quiet_hours_json, &q) == TGR_OK &&
+        quiet_hours_active(&q, now, resume)) {
+        quiet = 1;
+        if (a->quiet_logged != campaign_id) {
+            char when[40], d[120];
+            rfc3339(*resume, when, sizeof when);
+            snprintf(d, sizeof d, "quiet hours; sending resumes at %s", when);
+            st->log_add(st, account, campaign_id, 0, 0, "quiet_hours", NULL, d);
+            a->quiet_logged = campaign_id;
+        }
+    } else if (a->quiet_logged == campaign_id) {
+        a->quiet_logged = 0;
+    }
+    campaign_release(&c);
+    return quiet;
+}
+
+/* One account: send its next due message if pacing, flood waits and quiet hours allow.
+ * Returns when this account next needs a look (unix ms). */
+static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
+{
+    struct app *app = e->app;
+    struct store *st = app->store;
+    struct acct *a = acct_of(e, account);
+    if (!a)
+        return now + IDLE_TICK_MS;
+    int64_t *camps = NULL;
+    size_t nc = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (st->campaigns_in_status(st, account, pass ? "nudging" : "running", &camps, &nc) >= 0) {
+            for (size_t i = 0; i < nc; i++)
+                advance_campaign(e, account, camps[i], now);
+            free(camps);
+        }
+    }
+    if (a->in_flight)
+        return now + IDLE_TICK_MS;
+    if (now < a->flood_until)
+        return a->flood_until;
+    if (now < a->next_send_at)
+        return a->next_send_at;
+    struct recipient r;
+    enum db_status s = st->recipient_next(st, account, now, &r);
+    if (s != DB_ONE) {
+        int64_t at = 0;
+        st->recipient_next_at(st, account, &at);
+        return at > now ? (at < now + IDLE_TICK_MS ? at : now + IDLE_TICK_MS) : now + IDLE_TICK_MS;
+    }
+    int64_t resume = 0;
+    if (quiet_now(e, a, account, r.campaign_id, now, &resume))
+        return resume < now + 60000 ? resume : now + 60000;
+    json_t *req = NULL;
+    char code[64], why[256];
+    int rc = send_prepare(app, account, &r, &req, code, sizeof code, why, sizeof why);
+    if (rc == -2)
+        return now + IDLE_TICK_MS; /* database trouble: look again shortly */
+    if (rc != TGR_OK) {
+        struct send_outcome o = {.recipient_id = r.id, .campaign_id = r.campaign_id, .contact_id = r.contact_id,
+                                 .step = r.step, .attempt = r.attempt, .status = "failed", .log_status = "failed",
+                                 .error_code = code, .error_details = why};
+        st->recipient_finish(st, account, &o);
+        return now;
+    }
+    struct item *it = new_item(IT_RESULT, account);
+    if (!it) {
+        json_decref(req);
+        return now + IDLE_TICK_MS;
+    }
+    it->rec = r;
+    it->next = (struct item *)e; /* carried to on_send_done */
+    a->in_flight = 1;
+    double rate = app->cfg.send_rate > 0 ? app->cfg.send_rate : 1;
+    a->next_send_at = now + (int64_t)(1000.0 / rate + 0.5);
+    bridge_call_async(e->bridge, req, SEND_TIMEOUT_MS, on_send_done, it);
+    json_decref(req);
+    return a->next_send_at;
+}
+
+static int64_t tick(struct engine *e)
+{
+    int64_t now = now_ms(), next = now + IDLE_TICK_MS;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (e->app->store->accounts_sending(e->app->store, &ids, &n) < 0)
+        return next;
+    for (size_t i = 0; i < n; i++) {
+        int64_t at = tick_account(e, ids[i], now);
+        if (at < next)
+            next = at;
+    }
+    free(ids);
+    return next;
 }
 
 static void *engine_main(void *arg)
 {
     struct engine *e = arg;
+    int64_t next_tick = 0;
     for (;;) {
         pthread_mutex_lock(&e->mu);
-        while (!e->head && !e->stopping)
-            pthread_cond_wait(&e->cv, &e->mu);
+        while (!e->head && !e->stopping) {
+            int64_t now = now_ms();
+            if (now >= next_tick)
+                break;
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t wait = next_tick - now;
+            ts.tv_sec += wait / 1000;
+            ts.tv_nsec += (wait % 1000) * 1000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+        }
         if (e->stopping) {
             pthread_mutex_unlock(&e->mu);
             break;
         }
         struct item *it = e->head;
-        e->head = it->next;
-        if (!e->head)
-            e->tail = NULL;
-        pthread_mutex_unlock(&e->mu);
-        switch (it->kind) {
-        case IT_EVENT:
-            handle_event(e, it->ev);
-            break;
-        case IT_SYNC:
-            handle_sync(e, it->account_id);
-            break;
-        case IT_START:
-            handle_start(e, it->account_id);
-            break;
+        if (it) {
+            e->head = it->next;
+            if (!e->head)
+                e->tail = NULL;
         }
-        json_decref(it->ev);
-        free(it);
+        pthread_mutex_unlock(&e->mu);
+        if (it) {
+            switch (it->kind) {
+            case IT_EVENT:
+                handle_event(e, it->ev);
+                break;
+            case IT_SYNC:
+                run_job(e, it->account_id, sync_job);
+                break;
+            case IT_START:
+                run_job(e, it->account_id, start_job);
+                break;
+            case IT_RESULT:
+                handle_result(e, it);
+                break;
+            case IT_WAKE:
+                break;
+            }
+            json_decref(it->ev);
+            free(it);
+            /* Results and commands may let an account send now. */
+            next_tick = 0;
+            continue;
+        }
+        next_tick = tick(e);
     }
     return NULL;
 }
@@ -244,6 +656,7 @@ void engine_free(struct engine *e)
     if (!e)
         return;
     bridge_free(e->bridge);
+    free(e->accts);
     /* Events that arrived after the thread stopped. */
     struct item *it = e->head;
     while (it) {

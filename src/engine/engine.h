@@ -33,4 +33,7 @@ void engine_request_sync(struct engine *e, int64_t account_id);
 /* Start this account's session on the bridge now (after a login or a restart). */
 void engine_request_start(struct engine *e, int64_t account_id);
 
+/* Look at this account now (a campaign was started, resumed or changed). */
+void engine_wake(struct engine *e, int64_t account_id);
+
 #endif

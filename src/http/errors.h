@@ -17,6 +17,8 @@
     X(ERR_PASSWORD_REQUIRED, 409, "password_required", "Two-step verification is on: send the password.")   \
     X(ERR_NO_LOGIN, 409, "invalid_state", "Start with POST /session/connect.")                            \
     X(ERR_NO_SESSION, 409, "no_session", "Connect a Telegram account first (POST /session/connect).")    \
+    X(ERR_EMPTY_AUDIENCE, 409, "empty_audience", "No contact matches this campaign's filters.")           \
+    X(ERR_EMPTY_POOL, 409, "discount_codes_empty", "The pool of discount codes is empty.")                 \
     X(ERR_PHONE_CODE_INVALID, 422, "phone_code_invalid", "The login code is wrong.")                      \
     X(ERR_PHONE_CODE_EXPIRED, 422, "phone_code_expired", "The login code expired; request a new one.")     \
     X(ERR_PASSWORD_INVALID, 422, "password_invalid", "The two-step verification password is wrong.")      \

@@ -13,6 +13,7 @@
 #include "core/audience.h"
 #include "core/campaign.h"
 #include "core/links.h"
+#include "core/orders.h"
 #include "core/log.h"
 #include "core/render.h"
 #include "core/util.h"
@@ -101,7 +102,7 @@ static json_t *time_or_null(int64_t ms)
     return json_string(t);
 }
 
-static json_t *campaign_json(struct app *app, int64_t account_id, const struct campaign *c)
+json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campaign *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(c->id));
@@ -321,7 +322,7 @@ static int campaign_id(struct req *r, int64_t *id)
 }
 
 /* Load the campaign of the path; on failure the reply is set. */
-static int load(struct req *r, struct campaign *c)
+int campaign_load_req(struct req *r, struct campaign *c)
 {
     int64_t id;
     if (campaign_id(r, &id) != TGR_OK)
@@ -362,7 +363,7 @@ enum hres campaigns_create_h(struct req *r)
         campaign_release(&c);
         return db_failed(r);
     }
-    reply_json(r, 201, campaign_json(r->app, r->account_id, &saved));
+    reply_json(r, 201, campaign_to_json(r->app, r->account_id, &saved));
     campaign_release(&saved);
     campaign_release(&c);
     return H_OK;
@@ -376,7 +377,7 @@ enum hres campaigns_list_h(struct req *r)
         return db_failed(r);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(list, campaign_json(r->app, r->account_id, &rows[i]));
+        json_array_append_new(list, campaign_to_json(r->app, r->account_id, &rows[i]));
         campaign_release(&rows[i]);
     }
     free(rows);
@@ -387,9 +388,9 @@ enum hres campaigns_list_h(struct req *r)
 enum hres campaigns_get_h(struct req *r)
 {
     struct campaign c;
-    if (load(r, &c) != TGR_OK)
+    if (campaign_load_req(r, &c) != TGR_OK)
         return H_NO;
-    reply_json(r, 200, campaign_json(r->app, r->account_id, &c));
+    reply_json(r, 200, campaign_to_json(r->app, r->account_id, &c));
     campaign_release(&c);
     return H_OK;
 }
@@ -397,7 +398,7 @@ enum hres campaigns_get_h(struct req *r)
 enum hres campaigns_patch_h(struct req *r)
 {
     struct campaign c;
-    if (load(r, &c) != TGR_OK)
+    if (campaign_load_req(r, &c) != TGR_OK)
         return H_NO;
     struct input in;
     enum hres h = H_NO;
@@ -412,7 +413,7 @@ enum hres campaigns_patch_h(struct req *r)
         } else if (s == DB_NONE) {
             reply_error(r, ERR_INVALID_STATE, NULL, "the campaign was started meanwhile; pause it first");
         } else if (r->app->store->campaign_get(r->app->store, r->account_id, c.id, &saved) == DB_ONE) {
-            reply_json(r, 200, campaign_json(r->app, r->account_id, &saved));
+            reply_json(r, 200, campaign_to_json(r->app, r->account_id, &saved));
             campaign_release(&saved);
             h = H_OK;
         } else {
@@ -426,7 +427,7 @@ enum hres campaigns_patch_h(struct req *r)
 enum hres campaigns_delete_h(struct req *r)
 {
     struct campaign c;
-    if (load(r, &c) != TGR_OK)
+    if (campaign_load_req(r, &c) != TGR_OK)
         return H_NO;
     int draft = strcmp(c.status, "draft") == 0;
     char status[16];
@@ -452,7 +453,7 @@ enum hres campaigns_delete_h(struct req *r)
 enum hres campaigns_audience_h(struct req *r)
 {
     struct campaign c;
-    if (load(r, &c) != TGR_OK)
+    if (campaign_load_req(r, &c) != TGR_OK)
         return H_NO;
     struct filters f;
     struct jspec_error err;
@@ -484,37 +485,6 @@ enum hres campaigns_audience_h(struct req *r)
     return H_OK;
 }
 
-/* "#1042 (€19.99)" */
-static void format_order(const struct order_row *o, char *out, size_t cap)
-{
-    static const struct {
-        const char *code, *sym;
-        int before, decimals;
-    } cur[] = {{"EUR", "€", 1, 2}, {"USD", "$", 1, 2}, {"GBP", "£", 1, 2}, {"RUB", " ₽", 0, 2},
-               {"JPY", "¥", 1, 0}, {"UAH", " ₴", 0, 2}, {"INR", "₹", 1, 2}};
-    const char *sym = NULL;
-    int before = 0, dec = 2;
-    for (size_t i = 0; i < sizeof cur / sizeof cur[0]; i++)
-        if (strcmp(o->currency, cur[i].code) == 0) {
-            sym = cur[i].sym;
-            before = cur[i].before;
-            dec = cur[i].decimals;
-        }
-    char amount[48];
-    int64_t a = o->amount < 0 ? -o->amount : o->amount;
-    if (dec == 2)
-        snprintf(amount, sizeof amount, "%lld.%02lld", (long long)(a / 100), (long long)(a % 100));
-    else
-        snprintf(amount, sizeof amount, "%lld", (long long)a);
-    const char *hash = o->order_id[0] == '#' ? "" : "#";
-    if (!sym)
-        snprintf(out, cap, "%s%s (%s %s)", hash, o->order_id, amount, o->currency);
-    else if (before)
-        snprintf(out, cap, "%s%s (%s%s)", hash, o->order_id, sym, amount);
-    else
-        snprintf(out, cap, "%s%s (%s%s)", hash, o->order_id, amount, sym);
-}
-
 struct preview_links {
     struct req *r;
     int64_t campaign_id;
@@ -543,7 +513,7 @@ enum hres campaigns_preview_h(struct req *r)
     if (http_parse_spec(r, spec) != TGR_OK)
         return H_NO;
     struct campaign c;
-    if (load(r, &c) != TGR_OK)
+    if (campaign_load_req(r, &c) != TGR_OK)
         return H_NO;
     struct store *st = r->app->store;
     struct contact ct;
@@ -564,7 +534,7 @@ enum hres campaigns_preview_h(struct req *r)
     char last_order[200] = "";
     struct order_row o;
     if (st->order_latest_paid(st, r->account_id, ct.id, &o) == DB_ONE)
-        format_order(&o, last_order, sizeof last_order);
+        orders_format(&o, last_order, sizeof last_order);
     json_t *free_code = NULL;
     json_t *codes = codes_plain(r->app, r->account_id, c.id, &free_code);
     struct render_vars vars = {p.first_name, last_order[0] ? last_order : NULL,

@@ -46,6 +46,23 @@ enum hres media_upload_h(struct req *r);
 enum hres media_get_h(struct req *r);
 /* h_analytics.c */
 enum hres analytics_categories_h(struct req *r);
+struct campaign;
+/* The API's campaign object (codes decrypted). New reference. */
+json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campaign *c);
+/* The campaign named by the path's :id, of the caller's account; on failure the reply is set.
+ * @return TGR_OK (release c with campaign_release) or TGR_ERR */
+int campaign_load_req(struct req *r, struct campaign *c);
+/* h_sending.c */
+enum hres campaigns_start_h(struct req *r);
+enum hres campaigns_pause_h(struct req *r);
+enum hres campaigns_resume_h(struct req *r);
+enum hres campaigns_cancel_h(struct req *r);
+enum hres campaigns_nudge_h(struct req *r);
+enum hres campaigns_test_h(struct req *r);
+enum hres campaigns_logs_h(struct req *r);
+enum hres campaigns_analytics_h(struct req *r);
+/* h_track.c */
+enum hres track_click_h(struct req *r);
 /* h_ops.c */
 enum hres healthz_h(struct req *r);
 enum hres metrics_h(struct req *r);

@@ -126,6 +126,42 @@ struct audience_query {
     int64_t cap_since; /* contacts sent anything at or after this (unix ms) are skipped; 0 = none */
 };
 
+/* recipients row: one message of a campaign to one contact (step 0 = main, 1.. = nudges). */
+struct recipient {
+    int64_t id, campaign_id, contact_id;
+    int step;
+    char status[12]; /* pending sending sent failed skipped */
+    char random_id[24];
+    int attempt;
+    int64_t next_attempt_at, tg_message_id, sent_at;
+};
+
+/* What happened to one send, written in one transaction with its log line and counters. */
+struct send_outcome {
+    int64_t recipient_id, campaign_id, contact_id;
+    int step, attempt;
+    const char *status;      /* recipients.status after this: pending sent failed skipped */
+    const char *log_status;  /* sent_logs.status: sent failed flood_wait retry skipped */
+    const char *error_code;  /* NULL on success */
+    const char *error_details;
+    int64_t tg_message_id;   /* on sent */
+    int64_t next_attempt_at; /* on pending */
+    int mark_contact;        /* 1 blocked, 2 deactivated, 0 nothing */
+};
+
+/* A line of a campaign's log. */
+struct log_row {
+    int64_t id, at, contact_id;
+    int step;
+    char status[16], error_code[64], error_details[256];
+};
+
+/* Per-campaign counters (campaign_analytics + live counts from recipients). */
+struct campaign_counts {
+    int64_t audience, pending, sending, sent, failed, skipped;
+    int64_t read, replied, clicks, unique_clicks, opted_out, orders, revenue;
+};
+
 struct store {
     const char *backend; /* "sqlite" or "postgres" */
 
@@ -218,6 +254,13 @@ struct store {
     enum db_status (*link_ensure)(struct store *st, int64_t account_id, int64_t campaign_id, const char *url,
                                   int64_t *link_id);
 
+    /* A tracked link by id (public: no account given). On DB_ONE out_url is malloc'd. When
+     * counted, the click is recorded for recipient_id (0 = a preview link: counted on the link
+     * only): link and campaign counters, the recipient's first click.
+     * @param[out] unique 1 if this was the recipient's first click on any link of the campaign */
+    enum db_status (*link_click)(struct store *st, int64_t link_id, int64_t recipient_id, int counted,
+                                 int64_t *account_id, int64_t *campaign_id, char **out_url, int *unique);
+
     /* ---- media ---- */
     /* Insert, or find the row with the same sha256 (DB_NONE then, *out filled). */
     enum db_status (*media_add)(struct store *st, int64_t account_id, const struct media_row *m, struct media_row *out);
@@ -252,6 +295,75 @@ struct store {
      * Stops early when fn returns non-zero. */
     enum db_status (*audience_scan)(struct store *st, int64_t account_id, const struct audience_query *q,
                                     int (*fn)(void *cls, const struct audience_row *row), void *cls);
+
+    /* ---- the send engine ---- */
+    /* Move a draft (or paused, when from_paused) campaign to running and, for a draft, insert
+     * one pending step-0 recipient per contact — all in one transaction, and only if no other
+     * campaign of the account is running.
+     * @param[out] running_id the running campaign blocking this one (DB_SOFT)
+     * @return DB_ONE, DB_NONE (not in a startable state), DB_SOFT (another is running), DB_HARD */
+    enum db_status (*campaign_start)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                     const int64_t *contact_ids, size_t n, int override_quiet_hours,
+                                     int64_t *running_id);
+    /* Set status (and pause_reason, NULL to clear) when the current status is one of from
+     * (comma-separated, e.g. "running,nudging"). finished_at is set for completed/cancelled.
+     * @return DB_ONE, DB_NONE (status was not one of from) */
+    enum db_status (*campaign_transition)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                          const char *from, const char *to, const char *reason);
+    /* Set override_quiet_hours. */
+    enum db_status (*campaign_set_override)(struct store *st, int64_t account_id, int64_t campaign_id, int on);
+    /* Replace the nudge plan (nudge_settings_json). */
+    enum db_status (*campaign_set_nudges)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                          const char *nudges_json);
+    /* Pause every running or nudging campaign of the account with reason. */
+    enum db_status (*campaigns_pause_all)(struct store *st, int64_t account_id, const char *reason);
+    /* Accounts with a running or nudging campaign. @param[out] ids malloc'd */
+    enum db_status (*accounts_sending)(struct store *st, int64_t **ids, size_t *n);
+    /* Campaigns of the account in status (e.g. "nudging"). @param[out] ids malloc'd */
+    enum db_status (*campaigns_in_status)(struct store *st, int64_t account_id, const char *status, int64_t **ids,
+                                          size_t *n);
+    /* The next message to send for the account: a 'sending' row left by a crash first, then the
+     * pending row due soonest (next_attempt_at <= now) of its running/nudging campaigns.
+     * @return DB_ONE, DB_NONE (nothing due) */
+    enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now, struct recipient *out);
+    /* Earliest next_attempt_at of pending rows of running/nudging campaigns (0 if none). */
+    enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
+    /* pending → sending with its random_id (never changed afterwards) and its sealed code. */
+    enum db_status (*recipient_claim)(struct store *st, int64_t account_id, int64_t recipient_id,
+                                      const char *random_id, const struct blob *code);
+    /* The sealed discount code stored with a recipient (empty blob if none). */
+    enum db_status (*recipient_code)(struct store *st, int64_t account_id, int64_t recipient_id, struct blob *out);
+    /* Write an outcome: recipient row, sent_logs row, counters, contact flags. Durable. */
+    enum db_status (*recipient_finish)(struct store *st, int64_t account_id, const struct send_outcome *o);
+    /* Rows of a campaign still to do at step (pending or sending). */
+    enum db_status (*campaign_open_rows)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                                         int64_t *n);
+    /* Create step rows for a nudge: for every recipient of step-1 of the campaign sent at or before
+     * sent_before whose condition holds ("no_reply", "no_click", "no_reply_no_click") and whose
+     * contact is not opted out/blocked, insert a pending row for step (once).
+     * @param[out] created how many */
+    enum db_status (*nudge_schedule)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                                     const char *condition, int64_t sent_before, int64_t *created);
+    /* When the next step-1 row becomes due for a nudge: the earliest sent_at of step-1 rows sent
+     * without a step row yet (0 if none). */
+    enum db_status (*nudge_next_due)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                                     int64_t *sent_at);
+    /* Append a campaign log line (pause, resume, quiet hours…). */
+    enum db_status (*log_add)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t contact_id, int step,
+                              const char *status, const char *error_code, const char *details);
+    /* Log lines with id > after, oldest first, at most limit. @param[out] rows malloc'd */
+    enum db_status (*logs_page)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t after, int limit,
+                                struct log_row **rows, size_t *n);
+    enum db_status (*campaign_counts)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                      struct campaign_counts *out);
+    /* ---- what customers do ---- */
+    /* The contact replied: mark its recent sent recipients (within window) replied.
+     * @param[out] n how many rows were marked */
+    enum db_status (*recipients_replied)(struct store *st, int64_t account_id, int64_t contact_id, int64_t since,
+                                         int64_t *n);
+    /* Read receipt: sent rows to the contact with tg_message_id <= max_id become read. */
+    enum db_status (*recipients_read)(struct store *st, int64_t account_id, int64_t contact_id, int64_t max_id);
+    enum db_status (*contact_opt_out)(struct store *st, int64_t account_id, int64_t contact_id);
 
     /* Instance-wide settings (not tenant data): small key → value strings. */
     enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);

@@ -162,6 +162,101 @@
                   "AND (?8 = 0 OR NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "             \
                   "     AND r.contact_id = c.id AND r.sent_at >= ?8)) "                                         \
                   "ORDER BY c.id")                                                                              \
+    X(S_RUNNING_OTHER, "SELECT id FROM campaigns WHERE account_id = ? AND status = 'running' AND id != ? LIMIT 1") \
+    X(S_CAMPAIGN_TO_RUNNING, "UPDATE campaigns SET status = 'running', pause_reason = NULL, "                    \
+                             "override_quiet_hours = ?, started_at = COALESCE(started_at, ?), updated_at = ? "   \
+                             "WHERE account_id = ? AND id = ? AND status = ?")                                   \
+    X(S_RECIPIENT_INSERT, "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, created_at) " \
+                          "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING")                            \
+    X(S_CAMPAIGN_TRANSITION, "UPDATE campaigns SET status = ?1, pause_reason = ?2, updated_at = ?3, "           \
+                             "finished_at = CASE WHEN ?1 IN ('completed', 'cancelled') THEN ?3 ELSE finished_at END " \
+                             "WHERE account_id = ?4 AND id = ?5 AND instr(',' || ?6 || ',', ',' || status || ',') > 0") \
+    X(S_CAMPAIGN_OVERRIDE, "UPDATE campaigns SET override_quiet_hours = ? WHERE account_id = ? AND id = ?")      \
+    X(S_CAMPAIGN_NUDGES, "UPDATE campaigns SET nudge_settings_json = ?, updated_at = ? WHERE account_id = ? AND id = ?") \
+    X(S_CAMPAIGNS_PAUSE_ALL, "UPDATE campaigns SET status = 'paused', pause_reason = ?, updated_at = ? "          \
+                             "WHERE account_id = ? AND status IN ('running', 'nudging')")                         \
+    X(S_ACCOUNTS_SENDING, "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "     \
+                          "ORDER BY account_id")                                                                  \
+    X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = ? AND status = ? ORDER BY id")          \
+    X(S_RECIPIENT_NEXT, "SELECT r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), "  \
+                        "r.attempt, r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0) "    \
+                        "FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                            \
+                        "WHERE r.account_id = ?1 AND c.account_id = ?1 AND c.status IN ('running', 'nudging') "  \
+                        "AND (r.status = 'sending' OR (r.status = 'pending' AND r.next_attempt_at <= ?2)) "       \
+                        "ORDER BY r.status = 'sending' DESC, r.next_attempt_at, r.step, r.id LIMIT 1")           \
+    X(S_RECIPIENT_NEXT_AT, "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                       \
+                           "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = ?1 AND c.account_id = ?1 " \
+                           "AND c.status IN ('running', 'nudging') AND r.status IN ('pending', 'sending')")      \
+    X(S_RECIPIENT_CLAIM, "UPDATE recipients SET status = 'sending', random_id = COALESCE(random_id, ?), "         \
+                         "discount_code = COALESCE(discount_code, ?), attempt = attempt + 1 "                    \
+                         "WHERE account_id = ? AND id = ? AND status IN ('pending', 'sending')")                 \
+    X(S_RECIPIENT_CODE, "SELECT discount_code FROM recipients WHERE account_id = ? AND id = ?")                   \
+    X(S_RECIPIENT_FINISH, "UPDATE recipients SET status = ?, tg_message_id = COALESCE(?, tg_message_id), "       \
+                          "error_code = ?, next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END " \
+                          "WHERE account_id = ? AND id = ?")                                                     \
+    X(S_LOG_INSERT, "INSERT INTO sent_logs(account_id, campaign_id, status, error_details, timestamp, contact_id, " \
+                    "step, attempt, error_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")                              \
+    X(S_COUNT_SENT, "UPDATE campaign_analytics SET total_sent = total_sent + 1, updated_at = ? "                  \
+                    "WHERE account_id = ? AND campaign_id = ?")                                                  \
+    X(S_COUNT_FAILED, "UPDATE campaign_analytics SET total_failed = total_failed + 1, updated_at = ? "            \
+                      "WHERE account_id = ? AND campaign_id = ?")                                                \
+    X(S_CONTACT_BLOCKED, "UPDATE contacts SET blocked_at = COALESCE(blocked_at, ?) WHERE account_id = ? AND id = ?") \
+    X(S_CONTACT_DEACTIVATED, "UPDATE contacts SET deactivated_at = COALESCE(deactivated_at, ?) "                  \
+                             "WHERE account_id = ? AND id = ?")                                                  \
+    X(S_OPEN_ROWS, "SELECT COUNT(*) FROM recipients WHERE account_id = ? AND campaign_id = ? AND step = ? "       \
+                   "AND status IN ('pending', 'sending')")                                                       \
+    X(S_NUDGE_SCHEDULE, "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, error_code, " \
+                        "created_at, discount_code) SELECT r.account_id, r.campaign_id, r.contact_id, ?3, "       \
+                        "CASE WHEN c.opted_out_at IS NOT NULL OR c.blocked_at IS NOT NULL "                      \
+                        "       OR c.deactivated_at IS NOT NULL THEN 'skipped' "                                 \
+                        "     WHEN ?4 IN ('no_reply', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x " \
+                        "       WHERE x.account_id = ?1 AND x.campaign_id = ?2 AND x.contact_id = r.contact_id "  \
+                        "       AND x.replied_at IS NOT NULL) THEN 'skipped' "                                   \
+                        "     WHEN ?4 IN ('no_click', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x " \
+                        "       WHERE x.account_id = ?1 AND x.campaign_id = ?2 AND x.contact_id = r.contact_id "  \
+                        "       AND x.clicked_at IS NOT NULL) THEN 'skipped' "                                   \
+                        "     ELSE 'pending' END, "                                                              \
+                        "CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' "                                 \
+                        "     WHEN c.blocked_at IS NOT NULL OR c.deactivated_at IS NOT NULL THEN 'unreachable' "  \
+                        "     ELSE NULL END, ?6, r.discount_code "                                               \
+                        "FROM recipients r JOIN contacts c ON c.id = r.contact_id AND c.account_id = r.account_id " \
+                        "WHERE r.account_id = ?1 AND r.campaign_id = ?2 AND r.step = ?3 - 1 AND r.status = 'sent' " \
+                        "AND r.sent_at <= ?5 ON CONFLICT DO NOTHING")                                            \
+    X(S_NUDGE_NEXT_DUE, "SELECT COALESCE(MIN(r.sent_at), 0) FROM recipients r WHERE r.account_id = ?1 "           \
+                        "AND r.campaign_id = ?2 AND r.step = ?3 - 1 AND r.status = 'sent' "                      \
+                        "AND NOT EXISTS (SELECT 1 FROM recipients x WHERE x.account_id = ?1 AND x.campaign_id = ?2 " \
+                        "  AND x.contact_id = r.contact_id AND x.step = ?3)")                                    \
+    X(S_LOGS_PAGE, "SELECT id, timestamp, COALESCE(contact_id, 0), COALESCE(step, 0), status, "                  \
+                   "COALESCE(error_code, ''), COALESCE(error_details, '') FROM sent_logs "                        \
+                   "WHERE account_id = ? AND campaign_id = ? AND id > ? ORDER BY id LIMIT ?")                    \
+    X(S_COUNTS_ROWS, "SELECT COUNT(*) FILTER (WHERE step = 0), "                                                  \
+                     "COUNT(*) FILTER (WHERE status = 'pending'), COUNT(*) FILTER (WHERE status = 'sending'), "   \
+                     "COUNT(*) FILTER (WHERE status = 'sent'), COUNT(*) FILTER (WHERE status = 'failed'), "      \
+                     "COUNT(*) FILTER (WHERE status = 'skipped'), COUNT(*) FILTER (WHERE read_at IS NOT NULL), "  \
+                     "COUNT(DISTINCT contact_id) FILTER (WHERE replied_at IS NOT NULL), "                        \
+                     "COUNT(DISTINCT contact_id) FILTER (WHERE clicked_at IS NOT NULL) "                          \
+                     "FROM recipients WHERE account_id = ? AND campaign_id = ?")                                 \
+    X(S_COUNTS_ANALYTICS, "SELECT total_clicks, total_opted_out, total_orders, total_revenue "                    \
+                          "FROM campaign_analytics WHERE account_id = ? AND campaign_id = ?")                    \
+    X(S_REPLIED, "UPDATE recipients SET replied_at = COALESCE(replied_at, ?1) WHERE account_id = ?2 "             \
+                 "AND contact_id = ?3 AND status = 'sent' AND sent_at >= ?4 AND replied_at IS NULL")              \
+    X(S_READ, "UPDATE recipients SET read_at = COALESCE(read_at, ?1) WHERE account_id = ?2 AND contact_id = ?3 "  \
+              "AND status = 'sent' AND tg_message_id <= ?4 AND read_at IS NULL")                                 \
+    X(S_OPT_OUT, "UPDATE contacts SET opted_out_at = COALESCE(opted_out_at, ?) WHERE account_id = ? AND id = ? "  \
+                 "AND opted_out_at IS NULL")                                                                      \
+    X(S_SKIP_NUDGES, "UPDATE recipients SET status = 'skipped', error_code = ? WHERE account_id = ? "             \
+                     "AND contact_id = ? AND status = 'pending' AND step >= ?")                                   \
+    X(S_LINK_BY_ID, "SELECT account_id, campaign_id, original_url FROM trackable_links WHERE id = ?")          \
+    X(S_CLICK_INSERT, "INSERT INTO link_clicks(account_id, link_id, recipient_id, at) VALUES (?, ?, ?, ?)")      \
+    X(S_RECIPIENT_CLICKED, "UPDATE recipients SET clicked_at = ?1 WHERE account_id = ?2 AND id = ?3 "           \
+                           "AND campaign_id = ?4 AND clicked_at IS NULL")                                        \
+    X(S_LINK_COUNT, "UPDATE trackable_links SET clicks = clicks + 1, unique_clicks = unique_clicks + ?1 "       \
+                    "WHERE id = ?2")                                                                             \
+    X(S_CAMPAIGN_CLICKS, "UPDATE campaign_analytics SET total_clicks = total_clicks + 1, "                      \
+                         "unique_clicks = unique_clicks + ?1 WHERE account_id = ?2 AND campaign_id = ?3")        \
+    X(S_OPT_OUT_COUNT, "UPDATE campaign_analytics SET total_opted_out = total_opted_out + 1 "                     \
+                       "WHERE account_id = ?1 AND campaign_id IN (SELECT DISTINCT campaign_id FROM recipients "   \
+                       "WHERE account_id = ?1 AND contact_id = ?2 AND status = 'sent')")                          \
     X(S_META_GET, "SELECT value FROM meta WHERE key = ?")                                              \
     X(S_META_SET, "INSERT INTO meta(key, value) VALUES (?, ?) "                                        \
                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
@@ -1593,6 +1688,563 @@ static enum db_status sq_audience_scan(struct store *st, int64_t account_id, con
     return r < 0 ? r : DB_ONE;
 }
 
+/* Run a write statement binding (a, b, c) as ?1 ?2 ?3. */
+static enum db_status exec_ids3(struct sq *s, enum stmt_id id, int64_t a, int64_t b, int64_t c, const char *what)
+{
+    sqlite3_stmt *q = stmt(s->writer, id);
+    if (q) {
+        sqlite3_bind_int64(q, 1, a);
+        sqlite3_bind_int64(q, 2, b);
+        sqlite3_bind_int64(q, 3, c);
+    }
+    return step_write(s, q, what);
+}
+
+/* Skip a contact's pending rows from step min_step on, with a reason. */
+static enum db_status skip_pending(struct sq *s, int64_t account_id, int64_t contact_id, const char *reason,
+                                   int min_step)
+{
+    sqlite3_stmt *q = stmt(s->writer, S_SKIP_NUDGES);
+    if (q) {
+        sqlite3_bind_text(q, 1, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, account_id);
+        sqlite3_bind_int64(q, 3, contact_id);
+        sqlite3_bind_int(q, 4, min_step);
+    }
+    return step_write(s, q, "skip pending");
+}
+
+/* ---- the send engine --------------------------------------------------------------------- */
+
+static enum db_status sq_campaign_start(struct store *st, int64_t account_id, int64_t campaign_id,
+                                       const int64_t *contact_ids, size_t n, int override_quiet, int64_t *running_id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    int64_t now = now_ms();
+    sqlite3_stmt *q = stmt(s->writer, S_RUNNING_OTHER);
+    if (!q)
+        return wend(s, DB_HARD);
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, campaign_id);
+    r = rc_status(s->writer->db, sqlite3_step(q), "running campaign");
+    if (r == DB_ONE && running_id)
+        *running_id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    if (r != DB_NONE)
+        return wend(s, r == DB_ONE ? DB_NONE : r) == DB_NONE ? DB_SOFT : r;
+    const char *from = contact_ids ? "draft" : "paused";
+    q = stmt(s->writer, S_CAMPAIGN_TO_RUNNING);
+    if (q) {
+        sqlite3_bind_int(q, 1, override_quiet);
+        sqlite3_bind_int64(q, 2, now);
+        sqlite3_bind_int64(q, 3, now);
+        sqlite3_bind_int64(q, 4, account_id);
+        sqlite3_bind_int64(q, 5, campaign_id);
+        sqlite3_bind_text(q, 6, from, -1, SQLITE_STATIC);
+    }
+    r = step_write(s, q, "campaign start");
+    for (size_t i = 0; r == DB_ONE && contact_ids && i < n; i++) {
+        q = stmt(s->writer, S_RECIPIENT_INSERT);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_int64(q, 2, campaign_id);
+            sqlite3_bind_int64(q, 3, contact_ids[i]);
+            sqlite3_bind_int(q, 4, 0);
+            sqlite3_bind_int64(q, 5, now);
+        }
+        if (step_write(s, q, "recipient insert") < 0)
+            r = DB_HARD;
+    }
+    return wend(s, r);
+}
+
+static enum db_status sq_campaign_transition(struct store *st, int64_t account_id, int64_t campaign_id,
+                                            const char *from, const char *to, const char *reason)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_CAMPAIGN_TRANSITION);
+    if (q) {
+        sqlite3_bind_text(q, 1, to, -1, SQLITE_STATIC);
+        bind_text_or_null(q, 2, reason);
+        sqlite3_bind_int64(q, 3, now_ms());
+        sqlite3_bind_int64(q, 4, account_id);
+        sqlite3_bind_int64(q, 5, campaign_id);
+        sqlite3_bind_text(q, 6, from, -1, SQLITE_STATIC);
+    }
+    return wend(s, step_write(s, q, "campaign transition"));
+}
+
+static enum db_status write_ids(struct store *st, enum stmt_id id, const char *text, int64_t a, int64_t b,
+                                int64_t c, int durable, const char *what)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, durable);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, id);
+    if (q) {
+        int i = 1;
+        if (text)
+            sqlite3_bind_text(q, i++, text, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, i++, a);
+        sqlite3_bind_int64(q, i++, b);
+        sqlite3_bind_int64(q, i++, c);
+    }
+    return wend(s, step_write(s, q, what));
+}
+
+static enum db_status sq_campaign_set_override(struct store *st, int64_t account_id, int64_t campaign_id, int on)
+{
+    return write_ids(st, S_CAMPAIGN_OVERRIDE, NULL, on, account_id, campaign_id, 0, "campaign override");
+}
+
+static enum db_status sq_campaign_set_nudges(struct store *st, int64_t account_id, int64_t campaign_id,
+                                            const char *nudges_json)
+{
+    return write_ids(st, S_CAMPAIGN_NUDGES, nudges_json, now_ms(), account_id, campaign_id, 0, "campaign nudges");
+}
+
+static enum db_status sq_campaigns_pause_all(struct store *st, int64_t account_id, const char *reason)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_CAMPAIGNS_PAUSE_ALL);
+    if (q) {
+        sqlite3_bind_text(q, 1, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, now_ms());
+        sqlite3_bind_int64(q, 3, account_id);
+    }
+    return wend(s, step_write(s, q, "pause all"));
+}
+
+static enum db_status id_list(struct store *st, enum stmt_id sid, int64_t account_id, const char *text,
+                              int64_t **ids, size_t *n)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, sid) : NULL;
+    *ids = NULL;
+    *n = 0;
+    if (!q)
+        return DB_HARD;
+    if (account_id)
+        sqlite3_bind_int64(q, 1, account_id);
+    if (text)
+        sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "id list")) == DB_ONE) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *np = realloc(*ids, cap * sizeof **ids);
+            if (!np) {
+                r = DB_HARD;
+                break;
+            }
+            *ids = np;
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    if (r < 0) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return r;
+    }
+    return *n ? DB_ONE : DB_NONE;
+}
+
+static enum db_status sq_accounts_sending(struct store *st, int64_t **ids, size_t *n)
+{
+    return id_list(st, S_ACCOUNTS_SENDING, 0, NULL, ids, n);
+}
+
+static enum db_status sq_campaigns_in_status(struct store *st, int64_t account_id, const char *status, int64_t **ids,
+                                            size_t *n)
+{
+    return id_list(st, S_CAMPAIGNS_IN_STATUS, account_id, status, ids, n);
+}
+
+static enum db_status sq_recipient_next(struct store *st, int64_t account_id, int64_t now, struct recipient *out)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_RECIPIENT_NEXT) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, now);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "next recipient");
+    if (r == DB_ONE) {
+        memset(out, 0, sizeof *out);
+        out->id = sqlite3_column_int64(q, 0);
+        out->campaign_id = sqlite3_column_int64(q, 1);
+        out->contact_id = sqlite3_column_int64(q, 2);
+        out->step = sqlite3_column_int(q, 3);
+        copy_text(out->status, sizeof out->status, q, 4);
+        copy_text(out->random_id, sizeof out->random_id, q, 5);
+        out->attempt = sqlite3_column_int(q, 6);
+        out->next_attempt_at = sqlite3_column_int64(q, 7);
+        out->tg_message_id = sqlite3_column_int64(q, 8);
+        out->sent_at = sqlite3_column_int64(q, 9);
+    }
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status one_int(struct store *st, enum stmt_id sid, int64_t a, int64_t b, int64_t c3, int nargs,
+                              int64_t *out)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, sid) : NULL;
+    *out = 0;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, a);
+    if (nargs > 1)
+        sqlite3_bind_int64(q, 2, b);
+    if (nargs > 2)
+        sqlite3_bind_int64(q, 3, c3);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "count");
+    if (r == DB_ONE)
+        *out = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_recipient_next_at(struct store *st, int64_t account_id, int64_t *at)
+{
+    return one_int(st, S_RECIPIENT_NEXT_AT, account_id, 0, 0, 1, at);
+}
+
+static enum db_status sq_campaign_open_rows(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                                           int64_t *n)
+{
+    return one_int(st, S_OPEN_ROWS, account_id, campaign_id, step, 3, n);
+}
+
+static enum db_status sq_nudge_next_due(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                                       int64_t *sent_at)
+{
+    return one_int(st, S_NUDGE_NEXT_DUE, account_id, campaign_id, step, 3, sent_at);
+}
+
+static enum db_status sq_recipient_claim(struct store *st, int64_t account_id, int64_t recipient_id,
+                                        const char *random_id, const struct blob *code)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_RECIPIENT_CLAIM);
+    if (q) {
+        sqlite3_bind_text(q, 1, random_id, -1, SQLITE_STATIC);
+        bind_blob(q, 2, code);
+        sqlite3_bind_int64(q, 3, account_id);
+        sqlite3_bind_int64(q, 4, recipient_id);
+    }
+    return wend(s, step_write(s, q, "recipient claim"));
+}
+
+static enum db_status sq_recipient_code(struct store *st, int64_t account_id, int64_t recipient_id, struct blob *out)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_RECIPIENT_CODE) : NULL;
+    memset(out, 0, sizeof *out);
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, recipient_id);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "recipient code");
+    if (r == DB_ONE && read_blob(q, 0, out) != TGR_OK)
+        r = DB_HARD;
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_log_add(struct store *st, int64_t account_id, int64_t campaign_id, int64_t contact_id,
+                                 int step, const char *status, const char *error_code, const char *details)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_LOG_INSERT);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, campaign_id);
+        sqlite3_bind_text(q, 3, status, -1, SQLITE_STATIC);
+        bind_text_or_null(q, 4, details);
+        sqlite3_bind_int64(q, 5, now_ms());
+        bind_id_or_null(q, 6, contact_id);
+        sqlite3_bind_int(q, 7, step);
+        sqlite3_bind_null(q, 8);
+        bind_text_or_null(q, 9, error_code);
+    }
+    return wend(s, step_write(s, q, "log insert"));
+}
+
+static enum db_status sq_recipient_finish(struct store *st, int64_t account_id, const struct send_outcome *o)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    int64_t now = now_ms();
+    sqlite3_stmt *q = stmt(s->writer, S_RECIPIENT_FINISH);
+    if (q) {
+        sqlite3_bind_text(q, 1, o->status, -1, SQLITE_STATIC);
+        bind_id_or_null(q, 2, o->tg_message_id);
+        bind_text_or_null(q, 3, o->error_code);
+        sqlite3_bind_int64(q, 4, o->next_attempt_at);
+        sqlite3_bind_text(q, 5, o->status, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 6, now);
+        sqlite3_bind_int64(q, 7, account_id);
+        sqlite3_bind_int64(q, 8, o->recipient_id);
+    }
+    r = step_write(s, q, "recipient outcome");
+    if (r >= 0) {
+        q = stmt(s->writer, S_LOG_INSERT);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_int64(q, 2, o->campaign_id);
+            sqlite3_bind_text(q, 3, o->log_status, -1, SQLITE_STATIC);
+            bind_text_or_null(q, 4, o->error_details);
+            sqlite3_bind_int64(q, 5, now);
+            bind_id_or_null(q, 6, o->contact_id);
+            sqlite3_bind_int(q, 7, o->step);
+            sqlite3_bind_int(q, 8, o->attempt);
+            bind_text_or_null(q, 9, o->error_code);
+        }
+        r = step_write(s, q, "send log");
+    }
+    if (r >= 0 && (strcmp(o->status, "sent") == 0 || strcmp(o->status, "failed") == 0))
+        r = exec_ids3(s, strcmp(o->status, "sent") == 0 ? S_COUNT_SENT : S_COUNT_FAILED, now, account_id,
+                      o->campaign_id, "counters");
+    if (r >= 0 && o->mark_contact)
+        r = exec_ids3(s, o->mark_contact == 1 ? S_CONTACT_BLOCKED : S_CONTACT_DEACTIVATED, now, account_id,
+                      o->contact_id, "contact mark");
+    return wend(s, r >= 0 ? DB_ONE : r);
+}
+
+static enum db_status sq_nudge_schedule(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                                       const char *condition, int64_t sent_before, int64_t *created)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_NUDGE_SCHEDULE);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, campaign_id);
+        sqlite3_bind_int(q, 3, step);
+        sqlite3_bind_text(q, 4, condition, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, sent_before);
+        sqlite3_bind_int64(q, 6, now_ms());
+    }
+    r = step_write(s, q, "nudge schedule");
+    if (created)
+        *created = r >= 0 ? sqlite3_changes(s->writer->db) : 0;
+    return wend(s, r);
+}
+
+static enum db_status sq_logs_page(struct store *st, int64_t account_id, int64_t campaign_id, int64_t after, int limit,
+                                  struct log_row **rows, size_t *n)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_LOGS_PAGE) : NULL;
+    *rows = NULL;
+    *n = 0;
+    if (!q || limit <= 0)
+        return q ? DB_NONE : DB_HARD;
+    *rows = calloc((size_t)limit, sizeof **rows);
+    if (!*rows)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, campaign_id);
+    sqlite3_bind_int64(q, 3, after);
+    sqlite3_bind_int(q, 4, limit);
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "logs")) == DB_ONE && *n < (size_t)limit) {
+        struct log_row *l = &(*rows)[(*n)++];
+        l->id = sqlite3_column_int64(q, 0);
+        l->at = sqlite3_column_int64(q, 1);
+        l->contact_id = sqlite3_column_int64(q, 2);
+        l->step = sqlite3_column_int(q, 3);
+        copy_text(l->status, sizeof l->status, q, 4);
+        copy_text(l->error_code, sizeof l->error_code, q, 5);
+        copy_text(l->error_details, sizeof l->error_details, q, 6);
+    }
+    sqlite3_reset(q);
+    if (r < 0) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return r;
+    }
+    return *n ? DB_ONE : DB_NONE;
+}
+
+static enum db_status sq_campaign_counts(struct store *st, int64_t account_id, int64_t campaign_id,
+                                        struct campaign_counts *out)
+{
+    struct conn *c = reader(SQ(st));
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *q = c ? stmt(c, S_COUNTS_ROWS) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, campaign_id);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "campaign counts");
+    if (r == DB_ONE) {
+        out->audience = sqlite3_column_int64(q, 0);
+        out->pending = sqlite3_column_int64(q, 1);
+        out->sending = sqlite3_column_int64(q, 2);
+        out->sent = sqlite3_column_int64(q, 3);
+        out->failed = sqlite3_column_int64(q, 4);
+        out->skipped = sqlite3_column_int64(q, 5);
+        out->read = sqlite3_column_int64(q, 6);
+        out->replied = sqlite3_column_int64(q, 7);
+        out->unique_clicks = sqlite3_column_int64(q, 8);
+    }
+    sqlite3_reset(q);
+    if (r < 0)
+        return r;
+    q = stmt(c, S_COUNTS_ANALYTICS);
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, campaign_id);
+    r = rc_status(c->db, sqlite3_step(q), "campaign analytics");
+    if (r == DB_ONE) {
+        out->clicks = sqlite3_column_int64(q, 0);
+        out->opted_out = sqlite3_column_int64(q, 1);
+        out->orders = sqlite3_column_int64(q, 2);
+        out->revenue = sqlite3_column_int64(q, 3);
+    }
+    sqlite3_reset(q);
+    return r < 0 ? r : DB_ONE;
+}
+
+static enum db_status sq_recipients_replied(struct store *st, int64_t account_id, int64_t contact_id, int64_t since,
+                                           int64_t *n)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_REPLIED);
+    if (q) {
+        sqlite3_bind_int64(q, 1, now_ms());
+        sqlite3_bind_int64(q, 2, account_id);
+        sqlite3_bind_int64(q, 3, contact_id);
+        sqlite3_bind_int64(q, 4, since);
+    }
+    r = step_write(s, q, "replied");
+    if (n)
+        *n = r >= 0 ? sqlite3_changes(s->writer->db) : 0;
+    /* A reply stops the contact's nudges. */
+    if (r >= 0)
+        r = skip_pending(s, account_id, contact_id, "replied", 1);
+    return wend(s, r);
+}
+
+static enum db_status sq_recipients_read(struct store *st, int64_t account_id, int64_t contact_id, int64_t max_id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_READ);
+    if (q) {
+        sqlite3_bind_int64(q, 1, now_ms());
+        sqlite3_bind_int64(q, 2, account_id);
+        sqlite3_bind_int64(q, 3, contact_id);
+        sqlite3_bind_int64(q, 4, max_id);
+    }
+    return wend(s, step_write(s, q, "read"));
+}
+
+static enum db_status sq_contact_opt_out(struct store *st, int64_t account_id, int64_t contact_id)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    r = exec_ids3(s, S_OPT_OUT, now_ms(), account_id, contact_id, "opt out");
+    if (r == DB_ONE) {
+        r = exec_ids(s, S_OPT_OUT_COUNT, account_id, contact_id, "opt-out counter");
+        if (r >= 0)
+            r = skip_pending(s, account_id, contact_id, "opted_out", 0);
+        if (r >= 0)
+            r = DB_ONE;
+    }
+    return wend(s, r);
+}
+
+static enum db_status sq_link_click(struct store *st, int64_t link_id, int64_t recipient_id, int counted,
+                                    int64_t *account_id, int64_t *campaign_id, char **out_url, int *unique)
+{
+    struct sq *s = SQ(st);
+    *out_url = NULL;
+    *unique = 0;
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_LINK_BY_ID);
+    if (!q)
+        return wend(s, DB_HARD);
+    sqlite3_bind_int64(q, 1, link_id);
+    r = rc_status(s->writer->db, sqlite3_step(q), "link lookup");
+    if (r == DB_ONE) {
+        *account_id = sqlite3_column_int64(q, 0);
+        *campaign_id = sqlite3_column_int64(q, 1);
+        *out_url = dup_col(q, 2);
+        if (!*out_url)
+            r = DB_HARD;
+    }
+    sqlite3_reset(q);
+    if (r != DB_ONE || !counted)
+        return wend(s, r);
+    int64_t now = now_ms();
+    q = stmt(s->writer, S_CLICK_INSERT);
+    if (q) {
+        sqlite3_bind_int64(q, 1, *account_id);
+        sqlite3_bind_int64(q, 2, link_id);
+        bind_id_or_null(q, 3, recipient_id);
+        sqlite3_bind_int64(q, 4, now);
+    }
+    r = step_write(s, q, "click insert");
+    if (r >= 0 && recipient_id) {
+        q = stmt(s->writer, S_RECIPIENT_CLICKED);
+        if (q) {
+            sqlite3_bind_int64(q, 1, now);
+            sqlite3_bind_int64(q, 2, *account_id);
+            sqlite3_bind_int64(q, 3, recipient_id);
+            sqlite3_bind_int64(q, 4, *campaign_id);
+        }
+        r = step_write(s, q, "recipient clicked");
+        *unique = r == DB_ONE;
+    }
+    if (r >= 0)
+        r = exec_ids(s, S_LINK_COUNT, *unique, link_id, "link count");
+    if (r >= 0)
+        r = exec_ids3(s, S_CAMPAIGN_CLICKS, *unique, *account_id, *campaign_id, "campaign clicks");
+    if (r < 0) {
+        free(*out_url);
+        *out_url = NULL;
+    }
+    return wend(s, r < 0 ? r : DB_ONE);
+}
+
 static void sq_close(struct store *st)
 {
     struct sq *s = SQ(st);
@@ -1680,6 +2332,28 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.inbound_recent = sq_inbound_recent;
     s->base.category_put = sq_category_put;
     s->base.audience_scan = sq_audience_scan;
+    s->base.campaign_start = sq_campaign_start;
+    s->base.campaign_transition = sq_campaign_transition;
+    s->base.campaign_set_override = sq_campaign_set_override;
+    s->base.campaign_set_nudges = sq_campaign_set_nudges;
+    s->base.campaigns_pause_all = sq_campaigns_pause_all;
+    s->base.accounts_sending = sq_accounts_sending;
+    s->base.campaigns_in_status = sq_campaigns_in_status;
+    s->base.recipient_next = sq_recipient_next;
+    s->base.recipient_next_at = sq_recipient_next_at;
+    s->base.recipient_claim = sq_recipient_claim;
+    s->base.recipient_code = sq_recipient_code;
+    s->base.recipient_finish = sq_recipient_finish;
+    s->base.campaign_open_rows = sq_campaign_open_rows;
+    s->base.nudge_schedule = sq_nudge_schedule;
+    s->base.nudge_next_due = sq_nudge_next_due;
+    s->base.log_add = sq_log_add;
+    s->base.logs_page = sq_logs_page;
+    s->base.campaign_counts = sq_campaign_counts;
+    s->base.recipients_replied = sq_recipients_replied;
+    s->base.recipients_read = sq_recipients_read;
+    s->base.contact_opt_out = sq_contact_opt_out;
+    s->base.link_click = sq_link_click;
     s->base.meta_get = sq_meta_get;
     s->base.meta_set = sq_meta_set;
     return &s->base;

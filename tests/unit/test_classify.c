@@ -1,6 +1,7 @@
 /* test_classify — customer categories: the scoring rules (orders, phrases, recency, the fresh
  * complaint rule, the confidence formula), matching (case, whole words, punctuation, ё, CJK,
- * longest phrase first, invalid UTF-8), lexicon_load's errors, and the shipped share/lexicon.json.
+ * longest phrase first, invalid UTF-8), stop requests (classify_is_stop), lexicon_load's errors,
+ * and the shipped share/lexicon.json.
  *
  * Matching is tested against a small lexicon written to a temp file, so a change to the shipped
  * word lists cannot break it; behaviour a shop owner would see is tested against the real file. */
@@ -412,6 +413,11 @@ static void load_fails(const char *json, const char *want)
     if (!strstr(err, want)) fail_msg("error \"%s\" does not contain \"%s\"", err, want);
 }
 
+/* A lexicon with one category phrase and the given "stop" value. */
+#define STOP(v)                                                                                              \
+    "{\"version\":1,\"categories\":{\"buyer\":{\"en\":[\"paid\"]},\"refund_risk\":{},\"browser\":{}},"       \
+    "\"stop\":" v "}"
+
 #define CATS(b, r, w)                                                                                        \
     "{\"version\":1,\"categories\":{\"buyer\":" b ",\"refund_risk\":" r ",\"browser\":" w "}}"
 
@@ -454,6 +460,18 @@ static void load_errors(void **state)
     load_fails(CATS("{\"en\":[\"Paid\"]}", "{}", "{\"en\":[\"paid!\"]}"),
                "\"Paid\" is listed under both browser and buyer");
 
+    /* A "stop" section is optional, but when present it is checked like a category. */
+    load_fails(STOP("[\"stop\"]"), "stop must be an object of language -> list of phrases");
+    load_fails(STOP("null"), "stop must be an object");
+    load_fails(STOP("\"stop\""), "stop must be an object");
+    load_fails(STOP("{\"en\":\"stop\"}"), "stop.en must be an array of strings");
+    load_fails(STOP("{\"en\":[\"stop\"],\"ru\":[\"стоп\",\"\"]}"), "stop.ru[1] must be a non-empty string");
+    load_fails(STOP("{\"en\":[{\"stop\":1}]}"), "stop.en[0] must be a non-empty string");
+    load_fails(STOP("{\"en\":[\"stop\",\"🛑\"]}"), "stop.en[1] \"🛑\" has no letters or digits");
+    load_fails(STOP("{\"de\":[\"a b c d e f g h i\"]}"),
+               "stop.de[0] \"a b c d e f g h i\" has more than 8 words");
+    load_fails(STOP("{\"en\":[\"stop\"],\"en\":[\"unsubscribe\"]}"), "duplicate");
+
     /* The message is cut to the buffer, and no buffer at all is fine too. */
     char small[8];
     assert_null(lexicon_load("/nonexistent/lexicon.json", small, sizeof small));
@@ -484,7 +502,182 @@ static void load_accepts_edge_cases(void **state)
     lexicon_free(lx);
 }
 
+/* ---- stop requests ------------------------------------------------------------------------- */
+
+static void stop_yes(const struct lexicon *lx, const char *text)
+{
+    if (classify_is_stop(lx, text) != 1) fail_msg("\"%s\" is not a stop request, expected one", text);
+}
+
+static void stop_no(const struct lexicon *lx, const char *text)
+{
+    if (classify_is_stop(lx, text) != 0) fail_msg("\"%s\" is a stop request, expected none", text);
+}
+
+/* What customers write to opt out, in the shop's languages, with the shipped lexicon. */
+static void stop_requests_in_several_languages(void **state)
+{
+    static const char *const yes[] = {"STOP",
+                                      "stop",
+                                      "Stop please",
+                                      "Stop.",
+                                      "stop!!!",
+                                      "🛑 STOP 🛑",
+                                      "please unsubscribe me",
+                                      "Unsubscribe",
+                                      "UNSUBSCRIBE ME NOW",
+                                      "Please stop messaging me.",
+                                      "don't message me again",
+                                      "Don’t message me",
+                                      "remove me from your list please",
+                                      "No more messages, thanks",
+                                      "Leave me alone!",
+                                      "opt out",
+                                      "Отписаться!",
+                                      "отписаться",
+                                      "ОТПИШИТЕ МЕНЯ",
+                                      "Стоп",
+                                      "хватит!",
+                                      "Не пишите мне больше",
+                                      "больше не пишите пожалуйста",
+                                      "Хватит писать!!",
+                                      "Отпишите меня, пожалуйста",
+                                      "Відпишіть мене",
+                                      "не пишіть мені більше",
+                                      "Bitte abmelden",
+                                      "Lass mich in Ruhe!",
+                                      "STOPP",
+                                      "Keine Nachrichten mehr bitte",
+                                      "Darme de baja, por favor",
+                                      "No me escribas más",
+                                      "Pare de enviar",
+                                      "Me tire da lista",
+                                      "Abonelikten çıkar",
+                                      "Bana yazmayın lütfen",
+                                      "\xffSTOP\xfe"};
+    for (size_t i = 0; i < N(yes); i++)
+        stop_yes(real_lx, yes[i]);
+}
+
+static void stop_needs_a_whole_word_in_a_short_message(void **state)
+{
+    stop_no(real_lx, "the zipper won't stop breaking, can I return it?");
+    stop_no(real_lx, "stopwatch");
+    stop_no(real_lx, "Stopwatch in stock?");
+    stop_no(real_lx, "unsubscribed");
+    stop_no(real_lx, "Стопка тарелок в наличии?"); /* "стопка" is a stack, not "стоп" */
+    stop_no(real_lx, "how much is the blue one?");
+    stop_no(real_lx, "Спасибо, получил!");
+    stop_no(real_lx, "");
+    stop_no(real_lx, "?!🙂");
+    stop_no(real_lx, "\xff\xfe");
+    stop_no(real_lx, "s t o p");
+    stop_no(real_lx, "st\x80op"); /* a bad byte separates words */
+    /* A phrase is consecutive words: "don't you message me" is not "don't message me". */
+    stop_no(real_lx, "don't you message me");
+
+    /* Exactly 8 words is short; 9 is not, wherever the stop word is. */
+    stop_yes(real_lx, "one two three four five six seven stop");
+    stop_yes(real_lx, "stop two three four five six seven eight");
+    stop_no(real_lx, "one two three four five six seven eight stop");
+    stop_no(real_lx, "stop two three four five six seven eight nine");
+    stop_yes(real_lx, "ok, please, stop messaging me now!!! 🙏");
+    stop_no(real_lx, "ok, please, stop messaging me now, I said, okay?");
+
+    /* A long text is read only as far as needed. */
+    char *text = malloc(200001);
+    assert_non_null(text);
+    for (size_t i = 0; i + 5 <= 200000; i += 5)
+        memcpy(text + i, "stop ", 5);
+    text[200000] = 0;
+    stop_no(real_lx, text);
+    free(text);
+
+    assert_int_equal(classify_is_stop(NULL, "stop"), 0);
+    assert_int_equal(classify_is_stop(real_lx, NULL), 0);
+}
+
+/* A stop request says nothing about what kind of customer this is. */
+static void stop_phrases_are_not_category_evidence(void **state)
+{
+    static const char *const stops[] = {"STOP", "unsubscribe", "Отписаться!", "хватит", "no more messages"};
+    for (size_t i = 0; i < N(stops); i++) {
+        struct classification c = one(real_lx, stops[i]);
+        if (c.confidence != 0.0) fail_msg("\"%s\" counted as %s", stops[i], category_name(c.category));
+    }
+    /* Nor does it hide the evidence next to it. */
+    struct classification c = one(real_lx, "stop, refund");
+    assert_int_equal(c.category, CAT_REFUND_RISK);
+    assert_true(classify_is_stop(real_lx, "stop, refund"));
+
+    /* A phrase may be in a category and in "stop": each table answers its own question. */
+    char err[256];
+    struct lexicon *lx = load_text("{\"version\":1,\"categories\":{\"buyer\":{},\"browser\":{},"
+                                   "\"refund_risk\":{\"en\":[\"scam\",\"stop it\"]}},"
+                                   "\"stop\":{\"en\":[\"stop\",\"scam\",\"STOP!\"]}}",
+                                   err, sizeof err);
+    if (!lx) fail_msg("%s", err);
+    assert_int_equal(one(lx, "scam").category, CAT_REFUND_RISK);
+    assert_conf(one(lx, "scam").confidence, 0.6);
+    assert_conf(one(lx, "stop it").confidence, 0.6); /* the category phrase "stop it" is whole */
+    assert_true(one(lx, "stop").confidence == 0.0);
+    stop_yes(lx, "scam");
+    stop_yes(lx, "stop it");
+    stop_no(lx, "it");
+    lexicon_free(lx);
+}
+
+/* A lexicon from before "stop" existed loads and never reports a stop request. */
+static void lexicon_without_stop_never_fires(void **state)
+{
+    static const char *const texts[] = {"STOP", "stop", "unsubscribe", "Отписаться!", "paid", "refund"};
+    for (size_t i = 0; i < N(texts); i++)
+        stop_no(small_lx, texts[i]);
+    expect("refund", CAT_REFUND_RISK); /* and classifies as before */
+
+    char err[256];
+    struct lexicon *lx = load_text(STOP("{}"), err, sizeof err);
+    if (!lx) fail_msg("%s", err);
+    stop_no(lx, "stop");
+    assert_conf(one(lx, "paid").confidence, 0.5);
+    lexicon_free(lx);
+    lx = load_text(STOP("{\"en\":[]}"), err, sizeof err);
+    if (!lx) fail_msg("%s", err);
+    stop_no(lx, "stop");
+    lexicon_free(lx);
+}
+
 /* ---- the shipped lexicon ------------------------------------------------------------------- */
+
+/* Every shipped stop phrase, sent alone or with a word around it, is a stop request; the
+ * languages the shop's customers write in each have a few. */
+static void shipped_stop_list_is_consistent(void **state)
+{
+    json_error_t je;
+    json_t *root = json_load_file(real_path, 0, &je);
+    assert_non_null(root);
+    json_t *stop = json_object_get(root, "stop");
+    assert_true(json_is_object(stop));
+    static const char *const langs[] = {"en", "ru", "uk", "de", "es", "pt", "tr"};
+    for (size_t l = 0; l < N(langs); l++)
+        assert_true(json_array_size(json_object_get(stop, langs[l])) >= 5);
+    const char *lang;
+    json_t *list;
+    json_object_foreach(stop, lang, list)
+    {
+        size_t i;
+        json_t *item;
+        json_array_foreach(list, i, item)
+        {
+            const char *text = json_string_value(item);
+            char buf[256];
+            stop_yes(real_lx, text);
+            snprintf(buf, sizeof buf, "OK. %s!", text);
+            stop_yes(real_lx, buf);
+        }
+    }
+    json_decref(root);
+}
 
 /* Every shipped phrase, sent alone, lands in its own category; English and Russian have 30+. */
 static void shipped_lexicon_is_consistent(void **state)
@@ -575,7 +768,12 @@ int main(void)
         cmocka_unit_test(long_texts),
         cmocka_unit_test(load_errors),
         cmocka_unit_test(load_accepts_edge_cases),
+        cmocka_unit_test(stop_requests_in_several_languages),
+        cmocka_unit_test(stop_needs_a_whole_word_in_a_short_message),
+        cmocka_unit_test(stop_phrases_are_not_category_evidence),
+        cmocka_unit_test(lexicon_without_stop_never_fires),
         cmocka_unit_test(shipped_lexicon_is_consistent),
+        cmocka_unit_test(shipped_stop_list_is_consistent),
         cmocka_unit_test(names_round_trip),
         cmocka_unit_test(deterministic),
     };

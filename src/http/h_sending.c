@@ -1,0 +1,492 @@
+/* h_sending — running a campaign (API.md "Campaigns"): start, pause, resume, cancel, nudge,
+ * test, logs (JSON pages or a live event stream) and the live counters.
+ *
+ * These routes only change the store and wake the engine; the engine thread does the sending
+ * (STYLE §9). The test send waits for Telegram on the tg worker pool, with a deadline. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/audience.h"
+#include "core/campaign.h"
+#include "core/render.h"
+#include "core/util.h"
+#include "engine/engine.h"
+#include "http/handlers.h"
+#include "http/server.h"
+#include "http/sse.h"
+#include "tg/bridge.h"
+#include "tg/session.h"
+#include "tg/sync.h"
+
+#define LOGS_DEFAULT 100
+#define LOGS_MAX 1000
+
+static enum hres db_failed(struct req *r)
+{
+    reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+    return H_NO;
+}
+
+static int session_connected(struct req *r)
+{
+    struct tg_session s;
+    if (r->app->store->session_get(r->app->store, r->account_id, &s) != DB_ONE)
+        return 0;
+    int ok = strcmp(s.status, "connected") == 0;
+    tg_session_release(&s);
+    return ok;
+}
+
+/* Reply with the campaign as stored now. */
+static enum hres reply_campaign(struct req *r, int64_t id)
+{
+    struct campaign c;
+    if (r->app->store->campaign_get(r->app->store, r->account_id, id, &c) != DB_ONE)
+        return db_failed(r);
+    reply_json(r, 200, campaign_to_json(r->app, r->account_id, &c));
+    campaign_release(&c);
+    return H_OK;
+}
+
+static int parse_override(struct req *r, int *override)
+{
+    struct jfield spec[] = {JF_OPTIONAL(JF_BOOL("override_quiet_hours", override)), JF_END};
+    return http_parse_spec(r, spec);
+}
+
+enum hres campaigns_start_h(struct req *r)
+{
+    int override = 0;
+    if (parse_override(r, &override) != TGR_OK)
+        return H_NO;
+    struct campaign c;
+    if (campaign_load_req(r, &c) != TGR_OK)
+        return H_NO;
+    int64_t id = c.id;
+    enum hres h = H_NO;
+    struct audience a = {0};
+    struct filters f;
+    struct jspec_error err;
+    json_error_t je;
+    if (strcmp(c.status, "draft") != 0) {
+        reply_error(r, ERR_INVALID_STATE, NULL, "this campaign is %s; only a draft can be started%s", c.status,
+                    strcmp(c.status, "paused") == 0 ? " (use /resume)" : "");
+        goto out;
+    }
+    if (!session_connected(r)) {
+        reply_error(r, ERR_NO_SESSION, NULL, NULL);
+        goto out;
+    }
+    json_t *fj = c.filters_json ? json_loads(c.filters_json, 0, &je) : NULL;
+    int ok = filters_parse(fj, NULL, r->account_id, &f, &err);
+    json_decref(fj);
+    if (ok != TGR_OK || audience_resolve(r->app, r->account_id, &f, r->account.frequency_cap_days, &a) != TGR_OK) {
+        h = db_failed(r);
+        goto out;
+    }
+    if (a.n == 0) {
+        reply_error(r, ERR_EMPTY_AUDIENCE, NULL,
+                    "no contact matches the filters (opted-out, blocked and recently messaged contacts are left out)");
+        goto out;
+    }
+    unsigned uses = 0;
+    struct render_error re;
+    render_check(c.message_text, &uses, &re);
+    if ((uses & RENDER_USES_DISCOUNT_CODE) && c.discount_json && strstr(c.discount_json, "pool")) {
+        struct discount_code_row *codes = NULL;
+        size_t n = 0, free_codes = 0;
+        r->app->store->codes_list(r->app->store, r->account_id, id, &codes, &n);
+        for (size_t i = 0; i < n; i++) {
+            free_codes += codes[i].recipient_id == 0;
+            blob_release(&codes[i].code);
+        }
+        free(codes);
+        if (free_codes == 0) {
+            reply_error(r, ERR_EMPTY_POOL, "discount_codes.codes", "the pool of discount codes is empty");
+            goto out;
+        }
+    }
+    int64_t running = 0;
+    enum db_status s = r->app->store->campaign_start(r->app->store, r->account_id, id, a.ids, a.n, override, &running);
+    if (s == DB_SOFT && running) {
+        json_t *e = json_pack("{s:s, s:s, s:I}", "code", "campaign_running", "message",
+                              "another campaign of this account is running; pause or cancel it first",
+                              "running_campaign_id", (json_int_t)running);
+        reply_json(r, 409, json_pack("{s:o}", "error", e));
+        goto out;
+    }
+    if (s < 0) {
+        h = db_failed(r);
+        goto out;
+    }
+    if (s == DB_NONE) {
+        reply_error(r, ERR_INVALID_STATE, NULL, "the campaign changed meanwhile; reload it");
+        goto out;
+    }
+    engine_wake(r->app->engine, r->account_id);
+    h = reply_campaign(r, id);
+out:
+    audience_release(&a);
+    campaign_release(&c);
+    return h;
+}
+
+/* pause / resume / cancel: a status transition, a log line, a wake-up. */
+static enum hres transition(struct req *r, const char *from, const char *to, const char *reason,
+                            const char *log_status, const char *verb)
+{
+    struct campaign c;
+    if (campaign_load_req(r, &c) != TGR_OK)
+        return H_NO;
+    int64_t id = c.id;
+    char status[16];
+    snprintf(status, sizeof status, "%s", c.status);
+    campaign_release(&c);
+    enum db_status s = r->app->store->campaign_transition(r->app->store, r->account_id, id, from, to, reason);
+    if (s < 0)
+        return db_failed(r);
+    if (s == DB_NONE) {
+        reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be %s", status, verb);
+        return H_NO;
+    }
+    if (log_status)
+        r->app->store->log_add(r->app->store, r->account_id, id, 0, 0, log_status, NULL, NULL);
+    engine_wake(r->app->engine, r->account_id);
+    return reply_campaign(r, id);
+}
+
+enum hres campaigns_pause_h(struct req *r)
+{
+    struct jfield spec[] = {JF_END};
+    if (http_parse_spec(r, spec) != TGR_OK)
+        return H_NO;
+    return transition(r, "running,nudging", "paused", "manual", "paused", "paused");
+}
+
+enum hres campaigns_resume_h(struct req *r)
+{
+    int override = -1;
+    if (parse_override(r, &override) != TGR_OK)
+        return H_NO;
+    if (!session_connected(r)) {
+        reply_error(r, ERR_NO_SESSION, NULL, NULL);
+        return H_NO;
+    }
+    int64_t id;
+    if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, &id) == TGR_OK && override >= 0)
+        r->app->store->campaign_set_override(r->app->store, r->account_id, id, override);
+    return transition(r, "paused", "running", NULL, "resumed", "resumed");
+}
+
+enum hres campaigns_cancel_h(struct req *r)
+{
+    struct jfield spec[] = {JF_END};
+    if (http_parse_spec(r, spec) != TGR_OK)
+        return H_NO;
+    return transition(r, "draft,running,paused,nudging", "cancelled", NULL, NULL, "cancelled");
+}
+
+enum hres campaigns_nudge_h(struct req *r)
+{
+    json_t *nudges = NULL;
+    struct jfield spec[] = {JF_ARRAY("nudges", &nudges), JF_END};
+    if (http_parse_spec(r, spec) != TGR_OK)
+        return H_NO;
+    struct jspec_error err;
+    if (nudges_validate(nudges, &err) != TGR_OK) {
+        reply_error(r, err.code, err.field, "%s", err.message);
+        return H_NO;
+    }
+    struct campaign c;
+    if (campaign_load_req(r, &c) != TGR_OK)
+        return H_NO;
+    int64_t id = c.id;
+    int done = strcmp(c.status, "completed") == 0 || strcmp(c.status, "cancelled") == 0;
+    char status[16];
+    snprintf(status, sizeof status, "%s", c.status);
+    campaign_release(&c);
+    if (done) {
+        reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign takes no more nudges", status);
+        return H_NO;
+    }
+    char *text = json_dumps(nudges, JSON_COMPACT);
+    enum db_status s = r->app->store->campaign_set_nudges(r->app->store, r->account_id, id, text);
+    free(text);
+    if (s < 0)
+        return db_failed(r);
+    /* A completed main pass with new nudges ahead goes on nudging. */
+    if (json_array_size(nudges))
+        r->app->store->campaign_transition(r->app->store, r->account_id, id, "completed", "nudging", NULL);
+    engine_wake(r->app->engine, r->account_id);
+    return reply_campaign(r, id);
+}
+
+/* ---- test send to Saved Messages -------------------------------------------------------- */
+
+static void test_job(struct req *r)
+{
+    struct campaign c;
+    if (campaign_load_req(r, &c) != TGR_OK)
+        return;
+    struct render_vars none = {NULL, NULL, NULL};
+    struct rendered out;
+    struct render_error re;
+    if (render(c.message_text, &none, NULL, NULL, &out, &re) != TGR_OK) {
+        reply_error(r, ERR_VALIDATION, "message_text", "message_text: %s", re.message);
+        campaign_release(&c);
+        return;
+    }
+    char random_id[24];
+    int64_t v;
+    randombytes_buf(&v, sizeof v);
+    snprintf(random_id, sizeof random_id, "%lld", (long long)v);
+    json_t *req = json_pack("{s:s, s:I, s:{s:b}, s:s, s:o, s:n, s:s}", "op", "send", "account",
+                            (json_int_t)r->account_id, "peer", "self", 1, "text", out.text, "entities",
+                            rendered_entities_json(&out), "media", "random_id", random_id);
+    rendered_release(&out);
+    campaign_release(&c);
+    json_t *result = NULL;
+    struct bridge_error err;
+    int rc = tgs_call(r->app, r->account_id, req, 30000, &result, &err);
+    json_decref(req);
+    if (rc != TGR_OK) {
+        if (strcmp(err.code, "TIMEOUT") == 0 || strcmp(err.code, "NETWORK") == 0)
+            reply_error(r, ERR_TELEGRAM_UNAVAILABLE, NULL, "Telegram did not answer in time; try again");
+        else
+            reply_error(r, ERR_TELEGRAM_REFUSED, NULL, "Telegram refused the test message: %s", err.code);
+        return;
+    }
+    json_t *mid = json_object_get(result, "message_id");
+    reply_json(r, 200, json_pack("{s:s, s:O}", "status", "sent", "message_id", mid ? mid : json_null()));
+    json_decref(result);
+}
+
+enum hres campaigns_test_h(struct req *r)
+{
+    struct jfield spec[] = {JF_END};
+    if (http_parse_spec(r, spec) != TGR_OK)
+        return H_NO;
+    if (!session_connected(r)) {
+        reply_error(r, ERR_NO_SESSION, NULL, NULL);
+        return H_NO;
+    }
+    http_defer(r, r->app->tg_pool, test_job);
+    return H_DEFER;
+}
+
+/* ---- logs ------------------------------------------------------------------------------- */
+
+/* A log line as the API shows it; names of contacts are decrypted (and cached per call). */
+static json_t *log_json(struct app *app, int64_t account_id, const struct log_row *l, json_t *names)
+{
+    char at[40], key[24];
+    rfc3339(l->at, at, sizeof at);
+    json_t *name = json_null();
+    if (l->contact_id) {
+        snprintf(key, sizeof key, "%lld", (long long)l->contact_id);
+        name = json_object_get(names, key);
+        if (!name) {
+            struct contact c;
+            struct contact_plain p;
+            name = json_null();
+            if (app->store->contact_get(app->store, account_id, l->contact_id, &c) == DB_ONE) {
+                if (contact_open(app, account_id, &c, &p) == TGR_OK) {
+                    if (p.first_name)
+                        name = json_string(p.first_name);
+                    contact_plain_release(&p);
+                }
+                contact_release(&c);
+            }
+            json_object_set_new(names, key, name);
+        }
+        json_incref(name);
+    }
+    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:i, s:s}", "id", (json_int_t)l->id, "at", at, "contact_id",
+                          l->contact_id ? json_integer(l->contact_id) : json_null(), "name", name, "step", l->step,
+                          "status", l->status);
+    json_object_set_new(o, "error_code", l->error_code[0] ? json_string(l->error_code) : json_null());
+    json_object_set_new(o, "error_details", l->error_details[0] ? json_string(l->error_details) : json_null());
+    return o;
+}
+
+struct stream_ctx {
+    struct app *app;
+    int64_t account_id, campaign_id, last_id;
+    json_t *names;
+};
+
+static void stream_free(void *p)
+{
+    struct stream_ctx *sc = p;
+    json_decref(sc->names);
+    free(sc);
+}
+
+static long stream_next(void *p, char *buf, size_t cap)
+{
+    struct stream_ctx *sc = p;
+    struct log_row *rows = NULL;
+    size_t n = 0;
+    if (sc->app->store->logs_page(sc->app->store, sc->account_id, sc->campaign_id, sc->last_id, 20, &rows, &n) < 0)
+        return 0;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = log_json(sc->app, sc->account_id, &rows[i], sc->names);
+        char *text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (!text)
+            break;
+        int w = snprintf(buf + used, cap - used, "id: %lld\ndata: %s\n\n", (long long)rows[i].id, text);
+        free(text);
+        if (w < 0 || (size_t)w >= cap - used)
+            break; /* the rest goes in the next call */
+        used += (size_t)w;
+        sc->last_id = rows[i].id;
+    }
+    free(rows);
+    return (long)used;
+}
+
+enum hres campaigns_logs_h(struct req *r)
+{
+    int64_t after = 0, limit = LOGS_DEFAULT;
+    const char *v = req_query(r, "after");
+    if (v && parse_i64(v, 0, INT64_MAX, &after) != TGR_OK) {
+        reply_error(r, ERR_BAD_QUERY, "after", "after must be a log id");
+        return H_NO;
+    }
+    v = req_query(r, "limit");
+    if (v && parse_i64(v, 1, LOGS_MAX, &limit) != TGR_OK) {
+        reply_error(r, ERR_BAD_QUERY, "limit", "limit must be a whole number from 1 to %d", LOGS_MAX);
+        return H_NO;
+    }
+    struct campaign c;
+    if (campaign_load_req(r, &c) != TGR_OK)
+        return H_NO;
+    int64_t id = c.id;
+    campaign_release(&c);
+    const char *accept = req_header(r, "Accept");
+    if (accept && strstr(accept, "text/event-stream")) {
+        const char *last = req_header(r, "Last-Event-ID");
+        int64_t le;
+        if (last && parse_i64(last, 0, INT64_MAX, &le) == TGR_OK && le > after)
+            after = le;
+        struct stream_ctx *sc = calloc(1, sizeof *sc);
+        if (!sc)
+            return H_SYSERR;
+        sc->app = r->app;
+        sc->account_id = r->account_id;
+        sc->campaign_id = id;
+        sc->last_id = after;
+        sc->names = json_object();
+        return sse_reply(r, stream_next, sc, stream_free) == 0 ? H_OK : H_SYSERR;
+    }
+    struct log_row *rows = NULL;
+    size_t n = 0;
+    if (r->app->store->logs_page(r->app->store, r->account_id, id, after, (int)limit, &rows, &n) < 0)
+        return db_failed(r);
+    json_t *list = json_array(), *names = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, log_json(r->app, r->account_id, &rows[i], names));
+    json_decref(names);
+    json_t *next = n == (size_t)limit ? json_integer(rows[n - 1].id) : json_null();
+    free(rows);
+    reply_json(r, 200, json_pack("{s:o, s:o}", "logs", list, "next_after", next));
+    return H_OK;
+}
+
+/* ---- live counters ---------------------------------------------------------------------- */
+
+enum hres campaigns_analytics_h(struct req *r)
+{
+    struct campaign c;
+    if (campaign_load_req(r, &c) != TGR_OK)
+        return H_NO;
+    struct store *st = r->app->store;
+    struct campaign_counts k;
+    if (st->campaign_counts(st, r->account_id, c.id, &k) < 0) {
+        campaign_release(&c);
+        return db_failed(r);
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string(c.status));
+    json_object_set_new(o, "audience", json_integer(k.audience));
+    json_object_set_new(o, "pending", json_integer(k.pending + k.sending));
+    json_object_set_new(o, "sent", json_integer(k.sent));
+    json_object_set_new(o, "failed", json_integer(k.failed));
+    json_object_set_new(o, "skipped", json_integer(k.skipped));
+    json_object_set_new(o, "read", json_integer(k.read));
+    json_object_set_new(o, "replied", json_integer(k.replied));
+    json_object_set_new(o, "opted_out", json_integer(k.opted_out));
+    json_object_set_new(o, "clicks", json_integer(k.clicks));
+    json_object_set_new(o, "unique_clicks", json_integer(k.unique_clicks));
+    json_object_set_new(o, "ctr", json_real(k.sent ? (double)k.unique_clicks / (double)k.sent : 0));
+    json_object_set_new(o, "orders", json_integer(k.orders));
+    json_object_set_new(o, "revenue", json_integer(k.revenue));
+    json_object_set_new(o, "currency", json_string("EUR"));
+    /* failures by reason, from the log of failed rows */
+    json_t *by = json_object();
+    struct log_row *rows = NULL;
+    size_t n = 0;
+    int64_t after = 0;
+    while (st->logs_page(st, r->account_id, c.id, after, 500, &rows, &n) == DB_ONE) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(rows[i].status, "failed") == 0 && rows[i].error_code[0]) {
+                json_t *cur = json_object_get(by, rows[i].error_code);
+                json_object_set_new(by, rows[i].error_code, json_integer(cur ? json_integer_value(cur) + 1 : 1));
+            }
+            after = rows[i].id;
+        }
+        free(rows);
+        rows = NULL;
+        if (n < 500)
+            break;
+    }
+    json_object_set_new(o, "failures_by_reason", by);
+    double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
+    json_object_set_new(o, "send_rate_per_min", json_real(rate * 60));
+    int active = strcmp(c.status, "running") == 0 || strcmp(c.status, "nudging") == 0;
+    if (active && k.pending + k.sending > 0) {
+        char eta[40];
+        rfc3339(now_ms() + (int64_t)((double)(k.pending + k.sending) * 1000.0 / rate), eta, sizeof eta);
+        json_object_set_new(o, "eta", json_string(eta));
+    } else {
+        json_object_set_new(o, "eta", json_null());
+    }
+    json_object_set_new(o, "flood_wait_until", json_null());
+    struct quiet_hours q;
+    int64_t resumes = 0;
+    int quiet = !c.override_quiet_hours && quiet_hours_from_text(c.quiet_hours_json, &q) == TGR_OK &&
+                quiet_hours_active(&q, now_ms(), &resumes);
+    char when[40];
+    if (quiet)
+        rfc3339(resumes, when, sizeof when);
+    json_object_set_new(o, "quiet_hours", json_pack("{s:b, s:o}", "active", quiet, "resumes_at",
+                                                    quiet ? json_string(when) : json_null()));
+    json_t *nudges = json_array();
+    json_error_t je;
+    json_t *plan = c.nudges_json ? json_loads(c.nudges_json, 0, &je) : NULL;
+    for (size_t i = 0; i < json_array_size(plan); i++) {
+        int64_t open = 0, due = 0;
+        st->campaign_open_rows(st, r->account_id, c.id, (int)i + 1, &open);
+        st->nudge_next_due(st, r->account_id, c.id, (int)i + 1, &due);
+        int64_t after_s = json_integer_value(json_object_get(json_array_get(plan, i), "after_seconds"));
+        json_t *nd = json_pack("{s:i, s:I}", "step", (int)i + 1, "scheduled", (json_int_t)open);
+        char t[40];
+        if (due) {
+            rfc3339(due + after_s * 1000, t, sizeof t);
+            json_object_set_new(nd, "next_at", json_string(t));
+        } else {
+            json_object_set_new(nd, "next_at", json_null());
+        }
+        json_array_append_new(nudges, nd);
+    }
+    json_decref(plan);
+    json_object_set_new(o, "nudges", nudges);
+    campaign_release(&c);
+    reply_json(r, 200, o);
+    return H_OK;
+}

@@ -1,0 +1,69 @@
+/* h_track — GET /t/:code (API.md "Tracking"): the redirect behind every tracked link. No
+ * credential: the code itself (link + recipient + MAC, core/links.c) says whose click it is.
+ * Link-preview bots and crawlers are redirected but not counted. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/links.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/handlers.h"
+#include "http/server.h"
+
+static int is_bot(const char *ua)
+{
+    static const char *bots[] = {"bot",      "crawler",     "spider",   "preview",  "facebookexternalhit",
+                                 "whatsapp", "slack",       "discord",  "embedly",  "skypeuripreview",
+                                 "vkshare",  "linkexpander", "headless", "lighthouse"};
+    if (!ua || !*ua)
+        return 1; /* real browsers always say who they are */
+    char low[256];
+    size_t i = 0;
+    for (; ua[i] && i + 1 < sizeof low; i++)
+        low[i] = (char)((ua[i] >= 'A' && ua[i] <= 'Z') ? ua[i] + 32 : ua[i]);
+    low[i] = 0;
+    for (size_t k = 0; k < sizeof bots / sizeof bots[0]; k++)
+        if (strstr(low, bots[k]))
+            return 1;
+    return 0;
+}
+
+enum hres track_click_h(struct req *r)
+{
+    int64_t link_id, recipient_id, account_id, campaign_id;
+    const char *code = route_param(&r->params, "code");
+    if (!code || link_code_parse(&r->app->kr, code, &link_id, &recipient_id) != TGR_OK) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such link");
+        return H_NO;
+    }
+    int counted = !is_bot(req_header(r, "User-Agent"));
+    char *url = NULL;
+    int unique = 0;
+    enum db_status s = r->app->store->link_click(r->app->store, link_id, recipient_id, counted, &account_id,
+                                                 &campaign_id, &url, &unique);
+    if (s == DB_NONE) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such link");
+        return H_NO;
+    }
+    if (s < 0) {
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+        return H_NO;
+    }
+    char ref[LINK_CODE_MAX], *loc = NULL;
+    link_ref(&r->app->kr, recipient_id, ref);
+    const char *hash = strchr(url, '#');
+    size_t base = hash ? (size_t)(hash - url) : strlen(url);
+    const char *sep = memchr(url, '?', base) ? "&" : "?";
+    if (asprintf(&loc, "%.*s%stgr_ref=%s%s", (int)base, url, sep, ref, hash ? hash : "") < 0) {
+        free(url);
+        return H_SYSERR;
+    }
+    reply_data(r, 302, "text/plain; charset=utf-8", "", 0);
+    reply_header(r, "Location", loc);
+    reply_header(r, "Cache-Control", "no-store");
+    free(loc);
+    free(url);
+    return H_OK;
+}

@@ -1,0 +1,27 @@
+/* sse — Server-Sent Events over libmicrohttpd without blocking a polling thread.
+ *
+ * A stream is a response whose content reader asks a source for whatever events are ready.
+ * When none are, it suspends the connection and returns 0 (the pattern microhttpd.h prescribes);
+ * one ticker thread resumes every suspended stream four times a second, so a stream notices new
+ * events within ~250 ms, and sends a ": ping" comment every 15 s to keep proxies from closing it.
+ * At shutdown (sse_shutdown) every stream ends, so a graceful stop never waits on them. */
+#ifndef TGR_SSE_H
+#define TGR_SSE_H
+
+#include <stddef.h>
+
+struct req;
+
+/* Write ready events ("id: …\ndata: …\n\n") into buf (cap bytes, always >= 4096); return the
+ * number of bytes written, 0 when nothing is ready, -1 to end the stream. */
+typedef long (*sse_next_fn)(void *ctx, char *buf, size_t cap);
+
+/* Reply to r with an event stream fed by next(ctx); ctx is freed with ctx_free when the stream
+ * ends. @return 0, or -1 (reply not set; ctx_free already called) */
+int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void *));
+
+/* Start/stop the ticker thread. sse_shutdown ends every open stream and waits for nothing. */
+int sse_init(void);
+void sse_shutdown(void);
+
+#endif
