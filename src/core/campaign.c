@@ -170,7 +170,7 @@ int nudges_validate(json_t *j, struct jspec_error *err)
         struct jfield spec[] = {
             JF_INT_RANGE("after_seconds", &after, 1, 30 * 86400),
             JF_STRING_LEN("condition", &cond, 1, 32),
-            JF_STRING_LEN("message_text", &text, 1, 20000),
+            JF_STRING_LEN("message_text", &text, 1, 65536),
             JF_END,
         };
         if (jspec_parse(n, spec, prefix, err) != TGR_OK)

@@ -62,7 +62,7 @@ struct engine {
 #define RETRY_BASE_MS 2000
 #define RETRY_MAX_MS 60000
 #define MAX_ATTEMPTS 6
-#define SEND_TIMEOUT_MS 60000
+#define SEND_TIMEOUT_MS 10000 /* a retry reuses the random_id, so giving up early is safe */
 #define IDLE_TICK_MS 1000
 
 static void push(struct engine *e, struct item *it)

@@ -154,8 +154,8 @@ static int parse_input(struct req *r, struct input *in, int create)
         jf_present(create ? JF_STRING_LEN("name", &in->name, 1, 200)
                           : JF_OPTIONAL(JF_STRING_LEN("name", &in->name, 1, 200)),
                    &in->has_name),
-        jf_present(create ? JF_STRING_LEN("message_text", &in->message_text, 1, 20000)
-                          : JF_OPTIONAL(JF_STRING_LEN("message_text", &in->message_text, 1, 20000)),
+        jf_present(create ? JF_STRING_LEN("message_text", &in->message_text, 1, 65536)
+                          : JF_OPTIONAL(JF_STRING_LEN("message_text", &in->message_text, 1, 65536)),
                    &in->has_text),
         jf_present(JF_NULLABLE(JF_ARRAY("media_ids", &in->media_ids)), &in->has_media),
         jf_present(JF_NULLABLE(JF_OBJECT("filters", &in->filters)), &in->has_filters),
@@ -215,7 +215,17 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
     if (render(c->message_text, &none, NULL, NULL, &out, &re) == TGR_OK) {
         int32_t max = c->n_media ? RENDER_MAX_CAPTION : RENDER_MAX_TEXT;
         int32_t len = out.utf16_len;
+        int blank = 1;
+        for (const char *t = out.text; t && *t; t++)
+            if (*t != ' ' && *t != '\n' && *t != '\t' && *t != '\r')
+                blank = 0;
         rendered_release(&out);
+        /* Telegram refuses an empty message; a caption may be empty. */
+        if (blank && !c->n_media) {
+            reply_error(r, ERR_VALIDATION, "message_text",
+                        "message_text has no text of its own (with every placeholder empty it would be blank)");
+            return TGR_ERR;
+        }
         if (len > max) {
             reply_error(r, ERR_VALIDATION, "message_text",
                         "message_text is %d characters long; Telegram allows %d%s", len, max,
