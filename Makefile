@@ -42,6 +42,7 @@ bench: build
 	@bench/run.sh
 	@python3 bench/sync.py
 	@$(BUILD)/bench_audience
+	@python3 bench/sending.py
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

@@ -114,20 +114,20 @@ static int64_t match_customer(struct app *app, int64_t account_id, const struct 
     return id;
 }
 
-/* A hash of everything but the status, so a refund of a stored order is recognised. */
+/* What identifies an order beyond its id: amount and currency (and, checked beside this, the
+ * customer's Telegram id when both name one). A repeat that differs only in how it writes a
+ * phone or username, or leaves out its code or ref (refund webhooks often do), is the same
+ * order; one with another amount, currency or Telegram customer is a conflict. */
 static void details_hash(const struct order_in *in, int64_t created_at, char out[65])
 {
+    (void)created_at;
     crypto_hash_sha256_state h;
     unsigned char d[32];
     char num[64];
     crypto_hash_sha256_init(&h);
-    const char *parts[] = {in->order_id, in->currency, in->tg_user_id, in->phone, in->username, in->discount_code,
-                           in->ref};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        const char *v = parts[i] ? parts[i] : "";
-        crypto_hash_sha256_update(&h, (const unsigned char *)v, strlen(v) + 1);
-    }
-    snprintf(num, sizeof num, "%lld|%lld", (long long)in->amount, (long long)created_at);
+    crypto_hash_sha256_update(&h, (const unsigned char *)in->order_id, strlen(in->order_id) + 1);
+    crypto_hash_sha256_update(&h, (const unsigned char *)in->currency, strlen(in->currency) + 1);
+    snprintf(num, sizeof num, "%lld", (long long)in->amount);
     crypto_hash_sha256_update(&h, (const unsigned char *)num, strlen(num));
     crypto_hash_sha256_final(&h, d);
     sodium_bin2hex(out, 65, d, sizeof d);
@@ -156,10 +156,12 @@ static enum db_status ingest_txn(struct store *st, void *cls)
         res->order_row_id = cur.id;
         res->contact_id = cur.contact_id;
         res->attributed_campaign_id = cur.attributed_campaign_id;
-        if (strcmp(cur.body_hash, hash) != 0) {
+        int other_customer = in->tg_user_id && cur.customer_tg_user_id[0] &&
+                             strcmp(in->tg_user_id, cur.customer_tg_user_id) != 0;
+        if (strcmp(cur.body_hash, hash) != 0 || other_customer) {
             res->outcome = ORDER_CONFLICT;
-            snprintf(res->message, sizeof res->message,
-                     "order %.100s exists with other details (amount, customer, code or date)", in->order_id);
+            snprintf(res->message, sizeof res->message, "order %.100s exists with another amount, currency or customer",
+                     in->order_id);
             return DB_NONE;
         }
         if (strcmp(cur.status, in->status) == 0) {
@@ -207,8 +209,8 @@ void orders_ingest(struct app *app, int64_t account_id, const struct order_in *i
     memset(res, 0, sizeof *res);
     if (!in->order_id || !valid_text(in->order_id, 128))
         return set_invalid(res, "order_id", "must be 1-128 printable characters");
-    if (in->amount < 0 || in->amount > INT64_MAX / 4)
-        return set_invalid(res, "amount", "must be a whole number of minor units (cents), 0 or more");
+    if (in->amount < 0 || in->amount > ORDER_AMOUNT_MAX)
+        return set_invalid(res, "amount", "must be a whole number of minor units (cents) from 0 to 100000000000");
     if (!in->currency || strlen(in->currency) != 3 || !isupper((unsigned char)in->currency[0]) ||
         !isupper((unsigned char)in->currency[1]) || !isupper((unsigned char)in->currency[2]))
         return set_invalid(res, "currency", "must be an ISO 4217 code such as EUR");
@@ -295,7 +297,7 @@ static int parse_amount(const char *s, int64_t *out)
 {
     const char *dot = strchr(s, '.');
     if (!dot)
-        return parse_i64(s, 0, INT64_MAX / 4, out);
+        return parse_i64(s, 0, ORDER_AMOUNT_MAX, out);
     char whole[32];
     size_t wl = (size_t)(dot - s), fl = strlen(dot + 1);
     if (wl == 0 || wl >= sizeof whole || fl == 0 || fl > 2)
@@ -303,7 +305,7 @@ static int parse_amount(const char *s, int64_t *out)
     memcpy(whole, s, wl);
     whole[wl] = 0;
     int64_t w, f;
-    if (parse_i64(whole, 0, INT64_MAX / 400, &w) != TGR_OK || parse_i64(dot + 1, 0, 99, &f) != TGR_OK ||
+    if (parse_i64(whole, 0, ORDER_AMOUNT_MAX / 100, &w) != TGR_OK || parse_i64(dot + 1, 0, 99, &f) != TGR_OK ||
         dot[1] == '-' || dot[1] == '+')
         return TGR_ERR;
     *out = w * 100 + (fl == 1 ? f * 10 : f);
@@ -362,11 +364,15 @@ int orders_import_csv(struct app *app, int64_t account_id, const char *data, siz
             return TGR_ERR;
         }
     }
-    long line = 1;
+    long line = 1, next_line = 2;
     while (pos < len) {
-        line++;
+        /* Errors name the physical line a record starts on (quoted fields may span lines). */
+        line = next_line;
+        size_t start = pos;
         char *vals[CSV_COLS + 1];
         int got = csv_record(data, len, &pos, buf, sizeof buf, vals, CSV_COLS + 1);
+        for (size_t k = start; k < pos && k < len; k++)
+            next_line += data[k] == '\n';
         if (progress && line % 1000 == 0)
             progress(ctx, line, pos, len);
         if (got < 0) {
@@ -376,6 +382,7 @@ int orders_import_csv(struct app *app, int64_t account_id, const char *data, siz
                 pos++;
             if (pos < len)
                 pos++;
+            next_line = line + 1;
             continue;
         }
         if (got == 1 && vals[0][0] == 0)

@@ -9,9 +9,11 @@
 
 struct app;
 
+#define ORDER_AMOUNT_MAX 100000000000LL /* minor units: a billion in major units is plenty */
+
 struct order_in {
     const char *order_id; /* 1–128 characters */
-    int64_t amount;       /* minor units, >= 0 */
+    int64_t amount;       /* minor units, 0..ORDER_AMOUNT_MAX */
     const char *currency; /* ISO 4217, three capital letters */
     const char *status;   /* paid or refunded */
     int64_t created_at;   /* unix ms; 0 = now */

@@ -18,6 +18,10 @@ int tz_valid(const char *name)
     }
     if (strcmp(name, "UTC") == 0)
         return 1;
+    /* Files of the zoneinfo directory that are not zone names. */
+    if (!strcmp(name, "localtime") || !strcmp(name, "posixrules") || !strcmp(name, "Factory") ||
+        !strncmp(name, "posix/", 6) || !strncmp(name, "right/", 6))
+        return 0;
     char path[128], magic[4];
     snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
     FILE *f = fopen(path, "rb");

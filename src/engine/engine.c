@@ -44,6 +44,7 @@ struct acct {
     int64_t next_send_at; /* pacing: the earliest next send (unix ms) */
     int64_t flood_until;  /* FloodWait: nothing before this */
     int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
+    int64_t advanced_at;  /* last look at nudges and phase changes */
 };
 
 struct engine {
@@ -64,6 +65,7 @@ struct engine {
 #define MAX_ATTEMPTS 6
 #define SEND_TIMEOUT_MS 10000 /* a retry reuses the random_id, so giving up early is safe */
 #define IDLE_TICK_MS 1000
+#define ADVANCE_EVERY_MS 500
 
 static void push(struct engine *e, struct item *it)
 {
@@ -471,7 +473,10 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
         return now + IDLE_TICK_MS;
     int64_t *camps = NULL;
     size_t nc = 0;
-    for (int pass = 0; pass < 2; pass++) {
+    /* Nudges and phase changes are minute-scale matters: look at them twice a second. */
+    for (int pass = 0; pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
+        if (pass == 1)
+            a->advanced_at = now;
         if (st->campaigns_in_status(st, account, pass ? "nudging" : "running", &camps, &nc) >= 0) {
             for (size_t i = 0; i < nc; i++)
                 advance_campaign(e, account, camps[i], now);

@@ -179,8 +179,26 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
 {
     struct jspec_error err;
     struct app *app = r->app;
-    if (in->has_name)
+    if (in->has_name) {
+        int visible = 0, control = 0;
+        for (const unsigned char *t = (const unsigned char *)in->name; *t; t++) {
+            visible |= *t > ' ';
+            control |= *t < ' ' || *t == 0x7f;
+        }
+        if (!visible || control) {
+            reply_error(r, ERR_VALIDATION, "name", "name must have visible characters and no line breaks");
+            return TGR_ERR;
+        }
         snprintf(c->name, sizeof c->name, "%s", in->name);
+    }
+    if (in->has_text) {
+        for (const unsigned char *t = (const unsigned char *)in->message_text; *t; t++) {
+            if ((*t < ' ' && *t != '\n' && *t != '\t' && *t != '\r') || *t == 0x7f) {
+                reply_error(r, ERR_VALIDATION, "message_text", "message_text must not contain control characters");
+                return TGR_ERR;
+            }
+        }
+    }
     if (in->has_text) {
         free(c->message_text);
         c->message_text = strdup(in->message_text);

@@ -72,7 +72,7 @@ enum hres orders_webhook_h(struct req *r)
     json_t *customer = NULL;
     struct jfield spec[] = {
         JF_STRING_LEN("order_id", &order_id, 1, 128),
-        JF_INT_RANGE("amount", &amount, 0, INT64_MAX / 4),
+        JF_INT_RANGE("amount", &amount, 0, ORDER_AMOUNT_MAX),
         JF_STRING_LEN("currency", &currency, 3, 3),
         JF_STRING_LEN("status", &status, 1, 16),
         JF_NULLABLE(JF_STRING_LEN("created_at", &created, 1, 40)),

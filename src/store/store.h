@@ -328,12 +328,14 @@ struct store {
     enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now, struct recipient *out);
     /* Earliest next_attempt_at of pending rows of running/nudging campaigns (0 if none). */
     enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
-    /* pending → sending with its random_id (never changed afterwards) and its sealed code. */
+    /* pending → sending with its random_id (never changed afterwards) and its sealed code.
+     * Durable (synchronous=FULL): it must survive power loss before the bridge call. */
     enum db_status (*recipient_claim)(struct store *st, int64_t account_id, int64_t recipient_id,
                                       const char *random_id, const struct blob *code);
     /* The sealed discount code stored with a recipient (empty blob if none). */
     enum db_status (*recipient_code)(struct store *st, int64_t account_id, int64_t recipient_id, struct blob *out);
-    /* Write an outcome: recipient row, sent_logs row, counters, contact flags. Durable. */
+    /* Write an outcome: recipient row, sent_logs row, counters, contact flags (not fsync'd by
+     * itself: a lost outcome leaves the row 'sending' with its random_id, which is safe). */
     enum db_status (*recipient_finish)(struct store *st, int64_t account_id, const struct send_outcome *o);
     /* Rows of a campaign still to do at step (pending or sending). */
     enum db_status (*campaign_open_rows)(struct store *st, int64_t account_id, int64_t campaign_id, int step,

@@ -39,14 +39,22 @@
     "id, name, message_text, status, filters_json, quiet_hours_json, nudge_settings_json, track_links, "    \
     "discount_json, override_quiet_hours, created_at, updated_at, COALESCE(started_at, 0), "               \
     "COALESCE(finished_at, 0), COALESCE(pause_reason, '')"
+#define RECIPIENT_COLS                                                                                 \
+    "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "          \
+    "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0)"
 #define MEDIA_COLS "id, kind, mime, size, sha256, storage_key, created_at"
 #define ORDER_COLS                                                                                     \
     "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "        \
     "COALESCE(discount_code_bidx, ''), COALESCE(ref, ''), COALESCE(attributed_campaign_id, 0), "        \
-    "COALESCE(body_hash, '')"
+    "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, '')"
 
 /* Every statement the backend runs, by name. */
 #define STMTS(X)                                                                                     \
+    X(S_BEGIN, "BEGIN IMMEDIATE")                                                                     \
+    X(S_COMMIT, "COMMIT")                                                                             \
+    X(S_ROLLBACK, "ROLLBACK")                                                                         \
+    X(S_SYNC_FULL, "PRAGMA synchronous = FULL")                                                       \
+    X(S_SYNC_NORMAL, "PRAGMA synchronous = NORMAL")                                                   \
     X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                           \
     X(S_MIGRATION_DONE, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)")             \
     X(S_PING, "SELECT 1")                                                                             \
@@ -178,12 +186,13 @@
     X(S_ACCOUNTS_SENDING, "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "     \
                           "ORDER BY account_id")                                                                  \
     X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = ? AND status = ? ORDER BY id")          \
-    X(S_RECIPIENT_NEXT, "SELECT r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), "  \
-                        "r.attempt, r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0) "    \
-                        "FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                            \
-                        "WHERE r.account_id = ?1 AND c.account_id = ?1 AND c.status IN ('running', 'nudging') "  \
-                        "AND (r.status = 'sending' OR (r.status = 'pending' AND r.next_attempt_at <= ?2)) "       \
-                        "ORDER BY r.status = 'sending' DESC, r.next_attempt_at, r.step, r.id LIMIT 1")           \
+    X(S_RECIPIENT_SENDING, "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id " \
+                           "WHERE r.account_id = ?1 AND r.status = 'sending' AND c.account_id = ?1 "             \
+                           "AND c.status IN ('running', 'nudging') ORDER BY r.id LIMIT 1")                      \
+    X(S_RECIPIENT_DUE, "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "   \
+                       "WHERE r.account_id = ?1 AND r.status = 'pending' AND r.next_attempt_at <= ?2 "           \
+                       "AND c.account_id = ?1 AND c.status IN ('running', 'nudging') "                          \
+                       "ORDER BY r.next_attempt_at, r.id LIMIT 1")                                               \
     X(S_RECIPIENT_NEXT_AT, "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                       \
                            "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = ?1 AND c.account_id = ?1 " \
                            "AND c.status IN ('running', 'nudging') AND r.status IN ('pending', 'sending')")      \
@@ -404,6 +413,18 @@ static struct conn *reader_conn(struct sq *s)
     return c;
 }
 
+/* Run a prepared statement that returns no rows (transaction control, pragmas).
+ * @return SQLITE_OK or the error code */
+static int run_stmt(struct conn *c, enum stmt_id id)
+{
+    sqlite3_stmt *q = stmt(c, id);
+    if (!q)
+        return SQLITE_ERROR;
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 /* Take the writer and open a write transaction; durable=1 makes its commit synchronous=FULL.
  * On success the caller must call wend(). */
 static enum db_status wbegin(struct sq *s, int durable)
@@ -413,11 +434,9 @@ static enum db_status wbegin(struct sq *s, int durable)
         return DB_ONE;
     }
     pthread_mutex_lock(&s->wlock);
-    if (durable != s->wsync_full) {
-        if (exec(s->writer->db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL") == SQLITE_OK)
-            s->wsync_full = durable;
-    }
-    int rc = sqlite3_exec(s->writer->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (durable != s->wsync_full && run_stmt(s->writer, durable ? S_SYNC_FULL : S_SYNC_NORMAL) == SQLITE_OK)
+        s->wsync_full = durable;
+    int rc = run_stmt(s->writer, S_BEGIN);
     if (rc != SQLITE_OK) {
         pthread_mutex_unlock(&s->wlock);
         return rc_status(s->writer->db, rc, "begin");
@@ -439,13 +458,13 @@ static enum db_status wend(struct sq *s, enum db_status st)
     if (tl_failed && st >= 0)
         st = DB_HARD; /* an inner step failed: the whole transaction goes */
     if (st >= 0) {
-        int rc = sqlite3_exec(s->writer->db, "COMMIT", NULL, NULL, NULL);
+        int rc = run_stmt(s->writer, S_COMMIT);
         if (rc != SQLITE_OK) {
             st = rc_status(s->writer->db, rc, "commit");
-            sqlite3_exec(s->writer->db, "ROLLBACK", NULL, NULL, NULL);
+            run_stmt(s->writer, S_ROLLBACK);
         }
     } else {
-        sqlite3_exec(s->writer->db, "ROLLBACK", NULL, NULL, NULL);
+        run_stmt(s->writer, S_ROLLBACK);
     }
     pthread_mutex_unlock(&s->wlock);
     return st;
@@ -1458,6 +1477,7 @@ static void read_order(sqlite3_stmt *q, struct order_row *o)
     copy_text(o->ref, sizeof o->ref, q, 9);
     o->attributed_campaign_id = sqlite3_column_int64(q, 10);
     copy_text(o->body_hash, sizeof o->body_hash, q, 11);
+    copy_text(o->customer_tg_user_id, sizeof o->customer_tg_user_id, q, 12);
 }
 
 static enum db_status order_query(struct store *st, enum stmt_id id, int64_t account_id, const char *text,
@@ -1873,14 +1893,15 @@ static enum db_status sq_campaigns_in_status(struct store *st, int64_t account_i
     return id_list(st, S_CAMPAIGNS_IN_STATUS, account_id, status, ids, n);
 }
 
-static enum db_status sq_recipient_next(struct store *st, int64_t account_id, int64_t now, struct recipient *out)
+static enum db_status recipient_query(struct conn *c, enum stmt_id id, int64_t account_id, int64_t now,
+                                      struct recipient *out)
 {
-    struct conn *c = reader(SQ(st));
-    sqlite3_stmt *q = c ? stmt(c, S_RECIPIENT_NEXT) : NULL;
+    sqlite3_stmt *q = c ? stmt(c, id) : NULL;
     if (!q)
         return DB_HARD;
     sqlite3_bind_int64(q, 1, account_id);
-    sqlite3_bind_int64(q, 2, now);
+    if (id == S_RECIPIENT_DUE)
+        sqlite3_bind_int64(q, 2, now);
     enum db_status r = rc_status(c->db, sqlite3_step(q), "next recipient");
     if (r == DB_ONE) {
         memset(out, 0, sizeof *out);
@@ -1897,6 +1918,17 @@ static enum db_status sq_recipient_next(struct store *st, int64_t account_id, in
     }
     sqlite3_reset(q);
     return r;
+}
+
+/* A row left 'sending' (by a crash or a lost answer) goes first, then the pending row due
+ * soonest; each is one index range scan on recipients_due. */
+static enum db_status sq_recipient_next(struct store *st, int64_t account_id, int64_t now, struct recipient *out)
+{
+    struct conn *c = reader(SQ(st));
+    enum db_status r = recipient_query(c, S_RECIPIENT_SENDING, account_id, now, out);
+    if (r != DB_NONE)
+        return r;
+    return recipient_query(c, S_RECIPIENT_DUE, account_id, now, out);
 }
 
 static enum db_status one_int(struct store *st, enum stmt_id sid, int64_t a, int64_t b, int64_t c3, int nargs,
@@ -1994,7 +2026,9 @@ static enum db_status sq_log_add(struct store *st, int64_t account_id, int64_t c
 static enum db_status sq_recipient_finish(struct store *st, int64_t account_id, const struct send_outcome *o)
 {
     struct sq *s = SQ(st);
-    enum db_status r = wbegin(s, 1);
+    /* Not fsync'd on its own: if power fails before the next sync, the row is still 'sending' with
+     * its random_id and is sent again, which Telegram answers with the message it already has. */
+    enum db_status r = wbegin(s, 0);
     if (r < 0)
         return r;
     int64_t now = now_ms();

@@ -478,3 +478,216 @@ def bridge_pids(server):
     if server.proc is None or server.proc.poll() is not None:
         return []
     return [p for p in child_pids(server.proc.pid) if any(a.endswith("main.mjs") for a in process_cmdline(p))]
+
+
+# --- campaigns, media and orders (tests/http/test_campaigns.py) --------------------------------
+
+def connect_telegram(server, token, phone, code):
+    """POST /session/connect then /session/verify with code, asserting both answer 200; returns
+    the verify reply."""
+    r = server.post("/session/connect", {"phone": phone}, token=token)
+    if r.status != 200:
+        raise AssertionError(f"connect: {r!r}")
+    r = server.post("/session/verify", {"code": code}, token=token)
+    if r.status != 200:
+        raise AssertionError(f"verify: {r!r}")
+    return r
+
+
+def contacts_by_tg_id(server, token):
+    """{tg_user_id: contact} of every contact of the account (one big page of GET /contacts)."""
+    r = server.get("/contacts?limit=1000", token=token)
+    if r.status != 200:
+        raise AssertionError(f"GET /contacts: {r!r}")
+    return {c["tg_user_id"]: c for c in r.json["contacts"]}
+
+
+def multipart_form(fields=None, files=None, boundary="tgrtest-boundary-7c1f0e9a"):
+    """A multipart/form-data body. fields: {name: text}; files: {name: (filename, content type,
+    bytes)}. Returns (body bytes, Content-Type header value)."""
+    out = b""
+    for name, value in (fields or {}).items():
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n").encode()
+        out += (value if isinstance(value, bytes) else value.encode()) + b"\r\n"
+    for name, (filename, ctype, data) in (files or {}).items():
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+                f"Content-Type: {ctype}\r\n\r\n").encode()
+        out += data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return out, f"multipart/form-data; boundary={boundary}"
+
+
+def webhook_signature(secret, body):
+    """The X-Tgr-Signature of a webhook body: sha256=<hex HMAC-SHA256 of the raw body>."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def utf16_len(text):
+    """Length of text in UTF-16 code units, as Telegram counts entity offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def scenario_strings(scenario):
+    """Every phone (with and without '+'), name, username and message text of a simulator
+    scenario's users and inbound messages, plus its own phone: none may be stored in clear or logged."""
+    out = set()
+    for u in [scenario["me"]] + list(scenario.get("users", [])):
+        for k in ("first_name", "last_name", "username"):
+            if u.get(k):
+                out.add(u[k])
+        if u.get("phone"):
+            out.update({"+" + u["phone"].lstrip("+"), u["phone"].lstrip("+")})
+        for m in u.get("messages") or []:
+            out.add(m["text"])
+    for m in scenario.get("inbound") or []:
+        out.add(m["text"])
+    return out
+
+
+# --- the send engine (tests/http/test_sending.py) ----------------------------------------------
+
+def read_record(path):
+    """The simulated Telegram's record of what it delivered (DESIGN §6): one dict per line, in file
+    order, with user_id as a string. A line cut short by a crashed writer is skipped, as the
+    simulator skips it; [] while there is no file."""
+    out = []
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except OSError:
+        return out
+    for raw in blob.split(b"\n"):
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            continue
+        if not isinstance(rec, dict):
+            continue
+        if rec.get("user_id") is not None:
+            rec["user_id"] = str(rec["user_id"])
+        out.append(rec)
+    return out
+
+
+def campaign_logs(server, token, campaign_id, after=0, limit=1000):
+    """Every line of GET /campaigns/:id/logs after the log id `after`, following next_after."""
+    out = []
+    while True:
+        r = server.get(f"/campaigns/{campaign_id}/logs?after={after}&limit={limit}", token=token)
+        if r.status != 200 or not isinstance(r.json, dict):
+            raise AssertionError(f"GET /campaigns/{campaign_id}/logs: {r!r}")
+        out += r.json["logs"]
+        if r.json.get("next_after") is None or not r.json["logs"]:
+            return out
+        after = r.json["next_after"]
+
+
+class EventStream:
+    """A Server-Sent Events reader: GET path with `Accept: text/event-stream` on its own
+    connection (and `Last-Event-ID` if given); a thread parses the stream as it arrives.
+
+    status / headers: the reply's; body: the whole body when the status is not 200.
+    events: [{"id": str|None, "event": str|None, "data": str}] in arrival order; comments: the
+    texts of comment lines (": ping" → "ping"). close() ends the connection."""
+
+    def __init__(self, server, path, token=None, api_key=None, last_event_id=None, timeout=60):
+        hdrs = {"Accept": "text/event-stream"}
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        if api_key:
+            hdrs["X-API-Key"] = api_key
+        if last_event_id is not None:
+            hdrs["Last-Event-ID"] = str(last_event_id)
+        self.events = []
+        self.comments = []
+        self.error = None
+        self.ended = False
+        self.body = b""
+        self._closing = False
+        self._cv = threading.Condition()
+        self._conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+        self._conn.request("GET", path, headers=hdrs)
+        self._resp = self._conn.getresponse()
+        self.status = self._resp.status
+        self.headers = self._resp.headers
+        self._thread = None
+        if self.status == 200:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        else:
+            self.body = self._resp.read()
+            self.ended = True
+            self._conn.close()
+
+    def _run(self):
+        fields, data = {}, []
+        try:
+            while True:
+                line = self._resp.readline()
+                if not line:
+                    break
+                line = line.decode("utf-8").rstrip("\r\n")
+                with self._cv:
+                    if line == "":
+                        if data or fields:
+                            self.events.append({"id": fields.get("id"), "event": fields.get("event"),
+                                                "data": "\n".join(data)})
+                            self._cv.notify_all()
+                        fields, data = {}, []
+                    elif line.startswith(":"):
+                        self.comments.append(line[1:].strip())
+                        self._cv.notify_all()
+                    else:
+                        name, _, value = line.partition(":")
+                        if value.startswith(" "):
+                            value = value[1:]
+                        if name == "data":
+                            data.append(value)
+                        else:
+                            fields[name] = value
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            if not self._closing:
+                self.error = e
+        finally:
+            with self._cv:
+                self.ended = True
+                self._cv.notify_all()
+
+    def json_events(self):
+        """The events' data parsed as JSON, each with the event's `id:` as "_sse_id"."""
+        with self._cv:
+            evs = list(self.events)
+        out = []
+        for e in evs:
+            d = json.loads(e["data"])
+            if isinstance(d, dict):
+                d["_sse_id"] = e["id"]
+            out.append(d)
+        return out
+
+    def wait_for(self, pred, timeout):
+        """Wait until pred(self) is true (re-checked on every event or comment), the stream ends or
+        timeout seconds pass; returns pred's last value."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                v = pred(self)
+                left = deadline - time.monotonic()
+                if v or self.ended or left <= 0:
+                    return v
+                self._cv.wait(min(left, 0.2))
+
+    def close(self):
+        self._closing = True
+        try:
+            if self._conn.sock is not None:
+                self._conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._conn.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
