@@ -158,6 +158,13 @@ static struct acct *acct_of(struct engine *e, int64_t account_id)
     struct acct *a = &e->accts[e->n_accts++];
     memset(a, 0, sizeof *a);
     a->account_id = account_id;
+    /* A FloodWait survives restarts: Telegram's clock does not restart with us. */
+    char key[48], v[32];
+    int64_t until;
+    snprintf(key, sizeof key, "flood_until:%lld", (long long)account_id);
+    if (e->app->store->meta_get(e->app->store, key, v, sizeof v) == DB_ONE &&
+        parse_i64(v, 0, INT64_MAX, &until) == TGR_OK)
+        a->flood_until = until;
     return a;
 }
 
@@ -334,8 +341,13 @@ static void handle_result(struct engine *e, struct item *it)
         break;
     case SEND_FLOOD_WAIT: {
         int64_t wait = (int64_t)(it->err.seconds > 0 ? it->err.seconds : 30) * 1000;
-        if (a)
+        if (a) {
+            char key[48], v[32];
             a->flood_until = now + wait + FLOOD_MARGIN_MS;
+            snprintf(key, sizeof key, "flood_until:%lld", (long long)account);
+            snprintf(v, sizeof v, "%lld", (long long)a->flood_until);
+            st->meta_set(st, key, v);
+        }
         o.status = "pending";
         o.log_status = "flood_wait";
         o.next_attempt_at = now + wait + FLOOD_MARGIN_MS;
@@ -591,10 +603,16 @@ static void *engine_main(void *arg)
             case IT_WAKE:
                 break;
             }
+            /* A result or a command concerns one account: look at that one now; the others keep
+             * their own timers. Events (replies, reads) change no timing. */
+            int64_t acct = it->kind == IT_RESULT || it->kind == IT_WAKE ? it->account_id : 0;
             json_decref(it->ev);
             free(it);
-            /* Results and commands may let an account send now. */
-            next_tick = 0;
+            if (acct) {
+                int64_t at = tick_account(e, acct, now_ms());
+                if (at < next_tick)
+                    next_tick = at;
+            }
             continue;
         }
         next_tick = tick(e);

@@ -456,7 +456,16 @@ enum hres campaigns_analytics_h(struct req *r)
     } else {
         json_object_set_new(o, "eta", json_null());
     }
-    json_object_set_new(o, "flood_wait_until", json_null());
+    char key[48], v[32], when_fw[40];
+    int64_t until = 0;
+    snprintf(key, sizeof key, "flood_until:%lld", (long long)r->account_id);
+    if (st->meta_get(st, key, v, sizeof v) == DB_ONE && parse_i64(v, 0, INT64_MAX, &until) == TGR_OK &&
+        until > now_ms()) {
+        rfc3339(until, when_fw, sizeof when_fw);
+        json_object_set_new(o, "flood_wait_until", json_string(when_fw));
+    } else {
+        json_object_set_new(o, "flood_wait_until", json_null());
+    }
     struct quiet_hours q;
     int64_t resumes = 0;
     int quiet = !c.override_quiet_hours && quiet_hours_from_text(c.quiet_hours_json, &q) == TGR_OK &&

@@ -5,7 +5,8 @@
  * pthread key and in a list so that close can find them all). WAL mode lets readers run while
  * the writer writes; busy_timeout covers other processes (`tgr account create` beside a running
  * server). Each connection prepares each statement once and keeps it (SQLITE_PREPARE_PERSISTENT).
- * synchronous is NORMAL, raised to FULL around writes that touch auth or money. */
+ * synchronous is NORMAL, and FULL for writes that touch auth, money or the outbox claims: two
+ * writer connections (one per setting) share the writer mutex, so that switching costs nothing. */
 #include "store/store.h"
 
 #include <pthread.h>
@@ -53,8 +54,6 @@
     X(S_BEGIN, "BEGIN IMMEDIATE")                                                                     \
     X(S_COMMIT, "COMMIT")                                                                             \
     X(S_ROLLBACK, "ROLLBACK")                                                                         \
-    X(S_SYNC_FULL, "PRAGMA synchronous = FULL")                                                       \
-    X(S_SYNC_NORMAL, "PRAGMA synchronous = NORMAL")                                                   \
     X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                           \
     X(S_MIGRATION_DONE, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)")             \
     X(S_PING, "SELECT 1")                                                                             \
@@ -292,9 +291,9 @@ struct conn {
 struct sq {
     struct store base; /* first: a struct store * is a struct sq * */
     char path[4096];
-    struct conn *writer;
+    struct conn *writer;     /* the writer of the transaction in progress (under wlock) */
+    struct conn *writers[2]; /* [0] synchronous=NORMAL, [1] synchronous=FULL (auth, money, claims) */
     pthread_mutex_t wlock;
-    int wsync_full;
     pthread_key_t rkey;
     pthread_mutex_t rlock;
     struct conn *readers;
@@ -434,8 +433,9 @@ static enum db_status wbegin(struct sq *s, int durable)
         return DB_ONE;
     }
     pthread_mutex_lock(&s->wlock);
-    if (durable != s->wsync_full && run_stmt(s->writer, durable ? S_SYNC_FULL : S_SYNC_NORMAL) == SQLITE_OK)
-        s->wsync_full = durable;
+    /* Two writer connections, one per durability, so no PRAGMA flips between transactions
+     * (a flip costs re-preparing statements); the mutex makes them one writer. */
+    s->writer = s->writers[durable ? 1 : 0];
     int rc = run_stmt(s->writer, S_BEGIN);
     if (rc != SQLITE_OK) {
         pthread_mutex_unlock(&s->wlock);
@@ -2294,10 +2294,12 @@ static void sq_close(struct store *st)
     s->readers = NULL;
     pthread_mutex_unlock(&s->rlock);
     pthread_key_delete(s->rkey);
-    if (s->writer) {
+    if (s->writers[1])
+        conn_close(s->writers[1]);
+    if (s->writers[0]) {
         /* A clean close checkpoints the WAL into the main file. */
-        sqlite3_exec(s->writer->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
-        conn_close(s->writer);
+        sqlite3_exec(s->writers[0]->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+        conn_close(s->writers[0]);
     }
     pthread_mutex_destroy(&s->wlock);
     pthread_mutex_destroy(&s->rlock);
@@ -2319,11 +2321,13 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     pthread_mutex_init(&s->wlock, NULL);
     pthread_mutex_init(&s->rlock, NULL);
     pthread_key_create(&s->rkey, NULL);
-    s->writer = conn_open(path, 1, err, errlen);
-    if (!s->writer) {
+    s->writers[0] = conn_open(path, 1, err, errlen);
+    s->writers[1] = s->writers[0] ? conn_open(path, 1, err, errlen) : NULL;
+    if (!s->writers[1] || exec(s->writers[1]->db, "PRAGMA synchronous = FULL") != SQLITE_OK) {
         sq_close(&s->base);
         return NULL;
     }
+    s->writer = s->writers[0];
     s->base.backend = "sqlite";
     s->base.close = sq_close;
     s->base.migrate = sq_migrate;
