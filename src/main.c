@@ -370,7 +370,10 @@ static void demo_connect_job(void *arg)
     }
     json_decref(sc);
     char done[8];
-    if (st->meta_get(st, "demo_orders_imported", done, sizeof done) == DB_ONE)
+    /* The demo orders belong to the demo scenario's customers only. */
+    size_t sl = strlen(app->cfg.sim_scenario);
+    if (sl < 19 || strcmp(app->cfg.sim_scenario + sl - 19, "scenarios/demo.json") != 0 ||
+        st->meta_get(st, "demo_orders_imported", done, sizeof done) == DB_ONE)
         return;
     source_path("scenarios/demo-orders.csv", path, sizeof path);
     char *csv = NULL;

@@ -75,14 +75,12 @@ int link_code_parse(const struct keyring *kr, const char *code, int64_t *link_id
     return decode(kr, code, 'L', 1, link_id, recipient_id);
 }
 
-void link_ref(const struct keyring *kr, int64_t recipient_id, char out[LINK_CODE_MAX])
+void link_ref(const struct keyring *kr, int64_t recipient_id, int64_t link_id, char out[LINK_CODE_MAX])
 {
-    encode(kr, 'R', recipient_id, 0, 0, out);
+    encode(kr, 'R', recipient_id, link_id, 1, out);
 }
 
-int link_ref_parse(const struct keyring *kr, const char *ref, int64_t *recipient_id)
+int link_ref_parse(const struct keyring *kr, const char *ref, int64_t *recipient_id, int64_t *link_id)
 {
-    int64_t unused = 0;
-    (void)unused;
-    return decode(kr, ref, 'R', 0, recipient_id, &unused);
+    return decode(kr, ref, 'R', 1, recipient_id, link_id);
 }

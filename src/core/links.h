@@ -16,8 +16,8 @@ void link_code(const struct keyring *kr, int64_t link_id, int64_t recipient_id, 
 /* @return TGR_OK with the ids, or TGR_ERR for anything not made by link_code with this key */
 int link_code_parse(const struct keyring *kr, const char *code, int64_t *link_id, int64_t *recipient_id);
 
-/* The attribution reference of a recipient, and back. */
-void link_ref(const struct keyring *kr, int64_t recipient_id, char out[LINK_CODE_MAX]);
-int link_ref_parse(const struct keyring *kr, const char *ref, int64_t *recipient_id);
+/* The attribution reference of a click (recipient and link), and back. */
+void link_ref(const struct keyring *kr, int64_t recipient_id, int64_t link_id, char out[LINK_CODE_MAX]);
+int link_ref_parse(const struct keyring *kr, const char *ref, int64_t *recipient_id, int64_t *link_id);
 
 #endif

@@ -11,6 +11,7 @@
 #include "analytics/categories.h"
 #include "core/app.h"
 #include "core/log.h"
+#include "core/links.h"
 #include "core/phone.h"
 #include "core/util.h"
 #include "crypto/seal.h"
@@ -133,6 +134,9 @@ static void details_hash(const struct order_in *in, int64_t created_at, char out
     sodium_bin2hex(out, 65, d, sizeof d);
 }
 
+/* DESIGN §4 / API.md: the latest campaign message within 7 days earns an order without ref or code. */
+#define ATTRIBUTION_WINDOW_MS (7LL * 86400 * 1000)
+
 struct ingest_ctx {
     struct app *app;
     int64_t account_id;
@@ -179,6 +183,14 @@ static enum db_status ingest_txn(struct store *st, void *cls)
         if (r < 0)
             return r;
         res->outcome = ORDER_REFUNDED;
+        if (cur.attributed_campaign_id) {
+            /* A refund takes the revenue back from wherever it was credited. */
+            struct attribution a = {cur.attributed_campaign_id, cur.attributed_recipient_id, cur.attributed_link_id,
+                                    cur.attributed_code_id, cur.attributed_step, NULL};
+            r = st->attribution_apply(st, ic->account_id, cur.id, &a, cur.amount, -1);
+            if (r < 0)
+                return r;
+        }
     } else {
         struct order_row o;
         memset(&o, 0, sizeof o);
@@ -198,6 +210,22 @@ static enum db_status ingest_txn(struct store *st, void *cls)
             return r;
         res->contact_id = o.contact_id;
         res->outcome = ORDER_NEW;
+        if (strcmp(o.status, "paid") == 0) {
+            int64_t ref_recipient = 0, ref_link = 0;
+            if (in->ref && link_ref_parse(&ic->app->kr, in->ref, &ref_recipient, &ref_link) != TGR_OK)
+                ref_recipient = ref_link = 0; /* a ref we did not make: ignore it */
+            struct attribution a;
+            r = st->attribution_find(st, ic->account_id, ref_recipient, ref_link, o.discount_code_bidx, o.contact_id,
+                                     created, ATTRIBUTION_WINDOW_MS, &a);
+            if (r < 0)
+                return r;
+            if (r == DB_ONE) {
+                r = st->attribution_apply(st, ic->account_id, res->order_row_id, &a, o.amount, 1);
+                if (r < 0)
+                    return r;
+                res->attributed_campaign_id = a.campaign_id;
+            }
+        }
     }
     if (res->contact_id)
         return categories_recompute(ic->app, ic->account_id, res->contact_id) < 0 ? DB_HARD : DB_ONE;

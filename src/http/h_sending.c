@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/classify.h"
 #include "core/app.h"
 #include "core/audience.h"
 #include "core/campaign.h"
@@ -126,6 +127,9 @@ enum hres campaigns_start_h(struct req *r)
         reply_error(r, ERR_INVALID_STATE, NULL, "the campaign changed meanwhile; reload it");
         goto out;
     }
+    int64_t cats[3] = {(int64_t)a.by_category[CAT_BROWSER], (int64_t)a.by_category[CAT_BUYER],
+                       (int64_t)a.by_category[CAT_REFUND_RISK]};
+    r->app->store->campaign_set_categories(r->app->store, r->account_id, id, cats);
     engine_wake(r->app->engine, r->account_id);
     h = reply_campaign(r, id);
 out:
@@ -427,6 +431,10 @@ enum hres campaigns_analytics_h(struct req *r)
     json_object_set_new(o, "orders", json_integer(k.orders));
     json_object_set_new(o, "revenue", json_integer(k.revenue));
     json_object_set_new(o, "currency", json_string("EUR"));
+    json_t *cd = json_object();
+    for (int kk = 0; kk < CAT_COUNT; kk++)
+        json_object_set_new(cd, category_name((enum category)kk), json_integer(k.by_category[kk]));
+    json_object_set_new(o, "category_distribution", cd);
     /* failures by reason, from the log of failed rows */
     json_t *by = json_object();
     struct log_row *rows = NULL;

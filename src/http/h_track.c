@@ -52,7 +52,7 @@ enum hres track_click_h(struct req *r)
         return H_NO;
     }
     char ref[LINK_CODE_MAX], *loc = NULL;
-    link_ref(&r->app->kr, recipient_id, ref);
+    link_ref(&r->app->kr, recipient_id, link_id, ref);
     const char *hash = strchr(url, '#');
     size_t base = hash ? (size_t)(hash - url) : strlen(url);
     const char *sep = memchr(url, '?', base) ? "&" : "?";

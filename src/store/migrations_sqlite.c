@@ -203,5 +203,22 @@ const char *const sqlite_migrations[] = {
     "ALTER TABLE orders ADD COLUMN customer_phone_bidx TEXT;"
     "ALTER TABLE orders ADD COLUMN customer_username_bidx TEXT;"
     "CREATE INDEX orders_unlinked ON orders(account_id, contact_id);",
+    /* 4: revenue attribution, kept up to date as orders arrive (never recomputed on read). */
+    "ALTER TABLE orders ADD COLUMN attributed_step INTEGER;"
+    "ALTER TABLE orders ADD COLUMN attributed_code_id INTEGER;"
+    "ALTER TABLE orders ADD COLUMN attributed_by TEXT;"
+    "ALTER TABLE campaign_analytics ADD COLUMN cat_buyer INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE campaign_analytics ADD COLUMN cat_browser INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE campaign_analytics ADD COLUMN cat_refund_risk INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE revenue_by ("
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+    "  kind TEXT NOT NULL," /* step, link, code */
+    "  key INTEGER NOT NULL," /* step number, link id, code id */
+    "  orders INTEGER NOT NULL DEFAULT 0,"
+    "  revenue INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (campaign_id, kind, key)"
+    ");"
+    "CREATE INDEX orders_by_time ON orders(account_id, created_at);",
     NULL,
 };

@@ -108,6 +108,16 @@ struct order_row {
     char body_hash[65];
     /* who the order names (insert only): Telegram id, blind indexes of phone and username */
     char customer_tg_user_id[24], customer_phone_bidx[40], customer_username_bidx[40];
+    /* attribution, as stored */
+    int64_t attributed_recipient_id, attributed_link_id, attributed_code_id;
+    int attributed_step;
+};
+
+/* Which campaign message an order is credited to (analytics). */
+struct attribution {
+    int64_t campaign_id, recipient_id, link_id, code_id;
+    int step;
+    const char *by; /* "ref", "code", "window" */
 };
 
 /* One candidate of an audience query, with what the category filter needs. */
@@ -160,6 +170,7 @@ struct log_row {
 struct campaign_counts {
     int64_t audience, pending, sending, sent, failed, skipped;
     int64_t read, replied, clicks, unique_clicks, opted_out, orders, revenue;
+    int64_t by_category[3]; /* audience at start: browser, buyer, refund_risk (enum category order) */
 };
 
 struct store {
@@ -274,6 +285,16 @@ struct store {
     enum db_status (*orders_link_contact)(struct store *st, int64_t account_id, int64_t contact_id,
                                           const char *tg_user_id, const char *phone_bidx,
                                           const char *username_bidx, int *linked);
+    /* Find what an order is credited to, in order: the recipient of its ref (ref_recipient, with
+     * ref_link), the campaign whose code it used (code_bidx), the latest campaign message sent to
+     * the contact within window_ms before created_at. @return DB_ONE with *a, DB_NONE */
+    enum db_status (*attribution_find)(struct store *st, int64_t account_id, int64_t ref_recipient,
+                                       int64_t ref_link, const char *code_bidx, int64_t contact_id, int64_t created_at,
+                                       int64_t window_ms, struct attribution *a);
+    /* Credit (sign 1) or reverse (sign -1) amount to an attribution: the order row, the campaign
+     * counters, the link, and the per-step/link/code sums. */
+    enum db_status (*attribution_apply)(struct store *st, int64_t account_id, int64_t order_row_id,
+                                        const struct attribution *a, int64_t amount, int sign);
     /* The contact's latest paid order. */
     enum db_status (*order_latest_paid)(struct store *st, int64_t account_id, int64_t contact_id,
                                         struct order_row *out);
@@ -297,6 +318,9 @@ struct store {
                                     int (*fn)(void *cls, const struct audience_row *row), void *cls);
 
     /* ---- the send engine ---- */
+    /* Remember the audience's category breakdown at start (browser, buyer, refund_risk). */
+    enum db_status (*campaign_set_categories)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                              const int64_t counts[3]);
     /* Move a draft (or paused, when from_paused) campaign to running and, for a draft, insert
      * one pending step-0 recipient per contact — all in one transaction, and only if no other
      * campaign of the account is running.

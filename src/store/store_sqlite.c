@@ -47,7 +47,8 @@
 #define ORDER_COLS                                                                                     \
     "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "        \
     "COALESCE(discount_code_bidx, ''), COALESCE(ref, ''), COALESCE(attributed_campaign_id, 0), "        \
-    "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, '')"
+    "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, ''), COALESCE(attributed_recipient_id, 0), "  \
+    "COALESCE(attributed_link_id, 0), COALESCE(attributed_code_id, 0), COALESCE(attributed_step, 0)"
 
 /* Every statement the backend runs, by name. */
 #define STMTS(X)                                                                                     \
@@ -244,8 +245,11 @@
                      "COUNT(DISTINCT contact_id) FILTER (WHERE replied_at IS NOT NULL), "                        \
                      "COUNT(DISTINCT contact_id) FILTER (WHERE clicked_at IS NOT NULL) "                          \
                      "FROM recipients WHERE account_id = ? AND campaign_id = ?")                                 \
-    X(S_COUNTS_ANALYTICS, "SELECT total_clicks, total_opted_out, total_orders, total_revenue "                    \
-                          "FROM campaign_analytics WHERE account_id = ? AND campaign_id = ?")                    \
+    X(S_COUNTS_ANALYTICS, "SELECT total_clicks, total_opted_out, total_orders, total_revenue, cat_browser, "     \
+                          "cat_buyer, cat_refund_risk FROM campaign_analytics WHERE account_id = ? "             \
+                          "AND campaign_id = ?")                                                                 \
+    X(S_SET_CATEGORIES, "UPDATE campaign_analytics SET cat_browser = ?, cat_buyer = ?, cat_refund_risk = ? "     \
+                        "WHERE account_id = ? AND campaign_id = ?")                                              \
     X(S_REPLIED, "UPDATE recipients SET replied_at = COALESCE(replied_at, ?1) WHERE account_id = ?2 "             \
                  "AND contact_id = ?3 AND status = 'sent' AND sent_at >= ?4 AND replied_at IS NULL")              \
     X(S_READ, "UPDATE recipients SET read_at = COALESCE(read_at, ?1) WHERE account_id = ?2 AND contact_id = ?3 "  \
@@ -262,6 +266,23 @@
                     "WHERE id = ?2")                                                                             \
     X(S_CAMPAIGN_CLICKS, "UPDATE campaign_analytics SET total_clicks = total_clicks + 1, "                      \
                          "unique_clicks = unique_clicks + ?1 WHERE account_id = ?2 AND campaign_id = ?3")        \
+    X(S_ATTR_REF, "SELECT campaign_id, step, id FROM recipients WHERE account_id = ? AND id = ? AND status = 'sent'") \
+    X(S_ATTR_LINK_OK, "SELECT 1 FROM trackable_links WHERE account_id = ? AND id = ? AND campaign_id = ?")        \
+    X(S_ATTR_CODE, "SELECT id, campaign_id, COALESCE(recipient_id, 0) FROM discount_codes "                    \
+                   "WHERE account_id = ? AND code_bidx = ? ORDER BY id DESC LIMIT 1")                           \
+    X(S_ATTR_CODE_IN, "SELECT id FROM discount_codes WHERE account_id = ? AND campaign_id = ? AND code_bidx = ?") \
+    X(S_ATTR_WINDOW, "SELECT campaign_id, step, id FROM recipients WHERE account_id = ?1 AND contact_id = ?2 "  \
+                     "AND status = 'sent' AND sent_at <= ?3 AND sent_at >= ?4 "                                  \
+                     "AND (?5 = 0 OR campaign_id = ?5) ORDER BY sent_at DESC, id DESC LIMIT 1")                  \
+    X(S_ATTR_ORDER, "UPDATE orders SET attributed_campaign_id = ?, attributed_recipient_id = ?, "               \
+                    "attributed_link_id = ?, attributed_step = ?, attributed_code_id = ?, attributed_by = ? "    \
+                    "WHERE account_id = ? AND id = ?")                                                           \
+    X(S_ATTR_CAMPAIGN, "UPDATE campaign_analytics SET total_revenue = total_revenue + ?1, "                     \
+                       "total_orders = total_orders + ?2 WHERE account_id = ?3 AND campaign_id = ?4")            \
+    X(S_ATTR_LINK, "UPDATE trackable_links SET revenue = revenue + ?1 WHERE account_id = ?2 AND id = ?3")        \
+    X(S_ATTR_BY, "INSERT INTO revenue_by(account_id, campaign_id, kind, key, orders, revenue) "                 \
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(campaign_id, kind, key) DO UPDATE SET "           \
+                 "orders = orders + ?5, revenue = revenue + ?6")                                                 \
     X(S_OPT_OUT_COUNT, "UPDATE campaign_analytics SET total_opted_out = total_opted_out + 1 "                     \
                        "WHERE account_id = ?1 AND campaign_id IN (SELECT DISTINCT campaign_id FROM recipients "   \
                        "WHERE account_id = ?1 AND contact_id = ?2 AND status = 'sent')")                          \
@@ -1478,6 +1499,10 @@ static void read_order(sqlite3_stmt *q, struct order_row *o)
     o->attributed_campaign_id = sqlite3_column_int64(q, 10);
     copy_text(o->body_hash, sizeof o->body_hash, q, 11);
     copy_text(o->customer_tg_user_id, sizeof o->customer_tg_user_id, q, 12);
+    o->attributed_recipient_id = sqlite3_column_int64(q, 13);
+    o->attributed_link_id = sqlite3_column_int64(q, 14);
+    o->attributed_code_id = sqlite3_column_int64(q, 15);
+    o->attributed_step = sqlite3_column_int(q, 16);
 }
 
 static enum db_status order_query(struct store *st, enum stmt_id id, int64_t account_id, const char *text,
@@ -1779,6 +1804,23 @@ static enum db_status sq_campaign_start(struct store *st, int64_t account_id, in
             r = DB_HARD;
     }
     return wend(s, r);
+}
+
+static enum db_status sq_campaign_set_categories(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                const int64_t counts[3])
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    sqlite3_stmt *q = stmt(s->writer, S_SET_CATEGORIES);
+    if (q) {
+        for (int k = 0; k < 3; k++)
+            sqlite3_bind_int64(q, k + 1, counts[k]);
+        sqlite3_bind_int64(q, 4, account_id);
+        sqlite3_bind_int64(q, 5, campaign_id);
+    }
+    return wend(s, step_write(s, q, "campaign categories"));
 }
 
 static enum db_status sq_campaign_transition(struct store *st, int64_t account_id, int64_t campaign_id,
@@ -2163,6 +2205,8 @@ static enum db_status sq_campaign_counts(struct store *st, int64_t account_id, i
         out->opted_out = sqlite3_column_int64(q, 1);
         out->orders = sqlite3_column_int64(q, 2);
         out->revenue = sqlite3_column_int64(q, 3);
+        for (int k = 0; k < 3; k++)
+            out->by_category[k] = sqlite3_column_int64(q, 4 + k);
     }
     sqlite3_reset(q);
     return r < 0 ? r : DB_ONE;
@@ -2279,6 +2323,181 @@ static enum db_status sq_link_click(struct store *st, int64_t link_id, int64_t r
     return wend(s, r < 0 ? r : DB_ONE);
 }
 
+/* ---- attribution ------------------------------------------------------------------------- */
+
+/* Run a prepared query with up to five int64 parameters; leaves the statement stepped once.
+ * @return the status of the first step; the caller reads columns and resets. */
+static sqlite3_stmt *query_ints(struct conn *c, enum stmt_id id, int n, const int64_t *v, enum db_status *r)
+{
+    sqlite3_stmt *q = stmt(c, id);
+    if (!q) {
+        *r = DB_HARD;
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(q, i + 1, v[i]);
+    *r = rc_status(c->db, sqlite3_step(q), "attribution lookup");
+    return q;
+}
+
+static enum db_status sq_attribution_find(struct store *st, int64_t account_id, int64_t ref_recipient,
+                                         int64_t ref_link, const char *code_bidx, int64_t contact_id,
+                                         int64_t created_at, int64_t window_ms, struct attribution *a)
+{
+    struct conn *c = reader(SQ(st));
+    enum db_status r = DB_NONE;
+    sqlite3_stmt *q;
+    memset(a, 0, sizeof *a);
+    if (!c)
+        return DB_HARD;
+    if (ref_recipient) {
+        int64_t v[] = {account_id, ref_recipient};
+        q = query_ints(c, S_ATTR_REF, 2, v, &r);
+        if (r == DB_ONE) {
+            a->campaign_id = sqlite3_column_int64(q, 0);
+            a->step = sqlite3_column_int(q, 1);
+            a->recipient_id = sqlite3_column_int64(q, 2);
+            a->by = "ref";
+        }
+        if (q)
+            sqlite3_reset(q);
+        if (r < 0)
+            return r;
+        if (r == DB_ONE && ref_link) {
+            int64_t w[] = {account_id, ref_link, a->campaign_id};
+            q = query_ints(c, S_ATTR_LINK_OK, 3, w, &r);
+            if (r == DB_ONE)
+                a->link_id = ref_link;
+            if (q)
+                sqlite3_reset(q);
+            if (r < 0)
+                return r;
+            r = DB_ONE;
+        }
+    }
+    if (!a->campaign_id && code_bidx && *code_bidx) {
+        q = stmt(c, S_ATTR_CODE);
+        if (!q)
+            return DB_HARD;
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_text(q, 2, code_bidx, -1, SQLITE_STATIC);
+        r = rc_status(c->db, sqlite3_step(q), "code lookup");
+        int64_t code_recipient = 0;
+        if (r == DB_ONE) {
+            a->code_id = sqlite3_column_int64(q, 0);
+            a->campaign_id = sqlite3_column_int64(q, 1);
+            code_recipient = sqlite3_column_int64(q, 2);
+            a->by = "code";
+        }
+        sqlite3_reset(q);
+        if (r < 0)
+            return r;
+        if (a->campaign_id) {
+            /* Which message carried it: the pool code's own row, or (a static code) the latest
+             * message of that campaign to this customer. */
+            int64_t v[] = {account_id, code_recipient};
+            q = code_recipient ? query_ints(c, S_ATTR_REF, 2, v, &r) : NULL;
+            if (!code_recipient && contact_id) {
+                int64_t w[] = {account_id, contact_id, created_at, 0, a->campaign_id};
+                q = query_ints(c, S_ATTR_WINDOW, 5, w, &r);
+            }
+            if (q && r == DB_ONE) {
+                a->step = sqlite3_column_int(q, 1);
+                a->recipient_id = sqlite3_column_int64(q, 2);
+            }
+            if (q)
+                sqlite3_reset(q);
+            if (r < 0)
+                return r;
+        }
+    }
+    if (!a->campaign_id && contact_id) {
+        int64_t v[] = {account_id, contact_id, created_at, created_at - window_ms, 0};
+        q = query_ints(c, S_ATTR_WINDOW, 5, v, &r);
+        if (r == DB_ONE) {
+            a->campaign_id = sqlite3_column_int64(q, 0);
+            a->step = sqlite3_column_int(q, 1);
+            a->recipient_id = sqlite3_column_int64(q, 2);
+            a->by = "window";
+        }
+        if (q)
+            sqlite3_reset(q);
+        if (r < 0)
+            return r;
+    }
+    /* An order that used one of the campaign's codes counts for that code too. */
+    if (a->campaign_id && !a->code_id && code_bidx && *code_bidx) {
+        q = stmt(c, S_ATTR_CODE_IN);
+        if (!q)
+            return DB_HARD;
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, a->campaign_id);
+        sqlite3_bind_text(q, 3, code_bidx, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            a->code_id = sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+    }
+    return a->campaign_id ? DB_ONE : DB_NONE;
+}
+
+static enum db_status revenue_by(struct sq *s, int64_t account_id, int64_t campaign_id, const char *kind, int64_t key,
+                                 int64_t orders, int64_t revenue)
+{
+    sqlite3_stmt *q = stmt(s->writer, S_ATTR_BY);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, campaign_id);
+        sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, key);
+        sqlite3_bind_int64(q, 5, orders);
+        sqlite3_bind_int64(q, 6, revenue);
+    }
+    return step_write(s, q, "revenue by");
+}
+
+static enum db_status sq_attribution_apply(struct store *st, int64_t account_id, int64_t order_row_id,
+                                          const struct attribution *a, int64_t amount, int sign)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 1);
+    if (r < 0)
+        return r;
+    int64_t rev = amount * sign;
+    if (sign > 0) {
+        sqlite3_stmt *q = stmt(s->writer, S_ATTR_ORDER);
+        if (q) {
+            sqlite3_bind_int64(q, 1, a->campaign_id);
+            bind_id_or_null(q, 2, a->recipient_id);
+            bind_id_or_null(q, 3, a->link_id);
+            sqlite3_bind_int(q, 4, a->step);
+            bind_id_or_null(q, 5, a->code_id);
+            bind_text_or_null(q, 6, a->by);
+            sqlite3_bind_int64(q, 7, account_id);
+            sqlite3_bind_int64(q, 8, order_row_id);
+        }
+        r = step_write(s, q, "order attribution");
+    }
+    if (r >= 0) {
+        sqlite3_stmt *q = stmt(s->writer, S_ATTR_CAMPAIGN);
+        if (q) {
+            sqlite3_bind_int64(q, 1, rev);
+            sqlite3_bind_int64(q, 2, sign);
+            sqlite3_bind_int64(q, 3, account_id);
+            sqlite3_bind_int64(q, 4, a->campaign_id);
+        }
+        r = step_write(s, q, "campaign revenue");
+    }
+    if (r >= 0 && a->link_id)
+        r = exec_ids3(s, S_ATTR_LINK, rev, account_id, a->link_id, "link revenue");
+    if (r >= 0)
+        r = revenue_by(s, account_id, a->campaign_id, "step", a->step, sign, rev);
+    if (r >= 0 && a->link_id)
+        r = revenue_by(s, account_id, a->campaign_id, "link", a->link_id, sign, rev);
+    if (r >= 0 && a->code_id)
+        r = revenue_by(s, account_id, a->campaign_id, "code", a->code_id, sign, rev);
+    return wend(s, r >= 0 ? DB_ONE : r);
+}
+
 static void sq_close(struct store *st)
 {
     struct sq *s = SQ(st);
@@ -2372,6 +2591,7 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.audience_scan = sq_audience_scan;
     s->base.campaign_start = sq_campaign_start;
     s->base.campaign_transition = sq_campaign_transition;
+    s->base.campaign_set_categories = sq_campaign_set_categories;
     s->base.campaign_set_override = sq_campaign_set_override;
     s->base.campaign_set_nudges = sq_campaign_set_nudges;
     s->base.campaigns_pause_all = sq_campaigns_pause_all;
@@ -2392,6 +2612,8 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.recipients_read = sq_recipients_read;
     s->base.contact_opt_out = sq_contact_opt_out;
     s->base.link_click = sq_link_click;
+    s->base.attribution_find = sq_attribution_find;
+    s->base.attribution_apply = sq_attribution_apply;
     s->base.meta_get = sq_meta_get;
     s->base.meta_set = sq_meta_set;
     return &s->base;
