@@ -46,6 +46,8 @@ enum hres media_upload_h(struct req *r);
 enum hres media_get_h(struct req *r);
 /* h_analytics.c */
 enum hres analytics_categories_h(struct req *r);
+enum hres analytics_revenue_h(struct req *r);
+enum hres analytics_campaigns_h(struct req *r);
 struct campaign;
 /* The API's campaign object (codes decrypted). New reference. */
 json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campaign *c);

@@ -29,6 +29,8 @@ const struct route api_routes[] = {
     {"POST", "/media/upload", media_upload_h, AUTH_ACCOUNT, 51 * 1024 * 1024, NULL},
     {"GET", "/media/:id", media_get_h, AUTH_ACCOUNT, 0, NULL},
     {"GET", "/analytics/categories", analytics_categories_h, AUTH_ACCOUNT, 0, NULL},
+    {"GET", "/analytics/revenue", analytics_revenue_h, AUTH_ACCOUNT, 0, NULL},
+    {"GET", "/analytics/campaigns", analytics_campaigns_h, AUTH_ACCOUNT, 0, NULL},
     {"POST", "/campaigns/:id/start", campaigns_start_h, AUTH_ACCOUNT, 1024, NULL},
     {"POST", "/campaigns/:id/pause", campaigns_pause_h, AUTH_ACCOUNT, 1024, NULL},
     {"POST", "/campaigns/:id/resume", campaigns_resume_h, AUTH_ACCOUNT, 1024, NULL},

@@ -295,6 +295,20 @@ struct store {
      * counters, the link, and the per-step/link/code sums. */
     enum db_status (*attribution_apply)(struct store *st, int64_t account_id, int64_t order_row_id,
                                         const struct attribution *a, int64_t amount, int sign);
+    /* Campaign-attributed paid revenue in [from, to) in one currency, grouped into buckets of
+     * bucket_ms (bucket start = floor((t + offset_ms) / bucket_ms) * bucket_ms - offset_ms).
+     * fn(cls, bucket_start_ms, revenue, orders) per non-empty bucket, in time order. */
+    enum db_status (*revenue_series)(struct store *st, int64_t account_id, int64_t from, int64_t to,
+                                     const char *currency, int64_t bucket_ms, int64_t offset_ms,
+                                     void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders), void *cls);
+    /* The same revenue per campaign, largest first: fn(cls, campaign_id, name, revenue, orders). */
+    enum db_status (*revenue_campaigns)(struct store *st, int64_t account_id, int64_t from, int64_t to,
+                                        const char *currency,
+                                        void (*fn)(void *cls, int64_t id, const char *name, int64_t revenue,
+                                                   int64_t orders),
+                                        void *cls);
+    /* The most used currency of the account's orders in [from, to) ("" when none). */
+    enum db_status (*revenue_currency)(struct store *st, int64_t account_id, int64_t from, int64_t to, char out[4]);
     /* The contact's latest paid order. */
     enum db_status (*order_latest_paid)(struct store *st, int64_t account_id, int64_t contact_id,
                                         struct order_row *out);

@@ -283,6 +283,15 @@
     X(S_ATTR_BY, "INSERT INTO revenue_by(account_id, campaign_id, kind, key, orders, revenue) "                 \
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(campaign_id, kind, key) DO UPDATE SET "           \
                  "orders = orders + ?5, revenue = revenue + ?6")                                                 \
+    X(S_REV_SERIES, "SELECT ((created_at + ?5) / ?6) * ?6 - ?5 AS b, SUM(amount), COUNT(*) FROM orders "       \
+                    "WHERE account_id = ?1 AND status = 'paid' AND attributed_campaign_id IS NOT NULL "          \
+                    "AND created_at >= ?2 AND created_at < ?3 AND currency = ?4 GROUP BY b ORDER BY b")           \
+    X(S_REV_CAMPAIGNS, "SELECT o.attributed_campaign_id, c.name, SUM(o.amount), COUNT(*) FROM orders o "        \
+                       "JOIN campaigns c ON c.id = o.attributed_campaign_id AND c.account_id = o.account_id "    \
+                       "WHERE o.account_id = ?1 AND o.status = 'paid' AND o.created_at >= ?2 "                  \
+                       "AND o.created_at < ?3 AND o.currency = ?4 GROUP BY 1 ORDER BY 3 DESC, 1")                \
+    X(S_REV_CURRENCY, "SELECT currency FROM orders WHERE account_id = ? AND created_at >= ? AND created_at < ? " \
+                      "GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                              \
     X(S_OPT_OUT_COUNT, "UPDATE campaign_analytics SET total_opted_out = total_opted_out + 1 "                     \
                        "WHERE account_id = ?1 AND campaign_id IN (SELECT DISTINCT campaign_id FROM recipients "   \
                        "WHERE account_id = ?1 AND contact_id = ?2 AND status = 'sent')")                          \
@@ -2498,6 +2507,68 @@ static enum db_status sq_attribution_apply(struct store *st, int64_t account_id,
     return wend(s, r >= 0 ? DB_ONE : r);
 }
 
+/* ---- revenue reads ----------------------------------------------------------------------- */
+
+static enum db_status sq_revenue_series(struct store *st, int64_t account_id, int64_t from, int64_t to,
+                                       const char *currency, int64_t bucket_ms, int64_t offset_ms,
+                                       void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders), void *cls)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_REV_SERIES) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    sqlite3_bind_text(q, 4, currency, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, offset_ms);
+    sqlite3_bind_int64(q, 6, bucket_ms);
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "revenue series")) == DB_ONE)
+        fn(cls, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+    sqlite3_reset(q);
+    return r < 0 ? r : DB_ONE;
+}
+
+static enum db_status sq_revenue_campaigns(struct store *st, int64_t account_id, int64_t from, int64_t to,
+                                          const char *currency,
+                                          void (*fn)(void *cls, int64_t id, const char *name, int64_t revenue,
+                                                     int64_t orders),
+                                          void *cls)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_REV_CAMPAIGNS) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    sqlite3_bind_text(q, 4, currency, -1, SQLITE_STATIC);
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "revenue by campaign")) == DB_ONE)
+        fn(cls, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2),
+           sqlite3_column_int64(q, 3));
+    sqlite3_reset(q);
+    return r < 0 ? r : DB_ONE;
+}
+
+static enum db_status sq_revenue_currency(struct store *st, int64_t account_id, int64_t from, int64_t to, char out[4])
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_REV_CURRENCY) : NULL;
+    out[0] = 0;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "revenue currency");
+    if (r == DB_ONE)
+        copy_text(out, 4, q, 0);
+    sqlite3_reset(q);
+    return r;
+}
+
 static void sq_close(struct store *st)
 {
     struct sq *s = SQ(st);
@@ -2614,6 +2685,9 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.link_click = sq_link_click;
     s->base.attribution_find = sq_attribution_find;
     s->base.attribution_apply = sq_attribution_apply;
+    s->base.revenue_series = sq_revenue_series;
+    s->base.revenue_campaigns = sq_revenue_campaigns;
+    s->base.revenue_currency = sq_revenue_currency;
     s->base.meta_get = sq_meta_get;
     s->base.meta_set = sq_meta_set;
     return &s->base;
