@@ -22,6 +22,7 @@
 #include "crypto/password.h"
 #include "engine/engine.h"
 #include "analytics/classify.h"
+#include "analytics/clicks.h"
 #include "core/orders.h"
 #include "store/blobstore.h"
 #include "tg/session.h"
@@ -464,6 +465,11 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     sse_init();
+    app.clicks = clicks_start(app.store);
+    if (!app.clicks) {
+        fprintf(stderr, "tgr: out of memory\n");
+        goto out;
+    }
     http = http_start(&app, err, sizeof err);
     if (!http) {
         fprintf(stderr, "tgr: %s\n", err);
@@ -497,6 +503,7 @@ out:
     worker_pool_free(app.tg_pool);
     worker_pool_free(app.hash_pool);
     http_stop(http, 3000);
+    clicks_stop(app.clicks); /* writes the clicks still queued */
     engine_free(app.engine);
     ratelimit_free(app.rl_login_ip);
     ratelimit_free(app.rl_login_email);

@@ -15,6 +15,7 @@ struct route;
 struct engine;
 struct lexicon;
 struct blobstore;
+struct clicks;
 
 struct app {
     struct config cfg;
@@ -28,6 +29,7 @@ struct app {
     struct engine *engine;       /* owns the bridge; NULL in commands that do not serve */
     struct lexicon *lexicon;     /* customer classification words (share/lexicon.json) */
     struct blobstore *media;     /* media bytes */
+    struct clicks *clicks;       /* tracked-link cache and batching click writer */
 };
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/clicks.h"
 #include "core/app.h"
 #include "core/links.h"
 #include "core/log.h"
@@ -14,6 +15,7 @@
 
 static int is_bot(const char *ua)
 {
+    /* TelegramBot, Twitterbot, Slackbot, Discordbot… all say "bot". */
     static const char *bots[] = {"bot",      "crawler",     "spider",   "preview",  "facebookexternalhit",
                                  "whatsapp", "slack",       "discord",  "embedly",  "skypeuripreview",
                                  "vkshare",  "linkexpander", "headless", "lighthouse"};
@@ -34,36 +36,35 @@ enum hres track_click_h(struct req *r)
 {
     int64_t link_id, recipient_id, account_id, campaign_id;
     const char *code = route_param(&r->params, "code");
-    if (!code || link_code_parse(&r->app->kr, code, &link_id, &recipient_id) != TGR_OK) {
-        reply_error(r, ERR_NOT_FOUND, NULL, "no such link");
-        return H_NO;
-    }
-    int counted = !is_bot(req_header(r, "User-Agent"));
-    char *url = NULL;
-    int unique = 0;
-    enum db_status s = r->app->store->link_click(r->app->store, link_id, recipient_id, counted, &account_id,
-                                                 &campaign_id, &url, &unique);
-    if (s == DB_NONE) {
-        reply_error(r, ERR_NOT_FOUND, NULL, "no such link");
-        return H_NO;
-    }
-    if (s < 0) {
+    char url[2100];
+    int found = 0;
+    if (code && link_code_parse(&r->app->kr, code, &link_id, &recipient_id) == TGR_OK)
+        found = clicks_resolve(r->app->clicks, link_id, &account_id, &campaign_id, url, sizeof url);
+    if (found < 0) {
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
         return H_NO;
     }
+    if (!found) {
+        static const char page[] = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Link not "
+                                   "found</title></head><body><h1>This link does not exist</h1><p>It may have been "
+                                   "mistyped or cut short.</p></body></html>";
+        r->is_web = 1;
+        reply_data(r, 404, "text/html; charset=utf-8", page, sizeof page - 1);
+        return H_NO;
+    }
+    /* HEAD requests and link-preview bots are redirected but not counted. */
+    if (strcmp(r->method, "GET") == 0 && !is_bot(req_header(r, "User-Agent")))
+        clicks_add(r->app->clicks, account_id, campaign_id, link_id, recipient_id);
     char ref[LINK_CODE_MAX], *loc = NULL;
     link_ref(&r->app->kr, recipient_id, link_id, ref);
     const char *hash = strchr(url, '#');
     size_t base = hash ? (size_t)(hash - url) : strlen(url);
     const char *sep = memchr(url, '?', base) ? "&" : "?";
-    if (asprintf(&loc, "%.*s%stgr_ref=%s%s", (int)base, url, sep, ref, hash ? hash : "") < 0) {
-        free(url);
+    if (asprintf(&loc, "%.*s%stgr_ref=%s%s", (int)base, url, sep, ref, hash ? hash : "") < 0)
         return H_SYSERR;
-    }
     reply_data(r, 302, "text/plain; charset=utf-8", "", 0);
     reply_header(r, "Location", loc);
     reply_header(r, "Cache-Control", "no-store");
     free(loc);
-    free(url);
     return H_OK;
 }

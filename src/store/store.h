@@ -113,6 +113,11 @@ struct order_row {
     int attributed_step;
 };
 
+/* One counted click, queued by the click writer (analytics/clicks.c). */
+struct click {
+    int64_t account_id, campaign_id, link_id, recipient_id, at;
+};
+
 /* Which campaign message an order is credited to (analytics). */
 struct attribution {
     int64_t campaign_id, recipient_id, link_id, code_id;
@@ -265,12 +270,13 @@ struct store {
     enum db_status (*link_ensure)(struct store *st, int64_t account_id, int64_t campaign_id, const char *url,
                                   int64_t *link_id);
 
-    /* A tracked link by id (public: no account given). On DB_ONE out_url is malloc'd. When
-     * counted, the click is recorded for recipient_id (0 = a preview link: counted on the link
-     * only): link and campaign counters, the recipient's first click.
-     * @param[out] unique 1 if this was the recipient's first click on any link of the campaign */
-    enum db_status (*link_click)(struct store *st, int64_t link_id, int64_t recipient_id, int counted,
-                                 int64_t *account_id, int64_t *campaign_id, char **out_url, int *unique);
+    /* A tracked link by id (public: no account given). @param[out] url malloc'd on DB_ONE */
+    enum db_status (*link_get)(struct store *st, int64_t link_id, int64_t *account_id, int64_t *campaign_id,
+                               char **url);
+    /* Record clicks in one transaction: each adds to its link's clicks (and unique clicks, when
+     * its recipient had not clicked that link before), marks the recipient's first click, and
+     * adds to the campaign's counters. Recipient 0 (a preview link) counts on the link only. */
+    enum db_status (*clicks_record)(struct store *st, const struct click *clicks, size_t n);
 
     /* ---- media ---- */
     /* Insert, or find the row with the same sha256 (DB_NONE then, *out filled). */

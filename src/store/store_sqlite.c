@@ -259,6 +259,7 @@
     X(S_SKIP_NUDGES, "UPDATE recipients SET status = 'skipped', error_code = ? WHERE account_id = ? "             \
                      "AND contact_id = ? AND status = 'pending' AND step >= ?")                                   \
     X(S_LINK_BY_ID, "SELECT account_id, campaign_id, original_url FROM trackable_links WHERE id = ?")          \
+    X(S_CLICK_SEEN, "SELECT 1 FROM link_clicks WHERE account_id = ? AND link_id = ? AND recipient_id = ? LIMIT 1") \
     X(S_CLICK_INSERT, "INSERT INTO link_clicks(account_id, link_id, recipient_id, at) VALUES (?, ?, ?, ?)")      \
     X(S_RECIPIENT_CLICKED, "UPDATE recipients SET clicked_at = ?1 WHERE account_id = ?2 AND id = ?3 "           \
                            "AND campaign_id = ?4 AND clicked_at IS NULL")                                        \
@@ -2277,59 +2278,79 @@ static enum db_status sq_contact_opt_out(struct store *st, int64_t account_id, i
     return wend(s, r);
 }
 
-static enum db_status sq_link_click(struct store *st, int64_t link_id, int64_t recipient_id, int counted,
-                                    int64_t *account_id, int64_t *campaign_id, char **out_url, int *unique)
+static enum db_status sq_link_get(struct store *st, int64_t link_id, int64_t *account_id, int64_t *campaign_id,
+                                  char **url)
 {
-    struct sq *s = SQ(st);
-    *out_url = NULL;
-    *unique = 0;
-    enum db_status r = wbegin(s, 0);
-    if (r < 0)
-        return r;
-    sqlite3_stmt *q = stmt(s->writer, S_LINK_BY_ID);
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_LINK_BY_ID) : NULL;
+    *url = NULL;
     if (!q)
-        return wend(s, DB_HARD);
+        return DB_HARD;
     sqlite3_bind_int64(q, 1, link_id);
-    r = rc_status(s->writer->db, sqlite3_step(q), "link lookup");
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "link lookup");
     if (r == DB_ONE) {
         *account_id = sqlite3_column_int64(q, 0);
         *campaign_id = sqlite3_column_int64(q, 1);
-        *out_url = dup_col(q, 2);
-        if (!*out_url)
+        *url = dup_col(q, 2);
+        if (!*url)
             r = DB_HARD;
     }
     sqlite3_reset(q);
-    if (r != DB_ONE || !counted)
-        return wend(s, r);
-    int64_t now = now_ms();
-    q = stmt(s->writer, S_CLICK_INSERT);
+    return r;
+}
+
+static enum db_status one_click(struct sq *s, const struct click *k)
+{
+    int link_unique = 0, campaign_unique = 0;
+    enum db_status r = DB_ONE;
+    if (k->recipient_id) {
+        sqlite3_stmt *q = stmt(s->writer, S_CLICK_SEEN);
+        if (!q)
+            return DB_HARD;
+        sqlite3_bind_int64(q, 1, k->account_id);
+        sqlite3_bind_int64(q, 2, k->link_id);
+        sqlite3_bind_int64(q, 3, k->recipient_id);
+        r = rc_status(s->writer->db, sqlite3_step(q), "click seen");
+        sqlite3_reset(q);
+        if (r < 0)
+            return r;
+        link_unique = r == DB_NONE;
+    }
+    sqlite3_stmt *q = stmt(s->writer, S_CLICK_INSERT);
     if (q) {
-        sqlite3_bind_int64(q, 1, *account_id);
-        sqlite3_bind_int64(q, 2, link_id);
-        bind_id_or_null(q, 3, recipient_id);
-        sqlite3_bind_int64(q, 4, now);
+        sqlite3_bind_int64(q, 1, k->account_id);
+        sqlite3_bind_int64(q, 2, k->link_id);
+        bind_id_or_null(q, 3, k->recipient_id);
+        sqlite3_bind_int64(q, 4, k->at);
     }
     r = step_write(s, q, "click insert");
-    if (r >= 0 && recipient_id) {
+    if (r >= 0 && k->recipient_id) {
         q = stmt(s->writer, S_RECIPIENT_CLICKED);
         if (q) {
-            sqlite3_bind_int64(q, 1, now);
-            sqlite3_bind_int64(q, 2, *account_id);
-            sqlite3_bind_int64(q, 3, recipient_id);
-            sqlite3_bind_int64(q, 4, *campaign_id);
+            sqlite3_bind_int64(q, 1, k->at);
+            sqlite3_bind_int64(q, 2, k->account_id);
+            sqlite3_bind_int64(q, 3, k->recipient_id);
+            sqlite3_bind_int64(q, 4, k->campaign_id);
         }
         r = step_write(s, q, "recipient clicked");
-        *unique = r == DB_ONE;
+        campaign_unique = r == DB_ONE;
     }
     if (r >= 0)
-        r = exec_ids(s, S_LINK_COUNT, *unique, link_id, "link count");
+        r = exec_ids(s, S_LINK_COUNT, link_unique, k->link_id, "link count");
     if (r >= 0)
-        r = exec_ids3(s, S_CAMPAIGN_CLICKS, *unique, *account_id, *campaign_id, "campaign clicks");
-    if (r < 0) {
-        free(*out_url);
-        *out_url = NULL;
-    }
-    return wend(s, r < 0 ? r : DB_ONE);
+        r = exec_ids3(s, S_CAMPAIGN_CLICKS, campaign_unique, k->account_id, k->campaign_id, "campaign clicks");
+    return r;
+}
+
+static enum db_status sq_clicks_record(struct store *st, const struct click *clicks, size_t n)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < n && r >= 0; i++)
+        r = one_click(s, &clicks[i]);
+    return wend(s, r >= 0 ? DB_ONE : r);
 }
 
 /* ---- attribution ------------------------------------------------------------------------- */
@@ -2682,7 +2703,8 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.recipients_replied = sq_recipients_replied;
     s->base.recipients_read = sq_recipients_read;
     s->base.contact_opt_out = sq_contact_opt_out;
-    s->base.link_click = sq_link_click;
+    s->base.link_get = sq_link_get;
+    s->base.clicks_record = sq_clicks_record;
     s->base.attribution_find = sq_attribution_find;
     s->base.attribution_apply = sq_attribution_apply;
     s->base.revenue_series = sq_revenue_series;

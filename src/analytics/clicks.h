@@ -1,0 +1,35 @@
+/* clicks — the hot path behind GET /t/:code: link lookups from memory, and a writer that
+ * records counted clicks in batches (group commit) instead of one transaction per request.
+ *
+ * Links never change once created, so their target URL is cached after the first lookup. Clicks
+ * wait in a bounded queue; one thread writes whatever is queued every CLICKS_FLUSH_MS (or as soon
+ * as CLICKS_BATCH are waiting) in one transaction. A crash loses at most the clicks of the last
+ * CLICKS_FLUSH_MS; a clean stop writes everything. */
+#ifndef TGR_CLICKS_H
+#define TGR_CLICKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLICKS_FLUSH_MS 50
+#define CLICKS_BATCH 512
+
+struct store;
+struct clicks;
+
+struct clicks *clicks_start(struct store *st);
+/* Write what is queued and stop the writer. */
+void clicks_stop(struct clicks *c);
+
+/* The link's account, campaign and URL (copied into url, cap bytes).
+ * @return 1 found, 0 unknown, -1 database trouble */
+int clicks_resolve(struct clicks *c, int64_t link_id, int64_t *account_id, int64_t *campaign_id, char *url,
+                   size_t cap);
+
+/* Queue a counted click. When the queue is full the caller writes the batch itself. */
+void clicks_add(struct clicks *c, int64_t account_id, int64_t campaign_id, int64_t link_id, int64_t recipient_id);
+
+/* Write everything queued now (tests and shutdown). */
+void clicks_flush(struct clicks *c);
+
+#endif
