@@ -43,6 +43,7 @@ bench: build
 	@python3 bench/sync.py
 	@$(BUILD)/bench_audience
 	@python3 bench/sending.py
+	@python3 bench/track.py
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
