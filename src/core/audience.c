@@ -50,8 +50,12 @@ int audience_resolve(struct app *app, int64_t account_id, const struct filters *
         .min_orders = f->min_orders,
         .max_orders = f->max_orders,
         .min_spent = f->min_spent,
-        .clicked_campaign = f->clicked_campaign,
-        .not_replied_to_campaign = f->not_replied_to_campaign,
+        .clicked_campaign = f->campaign[CF_CLICKED],
+        .not_replied_to_campaign = f->campaign[CF_NOT_REPLIED],
+        .read_campaign = f->campaign[CF_READ],
+        .not_read_campaign = f->campaign[CF_NOT_READ],
+        .replied_to_campaign = f->campaign[CF_REPLIED],
+        .bought_from_campaign = f->campaign[CF_BOUGHT],
         .cap_since = cap_days > 0 ? now - (int64_t)cap_days * 86400000 : 0,
     };
     struct scan s = {app, account_id, f->categories, out, 0};

@@ -32,6 +32,10 @@ static int campaign_exists(struct store *st, int64_t account_id, int64_t id)
     return 1;
 }
 
+const char *const campaign_filter_names[CF_COUNT] = {"clicked_campaign", "not_replied_to_campaign", "read_campaign",
+                                                      "not_read_campaign", "replied_to_campaign",
+                                                      "bought_from_campaign"};
+
 int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filters *f, struct jspec_error *err)
 {
     memset(f, 0, sizeof *f);
@@ -45,8 +49,12 @@ int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filter
         JF_NULLABLE(JF_INT_RANGE("min_orders", &f->min_orders, 0, 1000000)),
         JF_NULLABLE(JF_INT_RANGE("max_orders", &f->max_orders, 0, 1000000)),
         JF_NULLABLE(JF_INT_RANGE("min_spent", &f->min_spent, 0, INT64_MAX / 2)),
-        JF_NULLABLE(JF_INT_RANGE("clicked_campaign", &f->clicked_campaign, 1, INT64_MAX)),
-        JF_NULLABLE(JF_INT_RANGE("not_replied_to_campaign", &f->not_replied_to_campaign, 1, INT64_MAX)),
+        JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_CLICKED], &f->campaign[CF_CLICKED], 1, INT64_MAX)),
+        JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_NOT_REPLIED], &f->campaign[CF_NOT_REPLIED], 1, INT64_MAX)),
+        JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_READ], &f->campaign[CF_READ], 1, INT64_MAX)),
+        JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_NOT_READ], &f->campaign[CF_NOT_READ], 1, INT64_MAX)),
+        JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_REPLIED], &f->campaign[CF_REPLIED], 1, INT64_MAX)),
+        JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_BOUGHT], &f->campaign[CF_BOUGHT], 1, INT64_MAX)),
         JF_END,
     };
     if (jspec_parse(j, spec, "filters", err) != TGR_OK)
@@ -64,10 +72,13 @@ int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filter
         return fail(err, "filters.categories", "must not be empty (leave it out for every category)");
     if (f->min_orders >= 0 && f->max_orders >= 0 && f->min_orders > f->max_orders)
         return fail(err, "filters.max_orders", "must not be less than min_orders");
-    if (f->clicked_campaign && !campaign_exists(st, account_id, f->clicked_campaign))
-        return fail(err, "filters.clicked_campaign", "is not a campaign of this account");
-    if (f->not_replied_to_campaign && !campaign_exists(st, account_id, f->not_replied_to_campaign))
-        return fail(err, "filters.not_replied_to_campaign", "is not a campaign of this account");
+    for (int k = 0; k < CF_COUNT; k++) {
+        if (f->campaign[k] && !campaign_exists(st, account_id, f->campaign[k])) {
+            char field[64];
+            snprintf(field, sizeof field, "filters.%s", campaign_filter_names[k]);
+            return fail(err, field, "is not a campaign of this account");
+        }
+    }
     return TGR_OK;
 }
 
@@ -89,10 +100,9 @@ json_t *filters_to_json(const struct filters *f)
         json_object_set_new(o, "max_orders", json_integer(f->max_orders));
     if (f->min_spent >= 0)
         json_object_set_new(o, "min_spent", json_integer(f->min_spent));
-    if (f->clicked_campaign)
-        json_object_set_new(o, "clicked_campaign", json_integer(f->clicked_campaign));
-    if (f->not_replied_to_campaign)
-        json_object_set_new(o, "not_replied_to_campaign", json_integer(f->not_replied_to_campaign));
+    for (int k = 0; k < CF_COUNT; k++)
+        if (f->campaign[k])
+            json_object_set_new(o, campaign_filter_names[k], json_integer(f->campaign[k]));
     return o;
 }
 
@@ -270,31 +280,44 @@ int quiet_hours_from_text(const char *text, struct quiet_hours *q)
     return rc;
 }
 
-int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resumes_at)
+/* Local time of ms in zone tz. localtime_r in another zone needs TZ; the lock keeps two callers
+ * from mixing zones. */
+static void local_tm(const char *tz, int64_t ms, struct tm *out)
 {
     static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
-    if (resumes_at)
-        *resumes_at = 0;
-    if (!q->set)
-        return 0;
-    time_t t = (time_t)(now / 1000);
-    struct tm lt;
-    /* localtime_r in another zone needs TZ; the lock keeps two callers from mixing zones. */
+    time_t t = (time_t)(ms / 1000);
     pthread_mutex_lock(&tz_mu);
     char old[128] = "";
     const char *cur = getenv("TZ");
     int had = cur != NULL;
     if (had)
         snprintf(old, sizeof old, "%s", cur);
-    setenv("TZ", q->timezone, 1);
+    setenv("TZ", tz, 1);
     tzset();
-    localtime_r(&t, &lt);
+    localtime_r(&t, out);
     if (had)
         setenv("TZ", old, 1);
     else
         unsetenv("TZ");
     tzset();
     pthread_mutex_unlock(&tz_mu);
+}
+
+int local_hour(const char *tz, int64_t ms)
+{
+    struct tm lt;
+    local_tm(tz, ms, &lt);
+    return lt.tm_hour;
+}
+
+int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resumes_at)
+{
+    if (resumes_at)
+        *resumes_at = 0;
+    if (!q->set)
+        return 0;
+    struct tm lt;
+    local_tm(q->timezone, now, &lt);
     int m = lt.tm_hour * 60 + lt.tm_min;
     int in = q->start_min < q->end_min ? (m >= q->start_min && m < q->end_min)
                                        : (m >= q->start_min || m < q->end_min);

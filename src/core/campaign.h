@@ -12,13 +12,24 @@
 
 struct store;
 
+/* Filters that name another campaign of the account: what the contact did with it. */
+enum campaign_filter {
+    CF_CLICKED,     /* clicked_campaign: clicked a link of it */
+    CF_NOT_REPLIED, /* not_replied_to_campaign: got it and did not reply */
+    CF_READ,        /* read_campaign: read it */
+    CF_NOT_READ,    /* not_read_campaign: got it and did not read it */
+    CF_REPLIED,     /* replied_to_campaign: replied to it */
+    CF_BOUGHT,      /* bought_from_campaign: an order was credited to it */
+    CF_COUNT
+};
+extern const char *const campaign_filter_names[CF_COUNT];
+
 struct filters {
     int64_t last_message_within_days; /* 0 = no limit */
     unsigned categories;              /* bit (1 << CAT_*) per allowed category; 0 = all */
     int64_t min_orders, max_orders;   /* -1 = no limit */
     int64_t min_spent;                /* minor units; -1 = no limit */
-    int64_t clicked_campaign;         /* 0 = none */
-    int64_t not_replied_to_campaign;  /* 0 = none */
+    int64_t campaign[CF_COUNT];       /* campaign ids by enum campaign_filter; 0 = none */
 };
 
 struct quiet_hours {
@@ -48,8 +59,11 @@ int nudges_validate(json_t *j, struct jspec_error *err);
 int discount_validate(json_t *j, struct jspec_error *err);
 
 /* Whether quiet hours hold at now (unix ms) in their time zone; *resumes_at gets when they end
- * (unix ms, to the minute). Only the engine thread calls this: it switches TZ to convert. */
+ * (unix ms, to the minute). Thread-safe (zone switches are serialised). */
 int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resumes_at);
+
+/* The hour of day (0-23) of ms in time zone tz. */
+int local_hour(const char *tz, int64_t ms);
 
 /* Parse stored quiet hours JSON text (NULL = none). */
 int quiet_hours_from_text(const char *text, struct quiet_hours *q);

@@ -404,19 +404,14 @@ enum hres campaigns_logs_h(struct req *r)
 
 /* ---- live counters ---------------------------------------------------------------------- */
 
-enum hres campaigns_analytics_h(struct req *r)
+json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
 {
-    struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
     struct store *st = r->app->store;
     struct campaign_counts k;
-    if (st->campaign_counts(st, r->account_id, c.id, &k) < 0) {
-        campaign_release(&c);
-        return db_failed(r);
-    }
+    if (st->campaign_counts(st, r->account_id, c->id, &k) < 0)
+        return NULL;
     json_t *o = json_object();
-    json_object_set_new(o, "status", json_string(c.status));
+    json_object_set_new(o, "status", json_string(c->status));
     json_object_set_new(o, "audience", json_integer(k.audience));
     json_object_set_new(o, "pending", json_integer(k.pending + k.sending));
     json_object_set_new(o, "sent", json_integer(k.sent));
@@ -440,7 +435,7 @@ enum hres campaigns_analytics_h(struct req *r)
     struct log_row *rows = NULL;
     size_t n = 0;
     int64_t after = 0;
-    while (st->logs_page(st, r->account_id, c.id, after, 500, &rows, &n) == DB_ONE) {
+    while (st->logs_page(st, r->account_id, c->id, after, 500, &rows, &n) == DB_ONE) {
         for (size_t i = 0; i < n; i++) {
             if (strcmp(rows[i].status, "failed") == 0 && rows[i].error_code[0]) {
                 json_t *cur = json_object_get(by, rows[i].error_code);
@@ -456,7 +451,7 @@ enum hres campaigns_analytics_h(struct req *r)
     json_object_set_new(o, "failures_by_reason", by);
     double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
     json_object_set_new(o, "send_rate_per_min", json_real(rate * 60));
-    int active = strcmp(c.status, "running") == 0 || strcmp(c.status, "nudging") == 0;
+    int active = strcmp(c->status, "running") == 0 || strcmp(c->status, "nudging") == 0;
     if (active && k.pending + k.sending > 0) {
         char eta[40];
         rfc3339(now_ms() + (int64_t)((double)(k.pending + k.sending) * 1000.0 / rate), eta, sizeof eta);
@@ -476,7 +471,7 @@ enum hres campaigns_analytics_h(struct req *r)
     }
     struct quiet_hours q;
     int64_t resumes = 0;
-    int quiet = !c.override_quiet_hours && quiet_hours_from_text(c.quiet_hours_json, &q) == TGR_OK &&
+    int quiet = !c->override_quiet_hours && quiet_hours_from_text(c->quiet_hours_json, &q) == TGR_OK &&
                 quiet_hours_active(&q, now_ms(), &resumes);
     char when[40];
     if (quiet)
@@ -485,11 +480,11 @@ enum hres campaigns_analytics_h(struct req *r)
                                                     quiet ? json_string(when) : json_null()));
     json_t *nudges = json_array();
     json_error_t je;
-    json_t *plan = c.nudges_json ? json_loads(c.nudges_json, 0, &je) : NULL;
+    json_t *plan = c->nudges_json ? json_loads(c->nudges_json, 0, &je) : NULL;
     for (size_t i = 0; i < json_array_size(plan); i++) {
         int64_t open = 0, due = 0;
-        st->campaign_open_rows(st, r->account_id, c.id, (int)i + 1, &open);
-        st->nudge_next_due(st, r->account_id, c.id, (int)i + 1, &due);
+        st->campaign_open_rows(st, r->account_id, c->id, (int)i + 1, &open);
+        st->nudge_next_due(st, r->account_id, c->id, (int)i + 1, &due);
         int64_t after_s = json_integer_value(json_object_get(json_array_get(plan, i), "after_seconds"));
         json_t *nd = json_pack("{s:i, s:I}", "step", (int)i + 1, "scheduled", (json_int_t)open);
         char t[40];
@@ -503,7 +498,18 @@ enum hres campaigns_analytics_h(struct req *r)
     }
     json_decref(plan);
     json_object_set_new(o, "nudges", nudges);
+    return o;
+}
+
+enum hres campaigns_analytics_h(struct req *r)
+{
+    struct campaign c;
+    if (campaign_load_req(r, &c) != TGR_OK)
+        return H_NO;
+    json_t *o = campaign_metrics_json(r, &c);
     campaign_release(&c);
+    if (!o)
+        return db_failed(r);
     reply_json(r, 200, o);
     return H_OK;
 }

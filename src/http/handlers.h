@@ -63,6 +63,10 @@ enum hres campaigns_nudge_h(struct req *r);
 enum hres campaigns_test_h(struct req *r);
 enum hres campaigns_logs_h(struct req *r);
 enum hres campaigns_analytics_h(struct req *r);
+/* The live counters of a campaign (GET …/analytics), or NULL when the store fails. */
+json_t *campaign_metrics_json(struct req *r, const struct campaign *c);
+/* h_scorecard.c */
+enum hres campaigns_scorecard_h(struct req *r);
 /* h_track.c */
 enum hres track_click_h(struct req *r);
 /* h_ops.c */

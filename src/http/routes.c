@@ -39,6 +39,7 @@ const struct route api_routes[] = {
     {"POST", "/campaigns/:id/test", campaigns_test_h, AUTH_ACCOUNT, 1024, NULL},
     {"GET", "/campaigns/:id/logs", campaigns_logs_h, AUTH_ACCOUNT, 0, NULL},
     {"GET", "/campaigns/:id/analytics", campaigns_analytics_h, AUTH_ACCOUNT, 0, NULL},
+    {"GET", "/campaigns/:id/scorecard", campaigns_scorecard_h, AUTH_ACCOUNT, 0, NULL},
     {"GET", "/t/:code", track_click_h, AUTH_NONE, 0, NULL},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL},
 };

@@ -138,6 +138,7 @@ struct audience_query {
     int64_t min_spent;              /* -1 = no limit */
     int64_t clicked_campaign;       /* 0 = none */
     int64_t not_replied_to_campaign;
+    int64_t read_campaign, not_read_campaign, replied_to_campaign, bought_from_campaign;
     int64_t cap_since; /* contacts sent anything at or after this (unix ms) are skipped; 0 = none */
 };
 
@@ -402,6 +403,24 @@ struct store {
                                 struct log_row **rows, size_t *n);
     enum db_status (*campaign_counts)(struct store *st, int64_t account_id, int64_t campaign_id,
                                       struct campaign_counts *out);
+    /* ---- scorecard ---- */
+    /* Per step of a campaign: sent, replied and clicked rows. */
+    enum db_status (*step_counts)(struct store *st, int64_t account_id, int64_t campaign_id, int step, int64_t *sent,
+                                  int64_t *replied, int64_t *clicked);
+    /* The campaign's tracked links: fn(cls, link_id, url, clicks, unique_clicks, revenue). */
+    enum db_status (*link_stats)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                 void (*fn)(void *cls, int64_t id, const char *url, int64_t clicks, int64_t unique,
+                                            int64_t revenue),
+                                 void *cls);
+    /* Revenue rows of kind "step", "link" or "code": fn(cls, key, orders, revenue). */
+    enum db_status (*revenue_rows)(struct store *st, int64_t account_id, int64_t campaign_id, const char *kind,
+                                   void (*fn)(void *cls, int64_t key, int64_t orders, int64_t revenue), void *cls);
+    /* A discount code row by id (sealed code). */
+    enum db_status (*code_get)(struct store *st, int64_t account_id, int64_t code_id, struct discount_code_row *out);
+    /* read_at times of a campaign's messages: fn(cls, read_at_ms). */
+    enum db_status (*read_times)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                 void (*fn)(void *cls, int64_t at), void *cls);
+
     /* ---- what customers do ---- */
     /* The contact replied: mark its recent sent recipients (within window) replied.
      * @param[out] n how many rows were marked */

@@ -169,6 +169,16 @@
                   "     AND r.replied_at IS NULL)) "                                                            \
                   "AND (?8 = 0 OR NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "             \
                   "     AND r.contact_id = c.id AND r.sent_at >= ?8)) "                                         \
+                  "AND (?9 = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "                 \
+                  "     AND r.campaign_id = ?9 AND r.contact_id = c.id AND r.read_at IS NOT NULL)) "            \
+                  "AND (?10 = 0 OR (EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "               \
+                  "     AND r.campaign_id = ?10 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0) " \
+                  "     AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "                    \
+                  "     AND r.campaign_id = ?10 AND r.contact_id = c.id AND r.read_at IS NOT NULL))) "          \
+                  "AND (?11 = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = ?1 "                \
+                  "     AND r.campaign_id = ?11 AND r.contact_id = c.id AND r.replied_at IS NOT NULL)) "        \
+                  "AND (?12 = 0 OR EXISTS (SELECT 1 FROM orders o WHERE o.account_id = ?1 "                    \
+                  "     AND o.contact_id = c.id AND o.attributed_campaign_id = ?12 AND o.status = 'paid')) "    \
                   "ORDER BY c.id")                                                                              \
     X(S_RUNNING_OTHER, "SELECT id FROM campaigns WHERE account_id = ? AND status = 'running' AND id != ? LIMIT 1") \
     X(S_CAMPAIGN_TO_RUNNING, "UPDATE campaigns SET status = 'running', pause_reason = NULL, "                    \
@@ -293,6 +303,17 @@
                        "AND o.created_at < ?3 AND o.currency = ?4 GROUP BY 1 ORDER BY 3 DESC, 1")                \
     X(S_REV_CURRENCY, "SELECT currency FROM orders WHERE account_id = ? AND created_at >= ? AND created_at < ? " \
                       "GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                              \
+    X(S_STEP_COUNTS, "SELECT COUNT(*) FILTER (WHERE status = 'sent'), COUNT(*) FILTER (WHERE replied_at IS NOT NULL), " \
+                     "COUNT(*) FILTER (WHERE clicked_at IS NOT NULL) FROM recipients "                              \
+                     "WHERE account_id = ? AND campaign_id = ? AND step = ?")                                       \
+    X(S_LINK_STATS, "SELECT id, original_url, clicks, unique_clicks, revenue FROM trackable_links "              \
+                    "WHERE account_id = ? AND campaign_id = ? ORDER BY id")                                       \
+    X(S_REVENUE_ROWS, "SELECT key, orders, revenue FROM revenue_by WHERE account_id = ? AND campaign_id = ? "     \
+                      "AND kind = ? ORDER BY revenue DESC, key")                                                  \
+    X(S_CODE_GET, "SELECT id, code, code_bidx, COALESCE(recipient_id, 0) FROM discount_codes "                  \
+                  "WHERE account_id = ? AND id = ?")                                                              \
+    X(S_READ_TIMES, "SELECT read_at FROM recipients WHERE account_id = ? AND campaign_id = ? "                    \
+                    "AND read_at IS NOT NULL")                                                                    \
     X(S_OPT_OUT_COUNT, "UPDATE campaign_analytics SET total_opted_out = total_opted_out + 1 "                     \
                        "WHERE account_id = ?1 AND campaign_id IN (SELECT DISTINCT campaign_id FROM recipients "   \
                        "WHERE account_id = ?1 AND contact_id = ?2 AND status = 'sent')")                          \
@@ -1727,6 +1748,10 @@ static enum db_status sq_audience_scan(struct store *st, int64_t account_id, con
     sqlite3_bind_int64(q, 6, aq->clicked_campaign);
     sqlite3_bind_int64(q, 7, aq->not_replied_to_campaign);
     sqlite3_bind_int64(q, 8, aq->cap_since);
+    sqlite3_bind_int64(q, 9, aq->read_campaign);
+    sqlite3_bind_int64(q, 10, aq->not_read_campaign);
+    sqlite3_bind_int64(q, 11, aq->replied_to_campaign);
+    sqlite3_bind_int64(q, 12, aq->bought_from_campaign);
     enum db_status r;
     while ((r = rc_status(c->db, sqlite3_step(q), "audience")) == DB_ONE) {
         /* The sealed blobs are borrowed from the statement for the callback's duration. */
@@ -2590,6 +2615,99 @@ static enum db_status sq_revenue_currency(struct store *st, int64_t account_id, 
     return r;
 }
 
+/* ---- scorecard reads --------------------------------------------------------------------- */
+
+static enum db_status sq_step_counts(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                                    int64_t *sent, int64_t *replied, int64_t *clicked)
+{
+    struct conn *c = reader(SQ(st));
+    int64_t v[] = {account_id, campaign_id, step};
+    enum db_status r;
+    *sent = *replied = *clicked = 0;
+    if (!c)
+        return DB_HARD;
+    sqlite3_stmt *q = query_ints(c, S_STEP_COUNTS, 3, v, &r);
+    if (r == DB_ONE) {
+        *sent = sqlite3_column_int64(q, 0);
+        *replied = sqlite3_column_int64(q, 1);
+        *clicked = sqlite3_column_int64(q, 2);
+    }
+    if (q)
+        sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_link_stats(struct store *st, int64_t account_id, int64_t campaign_id,
+                                   void (*fn)(void *cls, int64_t id, const char *url, int64_t clicks, int64_t unique,
+                                              int64_t revenue),
+                                   void *cls)
+{
+    struct conn *c = reader(SQ(st));
+    int64_t v[] = {account_id, campaign_id};
+    enum db_status r;
+    if (!c)
+        return DB_HARD;
+    sqlite3_stmt *q = query_ints(c, S_LINK_STATS, 2, v, &r);
+    while (r == DB_ONE) {
+        fn(cls, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2),
+           sqlite3_column_int64(q, 3), sqlite3_column_int64(q, 4));
+        r = rc_status(c->db, sqlite3_step(q), "link stats");
+    }
+    if (q)
+        sqlite3_reset(q);
+    return r < 0 ? r : DB_ONE;
+}
+
+static enum db_status sq_revenue_rows(struct store *st, int64_t account_id, int64_t campaign_id, const char *kind,
+                                     void (*fn)(void *cls, int64_t key, int64_t orders, int64_t revenue), void *cls)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_REVENUE_ROWS) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, campaign_id);
+    sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), "revenue rows")) == DB_ONE)
+        fn(cls, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+    sqlite3_reset(q);
+    return r < 0 ? r : DB_ONE;
+}
+
+static enum db_status sq_code_get(struct store *st, int64_t account_id, int64_t code_id, struct discount_code_row *out)
+{
+    struct conn *c = reader(SQ(st));
+    int64_t v[] = {account_id, code_id};
+    enum db_status r;
+    if (!c)
+        return DB_HARD;
+    sqlite3_stmt *q = query_ints(c, S_CODE_GET, 2, v, &r);
+    if (r == DB_ONE && read_code(q, out, 1) != TGR_OK)
+        r = DB_HARD;
+    if (q)
+        sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_read_times(struct store *st, int64_t account_id, int64_t campaign_id,
+                                   void (*fn)(void *cls, int64_t at), void *cls)
+{
+    struct conn *c = reader(SQ(st));
+    int64_t v[] = {account_id, campaign_id};
+    enum db_status r;
+    if (!c)
+        return DB_HARD;
+    sqlite3_stmt *q = query_ints(c, S_READ_TIMES, 2, v, &r);
+    while (r == DB_ONE) {
+        fn(cls, sqlite3_column_int64(q, 0));
+        r = rc_status(c->db, sqlite3_step(q), "read times");
+    }
+    if (q)
+        sqlite3_reset(q);
+    return r < 0 ? r : DB_ONE;
+}
+
 static void sq_close(struct store *st)
 {
     struct sq *s = SQ(st);
@@ -2710,6 +2828,11 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.revenue_series = sq_revenue_series;
     s->base.revenue_campaigns = sq_revenue_campaigns;
     s->base.revenue_currency = sq_revenue_currency;
+    s->base.step_counts = sq_step_counts;
+    s->base.link_stats = sq_link_stats;
+    s->base.revenue_rows = sq_revenue_rows;
+    s->base.code_get = sq_code_get;
+    s->base.read_times = sq_read_times;
     s->base.meta_get = sq_meta_get;
     s->base.meta_set = sq_meta_set;
     return &s->base;
