@@ -404,6 +404,11 @@ enum hres campaigns_logs_h(struct req *r)
 
 /* ---- live counters ---------------------------------------------------------------------- */
 
+static void on_failure(void *cls, const char *code, int64_t n)
+{
+    json_object_set_new(cls, code, json_integer(n));
+}
+
 json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
 {
     struct store *st = r->app->store;
@@ -430,24 +435,8 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     for (int kk = 0; kk < CAT_COUNT; kk++)
         json_object_set_new(cd, category_name((enum category)kk), json_integer(k.by_category[kk]));
     json_object_set_new(o, "category_distribution", cd);
-    /* failures by reason, from the log of failed rows */
     json_t *by = json_object();
-    struct log_row *rows = NULL;
-    size_t n = 0;
-    int64_t after = 0;
-    while (st->logs_page(st, r->account_id, c->id, after, 500, &rows, &n) == DB_ONE) {
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(rows[i].status, "failed") == 0 && rows[i].error_code[0]) {
-                json_t *cur = json_object_get(by, rows[i].error_code);
-                json_object_set_new(by, rows[i].error_code, json_integer(cur ? json_integer_value(cur) + 1 : 1));
-            }
-            after = rows[i].id;
-        }
-        free(rows);
-        rows = NULL;
-        if (n < 500)
-            break;
-    }
+    st->campaign_failures(st, r->account_id, c->id, on_failure, by);
     json_object_set_new(o, "failures_by_reason", by);
     double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
     json_object_set_new(o, "send_rate_per_min", json_real(rate * 60));

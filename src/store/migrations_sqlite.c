@@ -220,5 +220,31 @@ const char *const sqlite_migrations[] = {
     "  PRIMARY KEY (campaign_id, kind, key)"
     ");"
     "CREATE INDEX orders_by_time ON orders(account_id, created_at);",
+    /* 5: per-step counters kept as rows change state, so analytics reads a few rows instead of
+     * counting a million recipients (API.md: counters are real-time, not recomputed per request). */
+    "CREATE TABLE campaign_steps ("
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+    "  step INTEGER NOT NULL,"
+    "  rows INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,"
+    "  skipped INTEGER NOT NULL DEFAULT 0, read INTEGER NOT NULL DEFAULT 0, replied INTEGER NOT NULL DEFAULT 0,"
+    "  clicked INTEGER NOT NULL DEFAULT 0,"
+    "  scheduled_through INTEGER NOT NULL DEFAULT 0," /* nudges: step-1 rows sent up to here are scheduled */
+    "  PRIMARY KEY (campaign_id, step)"
+    ");"
+    "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, replied, clicked) "
+    "  SELECT account_id, campaign_id, step, COUNT(*), SUM(status = 'sent'), SUM(status = 'failed'), "
+    "  SUM(status = 'skipped'), SUM(read_at IS NOT NULL), SUM(replied_at IS NOT NULL), SUM(clicked_at IS NOT NULL) "
+    "  FROM recipients GROUP BY campaign_id, step;"
+    "CREATE TABLE campaign_failures ("
+    "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+    "  code TEXT NOT NULL,"
+    "  n INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (campaign_id, code)"
+    ");"
+    "INSERT INTO campaign_failures(account_id, campaign_id, code, n) SELECT account_id, campaign_id, error_code, "
+    "  COUNT(*) FROM recipients WHERE status = 'failed' AND error_code IS NOT NULL GROUP BY campaign_id, error_code;"
+    "CREATE INDEX recipients_step_sent ON recipients(campaign_id, step, status, sent_at);",
     NULL,
 };

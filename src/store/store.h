@@ -403,6 +403,9 @@ struct store {
                                 struct log_row **rows, size_t *n);
     enum db_status (*campaign_counts)(struct store *st, int64_t account_id, int64_t campaign_id,
                                       struct campaign_counts *out);
+    /* Failed messages by Telegram's reason: fn(cls, code, n), most frequent first. */
+    enum db_status (*campaign_failures)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                        void (*fn)(void *cls, const char *code, int64_t n), void *cls);
     /* ---- scorecard ---- */
     /* Per step of a campaign: sent, replied and clicked rows. */
     enum db_status (*step_counts)(struct store *st, int64_t account_id, int64_t campaign_id, int step, int64_t *sent,

@@ -222,8 +222,8 @@
     X(S_CONTACT_BLOCKED, "UPDATE contacts SET blocked_at = COALESCE(blocked_at, ?) WHERE account_id = ? AND id = ?") \
     X(S_CONTACT_DEACTIVATED, "UPDATE contacts SET deactivated_at = COALESCE(deactivated_at, ?) "                  \
                              "WHERE account_id = ? AND id = ?")                                                  \
-    X(S_OPEN_ROWS, "SELECT COUNT(*) FROM recipients WHERE account_id = ? AND campaign_id = ? AND step = ? "       \
-                   "AND status IN ('pending', 'sending')")                                                       \
+    X(S_OPEN_ROWS, "SELECT rows - sent - failed - skipped FROM campaign_steps WHERE account_id = ? "             \
+                   "AND campaign_id = ? AND step = ?")                                                           \
     X(S_NUDGE_SCHEDULE, "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, error_code, " \
                         "created_at, discount_code) SELECT r.account_id, r.campaign_id, r.contact_id, ?3, "       \
                         "CASE WHEN c.opted_out_at IS NOT NULL OR c.blocked_at IS NOT NULL "                      \
@@ -240,39 +240,37 @@
                         "     ELSE NULL END, ?6, r.discount_code "                                               \
                         "FROM recipients r JOIN contacts c ON c.id = r.contact_id AND c.account_id = r.account_id " \
                         "WHERE r.account_id = ?1 AND r.campaign_id = ?2 AND r.step = ?3 - 1 AND r.status = 'sent' " \
-                        "AND r.sent_at <= ?5 ON CONFLICT DO NOTHING")                                            \
-    X(S_NUDGE_NEXT_DUE, "SELECT COALESCE(MIN(r.sent_at), 0) FROM recipients r WHERE r.account_id = ?1 "           \
-                        "AND r.campaign_id = ?2 AND r.step = ?3 - 1 AND r.status = 'sent' "                      \
-                        "AND NOT EXISTS (SELECT 1 FROM recipients x WHERE x.account_id = ?1 AND x.campaign_id = ?2 " \
-                        "  AND x.contact_id = r.contact_id AND x.step = ?3)")                                    \
+                        "AND r.sent_at <= ?5 ON CONFLICT DO NOTHING RETURNING campaign_id, step, status")         \
+    X(S_NUDGE_NEXT_DUE, "SELECT COALESCE(MIN(r.sent_at), 0) FROM recipients r WHERE r.campaign_id = ?2 "         \
+                        "AND r.step = ?3 - 1 AND r.status = 'sent' AND r.account_id = ?1 AND r.sent_at > "        \
+                        "COALESCE((SELECT scheduled_through FROM campaign_steps WHERE campaign_id = ?2 "          \
+                        "AND step = ?3), 0)")                                                                     \
     X(S_LOGS_PAGE, "SELECT id, timestamp, COALESCE(contact_id, 0), COALESCE(step, 0), status, "                  \
                    "COALESCE(error_code, ''), COALESCE(error_details, '') FROM sent_logs "                        \
                    "WHERE account_id = ? AND campaign_id = ? AND id > ? ORDER BY id LIMIT ?")                    \
-    X(S_COUNTS_ROWS, "SELECT COUNT(*) FILTER (WHERE step = 0), "                                                  \
-                     "COUNT(*) FILTER (WHERE status = 'pending'), COUNT(*) FILTER (WHERE status = 'sending'), "   \
-                     "COUNT(*) FILTER (WHERE status = 'sent'), COUNT(*) FILTER (WHERE status = 'failed'), "      \
-                     "COUNT(*) FILTER (WHERE status = 'skipped'), COUNT(*) FILTER (WHERE read_at IS NOT NULL), "  \
-                     "COUNT(DISTINCT contact_id) FILTER (WHERE replied_at IS NOT NULL), "                        \
-                     "COUNT(DISTINCT contact_id) FILTER (WHERE clicked_at IS NOT NULL) "                          \
-                     "FROM recipients WHERE account_id = ? AND campaign_id = ?")                                 \
+    X(S_COUNTS_ROWS, "SELECT COALESCE(SUM(rows) FILTER (WHERE step = 0), 0), "                                  \
+                     "COALESCE(SUM(rows - sent - failed - skipped), 0), 0, COALESCE(SUM(sent), 0), "             \
+                     "COALESCE(SUM(failed), 0), COALESCE(SUM(skipped), 0), COALESCE(SUM(read), 0), "             \
+                     "COALESCE(SUM(replied) FILTER (WHERE step = 0), 0), 0 "                                    \
+                     "FROM campaign_steps WHERE account_id = ? AND campaign_id = ?")                             \
     X(S_COUNTS_ANALYTICS, "SELECT total_clicks, total_opted_out, total_orders, total_revenue, cat_browser, "     \
-                          "cat_buyer, cat_refund_risk FROM campaign_analytics WHERE account_id = ? "             \
+                          "cat_buyer, cat_refund_risk, unique_clicks FROM campaign_analytics WHERE account_id = ? " \
                           "AND campaign_id = ?")                                                                 \
     X(S_SET_CATEGORIES, "UPDATE campaign_analytics SET cat_browser = ?, cat_buyer = ?, cat_refund_risk = ? "     \
                         "WHERE account_id = ? AND campaign_id = ?")                                              \
     X(S_REPLIED, "UPDATE recipients SET replied_at = COALESCE(replied_at, ?1) WHERE account_id = ?2 "             \
-                 "AND contact_id = ?3 AND status = 'sent' AND sent_at >= ?4 AND replied_at IS NULL")              \
+                 "AND contact_id = ?3 AND status = 'sent' AND sent_at >= ?4 AND replied_at IS NULL RETURNING campaign_id, step")              \
     X(S_READ, "UPDATE recipients SET read_at = COALESCE(read_at, ?1) WHERE account_id = ?2 AND contact_id = ?3 "  \
-              "AND status = 'sent' AND tg_message_id <= ?4 AND read_at IS NULL")                                 \
+              "AND status = 'sent' AND tg_message_id <= ?4 AND read_at IS NULL RETURNING campaign_id, step")                                 \
     X(S_OPT_OUT, "UPDATE contacts SET opted_out_at = COALESCE(opted_out_at, ?) WHERE account_id = ? AND id = ? "  \
                  "AND opted_out_at IS NULL")                                                                      \
     X(S_SKIP_NUDGES, "UPDATE recipients SET status = 'skipped', error_code = ? WHERE account_id = ? "             \
-                     "AND contact_id = ? AND status = 'pending' AND step >= ?")                                   \
+                     "AND contact_id = ? AND status = 'pending' AND step >= ? RETURNING campaign_id, step")                                   \
     X(S_LINK_BY_ID, "SELECT account_id, campaign_id, original_url FROM trackable_links WHERE id = ?")          \
     X(S_CLICK_SEEN, "SELECT 1 FROM link_clicks WHERE account_id = ? AND link_id = ? AND recipient_id = ? LIMIT 1") \
     X(S_CLICK_INSERT, "INSERT INTO link_clicks(account_id, link_id, recipient_id, at) VALUES (?, ?, ?, ?)")      \
     X(S_RECIPIENT_CLICKED, "UPDATE recipients SET clicked_at = ?1 WHERE account_id = ?2 AND id = ?3 "           \
-                           "AND campaign_id = ?4 AND clicked_at IS NULL")                                        \
+                           "AND campaign_id = ?4 AND clicked_at IS NULL RETURNING step")                                        \
     X(S_LINK_COUNT, "UPDATE trackable_links SET clicks = clicks + 1, unique_clicks = unique_clicks + ?1 "       \
                     "WHERE id = ?2")                                                                             \
     X(S_CAMPAIGN_CLICKS, "UPDATE campaign_analytics SET total_clicks = total_clicks + 1, "                      \
@@ -303,9 +301,20 @@
                        "AND o.created_at < ?3 AND o.currency = ?4 GROUP BY 1 ORDER BY 3 DESC, 1")                \
     X(S_REV_CURRENCY, "SELECT currency FROM orders WHERE account_id = ? AND created_at >= ? AND created_at < ? " \
                       "GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                              \
-    X(S_STEP_COUNTS, "SELECT COUNT(*) FILTER (WHERE status = 'sent'), COUNT(*) FILTER (WHERE replied_at IS NOT NULL), " \
-                     "COUNT(*) FILTER (WHERE clicked_at IS NOT NULL) FROM recipients "                              \
-                     "WHERE account_id = ? AND campaign_id = ? AND step = ?")                                       \
+    X(S_STEP_COUNTS, "SELECT sent, replied, clicked FROM campaign_steps WHERE account_id = ? "                   \
+                     "AND campaign_id = ? AND step = ?")                                                          \
+    X(S_STEP_BUMP, "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "  \
+                   "replied, clicked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(campaign_id, step) DO "    \
+                   "UPDATE SET rows = rows + excluded.rows, sent = sent + excluded.sent, "                       \
+                   "failed = failed + excluded.failed, skipped = skipped + excluded.skipped, "                   \
+                   "read = read + excluded.read, replied = replied + excluded.replied, "                         \
+                   "clicked = clicked + excluded.clicked")                                                        \
+    X(S_STEP_THROUGH, "INSERT INTO campaign_steps(account_id, campaign_id, step, scheduled_through) "             \
+                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(campaign_id, step) DO UPDATE SET "                    \
+                      "scheduled_through = MAX(scheduled_through, excluded.scheduled_through)")                   \
+    X(S_FAILURE_BUMP, "INSERT INTO campaign_failures(account_id, campaign_id, code, n) VALUES (?, ?, ?, 1) "      \
+                      "ON CONFLICT(campaign_id, code) DO UPDATE SET n = n + 1")                                  \
+    X(S_FAILURES, "SELECT code, n FROM campaign_failures WHERE account_id = ? AND campaign_id = ? ORDER BY n DESC, code") \
     X(S_LINK_STATS, "SELECT id, original_url, clicks, unique_clicks, revenue FROM trackable_links "              \
                     "WHERE account_id = ? AND campaign_id = ? ORDER BY id")                                       \
     X(S_REVENUE_ROWS, "SELECT key, orders, revenue FROM revenue_by WHERE account_id = ? AND campaign_id = ? "     \
@@ -1768,6 +1777,95 @@ static enum db_status sq_audience_scan(struct store *st, int64_t account_id, con
     return r < 0 ? r : DB_ONE;
 }
 
+/* Run a prepared query with up to five int64 parameters; leaves the statement stepped once.
+ * @return the status of the first step; the caller reads columns and resets. */
+static sqlite3_stmt *query_ints(struct conn *c, enum stmt_id id, int n, const int64_t *v, enum db_status *r)
+{
+    sqlite3_stmt *q = stmt(c, id);
+    if (!q) {
+        *r = DB_HARD;
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(q, i + 1, v[i]);
+    *r = rc_status(c->db, sqlite3_step(q), "attribution lookup");
+    return q;
+}
+
+/* Per-step counters (campaign_steps). Fields of a delta: rows, sent, failed, skipped, read,
+ * replied, clicked. */
+enum { D_ROWS, D_SENT, D_FAILED, D_SKIPPED, D_READ, D_REPLIED, D_CLICKED, D_COUNT };
+
+static enum db_status bump(struct sq *s, int64_t account_id, int64_t campaign_id, int step, const int64_t d[D_COUNT])
+{
+    sqlite3_stmt *q = stmt(s->writer, S_STEP_BUMP);
+    if (q) {
+        sqlite3_bind_int64(q, 1, account_id);
+        sqlite3_bind_int64(q, 2, campaign_id);
+        sqlite3_bind_int(q, 3, step);
+        for (int i = 0; i < D_COUNT; i++)
+            sqlite3_bind_int64(q, 4 + i, d[i]);
+    }
+    return step_write(s, q, "step counters");
+}
+
+static enum db_status bump1(struct sq *s, int64_t account_id, int64_t campaign_id, int step, int field)
+{
+    int64_t d[D_COUNT] = {0};
+    d[field] = 1;
+    return bump(s, account_id, campaign_id, step, d);
+}
+
+/* Step a bound write statement whose RETURNING gives (campaign_id, step[, status]) per changed
+ * row, then count the rows per (campaign, step) in field — or, when a status column is returned
+ * (new nudge rows), in D_ROWS and, for 'skipped' rows, D_SKIPPED too. The counters are written
+ * after the statement has finished, as SQLite requires for RETURNING.
+ * @param[out] n rows changed (may be NULL) */
+static enum db_status step_counting(struct sq *s, sqlite3_stmt *q, int64_t account_id, int field, int64_t *n,
+                                    const char *what)
+{
+    struct hit {
+        int64_t campaign_id, d[D_COUNT];
+        int step;
+    } hits[64];
+    int nh = 0;
+    int64_t total = 0;
+    if (!q)
+        return DB_HARD;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t cid = sqlite3_column_int64(q, 0);
+        int step = sqlite3_column_int(q, 1);
+        const unsigned char *status = sqlite3_column_count(q) > 2 ? sqlite3_column_text(q, 2) : NULL;
+        int k = 0;
+        while (k < nh && !(hits[k].campaign_id == cid && hits[k].step == step))
+            k++;
+        if (k == nh) {
+            if (nh == 64)
+                continue; /* one contact's rows span few campaigns; never reached in practice */
+            memset(&hits[nh], 0, sizeof hits[nh]);
+            hits[nh].campaign_id = cid;
+            hits[nh].step = step;
+            nh++;
+        }
+        total++;
+        if (status) {
+            hits[k].d[D_ROWS]++;
+            if (strcmp((const char *)status, "skipped") == 0)
+                hits[k].d[D_SKIPPED]++;
+        } else {
+            hits[k].d[field]++;
+        }
+    }
+    enum db_status r = rc_status(s->writer->db, rc, what);
+    sqlite3_reset(q);
+    for (int k = 0; r >= 0 && k < nh; k++)
+        r = bump(s, account_id, hits[k].campaign_id, hits[k].step, hits[k].d);
+    if (n)
+        *n = total;
+    return r < 0 ? r : (total ? DB_ONE : DB_NONE);
+}
+
 /* Run a write statement binding (a, b, c) as ?1 ?2 ?3. */
 static enum db_status exec_ids3(struct sq *s, enum stmt_id id, int64_t a, int64_t b, int64_t c, const char *what)
 {
@@ -1791,7 +1889,7 @@ static enum db_status skip_pending(struct sq *s, int64_t account_id, int64_t con
         sqlite3_bind_int64(q, 3, contact_id);
         sqlite3_bind_int(q, 4, min_step);
     }
-    return step_write(s, q, "skip pending");
+    return step_counting(s, q, account_id, D_SKIPPED, NULL, "skip pending");
 }
 
 /* ---- the send engine --------------------------------------------------------------------- */
@@ -1816,6 +1914,7 @@ static enum db_status sq_campaign_start(struct store *st, int64_t account_id, in
     if (r != DB_NONE)
         return wend(s, r == DB_ONE ? DB_NONE : r) == DB_NONE ? DB_SOFT : r;
     const char *from = contact_ids ? "draft" : "paused";
+    int64_t inserted = 0;
     q = stmt(s->writer, S_CAMPAIGN_TO_RUNNING);
     if (q) {
         sqlite3_bind_int(q, 1, override_quiet);
@@ -1835,8 +1934,16 @@ static enum db_status sq_campaign_start(struct store *st, int64_t account_id, in
             sqlite3_bind_int(q, 4, 0);
             sqlite3_bind_int64(q, 5, now);
         }
-        if (step_write(s, q, "recipient insert") < 0)
+        enum db_status w = step_write(s, q, "recipient insert");
+        if (w < 0)
             r = DB_HARD;
+        else if (w == DB_ONE)
+            inserted++;
+    }
+    if (r == DB_ONE && inserted) {
+        int64_t d[D_COUNT] = {0};
+        d[D_ROWS] = inserted;
+        r = bump(s, account_id, campaign_id, 0, d) < 0 ? DB_HARD : DB_ONE;
     }
     return wend(s, r);
 }
@@ -2136,9 +2243,20 @@ static enum db_status sq_recipient_finish(struct store *st, int64_t account_id, 
         }
         r = step_write(s, q, "send log");
     }
-    if (r >= 0 && (strcmp(o->status, "sent") == 0 || strcmp(o->status, "failed") == 0))
-        r = exec_ids3(s, strcmp(o->status, "sent") == 0 ? S_COUNT_SENT : S_COUNT_FAILED, now, account_id,
-                      o->campaign_id, "counters");
+    int sent = strcmp(o->status, "sent") == 0, failed = strcmp(o->status, "failed") == 0;
+    if (r >= 0 && (sent || failed))
+        r = exec_ids3(s, sent ? S_COUNT_SENT : S_COUNT_FAILED, now, account_id, o->campaign_id, "counters");
+    if (r >= 0 && (sent || failed))
+        r = bump1(s, account_id, o->campaign_id, o->step, sent ? D_SENT : D_FAILED);
+    if (r >= 0 && failed && o->error_code) {
+        q = stmt(s->writer, S_FAILURE_BUMP);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_int64(q, 2, o->campaign_id);
+            sqlite3_bind_text(q, 3, o->error_code, -1, SQLITE_STATIC);
+        }
+        r = step_write(s, q, "failure counter");
+    }
     if (r >= 0 && o->mark_contact)
         r = exec_ids3(s, o->mark_contact == 1 ? S_CONTACT_BLOCKED : S_CONTACT_DEACTIVATED, now, account_id,
                       o->contact_id, "contact mark");
@@ -2161,9 +2279,18 @@ static enum db_status sq_nudge_schedule(struct store *st, int64_t account_id, in
         sqlite3_bind_int64(q, 5, sent_before);
         sqlite3_bind_int64(q, 6, now_ms());
     }
-    r = step_write(s, q, "nudge schedule");
-    if (created)
-        *created = r >= 0 ? sqlite3_changes(s->writer->db) : 0;
+    r = step_counting(s, q, account_id, D_ROWS, created, "nudge schedule");
+    if (r >= 0) {
+        /* Step-1 rows sent up to here have their step row now (pending or skipped). */
+        q = stmt(s->writer, S_STEP_THROUGH);
+        if (q) {
+            sqlite3_bind_int64(q, 1, account_id);
+            sqlite3_bind_int64(q, 2, campaign_id);
+            sqlite3_bind_int(q, 3, step);
+            sqlite3_bind_int64(q, 4, sent_before);
+        }
+        r = step_write(s, q, "nudge cutoff");
+    }
     return wend(s, r);
 }
 
@@ -2242,8 +2369,27 @@ static enum db_status sq_campaign_counts(struct store *st, int64_t account_id, i
         out->revenue = sqlite3_column_int64(q, 3);
         for (int k = 0; k < 3; k++)
             out->by_category[k] = sqlite3_column_int64(q, 4 + k);
+        out->unique_clicks = sqlite3_column_int64(q, 7);
     }
     sqlite3_reset(q);
+    return r < 0 ? r : DB_ONE;
+}
+
+static enum db_status sq_campaign_failures(struct store *st, int64_t account_id, int64_t campaign_id,
+                                          void (*fn)(void *cls, const char *code, int64_t n), void *cls)
+{
+    struct conn *c = reader(SQ(st));
+    int64_t v[] = {account_id, campaign_id};
+    enum db_status r;
+    if (!c)
+        return DB_HARD;
+    sqlite3_stmt *q = query_ints(c, S_FAILURES, 2, v, &r);
+    while (r == DB_ONE) {
+        fn(cls, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1));
+        r = rc_status(c->db, sqlite3_step(q), "failures");
+    }
+    if (q)
+        sqlite3_reset(q);
     return r < 0 ? r : DB_ONE;
 }
 
@@ -2261,9 +2407,7 @@ static enum db_status sq_recipients_replied(struct store *st, int64_t account_id
         sqlite3_bind_int64(q, 3, contact_id);
         sqlite3_bind_int64(q, 4, since);
     }
-    r = step_write(s, q, "replied");
-    if (n)
-        *n = r >= 0 ? sqlite3_changes(s->writer->db) : 0;
+    r = step_counting(s, q, account_id, D_REPLIED, n, "replied");
     /* A reply stops the contact's nudges. */
     if (r >= 0)
         r = skip_pending(s, account_id, contact_id, "replied", 1);
@@ -2283,7 +2427,7 @@ static enum db_status sq_recipients_read(struct store *st, int64_t account_id, i
         sqlite3_bind_int64(q, 3, contact_id);
         sqlite3_bind_int64(q, 4, max_id);
     }
-    return wend(s, step_write(s, q, "read"));
+    return wend(s, step_counting(s, q, account_id, D_READ, NULL, "read"));
 }
 
 static enum db_status sq_contact_opt_out(struct store *st, int64_t account_id, int64_t contact_id)
@@ -2357,8 +2501,15 @@ static enum db_status one_click(struct sq *s, const struct click *k)
             sqlite3_bind_int64(q, 3, k->recipient_id);
             sqlite3_bind_int64(q, 4, k->campaign_id);
         }
-        r = step_write(s, q, "recipient clicked");
-        campaign_unique = r == DB_ONE;
+        int rc = sqlite3_step(q);
+        int step = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+        campaign_unique = rc == SQLITE_ROW;
+        while (rc == SQLITE_ROW)
+            rc = sqlite3_step(q);
+        r = rc_status(s->writer->db, rc, "recipient clicked");
+        sqlite3_reset(q);
+        if (r >= 0 && campaign_unique)
+            r = bump1(s, k->account_id, k->campaign_id, step, D_CLICKED);
     }
     if (r >= 0)
         r = exec_ids(s, S_LINK_COUNT, link_unique, k->link_id, "link count");
@@ -2379,21 +2530,6 @@ static enum db_status sq_clicks_record(struct store *st, const struct click *cli
 }
 
 /* ---- attribution ------------------------------------------------------------------------- */
-
-/* Run a prepared query with up to five int64 parameters; leaves the statement stepped once.
- * @return the status of the first step; the caller reads columns and resets. */
-static sqlite3_stmt *query_ints(struct conn *c, enum stmt_id id, int n, const int64_t *v, enum db_status *r)
-{
-    sqlite3_stmt *q = stmt(c, id);
-    if (!q) {
-        *r = DB_HARD;
-        return NULL;
-    }
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_int64(q, i + 1, v[i]);
-    *r = rc_status(c->db, sqlite3_step(q), "attribution lookup");
-    return q;
-}
 
 static enum db_status sq_attribution_find(struct store *st, int64_t account_id, int64_t ref_recipient,
                                          int64_t ref_link, const char *code_bidx, int64_t contact_id,
@@ -2818,6 +2954,7 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.log_add = sq_log_add;
     s->base.logs_page = sq_logs_page;
     s->base.campaign_counts = sq_campaign_counts;
+    s->base.campaign_failures = sq_campaign_failures;
     s->base.recipients_replied = sq_recipients_replied;
     s->base.recipients_read = sq_recipients_read;
     s->base.contact_opt_out = sq_contact_opt_out;
