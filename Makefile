@@ -44,6 +44,7 @@ bench: build
 	@$(BUILD)/bench_audience
 	@python3 bench/sending.py
 	@python3 bench/track.py
+	@python3 bench/analytics.py
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
