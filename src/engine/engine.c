@@ -26,7 +26,44 @@
 #include "engine/send.h"
 #include "http/worker.h"
 
-enum item_kind { IT_EVENT, IT_SYNC, IT_START, IT_RESULT, IT_WAKE };
+enum item_kind { IT_EVENT, IT_SYNC, IT_START, IT_RESULT, IT_WAKE, IT_DIRECT, IT_DIRECT_DONE };
+
+/* A message sent outside campaigns (a test to Saved Messages), waited for by a worker thread.
+ * It takes its turn in the account's pacing like every other message. */
+struct direct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done, refs; /* the waiting worker and the engine each hold a reference */
+    json_t *result;
+    struct bridge_error err;
+};
+
+static void direct_unref(struct direct *d)
+{
+    pthread_mutex_lock(&d->mu);
+    int left = --d->refs;
+    pthread_mutex_unlock(&d->mu);
+    if (left)
+        return;
+    json_decref(d->result);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    free(d);
+}
+
+/* The engine's answer to a direct message (exactly once), dropping its reference. */
+static void direct_finish(struct direct *d, json_t *result, const struct bridge_error *err)
+{
+    pthread_mutex_lock(&d->mu);
+    if (result)
+        d->result = json_incref(result);
+    else
+        d->err = *err;
+    d->done = 1;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    direct_unref(d);
+}
 
 struct item {
     enum item_kind kind;
@@ -34,6 +71,7 @@ struct item {
     json_t *ev; /* IT_EVENT: the event; IT_RESULT: the result or NULL */
     struct bridge_error err;
     struct recipient rec; /* IT_RESULT */
+    struct direct *direct; /* IT_DIRECT */
     struct item *next;
 };
 
@@ -45,6 +83,7 @@ struct acct {
     int64_t flood_until;  /* FloodWait: nothing before this */
     int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
     int64_t advanced_at;  /* last look at nudges and phase changes */
+    struct item *direct;  /* direct messages waiting for their turn */
 };
 
 struct engine {
@@ -72,6 +111,10 @@ static void push(struct engine *e, struct item *it)
     pthread_mutex_lock(&e->mu);
     if (e->stopping) {
         pthread_mutex_unlock(&e->mu);
+        if (it->kind == IT_DIRECT && it->direct) {
+            struct bridge_error stopped = {"NETWORK", "the engine is stopping", 0};
+            direct_finish(it->direct, NULL, &stopped);
+        }
         json_decref(it->ev);
         free(it);
         return;
@@ -290,6 +333,53 @@ static void handle_event(struct engine *e, json_t *ev)
 
 /* ---- sending ---------------------------------------------------------------------------- */
 
+/* Bridge I/O thread: answer the waiting worker, then tell the engine the account is free. */
+static void on_direct_done(void *arg, json_t *result, const struct bridge_error *err)
+{
+    struct item *it = arg;
+    struct engine *e = (struct engine *)it->next;
+    it->next = NULL;
+    direct_finish(it->direct, result, err);
+    it->direct = NULL;
+    it->kind = IT_DIRECT_DONE;
+    json_decref(it->ev);
+    it->ev = NULL;
+    push(e, it);
+}
+
+int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result, struct bridge_error *err)
+{
+    struct direct *d = calloc(1, sizeof *d);
+    struct item *it = e && d ? new_item(IT_DIRECT, account_id) : NULL;
+    if (!it) {
+        free(d);
+        snprintf(err->code, sizeof err->code, "NETWORK");
+        snprintf(err->message, sizeof err->message, "the engine is not running");
+        return TGR_ERR;
+    }
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    d->refs = 2;
+    it->ev = json_incref(req);
+    it->direct = d;
+    push(e, it);
+    /* The engine answers every direct message exactly once: sent, refused, failed by the
+     * bridge's deadline, or dropped at shutdown. */
+    pthread_mutex_lock(&d->mu);
+    while (!d->done)
+        pthread_cond_wait(&d->cv, &d->mu);
+    pthread_mutex_unlock(&d->mu);
+    int rc = TGR_OK;
+    if (d->result)
+        *result = json_incref(d->result);
+    else {
+        *err = d->err;
+        rc = TGR_ERR;
+    }
+    direct_unref(d);
+    return rc;
+}
+
 static void on_send_done(void *arg, json_t *result, const struct bridge_error *err)
 {
     struct item *it = arg;
@@ -501,6 +591,16 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
         return a->flood_until;
     if (now < a->next_send_at)
         return a->next_send_at;
+    if (a->direct) {
+        struct item *it = a->direct;
+        a->direct = it->next;
+        it->next = (struct item *)e; /* carried to on_direct_done */
+        a->in_flight = 1;
+        double rate = app->cfg.send_rate > 0 ? app->cfg.send_rate : 1;
+        a->next_send_at = now + (int64_t)(1000.0 / rate + 0.5);
+        bridge_call_async(e->bridge, it->ev, SEND_TIMEOUT_MS, on_direct_done, it);
+        return a->next_send_at;
+    }
     struct recipient r;
     enum db_status s = st->recipient_next(st, account, now, &r);
     if (s != DB_ONE) {
@@ -551,6 +651,14 @@ static int64_t tick(struct engine *e)
             next = at;
     }
     free(ids);
+    /* Accounts with no campaign running may still have a direct message waiting. */
+    for (size_t i = 0; i < e->n_accts; i++) {
+        if (!e->accts[i].direct)
+            continue;
+        int64_t at = tick_account(e, e->accts[i].account_id, now);
+        if (at < next)
+            next = at;
+    }
     return next;
 }
 
@@ -602,10 +710,32 @@ static void *engine_main(void *arg)
                 break;
             case IT_WAKE:
                 break;
+            case IT_DIRECT: {
+                struct acct *a = acct_of(e, it->account_id);
+                if (a) {
+                    struct item **tail = &a->direct;
+                    while (*tail)
+                        tail = &(*tail)->next;
+                    it->next = NULL;
+                    *tail = it;
+                    int64_t at = tick_account(e, it->account_id, now_ms());
+                    if (at < next_tick)
+                        next_tick = at;
+                    continue; /* the item now belongs to the account's queue */
+                }
+                break;
+            }
+            case IT_DIRECT_DONE: {
+                struct acct *a = acct_of(e, it->account_id);
+                if (a)
+                    a->in_flight = 0;
+                break;
+            }
             }
             /* A result or a command concerns one account: look at that one now; the others keep
              * their own timers. Events (replies, reads) change no timing. */
-            int64_t acct = it->kind == IT_RESULT || it->kind == IT_WAKE ? it->account_id : 0;
+            int64_t acct =
+                it->kind == IT_RESULT || it->kind == IT_WAKE || it->kind == IT_DIRECT_DONE ? it->account_id : 0;
             json_decref(it->ev);
             free(it);
             if (acct) {
@@ -679,6 +809,17 @@ void engine_free(struct engine *e)
     if (!e)
         return;
     bridge_free(e->bridge);
+    struct bridge_error stopped = {"NETWORK", "the engine stopped", 0};
+    for (size_t i = 0; i < e->n_accts; i++) {
+        struct item *d = e->accts[i].direct;
+        while (d) {
+            struct item *n = d->next;
+            direct_finish(d->direct, NULL, &stopped);
+            json_decref(d->ev);
+            free(d);
+            d = n;
+        }
+    }
     free(e->accts);
     /* Events that arrived after the thread stopped. */
     struct item *it = e->head;

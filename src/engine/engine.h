@@ -8,6 +8,7 @@
 #define TGR_ENGINE_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 
 struct app;
@@ -32,6 +33,12 @@ void engine_request_sync(struct engine *e, int64_t account_id);
 
 /* Start this account's session on the bridge now (after a login or a restart). */
 void engine_request_start(struct engine *e, int64_t account_id);
+
+/* Send a message outside campaigns (a test to Saved Messages) in its turn of the account's
+ * pacing, and wait for Telegram's answer. Call from a worker thread.
+ * @return TGR_OK with *result (caller decrefs), or TGR_ERR with *err */
+struct bridge_error;
+int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result, struct bridge_error *err);
 
 /* Look at this account now (a campaign was started, resumed or changed). */
 void engine_wake(struct engine *e, int64_t account_id);
