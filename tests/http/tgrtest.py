@@ -649,7 +649,8 @@ class EventStream:
                             data.append(value)
                         else:
                             fields[name] = value
-        except (OSError, ValueError, http.client.HTTPException) as e:
+        except (OSError, ValueError, AttributeError, http.client.HTTPException) as e:
+            # (http.client raises AttributeError when close() pulls the socket from under readline)
             if not self._closing:
                 self.error = e
         finally:
