@@ -240,7 +240,9 @@
                         "     ELSE NULL END, ?6, r.discount_code "                                               \
                         "FROM recipients r JOIN contacts c ON c.id = r.contact_id AND c.account_id = r.account_id " \
                         "WHERE r.account_id = ?1 AND r.campaign_id = ?2 AND r.step = ?3 - 1 AND r.status = 'sent' " \
-                        "AND r.sent_at <= ?5 ON CONFLICT DO NOTHING RETURNING campaign_id, step, status")         \
+                        "AND r.sent_at <= ?5 AND r.sent_at > COALESCE((SELECT scheduled_through FROM "            \
+                        "campaign_steps WHERE campaign_id = ?2 AND step = ?3), 0) "                               \
+                        "ON CONFLICT DO NOTHING RETURNING campaign_id, step, status")                              \
     X(S_NUDGE_NEXT_DUE, "SELECT COALESCE(MIN(r.sent_at), 0) FROM recipients r WHERE r.campaign_id = ?2 "         \
                         "AND r.step = ?3 - 1 AND r.status = 'sent' AND r.account_id = ?1 AND r.sent_at > "        \
                         "COALESCE((SELECT scheduled_through FROM campaign_steps WHERE campaign_id = ?2 "          \
