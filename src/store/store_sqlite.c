@@ -881,17 +881,22 @@ static enum db_status sq_session_delete(struct store *st, int64_t account_id)
     return wend(s, step_write(s, q, "session delete"));
 }
 
-static enum db_status sq_sessions_connected(struct store *st, int64_t **ids, size_t *n)
+static enum db_status id_list(struct store *st, enum stmt_id sid, int64_t account_id, const char *text,
+                              int64_t **ids, size_t *n)
 {
     struct conn *c = reader(SQ(st));
-    sqlite3_stmt *q = c ? stmt(c, S_SESSIONS_CONNECTED) : NULL;
+    sqlite3_stmt *q = c ? stmt(c, sid) : NULL;
     *ids = NULL;
     *n = 0;
     if (!q)
         return DB_HARD;
+    if (account_id)
+        sqlite3_bind_int64(q, 1, account_id);
+    if (text)
+        sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
     size_t cap = 0;
     enum db_status r;
-    while ((r = rc_status(c->db, sqlite3_step(q), "connected sessions")) == DB_ONE) {
+    while ((r = rc_status(c->db, sqlite3_step(q), "id list")) == DB_ONE) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
             int64_t *np = realloc(*ids, cap * sizeof **ids);
@@ -911,6 +916,11 @@ static enum db_status sq_sessions_connected(struct store *st, int64_t **ids, siz
         return r;
     }
     return *n ? DB_ONE : DB_NONE;
+}
+
+static enum db_status sq_sessions_connected(struct store *st, int64_t **ids, size_t *n)
+{
+    return id_list(st, S_SESSIONS_CONNECTED, 0, NULL, ids, n);
 }
 
 /* ---- contacts ---------------------------------------------------------------------------- */
@@ -2029,43 +2039,6 @@ static enum db_status sq_campaigns_pause_all(struct store *st, int64_t account_i
         sqlite3_bind_int64(q, 3, account_id);
     }
     return wend(s, step_write(s, q, "pause all"));
-}
-
-static enum db_status id_list(struct store *st, enum stmt_id sid, int64_t account_id, const char *text,
-                              int64_t **ids, size_t *n)
-{
-    struct conn *c = reader(SQ(st));
-    sqlite3_stmt *q = c ? stmt(c, sid) : NULL;
-    *ids = NULL;
-    *n = 0;
-    if (!q)
-        return DB_HARD;
-    if (account_id)
-        sqlite3_bind_int64(q, 1, account_id);
-    if (text)
-        sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
-    size_t cap = 0;
-    enum db_status r;
-    while ((r = rc_status(c->db, sqlite3_step(q), "id list")) == DB_ONE) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            int64_t *np = realloc(*ids, cap * sizeof **ids);
-            if (!np) {
-                r = DB_HARD;
-                break;
-            }
-            *ids = np;
-        }
-        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_reset(q);
-    if (r < 0) {
-        free(*ids);
-        *ids = NULL;
-        *n = 0;
-        return r;
-    }
-    return *n ? DB_ONE : DB_NONE;
 }
 
 static enum db_status sq_accounts_sending(struct store *st, int64_t **ids, size_t *n)
