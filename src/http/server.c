@@ -192,6 +192,9 @@ static enum MHD_Result queue(struct req *r)
             return MHD_NO;
     }
     add_common_headers(r);
+    /* Counted when the reply is queued, not when the connection is done with it, so a client
+     * that reads /metrics right after its reply sees that reply counted. */
+    metrics_observe(r->app->metrics, r->route_idx, r->status, mono_us() - r->t0_us);
     enum MHD_Result ok = MHD_queue_response(r->conn, r->status, r->resp);
     MHD_destroy_response(r->resp);
     r->resp = NULL;
@@ -351,8 +354,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req *r = *con_cls;
     if (!r)
         return;
-    if (r->status)
-        metrics_observe(h->app->metrics, r->route_idx, r->status, mono_us() - r->t0_us);
     if (r->state_free)
         r->state_free(r->state);
     if (r->resp)
