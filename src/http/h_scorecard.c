@@ -3,9 +3,10 @@
  * revenue_by), never recomputed from raw events here.
  *
  * best_lines: every line of the campaign's messages (initial and nudges), with the messages that
- *   carried it (sent), clicks on the links in that line, replies to those messages and the revenue
- *   of its links; score = (unique clicks + 2 × replies + revenue / 10 major units) / sent. The same
- *   line in the account's earlier campaigns is summed beside it.
+ *   carried it (sent), clicks (all, and unique recipients) on the links in that line, replies to
+ *   those messages and the revenue of its links; score = (unique clicks + 2 × replies + revenue /
+ *   10 major units) / sent. The same line in the account's earlier campaigns (sent, unique
+ *   clicks, replies) is summed beside it.
  * suggestions: rules over real data, each with filters that a new campaign accepts as they are
  *   and the audience count those filters give now. */
 #include <stdio.h>
@@ -47,7 +48,7 @@ static void on_link(void *cls, int64_t id, const char *url, int64_t clicks, int6
 struct line {
     char text[512];
     int step;
-    int64_t sent, clicks, replies, revenue;
+    int64_t sent, clicks, unique, replies, revenue;
     double score;
     int64_t e_campaigns, e_sent, e_clicks, e_replies; /* the same line, earlier campaigns */
 };
@@ -100,12 +101,13 @@ static void add_lines(struct lines *out, const char *tmpl, int step, int64_t sen
                     continue;
                 for (int k = 0; k < links->n; k++) {
                     if (strcmp(links->v[k].url, rd.ents[e].url) == 0) {
-                        l->clicks += links->v[k].unique;
+                        l->clicks += links->v[k].clicks;
+                        l->unique += links->v[k].unique;
                         l->revenue += links->v[k].revenue;
                     }
                 }
             }
-            l->score = sent ? ((double)l->clicks + 2.0 * (double)l->replies + (double)l->revenue / 1000.0) /
+            l->score = sent ? ((double)l->unique + 2.0 * (double)l->replies + (double)l->revenue / 1000.0) /
                                   (double)sent
                             : 0;
         }
@@ -248,7 +250,7 @@ enum hres campaigns_scorecard_h(struct req *r)
                         if (strcmp(mine->v[a].text, theirs->v[b].text) != 0)
                             continue;
                         mine->v[a].e_sent += theirs->v[b].sent;
-                        mine->v[a].e_clicks += theirs->v[b].clicks;
+                        mine->v[a].e_clicks += theirs->v[b].unique;
                         mine->v[a].e_replies += theirs->v[b].replies;
                         counted = 1;
                     }
@@ -261,9 +263,10 @@ enum hres campaigns_scorecard_h(struct req *r)
         qsort(mine->v, (size_t)mine->n, sizeof mine->v[0], by_score);
         for (int a = 0; a < mine->n; a++) {
             struct line *l = &mine->v[a];
-            json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:f}", "text", l->text, "step", l->step, "sent",
-                                  (json_int_t)l->sent, "clicks", (json_int_t)l->clicks, "replies",
-                                  (json_int_t)l->replies, "revenue", (json_int_t)l->revenue, "score", l->score);
+            json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f}", "text", l->text, "step", l->step,
+                                  "sent", (json_int_t)l->sent, "clicks", (json_int_t)l->clicks, "unique_clicks",
+                                  (json_int_t)l->unique, "replies", (json_int_t)l->replies, "revenue",
+                                  (json_int_t)l->revenue, "score", l->score);
             json_object_set_new(o, "earlier",
                                 l->e_campaigns
                                     ? json_pack("{s:I, s:I, s:I, s:I}", "campaigns", (json_int_t)l->e_campaigns, "sent",

@@ -366,6 +366,36 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decoding of paths and query values, as MHD's own, except that "%00" stays as it is:
+ * a decoded NUL would silently cut a C string short ("/t/CODE%00x" read as "/t/CODE"). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    char *w = s;
+    for (const char *p = s; *p; p++) {
+        int hi = p[0] == '%' && p[1] ? hexval(p[1]) : -1;
+        int lo = hi >= 0 && p[2] ? hexval(p[2]) : -1;
+        if (lo >= 0 && (hi | lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -447,6 +477,7 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
                             MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errlen, "cannot start the HTTP server on %s", app->cfg.listen);
