@@ -392,6 +392,24 @@ static void on_send_done(void *arg, json_t *result, const struct bridge_error *e
     push(e, it);
 }
 
+/* The pacing interval of an account (DESIGN §4: at most --send-rate messages a second). */
+static int64_t interval_ms(const struct engine *e)
+{
+    double rate = e->app->cfg.send_rate > 0 ? e->app->cfg.send_rate : 1;
+    return (int64_t)(1000.0 / rate + 0.5);
+}
+
+/* A send has been answered: the next may leave one interval from now. Counting from the answer
+ * rather than from the dispatch keeps the gap between two deliveries at Telegram at least one
+ * interval, however long the first took to get there. */
+static void send_answered(struct engine *e, struct acct *a)
+{
+    a->in_flight = 0;
+    int64_t at = now_ms() + interval_ms(e);
+    if (at > a->next_send_at)
+        a->next_send_at = at;
+}
+
 static int64_t backoff_ms(int attempt)
 {
     int64_t ms = RETRY_BASE_MS;
@@ -407,7 +425,7 @@ static void handle_result(struct engine *e, struct item *it)
     int64_t account = it->account_id;
     struct acct *a = acct_of(e, account);
     if (a)
-        a->in_flight = 0;
+        send_answered(e, a);
     const struct recipient *r = &it->rec;
     struct send_outcome o = {.recipient_id = r->id, .campaign_id = r->campaign_id, .contact_id = r->contact_id,
                              .step = r->step, .attempt = r->attempt + 1};
@@ -596,8 +614,7 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
         a->direct = it->next;
         it->next = (struct item *)e; /* carried to on_direct_done */
         a->in_flight = 1;
-        double rate = app->cfg.send_rate > 0 ? app->cfg.send_rate : 1;
-        a->next_send_at = now + (int64_t)(1000.0 / rate + 0.5);
+        a->next_send_at = now_ms() + interval_ms(e);
         bridge_call_async(e->bridge, it->ev, SEND_TIMEOUT_MS, on_direct_done, it);
         return a->next_send_at;
     }
@@ -631,8 +648,7 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
     it->rec = r;
     it->next = (struct item *)e; /* carried to on_send_done */
     a->in_flight = 1;
-    double rate = app->cfg.send_rate > 0 ? app->cfg.send_rate : 1;
-    a->next_send_at = now + (int64_t)(1000.0 / rate + 0.5);
+    a->next_send_at = now_ms() + interval_ms(e);
     bridge_call_async(e->bridge, req, SEND_TIMEOUT_MS, on_send_done, it);
     json_decref(req);
     return a->next_send_at;
@@ -728,7 +744,7 @@ static void *engine_main(void *arg)
             case IT_DIRECT_DONE: {
                 struct acct *a = acct_of(e, it->account_id);
                 if (a)
-                    a->in_flight = 0;
+                    send_answered(e, a);
                 break;
             }
             }
