@@ -438,6 +438,12 @@ static int cmd_serve(int argc, char **argv)
 
     int rc = 1;
     app.routes = api_routes;
+    /* The built web app: as given, or beside the binary's source tree (build/tgr → ../web/dist). */
+    {
+        char web[CONFIG_PATH_MAX + 32];
+        source_path(app.cfg.web_dir, web, sizeof web);
+        snprintf(app.cfg.web_dir, sizeof app.cfg.web_dir, "%s", web);
+    }
     char path[CONFIG_PATH_MAX + 32];
     source_path("share/lexicon.json", path, sizeof path);
     app.lexicon = lexicon_load(path, err, sizeof err);
