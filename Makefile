@@ -8,22 +8,27 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
 
-.PHONY: all build deps run test test-fast test-asan bench format clean
+.PHONY: all build deps deps-test run test test-fast test-asan bench format clean
 
 all: build
 
 build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
+	@if [ -f web/package.json ] && [ -d web/node_modules ]; then cd web && npm run --silent build >/dev/null; \
+	  elif [ -f web/package.json ]; then echo "web app not built: run 'make deps' first" >&2; fi
 
 deps:
 	@scripts/deps.sh
+
+deps-test:
+	@scripts/deps.sh test
 
 run: deps build
 	$(BUILD)/tgr serve --demo
 
 # Every test against the normal build, then the same tests against the sanitizer build.
-test: deps build
+test: deps-test build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-asan
 

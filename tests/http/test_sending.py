@@ -659,9 +659,9 @@ class LiveTest(EngineCase):
         self.assertNotIn("quiet_hours", [l["status"] for l in campaign_logs(self.srv, token, c["id"])])
 
     def test_messages_are_personal_and_tracked_links_count_clicks(self):
-        token, contacts = self.account()
-        c = self.create(token, message_text='Link check, {{first_name|friend}}: <a href="https://shop.example/sale?x=1">'
-                                            "the sale</a>")
+        token, _ = self.account()
+        c = self.create(token, message_text='Link check, {{first_name|friend}}: '
+                                            '<a href="https://shop.example/sale?x=1">the sale</a>')
         self.start(token, c["id"])
         self.wait_status(token, c["id"], "completed", 20)
         lines = self.record("Link check")

@@ -1,0 +1,372 @@
+#!/usr/bin/env node
+// Browser test of the web app: starts build/tgr on a free port with a simulated Telegram (two-step
+// verification on), creates an account with the CLI, then drives Chromium through login, connecting
+// Telegram (phone → code → password) and the contacts list. Fails (exit 1) on any assertion, page
+// dialog, uncaught page error or unexpected console error. Screenshots go to build/screenshots/.
+//
+//   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(path.join(root, 'web', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const BIN = process.env.TGR_BIN ? path.resolve(process.env.TGR_BIN) : path.join(root, 'build', 'tgr');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const WEB = path.join(root, 'web', 'dist');
+const SHOTS = path.join(root, 'build', 'screenshots');
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const EMAIL = 'owner@shop.test';
+const PASSWORD = 'correct horse battery staple';
+const started = Date.now();
+
+const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
+class Failure extends Error {}
+function check(cond, msg) {
+  if (!cond) throw new Failure(msg);
+  log('ok -', msg);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgr-browser-'));
+let server = null;
+let browser = null;
+let serverLog = '';
+
+function stopServer() {
+  return new Promise((resolve) => {
+    if (!server || server.exitCode !== null || server.signalCode !== null) return resolve();
+    const t = setTimeout(() => {
+      server.kill('SIGKILL');
+    }, 12_000);
+    server.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    server.kill('SIGTERM');
+  });
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (server && server.exitCode === null) server.kill('SIGTERM');
+    process.exit(130);
+  });
+}
+
+function writeScenario() {
+  const ago = (h) => h * 3600;
+  const scenario = {
+    me: { id: '100', first_name: 'Shop' },
+    login: { code: '24680', password: 'pw-2fa' },
+    users: [
+      {
+        id: '201', access_hash: '1001', first_name: 'Alice', last_name: 'Walker', username: 'alice_w',
+        messages: [
+          { text: 'Hi! Is the blue ceramic mug still available?', ago_seconds: ago(30) },
+          { text: 'Yes, it is in stock.', ago_seconds: ago(29), out: true },
+          { text: 'Great, I ordered two, thanks!', ago_seconds: ago(28) },
+        ],
+      },
+      {
+        id: '202', access_hash: '1002', first_name: 'Дмитрий', last_name: 'Кузнецов', phone: '+79001234567',
+        messages: [{ text: 'Есть льняная рубашка в размере S?', ago_seconds: ago(50) }],
+      },
+      {
+        id: '203', access_hash: '1003', first_name: HOSTILE, username: 'xss_probe',
+        messages: [{ text: '<script>alert(2)</script> hello', ago_seconds: ago(5) }],
+      },
+      {
+        id: '204', access_hash: '1004', first_name: 'Bob', last_name: 'Stone',
+        messages: [
+          { text: 'My order #1234 arrived broken, I want a refund.', ago_seconds: ago(72) },
+          { text: 'Still no refund for #1234, this is ridiculous.', ago_seconds: ago(48) },
+        ],
+      },
+      {
+        id: '205', access_hash: '1005', first_name: 'Carla', last_name: 'Díaz', username: 'carla_d', phone: '+34611000000',
+        messages: [{ text: 'Received my order, love it 😍', ago_seconds: ago(200) }],
+      },
+      {
+        id: '206', access_hash: '1006', first_name: 'Eve', last_name: 'Chen',
+        messages: [{ text: 'How much is the wool scarf?', ago_seconds: ago(2) }],
+      },
+    ],
+    faults: [],
+    inbound: [],
+    record: 'd.jsonl',
+  };
+  const file = path.join(tmp, 'scenario.json');
+  fs.writeFileSync(file, JSON.stringify(scenario, null, 1));
+  return file;
+}
+
+async function startServer(scenarioFile) {
+  const data = path.join(tmp, 'data');
+  const pwFile = path.join(tmp, 'password.txt');
+  fs.writeFileSync(pwFile, PASSWORD + '\n', { mode: 0o600 });
+  execFileSync(BIN, ['account', 'create', '--email', EMAIL, '--password-file', pwFile, '--data', data, '--log-level', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  log('account created');
+  server = spawn(
+    BIN,
+    ['serve', '--listen', '127.0.0.1:0', '--data', data, '--telegram', 'sim', '--sim-scenario', scenarioFile, '--web', WEB, '--rate-session', '1000'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  server.stderr.on('data', (d) => (serverLog += d));
+  return await new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Failure('server did not print "listening on" within 20 s\n' + serverLog)), 20_000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1].replace(/\/$/, ''));
+      }
+    });
+    server.once('exit', (code, sig) => {
+      clearTimeout(t);
+      reject(new Failure(`server exited early (${code ?? sig})\n${serverLog}`));
+    });
+  });
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(WEB, 'index.html'))) throw new Failure('web/dist/index.html missing: run `npm run build` in web/');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const base = await startServer(writeScenario());
+  log('server at', base);
+
+  const launched = Date.now();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
+  const page = await context.newPage();
+  log(`chromium up in ${Date.now() - launched} ms`);
+
+  // Anything the page should never do.
+  const problems = [];
+  // 4xx answers we provoke on purpose (Chromium logs "Failed to load resource" for them).
+  const expectedStatuses = new Set([401, 409, 422]);
+  page.on('dialog', (d) => {
+    problems.push(`dialog (${d.type()}): ${d.message()}`);
+    void d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() !== 'error' && m.type() !== 'warning') return;
+    const t = m.text();
+    const st = /Failed to load resource: the server responded with a status of (\d+)/.exec(t);
+    if (st && expectedStatuses.has(Number(st[1]))) return;
+    problems.push(`console ${m.type()}: ${t}`);
+  });
+  // ERR_ABORTED is a fetch cut short by the test's own page.goto/reload, not a fault of the app.
+  page.on('requestfailed', (r) => {
+    const why = r.failure()?.errorText ?? '';
+    if (!why.includes('ERR_ABORTED')) problems.push(`request failed: ${r.url()} ${why}`);
+  });
+  const noProblems = (where) => check(problems.length === 0, `no dialogs/console errors ${where}` + (problems.length ? ':\n  ' + problems.join('\n  ') : ''));
+  const shot = async (name) => {
+    await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+  };
+  const badge = page.getByTestId('tg-status');
+  const rows = page.getByTestId('contact-row');
+  // Types a search and waits until the list for exactly that search has loaded.
+  const loaded = (key) => page.waitForFunction((k) => document.querySelector('section[data-loaded]')?.dataset.loaded === k, key);
+  const search = async (text) => {
+    await page.getByLabel('Search').fill(text);
+    await loaded(text + '|');
+  };
+
+  // --- "/" → login -------------------------------------------------------------------------------
+  const resp = await page.goto(base + '/');
+  const csp = resp.headers()['content-security-policy'] || '';
+  check(/script-src 'self'/.test(csp), 'index.html is served with the CSP');
+  await page.waitForURL('**/app/login');
+  check(new URL(page.url()).pathname === '/app/login', '"/" redirects to /app/login when logged out');
+  const email = page.getByLabel('Email');
+  const password = page.getByLabel('Password');
+  await email.waitFor();
+  await shot('01-login');
+
+  // Wrong password: error at the field.
+  await email.fill(EMAIL);
+  await password.fill('not the password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#login-password-error').waitFor();
+  check((await page.locator('#login-password-error').textContent()).includes('Wrong email or password'), 'a wrong password is reported at the password field');
+  check((await password.getAttribute('aria-invalid')) === 'true', 'the password input is marked aria-invalid');
+  await shot('02-login-error');
+
+  // Log in with the keyboard only.
+  await email.focus();
+  await page.keyboard.press('Tab');
+  check(await password.evaluate((el) => el === document.activeElement), 'Tab moves from Email to Password');
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/app/contacts');
+  check(true, 'logged in, landed on /app/contacts');
+  await badge.filter({ hasText: 'not connected' }).waitFor();
+  check((await badge.textContent()).includes('not connected'), 'header badge says "not connected"');
+  await page.getByText('No contacts yet').waitFor();
+  await shot('03-contacts-empty');
+
+  // --- Connect Telegram ------------------------------------------------------------------------------
+  await badge.click();
+  await page.waitForURL('**/app/connect');
+  const phone = page.getByLabel('Phone number');
+  await phone.waitFor();
+  await shot('04-connect-phone');
+  await phone.fill('+15550001111');
+  await page.getByRole('button', { name: 'Send code' }).click();
+
+  const code = page.getByLabel('Login code');
+  await code.waitFor();
+  await code.fill('11111');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.locator('#tg-code-error').waitFor();
+  check((await page.locator('#tg-code-error').textContent()).includes('code is not right'), '422 phone_code_invalid is shown at the code field');
+  await shot('05-connect-code-invalid');
+  await code.fill('24680');
+  await code.press('Enter');
+
+  const tgPassword = page.getByLabel('Two-step verification password');
+  await tgPassword.waitFor();
+  check(true, '409 password_required leads to the password step');
+  await tgPassword.fill('wrong-2fa');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.locator('#tg-password-error').waitFor();
+  check((await page.locator('#tg-password-error').textContent()).includes('password is not right'), '422 password_invalid is shown at the password field');
+  await shot('06-connect-password');
+  await tgPassword.fill('pw-2fa');
+  await tgPassword.press('Enter');
+  await page.getByRole('heading', { name: 'Connected' }).waitFor();
+  await badge.filter({ hasText: 'connected' }).waitFor();
+  check((await badge.textContent()).trim() === 'Telegram: connected', 'header badge says "connected"');
+  await shot('07-connected');
+
+  // --- Contacts ------------------------------------------------------------------------------------
+  await page.getByRole('link', { name: 'View contacts' }).click();
+  await page.waitForURL('**/app/contacts');
+  // The first sync runs by itself after connecting; if it has not landed yet, reload, then ask for one.
+  const sixRows = (ms) =>
+    page
+      .waitForFunction(() => document.querySelectorAll('[data-testid=contact-row]').length >= 6, null, { timeout: ms })
+      .then(() => true, () => false);
+  if (!(await sixRows(3000))) {
+    await page.reload();
+    if (!(await sixRows(3000))) {
+      await page.getByRole('button', { name: 'Sync now' }).click();
+      if (!(await sixRows(10000))) throw new Failure(`expected 6 contacts, have ${await rows.count()}`);
+    }
+  }
+  check((await rows.count()) === 6, 'the contacts list shows 6 contacts');
+  const names = await page.getByTestId('contact-name').allTextContents();
+  check(names.includes(HOSTILE), 'the hostile name is shown as literal text');
+  check((await page.locator('main img').count()) === 0, 'no <img> element was created from contact data');
+  check(names.includes('Дмитрий Кузнецов'), 'the Cyrillic name is shown');
+  check((await badge.textContent()).trim() === 'Telegram: connected', 'header badge says "connected" on the contacts page');
+  check((await page.locator('.cat').count()) === 6, 'every contact has a category badge');
+  await shot('08-contacts');
+
+  // Search narrows the list (server-side q).
+  await search('Дмит');
+  check((await rows.count()) === 1, 'search "Дмит" leaves one row');
+  check((await rows.first().textContent()).includes('Дмитрий'), 'search "Дмит" narrows the list to one contact');
+  check(new URL(page.url()).searchParams.get('q') === 'Дмит', 'the search is kept in the URL');
+  await shot('09-contacts-search');
+  await search('onerror');
+  check((await rows.count()) === 1, 'search "onerror" leaves one row');
+  check((await page.getByTestId('contact-name').textContent()) === HOSTILE, 'searching "onerror" finds the hostile contact, as text');
+  await search('zzz-nobody');
+  check((await page.getByText('No contacts match this search.').count()) === 1, 'a search without matches says so');
+  await search('');
+  check((await rows.count()) === 6, 'clearing the search shows all 6 again');
+
+  // Category filter: every row shown has the chosen category.
+  await page.getByLabel('Category').selectOption('refund_risk');
+  await loaded('|refund_risk');
+  const cats = await page.locator('[data-testid=contact-row] .cat').evaluateAll((els) => els.map((e) => e.className));
+  check(cats.every((c) => c.includes('cat-refund_risk')), `category filter shows only refund_risk contacts (${cats.length})`);
+  await page.getByLabel('Category').selectOption('');
+  await loaded('|');
+  check((await rows.count()) === 6, 'back to all categories shows 6');
+
+  // Paging: 50 a page, so 6 contacts fit one page and no "Load more" is offered...
+  check((await page.getByRole('button', { name: 'Load more' }).count()) === 0, 'no "Load more" when everything fits one page');
+  // ...and with 4 a page, "Load more" follows next_after.
+  await page.goto(base + '/app/contacts?limit=4');
+  await loaded('|');
+  check((await rows.count()) === 4, 'with ?limit=4 the first page has 4 contacts');
+  const firstIds = await rows.evaluateAll((els) => els.map((e) => e.textContent));
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=contact-row]').length >= 6);
+  await loaded('|');
+  check(
+    (await rows.count()) === 6 && (await page.getByRole('button', { name: /Load more|Loading/ }).count()) === 0,
+    '"Load more" appends the remaining 2 and disappears',
+  );
+  const allIds = await rows.evaluateAll((els) => els.map((e) => e.textContent));
+  check(new Set(allIds).size === 6 && firstIds.every((t, i) => allIds[i] === t), 'the pages neither repeat nor reorder contacts');
+  await page.goto(base + '/app/contacts');
+  await loaded('|');
+
+  // Phone width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, 'no horizontal scrolling at phone width');
+  await shot('10-contacts-phone');
+  await page.goto(base + '/app/connect');
+  await page.getByRole('heading', { name: 'Connected' }).waitFor();
+  await shot('11-connected-phone');
+  await page.setViewportSize({ width: 1200, height: 800 });
+
+  // "/" when logged in → contacts.
+  await page.goto(base + '/');
+  await page.waitForURL('**/app/contacts');
+  check(true, '"/" redirects to /app/contacts when logged in');
+
+  // A rejected token sends you to login, keeping the route.
+  await page.evaluate(() => sessionStorage.setItem('tgr.token', 'not-a-token'));
+  await page.goto(base + '/app/contacts?q=Eve');
+  await page.waitForURL('**/app/login?next=*');
+  check(
+    new URL(page.url()).searchParams.get('next') === '/app/contacts?q=Eve',
+    'a 401 sends you to /app/login?next=<route>',
+  );
+  await page.getByLabel('Email').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL('**/app/contacts?q=Eve');
+  await loaded('Eve|');
+  check((await rows.count()) === 1, 'the search from the URL is applied');
+  check((await page.getByLabel('Search').inputValue()) === 'Eve', 'after logging in again you are back on the route, search included');
+
+  noProblems('during the whole run');
+}
+
+let failed = false;
+try {
+  await main();
+  log(`PASS (${((Date.now() - started) / 1000).toFixed(1)} s); screenshots in ${path.relative(process.cwd(), SHOTS) || '.'}`);
+} catch (e) {
+  failed = true;
+  console.error('FAIL:', e instanceof Failure ? e.message : e?.stack || e);
+  if (serverLog) console.error('--- server stderr (tail) ---\n' + serverLog.split('\n').slice(-30).join('\n'));
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  await stopServer();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

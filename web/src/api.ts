@@ -1,0 +1,218 @@
+// Typed client for the parts of the tgr HTTP API (shared/API.md) the web app uses.
+// The token lives in sessionStorage (per tab, gone when the tab closes). A 401 on any
+// authenticated call forgets it and sends the user to the login page, keeping the route.
+
+import { navigate, currentPath } from './router';
+
+const TOKEN_KEY = 'tgr.token';
+const EXPIRES_KEY = 'tgr.expires_at';
+const EMAIL_KEY = 'tgr.email';
+
+/** An error in the API's one shape, {"error":{"code","message","field"}}, plus status and Retry-After. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | null;
+  readonly retryAfter: number | null;
+  constructor(status: number, code: string, message: string, field: string | null, retryAfter: number | null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function getToken(): string | null {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const expires = sessionStorage.getItem(EXPIRES_KEY);
+  if (!token) return null;
+  if (expires && Date.parse(expires) <= Date.now()) {
+    clearToken();
+    return null;
+  }
+  return token;
+}
+
+export function getEmail(): string | null {
+  return sessionStorage.getItem(EMAIL_KEY);
+}
+
+export function clearToken(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(EXPIRES_KEY);
+  sessionStorage.removeItem(EMAIL_KEY);
+}
+
+function loginPathFor(path: string): string {
+  return '/app/login?next=' + encodeURIComponent(path);
+}
+
+/** Sends the user to the login page, remembering where they were. */
+export function requireLogin(): void {
+  const here = currentPath();
+  if (here.startsWith('/app/login')) return;
+  navigate(loginPathFor(here), { replace: true });
+}
+
+interface ErrorBody {
+  error?: { code?: unknown; message?: unknown; field?: unknown };
+}
+
+async function request<T>(method: string, path: string, body?: unknown, opts: { auth?: boolean } = {}): Promise<T> {
+  const auth = opts.auth !== false;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (auth) {
+    const token = getToken();
+    if (!token) {
+      requireLogin();
+      throw new ApiError(401, 'unauthorized', 'Please log in.', null, null);
+    }
+    headers.Authorization = 'Bearer ' + token;
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the tgr server. Check your connection and try again.', null, null);
+  }
+  if (res.status === 204) return undefined as T;
+  let data: unknown = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const e = (data as ErrorBody | null)?.error;
+    const ra = res.headers.get('Retry-After');
+    const retryAfter = ra && /^\d+$/.test(ra) ? Number(ra) : null;
+    const err = new ApiError(
+      res.status,
+      typeof e?.code === 'string' ? e.code : 'http_' + res.status,
+      typeof e?.message === 'string' && e.message ? e.message : `The server answered ${res.status}.`,
+      typeof e?.field === 'string' ? e.field : null,
+      retryAfter,
+    );
+    if (res.status === 401 && auth) {
+      clearToken();
+      requireLogin();
+    }
+    throw err;
+  }
+  return data as T;
+}
+
+// ---- Types (API.md) ----
+
+export interface Account {
+  id: number;
+  email: string;
+  plan_type: string;
+}
+
+export interface LoginResponse {
+  token: string;
+  expires_at: string;
+  account: Account;
+}
+
+export type SessionStatus = 'none' | 'code_sent' | 'password_required' | 'connected' | 'invalid';
+
+export interface Session {
+  status: SessionStatus;
+  phone?: string | null;
+}
+
+export interface VerifyResponse {
+  status: 'connected';
+  user: { id: string | number; first_name: string | null; username: string | null };
+}
+
+export interface SyncResponse {
+  contacts_added: number;
+  contacts_updated: number;
+  messages_added: number;
+}
+
+export type Category = 'buyer' | 'browser' | 'refund_risk';
+
+export interface Contact {
+  id: number;
+  tg_user_id: string;
+  first_name: string | null;
+  last_name: string | null;
+  username: string | null;
+  phone: string | null;
+  category: Category | 'unknown';
+  confidence: number;
+  last_message_at: string | null;
+  messages_count: number;
+  orders_count: number;
+  /** Minor units; the API gives no currency beside it. */
+  spent: number;
+  opted_out: boolean;
+}
+
+export interface ContactPage {
+  contacts: Contact[];
+  next_after: number | null;
+}
+
+export interface ContactQuery {
+  q?: string;
+  category?: Category | '';
+  limit?: number;
+  after?: number | null;
+}
+
+// ---- Calls ----
+
+export async function login(email: string, password: string): Promise<LoginResponse> {
+  const r = await request<LoginResponse>('POST', '/auth/login', { email, password }, { auth: false });
+  sessionStorage.setItem(TOKEN_KEY, r.token);
+  sessionStorage.setItem(EXPIRES_KEY, r.expires_at);
+  sessionStorage.setItem(EMAIL_KEY, r.account.email);
+  return r;
+}
+
+export const getSession = () => request<Session>('GET', '/session');
+export const connectSession = (phone: string) => request<{ status: 'code_sent' }>('POST', '/session/connect', { phone });
+export const verifySession = (v: { code?: string; password?: string }) =>
+  request<VerifyResponse>('POST', '/session/verify', v);
+export const deleteSession = () => request<void>('DELETE', '/session');
+export const syncSession = () => request<SyncResponse>('POST', '/session/sync');
+
+export function listContacts(q: ContactQuery): Promise<ContactPage> {
+  const p = new URLSearchParams();
+  if (q.q) p.set('q', q.q);
+  if (q.category) p.set('category', q.category);
+  if (q.limit) p.set('limit', String(q.limit));
+  if (q.after != null) p.set('after', String(q.after));
+  const qs = p.toString();
+  return request<ContactPage>('GET', '/contacts' + (qs ? '?' + qs : ''));
+}
+
+/** A user-facing sentence for an error, with the wait for 429s. */
+export function describeError(e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.status === 429) {
+      const wait = e.retryAfter != null ? ` Try again in ${e.retryAfter} s.` : ' Try again in a minute.';
+      return 'Too many attempts.' + wait;
+    }
+    if (e.status === 503 && e.code !== 'unavailable') return 'Telegram is not reachable right now. Try again shortly.';
+    return e.message;
+  }
+  return 'Something went wrong. Try again.';
+}

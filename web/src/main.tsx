@@ -1,0 +1,185 @@
+import { render } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import './styles.css';
+import { ApiError, clearToken, getEmail, getSession, getToken, type Session } from './api';
+import { navigate, onLinkClick, useRoute } from './router';
+import { LoginView } from './views/Login';
+import { ConnectView } from './views/Connect';
+import { ContactsView } from './views/Contacts';
+
+export interface SessionState {
+  session: Session | null;
+  /** Set when GET /session itself failed (network, 503…). */
+  sessionError: string | null;
+  refreshSession: () => Promise<Session | null>;
+}
+
+function StatusBadge({ session, error }: { session: Session | null; error: string | null }) {
+  let cls = 'badge badge-muted';
+  let text = 'Telegram: checking…';
+  let link = false;
+  if (error) {
+    cls = 'badge badge-warn';
+    text = 'Telegram: status unknown';
+  } else if (session) {
+    switch (session.status) {
+      case 'connected':
+        cls = 'badge badge-ok';
+        text = 'Telegram: connected';
+        break;
+      case 'invalid':
+        cls = 'badge badge-bad';
+        text = 'Telegram: invalid → reconnect';
+        link = true;
+        break;
+      default:
+        cls = 'badge badge-muted';
+        text = 'Telegram: not connected';
+        link = true;
+    }
+  }
+  const dot = <span class="dot" aria-hidden="true" />;
+  if (link)
+    return (
+      <a class={cls + ' badge-link'} href="/app/connect" onClick={onLinkClick} data-testid="tg-status" title={error ?? undefined}>
+        {dot}
+        {text}
+      </a>
+    );
+  return (
+    <span class={cls} data-testid="tg-status" role="status" title={error ?? undefined}>
+      {dot}
+      {text}
+    </span>
+  );
+}
+
+const NAV = [
+  { href: '/app/contacts', label: 'Contacts' },
+  { href: '/app/connect', label: 'Telegram' },
+];
+
+function Header({ path, state }: { path: string; state: SessionState }) {
+  const email = getEmail();
+  return (
+    <header class="topbar">
+      <div class="topbar-inner">
+        <a class="brand" href="/app/contacts" onClick={onLinkClick}>
+          tgr
+        </a>
+        <nav class="nav" aria-label="Main">
+          {NAV.map((n) => (
+            <a
+              key={n.href}
+              href={n.href}
+              onClick={onLinkClick}
+              class={path === n.href ? 'nav-link active' : 'nav-link'}
+              aria-current={path === n.href ? 'page' : undefined}
+            >
+              {n.label}
+            </a>
+          ))}
+        </nav>
+        <div class="topbar-end">
+          <StatusBadge session={state.session} error={state.sessionError} />
+          <button
+            type="button"
+            class="btn btn-ghost btn-sm"
+            title={email ? 'Log out ' + email : 'Log out'}
+            onClick={() => {
+              clearToken();
+              navigate('/app/login', { replace: true });
+            }}
+          >
+            Log out
+          </button>
+        </div>
+      </div>
+    </header>
+  );
+}
+
+function NotFound() {
+  return (
+    <main class="page">
+      <div class="card">
+        <h1>Page not found</h1>
+        <p>
+          <a href="/app/contacts" onClick={onLinkClick}>
+            Go to contacts
+          </a>
+        </p>
+      </div>
+    </main>
+  );
+}
+
+function App() {
+  const route = useRoute();
+  const loggedIn = getToken() !== null;
+  const [session, setSession] = useState<Session | null>(null);
+  const [sessionError, setSessionError] = useState<string | null>(null);
+
+  const refreshSession = useCallback(async () => {
+    if (!getToken()) return null;
+    try {
+      const s = await getSession();
+      setSession(s);
+      setSessionError(null);
+      return s;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) setSessionError(e instanceof Error ? e.message : String(e));
+      return null;
+    }
+  }, []);
+
+  // Redirects: "/" and "/app" pick a start page; every page but login needs a token.
+  let redirect: string | null = null;
+  if (route.path === '/' || route.path === '/index.html' || route.path === '/app')
+    redirect = loggedIn ? '/app/contacts' : '/app/login';
+  else if (!loggedIn && route.path !== '/app/login')
+    redirect = '/app/login?next=' + encodeURIComponent(route.path + location.search);
+  useEffect(() => {
+    if (redirect) navigate(redirect, { replace: true });
+  }, [redirect]);
+
+  useEffect(() => {
+    if (!loggedIn) {
+      setSession(null);
+      return undefined;
+    }
+    void refreshSession();
+    const t = window.setInterval(() => void refreshSession(), 60_000);
+    return () => window.clearInterval(t);
+  }, [loggedIn, refreshSession]);
+
+  useEffect(() => {
+    const titles: Record<string, string> = {
+      '/app/login': 'Log in',
+      '/app/connect': 'Connect Telegram',
+      '/app/contacts': 'Contacts',
+    };
+    document.title = (titles[route.path] ? titles[route.path] + ' · ' : '') + 'tgr';
+  }, [route.path]);
+
+  if (redirect) return null;
+
+  if (route.path === '/app/login') return <LoginView next={route.query.get('next')} />;
+
+  const state: SessionState = { session, sessionError, refreshSession };
+  let view;
+  if (route.path === '/app/connect') view = <ConnectView state={state} />;
+  else if (route.path === '/app/contacts') view = <ContactsView state={state} query={route.query} />;
+  else view = <NotFound />;
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header path={route.path} state={state} />
+      {view}
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

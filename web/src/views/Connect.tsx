@@ -1,0 +1,352 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, connectSession, deleteSession, describeError, syncSession, verifySession } from '../api';
+import { onLinkClick } from '../router';
+import type { SessionState } from '../main';
+import { Field, FormError } from './Field';
+
+type Step = 'phone' | 'code' | 'password';
+
+function stepFor(status: string | undefined): Step {
+  if (status === 'code_sent') return 'code';
+  if (status === 'password_required') return 'password';
+  return 'phone';
+}
+
+/** Messages for the refusals the API names (422 and 409 during login). */
+function verifyMessage(e: unknown): { field: 'code' | 'password' | null; text: string } {
+  if (e instanceof ApiError) {
+    switch (e.code) {
+      case 'phone_code_invalid':
+        return { field: 'code', text: 'That code is not right. Check the code Telegram sent you and try again.' };
+      case 'phone_code_expired':
+        return { field: 'code', text: 'That code has expired. Ask for a new code.' };
+      case 'password_invalid':
+        return { field: 'password', text: 'That password is not right. It is your Telegram two-step verification password.' };
+    }
+    if (e.field === 'code' || e.field === 'password') return { field: e.field, text: describeError(e) };
+  }
+  return { field: null, text: describeError(e) };
+}
+
+export function ConnectView({ state }: { state: SessionState }) {
+  const { session, refreshSession } = state;
+  const status = session?.status;
+  const [step, setStep] = useState<Step>(stepFor(status));
+  const [phone, setPhone] = useState('');
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [fieldError, setFieldError] = useState<{ field: string; text: string } | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [confirmLogout, setConfirmLogout] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  // Follow the server's state when it changes (e.g. on first load).
+  useEffect(() => {
+    if (status) setStep(stepFor(status));
+  }, [status]);
+  useEffect(() => {
+    if (status !== 'connected') inputRef.current?.focus();
+  }, [step, status]);
+
+  function fail(e: unknown, fallbackField: string | null) {
+    const m = verifyMessage(e);
+    const field = m.field ?? (e instanceof ApiError && e.field ? e.field : fallbackField);
+    if (field && e instanceof ApiError && e.status !== 429 && e.status < 500) setFieldError({ field, text: m.text });
+    else setFormError(m.text);
+    inputRef.current?.select();
+  }
+
+  function reset() {
+    setFieldError(null);
+    setFormError(null);
+    setNotice(null);
+  }
+
+  async function sendPhone(e: Event) {
+    e.preventDefault();
+    reset();
+    if (!phone.trim()) return setFieldError({ field: 'phone', text: 'Enter the phone number of your Telegram account.' });
+    setBusy(true);
+    try {
+      await connectSession(phone.trim());
+      setCode('');
+      setStep('code');
+      setNotice('Telegram sent a login code to your Telegram apps.');
+      void refreshSession();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'invalid_state') await refreshSession();
+      fail(err, 'phone');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function verify(body: { code?: string; password?: string }) {
+    setBusy(true);
+    try {
+      await verifySession(body);
+      setNotice(null);
+      await refreshSession();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'password_required') {
+        setPassword('');
+        setStep('password');
+        setNotice('Your account has two-step verification. Enter your Telegram password.');
+        void refreshSession();
+      } else {
+        if (err instanceof ApiError && err.code === 'phone_code_expired') setStep('code');
+        fail(err, body.password !== undefined ? 'password' : 'code');
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function sendCode(e: Event) {
+    e.preventDefault();
+    reset();
+    if (!code.trim()) return setFieldError({ field: 'code', text: 'Enter the code Telegram sent you.' });
+    void verify({ code: code.trim() });
+  }
+
+  function sendPassword(e: Event) {
+    e.preventDefault();
+    reset();
+    if (!password) return setFieldError({ field: 'password', text: 'Enter your two-step verification password.' });
+    void verify({ password });
+  }
+
+  async function logout() {
+    reset();
+    setBusy(true);
+    try {
+      await deleteSession();
+      setConfirmLogout(false);
+      setStep('phone');
+      await refreshSession();
+    } catch (err) {
+      setFormError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function sync() {
+    reset();
+    setBusy(true);
+    try {
+      const r = await syncSession();
+      setNotice(
+        `Synced: ${r.contacts_added} new contacts, ${r.contacts_updated} updated, ${r.messages_added} new messages.`,
+      );
+    } catch (err) {
+      setFormError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const err = (f: string) => (fieldError?.field === f ? fieldError.text : null);
+
+  if (!session) {
+    return (
+      <main class="page narrow" id="main">
+        <h1>Telegram</h1>
+        <FormError message={state.sessionError} />
+        {!state.sessionError && <p class="muted">Checking the Telegram session…</p>}
+      </main>
+    );
+  }
+
+  if (status === 'connected') {
+    return (
+      <main class="page narrow" id="main">
+        <h1>Telegram</h1>
+        <section class="card">
+          <h2>Connected</h2>
+          <p>
+            tgr is connected to the Telegram account{session.phone ? ' ' : ''}
+            {session.phone && <strong>{session.phone}</strong>}. Contacts who write to you appear in{' '}
+            <a href="/app/contacts" onClick={onLinkClick}>
+              Contacts
+            </a>
+            .
+          </p>
+          <FormError message={formError} />
+          {notice && (
+            <div class="alert alert-info" role="status">
+              {notice}
+            </div>
+          )}
+          <div class="actions">
+            <a class="btn btn-primary" href="/app/contacts" onClick={onLinkClick}>
+              View contacts
+            </a>
+            <button type="button" class="btn" onClick={sync} disabled={busy}>
+              Sync now
+            </button>
+            {!confirmLogout ? (
+              <button type="button" class="btn btn-ghost" onClick={() => setConfirmLogout(true)} disabled={busy}>
+                Disconnect…
+              </button>
+            ) : (
+              <span class="confirm">
+                <span>Log tgr out of Telegram?</span>
+                <button type="button" class="btn btn-danger" onClick={logout} disabled={busy}>
+                  Disconnect
+                </button>
+                <button type="button" class="btn btn-ghost" onClick={() => setConfirmLogout(false)}>
+                  Cancel
+                </button>
+              </span>
+            )}
+          </div>
+        </section>
+      </main>
+    );
+  }
+
+  const steps: { id: Step; label: string }[] = [
+    { id: 'phone', label: 'Phone' },
+    { id: 'code', label: 'Code' },
+    { id: 'password', label: 'Password' },
+  ];
+  const stepIndex = steps.findIndex((s) => s.id === step);
+
+  return (
+    <main class="page narrow" id="main">
+      <h1>Connect Telegram</h1>
+      {status === 'invalid' && (
+        <div class="alert alert-error" role="alert">
+          The Telegram session is no longer valid (it was logged out or revoked). Connect again to keep sending.
+        </div>
+      )}
+      <section class="card">
+        <ol class="steps" aria-label="Progress">
+          {steps.map((s, i) => (
+            <li key={s.id} class={i < stepIndex ? 'done' : i === stepIndex ? 'current' : ''} aria-current={i === stepIndex ? 'step' : undefined}>
+              <span class="step-num">{i + 1}</span>
+              {s.label}
+            </li>
+          ))}
+        </ol>
+        <FormError message={formError} />
+        {notice && (
+          <div class="alert alert-info" role="status">
+            {notice}
+          </div>
+        )}
+
+        {step === 'phone' && (
+          <form onSubmit={sendPhone} noValidate>
+            <Field
+              id="tg-phone"
+              label="Phone number"
+              error={err('phone')}
+              hint="The number of the Telegram account your shop uses, with country code, e.g. +15551234567."
+            >
+              {(a) => (
+                <input
+                  {...a}
+                  ref={inputRef}
+                  type="tel"
+                  name="phone"
+                  autoComplete="tel"
+                  value={phone}
+                  onInput={(e) => setPhone(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <button type="submit" class="btn btn-primary" disabled={busy}>
+              {busy ? 'Sending…' : 'Send code'}
+            </button>
+          </form>
+        )}
+
+        {step === 'code' && (
+          <form onSubmit={sendCode} noValidate>
+            <Field
+              id="tg-code"
+              label="Login code"
+              error={err('code')}
+              hint={
+                <>
+                  Telegram sent it to your Telegram apps{session.phone ? ' for ' : ''}
+                  {session.phone}.
+                </>
+              }
+            >
+              {(a) => (
+                <input
+                  {...a}
+                  ref={inputRef}
+                  type="text"
+                  name="code"
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  value={code}
+                  onInput={(e) => setCode(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <div class="actions">
+              <button type="submit" class="btn btn-primary" disabled={busy}>
+                {busy ? 'Checking…' : 'Verify'}
+              </button>
+              <button
+                type="button"
+                class="btn btn-ghost"
+                onClick={() => {
+                  reset();
+                  setStep('phone');
+                }}
+              >
+                Use another number / new code
+              </button>
+            </div>
+          </form>
+        )}
+
+        {step === 'password' && (
+          <form onSubmit={sendPassword} noValidate>
+            <Field
+              id="tg-password"
+              label="Two-step verification password"
+              error={err('password')}
+              hint="The cloud password you set in Telegram (Settings → Privacy and Security)."
+            >
+              {(a) => (
+                <input
+                  {...a}
+                  ref={inputRef}
+                  type="password"
+                  name="password"
+                  autoComplete="current-password"
+                  value={password}
+                  onInput={(e) => setPassword(e.currentTarget.value)}
+                />
+              )}
+            </Field>
+            <div class="actions">
+              <button type="submit" class="btn btn-primary" disabled={busy}>
+                {busy ? 'Checking…' : 'Connect'}
+              </button>
+              <button
+                type="button"
+                class="btn btn-ghost"
+                onClick={() => {
+                  reset();
+                  setStep('phone');
+                }}
+              >
+                Start over
+              </button>
+            </div>
+          </form>
+        )}
+      </section>
+    </main>
+  );
+}

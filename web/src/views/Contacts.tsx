@@ -1,0 +1,263 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { describeError, listContacts, syncSession, type Category, type Contact } from '../api';
+import { onLinkClick, replaceQuery } from '../router';
+import type { SessionState } from '../main';
+import { FormError } from './Field';
+
+const PAGE = 50;
+const CATEGORIES: { value: Category | ''; label: string }[] = [
+  { value: '', label: 'All categories' },
+  { value: 'buyer', label: 'Buyer' },
+  { value: 'browser', label: 'Browser' },
+  { value: 'refund_risk', label: 'Refund risk' },
+];
+const CATEGORY_LABEL: Record<string, string> = { buyer: 'Buyer', browser: 'Browser', refund_risk: 'Refund risk' };
+
+function asCategory(v: string | null): Category | '' {
+  return v === 'buyer' || v === 'browser' || v === 'refund_risk' ? v : '';
+}
+
+const fullTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relTime = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+function relative(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const s = (t - Date.now()) / 1000;
+  const abs = Math.abs(s);
+  if (abs < 60) return relTime.format(Math.round(s), 'second');
+  if (abs < 3600) return relTime.format(Math.round(s / 60), 'minute');
+  if (abs < 86400) return relTime.format(Math.round(s / 3600), 'hour');
+  if (abs < 86400 * 30) return relTime.format(Math.round(s / 86400), 'day');
+  if (abs < 86400 * 365) return relTime.format(Math.round(s / (86400 * 30)), 'month');
+  return relTime.format(Math.round(s / (86400 * 365)), 'year');
+}
+
+/** `spent` is in minor units and the API gives no currency beside it. */
+const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+function displayName(c: Contact): string {
+  const n = [c.first_name, c.last_name].filter((x) => x && x.trim()).join(' ');
+  return n || (c.username ? '@' + c.username : c.phone || 'Telegram user ' + c.tg_user_id);
+}
+
+function initials(c: Contact): string {
+  const n = displayName(c).replace(/^@/, '');
+  return Array.from(n.trim())[0]?.toUpperCase() ?? '?';
+}
+
+function CategoryBadge({ c }: { c: Contact }) {
+  const label = CATEGORY_LABEL[c.category] ?? 'Unknown';
+  const pct = Math.round(Math.max(0, Math.min(1, c.confidence || 0)) * 100);
+  return (
+    <span class={'cat cat-' + c.category} title={pct ? `${label}, ${pct}% confidence` : `${label} (no signal yet)`}>
+      {label}
+      {pct > 0 && <span class="cat-conf">{pct}%</span>}
+    </span>
+  );
+}
+
+function pageSize(v: string | null): number {
+  const n = v && /^\d+$/.test(v) ? Number(v) : PAGE;
+  return Math.min(200, Math.max(1, n));
+}
+
+export function ContactsView({ state, query }: { state: SessionState; query: URLSearchParams }) {
+  const [limit] = useState(pageSize(query.get('limit')));
+  const [q, setQ] = useState(query.get('q') ?? '');
+  const [category, setCategory] = useState<Category | ''>(asCategory(query.get('category')));
+  const [debouncedQ, setDebouncedQ] = useState(q);
+  const [contacts, setContacts] = useState<Contact[] | null>(null);
+  const [nextAfter, setNextAfter] = useState<number | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  /** The search whose results are shown ("q|category"): lets tests and tools know the list is current. */
+  const [loadedKey, setLoadedKey] = useState<string | null>(null);
+  const [syncNote, setSyncNote] = useState<string | null>(null);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    const t = window.setTimeout(() => setDebouncedQ(q.trim()), 250);
+    return () => window.clearTimeout(t);
+  }, [q]);
+
+  async function load(after: number | null) {
+    const my = ++seq.current;
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await listContacts({ q: debouncedQ, category, limit, after });
+      if (my !== seq.current) return;
+      setContacts((prev) => (after != null && prev ? [...prev, ...page.contacts] : page.contacts));
+      setNextAfter(page.next_after);
+      setLoadedKey(debouncedQ + '|' + category);
+    } catch (e) {
+      if (my !== seq.current) return;
+      setError(describeError(e));
+    } finally {
+      if (my === seq.current) setLoading(false);
+    }
+  }
+
+  useEffect(() => {
+    replaceQuery({ q: debouncedQ, category, limit: limit === PAGE ? '' : String(limit) });
+    void load(null);
+  }, [debouncedQ, category]);
+
+  async function sync() {
+    setSyncNote(null);
+    try {
+      const r = await syncSession();
+      setSyncNote(`Synced: ${r.contacts_added} new, ${r.contacts_updated} updated.`);
+      await load(null);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }
+
+  const connected = state.session?.status === 'connected';
+  const filtered = debouncedQ !== '' || category !== '';
+
+  return (
+    <main class="page" id="main">
+      <div class="page-head">
+        <h1>Contacts</h1>
+        {connected && (
+          <button type="button" class="btn btn-sm" onClick={sync}>
+            Sync now
+          </button>
+        )}
+      </div>
+      {state.session && !connected && (
+        <div class="alert alert-info">
+          Telegram is not connected.{' '}
+          <a href="/app/connect" onClick={onLinkClick}>
+            Connect your Telegram account
+          </a>{' '}
+          to collect contacts.
+        </div>
+      )}
+      {syncNote && (
+        <div class="alert alert-info" role="status">
+          {syncNote}
+        </div>
+      )}
+      <form class="toolbar" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div class="field grow">
+          <label for="contacts-q">Search</label>
+          <input
+            id="contacts-q"
+            type="search"
+            name="q"
+            placeholder="Name, @username or phone"
+            maxLength={100}
+            value={q}
+            onInput={(e) => setQ(e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="contacts-category">Category</label>
+          <select
+            id="contacts-category"
+            name="category"
+            value={category}
+            onChange={(e) => setCategory(asCategory(e.currentTarget.value))}
+          >
+            {CATEGORIES.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+      <FormError message={error} />
+
+      <section class="card card-flush" aria-busy={loading ? 'true' : 'false'} data-loaded={loading ? undefined : (loadedKey ?? undefined)}>
+        {contacts === null ? (
+          <p class="empty">Loading contacts…</p>
+        ) : contacts.length === 0 ? (
+          <p class="empty">
+            {filtered
+              ? 'No contacts match this search.'
+              : connected
+                ? 'No contacts yet. People who write to your Telegram account appear here after a sync.'
+                : 'No contacts yet.'}
+          </p>
+        ) : (
+          <table class="table contacts">
+            <caption class="sr-only">Contacts</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Category</th>
+                <th scope="col">Last message</th>
+                <th scope="col" class="num">
+                  Orders
+                </th>
+                <th scope="col" class="num">
+                  Spent
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {contacts.map((c) => (
+                <tr key={c.id} data-testid="contact-row">
+                  <td data-label="Name">
+                    <div class="who">
+                      <span class="avatar" aria-hidden="true">
+                        {initials(c)}
+                      </span>
+                      <div class="who-text">
+                        <span class="name" data-testid="contact-name">
+                          {displayName(c)}
+                        </span>
+                        {(c.username || c.phone) && (
+                          <span class="sub">{[c.username ? '@' + c.username : null, c.phone].filter(Boolean).join(' · ')}</span>
+                        )}
+                      </div>
+                      {c.opted_out && <span class="tag">opted out</span>}
+                    </div>
+                  </td>
+                  <td data-label="Category">
+                    <CategoryBadge c={c} />
+                  </td>
+                  <td data-label="Last message">
+                    <span class="when">
+                      {c.last_message_at ? (
+                        <time dateTime={c.last_message_at} title={fullTime.format(new Date(c.last_message_at))}>
+                          {relative(c.last_message_at)}
+                        </time>
+                      ) : (
+                        <span class="muted">—</span>
+                      )}
+                      <span class="sub">
+                        {c.messages_count} message{c.messages_count === 1 ? '' : 's'}
+                      </span>
+                    </span>
+                  </td>
+                  <td data-label="Orders" class="num">
+                    {c.orders_count}
+                  </td>
+                  <td data-label="Spent" class="num">
+                    {c.spent ? money.format(c.spent / 100) : <span class="muted">—</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <div class="list-foot">
+        <span class="muted" role="status">
+          {contacts ? `${contacts.length} shown` : ''}
+        </span>
+        {nextAfter != null && (
+          <button type="button" class="btn" onClick={() => void load(nextAfter)} disabled={loading}>
+            {loading ? 'Loading…' : 'Load more'}
+          </button>
+        )}
+      </div>
+    </main>
+  );
+}
