@@ -739,6 +739,8 @@ static void *engine_main(void *arg)
                         next_tick = at;
                     continue; /* the item now belongs to the account's queue */
                 }
+                struct bridge_error oom = {"INTERNAL", "out of memory", 0};
+                direct_finish(it->direct, NULL, &oom); /* every direct message is answered */
                 break;
             }
             case IT_DIRECT_DONE: {
