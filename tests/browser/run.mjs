@@ -332,6 +332,63 @@ async function main() {
   await shot('11-connected-phone');
   await page.setViewportSize({ width: 1200, height: 800 });
 
+  // --- Campaigns (read-only list) -------------------------------------------------------------------
+  const campaignRows = page.getByTestId('campaign-row');
+  const campaignsLoaded = () => page.waitForFunction(() => document.querySelector('section[data-loaded]')?.dataset.loaded === 'campaigns');
+  await page.goto(base + '/app/contacts');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click();
+  await page.waitForURL('**/app/campaigns');
+  await campaignsLoaded();
+  check((await page.getByText('No campaigns yet').count()) === 1, 'the campaigns page shows an empty state before any campaign exists');
+
+  // Two campaigns through the API with the page's own token; one starts sending.
+  const token = await page.evaluate(() => sessionStorage.getItem('tgr.token'));
+  const api = async (method, p, body) => {
+    const r = await fetch(base + p, {
+      method,
+      headers: { Authorization: 'Bearer ' + token, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Failure(`${method} ${p} → ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  const CAMPAIGN_HOSTILE = '<b>bold?</b> "Spring"';
+  const draft = await api('POST', '/campaigns', { name: CAMPAIGN_HOSTILE, message_text: 'Hi {{first_name|there}}, the spring sale is on!' });
+  const live = await api('POST', '/campaigns', { name: 'Winter clearance', message_text: '<b>Hi {{first_name|there}}</b>, last days of the winter clearance.' });
+  const startedCampaign = await api('POST', `/campaigns/${live.id}/start`, {});
+  check(['running', 'completed'].includes(startedCampaign.status), `POST /campaigns/:id/start answers ${startedCampaign.status}`);
+  let sentSoFar = 0;
+  for (const until = Date.now() + 20_000; Date.now() < until; ) {
+    sentSoFar = (await api('GET', `/campaigns/${live.id}/analytics`)).sent;
+    if (sentSoFar >= 1) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  check(sentSoFar >= 1, `the started campaign has sent ${sentSoFar} message(s) per its analytics`);
+
+  await page.reload();
+  await campaignsLoaded();
+  check((await campaignRows.count()) === 2, 'the campaigns list shows both campaigns');
+  const campaignNames = await page.getByTestId('campaign-name').allTextContents();
+  check(campaignNames.includes(CAMPAIGN_HOSTILE) && campaignNames.includes('Winter clearance'), 'both campaign names are shown');
+  check((await page.locator('main b').count()) === 0, 'the hostile campaign name is literal text (no <b> element)');
+  const draftRow = page.locator(`[data-testid=campaign-row][data-campaign-id="${draft.id}"]`);
+  const liveRow = page.locator(`[data-testid=campaign-row][data-campaign-id="${live.id}"]`);
+  check((await draftRow.getByTestId('campaign-status').textContent()).trim() === 'draft', 'the unstarted campaign is a draft');
+  const liveStatus = (await liveRow.getByTestId('campaign-status').textContent()).trim();
+  check(['running', 'completed'].includes(liveStatus), `the started campaign's status is ${liveStatus}`);
+  const liveSent = Number((await liveRow.getByTestId('campaign-sent').textContent()).replace(/[^0-9]/g, ''));
+  check(liveSent >= 1, `the started campaign shows sent ${liveSent} ≥ 1`);
+  check((await liveRow.locator('progress').count()) === 1, 'the started campaign has a progress bar');
+  check((await liveRow.locator('time').count()) === 1 && (await draftRow.getByText('Not started').count()) === 1, 'started date shown only for the started campaign');
+  await shot('12-campaigns');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  const campaignsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(campaignsOverflow <= 0, 'no horizontal scrolling on the campaigns page at phone width');
+  await shot('13-campaigns-phone');
+  await page.setViewportSize({ width: 1200, height: 800 });
+
   // "/" when logged in → contacts.
   await page.goto(base + '/');
   await page.waitForURL('**/app/contacts');

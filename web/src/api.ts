@@ -177,6 +177,56 @@ export interface ContactQuery {
   after?: number | null;
 }
 
+export type CampaignStatus = 'draft' | 'running' | 'paused' | 'nudging' | 'completed' | 'cancelled';
+
+/** A campaign object (API.md "Campaigns"); only what the list reads is typed strictly. */
+export interface Campaign {
+  id: number;
+  name: string;
+  status: CampaignStatus;
+  message_text: string;
+  media_ids: number[];
+  filters: Record<string, unknown>;
+  quiet_hours: { start: string; end: string; timezone: string } | null;
+  nudges: { after_seconds: number; condition: string; message_text: string }[];
+  track_links: boolean;
+  discount_codes: { mode: 'static'; code: string } | { mode: 'pool'; codes: string[] } | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  pause_reason: string | null;
+}
+
+export interface CampaignList {
+  campaigns: Campaign[];
+}
+
+/** One row of GET /analytics/campaigns (API.md "Analytics"). Money in minor units. */
+export interface CampaignStats {
+  campaign_id: number;
+  name: string;
+  status: CampaignStatus;
+  audience: number;
+  pending: number;
+  sent: number;
+  failed: number;
+  read: number;
+  replied: number;
+  opted_out: number;
+  clicks: number;
+  unique_clicks: number;
+  /** unique clicks / sent, 0..1 */
+  ctr: number;
+  orders: number;
+  revenue: number;
+  currency?: string;
+  started_at: string | null;
+}
+
+export interface CampaignStatsList {
+  campaigns: CampaignStats[];
+}
+
 // ---- Calls ----
 
 export async function login(email: string, password: string): Promise<LoginResponse> {
@@ -203,6 +253,9 @@ export function listContacts(q: ContactQuery): Promise<ContactPage> {
   const qs = p.toString();
   return request<ContactPage>('GET', '/contacts' + (qs ? '?' + qs : ''));
 }
+
+export const listCampaigns = () => request<CampaignList>('GET', '/campaigns');
+export const listCampaignStats = () => request<CampaignStatsList>('GET', '/analytics/campaigns');
 
 /** A user-facing sentence for an error, with the wait for 429s. */
 export function describeError(e: unknown): string {

@@ -6,6 +6,7 @@ import { navigate, onLinkClick, useRoute } from './router';
 import { LoginView } from './views/Login';
 import { ConnectView } from './views/Connect';
 import { ContactsView } from './views/Contacts';
+import { CampaignsView } from './views/Campaigns';
 
 export interface SessionState {
   session: Session | null;
@@ -56,6 +57,7 @@ function StatusBadge({ session, error }: { session: Session | null; error: strin
 
 const NAV = [
   { href: '/app/contacts', label: 'Contacts' },
+  { href: '/app/campaigns', label: 'Campaigns' },
   { href: '/app/connect', label: 'Telegram' },
 ];
 
@@ -158,6 +160,7 @@ function App() {
       '/app/login': 'Log in',
       '/app/connect': 'Connect Telegram',
       '/app/contacts': 'Contacts',
+      '/app/campaigns': 'Campaigns',
     };
     document.title = (titles[route.path] ? titles[route.path] + ' · ' : '') + 'tgr';
   }, [route.path]);
@@ -170,6 +173,7 @@ function App() {
   let view;
   if (route.path === '/app/connect') view = <ConnectView state={state} />;
   else if (route.path === '/app/contacts') view = <ContactsView state={state} query={route.query} />;
+  else if (route.path === '/app/campaigns') view = <CampaignsView />;
   else view = <NotFound />;
   return (
     <>
