@@ -881,6 +881,58 @@ static enum db_status sq_session_delete(struct store *st, int64_t account_id)
     return wend(s, step_write(s, q, "session delete"));
 }
 
+/* Step q (bound, unstepped) to its end, reading each row into a growing array of `size`-byte
+ * elements with read(c, q, row, cls) (which leaves a failed row releasable). On failure every
+ * row read is released with release (may be NULL) and nothing is returned.
+ * @param[out] rows malloc'd array, *n elements
+ * @return DB_ONE (rows), DB_NONE (none), DB_HARD */
+static enum db_status read_rows(struct conn *c, sqlite3_stmt *q, size_t size,
+                                int (*read)(struct conn *c, sqlite3_stmt *q, void *row, void *cls),
+                                void (*release)(void *row), void *cls, void **rows, size_t *n, const char *what)
+{
+    char *a = NULL;
+    size_t cap = 0, k = 0;
+    enum db_status r;
+    while ((r = rc_status(c->db, sqlite3_step(q), what)) == DB_ONE) {
+        if (k == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char *np = realloc(a, ncap * size);
+            if (!np) {
+                r = DB_HARD;
+                break;
+            }
+            a = np;
+            cap = ncap;
+        }
+        memset(a + k * size, 0, size);
+        if (read(c, q, a + k * size, cls) != TGR_OK) {
+            if (release)
+                release(a + k * size);
+            r = DB_HARD;
+            break;
+        }
+        k++;
+    }
+    sqlite3_reset(q);
+    if (r < 0) {
+        for (size_t i = 0; release && i < k; i++)
+            release(a + i * size);
+        free(a);
+        *rows = NULL;
+        *n = 0;
+        return r;
+    }
+    *rows = a;
+    *n = k;
+    return k ? DB_ONE : DB_NONE;
+}
+
+static int read_id(struct conn *c, sqlite3_stmt *q, void *row, void *cls)
+{
+    *(int64_t *)row = sqlite3_column_int64(q, 0);
+    return TGR_OK;
+}
+
 static enum db_status id_list(struct store *st, enum stmt_id sid, int64_t account_id, const char *text,
                               int64_t **ids, size_t *n)
 {
@@ -894,28 +946,7 @@ static enum db_status id_list(struct store *st, enum stmt_id sid, int64_t accoun
         sqlite3_bind_int64(q, 1, account_id);
     if (text)
         sqlite3_bind_text(q, 2, text, -1, SQLITE_STATIC);
-    size_t cap = 0;
-    enum db_status r;
-    while ((r = rc_status(c->db, sqlite3_step(q), "id list")) == DB_ONE) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            int64_t *np = realloc(*ids, cap * sizeof **ids);
-            if (!np) {
-                r = DB_HARD;
-                break;
-            }
-            *ids = np;
-        }
-        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_reset(q);
-    if (r < 0) {
-        free(*ids);
-        *ids = NULL;
-        *n = 0;
-        return r;
-    }
-    return *n ? DB_ONE : DB_NONE;
+    return read_rows(c, q, sizeof **ids, read_id, NULL, NULL, (void **)ids, n, "id list");
 }
 
 static enum db_status sq_sessions_connected(struct store *st, int64_t **ids, size_t *n)
@@ -1032,6 +1063,16 @@ static enum db_status sq_contact_get(struct store *st, int64_t account_id, int64
     return contact_query(st, S_CONTACT_GET, account_id, NULL, id, out);
 }
 
+static int read_contact_row(struct conn *c, sqlite3_stmt *q, void *row, void *cls)
+{
+    return read_contact(q, row);
+}
+
+static void release_contact_row(void *row)
+{
+    contact_release(row);
+}
+
 static enum db_status sq_contacts_page(struct store *st, int64_t account_id, int64_t after_id, int limit,
                                        struct contact **rows, size_t *n)
 {
@@ -1041,30 +1082,11 @@ static enum db_status sq_contacts_page(struct store *st, int64_t account_id, int
     *n = 0;
     if (!q || limit <= 0)
         return q ? DB_NONE : DB_HARD;
-    *rows = calloc((size_t)limit, sizeof **rows);
-    if (!*rows)
-        return DB_HARD;
     sqlite3_bind_int64(q, 1, account_id);
     sqlite3_bind_int64(q, 2, after_id);
     sqlite3_bind_int(q, 3, limit);
-    enum db_status r;
-    while ((r = rc_status(c->db, sqlite3_step(q), "contacts page")) == DB_ONE && *n < (size_t)limit) {
-        if (read_contact(q, &(*rows)[*n]) != TGR_OK) {
-            r = DB_HARD;
-            break;
-        }
-        (*n)++;
-    }
-    sqlite3_reset(q);
-    if (r < 0) {
-        for (size_t i = 0; i < *n; i++)
-            contact_release(&(*rows)[i]);
-        free(*rows);
-        *rows = NULL;
-        *n = 0;
-        return r;
-    }
-    return *n ? DB_ONE : DB_NONE;
+    return read_rows(c, q, sizeof **rows, read_contact_row, release_contact_row, NULL, (void **)rows, n,
+                     "contacts page");
 }
 
 static enum db_status sq_inbound_add(struct store *st, int64_t account_id, int64_t contact_id, int64_t tg_message_id,
@@ -1219,6 +1241,16 @@ static enum db_status sq_campaign_get(struct store *st, int64_t account_id, int6
     return r;
 }
 
+static int read_campaign_row(struct conn *c, sqlite3_stmt *q, void *row, void *cls)
+{
+    return read_campaign(c, *(const int64_t *)cls, q, row);
+}
+
+static void release_campaign_row(void *row)
+{
+    campaign_release(row);
+}
+
 static enum db_status sq_campaign_list(struct store *st, int64_t account_id, struct campaign **rows, size_t *n)
 {
     struct conn *c = reader(SQ(st));
@@ -1228,35 +1260,8 @@ static enum db_status sq_campaign_list(struct store *st, int64_t account_id, str
     if (!q)
         return DB_HARD;
     sqlite3_bind_int64(q, 1, account_id);
-    size_t cap = 0;
-    enum db_status r;
-    while ((r = rc_status(c->db, sqlite3_step(q), "campaign list")) == DB_ONE) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct campaign *np = realloc(*rows, cap * sizeof **rows);
-            if (!np) {
-                r = DB_HARD;
-                break;
-            }
-            *rows = np;
-        }
-        if (read_campaign(c, account_id, q, &(*rows)[*n]) != TGR_OK) {
-            campaign_release(&(*rows)[*n]);
-            r = DB_HARD;
-            break;
-        }
-        (*n)++;
-    }
-    sqlite3_reset(q);
-    if (r < 0) {
-        for (size_t i = 0; i < *n; i++)
-            campaign_release(&(*rows)[i]);
-        free(*rows);
-        *rows = NULL;
-        *n = 0;
-        return r;
-    }
-    return *n ? DB_ONE : DB_NONE;
+    return read_rows(c, q, sizeof **rows, read_campaign_row, release_campaign_row, &account_id, (void **)rows, n,
+                     "campaign list");
 }
 
 static enum db_status sq_campaign_update(struct store *st, int64_t account_id, const struct campaign *c)
@@ -1348,6 +1353,16 @@ static int read_code(sqlite3_stmt *q, struct discount_code_row *out, int with_re
     return TGR_OK;
 }
 
+static int read_code_row(struct conn *c, sqlite3_stmt *q, void *row, void *cls)
+{
+    return read_code(q, row, 1);
+}
+
+static void release_code_row(void *row)
+{
+    blob_release(&((struct discount_code_row *)row)->code);
+}
+
 static enum db_status sq_codes_list(struct store *st, int64_t account_id, int64_t campaign_id,
                                    struct discount_code_row **rows, size_t *n)
 {
@@ -1359,34 +1374,7 @@ static enum db_status sq_codes_list(struct store *st, int64_t account_id, int64_
         return DB_HARD;
     sqlite3_bind_int64(q, 1, account_id);
     sqlite3_bind_int64(q, 2, campaign_id);
-    size_t cap = 0;
-    enum db_status r;
-    while ((r = rc_status(c->db, sqlite3_step(q), "codes list")) == DB_ONE) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            struct discount_code_row *np = realloc(*rows, cap * sizeof **rows);
-            if (!np) {
-                r = DB_HARD;
-                break;
-            }
-            *rows = np;
-        }
-        if (read_code(q, &(*rows)[*n], 1) != TGR_OK) {
-            r = DB_HARD;
-            break;
-        }
-        (*n)++;
-    }
-    sqlite3_reset(q);
-    if (r < 0) {
-        for (size_t i = 0; i < *n; i++)
-            blob_release(&(*rows)[i].code);
-        free(*rows);
-        *rows = NULL;
-        *n = 0;
-        return r;
-    }
-    return *n ? DB_ONE : DB_NONE;
+    return read_rows(c, q, sizeof **rows, read_code_row, release_code_row, NULL, (void **)rows, n, "codes list");
 }
 
 static enum db_status sq_code_assign(struct store *st, int64_t account_id, int64_t campaign_id, int64_t recipient_id,
@@ -2269,6 +2257,19 @@ static enum db_status sq_nudge_schedule(struct store *st, int64_t account_id, in
     return wend(s, r);
 }
 
+static int read_log_row(struct conn *c, sqlite3_stmt *q, void *row, void *cls)
+{
+    struct log_row *l = row;
+    l->id = sqlite3_column_int64(q, 0);
+    l->at = sqlite3_column_int64(q, 1);
+    l->contact_id = sqlite3_column_int64(q, 2);
+    l->step = sqlite3_column_int(q, 3);
+    copy_text(l->status, sizeof l->status, q, 4);
+    copy_text(l->error_code, sizeof l->error_code, q, 5);
+    copy_text(l->error_details, sizeof l->error_details, q, 6);
+    return TGR_OK;
+}
+
 static enum db_status sq_logs_page(struct store *st, int64_t account_id, int64_t campaign_id, int64_t after, int limit,
                                   struct log_row **rows, size_t *n)
 {
@@ -2278,32 +2279,11 @@ static enum db_status sq_logs_page(struct store *st, int64_t account_id, int64_t
     *n = 0;
     if (!q || limit <= 0)
         return q ? DB_NONE : DB_HARD;
-    *rows = calloc((size_t)limit, sizeof **rows);
-    if (!*rows)
-        return DB_HARD;
     sqlite3_bind_int64(q, 1, account_id);
     sqlite3_bind_int64(q, 2, campaign_id);
     sqlite3_bind_int64(q, 3, after);
     sqlite3_bind_int(q, 4, limit);
-    enum db_status r;
-    while ((r = rc_status(c->db, sqlite3_step(q), "logs")) == DB_ONE && *n < (size_t)limit) {
-        struct log_row *l = &(*rows)[(*n)++];
-        l->id = sqlite3_column_int64(q, 0);
-        l->at = sqlite3_column_int64(q, 1);
-        l->contact_id = sqlite3_column_int64(q, 2);
-        l->step = sqlite3_column_int(q, 3);
-        copy_text(l->status, sizeof l->status, q, 4);
-        copy_text(l->error_code, sizeof l->error_code, q, 5);
-        copy_text(l->error_details, sizeof l->error_details, q, 6);
-    }
-    sqlite3_reset(q);
-    if (r < 0) {
-        free(*rows);
-        *rows = NULL;
-        *n = 0;
-        return r;
-    }
-    return *n ? DB_ONE : DB_NONE;
+    return read_rows(c, q, sizeof **rows, read_log_row, NULL, NULL, (void **)rows, n, "logs");
 }
 
 static enum db_status sq_campaign_counts(struct store *st, int64_t account_id, int64_t campaign_id,
