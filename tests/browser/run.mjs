@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { editorFlow } from './editor.mjs';
+import { resultsFlow } from './results.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -409,6 +411,22 @@ async function main() {
   await loaded('Eve|');
   check((await rows.count()) === 1, 'the search from the URL is applied');
   check((await page.getByLabel('Search').inputValue()) === 'Eve', 'after logging in again you are back on the route, search included');
+
+  // --- The campaign workflow: editor → start → monitor → analytics → scorecard → follow-up -------
+  // The "Winter clearance" run above messaged everyone; without a frequency cap they can be reached again.
+  await api('PATCH', '/account', { frequency_cap_days: 0 });
+  const ctx = {
+    page, base, api, check, log, shot, noProblems, Failure, expectedStatuses, tmp,
+    /** The simulator's record of deliveries: one JSON object per line (DESIGN §6). */
+    record: () => {
+      const f = path.join(tmp, 'd.jsonl');
+      if (!fs.existsSync(f)) return [];
+      return fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    },
+    contacts: { hostile: HOSTILE },
+  };
+  const made = await editorFlow(ctx);
+  await resultsFlow(ctx, made);
 
   noProblems('during the whole run');
 }

@@ -7,6 +7,10 @@ import { LoginView } from './views/Login';
 import { ConnectView } from './views/Connect';
 import { ContactsView } from './views/Contacts';
 import { CampaignsView } from './views/Campaigns';
+import { EditorView } from './views/Editor';
+import { MonitorView } from './views/Monitor';
+import { ScorecardView } from './views/Scorecard';
+import { AnalyticsView } from './views/Analytics';
 
 export interface SessionState {
   session: Session | null;
@@ -58,6 +62,7 @@ function StatusBadge({ session, error }: { session: Session | null; error: strin
 const NAV = [
   { href: '/app/contacts', label: 'Contacts' },
   { href: '/app/campaigns', label: 'Campaigns' },
+  { href: '/app/analytics', label: 'Analytics' },
   { href: '/app/connect', label: 'Telegram' },
 ];
 
@@ -75,7 +80,7 @@ function Header({ path, state }: { path: string; state: SessionState }) {
               key={n.href}
               href={n.href}
               onClick={onLinkClick}
-              class={path === n.href ? 'nav-link active' : 'nav-link'}
+              class={path === n.href || path.startsWith(n.href + '/') ? 'nav-link active' : 'nav-link'}
               aria-current={path === n.href ? 'page' : undefined}
             >
               {n.label}
@@ -161,8 +166,14 @@ function App() {
       '/app/connect': 'Connect Telegram',
       '/app/contacts': 'Contacts',
       '/app/campaigns': 'Campaigns',
+      '/app/campaigns/new': 'New campaign',
+      '/app/analytics': 'Analytics',
     };
-    document.title = (titles[route.path] ? titles[route.path] + ' · ' : '') + 'tgr';
+    let title = titles[route.path];
+    if (!title && /^\/app\/campaigns\/\d+\/edit$/.test(route.path)) title = 'Edit campaign';
+    else if (!title && /^\/app\/campaigns\/\d+\/scorecard$/.test(route.path)) title = 'Scorecard';
+    else if (!title && /^\/app\/campaigns\/\d+$/.test(route.path)) title = 'Campaign';
+    document.title = (title ? title + ' · ' : '') + 'tgr';
   }, [route.path]);
 
   if (redirect) return null;
@@ -171,9 +182,15 @@ function App() {
 
   const state: SessionState = { session, sessionError, refreshSession };
   let view;
+  let m: RegExpExecArray | null;
   if (route.path === '/app/connect') view = <ConnectView state={state} />;
   else if (route.path === '/app/contacts') view = <ContactsView state={state} query={route.query} />;
   else if (route.path === '/app/campaigns') view = <CampaignsView />;
+  else if (route.path === '/app/campaigns/new') view = <EditorView key="new" id={null} query={route.query} state={state} />;
+  else if (route.path === '/app/analytics') view = <AnalyticsView />;
+  else if ((m = /^\/app\/campaigns\/(\d+)\/edit$/.exec(route.path))) view = <EditorView key={m[1]} id={Number(m[1])} query={route.query} state={state} />;
+  else if ((m = /^\/app\/campaigns\/(\d+)\/scorecard$/.exec(route.path))) view = <ScorecardView key={m[1]} id={Number(m[1])} />;
+  else if ((m = /^\/app\/campaigns\/(\d+)$/.exec(route.path))) view = <MonitorView key={m[1]} id={Number(m[1])} state={state} />;
   else view = <NotFound />;
   return (
     <>
