@@ -20,7 +20,7 @@ const { chromium } = require('playwright-core');
 
 const BIN = process.env.TGR_BIN ? path.resolve(process.env.TGR_BIN) : path.join(root, 'build', 'tgr');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const WEB = path.join(root, 'web', 'dist');
+const WEB = process.env.TGR_WEB_DIST ? path.resolve(process.env.TGR_WEB_DIST) : path.join(root, 'web', 'dist');
 const SHOTS = path.join(root, 'build', 'screenshots');
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const EMAIL = 'owner@shop.test';
