@@ -23,7 +23,7 @@ export interface QuietHours {
   timezone: string;
 }
 
-export type NudgeCondition = 'no_reply' | 'no_click' | 'no_read' | string;
+export type NudgeCondition = 'no_reply' | 'no_click' | 'no_reply_no_click';
 
 export interface Nudge {
   after_seconds: number;
