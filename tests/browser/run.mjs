@@ -391,6 +391,26 @@ async function main() {
   await shot('13-campaigns-phone');
   await page.setViewportSize({ width: 1200, height: 800 });
 
+  // Duplicate → a new draft opens in the editor; delete it again from the list (confirmed inline).
+  await draftRow.getByRole('button', { name: 'Duplicate ' + CAMPAIGN_HOSTILE }).click();
+  await page.waitForURL(/\/app\/campaigns\/\d+\/edit$/);
+  const copyId = Number(/campaigns\/(\d+)\/edit/.exec(page.url())[1]);
+  const copy = await api('GET', `/campaigns/${copyId}`);
+  check(copy.status === 'draft' && copy.name === 'Copy of ' + CAMPAIGN_HOSTILE && copy.message_text === draft.message_text,
+    'Duplicate creates a draft copy (same message) and opens it in the editor');
+  await page.goto(base + '/app/campaigns');
+  await campaignsLoaded();
+  check((await campaignRows.count()) === 3, 'the copy is listed');
+  check((await liveRow.getByRole('button', { name: /^Delete/ }).count()) === 0, 'a started campaign offers no Delete');
+  const copyRow = page.locator(`[data-testid=campaign-row][data-campaign-id="${copyId}"]`);
+  await copyRow.getByRole('button', { name: 'Delete Copy of ' + CAMPAIGN_HOSTILE }).click();
+  await copyRow.getByRole('group').getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=campaign-row]').length === 2);
+  check((await api('GET', '/campaigns')).campaigns.length === 2, 'Delete (after confirming) removes the draft');
+  await liveRow.getByTestId('campaign-name').click();
+  await page.waitForURL(`**/app/campaigns/${live.id}`);
+  check(true, 'a started campaign\'s name opens its monitor');
+
   // "/" when logged in → contacts.
   await page.goto(base + '/');
   await page.waitForURL('**/app/contacts');

@@ -189,7 +189,7 @@ export interface Campaign {
   media_ids: number[];
   filters: Record<string, unknown>;
   quiet_hours: { start: string; end: string; timezone: string } | null;
-  nudges: { after_seconds: number; condition: string; message_text: string }[];
+  nudges: { after_seconds: number; condition: 'no_reply' | 'no_click' | 'no_reply_no_click'; message_text: string }[];
   track_links: boolean;
   discount_codes: { mode: 'static'; code: string } | { mode: 'pool'; codes: string[] } | null;
   created_at: string;

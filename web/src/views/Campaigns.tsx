@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError, listCampaignStats, listCampaigns, type Campaign, type CampaignStats, type CampaignStatus } from '../api';
+import { campaignInput, createCampaign, deleteCampaign } from '../api-campaigns';
+import { navigate, onLinkClick } from '../router';
 import { FormError } from './Field';
 
 /** While a campaign is sending, the list refreshes itself this often. */
@@ -65,6 +67,69 @@ function Progress({ c, s }: { c: Campaign; s: CampaignStats | undefined }) {
 
 const dash = <span class="muted">—</span>;
 
+/** Drafts open in the editor; everything that has started opens in the live monitor. */
+export function campaignHref(c: Campaign): string {
+  return c.status === 'draft' ? `/app/campaigns/${c.id}/edit` : `/app/campaigns/${c.id}`;
+}
+
+/** "Copy of …", kept within the API's 200-character name limit. */
+function copyName(name: string): string {
+  const n = 'Copy of ' + name;
+  return Array.from(n).length > 200 ? Array.from(n).slice(0, 199).join('') + '…' : n;
+}
+
+/** Duplicate (any campaign → a new draft in the editor) and delete (drafts only, confirmed inline). */
+function RowActions({ c, onDeleted, onError }: { c: Campaign; onDeleted: () => void; onError: (m: string) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  async function duplicate() {
+    setBusy(true);
+    try {
+      const copy = await createCampaign({ ...campaignInput(c), name: copyName(c.name) });
+      navigate(`/app/campaigns/${copy.id}/edit`);
+    } catch (e) {
+      onError('Could not duplicate “' + c.name + '”: ' + describeError(e));
+      setBusy(false);
+    }
+  }
+  async function remove() {
+    setBusy(true);
+    try {
+      await deleteCampaign(c.id);
+      onDeleted();
+    } catch (e) {
+      onError('Could not delete “' + c.name + '”: ' + describeError(e));
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  }
+  if (confirming)
+    return (
+      <span class="confirm" role="group" aria-label={'Delete ' + c.name + '?'}>
+        <span>Delete this draft?</span>
+        <button type="button" class="btn btn-danger btn-sm" disabled={busy} onClick={() => void remove()}>
+          {busy ? 'Deleting…' : 'Delete'}
+        </button>
+        <button type="button" class="btn btn-sm" disabled={busy} onClick={() => setConfirming(false)}>
+          Keep
+        </button>
+      </span>
+    );
+  return (
+    <span class="actions row-actions">
+      <button type="button" class="btn btn-sm" disabled={busy} onClick={() => void duplicate()} aria-label={'Duplicate ' + c.name}>
+        Duplicate
+      </button>
+      {c.status === 'draft' && (
+        <button type="button" class="btn btn-ghost btn-sm" disabled={busy} onClick={() => setConfirming(true)} aria-label={'Delete ' + c.name}>
+          Delete
+        </button>
+      )}
+    </span>
+  );
+}
+
 export function CampaignsView() {
   const [campaigns, setCampaigns] = useState<Campaign[] | null>(null);
   const [stats, setStats] = useState<Map<number, CampaignStats>>(new Map());
@@ -112,9 +177,14 @@ export function CampaignsView() {
     <main class="page" id="main">
       <div class="page-head">
         <h1>Campaigns</h1>
-        <button type="button" class="btn btn-sm" onClick={() => void load()} disabled={loading}>
-          {loading ? 'Refreshing…' : 'Refresh'}
-        </button>
+        <div class="actions">
+          <button type="button" class="btn btn-sm" onClick={() => void load()} disabled={loading}>
+            {loading ? 'Refreshing…' : 'Refresh'}
+          </button>
+          <a class="btn btn-primary btn-sm" href="/app/campaigns/new" onClick={onLinkClick}>
+            New campaign
+          </a>
+        </div>
       </div>
       <FormError message={error} />
 
@@ -122,7 +192,12 @@ export function CampaignsView() {
         {campaigns === null ? (
           <p class="empty">{error ? 'Campaigns could not be loaded.' : 'Loading campaigns…'}</p>
         ) : campaigns.length === 0 ? (
-          <p class="empty">No campaigns yet. Campaigns you create appear here with their progress and results.</p>
+          <p class="empty">
+            No campaigns yet. Campaigns you create appear here with their progress and results.{' '}
+            <a href="/app/campaigns/new" onClick={onLinkClick}>
+              Create your first campaign
+            </a>
+          </p>
         ) : (
           <table class="table campaigns">
             <caption class="sr-only">Campaigns</caption>
@@ -150,6 +225,9 @@ export function CampaignsView() {
                   Revenue
                 </th>
                 <th scope="col">Started</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -158,9 +236,9 @@ export function CampaignsView() {
                 return (
                   <tr key={c.id} data-testid="campaign-row" data-campaign-id={c.id}>
                     <td data-label="Campaign">
-                      <span class="name" data-testid="campaign-name">
+                      <a class="name" data-testid="campaign-name" href={campaignHref(c)} onClick={onLinkClick}>
                         {c.name}
-                      </span>
+                      </a>
                     </td>
                     <td data-label="Status">
                       <StatusBadge c={c} />
@@ -208,6 +286,9 @@ export function CampaignsView() {
                       ) : (
                         <span class="muted">Not started</span>
                       )}
+                    </td>
+                    <td data-label="Actions">
+                      <RowActions c={c} onDeleted={() => void load()} onError={setError} />
                     </td>
                   </tr>
                 );
