@@ -55,6 +55,10 @@ static const struct option_def options[] = {
      "Telegram login requests per minute per account"},
     {"--demo", "TGR_DEMO", NUM(O_BOOL, demo), "0", SERVE, 0, 1,
      "create a demo account on first start and print its login"},
+    {"--instance-id", "TGR_INSTANCE_ID", STR(instance_id), "", SERVE, 0, 0,
+     "this instance's name among several on one database (default: host name + data directory)"},
+    {"--lease-seconds", "TGR_LEASE_SECONDS", NUM(O_INT, lease_seconds), "15", SERVE, 3, 600,
+     "an account's sending moves to another instance this long after its owner stops renewing"},
     {"--log-level", "TGR_LOG_LEVEL", STR(log_level), "info", SERVE | STORE, 0, 0, "debug, info, warn or error"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])

@@ -29,6 +29,8 @@ struct config {
     int rate_login;   /* login attempts per minute per IP and per email */
     int rate_session; /* /session/connect and /session/verify per minute per account */
     int demo;         /* create (once) and print the demo login */
+    char instance_id[64]; /* this instance's name in engine leases; empty = host + data dir */
+    int lease_seconds;    /* how long a sending lease lasts without renewal */
     char log_level[16];
 };
 
