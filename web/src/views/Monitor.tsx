@@ -1,11 +1,603 @@
-// Monitor — one campaign live (issue 7): SSE log, progress, counters, rate/ETA, quiet hours,
-// FloodWait countdown, nudges, error notices with their action, pause/resume/cancel.
+// Monitor — one campaign live (issue 7): the send log over Server-Sent Events (newest first, with
+// a live/reconnecting indicator), progress, counters (sent, failed by reason, read, replied,
+// clicks/CTR, orders, revenue), rate and ETA, quiet hours with their resume time, the FloodWait
+// countdown, follow-up (nudge) status, notices that say what to do (PEER_FLOOD: wait; dead
+// session: reconnect Telegram), and Pause / Resume (with the quiet-hours override) / Cancel.
+// Counters come from GET /campaigns/:id/analytics, polled every 2 s while the campaign is active
+// and refreshed as log events arrive. Contact names are rendered as text only.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import '../results.css';
+import { ApiError, describeError, type Campaign } from '../api';
+import { getCampaign } from '../api-campaigns';
+import {
+  cancelCampaign,
+  getCampaignAnalytics,
+  pauseCampaign,
+  resumeCampaign,
+  type CampaignAnalytics,
+  type LogEntry,
+} from '../api-results';
 import type { SessionState } from '../main';
+import { onLinkClick } from '../router';
+import { SESSION_DEAD, count, dateTime, duration, isLive, money, percent, reasonLabel, stepLabel, time, when } from '../results/format';
+import { Notice, Stat, StatusPill, useNow } from '../results/ui';
+import { useLogStream, type LogStream } from '../results/useLogStream';
+
+const POLL_MS = 2000;
+
+const CONDITION_LABEL: Record<string, string> = {
+  no_reply: 'to those who did not reply',
+  no_click: 'to those who did not click',
+  no_reply_no_click: 'to those who neither replied nor clicked',
+};
+
+function after(seconds: number): string {
+  if (seconds % 86400 === 0) return seconds === 86400 ? '1 day' : `${seconds / 86400} days`;
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+// ---- Live log ----
+
+const LOG_STATUS: Record<string, { label: string; tone: string }> = {
+  sent: { label: 'Sent', tone: 'ok' },
+  failed: { label: 'Failed', tone: 'bad' },
+  flood_wait: { label: 'Waiting', tone: 'warn' },
+  retry: { label: 'Retrying', tone: 'warn' },
+  skipped: { label: 'Skipped', tone: 'muted' },
+  paused: { label: 'Paused', tone: 'warn' },
+  resumed: { label: 'Resumed', tone: 'info' },
+  quiet_hours: { label: 'Quiet hours', tone: 'info' },
+};
+
+function logWho(e: LogEntry): string {
+  if (e.contact_id == null) {
+    if (e.status === 'paused') return 'Campaign paused';
+    if (e.status === 'resumed') return 'Campaign resumed';
+    if (e.status === 'quiet_hours') return 'Quiet hours started';
+    if (e.status === 'flood_wait') return 'Telegram asked to slow down';
+    return 'Campaign';
+  }
+  return e.name && e.name.trim() ? e.name : `Contact #${e.contact_id}`;
+}
+
+function logDetail(e: LogEntry): string | null {
+  if (e.status === 'flood_wait') return e.error_details ? `FloodWait: ${e.error_details}` : 'FloodWait';
+  if (!e.error_code && !e.error_details) return null;
+  const parts: string[] = [];
+  if (e.error_code) parts.push(reasonLabel(e.error_code) + (reasonLabel(e.error_code) !== e.error_code ? ` (${e.error_code})` : ''));
+  if (e.error_details && e.error_details !== e.error_code) parts.push(e.error_details);
+  return parts.join(' — ');
+}
+
+function ConnectionBadge({ s, now }: { s: LogStream; now: number }) {
+  if (s.state === 'live')
+    return (
+      <span class="badge badge-ok conn" data-testid="log-connection" data-state="live" title="New events appear here as they happen">
+        <span class="dot pulse" aria-hidden="true" />
+        Live
+      </span>
+    );
+  if (s.state === 'stopped')
+    return (
+      <span class="badge badge-bad conn" data-testid="log-connection" data-state="stopped" title={s.error ?? undefined}>
+        <span class="dot" aria-hidden="true" />
+        Stopped
+      </span>
+    );
+  const secs = s.retryAt ? Math.max(0, Math.ceil((s.retryAt - now) / 1000)) : null;
+  return (
+    <span class="badge badge-warn conn" data-testid="log-connection" data-state={s.state} title={s.error ?? undefined}>
+      <span class="dot" aria-hidden="true" />
+      {s.state === 'connecting' ? 'Connecting…' : secs ? `Reconnecting in ${secs} s…` : 'Reconnecting…'}
+    </span>
+  );
+}
+
+function LogList({ stream, now }: { stream: LogStream; now: number }) {
+  const shown = stream.entries.slice(0, 200);
+  return (
+    <section class="card card-flush log-card" aria-labelledby="log-title">
+      <div class="card-head">
+        <h2 id="log-title">Activity</h2>
+        <ConnectionBadge s={stream} now={now} />
+      </div>
+      {stream.state !== 'live' && stream.error && <p class="log-error">{stream.error}</p>}
+      {shown.length === 0 ? (
+        <p class="empty">{stream.state === 'live' ? 'Nothing sent yet. Messages appear here the moment they go out.' : 'Loading the activity…'}</p>
+      ) : (
+        <div class="log" role="log" aria-label="Send log, newest first">
+          <ol class="log-list" data-testid="log">
+          {shown.map((e) => {
+            const st = LOG_STATUS[e.status] ?? { label: e.status, tone: 'muted' };
+            const detail = logDetail(e);
+            return (
+              <li key={e.id} class={'log-row log-' + st.tone} data-testid="log-row" data-status={e.status}>
+                <time class="log-time" dateTime={e.at} title={dateTime.format(new Date(e.at))}>
+                  {time.format(new Date(e.at))}
+                </time>
+                <span class="log-main">
+                  <span class={e.contact_id == null ? 'log-who log-event' : 'log-who'} data-testid="log-name">
+                    {logWho(e)}
+                  </span>
+                  {e.contact_id != null && <span class="log-step">{stepLabel(e.step)}</span>}
+                  {detail && <span class="log-detail">{detail}</span>}
+                </span>
+                <span class={'pill pill-' + st.tone}>{st.label}</span>
+              </li>
+            );
+          })}
+          </ol>
+        </div>
+      )}
+      {stream.entries.length > shown.length && (
+        <p class="log-more muted">
+          Showing the latest {shown.length} of {count.format(stream.entries.length)} events.
+        </p>
+      )}
+    </section>
+  );
+}
+
+// ---- Notices: what happened, and what to do ----
+
+function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<string>; sessionInvalid: boolean; now: number; actionError: ApiError | null }) {
+  const { c, a, codes, now } = props;
+  const out = [];
+  const peerFlood = c.pause_reason === 'peer_flood' || (c.status === 'paused' && codes.has('PEER_FLOOD'));
+  const sessionDead =
+    c.pause_reason === 'session_invalid' ||
+    props.actionError?.code === 'no_session' ||
+    (c.status !== 'completed' && c.status !== 'cancelled' && (props.sessionInvalid || [...codes].some((k) => SESSION_DEAD.has(k))));
+  if (sessionDead)
+    out.push(
+      <Notice
+        key="session"
+        tone="bad"
+        testid="notice-session"
+        title="Telegram disconnected this account"
+        action={
+          <a class="btn btn-primary btn-sm" href="/app/connect" onClick={onLinkClick}>
+            Reconnect Telegram
+          </a>
+        }
+      >
+        The login session is no longer valid (for example it was ended from another device). Sending has stopped. Reconnect Telegram, then come back and
+        press Resume — nobody gets a message twice.
+      </Notice>,
+    );
+  if (peerFlood)
+    out.push(
+      <Notice key="peer" tone="bad" testid="notice-peer-flood" title="Telegram has limited this account (PEER_FLOOD)">
+        Telegram thinks the account sent too many messages to people who don't have it in their contacts. The campaign is paused. Wait at least a day
+        before resuming and do not resend the same message — pushing on can get the account banned. Messages already sent are not affected.
+      </Notice>,
+    );
+  if (a?.flood_wait_until) {
+    const left = Date.parse(a.flood_wait_until) - now;
+    if (left > 0)
+      out.push(
+        <Notice key="flood" tone="warn" testid="notice-flood-wait" title="Telegram asked us to slow down">
+          Sending continues by itself in{' '}
+          <strong class="countdown" data-testid="flood-countdown">
+            {duration(left)}
+          </strong>
+          . Nothing to do — messages are not lost.
+        </Notice>,
+      );
+  }
+  if (a?.quiet_hours.active && c.status !== 'completed' && c.status !== 'cancelled') {
+    const qh = c.quiet_hours;
+    const resumes = a.quiet_hours.resumes_at;
+    out.push(
+      <Notice key="quiet" tone="info" testid="notice-quiet-hours" title="Quiet hours — not sending right now">
+        {qh ? `No messages between ${qh.start} and ${qh.end} (${qh.timezone}). ` : ''}
+        {resumes ? (
+          <>
+            Sending resumes at <time dateTime={resumes}>{when(resumes, now)}</time> (in {duration(Date.parse(resumes) - now)}).
+          </>
+        ) : (
+          'Sending resumes when they end.'
+        )}
+      </Notice>,
+    );
+  }
+  if (c.status === 'paused' && c.pause_reason === 'manual')
+    out.push(
+      <Notice key="manual" tone="warn" title="Paused" live={false}>
+        Nothing is sent until you press Resume. Follow-ups wait too.
+      </Notice>,
+    );
+  if (c.status === 'completed')
+    out.push(
+      <Notice
+        key="done"
+        tone="ok"
+        title="Campaign completed"
+        live={false}
+        action={
+          <a class="btn btn-primary btn-sm" href={`/app/campaigns/${c.id}/scorecard`} onClick={onLinkClick}>
+            See the scorecard
+          </a>
+        }
+      >
+        {c.finished_at ? `Finished ${dateTime.format(new Date(c.finished_at))}. ` : ''}See what worked and who to message next.
+      </Notice>,
+    );
+  return out.length ? <div class="notices">{out}</div> : null;
+}
+
+// ---- Actions ----
+
+function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolean; run: (what: 'pause' | 'resume' | 'resume-override' | 'cancel') => void }) {
+  const { c, a, busy, run } = props;
+  const [ask, setAsk] = useState<null | 'cancel' | 'resume'>(null);
+  const cancelBtn = useRef<HTMLButtonElement>(null);
+  const firstChoice = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (ask) firstChoice.current?.focus();
+  }, [ask]);
+  useEffect(() => setAsk(null), [c.status]);
+
+  if (ask === 'cancel')
+    return (
+      <div class="confirm-box" role="group" aria-label="Confirm cancelling">
+        <span>Cancel this campaign? Messages not sent yet will not go out, and follow-ups stop. This cannot be undone.</span>
+        <div class="actions">
+          <button ref={firstChoice} type="button" class="btn btn-danger btn-sm" disabled={busy} onClick={() => run('cancel')}>
+            Yes, cancel campaign
+          </button>
+          <button type="button" class="btn btn-sm" onClick={() => setAsk(null)}>
+            Keep it
+          </button>
+        </div>
+      </div>
+    );
+  if (ask === 'resume')
+    return (
+      <div class="confirm-box" role="group" aria-label="Resume during quiet hours?">
+        <span>
+          Quiet hours are on
+          {a?.quiet_hours.resumes_at ? ` until ${when(a.quiet_hours.resumes_at)}` : ''}. Resume now and wait for them to end, or send during quiet hours?
+        </span>
+        <div class="actions">
+          <button ref={firstChoice} type="button" class="btn btn-primary btn-sm" disabled={busy} onClick={() => run('resume')}>
+            Resume, respect quiet hours
+          </button>
+          <button type="button" class="btn btn-sm" disabled={busy} onClick={() => run('resume-override')}>
+            Send now, ignore quiet hours
+          </button>
+          <button type="button" class="btn btn-ghost btn-sm" onClick={() => setAsk(null)}>
+            Back
+          </button>
+        </div>
+      </div>
+    );
+
+  const live = isLive(c.status);
+  return (
+    <div class="actions">
+      {live && (
+        <button type="button" class="btn btn-sm" disabled={busy} onClick={() => run('pause')}>
+          Pause
+        </button>
+      )}
+      {c.status === 'paused' && (
+        <button type="button" class="btn btn-primary btn-sm" disabled={busy} onClick={() => (a?.quiet_hours.active ? setAsk('resume') : run('resume'))}>
+          Resume
+        </button>
+      )}
+      {(c.status === 'draft' || c.status === 'paused') && (
+        <a class="btn btn-sm" href={`/app/campaigns/${c.id}/edit`} onClick={onLinkClick}>
+          Edit
+        </a>
+      )}
+      {c.started_at && (
+        <a class={'btn btn-sm' + (c.status === 'completed' ? ' btn-primary' : '')} href={`/app/campaigns/${c.id}/scorecard`} onClick={onLinkClick} data-testid="scorecard-link">
+          Scorecard
+        </a>
+      )}
+      {(live || c.status === 'paused') && (
+        <button ref={cancelBtn} type="button" class="btn btn-ghost btn-sm danger-text" disabled={busy} onClick={() => setAsk('cancel')}>
+          Cancel campaign
+        </button>
+      )}
+    </div>
+  );
+}
+
+// ---- Numbers ----
+
+function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: number }) {
+  const skipped = a.skipped ?? 0;
+  const done = a.sent + a.failed + skipped;
+  const total = done + a.pending;
+  const pct = total > 0 ? done / total : 0;
+  const eta = a.eta ? Date.parse(a.eta) : null;
+  const cats = a.category_distribution;
+  return (
+    <section class="card progress-card" aria-labelledby="progress-title">
+      <div class="progress-head">
+        <h2 id="progress-title">Progress</h2>
+        <span class="progress-pct" data-testid="progress-percent">
+          {percent.format(pct)}
+        </span>
+      </div>
+      <progress class="progress progress-lg" max={total > 0 ? total : 1} value={done} aria-labelledby="progress-title" aria-describedby="progress-text" />
+      <p class="progress-text" id="progress-text">
+        <strong>{count.format(done)}</strong> of {count.format(total)} messages handled
+        {a.pending > 0 && <> · {count.format(a.pending)} waiting</>}
+      </p>
+      <dl class="facts">
+        <div>
+          <dt>Audience</dt>
+          <dd>{count.format(a.audience)} people</dd>
+        </div>
+        <div>
+          <dt>Speed</dt>
+          <dd>
+            {isLive(c.status) ? `${count.format(Math.round(a.send_rate_per_min))} messages / min` : '—'}
+          </dd>
+        </div>
+        <div>
+          <dt>{c.status === 'completed' || c.status === 'cancelled' ? 'Finished' : 'Done in'}</dt>
+          <dd data-testid="eta">
+            {c.finished_at && (c.status === 'completed' || c.status === 'cancelled')
+              ? when(c.finished_at, now)
+              : eta && eta > now
+                ? (
+                    <>
+                      ~{duration(eta - now)} <span class="muted">({when(a.eta as string, now)})</span>
+                    </>
+                  )
+                : a.pending > 0
+                  ? '—'
+                  : 'Main pass done'}
+          </dd>
+        </div>
+        {c.started_at && (
+          <div>
+            <dt>Started</dt>
+            <dd>{when(c.started_at, now)}</dd>
+          </div>
+        )}
+      </dl>
+      {cats && (cats.buyer || cats.browser || cats.refund_risk) ? (
+        <p class="cats-line">
+          <span class="cat cat-buyer">Buyers {count.format(cats.buyer ?? 0)}</span>
+          <span class="cat cat-browser">Browsers {count.format(cats.browser ?? 0)}</span>
+          <span class="cat cat-refund_risk">Refund risk {count.format(cats.refund_risk ?? 0)}</span>
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function Stats({ a }: { a: CampaignAnalytics }) {
+  const failures = Object.entries(a.failures_by_reason ?? {}).sort((x, y) => y[1] - x[1]);
+  const rate = (n: number) => (a.sent > 0 ? percent.format(n / a.sent) : '—');
+  return (
+    <section class="stats" aria-label="Results">
+      <Stat label="Sent" value={count.format(a.sent)} testid="stat-sent" sub={a.opted_out ? `${count.format(a.opted_out)} opted out` : 'delivered to Telegram'} />
+      <Stat label="Failed" value={count.format(a.failed)} testid="stat-failed" tone={a.failed ? 'bad' : undefined}>
+        {failures.length > 0 ? (
+          <ul class="reasons" aria-label="Failures by reason">
+            {failures.map(([code, n]) => (
+              <li key={code} title={code}>
+                <span>{reasonLabel(code)}</span>
+                <span class="num">{count.format(n)}</span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <span class="stat-sub">no failures</span>
+        )}
+      </Stat>
+      <Stat label="Read" value={count.format(a.read)} testid="stat-read" sub={`${rate(a.read)} of sent`} />
+      <Stat label="Replied" value={count.format(a.replied)} testid="stat-replied" sub={`${rate(a.replied)} of sent`} />
+      <Stat
+        label="Clicked"
+        value={count.format(a.unique_clicks)}
+        testid="stat-clicks"
+        tone={a.unique_clicks ? 'accent' : undefined}
+        sub={`CTR ${percent.format(a.ctr || 0)} · ${count.format(a.clicks)} click${a.clicks === 1 ? '' : 's'} in all`}
+      />
+      <Stat label="Orders" value={count.format(a.orders)} testid="stat-orders" tone={a.orders ? 'ok' : undefined} sub="credited to this campaign" />
+      <Stat label="Revenue" value={money(a.revenue, a.currency)} testid="stat-revenue" tone={a.revenue ? 'ok' : undefined} sub={a.orders ? `${money(Math.round(a.revenue / a.orders), a.currency)} per order` : 'from attributed orders'} />
+    </section>
+  );
+}
+
+function Nudges({ c, a, sentByStep, now }: { c: Campaign; a: CampaignAnalytics; sentByStep: Map<number, number>; now: number }) {
+  if (!c.nudges.length) return null;
+  return (
+    <section class="card" aria-labelledby="nudges-title">
+      <h2 id="nudges-title">Follow-ups</h2>
+      <ol class="nudges" data-testid="nudges">
+        {c.nudges.map((n, i) => {
+          const p = a.nudges.find((x) => x.step === i + 1);
+          const sent = p?.sent ?? sentByStep.get(i + 1) ?? 0;
+          const next = p?.next_at ? Date.parse(p.next_at) : null;
+          return (
+            <li key={i} class="nudge" data-testid="nudge-status">
+              <span class="nudge-num" aria-hidden="true">
+                {i + 1}
+              </span>
+              <div class="nudge-body">
+                <strong>
+                  After {after(n.after_seconds)}, {CONDITION_LABEL[n.condition] ?? n.condition}
+                </strong>
+                <span class="sub">
+                  {count.format(sent)} sent · {count.format(p?.scheduled ?? 0)} queued
+                  {next
+                    ? next > now
+                      ? ` · next in ${duration(next - now)} (${when(p!.next_at as string, now)})`
+                      : ' · due now'
+                    : c.status === 'completed' || c.status === 'cancelled'
+                      ? ''
+                      : ' · waits for the first messages'}
+                </span>
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
+
+// ---- The view ----
 
 export function MonitorView(props: { id: number; state: SessionState }) {
+  const { id } = props;
+  const [c, setC] = useState<Campaign | null>(null);
+  const [a, setA] = useState<CampaignAnalytics | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [notFound, setNotFound] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const [actionMsg, setActionMsg] = useState<string | null>(null);
+  const seq = useRef(0);
+  const refreshTimer = useRef<number | undefined>(undefined);
+
+  const load = useCallback(async () => {
+    const my = ++seq.current;
+    try {
+      const [camp, stats] = await Promise.all([getCampaign(id), getCampaignAnalytics(id)]);
+      if (my !== seq.current) return;
+      setC(camp);
+      setA(stats);
+      setLoadError(null);
+    } catch (e) {
+      if (my !== seq.current) return;
+      if (e instanceof ApiError && e.status === 404) setNotFound(true);
+      else setLoadError(describeError(e));
+    }
+  }, [id]);
+
+  // Log events move the counters: refresh soon after a burst (coalesced).
+  const onEntries = useCallback(() => {
+    if (refreshTimer.current !== undefined) return;
+    refreshTimer.current = window.setTimeout(() => {
+      refreshTimer.current = undefined;
+      void load();
+    }, 300);
+  }, [load]);
+  const stream = useLogStream(id, onEntries);
+
+  useEffect(() => {
+    void load();
+    return () => {
+      seq.current++;
+      window.clearTimeout(refreshTimer.current);
+    };
+  }, [load]);
+
+  const status = c?.status;
+  const active = status === 'running' || status === 'nudging' || status === 'paused';
+  useEffect(() => {
+    if (!active) return undefined;
+    const t = window.setInterval(() => void load(), POLL_MS);
+    return () => window.clearInterval(t);
+  }, [active, load]);
+
+  const ticking = active || stream.state === 'reconnecting';
+  const now = useNow(ticking);
+
+  // What the log says beyond the counters: error codes that need an action, sends per step.
+  const { codes, sentByStep } = useMemo(() => {
+    const codes = new Set<string>();
+    const sentByStep = new Map<number, number>();
+    for (const e of stream.entries) {
+      if (e.error_code) codes.add(e.error_code);
+      if (e.status === 'sent') sentByStep.set(e.step, (sentByStep.get(e.step) ?? 0) + 1);
+    }
+    return { codes, sentByStep };
+  }, [stream.entries]);
+
+  async function run(what: 'pause' | 'resume' | 'resume-override' | 'cancel') {
+    setBusy(true);
+    setActionError(null);
+    setActionMsg(null);
+    try {
+      const next =
+        what === 'pause'
+          ? await pauseCampaign(id)
+          : what === 'cancel'
+            ? await cancelCampaign(id)
+            : await resumeCampaign(id, what === 'resume-override');
+      setC(next);
+      setActionMsg(what === 'pause' ? 'Campaign paused.' : what === 'cancel' ? 'Campaign cancelled.' : 'Campaign resumed.');
+      void load();
+    } catch (e) {
+      setActionError(e instanceof ApiError ? e : new ApiError(0, 'unknown', describeError(e), null, null));
+      void load();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (notFound)
+    return (
+      <main class="page" id="main">
+        <div class="card">
+          <h1>Campaign not found</h1>
+          <p>
+            <a href="/app/campaigns" onClick={onLinkClick}>
+              Back to campaigns
+            </a>
+          </p>
+        </div>
+      </main>
+    );
+
   return (
-    <main class="page" id="main">
-      <h1>Campaign {props.id}</h1>
+    <main class="page results monitor" id="main" data-loaded={c && a ? 'monitor' : undefined}>
+      <a class="back" href="/app/campaigns" onClick={onLinkClick}>
+        ← Campaigns
+      </a>
+      <div class="res-head">
+        <div class="res-title">
+          <h1 data-testid="campaign-title">{c ? c.name : 'Campaign'}</h1>
+          {c && <StatusPill status={c.status} />}
+        </div>
+        {c && <Actions c={c} a={a} busy={busy} run={(w) => void run(w)} />}
+      </div>
+      {loadError && (
+        <div class="alert alert-error" role="alert">
+          {loadError}
+        </div>
+      )}
+      {actionError && (
+        <div class="alert alert-error" role="alert">
+          {describeError(actionError)}
+          {actionError.code === 'no_session' && (
+            <>
+              {' '}
+              <a href="/app/connect" onClick={onLinkClick}>
+                Reconnect Telegram
+              </a>
+            </>
+          )}
+        </div>
+      )}
+      <p class="sr-only" role="status">
+        {actionMsg ?? ''}
+      </p>
+      {c && <Notices c={c} a={a} codes={codes} sessionInvalid={props.state.session?.status === 'invalid'} now={now} actionError={actionError} />}
+      {c && a ? (
+        <div class="monitor-grid">
+          <div class="monitor-main">
+            <Progress a={a} c={c} now={now} />
+            <Stats a={a} />
+            <Nudges c={c} a={a} sentByStep={sentByStep} now={now} />
+          </div>
+          <LogList stream={stream} now={now} />
+        </div>
+      ) : (
+        !loadError && <p class="empty">Loading the campaign…</p>
+      )}
     </main>
   );
 }
