@@ -423,9 +423,26 @@ static int cmd_serve(int argc, char **argv)
     apply_log_level(&app.cfg);
     if (ensure_data_dir(app.cfg.data_dir) != TGR_OK || load_keys(&app.kr, &app.cfg) != TGR_OK)
         return 1;
-    app.store = open_store(&app.cfg);
-    if (!app.store)
+    /* A wrong --media or S3 setting is a usage error; a local directory that cannot be made only
+     * disables media, as before there was a choice. */
+    app.media = blobstore_open(app.cfg.media, app.cfg.data_dir, err, sizeof err);
+    if (!app.media && (errno == EINVAL || strcmp(app.cfg.media, "local") != 0)) {
+        int usage = errno == EINVAL;
+        keyring_clear(&app.kr);
+        if (usage)
+            return usage_error("serve", err);
+        fprintf(stderr, "tgr: %s\n", err);
         return 1;
+    }
+    if (!app.media)
+        log_error("serve", "media uploads are unavailable: %s", err);
+    app.store = open_store(&app.cfg);
+    if (!app.store) {
+        if (app.media)
+            app.media->close(app.media);
+        keyring_clear(&app.kr);
+        return 1;
+    }
 
     /* Signals are taken by sigwait() in this thread only; every thread started below inherits
      * the blocked mask. */
@@ -449,10 +466,6 @@ static int cmd_serve(int argc, char **argv)
     app.lexicon = lexicon_load(path, err, sizeof err);
     if (!app.lexicon)
         log_error("serve", "customer categories fall back to browser: %s", err);
-    snprintf(path, sizeof path, "%s/media", app.cfg.data_dir);
-    app.media = blobstore_local_open(path, err, sizeof err);
-    if (!app.media)
-        log_error("serve", "media uploads are unavailable: %s", err);
     app.hash_pool = worker_pool_new(app.cfg.hash_workers, 64);
     app.rl_login_ip = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
     app.rl_login_email = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);

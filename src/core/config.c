@@ -32,6 +32,9 @@ static const struct option_def options[] = {
      "directory for the database, media and the master key"},
     {"--db", "TGR_DB", STR(db_url), "", SERVE | STORE, 0, 0,
      "database: sqlite:PATH or postgres://… (default: sqlite:DATA/tgr.db)"},
+    {"--media", "TGR_MEDIA", STR(media), "local", SERVE, 0, 0,
+     "where media lives: local (DATA/media) or s3://BUCKET[/PREFIX] (endpoint, region and keys from "
+     "TGR_S3_ENDPOINT, TGR_S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"},
     {"--telegram", "TGR_TELEGRAM", STR(telegram), "sim", SERVE, 0, 0,
      "sim (simulated Telegram) or gramjs (real; needs TG_API_ID and TG_API_HASH)"},
     {"--sim-scenario", "TGR_SIM_SCENARIO", STR(sim_scenario), "scenarios/demo.json", SERVE, 0, 0,
@@ -130,6 +133,10 @@ static int finish(struct config *c, char *err, size_t errlen)
     if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warn") &&
         strcmp(c->log_level, "error")) {
         snprintf(err, errlen, "--log-level: expected debug, info, warn or error, got '%.40s'", c->log_level);
+        return TGR_ERR;
+    }
+    if (strcmp(c->media, "local") != 0 && (strncmp(c->media, "s3://", 5) != 0 || !c->media[5] || c->media[5] == '/')) {
+        snprintf(err, errlen, "--media: expected local or s3://BUCKET[/PREFIX], got '%.60s'", c->media);
         return TGR_ERR;
     }
     if (!c->data_dir[0]) {

@@ -16,6 +16,7 @@ struct config {
     int listen_port;
     char data_dir[CONFIG_PATH_MAX];
     char db_url[CONFIG_PATH_MAX];
+    char media[CONFIG_PATH_MAX]; /* "local" or "s3://BUCKET[/PREFIX]" */
     char telegram[16]; /* "sim" or "gramjs" */
     char sim_scenario[CONFIG_PATH_MAX];
     char public_url[512];

@@ -1,7 +1,8 @@
-/* blobstore — where media bytes live, behind a small interface so that an S3-compatible
- * backend can be added later (scale-out issue). The local backend keeps files under
- * DATA/media/<account_id>/<sha256> (written to a temp file, fsync'd, renamed). Keys are opaque
- * strings chosen by the backend; the database stores them in media.storage_key. */
+/* blobstore — where media bytes live, behind a small interface with two backends: the local
+ * one (default) keeps files under DATA/media/<account_id>/<sha256> (written to a temp file,
+ * fsync'd, renamed); the S3 one (blobstore_s3.c) keeps objects in an S3-compatible bucket, so
+ * that several instances share media. blobstore_open() picks one from the --media URL. Keys are
+ * "<account_id>/<sha256>" in both; the database stores them in media.storage_key. */
 #ifndef TGR_BLOBSTORE_H
 #define TGR_BLOBSTORE_H
 
@@ -9,7 +10,7 @@
 #include <stdint.h>
 
 struct blobstore {
-    const char *backend; /* "local" */
+    const char *backend; /* "local" or "s3" */
 
     /* Store data for account under a key derived from its sha256 (idempotent: the same bytes
      * give the same key; a blob already stored is kept). sha256 is 64 lowercase hex digits and
@@ -23,7 +24,7 @@ struct blobstore {
     int (*get)(struct blobstore *bs, const char *key, void **data, size_t *len);
 
     /* A local filesystem path for key, for the Telegram bridge to upload from (the S3 backend
-     * will download to a cache file). The path is absolute.
+     * downloads to a private cache file under DATA/media-cache/). The path is absolute.
      * @return TGR_OK, or TGR_ERR (malformed key, blob missing, or cap too small) */
     int (*local_path)(struct blobstore *bs, const char *key, char *path, size_t cap);
 
@@ -38,5 +39,37 @@ struct blobstore {
  * Keys given to get/local_path/remove must be exactly "<account_id>/<64 lowercase hex>"; anything
  * else ("..", absolute paths, ...) is refused. @return NULL with err set; release with close */
 struct blobstore *blobstore_local_open(const char *dir, char *err, size_t errlen);
+
+/* Settings of the S3 backend. Every string is copied by blobstore_s3_open. */
+struct blobstore_s3_config {
+    const char *endpoint;   /* "http(s)://host[:port]", no path: objects are ENDPOINT/BUCKET/KEY */
+    const char *region;     /* signing region, e.g. "us-east-1" */
+    const char *bucket;     /* S3 bucket name rules: 3-63 of [a-z0-9.-] */
+    const char *prefix;     /* "" or "a/b" (segments of [A-Za-z0-9._-]); objects are PREFIX/KEY */
+    const char *access_key; /* never logged */
+    const char *secret_key; /* never logged */
+    const char *cache_dir;  /* local_path's cache (created 0700); DATA/media-cache */
+    long timeout_ms;        /* one attempt's limit; 0 = the default (120 s) */
+    int attempts;           /* tries of a transient failure (5xx, 429, network); 0 = the default (3) */
+};
+
+/* The S3 backend (path-style URLs, SigV4 through libcurl, the payload's sha256 signed). Opening
+ * makes no request: a wrong key or an unreachable endpoint shows on the first put/get.
+ * Keys are checked as by the local backend. Call from the main thread before other threads
+ * use libcurl (it runs curl_global_init).
+ * @return NULL with err set (errno EINVAL for a bad setting); release with close */
+struct blobstore *blobstore_s3_open(const struct blobstore_s3_config *cfg, char *err, size_t errlen);
+
+/* The backend a --media URL names: "local" (DATA/media) or "s3://BUCKET[/PREFIX]" with the
+ * endpoint, region and keys from the environment (TGR_S3_ENDPOINT, TGR_S3_REGION — default
+ * us-east-1 —, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or TGR_S3_ACCESS_KEY and
+ * TGR_S3_SECRET_KEY, which win); the S3 cache is DATA/media-cache.
+ * @return NULL with err set; errno is EINVAL when the URL or a setting is wrong or missing (a
+ * usage error), another value when the store could not be opened (a directory, memory) */
+struct blobstore *blobstore_open(const char *url, const char *data_dir, char *err, size_t errlen);
+
+/* True when key has the exact form "<account_id>/<64 lowercase hex>" (decimal id without
+ * leading zeros, at most INT64_MAX) that put produces. */
+int blobstore_key_valid(const char *key);
 
 #endif
