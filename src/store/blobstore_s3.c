@@ -343,10 +343,11 @@ static long s3_request(struct s3 *s, const char *method, const char *key, const 
         }
         break;
     }
-    if (status > 0 && (status < 200 || status > 299) && status != 404) {
-        char code[64], msg[200];
-        xml_field(k->err, "Code", code, sizeof code);
-        xml_field(k->err, "Message", msg, sizeof msg);
+    char code[64], msg[200];
+    xml_field(k->err, "Code", code, sizeof code);
+    xml_field(k->err, "Message", msg, sizeof msg);
+    /* A missing object is an answer, not a failure; a missing bucket (404 NoSuchBucket) is one. */
+    if (status > 0 && (status < 200 || status > 299) && !(status == 404 && (!code[0] || !strcmp(code, "NoSuchKey")))) {
         log_error("s3", "%s %s/%s%s: HTTP %ld%s%s%s%s", method, s->bucket, s->prefix, key, status, code[0] ? " " : "",
                   code, msg[0] ? ": " : "", msg);
     }
@@ -382,7 +383,6 @@ static int s3_put(struct blobstore *bs, int64_t account_id, const char *sha256, 
     }
     st = s3_request(s, "PUT", key, data, len, sha256, NULL, NULL);
     if (st == 200 || st == 201 || st == 204) return TGR_OK;
-    if (st == 404) log_error("s3", "PUT %s/%s%s: HTTP 404 (does the bucket exist?)", s->bucket, s->prefix, key);
     return TGR_ERR;
 }
 
