@@ -1,6 +1,7 @@
 // Typed calls for one campaign's life before and while it sends (shared/API.md "Campaigns"):
-// create, read, edit, delete, audience, preview, test send, start, media upload.
-import { request, type Campaign, type Category, type Contact } from './api';
+// create, read, edit, delete, audience, preview, test send, start, media upload and download,
+// and the account settings the editor reads (timezone).
+import { ApiError, clearToken, getToken, request, requireLogin, type Campaign, type Category, type Contact } from './api';
 
 /** Filters as the API takes them (all optional, AND-ed); the extra *_campaign ones are tgr's own. */
 export interface Filters {
@@ -97,4 +98,97 @@ export function campaignInput(c: Campaign): CampaignInput {
     track_links: c.track_links,
     discount_codes: c.discount_codes,
   };
+}
+
+// ---- Account settings, contacts for the preview, media (editor) ----
+
+/** GET /account (API.md "Auth"): the editor reads the timezone for quiet hours. */
+export interface AccountSettings {
+  id: number;
+  email: string;
+  plan_type: string;
+  timezone: string;
+  frequency_cap_days: number;
+  webhook_secret_set: boolean;
+}
+
+export const getAccount = () => request<AccountSettings>('GET', '/account');
+
+/** Turns a failed XHR/fetch of the media routes into the API's one error shape (401 → login). */
+function mediaError(status: number, text: string, retryAfter: string | null): ApiError {
+  let code = 'http_' + status;
+  let message = `The server answered ${status}.`;
+  let field: string | null = null;
+  try {
+    const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown; field?: unknown } }).error;
+    if (typeof e?.code === 'string') code = e.code;
+    if (typeof e?.message === 'string' && e.message) message = e.message;
+    if (typeof e?.field === 'string') field = e.field;
+  } catch {
+    /* not JSON: keep the generic message */
+  }
+  if (status === 401) {
+    clearToken();
+    requireLogin();
+  }
+  const ra = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : null;
+  return new ApiError(status, code, message, field, ra);
+}
+
+export interface Upload {
+  promise: Promise<Media>;
+  abort: () => void;
+}
+
+/** POST /media/upload as multipart (field `file`), with upload progress (0..1) for a progress bar. */
+export function uploadMedia(file: File, onProgress: (fraction: number) => void): Upload {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise<Media>((resolve, reject) => {
+    const token = getToken();
+    if (!token) {
+      requireLogin();
+      reject(new ApiError(401, 'unauthorized', 'Please log in.', null, null));
+      return;
+    }
+    xhr.open('POST', '/media/upload');
+    xhr.setRequestHeader('Authorization', 'Bearer ' + token);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        try {
+          resolve(JSON.parse(xhr.responseText) as Media);
+        } catch {
+          reject(new ApiError(xhr.status, 'bad_response', 'The server sent an answer the app cannot read.', null, null));
+        }
+      } else {
+        reject(mediaError(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload did not reach the tgr server. Check your connection and try again.', null, null));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.', null, null));
+    const body = new FormData();
+    body.append('file', file, file.name);
+    xhr.send(body);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
+/** GET /media/:id needs the Authorization header, so <img src> cannot load it: fetch it as a Blob. */
+export async function fetchMedia(id: number): Promise<Blob> {
+  const token = getToken();
+  if (!token) {
+    requireLogin();
+    throw new ApiError(401, 'unauthorized', 'Please log in.', null, null);
+  }
+  let res: Response;
+  try {
+    res = await fetch(`/media/${id}`, { headers: { Authorization: 'Bearer ' + token }, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the tgr server. Check your connection and try again.', null, null);
+  }
+  if (!res.ok) throw mediaError(res.status, await res.text(), res.headers.get('Retry-After'));
+  return await res.blob();
 }

@@ -1,0 +1,252 @@
+// Editor form state: what the inputs hold (strings as typed), how it becomes the API's campaign
+// input, how a stored campaign fills it, and where each API error field is shown.
+import type { Campaign, Category } from '../api';
+import type { CampaignInput, DiscountCodes, Filters, NudgeCondition } from '../api-campaigns';
+
+export type DelayUnit = 'minutes' | 'hours' | 'days';
+export type DiscountMode = 'none' | 'static' | 'pool';
+
+export interface NudgeForm {
+  /** Stable key for lists (not sent). */
+  key: number;
+  amount: string;
+  unit: DelayUnit;
+  condition: NudgeCondition;
+  text: string;
+}
+
+export interface FormState {
+  name: string;
+  /** message_text, kept in the API's format (editor/html.ts converts from and to Quill). */
+  html: string;
+  mediaIds: number[];
+  categories: Category[];
+  lastDays: string;
+  minOrders: string;
+  maxOrders: string;
+  /** Major units as typed ("12.50"); sent as minor units. */
+  minSpent: string;
+  quietOn: boolean;
+  quietStart: string;
+  quietEnd: string;
+  timezone: string;
+  nudges: NudgeForm[];
+  trackLinks: boolean;
+  discountMode: DiscountMode;
+  staticCode: string;
+  poolText: string;
+}
+
+export const UNIT_SECONDS: Record<DelayUnit, number> = { minutes: 60, hours: 3600, days: 86400 };
+export const MAX_NUDGES = 5;
+export const DEFAULT_NUDGE_TEXT = 'Hi {{first_name|there}}, just checking you saw our message. Any questions? Simply reply here.';
+
+let nextKey = 1;
+export const newKey = () => nextKey++;
+
+export function browserTimezone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+export function emptyForm(timezone: string): FormState {
+  return {
+    name: '',
+    html: '',
+    mediaIds: [],
+    categories: [],
+    lastDays: '',
+    minOrders: '',
+    maxOrders: '',
+    minSpent: '',
+    quietOn: false,
+    quietStart: '21:00',
+    quietEnd: '09:00',
+    timezone,
+    nudges: [],
+    trackLinks: true,
+    discountMode: 'none',
+    staticCode: '',
+    poolText: '',
+  };
+}
+
+export function newNudge(): NudgeForm {
+  return { key: newKey(), amount: '1', unit: 'days', condition: 'no_reply', text: DEFAULT_NUDGE_TEXT };
+}
+
+function secondsToDelay(s: number): { amount: string; unit: DelayUnit } {
+  if (s % 86400 === 0) return { amount: String(s / 86400), unit: 'days' };
+  if (s % 3600 === 0) return { amount: String(s / 3600), unit: 'hours' };
+  return { amount: String(Math.round((s / 60) * 100) / 100), unit: 'minutes' };
+}
+
+const numText = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
+
+export function formFromCampaign(c: Campaign, fallbackTz: string): FormState {
+  const f = (c.filters ?? {}) as Filters;
+  const d = c.discount_codes;
+  return {
+    name: c.name,
+    html: c.message_text,
+    mediaIds: [...(c.media_ids ?? [])],
+    categories: Array.isArray(f.categories) ? [...f.categories] : [],
+    lastDays: numText(f.last_message_within_days),
+    minOrders: numText(f.min_orders),
+    maxOrders: numText(f.max_orders),
+    minSpent: typeof f.min_spent === 'number' ? String(f.min_spent / 100) : '',
+    quietOn: c.quiet_hours != null,
+    quietStart: c.quiet_hours?.start ?? '21:00',
+    quietEnd: c.quiet_hours?.end ?? '09:00',
+    timezone: c.quiet_hours?.timezone ?? fallbackTz,
+    nudges: (c.nudges ?? []).map((n) => ({
+      key: newKey(),
+      ...secondsToDelay(n.after_seconds),
+      condition: (['no_reply', 'no_click', 'no_reply_no_click'].includes(n.condition) ? n.condition : 'no_reply') as NudgeCondition,
+      text: n.message_text,
+    })),
+    trackLinks: c.track_links,
+    discountMode: d ? d.mode : 'none',
+    staticCode: d && d.mode === 'static' ? d.code ?? '' : '',
+    poolText: d && d.mode === 'pool' ? d.codes.join('\n') : '',
+  };
+}
+
+/** A whole number as typed, or undefined when empty; NaN when not a whole number (the API says why). */
+function intOrUndef(s: string): number | undefined {
+  const t = s.trim();
+  if (!t) return undefined;
+  return /^-?\d+$/.test(t) ? Number(t) : NaN;
+}
+
+export function poolCodes(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+export function nudgeSeconds(n: NudgeForm): number {
+  const a = Number(n.amount.replace(',', '.'));
+  if (!Number.isFinite(a)) return NaN;
+  return Math.max(1, Math.round(a * UNIT_SECONDS[n.unit]));
+}
+
+/**
+ * Client-side problems the API cannot name well (a number field that is not a number would reach
+ * it as null). Keys are API field names so they show where the API's own errors do.
+ */
+export function localErrors(f: FormState): Record<string, string> {
+  const e: Record<string, string> = {};
+  const whole = (key: string, v: string, what: string) => {
+    if (v.trim() && !/^\d+$/.test(v.trim())) e[key] = `${what} must be a whole number (0 or more).`;
+  };
+  whole('filters.last_message_within_days', f.lastDays, 'Days');
+  whole('filters.min_orders', f.minOrders, 'Minimum orders');
+  whole('filters.max_orders', f.maxOrders, 'Maximum orders');
+  if (f.minSpent.trim() && !/^\d+([.,]\d{1,2})?$/.test(f.minSpent.trim())) e['filters.min_spent'] = 'Enter an amount like 25 or 19.99.';
+  f.nudges.forEach((n, i) => {
+    if (!Number.isFinite(nudgeSeconds(n)) || Number(n.amount.replace(',', '.')) <= 0) e[`nudges[${i}].after_seconds`] = 'Enter a delay greater than 0.';
+  });
+  return e;
+}
+
+export function formToInput(f: FormState): CampaignInput {
+  const filters: Filters = {};
+  if (f.categories.length) filters.categories = [...f.categories];
+  const days = intOrUndef(f.lastDays);
+  if (days !== undefined && Number.isFinite(days)) filters.last_message_within_days = days;
+  const minO = intOrUndef(f.minOrders);
+  if (minO !== undefined && Number.isFinite(minO)) filters.min_orders = minO;
+  const maxO = intOrUndef(f.maxOrders);
+  if (maxO !== undefined && Number.isFinite(maxO)) filters.max_orders = maxO;
+  const spent = f.minSpent.trim() ? Number(f.minSpent.trim().replace(',', '.')) : NaN;
+  if (Number.isFinite(spent)) filters.min_spent = Math.round(spent * 100);
+  let discount: DiscountCodes = null;
+  if (f.discountMode === 'static') discount = { mode: 'static', code: f.staticCode.trim() };
+  else if (f.discountMode === 'pool') discount = { mode: 'pool', codes: poolCodes(f.poolText) };
+  return {
+    name: f.name.trim(),
+    message_text: f.html,
+    media_ids: [...f.mediaIds],
+    filters,
+    quiet_hours: f.quietOn ? { start: f.quietStart, end: f.quietEnd, timezone: f.timezone } : null,
+    nudges: f.nudges.map((n) => ({ after_seconds: nudgeSeconds(n), condition: n.condition, message_text: n.text })),
+    track_links: f.trackLinks,
+    discount_codes: discount,
+  };
+}
+
+// ---- Where API errors are shown ----
+
+/** The input id of an API error field, for aria-describedby and the summary's links. */
+export function fieldInputId(field: string): string | null {
+  const n = /^nudges\[(\d+)\]\.(after_seconds|condition|message_text)$/.exec(field);
+  if (n) return `ed-nudge-${n[1]}-${n[2] === 'after_seconds' ? 'amount' : n[2] === 'condition' ? 'condition' : 'text'}`;
+  const ids: Record<string, string> = {
+    name: 'ed-name',
+    message_text: 'ed-message',
+    media_ids: 'ed-media',
+    file: 'ed-media',
+    'filters.categories': 'ed-cat-buyer',
+    'filters.last_message_within_days': 'ed-last-days',
+    'filters.min_orders': 'ed-min-orders',
+    'filters.max_orders': 'ed-max-orders',
+    'filters.min_spent': 'ed-min-spent',
+    quiet_hours: 'ed-quiet-on',
+    'quiet_hours.start': 'ed-quiet-start',
+    'quiet_hours.end': 'ed-quiet-end',
+    'quiet_hours.timezone': 'ed-quiet-tz',
+    nudges: 'ed-add-nudge',
+    track_links: 'ed-track',
+    discount_codes: 'ed-discount-none',
+    'discount_codes.mode': 'ed-discount-none',
+    'discount_codes.code': 'ed-discount-code',
+    'discount_codes.codes': 'ed-discount-pool',
+    contact_id: 'ed-preview-contact',
+  };
+  return ids[field] ?? null;
+}
+
+/** A short human name of a field, for the error summary. */
+export function fieldLabel(field: string): string {
+  const n = /^nudges\[(\d+)\]\.(after_seconds|condition|message_text)$/.exec(field);
+  if (n) {
+    const what = n[2] === 'after_seconds' ? 'delay' : n[2] === 'condition' ? 'condition' : 'message';
+    return `Follow-up ${Number(n[1]) + 1}, ${what}`;
+  }
+  const labels: Record<string, string> = {
+    name: 'Campaign name',
+    message_text: 'Message',
+    media_ids: 'Image or video',
+    file: 'Image or video',
+    'filters.categories': 'Categories',
+    'filters.last_message_within_days': 'Last message within',
+    'filters.min_orders': 'Minimum orders',
+    'filters.max_orders': 'Maximum orders',
+    'filters.min_spent': 'Minimum spent',
+    quiet_hours: 'Quiet hours',
+    'quiet_hours.start': 'Quiet hours start',
+    'quiet_hours.end': 'Quiet hours end',
+    'quiet_hours.timezone': 'Time zone',
+    nudges: 'Follow-ups',
+    track_links: 'Link tracking',
+    discount_codes: 'Discount codes',
+    'discount_codes.mode': 'Discount codes',
+    'discount_codes.code': 'Discount code',
+    'discount_codes.codes': 'Discount code pool',
+    contact_id: 'Preview contact',
+  };
+  return labels[field] ?? field;
+}
+
+/** The API's message reads "quiet_hours.start must be HH:MM"; at the field, the name is redundant. */
+export function fieldMessage(field: string, message: string): string {
+  let m = message;
+  if (m.startsWith(field)) m = m.slice(field.length).replace(/^[:\s]+/, '');
+  if (!m) return message;
+  return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?)]$/.test(m) ? '' : '.');
+}

@@ -1,0 +1,513 @@
+// The editor's form sections below the message: media, audience (filters + live count), sending
+// (quiet hours), follow-ups (nudges), links and discount codes. Each reads the store's state and
+// writes through store.update(); API errors appear at the input they name.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { Category } from '../api';
+import type { NudgeCondition } from '../api-campaigns';
+import { Field } from '../views/Field';
+import { MAX_NUDGES, newNudge, poolCodes, type DelayUnit, type DiscountMode, type NudgeForm } from './form';
+import type { EditorStore } from './store';
+
+export const CATEGORY_INFO: { value: Category; label: string; hint: string }[] = [
+  { value: 'buyer', label: 'Buyers', hint: 'have ordered or said they did' },
+  { value: 'browser', label: 'Browsers', hint: 'asked about products, no order yet' },
+  { value: 'refund_risk', label: 'Refund risk', hint: 'complained or asked for a refund' },
+];
+
+const CONDITIONS: { value: NudgeCondition; label: string }[] = [
+  { value: 'no_reply', label: 'has not replied' },
+  { value: 'no_click', label: 'has not clicked a link' },
+  { value: 'no_reply_no_click', label: 'has neither replied nor clicked' },
+];
+
+type Errors = Record<string, string>;
+const err = (e: Errors, f: string) => e[f] ?? null;
+
+export function Card(props: { id: string; title: string; sub?: ComponentChildren; aside?: ComponentChildren; children: ComponentChildren; testid?: string; extra?: Record<string, string> }) {
+  return (
+    <section class="card ed-card" aria-labelledby={props.id + '-h'} data-testid={props.testid} {...props.extra}>
+      <div class="ed-card-head">
+        <div>
+          <h2 id={props.id + '-h'}>{props.title}</h2>
+          {props.sub && <p class="hint">{props.sub}</p>}
+        </div>
+        {props.aside}
+      </div>
+      {props.children}
+    </section>
+  );
+}
+
+// ---- Media ----
+
+export function MediaField({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const s = store.state;
+  const [drag, setDrag] = useState(false);
+  const error = s.uploadError ?? err(s.fieldErrors, 'media_ids') ?? err(s.fieldErrors, 'file');
+  const pct = s.upload ? Math.round(s.upload.fraction * 100) : 0;
+  return (
+    <div class={error ? 'field media-field has-error' : 'field media-field'}>
+      <span class="label" id="ed-media-label">
+        Image or video <span class="muted">(optional)</span>
+      </span>
+      {s.media ? (
+        <div class="media-card">
+          {s.media.kind === 'video' ? (
+            <video class="media-thumb" src={s.media.url} controls muted playsInline preload="metadata" data-testid="media-preview" aria-label="Attached video" />
+          ) : (
+            <img class="media-thumb" src={s.media.url} alt="Attached image" data-testid="media-preview" />
+          )}
+          <div class="media-meta">
+            <span class="name">{s.media.name ?? (s.media.kind === 'video' ? 'Video' : 'Image')}</span>
+            <span class="sub">Sent with the message; the text becomes its caption.</span>
+            <button type="button" class="btn btn-sm" onClick={() => store.removeMedia()} disabled={disabled}>
+              Remove {s.media.kind === 'video' ? 'video' : 'image'}
+            </button>
+          </div>
+        </div>
+      ) : s.upload ? (
+        <div class="upload-row" role="group" aria-label="Upload">
+          <div class="upload-info">
+            <span class="name">Uploading {s.upload.name}</span>
+            <span class="sub" aria-live="polite">{pct}%</span>
+          </div>
+          <progress class="progress" max={100} value={pct} aria-label={`Uploading ${s.upload.name}`} data-testid="upload-progress" />
+          <button type="button" class="btn btn-sm btn-ghost" onClick={() => store.cancelUpload()}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <div
+          class={'dropzone' + (drag ? ' drag' : '') + (disabled ? ' is-disabled' : '')}
+          onDragOver={(e) => {
+            if (disabled) return;
+            e.preventDefault();
+            setDrag(true);
+          }}
+          onDragLeave={() => setDrag(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setDrag(false);
+            const f = e.dataTransfer?.files?.[0];
+            if (f && !disabled) store.chooseFile(f);
+          }}
+        >
+          <input
+            id="ed-media"
+            class="file-input"
+            type="file"
+            accept="image/jpeg,image/png,image/webp,image/gif,video/mp4"
+            disabled={disabled}
+            aria-describedby={'ed-media-hint' + (error ? ' ed-media-error' : '')}
+            aria-invalid={error ? 'true' : undefined}
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0];
+              e.currentTarget.value = '';
+              if (f) store.chooseFile(f);
+            }}
+          />
+          <label for="ed-media" class="btn btn-sm">
+            Choose image or video
+          </label>
+          <span class="muted drop-text">or drop a file here</span>
+        </div>
+      )}
+      <p class="hint" id="ed-media-hint">
+        JPEG, PNG, WebP or GIF up to 10 MB, or an MP4 video up to 50 MB. One per message.
+      </p>
+      {error && (
+        <p class="field-error" id="ed-media-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+// ---- Audience ----
+
+function numberInput(store: EditorStore, key: 'lastDays' | 'minOrders' | 'maxOrders' | 'minSpent', a: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return (
+    <input
+      {...a}
+      type="text"
+      inputMode={key === 'minSpent' ? 'decimal' : 'numeric'}
+      value={store.state.form[key]}
+      onInput={(e) => store.update({ [key]: e.currentTarget.value })}
+      {...extra}
+    />
+  );
+}
+
+export function AudienceSection({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const s = store.state;
+  const f = s.form;
+  const e = s.fieldErrors;
+  const ready = s.id !== null && s.rev === s.savedRev && !s.saving && s.audienceRev === s.savedRev && !s.audienceLoading && s.audience !== null;
+  const a = s.audience;
+  const stale = a !== null && !ready;
+  const total = a ? a.by_category.buyer + a.by_category.browser + a.by_category.refund_risk : 0;
+  const toggle = (c: Category, on: boolean) => {
+    const set = new Set(f.categories);
+    if (on) set.add(c);
+    else set.delete(c);
+    store.update({ categories: CATEGORY_INFO.map((x) => x.value).filter((x) => set.has(x)) });
+  };
+  const catError = err(e, 'filters.categories');
+  return (
+    <Card
+      id="ed-aud"
+      title="Audience"
+      sub="Who receives this message. Opted-out and blocked contacts, and anyone messaged within your frequency cap, are always left out."
+      testid="audience"
+      extra={{ 'data-ready': ready ? 'true' : 'false' }}
+    >
+      <div class="aud-grid">
+        <div class="aud-filters">
+          <fieldset class={catError ? 'cats has-error' : 'cats'} aria-describedby={'ed-cats-hint' + (catError ? ' ed-cats-error' : '')}>
+            <legend>Categories</legend>
+            {CATEGORY_INFO.map((c) => (
+              <label key={c.value} class="check" for={'ed-cat-' + c.value}>
+                <input
+                  id={'ed-cat-' + c.value}
+                  type="checkbox"
+                  checked={f.categories.includes(c.value)}
+                  disabled={disabled}
+                  onChange={(ev) => toggle(c.value, ev.currentTarget.checked)}
+                />
+                <span class={'cat cat-' + c.value}>{c.label}</span>
+                <span class="check-hint">{c.hint}</span>
+              </label>
+            ))}
+            <p class="hint" id="ed-cats-hint">
+              None ticked means every category.
+            </p>
+            {catError && (
+              <p class="field-error" id="ed-cats-error" role="alert">
+                {catError}
+              </p>
+            )}
+          </fieldset>
+          <div class="grid-2">
+            <Field id="ed-last-days" label="Wrote to you within (days)" error={err(e, 'filters.last_message_within_days')} hint="Empty: any time.">
+              {(x) => numberInput(store, 'lastDays', x, { placeholder: 'e.g. 30', disabled })}
+            </Field>
+            <Field id="ed-min-spent" label="Spent at least" error={err(e, 'filters.min_spent')} hint="In your shop’s currency, e.g. 25 or 19.99.">
+              {(x) => numberInput(store, 'minSpent', x, { placeholder: '0.00', disabled })}
+            </Field>
+            <Field id="ed-min-orders" label="Orders, at least" error={err(e, 'filters.min_orders')}>
+              {(x) => numberInput(store, 'minOrders', x, { placeholder: 'any', disabled })}
+            </Field>
+            <Field id="ed-max-orders" label="Orders, at most" error={err(e, 'filters.max_orders')}>
+              {(x) => numberInput(store, 'maxOrders', x, { placeholder: 'any', disabled })}
+            </Field>
+          </div>
+        </div>
+        <div class={'aud-result' + (stale ? ' stale' : '')} aria-live="polite" aria-busy={ready ? 'false' : 'true'}>
+          {s.id === null ? (
+            <p class="muted aud-wait">Give the campaign a name and write the message: the draft saves itself and shows here how many contacts it reaches.</p>
+          ) : a === null ? (
+            <p class="muted aud-wait">{s.audienceError ?? 'Counting…'}</p>
+          ) : (
+            <>
+              <p class="aud-big">
+                <strong data-testid="audience-count">{String(a.count)}</strong>
+                <span>{a.count === 1 ? 'contact will receive it' : 'contacts will receive it'}</span>
+              </p>
+              {stale && <p class="hint">{Object.keys(e).length ? 'Fix the problems marked to update the count.' : 'Updating…'}</p>}
+              <ul class="aud-cats" data-testid="audience-by-category" aria-label="By category">
+                {CATEGORY_INFO.map((c) => {
+                  const n = a.by_category[c.value] ?? 0;
+                  return (
+                    <li key={c.value} data-category={c.value}>
+                      <span class="aud-cat-label">{c.label}</span>
+                      <span class="aud-bar" aria-hidden="true">
+                        <span class={'aud-fill fill-' + c.value} style={{ width: total ? `${Math.round((n / total) * 100)}%` : '0%' }} />
+                      </span>
+                      <span class="aud-n">{n}</span>
+                    </li>
+                  );
+                })}
+              </ul>
+              {a.sample.length > 0 && (
+                <p class="aud-sample">
+                  <span class="muted">For example: </span>
+                  {a.sample.slice(0, 5).map((c, i) => (
+                    <span key={c.id} class="aud-name">
+                      {i > 0 ? ', ' : ''}
+                      {[c.first_name, c.last_name].filter(Boolean).join(' ') || (c.username ? '@' + c.username : 'Telegram user')}
+                    </span>
+                  ))}
+                  {a.count > 5 ? <span class="muted"> and {a.count - 5} more</span> : null}
+                </p>
+              )}
+              {s.audienceError && <p class="field-error">{s.audienceError}</p>}
+            </>
+          )}
+        </div>
+      </div>
+    </Card>
+  );
+}
+
+// ---- Quiet hours ----
+
+function timeZones(extra: (string | null)[]): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
+  let list: string[] = [];
+  try {
+    list = intl.supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    list = [];
+  }
+  const all = new Set(list);
+  all.add('UTC');
+  for (const z of extra) if (z) all.add(z);
+  return [...all].sort((a, b) => a.localeCompare(b));
+}
+
+/** The local time in a zone now, and whether it falls inside quiet hours there. */
+export function quietNow(start: string, end: string, tz: string): { time: string; inside: boolean } | null {
+  try {
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date());
+    const h = Number(parts.find((p) => p.type === 'hour')?.value);
+    const m = Number(parts.find((p) => p.type === 'minute')?.value);
+    const toMin = (s: string) => {
+      const x = /^(\d\d):(\d\d)$/.exec(s);
+      return x ? Number(x[1]) * 60 + Number(x[2]) : NaN;
+    };
+    const now = h * 60 + m;
+    const a = toMin(start);
+    const b = toMin(end);
+    if (!Number.isFinite(now) || !Number.isFinite(a) || !Number.isFinite(b)) return null;
+    const inside = a < b ? now >= a && now < b : now >= a || now < b;
+    return { time: `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`, inside };
+  } catch {
+    return null;
+  }
+}
+
+export function SendingSection({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const s = store.state;
+  const f = s.form;
+  const e = s.fieldErrors;
+  const [zones] = useState(() => timeZones([s.accountTimezone, f.timezone]));
+  const zoneList = zones.includes(f.timezone) ? zones : [...zones, f.timezone].sort();
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = window.setInterval(() => tick((n) => n + 1), 30_000);
+    return () => window.clearInterval(t);
+  }, []);
+  const now = f.quietOn ? quietNow(f.quietStart, f.quietEnd, f.timezone) : null;
+  return (
+    <Card id="ed-send" title="Quiet hours" sub="Sending pauses inside the window and resumes by itself when it ends.">
+      <label class="check switch-row" for="ed-quiet-on">
+        <input id="ed-quiet-on" type="checkbox" checked={f.quietOn} disabled={disabled} onChange={(ev) => store.update({ quietOn: ev.currentTarget.checked })} />
+        <span>Don’t send during quiet hours</span>
+      </label>
+      {f.quietOn && (
+        <>
+          <div class="grid-3">
+            <Field id="ed-quiet-start" label="From" error={err(e, 'quiet_hours.start')}>
+              {(x) => <input {...x} type="time" value={f.quietStart} disabled={disabled} required onInput={(ev) => store.update({ quietStart: ev.currentTarget.value })} />}
+            </Field>
+            <Field id="ed-quiet-end" label="Until" error={err(e, 'quiet_hours.end')}>
+              {(x) => <input {...x} type="time" value={f.quietEnd} disabled={disabled} required onInput={(ev) => store.update({ quietEnd: ev.currentTarget.value })} />}
+            </Field>
+            <Field id="ed-quiet-tz" label="Time zone" error={err(e, 'quiet_hours.timezone')}>
+              {(x) => (
+                <select {...x} value={f.timezone} disabled={disabled} onChange={(ev) => store.update({ timezone: ev.currentTarget.value })}>
+                  {zoneList.map((z) => (
+                    <option key={z} value={z}>
+                      {z.replace(/_/g, ' ')}
+                      {z === s.accountTimezone ? ' (account)' : ''}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+          {now && (
+            <p class={now.inside ? 'quiet-now inside' : 'quiet-now'} role="status">
+              It is {now.time} in {f.timezone.replace(/_/g, ' ')} now — {now.inside ? 'inside quiet hours: a campaign started now waits until ' + f.quietEnd + ' unless you override.' : 'outside quiet hours.'}
+            </p>
+          )}
+        </>
+      )}
+    </Card>
+  );
+}
+
+// ---- Follow-ups ----
+
+function NudgeRow({ store, n, i, disabled }: { store: EditorStore; n: NudgeForm; i: number; disabled: boolean }) {
+  const e = store.state.fieldErrors;
+  const set = (patch: Partial<NudgeForm>) => store.update({ nudges: store.state.form.nudges.map((x) => (x.key === n.key ? { ...x, ...patch } : x)) });
+  const delayErr = err(e, `nudges[${i}].after_seconds`);
+  const condErr = err(e, `nudges[${i}].condition`);
+  const textErr = err(e, `nudges[${i}].message_text`);
+  return (
+    <li class="nudge" data-testid="nudge">
+      <div class="nudge-head">
+        <h3>Follow-up {i + 1}</h3>
+        <button
+          type="button"
+          class="btn btn-sm btn-ghost"
+          disabled={disabled}
+          aria-label={`Remove follow-up ${i + 1}`}
+          onClick={() => store.update({ nudges: store.state.form.nudges.filter((x) => x.key !== n.key) })}
+        >
+          Remove
+        </button>
+      </div>
+      <div class="nudge-when">
+        <div class={delayErr ? 'field has-error' : 'field'}>
+          <label for={`ed-nudge-${i}-amount`}>Send after</label>
+          <div class="inline-2">
+            <input
+              id={`ed-nudge-${i}-amount`}
+              type="number"
+              min="1"
+              step="any"
+              inputMode="decimal"
+              value={n.amount}
+              disabled={disabled}
+              aria-invalid={delayErr ? 'true' : undefined}
+              aria-describedby={delayErr ? `ed-nudge-${i}-amount-error` : undefined}
+              onInput={(ev) => set({ amount: ev.currentTarget.value })}
+            />
+            <select id={`ed-nudge-${i}-unit`} aria-label={`Follow-up ${i + 1} delay unit`} value={n.unit} disabled={disabled} onChange={(ev) => set({ unit: ev.currentTarget.value as DelayUnit })}>
+              <option value="minutes">minutes</option>
+              <option value="hours">hours</option>
+              <option value="days">days</option>
+            </select>
+          </div>
+          {delayErr && (
+            <p class="field-error" id={`ed-nudge-${i}-amount-error`} role="alert">
+              {delayErr}
+            </p>
+          )}
+        </div>
+        <Field id={`ed-nudge-${i}-condition`} label="…if the contact" error={condErr}>
+          {(x) => (
+            <select {...x} value={n.condition} disabled={disabled} onChange={(ev) => set({ condition: ev.currentTarget.value as NudgeCondition })}>
+              {CONDITIONS.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <Field id={`ed-nudge-${i}-text`} label={`Follow-up ${i + 1} message`} error={textErr} hint="Same formatting and placeholders as the main message, e.g. <b>bold</b> or {{first_name|there}}.">
+        {(x) => <textarea {...x} rows={3} value={n.text} disabled={disabled} onInput={(ev) => set({ text: ev.currentTarget.value })} />}
+      </Field>
+    </li>
+  );
+}
+
+export function NudgesSection({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const f = store.state.form;
+  const e = err(store.state.fieldErrors, 'nudges');
+  return (
+    <Card id="ed-nudges" title="Follow-ups" sub="Nudge contacts who did not react. A reply always stops the follow-ups for that contact.">
+      {f.nudges.length > 0 && (
+        <ol class="nudges">
+          {f.nudges.map((n, i) => (
+            <NudgeRow key={n.key} store={store} n={n} i={i} disabled={disabled} />
+          ))}
+        </ol>
+      )}
+      <button
+        type="button"
+        id="ed-add-nudge"
+        class="btn btn-sm"
+        disabled={disabled || f.nudges.length >= MAX_NUDGES}
+        onClick={() => store.update({ nudges: [...f.nudges, newNudge()] })}
+      >
+        + Add follow-up
+      </button>
+      {f.nudges.length >= MAX_NUDGES && <p class="hint">At most {MAX_NUDGES} follow-ups.</p>}
+      {e && (
+        <p class="field-error" role="alert">
+          {e}
+        </p>
+      )}
+    </Card>
+  );
+}
+
+// ---- Links and discount codes ----
+
+export function ExtrasSection({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const f = store.state.form;
+  const e = store.state.fieldErrors;
+  const usesCode = /\{\{\s*discount_code\s*[|}]/.test(f.html);
+  const modes: { value: DiscountMode; label: string }[] = [
+    { value: 'none', label: 'None' },
+    { value: 'static', label: 'One code for everyone' },
+    { value: 'pool', label: 'A different code per contact' },
+  ];
+  const codes = poolCodes(f.poolText);
+  const modeErr = err(e, 'discount_codes.mode') ?? err(e, 'discount_codes');
+  return (
+    <Card id="ed-extras" title="Links and discount codes">
+      <label class="check switch-row" for="ed-track">
+        <input id="ed-track" type="checkbox" checked={f.trackLinks} disabled={disabled} onChange={(ev) => store.update({ trackLinks: ev.currentTarget.checked })} />
+        <span>
+          Track link clicks
+          <span class="check-hint">Links go through a short redirect so clicks and the orders after them are counted.</span>
+        </span>
+      </label>
+      <fieldset class="discount" aria-describedby={modeErr ? 'ed-discount-error' : undefined}>
+        <legend>Discount codes</legend>
+        <div class="radio-row">
+          {modes.map((m) => (
+            <label key={m.value} class="check" for={'ed-discount-' + m.value}>
+              <input
+                id={'ed-discount-' + m.value}
+                type="radio"
+                name="ed-discount"
+                value={m.value}
+                checked={f.discountMode === m.value}
+                disabled={disabled}
+                onChange={() => store.update({ discountMode: m.value })}
+              />
+              <span>{m.label}</span>
+            </label>
+          ))}
+        </div>
+        {modeErr && (
+          <p class="field-error" id="ed-discount-error" role="alert">
+            {modeErr}
+          </p>
+        )}
+        {f.discountMode === 'static' && (
+          <Field id="ed-discount-code" label="Code" error={err(e, 'discount_codes.code')} hint="Letters, digits, “-” and “_”, e.g. SPRING10.">
+            {(x) => (
+              <input {...x} type="text" value={f.staticCode} disabled={disabled} autoComplete="off" spellcheck={false} onInput={(ev) => store.update({ staticCode: ev.currentTarget.value })} />
+            )}
+          </Field>
+        )}
+        {f.discountMode === 'pool' && (
+          <Field
+            id="ed-discount-pool"
+            label="Codes, one per line"
+            error={err(e, 'discount_codes.codes')}
+            hint={`${codes.length} code${codes.length === 1 ? '' : 's'}. Each contact gets a different one; when the pool runs out, sending stops.`}
+          >
+            {(x) => (
+              <textarea {...x} rows={5} value={f.poolText} disabled={disabled} spellcheck={false} placeholder={'SPRING-A1\nSPRING-B2'} onInput={(ev) => store.update({ poolText: ev.currentTarget.value })} />
+            )}
+          </Field>
+        )}
+        {f.discountMode !== 'none' && !usesCode && (
+          <p class="alert alert-info">Put {'{{discount_code}}'} into the message (Insert placeholder → Discount code) where the code should appear.</p>
+        )}
+        {f.discountMode === 'none' && usesCode && <p class="alert alert-info">The message uses {'{{discount_code}}'}: choose the codes to send here.</p>}
+      </fieldset>
+    </Card>
+  );
+}
