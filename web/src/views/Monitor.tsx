@@ -24,6 +24,7 @@ import { Notice, Stat, StatusPill, useNow } from '../results/ui';
 import { useLogStream, type LogStream } from '../results/useLogStream';
 
 const POLL_MS = 2000;
+const SETTLED_POLL_MS = 10_000;
 
 const CONDITION_LABEL: Record<string, string> = {
   no_reply: 'to those who did not reply',
@@ -496,11 +497,15 @@ export function MonitorView(props: { id: number; state: SessionState }) {
 
   const status = c?.status;
   const active = status === 'running' || status === 'nudging' || status === 'paused';
+  // Clicks and orders keep coming after the last message: a finished campaign is re-read slowly.
+  const settled = status === 'completed' || status === 'cancelled';
   useEffect(() => {
-    if (!active) return undefined;
-    const t = window.setInterval(() => void load(), POLL_MS);
+    if (!active && !settled) return undefined;
+    const t = window.setInterval(() => {
+      if (active || document.visibilityState === 'visible') void load();
+    }, active ? POLL_MS : SETTLED_POLL_MS);
     return () => window.clearInterval(t);
-  }, [active, load]);
+  }, [active, settled, load]);
 
   const ticking = active || stream.state === 'reconnecting';
   const now = useNow(ticking);
