@@ -45,10 +45,8 @@ struct store *store_open(const char *url, const char *data_dir, char *err, size_
     }
     if (strncmp(url, "sqlite:", 7) == 0 && url[7])
         return store_sqlite_open(url + 7, err, errlen);
-    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-        snprintf(err, errlen, "the PostgreSQL backend is not built yet; use sqlite:PATH");
-        return NULL;
-    }
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return store_pg_open(url, err, errlen);
     snprintf(err, errlen, "--db must be sqlite:PATH or postgres://…");
     return NULL;
 }

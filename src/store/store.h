@@ -433,6 +433,21 @@ struct store {
     enum db_status (*recipients_read)(struct store *st, int64_t account_id, int64_t contact_id, int64_t max_id);
     enum db_status (*contact_opt_out)(struct store *st, int64_t account_id, int64_t contact_id);
 
+    /* ---- engine leases (several instances on one database, DESIGN §4) ----
+     * Each account's sending is owned by one instance at a time through a lease row
+     * (engine_leases: account_id, owner, expires_at, epoch). Instances say they are alive in
+     * engine_instances, so a newcomer takes only its fair share of the unowned accounts. */
+    /* One round for instance at now: record it alive; renew every lease it holds to now+ttl_ms;
+     * drop its leases of accounts with nothing running or nudging; take unowned or expired
+     * leases of accounts that are sending, up to ceil(sending accounts / live instances) held in
+     * all. @param[out] ids malloc'd, the accounts instance owns after the round (ascending)
+     * @param[out] taken how many it took over in this round */
+    enum db_status (*leases_claim)(struct store *st, const char *instance, int64_t now, int64_t ttl_ms, int64_t **ids,
+                                   size_t *n, size_t *taken);
+    /* A clean shutdown: drop every lease of instance and its alive row, so others take over at
+     * once instead of after the lease runs out. */
+    enum db_status (*leases_release)(struct store *st, const char *instance);
+
     /* Instance-wide settings (not tenant data): small key → value strings. */
     enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);
     enum db_status (*meta_set)(struct store *st, const char *key, const char *value);
@@ -446,5 +461,9 @@ struct store *store_open(const char *url, const char *data_dir, char *err, size_
 
 /* The SQLite backend; store_open picks it. */
 struct store *store_sqlite_open(const char *path, char *err, size_t errlen);
+
+/* The PostgreSQL backend (url "postgres://…" or "postgresql://…"); store_open picks it. Fails
+ * when the server cannot be reached; err never holds the password. */
+struct store *store_pg_open(const char *url, char *err, size_t errlen);
 
 #endif

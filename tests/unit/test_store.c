@@ -1,6 +1,8 @@
-/* test_store — the storage interface against the SQLite backend: migrations (idempotent,
- * every table present), accounts (create, duplicate, lookups), meta, readers on many threads.
- * Written against struct store only, so the PostgreSQL backend can run the same file later. */
+/* test_store — the storage interface: migrations (idempotent), accounts (create, duplicate,
+ * lookups), meta, readers and writers on many threads, transactions that race. Written against
+ * struct store only, and run against both backends: SQLite by default, PostgreSQL when
+ * TGR_TEST_PG names a server (a postgres:// URL of a user that may create databases, or a file
+ * holding one, as scripts/pg.sh writes); each test then gets a database of its own. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,12 +14,71 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "store/store.h"
 
 struct fx {
     char dir[64];
     struct store *st;
+    char db[64];  /* PostgreSQL: this test's database */
+    char url[512];
 };
+
+/* The PostgreSQL server of TGR_TEST_PG (the URL, or the file's first line); "" for SQLite. */
+static const char *pg_admin_url(void)
+{
+    static char url[512];
+    const char *v = getenv("TGR_TEST_PG");
+    if (!v || !*v)
+        return "";
+    if (strncmp(v, "postgres", 8) == 0)
+        return v;
+    FILE *f = fopen(v, "r");
+    if (!f || !fgets(url, sizeof url, f))
+        url[0] = 0;
+    if (f)
+        fclose(f);
+    url[strcspn(url, "\r\n")] = 0;
+    return url;
+}
+
+/* Run one statement on the admin database; 0 on success. */
+static int pg_admin(const char *sql)
+{
+    PGconn *c = PQconnectdb(pg_admin_url());
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+/* Open the store under test: SQLite in f->dir, or a new PostgreSQL database. */
+static struct store *open_store(struct fx *f)
+{
+    char err[256];
+    const char *admin = pg_admin_url();
+    struct store *st;
+    if (!*admin) {
+        st = store_open(NULL, f->dir, err, sizeof err);
+    } else {
+        static int seq;
+        snprintf(f->db, sizeof f->db, "tgr_unit_%d_%d", (int)getpid(), ++seq);
+        char sql[128];
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
+        if (pg_admin(sql) != 0)
+            return NULL;
+        const char *slash = strrchr(admin, '/');
+        snprintf(f->url, sizeof f->url, "%.*s/%s", (int)(slash - admin), admin, f->db);
+        st = store_open(f->url, f->dir, err, sizeof err);
+    }
+    if (!st)
+        fprintf(stderr, "store_open: %s\n", err);
+    return st;
+}
 
 static int setup(void **state)
 {
@@ -25,8 +86,7 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/tgr-store-XXXXXX");
     if (!mkdtemp(f->dir))
         return -1;
-    char err[256];
-    f->st = store_open(NULL, f->dir, err, sizeof err);
+    f->st = open_store(f);
     if (!f->st)
         return -1;
     int applied = -1;
@@ -40,6 +100,12 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     f->st->close(f->st);
+    if (f->db[0]) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->db);
+        if (pg_admin(sql) != 0)
+            return -1;
+    }
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
     if (system(cmd) != 0)
@@ -156,12 +222,70 @@ static void many_threads_read_and_write(void **state)
     }
 }
 
+/* Transactions that read, add one and write the same row race on every thread; none of the
+ * committed increments may be lost (PostgreSQL: serialization failures are run again). */
+static enum db_status add_one(struct store *st, void *cls)
+{
+    char v[32] = "0";
+    enum db_status r = st->meta_get(st, "counter", v, sizeof v);
+    if (r < 0)
+        return r;
+    char next[32];
+    snprintf(next, sizeof next, "%ld", strtol(v, NULL, 10) + 1);
+    return st->meta_set(st, "counter", next);
+}
+
+struct racer {
+    struct store *st;
+    int committed, failures;
+};
+
+static void *race(void *p)
+{
+    struct racer *w = p;
+    for (int i = 0; i < 25; i++) {
+        enum db_status r = w->st->txn(w->st, 0, add_one, NULL);
+        if (r == DB_ONE)
+            w->committed++;
+        else
+            w->failures++;
+    }
+    return NULL;
+}
+
+static void racing_transactions_lose_nothing(void **state)
+{
+    struct fx *f = *state;
+    pthread_t t[4];
+    struct racer w[4];
+    int committed = 0, failures = 0;
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct racer){f->st, 0, 0};
+        pthread_create(&t[i], NULL, race, &w[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        committed += w[i].committed;
+        failures += w[i].failures;
+    }
+    char v[32];
+    assert_int_equal(f->st->meta_get(f->st, "counter", v, sizeof v), DB_ONE);
+    assert_int_equal(strtol(v, NULL, 10), committed);
+    assert_true(failures <= 4); /* a retry budget exhausted now and then, never as a rule */
+}
+
 static void bad_urls_are_refused(void **state)
 {
     char err[256];
     assert_null(store_open("mysql://x", "/tmp", err, sizeof err));
     assert_non_null(strstr(err, "sqlite:"));
     assert_null(store_open("sqlite:/nonexistent-dir/x/y.db", "/tmp", err, sizeof err));
+    /* An unreachable server is named in the error, its password never. */
+    assert_null(store_open("postgres://shop:s3cretpw@127.0.0.1:1/tgr", "/tmp", err, sizeof err));
+    assert_non_null(strstr(err, "127.0.0.1"));
+    assert_null(strstr(err, "s3cretpw"));
+    assert_null(store_open("postgresql://shop:s3cretpw@127.0.0.1:1/tgr", "/tmp", err, sizeof err));
+    assert_null(strstr(err, "s3cretpw"));
 }
 
 int main(void)
@@ -171,6 +295,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(accounts_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(meta_values, setup, teardown),
         cmocka_unit_test_setup_teardown(many_threads_read_and_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(racing_transactions_lose_nothing, setup, teardown),
         cmocka_unit_test(bad_urls_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
