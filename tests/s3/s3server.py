@@ -113,16 +113,24 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     # --- replies ---------------------------------------------------------------------------
+    # A reply is (status, headers, body); it is logged before it is sent, so that a client that
+    # has its answer finds the request in the log.
 
-    def send_xml_error(self, err, resource):
+    def xml_error(self, err, resource):
         body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>"
                 "<Resource>{}</Resource><RequestId>{}</RequestId></Error>").format(
                     err.code, xml_escape(err.message), xml_escape(resource), uuid.uuid4().hex).encode()
-        self.send_response(err.status)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
+        return err.status, {"Content-Type": "application/xml"}, body
+
+    def send(self, reply):
+        status, headers, body = reply
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        if status != 204:
+            self.send_header("Content-Length", headers.get("Content-Length", str(len(body))))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and body:
             self.wfile.write(body)
 
     # --- checks ----------------------------------------------------------------------------
@@ -232,68 +240,51 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         rec = {"method": self.command, "path": url.path, "status": None, "code": None, "payload_hash": None,
                "body_sha256": None, "signed": None}
-        status = 500
         try:
             if url.path == "/__fail" and self.command == "POST":
                 q = urllib.parse.parse_qs(url.query)
                 with self.state.lock:
                     self.state.fail_count = int(q.get("count", ["1"])[0])
                     self.state.fail_status = int(q.get("status", ["503"])[0])
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                status = 204
-                return
-            body = self.read_body()
-            rec["body_sha256"] = hashlib.sha256(body).hexdigest()
-            fault = self.state.take_fault()
-            if fault:
-                raise S3Error(fault, "SlowDown" if fault == 503 else "InternalError",
-                              "Injected failure: please retry.")
-            self.verify(url.path, url.query, body, rec)
-            bucket, key, fpath = self.object_path(url.path)
-            status = self.serve(body, fpath)
+                reply = (204, {}, b"")
+            else:
+                body = self.read_body()
+                rec["body_sha256"] = hashlib.sha256(body).hexdigest()
+                fault = self.state.take_fault()
+                if fault:
+                    raise S3Error(fault, "SlowDown" if fault == 503 else "InternalError",
+                                  "Injected failure: please retry.")
+                self.verify(url.path, url.query, body, rec)
+                reply = self.serve(body, self.object_path(url.path)[2])
         except S3Error as e:
-            status = e.status
             rec["code"] = e.code
-            self.send_xml_error(e, url.path)
-        finally:
-            rec["status"] = status
-            self.state.log(rec)
+            reply = self.xml_error(e, url.path)
+        rec["status"] = reply[0]
+        self.state.log(rec)
+        self.send(reply)
 
     def serve(self, body, fpath):
+        if self.command not in ("GET", "HEAD", "PUT", "DELETE"):
+            raise S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
         if self.command == "PUT":
             os.makedirs(os.path.dirname(fpath), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(fpath), prefix=".put-")
             with os.fdopen(fd, "wb") as f:
                 f.write(body)
             os.replace(tmp, fpath)
-            self.send_response(200)
-            self.send_header("ETag", '"%s"' % hashlib.md5(body).hexdigest())
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return 200
+            return 200, {"ETag": '"%s"' % hashlib.md5(body).hexdigest()}, b""
         if self.command == "DELETE":
             try:
                 os.unlink(fpath)
             except FileNotFoundError:
                 pass
-            self.send_response(204)
-            self.end_headers()
-            return 204
+            return 204, {}, b""
         try:
             with open(fpath, "rb") as f:
                 data = f.read()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise S3Error(404, "NoSuchKey", "The specified key does not exist.") from None
-        self.send_response(200)
-        self.send_header("Content-Type", "binary/octet-stream")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("ETag", '"%s"' % hashlib.md5(data).hexdigest())
-        self.end_headers()
-        if self.command == "GET":
-            self.wfile.write(data)
-        return 200
+        return 200, {"Content-Type": "binary/octet-stream", "ETag": '"%s"' % hashlib.md5(data).hexdigest()}, data
 
     do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = handle_any
 
