@@ -16,7 +16,7 @@
  * error code and message; the credentials never reach a log line, an error message or a URL.
  *
  * put is idempotent: the key is the content hash, so a HEAD that finds an object of the right size
- * means it is already there; otherwise the bytes are PUT (again). get checks that the bytes hash
+ * means it is already there; otherwise (not found, refused, failed) the bytes are PUT (again). get checks that the bytes hash
  * to the key. local_path keeps a private cache under DATA/media-cache/<account_id>/<sha256>
  * (directories 0700, files 0600): a cached file is used when its content still hashes to its
  * name, otherwise it is downloaded to a temp file (hashed while written) and renamed into place,
@@ -346,8 +346,11 @@ static long s3_request(struct s3 *s, const char *method, const char *key, const 
     char code[64], msg[200];
     xml_field(k->err, "Code", code, sizeof code);
     xml_field(k->err, "Message", msg, sizeof msg);
-    /* A missing object is an answer, not a failure; a missing bucket (404 NoSuchBucket) is one. */
-    if (status > 0 && (status < 200 || status > 299) && !(status == 404 && (!code[0] || !strcmp(code, "NoSuchKey")))) {
+    /* A missing object is an answer, not a failure; a missing bucket (404 NoSuchBucket) is one.
+     * A refused HEAD is not logged: it has no body to say why, and put goes on with a PUT. */
+    int quiet = (status == 404 && (!code[0] || !strcmp(code, "NoSuchKey"))) ||
+                (!strcmp(method, "HEAD") && status >= 400 && status < 500);
+    if (status > 0 && (status < 200 || status > 299) && !quiet) {
         log_error("s3", "%s %s/%s%s: HTTP %ld%s%s%s%s", method, s->bucket, s->prefix, key, status, code[0] ? " " : "",
                   code, msg[0] ? ": " : "", msg);
     }
@@ -376,11 +379,8 @@ static int s3_put(struct blobstore *bs, int64_t account_id, const char *sha256, 
     curl_off_t size = -1;
     long st = s3_request(s, "HEAD", key, NULL, 0, NULL, NULL, &size);
     if (st == 200 && size == (curl_off_t)len) return TGR_OK;
-    if (st == 401 || st == 403) {
-        /* The PUT would be refused the same way; HEAD replies have no body, so say it here. */
-        log_error("s3", "put %s: the S3 server refused the credentials or the bucket (HTTP %ld)", key, st);
-        return TGR_ERR;
-    }
+    /* Anything else, 403 included (AWS answers a missing key with 403 to a key pair without
+     * s3:ListBucket), is left to the PUT, whose reply says what is wrong. */
     st = s3_request(s, "PUT", key, data, len, sha256, NULL, NULL);
     if (st == 200 || st == 201 || st == 204) return TGR_OK;
     return TGR_ERR;
