@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "core/app.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -96,6 +98,13 @@ struct engine {
     int stopping;
     struct acct *accts;
     size_t n_accts, cap_accts;
+    /* Leases (store.h): the accounts this instance sends for, as of the last claim round. */
+    char instance[128];
+    int64_t lease_ms;
+    int64_t *owned;
+    size_t n_owned;
+    int64_t claimed_at;  /* start of the last successful round */
+    int64_t owned_until; /* leases run out then unless renewed: stop sending before */
 };
 
 #define FLOOD_MARGIN_MS 500
@@ -105,6 +114,10 @@ struct engine {
 #define SEND_TIMEOUT_MS 10000 /* a retry reuses the random_id, so giving up early is safe */
 #define IDLE_TICK_MS 1000
 #define ADVANCE_EVERY_MS 500
+/* Leases are renewed four times per lease period; sending stops a fifth of a period before a
+ * lease could run out, so a slow renewal never lets two instances send for one account. */
+#define LEASE_RENEW_DIV 4
+#define LEASE_MARGIN_DIV 5
 
 static void push(struct engine *e, struct item *it)
 {
@@ -584,6 +597,61 @@ static int quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t 
 
 /* One account: send its next due message if pacing, flood waits and quiet hours allow.
  * Returns when this account next needs a look (unix ms). */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether this instance may send for the account now: it holds the lease and the lease has
+ * time left beyond the safety margin. */
+static int owns(const struct engine *e, int64_t account, int64_t now)
+{
+    if (now >= e->owned_until - e->lease_ms / LEASE_MARGIN_DIV)
+        return 0;
+    return e->n_owned && bsearch(&account, e->owned, e->n_owned, sizeof *e->owned, cmp_i64) != NULL;
+}
+
+/* One lease round (store.h leases_claim). An account just taken over waits one send interval
+ * and re-reads its FloodWait, as the instance that sent for it before may have left either. */
+static void claim_leases(struct engine *e, int64_t now)
+{
+    struct store *st = e->app->store;
+    int64_t *ids = NULL;
+    size_t n = 0, taken = 0;
+    /* A backend without leases (one instance only) sends for every account that is sending. */
+    enum db_status r = st->leases_claim ? st->leases_claim(st, e->instance, now, e->lease_ms, &ids, &n, &taken)
+                                        : st->accounts_sending(st, &ids, &n);
+    if (r < 0)
+        return; /* keep the old list: owned_until still stops sending in time */
+    for (size_t i = 0; i < n; i++) {
+        if (e->n_owned && bsearch(&ids[i], e->owned, e->n_owned, sizeof *e->owned, cmp_i64))
+            continue;
+        struct acct *a = acct_of(e, ids[i]);
+        if (!a)
+            continue;
+        int64_t at = now + interval_ms(e);
+        if (a->next_send_at < at)
+            a->next_send_at = at;
+        char key[48], v[32];
+        int64_t until;
+        snprintf(key, sizeof key, "flood_until:%lld", (long long)ids[i]);
+        if (st->meta_get(st, key, v, sizeof v) == DB_ONE && parse_i64(v, 0, INT64_MAX, &until) == TGR_OK &&
+            until > a->flood_until)
+            a->flood_until = until;
+        log_info("engine", "instance %s now sends for account %lld", e->instance, (long long)ids[i]);
+        /* Taken over from another instance: this bridge may not have the account's client yet
+         * (the first round needs none: a ready bridge starts every connected account). */
+        if (e->claimed_at)
+            engine_request_start(e, ids[i]);
+    }
+    free(e->owned);
+    e->owned = ids;
+    e->n_owned = n;
+    e->claimed_at = now;
+    e->owned_until = now + e->lease_ms;
+}
+
 static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
 {
     struct app *app = e->app;
@@ -591,10 +659,11 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
     struct acct *a = acct_of(e, account);
     if (!a)
         return now + IDLE_TICK_MS;
+    int own = owns(e, account, now);
     int64_t *camps = NULL;
     size_t nc = 0;
     /* Nudges and phase changes are minute-scale matters: look at them twice a second. */
-    for (int pass = 0; pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
+    for (int pass = 0; own && pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
         if (pass == 1)
             a->advanced_at = now;
         if (st->campaigns_in_status(st, account, pass ? "nudging" : "running", &camps, &nc) >= 0) {
@@ -618,6 +687,8 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
         bridge_call_async(e->bridge, it->ev, SEND_TIMEOUT_MS, on_direct_done, it);
         return a->next_send_at;
     }
+    if (!own)
+        return now + IDLE_TICK_MS; /* another instance sends for it (or nobody needs to) */
     struct recipient r;
     enum db_status s = st->recipient_next(st, account, now, &r);
     if (s != DB_ONE) {
@@ -657,16 +728,16 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
 static int64_t tick(struct engine *e)
 {
     int64_t now = now_ms(), next = now + IDLE_TICK_MS;
-    int64_t *ids = NULL;
-    size_t n = 0;
-    if (e->app->store->accounts_sending(e->app->store, &ids, &n) < 0)
-        return next;
-    for (size_t i = 0; i < n; i++) {
-        int64_t at = tick_account(e, ids[i], now);
+    int64_t renew = e->lease_ms / LEASE_RENEW_DIV;
+    if (now - e->claimed_at >= renew || now < e->claimed_at)
+        claim_leases(e, now);
+    if (e->claimed_at + renew < next)
+        next = e->claimed_at + renew > now ? e->claimed_at + renew : now + 50;
+    for (size_t i = 0; i < e->n_owned; i++) {
+        int64_t at = tick_account(e, e->owned[i], now);
         if (at < next)
             next = at;
     }
-    free(ids);
     /* Accounts with no campaign running may still have a direct message waiting. */
     for (size_t i = 0; i < e->n_accts; i++) {
         if (!e->accts[i].direct)
@@ -754,6 +825,9 @@ static void *engine_main(void *arg)
              * their own timers. Events (replies, reads) change no timing. */
             int64_t acct =
                 it->kind == IT_RESULT || it->kind == IT_WAKE || it->kind == IT_DIRECT_DONE ? it->account_id : 0;
+            /* A campaign started here for an account nobody sends for yet: claim it now. */
+            if (it->kind == IT_WAKE && acct && !owns(e, acct, now_ms()))
+                claim_leases(e, now_ms());
             json_decref(it->ev);
             free(it);
             if (acct) {
@@ -776,6 +850,20 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
         return NULL;
     }
     e->app = app;
+    e->lease_ms = (int64_t)(app->cfg.lease_seconds > 0 ? app->cfg.lease_seconds : 15) * 1000;
+    if (app->cfg.instance_id[0]) {
+        snprintf(e->instance, sizeof e->instance, "%s", app->cfg.instance_id);
+    } else {
+        /* Stable across restarts of one deployment, so a restarted instance finds its own leases
+         * at once; two instances on one host with one data directory must set --instance-id. */
+        char host[64] = "host", dir[4096];
+        gethostname(host, sizeof host - 1);
+        if (!realpath(app->cfg.data_dir, dir))
+            snprintf(dir, sizeof dir, "%s", app->cfg.data_dir);
+        unsigned char h[8];
+        crypto_generichash(h, sizeof h, (const unsigned char *)dir, strlen(dir), NULL, 0);
+        snprintf(e->instance, sizeof e->instance, "%.60s:%02x%02x%02x%02x", host, h[0], h[1], h[2], h[3]);
+    }
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     char script[1100], scenario_path[1100];
@@ -820,6 +908,10 @@ void engine_stop(struct engine *e)
     /* Stopping the bridge first fails whatever the engine thread is waiting for. */
     bridge_stop(e->bridge);
     pthread_join(e->thread, NULL);
+    /* Hand the accounts over now rather than when the leases run out. A send still unanswered
+     * stays 'sending' with its random_id, so the next owner's retry cannot deliver it twice. */
+    if (e->app->store->leases_release)
+        e->app->store->leases_release(e->app->store, e->instance);
 }
 
 void engine_free(struct engine *e)
@@ -839,6 +931,7 @@ void engine_free(struct engine *e)
         }
     }
     free(e->accts);
+    free(e->owned);
     /* Events that arrived after the thread stopped. */
     struct item *it = e->head;
     while (it) {

@@ -246,5 +246,17 @@ const char *const sqlite_migrations[] = {
     "INSERT INTO campaign_failures(account_id, campaign_id, code, n) SELECT account_id, campaign_id, error_code, "
     "  COUNT(*) FROM recipients WHERE status = 'failed' AND error_code IS NOT NULL GROUP BY campaign_id, error_code;"
     "CREATE INDEX recipients_step_sent ON recipients(campaign_id, step, status, sent_at);",
+    /* 6: several instances on one database — who sends for which account (store.h leases). */
+    "CREATE TABLE engine_leases ("
+    "  account_id INTEGER PRIMARY KEY REFERENCES accounts(id),"
+    "  owner TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  epoch INTEGER NOT NULL DEFAULT 1" /* +1 at every change of owner */
+    ");"
+    "CREATE INDEX engine_leases_owner ON engine_leases(owner);"
+    "CREATE TABLE engine_instances ("
+    "  id TEXT PRIMARY KEY,"
+    "  seen_at INTEGER NOT NULL"
+    ");",
     NULL,
 };

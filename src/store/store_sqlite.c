@@ -195,6 +195,26 @@
                              "WHERE account_id = ? AND status IN ('running', 'nudging')")                         \
     X(S_ACCOUNTS_SENDING, "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "     \
                           "ORDER BY account_id")                                                                  \
+    X(S_INSTANCE_BEAT, "INSERT INTO engine_instances(id, seen_at) VALUES (?1, ?2) "                               \
+                       "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at")                                 \
+    X(S_INSTANCES_LIVE, "SELECT COUNT(*) FROM engine_instances WHERE seen_at > ?1")                                \
+    X(S_INSTANCES_PRUNE, "DELETE FROM engine_instances WHERE seen_at <= ?1")                                       \
+    X(S_INSTANCE_GONE, "DELETE FROM engine_instances WHERE id = ?1")                                               \
+    X(S_LEASE_RENEW, "UPDATE engine_leases SET expires_at = ?2 WHERE owner = ?1")                                  \
+    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = ?1 AND account_id NOT IN "                       \
+                         "(SELECT account_id FROM campaigns WHERE status IN ('running', 'nudging'))")              \
+    X(S_LEASES_HELD, "SELECT COUNT(*) FROM engine_leases WHERE owner = ?1")                                        \
+    X(S_SENDING_COUNT, "SELECT COUNT(DISTINCT account_id) FROM campaigns WHERE status IN ('running', 'nudging')") \
+    X(S_LEASE_TAKE, "INSERT INTO engine_leases(account_id, owner, expires_at) "                                    \
+                    "SELECT DISTINCT c.account_id, ?1, ?2 FROM campaigns c "                                       \
+                    "LEFT JOIN engine_leases l ON l.account_id = c.account_id "                                    \
+                    "WHERE c.status IN ('running', 'nudging') AND (l.account_id IS NULL OR l.expires_at <= ?3) "   \
+                    "ORDER BY c.account_id LIMIT ?4 "                                                              \
+                    "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
+                    "epoch = engine_leases.epoch + 1 WHERE engine_leases.expires_at <= ?3")                        \
+    X(S_LEASES_OWNED, "SELECT account_id FROM engine_leases WHERE owner = ?1 AND expires_at > ?2 "                 \
+                      "ORDER BY account_id")                                                                       \
+    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = ?1")                                              \
     X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = ? AND status = ? ORDER BY id")          \
     X(S_RECIPIENT_SENDING, "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id " \
                            "WHERE r.account_id = ?1 AND r.status = 'sending' AND c.account_id = ?1 "             \
@@ -2034,6 +2054,108 @@ static enum db_status sq_accounts_sending(struct store *st, int64_t **ids, size_
     return id_list(st, S_ACCOUNTS_SENDING, 0, NULL, ids, n);
 }
 
+/* ---- engine leases ---------------------------------------------------------------------- */
+
+static enum db_status bind_run(struct sq *s, enum stmt_id id, const char *text, int64_t a, int64_t b, int64_t c3,
+                               int nints, const char *what)
+{
+    sqlite3_stmt *q = stmt(s->writer, id);
+    if (q) {
+        int i = 1;
+        if (text)
+            sqlite3_bind_text(q, i++, text, -1, SQLITE_STATIC);
+        if (nints > 0)
+            sqlite3_bind_int64(q, i++, a);
+        if (nints > 1)
+            sqlite3_bind_int64(q, i++, b);
+        if (nints > 2)
+            sqlite3_bind_int64(q, i++, c3);
+    }
+    return step_write(s, q, what);
+}
+
+/* A one-column integer read on the writer connection (inside the lease transaction). */
+static enum db_status writer_int(struct sq *s, enum stmt_id id, const char *text, int64_t a, int nints, int64_t *out)
+{
+    sqlite3_stmt *q = stmt(s->writer, id);
+    *out = 0;
+    if (!q)
+        return DB_HARD;
+    int i = 1;
+    if (text)
+        sqlite3_bind_text(q, i++, text, -1, SQLITE_STATIC);
+    if (nints)
+        sqlite3_bind_int64(q, i, a);
+    enum db_status r = rc_status(s->writer->db, sqlite3_step(q), "lease count");
+    if (r == DB_ONE)
+        *out = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return r;
+}
+
+static enum db_status sq_leases_claim(struct store *st, const char *instance, int64_t now, int64_t ttl_ms,
+                                      int64_t **ids, size_t *n, size_t *taken)
+{
+    struct sq *s = SQ(st);
+    *ids = NULL;
+    *n = 0;
+    *taken = 0;
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    int64_t live = 0, held = 0, sending = 0;
+    r = bind_run(s, S_INSTANCE_BEAT, instance, now, 0, 0, 1, "instance beat");
+    if (r >= 0)
+        r = bind_run(s, S_INSTANCES_PRUNE, NULL, now - 10 * ttl_ms, 0, 0, 1, "instance prune");
+    if (r >= 0)
+        r = bind_run(s, S_LEASE_RENEW, instance, now + ttl_ms, 0, 0, 1, "lease renew");
+    if (r >= 0)
+        r = bind_run(s, S_LEASE_DROP_IDLE, instance, 0, 0, 0, 0, "lease drop");
+    if (r >= 0)
+        r = writer_int(s, S_INSTANCES_LIVE, NULL, now - ttl_ms, 1, &live);
+    if (r >= 0)
+        r = writer_int(s, S_LEASES_HELD, instance, 0, 0, &held);
+    if (r >= 0)
+        r = writer_int(s, S_SENDING_COUNT, NULL, 0, 0, &sending);
+    if (r >= 0) {
+        int64_t share = (sending + (live > 0 ? live : 1) - 1) / (live > 0 ? live : 1);
+        if (share > held) {
+            sqlite3_stmt *q = stmt(s->writer, S_LEASE_TAKE);
+            if (q) {
+                sqlite3_bind_text(q, 1, instance, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(q, 2, now + ttl_ms);
+                sqlite3_bind_int64(q, 3, now);
+                sqlite3_bind_int64(q, 4, share - held);
+            }
+            r = step_write(s, q, "lease take");
+            if (r >= 0)
+                *taken = (size_t)sqlite3_changes(s->writer->db);
+        }
+    }
+    r = wend(s, r);
+    if (r < 0)
+        return r;
+    struct conn *c = reader(s);
+    sqlite3_stmt *q = c ? stmt(c, S_LEASES_OWNED) : NULL;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_text(q, 1, instance, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now);
+    return read_rows(c, q, sizeof **ids, read_id, NULL, NULL, (void **)ids, n, "leases owned");
+}
+
+static enum db_status sq_leases_release(struct store *st, const char *instance)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    r = bind_run(s, S_LEASES_RELEASE, instance, 0, 0, 0, 0, "lease release");
+    if (r >= 0)
+        r = bind_run(s, S_INSTANCE_GONE, instance, 0, 0, 0, 0, "instance gone");
+    return wend(s, r);
+}
+
 static enum db_status sq_campaigns_in_status(struct store *st, int64_t account_id, const char *status, int64_t **ids,
                                             size_t *n)
 {
@@ -2925,6 +3047,8 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.revenue_rows = sq_revenue_rows;
     s->base.code_get = sq_code_get;
     s->base.read_times = sq_read_times;
+    s->base.leases_claim = sq_leases_claim;
+    s->base.leases_release = sq_leases_release;
     s->base.meta_get = sq_meta_get;
     s->base.meta_set = sq_meta_set;
     return &s->base;

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""test_scaleout — several `tgr serve` instances on one database (issue 8, DESIGN §4): each
+account's sending is owned by one instance through a lease; HTTP works on any instance; when the
+owner is SIGKILLed mid-campaign the other takes the lease over and finishes, and the simulator's
+shared record shows every recipient exactly once, never two deliveries closer than the rate allows.
+
+Both instances share the data directory (master key) and the database: SQLite by default, the
+cluster's PostgreSQL database when tgrtest runs on PostgreSQL (TGR_TEST_PG). Each has its own
+bridge and simulator process; the simulators share one record file, as DESIGN §6 describes.
+Run: python3 tests/http/test_scaleout.py (CTest sets TGR_BIN)."""
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tgrtest  # noqa: E402
+import test_sending as ts  # noqa: E402  (scenario helpers only; its test classes are not run here)
+from tgrtest import (EventStream, Server, campaign_logs, connect_telegram, contacts_by_tg_id,  # noqa: E402
+                     read_record, sim_args, wait_until, write_scenario)
+
+RATE = 4  # messages per second per account
+LEASE = 3  # seconds (the smallest allowed), so a takeover happens quickly
+
+
+class TwoInstances(unittest.TestCase):
+    USERS = ts.make_users(40, "8810")
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="tgrtest-scaleout-")
+        self.scenario_path = write_scenario(self.work, ts.scenario(self.USERS))
+        self.record_path = os.path.join(self.work, "deliveries.jsonl")
+        self.data = os.path.join(self.work, "data")
+        os.makedirs(self.data, mode=0o700)
+        self.servers = {}
+        for name in ("a", "b"):
+            self.servers[name] = self.new_server(name)
+        for s in self.servers.values():
+            s.start()
+
+    def new_server(self, name):
+        return Server(data=self.data, args=sim_args(self.scenario_path) + [
+            "--send-rate", str(RATE), "--instance-id", name, "--lease-seconds", str(LEASE)])
+
+    def tearDown(self):
+        for s in self.servers.values():
+            s.cleanup()
+        tgrtest.pg_drop(self.data)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def owners(self, account_id):
+        """The instances that say (in their log) that they took the account's sending."""
+        pat = re.compile(rf"instance (\w+) now sends for account {account_id}\b")
+        return sorted({m.group(1) for s in self.servers.values() for m in pat.finditer(s.stderr_text())})
+
+    def record(self, marker):
+        return sorted((r for r in read_record(self.record_path) if marker in (r.get("text") or "")),
+                      key=lambda r: r["at"])
+
+    def test_owner_killed_mid_campaign_the_other_finishes_each_message_once(self):
+        a, b = self.servers["a"], self.servers["b"]
+        a.create_account("scale@shop.test", ts.PASSWORD)
+        token_a = a.login("scale@shop.test", ts.PASSWORD)
+        token_b = b.login("scale@shop.test", ts.PASSWORD)  # one account, any instance
+        account_id = a.get("/account", token=token_a).json["id"]
+        connect_telegram(a, token_a, ts.ME_PHONE, ts.CODE)
+        self.assertTrue(wait_until(lambda: len(contacts_by_tg_id(b, token_b)) == 40, 30),
+                        "the contacts synced through a are not all visible on b")
+
+        # Created and started on b; the log streamed live from a.
+        r = b.post("/campaigns", {"name": "Scale", "message_text": "Scale check {{first_name}}"}, token=token_b)
+        self.assertEqual(r.status, 201, r)
+        cid = r.json["id"]
+        stream = EventStream(a, f"/campaigns/{cid}/logs", token=token_a)
+        try:
+            r = b.post(f"/campaigns/{cid}/start", {}, token=token_b)
+            self.assertEqual((r.status, r.json["status"]), (200, "running"), r)
+            self.assertTrue(wait_until(lambda: len(self.record("Scale check")) >= 6, 20), "no deliveries within 20 s")
+            self.assertTrue(wait_until(lambda: len(stream.events) >= 3, 10),
+                            "the log stream on one instance does not show what the other sends")
+        finally:
+            stream.close()
+
+        # Exactly one instance sends for the account.
+        owners = self.owners(account_id)
+        self.assertEqual(len(owners), 1, f"not exactly one instance took the account's lease: {owners}")
+        first = owners[0]
+        other = "b" if first == "a" else "a"
+
+        # Pause on one instance and resume on the other: commands reach the owner through the database.
+        r = self.servers[other].post(f"/campaigns/{cid}/pause", {}, token=token_a if other == "a" else token_b)
+        self.assertEqual((r.status, r.json["status"]), (200, "paused"), r)
+        time.sleep(1.0)  # a send already handed to the bridge may still land
+        n_paused = len(self.record("Scale check"))
+        time.sleep(1.5)
+        self.assertEqual(len(self.record("Scale check")), n_paused, "the owner kept sending while paused")
+        r = self.servers[first].post(f"/campaigns/{cid}/resume", {}, token=token_a if first == "a" else token_b)
+        self.assertEqual((r.status, r.json["status"]), (200, "running"), r)
+
+        # Kill the owner right after Telegram took a message, before its outcome is written down.
+        size = os.path.getsize(self.record_path)
+        wait_until(lambda: os.path.getsize(self.record_path) > size, 5, step=0.001)
+        self.servers[first].kill()
+        killed_at = len(self.record("Scale check"))
+        self.assertLess(killed_at, 40, "the campaign finished before the kill")
+
+        survivor = self.servers[other]
+        token = token_a if other == "a" else token_b
+        ok = wait_until(lambda: survivor.get(f"/campaigns/{cid}", token=token).json["status"] == "completed",
+                        60, step=0.2)
+        a_now = survivor.get(f"/campaigns/{cid}/analytics", token=token).json
+        self.assertTrue(ok, f"the surviving instance did not finish the campaign: {a_now}")
+        self.assertIn(f"instance {other} now sends for account {account_id}", survivor.stderr_text(),
+                      "the survivor never took the lease over")
+
+        lines = self.record("Scale check")
+        got = [r["user_id"] for r in lines]
+        dups = sorted({u for u in got if got.count(u) > 1})
+        self.assertEqual(dups, [], f"delivered twice after the kill at {killed_at}")
+        self.assertEqual(sorted(got), sorted(u["id"] for u in self.USERS), "not every recipient exactly once")
+        gaps = [(lines[i + 1]["at"] - lines[i]["at"]) for i in range(len(lines) - 1)]
+        self.assertGreaterEqual(min(gaps), 1.0 / RATE * 0.95 * (1000 if lines[0]["at"] > 1e11 else 1),
+                                f"two deliveries closer than the rate allows: {sorted(gaps)[:3]}")
+        self.assertEqual((a_now["sent"], a_now["failed"], a_now["pending"]), (40, 0, 0), a_now)
+        self.assertEqual([l["status"] for l in campaign_logs(survivor, token, cid)].count("sent"), 40)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
