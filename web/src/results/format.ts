@@ -82,7 +82,7 @@ export function reasonLabel(code: string): string {
 }
 
 export function stepLabel(step: number): string {
-  return step === 0 ? 'Message' : `Follow-up ${step}`;
+  return step === 0 ? 'First message' : `Follow-up ${step}`;
 }
 
 /** Dead-session codes (DESIGN §4): the campaign pauses and the account must reconnect. */

@@ -57,8 +57,10 @@ function RevenueCard(props: { days: Range; setDays: (d: Range) => void; report: 
             borderColor: COLORS.primary,
             backgroundColor: COLORS.primarySoft,
             fill: true,
-            tension: 0.3,
-            pointRadius: data.series.length > 40 ? 0 : 3,
+            cubicInterpolationMode: 'monotone',
+            // Dots only on days with orders: a month of zeros stays a quiet baseline.
+            pointRadius: data.series.map((p) => (p.orders > 0 || p.revenue > 0 ? 4 : 0)),
+            pointBackgroundColor: COLORS.primary,
             pointHoverRadius: 5,
             borderWidth: 2,
           },
@@ -460,7 +462,7 @@ export function AnalyticsView() {
           label="Click-through"
           value={rows ? (totals.sent ? percent.format(totals.unique / totals.sent) : '—') : '…'}
           tone={totals.unique ? 'accent' : undefined}
-          sub={`${count.format(totals.unique)} people clicked · ${count.format(totals.replied)} replied`}
+          sub={`${count.format(totals.unique)} ${totals.unique === 1 ? 'person' : 'people'} clicked · ${count.format(totals.replied)} replied`}
         />
       </section>
       <div class="dash-grid">

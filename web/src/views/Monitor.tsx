@@ -415,17 +415,17 @@ function Nudges({ c, a, sentByStep, now }: { c: Campaign; a: CampaignAnalytics; 
   return (
     <section class="card" aria-labelledby="nudges-title">
       <h2 id="nudges-title">Follow-ups</h2>
-      <ol class="nudges" data-testid="nudges">
+      <ol class="fu-list" data-testid="nudges">
         {c.nudges.map((n, i) => {
           const p = a.nudges.find((x) => x.step === i + 1);
           const sent = p?.sent ?? sentByStep.get(i + 1) ?? 0;
           const next = p?.next_at ? Date.parse(p.next_at) : null;
           return (
-            <li key={i} class="nudge" data-testid="nudge-status">
-              <span class="nudge-num" aria-hidden="true">
+            <li key={i} class="fu-item" data-testid="nudge-status">
+              <span class="fu-num" aria-hidden="true">
                 {i + 1}
               </span>
-              <div class="nudge-body">
+              <div class="fu-body">
                 <strong>
                   After {after(n.after_seconds)}, {CONDITION_LABEL[n.condition] ?? n.condition}
                 </strong>
@@ -559,7 +559,7 @@ export function MonitorView(props: { id: number; state: SessionState }) {
 
   return (
     <main class="page results monitor" id="main" data-loaded={c && a ? 'monitor' : undefined}>
-      <a class="back" href="/app/campaigns" onClick={onLinkClick}>
+      <a class="res-back" href="/app/campaigns" onClick={onLinkClick}>
         ← Campaigns
       </a>
       <div class="res-head">

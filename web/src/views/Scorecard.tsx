@@ -17,7 +17,12 @@ function Metrics({ m }: { m: CampaignAnalytics }) {
   const rate = (n: number) => (m.sent > 0 ? percent.format(n / m.sent) : '—');
   return (
     <section class="stats" aria-label="Results">
-      <Stat label="Sent" value={count.format(m.sent)} testid="score-sent" sub={`of ${count.format(m.audience)} people`} />
+      <Stat
+        label="Sent"
+        value={count.format(m.sent)}
+        testid="score-sent"
+        sub={m.sent > m.audience ? `to ${count.format(m.audience)} people, follow-ups included` : `of ${count.format(m.audience)} people`}
+      />
       <Stat label="Read" value={count.format(m.read)} sub={`${rate(m.read)} of sent`} />
       <Stat label="Replied" value={count.format(m.replied)} sub={`${rate(m.replied)} of sent`} />
       <Stat
@@ -83,7 +88,14 @@ function SuggestionCard(props: { s: Suggestion; campaign: Campaign }) {
     setBusy(true);
     setError(null);
     try {
-      const draft = await createCampaign({ name: `${campaign.name} — ${s.title}`, message_text: campaign.message_text, filters: s.filters });
+      // The original text (and its media and link tracking) to the suggestion's audience.
+      const draft = await createCampaign({
+        name: `${campaign.name} — ${s.title}`,
+        message_text: campaign.message_text,
+        media_ids: campaign.media_ids,
+        track_links: campaign.track_links,
+        filters: s.filters,
+      });
       navigate(`/app/campaigns/${draft.id}/edit`);
     } catch (e) {
       setError(describeError(e));
@@ -133,7 +145,7 @@ export function ScorecardView(props: { id: number }) {
 
   return (
     <main class="page results scorecard" id="main" data-loaded={card && !loaded.loading ? 'scorecard' : undefined}>
-      <a class="back" href={`/app/campaigns/${id}`} onClick={onLinkClick}>
+      <a class="res-back" href={`/app/campaigns/${id}`} onClick={onLinkClick}>
         ← Campaign activity
       </a>
       <div class="res-head">
@@ -167,9 +179,13 @@ export function ScorecardView(props: { id: number }) {
 
           <h2 class="section-title">Who to message next</h2>
           <div class="suggestions">
-            {card.suggestions.map((s) => (
-              <SuggestionCard key={s.title} s={s} campaign={campaign} />
-            ))}
+            {/* Those with people to message first; the server's order otherwise. */}
+            {card.suggestions
+              .map((s, i) => ({ s, i }))
+              .sort((a, b) => Number(b.s.audience_count > 0) - Number(a.s.audience_count > 0) || a.i - b.i)
+              .map(({ s }) => (
+                <SuggestionCard key={s.title} s={s} campaign={campaign} />
+              ))}
           </div>
 
           <h2 class="section-title">Where the revenue came from</h2>
