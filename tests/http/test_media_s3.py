@@ -11,8 +11,8 @@ through the simulated Telegram from the private download cache (DATA/media-cache
 `tgr serve` processes on the same database and bucket serve each other's uploads, also after a
 restart.
 
-The two-instance class shares --data and --db; the database URL is $TGR_TEST_DB when set (so the
-same test can run on PostgreSQL), else sqlite:DATA/tgr.db. Run: python3 tests/http/test_media_s3.py
+The two-instance class shares --data and the database: --db $TGR_TEST_DB when set, else what
+tgrtest gives the data dir (sqlite:DATA/tgr.db, or a PostgreSQL database with $TGR_TEST_PG). Run: python3 tests/http/test_media_s3.py
 (CTest sets TGR_BIN).
 """
 import hashlib
@@ -446,7 +446,9 @@ class TwoInstancesTest(S3Case):
         cls.work = tempfile.mkdtemp(prefix="tgrtest-s3-two-")
         cls.s3 = S3Server(os.path.join(cls.work, "s3")).start()
         cls.data = os.path.join(cls.work, "shared")
-        cls.db = os.environ.get("TGR_TEST_DB") or f"sqlite:{cls.data}/tgr.db"
+        # Without TGR_TEST_DB the harness decides: sqlite:DATA/tgr.db, or with TGR_TEST_PG the
+        # PostgreSQL database tgrtest gives this data dir (the same for both instances).
+        cls.db = os.environ.get("TGR_TEST_DB")
         cls.servers = []
         try:
             cls.a = cls.instance().start()
@@ -459,7 +461,8 @@ class TwoInstancesTest(S3Case):
 
     @classmethod
     def instance(cls):
-        srv = Server(data=cls.data, args=["--db", cls.db, "--media", f"s3://{BUCKET}"], env=cls.s3.env())
+        db = ["--db", cls.db] if cls.db else []
+        srv = Server(data=cls.data, args=db + ["--media", f"s3://{BUCKET}"], env=cls.s3.env())
         cls.servers.append(srv)
         return srv
 
