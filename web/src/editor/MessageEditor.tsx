@@ -5,7 +5,6 @@
 import { Component } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type Quill from 'quill';
-import type { Range as QuillRange } from 'quill';
 import { deltaText, deltaToHtml, htmlToDelta } from './html';
 import { loadQuill, quillIfLoaded, type QuillClass } from './quill-load';
 
@@ -46,9 +45,15 @@ class Toolbar extends Component {
   }
 }
 
-function PlaceholderMenu(props: { disabled: boolean; onInsert: (text: string) => void }) {
+function PlaceholderMenu(props: { disabled: boolean; onInsert: (text: string) => void; carry: EditorCarry }) {
   const ref = useRef<HTMLDetailsElement>(null);
   const [fallback, setFallback] = useState('');
+  // Open at mount when the previous editor had it open (the remount after the first save); after
+  // that the element keeps its own state (a controlled `open` would fight the user's clicks).
+  useLayoutEffect(() => {
+    if (props.carry.menuOpen && ref.current) ref.current.open = true;
+    props.carry.menuOpen = false;
+  }, []);
   // Close on a click elsewhere or Escape, as a menu does.
   useEffect(() => {
     const onDoc = (e: MouseEvent) => {
@@ -76,7 +81,7 @@ function PlaceholderMenu(props: { disabled: boolean; onInsert: (text: string) =>
         }
       }}
     >
-      <summary class={props.disabled ? 'btn btn-sm disabled' : 'btn btn-sm'} aria-disabled={props.disabled ? 'true' : undefined}>
+      <summary id="ed-ph-summary" class={props.disabled ? 'btn btn-sm disabled' : 'btn btn-sm'} aria-disabled={props.disabled ? 'true' : undefined}>
         <span aria-hidden="true">{'{ }'}</span> Insert placeholder
       </summary>
       <div class="ph-pop" role="group" aria-label="Placeholders">
@@ -129,17 +134,26 @@ export interface MessageEditorProps {
   error: string | null;
   maxLength: number;
   onChange: (html: string) => void;
-  /** The caret as it moves (null when the editor loses focus), for a remount to restore. */
-  onRange: (r: { index: number; length: number } | null) => void;
-  /** Put the caret back here at mount (after the first save's remount). */
-  restoreRange: { index: number; length: number } | null;
+  /** Survives a remount (after the first save): the caret, whether the editor had the keyboard, the menu. */
+  carry: EditorCarry;
+}
+
+/** What a remounted editor takes over from the previous one. */
+export interface EditorCarry {
+  range: { index: number; length: number } | null;
+  focused: boolean;
+  menuOpen: boolean;
+  /** The link box was open with this text in it. */
+  link: string | null;
+  /** Set by the mounted editor: reads the caret and focus now. */
+  read: (() => void) | null;
 }
 
 export function MessageEditor(props: MessageEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const quillRef = useRef<Quill | null>(null);
-  const lastRange = useRef<QuillRange | null>(null);
+  const lastRange = useRef<{ index: number; length: number } | null>(null);
   const lastHtml = useRef(props.initialHtml);
   const propsRef = useRef(props);
   propsRef.current = props;
@@ -149,6 +163,7 @@ export function MessageEditor(props: MessageEditorProps) {
 
   useLayoutEffect(() => {
     let cancelled = false;
+    let reader: (() => void) | null = null;
     const create = (Q: QuillClass) => {
       const el = host.current;
       if (cancelled || !el) return;
@@ -156,7 +171,22 @@ export function MessageEditor(props: MessageEditorProps) {
         theme: 'snow',
         formats: FORMATS,
         placeholder: 'Hi {{first_name|there}}, …',
-        modules: { toolbar: { container: box.current?.querySelector('.msg-toolbar') ?? false } },
+        modules: {
+          toolbar: { container: box.current?.querySelector('.msg-toolbar') ?? false },
+          keyboard: {
+            bindings: {
+              // Ctrl/Cmd+K: the link button (Quill has no key for it by default).
+              link: {
+                key: 'k',
+                shortKey: true,
+                handler: () => {
+                  box.current?.querySelector<HTMLButtonElement>('.ql-link')?.click();
+                  return false;
+                },
+              },
+            },
+          },
+        },
         bounds: el.parentElement ?? undefined,
       });
       q.setContents(htmlToDelta(propsRef.current.initialHtml), 'silent');
@@ -183,17 +213,36 @@ export function MessageEditor(props: MessageEditorProps) {
           propsRef.current.onChange(html);
         }
       });
-      q.on('selection-change', (range: QuillRange | null) => {
-        if (range) lastRange.current = range;
-        propsRef.current.onRange(range ? { index: range.index, length: range.length } : null);
+      // Where the caret is, for the placeholder menu (which takes the focus) and for a remount.
+      q.on('editor-change', () => {
+        const [range] = q.selection.getRange();
+        if (range) lastRange.current = { index: range.index, length: range.length };
       });
+      const carry = propsRef.current.carry;
+      reader = () => {
+        carry.range = lastRange.current;
+        carry.focused = q.hasFocus();
+        carry.menuOpen = !!box.current?.querySelector('details.ph-menu[open]');
+        const tip = box.current?.querySelector('.ql-tooltip.ql-editing:not(.ql-hidden)');
+        carry.link = tip ? (tip.querySelector<HTMLInputElement>('input[type=text]')?.value ?? '') : null;
+      };
+      carry.read = reader;
       q.enable(!propsRef.current.disabled);
       quillRef.current = q;
-      const r = propsRef.current.restoreRange;
-      if (r) {
-        q.setSelection(r.index, r.length, 'silent');
-        lastRange.current = { index: r.index, length: r.length };
+      if (carry.range) {
+        const max = Math.max(0, q.getLength() - 1);
+        const index = Math.min(carry.range.index, max);
+        const len = Math.min(carry.range.length, max - index);
+        lastRange.current = { index, length: len };
+        if (carry.focused || carry.link !== null) q.setSelection(index, len, 'silent');
+        if (carry.link !== null && len > 0) {
+          // Reopen the link box the remount closed, with what was typed in it.
+          const theme = q.theme as unknown as { tooltip?: { edit: (mode: string, value: string) => void } };
+          theme.tooltip?.edit('link', carry.link);
+        }
       }
+      carry.link = null;
+      carry.focused = false;
       setReady(true);
     };
     const Q = quillIfLoaded();
@@ -204,6 +253,8 @@ export function MessageEditor(props: MessageEditorProps) {
       });
     return () => {
       cancelled = true;
+      // Only our own reader: the next editor may have installed its own already.
+      if (reader && propsRef.current.carry.read === reader) propsRef.current.carry.read = null;
       quillRef.current = null;
     };
   }, []);
@@ -241,7 +292,7 @@ export function MessageEditor(props: MessageEditorProps) {
       <div ref={box} class={'msg-box' + (props.disabled ? ' is-disabled' : '')}>
         <div class="msg-bar">
           <Toolbar />
-          <PlaceholderMenu disabled={props.disabled || !ready} onInsert={insert} />
+          <PlaceholderMenu disabled={props.disabled || !ready} onInsert={insert} carry={props.carry} />
         </div>
         <div class="msg-host">
           <div ref={host} class="msg-editor" />

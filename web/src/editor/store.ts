@@ -25,6 +25,7 @@ import {
   type Upload,
 } from '../api-campaigns';
 import { navigate } from '../router';
+import type { EditorCarry } from './MessageEditor';
 import { browserTimezone, emptyForm, fieldMessage, formFromCampaign, formToInput, localErrors, type FormState } from './form';
 
 const SAVE_DELAY_MS = 400;
@@ -78,7 +79,6 @@ export interface FocusMark {
   id: string;
   start: number | null;
   end: number | null;
-  quill: { index: number; length: number } | null;
 }
 
 interface StoredDraft {
@@ -371,11 +371,9 @@ export class EditorStore {
   private promote(id: number) {
     const a = document.activeElement;
     this.focus = null;
-    if (a instanceof HTMLElement && a.closest('.editor-page')) {
-      const ql = a.closest('.ql-editor');
-      if (ql) {
-        this.focus = { id: 'ed-message', start: null, end: null, quill: this.quillRange };
-      } else if (a.id) {
+    this.carry.read?.();
+    if (a instanceof HTMLElement && a.closest('.editor-page') && !a.closest('.ql-editor')) {
+      if (a.id) {
         const field = a instanceof HTMLInputElement || a instanceof HTMLTextAreaElement ? a : null;
         let start: number | null = null;
         let end: number | null = null;
@@ -385,15 +383,15 @@ export class EditorStore {
         } catch {
           /* inputs without a selection (checkbox, number) */
         }
-        this.focus = { id: a.id, start, end, quill: null };
+        this.focus = { id: a.id, start, end };
       }
     }
     this.handoff = true;
     navigate(`/app/campaigns/${id}/edit`, { replace: true });
   }
 
-  /** Kept up to date by the message editor, for the hand-over. */
-  quillRange: { index: number; length: number } | null = null;
+  /** The message editor's caret, focus and menu, for the hand-over. */
+  carry: EditorCarry = { range: null, focused: false, menuOpen: false, link: null, read: null };
 
   // ---- audience ----
 

@@ -220,13 +220,12 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
   const [startProblem, setStartProblem] = useState<ApiError | string | null>(null);
   const [testing, setTesting] = useState(false);
   const [testResult, setTestResult] = useState<{ ok: boolean; message: string } | null>(null);
-  const [quillRange] = useState(() => (store.focus?.quill ? store.focus.quill : null));
 
   // After the first save's remount: put the keyboard back where it was.
   useLayoutEffect(() => {
     const mark = store.focus;
     store.focus = null;
-    if (!mark || mark.id === 'ed-message') return;
+    if (!mark) return;
     const el = document.getElementById(mark.id);
     if (el instanceof HTMLElement) {
       el.focus({ preventScroll: true });
@@ -333,10 +332,7 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
                 error={e.message_text ?? null}
                 maxLength={f.mediaIds.length ? 1024 : 4096}
                 onChange={(html) => store.update({ html })}
-                onRange={(r) => {
-                  store.quillRange = r;
-                }}
-                restoreRange={quillRange}
+                carry={store.carry}
               />
               <MediaField store={store} disabled={disabled} />
             </Card>
