@@ -47,7 +47,7 @@ export function Notice(props: {
   return (
     <div class={'notice notice-' + props.tone} role={props.live === false ? undefined : role} data-testid={props.testid}>
       <span class="notice-icon" aria-hidden="true">
-        {props.tone === 'bad' ? '!' : props.tone === 'warn' ? '⏳' : props.tone === 'ok' ? '✓' : 'i'}
+        {props.tone === 'bad' || props.tone === 'warn' ? '!' : props.tone === 'ok' ? '✓' : 'i'}
       </span>
       <div class="notice-body">
         <strong class="notice-title">{props.title}</strong>

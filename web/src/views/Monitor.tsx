@@ -63,13 +63,19 @@ function logWho(e: LogEntry): string {
   return e.name && e.name.trim() ? e.name : `Contact #${e.contact_id}`;
 }
 
+const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z/g;
+
 function logDetail(e: LogEntry): string | null {
-  if (e.status === 'flood_wait') return e.error_details ? `FloodWait: ${e.error_details}` : 'FloodWait';
-  if (!e.error_code && !e.error_details) return null;
-  const parts: string[] = [];
-  if (e.error_code) parts.push(reasonLabel(e.error_code) + (reasonLabel(e.error_code) !== e.error_code ? ` (${e.error_code})` : ''));
-  if (e.error_details && e.error_details !== e.error_code) parts.push(e.error_details);
-  return parts.join(' — ');
+  // Times in the server's words ("resumes at 2026-11-25T12:28:00Z") are shown in the user's clock.
+  const details = e.error_details ? e.error_details.replace(ISO_TIME, (t) => when(t)) : null;
+  if (e.status === 'quiet_hours') return details ? details.replace(/^quiet hours;\s*/i, '').replace(/^./, (c) => c.toUpperCase()) : null;
+  if (e.status === 'flood_wait') return details ? `FloodWait: ${details}` : 'FloodWait';
+  const code = e.error_code;
+  if (!code) return details;
+  const label = reasonLabel(code);
+  const named = label !== code ? `${label} (${code})` : code;
+  if (!details || details === code) return named;
+  return details.includes(code) ? details.replace(/^./, (c) => c.toUpperCase()) : `${named}: ${details}`;
 }
 
 function ConnectionBadge({ s, now }: { s: LogStream; now: number }) {
@@ -285,7 +291,12 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
         </button>
       )}
       {c.status === 'paused' && (
-        <button type="button" class="btn btn-primary btn-sm" disabled={busy} onClick={() => (a?.quiet_hours.active ? setAsk('resume') : run('resume'))}>
+        <button
+          type="button"
+          class={'btn btn-sm' + (c.pause_reason === 'peer_flood' ? '' : ' btn-primary')}
+          disabled={busy}
+          onClick={() => (a?.quiet_hours.active ? setAsk('resume') : run('resume'))}
+        >
           Resume
         </button>
       )}
@@ -317,6 +328,8 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
   const pct = total > 0 ? done / total : 0;
   const eta = a.eta ? Date.parse(a.eta) : null;
   const cats = a.category_distribution;
+  const finished = c.status === 'completed' || c.status === 'cancelled';
+  const quiet = a.quiet_hours.active && !finished;
   return (
     <section class="card progress-card" aria-labelledby="progress-title">
       <div class="progress-head">
@@ -338,23 +351,25 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
         <div>
           <dt>Speed</dt>
           <dd>
-            {isLive(c.status) ? `${count.format(Math.round(a.send_rate_per_min))} messages / min` : '—'}
+            {quiet ? 'Quiet hours' : isLive(c.status) && a.pending > 0 ? `${count.format(Math.round(a.send_rate_per_min))} messages / min` : '—'}
           </dd>
         </div>
         <div>
-          <dt>{c.status === 'completed' || c.status === 'cancelled' ? 'Finished' : 'Done in'}</dt>
+          <dt>{finished ? 'Finished' : a.pending > 0 || c.status === 'draft' ? 'Done in' : 'Messages'}</dt>
           <dd data-testid="eta">
-            {c.finished_at && (c.status === 'completed' || c.status === 'cancelled')
-              ? when(c.finished_at, now)
-              : eta && eta > now
-                ? (
-                    <>
-                      ~{duration(eta - now)} <span class="muted">({when(a.eta as string, now)})</span>
-                    </>
-                  )
-                : a.pending > 0
-                  ? '—'
-                  : 'Main pass done'}
+            {finished && c.finished_at ? (
+              when(c.finished_at, now)
+            ) : quiet && a.pending > 0 && a.quiet_hours.resumes_at ? (
+              <>After quiet hours ({when(a.quiet_hours.resumes_at, now)})</>
+            ) : eta && eta > now ? (
+              <>
+                ~{duration(eta - now)} <span class="muted">({when(a.eta as string, now)})</span>
+              </>
+            ) : a.pending > 0 || c.status === 'draft' ? (
+              '—'
+            ) : (
+              'All sent'
+            )}
           </dd>
         </div>
         {c.started_at && (
