@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh — installs what tgr needs and is missing, nothing else (`make deps`).
 #   scripts/deps.sh            build + test + run dependencies
-#   scripts/deps.sh test       also what `make test` needs (Debian's chromium for browser tests)
+#   scripts/deps.sh test       also what `make test` needs (Debian's chromium for browser tests,
+#                              postgresql for the PostgreSQL runs of the tests)
 #   scripts/deps.sh bench      also what `make bench` needs (nginx, wrk)
 # Debian packages come from apt-get (apt-get update runs first, once, and only when something is
 # missing); npm packages from `npm ci` with the committed lock files, re-run when a lock changes.
@@ -14,7 +15,7 @@ pkgs=(gcc clang make cmake pkg-config git python3 tzdata ca-certificates
 for extra in "$@"; do
   case "$extra" in
     bench) pkgs+=(nginx-light wrk) ;;
-    test) pkgs+=(chromium) ;;
+    test) pkgs+=(chromium postgresql) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac
 done

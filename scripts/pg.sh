@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # pg.sh — a throwaway PostgreSQL cluster for the tests (CTest's pg fixture, or by hand).
-#   scripts/pg.sh start DIR [PORT]   initdb into DIR/data and start it on 127.0.0.1:PORT (a free
+#   scripts/pg.sh start DIR [PORT]   initdb a new cluster and start it on 127.0.0.1:PORT (a free
 #                                    port when none is given); prints the postgres:// URL of the
 #                                    superuser "tgr" (also kept in DIR/url)
-#   scripts/pg.sh stop DIR           stop it and remove DIR
-# Trust authentication, on the loopback address and on a unix socket inside DIR only; no fsync
-# (a test cluster is thrown away, never recovered). PostgreSQL refuses to run as root, so as root
-# the cluster belongs to the unprivileged user "nobody" and its commands run through runuser.
+#   scripts/pg.sh stop DIR           stop it and remove it and DIR
+# The cluster itself lives in a temporary directory (named in DIR/cluster), so that its unix
+# socket path stays short and its owner can reach it wherever DIR is. Trust authentication, on
+# the loopback address and on the socket in that directory only; no fsync (a test cluster is
+# thrown away, never recovered). PostgreSQL refuses to run as root, so as root the cluster belongs
+# to the unprivileged user "nobody" and its commands run through runuser.
 set -euo pipefail
 
 usage() { echo "usage: scripts/pg.sh start DIR [PORT] | stop DIR" >&2; exit 2; }
@@ -35,9 +37,13 @@ as_owner() {
 }
 
 stop_cluster() {
-  if [ -f "$dir/data/postmaster.pid" ]; then
-    as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+  local c
+  c=$(cat "$dir/cluster" 2>/dev/null || true)
+  case "$c" in /tmp/tgr-pg.*) ;; *) return 0 ;; esac # only a cluster this script made
+  if [ -f "$c/data/postmaster.pid" ]; then
+    as_owner "$bindir/pg_ctl" -D "$c/data" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
   fi
+  rm -rf "$c"
 }
 
 free_port() {
@@ -49,25 +55,23 @@ start)
   stop_cluster
   rm -rf "$dir"
   mkdir -p "$dir"
-  dir=$(cd "$dir" && pwd)
-  if [ "$(id -u)" -eq 0 ]; then chown nobody "$dir"; fi
-  as_owner "$bindir/initdb" -D "$dir/data" -U tgr --auth=trust --encoding=UTF8 --no-locale --no-sync \
+  c=$(mktemp -d /tmp/tgr-pg.XXXXXX)
+  echo "$c" >"$dir/cluster"
+  if [ "$(id -u)" -eq 0 ]; then chown nobody "$c"; fi
+  as_owner "$bindir/initdb" -D "$c/data" -U tgr --auth=trust --encoding=UTF8 --no-locale --no-sync \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-  # The socket path must fit in sun_path (108 bytes); a deeper DIR gets no socket, TCP only.
-  sockdir=$dir
-  if [ ${#dir} -gt 80 ]; then sockdir=""; fi
   {
     echo "listen_addresses = '127.0.0.1'"
-    echo "unix_socket_directories = '$sockdir'"
+    echo "unix_socket_directories = '$c'"
     echo "fsync = off"
     echo "full_page_writes = off"
     echo "max_connections = 300"
     echo "shared_buffers = 64MB"
     echo "log_min_messages = warning"
-  } >>"$dir/data/postgresql.conf"
+  } >>"$c/data/postgresql.conf"
   for try in 1 2 3 4 5; do
     p=${port:-$(free_port)}
-    if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-p $p" -w -t 30 start >/dev/null 2>&1; then
+    if as_owner "$bindir/pg_ctl" -D "$c/data" -l "$c/server.log" -o "-p $p" -w -t 30 start >/dev/null 2>&1; then
       url="postgres://tgr@127.0.0.1:$p/postgres"
       echo "$url" >"$dir/url"
       echo "$url"
@@ -76,7 +80,7 @@ start)
     [ -z "$port" ] || break # a port that was asked for is not replaced by another
   done
   echo "pg.sh: the server did not start; its log:" >&2
-  tail -n 20 "$dir/server.log" >&2 || true
+  tail -n 20 "$c/server.log" >&2 || true
   exit 1
   ;;
 stop)

@@ -2,7 +2,7 @@
  * binary. Migration N is pg_migrations[N-1] and does what sqlite_migrations[N-1] does, in
  * PostgreSQL's dialect: ids are BIGINT identities, every integer (times in unix ms, counters,
  * money in minor units) is BIGINT, sealed values are BYTEA. A migration, once released, never
- * changes; later changes (the instance lease table of issue 8 is next) are new entries. */
+ * changes; later changes are new entries. */
 #include "store/migrations.h"
 
 #include <stddef.h>
@@ -248,5 +248,17 @@ const char *const pg_migrations[] = {
     "  COUNT(*) FROM recipients WHERE status = 'failed' AND error_code IS NOT NULL "
     "  GROUP BY account_id, campaign_id, error_code;"
     "CREATE INDEX recipients_step_sent ON recipients(campaign_id, step, status, sent_at);",
+    /* 6: several instances on one database — who sends for which account (store.h leases). */
+    "CREATE TABLE engine_leases ("
+    "  account_id BIGINT PRIMARY KEY REFERENCES accounts(id),"
+    "  owner TEXT NOT NULL,"
+    "  expires_at BIGINT NOT NULL,"
+    "  epoch BIGINT NOT NULL DEFAULT 1" /* +1 at every change of owner */
+    ");"
+    "CREATE INDEX engine_leases_owner ON engine_leases(owner);"
+    "CREATE TABLE engine_instances ("
+    "  id TEXT PRIMARY KEY,"
+    "  seen_at BIGINT NOT NULL"
+    ");",
     NULL,
 };

@@ -207,26 +207,6 @@
                              "WHERE account_id = $3 AND status IN ('running', 'nudging')")                         \
     X(S_ACCOUNTS_SENDING, "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "     \
                           "ORDER BY account_id")                                                                  \
-    X(S_INSTANCE_BEAT, "INSERT INTO engine_instances(id, seen_at) VALUES ($1, $2) "                               \
-                       "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at")                                 \
-    X(S_INSTANCES_LIVE, "SELECT COUNT(*) FROM engine_instances WHERE seen_at > $1")                                \
-    X(S_INSTANCES_PRUNE, "DELETE FROM engine_instances WHERE seen_at <= $1")                                       \
-    X(S_INSTANCE_GONE, "DELETE FROM engine_instances WHERE id = $1")                                               \
-    X(S_LEASE_RENEW, "UPDATE engine_leases SET expires_at = $2 WHERE owner = $1")                                  \
-    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = $1 AND account_id NOT IN "                       \
-                         "(SELECT account_id FROM campaigns WHERE status IN ('running', 'nudging'))")              \
-    X(S_LEASES_HELD, "SELECT COUNT(*) FROM engine_leases WHERE owner = $1")                                        \
-    X(S_SENDING_COUNT, "SELECT COUNT(DISTINCT account_id) FROM campaigns WHERE status IN ('running', 'nudging')") \
-    X(S_LEASE_TAKE, "INSERT INTO engine_leases(account_id, owner, expires_at) "                                    \
-                    "SELECT DISTINCT c.account_id, $1, $2 FROM campaigns c "                                       \
-                    "LEFT JOIN engine_leases l ON l.account_id = c.account_id "                                    \
-                    "WHERE c.status IN ('running', 'nudging') AND (l.account_id IS NULL OR l.expires_at <= $3) "   \
-                    "ORDER BY c.account_id LIMIT $4 "                                                              \
-                    "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
-                    "epoch = engine_leases.epoch + 1 WHERE engine_leases.expires_at <= $3")                        \
-    X(S_LEASES_OWNED, "SELECT account_id FROM engine_leases WHERE owner = $1 AND expires_at > $2 "                 \
-                      "ORDER BY account_id")                                                                       \
-    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = $1")                                              \
     X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = $1 AND status = $2 ORDER BY id")          \
     X(S_RECIPIENT_SENDING, "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id " \
                            "WHERE r.account_id = $1 AND r.status = 'sending' AND c.account_id = $1 "             \
@@ -363,6 +343,26 @@
     X(S_OPT_OUT_COUNT, "UPDATE campaign_analytics SET total_opted_out = total_opted_out + 1 "                     \
                        "WHERE account_id = $1 AND campaign_id IN (SELECT DISTINCT campaign_id FROM recipients "   \
                        "WHERE account_id = $1 AND contact_id = $2 AND status = 'sent')")                          \
+    X(S_INSTANCE_BEAT, "INSERT INTO engine_instances(id, seen_at) VALUES ($1, $2) "                               \
+                       "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at")                                 \
+    X(S_INSTANCES_LIVE, "SELECT COUNT(*) FROM engine_instances WHERE seen_at > $1")                                \
+    X(S_INSTANCES_PRUNE, "DELETE FROM engine_instances WHERE seen_at <= $1")                                       \
+    X(S_INSTANCE_GONE, "DELETE FROM engine_instances WHERE id = $1")                                               \
+    X(S_LEASE_RENEW, "UPDATE engine_leases SET expires_at = $2 WHERE owner = $1")                                  \
+    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = $1 AND account_id NOT IN "                       \
+                         "(SELECT account_id FROM campaigns WHERE status IN ('running', 'nudging'))")              \
+    X(S_LEASES_HELD, "SELECT COUNT(*) FROM engine_leases WHERE owner = $1")                                        \
+    X(S_SENDING_COUNT, "SELECT COUNT(DISTINCT account_id) FROM campaigns WHERE status IN ('running', 'nudging')") \
+    X(S_LEASE_TAKE, "INSERT INTO engine_leases(account_id, owner, expires_at) "                                    \
+                    "SELECT DISTINCT c.account_id, $1::text, $2::bigint FROM campaigns c "                         \
+                    "LEFT JOIN engine_leases l ON l.account_id = c.account_id "                                    \
+                    "WHERE c.status IN ('running', 'nudging') AND (l.account_id IS NULL OR l.expires_at <= $3) "   \
+                    "ORDER BY c.account_id LIMIT $4 "                                                              \
+                    "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
+                    "epoch = engine_leases.epoch + 1 WHERE engine_leases.expires_at <= $3")                        \
+    X(S_LEASES_OWNED, "SELECT account_id FROM engine_leases WHERE owner = $1 AND expires_at > $2 "                 \
+                      "ORDER BY account_id")                                                                       \
+    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = $1")                                              \
     X(S_META_GET, "SELECT value FROM meta WHERE key = $1")                                              \
     X(S_META_SET, "INSERT INTO meta(key, value) VALUES ($1, $2) "                                        \
                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
@@ -795,7 +795,9 @@ static enum db_status wend(struct pg *s, enum db_status st)
     if (--tl_depth > 0)
         return st;
     if (tl_failed && st >= 0)
-        st = tl_retry ? DB_SOFT : DB_HARD; /* an inner step failed: the whole transaction goes */
+        st = DB_HARD; /* an inner step failed: the whole transaction goes */
+    if (tl_retry && st < 0)
+        st = DB_SOFT; /* whatever the callers made of it, a new run may succeed */
     if (st >= 0) {
         enum db_status c = exec_sql(s, "COMMIT", "commit");
         if (c < 0) {
@@ -2852,6 +2854,99 @@ static enum db_status pg_read_times(struct store *st, int64_t account_id, int64_
     return r < 0 ? r : DB_ONE;
 }
 
+/* ---- engine leases ------------------------------------------------------------------------- */
+
+/* A statement of an instance name and up to one integer. */
+static enum db_status exec_named(struct pg *s, enum stmt_id id, const char *instance, int nints, int64_t a,
+                                 const char *what)
+{
+    struct params p = {0};
+    if (instance)
+        p_text(&p, instance);
+    if (nints)
+        p_int(&p, a);
+    return exec_p(s, id, &p, what);
+}
+
+/* A one-column integer read of an instance name and up to one integer. */
+static enum db_status named_int(struct pg *s, enum stmt_id id, const char *instance, int nints, int64_t a,
+                                int64_t *out)
+{
+    struct params p = {0};
+    if (instance)
+        p_text(&p, instance);
+    if (nints)
+        p_int(&p, a);
+    enum db_status r;
+    PGresult *res = run(s, id, &p, &r, "lease count");
+    *out = r == DB_ONE ? col_i(res, 0, 0) : 0;
+    PQclear(res);
+    return r;
+}
+
+/* The same round as the SQLite backend's, in one serializable transaction: two instances that
+ * claim at once conflict, and the one that runs again sees what the other took. */
+static enum db_status pg_leases_claim(struct store *st, const char *instance, int64_t now, int64_t ttl_ms,
+                                      int64_t **ids, size_t *n, size_t *taken)
+{
+    struct pg *s = PG(st);
+    enum db_status r = DB_HARD;
+    *ids = NULL;
+    *n = 0;
+    WRITE(s, TX_NORMAL, r) {
+        int64_t live = 0, held = 0, sending = 0;
+        *taken = 0;
+        struct params p = {0};
+        p_text(&p, instance);
+        p_int(&p, now);
+        r = exec_p(s, S_INSTANCE_BEAT, &p, "instance beat");
+        if (r >= 0)
+            r = exec_named(s, S_INSTANCES_PRUNE, NULL, 1, now - 10 * ttl_ms, "instance prune");
+        if (r >= 0)
+            r = exec_named(s, S_LEASE_RENEW, instance, 1, now + ttl_ms, "lease renew");
+        if (r >= 0)
+            r = exec_named(s, S_LEASE_DROP_IDLE, instance, 0, 0, "lease drop");
+        if (r >= 0)
+            r = named_int(s, S_INSTANCES_LIVE, NULL, 1, now - ttl_ms, &live);
+        if (r >= 0)
+            r = named_int(s, S_LEASES_HELD, instance, 0, 0, &held);
+        if (r >= 0)
+            r = named_int(s, S_SENDING_COUNT, NULL, 0, 0, &sending);
+        if (r >= 0) {
+            int64_t share = (sending + (live > 0 ? live : 1) - 1) / (live > 0 ? live : 1);
+            if (share > held) {
+                struct params q = {0};
+                p_text(&q, instance);
+                p_int(&q, now + ttl_ms);
+                p_int(&q, now);
+                p_int(&q, share - held);
+                PGresult *res = run(s, S_LEASE_TAKE, &q, &r, "lease take");
+                if (r >= 0)
+                    *taken = (size_t)changed(res);
+                PQclear(res);
+            }
+        }
+    }
+    if (r < 0)
+        return r;
+    struct params p = {0};
+    p_text(&p, instance);
+    p_int(&p, now);
+    return query_rows(s, S_LEASES_OWNED, &p, sizeof **ids, read_id, NULL, NULL, (void **)ids, n, "leases owned");
+}
+
+static enum db_status pg_leases_release(struct store *st, const char *instance)
+{
+    struct pg *s = PG(st);
+    enum db_status r = DB_HARD;
+    WRITE(s, TX_NORMAL, r) {
+        r = exec_named(s, S_LEASES_RELEASE, instance, 0, 0, "lease release");
+        if (r >= 0)
+            r = exec_named(s, S_INSTANCE_GONE, instance, 0, 0, "instance gone");
+    }
+    return r;
+}
+
 /* ---- opening and closing ------------------------------------------------------------------- */
 
 static void pg_close(struct store *st)
@@ -3010,6 +3105,8 @@ struct store *store_pg_open(const char *url, char *err, size_t errlen)
     s->base.revenue_rows = pg_revenue_rows;
     s->base.code_get = pg_code_get;
     s->base.read_times = pg_read_times;
+    s->base.leases_claim = pg_leases_claim;
+    s->base.leases_release = pg_leases_release;
     s->base.meta_get = pg_meta_get;
     s->base.meta_set = pg_meta_set;
     return &s->base;

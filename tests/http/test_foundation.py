@@ -353,8 +353,7 @@ class ApiTest(ErrorAsserts, unittest.TestCase):
 
     def test_database_files_hold_no_password_or_api_key(self):
         self.srv.login(self.email, PASSWORD)
-        files = [f for f in ("tgr.db", "tgr.db-wal") if os.path.exists(os.path.join(self.srv.data, f))]
-        self.assertIn("tgr.db", files)
+        self.assertIn(tgrtest.database_main_file(self.srv.data), tgrtest.database_files(self.srv.data))
         self.assertEqual(db_files_containing(self.srv.data, [PASSWORD, self.api_key]), [])
 
     def test_stderr_holds_no_password_token_or_api_key(self):
@@ -368,16 +367,10 @@ class ApiTest(ErrorAsserts, unittest.TestCase):
 
 
 def db_files_containing(data_dir, needles):
-    """Which needles appear in the database files of data_dir (tgr.db and its -wal, -shm)."""
-    found = []
-    for name in ("tgr.db", "tgr.db-wal", "tgr.db-shm"):
-        try:
-            with open(os.path.join(data_dir, name), "rb") as f:
-                blob = f.read()
-        except FileNotFoundError:
-            continue
-        found += [n[:12] + "…" for n in needles if n.encode() in blob]
-    return found
+    """Which needles appear in the database files of data_dir (tgr.db and its -wal, -shm, or the
+    dump of its PostgreSQL database: tgrtest.database_files)."""
+    found = tgrtest.files_containing(tgrtest.database_files(data_dir), needles)
+    return [n[:12] + "…" for n in found]
 
 
 class RateLimitTest(ErrorAsserts, unittest.TestCase):
@@ -542,7 +535,7 @@ class CliTest(unittest.TestCase):
         for i in range(2):
             r = tgrtest.run_cli("migrate", "--data", data)
             self.assertEqual(r.returncode, 0, f"run {i + 1}: {r.stderr}")
-        self.assertTrue(os.path.exists(os.path.join(data, "tgr.db")))
+        self.assertGreater(tgrtest.database_version(data), 0)
 
 
 if __name__ == "__main__":

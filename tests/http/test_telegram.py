@@ -278,7 +278,7 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
         self.assertTrue(self.imported, "the sync after verify did not import every user within 20 s")
         self.assertEqual(self.srv.post("/session/sync", token=self.token).status, 200)
         files = tgrtest.database_files(self.srv.data)
-        self.assertIn(os.path.join(self.srv.data, "tgr.db"), files)
+        self.assertIn(tgrtest.database_main_file(self.srv.data), files)
         strings = scenario_strings(self.scenario)
         # Sanity of the scan itself: the API shows these very strings in clear to their owner.
         shown = {v for c in all_contacts(self.srv, self.token).values() for v in c.values() if isinstance(v, str)}

@@ -10,6 +10,11 @@ mirroring shared/contract/tgrbar.py. Standard library only.
 The binary is $TGR_BIN (CTest sets it), else build/tgr in the repository (the parent of tests/).
 Servers start with a very high --rate-login so that only a test that asks for the default
 limits ever meets the login limiter.
+
+With $TGR_TEST_PG (a postgres:// URL of a user that may create databases, or a file holding one,
+as scripts/pg.sh writes) every data dir gets a fresh PostgreSQL database of its own, which the
+server and the CLI are given as TGR_DB (a restart on the same data dir finds the same database);
+database_files() then scans a dump of that database instead of tgr.db.
 """
 import base64
 import hashlib
@@ -25,6 +30,9 @@ import subprocess
 import tempfile
 import threading
 import time
+import atexit
+import glob
+import itertools
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("TGR_BIN") or os.path.join(REPO, "build", "tgr")
@@ -85,6 +93,72 @@ def is_error_shape(js, code=None):
     return code is None or e["code"] == code
 
 
+# --- the database: SQLite in the data dir, or a PostgreSQL database per data dir ------------------
+
+def _pg_admin_url():
+    v = os.environ.get("TGR_TEST_PG", "")
+    if v and not v.startswith("postgres"):
+        with open(v) as f:
+            v = f.readline().strip()
+    return v
+
+
+PG_ADMIN_URL = _pg_admin_url()
+_pg_dbs = {}  # absolute data dir -> (database name, URL)
+_pg_seq = itertools.count(1)
+
+
+def _pg_bin(name):
+    """A PostgreSQL client program, from the server's own bin dir when there is one."""
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if os.path.exists(os.path.join(d, name)):
+            return os.path.join(d, name)
+    return shutil.which(name) or name
+
+
+def _pg_admin(sql):
+    subprocess.run([_pg_bin("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", PG_ADMIN_URL, "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+
+
+def pg_database(data_dir):
+    """(name, URL) of the PostgreSQL database of data_dir, created on first use; None without
+    $TGR_TEST_PG."""
+    if not PG_ADMIN_URL:
+        return None
+    key = os.path.abspath(data_dir)
+    if key not in _pg_dbs:
+        name = f"tgrtest_{os.getpid()}_{next(_pg_seq)}"
+        _pg_admin(f"CREATE DATABASE {name}")
+        _pg_dbs[key] = (name, PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name)
+    return _pg_dbs[key]
+
+
+def pg_drop(data_dir):
+    """Drop the PostgreSQL database of data_dir, if it has one (connections are closed)."""
+    db = _pg_dbs.pop(os.path.abspath(data_dir), None)
+    if db:
+        try:
+            _pg_admin(f"DROP DATABASE IF EXISTS {db[0]} WITH (FORCE)")
+        except (subprocess.SubprocessError, OSError):
+            pass
+
+
+@atexit.register
+def _pg_drop_all():
+    for d in list(_pg_dbs):
+        pg_drop(d)
+
+
+def db_env(data_dir, env=None):
+    """env plus TGR_DB naming data_dir's PostgreSQL database (env unchanged for SQLite)."""
+    out = dict(env or {})
+    db = pg_database(data_dir)
+    if db and "TGR_DB" not in out:
+        out["TGR_DB"] = db[1]
+    return out
+
+
 def clean_env(extra=None):
     """The caller's environment without tgr's own TGR_* settings (a test says what it wants
     through flags or extra), plus extra."""
@@ -95,7 +169,11 @@ def clean_env(extra=None):
 
 
 def run_cli(*args, env=None, stdin=None, timeout=60):
-    """Run `tgr ARGS...` with clean_env(env); returns the CompletedProcess with text stdout/stderr."""
+    """Run `tgr ARGS...` with clean_env(env); returns the CompletedProcess with text stdout/stderr.
+    With `--data DIR` among args, the command gets DIR's database (db_env)."""
+    args = [str(a) for a in args]
+    if "--data" in args[:-1]:
+        env = db_env(args[args.index("--data") + 1], env)
     return subprocess.run([BIN, *args], env=clean_env(env), cwd=REPO, input=stdin, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=timeout, text=True)
 
@@ -152,7 +230,7 @@ class Server:
         if rate_login is not None:
             self.args += ["--rate-login", str(rate_login)]
         # The server takes its settings from the flags here, not from the caller's shell.
-        self.extra_env = dict(env or {})
+        self.extra_env = db_env(self.data, env)
         self.env = clean_env(self.extra_env)
         self.proc = None
         self.port = None
@@ -260,6 +338,8 @@ class Server:
         """Kill the server if it still runs and remove its temp dir (a data dir passed in by the
         caller lives elsewhere and stays)."""
         self.kill()
+        if os.path.abspath(self.data).startswith(os.path.abspath(self.work) + os.sep):
+            pg_drop(self.data)
         shutil.rmtree(self.work, ignore_errors=True)
 
     def __enter__(self):
@@ -466,10 +546,43 @@ def files_containing(paths, needles):
     return sorted(found)
 
 
+def database_main_file(data_dir):
+    """The file that holds data_dir's database: tgr.db, or (PostgreSQL) the dump database_files() writes."""
+    if PG_ADMIN_URL:
+        return os.path.abspath(data_dir).rstrip(os.sep) + ".pgdump"
+    return os.path.join(data_dir, "tgr.db")
+
+
 def database_files(data_dir):
-    """The database files of a data dir that exist: tgr.db and its -wal, -shm, -journal."""
+    """The database files of a data dir that exist: tgr.db and its -wal, -shm, -journal. With
+    PostgreSQL: a fresh pg_dump of its database, with every BYTEA value (dumped as hex) appended
+    as raw bytes, so that a search for a string stored in clear finds it wherever it is."""
+    if PG_ADMIN_URL:
+        db = pg_database(data_dir)
+        dump = subprocess.run([_pg_bin("pg_dump"), "-d", db[1], "--data-only"], check=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120).stdout
+        raw = [bytes.fromhex(h.decode()) for h in re.findall(rb"\\x((?:[0-9a-f]{2})+)", dump)]
+        path = database_main_file(data_dir)
+        with open(path, "wb") as f:
+            f.write(dump + b"\n" + b"\n".join(raw))
+        return [path]
     return [p for p in (os.path.join(data_dir, "tgr.db" + s) for s in ("", "-wal", "-shm", "-journal"))
             if os.path.exists(p)]
+
+
+def database_version(data_dir):
+    """The newest migration applied to data_dir's database (0 when there is none)."""
+    if PG_ADMIN_URL:
+        out = subprocess.run([_pg_bin("psql"), "-X", "-At", "-d", pg_database(data_dir)[1], "-c",
+                              "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=60).stdout
+        return int(out.strip() or 0)
+    import sqlite3
+    path = os.path.join(data_dir, "tgr.db")
+    if not os.path.exists(path):
+        return 0
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+        return c.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
 
 
 def bridge_pids(server):
