@@ -135,7 +135,8 @@ static int finish(struct config *c, char *err, size_t errlen)
         snprintf(err, errlen, "--log-level: expected debug, info, warn or error, got '%.40s'", c->log_level);
         return TGR_ERR;
     }
-    if (strcmp(c->media, "local") != 0 && (strncmp(c->media, "s3://", 5) != 0 || !c->media[5] || c->media[5] == '/')) {
+    if (strcmp(c->media, "local") != 0 &&
+        (strncmp(c->media, "s3://", 5) != 0 || !c->media[5] || c->media[5] == '/')) {
         snprintf(err, errlen, "--media: expected local or s3://BUCKET[/PREFIX], got '%.60s'", c->media);
         return TGR_ERR;
     }

@@ -65,10 +65,11 @@ static struct blobstore *open_s3(const char *url, const char *data_dir, char *er
     const char *region = getenv("TGR_S3_REGION");
     const char *access = env_first("TGR_S3_ACCESS_KEY", "AWS_ACCESS_KEY_ID");
     const char *secret = env_first("TGR_S3_SECRET_KEY", "AWS_SECRET_ACCESS_KEY");
-    const char *missing = !endpoint || !*endpoint ? "TGR_S3_ENDPOINT (e.g. https://s3.eu-central-1.amazonaws.com)"
-                          : !access               ? "AWS_ACCESS_KEY_ID (or TGR_S3_ACCESS_KEY)"
-                          : !secret               ? "AWS_SECRET_ACCESS_KEY (or TGR_S3_SECRET_KEY)"
-                                                  : NULL;
+    const char *missing = !endpoint || !*endpoint
+                              ? "TGR_S3_ENDPOINT (e.g. https://s3.eu-central-1.amazonaws.com)"
+                          : !access ? "AWS_ACCESS_KEY_ID (or TGR_S3_ACCESS_KEY)"
+                          : !secret ? "AWS_SECRET_ACCESS_KEY (or TGR_S3_SECRET_KEY)"
+                                    : NULL;
     if (missing) {
         snprintf(err, errlen, "--media %.80s needs the environment variable %s", url, missing);
         errno = EINVAL;

@@ -16,11 +16,11 @@
  * error code and message; the credentials never reach a log line, an error message or a URL.
  *
  * put is idempotent: the key is the content hash, so a HEAD that finds an object of the right size
- * means it is already there; otherwise (not found, refused, failed) the bytes are PUT (again). get checks that the bytes hash
- * to the key. local_path keeps a private cache under DATA/media-cache/<account_id>/<sha256>
- * (directories 0700, files 0600): a cached file is used when its content still hashes to its
- * name, otherwise it is downloaded to a temp file (hashed while written) and renamed into place,
- * so the bridge never sees a partial file. The cache can be deleted at any time. */
+ * means it is already there; otherwise (not found, refused, failed) the bytes are PUT (again). get checks
+ * that the bytes hash to the key. local_path keeps a private cache under
+ * DATA/media-cache/<account_id>/<sha256> (directories 0700, files 0600): a cached file is used when its
+ * content still hashes to its name, otherwise it is downloaded to a temp file (hashed while written) and
+ * renamed into place, so the bridge never sees a partial file. The cache can be deleted at any time. */
 #include "store/blobstore.h"
 
 #include <errno.h>
@@ -46,12 +46,12 @@
 /* Nothing we store comes near this; it bounds get's buffer and a cache download. */
 #define OBJECT_MAX ((size_t)1024 * 1024 * 1024)
 /* How much of an error reply is kept to find S3's <Code> and <Message> in. */
-#define ERROR_BODY_MAX 4096
+#define ERROR_BODY_MAX     4096
 #define DEFAULT_TIMEOUT_MS 120000L
 #define CONNECT_TIMEOUT_MS 5000L
-#define DEFAULT_ATTEMPTS 3
+#define DEFAULT_ATTEMPTS   3
 /* An attempt that moves fewer than LOW_SPEED bytes/s for LOW_SPEED_TIME s is given up. */
-#define LOW_SPEED 1024L
+#define LOW_SPEED      1024L
 #define LOW_SPEED_TIME 20L
 
 struct s3 {
@@ -60,8 +60,8 @@ struct s3 {
     char *bucket;
     char *prefix; /* "" or "a/b/" */
     char *access_key, *secret_key;
-    char *sigv4;     /* "aws:amz:REGION:s3" */
-    char *cache;     /* absolute */
+    char *sigv4; /* "aws:amz:REGION:s3" */
+    char *cache; /* absolute */
     int cachefd;
     long timeout_ms;
     int attempts;
@@ -109,8 +109,7 @@ static void sha256_hex(const void *data, size_t len, char out[SHA256_HEX + 1])
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
 static int write_all(int fd, const unsigned char *p, size_t len)
@@ -270,8 +269,8 @@ static long s3_request(struct s3 *s, const char *method, const char *key, const 
         if (attempt > 1) {
             sleep_ms(attempt == 2 ? 200 : 800);
             if (sink_reset(k) != TGR_OK) {
-                log_error("s3", "%s %s/%s%s: cannot restart the download: %s", method, s->bucket, s->prefix, key,
-                          strerror(errno));
+                log_error("s3", "%s %s/%s%s: cannot restart the download: %s", method, s->bucket, s->prefix,
+                          key, strerror(errno));
                 status = -1;
                 break;
             }
@@ -351,8 +350,8 @@ static long s3_request(struct s3 *s, const char *method, const char *key, const 
     int quiet = (status == 404 && (!code[0] || !strcmp(code, "NoSuchKey"))) ||
                 (!strcmp(method, "HEAD") && status >= 400 && status < 500);
     if (status > 0 && (status < 200 || status > 299) && !quiet) {
-        log_error("s3", "%s %s/%s%s: HTTP %ld%s%s%s%s", method, s->bucket, s->prefix, key, status, code[0] ? " " : "",
-                  code, msg[0] ? ": " : "", msg);
+        log_error("s3", "%s %s/%s%s: HTTP %ld%s%s%s%s", method, s->bucket, s->prefix, key, status,
+                  code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
     }
     if (status < 0 && !errno) errno = EIO;
     free(scratch.buf);
@@ -408,7 +407,8 @@ static int s3_get(struct blobstore *bs, const char *key, void **data, size_t *le
     char hex[SHA256_HEX + 1];
     sha256_hex(k.buf, k.len, hex);
     if (strcmp(hex, strchr(key, '/') + 1) != 0) {
-        log_error("s3", "GET %s/%s%s: the object's bytes do not match its name (damaged)", s->bucket, s->prefix, key);
+        log_error("s3", "GET %s/%s%s: the object's bytes do not match its name (damaged)", s->bucket,
+                  s->prefix, key);
         free(k.buf);
         errno = EIO;
         return TGR_ERR;
@@ -506,8 +506,8 @@ static int s3_local_path(struct blobstore *bs, const char *key, char *path, size
         crypto_hash_sha256_final(&k.sha, digest);
         sodium_bin2hex(got, sizeof got, digest, sizeof digest);
         if (strcmp(got, hex) != 0) {
-            log_error("s3", "GET %s/%s%s: the object's bytes do not match its name (damaged)", s->bucket, s->prefix,
-                      key);
+            log_error("s3", "GET %s/%s%s: the object's bytes do not match its name (damaged)", s->bucket,
+                      s->prefix, key);
             ok = 0;
             saved = EIO;
         }
@@ -568,7 +568,8 @@ static int bucket_valid(const char *b)
     size_t n = strlen(b);
     if (n < 3 || n > 63) return 0;
     for (size_t i = 0; i < n; i++)
-        if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '.' || b[i] == '-')) return 0;
+        if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '.' || b[i] == '-'))
+            return 0;
     return b[0] != '.' && b[0] != '-' && b[n - 1] != '.' && b[n - 1] != '-';
 }
 
@@ -588,7 +589,8 @@ static int prefix_valid(const char *p, size_t n)
             i++;
         }
         size_t len = i - seg;
-        if (len == 0 || (len == 1 && p[seg] == '.') || (len == 2 && p[seg] == '.' && p[seg + 1] == '.')) return 0;
+        if (len == 0 || (len == 1 && p[seg] == '.') || (len == 2 && p[seg] == '.' && p[seg + 1] == '.'))
+            return 0;
         if (i < n) i++; /* the slash */
     }
     return 1;
@@ -612,8 +614,8 @@ static int endpoint_valid(const char *e, int *https)
     if (n == 0 || n > 300) return 0;
     for (size_t i = 0; i < n; i++) {
         char c = host[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-              c == ':' || c == '[' || c == ']'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '-' || c == ':' || c == '[' || c == ']'))
             return 0;
     }
     return 1;
@@ -669,20 +671,24 @@ struct blobstore *blobstore_s3_open(const struct blobstore_s3_config *cfg, char 
                     cfg->region ? cfg->region : "");
     if (!cfg->bucket || !bucket_valid(cfg->bucket))
         return fail(NULL, EINVAL, err, errlen,
-                    "--media: '%.70s' is not a bucket name (3-63 of a-z, 0-9, '.', '-')", cfg->bucket ? cfg->bucket : "");
+                    "--media: '%.70s' is not a bucket name (3-63 of a-z, 0-9, '.', '-')",
+                    cfg->bucket ? cfg->bucket : "");
     size_t plen = cfg->prefix ? strlen(cfg->prefix) : 0;
     while (plen > 0 && cfg->prefix[plen - 1] == '/')
         plen--;
     if (!cfg->prefix || !prefix_valid(cfg->prefix, plen))
-        return fail(NULL, EINVAL, err, errlen, "--media: the prefix '%.70s' may only have segments of A-Z a-z 0-9 . _ -",
+        return fail(NULL, EINVAL, err, errlen,
+                    "--media: the prefix '%.70s' may only have segments of A-Z a-z 0-9 . _ -",
                     cfg->prefix ? cfg->prefix : "");
     if (!cfg->access_key || !*cfg->access_key || strpbrk(cfg->access_key, ": \t\r\n"))
-        return fail(NULL, EINVAL, err, errlen, "%s", "the S3 access key is missing or has a space or colon in it");
+        return fail(NULL, EINVAL, err, errlen, "%s",
+                    "the S3 access key is missing or has a space or colon in it");
     if (!cfg->secret_key || !*cfg->secret_key)
         return fail(NULL, EINVAL, err, errlen, "%s", "the S3 secret key is missing");
     if (!cfg->cache_dir || !*cfg->cache_dir)
         return fail(NULL, EINVAL, err, errlen, "%s", "blobstore: no cache directory");
-    if (sodium_init() < 0) return fail(NULL, EIO, err, errlen, "%s", "blobstore: libsodium failed to initialise");
+    if (sodium_init() < 0)
+        return fail(NULL, EIO, err, errlen, "%s", "blobstore: libsodium failed to initialise");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return fail(NULL, EIO, err, errlen, "%s", "blobstore: libcurl failed to initialise");
 
@@ -711,10 +717,11 @@ struct blobstore *blobstore_s3_open(const struct blobstore_s3_config *cfg, char 
     s->attempts = cfg->attempts > 0 ? cfg->attempts : DEFAULT_ATTEMPTS;
 
     if (mkdirs(cfg->cache_dir) != 0)
-        return fail(s, errno == EINVAL ? EIO : errno, err, errlen, "blobstore: cannot create the cache %.200s",
-                    cfg->cache_dir);
+        return fail(s, errno == EINVAL ? EIO : errno, err, errlen,
+                    "blobstore: cannot create the cache %.200s", cfg->cache_dir);
     s->cache = realpath(cfg->cache_dir, NULL);
-    if (!s->cache) return fail(s, EIO, err, errlen, "blobstore: cannot resolve the cache %.200s", cfg->cache_dir);
+    if (!s->cache)
+        return fail(s, EIO, err, errlen, "blobstore: cannot resolve the cache %.200s", cfg->cache_dir);
     s->cachefd = open(s->cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->cachefd < 0) return fail(s, EIO, err, errlen, "blobstore: cannot open the cache %.200s", s->cache);
 

@@ -55,8 +55,8 @@ static int start_server(void)
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        execlp("python3", "python3", script, "--root", root, "--bucket", "unit-bucket", "--access-key", ACCESS,
-               "--secret-key", SECRET, (char *)NULL);
+        execlp("python3", "python3", script, "--root", root, "--bucket", "unit-bucket", "--access-key",
+               ACCESS, "--secret-key", SECRET, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -101,9 +101,15 @@ static struct blobstore *open_s3(const char *bucket, const char *prefix, const c
 {
     char cache[PATH_MAX + 16];
     snprintf(cache, sizeof cache, "%s/cache", tmpdir);
-    struct blobstore_s3_config cfg = {.endpoint = endpoint, .region = "us-east-1", .bucket = bucket,
-                                      .prefix = prefix, .access_key = ACCESS, .secret_key = secret,
-                                      .cache_dir = cache, .timeout_ms = 10000, .attempts = 2};
+    struct blobstore_s3_config cfg = {.endpoint = endpoint,
+                                      .region = "us-east-1",
+                                      .bucket = bucket,
+                                      .prefix = prefix,
+                                      .access_key = ACCESS,
+                                      .secret_key = secret,
+                                      .cache_dir = cache,
+                                      .timeout_ms = 10000,
+                                      .attempts = 2};
     char err[256];
     return blobstore_s3_open(&cfg, err, sizeof err);
 }
@@ -119,12 +125,19 @@ static void key_check(void **state)
     assert_true(blobstore_key_valid(k));
     snprintf(k, sizeof k, "9223372036854775807/%s", h);
     assert_true(blobstore_key_valid(k));
-    const char *bad[] = {NULL, "", "7", "7/", "/x", "07/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c6",
-                         "9223372036854775808/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c6",
-                         "7/43739C566E26FD7CB88F69D3864EA34740372F5EE99ACAC169E090BEFFBCE5C6",
-                         "7/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c",
-                         "7/../../etc/passwd", "-1/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c6",
-                         "7/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c6/x"};
+    const char *bad[] = {
+        NULL,
+        "",
+        "7",
+        "7/",
+        "/x",
+        "07/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c6",
+        "9223372036854775808/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c6",
+        "7/43739C566E26FD7CB88F69D3864EA34740372F5EE99ACAC169E090BEFFBCE5C6",
+        "7/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c",
+        "7/../../etc/passwd",
+        "-1/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c6",
+        "7/43739c566e26fd7cb88f69d3864ea34740372f5ee99acac169e090beffbce5c6/x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(blobstore_key_valid(bad[i]));
 }
@@ -155,9 +168,13 @@ static void open_refuses_bad_settings(void **state)
         {"http://h", "us-east-1", "bucket", "", "AK:x"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct blobstore_s3_config cfg = {.endpoint = bad[i].endpoint, .region = bad[i].region, .bucket = bad[i].bucket,
-                                          .prefix = bad[i].prefix, .access_key = bad[i].access,
-                                          .secret_key = SECRET, .cache_dir = cache};
+        struct blobstore_s3_config cfg = {.endpoint = bad[i].endpoint,
+                                          .region = bad[i].region,
+                                          .bucket = bad[i].bucket,
+                                          .prefix = bad[i].prefix,
+                                          .access_key = bad[i].access,
+                                          .secret_key = SECRET,
+                                          .cache_dir = cache};
         errno = 0;
         err[0] = '\0';
         struct blobstore *bs = blobstore_s3_open(&cfg, err, sizeof err);
@@ -166,9 +183,13 @@ static void open_refuses_bad_settings(void **state)
         assert_true(err[0] != '\0');
         assert_null(strstr(err, SECRET));
     }
-    struct blobstore_s3_config ok = {.endpoint = "https://s3.example.test:8443/", .region = "eu-central-1",
-                                     .bucket = "my.bucket-1", .prefix = "a/b.c/d_e/", .access_key = ACCESS,
-                                     .secret_key = SECRET, .cache_dir = cache};
+    struct blobstore_s3_config ok = {.endpoint = "https://s3.example.test:8443/",
+                                     .region = "eu-central-1",
+                                     .bucket = "my.bucket-1",
+                                     .prefix = "a/b.c/d_e/",
+                                     .access_key = ACCESS,
+                                     .secret_key = SECRET,
+                                     .cache_dir = cache};
     struct blobstore *bs = blobstore_s3_open(&ok, err, sizeof err);
     assert_non_null(bs);
     assert_string_equal(bs->backend, "s3");
@@ -336,9 +357,9 @@ static void concurrent_calls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(key_check),     cmocka_unit_test(open_refuses_bad_settings),
-        cmocka_unit_test(factory),       cmocka_unit_test(round_trip),
-        cmocka_unit_test(wrong_secret),  cmocka_unit_test(concurrent_calls),
+        cmocka_unit_test(key_check),    cmocka_unit_test(open_refuses_bad_settings),
+        cmocka_unit_test(factory),      cmocka_unit_test(round_trip),
+        cmocka_unit_test(wrong_secret), cmocka_unit_test(concurrent_calls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
