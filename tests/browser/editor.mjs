@@ -213,6 +213,27 @@ export async function editorFlow(ctx) {
   const delivered = ctx.record().slice(before);
   check(delivered.some((d) => (d.text || '').includes('spring sale')), 'the simulator delivered the test message');
 
+  // Session expiry mid-edit: the autosave's 401 sends the user to log in; the unsaved change is kept
+  // in sessionStorage and restored (and saved) when the editor opens again after logging in.
+  const auth = await page.evaluate(() => ({ t: sessionStorage.getItem('tgr.token'), e: sessionStorage.getItem('tgr.expires_at'), m: sessionStorage.getItem('tgr.email') }));
+  await page.evaluate(() => sessionStorage.setItem('tgr.token', 'expired-token'));
+  await page.getByLabel('Wrote to you within (days)').fill('90');
+  await page.waitForURL('**/app/login?next=*', { timeout: 10_000 });
+  const next = new URL(page.url()).searchParams.get('next');
+  check(next === `/app/campaigns/${id}/edit`, `an expired session sends the user to log in, keeping the editor route (${next})`);
+  await page.evaluate((a) => {
+    sessionStorage.setItem('tgr.token', a.t);
+    sessionStorage.setItem('tgr.expires_at', a.e);
+    sessionStorage.setItem('tgr.email', a.m);
+  }, auth);
+  await page.goto(base + next);
+  await page.getByText('Your unsaved changes from before were restored.').waitFor();
+  check((await page.getByLabel('Wrote to you within (days)').inputValue()) === '90', 'after logging in again the unsaved change is back in the form');
+  await settled();
+  saved = await api('GET', `/campaigns/${id}`);
+  check(saved.filters.last_message_within_days === 90 && saved.message_text.includes('<b>spring sale</b>'), 'the restored change was saved, the rest of the campaign intact');
+  await page.getByRole('button', { name: 'OK', exact: true }).click();
+
   // Quiet hours covering now (UTC), then Start asks whether to override them.
   const now = new Date();
   await page.getByLabel('Don’t send during quiet hours').check();

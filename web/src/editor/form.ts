@@ -15,6 +15,17 @@ export interface NudgeForm {
   text: string;
 }
 
+/** Filters on contacts' reactions to an earlier campaign (set by the scorecard's follow-ups). */
+export const CAMPAIGN_FILTERS = [
+  'clicked_campaign',
+  'not_replied_to_campaign',
+  'read_campaign',
+  'not_read_campaign',
+  'replied_to_campaign',
+  'bought_from_campaign',
+] as const;
+export type CampaignFilterKey = (typeof CAMPAIGN_FILTERS)[number];
+
 export interface FormState {
   name: string;
   /** message_text, kept in the API's format (editor/html.ts converts from and to Quill). */
@@ -26,6 +37,8 @@ export interface FormState {
   maxOrders: string;
   /** Major units as typed ("12.50"); sent as minor units. */
   minSpent: string;
+  /** Kept as they came (the editor shows them and can remove them, not build them). */
+  campaignFilters: Partial<Record<CampaignFilterKey, number>>;
   quietOn: boolean;
   quietStart: string;
   quietEnd: string;
@@ -62,6 +75,7 @@ export function emptyForm(timezone: string): FormState {
     minOrders: '',
     maxOrders: '',
     minSpent: '',
+    campaignFilters: {},
     quietOn: false,
     quietStart: '21:00',
     quietEnd: '09:00',
@@ -98,6 +112,7 @@ export function formFromCampaign(c: Campaign, fallbackTz: string): FormState {
     minOrders: numText(f.min_orders),
     maxOrders: numText(f.max_orders),
     minSpent: typeof f.min_spent === 'number' ? String(f.min_spent / 100) : '',
+    campaignFilters: Object.fromEntries(CAMPAIGN_FILTERS.filter((k) => typeof f[k] === 'number').map((k) => [k, f[k] as number])),
     quietOn: c.quiet_hours != null,
     quietStart: c.quiet_hours?.start ?? '21:00',
     quietEnd: c.quiet_hours?.end ?? '09:00',
@@ -165,6 +180,10 @@ export function formToInput(f: FormState): CampaignInput {
   if (maxO !== undefined && Number.isFinite(maxO)) filters.max_orders = maxO;
   const spent = f.minSpent.trim() ? Number(f.minSpent.trim().replace(',', '.')) : NaN;
   if (Number.isFinite(spent)) filters.min_spent = Math.round(spent * 100);
+  for (const k of CAMPAIGN_FILTERS) {
+    const v = f.campaignFilters?.[k];
+    if (typeof v === 'number') filters[k] = v;
+  }
   let discount: DiscountCodes = null;
   if (f.discountMode === 'static') discount = { mode: 'static', code: f.staticCode.trim() };
   else if (f.discountMode === 'pool') discount = { mode: 'pool', codes: poolCodes(f.poolText) };
@@ -196,6 +215,7 @@ export function fieldInputId(field: string): string | null {
     'filters.min_orders': 'ed-min-orders',
     'filters.max_orders': 'ed-max-orders',
     'filters.min_spent': 'ed-min-spent',
+    ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, `ed-cf-${k}`])),
     quiet_hours: 'ed-quiet-on',
     'quiet_hours.start': 'ed-quiet-start',
     'quiet_hours.end': 'ed-quiet-end',
@@ -228,6 +248,7 @@ export function fieldLabel(field: string): string {
     'filters.min_orders': 'Minimum orders',
     'filters.max_orders': 'Maximum orders',
     'filters.min_spent': 'Minimum spent',
+    ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, 'Earlier campaign filter'])),
     quiet_hours: 'Quiet hours',
     'quiet_hours.start': 'Quiet hours start',
     'quiet_hours.end': 'Quiet hours end',

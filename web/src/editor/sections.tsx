@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Category } from '../api';
 import type { NudgeCondition } from '../api-campaigns';
 import { Field } from '../views/Field';
-import { MAX_NUDGES, newNudge, poolCodes, type DelayUnit, type DiscountMode, type NudgeForm } from './form';
+import { CAMPAIGN_FILTERS, MAX_NUDGES, newNudge, poolCodes, type CampaignFilterKey, type DelayUnit, type DiscountMode, type NudgeForm } from './form';
 import type { EditorStore } from './store';
 
 export const CATEGORY_INFO: { value: Category; label: string; hint: string }[] = [
@@ -127,6 +127,60 @@ export function MediaField({ store, disabled }: { store: EditorStore; disabled: 
 
 // ---- Audience ----
 
+const CAMPAIGN_FILTER_TEXT: Record<CampaignFilterKey, string> = {
+  clicked_campaign: 'Clicked a link in',
+  not_replied_to_campaign: 'Did not reply to',
+  read_campaign: 'Read',
+  not_read_campaign: 'Did not read',
+  replied_to_campaign: 'Replied to',
+  bought_from_campaign: 'Bought after',
+};
+
+function CampaignFilters({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const s = store.state;
+  const cf = s.form.campaignFilters ?? {};
+  const keys = CAMPAIGN_FILTERS.filter((k) => typeof cf[k] === 'number');
+  if (!keys.length) return null;
+  return (
+    <div class="cf-list" role="group" aria-label="Earlier campaigns">
+      <span class="label">Reaction to an earlier campaign</span>
+      <ul>
+        {keys.map((k) => {
+          const id = cf[k]!;
+          const name = s.campaignNames[id] ?? `campaign #${id}`;
+          const error = s.fieldErrors[`filters.${k}`] ?? null;
+          return (
+            <li key={k} class="cf-chip">
+              <span>
+                {CAMPAIGN_FILTER_TEXT[k]} <strong>“{name}”</strong>
+              </span>
+              <button
+                type="button"
+                id={`ed-cf-${k}`}
+                class="btn btn-sm btn-ghost"
+                disabled={disabled}
+                aria-label={`Remove filter: ${CAMPAIGN_FILTER_TEXT[k]} “${name}”`}
+                onClick={() => {
+                  const next = { ...cf };
+                  delete next[k];
+                  store.update({ campaignFilters: next });
+                }}
+              >
+                ✕
+              </button>
+              {error && (
+                <p class="field-error" role="alert">
+                  {error}
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
 function numberInput(store: EditorStore, key: 'lastDays' | 'minOrders' | 'maxOrders' | 'minSpent', a: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return (
     <input
@@ -165,6 +219,7 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
     >
       <div class="aud-grid">
         <div class="aud-filters">
+          <CampaignFilters store={store} disabled={disabled} />
           <fieldset class={catError ? 'cats has-error' : 'cats'} aria-describedby={'ed-cats-hint' + (catError ? ' ed-cats-error' : '')}>
             <legend>Categories</legend>
             {CATEGORY_INFO.map((c) => (

@@ -8,7 +8,7 @@
 //
 // Unsaved work survives a session expiry: every change is written to sessionStorage, and removed
 // once the server has it; an editor opened on the same campaign (or a new one) restores it.
-import { ApiError, describeError, listContacts, type CampaignStatus, type Contact } from '../api';
+import { ApiError, describeError, listCampaigns, listContacts, type CampaignStatus, type Contact } from '../api';
 import {
   createCampaign,
   fetchMedia,
@@ -72,6 +72,8 @@ export interface EditorState {
   previewLoading: boolean;
   previewError: string | null;
   accountTimezone: string | null;
+  /** Names of the account's campaigns, for filters that name an earlier one. */
+  campaignNames: Record<number, string>;
 }
 
 /** Where the keyboard was, so a remount can put it back. */
@@ -145,6 +147,7 @@ export class EditorStore {
       previewLoading: false,
       previewError: null,
       accountTimezone: null,
+      campaignNames: {},
     };
     void this.init();
   }
@@ -173,6 +176,10 @@ export class EditorStore {
   private async init() {
     void this.loadAccount();
     void this.loadContacts();
+    listCampaigns().then(
+      (l) => this.set({ campaignNames: Object.fromEntries(l.campaigns.map((c) => [c.id, c.name])) }),
+      () => undefined,
+    );
     const draft = readDraft();
     if (this.state.id === null) {
       if (draft && draft.id === null) this.restore(draft.form);
