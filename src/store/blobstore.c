@@ -1,5 +1,5 @@
-/* blobstore — the factory that turns a --media URL into a backend (blobstore.h), and the key
- * check the backends share.
+/* blobstore — the factory that turns a --media URL into a backend (blobstore.h), and the
+ * helpers both backends use (the key check, hashing, writing, making directories).
  *
  * "local" is DATA/media on this machine; "s3://BUCKET[/PREFIX]" is an S3-compatible bucket
  * whose endpoint, region and keys come from the environment, never from the command line,
@@ -8,13 +8,25 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
 
 #include "core/util.h"
 
 #define SHA256_HEX 64
+
+int blobstore_sha256_valid(const char *s)
+{
+    if (!s || strlen(s) != SHA256_HEX) return 0;
+    for (size_t i = 0; i < SHA256_HEX; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
 
 int blobstore_key_valid(const char *key)
 {
@@ -31,11 +43,58 @@ int blobstore_key_valid(const char *key)
     digits[ndig] = '\0';
     int64_t id;
     if (parse_i64(digits, 0, INT64_MAX, &id) != TGR_OK) return 0;
-    const char *hex = slash + 1;
-    if (strlen(hex) != SHA256_HEX) return 0;
-    for (size_t i = 0; i < SHA256_HEX; i++)
-        if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f'))) return 0;
-    return 1;
+    return blobstore_sha256_valid(slash + 1);
+}
+
+void blobstore_sha256_hex(const void *data, size_t len, char out[SHA256_HEX + 1])
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, data ? data : (const void *)"", len);
+    sodium_bin2hex(out, SHA256_HEX + 1, digest, sizeof digest);
+}
+
+int blobstore_write_all(int fd, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int blobstore_mkdirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST) return -1;
+        buf[i] = c;
+    }
+    return 0;
+}
+
+/* DATA/name into out. @return TGR_OK, or TGR_ERR (too long) with err set and errno EINVAL */
+static int data_path(const char *data_dir, const char *name, char *out, size_t cap, char *err, size_t errlen)
+{
+    int n = snprintf(out, cap, "%s/%s", data_dir, name);
+    if (n >= 0 && (size_t)n < cap) return TGR_OK;
+    snprintf(err, errlen, "--data: path too long");
+    errno = EINVAL;
+    return TGR_ERR;
 }
 
 /* The first of the variables that is set and not empty, or NULL. */
@@ -75,13 +134,8 @@ static struct blobstore *open_s3(const char *url, const char *data_dir, char *er
         errno = EINVAL;
         return NULL;
     }
-    char cache[4096];
-    int n = snprintf(cache, sizeof cache, "%s/media-cache", data_dir);
-    if (n < 0 || (size_t)n >= sizeof cache) {
-        snprintf(err, errlen, "--data: path too long");
-        errno = EINVAL;
-        return NULL;
-    }
+    char cache[PATH_MAX];
+    if (data_path(data_dir, "media-cache", cache, sizeof cache, err, errlen) != TGR_OK) return NULL;
     struct blobstore_s3_config cfg = {
         .endpoint = endpoint,
         .region = region && *region ? region : "us-east-1",
@@ -97,13 +151,8 @@ static struct blobstore *open_s3(const char *url, const char *data_dir, char *er
 struct blobstore *blobstore_open(const char *url, const char *data_dir, char *err, size_t errlen)
 {
     if (!url || !*url || !strcmp(url, "local")) {
-        char dir[4096];
-        int n = snprintf(dir, sizeof dir, "%s/media", data_dir);
-        if (n < 0 || (size_t)n >= sizeof dir) {
-            snprintf(err, errlen, "--data: path too long");
-            errno = EINVAL;
-            return NULL;
-        }
+        char dir[PATH_MAX];
+        if (data_path(data_dir, "media", dir, sizeof dir, err, errlen) != TGR_OK) return NULL;
         struct blobstore *bs = blobstore_local_open(dir, err, errlen);
         if (!bs && errno == EINVAL) errno = EIO; /* a directory problem, not a bad setting */
         return bs;

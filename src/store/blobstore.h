@@ -68,8 +68,18 @@ struct blobstore *blobstore_s3_open(const struct blobstore_s3_config *cfg, char 
  * usage error), another value when the store could not be opened (a directory, memory) */
 struct blobstore *blobstore_open(const char *url, const char *data_dir, char *err, size_t errlen);
 
+/* --- helpers shared by the backends (blobstore.c) --- */
+
 /* True when key has the exact form "<account_id>/<64 lowercase hex>" (decimal id without
  * leading zeros, at most INT64_MAX) that put produces. */
 int blobstore_key_valid(const char *key);
+/* True when s is exactly 64 lowercase hex digits. */
+int blobstore_sha256_valid(const char *s);
+/* The sha256 of data as 64 lowercase hex digits and a NUL into out. */
+void blobstore_sha256_hex(const void *data, size_t len, char out[65]);
+/* write(2) all of p, retrying short writes and EINTR. @return 0, or -1 with errno set */
+int blobstore_write_all(int fd, const void *p, size_t len);
+/* mkdir -p with mode 0700 for the components that are missing. @return 0, or -1 with errno set */
+int blobstore_mkdirs(const char *dir);
 
 #endif

@@ -47,46 +47,6 @@ static struct local *local_of(struct blobstore *bs)
     return (struct local *)bs;
 }
 
-static int is_sha256_hex(const char *s, size_t n)
-{
-    if (n != SHA256_HEX) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-    return 1;
-}
-
-/* A key in the exact form put produces. */
-static int key_valid(const char *key)
-{
-    if (!key) return 0;
-    const char *slash = strchr(key, '/');
-    if (!slash) return 0;
-    size_t ndig = (size_t)(slash - key);
-    if (ndig < 1 || ndig > 19 || (key[0] == '0' && ndig > 1)) return 0;
-    for (size_t i = 0; i < ndig; i++)
-        if (key[i] < '0' || key[i] > '9') return 0;
-    int64_t id;
-    char digits[20];
-    memcpy(digits, key, ndig);
-    digits[ndig] = '\0';
-    if (parse_i64(digits, 0, INT64_MAX, &id) != TGR_OK) return 0;
-    return is_sha256_hex(slash + 1, strlen(slash + 1));
-}
-
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Make <root>/<account> (mode 0700) if missing and return a descriptor of it, or -1. */
 static int open_account_dir(struct local *l, const char *account)
 {
@@ -98,13 +58,10 @@ static int local_put(struct blobstore *bs, int64_t account_id, const char *sha25
                      size_t len, char *key, size_t keycap)
 {
     struct local *l = local_of(bs);
-    if (account_id < 0 || !sha256 || !is_sha256_hex(sha256, strlen(sha256)) || (!data && len > 0))
-        return TGR_ERR;
+    if (account_id < 0 || !sha256 || !blobstore_sha256_valid(sha256) || (!data && len > 0)) return TGR_ERR;
 
-    unsigned char digest[crypto_hash_sha256_BYTES];
     char hex[SHA256_HEX + 1];
-    crypto_hash_sha256(digest, data ? data : (const void *)"", len);
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    blobstore_sha256_hex(data, len, hex);
     if (strcmp(hex, sha256) != 0) {
         log_error("blobstore", "put: sha256 does not match the data");
         return TGR_ERR;
@@ -141,7 +98,7 @@ static int local_put(struct blobstore *bs, int64_t account_id, const char *sha25
         close(dfd);
         return TGR_ERR;
     }
-    int ok = fchmod(fd, 0600) == 0 && write_all(fd, data, len) == 0 && fsync(fd) == 0;
+    int ok = fchmod(fd, 0600) == 0 && blobstore_write_all(fd, data, len) == 0 && fsync(fd) == 0;
     int saved = errno;
     if (close(fd) != 0 && ok) {
         ok = 0;
@@ -172,7 +129,7 @@ static int local_get(struct blobstore *bs, const char *key, void **data, size_t 
     struct local *l = local_of(bs);
     *data = NULL;
     *len = 0;
-    if (!key_valid(key)) {
+    if (!blobstore_key_valid(key)) {
         errno = EINVAL;
         return TGR_ERR;
     }
@@ -211,7 +168,7 @@ static int local_get(struct blobstore *bs, const char *key, void **data, size_t 
 static int local_local_path(struct blobstore *bs, const char *key, char *path, size_t cap)
 {
     struct local *l = local_of(bs);
-    if (!key_valid(key)) {
+    if (!blobstore_key_valid(key)) {
         errno = EINVAL;
         return TGR_ERR;
     }
@@ -228,7 +185,7 @@ static int local_local_path(struct blobstore *bs, const char *key, char *path, s
 static int local_remove(struct blobstore *bs, const char *key)
 {
     struct local *l = local_of(bs);
-    if (!key_valid(key)) {
+    if (!blobstore_key_valid(key)) {
         errno = EINVAL;
         return TGR_ERR;
     }
@@ -245,23 +202,6 @@ static void local_close(struct blobstore *bs)
     free(l);
 }
 
-/* mkdir -p with mode 0700 for the components that are missing. */
-static int mkdirs(const char *dir)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof buf) return -1;
-    memcpy(buf, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0') continue;
-        char c = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST) return -1;
-        buf[i] = c;
-    }
-    return 0;
-}
-
 struct blobstore *blobstore_local_open(const char *dir, char *err, size_t errlen)
 {
     if (!dir || !*dir) {
@@ -272,7 +212,7 @@ struct blobstore *blobstore_local_open(const char *dir, char *err, size_t errlen
         snprintf(err, errlen, "blobstore: libsodium failed to initialise");
         return NULL;
     }
-    if (mkdirs(dir) != 0) {
+    if (blobstore_mkdirs(dir) != 0) {
         snprintf(err, errlen, "blobstore: create %s: %s", dir, strerror(errno));
         return NULL;
     }

@@ -91,39 +91,10 @@ static struct s3 *s3_of(struct blobstore *bs)
     return (struct s3 *)bs;
 }
 
-static int is_sha256_hex(const char *s)
-{
-    if (!s || strlen(s) != SHA256_HEX) return 0;
-    for (size_t i = 0; i < SHA256_HEX; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-    return 1;
-}
-
-static void sha256_hex(const void *data, size_t len, char out[SHA256_HEX + 1])
-{
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, data ? data : (const void *)"", len);
-    sodium_bin2hex(out, SHA256_HEX + 1, digest, sizeof digest);
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 /* --- one HTTP exchange ----------------------------------------------------------------------- */
@@ -147,7 +118,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
         return 0; /* CURLE_WRITE_ERROR */
     }
     if (k->fd >= 0) {
-        if (write_all(k->fd, (const unsigned char *)data, n) != 0) {
+        if (blobstore_write_all(k->fd, data, n) != 0) {
             k->io_failed = errno ? errno : EIO;
             return 0;
         }
@@ -364,9 +335,9 @@ static int s3_put(struct blobstore *bs, int64_t account_id, const char *sha256, 
                   char *key, size_t keycap)
 {
     struct s3 *s = s3_of(bs);
-    if (account_id < 0 || !is_sha256_hex(sha256) || (!data && len > 0)) return TGR_ERR;
+    if (account_id < 0 || !blobstore_sha256_valid(sha256) || (!data && len > 0)) return TGR_ERR;
     char hex[SHA256_HEX + 1];
-    sha256_hex(data, len, hex);
+    blobstore_sha256_hex(data, len, hex);
     if (strcmp(hex, sha256) != 0) {
         log_error("s3", "put: sha256 does not match the data");
         return TGR_ERR;
@@ -405,7 +376,7 @@ static int s3_get(struct blobstore *bs, const char *key, void **data, size_t *le
         return TGR_ERR;
     }
     char hex[SHA256_HEX + 1];
-    sha256_hex(k.buf, k.len, hex);
+    blobstore_sha256_hex(k.buf, k.len, hex);
     if (strcmp(hex, strchr(key, '/') + 1) != 0) {
         log_error("s3", "GET %s/%s%s: the object's bytes do not match its name (damaged)", s->bucket,
                   s->prefix, key);
@@ -630,22 +601,6 @@ static int region_valid(const char *r)
     return 1;
 }
 
-static int mkdirs(const char *dir)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof buf) return -1;
-    memcpy(buf, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0') continue;
-        char c = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST) return -1;
-        buf[i] = c;
-    }
-    return 0;
-}
-
 /* Give up opening: err says why, errno is err_no, s (if any) is freed. @return NULL */
 __attribute__((format(printf, 5, 6))) static struct blobstore *fail(struct s3 *s, int err_no, char *err,
                                                                     size_t errlen, const char *fmt, ...)
@@ -716,7 +671,7 @@ struct blobstore *blobstore_s3_open(const struct blobstore_s3_config *cfg, char 
     s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
     s->attempts = cfg->attempts > 0 ? cfg->attempts : DEFAULT_ATTEMPTS;
 
-    if (mkdirs(cfg->cache_dir) != 0)
+    if (blobstore_mkdirs(cfg->cache_dir) != 0)
         return fail(s, errno == EINVAL ? EIO : errno, err, errlen,
                     "blobstore: cannot create the cache %.200s", cfg->cache_dir);
     s->cache = realpath(cfg->cache_dir, NULL);
