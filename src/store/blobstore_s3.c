@@ -302,8 +302,8 @@ static long s3_request(struct s3 *s, const char *method, const char *key, const 
         }
         if (cc != CURLE_OK) {
             int again = transient_curl(cc) && attempt < s->attempts;
-            log_warn("s3", "%s %s/%s/%s%s: %s%s", method, s->endpoint, s->bucket, s->prefix, key,
-                     errbuf[0] ? errbuf : curl_easy_strerror(cc), again ? "; retrying" : "");
+            log_msg(again ? LOG_WARN : LOG_ERROR, "s3", "%s %s/%s/%s%s: %s%s", method, s->endpoint, s->bucket,
+                    s->prefix, key, errbuf[0] ? errbuf : curl_easy_strerror(cc), again ? "; retrying" : "");
             if (!again) break;
             continue;
         }
