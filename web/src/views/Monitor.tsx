@@ -241,9 +241,15 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
   const { c, a, busy, run } = props;
   const [ask, setAsk] = useState<null | 'cancel' | 'resume'>(null);
   const cancelBtn = useRef<HTMLButtonElement>(null);
+  const resumeBtn = useRef<HTMLButtonElement>(null);
   const firstChoice = useRef<HTMLButtonElement>(null);
+  const asked = useRef<typeof ask>(null);
+  // Focus moves into a question when it opens and back to the button that asked when it closes.
   useEffect(() => {
     if (ask) firstChoice.current?.focus();
+    else if (asked.current === 'cancel') cancelBtn.current?.focus();
+    else if (asked.current === 'resume') resumeBtn.current?.focus();
+    asked.current = ask;
   }, [ask]);
   useEffect(() => setAsk(null), [c.status]);
 
@@ -292,6 +298,7 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
       )}
       {c.status === 'paused' && (
         <button
+          ref={resumeBtn}
           type="button"
           class={'btn btn-sm' + (c.pause_reason === 'peer_flood' ? '' : ' btn-primary')}
           disabled={busy}
