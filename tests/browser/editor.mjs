@@ -220,6 +220,9 @@ export async function editorFlow(ctx) {
   await page.waitForURL('**/app/login?next=*', { timeout: 10_000 });
   const next = new URL(page.url()).searchParams.get('next');
   check(next === `/app/campaigns/${id}/edit`, `an expired session sends the user to log in, keeping the editor route (${next})`);
+  // The editor that was left tries once more to save on its way out; without a token that fails at
+  // once. Give it that moment before "logging in" again, as a person typing a password would.
+  await page.waitForTimeout(500);
   await page.evaluate((a) => {
     sessionStorage.setItem('tgr.token', a.t);
     sessionStorage.setItem('tgr.expires_at', a.e);
