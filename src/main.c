@@ -421,21 +421,24 @@ static int cmd_serve(int argc, char **argv)
         config_parse_args(&app.cfg, argc, argv, 2, CONFIG_FOR_SERVE, NULL, NULL, err, sizeof err) != TGR_OK)
         return usage_error("serve", err);
     apply_log_level(&app.cfg);
-    if (ensure_data_dir(app.cfg.data_dir) != TGR_OK || load_keys(&app.kr, &app.cfg) != TGR_OK)
+    if (ensure_data_dir(app.cfg.data_dir) != TGR_OK)
         return 1;
-    /* A wrong --media or S3 setting is a usage error; a local directory that cannot be made only
-     * disables media, as before there was a choice. */
+    /* A wrong --media or S3 setting is a usage error (found before a master key is made); a local
+     * directory that cannot be made only disables media, as before there was a choice. */
     app.media = blobstore_open(app.cfg.media, app.cfg.data_dir, err, sizeof err);
     if (!app.media && (errno == EINVAL || strcmp(app.cfg.media, "local") != 0)) {
-        int usage = errno == EINVAL;
-        keyring_clear(&app.kr);
-        if (usage)
+        if (errno == EINVAL)
             return usage_error("serve", err);
         fprintf(stderr, "tgr: %s\n", err);
         return 1;
     }
     if (!app.media)
         log_error("serve", "media uploads are unavailable: %s", err);
+    if (load_keys(&app.kr, &app.cfg) != TGR_OK) {
+        if (app.media)
+            app.media->close(app.media);
+        return 1;
+    }
     app.store = open_store(&app.cfg);
     if (!app.store) {
         if (app.media)
