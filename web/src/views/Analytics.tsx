@@ -339,8 +339,10 @@ function CompareTable({ rows, currency }: { rows: CampaignStats[]; currency: str
                   <StatusPill status={r.status} />
                 </td>
                 <td data-label="Sent" class="num" data-testid="compare-sent">
-                  {count.format(r.sent)}
-                  {r.failed > 0 && <span class="sub bad-text">{count.format(r.failed)} failed</span>}
+                  <span>
+                    {count.format(r.sent)}
+                    {r.failed > 0 && <span class="sub bad-text">{count.format(r.failed)} failed</span>}
+                  </span>
                 </td>
                 <td data-label="Read" class="num">
                   {count.format(r.read)}
@@ -349,8 +351,10 @@ function CompareTable({ rows, currency }: { rows: CampaignStats[]; currency: str
                   {count.format(r.replied)}
                 </td>
                 <td data-label="Clicked · CTR" class="num" data-testid="compare-clicks">
-                  {count.format(r.unique_clicks)}
-                  <span class="muted"> · {percent.format(r.ctr || 0)}</span>
+                  <span>
+                    {count.format(r.unique_clicks)}
+                    <span class="muted"> · {percent.format(r.ctr || 0)}</span>
+                  </span>
                 </td>
                 <td data-label="Orders" class="num" data-testid="compare-orders">
                   {count.format(r.orders)}

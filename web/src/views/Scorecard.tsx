@@ -77,6 +77,11 @@ function AttributionList(props: { title: string; rows: AttributionRow[]; currenc
   );
 }
 
+/** Who a suggestion can reach, now or once the frequency cap has passed. */
+function reach(s: Suggestion): number {
+  return Math.max(s.audience_count, s.audience_count_after_cap ?? 0);
+}
+
 function SuggestionCard(props: { s: Suggestion; campaign: Campaign }) {
   const { s, campaign } = props;
   const [busy, setBusy] = useState(false);
@@ -182,7 +187,7 @@ export function ScorecardView(props: { id: number }) {
             {/* Those with people to message first; the server's order otherwise. */}
             {card.suggestions
               .map((s, i) => ({ s, i }))
-              .sort((a, b) => Number(b.s.audience_count > 0) - Number(a.s.audience_count > 0) || a.i - b.i)
+              .sort((a, b) => Number(reach(b.s) > 0) - Number(reach(a.s) > 0) || a.i - b.i)
               .map(({ s }) => (
                 <SuggestionCard key={s.title} s={s} campaign={campaign} />
               ))}
