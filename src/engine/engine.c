@@ -28,7 +28,7 @@
 #include "engine/send.h"
 #include "http/worker.h"
 
-enum item_kind { IT_EVENT, IT_SYNC, IT_START, IT_RESULT, IT_WAKE, IT_DIRECT, IT_DIRECT_DONE };
+enum item_kind { IT_EVENT, IT_SYNC, IT_START, IT_RESULT, IT_WAKE, IT_DIRECT, IT_DIRECT_DONE, IT_STARTED };
 
 /* A message sent outside campaigns (a test to Saved Messages), waited for by a worker thread.
  * It takes its turn in the account's pacing like every other message. */
@@ -86,6 +86,7 @@ struct acct {
     int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
     int64_t advanced_at;  /* last look at nudges and phase changes */
     struct item *direct;  /* direct messages waiting for their turn */
+    int starting;         /* taken over from another instance: its client is being started here */
 };
 
 struct engine {
@@ -104,6 +105,7 @@ struct engine {
     int64_t *owned;
     size_t n_owned;
     int64_t claimed_at;  /* start of the last successful round */
+    int64_t next_claim;  /* when the next round is due */
     int64_t owned_until; /* leases run out then unless renewed: stop sending before */
 };
 
@@ -118,6 +120,7 @@ struct engine {
  * lease could run out, so a slow renewal never lets two instances send for one account. */
 #define LEASE_RENEW_DIV 4
 #define LEASE_MARGIN_DIV 5
+#define LEASE_AGAIN_MS 250
 
 static void push(struct engine *e, struct item *it)
 {
@@ -254,6 +257,7 @@ static void start_job(void *arg)
         log_warn("engine", "account %lld: Telegram session not started yet (%s)", (long long)j->account_id,
                  res.code[0] ? res.code : "unavailable");
     }
+    post(j->e, IT_STARTED, j->account_id, NULL);
     free(j);
 }
 
@@ -267,6 +271,8 @@ static void run_job(struct engine *e, int64_t account_id, void (*fn)(void *))
     if (!e->app->tg_pool || worker_pool_submit(e->app->tg_pool, fn, j) != TGR_OK) {
         log_warn("engine", "account %lld: background work queue full; will retry", (long long)account_id);
         free(j);
+        if (fn == start_job) /* a taken-over account must not wait for a start that never runs */
+            post(e, IT_STARTED, account_id, NULL);
     }
 }
 
@@ -642,14 +648,19 @@ static void claim_leases(struct engine *e, int64_t now)
         log_info("engine", "instance %s now sends for account %lld", e->instance, (long long)ids[i]);
         /* Taken over from another instance: this bridge may not have the account's client yet
          * (the first round needs none: a ready bridge starts every connected account). */
-        if (e->claimed_at)
+        if (e->claimed_at) {
+            a->starting = 1; /* its sends wait for the start (IT_STARTED), not for NOT_STARTED retries */
             engine_request_start(e, ids[i]);
+        }
     }
     free(e->owned);
     e->owned = ids;
     e->n_owned = n;
     e->claimed_at = now;
     e->owned_until = now + e->lease_ms;
+    /* A round that took accounts may have left others for the next: while the set of sending
+     * accounts grows, shares grow with it, so look again soon instead of a quarter-lease later. */
+    e->next_claim = now + (taken ? LEASE_AGAIN_MS : e->lease_ms / LEASE_RENEW_DIV);
 }
 
 static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
@@ -687,8 +698,8 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
         bridge_call_async(e->bridge, it->ev, SEND_TIMEOUT_MS, on_direct_done, it);
         return a->next_send_at;
     }
-    if (!own)
-        return now + IDLE_TICK_MS; /* another instance sends for it (or nobody needs to) */
+    if (!own || a->starting)
+        return now + IDLE_TICK_MS; /* another instance sends for it, or its client is starting */
     struct recipient r;
     enum db_status s = st->recipient_next(st, account, now, &r);
     if (s != DB_ONE) {
@@ -728,11 +739,10 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
 static int64_t tick(struct engine *e)
 {
     int64_t now = now_ms(), next = now + IDLE_TICK_MS;
-    int64_t renew = e->lease_ms / LEASE_RENEW_DIV;
-    if (now - e->claimed_at >= renew || now < e->claimed_at)
+    if (now >= e->next_claim || now < e->claimed_at)
         claim_leases(e, now);
-    if (e->claimed_at + renew < next)
-        next = e->claimed_at + renew > now ? e->claimed_at + renew : now + 50;
+    if (e->next_claim < next)
+        next = e->next_claim > now ? e->next_claim : now + 50;
     for (size_t i = 0; i < e->n_owned; i++) {
         int64_t at = tick_account(e, e->owned[i], now);
         if (at < next)
@@ -814,6 +824,12 @@ static void *engine_main(void *arg)
                 direct_finish(it->direct, NULL, &oom); /* every direct message is answered */
                 break;
             }
+            case IT_STARTED: {
+                struct acct *a = acct_of(e, it->account_id);
+                if (a)
+                    a->starting = 0;
+                break;
+            }
             case IT_DIRECT_DONE: {
                 struct acct *a = acct_of(e, it->account_id);
                 if (a)
@@ -824,7 +840,9 @@ static void *engine_main(void *arg)
             /* A result or a command concerns one account: look at that one now; the others keep
              * their own timers. Events (replies, reads) change no timing. */
             int64_t acct =
-                it->kind == IT_RESULT || it->kind == IT_WAKE || it->kind == IT_DIRECT_DONE ? it->account_id : 0;
+                it->kind == IT_RESULT || it->kind == IT_WAKE || it->kind == IT_DIRECT_DONE || it->kind == IT_STARTED
+                    ? it->account_id
+                    : 0;
             /* A campaign started here for an account nobody sends for yet: claim it now. */
             if (it->kind == IT_WAKE && acct && !owns(e, acct, now_ms()))
                 claim_leases(e, now_ms());
