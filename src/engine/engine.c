@@ -715,6 +715,27 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
     int rc = send_prepare(app, account, &r, &req, code, sizeof code, why, sizeof why);
     if (rc == -2)
         return now + IDLE_TICK_MS; /* database trouble: look again shortly */
+    if (rc == SEND_PREPARE_RETRY) {
+        /* The media store is down: retry with backoff; when retries run out the campaign pauses
+         * (the row stays pending) rather than sending without the file or failing everyone. */
+        struct send_outcome o = {.recipient_id = r.id, .campaign_id = r.campaign_id, .contact_id = r.contact_id,
+                                 .step = r.step, .attempt = r.attempt + 1, .status = "pending",
+                                 .log_status = "retry", .error_code = code, .error_details = why,
+                                 .next_attempt_at = now + backoff_ms(r.attempt + 1)};
+        if (o.attempt >= MAX_ATTEMPTS) {
+            o.attempt = 0;
+            o.log_status = "paused";
+            o.next_attempt_at = now;
+            snprintf(why, sizeof why, "the media store is unavailable; the campaign is paused: resume when it is back");
+        }
+        st->recipient_finish(st, account, &o);
+        if (o.attempt == 0) {
+            st->campaign_transition(st, account, r.campaign_id, "running,nudging", "paused", "media_unavailable");
+            log_warn("engine", "account %lld: media store unavailable; campaign %lld paused", (long long)account,
+                     (long long)r.campaign_id);
+        }
+        return now;
+    }
     if (rc != TGR_OK) {
         struct send_outcome o = {.recipient_id = r.id, .campaign_id = r.campaign_id, .contact_id = r.contact_id,
                                  .step = r.step, .attempt = r.attempt, .status = "failed", .log_status = "failed",

@@ -191,6 +191,29 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
         fail_with(why_code, codecap, why, whycap, "template_invalid", re.message);
         goto done;
     }
+    /* The media file is found before the claim: a message never goes out without its photo
+     * because the blob store is unreachable for a moment (the caller retries, then pauses). */
+    json_t *media = json_null();
+    if (c.n_media && r->step == 0) {
+        struct media_row m;
+        char path[1100];
+        enum db_status ms = st->media_get(st, account_id, c.media_ids[0], &m);
+        if (ms < 0) {
+            rc = -2;
+            goto done;
+        }
+        if (ms == DB_NONE) {
+            fail_with(why_code, codecap, why, whycap, "media_missing", "the campaign's media file was deleted");
+            goto done;
+        }
+        if (!app->media || app->media->local_path(app->media, m.storage_key, path, sizeof path) != TGR_OK) {
+            fail_with(why_code, codecap, why, whycap, "MEDIA_UNAVAILABLE",
+                      "the media store could not provide the campaign's file");
+            rc = SEND_PREPARE_RETRY;
+            goto done;
+        }
+        media = json_pack("{s:s, s:s}", "path", path, "mime", m.mime);
+    }
     if (r->random_id[0]) {
         snprintf(random_id, sizeof random_id, "%s", r->random_id);
     } else {
@@ -200,16 +223,9 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
     }
     /* The row is 'sending' with its random_id, committed, before Telegram hears of it. */
     if (st->recipient_claim(st, account_id, r->id, random_id, sealed.p ? &sealed : NULL) < 0) {
+        json_decref(media);
         rc = -2;
         goto done;
-    }
-    json_t *media = json_null();
-    if (c.n_media && r->step == 0) {
-        struct media_row m;
-        char path[1100];
-        if (st->media_get(st, account_id, c.media_ids[0], &m) == DB_ONE && app->media &&
-            app->media->local_path(app->media, m.storage_key, path, sizeof path) == TGR_OK)
-            media = json_pack("{s:s, s:s}", "path", path, "mime", m.mime);
     }
     *req = json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:o, s:o, s:s}", "op", "send", "account", (json_int_t)account_id,
                      "peer", "user_id", ct.tg_user_id, "access_hash", p.access_hash, "text", out.text, "entities",

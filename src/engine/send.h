@@ -29,7 +29,9 @@ enum send_kind send_classify(const char *code, int *mark);
  * @param[out] req the request (new reference) on TGR_OK
  * @param[out] why a reason on TGR_ERR: the row cannot be sent (contact gone, template broken,
  *             pool empty…) and should fail with code why_code
- * @return TGR_OK, TGR_ERR (permanent for this row), or -2 (database trouble: try later) */
+ * @return TGR_OK, TGR_ERR (permanent for this row), -2 (database trouble: try later), or
+ *         SEND_PREPARE_RETRY (the media store failed: retry the row with backoff, why set) */
+#define SEND_PREPARE_RETRY (-3)
 int send_prepare(struct app *app, int64_t account_id, const struct recipient *r, json_t **req, char *why_code,
                  size_t codecap, char *why, size_t whycap);
 

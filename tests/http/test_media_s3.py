@@ -31,7 +31,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tgrtest  # noqa: E402
-from tgrtest import (Server, contacts_by_tg_id, connect_telegram, is_error_shape, multipart_form,  # noqa: E402
+from tgrtest import (campaign_logs, Server, contacts_by_tg_id, connect_telegram, is_error_shape, multipart_form,  # noqa: E402
                      read_record, run_cli, sim_args, wait_until, write_scenario)
 
 S3_SERVER = os.path.join(tgrtest.REPO, "tests", "s3", "s3server.py")
@@ -248,7 +248,7 @@ class S3MediaTest(S3Case):
         self.assertEqual(upload(self.srv, self.token, data).status, 201)
         self.assertEqual(self.srv.get(f"/media/{upload(self.srv, self.token, data).json['id']}",
                                       token=self.token).status, 200)
-        reqs = [r for r in self.s3.requests() if r["path"].startswith(f"/{BUCKET}/")]
+        reqs = self.requests_for(data)  # this test's own (others inject failures on purpose)
         self.assertTrue(reqs)
         for r in reqs:
             self.assertIn(r["status"], (200, 204, 404), r)  # never a refused signature
@@ -286,13 +286,50 @@ class S3MediaTest(S3Case):
         self.assertEqual(upload(self.srv, self.token, lasting).status, 201)
         self.assertIn("HTTP 500", self.srv.stderr_text())
 
-    def test_a_campaign_with_media_is_sent_from_the_download_cache(self):
-        # Both campaigns below reach the same contacts: no frequency cap.
-        r = self.srv.request("PATCH", "/account", body={"frequency_cap_days": 0}, token=self.token)
-        self.assertEqual(r.status, 200, r)
-        connect_telegram(self.srv, self.token, ME_PHONE, CODE)
+    def connected(self):
+        """Connect the account to the simulated Telegram once (several tests send), no frequency cap."""
+        if self.srv.get("/session", token=self.token).json["status"] != "connected":
+            r = self.srv.request("PATCH", "/account", body={"frequency_cap_days": 0}, token=self.token)
+            self.assertEqual(r.status, 200, r)
+            connect_telegram(self.srv, self.token, ME_PHONE, CODE)
         want = {u["id"] for u in USERS}
         self.assertTrue(wait_until(lambda: want <= set(contacts_by_tg_id(self.srv, self.token)), 20))
+        return want
+
+    def test_a_campaign_waits_for_the_media_store_and_never_sends_without_its_photo(self):
+        want = self.connected()
+        data = png("outage photo")
+        m = upload(self.srv, self.token, data)
+        self.assertEqual(m.status, 201, m)
+        marker = "S3 outage check"
+        r = self.srv.post("/campaigns", {"name": marker, "message_text": marker + " for {{first_name}}",
+                                         "media_ids": [m.json["id"]]}, token=self.token)
+        self.assertEqual(r.status, 201, r)
+        cid = r.json["id"]
+        self.s3.fail_next(100000, 503)  # the store is down until further notice
+        try:
+            r = self.srv.post(f"/campaigns/{cid}/start", {"override_quiet_hours": True}, token=self.token)
+            self.assertEqual(r.status, 200, r)
+            logs = lambda: campaign_logs(self.srv, self.token, cid)  # noqa: E731
+            self.assertTrue(wait_until(lambda: any(l["error_code"] == "MEDIA_UNAVAILABLE" for l in logs()), 15),
+                            f"no retry logged while the media store is down: {logs()}")
+            time.sleep(1)
+            self.assertEqual([x for x in read_record(self.record_path) if marker in (x.get("text") or "")], [],
+                             "a message went out without its photo while the media store was down")
+            self.assertEqual(self.srv.get(f"/campaigns/{cid}", token=self.token).json["status"], "running")
+        finally:
+            self.s3.fail_next(0)
+        done = wait_until(lambda: self.srv.get(f"/campaigns/{cid}", token=self.token).json["status"] == "completed",
+                          40)
+        self.assertTrue(done, self.srv.get(f"/campaigns/{cid}/analytics", token=self.token).json)
+        lines = [x for x in read_record(self.record_path) if marker in (x.get("text") or "")]
+        self.assertEqual(sorted(x["user_id"] for x in lines), sorted(want), "not every recipient exactly once")
+        self.assertTrue(all(x["media"] and x["media"]["mime"] == "image/png" for x in lines), lines)
+        a = self.srv.get(f"/campaigns/{cid}/analytics", token=self.token).json
+        self.assertEqual((a["sent"], a["failed"]), (len(USERS), 0), a)
+
+    def test_a_campaign_with_media_is_sent_from_the_download_cache(self):
+        want = self.connected()
         data = png("campaign photo")
         m = upload(self.srv, self.token, data)
         self.assertEqual(m.status, 201, m)
