@@ -431,7 +431,11 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     json_object_set_new(o, "ctr", json_real(k.sent ? (double)k.unique_clicks / (double)k.sent : 0));
     json_object_set_new(o, "orders", json_integer(k.orders));
     json_object_set_new(o, "revenue", json_integer(k.revenue));
-    json_object_set_new(o, "currency", json_string("EUR"));
+    /* Revenue is in the account's currency: the one most of its orders use (as /analytics/revenue). */
+    char cur[4] = "";
+    if (st->revenue_currency(st, r->account_id, 0, now_ms() + 1, cur) < 0 || !cur[0])
+        snprintf(cur, sizeof cur, "EUR");
+    json_object_set_new(o, "currency", json_string(cur));
     json_t *cd = json_object();
     for (int kk = 0; kk < CAT_COUNT; kk++)
         json_object_set_new(cd, category_name((enum category)kk), json_integer(k.by_category[kk]));
@@ -472,11 +476,13 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     json_error_t je;
     json_t *plan = c->nudges_json ? json_loads(c->nudges_json, 0, &je) : NULL;
     for (size_t i = 0; i < json_array_size(plan); i++) {
-        int64_t open = 0, due = 0;
+        int64_t open = 0, due = 0, sent = 0, replied = 0, clicked = 0;
         st->campaign_open_rows(st, r->account_id, c->id, (int)i + 1, &open);
         st->nudge_next_due(st, r->account_id, c->id, (int)i + 1, &due);
+        st->step_counts(st, r->account_id, c->id, (int)i + 1, &sent, &replied, &clicked);
         int64_t after_s = json_integer_value(json_object_get(json_array_get(plan, i), "after_seconds"));
-        json_t *nd = json_pack("{s:i, s:I}", "step", (int)i + 1, "scheduled", (json_int_t)open);
+        json_t *nd = json_pack("{s:i, s:I, s:I}", "step", (int)i + 1, "scheduled", (json_int_t)open, "sent",
+                               (json_int_t)sent);
         char t[40];
         if (due) {
             rfc3339(due + after_s * 1000, t, sizeof t);

@@ -404,7 +404,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = 0;
-    log_warn("http", "%s", line);
+    /* A client that goes away (a closed live log, a reload) is ordinary: not worth a warning. */
+    if (strstr(line, "Failed to send") || strstr(line, "Connection reset") || strstr(line, "Broken pipe"))
+        log_debug("http", "%s", line);
+    else
+        log_warn("http", "%s", line);
 }
 
 /* ---- start / stop ----------------------------------------------------------------------- */

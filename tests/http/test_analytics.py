@@ -400,7 +400,9 @@ class AttributionTest(Case):
         self.assertIsNone(self.order(other_key, "x-win-1", 900, u0))
         self.assertEqual({c: self.money(c) for c in (self.a, self.b)}, before)
         # A forged ref falls through to the next rule (here the window: B).
-        self.assertCredited(("o-forged-1", 950, u0, {"ref": self.ref_a[u0][:-2] + "zz"}), self.b, 950)
+        ref = self.ref_a[u0]
+        forged = ref[:-2] + ("yy" if ref.endswith("zz") else "zz")  # always differs from the real one
+        self.assertCredited(("o-forged-1", 950, u0, {"ref": forged}), self.b, 950)
 
     def test_refund_reverses_the_credited_revenue(self):
         u1 = self.u[1]

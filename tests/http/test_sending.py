@@ -788,7 +788,7 @@ class NudgeTest(EngineCase):
             self.assertGreaterEqual(r["at"] - first[r["user_id"]], 3000, r)
         a = self.analytics(token, c["id"])
         self.assertEqual((a["replied"], a["sent"], a["failed"]), (2, 8, 0), a)
-        self.assertEqual([n["step"] for n in a["nudges"]], [1], a)
+        self.assertEqual([(n["step"], n["sent"], n["scheduled"]) for n in a["nudges"]], [(1, len(nudges), 0)], a)
 
     def test_nudge_plan_can_be_replaced_while_running(self):
         token, _ = self.account()
