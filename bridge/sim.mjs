@@ -246,6 +246,9 @@ export class SimBackend {
     this.recordPath = this.sc.record ? path.resolve(baseDir || process.cwd(), this.sc.record) : null;
     this.lockPath = this.recordPath && this.recordPath + ".lock";
     this.sessionsPath = this.recordPath && this.recordPath + ".sessions";
+    // Which process has a client on which session, so that a second one is refused the way
+    // Telegram refuses it (GRAMJS.md: AUTH_KEY_DUPLICATED; only a new login fixes it).
+    this.clientsPath = this.recordPath && this.recordPath + ".clients";
     this.sessionsSize = -1;
     this.delivered = new Map(); // `${user_id} ${random_id}` → { message_id, date }
     this.outbox = new Map(); // user id → [{ message_id, text, date, at }]
@@ -401,6 +404,61 @@ export class SimBackend {
     if (this.sessionsPath) fs.appendFileSync(this.sessionsPath, JSON.stringify({ revoked: session, at: Date.now() }) + "\n");
   }
 
+  /** Other live processes that have a client on session (from the shared clients file). */
+  otherHolders(session) {
+    if (!this.clientsPath) return [];
+    let text = "";
+    try {
+      text = fs.readFileSync(this.clientsPath, "utf8");
+    } catch (e) {
+      if (e.code === "ENOENT") return [];
+      throw e;
+    }
+    const on = new Map();
+    for (const line of text.split("\n")) {
+      try {
+        const r = JSON.parse(line);
+        if (r && r.session === session && Number.isInteger(r.pid)) on.set(r.pid, r.on === true);
+      } catch {
+        // partial or foreign line
+      }
+    }
+    return [...on].filter(([pid, held]) => {
+      if (!held || pid === process.pid) return false;
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false; // that process is gone, and its connection with it
+      }
+    }).map(([pid]) => pid);
+  }
+
+  noteClient(session, on) {
+    if (this.clientsPath && session) {
+      fs.appendFileSync(this.clientsPath, JSON.stringify({ session, pid: process.pid, on, at: Date.now() }) + "\n");
+    }
+  }
+
+  /** A client on session is about to connect here: refused when another process has one
+   *  (after a short grace for a process that is just exiting, as after a crash). */
+  async claimClient(account, session) {
+    for (let i = 0; i < 30 && this.otherHolders(session).length; i++) await new Promise((r) => setTimeout(r, 100));
+    if (this.otherHolders(session).length) {
+      this.revoke(session);
+      this.accounts.delete(account);
+      throw new BridgeError("AUTH_KEY_DUPLICATED", "the session is in use by another connection");
+    }
+    this.noteClient(session, true);
+  }
+
+  /** The account's client goes away (stop, logout, a dead session, a new start). */
+  dropClient(account) {
+    const a = this.accounts.get(account);
+    if (a && a.session && a.status === "connected") this.noteClient(a.session, false);
+    this.accounts.delete(account);
+  }
+
   sessionUsable(session) {
     const m = SESSION_RE.exec(session || "");
     if (!m || m[1] !== this.sc.me.id) return false;
@@ -431,7 +489,7 @@ export class SimBackend {
   sessionDied(account, code, message) {
     const a = this.accounts.get(account);
     if (a && a.session && !this.revoked.has(a.session)) this.revoke(a.session);
-    this.accounts.delete(account);
+    this.dropClient(account);
     this.onEvent({ event: "session_invalid", account, code });
     return new BridgeError(code, message || "the session is no longer valid");
   }
@@ -485,14 +543,14 @@ export class SimBackend {
   // --- ops ----------------------------------------------------------------------------------
 
   async start({ account, session }) {
-    if (session === null) {
-      this.accounts.delete(account);
-      return { status: "none" };
-    }
+    const had = this.accounts.get(account);
+    if (session === null || !had || had.session !== session) this.dropClient(account);
+    if (session === null) return { status: "none" };
     if (!this.sessionUsable(session)) {
       this.accounts.delete(account);
       throw new BridgeError("AUTH_KEY_UNREGISTERED", "the session is not authorised");
     }
+    if (!had || had.session !== session || had.status !== "connected") await this.claimClient(account, session);
     this.accounts.set(account, { status: "connected", session, uploads: new Map() });
     this.connectedNow(account);
     return { status: "connected", user: this.meUser() };
@@ -521,6 +579,7 @@ export class SimBackend {
       if (password !== login.password) throw new BridgeError("PASSWORD_HASH_INVALID", "the two-step password is wrong");
     }
     this.connectedNow(account);
+    this.noteClient(a.session, true);
     return { status: "connected", session: a.session, user: this.meUser() };
   }
 
@@ -719,17 +778,18 @@ export class SimBackend {
   async logout({ account }) {
     const a = this.connected(account);
     this.revoke(a.session);
-    this.accounts.delete(account);
+    this.dropClient(account);
     return { status: "none" };
   }
 
   async stop({ account }) {
-    this.accounts.delete(account);
+    this.dropClient(account);
     return { status: "stopped" };
   }
 
   async close() {
     this.closed = true;
+    for (const account of [...this.accounts.keys()]) this.dropClient(account);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const r of this.clicks) r.destroy();

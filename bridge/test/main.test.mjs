@@ -58,8 +58,8 @@ test("two bridge processes on one record deliver each random_id once", async () 
   const d = scenarioDir(SCENARIO);
   const a = spawnBridge(["--backend", "sim", "--scenario", d.file]);
   const b = spawnBridge(["--backend", "sim", "--scenario", d.file]);
-  const session = await login(a);
-  assert.equal((await b.request("start", { account: 1, session })).result.status, "connected");
+  await login(a);
+  await login(b); // a session of its own: one session on two connections is refused (next test)
   const ids = Array.from({ length: 20 }, (_, i) => String(5000 + i));
   const sendAll = (bridge, order) => Promise.all(order.map((rid) => bridge.request("send", {
     account: 1, peer: { user_id: "2002", access_hash: "88002" }, text: `offer ${rid}`, entities: [], media: null, random_id: rid,
@@ -72,6 +72,31 @@ test("two bridge processes on one record deliver each random_id once", async () 
   const byA = new Map(ra.map((r, i) => [ids[i], r.result.message_id]));
   rb.reverse();
   rb.forEach((r, i) => assert.equal(r.result.message_id, byA.get(ids[i])));
+});
+
+test("one session on two processes at once is refused with AUTH_KEY_DUPLICATED, as Telegram does", async () => {
+  const d = scenarioDir(SCENARIO);
+  const a = spawnBridge(["--backend", "sim", "--scenario", d.file]);
+  const b = spawnBridge(["--backend", "sim", "--scenario", d.file]);
+  const session = await login(a);
+  const dup = await b.request("start", { account: 1, session }, 10000);
+  assert.equal(dup.error?.code, "AUTH_KEY_DUPLICATED", JSON.stringify(dup));
+  // Only a new login fixes it: the session is dead on the first process too.
+  const send = await a.request("send", {
+    account: 1, peer: { user_id: "2002", access_hash: "88002" }, text: "after", entities: [], media: null, random_id: "77",
+  });
+  assert.equal(send.error?.code, "AUTH_KEY_UNREGISTERED", JSON.stringify(send));
+  // A client stopped (or a process gone) frees its session for another process.
+  const fresh = await login(a);
+  await a.request("stop", { account: 1 });
+  assert.equal((await b.request("start", { account: 1, session: fresh })).result?.status, "connected");
+  const c = spawnBridge(["--backend", "sim", "--scenario", d.file]);
+  c.child.kill("SIGKILL");
+  await c.exited;
+  await b.end();
+  const e = spawnBridge(["--backend", "sim", "--scenario", d.file]);
+  assert.equal((await e.request("start", { account: 1, session: fresh })).result?.status, "connected");
+  await Promise.all([a.end(), e.end()]);
 });
 
 test("command-line and start-up errors exit 2 with one clear line on stderr", () => {

@@ -19,6 +19,7 @@
 #include "core/app.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "crypto/seal.h"
 #include "store/store.h"
 #include "tg/bridge.h"
 #include "tg/session.h"
@@ -195,10 +196,234 @@ void engine_request_start(struct engine *e, int64_t account_id)
         post(e, IT_START, account_id, NULL);
 }
 
+/* Channel of the wake-ups that reach every instance (store.h notify/listen). */
+#define WAKE_CHANNEL "tgr_wake"
+#define CLAIM_NOW (-1) /* an IT_WAKE for no account: run a lease round now */
+
 void engine_wake(struct engine *e, int64_t account_id)
 {
-    if (e)
-        post(e, IT_WAKE, account_id, NULL);
+    if (!e)
+        return;
+    post(e, IT_WAKE, account_id, NULL);
+    /* The account's sending may belong to another instance: tell them all (after this commit). */
+    struct store *st = e->app->store;
+    if (st->notify) {
+        char v[24];
+        snprintf(v, sizeof v, "%lld", (long long)account_id);
+        st->notify(st, WAKE_CHANNEL, v);
+    }
+}
+
+/* On the store's listener thread: another instance changed something of an account ("" after a
+ * lost connection: anything may have changed, so look at the leases now). */
+static void cmd_submit(struct engine *e, const char *id);
+
+static void on_wake_note(void *cls, const char *payload)
+{
+    struct engine *e = cls;
+    int64_t id;
+    size_t il = strlen(e->instance);
+    if (strncmp(payload, "c:", 2) == 0) {
+        /* "c:<instance>:<command id>": a command for an account this instance owns. */
+        if (strncmp(payload + 2, e->instance, il) == 0 && payload[2 + il] == ':')
+            cmd_submit(e, payload + 3 + il);
+        return;
+    }
+    post(e, IT_WAKE, parse_i64(payload, 1, INT64_MAX, &id) == TGR_OK ? id : CLAIM_NOW, NULL);
+}
+
+/* ---- commands for an account whose client runs on another instance ------------------------
+ * The asking instance seals {"kind","account","req"} into meta "cmd:<id>" and notifies the
+ * owner ("c:<owner>:<id>"); the owner runs it on its tg worker pool and seals {"result"} or
+ * {"error"} into meta "cmdr:<id>", which the asker polls for. Both rows are deleted after. */
+
+#define CMD_POLL_MS 50
+#define CMD_REQ_MAX (1u << 20)
+#define CMD_RES_MAX (64u * 1024)
+
+/* Seal a JSON object into a meta value under key. */
+static int meta_put_sealed(struct app *app, const char *key, json_t *o)
+{
+    char *plain = json_dumps(o, JSON_COMPACT);
+    unsigned char *ct = NULL;
+    size_t ctlen = 0;
+    int rc = TGR_ERR;
+    if (plain && seal(&app->kr, "meta", "value", key, plain, strlen(plain), &ct, &ctlen) == TGR_OK) {
+        char *b64 = malloc(base64url_len(ctlen) + 1);
+        if (b64) {
+            base64url_encode(ct, ctlen, b64);
+            rc = app->store->meta_set(app->store, key, b64) == DB_ONE ? TGR_OK : TGR_ERR;
+            free(b64);
+        }
+    }
+    if (plain) {
+        sodium_memzero(plain, strlen(plain));
+        free(plain);
+    }
+    free(ct);
+    return rc;
+}
+
+/* Read and open a sealed meta value. @return the object, or NULL (missing, or not ours) */
+static json_t *meta_get_sealed(struct app *app, const char *key, size_t cap)
+{
+    char *b64 = malloc(cap);
+    unsigned char *ct = malloc(cap);
+    json_t *o = NULL;
+    size_t ctlen = 0, plen = 0;
+    char *plain = NULL;
+    if (b64 && ct && app->store->meta_get(app->store, key, b64, cap) == DB_ONE &&
+        base64url_decode(b64, strlen(b64), ct, cap, &ctlen) == TGR_OK &&
+        seal_open(&app->kr, "meta", "value", key, ct, ctlen, &plain, &plen) == TGR_OK) {
+        json_error_t je;
+        o = json_loads(plain, 0, &je);
+        sodium_memzero(plain, plen);
+        free(plain);
+    }
+    free(b64);
+    free(ct);
+    return o;
+}
+
+int engine_is_local(struct engine *e, int64_t account_id, char *owner, size_t cap)
+{
+    owner[0] = 0;
+    if (!e)
+        return 1;
+    struct store *st = e->app->store;
+    if (!st->lease_owner)
+        return 1;
+    enum db_status r = st->lease_owner(st, account_id, now_ms(), owner, cap);
+    if (r < 0)
+        return 1;
+    if (r == DB_NONE) {
+        /* Nobody runs its client: this instance takes it, so that no other starts one too. */
+        st->lease_force(st, e->instance, account_id, now_ms(), e->lease_ms);
+        snprintf(owner, cap, "%s", e->instance);
+        return 1;
+    }
+    return strcmp(owner, e->instance) == 0;
+}
+
+void engine_take(struct engine *e, int64_t account_id)
+{
+    struct store *st = e ? e->app->store : NULL;
+    if (!st || !st->lease_force)
+        return;
+    st->lease_force(st, e->instance, account_id, now_ms(), e->lease_ms);
+    engine_wake(e, account_id); /* an instance that held it sees it lost it, and drops its client */
+}
+
+int engine_remote(struct engine *e, const char *owner, int64_t account_id, const char *kind, json_t *req,
+                  int timeout_ms, json_t **result, struct bridge_error *err)
+{
+    struct app *app = e->app;
+    struct store *st = app->store;
+    unsigned char rnd[12];
+    char id[24], key[40], rkey[40], note[200];
+    randombytes_buf(rnd, sizeof rnd);
+    base64url_encode(rnd, sizeof rnd, id);
+    snprintf(key, sizeof key, "cmd:%s", id);
+    snprintf(rkey, sizeof rkey, "cmdr:%s", id);
+    snprintf(note, sizeof note, "c:%s:%s", owner, id);
+    int rc = TGR_ERR;
+    snprintf(err->code, sizeof err->code, "NETWORK");
+    if (!st->notify) {
+        snprintf(err->message, sizeof err->message,
+                 "this account's Telegram client runs on instance %.60s; several instances need PostgreSQL", owner);
+        return TGR_ERR;
+    }
+    json_t *cmd = json_pack("{s:s, s:I, s:O}", "kind", kind, "account", (json_int_t)account_id, "req", req);
+    snprintf(err->message, sizeof err->message, "the instance that runs this account's Telegram client did not answer");
+    err->seconds = 0;
+    if (!cmd || meta_put_sealed(app, key, cmd) != TGR_OK || st->notify(st, WAKE_CHANNEL, note) != DB_ONE) {
+        json_decref(cmd);
+        st->meta_delete(st, key);
+        return TGR_ERR;
+    }
+    json_decref(cmd);
+    for (int64_t until = now_ms() + timeout_ms + 2000; now_ms() < until;) {
+        json_t *res = meta_get_sealed(app, rkey, CMD_RES_MAX);
+        if (!res) {
+            struct timespec ts = {0, CMD_POLL_MS * 1000000L};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        json_t *ok = json_object_get(res, "result"), *bad = json_object_get(res, "error");
+        if (ok) {
+            *result = json_incref(ok);
+            rc = TGR_OK;
+        } else {
+            snprintf(err->code, sizeof err->code, "%s", json_string_value(json_object_get(bad, "code")) ?: "INTERNAL");
+            snprintf(err->message, sizeof err->message, "%s",
+                     json_string_value(json_object_get(bad, "message")) ?: "");
+            err->seconds = (int)json_integer_value(json_object_get(bad, "seconds"));
+        }
+        json_decref(res);
+        break;
+    }
+    st->meta_delete(st, key);
+    st->meta_delete(st, rkey);
+    return rc;
+}
+
+struct cmd_job {
+    struct engine *e;
+    char id[24];
+};
+
+static void cmd_job(void *arg)
+{
+    struct cmd_job *j = arg;
+    struct engine *e = j->e;
+    struct app *app = e->app;
+    char key[40], rkey[40];
+    snprintf(key, sizeof key, "cmd:%s", j->id);
+    snprintf(rkey, sizeof rkey, "cmdr:%s", j->id);
+    json_t *cmd = meta_get_sealed(app, key, CMD_REQ_MAX);
+    const char *kind = json_string_value(json_object_get(cmd, "kind"));
+    json_t *acct = json_object_get(cmd, "account"), *req = json_object_get(cmd, "req");
+    if (!kind || !json_is_integer(acct)) {
+        json_decref(cmd);
+        free(j);
+        return; /* gone (answered, or the asker gave up) */
+    }
+    int64_t account = json_integer_value(acct);
+    json_t *result = NULL;
+    struct bridge_error err = {"INTERNAL", "unknown command", 0};
+    int rc = TGR_ERR;
+    if (strcmp(kind, "bridge") == 0) {
+        rc = tgs_call(app, account, req, 30000, &result, &err);
+    } else if (strcmp(kind, "direct") == 0) {
+        rc = engine_send_direct(e, account, req, &result, &err);
+    } else if (strcmp(kind, "sync") == 0) {
+        struct sync_counts c;
+        rc = sync_account(app, account, &c, &err);
+        if (rc == TGR_OK)
+            result = json_pack("{s:I, s:I, s:I}", "contacts_added", (json_int_t)c.contacts_added, "contacts_updated",
+                               (json_int_t)c.contacts_updated, "messages_added", (json_int_t)c.messages_added);
+    }
+    json_t *ans = rc == TGR_OK ? json_pack("{s:o}", "result", result ? result : json_null())
+                               : json_pack("{s:{s:s, s:s, s:i}}", "error", "code", err.code, "message", err.message,
+                                           "seconds", err.seconds);
+    if (!ans || meta_put_sealed(app, rkey, ans) != TGR_OK)
+        log_warn("engine", "account %lld: could not store the answer to a command", (long long)account);
+    json_decref(ans);
+    json_decref(cmd);
+    free(j);
+}
+
+static void cmd_submit(struct engine *e, const char *id)
+{
+    struct cmd_job *j = calloc(1, sizeof *j);
+    if (!j || strlen(id) >= sizeof j->id) {
+        free(j);
+        return;
+    }
+    j->e = e;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    if (!e->app->tg_pool || worker_pool_submit(e->app->tg_pool, cmd_job, j) != TGR_OK)
+        free(j);
 }
 
 static struct acct *acct_of(struct engine *e, int64_t account_id)
@@ -250,7 +475,7 @@ static void start_job(void *arg)
     tgs_start(j->e->app, j->account_id, &res);
     if (res.outcome == TGS_OK) {
         log_info("engine", "account %lld: Telegram session started", (long long)j->account_id);
-        engine_wake(j->e, j->account_id);
+        post(j->e, IT_WAKE, j->account_id, NULL);
     } else if (res.outcome == TGS_DEAD) {
         j->e->app->store->campaigns_pause_all(j->e->app->store, j->account_id, "session_invalid");
     } else {
@@ -258,6 +483,21 @@ static void start_job(void *arg)
                  res.code[0] ? res.code : "unavailable");
     }
     post(j->e, IT_STARTED, j->account_id, NULL);
+    free(j);
+}
+
+/* Another instance owns the account now: its client here must go (one session, one connection). */
+static void stop_job(void *arg)
+{
+    struct job *j = arg;
+    json_t *req = json_pack("{s:s, s:I}", "op", "stop", "account", (json_int_t)j->account_id);
+    json_t *result = NULL;
+    struct bridge_error err;
+    if (req && bridge_call(j->e->bridge, req, 10000, &result, &err) == TGR_OK)
+        log_info("engine", "account %lld: Telegram client stopped here (another instance owns it)",
+                 (long long)j->account_id);
+    json_decref(result);
+    json_decref(req);
     free(j);
 }
 
@@ -330,12 +570,20 @@ static void handle_event(struct engine *e, json_t *ev)
     if (!kind)
         return;
     if (strcmp(kind, "ready") == 0) {
-        int64_t *ids = NULL;
-        size_t n = 0;
-        if (app->store->sessions_connected(app->store, &ids, &n) >= 0) {
-            for (size_t i = 0; i < n; i++)
-                run_job(e, ids[i], start_job);
-            free(ids);
+        /* A new bridge knows no clients: start the accounts this instance owns (all connected
+         * ones without leases). Before the first lease round there are none: that round starts
+         * what it takes. */
+        if (app->store->leases_claim) {
+            for (size_t i = 0; i < e->n_owned; i++)
+                run_job(e, e->owned[i], start_job);
+        } else {
+            int64_t *ids = NULL;
+            size_t n = 0;
+            if (app->store->sessions_connected(app->store, &ids, &n) >= 0) {
+                for (size_t i = 0; i < n; i++)
+                    run_job(e, ids[i], start_job);
+                free(ids);
+            }
         }
     } else if (strcmp(kind, "message") == 0 && account > 0) {
         on_message(e, account, ev);
@@ -368,6 +616,9 @@ static void on_direct_done(void *arg, json_t *result, const struct bridge_error 
 
 int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result, struct bridge_error *err)
 {
+    char owner[128];
+    if (e && !engine_is_local(e, account_id, owner, sizeof owner))
+        return engine_remote(e, owner, account_id, "direct", req, 30000, result, err);
     struct direct *d = calloc(1, sizeof *d);
     struct item *it = e && d ? new_item(IT_DIRECT, account_id) : NULL;
     if (!it) {
@@ -646,11 +897,21 @@ static void claim_leases(struct engine *e, int64_t now)
             until > a->flood_until)
             a->flood_until = until;
         log_info("engine", "instance %s now sends for account %lld", e->instance, (long long)ids[i]);
-        /* Taken over from another instance: this bridge may not have the account's client yet
-         * (the first round needs none: a ready bridge starts every connected account). */
-        if (e->claimed_at) {
+        /* Only the owner runs the account's Telegram client: start it here (a login on this
+         * instance may have started it already; a second start is harmless). */
+        if (st->leases_claim) {
             a->starting = 1; /* its sends wait for the start (IT_STARTED), not for NOT_STARTED retries */
-            engine_request_start(e, ids[i]);
+            run_job(e, ids[i], start_job);
+        }
+    }
+    /* Accounts another instance took (this one failed to renew in time): drop their clients. */
+    for (size_t i = 0; st->leases_claim && i < e->n_owned; i++) {
+        if (n && bsearch(&e->owned[i], ids, n, sizeof *ids, cmp_i64))
+            continue;
+        char owner[128];
+        if (st->lease_owner(st, e->owned[i], now, owner, sizeof owner) == DB_ONE && strcmp(owner, e->instance)) {
+            log_warn("engine", "account %lld moved to instance %s", (long long)e->owned[i], owner);
+            run_job(e, e->owned[i], stop_job);
         }
     }
     free(e->owned);
@@ -864,9 +1125,11 @@ static void *engine_main(void *arg)
                 it->kind == IT_RESULT || it->kind == IT_WAKE || it->kind == IT_DIRECT_DONE || it->kind == IT_STARTED
                     ? it->account_id
                     : 0;
-            /* A campaign started here for an account nobody sends for yet: claim it now. */
+            /* A campaign started for an account nobody sends for yet: claim it now. */
             if (it->kind == IT_WAKE && acct && !owns(e, acct, now_ms()))
                 claim_leases(e, now_ms());
+            if (acct == CLAIM_NOW)
+                acct = 0;
             json_decref(it->ev);
             free(it);
             if (acct) {
@@ -933,6 +1196,8 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
         return NULL;
     }
     pthread_create(&e->thread, NULL, engine_main, e);
+    if (app->store->listen && app->store->listen(app->store, WAKE_CHANNEL, on_wake_note, e) != DB_ONE)
+        log_warn("engine", "not listening for other instances; they are noticed by polling");
     return e;
 }
 
@@ -940,6 +1205,8 @@ void engine_stop(struct engine *e)
 {
     if (!e)
         return;
+    if (e->app->store->listen)
+        e->app->store->listen(e->app->store, WAKE_CHANNEL, NULL, NULL); /* no more posts from it */
     pthread_mutex_lock(&e->mu);
     e->stopping = 1;
     pthread_cond_signal(&e->cv);

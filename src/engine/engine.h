@@ -40,6 +40,21 @@ void engine_request_start(struct engine *e, int64_t account_id);
 struct bridge_error;
 int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result, struct bridge_error *err);
 
+/* Whether this instance runs the account's Telegram client (it holds the account's lease, or
+ * nobody did and it just took it, or there is no other instance to ask). Otherwise owner gets
+ * the instance that does. Any thread. */
+int engine_is_local(struct engine *e, int64_t account_id, char *owner, size_t cap);
+
+/* A login on this instance made the account's client here: this instance owns it from now on. */
+void engine_take(struct engine *e, int64_t account_id);
+
+/* Run a command on the instance owner that runs the account's client, and wait for its answer:
+ * kind "bridge" (req is a bridge request), "direct" (engine_send_direct there) or "sync"
+ * (sync_account there; result holds its counts). Worker threads only.
+ * @return TGR_OK with *result (caller decrefs), or TGR_ERR with *err (NETWORK on no answer) */
+int engine_remote(struct engine *e, const char *owner, int64_t account_id, const char *kind, json_t *req,
+                  int timeout_ms, json_t **result, struct bridge_error *err);
+
 /* Look at this account now (a campaign was started, resumed or changed). */
 void engine_wake(struct engine *e, int64_t account_id);
 

@@ -434,23 +434,42 @@ struct store {
     enum db_status (*contact_opt_out)(struct store *st, int64_t account_id, int64_t contact_id);
 
     /* ---- engine leases (several instances on one database, DESIGN §4) ----
-     * Each account's sending is owned by one instance at a time through a lease row
+     * Each connected account is owned by one instance at a time through a lease row: only the
+     * owner runs its Telegram client (one session on two connections is AUTH_KEY_DUPLICATED)
+     * and sends for it
      * (engine_leases: account_id, owner, expires_at, epoch). Instances say they are alive in
      * engine_instances, so a newcomer takes only its fair share of the unowned accounts. */
     /* One round for instance at now: record it alive; renew every lease it holds to now+ttl_ms;
-     * drop its leases of accounts with nothing running or nudging; take unowned or expired
-     * leases of accounts that are sending, up to ceil(sending accounts / live instances) held in
-     * all. @param[out] ids malloc'd, the accounts instance owns after the round (ascending)
+     * drop its leases of accounts without a connected session; take unowned or expired leases
+     * of connected accounts, up to ceil(connected accounts / live instances) held in all. @param[out] ids malloc'd, the accounts instance owns after the round (ascending)
      * @param[out] taken how many it took over in this round */
     enum db_status (*leases_claim)(struct store *st, const char *instance, int64_t now, int64_t ttl_ms, int64_t **ids,
                                    size_t *n, size_t *taken);
     /* A clean shutdown: drop every lease of instance and its alive row, so others take over at
      * once instead of after the lease runs out. */
     enum db_status (*leases_release)(struct store *st, const char *instance);
+    /* Make instance the account's owner now, whoever held it (a login just made the account's
+     * client on this instance). */
+    enum db_status (*lease_force)(struct store *st, const char *instance, int64_t account_id, int64_t now,
+                                  int64_t ttl_ms);
+    /* The instance holding an unexpired lease of the account. @return DB_ONE, DB_NONE (nobody) */
+    enum db_status (*lease_owner)(struct store *st, int64_t account_id, int64_t now, char *out, size_t cap);
+
+    /* ---- nudging other instances (PostgreSQL LISTEN/NOTIFY; NULL on backends without it, where
+     * instances notice changes by polling) ---- */
+    /* Send payload on channel to every instance listening (delivered after commit). */
+    enum db_status (*notify)(struct store *st, const char *channel, const char *payload);
+    /* Call fn(cls, payload) on a thread of the store's own for every notification on channel,
+     * until close; after a lost connection is restored, fn(cls, "") says some may have been
+     * missed. One listener per store; fn NULL stops it (and waits until fn is no longer running).
+     * @return DB_ONE, or DB_HARD */
+    enum db_status (*listen)(struct store *st, const char *channel, void (*fn)(void *cls, const char *payload),
+                             void *cls);
 
     /* Instance-wide settings (not tenant data): small key → value strings. */
     enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);
     enum db_status (*meta_set)(struct store *st, const char *key, const char *value);
+    enum db_status (*meta_delete)(struct store *st, const char *key);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

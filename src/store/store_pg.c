@@ -26,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -68,6 +70,7 @@
     X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                           \
     X(S_MIGRATION_DONE, "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)")             \
     X(S_PING, "SELECT 1")                                                                             \
+    X(S_NOTIFY, "SELECT pg_notify($1, $2)")                                                           \
     X(S_ACCOUNT_INSERT, "INSERT INTO accounts(email, api_key, plan_type, password_hash, created_at) "  \
                         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT(email) DO NOTHING RETURNING id")                       \
     X(S_ACCOUNT_BY_EMAIL, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email = $1")                     \
@@ -349,20 +352,26 @@
     X(S_INSTANCES_PRUNE, "DELETE FROM engine_instances WHERE seen_at <= $1")                                       \
     X(S_INSTANCE_GONE, "DELETE FROM engine_instances WHERE id = $1")                                               \
     X(S_LEASE_RENEW, "UPDATE engine_leases SET expires_at = $2 WHERE owner = $1")                                  \
-    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = $1 AND account_id NOT IN "                       \
-                         "(SELECT account_id FROM campaigns WHERE status IN ('running', 'nudging'))")              \
+    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = $1 AND account_id NOT IN "  \
+                         "(SELECT account_id FROM telegram_sessions WHERE status = 'connected')")              \
     X(S_LEASES_HELD, "SELECT COUNT(*) FROM engine_leases WHERE owner = $1")                                        \
-    X(S_SENDING_COUNT, "SELECT COUNT(DISTINCT account_id) FROM campaigns WHERE status IN ('running', 'nudging')") \
+    X(S_SENDING_COUNT, "SELECT COUNT(*) FROM telegram_sessions WHERE status = 'connected'") \
     X(S_LEASE_TAKE, "INSERT INTO engine_leases(account_id, owner, expires_at) "                                    \
-                    "SELECT DISTINCT c.account_id, $1::text, $2::bigint FROM campaigns c "                         \
-                    "LEFT JOIN engine_leases l ON l.account_id = c.account_id "                                    \
-                    "WHERE c.status IN ('running', 'nudging') AND (l.account_id IS NULL OR l.expires_at <= $3) "   \
-                    "ORDER BY c.account_id LIMIT $4 "                                                              \
+                    "SELECT t.account_id, $1::text, $2::bigint FROM telegram_sessions t "                         \
+                    "LEFT JOIN engine_leases l ON l.account_id = t.account_id "                                    \
+                    "WHERE t.status = 'connected' AND (l.account_id IS NULL OR l.expires_at <= $3) "   \
+                    "ORDER BY t.account_id LIMIT $4 "                                                              \
                     "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
                     "epoch = engine_leases.epoch + 1 WHERE engine_leases.expires_at <= $3")                        \
     X(S_LEASES_OWNED, "SELECT account_id FROM engine_leases WHERE owner = $1 AND expires_at > $2 "                 \
                       "ORDER BY account_id")                                                                       \
-    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = $1")                                              \
+    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = $1") \
+    X(S_LEASE_FORCE, "INSERT INTO engine_leases(account_id, owner, expires_at) VALUES ($2, $1, $3) "   \
+                     "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
+                     "epoch = CASE WHEN engine_leases.owner = excluded.owner THEN engine_leases.epoch "           \
+                     "ELSE engine_leases.epoch + 1 END")                                                            \
+    X(S_LEASE_OWNER, "SELECT owner FROM engine_leases WHERE account_id = $1 AND expires_at > $2")         \
+    X(S_META_DELETE, "DELETE FROM meta WHERE key = $1")                                              \
     X(S_META_GET, "SELECT value FROM meta WHERE key = $1")                                              \
     X(S_META_SET, "INSERT INTO meta(key, value) VALUES ($1, $2) "                                        \
                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
@@ -404,6 +413,17 @@ struct pg {
     pthread_key_t key;
     pthread_mutex_t lock;
     struct conn *conns;
+    struct listener *listener;
+};
+
+/* The LISTEN thread: its own connection, woken by the server's notifications or by stop. */
+struct listener {
+    struct pg *s;
+    pthread_t thread;
+    int pipe[2]; /* written by close: the thread stops */
+    char channel[64];
+    void (*fn)(void *cls, const char *payload);
+    void *cls;
 };
 
 static struct pg *PG(struct store *st)
@@ -994,6 +1014,126 @@ static enum db_status pg_meta_set(struct store *st, const char *key, const char 
         r = exec_p(s, S_META_SET, &p, "meta update");
     }
     return r;
+}
+
+/* ---- LISTEN / NOTIFY ------------------------------------------------------------------------ */
+
+static void listener_stop(struct pg *s);
+
+static enum db_status pg_notify(struct store *st, const char *channel, const char *payload)
+{
+    struct params p = {0};
+    p_text(&p, channel);
+    p_text(&p, payload);
+    return exec_p(PG(st), S_NOTIFY, &p, "notify");
+}
+
+/* Wait up to ms for the socket or the stop pipe. @return 1 stop, 0 otherwise */
+static int listener_wait(struct listener *l, int sock, int ms)
+{
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(l->pipe[0], &rd);
+    int maxfd = l->pipe[0];
+    if (sock >= 0) {
+        FD_SET(sock, &rd);
+        if (sock > maxfd)
+            maxfd = sock;
+    }
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    if (select(maxfd + 1, &rd, NULL, NULL, &tv) > 0 && FD_ISSET(l->pipe[0], &rd))
+        return 1;
+    return 0;
+}
+
+static void *listener_main(void *arg)
+{
+    struct listener *l = arg;
+    PGconn *db = NULL;
+    int lost = 0;
+    for (;;) {
+        if (!db || PQstatus(db) != CONNECTION_OK) {
+            if (db) {
+                PQfinish(db);
+                db = NULL;
+                lost = 1;
+            }
+            db = connect_url(l->s->url);
+            char sql[96];
+            snprintf(sql, sizeof sql, "LISTEN \"%s\"", l->channel);
+            PGresult *res = db && PQstatus(db) == CONNECTION_OK ? PQexec(db, sql) : NULL;
+            int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+            PQclear(res);
+            if (!ok) {
+                if (db)
+                    PQfinish(db);
+                db = NULL;
+                if (listener_wait(l, -1, 1000))
+                    break;
+                continue;
+            }
+            if (lost) {
+                log_warn("store", "listening for other instances at %s again", l->s->where);
+                l->fn(l->cls, "");
+                lost = 0;
+            }
+        }
+        if (listener_wait(l, PQsocket(db), 5000))
+            break;
+        if (!PQconsumeInput(db))
+            continue; /* the connection broke: the loop reconnects */
+        PGnotify *n;
+        while ((n = PQnotifies(db))) {
+            l->fn(l->cls, n->extra ? n->extra : "");
+            PQfreemem(n);
+        }
+    }
+    if (db)
+        PQfinish(db);
+    return NULL;
+}
+
+static enum db_status pg_listen(struct store *st, const char *channel, void (*fn)(void *cls, const char *payload),
+                                void *cls)
+{
+    struct pg *s = PG(st);
+    if (!fn) {
+        listener_stop(s);
+        return DB_ONE;
+    }
+    if (s->listener || strlen(channel) >= sizeof s->listener->channel || strchr(channel, '"'))
+        return DB_HARD;
+    struct listener *l = calloc(1, sizeof *l);
+    if (!l || pipe(l->pipe) != 0) {
+        free(l);
+        return DB_HARD;
+    }
+    l->s = s;
+    snprintf(l->channel, sizeof l->channel, "%s", channel);
+    l->fn = fn;
+    l->cls = cls;
+    if (pthread_create(&l->thread, NULL, listener_main, l) != 0) {
+        close(l->pipe[0]);
+        close(l->pipe[1]);
+        free(l);
+        return DB_HARD;
+    }
+    s->listener = l;
+    return DB_ONE;
+}
+
+static void listener_stop(struct pg *s)
+{
+    struct listener *l = s->listener;
+    if (!l)
+        return;
+    ssize_t w = write(l->pipe[1], "x", 1);
+    (void)w;
+    pthread_join(l->thread, NULL);
+    close(l->pipe[0]);
+    close(l->pipe[1]);
+    free(l);
+    s->listener = NULL;
 }
 
 static enum db_status pg_ping(struct store *st)
@@ -2947,6 +3087,47 @@ static enum db_status pg_leases_release(struct store *st, const char *instance)
     return r;
 }
 
+static enum db_status pg_lease_force(struct store *st, const char *instance, int64_t account_id, int64_t now,
+                                     int64_t ttl_ms)
+{
+    struct pg *s = PG(st);
+    enum db_status r = DB_HARD;
+    WRITE(s, TX_NORMAL, r) {
+        struct params p = {0};
+        p_text(&p, instance);
+        p_int(&p, account_id);
+        p_int(&p, now + ttl_ms);
+        r = exec_p(s, S_LEASE_FORCE, &p, "lease force");
+    }
+    return r;
+}
+
+static enum db_status pg_lease_owner(struct store *st, int64_t account_id, int64_t now, char *out, size_t cap)
+{
+    struct params p = {0};
+    p_int(&p, account_id);
+    p_int(&p, now);
+    enum db_status r;
+    out[0] = 0;
+    PGresult *res = run(PG(st), S_LEASE_OWNER, &p, &r, "lease owner");
+    if (r == DB_ONE)
+        copy_text(out, cap, res, 0, 0);
+    PQclear(res);
+    return r;
+}
+
+static enum db_status pg_meta_delete(struct store *st, const char *key)
+{
+    struct pg *s = PG(st);
+    enum db_status r = DB_HARD;
+    WRITE(s, TX_NORMAL, r) {
+        struct params p = {0};
+        p_text(&p, key);
+        r = exec_p(s, S_META_DELETE, &p, "meta delete");
+    }
+    return r;
+}
+
 /* ---- opening and closing ------------------------------------------------------------------- */
 
 static void pg_close(struct store *st)
@@ -2954,6 +3135,7 @@ static void pg_close(struct store *st)
     struct pg *s = PG(st);
     if (!s)
         return;
+    listener_stop(s);
     /* The key goes first, so that no thread's exit closes a connection freed here. */
     pthread_key_delete(s->key);
     pthread_mutex_lock(&s->lock);
@@ -3030,6 +3212,11 @@ struct store *store_pg_open(const char *url, char *err, size_t errlen)
     PQfinish(probe);
     s->base.backend = "postgres";
     s->base.close = pg_close;
+    s->base.notify = pg_notify;
+    s->base.lease_force = pg_lease_force;
+    s->base.lease_owner = pg_lease_owner;
+    s->base.meta_delete = pg_meta_delete;
+    s->base.listen = pg_listen;
     s->base.migrate = pg_migrate;
     s->base.ping = pg_ping;
     s->base.account_create = pg_account_create;

@@ -201,20 +201,26 @@
     X(S_INSTANCES_PRUNE, "DELETE FROM engine_instances WHERE seen_at <= ?1")                                       \
     X(S_INSTANCE_GONE, "DELETE FROM engine_instances WHERE id = ?1")                                               \
     X(S_LEASE_RENEW, "UPDATE engine_leases SET expires_at = ?2 WHERE owner = ?1")                                  \
-    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = ?1 AND account_id NOT IN "                       \
-                         "(SELECT account_id FROM campaigns WHERE status IN ('running', 'nudging'))")              \
+    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = ?1 AND account_id NOT IN "  \
+                         "(SELECT account_id FROM telegram_sessions WHERE status = 'connected')")              \
     X(S_LEASES_HELD, "SELECT COUNT(*) FROM engine_leases WHERE owner = ?1")                                        \
-    X(S_SENDING_COUNT, "SELECT COUNT(DISTINCT account_id) FROM campaigns WHERE status IN ('running', 'nudging')") \
+    X(S_SENDING_COUNT, "SELECT COUNT(*) FROM telegram_sessions WHERE status = 'connected'") \
     X(S_LEASE_TAKE, "INSERT INTO engine_leases(account_id, owner, expires_at) "                                    \
-                    "SELECT DISTINCT c.account_id, ?1, ?2 FROM campaigns c "                                       \
-                    "LEFT JOIN engine_leases l ON l.account_id = c.account_id "                                    \
-                    "WHERE c.status IN ('running', 'nudging') AND (l.account_id IS NULL OR l.expires_at <= ?3) "   \
-                    "ORDER BY c.account_id LIMIT ?4 "                                                              \
+                    "SELECT t.account_id, ?1, ?2 FROM telegram_sessions t "                                       \
+                    "LEFT JOIN engine_leases l ON l.account_id = t.account_id "                                    \
+                    "WHERE t.status = 'connected' AND (l.account_id IS NULL OR l.expires_at <= ?3) "   \
+                    "ORDER BY t.account_id LIMIT ?4 "                                                              \
                     "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
                     "epoch = engine_leases.epoch + 1 WHERE engine_leases.expires_at <= ?3")                        \
     X(S_LEASES_OWNED, "SELECT account_id FROM engine_leases WHERE owner = ?1 AND expires_at > ?2 "                 \
                       "ORDER BY account_id")                                                                       \
-    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = ?1")                                              \
+    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = ?1") \
+    X(S_LEASE_FORCE, "INSERT INTO engine_leases(account_id, owner, expires_at) VALUES (?2, ?1, ?3) "   \
+                     "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
+                     "epoch = CASE WHEN engine_leases.owner = excluded.owner THEN engine_leases.epoch "           \
+                     "ELSE engine_leases.epoch + 1 END")                                                            \
+    X(S_LEASE_OWNER, "SELECT owner FROM engine_leases WHERE account_id = ?1 AND expires_at > ?2")         \
+    X(S_META_DELETE, "DELETE FROM meta WHERE key = ?1")                                              \
     X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = ? AND status = ? ORDER BY id")          \
     X(S_RECIPIENT_SENDING, "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id " \
                            "WHERE r.account_id = ?1 AND r.status = 'sending' AND c.account_id = ?1 "             \
@@ -717,6 +723,18 @@ static enum db_status sq_meta_set(struct store *st, const char *key, const char 
         sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
     }
     return wend(s, step_write(s, q, "meta update"));
+}
+
+static enum db_status bind_run(struct sq *s, enum stmt_id id, const char *text, int64_t a, int64_t b, int64_t c3,
+                               int nints, const char *what);
+
+static enum db_status sq_meta_delete(struct store *st, const char *key)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    return wend(s, bind_run(s, S_META_DELETE, key, 0, 0, 0, 0, "meta delete"));
 }
 
 static enum db_status sq_ping(struct store *st)
@@ -2156,6 +2174,32 @@ static enum db_status sq_leases_release(struct store *st, const char *instance)
     return wend(s, r);
 }
 
+static enum db_status sq_lease_force(struct store *st, const char *instance, int64_t account_id, int64_t now,
+                                     int64_t ttl_ms)
+{
+    struct sq *s = SQ(st);
+    enum db_status r = wbegin(s, 0);
+    if (r < 0)
+        return r;
+    return wend(s, bind_run(s, S_LEASE_FORCE, instance, account_id, now + ttl_ms, 0, 2, "lease force"));
+}
+
+static enum db_status sq_lease_owner(struct store *st, int64_t account_id, int64_t now, char *out, size_t cap)
+{
+    struct conn *c = reader(SQ(st));
+    sqlite3_stmt *q = c ? stmt(c, S_LEASE_OWNER) : NULL;
+    out[0] = 0;
+    if (!q)
+        return DB_HARD;
+    sqlite3_bind_int64(q, 1, account_id);
+    sqlite3_bind_int64(q, 2, now);
+    enum db_status r = rc_status(c->db, sqlite3_step(q), "lease owner");
+    if (r == DB_ONE)
+        copy_text(out, cap, q, 0);
+    sqlite3_reset(q);
+    return r;
+}
+
 static enum db_status sq_campaigns_in_status(struct store *st, int64_t account_id, const char *status, int64_t **ids,
                                             size_t *n)
 {
@@ -3049,6 +3093,9 @@ struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
     s->base.read_times = sq_read_times;
     s->base.leases_claim = sq_leases_claim;
     s->base.leases_release = sq_leases_release;
+    s->base.lease_force = sq_lease_force;
+    s->base.lease_owner = sq_lease_owner;
+    s->base.meta_delete = sq_meta_delete;
     s->base.meta_get = sq_meta_get;
     s->base.meta_set = sq_meta_set;
     return &s->base;

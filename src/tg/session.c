@@ -214,6 +214,7 @@ void tgs_verify(struct app *app, int64_t account_id, const char *code, const cha
     } else {
         res->outcome = TGS_OK;
         log_info("session", "account %lld: Telegram connected", (long long)account_id);
+        engine_take(app->engine, account_id); /* the client is here: no other instance starts one */
         engine_request_sync(app->engine, account_id);
     }
     tg_session_release(&s);
@@ -269,6 +270,9 @@ void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res)
 int tgs_call(struct app *app, int64_t account_id, json_t *req, int timeout_ms, json_t **result,
              struct bridge_error *err)
 {
+    char owner[128];
+    if (app->engine && !engine_is_local(app->engine, account_id, owner, sizeof owner))
+        return engine_remote(app->engine, owner, account_id, "bridge", req, timeout_ms, result, err);
     struct bridge *b = bridge_of(app);
     if (!b) {
         snprintf(err->code, sizeof err->code, "NETWORK");

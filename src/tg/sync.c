@@ -270,6 +270,19 @@ static enum db_status import_page(struct store *st, void *cls)
 int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts, struct bridge_error *err)
 {
     memset(counts, 0, sizeof *counts);
+    char owner[128];
+    if (app->engine && !engine_is_local(app->engine, account_id, owner, sizeof owner)) {
+        /* The account's client runs on another instance: the sync runs there. */
+        json_t *result = NULL;
+        if (engine_remote(app->engine, owner, account_id, "sync", json_null(), SYNC_TIMEOUT_MS * 4, &result, err) !=
+            TGR_OK)
+            return TGR_ERR;
+        counts->contacts_added = json_integer_value(json_object_get(result, "contacts_added"));
+        counts->contacts_updated = json_integer_value(json_object_get(result, "contacts_updated"));
+        counts->messages_added = json_integer_value(json_object_get(result, "messages_added"));
+        json_decref(result);
+        return TGR_OK;
+    }
     pthread_mutex_t *lock = &sync_locks[(uint64_t)account_id % SYNC_LOCKS];
     pthread_mutex_lock(lock);
     int64_t t0 = mono_ms();

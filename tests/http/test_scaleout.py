@@ -4,13 +4,15 @@ account's sending is owned by one instance through a lease; HTTP works on any in
 owner is SIGKILLed mid-campaign the other takes the lease over and finishes, and the simulator's
 shared record shows every recipient exactly once, never two deliveries closer than the rate allows.
 
-Both instances share the data directory (master key) and the database: SQLite by default, the
-cluster's PostgreSQL database when tgrtest runs on PostgreSQL (TGR_TEST_PG). Each has its own
+Both instances share the data directory (master key) and the cluster's PostgreSQL database
+(TGR_TEST_PG; without it the test is skipped: several instances need PostgreSQL's LISTEN/NOTIFY
+to hand Telegram work to the instance that runs the account's client). Each has its own
 bridge and simulator process; the simulators share one record file, as DESIGN §6 describes.
 Run: python3 tests/http/test_scaleout.py (CTest sets TGR_BIN)."""
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +28,8 @@ RATE = 4  # messages per second per account
 LEASE = 3  # seconds (the smallest allowed), so a takeover happens quickly
 
 
+@unittest.skipUnless(tgrtest.PG_ADMIN_URL, "several instances need PostgreSQL (LISTEN/NOTIFY); runs as "
+                     "http.test_scaleout.pg with TGR_TEST_PG")
 class TwoInstances(unittest.TestCase):
     USERS = ts.make_users(40, "8810")
 
@@ -57,7 +61,9 @@ class TwoInstances(unittest.TestCase):
         return sorted({m.group(1) for s in self.servers.values() for m in pat.finditer(s.stderr_text())})
 
     def record(self, marker):
-        return sorted((r for r in read_record(self.record_path) if marker in (r.get("text") or "")),
+        """Deliveries to customers (not the test to Saved Messages) whose text holds marker."""
+        return sorted((r for r in read_record(self.record_path)
+                       if marker in (r.get("text") or "") and r["user_id"] != ts.ME_ID),
                       key=lambda r: r["at"])
 
     def test_owner_killed_mid_campaign_the_other_finishes_each_message_once(self):
@@ -84,6 +90,14 @@ class TwoInstances(unittest.TestCase):
         finally:
             stream.close()
 
+        # On PostgreSQL both instances listen for each other's wake-ups (LISTEN/NOTIFY).
+        db = tgrtest.pg_database(self.data)
+        if db:
+            out = subprocess.run(["psql", db[1], "-Atc", "SELECT count(*) FROM pg_stat_activity WHERE "
+                                  "datname = current_database() AND query = 'LISTEN \"tgr_wake\"'"],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(out.stdout.strip(), "2", f"instances listening: {out.stdout} {out.stderr}")
+
         # Exactly one instance sends for the account.
         owners = self.owners(account_id)
         self.assertEqual(len(owners), 1, f"not exactly one instance took the account's lease: {owners}")
@@ -99,6 +113,20 @@ class TwoInstances(unittest.TestCase):
         self.assertEqual(len(self.record("Scale check")), n_paused, "the owner kept sending while paused")
         r = self.servers[first].post(f"/campaigns/{cid}/resume", {}, token=token_a if first == "a" else token_b)
         self.assertEqual((r.status, r.json["status"]), (200, "running"), r)
+
+        # Telegram work asked of the other instance runs where the account's client is: one
+        # session on two connections would be refused (AUTH_KEY_DUPLICATED, as the simulator does).
+        tok_other = token_a if other == "a" else token_b
+        saved_before = [r for r in read_record(self.record_path) if r["user_id"] == ts.ME_ID]
+        r = self.servers[other].post(f"/campaigns/{cid}/test", {}, token=tok_other)
+        self.assertEqual((r.status, (r.json or {}).get("status")), (200, "sent"), r)
+        saved = [r for r in read_record(self.record_path) if r["user_id"] == ts.ME_ID]
+        self.assertEqual(len(saved), len(saved_before) + 1, "the test message did not reach Saved Messages once")
+        r = self.servers[other].post("/session/sync", {}, token=tok_other)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(set(r.json), {"contacts_added", "contacts_updated", "messages_added"}, r.json)
+        for s in self.servers.values():
+            self.assertEqual(s.get("/session", token=token_a).json["status"], "connected")
 
         # Kill the owner right after Telegram took a message, before its outcome is written down.
         size = os.path.getsize(self.record_path)
@@ -126,6 +154,9 @@ class TwoInstances(unittest.TestCase):
                                 f"two deliveries closer than the rate allows: {sorted(gaps)[:3]}")
         self.assertEqual((a_now["sent"], a_now["failed"], a_now["pending"]), (40, 0, 0), a_now)
         self.assertEqual([l["status"] for l in campaign_logs(survivor, token, cid)].count("sent"), 40)
+        self.assertEqual(survivor.get("/session", token=token).json["status"], "connected",
+                         "the session died: two instances ran one Telegram session at once")
+        self.assertNotIn("AUTH_KEY_DUPLICATED", "".join(s.stderr_text() for s in self.servers.values()))
 
 
 if __name__ == "__main__":
