@@ -6,8 +6,8 @@ ACCOUNTS (default 1000) accounts, each connected to the simulated Telegram and s
 to USERS (default 5) customers at --send-rate RATE (default 1) per account: the ideal aggregate is
 ACCOUNTS × RATE messages per second, bounded by what the engine, the database and the bridge keep
 up with. Round 1 runs every campaign on instance A alone (the baseline); round 2 starts instance B
-beside it and runs a second campaign on every account, spread over both through the sending
-leases. Each round reports messages delivered (from the simulator's shared record, i.e. what
+beside it, waits until A has handed B half of the accounts (leases; each Telegram client moves
+from one bridge to the other), and runs a second campaign on every account. Each round reports messages delivered (from the simulator's shared record, i.e. what
 Telegram received), wall time from the first start to the last delivery, messages per second,
 and the tgr processes' CPU per message; then the ratio of round 2 to round 1, and duplicates (must
 be 0). PostgreSQL comes from scripts/pg.sh (a throwaway cluster); without PostgreSQL binaries it
@@ -160,7 +160,7 @@ def main():
         def server(name):
             return Server(data=data, rate_login=None, args=[
                 "--telegram", "sim", "--sim-scenario", scenario, "--send-rate", str(RATE), "--rate-api", "0",
-                "--rate-session", "0", "--instance-id", name, "--threads", "4", *db_args])
+                "--rate-session", "0", "--instance-id", name, "--threads", "4", "--lease-seconds", "4", *db_args])
         a = server("a")
         servers.append(a)
         a.start()
@@ -174,7 +174,13 @@ def main():
             b = server("b")
             servers.append(b)
             b.start()
-            time.sleep(2)  # both instances alive before the campaigns start
+            # b takes its share of the accounts (a hands them over, each client moving between
+            # the two bridges) before the second round starts.
+            deadline = time.time() + 120
+            while time.time() < deadline and b.stderr_text().count("now sends for account") < ACCOUNTS // 2:
+                time.sleep(0.5)
+            print(f"scaleout: instance b took {b.stderr_text().count('now sends for account')} accounts",
+                  flush=True)
             two = run_round(tmp, [a, b], keys, "R2", p)
         ideal = ACCOUNTS * RATE
         rows = []

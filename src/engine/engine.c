@@ -328,6 +328,11 @@ int engine_remote(struct engine *e, const char *owner, int64_t account_id, const
     snprintf(note, sizeof note, "c:%s:%s", owner, id);
     int rc = TGR_ERR;
     snprintf(err->code, sizeof err->code, "NETWORK");
+    if (strstr(owner, ":shed")) {
+        snprintf(err->message, sizeof err->message,
+                 "this account is moving to another instance; try again in a few seconds");
+        return TGR_ERR;
+    }
     if (!st->notify) {
         snprintf(err->message, sizeof err->message,
                  "this account's Telegram client runs on instance %.60s; several instances need PostgreSQL", owner);

@@ -16,6 +16,10 @@
 
 enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0, DB_ONE = 1 };
 
+/* A lease handed over by an instance with more than its share is free for others this long
+ * after: time for the old owner to stop the account's Telegram client first. */
+#define LEASE_HANDOFF_MS 2000
+
 #define STORE_EMAIL_MAX 254
 #define STORE_HASH_MAX 128
 
@@ -441,7 +445,9 @@ struct store {
      * engine_instances, so a newcomer takes only its fair share of the unowned accounts. */
     /* One round for instance at now: record it alive; renew every lease it holds to now+ttl_ms;
      * drop its leases of accounts without a connected session; take unowned or expired leases
-     * of connected accounts, up to ceil(connected accounts / live instances) held in all. @param[out] ids malloc'd, the accounts instance owns after the round (ascending)
+     * of connected accounts, up to ceil(connected accounts / live instances) held in all; or,
+     * holding more than that share plus one, hand the extra over (they expire after
+     * LEASE_HANDOFF_MS under the name "<instance>:shed", renewed by nobody). @param[out] ids malloc'd, the accounts instance owns after the round (ascending)
      * @param[out] taken how many it took over in this round */
     enum db_status (*leases_claim)(struct store *st, const char *instance, int64_t now, int64_t ttl_ms, int64_t **ids,
                                    size_t *n, size_t *taken);

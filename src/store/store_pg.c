@@ -371,6 +371,9 @@
                      "epoch = CASE WHEN engine_leases.owner = excluded.owner THEN engine_leases.epoch "           \
                      "ELSE engine_leases.epoch + 1 END")                                                            \
     X(S_LEASE_OWNER, "SELECT owner FROM engine_leases WHERE account_id = $1 AND expires_at > $2")         \
+    X(S_LEASE_SHED, "UPDATE engine_leases SET owner = owner || ':shed', expires_at = $2 "                   \
+                    "WHERE account_id IN (SELECT account_id FROM engine_leases WHERE owner = $1 "              \
+                    "ORDER BY account_id DESC LIMIT $3)")                                                      \
     X(S_META_DELETE, "DELETE FROM meta WHERE key = $1")                                              \
     X(S_META_GET, "SELECT value FROM meta WHERE key = $1")                                              \
     X(S_META_SET, "INSERT INTO meta(key, value) VALUES ($1, $2) "                                        \
@@ -3054,7 +3057,14 @@ static enum db_status pg_leases_claim(struct store *st, const char *instance, in
             r = named_int(s, S_SENDING_COUNT, NULL, 0, 0, &sending);
         if (r >= 0) {
             int64_t share = (sending + (live > 0 ? live : 1) - 1) / (live > 0 ? live : 1);
-            if (share > held) {
+            if (held > share + 1) {
+                /* More than a fair share: hand the extra over (see store_sqlite.c). */
+                struct params q = {0};
+                p_text(&q, instance);
+                p_int(&q, now + LEASE_HANDOFF_MS);
+                p_int(&q, held - share);
+                r = exec_p(s, S_LEASE_SHED, &q, "lease shed");
+            } else if (share > held) {
                 struct params q = {0};
                 p_text(&q, instance);
                 p_int(&q, now + ttl_ms);

@@ -220,6 +220,9 @@
                      "epoch = CASE WHEN engine_leases.owner = excluded.owner THEN engine_leases.epoch "           \
                      "ELSE engine_leases.epoch + 1 END")                                                            \
     X(S_LEASE_OWNER, "SELECT owner FROM engine_leases WHERE account_id = ?1 AND expires_at > ?2")         \
+    X(S_LEASE_SHED, "UPDATE engine_leases SET owner = owner || ':shed', expires_at = ?2 "                   \
+                    "WHERE account_id IN (SELECT account_id FROM engine_leases WHERE owner = ?1 "              \
+                    "ORDER BY account_id DESC LIMIT ?3)")                                                      \
     X(S_META_DELETE, "DELETE FROM meta WHERE key = ?1")                                              \
     X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = ? AND status = ? ORDER BY id")          \
     X(S_RECIPIENT_SENDING, "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id " \
@@ -2137,7 +2140,19 @@ static enum db_status sq_leases_claim(struct store *st, const char *instance, in
         r = writer_int(s, S_SENDING_COUNT, NULL, 0, 0, &sending);
     if (r >= 0) {
         int64_t share = (sending + (live > 0 ? live : 1) - 1) / (live > 0 ? live : 1);
-        if (share > held) {
+        if (held > share + 1) {
+            /* More than a fair share (another instance joined): hand the extra over. They are
+             * renamed "<instance>:shed", so they are not renewed and this engine drops their
+             * clients now, and expire after LEASE_HANDOFF_MS, so the taker's client starts only
+             * after this one's has stopped. */
+            sqlite3_stmt *q = stmt(s->writer, S_LEASE_SHED);
+            if (q) {
+                sqlite3_bind_text(q, 1, instance, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(q, 2, now + LEASE_HANDOFF_MS);
+                sqlite3_bind_int64(q, 3, held - share);
+            }
+            r = step_write(s, q, "lease shed");
+        } else if (share > held) {
             sqlite3_stmt *q = stmt(s->writer, S_LEASE_TAKE);
             if (q) {
                 sqlite3_bind_text(q, 1, instance, -1, SQLITE_STATIC);

@@ -159,5 +159,43 @@ class TwoInstances(unittest.TestCase):
         self.assertNotIn("AUTH_KEY_DUPLICATED", "".join(s.stderr_text() for s in self.servers.values()))
 
 
+@unittest.skipUnless(tgrtest.PG_ADMIN_URL, "several instances need PostgreSQL")
+class Rebalance(TwoInstances):
+    """Accounts all logged in through a; b joins later and takes half of them over, each client
+    moving without ever running on both (the simulator would answer AUTH_KEY_DUPLICATED)."""
+
+    USERS = ts.make_users(3, "8820")
+    test_owner_killed_mid_campaign_the_other_finishes_each_message_once = None  # TwoInstances' own
+
+    def setUp(self):
+        super().setUp()
+        self.servers["b"].kill()  # b joins later
+
+    def test_a_new_instance_takes_its_share_of_the_accounts(self):
+        a = self.servers["a"]
+        accounts = []
+        for i in range(4):
+            a.create_account(f"share{i}@shop.test", ts.PASSWORD)
+            token = a.login(f"share{i}@shop.test", ts.PASSWORD)
+            connect_telegram(a, token, ts.ME_PHONE, ts.CODE)
+            accounts.append((a.get("/account", token=token).json["id"], token))
+        self.servers["b"].cleanup()
+        b = self.servers["b"] = self.new_server("b")
+        b.start()
+        taken = lambda: {aid for aid, _ in accounts  # noqa: E731
+                         if f"instance b now sends for account {aid}" in b.stderr_text()}
+        self.assertTrue(wait_until(lambda: len(taken()) == 2, 20), f"b took {sorted(taken())} of 4 accounts")
+        time.sleep(2 * LEASE)
+        self.assertEqual(len(taken()), 2, "b took more than its share")
+        for aid, token in accounts:
+            self.assertEqual(a.get("/session", token=token).json["status"], "connected", aid)
+        # Each account works from either instance: a test message from each, asked of b.
+        for aid, token in accounts:
+            c = b.post("/campaigns", {"name": "t", "message_text": f"Share check {aid}"}, token=token).json
+            r = b.post(f"/campaigns/{c['id']}/test", {}, token=token)
+            self.assertEqual((r.status, (r.json or {}).get("status")), (200, "sent"), (aid, r))
+        self.assertNotIn("AUTH_KEY_DUPLICATED", a.stderr_text() + b.stderr_text())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
