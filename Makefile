@@ -3,7 +3,8 @@
 #   make deps   install missing Debian/npm packages
 #   make run    deps + build + serve on the embedded defaults with the demo account
 #   make test   deps + build + every test, then again under ASan+UBSan
-#   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience
+#   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience;
+#               pacing and engine CPU; clicks; analytics; 1,000 accounts on one and two instances
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
@@ -50,6 +51,7 @@ bench: build
 	@python3 bench/sending.py
 	@python3 bench/track.py
 	@python3 bench/analytics.py
+	@python3 bench/scaleout.py
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

@@ -3,7 +3,7 @@
 #   scripts/deps.sh            build + test + run dependencies
 #   scripts/deps.sh test       also what `make test` needs (Debian's chromium for browser tests,
 #                              postgresql for the PostgreSQL runs of the tests)
-#   scripts/deps.sh bench      also what `make bench` needs (nginx, wrk)
+#   scripts/deps.sh bench      also what `make bench` needs (nginx, wrk, postgresql)
 # Debian packages come from apt-get (apt-get update runs first, once, and only when something is
 # missing); npm packages from `npm ci` with the committed lock files, re-run when a lock changes.
 set -euo pipefail
@@ -14,7 +14,7 @@ pkgs=(gcc clang make cmake pkg-config git python3 tzdata ca-certificates
       libcurl4-openssl-dev libmagic-dev libcmocka-dev)
 for extra in "$@"; do
   case "$extra" in
-    bench) pkgs+=(nginx-light wrk) ;;
+    bench) pkgs+=(nginx-light wrk postgresql) ;;
     test) pkgs+=(chromium postgresql) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac
