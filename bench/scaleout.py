@@ -99,7 +99,12 @@ def start_campaign(srv, key, marker):
                                 "track_links": False}, api_key=key)
     if r.status != 201:
         raise RuntimeError(f"create campaign: {r.status} {r.body[:200]!r}")
-    r = srv.post(f"/campaigns/{r.json['id']}/start", {}, api_key=key)
+    cid = r.json["id"]
+    for _ in range(5):  # as a client should: a 503 says "retry shortly"
+        r = srv.post(f"/campaigns/{cid}/start", {}, api_key=key)
+        if r.status != 503:
+            break
+        time.sleep(0.5)
     if r.status != 200:
         raise RuntimeError(f"start: {r.status} {r.body[:200]!r}")
 

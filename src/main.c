@@ -407,6 +407,24 @@ static void demo_telegram_hint(const struct config *c)
     json_decref(sc);
 }
 
+/* The simulated Telegram's login (scenario "login" and "me.phone"; the bridge checks the file
+ * itself, this only shows the demo login in the web app). */
+static void read_sim_login(struct app *app)
+{
+    char path[1100];
+    source_path(app->cfg.sim_scenario, path, sizeof path);
+    json_error_t je;
+    json_t *sc = json_load_file(path, 0, &je);
+    json_t *login = json_object_get(sc, "login");
+    json_t *code = json_object_get(login, "code"), *pw = json_object_get(login, "password");
+    json_t *phone = json_object_get(json_object_get(sc, "me"), "phone");
+    snprintf(app->sim_code, sizeof app->sim_code, "%s", json_is_string(code) ? json_string_value(code) : "12345");
+    if (json_is_string(phone))
+        snprintf(app->sim_phone, sizeof app->sim_phone, "%s", json_string_value(phone));
+    app->sim_two_step = json_is_string(pw);
+    json_decref(sc);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     if (wants_help(argc, argv, 2)) {
@@ -477,6 +495,8 @@ static int cmd_serve(int argc, char **argv)
     app.metrics = metrics_new(api_routes);
     app.tg_pool = worker_pool_new(4, 256);
     struct http_server *http = NULL;
+    if (strcmp(app.cfg.telegram, "sim") == 0)
+        read_sim_login(&app);
     /* Without a working bridge the server still serves everything but Telegram (503 there). */
     app.engine = engine_start(&app, err, sizeof err);
     if (!app.engine)

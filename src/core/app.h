@@ -30,6 +30,10 @@ struct app {
     struct lexicon *lexicon;     /* customer classification words (share/lexicon.json) */
     struct blobstore *media;     /* media bytes */
     struct clicks *clicks;       /* tracked-link cache and batching click writer */
+    /* --telegram sim: what the scenario's simulated Telegram expects at login (the web app shows
+     * it, so a demo needs no reading of files). sim_code empty otherwise. */
+    char sim_code[32], sim_phone[24];
+    int sim_two_step;
 };
 
 #endif

@@ -217,9 +217,18 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
     if (r->random_id[0]) {
         snprintf(random_id, sizeof random_id, "%s", r->random_id);
     } else {
-        int64_t v;
-        randombytes_buf(&v, sizeof v);
-        snprintf(random_id, sizeof random_id, "%lld", (long long)v);
+        /* Derived from what the message is (campaign, contact, step) under a secret key, not
+         * drawn at random: if this row is ever sent again as new — a database restored from a
+         * backup older than the send — Telegram sees the same random_id and delivers nothing. */
+        unsigned char h[8];
+        char in[80];
+        int n = snprintf(in, sizeof in, "tgr-random-id|%lld|%lld|%d", (long long)r->campaign_id,
+                         (long long)r->contact_id, r->step);
+        crypto_generichash(h, sizeof h, (const unsigned char *)in, (size_t)n, app->kr.blind, sizeof app->kr.blind);
+        int64_t v = 0;
+        memcpy(&v, h, sizeof v);
+        v &= INT64_MAX; /* positive, and never 0 */
+        snprintf(random_id, sizeof random_id, "%lld", (long long)(v ? v : 1));
     }
     /* The row is 'sending' with its random_id, committed, before Telegram hears of it. */
     if (st->recipient_claim(st, account_id, r->id, random_id, sealed.p ? &sealed : NULL) < 0) {

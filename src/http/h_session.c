@@ -167,6 +167,11 @@ enum hres session_get_h(struct req *r)
     }
     if (st == DB_ONE)
         tg_session_release(&s);
+    /* A simulated Telegram says so, with the login it expects (DECISIONS 37). */
+    if (r->app->sim_code[0])
+        json_object_set_new(out, "simulator",
+                            json_pack("{s:s, s:s?, s:b}", "code", r->app->sim_code, "phone",
+                                      r->app->sim_phone[0] ? r->app->sim_phone : NULL, "two_step", r->app->sim_two_step));
     reply_json(r, 200, out);
     return H_OK;
 }

@@ -394,7 +394,7 @@ static const char *const stmt_sql[] = {
 };
 
 /* How often a transaction is run when it keeps meeting serialization failures. */
-#define TXN_TRIES 6
+#define TXN_TRIES 10
 /* Audience scans read contacts in pages of this many rows (one result in memory at a time). */
 #define AUDIENCE_PAGE 5000
 /* Ids per statement when a campaign's recipients are inserted. */
@@ -771,7 +771,7 @@ static enum db_status exec_sql(struct pg *s, const char *sql, const char *what)
 
 /* ---- transactions -------------------------------------------------------------------------- */
 
-enum tx_kind { TX_NORMAL, TX_DURABLE, TX_MIGRATE };
+enum tx_kind { TX_NORMAL, TX_DURABLE, TX_MIGRATE, TX_LEASE };
 
 /* Open a write transaction, or join the one this thread has open. On success the caller must
  * call wend(). A durable call inside a normal transaction makes its commit synchronous. */
@@ -792,6 +792,10 @@ static enum db_status wbegin(struct pg *s, enum tx_kind kind)
         /* Migrations wait for each other on an advisory lock and must then see what the other
          * committed, which a serializable snapshot taken before the wait would not. */
         [TX_MIGRATE] = "BEGIN ISOLATION LEVEL READ COMMITTED",
+        /* Lease rounds scan every connected account: as SERIALIZABLE they would conflict with
+         * every other writer. Their upserts are atomic per row (ON CONFLICT … WHERE expired), so
+         * two instances never both own an account; a share overshot by one is harmless. */
+        [TX_LEASE] = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off",
     };
     tl_retry = 0;
     enum db_status r = exec_sql(s, begin[kind], "begin");
@@ -805,7 +809,7 @@ static enum db_status wbegin(struct pg *s, enum tx_kind kind)
     tl_txn = s;
     tl_depth = 1;
     tl_failed = 0;
-    tl_durable = kind != TX_NORMAL;
+    tl_durable = kind == TX_DURABLE || kind == TX_MIGRATE;
     return DB_ONE;
 }
 
@@ -3036,7 +3040,7 @@ static enum db_status pg_leases_claim(struct store *st, const char *instance, in
     enum db_status r = DB_HARD;
     *ids = NULL;
     *n = 0;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_LEASE, r) {
         int64_t live = 0, held = 0, sending = 0;
         *taken = 0;
         struct params p = {0};
@@ -3089,7 +3093,7 @@ static enum db_status pg_leases_release(struct store *st, const char *instance)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_LEASE, r) {
         r = exec_named(s, S_LEASES_RELEASE, instance, 0, 0, "lease release");
         if (r >= 0)
             r = exec_named(s, S_INSTANCE_GONE, instance, 0, 0, "instance gone");
@@ -3102,7 +3106,7 @@ static enum db_status pg_lease_force(struct store *st, const char *instance, int
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_LEASE, r) {
         struct params p = {0};
         p_text(&p, instance);
         p_int(&p, account_id);

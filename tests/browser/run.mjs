@@ -228,6 +228,8 @@ async function main() {
   await page.waitForURL('**/app/connect');
   const phone = page.getByLabel('Phone number');
   await phone.waitFor();
+  await page.getByTestId('sim-notice').waitFor();
+  check((await page.getByTestId('sim-code').textContent()) === '24680', 'on the simulator the connect page shows the demo login code');
   await shot('04-connect-phone');
   await phone.fill('+15550001111');
   await page.getByRole('button', { name: 'Send code' }).click();

@@ -221,8 +221,11 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
                                   "user": {"id": ME_ID, "first_name": "Sunny Shop Help", "username": "sunny_shop_help"}})
         r = self.srv.get("/session", token=self.token)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(set(r.json), {"status", "phone"})
+        self.assertEqual(set(r.json), {"status", "phone", "simulator"})
         self.assertEqual(r.json["status"], "connected")
+        # On the simulated Telegram the login it expects is shown (the web app's demo notice).
+        self.assertEqual(r.json["simulator"]["code"], CODE, r.json)
+        self.assertIsInstance(r.json["simulator"]["two_step"], bool)
         masked = r.json["phone"]
         self.assertIsInstance(masked, str)
         # Masked like "+1555***0100": the country and the last digits, never the whole number.
@@ -230,7 +233,8 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
         self.assertNotIn(ME_PHONE[1:], masked)
         self.assertLess(sum(ch.isdigit() for ch in masked), len(ME_PHONE) - 1, masked)
         # The other tenant has no session.
-        self.assertEqual(self.srv.get("/session", token=self.other).json, {"status": "none", "phone": None})
+        other = self.srv.get("/session", token=self.other).json
+        self.assertEqual((other["status"], other["phone"]), ("none", None))
 
     # --- 4. the import ------------------------------------------------------------------------
 
@@ -468,7 +472,8 @@ class LoginFlowTest(ErrorAsserts, unittest.TestCase):
         self.assertError(self.srv.post("/session/verify", {"code": CODE}, token=token), 409, "invalid_state")
         self.assertError(self.srv.post("/session/verify", {"code": CODE, "password": TWO_STEP}, token=token),
                          409, "invalid_state")
-        self.assertEqual(self.srv.get("/session", token=token).json, {"status": "none", "phone": None})
+        r = self.srv.get("/session", token=token).json
+        self.assertEqual((r["status"], r["phone"]), ("none", None), r)
 
     def test_invalid_phone_is_400_naming_the_field(self):
         token = new_account(self.srv, "badphone@shop.test")
@@ -487,7 +492,8 @@ class LoginFlowTest(ErrorAsserts, unittest.TestCase):
         self.assertEqual(self.status(token), "connected")
         r = self.srv.request("DELETE", "/session", token=token)
         self.assertEqual((r.status, r.body), (204, b""))
-        self.assertEqual(self.srv.get("/session", token=token).json, {"status": "none", "phone": None})
+        r = self.srv.get("/session", token=token).json
+        self.assertEqual((r["status"], r["phone"]), ("none", None), r)
         self.assertError(self.srv.post("/session/sync", token=token), 409, "no_session")
         self.assertError(self.srv.post("/session/verify", {"code": CODE, "password": TWO_STEP}, token=token),
                          409, "invalid_state")

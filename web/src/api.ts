@@ -134,6 +134,8 @@ export type SessionStatus = 'none' | 'code_sent' | 'password_required' | 'connec
 export interface Session {
   status: SessionStatus;
   phone?: string | null;
+  /** Present when tgr runs on the simulated Telegram: the login it expects. */
+  simulator?: { code: string; phone?: string | null; two_step: boolean };
 }
 
 export interface VerifyResponse {

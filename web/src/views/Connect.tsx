@@ -232,6 +232,14 @@ export function ConnectView({ state }: { state: SessionState }) {
             </li>
           ))}
         </ol>
+        {session?.simulator && (
+          <div class="alert alert-info" role="note" data-testid="sim-notice">
+            <strong>Simulated Telegram.</strong> No real messages leave this server. Log in with
+            {session.simulator.phone ? <> the phone number <code>{session.simulator.phone}</code> and</> : ''} the code{' '}
+            <code data-testid="sim-code">{session.simulator.code}</code>
+            {session.simulator.two_step ? '; the two-step password is the one in the scenario file' : ''}.
+          </div>
+        )}
         <FormError message={formError} />
         {notice && (
           <div class="alert alert-info" role="status">
