@@ -240,56 +240,74 @@ static void child_down(struct bridge *b, const char *why)
     b->backoff_ms = b->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b->backoff_ms * 2;
 }
 
-static void handle_line(struct bridge *b, char *line, size_t len)
+enum bridge_line_kind bridge_parse_line(const char *line, size_t len, struct bridge_line *out)
 {
+    memset(out, 0, sizeof *out);
     json_error_t je;
     json_t *j = json_loadb(line, len, 0, &je);
     if (!json_is_object(j)) {
-        log_warn("bridge", "ignoring a line from the bridge that is not a JSON object");
         json_decref(j);
-        return;
+        return out->kind = BRIDGE_LINE_INVALID;
     }
+    out->json = j;
     json_t *ev = json_object_get(j, "event");
     if (json_is_string(ev)) {
-        if (strcmp(json_string_value(ev), "ready") == 0)
-            __atomic_store_n(&b->ready, 1, __ATOMIC_RELEASE);
-        if (b->on_event)
-            b->on_event(b->ctx, j);
-        json_decref(j);
-        return;
+        out->event = json_string_value(ev);
+        return out->kind = BRIDGE_LINE_EVENT;
     }
     json_t *id = json_object_get(j, "id");
+    json_t *e = json_object_get(j, "error");
+    const char *msg = json_string_value(json_object_get(e, "message"));
     if (!json_is_integer(id)) {
-        json_t *e = json_object_get(j, "error");
-        log_warn("bridge", "bridge reported an error without a request: %s",
-                 json_string_value(json_object_get(e, "message")) ? json_string_value(json_object_get(e, "message"))
-                                                                 : "?");
-        json_decref(j);
-        return;
+        set_error(&out->err, "", msg ? msg : "?", 0);
+        return out->kind = BRIDGE_LINE_ORPHAN;
     }
-    pthread_mutex_lock(&b->mu);
-    struct pending *p = take(b, json_integer_value(id));
-    pthread_mutex_unlock(&b->mu);
-    if (!p) {
-        json_decref(j); /* answered after its deadline: already failed with TIMEOUT */
-        return;
-    }
+    out->id = json_integer_value(id);
     if (json_is_true(json_object_get(j, "ok"))) {
         json_t *res = json_object_get(j, "result");
-        p->done(p->arg, res ? res : json_null(), NULL);
-    } else {
-        json_t *e = json_object_get(j, "error");
-        struct bridge_error err;
-        const char *code = json_string_value(json_object_get(e, "code"));
-        const char *msg = json_string_value(json_object_get(e, "message"));
-        json_t *secs = json_object_get(e, "seconds");
-        set_error(&err, code ? code : "INTERNAL", msg, json_is_integer(secs) ? (int)json_integer_value(secs) : 0);
-        if (json_is_real(secs))
-            err.seconds = (int)(json_real_value(secs) + 0.999);
-        p->done(p->arg, NULL, &err);
+        out->result = res ? res : json_null();
+        return out->kind = BRIDGE_LINE_RESULT;
     }
-    free(p);
-    json_decref(j);
+    const char *code = json_string_value(json_object_get(e, "code"));
+    json_t *secs = json_object_get(e, "seconds");
+    set_error(&out->err, code ? code : "INTERNAL", msg, json_is_integer(secs) ? (int)json_integer_value(secs) : 0);
+    if (json_is_real(secs))
+        out->err.seconds = (int)(json_real_value(secs) + 0.999);
+    return out->kind = BRIDGE_LINE_ERROR;
+}
+
+static void handle_line(struct bridge *b, char *line, size_t len)
+{
+    struct bridge_line l;
+    switch (bridge_parse_line(line, len, &l)) {
+    case BRIDGE_LINE_INVALID:
+        log_warn("bridge", "ignoring a line from the bridge that is not a JSON object");
+        return;
+    case BRIDGE_LINE_EVENT:
+        if (strcmp(l.event, "ready") == 0)
+            __atomic_store_n(&b->ready, 1, __ATOMIC_RELEASE);
+        if (b->on_event)
+            b->on_event(b->ctx, l.json);
+        break;
+    case BRIDGE_LINE_ORPHAN:
+        log_warn("bridge", "bridge reported an error without a request: %s", l.err.message);
+        break;
+    case BRIDGE_LINE_RESULT:
+    case BRIDGE_LINE_ERROR: {
+        pthread_mutex_lock(&b->mu);
+        struct pending *p = take(b, l.id);
+        pthread_mutex_unlock(&b->mu);
+        if (!p)
+            break; /* answered after its deadline: already failed with TIMEOUT */
+        if (l.kind == BRIDGE_LINE_RESULT)
+            p->done(p->arg, l.result, NULL);
+        else
+            p->done(p->arg, NULL, &l.err);
+        free(p);
+        break;
+    }
+    }
+    json_decref(l.json);
 }
 
 /* Read what is there; returns 0 on EOF or a fatal error. */

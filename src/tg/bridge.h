@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct bridge;
 
@@ -35,6 +36,29 @@ typedef void (*bridge_event_fn)(void *ctx, json_t *ev);
 
 /* Called once with the result (borrowed; NULL on error) or the error. */
 typedef void (*bridge_done_fn)(void *arg, json_t *result, const struct bridge_error *err);
+
+/* What one line of the bridge's stdout says, as the I/O thread reads it (exposed for the unit
+ * tests and the fuzzer). */
+enum bridge_line_kind {
+    BRIDGE_LINE_INVALID,  /* not a JSON object: ignored */
+    BRIDGE_LINE_EVENT,    /* {"event":"<name>",…} */
+    BRIDGE_LINE_ORPHAN,   /* an object without an integer id: an error without a request */
+    BRIDGE_LINE_RESULT,   /* {"id":N,"ok":true,"result":…} */
+    BRIDGE_LINE_ERROR,    /* {"id":N,"ok":false,"error":{"code","message","seconds"}} (anything not ok) */
+};
+
+struct bridge_line {
+    enum bridge_line_kind kind;
+    json_t *json;            /* the parsed line (NULL when INVALID); the caller decrefs it */
+    const char *event;       /* EVENT: its name, borrowed from json */
+    int64_t id;              /* RESULT, ERROR */
+    json_t *result;          /* RESULT: borrowed from json (json null when absent) */
+    struct bridge_error err; /* ERROR: code INTERNAL when none was given; ORPHAN: message only */
+};
+
+/* Read one line (without its newline) of at most len bytes.
+ * @return out->kind; out->json is a new reference to release with json_decref (NULL if INVALID) */
+enum bridge_line_kind bridge_parse_line(const char *line, size_t len, struct bridge_line *out);
 
 /* Spawn the bridge and its I/O thread. The child may still be starting when this returns.
  * @return the bridge, or NULL with a one-line reason in err */
