@@ -24,7 +24,10 @@
 #include "analytics/classify.h"
 #include "analytics/clicks.h"
 #include "core/orders.h"
+#include "store/backup.h"
 #include "store/blobstore.h"
+#include "store/migrations.h"
+#include "crypto/seal.h"
 #include "tg/session.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
@@ -43,6 +46,8 @@ static const char usage_top[] =
     "  tgr migrate [--data DIR] [--db URL]              apply database migrations and exit\n"
     "  tgr account create --email E --password-file F   create an account; prints its API key once\n"
     "  tgr import orders FILE.csv --account ID          import shop orders from a CSV file\n"
+    "  tgr backup FILE [--data DIR]                     consistent copy of the database while serving\n"
+    "  tgr restore FILE [--data DIR]                    put a backup into an empty data directory\n"
     "  tgr --version\n"
     "  tgr COMMAND --help                               options of a command\n";
 
@@ -135,6 +140,135 @@ static int cmd_migrate(int argc, char **argv)
         return 1;
     }
     printf("%d migration(s) applied; the database is up to date\n", applied);
+    return 0;
+}
+
+/* ---- tgr backup / tgr restore ------------------------------------------------------------ */
+
+/* The SQLite file the configuration names, or a usage error for PostgreSQL. */
+static int sqlite_path(const struct config *c, const char *cmd, char *out, size_t cap)
+{
+    if (!c->db_url[0]) {
+        snprintf(out, cap, "%s/tgr.db", c->data_dir);
+        return TGR_OK;
+    }
+    if (strncmp(c->db_url, "sqlite:", 7) == 0 && c->db_url[7]) {
+        snprintf(out, cap, "%s", c->db_url + 7);
+        return TGR_OK;
+    }
+    usage_error(cmd, "on PostgreSQL use pg_dump / pg_restore (README \"Backup\"); this command copies SQLite");
+    return TGR_ERR;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    if (wants_help(argc, argv, 2)) {
+        printf("Usage: tgr backup FILE [--data DIR] [--db sqlite:PATH]\n"
+               "Writes a consistent copy of the SQLite database to FILE (mode 0600) while the server may be\n"
+               "running. The copy holds sealed data: keep the master key apart from it.\n");
+        return 0;
+    }
+    if (argc < 3 || strncmp(argv[2], "--", 2) == 0)
+        return usage_error("backup", "missing the backup FILE");
+    struct config c;
+    char err[512], db[4200];
+    if (config_init(&c, err, sizeof err) != TGR_OK ||
+        config_parse_args(&c, argc, argv, 3, CONFIG_FOR_STORE, NULL, NULL, err, sizeof err) != TGR_OK)
+        return usage_error("backup", err);
+    if (sqlite_path(&c, "backup", db, sizeof db) != TGR_OK)
+        return 2;
+    if (access(db, R_OK) != 0) {
+        fprintf(stderr, "tgr: no database at %s\n", db);
+        return 1;
+    }
+    int64_t bytes = 0;
+    int64_t t0 = mono_ms();
+    if (sqlite_backup(db, argv[2], &bytes, err, sizeof err) != TGR_OK) {
+        fprintf(stderr, "tgr: %s\n", err);
+        return 1;
+    }
+    printf("backed up %s to %s: %lld bytes in %lld ms\n", db, argv[2], (long long)bytes, (long long)(mono_ms() - t0));
+    return 0;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+    if (wants_help(argc, argv, 2)) {
+        printf("Usage: tgr restore FILE [--data DIR] [--db sqlite:PATH]\n"
+               "Puts a backup made by 'tgr backup' into an empty data directory. The master key of the\n"
+               "backed-up installation must be there first (DATA/master.key or TGR_MASTER_KEY): the\n"
+               "restore checks that it opens the backup. Campaigns resume where the backup left them;\n"
+               "messages sent after the backup are not sent twice (Telegram sees the same random_id).\n");
+        return 0;
+    }
+    if (argc < 3 || strncmp(argv[2], "--", 2) == 0)
+        return usage_error("restore", "missing the backup FILE");
+    struct config c;
+    char err[512], db[4200], tmp[4300];
+    if (config_init(&c, err, sizeof err) != TGR_OK ||
+        config_parse_args(&c, argc, argv, 3, CONFIG_FOR_STORE, NULL, NULL, err, sizeof err) != TGR_OK)
+        return usage_error("restore", err);
+    apply_log_level(&c);
+    if (sqlite_path(&c, "restore", db, sizeof db) != TGR_OK)
+        return 2;
+    int version = 0;
+    if (sqlite_backup_check(argv[2], &version, err, sizeof err) != TGR_OK) {
+        fprintf(stderr, "tgr: %s\n", err);
+        return 1;
+    }
+    int known = 0;
+    while (sqlite_migrations[known])
+        known++;
+    if (version > known) {
+        fprintf(stderr, "tgr: the backup is from a newer tgr (schema %d, this one knows %d); restore it with that\n",
+                version, known);
+        return 1;
+    }
+    if (access(db, F_OK) == 0) {
+        fprintf(stderr, "tgr: %s already exists: restore goes into an empty data directory\n", db);
+        return 1;
+    }
+    if (ensure_data_dir(c.data_dir) != TGR_OK)
+        return 1;
+    struct keyring kr;
+    if (keyring_load(&kr, c.data_dir, 0, err, sizeof err) != TGR_OK) {
+        fprintf(stderr, "tgr: %s — put the master key of the backed-up installation in %s/master.key (or "
+                        "TGR_MASTER_KEY) first\n", err, c.data_dir);
+        return 1;
+    }
+    char table[64], column[64], rk[64];
+    unsigned char *ct = NULL;
+    size_t ctlen = 0;
+    int key_ok = 1;
+    if (sqlite_backup_probe(argv[2], table, column, rk, sizeof table, &ct, &ctlen) == TGR_OK && ct) {
+        char *plain = NULL;
+        size_t plen = 0;
+        key_ok = seal_open(&kr, table, column, rk, ct, ctlen, &plain, &plen) == TGR_OK;
+        if (plain) {
+            sodium_memzero(plain, plen);
+            free(plain);
+        }
+    }
+    free(ct);
+    keyring_clear(&kr);
+    if (!key_ok) {
+        fprintf(stderr, "tgr: the master key in %s does not open this backup; use the key of the installation "
+                        "it was taken from\n", c.data_dir);
+        return 1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.restore", db);
+    int64_t bytes = 0;
+    if (sqlite_backup(argv[2], tmp, &bytes, err, sizeof err) != TGR_OK || rename(tmp, db) != 0) {
+        fprintf(stderr, "tgr: %s\n", err[0] ? err : strerror(errno));
+        unlink(tmp);
+        return 1;
+    }
+    struct store *st = open_store(&c); /* brings an older backup's schema up to date */
+    if (!st)
+        return 1;
+    st->close(st);
+    printf("restored %s into %s: %lld bytes, schema %d; start the server to resume\n", argv[2], db,
+           (long long)bytes, version);
     return 0;
 }
 
@@ -589,6 +723,10 @@ int main(int argc, char **argv)
         return cmd_account(argc, argv);
     if (!strcmp(cmd, "import"))
         return cmd_import(argc, argv);
+    if (!strcmp(cmd, "backup"))
+        return cmd_backup(argc, argv);
+    if (!strcmp(cmd, "restore"))
+        return cmd_restore(argc, argv);
     char msg[128];
     snprintf(msg, sizeof msg, "unknown command '%.40s'", cmd);
     return usage_error(NULL, msg);
