@@ -5,11 +5,12 @@
 #   make test   deps + build + every test, then again under ASan+UBSan
 #   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience;
 #               pacing and engine CPU; clicks; analytics; 1,000 accounts on one and two instances
+#   make soak   the chaos soak (tests/soak/soak.py): SOAK_MINUTES (30) of campaigns under SIGKILLs and faults
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
 
-.PHONY: all build deps deps-test run test test-fast test-asan bench format clean
+.PHONY: all build deps deps-test run test test-fast test-asan bench soak format clean
 
 all: build
 
@@ -52,6 +53,11 @@ bench: build
 	@python3 bench/track.py
 	@python3 bench/analytics.py
 	@python3 bench/scaleout.py
+
+# The chaos soak; `make test` runs a 2-minute one (CTest soak.short, normal build only).
+SOAK_MINUTES ?= 30
+soak: build
+	@SOAK_MINUTES=$(SOAK_MINUTES) TGR_BIN=$(BUILD)/tgr python3 tests/soak/soak.py
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')

@@ -345,6 +345,7 @@ class Soak:
         self.close_pairs = close
         # 3. The server's analytics and logs against the record; the faults that were met.
         self.faults_hit = collections.Counter()
+        self.flood_checked = 0
         per_campaign = collections.Counter((a, c, s) for a, c, s, _ in ours)
         for acct in self.accounts:
             for c in acct["campaigns"]:
@@ -365,12 +366,28 @@ class Soak:
                     st, code = line["status"], line["error_code"]
                     if st == "flood_wait":
                         self.faults_hit["FLOOD_WAIT"] += 1
+                        self.check_flood_wait(acct["i"], line, by_acct[acct["i"]])
                     elif st == "retry":
                         self.faults_hit["retry " + (code or "?")] += 1
                     elif st == "paused" and code == "PEER_FLOOD":
                         self.faults_hit["PEER_FLOOD"] += 1
                     elif st == "failed":
                         self.faults_hit["failed " + (code or "?")] += 1
+
+    def check_flood_wait(self, a, line, deliveries):
+        """A FLOOD_WAIT of n s logged at T: the account delivers nothing before T + n s (the engine
+        adds a margin, so the log line's own delay does not matter)."""
+        m = re.search(r"wait (\d+) s", line.get("error_details") or "")
+        if not m:
+            self.violation(f"account {a}: a flood_wait log line without its seconds: {line}")
+            return
+        t = tgrtest.parse_time(line["at"]) * 1000
+        until = t + int(m.group(1)) * 1000
+        self.flood_checked += 1
+        early = [d for d in deliveries if t < d[0] < until]
+        if early:
+            self.violation(f"account {a}: delivered {len(early)} message(s) inside a FLOOD_WAIT of {m.group(1)} s "
+                           f"logged at {line['at']}: first {(early[0][0] - t) / 1000:.3f} s after it")
 
     def report(self):
         campaigns = sum(len(a["campaigns"]) for a in self.accounts)
@@ -385,6 +402,7 @@ class Soak:
               f"  missing            {self.missing}\n"
               f"  min gap            {self.min_gap} ms per account (allowed >= {allowed:g} ms); "
               f"{self.close_pairs} closer\n"
+              f"  flood waits kept   {self.flood_checked} checked against the record\n"
               f"  seed               {self.seed}", flush=True)
         if self.violations:
             log(f"FAILED with {len(self.violations)} violation(s); replay with SOAK_SEED={self.seed}; work dir kept: "
