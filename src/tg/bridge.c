@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -240,6 +241,20 @@ static void child_down(struct bridge *b, const char *why)
     b->backoff_ms = b->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b->backoff_ms * 2;
 }
 
+/* An error's "seconds" (a FLOOD_WAIT), rounded up and kept within 0..INT_MAX: it comes from
+ * outside, and converting a number beyond int's range is undefined (found by fuzz_bridge_line). */
+static int wait_seconds(const json_t *v)
+{
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        return i < 0 ? 0 : i > INT_MAX ? INT_MAX : (int)i;
+    }
+    double d = json_is_real(v) ? json_real_value(v) : 0;
+    if (!(d > 0))
+        return 0;
+    return d >= (double)INT_MAX - 1 ? INT_MAX : (int)(d + 0.999);
+}
+
 enum bridge_line_kind bridge_parse_line(const char *line, size_t len, struct bridge_line *out)
 {
     memset(out, 0, sizeof *out);
@@ -269,10 +284,7 @@ enum bridge_line_kind bridge_parse_line(const char *line, size_t len, struct bri
         return out->kind = BRIDGE_LINE_RESULT;
     }
     const char *code = json_string_value(json_object_get(e, "code"));
-    json_t *secs = json_object_get(e, "seconds");
-    set_error(&out->err, code ? code : "INTERNAL", msg, json_is_integer(secs) ? (int)json_integer_value(secs) : 0);
-    if (json_is_real(secs))
-        out->err.seconds = (int)(json_real_value(secs) + 0.999);
+    set_error(&out->err, code && *code ? code : "INTERNAL", msg, wait_seconds(json_object_get(e, "seconds")));
     return out->kind = BRIDGE_LINE_ERROR;
 }
 

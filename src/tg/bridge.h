@@ -53,7 +53,8 @@ struct bridge_line {
     const char *event;       /* EVENT: its name, borrowed from json */
     int64_t id;              /* RESULT, ERROR */
     json_t *result;          /* RESULT: borrowed from json (json null when absent) */
-    struct bridge_error err; /* ERROR: code INTERNAL when none was given; ORPHAN: message only */
+    struct bridge_error err; /* ERROR: code INTERNAL when none (or "") was given, seconds within
+                              * 0..INT_MAX; ORPHAN: message only */
 };
 
 /* Read one line (without its newline) of at most len bytes.

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,43 @@ static void missing_program_is_an_error(void **st)
     assert_non_null(strstr(err, "Node.js"));
 }
 
+/* Lines read by bridge_parse_line; the error cases are what fuzz_bridge_line found. */
+static void parse_line_kinds_and_errors(void **st)
+{
+    (void)st;
+    struct bridge_line l;
+    const char *ev = "{\"event\":\"ready\"}";
+    assert_int_equal(bridge_parse_line(ev, strlen(ev), &l), BRIDGE_LINE_EVENT);
+    assert_string_equal(l.event, "ready");
+    json_decref(l.json);
+    const char *ok = "{\"id\":3,\"ok\":true}";
+    assert_int_equal(bridge_parse_line(ok, strlen(ok), &l), BRIDGE_LINE_RESULT);
+    assert_int_equal(l.id, 3);
+    assert_true(json_is_null(l.result));
+    json_decref(l.json);
+    assert_int_equal(bridge_parse_line("[1]", 3, &l), BRIDGE_LINE_INVALID);
+    assert_null(l.json);
+    static const struct {
+        const char *line, *code;
+        int seconds;
+    } cases[] = {
+        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"FLOOD_WAIT\",\"seconds\":7}}", "FLOOD_WAIT", 7},
+        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"SLOWMODE_WAIT\",\"seconds\":2.5}}", "SLOWMODE_WAIT", 3},
+        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"\",\"seconds\":1}}", "INTERNAL", 1},
+        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"X\",\"seconds\":144444444444444444.5}}", "X", INT_MAX},
+        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"X\",\"seconds\":4294967303}}", "X", INT_MAX},
+        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"X\",\"seconds\":-3}}", "X", 0},
+        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"X\",\"seconds\":-1e300}}", "X", 0},
+        {"{\"id\":1,\"ok\":false}", "INTERNAL", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(bridge_parse_line(cases[i].line, strlen(cases[i].line), &l), BRIDGE_LINE_ERROR);
+        assert_string_equal(l.err.code, cases[i].code);
+        assert_int_equal(l.err.seconds, cases[i].seconds);
+        json_decref(l.json);
+    }
+}
+
 int main(void)
 {
     snprintf(script_path, sizeof script_path, "/tmp/tgr-fake-bridge-XXXXXX");
@@ -195,6 +233,7 @@ int main(void)
         return 1;
     close(fd);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_line_kinds_and_errors),
         cmocka_unit_test(answers_and_errors),
         cmocka_unit_test(deadline_gives_timeout),
         cmocka_unit_test(death_fails_pending_and_restarts),
