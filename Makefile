@@ -3,6 +3,7 @@
 #   make deps   install missing Debian/npm packages
 #   make run    deps + build + serve on the embedded defaults with the demo account
 #   make test   deps + build + every test, then again under ASan+UBSan
+#   make test-valgrind   the whole suite once with the server under Valgrind (slow)
 #   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience;
 #               pacing and engine CPU; clicks; analytics; 1,000 accounts on one and two instances
 #   make soak   the chaos soak (tests/soak/soak.py): SOAK_MINUTES (30) of campaigns under SIGKILLs and faults
@@ -10,7 +11,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
 
-.PHONY: all build deps deps-test run test test-fast test-asan bench soak format clean
+.PHONY: all build deps deps-test run test test-fast test-asan test-valgrind bench soak format clean
 
 all: build
 
@@ -43,6 +44,10 @@ test-asan:
 	@cmake --build $(SAN_BUILD) -j$(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(SAN_BUILD) --output-on-failure -j$(JOBS)
+
+test-valgrind: deps-test
+	@scripts/deps.sh valgrind
+	@scripts/valgrind.sh
 
 bench: build
 	@scripts/deps.sh bench

@@ -15,6 +15,7 @@ pkgs=(gcc clang make cmake pkg-config git python3 tzdata ca-certificates
 for extra in "$@"; do
   case "$extra" in
     bench) pkgs+=(nginx-light wrk postgresql) ;;
+    valgrind) pkgs+=(valgrind) ;;
     test) pkgs+=(chromium postgresql) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac

@@ -41,6 +41,13 @@ LISTENING_RE = re.compile(r"^listening on http://127\.0\.0\.1:(\d+)\s*$")
 API_KEY_RE = re.compile(r"^tgr_[A-Za-z0-9_-]{43}$")
 HIGH_RATE_LOGIN = 100000
 START_TIMEOUT = 30.0
+# `make test-valgrind`: TGR_VALGRIND names a directory; every server then runs under Valgrind
+# (memcheck, leaks that count: definite and indirect), one log per process there, and waits
+# are stretched by VALGRIND_SLOWDOWN.
+VALGRIND = os.environ.get("TGR_VALGRIND") or None
+VALGRIND_SLOWDOWN = 8.0 if VALGRIND else 1.0
+if VALGRIND:
+    START_TIMEOUT *= VALGRIND_SLOWDOWN
 
 
 class ServerError(RuntimeError):
@@ -248,6 +255,11 @@ class Server:
         the line does not come within timeout or the process exits first."""
         self._stderr_file = open(self._stderr_path, "ab")
         cmd = [BIN, "serve", "--listen", "127.0.0.1:0", "--data", self.data, *self.args]
+        if VALGRIND:
+            os.makedirs(VALGRIND, exist_ok=True)
+            cmd = ["valgrind", "--quiet", "--leak-check=full", "--show-leak-kinds=definite,indirect",
+                   "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99", "--num-callers=30",
+                   f"--log-file={os.path.join(VALGRIND, 'tgr.%p.log')}", *cmd]
         # cwd is the repository so that relative defaults (web/dist, scenarios/) resolve as with `make run`.
         self.proc = subprocess.Popen(cmd, env=self.env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._stderr_file, start_new_session=True)
@@ -280,7 +292,7 @@ class Server:
         self.kill()
         raise ServerError(f"{why}; stderr tail:\n{self.stderr_tail()}")
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=signal.SIGTERM, timeout=30 * VALGRIND_SLOWDOWN):
         """Send sig (SIGTERM by default), wait for the exit and return its code. A server that does
         not exit within timeout is killed and ServerError is raised."""
         if self.proc is None:
