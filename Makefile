@@ -3,6 +3,8 @@
 #   make deps   install missing Debian/npm packages
 #   make run    deps + build + serve on the embedded defaults with the demo account
 #   make test   deps + build + every test, then again under ASan+UBSan
+#               then each fuzz target 20 s (build-fuzz, clang + libFuzzer)
+#   make fuzz   each libFuzzer target FUZZ_SECONDS (60) from its corpus, with its figures
 #   make test-valgrind   the whole suite once with the server under Valgrind (slow)
 #   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience;
 #               pacing and engine CPU; clicks; analytics; 1,000 accounts on one and two instances
@@ -10,8 +12,11 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
+FUZZ_SECONDS ?= 60
 
 .PHONY: all build deps deps-test run test test-fast test-asan test-valgrind bench soak format clean
+
+.PHONY: fuzz test-fuzz
 
 all: build
 
@@ -34,6 +39,7 @@ run: deps build
 test: deps-test build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-fuzz
 
 test-fast: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
@@ -48,6 +54,13 @@ test-asan:
 test-valgrind: deps-test
 	@scripts/deps.sh valgrind
 	@scripts/valgrind.sh
+
+# libFuzzer targets (tests/fuzz, scripts/fuzz.sh): make test runs each 20 s, two at a time.
+test-fuzz:
+	@FUZZ_SECONDS=20 scripts/fuzz.sh test
+
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: build
 	@scripts/deps.sh bench

@@ -1,0 +1,59 @@
+/* fuzz_bridge_line — what the C side makes of the bridge child's stdout (tg/bridge.c:
+ * bridge_parse_line, the function the I/O thread calls for every line). The input is split into
+ * lines at '\n' as the I/O thread does, empty lines skipped. Checks that every line is classified
+ * consistently with its JSON, that a result is never NULL, that error codes and messages are
+ * NUL-terminated, that an error always has a code and that a FLOOD_WAIT's seconds are never
+ * negative (two bugs it found: tests/fuzz/crashes/bridge_line). */
+#include "fuzz.h"
+#include "tg/bridge.h"
+
+static void one_line(const char *line, size_t len)
+{
+    struct bridge_line l;
+    enum bridge_line_kind kind = bridge_parse_line(line, len, &l);
+    FUZZ_CHECK(kind == l.kind);
+    FUZZ_CHECK(memchr(l.err.code, 0, sizeof l.err.code) && memchr(l.err.message, 0, sizeof l.err.message));
+    switch (kind) {
+    case BRIDGE_LINE_INVALID:
+        FUZZ_CHECK(l.json == NULL);
+        break;
+    case BRIDGE_LINE_EVENT:
+        FUZZ_CHECK(json_is_object(l.json) && l.event != NULL);
+        FUZZ_CHECK(strcmp(json_string_value(json_object_get(l.json, "event")), l.event) == 0);
+        break;
+    case BRIDGE_LINE_ORPHAN:
+        FUZZ_CHECK(json_is_object(l.json) && !json_is_integer(json_object_get(l.json, "id")));
+        break;
+    case BRIDGE_LINE_RESULT:
+        FUZZ_CHECK(l.result != NULL && json_is_true(json_object_get(l.json, "ok")));
+        FUZZ_CHECK(l.id == json_integer_value(json_object_get(l.json, "id")));
+        break;
+    case BRIDGE_LINE_ERROR:
+        FUZZ_CHECK(l.err.code[0] != 0 && l.err.seconds >= 0);
+        FUZZ_CHECK(l.id == json_integer_value(json_object_get(l.json, "id")));
+        break;
+    default:
+        FUZZ_CHECK(!"unknown kind");
+    }
+    json_decref(l.json);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* Each line in a buffer of its own, so a read past its end is caught. */
+    const uint8_t *p = data, *end = data + size;
+    while (p < end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (len) {
+            char *line = malloc(len);
+            if (!line)
+                abort();
+            memcpy(line, p, len);
+            one_line(line, len);
+            free(line);
+        }
+        p += len + (nl ? 1 : 0);
+    }
+    return 0;
+}
