@@ -378,9 +378,9 @@ async function main() {
   check((await page.locator('main b').count()) === 0, 'the hostile campaign name is literal text (no <b> element)');
   const draftRow = page.locator(`[data-testid=campaign-row][data-campaign-id="${draft.id}"]`);
   const liveRow = page.locator(`[data-testid=campaign-row][data-campaign-id="${live.id}"]`);
-  check((await draftRow.getByTestId('campaign-status').textContent()).trim() === 'draft', 'the unstarted campaign is a draft');
+  check((await draftRow.getByTestId('campaign-status').textContent()).trim() === 'Draft', 'the unstarted campaign is a draft');
   const liveStatus = (await liveRow.getByTestId('campaign-status').textContent()).trim();
-  check(['running', 'completed'].includes(liveStatus), `the started campaign's status is ${liveStatus}`);
+  check(['Sending', 'Completed'].includes(liveStatus), `the started campaign's status is ${liveStatus}`);
   const liveSent = Number((await liveRow.getByTestId('campaign-sent').textContent()).replace(/[^0-9]/g, ''));
   check(liveSent >= 1, `the started campaign shows sent ${liveSent} ≥ 1`);
   check((await liveRow.locator('progress').count()) === 1, 'the started campaign has a progress bar');

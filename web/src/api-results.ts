@@ -3,7 +3,7 @@
 // EventSource cannot send the Authorization header), pause/resume/cancel, the scorecard and the
 // account-wide revenue, categories and comparison reports. Owned by the results views
 // (Monitor, Analytics, Scorecard).
-import { ApiError, clearToken, getToken, request, requireLogin, type Campaign, type CampaignStatus, type Category } from './api';
+import { ApiError, clearToken, getToken, request, requireLogin, type Campaign, type CampaignCounters, type Category } from './api';
 import type { Filters } from './api-campaigns';
 
 // ---- Types ----
@@ -31,22 +31,8 @@ export interface NudgeProgress {
 }
 
 /** GET /campaigns/:id/analytics — counters kept in real time. Money in minor units. */
-export interface CampaignAnalytics {
-  status: CampaignStatus;
-  audience: number;
-  pending: number;
-  sent: number;
-  failed: number;
-  skipped?: number;
+export interface CampaignAnalytics extends CampaignCounters {
   failures_by_reason: Record<string, number>;
-  read: number;
-  replied: number;
-  opted_out: number;
-  clicks: number;
-  unique_clicks: number;
-  ctr: number;
-  orders: number;
-  revenue: number;
   currency: string;
   category_distribution: Partial<Record<Category, number>>;
   send_rate_per_min: number;

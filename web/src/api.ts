@@ -204,15 +204,15 @@ export interface CampaignList {
   campaigns: Campaign[];
 }
 
-/** One row of GET /analytics/campaigns (API.md "Analytics"). Money in minor units. */
-export interface CampaignStats {
-  campaign_id: number;
-  name: string;
+/** The live counters of a campaign, as /analytics/campaigns rows and /campaigns/:id/analytics
+ *  both carry them. Money in minor units. */
+export interface CampaignCounters {
   status: CampaignStatus;
   audience: number;
   pending: number;
   sent: number;
   failed: number;
+  skipped?: number;
   read: number;
   replied: number;
   opted_out: number;
@@ -222,6 +222,12 @@ export interface CampaignStats {
   ctr: number;
   orders: number;
   revenue: number;
+}
+
+/** One row of GET /analytics/campaigns (API.md "Analytics"). */
+export interface CampaignStats extends CampaignCounters {
+  campaign_id: number;
+  name: string;
   currency?: string;
   started_at: string | null;
 }

@@ -1,48 +1,21 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { describeError, listCampaignStats, listCampaigns, type Campaign, type CampaignStats, type CampaignStatus } from '../api';
+import { describeError, listCampaignStats, listCampaigns, type Campaign, type CampaignStats } from '../api';
 import { campaignInput, createCampaign, deleteCampaign } from '../api-campaigns';
 import { navigate, onLinkClick } from '../router';
 import { FormError } from './Field';
+import { STATUS_LABEL, count, isLive, money, percent, reasonLabel } from '../results/format';
 
 /** While a campaign is sending, the list refreshes itself this often. */
 const LIVE_REFRESH_MS = 5000;
 
-const STATUS_LABEL: Record<CampaignStatus, string> = {
-  draft: 'draft',
-  running: 'running',
-  paused: 'paused',
-  nudging: 'nudging',
-  completed: 'completed',
-  cancelled: 'cancelled',
-};
-
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const fullTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const count = new Intl.NumberFormat(undefined);
-const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
-const plainMoney = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
-/** Revenue comes in minor units; shown as major units with 2 decimals (with the currency when given). */
-function money(minor: number, currency: string | undefined): string {
-  if (currency && /^[A-Z]{3}$/.test(currency)) {
-    try {
-      return new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100);
-    } catch {
-      /* unknown currency code: fall through */
-    }
-  }
-  return plainMoney.format(minor / 100);
-}
-
-function isLive(s: CampaignStatus): boolean {
-  return s === 'running' || s === 'nudging';
-}
 
 function StatusBadge({ c }: { c: Campaign }) {
   const label = STATUS_LABEL[c.status] ?? String(c.status);
-  const text = c.status === 'paused' && c.pause_reason ? `${label}: ${c.pause_reason}` : label;
+  const text = c.status === 'paused' && c.pause_reason ? `${label}: ${reasonLabel(c.pause_reason)}` : label;
   return (
-    <span class={'badge status status-' + c.status} data-testid="campaign-status">
+    <span class={'badge status status-' + c.status} data-testid="campaign-status" data-status={c.status}>
       {isLive(c.status) && <span class="dot" aria-hidden="true" />}
       {text}
     </span>

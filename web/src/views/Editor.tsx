@@ -4,7 +4,8 @@
 // first save); this file lays the page out and explains the answers of /start.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, describeError, listCampaigns, type CampaignStatus } from '../api';
+import { ApiError, describeError, listCampaigns } from '../api';
+import { STATUS_LABEL } from '../results/format';
 import { onLinkClick } from '../router';
 import type { SessionState } from '../main';
 import { Field, FormError } from './Field';
@@ -74,14 +75,6 @@ function ErrorSummary({ store }: { store: EditorStore }) {
   );
 }
 
-const STATUS_TEXT: Record<CampaignStatus, string> = {
-  draft: 'draft',
-  running: 'running',
-  paused: 'paused',
-  nudging: 'nudging',
-  completed: 'completed',
-  cancelled: 'cancelled',
-};
 
 /** Why /start said no, in the shop owner's words, with the way out. */
 function StartProblem({ problem, id }: { problem: ApiError | string; id: number | null }) {
@@ -279,7 +272,7 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
         </a>
         <div class="ed-title">
           <h1>{title}</h1>
-          {s.status && <span class={'badge status status-' + s.status}>{STATUS_TEXT[s.status]}</span>}
+          {s.status && <span class={'badge status status-' + s.status}>{STATUS_LABEL[s.status]}</span>}
           <SaveStatus store={store} />
         </div>
       </div>
@@ -287,7 +280,7 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
       {s.loadError && <FormError message={s.loadError} />}
       {readOnly && s.id !== null && (
         <div class="alert alert-info" role="status" data-testid="read-only">
-          This campaign is {s.status ? STATUS_TEXT[s.status] : ''}, so it can no longer be edited.{' '}
+          This campaign is {s.status ? STATUS_LABEL[s.status].toLowerCase() : ''}, so it can no longer be edited.{' '}
           <a href={`/app/campaigns/${s.id}`} onClick={onLinkClick}>
             Open its live view
           </a>
