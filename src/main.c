@@ -20,6 +20,7 @@
 #include "core/util.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
+#include "crypto/rotate.h"
 #include "engine/engine.h"
 #include "analytics/classify.h"
 #include "analytics/clicks.h"
@@ -46,6 +47,7 @@ static const char usage_top[] =
     "  tgr migrate [--data DIR] [--db URL]              apply database migrations and exit\n"
     "  tgr account create --email E --password-file F   create an account; prints its API key once\n"
     "  tgr import orders FILE.csv --account ID          import shop orders from a CSV file\n"
+    "  tgr keys rotate|status|retire ID [--data DIR]    rotate the master key, re-sealing every value\n"
     "  tgr backup FILE [--data DIR]                     consistent copy of the database while serving\n"
     "  tgr restore FILE [--data DIR]                    put a backup into an empty data directory\n"
     "  tgr --version\n"
@@ -432,6 +434,82 @@ static int cmd_import(int argc, char **argv)
     return rc;
 }
 
+/* ---- tgr keys ------------------------------------------------------------------------- */
+
+/* tgr keys rotate [--prepare] [--batch N] | status [--json] | retire ID — see crypto/rotate.h. */
+static int cmd_keys(int argc, char **argv)
+{
+    const char *sub = argc > 2 ? argv[2] : "";
+    int is_rotate = !strcmp(sub, "rotate"), is_status = !strcmp(sub, "status"), is_retire = !strcmp(sub, "retire");
+    if (wants_help(argc, argv, 2) || (!is_rotate && !is_status && !is_retire)) {
+        if (!wants_help(argc, argv, 2))
+            return usage_error("keys", "the subcommands are rotate, status and retire ID");
+        printf("Usage: tgr keys rotate [--prepare] [--batch N] [options]\n"
+               "       tgr keys status [--json] [options]\n"
+               "       tgr keys retire ID [options]\n"
+               "rotate makes a new master key (DATA/master.<id>.key) current for every instance on the database\n"
+               "and re-seals every sealed value with it, N (500) per transaction, while servers keep running;\n"
+               "run again, it resumes. --prepare only makes the key file, to copy to other hosts first.\n"
+               "status counts sealed values per key id; retire removes a key no value uses any more.\n\n");
+        config_usage(stdout, CONFIG_FOR_STORE);
+        return 0;
+    }
+    unsigned retire_id = 0;
+    int first = 3;
+    if (is_retire) {
+        int64_t v;
+        if (argc < 4 || parse_i64(argv[3], 1, 255, &v) != TGR_OK)
+            return usage_error("keys retire", "give the key id to retire (1-255)");
+        retire_id = (unsigned)v;
+        first = 4;
+    }
+    /* Bare flags of this command are taken out before the shared option parser sees argv. */
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (!args)
+        return 1;
+    int n = 0, prepare = 0, json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i >= first && is_rotate && !strcmp(argv[i], "--prepare"))
+            prepare = 1;
+        else if (i >= first && is_status && !strcmp(argv[i], "--json"))
+            json = 1;
+        else
+            args[n++] = argv[i];
+    }
+    struct config c;
+    char err[256];
+    const char *extra[1] = {NULL};
+    int rc = 1;
+    if (config_init(&c, err, sizeof err) != TGR_OK ||
+        config_parse_args(&c, n, args, first, CONFIG_FOR_STORE, is_rotate ? "--batch" : NULL, extra, err,
+                          sizeof err) != TGR_OK) {
+        free(args);
+        return usage_error("keys", err);
+    }
+    free(args);
+    int64_t batch = KEYS_BATCH_DEFAULT;
+    if (extra[0] && parse_i64(extra[0], 1, 100000, &batch) != TGR_OK)
+        return usage_error("keys rotate", "--batch takes a number of rows (1-100000)");
+    apply_log_level(&c);
+    struct keyring kr;
+    if (keyring_load(&kr, c.data_dir, 0, err, sizeof err) != TGR_OK) {
+        fprintf(stderr, "tgr: %s\n", err);
+        return 1;
+    }
+    struct store *st = open_store(&c);
+    if (st) {
+        if (is_rotate)
+            rc = keys_rotate(&kr, st, c.data_dir, prepare, (int)batch, stdout);
+        else if (is_status)
+            rc = keys_status(&kr, st, c.data_dir, json, stdout);
+        else
+            rc = keys_retire(&kr, st, c.data_dir, retire_id, stdout);
+        st->close(st);
+    }
+    keyring_clear(&kr);
+    return rc;
+}
+
 /* ---- tgr serve -------------------------------------------------------------------------- */
 
 /* First start with --demo: create the demo account and keep its password beside the database
@@ -609,6 +687,7 @@ static int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
+    struct keys_watch *keys_watch = keys_watch_start(&app.kr, app.store, app.cfg.data_dir); /* `tgr keys rotate` */
     app.routes = api_routes;
     /* The built web app: as given, or beside the binary's source tree (build/tgr → ../web/dist). */
     {
@@ -681,6 +760,7 @@ out:
     http_stop(http, 3000);
     clicks_stop(app.clicks); /* writes the clicks still queued */
     engine_free(app.engine);
+    keys_watch_stop(keys_watch);
     ratelimit_free(app.rl_login_ip);
     ratelimit_free(app.rl_login_email);
     ratelimit_free(app.rl_api);
@@ -723,6 +803,8 @@ int main(int argc, char **argv)
         return cmd_account(argc, argv);
     if (!strcmp(cmd, "import"))
         return cmd_import(argc, argv);
+    if (!strcmp(cmd, "keys"))
+        return cmd_keys(argc, argv);
     if (!strcmp(cmd, "backup"))
         return cmd_backup(argc, argv);
     if (!strcmp(cmd, "restore"))

@@ -1,7 +1,7 @@
 /* seal — owns the sealed-field format and the keyed blind indexes; see seal.h.
  *
  *     byte 0        SEAL_VERSION (0x01)
- *     byte 1        master key id whose sealing key was used
+ *     byte 1        master key id whose sealing key was used (the keyring's current one)
  *     bytes 2..25   random XChaCha20 nonce (24 bytes: random nonces never collide in practice)
  *     bytes 26..    XChaCha20-Poly1305 ciphertext followed by the 16-byte tag
  *
@@ -61,8 +61,11 @@ int seal(const struct keyring *kr, const char *table, const char *column, const 
 {
     *out = NULL;
     *outlen = 0;
-    if (kr->n_seal < 1 || ptlen > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX ||
-        ptlen > SIZE_MAX - SEAL_OVERHEAD)
+    /* The key watcher may add slots or move current while this runs (keys.h): read each once. */
+    int n = __atomic_load_n(&kr->n_seal, __ATOMIC_ACQUIRE);
+    int cur = __atomic_load_n(&kr->current, __ATOMIC_ACQUIRE);
+    if (n < 1 || n > KEYS_MAX_SEAL || cur < 0 || cur >= n ||
+        ptlen > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX || ptlen > SIZE_MAX - SEAL_OVERHEAD)
         return TGR_ERR;
     if (sodium_init() < 0) return TGR_ERR;
     struct ad ad;
@@ -73,13 +76,13 @@ int seal(const struct keyring *kr, const char *table, const char *column, const 
         return TGR_ERR;
     }
     buf[0] = SEAL_VERSION;
-    buf[1] = kr->seal[0].id;
+    buf[1] = kr->seal[cur].id;
     unsigned char *nonce = buf + HDR_BYTES;
     randombytes_buf(nonce, NONCE_BYTES);
     unsigned long long clen = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + NONCE_BYTES, &clen, pt, ptlen,
                                                (const unsigned char *)ad.p, ad.len, NULL, nonce,
-                                               kr->seal[0].key);
+                                               kr->seal[cur].key);
     ad_release(&ad);
     *out = buf;
     *outlen = HDR_BYTES + NONCE_BYTES + (size_t)clen;
@@ -93,7 +96,8 @@ int seal_open(const struct keyring *kr, const char *table, const char *column, c
     *outlen = 0;
     if (!ct || ctlen < SEAL_OVERHEAD || ct[0] != SEAL_VERSION) return TGR_ERR;
     const unsigned char *key = NULL;
-    for (int i = 0; i < kr->n_seal && i < KEYS_MAX_SEAL; i++) {
+    int n = __atomic_load_n(&kr->n_seal, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n && i < KEYS_MAX_SEAL; i++) {
         if (kr->seal[i].id == ct[1]) {
             key = kr->seal[i].key;
             break;

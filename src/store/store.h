@@ -183,6 +183,57 @@ struct campaign_counts {
     int64_t by_category[3]; /* audience at start: browser, buyer, refund_risk (enum category order) */
 };
 
+/* ---- sealed columns, for key rotation (crypto/rotate.c) ----
+ * Every column that holds seal() output, as X(id, table, column). The seal row key (the AD's
+ * last part) of each is built by the backend's scan statement exactly as the column's writers
+ * build it: accounts.webhook_secret "<id>", telegram_sessions "<account_id>", contacts
+ * "<account_id>:<tg_user_id>", inbound_messages.text "<account_id>:<tg_user_id>:<tg_message_id>",
+ * customer_categories "<account_id>:<contact_id>", recipients.discount_code
+ * "<account_id>:<campaign_id>:<contact_id>", discount_codes.code "<account_id>:<campaign_id>:
+ * <code_bidx>", and meta "cmd:…"/"cmdr:…" values (base64url text of the sealed bytes) their key.
+ * A new sealed column must be added here and to both backends' sealed statements.
+ * (customer_categories.user_phone and sent_logs.user_phone exist in the schema but nothing
+ * writes them.) */
+#define STORE_SEALED_COLUMNS(X)                                                    \
+    X(SEALED_WEBHOOK_SECRET, "accounts", "webhook_secret")                         \
+    X(SEALED_SESSION_DATA, "telegram_sessions", "encrypted_session_data")          \
+    X(SEALED_SESSION_PHONE, "telegram_sessions", "phone")                          \
+    X(SEALED_CONTACT_ACCESS_HASH, "contacts", "access_hash")                       \
+    X(SEALED_CONTACT_FIRST_NAME, "contacts", "first_name")                         \
+    X(SEALED_CONTACT_LAST_NAME, "contacts", "last_name")                           \
+    X(SEALED_CONTACT_USERNAME, "contacts", "username")                             \
+    X(SEALED_CONTACT_PHONE, "contacts", "phone")                                   \
+    X(SEALED_INBOUND_TEXT, "inbound_messages", "text")                             \
+    X(SEALED_CATEGORY, "customer_categories", "category")                          \
+    X(SEALED_CONFIDENCE, "customer_categories", "confidence_score")                \
+    X(SEALED_RECIPIENT_CODE, "recipients", "discount_code")                        \
+    X(SEALED_DISCOUNT_CODE, "discount_codes", "code")                              \
+    X(SEALED_META_VALUE, "meta", "value")
+
+enum store_sealed {
+#define X(id, table, column) id,
+    STORE_SEALED_COLUMNS(X)
+#undef X
+        SEALED__COUNT
+};
+
+#define SEALED_CURSOR_MAX 96
+#define SEALED_ROW_KEY_MAX 160
+
+/* One value of a sealed column, as sealed_scan reads it and sealed_replace writes it. */
+struct sealed_row {
+    char cursor[SEALED_CURSOR_MAX];   /* the row's place in the scan (its id or meta key), as text */
+    char row_key[SEALED_ROW_KEY_MAX]; /* the seal row key its writers used */
+    struct blob value;                /* as stored (meta: the base64url text, without a NUL) */
+    struct blob fresh;                /* set by the caller: the replacement; empty = leave the row */
+};
+/* Release value and fresh. */
+static inline void sealed_row_release(struct sealed_row *r)
+{
+    blob_release(&r->value);
+    blob_release(&r->fresh);
+}
+
 struct store {
     const char *backend; /* "sqlite" or "postgres" */
 
@@ -476,6 +527,21 @@ struct store {
     enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);
     enum db_status (*meta_set)(struct store *st, const char *key, const char *value);
     enum db_status (*meta_delete)(struct store *st, const char *key);
+
+    /* ---- key rotation ---- */
+    /* Up to limit non-NULL values of a sealed column whose cursor is after `after` ("" = from
+     * the start), in cursor order; a single read, so it sees what is committed.
+     * @param[out] rows malloc'd; sealed_row_release each, then free
+     * @return DB_ONE (rows), DB_NONE (the end), DB_HARD */
+    enum db_status (*sealed_scan)(struct store *st, enum store_sealed col, const char *after, int limit,
+                                  struct sealed_row **rows, size_t *n);
+    /* In one durable write transaction, write rows[i].fresh over every row whose fresh is set,
+     * only where the column still holds rows[i].value (a row the server rewrote in between is
+     * left alone: it is looked at again by the next pass).
+     * @param[out] replaced how many rows were written
+     * @return DB_ONE, DB_SOFT, DB_HARD (nothing written) */
+    enum db_status (*sealed_replace)(struct store *st, enum store_sealed col, const struct sealed_row *rows, size_t n,
+                                     size_t *replaced);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

@@ -65,6 +65,50 @@
     "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, ''), COALESCE(attributed_recipient_id, 0), "  \
     "COALESCE(attributed_link_id, 0), COALESCE(attributed_code_id, 0), COALESCE(attributed_step, 0)"
 
+/* Key rotation (sealed_scan / sealed_replace): per sealed column of store.h, a scan in cursor
+ * order that builds the seal row key exactly as the column's writers do (and as the SQLite
+ * backend's), and a compare-and-set update. $1 of a scan is the cursor, $2 the limit; $1 of an
+ * update the new value, $2 the row, $3 the value it must still hold. */
+#define SEAL_SCAN(from, pk, col, rk)                                                                              \
+    "SELECT " pk "::text, " rk ", " col " FROM " from " WHERE " pk " > $1 AND " col " IS NOT NULL ORDER BY " pk \
+    " LIMIT $2"
+#define SEAL_SET(table, pk, col) "UPDATE " table " SET " col " = $1 WHERE " pk " = $2 AND " col " = $3"
+#define SEAL_RK_CONTACT "account_id::text || ':' || tg_user_id"
+#define SEAL_RK_CATEGORY "account_id::text || ':' || contact_id::text"
+#define SEALED_STMTS(X)                                                                                        \
+    X(S_SC_WEBHOOK, SEAL_SCAN("accounts", "id", "webhook_secret", "id::text"))                                  \
+    X(S_SS_WEBHOOK, SEAL_SET("accounts", "id", "webhook_secret"))                                               \
+    X(S_SC_SESSION, SEAL_SCAN("telegram_sessions", "account_id", "encrypted_session_data", "account_id::text")) \
+    X(S_SS_SESSION, SEAL_SET("telegram_sessions", "account_id", "encrypted_session_data"))                      \
+    X(S_SC_SESSION_PHONE, SEAL_SCAN("telegram_sessions", "account_id", "phone", "account_id::text"))            \
+    X(S_SS_SESSION_PHONE, SEAL_SET("telegram_sessions", "account_id", "phone"))                                 \
+    X(S_SC_ACCESS_HASH, SEAL_SCAN("contacts", "id", "access_hash", SEAL_RK_CONTACT))                            \
+    X(S_SS_ACCESS_HASH, SEAL_SET("contacts", "id", "access_hash"))                                              \
+    X(S_SC_FIRST_NAME, SEAL_SCAN("contacts", "id", "first_name", SEAL_RK_CONTACT))                              \
+    X(S_SS_FIRST_NAME, SEAL_SET("contacts", "id", "first_name"))                                                \
+    X(S_SC_LAST_NAME, SEAL_SCAN("contacts", "id", "last_name", SEAL_RK_CONTACT))                                \
+    X(S_SS_LAST_NAME, SEAL_SET("contacts", "id", "last_name"))                                                  \
+    X(S_SC_USERNAME, SEAL_SCAN("contacts", "id", "username", SEAL_RK_CONTACT))                                  \
+    X(S_SS_USERNAME, SEAL_SET("contacts", "id", "username"))                                                    \
+    X(S_SC_PHONE, SEAL_SCAN("contacts", "id", "phone", SEAL_RK_CONTACT))                                        \
+    X(S_SS_PHONE, SEAL_SET("contacts", "id", "phone"))                                                          \
+    X(S_SC_INBOUND, SEAL_SCAN("inbound_messages m JOIN contacts c ON c.id = m.contact_id", "m.id", "m.text",    \
+                              "m.account_id::text || ':' || c.tg_user_id || ':' || m.tg_message_id::text"))     \
+    X(S_SS_INBOUND, SEAL_SET("inbound_messages", "id", "text"))                                                 \
+    X(S_SC_CATEGORY, SEAL_SCAN("customer_categories", "id", "category", SEAL_RK_CATEGORY))                      \
+    X(S_SS_CATEGORY, SEAL_SET("customer_categories", "id", "category"))                                         \
+    X(S_SC_CONFIDENCE, SEAL_SCAN("customer_categories", "id", "confidence_score", SEAL_RK_CATEGORY))            \
+    X(S_SS_CONFIDENCE, SEAL_SET("customer_categories", "id", "confidence_score"))                               \
+    X(S_SC_RCPT_CODE, SEAL_SCAN("recipients", "id", "discount_code",                                            \
+                                "account_id::text || ':' || campaign_id::text || ':' || contact_id::text"))     \
+    X(S_SS_RCPT_CODE, SEAL_SET("recipients", "id", "discount_code"))                                            \
+    X(S_SC_CODE, SEAL_SCAN("discount_codes", "id", "code",                                                      \
+                           "account_id::text || ':' || campaign_id::text || ':' || code_bidx"))                 \
+    X(S_SS_CODE, SEAL_SET("discount_codes", "id", "code"))                                                      \
+    X(S_SC_META, "SELECT key, key, value FROM meta WHERE key > $1 AND (key LIKE 'cmd:%' OR key LIKE 'cmdr:%') " \
+                 "ORDER BY key LIMIT $2")                                                                       \
+    X(S_SS_META, SEAL_SET("meta", "key", "value"))
+
 /* Every statement the backend runs, by name. */
 #define STMTS(X)                                                                                     \
     X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                           \
@@ -377,7 +421,8 @@
     X(S_META_DELETE, "DELETE FROM meta WHERE key = $1")                                              \
     X(S_META_GET, "SELECT value FROM meta WHERE key = $1")                                              \
     X(S_META_SET, "INSERT INTO meta(key, value) VALUES ($1, $2) "                                        \
-                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value")                          \
+    SEALED_STMTS(X)
 
 
 enum stmt_id {
@@ -3144,6 +3189,99 @@ static enum db_status pg_meta_delete(struct store *st, const char *key)
 
 /* ---- opening and closing ------------------------------------------------------------------- */
 
+/* ---- key rotation -------------------------------------------------------------------------- */
+
+/* The statements of each sealed column; text_key: the cursor is a text key (meta), else an id. */
+static const struct {
+    enum stmt_id scan, set;
+    int text_key;
+} sealed_stmts[SEALED__COUNT] = {
+    [SEALED_WEBHOOK_SECRET] = {S_SC_WEBHOOK, S_SS_WEBHOOK, 0},
+    [SEALED_SESSION_DATA] = {S_SC_SESSION, S_SS_SESSION, 0},
+    [SEALED_SESSION_PHONE] = {S_SC_SESSION_PHONE, S_SS_SESSION_PHONE, 0},
+    [SEALED_CONTACT_ACCESS_HASH] = {S_SC_ACCESS_HASH, S_SS_ACCESS_HASH, 0},
+    [SEALED_CONTACT_FIRST_NAME] = {S_SC_FIRST_NAME, S_SS_FIRST_NAME, 0},
+    [SEALED_CONTACT_LAST_NAME] = {S_SC_LAST_NAME, S_SS_LAST_NAME, 0},
+    [SEALED_CONTACT_USERNAME] = {S_SC_USERNAME, S_SS_USERNAME, 0},
+    [SEALED_CONTACT_PHONE] = {S_SC_PHONE, S_SS_PHONE, 0},
+    [SEALED_INBOUND_TEXT] = {S_SC_INBOUND, S_SS_INBOUND, 0},
+    [SEALED_CATEGORY] = {S_SC_CATEGORY, S_SS_CATEGORY, 0},
+    [SEALED_CONFIDENCE] = {S_SC_CONFIDENCE, S_SS_CONFIDENCE, 0},
+    [SEALED_RECIPIENT_CODE] = {S_SC_RCPT_CODE, S_SS_RCPT_CODE, 0},
+    [SEALED_DISCOUNT_CODE] = {S_SC_CODE, S_SS_CODE, 0},
+    [SEALED_META_VALUE] = {S_SC_META, S_SS_META, 1},
+};
+
+static int read_sealed_row(const PGresult *res, int i, void *row, void *cls)
+{
+    (void)cls;
+    struct sealed_row *r = row;
+    copy_text(r->cursor, sizeof r->cursor, res, i, 0);
+    copy_text(r->row_key, sizeof r->row_key, res, i, 1);
+    return read_blob(res, i, 2, &r->value);
+}
+
+static void release_sealed_row(void *row)
+{
+    sealed_row_release(row);
+}
+
+static enum db_status pg_sealed_scan(struct store *st, enum store_sealed col, const char *after, int limit,
+                                     struct sealed_row **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    if ((unsigned)col >= SEALED__COUNT)
+        return DB_HARD;
+    struct params p = {0};
+    if (sealed_stmts[col].text_key)
+        p_text(&p, after);
+    else
+        p_int(&p, after[0] ? strtoll(after, NULL, 10) : 0);
+    p_int(&p, limit);
+    return query_rows(PG(st), sealed_stmts[col].scan, &p, sizeof **rows, read_sealed_row, release_sealed_row, NULL,
+                      (void **)rows, n, "sealed scan");
+}
+
+static enum db_status pg_sealed_replace(struct store *st, enum store_sealed col, const struct sealed_row *rows,
+                                        size_t n, size_t *replaced)
+{
+    struct pg *s = PG(st);
+    *replaced = 0;
+    if ((unsigned)col >= SEALED__COUNT)
+        return DB_HARD;
+    size_t k = 0;
+    enum db_status r = DB_HARD;
+    /* Durable: once `keys status` counts these rows as re-sealed, the old key may be deleted. */
+    WRITE(s, TX_DURABLE, r) {
+        k = 0;
+        r = DB_ONE;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+            const struct sealed_row *w = &rows[i];
+            if (!w->fresh.p)
+                continue;
+            /* Binary parameters: raw bytes for BYTEA, and for meta's TEXT value too. */
+            struct params p = {0};
+            p_bytes(&p, w->fresh.p, w->fresh.len);
+            if (sealed_stmts[col].text_key)
+                p_text(&p, w->cursor);
+            else
+                p_int(&p, strtoll(w->cursor, NULL, 10));
+            p_bytes(&p, w->value.p, w->value.len);
+            enum db_status one = exec_p(s, sealed_stmts[col].set, &p, "sealed replace");
+            if (one < 0)
+                r = one;
+            else if (one == DB_ONE)
+                k++;
+        }
+    }
+    if (r >= 0) {
+        *replaced = k;
+        r = DB_ONE;
+    }
+    return r;
+}
+
 static void pg_close(struct store *st)
 {
     struct pg *s = PG(st);
@@ -3310,5 +3448,7 @@ struct store *store_pg_open(const char *url, char *err, size_t errlen)
     s->base.leases_release = pg_leases_release;
     s->base.meta_get = pg_meta_get;
     s->base.meta_set = pg_meta_set;
+    s->base.sealed_scan = pg_sealed_scan;
+    s->base.sealed_replace = pg_sealed_replace;
     return &s->base;
 }
