@@ -11,6 +11,9 @@ simulator's record (DESIGN §6), never from the server's own account, that:
   - every (campaign, recipient, step) was delivered exactly once (blocked users: never);
   - no two deliveries of one account were closer than 1/rate (minus 5 ms of clock rounding);
   - the server's analytics (sent, failed, pending, nudges[].sent) agree with the record;
+  - a FLOOD_WAIT logged by the server was kept: the account delivered nothing inside it;
+  - test sends to Saved Messages (POST /campaigns/:id/test, now and then) count in the pacing and
+    land at most once per request (exactly once when answered 200);
   - the server stops cleanly (SIGTERM, exit 0).
 The record does not say which account sent a line (every account is a session of the one
 simulated "me"), so each campaign's text carries a marker "[soak aA cC sS]": account, campaign
@@ -19,7 +22,8 @@ number, step.
 Environment: SOAK_MINUTES (default 30; fractions allowed), SOAK_SEED (replays a run's random
 choices: fault list, kill moments and kinds; printed at start and on failure), SOAK_ACCOUNTS
 (4), SOAK_USERS (30 customers who can be reached + 2 who blocked the shop), SOAK_RATE (5
-messages/s per account), SOAK_KEEP=1 keeps the work dir (data dir, scenario, record, server logs).
+messages/s per account; a slow rate such as 1 makes a restart shorter than the interval, so the
+pacing across restarts is what gets tested), SOAK_KEEP=1 keeps the work dir (data dir, scenario, record, server logs).
 Python 3 standard library + tests/http/tgrtest.py. Exit status 0 only when nothing was violated.
 """
 import collections
@@ -43,6 +47,7 @@ ME_ID = "5990"
 ME_PHONE = "+15550005990"
 PACING_TOLERANCE_MS = 5      # the record's `at` is whole ms; pacing itself counts from Telegram's answer
 NUDGE_AFTER_S = 4            # the nudge (step 1) goes this long after the main message
+TEST_SEND_P = 0.02          # per look at a sending campaign (about one test send a minute per account)
 MAX_OPEN_CAMPAIGNS = 2       # per account: the running one plus at most one still nudging
 FINISH_WAIT_S = 240          # bounded wait for everything to finish once the killing stops
 KILL_EVERY_S = (4.0, 16.0)   # a kill every uniform(a, b) seconds
@@ -106,6 +111,8 @@ class Soak:
         self.accounts = []  # {"i","email","token","campaigns":[{"n","id","status"}]}
         self.kills = collections.Counter()
         self.resumes = 0
+        self.tests_tried = collections.Counter()  # test sends (Saved Messages) asked, per account
+        self.tests_ok = collections.Counter()     # … and answered 200
         self.violations = []
 
     # --- the server ----------------------------------------------------------------------------
@@ -201,12 +208,26 @@ class Soak:
                 r = self.req(acct, "POST", f"/campaigns/{c['id']}/start", {"override_quiet_hours": True})
                 if r.status == 200:
                     c["status"] = r.json["status"]
+            if c["status"] in ("running", "nudging") and may_start and self.rng.random() < TEST_SEND_P:
+                self.test_send(acct, c)
             if c["status"] in ("running", "paused", "draft"):
                 running = True
             if c["status"] not in ("completed", "cancelled"):
                 open_n += 1
         if may_start and not running and open_n < MAX_OPEN_CAMPAIGNS:
             self.start_campaign(acct)
+
+    def test_send(self, acct, c):
+        """A test message to Saved Messages (POST /campaigns/:id/test) in the middle of the
+        campaign: it takes its turn in the account's pacing like every other message. Not
+        idempotent (a new random_id each time), so a test cut off by a kill may or may not land."""
+        self.tests_tried[acct["i"]] += 1
+        try:
+            r = self.req(acct, "POST", f"/campaigns/{c['id']}/test")
+        except OSError:
+            return
+        if r.status == 200:
+            self.tests_ok[acct["i"]] += 1
 
     def all_done(self):
         return all(c["status"] == "completed" for a in self.accounts for c in a["campaigns"])
@@ -289,14 +310,21 @@ class Soak:
 
     def verify(self):
         record = read_record(self.record_path)
-        ours = []
+        ours, tests = [], []
         for rec in record:
             m = MARKER_RE.search(rec.get("text") or "")
             if not m:
                 self.violation(f"a delivery without a soak marker: {rec}")
                 continue
-            ours.append((int(m.group(1)), int(m.group(2)), int(m.group(3)), rec))
-        self.delivered = len(ours)
+            item = (int(m.group(1)), int(m.group(2)), int(m.group(3)), rec)
+            (tests if rec["user_id"] == ME_ID else ours).append(item)
+        self.delivered = len(ours) + len(tests)
+        self.tests = len(tests)
+        for acct in self.accounts:
+            got = sum(1 for a, *_ in tests if a == acct["i"])
+            if not self.tests_ok[acct["i"]] <= got <= self.tests_tried[acct["i"]]:
+                self.violation(f"account {acct['i']}: {got} test sends in Saved Messages; asked "
+                               f"{self.tests_tried[acct['i']]}, {self.tests_ok[acct['i']]} answered 200")
         # 1. Exactly once.
         seen = collections.Counter((a, c, s, rec["user_id"]) for a, c, s, rec in ours)
         dups = {k: v for k, v in seen.items() if v > 1}
@@ -328,7 +356,7 @@ class Soak:
         allowed = 1000.0 / self.rate - PACING_TOLERANCE_MS
         self.min_gap = None
         by_acct = collections.defaultdict(list)
-        for a, c, s, rec in ours:
+        for a, c, s, rec in ours + tests:
             by_acct[a].append((rec["at"], c, s, rec["user_id"]))
         close = 0
         for a, lines in sorted(by_acct.items()):
@@ -396,7 +424,7 @@ class Soak:
         print(f"  minutes            {self.minutes_run:.1f} (killing for {self.minutes:g})\n"
               f"  kills              {self.kills['server']} server, {self.kills['bridge']} bridge\n"
               f"  campaigns          {campaigns} over {self.n_accounts} accounts ({self.resumes} resumed after PEER_FLOOD)\n"
-              f"  messages delivered {self.delivered}\n"
+              f"  messages delivered {self.delivered} ({self.tests} of them test sends to Saved Messages)\n"
               f"  faults hit         {dict(sorted(self.faults_hit.items()))}\n"
               f"  duplicates         {self.duplicates}\n"
               f"  missing            {self.missing}\n"
