@@ -126,6 +126,13 @@ enum hres analytics_revenue_h(struct req *r)
 }
 
 /* GET /analytics/campaigns — one row of counters per campaign, newest first. */
+void account_currency(struct req *r, char out[4])
+{
+    out[0] = 0;
+    if (r->app->store->revenue_currency(r->app->store, r->account_id, 0, now_ms() + 1, out) < 0 || !out[0])
+        snprintf(out, 4, "EUR");
+}
+
 enum hres analytics_campaigns_h(struct req *r)
 {
     struct store *st = r->app->store;
@@ -135,6 +142,8 @@ enum hres analytics_campaigns_h(struct req *r)
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
         return H_NO;
     }
+    char cur[4];
+    account_currency(r, cur);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         struct campaign_counts k;
@@ -152,6 +161,7 @@ enum hres analytics_campaigns_h(struct req *r)
                                   k.sent ? (double)k.unique_clicks / (double)k.sent : 0.0, "revenue",
                                   (json_int_t)k.revenue, "pending", (json_int_t)(k.pending + k.sending));
             json_object_set_new(o, "started_at", started[0] ? json_string(started) : json_null());
+            json_object_set_new(o, "currency", json_string(cur));
             json_array_append_new(list, o);
         }
         campaign_release(&rows[i]);

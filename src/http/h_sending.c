@@ -432,9 +432,8 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     json_object_set_new(o, "orders", json_integer(k.orders));
     json_object_set_new(o, "revenue", json_integer(k.revenue));
     /* Revenue is in the account's currency: the one most of its orders use (as /analytics/revenue). */
-    char cur[4] = "";
-    if (st->revenue_currency(st, r->account_id, 0, now_ms() + 1, cur) < 0 || !cur[0])
-        snprintf(cur, sizeof cur, "EUR");
+    char cur[4];
+    account_currency(r, cur);
     json_object_set_new(o, "currency", json_string(cur));
     json_t *cd = json_object();
     for (int kk = 0; kk < CAT_COUNT; kk++)

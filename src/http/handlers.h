@@ -64,6 +64,8 @@ enum hres campaigns_test_h(struct req *r);
 enum hres campaigns_logs_h(struct req *r);
 enum hres campaigns_analytics_h(struct req *r);
 /* The live counters of a campaign (GET …/analytics), or NULL when the store fails. */
+/* The account's money currency: the one most of its orders use, EUR without orders. */
+void account_currency(struct req *r, char out[4]);
 json_t *campaign_metrics_json(struct req *r, const struct campaign *c);
 /* h_scorecard.c */
 enum hres campaigns_scorecard_h(struct req *r);

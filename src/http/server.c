@@ -130,6 +130,32 @@ const char *req_query(struct req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* The deepest nesting of arrays and objects in a JSON text, counted without parsing it: one
+ * pass over the bytes, skipping strings. Run before jansson so a body like "[[[[…" of a few
+ * megabytes is refused in microseconds instead of being built into a tree first. The scan
+ * stops as soon as the limit is passed; malformed text is left for the parser to report. */
+static int json_too_deep(const char *p, size_t n, int limit)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit)
+                return 1;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 int http_parse_spec(struct req *r, const struct jfield *spec)
 {
     struct jspec_error err;
@@ -140,6 +166,11 @@ int http_parse_spec(struct req *r, const struct jfield *spec)
             reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the body as application/json");
             return TGR_ERR;
         }
+    }
+    if (!r->json && r->body_len && json_too_deep(r->body, r->body_len, r->app->cfg.max_json_depth)) {
+        reply_error(r, ERR_INVALID_JSON, NULL, "the body nests arrays and objects deeper than %d levels",
+                    r->app->cfg.max_json_depth);
+        return TGR_ERR;
     }
     if (!r->json) {
         r->json = r->body_len ? jspec_load(r->body, r->body_len, &err) : json_object();
@@ -471,15 +502,24 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
         free(h);
         return NULL;
     }
+    /* Resource limits (README "Limits"). The per-connection timeout is MHD's idle timeout: a
+     * connection that sends or reads nothing for --request-timeout seconds is closed, whether it
+     * is mid-request (a slowloris) or an idle keep-alive; suspended connections (deferred jobs,
+     * live logs between events) are not timed out. Past --max-connections MHD stops accepting
+     * (suspend/resume gives it an inter-thread channel), so new clients wait in the kernel's
+     * listen queue until a slot frees instead of being refused; the limit is split evenly over
+     * the polling threads. Past --max-connections-per-ip a new connection is accepted and closed
+     * at once, before a byte is read: there is no request to answer with a JSON error. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     /* The logger must be the first option, or MHD logs earlier problems its own way. */
     h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
                             MHD_OPTION_LISTEN_SOCKET, h->fd,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.request_timeout,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections_per_ip,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.max_header_bytes,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
                             MHD_OPTION_END);

@@ -533,7 +533,7 @@ class ScoreTest(Case):
         row = next((r for r in rows if r["campaign_id"] == self.cid), None)
         self.assertIsNotNone(row, rows)
         keys = {"campaign_id", "name", "status", "audience", "sent", "failed", "read", "replied", "opted_out",
-                "clicks", "unique_clicks", "ctr", "orders", "revenue", "pending", "started_at"}
+                "clicks", "unique_clicks", "ctr", "orders", "revenue", "pending", "started_at", "currency"}
         self.assertLessEqual(keys, set(row), row)
         for k in keys - {"campaign_id", "name", "started_at"}:
             self.assertEqual(row[k], self.a[k], f"{k}: table {row[k]} vs analytics {self.a[k]}")
