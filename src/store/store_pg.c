@@ -67,10 +67,11 @@
 
 /* Key rotation (sealed_scan / sealed_replace): per sealed column of store.h, a scan in cursor
  * order that builds the seal row key exactly as the column's writers do (and as the SQLite
- * backend's), and a compare-and-set update. $1 of a scan is the cursor, $2 the limit; $1 of an
+ * backend's), and a compare-and-set update. The cursor column has a name of its own: named like
+ * the id, ORDER BY would sort the text ("10" before "9"). $1 of a scan is the cursor, $2 the limit; $1 of an
  * update the new value, $2 the row, $3 the value it must still hold. */
 #define SEAL_SCAN(from, pk, col, rk)                                                                              \
-    "SELECT " pk "::text, " rk ", " col " FROM " from " WHERE " pk " > $1 AND " col " IS NOT NULL ORDER BY " pk \
+    "SELECT " pk "::text AS cursor_text, " rk ", " col " FROM " from " WHERE " pk " > $1 AND " col " IS NOT NULL ORDER BY " pk \
     " LIMIT $2"
 #define SEAL_SET(table, pk, col) "UPDATE " table " SET " col " = $1 WHERE " pk " = $2 AND " col " = $3"
 #define SEAL_RK_CONTACT "account_id::text || ':' || tg_user_id"
