@@ -12,6 +12,7 @@ simulator's record (DESIGN §6), never from the server's own account, that:
   - no two deliveries of one account were closer than 1/rate (minus 5 ms of clock rounding);
   - the server's analytics (sent, failed, pending, nudges[].sent) agree with the record;
   - a FLOOD_WAIT logged by the server was kept: the account delivered nothing inside it;
+  - a PEER_FLOOD pause was kept: nothing of that campaign went out until the soak resumed it;
   - test sends to Saved Messages (POST /campaigns/:id/test, now and then) count in the pacing and
     land at most once per request (exactly once when answered 200);
   - the server stops cleanly (SIGTERM, exit 0).
@@ -111,6 +112,7 @@ class Soak:
         self.accounts = []  # {"i","email","token","campaigns":[{"n","id","status"}]}
         self.kills = collections.Counter()
         self.resumes = 0
+        self.resume_asked = collections.defaultdict(list)  # campaign id -> unix ms of each resume request
         self.tests_tried = collections.Counter()  # test sends (Saved Messages) asked, per account
         self.tests_ok = collections.Counter()     # … and answered 200
         self.violations = []
@@ -198,6 +200,7 @@ class Soak:
                     self.violation(f"account {acct['i']} campaign {c['id']} paused for {reason!r}, "
                                    "not by a PEER_FLOOD (the soak only injects that pause)")
                     continue
+                self.resume_asked[c["id"]].append(time.time() * 1000)
                 r = self.req(acct, "POST", f"/campaigns/{c['id']}/resume", {"override_quiet_hours": True})
                 if r.status == 200:
                     self.resumes += 1
@@ -374,6 +377,7 @@ class Soak:
         # 3. The server's analytics and logs against the record; the faults that were met.
         self.faults_hit = collections.Counter()
         self.flood_checked = 0
+        self.peer_flood_checked = 0
         per_campaign = collections.Counter((a, c, s) for a, c, s, _ in ours)
         for acct in self.accounts:
             for c in acct["campaigns"]:
@@ -390,8 +394,11 @@ class Soak:
                 bad = {k: v for k, v in (an.get("failures_by_reason") or {}).items() if k != "USER_IS_BLOCKED"}
                 if bad:
                     self.violation(f"campaign {c['id']}: failures other than blocked users: {bad}")
+                times = sorted(rec["at"] for a, n, _, rec in ours if (a, n) == (acct["i"], c["n"]))
                 for line in campaign_logs(self.srv, acct["token"], c["id"]):
                     st, code = line["status"], line["error_code"]
+                    if st == "paused" and code == "PEER_FLOOD":
+                        self.check_peer_flood(acct["i"], c, line, times)
                     if st == "flood_wait":
                         self.faults_hit["FLOOD_WAIT"] += 1
                         self.check_flood_wait(acct["i"], line, by_acct[acct["i"]])
@@ -401,6 +408,18 @@ class Soak:
                         self.faults_hit["PEER_FLOOD"] += 1
                     elif st == "failed":
                         self.faults_hit["failed " + (code or "?")] += 1
+
+    def check_peer_flood(self, a, c, line, times):
+        """A PEER_FLOOD pauses the campaign with no automatic retry: after the pause logged at T,
+        nothing of this campaign reaches Telegram before the soak asked for a resume."""
+        t = tgrtest.parse_time(line["at"]) * 1000
+        self.peer_flood_checked += 1
+        resumed = min((x for x in self.resume_asked[c["id"]] if x > t), default=float("inf"))
+        early = [x for x in times if t < x < resumed]
+        if early:
+            self.violation(f"account {a} campaign {c['n']} (id {c['id']}): {len(early)} message(s) sent after the "
+                           f"PEER_FLOOD pause logged at {line['at']} and before any resume "
+                           f"(first {(early[0] - t) / 1000:.3f} s after it)")
 
     def check_flood_wait(self, a, line, deliveries):
         """A FLOOD_WAIT of n s logged at T: the account delivers nothing before T + n s (the engine
@@ -431,6 +450,7 @@ class Soak:
               f"  min gap            {self.min_gap} ms per account (allowed >= {allowed:g} ms); "
               f"{self.close_pairs} closer\n"
               f"  flood waits kept   {self.flood_checked} checked against the record\n"
+              f"  PEER_FLOOD pauses  {self.peer_flood_checked} kept until resumed\n"
               f"  seed               {self.seed}", flush=True)
         if self.violations:
             log(f"FAILED with {len(self.violations)} violation(s); replay with SOAK_SEED={self.seed}; work dir kept: "
