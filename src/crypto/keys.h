@@ -1,4 +1,4 @@
-/* keys — the master keys and every key derived from them (DESIGN §3, docs/DECISIONS.md 39).
+/* keys — the master keys and every key derived from them (DESIGN §3, docs/DECISIONS.md 44).
  *
  * Master keys (32 bytes each) live outside the database and have ids 1..255: id 1 is
  * TGR_MASTER_KEY (base64 of 32 bytes) or DATA/master.key (base64 text, created with mode 0600 on

@@ -1,5 +1,5 @@
 /* rotate — owns key rotation: the server's key watcher and the `tgr keys` commands; see rotate.h
- * and docs/DECISIONS.md 39.
+ * and docs/DECISIONS.md 44.
  *
  * Every sealed column is walked through store->sealed_scan in batches; a value under another
  * key than the current one is opened with the AD its writers used (table, column, row key as the

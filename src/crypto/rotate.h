@@ -1,4 +1,4 @@
-/* rotate — key rotation (docs/DECISIONS.md 39): the key watcher a server runs, and the work of
+/* rotate — key rotation (docs/DECISIONS.md 44): the key watcher a server runs, and the work of
  * `tgr keys rotate | status | retire` over every sealed column (store.h STORE_SEALED_COLUMNS).
  *
  * Which master key seals new values is one id in the database (meta "keys.current"; absent
