@@ -48,6 +48,16 @@ static const struct option_def options[] = {
     {"--bridge", "TGR_BRIDGE", STR(bridge_script), "", SERVE, 0, 0,
      "the bridge's main.mjs (default: bridge/main.mjs of this source tree)"},
     {"--threads", "TGR_THREADS", NUM(O_INT, threads), "2", SERVE, 1, 64, "HTTP threads"},
+    {"--max-connections", "TGR_MAX_CONNECTIONS", NUM(O_INT, max_connections), "1000", SERVE, 1, 100000,
+     "open HTTP connections at most; past it new ones wait in the listen queue"},
+    {"--max-connections-per-ip", "TGR_MAX_CONNECTIONS_PER_IP", NUM(O_INT, max_connections_per_ip), "64", SERVE, 0,
+     100000, "open HTTP connections per client address; past it a new one is closed at once (0 = no cap)"},
+    {"--request-timeout", "TGR_REQUEST_TIMEOUT", NUM(O_INT, request_timeout), "30", SERVE, 1, 3600,
+     "seconds an HTTP connection may stay silent (mid-request or idle keep-alive) before it is closed"},
+    {"--max-header-bytes", "TGR_MAX_HEADER_BYTES", NUM(O_INT, max_header_bytes), "65536", SERVE, 8192, 1048576,
+     "memory for one connection's request line and headers; larger ones get 431"},
+    {"--max-json-depth", "TGR_MAX_JSON_DEPTH", NUM(O_INT, max_json_depth), "32", SERVE, 1, 32,
+     "nesting of arrays and objects allowed in a JSON body; deeper is a 400"},
     {"--hash-workers", "TGR_HASH_WORKERS", NUM(O_INT, hash_workers), "2", SERVE, 1, 16,
      "password hashes computed at once (each takes 64 MiB)"},
     {"--rate-api", "TGR_RATE_API", NUM(O_INT, rate_api), "600", SERVE, 0, 1000000,
@@ -138,6 +148,10 @@ static int finish(struct config *c, char *err, size_t errlen)
     if (strcmp(c->media, "local") != 0 &&
         (strncmp(c->media, "s3://", 5) != 0 || !c->media[5] || c->media[5] == '/')) {
         snprintf(err, errlen, "--media: expected local or s3://BUCKET[/PREFIX], got '%.60s'", c->media);
+        return TGR_ERR;
+    }
+    if (c->max_connections < c->threads) {
+        snprintf(err, errlen, "--max-connections: must be at least --threads (%d)", c->threads);
         return TGR_ERR;
     }
     if (!c->data_dir[0]) {

@@ -25,6 +25,11 @@ struct config {
     char node[CONFIG_PATH_MAX];          /* the Node.js binary */
     char bridge_script[CONFIG_PATH_MAX]; /* bridge/main.mjs; empty = next to the build */
     int threads;      /* HTTP polling threads */
+    int max_connections;        /* open HTTP connections at most (MHD_OPTION_CONNECTION_LIMIT) */
+    int max_connections_per_ip; /* per client address; 0 = no cap */
+    int request_timeout;        /* seconds of silence before a connection is closed */
+    int max_header_bytes;       /* per-connection memory for request line and headers */
+    int max_json_depth;         /* nesting of a JSON body */
     int hash_workers; /* concurrent Argon2id computations */
     int rate_api;     /* requests per minute per account */
     int rate_login;   /* login attempts per minute per IP and per email */

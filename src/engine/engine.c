@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,11 @@ struct acct {
     int64_t advanced_at;  /* last look at nudges and phase changes */
     struct item *direct;  /* direct messages waiting for their turn */
     int starting;         /* taken over from another instance: its client is being started here */
+    /* A write of the send path failed (storage_failed): nothing is sent for the account until
+     * the storage_error pause has been written; tried again at storage_retry_at. */
+    int storage_pending;
+    int64_t storage_retry_at;
+    int64_t storage_campaign; /* the campaign whose row failed, for its log line */
 };
 
 struct engine {
@@ -116,6 +122,7 @@ struct engine {
 #define MAX_ATTEMPTS 6
 #define SEND_TIMEOUT_MS 10000 /* a retry reuses the random_id, so giving up early is safe */
 #define IDLE_TICK_MS 1000
+#define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
 #define ADVANCE_EVERY_MS 500
 /* Leases are renewed four times per lease period; sending stops a fifth of a period before a
  * lease could run out, so a slow renewal never lets two instances send for one account. */
@@ -693,6 +700,52 @@ static int64_t backoff_ms(int attempt)
     return ms > RETRY_MAX_MS ? RETRY_MAX_MS : ms;
 }
 
+/* Write the storage_error pause of an account whose send path could not write. Until it is
+ * written nothing is sent for the account (tick_account); once written, the campaigns are
+ * 'paused' with reason storage_error and a person resumes them when the disk or database is
+ * fixed. The pause is one small UPDATE, so it usually fits where the outcome (several rows)
+ * did not; when even it fails it is tried again every STORAGE_RETRY_MS.
+ * @return 1 if the pause is written (sending may go on after a resume), 0 if not yet */
+static int storage_pause(struct engine *e, struct acct *a, int64_t account, int64_t now)
+{
+    struct store *st = e->app->store;
+    if (st->campaigns_pause_all(st, account, "storage_error") < 0) {
+        a->storage_retry_at = now + STORAGE_RETRY_MS;
+        return 0;
+    }
+    a->storage_pending = 0;
+    if (a->storage_campaign)
+        st->log_add(st, account, a->storage_campaign, 0, 0, "paused", "storage_error",
+                    "the database could not write (disk full or failing); the campaign is paused: resume it "
+                    "when storage is fixed");
+    log_warn("engine", "account %lld: campaigns paused (storage_error)", (long long)account);
+    return 1;
+}
+
+/* A write of the send path failed for good (DB_HARD: disk full, I/O error, a database that
+ * refuses writes). Sending stops at once, in memory; a row whose outcome was lost stays
+ * 'sending' with its random_id, so the send after the resume cannot deliver it twice. */
+static void storage_failed(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id, const char *what)
+{
+    if (!a)
+        return;
+    if (!a->storage_pending)
+        log_error("engine", "account %lld: storing %s failed; sending stops (storage_error)", (long long)account,
+                  what);
+    a->storage_pending = 1;
+    a->storage_campaign = campaign_id;
+    storage_pause(e, a, account, now_ms());
+}
+
+/* recipient_finish, with a failure that retrying cannot fix turned into a storage_error pause.
+ * A transient one (DB_SOFT) leaves the row as it was: it is looked at again on the next tick. */
+static void finish(struct engine *e, struct acct *a, int64_t account, const struct send_outcome *o)
+{
+    struct store *st = e->app->store;
+    if (st->recipient_finish(st, account, o) == DB_HARD)
+        storage_failed(e, a, account, o->campaign_id, "a send outcome");
+}
+
 static void handle_result(struct engine *e, struct item *it)
 {
     struct app *app = e->app;
@@ -711,7 +764,7 @@ static void handle_result(struct engine *e, struct item *it)
         o.status = "sent";
         o.log_status = "sent";
         o.tg_message_id = json_is_integer(mid) ? json_integer_value(mid) : 0;
-        st->recipient_finish(st, account, &o);
+        finish(e, a, account, &o);
         return;
     }
     int mark = 0;
@@ -735,7 +788,7 @@ static void handle_result(struct engine *e, struct item *it)
         o.log_status = "flood_wait";
         o.next_attempt_at = now + wait + FLOOD_MARGIN_MS;
         snprintf(details, sizeof details, "Telegram asked to wait %d s; sending resumes by itself", it->err.seconds);
-        st->recipient_finish(st, account, &o);
+        finish(e, a, account, &o);
         log_warn("engine", "account %lld: FLOOD_WAIT %d s", (long long)account, it->err.seconds);
         break;
     }
@@ -743,7 +796,7 @@ static void handle_result(struct engine *e, struct item *it)
         o.status = "pending";
         o.log_status = "paused";
         snprintf(details, sizeof details, "Telegram limits this account (PEER_FLOOD); the campaign is paused");
-        st->recipient_finish(st, account, &o);
+        finish(e, a, account, &o);
         st->campaign_transition(st, account, r->campaign_id, "running,nudging", "paused", "peer_flood");
         log_warn("engine", "account %lld: PEER_FLOOD; campaign %lld paused", (long long)account,
                  (long long)r->campaign_id);
@@ -752,7 +805,7 @@ static void handle_result(struct engine *e, struct item *it)
         o.status = "pending";
         o.log_status = "paused";
         snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect", it->err.code);
-        st->recipient_finish(st, account, &o);
+        finish(e, a, account, &o);
         st->session_set_status(st, account, "invalid");
         st->campaigns_pause_all(st, account, "session_invalid");
         log_warn("engine", "account %lld: session dead (%s); campaigns paused", (long long)account, it->err.code);
@@ -761,7 +814,7 @@ static void handle_result(struct engine *e, struct item *it)
         o.status = "failed";
         o.log_status = "failed";
         o.mark_contact = mark;
-        st->recipient_finish(st, account, &o);
+        finish(e, a, account, &o);
         break;
     case SEND_TEMPORARY:
         if (o.attempt >= MAX_ATTEMPTS) {
@@ -774,7 +827,7 @@ static void handle_result(struct engine *e, struct item *it)
             o.log_status = "retry";
             o.next_attempt_at = now + backoff_ms(o.attempt);
         }
-        st->recipient_finish(st, account, &o);
+        finish(e, a, account, &o);
         if (strcmp(it->err.code, "NOT_STARTED") == 0)
             run_job(e, account, start_job);
         break;
@@ -884,8 +937,12 @@ static void claim_leases(struct engine *e, int64_t now)
     /* A backend without leases (one instance only) sends for every account that is sending. */
     enum db_status r = st->leases_claim ? st->leases_claim(st, e->instance, now, e->lease_ms, &ids, &n, &taken)
                                         : st->accounts_sending(st, &ids, &n);
-    if (r < 0)
-        return; /* keep the old list: owned_until still stops sending in time */
+    if (r < 0) {
+        /* Keep the old list: owned_until still stops sending in time. Try again in a second, not
+         * on every tick (a database that cannot write would otherwise be asked hundreds of times). */
+        e->next_claim = now + 1000;
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         if (e->n_owned && bsearch(&ids[i], e->owned, e->n_owned, sizeof *e->owned, cmp_i64))
             continue;
@@ -940,7 +997,7 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
     int64_t *camps = NULL;
     size_t nc = 0;
     /* Nudges and phase changes are minute-scale matters: look at them twice a second. */
-    for (int pass = 0; own && pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
+    for (int pass = 0; own && !a->storage_pending && pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
         if (pass == 1)
             a->advanced_at = now;
         if (st->campaigns_in_status(st, account, pass ? "nudging" : "running", &camps, &nc) >= 0) {
@@ -966,6 +1023,8 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
     }
     if (!own || a->starting)
         return now + IDLE_TICK_MS; /* another instance sends for it, or its client is starting */
+    if (a->storage_pending && (now < a->storage_retry_at || !storage_pause(e, a, account, now)))
+        return a->storage_retry_at; /* no campaign sends until the storage_error pause is written */
     struct recipient r;
     enum db_status s = st->recipient_next(st, account, now, &r);
     if (s != DB_ONE) {
@@ -979,8 +1038,12 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
     json_t *req = NULL;
     char code[64], why[256];
     int rc = send_prepare(app, account, &r, &req, code, sizeof code, why, sizeof why);
+    if (rc == SEND_PREPARE_STORAGE) {
+        storage_failed(e, a, account, r.campaign_id, "a send claim");
+        return a->storage_pending ? a->storage_retry_at : now;
+    }
     if (rc == -2)
-        return now + IDLE_TICK_MS; /* database trouble: look again shortly */
+        return now + IDLE_TICK_MS; /* database trouble (a read): look again shortly */
     if (rc == SEND_PREPARE_RETRY) {
         /* The media store is down: retry with backoff; when retries run out the campaign pauses
          * (the row stays pending) rather than sending without the file or failing everyone. */
@@ -994,8 +1057,8 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
             o.next_attempt_at = now;
             snprintf(why, sizeof why, "the media store is unavailable; the campaign is paused: resume when it is back");
         }
-        st->recipient_finish(st, account, &o);
-        if (o.attempt == 0) {
+        finish(e, a, account, &o);
+        if (o.attempt == 0 && !a->storage_pending) {
             st->campaign_transition(st, account, r.campaign_id, "running,nudging", "paused", "media_unavailable");
             log_warn("engine", "account %lld: media store unavailable; campaign %lld paused", (long long)account,
                      (long long)r.campaign_id);
@@ -1006,7 +1069,7 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
         struct send_outcome o = {.recipient_id = r.id, .campaign_id = r.campaign_id, .contact_id = r.contact_id,
                                  .step = r.step, .attempt = r.attempt, .status = "failed", .log_status = "failed",
                                  .error_code = code, .error_details = why};
-        st->recipient_finish(st, account, &o);
+        finish(e, a, account, &o);
         return now;
     }
     struct item *it = new_item(IT_RESULT, account);
@@ -1171,6 +1234,11 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
         crypto_generichash(h, sizeof h, (const unsigned char *)dir, strlen(dir), NULL, 0);
         snprintf(e->instance, sizeof e->instance, "%.60s:%02x%02x%02x%02x", host, h[0], h[1], h[2], h[3]);
     }
+    /* A write past RLIMIT_FSIZE raises SIGXFSZ, whose default action kills the process (with a
+     * core) in the middle of a transaction. Ignored, the write fails with EFBIG instead and the
+     * store reports it like a full disk: sending pauses (storage_error) and API writes get a 503.
+     * Set before the bridge is spawned, which inherits it. */
+    signal(SIGXFSZ, SIG_IGN);
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     char script[1100], scenario_path[1100];

@@ -49,15 +49,21 @@ struct link_ctx {
     int64_t account_id, campaign_id, recipient_id;
     char urls[16][640];
     int used;
+    enum db_status db; /* the worst link_ensure result: a failed write must not fail the row */
 };
 
 static const char *tracked(void *cls, const char *url)
 {
     struct link_ctx *lc = cls;
     int64_t link_id;
-    if (lc->used >= 16 ||
-        lc->app->store->link_ensure(lc->app->store, lc->account_id, lc->campaign_id, url, &link_id) < 0)
+    if (lc->used >= 16)
         return NULL;
+    enum db_status s = lc->app->store->link_ensure(lc->app->store, lc->account_id, lc->campaign_id, url, &link_id);
+    if (s < 0) {
+        if (s < lc->db)
+            lc->db = s;
+        return NULL;
+    }
     char code[LINK_CODE_MAX];
     link_code(&lc->app->kr, link_id, lc->recipient_id, code);
     char *out = lc->urls[lc->used++];
@@ -111,6 +117,8 @@ static int discount_for(struct app *app, int64_t account_id, const struct campai
         free(rows);
     } else {
         s = st->code_assign(st, account_id, c->id, r->id, &row);
+        if (s == DB_HARD)
+            return SEND_PREPARE_STORAGE;
         if (s < 0)
             return -2;
         if (s == DB_NONE)
@@ -174,8 +182,8 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
     }
     if (uses & RENDER_USES_DISCOUNT_CODE) {
         int d = discount_for(app, account_id, &c, r, code, sizeof code, &sealed);
-        if (d == -2) {
-            rc = -2;
+        if (d == -2 || d == SEND_PREPARE_STORAGE) {
+            rc = d;
             goto done;
         }
         if (d != TGR_OK) {
@@ -186,8 +194,14 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
     if (uses & RENDER_USES_LAST_ORDER)
         last_order_text(app, account_id, ct.id, last_order, sizeof last_order);
     struct render_vars vars = {p.first_name, last_order[0] ? last_order : NULL, code[0] ? code : NULL};
-    struct link_ctx lc = {.app = app, .account_id = account_id, .campaign_id = c.id, .recipient_id = r->id};
-    if (render(tmpl, &vars, c.track_links ? tracked : NULL, &lc, &out, &re) != TGR_OK) {
+    struct link_ctx lc = {.app = app, .account_id = account_id, .campaign_id = c.id, .recipient_id = r->id,
+                          .db = DB_ONE};
+    int rendered = render(tmpl, &vars, c.track_links ? tracked : NULL, &lc, &out, &re);
+    if (lc.db < 0) {
+        rc = lc.db == DB_HARD ? SEND_PREPARE_STORAGE : -2; /* not the template's fault: the row stays */
+        goto done;
+    }
+    if (rendered != TGR_OK) {
         fail_with(why_code, codecap, why, whycap, "template_invalid", re.message);
         goto done;
     }
@@ -231,9 +245,10 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
         snprintf(random_id, sizeof random_id, "%lld", (long long)(v ? v : 1));
     }
     /* The row is 'sending' with its random_id, committed, before Telegram hears of it. */
-    if (st->recipient_claim(st, account_id, r->id, random_id, sealed.p ? &sealed : NULL) < 0) {
+    enum db_status cs = st->recipient_claim(st, account_id, r->id, random_id, sealed.p ? &sealed : NULL);
+    if (cs < 0) {
         json_decref(media);
-        rc = -2;
+        rc = cs == DB_HARD ? SEND_PREPARE_STORAGE : -2; /* unclaimed: nothing goes to Telegram */
         goto done;
     }
     *req = json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:o, s:o, s:s}", "op", "send", "account", (json_int_t)account_id,
