@@ -598,6 +598,12 @@ static enum db_status wend(struct sq *s, enum db_status st)
         if (rc != SQLITE_OK) {
             st = rc_status(s->writer->db, rc, "commit");
             run_stmt(s->writer, S_ROLLBACK);
+            /* A full disk (or a file size limit) stops the write-ahead log from growing. Copying
+             * what it holds into the database lets the next transaction write the log from its
+             * start again, in space it already has: small writes — the engine's storage_error
+             * pause — then fit while big ones still fail (DB_HARD either way). */
+            if ((rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR)
+                sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         }
     } else {
         run_stmt(s->writer, S_ROLLBACK);
