@@ -112,6 +112,7 @@ class Soak:
         self.accounts = []  # {"i","email","token","campaigns":[{"n","id","status"}]}
         self.kills = collections.Counter()
         self.resumes = 0
+        self.crashes = 0
         self.resume_asked = collections.defaultdict(list)  # campaign id -> unix ms of each resume request
         self.tests_tried = collections.Counter()  # test sends (Saved Messages) asked, per account
         self.tests_ok = collections.Counter()     # … and answered 200
@@ -132,6 +133,26 @@ class Soak:
         self.old_logs.append(old.stderr_text())
         old.cleanup()
         self.start_server()
+
+    def check_alive(self):
+        """A server that exited without being killed crashed: a violation; it is restarted so
+        that the soak goes on (the record still has to come out right)."""
+        if self.srv.proc is None or self.srv.proc.poll() is None:
+            return
+        rc = self.srv.proc.returncode
+        self.violation(f"the server exited by itself ({'signal ' + str(-rc) if rc < 0 else 'exit ' + str(rc)}); "
+                       f"stderr tail:\n{self.srv.stderr_tail(30)}")
+        self.restart_server()
+        self.crashes += 1
+
+    def look_after_all(self, may_start):
+        for acct in self.accounts:
+            try:
+                self.look_after(acct, may_start)
+            except OSError:
+                if self.srv.proc is None or self.srv.proc.poll() is None:
+                    raise
+                self.check_alive()
 
     def req(self, acct, method, path, body=None):
         """One request as acct; logs in again on a 401 (a restarted server keeps tokens valid,
@@ -279,8 +300,8 @@ class Soak:
         next_kill = time.monotonic() + self.rng.uniform(*KILL_EVERY_S)
         last_report = time.monotonic()
         while time.monotonic() < deadline:
-            for acct in self.accounts:
-                self.look_after(acct, may_start=True)
+            self.check_alive()
+            self.look_after_all(may_start=True)
             if time.monotonic() >= next_kill:
                 self.kill_something()
                 next_kill = time.monotonic() + self.rng.uniform(*KILL_EVERY_S)
@@ -293,8 +314,8 @@ class Soak:
         log(f"killing stops; waiting up to {FINISH_WAIT_S} s for every campaign to finish")
         end = time.monotonic() + FINISH_WAIT_S
         while time.monotonic() < end:
-            for acct in self.accounts:
-                self.look_after(acct, may_start=False)
+            self.check_alive()
+            self.look_after_all(may_start=False)
             if self.all_done():
                 break
             time.sleep(0.5)
@@ -303,6 +324,7 @@ class Soak:
                 f"a{a['i']} c{c['n']} (id {c['id']}) {c['status']}" for a in self.accounts for c in a["campaigns"]
                 if c["status"] != "completed"))
         self.minutes_run = (time.monotonic() - t0) / 60
+        self.check_alive()
         self.verify()
         rc = self.srv.stop()
         if rc != 0:
@@ -441,7 +463,8 @@ class Soak:
         allowed = 1000.0 / self.rate - PACING_TOLERANCE_MS
         log("summary:")
         print(f"  minutes            {self.minutes_run:.1f} (killing for {self.minutes:g})\n"
-              f"  kills              {self.kills['server']} server, {self.kills['bridge']} bridge\n"
+              f"  kills              {self.kills['server']} server, {self.kills['bridge']} bridge; "
+              f"{self.crashes} crashes of its own\n"
               f"  campaigns          {campaigns} over {self.n_accounts} accounts ({self.resumes} resumed after PEER_FLOOD)\n"
               f"  messages delivered {self.delivered} ({self.tests} of them test sends to Saved Messages)\n"
               f"  faults hit         {dict(sorted(self.faults_hit.items()))}\n"
@@ -477,8 +500,12 @@ def main():
     try:
         rc = soak.run()
     except BaseException as e:
+        import traceback
+        traceback.print_exc()
         log(f"ERROR: {type(e).__name__}: {e}; seed {soak.seed} (SOAK_SEED={soak.seed}); work dir kept: {soak.work}")
         if soak.srv is not None:
+            if soak.srv.proc is not None and soak.srv.proc.poll() is not None:
+                log(f"the server had exited with {soak.srv.proc.returncode}")
             log("server stderr tail:\n" + soak.srv.stderr_tail(40))
         soak.keep = True
         rc = 2
