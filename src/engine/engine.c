@@ -796,8 +796,10 @@ static void handle_result(struct engine *e, struct item *it)
         o.status = "pending";
         o.log_status = "paused";
         snprintf(details, sizeof details, "Telegram limits this account (PEER_FLOOD); the campaign is paused");
-        finish(e, a, account, &o);
+        /* Pause first: a crash between the two leaves a paused campaign with its row 'sending'
+         * (re-sent with the same random_id after the resume), never a campaign that goes on. */
         st->campaign_transition(st, account, r->campaign_id, "running,nudging", "paused", "peer_flood");
+        finish(e, a, account, &o);
         log_warn("engine", "account %lld: PEER_FLOOD; campaign %lld paused", (long long)account,
                  (long long)r->campaign_id);
         break;
@@ -805,9 +807,9 @@ static void handle_result(struct engine *e, struct item *it)
         o.status = "pending";
         o.log_status = "paused";
         snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect", it->err.code);
-        finish(e, a, account, &o);
-        st->session_set_status(st, account, "invalid");
+        st->session_set_status(st, account, "invalid"); /* pause first, as for PEER_FLOOD */
         st->campaigns_pause_all(st, account, "session_invalid");
+        finish(e, a, account, &o);
         log_warn("engine", "account %lld: session dead (%s); campaigns paused", (long long)account, it->err.code);
         break;
     case SEND_PERMANENT:
