@@ -57,7 +57,7 @@ def close_all(socks):
 
 def closed_by_server(s, within):
     """True when the server closes s (EOF or reset) within `within` seconds without a reply."""
-    s.settimeout(within)
+    s.settimeout(within * tgrtest.VALGRIND_SLOWDOWN)  # memcheck slows the server down
     try:
         data = s.recv(4096)
     except ConnectionResetError:
