@@ -75,6 +75,12 @@ const REASONS: Record<string, string> = {
   FLOOD_WAIT: 'Telegram asked to wait',
   TIMEOUT: 'Timed out',
   NETWORK: 'Network error',
+  MEDIA_UNAVAILABLE: 'Media store unavailable',
+  peer_flood: 'Telegram limited the account',
+  session_invalid: 'Telegram disconnected',
+  storage_error: 'Database write failed',
+  media_unavailable: 'Media unavailable',
+  manual: 'By you',
 };
 
 export function reasonLabel(code: string): string {

@@ -181,6 +181,20 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
         before resuming and do not resend the same message — pushing on can get the account banned. Messages already sent are not affected.
       </Notice>,
     );
+  if (c.status === 'paused' && c.pause_reason === 'storage_error')
+    out.push(
+      <Notice key="storage" tone="bad" testid="notice-storage" title="The server could not save its work">
+        Writing to the database failed (a full disk, for example), so sending stopped before anything could be sent without being recorded. Free
+        up space or fix the database, then press Resume — nothing is lost and nobody gets a message twice.
+      </Notice>,
+    );
+  if (c.status === 'paused' && c.pause_reason === 'media_unavailable')
+    out.push(
+      <Notice key="media" tone="bad" testid="notice-media" title="The campaign's image or video could not be read">
+        The media store did not give the file back after several tries, so nothing was sent without it. Check the media storage (or S3
+        settings), then press Resume.
+      </Notice>,
+    );
   if (a?.flood_wait_until) {
     const left = Date.parse(a.flood_wait_until) - now;
     if (left > 0)
