@@ -12,6 +12,11 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
+# Under the sanitizers the PostgreSQL backend runs its storage test, the scale-out, restore and
+# key-rotation scenarios; the other HTTP suites on PostgreSQL run in the normal build only (they
+# exercise the same server code as on SQLite, and CI must stay under 15 minutes).
+# SAN_EXCLUDE= runs everything.
+SAN_EXCLUDE ?= -E 'http\.test_(sending|campaigns|analytics|foundation|telegram|media_s3|limits|backup)\.pg'
 FUZZ_SECONDS ?= 60
 
 .PHONY: all build deps deps-test run test test-fast test-asan test-valgrind bench soak format clean
@@ -49,7 +54,7 @@ test-asan:
 	@CC=$$(command -v clang || echo cc) cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTGR_SANITIZE=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j$(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(SAN_BUILD) --output-on-failure -j$(JOBS)
+	  ctest --test-dir $(SAN_BUILD) --output-on-failure -j$(JOBS) $(SAN_EXCLUDE)
 
 test-valgrind: deps-test
 	@scripts/deps.sh valgrind
