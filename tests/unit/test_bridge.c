@@ -182,6 +182,10 @@ static void stopped_bridge_fails_fast(void **st)
 
 static void missing_program_is_an_error(void **st)
 {
+    /* Under Valgrind (make test-valgrind) a failed exec of the child is not seen as it is
+     * natively: the check is about the real process start, so it is left to the other runs. */
+    if (getenv("TGR_VALGRIND"))
+        skip();
     struct bridge_opts o = {"/nonexistent/node", script_path, "sim", NULL};
     char err[256];
     assert_null(bridge_start(&o, on_event, NULL, err, sizeof err));
