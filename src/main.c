@@ -700,13 +700,13 @@ static int cmd_serve(int argc, char **argv)
     app.lexicon = lexicon_load(path, err, sizeof err);
     if (!app.lexicon)
         log_error("serve", "customer categories fall back to browser: %s", err);
-    app.hash_pool = worker_pool_new(app.cfg.hash_workers, 64);
+    app.hash_pool = worker_pool_new(app.cfg.hash_workers, 64, 0);
     app.rl_login_ip = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
     app.rl_login_email = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
     app.rl_api = ratelimit_new(app.cfg.rate_api, app.cfg.rate_api, 100000);
     app.rl_session = ratelimit_new(app.cfg.rate_session, app.cfg.rate_session, 100000);
     app.metrics = metrics_new(api_routes);
-    app.tg_pool = worker_pool_new(4, 256);
+    app.tg_pool = worker_pool_new(4, 256, 2);
     struct http_server *http = NULL;
     if (strcmp(app.cfg.telegram, "sim") == 0)
         read_sim_login(&app);

@@ -439,3 +439,218 @@ int multipart_find(const char *body, size_t len, const char *boundary, const cha
     if (rc != TGR_OK) memset(out, 0, sizeof *out);
     return rc;
 }
+
+/* ---- the streaming reader ------------------------------------------------------------------ */
+
+enum {
+    MS_PREAMBLE,   /* looking for the first delimiter (which may start the body) */
+    MS_AFTER,      /* right after a delimiter: "--" (the end), or padding and CRLF */
+    MS_AFTER_DASH, /* one '-' seen after a delimiter */
+    MS_PAD,        /* padding after a delimiter */
+    MS_PAD_CR,     /* CR after a delimiter */
+    MS_HEADERS,    /* a part's header block */
+    MS_DATA,       /* a part's data */
+    MS_DONE,       /* after the closing delimiter: the epilogue is ignored */
+    MS_FAILED,
+};
+
+static int ms_fail(struct multipart_stream *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ms_fail(struct multipart_stream *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    s->state = MS_FAILED;
+    return TGR_ERR;
+}
+
+int multipart_stream_init(struct multipart_stream *s, const char *boundary, const char *field,
+                          int (*sink)(void *ctx, const void *p, size_t n), void *ctx)
+{
+    memset(s, 0, sizeof *s);
+    s->sink = sink;
+    s->ctx = ctx;
+    size_t blen = boundary ? strlen(boundary) : 0;
+    if (!boundary_valid(boundary, blen)) return ms_fail(s, "invalid multipart boundary");
+    if (!field || strlen(field) >= sizeof s->field) return ms_fail(s, "no field name given");
+    memcpy(s->delim, "\r\n--", 4);
+    memcpy(s->delim + 4, boundary, blen + 1);
+    s->dlen = 4 + blen;
+    snprintf(s->field, sizeof s->field, "%s", field);
+    s->state = MS_PREAMBLE;
+    s->m = 2; /* the body may start with "--" boundary: as if a CRLF came before it */
+    return TGR_OK;
+}
+
+/* Data bytes of the current part: to the sink when it is the wanted field. */
+static int ms_emit(struct multipart_stream *s, const void *p, size_t n)
+{
+    if (!n || !s->in_field) return TGR_OK;
+    if (s->sink(s->ctx, p, n) != 0) return ms_fail(s, "cannot store the upload");
+    return TGR_OK;
+}
+
+/* The header block in s->hdr is complete: parse it and start the part's data. */
+static int ms_headers_done(struct multipart_stream *s)
+{
+    struct part pt;
+    const char *data = NULL;
+    memset(&pt, 0, sizeof pt);
+    if (part_headers(&pt, s->hdr, s->hdr + s->hlen, &data, s->err, sizeof s->err) != TGR_OK) {
+        s->state = MS_FAILED;
+        return TGR_ERR;
+    }
+    if (!pt.has_disposition) return ms_fail(s, "part %d has no Content-Disposition", s->parts);
+    s->in_field = strcmp(pt.name, s->field) == 0 && pt.name_len == strlen(s->field);
+    if (s->in_field) {
+        if (s->found) return ms_fail(s, "field \"%s\" given twice", s->field);
+        s->found = 1;
+        memcpy(s->part.filename, pt.filename, sizeof s->part.filename);
+        memcpy(s->part.content_type, pt.content_type, sizeof s->part.content_type);
+    }
+    s->state = MS_DATA;
+    s->m = 0;
+    return TGR_OK;
+}
+
+/* Part data from p: everything up to the next delimiter. Bytes that may begin the delimiter are
+ * held (they are always delim[0..m), since a boundary has no CR, only a CR can start a match)
+ * until a mismatch shows they were data. p[run..i) is data not yet emitted.
+ * @return bytes used (all of them unless the delimiter ended inside the piece) */
+static size_t ms_data(struct multipart_stream *s, const unsigned char *p, size_t n)
+{
+    size_t i = 0, run = 0;
+    while (i < n) {
+        if (s->m == 0) {
+            const unsigned char *cr = memchr(p + i, '\r', n - i);
+            if (!cr) {
+                i = n;
+                break;
+            }
+            i = (size_t)(cr - p);
+            if (ms_emit(s, p + run, i - run) != TGR_OK) return n;
+            s->m = 1;
+            run = ++i;
+            continue;
+        }
+        if ((unsigned char)s->delim[s->m] == p[i]) {
+            run = ++i;
+            if (++s->m == s->dlen) {
+                s->m = 0;
+                s->state = MS_AFTER;
+                return i;
+            }
+            continue;
+        }
+        /* Mismatch: what was held is data; p[i] is looked at again with nothing held. */
+        if (ms_emit(s, s->delim, s->m) != TGR_OK) return n;
+        s->m = 0;
+        run = i;
+    }
+    if (ms_emit(s, p + run, i - run) != TGR_OK) return n;
+    return n;
+}
+
+int multipart_stream_feed(struct multipart_stream *s, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        switch (s->state) {
+        case MS_FAILED:
+            return TGR_ERR;
+        case MS_DONE:
+            return TGR_OK;
+        case MS_PREAMBLE:
+            /* As in data, but nothing is kept. */
+            if ((unsigned char)s->delim[s->m] == c) {
+                if (++s->m == s->dlen) {
+                    s->m = 0;
+                    s->state = MS_AFTER;
+                }
+            } else {
+                s->m = c == '\r' ? 1 : 0;
+            }
+            i++;
+            break;
+        case MS_AFTER:
+            if (c == '-')
+                s->state = MS_AFTER_DASH;
+            else if (c == ' ' || c == '\t')
+                s->state = MS_PAD;
+            else if (c == '\r')
+                s->state = MS_PAD_CR;
+            else if (c == '\n')
+                return ms_fail(s, "line endings must be CRLF, found a bare LF after the boundary");
+            else
+                return ms_fail(s, "malformed boundary line (boundary occurs inside part data?)");
+            i++;
+            break;
+        case MS_AFTER_DASH:
+            if (c != '-') return ms_fail(s, "malformed boundary line (boundary occurs inside part data?)");
+            s->state = MS_DONE;
+            return TGR_OK;
+        case MS_PAD:
+            if (c == '\r')
+                s->state = MS_PAD_CR;
+            else if (c == '\n')
+                return ms_fail(s, "line endings must be CRLF, found a bare LF after the boundary");
+            else if (c != ' ' && c != '\t')
+                return ms_fail(s, "malformed boundary line (boundary occurs inside part data?)");
+            i++;
+            break;
+        case MS_PAD_CR:
+            if (c != '\n') return ms_fail(s, "malformed boundary line (boundary occurs inside part data?)");
+            if (++s->parts > MP_PARTS_MAX) return ms_fail(s, "more than %d parts", MP_PARTS_MAX);
+            s->state = MS_HEADERS;
+            s->hlen = 0;
+            i++;
+            break;
+        case MS_HEADERS: {
+            /* Up to the blank line that ends the block, which must fit in hdr. */
+            s->hdr[s->hlen++] = (char)c;
+            i++;
+            int done = (s->hlen == 2 && memcmp(s->hdr, "\r\n", 2) == 0) ||
+                       (s->hlen >= 4 && memcmp(s->hdr + s->hlen - 4, "\r\n\r\n", 4) == 0);
+            if (done) {
+                if (ms_headers_done(s) != TGR_OK) return TGR_ERR;
+            } else if (s->hlen == sizeof s->hdr) {
+                /* Let the parser say what is wrong when it can (a bare LF, a bad header). */
+                const char *d;
+                struct part pt;
+                memset(&pt, 0, sizeof pt);
+                if (part_headers(&pt, s->hdr, s->hdr + s->hlen, &d, s->err, sizeof s->err) == TGR_OK ||
+                    strstr(s->err, "ends inside"))
+                    snprintf(s->err, sizeof s->err, "part headers longer than %d bytes", MP_HEADERS_MAX);
+                s->state = MS_FAILED;
+                return TGR_ERR;
+            }
+            break;
+        }
+        case MS_DATA:
+            i += ms_data(s, p + i, n - i);
+            if (s->state == MS_FAILED) return TGR_ERR;
+            break;
+        }
+    }
+    return s->state == MS_FAILED ? TGR_ERR : TGR_OK;
+}
+
+int multipart_stream_finish(struct multipart_stream *s)
+{
+    switch (s->state) {
+    case MS_FAILED:
+        return TGR_ERR;
+    case MS_DONE:
+        if (!s->found) return ms_fail(s, "field \"%s\" missing", s->field);
+        return TGR_OK;
+    case MS_PREAMBLE:
+        return ms_fail(s, "multipart boundary not found in body");
+    case MS_HEADERS:
+        return ms_fail(s, "body ends inside part headers");
+    default:
+        return ms_fail(s, "body ends without the closing boundary");
+    }
+}

@@ -2,7 +2,9 @@
  * value, a newline, then the body; when the header gives no usable boundary the body is read
  * with a fixed one. Checks that a found field's data lies inside the body, right after the blank
  * line that ends its headers and right before CRLF "--" boundary; that names are NUL-terminated;
- * and that a refusal zeroes the part and says why. */
+ * and that a refusal zeroes the part and says why. The streaming reader (multipart_stream) is fed
+ * the same body in pieces of sizes drawn from the input and must reach the same verdict and hand
+ * over the same bytes. */
 #include "core/util.h"
 #include "fuzz.h"
 #include "http/multipart.h"
@@ -29,6 +31,48 @@ static void find(const char *body, size_t len, const char *boundary, const char 
     FUZZ_CHECK(memchr(part.content_type, 0, sizeof part.content_type) != NULL);
 }
 
+struct collected {
+    char *buf;
+    size_t len, cap;
+};
+
+static int collect(void *ctx, const void *p, size_t n)
+{
+    struct collected *c = ctx;
+    FUZZ_CHECK(n > 0 && c->len + n <= c->cap);
+    memcpy(c->buf + c->len, p, n);
+    c->len += n;
+    return 0;
+}
+
+/* Stream body in pieces (sizes 1..64 cycling from a seed) and compare with multipart_find. */
+static void stream(const char *body, size_t len, const char *boundary, const char *field, unsigned seed)
+{
+    struct multipart_part part;
+    char err[200];
+    int want = multipart_find(body, len, boundary, field, &part, err, sizeof err);
+    struct collected c = {malloc(len + 1), 0, len};
+    if (!c.buf) abort();
+    static struct multipart_stream s; /* 9 KiB: off the fuzzer's stack */
+    int rc = multipart_stream_init(&s, boundary, field, collect, &c);
+    size_t off = 0;
+    while (rc == TGR_OK && off < len) {
+        size_t piece = 1 + (seed = seed * 1103515245u + 12345u) % 64;
+        if (piece > len - off) piece = len - off;
+        rc = multipart_stream_feed(&s, body + off, piece);
+        off += piece;
+    }
+    if (rc == TGR_OK) rc = multipart_stream_finish(&s);
+    FUZZ_CHECK(rc == want);
+    if (rc == TGR_OK) {
+        FUZZ_CHECK(c.len == part.len && memcmp(c.buf, part.data, part.len) == 0);
+        FUZZ_CHECK(strcmp(s.part.filename, part.filename) == 0);
+    } else {
+        FUZZ_CHECK(s.err[0] != 0);
+    }
+    free(c.buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *ctype = fuzz_take(&data, &size, '\n');
@@ -42,12 +86,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The body in a buffer of its own size, so any read past it is caught. */
     char *body = malloc(size ? size : 1);
-    if (!body)
-        abort();
-    if (size)
-        memcpy(body, data, size);
+    if (!body) abort();
+    if (size) memcpy(body, data, size);
     find(body, size, boundary, "file");
     find(body, size, boundary, "name");
+    stream(body, size, boundary, "file", (unsigned)size);
     free(body);
     free(ctype);
     return 0;

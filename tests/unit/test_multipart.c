@@ -1,5 +1,7 @@
 /* test_multipart — the multipart/form-data parser: boundary from Content-Type, finding a field,
- * binary data that looks like a boundary, and every malformed body we refuse. */
+ * binary data that looks like a boundary, and every malformed body we refuse. Every body given
+ * to multipart_find here is also fed to the streaming reader, whole, one byte at a time and in
+ * 7-byte pieces, which must agree on the verdict and the bytes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -52,9 +54,60 @@ static void add_close(struct body *b, const char *boundary)
     adds(b, "--\r\n");
 }
 
+struct sunk {
+    char *p;
+    size_t n;
+};
+
+static int sink(void *ctx, const void *p, size_t n)
+{
+    struct sunk *k = ctx;
+    k->p = realloc(k->p, k->n + n + 1);
+    assert_non_null(k->p);
+    memcpy(k->p + k->n, p, n);
+    k->n += n;
+    return 0;
+}
+
+/* The streaming reader on body in pieces of `piece` bytes (0: whole) must match rc/out. */
+static void stream_agrees(const char *body, size_t len, const char *field, int rc,
+                          const struct multipart_part *out, size_t piece)
+{
+    static struct multipart_stream s;
+    struct sunk k = {NULL, 0};
+    int got = multipart_stream_init(&s, B, field, sink, &k);
+    for (size_t off = 0; got == TGR_OK && off < len;) {
+        size_t n = piece && piece < len - off ? piece : len - off;
+        got = multipart_stream_feed(&s, body + off, n);
+        off += n;
+    }
+    if (got == TGR_OK) got = multipart_stream_finish(&s);
+    if (got != rc)
+        fail_msg("streaming reader (pieces of %zu) says %d, multipart_find %d (%s)", piece, got, rc, s.err);
+    if (rc == TGR_OK) {
+        assert_int_equal(k.n, out->len);
+        assert_memory_equal(k.p ? k.p : "", out->data, out->len);
+        assert_string_equal(s.part.filename, out->filename);
+        assert_string_equal(s.part.content_type, out->content_type);
+    } else {
+        assert_true(s.err[0] != 0);
+    }
+    free(k.p);
+}
+
+static void streams_agree(const char *body, size_t len, const char *field, int rc,
+                          const struct multipart_part *out)
+{
+    stream_agrees(body, len, field, rc, out, 0);
+    stream_agrees(body, len, field, rc, out, 1);
+    stream_agrees(body, len, field, rc, out, 7);
+}
+
 static int find(const struct body *b, const char *field, struct multipart_part *out, char *err, size_t errlen)
 {
-    return multipart_find(b->p, b->n, B, field, out, err, errlen);
+    int rc = multipart_find(b->p, b->n, B, field, out, err, errlen);
+    streams_agree(b->p, b->n, field, rc, out);
+    return rc;
 }
 
 /* The body must be refused with a reason that contains want. */
@@ -64,6 +117,7 @@ static void refused(const char *body, size_t len, const char *field, const char 
     char err[256] = "";
     if (len == 0) len = strlen(body);
     assert_int_equal(multipart_find(body, len, B, field, &out, err, sizeof err), TGR_ERR);
+    streams_agree(body, len, field, TGR_ERR, &out);
     if (!strstr(err, want)) fail_msg("error \"%s\" does not mention \"%s\"", err, want);
     assert_null(out.data);
     assert_int_equal(out.len, 0);
