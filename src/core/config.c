@@ -54,7 +54,7 @@ static const struct option_def options[] = {
      100000, "open HTTP connections per client address; past it a new one is closed at once (0 = no cap)"},
     {"--request-timeout", "TGR_REQUEST_TIMEOUT", NUM(O_INT, request_timeout), "30", SERVE, 1, 3600,
      "seconds an HTTP connection may stay silent (mid-request or idle keep-alive) before it is closed"},
-    {"--max-header-bytes", "TGR_MAX_HEADER_BYTES", NUM(O_INT, max_header_bytes), "65536", SERVE, 8192, 1048576,
+    {"--max-header-bytes", "TGR_MAX_HEADER_BYTES", NUM(O_INT, max_header_bytes), "16384", SERVE, 8192, 1048576,
      "memory for one connection's request line and headers; larger ones get 431"},
     {"--max-json-depth", "TGR_MAX_JSON_DEPTH", NUM(O_INT, max_json_depth), "32", SERVE, 1, 32,
      "nesting of arrays and objects allowed in a JSON body; deeper is a 400"},

@@ -43,7 +43,7 @@
 
 /* libmagic only looks at the start of a file; handing it at most this much keeps the cost of
  * its text heuristics bounded for a 50 MiB upload. */
-#define SNIFF_MAX ((size_t)1024 * 1024)
+#define SNIFF_MAX MEDIA_SNIFF_MAX
 
 /* The parsers libmagic runs on untrusted input that can never yield an allowed type. */
 #define MAGIC_FLAGS                                                                                          \
@@ -148,25 +148,24 @@ static void copy_str(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src);
 }
 
-enum media_verdict media_sniff(const void *data, size_t len, struct media_info *info)
+enum media_verdict media_sniff_head(const void *head, size_t head_len, size_t len, const char *sha256,
+                                    struct media_info *info)
 {
     memset(info, 0, sizeof *info);
     info->size = len;
-    if (!data || len == 0) return MEDIA_EMPTY;
-
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, data, len);
-    sodium_bin2hex(info->sha256, sizeof info->sha256, digest, sizeof digest);
+    if (!head || len == 0 || head_len == 0) return MEDIA_EMPTY;
+    copy_str(info->sha256, sizeof info->sha256, sha256 ? sha256 : "");
+    if (head_len > len) head_len = len;
 
     magic_t m = thread_magic();
     if (!m) {
         copy_str(info->detected, sizeof info->detected, "unknown (libmagic unavailable)");
         return MEDIA_UNSUPPORTED;
     }
-    const char *said = magic_buffer(m, data, len < SNIFF_MAX ? len : SNIFF_MAX);
+    const char *said = magic_buffer(m, head, head_len < SNIFF_MAX ? head_len : SNIFF_MAX);
     copy_str(info->detected, sizeof info->detected, said ? said : "application/octet-stream");
 
-    enum kind k = sniff_signature(data, len);
+    enum kind k = sniff_signature(head, head_len);
     if (k == KIND_NONE || !said) return MEDIA_UNSUPPORTED;
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
         const struct allowed *a = &allowed[i];
@@ -176,4 +175,15 @@ enum media_verdict media_sniff(const void *data, size_t len, struct media_info *
         return len > a->max ? MEDIA_TOO_LARGE : MEDIA_OK;
     }
     return MEDIA_UNSUPPORTED;
+}
+
+enum media_verdict media_sniff(const void *data, size_t len, struct media_info *info)
+{
+    char hex[65] = "";
+    if (data && len) {
+        unsigned char digest[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(digest, data, len);
+        sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    }
+    return media_sniff_head(data, len, len, hex, info);
 }

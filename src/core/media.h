@@ -32,4 +32,14 @@ struct media_info {
  * @return the verdict; info is filled as far as known */
 enum media_verdict media_sniff(const void *data, size_t len, struct media_info *info);
 
+/* The leading bytes of a file read from libmagic's reach (MEDIA_SNIFF_MAX; less only when the
+ * file is shorter). */
+#define MEDIA_SNIFF_MAX ((size_t)1024 * 1024)
+
+/* As media_sniff for a file of len bytes of which only the first head_len are given (at least
+ * min(len, MEDIA_SNIFF_MAX) of them for the same verdict) and whose sha256 (hex) is already
+ * known, e.g. an upload hashed while it arrived. */
+enum media_verdict media_sniff_head(const void *head, size_t head_len, size_t len, const char *sha256,
+                                    struct media_info *info);
+
 #endif

@@ -98,6 +98,6 @@ enum hres auth_login_h(struct req *r)
     wait = ratelimit_take(app->rl_login_email, in->email, mono_ms());
     if (wait)
         return limited(r, wait, "for this account");
-    http_defer(r, app->hash_pool, login_job);
+    http_defer(r, app->hash_pool, NULL, login_job);
     return H_DEFER;
 }

@@ -1,5 +1,7 @@
-/* h_media — POST /media/upload and GET /media/:id (API.md "Media"). The type is decided from
- * the bytes (core/media.c); the bytes go to the blob store, deduplicated per account by sha256. */
+/* h_media — POST /media/upload and GET /media/:id (API.md "Media"). The upload arrives in a
+ * spool file (http/spool.h: hashed as it arrives, a multipart body reduced to its "file" field);
+ * its type is decided from its leading bytes (core/media.c) and it goes to the blob store,
+ * deduplicated per account by sha256, on a worker. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +11,8 @@
 #include "core/media.h"
 #include "core/util.h"
 #include "http/handlers.h"
-#include "http/multipart.h"
 #include "http/server.h"
+#include "http/spool.h"
 #include "store/blobstore.h"
 
 static json_t *media_json(const struct media_row *m)
@@ -19,41 +21,39 @@ static json_t *media_json(const struct media_row *m)
                      (json_int_t)m->size, "sha256", m->sha256);
 }
 
-enum hres media_upload_h(struct req *r)
+/* On a worker (kind "media"): classify the spooled file from its leading bytes, store it in the
+ * blob store (fsync'd, or an S3 PUT with retries) and record it. */
+static void upload_job(struct req *r)
 {
-    const char *ct = req_header(r, "Content-Type");
-    const char *data = r->body;
-    size_t len = r->body_len;
-    if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0) {
-        char boundary[80], err[200];
-        struct multipart_part part;
-        if (multipart_boundary(ct, boundary, sizeof boundary) != TGR_OK) {
-            reply_error(r, ERR_VALIDATION, "file", "the multipart Content-Type has no usable boundary");
-            return H_NO;
-        }
-        if (multipart_find(r->body ? r->body : "", r->body_len, boundary, "file", &part, err, sizeof err) != TGR_OK) {
-            reply_error(r, ERR_VALIDATION, "file", "%s", err);
-            return H_NO;
-        }
-        data = part.data;
-        len = part.len;
+    struct spool *sp = r->spool;
+    size_t len = (size_t)spool_size(sp);
+    size_t want = len < MEDIA_SNIFF_MAX ? len : MEDIA_SNIFF_MAX;
+    char *head = malloc(want ? want : 1);
+    struct blob_src src = {NULL, spool_fd(sp), len};
+    long got = head ? blob_src_read(&src, 0, head, want) : -1;
+    if (got < 0 || (size_t)got != want) {
+        free(head);
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the upload cannot be read back right now");
+        return;
     }
     struct media_info info;
-    switch (media_sniff(data, len, &info)) {
+    enum media_verdict v = media_sniff_head(head, want, len, spool_sha256(sp), &info);
+    free(head);
+    switch (v) {
     case MEDIA_OK:
         break;
     case MEDIA_EMPTY:
         reply_error(r, ERR_VALIDATION, "file", "the file is empty");
-        return H_NO;
+        return;
     case MEDIA_TOO_LARGE:
         reply_error(r, ERR_TOO_LARGE, "file", "%s files may be at most %u MiB", info.kind,
                     (strcmp(info.kind, "video") == 0 ? MEDIA_VIDEO_MAX : MEDIA_PHOTO_MAX) / (1024 * 1024));
-        return H_NO;
+        return;
     case MEDIA_UNSUPPORTED:
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "file",
                     "the file is %s; allowed are JPEG, PNG, WebP and GIF photos and MP4 videos",
                     info.detected[0] ? info.detected : "of an unknown type");
-        return H_NO;
+        return;
     }
     struct media_row m, out;
     memset(&m, 0, sizeof m);
@@ -62,18 +62,37 @@ enum hres media_upload_h(struct req *r)
     snprintf(m.sha256, sizeof m.sha256, "%s", info.sha256);
     m.size = (int64_t)info.size;
     struct blobstore *bs = r->app->media;
-    if (!bs || bs->put(bs, r->account_id, info.sha256, data, len, m.storage_key, sizeof m.storage_key) != TGR_OK) {
+    if (!bs ||
+        bs->put_fd(bs, r->account_id, info.sha256, spool_fd(sp), len, m.storage_key, sizeof m.storage_key) != TGR_OK) {
         reply_error(r, ERR_UNAVAILABLE, NULL, "the media store cannot take the file right now");
-        return H_NO;
+        return;
     }
     enum db_status s = r->app->store->media_add(r->app->store, r->account_id, &m, &out);
     if (s < 0) {
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
-        return H_NO;
+        return;
     }
     /* The same bytes again: the existing media, 200 instead of 201. */
     reply_json(r, s == DB_ONE ? 201 : 200, media_json(&out));
-    return H_OK;
+}
+
+/* The body arrived in r->spool (raw bytes, or the "file" field of a multipart body). */
+enum hres media_upload_h(struct req *r)
+{
+    switch (r->spool ? spool_finish(r->spool) : SPOOL_IO) {
+    case SPOOL_OK:
+        break;
+    case SPOOL_CLIENT:
+        reply_error(r, ERR_VALIDATION, "file", "%s", spool_error(r->spool));
+        return H_NO;
+    case SPOOL_IO:
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot store the upload right now");
+        return H_NO;
+    }
+    /* Hashing is done; what is left (libmagic, the blob store's fsync or S3 PUT) is slow, so it
+     * runs on a worker, one upload per account at a time, never on an HTTP thread. */
+    http_defer(r, r->app->tg_pool, "media", upload_job);
+    return H_DEFER;
 }
 
 enum hres media_get_h(struct req *r)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/app.h"
 #include "core/orders.h"
@@ -16,6 +17,7 @@
 #include "http/auth.h"
 #include "http/handlers.h"
 #include "http/server.h"
+#include "http/spool.h"
 
 /* Check X-Tgr-Account + X-Tgr-Signature; on success r->account is loaded. */
 static int signature_ok(struct req *r)
@@ -137,7 +139,16 @@ enum hres orders_webhook_h(struct req *r)
 static void import_job(struct req *r)
 {
     struct import_result res;
-    int rc = orders_import_csv(r->app, r->account_id, r->body ? r->body : "", r->body_len, NULL, NULL, &res);
+    size_t len = (size_t)spool_size(r->spool);
+    /* The reader takes bytes in memory: the spooled file is mapped, not copied. */
+    void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, spool_fd(r->spool), 0) : NULL;
+    if (map == MAP_FAILED) {
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the upload cannot be read back right now");
+        return;
+    }
+    int rc = orders_import_csv(r->app, r->account_id, map ? map : "", len, NULL, NULL, &res);
+    if (map)
+        munmap(map, len);
     json_t *errors = json_array();
     for (size_t i = 0; i < res.n_errors; i++)
         json_array_append_new(errors, json_pack("{s:I, s:s}", "line", (json_int_t)res.errors[i].line, "message",
@@ -161,7 +172,17 @@ enum hres orders_import_h(struct req *r)
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the orders as text/csv");
         return H_NO;
     }
+    switch (r->spool ? spool_finish(r->spool) : SPOOL_IO) {
+    case SPOOL_OK:
+        break;
+    case SPOOL_CLIENT:
+        reply_error(r, ERR_VALIDATION, "file", "%s", spool_error(r->spool));
+        return H_NO;
+    case SPOOL_IO:
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot store the upload right now");
+        return H_NO;
+    }
     /* Each line may recompute a category: run on a worker, not on an HTTP thread. */
-    http_defer(r, r->app->tg_pool, import_job);
+    http_defer(r, r->app->tg_pool, "import", import_job);
     return H_DEFER;
 }

@@ -278,7 +278,7 @@ enum hres campaigns_test_h(struct req *r)
         reply_error(r, ERR_NO_SESSION, NULL, NULL);
         return H_NO;
     }
-    http_defer(r, r->app->tg_pool, test_job);
+    http_defer(r, r->app->tg_pool, "test", test_job);
     return H_DEFER;
 }
 

@@ -101,7 +101,7 @@ enum hres session_connect_h(struct req *r)
         reply_error(r, ERR_VALIDATION, "phone", "phone must be an international number such as +15550002001");
         return H_NO;
     }
-    http_defer(r, r->app->tg_pool, connect_job);
+    http_defer(r, r->app->tg_pool, "session", connect_job);
     return H_DEFER;
 }
 
@@ -140,7 +140,7 @@ enum hres session_verify_h(struct req *r)
     in->password = password;
     r->state = in;
     r->state_free = state_free;
-    http_defer(r, r->app->tg_pool, verify_job);
+    http_defer(r, r->app->tg_pool, "session", verify_job);
     return H_DEFER;
 }
 
@@ -186,7 +186,7 @@ static void logout_job(struct req *r)
 
 enum hres session_delete_h(struct req *r)
 {
-    http_defer(r, r->app->tg_pool, logout_job);
+    http_defer(r, r->app->tg_pool, "session", logout_job);
     return H_DEFER;
 }
 
@@ -229,6 +229,6 @@ enum hres session_sync_h(struct req *r)
         reply_error(r, ERR_NO_SESSION, NULL, NULL);
         return H_NO;
     }
-    http_defer(r, r->app->tg_pool, sync_job);
+    http_defer(r, r->app->tg_pool, "sync", sync_job);
     return H_DEFER;
 }

@@ -33,6 +33,7 @@ struct route {
     enum auth_level auth;
     size_t max_body;        /* 0 = the default JSON cap (http/server.h) */
     const char *rate_class; /* NULL, or a per-account rate-limit class ("session") */
+    int spool;              /* 1: the body goes to a file as it arrives (http/spool.h), never to memory */
 };
 
 struct route_params {

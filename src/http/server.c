@@ -26,12 +26,23 @@
 #include "core/util.h"
 #include "http/auth.h"
 #include "http/metrics.h"
+#include "http/spool.h"
 #include "http/worker.h"
 
 /* Bodies past the cap are read and dropped up to this many extra bytes, so that an ordinary
  * client gets its 413 instead of a reset connection; beyond it the connection is answered and
  * closed at once. */
 #define DRAIN_MAX (16u * 1024 * 1024)
+
+/* A request answered before its body (a refused credential, an unusable upload) has a body of
+ * at most this much read and dropped, so that the client is still reading when the answer
+ * comes; a larger one is answered at once and the connection closed, before it is sent. */
+#define EARLY_DRAIN_MAX (64u * 1024)
+
+/* MHD's per-connection memory beyond --max-header-bytes: room for its read buffer and the
+ * reply's headers, so that a header block just under the cap is still read whole and the
+ * cap is enforced here, with a JSON 431, rather than by MHD's own HTML one. */
+#define HEADER_SLACK (16u * 1024)
 
 static const char CSP_API[] = "default-src 'none'; frame-ancestors 'none'";
 static const char CSP_WEB[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -197,10 +208,39 @@ static void run_job(void *arg)
     MHD_resume_connection(r->conn);
 }
 
-void http_defer(struct req *r, struct worker_pool *pool, void (*job)(struct req *))
+void http_defer(struct req *r, struct worker_pool *pool, const char *kind, void (*job)(struct req *))
 {
     r->job = job;
     r->job_pool = pool;
+    r->job_kind = kind;
+}
+
+/* Jobs of one kind an account may have waiting: HTTP_JOBS_WAITING, except for the Telegram
+ * login, where --rate-session (10 a minute) is the limit a user meets first, so that a burst the
+ * rate limit allows is not refused as busy. */
+static int jobs_waiting(const char *kind)
+{
+    return strcmp(kind, "session") == 0 ? 10 : HTTP_JOBS_WAITING;
+}
+
+/* Queue the deferred job: keyed by the account when it has a kind (http/worker.h).
+ * @return 1 when it was queued (the connection stays suspended), 0 when a reply was set */
+static int submit_job(struct req *r)
+{
+    enum worker_submit ws;
+    if (r->job_kind && r->account_id > 0)
+        ws = worker_pool_submit_keyed(r->job_pool, r->account_id, r->job_kind, jobs_waiting(r->job_kind), run_job, r);
+    else
+        ws = worker_pool_submit(r->job_pool, run_job, r) == TGR_OK ? WORKER_OK : WORKER_FULL;
+    if (ws == WORKER_OK)
+        return 1;
+    if (ws == WORKER_BUSY)
+        reply_error(r, ERR_BUSY, NULL, "this account already has %d %s jobs waiting; retry when one is done",
+                    jobs_waiting(r->job_kind), r->job_kind);
+    else
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the server is busy; retry in a second");
+    reply_header(r, "Retry-After", "1");
+    return 0;
 }
 
 /* ---- dispatch --------------------------------------------------------------------------- */
@@ -261,18 +301,17 @@ static void dispatch(struct req *r)
         too_large(r);
         return;
     }
+    if (r->early_reply)
+        return; /* answered before the body (a refused credential, an unusable upload) */
     const struct route *rt = &app->routes[r->route_idx];
-    if (rt->auth == AUTH_ACCOUNT && auth_account(r) != H_OK)
+    if (rt->auth == AUTH_ACCOUNT && !r->auth_done && auth_account(r) != H_OK)
         return;
     enum hres h = rt->fn(r);
     if (h == H_DEFER && r->job) {
         MHD_suspend_connection(r->conn);
         r->suspended = 1;
-        if (worker_pool_submit(r->job_pool, run_job, r) != TGR_OK) {
-            reply_error(r, ERR_UNAVAILABLE, NULL, "the server is busy; retry in a second");
-            reply_header(r, "Retry-After", "1");
+        if (!submit_job(r))
             MHD_resume_connection(r->conn);
-        }
         return;
     }
     if (!r->resp || h == H_SYSERR) {
@@ -281,13 +320,104 @@ static void dispatch(struct req *r)
     }
 }
 
-static size_t body_cap(struct app *app, const char *method, const char *path)
+/* Sum of the request line and header lines as sent (name, ": ", value, CRLF). */
+struct header_sum {
+    size_t n;
+};
+
+static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
+    struct header_sum *hs = cls;
+    hs->n += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* A reply was set before the body: drop a small body and answer after it, or answer now.
+ * @return 1 when the caller must answer now */
+static int answer_early(struct req *r, int64_t announced, int chunked)
+{
+    r->early_reply = 1;
+    const char *expect = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    if (expect && strcasecmp(expect, "100-continue") == 0)
+        return 1; /* the client waits to be told to send: it never will be */
+    return chunked || announced > (int64_t)EARLY_DRAIN_MAX;
+}
+
+/* The first call: what can be decided from the request line and the headers alone.
+ * @return 1 when the reply set must be queued now (MHD then closes the connection unless
+ * there is no body) */
+static int on_headers(struct http_server *h, struct req *r, const char *method)
+{
+    struct app *app = h->app;
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    int64_t announced = 0;
+    int chunked = te && strcasecmp(te, "identity") != 0;
+    if (cl && parse_i64(cl, 0, INT64_MAX, &announced) != TGR_OK)
+        announced = 0;
+
+    struct header_sum hs = {strlen(method) + strlen(r->path) + 12};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_header_len, &hs);
+    if (hs.n > (size_t)app->cfg.max_header_bytes) {
+        reply_error(r, ERR_HEADERS_TOO_LARGE, NULL, "the request line and headers take %zu bytes; at most %d are read",
+                    hs.n, app->cfg.max_header_bytes);
+        return answer_early(r, announced, chunked) || 1;
+    }
+
     int idx;
     struct route_params p;
-    if (router_match(app->routes, method, path, &idx, &p, NULL, 0) == ROUTER_MATCH && app->routes[idx].max_body)
-        return app->routes[idx].max_body;
-    return HTTP_DEFAULT_BODY_MAX;
+    const struct route *rt = NULL;
+    if (router_match(app->routes, m, r->path, &idx, &p, NULL, 0) == ROUTER_MATCH) {
+        rt = &app->routes[idx];
+        r->route_idx = idx; /* the route's rate class, for auth_account; dispatch matches again */
+    }
+    r->body_max = rt && rt->max_body ? rt->max_body : HTTP_DEFAULT_BODY_MAX;
+    if ((uint64_t)announced > r->body_max) {
+        r->body_seen = (uint64_t)announced; /* known too large before a byte arrives */
+        /* A body that will not be read is answered now (MHD then closes the connection), which
+         * spares the client sending it and suppresses "100 Continue" for clients that asked
+         * first. Bodies only a little over the cap are drained instead, so clients that send
+         * without asking still read their 413. */
+        const char *expect = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        if (r->body_seen > r->body_max + DRAIN_MAX || (expect && strcasecmp(expect, "100-continue") == 0)) {
+            too_large(r);
+            return 1;
+        }
+        return 0;
+    }
+    if (!rt)
+        return 0;
+    if (rt->auth == AUTH_ACCOUNT) {
+        /* Before the body: an anonymous client never makes the server hold a byte of it. */
+        r->auth_done = 1;
+        if (auth_account(r) != H_OK)
+            return announced > 0 || chunked ? answer_early(r, announced, chunked) : (r->early_reply = 1, 0);
+    }
+    if (rt->spool) {
+        char dir[CONFIG_PATH_MAX + 8], err[256];
+        enum spool_status st;
+        snprintf(dir, sizeof dir, "%s/tmp", app->cfg.data_dir);
+        r->spool = spool_new(dir, req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), "file", &st, err, sizeof err);
+        if (!r->spool) {
+            if (st == SPOOL_CLIENT) {
+                reply_error(r, ERR_VALIDATION, "file", "%s", err);
+            } else {
+                log_error("http", "%s", err);
+                reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot take uploads right now");
+            }
+            return answer_early(r, announced, chunked);
+        }
+    }
+    return 0;
+}
+
+/* Body bytes of a request that is answered already: counted, dropped.
+ * @return 1 when the answer must go now (more than EARLY_DRAIN_MAX arrived) */
+static int drop_body(struct req *r, size_t n)
+{
+    r->body_received += n;
+    return r->body_received > EARLY_DRAIN_MAX;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -297,7 +427,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     struct http_server *h = cls;
     struct req *r = *con_cls;
     if (!r) {
-        /* First call: only set up. Answering here would make MHD close the connection. */
+        /* First call: set up, and answer only what must not wait for the body (see server.h);
+         * answering here makes MHD close the connection once the reply is sent. */
         r = calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
@@ -318,23 +449,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             else if (sa->sa_family == AF_INET6)
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof r->ip);
         }
-        r->body_max = body_cap(h->app, strcmp(method, "HEAD") == 0 ? "GET" : method, r->path);
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        int64_t n;
         *con_cls = r;
-        if (cl && parse_i64(cl, 0, INT64_MAX, &n) == TGR_OK && (uint64_t)n > r->body_max) {
-            r->body_seen = (uint64_t)n; /* known too large before a byte arrives */
-            /* The one exception to "never answer on the first call": a body that will not be
-             * read. Answering now (MHD then closes the connection) spares the client sending it,
-             * and suppresses "100 Continue" for clients that asked first. Bodies only a little
-             * over the cap are drained instead, so clients that send without asking still
-             * read their 413. */
-            const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-            if (r->body_seen > r->body_max + DRAIN_MAX || (expect && strcasecmp(expect, "100-continue") == 0)) {
-                too_large(r);
-                return queue(r);
-            }
-        }
+        if (on_headers(h, r, method))
+            return queue(r);
         return MHD_YES;
     }
     if (r->suspended) {
@@ -345,9 +462,24 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (r->early_reply)
+            return drop_body(r, n) ? queue(r) : MHD_YES;
         r->body_received += n;
         if (r->body_seen < r->body_received)
             r->body_seen = r->body_received;
+        if (r->body_seen <= r->body_max && r->spool) {
+            enum spool_status st = spool_write(r->spool, upload_data, n);
+            if (st == SPOOL_OK)
+                return MHD_YES;
+            /* Nothing more of this body is wanted: answer now. */
+            if (st == SPOOL_CLIENT) {
+                reply_error(r, ERR_VALIDATION, "file", "%s", spool_error(r->spool));
+            } else {
+                log_error("http", "%s", spool_error(r->spool));
+                reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot store the upload right now");
+            }
+            return queue(r);
+        }
         if (r->body_seen <= r->body_max) {
             char *nb = realloc(r->body, r->body_len + n + 1);
             if (!nb)
@@ -362,6 +494,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         free(r->body);
         r->body = NULL;
         r->body_len = 0;
+        spool_free(r->spool);
+        r->spool = NULL;
         if (r->body_seen > r->body_max + DRAIN_MAX) {
             too_large(r);
             return queue(r); /* MHD closes the connection after this reply */
@@ -391,6 +525,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         MHD_destroy_response(r->resp);
     json_decref(r->json);
     free(r->body);
+    spool_free(r->spool);
     if (r->dispatched)
         __atomic_fetch_sub(&h->in_flight, 1, __ATOMIC_SEQ_CST);
     free(r);
@@ -519,7 +654,7 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.request_timeout,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections_per_ip,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.max_header_bytes,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.max_header_bytes + HEADER_SLACK,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
                             MHD_OPTION_END);

@@ -2,11 +2,17 @@
  * lifecycle, and the reply helpers every handler uses.
  *
  * Lifecycle of a request (MHD calls the access handler several times per request):
- *  1st call  — allocate struct req, match the route (to know the body cap); never answer here.
- *  upload    — append body bytes up to the route's cap; past it, keep draining and remember.
- *  last call — 413 if too large; otherwise auth, rate limits, then the handler. The handler sets
- *              a reply with reply_*(), or calls http_defer() and the connection is suspended
- *              until a worker has set the reply.
+ *  1st call  — allocate struct req, match the route (to know the body cap), check the header
+ *              block's size (431), and for account routes check the credential and the rate
+ *              limits before a byte of the body is read: a refused request never gets its body
+ *              buffered (a small one is read and dropped so the client sees its answer; a large
+ *              one is answered at once and the connection closed). Upload routes open their
+ *              spool (http/spool.h) here.
+ *  upload    — append body bytes up to the route's cap (to memory, or to the spool's file);
+ *              past the cap, keep draining and remember.
+ *  last call — 413 if too large; otherwise the handler. The handler sets a reply with
+ *              reply_*(), or calls http_defer() and the connection is suspended until a worker
+ *              has set the reply.
  *  completed — MHD's request-completed callback records metrics and frees everything the
  *              request owned (req_on_cleanup), so handlers never free on their exit paths.
  * Every reply gets the security headers; every error uses the registry's one JSON shape. */
@@ -38,6 +44,7 @@ struct req {
     struct route_params params;
 
     /* body */
+    struct spool *spool; /* upload routes: the body is here, not in body */
     char *body;
     size_t body_len, body_max;
     uint64_t body_received; /* bytes received, kept or not */
@@ -47,6 +54,8 @@ struct req {
     /* the caller, for AUTH_ACCOUNT routes */
     int64_t account_id;
     struct account account;
+    int auth_done;   /* the credential was checked on the first call */
+    int early_reply; /* a reply was set before the body: its bytes are read and dropped */
 
     /* the reply */
     unsigned status;
@@ -56,6 +65,7 @@ struct req {
     /* deferral */
     void (*job)(struct req *);
     struct worker_pool *job_pool;
+    const char *job_kind;
     int suspended;
 
     /* one cleanup hook for handler state */
@@ -96,8 +106,14 @@ void reply_header(struct req *r, const char *name, const char *value);
 int http_parse_spec(struct req *r, const struct jfield *spec);
 
 /* Run job(r) on pool and answer when it has set a reply; the handler then returns H_DEFER.
- * If the pool is full the request is answered 503 with Retry-After instead. */
-void http_defer(struct req *r, struct worker_pool *pool, void (*job)(struct req *));
+ * kind (a static string: "session", "sync", "import", "media", …) makes the job one of the
+ * account's: at most one job of each kind per account runs at once, and at most
+ * HTTP_JOBS_WAITING more may wait (10 for "session", the login's rate limit; http/worker.h);
+ * past that the request is answered 429 busy.
+ * kind NULL: any thread, no per-account rule. If the pool is full the request is answered 503
+ * with Retry-After instead. */
+#define HTTP_JOBS_WAITING 4
+void http_defer(struct req *r, struct worker_pool *pool, const char *kind, void (*job)(struct req *));
 
 /* A request header / query parameter, or NULL. */
 const char *req_header(struct req *r, const char *name);

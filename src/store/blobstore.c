@@ -53,6 +53,43 @@ void blobstore_sha256_hex(const void *data, size_t len, char out[SHA256_HEX + 1]
     sodium_bin2hex(out, SHA256_HEX + 1, digest, sizeof digest);
 }
 
+long blob_src_read(const struct blob_src *src, size_t off, void *buf, size_t n)
+{
+    if (off >= src->len) return 0;
+    if (n > src->len - off) n = src->len - off;
+    if (src->data) {
+        memcpy(buf, (const unsigned char *)src->data + off, n);
+        return (long)n;
+    }
+    for (;;) {
+        ssize_t r = pread(src->fd, buf, n, (off_t)off);
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0) errno = EIO; /* the file is shorter than promised */
+        return r > 0 ? (long)r : -1;
+    }
+}
+
+int blob_src_sha256_hex(const struct blob_src *src, char out[SHA256_HEX + 1])
+{
+    if (src->data || src->len == 0) {
+        blobstore_sha256_hex(src->data, src->len, out);
+        return TGR_OK;
+    }
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    unsigned char buf[65536];
+    for (size_t off = 0; off < src->len;) {
+        long n = blob_src_read(src, off, buf, sizeof buf);
+        if (n < 0) return TGR_ERR;
+        crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+        off += (size_t)n;
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&st, digest);
+    sodium_bin2hex(out, SHA256_HEX + 1, digest, sizeof digest);
+    return TGR_OK;
+}
+
 int blobstore_write_all(int fd, const void *data, size_t len)
 {
     const unsigned char *p = data;

@@ -19,6 +19,11 @@ struct blobstore {
     int (*put)(struct blobstore *bs, int64_t account_id, const char *sha256, const void *data, size_t len,
                char *key, size_t keycap);
 
+    /* As put, for len bytes read from fd at offsets 0..len (pread: the file position is not
+     * used), so that an upload spooled to a file is stored without being held in memory. */
+    int (*put_fd)(struct blobstore *bs, int64_t account_id, const char *sha256, int fd, size_t len, char *key,
+                  size_t keycap);
+
     /* Read a blob. @param[out] data malloc'd; caller frees.
      * @return TGR_OK, or TGR_ERR (missing: errno ENOENT; a malformed key: EINVAL) */
     int (*get)(struct blobstore *bs, const char *key, void **data, size_t *len);
@@ -69,6 +74,20 @@ struct blobstore *blobstore_s3_open(const struct blobstore_s3_config *cfg, char 
 struct blobstore *blobstore_open(const char *url, const char *data_dir, char *err, size_t errlen);
 
 /* --- helpers shared by the backends (blobstore.c) --- */
+
+/* Where put's bytes come from: data when not NULL, else fd (read with pread from offset 0). */
+struct blob_src {
+    const void *data;
+    int fd;
+    size_t len;
+};
+
+/* Copy up to n bytes of src from offset off into buf. @return bytes copied (0 at the end), or
+ * -1 with errno set; a file shorter than src->len reads as EIO */
+long blob_src_read(const struct blob_src *src, size_t off, void *buf, size_t n);
+/* The sha256 of all of src as 64 lowercase hex digits (a file is read in 64 KiB pieces).
+ * @return TGR_OK, or TGR_ERR when the file cannot be read (errno set) */
+int blob_src_sha256_hex(const struct blob_src *src, char out[65]);
 
 /* True when key has the exact form "<account_id>/<64 lowercase hex>" (decimal id without
  * leading zeros, at most INT64_MAX) that put produces. */

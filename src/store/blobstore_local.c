@@ -10,7 +10,8 @@
  * account directory, are fsync'd, renamed over the final name, and the directory is fsync'd.
  * A file already present under the final name is kept (same name means same bytes); only one
  * whose size differs, which can only be damage, is replaced. put checks that sha256 really is
- * the hash of the data, because the name is the promise that makes keeping a file correct.
+ * the hash of the data (while copying it), because the name is the promise that makes keeping
+ * a file correct. put_fd copies from a file in 64 KiB pieces, so nothing is held whole.
  *
  * All paths are resolved against a descriptor of root opened once, and root is made absolute
  * so that local_path hands the bridge (another process, another working directory) a usable
@@ -54,17 +55,52 @@ static int open_account_dir(struct local *l, const char *account)
     return openat(l->rootfd, account, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-static int local_put(struct blobstore *bs, int64_t account_id, const char *sha256, const void *data,
-                     size_t len, char *key, size_t keycap)
+/* Copy src into fd, hashing it on the way. @return TGR_OK when every byte was written and
+ * the bytes hash to sha256, else TGR_ERR (errno set; EINVAL for a wrong hash) */
+static int copy_checked(int fd, const struct blob_src *src, const char *sha256)
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    unsigned char buf[65536];
+    for (size_t off = 0; off < src->len;) {
+        const void *p = buf;
+        long n;
+        if (src->data) { /* no copy through buf for bytes already in memory */
+            p = (const unsigned char *)src->data + off;
+            n = (long)(src->len - off);
+        } else if ((n = blob_src_read(src, off, buf, sizeof buf)) < 0) {
+            return TGR_ERR;
+        }
+        crypto_hash_sha256_update(&st, p, (unsigned long long)n);
+        if (blobstore_write_all(fd, p, (size_t)n) != 0) return TGR_ERR;
+        off += (size_t)n;
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    char hex[SHA256_HEX + 1];
+    crypto_hash_sha256_final(&st, digest);
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    if (strcmp(hex, sha256) != 0) {
+        errno = EINVAL;
+        return TGR_ERR;
+    }
+    return TGR_OK;
+}
+
+static int local_store(struct blobstore *bs, int64_t account_id, const char *sha256, const struct blob_src *src,
+                       char *key, size_t keycap)
 {
     struct local *l = local_of(bs);
-    if (account_id < 0 || !sha256 || !blobstore_sha256_valid(sha256) || (!data && len > 0)) return TGR_ERR;
-
-    char hex[SHA256_HEX + 1];
-    blobstore_sha256_hex(data, len, hex);
-    if (strcmp(hex, sha256) != 0) {
-        log_error("blobstore", "put: sha256 does not match the data");
+    size_t len = src->len;
+    if (account_id < 0 || !sha256 || !blobstore_sha256_valid(sha256) || (!src->data && src->fd < 0 && len > 0))
         return TGR_ERR;
+    if (src->data) {
+        /* Bytes in memory are checked before anything is created; a file's while it is copied. */
+        char hex[SHA256_HEX + 1];
+        blobstore_sha256_hex(src->data, len, hex);
+        if (strcmp(hex, sha256) != 0) {
+            log_error("blobstore", "put: sha256 does not match the data");
+            return TGR_ERR;
+        }
     }
 
     char account[24];
@@ -81,7 +117,13 @@ static int local_put(struct blobstore *bs, int64_t account_id, const char *sha25
     struct stat st;
     if (fstatat(dfd, sha256, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
         (uint64_t)st.st_size == (uint64_t)len) {
+        /* Same name, same size: the same bytes, if these are the bytes the name promises. */
+        char hex[SHA256_HEX + 1];
         close(dfd);
+        if (blob_src_sha256_hex(src, hex) != TGR_OK || strcmp(hex, sha256) != 0) {
+            log_error("blobstore", "put: sha256 does not match the data");
+            return TGR_ERR;
+        }
         return TGR_OK;
     }
 
@@ -98,7 +140,7 @@ static int local_put(struct blobstore *bs, int64_t account_id, const char *sha25
         close(dfd);
         return TGR_ERR;
     }
-    int ok = fchmod(fd, 0600) == 0 && blobstore_write_all(fd, data, len) == 0 && fsync(fd) == 0;
+    int ok = fchmod(fd, 0600) == 0 && copy_checked(fd, src, sha256) == TGR_OK && fsync(fd) == 0;
     int saved = errno;
     if (close(fd) != 0 && ok) {
         ok = 0;
@@ -109,7 +151,10 @@ static int local_put(struct blobstore *bs, int64_t account_id, const char *sha25
         saved = errno;
     }
     if (!ok) {
-        log_error("blobstore", "put: write %s/%s: %s", account, sha256, strerror(saved));
+        if (saved == EINVAL)
+            log_error("blobstore", "put: sha256 does not match the data");
+        else
+            log_error("blobstore", "put: write %s/%s: %s", account, sha256, strerror(saved));
         unlinkat(dfd, tmp, 0);
         close(dfd);
         return TGR_ERR;
@@ -122,6 +167,21 @@ static int local_put(struct blobstore *bs, int64_t account_id, const char *sha25
     }
     close(dfd);
     return TGR_OK;
+}
+
+static int local_put(struct blobstore *bs, int64_t account_id, const char *sha256, const void *data,
+                     size_t len, char *key, size_t keycap)
+{
+    if (!data && len > 0) return TGR_ERR;
+    struct blob_src src = {data ? data : "", -1, len};
+    return local_store(bs, account_id, sha256, &src, key, keycap);
+}
+
+static int local_put_fd(struct blobstore *bs, int64_t account_id, const char *sha256, int fd, size_t len,
+                        char *key, size_t keycap)
+{
+    struct blob_src src = {NULL, fd, len};
+    return local_store(bs, account_id, sha256, &src, key, keycap);
 }
 
 static int local_get(struct blobstore *bs, const char *key, void **data, size_t *len)
@@ -236,6 +296,7 @@ struct blobstore *blobstore_local_open(const char *dir, char *err, size_t errlen
     }
     l->bs.backend = "local";
     l->bs.put = local_put;
+    l->bs.put_fd = local_put_fd;
     l->bs.get = local_get;
     l->bs.local_path = local_local_path;
     l->bs.remove = local_remove;

@@ -82,8 +82,9 @@ struct sink {
 };
 
 struct source {
-    const unsigned char *p;
-    size_t len, off;
+    const struct blob_src *src;
+    size_t off;
+    int failed; /* errno of a failed read of the file */
 };
 
 static struct s3 *s3_of(struct blobstore *bs)
@@ -146,12 +147,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 static size_t on_read(char *buf, size_t size, size_t nmemb, void *userp)
 {
     struct source *src = userp;
-    size_t room = size * nmemb;
-    size_t left = src->len - src->off;
-    size_t n = left < room ? left : room;
-    memcpy(buf, src->p + src->off, n);
-    src->off += n;
-    return n;
+    long n = blob_src_read(src->src, src->off, buf, size * nmemb);
+    if (n < 0) {
+        src->failed = errno;
+        return CURL_READFUNC_ABORT;
+    }
+    src->off += (size_t)n;
+    return (size_t)n;
 }
 
 /* Start a sink over again (before a retry). @return TGR_OK or TGR_ERR (the file could not be
@@ -218,7 +220,7 @@ static int transient_status(long status)
  * comes). @param[out] size of the object when the reply says it (HEAD), else -1.
  * @return the final HTTP status, or -1 when no reply came (logged) or the sink failed
  * (errno set: EFBIG, ENOMEM or the write error). Every status but 2xx and 404 is logged. */
-static long s3_request(struct s3 *s, const char *method, const char *key, const void *body, size_t len,
+static long s3_request(struct s3 *s, const char *method, const char *key, const struct blob_src *body,
                        const char *body_sha, struct sink *sink, curl_off_t *size)
 {
     char url[2048];
@@ -255,7 +257,7 @@ static long s3_request(struct s3 *s, const char *method, const char *key, const 
             free(scratch.buf);
             return -1;
         }
-        struct source src = {body, len, 0};
+        struct source src = {body, 0, 0};
         char errbuf[CURL_ERROR_SIZE] = "";
         k->curl = c;
         curl_easy_setopt(c, CURLOPT_URL, url);
@@ -277,7 +279,7 @@ static long s3_request(struct s3 *s, const char *method, const char *key, const 
             curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
             curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
             curl_easy_setopt(c, CURLOPT_READDATA, &src);
-            curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+            curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->len);
         } else if (!strcmp(method, "HEAD")) {
             curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
         } else if (strcmp(method, "GET") != 0) {
@@ -331,13 +333,17 @@ static long s3_request(struct s3 *s, const char *method, const char *key, const 
 
 /* --- the interface ---------------------------------------------------------------------------- */
 
-static int s3_put(struct blobstore *bs, int64_t account_id, const char *sha256, const void *data, size_t len,
-                  char *key, size_t keycap)
+static int s3_store(struct blobstore *bs, int64_t account_id, const char *sha256, const struct blob_src *body,
+                    char *key, size_t keycap)
 {
     struct s3 *s = s3_of(bs);
-    if (account_id < 0 || !blobstore_sha256_valid(sha256) || (!data && len > 0)) return TGR_ERR;
+    size_t len = body->len;
+    if (account_id < 0 || !blobstore_sha256_valid(sha256)) return TGR_ERR;
     char hex[SHA256_HEX + 1];
-    blobstore_sha256_hex(data, len, hex);
+    if (blob_src_sha256_hex(body, hex) != TGR_OK) {
+        log_error("s3", "put: cannot read the upload: %s", strerror(errno));
+        return TGR_ERR;
+    }
     if (strcmp(hex, sha256) != 0) {
         log_error("s3", "put: sha256 does not match the data");
         return TGR_ERR;
@@ -347,13 +353,28 @@ static int s3_put(struct blobstore *bs, int64_t account_id, const char *sha256, 
 
     /* Same key, same bytes: an object of the right size is already what we would write. */
     curl_off_t size = -1;
-    long st = s3_request(s, "HEAD", key, NULL, 0, NULL, NULL, &size);
+    long st = s3_request(s, "HEAD", key, NULL, NULL, NULL, &size);
     if (st == 200 && size == (curl_off_t)len) return TGR_OK;
     /* Anything else, 403 included (AWS answers a missing key with 403 to a key pair without
      * s3:ListBucket), is left to the PUT, whose reply says what is wrong. */
-    st = s3_request(s, "PUT", key, data, len, sha256, NULL, NULL);
+    st = s3_request(s, "PUT", key, body, sha256, NULL, NULL);
     if (st == 200 || st == 201 || st == 204) return TGR_OK;
     return TGR_ERR;
+}
+
+static int s3_put(struct blobstore *bs, int64_t account_id, const char *sha256, const void *data, size_t len,
+                  char *key, size_t keycap)
+{
+    if (!data && len > 0) return TGR_ERR;
+    struct blob_src body = {data ? data : "", -1, len};
+    return s3_store(bs, account_id, sha256, &body, key, keycap);
+}
+
+static int s3_put_fd(struct blobstore *bs, int64_t account_id, const char *sha256, int fd, size_t len, char *key,
+                     size_t keycap)
+{
+    struct blob_src body = {NULL, fd, len};
+    return s3_store(bs, account_id, sha256, &body, key, keycap);
 }
 
 static int s3_get(struct blobstore *bs, const char *key, void **data, size_t *len)
@@ -369,7 +390,7 @@ static int s3_get(struct blobstore *bs, const char *key, void **data, size_t *le
     memset(&k, 0, sizeof k);
     k.fd = -1;
     errno = 0;
-    long st = s3_request(s, "GET", key, NULL, 0, NULL, &k, NULL);
+    long st = s3_request(s, "GET", key, NULL, NULL, &k, NULL);
     if (st != 200) {
         free(k.buf);
         errno = st == 404 ? ENOENT : (errno ? errno : EIO);
@@ -468,7 +489,7 @@ static int s3_local_path(struct blobstore *bs, const char *key, char *path, size
     }
     crypto_hash_sha256_init(&k.sha);
     errno = 0;
-    long st = s3_request(s, "GET", key, NULL, 0, NULL, &k, NULL);
+    long st = s3_request(s, "GET", key, NULL, NULL, &k, NULL);
     int saved = st == 404 ? ENOENT : (errno ? errno : EIO);
     int ok = st == 200;
     if (ok) {
@@ -508,7 +529,7 @@ static int s3_remove(struct blobstore *bs, const char *key)
         errno = EINVAL;
         return TGR_ERR;
     }
-    long st = s3_request(s, "DELETE", key, NULL, 0, NULL, NULL, NULL);
+    long st = s3_request(s, "DELETE", key, NULL, NULL, NULL, NULL);
     if (st != 200 && st != 204 && st != 404) return TGR_ERR;
     if (unlinkat(s->cachefd, key, 0) != 0 && errno != ENOENT)
         log_warn("s3", "cache: remove %s/%s: %s", s->cache, key, strerror(errno));
@@ -687,6 +708,7 @@ struct blobstore *blobstore_s3_open(const struct blobstore_s3_config *cfg, char 
     }
     s->bs.backend = "s3";
     s->bs.put = s3_put;
+    s->bs.put_fd = s3_put_fd;
     s->bs.get = s3_get;
     s->bs.local_path = s3_local_path;
     s->bs.remove = s3_remove;

@@ -8,13 +8,13 @@
 #include "http/router.h"
 
 static const struct route edge_routes[] = {
-    {"GET", "/", NULL, AUTH_NONE, 0, NULL},
-    {"GET", "/a/:x/:y/:z/:w", NULL, AUTH_NONE, 0, NULL},
-    {"POST", "/a/:x", NULL, AUTH_NONE, 0, NULL},
-    {"DELETE", "/a/:x", NULL, AUTH_NONE, 0, NULL},
-    {"GET", "/a/b", NULL, AUTH_NONE, 0, NULL},
-    {"PUT", "/a/b/", NULL, AUTH_NONE, 0, NULL},
-    {NULL, NULL, NULL, AUTH_NONE, 0, NULL},
+    {"GET", "/", NULL, AUTH_NONE, 0, NULL, 0},
+    {"GET", "/a/:x/:y/:z/:w", NULL, AUTH_NONE, 0, NULL, 0},
+    {"POST", "/a/:x", NULL, AUTH_NONE, 0, NULL, 0},
+    {"DELETE", "/a/:x", NULL, AUTH_NONE, 0, NULL, 0},
+    {"GET", "/a/b", NULL, AUTH_NONE, 0, NULL, 0},
+    {"PUT", "/a/b/", NULL, AUTH_NONE, 0, NULL, 0},
+    {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };
 
 /* Does path fit pattern? Fills names/values (segment by segment) when it does. */

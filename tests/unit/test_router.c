@@ -15,14 +15,14 @@ static enum hres h(struct req *r)
 }
 
 static const struct route routes[] = {
-    {"GET", "/campaigns", h, AUTH_ACCOUNT, 0, NULL},
-    {"POST", "/campaigns", h, AUTH_ACCOUNT, 0, NULL},
-    {"GET", "/campaigns/:id", h, AUTH_ACCOUNT, 0, NULL},
-    {"PATCH", "/campaigns/:id", h, AUTH_ACCOUNT, 0, NULL},
-    {"POST", "/campaigns/:id/start", h, AUTH_ACCOUNT, 0, NULL},
-    {"GET", "/t/:code", h, AUTH_NONE, 0, NULL},
-    {"GET", "/a/:x/b/:y", h, AUTH_NONE, 0, NULL},
-    {NULL, NULL, NULL, AUTH_NONE, 0, NULL},
+    {"GET", "/campaigns", h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"POST", "/campaigns", h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/campaigns/:id", h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"PATCH", "/campaigns/:id", h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"POST", "/campaigns/:id/start", h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/t/:code", h, AUTH_NONE, 0, NULL, 0},
+    {"GET", "/a/:x/b/:y", h, AUTH_NONE, 0, NULL, 0},
+    {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };
 
 static void literal_routes_match_by_method(void **st)
