@@ -235,29 +235,9 @@ static void parse_line_kinds_and_errors(void **st)
     }
 }
 
-/* Every string under j holds no NUL byte (the C string is the whole value). */
-static int nul_free(json_t *j)
-{
-    const char *k;
-    json_t *v;
-    size_t i;
-    if (json_is_string(j))
-        return strlen(json_string_value(j)) == json_string_length(j);
-    json_object_foreach(j, k, v)
-    {
-        if (!nul_free(v))
-            return 0;
-    }
-    json_array_foreach(j, i, v)
-    {
-        if (!nul_free(v))
-            return 0;
-    }
-    return 1;
-}
-
 /* Telegram names and texts may hold U+0000, which the bridge may write as "\u0000": the line is
- * read, each NUL is U+FFFD, and no value is cut short at it. */
+ * read, each NUL is U+FFFD, and no value is cut short at it (fuzz_bridge_line checks every
+ * string of any line for a NUL). */
 static void parse_line_reads_nul_as_fffd(void **st)
 {
     (void)st;
@@ -266,7 +246,6 @@ static void parse_line_reads_nul_as_fffd(void **st)
                        "\"first_name\":\"Zo\\u0000e\",\"messages\":[{\"text\":\"\\u0000hi\\u0000\\u0000\"}]}],"
                        "\"note\":\"a\\\\u0000b\"}}";
     assert_int_equal(bridge_parse_line(sync, strlen(sync), &l), BRIDGE_LINE_RESULT);
-    assert_true(nul_free(l.json));
     json_t *d = json_array_get(json_object_get(l.result, "dialogs"), 0);
     /* An id with a NUL no longer reads as another, valid id. */
     assert_string_equal(json_string_value(json_object_get(d, "user_id")), "2001\xEF\xBF\xBD");
