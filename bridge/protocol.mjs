@@ -303,6 +303,28 @@ const OPS = {
 export const OP_NAMES = Object.keys(OPS);
 
 // ---------------------------------------------------------------------------------------------
+// Writing lines
+
+// Telegram passes on whatever a client sent: a name cut in the middle of an emoji holds an
+// unpaired surrogate, and a message may hold U+0000. JSON.stringify writes the first as a
+// "\udXXX" escape and the second as "\u0000"; jansson refuses the first always and the second
+// unless asked, and one refused line loses a whole sync page (the account's sync then fails on
+// every retry). Both escapes become U+FFFD on the finished line, so values, keys and our own
+// error messages (oneLine may cut a pair) are covered in this one place. JSON.stringify writes a
+// backslash as "\\" and its hex digits in lowercase; the pattern consumes escaped backslashes
+// first, so the text `\u0000` (a backslash, then "u0000") is left alone. A paired surrogate is
+// written as the character itself, never escaped, so every surrogate escape is an unpaired one.
+const UNSAFE_ESCAPE = /\\(\\|u0000|ud[89a-f][0-9a-f]{2})/g;
+
+/**
+ * The protocol line ("…\n") for obj: JSON without U+0000 and unpaired surrogates (each replaced
+ * by U+FFFD), so that a strict parser reads it. Throws what JSON.stringify throws.
+ */
+export function encodeLine(obj) {
+  return JSON.stringify(obj).replace(UNSAFE_ESCAPE, (m, what) => (what === "\\" ? m : "\uFFFD")) + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
 // The loop
 
 /**
@@ -324,11 +346,11 @@ export function serve({ input, write, backend, log = () => {}, defaultTimeoutMs 
     if (closed) return;
     let line;
     try {
-      line = JSON.stringify(obj);
+      line = encodeLine(obj);
     } catch (e) {
-      line = JSON.stringify({ id: obj.id ?? null, ok: false, error: { code: "INTERNAL", message: "result not serialisable: " + oneLine(e.message) } });
+      line = encodeLine({ id: obj.id ?? null, ok: false, error: { code: "INTERNAL", message: "result not serialisable: " + oneLine(e.message) } });
     }
-    write(line + "\n");
+    write(line);
   }
 
   function emit(event) {

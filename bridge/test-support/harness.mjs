@@ -39,6 +39,22 @@ export function readJsonLines(file) {
   return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
 }
 
+/**
+ * JSON.parse as a strict parser (jansson, RFC 8259 text) reads: every key and string must be
+ * well-formed Unicode without U+0000. JSON.parse itself accepts "\ud800" and "\u0000" escapes;
+ * this throws on them, naming the first bad string.
+ */
+export function strictParse(line) {
+  const check = (s, what) => {
+    if (!s.isWellFormed() || s.includes("\0")) throw new SyntaxError(`${what} ${JSON.stringify(s)} is not strict JSON text`);
+  };
+  return JSON.parse(line, (key, value) => {
+    check(key, "key");
+    if (typeof value === "string") check(value, "string");
+    return value;
+  });
+}
+
 /** Runs protocol.serve over in-memory streams; every output line is parsed and kept. */
 export function harness(backend, opts = {}) {
   const input = new PassThrough();

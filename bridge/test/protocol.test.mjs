@@ -3,8 +3,8 @@
 
 import test from "node:test";
 import assert from "node:assert/strict";
-import { LineSplitter, BridgeError } from "../protocol.mjs";
-import { harness, sleep } from "../test-support/harness.mjs";
+import { LineSplitter, BridgeError, encodeLine } from "../protocol.mjs";
+import { harness, sleep, strictParse } from "../test-support/harness.mjs";
 
 /** A backend whose ops are whatever the test puts in `ops`; records every call. */
 function fakeBackend(ops = {}) {
@@ -212,6 +212,53 @@ test("events from the backend are written as lines without an id", async () => {
   const h = harness(b);
   b.onEvent({ event: "read", account: 1, peer: "2001", max_id: 9 });
   assert.deepEqual(h.lines[1], { event: "read", account: 1, peer: "2001", max_id: 9 });
+  await h.close();
+});
+
+// Text Telegram passes on that strict parsers refuse (jansson on the C side): U+0000 and unpaired
+// surrogates. A refused line would lose the whole answer (a sync page, an event).
+const NASTY = "A\u0000B\ud800C\udfffD";
+const NASTY_OUT = "A\uFFFDB\uFFFDC\uFFFDD";
+
+test("encodeLine: U+0000 and unpaired surrogates become U+FFFD, in values and keys; the line parses strictly", () => {
+  assert.throws(() => strictParse(JSON.stringify({ t: NASTY })), SyntaxError, "the check itself must see them");
+  const line = encodeLine({ t: NASTY, [`k${NASTY}`]: [NASTY], pair: "🙂 \ud83d\ude42", esc: "\\u0000 \\ud800 \\\ud800" });
+  assert.ok(line.endsWith("}\n") && !line.slice(0, -1).includes("\n"));
+  assert.deepEqual(strictParse(line), {
+    t: NASTY_OUT,
+    [`k${NASTY_OUT}`]: [NASTY_OUT],
+    pair: "🙂 🙂", // a surrogate pair is a character, kept as it is
+    esc: "\\u0000 \\ud800 \\\uFFFD", // the text "\u0000" is not an escape: kept
+  });
+  // What needs no change comes out exactly as JSON.stringify writes it.
+  const plain = { id: 3, ok: true, result: { text: "Привет \\ \" \n \u0001 🙂" } };
+  assert.equal(encodeLine(plain), JSON.stringify(plain) + "\n");
+});
+
+test("a sync answer, an error and an event holding U+0000 and lone surrogates are lines a strict parser reads", async () => {
+  const dialog = { user_id: "2001", access_hash: "1", first_name: NASTY, last_name: "\ud800", username: null, phone: null,
+    read_outbox_max_id: 0, messages: [{ message_id: 1, text: NASTY, date: 1, out: false }] };
+  const b = fakeBackend({
+    sync: () => ({ dialogs: [dialog], next_cursor: null }),
+    send: () => { throw new BridgeError("PEER_ID_INVALID", `no such peer ${NASTY}`); },
+  });
+  const h = harness(b);
+  h.send({ id: 1, op: "sync", account: 1 });
+  h.send({ id: 2, op: "send", account: 1, peer: { user_id: "1", access_hash: "1" }, text: "hi", random_id: "1" });
+  h.send({ id: 3, op: `no such op ${"🙂".repeat(19)}`, account: 1 }); // cut to 40 characters: mid-pair
+  b.onEvent({ event: "message", account: 1, from: { user_id: "2001", first_name: NASTY }, message_id: 2, text: NASTY, date: 2 });
+  await h.waitFor((l) => l.id === 1);
+  await h.waitFor((l) => l.id === 2);
+  await h.waitFor((l) => l.id === 3);
+  const strict = h.raw.map((l) => strictParse(l));
+  const sync = strict.find((l) => l.id === 1).result.dialogs[0];
+  assert.equal(sync.first_name, NASTY_OUT);
+  assert.equal(sync.last_name, "\uFFFD");
+  assert.equal(sync.messages[0].text, NASTY_OUT);
+  assert.equal(strict.find((l) => l.id === 2).error.message, `no such peer ${NASTY_OUT}`);
+  assert.equal(strict.find((l) => l.id === 3).error.code, "BAD_REQUEST");
+  const ev = strict.find((l) => l.event === "message");
+  assert.deepEqual([ev.from.first_name, ev.text], [NASTY_OUT, NASTY_OUT]);
   await h.close();
 });
 

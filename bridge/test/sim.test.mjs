@@ -9,7 +9,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { SimBackend, CHROME_UA, firstUrl } from "../sim.mjs";
-import { harness, scenarioDir, sleep, until } from "../test-support/harness.mjs";
+import { harness, scenarioDir, sleep, strictParse, until } from "../test-support/harness.mjs";
 
 const ME = { id: "5999", first_name: "Shop", phone: "+15550005999" };
 
@@ -346,6 +346,27 @@ test("inbound messages arrive after login, once per process, to every connected 
   const page = await sim.sync({ account: 1, cursor: null, limit: 10, minMessageId: {} });
   assert.equal(page.dialogs[0].user_id, "2002", "the new dialog exists and is the newest");
   assert.equal(page.dialogs[0].messages[0].message_id, msgs[0].message_id);
+});
+
+test("names and texts with \\u0000 and \\ud800 load from the scenario and reach the C side as U+FFFD", async () => {
+  const odd = "Zo\u0000e\ud800!";
+  const users = [user("2001", { first_name: odd, last_name: "\ud800", messages: [{ text: `order ${odd}`, ago_seconds: 60 }] }),
+    user("2002", { first_name: "\u0000", messages: [] })];
+  const d = scenarioDir(baseScenario({ users, inbound: [{ user: "2002", text: `STOP ${odd}`, after_seconds: 0 }] }));
+  assert.match(fs.readFileSync(d.file, "utf8"), /"first_name":"Zo\\u0000e\\ud800!"/, "the file holds the escapes");
+  const h = harness(new SimBackend({ scenarioPath: d.file }));
+  assert.equal((await h.request("send_code", { account: 1, phone: "+15550005999" })).ok, true);
+  assert.equal((await h.request("sign_in", { account: 1, code: "11235" })).ok, true);
+  await h.waitFor((l) => l.event === "message", 2000, "the inbound message");
+  assert.equal((await h.request("sync", { account: 1, limit: 10 })).ok, true);
+  const strict = h.raw.map((l) => strictParse(l));
+  const dialogs = strict.filter((l) => l.result && l.result.dialogs).flatMap((l) => l.result.dialogs);
+  const d2001 = dialogs.find((x) => x.user_id === "2001");
+  assert.deepEqual([d2001.first_name, d2001.last_name, d2001.messages[0].text], ["Zo\uFFFDe\uFFFD!", "\uFFFD", "order Zo\uFFFDe\uFFFD!"]);
+  assert.equal(dialogs.find((x) => x.user_id === "2002").first_name, "\uFFFD");
+  const ev = strict.find((l) => l.event === "message");
+  assert.deepEqual([ev.from.first_name, ev.text], ["\uFFFD", "STOP Zo\uFFFDe\uFFFD!"]);
+  await h.close();
 });
 
 test("uploads: a missing file is MEDIA_INVALID; each path is uploaded once; send reuses it", async (t) => {

@@ -255,11 +255,81 @@ static int wait_seconds(const json_t *v)
     return d >= (double)INT_MAX - 1 ? INT_MAX : (int)(d + 0.999);
 }
 
+/* A string's NUL bytes replaced by U+FFFD, so that the C string reads the whole value.
+ * @return TGR_OK, TGR_ERR when out of memory */
+static int nul_to_fffd(json_t *s)
+{
+    static const char fffd[] = "\xEF\xBF\xBD";
+    const char *v = json_string_value(s);
+    size_t len = json_string_length(s), nuls = 0;
+    for (size_t i = 0; i < len; i++)
+        nuls += v[i] == 0;
+    if (nuls == 0)
+        return TGR_OK;
+    /* Each NUL byte becomes three; len is below the 64 MiB line cap, so nothing overflows. */
+    size_t cap = len + 2 * nuls + 1;
+    char *out = malloc(cap);
+    if (!out)
+        return TGR_ERR;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] != 0) {
+            out[o++] = v[i];
+            continue;
+        }
+        memcpy(out + o, fffd, sizeof fffd - 1);
+        o += sizeof fffd - 1;
+    }
+    int rc = json_string_setn(s, out, o) == 0 ? TGR_OK : TGR_ERR;
+    free(out);
+    return rc;
+}
+
+/* Every string value under j without NUL (see nul_to_fffd). The depth is bounded by jansson's
+ * parser (JSON_PARSER_MAX_DEPTH). Object keys need nothing: jansson refuses a NUL in a key. */
+static int scrub_nul(json_t *j)
+{
+    const char *key;
+    json_t *v;
+    size_t i;
+    switch (json_typeof(j)) {
+    case JSON_STRING:
+        return nul_to_fffd(j);
+    case JSON_OBJECT:
+        json_object_foreach(j, key, v)
+        {
+            if (scrub_nul(v) != TGR_OK)
+                return TGR_ERR;
+        }
+        return TGR_OK;
+    case JSON_ARRAY:
+        json_array_foreach(j, i, v)
+        {
+            if (scrub_nul(v) != TGR_OK)
+                return TGR_ERR;
+        }
+        return TGR_OK;
+    default:
+        return TGR_OK;
+    }
+}
+
+/* Names and texts are whatever a Telegram client sent, U+0000 included, and the bridge may pass
+ * one on as "\u0000" (docs/BRIDGE-PROTOCOL.md "Text"). Refusing the line would lose a whole sync
+ * page or answer, on every retry; keeping the NUL would let every C string that reads the value
+ * stop early ("2001\u0000…" read as user 2001, "ready\u0000x" as the ready event). So the line is
+ * read with JSON_ALLOW_NUL and every NUL becomes U+FFFD at once: nothing after this function ever
+ * sees one. Only "\u0000" can put a NUL into a parsed string (a raw NUL byte is invalid JSON),
+ * so lines without those six bytes are not walked. */
 enum bridge_line_kind bridge_parse_line(const char *line, size_t len, struct bridge_line *out)
 {
     memset(out, 0, sizeof *out);
     json_error_t je;
-    json_t *j = json_loadb(line, len, 0, &je);
+    json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, &je);
+    if (j && memmem(line, len, "\\u0000", 6) && scrub_nul(j) != TGR_OK) {
+        json_decref(j);
+        j = NULL;
+    }
     if (!json_is_object(j)) {
         json_decref(j);
         return out->kind = BRIDGE_LINE_INVALID;

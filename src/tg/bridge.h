@@ -57,7 +57,8 @@ struct bridge_line {
                               * 0..INT_MAX; ORPHAN: message only */
 };
 
-/* Read one line (without its newline) of at most len bytes.
+/* Read one line (without its newline) of at most len bytes. A "\u0000" in a string is read as
+ * U+FFFD: no string in out->json contains a NUL byte (json_string_length equals strlen).
  * @return out->kind; out->json is a new reference to release with json_decref (NULL if INVALID) */
 enum bridge_line_kind bridge_parse_line(const char *line, size_t len, struct bridge_line *out);
 

@@ -3,9 +3,31 @@
  * lines at '\n' as the I/O thread does, empty lines skipped. Checks that every line is classified
  * consistently with its JSON, that a result is never NULL, that error codes and messages are
  * NUL-terminated, that an error always has a code and that a FLOOD_WAIT's seconds are never
- * negative (two bugs it found: tests/fuzz/crashes/bridge_line). */
+ * negative (two bugs it found: tests/fuzz/crashes/bridge_line), and that no string it hands on
+ * holds a NUL byte ("\u0000" is read as U+FFFD, so no C string stops short of its value). */
 #include "fuzz.h"
 #include "tg/bridge.h"
+
+/* 1 when no string under j holds a NUL byte. Depth is bounded by jansson's parser. */
+static int nul_free(json_t *j)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    if (json_is_string(j))
+        return strlen(json_string_value(j)) == json_string_length(j);
+    json_object_foreach(j, k, v)
+    {
+        if (!nul_free(v))
+            return 0;
+    }
+    json_array_foreach(j, i, v)
+    {
+        if (!nul_free(v))
+            return 0;
+    }
+    return 1;
+}
 
 static void one_line(const char *line, size_t len)
 {
@@ -13,6 +35,7 @@ static void one_line(const char *line, size_t len)
     enum bridge_line_kind kind = bridge_parse_line(line, len, &l);
     FUZZ_CHECK(kind == l.kind);
     FUZZ_CHECK(memchr(l.err.code, 0, sizeof l.err.code) && memchr(l.err.message, 0, sizeof l.err.message));
+    FUZZ_CHECK(l.json == NULL || nul_free(l.json));
     switch (kind) {
     case BRIDGE_LINE_INVALID:
         FUZZ_CHECK(l.json == NULL);
