@@ -47,6 +47,7 @@ struct req {
     /* the caller, for AUTH_ACCOUNT routes */
     int64_t account_id;
     struct account account;
+    int64_t cred_exp; /* unix seconds when a bearer token expires; 0 for an API key (never) */
 
     /* the reply */
     unsigned status;
