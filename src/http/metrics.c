@@ -185,6 +185,8 @@ int metrics_token_load(unsigned char hash[METRICS_TOKEN_HASH_BYTES], int *set, c
     }
     crypto_generichash(hash, METRICS_TOKEN_HASH_BYTES, (const unsigned char *)v, n, NULL, 0);
     *set = 1;
+    /* Children (the Telegram bridge) have no use for it. Called before any thread starts. */
+    unsetenv("TGR_METRICS_TOKEN");
     return TGR_OK;
 }
 

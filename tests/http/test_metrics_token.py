@@ -2,7 +2,7 @@
 """test_metrics_token — GET /metrics behind TGR_METRICS_TOKEN (issue 13 item 8; README
 "Configuration", docs/DECISIONS.md 50): with the variable set, /metrics needs
 `Authorization: Bearer <that token>` and answers anything else 401 in the error shape; unset, it
-stays open; the token never shows in the server's log, and a malformed one stops `tgr serve` at
+stays open; the token never shows in the server's log nor in its bridge's environment, and a malformed one stops `tgr serve` at
 start without echoing it. Run: python3 tests/http/test_metrics_token.py (CTest sets TGR_BIN).
 """
 import os
@@ -12,7 +12,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tgrtest import BIN, REPO, Server, clean_env, is_error_shape  # noqa: E402
+from tgrtest import BIN, REPO, Server, bridge_pids, clean_env, is_error_shape, wait_until  # noqa: E402
 
 TOKEN = "mt-" + os.urandom(24).hex()
 WRONG = "mt-" + os.urandom(24).hex()
@@ -89,6 +89,13 @@ class MetricsTokenTest(unittest.TestCase):
         log = self.srv.stderr_text() + self.srv.stdout_text()
         self.assertNotIn(TOKEN, log)
         self.assertNotIn(WRONG, log)
+        # Nor handed to the Telegram bridge the server starts.
+        pids = wait_until(lambda: bridge_pids(self.srv), 20)
+        self.assertTrue(pids, "no bridge process to look at")
+        for pid in pids:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                # (not assertNotIn: its message would print the whole environment)
+                self.assertFalse(TOKEN.encode() in f.read(), "the bridge inherited TGR_METRICS_TOKEN")
 
 
 class OpenMetricsTest(unittest.TestCase):
