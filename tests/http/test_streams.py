@@ -105,12 +105,13 @@ class StreamLimitTest(StreamCase):
 
     def test_stream_ends_when_its_token_expires(self):
         token, _, account_id, path = self.account()
-        short = mint_token(self.srv.data, account_id, 3)
+        life = int(3 * VALGRIND_SLOWDOWN)
+        short = mint_token(self.srv.data, account_id, life)
         self.assertEqual(self.srv.get("/account", token=short).status, 200)
         long_lived = self.stream(path, token=token)
         s = self.stream(path, token=short)
         self.assertEqual((s.status, long_lived.status), (200, 200), s.body)
-        self.assertTrue(s.wait_for(lambda st: st.ended, WAIT + 3), "the stream outlived its token")
+        self.assertTrue(s.wait_for(lambda st: st.ended, WAIT + life), "the stream outlived its token")
         self.assertIsNone(s.error, "the stream was cut instead of ending")
         self.assertTrue(any("reconnect" in c for c in s.comments), s.comments)
         # A stream opened at the same time with a 12-hour token goes on.
@@ -124,7 +125,8 @@ class StreamLimitTest(StreamCase):
 class StreamTimingTest(StreamCase):
     """Shortened keep-alive interval and lifetime, the way an operator sets them."""
 
-    ARGS = ["--stream-keepalive", "1", "--stream-max-age", "3"]
+    MAX_AGE = 5
+    ARGS = ["--stream-keepalive", "1", "--stream-max-age", str(MAX_AGE)]
 
     def test_quiet_stream_gets_keep_alive_comments(self):
         token, _, _, path = self.account()
@@ -138,7 +140,7 @@ class StreamTimingTest(StreamCase):
         _, api_key, _, path = self.account()
         s = self.stream(path, api_key=api_key)
         self.assertEqual(s.status, 200, s.body)
-        self.assertTrue(s.wait_for(lambda st: st.ended, WAIT + 3), "the API-key stream did not end")
+        self.assertTrue(s.wait_for(lambda st: st.ended, WAIT + self.MAX_AGE), "the API-key stream did not end")
         self.assertIsNone(s.error, "the stream was cut instead of ending")
         # Ended on time, so keep-alives came before the end.
         self.assertIn("keep-alive", s.comments)
