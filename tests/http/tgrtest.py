@@ -717,7 +717,7 @@ class EventStream:
 
     status / headers: the reply's; body: the whole body when the status is not 200.
     events: [{"id": str|None, "event": str|None, "data": str}] in arrival order; comments: the
-    texts of comment lines (": ping" → "ping"). close() ends the connection."""
+    texts of comment lines (": keep-alive" → "keep-alive"). close() ends the connection."""
 
     def __init__(self, server, path, token=None, api_key=None, last_event_id=None, timeout=60):
         hdrs = {"Accept": "text/event-stream"}
