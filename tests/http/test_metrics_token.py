@@ -12,7 +12,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tgrtest import BIN, REPO, Server, bridge_pids, clean_env, is_error_shape, wait_until  # noqa: E402
+from tgrtest import BIN, REPO, Server, ServerCase, bridge_pids, clean_env, is_error_shape, wait_until  # noqa: E402
 
 TOKEN = "mt-" + os.urandom(24).hex()
 WRONG = "mt-" + os.urandom(24).hex()
@@ -40,19 +40,9 @@ def exposition_problems(text):
     return bad
 
 
-class MetricsTokenTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server(args=["--log-level", "debug"], env={"TGR_METRICS_TOKEN": TOKEN})
-        try:
-            cls.srv.start()
-        except BaseException:
-            cls.srv.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.cleanup()
+class MetricsTokenTest(ServerCase):
+    SERVER_ARGS = ["--log-level", "debug"]
+    SERVER_ENV = {"TGR_METRICS_TOKEN": TOKEN}
 
     def test_metrics_need_the_token(self):
         refused = {

@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tgrtest import VALGRIND_SLOWDOWN, EventStream, Server, is_error_shape, make_jwt, wait_until  # noqa: E402
+from tgrtest import VALGRIND_SLOWDOWN, EventStream, ServerCase, is_error_shape, make_jwt, wait_until  # noqa: E402
 
 PASSWORD = "correct horse battery staple 42"
 JWT_HEADER = {"alg": "HS256", "typ": "JWT"}
@@ -41,22 +41,8 @@ def mint_token(data_dir, account_id, lifetime_s):
     return make_jwt(JWT_HEADER, payload, key=jwt_key(data_dir))
 
 
-class StreamCase(unittest.TestCase):
-    ARGS = []
+class StreamCase(ServerCase):
     _n = 0
-
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = Server(args=cls.ARGS)
-        try:
-            cls.srv.start()
-        except BaseException:
-            cls.srv.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.cleanup()
 
     def account(self):
         """A fresh account with one campaign: (token, API key, account id, logs path)."""
@@ -126,7 +112,7 @@ class StreamTimingTest(StreamCase):
     """Shortened keep-alive interval and lifetime, the way an operator sets them."""
 
     MAX_AGE = 5
-    ARGS = ["--stream-keepalive", "1", "--stream-max-age", str(MAX_AGE)]
+    SERVER_ARGS = ["--stream-keepalive", "1", "--stream-max-age", str(MAX_AGE)]
 
     def test_quiet_stream_gets_keep_alive_comments(self):
         token, _, _, path = self.account()

@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import atexit
 import glob
 import itertools
@@ -473,6 +474,27 @@ class Server:
         if r.status != 200 or not isinstance(r.json, dict) or "token" not in r.json:
             raise AssertionError(f"login {email}: {r.status} {r.body[:200]!r}")
         return r.json["token"]
+
+
+class ServerCase(unittest.TestCase):
+    """A test case whose tests share one server (self.srv), started in setUpClass with the class's
+    SERVER_ARGS (serve flags) and SERVER_ENV (environment) and removed in tearDownClass."""
+
+    SERVER_ARGS = ()
+    SERVER_ENV = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(args=cls.SERVER_ARGS, env=cls.SERVER_ENV)
+        try:
+            cls.srv.start()
+        except BaseException:
+            cls.srv.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
 
 
 # --- the simulated Telegram (DESIGN §6, docs/BRIDGE-PROTOCOL.md) -------------------------------
