@@ -650,6 +650,8 @@ static int cmd_serve(int argc, char **argv)
     if (config_init(&app.cfg, err, sizeof err) != TGR_OK ||
         config_parse_args(&app.cfg, argc, argv, 2, CONFIG_FOR_SERVE, NULL, NULL, err, sizeof err) != TGR_OK)
         return usage_error("serve", err);
+    if (metrics_token_load(app.metrics_token_hash, &app.metrics_token_set, err, sizeof err) != TGR_OK)
+        return usage_error("serve", err);
     apply_log_level(&app.cfg);
     if (ensure_data_dir(app.cfg.data_dir) != TGR_OK)
         return 1;

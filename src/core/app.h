@@ -30,6 +30,9 @@ struct app {
     struct lexicon *lexicon;     /* customer classification words (share/lexicon.json) */
     struct blobstore *media;     /* media bytes */
     struct clicks *clicks;       /* tracked-link cache and batching click writer */
+    /* TGR_METRICS_TOKEN set: GET /metrics needs it as a bearer token (only its hash is kept). */
+    unsigned char metrics_token_hash[32];
+    int metrics_token_set;
     /* --telegram sim: what the scenario's simulated Telegram expects at login (the web app shows
      * it, so a demo needs no reading of files). sim_code empty otherwise. */
     char sim_code[32], sim_phone[24];

@@ -30,6 +30,9 @@ struct config {
     int request_timeout;        /* seconds of silence before a connection is closed */
     int max_header_bytes;       /* per-connection memory for request line and headers */
     int max_json_depth;         /* nesting of a JSON body */
+    int max_streams;            /* live log streams (SSE) open at once per account */
+    int stream_keepalive;       /* seconds between keep-alive comments on a quiet stream */
+    int stream_max_age;         /* seconds a stream lasts at most (one of a token: until its exp if sooner) */
     int hash_workers; /* concurrent Argon2id computations */
     int rate_api;     /* requests per minute per account */
     int rate_login;   /* login attempts per minute per IP and per email */

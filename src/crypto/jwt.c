@@ -82,7 +82,7 @@ static int parse_sub(const json_t *v, int64_t *sub)
     return parse_i64(s, 1, INT64_MAX, sub);
 }
 
-static int check_payload(const unsigned char *buf, size_t len, int64_t now, int64_t *sub)
+static int check_payload(const unsigned char *buf, size_t len, int64_t now, int64_t *sub, int64_t *exp_out)
 {
     json_error_t jerr;
     json_t *root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -102,6 +102,7 @@ static int check_payload(const unsigned char *buf, size_t len, int64_t now, int6
     /* now + IAT_SKEW_S cannot overflow for any real clock; guard anyway since now is an input. */
     if (now <= INT64_MAX - IAT_SKEW_S && iat > now + IAT_SKEW_S) goto out;
     *sub = s;
+    if (exp_out) *exp_out = exp;
     rc = TGR_OK;
 out:
     json_decref(root);
@@ -109,6 +110,11 @@ out:
 }
 
 int jwt_verify(const unsigned char key[32], const char *token, int64_t now, int64_t *sub)
+{
+    return jwt_verify_exp(key, token, now, sub, NULL);
+}
+
+int jwt_verify_exp(const unsigned char key[32], const char *token, int64_t now, int64_t *sub, int64_t *exp)
 {
     if (!token) return TGR_ERR;
     size_t len = strnlen(token, JWT_MAX_LEN + 1);
@@ -141,5 +147,5 @@ int jwt_verify(const unsigned char key[32], const char *token, int64_t now, int6
     unsigned char payload[JWT_MAX_LEN];
     size_t n = 0;
     if (base64url_decode(p, plen, payload, sizeof payload, &n) != TGR_OK || n == 0) return TGR_ERR;
-    return check_payload(payload, n, now, sub);
+    return check_payload(payload, n, now, sub, exp);
 }

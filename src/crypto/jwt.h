@@ -23,4 +23,8 @@ int jwt_sign(const unsigned char key[32], int64_t sub, int64_t iat, int64_t exp,
  * @return TGR_OK, or TGR_ERR for anything malformed, forged, expired or not yet valid */
 int jwt_verify(const unsigned char key[32], const char *token, int64_t now, int64_t *sub);
 
+/* jwt_verify, and on success also the token's exp claim (unix seconds) in *exp when exp is not
+ * NULL: what a long-lived use of the token (a live log stream) must not outlast. */
+int jwt_verify_exp(const unsigned char key[32], const char *token, int64_t now, int64_t *sub, int64_t *exp);
+
 #endif

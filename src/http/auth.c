@@ -38,7 +38,7 @@ enum hres auth_account(struct req *r)
         if (strncasecmp(authz, "Bearer ", 7) != 0)
             return unauthorized(r, "the Authorization header must be 'Bearer <token>'");
         int64_t sub;
-        if (jwt_verify(app->kr.jwt, authz + 7, now_ms() / 1000, &sub) != TGR_OK)
+        if (jwt_verify_exp(app->kr.jwt, authz + 7, now_ms() / 1000, &sub, &r->cred_exp) != TGR_OK)
             return unauthorized(r, "the token is invalid or expired; log in again");
         st = app->store->account_get(app->store, sub, &r->account);
     } else if (key) {

@@ -9,8 +9,9 @@
 struct req;
 
 /* Authenticate r (Authorization: Bearer <jwt>, else X-API-Key), load the account into
- * r->account and r->account_id, and take a token from the account's rate limits (overall, and
- * the route's rate_class). On failure the 401/429 reply is set.
+ * r->account and r->account_id (a token's exp claim into r->cred_exp), and take a token from
+ * the account's rate limits (overall, and the route's rate_class). On failure the 401/429 reply
+ * is set.
  * @return H_OK or H_NO */
 enum hres auth_account(struct req *r);
 

@@ -29,6 +29,7 @@
     X(ERR_UNSUPPORTED_MEDIA_TYPE, 415, "unsupported_media_type", "The Content-Type is not supported.")    \
     X(ERR_RATE_LIMITED, 429, "rate_limited", "Too many requests; retry later.")                          \
     X(ERR_BUSY, 429, "busy", "This account already has such work running; retry when it is done.")     \
+    X(ERR_TOO_MANY_STREAMS, 429, "too_many_streams", "Too many live streams are open; close one first.")  \
     X(ERR_HEADERS_TOO_LARGE, 431, "headers_too_large", "The request's headers are too large.")            \
     X(ERR_INTERNAL, 500, "internal", "Something went wrong on our side; it has been logged.")            \
     X(ERR_UNAVAILABLE, 503, "unavailable", "The service is temporarily unavailable.")                    \

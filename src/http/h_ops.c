@@ -1,10 +1,14 @@
-/* h_ops — operations endpoints: GET /healthz (liveness, store included) and GET /metrics. */
+/* h_ops — operations endpoints: GET /healthz (liveness, store included) and GET /metrics (behind
+ * TGR_METRICS_TOKEN when that is set). */
 #include <stdlib.h>
 
 #include "core/app.h"
 #include "http/handlers.h"
 #include "http/metrics.h"
 #include "http/server.h"
+
+_Static_assert(sizeof((struct app *)0)->metrics_token_hash == METRICS_TOKEN_HASH_BYTES,
+               "metrics token hash size");
 
 enum hres healthz_h(struct req *r)
 {
@@ -19,6 +23,13 @@ enum hres healthz_h(struct req *r)
 
 enum hres metrics_h(struct req *r)
 {
+    if (r->app->metrics_token_set &&
+        !metrics_token_ok(r->app->metrics_token_hash, req_header(r, "Authorization"))) {
+        reply_error(r, ERR_UNAUTHORIZED, NULL,
+                    "this server's /metrics needs 'Authorization: Bearer <metrics token>'");
+        reply_header(r, "WWW-Authenticate", "Bearer");
+        return H_NO;
+    }
     size_t len;
     char *text = metrics_render(r->app->metrics, &len);
     if (!text)

@@ -1,10 +1,12 @@
 /* metrics — Prometheus counters and histograms; see metrics.h. */
 #include "http/metrics.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "http/router.h"
@@ -160,4 +162,44 @@ char *metrics_render(struct metrics *m, size_t *len)
     }
     *len = b.len;
     return b.p;
+}
+
+int metrics_token_load(unsigned char hash[METRICS_TOKEN_HASH_BYTES], int *set, char *err, size_t errlen)
+{
+    const char *v = getenv("TGR_METRICS_TOKEN");
+    *set = 0;
+    if (!v || !*v)
+        return TGR_OK;
+    if (sodium_init() < 0) {
+        snprintf(err, errlen, "libsodium cannot start");
+        return TGR_ERR;
+    }
+    size_t n = strnlen(v, METRICS_TOKEN_MAX + 1);
+    int visible = 1;
+    for (size_t i = 0; i < n; i++)
+        visible &= v[i] > ' ' && v[i] < 0x7f;
+    if (n < METRICS_TOKEN_MIN || n > METRICS_TOKEN_MAX || !visible) {
+        snprintf(err, errlen, "TGR_METRICS_TOKEN must be %d to %d visible ASCII characters without spaces",
+                 METRICS_TOKEN_MIN, METRICS_TOKEN_MAX);
+        return TGR_ERR;
+    }
+    crypto_generichash(hash, METRICS_TOKEN_HASH_BYTES, (const unsigned char *)v, n, NULL, 0);
+    *set = 1;
+    /* Children (the Telegram bridge) have no use for it. Called before any thread starts. */
+    unsetenv("TGR_METRICS_TOKEN");
+    return TGR_OK;
+}
+
+int metrics_token_ok(const unsigned char hash[METRICS_TOKEN_HASH_BYTES], const char *authorization)
+{
+    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+        return 0;
+    const char *t = authorization + 7;
+    while (*t == ' ')
+        t++;
+    /* Hashing the presented token first makes the comparison independent of its length and of
+     * where it first differs; crypto_verify_32 compares the hashes in constant time. */
+    unsigned char got[METRICS_TOKEN_HASH_BYTES];
+    crypto_generichash(got, sizeof got, (const unsigned char *)t, strnlen(t, METRICS_TOKEN_MAX + 1), NULL, 0);
+    return crypto_verify_32(got, hash) == 0;
 }

@@ -21,4 +21,23 @@ void metrics_observe(struct metrics *m, int route_idx, unsigned status, int64_t 
  * @return malloc'd text, *len set; NULL when out of memory */
 char *metrics_render(struct metrics *m, size_t *len);
 
+/* The access token of GET /metrics, from the environment variable TGR_METRICS_TOKEN only (never a
+ * flag, so it does not show in `ps`). Only its BLAKE2b-256 hash is kept, so the token itself is
+ * not held by the server after start and cannot end up in a log. */
+#define METRICS_TOKEN_HASH_BYTES 32
+#define METRICS_TOKEN_MIN        16
+#define METRICS_TOKEN_MAX        512
+
+/* Read TGR_METRICS_TOKEN. Unset or empty: *set = 0 (/metrics stays open). Otherwise it must be
+ * METRICS_TOKEN_MIN..METRICS_TOKEN_MAX visible ASCII characters (no spaces), and it is then removed
+ * from the environment (so child processes do not inherit it): call before any thread starts.
+ * @param[out] hash the token's hash when *set
+ * @return TGR_OK, or TGR_ERR with a reason in err that does not repeat the value */
+int metrics_token_load(unsigned char hash[METRICS_TOKEN_HASH_BYTES], int *set, char *err, size_t errlen);
+
+/* Whether authorization (the Authorization header's value, or NULL) is "Bearer <token>" for the
+ * token whose hash is given. The comparison takes the same time whatever the bytes sent.
+ * @return 1 or 0 */
+int metrics_token_ok(const unsigned char hash[METRICS_TOKEN_HASH_BYTES], const char *authorization);
+
 #endif

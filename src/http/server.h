@@ -56,6 +56,7 @@ struct req {
     struct account account;
     int auth_done;   /* the credential was checked on the first call */
     int early_reply; /* a reply was set before the body: its bytes are read and dropped */
+    int64_t cred_exp; /* unix seconds when a bearer token expires; 0 for an API key (never) */
 
     /* the reply */
     unsigned status;

@@ -1,30 +1,41 @@
-/* sse — event streams with suspend/resume; see sse.h. */
+/* sse — event streams with suspend/resume, their per-account cap and their lifetime; see sse.h. */
 #include "http/sse.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
+#include "core/app.h"
 #include "core/util.h"
 #include "http/server.h"
 
-#define HEARTBEAT_MS 15000
 #define TICK_MS 250
+
+static const char KEEPALIVE[] = ": keep-alive\n\n";
+static const char EXPIRED[] =
+    ": the stream reached the end of its credential's life; reconnect with a valid one\n\n";
 
 struct stream {
     struct MHD_Connection *conn;
     sse_next_fn next;
     void *ctx;
     void (*ctx_free)(void *);
+    int64_t account_id;
     int suspended;
-    int64_t last_write;
+    int said_end;
+    int64_t last_write;   /* mono ms */
+    int64_t keepalive_ms; /* --stream-keepalive */
+    int64_t ends_at;      /* mono ms: the token's exp, or --stream-max-age after the start */
     struct stream *prev, *nextp;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static struct stream *streams;
+static struct stream *streams; /* every open stream, guarded by mu */
 static int stopping, running;
 static pthread_t ticker;
 
@@ -48,6 +59,21 @@ static void *tick_main(void *arg)
     }
 }
 
+/* Whether the client has closed its end. A stream with nothing to say writes nothing, so without
+ * this look a closed stream would keep its slot until its next keep-alive failed to send. A peek
+ * takes nothing from the socket (bytes the client sent stay for MHD). */
+static int peer_gone(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return 0;
+    char c;
+    ssize_t n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0)
+        return 1;
+    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct stream *s = cls;
@@ -57,18 +83,28 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     pthread_mutex_unlock(&mu);
     if (stop)
         return MHD_CONTENT_READER_END_OF_STREAM;
+    int64_t now = mono_ms();
+    if (now >= s->ends_at) {
+        /* Once, a comment saying why (for a person watching with curl), then the end. */
+        if (s->said_end || max < sizeof EXPIRED)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        s->said_end = 1;
+        memcpy(buf, EXPIRED, sizeof EXPIRED - 1);
+        return (ssize_t)(sizeof EXPIRED - 1);
+    }
     long n = s->next(s->ctx, buf, max);
     if (n < 0)
         return MHD_CONTENT_READER_END_OF_STREAM;
-    int64_t now = mono_ms();
-    if (n == 0 && now - s->last_write >= HEARTBEAT_MS && max >= 9) {
-        memcpy(buf, ": ping\n\n", 8);
-        n = 8;
+    if (n == 0 && now - s->last_write >= s->keepalive_ms && max >= sizeof KEEPALIVE) {
+        memcpy(buf, KEEPALIVE, sizeof KEEPALIVE - 1);
+        n = (long)(sizeof KEEPALIVE - 1);
     }
     if (n > 0) {
         s->last_write = now;
         return n;
     }
+    if (peer_gone(s->conn))
+        return MHD_CONTENT_READER_END_WITH_ERROR;
     /* Nothing to say: park the connection until the ticker wakes it. */
     pthread_mutex_lock(&mu);
     if (stopping) {
@@ -81,16 +117,24 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     return 0;
 }
 
-static void stream_free(void *cls)
+/* Take s out of the list. Caller holds mu. */
+static void unlink_stream(struct stream *s)
 {
-    struct stream *s = cls;
-    pthread_mutex_lock(&mu);
     if (s->prev)
         s->prev->nextp = s->nextp;
     else
         streams = s->nextp;
     if (s->nextp)
         s->nextp->prev = s->prev;
+}
+
+/* The response's free callback: MHD destroys the response when the request completes (the
+ * stream ended, the client went away or the server stops), so the slot frees right then. */
+static void stream_free(void *cls)
+{
+    struct stream *s = cls;
+    pthread_mutex_lock(&mu);
+    unlink_stream(s);
     pthread_mutex_unlock(&mu);
     if (s->ctx_free)
         s->ctx_free(s->ctx);
@@ -99,6 +143,7 @@ static void stream_free(void *cls)
 
 int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void *))
 {
+    const struct config *cfg = &r->app->cfg;
     struct stream *s = calloc(1, sizeof *s);
     if (!s) {
         ctx_free(ctx);
@@ -108,19 +153,48 @@ int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void 
     s->next = next;
     s->ctx = ctx;
     s->ctx_free = ctx_free;
+    s->account_id = r->account_id;
     s->last_write = mono_ms();
+    s->keepalive_ms = (int64_t)cfg->stream_keepalive * 1000;
+    int64_t life_ms = (int64_t)cfg->stream_max_age * 1000;
+    if (r->cred_exp > 0 && r->cred_exp * 1000 - now_ms() < life_ms)
+        life_ms = r->cred_exp * 1000 - now_ms();
+    s->ends_at = s->last_write + life_ms;
+
+    /* Count and take the slot in one step, so two streams opened at once cannot both be the
+     * account's fifth. */
+    int open = 0;
+    pthread_mutex_lock(&mu);
+    for (struct stream *p = streams; p; p = p->nextp)
+        open += p->account_id == s->account_id;
+    if (open < cfg->max_streams) {
+        s->nextp = streams;
+        if (streams)
+            streams->prev = s;
+        streams = s;
+    }
+    pthread_mutex_unlock(&mu);
+    if (open >= cfg->max_streams) {
+        ctx_free(ctx);
+        free(s);
+        char wait[16];
+        snprintf(wait, sizeof wait, "%d", cfg->stream_keepalive);
+        reply_error(r, ERR_TOO_MANY_STREAMS, NULL,
+                    "%d live logs are already open for this account; close one (another tab or window) first",
+                    open);
+        reply_header(r, "Retry-After", wait);
+        return 0;
+    }
+
     struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, s, stream_free);
     if (!resp) {
+        pthread_mutex_lock(&mu);
+        unlink_stream(s);
+        pthread_mutex_unlock(&mu);
         ctx_free(ctx);
         free(s);
         return -1;
     }
-    pthread_mutex_lock(&mu);
-    s->nextp = streams;
-    if (streams)
-        streams->prev = s;
-    streams = s;
-    pthread_mutex_unlock(&mu);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream; charset=utf-8");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
     r->resp = resp;

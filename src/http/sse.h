@@ -3,8 +3,16 @@
  * A stream is a response whose content reader asks a source for whatever events are ready.
  * When none are, it suspends the connection and returns 0 (the pattern microhttpd.h prescribes);
  * one ticker thread resumes every suspended stream four times a second, so a stream notices new
- * events within ~250 ms, and sends a ": ping" comment every 15 s to keep proxies from closing it.
- * At shutdown (sse_shutdown) every stream ends, so a graceful stop never waits on them. */
+ * events within ~250 ms, and sends a ": keep-alive" comment after --stream-keepalive seconds
+ * (15) without a write, to keep proxies from closing it.
+ *
+ * Limits: an account holds at most --max-streams-per-account streams (5) at once; the next one is
+ * answered 429 too_many_streams. A stream ends (a last comment says why, then the body's end) when
+ * the bearer token it was opened with expires, and at the latest --stream-max-age seconds (12 h)
+ * after it opened — the only end an API-key stream has. A stream's slot is freed when MHD
+ * completes its request: at its end, or within a tick of the client closing its connection
+ * (checked whenever the stream has nothing to send). At shutdown (sse_shutdown) every stream
+ * ends, so a graceful stop never waits on them. */
 #ifndef TGR_SSE_H
 #define TGR_SSE_H
 
@@ -16,8 +24,10 @@ struct req;
  * number of bytes written, 0 when nothing is ready, -1 to end the stream. */
 typedef long (*sse_next_fn)(void *ctx, char *buf, size_t cap);
 
-/* Reply to r with an event stream fed by next(ctx); ctx is freed with ctx_free when the stream
- * ends. @return 0, or -1 (reply not set; ctx_free already called) */
+/* Reply to r (an authenticated request: r->account_id, r->cred_exp) with an event stream fed by
+ * next(ctx); ctx is freed with ctx_free when the stream ends. When the account already has its
+ * maximum of streams open, the reply is instead 429 too_many_streams with Retry-After, and ctx is
+ * freed at once. @return 0 (a reply is set), or -1 (reply not set; ctx_free already called) */
 int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void *));
 
 /* Start/stop the ticker thread. sse_shutdown ends every open stream and waits for nothing. */

@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import atexit
 import glob
 import itertools
@@ -475,6 +476,27 @@ class Server:
         return r.json["token"]
 
 
+class ServerCase(unittest.TestCase):
+    """A test case whose tests share one server (self.srv), started in setUpClass with the class's
+    SERVER_ARGS (serve flags) and SERVER_ENV (environment) and removed in tearDownClass."""
+
+    SERVER_ARGS = ()
+    SERVER_ENV = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Server(args=cls.SERVER_ARGS, env=cls.SERVER_ENV)
+        try:
+            cls.srv.start()
+        except BaseException:
+            cls.srv.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+
 # --- the simulated Telegram (DESIGN §6, docs/BRIDGE-PROTOCOL.md) -------------------------------
 
 HIGH_RATE_SESSION = 100000
@@ -717,7 +739,7 @@ class EventStream:
 
     status / headers: the reply's; body: the whole body when the status is not 200.
     events: [{"id": str|None, "event": str|None, "data": str}] in arrival order; comments: the
-    texts of comment lines (": ping" → "ping"). close() ends the connection."""
+    texts of comment lines (": keep-alive" → "keep-alive"). close() ends the connection."""
 
     def __init__(self, server, path, token=None, api_key=None, last_event_id=None, timeout=60):
         hdrs = {"Accept": "text/event-stream"}

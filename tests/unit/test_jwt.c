@@ -76,6 +76,13 @@ static void test_round_trip(void **state)
     assert_int_equal(jwt_verify(key, tok, NOW, &sub), TGR_OK);
     assert_int_equal(sub, 42);
     assert_int_equal(jwt_verify(key, tok, NOW + 3599, &sub), TGR_OK);
+    /* jwt_verify_exp also says when it expires (what a live log stream must not outlast). */
+    int64_t exp = 0;
+    assert_int_equal(jwt_verify_exp(key, tok, NOW, &sub, &exp), TGR_OK);
+    assert_int_equal(exp, NOW + 3600);
+    exp = -7;
+    assert_int_equal(jwt_verify_exp(key, tok, NOW + 3600, &sub, &exp), TGR_ERR);
+    assert_int_equal(exp, -7);
 
     /* The largest account id round-trips too. */
     assert_int_equal(jwt_sign(key, INT64_MAX, NOW, NOW + 60, tok, sizeof tok), TGR_OK);
