@@ -7,6 +7,7 @@
 
 #include "core/util.h"
 #include "crypto/seal.h"
+#include "store/store.h"
 
 #define ID_BYTES      16
 #define ID_CHARS      22  /* base64url of 16 bytes, no padding */
@@ -14,14 +15,16 @@
 
 _Static_assert(ID_CHARS < DEVICE_ID_MAX, "device id buffer");
 _Static_assert(ID_CHARS + 1 + 20 + 1 + BLIND_HEX_LEN < DEVICE_VALUE_MAX, "device value buffer");
+_Static_assert(STORE_EMAIL_MAX <= 256, "device MAC message buffer");
 
-/* The MAC of "<id>.<issued>.<email>" as hex. The email is last, so the '.'-separated fields
- * before it (base64url and digits, neither holding a '.') cannot be shifted into it. */
-static void mac(const struct keyring *kr, const char *id, int64_t issued, const char *email,
+/* The MAC of "<head>.<email>" as hex, head being "<id>.<issued>" exactly as the cookie has it.
+ * The email is last, so the fields before it (base64url and digits, neither holding a '.')
+ * cannot be shifted into it. */
+static void mac(const struct keyring *kr, const char *head, size_t head_len, const char *email,
                 char out[BLIND_HEX_LEN + 1])
 {
-    char msg[ID_CHARS + 1 + 24 + 1 + 256 + 1];
-    snprintf(msg, sizeof msg, "%s.%lld.%s", id, (long long)issued, email);
+    char msg[DEVICE_VALUE_MAX + 256 + 1];
+    snprintf(msg, sizeof msg, "%.*s.%s", (int)head_len, head, email);
     blind_index(kr, "tgr-device", msg, out);
 }
 
@@ -29,11 +32,12 @@ void device_cookie_make(const struct keyring *kr, const char *email, int64_t now
                         char out[DEVICE_VALUE_MAX])
 {
     unsigned char raw[ID_BYTES];
-    char id[ID_CHARS + 1], m[BLIND_HEX_LEN + 1];
+    char id[ID_CHARS + 1], head[DEVICE_VALUE_MAX], m[BLIND_HEX_LEN + 1];
     randombytes_buf(raw, sizeof raw);
     base64url_encode(raw, sizeof raw, id);
-    mac(kr, id, now_s, email, m);
-    snprintf(out, DEVICE_VALUE_MAX, "%s.%lld.%s", id, (long long)now_s, m);
+    int n = snprintf(head, sizeof head, "%s.%lld", id, (long long)now_s);
+    mac(kr, head, (size_t)n, email, m);
+    snprintf(out, DEVICE_VALUE_MAX, "%s.%s", head, m);
 }
 
 int device_cookie_check(const struct keyring *kr, const char *email, const char *value, int64_t now_s,
@@ -60,13 +64,12 @@ int device_cookie_check(const struct keyring *kr, const char *email, const char 
         return TGR_ERR;
     if (issued > now_s + FUTURE_SKEW_S || now_s - issued > DEVICE_COOKIE_TTL_S)
         return TGR_ERR;
-    char want_id[ID_CHARS + 1], want[BLIND_HEX_LEN + 1];
-    memcpy(want_id, value, ID_CHARS);
-    want_id[ID_CHARS] = 0;
-    mac(kr, want_id, issued, email, want);
+    char want[BLIND_HEX_LEN + 1];
+    mac(kr, value, (size_t)(dot2 - value), email, want);
     if (sodium_memcmp(want, dot2 + 1, BLIND_HEX_LEN) != 0)
         return TGR_ERR;
-    memcpy(id, want_id, ID_CHARS + 1);
+    memcpy(id, value, ID_CHARS);
+    id[ID_CHARS] = 0;
     return TGR_OK;
 }
 
