@@ -41,6 +41,20 @@ def fresh_address():
     return f"127.0.{1 + n // 250}.{2 + n % 250}"
 
 
+def owner_server(*more_accounts, **kw):
+    """A started Server(**kw) holding OWNER's account and those of more_accounts; the caller
+    registers its cleanup (which also runs if creating an account fails)."""
+    srv = Server(**kw)
+    try:
+        srv.start()
+        for email in (OWNER, *more_accounts):
+            srv.create_account(email, PASSWORD)
+    except BaseException:
+        srv.cleanup()
+        raise
+    return srv
+
+
 def login_from(srv, address, email, password, cookie=None):
     """POST /auth/login on a connection whose source address is `address`, with the device
     cookie value `cookie` if given; returns a tgrtest.Response."""
@@ -103,10 +117,8 @@ class GuessingFromOneAddressTest(LimitAsserts, unittest.TestCase):
     per email."""
 
     def setUp(self):
-        self.srv = Server(rate_login=None)
+        self.srv = owner_server(rate_login=None)
         self.addCleanup(self.srv.cleanup)
-        self.srv.start()
-        self.srv.create_account(OWNER, PASSWORD)
 
     def test_thirty_wrong_passwords_from_one_address_then_the_owner_logs_in_from_another(self):
         guesser = fresh_address()
@@ -128,17 +140,8 @@ class AddressLimitsTest(LimitAsserts, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(rate_login=3, args=["--rate-login-ip", "5", "--public-url", "https://shop.example"])
-        try:
-            cls.srv.start()
-            cls.srv.create_account(OWNER, PASSWORD)
-        except BaseException:
-            cls.srv.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.cleanup()
+        cls.srv = owner_server(rate_login=3, args=["--rate-login-ip", "5", "--public-url", "https://shop.example"])
+        cls.addClassCleanup(cls.srv.cleanup)
 
     def test_failures_are_limited_per_email_and_address_and_per_address(self):
         a, other = fresh_address(), fresh_address()
@@ -178,10 +181,8 @@ class DistributedGuessingTest(LimitAsserts, unittest.TestCase):
 
     def test_200_wrong_passwords_over_50_addresses_stay_capped_per_email(self):
         budget = 20
-        srv = Server(args=["--rate-login-email", str(budget)])
+        srv = owner_server(args=["--rate-login-email", str(budget)])
         self.addCleanup(srv.cleanup)
-        srv.start()
-        srv.create_account(OWNER, PASSWORD)
         spray = [(addr, OWNER, f"{WRONG} {i}") for addr in [fresh_address() for _ in range(50)] for i in range(4)]
         counts, replies, took = burst(srv, spray)
         self.assertEqual(set(counts), {401, 429}, counts)
@@ -201,20 +202,10 @@ class TrustedClientsTest(LimitAsserts, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Server(args=["--rate-login-email", "2"])
-        try:
-            cls.srv.start()
-            cls.srv.create_account(OWNER, PASSWORD)
-            cls.srv.create_account("other@shop.test", PASSWORD)
-            cls.home = fresh_address()
-            cls.cookie, _ = device_cookie(login_from(cls.srv, cls.home, OWNER, PASSWORD))
-        except BaseException:
-            cls.srv.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.cleanup()
+        cls.srv = owner_server("other@shop.test", args=["--rate-login-email", "2"])
+        cls.addClassCleanup(cls.srv.cleanup)
+        cls.home = fresh_address()
+        cls.cookie, _ = device_cookie(login_from(cls.srv, cls.home, OWNER, PASSWORD))
 
     def setUp(self):
         """Spend the per-email budget: wrong passwords from new addresses until one is refused
@@ -275,10 +266,8 @@ class RestartTest(LimitAsserts, unittest.TestCase):
         data = tempfile.mkdtemp(prefix="tgrtest-login-")
         self.addCleanup(shutil.rmtree, data, True)
         args = ["--rate-login-email", "3"]
-        first = Server(data=data, args=args)
+        first = owner_server(data=data, args=args)
         self.addCleanup(first.cleanup)
-        first.start()
-        first.create_account(OWNER, PASSWORD)
         home = fresh_address()
         cookie, _ = device_cookie(login_from(first, home, OWNER, PASSWORD))
         self.assertEqual(first.stop(), 0, first.stderr_tail())
