@@ -93,8 +93,8 @@ static enum hres limited(struct req *r, int wait, enum loginlimit_which which)
     static const char *const why[] = {
         [LOGINLIMIT_ADDR] = "too many failed logins from this address",
         [LOGINLIMIT_EMAIL_ADDR] = "too many failed logins for this account from this address",
-        [LOGINLIMIT_EMAIL] = "too many failed logins for this account; browsers and networks that "
-                             "logged in to it before are still let in",
+        [LOGINLIMIT_EMAIL] = ("too many failed logins for this account; browsers and networks that "
+                              "logged in to it before are still let in"),
     };
     char v[16];
     snprintf(v, sizeof v, "%d", wait);

@@ -279,6 +279,7 @@ class RestartTest(LimitAsserts, unittest.TestCase):
         self.assertGreaterEqual(counts[429], 2, counts)
         self.assertLimited(login_from(second, home, OWNER, PASSWORD), "for this account")
         self.assertLoggedIn(login_from(second, home, OWNER, PASSWORD, cookie=cookie))
+        self.assertEqual(second.stop(), 0, second.stderr_tail())  # (under ASan: no leak either)
 
 
 if __name__ == "__main__":
