@@ -30,6 +30,7 @@
 #include "store/migrations.h"
 #include "crypto/seal.h"
 #include "tg/session.h"
+#include "http/loginlimit.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
@@ -703,8 +704,12 @@ static int cmd_serve(int argc, char **argv)
     if (!app.lexicon)
         log_error("serve", "customer categories fall back to browser: %s", err);
     app.hash_pool = worker_pool_new(app.cfg.hash_workers, 64, 0);
-    app.rl_login_ip = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
-    app.rl_login_email = ratelimit_new(app.cfg.rate_login, app.cfg.rate_login, 100000);
+    struct loginlimit_config login_cfg = {
+        .per_addr = app.cfg.rate_login_ip,
+        .per_email_addr = app.cfg.rate_login,
+        .per_email_hour = app.cfg.rate_login_email,
+    };
+    app.login_limits = loginlimit_new(&login_cfg);
     app.rl_api = ratelimit_new(app.cfg.rate_api, app.cfg.rate_api, 100000);
     app.rl_session = ratelimit_new(app.cfg.rate_session, app.cfg.rate_session, 100000);
     app.metrics = metrics_new(api_routes);
@@ -716,7 +721,7 @@ static int cmd_serve(int argc, char **argv)
     app.engine = engine_start(&app, err, sizeof err);
     if (!app.engine)
         log_error("serve", "Telegram is unavailable: %s", err);
-    if (!app.tg_pool || !app.hash_pool || !app.rl_login_ip || !app.rl_login_email || !app.rl_api || !app.rl_session ||
+    if (!app.tg_pool || !app.hash_pool || !app.login_limits || !app.rl_api || !app.rl_session ||
         !app.metrics) {
         fprintf(stderr, "tgr: out of memory\n");
         goto out;
@@ -763,8 +768,7 @@ out:
     clicks_stop(app.clicks); /* writes the clicks still queued */
     engine_free(app.engine);
     keys_watch_stop(keys_watch);
-    ratelimit_free(app.rl_login_ip);
-    ratelimit_free(app.rl_login_email);
+    loginlimit_free(app.login_limits);
     ratelimit_free(app.rl_api);
     ratelimit_free(app.rl_session);
     metrics_free(app.metrics);

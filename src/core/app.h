@@ -10,6 +10,7 @@
 struct store;
 struct worker_pool;
 struct ratelimit;
+struct loginlimit;
 struct metrics;
 struct route;
 struct engine;
@@ -22,7 +23,8 @@ struct app {
     struct store *store;
     struct keyring kr;
     struct worker_pool *hash_pool; /* Argon2id, bounded by --hash-workers */
-    struct ratelimit *rl_login_ip, *rl_login_email, *rl_api, *rl_session;
+    struct ratelimit *rl_api, *rl_session;
+    struct loginlimit *login_limits; /* POST /auth/login (http/loginlimit.h) */
     struct metrics *metrics;
     const struct route *routes;
     struct worker_pool *tg_pool; /* HTTP work that waits on Telegram (login, sync) */

@@ -69,7 +69,12 @@ static const struct option_def options[] = {
     {"--rate-api", "TGR_RATE_API", NUM(O_INT, rate_api), "600", SERVE, 0, 1000000,
      "API requests per minute per account (0 = unlimited)"},
     {"--rate-login", "TGR_RATE_LOGIN", NUM(O_INT, rate_login), "10", SERVE, 0, 1000000,
-     "login attempts per minute per IP and per email"},
+     "failed logins per minute per email and client address (IPv6: per /64) (0 = no limit)"},
+    {"--rate-login-ip", "TGR_RATE_LOGIN_IP", NUM(O_INT, rate_login_ip), "30", SERVE, 0, 1000000,
+     "failed logins per minute per client address (IPv6: per /64), whatever the email (0 = no limit)"},
+    {"--rate-login-email", "TGR_RATE_LOGIN_EMAIL", NUM(O_INT, rate_login_email), "50", SERVE, 0, 1000000,
+     "failed logins per hour per email from all addresses; a browser or address that logged in to it "
+     "before is not held to it (0 = no limit)"},
     {"--rate-session", "TGR_RATE_SESSION", NUM(O_INT, rate_session), "10", SERVE, 0, 1000000,
      "Telegram login requests per minute per account"},
     {"--demo", "TGR_DEMO", NUM(O_BOOL, demo), "0", SERVE, 0, 1,

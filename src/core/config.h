@@ -35,7 +35,9 @@ struct config {
     int stream_max_age;         /* seconds a stream lasts at most (one of a token: until its exp if sooner) */
     int hash_workers; /* concurrent Argon2id computations */
     int rate_api;     /* requests per minute per account */
-    int rate_login;   /* login attempts per minute per IP and per email */
+    int rate_login;       /* failed logins per minute per (email, address) */
+    int rate_login_ip;    /* failed logins per minute per address */
+    int rate_login_email; /* failed logins per hour per email from untrusted clients */
     int rate_session; /* /session/connect and /session/verify per minute per account */
     int demo;         /* create (once) and print the demo login */
     char instance_id[64]; /* this instance's name in engine leases; empty = host + data dir */

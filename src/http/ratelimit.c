@@ -2,8 +2,11 @@
  * The critical section is a hash, a compare and a few floating point operations. */
 #include "http/ratelimit.h"
 
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,21 +88,35 @@ static void sweep(struct ratelimit *rl, int64_t now)
     }
 }
 
-int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now)
+/* key cut to KEY_MAX - 1 bytes into k. @return its length */
+static size_t cut_key(const char *key, char k[KEY_MAX])
 {
-    if (rl->rate_ms <= 0)
-        return 0;
-    char k[KEY_MAX];
     size_t n = strlen(key);
     if (n >= KEY_MAX)
         n = KEY_MAX - 1;
     memcpy(k, key, n);
     k[n] = 0;
-    unsigned h = hash(k);
-    pthread_mutex_lock(&rl->mu);
+    return n;
+}
+
+/* The entry of k in bucket h, or NULL. Called with the mutex held. */
+static struct entry *find(struct ratelimit *rl, unsigned h, const char *k)
+{
     struct entry *e = rl->table[h];
     while (e && strcmp(e->key, k) != 0)
         e = e->next;
+    return e;
+}
+
+int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now)
+{
+    if (rl->rate_ms <= 0)
+        return 0;
+    char k[KEY_MAX];
+    size_t n = cut_key(key, k);
+    unsigned h = hash(k);
+    pthread_mutex_lock(&rl->mu);
+    struct entry *e = find(rl, h, k);
     if (!e) {
         if (rl->n_keys >= rl->max_keys)
             sweep(rl, now);
@@ -128,4 +145,40 @@ int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now)
     }
     pthread_mutex_unlock(&rl->mu);
     return wait;
+}
+
+void ratelimit_refund(struct ratelimit *rl, const char *key, int64_t now)
+{
+    if (rl->rate_ms <= 0)
+        return;
+    char k[KEY_MAX];
+    cut_key(key, k);
+    unsigned h = hash(k);
+    pthread_mutex_lock(&rl->mu);
+    struct entry *e = find(rl, h, k);
+    if (e) {
+        e->tokens = refilled(rl, e, now) + 1.0;
+        if (e->tokens > rl->burst)
+            e->tokens = rl->burst;
+        e->at = now;
+    }
+    pthread_mutex_unlock(&rl->mu);
+}
+
+void ratelimit_addr_key(const char *ip, char out[RATELIMIT_ADDR_KEY_MAX])
+{
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, ip, &a6) == 1) {
+        if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+            inet_ntop(AF_INET, &a6.s6_addr[12], out, RATELIMIT_ADDR_KEY_MAX);
+            return;
+        }
+        memset(&a6.s6_addr[8], 0, 8);
+        char net[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &a6, net, sizeof net);
+        /* The low 64 bits are zero, so the text ends in "::" (or is "::" itself). */
+        snprintf(out, RATELIMIT_ADDR_KEY_MAX, "%s/64", net);
+        return;
+    }
+    snprintf(out, RATELIMIT_ADDR_KEY_MAX, "%s", ip);
 }

@@ -8,7 +8,8 @@ cleaning up. It talks to tgr only through the contracts of shared/API.md and sha
 mirroring shared/contract/tgrbar.py. Standard library only.
 
 The binary is $TGR_BIN (CTest sets it), else build/tgr in the repository (the parent of tests/).
-Servers start with a very high --rate-login so that only a test that asks for the default
+Servers start with very high login limits (--rate-login, and --rate-login-ip and
+--rate-login-email unless the test sets them) so that only a test that asks for the default
 limits ever meets the login limiter.
 
 With $TGR_TEST_PG (a postgres:// URL of a user that may create databases, or a file holding one,
@@ -237,6 +238,9 @@ class Server:
         self.args = list(args)
         if rate_login is not None:
             self.args += ["--rate-login", str(rate_login)]
+            for flag in ("--rate-login-ip", "--rate-login-email"):
+                if flag not in self.args:
+                    self.args += [flag, str(HIGH_RATE_LOGIN)]
         # The server takes its settings from the flags here, not from the caller's shell.
         self.extra_env = db_env(self.data, env)
         self.env = clean_env(self.extra_env)
