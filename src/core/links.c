@@ -26,6 +26,7 @@
 #define KDF_CONTEXT "tgrlink2"            /* subkeys of the blind key for the issued format */
 #define SUBKEY_TAG 1
 #define SUBKEY_STREAM 2
+#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 _Static_assert(sizeof KDF_CONTEXT - 1 == crypto_kdf_CONTEXTBYTES, "kdf context must be 8 bytes");
 _Static_assert(KEYS_BYTES == crypto_kdf_KEYBYTES && KEYS_BYTES == crypto_stream_chacha20_KEYBYTES,
@@ -94,8 +95,10 @@ static int decode(const struct keyring *kr, const char *code, unsigned char kind
 {
     unsigned char buf[OLD_BYTES], ids[IDS_LEN], want[TAG_LEN], keys[2][KEYS_BYTES];
     size_t len = 0, clen = code ? strnlen(code, LINK_CODE_MAX) : 0;
-    /* base64url_decode refuses non-zero padding bits, so each id pair has one spelling only. */
-    if ((clen != LINK_CODE_LEN && clen != OLD_CHARS) ||
+    /* One spelling per code: base64url_decode refuses non-zero padding bits, and the alphabet is
+     * checked here because libsodium 1.0.18 reads some bytes >= 0x80 as letters of it (found by
+     * fuzz_router: a '_' replaced by 0xE9 decoded the same). */
+    if ((clen != LINK_CODE_LEN && clen != OLD_CHARS) || strspn(code, B64URL) != clen ||
         base64url_decode(code, clen, buf, sizeof buf, &len) != TGR_OK)
         return TGR_ERR;
     int ok;
