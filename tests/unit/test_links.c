@@ -60,6 +60,16 @@ static const int64_t ids[][2] = {
 };
 #define N_IDS (sizeof ids / sizeof ids[0])
 
+typedef int (*parse_fn)(const struct keyring *, const char *, int64_t *, int64_t *);
+
+/* s opens with parse to exactly (a, b). */
+static void assert_opens(parse_fn parse, const struct keyring *kr, const char *s, int64_t a, int64_t b)
+{
+    int64_t x = -1, y = -1;
+    assert_int_equal(parse(kr, s, &x, &y), TGR_OK);
+    assert_true(x == a && y == b);
+}
+
 static void test_round_trip_and_length(void **state)
 {
     (void)state;
@@ -67,7 +77,6 @@ static void test_round_trip_and_length(void **state)
     keyring_fixed(&kr, 1);
     for (size_t i = 0; i < N_IDS; i++) {
         char code[LINK_CODE_MAX], ref[LINK_CODE_MAX], again[LINK_CODE_MAX];
-        int64_t a = -1, b = -1;
         link_code(&kr, ids[i][0], ids[i][1], code);
         link_ref(&kr, ids[i][1], ids[i][0], ref);
         assert_int_equal(strlen(code), LINK_CODE_LEN);
@@ -75,11 +84,8 @@ static void test_round_trip_and_length(void **state)
         assert_true(LINK_CODE_LEN <= OLD_LEN); /* as short as the earlier format, or shorter */
         assert_int_equal(strspn(code, B64URL), LINK_CODE_LEN);
         assert_int_equal(strspn(ref, B64URL), LINK_CODE_LEN);
-        assert_int_equal(link_code_parse(&kr, code, &a, &b), TGR_OK);
-        assert_true(a == ids[i][0] && b == ids[i][1]);
-        a = b = -1;
-        assert_int_equal(link_ref_parse(&kr, ref, &a, &b), TGR_OK);
-        assert_true(a == ids[i][1] && b == ids[i][0]);
+        assert_opens(link_code_parse, &kr, code, ids[i][0], ids[i][1]);
+        assert_opens(link_ref_parse, &kr, ref, ids[i][1], ids[i][0]);
         /* The same ids always make the same code (a preview and a send agree). */
         link_code(&kr, ids[i][0], ids[i][1], again);
         assert_string_equal(code, again);
@@ -163,8 +169,7 @@ static void test_tamper(void **state)
     for (int k = 0; k < 3; k++) {
         const char *s = all[k];
         size_t len = strlen(s);
-        int (*parse)(const struct keyring *, const char *, int64_t *, int64_t *) =
-            s == ref ? link_ref_parse : link_code_parse;
+        parse_fn parse = s == ref ? link_ref_parse : link_code_parse;
         int64_t a = 0, b = 0;
         assert_int_equal(parse(&kr, s, &a, &b), TGR_OK);
         char t[LINK_CODE_MAX + 8];
@@ -242,15 +247,11 @@ static void test_old_format_accepted(void **state)
     keyring_fixed(&kr, 6);
     for (size_t i = 0; i < N_IDS; i++) {
         char old_l[LINK_CODE_MAX], old_r[LINK_CODE_MAX], now[LINK_CODE_MAX];
-        int64_t a = -1, b = -1;
         old_code(&kr, 'L', ids[i][0], ids[i][1], old_l);
         old_code(&kr, 'R', ids[i][1], ids[i][0], old_r);
         assert_int_equal(strlen(old_l), OLD_LEN);
-        assert_int_equal(link_code_parse(&kr, old_l, &a, &b), TGR_OK);
-        assert_true(a == ids[i][0] && b == ids[i][1]);
-        a = b = -1;
-        assert_int_equal(link_ref_parse(&kr, old_r, &a, &b), TGR_OK);
-        assert_true(a == ids[i][1] && b == ids[i][0]);
+        assert_opens(link_code_parse, &kr, old_l, ids[i][0], ids[i][1]);
+        assert_opens(link_ref_parse, &kr, old_r, ids[i][1], ids[i][0]);
         /* Only the new format is issued. */
         link_code(&kr, ids[i][0], ids[i][1], now);
         assert_string_not_equal(now, old_l);
