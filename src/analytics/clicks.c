@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analytics/clickwin.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "store/store.h"
@@ -24,6 +25,7 @@ struct clicks {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct cached cache[CACHE_SLOTS]; /* direct-mapped by link id */
+    struct clickwin *win;             /* repeat clicks (its own lock) */
     struct click *q;
     size_t n;
     int stopping;
@@ -84,10 +86,12 @@ struct clicks *clicks_start(struct store *st)
         return NULL;
     c->st = st;
     c->q = calloc(QUEUE_MAX, sizeof *c->q);
+    c->win = clickwin_new(CLICKWIN_ENTRIES, CLICKWIN_MS);
     pthread_mutex_init(&c->mu, NULL);
     pthread_mutex_init(&c->write_mu, NULL);
     pthread_cond_init(&c->cv, NULL);
-    if (!c->q || pthread_create(&c->thread, NULL, writer, c) != 0) {
+    if (!c->q || !c->win || pthread_create(&c->thread, NULL, writer, c) != 0) {
+        clickwin_free(c->win);
         free(c->q);
         free(c);
         return NULL;
@@ -110,8 +114,14 @@ void clicks_stop(struct clicks *c)
     pthread_mutex_destroy(&c->mu);
     pthread_mutex_destroy(&c->write_mu);
     pthread_cond_destroy(&c->cv);
+    clickwin_free(c->win);
     free(c->q);
     free(c);
+}
+
+int clicks_counts(struct clicks *c, int64_t link_id, int64_t recipient_id, const char *addr)
+{
+    return clickwin_first(c->win, link_id, recipient_id, addr, mono_ms());
 }
 
 int clicks_resolve(struct clicks *c, int64_t link_id, int64_t *account_id, int64_t *campaign_id, char *url,

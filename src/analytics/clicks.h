@@ -4,7 +4,10 @@
  * Links never change once created, so their target URL is cached after the first lookup. Clicks
  * wait in a bounded queue; one thread writes whatever is queued every CLICKS_FLUSH_MS (or as soon
  * as CLICKS_BATCH are waiting) in one transaction. A crash loses at most the clicks of the last
- * CLICKS_FLUSH_MS; a clean stop writes everything. */
+ * CLICKS_FLUSH_MS; a clean stop writes everything.
+ *
+ * Repeats are not counted: a click from the address of an earlier counted click on the same
+ * link for the same recipient within 10 minutes is only redirected (analytics/clickwin.h). */
 #ifndef TGR_CLICKS_H
 #define TGR_CLICKS_H
 
@@ -25,6 +28,11 @@ void clicks_stop(struct clicks *c);
  * @return 1 found, 0 unknown, -1 database trouble */
 int clicks_resolve(struct clicks *c, int64_t link_id, int64_t *account_id, int64_t *campaign_id, char *url,
                    size_t cap);
+
+/* Whether a click from addr (the client's address as text) on (link, recipient) counts now: the
+ * first within the repeat window does, repeats inside it do not. A click that counts opens a new
+ * window, so call it only for clicks that will be added. */
+int clicks_counts(struct clicks *c, int64_t link_id, int64_t recipient_id, const char *addr);
 
 /* Queue a counted click. When the queue is full the caller writes the batch itself. */
 void clicks_add(struct clicks *c, int64_t account_id, int64_t campaign_id, int64_t link_id, int64_t recipient_id);

@@ -1,6 +1,16 @@
 /* links — link codes and attribution references; see links.h.
- * Layout (before base64url): a kind byte, the ids as 6-byte little-endian integers, then an
- * 8-byte keyed BLAKE2b MAC (blind-index key, domain "tgr-links") over everything before it. */
+ *
+ * Issued format (27 characters of base64url, docs/DECISIONS.md 48): 20 bytes, an 8-byte tag then
+ * the two ids (6-byte little-endian each) encrypted — a deterministic authenticated encryption in
+ * the SIV manner: tag = keyed BLAKE2b-64 over (kind, ids), ciphertext = ids XOR ChaCha20(key,
+ * nonce = tag). Nothing in it reads as an id, a changed character fails the tag, and a code is
+ * the same each time it is made (a preview and a send give one URL). The kind ('L' for a link
+ * code, 'R' for a ref) is inside the tag only, so neither passes for the other. Both keys come
+ * from the blind-index key, which never rotates (DECISIONS 44), so codes stay valid forever.
+ *
+ * Accepted too (28 characters; links already in customers' chats and refs already in shops'
+ * systems): a kind byte, the ids in clear, then an 8-byte keyed BLAKE2b MAC (blind key, domain
+ * "tgr-links"). Nothing issues it any more. */
 #include "core/links.h"
 
 #include <sodium.h>
@@ -8,7 +18,21 @@
 
 #include "core/util.h"
 
-#define MAC_LEN 8
+#define TAG_LEN 8
+#define IDS_LEN 12
+#define CODE_BYTES (TAG_LEN + IDS_LEN)    /* issued format */
+#define OLD_BYTES (1 + IDS_LEN + TAG_LEN) /* accepted format */
+#define OLD_CHARS 28                      /* base64url of OLD_BYTES */
+#define KDF_CONTEXT "tgrlink2"            /* subkeys of the blind key for the issued format */
+#define SUBKEY_TAG 1
+#define SUBKEY_STREAM 2
+#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+_Static_assert(sizeof KDF_CONTEXT - 1 == crypto_kdf_CONTEXTBYTES, "kdf context must be 8 bytes");
+_Static_assert(KEYS_BYTES == crypto_kdf_KEYBYTES && KEYS_BYTES == crypto_stream_chacha20_KEYBYTES,
+               "key sizes");
+_Static_assert(TAG_LEN == crypto_stream_chacha20_NONCEBYTES, "the tag is the nonce");
+_Static_assert(LINK_CODE_LEN + 1 <= LINK_CODE_MAX && OLD_CHARS < LINK_CODE_MAX, "code buffer");
 
 static void put48(unsigned char *p, int64_t v)
 {
@@ -24,63 +48,96 @@ static int64_t get48(const unsigned char *p)
     return (int64_t)v;
 }
 
-static void mac(const struct keyring *kr, const unsigned char *msg, size_t len, unsigned char out[MAC_LEN])
+/* The two subkeys of the issued format. Caller wipes them. */
+static void subkeys(const struct keyring *kr, unsigned char tag_key[KEYS_BYTES],
+                    unsigned char stream_key[KEYS_BYTES])
+{
+    /* Cannot fail: every size is fixed (asserted above). */
+    (void)crypto_kdf_derive_from_key(tag_key, KEYS_BYTES, SUBKEY_TAG, KDF_CONTEXT, kr->blind);
+    (void)crypto_kdf_derive_from_key(stream_key, KEYS_BYTES, SUBKEY_STREAM, KDF_CONTEXT, kr->blind);
+}
+
+static void siv_tag(const unsigned char tag_key[KEYS_BYTES], unsigned char kind,
+                    const unsigned char ids[IDS_LEN], unsigned char tag[TAG_LEN])
+{
+    unsigned char msg[1 + IDS_LEN];
+    msg[0] = kind;
+    memcpy(msg + 1, ids, IDS_LEN);
+    crypto_generichash(tag, TAG_LEN, msg, sizeof msg, tag_key, KEYS_BYTES);
+}
+
+static void encode(const struct keyring *kr, unsigned char kind, int64_t a, int64_t b,
+                   char out[LINK_CODE_MAX])
+{
+    unsigned char ids[IDS_LEN], buf[CODE_BYTES], keys[2][KEYS_BYTES];
+    put48(ids, a);
+    put48(ids + 6, b);
+    subkeys(kr, keys[0], keys[1]);
+    siv_tag(keys[0], kind, ids, buf);
+    crypto_stream_chacha20_xor(buf + TAG_LEN, ids, IDS_LEN, buf, keys[1]);
+    sodium_memzero(keys, sizeof keys);
+    base64url_encode(buf, sizeof buf, out);
+}
+
+static void old_mac(const struct keyring *kr, const unsigned char *msg, size_t len,
+                    unsigned char out[TAG_LEN])
 {
     crypto_generichash_state st;
-    crypto_generichash_init(&st, kr->blind, sizeof kr->blind, MAC_LEN);
+    crypto_generichash_init(&st, kr->blind, sizeof kr->blind, TAG_LEN);
     crypto_generichash_update(&st, (const unsigned char *)"tgr-links", 10);
     crypto_generichash_update(&st, msg, len);
-    crypto_generichash_final(&st, out, MAC_LEN);
+    crypto_generichash_final(&st, out, TAG_LEN);
 }
 
-static void encode(const struct keyring *kr, unsigned char kind, int64_t a, int64_t b, int two, char *out)
+/* Both formats; anything else, or a tag that does not match, is TGR_ERR (compared in constant
+ * time). */
+static int decode(const struct keyring *kr, const char *code, unsigned char kind, int64_t *a, int64_t *b)
 {
-    unsigned char buf[1 + 12 + MAC_LEN];
-    size_t n = 0;
-    buf[n++] = kind;
-    put48(buf + n, a);
-    n += 6;
-    if (two) {
-        put48(buf + n, b);
-        n += 6;
+    unsigned char buf[OLD_BYTES], ids[IDS_LEN], want[TAG_LEN], keys[2][KEYS_BYTES];
+    size_t len = 0, clen = code ? strnlen(code, LINK_CODE_MAX) : 0;
+    /* One spelling per code: base64url_decode refuses non-zero padding bits, and the alphabet is
+     * checked here because libsodium 1.0.18 reads some bytes >= 0x80 as letters of it (found by
+     * fuzz_router: a '_' replaced by 0xE9 decoded the same). */
+    if ((clen != LINK_CODE_LEN && clen != OLD_CHARS) || strspn(code, B64URL) != clen ||
+        base64url_decode(code, clen, buf, sizeof buf, &len) != TGR_OK)
+        return TGR_ERR;
+    int ok;
+    if (len == CODE_BYTES) {
+        subkeys(kr, keys[0], keys[1]);
+        crypto_stream_chacha20_xor(ids, buf + TAG_LEN, IDS_LEN, buf, keys[1]);
+        siv_tag(keys[0], kind, ids, want);
+        sodium_memzero(keys, sizeof keys);
+        ok = sodium_memcmp(want, buf, TAG_LEN) == 0;
+    } else if (len == OLD_BYTES && buf[0] == kind) {
+        old_mac(kr, buf, 1 + IDS_LEN, want);
+        memcpy(ids, buf + 1, IDS_LEN);
+        ok = sodium_memcmp(want, buf + 1 + IDS_LEN, TAG_LEN) == 0;
+    } else {
+        return TGR_ERR;
     }
-    mac(kr, buf, n, buf + n);
-    base64url_encode(buf, n + MAC_LEN, out);
-}
-
-static int decode(const struct keyring *kr, const char *code, unsigned char kind, int two, int64_t *a, int64_t *b)
-{
-    unsigned char buf[64], want[MAC_LEN];
-    size_t len = 0, expect = 1 + (two ? 12 : 6) + MAC_LEN;
-    size_t clen = strlen(code);
-    if (clen >= LINK_CODE_MAX || base64url_decode(code, clen, buf, sizeof buf, &len) != TGR_OK || len != expect ||
-        buf[0] != kind)
+    if (!ok)
         return TGR_ERR;
-    mac(kr, buf, expect - MAC_LEN, want);
-    if (sodium_memcmp(want, buf + expect - MAC_LEN, MAC_LEN) != 0)
-        return TGR_ERR;
-    *a = get48(buf + 1);
-    if (two)
-        *b = get48(buf + 7);
+    *a = get48(ids);
+    *b = get48(ids + 6);
     return TGR_OK;
 }
 
 void link_code(const struct keyring *kr, int64_t link_id, int64_t recipient_id, char out[LINK_CODE_MAX])
 {
-    encode(kr, 'L', link_id, recipient_id, 1, out);
+    encode(kr, 'L', link_id, recipient_id, out);
 }
 
 int link_code_parse(const struct keyring *kr, const char *code, int64_t *link_id, int64_t *recipient_id)
 {
-    return decode(kr, code, 'L', 1, link_id, recipient_id);
+    return decode(kr, code, 'L', link_id, recipient_id);
 }
 
 void link_ref(const struct keyring *kr, int64_t recipient_id, int64_t link_id, char out[LINK_CODE_MAX])
 {
-    encode(kr, 'R', recipient_id, link_id, 1, out);
+    encode(kr, 'R', recipient_id, link_id, out);
 }
 
 int link_ref_parse(const struct keyring *kr, const char *ref, int64_t *recipient_id, int64_t *link_id)
 {
-    return decode(kr, ref, 'R', 1, recipient_id, link_id);
+    return decode(kr, ref, 'R', recipient_id, link_id);
 }

@@ -1,6 +1,8 @@
 /* h_track — GET /t/:code (API.md "Tracking"): the redirect behind every tracked link. No
- * credential: the code itself (link + recipient + MAC, core/links.c) says whose click it is.
- * Link-preview bots and crawlers are redirected but not counted. */
+ * credential: the code itself (link + recipient, encrypted and authenticated, core/links.c) says
+ * whose click it is. Link-preview bots and crawlers are redirected but not counted, nor are
+ * repeats from one address within 10 minutes (analytics/clickwin.h). No database read per click:
+ * links come from the cache, the repeat window is in memory, clicks are written in batches. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +54,9 @@ enum hres track_click_h(struct req *r)
         reply_data(r, 404, "text/html; charset=utf-8", page, sizeof page - 1);
         return H_NO;
     }
-    /* HEAD requests and link-preview bots are redirected but not counted. */
-    if (strcmp(r->method, "GET") == 0 && !is_bot(req_header(r, "User-Agent")))
+    /* HEAD requests, link-preview bots and repeats are redirected but not counted. */
+    if (strcmp(r->method, "GET") == 0 && !is_bot(req_header(r, "User-Agent")) &&
+        clicks_counts(r->app->clicks, link_id, recipient_id, r->ip))
         clicks_add(r->app->clicks, account_id, campaign_id, link_id, recipient_id);
     char ref[LINK_CODE_MAX], *loc = NULL;
     link_ref(&r->app->kr, recipient_id, link_id, ref);

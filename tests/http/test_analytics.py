@@ -2,21 +2,27 @@
 """test_analytics — HTTP scenario tests of tracked links, order attribution and the analytics
 read side: the /t/<code> redirect (tgr_ref appended with ? or &, before a #fragment; unknown or
 garbled codes 404; bots, HEAD and requests without a User-Agent redirected but not counted;
-repeat clicks unique once), the attribution order of the order webhook (ref, then discount code,
+repeat clicks unique once, and from one address counted once per 10 minutes; codes and refs hold
+no readable id, and those of the earlier format still work), the attribution order of the order webhook (ref, then discount code,
 then the latest campaign message within the 7 days before the order; refunds reverse), and the
 numbers of GET /campaigns/:id/analytics, /analytics/revenue, /analytics/campaigns and
 /campaigns/:id/scorecard compared with what the simulated Telegram's record file and the test's
 own requests say (shared/API.md "Tracking", "Orders and revenue", "Analytics", "Campaigns";
-shared/DESIGN.md §6; docs/DECISIONS.md 18, 23, 25-28).
+shared/DESIGN.md §6; docs/DECISIONS.md 18, 23, 25-28, 48).
 
 Every test drives the real binary with its bridge on the simulated Telegram through
 tests/http/tgrtest.py. What Telegram received is read from the record file (deliveries.jsonl).
 Servers are shared per class, --send-rate 10. Run: python3 tests/http/test_analytics.py (CTest
 sets TGR_BIN).
 """
+import base64
+import binascii
+import hashlib
+import http.client
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,8 +30,8 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tgrtest import (Server, contacts_by_tg_id, connect_telegram, read_record, sim_args,  # noqa: E402
-                     wait_until, write_scenario)
+from tgrtest import (PG_ADMIN_URL, Server, _pg_bin, contacts_by_tg_id, connect_telegram,  # noqa: E402
+                     pg_database, read_record, sim_args, wait_until, write_scenario)
 
 PASSWORD = "correct horse battery staple 42"
 CODE = "80417"
@@ -47,6 +53,8 @@ BOT_UAS = [
     "Mozilla/5.0 (compatible; ExampleSpider/1.0)",
 ]
 REF_RE = re.compile(r"^[A-Za-z0-9_.~-]+$")
+OLD_CODE_LEN = 28  # the earlier format's codes and refs; new ones are no longer
+SECOND_ADDRESS = "127.0.0.2"  # the whole 127/8 is local: a second client address on this machine
 BATCH_WAIT = 0.35  # counted clicks are written in batches every 50 ms
 
 
@@ -86,6 +94,79 @@ def split_ref(location, base):
     if not location.startswith(prefix):
         return None, frag
     return location[len(prefix):], frag
+
+
+def db_ints(data_dir, sql):
+    """The rows of sql (integers only) on data_dir's database, SQLite or PostgreSQL."""
+    if PG_ADMIN_URL:
+        out = subprocess.run([_pg_bin("psql"), "-X", "-At", "-F", ",", "-d", pg_database(data_dir)[1], "-c", sql],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60, check=True)
+        return [tuple(int(v) for v in line.split(",")) for line in out.stdout.split()]
+    import sqlite3
+    with sqlite3.connect(f"file:{os.path.join(data_dir, 'tgr.db')}?mode=ro", uri=True) as c:
+        return [tuple(int(v) for v in row) for row in c.execute(sql)]
+
+
+def blind_key(data_dir):
+    """The blind-index key (crypto_kdf subkey 1, context "tgr-keys", of master key 1)."""
+    with open(os.path.join(data_dir, "master.key")) as f:
+        master = base64.b64decode(f.read().strip())
+    return hashlib.blake2b(b"", key=master, digest_size=32, salt=(1).to_bytes(8, "little") + bytes(8),
+                           person=b"tgr-keys" + bytes(8)).digest()
+
+
+def old_token(blind, kind, a, b, mac_of=None):
+    """A code (kind b"L": link, recipient) or ref (b"R": recipient, link) of the format issued before
+    issue 13: kind, the ids as 6-byte little-endian integers, then BLAKE2b-64 keyed with the blind
+    key over b"tgr-links\0" and what precedes. mac_of=(a, b) puts the MAC of other ids (a forgery)."""
+    def body(x, y):
+        return kind + x.to_bytes(6, "little") + y.to_bytes(6, "little")
+    mac = hashlib.blake2b(b"tgr-links\0" + body(*(mac_of or (a, b))), key=blind, digest_size=8).digest()
+    return base64.urlsafe_b64encode(body(a, b) + mac).rstrip(b"=").decode()
+
+
+def decodings(s):
+    """s as text and as every binary reading a reader might try: base64 (both alphabets, from each
+    of the first four characters), base32 and hex."""
+    out = [s.encode()]
+    for k in range(4):
+        t = s[k:]
+        for alt in (t, t.replace("-", "+").replace("_", "/")):
+            try:
+                out.append(base64.b64decode(alt + "=" * (-len(alt) % 4), altchars=b"-_" if alt is t else None))
+            except (binascii.Error, ValueError):
+                pass
+        for t32 in (t.upper(), t.upper().replace("0", "O").replace("1", "I")):
+            try:
+                out.append(base64.b32decode(t32 + "=" * (-len(t32) % 8)))
+            except (binascii.Error, ValueError):
+                pass
+        try:
+            out.append(bytes.fromhex(t))
+        except ValueError:
+            pass
+    return out
+
+
+def id_forms(n):
+    """How an id could sit in a token: packed little- or big-endian in 4, 6 or 8 bytes, and as
+    text when it is long enough not to turn up by chance (4+ digits)."""
+    forms = [n.to_bytes(w, o) for w in (4, 6, 8) for o in ("little", "big")]
+    if n >= 1000:
+        forms += [str(n).encode(), f"{n:x}".encode()]
+    return forms
+
+
+def click_from(port, path, source, ua=BROWSER_UA):
+    """GET path from the client address source; (status, Location)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    try:
+        c.request("GET", path, headers={"User-Agent": ua})
+        r = c.getresponse()
+        r.read()
+        return r.status, r.getheader("Location")
+    finally:
+        c.close()
 
 
 class Case(unittest.TestCase):
@@ -275,15 +356,111 @@ class TrackingTest(Case):
         a = self.analytics(self.token, cid)
         self.assertEqual((a["clicks"], a["unique_clicks"]), (1, 1), a)
 
-    def test_repeat_clicks_count_each_time_but_the_recipient_once(self):
+    def test_repeat_clicks_count_once_per_address_and_the_recipient_once(self):
         cid, paths = self.campaign(links=2)
         u0, u1 = self.USERS[0]["id"], self.USERS[1]["id"]
         for p in [paths[u0][0]] * 3 + [paths[u0][1], paths[u1][1]]:
             self.assertEqual(self.click(p).status, 302)
         time.sleep(BATCH_WAIT)
         a = self.analytics(self.token, cid)
-        self.assertEqual((a["sent"], a["clicks"], a["unique_clicks"]), (3, 5, 2), a)
+        # One address: the three clicks on u0's first link are one; each other link counts.
+        self.assertEqual((a["sent"], a["clicks"], a["unique_clicks"]), (3, 3, 2), a)
         self.assertAlmostEqual(a["ctr"], 2 / 3, places=3)
+
+    def counts(self, cid, at_least):
+        """(clicks, unique_clicks) of cid once clicks reached at_least (clicks are written in order,
+        so the last counted click being there means every one before it is too)."""
+        wait_until(lambda: self.analytics(self.token, cid)["clicks"] >= at_least, 15)
+        a = self.analytics(self.token, cid)
+        return a["clicks"], a["unique_clicks"]
+
+    def test_twenty_clicks_from_one_address_count_once(self):
+        cid, paths = self.campaign()
+        u0, u1 = self.USERS[0]["id"], self.USERS[1]["id"]
+        path = paths[u0][0]
+        for i in range(20):
+            r = self.click(path)
+            self.assertEqual(r.status, 302, f"click {i}: {r!r}")  # every one is still redirected
+            self.assertTrue((r.header("Location") or "").startswith("https://shop.example/l0?tgr_ref="), r)
+        # Another address on the same link counts (the same recipient: unique stays 1).
+        status, loc = click_from(self.srv.port, path, SECOND_ADDRESS)
+        self.assertEqual(status, 302, loc)
+        self.assertEqual(self.counts(cid, 2), (2, 1), "20 clicks from one address counted more than once")
+        # Twenty more from each address change nothing; another recipient's link from the first does.
+        for _ in range(20):
+            self.assertEqual(self.click(path).status, 302)
+            self.assertEqual(click_from(self.srv.port, path, SECOND_ADDRESS)[0], 302)
+        self.assertEqual(self.click(paths[u1][0]).status, 302)
+        self.assertEqual(self.counts(cid, 3), (3, 2))
+
+    def test_codes_and_refs_hold_no_readable_id(self):
+        cid, paths = self.campaign(links=2)
+        link_ids = [r[0] for r in db_ints(self.srv.data, f"SELECT id FROM trackable_links WHERE campaign_id = {cid}")]
+        rcpt_ids = [r[0] for r in db_ints(self.srv.data, f"SELECT id FROM recipients WHERE campaign_id = {cid}")]
+        self.assertEqual((len(link_ids), len(rcpt_ids)), (2, len(self.USERS)))
+        codes, refs = {}, {}
+        for u, ps in paths.items():
+            for i, p in enumerate(ps):
+                r = self.click(p)
+                self.assertEqual(r.status, 302, r)
+                ref, _ = split_ref(r.header("Location") or "", f"https://shop.example/l{i}")
+                self.assertTrue(ref, r.header("Location"))
+                codes[u, i], refs[u, i] = p[len("/t/"):], ref
+        for what, s in [("code", c) for c in codes.values()] + [("tgr_ref", r) for r in refs.values()]:
+            self.assertLessEqual(len(s), OLD_CODE_LEN, f"{what} {s} longer than before")
+            for blob in decodings(s):
+                for n in link_ids + rcpt_ids:
+                    for form in id_forms(n):
+                        self.assertNotIn(form, blob, f"id {n} readable in the {what} {s}")
+        # Nor is there shared structure to read: codes of one link for different recipients, and
+        # refs of one recipient for different links, have no common beginning (the earlier format
+        # shared the bytes of the id they had in common).
+        b64 = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))  # noqa: E731
+        users = sorted(paths)
+        for groups in ([[codes[u, i] for u in users] for i in (0, 1)], [[refs[u, 0], refs[u, 1]] for u in users],
+                       [[codes[u, 0], codes[u, 1]] for u in users], [[refs[u, i] for u in users] for i in (0, 1)]):
+            for g in groups:
+                for x in g:
+                    for y in g:
+                        if x != y:
+                            self.assertNotEqual(b64(x)[:3], b64(y)[:3], f"{x} and {y} begin alike")
+
+    def test_links_and_refs_of_the_earlier_format_still_work(self):
+        cid, paths = self.campaign()
+        u0 = self.USERS[0]["id"]
+        contact = self.contacts[u0]["id"]
+        (link_id,), = db_ints(self.srv.data, f"SELECT id FROM trackable_links WHERE campaign_id = {cid}")
+        (rcpt_id,), = db_ints(self.srv.data, f"SELECT id FROM recipients WHERE campaign_id = {cid} "
+                                             f"AND contact_id = {contact}")
+        blind = blind_key(self.srv.data)
+        old = old_token(blind, b"L", link_id, rcpt_id)
+        self.assertEqual(len(old), OLD_CODE_LEN)
+        self.assertNotEqual("/t/" + old, paths[u0][0], "the server still issues the earlier format")
+        # A link already in a customer's chat redirects and counts, and gets a ref of the new kind.
+        r = self.click("/t/" + old)
+        self.assertEqual(r.status, 302, r)
+        ref, _ = split_ref(r.header("Location") or "", "https://shop.example/l0")
+        self.assertTrue(ref and len(ref) < OLD_CODE_LEN, r.header("Location"))
+        self.assertEqual(self.counts(cid, 1), (1, 1))
+        # The same click by the new code is the same link and recipient: a repeat, not counted.
+        self.assertEqual(self.click(paths[u0][0]).status, 302)
+        r = self.click(paths[self.USERS[1]["id"]][0])
+        self.assertEqual(r.status, 302)
+        self.assertEqual(self.counts(cid, 2), (2, 2))
+        # Refs of both formats credit the order to this campaign (the ref beats later messages).
+        self.assertEqual(self.order(self.key, f"old-ref-{cid}", 700, u0, ref=old_token(blind, b"R", rcpt_id, link_id)),
+                         cid)
+        self.assertEqual(self.order(self.key, f"new-ref-{cid}", 800, u0, ref=ref), cid)
+        # Forgeries of the earlier format are refused: another recipient or link under this MAC,
+        # a ref as a code, a code as a ref.
+        for bad in (old_token(blind, b"L", link_id, rcpt_id + 1, mac_of=(link_id, rcpt_id)),
+                    old_token(blind, b"L", link_id + 1, rcpt_id, mac_of=(link_id, rcpt_id)),
+                    old_token(blind, b"R", rcpt_id, link_id), old_token(b"\0" * 32, b"L", link_id, rcpt_id)):
+            r = self.click("/t/" + bad)
+            self.assertEqual((r.status, r.header("Location")), (404, None), bad)
+        self.assertIsNone(self.order(self.key, f"forged-ref-{cid}", 900, "6199999",
+                                     ref=old_token(blind, b"R", rcpt_id + 1, link_id, mac_of=(rcpt_id, link_id))))
+        self.assertIsNone(self.order(self.key, f"code-as-ref-{cid}", 900, "6199999", ref=old))
 
     def test_unknown_and_garbled_codes_are_404_and_not_counted(self):
         cid, paths = self.campaign()
@@ -464,15 +641,17 @@ class ScoreTest(Case):
                              and cls.analytics(cls.token, cls.cid)["replied"] >= cls.want_replied
                              and cls.analytics(cls.token, cls.cid)["read"] >= cls.want_read, 15),
                   f"events did not arrive: {cls.analytics(cls.token, cls.cid)}")
-        # The test's own clicks: u01 twice, u00 once more, a bot once (not counted).
+        # The test's own clicks: u01 twice, u00 once more, a bot once (not counted). Each from
+        # an address that has not clicked that link yet (the simulator clicks from 127.0.0.1):
+        # repeats from one address within 10 minutes count once.
         u = [x["id"] for x in cls.USERS]
         cls.path = {x: cls.links(cls.lines[x])[0] for x in delivered}
         ref = None
-        for who in (u[1], u[1], u[0]):
-            r = cls.click(cls.path[who])
-            cls.check(r.status == 302, f"click: {r!r}")
+        for who, source in ((u[1], "127.0.0.1"), (u[1], SECOND_ADDRESS), (u[0], SECOND_ADDRESS)):
+            status, loc = click_from(cls.srv.port, cls.path[who], source)
+            cls.check(status == 302, f"click: {status} {loc}")
             if who == u[1]:
-                ref, _ = split_ref(r.header("Location"), "https://shop.example/score?c=9")
+                ref, _ = split_ref(loc, "https://shop.example/score?c=9")
         cls.click(cls.path[u[4]], ua="TelegramBot (like TwitterBot)")
         cls.want_clicks = len(sim_clickers) + 3
         cls.want_unique = len(sim_clickers | {u[1]})
