@@ -54,6 +54,13 @@ void base64url_encode(const unsigned char *in, size_t n, char *out)
 
 int base64url_decode(const char *in, size_t inlen, unsigned char *out, size_t cap, size_t *outlen)
 {
+    /* libsodium 1.0.18 reads some bytes >= 0x80 as letters of the alphabet, so one value could be
+     * spelled several ways (a JWT signature, a link code): only the alphabet itself is taken. */
+    for (size_t i = 0; i < inlen; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return TGR_ERR;
+    }
     const char *end = NULL;
     if (sodium_base642bin(out, cap, in, inlen, NULL, outlen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return TGR_ERR;
