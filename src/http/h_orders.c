@@ -136,8 +136,16 @@ enum hres orders_webhook_h(struct req *r)
 
 static void import_job(struct req *r)
 {
+    /* The import reads a stream; the body, in memory for now, is read as one. */
+    static char empty[1];
+    FILE *in = fmemopen(r->body ? r->body : empty, r->body_len, "r");
+    if (!in) {
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the server is out of memory; retry shortly");
+        return;
+    }
     struct import_result res;
-    int rc = orders_import_csv(r->app, r->account_id, r->body ? r->body : "", r->body_len, NULL, NULL, &res);
+    int rc = orders_import_csv(r->app, r->account_id, in, r->body_len, NULL, NULL, &res);
+    fclose(in);
     json_t *errors = json_array();
     for (size_t i = 0; i < res.n_errors; i++)
         json_array_append_new(errors, json_pack("{s:I, s:s}", "line", (json_int_t)res.errors[i].line, "message",
