@@ -276,7 +276,8 @@ static void store_order(struct app *app, int64_t account_id, const struct order_
 void orders_ingest(struct app *app, int64_t account_id, const struct order_in *in, struct order_result *res)
 {
     memset(res, 0, sizeof *res);
-    if (order_valid(in, res)) store_order(app, account_id, in, res);
+    if (order_valid(in, res))
+        store_order(app, account_id, in, res);
 }
 
 /* ---- CSV --------------------------------------------------------------------------------
@@ -313,9 +314,8 @@ void orders_ingest(struct app *app, int64_t account_id, const struct order_in *i
 #define STR_(x)        #x
 #define STR(x)         STR_(x)
 
-static const char *const csv_names[CSV_COLS] = {
-    "order_id",         "amount", "currency", "status",        "created_at",
-    "telegram_user_id", "phone",  "username", "discount_code", "ref"};
+static const char *const csv_names[CSV_COLS] = {"order_id", "amount",   "currency", "status",        "created_at",
+                                                "telegram_user_id", "phone", "username", "discount_code", "ref"};
 
 /* libcsv's realloc: its field buffer never grows past CSV_PARSER_MAX. */
 static void *capped_realloc(void *p, size_t n)
@@ -357,22 +357,26 @@ struct import {
     const char *bad;      /* why the record is refused, NULL while it is fine */
     size_t off[CSV_COLS + 1];
     char rec[IMPORT_RECORD_MAX + 1];
-    struct batch_row *batch; /* IMPORT_BATCH of them */
+    /* The batch: nb rows kept. Rows are allocated as first needed and reused by later batches,
+     * so a small file allocates little; they never move, so pointers into their text hold. */
+    struct batch_row *rows[IMPORT_BATCH];
     size_t nb;
 };
 
 static int parse_amount(const char *s, int64_t *out)
 {
     const char *dot = strchr(s, '.');
-    if (!dot) return parse_i64(s, 0, ORDER_AMOUNT_MAX, out);
+    if (!dot)
+        return parse_i64(s, 0, ORDER_AMOUNT_MAX, out);
     char whole[32];
     size_t wl = (size_t)(dot - s), fl = strlen(dot + 1);
-    if (wl == 0 || wl >= sizeof whole || fl == 0 || fl > 2) return TGR_ERR;
+    if (wl == 0 || wl >= sizeof whole || fl == 0 || fl > 2)
+        return TGR_ERR;
     memcpy(whole, s, wl);
     whole[wl] = 0;
     int64_t w, f;
-    if (parse_i64(whole, 0, ORDER_AMOUNT_MAX / 100, &w) != TGR_OK ||
-        parse_i64(dot + 1, 0, 99, &f) != TGR_OK || dot[1] == '-' || dot[1] == '+')
+    if (parse_i64(whole, 0, ORDER_AMOUNT_MAX / 100, &w) != TGR_OK || parse_i64(dot + 1, 0, 99, &f) != TGR_OK ||
+        dot[1] == '-' || dot[1] == '+')
         return TGR_ERR;
     *out = w * 100 + (fl == 1 ? f * 10 : f);
     return TGR_OK;
@@ -381,9 +385,12 @@ static int parse_amount(const char *s, int64_t *out)
 static void add_error(struct import_result *res, long line, const char *msg)
 {
     res->errors_total++;
-    if (res->n_errors >= IMPORT_MAX_ERRORS) return;
-    if (!res->errors) res->errors = calloc(IMPORT_MAX_ERRORS, sizeof *res->errors);
-    if (!res->errors) return;
+    if (res->n_errors >= IMPORT_MAX_ERRORS)
+        return;
+    if (!res->errors)
+        res->errors = calloc(IMPORT_MAX_ERRORS, sizeof *res->errors);
+    if (!res->errors)
+        return;
     res->errors[res->n_errors].line = line;
     snprintf(res->errors[res->n_errors].message, sizeof res->errors[0].message, "%s", msg);
     res->n_errors++;
@@ -393,11 +400,13 @@ static enum db_status batch_txn(struct store *st, void *cls)
 {
     struct import *im = cls;
     for (size_t i = 0; i < im->nb; i++) {
-        struct batch_row *b = &im->batch[i];
-        if (b->refused) continue;
+        struct batch_row *b = im->rows[i];
+        if (b->refused)
+            continue;
         struct ingest_ctx ic = {im->app, im->account_id, &b->in, &b->r};
         enum db_status r = ingest_txn(st, &ic);
-        if (r < 0) return r;
+        if (r < 0)
+            return r;
     }
     return DB_ONE;
 }
@@ -407,14 +416,14 @@ static void batch_flush(struct import *im)
 {
     size_t valid = 0;
     for (size_t i = 0; i < im->nb; i++)
-        valid += !im->batch[i].refused;
+        valid += !im->rows[i]->refused;
     if (valid && im->app->store->txn(im->app->store, 1, batch_txn, im) < 0) {
         for (size_t i = 0; i < im->nb; i++)
-            if (!im->batch[i].refused)
-                store_order(im->app, im->account_id, &im->batch[i].in, &im->batch[i].r);
+            if (!im->rows[i]->refused)
+                store_order(im->app, im->account_id, &im->rows[i]->in, &im->rows[i]->r);
     }
     for (size_t i = 0; i < im->nb; i++) {
-        const struct batch_row *b = &im->batch[i];
+        const struct batch_row *b = im->rows[i];
         switch (b->r.outcome) {
         case ORDER_NEW:
         case ORDER_REFUNDED:
@@ -431,11 +440,15 @@ static void batch_flush(struct import *im)
     im->nb = 0;
 }
 
-/* The next batch row of the current record; the batch is stored first when it is full. */
+/* The next batch row of the current record; the batch is stored first when it is full (or
+ * cannot grow). */
 static struct batch_row *batch_next(struct import *im)
 {
-    if (im->nb == IMPORT_BATCH) batch_flush(im);
-    struct batch_row *b = &im->batch[im->nb++];
+    if (im->nb < IMPORT_BATCH && !im->rows[im->nb])
+        im->rows[im->nb] = malloc(sizeof *im->rows[0]);
+    if (im->nb == IMPORT_BATCH || !im->rows[im->nb])
+        batch_flush(im); /* rows[0] always exists */
+    struct batch_row *b = im->rows[im->nb++];
     memset(b, 0, sizeof *b);
     b->line = im->rec_line;
     return b;
@@ -494,7 +507,8 @@ static void header(struct import *im)
     for (size_t i = 0; i < im->nf && i <= CSV_COLS; i++) {
         int k = -1;
         for (int j = 0; j < CSV_COLS; j++)
-            if (strcmp(field(im, i), csv_names[j]) == 0) k = j;
+            if (strcmp(field(im, i), csv_names[j]) == 0)
+                k = j;
         if (k < 0 || im->col[k] >= 0) {
             snprintf(m, sizeof m, "header column '%.60s' is %s", field(im, i),
                      k < 0 ? "not known" : "repeated");
@@ -519,9 +533,11 @@ static int keep_texts(struct batch_row *b)
                         &b->in.phone,    &b->in.username, &b->in.discount_code, &b->in.ref};
     size_t used = 0;
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
-        if (!*s[i]) continue;
+        if (!*s[i])
+            continue;
         size_t n = strlen(*s[i]) + 1;
-        if (n > sizeof b->text - used) return TGR_ERR;
+        if (n > sizeof b->text - used)
+            return TGR_ERR;
         memcpy(b->text + used, *s[i], n);
         *s[i] = b->text + used;
         used += n;
@@ -531,9 +547,12 @@ static int keep_texts(struct batch_row *b)
 
 static void data_row(struct import *im)
 {
-    if (im->bad) return row_error(im, im->bad);
-    if (im->nf == 1 && field(im, 0)[0] == 0) return; /* a blank line */
-    if (im->nf != im->ncols) return row_error(im, "has a different number of fields than the header");
+    if (im->bad)
+        return row_error(im, im->bad);
+    if (im->nf == 1 && field(im, 0)[0] == 0)
+        return; /* a blank line */
+    if (im->nf != im->ncols)
+        return row_error(im, "has a different number of fields than the header");
 #define V(k) (im->col[k] >= 0 && field(im, (size_t)im->col[k])[0] ? field(im, (size_t)im->col[k]) : NULL)
     struct order_in in = {V(0), 0, V(2), V(3), 0, V(5), V(6), V(7), V(8), V(9)};
     if (!V(1) || parse_amount(V(1), &in.amount) != TGR_OK)
@@ -564,7 +583,8 @@ static void on_field(void *s, size_t len, void *data)
         im->bad = "has a NUL byte in a field";
     if (!im->bad && im->nf <= CSV_COLS) {
         /* Fits: used + len + 1 is the record's length so far plus one, at most IMPORT_RECORD_MAX + 1. */
-        if (len) memcpy(im->rec + im->used, s, len);
+        if (len)
+            memcpy(im->rec + im->used, s, len);
         im->rec[im->used + len] = 0;
         im->off[im->nf] = im->used;
         im->used += len + 1;
@@ -602,7 +622,8 @@ static void parser_reset(struct csv_parser *p)
 static int blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return 0;
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return 0;
     return 1;
 }
 
@@ -619,7 +640,8 @@ static void feed(struct import *im, const char *buf, size_t n)
         if (im->skipping) {
             im->skipping = !lf;
         } else {
-            if (!im->open) im->rec_line = im->line;
+            if (!im->open)
+                im->rec_line = im->line;
             im->ended = 0;
             if (csv_parse(&im->p, buf + i, end - i, on_field, on_record, im) < end - i) {
                 record_refused(im, csv_error(&im->p) == CSV_EPARSE
@@ -648,11 +670,11 @@ int orders_import_csv(struct app *app, int64_t account_id, FILE *in, size_t tota
     memset(res, 0, sizeof *res);
     struct import *im = calloc(1, sizeof *im);
     char *chunk = malloc(IMPORT_CHUNK);
-    struct batch_row *batch = calloc(IMPORT_BATCH, sizeof *batch);
-    if (!im || !chunk || !batch || csv_init(&im->p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+    struct batch_row *row0 = malloc(sizeof *row0);
+    if (!im || !chunk || !row0 || csv_init(&im->p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
         free(im);
         free(chunk);
-        free(batch);
+        free(row0);
         add_error(res, 1, "the server is out of memory; retry shortly");
         return TGR_ERR;
     }
@@ -665,7 +687,7 @@ int orders_import_csv(struct app *app, int64_t account_id, FILE *in, size_t tota
     im->ctx = ctx;
     im->total = total_bytes;
     im->line = im->rec_line = 1;
-    im->batch = batch;
+    im->rows[0] = row0;
 
     size_t n;
     while (!im->failed && (n = fread(chunk, 1, IMPORT_CHUNK, in)) > 0) {
@@ -690,10 +712,12 @@ int orders_import_csv(struct app *app, int64_t account_id, FILE *in, size_t tota
         rc = TGR_ERR;
     } else {
         batch_flush(im);
-        if (progress) progress(ctx, im->line, im->done, total_bytes);
+        if (progress)
+            progress(ctx, im->line, im->done, total_bytes);
     }
     csv_free(&im->p);
-    free(batch);
+    for (size_t i = 0; i < IMPORT_BATCH && im->rows[i]; i++)
+        free(im->rows[i]);
     free(chunk);
     free(im);
     return rc;
