@@ -27,10 +27,21 @@ build() {
     cmake --build "$BUILD" --target fuzz -j"$JOBS" >/dev/null
 }
 
-# Options every run shares: a dictionary when there is one, a 10 s limit per input.
+# Options every run shares: a dictionary when there is one, a 10 s limit per input, and inputs up
+# to -max_len bytes. Without it libFuzzer keeps to 4096 bytes (or its largest seed), below the
+# buffers that matter — which is how the orders reader's 4 KiB stack buffer overflowed unseen.
+# Each target's length is well above its largest buffer: the CSV import and the bridge's lines
+# read 64 KiB chunks (256 KiB); the others' buffers are at most 1 KiB (64 KiB).
+max_len() {
+    case "$1" in
+    orders_csv | bridge_line) echo 262144 ;;
+    *) echo 65536 ;;
+    esac
+}
+
 fuzz_opts() {
     local name=$1
-    local o="-timeout=10 -rss_limit_mb=2048"
+    local o="-timeout=10 -rss_limit_mb=2048 -max_len=$(max_len "$name")"
     if [ -f "$FUZZ_DIR/dict/$name.dict" ]; then o="$o -dict=$FUZZ_DIR/dict/$name.dict"; fi
     echo "$o"
 }

@@ -386,19 +386,22 @@ static int cmd_import(int argc, char **argv)
     if (!extra[0] || parse_i64(extra[0], 1, INT64_MAX, &account_id) != TGR_OK)
         return usage_error("import orders", "--account ID is required (the account's number)");
     apply_log_level(&app.cfg);
-    char *data = NULL;
-    size_t len = 0;
-    if (read_file(argv[3], 512u * 1024 * 1024, &data, &len) != TGR_OK) {
-        fprintf(stderr, "tgr: cannot read %s: %s\n", argv[3], strerror(errno));
+    /* The file is read as it is imported, in chunks: its size is not limited by memory. */
+    FILE *in = fopen(argv[3], "rb");
+    struct stat sb;
+    if (!in || fstat(fileno(in), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "tgr: cannot read %s: %s\n", argv[3], in ? "not a regular file" : strerror(errno));
+        if (in)
+            fclose(in);
         return 2;
     }
     if (ensure_data_dir(app.cfg.data_dir) != TGR_OK || load_keys(&app.kr, &app.cfg) != TGR_OK) {
-        free(data);
+        fclose(in);
         return 1;
     }
     app.store = open_store(&app.cfg);
     if (!app.store) {
-        free(data);
+        fclose(in);
         return 1;
     }
     char path[CONFIG_PATH_MAX + 32];
@@ -412,7 +415,8 @@ static int cmd_import(int argc, char **argv)
     } else {
         int tty = isatty(STDERR_FILENO);
         struct import_result res;
-        if (orders_import_csv(&app, account_id, data, len, import_progress, &tty, &res) != TGR_OK) {
+        size_t size = (size_t)sb.st_size;
+        if (orders_import_csv(&app, account_id, in, size, import_progress, &tty, &res) != TGR_OK) {
             fprintf(stderr, "%stgr: %s: %s\n", tty ? "\n" : "", argv[3], res.n_errors ? res.errors[0].message : "?");
             rc = 1;
         } else {
@@ -428,7 +432,7 @@ static int cmd_import(int argc, char **argv)
         }
         import_result_release(&res);
     }
-    free(data);
+    fclose(in);
     lexicon_free(app.lexicon);
     app.store->close(app.store);
     keyring_clear(&app.kr);
@@ -590,17 +594,16 @@ static void demo_connect_job(void *arg)
         st->meta_get(st, "demo_orders_imported", done, sizeof done) == DB_ONE)
         return;
     source_path("scenarios/demo-orders.csv", path, sizeof path);
-    char *csv = NULL;
-    size_t len = 0;
-    if (read_file(path, 64u * 1024 * 1024, &csv, &len) != TGR_OK)
+    FILE *in = fopen(path, "rb");
+    if (!in)
         return;
     struct import_result ir;
-    if (orders_import_csv(app, a.id, csv, len, NULL, NULL, &ir) == TGR_OK) {
+    if (orders_import_csv(app, a.id, in, 0, NULL, NULL, &ir) == TGR_OK) {
         log_info("demo", "imported %ld demo orders", ir.imported);
         st->meta_set(st, "demo_orders_imported", "1");
     }
     import_result_release(&ir);
-    free(csv);
+    fclose(in);
 }
 
 /* With the simulator, say how to log in to it: the code comes from the scenario. */

@@ -1,6 +1,7 @@
 /* orders — order ingestion and CSV import; see orders.h. */
 #include "core/orders.h"
 
+#include <csv.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -62,11 +63,13 @@ int parse_rfc3339(const char *s, int64_t *ms)
     return TGR_OK;
 }
 
-static void set_invalid(struct order_result *res, const char *field, const char *msg)
+/* @return 0 (not valid), for order_valid's returns */
+static int set_invalid(struct order_result *res, const char *field, const char *msg)
 {
     res->outcome = ORDER_INVALID;
     snprintf(res->field, sizeof res->field, "%s", field);
     snprintf(res->message, sizeof res->message, "%s %s", field, msg);
+    return 0;
 }
 
 static int valid_text(const char *s, size_t max)
@@ -149,6 +152,7 @@ static enum db_status ingest_txn(struct store *st, void *cls)
     struct ingest_ctx *ic = cls;
     const struct order_in *in = ic->in;
     struct order_result *res = ic->res;
+    memset(res, 0, sizeof *res); /* a transaction retried runs this again */
     int64_t created = in->created_at ? in->created_at : now_ms();
     char hash[65];
     details_hash(in, in->created_at, hash);
@@ -232,13 +236,15 @@ static enum db_status ingest_txn(struct store *st, void *cls)
     return DB_ONE;
 }
 
-void orders_ingest(struct app *app, int64_t account_id, const struct order_in *in, struct order_result *res)
+/* The checks every order passes before anything is stored: the webhook's and each CSV line's.
+ * @return 1, or 0 with res an ORDER_INVALID that says which field is wrong */
+static int order_valid(const struct order_in *in, struct order_result *res)
 {
-    memset(res, 0, sizeof *res);
     if (!in->order_id || !valid_text(in->order_id, 128))
         return set_invalid(res, "order_id", "must be 1-128 printable characters");
     if (in->amount < 0 || in->amount > ORDER_AMOUNT_MAX)
-        return set_invalid(res, "amount", "must be a whole number of minor units (cents) from 0 to 100000000000");
+        return set_invalid(res, "amount",
+                           "must be a whole number of minor units (cents) from 0 to 100000000000");
     if (!in->currency || strlen(in->currency) != 3 || !isupper((unsigned char)in->currency[0]) ||
         !isupper((unsigned char)in->currency[1]) || !isupper((unsigned char)in->currency[2]))
         return set_invalid(res, "currency", "must be an ISO 4217 code such as EUR");
@@ -251,75 +257,111 @@ void orders_ingest(struct app *app, int64_t account_id, const struct order_in *i
         return set_invalid(res, "discount_code", "must be 1-64 printable characters");
     if (in->ref && !valid_text(in->ref, 128))
         return set_invalid(res, "ref", "must be 1-128 printable characters");
+    return 1;
+}
+
+/* Store one valid order in a durable transaction of its own. */
+static void store_order(struct app *app, int64_t account_id, const struct order_in *in,
+                        struct order_result *res)
+{
     struct ingest_ctx ic = {app, account_id, in, res};
     enum db_status r = app->store->txn(app->store, 1, ingest_txn, &ic);
     if (r < 0) {
+        memset(res, 0, sizeof *res);
         res->outcome = ORDER_STORE;
         snprintf(res->message, sizeof res->message, "the database is not available; retry shortly");
     }
 }
 
-/* ---- CSV -------------------------------------------------------------------------------- */
+void orders_ingest(struct app *app, int64_t account_id, const struct order_in *in, struct order_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (order_valid(in, res))
+        store_order(app, account_id, in, res);
+}
 
-#define CSV_COLS 10
+/* ---- CSV --------------------------------------------------------------------------------
+ *
+ * libcsv (Debian's libcsv-dev) reads the file: a push parser, fed IMPORT_CHUNK bytes at a time,
+ * that calls on_field at the end of each field and on_record at the end of each record. It runs
+ * in strict mode (a quote inside an unquoted field, or text after a closing quote, is an error,
+ * as RFC 4180 has it) and drops the spaces around unquoted fields.
+ *
+ * Lines. Errors name the physical line a record starts on, which libcsv does not tell. So each
+ * chunk is handed over in pieces that end at a line break (CR or LF): libcsv ends a record only
+ * on such a byte, so after each piece we know whether a record is still open, and a record that
+ * is not open begins on the line of the next piece that holds more than blanks.
+ *
+ * Limits. libcsv grows its field buffer without bound; its realloc is replaced by one that
+ * refuses past CSV_PARSER_MAX, so one import holds at most that, the chunk, one record
+ * (IMPORT_RECORD_MAX) and one batch of rows, whatever the file's size. A field longer than
+ * IMPORT_FIELD_MAX, or a record longer than IMPORT_RECORD_MAX, is read to its end and its line
+ * refused. A field that does not even fit the parser's buffer stops libcsv (CSV_ENOMEM), as a
+ * strict-mode error does (CSV_EPARSE): the line is refused, the parser is reset (parser_reset)
+ * and reading resumes after the next LF — inside the field when it was quoted and had
+ * line breaks, whose further lines are then errors of their own.
+ *
+ * Batches. Lines are checked as they are read (order_valid: nothing invalid reaches the store)
+ * and kept, with their outcome when they are already an error, until IMPORT_BATCH of them are
+ * there; then one durable transaction runs ingest_txn for each valid one — the webhook's rules,
+ * not a copy. A row whose outcome is a conflict or a repeat writes nothing, so no row can undo
+ * another's; only a database failure fails the transaction, and then the batch is stored again
+ * row by row (store_order), so that a row the database refuses costs only itself, as before.
+ * Outcomes are counted in line order once their batch is done. */
+
+#define CSV_COLS       10
+#define CSV_PARSER_MAX (64 * 1024)
+#define STR_(x)        #x
+#define STR(x)         STR_(x)
+
 static const char *const csv_names[CSV_COLS] = {"order_id", "amount",   "currency", "status",        "created_at",
                                                 "telegram_user_id", "phone", "username", "discount_code", "ref"};
 
-/* Read one CSV record (RFC 4180: quotes, doubled quotes, CRLF or LF) starting at *pos.
- * Fields are copied into buf (NUL-separated) and pointed to from f[]. @return fields, or -1 */
-static int csv_record(const char *data, size_t len, size_t *pos, char *buf, size_t cap, char **f, int maxf)
+/* libcsv's realloc: its field buffer never grows past CSV_PARSER_MAX. */
+static void *capped_realloc(void *p, size_t n)
 {
-    size_t p = *pos, o = 0;
-    int n = 0;
-    if (p >= len)
-        return 0;
-    for (;;) {
-        if (n == maxf)
-            return -1;
-        f[n++] = buf + o;
-        if (p < len && data[p] == '"') {
-            p++;
-            for (;;) {
-                if (p >= len)
-                    return -1;
-                if (data[p] == '"') {
-                    if (p + 1 < len && data[p + 1] == '"') {
-                        if (o + 1 >= cap)
-                            return -1;
-                        buf[o++] = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                if (o + 1 >= cap)
-                    return -1;
-                buf[o++] = data[p++];
-            }
-        } else {
-            while (p < len && data[p] != ',' && data[p] != '\n' && data[p] != '\r') {
-                if (data[p] == '"' || o + 1 >= cap)
-                    return -1;
-                buf[o++] = data[p++];
-            }
-        }
-        buf[o++] = 0;
-        if (p < len && data[p] == ',') {
-            p++;
-            continue;
-        }
-        if (p < len && data[p] == '\r')
-            p++;
-        if (p < len && data[p] == '\n')
-            p++;
-        else if (p < len)
-            return -1;
-        break;
-    }
-    *pos = p;
-    return n;
+    return n > CSV_PARSER_MAX ? NULL : realloc(p, n);
 }
+
+/* Room for the texts of the longest valid order: every text field of order_in at its maximum. */
+#define ROW_TEXT_MAX 512
+
+/* One data line waiting for its batch: its order, or (refused) the error it already has. */
+struct batch_row {
+    long line;
+    int refused;
+    struct order_in in; /* its strings point into text */
+    char text[ROW_TEXT_MAX];
+    struct order_result r;
+};
+
+struct import {
+    struct app *app;
+    int64_t account_id;
+    struct import_result *res;
+    void (*progress)(void *ctx, long line, size_t done, size_t total);
+    void *ctx;
+    size_t done, total; /* bytes read before the current chunk; the caller's total */
+    struct csv_parser p;
+    long line;     /* the physical line being read, from 1 */
+    long rec_line; /* the line the current record began on */
+    int open;      /* a record has begun and not ended */
+    int ended;     /* on_record ran during the current piece */
+    int skipping;  /* after a line libcsv stopped on: skip to the next LF */
+    int failed;    /* the header was refused: read no further */
+    int have_header;
+    int col[CSV_COLS]; /* field index of each known column, or -1 */
+    size_t ncols;
+    /* The current record: its first CSV_COLS + 1 fields, NUL-terminated, at off[] in rec. */
+    size_t nf, used, len; /* len: its bytes so far, one separator between fields */
+    const char *bad;      /* why the record is refused, NULL while it is fine */
+    size_t off[CSV_COLS + 1];
+    char rec[IMPORT_RECORD_MAX + 1];
+    /* The batch: nb rows kept. Rows are allocated as first needed and reused by later batches,
+     * so a small file allocates little; they never move, so pointers into their text hold. */
+    struct batch_row *rows[IMPORT_BATCH];
+    size_t nb;
+};
 
 static int parse_amount(const char *s, int64_t *out)
 {
@@ -354,100 +396,331 @@ static void add_error(struct import_result *res, long line, const char *msg)
     res->n_errors++;
 }
 
-int orders_import_csv(struct app *app, int64_t account_id, const char *data, size_t len,
+static enum db_status batch_txn(struct store *st, void *cls)
+{
+    struct import *im = cls;
+    for (size_t i = 0; i < im->nb; i++) {
+        struct batch_row *b = im->rows[i];
+        if (b->refused)
+            continue;
+        struct ingest_ctx ic = {im->app, im->account_id, &b->in, &b->r};
+        enum db_status r = ingest_txn(st, &ic);
+        if (r < 0)
+            return r;
+    }
+    return DB_ONE;
+}
+
+/* Store the rows kept so far and count every kept line's outcome. */
+static void batch_flush(struct import *im)
+{
+    size_t valid = 0;
+    for (size_t i = 0; i < im->nb; i++)
+        valid += !im->rows[i]->refused;
+    if (valid && im->app->store->txn(im->app->store, 1, batch_txn, im) < 0) {
+        for (size_t i = 0; i < im->nb; i++)
+            if (!im->rows[i]->refused)
+                store_order(im->app, im->account_id, &im->rows[i]->in, &im->rows[i]->r);
+    }
+    for (size_t i = 0; i < im->nb; i++) {
+        const struct batch_row *b = im->rows[i];
+        switch (b->r.outcome) {
+        case ORDER_NEW:
+        case ORDER_REFUNDED:
+            im->res->imported++;
+            break;
+        case ORDER_SAME:
+            im->res->skipped++;
+            break;
+        default:
+            add_error(im->res, b->line, b->r.message);
+            break;
+        }
+    }
+    im->nb = 0;
+}
+
+/* The next batch row of the current record; the batch is stored first when it is full (or
+ * cannot grow). */
+static struct batch_row *batch_next(struct import *im)
+{
+    if (im->nb < IMPORT_BATCH && !im->rows[im->nb])
+        im->rows[im->nb] = malloc(sizeof *im->rows[0]);
+    if (im->nb == IMPORT_BATCH || !im->rows[im->nb])
+        batch_flush(im); /* rows[0] always exists */
+    struct batch_row *b = im->rows[im->nb++];
+    memset(b, 0, sizeof *b);
+    b->line = im->rec_line;
+    return b;
+}
+
+/* The current record is an error of its line: msg completes "line N: ...". */
+static void row_error(struct import *im, const char *msg)
+{
+    struct batch_row *b = batch_next(im);
+    b->refused = 1;
+    b->r.outcome = ORDER_INVALID;
+    snprintf(b->r.message, sizeof b->r.message, "%s", msg);
+}
+
+/* The header is unusable: the import stops with this one error. */
+static void header_error(struct import *im, const char *what)
+{
+    char m[200];
+    snprintf(m, sizeof m, "line %ld: %s", im->rec_line, what);
+    add_error(im->res, im->rec_line, m);
+    im->failed = 1;
+}
+
+static void record_reset(struct import *im)
+{
+    im->nf = im->used = im->len = 0;
+    im->bad = NULL;
+}
+
+/* The current record cannot be read (msg completes "line N: ..."): an error of its line, or
+ * the end of the import when it is the header. */
+static void record_refused(struct import *im, const char *msg)
+{
+    if (im->have_header) {
+        row_error(im, msg);
+    } else if (!im->failed) {
+        char m[160];
+        snprintf(m, sizeof m, "the header %s", msg);
+        header_error(im, m);
+    }
+    record_reset(im);
+}
+
+static const char *field(const struct import *im, size_t i)
+{
+    return im->rec + im->off[i];
+}
+
+static void header(struct import *im)
+{
+    char m[160];
+    for (int j = 0; j < CSV_COLS; j++)
+        im->col[j] = -1;
+    /* More than CSV_COLS names always hold an unknown or repeated one, so the loop stops at the
+     * (kept) field CSV_COLS at the latest. */
+    for (size_t i = 0; i < im->nf && i <= CSV_COLS; i++) {
+        int k = -1;
+        for (int j = 0; j < CSV_COLS; j++)
+            if (strcmp(field(im, i), csv_names[j]) == 0)
+                k = j;
+        if (k < 0 || im->col[k] >= 0) {
+            snprintf(m, sizeof m, "header column '%.60s' is %s", field(im, i),
+                     k < 0 ? "not known" : "repeated");
+            return header_error(im, m);
+        }
+        im->col[k] = (int)i;
+    }
+    for (int j = 0; j < 4; j++) {
+        if (im->col[j] < 0) {
+            snprintf(m, sizeof m, "header is missing the column %s", csv_names[j]);
+            return header_error(im, m);
+        }
+    }
+    im->ncols = im->nf;
+    im->have_header = 1;
+}
+
+/* Copy the order's strings into b->text. @return TGR_OK, or TGR_ERR when they do not fit */
+static int keep_texts(struct batch_row *b)
+{
+    const char **s[] = {&b->in.order_id, &b->in.currency, &b->in.status,        &b->in.tg_user_id,
+                        &b->in.phone,    &b->in.username, &b->in.discount_code, &b->in.ref};
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+        if (!*s[i])
+            continue;
+        size_t n = strlen(*s[i]) + 1;
+        if (n > sizeof b->text - used)
+            return TGR_ERR;
+        memcpy(b->text + used, *s[i], n);
+        *s[i] = b->text + used;
+        used += n;
+    }
+    return TGR_OK;
+}
+
+static void data_row(struct import *im)
+{
+    if (im->bad)
+        return row_error(im, im->bad);
+    if (im->nf == 1 && field(im, 0)[0] == 0)
+        return; /* a blank line */
+    if (im->nf != im->ncols)
+        return row_error(im, "has a different number of fields than the header");
+#define V(k) (im->col[k] >= 0 && field(im, (size_t)im->col[k])[0] ? field(im, (size_t)im->col[k]) : NULL)
+    struct order_in in = {V(0), 0, V(2), V(3), 0, V(5), V(6), V(7), V(8), V(9)};
+    if (!V(1) || parse_amount(V(1), &in.amount) != TGR_OK)
+        return row_error(im, "amount must be minor units (1999) or a decimal (19.99)");
+    if (V(4) && parse_rfc3339(V(4), &in.created_at) != TGR_OK)
+        return row_error(im, "created_at must be a date and time like 2026-11-25T08:00:00Z");
+#undef V
+    struct batch_row *b = batch_next(im);
+    b->in = in;
+    if (!order_valid(&b->in, &b->r)) {
+        b->refused = 1;
+    } else if (keep_texts(b) != TGR_OK) { /* cannot happen: order_valid bounds every text */
+        set_invalid(&b->r, "order", "fields are too long");
+        b->refused = 1;
+    }
+}
+
+/* libcsv: the end of a field. */
+static void on_field(void *s, size_t len, void *data)
+{
+    struct import *im = data;
+    im->len += len + (im->nf ? 1 : 0);
+    if (!im->bad && len > IMPORT_FIELD_MAX)
+        im->bad = "has a field longer than " STR(IMPORT_FIELD_MAX) " bytes";
+    else if (!im->bad && im->len > IMPORT_RECORD_MAX)
+        im->bad = "is longer than " STR(IMPORT_RECORD_MAX) " bytes";
+    else if (!im->bad && len && memchr(s, 0, len))
+        im->bad = "has a NUL byte in a field";
+    if (!im->bad && im->nf <= CSV_COLS) {
+        /* Fits: used + len + 1 is the record's length so far plus one, at most IMPORT_RECORD_MAX + 1. */
+        if (len)
+            memcpy(im->rec + im->used, s, len);
+        im->rec[im->used + len] = 0;
+        im->off[im->nf] = im->used;
+        im->used += len + 1;
+    }
+    im->nf++;
+}
+
+/* libcsv: the end of a record. */
+static void on_record(int c, void *data)
+{
+    struct import *im = data;
+    (void)c;
+    im->ended = 1;
+    if (!im->failed && im->nf > 0) {
+        if (im->have_header)
+            data_row(im);
+        else if (im->bad)
+            record_refused(im, im->bad);
+        else
+            header(im);
+    }
+    record_reset(im);
+}
+
+/* Forget the record libcsv has open: csv_fini without callbacks — and without CSV_STRICT_FINI,
+ * with which it refuses to (and resets nothing) while a quoted field is open. */
+static void parser_reset(struct csv_parser *p)
+{
+    csv_set_opts(p, CSV_STRICT);
+    csv_fini(p, NULL, NULL, NULL);
+    csv_set_opts(p, CSV_STRICT | CSV_STRICT_FINI);
+}
+
+/* Nothing but what libcsv skips between records: spaces, tabs, line breaks. */
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return 0;
+    return 1;
+}
+
+/* Hand a chunk to libcsv, one piece per line break (see the comment above). */
+static void feed(struct import *im, const char *buf, size_t n)
+{
+    size_t i = 0;
+    while (i < n && !im->failed) {
+        size_t j = i;
+        while (j < n && buf[j] != '\n' && buf[j] != '\r')
+            j++;
+        size_t end = j < n ? j + 1 : n;
+        int lf = j < n && buf[j] == '\n';
+        if (im->skipping) {
+            im->skipping = !lf;
+        } else {
+            if (!im->open)
+                im->rec_line = im->line;
+            im->ended = 0;
+            if (csv_parse(&im->p, buf + i, end - i, on_field, on_record, im) < end - i) {
+                record_refused(im, csv_error(&im->p) == CSV_EPARSE
+                                       ? "is not valid CSV (a quote inside an unquoted field, or text after "
+                                         "a closing quote)"
+                                       : "has a field longer than " STR(IMPORT_FIELD_MAX) " bytes");
+                parser_reset(&im->p);
+                im->open = 0;
+                im->skipping = !lf;
+            } else if (im->ended) {
+                im->open = 0;
+            } else if (!blank(buf + i, end - i)) {
+                im->open = 1;
+            }
+        }
+        if (lf && ++im->line % 1000 == 0 && im->progress)
+            im->progress(im->ctx, im->line, im->done + end, im->total);
+        i = end;
+    }
+}
+
+int orders_import_csv(struct app *app, int64_t account_id, FILE *in, size_t total_bytes,
                       void (*progress)(void *ctx, long line, size_t done, size_t total), void *ctx,
                       struct import_result *res)
 {
     memset(res, 0, sizeof *res);
-    char buf[4096], *f[CSV_COLS + 1];
-    size_t pos = 0;
-    if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF)
-        pos = 3; /* a UTF-8 byte order mark from spreadsheet exports */
-    int n = csv_record(data, len, &pos, buf, sizeof buf, f, CSV_COLS + 1);
-    int col[CSV_COLS];
-    for (int i = 0; i < CSV_COLS; i++)
-        col[i] = -1;
-    if (n <= 0) {
-        add_error(res, 1, "the file is empty or its header is not CSV");
+    struct import *im = calloc(1, sizeof *im);
+    char *chunk = malloc(IMPORT_CHUNK);
+    struct batch_row *row0 = malloc(sizeof *row0);
+    if (!im || !chunk || !row0 || csv_init(&im->p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        free(im);
+        free(chunk);
+        free(row0);
+        add_error(res, 1, "the server is out of memory; retry shortly");
         return TGR_ERR;
     }
-    for (int i = 0; i < n; i++) {
-        int k = -1;
-        for (int j = 0; j < CSV_COLS; j++)
-            if (strcmp(f[i], csv_names[j]) == 0)
-                k = j;
-        if (k < 0 || col[k] >= 0) {
-            char m[200];
-            snprintf(m, sizeof m, "header column '%.60s' is %s", f[i], k < 0 ? "not known" : "repeated");
-            add_error(res, 1, m);
-            return TGR_ERR;
-        }
-        col[k] = i;
+    csv_set_realloc_func(&im->p, capped_realloc);
+    csv_set_blk_size(&im->p, 4096);
+    im->app = app;
+    im->account_id = account_id;
+    im->res = res;
+    im->progress = progress;
+    im->ctx = ctx;
+    im->total = total_bytes;
+    im->line = im->rec_line = 1;
+    im->rows[0] = row0;
+
+    size_t n;
+    while (!im->failed && (n = fread(chunk, 1, IMPORT_CHUNK, in)) > 0) {
+        size_t skip = 0;
+        if (im->done == 0 && n >= 3 && memcmp(chunk, "\xEF\xBB\xBF", 3) == 0)
+            skip = 3; /* a UTF-8 byte order mark from spreadsheet exports */
+        im->done += skip;
+        feed(im, chunk + skip, n - skip);
+        im->done += n - skip;
     }
-    for (int j = 0; j < 5; j++) {
-        if (col[j] < 0 && j != 4) {
-            char m[200];
-            snprintf(m, sizeof m, "header is missing the column %s", csv_names[j]);
-            add_error(res, 1, m);
-            return TGR_ERR;
-        }
+    if (!im->failed && ferror(in)) {
+        im->rec_line = im->line;
+        record_refused(im, "could not be read: the file ends here");
+    } else if (!im->failed && !im->skipping && csv_fini(&im->p, on_field, on_record, im) != 0) {
+        record_refused(im, "is not valid CSV (a quoted field is not closed)");
     }
-    long line = 1, next_line = 2;
-    while (pos < len) {
-        /* Errors name the physical line a record starts on (quoted fields may span lines). */
-        line = next_line;
-        size_t start = pos;
-        char *vals[CSV_COLS + 1];
-        int got = csv_record(data, len, &pos, buf, sizeof buf, vals, CSV_COLS + 1);
-        for (size_t k = start; k < pos && k < len; k++)
-            next_line += data[k] == '\n';
-        if (progress && line % 1000 == 0)
-            progress(ctx, line, pos, len);
-        if (got < 0) {
-            add_error(res, line, "not a valid CSV line (quotes, or too many or too long fields)");
-            /* Skip to the next line break to go on. */
-            while (pos < len && data[pos] != '\n')
-                pos++;
-            if (pos < len)
-                pos++;
-            next_line = line + 1;
-            continue;
-        }
-        if (got == 1 && vals[0][0] == 0)
-            continue; /* blank line */
-        if (got != n) {
-            add_error(res, line, "has a different number of fields than the header");
-            continue;
-        }
-#define V(k) (col[k] >= 0 && vals[col[k]][0] ? vals[col[k]] : NULL)
-        struct order_in in = {V(0), 0, V(2), V(3), 0, V(5), V(6), V(7), V(8), V(9)};
-        if (!V(1) || parse_amount(V(1), &in.amount) != TGR_OK) {
-            add_error(res, line, "amount must be minor units (1999) or a decimal (19.99)");
-            continue;
-        }
-        if (V(4) && parse_rfc3339(V(4), &in.created_at) != TGR_OK) {
-            add_error(res, line, "created_at must be a date and time like 2026-11-25T08:00:00Z");
-            continue;
-        }
-#undef V
-        struct order_result r;
-        orders_ingest(app, account_id, &in, &r);
-        switch (r.outcome) {
-        case ORDER_NEW:
-        case ORDER_REFUNDED:
-            res->imported++;
-            break;
-        case ORDER_SAME:
-            res->skipped++;
-            break;
-        default:
-            add_error(res, line, r.message);
-            break;
-        }
+    int rc = TGR_OK;
+    if (im->failed) {
+        rc = TGR_ERR;
+    } else if (!im->have_header) {
+        add_error(res, 1, "the file is empty or its header is not CSV");
+        rc = TGR_ERR;
+    } else {
+        batch_flush(im);
+        if (progress)
+            progress(ctx, im->line, im->done, total_bytes);
     }
-    if (progress)
-        progress(ctx, line, len, len);
-    return TGR_OK;
+    csv_free(&im->p);
+    for (size_t i = 0; i < IMPORT_BATCH && im->rows[i]; i++)
+        free(im->rows[i]);
+    free(chunk);
+    free(im);
+    return rc;
 }
 
 void import_result_release(struct import_result *r)

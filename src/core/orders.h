@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct app;
 
@@ -53,12 +54,26 @@ struct import_result {
 };
 #define IMPORT_MAX_ERRORS 100
 
-/* Import a CSV (header order_id,amount,currency,status,created_at,telegram_user_id,phone,username,
- * discount_code,ref — columns matched by name, any order, extra columns refused). amount is minor
- * units, or a decimal with a dot ("19.99") read as major units. progress(ctx, line, total_bytes_done)
- * is called every 1000 lines when given. @return TGR_OK, or TGR_ERR when the header is unusable
- * (res->errors[0] says why) */
-int orders_import_csv(struct app *app, int64_t account_id, const char *data, size_t len,
+/* What one import reads at a time and how much of it it holds: a file of any size is read in
+ * IMPORT_CHUNK pieces; one field is at most IMPORT_FIELD_MAX bytes, one line's fields together
+ * at most IMPORT_RECORD_MAX (plain numbers: the error messages spell them). Rows are stored
+ * IMPORT_BATCH to a transaction. */
+#define IMPORT_CHUNK (64 * 1024)
+#define IMPORT_FIELD_MAX 4096
+#define IMPORT_RECORD_MAX 16384
+#define IMPORT_BATCH 500
+
+/* Import a CSV read from in (header order_id,amount,currency,status,created_at,telegram_user_id,
+ * phone,username,discount_code,ref — columns matched by name, any order, extra columns refused;
+ * RFC 4180 quoting, CRLF or LF, an optional UTF-8 byte order mark). amount is minor units, or a
+ * decimal with a dot ("19.99") read as major units. Each line's outcome is what orders_ingest()
+ * gives for it; a line that is not valid CSV or has a field or record past the limits above is
+ * an error of that line, and the rest of the file is still read. Rows are committed IMPORT_BATCH
+ * to a durable transaction; a row the database refuses costs only that row.
+ * progress(ctx, line, bytes_done, total_bytes) is called every 1000 lines when given (total_bytes
+ * is only passed on: the file's size as the caller knows it). in is read to its end, not closed.
+ * @return TGR_OK, or TGR_ERR when the header is unusable (res->errors[0] says why, naming its line) */
+int orders_import_csv(struct app *app, int64_t account_id, FILE *in, size_t total_bytes,
                       void (*progress)(void *ctx, long line, size_t done, size_t total), void *ctx,
                       struct import_result *res);
 void import_result_release(struct import_result *r);

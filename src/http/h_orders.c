@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/app.h"
 #include "core/orders.h"
@@ -138,17 +138,20 @@ enum hres orders_webhook_h(struct req *r)
 
 static void import_job(struct req *r)
 {
-    struct import_result res;
-    size_t len = (size_t)spool_size(r->spool);
-    /* The reader takes bytes in memory: the spooled file is mapped, not copied. */
-    void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, spool_fd(r->spool), 0) : NULL;
-    if (map == MAP_FAILED) {
+    /* The spooled file, read from its start through a descriptor of its own. */
+    int fd = dup(spool_fd(r->spool));
+    FILE *in = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!in || fseeko(in, 0, SEEK_SET) != 0) {
+        if (in)
+            fclose(in);
+        else if (fd >= 0)
+            close(fd);
         reply_error(r, ERR_UNAVAILABLE, NULL, "the upload cannot be read back right now");
         return;
     }
-    int rc = orders_import_csv(r->app, r->account_id, map ? map : "", len, NULL, NULL, &res);
-    if (map)
-        munmap(map, len);
+    struct import_result res;
+    int rc = orders_import_csv(r->app, r->account_id, in, (size_t)spool_size(r->spool), NULL, NULL, &res);
+    fclose(in);
     json_t *errors = json_array();
     for (size_t i = 0; i < res.n_errors; i++)
         json_array_append_new(errors, json_pack("{s:I, s:s}", "line", (json_int_t)res.errors[i].line, "message",

@@ -1207,6 +1207,31 @@ class OrdersTest(ErrorAsserts, unittest.TestCase):
         self.assertGreaterEqual(len(r.json["errors"]), 10)
         self.assertEqual([e["line"] for e in r.json["errors"]], list(range(2, 2 + len(r.json["errors"]))))
 
+    def test_csv_with_long_fields_is_answered_and_the_server_stays_up(self):
+        # The old reader wrote one zero byte past its 4 KiB stack buffer for every empty field after
+        # a field of 4,095 bytes: this file took the server down for every tenant.
+        csv = (CSV_HEADER + "A" * 4095 + ",,,,,,,,,\n"           # line 2: read whole, its amount is empty
+               + "M-1,100,EUR,paid,,,,,,\n"
+               + "B" * 70000 + ",1,EUR,paid,,,,,,\n"              # 4: past the field limit
+               + '"' + "C" * 5000 + '\nD",1,EUR,paid,,,,,,\n'     # 5-6: quoted, with a line break
+               + "M-2,1.50,EUR,paid,,,,,,\n")                      # 7
+        r = self.import_csv(csv)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["imported"], r.json["skipped"], r.json["errors_total"]), (2, 0, 3), r.json)
+        self.assertEqual([e["line"] for e in r.json["errors"]], [2, 4, 5], r.json["errors"])
+        self.assertIn("amount", r.json["errors"][0]["message"])
+        for e in r.json["errors"][1:]:
+            self.assertEqual(e["message"], "has a field longer than 4096 bytes")
+        self.assertEqual(self.srv.get("/healthz").status, 200)
+        # The other rows are there: a repeat skips them.
+        r = self.import_csv(CSV_HEADER + "M-1,100,EUR,paid,,,,,,\nM-2,150,EUR,paid,,,,,,\n")
+        self.assertEqual((r.status, r.json["imported"], r.json["skipped"]), (200, 0, 2), r)
+        # A header that long is refused as a whole, naming its line.
+        r = self.import_csv("order_id,amount," + "h" * 5000 + "\n")
+        self.assertError(r, 400, "validation_failed", "file")
+        self.assertIn("line 1", r.json["error"]["message"])
+        self.assertIn("longer than 4096 bytes", r.json["error"]["message"])
+
     def test_cli_import_prints_a_summary(self):
         path = os.path.join(self.work, "orders.csv")
         with open(path, "w") as f:
