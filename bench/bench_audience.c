@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "analytics/classify.h"
-#include "core/app.h"
+#include "core/classify.h"
+#include "base/app.h"
 #include "core/audience.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "store/store.h"
 
@@ -42,8 +42,8 @@ static enum db_status fill_txn(struct store *st, void *cls)
         snprintf(rk, sizeof rk, "%lld:%lld", (long long)f->account_id, (long long)id);
         const char *cat = cats[i % 3];
         struct blob bc = {0}, bf = {0};
-        seal(&f->app->kr, "customer_categories", "category", rk, cat, strlen(cat), &bc.p, &bc.len);
-        seal(&f->app->kr, "customer_categories", "confidence_score", rk, conf, strlen(conf), &bf.p, &bf.len);
+        seal(f->app->kr, "customer_categories", "category", rk, cat, strlen(cat), &bc.p, &bc.len);
+        seal(f->app->kr, "customer_categories", "confidence_score", rk, conf, strlen(conf), &bf.p, &bf.len);
         enum db_status r = st->category_put(st, f->account_id, id, &bc, &bf);
         blob_release(&bc);
         blob_release(&bf);
@@ -81,10 +81,13 @@ int main(void)
     if (!mkdtemp(dir))
         return 1;
     struct app app;
+    struct keyring keys;
     memset(&app, 0, sizeof app);
+    memset(&keys, 0, sizeof keys);
+    app.kr = &keys;
     unsigned char master[KEYS_BYTES];
     randombytes_buf(master, sizeof master);
-    keyring_from_master(&app.kr, master);
+    keyring_from_master(app.kr, master);
     char err[256];
     app.store = store_open(NULL, dir, err, sizeof err);
     if (!app.store || app.store->migrate(app.store, NULL) != DB_ONE) {

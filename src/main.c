@@ -14,15 +14,15 @@
 #include <unistd.h>
 
 #include "core/account.h"
-#include "core/app.h"
-#include "core/config.h"
-#include "core/log.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
-#include "crypto/rotate.h"
+#include "core/rotate.h"
 #include "engine/engine.h"
-#include "analytics/classify.h"
+#include "core/classify.h"
 #include "analytics/clicks.h"
 #include "core/orders.h"
 #include "store/backup.h"
@@ -35,7 +35,7 @@
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "http/sse.h"
-#include "http/worker.h"
+#include "base/worker.h"
 #include "store/store.h"
 
 #define DEMO_EMAIL "demo@tgr.local"
@@ -376,7 +376,10 @@ static int cmd_import(int argc, char **argv)
     if (argc < 4 || strncmp(argv[3], "--", 2) == 0)
         return usage_error("import orders", "missing the CSV file");
     struct app app;
+    struct keyring keys;
     memset(&app, 0, sizeof app);
+    memset(&keys, 0, sizeof keys);
+    app.kr = &keys;
     char err[256];
     const char *extra[1] = {NULL};
     if (config_init(&app.cfg, err, sizeof err) != TGR_OK ||
@@ -395,7 +398,7 @@ static int cmd_import(int argc, char **argv)
             fclose(in);
         return 2;
     }
-    if (ensure_data_dir(app.cfg.data_dir) != TGR_OK || load_keys(&app.kr, &app.cfg) != TGR_OK) {
+    if (ensure_data_dir(app.cfg.data_dir) != TGR_OK || load_keys(app.kr, &app.cfg) != TGR_OK) {
         fclose(in);
         return 1;
     }
@@ -435,13 +438,13 @@ static int cmd_import(int argc, char **argv)
     fclose(in);
     lexicon_free(app.lexicon);
     app.store->close(app.store);
-    keyring_clear(&app.kr);
+    keyring_clear(app.kr);
     return rc;
 }
 
 /* ---- tgr keys ------------------------------------------------------------------------- */
 
-/* tgr keys rotate [--prepare] [--batch N] | status [--json] | retire ID — see crypto/rotate.h. */
+/* tgr keys rotate [--prepare] [--batch N] | status [--json] | retire ID — see core/rotate.h. */
 static int cmd_keys(int argc, char **argv)
 {
     const char *sub = argc > 2 ? argv[2] : "";
@@ -540,7 +543,7 @@ static void demo_setup(struct app *app)
     base64url_encode(raw, sizeof raw, pw);
     char key[ACCOUNT_API_KEY_LEN + 1], err[256];
     int64_t id;
-    if (account_create(st, &app->kr, DEMO_EMAIL, pw, key, &id, err, sizeof err) != DB_ONE) {
+    if (account_create(st, app->kr, DEMO_EMAIL, pw, key, &id, err, sizeof err) != DB_ONE) {
         log_warn("demo", "cannot create the demo account: %s", err);
         return;
     }
@@ -649,7 +652,10 @@ static int cmd_serve(int argc, char **argv)
         return 0;
     }
     struct app app;
+    struct keyring keys;
     memset(&app, 0, sizeof app);
+    memset(&keys, 0, sizeof keys);
+    app.kr = &keys;
     char err[256];
     if (config_init(&app.cfg, err, sizeof err) != TGR_OK ||
         config_parse_args(&app.cfg, argc, argv, 2, CONFIG_FOR_SERVE, NULL, NULL, err, sizeof err) != TGR_OK)
@@ -670,7 +676,7 @@ static int cmd_serve(int argc, char **argv)
     }
     if (!app.media)
         log_error("serve", "media uploads are unavailable: %s", err);
-    if (load_keys(&app.kr, &app.cfg) != TGR_OK) {
+    if (load_keys(app.kr, &app.cfg) != TGR_OK) {
         if (app.media)
             app.media->close(app.media);
         return 1;
@@ -679,7 +685,7 @@ static int cmd_serve(int argc, char **argv)
     if (!app.store) {
         if (app.media)
             app.media->close(app.media);
-        keyring_clear(&app.kr);
+        keyring_clear(app.kr);
         return 1;
     }
 
@@ -693,7 +699,7 @@ static int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
-    struct keys_watch *keys_watch = keys_watch_start(&app.kr, app.store, app.cfg.data_dir); /* `tgr keys rotate` */
+    struct keys_watch *keys_watch = keys_watch_start(app.kr, app.store, app.cfg.data_dir); /* `tgr keys rotate` */
     app.routes = api_routes;
     /* The built web app: as given, or beside the binary's source tree (build/tgr → ../web/dist). */
     {
@@ -779,7 +785,7 @@ out:
     if (app.media)
         app.media->close(app.media);
     lexicon_free(app.lexicon);
-    keyring_clear(&app.kr);
+    keyring_clear(app.kr);
     if (rc == 0)
         log_info("serve", "stopped cleanly");
     return rc;

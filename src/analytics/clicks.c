@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "analytics/clickwin.h"
-#include "core/log.h"
-#include "core/util.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "store/store.h"
 
 #define CACHE_SLOTS 4096

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analytics/categories.h"
-#include "core/app.h"
-#include "core/util.h"
+#include "core/categories.h"
+#include "base/app.h"
+#include "base/util.h"
 #include "store/store.h"
 
 struct scan {
@@ -21,7 +21,7 @@ static int take(void *cls, const struct audience_row *row)
 {
     struct scan *s = cls;
     struct classification c =
-        categories_open(&s->app->kr, s->account_id, row->contact_id, &row->category, &row->confidence);
+        categories_open(s->app->kr, s->account_id, row->contact_id, &row->category, &row->confidence);
     if (s->categories && !(s->categories & (1u << c.category)))
         return 0;
     struct audience *a = s->out;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analytics/classify.h"
+#include "core/classify.h"
 #include "core/campaign.h"
 
 struct app;

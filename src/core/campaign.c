@@ -7,10 +7,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "analytics/classify.h"
+#include "core/classify.h"
 #include "core/render.h"
 #include "core/tz.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "store/store.h"
 
 static int fail(struct jspec_error *err, const char *field, const char *msg)

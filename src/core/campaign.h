@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "http/jspec.h"
+#include "base/jspec.h"
 
 struct store;
 

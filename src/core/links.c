@@ -16,7 +16,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 #define TAG_LEN 8
 #define IDS_LEN 12

@@ -39,7 +39,7 @@
 #include <magic.h>
 #include <sodium.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 /* libmagic only looks at the start of a file; handing it at most this much keeps the cost of
  * its text heuristics bounded for a 50 MiB upload. */

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "analytics/categories.h"
-#include "core/app.h"
-#include "core/log.h"
+#include "core/categories.h"
+#include "base/app.h"
+#include "base/log.h"
 #include "core/links.h"
 #include "core/phone.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "store/store.h"
 
@@ -90,7 +90,7 @@ static void customer_keys(struct app *app, const struct order_in *in, struct ord
     if (in->tg_user_id)
         snprintf(o->customer_tg_user_id, sizeof o->customer_tg_user_id, "%s", in->tg_user_id);
     if (in->phone && phone_normalize(in->phone, e164, sizeof e164) == TGR_OK)
-        blind_index(&app->kr, "contacts.phone", e164, o->customer_phone_bidx);
+        blind_index(app->kr, "contacts.phone", e164, o->customer_phone_bidx);
     if (in->username) {
         char u[64];
         const char *s = in->username[0] == '@' ? in->username + 1 : in->username;
@@ -98,7 +98,7 @@ static void customer_keys(struct app *app, const struct order_in *in, struct ord
         for (; s[i] && i + 1 < sizeof u; i++)
             u[i] = (char)tolower((unsigned char)s[i]);
         u[i] = 0;
-        blind_index(&app->kr, "contacts.username", u, o->customer_username_bidx);
+        blind_index(app->kr, "contacts.username", u, o->customer_username_bidx);
     }
 }
 
@@ -206,7 +206,7 @@ static enum db_status ingest_txn(struct store *st, void *cls)
         customer_keys(ic->app, in, &o);
         o.contact_id = match_customer(ic->app, ic->account_id, &o);
         if (in->discount_code)
-            blind_index(&ic->app->kr, "discount_codes.code", in->discount_code, o.discount_code_bidx);
+            blind_index(ic->app->kr, "discount_codes.code", in->discount_code, o.discount_code_bidx);
         snprintf(o.ref, sizeof o.ref, "%s", in->ref ? in->ref : "");
         snprintf(o.body_hash, sizeof o.body_hash, "%s", hash);
         r = st->order_save(st, ic->account_id, &o, &res->order_row_id);
@@ -216,7 +216,7 @@ static enum db_status ingest_txn(struct store *st, void *cls)
         res->outcome = ORDER_NEW;
         if (strcmp(o.status, "paid") == 0) {
             int64_t ref_recipient = 0, ref_link = 0;
-            if (in->ref && link_ref_parse(&ic->app->kr, in->ref, &ref_recipient, &ref_link) != TGR_OK)
+            if (in->ref && link_ref_parse(ic->app->kr, in->ref, &ref_recipient, &ref_link) != TGR_OK)
                 ref_recipient = ref_link = 0; /* a ref we did not make: ignore it */
             struct attribution a;
             r = st->attribution_find(st, ic->account_id, ref_recipient, ref_link, o.discount_code_bidx, o.contact_id,

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 int phone_normalize(const char *in, char *out, size_t cap)
 {

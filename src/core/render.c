@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 #define MAX_TEMPLATE 65536      /* bytes */
 #define MAX_OUTPUT   (1u << 20) /* bytes, after placeholders are filled in */

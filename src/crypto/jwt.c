@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 /* base64url of {"alg":"HS256","typ":"JWT"} */
 #define JWT_HEADER     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"

@@ -28,8 +28,8 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "core/log.h"
-#include "core/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 #define KDF_CONTEXT       "tgr-keys"
 #define SUBKEY_BLIND      1
@@ -581,7 +581,7 @@ int keyring_load(struct keyring *kr, const char *data_dir, int create, char *err
         keyring_clear(kr);
         return TGR_ERR;
     }
-    /* Until the database says otherwise (crypto/rotate.h), the newest key is current. */
+    /* Until the database says otherwise (core/rotate.h), the newest key is current. */
     int n = n_published(kr), best = 0;
     for (int i = 1; i < n; i++)
         if (kr->seal[i].id > kr->seal[best].id)

@@ -6,7 +6,7 @@
  * gives a sealing key (crypto_kdf, context "tgr-keys", subkey 256+n); sealed fields carry the id,
  * so the keyring opens anything sealed under any key it holds and seals with the current one.
  * Which id is current is kept in the database (meta "keys.current"), so that every instance on
- * one database agrees; a server re-reads it and the key files every second (crypto/rotate.h).
+ * one database agrees; a server re-reads it and the key files every second (core/rotate.h).
  *
  * The index keys — blind indexes, JWT signing, API key hashing, webhook wrapping; the tracked
  * link MAC and Telegram random_id use the blind key — never rotate: they are derived from master

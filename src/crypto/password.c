@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static char dummy_hash[PASSWORD_HASH_LEN];

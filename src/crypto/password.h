@@ -1,7 +1,7 @@
 /* password — Argon2id password hashing (libsodium crypto_pwhash_str, INTERACTIVE limits).
  *
  * Each call costs ~64 MiB of memory and tens of milliseconds of CPU: callers run it off the
- * HTTP polling threads with bounded concurrency (http/worker.h). */
+ * HTTP polling threads with bounded concurrency (base/worker.h). */
 #ifndef TGR_PASSWORD_H
 #define TGR_PASSWORD_H
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 #define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_BYTES   crypto_aead_xchacha20poly1305_ietf_ABYTES

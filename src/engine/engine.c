@@ -17,18 +17,18 @@
 
 #include <sodium.h>
 
-#include "core/app.h"
-#include "core/log.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "store/store.h"
 #include "tg/bridge.h"
 #include "tg/session.h"
 #include "tg/sync.h"
-#include "analytics/classify.h"
+#include "core/classify.h"
 #include "core/campaign.h"
 #include "engine/send.h"
-#include "http/worker.h"
+#include "base/worker.h"
 
 enum item_kind { IT_EVENT, IT_SYNC, IT_START, IT_RESULT, IT_WAKE, IT_DIRECT, IT_DIRECT_DONE, IT_STARTED };
 
@@ -255,7 +255,7 @@ static int meta_put_sealed(struct app *app, const char *key, json_t *o)
     unsigned char *ct = NULL;
     size_t ctlen = 0;
     int rc = TGR_ERR;
-    if (plain && seal(&app->kr, "meta", "value", key, plain, strlen(plain), &ct, &ctlen) == TGR_OK) {
+    if (plain && seal(app->kr, "meta", "value", key, plain, strlen(plain), &ct, &ctlen) == TGR_OK) {
         char *b64 = malloc(base64url_len(ctlen) + 1);
         if (b64) {
             base64url_encode(ct, ctlen, b64);
@@ -281,7 +281,7 @@ static json_t *meta_get_sealed(struct app *app, const char *key, size_t cap)
     char *plain = NULL;
     if (b64 && ct && app->store->meta_get(app->store, key, b64, cap) == DB_ONE &&
         base64url_decode(b64, strlen(b64), ct, cap, &ctlen) == TGR_OK &&
-        seal_open(&app->kr, "meta", "value", key, ct, ctlen, &plain, &plen) == TGR_OK) {
+        seal_open(app->kr, "meta", "value", key, ct, ctlen, &plain, &plen) == TGR_OK) {
         json_error_t je;
         o = json_loads(plain, 0, &je);
         sodium_memzero(plain, plen);

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
+#include "base/app.h"
 #include "core/links.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/orders.h"
 #include "core/render.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "store/blobstore.h"
 #include "tg/sync.h"
@@ -65,7 +65,7 @@ static const char *tracked(void *cls, const char *url)
         return NULL;
     }
     char code[LINK_CODE_MAX];
-    link_code(&lc->app->kr, link_id, lc->recipient_id, code);
+    link_code(lc->app->kr, link_id, lc->recipient_id, code);
     char *out = lc->urls[lc->used++];
     snprintf(out, sizeof lc->urls[0], "%s/t/%s", lc->app->cfg.public_url, code);
     return out;
@@ -91,7 +91,7 @@ static int discount_for(struct app *app, int64_t account_id, const struct campai
     if (kept.p) {
         char *plain = NULL;
         size_t len;
-        int ok = seal_open(&app->kr, "recipients", "discount_code", rk, kept.p, kept.len, &plain, &len) == TGR_OK;
+        int ok = seal_open(app->kr, "recipients", "discount_code", rk, kept.p, kept.len, &plain, &len) == TGR_OK;
         blob_release(&kept);
         if (!ok)
             return TGR_ERR;
@@ -127,12 +127,12 @@ static int discount_for(struct app *app, int64_t account_id, const struct campai
     char crk[96], *plain = NULL;
     size_t len;
     snprintf(crk, sizeof crk, "%lld:%lld:%s", (long long)account_id, (long long)c->id, row.code_bidx);
-    int ok = seal_open(&app->kr, "discount_codes", "code", crk, row.code.p, row.code.len, &plain, &len) == TGR_OK;
+    int ok = seal_open(app->kr, "discount_codes", "code", crk, row.code.p, row.code.len, &plain, &len) == TGR_OK;
     blob_release(&row.code);
     if (!ok)
         return TGR_ERR;
     snprintf(code, cap, "%s", plain);
-    int rc = seal(&app->kr, "recipients", "discount_code", rk, plain, strlen(plain), &sealed->p, &sealed->len);
+    int rc = seal(app->kr, "recipients", "discount_code", rk, plain, strlen(plain), &sealed->p, &sealed->len);
     free(plain);
     return rc;
 }
@@ -238,7 +238,7 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
         char in[80];
         int n = snprintf(in, sizeof in, "tgr-random-id|%lld|%lld|%d", (long long)r->campaign_id,
                          (long long)r->contact_id, r->step);
-        crypto_generichash(h, sizeof h, (const unsigned char *)in, (size_t)n, app->kr.blind, sizeof app->kr.blind);
+        crypto_generichash(h, sizeof h, (const unsigned char *)in, (size_t)n, app->kr->blind, sizeof app->kr->blind);
         int64_t v = 0;
         memcpy(&v, h, sizeof v);
         v &= INT64_MAX; /* positive, and never 0 */

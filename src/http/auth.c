@@ -6,8 +6,8 @@
 #include <strings.h>
 
 #include "core/account.h"
-#include "core/app.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/util.h"
 #include "crypto/jwt.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
@@ -38,14 +38,14 @@ enum hres auth_account(struct req *r)
         if (strncasecmp(authz, "Bearer ", 7) != 0)
             return unauthorized(r, "the Authorization header must be 'Bearer <token>'");
         int64_t sub;
-        if (jwt_verify_exp(app->kr.jwt, authz + 7, now_ms() / 1000, &sub, &r->cred_exp) != TGR_OK)
+        if (jwt_verify_exp(app->kr->jwt, authz + 7, now_ms() / 1000, &sub, &r->cred_exp) != TGR_OK)
             return unauthorized(r, "the token is invalid or expired; log in again");
         st = app->store->account_get(app->store, sub, &r->account);
     } else if (key) {
         if (strlen(key) != ACCOUNT_API_KEY_LEN || strncmp(key, "tgr_", 4) != 0)
             return unauthorized(r, "the API key is not valid");
         char hash[ACCOUNT_KEY_HASH_LEN + 1];
-        account_api_key_hash(&app->kr, key, hash);
+        account_api_key_hash(app->kr, key, hash);
         st = app->store->account_by_api_key(app->store, hash, &r->account);
     } else {
         return unauthorized(r, "log in first: send 'Authorization: Bearer <token>' or 'X-API-Key'");

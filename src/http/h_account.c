@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
+#include "base/app.h"
 #include "core/tz.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -68,7 +68,7 @@ enum hres account_webhook_secret_h(struct req *r)
     snprintf(row, sizeof row, "%lld", (long long)r->account_id);
     unsigned char *sealed = NULL;
     size_t slen = 0;
-    if (seal(&r->app->kr, "accounts", "webhook_secret", row, secret, strlen(secret), &sealed, &slen) != TGR_OK)
+    if (seal(r->app->kr, "accounts", "webhook_secret", row, secret, strlen(secret), &sealed, &slen) != TGR_OK)
         return H_SYSERR;
     enum db_status st = r->app->store->account_set_webhook_secret(r->app->store, r->account_id, sealed, slen);
     free(sealed);

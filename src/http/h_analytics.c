@@ -1,9 +1,9 @@
 /* h_analytics — account-wide analytics routes (API.md "Analytics"). Per-campaign counters and
  * revenue arrive with the send engine and analytics work. */
-#include "analytics/classify.h"
-#include "core/app.h"
+#include "core/classify.h"
+#include "base/app.h"
 #include "core/audience.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "http/handlers.h"
 #include "core/orders.h"
 #include "http/server.h"

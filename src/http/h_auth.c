@@ -14,9 +14,9 @@
 #include <strings.h>
 
 #include "core/account.h"
-#include "core/app.h"
-#include "core/log.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "crypto/jwt.h"
 #include "crypto/password.h"
 #include "http/auth.h"
@@ -45,7 +45,7 @@ static void login_free(void *p)
 static void set_device_cookie(struct req *r, const char *email, int64_t now_s)
 {
     char value[DEVICE_VALUE_MAX], header[DEVICE_SET_COOKIE_MAX];
-    device_cookie_make(&r->app->kr, email, now_s, value);
+    device_cookie_make(r->app->kr, email, now_s, value);
     device_set_cookie(value, strncasecmp(r->app->cfg.public_url, "https://", 8) == 0, header);
     reply_header(r, "Set-Cookie", header);
 }
@@ -77,7 +77,7 @@ static void login_job(struct req *r)
     loginlimit_succeeded(in->limits, &in->ticket, mono_ms());
     int64_t now = now_ms() / 1000;
     char token[JWT_MAX_LEN], expires[40];
-    if (jwt_sign(app->kr.jwt, a.id, now, now + AUTH_TOKEN_TTL_S, token, sizeof token) != TGR_OK) {
+    if (jwt_sign(app->kr->jwt, a.id, now, now + AUTH_TOKEN_TTL_S, token, sizeof token) != TGR_OK) {
         reply_error(r, ERR_INTERNAL, NULL, NULL);
         return;
     }
@@ -129,7 +129,7 @@ enum hres auth_login_h(struct req *r)
     char device[DEVICE_ID_MAX];
     const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, DEVICE_COOKIE_NAME);
     int trusted =
-        cookie && device_cookie_check(&app->kr, in->email, cookie, now_ms() / 1000, device) == TGR_OK;
+        cookie && device_cookie_check(app->kr, in->email, cookie, now_ms() / 1000, device) == TGR_OK;
     enum loginlimit_which which;
     int wait = loginlimit_begin(app->login_limits, r->ip, in->email, trusted ? device : NULL, mono_ms(),
                                 &in->ticket, &which);

@@ -8,15 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analytics/classify.h"
-#include "core/app.h"
+#include "core/classify.h"
+#include "base/app.h"
 #include "core/audience.h"
 #include "core/campaign.h"
 #include "core/links.h"
 #include "core/orders.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/render.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -45,7 +45,7 @@ static json_t *codes_plain(struct app *app, int64_t account_id, int64_t campaign
         char rk[96], *code = NULL;
         size_t len;
         code_row_key(account_id, campaign_id, rows[i].code_bidx, rk, sizeof rk);
-        if (seal_open(&app->kr, "discount_codes", "code", rk, rows[i].code.p, rows[i].code.len, &code, &len) ==
+        if (seal_open(app->kr, "discount_codes", "code", rk, rows[i].code.p, rows[i].code.len, &code, &len) ==
             TGR_OK) {
             json_array_append_new(out, json_string(code));
             if (first_free && !*first_free && !rows[i].recipient_id)
@@ -69,10 +69,10 @@ static enum db_status save_codes(struct app *app, int64_t account_id, int64_t ca
     enum db_status r = DB_ONE;
     for (size_t i = 0; i < n; i++) {
         const char *code = json_string_value(one ? one : json_array_get(list, i));
-        blind_index(&app->kr, "discount_codes.code", code, rows[i].code_bidx);
+        blind_index(app->kr, "discount_codes.code", code, rows[i].code_bidx);
         char rk[96];
         code_row_key(account_id, campaign_id, rows[i].code_bidx, rk, sizeof rk);
-        if (seal(&app->kr, "discount_codes", "code", rk, code, strlen(code), &rows[i].code.p, &rows[i].code.len) !=
+        if (seal(app->kr, "discount_codes", "code", rk, code, strlen(code), &rows[i].code.p, &rows[i].code.len) !=
             TGR_OK)
             r = DB_HARD;
     }
@@ -528,7 +528,7 @@ static const char *preview_url(void *ctx, const char *url)
         pl->r->app->store->link_ensure(pl->r->app->store, pl->r->account_id, pl->campaign_id, url, &link_id) < 0)
         return NULL;
     char code[LINK_CODE_MAX];
-    link_code(&pl->r->app->kr, link_id, 0, code);
+    link_code(pl->r->app->kr, link_id, 0, code);
     char *out = pl->buf[pl->used++];
     snprintf(out, 600, "%s/t/%s", pl->r->app->cfg.public_url, code);
     return out;

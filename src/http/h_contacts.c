@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analytics/categories.h"
-#include "core/app.h"
-#include "core/util.h"
+#include "core/categories.h"
+#include "base/app.h"
+#include "base/util.h"
 #include "http/handlers.h"
 #include "http/server.h"
 #include "tg/sync.h"
@@ -31,7 +31,7 @@ static json_t *time_or_null(int64_t ms)
 
 json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c, const struct contact_plain *p)
 {
-    struct classification cls = categories_open(&app->kr, account_id, c->id, &c->category, &c->confidence);
+    struct classification cls = categories_open(app->kr, account_id, c->id, &c->category, &c->confidence);
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(c->id));
     json_object_set_new(o, "tg_user_id", json_string(c->tg_user_id));
@@ -117,7 +117,7 @@ enum hres contacts_list_h(struct req *r)
             if (contact_open(r->app, r->account_id, &rows[i], &p) == TGR_OK) {
                 int keep = !q || matches(&p, q);
                 if (keep && cat >= 0)
-                    keep = categories_open(&r->app->kr, r->account_id, rows[i].id, &rows[i].category,
+                    keep = categories_open(r->app->kr, r->account_id, rows[i].id, &rows[i].category,
                                            &rows[i].confidence)
                                .category == (enum category)cat;
                 if (keep) {

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/app.h"
+#include "base/app.h"
 #include "core/media.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "http/handlers.h"
 #include "http/server.h"
 #include "http/spool.h"

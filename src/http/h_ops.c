@@ -2,7 +2,7 @@
  * TGR_METRICS_TOKEN when that is set). */
 #include <stdlib.h>
 
-#include "core/app.h"
+#include "base/app.h"
 #include "http/handlers.h"
 #include "http/metrics.h"
 #include "http/server.h"

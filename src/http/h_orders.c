@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/app.h"
+#include "base/app.h"
 #include "core/orders.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "http/auth.h"
 #include "http/handlers.h"
@@ -40,7 +40,7 @@ static int signature_ok(struct req *r)
     char rk[24], *secret = NULL;
     size_t len;
     snprintf(rk, sizeof rk, "%lld", (long long)id);
-    int ok = seal_open(&r->app->kr, "accounts", "webhook_secret", rk, sealed, slen, &secret, &len) == TGR_OK;
+    int ok = seal_open(r->app->kr, "accounts", "webhook_secret", rk, sealed, slen, &secret, &len) == TGR_OK;
     free(sealed);
     if (!ok)
         return 0;

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
+#include "base/app.h"
 #include "core/audience.h"
 #include "core/campaign.h"
 #include "core/render.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -169,7 +169,7 @@ static void on_revenue(void *cls, int64_t key, int64_t orders, int64_t revenue)
             size_t len;
             snprintf(rk, sizeof rk, "%lld:%lld:%s", (long long)rc->r->account_id, (long long)rc->campaign_id,
                      row.code_bidx);
-            if (seal_open(&rc->r->app->kr, "discount_codes", "code", rk, row.code.p, row.code.len, &code, &len) ==
+            if (seal_open(rc->r->app->kr, "discount_codes", "code", rk, row.code.p, row.code.len, &code, &len) ==
                 TGR_OK) {
                 json_object_set_new(o, "code", json_string(code));
                 free(code);

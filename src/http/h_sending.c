@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analytics/classify.h"
-#include "core/app.h"
+#include "core/classify.h"
+#include "base/app.h"
 #include "core/audience.h"
 #include "core/campaign.h"
 #include "core/render.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "engine/engine.h"
 #include "http/handlers.h"
 #include "http/server.h"

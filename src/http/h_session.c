@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
-#include "core/log.h"
+#include "base/app.h"
+#include "base/log.h"
 #include "core/phone.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -158,7 +158,7 @@ enum hres session_get_h(struct req *r)
         char rk[24], *phone = NULL, masked[32];
         size_t len;
         snprintf(rk, sizeof rk, "%lld", (long long)r->account_id);
-        if (seal_open(&r->app->kr, "telegram_sessions", "phone", rk, s.phone.p, s.phone.len, &phone, &len) ==
+        if (seal_open(r->app->kr, "telegram_sessions", "phone", rk, s.phone.p, s.phone.len, &phone, &len) ==
             TGR_OK) {
             phone_mask(phone, masked, sizeof masked);
             json_object_set_new(out, "phone", json_string(masked));

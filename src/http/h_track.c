@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "analytics/clicks.h"
-#include "core/app.h"
+#include "base/app.h"
 #include "core/links.h"
-#include "core/log.h"
-#include "core/util.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "http/handlers.h"
 #include "http/server.h"
 
@@ -40,7 +40,7 @@ enum hres track_click_h(struct req *r)
     const char *code = route_param(&r->params, "code");
     char url[2100];
     int found = 0;
-    if (code && link_code_parse(&r->app->kr, code, &link_id, &recipient_id) == TGR_OK)
+    if (code && link_code_parse(r->app->kr, code, &link_id, &recipient_id) == TGR_OK)
         found = clicks_resolve(r->app->clicks, link_id, &account_id, &campaign_id, url, sizeof url);
     if (found < 0) {
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
@@ -59,7 +59,7 @@ enum hres track_click_h(struct req *r)
         clicks_counts(r->app->clicks, link_id, recipient_id, r->ip))
         clicks_add(r->app->clicks, account_id, campaign_id, link_id, recipient_id);
     char ref[LINK_CODE_MAX], *loc = NULL;
-    link_ref(&r->app->kr, recipient_id, link_id, ref);
+    link_ref(r->app->kr, recipient_id, link_id, ref);
     const char *hash = strchr(url, '#');
     size_t base = hash ? (size_t)(hash - url) : strlen(url);
     const char *sep = memchr(url, '?', base) ? "&" : "?";

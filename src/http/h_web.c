@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/util.h"
 #include "http/server.h"
 
 #define WEB_FILE_MAX (20 * 1024 * 1024)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "http/router.h"
 
 static const unsigned statuses[] = {200, 201, 202, 204, 302, 304, 400, 401, 403, 404,

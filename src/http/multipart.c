@@ -38,7 +38,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 #define MP_PARTS_MAX    32
 #define MP_HEADERS_MAX  8192

@@ -1,6 +1,6 @@
 /* routes — the API's route table (STYLE §3): method, pattern, handler, auth, body cap,
  * rate-limit class, spooled body (uploads). Adding an endpoint is one line here plus its handler. */
-#include "core/app.h"
+#include "base/app.h"
 #include "http/handlers.h"
 
 const struct route api_routes[] = {

@@ -21,13 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/app.h"
-#include "core/log.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/spool.h"
-#include "http/worker.h"
+#include "base/worker.h"
 
 /* Bodies past the cap are read and dropped up to this many extra bytes, so that an ordinary
  * client gets its 413 instead of a reset connection; beyond it the connection is answered and
@@ -223,7 +223,7 @@ static int jobs_waiting(const char *kind)
     return strcmp(kind, "session") == 0 ? 10 : HTTP_JOBS_WAITING;
 }
 
-/* Queue the deferred job: keyed by the account when it has a kind (http/worker.h).
+/* Queue the deferred job: keyed by the account when it has a kind (base/worker.h).
  * @return 1 when it was queued (the connection stays suspended), 0 when a reply was set */
 static int submit_job(struct req *r)
 {

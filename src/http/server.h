@@ -22,8 +22,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "http/errors.h"
-#include "http/jspec.h"
+#include "base/errors.h"
+#include "base/jspec.h"
 #include "http/router.h"
 #include "store/store.h"
 
@@ -109,7 +109,7 @@ int http_parse_spec(struct req *r, const struct jfield *spec);
 /* Run job(r) on pool and answer when it has set a reply; the handler then returns H_DEFER.
  * kind (a static string: "session", "sync", "import", "media", …) makes the job one of the
  * account's: at most one job of each kind per account runs at once, and at most
- * HTTP_JOBS_WAITING more may wait (10 for "session", the login's rate limit; http/worker.h);
+ * HTTP_JOBS_WAITING more may wait (10 for "session", the login's rate limit; base/worker.h);
  * past that the request is answered 429 busy.
  * kind NULL: any thread, no per-account rule. If the pool is full the request is answered 503
  * with Retry-After instead. */

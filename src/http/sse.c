@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "core/app.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/util.h"
 #include "http/server.h"
 
 #define TICK_MS 250

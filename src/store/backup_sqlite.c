@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 static int fail(char *err, size_t errlen, sqlite3 *db, const char *what)
 {

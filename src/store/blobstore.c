@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 #define SHA256_HEX 64
 

@@ -29,8 +29,8 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "core/log.h"
-#include "core/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 /* Nothing we store comes near this; it only bounds get's allocation if a file is damaged. */
 #define BLOB_READ_MAX ((off_t)1024 * 1024 * 1024)

@@ -37,8 +37,8 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
-#include "core/log.h"
-#include "core/util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 #define SHA256_HEX 64
 /* The empty string's sha256: the payload hash of GET, HEAD and DELETE. */

@@ -183,7 +183,7 @@ struct campaign_counts {
     int64_t by_category[3]; /* audience at start: browser, buyer, refund_risk (enum category order) */
 };
 
-/* ---- sealed columns, for key rotation (crypto/rotate.c) ----
+/* ---- sealed columns, for key rotation (core/rotate.c) ----
  * Every column that holds seal() output, as X(id, table, column). The seal row key (the AD's
  * last part) of each is built by the backend's scan statement exactly as the column's writers
  * build it: accounts.webhook_secret "<id>", telegram_sessions "<account_id>", contacts

@@ -30,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
-#include "core/util.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "store/migrations.h"
 
 #define ACCOUNT_COLS "id, email, plan_type, password_hash, timezone, frequency_cap_days, " \

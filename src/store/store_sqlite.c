@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
-#include "core/util.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "store/migrations.h"
 
 #define ACCOUNT_COLS "id, email, plan_type, password_hash, timezone, frequency_cap_days, " \

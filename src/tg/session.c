@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
-#include "core/log.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -36,7 +36,7 @@ static int seal_field(struct app *app, int64_t account_id, const char *column, c
 {
     char rk[24];
     row_key(account_id, rk, sizeof rk);
-    return seal(&app->kr, "telegram_sessions", column, rk, text, strlen(text), &b->p, &b->len);
+    return seal(app->kr, "telegram_sessions", column, rk, text, strlen(text), &b->p, &b->len);
 }
 
 static char *open_field(struct app *app, int64_t account_id, const char *column, const struct blob *b)
@@ -46,7 +46,7 @@ static char *open_field(struct app *app, int64_t account_id, const char *column,
     if (!b->p)
         return NULL;
     row_key(account_id, rk, sizeof rk);
-    if (seal_open(&app->kr, "telegram_sessions", column, rk, b->p, b->len, &out, &len) != TGR_OK) {
+    if (seal_open(app->kr, "telegram_sessions", column, rk, b->p, b->len, &out, &len) != TGR_OK) {
         log_error("session", "the sealed %s of account %lld does not open (wrong master key?)", column,
                   (long long)account_id);
         return NULL;

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
-#include "core/log.h"
+#include "base/app.h"
+#include "base/log.h"
 #include "core/phone.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/seal.h"
-#include "analytics/categories.h"
+#include "core/categories.h"
 #include "engine/engine.h"
 #include "tg/bridge.h"
 #include "tg/session.h"
@@ -58,7 +58,7 @@ static int seal_opt(struct app *app, const char *column, const char *rk, const c
     b->len = 0;
     if (!v)
         return TGR_OK;
-    return seal(&app->kr, "contacts", column, rk, v, strlen(v), &b->p, &b->len);
+    return seal(app->kr, "contacts", column, rk, v, strlen(v), &b->p, &b->len);
 }
 
 static char *open_opt(struct app *app, const char *column, const char *rk, const struct blob *b)
@@ -67,7 +67,7 @@ static char *open_opt(struct app *app, const char *column, const char *rk, const
     size_t len;
     if (!b->p)
         return NULL;
-    if (seal_open(&app->kr, "contacts", column, rk, b->p, b->len, &out, &len) != TGR_OK)
+    if (seal_open(app->kr, "contacts", column, rk, b->p, b->len, &out, &len) != TGR_OK)
         return NULL;
     return out;
 }
@@ -190,11 +190,11 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
             return DB_HARD;
         }
         if (phone[0])
-            blind_index(&app->kr, "contacts.phone", phone, c.phone_bidx);
+            blind_index(app->kr, "contacts.phone", phone, c.phone_bidx);
         if (user) {
             char u[64];
             norm_username(user, u, sizeof u);
-            blind_index(&app->kr, "contacts.username", u, c.username_bidx);
+            blind_index(app->kr, "contacts.username", u, c.username_bidx);
         }
         r = st->contact_save(st, account_id, &c, &contact_id);
         if (r >= 0 && c.id == 0) /* a new customer: orders that named them before now count */
@@ -225,7 +225,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         char mrk[96];
         snprintf(mrk, sizeof mrk, "%s:%lld", rk, (long long)json_integer_value(mid));
         struct blob sealed = {0};
-        if (seal(&app->kr, "inbound_messages", "text", mrk, text ? text : "", text ? strlen(text) : 0, &sealed.p,
+        if (seal(app->kr, "inbound_messages", "text", mrk, text ? text : "", text ? strlen(text) : 0, &sealed.p,
                  &sealed.len) != TGR_OK)
             return DB_HARD;
         int64_t at = json_is_number(date) ? (int64_t)(json_number_value(date) * 1000) : now_ms();

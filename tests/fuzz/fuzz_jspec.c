@@ -4,9 +4,9 @@
  * string lengths in characters, integer ranges) and that a refusal names a field. */
 #include <jansson.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "fuzz.h"
-#include "http/jspec.h"
+#include "base/jspec.h"
 
 static void check_error(const struct jspec_error *err)
 {

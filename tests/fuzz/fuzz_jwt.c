@@ -6,7 +6,7 @@
  *         when the claims are valid at now (exp > now, iat <= now + 300) and give back sub. */
 #include <sodium.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/jwt.h"
 #include "fuzz.h"
 

@@ -5,7 +5,7 @@
  * and that a refusal zeroes the part and says why. The streaming reader (multipart_stream) is fed
  * the same body in pieces of sizes drawn from the input and must reach the same verdict and hand
  * over the same bytes. */
-#include "core/util.h"
+#include "base/util.h"
 #include "fuzz.h"
 #include "http/multipart.h"
 

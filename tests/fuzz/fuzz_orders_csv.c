@@ -7,9 +7,9 @@
  * succeeded, that every error has a line number inside the file, in order, that at most
  * IMPORT_MAX_ERRORS are kept, that an unusable header is one error and stores nothing, and that
  * progress never goes backwards. */
-#include "core/app.h"
+#include "base/app.h"
 #include "core/orders.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "fuzz.h"
 #include "store/store.h"
 

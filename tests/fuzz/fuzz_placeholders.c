@@ -5,7 +5,7 @@
  * included), empty values render exactly as absent ones (the fallback), and values never make
  * a template invalid nor remove an entity. */
 #include "check_render.h"
-#include "core/util.h"
+#include "base/util.h"
 
 /* Non-empty, valid UTF-8, no control characters: such a value must appear verbatim. */
 static int printable(const char *v)

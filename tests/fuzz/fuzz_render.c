@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "check_render.h"
-#include "core/util.h"
+#include "base/util.h"
 
 static int n_mapped;
 

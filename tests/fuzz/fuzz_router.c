@@ -14,7 +14,7 @@
 #include <sodium.h>
 
 #include "core/links.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "fuzz.h"
 #include "http/router.h"
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "store/blobstore.h"
 
 #define ACCESS "AKIAUNITTEST00000001"

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analytics/classify.h"
-#include "core/util.h"
+#include "core/classify.h"
+#include "base/util.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/seal.h"

@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/util.h"
-#include "http/jspec.h"
+#include "base/util.h"
+#include "base/jspec.h"
 
 struct in {
     const char *name;

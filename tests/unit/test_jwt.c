@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sodium.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/jwt.h"
 
 #define NOW    1767225600 /* 2026-01-01T00:00:00Z */

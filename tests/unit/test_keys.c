@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/keys.h"
 #include "crypto/seal.h"
 

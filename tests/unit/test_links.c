@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/links.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/keys.h"
 
 #define OLD_LEN 28

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/keys.h"
 #include "http/device.h"
 #include "http/loginlimit.h"

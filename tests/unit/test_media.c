@@ -16,7 +16,7 @@
 #include <sodium.h>
 
 #include "core/media.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "store/blobstore.h"
 
 /* --- small valid files, as `file --mime-type` on this machine recognises them --- */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "http/metrics.h"
 
 #define TOKEN "0123456789abcdef-metrics"

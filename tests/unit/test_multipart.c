@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 #include "http/multipart.h"
 
 #define B "----tgrBoundary7MA4YWxk"

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
+#include "base/app.h"
 #include "core/orders.h"
-#include "core/util.h"
+#include "base/util.h"
 #include "crypto/keys.h"
 #include "store/store.h"
 
@@ -24,6 +24,7 @@
 struct fx {
     char dir[64];
     struct app app;
+    struct keyring keys;
     int64_t account;
 };
 
@@ -51,6 +52,8 @@ static enum db_status failing_order_save(struct store *st, int64_t account_id, c
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
+    if (f)
+        f->app.kr = &f->keys;
     snprintf(f->dir, sizeof f->dir, "/tmp/tgr-orders-XXXXXX");
     if (!f || !mkdtemp(f->dir))
         return -1;
@@ -62,7 +65,7 @@ static int setup(void **state)
     unsigned char m[KEYS_BYTES];
     for (int i = 0; i < KEYS_BYTES; i++)
         m[i] = (unsigned char)(7 + i);
-    keyring_from_master(&f->app.kr, m);
+    keyring_from_master(f->app.kr, m);
     struct account a = {0};
     snprintf(a.email, sizeof a.email, "shop@example.com");
     snprintf(a.password_hash, sizeof a.password_hash, "$argon2id$fake");
@@ -84,7 +87,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     f->app.store->close(f->app.store);
-    keyring_clear(&f->app.kr);
+    keyring_clear(f->app.kr);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
     if (system(cmd) != 0)

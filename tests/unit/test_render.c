@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/render.h"
-#include "core/util.h"
+#include "base/util.h"
 
 /* Render tmpl (it must be valid) and check its text; the caller checks entities and releases. */
 static struct rendered rendered_ok(const char *tmpl, const struct render_vars *v, const char *want)

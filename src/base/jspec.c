@@ -1,11 +1,11 @@
 /* jspec — the JSON body spec parser; see jspec.h. */
-#include "http/jspec.h"
+#include "base/jspec.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 #define JSPEC_MAX_DEPTH 32
 

@@ -4,8 +4,8 @@
 #ifndef TGR_APP_H
 #define TGR_APP_H
 
-#include "core/config.h"
-#include "crypto/keys.h"
+#include "base/config.h"
+struct keyring;
 
 struct store;
 struct worker_pool;
@@ -21,7 +21,7 @@ struct clicks;
 struct app {
     struct config cfg;
     struct store *store;
-    struct keyring kr;
+    struct keyring *kr; /* the master and derived keys (crypto/keys.h) */
     struct worker_pool *hash_pool; /* Argon2id, bounded by --hash-workers */
     struct ratelimit *rl_api, *rl_session;
     struct loginlimit *login_limits; /* POST /auth/login (http/loginlimit.h) */

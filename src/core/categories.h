@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "analytics/classify.h"
+#include "core/classify.h"
 #include "store/store.h"
 
 struct app;

@@ -1,5 +1,5 @@
 /* errors — lookups into the registry of errors.h. */
-#include "http/errors.h"
+#include "base/errors.h"
 
 static const struct {
     unsigned status;

@@ -3,13 +3,13 @@
  * The queue is a plain array in arrival order (at most a few hundred entries): a free thread
  * scans it for the oldest job allowed to run and removes it with memmove. Each thread records
  * the key and kind of the job it runs, which is all the fairness rules need. */
-#include "http/worker.h"
+#include "base/worker.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 struct job {
     void (*fn)(void *);

@@ -1,11 +1,11 @@
 /* config — the option table and its parser; see config.h. */
-#include "core/config.h"
+#include "base/config.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 enum otype { O_STR, O_INT, O_DOUBLE, O_BOOL };
 

@@ -59,7 +59,7 @@
  * one pass, and at each position only phrases that start with that word id are tried, so the
  * cost is linear in the text, not in the size of the lexicon. The loaded lexicon is read-only, so
  * any number of threads may classify with one lexicon. */
-#include "analytics/classify.h"
+#include "core/classify.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -68,7 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util.h"
+#include "base/util.h"
 
 #define LEXICON_MAX_BYTES (4u << 20)
 #define WORD_MAX          64 /* bytes of one normalized word, NUL included */

@@ -1,5 +1,5 @@
 /* util — clocks, number parsing, base64url, timestamps, file reading; see util.h. */
-#include "core/util.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
  * backend's scan builds it) and sealed again under the current key, and the batch is written
  * with store->sealed_replace, which only replaces values that are still what was read. Values
  * of meta (sealed commands between instances) are base64url text of the sealed bytes. */
-#include "crypto/rotate.h"
+#include "core/rotate.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -17,8 +17,8 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "core/log.h"
-#include "core/util.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 #include "store/store.h"
 

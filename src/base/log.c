@@ -1,5 +1,5 @@
 /* log — stderr line logger; see log.h. */
-#include "core/log.h"
+#include "base/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,13 +1,13 @@
 /* categories — recompute, seal, store and open contacts' categories; see categories.h. */
-#include "analytics/categories.h"
+#include "core/categories.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/app.h"
-#include "core/log.h"
-#include "core/util.h"
+#include "base/app.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "crypto/seal.h"
 
 #define CATEGORY_TEXTS 50
@@ -66,7 +66,7 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
         char rk[96];
         size_t len;
         snprintf(rk, sizeof rk, "%lld:%s:%lld", (long long)account_id, c.tg_user_id, (long long)ids[i]);
-        if (seal_open(&app->kr, "inbound_messages", "text", rk, sealed[i].p, sealed[i].len, &texts[nt], &len) ==
+        if (seal_open(app->kr, "inbound_messages", "text", rk, sealed[i].p, sealed[i].len, &texts[nt], &len) ==
             TGR_OK)
             nt++;
         blob_release(&sealed[i]);
@@ -91,8 +91,8 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
     snprintf(conf, sizeof conf, "%.3f", out.confidence);
     const char *name = category_name(out.category);
     struct blob bc = {0}, bf = {0};
-    if (seal(&app->kr, "customer_categories", "category", rk, name, strlen(name), &bc.p, &bc.len) != TGR_OK ||
-        seal(&app->kr, "customer_categories", "confidence_score", rk, conf, strlen(conf), &bf.p, &bf.len) != TGR_OK) {
+    if (seal(app->kr, "customer_categories", "category", rk, name, strlen(name), &bc.p, &bc.len) != TGR_OK ||
+        seal(app->kr, "customer_categories", "confidence_score", rk, conf, strlen(conf), &bf.p, &bf.len) != TGR_OK) {
         blob_release(&bc);
         blob_release(&bf);
         return DB_HARD;
