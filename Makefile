@@ -83,7 +83,7 @@ soak: build
 	@SOAK_MINUTES=$(SOAK_MINUTES) TGR_BIN=$(BUILD)/tgr python3 tests/soak/soak.py
 
 format:
-	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+	@scripts/format.sh
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -32,12 +32,10 @@ static enum db_status fill_txn(struct store *st, void *cls)
         memset(&c, 0, sizeof c);
         snprintf(c.tg_user_id, sizeof c.tg_user_id, "%d", 100000 + i);
         int64_t id;
-        if (st->contact_save(st, f->account_id, &c, &id) != DB_ONE)
-            return DB_HARD;
+        if (st->contact_save(st, f->account_id, &c, &id) != DB_ONE) return DB_HARD;
         struct blob text = {(unsigned char *)"x", 1};
         int64_t at = now_ms() - (int64_t)(i % 60) * 86400000;
-        if (st->inbound_add(st, f->account_id, id, 1, &text, at) < 0)
-            return DB_HARD;
+        if (st->inbound_add(st, f->account_id, id, 1, &text, at) < 0) return DB_HARD;
         char rk[48], conf[] = "0.500";
         snprintf(rk, sizeof rk, "%lld:%lld", (long long)f->account_id, (long long)id);
         const char *cat = cats[i % 3];
@@ -47,8 +45,7 @@ static enum db_status fill_txn(struct store *st, void *cls)
         enum db_status r = st->category_put(st, f->account_id, id, &bc, &bf);
         blob_release(&bc);
         blob_release(&bf);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
         if (i % 5 == 0) {
             struct order_row o;
             memset(&o, 0, sizeof o);
@@ -58,8 +55,7 @@ static enum db_status fill_txn(struct store *st, void *cls)
             snprintf(o.status, sizeof o.status, "paid");
             o.created_at = at;
             o.contact_id = id;
-            if (st->order_save(st, f->account_id, &o, NULL) < 0)
-                return DB_HARD;
+            if (st->order_save(st, f->account_id, &o, NULL) < 0) return DB_HARD;
         }
     }
     return DB_ONE;
@@ -75,11 +71,9 @@ static int count_only(void *cls, const struct audience_row *row)
 int main(void)
 {
     int n = getenv("BENCH_CONTACTS") ? atoi(getenv("BENCH_CONTACTS")) : 100000;
-    if (sodium_init() < 0 || n <= 0)
-        return 1;
+    if (sodium_init() < 0 || n <= 0) return 1;
     char dir[] = "/tmp/tgr-bench-audience-XXXXXX";
-    if (!mkdtemp(dir))
-        return 1;
+    if (!mkdtemp(dir)) return 1;
     struct app app;
     struct keyring keys;
     memset(&app, 0, sizeof app);
@@ -118,23 +112,22 @@ int main(void)
     double best = 1e9, best_scan = 1e9;
     size_t count = 0, scanned = 0;
     for (int round = 0; round < 5; round++) {
-        struct audience_query q = {.min_last_inbound_at = now_ms() - 30LL * 86400000, .min_orders = -1,
-                                   .max_orders = -1, .min_spent = -1};
+        struct audience_query q = {.min_last_inbound_at = now_ms() - 30LL * 86400000,
+                                   .min_orders = -1,
+                                   .max_orders = -1,
+                                   .min_spent = -1};
         scanned = 0;
         int64_t s0 = mono_ms();
         app.store->audience_scan(app.store, account_id, &q, count_only, &scanned);
         double scan = (double)(mono_ms() - s0) / 1000;
         struct audience aud;
         int64_t r0 = mono_ms();
-        if (audience_resolve(&app, account_id, &f, 2, &aud) != TGR_OK)
-            return 1;
+        if (audience_resolve(&app, account_id, &f, 2, &aud) != TGR_OK) return 1;
         double t = (double)(mono_ms() - r0) / 1000;
         count = aud.n;
         audience_release(&aud);
-        if (t < best)
-            best = t;
-        if (scan < best_scan)
-            best_scan = scan;
+        if (t < best) best = t;
+        if (scan < best_scan) best_scan = scan;
     }
     printf("audience %d contacts: %zu selected in %.3f s (target < 0.3 s: %s); the bare SQL scan of the %zu "
            "candidates took %.3f s, so opening sealed categories and filtering costs %.2fx the scan\n",

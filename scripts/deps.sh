@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(gcc clang make cmake pkg-config git python3 tzdata ca-certificates
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev
-      libcurl4-openssl-dev libmagic-dev libcsv-dev libcmocka-dev libclang-rt-14-dev)
+      libcurl4-openssl-dev libmagic-dev libcsv-dev libcmocka-dev libclang-rt-14-dev clang-format)
 for extra in "$@"; do
   case "$extra" in
     bench) pkgs+=(nginx-light wrk postgresql) ;;

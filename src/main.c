@@ -56,16 +56,15 @@ static const char usage_top[] =
 
 static int usage_error(const char *cmd, const char *msg)
 {
-    fprintf(stderr, "tgr%s%s: %s (see 'tgr%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "", msg, cmd ? " " : "",
-            cmd ? cmd : "");
+    fprintf(stderr, "tgr%s%s: %s (see 'tgr%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "", msg,
+            cmd ? " " : "", cmd ? cmd : "");
     return 2;
 }
 
 static int wants_help(int argc, char **argv, int first)
 {
     for (int i = first; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return 1;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
     return 0;
 }
 
@@ -73,15 +72,13 @@ static void apply_log_level(const struct config *c)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};
     for (int i = 0; i < 4; i++)
-        if (!strcmp(c->log_level, names[i]))
-            log_set_level((enum log_level)i);
+        if (!strcmp(c->log_level, names[i])) log_set_level((enum log_level)i);
 }
 
 /* Create the data directory (mode 0700) if it does not exist. */
 static int ensure_data_dir(const char *dir)
 {
-    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-        return TGR_OK;
+    if (mkdir(dir, 0700) == 0 || errno == EEXIST) return TGR_OK;
     fprintf(stderr, "tgr: cannot create the data directory %s: %s\n", dir, strerror(errno));
     return TGR_ERR;
 }
@@ -128,8 +125,7 @@ static int cmd_migrate(int argc, char **argv)
         config_parse_args(&c, argc, argv, 2, CONFIG_FOR_STORE, NULL, NULL, err, sizeof err) != TGR_OK)
         return usage_error("migrate", err);
     apply_log_level(&c);
-    if (ensure_data_dir(c.data_dir) != TGR_OK)
-        return 1;
+    if (ensure_data_dir(c.data_dir) != TGR_OK) return 1;
     struct store *st = store_open(c.db_url, c.data_dir, err, sizeof err);
     if (!st) {
         fprintf(stderr, "tgr: %s\n", err);
@@ -159,7 +155,8 @@ static int sqlite_path(const struct config *c, const char *cmd, char *out, size_
         snprintf(out, cap, "%s", c->db_url + 7);
         return TGR_OK;
     }
-    usage_error(cmd, "on PostgreSQL use pg_dump / pg_restore (README \"Backup\"); this command copies SQLite");
+    usage_error(cmd,
+                "on PostgreSQL use pg_dump / pg_restore (README \"Backup\"); this command copies SQLite");
     return TGR_ERR;
 }
 
@@ -171,15 +168,13 @@ static int cmd_backup(int argc, char **argv)
                "running. The copy holds sealed data: keep the master key apart from it.\n");
         return 0;
     }
-    if (argc < 3 || strncmp(argv[2], "--", 2) == 0)
-        return usage_error("backup", "missing the backup FILE");
+    if (argc < 3 || strncmp(argv[2], "--", 2) == 0) return usage_error("backup", "missing the backup FILE");
     struct config c;
     char err[512], db[4200];
     if (config_init(&c, err, sizeof err) != TGR_OK ||
         config_parse_args(&c, argc, argv, 3, CONFIG_FOR_STORE, NULL, NULL, err, sizeof err) != TGR_OK)
         return usage_error("backup", err);
-    if (sqlite_path(&c, "backup", db, sizeof db) != TGR_OK)
-        return 2;
+    if (sqlite_path(&c, "backup", db, sizeof db) != TGR_OK) return 2;
     if (access(db, R_OK) != 0) {
         fprintf(stderr, "tgr: no database at %s\n", db);
         return 1;
@@ -190,7 +185,8 @@ static int cmd_backup(int argc, char **argv)
         fprintf(stderr, "tgr: %s\n", err);
         return 1;
     }
-    printf("backed up %s to %s: %lld bytes in %lld ms\n", db, argv[2], (long long)bytes, (long long)(mono_ms() - t0));
+    printf("backed up %s to %s: %lld bytes in %lld ms\n", db, argv[2], (long long)bytes,
+           (long long)(mono_ms() - t0));
     return 0;
 }
 
@@ -204,16 +200,14 @@ static int cmd_restore(int argc, char **argv)
                "messages sent after the backup are not sent twice (Telegram sees the same random_id).\n");
         return 0;
     }
-    if (argc < 3 || strncmp(argv[2], "--", 2) == 0)
-        return usage_error("restore", "missing the backup FILE");
+    if (argc < 3 || strncmp(argv[2], "--", 2) == 0) return usage_error("restore", "missing the backup FILE");
     struct config c;
     char err[512], db[4200], tmp[4300];
     if (config_init(&c, err, sizeof err) != TGR_OK ||
         config_parse_args(&c, argc, argv, 3, CONFIG_FOR_STORE, NULL, NULL, err, sizeof err) != TGR_OK)
         return usage_error("restore", err);
     apply_log_level(&c);
-    if (sqlite_path(&c, "restore", db, sizeof db) != TGR_OK)
-        return 2;
+    if (sqlite_path(&c, "restore", db, sizeof db) != TGR_OK) return 2;
     int version = 0;
     if (sqlite_backup_check(argv[2], &version, err, sizeof err) != TGR_OK) {
         fprintf(stderr, "tgr: %s\n", err);
@@ -223,7 +217,8 @@ static int cmd_restore(int argc, char **argv)
     while (sqlite_migrations[known])
         known++;
     if (version > known) {
-        fprintf(stderr, "tgr: the backup is from a newer tgr (schema %d, this one knows %d); restore it with that\n",
+        fprintf(stderr,
+                "tgr: the backup is from a newer tgr (schema %d, this one knows %d); restore it with that\n",
                 version, known);
         return 1;
     }
@@ -231,12 +226,13 @@ static int cmd_restore(int argc, char **argv)
         fprintf(stderr, "tgr: %s already exists: restore goes into an empty data directory\n", db);
         return 1;
     }
-    if (ensure_data_dir(c.data_dir) != TGR_OK)
-        return 1;
+    if (ensure_data_dir(c.data_dir) != TGR_OK) return 1;
     struct keyring kr;
     if (keyring_load(&kr, c.data_dir, 0, err, sizeof err) != TGR_OK) {
-        fprintf(stderr, "tgr: %s — put the master key of the backed-up installation in %s/master.key (or "
-                        "TGR_MASTER_KEY) first\n", err, c.data_dir);
+        fprintf(stderr,
+                "tgr: %s — put the master key of the backed-up installation in %s/master.key (or "
+                "TGR_MASTER_KEY) first\n",
+                err, c.data_dir);
         return 1;
     }
     char table[64], column[64], rk[64];
@@ -255,8 +251,10 @@ static int cmd_restore(int argc, char **argv)
     free(ct);
     keyring_clear(&kr);
     if (!key_ok) {
-        fprintf(stderr, "tgr: the master key in %s does not open this backup; use the key of the installation "
-                        "it was taken from\n", c.data_dir);
+        fprintf(stderr,
+                "tgr: the master key in %s does not open this backup; use the key of the installation "
+                "it was taken from\n",
+                c.data_dir);
         return 1;
     }
     snprintf(tmp, sizeof tmp, "%s.restore", db);
@@ -267,8 +265,7 @@ static int cmd_restore(int argc, char **argv)
         return 1;
     }
     struct store *st = open_store(&c); /* brings an older backup's schema up to date */
-    if (!st)
-        return 1;
+    if (!st) return 1;
     st->close(st);
     printf("restored %s into %s: %lld bytes, schema %d; start the server to resume\n", argv[2], db,
            (long long)bytes, version);
@@ -286,8 +283,7 @@ static int read_password(const char *path, char *out, size_t cap)
         return TGR_ERR;
     }
     int ok = fgets(out, (int)cap, f) != NULL;
-    if (f != stdin)
-        fclose(f);
+    if (f != stdin) fclose(f);
     if (!ok) {
         fprintf(stderr, "tgr: the password file %s is empty\n", path);
         return TGR_ERR;
@@ -304,7 +300,7 @@ static int cmd_account(int argc, char **argv)
             return 0;
         }
         return usage_error("account", argc < 3 ? "missing subcommand; the only one is 'create'"
-                                                : "unknown subcommand; the only one is 'create'");
+                                               : "unknown subcommand; the only one is 'create'");
     }
     if (wants_help(argc, argv, 3)) {
         printf("Usage: tgr account create --email E --password-file F [options]\n"
@@ -318,8 +314,8 @@ static int cmd_account(int argc, char **argv)
     char err[256];
     const char *extra[2] = {NULL, NULL};
     if (config_init(&c, err, sizeof err) != TGR_OK ||
-        config_parse_args(&c, argc, argv, 3, CONFIG_FOR_STORE, "--email,--password-file", extra, err, sizeof err) !=
-            TGR_OK)
+        config_parse_args(&c, argc, argv, 3, CONFIG_FOR_STORE, "--email,--password-file", extra, err,
+                          sizeof err) != TGR_OK)
         return usage_error("account create", err);
     if (!extra[0] || !extra[1])
         return usage_error("account create", "--email and --password-file are both required");
@@ -327,14 +323,11 @@ static int cmd_account(int argc, char **argv)
     char password[PASSWORD_MAX_LEN + 2];
     if (read_password(extra[1], password, sizeof password) != TGR_OK)
         return 2; /* a bad argument: the file named is missing or empty */
-    if (ensure_data_dir(c.data_dir) != TGR_OK)
-        return 1;
+    if (ensure_data_dir(c.data_dir) != TGR_OK) return 1;
     struct keyring kr;
-    if (load_keys(&kr, &c) != TGR_OK)
-        return 1;
+    if (load_keys(&kr, &c) != TGR_OK) return 1;
     struct store *st = open_store(&c);
-    if (!st)
-        return 1;
+    if (!st) return 1;
     char key[ACCOUNT_API_KEY_LEN + 1];
     int64_t id = 0;
     enum db_status r = account_create(st, &kr, extra[0], password, key, &id, err, sizeof err);
@@ -348,7 +341,8 @@ static int cmd_account(int argc, char **argv)
     /* Only the key goes to stdout, so scripts can capture it; the explanation goes to stderr. */
     printf("%s\n", key);
     fflush(stdout);
-    fprintf(stderr, "created account %lld (%s); the API key above is shown this once\n", (long long)id, extra[0]);
+    fprintf(stderr, "created account %lld (%s); the API key above is shown this once\n", (long long)id,
+            extra[0]);
     sodium_memzero(key, sizeof key);
     return 0;
 }
@@ -358,17 +352,17 @@ static int cmd_account(int argc, char **argv)
 static void import_progress(void *ctx, long line, size_t done, size_t total)
 {
     int *tty = ctx;
-    if (*tty)
-        fprintf(stderr, "\rimporting: line %ld, %3d%%", line, total ? (int)(done * 100 / total) : 100);
+    if (*tty) fprintf(stderr, "\rimporting: line %ld, %3d%%", line, total ? (int)(done * 100 / total) : 100);
 }
 
 static int cmd_import(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[2], "orders") != 0 || wants_help(argc, argv, 2)) {
         if (wants_help(argc, argv, 2)) {
-            printf("Usage: tgr import orders FILE.csv --account ID [--data DIR] [--db URL]\n"
-                   "Imports shop orders (columns order_id,amount,currency,status,created_at,telegram_user_id,\n"
-                   "phone,username,discount_code,ref). Repeated orders change nothing; refunds reverse.\n");
+            printf(
+                "Usage: tgr import orders FILE.csv --account ID [--data DIR] [--db URL]\n"
+                "Imports shop orders (columns order_id,amount,currency,status,created_at,telegram_user_id,\n"
+                "phone,username,discount_code,ref). Repeated orders change nothing; refunds reverse.\n");
             return 0;
         }
         return usage_error("import", "the only import is 'orders FILE.csv --account ID'");
@@ -383,7 +377,8 @@ static int cmd_import(int argc, char **argv)
     char err[256];
     const char *extra[1] = {NULL};
     if (config_init(&app.cfg, err, sizeof err) != TGR_OK ||
-        config_parse_args(&app.cfg, argc, argv, 4, CONFIG_FOR_STORE, "--account", extra, err, sizeof err) != TGR_OK)
+        config_parse_args(&app.cfg, argc, argv, 4, CONFIG_FOR_STORE, "--account", extra, err, sizeof err) !=
+            TGR_OK)
         return usage_error("import orders", err);
     int64_t account_id;
     if (!extra[0] || parse_i64(extra[0], 1, INT64_MAX, &account_id) != TGR_OK)
@@ -394,8 +389,7 @@ static int cmd_import(int argc, char **argv)
     struct stat sb;
     if (!in || fstat(fileno(in), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fprintf(stderr, "tgr: cannot read %s: %s\n", argv[3], in ? "not a regular file" : strerror(errno));
-        if (in)
-            fclose(in);
+        if (in) fclose(in);
         return 2;
     }
     if (ensure_data_dir(app.cfg.data_dir) != TGR_OK || load_keys(app.kr, &app.cfg) != TGR_OK) {
@@ -420,11 +414,11 @@ static int cmd_import(int argc, char **argv)
         struct import_result res;
         size_t size = (size_t)sb.st_size;
         if (orders_import_csv(&app, account_id, in, size, import_progress, &tty, &res) != TGR_OK) {
-            fprintf(stderr, "%stgr: %s: %s\n", tty ? "\n" : "", argv[3], res.n_errors ? res.errors[0].message : "?");
+            fprintf(stderr, "%stgr: %s: %s\n", tty ? "\n" : "", argv[3],
+                    res.n_errors ? res.errors[0].message : "?");
             rc = 1;
         } else {
-            if (tty)
-                fputc('\n', stderr);
+            if (tty) fputc('\n', stderr);
             for (size_t i = 0; i < res.n_errors; i++)
                 fprintf(stderr, "%s:%ld: %s\n", argv[3], res.errors[i].line, res.errors[i].message);
             if (res.errors_total > (long)res.n_errors)
@@ -448,17 +442,20 @@ static int cmd_import(int argc, char **argv)
 static int cmd_keys(int argc, char **argv)
 {
     const char *sub = argc > 2 ? argv[2] : "";
-    int is_rotate = !strcmp(sub, "rotate"), is_status = !strcmp(sub, "status"), is_retire = !strcmp(sub, "retire");
+    int is_rotate = !strcmp(sub, "rotate"), is_status = !strcmp(sub, "status"),
+        is_retire = !strcmp(sub, "retire");
     if (wants_help(argc, argv, 2) || (!is_rotate && !is_status && !is_retire)) {
         if (!wants_help(argc, argv, 2))
             return usage_error("keys", "the subcommands are rotate, status and retire ID");
-        printf("Usage: tgr keys rotate [--prepare] [--batch N] [options]\n"
-               "       tgr keys status [--json] [options]\n"
-               "       tgr keys retire ID [options]\n"
-               "rotate makes a new master key (DATA/master.<id>.key) current for every instance on the database\n"
-               "and re-seals every sealed value with it, N (500) per transaction, while servers keep running;\n"
-               "run again, it resumes. --prepare only makes the key file, to copy to other hosts first.\n"
-               "status counts sealed values per key id; retire removes a key no value uses any more.\n\n");
+        printf(
+            "Usage: tgr keys rotate [--prepare] [--batch N] [options]\n"
+            "       tgr keys status [--json] [options]\n"
+            "       tgr keys retire ID [options]\n"
+            "rotate makes a new master key (DATA/master.<id>.key) current for every instance on the "
+            "database\n"
+            "and re-seals every sealed value with it, N (500) per transaction, while servers keep running;\n"
+            "run again, it resumes. --prepare only makes the key file, to copy to other hosts first.\n"
+            "status counts sealed values per key id; retire removes a key no value uses any more.\n\n");
         config_usage(stdout, CONFIG_FOR_STORE);
         return 0;
     }
@@ -473,8 +470,7 @@ static int cmd_keys(int argc, char **argv)
     }
     /* Bare flags of this command are taken out before the shared option parser sees argv. */
     char **args = calloc((size_t)argc + 1, sizeof *args);
-    if (!args)
-        return 1;
+    if (!args) return 1;
     int n = 0, prepare = 0, json = 0;
     for (int i = 0; i < argc; i++) {
         if (i >= first && is_rotate && !strcmp(argv[i], "--prepare"))
@@ -532,10 +528,9 @@ static void demo_setup(struct app *app)
         if (f && fscanf(f, "%254s %63s", email, pw) == 2)
             printf("demo login: %s / %s\n", email, pw);
         else
-            printf("demo account %s exists, but %s is gone; create another with 'tgr account create'\n", email,
-                   path);
-        if (f)
-            fclose(f);
+            printf("demo account %s exists, but %s is gone; create another with 'tgr account create'\n",
+                   email, path);
+        if (f) fclose(f);
         return;
     }
     unsigned char raw[12];
@@ -564,8 +559,7 @@ static void demo_connect_job(void *arg)
     struct app *app = arg;
     struct store *st = app->store;
     struct account a;
-    if (st->account_by_email(st, DEMO_EMAIL, &a) != DB_ONE)
-        return;
+    if (st->account_by_email(st, DEMO_EMAIL, &a) != DB_ONE) return;
     char path[CONFIG_PATH_MAX + 32];
     source_path(app->cfg.sim_scenario, path, sizeof path);
     json_error_t je;
@@ -582,8 +576,7 @@ static void demo_connect_job(void *arg)
     if (!connected && code) {
         struct tgs_result res;
         tgs_connect(app, a.id, "+15550000000", &res);
-        if (res.outcome == TGS_OK)
-            tgs_verify(app, a.id, code, password, &res);
+        if (res.outcome == TGS_OK) tgs_verify(app, a.id, code, password, &res);
         if (res.outcome == TGS_OK)
             log_info("demo", "the demo account is connected to the simulated Telegram");
         else
@@ -598,8 +591,7 @@ static void demo_connect_job(void *arg)
         return;
     source_path("scenarios/demo-orders.csv", path, sizeof path);
     FILE *in = fopen(path, "rb");
-    if (!in)
-        return;
+    if (!in) return;
     struct import_result ir;
     if (orders_import_csv(app, a.id, in, 0, NULL, NULL, &ir) == TGR_OK) {
         log_info("demo", "imported %ld demo orders", ir.imported);
@@ -612,8 +604,7 @@ static void demo_connect_job(void *arg)
 /* With the simulator, say how to log in to it: the code comes from the scenario. */
 static void demo_telegram_hint(const struct config *c)
 {
-    if (strcmp(c->telegram, "sim") != 0)
-        return;
+    if (strcmp(c->telegram, "sim") != 0) return;
     char path[CONFIG_PATH_MAX + 32];
     source_path(c->sim_scenario, path, sizeof path);
     json_error_t je;
@@ -637,7 +628,8 @@ static void read_sim_login(struct app *app)
     json_t *login = json_object_get(sc, "login");
     json_t *code = json_object_get(login, "code"), *pw = json_object_get(login, "password");
     json_t *phone = json_object_get(json_object_get(sc, "me"), "phone");
-    snprintf(app->sim_code, sizeof app->sim_code, "%s", json_is_string(code) ? json_string_value(code) : "12345");
+    snprintf(app->sim_code, sizeof app->sim_code, "%s",
+             json_is_string(code) ? json_string_value(code) : "12345");
     if (json_is_string(phone))
         snprintf(app->sim_phone, sizeof app->sim_phone, "%s", json_string_value(phone));
     app->sim_two_step = json_is_string(pw);
@@ -647,7 +639,8 @@ static void read_sim_login(struct app *app)
 static int cmd_serve(int argc, char **argv)
 {
     if (wants_help(argc, argv, 2)) {
-        printf("Usage: tgr serve [options]\nRuns the HTTP server, the send engine and the Telegram bridge.\n\n");
+        printf(
+            "Usage: tgr serve [options]\nRuns the HTTP server, the send engine and the Telegram bridge.\n\n");
         config_usage(stdout, CONFIG_FOR_SERVE);
         return 0;
     }
@@ -663,28 +656,23 @@ static int cmd_serve(int argc, char **argv)
     if (metrics_token_load(app.metrics_token_hash, &app.metrics_token_set, err, sizeof err) != TGR_OK)
         return usage_error("serve", err);
     apply_log_level(&app.cfg);
-    if (ensure_data_dir(app.cfg.data_dir) != TGR_OK)
-        return 1;
+    if (ensure_data_dir(app.cfg.data_dir) != TGR_OK) return 1;
     /* A wrong --media or S3 setting is a usage error (found before a master key is made); a local
      * directory that cannot be made only disables media, as before there was a choice. */
     app.media = blobstore_open(app.cfg.media, app.cfg.data_dir, err, sizeof err);
     if (!app.media && (errno == EINVAL || strcmp(app.cfg.media, "local") != 0)) {
-        if (errno == EINVAL)
-            return usage_error("serve", err);
+        if (errno == EINVAL) return usage_error("serve", err);
         fprintf(stderr, "tgr: %s\n", err);
         return 1;
     }
-    if (!app.media)
-        log_error("serve", "media uploads are unavailable: %s", err);
+    if (!app.media) log_error("serve", "media uploads are unavailable: %s", err);
     if (load_keys(app.kr, &app.cfg) != TGR_OK) {
-        if (app.media)
-            app.media->close(app.media);
+        if (app.media) app.media->close(app.media);
         return 1;
     }
     app.store = open_store(&app.cfg);
     if (!app.store) {
-        if (app.media)
-            app.media->close(app.media);
+        if (app.media) app.media->close(app.media);
         keyring_clear(app.kr);
         return 1;
     }
@@ -699,7 +687,8 @@ static int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
-    struct keys_watch *keys_watch = keys_watch_start(app.kr, app.store, app.cfg.data_dir); /* `tgr keys rotate` */
+    struct keys_watch *keys_watch =
+        keys_watch_start(app.kr, app.store, app.cfg.data_dir); /* `tgr keys rotate` */
     app.routes = api_routes;
     /* The built web app: as given, or beside the binary's source tree (build/tgr → ../web/dist). */
     {
@@ -710,8 +699,7 @@ static int cmd_serve(int argc, char **argv)
     char path[CONFIG_PATH_MAX + 32];
     source_path("share/lexicon.json", path, sizeof path);
     app.lexicon = lexicon_load(path, err, sizeof err);
-    if (!app.lexicon)
-        log_error("serve", "customer categories fall back to browser: %s", err);
+    if (!app.lexicon) log_error("serve", "customer categories fall back to browser: %s", err);
     app.hash_pool = worker_pool_new(app.cfg.hash_workers, 64, 0);
     struct loginlimit_config login_cfg = {
         .per_addr = app.cfg.rate_login_ip,
@@ -724,12 +712,10 @@ static int cmd_serve(int argc, char **argv)
     app.metrics = metrics_new(api_routes);
     app.tg_pool = worker_pool_new(4, 256, 2);
     struct http_server *http = NULL;
-    if (strcmp(app.cfg.telegram, "sim") == 0)
-        read_sim_login(&app);
+    if (strcmp(app.cfg.telegram, "sim") == 0) read_sim_login(&app);
     /* Without a working bridge the server still serves everything but Telegram (503 there). */
     app.engine = engine_start(&app, err, sizeof err);
-    if (!app.engine)
-        log_error("serve", "Telegram is unavailable: %s", err);
+    if (!app.engine) log_error("serve", "Telegram is unavailable: %s", err);
     if (!app.tg_pool || !app.hash_pool || !app.login_limits || !app.rl_api || !app.rl_session ||
         !app.metrics) {
         fprintf(stderr, "tgr: out of memory\n");
@@ -782,12 +768,10 @@ out:
     ratelimit_free(app.rl_session);
     metrics_free(app.metrics);
     app.store->close(app.store);
-    if (app.media)
-        app.media->close(app.media);
+    if (app.media) app.media->close(app.media);
     lexicon_free(app.lexicon);
     keyring_clear(app.kr);
-    if (rc == 0)
-        log_info("serve", "stopped cleanly");
+    if (rc == 0) log_info("serve", "stopped cleanly");
     return rc;
 }
 
@@ -799,8 +783,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tgr: libsodium failed to initialise\n");
         return 1;
     }
-    if (argc < 2)
-        return usage_error(NULL, "missing command");
+    if (argc < 2) return usage_error(NULL, "missing command");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_top, stdout);
@@ -810,20 +793,13 @@ int main(int argc, char **argv)
         printf("tgr %s (%s)\n", tgr_version, tgr_commit);
         return 0;
     }
-    if (!strcmp(cmd, "serve"))
-        return cmd_serve(argc, argv);
-    if (!strcmp(cmd, "migrate"))
-        return cmd_migrate(argc, argv);
-    if (!strcmp(cmd, "account"))
-        return cmd_account(argc, argv);
-    if (!strcmp(cmd, "import"))
-        return cmd_import(argc, argv);
-    if (!strcmp(cmd, "keys"))
-        return cmd_keys(argc, argv);
-    if (!strcmp(cmd, "backup"))
-        return cmd_backup(argc, argv);
-    if (!strcmp(cmd, "restore"))
-        return cmd_restore(argc, argv);
+    if (!strcmp(cmd, "serve")) return cmd_serve(argc, argv);
+    if (!strcmp(cmd, "migrate")) return cmd_migrate(argc, argv);
+    if (!strcmp(cmd, "account")) return cmd_account(argc, argv);
+    if (!strcmp(cmd, "import")) return cmd_import(argc, argv);
+    if (!strcmp(cmd, "keys")) return cmd_keys(argc, argv);
+    if (!strcmp(cmd, "backup")) return cmd_backup(argc, argv);
+    if (!strcmp(cmd, "restore")) return cmd_restore(argc, argv);
     char msg[128];
     snprintf(msg, sizeof msg, "unknown command '%.40s'", cmd);
     return usage_error(NULL, msg);

@@ -13,7 +13,7 @@
 #include "store/store.h"
 
 #define CACHE_SLOTS 4096
-#define QUEUE_MAX 65536
+#define QUEUE_MAX   65536
 
 struct cached {
     int64_t link_id, account_id, campaign_id;
@@ -49,8 +49,7 @@ static void write_batch(struct clicks *c)
     }
     pthread_mutex_unlock(&c->mu);
     if (batch) {
-        if (c->st->clicks_record(c->st, batch, n) < 0)
-            log_error("clicks", "could not record %zu clicks", n);
+        if (c->st->clicks_record(c->st, batch, n) < 0) log_error("clicks", "could not record %zu clicks", n);
         free(batch);
     }
     pthread_mutex_unlock(&c->write_mu);
@@ -74,16 +73,14 @@ static void *writer(void *arg)
         int stop = c->stopping;
         pthread_mutex_unlock(&c->mu);
         write_batch(c);
-        if (stop)
-            return NULL;
+        if (stop) return NULL;
     }
 }
 
 struct clicks *clicks_start(struct store *st)
 {
     struct clicks *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->st = st;
     c->q = calloc(QUEUE_MAX, sizeof *c->q);
     c->win = clickwin_new(CLICKWIN_ENTRIES, CLICKWIN_MS);
@@ -101,8 +98,7 @@ struct clicks *clicks_start(struct store *st)
 
 void clicks_stop(struct clicks *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     pthread_mutex_lock(&c->mu);
     c->stopping = 1;
     pthread_cond_signal(&c->cv);
@@ -139,8 +135,7 @@ int clicks_resolve(struct clicks *c, int64_t link_id, int64_t *account_id, int64
     pthread_mutex_unlock(&c->mu);
     char *u = NULL;
     enum db_status r = c->st->link_get(c->st, link_id, account_id, campaign_id, &u);
-    if (r != DB_ONE)
-        return r < 0 ? -1 : 0;
+    if (r != DB_ONE) return r < 0 ? -1 : 0;
     snprintf(url, cap, "%s", u);
     pthread_mutex_lock(&c->mu);
     free(slot->url);
@@ -152,14 +147,14 @@ int clicks_resolve(struct clicks *c, int64_t link_id, int64_t *account_id, int64
     return 1;
 }
 
-void clicks_add(struct clicks *c, int64_t account_id, int64_t campaign_id, int64_t link_id, int64_t recipient_id)
+void clicks_add(struct clicks *c, int64_t account_id, int64_t campaign_id, int64_t link_id,
+                int64_t recipient_id)
 {
     for (;;) {
         pthread_mutex_lock(&c->mu);
         if (c->n < QUEUE_MAX) {
             c->q[c->n++] = (struct click){account_id, campaign_id, link_id, recipient_id, now_ms()};
-            if (c->n >= CLICKS_BATCH)
-                pthread_cond_signal(&c->cv);
+            if (c->n >= CLICKS_BATCH) pthread_cond_signal(&c->cv);
             pthread_mutex_unlock(&c->mu);
             return;
         }

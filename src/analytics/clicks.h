@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define CLICKS_FLUSH_MS 50
-#define CLICKS_BATCH 512
+#define CLICKS_BATCH    512
 
 struct store;
 struct clicks;
@@ -35,7 +35,8 @@ int clicks_resolve(struct clicks *c, int64_t link_id, int64_t *account_id, int64
 int clicks_counts(struct clicks *c, int64_t link_id, int64_t recipient_id, const char *addr);
 
 /* Queue a counted click. When the queue is full the caller writes the batch itself. */
-void clicks_add(struct clicks *c, int64_t account_id, int64_t campaign_id, int64_t link_id, int64_t recipient_id);
+void clicks_add(struct clicks *c, int64_t account_id, int64_t campaign_id, int64_t link_id,
+                int64_t recipient_id);
 
 /* Write everything queued now (tests and shutdown). */
 void clicks_flush(struct clicks *c);

@@ -26,8 +26,7 @@ struct clickwin *clickwin_new(size_t entries, int64_t window_ms)
     while (buckets * CLICKWIN_WAYS < entries && buckets < ((size_t)1 << 30))
         buckets <<= 1;
     struct clickwin *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
+    if (!w) return NULL;
     w->e = calloc(buckets * CLICKWIN_WAYS, sizeof *w->e);
     if (!w->e) {
         free(w);
@@ -42,8 +41,7 @@ struct clickwin *clickwin_new(size_t entries, int64_t window_ms)
 
 void clickwin_free(struct clickwin *w)
 {
-    if (!w)
-        return;
+    if (!w) return;
     pthread_mutex_destroy(&w->mu);
     sodium_memzero(w->key, sizeof w->key);
     free(w->e);
@@ -94,13 +92,11 @@ int clickwin_first(struct clickwin *w, int64_t link_id, int64_t recipient_id, co
     for (int i = 0; i < CLICKWIN_WAYS; i++) {
         if (b[i].tag == tag) {
             /* A clock that went back reads as inside the window. */
-            if (now_ms - b[i].at < w->window_ms)
-                counts = 0;
+            if (now_ms - b[i].at < w->window_ms) counts = 0;
             victim = &b[i];
             break;
         }
-        if (victim->tag && (!b[i].tag || b[i].at < victim->at))
-            victim = &b[i];
+        if (victim->tag && (!b[i].tag || b[i].at < victim->at)) victim = &b[i];
     }
     if (counts) {
         victim->tag = tag;

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLICKWIN_MS (10 * 60 * 1000)
-#define CLICKWIN_WAYS 8
+#define CLICKWIN_MS      (10 * 60 * 1000)
+#define CLICKWIN_WAYS    8
 #define CLICKWIN_ENTRIES 65536 /* the server's table: 1 MiB */
 
 struct clickwin;

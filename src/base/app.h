@@ -21,7 +21,7 @@ struct clicks;
 struct app {
     struct config cfg;
     struct store *store;
-    struct keyring *kr; /* the master and derived keys (crypto/keys.h) */
+    struct keyring *kr;            /* the master and derived keys (crypto/keys.h) */
     struct worker_pool *hash_pool; /* Argon2id, bounded by --hash-workers */
     struct ratelimit *rl_api, *rl_session;
     struct loginlimit *login_limits; /* POST /auth/login (http/loginlimit.h) */

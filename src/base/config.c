@@ -20,10 +20,10 @@ struct option_def {
     const char *help;
 };
 
-#define STR(field) O_STR, offsetof(struct config, field), sizeof(((struct config *)0)->field)
+#define STR(field)    O_STR, offsetof(struct config, field), sizeof(((struct config *)0)->field)
 #define NUM(t, field) t, offsetof(struct config, field), sizeof(((struct config *)0)->field)
-#define SERVE CONFIG_FOR_SERVE
-#define STORE CONFIG_FOR_STORE
+#define SERVE         CONFIG_FOR_SERVE
+#define STORE         CONFIG_FOR_STORE
 
 static const struct option_def options[] = {
     {"--listen", "TGR_LISTEN", STR(listen), "127.0.0.1:8080", SERVE, 0, 0,
@@ -50,12 +50,13 @@ static const struct option_def options[] = {
     {"--threads", "TGR_THREADS", NUM(O_INT, threads), "2", SERVE, 1, 64, "HTTP threads"},
     {"--max-connections", "TGR_MAX_CONNECTIONS", NUM(O_INT, max_connections), "1000", SERVE, 1, 100000,
      "open HTTP connections at most; past it new ones wait in the listen queue"},
-    {"--max-connections-per-ip", "TGR_MAX_CONNECTIONS_PER_IP", NUM(O_INT, max_connections_per_ip), "64", SERVE, 0,
-     100000, "open HTTP connections per client address; past it a new one is closed at once (0 = no cap)"},
+    {"--max-connections-per-ip", "TGR_MAX_CONNECTIONS_PER_IP", NUM(O_INT, max_connections_per_ip), "64",
+     SERVE, 0, 100000,
+     "open HTTP connections per client address; past it a new one is closed at once (0 = no cap)"},
     {"--request-timeout", "TGR_REQUEST_TIMEOUT", NUM(O_INT, request_timeout), "30", SERVE, 1, 3600,
      "seconds an HTTP connection may stay silent (mid-request or idle keep-alive) before it is closed"},
-    {"--max-header-bytes", "TGR_MAX_HEADER_BYTES", NUM(O_INT, max_header_bytes), "16384", SERVE, 8192, 1048576,
-     "memory for one connection's request line and headers; larger ones get 431"},
+    {"--max-header-bytes", "TGR_MAX_HEADER_BYTES", NUM(O_INT, max_header_bytes), "16384", SERVE, 8192,
+     1048576, "memory for one connection's request line and headers; larger ones get 431"},
     {"--max-json-depth", "TGR_MAX_JSON_DEPTH", NUM(O_INT, max_json_depth), "32", SERVE, 1, 32,
      "nesting of arrays and objects allowed in a JSON body; deeper is a 400"},
     {"--max-streams-per-account", "TGR_MAX_STREAMS_PER_ACCOUNT", NUM(O_INT, max_streams), "5", SERVE, 1, 1000,
@@ -83,7 +84,8 @@ static const struct option_def options[] = {
      "this instance's name among several on one database (default: host name + data directory)"},
     {"--lease-seconds", "TGR_LEASE_SECONDS", NUM(O_INT, lease_seconds), "15", SERVE, 3, 600,
      "an account's sending moves to another instance this long after its owner stops renewing"},
-    {"--log-level", "TGR_LOG_LEVEL", STR(log_level), "info", SERVE | STORE, 0, 0, "debug, info, warn or error"},
+    {"--log-level", "TGR_LOG_LEVEL", STR(log_level), "info", SERVE | STORE, 0, 0,
+     "debug, info, warn or error"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -124,7 +126,8 @@ static int set(struct config *c, const struct option_def *o, const char *val, co
         char *end = NULL;
         double v = strtod(val, &end);
         if (!*val || *end || !(v >= o->min && v <= o->max)) {
-            snprintf(err, errlen, "%s: expected a number from %g to %g, got '%.40s'", origin, o->min, o->max, val);
+            snprintf(err, errlen, "%s: expected a number from %g to %g, got '%.40s'", origin, o->min, o->max,
+                     val);
             return TGR_ERR;
         }
         *(double *)dst = v;
@@ -176,18 +179,16 @@ int config_init(struct config *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < N_OPTIONS; i++)
-        if (set(c, &options[i], options[i].def, options[i].flag, err, errlen) != TGR_OK)
-            return TGR_ERR;
+        if (set(c, &options[i], options[i].def, options[i].flag, err, errlen) != TGR_OK) return TGR_ERR;
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const char *v = getenv(options[i].env);
-        if (v && set(c, &options[i], v, options[i].env, err, errlen) != TGR_OK)
-            return TGR_ERR;
+        if (v && set(c, &options[i], v, options[i].env, err, errlen) != TGR_OK) return TGR_ERR;
     }
     return finish(c, err, errlen);
 }
 
-int config_parse_args(struct config *c, int argc, char **argv, int first, unsigned for_mask, const char *extra,
-                      const char **rest, char *err, size_t errlen)
+int config_parse_args(struct config *c, int argc, char **argv, int first, unsigned for_mask,
+                      const char *extra, const char **rest, char *err, size_t errlen)
 {
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
@@ -206,18 +207,15 @@ int config_parse_args(struct config *c, int argc, char **argv, int first, unsign
         name[nlen] = 0;
         const struct option_def *o = NULL;
         for (size_t k = 0; k < N_OPTIONS; k++)
-            if ((options[k].for_mask & for_mask) && !strcmp(options[k].flag, name))
-                o = &options[k];
+            if ((options[k].for_mask & for_mask) && !strcmp(options[k].flag, name)) o = &options[k];
         int extra_idx = -1;
         if (!o && extra) {
             int k = 0;
             for (const char *p = extra; *p; k++) {
                 size_t l = strcspn(p, ",");
-                if (l == nlen && !strncmp(p, name, l))
-                    extra_idx = k;
+                if (l == nlen && !strncmp(p, name, l)) extra_idx = k;
                 p += l;
-                if (*p == ',')
-                    p++;
+                if (*p == ',') p++;
             }
         }
         if (!o && extra_idx < 0) {
@@ -236,8 +234,7 @@ int config_parse_args(struct config *c, int argc, char **argv, int first, unsign
             return TGR_ERR;
         }
         if (o) {
-            if (set(c, o, val, o->flag, err, errlen) != TGR_OK)
-                return TGR_ERR;
+            if (set(c, o, val, o->flag, err, errlen) != TGR_OK) return TGR_ERR;
         } else {
             rest[extra_idx] = val;
         }
@@ -249,8 +246,7 @@ void config_usage(FILE *out, unsigned for_mask)
 {
     fprintf(out, "Options (each also an environment variable; a flag wins):\n");
     for (size_t i = 0; i < N_OPTIONS; i++) {
-        if (!(options[i].for_mask & for_mask))
-            continue;
+        if (!(options[i].for_mask & for_mask)) continue;
         if (options[i].def[0])
             fprintf(out, "  %-16s %-18s %s (default: %s)\n", options[i].flag, options[i].env, options[i].help,
                     options[i].def);

@@ -17,29 +17,29 @@ struct config {
     char data_dir[CONFIG_PATH_MAX];
     char db_url[CONFIG_PATH_MAX];
     char media[CONFIG_PATH_MAX]; /* "local" or "s3://BUCKET[/PREFIX]" */
-    char telegram[16]; /* "sim" or "gramjs" */
+    char telegram[16];           /* "sim" or "gramjs" */
     char sim_scenario[CONFIG_PATH_MAX];
     char public_url[512];
     double send_rate;
     char web_dir[CONFIG_PATH_MAX];
     char node[CONFIG_PATH_MAX];          /* the Node.js binary */
     char bridge_script[CONFIG_PATH_MAX]; /* bridge/main.mjs; empty = next to the build */
-    int threads;      /* HTTP polling threads */
-    int max_connections;        /* open HTTP connections at most (MHD_OPTION_CONNECTION_LIMIT) */
-    int max_connections_per_ip; /* per client address; 0 = no cap */
-    int request_timeout;        /* seconds of silence before a connection is closed */
-    int max_header_bytes;       /* per-connection memory for request line and headers */
-    int max_json_depth;         /* nesting of a JSON body */
-    int max_streams;            /* live log streams (SSE) open at once per account */
-    int stream_keepalive;       /* seconds between keep-alive comments on a quiet stream */
-    int stream_max_age;         /* seconds a stream lasts at most (one of a token: until its exp if sooner) */
-    int hash_workers; /* concurrent Argon2id computations */
-    int rate_api;     /* requests per minute per account */
+    int threads;                         /* HTTP polling threads */
+    int max_connections;                 /* open HTTP connections at most (MHD_OPTION_CONNECTION_LIMIT) */
+    int max_connections_per_ip;          /* per client address; 0 = no cap */
+    int request_timeout;                 /* seconds of silence before a connection is closed */
+    int max_header_bytes;                /* per-connection memory for request line and headers */
+    int max_json_depth;                  /* nesting of a JSON body */
+    int max_streams;                     /* live log streams (SSE) open at once per account */
+    int stream_keepalive;                /* seconds between keep-alive comments on a quiet stream */
+    int stream_max_age;   /* seconds a stream lasts at most (one of a token: until its exp if sooner) */
+    int hash_workers;     /* concurrent Argon2id computations */
+    int rate_api;         /* requests per minute per account */
     int rate_login;       /* failed logins per minute per (email, address) */
     int rate_login_ip;    /* failed logins per minute per address */
     int rate_login_email; /* failed logins per hour per email from untrusted clients */
-    int rate_session; /* /session/connect and /session/verify per minute per account */
-    int demo;         /* create (once) and print the demo login */
+    int rate_session;     /* /session/connect and /session/verify per minute per account */
+    int demo;             /* create (once) and print the demo login */
     char instance_id[64]; /* this instance's name in engine leases; empty = host + data dir */
     int lease_seconds;    /* how long a sending lease lasts without renewal */
     char log_level[16];
@@ -58,8 +58,8 @@ int config_init(struct config *c, char *err, size_t errlen);
  * Both "--flag value" and "--flag=value" work.
  * @param[out] rest receives indexes of the extra flags' values, in order: rest[k] for extra k
  * @return TGR_OK, or TGR_ERR with a one-line reason in err */
-int config_parse_args(struct config *c, int argc, char **argv, int first, unsigned for_mask, const char *extra,
-                      const char **rest, char *err, size_t errlen);
+int config_parse_args(struct config *c, int argc, char **argv, int first, unsigned for_mask,
+                      const char *extra, const char **rest, char *err, size_t errlen);
 
 /* Print the option list of for_mask (flag, variable, default, help) for --help. */
 void config_usage(FILE *out, unsigned for_mask);

@@ -33,8 +33,7 @@ size_t utf8_chars(const char *s)
 {
     size_t n = 0;
     for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
+        if (((unsigned char)*s & 0xC0) != 0x80) n++;
     return n;
 }
 
@@ -89,18 +88,14 @@ int jspec_parse(json_t *obj, const struct jfield *spec, const char *prefix, stru
     {
         int known = 0;
         for (const struct jfield *f = spec; f->type != JT_END; f++)
-            if (strcmp(f->name, key) == 0)
-                known = 1;
-        if (!known)
-            return fail(err, ERR_VALIDATION, prefix, key, "is not a known field");
+            if (strcmp(f->name, key) == 0) known = 1;
+        if (!known) return fail(err, ERR_VALIDATION, prefix, key, "is not a known field");
     }
     for (const struct jfield *f = spec; f->type != JT_END; f++) {
         json_t *v = json_object_get(obj, f->name);
-        if (f->present)
-            *f->present = v != NULL;
+        if (f->present) *f->present = v != NULL;
         if (!v || (json_is_null(v) && f->nullable)) {
-            if (!f->optional)
-                return fail(err, ERR_VALIDATION, prefix, f->name, "is required");
+            if (!f->optional) return fail(err, ERR_VALIDATION, prefix, f->name, "is required");
             continue;
         }
         if (!type_ok(v, f->type))
@@ -142,23 +137,20 @@ int jspec_parse(json_t *obj, const struct jfield *spec, const char *prefix, stru
 
 static int depth_ok(json_t *v, int depth)
 {
-    if (depth > JSPEC_MAX_DEPTH)
-        return 0;
+    if (depth > JSPEC_MAX_DEPTH) return 0;
     if (json_is_object(v)) {
         const char *k;
         json_t *c;
         json_object_foreach(v, k, c)
         {
-            if (!depth_ok(c, depth + 1))
-                return 0;
+            if (!depth_ok(c, depth + 1)) return 0;
         }
     } else if (json_is_array(v)) {
         size_t i;
         json_t *c;
         json_array_foreach(v, i, c)
         {
-            if (!depth_ok(c, depth + 1))
-                return 0;
+            if (!depth_ok(c, depth + 1)) return 0;
         }
     }
     return 1;
@@ -174,8 +166,7 @@ json_t *jspec_load(const char *body, size_t len, struct jspec_error *err)
         /* jansson's text may quote the token it choked on ("… near 'x'"); that part is cut so
          * that no piece of the body (a password, say) is echoed back or logged. */
         char *near = strstr(je.text, " near ");
-        if (near)
-            *near = 0;
+        if (near) *near = 0;
         snprintf(err->message, sizeof err->message, "the body is not valid JSON: %s (line %d, column %d)",
                  je.text, je.line, je.column);
         return NULL;

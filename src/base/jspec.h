@@ -17,11 +17,11 @@ enum jtype { JT_END, JT_STRING, JT_INT, JT_BOOL, JT_OBJECT, JT_ARRAY, JT_ANY };
 struct jfield {
     const char *name;
     enum jtype type;
-    void *out;      /* const char **, int64_t *, int *, json_t ** by type */
-    int optional;   /* missing is fine; *out is left as the caller initialised it */
-    int nullable;   /* null is accepted and treated as missing (present is still set) */
+    void *out;        /* const char **, int64_t *, int *, json_t ** by type */
+    int optional;     /* missing is fine; *out is left as the caller initialised it */
+    int nullable;     /* null is accepted and treated as missing (present is still set) */
     int64_t min, max; /* JT_INT: value range; JT_STRING: length in UTF-8 characters */
-    int *present;   /* if set: 1 when the field was in the body */
+    int *present;     /* if set: 1 when the field was in the body */
 };
 
 struct jspec_error {
@@ -53,17 +53,17 @@ static inline struct jfield jf_present(struct jfield f, int *present)
     return f;
 }
 
-#define JF_STRING(n, o)              jf_make((n), JT_STRING, (o), 0, 65536)
-#define JF_STRING_LEN(n, o, lo, hi)  jf_make((n), JT_STRING, (o), (lo), (hi))
-#define JF_INT(n, o)                 jf_make((n), JT_INT, (o), INT64_MIN, INT64_MAX)
-#define JF_INT_RANGE(n, o, lo, hi)   jf_make((n), JT_INT, (o), (lo), (hi))
-#define JF_BOOL(n, o)                jf_make((n), JT_BOOL, (o), 0, 0)
-#define JF_OBJECT(n, o)              jf_make((n), JT_OBJECT, (o), 0, 0)
-#define JF_ARRAY(n, o)               jf_make((n), JT_ARRAY, (o), 0, 0)
-#define JF_ANY(n, o)                 jf_make((n), JT_ANY, (o), 0, 0)
-#define JF_OPTIONAL(f)               jf_optional(f)
-#define JF_NULLABLE(f)               jf_nullable(f)
-#define JF_END                       jf_make(NULL, JT_END, NULL, 0, 0)
+#define JF_STRING(n, o)             jf_make((n), JT_STRING, (o), 0, 65536)
+#define JF_STRING_LEN(n, o, lo, hi) jf_make((n), JT_STRING, (o), (lo), (hi))
+#define JF_INT(n, o)                jf_make((n), JT_INT, (o), INT64_MIN, INT64_MAX)
+#define JF_INT_RANGE(n, o, lo, hi)  jf_make((n), JT_INT, (o), (lo), (hi))
+#define JF_BOOL(n, o)               jf_make((n), JT_BOOL, (o), 0, 0)
+#define JF_OBJECT(n, o)             jf_make((n), JT_OBJECT, (o), 0, 0)
+#define JF_ARRAY(n, o)              jf_make((n), JT_ARRAY, (o), 0, 0)
+#define JF_ANY(n, o)                jf_make((n), JT_ANY, (o), 0, 0)
+#define JF_OPTIONAL(f)              jf_optional(f)
+#define JF_NULLABLE(f)              jf_nullable(f)
+#define JF_END                      jf_make(NULL, JT_END, NULL, 0, 0)
 
 /* Check obj against spec. prefix ("quiet_hours") names nested objects in field paths; NULL at top.
  * @return TGR_OK, or TGR_ERR with *err filled (the first problem found) */

@@ -26,18 +26,14 @@ int64_t mono_ms(void)
 
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
-    if (!s || !*s)
-        return TGR_ERR;
+    if (!s || !*s) return TGR_ERR;
     const char *p = s;
-    if (*p == '-')
-        p++;
-    if (*p < '0' || *p > '9')
-        return TGR_ERR;
+    if (*p == '-') p++;
+    if (*p < '0' || *p > '9') return TGR_ERR;
     errno = 0;
     char *end = NULL;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return TGR_ERR;
+    if (errno || *end || v < min || v > max) return TGR_ERR;
     *out = v;
     return TGR_OK;
 }
@@ -58,11 +54,13 @@ int base64url_decode(const char *in, size_t inlen, unsigned char *out, size_t ca
      * spelled several ways (a JWT signature, a link code): only the alphabet itself is taken. */
     for (size_t i = 0; i < inlen; i++) {
         unsigned char c = (unsigned char)in[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_'))
             return TGR_ERR;
     }
     const char *end = NULL;
-    if (sodium_base642bin(out, cap, in, inlen, NULL, outlen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    if (sodium_base642bin(out, cap, in, inlen, NULL, outlen, &end,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return TGR_ERR;
     return end == in + inlen ? TGR_OK : TGR_ERR;
 }
@@ -82,8 +80,7 @@ void rfc3339(int64_t ms, char *out, size_t cap)
 int read_file(const char *path, size_t cap, char **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return TGR_ERR;
+    if (!f) return TGR_ERR;
     struct stat st;
     if (fstat(fileno(f), &st) != 0) {
         fclose(f);
@@ -103,27 +100,22 @@ int read_file(const char *path, size_t cap, char **out, size_t *len)
     fclose(f);
     buf[n] = 0;
     *out = buf;
-    if (len)
-        *len = n;
+    if (len) *len = n;
     return TGR_OK;
 }
 
 void source_path(const char *rel, char *out, size_t cap)
 {
     snprintf(out, cap, "%s", rel);
-    if (rel[0] == '/' || access(out, R_OK) == 0)
-        return;
+    if (rel[0] == '/' || access(out, R_OK) == 0) return;
     char exe[1024];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return;
+    if (n <= 0) return;
     exe[n] = 0;
     char *slash = strrchr(exe, '/');
-    if (!slash)
-        return;
+    if (!slash) return;
     *slash = 0;
     char alt[2200];
     snprintf(alt, sizeof alt, "%s/../%s", exe, rel);
-    if (access(alt, R_OK) == 0)
-        snprintf(out, cap, "%s", alt);
+    if (access(alt, R_OK) == 0) snprintf(out, cap, "%s", alt);
 }

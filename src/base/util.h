@@ -11,7 +11,7 @@ extern const char tgr_version[];
 extern const char tgr_commit[];
 
 /* Generic outcome for functions that are not handlers or storage (STYLE §6). */
-#define TGR_OK 0
+#define TGR_OK  0
 #define TGR_ERR (-1)
 
 /* Wall clock, UTC unix milliseconds. */

@@ -22,8 +22,7 @@ static int take(void *cls, const struct audience_row *row)
     struct scan *s = cls;
     struct classification c =
         categories_open(s->app->kr, s->account_id, row->contact_id, &row->category, &row->confidence);
-    if (s->categories && !(s->categories & (1u << c.category)))
-        return 0;
+    if (s->categories && !(s->categories & (1u << c.category))) return 0;
     struct audience *a = s->out;
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 1024;

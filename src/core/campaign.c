@@ -24,24 +24,21 @@ static int fail(struct jspec_error *err, const char *field, const char *msg)
 static int campaign_exists(struct store *st, int64_t account_id, int64_t id)
 {
     struct campaign c;
-    if (!st)
-        return 1;
-    if (st->campaign_get(st, account_id, id, &c) != DB_ONE)
-        return 0;
+    if (!st) return 1;
+    if (st->campaign_get(st, account_id, id, &c) != DB_ONE) return 0;
     campaign_release(&c);
     return 1;
 }
 
-const char *const campaign_filter_names[CF_COUNT] = {"clicked_campaign", "not_replied_to_campaign", "read_campaign",
-                                                      "not_read_campaign", "replied_to_campaign",
-                                                      "bought_from_campaign"};
+const char *const campaign_filter_names[CF_COUNT] = {"clicked_campaign",    "not_replied_to_campaign",
+                                                     "read_campaign",       "not_read_campaign",
+                                                     "replied_to_campaign", "bought_from_campaign"};
 
 int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filters *f, struct jspec_error *err)
 {
     memset(f, 0, sizeof *f);
     f->min_orders = f->max_orders = f->min_spent = -1;
-    if (!j || json_is_null(j))
-        return TGR_OK;
+    if (!j || json_is_null(j)) return TGR_OK;
     json_t *cats = NULL;
     struct jfield spec[] = {
         JF_NULLABLE(JF_INT_RANGE("last_message_within_days", &f->last_message_within_days, 1, 3650)),
@@ -50,22 +47,22 @@ int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filter
         JF_NULLABLE(JF_INT_RANGE("max_orders", &f->max_orders, 0, 1000000)),
         JF_NULLABLE(JF_INT_RANGE("min_spent", &f->min_spent, 0, INT64_MAX / 2)),
         JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_CLICKED], &f->campaign[CF_CLICKED], 1, INT64_MAX)),
-        JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_NOT_REPLIED], &f->campaign[CF_NOT_REPLIED], 1, INT64_MAX)),
+        JF_NULLABLE(
+            JF_INT_RANGE(campaign_filter_names[CF_NOT_REPLIED], &f->campaign[CF_NOT_REPLIED], 1, INT64_MAX)),
         JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_READ], &f->campaign[CF_READ], 1, INT64_MAX)),
-        JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_NOT_READ], &f->campaign[CF_NOT_READ], 1, INT64_MAX)),
+        JF_NULLABLE(
+            JF_INT_RANGE(campaign_filter_names[CF_NOT_READ], &f->campaign[CF_NOT_READ], 1, INT64_MAX)),
         JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_REPLIED], &f->campaign[CF_REPLIED], 1, INT64_MAX)),
         JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_BOUGHT], &f->campaign[CF_BOUGHT], 1, INT64_MAX)),
         JF_END,
     };
-    if (jspec_parse(j, spec, "filters", err) != TGR_OK)
-        return TGR_ERR;
+    if (jspec_parse(j, spec, "filters", err) != TGR_OK) return TGR_ERR;
     size_t i;
     json_t *c;
     json_array_foreach(cats, i, c)
     {
         int cat = json_is_string(c) ? category_parse(json_string_value(c)) : -1;
-        if (cat < 0)
-            return fail(err, "filters.categories", "must list buyer, browser or refund_risk");
+        if (cat < 0) return fail(err, "filters.categories", "must list buyer, browser or refund_risk");
         f->categories |= 1u << cat;
     }
     if (cats && json_array_size(cats) == 0)
@@ -94,36 +91,28 @@ json_t *filters_to_json(const struct filters *f)
                 json_array_append_new(a, json_string(category_name((enum category)c)));
         json_object_set_new(o, "categories", a);
     }
-    if (f->min_orders >= 0)
-        json_object_set_new(o, "min_orders", json_integer(f->min_orders));
-    if (f->max_orders >= 0)
-        json_object_set_new(o, "max_orders", json_integer(f->max_orders));
-    if (f->min_spent >= 0)
-        json_object_set_new(o, "min_spent", json_integer(f->min_spent));
+    if (f->min_orders >= 0) json_object_set_new(o, "min_orders", json_integer(f->min_orders));
+    if (f->max_orders >= 0) json_object_set_new(o, "max_orders", json_integer(f->max_orders));
+    if (f->min_spent >= 0) json_object_set_new(o, "min_spent", json_integer(f->min_spent));
     for (int k = 0; k < CF_COUNT; k++)
-        if (f->campaign[k])
-            json_object_set_new(o, campaign_filter_names[k], json_integer(f->campaign[k]));
+        if (f->campaign[k]) json_object_set_new(o, campaign_filter_names[k], json_integer(f->campaign[k]));
     return o;
 }
 
 int parse_hhmm(const char *s)
 {
-    if (strlen(s) != 5 || s[2] != ':')
-        return -1;
+    if (strlen(s) != 5 || s[2] != ':') return -1;
     for (int i = 0; i < 5; i++)
-        if (i != 2 && (s[i] < '0' || s[i] > '9'))
-            return -1;
+        if (i != 2 && (s[i] < '0' || s[i] > '9')) return -1;
     int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
-    if (h > 23 || m > 59)
-        return -1;
+    if (h > 23 || m > 59) return -1;
     return h * 60 + m;
 }
 
 int quiet_hours_parse(json_t *j, struct quiet_hours *q, struct jspec_error *err)
 {
     memset(q, 0, sizeof *q);
-    if (!j || json_is_null(j))
-        return TGR_OK;
+    if (!j || json_is_null(j)) return TGR_OK;
     const char *start = NULL, *end = NULL, *tz = NULL;
     struct jfield spec[] = {
         JF_STRING_LEN("start", &start, 1, 5),
@@ -131,16 +120,12 @@ int quiet_hours_parse(json_t *j, struct quiet_hours *q, struct jspec_error *err)
         JF_STRING_LEN("timezone", &tz, 1, 63),
         JF_END,
     };
-    if (jspec_parse(j, spec, "quiet_hours", err) != TGR_OK)
-        return TGR_ERR;
+    if (jspec_parse(j, spec, "quiet_hours", err) != TGR_OK) return TGR_ERR;
     q->start_min = parse_hhmm(start);
     q->end_min = parse_hhmm(end);
-    if (q->start_min < 0)
-        return fail(err, "quiet_hours.start", "must be HH:MM");
-    if (q->end_min < 0)
-        return fail(err, "quiet_hours.end", "must be HH:MM");
-    if (q->start_min == q->end_min)
-        return fail(err, "quiet_hours.end", "must differ from start");
+    if (q->start_min < 0) return fail(err, "quiet_hours.start", "must be HH:MM");
+    if (q->end_min < 0) return fail(err, "quiet_hours.end", "must be HH:MM");
+    if (q->start_min == q->end_min) return fail(err, "quiet_hours.end", "must differ from start");
     if (!tz_valid(tz))
         return fail(err, "quiet_hours.timezone", "must be an IANA time zone such as Europe/Berlin");
     snprintf(q->timezone, sizeof q->timezone, "%s", tz);
@@ -151,8 +136,7 @@ int quiet_hours_parse(json_t *j, struct quiet_hours *q, struct jspec_error *err)
 json_t *quiet_hours_to_json(const struct quiet_hours *q)
 {
     char s[8], e[8];
-    if (!q->set)
-        return json_null();
+    if (!q->set) return json_null();
     snprintf(s, sizeof s, "%02d:%02d", q->start_min / 60, q->start_min % 60);
     snprintf(e, sizeof e, "%02d:%02d", q->end_min / 60, q->end_min % 60);
     return json_pack("{s:s, s:s, s:s}", "start", s, "end", e, "timezone", q->timezone);
@@ -160,10 +144,8 @@ json_t *quiet_hours_to_json(const struct quiet_hours *q)
 
 int nudges_validate(json_t *j, struct jspec_error *err)
 {
-    if (!j || json_is_null(j))
-        return TGR_OK;
-    if (!json_is_array(j))
-        return fail(err, "nudges", "must be an array");
+    if (!j || json_is_null(j)) return TGR_OK;
+    if (!json_is_array(j)) return fail(err, "nudges", "must be an array");
     if (json_array_size(j) > NUDGES_MAX) {
         char m[64];
         snprintf(m, sizeof m, "must have at most %d entries", NUDGES_MAX);
@@ -183,8 +165,7 @@ int nudges_validate(json_t *j, struct jspec_error *err)
             JF_STRING_LEN("message_text", &text, 1, 65536),
             JF_END,
         };
-        if (jspec_parse(n, spec, prefix, err) != TGR_OK)
-            return TGR_ERR;
+        if (jspec_parse(n, spec, prefix, err) != TGR_OK) return TGR_ERR;
         char field[64];
         if (strcmp(cond, "no_reply") && strcmp(cond, "no_click") && strcmp(cond, "no_reply_no_click")) {
             snprintf(field, sizeof field, "%s.condition", prefix);
@@ -207,8 +188,7 @@ static int cmp_str(const void *a, const void *b)
 static int code_ok(const char *c)
 {
     size_t n = strlen(c);
-    if (n < 1 || n > 64)
-        return 0;
+    if (n < 1 || n > 64) return 0;
     for (size_t i = 0; i < n; i++) {
         char ch = c[i];
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
@@ -220,8 +200,7 @@ static int code_ok(const char *c)
 
 int discount_validate(json_t *j, struct jspec_error *err)
 {
-    if (!j || json_is_null(j))
-        return TGR_OK;
+    if (!j || json_is_null(j)) return TGR_OK;
     const char *mode = NULL, *code = NULL;
     json_t *codes = NULL;
     struct jfield spec[] = {
@@ -230,8 +209,7 @@ int discount_validate(json_t *j, struct jspec_error *err)
         JF_OPTIONAL(JF_ARRAY("codes", &codes)),
         JF_END,
     };
-    if (jspec_parse(j, spec, "discount_codes", err) != TGR_OK)
-        return TGR_ERR;
+    if (jspec_parse(j, spec, "discount_codes", err) != TGR_OK) return TGR_ERR;
     if (strcmp(mode, "static") == 0) {
         if (!code || codes)
             return fail(err, "discount_codes.code", "is required with mode static (and codes is not)");
@@ -239,8 +217,7 @@ int discount_validate(json_t *j, struct jspec_error *err)
             return fail(err, "discount_codes.code", "must be 1-64 letters, digits, '-' or '_'");
         return TGR_OK;
     }
-    if (strcmp(mode, "pool") != 0)
-        return fail(err, "discount_codes.mode", "must be static or pool");
+    if (strcmp(mode, "pool") != 0) return fail(err, "discount_codes.mode", "must be static or pool");
     if (!codes || code)
         return fail(err, "discount_codes.codes", "is required with mode pool (and code is not)");
     if (json_array_size(codes) > DISCOUNT_POOL_MAX)
@@ -255,18 +232,15 @@ int discount_validate(json_t *j, struct jspec_error *err)
     /* Distinct: a sorted copy makes this n log n for big pools. */
     size_t n = json_array_size(codes);
     const char **v = n ? calloc(n, sizeof *v) : NULL;
-    if (n && !v)
-        return fail(err, "discount_codes.codes", "is too large");
+    if (n && !v) return fail(err, "discount_codes.codes", "is too large");
     for (i = 0; i < n; i++)
         v[i] = json_string_value(json_array_get(codes, i));
     qsort(v, n, sizeof *v, cmp_str);
     int dup = 0;
     for (i = 1; i < n; i++)
-        if (strcmp(v[i - 1], v[i]) == 0)
-            dup = 1;
+        if (strcmp(v[i - 1], v[i]) == 0) dup = 1;
     free(v);
-    if (dup)
-        return fail(err, "discount_codes.codes", "must not repeat a code");
+    if (dup) return fail(err, "discount_codes.codes", "must not repeat a code");
     return TGR_OK;
 }
 
@@ -290,8 +264,7 @@ static void local_tm(const char *tz, int64_t ms, struct tm *out)
     char old[128] = "";
     const char *cur = getenv("TZ");
     int had = cur != NULL;
-    if (had)
-        snprintf(old, sizeof old, "%s", cur);
+    if (had) snprintf(old, sizeof old, "%s", cur);
     setenv("TZ", tz, 1);
     tzset();
     localtime_r(&t, out);
@@ -312,10 +285,8 @@ int local_hour(const char *tz, int64_t ms)
 
 int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resumes_at)
 {
-    if (resumes_at)
-        *resumes_at = 0;
-    if (!q->set)
-        return 0;
+    if (resumes_at) *resumes_at = 0;
+    if (!q->set) return 0;
     struct tm lt;
     local_tm(q->timezone, now, &lt);
     int m = lt.tm_hour * 60 + lt.tm_min;
@@ -323,8 +294,7 @@ int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resume
                                        : (m >= q->start_min || m < q->end_min);
     if (in && resumes_at) {
         int until = q->end_min - m;
-        if (until <= 0)
-            until += 24 * 60;
+        if (until <= 0) until += 24 * 60;
         *resumes_at = now - (int64_t)lt.tm_sec * 1000 - now % 1000 + (int64_t)until * 60000;
     }
     return in;

@@ -38,12 +38,13 @@ struct quiet_hours {
     char timezone[64];
 };
 
-#define NUDGES_MAX 5
+#define NUDGES_MAX        5
 #define DISCOUNT_POOL_MAX 100000
 
 /* Parse filters (NULL or JSON null = no filters). Campaign ids are checked to belong to the
  * account when st is given. @return TGR_OK or TGR_ERR with err filled */
-int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filters *f, struct jspec_error *err);
+int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filters *f,
+                  struct jspec_error *err);
 /* The canonical JSON of filters (only what is set). New reference. */
 json_t *filters_to_json(const struct filters *f);
 

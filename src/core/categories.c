@@ -21,14 +21,14 @@ struct classification categories_open(const struct keyring *kr, int64_t account_
                                       const struct blob *category, const struct blob *confidence)
 {
     struct classification c = {CAT_BROWSER, 0};
-    if (!category->p || !confidence->p)
-        return c;
+    if (!category->p || !confidence->p) return c;
     char rk[48], *cat = NULL, *conf = NULL;
     size_t len;
     row_key(account_id, contact_id, rk, sizeof rk);
-    if (seal_open(kr, "customer_categories", "category", rk, category->p, category->len, &cat, &len) == TGR_OK &&
-        seal_open(kr, "customer_categories", "confidence_score", rk, confidence->p, confidence->len, &conf, &len) ==
-            TGR_OK) {
+    if (seal_open(kr, "customer_categories", "category", rk, category->p, category->len, &cat, &len) ==
+            TGR_OK &&
+        seal_open(kr, "customer_categories", "confidence_score", rk, confidence->p, confidence->len, &conf,
+                  &len) == TGR_OK) {
         int k = category_parse(cat);
         double v = strtod(conf, NULL);
         if (k >= 0 && v >= 0 && v <= 1) {
@@ -48,14 +48,12 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
     struct classification out = {CAT_BROWSER, 0};
     struct contact c;
     enum db_status r = st->contact_get(st, account_id, contact_id, &c);
-    if (r != DB_ONE)
-        return r;
+    if (r != DB_ONE) return r;
     r = st->order_counts(st, account_id, contact_id, &in.paid_orders, &in.refunded_orders);
     struct blob *sealed = NULL;
     int64_t *ids = NULL;
     size_t n = 0;
-    if (r >= 0)
-        r = st->inbound_recent(st, account_id, contact_id, CATEGORY_TEXTS, &sealed, &ids, &n);
+    if (r >= 0) r = st->inbound_recent(st, account_id, contact_id, CATEGORY_TEXTS, &sealed, &ids, &n);
     if (r < 0) {
         contact_release(&c);
         return r;
@@ -66,8 +64,8 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
         char rk[96];
         size_t len;
         snprintf(rk, sizeof rk, "%lld:%s:%lld", (long long)account_id, c.tg_user_id, (long long)ids[i]);
-        if (seal_open(app->kr, "inbound_messages", "text", rk, sealed[i].p, sealed[i].len, &texts[nt], &len) ==
-            TGR_OK)
+        if (seal_open(app->kr, "inbound_messages", "text", rk, sealed[i].p, sealed[i].len, &texts[nt],
+                      &len) == TGR_OK)
             nt++;
         blob_release(&sealed[i]);
     }
@@ -92,7 +90,8 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
     const char *name = category_name(out.category);
     struct blob bc = {0}, bf = {0};
     if (seal(app->kr, "customer_categories", "category", rk, name, strlen(name), &bc.p, &bc.len) != TGR_OK ||
-        seal(app->kr, "customer_categories", "confidence_score", rk, conf, strlen(conf), &bf.p, &bf.len) != TGR_OK) {
+        seal(app->kr, "customer_categories", "confidence_score", rk, conf, strlen(conf), &bf.p, &bf.len) !=
+            TGR_OK) {
         blob_release(&bc);
         blob_release(&bf);
         return DB_HARD;

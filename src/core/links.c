@@ -18,15 +18,15 @@
 
 #include "base/util.h"
 
-#define TAG_LEN 8
-#define IDS_LEN 12
-#define CODE_BYTES (TAG_LEN + IDS_LEN)    /* issued format */
-#define OLD_BYTES (1 + IDS_LEN + TAG_LEN) /* accepted format */
-#define OLD_CHARS 28                      /* base64url of OLD_BYTES */
-#define KDF_CONTEXT "tgrlink2"            /* subkeys of the blind key for the issued format */
-#define SUBKEY_TAG 1
+#define TAG_LEN       8
+#define IDS_LEN       12
+#define CODE_BYTES    (TAG_LEN + IDS_LEN)     /* issued format */
+#define OLD_BYTES     (1 + IDS_LEN + TAG_LEN) /* accepted format */
+#define OLD_CHARS     28                      /* base64url of OLD_BYTES */
+#define KDF_CONTEXT   "tgrlink2"              /* subkeys of the blind key for the issued format */
+#define SUBKEY_TAG    1
 #define SUBKEY_STREAM 2
-#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#define B64URL        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 _Static_assert(sizeof KDF_CONTEXT - 1 == crypto_kdf_CONTEXTBYTES, "kdf context must be 8 bytes");
 _Static_assert(KEYS_BYTES == crypto_kdf_KEYBYTES && KEYS_BYTES == crypto_stream_chacha20_KEYBYTES,
@@ -115,8 +115,7 @@ static int decode(const struct keyring *kr, const char *code, unsigned char kind
     } else {
         return TGR_ERR;
     }
-    if (!ok)
-        return TGR_ERR;
+    if (!ok) return TGR_ERR;
     *a = get48(ids);
     *b = get48(ids + 6);
     return TGR_OK;

@@ -21,21 +21,19 @@
 int parse_rfc3339(const char *s, int64_t *ms)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-        return TGR_ERR;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return TGR_ERR;
     const char *p = s + 10;
     int64_t frac = 0, off = 0;
     if (*p) {
-        if ((*p != 'T' && *p != 't' && *p != ' ') || sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3 || n != 8)
+        if ((*p != 'T' && *p != 't' && *p != ' ') || sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3 ||
+            n != 8)
             return TGR_ERR;
         p += 9;
         if (*p == '.') {
             int digits = 0;
             for (p++; isdigit((unsigned char)*p); p++, digits++)
-                if (digits < 3)
-                    frac = frac * 10 + (*p - '0');
-            if (!digits)
-                return TGR_ERR;
+                if (digits < 3) frac = frac * 10 + (*p - '0');
+            if (!digits) return TGR_ERR;
             for (; digits < 3; digits++)
                 frac *= 10;
         }
@@ -43,19 +41,18 @@ int parse_rfc3339(const char *s, int64_t *ms)
             p++;
         } else if (*p == '+' || *p == '-') {
             int oh, om;
-            if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 23 || om > 59)
-                return TGR_ERR;
+            if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 23 || om > 59) return TGR_ERR;
             off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
             p += 6;
         } else {
             return TGR_ERR;
         }
-        if (*p)
-            return TGR_ERR;
+        if (*p) return TGR_ERR;
     }
     if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return TGR_ERR;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
     time_t t = timegm(&tm);
     if (tm.tm_mday != d) /* 2026-02-31 normalised into March */
         return TGR_ERR;
@@ -75,11 +72,9 @@ static int set_invalid(struct order_result *res, const char *field, const char *
 static int valid_text(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > max)
-        return 0;
+    if (n == 0 || n > max) return 0;
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20)
-            return 0;
+        if ((unsigned char)s[i] < 0x20) return 0;
     return 1;
 }
 
@@ -87,8 +82,7 @@ static int valid_text(const char *s, size_t max)
 static void customer_keys(struct app *app, const struct order_in *in, struct order_row *o)
 {
     char e164[20];
-    if (in->tg_user_id)
-        snprintf(o->customer_tg_user_id, sizeof o->customer_tg_user_id, "%s", in->tg_user_id);
+    if (in->tg_user_id) snprintf(o->customer_tg_user_id, sizeof o->customer_tg_user_id, "%s", in->tg_user_id);
     if (in->phone && phone_normalize(in->phone, e164, sizeof e164) == TGR_OK)
         blind_index(app->kr, "contacts.phone", e164, o->customer_phone_bidx);
     if (in->username) {
@@ -108,8 +102,10 @@ static int64_t match_customer(struct app *app, int64_t account_id, const struct 
     struct store *st = app->store;
     struct contact c;
     int64_t id = 0;
-    if ((o->customer_tg_user_id[0] && st->contact_by_tg_id(st, account_id, o->customer_tg_user_id, &c) == DB_ONE) ||
-        (o->customer_phone_bidx[0] && st->contact_by_bidx(st, account_id, "phone", o->customer_phone_bidx, &c) == DB_ONE) ||
+    if ((o->customer_tg_user_id[0] &&
+         st->contact_by_tg_id(st, account_id, o->customer_tg_user_id, &c) == DB_ONE) ||
+        (o->customer_phone_bidx[0] &&
+         st->contact_by_bidx(st, account_id, "phone", o->customer_phone_bidx, &c) == DB_ONE) ||
         (o->customer_username_bidx[0] &&
          st->contact_by_bidx(st, account_id, "username", o->customer_username_bidx, &c) == DB_ONE)) {
         id = c.id;
@@ -158,8 +154,7 @@ static enum db_status ingest_txn(struct store *st, void *cls)
     details_hash(in, in->created_at, hash);
     struct order_row cur;
     enum db_status r = st->order_get(st, ic->account_id, in->order_id, &cur);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     if (r == DB_ONE) {
         res->order_row_id = cur.id;
         res->contact_id = cur.contact_id;
@@ -168,8 +163,8 @@ static enum db_status ingest_txn(struct store *st, void *cls)
                              strcmp(in->tg_user_id, cur.customer_tg_user_id) != 0;
         if (strcmp(cur.body_hash, hash) != 0 || other_customer) {
             res->outcome = ORDER_CONFLICT;
-            snprintf(res->message, sizeof res->message, "order %.100s exists with another amount, currency or customer",
-                     in->order_id);
+            snprintf(res->message, sizeof res->message,
+                     "order %.100s exists with another amount, currency or customer", in->order_id);
             return DB_NONE;
         }
         if (strcmp(cur.status, in->status) == 0) {
@@ -178,22 +173,21 @@ static enum db_status ingest_txn(struct store *st, void *cls)
         }
         if (strcmp(in->status, "refunded") != 0) {
             res->outcome = ORDER_CONFLICT;
-            snprintf(res->message, sizeof res->message, "order %.100s was refunded; it cannot become paid again",
-                     in->order_id);
+            snprintf(res->message, sizeof res->message,
+                     "order %.100s was refunded; it cannot become paid again", in->order_id);
             return DB_NONE;
         }
         snprintf(cur.status, sizeof cur.status, "refunded");
         r = st->order_save(st, ic->account_id, &cur, NULL);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
         res->outcome = ORDER_REFUNDED;
         if (cur.attributed_campaign_id) {
             /* A refund takes the revenue back from wherever it was credited. */
-            struct attribution a = {cur.attributed_campaign_id, cur.attributed_recipient_id, cur.attributed_link_id,
-                                    cur.attributed_code_id, cur.attributed_step, NULL};
+            struct attribution a = {cur.attributed_campaign_id, cur.attributed_recipient_id,
+                                    cur.attributed_link_id,     cur.attributed_code_id,
+                                    cur.attributed_step,        NULL};
             r = st->attribution_apply(st, ic->account_id, cur.id, &a, cur.amount, -1);
-            if (r < 0)
-                return r;
+            if (r < 0) return r;
         }
     } else {
         struct order_row o;
@@ -210,8 +204,7 @@ static enum db_status ingest_txn(struct store *st, void *cls)
         snprintf(o.ref, sizeof o.ref, "%s", in->ref ? in->ref : "");
         snprintf(o.body_hash, sizeof o.body_hash, "%s", hash);
         r = st->order_save(st, ic->account_id, &o, &res->order_row_id);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
         res->contact_id = o.contact_id;
         res->outcome = ORDER_NEW;
         if (strcmp(o.status, "paid") == 0) {
@@ -219,14 +212,12 @@ static enum db_status ingest_txn(struct store *st, void *cls)
             if (in->ref && link_ref_parse(ic->app->kr, in->ref, &ref_recipient, &ref_link) != TGR_OK)
                 ref_recipient = ref_link = 0; /* a ref we did not make: ignore it */
             struct attribution a;
-            r = st->attribution_find(st, ic->account_id, ref_recipient, ref_link, o.discount_code_bidx, o.contact_id,
-                                     created, ATTRIBUTION_WINDOW_MS, &a);
-            if (r < 0)
-                return r;
+            r = st->attribution_find(st, ic->account_id, ref_recipient, ref_link, o.discount_code_bidx,
+                                     o.contact_id, created, ATTRIBUTION_WINDOW_MS, &a);
+            if (r < 0) return r;
             if (r == DB_ONE) {
                 r = st->attribution_apply(st, ic->account_id, res->order_row_id, &a, o.amount, 1);
-                if (r < 0)
-                    return r;
+                if (r < 0) return r;
                 res->attributed_campaign_id = a.campaign_id;
             }
         }
@@ -276,8 +267,7 @@ static void store_order(struct app *app, int64_t account_id, const struct order_
 void orders_ingest(struct app *app, int64_t account_id, const struct order_in *in, struct order_result *res)
 {
     memset(res, 0, sizeof *res);
-    if (order_valid(in, res))
-        store_order(app, account_id, in, res);
+    if (order_valid(in, res)) store_order(app, account_id, in, res);
 }
 
 /* ---- CSV --------------------------------------------------------------------------------
@@ -314,8 +304,9 @@ void orders_ingest(struct app *app, int64_t account_id, const struct order_in *i
 #define STR_(x)        #x
 #define STR(x)         STR_(x)
 
-static const char *const csv_names[CSV_COLS] = {"order_id", "amount",   "currency", "status",        "created_at",
-                                                "telegram_user_id", "phone", "username", "discount_code", "ref"};
+static const char *const csv_names[CSV_COLS] = {
+    "order_id",         "amount", "currency", "status",        "created_at",
+    "telegram_user_id", "phone",  "username", "discount_code", "ref"};
 
 /* libcsv's realloc: its field buffer never grows past CSV_PARSER_MAX. */
 static void *capped_realloc(void *p, size_t n)
@@ -366,17 +357,15 @@ struct import {
 static int parse_amount(const char *s, int64_t *out)
 {
     const char *dot = strchr(s, '.');
-    if (!dot)
-        return parse_i64(s, 0, ORDER_AMOUNT_MAX, out);
+    if (!dot) return parse_i64(s, 0, ORDER_AMOUNT_MAX, out);
     char whole[32];
     size_t wl = (size_t)(dot - s), fl = strlen(dot + 1);
-    if (wl == 0 || wl >= sizeof whole || fl == 0 || fl > 2)
-        return TGR_ERR;
+    if (wl == 0 || wl >= sizeof whole || fl == 0 || fl > 2) return TGR_ERR;
     memcpy(whole, s, wl);
     whole[wl] = 0;
     int64_t w, f;
-    if (parse_i64(whole, 0, ORDER_AMOUNT_MAX / 100, &w) != TGR_OK || parse_i64(dot + 1, 0, 99, &f) != TGR_OK ||
-        dot[1] == '-' || dot[1] == '+')
+    if (parse_i64(whole, 0, ORDER_AMOUNT_MAX / 100, &w) != TGR_OK ||
+        parse_i64(dot + 1, 0, 99, &f) != TGR_OK || dot[1] == '-' || dot[1] == '+')
         return TGR_ERR;
     *out = w * 100 + (fl == 1 ? f * 10 : f);
     return TGR_OK;
@@ -385,12 +374,9 @@ static int parse_amount(const char *s, int64_t *out)
 static void add_error(struct import_result *res, long line, const char *msg)
 {
     res->errors_total++;
-    if (res->n_errors >= IMPORT_MAX_ERRORS)
-        return;
-    if (!res->errors)
-        res->errors = calloc(IMPORT_MAX_ERRORS, sizeof *res->errors);
-    if (!res->errors)
-        return;
+    if (res->n_errors >= IMPORT_MAX_ERRORS) return;
+    if (!res->errors) res->errors = calloc(IMPORT_MAX_ERRORS, sizeof *res->errors);
+    if (!res->errors) return;
     res->errors[res->n_errors].line = line;
     snprintf(res->errors[res->n_errors].message, sizeof res->errors[0].message, "%s", msg);
     res->n_errors++;
@@ -401,12 +387,10 @@ static enum db_status batch_txn(struct store *st, void *cls)
     struct import *im = cls;
     for (size_t i = 0; i < im->nb; i++) {
         struct batch_row *b = im->rows[i];
-        if (b->refused)
-            continue;
+        if (b->refused) continue;
         struct ingest_ctx ic = {im->app, im->account_id, &b->in, &b->r};
         enum db_status r = ingest_txn(st, &ic);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
     }
     return DB_ONE;
 }
@@ -444,10 +428,8 @@ static void batch_flush(struct import *im)
  * cannot grow). */
 static struct batch_row *batch_next(struct import *im)
 {
-    if (im->nb < IMPORT_BATCH && !im->rows[im->nb])
-        im->rows[im->nb] = malloc(sizeof *im->rows[0]);
-    if (im->nb == IMPORT_BATCH || !im->rows[im->nb])
-        batch_flush(im); /* rows[0] always exists */
+    if (im->nb < IMPORT_BATCH && !im->rows[im->nb]) im->rows[im->nb] = malloc(sizeof *im->rows[0]);
+    if (im->nb == IMPORT_BATCH || !im->rows[im->nb]) batch_flush(im); /* rows[0] always exists */
     struct batch_row *b = im->rows[im->nb++];
     memset(b, 0, sizeof *b);
     b->line = im->rec_line;
@@ -507,8 +489,7 @@ static void header(struct import *im)
     for (size_t i = 0; i < im->nf && i <= CSV_COLS; i++) {
         int k = -1;
         for (int j = 0; j < CSV_COLS; j++)
-            if (strcmp(field(im, i), csv_names[j]) == 0)
-                k = j;
+            if (strcmp(field(im, i), csv_names[j]) == 0) k = j;
         if (k < 0 || im->col[k] >= 0) {
             snprintf(m, sizeof m, "header column '%.60s' is %s", field(im, i),
                      k < 0 ? "not known" : "repeated");
@@ -533,11 +514,9 @@ static int keep_texts(struct batch_row *b)
                         &b->in.phone,    &b->in.username, &b->in.discount_code, &b->in.ref};
     size_t used = 0;
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
-        if (!*s[i])
-            continue;
+        if (!*s[i]) continue;
         size_t n = strlen(*s[i]) + 1;
-        if (n > sizeof b->text - used)
-            return TGR_ERR;
+        if (n > sizeof b->text - used) return TGR_ERR;
         memcpy(b->text + used, *s[i], n);
         *s[i] = b->text + used;
         used += n;
@@ -547,12 +526,9 @@ static int keep_texts(struct batch_row *b)
 
 static void data_row(struct import *im)
 {
-    if (im->bad)
-        return row_error(im, im->bad);
-    if (im->nf == 1 && field(im, 0)[0] == 0)
-        return; /* a blank line */
-    if (im->nf != im->ncols)
-        return row_error(im, "has a different number of fields than the header");
+    if (im->bad) return row_error(im, im->bad);
+    if (im->nf == 1 && field(im, 0)[0] == 0) return; /* a blank line */
+    if (im->nf != im->ncols) return row_error(im, "has a different number of fields than the header");
 #define V(k) (im->col[k] >= 0 && field(im, (size_t)im->col[k])[0] ? field(im, (size_t)im->col[k]) : NULL)
     struct order_in in = {V(0), 0, V(2), V(3), 0, V(5), V(6), V(7), V(8), V(9)};
     if (!V(1) || parse_amount(V(1), &in.amount) != TGR_OK)
@@ -583,8 +559,7 @@ static void on_field(void *s, size_t len, void *data)
         im->bad = "has a NUL byte in a field";
     if (!im->bad && im->nf <= CSV_COLS) {
         /* Fits: used + len + 1 is the record's length so far plus one, at most IMPORT_RECORD_MAX + 1. */
-        if (len)
-            memcpy(im->rec + im->used, s, len);
+        if (len) memcpy(im->rec + im->used, s, len);
         im->rec[im->used + len] = 0;
         im->off[im->nf] = im->used;
         im->used += len + 1;
@@ -622,8 +597,7 @@ static void parser_reset(struct csv_parser *p)
 static int blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return 0;
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return 0;
     return 1;
 }
 
@@ -640,8 +614,7 @@ static void feed(struct import *im, const char *buf, size_t n)
         if (im->skipping) {
             im->skipping = !lf;
         } else {
-            if (!im->open)
-                im->rec_line = im->line;
+            if (!im->open) im->rec_line = im->line;
             im->ended = 0;
             if (csv_parse(&im->p, buf + i, end - i, on_field, on_record, im) < end - i) {
                 record_refused(im, csv_error(&im->p) == CSV_EPARSE
@@ -712,8 +685,7 @@ int orders_import_csv(struct app *app, int64_t account_id, FILE *in, size_t tota
         rc = TGR_ERR;
     } else {
         batch_flush(im);
-        if (progress)
-            progress(ctx, im->line, im->done, total_bytes);
+        if (progress) progress(ctx, im->line, im->done, total_bytes);
     }
     csv_free(&im->p);
     for (size_t i = 0; i < IMPORT_BATCH && im->rows[i]; i++)
@@ -735,7 +707,7 @@ void orders_format(const struct order_row *o, char *out, size_t cap)
     static const struct {
         const char *code, *sym;
         int before, decimals;
-    } cur[] = {{"EUR", "€", 1, 2}, {"USD", "$", 1, 2}, {"GBP", "£", 1, 2}, {"RUB", " ₽", 0, 2},
+    } cur[] = {{"EUR", "€", 1, 2}, {"USD", "$", 1, 2},  {"GBP", "£", 1, 2}, {"RUB", " ₽", 0, 2},
                {"JPY", "¥", 1, 0}, {"UAH", " ₴", 0, 2}, {"INR", "₹", 1, 2}};
     const char *sym = NULL;
     int before = 0, dec = 2;
@@ -759,4 +731,3 @@ void orders_format(const struct order_row *o, char *out, size_t cap)
     else
         snprintf(out, cap, "%s%s (%s%s)", hash, o->order_id, amount, sym);
 }
-

@@ -13,11 +13,11 @@ struct app;
 #define ORDER_AMOUNT_MAX 100000000000LL /* minor units: a billion in major units is plenty */
 
 struct order_in {
-    const char *order_id; /* 1–128 characters */
-    int64_t amount;       /* minor units, 0..ORDER_AMOUNT_MAX */
-    const char *currency; /* ISO 4217, three capital letters */
-    const char *status;   /* paid or refunded */
-    int64_t created_at;   /* unix ms; 0 = now */
+    const char *order_id;                      /* 1–128 characters */
+    int64_t amount;                            /* minor units, 0..ORDER_AMOUNT_MAX */
+    const char *currency;                      /* ISO 4217, three capital letters */
+    const char *status;                        /* paid or refunded */
+    int64_t created_at;                        /* unix ms; 0 = now */
     const char *tg_user_id, *phone, *username; /* the customer: any of them, may be NULL */
     const char *discount_code, *ref;           /* may be NULL */
 };
@@ -58,10 +58,10 @@ struct import_result {
  * IMPORT_CHUNK pieces; one field is at most IMPORT_FIELD_MAX bytes, one line's fields together
  * at most IMPORT_RECORD_MAX (plain numbers: the error messages spell them). Rows are stored
  * IMPORT_BATCH to a transaction. */
-#define IMPORT_CHUNK (64 * 1024)
-#define IMPORT_FIELD_MAX 4096
+#define IMPORT_CHUNK      (64 * 1024)
+#define IMPORT_FIELD_MAX  4096
 #define IMPORT_RECORD_MAX 16384
-#define IMPORT_BATCH 500
+#define IMPORT_BATCH      500
 
 /* Import a CSV read from in (header order_id,amount,currency,status,created_at,telegram_user_id,
  * phone,username,discount_code,ref — columns matched by name, any order, extra columns refused;

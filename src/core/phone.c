@@ -10,24 +10,20 @@ int phone_normalize(const char *in, char *out, size_t cap)
 {
     char digits[32];
     size_t n = 0;
-    if (!in || cap < 17)
-        return TGR_ERR;
+    if (!in || cap < 17) return TGR_ERR;
     const char *p = in;
     while (*p == ' ')
         p++;
-    if (*p == '+')
-        p++;
+    if (*p == '+') p++;
     for (; *p; p++) {
         if (*p >= '0' && *p <= '9') {
-            if (n >= 15)
-                return TGR_ERR;
+            if (n >= 15) return TGR_ERR;
             digits[n++] = *p;
         } else if (!strchr(" -.()", *p)) {
             return TGR_ERR;
         }
     }
-    if (n < 7 || digits[0] == '0')
-        return TGR_ERR;
+    if (n < 7 || digits[0] == '0') return TGR_ERR;
     out[0] = '+';
     memcpy(out + 1, digits, n);
     out[n + 1] = 0;

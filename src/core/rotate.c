@@ -24,9 +24,9 @@
 
 /* Time for every running server to have re-read the key files (or the current id) after a
  * change: two watch periods and a margin. */
-#define SETTLE_MS (2 * KEYS_WATCH_MS + 500)
-#define MAX_PASSES 10
-#define MAX_TRIES 10
+#define SETTLE_MS   (2 * KEYS_WATCH_MS + 500)
+#define MAX_PASSES  10
+#define MAX_TRIES   10
 #define SHOW_ERRORS 5
 
 static const struct {
@@ -40,8 +40,7 @@ static const struct {
 static void sleep_ms(int64_t ms)
 {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
 /* The current id the database names (1 when it names none). */
@@ -75,20 +74,19 @@ static void refresh(struct keyring *kr, struct store *st, const char *data_dir, 
         log_info("keys", "loaded %d new master key(s) from %s", added, data_dir);
     }
     uint8_t want;
-    if (db_current(st, &want) < 0)
-        return; /* the database is away: keep sealing as before */
-    if (want == keyring_current_id(kr))
-        return;
+    if (db_current(st, &want) < 0) return; /* the database is away: keep sealing as before */
+    if (want == keyring_current_id(kr)) return;
     if (keyring_set_current(kr, want) == TGR_OK) {
         log_info("keys", "new values are sealed with master key %u now", (unsigned)want);
         *warned = 0;
     } else if (*warned != want) {
         char path[PATH_MAX];
         keys_file_path(data_dir, want, path, sizeof path);
-        log_error("keys",
-                  "the database makes master key %u current, but %s is not here: still sealing with key %u, and "
-                  "values sealed with %u do not open; copy that file from the instance that made it",
-                  (unsigned)want, path, (unsigned)keyring_current_id(kr), (unsigned)want);
+        log_error(
+            "keys",
+            "the database makes master key %u current, but %s is not here: still sealing with key %u, and "
+            "values sealed with %u do not open; copy that file from the instance that made it",
+            (unsigned)want, path, (unsigned)keyring_current_id(kr), (unsigned)want);
         *warned = want;
     }
 }
@@ -123,8 +121,7 @@ static void *watch_main(void *arg)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-        if (w->stop)
-            break;
+        if (w->stop) break;
         pthread_mutex_unlock(&w->mu);
         refresh(w->kr, w->st, w->data_dir, &w->warned);
         pthread_mutex_lock(&w->mu);
@@ -158,8 +155,7 @@ struct keys_watch *keys_watch_start(struct keyring *kr, struct store *st, const 
 
 void keys_watch_stop(struct keys_watch *w)
 {
-    if (!w)
-        return;
+    if (!w) return;
     pthread_mutex_lock(&w->mu);
     w->stop = 1;
     pthread_cond_signal(&w->cv);
@@ -212,7 +208,8 @@ static int reseal_value(const struct keyring *kr, enum store_sealed col, struct 
     char *plain = NULL;
     size_t plen = 0;
     int rc = TGR_ERR;
-    if (ct && seal_open(kr, cols[col].table, cols[col].column, r->row_key, ct, len, &plain, &plen) == TGR_OK) {
+    if (ct &&
+        seal_open(kr, cols[col].table, cols[col].column, r->row_key, ct, len, &plain, &plen) == TGR_OK) {
         unsigned char *fresh = NULL;
         size_t flen = 0;
         if (seal(kr, cols[col].table, cols[col].column, r->row_key, plain, plen, &fresh, &flen) == TGR_OK) {
@@ -247,13 +244,12 @@ struct tally {
 
 /* Read one batch, retrying a busy database. */
 static enum db_status scan(struct store *st, enum store_sealed col, const char *after, int limit,
-                          struct sealed_row **rows, size_t *n)
+                           struct sealed_row **rows, size_t *n)
 {
     enum db_status r = DB_HARD;
     for (int i = 0; i < MAX_TRIES; i++) {
         r = st->sealed_scan(st, col, after, limit, rows, n);
-        if (r != DB_SOFT)
-            break;
+        if (r != DB_SOFT) break;
         sleep_ms(100 * (i + 1));
     }
     return r;
@@ -276,10 +272,8 @@ static int count_all(struct store *st, int batch, struct tally *t)
             struct sealed_row *rows = NULL;
             size_t n = 0;
             enum db_status r = scan(st, (enum store_sealed)c, cursor, batch, &rows, &n);
-            if (r < 0)
-                return TGR_ERR;
-            if (r == DB_NONE)
-                break;
+            if (r < 0) return TGR_ERR;
+            if (r == DB_NONE) break;
             for (size_t i = 0; i < n; i++) {
                 int id = value_key_id((enum store_sealed)c, &rows[i].value);
                 if (id < 0)
@@ -289,8 +283,7 @@ static int count_all(struct store *st, int batch, struct tally *t)
             }
             snprintf(cursor, sizeof cursor, "%s", rows[n - 1].cursor);
             free_rows(rows, n);
-            if (n < (size_t)batch)
-                break;
+            if (n < (size_t)batch) break;
         }
     }
     return TGR_OK;
@@ -302,8 +295,7 @@ static int64_t count_other(const struct tally *t, uint8_t keep)
     int64_t n = 0;
     for (int c = 0; c < SEALED__COUNT; c++)
         for (int id = 0; id <= KEYS_ID_MAX; id++)
-            if (id != keep)
-                n += t->by_id[c][id];
+            if (id != keep) n += t->by_id[c][id];
     return n;
 }
 
@@ -320,8 +312,8 @@ struct pass {
 };
 
 /* Re-seal every value of one column that is not under kr's current key. */
-static int reseal_column(const struct keyring *kr, struct store *st, enum store_sealed col, int batch, FILE *out,
-                         struct pass *p)
+static int reseal_column(const struct keyring *kr, struct store *st, enum store_sealed col, int batch,
+                         FILE *out, struct pass *p)
 {
     char cursor[SEALED_CURSOR_MAX] = "";
     uint8_t cur = keyring_current_id(kr);
@@ -334,13 +326,11 @@ static int reseal_column(const struct keyring *kr, struct store *st, enum store_
             fprintf(stderr, "tgr: reading %s.%s failed; see the log\n", cols[col].table, cols[col].column);
             return TGR_ERR;
         }
-        if (r == DB_NONE)
-            break;
+        if (r == DB_NONE) break;
         size_t todo = 0;
         for (size_t i = 0; i < n; i++) {
             int id = value_key_id(col, &rows[i].value);
-            if (id == cur)
-                continue;
+            if (id == cur) continue;
             if (id < 0 || !keyring_has(kr, (uint8_t)id)) {
                 if (id >= 0)
                     p->unknown++;
@@ -361,12 +351,12 @@ static int reseal_column(const struct keyring *kr, struct store *st, enum store_
             r = DB_SOFT;
             for (int i = 0; i < MAX_TRIES && r == DB_SOFT; i++) {
                 r = st->sealed_replace(st, col, rows, n, &replaced);
-                if (r == DB_SOFT)
-                    sleep_ms(100 * (i + 1));
+                if (r == DB_SOFT) sleep_ms(100 * (i + 1));
             }
             if (r < 0) {
                 free_rows(rows, n);
-                fprintf(stderr, "tgr: writing %s.%s failed; see the log\n", cols[col].table, cols[col].column);
+                fprintf(stderr, "tgr: writing %s.%s failed; see the log\n", cols[col].table,
+                        cols[col].column);
                 return TGR_ERR;
             }
             p->resealed += (int64_t)replaced;
@@ -377,8 +367,7 @@ static int reseal_column(const struct keyring *kr, struct store *st, enum store_
         }
         snprintf(cursor, sizeof cursor, "%s", rows[n - 1].cursor);
         free_rows(rows, n);
-        if (n < (size_t)batch)
-            break;
+        if (n < (size_t)batch) break;
     }
     return TGR_OK;
 }
@@ -413,7 +402,8 @@ static int next_key(struct keyring *kr, const char *data_dir, uint8_t cur, int *
         return TGR_ERR;
     }
     if (n >= KEYS_MAX_SEAL) {
-        fprintf(stderr, "tgr: %d master keys are here already; retire old ones first (tgr keys retire ID)\n", n);
+        fprintf(stderr, "tgr: %d master keys are here already; retire old ones first (tgr keys retire ID)\n",
+                n);
         return TGR_ERR;
     }
     char err[512];
@@ -447,8 +437,7 @@ static int save_index(const struct keyring *kr, const char *data_dir)
 
 int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int prepare, int batch, FILE *out)
 {
-    if (batch < 1)
-        batch = KEYS_BATCH_DEFAULT;
+    if (batch < 1) batch = KEYS_BATCH_DEFAULT;
     uint8_t cur;
     if (db_current(st, &cur) < 0) {
         fprintf(stderr, "tgr: cannot read the current key id from the database; see the log\n");
@@ -468,8 +457,8 @@ int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int 
     int64_t older = count_other(t, cur);
     if (!prepare && keyring_has(kr, cur) && older > 0 && cur != 1) {
         /* A rotation was interrupted (or a lagging instance sealed with an old key): finish it. */
-        fprintf(out, "key %u is current; %lld value(s) still use older keys: re-sealing them\n", (unsigned)cur,
-                (long long)older);
+        fprintf(out, "key %u is current; %lld value(s) still use older keys: re-sealing them\n",
+                (unsigned)cur, (long long)older);
     } else {
         int made;
         if (save_index(kr, data_dir) != TGR_OK || next_key(kr, data_dir, cur, &made, &target) != TGR_OK)
@@ -477,9 +466,11 @@ int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int 
         char path[PATH_MAX];
         keys_file_path(data_dir, target, path, sizeof path);
         if (prepare) {
-            fprintf(out, "%s master key %u in %s. With several hosts, copy it (mode 0600) into every instance's data "
-                         "directory, then run 'tgr keys rotate' to make it current.\n",
-                    made ? "made" : "found the prepared", (unsigned)target, path);
+            fprintf(
+                out,
+                "%s master key %u in %s. With several hosts, copy it (mode 0600) into every instance's data "
+                "directory, then run 'tgr keys rotate' to make it current.\n",
+                made ? "made" : "found the prepared", (unsigned)target, path);
             rc = 0;
             goto out;
         }
@@ -490,19 +481,21 @@ int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int 
         char v[8];
         snprintf(v, sizeof v, "%u", (unsigned)target);
         if (st->meta_set(st, KEYS_META_CURRENT, v) != DB_ONE) {
-            fprintf(stderr, "tgr: cannot record key %u as current; see the log (run 'tgr keys rotate' again)\n",
+            fprintf(stderr,
+                    "tgr: cannot record key %u as current; see the log (run 'tgr keys rotate' again)\n",
                     (unsigned)target);
             goto out;
         }
-        fprintf(out, "key %u is current; waiting %d ms for running servers to seal with it\n", (unsigned)target,
-                SETTLE_MS);
+        fprintf(out, "key %u is current; waiting %d ms for running servers to seal with it\n",
+                (unsigned)target, SETTLE_MS);
         fflush(out);
         sleep_ms(SETTLE_MS);
     }
     if (keyring_set_current(kr, target) != TGR_OK) {
         char path[PATH_MAX];
         keys_file_path(data_dir, target, path, sizeof path);
-        fprintf(stderr, "tgr: the database makes key %u current but %s is not here\n", (unsigned)target, path);
+        fprintf(stderr, "tgr: the database makes key %u current but %s is not here\n", (unsigned)target,
+                path);
         goto out;
     }
 
@@ -516,8 +509,7 @@ int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int 
                 (unsigned)target, batch);
         fflush(out);
         for (int c = 0; c < SEALED__COUNT; c++)
-            if (reseal_column(kr, st, (enum store_sealed)c, batch, out, &p) != TGR_OK)
-                goto out;
+            if (reseal_column(kr, st, (enum store_sealed)c, batch, out, &p) != TGR_OK) goto out;
         total += p.resealed;
         if (count_all(st, batch, t) != TGR_OK) {
             fprintf(stderr, "tgr: cannot read the sealed values; see the log\n");
@@ -527,19 +519,25 @@ int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int 
         char missing[256];
         missing_ids(kr, t, missing, sizeof missing);
         if (missing[0]) {
-            fprintf(stderr, "tgr: values use key id(s) %s, whose key files are not in %s; put them back and run "
-                            "'tgr keys rotate' again\n", missing, data_dir);
+            fprintf(stderr,
+                    "tgr: values use key id(s) %s, whose key files are not in %s; put them back and run "
+                    "'tgr keys rotate' again\n",
+                    missing, data_dir);
             goto out;
         }
         if (p.bad) {
-            fprintf(stderr, "tgr: %lld value(s) do not open with the key they name (damaged, or sealed for another "
-                            "row); they were left as they are\n", (long long)p.bad);
+            fprintf(stderr,
+                    "tgr: %lld value(s) do not open with the key they name (damaged, or sealed for another "
+                    "row); they were left as they are\n",
+                    (long long)p.bad);
             goto out;
         }
         if (older == 0) {
-            fprintf(out, "done: %lld value(s) re-sealed; every sealed value uses key %u. Older keys can be retired "
-                         "with 'tgr keys retire ID' (keep an offline copy while old backups may be restored).\n",
-                    (long long)total, (unsigned)target);
+            fprintf(
+                out,
+                "done: %lld value(s) re-sealed; every sealed value uses key %u. Older keys can be retired "
+                "with 'tgr keys retire ID' (keep an offline copy while old backups may be restored).\n",
+                (long long)total, (unsigned)target);
             rc = 0;
             goto out;
         }
@@ -547,8 +545,10 @@ int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int 
                 (long long)older);
         sleep_ms(KEYS_WATCH_MS);
     }
-    fprintf(stderr, "tgr: values keep being sealed with older keys: is an instance running without %s's key files "
-                    "(see its log)? Fix that and run 'tgr keys rotate' again\n", data_dir);
+    fprintf(stderr,
+            "tgr: values keep being sealed with older keys: is an instance running without %s's key files "
+            "(see its log)? Fix that and run 'tgr keys rotate' again\n",
+            data_dir);
 out:
     free(t);
     return rc;
@@ -571,7 +571,7 @@ int keys_status(struct keyring *kr, struct store *st, const char *data_dir, int 
     }
     uint8_t ids[KEYS_MAX_SEAL];
     int n = keyring_ids(kr, ids, KEYS_MAX_SEAL);
-    const char *index = getenv("TGR_INDEX_KEY")  ? "TGR_INDEX_KEY"
+    const char *index = getenv("TGR_INDEX_KEY")       ? "TGR_INDEX_KEY"
                         : keys_index_exists(data_dir) ? "index.key"
                                                       : "derived from master key 1";
     json_t *o = json_object(), *held = json_array(), *by_col = json_object(), *total = json_object();
@@ -581,8 +581,7 @@ int keys_status(struct keyring *kr, struct store *st, const char *data_dir, int 
     for (int c = 0; c < SEALED__COUNT; c++) {
         json_t *m = json_object();
         for (int id = 0; id <= KEYS_ID_MAX; id++) {
-            if (!t->by_id[c][id])
-                continue;
+            if (!t->by_id[c][id]) continue;
             char k[8];
             snprintf(k, sizeof k, "%d", id);
             json_object_set_new(m, k, json_integer(t->by_id[c][id]));
@@ -608,11 +607,11 @@ int keys_status(struct keyring *kr, struct store *st, const char *data_dir, int 
     json_object_set_new(o, "not_sealed", json_integer(not_sealed));
     if (json) {
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-        if (s)
-            fprintf(out, "%s\n", s);
+        if (s) fprintf(out, "%s\n", s);
         free(s);
     } else {
-        fprintf(out, "current key: %u (the database's choice; every instance seals with it)\n", (unsigned)cur);
+        fprintf(out, "current key: %u (the database's choice; every instance seals with it)\n",
+                (unsigned)cur);
         fprintf(out, "keys here:");
         for (int i = 0; i < n; i++) {
             char path[PATH_MAX];
@@ -625,20 +624,17 @@ int keys_status(struct keyring *kr, struct store *st, const char *data_dir, int 
         json_t *m;
         json_object_foreach(by_col, name, m)
         {
-            if (!json_object_size(m))
-                continue;
+            if (!json_object_size(m)) continue;
             fprintf(out, "  %-40s", name);
             const char *k;
             json_t *v;
-            json_object_foreach(m, k, v)
-                fprintf(out, " key %s: %lld", k, (long long)json_integer_value(v));
+            json_object_foreach(m, k, v) fprintf(out, " key %s: %lld", k, (long long)json_integer_value(v));
             fprintf(out, "\n");
         }
         fprintf(out, "total:");
         const char *k;
         json_t *v;
-        json_object_foreach(total, k, v)
-            fprintf(out, " key %s: %lld", k, (long long)json_integer_value(v));
+        json_object_foreach(total, k, v) fprintf(out, " key %s: %lld", k, (long long)json_integer_value(v));
         fprintf(out, "\n");
         if (not_sealed)
             fprintf(out, "%lld stored value(s) are not sealed values at all\n", (long long)not_sealed);
@@ -676,16 +672,18 @@ int keys_retire(struct keyring *kr, struct store *st, const char *data_dir, unsi
     int64_t uses = count_id(t, (int)id);
     free(t);
     if (uses > 0) {
-        fprintf(stderr, "tgr: %lld sealed value(s) still use key %u; run 'tgr keys rotate' to re-seal them first\n",
+        fprintf(stderr,
+                "tgr: %lld sealed value(s) still use key %u; run 'tgr keys rotate' to re-seal them first\n",
                 (long long)uses, id);
         return 1;
     }
-    if (id == 1 && save_index(kr, data_dir) != TGR_OK)
-        return 1;
+    if (id == 1 && save_index(kr, data_dir) != TGR_OK) return 1;
     if (id == 1 && getenv("TGR_MASTER_KEY")) {
-        fprintf(out, "no value uses key 1 any more. It comes from TGR_MASTER_KEY: remove that from the environment "
-                     "of every instance (the index keys are in %s/index.key, or give them as TGR_INDEX_KEY).\n",
-                data_dir);
+        fprintf(
+            out,
+            "no value uses key 1 any more. It comes from TGR_MASTER_KEY: remove that from the environment "
+            "of every instance (the index keys are in %s/index.key, or give them as TGR_INDEX_KEY).\n",
+            data_dir);
         return 0;
     }
     char err[512];
@@ -693,7 +691,9 @@ int keys_retire(struct keyring *kr, struct store *st, const char *data_dir, unsi
         fprintf(stderr, "tgr: %s\n", err);
         return 1;
     }
-    fprintf(out, "retired key %u: removed %s. Backups taken before the rotation need it; keep an offline copy as "
-                 "long as you may restore one.\n", id, path);
+    fprintf(out,
+            "retired key %u: removed %s. Backups taken before the rotation need it; keep an offline copy as "
+            "long as you may restore one.\n",
+            id, path);
     return 0;
 }

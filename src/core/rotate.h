@@ -20,8 +20,8 @@
 struct store;
 struct keys_watch;
 
-#define KEYS_META_CURRENT "keys.current"
-#define KEYS_WATCH_MS 1000
+#define KEYS_META_CURRENT  "keys.current"
+#define KEYS_WATCH_MS      1000
 #define KEYS_BATCH_DEFAULT 500
 
 /* Bring kr up to date once: add new key files of data_dir, then seal with the id the database
@@ -38,7 +38,8 @@ void keys_watch_stop(struct keys_watch *w);
 /* `tgr keys rotate`: see above. prepare: only create the next key file (for copying to other
  * hosts first). batch: rows per transaction. Progress goes to out.
  * @return a process exit code: 0 done, 1 failure (said on stderr) */
-int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int prepare, int batch, FILE *out);
+int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int prepare, int batch,
+                FILE *out);
 
 /* `tgr keys status`: current id, keys held, and sealed values per column and key id (JSON with
  * json set). @return exit code */

@@ -31,18 +31,18 @@
 #include "base/log.h"
 #include "base/util.h"
 
-#define KDF_CONTEXT       "tgr-keys"
-#define SUBKEY_BLIND      1
-#define SUBKEY_JWT        2
-#define SUBKEY_APIKEY     3
-#define SUBKEY_WEBHOOK    4
-#define SUBKEY_SEAL_BASE  256
-#define FIRST_KEY_ID      1
-#define MASTER_KEY_FILE   "master.key"
-#define INDEX_KEY_FILE    "index.key"
-#define INDEX_BYTES       (4 * KEYS_BYTES)
-#define KEY_FILE_MAX      256 /* a valid file is 45 or 173 bytes; anything much larger is not ours */
-#define KEY_B64_MAXLEN    200
+#define KDF_CONTEXT      "tgr-keys"
+#define SUBKEY_BLIND     1
+#define SUBKEY_JWT       2
+#define SUBKEY_APIKEY    3
+#define SUBKEY_WEBHOOK   4
+#define SUBKEY_SEAL_BASE 256
+#define FIRST_KEY_ID     1
+#define MASTER_KEY_FILE  "master.key"
+#define INDEX_KEY_FILE   "index.key"
+#define INDEX_BYTES      (4 * KEYS_BYTES)
+#define KEY_FILE_MAX     256 /* a valid file is 45 or 173 bytes; anything much larger is not ours */
+#define KEY_B64_MAXLEN   200
 
 /* The context must be exactly crypto_kdf_CONTEXTBYTES characters, without the NUL. */
 _Static_assert(sizeof KDF_CONTEXT - 1 == crypto_kdf_CONTEXTBYTES, "kdf context must be 8 bytes");
@@ -82,16 +82,14 @@ int keyring_has(const struct keyring *kr, uint8_t id)
 {
     int n = n_published(kr);
     for (int i = 0; i < n; i++)
-        if (kr->seal[i].id == id)
-            return 1;
+        if (kr->seal[i].id == id) return 1;
     return 0;
 }
 
 int keyring_add(struct keyring *kr, uint8_t id, const unsigned char master[KEYS_BYTES])
 {
     int n = n_published(kr);
-    if (id == 0 || n >= KEYS_MAX_SEAL || keyring_has(kr, id))
-        return TGR_ERR;
+    if (id == 0 || n >= KEYS_MAX_SEAL || keyring_has(kr, id)) return TGR_ERR;
     kr->seal[n].id = id;
     derive(kr->seal[n].key, SUBKEY_SEAL_BASE + id, master);
     /* Publish the slot only once it is complete: readers load n_seal with acquire. */
@@ -122,8 +120,7 @@ int keyring_ids(const struct keyring *kr, uint8_t *ids, int cap)
 {
     int n = n_published(kr), k = 0;
     for (int v = 1; v <= KEYS_ID_MAX; v++)
-        if (keyring_has(kr, (uint8_t)v) && k < cap)
-            ids[k++] = (uint8_t)v;
+        if (keyring_has(kr, (uint8_t)v) && k < cap) ids[k++] = (uint8_t)v;
     (void)n;
     return k;
 }
@@ -222,8 +219,7 @@ static int read_key_file(const char *path, unsigned char *out, size_t want, char
         snprintf(err, errlen, "%s is too large to be a key file", path);
     } else {
         rc = decode_key(buf, len, out, want);
-        if (rc != TGR_OK)
-            snprintf(err, errlen, "%s does not hold base64 of exactly %zu bytes", path, want);
+        if (rc != TGR_OK) snprintf(err, errlen, "%s does not hold base64 of exactly %zu bytes", path, want);
     }
     sodium_memzero(buf, sizeof buf);
     errno = rc == TGR_OK ? 0 : EINVAL;
@@ -319,8 +315,7 @@ static int path_ok(const char *data_dir, char *err, size_t errlen)
 
 int keys_create(const char *data_dir, uint8_t id, char *err, size_t errlen)
 {
-    if (path_ok(data_dir, err, errlen) != TGR_OK)
-        return TGR_ERR;
+    if (path_ok(data_dir, err, errlen) != TGR_OK) return TGR_ERR;
     char path[PATH_MAX];
     keys_file_path(data_dir, id, path, sizeof path);
     unsigned char master[KEYS_BYTES];
@@ -340,16 +335,14 @@ int keys_create(const char *data_dir, uint8_t id, char *err, size_t errlen)
 int keys_index_exists(const char *data_dir)
 {
     char path[PATH_MAX];
-    if (!data_dir || strlen(data_dir) > PATH_MAX - 32)
-        return 0;
+    if (!data_dir || strlen(data_dir) > PATH_MAX - 32) return 0;
     snprintf(path, sizeof path, "%s/%s", data_dir, INDEX_KEY_FILE);
     return access(path, F_OK) == 0;
 }
 
 int keys_index_save(const struct keyring *kr, const char *data_dir, char *err, size_t errlen)
 {
-    if (path_ok(data_dir, err, errlen) != TGR_OK)
-        return TGR_ERR;
+    if (path_ok(data_dir, err, errlen) != TGR_OK) return TGR_ERR;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", data_dir, INDEX_KEY_FILE);
     unsigned char ix[INDEX_BYTES];
@@ -374,8 +367,7 @@ int keys_index_save(const struct keyring *kr, const char *data_dir, char *err, s
 
 int keys_remove(const char *data_dir, uint8_t id, char *err, size_t errlen)
 {
-    if (path_ok(data_dir, err, errlen) != TGR_OK)
-        return TGR_ERR;
+    if (path_ok(data_dir, err, errlen) != TGR_OK) return TGR_ERR;
     char path[PATH_MAX];
     keys_file_path(data_dir, id, path, sizeof path);
     if (unlink(path) != 0) {
@@ -389,20 +381,17 @@ int keys_remove(const char *data_dir, uint8_t id, char *err, size_t errlen)
 /* The id of a file name "master.<n>.key" (2..255, no leading zero), or 0. */
 static unsigned key_file_id(const char *name)
 {
-    if (strncmp(name, "master.", 7) != 0)
-        return 0;
+    if (strncmp(name, "master.", 7) != 0) return 0;
     const char *p = name + 7;
     unsigned v = 0;
     int digits = 0;
     while (*p >= '0' && *p <= '9' && digits < 4) {
-        if (digits == 0 && *p == '0')
-            return 0;
+        if (digits == 0 && *p == '0') return 0;
         v = v * 10 + (unsigned)(*p - '0');
         p++;
         digits++;
     }
-    if (digits == 0 || strcmp(p, ".key") != 0 || v < 2 || v > KEYS_ID_MAX)
-        return 0;
+    if (digits == 0 || strcmp(p, ".key") != 0 || v < 2 || v > KEYS_ID_MAX) return 0;
     return v;
 }
 
@@ -411,31 +400,30 @@ static int load_numbered(struct keyring *kr, const char *data_dir, char *err, si
 {
     DIR *d = opendir(data_dir);
     if (!d)
-        return errno == ENOENT ? 0 : (snprintf(err, errlen, "cannot list %s: %s", data_dir, strerror(errno)), -1);
+        return errno == ENOENT ? 0
+                               : (snprintf(err, errlen, "cannot list %s: %s", data_dir, strerror(errno)), -1);
     unsigned char want[KEYS_ID_MAX + 1] = {0};
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         unsigned id = key_file_id(e->d_name);
-        if (id && !keyring_has(kr, (uint8_t)id))
-            want[id] = 1;
+        if (id && !keyring_has(kr, (uint8_t)id)) want[id] = 1;
     }
     closedir(d);
     int added = 0;
     for (unsigned id = 2; id <= KEYS_ID_MAX; id++) {
-        if (!want[id])
-            continue;
+        if (!want[id]) continue;
         char path[PATH_MAX];
         unsigned char master[KEYS_BYTES];
         keys_file_path(data_dir, (uint8_t)id, path, sizeof path);
         if (read_key_file(path, master, sizeof master, err, errlen) != TGR_OK) {
-            if (errno == ENOENT)
-                continue; /* retired between the listing and the read */
+            if (errno == ENOENT) continue; /* retired between the listing and the read */
             return -1;
         }
         int rc = keyring_add(kr, (uint8_t)id, master);
         sodium_memzero(master, sizeof master);
         if (rc != TGR_OK) {
-            snprintf(err, errlen, "more than %d master keys: retire old ones (tgr keys retire)", KEYS_MAX_SEAL);
+            snprintf(err, errlen, "more than %d master keys: retire old ones (tgr keys retire)",
+                     KEYS_MAX_SEAL);
             return -1;
         }
         added++;
@@ -446,14 +434,14 @@ static int load_numbered(struct keyring *kr, const char *data_dir, char *err, si
 int keyring_reload(struct keyring *kr, const char *data_dir, char *err, size_t errlen)
 {
     if (errlen > 0) err[0] = 0;
-    if (path_ok(data_dir, err, errlen) != TGR_OK)
-        return -1;
+    if (path_ok(data_dir, err, errlen) != TGR_OK) return -1;
     return load_numbered(kr, data_dir, err, errlen);
 }
 
 /* Master key 1 from TGR_MASTER_KEY or DATA/master.key (created when create is set and nothing
  * else exists). @return 1 loaded, 0 absent, -1 error */
-static int load_first(const char *data_dir, int create, unsigned char master[KEYS_BYTES], char *err, size_t errlen)
+static int load_first(const char *data_dir, int create, unsigned char master[KEYS_BYTES], char *err,
+                      size_t errlen)
 {
     const char *env = getenv("TGR_MASTER_KEY");
     if (env) {
@@ -467,17 +455,13 @@ static int load_first(const char *data_dir, int create, unsigned char master[KEY
         snprintf(err, errlen, "no data directory for %s and TGR_MASTER_KEY is not set", MASTER_KEY_FILE);
         return -1;
     }
-    if (path_ok(data_dir, err, errlen) != TGR_OK)
-        return -1;
+    if (path_ok(data_dir, err, errlen) != TGR_OK) return -1;
     char path[PATH_MAX];
     keys_file_path(data_dir, FIRST_KEY_ID, path, sizeof path);
     int rc = read_key_file(path, master, KEYS_BYTES, err, errlen);
-    if (rc == TGR_OK)
-        return 1;
-    if (errno != ENOENT)
-        return -1;
-    if (!create)
-        return 0;
+    if (rc == TGR_OK) return 1;
+    if (errno != ENOENT) return -1;
+    if (!create) return 0;
     /* Only the last path component is created; a missing parent is more likely a typo in the
      * configured path than something to build silently. */
     if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
@@ -487,16 +471,15 @@ static int load_first(const char *data_dir, int create, unsigned char master[KEY
     randombytes_buf(master, KEYS_BYTES);
     rc = write_key_file(data_dir, path, master, KEYS_BYTES, err, errlen);
     if (rc == TGR_OK) {
-        log_info("keys", "created a new master key in %s; back it up, sealed data is unreadable without it", path);
+        log_info("keys", "created a new master key in %s; back it up, sealed data is unreadable without it",
+                 path);
         return 1;
     }
     sodium_memzero(master, KEYS_BYTES);
     if (errno == EEXIST) {
         rc = read_key_file(path, master, KEYS_BYTES, err, errlen);
-        if (rc == TGR_OK)
-            return 1;
-        if (errno == ENOENT)
-            snprintf(err, errlen, "%s vanished while it was being created", path);
+        if (rc == TGR_OK) return 1;
+        if (errno == ENOENT) snprintf(err, errlen, "%s vanished while it was being created", path);
     }
     return -1;
 }
@@ -512,12 +495,10 @@ static int load_index(const char *data_dir, unsigned char ix[INDEX_BYTES], char 
         }
         return 1;
     }
-    if (!data_dir || !*data_dir || strlen(data_dir) > PATH_MAX - 32)
-        return 0;
+    if (!data_dir || !*data_dir || strlen(data_dir) > PATH_MAX - 32) return 0;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", data_dir, INDEX_KEY_FILE);
-    if (read_key_file(path, ix, INDEX_BYTES, err, errlen) == TGR_OK)
-        return 1;
+    if (read_key_file(path, ix, INDEX_BYTES, err, errlen) == TGR_OK) return 1;
     return errno == ENOENT ? 0 : -1;
 }
 
@@ -531,8 +512,7 @@ int keyring_load(struct keyring *kr, const char *data_dir, int create, char *err
     }
     sodium_memzero(kr, sizeof *kr);
     int have_ix = load_index(data_dir, ix, err, errlen);
-    if (have_ix < 0)
-        return TGR_ERR;
+    if (have_ix < 0) return TGR_ERR;
     /* After a rotation master key 1 may be retired: then no new one may be made in its place. */
     int first = load_first(data_dir, create && !have_ix, master, err, errlen);
     if (first < 0) {
@@ -550,7 +530,8 @@ int keyring_load(struct keyring *kr, const char *data_dir, int create, char *err
             if (!same) {
                 keyring_clear(kr);
                 sodium_memzero(ix, sizeof ix);
-                snprintf(err, errlen, "%s/%s does not belong to master key 1 (a key file from another installation?)",
+                snprintf(err, errlen,
+                         "%s/%s does not belong to master key 1 (a key file from another installation?)",
                          data_dir ? data_dir : "", INDEX_KEY_FILE);
                 return TGR_ERR;
             }
@@ -576,7 +557,8 @@ int keyring_load(struct keyring *kr, const char *data_dir, int create, char *err
     }
     if (!first && !have_ix) {
         /* Cannot happen with keys tgr made (rotation saves index.key before master key 1 may go). */
-        snprintf(err, errlen, "master key 1 is gone and %s/%s is missing: blind indexes, tokens and links need it",
+        snprintf(err, errlen,
+                 "master key 1 is gone and %s/%s is missing: blind indexes, tokens and links need it",
                  data_dir, INDEX_KEY_FILE);
         keyring_clear(kr);
         return TGR_ERR;
@@ -584,8 +566,7 @@ int keyring_load(struct keyring *kr, const char *data_dir, int create, char *err
     /* Until the database says otherwise (core/rotate.h), the newest key is current. */
     int n = n_published(kr), best = 0;
     for (int i = 1; i < n; i++)
-        if (kr->seal[i].id > kr->seal[best].id)
-            best = i;
+        if (kr->seal[i].id > kr->seal[best].id) best = i;
     kr->current = best;
     return TGR_OK;
 }

@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KEYS_BYTES 32
+#define KEYS_BYTES    32
 #define KEYS_MAX_SEAL 16 /* master keys one process holds at once (retire old ones to make room) */
-#define KEYS_ID_MAX 255
+#define KEYS_ID_MAX   255
 
 /* A keyring is read by every thread without a lock while one thread (the key watcher) may add a
  * key or change the current one: a slot is written completely before n_seal is raised past it
@@ -33,8 +33,8 @@ struct keyring {
         uint8_t id;
         unsigned char key[KEYS_BYTES];
     } seal[KEYS_MAX_SEAL];
-    int n_seal;  /* published slots */
-    int current; /* slot used for new ciphertexts (0 after keyring_from_master) */
+    int n_seal;                        /* published slots */
+    int current;                       /* slot used for new ciphertexts (0 after keyring_from_master) */
     unsigned char blind[KEYS_BYTES];   /* keyed blind indexes (phone, username, …), link MACs, random ids */
     unsigned char jwt[KEYS_BYTES];     /* HS256 signing key */
     unsigned char apikey[KEYS_BYTES];  /* keyed hash of API keys as stored */

@@ -8,8 +8,8 @@
 #include <sodium.h>
 
 #define PASSWORD_HASH_LEN crypto_pwhash_STRBYTES
-#define PASSWORD_MIN_LEN 12
-#define PASSWORD_MAX_LEN 1024
+#define PASSWORD_MIN_LEN  12
+#define PASSWORD_MAX_LEN  1024
 
 /* Hash pw into out (NUL-terminated "$argon2id$…").
  * @return TGR_OK, or TGR_ERR when out of memory */

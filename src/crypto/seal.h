@@ -10,15 +10,15 @@
 #include <stddef.h>
 #include "crypto/keys.h"
 
-#define SEAL_VERSION 0x01
+#define SEAL_VERSION  0x01
 #define SEAL_OVERHEAD (2 + 24 + 16)
 #define BLIND_HEX_LEN 32 /* 16-byte index as lowercase hex */
 
 /* Seal pt (ptlen bytes, may be 0) with the current key.
  * @param[out] out malloc'd, *outlen = ptlen + SEAL_OVERHEAD; caller frees
  * @return TGR_OK, or TGR_ERR on allocation failure */
-int seal(const struct keyring *kr, const char *table, const char *column, const char *row_key,
-         const void *pt, size_t ptlen, unsigned char **out, size_t *outlen);
+int seal(const struct keyring *kr, const char *table, const char *column, const char *row_key, const void *pt,
+         size_t ptlen, unsigned char **out, size_t *outlen);
 
 /* Open a sealed value. Fails on a wrong version byte, an unknown key id, a tampered byte, or
  * a table/column/row_key other than the one it was sealed for.

@@ -47,8 +47,7 @@ static void direct_unref(struct direct *d)
     pthread_mutex_lock(&d->mu);
     int left = --d->refs;
     pthread_mutex_unlock(&d->mu);
-    if (left)
-        return;
+    if (left) return;
     json_decref(d->result);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
@@ -74,7 +73,7 @@ struct item {
     int64_t account_id;
     json_t *ev; /* IT_EVENT: the event; IT_RESULT: the result or NULL */
     struct bridge_error err;
-    struct recipient rec; /* IT_RESULT */
+    struct recipient rec;  /* IT_RESULT */
     struct direct *direct; /* IT_DIRECT */
     struct item *next;
 };
@@ -116,19 +115,19 @@ struct engine {
     int64_t owned_until; /* leases run out then unless renewed: stop sending before */
 };
 
-#define FLOOD_MARGIN_MS 500
-#define RETRY_BASE_MS 2000
-#define RETRY_MAX_MS 60000
-#define MAX_ATTEMPTS 6
-#define SEND_TIMEOUT_MS 10000 /* a retry reuses the random_id, so giving up early is safe */
-#define IDLE_TICK_MS 1000
+#define FLOOD_MARGIN_MS  500
+#define RETRY_BASE_MS    2000
+#define RETRY_MAX_MS     60000
+#define MAX_ATTEMPTS     6
+#define SEND_TIMEOUT_MS  10000 /* a retry reuses the random_id, so giving up early is safe */
+#define IDLE_TICK_MS     1000
 #define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
 #define ADVANCE_EVERY_MS 500
 /* Leases are renewed four times per lease period; sending stops a fifth of a period before a
  * lease could run out, so a slow renewal never lets two instances send for one account. */
-#define LEASE_RENEW_DIV 4
+#define LEASE_RENEW_DIV  4
 #define LEASE_MARGIN_DIV 5
-#define LEASE_AGAIN_MS 250
+#define LEASE_AGAIN_MS   250
 
 static void push(struct engine *e, struct item *it)
 {
@@ -193,24 +192,21 @@ static void on_bridge_event(void *ctx, json_t *ev)
 
 void engine_request_sync(struct engine *e, int64_t account_id)
 {
-    if (e)
-        post(e, IT_SYNC, account_id, NULL);
+    if (e) post(e, IT_SYNC, account_id, NULL);
 }
 
 void engine_request_start(struct engine *e, int64_t account_id)
 {
-    if (e)
-        post(e, IT_START, account_id, NULL);
+    if (e) post(e, IT_START, account_id, NULL);
 }
 
 /* Channel of the wake-ups that reach every instance (store.h notify/listen). */
 #define WAKE_CHANNEL "tgr_wake"
-#define CLAIM_NOW (-1) /* an IT_WAKE for no account: run a lease round now */
+#define CLAIM_NOW    (-1) /* an IT_WAKE for no account: run a lease round now */
 
 void engine_wake(struct engine *e, int64_t account_id)
 {
-    if (!e)
-        return;
+    if (!e) return;
     post(e, IT_WAKE, account_id, NULL);
     /* The account's sending may belong to another instance: tell them all (after this commit). */
     struct store *st = e->app->store;
@@ -295,14 +291,11 @@ static json_t *meta_get_sealed(struct app *app, const char *key, size_t cap)
 int engine_is_local(struct engine *e, int64_t account_id, char *owner, size_t cap)
 {
     owner[0] = 0;
-    if (!e)
-        return 1;
+    if (!e) return 1;
     struct store *st = e->app->store;
-    if (!st->lease_owner)
-        return 1;
+    if (!st->lease_owner) return 1;
     enum db_status r = st->lease_owner(st, account_id, now_ms(), owner, cap);
-    if (r < 0)
-        return 1;
+    if (r < 0) return 1;
     if (r == DB_NONE) {
         /* Nobody runs its client: this instance takes it, so that no other starts one too. */
         st->lease_force(st, e->instance, account_id, now_ms(), e->lease_ms);
@@ -315,8 +308,7 @@ int engine_is_local(struct engine *e, int64_t account_id, char *owner, size_t ca
 void engine_take(struct engine *e, int64_t account_id)
 {
     struct store *st = e ? e->app->store : NULL;
-    if (!st || !st->lease_force)
-        return;
+    if (!st || !st->lease_force) return;
     st->lease_force(st, e->instance, account_id, now_ms(), e->lease_ms);
     engine_wake(e, account_id); /* an instance that held it sees it lost it, and drops its client */
 }
@@ -342,11 +334,13 @@ int engine_remote(struct engine *e, const char *owner, int64_t account_id, const
     }
     if (!st->notify) {
         snprintf(err->message, sizeof err->message,
-                 "this account's Telegram client runs on instance %.60s; several instances need PostgreSQL", owner);
+                 "this account's Telegram client runs on instance %.60s; several instances need PostgreSQL",
+                 owner);
         return TGR_ERR;
     }
     json_t *cmd = json_pack("{s:s, s:I, s:O}", "kind", kind, "account", (json_int_t)account_id, "req", req);
-    snprintf(err->message, sizeof err->message, "the instance that runs this account's Telegram client did not answer");
+    snprintf(err->message, sizeof err->message,
+             "the instance that runs this account's Telegram client did not answer");
     err->seconds = 0;
     if (!cmd || meta_put_sealed(app, key, cmd) != TGR_OK || st->notify(st, WAKE_CHANNEL, note) != DB_ONE) {
         json_decref(cmd);
@@ -366,7 +360,8 @@ int engine_remote(struct engine *e, const char *owner, int64_t account_id, const
             *result = json_incref(ok);
             rc = TGR_OK;
         } else {
-            snprintf(err->code, sizeof err->code, "%s", json_string_value(json_object_get(bad, "code")) ?: "INTERNAL");
+            snprintf(err->code, sizeof err->code, "%s",
+                     json_string_value(json_object_get(bad, "code")) ?: "INTERNAL");
             snprintf(err->message, sizeof err->message, "%s",
                      json_string_value(json_object_get(bad, "message")) ?: "");
             err->seconds = (int)json_integer_value(json_object_get(bad, "seconds"));
@@ -412,12 +407,13 @@ static void cmd_job(void *arg)
         struct sync_counts c;
         rc = sync_account(app, account, &c, &err);
         if (rc == TGR_OK)
-            result = json_pack("{s:I, s:I, s:I}", "contacts_added", (json_int_t)c.contacts_added, "contacts_updated",
-                               (json_int_t)c.contacts_updated, "messages_added", (json_int_t)c.messages_added);
+            result = json_pack("{s:I, s:I, s:I}", "contacts_added", (json_int_t)c.contacts_added,
+                               "contacts_updated", (json_int_t)c.contacts_updated, "messages_added",
+                               (json_int_t)c.messages_added);
     }
     json_t *ans = rc == TGR_OK ? json_pack("{s:o}", "result", result ? result : json_null())
-                               : json_pack("{s:{s:s, s:s, s:i}}", "error", "code", err.code, "message", err.message,
-                                           "seconds", err.seconds);
+                               : json_pack("{s:{s:s, s:s, s:i}}", "error", "code", err.code, "message",
+                                           err.message, "seconds", err.seconds);
     if (!ans || meta_put_sealed(app, rkey, ans) != TGR_OK)
         log_warn("engine", "account %lld: could not store the answer to a command", (long long)account);
     json_decref(ans);
@@ -434,20 +430,17 @@ static void cmd_submit(struct engine *e, const char *id)
     }
     j->e = e;
     snprintf(j->id, sizeof j->id, "%s", id);
-    if (!e->app->tg_pool || worker_pool_submit(e->app->tg_pool, cmd_job, j) != TGR_OK)
-        free(j);
+    if (!e->app->tg_pool || worker_pool_submit(e->app->tg_pool, cmd_job, j) != TGR_OK) free(j);
 }
 
 static struct acct *acct_of(struct engine *e, int64_t account_id)
 {
     for (size_t i = 0; i < e->n_accts; i++)
-        if (e->accts[i].account_id == account_id)
-            return &e->accts[i];
+        if (e->accts[i].account_id == account_id) return &e->accts[i];
     if (e->n_accts == e->cap_accts) {
         size_t cap = e->cap_accts ? e->cap_accts * 2 : 16;
         struct acct *p = realloc(e->accts, cap * sizeof *p);
-        if (!p)
-            return NULL;
+        if (!p) return NULL;
         e->accts = p;
         e->cap_accts = cap;
     }
@@ -516,8 +509,7 @@ static void stop_job(void *arg)
 static void run_job(struct engine *e, int64_t account_id, void (*fn)(void *))
 {
     struct job *j = calloc(1, sizeof *j);
-    if (!j)
-        return;
+    if (!j) return;
     j->e = e;
     j->account_id = account_id;
     if (!e->app->tg_pool || worker_pool_submit(e->app->tg_pool, fn, j) != TGR_OK) {
@@ -568,8 +560,7 @@ static void on_read(struct engine *e, int64_t account, json_t *ev)
     else
         return;
     struct contact c;
-    if (!json_is_integer(max) || st->contact_by_tg_id(st, account, uid, &c) != DB_ONE)
-        return;
+    if (!json_is_integer(max) || st->contact_by_tg_id(st, account, uid, &c) != DB_ONE) return;
     st->recipients_read(st, account, c.id, json_integer_value(max));
     contact_release(&c);
 }
@@ -579,8 +570,7 @@ static void handle_event(struct engine *e, json_t *ev)
     struct app *app = e->app;
     const char *kind = json_string_value(json_object_get(ev, "event"));
     int64_t account = event_account(ev);
-    if (!kind)
-        return;
+    if (!kind) return;
     if (strcmp(kind, "ready") == 0) {
         /* A new bridge knows no clients: start the accounts this instance owns (all connected
          * ones without leases). Before the first lease round there are none: that round starts
@@ -626,7 +616,8 @@ static void on_direct_done(void *arg, json_t *result, const struct bridge_error 
     push(e, it);
 }
 
-int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result, struct bridge_error *err)
+int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result,
+                       struct bridge_error *err)
 {
     char owner[128];
     if (e && !engine_is_local(e, account_id, owner, sizeof owner))
@@ -688,8 +679,7 @@ static void send_answered(struct engine *e, struct acct *a)
 {
     a->in_flight = 0;
     int64_t at = now_ms() + interval_ms(e);
-    if (at > a->next_send_at)
-        a->next_send_at = at;
+    if (at > a->next_send_at) a->next_send_at = at;
 }
 
 static int64_t backoff_ms(int attempt)
@@ -725,13 +715,13 @@ static int storage_pause(struct engine *e, struct acct *a, int64_t account, int6
 /* A write of the send path failed for good (DB_HARD: disk full, I/O error, a database that
  * refuses writes). Sending stops at once, in memory; a row whose outcome was lost stays
  * 'sending' with its random_id, so the send after the resume cannot deliver it twice. */
-static void storage_failed(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id, const char *what)
+static void storage_failed(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id,
+                           const char *what)
 {
-    if (!a)
-        return;
+    if (!a) return;
     if (!a->storage_pending)
-        log_error("engine", "account %lld: storing %s failed; sending stops (storage_error)", (long long)account,
-                  what);
+        log_error("engine", "account %lld: storing %s failed; sending stops (storage_error)",
+                  (long long)account, what);
     a->storage_pending = 1;
     a->storage_campaign = campaign_id;
     storage_pause(e, a, account, now_ms());
@@ -752,11 +742,13 @@ static void handle_result(struct engine *e, struct item *it)
     struct store *st = app->store;
     int64_t account = it->account_id;
     struct acct *a = acct_of(e, account);
-    if (a)
-        send_answered(e, a);
+    if (a) send_answered(e, a);
     const struct recipient *r = &it->rec;
-    struct send_outcome o = {.recipient_id = r->id, .campaign_id = r->campaign_id, .contact_id = r->contact_id,
-                             .step = r->step, .attempt = r->attempt + 1};
+    struct send_outcome o = {.recipient_id = r->id,
+                             .campaign_id = r->campaign_id,
+                             .contact_id = r->contact_id,
+                             .step = r->step,
+                             .attempt = r->attempt + 1};
     int64_t now = now_ms();
     char details[256] = "";
     if (it->ev) {
@@ -787,7 +779,8 @@ static void handle_result(struct engine *e, struct item *it)
         o.status = "pending";
         o.log_status = "flood_wait";
         o.next_attempt_at = now + wait + FLOOD_MARGIN_MS;
-        snprintf(details, sizeof details, "Telegram asked to wait %d s; sending resumes by itself", it->err.seconds);
+        snprintf(details, sizeof details, "Telegram asked to wait %d s; sending resumes by itself",
+                 it->err.seconds);
         finish(e, a, account, &o);
         log_warn("engine", "account %lld: FLOOD_WAIT %d s", (long long)account, it->err.seconds);
         break;
@@ -795,7 +788,8 @@ static void handle_result(struct engine *e, struct item *it)
     case SEND_PEER_FLOOD:
         o.status = "pending";
         o.log_status = "paused";
-        snprintf(details, sizeof details, "Telegram limits this account (PEER_FLOOD); the campaign is paused");
+        snprintf(details, sizeof details,
+                 "Telegram limits this account (PEER_FLOOD); the campaign is paused");
         /* Pause first: a crash between the two leaves a paused campaign with its row 'sending'
          * (re-sent with the same random_id after the resume), never a campaign that goes on. */
         st->campaign_transition(st, account, r->campaign_id, "running,nudging", "paused", "peer_flood");
@@ -806,11 +800,13 @@ static void handle_result(struct engine *e, struct item *it)
     case SEND_SESSION_DEAD:
         o.status = "pending";
         o.log_status = "paused";
-        snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect", it->err.code);
+        snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect",
+                 it->err.code);
         st->session_set_status(st, account, "invalid"); /* pause first, as for PEER_FLOOD */
         st->campaigns_pause_all(st, account, "session_invalid");
         finish(e, a, account, &o);
-        log_warn("engine", "account %lld: session dead (%s); campaigns paused", (long long)account, it->err.code);
+        log_warn("engine", "account %lld: session dead (%s); campaigns paused", (long long)account,
+                 it->err.code);
         break;
     case SEND_PERMANENT:
         o.status = "failed";
@@ -823,15 +819,15 @@ static void handle_result(struct engine *e, struct item *it)
             o.status = "failed";
             o.log_status = "failed";
             o.error_code = "retries_exhausted";
-            snprintf(details, sizeof details, "gave up after %d attempts; last error %s", o.attempt, it->err.code);
+            snprintf(details, sizeof details, "gave up after %d attempts; last error %s", o.attempt,
+                     it->err.code);
         } else {
             o.status = "pending";
             o.log_status = "retry";
             o.next_attempt_at = now + backoff_ms(o.attempt);
         }
         finish(e, a, account, &o);
-        if (strcmp(it->err.code, "NOT_STARTED") == 0)
-            run_job(e, account, start_job);
+        if (strcmp(it->err.code, "NOT_STARTED") == 0) run_job(e, account, start_job);
         break;
     }
 }
@@ -841,8 +837,7 @@ static void advance_campaign(struct engine *e, int64_t account, int64_t campaign
 {
     struct store *st = e->app->store;
     struct campaign c;
-    if (st->campaign_get(st, account, campaign_id, &c) != DB_ONE)
-        return;
+    if (st->campaign_get(st, account, campaign_id, &c) != DB_ONE) return;
     json_error_t je;
     json_t *nudges = c.nudges_json ? json_loads(c.nudges_json, 0, &je) : NULL;
     size_t nn = json_array_size(nudges);
@@ -852,15 +847,13 @@ static void advance_campaign(struct engine *e, int64_t account, int64_t campaign
         int64_t after = json_integer_value(json_object_get(nd, "after_seconds")) * 1000;
         const char *cond = json_string_value(json_object_get(nd, "condition"));
         int64_t created = 0, oldest = 0;
-        if (!cond)
-            continue;
+        if (!cond) continue;
         st->nudge_schedule(st, account, campaign_id, (int)k + 1, cond, now - after, &created);
         if (created)
             log_info("engine", "account %lld: campaign %lld: nudge %zu scheduled for %lld contacts",
                      (long long)account, (long long)campaign_id, k + 1, (long long)created);
         st->nudge_next_due(st, account, campaign_id, (int)k + 1, &oldest);
-        if (oldest)
-            pending_future = 1;
+        if (oldest) pending_future = 1;
     }
     int64_t open_main = 0, open_any = 0;
     st->campaign_open_rows(st, account, campaign_id, 0, &open_main);
@@ -875,11 +868,13 @@ static void advance_campaign(struct engine *e, int64_t account, int64_t campaign
             st->campaign_transition(st, account, campaign_id, "running", "nudging", NULL);
         } else {
             st->campaign_transition(st, account, campaign_id, "running", "completed", NULL);
-            log_info("engine", "account %lld: campaign %lld completed", (long long)account, (long long)campaign_id);
+            log_info("engine", "account %lld: campaign %lld completed", (long long)account,
+                     (long long)campaign_id);
         }
     } else if (strcmp(c.status, "nudging") == 0 && !open_any && !pending_future) {
         st->campaign_transition(st, account, campaign_id, "nudging", "completed", NULL);
-        log_info("engine", "account %lld: campaign %lld completed", (long long)account, (long long)campaign_id);
+        log_info("engine", "account %lld: campaign %lld completed", (long long)account,
+                 (long long)campaign_id);
     }
     json_decref(nudges);
     campaign_release(&c);
@@ -891,8 +886,7 @@ static int quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t 
 {
     struct store *st = e->app->store;
     struct campaign c;
-    if (st->campaign_get(st, account, campaign_id, &c) != DB_ONE)
-        return 0;
+    if (st->campaign_get(st, account, campaign_id, &c) != DB_ONE) return 0;
     struct quiet_hours q;
     int quiet = 0;
     if (!c.override_quiet_hours && quiet_hours_from_text(c.quiet_hours_json, &q) == TGR_OK &&
@@ -924,8 +918,7 @@ static int cmp_i64(const void *a, const void *b)
  * time left beyond the safety margin. */
 static int owns(const struct engine *e, int64_t account, int64_t now)
 {
-    if (now >= e->owned_until - e->lease_ms / LEASE_MARGIN_DIV)
-        return 0;
+    if (now >= e->owned_until - e->lease_ms / LEASE_MARGIN_DIV) return 0;
     return e->n_owned && bsearch(&account, e->owned, e->n_owned, sizeof *e->owned, cmp_i64) != NULL;
 }
 
@@ -937,8 +930,9 @@ static void claim_leases(struct engine *e, int64_t now)
     int64_t *ids = NULL;
     size_t n = 0, taken = 0;
     /* A backend without leases (one instance only) sends for every account that is sending. */
-    enum db_status r = st->leases_claim ? st->leases_claim(st, e->instance, now, e->lease_ms, &ids, &n, &taken)
-                                        : st->accounts_sending(st, &ids, &n);
+    enum db_status r = st->leases_claim
+                           ? st->leases_claim(st, e->instance, now, e->lease_ms, &ids, &n, &taken)
+                           : st->accounts_sending(st, &ids, &n);
     if (r < 0) {
         /* Keep the old list: owned_until still stops sending in time. Try again in a second, not
          * on every tick (a database that cannot write would otherwise be asked hundreds of times). */
@@ -946,14 +940,11 @@ static void claim_leases(struct engine *e, int64_t now)
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        if (e->n_owned && bsearch(&ids[i], e->owned, e->n_owned, sizeof *e->owned, cmp_i64))
-            continue;
+        if (e->n_owned && bsearch(&ids[i], e->owned, e->n_owned, sizeof *e->owned, cmp_i64)) continue;
         struct acct *a = acct_of(e, ids[i]);
-        if (!a)
-            continue;
+        if (!a) continue;
         int64_t at = now + interval_ms(e);
-        if (a->next_send_at < at)
-            a->next_send_at = at;
+        if (a->next_send_at < at) a->next_send_at = at;
         char key[48], v[32];
         int64_t until;
         snprintf(key, sizeof key, "flood_until:%lld", (long long)ids[i]);
@@ -970,10 +961,10 @@ static void claim_leases(struct engine *e, int64_t now)
     }
     /* Accounts another instance took (this one failed to renew in time): drop their clients. */
     for (size_t i = 0; st->leases_claim && i < e->n_owned; i++) {
-        if (n && bsearch(&e->owned[i], ids, n, sizeof *ids, cmp_i64))
-            continue;
+        if (n && bsearch(&e->owned[i], ids, n, sizeof *ids, cmp_i64)) continue;
         char owner[128];
-        if (st->lease_owner(st, e->owned[i], now, owner, sizeof owner) == DB_ONE && strcmp(owner, e->instance)) {
+        if (st->lease_owner(st, e->owned[i], now, owner, sizeof owner) == DB_ONE &&
+            strcmp(owner, e->instance)) {
             log_warn("engine", "account %lld moved to instance %s", (long long)e->owned[i], owner);
             run_job(e, e->owned[i], stop_job);
         }
@@ -993,27 +984,23 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
     struct app *app = e->app;
     struct store *st = app->store;
     struct acct *a = acct_of(e, account);
-    if (!a)
-        return now + IDLE_TICK_MS;
+    if (!a) return now + IDLE_TICK_MS;
     int own = owns(e, account, now);
     int64_t *camps = NULL;
     size_t nc = 0;
     /* Nudges and phase changes are minute-scale matters: look at them twice a second. */
-    for (int pass = 0; own && !a->storage_pending && pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
-        if (pass == 1)
-            a->advanced_at = now;
+    for (int pass = 0; own && !a->storage_pending && pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS;
+         pass++) {
+        if (pass == 1) a->advanced_at = now;
         if (st->campaigns_in_status(st, account, pass ? "nudging" : "running", &camps, &nc) >= 0) {
             for (size_t i = 0; i < nc; i++)
                 advance_campaign(e, account, camps[i], now);
             free(camps);
         }
     }
-    if (a->in_flight)
-        return now + IDLE_TICK_MS;
-    if (now < a->flood_until)
-        return a->flood_until;
-    if (now < a->next_send_at)
-        return a->next_send_at;
+    if (a->in_flight) return now + IDLE_TICK_MS;
+    if (now < a->flood_until) return a->flood_until;
+    if (now < a->next_send_at) return a->next_send_at;
     if (a->direct) {
         struct item *it = a->direct;
         a->direct = it->next;
@@ -1044,33 +1031,46 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
         storage_failed(e, a, account, r.campaign_id, "a send claim");
         return a->storage_pending ? a->storage_retry_at : now;
     }
-    if (rc == -2)
-        return now + IDLE_TICK_MS; /* database trouble (a read): look again shortly */
+    if (rc == -2) return now + IDLE_TICK_MS; /* database trouble (a read): look again shortly */
     if (rc == SEND_PREPARE_RETRY) {
         /* The media store is down: retry with backoff; when retries run out the campaign pauses
          * (the row stays pending) rather than sending without the file or failing everyone. */
-        struct send_outcome o = {.recipient_id = r.id, .campaign_id = r.campaign_id, .contact_id = r.contact_id,
-                                 .step = r.step, .attempt = r.attempt + 1, .status = "pending",
-                                 .log_status = "retry", .error_code = code, .error_details = why,
+        struct send_outcome o = {.recipient_id = r.id,
+                                 .campaign_id = r.campaign_id,
+                                 .contact_id = r.contact_id,
+                                 .step = r.step,
+                                 .attempt = r.attempt + 1,
+                                 .status = "pending",
+                                 .log_status = "retry",
+                                 .error_code = code,
+                                 .error_details = why,
                                  .next_attempt_at = now + backoff_ms(r.attempt + 1)};
         if (o.attempt >= MAX_ATTEMPTS) {
             o.attempt = 0;
             o.log_status = "paused";
             o.next_attempt_at = now;
-            snprintf(why, sizeof why, "the media store is unavailable; the campaign is paused: resume when it is back");
+            snprintf(why, sizeof why,
+                     "the media store is unavailable; the campaign is paused: resume when it is back");
         }
         finish(e, a, account, &o);
         if (o.attempt == 0 && !a->storage_pending) {
-            st->campaign_transition(st, account, r.campaign_id, "running,nudging", "paused", "media_unavailable");
-            log_warn("engine", "account %lld: media store unavailable; campaign %lld paused", (long long)account,
-                     (long long)r.campaign_id);
+            st->campaign_transition(st, account, r.campaign_id, "running,nudging", "paused",
+                                    "media_unavailable");
+            log_warn("engine", "account %lld: media store unavailable; campaign %lld paused",
+                     (long long)account, (long long)r.campaign_id);
         }
         return now;
     }
     if (rc != TGR_OK) {
-        struct send_outcome o = {.recipient_id = r.id, .campaign_id = r.campaign_id, .contact_id = r.contact_id,
-                                 .step = r.step, .attempt = r.attempt, .status = "failed", .log_status = "failed",
-                                 .error_code = code, .error_details = why};
+        struct send_outcome o = {.recipient_id = r.id,
+                                 .campaign_id = r.campaign_id,
+                                 .contact_id = r.contact_id,
+                                 .step = r.step,
+                                 .attempt = r.attempt,
+                                 .status = "failed",
+                                 .log_status = "failed",
+                                 .error_code = code,
+                                 .error_details = why};
         finish(e, a, account, &o);
         return now;
     }
@@ -1091,22 +1091,17 @@ static int64_t tick_account(struct engine *e, int64_t account, int64_t now)
 static int64_t tick(struct engine *e)
 {
     int64_t now = now_ms(), next = now + IDLE_TICK_MS;
-    if (now >= e->next_claim || now < e->claimed_at)
-        claim_leases(e, now);
-    if (e->next_claim < next)
-        next = e->next_claim > now ? e->next_claim : now + 50;
+    if (now >= e->next_claim || now < e->claimed_at) claim_leases(e, now);
+    if (e->next_claim < next) next = e->next_claim > now ? e->next_claim : now + 50;
     for (size_t i = 0; i < e->n_owned; i++) {
         int64_t at = tick_account(e, e->owned[i], now);
-        if (at < next)
-            next = at;
+        if (at < next) next = at;
     }
     /* Accounts with no campaign running may still have a direct message waiting. */
     for (size_t i = 0; i < e->n_accts; i++) {
-        if (!e->accts[i].direct)
-            continue;
+        if (!e->accts[i].direct) continue;
         int64_t at = tick_account(e, e->accts[i].account_id, now);
-        if (at < next)
-            next = at;
+        if (at < next) next = at;
     }
     return next;
 }
@@ -1119,8 +1114,7 @@ static void *engine_main(void *arg)
         pthread_mutex_lock(&e->mu);
         while (!e->head && !e->stopping) {
             int64_t now = now_ms();
-            if (now >= next_tick)
-                break;
+            if (now >= next_tick) break;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             int64_t wait = next_tick - now;
@@ -1139,8 +1133,7 @@ static void *engine_main(void *arg)
         struct item *it = e->head;
         if (it) {
             e->head = it->next;
-            if (!e->head)
-                e->tail = NULL;
+            if (!e->head) e->tail = NULL;
         }
         pthread_mutex_unlock(&e->mu);
         if (it) {
@@ -1168,8 +1161,7 @@ static void *engine_main(void *arg)
                     it->next = NULL;
                     *tail = it;
                     int64_t at = tick_account(e, it->account_id, now_ms());
-                    if (at < next_tick)
-                        next_tick = at;
+                    if (at < next_tick) next_tick = at;
                     continue; /* the item now belongs to the account's queue */
                 }
                 struct bridge_error oom = {"INTERNAL", "out of memory", 0};
@@ -1178,34 +1170,29 @@ static void *engine_main(void *arg)
             }
             case IT_STARTED: {
                 struct acct *a = acct_of(e, it->account_id);
-                if (a)
-                    a->starting = 0;
+                if (a) a->starting = 0;
                 break;
             }
             case IT_DIRECT_DONE: {
                 struct acct *a = acct_of(e, it->account_id);
-                if (a)
-                    send_answered(e, a);
+                if (a) send_answered(e, a);
                 break;
             }
             }
             /* A result or a command concerns one account: look at that one now; the others keep
              * their own timers. Events (replies, reads) change no timing. */
-            int64_t acct =
-                it->kind == IT_RESULT || it->kind == IT_WAKE || it->kind == IT_DIRECT_DONE || it->kind == IT_STARTED
-                    ? it->account_id
-                    : 0;
+            int64_t acct = it->kind == IT_RESULT || it->kind == IT_WAKE || it->kind == IT_DIRECT_DONE ||
+                                   it->kind == IT_STARTED
+                               ? it->account_id
+                               : 0;
             /* A campaign started for an account nobody sends for yet: claim it now. */
-            if (it->kind == IT_WAKE && acct && !owns(e, acct, now_ms()))
-                claim_leases(e, now_ms());
-            if (acct == CLAIM_NOW)
-                acct = 0;
+            if (it->kind == IT_WAKE && acct && !owns(e, acct, now_ms())) claim_leases(e, now_ms());
+            if (acct == CLAIM_NOW) acct = 0;
             json_decref(it->ev);
             free(it);
             if (acct) {
                 int64_t at = tick_account(e, acct, now_ms());
-                if (at < next_tick)
-                    next_tick = at;
+                if (at < next_tick) next_tick = at;
             }
             continue;
         }
@@ -1230,8 +1217,7 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
          * at once; two instances on one host with one data directory must set --instance-id. */
         char host[64] = "host", dir[4096];
         gethostname(host, sizeof host - 1);
-        if (!realpath(app->cfg.data_dir, dir))
-            snprintf(dir, sizeof dir, "%s", app->cfg.data_dir);
+        if (!realpath(app->cfg.data_dir, dir)) snprintf(dir, sizeof dir, "%s", app->cfg.data_dir);
         unsigned char h[8];
         crypto_generichash(h, sizeof h, (const unsigned char *)dir, strlen(dir), NULL, 0);
         snprintf(e->instance, sizeof e->instance, "%.60s:%02x%02x%02x%02x", host, h[0], h[1], h[2], h[3]);
@@ -1244,7 +1230,8 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     char script[1100], scenario_path[1100];
-    source_path(app->cfg.bridge_script[0] ? app->cfg.bridge_script : "bridge/main.mjs", script, sizeof script);
+    source_path(app->cfg.bridge_script[0] ? app->cfg.bridge_script : "bridge/main.mjs", script,
+                sizeof script);
     source_path(app->cfg.sim_scenario, scenario_path, sizeof scenario_path);
     if (access(script, R_OK) != 0) {
         snprintf(err, errlen, "the Telegram bridge %s is missing (run make deps)", script);
@@ -1278,8 +1265,7 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
 
 void engine_stop(struct engine *e)
 {
-    if (!e)
-        return;
+    if (!e) return;
     if (e->app->store->listen)
         e->app->store->listen(e->app->store, WAKE_CHANNEL, NULL, NULL); /* no more posts from it */
     pthread_mutex_lock(&e->mu);
@@ -1291,14 +1277,12 @@ void engine_stop(struct engine *e)
     pthread_join(e->thread, NULL);
     /* Hand the accounts over now rather than when the leases run out. A send still unanswered
      * stays 'sending' with its random_id, so the next owner's retry cannot deliver it twice. */
-    if (e->app->store->leases_release)
-        e->app->store->leases_release(e->app->store, e->instance);
+    if (e->app->store->leases_release) e->app->store->leases_release(e->app->store, e->instance);
 }
 
 void engine_free(struct engine *e)
 {
-    if (!e)
-        return;
+    if (!e) return;
     bridge_free(e->bridge);
     struct bridge_error stopped = {"NETWORK", "the engine stopped", 0};
     for (size_t i = 0; i < e->n_accts; i++) {

@@ -38,7 +38,8 @@ void engine_request_start(struct engine *e, int64_t account_id);
  * pacing, and wait for Telegram's answer. Call from a worker thread.
  * @return TGR_OK with *result (caller decrefs), or TGR_ERR with *err */
 struct bridge_error;
-int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result, struct bridge_error *err);
+int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result,
+                       struct bridge_error *err);
 
 /* Whether this instance runs the account's Telegram client (it holds the account's lease, or
  * nobody did and it just took it, or there is no other instance to ask). Otherwise owner gets

@@ -18,22 +18,26 @@
 
 enum send_kind send_classify(const char *code, int *mark)
 {
-    static const char *dead[] = {"AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED",
-                                 "USER_DEACTIVATED_BAN", "AUTH_KEY_DUPLICATED", "SESSION_EXPIRED"};
-    static const char *temporary[] = {"TIMEOUT", "NETWORK", "INTERNAL", "NOT_STARTED", "RANDOM_ID_DUPLICATE",
-                                      "RPC_CALL_FAIL", "RPC_MCGET_FAIL", "WORKER_BUSY_TOO_LONG_RETRY",
-                                      "MSG_WAIT_FAILED", "MEDIA_UPLOAD_FAILED", "FILE_PART_INVALID"};
+    static const char *dead[] = {"AUTH_KEY_UNREGISTERED", "SESSION_REVOKED",     "USER_DEACTIVATED",
+                                 "USER_DEACTIVATED_BAN",  "AUTH_KEY_DUPLICATED", "SESSION_EXPIRED"};
+    static const char *temporary[] = {"TIMEOUT",
+                                      "NETWORK",
+                                      "INTERNAL",
+                                      "NOT_STARTED",
+                                      "RANDOM_ID_DUPLICATE",
+                                      "RPC_CALL_FAIL",
+                                      "RPC_MCGET_FAIL",
+                                      "WORKER_BUSY_TOO_LONG_RETRY",
+                                      "MSG_WAIT_FAILED",
+                                      "MEDIA_UPLOAD_FAILED",
+                                      "FILE_PART_INVALID"};
     *mark = 0;
-    if (strcmp(code, "FLOOD_WAIT") == 0 || strcmp(code, "SLOWMODE_WAIT") == 0)
-        return SEND_FLOOD_WAIT;
-    if (strcmp(code, "PEER_FLOOD") == 0)
-        return SEND_PEER_FLOOD;
+    if (strcmp(code, "FLOOD_WAIT") == 0 || strcmp(code, "SLOWMODE_WAIT") == 0) return SEND_FLOOD_WAIT;
+    if (strcmp(code, "PEER_FLOOD") == 0) return SEND_PEER_FLOOD;
     for (size_t i = 0; i < sizeof dead / sizeof dead[0]; i++)
-        if (strcmp(code, dead[i]) == 0)
-            return SEND_SESSION_DEAD;
+        if (strcmp(code, dead[i]) == 0) return SEND_SESSION_DEAD;
     for (size_t i = 0; i < sizeof temporary / sizeof temporary[0]; i++)
-        if (strcmp(code, temporary[i]) == 0)
-            return SEND_TEMPORARY;
+        if (strcmp(code, temporary[i]) == 0) return SEND_TEMPORARY;
     if (strcmp(code, "USER_IS_BLOCKED") == 0 || strcmp(code, "YOU_BLOCKED_USER") == 0)
         *mark = 1;
     else if (strcmp(code, "INPUT_USER_DEACTIVATED") == 0)
@@ -56,12 +60,11 @@ static const char *tracked(void *cls, const char *url)
 {
     struct link_ctx *lc = cls;
     int64_t link_id;
-    if (lc->used >= 16)
-        return NULL;
-    enum db_status s = lc->app->store->link_ensure(lc->app->store, lc->account_id, lc->campaign_id, url, &link_id);
+    if (lc->used >= 16) return NULL;
+    enum db_status s =
+        lc->app->store->link_ensure(lc->app->store, lc->account_id, lc->campaign_id, url, &link_id);
     if (s < 0) {
-        if (s < lc->db)
-            lc->db = s;
+        if (s < lc->db) lc->db = s;
         return NULL;
     }
     char code[LINK_CODE_MAX];
@@ -78,59 +81,53 @@ static void fail_with(char *code, size_t codecap, char *why, size_t whycap, cons
 }
 
 /* The discount code of this recipient: kept from an earlier attempt, else assigned now. */
-static int discount_for(struct app *app, int64_t account_id, const struct campaign *c, const struct recipient *r,
-                        char *code, size_t cap, struct blob *sealed)
+static int discount_for(struct app *app, int64_t account_id, const struct campaign *c,
+                        const struct recipient *r, char *code, size_t cap, struct blob *sealed)
 {
     struct store *st = app->store;
     /* Sealed per (campaign, contact), so nudge rows carry the same code as the first message. */
     char rk[80];
-    snprintf(rk, sizeof rk, "%lld:%lld:%lld", (long long)account_id, (long long)c->id, (long long)r->contact_id);
+    snprintf(rk, sizeof rk, "%lld:%lld:%lld", (long long)account_id, (long long)c->id,
+             (long long)r->contact_id);
     struct blob kept = {0};
-    if (st->recipient_code(st, account_id, r->id, &kept) < 0)
-        return -2;
+    if (st->recipient_code(st, account_id, r->id, &kept) < 0) return -2;
     if (kept.p) {
         char *plain = NULL;
         size_t len;
-        int ok = seal_open(app->kr, "recipients", "discount_code", rk, kept.p, kept.len, &plain, &len) == TGR_OK;
+        int ok =
+            seal_open(app->kr, "recipients", "discount_code", rk, kept.p, kept.len, &plain, &len) == TGR_OK;
         blob_release(&kept);
-        if (!ok)
-            return TGR_ERR;
+        if (!ok) return TGR_ERR;
         snprintf(code, cap, "%s", plain);
         free(plain);
         return TGR_OK;
     }
-    if (!c->discount_json)
-        return TGR_OK; /* no codes: the placeholder uses its fallback */
+    if (!c->discount_json) return TGR_OK; /* no codes: the placeholder uses its fallback */
     struct discount_code_row row;
     enum db_status s;
     if (strstr(c->discount_json, "static")) {
         struct discount_code_row *rows = NULL;
         size_t n = 0;
         s = st->codes_list(st, account_id, c->id, &rows, &n);
-        if (s < 0)
-            return -2;
-        if (n == 0)
-            return TGR_ERR;
+        if (s < 0) return -2;
+        if (n == 0) return TGR_ERR;
         row = rows[0];
         for (size_t i = 1; i < n; i++)
             blob_release(&rows[i].code);
         free(rows);
     } else {
         s = st->code_assign(st, account_id, c->id, r->id, &row);
-        if (s == DB_HARD)
-            return SEND_PREPARE_STORAGE;
-        if (s < 0)
-            return -2;
-        if (s == DB_NONE)
-            return TGR_ERR;
+        if (s == DB_HARD) return SEND_PREPARE_STORAGE;
+        if (s < 0) return -2;
+        if (s == DB_NONE) return TGR_ERR;
     }
     char crk[96], *plain = NULL;
     size_t len;
     snprintf(crk, sizeof crk, "%lld:%lld:%s", (long long)account_id, (long long)c->id, row.code_bidx);
-    int ok = seal_open(app->kr, "discount_codes", "code", crk, row.code.p, row.code.len, &plain, &len) == TGR_OK;
+    int ok =
+        seal_open(app->kr, "discount_codes", "code", crk, row.code.p, row.code.len, &plain, &len) == TGR_OK;
     blob_release(&row.code);
-    if (!ok)
-        return TGR_ERR;
+    if (!ok) return TGR_ERR;
     snprintf(code, cap, "%s", plain);
     int rc = seal(app->kr, "recipients", "discount_code", rk, plain, strlen(plain), &sealed->p, &sealed->len);
     free(plain);
@@ -145,8 +142,7 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
     struct contact ct;
     *req = NULL;
     enum db_status s = st->campaign_get(st, account_id, r->campaign_id, &c);
-    if (s < 0)
-        return -2;
+    if (s < 0) return -2;
     s = st->contact_get(st, account_id, r->contact_id, &ct);
     if (s < 0) {
         campaign_release(&c);
@@ -168,7 +164,8 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
     if (r->step > 0) {
         json_error_t je;
         nudges = c.nudges_json ? json_loads(c.nudges_json, 0, &je) : NULL;
-        tmpl = json_string_value(json_object_get(json_array_get(nudges, (size_t)r->step - 1), "message_text"));
+        tmpl =
+            json_string_value(json_object_get(json_array_get(nudges, (size_t)r->step - 1), "message_text"));
         if (!tmpl) {
             fail_with(why_code, codecap, why, whycap, "nudge_removed", "this nudge is no longer in the plan");
             goto done;
@@ -187,15 +184,15 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
             goto done;
         }
         if (d != TGR_OK) {
-            fail_with(why_code, codecap, why, whycap, "no_discount_code", "the campaign's pool of codes is empty");
+            fail_with(why_code, codecap, why, whycap, "no_discount_code",
+                      "the campaign's pool of codes is empty");
             goto done;
         }
     }
-    if (uses & RENDER_USES_LAST_ORDER)
-        last_order_text(app, account_id, ct.id, last_order, sizeof last_order);
+    if (uses & RENDER_USES_LAST_ORDER) last_order_text(app, account_id, ct.id, last_order, sizeof last_order);
     struct render_vars vars = {p.first_name, last_order[0] ? last_order : NULL, code[0] ? code : NULL};
-    struct link_ctx lc = {.app = app, .account_id = account_id, .campaign_id = c.id, .recipient_id = r->id,
-                          .db = DB_ONE};
+    struct link_ctx lc = {
+        .app = app, .account_id = account_id, .campaign_id = c.id, .recipient_id = r->id, .db = DB_ONE};
     int rendered = render(tmpl, &vars, c.track_links ? tracked : NULL, &lc, &out, &re);
     if (lc.db < 0) {
         rc = lc.db == DB_HARD ? SEND_PREPARE_STORAGE : -2; /* not the template's fault: the row stays */
@@ -217,7 +214,8 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
             goto done;
         }
         if (ms == DB_NONE) {
-            fail_with(why_code, codecap, why, whycap, "media_missing", "the campaign's media file was deleted");
+            fail_with(why_code, codecap, why, whycap, "media_missing",
+                      "the campaign's media file was deleted");
             goto done;
         }
         if (!app->media || app->media->local_path(app->media, m.storage_key, path, sizeof path) != TGR_OK) {
@@ -238,7 +236,8 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
         char in[80];
         int n = snprintf(in, sizeof in, "tgr-random-id|%lld|%lld|%d", (long long)r->campaign_id,
                          (long long)r->contact_id, r->step);
-        crypto_generichash(h, sizeof h, (const unsigned char *)in, (size_t)n, app->kr->blind, sizeof app->kr->blind);
+        crypto_generichash(h, sizeof h, (const unsigned char *)in, (size_t)n, app->kr->blind,
+                           sizeof app->kr->blind);
         int64_t v = 0;
         memcpy(&v, h, sizeof v);
         v &= INT64_MAX; /* positive, and never 0 */
@@ -251,17 +250,17 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
         rc = cs == DB_HARD ? SEND_PREPARE_STORAGE : -2; /* unclaimed: nothing goes to Telegram */
         goto done;
     }
-    *req = json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:o, s:o, s:s}", "op", "send", "account", (json_int_t)account_id,
-                     "peer", "user_id", ct.tg_user_id, "access_hash", p.access_hash, "text", out.text, "entities",
-                     rendered_entities_json(&out), "media", media, "random_id", random_id);
+    *req = json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:o, s:o, s:s}", "op", "send", "account",
+                     (json_int_t)account_id, "peer", "user_id", ct.tg_user_id, "access_hash", p.access_hash,
+                     "text", out.text, "entities", rendered_entities_json(&out), "media", media, "random_id",
+                     random_id);
     rc = *req ? TGR_OK : -2;
 done:
     rendered_release(&out);
     blob_release(&sealed);
     json_decref(nudges);
     contact_plain_release(&p);
-    if (s == DB_ONE)
-        contact_release(&ct);
+    if (s == DB_ONE) contact_release(&ct);
     campaign_release(&c);
     return rc;
 }

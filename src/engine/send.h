@@ -33,7 +33,7 @@ enum send_kind send_classify(const char *code, int *mark);
  *         SEND_PREPARE_RETRY (the media store failed: retry the row with backoff, why set), or
  *         SEND_PREPARE_STORAGE (a write failed for good — disk full, I/O error: nothing was sent
  *         and the row is as it was; the caller pauses sending with reason storage_error) */
-#define SEND_PREPARE_RETRY (-3)
+#define SEND_PREPARE_RETRY   (-3)
 #define SEND_PREPARE_STORAGE (-4)
 int send_prepare(struct app *app, int64_t account_id, const struct recipient *r, json_t **req, char *why_code,
                  size_t codecap, char *why, size_t whycap);

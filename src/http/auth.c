@@ -64,7 +64,6 @@ enum hres auth_account(struct req *r)
     if (!wait && r->route_idx >= 0 && app->routes[r->route_idx].rate_class &&
         strcmp(app->routes[r->route_idx].rate_class, "session") == 0)
         wait = ratelimit_take(app->rl_session, bucket, mono_ms());
-    if (wait)
-        return limited(r, wait);
+    if (wait) return limited(r, wait);
     return H_OK;
 }

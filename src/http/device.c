@@ -43,31 +43,25 @@ void device_cookie_make(const struct keyring *kr, const char *email, int64_t now
 int device_cookie_check(const struct keyring *kr, const char *email, const char *value, int64_t now_s,
                         char id[DEVICE_ID_MAX])
 {
-    if (!value || strlen(value) >= DEVICE_VALUE_MAX)
-        return TGR_ERR;
+    if (!value || strlen(value) >= DEVICE_VALUE_MAX) return TGR_ERR;
     const char *dot1 = strchr(value, '.');
     const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-    if (!dot2 || dot1 - value != ID_CHARS || strlen(dot2 + 1) != BLIND_HEX_LEN)
-        return TGR_ERR;
+    if (!dot2 || dot1 - value != ID_CHARS || strlen(dot2 + 1) != BLIND_HEX_LEN) return TGR_ERR;
     unsigned char raw[ID_BYTES + 4];
     size_t rawlen = 0;
     if (base64url_decode(value, ID_CHARS, raw, sizeof raw, &rawlen) != TGR_OK || rawlen != ID_BYTES)
         return TGR_ERR;
     char digits[24];
     size_t nd = (size_t)(dot2 - dot1 - 1);
-    if (nd == 0 || nd >= sizeof digits)
-        return TGR_ERR;
+    if (nd == 0 || nd >= sizeof digits) return TGR_ERR;
     memcpy(digits, dot1 + 1, nd);
     digits[nd] = 0;
     int64_t issued;
-    if (parse_i64(digits, 0, INT64_MAX / 2, &issued) != TGR_OK)
-        return TGR_ERR;
-    if (issued > now_s + FUTURE_SKEW_S || now_s - issued > DEVICE_COOKIE_TTL_S)
-        return TGR_ERR;
+    if (parse_i64(digits, 0, INT64_MAX / 2, &issued) != TGR_OK) return TGR_ERR;
+    if (issued > now_s + FUTURE_SKEW_S || now_s - issued > DEVICE_COOKIE_TTL_S) return TGR_ERR;
     char want[BLIND_HEX_LEN + 1];
     mac(kr, value, (size_t)(dot2 - value), email, want);
-    if (sodium_memcmp(want, dot2 + 1, BLIND_HEX_LEN) != 0)
-        return TGR_ERR;
+    if (sodium_memcmp(want, dot2 + 1, BLIND_HEX_LEN) != 0) return TGR_ERR;
     memcpy(id, value, ID_CHARS);
     id[ID_CHARS] = 0;
     return TGR_OK;

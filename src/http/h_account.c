@@ -13,9 +13,9 @@
 
 static json_t *account_json(const struct account *a)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:b}", "id", (json_int_t)a->id, "email", a->email, "plan_type",
-                     a->plan_type, "timezone", a->timezone, "frequency_cap_days", a->frequency_cap_days,
-                     "webhook_secret_set", a->webhook_secret_set);
+    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:b}", "id", (json_int_t)a->id, "email", a->email,
+                     "plan_type", a->plan_type, "timezone", a->timezone, "frequency_cap_days",
+                     a->frequency_cap_days, "webhook_secret_set", a->webhook_secret_set);
 }
 
 static enum hres db_failed(struct req *r)
@@ -39,10 +39,10 @@ enum hres account_patch_h(struct req *r)
         JF_OPTIONAL(JF_INT_RANGE("frequency_cap_days", &cap, 0, 365)),
         JF_END,
     };
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     if (tz && !tz_valid(tz)) {
-        reply_error(r, ERR_VALIDATION, "timezone", "timezone must be an IANA time zone such as Europe/Berlin");
+        reply_error(r, ERR_VALIDATION, "timezone",
+                    "timezone must be an IANA time zone such as Europe/Berlin");
         return H_NO;
     }
     struct store *st = r->app->store;
@@ -56,8 +56,7 @@ enum hres account_patch_h(struct req *r)
 enum hres account_webhook_secret_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     unsigned char raw[32];
     char secret[8 + 44];
     randombytes_buf(raw, sizeof raw);
@@ -72,8 +71,7 @@ enum hres account_webhook_secret_h(struct req *r)
         return H_SYSERR;
     enum db_status st = r->app->store->account_set_webhook_secret(r->app->store, r->account_id, sealed, slen);
     free(sealed);
-    if (st < 0)
-        return db_failed(r);
+    if (st < 0) return db_failed(r);
     reply_json(r, 200, json_pack("{s:s}", "webhook_secret", secret));
     sodium_memzero(secret, sizeof secret);
     return H_OK;

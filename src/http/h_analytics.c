@@ -102,8 +102,7 @@ enum hres analytics_revenue_h(struct req *r)
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
         return H_NO;
     }
-    if (!cur[0])
-        snprintf(cur, sizeof cur, "EUR");
+    if (!cur[0]) snprintf(cur, sizeof cur, "EUR");
     struct series_ctx sc = {json_array(), ((from + offset) / bucket) * bucket - offset, bucket, to, 0, 0};
     json_t *by = json_array();
     if (st->revenue_series(st, r->account_id, from, to, cur, bucket, offset, on_bucket, &sc) < 0 ||
@@ -120,8 +119,9 @@ enum hres analytics_revenue_h(struct req *r)
         json_array_append_new(sc.series, json_pack("{s:s, s:i, s:i}", "t", ts, "revenue", 0, "orders", 0));
         sc.next += bucket;
     }
-    reply_json(r, 200, json_pack("{s:s, s:I, s:I, s:o, s:o}", "currency", cur, "total", (json_int_t)sc.total,
-                                 "orders", (json_int_t)sc.orders, "series", sc.series, "by_campaign", by));
+    reply_json(r, 200,
+               json_pack("{s:s, s:I, s:I, s:o, s:o}", "currency", cur, "total", (json_int_t)sc.total,
+                         "orders", (json_int_t)sc.orders, "series", sc.series, "by_campaign", by));
     return H_OK;
 }
 
@@ -149,17 +149,15 @@ enum hres analytics_campaigns_h(struct req *r)
         struct campaign_counts k;
         if (st->campaign_counts(st, r->account_id, rows[i].id, &k) >= 0) {
             char started[40] = "";
-            if (rows[i].started_at)
-                rfc3339(rows[i].started_at, started, sizeof started);
-            json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I}",
-                                  "campaign_id", (json_int_t)rows[i].id, "name", rows[i].name, "status",
-                                  rows[i].status, "audience", (json_int_t)k.audience, "sent", (json_int_t)k.sent,
-                                  "failed", (json_int_t)k.failed, "read", (json_int_t)k.read, "replied",
-                                  (json_int_t)k.replied, "opted_out", (json_int_t)k.opted_out, "clicks",
-                                  (json_int_t)k.clicks, "unique_clicks", (json_int_t)k.unique_clicks, "orders",
-                                  (json_int_t)k.orders, "ctr",
-                                  k.sent ? (double)k.unique_clicks / (double)k.sent : 0.0, "revenue",
-                                  (json_int_t)k.revenue, "pending", (json_int_t)(k.pending + k.sending));
+            if (rows[i].started_at) rfc3339(rows[i].started_at, started, sizeof started);
+            json_t *o = json_pack(
+                "{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I}", "campaign_id",
+                (json_int_t)rows[i].id, "name", rows[i].name, "status", rows[i].status, "audience",
+                (json_int_t)k.audience, "sent", (json_int_t)k.sent, "failed", (json_int_t)k.failed, "read",
+                (json_int_t)k.read, "replied", (json_int_t)k.replied, "opted_out", (json_int_t)k.opted_out,
+                "clicks", (json_int_t)k.clicks, "unique_clicks", (json_int_t)k.unique_clicks, "orders",
+                (json_int_t)k.orders, "ctr", k.sent ? (double)k.unique_clicks / (double)k.sent : 0.0,
+                "revenue", (json_int_t)k.revenue, "pending", (json_int_t)(k.pending + k.sending));
             json_object_set_new(o, "started_at", started[0] ? json_string(started) : json_null());
             json_object_set_new(o, "currency", json_string(cur));
             json_array_append_new(list, o);

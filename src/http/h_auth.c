@@ -83,8 +83,8 @@ static void login_job(struct req *r)
     }
     rfc3339((now + AUTH_TOKEN_TTL_S) * 1000, expires, sizeof expires);
     reply_json(r, 200,
-               json_pack("{s:s, s:s, s:{s:I, s:s, s:s}}", "token", token, "expires_at", expires, "account", "id",
-                         (json_int_t)a.id, "email", a.email, "plan_type", a.plan_type));
+               json_pack("{s:s, s:s, s:{s:I, s:s, s:s}}", "token", token, "expires_at", expires, "account",
+                         "id", (json_int_t)a.id, "email", a.email, "plan_type", a.plan_type));
     set_device_cookie(r, in->email, now);
 }
 
@@ -111,11 +111,9 @@ enum hres auth_login_h(struct req *r)
         JF_STRING_LEN("password", &password, 1, PASSWORD_MAX_LEN),
         JF_END,
     };
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     struct login *in = calloc(1, sizeof *in);
-    if (!in)
-        return H_SYSERR;
+    if (!in) return H_SYSERR;
     r->state = in;
     r->state_free = login_free;
     snprintf(in->email, sizeof in->email, "%s", email);
@@ -133,8 +131,7 @@ enum hres auth_login_h(struct req *r)
     enum loginlimit_which which;
     int wait = loginlimit_begin(app->login_limits, r->ip, in->email, trusted ? device : NULL, mono_ms(),
                                 &in->ticket, &which);
-    if (wait)
-        return limited(r, wait, which);
+    if (wait) return limited(r, wait, which);
     http_defer(r, app->hash_pool, NULL, login_job);
     return H_DEFER;
 }

@@ -37,10 +37,8 @@ static json_t *codes_plain(struct app *app, int64_t account_id, int64_t campaign
     struct discount_code_row *rows = NULL;
     size_t n = 0;
     json_t *out = json_array();
-    if (first_free)
-        *first_free = NULL;
-    if (app->store->codes_list(app->store, account_id, campaign_id, &rows, &n) < 0)
-        return out;
+    if (first_free) *first_free = NULL;
+    if (app->store->codes_list(app->store, account_id, campaign_id, &rows, &n) < 0) return out;
     for (size_t i = 0; i < n; i++) {
         char rk[96], *code = NULL;
         size_t len;
@@ -48,8 +46,7 @@ static json_t *codes_plain(struct app *app, int64_t account_id, int64_t campaign
         if (seal_open(app->kr, "discount_codes", "code", rk, rows[i].code.p, rows[i].code.len, &code, &len) ==
             TGR_OK) {
             json_array_append_new(out, json_string(code));
-            if (first_free && !*first_free && !rows[i].recipient_id)
-                *first_free = json_string(code);
+            if (first_free && !*first_free && !rows[i].recipient_id) *first_free = json_string(code);
             free(code);
         }
         blob_release(&rows[i].code);
@@ -64,20 +61,18 @@ static enum db_status save_codes(struct app *app, int64_t account_id, int64_t ca
     json_t *one = json_object_get(discount, "code");
     size_t n = one ? 1 : json_array_size(list);
     struct discount_code_row *rows = calloc(n ? n : 1, sizeof *rows);
-    if (!rows)
-        return DB_HARD;
+    if (!rows) return DB_HARD;
     enum db_status r = DB_ONE;
     for (size_t i = 0; i < n; i++) {
         const char *code = json_string_value(one ? one : json_array_get(list, i));
         blind_index(app->kr, "discount_codes.code", code, rows[i].code_bidx);
         char rk[96];
         code_row_key(account_id, campaign_id, rows[i].code_bidx, rk, sizeof rk);
-        if (seal(app->kr, "discount_codes", "code", rk, code, strlen(code), &rows[i].code.p, &rows[i].code.len) !=
-            TGR_OK)
+        if (seal(app->kr, "discount_codes", "code", rk, code, strlen(code), &rows[i].code.p,
+                 &rows[i].code.len) != TGR_OK)
             r = DB_HARD;
     }
-    if (r >= 0)
-        r = app->store->codes_replace(app->store, account_id, campaign_id, rows, n);
+    if (r >= 0) r = app->store->codes_replace(app->store, account_id, campaign_id, rows, n);
     for (size_t i = 0; i < n; i++)
         blob_release(&rows[i].code);
     free(rows);
@@ -96,8 +91,7 @@ static json_t *parsed_or_null(const char *text)
 static json_t *time_or_null(int64_t ms)
 {
     char t[40];
-    if (!ms)
-        return json_null();
+    if (!ms) return json_null();
     rfc3339(ms, t, sizeof t);
     return json_string(t);
 }
@@ -124,7 +118,8 @@ json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campa
         const char *mode = json_string_value(json_object_get(discount, "mode"));
         json_t *codes = codes_plain(app, account_id, c->id, NULL);
         if (mode && strcmp(mode, "static") == 0)
-            json_object_set(discount, "code", json_array_size(codes) ? json_array_get(codes, 0) : json_null());
+            json_object_set(discount, "code",
+                            json_array_size(codes) ? json_array_get(codes, 0) : json_null());
         else
             json_object_set(discount, "codes", codes);
         json_decref(codes);
@@ -194,7 +189,8 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
     if (in->has_text) {
         for (const unsigned char *t = (const unsigned char *)in->message_text; *t; t++) {
             if ((*t < ' ' && *t != '\n' && *t != '\t' && *t != '\r') || *t == 0x7f) {
-                reply_error(r, ERR_VALIDATION, "message_text", "message_text must not contain control characters");
+                reply_error(r, ERR_VALIDATION, "message_text",
+                            "message_text must not contain control characters");
                 return TGR_ERR;
             }
         }
@@ -208,7 +204,8 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
         size_t i;
         json_t *v;
         if (json_array_size(in->media_ids) > CAMPAIGN_MAX_MEDIA) {
-            reply_error(r, ERR_VALIDATION, "media_ids", "media_ids may hold at most %d media", CAMPAIGN_MAX_MEDIA);
+            reply_error(r, ERR_VALIDATION, "media_ids", "media_ids may hold at most %d media",
+                        CAMPAIGN_MAX_MEDIA);
             return TGR_ERR;
         }
         json_array_foreach(in->media_ids, i, v)
@@ -216,7 +213,8 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
             struct media_row m;
             if (!json_is_integer(v) ||
                 app->store->media_get(app->store, r->account_id, json_integer_value(v), &m) != DB_ONE) {
-                reply_error(r, ERR_VALIDATION, "media_ids", "media_ids[%zu] is not a media id of this account", i);
+                reply_error(r, ERR_VALIDATION, "media_ids",
+                            "media_ids[%zu] is not a media id of this account", i);
                 return TGR_ERR;
             }
             c->media_ids[c->n_media++] = m.id;
@@ -225,7 +223,8 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
     /* The message must be valid and fit Telegram's limit with every placeholder empty. */
     struct render_error re;
     if (!c->message_text || render_check(c->message_text, NULL, &re) != TGR_OK) {
-        reply_error(r, ERR_VALIDATION, "message_text", "message_text: %s", c->message_text ? re.message : "missing");
+        reply_error(r, ERR_VALIDATION, "message_text", "message_text: %s",
+                    c->message_text ? re.message : "missing");
         return TGR_ERR;
     }
     struct rendered out;
@@ -235,13 +234,13 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
         int32_t len = out.utf16_len;
         int blank = 1;
         for (const char *t = out.text; t && *t; t++)
-            if (*t != ' ' && *t != '\n' && *t != '\t' && *t != '\r')
-                blank = 0;
+            if (*t != ' ' && *t != '\n' && *t != '\t' && *t != '\r') blank = 0;
         rendered_release(&out);
         /* Telegram refuses an empty message; a caption may be empty. */
         if (blank && !c->n_media) {
-            reply_error(r, ERR_VALIDATION, "message_text",
-                        "message_text has no text of its own (with every placeholder empty it would be blank)");
+            reply_error(
+                r, ERR_VALIDATION, "message_text",
+                "message_text has no text of its own (with every placeholder empty it would be blank)");
             return TGR_ERR;
         }
         if (len > max) {
@@ -262,22 +261,19 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
     }
     if (in->has_quiet) {
         struct quiet_hours q;
-        if (quiet_hours_parse(in->quiet_hours, &q, &err) != TGR_OK)
-            return invalid(r, &err);
+        if (quiet_hours_parse(in->quiet_hours, &q, &err) != TGR_OK) return invalid(r, &err);
         free(c->quiet_hours_json);
         json_t *j = quiet_hours_to_json(&q);
         c->quiet_hours_json = q.set ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
     }
     if (in->has_nudges) {
-        if (nudges_validate(in->nudges, &err) != TGR_OK)
-            return invalid(r, &err);
+        if (nudges_validate(in->nudges, &err) != TGR_OK) return invalid(r, &err);
         free(c->nudges_json);
         c->nudges_json = in->nudges ? json_dumps(in->nudges, JSON_COMPACT) : NULL;
     }
     if (in->has_discount) {
-        if (discount_validate(in->discount, &err) != TGR_OK)
-            return invalid(r, &err);
+        if (discount_validate(in->discount, &err) != TGR_OK) return invalid(r, &err);
         free(c->discount_json);
         c->discount_json = NULL;
         if (in->discount) {
@@ -286,8 +282,7 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
             json_decref(mode);
         }
     }
-    if (in->has_track)
-        c->track_links = in->track_links;
+    if (in->has_track) c->track_links = in->track_links;
     return TGR_OK;
 }
 
@@ -308,17 +303,14 @@ static enum db_status save_txn(struct store *st, void *cls)
         s = st->campaign_create(st, r->account_id, sc->c, &sc->c->id);
     } else {
         s = st->campaign_update(st, r->account_id, sc->c);
-        if (s == DB_NONE)
-            return DB_NONE; /* its status changed meanwhile */
+        if (s == DB_NONE) return DB_NONE; /* its status changed meanwhile */
     }
-    if (s < 0)
-        return s;
+    if (s < 0) return s;
     if (sc->in->has_discount && sc->in->discount)
         s = save_codes(r->app, r->account_id, sc->c->id, sc->in->discount);
     else if (sc->in->has_discount)
         s = st->codes_replace(st, r->account_id, sc->c->id, NULL, 0);
-    if (s < 0)
-        return s;
+    if (s < 0) return s;
     if (sc->c->track_links) {
         char **urls = NULL;
         size_t n = 0;
@@ -353,11 +345,9 @@ static int campaign_id(struct req *r, int64_t *id)
 int campaign_load_req(struct req *r, struct campaign *c)
 {
     int64_t id;
-    if (campaign_id(r, &id) != TGR_OK)
-        return TGR_ERR;
+    if (campaign_id(r, &id) != TGR_OK) return TGR_ERR;
     enum db_status s = r->app->store->campaign_get(r->app->store, r->account_id, id, c);
-    if (s == DB_ONE)
-        return TGR_OK;
+    if (s == DB_ONE) return TGR_OK;
     if (s < 0)
         db_failed(r);
     else
@@ -370,8 +360,7 @@ int campaign_load_req(struct req *r, struct campaign *c)
 enum hres campaigns_create_h(struct req *r)
 {
     struct input in;
-    if (parse_input(r, &in, 1) != TGR_OK)
-        return H_NO;
+    if (parse_input(r, &in, 1) != TGR_OK) return H_NO;
     struct campaign c;
     memset(&c, 0, sizeof c);
     snprintf(c.status, sizeof c.status, "draft");
@@ -401,8 +390,7 @@ enum hres campaigns_list_h(struct req *r)
 {
     struct campaign *rows = NULL;
     size_t n = 0;
-    if (r->app->store->campaign_list(r->app->store, r->account_id, &rows, &n) < 0)
-        return db_failed(r);
+    if (r->app->store->campaign_list(r->app->store, r->account_id, &rows, &n) < 0) return db_failed(r);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(list, campaign_to_json(r->app, r->account_id, &rows[i]));
@@ -416,8 +404,7 @@ enum hres campaigns_list_h(struct req *r)
 enum hres campaigns_get_h(struct req *r)
 {
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     reply_json(r, 200, campaign_to_json(r->app, r->account_id, &c));
     campaign_release(&c);
     return H_OK;
@@ -426,8 +413,7 @@ enum hres campaigns_get_h(struct req *r)
 enum hres campaigns_patch_h(struct req *r)
 {
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     struct input in;
     enum hres h = H_NO;
     if (strcmp(c.status, "draft") != 0 && strcmp(c.status, "paused") != 0) {
@@ -455,21 +441,19 @@ enum hres campaigns_patch_h(struct req *r)
 enum hres campaigns_delete_h(struct req *r)
 {
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     int draft = strcmp(c.status, "draft") == 0;
     char status[16];
     snprintf(status, sizeof status, "%s", c.status);
     int64_t id = c.id;
     campaign_release(&c);
     if (!draft) {
-        reply_error(r, ERR_INVALID_STATE, NULL, "only drafts can be deleted; this campaign is %s (cancel it instead)",
-                    status);
+        reply_error(r, ERR_INVALID_STATE, NULL,
+                    "only drafts can be deleted; this campaign is %s (cancel it instead)", status);
         return H_NO;
     }
     enum db_status s = r->app->store->campaign_delete(r->app->store, r->account_id, id);
-    if (s < 0)
-        return db_failed(r);
+    if (s < 0) return db_failed(r);
     if (s == DB_NONE) {
         reply_error(r, ERR_INVALID_STATE, NULL, "the campaign was started meanwhile");
         return H_NO;
@@ -481,8 +465,7 @@ enum hres campaigns_delete_h(struct req *r)
 enum hres campaigns_audience_h(struct req *r)
 {
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     struct filters f;
     struct jspec_error err;
     json_error_t je;
@@ -491,14 +474,14 @@ enum hres campaigns_audience_h(struct req *r)
     json_decref(fj);
     campaign_release(&c);
     struct audience a;
-    if (ok != TGR_OK || audience_resolve(r->app, r->account_id, &f, r->account.frequency_cap_days, &a) != TGR_OK)
+    if (ok != TGR_OK ||
+        audience_resolve(r->app, r->account_id, &f, r->account.frequency_cap_days, &a) != TGR_OK)
         return db_failed(r);
     json_t *sample = json_array();
     for (size_t i = 0; i < a.n && i < AUDIENCE_SAMPLE; i++) {
         struct contact ct;
         struct contact_plain p;
-        if (r->app->store->contact_get(r->app->store, r->account_id, a.ids[i], &ct) != DB_ONE)
-            continue;
+        if (r->app->store->contact_get(r->app->store, r->account_id, a.ids[i], &ct) != DB_ONE) continue;
         if (contact_open(r->app, r->account_id, &ct, &p) == TGR_OK) {
             json_array_append_new(sample, contact_to_json(r->app, r->account_id, &ct, &p));
             contact_plain_release(&p);
@@ -508,7 +491,8 @@ enum hres campaigns_audience_h(struct req *r)
     json_t *by = json_object();
     for (int k = 0; k < CAT_COUNT; k++)
         json_object_set_new(by, category_name((enum category)k), json_integer((json_int_t)a.by_category[k]));
-    reply_json(r, 200, json_pack("{s:I, s:o, s:o}", "count", (json_int_t)a.n, "by_category", by, "sample", sample));
+    reply_json(r, 200,
+               json_pack("{s:I, s:o, s:o}", "count", (json_int_t)a.n, "by_category", by, "sample", sample));
     audience_release(&a);
     return H_OK;
 }
@@ -524,8 +508,8 @@ static const char *preview_url(void *ctx, const char *url)
 {
     struct preview_links *pl = ctx;
     int64_t link_id;
-    if (pl->used >= 8 ||
-        pl->r->app->store->link_ensure(pl->r->app->store, pl->r->account_id, pl->campaign_id, url, &link_id) < 0)
+    if (pl->used >= 8 || pl->r->app->store->link_ensure(pl->r->app->store, pl->r->account_id, pl->campaign_id,
+                                                        url, &link_id) < 0)
         return NULL;
     char code[LINK_CODE_MAX];
     link_code(pl->r->app->kr, link_id, 0, code);
@@ -538,18 +522,15 @@ enum hres campaigns_preview_h(struct req *r)
 {
     int64_t contact_id = 0;
     struct jfield spec[] = {JF_INT_RANGE("contact_id", &contact_id, 1, INT64_MAX), JF_END};
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     struct store *st = r->app->store;
     struct contact ct;
     enum db_status s = st->contact_get(st, r->account_id, contact_id, &ct);
     if (s != DB_ONE) {
         campaign_release(&c);
-        if (s < 0)
-            return db_failed(r);
+        if (s < 0) return db_failed(r);
         reply_error(r, ERR_NOT_FOUND, "contact_id", "no such contact");
         return H_NO;
     }

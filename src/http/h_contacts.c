@@ -13,7 +13,7 @@
 #include "tg/sync.h"
 
 #define CONTACTS_DEFAULT_LIMIT 50
-#define CONTACTS_MAX_LIMIT 1000
+#define CONTACTS_MAX_LIMIT     1000
 
 static json_t *str_or_null(const char *s)
 {
@@ -23,13 +23,13 @@ static json_t *str_or_null(const char *s)
 static json_t *time_or_null(int64_t ms)
 {
     char t[40];
-    if (!ms)
-        return json_null();
+    if (!ms) return json_null();
     rfc3339(ms, t, sizeof t);
     return json_string(t);
 }
 
-json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c, const struct contact_plain *p)
+json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c,
+                        const struct contact_plain *p)
 {
     struct classification cls = categories_open(app->kr, account_id, c->id, &c->category, &c->confidence);
     json_t *o = json_object();
@@ -65,7 +65,8 @@ enum hres contacts_list_h(struct req *r)
     int64_t limit = CONTACTS_DEFAULT_LIMIT, after = 0;
     const char *v = req_query(r, "limit");
     if (v && parse_i64(v, 1, CONTACTS_MAX_LIMIT, &limit) != TGR_OK) {
-        reply_error(r, ERR_BAD_QUERY, "limit", "limit must be a whole number from 1 to %d", CONTACTS_MAX_LIMIT);
+        reply_error(r, ERR_BAD_QUERY, "limit", "limit must be a whole number from 1 to %d",
+                    CONTACTS_MAX_LIMIT);
         return H_NO;
     }
     v = req_query(r, "after");
@@ -84,8 +85,7 @@ enum hres contacts_list_h(struct req *r)
         reply_error(r, ERR_BAD_QUERY, "q", "q must be at most 100 characters");
         return H_NO;
     }
-    if (q && !*q)
-        q = NULL;
+    if (q && !*q) q = NULL;
     int cat = category && *category ? category_parse(category) : -1;
     int filtering = q || cat >= 0;
     struct store *st = r->app->store;
@@ -129,11 +129,11 @@ enum hres contacts_list_h(struct req *r)
             contact_release(&rows[i]);
         }
         free(rows);
-        if (more || n < (size_t)want)
-            break;
+        if (more || n < (size_t)want) break;
     }
-    reply_json(r, 200, json_pack("{s:o, s:o}", "contacts", list, "next_after",
-                                 more ? json_integer(last_id) : json_null()));
+    reply_json(
+        r, 200,
+        json_pack("{s:o, s:o}", "contacts", list, "next_after", more ? json_integer(last_id) : json_null()));
     return H_OK;
 }
 

@@ -17,8 +17,8 @@
 
 static json_t *media_json(const struct media_row *m)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)m->id, "kind", m->kind, "mime", m->mime, "size",
-                     (json_int_t)m->size, "sha256", m->sha256);
+    return json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)m->id, "kind", m->kind, "mime", m->mime,
+                     "size", (json_int_t)m->size, "sha256", m->sha256);
 }
 
 /* On a worker (kind "media"): classify the spooled file from its leading bytes, store it in the
@@ -62,8 +62,8 @@ static void upload_job(struct req *r)
     snprintf(m.sha256, sizeof m.sha256, "%s", info.sha256);
     m.size = (int64_t)info.size;
     struct blobstore *bs = r->app->media;
-    if (!bs ||
-        bs->put_fd(bs, r->account_id, info.sha256, spool_fd(sp), len, m.storage_key, sizeof m.storage_key) != TGR_OK) {
+    if (!bs || bs->put_fd(bs, r->account_id, info.sha256, spool_fd(sp), len, m.storage_key,
+                          sizeof m.storage_key) != TGR_OK) {
         reply_error(r, ERR_UNAVAILABLE, NULL, "the media store cannot take the file right now");
         return;
     }

@@ -32,8 +32,7 @@ enum hres metrics_h(struct req *r)
     }
     size_t len;
     char *text = metrics_render(r->app->metrics, &len);
-    if (!text)
-        return H_SYSERR;
+    if (!text) return H_SYSERR;
     reply_data(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);
     return H_OK;

@@ -30,20 +30,17 @@ static int signature_ok(struct req *r)
         return 0;
     unsigned char given[32];
     size_t n = 0;
-    if (sodium_hex2bin(given, sizeof given, sig + 7, 64, NULL, &n, NULL) != 0 || n != 32)
-        return 0;
+    if (sodium_hex2bin(given, sizeof given, sig + 7, 64, NULL, &n, NULL) != 0 || n != 32) return 0;
     struct store *st = r->app->store;
     unsigned char *sealed = NULL;
     size_t slen = 0;
-    if (st->account_webhook_secret(st, id, &sealed, &slen) != DB_ONE)
-        return 0;
+    if (st->account_webhook_secret(st, id, &sealed, &slen) != DB_ONE) return 0;
     char rk[24], *secret = NULL;
     size_t len;
     snprintf(rk, sizeof rk, "%lld", (long long)id);
     int ok = seal_open(r->app->kr, "accounts", "webhook_secret", rk, sealed, slen, &secret, &len) == TGR_OK;
     free(sealed);
-    if (!ok)
-        return 0;
+    if (!ok) return 0;
     unsigned char want[crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_state hs;
     crypto_auth_hmacsha256_init(&hs, (const unsigned char *)secret, len);
@@ -51,10 +48,8 @@ static int signature_ok(struct req *r)
     crypto_auth_hmacsha256_final(&hs, want);
     sodium_memzero(secret, len);
     free(secret);
-    if (sodium_memcmp(want, given, sizeof want) != 0)
-        return 0;
-    if (st->account_get(st, id, &r->account) != DB_ONE)
-        return 0;
+    if (sodium_memcmp(want, given, sizeof want) != 0) return 0;
+    if (st->account_get(st, id, &r->account) != DB_ONE) return 0;
     r->account_id = id;
     return 1;
 }
@@ -62,8 +57,7 @@ static int signature_ok(struct req *r)
 enum hres orders_webhook_h(struct req *r)
 {
     if (req_header(r, "X-API-Key")) {
-        if (auth_account(r) != H_OK)
-            return H_NO;
+        if (auth_account(r) != H_OK) return H_NO;
     } else if (!signature_ok(r)) {
         reply_error(r, ERR_UNAUTHORIZED, NULL,
                     "send X-API-Key, or X-Tgr-Account with X-Tgr-Signature: sha256=<HMAC of the body>");
@@ -83,12 +77,12 @@ enum hres orders_webhook_h(struct req *r)
         JF_NULLABLE(JF_STRING_LEN("ref", &ref, 1, 128)),
         JF_END,
     };
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     struct order_in in = {order_id, amount, currency, status, 0, NULL, NULL, NULL, code, ref};
     char tgbuf[24];
     if (created && parse_rfc3339(created, &in.created_at) != TGR_OK) {
-        reply_error(r, ERR_VALIDATION, "created_at", "created_at must be an RFC 3339 time like 2026-11-25T08:00:00Z");
+        reply_error(r, ERR_VALIDATION, "created_at",
+                    "created_at must be an RFC 3339 time like 2026-11-25T08:00:00Z");
         return H_NO;
     }
     if (customer) {
@@ -110,7 +104,8 @@ enum hres orders_webhook_h(struct req *r)
         } else if (json_is_string(tg)) {
             in.tg_user_id = json_string_value(tg);
         } else if (tg && !json_is_null(tg)) {
-            reply_error(r, ERR_VALIDATION, "customer.telegram_user_id", "customer.telegram_user_id must be an id");
+            reply_error(r, ERR_VALIDATION, "customer.telegram_user_id",
+                        "customer.telegram_user_id must be an id");
             return H_NO;
         }
     }
@@ -120,9 +115,10 @@ enum hres orders_webhook_h(struct req *r)
     case ORDER_NEW:
     case ORDER_SAME:
     case ORDER_REFUNDED:
-        reply_json(r, 202, json_pack("{s:o}", "attributed_campaign_id",
-                                     res.attributed_campaign_id ? json_integer(res.attributed_campaign_id)
-                                                                : json_null()));
+        reply_json(
+            r, 202,
+            json_pack("{s:o}", "attributed_campaign_id",
+                      res.attributed_campaign_id ? json_integer(res.attributed_campaign_id) : json_null()));
         return H_OK;
     case ORDER_CONFLICT:
         reply_error(r, ERR_CONFLICT, "order_id", "%s", res.message);
@@ -154,15 +150,16 @@ static void import_job(struct req *r)
     fclose(in);
     json_t *errors = json_array();
     for (size_t i = 0; i < res.n_errors; i++)
-        json_array_append_new(errors, json_pack("{s:I, s:s}", "line", (json_int_t)res.errors[i].line, "message",
-                                                res.errors[i].message));
+        json_array_append_new(errors, json_pack("{s:I, s:s}", "line", (json_int_t)res.errors[i].line,
+                                                "message", res.errors[i].message));
     if (rc != TGR_OK) {
         reply_error(r, ERR_VALIDATION, "file", "%s", res.n_errors ? res.errors[0].message : "not a CSV file");
         json_decref(errors);
     } else {
-        reply_json(r, 200, json_pack("{s:I, s:I, s:o, s:I}", "imported", (json_int_t)res.imported, "skipped",
-                                     (json_int_t)res.skipped, "errors", errors, "errors_total",
-                                     (json_int_t)res.errors_total));
+        reply_json(r, 200,
+                   json_pack("{s:I, s:I, s:o, s:I}", "imported", (json_int_t)res.imported, "skipped",
+                             (json_int_t)res.skipped, "errors", errors, "errors_total",
+                             (json_int_t)res.errors_total));
     }
     import_result_release(&res);
 }

@@ -22,7 +22,7 @@
 #include "http/handlers.h"
 #include "http/server.h"
 
-#define MAX_LINES 64
+#define MAX_LINES   64
 #define EARLIER_MAX 50
 
 struct link_stat {
@@ -39,10 +39,8 @@ struct links {
 static void on_link(void *cls, int64_t id, const char *url, int64_t clicks, int64_t unique, int64_t revenue)
 {
     struct links *l = cls;
-    if (l->n < 64)
-        l->v[l->n++] = (struct link_stat){id, "", clicks, unique, revenue};
-    if (l->n <= 64)
-        snprintf(l->v[l->n - 1].url, sizeof l->v[0].url, "%s", url ? url : "");
+    if (l->n < 64) l->v[l->n++] = (struct link_stat){id, "", clicks, unique, revenue};
+    if (l->n <= 64) snprintf(l->v[l->n - 1].url, sizeof l->v[0].url, "%s", url ? url : "");
 }
 
 struct line {
@@ -61,8 +59,7 @@ struct lines {
 /* The message text of a step (0 = main, k = nudge k), or NULL. */
 static const char *step_text(const struct campaign *c, json_t *nudges, int step)
 {
-    if (step == 0)
-        return c->message_text;
+    if (step == 0) return c->message_text;
     return json_string_value(json_object_get(json_array_get(nudges, (size_t)step - 1), "message_text"));
 }
 
@@ -76,8 +73,7 @@ static void add_lines(struct lines *out, const char *tmpl, int step, int64_t sen
     struct render_vars names = {"{{first_name}}", "{{last_order}}", "{{discount_code}}"};
     struct rendered rd;
     struct render_error re;
-    if (!tmpl || render(tmpl, &names, NULL, NULL, &rd, &re) != TGR_OK)
-        return;
+    if (!tmpl || render(tmpl, &names, NULL, NULL, &rd, &re) != TGR_OK) return;
     const char *p = rd.text;
     int32_t u16 = 0;
     while (*p && out->n < MAX_LINES) {
@@ -136,8 +132,7 @@ static void campaign_lines(struct req *r, const struct campaign *c, struct lines
 static int by_score(const void *a, const void *b)
 {
     const struct line *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1;
     return x->step - y->step;
 }
 
@@ -169,8 +164,8 @@ static void on_revenue(void *cls, int64_t key, int64_t orders, int64_t revenue)
             size_t len;
             snprintf(rk, sizeof rk, "%lld:%lld:%s", (long long)rc->r->account_id, (long long)rc->campaign_id,
                      row.code_bidx);
-            if (seal_open(rc->r->app->kr, "discount_codes", "code", rk, row.code.p, row.code.len, &code, &len) ==
-                TGR_OK) {
+            if (seal_open(rc->r->app->kr, "discount_codes", "code", rk, row.code.p, row.code.len, &code,
+                          &len) == TGR_OK) {
                 json_object_set_new(o, "code", json_string(code));
                 free(code);
             }
@@ -194,11 +189,11 @@ static void on_read(void *cls, int64_t at)
 /* audience_count is what a campaign with these filters reaches now (the account's frequency cap
  * included, exactly as POST /campaigns + …/audience would say); right after a campaign the cap
  * often hides everyone, so the count once the cap has passed is given beside it. */
-static void add_suggestion(struct req *r, json_t *arr, const char *title, const char *reason, const struct filters *f)
+static void add_suggestion(struct req *r, json_t *arr, const char *title, const char *reason,
+                           const struct filters *f)
 {
     struct audience now, later;
-    if (audience_resolve(r->app, r->account_id, f, r->account.frequency_cap_days, &now) != TGR_OK)
-        return;
+    if (audience_resolve(r->app, r->account_id, f, r->account.frequency_cap_days, &now) != TGR_OK) return;
     if (audience_resolve(r->app, r->account_id, f, 0, &later) != TGR_OK) {
         audience_release(&now);
         return;
@@ -219,8 +214,7 @@ static void empty_filters(struct filters *f)
 enum hres campaigns_scorecard_h(struct req *r)
 {
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     struct store *st = r->app->store;
     json_t *metrics = campaign_metrics_json(r, &c);
     if (!metrics) {
@@ -247,8 +241,7 @@ enum hres campaigns_scorecard_h(struct req *r)
                 for (int a = 0; a < mine->n; a++) {
                     int counted = 0;
                     for (int b = 0; b < theirs->n; b++) {
-                        if (strcmp(mine->v[a].text, theirs->v[b].text) != 0)
-                            continue;
+                        if (strcmp(mine->v[a].text, theirs->v[b].text) != 0) continue;
                         mine->v[a].e_sent += theirs->v[b].sent;
                         mine->v[a].e_clicks += theirs->v[b].unique;
                         mine->v[a].e_replies += theirs->v[b].replies;
@@ -263,16 +256,16 @@ enum hres campaigns_scorecard_h(struct req *r)
         qsort(mine->v, (size_t)mine->n, sizeof mine->v[0], by_score);
         for (int a = 0; a < mine->n; a++) {
             struct line *l = &mine->v[a];
-            json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f}", "text", l->text, "step", l->step,
-                                  "sent", (json_int_t)l->sent, "clicks", (json_int_t)l->clicks, "unique_clicks",
-                                  (json_int_t)l->unique, "replies", (json_int_t)l->replies, "revenue",
-                                  (json_int_t)l->revenue, "score", l->score);
-            json_object_set_new(o, "earlier",
-                                l->e_campaigns
-                                    ? json_pack("{s:I, s:I, s:I, s:I}", "campaigns", (json_int_t)l->e_campaigns, "sent",
-                                                (json_int_t)l->e_sent, "clicks", (json_int_t)l->e_clicks, "replies",
-                                                (json_int_t)l->e_replies)
-                                    : json_null());
+            json_t *o = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f}", "text", l->text, "step",
+                                  l->step, "sent", (json_int_t)l->sent, "clicks", (json_int_t)l->clicks,
+                                  "unique_clicks", (json_int_t)l->unique, "replies", (json_int_t)l->replies,
+                                  "revenue", (json_int_t)l->revenue, "score", l->score);
+            json_object_set_new(
+                o, "earlier",
+                l->e_campaigns ? json_pack("{s:I, s:I, s:I, s:I}", "campaigns", (json_int_t)l->e_campaigns,
+                                           "sent", (json_int_t)l->e_sent, "clicks", (json_int_t)l->e_clicks,
+                                           "replies", (json_int_t)l->e_replies)
+                               : json_null());
             json_array_append_new(best, o);
         }
     }
@@ -301,34 +294,37 @@ enum hres campaigns_scorecard_h(struct req *r)
     empty_filters(&f);
     f.campaign[CF_READ] = c.id;
     f.campaign[CF_NOT_REPLIED] = c.id;
-    add_suggestion(r, sug, "Read but did not reply",
-                   "They saw the message and stayed silent: ask a simple question they can answer in one word.", &f);
+    add_suggestion(
+        r, sug, "Read but did not reply",
+        "They saw the message and stayed silent: ask a simple question they can answer in one word.", &f);
     struct hours h = {{0}, r->account.timezone};
     st->read_times(st, r->account_id, c.id, on_read, &h);
     int best_hour = -1;
     for (int k = 0; k < 24; k++)
-        if (h.count[k] && (best_hour < 0 || h.count[k] > h.count[best_hour]))
-            best_hour = k;
+        if (h.count[k] && (best_hour < 0 || h.count[k] > h.count[best_hour])) best_hour = k;
     if (best_hour >= 0)
-        snprintf(reason, sizeof reason,
-                 "They have not opened it. Readers of this campaign read most around %02d:00 (%s): send then.",
-                 best_hour, r->account.timezone);
+        snprintf(
+            reason, sizeof reason,
+            "They have not opened it. Readers of this campaign read most around %02d:00 (%s): send then.",
+            best_hour, r->account.timezone);
     else
-        snprintf(reason, sizeof reason, "They have not opened it yet; try another time of day or a shorter first line.");
+        snprintf(reason, sizeof reason,
+                 "They have not opened it yet; try another time of day or a shorter first line.");
     empty_filters(&f);
     f.campaign[CF_NOT_READ] = c.id;
     add_suggestion(r, sug, "Did not read", reason, &f);
     empty_filters(&f);
     f.campaign[CF_REPLIED] = c.id;
     f.categories = 1u << CAT_REFUND_RISK;
-    add_suggestion(r, sug, "Replied with refund-risk words",
-                   "Their replies sound like complaints or refunds: hand them to support and leave them out of "
-                   "promotions.",
-                   &f);
+    add_suggestion(
+        r, sug, "Replied with refund-risk words",
+        "Their replies sound like complaints or refunds: hand them to support and leave them out of "
+        "promotions.",
+        &f);
     empty_filters(&f);
     f.campaign[CF_BOUGHT] = c.id;
-    add_suggestion(r, sug, "Bought", "An order was credited to this campaign: thank them, or offer what goes with it.",
-                   &f);
+    add_suggestion(r, sug, "Bought",
+                   "An order was credited to this campaign: thank them, or offer what goes with it.", &f);
 
     free(mine);
     free(theirs);

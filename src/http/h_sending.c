@@ -23,7 +23,7 @@
 #include "tg/sync.h"
 
 #define LOGS_DEFAULT 100
-#define LOGS_MAX 1000
+#define LOGS_MAX     1000
 
 static enum hres db_failed(struct req *r)
 {
@@ -34,8 +34,7 @@ static enum hres db_failed(struct req *r)
 static int session_connected(struct req *r)
 {
     struct tg_session s;
-    if (r->app->store->session_get(r->app->store, r->account_id, &s) != DB_ONE)
-        return 0;
+    if (r->app->store->session_get(r->app->store, r->account_id, &s) != DB_ONE) return 0;
     int ok = strcmp(s.status, "connected") == 0;
     tg_session_release(&s);
     return ok;
@@ -45,8 +44,7 @@ static int session_connected(struct req *r)
 static enum hres reply_campaign(struct req *r, int64_t id)
 {
     struct campaign c;
-    if (r->app->store->campaign_get(r->app->store, r->account_id, id, &c) != DB_ONE)
-        return db_failed(r);
+    if (r->app->store->campaign_get(r->app->store, r->account_id, id, &c) != DB_ONE) return db_failed(r);
     reply_json(r, 200, campaign_to_json(r->app, r->account_id, &c));
     campaign_release(&c);
     return H_OK;
@@ -61,11 +59,9 @@ static int parse_override(struct req *r, int *override)
 enum hres campaigns_start_h(struct req *r)
 {
     int override = 0;
-    if (parse_override(r, &override) != TGR_OK)
-        return H_NO;
+    if (parse_override(r, &override) != TGR_OK) return H_NO;
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     int64_t id = c.id;
     enum hres h = H_NO;
     struct audience a = {0};
@@ -73,8 +69,8 @@ enum hres campaigns_start_h(struct req *r)
     struct jspec_error err;
     json_error_t je;
     if (strcmp(c.status, "draft") != 0) {
-        reply_error(r, ERR_INVALID_STATE, NULL, "this campaign is %s; only a draft can be started%s", c.status,
-                    strcmp(c.status, "paused") == 0 ? " (use /resume)" : "");
+        reply_error(r, ERR_INVALID_STATE, NULL, "this campaign is %s; only a draft can be started%s",
+                    c.status, strcmp(c.status, "paused") == 0 ? " (use /resume)" : "");
         goto out;
     }
     if (!session_connected(r)) {
@@ -84,13 +80,15 @@ enum hres campaigns_start_h(struct req *r)
     json_t *fj = c.filters_json ? json_loads(c.filters_json, 0, &je) : NULL;
     int ok = filters_parse(fj, NULL, r->account_id, &f, &err);
     json_decref(fj);
-    if (ok != TGR_OK || audience_resolve(r->app, r->account_id, &f, r->account.frequency_cap_days, &a) != TGR_OK) {
+    if (ok != TGR_OK ||
+        audience_resolve(r->app, r->account_id, &f, r->account.frequency_cap_days, &a) != TGR_OK) {
         h = db_failed(r);
         goto out;
     }
     if (a.n == 0) {
         reply_error(r, ERR_EMPTY_AUDIENCE, NULL,
-                    "no contact matches the filters (opted-out, blocked and recently messaged contacts are left out)");
+                    "no contact matches the filters (opted-out, blocked and recently messaged contacts are "
+                    "left out)");
         goto out;
     }
     unsigned uses = 0;
@@ -111,7 +109,8 @@ enum hres campaigns_start_h(struct req *r)
         }
     }
     int64_t running = 0;
-    enum db_status s = r->app->store->campaign_start(r->app->store, r->account_id, id, a.ids, a.n, override, &running);
+    enum db_status s =
+        r->app->store->campaign_start(r->app->store, r->account_id, id, a.ids, a.n, override, &running);
     if (s == DB_SOFT && running) {
         json_t *e = json_pack("{s:s, s:s, s:I}", "code", "campaign_running", "message",
                               "another campaign of this account is running; pause or cancel it first",
@@ -143,21 +142,18 @@ static enum hres transition(struct req *r, const char *from, const char *to, con
                             const char *log_status, const char *verb)
 {
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     int64_t id = c.id;
     char status[16];
     snprintf(status, sizeof status, "%s", c.status);
     campaign_release(&c);
     enum db_status s = r->app->store->campaign_transition(r->app->store, r->account_id, id, from, to, reason);
-    if (s < 0)
-        return db_failed(r);
+    if (s < 0) return db_failed(r);
     if (s == DB_NONE) {
         reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be %s", status, verb);
         return H_NO;
     }
-    if (log_status)
-        r->app->store->log_add(r->app->store, r->account_id, id, 0, 0, log_status, NULL, NULL);
+    if (log_status) r->app->store->log_add(r->app->store, r->account_id, id, 0, 0, log_status, NULL, NULL);
     engine_wake(r->app->engine, r->account_id);
     return reply_campaign(r, id);
 }
@@ -165,16 +161,14 @@ static enum hres transition(struct req *r, const char *from, const char *to, con
 enum hres campaigns_pause_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     return transition(r, "running,nudging", "paused", "manual", "paused", "paused");
 }
 
 enum hres campaigns_resume_h(struct req *r)
 {
     int override = -1;
-    if (parse_override(r, &override) != TGR_OK)
-        return H_NO;
+    if (parse_override(r, &override) != TGR_OK) return H_NO;
     if (!session_connected(r)) {
         reply_error(r, ERR_NO_SESSION, NULL, NULL);
         return H_NO;
@@ -188,8 +182,7 @@ enum hres campaigns_resume_h(struct req *r)
 enum hres campaigns_cancel_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     return transition(r, "draft,running,paused,nudging", "cancelled", NULL, NULL, "cancelled");
 }
 
@@ -197,16 +190,14 @@ enum hres campaigns_nudge_h(struct req *r)
 {
     json_t *nudges = NULL;
     struct jfield spec[] = {JF_ARRAY("nudges", &nudges), JF_END};
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     struct jspec_error err;
     if (nudges_validate(nudges, &err) != TGR_OK) {
         reply_error(r, err.code, err.field, "%s", err.message);
         return H_NO;
     }
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     int64_t id = c.id;
     int done = strcmp(c.status, "completed") == 0 || strcmp(c.status, "cancelled") == 0;
     char status[16];
@@ -219,8 +210,7 @@ enum hres campaigns_nudge_h(struct req *r)
     char *text = json_dumps(nudges, JSON_COMPACT);
     enum db_status s = r->app->store->campaign_set_nudges(r->app->store, r->account_id, id, text);
     free(text);
-    if (s < 0)
-        return db_failed(r);
+    if (s < 0) return db_failed(r);
     /* A completed main pass with new nudges ahead goes on nudging. */
     if (json_array_size(nudges))
         r->app->store->campaign_transition(r->app->store, r->account_id, id, "completed", "nudging", NULL);
@@ -233,8 +223,7 @@ enum hres campaigns_nudge_h(struct req *r)
 static void test_job(struct req *r)
 {
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return;
+    if (campaign_load_req(r, &c) != TGR_OK) return;
     struct render_vars none = {NULL, NULL, NULL};
     struct rendered out;
     struct render_error re;
@@ -272,8 +261,7 @@ static void test_job(struct req *r)
 enum hres campaigns_test_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     if (!session_connected(r)) {
         reply_error(r, ERR_NO_SESSION, NULL, NULL);
         return H_NO;
@@ -299,8 +287,7 @@ static json_t *log_json(struct app *app, int64_t account_id, const struct log_ro
             name = json_null();
             if (app->store->contact_get(app->store, account_id, l->contact_id, &c) == DB_ONE) {
                 if (contact_open(app, account_id, &c, &p) == TGR_OK) {
-                    if (p.first_name)
-                        name = json_string(p.first_name);
+                    if (p.first_name) name = json_string(p.first_name);
                     contact_plain_release(&p);
                 }
                 contact_release(&c);
@@ -310,10 +297,11 @@ static json_t *log_json(struct app *app, int64_t account_id, const struct log_ro
         json_incref(name);
     }
     json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:i, s:s}", "id", (json_int_t)l->id, "at", at, "contact_id",
-                          l->contact_id ? json_integer(l->contact_id) : json_null(), "name", name, "step", l->step,
-                          "status", l->status);
+                          l->contact_id ? json_integer(l->contact_id) : json_null(), "name", name, "step",
+                          l->step, "status", l->status);
     json_object_set_new(o, "error_code", l->error_code[0] ? json_string(l->error_code) : json_null());
-    json_object_set_new(o, "error_details", l->error_details[0] ? json_string(l->error_details) : json_null());
+    json_object_set_new(o, "error_details",
+                        l->error_details[0] ? json_string(l->error_details) : json_null());
     return o;
 }
 
@@ -335,19 +323,18 @@ static long stream_next(void *p, char *buf, size_t cap)
     struct stream_ctx *sc = p;
     struct log_row *rows = NULL;
     size_t n = 0;
-    if (sc->app->store->logs_page(sc->app->store, sc->account_id, sc->campaign_id, sc->last_id, 20, &rows, &n) < 0)
+    if (sc->app->store->logs_page(sc->app->store, sc->account_id, sc->campaign_id, sc->last_id, 20, &rows,
+                                  &n) < 0)
         return 0;
     size_t used = 0;
     for (size_t i = 0; i < n; i++) {
         json_t *o = log_json(sc->app, sc->account_id, &rows[i], sc->names);
         char *text = json_dumps(o, JSON_COMPACT);
         json_decref(o);
-        if (!text)
-            break;
+        if (!text) break;
         int w = snprintf(buf + used, cap - used, "id: %lld\ndata: %s\n\n", (long long)rows[i].id, text);
         free(text);
-        if (w < 0 || (size_t)w >= cap - used)
-            break; /* the rest goes in the next call */
+        if (w < 0 || (size_t)w >= cap - used) break; /* the rest goes in the next call */
         used += (size_t)w;
         sc->last_id = rows[i].id;
     }
@@ -369,19 +356,16 @@ enum hres campaigns_logs_h(struct req *r)
         return H_NO;
     }
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     int64_t id = c.id;
     campaign_release(&c);
     const char *accept = req_header(r, "Accept");
     if (accept && strstr(accept, "text/event-stream")) {
         const char *last = req_header(r, "Last-Event-ID");
         int64_t le;
-        if (last && parse_i64(last, 0, INT64_MAX, &le) == TGR_OK && le > after)
-            after = le;
+        if (last && parse_i64(last, 0, INT64_MAX, &le) == TGR_OK && le > after) after = le;
         struct stream_ctx *sc = calloc(1, sizeof *sc);
-        if (!sc)
-            return H_SYSERR;
+        if (!sc) return H_SYSERR;
         sc->app = r->app;
         sc->account_id = r->account_id;
         sc->campaign_id = id;
@@ -414,8 +398,7 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
 {
     struct store *st = r->app->store;
     struct campaign_counts k;
-    if (st->campaign_counts(st, r->account_id, c->id, &k) < 0)
-        return NULL;
+    if (st->campaign_counts(st, r->account_id, c->id, &k) < 0) return NULL;
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string(c->status));
     json_object_set_new(o, "audience", json_integer(k.audience));
@@ -467,10 +450,10 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     int quiet = !c->override_quiet_hours && quiet_hours_from_text(c->quiet_hours_json, &q) == TGR_OK &&
                 quiet_hours_active(&q, now_ms(), &resumes);
     char when[40];
-    if (quiet)
-        rfc3339(resumes, when, sizeof when);
-    json_object_set_new(o, "quiet_hours", json_pack("{s:b, s:o}", "active", quiet, "resumes_at",
-                                                    quiet ? json_string(when) : json_null()));
+    if (quiet) rfc3339(resumes, when, sizeof when);
+    json_object_set_new(
+        o, "quiet_hours",
+        json_pack("{s:b, s:o}", "active", quiet, "resumes_at", quiet ? json_string(when) : json_null()));
     json_t *nudges = json_array();
     json_error_t je;
     json_t *plan = c->nudges_json ? json_loads(c->nudges_json, 0, &je) : NULL;
@@ -499,12 +482,10 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
 enum hres campaigns_analytics_h(struct req *r)
 {
     struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK)
-        return H_NO;
+    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     json_t *o = campaign_metrics_json(r, &c);
     campaign_release(&c);
-    if (!o)
-        return db_failed(r);
+    if (!o) return db_failed(r);
     reply_json(r, 200, o);
     return H_OK;
 }

@@ -52,12 +52,14 @@ static void reply_outcome(struct req *r, const struct tgs_result *res)
         reply_error(r, ERR_NO_LOGIN, NULL, NULL);
         break;
     case TGS_CONNECTED:
-        reply_error(r, ERR_INVALID_STATE, NULL,
-                    "a Telegram account is connected; disconnect it (DELETE /session) before connecting another");
+        reply_error(
+            r, ERR_INVALID_STATE, NULL,
+            "a Telegram account is connected; disconnect it (DELETE /session) before connecting another");
         break;
     case TGS_FLOOD:
         snprintf(v, sizeof v, "%d", res->seconds);
-        reply_error(r, ERR_RATE_LIMITED, NULL, "Telegram asks to wait %d s before trying again", res->seconds);
+        reply_error(r, ERR_RATE_LIMITED, NULL, "Telegram asks to wait %d s before trying again",
+                    res->seconds);
         reply_header(r, "Retry-After", v);
         break;
     case TGS_REFUSED:
@@ -90,11 +92,9 @@ enum hres session_connect_h(struct req *r)
 {
     const char *phone = NULL;
     struct jfield spec[] = {JF_STRING_LEN("phone", &phone, 1, 32), JF_END};
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     struct login_in *in = calloc(1, sizeof *in);
-    if (!in)
-        return H_SYSERR;
+    if (!in) return H_SYSERR;
     r->state = in;
     r->state_free = state_free;
     if (phone_normalize(phone, in->phone, sizeof in->phone) != TGR_OK) {
@@ -127,15 +127,13 @@ enum hres session_verify_h(struct req *r)
         JF_OPTIONAL(JF_STRING_LEN("password", &password, 1, 256)),
         JF_END,
     };
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     if (!code && !password) {
         reply_error(r, ERR_VALIDATION, "code", "code is required (and password with two-step verification)");
         return H_NO;
     }
     struct login_in *in = calloc(1, sizeof *in);
-    if (!in)
-        return H_SYSERR;
+    if (!in) return H_SYSERR;
     in->code = code;
     in->password = password;
     r->state = in;
@@ -165,13 +163,13 @@ enum hres session_get_h(struct req *r)
             free(phone);
         }
     }
-    if (st == DB_ONE)
-        tg_session_release(&s);
+    if (st == DB_ONE) tg_session_release(&s);
     /* A simulated Telegram says so, with the login it expects (DECISIONS 37). */
     if (r->app->sim_code[0])
         json_object_set_new(out, "simulator",
                             json_pack("{s:s, s:s?, s:b}", "code", r->app->sim_code, "phone",
-                                      r->app->sim_phone[0] ? r->app->sim_phone : NULL, "two_step", r->app->sim_two_step));
+                                      r->app->sim_phone[0] ? r->app->sim_phone : NULL, "two_step",
+                                      r->app->sim_two_step));
     reply_json(r, 200, out);
     return H_OK;
 }
@@ -201,21 +199,21 @@ static void sync_job(struct req *r)
             r->app->store->session_set_status(r->app->store, r->account_id, "invalid");
             reply_error(r, ERR_SESSION_INVALID, NULL, NULL);
         } else {
-            reply_error(r, ERR_TELEGRAM_UNAVAILABLE, NULL, "reading the inbox from Telegram failed (%s); try again",
-                        err.code);
+            reply_error(r, ERR_TELEGRAM_UNAVAILABLE, NULL,
+                        "reading the inbox from Telegram failed (%s); try again", err.code);
         }
         return;
     }
     reply_json(r, 200,
-               json_pack("{s:I, s:I, s:I}", "contacts_added", (json_int_t)c.contacts_added, "contacts_updated",
-                         (json_int_t)c.contacts_updated, "messages_added", (json_int_t)c.messages_added));
+               json_pack("{s:I, s:I, s:I}", "contacts_added", (json_int_t)c.contacts_added,
+                         "contacts_updated", (json_int_t)c.contacts_updated, "messages_added",
+                         (json_int_t)c.messages_added));
 }
 
 enum hres session_sync_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
-    if (http_parse_spec(r, spec) != TGR_OK)
-        return H_NO;
+    if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     struct tg_session s;
     enum db_status st = r->app->store->session_get(r->app->store, r->account_id, &s);
     if (st < 0) {
@@ -223,8 +221,7 @@ enum hres session_sync_h(struct req *r)
         return H_NO;
     }
     int connected = st == DB_ONE && strcmp(s.status, "connected") == 0;
-    if (st == DB_ONE)
-        tg_session_release(&s);
+    if (st == DB_ONE) tg_session_release(&s);
     if (!connected) {
         reply_error(r, ERR_NO_SESSION, NULL, NULL);
         return H_NO;

@@ -18,19 +18,17 @@
 static int is_bot(const char *ua)
 {
     /* TelegramBot, Twitterbot, Slackbot, Discordbot… all say "bot". */
-    static const char *bots[] = {"bot",      "crawler",     "spider",   "preview",  "facebookexternalhit",
-                                 "whatsapp", "slack",       "discord",  "embedly",  "skypeuripreview",
+    static const char *bots[] = {"bot",      "crawler",      "spider",   "preview",   "facebookexternalhit",
+                                 "whatsapp", "slack",        "discord",  "embedly",   "skypeuripreview",
                                  "vkshare",  "linkexpander", "headless", "lighthouse"};
-    if (!ua || !*ua)
-        return 1; /* real browsers always say who they are */
+    if (!ua || !*ua) return 1; /* real browsers always say who they are */
     char low[256];
     size_t i = 0;
     for (; ua[i] && i + 1 < sizeof low; i++)
         low[i] = (char)((ua[i] >= 'A' && ua[i] <= 'Z') ? ua[i] + 32 : ua[i]);
     low[i] = 0;
     for (size_t k = 0; k < sizeof bots / sizeof bots[0]; k++)
-        if (strstr(low, bots[k]))
-            return 1;
+        if (strstr(low, bots[k])) return 1;
     return 0;
 }
 
@@ -47,9 +45,10 @@ enum hres track_click_h(struct req *r)
         return H_NO;
     }
     if (!found) {
-        static const char page[] = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Link not "
-                                   "found</title></head><body><h1>This link does not exist</h1><p>It may have been "
-                                   "mistyped or cut short.</p></body></html>";
+        static const char page[] =
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Link not "
+            "found</title></head><body><h1>This link does not exist</h1><p>It may have been "
+            "mistyped or cut short.</p></body></html>";
         r->is_web = 1;
         reply_data(r, 404, "text/html; charset=utf-8", page, sizeof page - 1);
         return H_NO;
@@ -63,8 +62,7 @@ enum hres track_click_h(struct req *r)
     const char *hash = strchr(url, '#');
     size_t base = hash ? (size_t)(hash - url) : strlen(url);
     const char *sep = memchr(url, '?', base) ? "&" : "?";
-    if (asprintf(&loc, "%.*s%stgr_ref=%s%s", (int)base, url, sep, ref, hash ? hash : "") < 0)
-        return H_SYSERR;
+    if (asprintf(&loc, "%.*s%stgr_ref=%s%s", (int)base, url, sep, ref, hash ? hash : "") < 0) return H_SYSERR;
     reply_data(r, 302, "text/plain; charset=utf-8", "", 0);
     reply_header(r, "Location", loc);
     reply_header(r, "Cache-Control", "no-store");

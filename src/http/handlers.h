@@ -29,7 +29,8 @@ struct contact;
 struct contact_plain;
 /* The API's contact object. @return a new reference */
 struct app;
-json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c, const struct contact_plain *p);
+json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c,
+                        const struct contact_plain *p);
 /* h_campaigns.c */
 enum hres campaigns_create_h(struct req *r);
 enum hres campaigns_list_h(struct req *r);

@@ -35,8 +35,7 @@ struct loginlimit {
 struct loginlimit *loginlimit_new(const struct loginlimit_config *cfg)
 {
     struct loginlimit *ll = calloc(1, sizeof *ll);
-    if (!ll)
-        return NULL;
+    if (!ll) return NULL;
     pthread_mutex_init(&ll->mu, NULL);
     ll->addr = ratelimit_new(cfg->per_addr, cfg->per_addr, LIMITER_KEYS);
     ll->email_addr = ratelimit_new(cfg->per_email_addr, cfg->per_email_addr, LIMITER_KEYS);
@@ -51,8 +50,7 @@ struct loginlimit *loginlimit_new(const struct loginlimit_config *cfg)
 
 void loginlimit_free(struct loginlimit *ll)
 {
-    if (!ll)
-        return;
+    if (!ll) return;
     ratelimit_free(ll->addr);
     ratelimit_free(ll->email_addr);
     ratelimit_free(ll->email);
@@ -114,8 +112,7 @@ static void known_evict(struct loginlimit *ll, int64_t now)
                 dropped++;
                 continue;
             }
-            if (!oldest || k->at < (*oldest)->at)
-                oldest = pk;
+            if (!oldest || k->at < (*oldest)->at) oldest = pk;
             pk = &k->next;
         }
     }
@@ -135,8 +132,7 @@ static void remember(struct loginlimit *ll, const char *key, int64_t now)
     while (k && strcmp(k->key, key) != 0)
         k = k->next;
     if (!k) {
-        if (ll->n_known >= LOGINLIMIT_KNOWN_MAX)
-            known_evict(ll, now);
+        if (ll->n_known >= LOGINLIMIT_KNOWN_MAX) known_evict(ll, now);
         k = calloc(1, sizeof *k);
         if (!k) { /* out of memory: the address is simply not remembered */
             pthread_mutex_unlock(&ll->mu);
@@ -215,8 +211,7 @@ void loginlimit_failed(struct loginlimit *ll, struct loginlimit_ticket *t)
 
 void loginlimit_cancel(struct loginlimit *ll, struct loginlimit_ticket *t, int64_t now)
 {
-    if (!t->held)
-        return;
+    if (!t->held) return;
     t->held = 0;
     ratelimit_refund(ll->addr, t->addr, now);
     ratelimit_refund(ll->email_addr, t->email_addr, now);

@@ -35,8 +35,7 @@ struct metrics {
 struct metrics *metrics_new(const struct route *routes)
 {
     struct metrics *m = calloc(1, sizeof *m);
-    if (!m)
-        return NULL;
+    if (!m) return NULL;
     while (routes[m->n_routes].method)
         m->n_routes++;
     m->routes = routes;
@@ -51,8 +50,7 @@ struct metrics *metrics_new(const struct route *routes)
 
 void metrics_free(struct metrics *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     free(m->s);
     free(m);
 }
@@ -109,8 +107,7 @@ static void add(struct buf *b, const char *fmt, ...)
 char *metrics_render(struct metrics *m, size_t *len)
 {
     struct buf b = {malloc(8192), 0, 8192, 0};
-    if (!b.p)
-        return NULL;
+    if (!b.p) return NULL;
     add(&b, "# HELP tgr_build_info Version and commit of the running tgr.\n# TYPE tgr_build_info gauge\n");
     add(&b, "tgr_build_info{version=\"%s\",commit=\"%s\"} 1\n", tgr_version, tgr_commit);
     add(&b, "# HELP tgr_uptime_seconds Seconds since the server started.\n# TYPE tgr_uptime_seconds gauge\n");
@@ -122,8 +119,7 @@ char *metrics_render(struct metrics *m, size_t *len)
         const char *pat = r < m->n_routes ? m->routes[r].pattern : "unmatched";
         for (size_t si = 0; si < N_STATUS; si++) {
             uint64_t v = __atomic_load_n(&m->s[r].by_status[si], __ATOMIC_RELAXED);
-            if (!v)
-                continue;
+            if (!v) continue;
             if (statuses[si])
                 add(&b, "tgr_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} %llu\n", meth, pat,
                     statuses[si], (unsigned long long)v);
@@ -136,18 +132,19 @@ char *metrics_render(struct metrics *m, size_t *len)
             "# TYPE tgr_http_request_duration_seconds histogram\n");
     for (int r = 0; r <= m->n_routes; r++) {
         uint64_t count = __atomic_load_n(&m->s[r].count, __ATOMIC_RELAXED);
-        if (!count)
-            continue;
+        if (!count) continue;
         const char *meth = r < m->n_routes ? m->routes[r].method : "other";
         const char *pat = r < m->n_routes ? m->routes[r].pattern : "unmatched";
         uint64_t cum = 0;
         for (size_t bi = 0; bi <= N_BOUNDS; bi++) {
             cum += __atomic_load_n(&m->s[r].buckets[bi], __ATOMIC_RELAXED);
             if (bi < N_BOUNDS)
-                add(&b, "tgr_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
+                add(&b,
+                    "tgr_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
                     meth, pat, bounds[bi], (unsigned long long)cum);
             else
-                add(&b, "tgr_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n",
+                add(&b,
+                    "tgr_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n",
                     meth, pat, (unsigned long long)cum);
         }
         add(&b, "tgr_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", meth, pat,
@@ -168,8 +165,7 @@ int metrics_token_load(unsigned char hash[METRICS_TOKEN_HASH_BYTES], int *set, c
 {
     const char *v = getenv("TGR_METRICS_TOKEN");
     *set = 0;
-    if (!v || !*v)
-        return TGR_OK;
+    if (!v || !*v) return TGR_OK;
     if (sodium_init() < 0) {
         snprintf(err, errlen, "libsodium cannot start");
         return TGR_ERR;
@@ -192,8 +188,7 @@ int metrics_token_load(unsigned char hash[METRICS_TOKEN_HASH_BYTES], int *set, c
 
 int metrics_token_ok(const unsigned char hash[METRICS_TOKEN_HASH_BYTES], const char *authorization)
 {
-    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
-        return 0;
+    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0) return 0;
     const char *t = authorization + 7;
     while (*t == ' ')
         t++;

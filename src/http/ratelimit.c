@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define NBUCKETS 4096
-#define KEY_MAX 160
+#define KEY_MAX  160
 
 struct entry {
     char key[KEY_MAX];
@@ -39,8 +39,7 @@ static unsigned hash(const char *s)
 struct ratelimit *ratelimit_new(double per_minute, double burst, int max_keys)
 {
     struct ratelimit *rl = calloc(1, sizeof *rl);
-    if (!rl)
-        return NULL;
+    if (!rl) return NULL;
     pthread_mutex_init(&rl->mu, NULL);
     rl->rate_ms = per_minute / 60000.0;
     rl->burst = burst;
@@ -50,8 +49,7 @@ struct ratelimit *ratelimit_new(double per_minute, double burst, int max_keys)
 
 void ratelimit_free(struct ratelimit *rl)
 {
-    if (!rl)
-        return;
+    if (!rl) return;
     for (int i = 0; i < NBUCKETS; i++) {
         struct entry *e = rl->table[i];
         while (e) {
@@ -92,8 +90,7 @@ static void sweep(struct ratelimit *rl, int64_t now)
 static size_t cut_key(const char *key, char k[KEY_MAX])
 {
     size_t n = strlen(key);
-    if (n >= KEY_MAX)
-        n = KEY_MAX - 1;
+    if (n >= KEY_MAX) n = KEY_MAX - 1;
     memcpy(k, key, n);
     k[n] = 0;
     return n;
@@ -110,16 +107,14 @@ static struct entry *find(struct ratelimit *rl, unsigned h, const char *k)
 
 int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now)
 {
-    if (rl->rate_ms <= 0)
-        return 0;
+    if (rl->rate_ms <= 0) return 0;
     char k[KEY_MAX];
     size_t n = cut_key(key, k);
     unsigned h = hash(k);
     pthread_mutex_lock(&rl->mu);
     struct entry *e = find(rl, h, k);
     if (!e) {
-        if (rl->n_keys >= rl->max_keys)
-            sweep(rl, now);
+        if (rl->n_keys >= rl->max_keys) sweep(rl, now);
         e = rl->n_keys < rl->max_keys ? calloc(1, sizeof *e) : NULL;
         if (!e) {
             /* Every bucket is in use by an active key: refuse rather than forget a limit. */
@@ -140,8 +135,7 @@ int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now)
         e->tokens -= 1.0;
     } else {
         wait = (int)ceil((1.0 - e->tokens) / rl->rate_ms / 1000.0);
-        if (wait < 1)
-            wait = 1;
+        if (wait < 1) wait = 1;
     }
     pthread_mutex_unlock(&rl->mu);
     return wait;
@@ -149,8 +143,7 @@ int ratelimit_take(struct ratelimit *rl, const char *key, int64_t now)
 
 void ratelimit_refund(struct ratelimit *rl, const char *key, int64_t now)
 {
-    if (rl->rate_ms <= 0)
-        return;
+    if (rl->rate_ms <= 0) return;
     char k[KEY_MAX];
     cut_key(key, k);
     unsigned h = hash(k);
@@ -158,8 +151,7 @@ void ratelimit_refund(struct ratelimit *rl, const char *key, int64_t now)
     struct entry *e = find(rl, h, k);
     if (e) {
         e->tokens = refilled(rl, e, now) + 1.0;
-        if (e->tokens > rl->burst)
-            e->tokens = rl->burst;
+        if (e->tokens > rl->burst) e->tokens = rl->burst;
         e->at = now;
     }
     pthread_mutex_unlock(&rl->mu);

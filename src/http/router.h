@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define ROUTER_MAX_PARAMS 4
-#define ROUTER_MAX_PATH 1024
+#define ROUTER_MAX_PATH   1024
 
 struct req;
 

@@ -45,9 +45,10 @@
 #define HEADER_SLACK (16u * 1024)
 
 static const char CSP_API[] = "default-src 'none'; frame-ancestors 'none'";
-static const char CSP_WEB[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-                              "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-                              "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+static const char CSP_WEB[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 struct http_server {
     struct app *app;
@@ -69,8 +70,7 @@ static int64_t mono_us(void)
 
 static void set_reply(struct req *r, unsigned status, struct MHD_Response *resp)
 {
-    if (r->resp)
-        MHD_destroy_response(r->resp);
+    if (r->resp) MHD_destroy_response(r->resp);
     r->resp = resp;
     r->status = status;
 }
@@ -78,10 +78,8 @@ static void set_reply(struct req *r, unsigned status, struct MHD_Response *resp)
 void reply_data(struct req *r, unsigned status, const char *content_type, const void *data, size_t len)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-    if (!resp)
-        return;
-    if (content_type)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (!resp) return;
+    if (content_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     set_reply(r, status, resp);
 }
 
@@ -115,8 +113,7 @@ void reply_error(struct req *r, enum err_code e, const char *field, const char *
         snprintf(msg, sizeof msg, "%s", err_message(e));
     }
     json_t *err = json_pack("{s:s, s:s}", "code", err_code_str(e), "message", msg);
-    if (field && *field)
-        json_object_set_new(err, "field", json_string(field));
+    if (field && *field) json_object_set_new(err, "field", json_string(field));
     reply_json(r, err_status(e), json_pack("{s:o}", "error", err));
 }
 
@@ -127,8 +124,7 @@ void reply_empty(struct req *r, unsigned status)
 
 void reply_header(struct req *r, const char *name, const char *value)
 {
-    if (r->resp)
-        MHD_add_response_header(r->resp, name, value);
+    if (r->resp) MHD_add_response_header(r->resp, name, value);
 }
 
 const char *req_header(struct req *r, const char *name)
@@ -158,8 +154,7 @@ static int json_too_deep(const char *p, size_t n, int limit)
         } else if (c == '"') {
             in_str = 1;
         } else if (c == '[' || c == '{') {
-            if (++depth > limit)
-                return 1;
+            if (++depth > limit) return 1;
         } else if ((c == ']' || c == '}') && depth > 0) {
             depth--;
         }
@@ -203,8 +198,7 @@ static void run_job(void *arg)
 {
     struct req *r = arg;
     r->job(r);
-    if (!r->resp)
-        reply_error(r, ERR_INTERNAL, NULL, NULL);
+    if (!r->resp) reply_error(r, ERR_INTERNAL, NULL, NULL);
     MHD_resume_connection(r->conn);
 }
 
@@ -229,11 +223,11 @@ static int submit_job(struct req *r)
 {
     enum worker_submit ws;
     if (r->job_kind && r->account_id > 0)
-        ws = worker_pool_submit_keyed(r->job_pool, r->account_id, r->job_kind, jobs_waiting(r->job_kind), run_job, r);
+        ws = worker_pool_submit_keyed(r->job_pool, r->account_id, r->job_kind, jobs_waiting(r->job_kind),
+                                      run_job, r);
     else
         ws = worker_pool_submit(r->job_pool, run_job, r) == TGR_OK ? WORKER_OK : WORKER_FULL;
-    if (ws == WORKER_OK)
-        return 1;
+    if (ws == WORKER_OK) return 1;
     if (ws == WORKER_BUSY)
         reply_error(r, ERR_BUSY, NULL, "this account already has %d %s jobs waiting; retry when one is done",
                     jobs_waiting(r->job_kind), r->job_kind);
@@ -259,8 +253,7 @@ static enum MHD_Result queue(struct req *r)
 {
     if (!r->resp) {
         reply_error(r, ERR_INTERNAL, NULL, NULL);
-        if (!r->resp)
-            return MHD_NO;
+        if (!r->resp) return MHD_NO;
     }
     add_common_headers(r);
     /* Counted when the reply is queued, not when the connection is done with it, so a client
@@ -283,11 +276,11 @@ static void dispatch(struct req *r)
     struct app *app = r->app;
     char allow[64];
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
-    enum router_result rr = router_match(app->routes, method, r->path, &r->route_idx, &r->params, allow, sizeof allow);
+    enum router_result rr =
+        router_match(app->routes, method, r->path, &r->route_idx, &r->params, allow, sizeof allow);
     if (rr == ROUTER_NOT_FOUND) {
         r->route_idx = -1;
-        if (!strcmp(method, "GET") && web_serve(r))
-            return;
+        if (!strcmp(method, "GET") && web_serve(r)) return;
         reply_error(r, ERR_NOT_FOUND, NULL, "no such route: %s %.200s", r->method, r->path);
         return;
     }
@@ -301,22 +294,18 @@ static void dispatch(struct req *r)
         too_large(r);
         return;
     }
-    if (r->early_reply)
-        return; /* answered before the body (a refused credential, an unusable upload) */
+    if (r->early_reply) return; /* answered before the body (a refused credential, an unusable upload) */
     const struct route *rt = &app->routes[r->route_idx];
-    if (rt->auth == AUTH_ACCOUNT && !r->auth_done && auth_account(r) != H_OK)
-        return;
+    if (rt->auth == AUTH_ACCOUNT && !r->auth_done && auth_account(r) != H_OK) return;
     enum hres h = rt->fn(r);
     if (h == H_DEFER && r->job) {
         MHD_suspend_connection(r->conn);
         r->suspended = 1;
-        if (!submit_job(r))
-            MHD_resume_connection(r->conn);
+        if (!submit_job(r)) MHD_resume_connection(r->conn);
         return;
     }
     if (!r->resp || h == H_SYSERR) {
-        if (!r->resp || r->status < 500)
-            reply_error(r, ERR_INTERNAL, NULL, NULL);
+        if (!r->resp || r->status < 500) reply_error(r, ERR_INTERNAL, NULL, NULL);
     }
 }
 
@@ -354,14 +343,14 @@ static int on_headers(struct http_server *h, struct req *r, const char *method)
     const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     int64_t announced = 0;
     int chunked = te && strcasecmp(te, "identity") != 0;
-    if (cl && parse_i64(cl, 0, INT64_MAX, &announced) != TGR_OK)
-        announced = 0;
+    if (cl && parse_i64(cl, 0, INT64_MAX, &announced) != TGR_OK) announced = 0;
 
     struct header_sum hs = {strlen(method) + strlen(r->path) + 12};
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_header_len, &hs);
     if (hs.n > (size_t)app->cfg.max_header_bytes) {
-        reply_error(r, ERR_HEADERS_TOO_LARGE, NULL, "the request line and headers take %zu bytes; at most %d are read",
-                    hs.n, app->cfg.max_header_bytes);
+        reply_error(r, ERR_HEADERS_TOO_LARGE, NULL,
+                    "the request line and headers take %zu bytes; at most %d are read", hs.n,
+                    app->cfg.max_header_bytes);
         return answer_early(r, announced, chunked) || 1;
     }
 
@@ -386,8 +375,7 @@ static int on_headers(struct http_server *h, struct req *r, const char *method)
         }
         return 0;
     }
-    if (!rt)
-        return 0;
+    if (!rt) return 0;
     if (rt->auth == AUTH_ACCOUNT) {
         /* Before the body: an anonymous client never makes the server hold a byte of it. */
         r->auth_done = 1;
@@ -430,8 +418,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         /* First call: set up, and answer only what must not wait for the body (see server.h);
          * answering here makes MHD close the connection once the reply is sent. */
         r = calloc(1, sizeof *r);
-        if (!r)
-            return MHD_NO;
+        if (!r) return MHD_NO;
         r->app = h->app;
         r->conn = conn;
         r->t0_us = mono_us();
@@ -441,7 +428,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             snprintf(r->path, sizeof r->path, "/_too_long");
         else
             snprintf(r->path, sizeof r->path, "%s", url);
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         if (ci && ci->client_addr) {
             const struct sockaddr *sa = ci->client_addr;
             if (sa->sa_family == AF_INET)
@@ -450,8 +438,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof r->ip);
         }
         *con_cls = r;
-        if (on_headers(h, r, method))
-            return queue(r);
+        if (on_headers(h, r, method)) return queue(r);
         return MHD_YES;
     }
     if (r->suspended) {
@@ -462,15 +449,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (r->early_reply)
-            return drop_body(r, n) ? queue(r) : MHD_YES;
+        if (r->early_reply) return drop_body(r, n) ? queue(r) : MHD_YES;
         r->body_received += n;
-        if (r->body_seen < r->body_received)
-            r->body_seen = r->body_received;
+        if (r->body_seen < r->body_received) r->body_seen = r->body_received;
         if (r->body_seen <= r->body_max && r->spool) {
             enum spool_status st = spool_write(r->spool, upload_data, n);
-            if (st == SPOOL_OK)
-                return MHD_YES;
+            if (st == SPOOL_OK) return MHD_YES;
             /* Nothing more of this body is wanted: answer now. */
             if (st == SPOOL_CLIENT) {
                 reply_error(r, ERR_VALIDATION, "file", "%s", spool_error(r->spool));
@@ -482,8 +466,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         }
         if (r->body_seen <= r->body_max) {
             char *nb = realloc(r->body, r->body_len + n + 1);
-            if (!nb)
-                return MHD_NO;
+            if (!nb) return MHD_NO;
             r->body = nb;
             memcpy(r->body + r->body_len, upload_data, n);
             r->body_len += n;
@@ -507,8 +490,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     r->dispatched = 1;
     __atomic_fetch_add(&h->in_flight, 1, __ATOMIC_SEQ_CST);
     dispatch(r);
-    if (r->suspended)
-        return MHD_YES;
+    if (r->suspended) return MHD_YES;
     return queue(r);
 }
 
@@ -517,29 +499,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct http_server *h = cls;
     struct req *r = *con_cls;
-    if (!r)
-        return;
-    if (r->state_free)
-        r->state_free(r->state);
-    if (r->resp)
-        MHD_destroy_response(r->resp);
+    if (!r) return;
+    if (r->state_free) r->state_free(r->state);
+    if (r->resp) MHD_destroy_response(r->resp);
     json_decref(r->json);
     free(r->body);
     spool_free(r->spool);
-    if (r->dispatched)
-        __atomic_fetch_sub(&h->in_flight, 1, __ATOMIC_SEQ_CST);
+    if (r->dispatched) __atomic_fetch_sub(&h->in_flight, 1, __ATOMIC_SEQ_CST);
     free(r);
     *con_cls = NULL;
 }
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -592,8 +567,7 @@ static int listen_socket(const char *host, int port, int *bound_port, char *err,
         static __thread char h6[256];
         snprintf(h6, sizeof h6, "%s", hn + 1);
         char *e = strchr(h6, ']');
-        if (e)
-            *e = 0;
+        if (e) *e = 0;
         hn = h6;
     }
     int rc = getaddrinfo(*hn ? hn : NULL, ports, &hints, &ai);
@@ -647,17 +621,14 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
      * at once, before a byte is read: there is no request to answer with a JSON error. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     /* The logger must be the first option, or MHD logs earlier problems its own way. */
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-                            MHD_OPTION_LISTEN_SOCKET, h->fd,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.request_timeout,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections_per_ip,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.max_header_bytes + HEADER_SLACK,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                            MHD_OPTION_UNESCAPE_CALLBACK, unescape, h,
-                            MHD_OPTION_END);
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+                            MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_THREAD_POOL_SIZE,
+                            (unsigned)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)app->cfg.request_timeout, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)app->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            (unsigned)app->cfg.max_connections_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)app->cfg.max_header_bytes + HEADER_SLACK, MHD_OPTION_NOTIFY_COMPLETED,
+                            on_completed, h, MHD_OPTION_UNESCAPE_CALLBACK, unescape, h, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errlen, "cannot start the HTTP server on %s", app->cfg.listen);
         close(h->fd);
@@ -683,25 +654,21 @@ static void wait_in_flight(struct http_server *h, int grace_ms)
 
 void http_quiesce(struct http_server *h, int grace_ms)
 {
-    if (!h || h->quiesced)
-        return;
+    if (!h || h->quiesced) return;
     /* Stop accepting; requests already received finish and get their replies. */
     MHD_socket fd = MHD_quiesce_daemon(h->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
     h->quiesced = 1;
     wait_in_flight(h, grace_ms);
 }
 
 void http_stop(struct http_server *h, int grace_ms)
 {
-    if (!h)
-        return;
+    if (!h) return;
     http_quiesce(h, grace_ms);
     wait_in_flight(h, grace_ms);
     int left = __atomic_load_n(&h->in_flight, __ATOMIC_SEQ_CST);
-    if (left > 0)
-        log_warn("http", "%d request(s) still running at shutdown; closing them", left);
+    if (left > 0) log_warn("http", "%d request(s) still running at shutdown; closing them", left);
     MHD_stop_daemon(h->d);
     free(h);
 }

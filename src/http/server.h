@@ -49,13 +49,13 @@ struct req {
     size_t body_len, body_max;
     uint64_t body_received; /* bytes received, kept or not */
     uint64_t body_seen;     /* max(received, announced Content-Length) */
-    json_t *json;       /* the parsed body, owned here */
+    json_t *json;           /* the parsed body, owned here */
 
     /* the caller, for AUTH_ACCOUNT routes */
     int64_t account_id;
     struct account account;
-    int auth_done;   /* the credential was checked on the first call */
-    int early_reply; /* a reply was set before the body: its bytes are read and dropped */
+    int auth_done;    /* the credential was checked on the first call */
+    int early_reply;  /* a reply was set before the body: its bytes are read and dropped */
     int64_t cred_exp; /* unix seconds when a bearer token expires; 0 for an API key (never) */
 
     /* the reply */

@@ -54,8 +54,7 @@ static void *tick_main(void *arg)
             }
         }
         pthread_mutex_unlock(&mu);
-        if (stop)
-            return NULL;
+        if (stop) return NULL;
     }
 }
 
@@ -65,12 +64,10 @@ static void *tick_main(void *arg)
 static int peer_gone(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (!ci)
-        return 0;
+    if (!ci) return 0;
     char c;
     ssize_t n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0)
-        return 1;
+    if (n == 0) return 1;
     return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
@@ -81,20 +78,17 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     pthread_mutex_lock(&mu);
     int stop = stopping;
     pthread_mutex_unlock(&mu);
-    if (stop)
-        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (stop) return MHD_CONTENT_READER_END_OF_STREAM;
     int64_t now = mono_ms();
     if (now >= s->ends_at) {
         /* Once, a comment saying why (for a person watching with curl), then the end. */
-        if (s->said_end || max < sizeof EXPIRED)
-            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (s->said_end || max < sizeof EXPIRED) return MHD_CONTENT_READER_END_OF_STREAM;
         s->said_end = 1;
         memcpy(buf, EXPIRED, sizeof EXPIRED - 1);
         return (ssize_t)(sizeof EXPIRED - 1);
     }
     long n = s->next(s->ctx, buf, max);
-    if (n < 0)
-        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n < 0) return MHD_CONTENT_READER_END_OF_STREAM;
     if (n == 0 && now - s->last_write >= s->keepalive_ms && max >= sizeof KEEPALIVE) {
         memcpy(buf, KEEPALIVE, sizeof KEEPALIVE - 1);
         n = (long)(sizeof KEEPALIVE - 1);
@@ -103,8 +97,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
         s->last_write = now;
         return n;
     }
-    if (peer_gone(s->conn))
-        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (peer_gone(s->conn)) return MHD_CONTENT_READER_END_WITH_ERROR;
     /* Nothing to say: park the connection until the ticker wakes it. */
     pthread_mutex_lock(&mu);
     if (stopping) {
@@ -124,8 +117,7 @@ static void unlink_stream(struct stream *s)
         s->prev->nextp = s->nextp;
     else
         streams = s->nextp;
-    if (s->nextp)
-        s->nextp->prev = s->prev;
+    if (s->nextp) s->nextp->prev = s->prev;
 }
 
 /* The response's free callback: MHD destroys the response when the request completes (the
@@ -136,8 +128,7 @@ static void stream_free(void *cls)
     pthread_mutex_lock(&mu);
     unlink_stream(s);
     pthread_mutex_unlock(&mu);
-    if (s->ctx_free)
-        s->ctx_free(s->ctx);
+    if (s->ctx_free) s->ctx_free(s->ctx);
     free(s);
 }
 
@@ -157,8 +148,7 @@ int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void 
     s->last_write = mono_ms();
     s->keepalive_ms = (int64_t)cfg->stream_keepalive * 1000;
     int64_t life_ms = (int64_t)cfg->stream_max_age * 1000;
-    if (r->cred_exp > 0 && r->cred_exp * 1000 - now_ms() < life_ms)
-        life_ms = r->cred_exp * 1000 - now_ms();
+    if (r->cred_exp > 0 && r->cred_exp * 1000 - now_ms() < life_ms) life_ms = r->cred_exp * 1000 - now_ms();
     s->ends_at = s->last_write + life_ms;
 
     /* Count and take the slot in one step, so two streams opened at once cannot both be the
@@ -169,8 +159,7 @@ int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void 
         open += p->account_id == s->account_id;
     if (open < cfg->max_streams) {
         s->nextp = streams;
-        if (streams)
-            streams->prev = s;
+        if (streams) streams->prev = s;
         streams = s;
     }
     pthread_mutex_unlock(&mu);
@@ -186,7 +175,8 @@ int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void 
         return 0;
     }
 
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, s, stream_free);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, s, stream_free);
     if (!resp) {
         pthread_mutex_lock(&mu);
         unlink_stream(s);
@@ -205,16 +195,14 @@ int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void 
 int sse_init(void)
 {
     stopping = 0;
-    if (pthread_create(&ticker, NULL, tick_main, NULL) != 0)
-        return -1;
+    if (pthread_create(&ticker, NULL, tick_main, NULL) != 0) return -1;
     running = 1;
     return 0;
 }
 
 void sse_shutdown(void)
 {
-    if (!running)
-        return;
+    if (!running) return;
     pthread_mutex_lock(&mu);
     stopping = 1;
     pthread_mutex_unlock(&mu);

@@ -25,7 +25,7 @@ int sqlite_backup_check(const char *file, int *version, char *err, size_t errlen
  * Telegram session, else the first contact's first name. table/column/row_key are what it was
  * sealed for. @param[out] ct malloc'd (caller frees); NULL when the database holds none.
  * @return TGR_OK, or TGR_ERR (unreadable) */
-int sqlite_backup_probe(const char *file, char *table, char *column, char *row_key, size_t cap, unsigned char **ct,
-                        size_t *ctlen);
+int sqlite_backup_probe(const char *file, char *table, char *column, char *row_key, size_t cap,
+                        unsigned char **ct, size_t *ctlen);
 
 #endif

@@ -21,8 +21,7 @@ static int fail(char *err, size_t errlen, sqlite3 *db, const char *what)
 static int fsync_path(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return TGR_ERR;
+    if (fd < 0) return TGR_ERR;
     int rc = fsync(fd) == 0 ? TGR_OK : TGR_ERR;
     close(fd);
     return rc;
@@ -83,12 +82,9 @@ int sqlite_backup(const char *db_path, const char *dest, int64_t *bytes, char *e
     *bytes = (int64_t)st.st_size;
     rc = TGR_OK;
 out:
-    if (dst)
-        sqlite3_close(dst);
-    if (src)
-        sqlite3_close(src);
-    if (rc != TGR_OK)
-        unlink(tmp);
+    if (dst) sqlite3_close(dst);
+    if (src) sqlite3_close(src);
+    if (rc != TGR_OK) unlink(tmp);
     return rc;
 }
 
@@ -102,7 +98,8 @@ int sqlite_backup_check(const char *file, int *version, char *err, size_t errlen
         fail(err, errlen, db, "cannot open the backup");
         goto out;
     }
-    if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1, &q, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1, &q, NULL) !=
+            SQLITE_OK ||
         sqlite3_step(q) != SQLITE_ROW) {
         snprintf(err, errlen, "%s is not a tgr database backup", file);
         goto out;
@@ -110,21 +107,20 @@ int sqlite_backup_check(const char *file, int *version, char *err, size_t errlen
     *version = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
     q = NULL;
-    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW ||
-        strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0) {
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0) {
         snprintf(err, errlen, "%s fails SQLite's integrity check: the copy is damaged", file);
         goto out;
     }
     rc = TGR_OK;
 out:
     sqlite3_finalize(q);
-    if (db)
-        sqlite3_close(db);
+    if (db) sqlite3_close(db);
     return rc;
 }
 
-int sqlite_backup_probe(const char *file, char *table, char *column, char *row_key, size_t cap, unsigned char **ct,
-                        size_t *ctlen)
+int sqlite_backup_probe(const char *file, char *table, char *column, char *row_key, size_t cap,
+                        unsigned char **ct, size_t *ctlen)
 {
     static const struct {
         const char *table, *column, *sql;
@@ -133,7 +129,8 @@ int sqlite_backup_probe(const char *file, char *table, char *column, char *row_k
          "SELECT account_id, encrypted_session_data FROM telegram_sessions "
          "WHERE encrypted_session_data IS NOT NULL LIMIT 1"},
         {"contacts", "first_name",
-         "SELECT account_id || ':' || tg_user_id, first_name FROM contacts WHERE first_name IS NOT NULL LIMIT 1"},
+         "SELECT account_id || ':' || tg_user_id, first_name FROM contacts WHERE first_name IS NOT NULL "
+         "LIMIT 1"},
     };
     sqlite3 *db = NULL;
     *ct = NULL;

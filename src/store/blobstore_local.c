@@ -86,12 +86,13 @@ static int copy_checked(int fd, const struct blob_src *src, const char *sha256)
     return TGR_OK;
 }
 
-static int local_store(struct blobstore *bs, int64_t account_id, const char *sha256, const struct blob_src *src,
-                       char *key, size_t keycap)
+static int local_store(struct blobstore *bs, int64_t account_id, const char *sha256,
+                       const struct blob_src *src, char *key, size_t keycap)
 {
     struct local *l = local_of(bs);
     size_t len = src->len;
-    if (account_id < 0 || !sha256 || !blobstore_sha256_valid(sha256) || (!src->data && src->fd < 0 && len > 0))
+    if (account_id < 0 || !sha256 || !blobstore_sha256_valid(sha256) ||
+        (!src->data && src->fd < 0 && len > 0))
         return TGR_ERR;
     if (src->data) {
         /* Bytes in memory are checked before anything is created; a file's while it is copied. */

@@ -370,8 +370,8 @@ static int s3_put(struct blobstore *bs, int64_t account_id, const char *sha256, 
     return s3_store(bs, account_id, sha256, &body, key, keycap);
 }
 
-static int s3_put_fd(struct blobstore *bs, int64_t account_id, const char *sha256, int fd, size_t len, char *key,
-                     size_t keycap)
+static int s3_put_fd(struct blobstore *bs, int64_t account_id, const char *sha256, int fd, size_t len,
+                     char *key, size_t keycap)
 {
     struct blob_src body = {NULL, fd, len};
     return s3_store(bs, account_id, sha256, &body, key, keycap);

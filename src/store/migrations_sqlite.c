@@ -58,8 +58,8 @@ const char *const sqlite_migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
     "  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
-    "  user_phone BLOB," /* sealed, as the seed has it */
-    "  category BLOB NOT NULL," /* sealed */
+    "  user_phone BLOB,"                /* sealed, as the seed has it */
+    "  category BLOB NOT NULL,"         /* sealed */
     "  confidence_score BLOB NOT NULL," /* sealed */
     "  updated_at INTEGER NOT NULL,"
     "  UNIQUE (account_id, contact_id)"
@@ -213,7 +213,7 @@ const char *const sqlite_migrations[] = {
     "CREATE TABLE revenue_by ("
     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
     "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
-    "  kind TEXT NOT NULL," /* step, link, code */
+    "  kind TEXT NOT NULL,"   /* step, link, code */
     "  key INTEGER NOT NULL," /* step number, link id, code id */
     "  orders INTEGER NOT NULL DEFAULT 0,"
     "  revenue INTEGER NOT NULL DEFAULT 0,"
@@ -227,14 +227,17 @@ const char *const sqlite_migrations[] = {
     "  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
     "  step INTEGER NOT NULL,"
     "  rows INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,"
-    "  skipped INTEGER NOT NULL DEFAULT 0, read INTEGER NOT NULL DEFAULT 0, replied INTEGER NOT NULL DEFAULT 0,"
+    "  skipped INTEGER NOT NULL DEFAULT 0, read INTEGER NOT NULL DEFAULT 0, replied INTEGER NOT NULL DEFAULT "
+    "0,"
     "  clicked INTEGER NOT NULL DEFAULT 0,"
     "  scheduled_through INTEGER NOT NULL DEFAULT 0," /* nudges: step-1 rows sent up to here are scheduled */
     "  PRIMARY KEY (campaign_id, step)"
     ");"
-    "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, replied, clicked) "
+    "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, replied, "
+    "clicked) "
     "  SELECT account_id, campaign_id, step, COUNT(*), SUM(status = 'sent'), SUM(status = 'failed'), "
-    "  SUM(status = 'skipped'), SUM(read_at IS NOT NULL), SUM(replied_at IS NOT NULL), SUM(clicked_at IS NOT NULL) "
+    "  SUM(status = 'skipped'), SUM(read_at IS NOT NULL), SUM(replied_at IS NOT NULL), SUM(clicked_at IS NOT "
+    "NULL) "
     "  FROM recipients GROUP BY campaign_id, step;"
     "CREATE TABLE campaign_failures ("
     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
@@ -243,8 +246,10 @@ const char *const sqlite_migrations[] = {
     "  n INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (campaign_id, code)"
     ");"
-    "INSERT INTO campaign_failures(account_id, campaign_id, code, n) SELECT account_id, campaign_id, error_code, "
-    "  COUNT(*) FROM recipients WHERE status = 'failed' AND error_code IS NOT NULL GROUP BY campaign_id, error_code;"
+    "INSERT INTO campaign_failures(account_id, campaign_id, code, n) SELECT account_id, campaign_id, "
+    "error_code, "
+    "  COUNT(*) FROM recipients WHERE status = 'failed' AND error_code IS NOT NULL GROUP BY campaign_id, "
+    "error_code;"
     "CREATE INDEX recipients_step_sent ON recipients(campaign_id, step, status, sent_at);",
     /* 6: several instances on one database — who sends for which account (store.h leases). */
     "CREATE TABLE engine_leases ("

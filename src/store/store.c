@@ -9,8 +9,7 @@
 
 void blob_release(struct blob *b)
 {
-    if (b->p)
-        sodium_memzero(b->p, b->len);
+    if (b->p) sodium_memzero(b->p, b->len);
     free(b->p);
     b->p = NULL;
     b->len = 0;
@@ -43,8 +42,7 @@ struct store *store_open(const char *url, const char *data_dir, char *err, size_
         }
         return store_sqlite_open(path, err, errlen);
     }
-    if (strncmp(url, "sqlite:", 7) == 0 && url[7])
-        return store_sqlite_open(url + 7, err, errlen);
+    if (strncmp(url, "sqlite:", 7) == 0 && url[7]) return store_sqlite_open(url + 7, err, errlen);
     if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
         return store_pg_open(url, err, errlen);
     snprintf(err, errlen, "--db must be sqlite:PATH or postgres://…");

@@ -21,7 +21,7 @@ enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0, DB_ONE = 1 };
 #define LEASE_HANDOFF_MS 2000
 
 #define STORE_EMAIL_MAX 254
-#define STORE_HASH_MAX 128
+#define STORE_HASH_MAX  128
 
 struct account {
     int64_t id;
@@ -61,7 +61,7 @@ struct contact {
     int64_t inbound_count;
     int64_t opted_out_at, blocked_at, deactivated_at;
     int64_t created_at, updated_at;
-    int64_t orders_count, spent; /* paid orders, minor units */
+    int64_t orders_count, spent;      /* paid orders, minor units */
     struct blob category, confidence; /* sealed customer_categories, read only; empty if none */
 };
 void contact_release(struct contact *c);
@@ -72,10 +72,10 @@ void contact_release(struct contact *c);
 struct campaign {
     int64_t id;
     char name[256];
-    char *message_text;                      /* malloc'd */
-    char status[16];                         /* draft running paused nudging completed cancelled */
-    char *filters_json, *quiet_hours_json;   /* malloc'd or NULL */
-    char *nudges_json, *discount_json;       /* malloc'd or NULL; discount_json holds the mode only */
+    char *message_text;                    /* malloc'd */
+    char status[16];                       /* draft running paused nudging completed cancelled */
+    char *filters_json, *quiet_hours_json; /* malloc'd or NULL */
+    char *nudges_json, *discount_json;     /* malloc'd or NULL; discount_json holds the mode only */
     int track_links, override_quiet_hours;
     int64_t created_at, updated_at, started_at, finished_at; /* unix ms, 0 if none */
     char pause_reason[40];
@@ -137,7 +137,7 @@ struct audience_row {
 
 /* Filters of an audience query that SQL can apply (categories are sealed: filtered after). */
 struct audience_query {
-    int64_t min_last_inbound_at; /* 0 = no limit */
+    int64_t min_last_inbound_at;    /* 0 = no limit */
     int64_t min_orders, max_orders; /* -1 = no limit */
     int64_t min_spent;              /* -1 = no limit */
     int64_t clicked_campaign;       /* 0 = none */
@@ -160,9 +160,9 @@ struct recipient {
 struct send_outcome {
     int64_t recipient_id, campaign_id, contact_id;
     int step, attempt;
-    const char *status;      /* recipients.status after this: pending sent failed skipped */
-    const char *log_status;  /* sent_logs.status: sent failed flood_wait retry skipped */
-    const char *error_code;  /* NULL on success */
+    const char *status;     /* recipients.status after this: pending sent failed skipped */
+    const char *log_status; /* sent_logs.status: sent failed flood_wait retry skipped */
+    const char *error_code; /* NULL on success */
     const char *error_details;
     int64_t tg_message_id;   /* on sent */
     int64_t next_attempt_at; /* on pending */
@@ -194,20 +194,20 @@ struct campaign_counts {
  * A new sealed column must be added here and to both backends' sealed statements.
  * (customer_categories.user_phone and sent_logs.user_phone exist in the schema but nothing
  * writes them.) */
-#define STORE_SEALED_COLUMNS(X)                                                    \
-    X(SEALED_WEBHOOK_SECRET, "accounts", "webhook_secret")                         \
-    X(SEALED_SESSION_DATA, "telegram_sessions", "encrypted_session_data")          \
-    X(SEALED_SESSION_PHONE, "telegram_sessions", "phone")                          \
-    X(SEALED_CONTACT_ACCESS_HASH, "contacts", "access_hash")                       \
-    X(SEALED_CONTACT_FIRST_NAME, "contacts", "first_name")                         \
-    X(SEALED_CONTACT_LAST_NAME, "contacts", "last_name")                           \
-    X(SEALED_CONTACT_USERNAME, "contacts", "username")                             \
-    X(SEALED_CONTACT_PHONE, "contacts", "phone")                                   \
-    X(SEALED_INBOUND_TEXT, "inbound_messages", "text")                             \
-    X(SEALED_CATEGORY, "customer_categories", "category")                          \
-    X(SEALED_CONFIDENCE, "customer_categories", "confidence_score")                \
-    X(SEALED_RECIPIENT_CODE, "recipients", "discount_code")                        \
-    X(SEALED_DISCOUNT_CODE, "discount_codes", "code")                              \
+#define STORE_SEALED_COLUMNS(X)                                                                              \
+    X(SEALED_WEBHOOK_SECRET, "accounts", "webhook_secret")                                                   \
+    X(SEALED_SESSION_DATA, "telegram_sessions", "encrypted_session_data")                                    \
+    X(SEALED_SESSION_PHONE, "telegram_sessions", "phone")                                                    \
+    X(SEALED_CONTACT_ACCESS_HASH, "contacts", "access_hash")                                                 \
+    X(SEALED_CONTACT_FIRST_NAME, "contacts", "first_name")                                                   \
+    X(SEALED_CONTACT_LAST_NAME, "contacts", "last_name")                                                     \
+    X(SEALED_CONTACT_USERNAME, "contacts", "username")                                                       \
+    X(SEALED_CONTACT_PHONE, "contacts", "phone")                                                             \
+    X(SEALED_INBOUND_TEXT, "inbound_messages", "text")                                                       \
+    X(SEALED_CATEGORY, "customer_categories", "category")                                                    \
+    X(SEALED_CONFIDENCE, "customer_categories", "confidence_score")                                          \
+    X(SEALED_RECIPIENT_CODE, "recipients", "discount_code")                                                  \
+    X(SEALED_DISCOUNT_CODE, "discount_codes", "code")                                                        \
     X(SEALED_META_VALUE, "meta", "value")
 
 enum store_sealed {
@@ -217,7 +217,7 @@ enum store_sealed {
         SEALED__COUNT
 };
 
-#define SEALED_CURSOR_MAX 96
+#define SEALED_CURSOR_MAX  96
 #define SEALED_ROW_KEY_MAX 160
 
 /* One value of a sealed column, as sealed_scan reads it and sealed_replace writes it. */
@@ -258,7 +258,8 @@ struct store {
     enum db_status (*account_by_api_key)(struct store *st, const char *api_key_hash, struct account *out);
     enum db_status (*account_get)(struct store *st, int64_t id, struct account *out);
     /* Update timezone and frequency cap (both always written). */
-    enum db_status (*account_update)(struct store *st, int64_t id, const char *timezone, int frequency_cap_days);
+    enum db_status (*account_update)(struct store *st, int64_t id, const char *timezone,
+                                     int frequency_cap_days);
     /* Replace the sealed webhook secret. */
     enum db_status (*account_set_webhook_secret)(struct store *st, int64_t id, const unsigned char *sealed,
                                                  size_t len);
@@ -284,7 +285,8 @@ struct store {
     /* ---- contacts ---- */
     /* Insert (c->id = 0) or update (c->id set) a contact's identity fields: tg_user_id, the
      * sealed fields and blind indexes. @param[out] id the row id */
-    enum db_status (*contact_save)(struct store *st, int64_t account_id, const struct contact *c, int64_t *id);
+    enum db_status (*contact_save)(struct store *st, int64_t account_id, const struct contact *c,
+                                   int64_t *id);
     enum db_status (*contact_by_tg_id)(struct store *st, int64_t account_id, const char *tg_user_id,
                                        struct contact *out);
     enum db_status (*contact_get)(struct store *st, int64_t account_id, int64_t id, struct contact *out);
@@ -294,12 +296,13 @@ struct store {
                                     struct contact **rows, size_t *n);
     /* Record an inbound message (ignored if (contact, tg_message_id) exists) and update the
      * contact's first/last inbound time and count. @return DB_ONE if new, DB_NONE if known */
-    enum db_status (*inbound_add)(struct store *st, int64_t account_id, int64_t contact_id, int64_t tg_message_id,
-                                  const struct blob *sealed_text, int64_t date_ms);
+    enum db_status (*inbound_add)(struct store *st, int64_t account_id, int64_t contact_id,
+                                  int64_t tg_message_id, const struct blob *sealed_text, int64_t date_ms);
 
     /* ---- campaigns ---- */
     /* Insert c (status draft) with its media list and an empty analytics row. */
-    enum db_status (*campaign_create)(struct store *st, int64_t account_id, const struct campaign *c, int64_t *id);
+    enum db_status (*campaign_create)(struct store *st, int64_t account_id, const struct campaign *c,
+                                      int64_t *id);
     enum db_status (*campaign_get)(struct store *st, int64_t account_id, int64_t id, struct campaign *out);
     /* Every campaign of the account, newest first. @param[out] rows malloc'd; release each */
     enum db_status (*campaign_list)(struct store *st, int64_t account_id, struct campaign **rows, size_t *n);
@@ -318,8 +321,8 @@ struct store {
                                  struct discount_code_row **rows, size_t *n);
     /* Give recipient_id a code: the one it already has, else the first free one.
      * @return DB_ONE with *out (caller releases out->code), DB_NONE when the pool is empty */
-    enum db_status (*code_assign)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t recipient_id,
-                                  struct discount_code_row *out);
+    enum db_status (*code_assign)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                  int64_t recipient_id, struct discount_code_row *out);
 
     /* ---- tracked links ---- */
     /* The link row of (campaign, url), created if missing. */
@@ -336,13 +339,16 @@ struct store {
 
     /* ---- media ---- */
     /* Insert, or find the row with the same sha256 (DB_NONE then, *out filled). */
-    enum db_status (*media_add)(struct store *st, int64_t account_id, const struct media_row *m, struct media_row *out);
+    enum db_status (*media_add)(struct store *st, int64_t account_id, const struct media_row *m,
+                                struct media_row *out);
     enum db_status (*media_get)(struct store *st, int64_t account_id, int64_t id, struct media_row *out);
 
     /* ---- orders ---- */
-    enum db_status (*order_get)(struct store *st, int64_t account_id, const char *order_id, struct order_row *out);
+    enum db_status (*order_get)(struct store *st, int64_t account_id, const char *order_id,
+                                struct order_row *out);
     /* Insert a new order (DB_NONE if order_id exists) or, with o->id set, update its status. */
-    enum db_status (*order_save)(struct store *st, int64_t account_id, const struct order_row *o, int64_t *id);
+    enum db_status (*order_save)(struct store *st, int64_t account_id, const struct order_row *o,
+                                 int64_t *id);
     /* Link orders that name this customer but have no contact yet. @param[out] linked count */
     enum db_status (*orders_link_contact)(struct store *st, int64_t account_id, int64_t contact_id,
                                           const char *tg_user_id, const char *phone_bidx,
@@ -351,8 +357,8 @@ struct store {
      * ref_link), the campaign whose code it used (code_bidx), the latest campaign message sent to
      * the contact within window_ms before created_at. @return DB_ONE with *a, DB_NONE */
     enum db_status (*attribution_find)(struct store *st, int64_t account_id, int64_t ref_recipient,
-                                       int64_t ref_link, const char *code_bidx, int64_t contact_id, int64_t created_at,
-                                       int64_t window_ms, struct attribution *a);
+                                       int64_t ref_link, const char *code_bidx, int64_t contact_id,
+                                       int64_t created_at, int64_t window_ms, struct attribution *a);
     /* Credit (sign 1) or reverse (sign -1) amount to an attribution: the order row, the campaign
      * counters, the link, and the per-step/link/code sums. */
     enum db_status (*attribution_apply)(struct store *st, int64_t account_id, int64_t order_row_id,
@@ -362,15 +368,15 @@ struct store {
      * fn(cls, bucket_start_ms, revenue, orders) per non-empty bucket, in time order. */
     enum db_status (*revenue_series)(struct store *st, int64_t account_id, int64_t from, int64_t to,
                                      const char *currency, int64_t bucket_ms, int64_t offset_ms,
-                                     void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders), void *cls);
+                                     void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders),
+                                     void *cls);
     /* The same revenue per campaign, largest first: fn(cls, campaign_id, name, revenue, orders). */
-    enum db_status (*revenue_campaigns)(struct store *st, int64_t account_id, int64_t from, int64_t to,
-                                        const char *currency,
-                                        void (*fn)(void *cls, int64_t id, const char *name, int64_t revenue,
-                                                   int64_t orders),
-                                        void *cls);
+    enum db_status (*revenue_campaigns)(
+        struct store *st, int64_t account_id, int64_t from, int64_t to, const char *currency,
+        void (*fn)(void *cls, int64_t id, const char *name, int64_t revenue, int64_t orders), void *cls);
     /* The most used currency of the account's orders in [from, to) ("" when none). */
-    enum db_status (*revenue_currency)(struct store *st, int64_t account_id, int64_t from, int64_t to, char out[4]);
+    enum db_status (*revenue_currency)(struct store *st, int64_t account_id, int64_t from, int64_t to,
+                                       char out[4]);
     /* The contact's latest paid order. */
     enum db_status (*order_latest_paid)(struct store *st, int64_t account_id, int64_t contact_id,
                                         struct order_row *out);
@@ -378,8 +384,8 @@ struct store {
     enum db_status (*order_counts)(struct store *st, int64_t account_id, int64_t contact_id, int *paid,
                                    int *refunded);
     /* A contact by the blind index of its phone or username (column "phone" or "username"). */
-    enum db_status (*contact_by_bidx)(struct store *st, int64_t account_id, const char *column, const char *bidx,
-                                      struct contact *out);
+    enum db_status (*contact_by_bidx)(struct store *st, int64_t account_id, const char *column,
+                                      const char *bidx, struct contact *out);
 
     /* ---- categories ---- */
     /* Up to limit newest inbound message texts (sealed) of a contact, oldest first, with their
@@ -411,7 +417,8 @@ struct store {
     enum db_status (*campaign_transition)(struct store *st, int64_t account_id, int64_t campaign_id,
                                           const char *from, const char *to, const char *reason);
     /* Set override_quiet_hours. */
-    enum db_status (*campaign_set_override)(struct store *st, int64_t account_id, int64_t campaign_id, int on);
+    enum db_status (*campaign_set_override)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                            int on);
     /* Replace the nudge plan (nudge_settings_json). */
     enum db_status (*campaign_set_nudges)(struct store *st, int64_t account_id, int64_t campaign_id,
                                           const char *nudges_json);
@@ -420,12 +427,13 @@ struct store {
     /* Accounts with a running or nudging campaign. @param[out] ids malloc'd */
     enum db_status (*accounts_sending)(struct store *st, int64_t **ids, size_t *n);
     /* Campaigns of the account in status (e.g. "nudging"). @param[out] ids malloc'd */
-    enum db_status (*campaigns_in_status)(struct store *st, int64_t account_id, const char *status, int64_t **ids,
-                                          size_t *n);
+    enum db_status (*campaigns_in_status)(struct store *st, int64_t account_id, const char *status,
+                                          int64_t **ids, size_t *n);
     /* The next message to send for the account: a 'sending' row left by a crash first, then the
      * pending row due soonest (next_attempt_at <= now) of its running/nudging campaigns.
      * @return DB_ONE, DB_NONE (nothing due) */
-    enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now, struct recipient *out);
+    enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now,
+                                     struct recipient *out);
     /* Earliest next_attempt_at of pending rows of running/nudging campaigns (0 if none). */
     enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
     /* pending → sending with its random_id (never changed afterwards) and its sealed code.
@@ -433,7 +441,8 @@ struct store {
     enum db_status (*recipient_claim)(struct store *st, int64_t account_id, int64_t recipient_id,
                                       const char *random_id, const struct blob *code);
     /* The sealed discount code stored with a recipient (empty blob if none). */
-    enum db_status (*recipient_code)(struct store *st, int64_t account_id, int64_t recipient_id, struct blob *out);
+    enum db_status (*recipient_code)(struct store *st, int64_t account_id, int64_t recipient_id,
+                                     struct blob *out);
     /* Write an outcome: recipient row, sent_logs row, counters, contact flags (not fsync'd by
      * itself: a lost outcome leaves the row 'sending' with its random_id, which is safe). */
     enum db_status (*recipient_finish)(struct store *st, int64_t account_id, const struct send_outcome *o);
@@ -451,11 +460,11 @@ struct store {
     enum db_status (*nudge_next_due)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
                                      int64_t *sent_at);
     /* Append a campaign log line (pause, resume, quiet hours…). */
-    enum db_status (*log_add)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t contact_id, int step,
-                              const char *status, const char *error_code, const char *details);
+    enum db_status (*log_add)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t contact_id,
+                              int step, const char *status, const char *error_code, const char *details);
     /* Log lines with id > after, oldest first, at most limit. @param[out] rows malloc'd */
-    enum db_status (*logs_page)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t after, int limit,
-                                struct log_row **rows, size_t *n);
+    enum db_status (*logs_page)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t after,
+                                int limit, struct log_row **rows, size_t *n);
     enum db_status (*campaign_counts)(struct store *st, int64_t account_id, int64_t campaign_id,
                                       struct campaign_counts *out);
     /* Failed messages by Telegram's reason: fn(cls, code, n), most frequent first. */
@@ -463,18 +472,21 @@ struct store {
                                         void (*fn)(void *cls, const char *code, int64_t n), void *cls);
     /* ---- scorecard ---- */
     /* Per step of a campaign: sent, replied and clicked rows. */
-    enum db_status (*step_counts)(struct store *st, int64_t account_id, int64_t campaign_id, int step, int64_t *sent,
-                                  int64_t *replied, int64_t *clicked);
+    enum db_status (*step_counts)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                                  int64_t *sent, int64_t *replied, int64_t *clicked);
     /* The campaign's tracked links: fn(cls, link_id, url, clicks, unique_clicks, revenue). */
     enum db_status (*link_stats)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                 void (*fn)(void *cls, int64_t id, const char *url, int64_t clicks, int64_t unique,
-                                            int64_t revenue),
+                                 void (*fn)(void *cls, int64_t id, const char *url, int64_t clicks,
+                                            int64_t unique, int64_t revenue),
                                  void *cls);
     /* Revenue rows of kind "step", "link" or "code": fn(cls, key, orders, revenue). */
-    enum db_status (*revenue_rows)(struct store *st, int64_t account_id, int64_t campaign_id, const char *kind,
-                                   void (*fn)(void *cls, int64_t key, int64_t orders, int64_t revenue), void *cls);
+    enum db_status (*revenue_rows)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                   const char *kind,
+                                   void (*fn)(void *cls, int64_t key, int64_t orders, int64_t revenue),
+                                   void *cls);
     /* A discount code row by id (sealed code). */
-    enum db_status (*code_get)(struct store *st, int64_t account_id, int64_t code_id, struct discount_code_row *out);
+    enum db_status (*code_get)(struct store *st, int64_t account_id, int64_t code_id,
+                               struct discount_code_row *out);
     /* read_at times of a campaign's messages: fn(cls, read_at_ms). */
     enum db_status (*read_times)(struct store *st, int64_t account_id, int64_t campaign_id,
                                  void (*fn)(void *cls, int64_t at), void *cls);
@@ -482,10 +494,11 @@ struct store {
     /* ---- what customers do ---- */
     /* The contact replied: mark its recent sent recipients (within window) replied.
      * @param[out] n how many rows were marked */
-    enum db_status (*recipients_replied)(struct store *st, int64_t account_id, int64_t contact_id, int64_t since,
-                                         int64_t *n);
+    enum db_status (*recipients_replied)(struct store *st, int64_t account_id, int64_t contact_id,
+                                         int64_t since, int64_t *n);
     /* Read receipt: sent rows to the contact with tg_message_id <= max_id become read. */
-    enum db_status (*recipients_read)(struct store *st, int64_t account_id, int64_t contact_id, int64_t max_id);
+    enum db_status (*recipients_read)(struct store *st, int64_t account_id, int64_t contact_id,
+                                      int64_t max_id);
     enum db_status (*contact_opt_out)(struct store *st, int64_t account_id, int64_t contact_id);
 
     /* ---- engine leases (several instances on one database, DESIGN §4) ----
@@ -498,10 +511,11 @@ struct store {
      * drop its leases of accounts without a connected session; take unowned or expired leases
      * of connected accounts, up to ceil(connected accounts / live instances) held in all; or,
      * holding more than that share plus one, hand the extra over (they expire after
-     * LEASE_HANDOFF_MS under the name "<instance>:shed", renewed by nobody). @param[out] ids malloc'd, the accounts instance owns after the round (ascending)
+     * LEASE_HANDOFF_MS under the name "<instance>:shed", renewed by nobody). @param[out] ids malloc'd, the
+     * accounts instance owns after the round (ascending)
      * @param[out] taken how many it took over in this round */
-    enum db_status (*leases_claim)(struct store *st, const char *instance, int64_t now, int64_t ttl_ms, int64_t **ids,
-                                   size_t *n, size_t *taken);
+    enum db_status (*leases_claim)(struct store *st, const char *instance, int64_t now, int64_t ttl_ms,
+                                   int64_t **ids, size_t *n, size_t *taken);
     /* A clean shutdown: drop every lease of instance and its alive row, so others take over at
      * once instead of after the lease runs out. */
     enum db_status (*leases_release)(struct store *st, const char *instance);
@@ -520,8 +534,8 @@ struct store {
      * until close; after a lost connection is restored, fn(cls, "") says some may have been
      * missed. One listener per store; fn NULL stops it (and waits until fn is no longer running).
      * @return DB_ONE, or DB_HARD */
-    enum db_status (*listen)(struct store *st, const char *channel, void (*fn)(void *cls, const char *payload),
-                             void *cls);
+    enum db_status (*listen)(struct store *st, const char *channel,
+                             void (*fn)(void *cls, const char *payload), void *cls);
 
     /* Instance-wide settings (not tenant data): small key → value strings. */
     enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);
@@ -540,8 +554,8 @@ struct store {
      * left alone: it is looked at again by the next pass).
      * @param[out] replaced how many rows were written
      * @return DB_ONE, DB_SOFT, DB_HARD (nothing written) */
-    enum db_status (*sealed_replace)(struct store *st, enum store_sealed col, const struct sealed_row *rows, size_t n,
-                                     size_t *replaced);
+    enum db_status (*sealed_replace)(struct store *st, enum store_sealed col, const struct sealed_row *rows,
+                                     size_t n, size_t *replaced);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

@@ -34,35 +34,36 @@
 #include "base/util.h"
 #include "store/migrations.h"
 
-#define ACCOUNT_COLS "id, email, plan_type, password_hash, timezone, frequency_cap_days, " \
-                     "webhook_secret IS NOT NULL, created_at"
+#define ACCOUNT_COLS                                                                                         \
+    "id, email, plan_type, password_hash, timezone, frequency_cap_days, "                                    \
+    "webhook_secret IS NOT NULL, created_at"
 
-#define CONTACT_COLS                                                                                   \
-    "c.id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.phone, c.phone_bidx, "   \
-    "c.username_bidx, COALESCE(c.first_inbound_at, 0), COALESCE(c.last_inbound_at, 0), c.inbound_count, "  \
-    "COALESCE(c.opted_out_at, 0), COALESCE(c.blocked_at, 0), COALESCE(c.deactivated_at, 0), c.created_at, " \
-    "c.updated_at, "                                                                                       \
-    "(SELECT COUNT(*) FROM orders o WHERE o.account_id = c.account_id AND o.contact_id = c.id "            \
-    "  AND o.status = 'paid'), "                                                                           \
-    "(SELECT COALESCE(SUM(o.amount), 0)::bigint FROM orders o WHERE o.account_id = c.account_id "                  \
-    "  AND o.contact_id = c.id AND o.status = 'paid'), "                                                  \
-    "(SELECT cc.category FROM customer_categories cc WHERE cc.account_id = c.account_id "                  \
-    "  AND cc.contact_id = c.id), "                                                                        \
-    "(SELECT cc.confidence_score FROM customer_categories cc WHERE cc.account_id = c.account_id "          \
+#define CONTACT_COLS                                                                                         \
+    "c.id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.phone, c.phone_bidx, "      \
+    "c.username_bidx, COALESCE(c.first_inbound_at, 0), COALESCE(c.last_inbound_at, 0), c.inbound_count, "    \
+    "COALESCE(c.opted_out_at, 0), COALESCE(c.blocked_at, 0), COALESCE(c.deactivated_at, 0), c.created_at, "  \
+    "c.updated_at, "                                                                                         \
+    "(SELECT COUNT(*) FROM orders o WHERE o.account_id = c.account_id AND o.contact_id = c.id "              \
+    "  AND o.status = 'paid'), "                                                                             \
+    "(SELECT COALESCE(SUM(o.amount), 0)::bigint FROM orders o WHERE o.account_id = c.account_id "            \
+    "  AND o.contact_id = c.id AND o.status = 'paid'), "                                                     \
+    "(SELECT cc.category FROM customer_categories cc WHERE cc.account_id = c.account_id "                    \
+    "  AND cc.contact_id = c.id), "                                                                          \
+    "(SELECT cc.confidence_score FROM customer_categories cc WHERE cc.account_id = c.account_id "            \
     "  AND cc.contact_id = c.id)"
 
-#define CAMPAIGN_COLS                                                                                  \
-    "id, name, message_text, status, filters_json, quiet_hours_json, nudge_settings_json, track_links, "    \
-    "discount_json, override_quiet_hours, created_at, updated_at, COALESCE(started_at, 0), "               \
+#define CAMPAIGN_COLS                                                                                        \
+    "id, name, message_text, status, filters_json, quiet_hours_json, nudge_settings_json, track_links, "     \
+    "discount_json, override_quiet_hours, created_at, updated_at, COALESCE(started_at, 0), "                 \
     "COALESCE(finished_at, 0), COALESCE(pause_reason, '')"
-#define RECIPIENT_COLS                                                                                 \
-    "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "          \
+#define RECIPIENT_COLS                                                                                       \
+    "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "            \
     "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0)"
 #define MEDIA_COLS "id, kind, mime, size, sha256, storage_key, created_at"
-#define ORDER_COLS                                                                                     \
-    "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "        \
-    "COALESCE(discount_code_bidx, ''), COALESCE(ref, ''), COALESCE(attributed_campaign_id, 0), "        \
-    "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, ''), COALESCE(attributed_recipient_id, 0), "  \
+#define ORDER_COLS                                                                                           \
+    "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "             \
+    "COALESCE(discount_code_bidx, ''), COALESCE(ref, ''), COALESCE(attributed_campaign_id, 0), "             \
+    "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, ''), COALESCE(attributed_recipient_id, 0), "     \
     "COALESCE(attributed_link_id, 0), COALESCE(attributed_code_id, 0), COALESCE(attributed_step, 0)"
 
 /* Key rotation (sealed_scan / sealed_replace): per sealed column of store.h, a scan in cursor
@@ -70,361 +71,421 @@
  * backend's), and a compare-and-set update. The cursor column has a name of its own: named like
  * the id, ORDER BY would sort the text ("10" before "9"). $1 of a scan is the cursor, $2 the limit; $1 of an
  * update the new value, $2 the row, $3 the value it must still hold. */
-#define SEAL_SCAN(from, pk, col, rk)                                                                              \
-    "SELECT " pk "::text AS cursor_text, " rk ", " col " FROM " from " WHERE " pk " > $1 AND " col " IS NOT NULL ORDER BY " pk \
-    " LIMIT $2"
+#define SEAL_SCAN(from, pk, col, rk)                                                                         \
+    "SELECT " pk "::text AS cursor_text, " rk ", " col " FROM " from " WHERE " pk " > $1 AND " col           \
+    " IS NOT NULL ORDER BY " pk " LIMIT $2"
 #define SEAL_SET(table, pk, col) "UPDATE " table " SET " col " = $1 WHERE " pk " = $2 AND " col " = $3"
-#define SEAL_RK_CONTACT "account_id::text || ':' || tg_user_id"
-#define SEAL_RK_CATEGORY "account_id::text || ':' || contact_id::text"
-#define SEALED_STMTS(X)                                                                                        \
-    X(S_SC_WEBHOOK, SEAL_SCAN("accounts", "id", "webhook_secret", "id::text"))                                  \
-    X(S_SS_WEBHOOK, SEAL_SET("accounts", "id", "webhook_secret"))                                               \
-    X(S_SC_SESSION, SEAL_SCAN("telegram_sessions", "account_id", "encrypted_session_data", "account_id::text")) \
-    X(S_SS_SESSION, SEAL_SET("telegram_sessions", "account_id", "encrypted_session_data"))                      \
-    X(S_SC_SESSION_PHONE, SEAL_SCAN("telegram_sessions", "account_id", "phone", "account_id::text"))            \
-    X(S_SS_SESSION_PHONE, SEAL_SET("telegram_sessions", "account_id", "phone"))                                 \
-    X(S_SC_ACCESS_HASH, SEAL_SCAN("contacts", "id", "access_hash", SEAL_RK_CONTACT))                            \
-    X(S_SS_ACCESS_HASH, SEAL_SET("contacts", "id", "access_hash"))                                              \
-    X(S_SC_FIRST_NAME, SEAL_SCAN("contacts", "id", "first_name", SEAL_RK_CONTACT))                              \
-    X(S_SS_FIRST_NAME, SEAL_SET("contacts", "id", "first_name"))                                                \
-    X(S_SC_LAST_NAME, SEAL_SCAN("contacts", "id", "last_name", SEAL_RK_CONTACT))                                \
-    X(S_SS_LAST_NAME, SEAL_SET("contacts", "id", "last_name"))                                                  \
-    X(S_SC_USERNAME, SEAL_SCAN("contacts", "id", "username", SEAL_RK_CONTACT))                                  \
-    X(S_SS_USERNAME, SEAL_SET("contacts", "id", "username"))                                                    \
-    X(S_SC_PHONE, SEAL_SCAN("contacts", "id", "phone", SEAL_RK_CONTACT))                                        \
-    X(S_SS_PHONE, SEAL_SET("contacts", "id", "phone"))                                                          \
-    X(S_SC_INBOUND, SEAL_SCAN("inbound_messages m JOIN contacts c ON c.id = m.contact_id", "m.id", "m.text",    \
-                              "m.account_id::text || ':' || c.tg_user_id || ':' || m.tg_message_id::text"))     \
-    X(S_SS_INBOUND, SEAL_SET("inbound_messages", "id", "text"))                                                 \
-    X(S_SC_CATEGORY, SEAL_SCAN("customer_categories", "id", "category", SEAL_RK_CATEGORY))                      \
-    X(S_SS_CATEGORY, SEAL_SET("customer_categories", "id", "category"))                                         \
-    X(S_SC_CONFIDENCE, SEAL_SCAN("customer_categories", "id", "confidence_score", SEAL_RK_CATEGORY))            \
-    X(S_SS_CONFIDENCE, SEAL_SET("customer_categories", "id", "confidence_score"))                               \
-    X(S_SC_RCPT_CODE, SEAL_SCAN("recipients", "id", "discount_code",                                            \
-                                "account_id::text || ':' || campaign_id::text || ':' || contact_id::text"))     \
-    X(S_SS_RCPT_CODE, SEAL_SET("recipients", "id", "discount_code"))                                            \
-    X(S_SC_CODE, SEAL_SCAN("discount_codes", "id", "code",                                                      \
-                           "account_id::text || ':' || campaign_id::text || ':' || code_bidx"))                 \
-    X(S_SS_CODE, SEAL_SET("discount_codes", "id", "code"))                                                      \
-    X(S_SC_META, "SELECT key, key, value FROM meta WHERE key > $1 AND (key LIKE 'cmd:%' OR key LIKE 'cmdr:%') " \
-                 "ORDER BY key LIMIT $2")                                                                       \
+#define SEAL_RK_CONTACT          "account_id::text || ':' || tg_user_id"
+#define SEAL_RK_CATEGORY         "account_id::text || ':' || contact_id::text"
+#define SEALED_STMTS(X)                                                                                      \
+    X(S_SC_WEBHOOK, SEAL_SCAN("accounts", "id", "webhook_secret", "id::text"))                               \
+    X(S_SS_WEBHOOK, SEAL_SET("accounts", "id", "webhook_secret"))                                            \
+    X(S_SC_SESSION,                                                                                          \
+      SEAL_SCAN("telegram_sessions", "account_id", "encrypted_session_data", "account_id::text"))            \
+    X(S_SS_SESSION, SEAL_SET("telegram_sessions", "account_id", "encrypted_session_data"))                   \
+    X(S_SC_SESSION_PHONE, SEAL_SCAN("telegram_sessions", "account_id", "phone", "account_id::text"))         \
+    X(S_SS_SESSION_PHONE, SEAL_SET("telegram_sessions", "account_id", "phone"))                              \
+    X(S_SC_ACCESS_HASH, SEAL_SCAN("contacts", "id", "access_hash", SEAL_RK_CONTACT))                         \
+    X(S_SS_ACCESS_HASH, SEAL_SET("contacts", "id", "access_hash"))                                           \
+    X(S_SC_FIRST_NAME, SEAL_SCAN("contacts", "id", "first_name", SEAL_RK_CONTACT))                           \
+    X(S_SS_FIRST_NAME, SEAL_SET("contacts", "id", "first_name"))                                             \
+    X(S_SC_LAST_NAME, SEAL_SCAN("contacts", "id", "last_name", SEAL_RK_CONTACT))                             \
+    X(S_SS_LAST_NAME, SEAL_SET("contacts", "id", "last_name"))                                               \
+    X(S_SC_USERNAME, SEAL_SCAN("contacts", "id", "username", SEAL_RK_CONTACT))                               \
+    X(S_SS_USERNAME, SEAL_SET("contacts", "id", "username"))                                                 \
+    X(S_SC_PHONE, SEAL_SCAN("contacts", "id", "phone", SEAL_RK_CONTACT))                                     \
+    X(S_SS_PHONE, SEAL_SET("contacts", "id", "phone"))                                                       \
+    X(S_SC_INBOUND, SEAL_SCAN("inbound_messages m JOIN contacts c ON c.id = m.contact_id", "m.id", "m.text", \
+                              "m.account_id::text || ':' || c.tg_user_id || ':' || m.tg_message_id::text"))  \
+    X(S_SS_INBOUND, SEAL_SET("inbound_messages", "id", "text"))                                              \
+    X(S_SC_CATEGORY, SEAL_SCAN("customer_categories", "id", "category", SEAL_RK_CATEGORY))                   \
+    X(S_SS_CATEGORY, SEAL_SET("customer_categories", "id", "category"))                                      \
+    X(S_SC_CONFIDENCE, SEAL_SCAN("customer_categories", "id", "confidence_score", SEAL_RK_CATEGORY))         \
+    X(S_SS_CONFIDENCE, SEAL_SET("customer_categories", "id", "confidence_score"))                            \
+    X(S_SC_RCPT_CODE, SEAL_SCAN("recipients", "id", "discount_code",                                         \
+                                "account_id::text || ':' || campaign_id::text || ':' || contact_id::text"))  \
+    X(S_SS_RCPT_CODE, SEAL_SET("recipients", "id", "discount_code"))                                         \
+    X(S_SC_CODE, SEAL_SCAN("discount_codes", "id", "code",                                                   \
+                           "account_id::text || ':' || campaign_id::text || ':' || code_bidx"))              \
+    X(S_SS_CODE, SEAL_SET("discount_codes", "id", "code"))                                                   \
+    X(S_SC_META,                                                                                             \
+      "SELECT key, key, value FROM meta WHERE key > $1 AND (key LIKE 'cmd:%' OR key LIKE 'cmdr:%') "         \
+      "ORDER BY key LIMIT $2")                                                                               \
     X(S_SS_META, SEAL_SET("meta", "key", "value"))
 
 /* Every statement the backend runs, by name. */
-#define STMTS(X)                                                                                     \
-    X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                           \
-    X(S_MIGRATION_DONE, "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)")             \
-    X(S_PING, "SELECT 1")                                                                             \
-    X(S_NOTIFY, "SELECT pg_notify($1, $2)")                                                           \
-    X(S_ACCOUNT_INSERT, "INSERT INTO accounts(email, api_key, plan_type, password_hash, created_at) "  \
-                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT(email) DO NOTHING RETURNING id")                       \
-    X(S_ACCOUNT_BY_EMAIL, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email = $1")                     \
-    X(S_ACCOUNT_BY_KEY, "SELECT " ACCOUNT_COLS " FROM accounts WHERE api_key = $1")                     \
-    X(S_ACCOUNT_GET, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1")                             \
-    X(S_ACCOUNT_UPDATE, "UPDATE accounts SET timezone = $1, frequency_cap_days = $2 WHERE id = $3")       \
-    X(S_ACCOUNT_SET_WH, "UPDATE accounts SET webhook_secret = $1 WHERE id = $2")                         \
-    X(S_ACCOUNT_GET_WH, "SELECT webhook_secret FROM accounts WHERE id = $1 AND webhook_secret IS NOT NULL") \
-    X(S_SESSION_GET, "SELECT status, encrypted_session_data, phone, tg_user_id, updated_at "             \
-                     "FROM telegram_sessions WHERE account_id = $1")                                     \
-    X(S_SESSION_PUT, "INSERT INTO telegram_sessions(account_id, status, encrypted_session_data, phone, "  \
-                     "tg_user_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(account_id) DO UPDATE " \
-                     "SET status = excluded.status, encrypted_session_data = excluded.encrypted_session_data, " \
-                     "phone = excluded.phone, tg_user_id = excluded.tg_user_id, updated_at = excluded.updated_at") \
-    X(S_SESSION_STATUS, "UPDATE telegram_sessions SET status = $1, updated_at = $2 WHERE account_id = $3")     \
+#define STMTS(X)                                                                                             \
+    X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                                  \
+    X(S_MIGRATION_DONE, "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)")                \
+    X(S_PING, "SELECT 1")                                                                                    \
+    X(S_NOTIFY, "SELECT pg_notify($1, $2)")                                                                  \
+    X(S_ACCOUNT_INSERT, "INSERT INTO accounts(email, api_key, plan_type, password_hash, created_at) "        \
+                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT(email) DO NOTHING RETURNING id")            \
+    X(S_ACCOUNT_BY_EMAIL, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email = $1")                          \
+    X(S_ACCOUNT_BY_KEY, "SELECT " ACCOUNT_COLS " FROM accounts WHERE api_key = $1")                          \
+    X(S_ACCOUNT_GET, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1")                                  \
+    X(S_ACCOUNT_UPDATE, "UPDATE accounts SET timezone = $1, frequency_cap_days = $2 WHERE id = $3")          \
+    X(S_ACCOUNT_SET_WH, "UPDATE accounts SET webhook_secret = $1 WHERE id = $2")                             \
+    X(S_ACCOUNT_GET_WH, "SELECT webhook_secret FROM accounts WHERE id = $1 AND webhook_secret IS NOT NULL")  \
+    X(S_SESSION_GET, "SELECT status, encrypted_session_data, phone, tg_user_id, updated_at "                 \
+                     "FROM telegram_sessions WHERE account_id = $1")                                         \
+    X(S_SESSION_PUT,                                                                                         \
+      "INSERT INTO telegram_sessions(account_id, status, encrypted_session_data, phone, "                    \
+      "tg_user_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(account_id) DO UPDATE "           \
+      "SET status = excluded.status, encrypted_session_data = excluded.encrypted_session_data, "             \
+      "phone = excluded.phone, tg_user_id = excluded.tg_user_id, updated_at = excluded.updated_at")          \
+    X(S_SESSION_STATUS, "UPDATE telegram_sessions SET status = $1, updated_at = $2 WHERE account_id = $3")   \
     X(S_SESSION_DELETE, "DELETE FROM telegram_sessions WHERE account_id = $1")                               \
-    X(S_SESSIONS_CONNECTED, "SELECT account_id FROM telegram_sessions WHERE status = 'connected' "         \
-                            "ORDER BY account_id")                                                          \
-    X(S_CONTACT_INSERT, "INSERT INTO contacts(account_id, tg_user_id, access_hash, first_name, last_name, " \
-                        "username, phone, phone_bidx, username_bidx, created_at, updated_at) "              \
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")                                         \
-    X(S_CONTACT_UPDATE, "UPDATE contacts SET access_hash = $1, first_name = $2, last_name = $3, username = $4, " \
-                        "phone = $5, phone_bidx = $6, username_bidx = $7, updated_at = $8 "                     \
-                        "WHERE account_id = $9 AND id = $10")                                                  \
-    X(S_CONTACT_BY_TG, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.tg_user_id = $2") \
-    X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id = $2")          \
-    X(S_CONTACTS_PAGE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id > $2 "        \
+    X(S_SESSIONS_CONNECTED, "SELECT account_id FROM telegram_sessions WHERE status = 'connected' "           \
+                            "ORDER BY account_id")                                                           \
+    X(S_CONTACT_INSERT, "INSERT INTO contacts(account_id, tg_user_id, access_hash, first_name, last_name, "  \
+                        "username, phone, phone_bidx, username_bidx, created_at, updated_at) "               \
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")                \
+    X(S_CONTACT_UPDATE,                                                                                      \
+      "UPDATE contacts SET access_hash = $1, first_name = $2, last_name = $3, username = $4, "               \
+      "phone = $5, phone_bidx = $6, username_bidx = $7, updated_at = $8 "                                    \
+      "WHERE account_id = $9 AND id = $10")                                                                  \
+    X(S_CONTACT_BY_TG,                                                                                       \
+      "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.tg_user_id = $2")               \
+    X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id = $2")        \
+    X(S_CONTACTS_PAGE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id > $2 "      \
                        "ORDER BY c.id LIMIT $3")                                                             \
-    X(S_INBOUND_INSERT, "INSERT INTO inbound_messages(account_id, contact_id, tg_message_id, text, date) "  \
-                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")                                    \
-    X(S_INBOUND_TOUCH, "UPDATE contacts SET inbound_count = inbound_count + 1, "                            \
-                       "first_inbound_at = LEAST(COALESCE(first_inbound_at, $1), $1), "                       \
-                       "last_inbound_at = GREATEST(COALESCE(last_inbound_at, $1), $1) "                          \
-                       "WHERE account_id = $2 AND id = $3")                                                 \
-    X(S_CAMPAIGN_INSERT, "INSERT INTO campaigns(account_id, name, message_text, status, filters_json, "       \
-                         "quiet_hours_json, nudge_settings_json, track_links, discount_json, created_at, "      \
-                         "updated_at) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10) RETURNING id")                           \
-    X(S_CAMPAIGN_MEDIA_ADD, "INSERT INTO campaign_media(account_id, campaign_id, media_id, position) "         \
-                            "VALUES ($1, $2, $3, $4)")                                                              \
-    X(S_CAMPAIGN_MEDIA_CLEAR, "DELETE FROM campaign_media WHERE account_id = $1 AND campaign_id = $2")            \
-    X(S_CAMPAIGN_MEDIA_LIST, "SELECT media_id FROM campaign_media WHERE account_id = $1 AND campaign_id = $2 "    \
-                             "ORDER BY position")                                                               \
-    X(S_ANALYTICS_INSERT, "INSERT INTO campaign_analytics(account_id, campaign_id, updated_at) VALUES ($1, $2, $3)") \
-    X(S_CAMPAIGN_GET, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE account_id = $1 AND id = $2")              \
-    X(S_CAMPAIGN_LIST, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE account_id = $1 ORDER BY id DESC")        \
-    X(S_CAMPAIGN_UPDATE, "UPDATE campaigns SET name = $1, message_text = $2, filters_json = $3, "                 \
-                         "quiet_hours_json = $4, nudge_settings_json = $5, track_links = $6, discount_json = $7, "  \
-                         "updated_at = $8 WHERE account_id = $9 AND id = $10 AND status IN ('draft', 'paused')")    \
-    X(S_CAMPAIGN_DELETE, "DELETE FROM campaigns WHERE account_id = $1 AND id = $2 AND status = 'draft'")         \
+    X(S_INBOUND_INSERT, "INSERT INTO inbound_messages(account_id, contact_id, tg_message_id, text, date) "   \
+                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")                                \
+    X(S_INBOUND_TOUCH, "UPDATE contacts SET inbound_count = inbound_count + 1, "                             \
+                       "first_inbound_at = LEAST(COALESCE(first_inbound_at, $1), $1), "                      \
+                       "last_inbound_at = GREATEST(COALESCE(last_inbound_at, $1), $1) "                      \
+                       "WHERE account_id = $2 AND id = $3")                                                  \
+    X(S_CAMPAIGN_INSERT,                                                                                     \
+      "INSERT INTO campaigns(account_id, name, message_text, status, filters_json, "                         \
+      "quiet_hours_json, nudge_settings_json, track_links, discount_json, created_at, "                      \
+      "updated_at) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10) RETURNING id")                  \
+    X(S_CAMPAIGN_MEDIA_ADD, "INSERT INTO campaign_media(account_id, campaign_id, media_id, position) "       \
+                            "VALUES ($1, $2, $3, $4)")                                                       \
+    X(S_CAMPAIGN_MEDIA_CLEAR, "DELETE FROM campaign_media WHERE account_id = $1 AND campaign_id = $2")       \
+    X(S_CAMPAIGN_MEDIA_LIST,                                                                                 \
+      "SELECT media_id FROM campaign_media WHERE account_id = $1 AND campaign_id = $2 "                      \
+      "ORDER BY position")                                                                                   \
+    X(S_ANALYTICS_INSERT,                                                                                    \
+      "INSERT INTO campaign_analytics(account_id, campaign_id, updated_at) VALUES ($1, $2, $3)")             \
+    X(S_CAMPAIGN_GET, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE account_id = $1 AND id = $2")           \
+    X(S_CAMPAIGN_LIST, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE account_id = $1 ORDER BY id DESC")     \
+    X(S_CAMPAIGN_UPDATE,                                                                                     \
+      "UPDATE campaigns SET name = $1, message_text = $2, filters_json = $3, "                               \
+      "quiet_hours_json = $4, nudge_settings_json = $5, track_links = $6, discount_json = $7, "              \
+      "updated_at = $8 WHERE account_id = $9 AND id = $10 AND status IN ('draft', 'paused')")                \
+    X(S_CAMPAIGN_DELETE, "DELETE FROM campaigns WHERE account_id = $1 AND id = $2 AND status = 'draft'")     \
     X(S_CAMPAIGN_DELETE_DEPS, "DELETE FROM campaign_analytics WHERE account_id = $1 AND campaign_id = $2")   \
-    X(S_CAMPAIGN_DELETE_CODES, "DELETE FROM discount_codes WHERE account_id = $1 AND campaign_id = $2")          \
-    X(S_CAMPAIGN_DELETE_LINKS, "DELETE FROM trackable_links WHERE account_id = $1 AND campaign_id = $2")         \
-    X(S_CODES_CLEAR_FREE, "DELETE FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 "              \
-                          "AND recipient_id IS NULL")                                                           \
-    X(S_CODE_INSERT, "INSERT INTO discount_codes(account_id, campaign_id, code, code_bidx) VALUES ($1, $2, $3, $4) " \
-                     "ON CONFLICT DO NOTHING")                                                                  \
-    X(S_CODES_LIST, "SELECT id, code, code_bidx, COALESCE(recipient_id, 0) FROM discount_codes "               \
-                    "WHERE account_id = $1 AND campaign_id = $2 ORDER BY id")                                     \
-    X(S_CODE_OF_RECIPIENT, "SELECT id, code, code_bidx, recipient_id FROM discount_codes "                     \
-                           "WHERE account_id = $1 AND campaign_id = $2 AND recipient_id = $3")                     \
-    X(S_CODE_FREE, "SELECT id, code, code_bidx FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 "  \
-                   "AND recipient_id IS NULL ORDER BY id LIMIT 1")                                              \
-    X(S_CODE_TAKE, "UPDATE discount_codes SET recipient_id = $1, assigned_at = $2 WHERE id = $3 "                 \
-                   "AND recipient_id IS NULL")                                                                  \
-    X(S_LINK_INSERT, "INSERT INTO trackable_links(account_id, campaign_id, original_url, tracking_code) "     \
-                     "VALUES ($1, $2, $3, substr(md5(random()::text || clock_timestamp()::text), 1, 16)) ON CONFLICT DO NOTHING")                     \
-    X(S_LINK_GET, "SELECT id FROM trackable_links WHERE account_id = $1 AND campaign_id = $2 AND original_url = $3") \
-    X(S_MEDIA_INSERT, "INSERT INTO media(account_id, kind, mime, size, sha256, storage_key, created_at) "     \
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")                                   \
-    X(S_MEDIA_BY_SHA, "SELECT " MEDIA_COLS " FROM media WHERE account_id = $1 AND sha256 = $2")                  \
-    X(S_MEDIA_GET, "SELECT " MEDIA_COLS " FROM media WHERE account_id = $1 AND id = $2")                         \
-    X(S_ORDER_GET, "SELECT " ORDER_COLS " FROM orders WHERE account_id = $1 AND order_id = $2")                  \
-    X(S_ORDER_INSERT, "INSERT INTO orders(account_id, order_id, amount, currency, status, created_at, "       \
-                      "contact_id, discount_code_bidx, ref, attributed_campaign_id, body_hash, received_at, "  \
-                      "customer_tg_user_id, customer_phone_bidx, customer_username_bidx) "                     \
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING RETURNING id")           \
-    X(S_ORDERS_LINK, "UPDATE orders SET contact_id = $1 WHERE account_id = $2 AND contact_id IS NULL "       \
-                     "AND (customer_tg_user_id = $3 OR customer_phone_bidx = $4 OR customer_username_bidx = $5)") \
-    X(S_ORDER_UPDATE, "UPDATE orders SET status = $1, body_hash = $2, received_at = $3 "                          \
-                      "WHERE account_id = $4 AND id = $5")                                                        \
-    X(S_ORDER_LATEST_PAID, "SELECT " ORDER_COLS " FROM orders WHERE account_id = $1 AND contact_id = $2 "        \
-                           "AND status = 'paid' ORDER BY created_at DESC, id DESC LIMIT 1")                     \
-    X(S_ORDER_COUNTS, "SELECT COUNT(*) FILTER (WHERE status = 'paid'), COUNT(*) FILTER (WHERE status = 'refunded') "      \
-                      "FROM orders WHERE account_id = $1 AND contact_id = $2")                                    \
-    X(S_CONTACT_BY_PHONE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.phone_bidx = $2 " \
-                          "ORDER BY c.id LIMIT 1")                                                              \
-    X(S_CONTACT_BY_USERNAME, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 "                 \
-                             "AND c.username_bidx = $2 ORDER BY c.id LIMIT 1")                                   \
-    X(S_INBOUND_RECENT, "SELECT text, tg_message_id FROM (SELECT text, tg_message_id, date, id "              \
-                        "FROM inbound_messages WHERE account_id = $1 AND contact_id = $2 "                        \
-                        "ORDER BY date DESC, id DESC LIMIT $3) t ORDER BY date, id")                               \
-    X(S_CATEGORY_PUT, "INSERT INTO customer_categories(account_id, contact_id, category, confidence_score, "  \
-                      "updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT(account_id, contact_id) DO UPDATE SET "   \
-                      "category = excluded.category, confidence_score = excluded.confidence_score, "           \
-                      "updated_at = excluded.updated_at")                                                       \
-    X(S_AUDIENCE, "SELECT c.id, cc.category, cc.confidence_score FROM contacts c "                             \
-                  "LEFT JOIN customer_categories cc ON cc.account_id = c.account_id AND cc.contact_id = c.id "  \
-                  "WHERE c.account_id = $1 AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "               \
-                  "AND c.deactivated_at IS NULL "                                                               \
-                  "AND ($2::bigint = 0 OR c.last_inbound_at >= $2) "                                                    \
-                  "AND ($3::bigint < 0 AND $4::bigint < 0 AND $5::bigint < 0 OR EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, "          \
-                  "     COALESCE(SUM(o.amount), 0)::bigint AS spent FROM orders o WHERE o.account_id = $1 "            \
-                  "     AND o.contact_id = c.id AND o.status = 'paid') t "                                     \
-                  "     WHERE ($3::bigint < 0 OR t.n >= $3) AND ($4::bigint < 0 OR t.n <= $4) "                              \
-                  "     AND ($5::bigint < 0 OR t.spent >= $5))) " \
-                  "AND ($6::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                 \
-                  "     AND r.campaign_id = $6 AND r.contact_id = c.id AND r.clicked_at IS NOT NULL)) "         \
-                  "AND ($7::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                 \
-                  "     AND r.campaign_id = $7 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0 "  \
-                  "     AND r.replied_at IS NULL)) "                                                            \
-                  "AND ($8::bigint = 0 OR NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "             \
-                  "     AND r.contact_id = c.id AND r.sent_at >= $8)) "                                         \
-                  "AND ($9::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                 \
-                  "     AND r.campaign_id = $9 AND r.contact_id = c.id AND r.read_at IS NOT NULL)) "            \
-                  "AND ($10::bigint = 0 OR (EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "               \
-                  "     AND r.campaign_id = $10 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0) " \
-                  "     AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                    \
-                  "     AND r.campaign_id = $10 AND r.contact_id = c.id AND r.read_at IS NOT NULL))) "          \
-                  "AND ($11::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                \
-                  "     AND r.campaign_id = $11 AND r.contact_id = c.id AND r.replied_at IS NOT NULL)) "        \
-                  "AND ($12::bigint = 0 OR EXISTS (SELECT 1 FROM orders o WHERE o.account_id = $1 "                    \
-                  "     AND o.contact_id = c.id AND o.attributed_campaign_id = $12 AND o.status = 'paid')) "    \
-                  "AND c.id > $13 ORDER BY c.id LIMIT $14")                                                                              \
-    X(S_RUNNING_OTHER, "SELECT id FROM campaigns WHERE account_id = $1 AND status = 'running' AND id != $2 LIMIT 1") \
-    X(S_CAMPAIGN_TO_RUNNING, "UPDATE campaigns SET status = 'running', pause_reason = NULL, "                    \
-                             "override_quiet_hours = $1, started_at = COALESCE(started_at, $2), updated_at = $3 "   \
-                             "WHERE account_id = $4 AND id = $5 AND status = $6")                                   \
-    X(S_RECIPIENTS_INSERT, "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, created_at) " \
-                           "SELECT $1, $2, u.contact_id, 0, 'pending', $4 FROM unnest($3::bigint[]) "             \
-                           "WITH ORDINALITY AS u(contact_id, i) ORDER BY u.i ON CONFLICT DO NOTHING")            \
-    X(S_CAMPAIGN_TRANSITION, "UPDATE campaigns SET status = $1, pause_reason = $2, updated_at = $3, "           \
-                             "finished_at = CASE WHEN $1::text IN ('completed', 'cancelled') THEN $3::bigint ELSE finished_at END " \
-                             "WHERE account_id = $4 AND id = $5 AND status = ANY (string_to_array($6::text, ','))") \
-    X(S_CAMPAIGN_OVERRIDE, "UPDATE campaigns SET override_quiet_hours = $1 WHERE account_id = $2 AND id = $3")      \
-    X(S_CAMPAIGN_NUDGES, "UPDATE campaigns SET nudge_settings_json = $1, updated_at = $2 WHERE account_id = $3 AND id = $4") \
-    X(S_CAMPAIGNS_PAUSE_ALL, "UPDATE campaigns SET status = 'paused', pause_reason = $1, updated_at = $2 "          \
-                             "WHERE account_id = $3 AND status IN ('running', 'nudging')")                         \
-    X(S_ACCOUNTS_SENDING, "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "     \
-                          "ORDER BY account_id")                                                                  \
-    X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = $1 AND status = $2 ORDER BY id")          \
-    X(S_RECIPIENT_SENDING, "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id " \
-                           "WHERE r.account_id = $1 AND r.status = 'sending' AND c.account_id = $1 "             \
-                           "AND c.status IN ('running', 'nudging') ORDER BY r.id LIMIT 1")                      \
-    X(S_RECIPIENT_DUE, "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "   \
-                       "WHERE r.account_id = $1 AND r.status = 'pending' AND r.next_attempt_at <= $2 "           \
-                       "AND c.account_id = $1 AND c.status IN ('running', 'nudging') "                          \
-                       "ORDER BY r.next_attempt_at, r.id LIMIT 1")                                               \
-    X(S_RECIPIENT_NEXT_AT, "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                       \
-                           "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 AND c.account_id = $1 " \
-                           "AND c.status IN ('running', 'nudging') AND r.status IN ('pending', 'sending')")      \
-    X(S_RECIPIENT_CLAIM, "UPDATE recipients SET status = 'sending', random_id = COALESCE(random_id, $1), "         \
-                         "discount_code = COALESCE(discount_code, $2), attempt = attempt + 1 "                    \
-                         "WHERE account_id = $3 AND id = $4 AND status IN ('pending', 'sending')")                 \
-    X(S_RECIPIENT_CODE, "SELECT discount_code FROM recipients WHERE account_id = $1 AND id = $2")                   \
-    X(S_RECIPIENT_FINISH, "UPDATE recipients SET status = $1, tg_message_id = COALESCE($2, tg_message_id), "       \
-                          "error_code = $3, next_attempt_at = $4, "                                                        \
-                          "sent_at = CASE WHEN $5::text = 'sent' THEN $6::bigint ELSE sent_at END " \
-                          "WHERE account_id = $7 AND id = $8")                                                     \
-    X(S_LOG_INSERT, "INSERT INTO sent_logs(account_id, campaign_id, status, error_details, timestamp, contact_id, " \
-                    "step, attempt, error_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")                              \
-    X(S_COUNT_SENT, "UPDATE campaign_analytics SET total_sent = total_sent + 1, updated_at = $1 "                  \
-                    "WHERE account_id = $2 AND campaign_id = $3")                                                  \
-    X(S_COUNT_FAILED, "UPDATE campaign_analytics SET total_failed = total_failed + 1, updated_at = $1 "            \
-                      "WHERE account_id = $2 AND campaign_id = $3")                                                \
-    X(S_CONTACT_BLOCKED, "UPDATE contacts SET blocked_at = COALESCE(blocked_at, $1) WHERE account_id = $2 AND id = $3") \
-    X(S_CONTACT_DEACTIVATED, "UPDATE contacts SET deactivated_at = COALESCE(deactivated_at, $1) "                  \
-                             "WHERE account_id = $2 AND id = $3")                                                  \
-    X(S_OPEN_ROWS, "SELECT rows - sent - failed - skipped FROM campaign_steps WHERE account_id = $1 "             \
-                   "AND campaign_id = $2 AND step = $3")                                                           \
-    X(S_NUDGE_SCHEDULE, "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, error_code, " \
-                        "created_at, discount_code) SELECT r.account_id, r.campaign_id, r.contact_id, $3::bigint, "       \
-                        "CASE WHEN c.opted_out_at IS NOT NULL OR c.blocked_at IS NOT NULL "                      \
-                        "       OR c.deactivated_at IS NOT NULL THEN 'skipped' "                                 \
-                        "     WHEN $4::text IN ('no_reply', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x " \
-                        "       WHERE x.account_id = $1 AND x.campaign_id = $2 AND x.contact_id = r.contact_id "  \
-                        "       AND x.replied_at IS NOT NULL) THEN 'skipped' "                                   \
-                        "     WHEN $4::text IN ('no_click', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x " \
-                        "       WHERE x.account_id = $1 AND x.campaign_id = $2 AND x.contact_id = r.contact_id "  \
-                        "       AND x.clicked_at IS NOT NULL) THEN 'skipped' "                                   \
-                        "     ELSE 'pending' END, "                                                              \
-                        "CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' "                                 \
-                        "     WHEN c.blocked_at IS NOT NULL OR c.deactivated_at IS NOT NULL THEN 'unreachable' "  \
-                        "     ELSE NULL END, $6::bigint, r.discount_code "                                               \
-                        "FROM recipients r JOIN contacts c ON c.id = r.contact_id AND c.account_id = r.account_id " \
-                        "WHERE r.account_id = $1 AND r.campaign_id = $2 AND r.step = $3::bigint - 1 AND r.status = 'sent' " \
-                        "AND r.sent_at <= $5 AND r.sent_at > COALESCE((SELECT scheduled_through FROM "            \
-                        "campaign_steps WHERE campaign_id = $2 AND step = $3::bigint), 0) "                               \
-                        "ON CONFLICT DO NOTHING RETURNING campaign_id, step, status")                              \
-    X(S_NUDGE_NEXT_DUE, "SELECT COALESCE(MIN(r.sent_at), 0) FROM recipients r WHERE r.campaign_id = $2 "         \
-                        "AND r.step = $3::bigint - 1 AND r.status = 'sent' AND r.account_id = $1 AND r.sent_at > "        \
-                        "COALESCE((SELECT scheduled_through FROM campaign_steps WHERE campaign_id = $2 "          \
-                        "AND step = $3::bigint), 0)")                                                                     \
-    X(S_LOGS_PAGE, "SELECT id, \"timestamp\", COALESCE(contact_id, 0), COALESCE(step, 0), status, "                  \
-                   "COALESCE(error_code, ''), COALESCE(error_details, '') FROM sent_logs "                        \
-                   "WHERE account_id = $1 AND campaign_id = $2 AND id > $3 ORDER BY id LIMIT $4")                    \
-    X(S_COUNTS_ROWS, "SELECT COALESCE(SUM(rows) FILTER (WHERE step = 0), 0)::bigint, "                          \
-                     "COALESCE(SUM(rows - sent - failed - skipped), 0)::bigint, 0, COALESCE(SUM(sent), 0)::bigint, " \
-                     "COALESCE(SUM(failed), 0)::bigint, COALESCE(SUM(skipped), 0)::bigint, "                     \
-                     "COALESCE(SUM(read), 0)::bigint, COALESCE(SUM(replied) FILTER (WHERE step = 0), 0)::bigint, 0 " \
-                     "FROM campaign_steps WHERE account_id = $1 AND campaign_id = $2")                             \
-    X(S_COUNTS_ANALYTICS, "SELECT total_clicks, total_opted_out, total_orders, total_revenue, cat_browser, "     \
-                          "cat_buyer, cat_refund_risk, unique_clicks FROM campaign_analytics WHERE account_id = $1 " \
-                          "AND campaign_id = $2")                                                                 \
-    X(S_SET_CATEGORIES, "UPDATE campaign_analytics SET cat_browser = $1, cat_buyer = $2, cat_refund_risk = $3 "     \
-                        "WHERE account_id = $4 AND campaign_id = $5")                                              \
-    X(S_REPLIED, "UPDATE recipients SET replied_at = COALESCE(replied_at, $1) WHERE account_id = $2 "             \
-                 "AND contact_id = $3 AND status = 'sent' AND sent_at >= $4 AND replied_at IS NULL RETURNING campaign_id, step")              \
-    X(S_READ, "UPDATE recipients SET read_at = COALESCE(read_at, $1) WHERE account_id = $2 AND contact_id = $3 "  \
-              "AND status = 'sent' AND tg_message_id <= $4 AND read_at IS NULL RETURNING campaign_id, step")                                 \
-    X(S_OPT_OUT, "UPDATE contacts SET opted_out_at = COALESCE(opted_out_at, $1) WHERE account_id = $2 AND id = $3 "  \
-                 "AND opted_out_at IS NULL")                                                                      \
-    X(S_SKIP_NUDGES, "UPDATE recipients SET status = 'skipped', error_code = $1 WHERE account_id = $2 "             \
-                     "AND contact_id = $3 AND status = 'pending' AND step >= $4 RETURNING campaign_id, step")                                   \
-    X(S_LINK_BY_ID, "SELECT account_id, campaign_id, original_url FROM trackable_links WHERE id = $1")          \
-    X(S_CLICK_SEEN, "SELECT 1 FROM link_clicks WHERE account_id = $1 AND link_id = $2 AND recipient_id = $3 LIMIT 1") \
-    X(S_CLICK_INSERT, "INSERT INTO link_clicks(account_id, link_id, recipient_id, at) VALUES ($1, $2, $3, $4)")      \
-    X(S_RECIPIENT_CLICKED, "UPDATE recipients SET clicked_at = $1 WHERE account_id = $2 AND id = $3 "           \
-                           "AND campaign_id = $4 AND clicked_at IS NULL RETURNING step")                                        \
-    X(S_LINK_COUNT, "UPDATE trackable_links SET clicks = clicks + 1, unique_clicks = unique_clicks + $1 "       \
-                    "WHERE id = $2")                                                                             \
-    X(S_CAMPAIGN_CLICKS, "UPDATE campaign_analytics SET total_clicks = total_clicks + 1, "                      \
-                         "unique_clicks = unique_clicks + $1 WHERE account_id = $2 AND campaign_id = $3")        \
-    X(S_ATTR_REF, "SELECT campaign_id, step, id FROM recipients WHERE account_id = $1 AND id = $2 AND status = 'sent'") \
-    X(S_ATTR_LINK_OK, "SELECT 1 FROM trackable_links WHERE account_id = $1 AND id = $2 AND campaign_id = $3")        \
-    X(S_ATTR_CODE, "SELECT id, campaign_id, COALESCE(recipient_id, 0) FROM discount_codes "                    \
-                   "WHERE account_id = $1 AND code_bidx = $2 ORDER BY id DESC LIMIT 1")                           \
-    X(S_ATTR_CODE_IN, "SELECT id FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 AND code_bidx = $3") \
-    X(S_ATTR_WINDOW, "SELECT campaign_id, step, id FROM recipients WHERE account_id = $1 AND contact_id = $2 "  \
-                     "AND status = 'sent' AND sent_at <= $3 AND sent_at >= $4 "                                  \
-                     "AND ($5::bigint = 0 OR campaign_id = $5) ORDER BY sent_at DESC, id DESC LIMIT 1")                  \
-    X(S_ATTR_ORDER, "UPDATE orders SET attributed_campaign_id = $1, attributed_recipient_id = $2, "               \
-                    "attributed_link_id = $3, attributed_step = $4, attributed_code_id = $5, attributed_by = $6 "    \
-                    "WHERE account_id = $7 AND id = $8")                                                           \
-    X(S_ATTR_CAMPAIGN, "UPDATE campaign_analytics SET total_revenue = total_revenue + $1, "                     \
-                       "total_orders = total_orders + $2 WHERE account_id = $3 AND campaign_id = $4")            \
-    X(S_ATTR_LINK, "UPDATE trackable_links SET revenue = revenue + $1 WHERE account_id = $2 AND id = $3")        \
-    X(S_ATTR_BY, "INSERT INTO revenue_by(account_id, campaign_id, kind, key, orders, revenue) "                 \
-                 "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(campaign_id, kind, key) DO UPDATE SET "           \
-                 "orders = revenue_by.orders + $5, revenue = revenue_by.revenue + $6")                                                 \
-    X(S_REV_SERIES, "SELECT ((created_at + $5::bigint) / $6::bigint) * $6::bigint - $5::bigint AS b, SUM(amount)::bigint, "      \
-                    "COUNT(*) FROM orders "       \
-                    "WHERE account_id = $1 AND status = 'paid' AND attributed_campaign_id IS NOT NULL "          \
-                    "AND created_at >= $2 AND created_at < $3 AND currency = $4 GROUP BY b ORDER BY b")           \
-    X(S_REV_CAMPAIGNS, "SELECT o.attributed_campaign_id, c.name, SUM(o.amount)::bigint, COUNT(*) FROM orders o "        \
-                       "JOIN campaigns c ON c.id = o.attributed_campaign_id AND c.account_id = o.account_id "    \
-                       "WHERE o.account_id = $1 AND o.status = 'paid' AND o.created_at >= $2 "                  \
-                       "AND o.created_at < $3 AND o.currency = $4 GROUP BY 1, 2 ORDER BY 3 DESC, 1")                \
-    X(S_REV_CURRENCY, "SELECT currency FROM orders WHERE account_id = $1 AND created_at >= $2 AND created_at < $3 " \
-                      "GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                              \
-    X(S_STEP_COUNTS, "SELECT sent, replied, clicked FROM campaign_steps WHERE account_id = $1 "                   \
-                     "AND campaign_id = $2 AND step = $3")                                                          \
-    X(S_STEP_BUMP, "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "  \
-                   "replied, clicked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT(campaign_id, step) DO "    \
-                   "UPDATE SET rows = campaign_steps.rows + excluded.rows, sent = campaign_steps.sent + excluded.sent, " \
-                   "failed = campaign_steps.failed + excluded.failed, "                                          \
-                   "skipped = campaign_steps.skipped + excluded.skipped, read = campaign_steps.read + excluded.read, " \
-                   "replied = campaign_steps.replied + excluded.replied, "                                       \
-                   "clicked = campaign_steps.clicked + excluded.clicked")                                                        \
-    X(S_STEP_THROUGH, "INSERT INTO campaign_steps(account_id, campaign_id, step, scheduled_through) "             \
-                      "VALUES ($1, $2, $3, $4) ON CONFLICT(campaign_id, step) DO UPDATE SET "                    \
-                      "scheduled_through = GREATEST(campaign_steps.scheduled_through, excluded.scheduled_through)")                   \
-    X(S_FAILURE_BUMP, "INSERT INTO campaign_failures(account_id, campaign_id, code, n) VALUES ($1, $2, $3, 1) "      \
-                      "ON CONFLICT(campaign_id, code) DO UPDATE SET n = campaign_failures.n + 1")                                  \
-    X(S_FAILURES, "SELECT code, n FROM campaign_failures WHERE account_id = $1 AND campaign_id = $2 ORDER BY n DESC, code") \
-    X(S_LINK_STATS, "SELECT id, original_url, clicks, unique_clicks, revenue FROM trackable_links "              \
-                    "WHERE account_id = $1 AND campaign_id = $2 ORDER BY id")                                       \
-    X(S_REVENUE_ROWS, "SELECT key, orders, revenue FROM revenue_by WHERE account_id = $1 AND campaign_id = $2 "     \
-                      "AND kind = $3 ORDER BY revenue DESC, key")                                                  \
-    X(S_CODE_GET, "SELECT id, code, code_bidx, COALESCE(recipient_id, 0) FROM discount_codes "                  \
-                  "WHERE account_id = $1 AND id = $2")                                                              \
-    X(S_READ_TIMES, "SELECT read_at FROM recipients WHERE account_id = $1 AND campaign_id = $2 "                    \
-                    "AND read_at IS NOT NULL")                                                                    \
-    X(S_OPT_OUT_COUNT, "UPDATE campaign_analytics SET total_opted_out = total_opted_out + 1 "                     \
-                       "WHERE account_id = $1 AND campaign_id IN (SELECT DISTINCT campaign_id FROM recipients "   \
-                       "WHERE account_id = $1 AND contact_id = $2 AND status = 'sent')")                          \
-    X(S_INSTANCE_BEAT, "INSERT INTO engine_instances(id, seen_at) VALUES ($1, $2) "                               \
-                       "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at")                                 \
-    X(S_INSTANCES_LIVE, "SELECT COUNT(*) FROM engine_instances WHERE seen_at > $1")                                \
-    X(S_INSTANCES_PRUNE, "DELETE FROM engine_instances WHERE seen_at <= $1")                                       \
-    X(S_INSTANCE_GONE, "DELETE FROM engine_instances WHERE id = $1")                                               \
-    X(S_LEASE_RENEW, "UPDATE engine_leases SET expires_at = $2 WHERE owner = $1")                                  \
-    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = $1 AND account_id NOT IN "  \
-                         "(SELECT account_id FROM telegram_sessions WHERE status = 'connected')")              \
-    X(S_LEASES_HELD, "SELECT COUNT(*) FROM engine_leases WHERE owner = $1")                                        \
-    X(S_SENDING_COUNT, "SELECT COUNT(*) FROM telegram_sessions WHERE status = 'connected'") \
-    X(S_LEASE_TAKE, "INSERT INTO engine_leases(account_id, owner, expires_at) "                                    \
-                    "SELECT t.account_id, $1::text, $2::bigint FROM telegram_sessions t "                         \
-                    "LEFT JOIN engine_leases l ON l.account_id = t.account_id "                                    \
-                    "WHERE t.status = 'connected' AND (l.account_id IS NULL OR l.expires_at <= $3) "   \
-                    "ORDER BY t.account_id LIMIT $4 "                                                              \
-                    "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
-                    "epoch = engine_leases.epoch + 1 WHERE engine_leases.expires_at <= $3")                        \
-    X(S_LEASES_OWNED, "SELECT account_id FROM engine_leases WHERE owner = $1 AND expires_at > $2 "                 \
-                      "ORDER BY account_id")                                                                       \
-    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = $1") \
-    X(S_LEASE_FORCE, "INSERT INTO engine_leases(account_id, owner, expires_at) VALUES ($2, $1, $3) "   \
-                     "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, " \
-                     "epoch = CASE WHEN engine_leases.owner = excluded.owner THEN engine_leases.epoch "           \
-                     "ELSE engine_leases.epoch + 1 END")                                                            \
-    X(S_LEASE_OWNER, "SELECT owner FROM engine_leases WHERE account_id = $1 AND expires_at > $2")         \
-    X(S_LEASE_SHED, "UPDATE engine_leases SET owner = owner || ':shed', expires_at = $2 "                   \
-                    "WHERE account_id IN (SELECT account_id FROM engine_leases WHERE owner = $1 "              \
-                    "ORDER BY account_id DESC LIMIT $3)")                                                      \
-    X(S_META_DELETE, "DELETE FROM meta WHERE key = $1")                                              \
-    X(S_META_GET, "SELECT value FROM meta WHERE key = $1")                                              \
-    X(S_META_SET, "INSERT INTO meta(key, value) VALUES ($1, $2) "                                        \
-                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value")                          \
+    X(S_CAMPAIGN_DELETE_CODES, "DELETE FROM discount_codes WHERE account_id = $1 AND campaign_id = $2")      \
+    X(S_CAMPAIGN_DELETE_LINKS, "DELETE FROM trackable_links WHERE account_id = $1 AND campaign_id = $2")     \
+    X(S_CODES_CLEAR_FREE, "DELETE FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 "           \
+                          "AND recipient_id IS NULL")                                                        \
+    X(S_CODE_INSERT,                                                                                         \
+      "INSERT INTO discount_codes(account_id, campaign_id, code, code_bidx) VALUES ($1, $2, $3, $4) "        \
+      "ON CONFLICT DO NOTHING")                                                                              \
+    X(S_CODES_LIST, "SELECT id, code, code_bidx, COALESCE(recipient_id, 0) FROM discount_codes "             \
+                    "WHERE account_id = $1 AND campaign_id = $2 ORDER BY id")                                \
+    X(S_CODE_OF_RECIPIENT, "SELECT id, code, code_bidx, recipient_id FROM discount_codes "                   \
+                           "WHERE account_id = $1 AND campaign_id = $2 AND recipient_id = $3")               \
+    X(S_CODE_FREE,                                                                                           \
+      "SELECT id, code, code_bidx FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 "           \
+      "AND recipient_id IS NULL ORDER BY id LIMIT 1")                                                        \
+    X(S_CODE_TAKE, "UPDATE discount_codes SET recipient_id = $1, assigned_at = $2 WHERE id = $3 "            \
+                   "AND recipient_id IS NULL")                                                               \
+    X(S_LINK_INSERT, "INSERT INTO trackable_links(account_id, campaign_id, original_url, tracking_code) "    \
+                     "VALUES ($1, $2, $3, substr(md5(random()::text || clock_timestamp()::text), 1, 16)) "   \
+                     "ON CONFLICT DO NOTHING")                                                               \
+    X(S_LINK_GET,                                                                                            \
+      "SELECT id FROM trackable_links WHERE account_id = $1 AND campaign_id = $2 AND original_url = $3")     \
+    X(S_MEDIA_INSERT, "INSERT INTO media(account_id, kind, mime, size, sha256, storage_key, created_at) "    \
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")                          \
+    X(S_MEDIA_BY_SHA, "SELECT " MEDIA_COLS " FROM media WHERE account_id = $1 AND sha256 = $2")              \
+    X(S_MEDIA_GET, "SELECT " MEDIA_COLS " FROM media WHERE account_id = $1 AND id = $2")                     \
+    X(S_ORDER_GET, "SELECT " ORDER_COLS " FROM orders WHERE account_id = $1 AND order_id = $2")              \
+    X(S_ORDER_INSERT,                                                                                        \
+      "INSERT INTO orders(account_id, order_id, amount, currency, status, created_at, "                      \
+      "contact_id, discount_code_bidx, ref, attributed_campaign_id, body_hash, received_at, "                \
+      "customer_tg_user_id, customer_phone_bidx, customer_username_bidx) "                                   \
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING "    \
+      "RETURNING id")                                                                                        \
+    X(S_ORDERS_LINK,                                                                                         \
+      "UPDATE orders SET contact_id = $1 WHERE account_id = $2 AND contact_id IS NULL "                      \
+      "AND (customer_tg_user_id = $3 OR customer_phone_bidx = $4 OR customer_username_bidx = $5)")           \
+    X(S_ORDER_UPDATE, "UPDATE orders SET status = $1, body_hash = $2, received_at = $3 "                     \
+                      "WHERE account_id = $4 AND id = $5")                                                   \
+    X(S_ORDER_LATEST_PAID, "SELECT " ORDER_COLS " FROM orders WHERE account_id = $1 AND contact_id = $2 "    \
+                           "AND status = 'paid' ORDER BY created_at DESC, id DESC LIMIT 1")                  \
+    X(S_ORDER_COUNTS,                                                                                        \
+      "SELECT COUNT(*) FILTER (WHERE status = 'paid'), COUNT(*) FILTER (WHERE status = 'refunded') "         \
+      "FROM orders WHERE account_id = $1 AND contact_id = $2")                                               \
+    X(S_CONTACT_BY_PHONE,                                                                                    \
+      "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.phone_bidx = $2 "               \
+      "ORDER BY c.id LIMIT 1")                                                                               \
+    X(S_CONTACT_BY_USERNAME, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 "              \
+                             "AND c.username_bidx = $2 ORDER BY c.id LIMIT 1")                               \
+    X(S_INBOUND_RECENT, "SELECT text, tg_message_id FROM (SELECT text, tg_message_id, date, id "             \
+                        "FROM inbound_messages WHERE account_id = $1 AND contact_id = $2 "                   \
+                        "ORDER BY date DESC, id DESC LIMIT $3) t ORDER BY date, id")                         \
+    X(S_CATEGORY_PUT,                                                                                        \
+      "INSERT INTO customer_categories(account_id, contact_id, category, confidence_score, "                 \
+      "updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT(account_id, contact_id) DO UPDATE SET "           \
+      "category = excluded.category, confidence_score = excluded.confidence_score, "                         \
+      "updated_at = excluded.updated_at")                                                                    \
+    X(S_AUDIENCE,                                                                                            \
+      "SELECT c.id, cc.category, cc.confidence_score FROM contacts c "                                       \
+      "LEFT JOIN customer_categories cc ON cc.account_id = c.account_id AND cc.contact_id = c.id "           \
+      "WHERE c.account_id = $1 AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "                         \
+      "AND c.deactivated_at IS NULL "                                                                        \
+      "AND ($2::bigint = 0 OR c.last_inbound_at >= $2) "                                                     \
+      "AND ($3::bigint < 0 AND $4::bigint < 0 AND $5::bigint < 0 OR EXISTS (SELECT 1 FROM (SELECT COUNT(*) " \
+      "AS n, "                                                                                               \
+      "     COALESCE(SUM(o.amount), 0)::bigint AS spent FROM orders o WHERE o.account_id = $1 "              \
+      "     AND o.contact_id = c.id AND o.status = 'paid') t "                                               \
+      "     WHERE ($3::bigint < 0 OR t.n >= $3) AND ($4::bigint < 0 OR t.n <= $4) "                          \
+      "     AND ($5::bigint < 0 OR t.spent >= $5))) "                                                        \
+      "AND ($6::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                   \
+      "     AND r.campaign_id = $6 AND r.contact_id = c.id AND r.clicked_at IS NOT NULL)) "                  \
+      "AND ($7::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                   \
+      "     AND r.campaign_id = $7 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0 "            \
+      "     AND r.replied_at IS NULL)) "                                                                     \
+      "AND ($8::bigint = 0 OR NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "               \
+      "     AND r.contact_id = c.id AND r.sent_at >= $8)) "                                                  \
+      "AND ($9::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                   \
+      "     AND r.campaign_id = $9 AND r.contact_id = c.id AND r.read_at IS NOT NULL)) "                     \
+      "AND ($10::bigint = 0 OR (EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                 \
+      "     AND r.campaign_id = $10 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0) "          \
+      "     AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                             \
+      "     AND r.campaign_id = $10 AND r.contact_id = c.id AND r.read_at IS NOT NULL))) "                   \
+      "AND ($11::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                  \
+      "     AND r.campaign_id = $11 AND r.contact_id = c.id AND r.replied_at IS NOT NULL)) "                 \
+      "AND ($12::bigint = 0 OR EXISTS (SELECT 1 FROM orders o WHERE o.account_id = $1 "                      \
+      "     AND o.contact_id = c.id AND o.attributed_campaign_id = $12 AND o.status = 'paid')) "             \
+      "AND c.id > $13 ORDER BY c.id LIMIT $14")                                                              \
+    X(S_RUNNING_OTHER,                                                                                       \
+      "SELECT id FROM campaigns WHERE account_id = $1 AND status = 'running' AND id != $2 LIMIT 1")          \
+    X(S_CAMPAIGN_TO_RUNNING,                                                                                 \
+      "UPDATE campaigns SET status = 'running', pause_reason = NULL, "                                       \
+      "override_quiet_hours = $1, started_at = COALESCE(started_at, $2), updated_at = $3 "                   \
+      "WHERE account_id = $4 AND id = $5 AND status = $6")                                                   \
+    X(S_RECIPIENTS_INSERT,                                                                                   \
+      "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, created_at) "               \
+      "SELECT $1, $2, u.contact_id, 0, 'pending', $4 FROM unnest($3::bigint[]) "                             \
+      "WITH ORDINALITY AS u(contact_id, i) ORDER BY u.i ON CONFLICT DO NOTHING")                             \
+    X(S_CAMPAIGN_TRANSITION,                                                                                 \
+      "UPDATE campaigns SET status = $1, pause_reason = $2, updated_at = $3, "                               \
+      "finished_at = CASE WHEN $1::text IN ('completed', 'cancelled') THEN $3::bigint ELSE finished_at END " \
+      "WHERE account_id = $4 AND id = $5 AND status = ANY (string_to_array($6::text, ','))")                 \
+    X(S_CAMPAIGN_OVERRIDE,                                                                                   \
+      "UPDATE campaigns SET override_quiet_hours = $1 WHERE account_id = $2 AND id = $3")                    \
+    X(S_CAMPAIGN_NUDGES,                                                                                     \
+      "UPDATE campaigns SET nudge_settings_json = $1, updated_at = $2 WHERE account_id = $3 AND id = $4")    \
+    X(S_CAMPAIGNS_PAUSE_ALL, "UPDATE campaigns SET status = 'paused', pause_reason = $1, updated_at = $2 "   \
+                             "WHERE account_id = $3 AND status IN ('running', 'nudging')")                   \
+    X(S_ACCOUNTS_SENDING,                                                                                    \
+      "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "                    \
+      "ORDER BY account_id")                                                                                 \
+    X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = $1 AND status = $2 ORDER BY id")   \
+    X(S_RECIPIENT_SENDING,                                                                                   \
+      "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                \
+      "WHERE r.account_id = $1 AND r.status = 'sending' AND c.account_id = $1 "                              \
+      "AND c.status IN ('running', 'nudging') ORDER BY r.id LIMIT 1")                                        \
+    X(S_RECIPIENT_DUE,                                                                                       \
+      "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                \
+      "WHERE r.account_id = $1 AND r.status = 'pending' AND r.next_attempt_at <= $2 "                        \
+      "AND c.account_id = $1 AND c.status IN ('running', 'nudging') "                                        \
+      "ORDER BY r.next_attempt_at, r.id LIMIT 1")                                                            \
+    X(S_RECIPIENT_NEXT_AT,                                                                                   \
+      "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                                        \
+      "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 AND c.account_id = $1 "              \
+      "AND c.status IN ('running', 'nudging') AND r.status IN ('pending', 'sending')")                       \
+    X(S_RECIPIENT_CLAIM, "UPDATE recipients SET status = 'sending', random_id = COALESCE(random_id, $1), "   \
+                         "discount_code = COALESCE(discount_code, $2), attempt = attempt + 1 "               \
+                         "WHERE account_id = $3 AND id = $4 AND status IN ('pending', 'sending')")           \
+    X(S_RECIPIENT_CODE, "SELECT discount_code FROM recipients WHERE account_id = $1 AND id = $2")            \
+    X(S_RECIPIENT_FINISH, "UPDATE recipients SET status = $1, tg_message_id = COALESCE($2, tg_message_id), " \
+                          "error_code = $3, next_attempt_at = $4, "                                          \
+                          "sent_at = CASE WHEN $5::text = 'sent' THEN $6::bigint ELSE sent_at END "          \
+                          "WHERE account_id = $7 AND id = $8")                                               \
+    X(S_LOG_INSERT,                                                                                          \
+      "INSERT INTO sent_logs(account_id, campaign_id, status, error_details, timestamp, contact_id, "        \
+      "step, attempt, error_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")                              \
+    X(S_COUNT_SENT, "UPDATE campaign_analytics SET total_sent = total_sent + 1, updated_at = $1 "            \
+                    "WHERE account_id = $2 AND campaign_id = $3")                                            \
+    X(S_COUNT_FAILED, "UPDATE campaign_analytics SET total_failed = total_failed + 1, updated_at = $1 "      \
+                      "WHERE account_id = $2 AND campaign_id = $3")                                          \
+    X(S_CONTACT_BLOCKED,                                                                                     \
+      "UPDATE contacts SET blocked_at = COALESCE(blocked_at, $1) WHERE account_id = $2 AND id = $3")         \
+    X(S_CONTACT_DEACTIVATED, "UPDATE contacts SET deactivated_at = COALESCE(deactivated_at, $1) "            \
+                             "WHERE account_id = $2 AND id = $3")                                            \
+    X(S_OPEN_ROWS, "SELECT rows - sent - failed - skipped FROM campaign_steps WHERE account_id = $1 "        \
+                   "AND campaign_id = $2 AND step = $3")                                                     \
+    X(S_NUDGE_SCHEDULE,                                                                                      \
+      "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, error_code, "               \
+      "created_at, discount_code) SELECT r.account_id, r.campaign_id, r.contact_id, $3::bigint, "            \
+      "CASE WHEN c.opted_out_at IS NOT NULL OR c.blocked_at IS NOT NULL "                                    \
+      "       OR c.deactivated_at IS NOT NULL THEN 'skipped' "                                               \
+      "     WHEN $4::text IN ('no_reply', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x "      \
+      "       WHERE x.account_id = $1 AND x.campaign_id = $2 AND x.contact_id = r.contact_id "               \
+      "       AND x.replied_at IS NOT NULL) THEN 'skipped' "                                                 \
+      "     WHEN $4::text IN ('no_click', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x "      \
+      "       WHERE x.account_id = $1 AND x.campaign_id = $2 AND x.contact_id = r.contact_id "               \
+      "       AND x.clicked_at IS NOT NULL) THEN 'skipped' "                                                 \
+      "     ELSE 'pending' END, "                                                                            \
+      "CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' "                                               \
+      "     WHEN c.blocked_at IS NOT NULL OR c.deactivated_at IS NOT NULL THEN 'unreachable' "               \
+      "     ELSE NULL END, $6::bigint, r.discount_code "                                                     \
+      "FROM recipients r JOIN contacts c ON c.id = r.contact_id AND c.account_id = r.account_id "            \
+      "WHERE r.account_id = $1 AND r.campaign_id = $2 AND r.step = $3::bigint - 1 AND r.status = 'sent' "    \
+      "AND r.sent_at <= $5 AND r.sent_at > COALESCE((SELECT scheduled_through FROM "                         \
+      "campaign_steps WHERE campaign_id = $2 AND step = $3::bigint), 0) "                                    \
+      "ON CONFLICT DO NOTHING RETURNING campaign_id, step, status")                                          \
+    X(S_NUDGE_NEXT_DUE,                                                                                      \
+      "SELECT COALESCE(MIN(r.sent_at), 0) FROM recipients r WHERE r.campaign_id = $2 "                       \
+      "AND r.step = $3::bigint - 1 AND r.status = 'sent' AND r.account_id = $1 AND r.sent_at > "             \
+      "COALESCE((SELECT scheduled_through FROM campaign_steps WHERE campaign_id = $2 "                       \
+      "AND step = $3::bigint), 0)")                                                                          \
+    X(S_LOGS_PAGE, "SELECT id, \"timestamp\", COALESCE(contact_id, 0), COALESCE(step, 0), status, "          \
+                   "COALESCE(error_code, ''), COALESCE(error_details, '') FROM sent_logs "                   \
+                   "WHERE account_id = $1 AND campaign_id = $2 AND id > $3 ORDER BY id LIMIT $4")            \
+    X(S_COUNTS_ROWS,                                                                                         \
+      "SELECT COALESCE(SUM(rows) FILTER (WHERE step = 0), 0)::bigint, "                                      \
+      "COALESCE(SUM(rows - sent - failed - skipped), 0)::bigint, 0, COALESCE(SUM(sent), 0)::bigint, "        \
+      "COALESCE(SUM(failed), 0)::bigint, COALESCE(SUM(skipped), 0)::bigint, "                                \
+      "COALESCE(SUM(read), 0)::bigint, COALESCE(SUM(replied) FILTER (WHERE step = 0), 0)::bigint, 0 "        \
+      "FROM campaign_steps WHERE account_id = $1 AND campaign_id = $2")                                      \
+    X(S_COUNTS_ANALYTICS,                                                                                    \
+      "SELECT total_clicks, total_opted_out, total_orders, total_revenue, cat_browser, "                     \
+      "cat_buyer, cat_refund_risk, unique_clicks FROM campaign_analytics WHERE account_id = $1 "             \
+      "AND campaign_id = $2")                                                                                \
+    X(S_SET_CATEGORIES,                                                                                      \
+      "UPDATE campaign_analytics SET cat_browser = $1, cat_buyer = $2, cat_refund_risk = $3 "                \
+      "WHERE account_id = $4 AND campaign_id = $5")                                                          \
+    X(S_REPLIED, "UPDATE recipients SET replied_at = COALESCE(replied_at, $1) WHERE account_id = $2 "        \
+                 "AND contact_id = $3 AND status = 'sent' AND sent_at >= $4 AND replied_at IS NULL "         \
+                 "RETURNING campaign_id, step")                                                              \
+    X(S_READ,                                                                                                \
+      "UPDATE recipients SET read_at = COALESCE(read_at, $1) WHERE account_id = $2 AND contact_id = $3 "     \
+      "AND status = 'sent' AND tg_message_id <= $4 AND read_at IS NULL RETURNING campaign_id, step")         \
+    X(S_OPT_OUT,                                                                                             \
+      "UPDATE contacts SET opted_out_at = COALESCE(opted_out_at, $1) WHERE account_id = $2 AND id = $3 "     \
+      "AND opted_out_at IS NULL")                                                                            \
+    X(S_SKIP_NUDGES,                                                                                         \
+      "UPDATE recipients SET status = 'skipped', error_code = $1 WHERE account_id = $2 "                     \
+      "AND contact_id = $3 AND status = 'pending' AND step >= $4 RETURNING campaign_id, step")               \
+    X(S_LINK_BY_ID, "SELECT account_id, campaign_id, original_url FROM trackable_links WHERE id = $1")       \
+    X(S_CLICK_SEEN,                                                                                          \
+      "SELECT 1 FROM link_clicks WHERE account_id = $1 AND link_id = $2 AND recipient_id = $3 LIMIT 1")      \
+    X(S_CLICK_INSERT,                                                                                        \
+      "INSERT INTO link_clicks(account_id, link_id, recipient_id, at) VALUES ($1, $2, $3, $4)")              \
+    X(S_RECIPIENT_CLICKED, "UPDATE recipients SET clicked_at = $1 WHERE account_id = $2 AND id = $3 "        \
+                           "AND campaign_id = $4 AND clicked_at IS NULL RETURNING step")                     \
+    X(S_LINK_COUNT, "UPDATE trackable_links SET clicks = clicks + 1, unique_clicks = unique_clicks + $1 "    \
+                    "WHERE id = $2")                                                                         \
+    X(S_CAMPAIGN_CLICKS, "UPDATE campaign_analytics SET total_clicks = total_clicks + 1, "                   \
+                         "unique_clicks = unique_clicks + $1 WHERE account_id = $2 AND campaign_id = $3")    \
+    X(S_ATTR_REF,                                                                                            \
+      "SELECT campaign_id, step, id FROM recipients WHERE account_id = $1 AND id = $2 AND status = 'sent'")  \
+    X(S_ATTR_LINK_OK,                                                                                        \
+      "SELECT 1 FROM trackable_links WHERE account_id = $1 AND id = $2 AND campaign_id = $3")                \
+    X(S_ATTR_CODE, "SELECT id, campaign_id, COALESCE(recipient_id, 0) FROM discount_codes "                  \
+                   "WHERE account_id = $1 AND code_bidx = $2 ORDER BY id DESC LIMIT 1")                      \
+    X(S_ATTR_CODE_IN,                                                                                        \
+      "SELECT id FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 AND code_bidx = $3")         \
+    X(S_ATTR_WINDOW,                                                                                         \
+      "SELECT campaign_id, step, id FROM recipients WHERE account_id = $1 AND contact_id = $2 "              \
+      "AND status = 'sent' AND sent_at <= $3 AND sent_at >= $4 "                                             \
+      "AND ($5::bigint = 0 OR campaign_id = $5) ORDER BY sent_at DESC, id DESC LIMIT 1")                     \
+    X(S_ATTR_ORDER,                                                                                          \
+      "UPDATE orders SET attributed_campaign_id = $1, attributed_recipient_id = $2, "                        \
+      "attributed_link_id = $3, attributed_step = $4, attributed_code_id = $5, attributed_by = $6 "          \
+      "WHERE account_id = $7 AND id = $8")                                                                   \
+    X(S_ATTR_CAMPAIGN, "UPDATE campaign_analytics SET total_revenue = total_revenue + $1, "                  \
+                       "total_orders = total_orders + $2 WHERE account_id = $3 AND campaign_id = $4")        \
+    X(S_ATTR_LINK, "UPDATE trackable_links SET revenue = revenue + $1 WHERE account_id = $2 AND id = $3")    \
+    X(S_ATTR_BY, "INSERT INTO revenue_by(account_id, campaign_id, kind, key, orders, revenue) "              \
+                 "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(campaign_id, kind, key) DO UPDATE SET "        \
+                 "orders = revenue_by.orders + $5, revenue = revenue_by.revenue + $6")                       \
+    X(S_REV_SERIES, "SELECT ((created_at + $5::bigint) / $6::bigint) * $6::bigint - $5::bigint AS b, "       \
+                    "SUM(amount)::bigint, "                                                                  \
+                    "COUNT(*) FROM orders "                                                                  \
+                    "WHERE account_id = $1 AND status = 'paid' AND attributed_campaign_id IS NOT NULL "      \
+                    "AND created_at >= $2 AND created_at < $3 AND currency = $4 GROUP BY b ORDER BY b")      \
+    X(S_REV_CAMPAIGNS,                                                                                       \
+      "SELECT o.attributed_campaign_id, c.name, SUM(o.amount)::bigint, COUNT(*) FROM orders o "              \
+      "JOIN campaigns c ON c.id = o.attributed_campaign_id AND c.account_id = o.account_id "                 \
+      "WHERE o.account_id = $1 AND o.status = 'paid' AND o.created_at >= $2 "                                \
+      "AND o.created_at < $3 AND o.currency = $4 GROUP BY 1, 2 ORDER BY 3 DESC, 1")                          \
+    X(S_REV_CURRENCY,                                                                                        \
+      "SELECT currency FROM orders WHERE account_id = $1 AND created_at >= $2 AND created_at < $3 "          \
+      "GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                                          \
+    X(S_STEP_COUNTS, "SELECT sent, replied, clicked FROM campaign_steps WHERE account_id = $1 "              \
+                     "AND campaign_id = $2 AND step = $3")                                                   \
+    X(S_STEP_BUMP,                                                                                           \
+      "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "        \
+      "replied, clicked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT(campaign_id, step) "   \
+      "DO "                                                                                                  \
+      "UPDATE SET rows = campaign_steps.rows + excluded.rows, sent = campaign_steps.sent + excluded.sent, "  \
+      "failed = campaign_steps.failed + excluded.failed, "                                                   \
+      "skipped = campaign_steps.skipped + excluded.skipped, read = campaign_steps.read + excluded.read, "    \
+      "replied = campaign_steps.replied + excluded.replied, "                                                \
+      "clicked = campaign_steps.clicked + excluded.clicked")                                                 \
+    X(S_STEP_THROUGH,                                                                                        \
+      "INSERT INTO campaign_steps(account_id, campaign_id, step, scheduled_through) "                        \
+      "VALUES ($1, $2, $3, $4) ON CONFLICT(campaign_id, step) DO UPDATE SET "                                \
+      "scheduled_through = GREATEST(campaign_steps.scheduled_through, excluded.scheduled_through)")          \
+    X(S_FAILURE_BUMP,                                                                                        \
+      "INSERT INTO campaign_failures(account_id, campaign_id, code, n) VALUES ($1, $2, $3, 1) "              \
+      "ON CONFLICT(campaign_id, code) DO UPDATE SET n = campaign_failures.n + 1")                            \
+    X(S_FAILURES, "SELECT code, n FROM campaign_failures WHERE account_id = $1 AND campaign_id = $2 ORDER "  \
+                  "BY n DESC, code")                                                                         \
+    X(S_LINK_STATS, "SELECT id, original_url, clicks, unique_clicks, revenue FROM trackable_links "          \
+                    "WHERE account_id = $1 AND campaign_id = $2 ORDER BY id")                                \
+    X(S_REVENUE_ROWS,                                                                                        \
+      "SELECT key, orders, revenue FROM revenue_by WHERE account_id = $1 AND campaign_id = $2 "              \
+      "AND kind = $3 ORDER BY revenue DESC, key")                                                            \
+    X(S_CODE_GET, "SELECT id, code, code_bidx, COALESCE(recipient_id, 0) FROM discount_codes "               \
+                  "WHERE account_id = $1 AND id = $2")                                                       \
+    X(S_READ_TIMES, "SELECT read_at FROM recipients WHERE account_id = $1 AND campaign_id = $2 "             \
+                    "AND read_at IS NOT NULL")                                                               \
+    X(S_OPT_OUT_COUNT,                                                                                       \
+      "UPDATE campaign_analytics SET total_opted_out = total_opted_out + 1 "                                 \
+      "WHERE account_id = $1 AND campaign_id IN (SELECT DISTINCT campaign_id FROM recipients "               \
+      "WHERE account_id = $1 AND contact_id = $2 AND status = 'sent')")                                      \
+    X(S_INSTANCE_BEAT, "INSERT INTO engine_instances(id, seen_at) VALUES ($1, $2) "                          \
+                       "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at")                           \
+    X(S_INSTANCES_LIVE, "SELECT COUNT(*) FROM engine_instances WHERE seen_at > $1")                          \
+    X(S_INSTANCES_PRUNE, "DELETE FROM engine_instances WHERE seen_at <= $1")                                 \
+    X(S_INSTANCE_GONE, "DELETE FROM engine_instances WHERE id = $1")                                         \
+    X(S_LEASE_RENEW, "UPDATE engine_leases SET expires_at = $2 WHERE owner = $1")                            \
+    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = $1 AND account_id NOT IN "                 \
+                         "(SELECT account_id FROM telegram_sessions WHERE status = 'connected')")            \
+    X(S_LEASES_HELD, "SELECT COUNT(*) FROM engine_leases WHERE owner = $1")                                  \
+    X(S_SENDING_COUNT, "SELECT COUNT(*) FROM telegram_sessions WHERE status = 'connected'")                  \
+    X(S_LEASE_TAKE,                                                                                          \
+      "INSERT INTO engine_leases(account_id, owner, expires_at) "                                            \
+      "SELECT t.account_id, $1::text, $2::bigint FROM telegram_sessions t "                                  \
+      "LEFT JOIN engine_leases l ON l.account_id = t.account_id "                                            \
+      "WHERE t.status = 'connected' AND (l.account_id IS NULL OR l.expires_at <= $3) "                       \
+      "ORDER BY t.account_id LIMIT $4 "                                                                      \
+      "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, "     \
+      "epoch = engine_leases.epoch + 1 WHERE engine_leases.expires_at <= $3")                                \
+    X(S_LEASES_OWNED, "SELECT account_id FROM engine_leases WHERE owner = $1 AND expires_at > $2 "           \
+                      "ORDER BY account_id")                                                                 \
+    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = $1")                                        \
+    X(S_LEASE_FORCE,                                                                                         \
+      "INSERT INTO engine_leases(account_id, owner, expires_at) VALUES ($2, $1, $3) "                        \
+      "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, "     \
+      "epoch = CASE WHEN engine_leases.owner = excluded.owner THEN engine_leases.epoch "                     \
+      "ELSE engine_leases.epoch + 1 END")                                                                    \
+    X(S_LEASE_OWNER, "SELECT owner FROM engine_leases WHERE account_id = $1 AND expires_at > $2")            \
+    X(S_LEASE_SHED, "UPDATE engine_leases SET owner = owner || ':shed', expires_at = $2 "                    \
+                    "WHERE account_id IN (SELECT account_id FROM engine_leases WHERE owner = $1 "            \
+                    "ORDER BY account_id DESC LIMIT $3)")                                                    \
+    X(S_META_DELETE, "DELETE FROM meta WHERE key = $1")                                                      \
+    X(S_META_GET, "SELECT value FROM meta WHERE key = $1")                                                   \
+    X(S_META_SET, "INSERT INTO meta(key, value) VALUES ($1, $2) "                                            \
+                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value")                                   \
     SEALED_STMTS(X)
-
 
 enum stmt_id {
 #define X(id, sql) id,
@@ -490,8 +551,7 @@ static __thread int tl_depth, tl_failed, tl_retry, tl_durable;
 
 static void conn_free(struct conn *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     PQfinish(c->db);
     free(c);
 }
@@ -520,9 +580,7 @@ static void first_line(char *dst, size_t cap, const char *msg)
 }
 
 /* The server's notices ("relation already exists, skipping") are not tgr's to print. */
-static void no_notice(void *arg, const char *message)
-{
-}
+static void no_notice(void *arg, const char *message) {}
 
 static PGconn *connect_url(const char *url)
 {
@@ -530,8 +588,7 @@ static PGconn *connect_url(const char *url)
     const char *const keys[] = {"application_name", "connect_timeout", "dbname", NULL};
     const char *const vals[] = {"tgr", "10", url, NULL};
     PGconn *db = PQconnectdbParams(keys, vals, 1);
-    if (db)
-        PQsetNoticeProcessor(db, no_notice, NULL);
+    if (db) PQsetNoticeProcessor(db, no_notice, NULL);
     return db;
 }
 
@@ -540,8 +597,7 @@ static PGconn *connect_url(const char *url)
 static struct conn *conn_get(struct pg *s)
 {
     struct conn *c = pthread_getspecific(s->key);
-    if (c && (PQstatus(c->db) == CONNECTION_OK || tl_txn == s))
-        return c;
+    if (c && (PQstatus(c->db) == CONNECTION_OK || tl_txn == s)) return c;
     if (c) {
         PQreset(c->db);
         memset(c->prepared, 0, sizeof c->prepared);
@@ -555,8 +611,7 @@ static struct conn *conn_get(struct pg *s)
         return NULL;
     }
     c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->owner = s;
     c->db = connect_url(s->url);
     if (!c->db || PQstatus(c->db) != CONNECTION_OK) {
@@ -593,8 +648,7 @@ static enum db_status failed(struct pg *s, PGconn *db, const PGresult *res, cons
         log_error("store", "%s failed: %s (%s)", what, msg, state ? state : "?");
     if (tl_txn == s) {
         tl_failed = 1;
-        if (soft)
-            tl_retry = 1;
+        if (soft) tl_retry = 1;
     }
     return soft ? DB_SOFT : DB_HARD;
 }
@@ -670,8 +724,7 @@ static void p_ints(struct params *p, int n, const int64_t *v)
 /* An integer column of a binary result (bool, int2, int4 or int8; 0 when NULL). */
 static int64_t col_i(const PGresult *res, int row, int col)
 {
-    if (PQgetisnull(res, row, col))
-        return 0;
+    if (PQgetisnull(res, row, col)) return 0;
     const unsigned char *v = (const unsigned char *)PQgetvalue(res, row, col);
     int n = PQgetlength(res, row, col);
     uint64_t x = 0;
@@ -713,12 +766,10 @@ static int read_blob(const PGresult *res, int row, int col, struct blob *b)
 {
     b->p = NULL;
     b->len = 0;
-    if (PQgetisnull(res, row, col))
-        return TGR_OK;
+    if (PQgetisnull(res, row, col)) return TGR_OK;
     size_t n = (size_t)PQgetlength(res, row, col);
     b->p = malloc(n ? n : 1);
-    if (!b->p)
-        return TGR_ERR;
+    if (!b->p) return TGR_ERR;
     memcpy(b->p, PQgetvalue(res, row, col), n);
     b->len = n;
     return TGR_OK;
@@ -729,11 +780,11 @@ static int read_blob(const PGresult *res, int row, int col, struct blob *b)
 /* Run statement id with p on this thread's connection.
  * @param[out] r DB_ONE when it returned or changed a row, DB_NONE when not, or the failure
  * @return the result (caller PQclear()s it), NULL on failure */
-static PGresult *run(struct pg *s, enum stmt_id id, const struct params *p, enum db_status *r, const char *what)
+static PGresult *run(struct pg *s, enum stmt_id id, const struct params *p, enum db_status *r,
+                     const char *what)
 {
     static const struct params none;
-    if (!p)
-        p = &none;
+    if (!p) p = &none;
     for (int attempt = 0;; attempt++) {
         struct conn *c = conn_get(s);
         if (!c) {
@@ -751,8 +802,7 @@ static PGresult *run(struct pg *s, enum stmt_id id, const struct params *p, enum
                 res = NULL;
             }
         }
-        if (!res)
-            res = PQexecPrepared(c->db, name, p->n, p->v, p->len, p->fmt, 1);
+        if (!res) res = PQexecPrepared(c->db, name, p->n, p->v, p->len, p->fmt, 1);
         ExecStatusType es = PQresultStatus(res);
         if (es == PGRES_TUPLES_OK) {
             *r = PQntuples(res) > 0 ? DB_ONE : DB_NONE;
@@ -802,8 +852,7 @@ static int64_t changed(PGresult *res)
 static enum db_status exec_sql(struct pg *s, const char *sql, const char *what)
 {
     struct conn *c = conn_get(s);
-    if (!c)
-        return failed(s, NULL, NULL, what);
+    if (!c) return failed(s, NULL, NULL, what);
     PGresult *res = PQexec(c->db, sql);
     ExecStatusType es = PQresultStatus(res);
     enum db_status r = DB_ONE;
@@ -827,8 +876,7 @@ static enum db_status wbegin(struct pg *s, enum tx_kind kind)
         tl_depth++;
         if (kind == TX_DURABLE && !tl_durable) {
             tl_durable = 1;
-            if (exec_sql(s, "SET LOCAL synchronous_commit = on", "durable commit") < 0)
-                tl_failed = 1;
+            if (exec_sql(s, "SET LOCAL synchronous_commit = on", "durable commit") < 0) tl_failed = 1;
         }
         return DB_ONE;
     }
@@ -848,8 +896,7 @@ static enum db_status wbegin(struct pg *s, enum tx_kind kind)
     if (r < 0) {
         /* A BEGIN that failed half-way may have left a transaction open. */
         struct conn *c = pthread_getspecific(s->key);
-        if (c && PQtransactionStatus(c->db) != PQTRANS_IDLE)
-            PQclear(PQexec(c->db, "ROLLBACK"));
+        if (c && PQtransactionStatus(c->db) != PQTRANS_IDLE) PQclear(PQexec(c->db, "ROLLBACK"));
         return r;
     }
     tl_txn = s;
@@ -863,25 +910,19 @@ static enum db_status wbegin(struct pg *s, enum tx_kind kind)
  * @return the final status: st, or the failure (DB_SOFT when running it again may succeed) */
 static enum db_status wend(struct pg *s, enum db_status st)
 {
-    if (st < 0)
-        tl_failed = 1;
-    if (--tl_depth > 0)
-        return st;
-    if (tl_failed && st >= 0)
-        st = DB_HARD; /* an inner step failed: the whole transaction goes */
-    if (tl_retry && st < 0)
-        st = DB_SOFT; /* whatever the callers made of it, a new run may succeed */
+    if (st < 0) tl_failed = 1;
+    if (--tl_depth > 0) return st;
+    if (tl_failed && st >= 0) st = DB_HARD; /* an inner step failed: the whole transaction goes */
+    if (tl_retry && st < 0) st = DB_SOFT;   /* whatever the callers made of it, a new run may succeed */
     if (st >= 0) {
         enum db_status c = exec_sql(s, "COMMIT", "commit");
         if (c < 0) {
             st = c;
-            if (c == DB_SOFT)
-                tl_retry = 1;
+            if (c == DB_SOFT) tl_retry = 1;
         }
     } else {
         struct conn *c = pthread_getspecific(s->key);
-        if (c && PQstatus(c->db) == CONNECTION_OK)
-            exec_sql(s, "ROLLBACK", "rollback");
+        if (c && PQstatus(c->db) == CONNECTION_OK) exec_sql(s, "ROLLBACK", "rollback");
     }
     tl_txn = NULL;
     return st;
@@ -909,14 +950,12 @@ static int wloop(struct pg *s, enum tx_kind kind, struct wloop *l, enum db_statu
         int top = tl_depth == 1;
         *r = wend(s, *r);
         int again = *r == DB_SOFT && (tl_retry || l->any_soft);
-        if (!top || !again || ++l->attempt >= TXN_TRIES)
-            return 0;
+        if (!top || !again || ++l->attempt >= TXN_TRIES) return 0;
         backoff(l->attempt);
     }
     for (;;) {
         enum db_status b = wbegin(s, kind);
-        if (b >= 0)
-            break;
+        if (b >= 0) break;
         if (b != DB_SOFT || ++l->attempt >= TXN_TRIES) {
             *r = b;
             return 0;
@@ -955,8 +994,7 @@ static enum db_status account_query(struct store *st, enum stmt_id id, const cha
         p_int(&p, num);
     enum db_status r;
     PGresult *res = run(PG(st), id, &p, &r, "account lookup");
-    if (r == DB_ONE)
-        read_account(res, out);
+    if (r == DB_ONE) read_account(res, out);
     PQclear(res);
     return r;
 }
@@ -981,7 +1019,8 @@ static enum db_status pg_account_create(struct store *st, const struct account *
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_text(&p, a->email);
         p_text(&p, api_key_hash);
@@ -989,8 +1028,7 @@ static enum db_status pg_account_create(struct store *st, const struct account *
         p_text(&p, a->password_hash);
         p_int(&p, now_ms());
         PGresult *res = run(s, S_ACCOUNT_INSERT, &p, &r, "account insert");
-        if (r == DB_ONE && id)
-            *id = col_i(res, 0, 0);
+        if (r == DB_ONE && id) *id = col_i(res, 0, 0);
         PQclear(res);
     }
     return r;
@@ -1000,7 +1038,8 @@ static enum db_status pg_account_update(struct store *st, int64_t id, const char
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct params p = {0};
         p_text(&p, tz);
         p_int(&p, cap);
@@ -1015,7 +1054,8 @@ static enum db_status pg_account_set_webhook_secret(struct store *st, int64_t id
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_bytes(&p, sealed, len);
         p_int(&p, id);
@@ -1024,7 +1064,8 @@ static enum db_status pg_account_set_webhook_secret(struct store *st, int64_t id
     return r;
 }
 
-static enum db_status pg_account_webhook_secret(struct store *st, int64_t id, unsigned char **out, size_t *len)
+static enum db_status pg_account_webhook_secret(struct store *st, int64_t id, unsigned char **out,
+                                                size_t *len)
 {
     struct params p = {0};
     p_int(&p, id);
@@ -1050,8 +1091,7 @@ static enum db_status pg_meta_get(struct store *st, const char *key, char *out, 
     p_text(&p, key);
     enum db_status r;
     PGresult *res = run(PG(st), S_META_GET, &p, &r, "meta lookup");
-    if (r == DB_ONE)
-        copy_text(out, cap, res, 0, 0);
+    if (r == DB_ONE) copy_text(out, cap, res, 0, 0);
     PQclear(res);
     return r;
 }
@@ -1060,7 +1100,8 @@ static enum db_status pg_meta_set(struct store *st, const char *key, const char 
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_text(&p, key);
         p_text(&p, value);
@@ -1090,12 +1131,10 @@ static int listener_wait(struct listener *l, int sock, int ms)
     int maxfd = l->pipe[0];
     if (sock >= 0) {
         FD_SET(sock, &rd);
-        if (sock > maxfd)
-            maxfd = sock;
+        if (sock > maxfd) maxfd = sock;
     }
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    if (select(maxfd + 1, &rd, NULL, NULL, &tv) > 0 && FD_ISSET(l->pipe[0], &rd))
-        return 1;
+    if (select(maxfd + 1, &rd, NULL, NULL, &tv) > 0 && FD_ISSET(l->pipe[0], &rd)) return 1;
     return 0;
 }
 
@@ -1118,11 +1157,9 @@ static void *listener_main(void *arg)
             int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
             PQclear(res);
             if (!ok) {
-                if (db)
-                    PQfinish(db);
+                if (db) PQfinish(db);
                 db = NULL;
-                if (listener_wait(l, -1, 1000))
-                    break;
+                if (listener_wait(l, -1, 1000)) break;
                 continue;
             }
             if (lost) {
@@ -1131,31 +1168,27 @@ static void *listener_main(void *arg)
                 lost = 0;
             }
         }
-        if (listener_wait(l, PQsocket(db), 5000))
-            break;
-        if (!PQconsumeInput(db))
-            continue; /* the connection broke: the loop reconnects */
+        if (listener_wait(l, PQsocket(db), 5000)) break;
+        if (!PQconsumeInput(db)) continue; /* the connection broke: the loop reconnects */
         PGnotify *n;
         while ((n = PQnotifies(db))) {
             l->fn(l->cls, n->extra ? n->extra : "");
             PQfreemem(n);
         }
     }
-    if (db)
-        PQfinish(db);
+    if (db) PQfinish(db);
     return NULL;
 }
 
-static enum db_status pg_listen(struct store *st, const char *channel, void (*fn)(void *cls, const char *payload),
-                                void *cls)
+static enum db_status pg_listen(struct store *st, const char *channel,
+                                void (*fn)(void *cls, const char *payload), void *cls)
 {
     struct pg *s = PG(st);
     if (!fn) {
         listener_stop(s);
         return DB_ONE;
     }
-    if (s->listener || strlen(channel) >= sizeof s->listener->channel || strchr(channel, '"'))
-        return DB_HARD;
+    if (s->listener || strlen(channel) >= sizeof s->listener->channel || strchr(channel, '"')) return DB_HARD;
     struct listener *l = calloc(1, sizeof *l);
     if (!l || pipe(l->pipe) != 0) {
         free(l);
@@ -1178,8 +1211,7 @@ static enum db_status pg_listen(struct store *st, const char *channel, void (*fn
 static void listener_stop(struct pg *s)
 {
     struct listener *l = s->listener;
-    if (!l)
-        return;
+    if (!l) return;
     ssize_t w = write(l->pipe[1], "x", 1);
     (void)w;
     pthread_join(l->thread, NULL);
@@ -1201,24 +1233,24 @@ static enum db_status pg_migrate(struct store *st, int *applied)
 {
     struct pg *s = PG(st);
     int n = 0;
-    if (applied)
-        *applied = 0;
+    if (applied) *applied = 0;
     for (int v = 1; pg_migrations[v - 1]; v++) {
         enum db_status r = DB_HARD;
         int done = 0;
-        WRITE(s, TX_MIGRATE, r) {
+        WRITE(s, TX_MIGRATE, r)
+        {
             /* Under the lock, the version read is the one every other migrator left. */
             done = 0;
             r = exec_sql(s, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")", "migration lock");
             if (r >= 0)
-                r = exec_sql(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                " version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                r = exec_sql(s,
+                             "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                             " version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
                              "schema_migrations");
             int64_t have = 0;
             if (r >= 0) {
                 PGresult *res = run(s, S_VERSION, NULL, &r, "schema version");
-                if (r == DB_ONE)
-                    have = col_i(res, 0, 0);
+                if (r == DB_ONE) have = col_i(res, 0, 0);
                 PQclear(res);
             }
             if (r >= 0 && have < v) {
@@ -1239,14 +1271,14 @@ static enum db_status pg_migrate(struct store *st, int *applied)
             log_info("store", "applied migration %d", v);
         }
     }
-    if (applied)
-        *applied = n;
+    if (applied) *applied = n;
     return DB_ONE;
 }
 
 /* ---- transactions -------------------------------------------------------------------------- */
 
-static enum db_status pg_txn(struct store *st, int durable, enum db_status (*fn)(struct store *, void *), void *cls)
+static enum db_status pg_txn(struct store *st, int durable, enum db_status (*fn)(struct store *, void *),
+                             void *cls)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
@@ -1282,7 +1314,8 @@ static enum db_status pg_session_put(struct store *st, int64_t account_id, const
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_int(&p, account_id);
         p_text(&p, in->status);
@@ -1299,7 +1332,8 @@ static enum db_status pg_session_set_status(struct store *st, int64_t account_id
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_text(&p, status);
         p_int(&p, now_ms());
@@ -1313,7 +1347,8 @@ static enum db_status pg_session_delete(struct store *st, int64_t account_id)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         r = exec_n(s, S_SESSION_DELETE, 1, &account_id, "session delete");
     }
     return r;
@@ -1323,7 +1358,8 @@ static enum db_status pg_session_delete(struct store *st, int64_t account_id)
  * cls) (which leaves a failed row releasable). On failure every row read is released with
  * release (may be NULL) and nothing is returned. Clears res.
  * @return DB_ONE (rows), DB_NONE (none), DB_HARD */
-static enum db_status read_rows(PGresult *res, size_t size, int (*read)(const PGresult *res, int i, void *row, void *cls),
+static enum db_status read_rows(PGresult *res, size_t size,
+                                int (*read)(const PGresult *res, int i, void *row, void *cls),
                                 void (*release)(void *row), void *cls, void **rows, size_t *n)
 {
     int k = PQntuples(res);
@@ -1356,14 +1392,14 @@ static enum db_status read_rows(PGresult *res, size_t size, int (*read)(const PG
 /* Run statement id (bound with p) and read its rows with read_rows. */
 static enum db_status query_rows(struct pg *s, enum stmt_id id, const struct params *p, size_t size,
                                  int (*read)(const PGresult *res, int i, void *row, void *cls),
-                                 void (*release)(void *row), void *cls, void **rows, size_t *n, const char *what)
+                                 void (*release)(void *row), void *cls, void **rows, size_t *n,
+                                 const char *what)
 {
     enum db_status r;
     *rows = NULL;
     *n = 0;
     PGresult *res = run(s, id, p, &r, what);
-    if (!res)
-        return r;
+    if (!res) return r;
     return read_rows(res, size, read, release, cls, rows, n);
 }
 
@@ -1377,10 +1413,8 @@ static enum db_status id_list(struct store *st, enum stmt_id sid, int64_t accoun
                               int64_t **ids, size_t *n)
 {
     struct params p = {0};
-    if (account_id)
-        p_int(&p, account_id);
-    if (text)
-        p_text(&p, text);
+    if (account_id) p_int(&p, account_id);
+    if (text) p_text(&p, text);
     return query_rows(PG(st), sid, &p, sizeof **ids, read_id, NULL, NULL, (void **)ids, n, "id list");
 }
 
@@ -1397,7 +1431,8 @@ static int read_contact(const PGresult *res, int i, struct contact *c)
     c->id = col_i(res, i, 0);
     copy_text(c->tg_user_id, sizeof c->tg_user_id, res, i, 1);
     if (read_blob(res, i, 2, &c->access_hash) || read_blob(res, i, 3, &c->first_name) ||
-        read_blob(res, i, 4, &c->last_name) || read_blob(res, i, 5, &c->username) || read_blob(res, i, 6, &c->phone)) {
+        read_blob(res, i, 4, &c->last_name) || read_blob(res, i, 5, &c->username) ||
+        read_blob(res, i, 6, &c->phone)) {
         contact_release(c);
         return TGR_ERR;
     }
@@ -1431,11 +1466,13 @@ static void p_contact_fields(struct params *p, const struct contact *ct)
     p_opt(p, ct->username_bidx);
 }
 
-static enum db_status pg_contact_save(struct store *st, int64_t account_id, const struct contact *ct, int64_t *id)
+static enum db_status pg_contact_save(struct store *st, int64_t account_id, const struct contact *ct,
+                                      int64_t *id)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         int64_t now = now_ms();
         struct params p = {0};
         if (ct->id == 0) {
@@ -1445,8 +1482,7 @@ static enum db_status pg_contact_save(struct store *st, int64_t account_id, cons
             p_int(&p, now);
             p_int(&p, now);
             PGresult *res = run(s, S_CONTACT_INSERT, &p, &r, "contact insert");
-            if (r == DB_ONE && id)
-                *id = col_i(res, 0, 0);
+            if (r == DB_ONE && id) *id = col_i(res, 0, 0);
             PQclear(res);
         } else {
             p_contact_fields(&p, ct);
@@ -1454,8 +1490,7 @@ static enum db_status pg_contact_save(struct store *st, int64_t account_id, cons
             p_int(&p, account_id);
             p_int(&p, ct->id);
             r = exec_p(s, S_CONTACT_UPDATE, &p, "contact update");
-            if (id)
-                *id = ct->id;
+            if (id) *id = ct->id;
         }
     }
     return r;
@@ -1473,8 +1508,7 @@ static enum db_status contact_query(struct store *st, enum stmt_id sid, int64_t 
     memset(out, 0, sizeof *out);
     enum db_status r;
     PGresult *res = run(PG(st), sid, &p, &r, "contact lookup");
-    if (r == DB_ONE && read_contact(res, 0, out) != TGR_OK)
-        r = DB_HARD;
+    if (r == DB_ONE && read_contact(res, 0, out) != TGR_OK) r = DB_HARD;
     PQclear(res);
     return r;
 }
@@ -1505,8 +1539,7 @@ static enum db_status pg_contacts_page(struct store *st, int64_t account_id, int
 {
     *rows = NULL;
     *n = 0;
-    if (limit <= 0)
-        return DB_NONE;
+    if (limit <= 0) return DB_NONE;
     int64_t v[] = {account_id, after_id, limit};
     struct params p = {0};
     p_ints(&p, 3, v);
@@ -1514,12 +1547,13 @@ static enum db_status pg_contacts_page(struct store *st, int64_t account_id, int
                       (void **)rows, n, "contacts page");
 }
 
-static enum db_status pg_inbound_add(struct store *st, int64_t account_id, int64_t contact_id, int64_t tg_message_id,
-                                     const struct blob *text, int64_t date_ms)
+static enum db_status pg_inbound_add(struct store *st, int64_t account_id, int64_t contact_id,
+                                     int64_t tg_message_id, const struct blob *text, int64_t date_ms)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct params p = {0};
         p_int(&p, account_id);
         p_int(&p, contact_id);
@@ -1530,8 +1564,7 @@ static enum db_status pg_inbound_add(struct store *st, int64_t account_id, int64
         if (r == DB_ONE) {
             int64_t v[] = {date_ms, account_id, contact_id};
             enum db_status t = exec_n(s, S_INBOUND_TOUCH, 3, v, "contact inbound update");
-            if (t < 0)
-                r = t;
+            if (t < 0) r = t;
         }
     }
     return r;
@@ -1557,8 +1590,7 @@ static int read_campaign(struct pg *s, int64_t account_id, const PGresult *res, 
     out->started_at = col_i(res, i, 12);
     out->finished_at = col_i(res, i, 13);
     copy_text(out->pause_reason, sizeof out->pause_reason, res, i, 14);
-    if (!out->message_text)
-        return TGR_ERR;
+    if (!out->message_text) return TGR_ERR;
     int64_t v[] = {account_id, out->id};
     struct params p = {0};
     p_ints(&p, 2, v);
@@ -1592,11 +1624,13 @@ static void p_campaign_fields(struct params *p, const struct campaign *c)
     p_opt(p, c->discount_json);
 }
 
-static enum db_status pg_campaign_create(struct store *st, int64_t account_id, const struct campaign *c, int64_t *id)
+static enum db_status pg_campaign_create(struct store *st, int64_t account_id, const struct campaign *c,
+                                         int64_t *id)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         int64_t now = now_ms(), nid = 0;
         struct params p = {0};
         p_int(&p, account_id);
@@ -1604,19 +1638,15 @@ static enum db_status pg_campaign_create(struct store *st, int64_t account_id, c
         p_int(&p, now);
         p_int(&p, now);
         PGresult *res = run(s, S_CAMPAIGN_INSERT, &p, &r, "campaign insert");
-        if (r == DB_ONE)
-            nid = col_i(res, 0, 0);
+        if (r == DB_ONE) nid = col_i(res, 0, 0);
         PQclear(res);
-        if (r == DB_ONE)
-            r = set_media(s, account_id, c, nid);
+        if (r == DB_ONE) r = set_media(s, account_id, c, nid);
         if (r >= 0) {
             int64_t v[] = {account_id, nid, now};
             r = exec_n(s, S_ANALYTICS_INSERT, 3, v, "campaign analytics insert");
         }
-        if (r >= 0 && id)
-            *id = nid;
-        if (r >= 0)
-            r = DB_ONE;
+        if (r >= 0 && id) *id = nid;
+        if (r >= 0) r = DB_ONE;
     }
     return r;
 }
@@ -1654,28 +1684,29 @@ static void release_campaign_row(void *row)
     campaign_release(row);
 }
 
-static enum db_status pg_campaign_list(struct store *st, int64_t account_id, struct campaign **rows, size_t *n)
+static enum db_status pg_campaign_list(struct store *st, int64_t account_id, struct campaign **rows,
+                                       size_t *n)
 {
     struct campaign_cls cc = {PG(st), account_id};
     struct params p = {0};
     p_int(&p, account_id);
-    return query_rows(PG(st), S_CAMPAIGN_LIST, &p, sizeof **rows, read_campaign_row, release_campaign_row, &cc,
-                      (void **)rows, n, "campaign list");
+    return query_rows(PG(st), S_CAMPAIGN_LIST, &p, sizeof **rows, read_campaign_row, release_campaign_row,
+                      &cc, (void **)rows, n, "campaign list");
 }
 
 static enum db_status pg_campaign_update(struct store *st, int64_t account_id, const struct campaign *c)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct params p = {0};
         p_campaign_fields(&p, c);
         p_int(&p, now_ms());
         p_int(&p, account_id);
         p_int(&p, c->id);
         r = exec_p(s, S_CAMPAIGN_UPDATE, &p, "campaign update");
-        if (r == DB_ONE)
-            r = set_media(s, account_id, c, c->id) < 0 ? DB_HARD : DB_ONE;
+        if (r == DB_ONE) r = set_media(s, account_id, c, c->id) < 0 ? DB_HARD : DB_ONE;
     }
     return r;
 }
@@ -1684,17 +1715,17 @@ static enum db_status pg_campaign_delete(struct store *st, int64_t account_id, i
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct campaign c;
         r = pg_campaign_get(st, account_id, id, &c);
         int draft = r == DB_ONE && strcmp(c.status, "draft") == 0;
-        if (r == DB_ONE)
-            campaign_release(&c);
-        if (r >= 0 && !draft)
-            r = DB_NONE;
+        if (r == DB_ONE) campaign_release(&c);
+        if (r >= 0 && !draft) r = DB_NONE;
         int64_t v[] = {account_id, id};
-        static const enum stmt_id steps[] = {S_CAMPAIGN_MEDIA_CLEAR, S_CAMPAIGN_DELETE_DEPS, S_CAMPAIGN_DELETE_CODES,
-                                             S_CAMPAIGN_DELETE_LINKS, S_CAMPAIGN_DELETE};
+        static const enum stmt_id steps[] = {S_CAMPAIGN_MEDIA_CLEAR, S_CAMPAIGN_DELETE_DEPS,
+                                             S_CAMPAIGN_DELETE_CODES, S_CAMPAIGN_DELETE_LINKS,
+                                             S_CAMPAIGN_DELETE};
         for (size_t k = 0; draft && r >= 0 && k < sizeof steps / sizeof steps[0]; k++)
             r = exec_n(s, steps[k], 2, v, "campaign delete");
     }
@@ -1708,7 +1739,8 @@ static enum db_status pg_codes_replace(struct store *st, int64_t account_id, int
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         int64_t v[] = {account_id, campaign_id};
         r = exec_n(s, S_CODES_CLEAR_FREE, 2, v, "codes clear");
         for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -1718,8 +1750,7 @@ static enum db_status pg_codes_replace(struct store *st, int64_t account_id, int
             p_text(&p, codes[i].code_bidx);
             r = exec_p(s, S_CODE_INSERT, &p, "code insert");
         }
-        if (r >= 0)
-            r = DB_ONE;
+        if (r >= 0) r = DB_ONE;
     }
     return r;
 }
@@ -1728,8 +1759,7 @@ static int read_code(const PGresult *res, int i, struct discount_code_row *out, 
 {
     memset(out, 0, sizeof *out);
     out->id = col_i(res, i, 0);
-    if (read_blob(res, i, 1, &out->code) != TGR_OK)
-        return TGR_ERR;
+    if (read_blob(res, i, 1, &out->code) != TGR_OK) return TGR_ERR;
     copy_text(out->code_bidx, sizeof out->code_bidx, res, i, 2);
     out->recipient_id = with_recipient ? col_i(res, i, 3) : 0;
     return TGR_OK;
@@ -1751,32 +1781,28 @@ static enum db_status pg_codes_list(struct store *st, int64_t account_id, int64_
     int64_t v[] = {account_id, campaign_id};
     struct params p = {0};
     p_ints(&p, 2, v);
-    return query_rows(PG(st), S_CODES_LIST, &p, sizeof **rows, read_code_row, release_code_row, NULL, (void **)rows,
-                      n, "codes list");
+    return query_rows(PG(st), S_CODES_LIST, &p, sizeof **rows, read_code_row, release_code_row, NULL,
+                      (void **)rows, n, "codes list");
 }
 
 /* The code of a recipient, else the first free one taken for it. Under SERIALIZABLE two
  * recipients taking the same free code conflict, and the loser runs again with the next. */
-static enum db_status code_assign_once(struct pg *s, int64_t account_id, int64_t campaign_id, int64_t recipient_id,
-                                       struct discount_code_row *out)
+static enum db_status code_assign_once(struct pg *s, int64_t account_id, int64_t campaign_id,
+                                       int64_t recipient_id, struct discount_code_row *out)
 {
     enum db_status r;
     int64_t v[] = {account_id, campaign_id, recipient_id};
     struct params p = {0};
     p_ints(&p, 3, v);
     PGresult *res = run(s, S_CODE_OF_RECIPIENT, &p, &r, "code of recipient");
-    if (r == DB_ONE)
-        r = read_code(res, 0, out, 1) == TGR_OK ? DB_ONE : DB_HARD;
+    if (r == DB_ONE) r = read_code(res, 0, out, 1) == TGR_OK ? DB_ONE : DB_HARD;
     PQclear(res);
-    if (r != DB_NONE)
-        return r;
+    if (r != DB_NONE) return r;
     p.n = 2;
     res = run(s, S_CODE_FREE, &p, &r, "free code");
-    if (r == DB_ONE && read_code(res, 0, out, 0) != TGR_OK)
-        r = DB_HARD;
+    if (r == DB_ONE && read_code(res, 0, out, 0) != TGR_OK) r = DB_HARD;
     PQclear(res);
-    if (r != DB_ONE)
-        return r;
+    if (r != DB_ONE) return r;
     out->recipient_id = recipient_id;
     int64_t w[] = {recipient_id, now_ms(), out->id};
     r = exec_n(s, S_CODE_TAKE, 3, w, "code take");
@@ -1787,12 +1813,13 @@ static enum db_status code_assign_once(struct pg *s, int64_t account_id, int64_t
     return DB_ONE;
 }
 
-static enum db_status pg_code_assign(struct store *st, int64_t account_id, int64_t campaign_id, int64_t recipient_id,
-                                     struct discount_code_row *out)
+static enum db_status pg_code_assign(struct store *st, int64_t account_id, int64_t campaign_id,
+                                     int64_t recipient_id, struct discount_code_row *out)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         r = code_assign_once(s, account_id, campaign_id, recipient_id, out);
     }
     return r;
@@ -1800,12 +1827,13 @@ static enum db_status pg_code_assign(struct store *st, int64_t account_id, int64
 
 /* ---- links --------------------------------------------------------------------------------- */
 
-static enum db_status pg_link_ensure(struct store *st, int64_t account_id, int64_t campaign_id, const char *url,
-                                    int64_t *link_id)
+static enum db_status pg_link_ensure(struct store *st, int64_t account_id, int64_t campaign_id,
+                                     const char *url, int64_t *link_id)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct params p = {0};
         p_int(&p, account_id);
         p_int(&p, campaign_id);
@@ -1837,8 +1865,8 @@ static void read_media(const PGresult *res, struct media_row *m)
     m->created_at = col_i(res, 0, 6);
 }
 
-static enum db_status media_query(struct pg *s, enum stmt_id id, int64_t account_id, const char *text, int64_t num,
-                                  struct media_row *out)
+static enum db_status media_query(struct pg *s, enum stmt_id id, int64_t account_id, const char *text,
+                                  int64_t num, struct media_row *out)
 {
     struct params p = {0};
     p_int(&p, account_id);
@@ -1848,8 +1876,7 @@ static enum db_status media_query(struct pg *s, enum stmt_id id, int64_t account
         p_int(&p, num);
     enum db_status r;
     PGresult *res = run(s, id, &p, &r, "media lookup");
-    if (r == DB_ONE)
-        read_media(res, out);
+    if (r == DB_ONE) read_media(res, out);
     PQclear(res);
     return r;
 }
@@ -1859,7 +1886,8 @@ static enum db_status pg_media_add(struct store *st, int64_t account_id, const s
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct params p = {0};
         p_int(&p, account_id);
         p_text(&p, m->kind);
@@ -1921,13 +1949,13 @@ static enum db_status order_query(struct store *st, enum stmt_id id, int64_t acc
         p_int(&p, num);
     enum db_status r;
     PGresult *res = run(PG(st), id, &p, &r, "order lookup");
-    if (r == DB_ONE)
-        read_order(res, out);
+    if (r == DB_ONE) read_order(res, out);
     PQclear(res);
     return r;
 }
 
-static enum db_status pg_order_get(struct store *st, int64_t account_id, const char *order_id, struct order_row *out)
+static enum db_status pg_order_get(struct store *st, int64_t account_id, const char *order_id,
+                                   struct order_row *out)
 {
     return order_query(st, S_ORDER_GET, account_id, order_id, 0, out);
 }
@@ -1938,11 +1966,13 @@ static enum db_status pg_order_latest_paid(struct store *st, int64_t account_id,
     return order_query(st, S_ORDER_LATEST_PAID, account_id, NULL, contact_id, out);
 }
 
-static enum db_status pg_order_save(struct store *st, int64_t account_id, const struct order_row *o, int64_t *id)
+static enum db_status pg_order_save(struct store *st, int64_t account_id, const struct order_row *o,
+                                    int64_t *id)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) { /* money: durable */
+    WRITE(s, TX_DURABLE, r)
+    { /* money: durable */
         int64_t now = now_ms();
         struct params p = {0};
         if (o->id == 0) {
@@ -1962,8 +1992,7 @@ static enum db_status pg_order_save(struct store *st, int64_t account_id, const 
             p_opt(&p, o->customer_phone_bidx);
             p_opt(&p, o->customer_username_bidx);
             PGresult *res = run(s, S_ORDER_INSERT, &p, &r, "order insert");
-            if (r == DB_ONE && id)
-                *id = col_i(res, 0, 0);
+            if (r == DB_ONE && id) *id = col_i(res, 0, 0);
             PQclear(res);
         } else {
             p_text(&p, o->status);
@@ -1972,8 +2001,7 @@ static enum db_status pg_order_save(struct store *st, int64_t account_id, const 
             p_int(&p, account_id);
             p_int(&p, o->id);
             r = exec_p(s, S_ORDER_UPDATE, &p, "order update");
-            if (id)
-                *id = o->id;
+            if (id) *id = o->id;
         }
     }
     return r;
@@ -1985,7 +2013,8 @@ static enum db_status pg_orders_link_contact(struct store *st, int64_t account_i
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_int(&p, contact_id);
         p_int(&p, account_id);
@@ -1993,8 +2022,7 @@ static enum db_status pg_orders_link_contact(struct store *st, int64_t account_i
         p_opt(&p, phone_bidx);
         p_opt(&p, username_bidx);
         PGresult *res = run(s, S_ORDERS_LINK, &p, &r, "orders link");
-        if (linked)
-            *linked = r >= 0 ? (int)changed(res) : 0;
+        if (linked) *linked = r >= 0 ? (int)changed(res) : 0;
         PQclear(res);
     }
     return r;
@@ -2017,8 +2045,8 @@ static enum db_status pg_order_counts(struct store *st, int64_t account_id, int6
     return r;
 }
 
-static enum db_status pg_contact_by_bidx(struct store *st, int64_t account_id, const char *column, const char *bidx,
-                                         struct contact *out)
+static enum db_status pg_contact_by_bidx(struct store *st, int64_t account_id, const char *column,
+                                         const char *bidx, struct contact *out)
 {
     enum stmt_id id = strcmp(column, "phone") == 0 ? S_CONTACT_BY_PHONE : S_CONTACT_BY_USERNAME;
     return contact_query(st, id, account_id, bidx, 0, out);
@@ -2032,18 +2060,15 @@ static enum db_status pg_inbound_recent(struct store *st, int64_t account_id, in
     *texts = NULL;
     *ids = NULL;
     *n = 0;
-    if (limit <= 0)
-        return DB_NONE;
+    if (limit <= 0) return DB_NONE;
     int64_t v[] = {account_id, contact_id, limit};
     struct params p = {0};
     p_ints(&p, 3, v);
     enum db_status r;
     PGresult *res = run(PG(st), S_INBOUND_RECENT, &p, &r, "inbound texts");
-    if (!res)
-        return r;
+    if (!res) return r;
     int k = PQntuples(res);
-    if (k > limit)
-        k = limit;
+    if (k > limit) k = limit;
     *texts = calloc((size_t)limit, sizeof **texts);
     *ids = calloc((size_t)limit, sizeof **ids);
     r = *texts && *ids ? DB_ONE : DB_HARD;
@@ -2074,7 +2099,8 @@ static enum db_status pg_category_put(struct store *st, int64_t account_id, int6
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct params p = {0};
         p_int(&p, account_id);
         p_int(&p, contact_id);
@@ -2110,8 +2136,7 @@ static enum db_status pg_audience_scan(struct store *st, int64_t account_id, con
         p_ints(&p, 14, v);
         enum db_status r;
         PGresult *res = run(PG(st), S_AUDIENCE, &p, &r, "audience");
-        if (!res)
-            return r;
+        if (!res) return r;
         int k = PQntuples(res), stop = 0;
         for (int i = 0; i < k && !stop; i++) {
             /* The sealed blobs are borrowed from the result for the callback's duration. */
@@ -2125,8 +2150,7 @@ static enum db_status pg_audience_scan(struct store *st, int64_t account_id, con
             stop = fn(cls, &row);
         }
         PQclear(res);
-        if (stop || k < AUDIENCE_PAGE)
-            return DB_ONE;
+        if (stop || k < AUDIENCE_PAGE) return DB_ONE;
     }
 }
 
@@ -2134,7 +2158,8 @@ static enum db_status pg_audience_scan(struct store *st, int64_t account_id, con
  * replied, clicked. */
 enum { D_ROWS, D_SENT, D_FAILED, D_SKIPPED, D_READ, D_REPLIED, D_CLICKED, D_COUNT };
 
-static enum db_status bump(struct pg *s, int64_t account_id, int64_t campaign_id, int step, const int64_t d[D_COUNT])
+static enum db_status bump(struct pg *s, int64_t account_id, int64_t campaign_id, int step,
+                           const int64_t d[D_COUNT])
 {
     struct params p = {0};
     p_int(&p, account_id);
@@ -2166,10 +2191,8 @@ static enum db_status run_counting(struct pg *s, enum stmt_id id, const struct p
     int64_t total = 0;
     enum db_status r;
     PGresult *res = run(s, id, p, &r, what);
-    if (n)
-        *n = 0;
-    if (!res)
-        return r;
+    if (n) *n = 0;
+    if (!res) return r;
     int with_status = PQnfields(res) > 2;
     for (int i = 0; i < PQntuples(res); i++) {
         int64_t cid = col_i(res, i, 0);
@@ -2178,8 +2201,7 @@ static enum db_status run_counting(struct pg *s, enum stmt_id id, const struct p
         while (k < nh && !(hits[k].campaign_id == cid && hits[k].step == step))
             k++;
         if (k == nh) {
-            if (nh == 64)
-                continue; /* one contact's rows span few campaigns; never reached in practice */
+            if (nh == 64) continue; /* one contact's rows span few campaigns; never reached in practice */
             memset(&hits[nh], 0, sizeof hits[nh]);
             hits[nh].campaign_id = cid;
             hits[nh].step = step;
@@ -2188,8 +2210,7 @@ static enum db_status run_counting(struct pg *s, enum stmt_id id, const struct p
         total++;
         if (with_status) {
             hits[k].d[D_ROWS]++;
-            if (strcmp(col_s(res, i, 2), "skipped") == 0)
-                hits[k].d[D_SKIPPED]++;
+            if (strcmp(col_s(res, i, 2), "skipped") == 0) hits[k].d[D_SKIPPED]++;
         } else {
             hits[k].d[field]++;
         }
@@ -2198,8 +2219,7 @@ static enum db_status run_counting(struct pg *s, enum stmt_id id, const struct p
     r = DB_ONE;
     for (int k = 0; r >= 0 && k < nh; k++)
         r = bump(s, account_id, hits[k].campaign_id, hits[k].step, hits[k].d);
-    if (n)
-        *n = total;
+    if (n) *n = total;
     return r < 0 ? r : (total ? DB_ONE : DB_NONE);
 }
 
@@ -2219,12 +2239,11 @@ static enum db_status skip_pending(struct pg *s, int64_t account_id, int64_t con
 
 /* Insert the step-0 rows of a campaign, INSERT_BATCH ids per statement (an int8[] parameter).
  * @param[out] inserted rows that were new */
-static enum db_status insert_recipients(struct pg *s, int64_t account_id, int64_t campaign_id, const int64_t *ids,
-                                        size_t n, int64_t now, int64_t *inserted)
+static enum db_status insert_recipients(struct pg *s, int64_t account_id, int64_t campaign_id,
+                                        const int64_t *ids, size_t n, int64_t now, int64_t *inserted)
 {
     char *arr = malloc((size_t)INSERT_BATCH * 21 + 3);
-    if (!arr)
-        return DB_HARD;
+    if (!arr) return DB_HARD;
     enum db_status r = DB_ONE;
     for (size_t i = 0; r >= 0 && i < n; i += INSERT_BATCH) {
         size_t end = i + INSERT_BATCH < n ? i + INSERT_BATCH : n, len = 0;
@@ -2247,12 +2266,14 @@ static enum db_status insert_recipients(struct pg *s, int64_t account_id, int64_
 }
 
 static enum db_status pg_campaign_start(struct store *st, int64_t account_id, int64_t campaign_id,
-                                        const int64_t *contact_ids, size_t n, int override_quiet, int64_t *running_id)
+                                        const int64_t *contact_ids, size_t n, int override_quiet,
+                                        int64_t *running_id)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
     int busy = 0;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         int64_t now = now_ms();
         busy = 0;
         int64_t v[] = {account_id, campaign_id};
@@ -2260,8 +2281,7 @@ static enum db_status pg_campaign_start(struct store *st, int64_t account_id, in
         p_ints(&p, 2, v);
         PGresult *res = run(s, S_RUNNING_OTHER, &p, &r, "running campaign");
         if (r == DB_ONE) {
-            if (running_id)
-                *running_id = col_i(res, 0, 0);
+            if (running_id) *running_id = col_i(res, 0, 0);
             busy = 1;
             r = DB_NONE;
         } else if (r == DB_NONE) {
@@ -2294,7 +2314,8 @@ static enum db_status pg_campaign_set_categories(struct store *st, int64_t accou
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         int64_t v[] = {counts[0], counts[1], counts[2], account_id, campaign_id};
         r = exec_n(s, S_SET_CATEGORIES, 5, v, "campaign categories");
     }
@@ -2306,7 +2327,8 @@ static enum db_status pg_campaign_transition(struct store *st, int64_t account_i
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_text(&p, to);
         p_opt(&p, reason);
@@ -2324,10 +2346,10 @@ static enum db_status write_ids(struct store *st, enum stmt_id id, const char *t
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, kind, r) {
+    WRITE(s, kind, r)
+    {
         struct params p = {0};
-        if (text)
-            p_text(&p, text);
+        if (text) p_text(&p, text);
         p_int(&p, a);
         p_int(&p, b);
         p_int(&p, c);
@@ -2336,9 +2358,11 @@ static enum db_status write_ids(struct store *st, enum stmt_id id, const char *t
     return r;
 }
 
-static enum db_status pg_campaign_set_override(struct store *st, int64_t account_id, int64_t campaign_id, int on)
+static enum db_status pg_campaign_set_override(struct store *st, int64_t account_id, int64_t campaign_id,
+                                               int on)
 {
-    return write_ids(st, S_CAMPAIGN_OVERRIDE, NULL, on, account_id, campaign_id, TX_NORMAL, "campaign override");
+    return write_ids(st, S_CAMPAIGN_OVERRIDE, NULL, on, account_id, campaign_id, TX_NORMAL,
+                     "campaign override");
 }
 
 static enum db_status pg_campaign_set_nudges(struct store *st, int64_t account_id, int64_t campaign_id,
@@ -2352,7 +2376,8 @@ static enum db_status pg_campaigns_pause_all(struct store *st, int64_t account_i
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_text(&p, reason);
         p_int(&p, now_ms());
@@ -2367,8 +2392,8 @@ static enum db_status pg_accounts_sending(struct store *st, int64_t **ids, size_
     return id_list(st, S_ACCOUNTS_SENDING, 0, NULL, ids, n);
 }
 
-static enum db_status pg_campaigns_in_status(struct store *st, int64_t account_id, const char *status, int64_t **ids,
-                                             size_t *n)
+static enum db_status pg_campaigns_in_status(struct store *st, int64_t account_id, const char *status,
+                                             int64_t **ids, size_t *n)
 {
     return id_list(st, S_CAMPAIGNS_IN_STATUS, account_id, status, ids, n);
 }
@@ -2378,8 +2403,7 @@ static enum db_status recipient_query(struct pg *s, enum stmt_id id, int64_t acc
 {
     struct params p = {0};
     p_int(&p, account_id);
-    if (id == S_RECIPIENT_DUE)
-        p_int(&p, now);
+    if (id == S_RECIPIENT_DUE) p_int(&p, now);
     enum db_status r;
     PGresult *res = run(s, id, &p, &r, "next recipient");
     if (r == DB_ONE) {
@@ -2401,11 +2425,11 @@ static enum db_status recipient_query(struct pg *s, enum stmt_id id, int64_t acc
 
 /* A row left 'sending' (by a crash or a lost answer) goes first, then the pending row due
  * soonest; each is one index range scan on recipients_due. */
-static enum db_status pg_recipient_next(struct store *st, int64_t account_id, int64_t now, struct recipient *out)
+static enum db_status pg_recipient_next(struct store *st, int64_t account_id, int64_t now,
+                                        struct recipient *out)
 {
     enum db_status r = recipient_query(PG(st), S_RECIPIENT_SENDING, account_id, now, out);
-    if (r != DB_NONE)
-        return r;
+    if (r != DB_NONE) return r;
     return recipient_query(PG(st), S_RECIPIENT_DUE, account_id, now, out);
 }
 
@@ -2417,8 +2441,7 @@ static enum db_status one_int(struct store *st, enum stmt_id sid, int nargs, con
     *out = 0;
     enum db_status r;
     PGresult *res = run(PG(st), sid, &p, &r, "count");
-    if (r == DB_ONE)
-        *out = col_i(res, 0, 0);
+    if (r == DB_ONE) *out = col_i(res, 0, 0);
     PQclear(res);
     return r;
 }
@@ -2428,8 +2451,8 @@ static enum db_status pg_recipient_next_at(struct store *st, int64_t account_id,
     return one_int(st, S_RECIPIENT_NEXT_AT, 1, &account_id, at);
 }
 
-static enum db_status pg_campaign_open_rows(struct store *st, int64_t account_id, int64_t campaign_id, int step,
-                                            int64_t *n)
+static enum db_status pg_campaign_open_rows(struct store *st, int64_t account_id, int64_t campaign_id,
+                                            int step, int64_t *n)
 {
     int64_t v[] = {account_id, campaign_id, step};
     return one_int(st, S_OPEN_ROWS, 3, v, n);
@@ -2449,7 +2472,8 @@ static enum db_status pg_recipient_claim(struct store *st, int64_t account_id, i
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_text(&p, random_id);
         p_blob(&p, code);
@@ -2460,7 +2484,8 @@ static enum db_status pg_recipient_claim(struct store *st, int64_t account_id, i
     return r;
 }
 
-static enum db_status pg_recipient_code(struct store *st, int64_t account_id, int64_t recipient_id, struct blob *out)
+static enum db_status pg_recipient_code(struct store *st, int64_t account_id, int64_t recipient_id,
+                                        struct blob *out)
 {
     int64_t v[] = {account_id, recipient_id};
     struct params p = {0};
@@ -2468,14 +2493,14 @@ static enum db_status pg_recipient_code(struct store *st, int64_t account_id, in
     memset(out, 0, sizeof *out);
     enum db_status r;
     PGresult *res = run(PG(st), S_RECIPIENT_CODE, &p, &r, "recipient code");
-    if (r == DB_ONE && read_blob(res, 0, 0, out) != TGR_OK)
-        r = DB_HARD;
+    if (r == DB_ONE && read_blob(res, 0, 0, out) != TGR_OK) r = DB_HARD;
     PQclear(res);
     return r;
 }
 
-static void p_log(struct params *p, int64_t account_id, int64_t campaign_id, const char *status, const char *details,
-                  int64_t at, int64_t contact_id, int step, int attempt, const char *error_code)
+static void p_log(struct params *p, int64_t account_id, int64_t campaign_id, const char *status,
+                  const char *details, int64_t at, int64_t contact_id, int step, int attempt,
+                  const char *error_code)
 {
     p_int(p, account_id);
     p_int(p, campaign_id);
@@ -2491,12 +2516,14 @@ static void p_log(struct params *p, int64_t account_id, int64_t campaign_id, con
     p_opt(p, error_code);
 }
 
-static enum db_status pg_log_add(struct store *st, int64_t account_id, int64_t campaign_id, int64_t contact_id,
-                                 int step, const char *status, const char *error_code, const char *details)
+static enum db_status pg_log_add(struct store *st, int64_t account_id, int64_t campaign_id,
+                                 int64_t contact_id, int step, const char *status, const char *error_code,
+                                 const char *details)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct params p = {0};
         p_log(&p, account_id, campaign_id, status, details, now_ms(), contact_id, step, -1, error_code);
         r = exec_p(s, S_LOG_INSERT, &p, "log insert");
@@ -2510,7 +2537,8 @@ static enum db_status pg_recipient_finish(struct store *st, int64_t account_id, 
     enum db_status r = DB_HARD;
     /* Not synchronous on its own: if the server loses it, the row is still 'sending' with its
      * random_id and is sent again, which Telegram answers with the message it already has. */
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         int64_t now = now_ms();
         struct params p = {0};
         p_text(&p, o->status);
@@ -2524,8 +2552,8 @@ static enum db_status pg_recipient_finish(struct store *st, int64_t account_id, 
         r = exec_p(s, S_RECIPIENT_FINISH, &p, "recipient outcome");
         if (r >= 0) {
             struct params q = {0};
-            p_log(&q, account_id, o->campaign_id, o->log_status, o->error_details, now, o->contact_id, o->step,
-                  o->attempt, o->error_code);
+            p_log(&q, account_id, o->campaign_id, o->log_status, o->error_details, now, o->contact_id,
+                  o->step, o->attempt, o->error_code);
             r = exec_p(s, S_LOG_INSERT, &q, "send log");
         }
         int sent = strcmp(o->status, "sent") == 0, failed_ = strcmp(o->status, "failed") == 0;
@@ -2544,10 +2572,10 @@ static enum db_status pg_recipient_finish(struct store *st, int64_t account_id, 
         }
         if (r >= 0 && o->mark_contact) {
             int64_t v[] = {now, account_id, o->contact_id};
-            r = exec_n(s, o->mark_contact == 1 ? S_CONTACT_BLOCKED : S_CONTACT_DEACTIVATED, 3, v, "contact mark");
+            r = exec_n(s, o->mark_contact == 1 ? S_CONTACT_BLOCKED : S_CONTACT_DEACTIVATED, 3, v,
+                       "contact mark");
         }
-        if (r >= 0)
-            r = DB_ONE;
+        if (r >= 0) r = DB_ONE;
     }
     return r;
 }
@@ -2557,7 +2585,8 @@ static enum db_status pg_nudge_schedule(struct store *st, int64_t account_id, in
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         struct params p = {0};
         p_int(&p, account_id);
         p_int(&p, campaign_id);
@@ -2593,12 +2622,12 @@ static enum db_status pg_logs_page(struct store *st, int64_t account_id, int64_t
 {
     *rows = NULL;
     *n = 0;
-    if (limit <= 0)
-        return DB_NONE;
+    if (limit <= 0) return DB_NONE;
     int64_t v[] = {account_id, campaign_id, after, limit};
     struct params p = {0};
     p_ints(&p, 4, v);
-    return query_rows(PG(st), S_LOGS_PAGE, &p, sizeof **rows, read_log_row, NULL, NULL, (void **)rows, n, "logs");
+    return query_rows(PG(st), S_LOGS_PAGE, &p, sizeof **rows, read_log_row, NULL, NULL, (void **)rows, n,
+                      "logs");
 }
 
 static enum db_status pg_campaign_counts(struct store *st, int64_t account_id, int64_t campaign_id,
@@ -2622,8 +2651,7 @@ static enum db_status pg_campaign_counts(struct store *st, int64_t account_id, i
         out->unique_clicks = col_i(res, 0, 8);
     }
     PQclear(res);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     res = run(PG(st), S_COUNTS_ANALYTICS, &p, &r, "campaign analytics");
     if (r == DB_ONE) {
         out->clicks = col_i(res, 0, 0);
@@ -2659,28 +2687,30 @@ static enum db_status pg_campaign_failures(struct store *st, int64_t account_id,
     return r < 0 ? r : DB_ONE;
 }
 
-static enum db_status pg_recipients_replied(struct store *st, int64_t account_id, int64_t contact_id, int64_t since,
-                                            int64_t *n)
+static enum db_status pg_recipients_replied(struct store *st, int64_t account_id, int64_t contact_id,
+                                            int64_t since, int64_t *n)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         int64_t v[] = {now_ms(), account_id, contact_id, since};
         struct params p = {0};
         p_ints(&p, 4, v);
         r = run_counting(s, S_REPLIED, &p, account_id, D_REPLIED, n, "replied");
         /* A reply stops the contact's nudges. */
-        if (r >= 0)
-            r = skip_pending(s, account_id, contact_id, "replied", 1);
+        if (r >= 0) r = skip_pending(s, account_id, contact_id, "replied", 1);
     }
     return r;
 }
 
-static enum db_status pg_recipients_read(struct store *st, int64_t account_id, int64_t contact_id, int64_t max_id)
+static enum db_status pg_recipients_read(struct store *st, int64_t account_id, int64_t contact_id,
+                                         int64_t max_id)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         int64_t v[] = {now_ms(), account_id, contact_id, max_id};
         struct params p = {0};
         p_ints(&p, 4, v);
@@ -2693,15 +2723,14 @@ static enum db_status pg_contact_opt_out(struct store *st, int64_t account_id, i
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         int64_t v[] = {now_ms(), account_id, contact_id};
         r = exec_n(s, S_OPT_OUT, 3, v, "opt out");
         if (r == DB_ONE) {
             r = exec_n(s, S_OPT_OUT_COUNT, 2, v + 1, "opt-out counter");
-            if (r >= 0)
-                r = skip_pending(s, account_id, contact_id, "opted_out", 0);
-            if (r >= 0)
-                r = DB_ONE;
+            if (r >= 0) r = skip_pending(s, account_id, contact_id, "opted_out", 0);
+            if (r >= 0) r = DB_ONE;
         }
     }
     return r;
@@ -2709,8 +2738,8 @@ static enum db_status pg_contact_opt_out(struct store *st, int64_t account_id, i
 
 /* ---- tracked links and clicks -------------------------------------------------------------- */
 
-static enum db_status pg_link_get(struct store *st, int64_t link_id, int64_t *account_id, int64_t *campaign_id,
-                                  char **url)
+static enum db_status pg_link_get(struct store *st, int64_t link_id, int64_t *account_id,
+                                  int64_t *campaign_id, char **url)
 {
     enum db_status r;
     PGresult *res = query_ints(PG(st), S_LINK_BY_ID, 1, &link_id, &r, "link lookup");
@@ -2719,8 +2748,7 @@ static enum db_status pg_link_get(struct store *st, int64_t link_id, int64_t *ac
         *account_id = col_i(res, 0, 0);
         *campaign_id = col_i(res, 0, 1);
         *url = dup_col(res, 0, 2);
-        if (!*url)
-            r = DB_HARD;
+        if (!*url) r = DB_HARD;
     }
     PQclear(res);
     return r;
@@ -2733,8 +2761,7 @@ static enum db_status one_click(struct pg *s, const struct click *k)
     if (k->recipient_id) {
         int64_t v[] = {k->account_id, k->link_id, k->recipient_id};
         r = exec_n(s, S_CLICK_SEEN, 3, v, "click seen");
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
         link_unique = r == DB_NONE;
     }
     struct params p = {0};
@@ -2749,8 +2776,7 @@ static enum db_status one_click(struct pg *s, const struct click *k)
         campaign_unique = r == DB_ONE;
         int step = campaign_unique ? (int)col_i(res, 0, 0) : 0;
         PQclear(res);
-        if (r >= 0 && campaign_unique)
-            r = bump1(s, k->account_id, k->campaign_id, step, D_CLICKED);
+        if (r >= 0 && campaign_unique) r = bump1(s, k->account_id, k->campaign_id, step, D_CLICKED);
     }
     if (r >= 0) {
         int64_t v[] = {link_unique, k->link_id};
@@ -2767,12 +2793,12 @@ static enum db_status pg_clicks_record(struct store *st, const struct click *cli
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         r = DB_ONE;
         for (size_t i = 0; i < n && r >= 0; i++)
             r = one_click(s, &clicks[i]);
-        if (r >= 0)
-            r = DB_ONE;
+        if (r >= 0) r = DB_ONE;
     }
     return r;
 }
@@ -2797,16 +2823,13 @@ static enum db_status pg_attribution_find(struct store *st, int64_t account_id, 
             a->by = "ref";
         }
         PQclear(res);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
         if (r == DB_ONE && ref_link) {
             int64_t w[] = {account_id, ref_link, a->campaign_id};
             res = query_ints(s, S_ATTR_LINK_OK, 3, w, &r, "attribution lookup");
-            if (r == DB_ONE)
-                a->link_id = ref_link;
+            if (r == DB_ONE) a->link_id = ref_link;
             PQclear(res);
-            if (r < 0)
-                return r;
+            if (r < 0) return r;
             r = DB_ONE;
         }
     }
@@ -2823,8 +2846,7 @@ static enum db_status pg_attribution_find(struct store *st, int64_t account_id, 
             a->by = "code";
         }
         PQclear(res);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
         if (a->campaign_id) {
             /* Which message carried it: the pool code's own row, or (a static code) the latest
              * message of that campaign to this customer. */
@@ -2841,8 +2863,7 @@ static enum db_status pg_attribution_find(struct store *st, int64_t account_id, 
                 a->recipient_id = col_i(res, 0, 2);
             }
             PQclear(res);
-            if (r < 0)
-                return r;
+            if (r < 0) return r;
         }
     }
     if (!a->campaign_id && contact_id) {
@@ -2855,8 +2876,7 @@ static enum db_status pg_attribution_find(struct store *st, int64_t account_id, 
             a->by = "window";
         }
         PQclear(res);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
     }
     /* An order that used one of the campaign's codes counts for that code too. */
     if (a->campaign_id && !a->code_id && code_bidx && *code_bidx) {
@@ -2865,15 +2885,14 @@ static enum db_status pg_attribution_find(struct store *st, int64_t account_id, 
         p_int(&p, a->campaign_id);
         p_text(&p, code_bidx);
         res = run(s, S_ATTR_CODE_IN, &p, &r, "code lookup");
-        if (r == DB_ONE)
-            a->code_id = col_i(res, 0, 0);
+        if (r == DB_ONE) a->code_id = col_i(res, 0, 0);
         PQclear(res);
     }
     return a->campaign_id ? DB_ONE : DB_NONE;
 }
 
-static enum db_status revenue_by(struct pg *s, int64_t account_id, int64_t campaign_id, const char *kind, int64_t key,
-                                 int64_t orders, int64_t revenue)
+static enum db_status revenue_by(struct pg *s, int64_t account_id, int64_t campaign_id, const char *kind,
+                                 int64_t key, int64_t orders, int64_t revenue)
 {
     struct params p = {0};
     p_int(&p, account_id);
@@ -2890,7 +2909,8 @@ static enum db_status pg_attribution_apply(struct store *st, int64_t account_id,
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         int64_t rev = amount * sign;
         r = DB_ONE;
         if (sign > 0) {
@@ -2913,14 +2933,12 @@ static enum db_status pg_attribution_apply(struct store *st, int64_t account_id,
             int64_t v[] = {rev, account_id, a->link_id};
             r = exec_n(s, S_ATTR_LINK, 3, v, "link revenue");
         }
-        if (r >= 0)
-            r = revenue_by(s, account_id, a->campaign_id, "step", a->step, sign, rev);
+        if (r >= 0) r = revenue_by(s, account_id, a->campaign_id, "step", a->step, sign, rev);
         if (r >= 0 && a->link_id)
             r = revenue_by(s, account_id, a->campaign_id, "link", a->link_id, sign, rev);
         if (r >= 0 && a->code_id)
             r = revenue_by(s, account_id, a->campaign_id, "code", a->code_id, sign, rev);
-        if (r >= 0)
-            r = DB_ONE;
+        if (r >= 0) r = DB_ONE;
     }
     return r;
 }
@@ -2929,7 +2947,8 @@ static enum db_status pg_attribution_apply(struct store *st, int64_t account_id,
 
 static enum db_status pg_revenue_series(struct store *st, int64_t account_id, int64_t from, int64_t to,
                                         const char *currency, int64_t bucket_ms, int64_t offset_ms,
-                                        void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders), void *cls)
+                                        void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders),
+                                        void *cls)
 {
     struct params p = {0};
     p_int(&p, account_id);
@@ -2946,11 +2965,10 @@ static enum db_status pg_revenue_series(struct store *st, int64_t account_id, in
     return r < 0 ? r : DB_ONE;
 }
 
-static enum db_status pg_revenue_campaigns(struct store *st, int64_t account_id, int64_t from, int64_t to,
-                                           const char *currency,
-                                           void (*fn)(void *cls, int64_t id, const char *name, int64_t revenue,
-                                                      int64_t orders),
-                                           void *cls)
+static enum db_status
+pg_revenue_campaigns(struct store *st, int64_t account_id, int64_t from, int64_t to, const char *currency,
+                     void (*fn)(void *cls, int64_t id, const char *name, int64_t revenue, int64_t orders),
+                     void *cls)
 {
     struct params p = {0};
     p_int(&p, account_id);
@@ -2965,14 +2983,14 @@ static enum db_status pg_revenue_campaigns(struct store *st, int64_t account_id,
     return r < 0 ? r : DB_ONE;
 }
 
-static enum db_status pg_revenue_currency(struct store *st, int64_t account_id, int64_t from, int64_t to, char out[4])
+static enum db_status pg_revenue_currency(struct store *st, int64_t account_id, int64_t from, int64_t to,
+                                          char out[4])
 {
     int64_t v[] = {account_id, from, to};
     enum db_status r;
     PGresult *res = query_ints(PG(st), S_REV_CURRENCY, 3, v, &r, "revenue currency");
     out[0] = 0;
-    if (r == DB_ONE)
-        copy_text(out, 4, res, 0, 0);
+    if (r == DB_ONE) copy_text(out, 4, res, 0, 0);
     PQclear(res);
     return r;
 }
@@ -2996,8 +3014,8 @@ static enum db_status pg_step_counts(struct store *st, int64_t account_id, int64
 }
 
 static enum db_status pg_link_stats(struct store *st, int64_t account_id, int64_t campaign_id,
-                                    void (*fn)(void *cls, int64_t id, const char *url, int64_t clicks, int64_t unique,
-                                               int64_t revenue),
+                                    void (*fn)(void *cls, int64_t id, const char *url, int64_t clicks,
+                                               int64_t unique, int64_t revenue),
                                     void *cls)
 {
     int64_t v[] = {account_id, campaign_id};
@@ -3009,8 +3027,10 @@ static enum db_status pg_link_stats(struct store *st, int64_t account_id, int64_
     return r < 0 ? r : DB_ONE;
 }
 
-static enum db_status pg_revenue_rows(struct store *st, int64_t account_id, int64_t campaign_id, const char *kind,
-                                      void (*fn)(void *cls, int64_t key, int64_t orders, int64_t revenue), void *cls)
+static enum db_status pg_revenue_rows(struct store *st, int64_t account_id, int64_t campaign_id,
+                                      const char *kind,
+                                      void (*fn)(void *cls, int64_t key, int64_t orders, int64_t revenue),
+                                      void *cls)
 {
     struct params p = {0};
     p_int(&p, account_id);
@@ -3024,13 +3044,13 @@ static enum db_status pg_revenue_rows(struct store *st, int64_t account_id, int6
     return r < 0 ? r : DB_ONE;
 }
 
-static enum db_status pg_code_get(struct store *st, int64_t account_id, int64_t code_id, struct discount_code_row *out)
+static enum db_status pg_code_get(struct store *st, int64_t account_id, int64_t code_id,
+                                  struct discount_code_row *out)
 {
     int64_t v[] = {account_id, code_id};
     enum db_status r;
     PGresult *res = query_ints(PG(st), S_CODE_GET, 2, v, &r, "code lookup");
-    if (r == DB_ONE && read_code(res, 0, out, 1) != TGR_OK)
-        r = DB_HARD;
+    if (r == DB_ONE && read_code(res, 0, out, 1) != TGR_OK) r = DB_HARD;
     PQclear(res);
     return r;
 }
@@ -3054,10 +3074,8 @@ static enum db_status exec_named(struct pg *s, enum stmt_id id, const char *inst
                                  const char *what)
 {
     struct params p = {0};
-    if (instance)
-        p_text(&p, instance);
-    if (nints)
-        p_int(&p, a);
+    if (instance) p_text(&p, instance);
+    if (nints) p_int(&p, a);
     return exec_p(s, id, &p, what);
 }
 
@@ -3066,10 +3084,8 @@ static enum db_status named_int(struct pg *s, enum stmt_id id, const char *insta
                                 int64_t *out)
 {
     struct params p = {0};
-    if (instance)
-        p_text(&p, instance);
-    if (nints)
-        p_int(&p, a);
+    if (instance) p_text(&p, instance);
+    if (nints) p_int(&p, a);
     enum db_status r;
     PGresult *res = run(s, id, &p, &r, "lease count");
     *out = r == DB_ONE ? col_i(res, 0, 0) : 0;
@@ -3086,25 +3102,20 @@ static enum db_status pg_leases_claim(struct store *st, const char *instance, in
     enum db_status r = DB_HARD;
     *ids = NULL;
     *n = 0;
-    WRITE(s, TX_LEASE, r) {
+    WRITE(s, TX_LEASE, r)
+    {
         int64_t live = 0, held = 0, sending = 0;
         *taken = 0;
         struct params p = {0};
         p_text(&p, instance);
         p_int(&p, now);
         r = exec_p(s, S_INSTANCE_BEAT, &p, "instance beat");
-        if (r >= 0)
-            r = exec_named(s, S_INSTANCES_PRUNE, NULL, 1, now - 10 * ttl_ms, "instance prune");
-        if (r >= 0)
-            r = exec_named(s, S_LEASE_RENEW, instance, 1, now + ttl_ms, "lease renew");
-        if (r >= 0)
-            r = exec_named(s, S_LEASE_DROP_IDLE, instance, 0, 0, "lease drop");
-        if (r >= 0)
-            r = named_int(s, S_INSTANCES_LIVE, NULL, 1, now - ttl_ms, &live);
-        if (r >= 0)
-            r = named_int(s, S_LEASES_HELD, instance, 0, 0, &held);
-        if (r >= 0)
-            r = named_int(s, S_SENDING_COUNT, NULL, 0, 0, &sending);
+        if (r >= 0) r = exec_named(s, S_INSTANCES_PRUNE, NULL, 1, now - 10 * ttl_ms, "instance prune");
+        if (r >= 0) r = exec_named(s, S_LEASE_RENEW, instance, 1, now + ttl_ms, "lease renew");
+        if (r >= 0) r = exec_named(s, S_LEASE_DROP_IDLE, instance, 0, 0, "lease drop");
+        if (r >= 0) r = named_int(s, S_INSTANCES_LIVE, NULL, 1, now - ttl_ms, &live);
+        if (r >= 0) r = named_int(s, S_LEASES_HELD, instance, 0, 0, &held);
+        if (r >= 0) r = named_int(s, S_SENDING_COUNT, NULL, 0, 0, &sending);
         if (r >= 0) {
             int64_t share = (sending + (live > 0 ? live : 1) - 1) / (live > 0 ? live : 1);
             if (held > share + 1) {
@@ -3121,28 +3132,27 @@ static enum db_status pg_leases_claim(struct store *st, const char *instance, in
                 p_int(&q, now);
                 p_int(&q, share - held);
                 PGresult *res = run(s, S_LEASE_TAKE, &q, &r, "lease take");
-                if (r >= 0)
-                    *taken = (size_t)changed(res);
+                if (r >= 0) *taken = (size_t)changed(res);
                 PQclear(res);
             }
         }
     }
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     struct params p = {0};
     p_text(&p, instance);
     p_int(&p, now);
-    return query_rows(s, S_LEASES_OWNED, &p, sizeof **ids, read_id, NULL, NULL, (void **)ids, n, "leases owned");
+    return query_rows(s, S_LEASES_OWNED, &p, sizeof **ids, read_id, NULL, NULL, (void **)ids, n,
+                      "leases owned");
 }
 
 static enum db_status pg_leases_release(struct store *st, const char *instance)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_LEASE, r) {
+    WRITE(s, TX_LEASE, r)
+    {
         r = exec_named(s, S_LEASES_RELEASE, instance, 0, 0, "lease release");
-        if (r >= 0)
-            r = exec_named(s, S_INSTANCE_GONE, instance, 0, 0, "instance gone");
+        if (r >= 0) r = exec_named(s, S_INSTANCE_GONE, instance, 0, 0, "instance gone");
     }
     return r;
 }
@@ -3152,7 +3162,8 @@ static enum db_status pg_lease_force(struct store *st, const char *instance, int
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_LEASE, r) {
+    WRITE(s, TX_LEASE, r)
+    {
         struct params p = {0};
         p_text(&p, instance);
         p_int(&p, account_id);
@@ -3170,8 +3181,7 @@ static enum db_status pg_lease_owner(struct store *st, int64_t account_id, int64
     enum db_status r;
     out[0] = 0;
     PGresult *res = run(PG(st), S_LEASE_OWNER, &p, &r, "lease owner");
-    if (r == DB_ONE)
-        copy_text(out, cap, res, 0, 0);
+    if (r == DB_ONE) copy_text(out, cap, res, 0, 0);
     PQclear(res);
     return r;
 }
@@ -3180,7 +3190,8 @@ static enum db_status pg_meta_delete(struct store *st, const char *key)
 {
     struct pg *s = PG(st);
     enum db_status r = DB_HARD;
-    WRITE(s, TX_NORMAL, r) {
+    WRITE(s, TX_NORMAL, r)
+    {
         struct params p = {0};
         p_text(&p, key);
         r = exec_p(s, S_META_DELETE, &p, "meta delete");
@@ -3232,35 +3243,33 @@ static enum db_status pg_sealed_scan(struct store *st, enum store_sealed col, co
 {
     *rows = NULL;
     *n = 0;
-    if ((unsigned)col >= SEALED__COUNT)
-        return DB_HARD;
+    if ((unsigned)col >= SEALED__COUNT) return DB_HARD;
     struct params p = {0};
     if (sealed_stmts[col].text_key)
         p_text(&p, after);
     else
         p_int(&p, after[0] ? strtoll(after, NULL, 10) : 0);
     p_int(&p, limit);
-    return query_rows(PG(st), sealed_stmts[col].scan, &p, sizeof **rows, read_sealed_row, release_sealed_row, NULL,
-                      (void **)rows, n, "sealed scan");
+    return query_rows(PG(st), sealed_stmts[col].scan, &p, sizeof **rows, read_sealed_row, release_sealed_row,
+                      NULL, (void **)rows, n, "sealed scan");
 }
 
-static enum db_status pg_sealed_replace(struct store *st, enum store_sealed col, const struct sealed_row *rows,
-                                        size_t n, size_t *replaced)
+static enum db_status pg_sealed_replace(struct store *st, enum store_sealed col,
+                                        const struct sealed_row *rows, size_t n, size_t *replaced)
 {
     struct pg *s = PG(st);
     *replaced = 0;
-    if ((unsigned)col >= SEALED__COUNT)
-        return DB_HARD;
+    if ((unsigned)col >= SEALED__COUNT) return DB_HARD;
     size_t k = 0;
     enum db_status r = DB_HARD;
     /* Durable: once `keys status` counts these rows as re-sealed, the old key may be deleted. */
-    WRITE(s, TX_DURABLE, r) {
+    WRITE(s, TX_DURABLE, r)
+    {
         k = 0;
         r = DB_ONE;
         for (size_t i = 0; i < n && r >= 0; i++) {
             const struct sealed_row *w = &rows[i];
-            if (!w->fresh.p)
-                continue;
+            if (!w->fresh.p) continue;
             /* Binary parameters: raw bytes for BYTEA, and for meta's TEXT value too. */
             struct params p = {0};
             p_bytes(&p, w->fresh.p, w->fresh.len);
@@ -3286,8 +3295,7 @@ static enum db_status pg_sealed_replace(struct store *st, enum store_sealed col,
 static void pg_close(struct store *st)
 {
     struct pg *s = PG(st);
-    if (!s)
-        return;
+    if (!s) return;
     listener_stop(s);
     /* The key goes first, so that no thread's exit closes a connection freed here. */
     pthread_key_delete(s->key);
@@ -3315,8 +3323,7 @@ static void describe(const char *url, char *out, size_t cap)
     PQconninfoOption *opts = PQconninfoParse(url, &err);
     const char *user = "", *host = "", *port = "", *db = "";
     for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-        if (!o->val)
-            continue;
+        if (!o->val) continue;
         if (strcmp(o->keyword, "user") == 0)
             user = o->val;
         else if (strcmp(o->keyword, "host") == 0)
@@ -3326,8 +3333,8 @@ static void describe(const char *url, char *out, size_t cap)
         else if (strcmp(o->keyword, "dbname") == 0)
             db = o->val;
     }
-    snprintf(out, cap, "%s%s%s%s%s/%s", user, *user ? "@" : "", *host ? host : "localhost", *port ? ":" : "", port,
-             db);
+    snprintf(out, cap, "%s%s%s%s%s/%s", user, *user ? "@" : "", *host ? host : "localhost", *port ? ":" : "",
+             port, db);
     PQconninfoFree(opts);
     PQfreemem(err);
 }

@@ -71,8 +71,7 @@ static int buf_add(struct buf *b, const char *s, size_t n)
         while (cap < b->len + n + 1)
             cap *= 2;
         char *p = realloc(b->p, cap);
-        if (!p)
-            return TGR_ERR;
+        if (!p) return TGR_ERR;
         b->p = p;
         b->cap = cap;
     }
@@ -84,8 +83,7 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 
 static void buf_consume(struct buf *b, size_t n)
 {
-    if (!b->p || n == 0)
-        return;
+    if (!b->p || n == 0) return;
     memmove(b->p, b->p + n, b->len - n);
     b->len -= n;
     b->p[b->len] = 0;
@@ -138,8 +136,7 @@ static void fail_all(struct bridge *b, const char *code, const char *msg)
 
 static void close_fd(int *fd)
 {
-    if (*fd >= 0)
-        close(*fd);
+    if (*fd >= 0) close(*fd);
     *fd = -1;
 }
 
@@ -224,19 +221,18 @@ static void child_down(struct bridge *b, const char *why)
     if (pid > 0) {
         int status = 0;
         for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++) {
-            if (i == 50)
-                kill(pid, SIGKILL);
+            if (i == 50) kill(pid, SIGKILL);
             struct timespec ts = {0, 20 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
         if (!b->stopping)
-            log_warn("bridge", "the bridge (pid %d) stopped: %s; restarting in %d ms", (int)pid, why, b->backoff_ms);
+            log_warn("bridge", "the bridge (pid %d) stopped: %s; restarting in %d ms", (int)pid, why,
+                     b->backoff_ms);
     }
     __atomic_store_n(&b->ready, 0, __ATOMIC_RELEASE);
     fail_all(b, "NETWORK", "the Telegram bridge restarted");
     /* A child that ran for a minute was healthy: start the backoff again from the bottom. */
-    if (mono_ms() - b->started_at > 60000)
-        b->backoff_ms = BACKOFF_MIN_MS;
+    if (mono_ms() - b->started_at > 60000) b->backoff_ms = BACKOFF_MIN_MS;
     b->restart_at = mono_ms() + b->backoff_ms;
     b->backoff_ms = b->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b->backoff_ms * 2;
 }
@@ -250,8 +246,7 @@ static int wait_seconds(const json_t *v)
         return i < 0 ? 0 : i > INT_MAX ? INT_MAX : (int)i;
     }
     double d = json_is_real(v) ? json_real_value(v) : 0;
-    if (!(d > 0))
-        return 0;
+    if (!(d > 0)) return 0;
     return d >= (double)INT_MAX - 1 ? INT_MAX : (int)(d + 0.999);
 }
 
@@ -264,13 +259,11 @@ static int nul_to_fffd(json_t *s)
     size_t len = json_string_length(s), nuls = 0;
     for (size_t i = 0; i < len; i++)
         nuls += v[i] == 0;
-    if (nuls == 0)
-        return TGR_OK;
+    if (nuls == 0) return TGR_OK;
     /* Each NUL byte becomes three; len is below the 64 MiB line cap, so nothing overflows. */
     size_t cap = len + 2 * nuls + 1;
     char *out = malloc(cap);
-    if (!out)
-        return TGR_ERR;
+    if (!out) return TGR_ERR;
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         if (v[i] != 0) {
@@ -298,15 +291,13 @@ static int scrub_nul(json_t *j)
     case JSON_OBJECT:
         json_object_foreach(j, key, v)
         {
-            if (scrub_nul(v) != TGR_OK)
-                return TGR_ERR;
+            if (scrub_nul(v) != TGR_OK) return TGR_ERR;
         }
         return TGR_OK;
     case JSON_ARRAY:
         json_array_foreach(j, i, v)
         {
-            if (scrub_nul(v) != TGR_OK)
-                return TGR_ERR;
+            if (scrub_nul(v) != TGR_OK) return TGR_ERR;
         }
         return TGR_OK;
     default:
@@ -366,10 +357,8 @@ static void handle_line(struct bridge *b, char *line, size_t len)
         log_warn("bridge", "ignoring a line from the bridge that is not a JSON object");
         return;
     case BRIDGE_LINE_EVENT:
-        if (strcmp(l.event, "ready") == 0)
-            __atomic_store_n(&b->ready, 1, __ATOMIC_RELEASE);
-        if (b->on_event)
-            b->on_event(b->ctx, l.json);
+        if (strcmp(l.event, "ready") == 0) __atomic_store_n(&b->ready, 1, __ATOMIC_RELEASE);
+        if (b->on_event) b->on_event(b->ctx, l.json);
         break;
     case BRIDGE_LINE_ORPHAN:
         log_warn("bridge", "bridge reported an error without a request: %s", l.err.message);
@@ -379,8 +368,7 @@ static void handle_line(struct bridge *b, char *line, size_t len)
         pthread_mutex_lock(&b->mu);
         struct pending *p = take(b, l.id);
         pthread_mutex_unlock(&b->mu);
-        if (!p)
-            break; /* answered after its deadline: already failed with TIMEOUT */
+        if (!p) break; /* answered after its deadline: already failed with TIMEOUT */
         if (l.kind == BRIDGE_LINE_RESULT)
             p->done(p->arg, l.result, NULL);
         else
@@ -399,14 +387,11 @@ static int read_some(int fd, struct buf *into)
     for (;;) {
         ssize_t n = read(fd, chunk, sizeof chunk);
         if (n > 0) {
-            if (buf_add(into, chunk, (size_t)n) != TGR_OK)
-                return 0;
+            if (buf_add(into, chunk, (size_t)n) != TGR_OK) return 0;
             continue;
         }
-        if (n == 0)
-            return 0;
-        if (errno == EINTR)
-            continue;
+        if (n == 0) return 0;
+        if (errno == EINTR) continue;
         return errno == EAGAIN || errno == EWOULDBLOCK;
     }
 }
@@ -416,12 +401,10 @@ static void drain_lines(struct bridge *b, struct buf *rd, int is_err)
     size_t start = 0;
     while (rd->p && start < rd->len) {
         char *nl = memchr(rd->p + start, '\n', rd->len - start);
-        if (!nl)
-            break;
+        if (!nl) break;
         size_t len = (size_t)(nl - (rd->p + start));
         if (is_err) {
-            if (len)
-                log_info("bridge", "%.*s", (int)(len > 400 ? 400 : len), rd->p + start);
+            if (len) log_info("bridge", "%.*s", (int)(len > 400 ? 400 : len), rd->p + start);
         } else if (len) {
             handle_line(b, rd->p + start, len);
         }
@@ -465,23 +448,18 @@ static void *io_main(void *arg)
         int have_out = b->out.len > 0;
         int64_t next_deadline = INT64_MAX;
         for (struct pending *p = b->pending; p; p = p->next)
-            if (p->deadline < next_deadline)
-                next_deadline = p->deadline;
+            if (p->deadline < next_deadline) next_deadline = p->deadline;
         pthread_mutex_unlock(&b->mu);
-        if (stopping)
-            break;
+        if (stopping) break;
         int64_t now = mono_ms();
         if (b->pid == 0 && now >= b->restart_at && spawn_child(b) != TGR_OK) {
             b->restart_at = now + b->backoff_ms;
             b->backoff_ms = b->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b->backoff_ms * 2;
         }
         int64_t wait = 1000;
-        if (next_deadline != INT64_MAX && next_deadline - now < wait)
-            wait = next_deadline - now;
-        if (b->pid == 0 && b->restart_at - now < wait)
-            wait = b->restart_at - now;
-        if (wait < 0)
-            wait = 0;
+        if (next_deadline != INT64_MAX && next_deadline - now < wait) wait = next_deadline - now;
+        if (b->pid == 0 && b->restart_at - now < wait) wait = b->restart_at - now;
+        if (wait < 0) wait = 0;
         struct pollfd fds[4];
         int nf = 0;
         fds[nf++] = (struct pollfd){.fd = b->wake[0], .events = POLLIN};
@@ -505,14 +483,12 @@ static void *io_main(void *arg)
         }
         if (fds[0].revents & POLLIN) {
             char tmp[256];
-            while (read(b->wake[0], tmp, sizeof tmp) > 0) {
-            }
+            while (read(b->wake[0], tmp, sizeof tmp) > 0) {}
         }
         if (i_err >= 0 && (fds[i_err].revents & (POLLIN | POLLHUP))) {
             int alive = read_some(b->err_fd, &b->erd);
             drain_lines(b, &b->erd, 1);
-            if (!alive)
-                close_fd(&b->err_fd);
+            if (!alive) close_fd(&b->err_fd);
         }
         if (i_out >= 0 && (fds[i_out].revents & (POLLIN | POLLHUP | POLLERR))) {
             int alive = read_some(b->out_fd, &b->rd);
@@ -522,18 +498,15 @@ static void *io_main(void *arg)
                 kill(b->pid, SIGKILL);
                 alive = 0;
             }
-            if (!alive)
-                child_down(b, "its output closed");
+            if (!alive) child_down(b, "its output closed");
         }
         if (i_in >= 0 && b->in_fd >= 0 && (fds[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
             pthread_mutex_lock(&b->mu);
             ssize_t n = write(b->in_fd, b->out.p, b->out.len);
-            if (n > 0)
-                buf_consume(&b->out, (size_t)n);
+            if (n > 0) buf_consume(&b->out, (size_t)n);
             int broken = n < 0 && errno != EAGAIN && errno != EINTR;
             pthread_mutex_unlock(&b->mu);
-            if (broken)
-                child_down(b, "its input closed");
+            if (broken) child_down(b, "its input closed");
         }
         expire(b);
     }
@@ -577,7 +550,8 @@ struct bridge *bridge_start(const struct bridge_opts *opts, bridge_event_fn on_e
     b->backoff_ms = BACKOFF_MIN_MS;
     b->next_id = 1;
     pthread_mutex_init(&b->mu, NULL);
-    if (!b->node || !b->script || !b->backend || !b->scenario || pipe2(b->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+    if (!b->node || !b->script || !b->backend || !b->scenario ||
+        pipe2(b->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
         snprintf(err, errlen, "cannot set up the bridge: %s", strerror(errno));
         free(b->node);
         free(b->script);
@@ -587,7 +561,8 @@ struct bridge *bridge_start(const struct bridge_opts *opts, bridge_event_fn on_e
         return NULL;
     }
     if (spawn_child(b) != TGR_OK) {
-        snprintf(err, errlen, "cannot start the Telegram bridge (%s %s); is Node.js installed?", b->node, b->script);
+        snprintf(err, errlen, "cannot start the Telegram bridge (%s %s); is Node.js installed?", b->node,
+                 b->script);
         close(b->wake[0]);
         close(b->wake[1]);
         free(b->node);
@@ -603,22 +578,19 @@ struct bridge *bridge_start(const struct bridge_opts *opts, bridge_event_fn on_e
 
 void bridge_stop(struct bridge *b)
 {
-    if (!b)
-        return;
+    if (!b) return;
     pthread_mutex_lock(&b->mu);
     int was = b->stopping;
     b->stopping = 1;
     pthread_mutex_unlock(&b->mu);
-    if (was)
-        return;
+    if (was) return;
     wake(b);
     pthread_join(b->thread, NULL);
 }
 
 void bridge_free(struct bridge *b)
 {
-    if (!b)
-        return;
+    if (!b) return;
     bridge_stop(b);
     close(b->wake[0]);
     close(b->wake[1]);
@@ -727,8 +699,7 @@ int bridge_ready(struct bridge *b)
 void bridge_kill(struct bridge *b)
 {
     pthread_mutex_lock(&b->mu);
-    if (b->pid > 0)
-        kill(b->pid, SIGKILL);
+    if (b->pid > 0) kill(b->pid, SIGKILL);
     pthread_mutex_unlock(&b->mu);
 }
 

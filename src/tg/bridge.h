@@ -40,11 +40,11 @@ typedef void (*bridge_done_fn)(void *arg, json_t *result, const struct bridge_er
 /* What one line of the bridge's stdout says, as the I/O thread reads it (exposed for the unit
  * tests and the fuzzer). */
 enum bridge_line_kind {
-    BRIDGE_LINE_INVALID,  /* not a JSON object: ignored */
-    BRIDGE_LINE_EVENT,    /* {"event":"<name>",…} */
-    BRIDGE_LINE_ORPHAN,   /* an object without an integer id: an error without a request */
-    BRIDGE_LINE_RESULT,   /* {"id":N,"ok":true,"result":…} */
-    BRIDGE_LINE_ERROR,    /* {"id":N,"ok":false,"error":{"code","message","seconds"}} (anything not ok) */
+    BRIDGE_LINE_INVALID, /* not a JSON object: ignored */
+    BRIDGE_LINE_EVENT,   /* {"event":"<name>",…} */
+    BRIDGE_LINE_ORPHAN,  /* an object without an integer id: an error without a request */
+    BRIDGE_LINE_RESULT,  /* {"id":N,"ok":true,"result":…} */
+    BRIDGE_LINE_ERROR,   /* {"id":N,"ok":false,"error":{"code","message","seconds"}} (anything not ok) */
 };
 
 struct bridge_line {

@@ -19,11 +19,15 @@
 
 int tgs_code_is_dead_session(const char *code)
 {
-    static const char *dead[] = {"AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED",
-                                 "USER_DEACTIVATED_BAN", "AUTH_KEY_DUPLICATED", "SESSION_EXPIRED", NULL};
+    static const char *dead[] = {"AUTH_KEY_UNREGISTERED",
+                                 "SESSION_REVOKED",
+                                 "USER_DEACTIVATED",
+                                 "USER_DEACTIVATED_BAN",
+                                 "AUTH_KEY_DUPLICATED",
+                                 "SESSION_EXPIRED",
+                                 NULL};
     for (int i = 0; dead[i]; i++)
-        if (strcmp(code, dead[i]) == 0)
-            return 1;
+        if (strcmp(code, dead[i]) == 0) return 1;
     return 0;
 }
 
@@ -32,7 +36,8 @@ static void row_key(int64_t account_id, char *out, size_t cap)
     snprintf(out, cap, "%lld", (long long)account_id);
 }
 
-static int seal_field(struct app *app, int64_t account_id, const char *column, const char *text, struct blob *b)
+static int seal_field(struct app *app, int64_t account_id, const char *column, const char *text,
+                      struct blob *b)
 {
     char rk[24];
     row_key(account_id, rk, sizeof rk);
@@ -43,8 +48,7 @@ static char *open_field(struct app *app, int64_t account_id, const char *column,
 {
     char rk[24], *out = NULL;
     size_t len;
-    if (!b->p)
-        return NULL;
+    if (!b->p) return NULL;
     row_key(account_id, rk, sizeof rk);
     if (seal_open(app->kr, "telegram_sessions", column, rk, b->p, b->len, &out, &len) != TGR_OK) {
         log_error("session", "the sealed %s of account %lld does not open (wrong master key?)", column,
@@ -56,8 +60,7 @@ static char *open_field(struct app *app, int64_t account_id, const char *column,
 
 static void free_secret(char *s)
 {
-    if (s)
-        sodium_memzero(s, strlen(s));
+    if (s) sodium_memzero(s, strlen(s));
     free(s);
 }
 
@@ -85,12 +88,9 @@ static void from_error(const struct bridge_error *e, struct tgs_result *res)
     res->seconds = e->seconds;
     res->outcome = TGS_REFUSED;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(e->code, map[i].code) == 0)
-            res->outcome = map[i].o;
-    if (tgs_code_is_dead_session(e->code))
-        res->outcome = TGS_DEAD;
-    if (res->outcome == TGS_FLOOD && res->seconds < 1)
-        res->seconds = 60;
+        if (strcmp(e->code, map[i].code) == 0) res->outcome = map[i].o;
+    if (tgs_code_is_dead_session(e->code)) res->outcome = TGS_DEAD;
+    if (res->outcome == TGS_FLOOD && res->seconds < 1) res->seconds = 60;
 }
 
 static void read_user(json_t *result, struct tgs_result *res)
@@ -100,7 +100,8 @@ static void read_user(json_t *result, struct tgs_result *res)
     const char *fn = json_string_value(json_object_get(u, "first_name"));
     const char *un = json_string_value(json_object_get(u, "username"));
     if (!id && json_is_integer(json_object_get(u, "id")))
-        snprintf(res->user_id, sizeof res->user_id, "%lld", (long long)json_integer_value(json_object_get(u, "id")));
+        snprintf(res->user_id, sizeof res->user_id, "%lld",
+                 (long long)json_integer_value(json_object_get(u, "id")));
     else
         snprintf(res->user_id, sizeof res->user_id, "%s", id ? id : "");
     snprintf(res->first_name, sizeof res->first_name, "%s", fn ? fn : "");
@@ -134,7 +135,8 @@ void tgs_connect(struct app *app, int64_t account_id, const char *phone, struct 
         res->outcome = TGS_UNAVAILABLE;
         return;
     }
-    json_t *req = json_pack("{s:s, s:I, s:s}", "op", "send_code", "account", (json_int_t)account_id, "phone", phone);
+    json_t *req =
+        json_pack("{s:s, s:I, s:s}", "op", "send_code", "account", (json_int_t)account_id, "phone", phone);
     json_t *result = NULL;
     struct bridge_error err;
     int rc = bridge_call(b, req, LOGIN_TIMEOUT_MS, &result, &err);
@@ -186,10 +188,8 @@ void tgs_verify(struct app *app, int64_t account_id, const char *code, const cha
     }
     json_t *req = json_pack("{s:s, s:I}", "op", "sign_in", "account", (json_int_t)account_id);
     /* After SESSION_PASSWORD_NEEDED the code has been accepted: only the password goes on. */
-    if (code && !need_password)
-        json_object_set_new(req, "code", json_string(code));
-    if (password)
-        json_object_set_new(req, "password", json_string(password));
+    if (code && !need_password) json_object_set_new(req, "code", json_string(code));
+    if (password) json_object_set_new(req, "password", json_string(password));
     json_t *result = NULL;
     struct bridge_error err;
     int rc = bridge_call(b, req, LOGIN_TIMEOUT_MS, &result, &err);
@@ -239,7 +239,8 @@ void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res)
         app->store->session_set_status(app->store, account_id, "invalid");
         return;
     }
-    json_t *req = json_pack("{s:s, s:I, s:s}", "op", "start", "account", (json_int_t)account_id, "session", session);
+    json_t *req =
+        json_pack("{s:s, s:I, s:s}", "op", "start", "account", (json_int_t)account_id, "session", session);
     free_secret(session);
     json_t *result = NULL;
     struct bridge_error err;
@@ -280,8 +281,7 @@ int tgs_call(struct app *app, int64_t account_id, json_t *req, int timeout_ms, j
         return TGR_ERR;
     }
     int rc = bridge_call(b, req, timeout_ms, result, err);
-    if (rc == TGR_OK || strcmp(err->code, "NOT_STARTED") != 0)
-        return rc;
+    if (rc == TGR_OK || strcmp(err->code, "NOT_STARTED") != 0) return rc;
     struct tgs_result res;
     tgs_start(app, account_id, &res);
     if (res.outcome != TGS_OK) {

@@ -18,9 +18,9 @@
 #include "tg/bridge.h"
 #include "tg/session.h"
 
-#define SYNC_PAGE 200
+#define SYNC_PAGE       200
 #define SYNC_TIMEOUT_MS 60000
-#define SYNC_LOCKS 64
+#define SYNC_LOCKS      64
 
 /* One sync per account at a time; accounts share 64 striped locks. */
 static pthread_mutex_t sync_locks[SYNC_LOCKS] = {[0 ... SYNC_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER};
@@ -29,8 +29,7 @@ static pthread_mutex_t sync_locks[SYNC_LOCKS] = {[0 ... SYNC_LOCKS - 1] = PTHREA
 static const char *jstr(json_t *o, const char *k)
 {
     json_t *v = json_object_get(o, k);
-    if (json_is_string(v) && json_string_length(v) > 0)
-        return json_string_value(v);
+    if (json_is_string(v) && json_string_length(v) > 0) return json_string_value(v);
     return NULL;
 }
 
@@ -40,8 +39,7 @@ static int jid(json_t *o, const char *k, char *out, size_t cap)
     json_t *v = json_object_get(o, k);
     if (json_is_string(v)) {
         int64_t n;
-        if (parse_i64(json_string_value(v), INT64_MIN, INT64_MAX, &n) != TGR_OK)
-            return TGR_ERR;
+        if (parse_i64(json_string_value(v), INT64_MIN, INT64_MAX, &n) != TGR_OK) return TGR_ERR;
         snprintf(out, cap, "%lld", (long long)n);
         return TGR_OK;
     }
@@ -56,8 +54,7 @@ static int seal_opt(struct app *app, const char *column, const char *rk, const c
 {
     b->p = NULL;
     b->len = 0;
-    if (!v)
-        return TGR_OK;
+    if (!v) return TGR_OK;
     return seal(app->kr, "contacts", column, rk, v, strlen(v), &b->p, &b->len);
 }
 
@@ -65,10 +62,8 @@ static char *open_opt(struct app *app, const char *column, const char *rk, const
 {
     char *out = NULL;
     size_t len;
-    if (!b->p)
-        return NULL;
-    if (seal_open(app->kr, "contacts", column, rk, b->p, b->len, &out, &len) != TGR_OK)
-        return NULL;
+    if (!b->p) return NULL;
+    if (seal_open(app->kr, "contacts", column, rk, b->p, b->len, &out, &len) != TGR_OK) return NULL;
     return out;
 }
 
@@ -83,8 +78,10 @@ int contact_open(struct app *app, int64_t account_id, const struct contact *c, s
     out->phone = open_opt(app, "phone", rk, &c->phone);
     out->access_hash = open_opt(app, "access_hash", rk, &c->access_hash);
     if ((c->first_name.p && !out->first_name) || (c->last_name.p && !out->last_name) ||
-        (c->username.p && !out->username) || (c->phone.p && !out->phone) || (c->access_hash.p && !out->access_hash)) {
-        log_error("contacts", "a sealed field of contact %lld does not open (wrong master key?)", (long long)c->id);
+        (c->username.p && !out->username) || (c->phone.p && !out->phone) ||
+        (c->access_hash.p && !out->access_hash)) {
+        log_error("contacts", "a sealed field of contact %lld does not open (wrong master key?)",
+                  (long long)c->id);
         contact_plain_release(out);
         return TGR_ERR;
     }
@@ -93,8 +90,7 @@ int contact_open(struct app *app, int64_t account_id, const struct contact *c, s
 
 static void free_plain(char **s)
 {
-    if (*s)
-        sodium_memzero(*s, strlen(*s));
+    if (*s) sodium_memzero(*s, strlen(*s));
     free(*s);
     *s = NULL;
 }
@@ -116,8 +112,7 @@ static int same(const char *a, const char *b)
 /* Username as indexed: lowercase, without a leading '@'. */
 static void norm_username(const char *in, char *out, size_t cap)
 {
-    if (*in == '@')
-        in++;
+    if (*in == '@') in++;
     size_t i = 0;
     for (; in[i] && i + 1 < cap; i++)
         out[i] = (char)tolower((unsigned char)in[i]);
@@ -130,8 +125,7 @@ static int has_inbound(json_t *d)
     json_t *m;
     json_array_foreach(json_object_get(d, "messages"), i, m)
     {
-        if (!json_is_true(json_object_get(m, "out")))
-            return 1;
+        if (!json_is_true(json_object_get(m, "out"))) return 1;
     }
     return 0;
 }
@@ -140,21 +134,18 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
 {
     struct store *st = app->store;
     char uid[24], ah[24];
-    if (jid(d, "user_id", uid, sizeof uid) != TGR_OK)
-        return DB_NONE; /* not a user we can address: skip */
+    if (jid(d, "user_id", uid, sizeof uid) != TGR_OK) return DB_NONE; /* not a user we can address: skip */
     int have_ah = jid(d, "access_hash", ah, sizeof ah) == TGR_OK;
     const char *first = jstr(d, "first_name"), *last = jstr(d, "last_name"), *user = jstr(d, "username");
     char phone[20] = "";
     const char *raw_phone = jstr(d, "phone");
-    if (raw_phone && phone_normalize(raw_phone, phone, sizeof phone) != TGR_OK)
-        phone[0] = 0;
+    if (raw_phone && phone_normalize(raw_phone, phone, sizeof phone) != TGR_OK) phone[0] = 0;
     char rk[64];
     snprintf(rk, sizeof rk, "%lld:%s", (long long)account_id, uid);
 
     struct contact cur;
     enum db_status r = st->contact_by_tg_id(st, account_id, uid, &cur);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     if (r == DB_NONE && !has_inbound(d))
         return DB_NONE; /* only the shop wrote in this chat: not someone who messaged us */
     int64_t contact_id = cur.id;
@@ -171,8 +162,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
                 snprintf(ah, sizeof ah, "%s", p.access_hash);
                 have_ah = 1;
             }
-            if (!phone[0] && p.phone)
-                snprintf(phone, sizeof phone, "%s", p.phone);
+            if (!phone[0] && p.phone) snprintf(phone, sizeof phone, "%s", p.phone);
             contact_plain_release(&p);
         }
     }
@@ -184,13 +174,13 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         snprintf(c.tg_user_id, sizeof c.tg_user_id, "%s", uid);
         if (seal_opt(app, "access_hash", rk, have_ah ? ah : NULL, &c.access_hash) ||
             seal_opt(app, "first_name", rk, first, &c.first_name) ||
-            seal_opt(app, "last_name", rk, last, &c.last_name) || seal_opt(app, "username", rk, user, &c.username) ||
+            seal_opt(app, "last_name", rk, last, &c.last_name) ||
+            seal_opt(app, "username", rk, user, &c.username) ||
             seal_opt(app, "phone", rk, phone[0] ? phone : NULL, &c.phone)) {
             contact_release(&c);
             return DB_HARD;
         }
-        if (phone[0])
-            blind_index(app->kr, "contacts.phone", phone, c.phone_bidx);
+        if (phone[0]) blind_index(app->kr, "contacts.phone", phone, c.phone_bidx);
         if (user) {
             char u[64];
             norm_username(user, u, sizeof u);
@@ -200,8 +190,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         if (r >= 0 && c.id == 0) /* a new customer: orders that named them before now count */
             r = st->orders_link_contact(st, account_id, contact_id, uid, c.phone_bidx, c.username_bidx, NULL);
         contact_release(&c);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
         if (counts) {
             if (c.id == 0)
                 counts->contacts_added++;
@@ -215,33 +204,28 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     int added = 0;
     json_array_foreach(json_object_get(d, "messages"), i, m)
     {
-        if (json_is_true(json_object_get(m, "out")))
-            continue;
+        if (json_is_true(json_object_get(m, "out"))) continue;
         json_t *mid = json_object_get(m, "message_id");
         json_t *date = json_object_get(m, "date");
         const char *text = json_string_value(json_object_get(m, "text"));
-        if (!json_is_integer(mid))
-            continue;
+        if (!json_is_integer(mid)) continue;
         char mrk[96];
         snprintf(mrk, sizeof mrk, "%s:%lld", rk, (long long)json_integer_value(mid));
         struct blob sealed = {0};
-        if (seal(app->kr, "inbound_messages", "text", mrk, text ? text : "", text ? strlen(text) : 0, &sealed.p,
-                 &sealed.len) != TGR_OK)
+        if (seal(app->kr, "inbound_messages", "text", mrk, text ? text : "", text ? strlen(text) : 0,
+                 &sealed.p, &sealed.len) != TGR_OK)
             return DB_HARD;
         int64_t at = json_is_number(date) ? (int64_t)(json_number_value(date) * 1000) : now_ms();
         r = st->inbound_add(st, account_id, contact_id, json_integer_value(mid), &sealed, at);
         blob_release(&sealed);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
         if (r == DB_ONE) {
             added++;
-            if (counts)
-                counts->messages_added++;
+            if (counts) counts->messages_added++;
         }
     }
     /* New words from the customer may change what they are (buyer, browser, refund risk). */
-    if (added || changed)
-        return categories_recompute(app, account_id, contact_id) < 0 ? DB_HARD : DB_ONE;
+    if (added || changed) return categories_recompute(app, account_id, contact_id) < 0 ? DB_HARD : DB_ONE;
     return DB_ONE;
 }
 
@@ -261,8 +245,7 @@ static enum db_status import_page(struct store *st, void *cls)
     json_array_foreach(pc->dialogs, i, d)
     {
         enum db_status r = sync_import_dialog(pc->app, pc->account_id, d, &pc->counts);
-        if (r < 0)
-            return r;
+        if (r < 0) return r;
     }
     return DB_ONE;
 }
@@ -274,8 +257,8 @@ int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts
     if (app->engine && !engine_is_local(app->engine, account_id, owner, sizeof owner)) {
         /* The account's client runs on another instance: the sync runs there. */
         json_t *result = NULL;
-        if (engine_remote(app->engine, owner, account_id, "sync", json_null(), SYNC_TIMEOUT_MS * 4, &result, err) !=
-            TGR_OK)
+        if (engine_remote(app->engine, owner, account_id, "sync", json_null(), SYNC_TIMEOUT_MS * 4, &result,
+                          err) != TGR_OK)
             return TGR_ERR;
         counts->contacts_added = json_integer_value(json_object_get(result, "contacts_added"));
         counts->contacts_updated = json_integer_value(json_object_get(result, "contacts_updated"));
@@ -289,8 +272,8 @@ int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts
     json_t *cursor = json_null();
     int rc = TGR_OK;
     for (;;) {
-        json_t *req = json_pack("{s:s, s:I, s:O, s:i}", "op", "sync", "account", (json_int_t)account_id, "cursor",
-                                cursor, "limit", SYNC_PAGE);
+        json_t *req = json_pack("{s:s, s:I, s:O, s:i}", "op", "sync", "account", (json_int_t)account_id,
+                                "cursor", cursor, "limit", SYNC_PAGE);
         json_t *result = NULL;
         int ok = tgs_call(app, account_id, req, SYNC_TIMEOUT_MS, &result, err);
         json_decref(req);
@@ -315,15 +298,15 @@ int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts
         json_t *next = json_object_get(result, "next_cursor");
         cursor = json_is_string(next) ? json_incref(next) : NULL;
         json_decref(result);
-        if (!cursor)
-            break;
+        if (!cursor) break;
     }
     json_decref(cursor);
     pthread_mutex_unlock(lock);
     if (rc == TGR_OK)
         log_info("sync", "account %lld: %lld contacts added, %lld updated, %lld messages added in %lld ms",
-                 (long long)account_id, (long long)counts->contacts_added, (long long)counts->contacts_updated,
-                 (long long)counts->messages_added, (long long)(mono_ms() - t0));
+                 (long long)account_id, (long long)counts->contacts_added,
+                 (long long)counts->contacts_updated, (long long)counts->messages_added,
+                 (long long)(mono_ms() - t0));
     else
         log_warn("sync", "account %lld: sync stopped: %s", (long long)account_id, err->code);
     return rc;
@@ -340,11 +323,11 @@ static enum db_status import_event(struct store *st, void *cls)
 {
     struct event_ctx *ec = cls;
     enum db_status r = sync_import_dialog(ec->app, ec->account_id, ec->dialog, NULL);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     char uid[24];
     struct contact c;
-    if (jid(ec->dialog, "user_id", uid, sizeof uid) == TGR_OK && st->contact_by_tg_id(st, ec->account_id, uid, &c) == DB_ONE) {
+    if (jid(ec->dialog, "user_id", uid, sizeof uid) == TGR_OK &&
+        st->contact_by_tg_id(st, ec->account_id, uid, &c) == DB_ONE) {
         ec->contact_id = c.id;
         contact_release(&c);
     }
@@ -354,17 +337,16 @@ static enum db_status import_event(struct store *st, void *cls)
 enum db_status sync_import_event(struct app *app, int64_t account_id, json_t *ev, int64_t *contact_id)
 {
     json_t *from = json_object_get(ev, "from");
-    if (!json_is_object(from))
-        return DB_NONE;
+    if (!json_is_object(from)) return DB_NONE;
     json_t *dialog = json_deep_copy(from);
-    json_t *msg = json_pack("{s:O, s:O, s:O, s:b}", "message_id", json_object_get(ev, "message_id"), "text",
-                            json_object_get(ev, "text") ? json_object_get(ev, "text") : json_null(), "date",
-                            json_object_get(ev, "date") ? json_object_get(ev, "date") : json_null(), "out", 0);
+    json_t *msg =
+        json_pack("{s:O, s:O, s:O, s:b}", "message_id", json_object_get(ev, "message_id"), "text",
+                  json_object_get(ev, "text") ? json_object_get(ev, "text") : json_null(), "date",
+                  json_object_get(ev, "date") ? json_object_get(ev, "date") : json_null(), "out", 0);
     json_object_set_new(dialog, "messages", json_pack("[o]", msg));
     struct event_ctx ec = {app, account_id, dialog, 0};
     enum db_status r = app->store->txn(app->store, 0, import_event, &ec);
     json_decref(dialog);
-    if (contact_id)
-        *contact_id = ec.contact_id;
+    if (contact_id) *contact_id = ec.contact_id;
     return r;
 }

@@ -28,7 +28,8 @@ int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts
 /* Import one dialog object of the protocol (user fields + messages); used by sync_account and
  * by live "message" events (wrapped as a one-message dialog). Runs inside the caller's
  * transaction if there is one. */
-enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *dialog, struct sync_counts *counts);
+enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *dialog,
+                                  struct sync_counts *counts);
 
 /* Handle a live {"event":"message",…} from the bridge: add the contact if new, and the message.
  * @param[out] contact_id the contact's id (may be NULL) */

@@ -26,8 +26,7 @@ static inline void check_rendered(const struct rendered *r)
         FUZZ_CHECK(e->offset >= last);
         last = e->offset;
         FUZZ_CHECK((e->type == ENT_TEXT_URL) == (e->url != NULL));
-        if (e->url)
-            FUZZ_CHECK(e->url[0] != 0);
+        if (e->url) FUZZ_CHECK(e->url[0] != 0);
     }
     json_t *j = rendered_entities_json(r);
     FUZZ_CHECK(j != NULL && json_array_size(j) == r->n_ents);

@@ -16,10 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static inline char *fuzz_strndup(const uint8_t *data, size_t size)
 {
     char *s = malloc(size + 1);
-    if (!s)
-        abort();
-    if (size)
-        memcpy(s, data, size);
+    if (!s) abort();
+    if (size) memcpy(s, data, size);
     s[size] = 0;
     return s;
 }
@@ -36,12 +34,12 @@ static inline char *fuzz_take(const uint8_t **data, size_t *size, uint8_t sep)
     return s;
 }
 
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
+#define FUZZ_CHECK(cond)                                                                                     \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #cond);                     \
+            abort();                                                                                         \
+        }                                                                                                    \
     } while (0)
 
 #endif

@@ -14,17 +14,14 @@ static int nul_free(json_t *j)
     const char *k;
     json_t *v;
     size_t i;
-    if (json_is_string(j))
-        return strlen(json_string_value(j)) == json_string_length(j);
+    if (json_is_string(j)) return strlen(json_string_value(j)) == json_string_length(j);
     json_object_foreach(j, k, v)
     {
-        if (!nul_free(v))
-            return 0;
+        if (!nul_free(v)) return 0;
     }
     json_array_foreach(j, i, v)
     {
-        if (!nul_free(v))
-            return 0;
+        if (!nul_free(v)) return 0;
     }
     return 1;
 }
@@ -70,8 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
         if (len) {
             char *line = malloc(len);
-            if (!line)
-                abort();
+            if (!line) abort();
             memcpy(line, p, len);
             one_line(line, len);
             free(line);

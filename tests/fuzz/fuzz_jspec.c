@@ -74,21 +74,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(has_name && name != NULL);
         size_t n = utf8_chars(name);
         FUZZ_CHECK(n >= 1 && n <= 200);
-        if (text)
-            FUZZ_CHECK(utf8_chars(text) >= 1);
+        if (text) FUZZ_CHECK(utf8_chars(text) >= 1);
         FUZZ_CHECK(!media || json_is_array(media));
         FUZZ_CHECK(!filters || json_is_object(filters));
         FUZZ_CHECK(limit >= 1 && limit <= 1000);
         FUZZ_CHECK(track == 0 || track == 1);
         FUZZ_CHECK(has_any == (any != NULL));
-        if (quiet)
-            nested(quiet, "quiet_hours");
-        if (filters)
-            nested(filters, "filters");
+        if (quiet) nested(quiet, "quiet_hours");
+        if (filters) nested(filters, "filters");
     }
     /* Any object at the top is also tried against the nested spec, so its paths get fuzzed directly. */
-    if (json_is_object(j))
-        nested(j, NULL);
+    if (json_is_object(j)) nested(j, NULL);
     json_decref(j);
     return 0;
 }

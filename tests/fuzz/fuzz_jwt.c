@@ -27,8 +27,7 @@ static int64_t read_i64(const uint8_t *p)
 static int signed_with_key(const char *token)
 {
     const char *dot2 = strrchr(token, '.');
-    if (!dot2)
-        return 0;
+    if (!dot2) return 0;
     unsigned char sig[64], want[crypto_auth_hmacsha256_BYTES];
     size_t n = 0;
     if (base64url_decode(dot2 + 1, strlen(dot2 + 1), sig, sizeof sig, &n) != TGR_OK || n != sizeof want)
@@ -55,9 +54,9 @@ static void verify_token(const uint8_t *data, size_t size)
 
 static void round_trip(const uint8_t *data, size_t size)
 {
-    if (size < 32)
-        return;
-    int64_t sub = read_i64(data), iat = read_i64(data + 8), exp = read_i64(data + 16), now = read_i64(data + 24);
+    if (size < 32) return;
+    int64_t sub = read_i64(data), iat = read_i64(data + 8), exp = read_i64(data + 16),
+            now = read_i64(data + 24);
     char tok[JWT_MAX_LEN];
     if (jwt_sign(key, sub, iat, exp, tok, sizeof tok) != TGR_OK) {
         FUZZ_CHECK(sub <= 0);
@@ -67,8 +66,7 @@ static void round_trip(const uint8_t *data, size_t size)
     int64_t got = 0;
     int valid = exp > now && (now > INT64_MAX - 300 || iat <= now + 300);
     FUZZ_CHECK((jwt_verify(key, tok, now, &got) == TGR_OK) == valid);
-    if (valid)
-        FUZZ_CHECK(got == sub);
+    if (valid) FUZZ_CHECK(got == sub);
     FUZZ_CHECK(jwt_verify(other, tok, now, &got) != TGR_OK);
     /* Any single changed character makes it invalid. */
     size_t len = strlen(tok), at = (size_t)(data[0] ^ data[9]) % len;
@@ -78,10 +76,8 @@ static void round_trip(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size == 0)
-        return 0;
-    if (sodium_init() < 0)
-        abort();
+    if (size == 0) return 0;
+    if (sodium_init() < 0) abort();
     if (data[0] % 2 == 0)
         verify_token(data + 1, size - 1);
     else

@@ -47,8 +47,7 @@ static enum db_status stub_order_save(struct store *st, int64_t account_id, cons
     (void)st;
     FUZZ_CHECK(account_id == 42 && o->order_id[0] && o->amount >= 0 && o->amount <= ORDER_AMOUNT_MAX);
     saves_pending++;
-    if (id)
-        *id = saves_pending;
+    if (id) *id = saves_pending;
     return DB_ONE;
 }
 
@@ -112,16 +111,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The data in a buffer of its own size (it is not NUL-terminated), so any over-read is caught. */
     char *buf = malloc(size ? size : 1);
-    if (!buf)
-        abort();
-    if (size)
-        memcpy(buf, data, size);
+    if (!buf) abort();
+    if (size) memcpy(buf, data, size);
     long lines = 1;
     for (size_t k = 0; k < size; k++)
         lines += buf[k] == '\n';
     FILE *in = fmemopen(buf, size, "r");
-    if (!in)
-        abort();
+    if (!in) abort();
 
     struct import_result res;
     int rc = orders_import_csv(&app, 42, in, size, progress, &size, &res);
@@ -131,8 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(res.errors[k].line >= 1 && res.errors[k].line <= lines);
         FUZZ_CHECK(res.errors[k].message[0] &&
                    memchr(res.errors[k].message, 0, sizeof res.errors[k].message));
-        if (k)
-            FUZZ_CHECK(res.errors[k].line >= res.errors[k - 1].line);
+        if (k) FUZZ_CHECK(res.errors[k].line >= res.errors[k - 1].line);
     }
     if (rc != TGR_OK) {
         FUZZ_CHECK(res.errors_total == 1 && res.n_errors == 1);

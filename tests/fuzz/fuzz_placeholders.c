@@ -10,11 +10,9 @@
 /* Non-empty, valid UTF-8, no control characters: such a value must appear verbatim. */
 static int printable(const char *v)
 {
-    if (!v[0] || utf16_length(v, strlen(v)) < 0)
-        return 0;
+    if (!v[0] || utf16_length(v, strlen(v)) < 0) return 0;
     for (const unsigned char *c = (const unsigned char *)v; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
-            return 0;
+        if (*c < 0x20 || *c == 0x7f) return 0;
     return 1;
 }
 
@@ -41,18 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_rendered(&empty);
         FUZZ_CHECK(strcmp(none.text, empty.text) == 0 && none.n_ents == empty.n_ents);
         for (size_t k = 0; k < none.n_ents; k++)
-            FUZZ_CHECK(none.ents[k].offset == empty.ents[k].offset && none.ents[k].length == empty.ents[k].length);
+            FUZZ_CHECK(none.ents[k].offset == empty.ents[k].offset &&
+                       none.ents[k].length == empty.ents[k].length);
     }
     if (full_ok) {
         check_rendered(&full);
-        if ((uses & RENDER_USES_FIRST_NAME) && printable(first))
-            FUZZ_CHECK(strstr(full.text, first) != NULL);
-        if ((uses & RENDER_USES_LAST_ORDER) && printable(last))
-            FUZZ_CHECK(strstr(full.text, last) != NULL);
+        if ((uses & RENDER_USES_FIRST_NAME) && printable(first)) FUZZ_CHECK(strstr(full.text, first) != NULL);
+        if ((uses & RENDER_USES_LAST_ORDER) && printable(last)) FUZZ_CHECK(strstr(full.text, last) != NULL);
         if ((uses & RENDER_USES_DISCOUNT_CODE) && printable(code))
             FUZZ_CHECK(strstr(full.text, code) != NULL);
-        if (printable(first) && printable(last) && printable(code))
-            FUZZ_CHECK(full.n_ents >= none.n_ents);
+        if (printable(first) && printable(last) && printable(code)) FUZZ_CHECK(full.n_ents >= none.n_ents);
     }
     rendered_release(&none);
     rendered_release(&empty);

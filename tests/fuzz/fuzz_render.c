@@ -25,8 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned uses = 99;
     int ok = render_check(tmpl, &uses, &err) == TGR_OK;
     FUZZ_CHECK(ok ? (uses & ~7u) == 0 : uses == 0);
-    if (!ok)
-        FUZZ_CHECK(err.message[0] != 0 && memchr(err.message, 0, sizeof err.message));
+    if (!ok) FUZZ_CHECK(err.message[0] != 0 && memchr(err.message, 0, sizeof err.message));
 
     char **urls = NULL;
     size_t n_urls = 0;
@@ -47,22 +46,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(strlen(r.text) <= size);
         for (size_t k = 0; k < r.n_ents; k++)
             if (r.ents[k].url)
-                FUZZ_CHECK(strncasecmp(r.ents[k].url, "http", 4) == 0 || strncasecmp(r.ents[k].url, "tg://", 5) == 0);
+                FUZZ_CHECK(strncasecmp(r.ents[k].url, "http", 4) == 0 ||
+                           strncasecmp(r.ents[k].url, "tg://", 5) == 0);
     }
     rendered_release(&r);
 
     /* With values (one of them invalid UTF-8) and the link rewriter. */
-    struct render_vars vars = {"Анна <b>{{x}}</b>", "#1042 (€19.99)", "SAVE\xff" "10"};
+    struct render_vars vars = {"Анна <b>{{x}}</b>", "#1042 (€19.99)",
+                               "SAVE\xff"
+                               "10"};
     n_mapped = 0;
     if (render(tmpl, &vars, map_url, NULL, &r, &err) == TGR_OK) {
         FUZZ_CHECK(ok);
         check_rendered(&r);
-        if (uses & RENDER_USES_FIRST_NAME)
-            FUZZ_CHECK(strstr(r.text, vars.first_name) != NULL);
-        if (uses & RENDER_USES_LAST_ORDER)
-            FUZZ_CHECK(strstr(r.text, vars.last_order) != NULL);
+        if (uses & RENDER_USES_FIRST_NAME) FUZZ_CHECK(strstr(r.text, vars.first_name) != NULL);
+        if (uses & RENDER_USES_LAST_ORDER) FUZZ_CHECK(strstr(r.text, vars.last_order) != NULL);
         if (uses & RENDER_USES_DISCOUNT_CODE)
-            FUZZ_CHECK(strstr(r.text, "SAVE\xEF\xBF\xBD" "10") != NULL);
+            FUZZ_CHECK(strstr(r.text, "SAVE\xEF\xBF\xBD"
+                                      "10") != NULL);
         int mapped = 0;
         for (size_t k = 0; k < r.n_ents; k++)
             if (r.ents[k].url && mapped++ % 2 == 0)

@@ -19,12 +19,9 @@
 #include "http/router.h"
 
 static const struct route edge_routes[] = {
-    {"GET", "/", NULL, AUTH_NONE, 0, NULL, 0},
-    {"GET", "/a/:x/:y/:z/:w", NULL, AUTH_NONE, 0, NULL, 0},
-    {"POST", "/a/:x", NULL, AUTH_NONE, 0, NULL, 0},
-    {"DELETE", "/a/:x", NULL, AUTH_NONE, 0, NULL, 0},
-    {"GET", "/a/b", NULL, AUTH_NONE, 0, NULL, 0},
-    {"PUT", "/a/b/", NULL, AUTH_NONE, 0, NULL, 0},
+    {"GET", "/", NULL, AUTH_NONE, 0, NULL, 0},      {"GET", "/a/:x/:y/:z/:w", NULL, AUTH_NONE, 0, NULL, 0},
+    {"POST", "/a/:x", NULL, AUTH_NONE, 0, NULL, 0}, {"DELETE", "/a/:x", NULL, AUTH_NONE, 0, NULL, 0},
+    {"GET", "/a/b", NULL, AUTH_NONE, 0, NULL, 0},   {"PUT", "/a/b/", NULL, AUTH_NONE, 0, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };
 
@@ -32,17 +29,14 @@ static const struct route edge_routes[] = {
 static int fits(const char *pattern, const char *path, struct route_params *p)
 {
     memset(p, 0, sizeof *p);
-    if (path[0] != '/' || strlen(path) > ROUTER_MAX_PATH)
-        return 0;
+    if (path[0] != '/' || strlen(path) > ROUTER_MAX_PATH) return 0;
     for (;;) {
-        if (*pattern != '/' || *path != '/')
-            return *pattern == *path && *pattern == 0;
+        if (*pattern != '/' || *path != '/') return *pattern == *path && *pattern == 0;
         pattern++;
         path++;
         size_t pl = strcspn(pattern, "/"), sl = strcspn(path, "/");
         if (pattern[0] == ':') {
-            if (sl == 0 || sl > 255 || p->n == ROUTER_MAX_PARAMS)
-                return 0;
+            if (sl == 0 || sl > 255 || p->n == ROUTER_MAX_PARAMS) return 0;
             p->name[p->n] = pattern + 1;
             p->name_len[p->n] = pl - 1;
             memcpy(p->value[p->n], path, sl);
@@ -53,8 +47,7 @@ static int fits(const char *pattern, const char *path, struct route_params *p)
         }
         pattern += pl;
         path += sl;
-        if (!*pattern && !*path)
-            return 1;
+        if (!*pattern && !*path) return 1;
     }
 }
 
@@ -69,8 +62,7 @@ static void check(const struct route *routes, const char *method, const char *pa
     int first = -1, other_method = 0;
     struct route_params want;
     for (int i = 0; routes[i].method; i++) {
-        if (!fits(routes[i].pattern, path, &want))
-            continue;
+        if (!fits(routes[i].pattern, path, &want)) continue;
         if (strcmp(routes[i].method, method) == 0) {
             first = i;
             break;
@@ -104,8 +96,7 @@ static const struct keyring *fuzz_keyring(void)
         unsigned char m[KEYS_BYTES];
         for (int i = 0; i < KEYS_BYTES; i++)
             m[i] = (unsigned char)(0x42 + i);
-        if (sodium_init() < 0)
-            abort();
+        if (sodium_init() < 0) abort();
         keyring_from_master(&kr, m);
         ready = 1;
     }

@@ -23,14 +23,17 @@ static const char script[] =
     "while IFS= read -r line; do\n"
     "  id=$(echo \"$line\" | sed -n 's/.*\"id\":\\([0-9]*\\).*/\\1/p')\n"
     "  case \"$line\" in\n"
-    "    *'\"op\":\"ping\"'*) echo \"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{\\\"pong\\\":true}}\";;\n"
-    "    *'\"op\":\"fail\"'*) echo \"{\\\"id\\\":$id,\\\"ok\\\":false,\\\"error\\\":{\\\"code\\\":\\\"FLOOD_WAIT\\\","
+    "    *'\"op\":\"ping\"'*) echo "
+    "\"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{\\\"pong\\\":true}}\";;\n"
+    "    *'\"op\":\"fail\"'*) echo "
+    "\"{\\\"id\\\":$id,\\\"ok\\\":false,\\\"error\\\":{\\\"code\\\":\\\"FLOOD_WAIT\\\","
     "\\\"seconds\\\":7,\\\"message\\\":\\\"wait\\\"}}\";;\n"
     "    *'\"op\":\"garbage\"'*) echo 'not json at all'; echo '[1,2]';"
     " echo \"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{\\\"after\\\":\\\"garbage\\\"}}\";;\n"
     "    *'\"op\":\"event\"'*) echo '{\"event\":\"message\",\"account\":3,\"text\":\"hi\"}';"
     " echo \"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{}}\";;\n"
-    "    *'\"op\":\"nul\"'*) printf '%s\\n' \"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{\\\"first_name\\\":"
+    "    *'\"op\":\"nul\"'*) printf '%s\\n' "
+    "\"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{\\\"first_name\\\":"
     "\\\"Zo\\\\u0000e\\\"}}\";;\n"
     "    *'\"op\":\"die\"'*) exit 3;;\n"
     "    *'\"op\":\"slow\"'*) ;;\n"
@@ -44,10 +47,8 @@ static void on_event(void *ctx, json_t *ev)
 {
     const char *k = json_string_value(json_object_get(ev, "event"));
     pthread_mutex_lock(&ev_mu);
-    if (k && !strcmp(k, "ready"))
-        ready_events++;
-    if (k && !strcmp(k, "message"))
-        message_events++;
+    if (k && !strcmp(k, "ready")) ready_events++;
+    if (k && !strcmp(k, "message")) message_events++;
     pthread_mutex_unlock(&ev_mu);
 }
 
@@ -99,7 +100,8 @@ static void answers_and_errors(void **st)
     pthread_mutex_unlock(&ev_mu);
     /* A name holding "\u0000" is answered, not dropped until the deadline. */
     assert_int_equal(call(b, "nul", 5000, &res, &err), TGR_OK);
-    assert_string_equal(json_string_value(json_object_get(res, "first_name")), "Zo\xEF\xBF\xBD" "e");
+    assert_string_equal(json_string_value(json_object_get(res, "first_name")), "Zo\xEF\xBF\xBD"
+                                                                               "e");
     json_decref(res);
     bridge_free(b);
 }
@@ -190,8 +192,7 @@ static void missing_program_is_an_error(void **st)
 {
     /* Under Valgrind (make test-valgrind) a failed exec of the child is not seen as it is
      * natively: the check is about the real process start, so it is left to the other runs. */
-    if (getenv("TGR_VALGRIND"))
-        skip();
+    if (getenv("TGR_VALGRIND")) skip();
     struct bridge_opts o = {"/nonexistent/node", script_path, "sim", NULL};
     char err[256];
     assert_null(bridge_start(&o, on_event, NULL, err, sizeof err));
@@ -219,7 +220,8 @@ static void parse_line_kinds_and_errors(void **st)
         int seconds;
     } cases[] = {
         {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"FLOOD_WAIT\",\"seconds\":7}}", "FLOOD_WAIT", 7},
-        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"SLOWMODE_WAIT\",\"seconds\":2.5}}", "SLOWMODE_WAIT", 3},
+        {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"SLOWMODE_WAIT\",\"seconds\":2.5}}", "SLOWMODE_WAIT",
+         3},
         {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"\",\"seconds\":1}}", "INTERNAL", 1},
         {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"X\",\"seconds\":144444444444444444.5}}", "X", INT_MAX},
         {"{\"id\":1,\"ok\":false,\"error\":{\"code\":\"X\",\"seconds\":4294967303}}", "X", INT_MAX},
@@ -242,17 +244,19 @@ static void parse_line_reads_nul_as_fffd(void **st)
 {
     (void)st;
     struct bridge_line l;
-    const char *sync = "{\"id\":4,\"ok\":true,\"result\":{\"dialogs\":[{\"user_id\":\"2001\\u0000\","
-                       "\"first_name\":\"Zo\\u0000e\",\"messages\":[{\"text\":\"\\u0000hi\\u0000\\u0000\"}]}],"
-                       "\"note\":\"a\\\\u0000b\"}}";
+    const char *sync =
+        "{\"id\":4,\"ok\":true,\"result\":{\"dialogs\":[{\"user_id\":\"2001\\u0000\","
+        "\"first_name\":\"Zo\\u0000e\",\"messages\":[{\"text\":\"\\u0000hi\\u0000\\u0000\"}]}],"
+        "\"note\":\"a\\\\u0000b\"}}";
     assert_int_equal(bridge_parse_line(sync, strlen(sync), &l), BRIDGE_LINE_RESULT);
     json_t *d = json_array_get(json_object_get(l.result, "dialogs"), 0);
     /* An id with a NUL no longer reads as another, valid id. */
     assert_string_equal(json_string_value(json_object_get(d, "user_id")), "2001\xEF\xBF\xBD");
-    assert_string_equal(json_string_value(json_object_get(d, "first_name")), "Zo\xEF\xBF\xBD" "e");
+    assert_string_equal(json_string_value(json_object_get(d, "first_name")), "Zo\xEF\xBF\xBD"
+                                                                             "e");
     json_t *m = json_array_get(json_object_get(d, "messages"), 0);
-    assert_string_equal(json_string_value(json_object_get(m, "text")),
-                        "\xEF\xBF\xBD" "hi\xEF\xBF\xBD\xEF\xBF\xBD");
+    assert_string_equal(json_string_value(json_object_get(m, "text")), "\xEF\xBF\xBD"
+                                                                       "hi\xEF\xBF\xBD\xEF\xBF\xBD");
     /* An escaped backslash before "u0000" is text, not a NUL. */
     assert_string_equal(json_string_value(json_object_get(l.result, "note")), "a\\u0000b");
     json_decref(l.json);
@@ -261,7 +265,8 @@ static void parse_line_reads_nul_as_fffd(void **st)
     assert_int_equal(bridge_parse_line(ev, strlen(ev), &l), BRIDGE_LINE_EVENT);
     assert_string_not_equal(l.event, "ready");
     json_decref(l.json);
-    const char *bad = "{\"id\":5,\"ok\":false,\"error\":{\"code\":\"FLOOD_WAIT\\u0000\",\"message\":\"\\u0000\"}}";
+    const char *bad =
+        "{\"id\":5,\"ok\":false,\"error\":{\"code\":\"FLOOD_WAIT\\u0000\",\"message\":\"\\u0000\"}}";
     assert_int_equal(bridge_parse_line(bad, strlen(bad), &l), BRIDGE_LINE_ERROR);
     assert_string_equal(l.err.code, "FLOOD_WAIT\xEF\xBF\xBD");
     assert_string_equal(l.err.message, "\xEF\xBF\xBD");
@@ -276,8 +281,7 @@ int main(void)
 {
     snprintf(script_path, sizeof script_path, "/tmp/tgr-fake-bridge-XXXXXX");
     int fd = mkstemp(script_path);
-    if (fd < 0 || write(fd, script, sizeof script - 1) != (ssize_t)(sizeof script - 1))
-        return 1;
+    if (fd < 0 || write(fd, script, sizeof script - 1) != (ssize_t)(sizeof script - 1)) return 1;
     close(fd);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_line_kinds_and_errors),

@@ -13,7 +13,7 @@
 
 #include "analytics/clickwin.h"
 
-#define T0 1000000
+#define T0  1000000
 #define WIN CLICKWIN_MS
 
 static void test_once_per_window(void **state)
@@ -122,8 +122,7 @@ static void test_flood(void **state)
 
 int main(void)
 {
-    if (sodium_init() < 0)
-        return 1;
+    if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_once_per_window),
         cmocka_unit_test(test_keys_apart),

@@ -23,15 +23,11 @@ static int parse(const char *text, struct in *in, struct jspec_error *err)
     memset(in, 0, sizeof *in);
     in->count = -1;
     json_t *j = jspec_load(text, strlen(text), err);
-    if (!j)
-        return -2;
+    if (!j) return -2;
     struct jfield spec[] = {
-        JF_STRING_LEN("name", &in->name, 1, 10),
-        JF_OPTIONAL(JF_INT_RANGE("count", &in->count, 0, 100)),
-        JF_OPTIONAL(JF_BOOL("flag", &in->flag)),
-        JF_OPTIONAL(JF_OBJECT("obj", &in->obj)),
-        JF_NULLABLE(JF_ARRAY("arr", &in->arr)),
-        JF_END,
+        JF_STRING_LEN("name", &in->name, 1, 10), JF_OPTIONAL(JF_INT_RANGE("count", &in->count, 0, 100)),
+        JF_OPTIONAL(JF_BOOL("flag", &in->flag)), JF_OPTIONAL(JF_OBJECT("obj", &in->obj)),
+        JF_NULLABLE(JF_ARRAY("arr", &in->arr)),  JF_END,
     };
     int rc = jspec_parse(j, spec, NULL, err);
     json_decref(j);
@@ -47,9 +43,9 @@ static void valid_body_fills_outputs(void **st)
     json_t *j = jspec_load(text, strlen(text), &err);
     assert_non_null(j);
     struct jfield spec[] = {
-        JF_STRING_LEN("name", &in.name, 1, 10),      JF_OPTIONAL(JF_INT_RANGE("count", &in.count, 0, 100)),
-        JF_OPTIONAL(JF_BOOL("flag", &in.flag)),      JF_OPTIONAL(JF_OBJECT("obj", &in.obj)),
-        JF_NULLABLE(JF_ARRAY("arr", &in.arr)),       JF_END,
+        JF_STRING_LEN("name", &in.name, 1, 10), JF_OPTIONAL(JF_INT_RANGE("count", &in.count, 0, 100)),
+        JF_OPTIONAL(JF_BOOL("flag", &in.flag)), JF_OPTIONAL(JF_OBJECT("obj", &in.obj)),
+        JF_NULLABLE(JF_ARRAY("arr", &in.arr)),  JF_END,
     };
     assert_int_equal(jspec_parse(j, spec, NULL, &err), TGR_OK);
     assert_string_equal(in.name, "Анна");
@@ -92,8 +88,12 @@ static void wrong_types_are_rejected(void **st)
 {
     struct in in;
     struct jspec_error err;
-    const char *bad[] = {"{\"name\":5}", "{\"name\":\"x\",\"count\":\"5\"}", "{\"name\":\"x\",\"count\":1.5}",
-                         "{\"name\":\"x\",\"flag\":1}", "{\"name\":\"x\",\"obj\":[]}", "{\"name\":null}",
+    const char *bad[] = {"{\"name\":5}",
+                         "{\"name\":\"x\",\"count\":\"5\"}",
+                         "{\"name\":\"x\",\"count\":1.5}",
+                         "{\"name\":\"x\",\"flag\":1}",
+                         "{\"name\":\"x\",\"obj\":[]}",
+                         "{\"name\":null}",
                          "{\"name\":\"x\",\"count\":null}"};
     const char *field[] = {"name", "count", "count", "flag", "obj", "name", "count"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -121,8 +121,15 @@ static void malformed_json_is_invalid_json(void **st)
 {
     struct in in;
     struct jspec_error err;
-    const char *bad[] = {"", "{", "{\"name\":\"x\"", "{\"name\":\"x\"} trailing", "nul", "{'name':'x'}",
-                         "{\"name\":\"x\",\"name\":\"y\"}", "{\"name\":\"a\\u0000b\"}", "\xff\xfe"};
+    const char *bad[] = {"",
+                         "{",
+                         "{\"name\":\"x\"",
+                         "{\"name\":\"x\"} trailing",
+                         "nul",
+                         "{'name':'x'}",
+                         "{\"name\":\"x\",\"name\":\"y\"}",
+                         "{\"name\":\"a\\u0000b\"}",
+                         "\xff\xfe"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(parse(bad[i], &in, &err), -2);
         assert_int_equal(err.code, ERR_INVALID_JSON);
@@ -176,11 +183,11 @@ static void nested_prefix_names_path(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(valid_body_fills_outputs),    cmocka_unit_test(optional_fields_keep_defaults),
-        cmocka_unit_test(missing_required_names_field), cmocka_unit_test(unknown_field_is_rejected),
-        cmocka_unit_test(wrong_types_are_rejected),     cmocka_unit_test(ranges_and_lengths),
+        cmocka_unit_test(valid_body_fills_outputs),       cmocka_unit_test(optional_fields_keep_defaults),
+        cmocka_unit_test(missing_required_names_field),   cmocka_unit_test(unknown_field_is_rejected),
+        cmocka_unit_test(wrong_types_are_rejected),       cmocka_unit_test(ranges_and_lengths),
         cmocka_unit_test(malformed_json_is_invalid_json), cmocka_unit_test(secrets_are_not_echoed),
-        cmocka_unit_test(non_object_body_is_rejected),  cmocka_unit_test(deep_nesting_is_rejected),
+        cmocka_unit_test(non_object_body_is_rejected),    cmocka_unit_test(deep_nesting_is_rejected),
         cmocka_unit_test(nested_prefix_names_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,8 +37,7 @@ static int opens(const struct keyring *kr, const unsigned char *ct, size_t len, 
 {
     char *out = NULL;
     size_t n = 0;
-    if (seal_open(kr, "contacts", "first_name", "1:42", ct, len, &out, &n) != TGR_OK)
-        return 0;
+    if (seal_open(kr, "contacts", "first_name", "1:42", ct, len, &out, &n) != TGR_OK) return 0;
     int same = n == strlen(want) && memcmp(out, want, n) == 0;
     free(out);
     return same;
@@ -118,8 +117,7 @@ static int dir_setup(void **state)
 {
     struct dir *d = calloc(1, sizeof *d);
     snprintf(d->root, sizeof d->root, "/tmp/tgr-keys-XXXXXX");
-    if (!d || !mkdtemp(d->root))
-        return -1;
+    if (!d || !mkdtemp(d->root)) return -1;
     unsetenv("TGR_MASTER_KEY");
     unsetenv("TGR_INDEX_KEY");
     *state = d;
@@ -131,8 +129,7 @@ static int dir_teardown(void **state)
     struct dir *d = *state;
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->root);
-    if (system(cmd) != 0)
-        return -1;
+    if (system(cmd) != 0) return -1;
     free(d);
     return 0;
 }

@@ -17,7 +17,7 @@
 #include "crypto/keys.h"
 
 #define OLD_LEN 28
-#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#define B64URL  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 static void keyring_fixed(struct keyring *kr, unsigned char v)
 {
@@ -106,8 +106,7 @@ static void test_round_trip_and_length(void **state)
 static int contains(const unsigned char *hay, size_t n, const unsigned char *needle, size_t m)
 {
     for (size_t i = 0; i + m <= n; i++)
-        if (memcmp(hay + i, needle, m) == 0)
-            return 1;
+        if (memcmp(hay + i, needle, m) == 0) return 1;
     return 0;
 }
 
@@ -175,8 +174,7 @@ static void test_tamper(void **state)
         char t[LINK_CODE_MAX + 8];
         for (size_t i = 0; i < len; i++) {
             for (const char *c = B64URL "+/=.~ %"; *c; c++) {
-                if (*c == s[i])
-                    continue;
+                if (*c == s[i]) continue;
                 memcpy(t, s, len + 1);
                 t[i] = *c;
                 assert_int_equal(parse(&kr, t, &a, &b), TGR_ERR);
@@ -276,8 +274,7 @@ static void test_known_answer(void **state)
 
 int main(void)
 {
-    if (sodium_init() < 0)
-        return 1;
+    if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_and_length),
         cmocka_unit_test(test_no_readable_id),

@@ -18,7 +18,7 @@
 #include "http/loginlimit.h"
 
 #define OWNER "owner@shop.test"
-#define T0 1000000 /* a monotonic time, ms */
+#define T0    1000000 /* a monotonic time, ms */
 
 static struct loginlimit *limits(int per_addr, int per_email_addr, int per_email_hour)
 {
@@ -36,8 +36,7 @@ static int attempt(struct loginlimit *ll, const char *ip, const char *email, con
     struct loginlimit_ticket t;
     enum loginlimit_which which;
     int wait = loginlimit_begin(ll, ip, email, device, T0, &t, &which);
-    if (wait)
-        return wait;
+    if (wait) return wait;
     if (right)
         loginlimit_succeeded(ll, &t, T0);
     else
@@ -45,10 +44,11 @@ static int attempt(struct loginlimit *ll, const char *ip, const char *email, con
     return 0;
 }
 
-static enum loginlimit_which refused_by(struct loginlimit *ll, const char *ip, const char *email, const char *device)
+static enum loginlimit_which refused_by(struct loginlimit *ll, const char *ip, const char *email,
+                                        const char *device)
 {
     struct loginlimit_ticket t;
-    enum loginlimit_which which = (enum loginlimit_which)-1;
+    enum loginlimit_which which = (enum loginlimit_which) - 1;
     assert_true(loginlimit_begin(ll, ip, email, device, T0, &t, &which) >= 1);
     return which;
 }
@@ -220,8 +220,7 @@ static void device_cookie_refusals(void **st)
     assert_int_equal(device_cookie_check(&other, OWNER, v, now, id), TGR_ERR);
     /* Any changed character. */
     for (size_t i = 0; i < strlen(v); i++) {
-        if (v[i] == '.')
-            continue;
+        if (v[i] == '.') continue;
         snprintf(bad, sizeof bad, "%s", v);
         bad[i] = bad[i] == 'a' ? 'b' : 'a';
         assert_int_equal(device_cookie_check(&kr, OWNER, bad, now, id), TGR_ERR);
@@ -249,8 +248,7 @@ static void device_set_cookie_attributes(void **st)
 
 int main(void)
 {
-    if (sodium_init() < 0)
-        return 1;
+    if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(only_failures_count),
         cmocka_unit_test(reservations_cap_concurrent_checks),

@@ -44,24 +44,20 @@ static enum db_status counting_txn(struct store *st, int durable,
 static enum db_status failing_order_save(struct store *st, int64_t account_id, const struct order_row *o,
                                          int64_t *id)
 {
-    if (fail_order && strcmp(o->order_id, fail_order) == 0)
-        return DB_HARD;
+    if (fail_order && strcmp(o->order_id, fail_order) == 0) return DB_HARD;
     return real_order_save(st, account_id, o, id);
 }
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    if (f)
-        f->app.kr = &f->keys;
+    if (f) f->app.kr = &f->keys;
     snprintf(f->dir, sizeof f->dir, "/tmp/tgr-orders-XXXXXX");
-    if (!f || !mkdtemp(f->dir))
-        return -1;
+    if (!f || !mkdtemp(f->dir)) return -1;
     char err[256];
     struct store *st = store_open(NULL, f->dir, err, sizeof err);
     int applied = 0;
-    if (!st || st->migrate(st, &applied) != DB_ONE)
-        return -1;
+    if (!st || st->migrate(st, &applied) != DB_ONE) return -1;
     unsigned char m[KEYS_BYTES];
     for (int i = 0; i < KEYS_BYTES; i++)
         m[i] = (unsigned char)(7 + i);
@@ -70,8 +66,7 @@ static int setup(void **state)
     snprintf(a.email, sizeof a.email, "shop@example.com");
     snprintf(a.password_hash, sizeof a.password_hash, "$argon2id$fake");
     snprintf(a.plan_type, sizeof a.plan_type, "free");
-    if (st->account_create(st, &a, "keyhash", &f->account) != DB_ONE)
-        return -1;
+    if (st->account_create(st, &a, "keyhash", &f->account) != DB_ONE) return -1;
     real_txn = st->txn;
     real_order_save = st->order_save;
     st->txn = counting_txn;
@@ -90,8 +85,7 @@ static int teardown(void **state)
     keyring_clear(f->app.kr);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    if (system(cmd) != 0) return -1;
     free(f);
     return 0;
 }
@@ -127,8 +121,7 @@ static int import(struct fx *f, const char *csv, size_t len, struct import_resul
 static const char *error_on(const struct import_result *res, long line)
 {
     for (size_t i = 0; i < res->n_errors; i++)
-        if (res->errors[i].line == line)
-            return res->errors[i].message;
+        if (res->errors[i].line == line) return res->errors[i].message;
     return NULL;
 }
 

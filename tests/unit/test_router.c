@@ -66,8 +66,18 @@ static void unknown_paths_are_404(void **st)
 {
     int idx = -1;
     struct route_params p;
-    const char *paths[] = {"/", "", "campaigns", "/campaigns/", "/campaigns//start", "/campaigns/7/start/x",
-                           "/campaign", "/campaignsX", "/t/", "/t", "//campaigns", "/campaigns/7/stop"};
+    const char *paths[] = {"/",
+                           "",
+                           "campaigns",
+                           "/campaigns/",
+                           "/campaigns//start",
+                           "/campaigns/7/start/x",
+                           "/campaign",
+                           "/campaignsX",
+                           "/t/",
+                           "/t",
+                           "//campaigns",
+                           "/campaigns/7/stop"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         assert_int_equal(router_match(routes, "GET", paths[i], &idx, &p, NULL, 0), ROUTER_NOT_FOUND);
 }
@@ -102,8 +112,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(literal_routes_match_by_method), cmocka_unit_test(params_are_captured),
-        cmocka_unit_test(wrong_method_is_405_with_allow),  cmocka_unit_test(unknown_paths_are_404),
-        cmocka_unit_test(query_strings_are_not_params),    cmocka_unit_test(oversized_segments_do_not_match),
+        cmocka_unit_test(wrong_method_is_405_with_allow), cmocka_unit_test(unknown_paths_are_404),
+        cmocka_unit_test(query_strings_are_not_params),   cmocka_unit_test(oversized_segments_do_not_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

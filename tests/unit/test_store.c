@@ -21,7 +21,7 @@
 struct fx {
     char dir[64];
     struct store *st;
-    char db[64];  /* PostgreSQL: this test's database */
+    char db[64]; /* PostgreSQL: this test's database */
     char url[512];
 };
 
@@ -30,15 +30,11 @@ static const char *pg_admin_url(void)
 {
     static char url[512];
     const char *v = getenv("TGR_TEST_PG");
-    if (!v || !*v)
-        return "";
-    if (strncmp(v, "postgres", 8) == 0)
-        return v;
+    if (!v || !*v) return "";
+    if (strncmp(v, "postgres", 8) == 0) return v;
     FILE *f = fopen(v, "r");
-    if (!f || !fgets(url, sizeof url, f))
-        url[0] = 0;
-    if (f)
-        fclose(f);
+    if (!f || !fgets(url, sizeof url, f)) url[0] = 0;
+    if (f) fclose(f);
     url[strcspn(url, "\r\n")] = 0;
     return url;
 }
@@ -49,8 +45,7 @@ static int pg_admin(const char *sql)
     PGconn *c = PQconnectdb(pg_admin_url());
     PGresult *r = PQexec(c, sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok)
-        fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+    if (!ok) fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
     PQclear(r);
     PQfinish(c);
     return ok ? 0 : -1;
@@ -69,14 +64,12 @@ static struct store *open_store(struct fx *f)
         snprintf(f->db, sizeof f->db, "tgr_unit_%d_%d", (int)getpid(), ++seq);
         char sql[128];
         snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
-        if (pg_admin(sql) != 0)
-            return NULL;
+        if (pg_admin(sql) != 0) return NULL;
         const char *slash = strrchr(admin, '/');
         snprintf(f->url, sizeof f->url, "%.*s/%s", (int)(slash - admin), admin, f->db);
         st = store_open(f->url, f->dir, err, sizeof err);
     }
-    if (!st)
-        fprintf(stderr, "store_open: %s\n", err);
+    if (!st) fprintf(stderr, "store_open: %s\n", err);
     return st;
 }
 
@@ -84,14 +77,11 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/tgr-store-XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
+    if (!mkdtemp(f->dir)) return -1;
     f->st = open_store(f);
-    if (!f->st)
-        return -1;
+    if (!f->st) return -1;
     int applied = -1;
-    if (f->st->migrate(f->st, &applied) != DB_ONE || applied < 1)
-        return -1;
+    if (f->st->migrate(f->st, &applied) != DB_ONE || applied < 1) return -1;
     *state = f;
     return 0;
 }
@@ -103,13 +93,11 @@ static int teardown(void **state)
     if (f->db[0]) {
         char sql[128];
         snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->db);
-        if (pg_admin(sql) != 0)
-            return -1;
+        if (pg_admin(sql) != 0) return -1;
     }
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    if (system(cmd) != 0) return -1;
     free(f);
     return 0;
 }
@@ -197,12 +185,9 @@ static void *hammer(void *p)
         int64_t id;
         char key[32];
         snprintf(key, sizeof key, "k%d-%d", w->base, i);
-        if (w->st->account_create(w->st, &a, key, &id) != DB_ONE)
-            w->failures++;
-        if (w->st->account_by_email(w->st, email, &got) != DB_ONE || got.id != id)
-            w->failures++;
-        if (w->st->ping(w->st) != DB_ONE)
-            w->failures++;
+        if (w->st->account_create(w->st, &a, key, &id) != DB_ONE) w->failures++;
+        if (w->st->account_by_email(w->st, email, &got) != DB_ONE || got.id != id) w->failures++;
+        if (w->st->ping(w->st) != DB_ONE) w->failures++;
     }
     return NULL;
 }
@@ -228,8 +213,7 @@ static enum db_status add_one(struct store *st, void *cls)
 {
     char v[32] = "0";
     enum db_status r = st->meta_get(st, "counter", v, sizeof v);
-    if (r < 0)
-        return r;
+    if (r < 0) return r;
     char next[32];
     snprintf(next, sizeof next, "%ld", strtol(v, NULL, 10) + 1);
     return st->meta_set(st, "counter", next);
