@@ -9,6 +9,7 @@
 #   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience;
 #               pacing and engine CPU; clicks; analytics; 1,000 accounts on one and two instances
 #   make soak   the chaos soak (tests/soak/soak.py): SOAK_MINUTES (30) of campaigns under SIGKILLs and faults
+#   make telegram-errors   rewrite share/telegram-errors.json from src/core/tgerror.h
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 SAN_BUILD ?= build-asan
@@ -19,7 +20,7 @@ SAN_BUILD ?= build-asan
 SAN_EXCLUDE ?= -E 'http\.test_(sending|campaigns|analytics|foundation|telegram|telegram_text|media_s3|limits|login_limits|streams|metrics_token|uploads|backup)\.pg'
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps deps-test run test test-fast test-asan test-valgrind bench soak format clean
+.PHONY: all build deps deps-test run test test-fast test-asan test-valgrind bench soak format clean telegram-errors
 
 .PHONY: fuzz test-fuzz
 
@@ -84,6 +85,10 @@ soak: build
 
 format:
 	@scripts/format.sh
+
+telegram-errors:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) --target telegram-errors
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -11,37 +11,42 @@
 #include "base/log.h"
 #include "core/orders.h"
 #include "core/render.h"
+#include "core/tgerror.h"
 #include "base/util.h"
 #include "crypto/seal.h"
 #include "store/blobstore.h"
 #include "tg/sync.h"
 
+static const char *const send_kind_names[] = {
+#define X(id, name) [id] = name,
+    SEND_KINDS(X)
+#undef X
+};
+
+const char *send_kind_name(enum send_kind k)
+{
+    return (unsigned)k < sizeof send_kind_names / sizeof send_kind_names[0] ? send_kind_names[k] : "?";
+}
+
+/* The class of the code in the Telegram error registry (core/tgerror.h) says what to do. */
 enum send_kind send_classify(const char *code, int *mark)
 {
-    static const char *dead[] = {"AUTH_KEY_UNREGISTERED", "SESSION_REVOKED",     "USER_DEACTIVATED",
-                                 "USER_DEACTIVATED_BAN",  "AUTH_KEY_DUPLICATED", "SESSION_EXPIRED"};
-    static const char *temporary[] = {"TIMEOUT",
-                                      "NETWORK",
-                                      "INTERNAL",
-                                      "NOT_STARTED",
-                                      "RANDOM_ID_DUPLICATE",
-                                      "RPC_CALL_FAIL",
-                                      "RPC_MCGET_FAIL",
-                                      "WORKER_BUSY_TOO_LONG_RETRY",
-                                      "MSG_WAIT_FAILED",
-                                      "MEDIA_UPLOAD_FAILED",
-                                      "FILE_PART_INVALID"};
-    *mark = 0;
-    if (strcmp(code, "FLOOD_WAIT") == 0 || strcmp(code, "SLOWMODE_WAIT") == 0) return SEND_FLOOD_WAIT;
-    if (strcmp(code, "PEER_FLOOD") == 0) return SEND_PEER_FLOOD;
-    for (size_t i = 0; i < sizeof dead / sizeof dead[0]; i++)
-        if (strcmp(code, dead[i]) == 0) return SEND_SESSION_DEAD;
-    for (size_t i = 0; i < sizeof temporary / sizeof temporary[0]; i++)
-        if (strcmp(code, temporary[i]) == 0) return SEND_TEMPORARY;
-    if (strcmp(code, "USER_IS_BLOCKED") == 0 || strcmp(code, "YOU_BLOCKED_USER") == 0)
-        *mark = 1;
-    else if (strcmp(code, "INPUT_USER_DEACTIVATED") == 0)
-        *mark = 2;
+    const struct tg_error *t = tgerror_find(code, NULL);
+    enum tg_error_class cls = t ? t->cls : TG_ERROR_DEFAULT_CLASS;
+    *mark = TGM_NONE;
+    switch (cls) {
+    case TGE_FLOOD_WAIT:
+        return SEND_FLOOD_WAIT;
+    case TGE_PEER_FLOOD:
+        return SEND_PEER_FLOOD;
+    case TGE_SESSION_DEAD:
+        return SEND_SESSION_DEAD;
+    case TGE_TEMPORARY:
+        return SEND_TEMPORARY;
+    case TGE_RECIPIENT_PERMANENT:
+        break;
+    }
+    if (t) *mark = (int)t->mark;
     return SEND_PERMANENT; /* recipient-side refusals, and anything Telegram calls wrong with the message */
 }
 

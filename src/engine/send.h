@@ -11,17 +11,35 @@
 struct app;
 struct bridge_error;
 
-/* What the engine does with an answer (DESIGN §4's table). */
+/* What the engine does with a send's answer (DESIGN §4's table): X(id, name). The class of an
+ * error code in the Telegram error registry (core/tgerror.h) picks the outcome; the names are
+ * for logs and tests.
+ *   SEND_OK           sent: the row is 'sent' with its tg_message_id
+ *   SEND_FLOOD_WAIT   the account waits `seconds`; the row goes back to pending
+ *   SEND_PEER_FLOOD   pause the campaign, reason peer_flood
+ *   SEND_SESSION_DEAD session invalid; pause every campaign of the account
+ *   SEND_PERMANENT    fail the row with Telegram's reason (and mark the contact, see *mark)
+ *   SEND_TEMPORARY    retry with backoff, then retries_exhausted */
+#define SEND_KINDS(X)                                                                                        \
+    X(SEND_OK, "sent")                                                                                       \
+    X(SEND_FLOOD_WAIT, "flood_wait")                                                                         \
+    X(SEND_PEER_FLOOD, "peer_flood")                                                                         \
+    X(SEND_SESSION_DEAD, "session_dead")                                                                     \
+    X(SEND_PERMANENT, "permanent")                                                                           \
+    X(SEND_TEMPORARY, "temporary")
+
 enum send_kind {
-    SEND_OK,
-    SEND_FLOOD_WAIT,   /* the account waits `seconds`; the row goes back to pending */
-    SEND_PEER_FLOOD,   /* pause the campaign, reason peer_flood */
-    SEND_SESSION_DEAD, /* session invalid; pause every campaign of the account */
-    SEND_PERMANENT,    /* fail the row with Telegram's reason */
-    SEND_TEMPORARY,    /* retry with backoff, then retries_exhausted */
+#define X(id, name) id,
+    SEND_KINDS(X)
+#undef X
 };
 
-/* Classify a bridge error code; *mark gets 1 (blocked) or 2 (deactivated) for contacts to mark. */
+/* "sent", "flood_wait", …; "?" out of range. */
+const char *send_kind_name(enum send_kind k);
+
+/* Classify a bridge error code (never SEND_OK). On SEND_PERMANENT *mark gets the registry's
+ * contact mark (enum tg_contact_mark: 1 blocked, 2 deactivated — struct send_outcome's
+ * mark_contact), else 0. A code the registry does not list is TG_ERROR_DEFAULT_CLASS's outcome. */
 enum send_kind send_classify(const char *code, int *mark);
 
 /* Build the bridge request for r and commit the row as 'sending' with its random_id and code

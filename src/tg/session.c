@@ -10,6 +10,7 @@
 #include "base/app.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "core/tgerror.h"
 #include "crypto/seal.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -19,16 +20,7 @@
 
 int tgs_code_is_dead_session(const char *code)
 {
-    static const char *dead[] = {"AUTH_KEY_UNREGISTERED",
-                                 "SESSION_REVOKED",
-                                 "USER_DEACTIVATED",
-                                 "USER_DEACTIVATED_BAN",
-                                 "AUTH_KEY_DUPLICATED",
-                                 "SESSION_EXPIRED",
-                                 NULL};
-    for (int i = 0; dead[i]; i++)
-        if (strcmp(code, dead[i]) == 0) return 1;
-    return 0;
+    return tgerror_is_session_dead(code); /* the registry's class session_dead */
 }
 
 static void row_key(int64_t account_id, char *out, size_t cap)
@@ -64,7 +56,8 @@ static void free_secret(char *s)
     free(s);
 }
 
-/* Map a bridge error onto an outcome. */
+/* Map a bridge error onto an outcome: the login's own codes first (during a login they say
+ * which answer the route gives), then the registry's dead sessions (core/tgerror.h). */
 static void from_error(const struct bridge_error *e, struct tgs_result *res)
 {
     static const struct {
@@ -78,6 +71,7 @@ static void from_error(const struct bridge_error *e, struct tgs_result *res)
         {"PASSWORD_HASH_INVALID", TGS_PASSWORD_INVALID},
         {"SRP_PASSWORD_CHANGED", TGS_PASSWORD_INVALID},
         {"PHONE_NUMBER_INVALID", TGS_PHONE_INVALID},
+        {"PHONE_NUMBER_BANNED", TGS_REFUSED}, /* a login refused, not a session that died */
         {"FLOOD_WAIT", TGS_FLOOD},
         {"PHONE_NUMBER_FLOOD", TGS_FLOOD},
         {"TIMEOUT", TGS_UNAVAILABLE},
@@ -87,9 +81,13 @@ static void from_error(const struct bridge_error *e, struct tgs_result *res)
     snprintf(res->code, sizeof res->code, "%s", e->code);
     res->seconds = e->seconds;
     res->outcome = TGS_REFUSED;
+    int listed = 0;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(e->code, map[i].code) == 0) res->outcome = map[i].o;
-    if (tgs_code_is_dead_session(e->code)) res->outcome = TGS_DEAD;
+        if (strcmp(e->code, map[i].code) == 0) {
+            res->outcome = map[i].o;
+            listed = 1;
+        }
+    if (!listed && tgs_code_is_dead_session(e->code)) res->outcome = TGS_DEAD;
     if (res->outcome == TGS_FLOOD && res->seconds < 1) res->seconds = 60;
 }
 
