@@ -3,7 +3,9 @@
 // Owns: line framing of stdin (partial lines, several lines per chunk, CRLF, a size cap),
 // parsing and validating requests against one table of ops, dispatch to the backend, the
 // per-request deadline (`timeout_ms`), the rule "every request gets exactly one response",
-// events, and the mapping of library errors onto the protocol's error codes (mapError).
+// events, and the mapping of library errors onto the protocol's error codes (mapError). Which
+// codes kill a session and which carry a wait come from the Telegram error registry
+// (share/telegram-errors.json, generated from src/core/tgerror.h).
 // It never writes to stdout itself: serve() is given a `write` function for whole lines, so it
 // runs over in-memory streams in the tests exactly as over stdin/stdout in main.mjs.
 //
@@ -12,6 +14,7 @@
 // parameters and a context `{ deadline }` (absolute ms), `close()`, and an `onEvent` property
 // that serve() sets to the function that writes an event line.
 
+import { createRequire } from "node:module";
 import { FloodError, RPCError, InvalidDCError } from "telegram/errors/index.js";
 
 export const DEFAULT_TIMEOUT_MS = 30000;
@@ -32,13 +35,24 @@ export class BridgeError extends Error {
   }
 }
 
-/** Codes meaning the account's session is dead: the C side must ask for a new login. */
-export const DEAD_SESSION_CODES = new Set([
-  "AUTH_KEY_UNREGISTERED", "SESSION_REVOKED", "USER_DEACTIVATED", "USER_DEACTIVATED_BAN",
-  "AUTH_KEY_DUPLICATED", "SESSION_EXPIRED", "AUTH_KEY_INVALID", "AUTH_KEY_PERM_EMPTY",
-]);
+/**
+ * The Telegram error registry: share/telegram-errors.json, generated from src/core/tgerror.h
+ * (`make telegram-errors`), so the bridge and the C side agree on what each code means.
+ * (createRequire rather than `import … with { type: "json" }`: the same on every Node ≥ 20.)
+ */
+export const TELEGRAM_ERRORS = createRequire(import.meta.url)("../share/telegram-errors.json");
 
-const WAIT_NAME = /^(?:FLOOD_WAIT|FLOOD_PREMIUM_WAIT|FLOOD_TEST_PHONE_WAIT|SLOWMODE_WAIT)_(\d+)$/;
+/** The codes of one class of the registry ("session_dead", "flood_wait", …). */
+export function codesOfClass(cls) {
+  return Object.keys(TELEGRAM_ERRORS.errors).filter((code) => TELEGRAM_ERRORS.errors[code].class === cls);
+}
+
+/** Codes meaning the account's session is dead: the C side must ask for a new login. */
+export const DEAD_SESSION_CODES = new Set(codesOfClass("session_dead"));
+
+/** A wait code with its seconds appended (FLOOD_WAIT_37, SLOWMODE_WAIT_5, …). */
+const WAIT_NAME = new RegExp(`^(?:${codesOfClass("flood_wait").join("|")})_(\\d+)$`);
+
 // GramJS gives some subclasses a human sentence as errorMessage; name them after the class.
 const CLASS_CODES = {
   UserMigrateError: "USER_MIGRATE", PhoneMigrateError: "PHONE_MIGRATE",

@@ -7,7 +7,8 @@ import { Api } from "telegram";
 import {
   FloodWaitError, RPCError, RPCMessageToError, SlowModeWaitError, UserMigrateError, TimedOutError,
 } from "telegram/errors/index.js";
-import { mapError, BridgeError } from "../protocol.mjs";
+import { readFileSync } from "node:fs";
+import { mapError, BridgeError, DEAD_SESSION_CODES, TELEGRAM_ERRORS, codesOfClass } from "../protocol.mjs";
 
 const sendRequest = new Api.messages.SendMessage({ peer: new Api.InputPeerSelf(), message: "x" });
 
@@ -56,6 +57,23 @@ test("other RPCErrors keep Telegram's name: PEER_FLOOD, USER_IS_BLOCKED, AUTH_KE
     assert.equal(m.seconds, undefined);
     assert.match(m.message, new RegExp(name));
   }
+});
+
+test("the dead-session and wait codes are the Telegram error registry's (share/telegram-errors.json)", () => {
+  const file = JSON.parse(readFileSync(new URL("../../share/telegram-errors.json", import.meta.url), "utf8"));
+  assert.deepEqual(TELEGRAM_ERRORS, file);
+  const dead = Object.entries(file.errors).filter(([, e]) => e.class === "session_dead").map(([c]) => c);
+  assert.deepEqual([...DEAD_SESSION_CODES].sort(), dead.sort());
+  // The four copies disagreed on these; the registry decided (DECISIONS 54).
+  for (const c of ["AUTH_KEY_INVALID", "AUTH_KEY_PERM_EMPTY", "SESSION_EXPIRED", "AUTH_KEY_DUPLICATED"]) assert.ok(DEAD_SESSION_CODES.has(c), c);
+  for (const c of ["USER_IS_BLOCKED", "PEER_FLOOD", "TIMEOUT", "FLOOD_WAIT"]) assert.ok(!DEAD_SESSION_CODES.has(c), c);
+  // Every wait code of the registry is normalised with its seconds, and nothing else is.
+  assert.deepEqual(codesOfClass("flood_wait").sort(), ["FLOOD_PREMIUM_WAIT", "FLOOD_TEST_PHONE_WAIT", "FLOOD_WAIT", "SLOWMODE_WAIT"]);
+  for (const w of codesOfClass("flood_wait")) {
+    const m = mapError(new RPCError(`${w}_7`, undefined, 420));
+    assert.deepEqual([m.code, m.seconds], ["FLOOD_WAIT", 7], w);
+  }
+  assert.deepEqual(mapError(new RPCError("PEER_FLOOD_7", undefined, 400)).code, "PEER_FLOOD_7");
 });
 
 test("GramJS classes whose errorMessage is a sentence get a code from their class", () => {

@@ -1,6 +1,9 @@
 // Number, money, time and label formatting shared by the results views (monitor, analytics,
-// scorecard). Money arrives in minor units with an ISO-4217 currency beside it.
+// scorecard). Money arrives in minor units with an ISO-4217 currency beside it. The words for
+// Telegram's error codes, and which of them mean a dead session, come from the Telegram error
+// registry (share/telegram-errors.json, generated from the server's src/core/tgerror.h).
 import type { CampaignStatus } from '../api';
+import telegramErrors from '../../../share/telegram-errors.json';
 
 export const count = new Intl.NumberFormat(undefined);
 export const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
@@ -60,21 +63,13 @@ export function isLive(s: CampaignStatus): boolean {
   return s === 'running' || s === 'nudging';
 }
 
-/** Telegram refusals a shop owner may see, in plain words. */
+type TelegramError = { class: string; mark: string | null; words: string };
+const TELEGRAM_ERRORS: Record<string, TelegramError> = telegramErrors.errors;
+
+/** Telegram refusals a shop owner may see, in plain words, then tgr's own reasons. */
 const REASONS: Record<string, string> = {
-  USER_IS_BLOCKED: 'Blocked your account',
-  YOU_BLOCKED_USER: 'You blocked them',
-  USER_PRIVACY_RESTRICTED: 'Privacy settings',
-  PRIVACY_PREMIUM_REQUIRED: 'Accepts Premium senders only',
-  INPUT_USER_DEACTIVATED: 'Account deleted',
-  USER_DEACTIVATED: 'Account deleted',
-  PEER_ID_INVALID: 'Unknown to Telegram',
-  CHAT_WRITE_FORBIDDEN: 'Cannot write to them',
+  ...Object.fromEntries(Object.entries(TELEGRAM_ERRORS).map(([code, e]) => [code, e.words])),
   retries_exhausted: 'Gave up after retries',
-  PEER_FLOOD: 'Account limited by Telegram',
-  FLOOD_WAIT: 'Telegram asked to wait',
-  TIMEOUT: 'Timed out',
-  NETWORK: 'Network error',
   MEDIA_UNAVAILABLE: 'Media store unavailable',
   peer_flood: 'Telegram limited the account',
   session_invalid: 'Telegram disconnected',
@@ -91,13 +86,10 @@ export function stepLabel(step: number): string {
   return step === 0 ? 'First message' : `Follow-up ${step}`;
 }
 
-/** Dead-session codes (DESIGN §4): the campaign pauses and the account must reconnect. */
+/** Dead-session codes (the registry's class session_dead) and tgr's own: the campaign pauses and
+ * the account must reconnect. */
 export const SESSION_DEAD = new Set([
-  'AUTH_KEY_UNREGISTERED',
-  'SESSION_REVOKED',
-  'USER_DEACTIVATED',
-  'USER_DEACTIVATED_BAN',
-  'AUTH_KEY_DUPLICATED',
+  ...Object.keys(TELEGRAM_ERRORS).filter((code) => TELEGRAM_ERRORS[code].class === 'session_dead'),
   'session_invalid',
   'no_session',
 ]);
