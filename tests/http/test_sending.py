@@ -474,6 +474,15 @@ class SessionDeadTest(EngineCase):
         self.assertEqual((a["sent"], a["failed"], a["pending"]), (5, 0, 0), a)
 
 
+class SessionKeyInvalidTest(SessionDeadTest):
+    """AUTH_KEY_INVALID is a dead session too (the Telegram error registry, src/core/tgerror.h;
+    the bridge always said so, the engine failed the recipient for good): the same test — the
+    refused recipient is still pending, and gets the message after the new login."""
+
+    USERS = make_users(5, "7445")
+    FAULTS = [{"on_send": 2, "error": "AUTH_KEY_INVALID"}]
+
+
 class BlockedTest(EngineCase):
     USERS = make_users(5, "7450")
     USERS[2] = dict(USERS[2], error="USER_IS_BLOCKED")
