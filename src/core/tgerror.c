@@ -12,21 +12,14 @@ static const struct tg_error registry[] = {
 #undef X
 };
 
-static const struct {
+/* A class or a mark: its wire name and what it does. */
+struct named {
     const char *name, *what;
-} classes[] = {
-#define X(id, name, what) [id] = {name, what},
-    TG_ERROR_CLASSES(X)
-#undef X
 };
-
-static const struct {
-    const char *name, *what;
-} marks[] = {
-#define X(id, name, what) [id] = {name, what},
-    TG_CONTACT_MARKS(X)
-#undef X
-};
+#define NAMED(id, name, what) [id] = {name, what},
+static const struct named classes[] = {TG_ERROR_CLASSES(NAMED)};
+static const struct named marks[] = {TG_CONTACT_MARKS(NAMED)};
+#undef NAMED
 
 #define N_ERRORS (sizeof registry / sizeof registry[0])
 
