@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "base/app.h"
+#include "base/log.h"
 #include "base/util.h"
 #include "core/classify.h"
 #include "core/orders.h"
@@ -47,6 +48,7 @@ static inline int rfx_setup(void **state)
     struct rfx *f = calloc(1, sizeof *f);
     if (!f) return -1;
     f->app.kr = &f->keys;
+    log_set_level(LOG_WARN); /* not the migrations' lines for every test */
     snprintf(f->dir, sizeof f->dir, "/tmp/tgr-rules-XXXXXX");
     if (!mkdtemp(f->dir)) return -1;
     char err[256], path[128];
