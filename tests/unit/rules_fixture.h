@@ -1,5 +1,6 @@
 /* rules_fixture — what the rule tests (test_audience, test_attribution, test_nudges) share: an
- * app on a SQLite store in a temp directory with a keyring and a small lexicon, and helpers
+ * app on a SQLite store in a temp directory with a keyring, a small lexicon and two accounts
+ * (rfx_setup and rfx_teardown are cmocka setup and teardown functions), and helpers
  * that build accounts, contacts, campaigns, sent messages and orders through the store
  * interface and core/, the way the server does. The store stamps sends with the clock; the
  * instants a rule depends on (when a message was sent) are pinned afterwards through a second
@@ -34,7 +35,9 @@ struct rfx {
     struct app app;
     struct store *st;
     struct keyring keys;
-    sqlite3 *db; /* the same database, for pinning instants */
+    sqlite3 *db;  /* the same database, for pinning instants */
+    int64_t a, b; /* two accounts, a@example.com and b@example.com */
+    int64_t t0;   /* a fixed instant to place events around: 2026-05-04T12:00:00Z */
 };
 
 /* A lexicon only needs to exist: categories in these tests come from orders (classify.c: a
@@ -42,6 +45,17 @@ struct rfx {
 static const char rfx_lexicon[] =
     "{\"version\": 1, \"categories\": {\"buyer\": {\"en\": [\"thanks\"]}, "
     "\"browser\": {\"en\": [\"price\"]}, \"refund_risk\": {\"en\": [\"refund\"]}}}";
+
+static inline int64_t rfx_account(struct rfx *f, const char *email)
+{
+    struct account a = {0};
+    int64_t id = 0;
+    snprintf(a.email, sizeof a.email, "%s", email);
+    snprintf(a.password_hash, sizeof a.password_hash, "$argon2id$fake");
+    snprintf(a.plan_type, sizeof a.plan_type, "free");
+    assert_int_equal(f->st->account_create(f->st, &a, email, &id), DB_ONE);
+    return id;
+}
 
 static inline int rfx_setup(void **state)
 {
@@ -69,12 +83,15 @@ static inline int rfx_setup(void **state)
     if (sqlite3_open(path, &f->db) != SQLITE_OK) return -1;
     sqlite3_busy_timeout(f->db, 5000);
     *state = f;
-    return 0;
+    f->a = rfx_account(f, "a@example.com");
+    f->b = rfx_account(f, "b@example.com");
+    return parse_rfc3339("2026-05-04T12:00:00Z", &f->t0);
 }
 
 static inline int rfx_teardown(void **state)
 {
     struct rfx *f = *state;
+    if (!f) return -1;
     sqlite3_close(f->db);
     f->st->close(f->st);
     lexicon_free(f->app.lexicon);
@@ -84,17 +101,6 @@ static inline int rfx_teardown(void **state)
     int rc = system(cmd);
     free(f);
     return rc == 0 ? 0 : -1;
-}
-
-static inline int64_t rfx_account(struct rfx *f, const char *email)
-{
-    struct account a = {0};
-    int64_t id = 0;
-    snprintf(a.email, sizeof a.email, "%s", email);
-    snprintf(a.password_hash, sizeof a.password_hash, "$argon2id$fake");
-    snprintf(a.plan_type, sizeof a.plan_type, "free");
-    assert_int_equal(f->st->account_create(f->st, &a, email, &id), DB_ONE);
-    return id;
 }
 
 /* A contact with no sealed fields (the rules here never open them). */
@@ -147,10 +153,36 @@ static inline void rfx_sent_at(struct rfx *f, int64_t recipient, int64_t at)
 /* How one send ends (the engine's outcomes, as recipient_finish writes them). */
 enum rfx_outcome { RFX_SENT, RFX_FAILED, RFX_BLOCKED, RFX_DEACTIVATED };
 
+/* Write how the send of a claimed row ended, as the engine does; a sent row gets Telegram
+ * message id 10 * its id and is pinned at sent_at. */
+static inline void rfx_finish(struct rfx *f, int64_t account, const struct recipient *r, enum rfx_outcome o,
+                              int64_t sent_at)
+{
+    struct send_outcome so = {
+        .recipient_id = r->id,
+        .campaign_id = r->campaign_id,
+        .contact_id = r->contact_id,
+        .step = r->step,
+        .attempt = 1,
+        .status = o == RFX_SENT ? "sent" : "failed",
+        .log_status = o == RFX_SENT ? "sent" : "failed",
+        .error_code = o == RFX_SENT          ? NULL
+                      : o == RFX_BLOCKED     ? "USER_IS_BLOCKED"
+                      : o == RFX_DEACTIVATED ? "INPUT_USER_DEACTIVATED"
+                                             : "USER_PRIVACY_RESTRICTED",
+        .tg_message_id = o == RFX_SENT ? 10 * r->id : 0,
+        .mark_contact = o == RFX_BLOCKED       ? 1
+                        : o == RFX_DEACTIVATED ? 2
+                                               : 0,
+    };
+    assert_int_equal(f->st->recipient_finish(f->st, account, &so), DB_ONE);
+    if (o == RFX_SENT) rfx_sent_at(f, r->id, sent_at);
+}
+
 /* Send every due row of the account's running and nudging campaigns, as the engine would:
- * take it, claim it, write its outcome — outcome(contact) says which (NULL: all sent). Sent
- * rows get Telegram message id 10 * recipient id and are pinned at sent_at. For each row sent,
- * rows[] (may be NULL) gets its recipient id at the index of its contact in contacts[].
+ * take it, claim it, write its outcome — outcome(contact) says which (NULL: all sent), sent
+ * ones pinned at sent_at. For each row, rows[] (may be NULL) gets its recipient id at the
+ * index of its contact in contacts[].
  * @return how many rows were handled */
 static inline int rfx_send_due(struct rfx *f, int64_t account, int64_t sent_at, const int64_t *contacts,
                                size_t n, int64_t *rows, enum rfx_outcome (*outcome)(int64_t contact))
@@ -160,23 +192,7 @@ static inline int rfx_send_due(struct rfx *f, int64_t account, int64_t sent_at, 
     while (f->st->recipient_next(f->st, account, now_ms() + DAY_MS, &r) == DB_ONE) {
         struct blob none = {0};
         assert_int_equal(f->st->recipient_claim(f->st, account, r.id, "rid", &none), DB_ONE);
-        enum rfx_outcome o = outcome ? outcome(r.contact_id) : RFX_SENT;
-        struct send_outcome so = {
-            .recipient_id = r.id,
-            .campaign_id = r.campaign_id,
-            .contact_id = r.contact_id,
-            .step = r.step,
-            .attempt = 1,
-            .status = o == RFX_SENT ? "sent" : "failed",
-            .log_status = o == RFX_SENT ? "sent" : "failed",
-            .error_code = o == RFX_SENT ? NULL : "USER_PRIVACY_RESTRICTED",
-            .tg_message_id = o == RFX_SENT ? 10 * r.id : 0,
-            .mark_contact = o == RFX_BLOCKED       ? 1
-                            : o == RFX_DEACTIVATED ? 2
-                                                   : 0,
-        };
-        assert_int_equal(f->st->recipient_finish(f->st, account, &so), DB_ONE);
-        if (o == RFX_SENT) rfx_sent_at(f, r.id, sent_at);
+        rfx_finish(f, account, &r, outcome ? outcome(r.contact_id) : RFX_SENT, sent_at);
         for (size_t i = 0; rows && i < n; i++)
             if (contacts[i] == r.contact_id) rows[i] = r.id;
         handled++;

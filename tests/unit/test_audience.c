@@ -76,8 +76,8 @@ static int build(void **state)
     w->f = f;
     *state = w; /* destroy() releases everything, even after a failed assertion here */
     int64_t now = now_ms();
-    w->a = rfx_account(f, "a@example.com");
-    w->b = rfx_account(f, "b@example.com");
+    w->a = f->a;
+    w->b = f->b;
     static const int64_t wrote_days_ago[A_COUNT] = {1, 10, 2, 1, 1, 1, 1, -1, 40};
     for (int i = 0; i < A_COUNT; i++) {
         char tg[16];
