@@ -254,33 +254,101 @@ int quiet_hours_from_text(const char *text, struct quiet_hours *q)
     return rc;
 }
 
-/* Local time of ms in zone tz. localtime_r in another zone needs TZ; the lock keeps two callers
- * from mixing zones. */
-static void local_tm(const char *tz, int64_t ms, struct tm *out)
+/* Conversions in another zone need TZ set for the process; the lock keeps two callers from
+ * mixing zones. zone_enter sets TZ to tz (keeping the old value in saved), zone_leave puts it
+ * back; between the two, localtime_r is in tz. */
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct saved_tz {
+    char old[128];
+    int had;
+};
+
+static void zone_enter(const char *tz, struct saved_tz *saved)
 {
-    static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
-    time_t t = (time_t)(ms / 1000);
     pthread_mutex_lock(&tz_mu);
-    char old[128] = "";
     const char *cur = getenv("TZ");
-    int had = cur != NULL;
-    if (had) snprintf(old, sizeof old, "%s", cur);
+    saved->had = cur != NULL;
+    snprintf(saved->old, sizeof saved->old, "%s", cur ? cur : "");
     setenv("TZ", tz, 1);
     tzset();
-    localtime_r(&t, out);
-    if (had)
-        setenv("TZ", old, 1);
+}
+
+static void zone_leave(const struct saved_tz *saved)
+{
+    if (saved->had)
+        setenv("TZ", saved->old, 1);
     else
         unsetenv("TZ");
     tzset();
     pthread_mutex_unlock(&tz_mu);
 }
 
+/* Inside zone_enter: the wall clock at ms, and its offset from UTC in seconds. */
+static int64_t wall_clock(int64_t ms, struct tm *lt)
+{
+    time_t t = (time_t)(ms / 1000);
+    localtime_r(&t, lt);
+    struct tm copy = *lt;
+    return (int64_t)timegm(&copy) - (int64_t)t;
+}
+
 int local_hour(const char *tz, int64_t ms)
 {
     struct tm lt;
-    local_tm(tz, ms, &lt);
+    struct saved_tz saved;
+    zone_enter(tz, &saved);
+    wall_clock(ms, &lt);
+    zone_leave(&saved);
     return lt.tm_hour;
+}
+
+static int in_window(const struct quiet_hours *q, int m)
+{
+    return q->start_min < q->end_min ? (m >= q->start_min && m < q->end_min)
+                                     : (m >= q->start_min || m < q->end_min);
+}
+
+/* Inside zone_enter: the first instant after `from` (ms, quiet) whose offset differs from
+ * `offset`, looked for up to `to`; 0 when the offset at `to` is still `offset` (zones do not
+ * change twice within a day). Offsets change on whole seconds: a bisection over seconds. */
+static int64_t offset_change(int64_t from, int64_t to, int64_t offset)
+{
+    struct tm lt;
+    if (wall_clock(to, &lt) == offset) return 0;
+    int64_t lo = from / 1000, hi = (to + 999) / 1000; /* offset at lo, another at hi */
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (wall_clock(mid * 1000, &lt) == offset)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi * 1000;
+}
+
+/* Inside zone_enter: when the quiet hours holding at t end — the first instant at which the
+ * wall clock reads a time outside the window. While the zone's offset stays the same the wall
+ * clock runs with real time, so the end is t plus the minutes left on the clock; when the
+ * offset changes before that (daylight saving), the clock jumped, and the minutes left are
+ * counted again from the jump, which may itself be the end (a jump past the window's end, or
+ * back to before its start). */
+static int64_t window_end(const struct quiet_hours *q, int64_t t)
+{
+    int64_t end = t;
+    for (int jumps = 0; jumps < 3; jumps++) {
+        struct tm lt;
+        int64_t offset = wall_clock(t, &lt);
+        int m = lt.tm_hour * 60 + lt.tm_min;
+        if (!in_window(q, m)) return t;
+        int until = q->end_min - m;
+        if (until <= 0) until += 24 * 60;
+        end = t - (int64_t)lt.tm_sec * 1000 - t % 1000 + (int64_t)until * 60000;
+        int64_t jump = offset_change(t, end, offset);
+        if (!jump) return end;
+        t = jump;
+    }
+    return end;
 }
 
 int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resumes_at)
@@ -288,14 +356,11 @@ int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resume
     if (resumes_at) *resumes_at = 0;
     if (!q->set) return 0;
     struct tm lt;
-    local_tm(q->timezone, now, &lt);
-    int m = lt.tm_hour * 60 + lt.tm_min;
-    int in = q->start_min < q->end_min ? (m >= q->start_min && m < q->end_min)
-                                       : (m >= q->start_min || m < q->end_min);
-    if (in && resumes_at) {
-        int until = q->end_min - m;
-        if (until <= 0) until += 24 * 60;
-        *resumes_at = now - (int64_t)lt.tm_sec * 1000 - now % 1000 + (int64_t)until * 60000;
-    }
+    struct saved_tz saved;
+    zone_enter(q->timezone, &saved);
+    wall_clock(now, &lt);
+    int in = in_window(q, lt.tm_hour * 60 + lt.tm_min);
+    if (in && resumes_at) *resumes_at = window_end(q, now);
+    zone_leave(&saved);
     return in;
 }

@@ -59,8 +59,11 @@ int nudges_validate(json_t *j, struct jspec_error *err);
  * 1–64 characters of letters, digits, '-' and '_', distinct. */
 int discount_validate(json_t *j, struct jspec_error *err);
 
-/* Whether quiet hours hold at now (unix ms) in their time zone; *resumes_at gets when they end
- * (unix ms, to the minute). Thread-safe (zone switches are serialised). */
+/* Whether quiet hours hold at now (unix ms): the zone's wall clock reads a time in [start, end)
+ * (past midnight when end < start), so a repeated hour inside the window is quiet twice and a
+ * skipped one never is. *resumes_at gets when they end: the first instant after now at which
+ * they no longer hold (unix ms, on a minute), in real time across daylight-saving changes.
+ * Thread-safe (zone switches are serialised). */
 int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resumes_at);
 
 /* The hour of day (0-23) of ms in time zone tz. */
