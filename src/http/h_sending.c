@@ -12,6 +12,7 @@
 #include "base/app.h"
 #include "core/audience.h"
 #include "core/campaign.h"
+#include "core/launch.h"
 #include "core/render.h"
 #include "base/util.h"
 #include "engine/engine.h"
@@ -56,85 +57,53 @@ static int parse_override(struct req *r, int *override)
     return http_parse_spec(r, spec);
 }
 
+/* Parse, start (core/launch.c holds every rule), reply. */
 enum hres campaigns_start_h(struct req *r)
 {
     int override = 0;
+    int64_t id;
     if (parse_override(r, &override) != TGR_OK) return H_NO;
-    struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
-    int64_t id = c.id;
-    enum hres h = H_NO;
-    struct audience a = {0};
-    struct filters f;
-    struct jspec_error err;
-    json_error_t je;
-    if (strcmp(c.status, "draft") != 0) {
+    if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, &id) != TGR_OK) {
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such campaign");
+        return H_NO;
+    }
+    struct launch_result res;
+    switch (campaign_launch(r->app, &r->account, id, override, &res)) {
+    case LAUNCH_OK:
+        engine_wake(r->app->engine, r->account_id);
+        return reply_campaign(r, id);
+    case LAUNCH_NOT_FOUND:
+        reply_error(r, ERR_NOT_FOUND, NULL, "no such campaign");
+        return H_NO;
+    case LAUNCH_NOT_DRAFT:
         reply_error(r, ERR_INVALID_STATE, NULL, "this campaign is %s; only a draft can be started%s",
-                    c.status, strcmp(c.status, "paused") == 0 ? " (use /resume)" : "");
-        goto out;
-    }
-    if (!session_connected(r)) {
+                    res.status, strcmp(res.status, "paused") == 0 ? " (use /resume)" : "");
+        return H_NO;
+    case LAUNCH_NO_SESSION:
         reply_error(r, ERR_NO_SESSION, NULL, NULL);
-        goto out;
-    }
-    json_t *fj = c.filters_json ? json_loads(c.filters_json, 0, &je) : NULL;
-    int ok = filters_parse(fj, NULL, r->account_id, &f, &err);
-    json_decref(fj);
-    if (ok != TGR_OK ||
-        audience_resolve(r->app, r->account_id, &f, r->account.frequency_cap_days, &a) != TGR_OK) {
-        h = db_failed(r);
-        goto out;
-    }
-    if (a.n == 0) {
+        return H_NO;
+    case LAUNCH_EMPTY_AUDIENCE:
         reply_error(r, ERR_EMPTY_AUDIENCE, NULL,
                     "no contact matches the filters (opted-out, blocked and recently messaged contacts are "
                     "left out)");
-        goto out;
-    }
-    unsigned uses = 0;
-    struct render_error re;
-    render_check(c.message_text, &uses, &re);
-    if ((uses & RENDER_USES_DISCOUNT_CODE) && c.discount_json && strstr(c.discount_json, "pool")) {
-        struct discount_code_row *codes = NULL;
-        size_t n = 0, free_codes = 0;
-        r->app->store->codes_list(r->app->store, r->account_id, id, &codes, &n);
-        for (size_t i = 0; i < n; i++) {
-            free_codes += codes[i].recipient_id == 0;
-            blob_release(&codes[i].code);
-        }
-        free(codes);
-        if (free_codes == 0) {
-            reply_error(r, ERR_EMPTY_POOL, "discount_codes.codes", "the pool of discount codes is empty");
-            goto out;
-        }
-    }
-    int64_t running = 0;
-    enum db_status s =
-        r->app->store->campaign_start(r->app->store, r->account_id, id, a.ids, a.n, override, &running);
-    if (s == DB_SOFT && running) {
+        return H_NO;
+    case LAUNCH_EMPTY_POOL:
+        reply_error(r, ERR_EMPTY_POOL, "discount_codes.codes", "the pool of discount codes is empty");
+        return H_NO;
+    case LAUNCH_OTHER_RUNNING: {
         json_t *e = json_pack("{s:s, s:s, s:I}", "code", "campaign_running", "message",
                               "another campaign of this account is running; pause or cancel it first",
-                              "running_campaign_id", (json_int_t)running);
+                              "running_campaign_id", (json_int_t)res.running_id);
         reply_json(r, 409, json_pack("{s:o}", "error", e));
-        goto out;
+        return H_NO;
     }
-    if (s < 0) {
-        h = db_failed(r);
-        goto out;
-    }
-    if (s == DB_NONE) {
+    case LAUNCH_CHANGED:
         reply_error(r, ERR_INVALID_STATE, NULL, "the campaign changed meanwhile; reload it");
-        goto out;
+        return H_NO;
+    case LAUNCH_STORE:
+        break;
     }
-    int64_t cats[3] = {(int64_t)a.by_category[CAT_BROWSER], (int64_t)a.by_category[CAT_BUYER],
-                       (int64_t)a.by_category[CAT_REFUND_RISK]};
-    r->app->store->campaign_set_categories(r->app->store, r->account_id, id, cats);
-    engine_wake(r->app->engine, r->account_id);
-    h = reply_campaign(r, id);
-out:
-    audience_release(&a);
-    campaign_release(&c);
-    return h;
+    return db_failed(r);
 }
 
 /* pause / resume / cancel: a status transition, a log line, a wake-up. */

@@ -1,0 +1,37 @@
+/* launch — starting a campaign (API.md "POST /campaigns/:id/start"): the rules a draft must pass
+ * and the one store transaction that turns it into a running campaign with its recipients.
+ * Layer: core (below tg, engine and http). The caller maps the typed outcome to its reply and
+ * wakes the engine; nothing here talks to Telegram. */
+#ifndef TGR_LAUNCH_H
+#define TGR_LAUNCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+struct account;
+
+enum launch_outcome {
+    LAUNCH_OK,             /* started: res->recipients people queued */
+    LAUNCH_NOT_FOUND,      /* no such campaign of this account */
+    LAUNCH_NOT_DRAFT,      /* res->status says what it is */
+    LAUNCH_NO_SESSION,     /* the account has no connected Telegram session */
+    LAUNCH_EMPTY_AUDIENCE, /* nobody matches the filters (after opt-outs and the frequency cap) */
+    LAUNCH_EMPTY_POOL,     /* the message uses {{discount_code}} and the pool has no free code */
+    LAUNCH_OTHER_RUNNING,  /* res->running_id is running already (one campaign at a time) */
+    LAUNCH_CHANGED,        /* the campaign changed between the checks and the start */
+    LAUNCH_STORE,          /* the database failed: nothing was started */
+};
+
+struct launch_result {
+    char status[16];    /* LAUNCH_NOT_DRAFT: the campaign's status */
+    int64_t running_id; /* LAUNCH_OTHER_RUNNING */
+    size_t recipients;  /* LAUNCH_OK */
+};
+
+/* Start campaign id of account (acct gives the frequency cap). override: send even inside the
+ * campaign's quiet hours. A failed read is LAUNCH_STORE, never taken for "none". */
+enum launch_outcome campaign_launch(struct app *app, const struct account *acct, int64_t id, int override,
+                                    struct launch_result *res);
+
+#endif
