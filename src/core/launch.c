@@ -13,6 +13,7 @@
 #include "core/audience.h"
 #include "core/campaign.h"
 #include "core/classify.h"
+#include "core/cstate.h"
 #include "core/render.h"
 #include "store/store.h"
 
@@ -48,7 +49,8 @@ static enum launch_outcome launch(struct app *app, const struct account *acct, c
                                   int override, struct launch_result *res, struct audience *a)
 {
     struct store *st = app->store;
-    if (strcmp(c->status, "draft") != 0) {
+    enum campaign_status cs;
+    if (campaign_status_parse(c->status, &cs) != 0 || !campaign_move_allowed(MOVE_START, cs)) {
         snprintf(res->status, sizeof res->status, "%s", c->status);
         return LAUNCH_NOT_DRAFT;
     }

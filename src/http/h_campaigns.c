@@ -12,6 +12,7 @@
 #include "base/app.h"
 #include "core/audience.h"
 #include "core/campaign.h"
+#include "core/cstate.h"
 #include "core/links.h"
 #include "core/orders.h"
 #include "base/log.h"
@@ -363,7 +364,7 @@ enum hres campaigns_create_h(struct req *r)
     if (parse_input(r, &in, 1) != TGR_OK) return H_NO;
     struct campaign c;
     memset(&c, 0, sizeof c);
-    snprintf(c.status, sizeof c.status, "draft");
+    snprintf(c.status, sizeof c.status, "%s", campaign_status_name(CAMPAIGN_DRAFT));
     c.track_links = 1;
     if (apply_input(r, &in, &c) != TGR_OK) {
         campaign_release(&c);
@@ -416,7 +417,8 @@ enum hres campaigns_patch_h(struct req *r)
     if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     struct input in;
     enum hres h = H_NO;
-    if (strcmp(c.status, "draft") != 0 && strcmp(c.status, "paused") != 0) {
+    enum campaign_status cs;
+    if (campaign_status_parse(c.status, &cs) != 0 || !campaign_status_editable(cs)) {
         reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be edited; pause it first", c.status);
     } else if (parse_input(r, &in, 0) == TGR_OK && apply_input(r, &in, &c) == TGR_OK) {
         struct save_ctx sc = {r, &in, &c, 0};
@@ -442,7 +444,8 @@ enum hres campaigns_delete_h(struct req *r)
 {
     struct campaign c;
     if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
-    int draft = strcmp(c.status, "draft") == 0;
+    enum campaign_status cs;
+    int draft = campaign_status_parse(c.status, &cs) == 0 && cs == CAMPAIGN_DRAFT;
     char status[16];
     snprintf(status, sizeof status, "%s", c.status);
     int64_t id = c.id;

@@ -12,6 +12,7 @@
 #include "base/app.h"
 #include "core/audience.h"
 #include "core/campaign.h"
+#include "core/cstate.h"
 #include "core/launch.h"
 #include "core/render.h"
 #include "base/util.h"
@@ -106,9 +107,9 @@ enum hres campaigns_start_h(struct req *r)
     return db_failed(r);
 }
 
-/* pause / resume / cancel: a status transition, a log line, a wake-up. */
-static enum hres transition(struct req *r, const char *from, const char *to, const char *reason,
-                            const char *log_status, const char *verb)
+/* pause / resume / cancel: a move (core/cstate.h), a log line, a wake-up. */
+static enum hres move(struct req *r, enum campaign_move m, const char *reason, const char *log_status,
+                      const char *verb)
 {
     struct campaign c;
     if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
@@ -116,7 +117,7 @@ static enum hres transition(struct req *r, const char *from, const char *to, con
     char status[16];
     snprintf(status, sizeof status, "%s", c.status);
     campaign_release(&c);
-    enum db_status s = r->app->store->campaign_transition(r->app->store, r->account_id, id, from, to, reason);
+    enum db_status s = campaign_move(r->app->store, r->account_id, id, m, reason);
     if (s < 0) return db_failed(r);
     if (s == DB_NONE) {
         reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be %s", status, verb);
@@ -131,7 +132,7 @@ enum hres campaigns_pause_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
     if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
-    return transition(r, "running,nudging", "paused", "manual", "paused", "paused");
+    return move(r, MOVE_PAUSE, "manual", "paused", "paused");
 }
 
 enum hres campaigns_resume_h(struct req *r)
@@ -145,14 +146,14 @@ enum hres campaigns_resume_h(struct req *r)
     int64_t id;
     if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, &id) == TGR_OK && override >= 0)
         r->app->store->campaign_set_override(r->app->store, r->account_id, id, override);
-    return transition(r, "paused", "running", NULL, "resumed", "resumed");
+    return move(r, MOVE_RESUME, NULL, "resumed", "resumed");
 }
 
 enum hres campaigns_cancel_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
     if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
-    return transition(r, "draft,running,paused,nudging", "cancelled", NULL, NULL, "cancelled");
+    return move(r, MOVE_CANCEL, NULL, NULL, "cancelled");
 }
 
 enum hres campaigns_nudge_h(struct req *r)
@@ -168,7 +169,8 @@ enum hres campaigns_nudge_h(struct req *r)
     struct campaign c;
     if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     int64_t id = c.id;
-    int done = strcmp(c.status, "completed") == 0 || strcmp(c.status, "cancelled") == 0;
+    enum campaign_status cs = CAMPAIGN_DRAFT;
+    int done = campaign_status_parse(c.status, &cs) != 0 || !campaign_status_takes_nudges(cs);
     char status[16];
     snprintf(status, sizeof status, "%s", c.status);
     campaign_release(&c);
@@ -181,8 +183,7 @@ enum hres campaigns_nudge_h(struct req *r)
     free(text);
     if (s < 0) return db_failed(r);
     /* A completed main pass with new nudges ahead goes on nudging. */
-    if (json_array_size(nudges))
-        r->app->store->campaign_transition(r->app->store, r->account_id, id, "completed", "nudging", NULL);
+    if (json_array_size(nudges)) campaign_move(r->app->store, r->account_id, id, MOVE_NEW_NUDGES, NULL);
     engine_wake(r->app->engine, r->account_id);
     return reply_campaign(r, id);
 }
@@ -396,7 +397,8 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     json_object_set_new(o, "failures_by_reason", by);
     double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
     json_object_set_new(o, "send_rate_per_min", json_real(rate * 60));
-    int active = strcmp(c->status, "running") == 0 || strcmp(c->status, "nudging") == 0;
+    enum campaign_status cs;
+    int active = campaign_status_parse(c->status, &cs) == 0 && campaign_status_active(cs);
     if (active && k.pending + k.sending > 0) {
         char eta[40];
         rfc3339(now_ms() + (int64_t)((double)(k.pending + k.sending) * 1000.0 / rate), eta, sizeof eta);

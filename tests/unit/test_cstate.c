@@ -1,0 +1,91 @@
+/* test_cstate — the campaign status table (core/cstate.c): every move from every status against a
+ * table written out by hand here, names both ways, and campaign_move on a real SQLite store
+ * (a move the table forbids changes nothing; another account's campaign is out of reach). */
+#include "rules_fixture.h"
+
+#include "core/cstate.h"
+
+enum { D, R, N, P, C, X }; /* draft running nudging paused completed cancelled */
+
+/* expected[move][status]: the status it goes to, or -1 when the move may not start there. */
+static const int expected[][6] = {
+    [MOVE_START] = {R, -1, -1, -1, -1, -1},
+    [MOVE_PAUSE] = {-1, P, P, -1, -1, -1},
+    [MOVE_RESUME] = {-1, -1, -1, R, -1, -1},
+    [MOVE_CANCEL] = {X, X, X, X, -1, -1},
+    [MOVE_MAIN_DONE_NUDGES_AHEAD] = {-1, N, -1, -1, -1, -1},
+    [MOVE_MAIN_DONE] = {-1, C, -1, -1, -1, -1},
+    [MOVE_NUDGES_DONE] = {-1, -1, C, -1, -1, -1},
+    [MOVE_NEW_NUDGES] = {-1, -1, -1, -1, N, -1},
+};
+
+static void table_is_as_written(void **state)
+{
+    (void)state;
+    for (size_t m = 0; m < sizeof expected / sizeof expected[0]; m++) {
+        for (int s = 0; s < CAMPAIGN_STATUS_COUNT; s++) {
+            int allowed = campaign_move_allowed((enum campaign_move)m, (enum campaign_status)s);
+            if (allowed != (expected[m][s] >= 0))
+                fail_msg("move %zu from %s: allowed=%d", m, campaign_status_name((enum campaign_status)s),
+                         allowed);
+            if (allowed) assert_int_equal(campaign_move_to((enum campaign_move)m), expected[m][s]);
+        }
+    }
+}
+
+static void names_round_trip(void **state)
+{
+    (void)state;
+    const char *want[] = {"draft", "running", "nudging", "paused", "completed", "cancelled"};
+    for (int s = 0; s < CAMPAIGN_STATUS_COUNT; s++) {
+        enum campaign_status back;
+        assert_string_equal(campaign_status_name((enum campaign_status)s), want[s]);
+        assert_int_equal(campaign_status_parse(want[s], &back), 0);
+        assert_int_equal(back, s);
+    }
+    enum campaign_status x;
+    assert_int_equal(campaign_status_parse("Running", &x), -1);
+    assert_int_equal(campaign_status_parse("", &x), -1);
+    assert_int_equal(campaign_status_parse(NULL, &x), -1);
+    assert_true(campaign_status_editable(CAMPAIGN_DRAFT) && campaign_status_editable(CAMPAIGN_PAUSED));
+    assert_false(campaign_status_editable(CAMPAIGN_RUNNING) || campaign_status_editable(CAMPAIGN_COMPLETED));
+    assert_true(campaign_status_active(CAMPAIGN_NUDGING) && !campaign_status_active(CAMPAIGN_PAUSED));
+    assert_false(campaign_status_takes_nudges(CAMPAIGN_CANCELLED));
+}
+
+static const char *status_of(struct rfx *f, int64_t account, int64_t id, char *buf, size_t cap)
+{
+    struct campaign c;
+    assert_int_equal(f->st->campaign_get(f->st, account, id, &c), DB_ONE);
+    snprintf(buf, cap, "%s", c.status);
+    campaign_release(&c);
+    return buf;
+}
+
+static void moves_in_the_store(void **state)
+{
+    struct rfx *f = *state;
+    char st[16];
+    int64_t id = rfx_campaign(f, f->a, "c", NULL, NULL);
+    /* A draft cannot be paused or resumed; nothing changes. */
+    assert_int_equal(campaign_move(f->st, f->a, id, MOVE_PAUSE, "manual"), DB_NONE);
+    assert_int_equal(campaign_move(f->st, f->a, id, MOVE_RESUME, NULL), DB_NONE);
+    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "draft");
+    /* Another account's campaign is out of reach. */
+    assert_int_equal(campaign_move(f->st, f->b, id, MOVE_CANCEL, NULL), DB_NONE);
+    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "draft");
+    assert_int_equal(campaign_move(f->st, f->a, id, MOVE_CANCEL, NULL), DB_ONE);
+    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "cancelled");
+    assert_int_equal(campaign_move(f->st, f->a, id, MOVE_CANCEL, NULL), DB_NONE);
+    assert_int_equal(campaign_move(f->st, f->a, id, MOVE_NEW_NUDGES, NULL), DB_NONE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table_is_as_written),
+        cmocka_unit_test(names_round_trip),
+        cmocka_unit_test_setup_teardown(moves_in_the_store, rfx_setup, rfx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
