@@ -6,9 +6,9 @@
  * knows no bridge and no engine: what a relayed command does and what a wake-up means are the
  * two callbacks its creator (the engine) gives to cluster_new.
  *
- * One instance per database: with a backend without leases (SQLite has them; a store without
- * leases_claim does not) every account is local, and without notify (PostgreSQL's NOTIFY) no
- * command can be relayed.
+ * Both backends keep leases, so on SQLite too an account's client runs where its lease is; only
+ * PostgreSQL can notify (LISTEN/NOTIFY), so only there is a command relayed to another instance
+ * (several instances need PostgreSQL). A store without leases makes every account local.
  *
  * Threads: cluster_is_local, cluster_take, cluster_remote and cluster_notify may be called from
  * any thread. The lease rounds (cluster_claim, cluster_owns, cluster_owned, cluster_claim_due,
