@@ -577,9 +577,10 @@ static void demo_connect_job(void *arg)
         struct tgs_result res;
         tgs_connect(app, a.id, "+15550000000", &res);
         if (res.outcome == TGS_OK) tgs_verify(app, a.id, code, password, &res);
-        if (res.outcome == TGS_OK)
+        if (res.outcome == TGS_OK) {
+            engine_request_sync(app->engine, a.id);
             log_info("demo", "the demo account is connected to the simulated Telegram");
-        else
+        } else
             log_warn("demo", "could not connect the demo account to the simulator (%s)", res.code);
     }
     json_decref(sc);

@@ -14,6 +14,8 @@ struct loginlimit;
 struct metrics;
 struct route;
 struct engine;
+struct bridge;
+struct cluster;
 struct lexicon;
 struct blobstore;
 struct clicks;
@@ -29,9 +31,13 @@ struct app {
     const struct route *routes;
     struct worker_pool *tg_pool; /* HTTP work that waits on Telegram (login, sync) */
     struct engine *engine;       /* owns the bridge; NULL in commands that do not serve */
-    struct lexicon *lexicon;     /* customer classification words (share/lexicon.json) */
-    struct blobstore *media;     /* media bytes */
-    struct clicks *clicks;       /* tracked-link cache and batching click writer */
+    /* The engine's bridge and cluster (tg/bridge.h, cluster/cluster.h), for tg/, which sits
+     * below the engine; set by engine_start before its thread runs, NULL without an engine. */
+    struct bridge *bridge;
+    struct cluster *cluster;
+    struct lexicon *lexicon; /* customer classification words (share/lexicon.json) */
+    struct blobstore *media; /* media bytes */
+    struct clicks *clicks;   /* tracked-link cache and batching click writer */
     /* TGR_METRICS_TOKEN set: GET /metrics needs it as a bearer token (only its hash is kept). */
     unsigned char metrics_token_hash[32];
     int metrics_token_set;

@@ -1,9 +1,13 @@
 /* engine — the one background thread of a running tgr (DESIGN §1, §4). It owns the Telegram
- * bridge, consumes the bridge's events (new messages, reads, dead sessions), (re)starts every
- * connected account's session whenever a bridge becomes ready, and runs queued work such as an
- * account's inbox sync. The send loop joins it with the send-engine issue.
+ * bridge and this instance's part of the cluster (cluster/cluster.h), consumes the bridge's
+ * events (new messages, reads, dead sessions), (re)starts the sessions of the accounts this
+ * instance runs whenever a bridge becomes ready, sends campaign messages in each account's
+ * pacing, and runs queued work such as an account's inbox sync.
  *
- * Other threads never wait on the engine: they post work (engine_request_sync) and return. */
+ * Layer: engine, above tg and cluster, below http and main. Other threads never wait on the
+ * engine: they post work (engine_request_sync, engine_wake) and return; engine_send_direct is
+ * the one call that waits, on a worker thread. Who runs an account's Telegram client, and
+ * Telegram work relayed to that instance, is cluster.h's. */
 #ifndef TGR_ENGINE_H
 #define TGR_ENGINE_H
 
@@ -13,20 +17,20 @@
 
 struct app;
 struct engine;
-struct bridge;
 
-/* Start the bridge and the engine thread.
+/* Start the bridge, the cluster (not listening yet) and the engine thread, then listen for the
+ * other instances; app->bridge and app->cluster are set before the thread runs. The cluster's
+ * commands from other instances run here: "bridge" (tgs_call), "direct" (engine_send_direct),
+ * "sync" (sync_account; the result holds its counts).
  * @return the engine, or NULL with a one-line reason in err */
 struct engine *engine_start(struct app *app, char *err, size_t errlen);
 
-/* Stop the bridge (calls in progress on any thread fail at once with NETWORK), then the
- * thread. The bridge pointer stays valid (every call fails) until engine_free, so worker
- * threads still holding it are safe; drain them before engine_free. */
+/* Stop listening to other instances, stop the bridge (calls in progress on any thread fail at
+ * once with NETWORK), then the thread, and hand this instance's leases over. app->bridge stays
+ * valid (every call fails) until engine_free, so worker threads still holding it are safe;
+ * drain them before engine_free, which clears app->bridge and app->cluster. */
 void engine_stop(struct engine *e);
 void engine_free(struct engine *e);
-
-/* The bridge, for request/response calls made by HTTP worker threads (login, sync). */
-struct bridge *engine_bridge(struct engine *e);
 
 /* Queue an inbox sync of this account (after a login; duplicates coalesce). */
 void engine_request_sync(struct engine *e, int64_t account_id);
@@ -35,28 +39,15 @@ void engine_request_sync(struct engine *e, int64_t account_id);
 void engine_request_start(struct engine *e, int64_t account_id);
 
 /* Send a message outside campaigns (a test to Saved Messages) in its turn of the account's
- * pacing, and wait for Telegram's answer. Call from a worker thread.
+ * pacing, and wait for Telegram's answer; on the instance that runs the account's client (the
+ * request is relayed there when that is another). Call from a worker thread.
  * @return TGR_OK with *result (caller decrefs), or TGR_ERR with *err */
 struct bridge_error;
 int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result,
                        struct bridge_error *err);
 
-/* Whether this instance runs the account's Telegram client (it holds the account's lease, or
- * nobody did and it just took it, or there is no other instance to ask). Otherwise owner gets
- * the instance that does. Any thread. */
-int engine_is_local(struct engine *e, int64_t account_id, char *owner, size_t cap);
-
-/* A login on this instance made the account's client here: this instance owns it from now on. */
-void engine_take(struct engine *e, int64_t account_id);
-
-/* Run a command on the instance owner that runs the account's client, and wait for its answer:
- * kind "bridge" (req is a bridge request), "direct" (engine_send_direct there) or "sync"
- * (sync_account there; result holds its counts). Worker threads only.
- * @return TGR_OK with *result (caller decrefs), or TGR_ERR with *err (NETWORK on no answer) */
-int engine_remote(struct engine *e, const char *owner, int64_t account_id, const char *kind, json_t *req,
-                  int timeout_ms, json_t **result, struct bridge_error *err);
-
-/* Look at this account now (a campaign was started, resumed or changed). */
+/* Look at this account now (a campaign was started, resumed or changed), here and on every
+ * other instance (after this commit). */
 void engine_wake(struct engine *e, int64_t account_id);
 
 #endif

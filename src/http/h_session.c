@@ -10,6 +10,7 @@
 #include "core/phone.h"
 #include "base/util.h"
 #include "crypto/seal.h"
+#include "engine/engine.h"
 #include "http/handlers.h"
 #include "http/server.h"
 #include "tg/bridge.h"
@@ -114,6 +115,7 @@ static void verify_job(struct req *r)
         reply_outcome(r, &res);
         return;
     }
+    engine_request_sync(r->app->engine, r->account_id); /* the inbox, in the background */
     json_t *user = json_pack("{s:s, s:s}", "id", res.user_id, "first_name", res.first_name);
     json_object_set_new(user, "username", res.username[0] ? json_string(res.username) : json_null());
     reply_json(r, 200, json_pack("{s:s, s:o}", "status", "connected", "user", user));

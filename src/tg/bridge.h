@@ -15,13 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct bridge;
+#include "base/bridge_error.h" /* struct bridge_error */
 
-struct bridge_error {
-    char code[64];     /* Telegram's name, or TIMEOUT, NETWORK, BAD_REQUEST, … */
-    char message[256]; /* for logs; never contains secrets from our side */
-    int seconds;       /* FLOOD_WAIT */
-};
+struct bridge;
 
 struct bridge_opts {
     const char *node;     /* the node binary ("node" = from PATH) */

@@ -10,9 +10,9 @@
 #include "base/app.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "cluster/cluster.h"
 #include "core/tgerror.h"
 #include "crypto/seal.h"
-#include "engine/engine.h"
 #include "store/store.h"
 #include "tg/bridge.h"
 
@@ -108,7 +108,7 @@ static void read_user(json_t *result, struct tgs_result *res)
 
 static struct bridge *bridge_of(struct app *app)
 {
-    return app->engine ? engine_bridge(app->engine) : NULL;
+    return app->bridge;
 }
 
 void tgs_connect(struct app *app, int64_t account_id, const char *phone, struct tgs_result *res)
@@ -212,8 +212,7 @@ void tgs_verify(struct app *app, int64_t account_id, const char *code, const cha
     } else {
         res->outcome = TGS_OK;
         log_info("session", "account %lld: Telegram connected", (long long)account_id);
-        engine_take(app->engine, account_id); /* the client is here: no other instance starts one */
-        engine_request_sync(app->engine, account_id);
+        cluster_take(app->cluster, account_id); /* the client is here: no other instance starts one */
     }
     tg_session_release(&s);
     json_decref(result);
@@ -270,8 +269,8 @@ int tgs_call(struct app *app, int64_t account_id, json_t *req, int timeout_ms, j
              struct bridge_error *err)
 {
     char owner[128];
-    if (app->engine && !engine_is_local(app->engine, account_id, owner, sizeof owner))
-        return engine_remote(app->engine, owner, account_id, "bridge", req, timeout_ms, result, err);
+    if (!cluster_is_local(app->cluster, account_id, owner, sizeof owner))
+        return cluster_remote(app->cluster, owner, account_id, "bridge", req, timeout_ms, result, err);
     struct bridge *b = bridge_of(app);
     if (!b) {
         snprintf(err->code, sizeof err->code, "NETWORK");

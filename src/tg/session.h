@@ -45,7 +45,8 @@ struct tgs_result {
 void tgs_connect(struct app *app, int64_t account_id, const char *phone, struct tgs_result *res);
 
 /* POST /session/verify: finish the login with the code and/or the two-step password. On success
- * the session is stored as connected and an inbox sync is queued. */
+ * the session is stored as connected and this instance owns the account's client from now on
+ * (cluster_take); queuing the first inbox sync is the caller's (engine_request_sync). */
 void tgs_verify(struct app *app, int64_t account_id, const char *code, const char *password,
                 struct tgs_result *res);
 

@@ -12,9 +12,9 @@
 #include "base/log.h"
 #include "core/phone.h"
 #include "base/util.h"
+#include "cluster/cluster.h"
 #include "crypto/seal.h"
 #include "core/categories.h"
-#include "engine/engine.h"
 #include "tg/bridge.h"
 #include "tg/session.h"
 
@@ -254,11 +254,11 @@ int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts
 {
     memset(counts, 0, sizeof *counts);
     char owner[128];
-    if (app->engine && !engine_is_local(app->engine, account_id, owner, sizeof owner)) {
+    if (!cluster_is_local(app->cluster, account_id, owner, sizeof owner)) {
         /* The account's client runs on another instance: the sync runs there. */
         json_t *result = NULL;
-        if (engine_remote(app->engine, owner, account_id, "sync", json_null(), SYNC_TIMEOUT_MS * 4, &result,
-                          err) != TGR_OK)
+        if (cluster_remote(app->cluster, owner, account_id, "sync", json_null(), SYNC_TIMEOUT_MS * 4, &result,
+                           err) != TGR_OK)
             return TGR_ERR;
         counts->contacts_added = json_integer_value(json_object_get(result, "contacts_added"));
         counts->contacts_updated = json_integer_value(json_object_get(result, "contacts_updated"));

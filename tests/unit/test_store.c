@@ -14,9 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #include "store/store.h"
+#include "unit_store.h"
 
 struct fx {
     char dir[64];
@@ -25,52 +24,10 @@ struct fx {
     char url[512];
 };
 
-/* The PostgreSQL server of TGR_TEST_PG (the URL, or the file's first line); "" for SQLite. */
-static const char *pg_admin_url(void)
-{
-    static char url[512];
-    const char *v = getenv("TGR_TEST_PG");
-    if (!v || !*v) return "";
-    if (strncmp(v, "postgres", 8) == 0) return v;
-    FILE *f = fopen(v, "r");
-    if (!f || !fgets(url, sizeof url, f)) url[0] = 0;
-    if (f) fclose(f);
-    url[strcspn(url, "\r\n")] = 0;
-    return url;
-}
-
-/* Run one statement on the admin database; 0 on success. */
-static int pg_admin(const char *sql)
-{
-    PGconn *c = PQconnectdb(pg_admin_url());
-    PGresult *r = PQexec(c, sql);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok) fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-    return ok ? 0 : -1;
-}
-
 /* Open the store under test: SQLite in f->dir, or a new PostgreSQL database. */
 static struct store *open_store(struct fx *f)
 {
-    char err[256];
-    const char *admin = pg_admin_url();
-    struct store *st;
-    if (!*admin) {
-        st = store_open(NULL, f->dir, err, sizeof err);
-    } else {
-        static int seq;
-        snprintf(f->db, sizeof f->db, "tgr_unit_%d_%d", (int)getpid(), ++seq);
-        char sql[128];
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->db);
-        if (pg_admin(sql) != 0) return NULL;
-        const char *slash = strrchr(admin, '/');
-        snprintf(f->url, sizeof f->url, "%.*s/%s", (int)(slash - admin), admin, f->db);
-        st = store_open(f->url, f->dir, err, sizeof err);
-    }
-    if (!st) fprintf(stderr, "store_open: %s\n", err);
-    return st;
+    return unit_store_open(f->dir, f->db, sizeof f->db, f->url, sizeof f->url);
 }
 
 static int setup(void **state)
@@ -90,11 +47,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     f->st->close(f->st);
-    if (f->db[0]) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->db);
-        if (pg_admin(sql) != 0) return -1;
-    }
+    if (unit_store_drop(f->db) != 0) return -1;
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
     if (system(cmd) != 0) return -1;

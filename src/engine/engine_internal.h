@@ -1,0 +1,148 @@
+/* engine_internal — what the engine's files share; the public contract is engine.h and nothing
+ * outside src/engine/ includes this. Layer: engine (above tg and cluster, below http).
+ *
+ * The files, one job each:
+ *   engine.c    the thread: its loop over the work queue and the timers, start, stop, free
+ *   queue.c     the work queue (items posted by any thread) and the per-account state
+ *   jobs.c      work that waits on Telegram, run on the tg worker pool (sync, start, stop)
+ *   events.c    the bridge's events: ready, incoming messages, read receipts, dead sessions
+ *   direct.c    messages outside campaigns, waited for by a worker thread
+ *   tick.c      the send loop: lease rounds, one account's turn, the next due message
+ *   outcome.c   what a send's answer (or a failed preparation) does to the row and the account
+ *   progress.c  nudges due and a campaign's phase changes (running → nudging → completed)
+ *   quiet.c     quiet hours
+ * Functions named engine__* are shared between these files; everything else is static.
+ * Unless said otherwise, all of it runs on the engine thread. */
+#ifndef TGR_ENGINE_INTERNAL_H
+#define TGR_ENGINE_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bridge_error.h"
+#include "store/store.h"
+
+struct app;
+struct bridge;
+struct cluster;
+struct direct;
+
+enum item_kind { IT_EVENT, IT_SYNC, IT_START, IT_RESULT, IT_WAKE, IT_DIRECT, IT_DIRECT_DONE, IT_STARTED };
+
+/* One piece of work for the engine thread. An item handed to the bridge (IT_RESULT, a direct
+ * message) carries the engine in next until its answer comes back. */
+struct item {
+    enum item_kind kind;
+    int64_t account_id;
+    json_t *ev; /* IT_EVENT: the event; IT_RESULT: the result or NULL; IT_DIRECT: the request */
+    struct bridge_error err;
+    struct recipient rec;  /* IT_RESULT */
+    struct direct *direct; /* IT_DIRECT */
+    struct item *next;
+};
+
+/* What the engine knows about one Telegram account between ticks. */
+struct acct {
+    int64_t account_id;
+    int in_flight;        /* a send is out at the bridge */
+    int64_t next_send_at; /* pacing: the earliest next send (unix ms) */
+    int64_t flood_until;  /* FloodWait: nothing before this */
+    int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
+    int64_t advanced_at;  /* last look at nudges and phase changes */
+    struct item *direct;  /* direct messages waiting for their turn */
+    int starting;         /* taken over from another instance: its client is being started here */
+    /* A write of the send path failed (storage_failed): nothing is sent for the account until
+     * the storage_error pause has been written; tried again at storage_retry_at. */
+    int storage_pending;
+    int64_t storage_retry_at;
+    int64_t storage_campaign; /* the campaign whose row failed, for its log line */
+};
+
+struct engine {
+    struct app *app;
+    struct bridge *bridge;
+    struct cluster *cluster; /* leases and commands from other instances (cluster/cluster.h) */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct item *head, *tail; /* the work queue, under mu */
+    int stopping;
+    struct acct *accts; /* the engine thread's own */
+    size_t n_accts, cap_accts;
+};
+
+#define FLOOD_MARGIN_MS  500
+#define RETRY_BASE_MS    2000
+#define RETRY_MAX_MS     60000
+#define MAX_ATTEMPTS     6
+#define SEND_TIMEOUT_MS  10000 /* a retry reuses the random_id, so giving up early is safe */
+#define IDLE_TICK_MS     1000
+#define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
+#define ADVANCE_EVERY_MS 500
+
+/* ---- queue.c (any thread) ---- */
+/* Queue an item (taking it); while stopping it is dropped (a direct message answered NETWORK).
+ * A sync, start or wake already waiting for the same account covers a new one. */
+void engine__push(struct engine *e, struct item *it);
+/* A zeroed item, or NULL (logged) when out of memory. */
+struct item *engine__item_new(enum item_kind kind, int64_t account_id);
+/* Queue a new item with ev (taken). */
+void engine__post(struct engine *e, enum item_kind kind, int64_t account_id, json_t *ev);
+/* The account's state, made on first use (with its stored FloodWait); NULL when out of memory. */
+struct acct *engine__acct(struct engine *e, int64_t account_id);
+
+/* ---- jobs.c ---- */
+enum engine_job { JOB_SYNC, JOB_START, JOB_STOP };
+/* Run a job for the account on the tg worker pool. A start that cannot be queued still ends in
+ * IT_STARTED, so a taken-over account never waits for it. */
+void engine__run_job(struct engine *e, int64_t account_id, enum engine_job job);
+
+/* ---- events.c ---- */
+void engine__handle_event(struct engine *e, json_t *ev);
+
+/* ---- direct.c ---- */
+/* Give a direct message (IT_DIRECT, taken) to its account's queue.
+ * @return 1 if queued (look at the account now), 0 if answered and freed (out of memory) */
+int engine__direct_enqueue(struct engine *e, struct item *it);
+/* Send the account's next direct message now (the account is free and paced). */
+void engine__direct_send(struct engine *e, struct acct *a);
+/* Answer every direct message still waiting (engine_free). */
+void engine__direct_drop_all(struct engine *e);
+/* Answer the worker waiting for a direct message (exactly once), dropping its reference. */
+void engine__direct_finish(struct direct *d, json_t *result, const struct bridge_error *err);
+
+/* ---- tick.c ---- */
+/* One lease round (cluster_claim) and what it changed: clients started and stopped. */
+void engine__claim(struct engine *e, int64_t now);
+/* Look at one account now. @return when it next needs a look (unix ms) */
+int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now);
+/* Look at every account that may need it. @return when the next look is due (unix ms) */
+int64_t engine__tick(struct engine *e);
+
+/* ---- outcome.c ---- */
+/* The pacing interval of an account (DESIGN §4: at most --send-rate messages a second). */
+int64_t engine__interval_ms(const struct engine *e);
+/* A send has been answered: the next may leave one interval from now. */
+void engine__send_answered(struct engine *e, struct acct *a);
+/* What a send's answer does (IT_RESULT). */
+void engine__handle_result(struct engine *e, struct item *it);
+/* send_prepare refused the row (rc its return: TGR_ERR, SEND_PREPARE_RETRY or
+ * SEND_PREPARE_STORAGE) with why_code/why. @return when the account next needs a look */
+int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct recipient *r, int rc,
+                               const char *code, char *why, size_t whycap, int64_t now);
+/* Write the storage_error pause. @return 1 if written (sending may go on after a resume) */
+int engine__storage_pause(struct engine *e, struct acct *a, int64_t account, int64_t now);
+
+/* ---- progress.c ---- */
+/* Nudges due and phase changes of the account's running and nudging campaigns, at most every
+ * ADVANCE_EVERY_MS. */
+void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t now);
+
+/* ---- quiet.c ---- */
+/* In the campaign's quiet hours at now? Then log it once per campaign and set *resume. */
+int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id, int64_t now,
+                      int64_t *resume);
+
+#endif

@@ -1,0 +1,77 @@
+/* jobs — engine work that waits on Telegram: an inbox sync, a session start, a client stop.
+ * Layer: engine. They run on the tg worker pool, never on the engine thread, and report back
+ * through the work queue (IT_WAKE, IT_STARTED). */
+#include <stdlib.h>
+
+#include "base/app.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "base/worker.h"
+#include "engine/engine_internal.h"
+#include "store/store.h"
+#include "tg/bridge.h"
+#include "tg/session.h"
+#include "tg/sync.h"
+
+struct job {
+    struct engine *e;
+    int64_t account_id;
+};
+
+static void sync_job(void *arg)
+{
+    struct job *j = arg;
+    struct sync_counts c;
+    struct bridge_error err;
+    sync_account(j->e->app, j->account_id, &c, &err);
+    free(j);
+}
+
+static void start_job(void *arg)
+{
+    struct job *j = arg;
+    struct tgs_result res;
+    tgs_start(j->e->app, j->account_id, &res);
+    if (res.outcome == TGS_OK) {
+        log_info("engine", "account %lld: Telegram session started", (long long)j->account_id);
+        engine__post(j->e, IT_WAKE, j->account_id, NULL);
+    } else if (res.outcome == TGS_DEAD) {
+        j->e->app->store->campaigns_pause_all(j->e->app->store, j->account_id, "session_invalid");
+    } else {
+        log_warn("engine", "account %lld: Telegram session not started yet (%s)", (long long)j->account_id,
+                 res.code[0] ? res.code : "unavailable");
+    }
+    engine__post(j->e, IT_STARTED, j->account_id, NULL);
+    free(j);
+}
+
+/* Another instance owns the account now: its client here must go (one session, one connection). */
+static void stop_job(void *arg)
+{
+    struct job *j = arg;
+    json_t *req = json_pack("{s:s, s:I}", "op", "stop", "account", (json_int_t)j->account_id);
+    json_t *result = NULL;
+    struct bridge_error err;
+    if (req && bridge_call(j->e->bridge, req, 10000, &result, &err) == TGR_OK)
+        log_info("engine", "account %lld: Telegram client stopped here (another instance owns it)",
+                 (long long)j->account_id);
+    json_decref(result);
+    json_decref(req);
+    free(j);
+}
+
+void engine__run_job(struct engine *e, int64_t account_id, enum engine_job job)
+{
+    static void (*const fns[])(void *) = {
+        [JOB_SYNC] = sync_job, [JOB_START] = start_job, [JOB_STOP] = stop_job};
+    struct job *j = calloc(1, sizeof *j);
+    if (!j) return;
+    j->e = e;
+    j->account_id = account_id;
+    if (!e->app->tg_pool || worker_pool_submit(e->app->tg_pool, fns[job], j) != TGR_OK) {
+        log_warn("engine", "account %lld: background work queue full; will retry", (long long)account_id);
+        free(j);
+        if (job == JOB_START) /* a taken-over account must not wait for a start that never runs */
+            engine__post(e, IT_STARTED, account_id, NULL);
+    }
+}

@@ -1,0 +1,231 @@
+/* outcome — what a send's answer does (DESIGN §4's table): the row is sent, retried with
+ * backoff, failed with Telegram's reason, or held while the account waits out a FloodWait; the
+ * campaign pauses on PEER_FLOOD, every campaign of the account on a dead session. A row that
+ * could not even be prepared ends here too. A write of the send path that fails for good pauses
+ * sending with reason storage_error. Layer: engine; runs on the engine thread. What an error
+ * code means is send.c's send_classify; this decides what the engine does about it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/app.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "engine/engine_internal.h"
+#include "engine/send.h"
+#include "store/store.h"
+
+int64_t engine__interval_ms(const struct engine *e)
+{
+    double rate = e->app->cfg.send_rate > 0 ? e->app->cfg.send_rate : 1;
+    return (int64_t)(1000.0 / rate + 0.5);
+}
+
+/* Counting from the answer rather than from the dispatch keeps the gap between two deliveries
+ * at Telegram at least one interval, however long the first took to get there. */
+void engine__send_answered(struct engine *e, struct acct *a)
+{
+    a->in_flight = 0;
+    int64_t at = now_ms() + engine__interval_ms(e);
+    if (at > a->next_send_at) a->next_send_at = at;
+}
+
+static int64_t backoff_ms(int attempt)
+{
+    int64_t ms = RETRY_BASE_MS;
+    for (int i = 1; i < attempt && ms < RETRY_MAX_MS; i++)
+        ms *= 2;
+    return ms > RETRY_MAX_MS ? RETRY_MAX_MS : ms;
+}
+
+/* Write the storage_error pause of an account whose send path could not write. Until it is
+ * written nothing is sent for the account (tick.c); once written, the campaigns are 'paused'
+ * with reason storage_error and a person resumes them when the disk or database is fixed. The
+ * pause is one small UPDATE, so it usually fits where the outcome (several rows) did not; when
+ * even it fails it is tried again every STORAGE_RETRY_MS. */
+int engine__storage_pause(struct engine *e, struct acct *a, int64_t account, int64_t now)
+{
+    struct store *st = e->app->store;
+    if (st->campaigns_pause_all(st, account, "storage_error") < 0) {
+        a->storage_retry_at = now + STORAGE_RETRY_MS;
+        return 0;
+    }
+    a->storage_pending = 0;
+    if (a->storage_campaign)
+        st->log_add(st, account, a->storage_campaign, 0, 0, "paused", "storage_error",
+                    "the database could not write (disk full or failing); the campaign is paused: resume it "
+                    "when storage is fixed");
+    log_warn("engine", "account %lld: campaigns paused (storage_error)", (long long)account);
+    return 1;
+}
+
+/* A write of the send path failed for good (DB_HARD: disk full, I/O error, a database that
+ * refuses writes). Sending stops at once, in memory; a row whose outcome was lost stays
+ * 'sending' with its random_id, so the send after the resume cannot deliver it twice. */
+static void storage_failed(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id,
+                           const char *what)
+{
+    if (!a) return;
+    if (!a->storage_pending)
+        log_error("engine", "account %lld: storing %s failed; sending stops (storage_error)",
+                  (long long)account, what);
+    a->storage_pending = 1;
+    a->storage_campaign = campaign_id;
+    engine__storage_pause(e, a, account, now_ms());
+}
+
+/* recipient_finish, with a failure that retrying cannot fix turned into a storage_error pause.
+ * A transient one (DB_SOFT) leaves the row as it was: it is looked at again on the next tick. */
+static void finish(struct engine *e, struct acct *a, int64_t account, const struct send_outcome *o)
+{
+    struct store *st = e->app->store;
+    if (st->recipient_finish(st, account, o) == DB_HARD)
+        storage_failed(e, a, account, o->campaign_id, "a send outcome");
+}
+
+void engine__handle_result(struct engine *e, struct item *it)
+{
+    struct app *app = e->app;
+    struct store *st = app->store;
+    int64_t account = it->account_id;
+    struct acct *a = engine__acct(e, account);
+    if (a) engine__send_answered(e, a);
+    const struct recipient *r = &it->rec;
+    struct send_outcome o = {.recipient_id = r->id,
+                             .campaign_id = r->campaign_id,
+                             .contact_id = r->contact_id,
+                             .step = r->step,
+                             .attempt = r->attempt + 1};
+    int64_t now = now_ms();
+    char details[256] = "";
+    if (it->ev) {
+        json_t *mid = json_object_get(it->ev, "message_id");
+        o.status = "sent";
+        o.log_status = "sent";
+        o.tg_message_id = json_is_integer(mid) ? json_integer_value(mid) : 0;
+        finish(e, a, account, &o);
+        return;
+    }
+    int mark = 0;
+    enum send_kind k = send_classify(it->err.code, &mark);
+    o.error_code = it->err.code;
+    snprintf(details, sizeof details, "%s", it->err.message);
+    o.error_details = details;
+    switch (k) {
+    case SEND_OK:
+        break;
+    case SEND_FLOOD_WAIT: {
+        int64_t wait = (int64_t)(it->err.seconds > 0 ? it->err.seconds : 30) * 1000;
+        if (a) {
+            char key[48], v[32];
+            a->flood_until = now + wait + FLOOD_MARGIN_MS;
+            snprintf(key, sizeof key, "flood_until:%lld", (long long)account);
+            snprintf(v, sizeof v, "%lld", (long long)a->flood_until);
+            st->meta_set(st, key, v);
+        }
+        o.status = "pending";
+        o.log_status = "flood_wait";
+        o.next_attempt_at = now + wait + FLOOD_MARGIN_MS;
+        snprintf(details, sizeof details, "Telegram asked to wait %d s; sending resumes by itself",
+                 it->err.seconds);
+        finish(e, a, account, &o);
+        log_warn("engine", "account %lld: FLOOD_WAIT %d s", (long long)account, it->err.seconds);
+        break;
+    }
+    case SEND_PEER_FLOOD:
+        o.status = "pending";
+        o.log_status = "paused";
+        snprintf(details, sizeof details,
+                 "Telegram limits this account (PEER_FLOOD); the campaign is paused");
+        /* Pause first: a crash between the two leaves a paused campaign with its row 'sending'
+         * (re-sent with the same random_id after the resume), never a campaign that goes on. */
+        st->campaign_transition(st, account, r->campaign_id, "running,nudging", "paused", "peer_flood");
+        finish(e, a, account, &o);
+        log_warn("engine", "account %lld: PEER_FLOOD; campaign %lld paused", (long long)account,
+                 (long long)r->campaign_id);
+        break;
+    case SEND_SESSION_DEAD:
+        o.status = "pending";
+        o.log_status = "paused";
+        snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect",
+                 it->err.code);
+        st->session_set_status(st, account, "invalid"); /* pause first, as for PEER_FLOOD */
+        st->campaigns_pause_all(st, account, "session_invalid");
+        finish(e, a, account, &o);
+        log_warn("engine", "account %lld: session dead (%s); campaigns paused", (long long)account,
+                 it->err.code);
+        break;
+    case SEND_PERMANENT:
+        o.status = "failed";
+        o.log_status = "failed";
+        o.mark_contact = mark;
+        finish(e, a, account, &o);
+        break;
+    case SEND_TEMPORARY:
+        if (o.attempt >= MAX_ATTEMPTS) {
+            o.status = "failed";
+            o.log_status = "failed";
+            o.error_code = "retries_exhausted";
+            snprintf(details, sizeof details, "gave up after %d attempts; last error %s", o.attempt,
+                     it->err.code);
+        } else {
+            o.status = "pending";
+            o.log_status = "retry";
+            o.next_attempt_at = now + backoff_ms(o.attempt);
+        }
+        finish(e, a, account, &o);
+        if (strcmp(it->err.code, "NOT_STARTED") == 0) engine__run_job(e, account, JOB_START);
+        break;
+    }
+}
+
+int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct recipient *r, int rc,
+                               const char *code, char *why, size_t whycap, int64_t now)
+{
+    struct store *st = e->app->store;
+    int64_t account = a->account_id;
+    if (rc == SEND_PREPARE_STORAGE) {
+        storage_failed(e, a, account, r->campaign_id, "a send claim");
+        return a->storage_pending ? a->storage_retry_at : now;
+    }
+    if (rc == SEND_PREPARE_RETRY) {
+        /* The media store is down: retry with backoff; when retries run out the campaign pauses
+         * (the row stays pending) rather than sending without the file or failing everyone. */
+        struct send_outcome o = {.recipient_id = r->id,
+                                 .campaign_id = r->campaign_id,
+                                 .contact_id = r->contact_id,
+                                 .step = r->step,
+                                 .attempt = r->attempt + 1,
+                                 .status = "pending",
+                                 .log_status = "retry",
+                                 .error_code = code,
+                                 .error_details = why,
+                                 .next_attempt_at = now + backoff_ms(r->attempt + 1)};
+        if (o.attempt >= MAX_ATTEMPTS) {
+            o.attempt = 0;
+            o.log_status = "paused";
+            o.next_attempt_at = now;
+            snprintf(why, whycap,
+                     "the media store is unavailable; the campaign is paused: resume when it is back");
+        }
+        finish(e, a, account, &o);
+        if (o.attempt == 0 && !a->storage_pending) {
+            st->campaign_transition(st, account, r->campaign_id, "running,nudging", "paused",
+                                    "media_unavailable");
+            log_warn("engine", "account %lld: media store unavailable; campaign %lld paused",
+                     (long long)account, (long long)r->campaign_id);
+        }
+        return now;
+    }
+    /* Permanent for this row (contact gone, template broken, pool empty…). */
+    struct send_outcome o = {.recipient_id = r->id,
+                             .campaign_id = r->campaign_id,
+                             .contact_id = r->contact_id,
+                             .step = r->step,
+                             .attempt = r->attempt,
+                             .status = "failed",
+                             .log_status = "failed",
+                             .error_code = code,
+                             .error_details = why};
+    finish(e, a, account, &o);
+    return now;
+}
