@@ -9,6 +9,7 @@
 
 #include "base/app.h"
 #include "base/log.h"
+#include "core/cstate.h"
 #include "base/util.h"
 #include "engine/engine_internal.h"
 #include "engine/send.h"
@@ -138,7 +139,10 @@ void engine__handle_result(struct engine *e, struct item *it)
                  "Telegram limits this account (PEER_FLOOD); the campaign is paused");
         /* Pause first: a crash between the two leaves a paused campaign with its row 'sending'
          * (re-sent with the same random_id after the resume), never a campaign that goes on. */
-        st->campaign_transition(st, account, r->campaign_id, "running,nudging", "paused", "peer_flood");
+        if (campaign_move(st, account, r->campaign_id, MOVE_PAUSE, "peer_flood") < 0)
+            log_error("engine",
+                      "account %lld: campaign %lld could not be paused; the next send meets PEER_FLOOD again",
+                      (long long)account, (long long)r->campaign_id);
         finish(e, a, account, &o);
         log_warn("engine", "account %lld: PEER_FLOOD; campaign %lld paused", (long long)account,
                  (long long)r->campaign_id);
@@ -209,8 +213,9 @@ int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct re
         }
         finish(e, a, account, &o);
         if (o.attempt == 0 && !a->storage_pending) {
-            st->campaign_transition(st, account, r->campaign_id, "running,nudging", "paused",
-                                    "media_unavailable");
+            if (campaign_move(st, account, r->campaign_id, MOVE_PAUSE, "media_unavailable") < 0)
+                log_error("engine", "account %lld: campaign %lld could not be paused", (long long)account,
+                          (long long)r->campaign_id);
             log_warn("engine", "account %lld: media store unavailable; campaign %lld paused",
                      (long long)account, (long long)r->campaign_id);
         }
