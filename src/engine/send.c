@@ -13,9 +13,10 @@
 #include "core/render.h"
 #include "core/tgerror.h"
 #include "base/util.h"
+#include "core/message.h"
+#include "core/sealed.h"
 #include "crypto/seal.h"
 #include "store/blobstore.h"
-#include "tg/sync.h"
 
 static const char *const send_kind_names[] = {
 #define X(id, name) [id] = name,
@@ -50,35 +51,6 @@ enum send_kind send_classify(const char *code, int *mark)
     return SEND_PERMANENT; /* recipient-side refusals, and anything Telegram calls wrong with the message */
 }
 
-/* "#1042 (€19.99)" — the same text preview shows (h_campaigns.c keeps its own for the API). */
-static void last_order_text(struct app *app, int64_t account_id, int64_t contact_id, char *out, size_t cap);
-
-struct link_ctx {
-    struct app *app;
-    int64_t account_id, campaign_id, recipient_id;
-    char urls[16][640];
-    int used;
-    enum db_status db; /* the worst link_ensure result: a failed write must not fail the row */
-};
-
-static const char *tracked(void *cls, const char *url)
-{
-    struct link_ctx *lc = cls;
-    int64_t link_id;
-    if (lc->used >= 16) return NULL;
-    enum db_status s =
-        lc->app->store->link_ensure(lc->app->store, lc->account_id, lc->campaign_id, url, &link_id);
-    if (s < 0) {
-        if (s < lc->db) lc->db = s;
-        return NULL;
-    }
-    char code[LINK_CODE_MAX];
-    link_code(lc->app->kr, link_id, lc->recipient_id, code);
-    char *out = lc->urls[lc->used++];
-    snprintf(out, sizeof lc->urls[0], "%s/t/%s", lc->app->cfg.public_url, code);
-    return out;
-}
-
 static void fail_with(char *code, size_t codecap, char *why, size_t whycap, const char *c, const char *w)
 {
     snprintf(code, codecap, "%s", c);
@@ -90,17 +62,11 @@ static int discount_for(struct app *app, int64_t account_id, const struct campai
                         const struct recipient *r, char *code, size_t cap, struct blob *sealed)
 {
     struct store *st = app->store;
-    /* Sealed per (campaign, contact), so nudge rows carry the same code as the first message. */
-    char rk[80];
-    snprintf(rk, sizeof rk, "%lld:%lld:%lld", (long long)account_id, (long long)c->id,
-             (long long)r->contact_id);
     struct blob kept = {0};
+    char *plain = NULL;
     if (st->recipient_code(st, account_id, r->id, &kept) < 0) return -2;
     if (kept.p) {
-        char *plain = NULL;
-        size_t len;
-        int ok =
-            seal_open(app->kr, "recipients", "discount_code", rk, kept.p, kept.len, &plain, &len) == TGR_OK;
+        int ok = recipient_code_open(app, account_id, c->id, r->contact_id, &kept, &plain) == TGR_OK;
         blob_release(&kept);
         if (!ok) return TGR_ERR;
         snprintf(code, cap, "%s", plain);
@@ -126,15 +92,12 @@ static int discount_for(struct app *app, int64_t account_id, const struct campai
         if (s < 0) return -2;
         if (s == DB_NONE) return TGR_ERR;
     }
-    char crk[96], *plain = NULL;
-    size_t len;
-    snprintf(crk, sizeof crk, "%lld:%lld:%s", (long long)account_id, (long long)c->id, row.code_bidx);
-    int ok =
-        seal_open(app->kr, "discount_codes", "code", crk, row.code.p, row.code.len, &plain, &len) == TGR_OK;
+    int ok = code_open(app, account_id, c->id, &row, &plain) == TGR_OK;
     blob_release(&row.code);
     if (!ok) return TGR_ERR;
     snprintf(code, cap, "%s", plain);
-    int rc = seal(app->kr, "recipients", "discount_code", rk, plain, strlen(plain), &sealed->p, &sealed->len);
+    /* Sealed per (campaign, contact), so nudge rows carry the same code as the first message. */
+    int rc = recipient_code_seal(app, account_id, c->id, r->contact_id, plain, sealed);
     free(plain);
     return rc;
 }
@@ -194,11 +157,15 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
             goto done;
         }
     }
-    if (uses & RENDER_USES_LAST_ORDER) last_order_text(app, account_id, ct.id, last_order, sizeof last_order);
+    if ((uses & RENDER_USES_LAST_ORDER) &&
+        message_last_order(app, account_id, ct.id, last_order, sizeof last_order)) {
+        rc = -2; /* the store failed: the row stays */
+        goto done;
+    }
     struct render_vars vars = {p.first_name, last_order[0] ? last_order : NULL, code[0] ? code : NULL};
-    struct link_ctx lc = {
-        .app = app, .account_id = account_id, .campaign_id = c.id, .recipient_id = r->id, .db = DB_ONE};
-    int rendered = render(tmpl, &vars, c.track_links ? tracked : NULL, &lc, &out, &re);
+    struct message_links lc;
+    message_links_init(&lc, app, account_id, c.id, r->id);
+    int rendered = render(tmpl, &vars, c.track_links ? message_link : NULL, &lc, &out, &re);
     if (lc.db < 0) {
         rc = lc.db == DB_HARD ? SEND_PREPARE_STORAGE : -2; /* not the template's fault: the row stays */
         goto done;
@@ -268,11 +235,4 @@ done:
     if (s == DB_ONE) contact_release(&ct);
     campaign_release(&c);
     return rc;
-}
-
-static void last_order_text(struct app *app, int64_t account_id, int64_t contact_id, char *out, size_t cap)
-{
-    struct order_row o;
-    if (app->store->order_latest_paid(app->store, account_id, contact_id, &o) == DB_ONE)
-        orders_format(&o, out, cap);
 }

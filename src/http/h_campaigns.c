@@ -18,19 +18,15 @@
 #include "base/log.h"
 #include "core/render.h"
 #include "base/util.h"
+#include "core/message.h"
+#include "core/sealed.h"
 #include "crypto/seal.h"
 #include "http/handlers.h"
 #include "http/server.h"
-#include "tg/sync.h"
 
 #define AUDIENCE_SAMPLE 10
 
 /* ---- discount codes: sealed rows ------------------------------------------------------- */
-
-static void code_row_key(int64_t account_id, int64_t campaign_id, const char *bidx, char *out, size_t cap)
-{
-    snprintf(out, cap, "%lld:%lld:%s", (long long)account_id, (long long)campaign_id, bidx);
-}
 
 /* The campaign's codes, decrypted, in insertion order. New reference (array of strings). */
 static json_t *codes_plain(struct app *app, int64_t account_id, int64_t campaign_id, json_t **first_free)
@@ -41,11 +37,8 @@ static json_t *codes_plain(struct app *app, int64_t account_id, int64_t campaign
     if (first_free) *first_free = NULL;
     if (app->store->codes_list(app->store, account_id, campaign_id, &rows, &n) < 0) return out;
     for (size_t i = 0; i < n; i++) {
-        char rk[96], *code = NULL;
-        size_t len;
-        code_row_key(account_id, campaign_id, rows[i].code_bidx, rk, sizeof rk);
-        if (seal_open(app->kr, "discount_codes", "code", rk, rows[i].code.p, rows[i].code.len, &code, &len) ==
-            TGR_OK) {
+        char *code = NULL;
+        if (code_open(app, account_id, campaign_id, &rows[i], &code) == TGR_OK) {
             json_array_append_new(out, json_string(code));
             if (first_free && !*first_free && !rows[i].recipient_id) *first_free = json_string(code);
             free(code);
@@ -66,12 +59,7 @@ static enum db_status save_codes(struct app *app, int64_t account_id, int64_t ca
     enum db_status r = DB_ONE;
     for (size_t i = 0; i < n; i++) {
         const char *code = json_string_value(one ? one : json_array_get(list, i));
-        blind_index(app->kr, "discount_codes.code", code, rows[i].code_bidx);
-        char rk[96];
-        code_row_key(account_id, campaign_id, rows[i].code_bidx, rk, sizeof rk);
-        if (seal(app->kr, "discount_codes", "code", rk, code, strlen(code), &rows[i].code.p,
-                 &rows[i].code.len) != TGR_OK)
-            r = DB_HARD;
+        if (code_seal(app, account_id, campaign_id, code, &rows[i]) != TGR_OK) r = DB_HARD;
     }
     if (r >= 0) r = app->store->codes_replace(app->store, account_id, campaign_id, rows, n);
     for (size_t i = 0; i < n; i++)
@@ -500,27 +488,6 @@ enum hres campaigns_audience_h(struct req *r)
     return H_OK;
 }
 
-struct preview_links {
-    struct req *r;
-    int64_t campaign_id;
-    char buf[8][600];
-    int used;
-};
-
-static const char *preview_url(void *ctx, const char *url)
-{
-    struct preview_links *pl = ctx;
-    int64_t link_id;
-    if (pl->used >= 8 || pl->r->app->store->link_ensure(pl->r->app->store, pl->r->account_id, pl->campaign_id,
-                                                        url, &link_id) < 0)
-        return NULL;
-    char code[LINK_CODE_MAX];
-    link_code(pl->r->app->kr, link_id, 0, code);
-    char *out = pl->buf[pl->used++];
-    snprintf(out, 600, "%s/t/%s", pl->r->app->cfg.public_url, code);
-    return out;
-}
-
 enum hres campaigns_preview_h(struct req *r)
 {
     int64_t contact_id = 0;
@@ -543,19 +510,23 @@ enum hres campaigns_preview_h(struct req *r)
         campaign_release(&c);
         return H_SYSERR;
     }
-    char last_order[200] = "";
-    struct order_row o;
-    if (st->order_latest_paid(st, r->account_id, ct.id, &o) == DB_ONE)
-        orders_format(&o, last_order, sizeof last_order);
+    char last_order[200];
+    if (message_last_order(r->app, r->account_id, ct.id, last_order, sizeof last_order) != 0) {
+        contact_plain_release(&p);
+        contact_release(&ct);
+        campaign_release(&c);
+        return db_failed(r);
+    }
     json_t *free_code = NULL;
     json_t *codes = codes_plain(r->app, r->account_id, c.id, &free_code);
     struct render_vars vars = {p.first_name, last_order[0] ? last_order : NULL,
                                free_code ? json_string_value(free_code) : NULL};
-    struct preview_links pl = {.r = r, .campaign_id = c.id, .used = 0};
+    struct message_links pl;
+    message_links_init(&pl, r->app, r->account_id, c.id, 0); /* a preview's links name no recipient */
     struct rendered out;
     struct render_error re;
     enum hres h = H_OK;
-    if (render(c.message_text, &vars, c.track_links ? preview_url : NULL, &pl, &out, &re) == TGR_OK) {
+    if (render(c.message_text, &vars, c.track_links ? message_link : NULL, &pl, &out, &re) == TGR_OK) {
         json_t *media = json_array();
         for (int i = 0; i < c.n_media; i++)
             json_array_append_new(media, json_integer(c.media_ids[i]));

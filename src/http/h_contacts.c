@@ -10,7 +10,7 @@
 #include "base/util.h"
 #include "http/handlers.h"
 #include "http/server.h"
-#include "tg/sync.h"
+#include "core/sealed.h"
 
 #define CONTACTS_DEFAULT_LIMIT 50
 #define CONTACTS_MAX_LIMIT     1000

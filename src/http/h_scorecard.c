@@ -18,6 +18,7 @@
 #include "core/campaign.h"
 #include "core/render.h"
 #include "base/util.h"
+#include "core/sealed.h"
 #include "crypto/seal.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -160,12 +161,8 @@ static void on_revenue(void *cls, int64_t key, int64_t orders, int64_t revenue)
         struct discount_code_row row;
         struct store *st = rc->r->app->store;
         if (st->code_get(st, rc->r->account_id, key, &row) == DB_ONE) {
-            char rk[96], *code = NULL;
-            size_t len;
-            snprintf(rk, sizeof rk, "%lld:%lld:%s", (long long)rc->r->account_id, (long long)rc->campaign_id,
-                     row.code_bidx);
-            if (seal_open(rc->r->app->kr, "discount_codes", "code", rk, row.code.p, row.code.len, &code,
-                          &len) == TGR_OK) {
+            char *code = NULL;
+            if (code_open(rc->r->app, rc->r->account_id, rc->campaign_id, &row, &code) == TGR_OK) {
                 json_object_set_new(o, "code", json_string(code));
                 free(code);
             }

@@ -22,7 +22,7 @@
 #include "http/sse.h"
 #include "tg/bridge.h"
 #include "tg/session.h"
-#include "tg/sync.h"
+#include "core/sealed.h"
 
 #define LOGS_DEFAULT 100
 #define LOGS_MAX     1000

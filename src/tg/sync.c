@@ -50,60 +50,6 @@ static int jid(json_t *o, const char *k, char *out, size_t cap)
     return TGR_ERR;
 }
 
-static int seal_opt(struct app *app, const char *column, const char *rk, const char *v, struct blob *b)
-{
-    b->p = NULL;
-    b->len = 0;
-    if (!v) return TGR_OK;
-    return seal(app->kr, "contacts", column, rk, v, strlen(v), &b->p, &b->len);
-}
-
-static char *open_opt(struct app *app, const char *column, const char *rk, const struct blob *b)
-{
-    char *out = NULL;
-    size_t len;
-    if (!b->p) return NULL;
-    if (seal_open(app->kr, "contacts", column, rk, b->p, b->len, &out, &len) != TGR_OK) return NULL;
-    return out;
-}
-
-int contact_open(struct app *app, int64_t account_id, const struct contact *c, struct contact_plain *out)
-{
-    char rk[64];
-    snprintf(rk, sizeof rk, "%lld:%s", (long long)account_id, c->tg_user_id);
-    memset(out, 0, sizeof *out);
-    out->first_name = open_opt(app, "first_name", rk, &c->first_name);
-    out->last_name = open_opt(app, "last_name", rk, &c->last_name);
-    out->username = open_opt(app, "username", rk, &c->username);
-    out->phone = open_opt(app, "phone", rk, &c->phone);
-    out->access_hash = open_opt(app, "access_hash", rk, &c->access_hash);
-    if ((c->first_name.p && !out->first_name) || (c->last_name.p && !out->last_name) ||
-        (c->username.p && !out->username) || (c->phone.p && !out->phone) ||
-        (c->access_hash.p && !out->access_hash)) {
-        log_error("contacts", "a sealed field of contact %lld does not open (wrong master key?)",
-                  (long long)c->id);
-        contact_plain_release(out);
-        return TGR_ERR;
-    }
-    return TGR_OK;
-}
-
-static void free_plain(char **s)
-{
-    if (*s) sodium_memzero(*s, strlen(*s));
-    free(*s);
-    *s = NULL;
-}
-
-void contact_plain_release(struct contact_plain *p)
-{
-    free_plain(&p->first_name);
-    free_plain(&p->last_name);
-    free_plain(&p->username);
-    free_plain(&p->phone);
-    free_plain(&p->access_hash);
-}
-
 static int same(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -141,7 +87,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     const char *raw_phone = jstr(d, "phone");
     if (raw_phone && phone_normalize(raw_phone, phone, sizeof phone) != TGR_OK) phone[0] = 0;
     char rk[64];
-    snprintf(rk, sizeof rk, "%lld:%s", (long long)account_id, uid);
+    contact_row_key(account_id, uid, rk, sizeof rk);
 
     struct contact cur;
     enum db_status r = st->contact_by_tg_id(st, account_id, uid, &cur);
@@ -172,11 +118,11 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         memset(&c, 0, sizeof c);
         c.id = contact_id;
         snprintf(c.tg_user_id, sizeof c.tg_user_id, "%s", uid);
-        if (seal_opt(app, "access_hash", rk, have_ah ? ah : NULL, &c.access_hash) ||
-            seal_opt(app, "first_name", rk, first, &c.first_name) ||
-            seal_opt(app, "last_name", rk, last, &c.last_name) ||
-            seal_opt(app, "username", rk, user, &c.username) ||
-            seal_opt(app, "phone", rk, phone[0] ? phone : NULL, &c.phone)) {
+        if (contact_seal_field(app, "access_hash", rk, have_ah ? ah : NULL, &c.access_hash) ||
+            contact_seal_field(app, "first_name", rk, first, &c.first_name) ||
+            contact_seal_field(app, "last_name", rk, last, &c.last_name) ||
+            contact_seal_field(app, "username", rk, user, &c.username) ||
+            contact_seal_field(app, "phone", rk, phone[0] ? phone : NULL, &c.phone)) {
             contact_release(&c);
             return DB_HARD;
         }

@@ -1,7 +1,7 @@
 /* sync — turns the account's Telegram dialogs into contacts and inbound messages (DESIGN §2).
  *
- * Every personal field is sealed with the row key "<account_id>:<tg_user_id>" (contacts) or
- * "<account_id>:<tg_user_id>:<message_id>" (inbound_messages.text); phone and username also get
+ * Every personal field is sealed (core/sealed.h says with which row key; inbound_messages.text
+ * with "<account_id>:<tg_user_id>:<message_id>"); phone and username also get
  * blind indexes for equality lookups (orders matched by phone or username). A sync reads the
  * dialogs a page at a time and writes each page in one transaction, so memory stays flat however
  * large the inbox. Only one sync per account runs at a time. */
@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/sealed.h"
 #include "store/store.h"
 
 struct app;
@@ -34,12 +35,5 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
 /* Handle a live {"event":"message",…} from the bridge: add the contact if new, and the message.
  * @param[out] contact_id the contact's id (may be NULL) */
 enum db_status sync_import_event(struct app *app, int64_t account_id, json_t *ev, int64_t *contact_id);
-
-/* Decrypted view of a contact, for the API. Fields are malloc'd (NULL when absent). */
-struct contact_plain {
-    char *first_name, *last_name, *username, *phone, *access_hash;
-};
-int contact_open(struct app *app, int64_t account_id, const struct contact *c, struct contact_plain *out);
-void contact_plain_release(struct contact_plain *p);
 
 #endif
