@@ -211,17 +211,25 @@ enum db_status db_txn(struct store *st, enum db_tx kind, enum db_status (*fn)(st
 struct one_write {
     enum stmt_id id;
     const struct sp *p;
+    int64_t *out;
+    int n;
 };
 
 static enum db_status write_one(struct store *st, void *cls)
 {
     const struct one_write *w = cls;
-    return db_exec(st, w->id, w->p);
+    return w->n ? db_ints(st, w->id, w->p, w->out, w->n) : db_exec(st, w->id, w->p);
 }
 
 enum db_status db_write(struct store *st, enum db_tx kind, enum stmt_id id, const struct sp *p)
 {
-    struct one_write w = {id, p};
+    return db_write_ints(st, kind, id, p, NULL, 0);
+}
+
+enum db_status db_write_ints(struct store *st, enum db_tx kind, enum stmt_id id, const struct sp *p,
+                             int64_t *out, int n)
+{
+    struct one_write w = {id, p, out, n};
     return db_txn(st, kind, write_one, &w);
 }
 

@@ -166,5 +166,8 @@ enum db_status db_txn(struct store *st, enum db_tx kind, enum db_status (*fn)(st
                       void *cls);
 /* Run one statement in a write transaction of its own (or the one this thread is in). */
 enum db_status db_write(struct store *st, enum db_tx kind, enum stmt_id id, const struct sp *p);
+/* The same, reading the first row's first n integer columns (an INSERT's RETURNING id). */
+enum db_status db_write_ints(struct store *st, enum db_tx kind, enum stmt_id id, const struct sp *p,
+                             int64_t *out, int n);
 
 #endif

@@ -42,30 +42,17 @@ enum db_status stmt_account_get(struct store *st, int64_t id, struct account *ou
     return db_rows(st, S_ACCOUNT_GET, P(SP_I64(id)), read_account, out);
 }
 
-struct account_new {
-    const struct account *a;
-    const char *key;
-    int64_t *id;
-};
-
-static enum db_status account_insert(struct store *st, void *cls)
-{
-    const struct account_new *n = cls;
-    int64_t id = 0;
-    enum db_status r =
-        db_ints(st, S_ACCOUNT_INSERT,
-                P(SP_STR(n->a->email), SP_STR(n->key), SP_STR(n->a->plan_type[0] ? n->a->plan_type : "free"),
-                  SP_STR(n->a->password_hash), SP_I64(now_ms())),
-                &id, 1);
-    if (r == DB_ONE && n->id) *n->id = id;
-    return r;
-}
-
 enum db_status stmt_account_create(struct store *st, const struct account *a, const char *api_key_hash,
                                    int64_t *id)
 {
-    struct account_new n = {a, api_key_hash, id};
-    return db_txn(st, TX_DURABLE, account_insert, &n);
+    int64_t v = 0;
+    enum db_status r = db_write_ints(st, TX_DURABLE, S_ACCOUNT_INSERT,
+                                     P(SP_STR(a->email), SP_STR(api_key_hash),
+                                       SP_STR(a->plan_type[0] ? a->plan_type : "free"),
+                                       SP_STR(a->password_hash), SP_I64(now_ms())),
+                                     &v, 1);
+    if (r == DB_ONE && id) *id = v;
+    return r;
 }
 
 enum db_status stmt_account_update(struct store *st, int64_t id, const char *tz, int cap)

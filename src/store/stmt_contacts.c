@@ -76,39 +76,24 @@ enum db_status stmt_contacts_page(struct store *st, int64_t account_id, int64_t 
                    read_contact, release_contact, NULL, (void **)rows, n);
 }
 
-struct contact_save {
-    int64_t account_id;
-    const struct contact *c;
-    int64_t *id;
-};
-
-static enum db_status contact_write(struct store *st, void *cls)
-{
-    const struct contact_save *w = cls;
-    const struct contact *c = w->c;
-    int64_t now = now_ms();
-    if (c->id) {
-        if (w->id) *w->id = c->id;
-        return db_exec(st, S_CONTACT_UPDATE,
-                       P(SP_SEALED(&c->access_hash), SP_SEALED(&c->first_name), SP_SEALED(&c->last_name),
-                         SP_SEALED(&c->username), SP_SEALED(&c->phone), SP_OPT(c->phone_bidx),
-                         SP_OPT(c->username_bidx), SP_I64(now), SP_I64(w->account_id), SP_I64(c->id)));
-    }
-    int64_t id = 0;
-    enum db_status r = db_ints(st, S_CONTACT_INSERT,
-                               P(SP_I64(w->account_id), SP_STR(c->tg_user_id), SP_SEALED(&c->access_hash),
-                                 SP_SEALED(&c->first_name), SP_SEALED(&c->last_name), SP_SEALED(&c->username),
-                                 SP_SEALED(&c->phone), SP_OPT(c->phone_bidx), SP_OPT(c->username_bidx),
-                                 SP_I64(now), SP_I64(now)),
-                               &id, 1);
-    if (r == DB_ONE && w->id) *w->id = id;
-    return r;
-}
-
 enum db_status stmt_contact_save(struct store *st, int64_t account_id, const struct contact *c, int64_t *id)
 {
-    struct contact_save w = {account_id, c, id};
-    return db_txn(st, TX_NORMAL, contact_write, &w);
+    int64_t now = now_ms(), v = 0;
+    if (c->id) {
+        if (id) *id = c->id;
+        return db_write(st, TX_NORMAL, S_CONTACT_UPDATE,
+                        P(SP_SEALED(&c->access_hash), SP_SEALED(&c->first_name), SP_SEALED(&c->last_name),
+                          SP_SEALED(&c->username), SP_SEALED(&c->phone), SP_OPT(c->phone_bidx),
+                          SP_OPT(c->username_bidx), SP_I64(now), SP_I64(account_id), SP_I64(c->id)));
+    }
+    enum db_status r = db_write_ints(st, TX_NORMAL, S_CONTACT_INSERT,
+                                     P(SP_I64(account_id), SP_STR(c->tg_user_id), SP_SEALED(&c->access_hash),
+                                       SP_SEALED(&c->first_name), SP_SEALED(&c->last_name),
+                                       SP_SEALED(&c->username), SP_SEALED(&c->phone), SP_OPT(c->phone_bidx),
+                                       SP_OPT(c->username_bidx), SP_I64(now), SP_I64(now)),
+                                     &v, 1);
+    if (r == DB_ONE && id) *id = v;
+    return r;
 }
 
 struct inbound {

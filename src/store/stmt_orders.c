@@ -43,38 +43,25 @@ enum db_status stmt_order_latest_paid(struct store *st, int64_t account_id, int6
     return db_rows(st, S_ORDER_LATEST_PAID, P(SP_I64(account_id), SP_I64(contact_id)), read_order, out);
 }
 
-struct order_write {
-    int64_t account_id;
-    const struct order_row *o;
-    int64_t *id;
-};
-
-static enum db_status order_write(struct store *st, void *cls)
-{
-    const struct order_write *w = cls;
-    const struct order_row *o = w->o;
-    int64_t now = now_ms(), id = 0;
-    if (o->id) {
-        if (w->id) *w->id = o->id;
-        return db_exec(
-            st, S_ORDER_UPDATE,
-            P(SP_STR(o->status), SP_OPT(o->body_hash), SP_I64(now), SP_I64(w->account_id), SP_I64(o->id)));
-    }
-    enum db_status r = db_ints(
-        st, S_ORDER_INSERT,
-        P(SP_I64(w->account_id), SP_STR(o->order_id), SP_I64(o->amount), SP_STR(o->currency),
-          SP_STR(o->status), SP_I64(o->created_at), SP_ID(o->contact_id), SP_OPT(o->discount_code_bidx),
-          SP_OPT(o->ref), SP_ID(o->attributed_campaign_id), SP_OPT(o->body_hash), SP_I64(now),
-          SP_OPT(o->customer_tg_user_id), SP_OPT(o->customer_phone_bidx), SP_OPT(o->customer_username_bidx)),
-        &id, 1);
-    if (r == DB_ONE && w->id) *w->id = id;
-    return r;
-}
-
+/* Money: durable. */
 enum db_status stmt_order_save(struct store *st, int64_t account_id, const struct order_row *o, int64_t *id)
 {
-    struct order_write w = {account_id, o, id};
-    return db_txn(st, TX_DURABLE, order_write, &w);
+    int64_t now = now_ms(), v = 0;
+    if (o->id) {
+        if (id) *id = o->id;
+        return db_write(
+            st, TX_DURABLE, S_ORDER_UPDATE,
+            P(SP_STR(o->status), SP_OPT(o->body_hash), SP_I64(now), SP_I64(account_id), SP_I64(o->id)));
+    }
+    enum db_status r = db_write_ints(
+        st, TX_DURABLE, S_ORDER_INSERT,
+        P(SP_I64(account_id), SP_STR(o->order_id), SP_I64(o->amount), SP_STR(o->currency), SP_STR(o->status),
+          SP_I64(o->created_at), SP_ID(o->contact_id), SP_OPT(o->discount_code_bidx), SP_OPT(o->ref),
+          SP_ID(o->attributed_campaign_id), SP_OPT(o->body_hash), SP_I64(now), SP_OPT(o->customer_tg_user_id),
+          SP_OPT(o->customer_phone_bidx), SP_OPT(o->customer_username_bidx)),
+        &v, 1);
+    if (r == DB_ONE && id) *id = v;
+    return r;
 }
 
 struct order_link {
