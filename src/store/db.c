@@ -128,6 +128,30 @@ enum db_status db_one_blob(struct store *st, enum stmt_id id, const struct sp *p
     return db_rows(st, id, p, read_one_blob, out);
 }
 
+struct one {
+    void *out;
+    size_t size;
+    int (*read)(void *cls, const struct db_row *r, void *elem);
+    void (*release)(void *elem);
+    void *cls;
+};
+
+static int read_first(void *cls, const struct db_row *r)
+{
+    struct one *o = cls;
+    memset(o->out, 0, o->size);
+    if (o->read(o->cls, r, o->out) == TGR_OK) return 1;
+    if (o->release) o->release(o->out);
+    return -1;
+}
+
+enum db_status db_one(struct store *st, enum stmt_id id, const struct sp *p, size_t size,
+                      int (*read)(void *cls, const struct db_row *r, void *elem), void (*release)(void *elem),
+                      void *cls, void *out)
+{
+    return db_rows(st, id, p, read_first, &(struct one){out, size, read, release, cls});
+}
+
 struct list {
     size_t size, n, cap;
     char *a;

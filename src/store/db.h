@@ -117,6 +117,10 @@ struct db_ops {
     int64_t (*col_i64)(const struct db_row *r, int col);
     const char *(*col_text)(const struct db_row *r, int col); /* NULL when SQL NULL */
     const void *(*col_bytes)(const struct db_row *r, int col, size_t *n);
+    /* Rows per statement of a long scan (its LIMIT), so that PostgreSQL never holds a large
+     * audience in one result; -1 (SQLite: no limit) reads it with one statement, whose cursor
+     * steps through the rows as they are read. */
+    int64_t scan_page;
     const char *const *migrations; /* NULL-terminated: element i is migration i+1 */
     const char *migrate_first;     /* run before each migration's version check */
 };
@@ -141,6 +145,11 @@ enum db_status db_ints(struct store *st, enum stmt_id id, const struct sp *p, in
 enum db_status db_text(struct store *st, enum stmt_id id, const struct sp *p, char *out, size_t cap);
 /* The first row's first column as a malloc'd blob (empty when there is no row or it is NULL). */
 enum db_status db_one_blob(struct store *st, enum stmt_id id, const struct sp *p, struct blob *out);
+/* The first row into out, a size-byte struct, with a reader of db_list's kind (below); out is
+ * zeroed before it is read, and left alone when there is no row. */
+enum db_status db_one(struct store *st, enum stmt_id id, const struct sp *p, size_t size,
+                      int (*read)(void *cls, const struct db_row *r, void *elem), void (*release)(void *elem),
+                      void *cls, void *out);
 /* Every row into a malloc'd array of size-byte elements: read(cls, r, elem) fills one (zeroed
  * first) and leaves a failed one releasable; on failure every element read is released with
  * release (may be NULL) and nothing is returned.

@@ -113,6 +113,5 @@ static enum db_status credit(struct store *st, void *cls)
 enum db_status stmt_attribution_apply(struct store *st, int64_t account_id, int64_t order_row_id,
                                       const struct attribution *a, int64_t amount, int sign)
 {
-    struct credit c = {account_id, order_row_id, amount, a, sign};
-    return db_txn(st, TX_DURABLE, credit, &c);
+    return db_txn(st, TX_DURABLE, credit, &(struct credit){account_id, order_row_id, amount, a, sign});
 }

@@ -203,8 +203,7 @@ static enum db_status finish(struct store *st, void *cls)
  * and is sent again, which Telegram answers with the message it already has. */
 enum db_status stmt_recipient_finish(struct store *st, int64_t account_id, const struct send_outcome *o)
 {
-    struct finish f = {account_id, o};
-    return db_txn(st, TX_NORMAL, finish, &f);
+    return db_txn(st, TX_NORMAL, finish, &(struct finish){account_id, o});
 }
 
 /* ---- nudges ---------------------------------------------------------------------------------------- */
@@ -232,8 +231,8 @@ static enum db_status schedule(struct store *st, void *cls)
 enum db_status stmt_nudge_schedule(struct store *st, int64_t account_id, int64_t campaign_id, int step,
                                    const char *condition, int64_t sent_before, int64_t *created)
 {
-    struct nudge g = {account_id, campaign_id, sent_before, step, condition, created};
-    return db_txn(st, TX_DURABLE, schedule, &g);
+    return db_txn(st, TX_DURABLE, schedule,
+                  &(struct nudge){account_id, campaign_id, sent_before, step, condition, created});
 }
 
 /* ---- what customers do ------------------------------------------------------------------------- */
@@ -257,8 +256,7 @@ static enum db_status replied(struct store *st, void *cls)
 enum db_status stmt_recipients_replied(struct store *st, int64_t account_id, int64_t contact_id,
                                        int64_t since, int64_t *n)
 {
-    struct reaction x = {account_id, contact_id, since, n};
-    return db_txn(st, TX_NORMAL, replied, &x);
+    return db_txn(st, TX_NORMAL, replied, &(struct reaction){account_id, contact_id, since, n});
 }
 
 static enum db_status read_receipt(struct store *st, void *cls)
@@ -271,8 +269,7 @@ static enum db_status read_receipt(struct store *st, void *cls)
 
 enum db_status stmt_recipients_read(struct store *st, int64_t account_id, int64_t contact_id, int64_t max_id)
 {
-    struct reaction x = {account_id, contact_id, max_id, NULL};
-    return db_txn(st, TX_NORMAL, read_receipt, &x);
+    return db_txn(st, TX_NORMAL, read_receipt, &(struct reaction){account_id, contact_id, max_id, NULL});
 }
 
 /* Opting out counts once per campaign that reached the contact and skips every pending row. */
@@ -289,8 +286,7 @@ static enum db_status opt_out(struct store *st, void *cls)
 
 enum db_status stmt_contact_opt_out(struct store *st, int64_t account_id, int64_t contact_id)
 {
-    struct reaction x = {account_id, contact_id, 0, NULL};
-    return db_txn(st, TX_DURABLE, opt_out, &x);
+    return db_txn(st, TX_DURABLE, opt_out, &(struct reaction){account_id, contact_id, 0, NULL});
 }
 
 /* ---- clicks ---------------------------------------------------------------------------------------- */
@@ -340,6 +336,5 @@ static enum db_status record(struct store *st, void *cls)
 
 enum db_status stmt_clicks_record(struct store *st, const struct click *clicks, size_t n)
 {
-    struct clicks c = {clicks, n};
-    return db_txn(st, TX_NORMAL, record, &c);
+    return db_txn(st, TX_NORMAL, record, &(struct clicks){clicks, n});
 }

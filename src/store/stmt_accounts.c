@@ -12,10 +12,9 @@ enum db_status stmt_ping(struct store *st)
     return db_exec(st, S_PING, NULL);
 }
 
-static int read_account(void *cls, const struct db_row *r)
+static int read_account(void *cls, const struct db_row *r, void *elem)
 {
-    struct account *a = cls;
-    memset(a, 0, sizeof *a);
+    struct account *a = elem;
     a->id = db_i64(r, 0);
     db_copy(r, 1, a->email, sizeof a->email);
     db_copy(r, 2, a->plan_type, sizeof a->plan_type);
@@ -24,22 +23,22 @@ static int read_account(void *cls, const struct db_row *r)
     a->frequency_cap_days = (int)db_i64(r, 5);
     a->webhook_secret_set = (int)db_i64(r, 6);
     a->created_at = db_i64(r, 7);
-    return 1;
+    return TGR_OK;
 }
 
 enum db_status stmt_account_by_email(struct store *st, const char *email, struct account *out)
 {
-    return db_rows(st, S_ACCOUNT_BY_EMAIL, P(SP_STR(email)), read_account, out);
+    return db_one(st, S_ACCOUNT_BY_EMAIL, P(SP_STR(email)), sizeof *out, read_account, NULL, NULL, out);
 }
 
 enum db_status stmt_account_by_api_key(struct store *st, const char *hash, struct account *out)
 {
-    return db_rows(st, S_ACCOUNT_BY_KEY, P(SP_STR(hash)), read_account, out);
+    return db_one(st, S_ACCOUNT_BY_KEY, P(SP_STR(hash)), sizeof *out, read_account, NULL, NULL, out);
 }
 
 enum db_status stmt_account_get(struct store *st, int64_t id, struct account *out)
 {
-    return db_rows(st, S_ACCOUNT_GET, P(SP_I64(id)), read_account, out);
+    return db_one(st, S_ACCOUNT_GET, P(SP_I64(id)), sizeof *out, read_account, NULL, NULL, out);
 }
 
 enum db_status stmt_account_create(struct store *st, const struct account *a, const char *api_key_hash,
@@ -79,21 +78,25 @@ enum db_status stmt_account_webhook_secret(struct store *st, int64_t id, unsigne
 
 /* ---- Telegram sessions ------------------------------------------------------------------------ */
 
-static int read_session(void *cls, const struct db_row *r)
+static int read_session(void *cls, const struct db_row *r, void *elem)
 {
-    struct tg_session *s = cls;
+    struct tg_session *s = elem;
     db_copy(r, 0, s->status, sizeof s->status);
     db_copy(r, 3, s->tg_user_id, sizeof s->tg_user_id);
     s->updated_at = db_i64(r, 4);
-    if (db_blob(r, 1, &s->session) == TGR_OK && db_blob(r, 2, &s->phone) == TGR_OK) return 1;
-    tg_session_release(s);
-    return -1;
+    return db_blob(r, 1, &s->session) == TGR_OK && db_blob(r, 2, &s->phone) == TGR_OK ? TGR_OK : TGR_ERR;
+}
+
+static void release_session(void *elem)
+{
+    tg_session_release(elem);
 }
 
 enum db_status stmt_session_get(struct store *st, int64_t account_id, struct tg_session *out)
 {
     memset(out, 0, sizeof *out);
-    return db_rows(st, S_SESSION_GET, P(SP_I64(account_id)), read_session, out);
+    return db_one(st, S_SESSION_GET, P(SP_I64(account_id)), sizeof *out, read_session, release_session, NULL,
+                  out);
 }
 
 enum db_status stmt_session_put(struct store *st, int64_t account_id, const struct tg_session *in)

@@ -51,24 +51,11 @@ static void release_campaign(void *elem)
     campaign_release(elem);
 }
 
-struct campaign_one {
-    struct campaign_read cr;
-    struct campaign *out;
-};
-
-static int read_one_campaign(void *cls, const struct db_row *r)
-{
-    struct campaign_one *o = cls;
-    if (read_campaign(&o->cr, r, o->out) == TGR_OK) return 1;
-    campaign_release(o->out);
-    return -1;
-}
-
 enum db_status stmt_campaign_get(struct store *st, int64_t account_id, int64_t id, struct campaign *out)
 {
-    struct campaign_one o = {{st, account_id}, out};
     memset(out, 0, sizeof *out);
-    return db_rows(st, S_CAMPAIGN_GET, P(SP_I64(account_id), SP_I64(id)), read_one_campaign, &o);
+    return db_one(st, S_CAMPAIGN_GET, P(SP_I64(account_id), SP_I64(id)), sizeof *out, read_campaign,
+                  release_campaign, &(struct campaign_read){st, account_id}, out);
 }
 
 enum db_status stmt_campaign_list(struct store *st, int64_t account_id, struct campaign **rows, size_t *n)
@@ -113,8 +100,7 @@ static enum db_status campaign_insert(struct store *st, void *cls)
 enum db_status stmt_campaign_create(struct store *st, int64_t account_id, const struct campaign *c,
                                     int64_t *id)
 {
-    struct campaign_write w = {account_id, c, id};
-    return db_txn(st, TX_NORMAL, campaign_insert, &w);
+    return db_txn(st, TX_NORMAL, campaign_insert, &(struct campaign_write){account_id, c, id});
 }
 
 static enum db_status campaign_change(struct store *st, void *cls)
@@ -129,8 +115,7 @@ static enum db_status campaign_change(struct store *st, void *cls)
 
 enum db_status stmt_campaign_update(struct store *st, int64_t account_id, const struct campaign *c)
 {
-    struct campaign_write w = {account_id, c, NULL};
-    return db_txn(st, TX_NORMAL, campaign_change, &w);
+    return db_txn(st, TX_NORMAL, campaign_change, &(struct campaign_write){account_id, c, NULL});
 }
 
 static enum db_status campaign_remove(struct store *st, void *cls)
@@ -222,8 +207,7 @@ static enum db_status codes_write(struct store *st, void *cls)
 enum db_status stmt_codes_replace(struct store *st, int64_t account_id, int64_t campaign_id,
                                   const struct discount_code_row *codes, size_t n)
 {
-    struct codes c = {account_id, campaign_id, codes, n};
-    return db_txn(st, TX_NORMAL, codes_write, &c);
+    return db_txn(st, TX_NORMAL, codes_write, &(struct codes){account_id, campaign_id, codes, n});
 }
 
 static int read_code(void *cls, const struct db_row *r, void *elem)
@@ -240,12 +224,6 @@ static void release_code(void *elem)
     blob_release(&((struct discount_code_row *)elem)->code);
 }
 
-static int read_one_code(void *cls, const struct db_row *r)
-{
-    memset(cls, 0, sizeof(struct discount_code_row));
-    return read_code(NULL, r, cls) == TGR_OK ? 1 : -1;
-}
-
 enum db_status stmt_codes_list(struct store *st, int64_t account_id, int64_t campaign_id,
                                struct discount_code_row **rows, size_t *n)
 {
@@ -256,7 +234,8 @@ enum db_status stmt_codes_list(struct store *st, int64_t account_id, int64_t cam
 enum db_status stmt_code_get(struct store *st, int64_t account_id, int64_t code_id,
                              struct discount_code_row *out)
 {
-    return db_rows(st, S_CODE_GET, P(SP_I64(account_id), SP_I64(code_id)), read_one_code, out);
+    return db_one(st, S_CODE_GET, P(SP_I64(account_id), SP_I64(code_id)), sizeof(struct discount_code_row),
+                  read_code, release_code, NULL, out);
 }
 
 struct code_assign {
@@ -269,11 +248,12 @@ struct code_assign {
 static enum db_status code_take(struct store *st, void *cls)
 {
     const struct code_assign *a = cls;
-    enum db_status r = db_rows(st, S_CODE_OF_RECIPIENT,
-                               P(SP_I64(a->account_id), SP_I64(a->campaign_id), SP_I64(a->recipient_id)),
-                               read_one_code, a->out);
+    enum db_status r = db_one(st, S_CODE_OF_RECIPIENT,
+                              P(SP_I64(a->account_id), SP_I64(a->campaign_id), SP_I64(a->recipient_id)),
+                              sizeof *a->out, read_code, release_code, NULL, a->out);
     if (r != DB_NONE) return r;
-    r = db_rows(st, S_CODE_FREE, P(SP_I64(a->account_id), SP_I64(a->campaign_id)), read_one_code, a->out);
+    r = db_one(st, S_CODE_FREE, P(SP_I64(a->account_id), SP_I64(a->campaign_id)), sizeof *a->out, read_code,
+               release_code, NULL, a->out);
     if (r != DB_ONE) return r;
     a->out->recipient_id = a->recipient_id;
     r = db_exec(st, S_CODE_TAKE, P(SP_I64(a->recipient_id), SP_I64(now_ms()), SP_I64(a->out->id)));
@@ -285,16 +265,15 @@ static enum db_status code_take(struct store *st, void *cls)
 enum db_status stmt_code_assign(struct store *st, int64_t account_id, int64_t campaign_id,
                                 int64_t recipient_id, struct discount_code_row *out)
 {
-    struct code_assign a = {account_id, campaign_id, recipient_id, out};
-    return db_txn(st, TX_NORMAL, code_take, &a);
+    return db_txn(st, TX_NORMAL, code_take,
+                  &(struct code_assign){account_id, campaign_id, recipient_id, out});
 }
 
 /* ---- media ------------------------------------------------------------------------------------- */
 
-static int read_media(void *cls, const struct db_row *r)
+static int read_media(void *cls, const struct db_row *r, void *elem)
 {
-    struct media_row *m = cls;
-    memset(m, 0, sizeof *m);
+    struct media_row *m = elem;
     m->id = db_i64(r, 0);
     db_copy(r, 1, m->kind, sizeof m->kind);
     db_copy(r, 2, m->mime, sizeof m->mime);
@@ -302,7 +281,7 @@ static int read_media(void *cls, const struct db_row *r)
     db_copy(r, 4, m->sha256, sizeof m->sha256);
     db_copy(r, 5, m->storage_key, sizeof m->storage_key);
     m->created_at = db_i64(r, 6);
-    return 1;
+    return TGR_OK;
 }
 
 struct media_new {
@@ -319,21 +298,21 @@ static enum db_status media_insert(struct store *st, void *cls)
                                  P(SP_I64(w->account_id), SP_STR(m->kind), SP_STR(m->mime), SP_I64(m->size),
                                    SP_STR(m->sha256), SP_STR(m->storage_key), SP_I64(now_ms())));
     if (ins < 0) return ins;
-    enum db_status r =
-        db_rows(st, S_MEDIA_BY_SHA, P(SP_I64(w->account_id), SP_STR(m->sha256)), read_media, w->out);
+    enum db_status r = db_one(st, S_MEDIA_BY_SHA, P(SP_I64(w->account_id), SP_STR(m->sha256)), sizeof *w->out,
+                              read_media, NULL, NULL, w->out);
     return r == DB_ONE ? ins : r == DB_NONE ? DB_HARD : r; /* ins: DB_ONE new, DB_NONE already there */
 }
 
 enum db_status stmt_media_add(struct store *st, int64_t account_id, const struct media_row *m,
                               struct media_row *out)
 {
-    struct media_new w = {account_id, m, out};
-    return db_txn(st, TX_NORMAL, media_insert, &w);
+    return db_txn(st, TX_NORMAL, media_insert, &(struct media_new){account_id, m, out});
 }
 
 enum db_status stmt_media_get(struct store *st, int64_t account_id, int64_t id, struct media_row *out)
 {
-    return db_rows(st, S_MEDIA_GET, P(SP_I64(account_id), SP_I64(id)), read_media, out);
+    return db_one(st, S_MEDIA_GET, P(SP_I64(account_id), SP_I64(id)), sizeof *out, read_media, NULL, NULL,
+                  out);
 }
 
 /* ---- tracked links ----------------------------------------------------------------------------- */
@@ -363,8 +342,7 @@ static enum db_status link_insert(struct store *st, void *cls)
 enum db_status stmt_link_ensure(struct store *st, int64_t account_id, int64_t campaign_id, const char *url,
                                 int64_t *link_id)
 {
-    struct link_new l = {account_id, campaign_id, url, link_id};
-    return db_txn(st, TX_NORMAL, link_insert, &l);
+    return db_txn(st, TX_NORMAL, link_insert, &(struct link_new){account_id, campaign_id, url, link_id});
 }
 
 struct link_read {

@@ -7,9 +7,6 @@
 #include "store/db.h"
 #include "store/stmt.h"
 
-/* Audience scans read contacts in pages of this many rows (one result in memory at a time). */
-#define AUDIENCE_PAGE 5000
-
 static int read_contact(void *cls, const struct db_row *r, void *elem)
 {
     struct contact *c = elem;
@@ -29,18 +26,16 @@ static int read_contact(void *cls, const struct db_row *r, void *elem)
     return TGR_OK;
 }
 
-static int read_one_contact(void *cls, const struct db_row *r)
+static void release_contact(void *elem)
 {
-    if (read_contact(NULL, r, cls) == TGR_OK) return 1;
-    contact_release(cls);
-    return -1;
+    contact_release(elem);
 }
 
 static enum db_status contact_query(struct store *st, enum stmt_id id, const struct sp *p,
                                     struct contact *out)
 {
     memset(out, 0, sizeof *out);
-    return db_rows(st, id, p, read_one_contact, out);
+    return db_one(st, id, p, sizeof *out, read_contact, release_contact, NULL, out);
 }
 
 enum db_status stmt_contact_by_tg_id(struct store *st, int64_t account_id, const char *tg_user_id,
@@ -59,11 +54,6 @@ enum db_status stmt_contact_by_bidx(struct store *st, int64_t account_id, const 
 {
     enum stmt_id id = strcmp(column, "phone") == 0 ? S_CONTACT_BY_PHONE : S_CONTACT_BY_USERNAME;
     return contact_query(st, id, P(SP_I64(account_id), SP_STR(bidx)), out);
-}
-
-static void release_contact(void *elem)
-{
-    contact_release(elem);
 }
 
 enum db_status stmt_contacts_page(struct store *st, int64_t account_id, int64_t after_id, int limit,
@@ -116,8 +106,8 @@ static enum db_status inbound_write(struct store *st, void *cls)
 enum db_status stmt_inbound_add(struct store *st, int64_t account_id, int64_t contact_id,
                                 int64_t tg_message_id, const struct blob *text, int64_t date_ms)
 {
-    struct inbound m = {account_id, contact_id, tg_message_id, date_ms, text};
-    return db_txn(st, TX_NORMAL, inbound_write, &m);
+    return db_txn(st, TX_NORMAL, inbound_write,
+                  &(struct inbound){account_id, contact_id, tg_message_id, date_ms, text});
 }
 
 struct recent {
@@ -189,22 +179,33 @@ static int read_audience(void *cls, const struct db_row *r)
     return a->stop;
 }
 
-/* Pages of AUDIENCE_PAGE contacts by id, so that a large audience is never one result in memory. */
+/* Contacts by id, in pages of the backend's scan_page (db.h): $13 the last id read, $14 the page;
+ * a backend that reads in one statement (scan_page -1) takes neither. */
 enum db_status stmt_audience_scan(struct store *st, int64_t account_id, const struct audience_query *q,
                                   int (*fn)(void *cls, const struct audience_row *row), void *cls)
 {
     struct audience a = {fn, cls, 0, 0, 0};
+    int64_t page = ((struct db *)st)->ops->scan_page;
     do {
+        struct sp p[] = {SP_I64(account_id),
+                         SP_I64(q->min_last_inbound_at),
+                         SP_I64(q->min_orders),
+                         SP_I64(q->max_orders),
+                         SP_I64(q->min_spent),
+                         SP_I64(q->clicked_campaign),
+                         SP_I64(q->not_replied_to_campaign),
+                         SP_I64(q->cap_since),
+                         SP_I64(q->read_campaign),
+                         SP_I64(q->not_read_campaign),
+                         SP_I64(q->replied_to_campaign),
+                         SP_I64(q->bought_from_campaign),
+                         SP_I64(a.after),
+                         SP_I64(page),
+                         SP_END};
+        if (page < 0) p[12] = SP_END;
         a.rows = 0;
-        enum db_status r =
-            db_rows(st, S_AUDIENCE,
-                    P(SP_I64(account_id), SP_I64(q->min_last_inbound_at), SP_I64(q->min_orders),
-                      SP_I64(q->max_orders), SP_I64(q->min_spent), SP_I64(q->clicked_campaign),
-                      SP_I64(q->not_replied_to_campaign), SP_I64(q->cap_since), SP_I64(q->read_campaign),
-                      SP_I64(q->not_read_campaign), SP_I64(q->replied_to_campaign),
-                      SP_I64(q->bought_from_campaign), SP_I64(a.after), SP_I64(AUDIENCE_PAGE)),
-                    read_audience, &a);
+        enum db_status r = db_rows(st, S_AUDIENCE, p, read_audience, &a);
         if (r < 0) return r;
-    } while (!a.stop && a.rows == AUDIENCE_PAGE);
+    } while (!a.stop && a.rows == page);
     return DB_ONE;
 }

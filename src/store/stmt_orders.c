@@ -7,10 +7,9 @@
 #include "store/db.h"
 #include "store/stmt.h"
 
-static int read_order(void *cls, const struct db_row *r)
+static int read_order(void *cls, const struct db_row *r, void *elem)
 {
-    struct order_row *o = cls;
-    memset(o, 0, sizeof *o);
+    struct order_row *o = elem;
     o->id = db_i64(r, 0);
     db_copy(r, 1, o->order_id, sizeof o->order_id);
     o->amount = db_i64(r, 2);
@@ -28,19 +27,21 @@ static int read_order(void *cls, const struct db_row *r)
     o->attributed_link_id = db_i64(r, 14);
     o->attributed_code_id = db_i64(r, 15);
     o->attributed_step = (int)db_i64(r, 16);
-    return 1;
+    return TGR_OK;
 }
 
 enum db_status stmt_order_get(struct store *st, int64_t account_id, const char *order_id,
                               struct order_row *out)
 {
-    return db_rows(st, S_ORDER_GET, P(SP_I64(account_id), SP_STR(order_id)), read_order, out);
+    return db_one(st, S_ORDER_GET, P(SP_I64(account_id), SP_STR(order_id)), sizeof *out, read_order, NULL,
+                  NULL, out);
 }
 
 enum db_status stmt_order_latest_paid(struct store *st, int64_t account_id, int64_t contact_id,
                                       struct order_row *out)
 {
-    return db_rows(st, S_ORDER_LATEST_PAID, P(SP_I64(account_id), SP_I64(contact_id)), read_order, out);
+    return db_one(st, S_ORDER_LATEST_PAID, P(SP_I64(account_id), SP_I64(contact_id)), sizeof *out, read_order,
+                  NULL, NULL, out);
 }
 
 /* Money: durable. */
@@ -86,8 +87,9 @@ enum db_status stmt_orders_link_contact(struct store *st, int64_t account_id, in
                                         const char *tg_user_id, const char *phone_bidx,
                                         const char *username_bidx, int *linked)
 {
-    struct order_link l = {account_id, contact_id, tg_user_id, phone_bidx, username_bidx, linked};
-    return db_txn(st, TX_DURABLE, order_link, &l);
+    return db_txn(
+        st, TX_DURABLE, order_link,
+        &(struct order_link){account_id, contact_id, tg_user_id, phone_bidx, username_bidx, linked});
 }
 
 enum db_status stmt_order_counts(struct store *st, int64_t account_id, int64_t contact_id, int *paid,

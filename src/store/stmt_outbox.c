@@ -8,10 +8,9 @@
 #include "store/db.h"
 #include "store/stmt.h"
 
-static int read_recipient(void *cls, const struct db_row *r)
+static int read_recipient(void *cls, const struct db_row *r, void *elem)
 {
-    struct recipient *out = cls;
-    memset(out, 0, sizeof *out);
+    struct recipient *out = elem;
     out->id = db_i64(r, 0);
     out->campaign_id = db_i64(r, 1);
     out->contact_id = db_i64(r, 2);
@@ -22,16 +21,18 @@ static int read_recipient(void *cls, const struct db_row *r)
     out->next_attempt_at = db_i64(r, 7);
     out->tg_message_id = db_i64(r, 8);
     out->sent_at = db_i64(r, 9);
-    return 1;
+    return TGR_OK;
 }
 
 /* A row left 'sending' (by a crash or a lost answer) goes first, then the pending row due
  * soonest; each is one index range scan on recipients_due. */
 enum db_status stmt_recipient_next(struct store *st, int64_t account_id, int64_t now, struct recipient *out)
 {
-    enum db_status r = db_rows(st, S_RECIPIENT_SENDING, P(SP_I64(account_id)), read_recipient, out);
+    enum db_status r =
+        db_one(st, S_RECIPIENT_SENDING, P(SP_I64(account_id)), sizeof *out, read_recipient, NULL, NULL, out);
     if (r != DB_NONE) return r;
-    return db_rows(st, S_RECIPIENT_DUE, P(SP_I64(account_id), SP_I64(now)), read_recipient, out);
+    return db_one(st, S_RECIPIENT_DUE, P(SP_I64(account_id), SP_I64(now)), sizeof *out, read_recipient, NULL,
+                  NULL, out);
 }
 
 enum db_status stmt_recipient_next_at(struct store *st, int64_t account_id, int64_t *at)

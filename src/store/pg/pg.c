@@ -397,6 +397,7 @@ static const struct db_ops pg_ops = {
     .col_i64 = pg_col_i64,
     .col_text = pg_col_text,
     .col_bytes = pg_col_bytes,
+    .scan_page = 5000,
     .migrations = pg_migrations,
     /* Under the lock, the version read is the one every other migrator left. */
     .migrate_first = "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ");"

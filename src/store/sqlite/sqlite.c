@@ -301,6 +301,7 @@ static const struct db_ops sqlite_ops = {
     .col_i64 = sq_col_i64,
     .col_text = sq_col_text,
     .col_bytes = sq_col_bytes,
+    .scan_page = -1,
     .migrations = sqlite_migrations,
     .migrate_first = "CREATE TABLE IF NOT EXISTS schema_migrations ("
                      " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
