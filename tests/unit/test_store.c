@@ -1431,6 +1431,62 @@ static void notify_reaches_listeners(void **state)
     assert_int_equal(st->listen(st, "tgr_test", NULL, NULL), DB_ONE);
 }
 
+/* More contacts than one statement takes (inserts and PostgreSQL's audience pages are 5,000):
+ * each gets its recipient row, in order, and an audience scan sees each once. */
+struct many {
+    int64_t account, ids[5003];
+};
+
+static enum db_status add_many(struct store *st, void *cls)
+{
+    struct many *m = cls;
+    for (int i = 0; i < 5003; i++) {
+        struct contact c = {0};
+        snprintf(c.tg_user_id, sizeof c.tg_user_id, "%d", 700000 + i);
+        enum db_status r = st->contact_save(st, m->account, &c, &m->ids[i]);
+        if (r != DB_ONE) return r < 0 ? r : DB_HARD;
+    }
+    return DB_ONE;
+}
+
+struct scan_seen {
+    int64_t n, last;
+    int ordered;
+};
+
+static int scan_cb(void *cls, const struct audience_row *row)
+{
+    struct scan_seen *s = cls;
+    if (row->contact_id <= s->last) s->ordered = 0;
+    s->last = row->contact_id;
+    s->n++;
+    return 0;
+}
+
+static void large_audiences(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    struct many *m = calloc(1, sizeof *m);
+    m->account = make_account(st, "big@example.com");
+    assert_int_equal(st->txn(st, 0, add_many, m), DB_ONE);
+    const struct audience_query all = {.min_orders = -1, .max_orders = -1, .min_spent = -1};
+    struct scan_seen s = {0, 0, 1};
+    assert_int_equal(st->audience_scan(st, m->account, &all, scan_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 5003);
+    assert_true(s.ordered);
+    int64_t camp = make_campaign(st, m->account, "Big");
+    assert_int_equal(st->campaign_start(st, m->account, camp, m->ids, 5003, 0, NULL), DB_ONE);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, m->account, camp, &k), DB_ONE);
+    assert_int_equal(k.audience, 5003);
+    assert_int_equal(k.pending, 5003);
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, m->account, now_ms(), &r), DB_ONE);
+    assert_int_equal(r.contact_id, m->ids[0]);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1453,6 +1509,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sealed_values_rotate, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_transactions_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(notify_reaches_listeners, setup, teardown),
+        cmocka_unit_test_setup_teardown(large_audiences, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
