@@ -82,37 +82,34 @@
  * update. The cursor column has a name of its own: named like the id, PostgreSQL's ORDER BY
  * would sort the text ("10" before "9"). $1 of a scan is the cursor, $2 the limit; $1 of an
  * update the new value, $2 the row, $3 the value it must still hold. SEAL(X, col, …) makes the
- * pair S_SC_<col> and S_SS_<col>. */
+ * pair S_SC_SEALED_<col> and S_SS_SEALED_<col>. */
 #define SEAL_SCAN(from, pk, col, rk)                                                                         \
     "SELECT " pk "::text AS cursor_text, " rk ", " col " FROM " from " WHERE " pk " > $1 AND " col           \
     " IS NOT NULL ORDER BY " pk " LIMIT $2"
 #define SEAL_SET(table, pk, col) "UPDATE " table " SET " col " = $1 WHERE " pk " = $2 AND " col " = $3"
-#define SEAL(X, id, from, table, pk, col, rk)                                                                \
-    X(S_SC_##id, SEAL_SCAN(from, pk, col, rk)) X(S_SS_##id, SEAL_SET(table, pk, col))
+#define SEAL(X, id, table, pk, col, rk)                                                                      \
+    X(S_SC_SEALED_##id, SEAL_SCAN(table, pk, col, rk)) X(S_SS_SEALED_##id, SEAL_SET(table, pk, col))
 #define SEAL_RK_CONTACT  "account_id::text || ':' || tg_user_id"
 #define SEAL_RK_CATEGORY "account_id::text || ':' || contact_id::text"
+#define SEAL_RK_CAMPAIGN "account_id::text || ':' || campaign_id::text || ':' || "
 #define SEALED_STMTS(X)                                                                                      \
-    SEAL(X, SEALED_WEBHOOK_SECRET, "accounts", "accounts", "id", "webhook_secret", "id::text")               \
-    SEAL(X, SEALED_SESSION_DATA, "telegram_sessions", "telegram_sessions", "account_id",                     \
-         "encrypted_session_data", "account_id::text")                                                       \
-    SEAL(X, SEALED_SESSION_PHONE, "telegram_sessions", "telegram_sessions", "account_id", "phone",           \
-         "account_id::text")                                                                                 \
-    SEAL(X, SEALED_CONTACT_ACCESS_HASH, "contacts", "contacts", "id", "access_hash", SEAL_RK_CONTACT)        \
-    SEAL(X, SEALED_CONTACT_FIRST_NAME, "contacts", "contacts", "id", "first_name", SEAL_RK_CONTACT)          \
-    SEAL(X, SEALED_CONTACT_LAST_NAME, "contacts", "contacts", "id", "last_name", SEAL_RK_CONTACT)            \
-    SEAL(X, SEALED_CONTACT_USERNAME, "contacts", "contacts", "id", "username", SEAL_RK_CONTACT)              \
-    SEAL(X, SEALED_CONTACT_PHONE, "contacts", "contacts", "id", "phone", SEAL_RK_CONTACT)                    \
-    SEAL(X, SEALED_INBOUND_TEXT, "inbound_messages m JOIN contacts c ON c.id = m.contact_id",                \
-         "inbound_messages", "m.id", "m.text",                                                               \
-         "m.account_id::text || ':' || c.tg_user_id || ':' || m.tg_message_id::text")                        \
-    SEAL(X, SEALED_CATEGORY, "customer_categories", "customer_categories", "id", "category",                 \
-         SEAL_RK_CATEGORY)                                                                                   \
-    SEAL(X, SEALED_CONFIDENCE, "customer_categories", "customer_categories", "id", "confidence_score",       \
-         SEAL_RK_CATEGORY)                                                                                   \
-    SEAL(X, SEALED_RECIPIENT_CODE, "recipients", "recipients", "id", "discount_code",                        \
-         "account_id::text || ':' || campaign_id::text || ':' || contact_id::text")                          \
-    SEAL(X, SEALED_DISCOUNT_CODE, "discount_codes", "discount_codes", "id", "code",                          \
-         "account_id::text || ':' || campaign_id::text || ':' || code_bidx")                                 \
+    SEAL(X, WEBHOOK_SECRET, "accounts", "id", "webhook_secret", "id::text")                                  \
+    SEAL(X, SESSION_DATA, "telegram_sessions", "account_id", "encrypted_session_data", "account_id::text")   \
+    SEAL(X, SESSION_PHONE, "telegram_sessions", "account_id", "phone", "account_id::text")                   \
+    SEAL(X, CONTACT_ACCESS_HASH, "contacts", "id", "access_hash", SEAL_RK_CONTACT)                           \
+    SEAL(X, CONTACT_FIRST_NAME, "contacts", "id", "first_name", SEAL_RK_CONTACT)                             \
+    SEAL(X, CONTACT_LAST_NAME, "contacts", "id", "last_name", SEAL_RK_CONTACT)                               \
+    SEAL(X, CONTACT_USERNAME, "contacts", "id", "username", SEAL_RK_CONTACT)                                 \
+    SEAL(X, CONTACT_PHONE, "contacts", "id", "phone", SEAL_RK_CONTACT)                                       \
+    X(S_SC_SEALED_INBOUND_TEXT,                                                                              \
+      SEAL_SCAN("inbound_messages m JOIN contacts c ON c.id = m.contact_id", "m.id", "m.text",               \
+                "m.account_id::text || ':' || c.tg_user_id || ':' || "                                       \
+                "m.tg_message_id::text"))                                                                    \
+    X(S_SS_SEALED_INBOUND_TEXT, SEAL_SET("inbound_messages", "id", "text"))                                  \
+    SEAL(X, CATEGORY, "customer_categories", "id", "category", SEAL_RK_CATEGORY)                             \
+    SEAL(X, CONFIDENCE, "customer_categories", "id", "confidence_score", SEAL_RK_CATEGORY)                   \
+    SEAL(X, RECIPIENT_CODE, "recipients", "id", "discount_code", SEAL_RK_CAMPAIGN "contact_id::text")        \
+    SEAL(X, DISCOUNT_CODE, "discount_codes", "id", "code", SEAL_RK_CAMPAIGN "code_bidx")                     \
     X(S_SC_SEALED_META_VALUE,                                                                                \
       "SELECT key, key, value FROM meta WHERE key > $1 AND (key LIKE 'cmd:%' OR key LIKE 'cmdr:%') "         \
       "ORDER BY key LIMIT $2")                                                                               \

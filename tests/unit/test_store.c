@@ -1368,6 +1368,58 @@ static void sealed_values_rotate(void **state)
     assert_int_equal(st->meta_get(st, "cmd:1", v, sizeof v), DB_NONE);
 }
 
+/* Every sealed column can be scanned and rewritten (one value of each, all statements of
+ * STORE_SEALED_COLUMNS on this backend). */
+static void every_sealed_column_rotates(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "all@example.com");
+    const unsigned char wh[] = {9, 9};
+    assert_int_equal(st->account_set_webhook_secret(st, a, wh, sizeof wh), DB_ONE);
+    struct tg_session s = {.session = bl("sess"), .phone = bl("ph")};
+    snprintf(s.status, sizeof s.status, "connected");
+    assert_int_equal(st->session_put(st, a, &s), DB_ONE);
+    struct contact c = {.access_hash = bl("ah"),
+                        .first_name = bl("fn"),
+                        .last_name = bl("ln"),
+                        .username = bl("un"),
+                        .phone = bl("pn")};
+    snprintf(c.tg_user_id, sizeof c.tg_user_id, "5");
+    int64_t cid = 0;
+    assert_int_equal(st->contact_save(st, a, &c, &cid), DB_ONE);
+    struct blob text = bl("txt"), cat = bl("cat"), conf = bl("conf"), code = bl("rc");
+    assert_int_equal(st->inbound_add(st, a, cid, 77, &text, 1000), DB_ONE);
+    assert_int_equal(st->category_put(st, a, cid, &cat, &conf), DB_ONE);
+    int64_t camp = make_campaign(st, a, "Sealed");
+    struct discount_code_row dc = {.code = bl("dc")};
+    snprintf(dc.code_bidx, sizeof dc.code_bidx, "b");
+    assert_int_equal(st->codes_replace(st, a, camp, &dc, 1), DB_ONE);
+    assert_int_equal(st->campaign_start(st, a, camp, &cid, 1, 0, NULL), DB_ONE);
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    assert_int_equal(st->recipient_claim(st, a, r.id, "rid", &code), DB_ONE);
+    assert_int_equal(st->meta_set(st, "cmdr:9", "dmFs"), DB_ONE);
+    for (int col = 0; col < SEALED__COUNT; col++) {
+        struct sealed_row *rows = NULL;
+        size_t n = 0, replaced = 0;
+        assert_int_equal(st->sealed_scan(st, (enum store_sealed)col, "", 10, &rows, &n), DB_ONE);
+        assert_int_equal(n, 1);
+        rows[0].fresh.p = malloc(5);
+        memcpy(rows[0].fresh.p, "fresh", 5);
+        rows[0].fresh.len = 5;
+        assert_int_equal(st->sealed_replace(st, (enum store_sealed)col, rows, n, &replaced), DB_ONE);
+        assert_int_equal(replaced, 1);
+        sealed_row_release(&rows[0]);
+        free(rows);
+        assert_int_equal(st->sealed_scan(st, (enum store_sealed)col, "", 10, &rows, &n), DB_ONE);
+        assert_int_equal(rows[0].value.len, 5);
+        assert_memory_equal(rows[0].value.p, "fresh", 5);
+        sealed_row_release(&rows[0]);
+        free(rows);
+    }
+}
+
 /* A transaction whose function fails writes nothing; store calls inside it join it. */
 static enum db_status write_then_fail(struct store *st, void *cls)
 {
@@ -1507,6 +1559,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(audiences, setup, teardown),
         cmocka_unit_test_setup_teardown(leases_share_accounts, setup, teardown),
         cmocka_unit_test_setup_teardown(sealed_values_rotate, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_sealed_column_rotates, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_transactions_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(notify_reaches_listeners, setup, teardown),
         cmocka_unit_test_setup_teardown(large_audiences, setup, teardown),
