@@ -3,8 +3,6 @@
  * SERIALIZABLE it would conflict with every other writer, and its upserts are atomic per row
  * (ON CONFLICT … WHERE expired), so two instances never both own an account; a share overshot by
  * one is harmless. This rule moves into core/ in phase 2 of issue 14. */
-#include <string.h>
-
 #include "base/util.h"
 #include "store/db.h"
 #include "store/stmt.h"

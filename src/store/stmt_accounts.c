@@ -1,6 +1,5 @@
 /* stmt_accounts — accounts, Telegram sessions and instance settings (meta), once for both
  * backends (store.h documents each function). Auth writes are durable. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"

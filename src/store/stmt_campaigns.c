@@ -1,7 +1,6 @@
 /* stmt_campaigns — campaigns and their media, discount codes and tracked links, and the status
  * changes that are one statement, once for both backends (store.h documents each function). */
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"

@@ -1,7 +1,6 @@
 /* stmt_keys — key rotation's reads and compare-and-set writes of every sealed column (store.h
  * STORE_SEALED_COLUMNS; the statements are SEALED_STMTS of sql.h), once for both backends. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "base/util.h"
 #include "store/db.h"

@@ -1,8 +1,5 @@
 /* stmt_orders — orders and the revenue reads, once for both backends (store.h documents each
  * function). Orders are money: their writes are durable. Attribution is in rules_orders.c. */
-#include <stdlib.h>
-#include <string.h>
-
 #include "base/util.h"
 #include "store/db.h"
 #include "store/stmt.h"

@@ -1,7 +1,6 @@
 /* stmt_outbox — the outbox (which message goes next, its claim, its code) and the reads of a
  * campaign's progress (logs, counters, scorecard), once for both backends (store.h documents
  * each function). The outcome of a send and the other multi-step writes are in rules_send.c. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
