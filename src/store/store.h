@@ -1,7 +1,10 @@
 /* store — the storage interface (DESIGN §2, STYLE §7).
  *
- * struct store is a table of function pointers filled by a backend (store_sqlite.c today,
- * store_pg.c for scale-out). Handlers and the engine only ever call these; no SQL and no
+ * struct store is a table of function pointers that a backend instance starts with. Each
+ * function is written once over a small statement runner (store/db.h, the statements in
+ * store/sql.h, the functions in store/stmt_*.c and the multi-step rules in store/rules_*.c); a
+ * backend (store/sqlite/ by default, store/pg/ for scale-out) keeps only its connections, its
+ * transactions and that runner. Handlers and the engine only ever call these; no SQL and no
  * backend type leaks out of this header. Every function over tenant data takes account_id and
  * filters on it, so a row of another account is simply not found.
  *
@@ -185,13 +188,13 @@ struct campaign_counts {
 
 /* ---- sealed columns, for key rotation (core/rotate.c) ----
  * Every column that holds seal() output, as X(id, table, column). The seal row key (the AD's
- * last part) of each is built by the backend's scan statement exactly as the column's writers
+ * last part) of each is built by its scan statement (sql.h) exactly as the column's writers
  * build it: accounts.webhook_secret "<id>", telegram_sessions "<account_id>", contacts
  * "<account_id>:<tg_user_id>", inbound_messages.text "<account_id>:<tg_user_id>:<tg_message_id>",
  * customer_categories "<account_id>:<contact_id>", recipients.discount_code
  * "<account_id>:<campaign_id>:<contact_id>", discount_codes.code "<account_id>:<campaign_id>:
  * <code_bidx>", and meta "cmd:…"/"cmdr:…" values (base64url text of the sealed bytes) their key.
- * A new sealed column must be added here and to both backends' sealed statements.
+ * A new sealed column must be added here and to SEALED_STMTS of sql.h (the build fails without).
  * (customer_categories.user_phone and sent_logs.user_phone exist in the schema but nothing
  * writes them.) */
 #define STORE_SEALED_COLUMNS(X)                                                                              \

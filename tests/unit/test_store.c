@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
+#include "base/util.h"
 #include "store/store.h"
 #include "unit_store.h"
 
@@ -225,6 +228,1272 @@ static void bad_urls_are_refused(void **state)
     assert_null(strstr(err, "s3cretpw"));
 }
 
+/* ---- callbacks that record what the store reports ---------------------------------------------- */
+
+struct fail_seen {
+    char code[32];
+    int64_t n;
+    int calls;
+};
+
+static void failures_cb(void *cls, const char *code, int64_t n)
+{
+    struct fail_seen *fs = cls;
+    snprintf(fs->code, sizeof fs->code, "%s", code);
+    fs->n = n;
+    fs->calls++;
+}
+
+/* Up to 8 rows of integers a callback reported. */
+struct seen {
+    int n;
+    int64_t v[8][5];
+    char text[8][64];
+};
+
+static void times_cb(void *cls, int64_t at)
+{
+    struct seen *s = cls;
+    if (s->n < 8) s->v[s->n++][0] = at;
+}
+
+static void link_cb(void *cls, int64_t id, const char *url, int64_t clicks, int64_t unique, int64_t revenue)
+{
+    struct seen *s = cls;
+    if (s->n >= 8) return;
+    int64_t row[5] = {id, clicks, unique, revenue, 0};
+    memcpy(s->v[s->n], row, sizeof row);
+    snprintf(s->text[s->n++], sizeof s->text[0], "%s", url);
+}
+
+static void rev_cb(void *cls, int64_t key, int64_t orders, int64_t revenue)
+{
+    struct seen *s = cls;
+    if (s->n >= 8) return;
+    int64_t row[5] = {key, orders, revenue, 0, 0};
+    memcpy(s->v[s->n++], row, sizeof row);
+}
+
+static void rev_campaign_cb(void *cls, int64_t id, const char *name, int64_t revenue, int64_t orders)
+{
+    struct seen *s = cls;
+    if (s->n >= 8) return;
+    int64_t row[5] = {id, revenue, orders, 0, 0};
+    memcpy(s->v[s->n], row, sizeof row);
+    snprintf(s->text[s->n++], sizeof s->text[0], "%s", name);
+}
+
+struct audience_seen {
+    int n, stop_after;
+    int64_t ids[16];
+    size_t category_len[16];
+};
+
+static int audience_cb(void *cls, const struct audience_row *row)
+{
+    struct audience_seen *s = cls;
+    if (s->n < 16) {
+        s->ids[s->n] = row->contact_id;
+        s->category_len[s->n] = row->category.p ? row->category.len : 0;
+    }
+    s->n++;
+    return s->stop_after && s->n >= s->stop_after;
+}
+
+/* ---- every other function of struct store, domain by domain ---------------------------------- */
+
+static int64_t make_account(struct store *st, const char *email)
+{
+    struct account a = new_account(email);
+    int64_t id = 0;
+    assert_int_equal(st->account_create(st, &a, email, &id), DB_ONE);
+    return id;
+}
+
+static struct blob bl(const char *s)
+{
+    return (struct blob){(unsigned char *)s, strlen(s)};
+}
+
+static int64_t make_contact(struct store *st, int64_t account, const char *tg_user_id)
+{
+    struct contact c = {0};
+    snprintf(c.tg_user_id, sizeof c.tg_user_id, "%s", tg_user_id);
+    c.first_name = bl("first");
+    int64_t id = 0;
+    assert_int_equal(st->contact_save(st, account, &c, &id), DB_ONE);
+    assert_true(id > 0);
+    return id;
+}
+
+static int64_t make_campaign(struct store *st, int64_t account, const char *name)
+{
+    struct campaign c = {0};
+    snprintf(c.name, sizeof c.name, "%s", name);
+    c.message_text = "hello {first_name}";
+    c.track_links = 1;
+    int64_t id = 0;
+    assert_int_equal(st->campaign_create(st, account, &c, &id), DB_ONE);
+    assert_true(id > 0);
+    return id;
+}
+
+/* Start a draft campaign for contacts[0..n) and claim, then send, each of its step-0 rows. */
+static void send_all(struct store *st, int64_t account, int64_t campaign, const int64_t *contacts, size_t n,
+                     int64_t *rids)
+{
+    assert_int_equal(st->campaign_start(st, account, campaign, contacts, n, 0, NULL), DB_ONE);
+    for (size_t i = 0; i < n; i++) {
+        struct recipient r;
+        assert_int_equal(st->recipient_next(st, account, now_ms(), &r), DB_ONE);
+        assert_int_equal(r.contact_id, contacts[i]);
+        if (rids) rids[i] = r.id;
+        char rid[24];
+        snprintf(rid, sizeof rid, "%lld", (long long)(1000 + r.id));
+        assert_int_equal(st->recipient_claim(st, account, r.id, rid, NULL), DB_ONE);
+        struct send_outcome o = {.recipient_id = r.id,
+                                 .campaign_id = r.campaign_id,
+                                 .contact_id = r.contact_id,
+                                 .step = r.step,
+                                 .attempt = 1,
+                                 .status = "sent",
+                                 .log_status = "sent",
+                                 .tg_message_id = 500 + r.id};
+        assert_int_equal(st->recipient_finish(st, account, &o), DB_ONE);
+    }
+}
+
+static void sessions_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "s@example.com"), b = make_account(st, "t@example.com");
+    struct tg_session s;
+    assert_int_equal(st->session_get(st, a, &s), DB_NONE);
+    struct tg_session in = {.session = bl("sealed-session"), .phone = bl("sealed-phone")};
+    snprintf(in.status, sizeof in.status, "code_sent");
+    assert_int_equal(st->session_put(st, a, &in), DB_ONE);
+    assert_int_equal(st->session_get(st, a, &s), DB_ONE);
+    assert_string_equal(s.status, "code_sent");
+    assert_string_equal(s.tg_user_id, "");
+    assert_int_equal(s.session.len, strlen("sealed-session"));
+    assert_memory_equal(s.session.p, "sealed-session", s.session.len);
+    assert_memory_equal(s.phone.p, "sealed-phone", s.phone.len);
+    assert_true(s.updated_at > 0);
+    tg_session_release(&s);
+
+    /* put replaces every field: no phone now, a user id */
+    in.phone = (struct blob){0};
+    snprintf(in.tg_user_id, sizeof in.tg_user_id, "777");
+    assert_int_equal(st->session_put(st, a, &in), DB_ONE);
+    assert_int_equal(st->session_set_status(st, a, "connected"), DB_ONE);
+    assert_int_equal(st->session_set_status(st, b + 100, "connected"), DB_NONE);
+    assert_int_equal(st->session_get(st, a, &s), DB_ONE);
+    assert_string_equal(s.status, "connected");
+    assert_string_equal(s.tg_user_id, "777");
+    assert_null(s.phone.p);
+    tg_session_release(&s);
+
+    assert_int_equal(st->session_put(st, b, &in), DB_ONE);
+    int64_t *ids = NULL;
+    size_t n = 0;
+    assert_int_equal(st->sessions_connected(st, &ids, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], a);
+    free(ids);
+    assert_int_equal(st->session_delete(st, a), DB_ONE);
+    assert_int_equal(st->session_get(st, a, &s), DB_NONE);
+    assert_int_equal(st->sessions_connected(st, &ids, &n), DB_NONE);
+    assert_int_equal(n, 0);
+    free(ids);
+}
+
+static void contacts_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "c@example.com"), other = make_account(st, "o@example.com");
+    struct contact c = {0};
+    snprintf(c.tg_user_id, sizeof c.tg_user_id, "42");
+    c.first_name = bl("Ann");
+    c.username = bl("ann_u");
+    snprintf(c.phone_bidx, sizeof c.phone_bidx, "pb42");
+    snprintf(c.username_bidx, sizeof c.username_bidx, "ub42");
+    int64_t id = 0;
+    assert_int_equal(st->contact_save(st, a, &c, &id), DB_ONE);
+    struct contact got;
+    assert_int_equal(st->contact_by_tg_id(st, a, "42", &got), DB_ONE);
+    assert_int_equal(got.id, id);
+    assert_memory_equal(got.first_name.p, "Ann", 3);
+    assert_null(got.last_name.p);
+    assert_int_equal(got.inbound_count, 0);
+    assert_int_equal(got.first_inbound_at, 0);
+    contact_release(&got);
+    assert_int_equal(st->contact_by_tg_id(st, other, "42", &got), DB_NONE);
+    assert_int_equal(st->contact_get(st, other, id, &got), DB_NONE);
+
+    /* update by id: the sealed fields and blind indexes are replaced */
+    c.id = id;
+    c.last_name = bl("Lee");
+    c.phone_bidx[0] = 0;
+    int64_t id2 = 0;
+    assert_int_equal(st->contact_save(st, a, &c, &id2), DB_ONE);
+    assert_int_equal(id2, id);
+    assert_int_equal(st->contact_get(st, a, id, &got), DB_ONE);
+    assert_memory_equal(got.last_name.p, "Lee", 3);
+    assert_string_equal(got.phone_bidx, "");
+    assert_string_equal(got.username_bidx, "ub42");
+    contact_release(&got);
+    assert_int_equal(st->contact_by_bidx(st, a, "username", "ub42", &got), DB_ONE);
+    assert_int_equal(got.id, id);
+    contact_release(&got);
+    assert_int_equal(st->contact_by_bidx(st, a, "phone", "pb42", &got), DB_NONE);
+
+    /* inbound messages: new once, then known; first/last times and the count follow */
+    struct blob t1 = bl("sealed-1"), t2 = bl("sealed-2"), t3 = bl("sealed-3");
+    assert_int_equal(st->inbound_add(st, a, id, 10, &t1, 5000), DB_ONE);
+    assert_int_equal(st->inbound_add(st, a, id, 10, &t1, 5000), DB_NONE);
+    assert_int_equal(st->inbound_add(st, a, id, 11, &t2, 3000), DB_ONE);
+    assert_int_equal(st->inbound_add(st, a, id, 12, &t3, 9000), DB_ONE);
+    assert_int_equal(st->contact_get(st, a, id, &got), DB_ONE);
+    assert_int_equal(got.inbound_count, 3);
+    assert_int_equal(got.first_inbound_at, 3000);
+    assert_int_equal(got.last_inbound_at, 9000);
+    contact_release(&got);
+    struct blob *texts = NULL;
+    int64_t *mids = NULL;
+    size_t n = 0;
+    assert_int_equal(st->inbound_recent(st, a, id, 2, &texts, &mids, &n), DB_ONE);
+    assert_int_equal(n, 2); /* the two newest, oldest first */
+    assert_int_equal(mids[0], 10);
+    assert_int_equal(mids[1], 12);
+    assert_memory_equal(texts[1].p, "sealed-3", 8);
+    for (size_t i = 0; i < n; i++)
+        blob_release(&texts[i]);
+    free(texts);
+    free(mids);
+    assert_int_equal(st->inbound_recent(st, a, id + 99, 5, &texts, &mids, &n), DB_NONE);
+    free(texts);
+    free(mids);
+
+    /* a category shows on the contact */
+    struct blob cat = bl("sealed-cat"), conf = bl("sealed-conf");
+    assert_int_equal(st->category_put(st, a, id, &cat, &conf), DB_ONE);
+    assert_int_equal(st->category_put(st, a, id, &conf, &cat), DB_ONE);
+    assert_int_equal(st->contact_get(st, a, id, &got), DB_ONE);
+    assert_memory_equal(got.category.p, "sealed-conf", got.category.len);
+    assert_memory_equal(got.confidence.p, "sealed-cat", got.confidence.len);
+    contact_release(&got);
+
+    /* pages by id */
+    int64_t id3 = make_contact(st, a, "43"), id4 = make_contact(st, a, "44");
+    make_contact(st, other, "45");
+    struct contact *rows = NULL;
+    assert_int_equal(st->contacts_page(st, a, 0, 2, &rows, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].id, id);
+    assert_int_equal(rows[1].id, id3);
+    for (size_t i = 0; i < n; i++)
+        contact_release(&rows[i]);
+    free(rows);
+    assert_int_equal(st->contacts_page(st, a, id3, 10, &rows, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, id4);
+    contact_release(&rows[0]);
+    free(rows);
+    assert_int_equal(st->contacts_page(st, a, id4, 10, &rows, &n), DB_NONE);
+    assert_int_equal(st->contacts_page(st, a, 0, 0, &rows, &n), DB_NONE);
+
+    /* opting out is once */
+    assert_int_equal(st->contact_opt_out(st, a, id3), DB_ONE);
+    assert_int_equal(st->contact_opt_out(st, a, id3), DB_NONE);
+    assert_int_equal(st->contact_get(st, a, id3, &got), DB_ONE);
+    assert_true(got.opted_out_at > 0);
+    contact_release(&got);
+}
+
+static void campaigns_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "k@example.com"), other = make_account(st, "x@example.com");
+
+    struct media_row m = {0}, got_m;
+    snprintf(m.kind, sizeof m.kind, "photo");
+    snprintf(m.mime, sizeof m.mime, "image/png");
+    snprintf(m.sha256, sizeof m.sha256, "%064d", 1);
+    snprintf(m.storage_key, sizeof m.storage_key, "media/abc");
+    m.size = 1234;
+    assert_int_equal(st->media_add(st, a, &m, &got_m), DB_ONE);
+    int64_t media_id = got_m.id;
+    assert_true(media_id > 0);
+    struct media_row again;
+    assert_int_equal(st->media_add(st, a, &m, &again), DB_NONE); /* same sha256: the row there */
+    assert_int_equal(again.id, media_id);
+    assert_int_equal(st->media_get(st, a, media_id, &got_m), DB_ONE);
+    assert_string_equal(got_m.mime, "image/png");
+    assert_int_equal(got_m.size, 1234);
+    assert_string_equal(got_m.storage_key, "media/abc");
+    assert_int_equal(st->media_get(st, other, media_id, &got_m), DB_NONE);
+
+    struct campaign c = {0};
+    snprintf(c.name, sizeof c.name, "Spring");
+    c.message_text = "Hi";
+    c.filters_json = "{\"min_orders\":1}";
+    c.nudges_json = "[]";
+    c.track_links = 1;
+    c.media_ids[0] = media_id;
+    c.n_media = 1;
+    int64_t id = 0;
+    assert_int_equal(st->campaign_create(st, a, &c, &id), DB_ONE);
+    int64_t id2 = make_campaign(st, a, "Summer");
+    struct campaign got;
+    assert_int_equal(st->campaign_get(st, a, id, &got), DB_ONE);
+    assert_string_equal(got.name, "Spring");
+    assert_string_equal(got.status, "draft");
+    assert_string_equal(got.message_text, "Hi");
+    assert_string_equal(got.filters_json, "{\"min_orders\":1}");
+    assert_null(got.quiet_hours_json);
+    assert_null(got.discount_json);
+    assert_int_equal(got.n_media, 1);
+    assert_int_equal(got.media_ids[0], media_id);
+    assert_int_equal(got.track_links, 1);
+    assert_int_equal(got.started_at, 0);
+    campaign_release(&got);
+    assert_int_equal(st->campaign_get(st, other, id, &got), DB_NONE);
+
+    struct campaign *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(st->campaign_list(st, a, &rows, &n), DB_ONE);
+    assert_int_equal(n, 2); /* newest first */
+    assert_int_equal(rows[0].id, id2);
+    assert_int_equal(rows[1].id, id);
+    assert_int_equal(rows[1].n_media, 1);
+    for (size_t i = 0; i < n; i++)
+        campaign_release(&rows[i]);
+    free(rows);
+    assert_int_equal(st->campaign_list(st, other, &rows, &n), DB_NONE);
+
+    /* editable fields of a draft; the media list is replaced */
+    c.id = id;
+    snprintf(c.name, sizeof c.name, "Spring sale");
+    c.discount_json = "{\"mode\":\"static\"}";
+    c.n_media = 0;
+    assert_int_equal(st->campaign_update(st, a, &c), DB_ONE);
+    assert_int_equal(st->campaign_set_override(st, a, id, 1), DB_ONE);
+    assert_int_equal(st->campaign_set_nudges(st, a, id, "[{\"after_hours\":1}]"), DB_ONE);
+    assert_int_equal(st->campaign_get(st, a, id, &got), DB_ONE);
+    assert_string_equal(got.name, "Spring sale");
+    assert_string_equal(got.discount_json, "{\"mode\":\"static\"}");
+    assert_string_equal(got.nudges_json, "[{\"after_hours\":1}]");
+    assert_int_equal(got.override_quiet_hours, 1);
+    assert_int_equal(got.n_media, 0);
+    campaign_release(&got);
+
+    const int64_t cats[3] = {4, 5, 6};
+    assert_int_equal(st->campaign_set_categories(st, a, id, cats), DB_ONE);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, id, &k), DB_ONE);
+    assert_int_equal(k.by_category[0], 4);
+    assert_int_equal(k.by_category[2], 6);
+    assert_int_equal(k.audience, 0);
+
+    /* only drafts are deleted; a running campaign is neither deleted nor edited */
+    int64_t ct = make_contact(st, a, "1");
+    assert_int_equal(st->campaign_start(st, a, id2, &ct, 1, 0, NULL), DB_ONE);
+    assert_int_equal(st->campaign_delete(st, a, id2), DB_NONE);
+    c.id = id2;
+    assert_int_equal(st->campaign_update(st, a, &c), DB_NONE);
+    assert_int_equal(st->campaign_delete(st, other, id), DB_NONE);
+    assert_int_equal(st->link_ensure(st, a, id, "https://x.example/", &(int64_t){0}), DB_ONE);
+    assert_int_equal(st->campaign_delete(st, a, id), DB_ONE);
+    assert_int_equal(st->campaign_get(st, a, id, &got), DB_NONE);
+}
+
+static void codes_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "d@example.com");
+    int64_t camp = make_campaign(st, a, "Codes");
+    int64_t contacts[2] = {make_contact(st, a, "1"), make_contact(st, a, "2")};
+    struct discount_code_row codes[3] = {
+        {.code = bl("sealed-A")}, {.code = bl("sealed-B")}, {.code = bl("sealed-C")}};
+    snprintf(codes[0].code_bidx, sizeof codes[0].code_bidx, "bA");
+    snprintf(codes[1].code_bidx, sizeof codes[1].code_bidx, "bB");
+    snprintf(codes[2].code_bidx, sizeof codes[2].code_bidx, "bC");
+    assert_int_equal(st->codes_replace(st, a, camp, codes, 2), DB_ONE);
+    struct discount_code_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(st->codes_list(st, a, camp, &rows, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].code_bidx, "bA");
+    assert_memory_equal(rows[1].code.p, "sealed-B", 8);
+    assert_int_equal(rows[0].recipient_id, 0);
+    int64_t first_id = rows[0].id;
+    for (size_t i = 0; i < n; i++)
+        blob_release(&rows[i].code);
+    free(rows);
+
+    /* a recipient gets the first free code, and the same one when asking again */
+    assert_int_equal(st->campaign_start(st, a, camp, contacts, 2, 0, NULL), DB_ONE);
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    struct discount_code_row got;
+    assert_int_equal(st->code_assign(st, a, camp, r.id, &got), DB_ONE);
+    assert_int_equal(got.id, first_id);
+    assert_int_equal(got.recipient_id, r.id);
+    assert_memory_equal(got.code.p, "sealed-A", 8);
+    blob_release(&got.code);
+    assert_int_equal(st->code_assign(st, a, camp, r.id, &got), DB_ONE);
+    assert_int_equal(got.id, first_id);
+    blob_release(&got.code);
+    assert_int_equal(st->code_get(st, a, first_id, &got), DB_ONE);
+    assert_int_equal(got.recipient_id, r.id);
+    assert_string_equal(got.code_bidx, "bA");
+    blob_release(&got.code);
+
+    /* replacing keeps assigned codes; an empty pool is DB_NONE */
+    assert_int_equal(st->codes_replace(st, a, camp, codes + 2, 1), DB_ONE);
+    assert_int_equal(st->codes_list(st, a, camp, &rows, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].code_bidx, "bA");
+    assert_string_equal(rows[1].code_bidx, "bC");
+    for (size_t i = 0; i < n; i++)
+        blob_release(&rows[i].code);
+    free(rows);
+    assert_int_equal(st->code_assign(st, a, camp, r.id + 1, &got), DB_ONE);
+    assert_string_equal(got.code_bidx, "bC");
+    blob_release(&got.code);
+    assert_int_equal(st->code_assign(st, a, camp, r.id + 2, &got), DB_NONE);
+    assert_int_equal(st->code_get(st, a, first_id + 1000, &got), DB_NONE);
+}
+
+static void send_flow(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "e@example.com");
+    int64_t contacts[3] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3")};
+    int64_t camp = make_campaign(st, a, "Main"), camp2 = make_campaign(st, a, "Second");
+    int64_t *ids = NULL;
+    size_t n = 0;
+    assert_int_equal(st->accounts_sending(st, &ids, &n), DB_NONE);
+    free(ids);
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_NONE);
+    int64_t at = -1;
+    assert_int_equal(st->recipient_next_at(st, a, &at), DB_ONE);
+    assert_int_equal(at, 0);
+
+    assert_int_equal(st->campaign_start(st, a, camp, contacts, 3, 1, NULL), DB_ONE);
+    int64_t running = 0;
+    assert_int_equal(st->campaign_start(st, a, camp2, contacts, 3, 0, &running), DB_SOFT);
+    assert_int_equal(running, camp);
+    assert_int_equal(st->campaign_start(st, a, camp, contacts, 3, 0, NULL), DB_NONE); /* not a draft */
+    struct campaign c;
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_string_equal(c.status, "running");
+    assert_int_equal(c.override_quiet_hours, 1);
+    assert_true(c.started_at > 0);
+    campaign_release(&c);
+    assert_int_equal(st->accounts_sending(st, &ids, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], a);
+    free(ids);
+    assert_int_equal(st->campaigns_in_status(st, a, "running", &ids, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(ids[0], camp);
+    free(ids);
+    assert_int_equal(st->campaigns_in_status(st, a, "nudging", &ids, &n), DB_NONE);
+    int64_t open = 0;
+    assert_int_equal(st->campaign_open_rows(st, a, camp, 0, &open), DB_ONE);
+    assert_int_equal(open, 3);
+
+    /* the pending rows go out in order; a claimed row comes first until it is finished */
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    assert_string_equal(r.status, "pending");
+    assert_int_equal(r.contact_id, contacts[0]);
+    assert_int_equal(r.step, 0);
+    int64_t r1 = r.id;
+    struct blob code = bl("sealed-code");
+    assert_int_equal(st->recipient_claim(st, a, r1, "rid-1", &code), DB_ONE);
+    assert_int_equal(st->recipient_claim(st, a, r1, "rid-2", NULL), DB_ONE); /* random_id kept */
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    assert_int_equal(r.id, r1);
+    assert_string_equal(r.status, "sending");
+    assert_string_equal(r.random_id, "rid-1");
+    assert_int_equal(r.attempt, 2);
+    struct blob got;
+    assert_int_equal(st->recipient_code(st, a, r1, &got), DB_ONE);
+    assert_memory_equal(got.p, "sealed-code", got.len);
+    blob_release(&got);
+    struct send_outcome o = {.recipient_id = r1,
+                             .campaign_id = camp,
+                             .contact_id = contacts[0],
+                             .attempt = 2,
+                             .status = "sent",
+                             .log_status = "sent",
+                             .tg_message_id = 900};
+    assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
+
+    /* a retry later: pending with a next attempt time, logged, counted nowhere */
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    int64_t r2 = r.id;
+    assert_int_equal(st->recipient_claim(st, a, r2, "rid-2", NULL), DB_ONE);
+    int64_t later = now_ms() + 3600000;
+    o = (struct send_outcome){.recipient_id = r2,
+                              .campaign_id = camp,
+                              .contact_id = contacts[1],
+                              .attempt = 1,
+                              .status = "pending",
+                              .log_status = "flood_wait",
+                              .error_code = "FLOOD_WAIT",
+                              .error_details = "wait 3600 s",
+                              .next_attempt_at = later};
+    assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    int64_t r3 = r.id;
+    assert_int_equal(r.contact_id, contacts[2]);
+    assert_int_equal(st->recipient_next(st, a, later, &r), DB_ONE);
+    assert_int_equal(r.id, r3); /* due at the same time: the lower id first */
+
+    /* a permanent failure marks the contact and counts the reason */
+    assert_int_equal(st->recipient_claim(st, a, r3, "rid-3", NULL), DB_ONE);
+    o = (struct send_outcome){.recipient_id = r3,
+                              .campaign_id = camp,
+                              .contact_id = contacts[2],
+                              .attempt = 1,
+                              .status = "failed",
+                              .log_status = "failed",
+                              .error_code = "USER_IS_BLOCKED",
+                              .mark_contact = 1};
+    assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
+    struct contact ct;
+    assert_int_equal(st->contact_get(st, a, contacts[2], &ct), DB_ONE);
+    assert_true(ct.blocked_at > 0);
+    assert_int_equal(ct.deactivated_at, 0);
+    contact_release(&ct);
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_NONE);
+    assert_int_equal(st->recipient_next_at(st, a, &at), DB_ONE);
+    assert_int_equal(at, later);
+    assert_int_equal(st->campaign_open_rows(st, a, camp, 0, &open), DB_ONE);
+    assert_int_equal(open, 1);
+
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.audience, 3);
+    assert_int_equal(k.sent, 1);
+    assert_int_equal(k.failed, 1);
+    assert_int_equal(k.pending, 1);
+    assert_int_equal(k.skipped, 0);
+    struct fail_seen fs = {{0}, 0, 0};
+    assert_int_equal(st->campaign_failures(st, a, camp, failures_cb, &fs), DB_ONE);
+    assert_int_equal(fs.calls, 1);
+    assert_string_equal(fs.code, "USER_IS_BLOCKED");
+    assert_int_equal(fs.n, 1);
+
+    /* the log: three outcome lines, then one added by hand */
+    assert_int_equal(st->log_add(st, a, camp, 0, 0, "paused", NULL, "by the user"), DB_ONE);
+    struct log_row *logs = NULL;
+    assert_int_equal(st->logs_page(st, a, camp, 0, 10, &logs, &n), DB_ONE);
+    assert_int_equal(n, 4);
+    assert_string_equal(logs[0].status, "sent");
+    assert_int_equal(logs[0].contact_id, contacts[0]);
+    assert_string_equal(logs[1].status, "flood_wait");
+    assert_string_equal(logs[1].error_code, "FLOOD_WAIT");
+    assert_string_equal(logs[1].error_details, "wait 3600 s");
+    assert_string_equal(logs[3].status, "paused");
+    assert_int_equal(logs[3].contact_id, 0);
+    assert_string_equal(logs[3].error_details, "by the user");
+    int64_t after = logs[1].id;
+    free(logs);
+    assert_int_equal(st->logs_page(st, a, camp, after, 1, &logs, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_string_equal(logs[0].status, "failed");
+    free(logs);
+    assert_int_equal(st->logs_page(st, a, camp, after, 0, &logs, &n), DB_NONE);
+
+    /* transitions: only from the named states; finished_at on completion */
+    assert_int_equal(st->campaign_transition(st, a, camp, "draft", "running", NULL), DB_NONE);
+    assert_int_equal(st->campaign_transition(st, a, camp, "running,nudging", "paused", "storage_error"),
+                     DB_ONE);
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_string_equal(c.status, "paused");
+    assert_string_equal(c.pause_reason, "storage_error");
+    campaign_release(&c);
+    assert_int_equal(st->recipient_next(st, a, later, &r), DB_NONE); /* paused: nothing due */
+    assert_int_equal(st->accounts_sending(st, &ids, &n), DB_NONE);
+    free(ids);
+    /* resuming a paused campaign adds no rows */
+    assert_int_equal(st->campaign_start(st, a, camp, NULL, 0, 0, NULL), DB_ONE);
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_string_equal(c.status, "running");
+    assert_string_equal(c.pause_reason, "");
+    campaign_release(&c);
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.audience, 3);
+    assert_int_equal(st->campaigns_pause_all(st, a, "session_invalid"), DB_ONE);
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_string_equal(c.status, "paused");
+    assert_string_equal(c.pause_reason, "session_invalid");
+    campaign_release(&c);
+    assert_int_equal(st->campaigns_pause_all(st, a, "session_invalid"), DB_NONE);
+    assert_int_equal(st->campaign_transition(st, a, camp, "paused", "completed", NULL), DB_ONE);
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_true(c.finished_at > 0);
+    campaign_release(&c);
+    /* the second campaign may start now */
+    assert_int_equal(st->campaign_start(st, a, camp2, contacts, 2, 0, NULL), DB_ONE);
+}
+
+static void nudges_and_reactions(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "n@example.com");
+    int64_t contacts[4] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3"),
+                           make_contact(st, a, "4")};
+    int64_t camp = make_campaign(st, a, "Nudged");
+    send_all(st, a, camp, contacts, 4, NULL);
+    int64_t due = -1;
+    assert_int_equal(st->nudge_next_due(st, a, camp, 1, &due), DB_ONE);
+    assert_true(due > 0);
+
+    /* contact 1 reads (tg_message_id up to its own), contact 2 replies, contact 4 opts out */
+    struct recipient none;
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &none), DB_NONE);
+    assert_int_equal(st->recipients_read(st, a, contacts[0], 1000000), DB_ONE);
+    assert_int_equal(st->recipients_read(st, a, contacts[0], 1000000), DB_NONE); /* once */
+    struct seen s = {0};
+    assert_int_equal(st->read_times(st, a, camp, times_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_true(s.v[0][0] > 0);
+    int64_t n = -1;
+    st->recipients_replied(st, a, contacts[1], 0, &n);
+    assert_int_equal(n, 1);
+    st->recipients_replied(st, a, contacts[1], 0, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->contact_opt_out(st, a, contacts[3]), DB_ONE);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.read, 1);
+    assert_int_equal(k.replied, 1);
+    assert_int_equal(k.opted_out, 1);
+    assert_int_equal(k.sent, 4);
+    int64_t sent = 0, replied = 0, clicked = 0;
+    assert_int_equal(st->step_counts(st, a, camp, 0, &sent, &replied, &clicked), DB_ONE);
+    assert_int_equal(sent, 4);
+    assert_int_equal(replied, 1);
+    assert_int_equal(clicked, 0);
+    assert_int_equal(st->step_counts(st, a, camp, 1, &sent, &replied, &clicked), DB_NONE);
+
+    /* a "no reply" nudge: the replier and the opted-out contact get skipped rows */
+    int64_t created = -1;
+    assert_int_equal(st->nudge_schedule(st, a, camp, 1, "no_reply", now_ms() + 1000, &created), DB_ONE);
+    assert_int_equal(created, 4);
+    assert_true(st->nudge_schedule(st, a, camp, 1, "no_reply", now_ms() + 1000, &created) >= 0);
+    assert_int_equal(created, 0); /* once */
+    assert_int_equal(st->nudge_next_due(st, a, camp, 1, &due), DB_ONE);
+    assert_int_equal(due, 0);
+    int64_t open = -1;
+    assert_int_equal(st->campaign_open_rows(st, a, camp, 1, &open), DB_ONE);
+    assert_int_equal(open, 2);
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.skipped, 2);
+    assert_int_equal(k.pending, 2);
+    assert_int_equal(k.audience, 4); /* step 0 only */
+
+    /* the nudges go out; a reply now also skips the contact's pending nudge */
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    assert_int_equal(r.step, 1);
+    assert_int_equal(r.contact_id, contacts[0]);
+    st->recipients_replied(st, a, contacts[2], 0, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->campaign_open_rows(st, a, camp, 1, &open), DB_ONE);
+    assert_int_equal(open, 1);
+    assert_int_equal(st->step_counts(st, a, camp, 1, &sent, &replied, &clicked), DB_ONE);
+    assert_int_equal(sent, 0);
+}
+
+static void links_and_clicks(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "l@example.com");
+    int64_t contacts[2] = {make_contact(st, a, "1"), make_contact(st, a, "2")};
+    int64_t camp = make_campaign(st, a, "Links");
+    int64_t link = 0, link2 = 0, same = 0;
+    assert_int_equal(st->link_ensure(st, a, camp, "https://shop.example/a", &link), DB_ONE);
+    assert_int_equal(st->link_ensure(st, a, camp, "https://shop.example/b", &link2), DB_ONE);
+    assert_int_equal(st->link_ensure(st, a, camp, "https://shop.example/a", &same), DB_ONE);
+    assert_int_equal(same, link);
+    assert_true(link2 != link);
+    int64_t acc = 0, cid = 0;
+    char *url = NULL;
+    assert_int_equal(st->link_get(st, link2, &acc, &cid, &url), DB_ONE);
+    assert_int_equal(acc, a);
+    assert_int_equal(cid, camp);
+    assert_string_equal(url, "https://shop.example/b");
+    free(url);
+    assert_int_equal(st->link_get(st, link2 + 100, &acc, &cid, &url), DB_NONE);
+    assert_null(url);
+
+    int64_t rid[2];
+    send_all(st, a, camp, contacts, 2, rid);
+    int64_t t = now_ms();
+    struct click clicks[4] = {
+        {a, camp, link, rid[0], t},      /* unique on the link and the campaign */
+        {a, camp, link, rid[0], t + 1},  /* again: counted, not unique */
+        {a, camp, link2, rid[0], t + 2}, /* unique on link 2, not on the campaign */
+        {a, camp, link, 0, t + 3},       /* a preview: the link only */
+    };
+    assert_int_equal(st->clicks_record(st, clicks, 4), DB_ONE);
+    struct seen s = {0};
+    assert_int_equal(st->link_stats(st, a, camp, link_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.v[0][0], link);
+    assert_string_equal(s.text[0], "https://shop.example/a");
+    assert_int_equal(s.v[0][1], 3); /* clicks */
+    assert_int_equal(s.v[0][2], 1); /* unique */
+    assert_int_equal(s.v[1][1], 1);
+    assert_int_equal(s.v[1][2], 1);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.clicks, 4);
+    assert_int_equal(k.unique_clicks, 1);
+    int64_t sent = 0, replied = 0, clicked = 0;
+    assert_int_equal(st->step_counts(st, a, camp, 0, &sent, &replied, &clicked), DB_ONE);
+    assert_int_equal(clicked, 1);
+    assert_int_equal(st->clicks_record(st, NULL, 0), DB_ONE);
+}
+
+static void orders_and_attribution(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "r@example.com");
+    int64_t contacts[3] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3")};
+    int64_t camp = make_campaign(st, a, "Revenue");
+    struct discount_code_row code = {.code = bl("sealed-code")};
+    snprintf(code.code_bidx, sizeof code.code_bidx, "cb1");
+    assert_int_equal(st->codes_replace(st, a, camp, &code, 1), DB_ONE);
+    int64_t link = 0;
+    assert_int_equal(st->link_ensure(st, a, camp, "https://shop.example/", &link), DB_ONE);
+    int64_t rid[3];
+    send_all(st, a, camp, contacts, 3, rid);
+    int64_t t = now_ms() + 1000;
+
+    /* an order that names a customer with no contact yet is linked when asked */
+    struct order_row o = {.amount = 1500, .created_at = t};
+    snprintf(o.order_id, sizeof o.order_id, "A-1");
+    snprintf(o.currency, sizeof o.currency, "EUR");
+    snprintf(o.status, sizeof o.status, "paid");
+    snprintf(o.customer_tg_user_id, sizeof o.customer_tg_user_id, "2");
+    snprintf(o.body_hash, sizeof o.body_hash, "h1");
+    int64_t oid = 0, dup = 0;
+    assert_int_equal(st->order_save(st, a, &o, &oid), DB_ONE);
+    assert_true(oid > 0);
+    assert_int_equal(st->order_save(st, a, &o, &dup), DB_NONE);
+    struct order_row got;
+    assert_int_equal(st->order_get(st, a, "A-1", &got), DB_ONE);
+    assert_int_equal(got.id, oid);
+    assert_int_equal(got.amount, 1500);
+    assert_string_equal(got.currency, "EUR");
+    assert_int_equal(got.contact_id, 0);
+    assert_string_equal(got.customer_tg_user_id, "2");
+    assert_string_equal(got.body_hash, "h1");
+    assert_int_equal(st->order_get(st, a, "nope", &got), DB_NONE);
+    int linked = -1;
+    assert_int_equal(st->orders_link_contact(st, a, contacts[1], "2", NULL, NULL, &linked), DB_ONE);
+    assert_int_equal(linked, 1);
+    assert_int_equal(st->orders_link_contact(st, a, contacts[1], "2", NULL, NULL, &linked), DB_NONE);
+    assert_int_equal(linked, 0);
+    assert_int_equal(st->order_latest_paid(st, a, contacts[1], &got), DB_ONE);
+    assert_int_equal(got.id, oid);
+    assert_int_equal(st->order_latest_paid(st, a, contacts[0], &got), DB_NONE);
+
+    /* by window: the latest message to the customer before the order */
+    struct attribution at;
+    assert_int_equal(st->attribution_find(st, a, 0, 0, NULL, contacts[1], t, 86400000, &at), DB_ONE);
+    assert_int_equal(at.campaign_id, camp);
+    assert_string_equal(at.by, "window");
+    assert_int_equal(at.step, 0);
+    assert_int_equal(at.recipient_id, rid[1]);
+    assert_int_equal(st->attribution_find(st, a, 0, 0, NULL, contacts[1], t - 86400000 * 2, 1000, &at),
+                     DB_NONE);
+    assert_int_equal(st->attribution_apply(
+                         st, a, oid,
+                         &(struct attribution){.campaign_id = camp, .recipient_id = rid[1], .by = "window"},
+                         1500, 1),
+                     DB_ONE);
+    assert_int_equal(st->order_get(st, a, "A-1", &got), DB_ONE);
+    assert_int_equal(got.attributed_campaign_id, camp);
+    assert_int_equal(got.attributed_recipient_id, rid[1]);
+
+    /* by ref, with its link; the code used counts too */
+    assert_int_equal(st->attribution_find(st, a, rid[0], link, "cb1", 0, t, 0, &at), DB_ONE);
+    assert_string_equal(at.by, "ref");
+    assert_int_equal(at.recipient_id, rid[0]);
+    assert_int_equal(at.link_id, link);
+    assert_true(at.code_id > 0);
+    int64_t code_id = at.code_id;
+    assert_int_equal(st->attribution_find(st, a, rid[0], link + 100, NULL, 0, t, 0, &at), DB_ONE);
+    assert_int_equal(at.link_id, 0); /* a link of no campaign of the ref's */
+    /* by code: a static code names the campaign; the message is the customer's latest of it */
+    assert_int_equal(st->attribution_find(st, a, 0, 0, "cb1", contacts[2], t, 0, &at), DB_ONE);
+    assert_string_equal(at.by, "code");
+    assert_int_equal(at.code_id, code_id);
+    assert_int_equal(at.campaign_id, camp);
+    assert_int_equal(at.recipient_id, rid[2]);
+    assert_int_equal(st->attribution_find(st, a, 0, 0, "nocode", 0, t, 0, &at), DB_NONE);
+
+    struct order_row o2 = o;
+    snprintf(o2.order_id, sizeof o2.order_id, "A-2");
+    o2.amount = 700;
+    o2.contact_id = contacts[0];
+    o2.customer_tg_user_id[0] = 0;
+    snprintf(o2.discount_code_bidx, sizeof o2.discount_code_bidx, "cb1");
+    int64_t oid2 = 0;
+    assert_int_equal(st->order_save(st, a, &o2, &oid2), DB_ONE);
+    struct attribution full = {.campaign_id = camp,
+                               .recipient_id = rid[0],
+                               .link_id = link,
+                               .code_id = code_id,
+                               .step = 0,
+                               .by = "ref"};
+    assert_int_equal(st->attribution_apply(st, a, oid2, &full, 700, 1), DB_ONE);
+    int paid = -1, refunded = -1;
+    assert_int_equal(st->order_counts(st, a, contacts[0], &paid, &refunded), DB_ONE);
+    assert_int_equal(paid, 1);
+    assert_int_equal(refunded, 0);
+
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.orders, 2);
+    assert_int_equal(k.revenue, 2200);
+    struct seen s = {0};
+    assert_int_equal(st->revenue_rows(st, a, camp, "step", rev_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.v[0][0], 0);
+    assert_int_equal(s.v[0][1], 2);
+    assert_int_equal(s.v[0][2], 2200);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->revenue_rows(st, a, camp, "code", rev_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.v[0][0], code_id);
+    assert_int_equal(s.v[0][2], 700);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->link_stats(st, a, camp, link_cb, &s), DB_ONE);
+    assert_int_equal(s.v[0][3], 700);
+
+    /* the revenue reads */
+    char cur[4] = "x";
+    assert_int_equal(st->revenue_currency(st, a, 0, t + 1, cur), DB_ONE);
+    assert_string_equal(cur, "EUR");
+    assert_int_equal(st->revenue_currency(st, a, t + 1, t + 2, cur), DB_NONE);
+    assert_string_equal(cur, "");
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->revenue_series(st, a, 0, t + 1, "EUR", 1000, 0, rev_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.v[0][0], t / 1000 * 1000);
+    assert_int_equal(s.v[0][1], 2200); /* revenue, then orders */
+    assert_int_equal(s.v[0][2], 2);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->revenue_campaigns(st, a, 0, t + 1, "EUR", rev_campaign_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.v[0][0], camp);
+    assert_string_equal(s.text[0], "Revenue");
+    assert_int_equal(s.v[0][1], 2200);
+    assert_int_equal(s.v[0][2], 2);
+
+    /* a refund: status updated, then the credit reversed */
+    o2.id = oid2;
+    snprintf(o2.status, sizeof o2.status, "refunded");
+    int64_t same = 0;
+    assert_int_equal(st->order_save(st, a, &o2, &same), DB_ONE);
+    assert_int_equal(same, oid2);
+    assert_int_equal(st->attribution_apply(st, a, oid2, &full, 700, -1), DB_ONE);
+    assert_int_equal(st->order_counts(st, a, contacts[0], &paid, &refunded), DB_ONE);
+    assert_int_equal(paid, 0);
+    assert_int_equal(refunded, 1);
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.orders, 1);
+    assert_int_equal(k.revenue, 1500);
+    struct contact c;
+    assert_int_equal(st->contact_get(st, a, contacts[1], &c), DB_ONE);
+    assert_int_equal(c.orders_count, 1);
+    assert_int_equal(c.spent, 1500);
+    contact_release(&c);
+}
+
+static void audiences(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "u@example.com");
+    int64_t c[4] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3"),
+                    make_contact(st, a, "4")};
+    struct blob cat = bl("sealed-category"), conf = bl("sealed-conf");
+    assert_int_equal(st->category_put(st, a, c[1], &cat, &conf), DB_ONE);
+    assert_int_equal(st->contact_opt_out(st, a, c[3]), DB_ONE);
+    const struct audience_query all = {.min_orders = -1, .max_orders = -1, .min_spent = -1};
+    struct audience_seen s = {0};
+    assert_int_equal(st->audience_scan(st, a, &all, audience_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.ids[0], c[0]);
+    assert_int_equal(s.ids[2], c[2]);
+    assert_int_equal(s.category_len[0], 0);
+    assert_int_equal(s.category_len[1], strlen("sealed-category"));
+    memset(&s, 0, sizeof s);
+    s.stop_after = 2;
+    assert_int_equal(st->audience_scan(st, a, &all, audience_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 2);
+
+    /* buyers, and contacts sent something lately */
+    struct order_row o = {.amount = 100, .created_at = now_ms(), .contact_id = c[2]};
+    snprintf(o.order_id, sizeof o.order_id, "B-1");
+    snprintf(o.currency, sizeof o.currency, "EUR");
+    snprintf(o.status, sizeof o.status, "paid");
+    assert_int_equal(st->order_save(st, a, &o, &(int64_t){0}), DB_ONE);
+    struct audience_query q = all;
+    q.min_orders = 1;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->audience_scan(st, a, &q, audience_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ids[0], c[2]);
+    q = all;
+    q.min_spent = 101;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->audience_scan(st, a, &q, audience_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 0);
+    int64_t camp = make_campaign(st, a, "Cap");
+    send_all(st, a, camp, c, 1, NULL);
+    q = all;
+    q.cap_since = now_ms() - 60000;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->audience_scan(st, a, &q, audience_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.ids[0], c[1]);
+    q = all;
+    q.not_replied_to_campaign = camp;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->audience_scan(st, a, &q, audience_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ids[0], c[0]);
+}
+
+static void leases_share_accounts(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    struct tg_session on = {0};
+    snprintf(on.status, sizeof on.status, "connected");
+    int64_t acc[4];
+    for (int i = 0; i < 4; i++) {
+        char email[32];
+        snprintf(email, sizeof email, "lease%d@example.com", i);
+        acc[i] = make_account(st, email);
+        assert_int_equal(st->session_put(st, acc[i], &on), DB_ONE);
+    }
+    int64_t now = now_ms(), ttl = 10000;
+    int64_t *ids = NULL;
+    size_t n = 0, taken = 0;
+    char owner[64];
+    assert_int_equal(st->lease_owner(st, acc[0], now, owner, sizeof owner), DB_NONE);
+    assert_int_equal(st->leases_claim(st, "a", now, ttl, &ids, &n, &taken), DB_ONE);
+    assert_int_equal(n, 4);
+    assert_int_equal(taken, 4);
+    assert_int_equal(ids[0], acc[0]);
+    free(ids);
+    assert_int_equal(st->lease_owner(st, acc[2], now, owner, sizeof owner), DB_ONE);
+    assert_string_equal(owner, "a");
+
+    /* a second instance: a holds more than its share plus one, and hands the newest over */
+    assert_int_equal(st->leases_claim(st, "b", now, ttl, &ids, &n, &taken), DB_NONE);
+    assert_int_equal(taken, 0);
+    free(ids);
+    assert_int_equal(st->leases_claim(st, "a", now + 1, ttl, &ids, &n, &taken), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[1], acc[1]);
+    free(ids);
+    assert_int_equal(st->lease_owner(st, acc[3], now + 1, owner, sizeof owner), DB_ONE);
+    assert_string_equal(owner, "a:shed");
+    int64_t later = now + LEASE_HANDOFF_MS + 10;
+    assert_int_equal(st->leases_claim(st, "b", later, ttl, &ids, &n, &taken), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_int_equal(taken, 2);
+    assert_int_equal(ids[0], acc[2]);
+    free(ids);
+
+    /* a login forces the owner; a clean shutdown lets go at once */
+    assert_int_equal(st->lease_force(st, "b", acc[0], later, ttl), DB_ONE);
+    assert_int_equal(st->lease_owner(st, acc[0], later, owner, sizeof owner), DB_ONE);
+    assert_string_equal(owner, "b");
+    assert_int_equal(st->leases_release(st, "b"), DB_ONE);
+    assert_int_equal(st->lease_owner(st, acc[0], later, owner, sizeof owner), DB_NONE);
+    assert_int_equal(st->lease_owner(st, acc[1], later, owner, sizeof owner), DB_ONE);
+    assert_string_equal(owner, "a");
+    /* an account whose session is gone is dropped by its owner's next round */
+    assert_int_equal(st->session_delete(st, acc[1]), DB_ONE);
+    assert_int_equal(st->leases_claim(st, "a", later, ttl, &ids, &n, &taken), DB_ONE);
+    for (size_t i = 0; i < n; i++)
+        assert_true(ids[i] != acc[1]);
+    free(ids);
+}
+
+static void sealed_values_rotate(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "k1@example.com"), b = make_account(st, "k2@example.com");
+    const unsigned char s1[] = {1, 2, 3}, s2[] = {4, 5};
+    assert_int_equal(st->account_set_webhook_secret(st, a, s1, sizeof s1), DB_ONE);
+    assert_int_equal(st->account_set_webhook_secret(st, b, s2, sizeof s2), DB_ONE);
+    struct sealed_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(st->sealed_scan(st, SEALED_WEBHOOK_SECRET, "", 1, &rows, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    char want[32];
+    snprintf(want, sizeof want, "%lld", (long long)a);
+    assert_string_equal(rows[0].cursor, want);
+    assert_string_equal(rows[0].row_key, want);
+    assert_int_equal(rows[0].value.len, 3);
+    char cursor[SEALED_CURSOR_MAX];
+    snprintf(cursor, sizeof cursor, "%s", rows[0].cursor);
+    sealed_row_release(&rows[0]);
+    free(rows);
+    assert_int_equal(st->sealed_scan(st, SEALED_WEBHOOK_SECRET, cursor, 10, &rows, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_memory_equal(rows[0].value.p, s2, 2);
+    /* replaced where the value is still what was read */
+    rows[0].fresh.p = malloc(4);
+    memcpy(rows[0].fresh.p, "NEW!", 4);
+    rows[0].fresh.len = 4;
+    size_t replaced = 9;
+    assert_int_equal(st->sealed_replace(st, SEALED_WEBHOOK_SECRET, rows, n, &replaced), DB_ONE);
+    assert_int_equal(replaced, 1);
+    assert_int_equal(st->sealed_replace(st, SEALED_WEBHOOK_SECRET, rows, n, &replaced), DB_ONE);
+    assert_int_equal(replaced, 0); /* the value changed in between */
+    sealed_row_release(&rows[0]);
+    free(rows);
+    unsigned char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(st->account_webhook_secret(st, b, &out, &len), DB_ONE);
+    assert_int_equal(len, 4);
+    assert_memory_equal(out, "NEW!", 4);
+    free(out);
+    assert_int_equal(st->sealed_scan(st, SEALED_WEBHOOK_SECRET, cursor, 10, &rows, &n), DB_ONE);
+    sealed_row_release(&rows[0]);
+    free(rows);
+    snprintf(cursor, sizeof cursor, "%lld", (long long)b);
+    assert_int_equal(st->sealed_scan(st, SEALED_WEBHOOK_SECRET, cursor, 10, &rows, &n), DB_NONE);
+    assert_int_equal(n, 0);
+
+    /* contacts' row keys and meta's text values */
+    int64_t c = make_contact(st, a, "99");
+    assert_int_equal(st->sealed_scan(st, SEALED_CONTACT_FIRST_NAME, "", 10, &rows, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    snprintf(want, sizeof want, "%lld", (long long)c);
+    assert_string_equal(rows[0].cursor, want);
+    snprintf(want, sizeof want, "%lld:99", (long long)a);
+    assert_string_equal(rows[0].row_key, want);
+    sealed_row_release(&rows[0]);
+    free(rows);
+    assert_int_equal(st->meta_set(st, "cmd:1", "c2VhbGVk"), DB_ONE);
+    assert_int_equal(st->meta_set(st, "other", "x"), DB_ONE);
+    assert_int_equal(st->sealed_scan(st, SEALED_META_VALUE, "", 10, &rows, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].cursor, "cmd:1");
+    assert_string_equal(rows[0].row_key, "cmd:1");
+    assert_int_equal(rows[0].value.len, 8);
+    rows[0].fresh.p = malloc(5);
+    memcpy(rows[0].fresh.p, "Zm9vYg", 5);
+    rows[0].fresh.len = 5;
+    assert_int_equal(st->sealed_replace(st, SEALED_META_VALUE, rows, n, &replaced), DB_ONE);
+    assert_int_equal(replaced, 1);
+    sealed_row_release(&rows[0]);
+    free(rows);
+    char v[32];
+    assert_int_equal(st->meta_get(st, "cmd:1", v, sizeof v), DB_ONE);
+    assert_string_equal(v, "Zm9vY");
+    assert_int_equal(st->meta_delete(st, "cmd:1"), DB_ONE);
+    assert_int_equal(st->meta_delete(st, "cmd:1"), DB_NONE);
+    assert_int_equal(st->meta_get(st, "cmd:1", v, sizeof v), DB_NONE);
+}
+
+/* Every sealed column can be scanned and rewritten (one value of each, all statements of
+ * STORE_SEALED_COLUMNS on this backend). */
+static void every_sealed_column_rotates(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "all@example.com");
+    const unsigned char wh[] = {9, 9};
+    assert_int_equal(st->account_set_webhook_secret(st, a, wh, sizeof wh), DB_ONE);
+    struct tg_session s = {.session = bl("sess"), .phone = bl("ph")};
+    snprintf(s.status, sizeof s.status, "connected");
+    assert_int_equal(st->session_put(st, a, &s), DB_ONE);
+    struct contact c = {.access_hash = bl("ah"),
+                        .first_name = bl("fn"),
+                        .last_name = bl("ln"),
+                        .username = bl("un"),
+                        .phone = bl("pn")};
+    snprintf(c.tg_user_id, sizeof c.tg_user_id, "5");
+    int64_t cid = 0;
+    assert_int_equal(st->contact_save(st, a, &c, &cid), DB_ONE);
+    struct blob text = bl("txt"), cat = bl("cat"), conf = bl("conf"), code = bl("rc");
+    assert_int_equal(st->inbound_add(st, a, cid, 77, &text, 1000), DB_ONE);
+    assert_int_equal(st->category_put(st, a, cid, &cat, &conf), DB_ONE);
+    int64_t camp = make_campaign(st, a, "Sealed");
+    struct discount_code_row dc = {.code = bl("dc")};
+    snprintf(dc.code_bidx, sizeof dc.code_bidx, "b");
+    assert_int_equal(st->codes_replace(st, a, camp, &dc, 1), DB_ONE);
+    assert_int_equal(st->campaign_start(st, a, camp, &cid, 1, 0, NULL), DB_ONE);
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    assert_int_equal(st->recipient_claim(st, a, r.id, "rid", &code), DB_ONE);
+    assert_int_equal(st->meta_set(st, "cmdr:9", "dmFs"), DB_ONE);
+    for (int col = 0; col < SEALED__COUNT; col++) {
+        struct sealed_row *rows = NULL;
+        size_t n = 0, replaced = 0;
+        assert_int_equal(st->sealed_scan(st, (enum store_sealed)col, "", 10, &rows, &n), DB_ONE);
+        assert_int_equal(n, 1);
+        rows[0].fresh.p = malloc(5);
+        memcpy(rows[0].fresh.p, "fresh", 5);
+        rows[0].fresh.len = 5;
+        assert_int_equal(st->sealed_replace(st, (enum store_sealed)col, rows, n, &replaced), DB_ONE);
+        assert_int_equal(replaced, 1);
+        sealed_row_release(&rows[0]);
+        free(rows);
+        assert_int_equal(st->sealed_scan(st, (enum store_sealed)col, "", 10, &rows, &n), DB_ONE);
+        assert_int_equal(rows[0].value.len, 5);
+        assert_memory_equal(rows[0].value.p, "fresh", 5);
+        sealed_row_release(&rows[0]);
+        free(rows);
+    }
+}
+
+/* A transaction whose function fails writes nothing; store calls inside it join it. */
+static enum db_status write_then_fail(struct store *st, void *cls)
+{
+    enum db_status r = st->meta_set(st, "inside", "1");
+    if (r < 0) return r;
+    r = st->account_update(st, *(int64_t *)cls, "Asia/Tokyo", 9);
+    return r < 0 ? r : DB_HARD;
+}
+
+static void failed_transactions_roll_back(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "t@example.com");
+    assert_int_equal(st->txn(st, 1, write_then_fail, &a), DB_HARD);
+    char v[8];
+    assert_int_equal(st->meta_get(st, "inside", v, sizeof v), DB_NONE);
+    struct account got;
+    assert_int_equal(st->account_get(st, a, &got), DB_ONE);
+    assert_string_equal(got.timezone, "UTC");
+}
+
+struct heard {
+    pthread_mutex_t lock;
+    char last[64];
+    int calls;
+};
+
+static void heard_cb(void *cls, const char *payload)
+{
+    struct heard *h = cls;
+    pthread_mutex_lock(&h->lock);
+    if (*payload) snprintf(h->last, sizeof h->last, "%s", payload);
+    h->calls++;
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* PostgreSQL nudges other instances with NOTIFY; SQLite has neither function (instances poll). */
+static void notify_reaches_listeners(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    if (strcmp(st->backend, "sqlite") == 0) {
+        assert_null(st->notify);
+        assert_null(st->listen);
+        return;
+    }
+    struct heard h = {PTHREAD_MUTEX_INITIALIZER, "", 0};
+    assert_int_equal(st->listen(st, "tgr_test", heard_cb, &h), DB_ONE);
+    assert_int_equal(st->listen(st, "tgr_test", heard_cb, &h), DB_HARD); /* one listener */
+    /* The listener connects on its own thread: send until it has heard one (at most ~10 s). */
+    int got = 0;
+    for (int i = 0; i < 100 && !got; i++) {
+        assert_int_equal(st->notify(st, "tgr_test", "wake 7"), DB_ONE);
+        usleep(100 * 1000);
+        pthread_mutex_lock(&h.lock);
+        got = strcmp(h.last, "wake 7") == 0;
+        pthread_mutex_unlock(&h.lock);
+    }
+    assert_true(got);
+    assert_int_equal(st->listen(st, "tgr_test", NULL, NULL), DB_ONE);
+}
+
+/* More contacts than one statement takes (inserts and PostgreSQL's audience pages are 5,000):
+ * each gets its recipient row, in order, and an audience scan sees each once. */
+struct many {
+    int64_t account, ids[5003];
+};
+
+static enum db_status add_many(struct store *st, void *cls)
+{
+    struct many *m = cls;
+    for (int i = 0; i < 5003; i++) {
+        struct contact c = {0};
+        snprintf(c.tg_user_id, sizeof c.tg_user_id, "%d", 700000 + i);
+        enum db_status r = st->contact_save(st, m->account, &c, &m->ids[i]);
+        if (r != DB_ONE) return r < 0 ? r : DB_HARD;
+    }
+    return DB_ONE;
+}
+
+struct scan_seen {
+    int64_t n, last;
+    int ordered;
+};
+
+static int scan_cb(void *cls, const struct audience_row *row)
+{
+    struct scan_seen *s = cls;
+    if (row->contact_id <= s->last) s->ordered = 0;
+    s->last = row->contact_id;
+    s->n++;
+    return 0;
+}
+
+static void large_audiences(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    struct many *m = calloc(1, sizeof *m);
+    m->account = make_account(st, "big@example.com");
+    assert_int_equal(st->txn(st, 0, add_many, m), DB_ONE);
+    const struct audience_query all = {.min_orders = -1, .max_orders = -1, .min_spent = -1};
+    struct scan_seen s = {0, 0, 1};
+    assert_int_equal(st->audience_scan(st, m->account, &all, scan_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 5003);
+    assert_true(s.ordered);
+    int64_t camp = make_campaign(st, m->account, "Big");
+    assert_int_equal(st->campaign_start(st, m->account, camp, m->ids, 5003, 0, NULL), DB_ONE);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, m->account, camp, &k), DB_ONE);
+    assert_int_equal(k.audience, 5003);
+    assert_int_equal(k.pending, 5003);
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, m->account, now_ms(), &r), DB_ONE);
+    assert_int_equal(r.contact_id, m->ids[0]);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +1503,21 @@ int main(void)
         cmocka_unit_test_setup_teardown(many_threads_read_and_write, setup, teardown),
         cmocka_unit_test_setup_teardown(racing_transactions_lose_nothing, setup, teardown),
         cmocka_unit_test(bad_urls_are_refused),
+        cmocka_unit_test_setup_teardown(sessions_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(contacts_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(campaigns_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(codes_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(send_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(nudges_and_reactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(links_and_clicks, setup, teardown),
+        cmocka_unit_test_setup_teardown(orders_and_attribution, setup, teardown),
+        cmocka_unit_test_setup_teardown(audiences, setup, teardown),
+        cmocka_unit_test_setup_teardown(leases_share_accounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(sealed_values_rotate, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_sealed_column_rotates, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_transactions_roll_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(notify_reaches_listeners, setup, teardown),
+        cmocka_unit_test_setup_teardown(large_audiences, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

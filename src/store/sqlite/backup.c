@@ -1,4 +1,4 @@
-/* backup_sqlite — `tgr backup` / `tgr restore` for the SQLite backend; see backup.h. */
+/* backup — `tgr backup` / `tgr restore` for the SQLite backend; see store/backup.h. */
 #include "store/backup.h"
 
 #include <errno.h>

@@ -1,0 +1,308 @@
+/* db — the shared runner over a backend's struct db_ops (see db.h): the shapes of reads, the
+ * write transactions, store->txn and the migrations. */
+#include "store/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "store/stmt.h"
+
+static const struct db_ops *OPS(struct store *st)
+{
+    return ((struct db *)st)->ops;
+}
+
+int64_t db_i64(const struct db_row *r, int col)
+{
+    return r->ops->col_i64(r, col);
+}
+
+const char *db_str(const struct db_row *r, int col)
+{
+    const char *t = r->ops->col_text(r, col);
+    return t ? t : "";
+}
+
+int db_isnull(const struct db_row *r, int col)
+{
+    return r->ops->col_null(r, col);
+}
+
+const void *db_bytes(const struct db_row *r, int col, size_t *n)
+{
+    return r->ops->col_bytes(r, col, n);
+}
+
+void db_copy(const struct db_row *r, int col, char *dst, size_t cap)
+{
+    snprintf(dst, cap, "%s", db_str(r, col));
+}
+
+char *db_dup(const struct db_row *r, int col)
+{
+    const char *t = r->ops->col_text(r, col);
+    return t ? strdup(t) : NULL;
+}
+
+int db_blob(const struct db_row *r, int col, struct blob *b)
+{
+    size_t n = 0;
+    b->p = NULL;
+    b->len = 0;
+    if (db_isnull(r, col)) return TGR_OK;
+    const void *p = r->ops->col_bytes(r, col, &n);
+    b->p = malloc(n ? n : 1);
+    if (!b->p) return TGR_ERR;
+    if (n) memcpy(b->p, p, n);
+    b->len = n;
+    return TGR_OK;
+}
+
+/* ---- running statements --------------------------------------------------------------------- */
+
+enum db_status db_exec(struct store *st, enum stmt_id id, const struct sp *p)
+{
+    return OPS(st)->run(st, id, p, NULL, NULL, NULL);
+}
+
+enum db_status db_changes(struct store *st, enum stmt_id id, const struct sp *p, int64_t *n)
+{
+    *n = 0;
+    return OPS(st)->run(st, id, p, NULL, NULL, n);
+}
+
+enum db_status db_rows(struct store *st, enum stmt_id id, const struct sp *p, db_reader fn, void *cls)
+{
+    return OPS(st)->run(st, id, p, fn, cls, NULL);
+}
+
+struct ints {
+    int64_t *out;
+    int n;
+};
+
+static int read_ints(void *cls, const struct db_row *r)
+{
+    struct ints *v = cls;
+    for (int i = 0; i < v->n; i++)
+        v->out[i] = db_i64(r, i);
+    return 1;
+}
+
+enum db_status db_ints(struct store *st, enum stmt_id id, const struct sp *p, int64_t *out, int n)
+{
+    struct ints v = {out, n};
+    memset(out, 0, (size_t)n * sizeof *out);
+    return db_rows(st, id, p, read_ints, &v);
+}
+
+struct text {
+    char *out;
+    size_t cap;
+};
+
+static int read_text(void *cls, const struct db_row *r)
+{
+    struct text *t = cls;
+    db_copy(r, 0, t->out, t->cap);
+    return 1;
+}
+
+enum db_status db_text(struct store *st, enum stmt_id id, const struct sp *p, char *out, size_t cap)
+{
+    struct text t = {out, cap};
+    return db_rows(st, id, p, read_text, &t);
+}
+
+static int read_one_blob(void *cls, const struct db_row *r)
+{
+    return db_blob(r, 0, cls) == TGR_OK ? 1 : -1;
+}
+
+enum db_status db_one_blob(struct store *st, enum stmt_id id, const struct sp *p, struct blob *out)
+{
+    memset(out, 0, sizeof *out);
+    return db_rows(st, id, p, read_one_blob, out);
+}
+
+struct one {
+    void *out;
+    size_t size;
+    int (*read)(void *cls, const struct db_row *r, void *elem);
+    void (*release)(void *elem);
+    void *cls;
+};
+
+static int read_first(void *cls, const struct db_row *r)
+{
+    struct one *o = cls;
+    memset(o->out, 0, o->size);
+    if (o->read(o->cls, r, o->out) == TGR_OK) return 1;
+    if (o->release) o->release(o->out);
+    return -1;
+}
+
+enum db_status db_one(struct store *st, enum stmt_id id, const struct sp *p, size_t size,
+                      int (*read)(void *cls, const struct db_row *r, void *elem), void (*release)(void *elem),
+                      void *cls, void *out)
+{
+    return db_rows(st, id, p, read_first, &(struct one){out, size, read, release, cls});
+}
+
+struct list {
+    size_t size, n, cap;
+    char *a;
+    int (*read)(void *cls, const struct db_row *r, void *elem);
+    void (*release)(void *elem);
+    void *cls;
+};
+
+static int read_elem(void *cls, const struct db_row *r)
+{
+    struct list *l = cls;
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 16;
+        char *np = realloc(l->a, ncap * l->size);
+        if (!np) return -1;
+        l->a = np;
+        l->cap = ncap;
+    }
+    void *e = l->a + l->n * l->size;
+    memset(e, 0, l->size);
+    if (l->read(l->cls, r, e) != TGR_OK) {
+        if (l->release) l->release(e);
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
+
+enum db_status db_list(struct store *st, enum stmt_id id, const struct sp *p, size_t size,
+                       int (*read)(void *cls, const struct db_row *r, void *elem),
+                       void (*release)(void *elem), void *cls, void **rows, size_t *n)
+{
+    struct list l = {size, 0, 0, NULL, read, release, cls};
+    enum db_status r = db_rows(st, id, p, read_elem, &l);
+    if (r < 0) {
+        for (size_t i = 0; release && i < l.n; i++)
+            release(l.a + i * size);
+        free(l.a);
+        l.a = NULL;
+        l.n = 0;
+    }
+    *rows = l.a;
+    *n = l.n;
+    return r < 0 ? r : l.n ? DB_ONE : DB_NONE;
+}
+
+static int read_id(void *cls, const struct db_row *r, void *elem)
+{
+    *(int64_t *)elem = db_i64(r, 0);
+    return TGR_OK;
+}
+
+enum db_status db_ids(struct store *st, enum stmt_id id, const struct sp *p, int64_t **ids, size_t *n)
+{
+    return db_list(st, id, p, sizeof **ids, read_id, NULL, NULL, (void **)ids, n);
+}
+
+enum db_status db_report(struct store *st, enum stmt_id id, const struct sp *p, db_reader reader,
+                         void (*fn)(void), void *cls)
+{
+    struct db_report rp = {fn, cls};
+    enum db_status r = db_rows(st, id, p, reader, &rp);
+    return r < 0 ? r : DB_ONE;
+}
+
+int db_report_3ints(void *cls, const struct db_row *r)
+{
+    const struct db_report *p = cls;
+    ((void (*)(void *, int64_t, int64_t, int64_t))p->fn)(p->cls, db_i64(r, 0), db_i64(r, 1), db_i64(r, 2));
+    return 0;
+}
+
+/* ---- transactions ---------------------------------------------------------------------------- */
+
+enum db_status db_txn(struct store *st, enum db_tx kind, enum db_status (*fn)(struct store *st, void *cls),
+                      void *cls)
+{
+    return OPS(st)->txn(st, kind, 0, fn, cls);
+}
+
+struct one_write {
+    enum stmt_id id;
+    const struct sp *p;
+    int64_t *out;
+    int n;
+};
+
+static enum db_status write_one(struct store *st, void *cls)
+{
+    const struct one_write *w = cls;
+    return w->n ? db_ints(st, w->id, w->p, w->out, w->n) : db_exec(st, w->id, w->p);
+}
+
+enum db_status db_write(struct store *st, enum db_tx kind, enum stmt_id id, const struct sp *p)
+{
+    return db_write_ints(st, kind, id, p, NULL, 0);
+}
+
+enum db_status db_write_ints(struct store *st, enum db_tx kind, enum stmt_id id, const struct sp *p,
+                             int64_t *out, int n)
+{
+    struct one_write w = {id, p, out, n};
+    return db_txn(st, kind, write_one, &w);
+}
+
+enum db_status stmt_txn(struct store *st, int durable, enum db_status (*fn)(struct store *st, void *cls),
+                        void *cls)
+{
+    return OPS(st)->txn(st, durable ? TX_DURABLE : TX_NORMAL, 1, fn, cls);
+}
+
+/* ---- migrations ------------------------------------------------------------------------------- */
+
+struct migration {
+    int version, done;
+};
+
+/* One migration in its transaction: the version is read inside it (after migrate_first, which
+ * on PostgreSQL takes the migration lock), so two processes migrating at once apply each once. */
+static enum db_status migrate_one(struct store *st, void *cls)
+{
+    struct migration *m = cls;
+    const struct db_ops *ops = OPS(st);
+    int64_t have = 0;
+    m->done = 0;
+    enum db_status r = ops->script(st, ops->migrate_first);
+    if (r >= 0) r = db_ints(st, S_VERSION, NULL, &have, 1);
+    if (r < 0 || have >= m->version) return r;
+    r = ops->script(st, ops->migrations[m->version - 1]);
+    if (r >= 0) r = db_exec(st, S_MIGRATION_DONE, P(SP_I64(m->version), SP_I64(now_ms())));
+    m->done = r >= 0;
+    return r;
+}
+
+enum db_status stmt_migrate(struct store *st, int *applied)
+{
+    const struct db_ops *ops = OPS(st);
+    int n = 0;
+    if (applied) *applied = 0;
+    for (int v = 1; ops->migrations[v - 1]; v++) {
+        struct migration m = {v, 0};
+        enum db_status r = db_txn(st, TX_MIGRATE, migrate_one, &m);
+        if (r < 0) {
+            log_error("store", "migration %d failed", v);
+            return r;
+        }
+        if (m.done) {
+            n++;
+            log_info("store", "applied migration %d", v);
+        }
+    }
+    if (applied) *applied = n;
+    return DB_ONE;
+}

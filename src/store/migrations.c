@@ -1,0 +1,297 @@
+/* migrations — the numbered schema migrations of both backends, embedded in the binary and
+ * written once. Migration N is sqlite_migrations[N-1] and pg_migrations[N-1]; a migration, once
+ * released, never changes: later changes are new entries. The schema follows DESIGN §2: the
+ * seed's tables with their seed columns, account_id on every tenant table, and the indexes the
+ * API's queries need; *_bidx columns hold keyed blind indexes. The dialects differ in three type
+ * names, the parameters of MIGRATIONS: ID the row id (SQLite's INTEGER PRIMARY KEY, a BIGINT
+ * identity on PostgreSQL), INT every integer (times in unix ms, counters, money in minor units)
+ * and BYTES sealed values (seal.h; BLOB, BYTEA); DIALECT(sqlite, postgresql) holds a statement
+ * written twice. */
+#include "store/migrations.h"
+
+#include <stddef.h>
+
+/* clang-format off */
+#define MIGRATIONS(ID, INT, BYTES, DIALECT) {                                                                \
+    /* 1: the whole initial schema. */                                                                       \
+    "CREATE TABLE accounts ("                                                                                \
+    "  id " ID ","                                                                                           \
+    "  email TEXT NOT NULL UNIQUE,"                                                                          \
+    "  api_key TEXT UNIQUE," /* keyed hash of the API key; the key itself is shown once */                   \
+    "  plan_type TEXT NOT NULL DEFAULT 'free',"                                                              \
+    "  password_hash TEXT NOT NULL,"                                                                         \
+    "  timezone TEXT NOT NULL DEFAULT 'UTC',"                                                                \
+    "  frequency_cap_days " INT " NOT NULL DEFAULT 2,"                                                       \
+    "  webhook_secret " BYTES "," /* sealed */                                                               \
+    "  created_at " INT " NOT NULL"                                                                          \
+    ");"                                                                                                     \
+    "CREATE TABLE telegram_sessions ("                                                                       \
+    "  account_id " INT " PRIMARY KEY REFERENCES accounts(id),"                                              \
+    "  encrypted_session_data " BYTES ","                                                                    \
+    "  status TEXT NOT NULL DEFAULT 'none',"                                                                 \
+    "  phone " BYTES ","                                                                                     \
+    "  tg_user_id TEXT,"                                                                                     \
+    "  updated_at " INT " NOT NULL"                                                                          \
+    ");"                                                                                                     \
+    "CREATE TABLE contacts ("                                                                                \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  tg_user_id TEXT NOT NULL,"                                                                            \
+    "  access_hash " BYTES ", first_name " BYTES ", last_name " BYTES ", "                                   \
+    "username " BYTES ", phone " BYTES ","                                                                   \
+    "  phone_bidx TEXT, username_bidx TEXT,"                                                                 \
+    "  first_inbound_at " INT ", last_inbound_at " INT ","                                                   \
+    "  inbound_count " INT " NOT NULL DEFAULT 0,"                                                            \
+    "  last_read_max_id " INT " NOT NULL DEFAULT 0,"                                                         \
+    "  opted_out_at " INT ", blocked_at " INT ", deactivated_at " INT ","                                    \
+    "  created_at " INT " NOT NULL, updated_at " INT " NOT NULL,"                                            \
+    "  UNIQUE (account_id, tg_user_id)"                                                                      \
+    ");"                                                                                                     \
+    "CREATE INDEX contacts_phone ON contacts(account_id, phone_bidx);"                                       \
+    "CREATE INDEX contacts_username ON contacts(account_id, username_bidx);"                                 \
+    "CREATE INDEX contacts_last_inbound ON contacts(account_id, last_inbound_at);"                           \
+    "CREATE TABLE inbound_messages ("                                                                        \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  contact_id " INT " NOT NULL REFERENCES contacts(id),"                                                 \
+    "  tg_message_id " INT " NOT NULL,"                                                                      \
+    "  text " BYTES "," /* sealed */                                                                         \
+    "  date " INT " NOT NULL,"                                                                               \
+    "  UNIQUE (account_id, contact_id, tg_message_id)"                                                       \
+    ");"                                                                                                     \
+    "CREATE INDEX inbound_by_contact ON inbound_messages(account_id, contact_id, date);"                     \
+    "CREATE TABLE customer_categories ("                                                                     \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  contact_id " INT " NOT NULL REFERENCES contacts(id),"                                                 \
+    "  user_phone " BYTES ","                /* sealed, as the seed has it */                                \
+    "  category " BYTES " NOT NULL,"         /* sealed */                                                    \
+    "  confidence_score " BYTES " NOT NULL," /* sealed */                                                    \
+    "  updated_at " INT " NOT NULL,"                                                                         \
+    "  UNIQUE (account_id, contact_id)"                                                                      \
+    ");"                                                                                                     \
+    "CREATE TABLE media ("                                                                                   \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  kind TEXT NOT NULL, mime TEXT NOT NULL, size " INT " NOT NULL, sha256 TEXT NOT NULL,"                 \
+    "  storage_key TEXT NOT NULL,"                                                                           \
+    "  created_at " INT " NOT NULL"                                                                          \
+    ");"                                                                                                     \
+    "CREATE INDEX media_by_account ON media(account_id, id);"                                                \
+    "CREATE TABLE campaigns ("                                                                               \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  name TEXT NOT NULL,"                                                                                  \
+    "  message_text TEXT NOT NULL,"                                                                          \
+    "  status TEXT NOT NULL DEFAULT 'draft',"                                                                \
+    "  filters_json TEXT, quiet_hours_json TEXT, nudge_settings_json TEXT,"                                  \
+    "  track_links " INT " NOT NULL DEFAULT 1,"                                                              \
+    "  discount_json TEXT,"                                                                                  \
+    "  override_quiet_hours " INT " NOT NULL DEFAULT 0,"                                                     \
+    "  created_at " INT " NOT NULL, updated_at " INT " NOT NULL,"                                            \
+    "  started_at " INT ", finished_at " INT ", pause_reason TEXT"                                           \
+    ");"                                                                                                     \
+    "CREATE INDEX campaigns_by_account ON campaigns(account_id, status);"                                    \
+    "CREATE TABLE campaign_media ("                                                                          \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL REFERENCES campaigns(id),"                                               \
+    "  media_id " INT " NOT NULL REFERENCES media(id),"                                                      \
+    "  position " INT " NOT NULL,"                                                                           \
+    "  PRIMARY KEY (campaign_id, position)"                                                                  \
+    ");"                                                                                                     \
+    "CREATE TABLE recipients ("                                                                              \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL REFERENCES campaigns(id),"                                               \
+    "  contact_id " INT " NOT NULL REFERENCES contacts(id),"                                                 \
+    "  step " INT " NOT NULL DEFAULT 0,"                                                                     \
+    "  status TEXT NOT NULL DEFAULT 'pending',"                                                              \
+    "  random_id TEXT,"                                                                                      \
+    "  discount_code " BYTES "," /* sealed */                                                                \
+    "  attempt " INT " NOT NULL DEFAULT 0,"                                                                  \
+    "  next_attempt_at " INT " NOT NULL DEFAULT 0,"                                                          \
+    "  tg_message_id " INT ","                                                                               \
+    "  error_code TEXT,"                                                                                     \
+    "  sent_at " INT ", read_at " INT ", replied_at " INT ", clicked_at " INT ","                            \
+    "  created_at " INT " NOT NULL,"                                                                         \
+    "  UNIQUE (campaign_id, contact_id, step)"                                                               \
+    ");"                                                                                                     \
+    "CREATE INDEX recipients_due ON recipients(account_id, status, next_attempt_at);"                        \
+    "CREATE INDEX recipients_by_contact ON recipients(account_id, contact_id, sent_at);"                     \
+    "CREATE TABLE sent_logs ("                                                                               \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL REFERENCES campaigns(id),"                                               \
+    "  user_phone " BYTES "," /* sealed, as the seed has it */                                               \
+    "  status TEXT NOT NULL,"                                                                                \
+    "  error_details TEXT,"                                                                                  \
+    "  timestamp " INT " NOT NULL,"                                                                          \
+    "  contact_id " INT ", step " INT ", attempt " INT ", error_code TEXT"                                   \
+    ");"                                                                                                     \
+    "CREATE INDEX sent_logs_by_campaign ON sent_logs(account_id, campaign_id, id);"                          \
+    "CREATE TABLE trackable_links ("                                                                         \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL REFERENCES campaigns(id),"                                               \
+    "  original_url TEXT NOT NULL,"                                                                          \
+    "  tracking_code TEXT NOT NULL UNIQUE,"                                                                  \
+    "  clicks " INT " NOT NULL DEFAULT 0,"                                                                   \
+    "  unique_clicks " INT " NOT NULL DEFAULT 0,"                                                            \
+    "  revenue " INT " NOT NULL DEFAULT 0"                                                                   \
+    ");"                                                                                                     \
+    "CREATE INDEX links_by_campaign ON trackable_links(account_id, campaign_id);"                            \
+    "CREATE TABLE link_clicks ("                                                                             \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  link_id " INT " NOT NULL REFERENCES trackable_links(id),"                                             \
+    "  recipient_id " INT " REFERENCES recipients(id),"                                                      \
+    "  at " INT " NOT NULL"                                                                                  \
+    ");"                                                                                                     \
+    "CREATE INDEX clicks_by_link ON link_clicks(account_id, link_id, recipient_id);"                         \
+    "CREATE TABLE discount_codes ("                                                                          \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL REFERENCES campaigns(id),"                                               \
+    "  code " BYTES " NOT NULL," /* sealed */                                                                \
+    "  code_bidx TEXT NOT NULL,"                                                                             \
+    "  recipient_id " INT " REFERENCES recipients(id),"                                                      \
+    "  assigned_at " INT                                                                                     \
+    ");"                                                                                                     \
+    "CREATE INDEX codes_by_bidx ON discount_codes(account_id, code_bidx);"                                   \
+    "CREATE INDEX codes_free ON discount_codes(account_id, campaign_id, recipient_id);"                      \
+    "CREATE TABLE orders ("                                                                                  \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  order_id TEXT NOT NULL,"                                                                              \
+    "  amount " INT " NOT NULL,"                                                                             \
+    "  currency TEXT NOT NULL,"                                                                              \
+    "  status TEXT NOT NULL,"                                                                                \
+    "  created_at " INT " NOT NULL,"                                                                         \
+    "  contact_id " INT " REFERENCES contacts(id),"                                                          \
+    "  discount_code_bidx TEXT, ref TEXT,"                                                                   \
+    "  attributed_campaign_id " INT " REFERENCES campaigns(id),"                                             \
+    "  attributed_recipient_id " INT ", attributed_link_id " INT ","                                         \
+    "  body_hash TEXT,"                                                                                      \
+    "  received_at " INT " NOT NULL,"                                                                        \
+    "  UNIQUE (account_id, order_id)"                                                                        \
+    ");"                                                                                                     \
+    "CREATE INDEX orders_by_contact ON orders(account_id, contact_id, created_at);"                          \
+    "CREATE INDEX orders_by_campaign ON orders(account_id, attributed_campaign_id);"                         \
+    "CREATE TABLE campaign_analytics ("                                                                      \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL UNIQUE REFERENCES campaigns(id),"                                        \
+    "  total_sent " INT " NOT NULL DEFAULT 0,"                                                               \
+    "  total_failed " INT " NOT NULL DEFAULT 0,"                                                             \
+    "  total_clicks " INT " NOT NULL DEFAULT 0,"                                                             \
+    "  unique_clicks " INT " NOT NULL DEFAULT 0,"                                                            \
+    "  total_revenue " INT " NOT NULL DEFAULT 0,"                                                            \
+    "  total_orders " INT " NOT NULL DEFAULT 0,"                                                             \
+    "  total_read " INT " NOT NULL DEFAULT 0,"                                                               \
+    "  total_replied " INT " NOT NULL DEFAULT 0,"                                                            \
+    "  total_opted_out " INT " NOT NULL DEFAULT 0,"                                                          \
+    "  best_performing_lines TEXT,"                                                                          \
+    "  updated_at " INT " NOT NULL"                                                                          \
+    ");"                                                                                                     \
+    "CREATE TABLE meta ("                                                                                    \
+    "  key TEXT PRIMARY KEY,"                                                                                \
+    "  value TEXT NOT NULL"                                                                                  \
+    ");",                                                                                                    \
+    /* 2: lookups the campaign, media and order routes need. */                                              \
+    "CREATE UNIQUE INDEX links_by_url ON trackable_links(campaign_id, original_url);"                        \
+    "CREATE UNIQUE INDEX media_by_sha ON media(account_id, sha256);"                                         \
+    "CREATE UNIQUE INDEX codes_by_campaign ON discount_codes(campaign_id, code_bidx);"                       \
+    "CREATE INDEX orders_by_bidx ON orders(account_id, discount_code_bidx);"                                 \
+    "CREATE INDEX recipients_by_campaign ON recipients(account_id, campaign_id, contact_id);",               \
+    /* 3: who an order names, kept so that an order that arrives before its customer has written             \
+     * (no contact yet) is linked when the contact appears. */                                               \
+    "ALTER TABLE orders ADD COLUMN customer_tg_user_id TEXT;"                                                \
+    "ALTER TABLE orders ADD COLUMN customer_phone_bidx TEXT;"                                                \
+    "ALTER TABLE orders ADD COLUMN customer_username_bidx TEXT;"                                             \
+    "CREATE INDEX orders_unlinked ON orders(account_id, contact_id);",                                       \
+    /* 4: revenue attribution, kept up to date as orders arrive (never recomputed on read). */               \
+    "ALTER TABLE orders ADD COLUMN attributed_step " INT ";"                                                 \
+    "ALTER TABLE orders ADD COLUMN attributed_code_id " INT ";"                                              \
+    "ALTER TABLE orders ADD COLUMN attributed_by TEXT;"                                                      \
+    "ALTER TABLE campaign_analytics ADD COLUMN cat_buyer " INT " NOT NULL DEFAULT 0;"                        \
+    "ALTER TABLE campaign_analytics ADD COLUMN cat_browser " INT " NOT NULL DEFAULT 0;"                      \
+    "ALTER TABLE campaign_analytics ADD COLUMN cat_refund_risk " INT " NOT NULL DEFAULT 0;"                  \
+    "CREATE TABLE revenue_by ("                                                                              \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL REFERENCES campaigns(id),"                                               \
+    "  kind TEXT NOT NULL,"  /* step, link, code */                                                          \
+    "  key " INT " NOT NULL," /* step number, link id, code id */                                            \
+    "  orders " INT " NOT NULL DEFAULT 0,"                                                                   \
+    "  revenue " INT " NOT NULL DEFAULT 0,"                                                                  \
+    "  PRIMARY KEY (campaign_id, kind, key)"                                                                 \
+    ");"                                                                                                     \
+    "CREATE INDEX orders_by_time ON orders(account_id, created_at);",                                        \
+    /* 5: per-step counters kept as rows change state, so analytics reads a few rows instead of              \
+     * counting a million recipients (API.md: counters are real-time, not recomputed per request). */        \
+    "CREATE TABLE campaign_steps ("                                                                          \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL REFERENCES campaigns(id),"                                               \
+    "  step " INT " NOT NULL,"                                                                               \
+    "  rows " INT " NOT NULL DEFAULT 0, sent " INT " NOT NULL DEFAULT 0, failed " INT " NOT NULL DEFAULT 0," \
+    "  skipped " INT " NOT NULL DEFAULT 0, read " INT " NOT NULL DEFAULT 0, "                                \
+    "replied " INT " NOT NULL DEFAULT 0,"                                                                    \
+    "  clicked " INT " NOT NULL DEFAULT 0,"                                                                  \
+    /* nudges: step-1 rows sent up to here are scheduled */                                                  \
+    "  scheduled_through " INT " NOT NULL DEFAULT 0,"                                                        \
+    "  PRIMARY KEY (campaign_id, step)"                                                                      \
+    ");"                                                                                                     \
+    DIALECT(                                                                                                 \
+    "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, replied, " \
+    "clicked) "                                                                                              \
+    "  SELECT account_id, campaign_id, step, COUNT(*), SUM(status = 'sent'), SUM(status = 'failed'), "       \
+    "  SUM(status = 'skipped'), SUM(read_at IS NOT NULL), SUM(replied_at IS NOT NULL), "                     \
+    "SUM(clicked_at IS NOT "                                                                                 \
+    "NULL) "                                                                                                 \
+    "  FROM recipients GROUP BY campaign_id, step;",                                                         \
+    "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, replied, " \
+    "clicked) "                                                                                              \
+    "  SELECT account_id, campaign_id, step, COUNT(*), COUNT(*) FILTER (WHERE status = 'sent'), "            \
+    "  COUNT(*) FILTER (WHERE status = 'failed'), COUNT(*) FILTER (WHERE status = 'skipped'), "              \
+    "  COUNT(read_at), COUNT(replied_at), COUNT(clicked_at) "                                                \
+    "  FROM recipients GROUP BY account_id, campaign_id, step;"                                              \
+    )                                                                                                        \
+    "CREATE TABLE campaign_failures ("                                                                       \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  campaign_id " INT " NOT NULL REFERENCES campaigns(id),"                                               \
+    "  code TEXT NOT NULL,"                                                                                  \
+    "  n " INT " NOT NULL DEFAULT 0,"                                                                        \
+    "  PRIMARY KEY (campaign_id, code)"                                                                      \
+    ");"                                                                                                     \
+    DIALECT(                                                                                                 \
+    "INSERT INTO campaign_failures(account_id, campaign_id, code, n) SELECT account_id, campaign_id, "       \
+    "error_code, "                                                                                           \
+    "  COUNT(*) FROM recipients WHERE status = 'failed' AND error_code IS NOT NULL GROUP BY campaign_id, "   \
+    "error_code;",                                                                                           \
+    "INSERT INTO campaign_failures(account_id, campaign_id, code, n) SELECT account_id, campaign_id, "       \
+    "error_code, "                                                                                           \
+    "  COUNT(*) FROM recipients WHERE status = 'failed' AND error_code IS NOT NULL "                         \
+    "  GROUP BY account_id, campaign_id, error_code;"                                                        \
+    )                                                                                                        \
+    "CREATE INDEX recipients_step_sent ON recipients(campaign_id, step, status, sent_at);",                  \
+    /* 6: several instances on one database — who sends for which account (store.h leases). */               \
+    "CREATE TABLE engine_leases ("                                                                           \
+    "  account_id " INT " PRIMARY KEY REFERENCES accounts(id),"                                              \
+    "  owner TEXT NOT NULL,"                                                                                 \
+    "  expires_at " INT " NOT NULL,"                                                                         \
+    "  epoch " INT " NOT NULL DEFAULT 1" /* +1 at every change of owner */                                   \
+    ");"                                                                                                     \
+    "CREATE INDEX engine_leases_owner ON engine_leases(owner);"                                              \
+    "CREATE TABLE engine_instances ("                                                                        \
+    "  id TEXT PRIMARY KEY,"                                                                                 \
+    "  seen_at " INT " NOT NULL"                                                                             \
+    ");",                                                                                                    \
+    NULL,                                                                                                    \
+}
+/* clang-format on */
+
+#define SQLITE_TEXT(sqlite, pg) sqlite
+#define PG_TEXT(sqlite, pg)     pg
+
+const char *const sqlite_migrations[] = MIGRATIONS("INTEGER PRIMARY KEY", "INTEGER", "BLOB", SQLITE_TEXT);
+const char *const pg_migrations[] =
+    MIGRATIONS("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BIGINT", "BYTEA", PG_TEXT);

@@ -1,0 +1,505 @@
+/* sql — every SQL statement of the store, once, by name (issue 14 item 2).
+ *
+ * The statements are written in PostgreSQL's dialect with $n parameters. The SQLite backend
+ * derives its text at prepare time (sql_sqlite() in sql.c): $n becomes ?n (SQLite reads ?NNN)
+ * and PostgreSQL's casts (::bigint, ::text) are dropped, SQLite typing values as they come.
+ * Where the SQL itself differs, Y() gives the SQLite text beside PostgreSQL's: scalar MIN/MAX
+ * (LEAST/GREATEST), a list parameter split by instr() (string_to_array), a JSON array read by
+ * json_each() (json_array_elements_text()). Everything else — RETURNING, ON CONFLICT … DO
+ * UPDATE with qualified columns, FILTER, subquery aliases — both read alike.
+ *
+ * Bound parameters only, never a formatted SQL string (STYLE §7). A backend prepares a
+ * statement on first use on each connection and keeps it. */
+#ifndef TGR_STORE_SQL_H
+#define TGR_STORE_SQL_H
+
+#define ACCOUNT_COLS                                                                                         \
+    "id, email, plan_type, password_hash, timezone, frequency_cap_days, "                                    \
+    "webhook_secret IS NOT NULL, created_at"
+
+#define CONTACT_COLS                                                                                         \
+    "c.id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.phone, c.phone_bidx, "      \
+    "c.username_bidx, COALESCE(c.first_inbound_at, 0), COALESCE(c.last_inbound_at, 0), c.inbound_count, "    \
+    "COALESCE(c.opted_out_at, 0), COALESCE(c.blocked_at, 0), COALESCE(c.deactivated_at, 0), c.created_at, "  \
+    "c.updated_at, "                                                                                         \
+    "(SELECT COUNT(*) FROM orders o WHERE o.account_id = c.account_id AND o.contact_id = c.id "              \
+    "  AND o.status = 'paid'), "                                                                             \
+    "(SELECT COALESCE(SUM(o.amount), 0)::bigint FROM orders o WHERE o.account_id = c.account_id "            \
+    "  AND o.contact_id = c.id AND o.status = 'paid'), "                                                     \
+    "(SELECT cc.category FROM customer_categories cc WHERE cc.account_id = c.account_id "                    \
+    "  AND cc.contact_id = c.id), "                                                                          \
+    "(SELECT cc.confidence_score FROM customer_categories cc WHERE cc.account_id = c.account_id "            \
+    "  AND cc.contact_id = c.id)"
+
+#define CAMPAIGN_COLS                                                                                        \
+    "id, name, message_text, status, filters_json, quiet_hours_json, nudge_settings_json, track_links, "     \
+    "discount_json, override_quiet_hours, created_at, updated_at, COALESCE(started_at, 0), "                 \
+    "COALESCE(finished_at, 0), COALESCE(pause_reason, '')"
+#define RECIPIENT_COLS                                                                                       \
+    "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "            \
+    "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0)"
+#define MEDIA_COLS "id, kind, mime, size, sha256, storage_key, created_at"
+#define ORDER_COLS                                                                                           \
+    "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "             \
+    "COALESCE(discount_code_bidx, ''), COALESCE(ref, ''), COALESCE(attributed_campaign_id, 0), "             \
+    "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, ''), COALESCE(attributed_recipient_id, 0), "     \
+    "COALESCE(attributed_link_id, 0), COALESCE(attributed_code_id, 0), COALESCE(attributed_step, 0)"
+
+/* The audience query without its order: PostgreSQL reads it in pages of $14 contacts after id $13
+ * (never a large audience in one result); SQLite in one statement, whose cursor steps through the
+ * rows as they are read (a LIMIT there costs a third more). */
+#define AUDIENCE_WHERE                                                                                       \
+    "SELECT c.id, cc.category, cc.confidence_score FROM contacts c "                                         \
+    "LEFT JOIN customer_categories cc ON cc.account_id = c.account_id AND cc.contact_id = c.id "             \
+    "WHERE c.account_id = $1 AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "                           \
+    "AND c.deactivated_at IS NULL "                                                                          \
+    "AND ($2::bigint = 0 OR c.last_inbound_at >= $2) "                                                       \
+    "AND ($3::bigint < 0 AND $4::bigint < 0 AND $5::bigint < 0 OR EXISTS (SELECT 1 FROM (SELECT COUNT(*) "   \
+    "AS n, COALESCE(SUM(o.amount), 0)::bigint AS spent FROM orders o WHERE o.account_id = $1 "               \
+    "     AND o.contact_id = c.id AND o.status = 'paid') t "                                                 \
+    "     WHERE ($3::bigint < 0 OR t.n >= $3) AND ($4::bigint < 0 OR t.n <= $4) "                            \
+    "     AND ($5::bigint < 0 OR t.spent >= $5))) "                                                          \
+    "AND ($6::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                     \
+    "     AND r.campaign_id = $6 AND r.contact_id = c.id AND r.clicked_at IS NOT NULL)) "                    \
+    "AND ($7::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                     \
+    "     AND r.campaign_id = $7 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0 "              \
+    "     AND r.replied_at IS NULL)) "                                                                       \
+    "AND ($8::bigint = 0 OR NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                 \
+    "     AND r.contact_id = c.id AND r.sent_at >= $8)) "                                                    \
+    "AND ($9::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                     \
+    "     AND r.campaign_id = $9 AND r.contact_id = c.id AND r.read_at IS NOT NULL)) "                       \
+    "AND ($10::bigint = 0 OR (EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                   \
+    "     AND r.campaign_id = $10 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0) "            \
+    "     AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                               \
+    "     AND r.campaign_id = $10 AND r.contact_id = c.id AND r.read_at IS NOT NULL))) "                     \
+    "AND ($11::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                    \
+    "     AND r.campaign_id = $11 AND r.contact_id = c.id AND r.replied_at IS NOT NULL)) "                   \
+    "AND ($12::bigint = 0 OR EXISTS (SELECT 1 FROM orders o WHERE o.account_id = $1 "                        \
+    "     AND o.contact_id = c.id AND o.attributed_campaign_id = $12 AND o.status = 'paid')) "
+
+/* Key rotation (sealed_scan / sealed_replace): per sealed column of store.h, a scan in cursor
+ * order that builds the seal row key exactly as the column's writers do, and a compare-and-set
+ * update. The cursor column has a name of its own: named like the id, PostgreSQL's ORDER BY
+ * would sort the text ("10" before "9"). $1 of a scan is the cursor, $2 the limit; $1 of an
+ * update the new value, $2 the row, $3 the value it must still hold. SEAL(X, col, …) makes the
+ * pair S_SC_SEALED_<col> and S_SS_SEALED_<col>. */
+#define SEAL_SCAN(from, pk, col, rk)                                                                         \
+    "SELECT " pk "::text AS cursor_text, " rk ", " col " FROM " from " WHERE " pk " > $1 AND " col           \
+    " IS NOT NULL ORDER BY " pk " LIMIT $2"
+#define SEAL_SET(table, pk, col) "UPDATE " table " SET " col " = $1 WHERE " pk " = $2 AND " col " = $3"
+#define SEAL(X, id, table, pk, col, rk)                                                                      \
+    X(S_SC_SEALED_##id, SEAL_SCAN(table, pk, col, rk)) X(S_SS_SEALED_##id, SEAL_SET(table, pk, col))
+#define SEAL_RK_CONTACT  "account_id::text || ':' || tg_user_id"
+#define SEAL_RK_CATEGORY "account_id::text || ':' || contact_id::text"
+#define SEAL_RK_CAMPAIGN "account_id::text || ':' || campaign_id::text || ':' || "
+#define SEALED_STMTS(X)                                                                                      \
+    SEAL(X, WEBHOOK_SECRET, "accounts", "id", "webhook_secret", "id::text")                                  \
+    SEAL(X, SESSION_DATA, "telegram_sessions", "account_id", "encrypted_session_data", "account_id::text")   \
+    SEAL(X, SESSION_PHONE, "telegram_sessions", "account_id", "phone", "account_id::text")                   \
+    SEAL(X, CONTACT_ACCESS_HASH, "contacts", "id", "access_hash", SEAL_RK_CONTACT)                           \
+    SEAL(X, CONTACT_FIRST_NAME, "contacts", "id", "first_name", SEAL_RK_CONTACT)                             \
+    SEAL(X, CONTACT_LAST_NAME, "contacts", "id", "last_name", SEAL_RK_CONTACT)                               \
+    SEAL(X, CONTACT_USERNAME, "contacts", "id", "username", SEAL_RK_CONTACT)                                 \
+    SEAL(X, CONTACT_PHONE, "contacts", "id", "phone", SEAL_RK_CONTACT)                                       \
+    X(S_SC_SEALED_INBOUND_TEXT,                                                                              \
+      SEAL_SCAN("inbound_messages m JOIN contacts c ON c.id = m.contact_id", "m.id", "m.text",               \
+                "m.account_id::text || ':' || c.tg_user_id || ':' || "                                       \
+                "m.tg_message_id::text"))                                                                    \
+    X(S_SS_SEALED_INBOUND_TEXT, SEAL_SET("inbound_messages", "id", "text"))                                  \
+    SEAL(X, CATEGORY, "customer_categories", "id", "category", SEAL_RK_CATEGORY)                             \
+    SEAL(X, CONFIDENCE, "customer_categories", "id", "confidence_score", SEAL_RK_CATEGORY)                   \
+    SEAL(X, RECIPIENT_CODE, "recipients", "id", "discount_code", SEAL_RK_CAMPAIGN "contact_id::text")        \
+    SEAL(X, DISCOUNT_CODE, "discount_codes", "id", "code", SEAL_RK_CAMPAIGN "code_bidx")                     \
+    X(S_SC_SEALED_META_VALUE,                                                                                \
+      "SELECT key, key, value FROM meta WHERE key > $1 AND (key LIKE 'cmd:%' OR key LIKE 'cmdr:%') "         \
+      "ORDER BY key LIMIT $2")                                                                               \
+    X(S_SS_SEALED_META_VALUE, SEAL_SET("meta", "key", "value"))
+
+/* Every statement, by name: X(id, sql) for both backends, Y(id, postgresql, sqlite) where the two
+ * dialects need different text. */
+#define STMTS(X, Y)                                                                                          \
+    /* transaction control of the SQLite backend (PostgreSQL's BEGIN carries its isolation level) */         \
+    X(S_BEGIN, "BEGIN IMMEDIATE")                                                                            \
+    X(S_COMMIT, "COMMIT")                                                                                    \
+    X(S_ROLLBACK, "ROLLBACK")                                                                                \
+    X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                                  \
+    X(S_MIGRATION_DONE, "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)")                \
+    X(S_PING, "SELECT 1")                                                                                    \
+    X(S_NOTIFY, "SELECT pg_notify($1, $2)") /* PostgreSQL only */                                            \
+    /* accounts, sessions, meta */                                                                           \
+    X(S_ACCOUNT_INSERT, "INSERT INTO accounts(email, api_key, plan_type, password_hash, created_at) "        \
+                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT(email) DO NOTHING RETURNING id")            \
+    X(S_ACCOUNT_BY_EMAIL, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email = $1")                          \
+    X(S_ACCOUNT_BY_KEY, "SELECT " ACCOUNT_COLS " FROM accounts WHERE api_key = $1")                          \
+    X(S_ACCOUNT_GET, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1")                                  \
+    X(S_ACCOUNT_UPDATE, "UPDATE accounts SET timezone = $1, frequency_cap_days = $2 WHERE id = $3")          \
+    X(S_ACCOUNT_SET_WH, "UPDATE accounts SET webhook_secret = $1 WHERE id = $2")                             \
+    X(S_ACCOUNT_GET_WH, "SELECT webhook_secret FROM accounts WHERE id = $1 AND webhook_secret IS NOT NULL")  \
+    X(S_SESSION_GET, "SELECT status, encrypted_session_data, phone, tg_user_id, updated_at "                 \
+                     "FROM telegram_sessions WHERE account_id = $1")                                         \
+    X(S_SESSION_PUT,                                                                                         \
+      "INSERT INTO telegram_sessions(account_id, status, encrypted_session_data, phone, "                    \
+      "tg_user_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(account_id) DO UPDATE "           \
+      "SET status = excluded.status, encrypted_session_data = excluded.encrypted_session_data, "             \
+      "phone = excluded.phone, tg_user_id = excluded.tg_user_id, updated_at = excluded.updated_at")          \
+    X(S_SESSION_STATUS, "UPDATE telegram_sessions SET status = $1, updated_at = $2 WHERE account_id = $3")   \
+    X(S_SESSION_DELETE, "DELETE FROM telegram_sessions WHERE account_id = $1")                               \
+    X(S_SESSIONS_CONNECTED, "SELECT account_id FROM telegram_sessions WHERE status = 'connected' "           \
+                            "ORDER BY account_id")                                                           \
+    X(S_META_GET, "SELECT value FROM meta WHERE key = $1")                                                   \
+    X(S_META_SET, "INSERT INTO meta(key, value) VALUES ($1, $2) "                                            \
+                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value")                                   \
+    X(S_META_DELETE, "DELETE FROM meta WHERE key = $1")                                                      \
+    /* contacts, inbound messages, categories, audiences */                                                  \
+    X(S_CONTACT_INSERT, "INSERT INTO contacts(account_id, tg_user_id, access_hash, first_name, last_name, "  \
+                        "username, phone, phone_bidx, username_bidx, created_at, updated_at) "               \
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")                \
+    X(S_CONTACT_UPDATE,                                                                                      \
+      "UPDATE contacts SET access_hash = $1, first_name = $2, last_name = $3, username = $4, "               \
+      "phone = $5, phone_bidx = $6, username_bidx = $7, updated_at = $8 "                                    \
+      "WHERE account_id = $9 AND id = $10")                                                                  \
+    X(S_CONTACT_BY_TG,                                                                                       \
+      "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.tg_user_id = $2")               \
+    X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id = $2")        \
+    X(S_CONTACTS_PAGE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id > $2 "      \
+                       "ORDER BY c.id LIMIT $3")                                                             \
+    X(S_CONTACT_BY_PHONE,                                                                                    \
+      "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.phone_bidx = $2 "               \
+      "ORDER BY c.id LIMIT 1")                                                                               \
+    X(S_CONTACT_BY_USERNAME, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 "              \
+                             "AND c.username_bidx = $2 ORDER BY c.id LIMIT 1")                               \
+    X(S_INBOUND_INSERT, "INSERT INTO inbound_messages(account_id, contact_id, tg_message_id, text, date) "   \
+                        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")                                \
+    Y(S_INBOUND_TOUCH,                                                                                       \
+      "UPDATE contacts SET inbound_count = inbound_count + 1, "                                              \
+      "first_inbound_at = LEAST(COALESCE(first_inbound_at, $1), $1), "                                       \
+      "last_inbound_at = GREATEST(COALESCE(last_inbound_at, $1), $1) WHERE account_id = $2 AND id = $3",     \
+      "UPDATE contacts SET inbound_count = inbound_count + 1, "                                              \
+      "first_inbound_at = MIN(COALESCE(first_inbound_at, $1), $1), "                                         \
+      "last_inbound_at = MAX(COALESCE(last_inbound_at, $1), $1) WHERE account_id = $2 AND id = $3")          \
+    X(S_INBOUND_RECENT, "SELECT text, tg_message_id FROM (SELECT text, tg_message_id, date, id "             \
+                        "FROM inbound_messages WHERE account_id = $1 AND contact_id = $2 "                   \
+                        "ORDER BY date DESC, id DESC LIMIT $3) t ORDER BY date, id")                         \
+    X(S_CATEGORY_PUT,                                                                                        \
+      "INSERT INTO customer_categories(account_id, contact_id, category, confidence_score, "                 \
+      "updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT(account_id, contact_id) DO UPDATE SET "           \
+      "category = excluded.category, confidence_score = excluded.confidence_score, "                         \
+      "updated_at = excluded.updated_at")                                                                    \
+    Y(S_AUDIENCE, AUDIENCE_WHERE " AND c.id > $13 ORDER BY c.id LIMIT $14", AUDIENCE_WHERE " ORDER BY c.id") \
+    X(S_CONTACT_BLOCKED,                                                                                     \
+      "UPDATE contacts SET blocked_at = COALESCE(blocked_at, $1) WHERE account_id = $2 AND id = $3")         \
+    X(S_CONTACT_DEACTIVATED, "UPDATE contacts SET deactivated_at = COALESCE(deactivated_at, $1) "            \
+                             "WHERE account_id = $2 AND id = $3")                                            \
+    X(S_OPT_OUT,                                                                                             \
+      "UPDATE contacts SET opted_out_at = COALESCE(opted_out_at, $1) WHERE account_id = $2 AND id = $3 "     \
+      "AND opted_out_at IS NULL")                                                                            \
+    X(S_OPT_OUT_COUNT,                                                                                       \
+      "UPDATE campaign_analytics SET total_opted_out = total_opted_out + 1 "                                 \
+      "WHERE account_id = $1 AND campaign_id IN (SELECT DISTINCT campaign_id FROM recipients "               \
+      "WHERE account_id = $1 AND contact_id = $2 AND status = 'sent')")                                      \
+    /* campaigns, their media, codes and links */                                                            \
+    X(S_CAMPAIGN_INSERT,                                                                                     \
+      "INSERT INTO campaigns(account_id, name, message_text, status, filters_json, "                         \
+      "quiet_hours_json, nudge_settings_json, track_links, discount_json, created_at, "                      \
+      "updated_at) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10) RETURNING id")                  \
+    X(S_CAMPAIGN_MEDIA_ADD, "INSERT INTO campaign_media(account_id, campaign_id, media_id, position) "       \
+                            "VALUES ($1, $2, $3, $4)")                                                       \
+    X(S_CAMPAIGN_MEDIA_CLEAR, "DELETE FROM campaign_media WHERE account_id = $1 AND campaign_id = $2")       \
+    X(S_CAMPAIGN_MEDIA_LIST,                                                                                 \
+      "SELECT media_id FROM campaign_media WHERE account_id = $1 AND campaign_id = $2 "                      \
+      "ORDER BY position")                                                                                   \
+    X(S_ANALYTICS_INSERT,                                                                                    \
+      "INSERT INTO campaign_analytics(account_id, campaign_id, updated_at) VALUES ($1, $2, $3)")             \
+    X(S_CAMPAIGN_GET, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE account_id = $1 AND id = $2")           \
+    X(S_CAMPAIGN_LIST, "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE account_id = $1 ORDER BY id DESC")     \
+    X(S_CAMPAIGN_UPDATE,                                                                                     \
+      "UPDATE campaigns SET name = $1, message_text = $2, filters_json = $3, "                               \
+      "quiet_hours_json = $4, nudge_settings_json = $5, track_links = $6, discount_json = $7, "              \
+      "updated_at = $8 WHERE account_id = $9 AND id = $10 AND status IN ('draft', 'paused')")                \
+    X(S_CAMPAIGN_DELETE, "DELETE FROM campaigns WHERE account_id = $1 AND id = $2 AND status = 'draft'")     \
+    X(S_CAMPAIGN_DELETE_DEPS, "DELETE FROM campaign_analytics WHERE account_id = $1 AND campaign_id = $2")   \
+    X(S_CAMPAIGN_DELETE_CODES, "DELETE FROM discount_codes WHERE account_id = $1 AND campaign_id = $2")      \
+    X(S_CAMPAIGN_DELETE_LINKS, "DELETE FROM trackable_links WHERE account_id = $1 AND campaign_id = $2")     \
+    X(S_CAMPAIGN_OVERRIDE,                                                                                   \
+      "UPDATE campaigns SET override_quiet_hours = $1 WHERE account_id = $2 AND id = $3")                    \
+    X(S_CAMPAIGN_NUDGES,                                                                                     \
+      "UPDATE campaigns SET nudge_settings_json = $1, updated_at = $2 WHERE account_id = $3 AND id = $4")    \
+    X(S_SET_CATEGORIES,                                                                                      \
+      "UPDATE campaign_analytics SET cat_browser = $1, cat_buyer = $2, cat_refund_risk = $3 "                \
+      "WHERE account_id = $4 AND campaign_id = $5")                                                          \
+    X(S_CODES_CLEAR_FREE, "DELETE FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 "           \
+                          "AND recipient_id IS NULL")                                                        \
+    X(S_CODE_INSERT,                                                                                         \
+      "INSERT INTO discount_codes(account_id, campaign_id, code, code_bidx) VALUES ($1, $2, $3, $4) "        \
+      "ON CONFLICT DO NOTHING")                                                                              \
+    X(S_CODES_LIST, "SELECT id, code, code_bidx, COALESCE(recipient_id, 0) FROM discount_codes "             \
+                    "WHERE account_id = $1 AND campaign_id = $2 ORDER BY id")                                \
+    X(S_CODE_OF_RECIPIENT, "SELECT id, code, code_bidx, recipient_id FROM discount_codes "                   \
+                           "WHERE account_id = $1 AND campaign_id = $2 AND recipient_id = $3")               \
+    X(S_CODE_FREE,                                                                                           \
+      "SELECT id, code, code_bidx, 0 FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 "        \
+      "AND recipient_id IS NULL ORDER BY id LIMIT 1")                                                        \
+    X(S_CODE_TAKE, "UPDATE discount_codes SET recipient_id = $1, assigned_at = $2 WHERE id = $3 "            \
+                   "AND recipient_id IS NULL")                                                               \
+    X(S_CODE_GET, "SELECT id, code, code_bidx, COALESCE(recipient_id, 0) FROM discount_codes "               \
+                  "WHERE account_id = $1 AND id = $2")                                                       \
+    X(S_LINK_INSERT, "INSERT INTO trackable_links(account_id, campaign_id, original_url, tracking_code) "    \
+                     "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")                                       \
+    X(S_LINK_GET,                                                                                            \
+      "SELECT id FROM trackable_links WHERE account_id = $1 AND campaign_id = $2 AND original_url = $3")     \
+    X(S_LINK_BY_ID, "SELECT account_id, campaign_id, original_url FROM trackable_links WHERE id = $1")       \
+    X(S_MEDIA_INSERT, "INSERT INTO media(account_id, kind, mime, size, sha256, storage_key, created_at) "    \
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")                          \
+    X(S_MEDIA_BY_SHA, "SELECT " MEDIA_COLS " FROM media WHERE account_id = $1 AND sha256 = $2")              \
+    X(S_MEDIA_GET, "SELECT " MEDIA_COLS " FROM media WHERE account_id = $1 AND id = $2")                     \
+    /* the send engine: starting, the outbox, outcomes, nudges, counters */                                  \
+    X(S_RUNNING_OTHER,                                                                                       \
+      "SELECT id FROM campaigns WHERE account_id = $1 AND status = 'running' AND id != $2 LIMIT 1")          \
+    X(S_CAMPAIGN_TO_RUNNING,                                                                                 \
+      "UPDATE campaigns SET status = 'running', pause_reason = NULL, "                                       \
+      "override_quiet_hours = $1, started_at = COALESCE(started_at, $2), updated_at = $3 "                   \
+      "WHERE account_id = $4 AND id = $5 AND status = $6")                                                   \
+    Y(S_RECIPIENTS_INSERT, /* $3: a JSON array of contact ids, inserted in its order */                      \
+      "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, created_at) "               \
+      "SELECT $1, $2, u.contact_id::bigint, 0, 'pending', $4 FROM json_array_elements_text($3::json) "       \
+      "WITH ORDINALITY AS u(contact_id, i) ORDER BY u.i ON CONFLICT DO NOTHING",                             \
+      "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, created_at) "               \
+      "SELECT $1, $2, value, 0, 'pending', $4 FROM json_each($3) WHERE true ORDER BY key "                   \
+      "ON CONFLICT DO NOTHING")                                                                              \
+    Y(S_CAMPAIGN_TRANSITION,                                                                                 \
+      "UPDATE campaigns SET status = $1, pause_reason = $2, updated_at = $3, "                               \
+      "finished_at = CASE WHEN $1::text IN ('completed', 'cancelled') THEN $3::bigint ELSE finished_at END " \
+      "WHERE account_id = $4 AND id = $5 AND status = ANY (string_to_array($6::text, ','))",                 \
+      "UPDATE campaigns SET status = $1, pause_reason = $2, updated_at = $3, "                               \
+      "finished_at = CASE WHEN $1 IN ('completed', 'cancelled') THEN $3 ELSE finished_at END "               \
+      "WHERE account_id = $4 AND id = $5 AND instr(',' || $6 || ',', ',' || status || ',') > 0")             \
+    X(S_CAMPAIGNS_PAUSE_ALL, "UPDATE campaigns SET status = 'paused', pause_reason = $1, updated_at = $2 "   \
+                             "WHERE account_id = $3 AND status IN ('running', 'nudging')")                   \
+    X(S_ACCOUNTS_SENDING,                                                                                    \
+      "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "                    \
+      "ORDER BY account_id")                                                                                 \
+    X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = $1 AND status = $2 ORDER BY id")   \
+    X(S_RECIPIENT_SENDING,                                                                                   \
+      "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                \
+      "WHERE r.account_id = $1 AND r.status = 'sending' AND c.account_id = $1 "                              \
+      "AND c.status IN ('running', 'nudging') ORDER BY r.id LIMIT 1")                                        \
+    X(S_RECIPIENT_DUE,                                                                                       \
+      "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                \
+      "WHERE r.account_id = $1 AND r.status = 'pending' AND r.next_attempt_at <= $2 "                        \
+      "AND c.account_id = $1 AND c.status IN ('running', 'nudging') "                                        \
+      "ORDER BY r.next_attempt_at, r.id LIMIT 1")                                                            \
+    X(S_RECIPIENT_NEXT_AT,                                                                                   \
+      "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                                        \
+      "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 AND c.account_id = $1 "              \
+      "AND c.status IN ('running', 'nudging') AND r.status IN ('pending', 'sending')")                       \
+    X(S_RECIPIENT_CLAIM, "UPDATE recipients SET status = 'sending', random_id = COALESCE(random_id, $1), "   \
+                         "discount_code = COALESCE(discount_code, $2), attempt = attempt + 1 "               \
+                         "WHERE account_id = $3 AND id = $4 AND status IN ('pending', 'sending')")           \
+    X(S_RECIPIENT_CODE, "SELECT discount_code FROM recipients WHERE account_id = $1 AND id = $2")            \
+    X(S_RECIPIENT_FINISH, "UPDATE recipients SET status = $1, tg_message_id = COALESCE($2, tg_message_id), " \
+                          "error_code = $3, next_attempt_at = $4, "                                          \
+                          "sent_at = CASE WHEN $5::text = 'sent' THEN $6::bigint ELSE sent_at END "          \
+                          "WHERE account_id = $7 AND id = $8")                                               \
+    X(S_LOG_INSERT,                                                                                          \
+      "INSERT INTO sent_logs(account_id, campaign_id, status, error_details, timestamp, contact_id, "        \
+      "step, attempt, error_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")                              \
+    X(S_COUNT_SENT, "UPDATE campaign_analytics SET total_sent = total_sent + 1, updated_at = $1 "            \
+                    "WHERE account_id = $2 AND campaign_id = $3")                                            \
+    X(S_COUNT_FAILED, "UPDATE campaign_analytics SET total_failed = total_failed + 1, updated_at = $1 "      \
+                      "WHERE account_id = $2 AND campaign_id = $3")                                          \
+    X(S_FAILURE_BUMP,                                                                                        \
+      "INSERT INTO campaign_failures(account_id, campaign_id, code, n) VALUES ($1, $2, $3, 1) "              \
+      "ON CONFLICT(campaign_id, code) DO UPDATE SET n = campaign_failures.n + 1")                            \
+    X(S_OPEN_ROWS, "SELECT rows - sent - failed - skipped FROM campaign_steps WHERE account_id = $1 "        \
+                   "AND campaign_id = $2 AND step = $3")                                                     \
+    X(S_NUDGE_SCHEDULE,                                                                                      \
+      "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, error_code, "               \
+      "created_at, discount_code) SELECT r.account_id, r.campaign_id, r.contact_id, $3::bigint, "            \
+      "CASE WHEN c.opted_out_at IS NOT NULL OR c.blocked_at IS NOT NULL "                                    \
+      "       OR c.deactivated_at IS NOT NULL THEN 'skipped' "                                               \
+      "     WHEN $4::text IN ('no_reply', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x "      \
+      "       WHERE x.account_id = $1 AND x.campaign_id = $2 AND x.contact_id = r.contact_id "               \
+      "       AND x.replied_at IS NOT NULL) THEN 'skipped' "                                                 \
+      "     WHEN $4::text IN ('no_click', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x "      \
+      "       WHERE x.account_id = $1 AND x.campaign_id = $2 AND x.contact_id = r.contact_id "               \
+      "       AND x.clicked_at IS NOT NULL) THEN 'skipped' "                                                 \
+      "     ELSE 'pending' END, "                                                                            \
+      "CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' "                                               \
+      "     WHEN c.blocked_at IS NOT NULL OR c.deactivated_at IS NOT NULL THEN 'unreachable' "               \
+      "     ELSE NULL END, $6::bigint, r.discount_code "                                                     \
+      "FROM recipients r JOIN contacts c ON c.id = r.contact_id AND c.account_id = r.account_id "            \
+      "WHERE r.account_id = $1 AND r.campaign_id = $2 AND r.step = $3::bigint - 1 AND r.status = 'sent' "    \
+      "AND r.sent_at <= $5 AND r.sent_at > COALESCE((SELECT scheduled_through FROM "                         \
+      "campaign_steps WHERE campaign_id = $2 AND step = $3::bigint), 0) "                                    \
+      "ON CONFLICT DO NOTHING RETURNING campaign_id, step, status")                                          \
+    X(S_NUDGE_NEXT_DUE,                                                                                      \
+      "SELECT COALESCE(MIN(r.sent_at), 0) FROM recipients r WHERE r.campaign_id = $2 "                       \
+      "AND r.step = $3::bigint - 1 AND r.status = 'sent' AND r.account_id = $1 AND r.sent_at > "             \
+      "COALESCE((SELECT scheduled_through FROM campaign_steps WHERE campaign_id = $2 "                       \
+      "AND step = $3::bigint), 0)")                                                                          \
+    X(S_STEP_BUMP,                                                                                           \
+      "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "        \
+      "replied, clicked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT(campaign_id, step) "   \
+      "DO UPDATE SET rows = campaign_steps.rows + excluded.rows, sent = campaign_steps.sent + "              \
+      "excluded.sent, "                                                                                      \
+      "failed = campaign_steps.failed + excluded.failed, "                                                   \
+      "skipped = campaign_steps.skipped + excluded.skipped, read = campaign_steps.read + excluded.read, "    \
+      "replied = campaign_steps.replied + excluded.replied, "                                                \
+      "clicked = campaign_steps.clicked + excluded.clicked")                                                 \
+    Y(S_STEP_THROUGH,                                                                                        \
+      "INSERT INTO campaign_steps(account_id, campaign_id, step, scheduled_through) "                        \
+      "VALUES ($1, $2, $3, $4) ON CONFLICT(campaign_id, step) DO UPDATE SET "                                \
+      "scheduled_through = GREATEST(campaign_steps.scheduled_through, excluded.scheduled_through)",          \
+      "INSERT INTO campaign_steps(account_id, campaign_id, step, scheduled_through) "                        \
+      "VALUES ($1, $2, $3, $4) ON CONFLICT(campaign_id, step) DO UPDATE SET "                                \
+      "scheduled_through = MAX(scheduled_through, excluded.scheduled_through)")                              \
+    X(S_REPLIED, "UPDATE recipients SET replied_at = COALESCE(replied_at, $1) WHERE account_id = $2 "        \
+                 "AND contact_id = $3 AND status = 'sent' AND sent_at >= $4 AND replied_at IS NULL "         \
+                 "RETURNING campaign_id, step")                                                              \
+    X(S_READ,                                                                                                \
+      "UPDATE recipients SET read_at = COALESCE(read_at, $1) WHERE account_id = $2 AND contact_id = $3 "     \
+      "AND status = 'sent' AND tg_message_id <= $4 AND read_at IS NULL RETURNING campaign_id, step")         \
+    X(S_SKIP_NUDGES,                                                                                         \
+      "UPDATE recipients SET status = 'skipped', error_code = $1 WHERE account_id = $2 "                     \
+      "AND contact_id = $3 AND status = 'pending' AND step >= $4 RETURNING campaign_id, step")               \
+    /* campaign reads: logs, counters, scorecard */                                                          \
+    X(S_LOGS_PAGE, "SELECT id, \"timestamp\", COALESCE(contact_id, 0), COALESCE(step, 0), status, "          \
+                   "COALESCE(error_code, ''), COALESCE(error_details, '') FROM sent_logs "                   \
+                   "WHERE account_id = $1 AND campaign_id = $2 AND id > $3 ORDER BY id LIMIT $4")            \
+    X(S_COUNTS_ROWS,                                                                                         \
+      "SELECT COALESCE(SUM(rows) FILTER (WHERE step = 0), 0)::bigint, "                                      \
+      "COALESCE(SUM(rows - sent - failed - skipped), 0)::bigint, 0, COALESCE(SUM(sent), 0)::bigint, "        \
+      "COALESCE(SUM(failed), 0)::bigint, COALESCE(SUM(skipped), 0)::bigint, "                                \
+      "COALESCE(SUM(read), 0)::bigint, COALESCE(SUM(replied) FILTER (WHERE step = 0), 0)::bigint, 0 "        \
+      "FROM campaign_steps WHERE account_id = $1 AND campaign_id = $2")                                      \
+    X(S_COUNTS_ANALYTICS,                                                                                    \
+      "SELECT total_clicks, total_opted_out, total_orders, total_revenue, cat_browser, "                     \
+      "cat_buyer, cat_refund_risk, unique_clicks FROM campaign_analytics WHERE account_id = $1 "             \
+      "AND campaign_id = $2")                                                                                \
+    X(S_FAILURES, "SELECT code, n FROM campaign_failures WHERE account_id = $1 AND campaign_id = $2 ORDER "  \
+                  "BY n DESC, code")                                                                         \
+    X(S_STEP_COUNTS, "SELECT sent, replied, clicked FROM campaign_steps WHERE account_id = $1 "              \
+                     "AND campaign_id = $2 AND step = $3")                                                   \
+    X(S_LINK_STATS, "SELECT id, original_url, clicks, unique_clicks, revenue FROM trackable_links "          \
+                    "WHERE account_id = $1 AND campaign_id = $2 ORDER BY id")                                \
+    X(S_REVENUE_ROWS,                                                                                        \
+      "SELECT key, orders, revenue FROM revenue_by WHERE account_id = $1 AND campaign_id = $2 "              \
+      "AND kind = $3 ORDER BY revenue DESC, key")                                                            \
+    X(S_READ_TIMES, "SELECT read_at FROM recipients WHERE account_id = $1 AND campaign_id = $2 "             \
+                    "AND read_at IS NOT NULL")                                                               \
+    /* clicks */                                                                                             \
+    X(S_CLICK_SEEN,                                                                                          \
+      "SELECT 1 FROM link_clicks WHERE account_id = $1 AND link_id = $2 AND recipient_id = $3 LIMIT 1")      \
+    X(S_CLICK_INSERT,                                                                                        \
+      "INSERT INTO link_clicks(account_id, link_id, recipient_id, at) VALUES ($1, $2, $3, $4)")              \
+    X(S_RECIPIENT_CLICKED, "UPDATE recipients SET clicked_at = $1 WHERE account_id = $2 AND id = $3 "        \
+                           "AND campaign_id = $4 AND clicked_at IS NULL RETURNING step")                     \
+    X(S_LINK_COUNT, "UPDATE trackable_links SET clicks = clicks + 1, unique_clicks = unique_clicks + $1 "    \
+                    "WHERE id = $2")                                                                         \
+    X(S_CAMPAIGN_CLICKS, "UPDATE campaign_analytics SET total_clicks = total_clicks + 1, "                   \
+                         "unique_clicks = unique_clicks + $1 WHERE account_id = $2 AND campaign_id = $3")    \
+    /* orders, attribution, revenue */                                                                       \
+    X(S_ORDER_GET, "SELECT " ORDER_COLS " FROM orders WHERE account_id = $1 AND order_id = $2")              \
+    X(S_ORDER_INSERT,                                                                                        \
+      "INSERT INTO orders(account_id, order_id, amount, currency, status, created_at, "                      \
+      "contact_id, discount_code_bidx, ref, attributed_campaign_id, body_hash, received_at, "                \
+      "customer_tg_user_id, customer_phone_bidx, customer_username_bidx) "                                   \
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING "    \
+      "RETURNING id")                                                                                        \
+    X(S_ORDERS_LINK,                                                                                         \
+      "UPDATE orders SET contact_id = $1 WHERE account_id = $2 AND contact_id IS NULL "                      \
+      "AND (customer_tg_user_id = $3 OR customer_phone_bidx = $4 OR customer_username_bidx = $5)")           \
+    X(S_ORDER_UPDATE, "UPDATE orders SET status = $1, body_hash = $2, received_at = $3 "                     \
+                      "WHERE account_id = $4 AND id = $5")                                                   \
+    X(S_ORDER_LATEST_PAID, "SELECT " ORDER_COLS " FROM orders WHERE account_id = $1 AND contact_id = $2 "    \
+                           "AND status = 'paid' ORDER BY created_at DESC, id DESC LIMIT 1")                  \
+    X(S_ORDER_COUNTS,                                                                                        \
+      "SELECT COUNT(*) FILTER (WHERE status = 'paid'), COUNT(*) FILTER (WHERE status = 'refunded') "         \
+      "FROM orders WHERE account_id = $1 AND contact_id = $2")                                               \
+    X(S_ATTR_REF,                                                                                            \
+      "SELECT campaign_id, step, id FROM recipients WHERE account_id = $1 AND id = $2 AND status = 'sent'")  \
+    X(S_ATTR_LINK_OK,                                                                                        \
+      "SELECT 1 FROM trackable_links WHERE account_id = $1 AND id = $2 AND campaign_id = $3")                \
+    X(S_ATTR_CODE, "SELECT id, campaign_id, COALESCE(recipient_id, 0) FROM discount_codes "                  \
+                   "WHERE account_id = $1 AND code_bidx = $2 ORDER BY id DESC LIMIT 1")                      \
+    X(S_ATTR_CODE_IN,                                                                                        \
+      "SELECT id FROM discount_codes WHERE account_id = $1 AND campaign_id = $2 AND code_bidx = $3")         \
+    X(S_ATTR_WINDOW,                                                                                         \
+      "SELECT campaign_id, step, id FROM recipients WHERE account_id = $1 AND contact_id = $2 "              \
+      "AND status = 'sent' AND sent_at <= $3 AND sent_at >= $4 "                                             \
+      "AND ($5::bigint = 0 OR campaign_id = $5) ORDER BY sent_at DESC, id DESC LIMIT 1")                     \
+    X(S_ATTR_ORDER,                                                                                          \
+      "UPDATE orders SET attributed_campaign_id = $1, attributed_recipient_id = $2, "                        \
+      "attributed_link_id = $3, attributed_step = $4, attributed_code_id = $5, attributed_by = $6 "          \
+      "WHERE account_id = $7 AND id = $8")                                                                   \
+    X(S_ATTR_CAMPAIGN, "UPDATE campaign_analytics SET total_revenue = total_revenue + $1, "                  \
+                       "total_orders = total_orders + $2 WHERE account_id = $3 AND campaign_id = $4")        \
+    X(S_ATTR_LINK, "UPDATE trackable_links SET revenue = revenue + $1 WHERE account_id = $2 AND id = $3")    \
+    X(S_ATTR_BY, "INSERT INTO revenue_by(account_id, campaign_id, kind, key, orders, revenue) "              \
+                 "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT(campaign_id, kind, key) DO UPDATE SET "        \
+                 "orders = revenue_by.orders + $5, revenue = revenue_by.revenue + $6")                       \
+    X(S_REV_SERIES, "SELECT ((created_at + $5::bigint) / $6::bigint) * $6::bigint - $5::bigint AS b, "       \
+                    "SUM(amount)::bigint, COUNT(*) FROM orders "                                             \
+                    "WHERE account_id = $1 AND status = 'paid' AND attributed_campaign_id IS NOT NULL "      \
+                    "AND created_at >= $2 AND created_at < $3 AND currency = $4 GROUP BY b ORDER BY b")      \
+    X(S_REV_CAMPAIGNS,                                                                                       \
+      "SELECT o.attributed_campaign_id, c.name, SUM(o.amount)::bigint, COUNT(*) FROM orders o "              \
+      "JOIN campaigns c ON c.id = o.attributed_campaign_id AND c.account_id = o.account_id "                 \
+      "WHERE o.account_id = $1 AND o.status = 'paid' AND o.created_at >= $2 "                                \
+      "AND o.created_at < $3 AND o.currency = $4 GROUP BY 1, 2 ORDER BY 3 DESC, 1")                          \
+    X(S_REV_CURRENCY,                                                                                        \
+      "SELECT currency FROM orders WHERE account_id = $1 AND created_at >= $2 AND created_at < $3 "          \
+      "GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                                          \
+    /* engine leases (DESIGN §4) */                                                                         \
+    X(S_INSTANCE_BEAT, "INSERT INTO engine_instances(id, seen_at) VALUES ($1, $2) "                          \
+                       "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at")                           \
+    X(S_INSTANCES_LIVE, "SELECT COUNT(*) FROM engine_instances WHERE seen_at > $1")                          \
+    X(S_INSTANCES_PRUNE, "DELETE FROM engine_instances WHERE seen_at <= $1")                                 \
+    X(S_INSTANCE_GONE, "DELETE FROM engine_instances WHERE id = $1")                                         \
+    X(S_LEASE_RENEW, "UPDATE engine_leases SET expires_at = $2 WHERE owner = $1")                            \
+    X(S_LEASE_DROP_IDLE, "DELETE FROM engine_leases WHERE owner = $1 AND account_id NOT IN "                 \
+                         "(SELECT account_id FROM telegram_sessions WHERE status = 'connected')")            \
+    X(S_LEASES_HELD, "SELECT COUNT(*) FROM engine_leases WHERE owner = $1")                                  \
+    X(S_SENDING_COUNT, "SELECT COUNT(*) FROM telegram_sessions WHERE status = 'connected'")                  \
+    X(S_LEASE_TAKE,                                                                                          \
+      "INSERT INTO engine_leases(account_id, owner, expires_at) "                                            \
+      "SELECT t.account_id, $1::text, $2::bigint FROM telegram_sessions t "                                  \
+      "LEFT JOIN engine_leases l ON l.account_id = t.account_id "                                            \
+      "WHERE t.status = 'connected' AND (l.account_id IS NULL OR l.expires_at <= $3) "                       \
+      "ORDER BY t.account_id LIMIT $4 "                                                                      \
+      "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, "     \
+      "epoch = engine_leases.epoch + 1 WHERE engine_leases.expires_at <= $3")                                \
+    X(S_LEASES_OWNED, "SELECT account_id FROM engine_leases WHERE owner = $1 AND expires_at > $2 "           \
+                      "ORDER BY account_id")                                                                 \
+    X(S_LEASES_RELEASE, "DELETE FROM engine_leases WHERE owner = $1")                                        \
+    X(S_LEASE_FORCE,                                                                                         \
+      "INSERT INTO engine_leases(account_id, owner, expires_at) VALUES ($2, $1, $3) "                        \
+      "ON CONFLICT(account_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, "     \
+      "epoch = CASE WHEN engine_leases.owner = excluded.owner THEN engine_leases.epoch "                     \
+      "ELSE engine_leases.epoch + 1 END")                                                                    \
+    X(S_LEASE_OWNER, "SELECT owner FROM engine_leases WHERE account_id = $1 AND expires_at > $2")            \
+    X(S_LEASE_SHED, "UPDATE engine_leases SET owner = owner || ':shed', expires_at = $2 "                    \
+                    "WHERE account_id IN (SELECT account_id FROM engine_leases WHERE owner = $1 "            \
+                    "ORDER BY account_id DESC LIMIT $3)")                                                    \
+    SEALED_STMTS(X)
+
+enum stmt_id {
+#define SQL_X(id, sql)         id,
+#define SQL_Y(id, pg, sqlite_) id,
+    STMTS(SQL_X, SQL_Y)
+#undef SQL_X
+#undef SQL_Y
+        S__COUNT
+};
+
+/* The statement's name, for messages ("S_ACCOUNT_GET"). */
+const char *sql_name(enum stmt_id id);
+
+/* PostgreSQL's text of statement id (static). */
+const char *sql_pg(enum stmt_id id);
+
+/* SQLite's text of statement id, derived as the header comment says. @return malloc'd, or NULL
+ * when out of memory */
+char *sql_sqlite(enum stmt_id id);
+
+#endif

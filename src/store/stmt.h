@@ -1,0 +1,51 @@
+/* stmt — the struct store functions written once over the runner (db.h), by the file that holds
+ * them. Each is stmt_<name>, with exactly the type of struct store's member <name>; a backend's
+ * static const struct store lists them with STORE_STMT_INIT and adds its own (close, and on
+ * PostgreSQL notify and listen). A new store function: its member in store.h, its statement in
+ * sql.h, its body in the file of its domain, its name in that file's list here. */
+#ifndef TGR_STORE_STMT_H
+#define TGR_STORE_STMT_H
+
+#include "store/store.h"
+
+/* clang-format off */
+#define STMT_ACCOUNTS(X) /* stmt_accounts.c; migrate and txn: db.c */                                        \
+    X(migrate) X(txn) X(ping) X(account_create) X(account_by_email) X(account_by_api_key) X(account_get)     \
+    X(account_update) X(account_set_webhook_secret) X(account_webhook_secret) X(session_get) X(session_put)  \
+    X(session_set_status) X(session_delete) X(sessions_connected) X(meta_get) X(meta_set) X(meta_delete)
+#define STMT_CONTACTS(X) /* stmt_contacts.c */                                                               \
+    X(contact_save) X(contact_by_tg_id) X(contact_get) X(contacts_page) X(contact_by_bidx) X(inbound_add)    \
+    X(inbound_recent) X(category_put) X(audience_scan)
+#define STMT_CAMPAIGNS(X) /* stmt_campaigns.c */                                                             \
+    X(campaign_create) X(campaign_get) X(campaign_list) X(campaign_update) X(campaign_delete)                \
+    X(campaign_set_override) X(campaign_set_nudges) X(campaign_set_categories) X(campaign_transition)        \
+    X(campaigns_pause_all) X(accounts_sending) X(campaigns_in_status) X(codes_replace) X(codes_list)         \
+    X(code_assign) X(code_get) X(media_add) X(media_get) X(link_ensure) X(link_get)
+#define STMT_OUTBOX(X) /* stmt_outbox.c: the outbox and the campaign reads */                                \
+    X(recipient_next) X(recipient_next_at) X(recipient_claim) X(recipient_code) X(campaign_open_rows)        \
+    X(nudge_next_due) X(log_add) X(logs_page) X(campaign_counts) X(campaign_failures) X(step_counts)         \
+    X(link_stats) X(revenue_rows) X(read_times)
+#define RULES_SEND(X) /* rules_send.c: the multi-step rules of sending, clicks and replies */                 \
+    X(campaign_start) X(recipient_finish) X(nudge_schedule) X(recipients_replied) X(recipients_read)         \
+    X(contact_opt_out) X(clicks_record)
+#define STMT_ORDERS(X) /* stmt_orders.c; the attribution rule: rules_orders.c */                             \
+    X(order_get) X(order_save) X(orders_link_contact) X(order_latest_paid) X(order_counts)                   \
+    X(revenue_series) X(revenue_campaigns) X(revenue_currency) X(attribution_find) X(attribution_apply)
+#define RULES_LEASES(X) /* rules_leases.c */                                                                 \
+    X(leases_claim) X(leases_release) X(lease_force) X(lease_owner)
+#define STMT_KEYS(X) /* stmt_keys.c */                                                                       \
+    X(sealed_scan) X(sealed_replace)
+#define STORE_STMTS(X)                                                                                       \
+    STMT_ACCOUNTS(X) STMT_CONTACTS(X) STMT_CAMPAIGNS(X) STMT_OUTBOX(X) RULES_SEND(X) STMT_ORDERS(X)          \
+    RULES_LEASES(X) STMT_KEYS(X)
+/* clang-format on */
+
+#define STMT_DECLARE(name) extern __typeof__(*((struct store *)0)->name) stmt_##name;
+STORE_STMTS(STMT_DECLARE)
+#undef STMT_DECLARE
+
+/* The designated initialisers of every shared member of a backend's const struct store. */
+#define STMT_INIT(name) .name = stmt_##name,
+#define STORE_STMT_INIT STORE_STMTS(STMT_INIT)
+
+#endif

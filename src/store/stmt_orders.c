@@ -1,0 +1,137 @@
+/* stmt_orders — orders and the revenue reads, once for both backends (store.h documents each
+ * function). Orders are money: their writes are durable. Attribution is in rules_orders.c. */
+#include "base/util.h"
+#include "store/db.h"
+#include "store/stmt.h"
+
+static int read_order(void *cls, const struct db_row *r, void *elem)
+{
+    struct order_row *o = elem;
+    o->id = db_i64(r, 0);
+    db_copy(r, 1, o->order_id, sizeof o->order_id);
+    o->amount = db_i64(r, 2);
+    db_copy(r, 3, o->currency, sizeof o->currency);
+    db_copy(r, 4, o->status, sizeof o->status);
+    o->created_at = db_i64(r, 5);
+    o->received_at = db_i64(r, 6);
+    o->contact_id = db_i64(r, 7);
+    db_copy(r, 8, o->discount_code_bidx, sizeof o->discount_code_bidx);
+    db_copy(r, 9, o->ref, sizeof o->ref);
+    o->attributed_campaign_id = db_i64(r, 10);
+    db_copy(r, 11, o->body_hash, sizeof o->body_hash);
+    db_copy(r, 12, o->customer_tg_user_id, sizeof o->customer_tg_user_id);
+    o->attributed_recipient_id = db_i64(r, 13);
+    o->attributed_link_id = db_i64(r, 14);
+    o->attributed_code_id = db_i64(r, 15);
+    o->attributed_step = (int)db_i64(r, 16);
+    return TGR_OK;
+}
+
+enum db_status stmt_order_get(struct store *st, int64_t account_id, const char *order_id,
+                              struct order_row *out)
+{
+    return db_one(st, S_ORDER_GET, P(SP_I64(account_id), SP_STR(order_id)), sizeof *out, read_order, NULL,
+                  NULL, out);
+}
+
+enum db_status stmt_order_latest_paid(struct store *st, int64_t account_id, int64_t contact_id,
+                                      struct order_row *out)
+{
+    return db_one(st, S_ORDER_LATEST_PAID, P(SP_I64(account_id), SP_I64(contact_id)), sizeof *out, read_order,
+                  NULL, NULL, out);
+}
+
+/* Money: durable. */
+enum db_status stmt_order_save(struct store *st, int64_t account_id, const struct order_row *o, int64_t *id)
+{
+    int64_t now = now_ms(), v = 0;
+    if (o->id) {
+        if (id) *id = o->id;
+        return db_write(
+            st, TX_DURABLE, S_ORDER_UPDATE,
+            P(SP_STR(o->status), SP_OPT(o->body_hash), SP_I64(now), SP_I64(account_id), SP_I64(o->id)));
+    }
+    enum db_status r = db_write_ints(
+        st, TX_DURABLE, S_ORDER_INSERT,
+        P(SP_I64(account_id), SP_STR(o->order_id), SP_I64(o->amount), SP_STR(o->currency), SP_STR(o->status),
+          SP_I64(o->created_at), SP_ID(o->contact_id), SP_OPT(o->discount_code_bidx), SP_OPT(o->ref),
+          SP_ID(o->attributed_campaign_id), SP_OPT(o->body_hash), SP_I64(now), SP_OPT(o->customer_tg_user_id),
+          SP_OPT(o->customer_phone_bidx), SP_OPT(o->customer_username_bidx)),
+        &v, 1);
+    if (r == DB_ONE && id) *id = v;
+    return r;
+}
+
+struct order_link {
+    int64_t account_id, contact_id;
+    const char *tg_user_id, *phone_bidx, *username_bidx;
+    int *linked;
+};
+
+static enum db_status order_link(struct store *st, void *cls)
+{
+    const struct order_link *l = cls;
+    int64_t n = 0;
+    enum db_status r = db_changes(st, S_ORDERS_LINK,
+                                  P(SP_I64(l->contact_id), SP_I64(l->account_id), SP_OPT(l->tg_user_id),
+                                    SP_OPT(l->phone_bidx), SP_OPT(l->username_bidx)),
+                                  &n);
+    if (l->linked) *l->linked = r >= 0 ? (int)n : 0;
+    return r;
+}
+
+enum db_status stmt_orders_link_contact(struct store *st, int64_t account_id, int64_t contact_id,
+                                        const char *tg_user_id, const char *phone_bidx,
+                                        const char *username_bidx, int *linked)
+{
+    return db_txn(
+        st, TX_DURABLE, order_link,
+        &(struct order_link){account_id, contact_id, tg_user_id, phone_bidx, username_bidx, linked});
+}
+
+enum db_status stmt_order_counts(struct store *st, int64_t account_id, int64_t contact_id, int *paid,
+                                 int *refunded)
+{
+    int64_t v[2];
+    enum db_status r = db_ints(st, S_ORDER_COUNTS, P(SP_I64(account_id), SP_I64(contact_id)), v, 2);
+    *paid = (int)v[0];
+    *refunded = (int)v[1];
+    return r;
+}
+
+/* ---- revenue reads ------------------------------------------------------------------------------ */
+
+enum db_status stmt_revenue_series(struct store *st, int64_t account_id, int64_t from, int64_t to,
+                                   const char *currency, int64_t bucket_ms, int64_t offset_ms,
+                                   void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders),
+                                   void *cls)
+{
+    return db_report(st, S_REV_SERIES,
+                     P(SP_I64(account_id), SP_I64(from), SP_I64(to), SP_STR(currency), SP_I64(offset_ms),
+                       SP_I64(bucket_ms)),
+                     db_report_3ints, (void (*)(void))fn, cls);
+}
+
+static int report_campaign(void *cls, const struct db_row *r)
+{
+    const struct db_report *p = cls;
+    ((void (*)(void *, int64_t, const char *, int64_t, int64_t))p->fn)(p->cls, db_i64(r, 0), db_str(r, 1),
+                                                                       db_i64(r, 2), db_i64(r, 3));
+    return 0;
+}
+
+enum db_status
+stmt_revenue_campaigns(struct store *st, int64_t account_id, int64_t from, int64_t to, const char *currency,
+                       void (*fn)(void *cls, int64_t id, const char *name, int64_t revenue, int64_t orders),
+                       void *cls)
+{
+    return db_report(st, S_REV_CAMPAIGNS, P(SP_I64(account_id), SP_I64(from), SP_I64(to), SP_STR(currency)),
+                     report_campaign, (void (*)(void))fn, cls);
+}
+
+enum db_status stmt_revenue_currency(struct store *st, int64_t account_id, int64_t from, int64_t to,
+                                     char out[4])
+{
+    out[0] = 0;
+    return db_text(st, S_REV_CURRENCY, P(SP_I64(account_id), SP_I64(from), SP_I64(to)), out, 4);
+}
