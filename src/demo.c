@@ -143,4 +143,3 @@ void demo_read_sim_login(struct app *app)
     app->sim_two_step = json_is_string(pw);
     json_decref(sc);
 }
-

@@ -34,7 +34,8 @@ const char *message_link(void *cls, const char *url)
     struct message_links *ml = cls;
     int64_t link_id;
     if (ml->used >= MESSAGE_LINKS_MAX) return NULL;
-    enum db_status s = ml->app->store->link_ensure(ml->app->store, ml->account_id, ml->campaign_id, url, &link_id);
+    enum db_status s =
+        ml->app->store->link_ensure(ml->app->store, ml->account_id, ml->campaign_id, url, &link_id);
     if (s < 0) {
         if (s < ml->db) ml->db = s;
         return NULL;

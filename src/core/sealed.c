@@ -94,9 +94,11 @@ int code_seal(struct app *app, int64_t account_id, int64_t campaign_id, const ch
     return seal(app->kr, "discount_codes", "code", rk, code, strlen(code), &row->code.p, &row->code.len);
 }
 
-static void recipient_row_key(int64_t account_id, int64_t campaign_id, int64_t contact_id, char *out, size_t cap)
+static void recipient_row_key(int64_t account_id, int64_t campaign_id, int64_t contact_id, char *out,
+                              size_t cap)
 {
-    snprintf(out, cap, "%lld:%lld:%lld", (long long)account_id, (long long)campaign_id, (long long)contact_id);
+    snprintf(out, cap, "%lld:%lld:%lld", (long long)account_id, (long long)campaign_id,
+             (long long)contact_id);
 }
 
 int recipient_code_open(struct app *app, int64_t account_id, int64_t campaign_id, int64_t contact_id,

@@ -214,4 +214,3 @@ const char *url_problem(const char *url, size_t len)
     }
     return NULL;
 }
-
