@@ -4,7 +4,7 @@
 #   scripts/format.sh check  change nothing; list what is not formatted and fail (CTest lint.format)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 2>/dev/null || \
+files=$(git ls-files --cached --others --exclude-standard 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h' 'bench/*.c' 2>/dev/null || \
         find src tests bench -name '*.[ch]' -not -path '*/corpus/*' -not -path '*/crashes/*')
 if [ "${1:-}" = check ]; then
     bad=0
