@@ -346,12 +346,15 @@
       "skipped = campaign_steps.skipped + excluded.skipped, read = campaign_steps.read + excluded.read, "    \
       "replied = campaign_steps.replied + excluded.replied, "                                                \
       "clicked = campaign_steps.clicked + excluded.clicked")                                                 \
+    /* Only for a campaign of the account: another account's call must not move its cutoff. */          \
     Y(S_STEP_THROUGH,                                                                                        \
       "INSERT INTO campaign_steps(account_id, campaign_id, step, scheduled_through) "                        \
-      "VALUES ($1, $2, $3, $4) ON CONFLICT(campaign_id, step) DO UPDATE SET "                                \
+      "SELECT $1, id, $3, $4 FROM campaigns WHERE id = $2 AND account_id = $1 "                              \
+      "ON CONFLICT(campaign_id, step) DO UPDATE SET "                                                        \
       "scheduled_through = GREATEST(campaign_steps.scheduled_through, excluded.scheduled_through)",          \
       "INSERT INTO campaign_steps(account_id, campaign_id, step, scheduled_through) "                        \
-      "VALUES ($1, $2, $3, $4) ON CONFLICT(campaign_id, step) DO UPDATE SET "                                \
+      "SELECT $1, id, $3, $4 FROM campaigns WHERE id = $2 AND account_id = $1 "                              \
+      "ON CONFLICT(campaign_id, step) DO UPDATE SET "                                                        \
       "scheduled_through = MAX(scheduled_through, excluded.scheduled_through)")                              \
     X(S_REPLIED, "UPDATE recipients SET replied_at = COALESCE(replied_at, $1) WHERE account_id = $2 "        \
                  "AND contact_id = $3 AND status = 'sent' AND sent_at >= $4 AND replied_at IS NULL "         \

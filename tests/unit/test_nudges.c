@@ -220,21 +220,13 @@ static void a_nudge_keeps_the_code(void **state)
 }
 
 /* Another account scheduling with this campaign's id creates nothing and leaves this campaign's
- * schedule alone: its own nudges still go out.
- *
- * KNOWN BUG, skipped unless TGR_TEST_KNOWN_BUGS is set: nudge_schedule records its cutoff
- * (campaign_steps.scheduled_through, statement S_STEP_THROUGH in both backends) by campaign id
- * alone, so another account's call moves this campaign's cutoff and its nudges for messages sent
- * before it are never scheduled. The engine never makes such a call today (advance_campaign
- * reads the campaign with its account first); the fix belongs in src/store (check the
- * campaign's account in that statement), which is being restructured. */
+ * schedule alone: its own nudges still go out. (nudge_schedule recorded its cutoff,
+ * campaign_steps.scheduled_through, by campaign id alone, so another account's call moved it and
+ * this campaign's nudges for messages sent before it were never scheduled; S_STEP_THROUGH now
+ * writes only for a campaign of the account.) */
 static void accounts_apart(void **state)
 {
     struct rfx *f = *state;
-    if (!getenv("TGR_TEST_KNOWN_BUGS")) {
-        print_message("known bug: nudge_schedule moves another account's cutoff (see the comment)\n");
-        skip();
-    }
     int64_t k = rfx_contact(f, f->a, "1");
     int64_t c = sent_and_nudging(f, "C", &k, 1, f->t0 - DAY_MS, NULL);
     assert_int_equal(schedule(f, f->b, c, 1, "no_reply", f->t0 + 30 * DAY_MS), 0);
