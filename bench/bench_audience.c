@@ -93,7 +93,10 @@ int main(void)
     snprintf(a.email, sizeof a.email, "bench@shop.test");
     snprintf(a.password_hash, sizeof a.password_hash, "x");
     int64_t account_id;
-    app.store->account_create(app.store, &a, "bench-key", &account_id);
+    if (app.store->account_create(app.store, &a, "bench-key", &account_id) != DB_ONE) {
+        fprintf(stderr, "bench_audience: cannot create the account\n");
+        return 1;
+    }
     int64_t t0 = mono_ms();
     for (int from = 0; from < n; from += 5000) {
         struct fill f = {&app, account_id, from, from + 5000 < n ? from + 5000 : n};
@@ -118,7 +121,10 @@ int main(void)
                                    .min_spent = -1};
         scanned = 0;
         int64_t s0 = mono_ms();
-        app.store->audience_scan(app.store, account_id, &q, count_only, &scanned);
+        if (app.store->audience_scan(app.store, account_id, &q, count_only, &scanned) < 0) {
+            fprintf(stderr, "bench_audience: the scan failed\n");
+            return 1;
+        }
         double scan = (double)(mono_ms() - s0) / 1000;
         struct audience aud;
         int64_t r0 = mono_ms();

@@ -54,7 +54,8 @@ void demo_setup(struct app *app)
         dprintf(fd, "%s %s\n", DEMO_EMAIL, pw);
         close(fd);
     }
-    st->meta_set(st, "demo_account_email", DEMO_EMAIL);
+    if (st->meta_set(st, "demo_account_email", DEMO_EMAIL) < 0)
+        log_warn("demo", "could not remember the demo account; the next start will say it exists");
     printf("created the demo account (this happens once)\ndemo login: %s / %s\n", DEMO_EMAIL, pw);
 }
 
@@ -103,7 +104,8 @@ void demo_connect_job(void *arg)
     struct import_result ir;
     if (orders_import_csv(app, a.id, in, 0, NULL, NULL, &ir) == TGR_OK) {
         log_info("demo", "imported %ld demo orders", ir.imported);
-        st->meta_set(st, "demo_orders_imported", "1");
+        if (st->meta_set(st, "demo_orders_imported", "1") < 0)
+            log_warn("demo", "could not remember the demo import; the next start imports the orders again");
     }
     import_result_release(&ir);
     fclose(in);

@@ -14,6 +14,10 @@ extern const char tgr_commit[];
 #define TGR_OK  0
 #define TGR_ERR (-1)
 
+/* A result that must be looked at: ignoring it is a warning (an error with -Werror). Where
+ * ignoring is deliberate, write (void)! before the call and say why in a comment. */
+#define TGR_MUST_CHECK __attribute__((warn_unused_result))
+
 /* Wall clock, UTC unix milliseconds. */
 int64_t now_ms(void);
 /* Monotonic clock in milliseconds, for intervals and deadlines. */

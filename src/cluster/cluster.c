@@ -93,13 +93,15 @@ void cluster_stop(struct cluster *c)
 {
     if (!c) return;
     struct store *st = c->app->store;
-    if (st->listen) st->listen(st, CLUSTER_CHANNEL, NULL, NULL); /* no more callbacks from it */
+    /* No more callbacks from it; a failure here only leaves a listener the close ends anyway. */
+    if (st->listen) (void)!st->listen(st, CLUSTER_CHANNEL, NULL, NULL);
 }
 
 void cluster_leave(struct cluster *c)
 {
     struct store *st = c ? c->app->store : NULL;
-    if (st && st->leases_release) st->leases_release(st, c->instance);
+    /* Leaving early is a courtesy: leases not released run out after --lease-seconds. */
+    if (st && st->leases_release) (void)!st->leases_release(st, c->instance);
 }
 
 void cluster_notify(struct cluster *c, int64_t account_id)
@@ -108,7 +110,8 @@ void cluster_notify(struct cluster *c, int64_t account_id)
     if (!st || !st->notify) return;
     char v[24];
     snprintf(v, sizeof v, "%lld", (long long)account_id);
-    st->notify(st, CLUSTER_CHANNEL, v);
+    /* A lost wake-up costs at most one lease round: every instance looks again then. */
+    (void)!st->notify(st, CLUSTER_CHANNEL, v);
 }
 
 int cluster_is_local(struct cluster *c, int64_t account_id, char *owner, size_t cap)
@@ -121,7 +124,7 @@ int cluster_is_local(struct cluster *c, int64_t account_id, char *owner, size_t 
     if (r < 0) return 1;
     if (r == DB_NONE) {
         /* Nobody runs its client: this instance takes it, so that no other starts one too. */
-        st->lease_force(st, c->instance, account_id, now_ms(), c->lease_ms);
+        if (st->lease_force(st, c->instance, account_id, now_ms(), c->lease_ms) < 0) return 1; /* as r < 0 */
         snprintf(owner, cap, "%s", c->instance);
         return 1;
     }
@@ -132,7 +135,9 @@ void cluster_take(struct cluster *c, int64_t account_id)
 {
     struct store *st = c ? c->app->store : NULL;
     if (!st || !st->lease_force) return;
-    st->lease_force(st, c->instance, account_id, now_ms(), c->lease_ms);
+    if (st->lease_force(st, c->instance, account_id, now_ms(), c->lease_ms) < 0)
+        log_warn("engine", "account %lld: could not take its lease; the next lease round decides",
+                 (long long)account_id);
     /* Here and everywhere: an instance that held it sees it lost it, and drops its client. */
     c->wake(c->ctx, account_id);
     cluster_notify(c, account_id);

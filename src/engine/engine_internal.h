@@ -145,4 +145,8 @@ void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t 
 int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id, int64_t now,
                       int64_t *resume);
 
+/* The account's Telegram session is dead: mark it invalid and pause its running campaigns with
+ * reason session_invalid (events.c). */
+void engine__session_dead(struct app *app, int64_t account);
+
 #endif

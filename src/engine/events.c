@@ -32,7 +32,9 @@ static void on_message(struct engine *e, int64_t account, json_t *ev)
     /* A reply counts for the campaign messages this contact got in the last week, and stops
      * its nudges. */
     int64_t n = 0;
-    app->store->recipients_replied(app->store, account, contact_id, now_ms() - 7LL * 86400000, &n);
+    if (app->store->recipients_replied(app->store, account, contact_id, now_ms() - 7LL * 86400000, &n) < 0)
+        log_warn("engine", "account %lld: a reply of contact %lld could not be counted (database)",
+                 (long long)account, (long long)contact_id);
     const char *text = json_string_value(json_object_get(ev, "text"));
     if (text && app->lexicon && classify_is_stop(app->lexicon, text) &&
         app->store->contact_opt_out(app->store, account, contact_id) == DB_ONE)
@@ -54,7 +56,9 @@ static void on_read(struct engine *e, int64_t account, json_t *ev)
         return;
     struct contact c;
     if (!json_is_integer(max) || st->contact_by_tg_id(st, account, uid, &c) != DB_ONE) return;
-    st->recipients_read(st, account, c.id, json_integer_value(max));
+    if (st->recipients_read(st, account, c.id, json_integer_value(max)) < 0)
+        log_warn("engine", "account %lld: a read receipt could not be counted (database)",
+                 (long long)account);
     contact_release(&c);
 }
 
@@ -90,7 +94,16 @@ void engine__handle_event(struct engine *e, json_t *ev)
         const char *code = json_string_value(json_object_get(ev, "code"));
         log_warn("engine", "account %lld: Telegram session is no longer valid (%s); reconnect needed",
                  (long long)account, code ? code : "?");
-        app->store->session_set_status(app->store, account, "invalid");
-        app->store->campaigns_pause_all(app->store, account, "session_invalid");
+        engine__session_dead(app, account);
     }
+}
+
+void engine__session_dead(struct app *app, int64_t account)
+{
+    /* Each is retried by what comes next: a campaign left running meets the dead session at its
+     * next send and comes here again. */
+    if (app->store->session_set_status(app->store, account, "invalid") < 0 ||
+        app->store->campaigns_pause_all(app->store, account, "session_invalid") < 0)
+        log_error("engine", "account %lld: the dead session could not be recorded (database)",
+                  (long long)account);
 }

@@ -36,7 +36,7 @@ static void start_job(void *arg)
         log_info("engine", "account %lld: Telegram session started", (long long)j->account_id);
         engine__post(j->e, IT_WAKE, j->account_id, NULL);
     } else if (res.outcome == TGS_DEAD) {
-        j->e->app->store->campaigns_pause_all(j->e->app->store, j->account_id, "session_invalid");
+        engine__session_dead(j->e->app, j->account_id);
     } else {
         log_warn("engine", "account %lld: Telegram session not started yet (%s)", (long long)j->account_id,
                  res.code[0] ? res.code : "unavailable");

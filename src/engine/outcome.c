@@ -52,9 +52,11 @@ int engine__storage_pause(struct engine *e, struct acct *a, int64_t account, int
     }
     a->storage_pending = 0;
     if (a->storage_campaign)
-        st->log_add(st, account, a->storage_campaign, 0, 0, "paused", "storage_error",
-                    "the database could not write (disk full or failing); the campaign is paused: resume it "
-                    "when storage is fixed");
+        (void)!st->log_add(/* the pause is written; its log line may be lost to the same failure */
+                           st, account, a->storage_campaign, 0, 0, "paused", "storage_error",
+                           "the database could not write (disk full or failing); the campaign is paused: "
+                           "resume it "
+                           "when storage is fixed");
     log_warn("engine", "account %lld: campaigns paused (storage_error)", (long long)account);
     return 1;
 }
@@ -121,7 +123,10 @@ void engine__handle_result(struct engine *e, struct item *it)
             a->flood_until = now + wait + FLOOD_MARGIN_MS;
             snprintf(key, sizeof key, "flood_until:%lld", (long long)account);
             snprintf(v, sizeof v, "%lld", (long long)a->flood_until);
-            st->meta_set(st, key, v);
+            /* Kept in memory either way; the database copy only survives a restart. */
+            if (st->meta_set(st, key, v) < 0)
+                log_warn("engine", "account %lld: FloodWait not stored; a restart would forget it",
+                         (long long)account);
         }
         o.status = "pending";
         o.log_status = "flood_wait";
@@ -152,8 +157,7 @@ void engine__handle_result(struct engine *e, struct item *it)
         o.log_status = "paused";
         snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect",
                  it->err.code);
-        st->session_set_status(st, account, "invalid"); /* pause first, as for PEER_FLOOD */
-        st->campaigns_pause_all(st, account, "session_invalid");
+        engine__session_dead(e->app, account); /* pause first, as for PEER_FLOOD */
         finish(e, a, account, &o);
         log_warn("engine", "account %lld: session dead (%s); campaigns paused", (long long)account,
                  it->err.code);

@@ -25,7 +25,7 @@ int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t
             char when[40], d[120];
             rfc3339(*resume, when, sizeof when);
             snprintf(d, sizeof d, "quiet hours; sending resumes at %s", when);
-            st->log_add(st, account, campaign_id, 0, 0, "quiet_hours", NULL, d);
+            (void)!st->log_add(st, account, campaign_id, 0, 0, "quiet_hours", NULL, d); /* a courtesy line */
             a->quiet_logged = campaign_id;
         }
     } else if (a->quiet_logged == campaign_id) {

@@ -86,7 +86,7 @@ int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now)
     enum db_status s = st->recipient_next(st, account, now, &r);
     if (s != DB_ONE) {
         int64_t at = 0;
-        st->recipient_next_at(st, account, &at);
+        if (st->recipient_next_at(st, account, &at) < 0) at = 0; /* look again after an idle tick */
         return at > now ? (at < now + IDLE_TICK_MS ? at : now + IDLE_TICK_MS) : now + IDLE_TICK_MS;
     }
     int64_t resume = 0;

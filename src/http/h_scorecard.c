@@ -115,16 +115,17 @@ static void add_lines(struct lines *out, const char *tmpl, int step, int64_t sen
 }
 
 /* The lines of one campaign, with its step counts and link stats. */
-static void campaign_lines(struct req *r, const struct campaign *c, struct lines *out, struct links *links)
+static void campaign_lines(struct req *r, const struct campaign *c, struct lines *out, struct links *links,
+                           int *dbfail)
 {
     struct store *st = r->app->store;
     json_error_t je;
     json_t *nudges = c->nudges_json ? json_loads(c->nudges_json, 0, &je) : NULL;
     links->n = 0;
-    st->link_stats(st, r->account_id, c->id, on_link, links);
+    if (st->link_stats(st, r->account_id, c->id, on_link, links) < 0) *dbfail = 1;
     for (int step = 0; step <= (int)json_array_size(nudges); step++) {
         int64_t sent = 0, replied = 0, clicked = 0;
-        st->step_counts(st, r->account_id, c->id, step, &sent, &replied, &clicked);
+        if (st->step_counts(st, r->account_id, c->id, step, &sent, &replied, &clicked) < 0) *dbfail = 1;
         add_lines(out, step_text(c, nudges, step), step, sent, replied, links, c->track_links);
     }
     json_decref(nudges);
@@ -220,21 +221,25 @@ enum hres campaigns_scorecard_h(struct req *r)
         return H_NO;
     }
 
+    /* A read that fails makes the whole scorecard a 503: a card built on missing numbers would
+     * say what worked wrongly. */
+    int dbfail = 0;
+
     /* best lines, with the same lines in earlier campaigns */
     struct lines *mine = calloc(1, sizeof *mine), *theirs = calloc(1, sizeof *theirs);
     struct links *links = calloc(1, sizeof *links), *other_links = calloc(1, sizeof *other_links);
     json_t *best = json_array();
     if (mine && theirs && links && other_links) {
-        campaign_lines(r, &c, mine, links);
+        campaign_lines(r, &c, mine, links, &dbfail);
         struct campaign *all = NULL;
         size_t n = 0;
-        st->campaign_list(st, r->account_id, &all, &n);
+        if (st->campaign_list(st, r->account_id, &all, &n) < 0) dbfail = 1;
         int looked = 0;
         for (size_t i = 0; i < n; i++) {
             if (all[i].id < c.id && looked < EARLIER_MAX) {
                 looked++;
                 theirs->n = 0;
-                campaign_lines(r, &all[i], theirs, other_links);
+                campaign_lines(r, &all[i], theirs, other_links, &dbfail);
                 for (int a = 0; a < mine->n; a++) {
                     int counted = 0;
                     for (int b = 0; b < theirs->n; b++) {
@@ -272,9 +277,10 @@ enum hres campaigns_scorecard_h(struct req *r)
     struct rows_ctx rl = {by_link, "link", r, c.id, links}, rs = {by_step, "step", r, c.id, links},
                     rcode = {by_code, "code", r, c.id, links};
     if (links) {
-        st->revenue_rows(st, r->account_id, c.id, "link", on_revenue, &rl);
-        st->revenue_rows(st, r->account_id, c.id, "step", on_revenue, &rs);
-        st->revenue_rows(st, r->account_id, c.id, "code", on_revenue, &rcode);
+        if (st->revenue_rows(st, r->account_id, c.id, "link", on_revenue, &rl) < 0 ||
+            st->revenue_rows(st, r->account_id, c.id, "step", on_revenue, &rs) < 0 ||
+            st->revenue_rows(st, r->account_id, c.id, "code", on_revenue, &rcode) < 0)
+            dbfail = 1;
     }
 
     /* suggestions */
@@ -295,7 +301,7 @@ enum hres campaigns_scorecard_h(struct req *r)
         r, sug, "Read but did not reply",
         "They saw the message and stayed silent: ask a simple question they can answer in one word.", &f);
     struct hours h = {{0}, r->account.timezone};
-    st->read_times(st, r->account_id, c.id, on_read, &h);
+    if (st->read_times(st, r->account_id, c.id, on_read, &h) < 0) dbfail = 1;
     int best_hour = -1;
     for (int k = 0; k < 24; k++)
         if (h.count[k] && (best_hour < 0 || h.count[k] > h.count[best_hour])) best_hour = k;
@@ -328,6 +334,16 @@ enum hres campaigns_scorecard_h(struct req *r)
     free(links);
     free(other_links);
     campaign_release(&c);
+    if (dbfail) {
+        json_decref(metrics);
+        json_decref(best);
+        json_decref(by_link);
+        json_decref(by_step);
+        json_decref(by_code);
+        json_decref(sug);
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+        return H_NO;
+    }
     reply_json(r, 200,
                json_pack("{s:o, s:o, s:{s:o, s:o, s:o}, s:o}", "metrics", metrics, "best_lines", best,
                          "revenue_attribution", "by_link", by_link, "by_step", by_step, "by_code", by_code,

@@ -123,7 +123,9 @@ static enum hres move(struct req *r, enum campaign_move m, const char *reason, c
         reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be %s", status, verb);
         return H_NO;
     }
-    if (log_status) r->app->store->log_add(r->app->store, r->account_id, id, 0, 0, log_status, NULL, NULL);
+    /* The move is made; its line in the live log is a courtesy a failing database may skip. */
+    if (log_status)
+        (void)!r->app->store->log_add(r->app->store, r->account_id, id, 0, 0, log_status, NULL, NULL);
     engine_wake(r->app->engine, r->account_id);
     return reply_campaign(r, id);
 }
@@ -145,7 +147,8 @@ enum hres campaigns_resume_h(struct req *r)
     }
     int64_t id;
     if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, &id) == TGR_OK && override >= 0)
-        r->app->store->campaign_set_override(r->app->store, r->account_id, id, override);
+        if (r->app->store->campaign_set_override(r->app->store, r->account_id, id, override) < 0)
+            return db_failed(r);
     return move(r, MOVE_RESUME, NULL, "resumed", "resumed");
 }
 
@@ -393,8 +396,11 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
         json_object_set_new(cd, category_name((enum category)kk), json_integer(k.by_category[kk]));
     json_object_set_new(o, "category_distribution", cd);
     json_t *by = json_object();
-    st->campaign_failures(st, r->account_id, c->id, on_failure, by);
     json_object_set_new(o, "failures_by_reason", by);
+    if (st->campaign_failures(st, r->account_id, c->id, on_failure, by) < 0) {
+        json_decref(o); /* a failed read is not "no failures" */
+        return NULL;
+    }
     double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
     json_object_set_new(o, "send_rate_per_min", json_real(rate * 60));
     enum campaign_status cs;
@@ -430,9 +436,14 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     json_t *plan = c->nudges_json ? json_loads(c->nudges_json, 0, &je) : NULL;
     for (size_t i = 0; i < json_array_size(plan); i++) {
         int64_t open = 0, due = 0, sent = 0, replied = 0, clicked = 0;
-        st->campaign_open_rows(st, r->account_id, c->id, (int)i + 1, &open);
-        st->nudge_next_due(st, r->account_id, c->id, (int)i + 1, &due);
-        st->step_counts(st, r->account_id, c->id, (int)i + 1, &sent, &replied, &clicked);
+        if (st->campaign_open_rows(st, r->account_id, c->id, (int)i + 1, &open) < 0 ||
+            st->nudge_next_due(st, r->account_id, c->id, (int)i + 1, &due) < 0 ||
+            st->step_counts(st, r->account_id, c->id, (int)i + 1, &sent, &replied, &clicked) < 0) {
+            json_decref(plan);
+            json_decref(nudges);
+            json_decref(o);
+            return NULL;
+        }
         int64_t after_s = json_integer_value(json_object_get(json_array_get(plan, i), "after_seconds"));
         json_t *nd = json_pack("{s:i, s:I, s:I}", "step", (int)i + 1, "scheduled", (json_int_t)open, "sent",
                                (json_int_t)sent);

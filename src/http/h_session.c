@@ -198,7 +198,8 @@ static void sync_job(struct req *r)
         if (strcmp(err.code, "STORE") == 0) {
             reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
         } else if (tgs_code_is_dead_session(err.code)) {
-            r->app->store->session_set_status(r->app->store, r->account_id, "invalid");
+            /* Best effort: the next use of the session meets the same answer and tries again. */
+            (void)!r->app->store->session_set_status(r->app->store, r->account_id, "invalid");
             reply_error(r, ERR_SESSION_INVALID, NULL, NULL);
         } else {
             reply_error(r, ERR_TELEGRAM_UNAVAILABLE, NULL,

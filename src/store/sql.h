@@ -346,7 +346,7 @@
       "skipped = campaign_steps.skipped + excluded.skipped, read = campaign_steps.read + excluded.read, "    \
       "replied = campaign_steps.replied + excluded.replied, "                                                \
       "clicked = campaign_steps.clicked + excluded.clicked")                                                 \
-    /* Only for a campaign of the account: another account's call must not move its cutoff. */          \
+    /* Only for a campaign of the account: another account's call must not move its cutoff. */               \
     Y(S_STEP_THROUGH,                                                                                        \
       "INSERT INTO campaign_steps(account_id, campaign_id, step, scheduled_through) "                        \
       "SELECT $1, id, $3, $4 FROM campaigns WHERE id = $2 AND account_id = $1 "                              \

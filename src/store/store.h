@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/util.h"
+
 enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0, DB_ONE = 1 };
 
 /* A lease handed over by an instance with more than its share is free for others this long
@@ -246,263 +248,290 @@ struct store {
     /* Apply every embedded migration newer than the database's version, each in its own
      * transaction. Safe to run from several processes at once.
      * @param[out] applied how many were applied now (may be NULL) */
-    enum db_status (*migrate)(struct store *st, int *applied);
+    TGR_MUST_CHECK enum db_status (*migrate)(struct store *st, int *applied);
 
     /* Cheap liveness check for /healthz. */
-    enum db_status (*ping)(struct store *st);
+    TGR_MUST_CHECK enum db_status (*ping)(struct store *st);
 
     /* Create an account. a->email (lowercased), a->password_hash, a->plan_type are read;
      * api_key_hash is the keyed hash of the new API key. Durable (synchronous=FULL).
      * @param[out] id the new account id on DB_ONE
      * @return DB_ONE, DB_NONE if the email is taken, DB_SOFT, DB_HARD */
-    enum db_status (*account_create)(struct store *st, const struct account *a, const char *api_key_hash,
-                                     int64_t *id);
-    enum db_status (*account_by_email)(struct store *st, const char *email, struct account *out);
-    enum db_status (*account_by_api_key)(struct store *st, const char *api_key_hash, struct account *out);
-    enum db_status (*account_get)(struct store *st, int64_t id, struct account *out);
+    TGR_MUST_CHECK enum db_status (*account_create)(struct store *st, const struct account *a,
+                                                    const char *api_key_hash, int64_t *id);
+    TGR_MUST_CHECK enum db_status (*account_by_email)(struct store *st, const char *email,
+                                                      struct account *out);
+    TGR_MUST_CHECK enum db_status (*account_by_api_key)(struct store *st, const char *api_key_hash,
+                                                        struct account *out);
+    TGR_MUST_CHECK enum db_status (*account_get)(struct store *st, int64_t id, struct account *out);
     /* Update timezone and frequency cap (both always written). */
-    enum db_status (*account_update)(struct store *st, int64_t id, const char *timezone,
-                                     int frequency_cap_days);
+    TGR_MUST_CHECK enum db_status (*account_update)(struct store *st, int64_t id, const char *timezone,
+                                                    int frequency_cap_days);
     /* Replace the sealed webhook secret. */
-    enum db_status (*account_set_webhook_secret)(struct store *st, int64_t id, const unsigned char *sealed,
-                                                 size_t len);
+    TGR_MUST_CHECK enum db_status (*account_set_webhook_secret)(struct store *st, int64_t id,
+                                                                const unsigned char *sealed, size_t len);
     /* The sealed webhook secret. @param[out] out malloc'd; caller frees. */
-    enum db_status (*account_webhook_secret)(struct store *st, int64_t id, unsigned char **out, size_t *len);
+    TGR_MUST_CHECK enum db_status (*account_webhook_secret)(struct store *st, int64_t id, unsigned char **out,
+                                                            size_t *len);
 
     /* Run fn inside one write transaction (BEGIN IMMEDIATE … COMMIT). Store calls made by fn on
      * this thread join the transaction. fn returning < 0 rolls everything back; DB_SOFT from
      * the transaction itself is retried up to 3 times (fn must be safe to run again).
      * @return what fn returned, or the commit's failure */
-    enum db_status (*txn)(struct store *st, int durable, enum db_status (*fn)(struct store *st, void *cls),
-                          void *cls);
+    TGR_MUST_CHECK enum db_status (*txn)(struct store *st, int durable,
+                                         enum db_status (*fn)(struct store *st, void *cls), void *cls);
 
     /* ---- Telegram sessions ---- */
-    enum db_status (*session_get)(struct store *st, int64_t account_id, struct tg_session *out);
+    TGR_MUST_CHECK enum db_status (*session_get)(struct store *st, int64_t account_id,
+                                                 struct tg_session *out);
     /* Insert or replace every field of the account's session row. */
-    enum db_status (*session_put)(struct store *st, int64_t account_id, const struct tg_session *s);
-    enum db_status (*session_set_status)(struct store *st, int64_t account_id, const char *status);
-    enum db_status (*session_delete)(struct store *st, int64_t account_id);
+    TGR_MUST_CHECK enum db_status (*session_put)(struct store *st, int64_t account_id,
+                                                 const struct tg_session *s);
+    TGR_MUST_CHECK enum db_status (*session_set_status)(struct store *st, int64_t account_id,
+                                                        const char *status);
+    TGR_MUST_CHECK enum db_status (*session_delete)(struct store *st, int64_t account_id);
     /* Accounts whose session is connected. @param[out] ids malloc'd; caller frees */
-    enum db_status (*sessions_connected)(struct store *st, int64_t **ids, size_t *n);
+    TGR_MUST_CHECK enum db_status (*sessions_connected)(struct store *st, int64_t **ids, size_t *n);
 
     /* ---- contacts ---- */
     /* Insert (c->id = 0) or update (c->id set) a contact's identity fields: tg_user_id, the
      * sealed fields and blind indexes. @param[out] id the row id */
-    enum db_status (*contact_save)(struct store *st, int64_t account_id, const struct contact *c,
-                                   int64_t *id);
-    enum db_status (*contact_by_tg_id)(struct store *st, int64_t account_id, const char *tg_user_id,
-                                       struct contact *out);
-    enum db_status (*contact_get)(struct store *st, int64_t account_id, int64_t id, struct contact *out);
+    TGR_MUST_CHECK enum db_status (*contact_save)(struct store *st, int64_t account_id,
+                                                  const struct contact *c, int64_t *id);
+    TGR_MUST_CHECK enum db_status (*contact_by_tg_id)(struct store *st, int64_t account_id,
+                                                      const char *tg_user_id, struct contact *out);
+    TGR_MUST_CHECK enum db_status (*contact_get)(struct store *st, int64_t account_id, int64_t id,
+                                                 struct contact *out);
     /* Up to limit contacts with id > after_id, by id. @param[out] rows malloc'd array; release
      * each with contact_release and free the array */
-    enum db_status (*contacts_page)(struct store *st, int64_t account_id, int64_t after_id, int limit,
-                                    struct contact **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*contacts_page)(struct store *st, int64_t account_id, int64_t after_id,
+                                                   int limit, struct contact **rows, size_t *n);
     /* Record an inbound message (ignored if (contact, tg_message_id) exists) and update the
      * contact's first/last inbound time and count. @return DB_ONE if new, DB_NONE if known */
-    enum db_status (*inbound_add)(struct store *st, int64_t account_id, int64_t contact_id,
-                                  int64_t tg_message_id, const struct blob *sealed_text, int64_t date_ms);
+    TGR_MUST_CHECK enum db_status (*inbound_add)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                 int64_t tg_message_id, const struct blob *sealed_text,
+                                                 int64_t date_ms);
 
     /* ---- campaigns ---- */
     /* Insert c (status draft) with its media list and an empty analytics row. */
-    enum db_status (*campaign_create)(struct store *st, int64_t account_id, const struct campaign *c,
-                                      int64_t *id);
-    enum db_status (*campaign_get)(struct store *st, int64_t account_id, int64_t id, struct campaign *out);
+    TGR_MUST_CHECK enum db_status (*campaign_create)(struct store *st, int64_t account_id,
+                                                     const struct campaign *c, int64_t *id);
+    TGR_MUST_CHECK enum db_status (*campaign_get)(struct store *st, int64_t account_id, int64_t id,
+                                                  struct campaign *out);
     /* Every campaign of the account, newest first. @param[out] rows malloc'd; release each */
-    enum db_status (*campaign_list)(struct store *st, int64_t account_id, struct campaign **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*campaign_list)(struct store *st, int64_t account_id,
+                                                   struct campaign **rows, size_t *n);
     /* Replace the editable fields (name, texts, JSON columns, track_links, media) of a campaign
      * whose status is one of the allowed ("draft", "paused"). DB_NONE: missing or not allowed. */
-    enum db_status (*campaign_update)(struct store *st, int64_t account_id, const struct campaign *c);
+    TGR_MUST_CHECK enum db_status (*campaign_update)(struct store *st, int64_t account_id,
+                                                     const struct campaign *c);
     /* Delete a draft campaign and everything hanging off it. DB_NONE: missing or not a draft. */
-    enum db_status (*campaign_delete)(struct store *st, int64_t account_id, int64_t id);
+    TGR_MUST_CHECK enum db_status (*campaign_delete)(struct store *st, int64_t account_id, int64_t id);
 
     /* ---- discount codes ---- */
     /* Replace the unassigned codes of a campaign with codes[0..n). */
-    enum db_status (*codes_replace)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                    const struct discount_code_row *codes, size_t n);
+    TGR_MUST_CHECK enum db_status (*codes_replace)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                   const struct discount_code_row *codes, size_t n);
     /* Every code of a campaign. @param[out] rows malloc'd; blob_release each code, free */
-    enum db_status (*codes_list)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                 struct discount_code_row **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*codes_list)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                struct discount_code_row **rows, size_t *n);
     /* Give recipient_id a code: the one it already has, else the first free one.
      * @return DB_ONE with *out (caller releases out->code), DB_NONE when the pool is empty */
-    enum db_status (*code_assign)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                  int64_t recipient_id, struct discount_code_row *out);
+    TGR_MUST_CHECK enum db_status (*code_assign)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                 int64_t recipient_id, struct discount_code_row *out);
 
     /* ---- tracked links ---- */
     /* The link row of (campaign, url), created if missing. */
-    enum db_status (*link_ensure)(struct store *st, int64_t account_id, int64_t campaign_id, const char *url,
-                                  int64_t *link_id);
+    TGR_MUST_CHECK enum db_status (*link_ensure)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                 const char *url, int64_t *link_id);
 
     /* A tracked link by id (public: no account given). @param[out] url malloc'd on DB_ONE */
-    enum db_status (*link_get)(struct store *st, int64_t link_id, int64_t *account_id, int64_t *campaign_id,
-                               char **url);
+    TGR_MUST_CHECK enum db_status (*link_get)(struct store *st, int64_t link_id, int64_t *account_id,
+                                              int64_t *campaign_id, char **url);
     /* Record clicks in one transaction: each adds to its link's clicks (and unique clicks, when
      * its recipient had not clicked that link before), marks the recipient's first click, and
      * adds to the campaign's counters. Recipient 0 (a preview link) counts on the link only. */
-    enum db_status (*clicks_record)(struct store *st, const struct click *clicks, size_t n);
+    TGR_MUST_CHECK enum db_status (*clicks_record)(struct store *st, const struct click *clicks, size_t n);
 
     /* ---- media ---- */
     /* Insert, or find the row with the same sha256 (DB_NONE then, *out filled). */
-    enum db_status (*media_add)(struct store *st, int64_t account_id, const struct media_row *m,
-                                struct media_row *out);
-    enum db_status (*media_get)(struct store *st, int64_t account_id, int64_t id, struct media_row *out);
+    TGR_MUST_CHECK enum db_status (*media_add)(struct store *st, int64_t account_id,
+                                               const struct media_row *m, struct media_row *out);
+    TGR_MUST_CHECK enum db_status (*media_get)(struct store *st, int64_t account_id, int64_t id,
+                                               struct media_row *out);
 
     /* ---- orders ---- */
-    enum db_status (*order_get)(struct store *st, int64_t account_id, const char *order_id,
-                                struct order_row *out);
+    TGR_MUST_CHECK enum db_status (*order_get)(struct store *st, int64_t account_id, const char *order_id,
+                                               struct order_row *out);
     /* Insert a new order (DB_NONE if order_id exists) or, with o->id set, update its status. */
-    enum db_status (*order_save)(struct store *st, int64_t account_id, const struct order_row *o,
-                                 int64_t *id);
+    TGR_MUST_CHECK enum db_status (*order_save)(struct store *st, int64_t account_id,
+                                                const struct order_row *o, int64_t *id);
     /* Link orders that name this customer but have no contact yet. @param[out] linked count */
-    enum db_status (*orders_link_contact)(struct store *st, int64_t account_id, int64_t contact_id,
-                                          const char *tg_user_id, const char *phone_bidx,
-                                          const char *username_bidx, int *linked);
+    TGR_MUST_CHECK enum db_status (*orders_link_contact)(struct store *st, int64_t account_id,
+                                                         int64_t contact_id, const char *tg_user_id,
+                                                         const char *phone_bidx, const char *username_bidx,
+                                                         int *linked);
     /* Find what an order is credited to, in order: the recipient of its ref (ref_recipient, with
      * ref_link), the campaign whose code it used (code_bidx), the latest campaign message sent to
      * the contact within window_ms before created_at. @return DB_ONE with *a, DB_NONE */
-    enum db_status (*attribution_find)(struct store *st, int64_t account_id, int64_t ref_recipient,
-                                       int64_t ref_link, const char *code_bidx, int64_t contact_id,
-                                       int64_t created_at, int64_t window_ms, struct attribution *a);
+    TGR_MUST_CHECK enum db_status (*attribution_find)(struct store *st, int64_t account_id,
+                                                      int64_t ref_recipient, int64_t ref_link,
+                                                      const char *code_bidx, int64_t contact_id,
+                                                      int64_t created_at, int64_t window_ms,
+                                                      struct attribution *a);
     /* Credit (sign 1) or reverse (sign -1) amount to an attribution: the order row, the campaign
      * counters, the link, and the per-step/link/code sums. */
-    enum db_status (*attribution_apply)(struct store *st, int64_t account_id, int64_t order_row_id,
-                                        const struct attribution *a, int64_t amount, int sign);
+    TGR_MUST_CHECK enum db_status (*attribution_apply)(struct store *st, int64_t account_id,
+                                                       int64_t order_row_id, const struct attribution *a,
+                                                       int64_t amount, int sign);
     /* Campaign-attributed paid revenue in [from, to) in one currency, grouped into buckets of
      * bucket_ms (bucket start = floor((t + offset_ms) / bucket_ms) * bucket_ms - offset_ms).
      * fn(cls, bucket_start_ms, revenue, orders) per non-empty bucket, in time order. */
-    enum db_status (*revenue_series)(struct store *st, int64_t account_id, int64_t from, int64_t to,
-                                     const char *currency, int64_t bucket_ms, int64_t offset_ms,
-                                     void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders),
-                                     void *cls);
+    TGR_MUST_CHECK enum db_status (*revenue_series)(
+        struct store *st, int64_t account_id, int64_t from, int64_t to, const char *currency,
+        int64_t bucket_ms, int64_t offset_ms,
+        void (*fn)(void *cls, int64_t t, int64_t revenue, int64_t orders), void *cls);
     /* The same revenue per campaign, largest first: fn(cls, campaign_id, name, revenue, orders). */
-    enum db_status (*revenue_campaigns)(
+    TGR_MUST_CHECK enum db_status (*revenue_campaigns)(
         struct store *st, int64_t account_id, int64_t from, int64_t to, const char *currency,
         void (*fn)(void *cls, int64_t id, const char *name, int64_t revenue, int64_t orders), void *cls);
     /* The most used currency of the account's orders in [from, to) ("" when none). */
-    enum db_status (*revenue_currency)(struct store *st, int64_t account_id, int64_t from, int64_t to,
-                                       char out[4]);
+    TGR_MUST_CHECK enum db_status (*revenue_currency)(struct store *st, int64_t account_id, int64_t from,
+                                                      int64_t to, char out[4]);
     /* The contact's latest paid order. */
-    enum db_status (*order_latest_paid)(struct store *st, int64_t account_id, int64_t contact_id,
-                                        struct order_row *out);
+    TGR_MUST_CHECK enum db_status (*order_latest_paid)(struct store *st, int64_t account_id,
+                                                       int64_t contact_id, struct order_row *out);
     /* Paid and refunded order counts of a contact. */
-    enum db_status (*order_counts)(struct store *st, int64_t account_id, int64_t contact_id, int *paid,
-                                   int *refunded);
+    TGR_MUST_CHECK enum db_status (*order_counts)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                  int *paid, int *refunded);
     /* A contact by the blind index of its phone or username (column "phone" or "username"). */
-    enum db_status (*contact_by_bidx)(struct store *st, int64_t account_id, const char *column,
-                                      const char *bidx, struct contact *out);
+    TGR_MUST_CHECK enum db_status (*contact_by_bidx)(struct store *st, int64_t account_id, const char *column,
+                                                     const char *bidx, struct contact *out);
 
     /* ---- categories ---- */
     /* Up to limit newest inbound message texts (sealed) of a contact, oldest first, with their
      * Telegram message ids (the row key needs them). @param[out] rows malloc'd; release blobs */
-    enum db_status (*inbound_recent)(struct store *st, int64_t account_id, int64_t contact_id, int limit,
-                                     struct blob **texts, int64_t **message_ids, size_t *n);
-    enum db_status (*category_put)(struct store *st, int64_t account_id, int64_t contact_id,
-                                   const struct blob *category, const struct blob *confidence);
+    TGR_MUST_CHECK enum db_status (*inbound_recent)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                    int limit, struct blob **texts, int64_t **message_ids,
+                                                    size_t *n);
+    TGR_MUST_CHECK enum db_status (*category_put)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                  const struct blob *category, const struct blob *confidence);
     /* Calls fn for every contact of the account that passes q, with its sealed category.
      * Stops early when fn returns non-zero. */
-    enum db_status (*audience_scan)(struct store *st, int64_t account_id, const struct audience_query *q,
-                                    int (*fn)(void *cls, const struct audience_row *row), void *cls);
+    TGR_MUST_CHECK enum db_status (*audience_scan)(struct store *st, int64_t account_id,
+                                                   const struct audience_query *q,
+                                                   int (*fn)(void *cls, const struct audience_row *row),
+                                                   void *cls);
 
     /* ---- the send engine ---- */
     /* Remember the audience's category breakdown at start (browser, buyer, refund_risk). */
-    enum db_status (*campaign_set_categories)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                              const int64_t counts[3]);
+    TGR_MUST_CHECK enum db_status (*campaign_set_categories)(struct store *st, int64_t account_id,
+                                                             int64_t campaign_id, const int64_t counts[3]);
     /* Move a draft (or paused, when from_paused) campaign to running and, for a draft, insert
      * one pending step-0 recipient per contact — all in one transaction, and only if no other
      * campaign of the account is running.
      * @param[out] running_id the running campaign blocking this one (DB_SOFT)
      * @return DB_ONE, DB_NONE (not in a startable state), DB_SOFT (another is running), DB_HARD */
-    enum db_status (*campaign_start)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                     const int64_t *contact_ids, size_t n, int override_quiet_hours,
-                                     int64_t *running_id);
+    TGR_MUST_CHECK enum db_status (*campaign_start)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                    const int64_t *contact_ids, size_t n,
+                                                    int override_quiet_hours, int64_t *running_id);
     /* Set status (and pause_reason, NULL to clear) when the current status is one of from
      * (comma-separated, e.g. "running,nudging"). finished_at is set for completed/cancelled.
      * @return DB_ONE, DB_NONE (status was not one of from) */
-    enum db_status (*campaign_transition)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                          const char *from, const char *to, const char *reason);
+    TGR_MUST_CHECK enum db_status (*campaign_transition)(struct store *st, int64_t account_id,
+                                                         int64_t campaign_id, const char *from,
+                                                         const char *to, const char *reason);
     /* Set override_quiet_hours. */
-    enum db_status (*campaign_set_override)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                            int on);
+    TGR_MUST_CHECK enum db_status (*campaign_set_override)(struct store *st, int64_t account_id,
+                                                           int64_t campaign_id, int on);
     /* Replace the nudge plan (nudge_settings_json). */
-    enum db_status (*campaign_set_nudges)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                          const char *nudges_json);
+    TGR_MUST_CHECK enum db_status (*campaign_set_nudges)(struct store *st, int64_t account_id,
+                                                         int64_t campaign_id, const char *nudges_json);
     /* Pause every running or nudging campaign of the account with reason. */
-    enum db_status (*campaigns_pause_all)(struct store *st, int64_t account_id, const char *reason);
+    TGR_MUST_CHECK enum db_status (*campaigns_pause_all)(struct store *st, int64_t account_id,
+                                                         const char *reason);
     /* Accounts with a running or nudging campaign. @param[out] ids malloc'd */
-    enum db_status (*accounts_sending)(struct store *st, int64_t **ids, size_t *n);
+    TGR_MUST_CHECK enum db_status (*accounts_sending)(struct store *st, int64_t **ids, size_t *n);
     /* Campaigns of the account in status (e.g. "nudging"). @param[out] ids malloc'd */
-    enum db_status (*campaigns_in_status)(struct store *st, int64_t account_id, const char *status,
-                                          int64_t **ids, size_t *n);
+    TGR_MUST_CHECK enum db_status (*campaigns_in_status)(struct store *st, int64_t account_id,
+                                                         const char *status, int64_t **ids, size_t *n);
     /* The next message to send for the account: a 'sending' row left by a crash first, then the
      * pending row due soonest (next_attempt_at <= now) of its running/nudging campaigns.
      * @return DB_ONE, DB_NONE (nothing due) */
-    enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now,
-                                     struct recipient *out);
+    TGR_MUST_CHECK enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now,
+                                                    struct recipient *out);
     /* Earliest next_attempt_at of pending rows of running/nudging campaigns (0 if none). */
-    enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
+    TGR_MUST_CHECK enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
     /* pending → sending with its random_id (never changed afterwards) and its sealed code.
      * Durable (synchronous=FULL): it must survive power loss before the bridge call. */
-    enum db_status (*recipient_claim)(struct store *st, int64_t account_id, int64_t recipient_id,
-                                      const char *random_id, const struct blob *code);
+    TGR_MUST_CHECK enum db_status (*recipient_claim)(struct store *st, int64_t account_id,
+                                                     int64_t recipient_id, const char *random_id,
+                                                     const struct blob *code);
     /* The sealed discount code stored with a recipient (empty blob if none). */
-    enum db_status (*recipient_code)(struct store *st, int64_t account_id, int64_t recipient_id,
-                                     struct blob *out);
+    TGR_MUST_CHECK enum db_status (*recipient_code)(struct store *st, int64_t account_id,
+                                                    int64_t recipient_id, struct blob *out);
     /* Write an outcome: recipient row, sent_logs row, counters, contact flags (not fsync'd by
      * itself: a lost outcome leaves the row 'sending' with its random_id, which is safe). */
-    enum db_status (*recipient_finish)(struct store *st, int64_t account_id, const struct send_outcome *o);
+    TGR_MUST_CHECK enum db_status (*recipient_finish)(struct store *st, int64_t account_id,
+                                                      const struct send_outcome *o);
     /* Rows of a campaign still to do at step (pending or sending). */
-    enum db_status (*campaign_open_rows)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
-                                         int64_t *n);
+    TGR_MUST_CHECK enum db_status (*campaign_open_rows)(struct store *st, int64_t account_id,
+                                                        int64_t campaign_id, int step, int64_t *n);
     /* Create step rows for a nudge: for every recipient of step-1 of the campaign sent at or before
      * sent_before whose condition holds ("no_reply", "no_click", "no_reply_no_click") and whose
      * contact is not opted out/blocked, insert a pending row for step (once).
      * @param[out] created how many */
-    enum db_status (*nudge_schedule)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
-                                     const char *condition, int64_t sent_before, int64_t *created);
+    TGR_MUST_CHECK enum db_status (*nudge_schedule)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                    int step, const char *condition, int64_t sent_before,
+                                                    int64_t *created);
     /* When the next step-1 row becomes due for a nudge: the earliest sent_at of step-1 rows sent
      * without a step row yet (0 if none). */
-    enum db_status (*nudge_next_due)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
-                                     int64_t *sent_at);
+    TGR_MUST_CHECK enum db_status (*nudge_next_due)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                    int step, int64_t *sent_at);
     /* Append a campaign log line (pause, resume, quiet hours…). */
-    enum db_status (*log_add)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t contact_id,
-                              int step, const char *status, const char *error_code, const char *details);
+    TGR_MUST_CHECK enum db_status (*log_add)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                             int64_t contact_id, int step, const char *status,
+                                             const char *error_code, const char *details);
     /* Log lines with id > after, oldest first, at most limit. @param[out] rows malloc'd */
-    enum db_status (*logs_page)(struct store *st, int64_t account_id, int64_t campaign_id, int64_t after,
-                                int limit, struct log_row **rows, size_t *n);
-    enum db_status (*campaign_counts)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                      struct campaign_counts *out);
+    TGR_MUST_CHECK enum db_status (*logs_page)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                               int64_t after, int limit, struct log_row **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*campaign_counts)(struct store *st, int64_t account_id,
+                                                     int64_t campaign_id, struct campaign_counts *out);
     /* Failed messages by Telegram's reason: fn(cls, code, n), most frequent first. */
-    enum db_status (*campaign_failures)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                        void (*fn)(void *cls, const char *code, int64_t n), void *cls);
+    TGR_MUST_CHECK enum db_status (*campaign_failures)(struct store *st, int64_t account_id,
+                                                       int64_t campaign_id,
+                                                       void (*fn)(void *cls, const char *code, int64_t n),
+                                                       void *cls);
     /* ---- scorecard ---- */
     /* Per step of a campaign: sent, replied and clicked rows. */
-    enum db_status (*step_counts)(struct store *st, int64_t account_id, int64_t campaign_id, int step,
-                                  int64_t *sent, int64_t *replied, int64_t *clicked);
+    TGR_MUST_CHECK enum db_status (*step_counts)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                 int step, int64_t *sent, int64_t *replied, int64_t *clicked);
     /* The campaign's tracked links: fn(cls, link_id, url, clicks, unique_clicks, revenue). */
-    enum db_status (*link_stats)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                 void (*fn)(void *cls, int64_t id, const char *url, int64_t clicks,
-                                            int64_t unique, int64_t revenue),
-                                 void *cls);
+    TGR_MUST_CHECK enum db_status (*link_stats)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                void (*fn)(void *cls, int64_t id, const char *url,
+                                                           int64_t clicks, int64_t unique, int64_t revenue),
+                                                void *cls);
     /* Revenue rows of kind "step", "link" or "code": fn(cls, key, orders, revenue). */
-    enum db_status (*revenue_rows)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                   const char *kind,
-                                   void (*fn)(void *cls, int64_t key, int64_t orders, int64_t revenue),
-                                   void *cls);
+    TGR_MUST_CHECK enum db_status (*revenue_rows)(
+        struct store *st, int64_t account_id, int64_t campaign_id, const char *kind,
+        void (*fn)(void *cls, int64_t key, int64_t orders, int64_t revenue), void *cls);
     /* A discount code row by id (sealed code). */
-    enum db_status (*code_get)(struct store *st, int64_t account_id, int64_t code_id,
-                               struct discount_code_row *out);
+    TGR_MUST_CHECK enum db_status (*code_get)(struct store *st, int64_t account_id, int64_t code_id,
+                                              struct discount_code_row *out);
     /* read_at times of a campaign's messages: fn(cls, read_at_ms). */
-    enum db_status (*read_times)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                 void (*fn)(void *cls, int64_t at), void *cls);
+    TGR_MUST_CHECK enum db_status (*read_times)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                void (*fn)(void *cls, int64_t at), void *cls);
 
     /* ---- what customers do ---- */
     /* The contact replied: mark its recent sent recipients (within window) replied.
      * @param[out] n how many rows were marked */
-    enum db_status (*recipients_replied)(struct store *st, int64_t account_id, int64_t contact_id,
-                                         int64_t since, int64_t *n);
+    TGR_MUST_CHECK enum db_status (*recipients_replied)(struct store *st, int64_t account_id,
+                                                        int64_t contact_id, int64_t since, int64_t *n);
     /* Read receipt: sent rows to the contact with tg_message_id <= max_id become read. */
-    enum db_status (*recipients_read)(struct store *st, int64_t account_id, int64_t contact_id,
-                                      int64_t max_id);
-    enum db_status (*contact_opt_out)(struct store *st, int64_t account_id, int64_t contact_id);
+    TGR_MUST_CHECK enum db_status (*recipients_read)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                     int64_t max_id);
+    TGR_MUST_CHECK enum db_status (*contact_opt_out)(struct store *st, int64_t account_id,
+                                                     int64_t contact_id);
 
     /* ---- engine leases (several instances on one database, DESIGN §4) ----
      * Each connected account is owned by one instance at a time through a lease row: only the
@@ -517,48 +546,50 @@ struct store {
      * LEASE_HANDOFF_MS under the name "<instance>:shed", renewed by nobody). @param[out] ids malloc'd, the
      * accounts instance owns after the round (ascending)
      * @param[out] taken how many it took over in this round */
-    enum db_status (*leases_claim)(struct store *st, const char *instance, int64_t now, int64_t ttl_ms,
-                                   int64_t **ids, size_t *n, size_t *taken);
+    TGR_MUST_CHECK enum db_status (*leases_claim)(struct store *st, const char *instance, int64_t now,
+                                                  int64_t ttl_ms, int64_t **ids, size_t *n, size_t *taken);
     /* A clean shutdown: drop every lease of instance and its alive row, so others take over at
      * once instead of after the lease runs out. */
-    enum db_status (*leases_release)(struct store *st, const char *instance);
+    TGR_MUST_CHECK enum db_status (*leases_release)(struct store *st, const char *instance);
     /* Make instance the account's owner now, whoever held it (a login just made the account's
      * client on this instance). */
-    enum db_status (*lease_force)(struct store *st, const char *instance, int64_t account_id, int64_t now,
-                                  int64_t ttl_ms);
+    TGR_MUST_CHECK enum db_status (*lease_force)(struct store *st, const char *instance, int64_t account_id,
+                                                 int64_t now, int64_t ttl_ms);
     /* The instance holding an unexpired lease of the account. @return DB_ONE, DB_NONE (nobody) */
-    enum db_status (*lease_owner)(struct store *st, int64_t account_id, int64_t now, char *out, size_t cap);
+    TGR_MUST_CHECK enum db_status (*lease_owner)(struct store *st, int64_t account_id, int64_t now, char *out,
+                                                 size_t cap);
 
     /* ---- nudging other instances (PostgreSQL LISTEN/NOTIFY; NULL on backends without it, where
      * instances notice changes by polling) ---- */
     /* Send payload on channel to every instance listening (delivered after commit). */
-    enum db_status (*notify)(struct store *st, const char *channel, const char *payload);
+    TGR_MUST_CHECK enum db_status (*notify)(struct store *st, const char *channel, const char *payload);
     /* Call fn(cls, payload) on a thread of the store's own for every notification on channel,
      * until close; after a lost connection is restored, fn(cls, "") says some may have been
      * missed. One listener per store; fn NULL stops it (and waits until fn is no longer running).
      * @return DB_ONE, or DB_HARD */
-    enum db_status (*listen)(struct store *st, const char *channel,
-                             void (*fn)(void *cls, const char *payload), void *cls);
+    TGR_MUST_CHECK enum db_status (*listen)(struct store *st, const char *channel,
+                                            void (*fn)(void *cls, const char *payload), void *cls);
 
     /* Instance-wide settings (not tenant data): small key → value strings. */
-    enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);
-    enum db_status (*meta_set)(struct store *st, const char *key, const char *value);
-    enum db_status (*meta_delete)(struct store *st, const char *key);
+    TGR_MUST_CHECK enum db_status (*meta_get)(struct store *st, const char *key, char *out, size_t cap);
+    TGR_MUST_CHECK enum db_status (*meta_set)(struct store *st, const char *key, const char *value);
+    TGR_MUST_CHECK enum db_status (*meta_delete)(struct store *st, const char *key);
 
     /* ---- key rotation ---- */
     /* Up to limit non-NULL values of a sealed column whose cursor is after `after` ("" = from
      * the start), in cursor order; a single read, so it sees what is committed.
      * @param[out] rows malloc'd; sealed_row_release each, then free
      * @return DB_ONE (rows), DB_NONE (the end), DB_HARD */
-    enum db_status (*sealed_scan)(struct store *st, enum store_sealed col, const char *after, int limit,
-                                  struct sealed_row **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*sealed_scan)(struct store *st, enum store_sealed col, const char *after,
+                                                 int limit, struct sealed_row **rows, size_t *n);
     /* In one durable write transaction, write rows[i].fresh over every row whose fresh is set,
      * only where the column still holds rows[i].value (a row the server rewrote in between is
      * left alone: it is looked at again by the next pass).
      * @param[out] replaced how many rows were written
      * @return DB_ONE, DB_SOFT, DB_HARD (nothing written) */
-    enum db_status (*sealed_replace)(struct store *st, enum store_sealed col, const struct sealed_row *rows,
-                                     size_t n, size_t *replaced);
+    TGR_MUST_CHECK enum db_status (*sealed_replace)(struct store *st, enum store_sealed col,
+                                                    const struct sealed_row *rows, size_t n,
+                                                    size_t *replaced);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

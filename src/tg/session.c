@@ -217,6 +217,14 @@ void tgs_verify(struct app *app, int64_t account_id, const char *code, const cha
     tg_session_release(&s);
     json_decref(result);
 }
+/* The stored session is dead: say so, so that the web app asks for a new login. A failure to
+ * write it is logged; the caller's outcome is TGS_DEAD either way, and the next start finds the
+ * same answer and tries again. */
+static void mark_invalid(struct app *app, int64_t account_id)
+{
+    if (app->store->session_set_status(app->store, account_id, "invalid") < 0)
+        log_error("session", "account %lld: could not mark the session invalid", (long long)account_id);
+}
 
 void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res)
 {
@@ -233,7 +241,7 @@ void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res)
     if (!session) {
         res->outcome = TGS_DEAD;
         snprintf(res->code, sizeof res->code, "SESSION_UNREADABLE");
-        app->store->session_set_status(app->store, account_id, "invalid");
+        mark_invalid(app, account_id);
         return;
     }
     json_t *req =
@@ -249,7 +257,7 @@ void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res)
         if (res->outcome == TGS_DEAD) {
             log_warn("session", "account %lld: Telegram rejected the stored session (%s); reconnect needed",
                      (long long)account_id, err.code);
-            app->store->session_set_status(app->store, account_id, "invalid");
+            mark_invalid(app, account_id);
         }
         return;
     }
@@ -260,7 +268,7 @@ void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res)
     } else {
         res->outcome = TGS_DEAD;
         snprintf(res->code, sizeof res->code, "AUTH_KEY_UNREGISTERED");
-        app->store->session_set_status(app->store, account_id, "invalid");
+        mark_invalid(app, account_id);
     }
     json_decref(result);
 }
