@@ -79,16 +79,7 @@ static void upload_job(struct req *r)
 /* The body arrived in r->spool (raw bytes, or the "file" field of a multipart body). */
 enum hres media_upload_h(struct req *r)
 {
-    switch (r->spool ? spool_finish(r->spool) : SPOOL_IO) {
-    case SPOOL_OK:
-        break;
-    case SPOOL_CLIENT:
-        reply_error(r, ERR_VALIDATION, "file", "%s", spool_error(r->spool));
-        return H_NO;
-    case SPOOL_IO:
-        reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot store the upload right now");
-        return H_NO;
-    }
+    if (http_spool_finish(r) != TGR_OK) return H_NO;
     /* Hashing is done; what is left (libmagic, the blob store's fsync or S3 PUT) is slow, so it
      * runs on a worker, one upload per account at a time, never on an HTTP thread. */
     http_defer(r, r->app->tg_pool, "media", upload_job);

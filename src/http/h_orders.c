@@ -172,16 +172,7 @@ enum hres orders_import_h(struct req *r)
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the orders as text/csv");
         return H_NO;
     }
-    switch (r->spool ? spool_finish(r->spool) : SPOOL_IO) {
-    case SPOOL_OK:
-        break;
-    case SPOOL_CLIENT:
-        reply_error(r, ERR_VALIDATION, "file", "%s", spool_error(r->spool));
-        return H_NO;
-    case SPOOL_IO:
-        reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot store the upload right now");
-        return H_NO;
-    }
+    if (http_spool_finish(r) != TGR_OK) return H_NO;
     /* Each line may recompute a category: run on a worker, not on an HTTP thread. */
     http_defer(r, r->app->tg_pool, "import", import_job);
     return H_DEFER;

@@ -192,6 +192,21 @@ int http_parse_spec(struct req *r, const struct jfield *spec)
     return TGR_OK;
 }
 
+int http_spool_finish(struct req *r)
+{
+    switch (r->spool ? spool_finish(r->spool) : SPOOL_IO) {
+    case SPOOL_OK:
+        return TGR_OK;
+    case SPOOL_CLIENT:
+        reply_error(r, ERR_VALIDATION, "file", "%s", spool_error(r->spool));
+        return TGR_ERR;
+    case SPOOL_IO:
+        break;
+    }
+    reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot store the upload right now");
+    return TGR_ERR;
+}
+
 /* ---- deferral --------------------------------------------------------------------------- */
 
 static void run_job(void *arg)

@@ -116,6 +116,11 @@ int http_parse_spec(struct req *r, const struct jfield *spec);
 #define HTTP_JOBS_WAITING 4
 void http_defer(struct req *r, struct worker_pool *pool, const char *kind, void (*job)(struct req *));
 
+/* An upload route's body is complete: finish its spool (r->spool; the multipart end is checked
+ * and the hash fixed). On failure the reply is set: 400 validation_failed for the field "file"
+ * (a malformed body), 503 when the file could not be written. @return TGR_OK or TGR_ERR */
+int http_spool_finish(struct req *r);
+
 /* A request header / query parameter, or NULL. */
 const char *req_header(struct req *r, const char *name);
 const char *req_query(struct req *r, const char *name);
