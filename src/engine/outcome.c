@@ -102,7 +102,7 @@ void engine__handle_result(struct engine *e, struct item *it)
     char details[256] = "";
     if (it->ev) {
         json_t *mid = json_object_get(it->ev, "message_id");
-        o.status = "sent";
+        o.status = RECIPIENT_SENT;
         o.log_status = "sent";
         o.tg_message_id = json_is_integer(mid) ? json_integer_value(mid) : 0;
         finish(e, a, account, &o);
@@ -128,7 +128,7 @@ void engine__handle_result(struct engine *e, struct item *it)
                 log_warn("engine", "account %lld: FloodWait not stored; a restart would forget it",
                          (long long)account);
         }
-        o.status = "pending";
+        o.status = RECIPIENT_PENDING;
         o.log_status = "flood_wait";
         o.next_attempt_at = now + wait + FLOOD_MARGIN_MS;
         snprintf(details, sizeof details, "Telegram asked to wait %d s; sending resumes by itself",
@@ -138,7 +138,7 @@ void engine__handle_result(struct engine *e, struct item *it)
         break;
     }
     case SEND_PEER_FLOOD:
-        o.status = "pending";
+        o.status = RECIPIENT_PENDING;
         o.log_status = "paused";
         snprintf(details, sizeof details,
                  "Telegram limits this account (PEER_FLOOD); the campaign is paused");
@@ -153,7 +153,7 @@ void engine__handle_result(struct engine *e, struct item *it)
                  (long long)r->campaign_id);
         break;
     case SEND_SESSION_DEAD:
-        o.status = "pending";
+        o.status = RECIPIENT_PENDING;
         o.log_status = "paused";
         snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect",
                  it->err.code);
@@ -163,20 +163,20 @@ void engine__handle_result(struct engine *e, struct item *it)
                  it->err.code);
         break;
     case SEND_PERMANENT:
-        o.status = "failed";
+        o.status = RECIPIENT_FAILED;
         o.log_status = "failed";
         o.mark_contact = mark;
         finish(e, a, account, &o);
         break;
     case SEND_TEMPORARY:
         if (o.attempt >= MAX_ATTEMPTS) {
-            o.status = "failed";
+            o.status = RECIPIENT_FAILED;
             o.log_status = "failed";
             o.error_code = "retries_exhausted";
             snprintf(details, sizeof details, "gave up after %d attempts; last error %s", o.attempt,
                      it->err.code);
         } else {
-            o.status = "pending";
+            o.status = RECIPIENT_PENDING;
             o.log_status = "retry";
             o.next_attempt_at = now + backoff_ms(o.attempt);
         }
@@ -203,7 +203,7 @@ int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct re
                                  .contact_id = r->contact_id,
                                  .step = r->step,
                                  .attempt = r->attempt + 1,
-                                 .status = "pending",
+                                 .status = RECIPIENT_PENDING,
                                  .log_status = "retry",
                                  .error_code = code,
                                  .error_details = why,
@@ -231,7 +231,7 @@ int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct re
                              .contact_id = r->contact_id,
                              .step = r->step,
                              .attempt = r->attempt,
-                             .status = "failed",
+                             .status = RECIPIENT_FAILED,
                              .log_status = "failed",
                              .error_code = code,
                              .error_details = why};

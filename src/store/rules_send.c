@@ -177,16 +177,19 @@ static enum db_status finish(struct store *st, void *cls)
     const struct finish *f = cls;
     const struct send_outcome *o = f->o;
     int64_t now = now_ms(), a = f->account_id;
-    enum db_status r = db_exec(st, S_RECIPIENT_FINISH,
-                               P(SP_STR(o->status), SP_ID(o->tg_message_id), SP_OPT(o->error_code),
-                                 SP_I64(o->next_attempt_at), SP_STR(o->status), SP_I64(now), SP_I64(a),
-                                 SP_I64(o->recipient_id)));
+    /* An outcome is written on a 'sending' row: anything the table does not allow is a bug. */
+    if (!recipient_move_allowed(RECIPIENT_SENDING, o->status)) return DB_HARD;
+    const char *status = recipient_status_name(o->status);
+    enum db_status r =
+        db_exec(st, S_RECIPIENT_FINISH,
+                P(SP_STR(status), SP_ID(o->tg_message_id), SP_OPT(o->error_code), SP_I64(o->next_attempt_at),
+                  SP_STR(status), SP_I64(now), SP_I64(a), SP_I64(o->recipient_id)));
     if (r >= 0)
         r = db_exec(st, S_LOG_INSERT,
                     P(SP_I64(a), SP_I64(o->campaign_id), SP_STR(o->log_status), SP_OPT(o->error_details),
                       SP_I64(now), SP_ID(o->contact_id), SP_I64(o->step), SP_I64(o->attempt),
                       SP_OPT(o->error_code)));
-    int sent = strcmp(o->status, "sent") == 0, failed = strcmp(o->status, "failed") == 0;
+    int sent = o->status == RECIPIENT_SENT, failed = o->status == RECIPIENT_FAILED;
     if (r >= 0 && (sent || failed))
         r = db_exec(st, sent ? S_COUNT_SENT : S_COUNT_FAILED,
                     P(SP_I64(now), SP_I64(a), SP_I64(o->campaign_id)));

@@ -58,3 +58,26 @@ void campaign_release(struct campaign *c)
     free(c->discount_json);
     c->message_text = c->filters_json = c->quiet_hours_json = c->nudges_json = c->discount_json = NULL;
 }
+
+const char *recipient_status_name(enum recipient_status s)
+{
+    static const char *const names[RECIPIENT_STATUS_COUNT] = {
+#define X(id, name) [id] = name,
+        RECIPIENT_STATUSES(X)
+#undef X
+    };
+    return (unsigned)s < RECIPIENT_STATUS_COUNT ? names[s] : "unknown";
+}
+
+int recipient_move_allowed(enum recipient_status from, enum recipient_status to)
+{
+#define B(s) (1u << (s))
+    static const unsigned to_from[RECIPIENT_STATUS_COUNT] = {
+        [RECIPIENT_PENDING] = B(RECIPIENT_SENDING) | B(RECIPIENT_SKIPPED),
+        [RECIPIENT_SENDING] =
+            B(RECIPIENT_PENDING) | B(RECIPIENT_SENT) | B(RECIPIENT_FAILED) | B(RECIPIENT_SKIPPED),
+    };
+#undef B
+    return (unsigned)from < RECIPIENT_STATUS_COUNT && (unsigned)to < RECIPIENT_STATUS_COUNT &&
+           (to_from[from] & (1u << to)) != 0;
+}

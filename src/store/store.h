@@ -162,12 +162,34 @@ struct recipient {
 };
 
 /* What happened to one send, written in one transaction with its log line and counters. */
+/* A recipient row's status (recipients.status keeps the names) and the one table of its moves:
+ * pending → sending (claimed, its random_id committed) or skipped (a nudge that no longer
+ * applies); sending → pending (tried again later), sent, failed or skipped (a send's outcome). */
+#define RECIPIENT_STATUSES(X)                                                                                \
+    X(RECIPIENT_PENDING, "pending")                                                                          \
+    X(RECIPIENT_SENDING, "sending")                                                                          \
+    X(RECIPIENT_SENT, "sent")                                                                                \
+    X(RECIPIENT_FAILED, "failed")                                                                            \
+    X(RECIPIENT_SKIPPED, "skipped")
+
+enum recipient_status {
+#define X(id, name) id,
+    RECIPIENT_STATUSES(X)
+#undef X
+        RECIPIENT_STATUS_COUNT
+};
+
+/* The name of s as stored ("pending"); "unknown" for a value that is none. */
+const char *recipient_status_name(enum recipient_status s);
+/* May a row go from `from` to `to` (the table above)? */
+int recipient_move_allowed(enum recipient_status from, enum recipient_status to);
+
 struct send_outcome {
     int64_t recipient_id, campaign_id, contact_id;
     int step, attempt;
-    const char *status;     /* recipients.status after this: pending sent failed skipped */
-    const char *log_status; /* sent_logs.status: sent failed flood_wait retry skipped */
-    const char *error_code; /* NULL on success */
+    enum recipient_status status; /* after this: pending, sent, failed or skipped (from sending) */
+    const char *log_status;       /* sent_logs.status: sent failed flood_wait retry skipped */
+    const char *error_code;       /* NULL on success */
     const char *error_details;
     int64_t tg_message_id;   /* on sent */
     int64_t next_attempt_at; /* on pending */

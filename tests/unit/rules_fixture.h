@@ -164,7 +164,7 @@ static inline void rfx_finish(struct rfx *f, int64_t account, const struct recip
         .contact_id = r->contact_id,
         .step = r->step,
         .attempt = 1,
-        .status = o == RFX_SENT ? "sent" : "failed",
+        .status = o == RFX_SENT ? RECIPIENT_SENT : RECIPIENT_FAILED,
         .log_status = o == RFX_SENT ? "sent" : "failed",
         .error_code = o == RFX_SENT          ? NULL
                       : o == RFX_BLOCKED     ? "USER_IS_BLOCKED"

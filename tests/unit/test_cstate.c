@@ -1,6 +1,6 @@
-/* test_cstate — the campaign status table (core/cstate.c): every move from every status against a
- * table written out by hand here, names both ways, and campaign_move on a real SQLite store
- * (a move the table forbids changes nothing; another account's campaign is out of reach). */
+/* test_cstate — the campaign status table (core/cstate.c) and the recipient one (store.h): every move from
+ * every status against a table written out by hand here, names both ways, and campaign_move on a real SQLite
+ * store (a move the table forbids changes nothing; another account's campaign is out of reach). */
 #include "rules_fixture.h"
 
 #include "core/cstate.h"
@@ -53,6 +53,35 @@ static void names_round_trip(void **state)
     assert_false(campaign_status_takes_nudges(CAMPAIGN_CANCELLED));
 }
 
+/* The recipient table (store.h): [from][to]. */
+static void recipient_table_is_as_written(void **state)
+{
+    enum {
+        PE = RECIPIENT_PENDING,
+        SE = RECIPIENT_SENDING,
+        ST = RECIPIENT_SENT,
+        FA = RECIPIENT_FAILED,
+        SK = RECIPIENT_SKIPPED
+    };
+    static const int allowed[RECIPIENT_STATUS_COUNT][RECIPIENT_STATUS_COUNT] = {
+        [PE] = {[SE] = 1, [SK] = 1},
+        [SE] = {[PE] = 1, [ST] = 1, [FA] = 1, [SK] = 1},
+    };
+    const char *names[] = {"pending", "sending", "sent", "failed", "skipped"};
+    for (int from = 0; from < RECIPIENT_STATUS_COUNT; from++) {
+        assert_string_equal(recipient_status_name((enum recipient_status)from), names[from]);
+        for (int to = 0; to < RECIPIENT_STATUS_COUNT; to++)
+            if (recipient_move_allowed((enum recipient_status)from, (enum recipient_status)to) !=
+                allowed[from][to])
+                fail_msg("recipient %s → %s", names[from], names[to]);
+    }
+    struct rfx *f = *state;
+    /* An outcome the table does not allow is refused before anything is written. */
+    struct send_outcome so = {
+        .recipient_id = 1, .campaign_id = 1, .status = RECIPIENT_SENDING, .log_status = "x"};
+    assert_int_equal(f->st->recipient_finish(f->st, f->a, &so), DB_HARD);
+}
+
 static const char *status_of(struct rfx *f, int64_t account, int64_t id, char *buf, size_t cap)
 {
     struct campaign c;
@@ -86,6 +115,7 @@ int main(void)
         cmocka_unit_test(table_is_as_written),
         cmocka_unit_test(names_round_trip),
         cmocka_unit_test_setup_teardown(moves_in_the_store, rfx_setup, rfx_teardown),
+        cmocka_unit_test_setup_teardown(recipient_table_is_as_written, rfx_setup, rfx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -356,7 +356,7 @@ static void send_all(struct store *st, int64_t account, int64_t campaign, const 
                                  .contact_id = r.contact_id,
                                  .step = r.step,
                                  .attempt = 1,
-                                 .status = "sent",
+                                 .status = RECIPIENT_SENT,
                                  .log_status = "sent",
                                  .tg_message_id = 500 + r.id};
         assert_int_equal(st->recipient_finish(st, account, &o), DB_ONE);
@@ -732,7 +732,7 @@ static void send_flow(void **state)
                              .campaign_id = camp,
                              .contact_id = contacts[0],
                              .attempt = 2,
-                             .status = "sent",
+                             .status = RECIPIENT_SENT,
                              .log_status = "sent",
                              .tg_message_id = 900};
     assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
@@ -746,7 +746,7 @@ static void send_flow(void **state)
                               .campaign_id = camp,
                               .contact_id = contacts[1],
                               .attempt = 1,
-                              .status = "pending",
+                              .status = RECIPIENT_PENDING,
                               .log_status = "flood_wait",
                               .error_code = "FLOOD_WAIT",
                               .error_details = "wait 3600 s",
@@ -764,7 +764,7 @@ static void send_flow(void **state)
                               .campaign_id = camp,
                               .contact_id = contacts[2],
                               .attempt = 1,
-                              .status = "failed",
+                              .status = RECIPIENT_FAILED,
                               .log_status = "failed",
                               .error_code = "USER_IS_BLOCKED",
                               .mark_contact = 1};
