@@ -7,7 +7,8 @@
  * CLICKS_FLUSH_MS; a clean stop writes everything.
  *
  * Repeats are not counted: a click from the address of an earlier counted click on the same
- * link for the same recipient within 10 minutes is only redirected (analytics/clickwin.h). */
+ * link for the same recipient within 10 minutes is only redirected (analytics/clickwin.h).
+ * Layer: analytics (above base, crypto, store, core; below cluster, tg, engine, http). */
 #ifndef TGR_CLICKS_H
 #define TGR_CLICKS_H
 

@@ -1,6 +1,7 @@
 /* app — what every part of a running tgr shares: settings, store, keys, limits, pools.
  * One instance lives in main(); handlers reach it through req->app. Fields are set up before
- * the HTTP server starts and are read-only afterwards (each pointed-to object is thread-safe). */
+ * the HTTP server starts and are read-only afterwards (each pointed-to object is thread-safe).
+ * Layer: base, the bottom (includes no other module of src/). */
 #ifndef TGR_APP_H
 #define TGR_APP_H
 

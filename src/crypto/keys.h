@@ -12,7 +12,8 @@
  * link MAC and Telegram random_id use the blind key — never rotate: they are derived from master
  * key 1 only, and once `tgr keys rotate` has run they are also kept in DATA/index.key (the four
  * derived keys, not master key 1), so that master key 1 can be retired without breaking a blind
- * index, an API key, a token or a link already sent. */
+ * index, an API key, a token or a link already sent.
+ * Layer: crypto (above base; below store and everything else). */
 #ifndef TGR_KEYS_H
 #define TGR_KEYS_H
 

@@ -15,7 +15,8 @@
  *              has set the reply.
  *  completed — MHD's request-completed callback records metrics and frees everything the
  *              request owned (req_on_cleanup), so handlers never free on their exit paths.
- * Every reply gets the security headers; every error uses the registry's one JSON shape. */
+ * Every reply gets the security headers; every error uses the registry's one JSON shape.
+ * Layer: http (above engine; only main is above it). */
 #ifndef TGR_SERVER_H
 #define TGR_SERVER_H
 

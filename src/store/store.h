@@ -10,7 +10,8 @@
  *
  * Results (STYLE §6): DB_ONE a row was found / written; DB_NONE nothing matched (for inserts:
  * nothing written because the row exists); DB_SOFT a transient conflict (busy, serialization) —
- * retry; DB_HARD a failure that retrying will not fix (logged by the backend, never shown). */
+ * retry; DB_HARD a failure that retrying will not fix (logged by the backend, never shown).
+ * Layer: store (above base; below core, analytics, cluster, tg, engine, http). */
 #ifndef TGR_STORE_H
 #define TGR_STORE_H
 

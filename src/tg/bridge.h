@@ -7,7 +7,8 @@
  * which callers treat as temporary. Every call has a deadline; nothing waits forever.
  *
  * Thread-safety: bridge_call / bridge_call_async may be called from any thread. Callbacks and
- * the event function run on the I/O thread and must not block (queue the work elsewhere). */
+ * the event function run on the I/O thread and must not block (queue the work elsewhere).
+ * Layer: tg (above cluster and core; below engine and http). */
 #ifndef TGR_BRIDGE_H
 #define TGR_BRIDGE_H
 
