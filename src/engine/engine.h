@@ -7,8 +7,7 @@
  * Layer: engine, above tg and cluster, below http and main. Other threads never wait on the
  * engine: they post work (engine_request_sync, engine_wake) and return; engine_send_direct is
  * the one call that waits, on a worker thread. Who runs an account's Telegram client, and
- * Telegram work relayed to that instance, is cluster.h's.
- * Layer: engine (above tg; below http and main). */
+ * Telegram work relayed to that instance, is cluster.h's. */
 #ifndef TGR_ENGINE_H
 #define TGR_ENGINE_H
 
