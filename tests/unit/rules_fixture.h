@@ -136,6 +136,16 @@ static inline int64_t rfx_campaign(struct rfx *f, int64_t account, const char *n
     return id;
 }
 
+/* A campaign's stored status, copied into buf. */
+static inline const char *rfx_status(struct rfx *f, int64_t account, int64_t id, char *buf, size_t cap)
+{
+    struct campaign c;
+    assert_int_equal(f->st->campaign_get(f->st, account, id, &c), DB_ONE);
+    snprintf(buf, cap, "%s", c.status);
+    campaign_release(&c);
+    return buf;
+}
+
 /* Pin when a recipient row was sent. */
 static inline void rfx_sent_at(struct rfx *f, int64_t recipient, int64_t at)
 {

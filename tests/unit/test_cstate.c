@@ -82,15 +82,6 @@ static void recipient_table_is_as_written(void **state)
     assert_int_equal(f->st->recipient_finish(f->st, f->a, &so), DB_HARD);
 }
 
-static const char *status_of(struct rfx *f, int64_t account, int64_t id, char *buf, size_t cap)
-{
-    struct campaign c;
-    assert_int_equal(f->st->campaign_get(f->st, account, id, &c), DB_ONE);
-    snprintf(buf, cap, "%s", c.status);
-    campaign_release(&c);
-    return buf;
-}
-
 static void moves_in_the_store(void **state)
 {
     struct rfx *f = *state;
@@ -99,12 +90,12 @@ static void moves_in_the_store(void **state)
     /* A draft cannot be paused or resumed; nothing changes. */
     assert_int_equal(campaign_move(f->st, f->a, id, MOVE_PAUSE, "manual"), DB_NONE);
     assert_int_equal(campaign_move(f->st, f->a, id, MOVE_RESUME, NULL), DB_NONE);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "draft");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "draft");
     /* Another account's campaign is out of reach. */
     assert_int_equal(campaign_move(f->st, f->b, id, MOVE_CANCEL, NULL), DB_NONE);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "draft");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "draft");
     assert_int_equal(campaign_move(f->st, f->a, id, MOVE_CANCEL, NULL), DB_ONE);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "cancelled");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "cancelled");
     assert_int_equal(campaign_move(f->st, f->a, id, MOVE_CANCEL, NULL), DB_NONE);
     assert_int_equal(campaign_move(f->st, f->a, id, MOVE_NEW_NUDGES, NULL), DB_NONE);
 }

@@ -36,15 +36,6 @@ static struct account acct(struct rfx *f, int64_t id)
     return a;
 }
 
-static const char *status_of(struct rfx *f, int64_t account, int64_t id, char *buf, size_t cap)
-{
-    struct campaign c;
-    assert_int_equal(f->st->campaign_get(f->st, account, id, &c), DB_ONE);
-    snprintf(buf, cap, "%s", c.status);
-    campaign_release(&c);
-    return buf;
-}
-
 static void outcomes_in_order(void **state)
 {
     struct rfx *f = *state;
@@ -57,14 +48,14 @@ static void outcomes_in_order(void **state)
     assert_int_equal(campaign_launch(&f->app, &a, c1, 0, &res), LAUNCH_NO_SESSION);
     connect(f, f->a);
     assert_int_equal(campaign_launch(&f->app, &a, c1, 0, &res), LAUNCH_EMPTY_AUDIENCE);
-    assert_string_equal(status_of(f, f->a, c1, st, sizeof st), "draft");
+    assert_string_equal(rfx_status(f, f->a, c1, st, sizeof st), "draft");
 
     int64_t p = rfx_contact(f, f->a, "5001");
     rfx_inbound(f, f->a, p, 1, f->t0);
     rfx_contact(f, f->b, "5002"); /* the other account's customer is never in the audience */
     assert_int_equal(campaign_launch(&f->app, &a, c1, 0, &res), LAUNCH_OK);
     assert_int_equal(res.recipients, 1);
-    assert_string_equal(status_of(f, f->a, c1, st, sizeof st), "running");
+    assert_string_equal(rfx_status(f, f->a, c1, st, sizeof st), "running");
 
     assert_int_equal(campaign_launch(&f->app, &a, c1, 0, &res), LAUNCH_NOT_DRAFT);
     assert_string_equal(res.status, "running");
@@ -72,7 +63,7 @@ static void outcomes_in_order(void **state)
     int64_t c2 = rfx_campaign(f, f->a, "second", NULL, NULL);
     assert_int_equal(campaign_launch(&f->app, &a, c2, 0, &res), LAUNCH_OTHER_RUNNING);
     assert_int_equal(res.running_id, c1);
-    assert_string_equal(status_of(f, f->a, c2, st, sizeof st), "draft");
+    assert_string_equal(rfx_status(f, f->a, c2, st, sizeof st), "draft");
 }
 
 static void other_accounts_campaign_is_not_found(void **state)
@@ -86,7 +77,7 @@ static void other_accounts_campaign_is_not_found(void **state)
     rfx_inbound(f, f->b, p, 1, f->t0);
     assert_int_equal(campaign_launch(&f->app, &b, mine, 0, &res), LAUNCH_NOT_FOUND);
     char st[16];
-    assert_string_equal(status_of(f, f->a, mine, st, sizeof st), "draft");
+    assert_string_equal(rfx_status(f, f->a, mine, st, sizeof st), "draft");
 }
 
 static void empty_pool_is_refused(void **state)
@@ -127,7 +118,7 @@ static void failed_read_starts_nothing(void **state)
     assert_int_equal(campaign_launch(&f->app, &a, id, 0, &res), LAUNCH_STORE);
     f->st->session_get = real_session_get;
     char st[16];
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "draft");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "draft");
     assert_int_equal(campaign_launch(&f->app, &a, id, 0, &res), LAUNCH_OK);
 }
 

@@ -28,15 +28,6 @@ static enum db_status failing_get(struct store *st, int64_t a, int64_t c, struct
     return DB_HARD;
 }
 
-static const char *status_of(struct rfx *f, int64_t account, int64_t id, char *buf, size_t cap)
-{
-    struct campaign c;
-    assert_int_equal(f->st->campaign_get(f->st, account, id, &c), DB_ONE);
-    snprintf(buf, cap, "%s", c.status);
-    campaign_release(&c);
-    return buf;
-}
-
 /* A running campaign of account a for two contacts; sent_all: both messages already out. */
 static int64_t running(struct rfx *f, const char *nudges, int sent_all)
 {
@@ -55,10 +46,10 @@ static void a_failing_read_never_completes(void **state)
     real_open_rows = f->st->campaign_open_rows;
     f->st->campaign_open_rows = failing_open_rows;
     assert_int_equal(campaign_advance(&f->app, f->a, id, now_ms(), NULL), PROGRESS_STORE);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "running");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "running");
     f->st->campaign_open_rows = real_open_rows;
     assert_int_equal(campaign_advance(&f->app, f->a, id, now_ms(), NULL), PROGRESS_SAME);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "running");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "running");
 
     real_get = f->st->campaign_get;
     f->st->campaign_get = failing_get;
@@ -76,10 +67,10 @@ static void a_failing_nudge_read_never_completes(void **state)
     real_next_due = f->st->nudge_next_due;
     f->st->nudge_next_due = failing_next_due;
     assert_int_equal(campaign_advance(&f->app, f->a, id, f->t0 + 1000, NULL), PROGRESS_STORE);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "running");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "running");
     f->st->nudge_next_due = real_next_due;
     assert_int_equal(campaign_advance(&f->app, f->a, id, f->t0 + 1000, NULL), PROGRESS_NUDGING);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "nudging");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "nudging");
     /* A day later the nudges are scheduled; once they are out, the campaign completes. */
     int64_t scheduled = 0;
     assert_int_equal(campaign_advance(&f->app, f->a, id, f->t0 + DAY_MS + 1000, &scheduled), PROGRESS_SAME);
@@ -87,7 +78,7 @@ static void a_failing_nudge_read_never_completes(void **state)
     int64_t none[1] = {0};
     assert_int_equal(rfx_send_due(f, f->a, f->t0 + DAY_MS + 2000, none, 0, NULL, NULL), 2);
     assert_int_equal(campaign_advance(&f->app, f->a, id, f->t0 + DAY_MS + 3000, NULL), PROGRESS_COMPLETED);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "completed");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "completed");
 }
 
 static void main_pass_done_without_nudges_completes(void **state)
@@ -96,7 +87,7 @@ static void main_pass_done_without_nudges_completes(void **state)
     char st[16];
     int64_t id = running(f, NULL, 1);
     assert_int_equal(campaign_advance(&f->app, f->a, id, now_ms(), NULL), PROGRESS_COMPLETED);
-    assert_string_equal(status_of(f, f->a, id, st, sizeof st), "completed");
+    assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "completed");
     /* Nothing moves a completed campaign on, nor the other account. */
     assert_int_equal(campaign_advance(&f->app, f->a, id, now_ms(), NULL), PROGRESS_SAME);
     assert_int_equal(campaign_advance(&f->app, f->b, id, now_ms(), NULL), PROGRESS_SAME);
