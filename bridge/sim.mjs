@@ -78,7 +78,14 @@ export function normaliseScenario(raw) {
     faults: new Map(),
     inbound: [],
     record: optStr(raw.record, "record"),
+    frozenAfter: null,
   };
+  if (raw.account_frozen_after !== undefined && raw.account_frozen_after !== null) {
+    if (!Number.isSafeInteger(raw.account_frozen_after) || raw.account_frozen_after < 0) {
+      fail("account_frozen_after must be an integer ≥ 0");
+    }
+    out.frozenAfter = raw.account_frozen_after;
+  }
   if (raw.login !== undefined && raw.login !== null) {
     if (typeof raw.login !== "object") fail("login must be an object");
     if (raw.login.code !== undefined) out.login.code = String(raw.login.code);
@@ -237,7 +244,7 @@ export class SimBackend {
     this.clicks = new Set();
     this.closed = false;
     this.queue = Promise.resolve(); // in-process order of record critical sections
-    this.stats = { sendAttempts: 0, uploads: 0, clicks: 0 };
+    this.stats = { sendAttempts: 0, uploads: 0, clicks: 0, delivered: 0 };
     this.inboundScheduled = false;
     this.live = new Map(); // user id → inbound messages that arrived in this process
     this.revoked = new Set();
@@ -681,13 +688,26 @@ export class SimBackend {
     return handle;
   }
 
+  /**
+   * A frozen account (scenario `account_frozen_after`: that many deliveries by this process) is
+   * read-only, as Telegram's are since 2025: every write fails with FROZEN_METHOD_INVALID until
+   * the scenario is loaded again (a new bridge process); reads go on working.
+   */
+  checkFrozen() {
+    if (this.sc.frozenAfter !== null && this.stats.delivered >= this.sc.frozenAfter) {
+      throw new BridgeError("FROZEN_METHOD_INVALID", "the account is frozen (simulated); appeal through @SpamBot");
+    }
+  }
+
   async upload({ account, path: filePath }) {
     const a = this.connected(account);
+    this.checkFrozen();
     return { handle: this.uploadOnce(a, filePath) };
   }
 
   async send({ account, peer, text, entities, media, randomId }) {
     const a = this.connected(account);
+    this.checkFrozen();
     const attempt = ++this.stats.sendAttempts;
     const fault = this.sc.faults.get(attempt);
     if (fault) {
@@ -721,6 +741,7 @@ export class SimBackend {
       if (DEAD_SESSION_CODES.has(outcome.error)) throw this.sessionDied(account, outcome.error);
       throw new BridgeError(outcome.error, `sending to user ${userId} failed`);
     }
+    if (outcome.fresh) this.stats.delivered++;
     if (outcome.fresh && user) this.afterDelivery(user, outcome.result.message_id, text, entities);
     return outcome.result;
   }

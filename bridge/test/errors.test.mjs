@@ -44,6 +44,31 @@ test("an RPCError built by hand with a FLOOD_WAIT_N name is normalised too", () 
   assert.deepEqual([p.code, p.seconds], ["FLOOD_WAIT", 8]);
 });
 
+test("the errors of 2025 keep their names: frozen accounts, paid messages (406 and 403 with stars)", () => {
+  for (const [name, code, cls] of [
+    ["FROZEN_METHOD_INVALID", 420, "account_frozen"], ["FROZEN_PARTICIPANT_MISSING", 400, "account_frozen"],
+    ["ALLOW_PAYMENT_REQUIRED", 406, "recipient_charges"], ["PRIVACY_PREMIUM_REQUIRED", 403, "recipient_permanent"],
+  ]) {
+    const e = fromServer(name, code);
+    assert.ok(e instanceof RPCError, name);
+    assert.equal(e.code, code);
+    const m = mapError(e);
+    assert.equal(m.code, name);
+    assert.equal(m.seconds, undefined);
+    assert.equal(TELEGRAM_ERRORS.errors[name].class, cls, name);
+    assert.ok(!DEAD_SESSION_CODES.has(name), `${name} must not drop the session`);
+  }
+  // 403 ALLOW_PAYMENT_REQUIRED_<stars>: GramJS has no class for it; the number rides along.
+  const paid = fromServer("ALLOW_PAYMENT_REQUIRED_50", 403);
+  assert.equal(paid.constructor, RPCError);
+  assert.equal(mapError(paid).code, "ALLOW_PAYMENT_REQUIRED_50");
+  // A frozen account's 420 is not a FloodWait: GramJS does not sleep on it, tgr pauses.
+  assert.ok(!(fromServer("FROZEN_METHOD_INVALID", 420) instanceof FloodWaitError));
+  for (const dead of ["AUTH_KEY_INVALID", "AUTH_KEY_PERM_EMPTY", "PHONE_NUMBER_BANNED", "USER_DEACTIVATED_BAN"]) {
+    assert.ok(DEAD_SESSION_CODES.has(dead), dead);
+  }
+});
+
 test("other RPCErrors keep Telegram's name: PEER_FLOOD, USER_IS_BLOCKED, AUTH_KEY_UNREGISTERED, …", () => {
   for (const [name, code] of [
     ["PEER_FLOOD", 400], ["USER_IS_BLOCKED", 400], ["AUTH_KEY_UNREGISTERED", 401], ["SESSION_REVOKED", 401],

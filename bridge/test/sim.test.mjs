@@ -274,6 +274,28 @@ test("users[].error fails every send to that user (after dedup); deleted users a
   assert.equal(d.record().length, 0);
 });
 
+test("account_frozen_after: after N deliveries every send and upload fails FROZEN_METHOD_INVALID, sync still works", async (t) => {
+  const users = [user("2001"), user("2002"), user("2003", { error: "ALLOW_PAYMENT_REQUIRED_50" })];
+  const { sim, d } = await loggedIn(baseScenario({ users, account_frozen_after: 2 }));
+  t.after(() => sim.close());
+  // A suffixed code reaches the C side as it is: the number is the price in stars.
+  await rejects(sim.send(sendParams("2003", 9)), "ALLOW_PAYMENT_REQUIRED_50");
+  await sim.send(sendParams("2001", 1));
+  await sim.send(sendParams("2002", 2));
+  await rejects(sim.send(sendParams("2001", 3)), "FROZEN_METHOD_INVALID");
+  await rejects(sim.send(sendParams("2001", 1)), "FROZEN_METHOD_INVALID"); // even a repeat: nothing is written
+  await rejects(sim.upload({ account: 1, path: d.file }), "FROZEN_METHOD_INVALID");
+  assert.equal(d.record().length, 2);
+  const page = await sim.sync({ account: 1, cursor: null, limit: 10, minMessageId: {} });
+  assert.ok(page && typeof page === "object"); // reads go on: a frozen account is read-only
+  // A new process (the scenario loaded again) is not frozen.
+  const again = new SimBackend({ scenarioPath: d.file });
+  t.after(() => again.close());
+  assert.equal(again.stats.delivered, 0);
+  assert.doesNotThrow(() => again.checkFrozen());
+  assert.throws(() => new SimBackend({ scenario: { me: ME, account_frozen_after: -1 } }), /account_frozen_after/);
+});
+
 test("after a delivery the user reads and replies: read and message events, then sync agrees", async (t) => {
   const users = [user("2001", { read_after_seconds: 0.05, reply: { after_seconds: 0.1, text: "Thanks, interested!" }, username: "anna" })];
   const { sim, events } = await loggedIn(baseScenario({ users }));

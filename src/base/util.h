@@ -18,7 +18,10 @@ extern const char tgr_commit[];
  * ignoring is deliberate, write (void)! before the call and say why in a comment. */
 #define TGR_MUST_CHECK __attribute__((warn_unused_result))
 
-/* Wall clock, UTC unix milliseconds. */
+/* Wall clock, UTC unix milliseconds. For tests only: when the environment names a file in
+ * TGR_TEST_CLOCK_FILE, the decimal number of milliseconds it holds (re-read at most every
+ * 100 ms) is added, so a test can move the server's day forward (the daily limit's midnight)
+ * without waiting for it. */
 int64_t now_ms(void);
 /* Monotonic clock in milliseconds, for intervals and deadlines. */
 int64_t mono_ms(void);

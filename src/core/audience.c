@@ -13,6 +13,7 @@ struct scan {
     struct app *app;
     int64_t account_id;
     unsigned categories;
+    const struct filters *f;
     struct audience *out;
     int failed;
 };
@@ -24,6 +25,14 @@ static int take(void *cls, const struct audience_row *row)
         categories_open(s->app->kr, s->account_id, row->contact_id, &row->category, &row->confidence);
     if (s->categories && !(s->categories & (1u << c.category))) return 0;
     struct audience *a = s->out;
+    if (row->charges && !s->f->include_charging) {
+        a->left_out_charging++;
+        return 0;
+    }
+    if (row->privacy_restricted && !s->f->include_privacy_restricted) {
+        a->left_out_privacy++;
+        return 0;
+    }
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 1024;
         int64_t *p = realloc(a->ids, cap * sizeof *p);
@@ -57,7 +66,7 @@ int audience_resolve(struct app *app, int64_t account_id, const struct filters *
         .bought_from_campaign = f->campaign[CF_BOUGHT],
         .cap_since = cap_days > 0 ? now - (int64_t)cap_days * 86400000 : 0,
     };
-    struct scan s = {app, account_id, f->categories, out, 0};
+    struct scan s = {app, account_id, f->categories, f, out, 0};
     if (app->store->audience_scan(app->store, account_id, &q, take, &s) < 0 || s.failed) {
         audience_release(out);
         return TGR_ERR;

@@ -1,7 +1,9 @@
 /* audience — who a campaign reaches (API.md "Campaigns", filters): the account's contacts that
  * pass the filters, minus opted-out, blocked and deactivated contacts and those messaged by any
- * campaign within the account's frequency cap. SQL applies everything it can see; categories
- * are sealed, so they are opened and filtered here. */
+ * campaign within the account's frequency cap, and — unless the filters ask for them — minus
+ * contacts who charge Stars for messages or whose privacy settings refused the account (counted
+ * in left_out, so the preview says how many and why). SQL applies everything it can see;
+ * categories are sealed, so they and the marks are filtered here. */
 #ifndef TGR_AUDIENCE_H
 #define TGR_AUDIENCE_H
 
@@ -17,6 +19,7 @@ struct audience {
     int64_t *ids; /* contact ids, ascending */
     size_t n, cap;
     size_t by_category[CAT_COUNT];
+    size_t left_out_charging, left_out_privacy; /* matched the filters, left out for their mark */
 };
 
 /* @param cap_days the account's frequency cap (0 = none)

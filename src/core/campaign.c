@@ -54,6 +54,8 @@ int filters_parse(json_t *j, struct store *st, int64_t account_id, struct filter
             JF_INT_RANGE(campaign_filter_names[CF_NOT_READ], &f->campaign[CF_NOT_READ], 1, INT64_MAX)),
         JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_REPLIED], &f->campaign[CF_REPLIED], 1, INT64_MAX)),
         JF_NULLABLE(JF_INT_RANGE(campaign_filter_names[CF_BOUGHT], &f->campaign[CF_BOUGHT], 1, INT64_MAX)),
+        JF_NULLABLE(JF_BOOL("include_charging", &f->include_charging)),
+        JF_NULLABLE(JF_BOOL("include_privacy_restricted", &f->include_privacy_restricted)),
         JF_END,
     };
     if (jspec_parse(j, spec, "filters", err) != TGR_OK) return TGR_ERR;
@@ -96,6 +98,8 @@ json_t *filters_to_json(const struct filters *f)
     if (f->min_spent >= 0) json_object_set_new(o, "min_spent", json_integer(f->min_spent));
     for (int k = 0; k < CF_COUNT; k++)
         if (f->campaign[k]) json_object_set_new(o, campaign_filter_names[k], json_integer(f->campaign[k]));
+    if (f->include_charging) json_object_set_new(o, "include_charging", json_true());
+    if (f->include_privacy_restricted) json_object_set_new(o, "include_privacy_restricted", json_true());
     return o;
 }
 
@@ -301,6 +305,23 @@ int local_hour(const char *tz, int64_t ms)
     wall_clock(ms, &lt);
     zone_leave(&saved);
     return lt.tm_hour;
+}
+
+void local_day(const char *tz, int64_t ms, int64_t *start, int64_t *end)
+{
+    struct tm lt;
+    struct saved_tz saved;
+    zone_enter(tz, &saved);
+    wall_clock(ms, &lt);
+    struct tm day = {.tm_year = lt.tm_year, .tm_mon = lt.tm_mon, .tm_mday = lt.tm_mday, .tm_isdst = -1};
+    struct tm next = day;
+    next.tm_mday++;
+    time_t s = mktime(&day), e = mktime(&next); /* mktime normalises the 32nd, and a missing 00:00 */
+    zone_leave(&saved);
+    *start = (int64_t)s * 1000;
+    *end = (int64_t)e * 1000;
+    if (*start > ms) *start = ms - ms % 1000; /* a day that begins after midnight is skipped in (never) */
+    if (*end <= ms) *end = ms + 1000;
 }
 
 static int in_window(const struct quiet_hours *q, int m)

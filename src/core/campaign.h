@@ -30,6 +30,10 @@ struct filters {
     int64_t min_orders, max_orders;   /* -1 = no limit */
     int64_t min_spent;                /* minor units; -1 = no limit */
     int64_t campaign[CF_COUNT];       /* campaign ids by enum campaign_filter; 0 = none */
+    /* Contacts Telegram marked (issue 15) are left out unless asked for: those who charge Stars
+     * for messages (tgr never pays: they are skipped again) and those whose privacy settings
+     * refused the account. */
+    int include_charging, include_privacy_restricted;
 };
 
 struct quiet_hours {
@@ -68,6 +72,10 @@ int quiet_hours_active(const struct quiet_hours *q, int64_t now, int64_t *resume
 
 /* The hour of day (0-23) of ms in time zone tz. */
 int local_hour(const char *tz, int64_t ms);
+
+/* The calendar day of ms in time zone tz: *start its first instant (local midnight), *end the
+ * next day's (unix ms); 23 or 25 hours apart across daylight-saving changes. Thread-safe. */
+void local_day(const char *tz, int64_t ms, int64_t *start, int64_t *end);
 
 /* Parse stored quiet hours JSON text (NULL = none). */
 int quiet_hours_from_text(const char *text, struct quiet_hours *q);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const struct tg_error registry[] = {
-#define X(code, cls, mark, words) {#code, TGE_##cls, TGM_##mark, words},
+#define X(code, cls, mark, words, explain) {#code, TGE_##cls, TGM_##mark, words, explain},
     TG_ERRORS(X)
 #undef X
 };
@@ -30,32 +30,58 @@ static const struct tg_error *exact(const char *code, size_t len)
     return NULL;
 }
 
-const struct tg_error *tgerror_find(const char *code, int *seconds)
+const struct tg_error *tgerror_find(const char *code, int *number)
 {
     if (!code) return NULL;
     size_t len = strlen(code);
     const struct tg_error *t = exact(code, len);
     if (t) return t;
-    /* "FLOOD_WAIT_37": a wait code, "_", 1 to 9 digits. */
+    /* "FLOOD_WAIT_37", "ALLOW_PAYMENT_REQUIRED_50": a listed code, "_", 1 to 9 digits. */
     size_t digits = 0;
     while (digits < len && code[len - 1 - digits] >= '0' && code[len - 1 - digits] <= '9')
         digits++;
     if (digits == 0 || digits > 9 || digits + 1 >= len || code[len - 1 - digits] != '_') return NULL;
     t = exact(code, len - 1 - digits);
-    if (!t || t->cls != TGE_FLOOD_WAIT) return NULL;
-    if (seconds) {
+    if (!t) return NULL;
+    if (number) {
         int n = 0;
         for (size_t i = len - digits; i < len; i++)
             n = n * 10 + (code[i] - '0');
-        *seconds = n;
+        *number = n;
     }
     return t;
 }
 
-enum tg_error_class tgerror_class(const char *code, int *seconds)
+enum tg_error_class tgerror_class(const char *code, int *number)
 {
-    const struct tg_error *t = tgerror_find(code, seconds);
+    const struct tg_error *t = tgerror_find(code, number);
     return t ? t->cls : TG_ERROR_DEFAULT_CLASS;
+}
+
+int tgerror_is_personal(const char *code)
+{
+    const struct tg_error *t = tgerror_find(code, NULL);
+    return t && (t->cls == TGE_RECIPIENT_PERMANENT || t->cls == TGE_RECIPIENT_CHARGES);
+}
+
+static const struct named own[] = {
+#define X(code, words, explain) {#code, explain},
+    TG_OWN_REASONS(X)
+#undef X
+};
+static const char *const own_words[] = {
+#define X(code, words, explain) words,
+    TG_OWN_REASONS(X)
+#undef X
+};
+
+const char *tgerror_explain(const char *code)
+{
+    const struct tg_error *t = tgerror_find(code, NULL);
+    if (t) return t->explain;
+    for (size_t i = 0; code && i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(own[i].name, code) == 0) return own[i].what;
+    return NULL;
 }
 
 int tgerror_is_session_dead(const char *code)
@@ -109,10 +135,10 @@ char *tgerror_registry_json(void)
                    json_string("Generated from src/core/tgerror.h by `make telegram-errors`; do not edit "
                                "(unit.test_tgerror fails while this file differs from the C list). Read "
                                "by bridge/protocol.mjs and web/src/results/format.ts. A code not listed "
-                               "has the class default_class; a code of class flood_wait also stands for "
-                               "its _N form (N the seconds to wait)."),
+                               "has the class default_class; a code followed by _N (N a number: seconds "
+                               "to wait, stars to pay) has the entry of the code without it."),
                    0);
-    ok = ok && put(f, "  ", "version", json_integer(1), 0);
+    ok = ok && put(f, "  ", "version", json_integer(2), 0);
     ok = ok && put(f, "  ", "default_class", json_string(tgerror_class_name(TG_ERROR_DEFAULT_CLASS)), 0);
     ok = ok && fputs("  \"classes\": {\n", f) >= 0;
     for (int c = 0; ok && c < TGE__COUNT; c++)
@@ -125,9 +151,15 @@ char *tgerror_registry_json(void)
         const struct tg_error *t = &registry[i];
         json_t *mark = t->mark == TGM_NONE ? json_null() : json_string(marks[t->mark].name);
         ok = put(f, "    ", t->code,
-                 json_pack("{s:s, s:o, s:s}", "class", classes[t->cls].name, "mark", mark, "words", t->words),
+                 json_pack("{s:s, s:o, s:s, s:s}", "class", classes[t->cls].name, "mark", mark, "words",
+                           t->words, "explain", t->explain),
                  i == N_ERRORS - 1);
     }
+    ok = ok && fputs("  },\n  \"own\": {\n", f) >= 0;
+    for (size_t i = 0; ok && i < sizeof own / sizeof own[0]; i++)
+        ok = put(f, "    ", own[i].name,
+                 json_pack("{s:s, s:s}", "words", own_words[i], "explain", own[i].what),
+                 i == sizeof own / sizeof own[0] - 1);
     ok = ok && fputs("  }\n}\n", f) >= 0;
     if (fclose(f) != 0) ok = 0;
     if (!ok) {

@@ -10,7 +10,7 @@
  *   tick.c      the send loop: lease rounds, one account's turn, the next due message
  *   outcome.c   what a send's answer (or a failed preparation) does to the row and the account
  *   progress.c  nudges due and a campaign's phase changes (running → nudging → completed)
- *   quiet.c     quiet hours
+ *   quiet.c     quiet hours and the daily limit
  * Functions named engine__* are shared between these files; everything else is static.
  * Unless said otherwise, all of it runs on the engine thread. */
 #ifndef TGR_ENGINE_INTERNAL_H
@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/bridge_error.h"
+#include "core/daily.h"
 #include "store/store.h"
 
 struct app;
@@ -58,6 +59,16 @@ struct acct {
     int storage_pending;
     int64_t storage_retry_at;
     int64_t storage_campaign; /* the campaign whose row failed, for its log line */
+    /* The error streak (outcome.c): failures in a row of one campaign with one code that is not
+     * a refusal by one person. */
+    int64_t streak_campaign;
+    int streak_n;
+    char streak_code[64];
+    int frozen; /* -1 not known, 0 not frozen, 1 Telegram froze the account (FROZEN_*) */
+    /* The daily limit (core/daily.h), read again every DAILY_CHECK_MS and at the day's end;
+     * counted up by each message sent in between. */
+    int64_t daily_checked_at, daily_logged; /* daily_logged: the day_start whose wait was logged */
+    struct daily daily;
 };
 
 struct engine {
@@ -81,6 +92,7 @@ struct engine {
 #define IDLE_TICK_MS     1000
 #define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
 #define ADVANCE_EVERY_MS 500
+#define DAILY_CHECK_MS   5000 /* how often the daily limit and today's count are read again */
 
 /* ---- queue.c (any thread) ---- */
 /* Queue an item (taking it); while stopping it is dropped (a direct message answered NETWORK).
@@ -134,6 +146,11 @@ int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct re
                                const char *code, char *why, size_t whycap, int64_t now);
 /* Write the storage_error pause. @return 1 if written (sending may go on after a resume) */
 int engine__storage_pause(struct engine *e, struct acct *a, int64_t account, int64_t now);
+
+/* Before sending r: when the account's daily limit is used up, the instant sending may go on
+ * (the local midnight; logged on r's campaign once a day), else 0. */
+int64_t engine__daily_wait(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id,
+                           int64_t now);
 
 /* ---- progress.c ---- */
 /* Nudges due and phase changes of the account's running and nudging campaigns, at most every

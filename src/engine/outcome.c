@@ -1,15 +1,18 @@
 /* outcome — what a send's answer does (DESIGN §4's table): the row is sent, retried with
- * backoff, failed with Telegram's reason, or held while the account waits out a FloodWait; the
- * campaign pauses on PEER_FLOOD, every campaign of the account on a dead session. A row that
- * could not even be prepared ends here too. A write of the send path that fails for good pauses
- * sending with reason storage_error. Layer: engine; runs on the engine thread. What an error
- * code means is send.c's send_classify; this decides what the engine does about it. */
+ * backoff, failed with Telegram's reason, skipped (the person charges Stars), or held while the
+ * account waits out a FloodWait; the campaign pauses on PEER_FLOOD and on an error streak (the
+ * same code, not a refusal by one person, error_streak_limit times in a row), every campaign of
+ * the account on a dead session or a frozen account. A row that could not even be prepared ends
+ * here too. A write of the send path that fails for good pauses sending with reason
+ * storage_error. Layer: engine; runs on the engine thread. What an error code means is send.c's
+ * send_classify; this decides what the engine does about it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "base/app.h"
 #include "base/log.h"
 #include "core/cstate.h"
+#include "core/tgerror.h"
 #include "base/util.h"
 #include "engine/engine_internal.h"
 #include "engine/send.h"
@@ -76,13 +79,62 @@ static void storage_failed(struct engine *e, struct acct *a, int64_t account, in
     engine__storage_pause(e, a, account, now_ms());
 }
 
+/* The error streak after a recipient's final outcome: a failure whose code is not a refusal by
+ * one person extends the run of its (campaign, code), anything else ends it. When the run
+ * reaches the account's error_streak_limit the campaign pauses with reason error_streak and the
+ * code, so a code tgr does not know (or a message Telegram refuses for everyone) costs that many
+ * people, never the audience. */
+static void streak(struct engine *e, struct acct *a, int64_t account, const struct send_outcome *o)
+{
+    if (!a) return;
+    int counts = o->status == RECIPIENT_FAILED && o->error_code && !tgerror_is_personal(o->error_code);
+    if (!counts) {
+        a->streak_n = 0;
+        return;
+    }
+    if (a->streak_n && a->streak_campaign == o->campaign_id && strcmp(a->streak_code, o->error_code) == 0) {
+        a->streak_n++;
+    } else {
+        a->streak_n = 1;
+        a->streak_campaign = o->campaign_id;
+        snprintf(a->streak_code, sizeof a->streak_code, "%s", o->error_code);
+    }
+    if (a->streak_n < 2) return;
+    struct store *st = e->app->store;
+    struct account acc;
+    int limit = st->account_get(st, account, &acc) == DB_ONE ? acc.error_streak_limit : 5;
+    if (limit < 2) limit = 2;
+    if (a->streak_n < limit) return;
+    int n = a->streak_n;
+    a->streak_n = 0;
+    if (campaign_move(st, account, o->campaign_id, MOVE_PAUSE, "error_streak") < 0 ||
+        st->campaign_set_pause_code(st, account, o->campaign_id, a->streak_code) < 0) {
+        log_error("engine", "account %lld: campaign %lld could not be paused after %d failures (%s)",
+                  (long long)account, (long long)o->campaign_id, n, a->streak_code);
+        return;
+    }
+    char why[256];
+    snprintf(why, sizeof why,
+             "%d recipients in a row failed with %s; the campaign is paused so that no more are lost: "
+             "check the message and the account, then resume",
+             n, a->streak_code);
+    (void)!st->log_add(/* the pause is written; its log line is a courtesy */
+                       st, account, o->campaign_id, 0, 0, "paused", a->streak_code, why);
+    log_warn("engine", "account %lld: campaign %lld paused (error_streak %s x%d)", (long long)account,
+             (long long)o->campaign_id, a->streak_code, n);
+}
+
 /* recipient_finish, with a failure that retrying cannot fix turned into a storage_error pause.
- * A transient one (DB_SOFT) leaves the row as it was: it is looked at again on the next tick. */
+ * A transient one (DB_SOFT) leaves the row as it was: it is looked at again on the next tick.
+ * A final outcome (sent, failed, skipped) moves the error streak and the day's count. */
 static void finish(struct engine *e, struct acct *a, int64_t account, const struct send_outcome *o)
 {
     struct store *st = e->app->store;
-    if (st->recipient_finish(st, account, o) == DB_HARD)
-        storage_failed(e, a, account, o->campaign_id, "a send outcome");
+    enum db_status s = st->recipient_finish(st, account, o);
+    if (s == DB_HARD) storage_failed(e, a, account, o->campaign_id, "a send outcome");
+    if (s < 0 || o->status == RECIPIENT_PENDING) return;
+    streak(e, a, account, o);
+    if (a && o->status == RECIPIENT_SENT) a->daily.sent++;
 }
 
 void engine__handle_result(struct engine *e, struct item *it)
@@ -106,10 +158,12 @@ void engine__handle_result(struct engine *e, struct item *it)
         o.log_status = "sent";
         o.tg_message_id = json_is_integer(mid) ? json_integer_value(mid) : 0;
         finish(e, a, account, &o);
+        /* A send that goes through: the account is not (or no longer) frozen. */
+        if (a && a->frozen != 0 && st->session_set_frozen(st, account, 0) >= 0) a->frozen = 0;
         return;
     }
-    int mark = 0;
-    enum send_kind k = send_classify(it->err.code, &mark);
+    struct send_class sc;
+    enum send_kind k = send_classify(it->err.code, &sc);
     o.error_code = it->err.code;
     snprintf(details, sizeof details, "%s", it->err.message);
     o.error_details = details;
@@ -162,10 +216,43 @@ void engine__handle_result(struct engine *e, struct item *it)
         log_warn("engine", "account %lld: session dead (%s); campaigns paused", (long long)account,
                  it->err.code);
         break;
+    case SEND_FROZEN:
+        /* The account is read-only until an appeal succeeds: nothing it sends can arrive, so every
+         * campaign pauses, the row goes back to pending, and the session is kept (the inbox still
+         * syncs). Pause first, as for PEER_FLOOD. */
+        o.status = RECIPIENT_PENDING;
+        o.log_status = "paused";
+        snprintf(details, sizeof details,
+                 "Telegram froze this account (%s); appeal through @SpamBot in the Telegram app, then resume",
+                 it->err.code);
+        if (st->campaigns_pause_all(st, account, "account_frozen") < 0)
+            log_error("engine", "account %lld: campaigns could not be paused (account frozen)",
+                      (long long)account);
+        if (st->session_set_frozen(st, account, now) < 0)
+            log_error("engine", "account %lld: the frozen mark could not be stored", (long long)account);
+        else if (a)
+            a->frozen = 1;
+        finish(e, a, account, &o);
+        log_warn("engine", "account %lld: frozen by Telegram (%s); campaigns paused", (long long)account,
+                 it->err.code);
+        break;
+    case SEND_SKIP:
+        /* The person charges Stars for messages: tgr never pays. */
+        o.status = RECIPIENT_SKIPPED;
+        o.log_status = "skipped";
+        o.mark_contact = sc.mark;
+        o.mark_stars = sc.number;
+        if (sc.number)
+            snprintf(details, sizeof details, "this person charges %d Stars per message; tgr never pays",
+                     sc.number);
+        else
+            snprintf(details, sizeof details, "this person charges Stars for messages; tgr never pays");
+        finish(e, a, account, &o);
+        break;
     case SEND_PERMANENT:
         o.status = RECIPIENT_FAILED;
         o.log_status = "failed";
-        o.mark_contact = mark;
+        o.mark_contact = sc.mark;
         finish(e, a, account, &o);
         break;
     case SEND_TEMPORARY:

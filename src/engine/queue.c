@@ -84,6 +84,7 @@ struct acct *engine__acct(struct engine *e, int64_t account_id)
     struct acct *a = &e->accts[e->n_accts++];
     memset(a, 0, sizeof *a);
     a->account_id = account_id;
+    a->frozen = -1;
     /* A FloodWait survives restarts: Telegram's clock does not restart with us. */
     char key[48], v[32];
     int64_t until;

@@ -1,12 +1,15 @@
-/* quiet — quiet hours as the send loop sees them: while a campaign's quiet hours are on, its
- * messages wait, the pause is logged once, and the loop looks again when they end. What quiet
- * hours are (the window, its time zone, DST) is core/campaign.h's. Layer: engine; engine
- * thread. */
+/* quiet — when an account's messages wait although they are due: quiet hours (while a
+ * campaign's are on, its messages wait, the pause is logged once, and the loop looks again when
+ * they end) and the daily limit (when the account's messages for the local day are used up,
+ * everything waits for the local midnight, logged once a day). What quiet hours and the daily
+ * limit are is core/campaign.h's and core/daily.h's. Layer: engine; engine thread. */
 #include <stdio.h>
 
 #include "base/app.h"
 #include "base/util.h"
+#include "base/log.h"
 #include "core/campaign.h"
+#include "core/daily.h"
 #include "engine/engine_internal.h"
 #include "store/store.h"
 
@@ -33,4 +36,28 @@ int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t
     }
     campaign_release(&c);
     return quiet;
+}
+
+int64_t engine__daily_wait(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id,
+                           int64_t now)
+{
+    struct store *st = e->app->store;
+    if (now - a->daily_checked_at >= DAILY_CHECK_MS || now >= a->daily.day_end) {
+        struct daily d;
+        if (daily_read(st, account, now, &d) != TGR_OK)
+            return now + IDLE_TICK_MS; /* not known: neither send on it nor say "waiting" */
+        a->daily = d;
+        a->daily_checked_at = now;
+    }
+    if (!daily_reached(&a->daily)) return 0;
+    if (a->daily_logged != a->daily.day_start) {
+        char when[40], d[160];
+        rfc3339(a->daily.day_end, when, sizeof when);
+        snprintf(d, sizeof d, "the daily limit of %d messages is reached; sending resumes at %s",
+                 a->daily.limit, when);
+        (void)!st->log_add(st, account, campaign_id, 0, 0, "daily_limit", NULL, d); /* a courtesy line */
+        a->daily_logged = a->daily.day_start;
+        log_info("engine", "account %lld: daily limit of %d reached", (long long)account, a->daily.limit);
+    }
+    return a->daily.day_end;
 }

@@ -30,11 +30,12 @@ const char *send_kind_name(enum send_kind k)
 }
 
 /* The class of the code in the Telegram error registry (core/tgerror.h) says what to do. */
-enum send_kind send_classify(const char *code, int *mark)
+enum send_kind send_classify(const char *code, struct send_class *out)
 {
-    const struct tg_error *t = tgerror_find(code, NULL);
+    *out = (struct send_class){0};
+    const struct tg_error *t = tgerror_find(code, &out->number);
     enum tg_error_class cls = t ? t->cls : TG_ERROR_DEFAULT_CLASS;
-    *mark = TGM_NONE;
+    if (t) out->mark = (int)t->mark;
     switch (cls) {
     case TGE_FLOOD_WAIT:
         return SEND_FLOOD_WAIT;
@@ -42,13 +43,20 @@ enum send_kind send_classify(const char *code, int *mark)
         return SEND_PEER_FLOOD;
     case TGE_SESSION_DEAD:
         return SEND_SESSION_DEAD;
+    case TGE_ACCOUNT_FROZEN:
+        return SEND_FROZEN;
+    case TGE_RECIPIENT_CHARGES:
+        out->personal = 1;
+        return SEND_SKIP;
     case TGE_TEMPORARY:
         return SEND_TEMPORARY;
     case TGE_RECIPIENT_PERMANENT:
+        out->personal = 1;
+        return SEND_PERMANENT;
+    case TGE_PERMANENT:
         break;
     }
-    if (t) *mark = (int)t->mark;
-    return SEND_PERMANENT; /* recipient-side refusals, and anything Telegram calls wrong with the message */
+    return SEND_PERMANENT;
 }
 
 static void fail_with(char *code, size_t codecap, char *why, size_t whycap, const char *c, const char *w)

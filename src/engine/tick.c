@@ -92,6 +92,10 @@ int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now)
     int64_t resume = 0;
     if (engine__quiet_now(e, a, account, r.campaign_id, now, &resume))
         return resume < now + 60000 ? resume : now + 60000;
+    /* The daily limit, looked at again every DAILY_CHECK_MS: a raised limit or the clock
+     * passing midnight lets sending go on. */
+    int64_t until = engine__daily_wait(e, a, account, r.campaign_id, now);
+    if (until) return until < now + DAILY_CHECK_MS ? until : now + DAILY_CHECK_MS;
     json_t *req = NULL;
     char code[64], why[256];
     int rc = send_prepare(app, account, &r, &req, code, sizeof code, why, sizeof why);

@@ -13,9 +13,10 @@
 
 static json_t *account_json(const struct account *a)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:b}", "id", (json_int_t)a->id, "email", a->email,
+    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:b, s:i, s:i}", "id", (json_int_t)a->id, "email", a->email,
                      "plan_type", a->plan_type, "timezone", a->timezone, "frequency_cap_days",
-                     a->frequency_cap_days, "webhook_secret_set", a->webhook_secret_set);
+                     a->frequency_cap_days, "webhook_secret_set", a->webhook_secret_set, "daily_send_limit",
+                     a->daily_send_limit, "error_streak_limit", a->error_streak_limit);
 }
 
 static enum hres db_failed(struct req *r)
@@ -33,10 +34,13 @@ enum hres account_get_h(struct req *r)
 enum hres account_patch_h(struct req *r)
 {
     const char *tz = NULL;
-    int64_t cap = r->account.frequency_cap_days;
+    int64_t cap = r->account.frequency_cap_days, daily = r->account.daily_send_limit,
+            streak = r->account.error_streak_limit;
     struct jfield spec[] = {
         JF_OPTIONAL(JF_STRING_LEN("timezone", &tz, 1, 64)),
         JF_OPTIONAL(JF_INT_RANGE("frequency_cap_days", &cap, 0, 365)),
+        JF_OPTIONAL(JF_INT_RANGE("daily_send_limit", &daily, 0, 1000000)),
+        JF_OPTIONAL(JF_INT_RANGE("error_streak_limit", &streak, 2, 50)),
         JF_END,
     };
     if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
@@ -46,8 +50,12 @@ enum hres account_patch_h(struct req *r)
         return H_NO;
     }
     struct store *st = r->app->store;
-    if (st->account_update(st, r->account_id, tz ? tz : r->account.timezone, (int)cap) < 0 ||
-        st->account_get(st, r->account_id, &r->account) != DB_ONE)
+    struct account a = r->account;
+    if (tz) snprintf(a.timezone, sizeof a.timezone, "%s", tz);
+    a.frequency_cap_days = (int)cap;
+    a.daily_send_limit = (int)daily;
+    a.error_streak_limit = (int)streak;
+    if (st->account_update(st, &a) < 0 || st->account_get(st, r->account_id, &r->account) != DB_ONE)
         return db_failed(r);
     reply_json(r, 200, account_json(&r->account));
     return H_OK;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/daily.h"
 #include "core/classify.h"
 #include "base/app.h"
 #include "core/audience.h"
@@ -118,6 +119,14 @@ json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campa
     json_object_set_new(o, "started_at", time_or_null(c->started_at));
     json_object_set_new(o, "finished_at", time_or_null(c->finished_at));
     json_object_set_new(o, "pause_reason", c->pause_reason[0] ? json_string(c->pause_reason) : json_null());
+    /* The code of an error_streak pause: the web app explains it from the error registry. */
+    json_object_set_new(o, "pause_code", c->pause_code[0] ? json_string(c->pause_code) : json_null());
+    /* A sending campaign whose account used up its daily limit waits for the local midnight. */
+    struct daily d;
+    int live = strcmp(c->status, "running") == 0 || strcmp(c->status, "nudging") == 0;
+    int waits = live && daily_read(app->store, account_id, now_ms(), &d) == TGR_OK && daily_reached(&d);
+    json_object_set_new(o, "waiting", waits ? json_string("daily_limit") : json_null());
+    json_object_set_new(o, "resumes_at", waits ? time_or_null(d.day_end) : json_null());
     return o;
 }
 
@@ -482,8 +491,12 @@ enum hres campaigns_audience_h(struct req *r)
     json_t *by = json_object();
     for (int k = 0; k < CAT_COUNT; k++)
         json_object_set_new(by, category_name((enum category)k), json_integer((json_int_t)a.by_category[k]));
+    /* Who matched the filters but is left out for a mark Telegram gave them, and why. */
+    json_t *left_out = json_pack("{s:I, s:I}", "charges_for_messages", (json_int_t)a.left_out_charging,
+                                 "privacy_restricted", (json_int_t)a.left_out_privacy);
     reply_json(r, 200,
-               json_pack("{s:I, s:o, s:o}", "count", (json_int_t)a.n, "by_category", by, "sample", sample));
+               json_pack("{s:I, s:o, s:o, s:o}", "count", (json_int_t)a.n, "by_category", by, "sample",
+                         sample, "left_out", left_out));
     audience_release(&a);
     return H_OK;
 }

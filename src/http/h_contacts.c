@@ -46,6 +46,11 @@ json_t *contact_to_json(struct app *app, int64_t account_id, const struct contac
     json_object_set_new(o, "orders_count", json_integer(c->orders_count));
     json_object_set_new(o, "spent", json_integer(c->spent));
     json_object_set_new(o, "opted_out", json_boolean(c->opted_out_at != 0));
+    /* Marks from Telegram's answers (issue 15): such contacts are left out of audiences by default. */
+    json_object_set_new(o, "charges_for_messages", json_boolean(c->charges_at != 0));
+    json_object_set_new(o, "charges_stars",
+                        c->charges_stars > 0 ? json_integer(c->charges_stars) : json_null());
+    json_object_set_new(o, "privacy_restricted", json_boolean(c->privacy_restricted_at != 0));
     return o;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tgerror.h"
 #include "core/classify.h"
 #include "base/app.h"
 #include "core/audience.h"
@@ -401,6 +402,17 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
         json_decref(o); /* a failed read is not "no failures" */
         return NULL;
     }
+    /* What each reason means, in one line for people (core/tgerror.h); null for a code neither
+     * Telegram's list nor tgr's own names. */
+    json_t *reasons = json_object();
+    const char *code;
+    json_t *n;
+    json_object_foreach(by, code, n)
+    {
+        const char *why = tgerror_explain(code);
+        json_object_set_new(reasons, code, why ? json_string(why) : json_null());
+    }
+    json_object_set_new(o, "reasons", reasons);
     double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
     json_object_set_new(o, "send_rate_per_min", json_real(rate * 60));
     enum campaign_status cs;

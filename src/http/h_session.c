@@ -153,6 +153,12 @@ enum hres session_get_h(struct req *r)
         return H_NO;
     }
     json_t *out = json_pack("{s:s}", "status", st == DB_ONE ? s.status : "none");
+    /* Frozen by Telegram (FROZEN_* answers): read-only until an appeal to @SpamBot succeeds. */
+    char frozen_at[40];
+    int frozen = st == DB_ONE && s.frozen_at;
+    if (frozen) rfc3339(s.frozen_at, frozen_at, sizeof frozen_at);
+    json_object_set_new(out, "frozen", json_boolean(frozen));
+    json_object_set_new(out, "frozen_at", frozen ? json_string(frozen_at) : json_null());
     json_object_set_new(out, "phone", json_null());
     if (st == DB_ONE && s.phone.p) {
         char rk[24], *phone = NULL, masked[32];

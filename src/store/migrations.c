@@ -285,6 +285,17 @@
     "  id TEXT PRIMARY KEY,"                                                                                 \
     "  seen_at " INT " NOT NULL"                                                                             \
     ");",                                                                                                    \
+    /* 7: account safety (issue 15) — the daily limit and the error streak per account, a frozen   */       \
+    /* account, contacts that charge Stars or keep the account out by privacy, the code of an       */       \
+    /* error_streak pause, and the index the daily count reads.                                     */       \
+    "ALTER TABLE accounts ADD COLUMN daily_send_limit " INT " NOT NULL DEFAULT 0;"                           \
+    "ALTER TABLE accounts ADD COLUMN error_streak_limit " INT " NOT NULL DEFAULT 5;"                         \
+    "ALTER TABLE telegram_sessions ADD COLUMN frozen_at " INT ";"                                            \
+    "ALTER TABLE contacts ADD COLUMN privacy_restricted_at " INT ";"                                         \
+    "ALTER TABLE contacts ADD COLUMN charges_at " INT ";"                                                    \
+    "ALTER TABLE contacts ADD COLUMN charges_stars " INT ";"                                                 \
+    "ALTER TABLE campaigns ADD COLUMN pause_code TEXT;"                                                      \
+    "CREATE INDEX recipients_sent_at ON recipients(account_id, sent_at);",                                   \
     NULL,                                                                                                    \
 }
 /* clang-format on */

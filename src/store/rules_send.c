@@ -190,15 +190,24 @@ static enum db_status finish(struct store *st, void *cls)
                       SP_I64(now), SP_ID(o->contact_id), SP_I64(o->step), SP_I64(o->attempt),
                       SP_OPT(o->error_code)));
     int sent = o->status == RECIPIENT_SENT, failed = o->status == RECIPIENT_FAILED;
+    int skipped = o->status == RECIPIENT_SKIPPED;
     if (r >= 0 && (sent || failed))
         r = db_exec(st, sent ? S_COUNT_SENT : S_COUNT_FAILED,
                     P(SP_I64(now), SP_I64(a), SP_I64(o->campaign_id)));
-    if (r >= 0 && (sent || failed)) r = bump1(st, a, o->campaign_id, o->step, sent ? D_SENT : D_FAILED);
+    if (r >= 0 && (sent || failed || skipped))
+        r = bump1(st, a, o->campaign_id, o->step, sent ? D_SENT : failed ? D_FAILED : D_SKIPPED);
     if (r >= 0 && failed && o->error_code)
         r = db_exec(st, S_FAILURE_BUMP, P(SP_I64(a), SP_I64(o->campaign_id), SP_STR(o->error_code)));
-    if (r >= 0 && o->mark_contact)
-        r = db_exec(st, o->mark_contact == 1 ? S_CONTACT_BLOCKED : S_CONTACT_DEACTIVATED,
-                    P(SP_I64(now), SP_I64(a), SP_I64(o->contact_id)));
+    if (r >= 0 && o->mark_contact) {
+        /* enum tg_contact_mark's values (core/tgerror.h), in its order */
+        static const enum stmt_id marks[] = {0, S_CONTACT_BLOCKED, S_CONTACT_DEACTIVATED, S_CONTACT_PRIVACY,
+                                             S_CONTACT_CHARGES};
+        if (o->mark_contact < 0 || o->mark_contact >= (int)(sizeof marks / sizeof marks[0])) return DB_HARD;
+        r = o->mark_contact == 4
+                ? db_exec(st, S_CONTACT_CHARGES,
+                          P(SP_I64(now), SP_I64(a), SP_I64(o->contact_id), SP_ID(o->mark_stars)))
+                : db_exec(st, marks[o->mark_contact], P(SP_I64(now), SP_I64(a), SP_I64(o->contact_id)));
+    }
     return r >= 0 ? DB_ONE : r;
 }
 

@@ -15,7 +15,7 @@
 
 #define ACCOUNT_COLS                                                                                         \
     "id, email, plan_type, password_hash, timezone, frequency_cap_days, "                                    \
-    "webhook_secret IS NOT NULL, created_at"
+    "webhook_secret IS NOT NULL, created_at, daily_send_limit, error_streak_limit"
 
 #define CONTACT_COLS                                                                                         \
     "c.id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.phone, c.phone_bidx, "      \
@@ -29,12 +29,13 @@
     "(SELECT cc.category FROM customer_categories cc WHERE cc.account_id = c.account_id "                    \
     "  AND cc.contact_id = c.id), "                                                                          \
     "(SELECT cc.confidence_score FROM customer_categories cc WHERE cc.account_id = c.account_id "            \
-    "  AND cc.contact_id = c.id)"
+    "  AND cc.contact_id = c.id), "                                                                          \
+    "COALESCE(c.privacy_restricted_at, 0), COALESCE(c.charges_at, 0), COALESCE(c.charges_stars, 0)"
 
 #define CAMPAIGN_COLS                                                                                        \
     "id, name, message_text, status, filters_json, quiet_hours_json, nudge_settings_json, track_links, "     \
     "discount_json, override_quiet_hours, created_at, updated_at, COALESCE(started_at, 0), "                 \
-    "COALESCE(finished_at, 0), COALESCE(pause_reason, '')"
+    "COALESCE(finished_at, 0), COALESCE(pause_reason, ''), COALESCE(pause_code, '')"
 #define RECIPIENT_COLS                                                                                       \
     "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "            \
     "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0)"
@@ -49,7 +50,8 @@
  * (never a large audience in one result); SQLite in one statement, whose cursor steps through the
  * rows as they are read (a LIMIT there costs a third more). */
 #define AUDIENCE_WHERE                                                                                       \
-    "SELECT c.id, cc.category, cc.confidence_score FROM contacts c "                                         \
+    "SELECT c.id, cc.category, cc.confidence_score, COALESCE(c.charges_at, 0), "                             \
+    "COALESCE(c.privacy_restricted_at, 0) FROM contacts c "                                                  \
     "LEFT JOIN customer_categories cc ON cc.account_id = c.account_id AND cc.contact_id = c.id "             \
     "WHERE c.account_id = $1 AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "                           \
     "AND c.deactivated_at IS NULL "                                                                          \
@@ -132,10 +134,13 @@
     X(S_ACCOUNT_BY_EMAIL, "SELECT " ACCOUNT_COLS " FROM accounts WHERE email = $1")                          \
     X(S_ACCOUNT_BY_KEY, "SELECT " ACCOUNT_COLS " FROM accounts WHERE api_key = $1")                          \
     X(S_ACCOUNT_GET, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1")                                  \
-    X(S_ACCOUNT_UPDATE, "UPDATE accounts SET timezone = $1, frequency_cap_days = $2 WHERE id = $3")          \
+    X(S_ACCOUNT_UPDATE,                                                                                      \
+      "UPDATE accounts SET timezone = $1, frequency_cap_days = $2, daily_send_limit = $3, "                  \
+      "error_streak_limit = $4 WHERE id = $5")                                                               \
     X(S_ACCOUNT_SET_WH, "UPDATE accounts SET webhook_secret = $1 WHERE id = $2")                             \
     X(S_ACCOUNT_GET_WH, "SELECT webhook_secret FROM accounts WHERE id = $1 AND webhook_secret IS NOT NULL")  \
-    X(S_SESSION_GET, "SELECT status, encrypted_session_data, phone, tg_user_id, updated_at "                 \
+    X(S_SESSION_GET, "SELECT status, encrypted_session_data, phone, tg_user_id, updated_at, "                \
+                     "COALESCE(frozen_at, 0) "                                                               \
                      "FROM telegram_sessions WHERE account_id = $1")                                         \
     X(S_SESSION_PUT,                                                                                         \
       "INSERT INTO telegram_sessions(account_id, status, encrypted_session_data, phone, "                    \
@@ -143,6 +148,9 @@
       "SET status = excluded.status, encrypted_session_data = excluded.encrypted_session_data, "             \
       "phone = excluded.phone, tg_user_id = excluded.tg_user_id, updated_at = excluded.updated_at")          \
     X(S_SESSION_STATUS, "UPDATE telegram_sessions SET status = $1, updated_at = $2 WHERE account_id = $3")   \
+    X(S_SESSION_FROZEN, /* $1 the time it froze, NULL when it is not (any more) */                           \
+      "UPDATE telegram_sessions SET frozen_at = $1 WHERE account_id = $2 "                                   \
+      "AND frozen_at IS DISTINCT FROM $1::bigint")                                                           \
     X(S_SESSION_DELETE, "DELETE FROM telegram_sessions WHERE account_id = $1")                               \
     X(S_SESSIONS_CONNECTED, "SELECT account_id FROM telegram_sessions WHERE status = 'connected' "           \
                             "ORDER BY account_id")                                                           \
@@ -190,6 +198,11 @@
       "UPDATE contacts SET blocked_at = COALESCE(blocked_at, $1) WHERE account_id = $2 AND id = $3")         \
     X(S_CONTACT_DEACTIVATED, "UPDATE contacts SET deactivated_at = COALESCE(deactivated_at, $1) "            \
                              "WHERE account_id = $2 AND id = $3")                                            \
+    X(S_CONTACT_PRIVACY, "UPDATE contacts SET privacy_restricted_at = COALESCE(privacy_restricted_at, $1) "  \
+                         "WHERE account_id = $2 AND id = $3")                                                \
+    X(S_CONTACT_CHARGES, /* $4: the price in stars when Telegram gave it, else NULL (kept) */                \
+      "UPDATE contacts SET charges_at = COALESCE(charges_at, $1), "                                          \
+      "charges_stars = COALESCE($4, charges_stars) WHERE account_id = $2 AND id = $3")                       \
     X(S_OPT_OUT,                                                                                             \
       "UPDATE contacts SET opted_out_at = COALESCE(opted_out_at, $1) WHERE account_id = $2 AND id = $3 "     \
       "AND opted_out_at IS NULL")                                                                            \
@@ -256,7 +269,7 @@
     X(S_RUNNING_OTHER,                                                                                       \
       "SELECT id FROM campaigns WHERE account_id = $1 AND status = 'running' AND id != $2 LIMIT 1")          \
     X(S_CAMPAIGN_TO_RUNNING,                                                                                 \
-      "UPDATE campaigns SET status = 'running', pause_reason = NULL, "                                       \
+      "UPDATE campaigns SET status = 'running', pause_reason = NULL, pause_code = NULL, "                    \
       "override_quiet_hours = $1, started_at = COALESCE(started_at, $2), updated_at = $3 "                   \
       "WHERE account_id = $4 AND id = $5 AND status = $6")                                                   \
     Y(S_RECIPIENTS_INSERT, /* $3: a JSON array of contact ids, inserted in its order */                      \
@@ -267,14 +280,19 @@
       "SELECT $1, $2, value, 0, 'pending', $4 FROM json_each($3) WHERE true ORDER BY key "                   \
       "ON CONFLICT DO NOTHING")                                                                              \
     Y(S_CAMPAIGN_TRANSITION,                                                                                 \
-      "UPDATE campaigns SET status = $1, pause_reason = $2, updated_at = $3, "                               \
+      "UPDATE campaigns SET status = $1, pause_reason = $2, pause_code = NULL, updated_at = $3, "            \
       "finished_at = CASE WHEN $1::text IN ('completed', 'cancelled') THEN $3::bigint ELSE finished_at END " \
       "WHERE account_id = $4 AND id = $5 AND status = ANY (string_to_array($6::text, ','))",                 \
-      "UPDATE campaigns SET status = $1, pause_reason = $2, updated_at = $3, "                               \
+      "UPDATE campaigns SET status = $1, pause_reason = $2, pause_code = NULL, updated_at = $3, "            \
       "finished_at = CASE WHEN $1 IN ('completed', 'cancelled') THEN $3 ELSE finished_at END "               \
       "WHERE account_id = $4 AND id = $5 AND instr(',' || $6 || ',', ',' || status || ',') > 0")             \
-    X(S_CAMPAIGNS_PAUSE_ALL, "UPDATE campaigns SET status = 'paused', pause_reason = $1, updated_at = $2 "   \
-                             "WHERE account_id = $3 AND status IN ('running', 'nudging')")                   \
+    X(S_CAMPAIGNS_PAUSE_ALL,                                                                                 \
+      "UPDATE campaigns SET status = 'paused', pause_reason = $1, pause_code = NULL, "                       \
+      "updated_at = $2 "                                                                                     \
+      "WHERE account_id = $3 AND status IN ('running', 'nudging')")                                          \
+    X(S_CAMPAIGN_PAUSE_CODE, "UPDATE campaigns SET pause_code = $1 WHERE account_id = $2 AND id = $3 "       \
+                             "AND status = 'paused'")                                                        \
+    X(S_SENT_SINCE, "SELECT COUNT(*) FROM recipients WHERE account_id = $1 AND sent_at >= $2")               \
     X(S_ACCOUNTS_SENDING,                                                                                    \
       "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "                    \
       "ORDER BY account_id")                                                                                 \

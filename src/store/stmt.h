@@ -12,14 +12,14 @@
 #define STMT_ACCOUNTS(X) /* stmt_accounts.c; migrate and txn: db.c */                                        \
     X(migrate) X(txn) X(ping) X(account_create) X(account_by_email) X(account_by_api_key) X(account_get)     \
     X(account_update) X(account_set_webhook_secret) X(account_webhook_secret) X(session_get) X(session_put)  \
-    X(session_set_status) X(session_delete) X(sessions_connected) X(meta_get) X(meta_set) X(meta_delete)
+    X(session_set_status) X(session_set_frozen) X(session_delete) X(sessions_connected) X(meta_get) X(meta_set) X(meta_delete)
 #define STMT_CONTACTS(X) /* stmt_contacts.c */                                                               \
     X(contact_save) X(contact_by_tg_id) X(contact_get) X(contacts_page) X(contact_by_bidx) X(inbound_add)    \
     X(inbound_recent) X(category_put) X(audience_scan)
 #define STMT_CAMPAIGNS(X) /* stmt_campaigns.c */                                                             \
     X(campaign_create) X(campaign_get) X(campaign_list) X(campaign_update) X(campaign_delete)                \
     X(campaign_set_override) X(campaign_set_nudges) X(campaign_set_categories) X(campaign_transition)        \
-    X(campaigns_pause_all) X(accounts_sending) X(campaigns_in_status) X(codes_replace) X(codes_list)         \
+    X(campaigns_pause_all) X(campaign_set_pause_code) X(sent_since) X(accounts_sending) X(campaigns_in_status) X(codes_replace) X(codes_list)         \
     X(code_assign) X(code_get) X(media_add) X(media_get) X(link_ensure) X(link_get)
 #define STMT_OUTBOX(X) /* stmt_outbox.c: the outbox and the campaign reads */                                \
     X(recipient_next) X(recipient_next_at) X(recipient_claim) X(recipient_code) X(campaign_open_rows)        \

@@ -22,6 +22,8 @@ static int read_account(void *cls, const struct db_row *r, void *elem)
     a->frequency_cap_days = (int)db_i64(r, 5);
     a->webhook_secret_set = (int)db_i64(r, 6);
     a->created_at = db_i64(r, 7);
+    a->daily_send_limit = (int)db_i64(r, 8);
+    a->error_streak_limit = (int)db_i64(r, 9);
     return TGR_OK;
 }
 
@@ -53,9 +55,11 @@ enum db_status stmt_account_create(struct store *st, const struct account *a, co
     return r;
 }
 
-enum db_status stmt_account_update(struct store *st, int64_t id, const char *tz, int cap)
+enum db_status stmt_account_update(struct store *st, const struct account *a)
 {
-    return db_write(st, TX_NORMAL, S_ACCOUNT_UPDATE, P(SP_STR(tz), SP_I64(cap), SP_I64(id)));
+    return db_write(st, TX_NORMAL, S_ACCOUNT_UPDATE,
+                    P(SP_STR(a->timezone), SP_I64(a->frequency_cap_days), SP_I64(a->daily_send_limit),
+                      SP_I64(a->error_streak_limit), SP_I64(a->id)));
 }
 
 enum db_status stmt_account_set_webhook_secret(struct store *st, int64_t id, const unsigned char *sealed,
@@ -83,6 +87,7 @@ static int read_session(void *cls, const struct db_row *r, void *elem)
     db_copy(r, 0, s->status, sizeof s->status);
     db_copy(r, 3, s->tg_user_id, sizeof s->tg_user_id);
     s->updated_at = db_i64(r, 4);
+    s->frozen_at = db_i64(r, 5);
     return db_blob(r, 1, &s->session) == TGR_OK && db_blob(r, 2, &s->phone) == TGR_OK ? TGR_OK : TGR_ERR;
 }
 
@@ -109,6 +114,11 @@ enum db_status stmt_session_set_status(struct store *st, int64_t account_id, con
 {
     return db_write(st, TX_DURABLE, S_SESSION_STATUS,
                     P(SP_STR(status), SP_I64(now_ms()), SP_I64(account_id)));
+}
+
+enum db_status stmt_session_set_frozen(struct store *st, int64_t account_id, int64_t at)
+{
+    return db_write(st, TX_NORMAL, S_SESSION_FROZEN, P(SP_ID(at), SP_I64(account_id)));
 }
 
 enum db_status stmt_session_delete(struct store *st, int64_t account_id)

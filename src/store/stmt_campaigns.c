@@ -38,6 +38,7 @@ static int read_campaign(void *cls, const struct db_row *r, void *elem)
     c->started_at = db_i64(r, 12);
     c->finished_at = db_i64(r, 13);
     db_copy(r, 14, c->pause_reason, sizeof c->pause_reason);
+    db_copy(r, 15, c->pause_code, sizeof c->pause_code);
     if (!c->message_text) return TGR_ERR;
     /* The media list is a second statement, run while this row is read. */
     enum db_status m =
@@ -171,6 +172,19 @@ enum db_status stmt_campaigns_pause_all(struct store *st, int64_t account_id, co
 {
     return db_write(st, TX_DURABLE, S_CAMPAIGNS_PAUSE_ALL,
                     P(SP_STR(reason), SP_I64(now_ms()), SP_I64(account_id)));
+}
+
+enum db_status stmt_campaign_set_pause_code(struct store *st, int64_t account_id, int64_t campaign_id,
+                                            const char *code)
+{
+    return db_write(st, TX_NORMAL, S_CAMPAIGN_PAUSE_CODE,
+                    P(SP_OPT(code), SP_I64(account_id), SP_I64(campaign_id)));
+}
+
+enum db_status stmt_sent_since(struct store *st, int64_t account_id, int64_t since, int64_t *n)
+{
+    *n = 0;
+    return db_ints(st, S_SENT_SINCE, P(SP_I64(account_id), SP_I64(since)), n, 1);
 }
 
 enum db_status stmt_accounts_sending(struct store *st, int64_t **ids, size_t *n)

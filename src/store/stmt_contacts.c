@@ -23,6 +23,9 @@ static int read_contact(void *cls, const struct db_row *r, void *elem)
     for (int i = 0; i < 5; i++)
         if (db_blob(r, 2 + i, sealed[i]) != TGR_OK) return TGR_ERR;
     if (db_blob(r, 19, &c->category) != TGR_OK || db_blob(r, 20, &c->confidence) != TGR_OK) return TGR_ERR;
+    c->privacy_restricted_at = db_i64(r, 21);
+    c->charges_at = db_i64(r, 22);
+    c->charges_stars = db_i64(r, 23);
     return TGR_OK;
 }
 
@@ -173,6 +176,8 @@ static int read_audience(void *cls, const struct db_row *r)
     struct audience_row row = {.contact_id = db_i64(r, 0)};
     row.category.p = (unsigned char *)db_bytes(r, 1, &row.category.len);
     row.confidence.p = (unsigned char *)db_bytes(r, 2, &row.confidence.len);
+    row.charges = db_i64(r, 3) != 0;
+    row.privacy_restricted = db_i64(r, 4) != 0;
     a->after = row.contact_id;
     a->rows++;
     a->stop = a->fn(a->cls, &row);

@@ -37,7 +37,9 @@ struct account {
     char timezone[64];
     int frequency_cap_days;
     int webhook_secret_set;
-    int64_t created_at; /* unix ms */
+    int64_t created_at;     /* unix ms */
+    int daily_send_limit;   /* campaign messages per local calendar day, 0 = no limit */
+    int error_streak_limit; /* failures in a row with one code that pause a campaign (2–50) */
 };
 
 /* A malloc'd byte string (sealed values). Release with blob_release(). */
@@ -54,6 +56,7 @@ struct tg_session {
     struct blob phone;   /* sealed E.164 phone */
     char tg_user_id[24];
     int64_t updated_at;
+    int64_t frozen_at; /* when Telegram froze the account (FROZEN_*), 0 when it is not */
 };
 void tg_session_release(struct tg_session *s);
 
@@ -67,8 +70,10 @@ struct contact {
     int64_t inbound_count;
     int64_t opted_out_at, blocked_at, deactivated_at;
     int64_t created_at, updated_at;
-    int64_t orders_count, spent;      /* paid orders, minor units */
-    struct blob category, confidence; /* sealed customer_categories, read only; empty if none */
+    int64_t orders_count, spent;       /* paid orders, minor units */
+    struct blob category, confidence;  /* sealed customer_categories, read only; empty if none */
+    int64_t privacy_restricted_at;     /* their privacy settings refused a message (0 if not) */
+    int64_t charges_at, charges_stars; /* they charge Stars for messages: since, price (0 unknown) */
 };
 void contact_release(struct contact *c);
 
@@ -85,6 +90,7 @@ struct campaign {
     int track_links, override_quiet_hours;
     int64_t created_at, updated_at, started_at, finished_at; /* unix ms, 0 if none */
     char pause_reason[40];
+    char pause_code[64]; /* the error code of an error_streak pause, else "" */
     int64_t media_ids[CAMPAIGN_MAX_MEDIA];
     int n_media;
 };
@@ -139,6 +145,7 @@ struct attribution {
 struct audience_row {
     int64_t contact_id;
     struct blob category, confidence; /* sealed; empty when never classified */
+    int charges, privacy_restricted;  /* the contact's marks (core/audience.c leaves them out) */
 };
 
 /* Filters of an audience query that SQL can apply (categories are sealed: filtered after). */
@@ -194,7 +201,9 @@ struct send_outcome {
     const char *error_details;
     int64_t tg_message_id;   /* on sent */
     int64_t next_attempt_at; /* on pending */
-    int mark_contact;        /* 1 blocked, 2 deactivated, 0 nothing */
+    int mark_contact;        /* enum tg_contact_mark: 1 blocked, 2 deactivated, 3 privacy_restricted,
+                              * 4 charges_stars, 0 nothing */
+    int64_t mark_stars;      /* with 4: the price in stars when Telegram gave it, else 0 */
 };
 
 /* A line of a campaign's log. */
@@ -287,9 +296,9 @@ struct store {
     TGR_MUST_CHECK enum db_status (*account_by_api_key)(struct store *st, const char *api_key_hash,
                                                         struct account *out);
     TGR_MUST_CHECK enum db_status (*account_get)(struct store *st, int64_t id, struct account *out);
-    /* Update timezone and frequency cap (both always written). */
-    TGR_MUST_CHECK enum db_status (*account_update)(struct store *st, int64_t id, const char *timezone,
-                                                    int frequency_cap_days);
+    /* Update the settings of a->id: timezone, frequency cap, daily send limit and error streak
+     * limit (all always written). */
+    TGR_MUST_CHECK enum db_status (*account_update)(struct store *st, const struct account *a);
     /* Replace the sealed webhook secret. */
     TGR_MUST_CHECK enum db_status (*account_set_webhook_secret)(struct store *st, int64_t id,
                                                                 const unsigned char *sealed, size_t len);
@@ -312,6 +321,9 @@ struct store {
                                                  const struct tg_session *s);
     TGR_MUST_CHECK enum db_status (*session_set_status)(struct store *st, int64_t account_id,
                                                         const char *status);
+    /* Mark the account frozen since at (FROZEN_* answers), or not frozen (at 0).
+     * @return DB_ONE when it changed, DB_NONE when it already was so (or there is no session) */
+    TGR_MUST_CHECK enum db_status (*session_set_frozen)(struct store *st, int64_t account_id, int64_t at);
     TGR_MUST_CHECK enum db_status (*session_delete)(struct store *st, int64_t account_id);
     /* Accounts whose session is connected. @param[out] ids malloc'd; caller frees */
     TGR_MUST_CHECK enum db_status (*sessions_connected)(struct store *st, int64_t **ids, size_t *n);
@@ -473,6 +485,12 @@ struct store {
     /* Pause every running or nudging campaign of the account with reason. */
     TGR_MUST_CHECK enum db_status (*campaigns_pause_all)(struct store *st, int64_t account_id,
                                                          const char *reason);
+    /* The error code of a paused campaign's pause (error_streak); any other pause clears it. */
+    TGR_MUST_CHECK enum db_status (*campaign_set_pause_code)(struct store *st, int64_t account_id,
+                                                             int64_t campaign_id, const char *code);
+    /* Campaign messages (every step) the account sent at or after since (unix ms). */
+    TGR_MUST_CHECK enum db_status (*sent_since)(struct store *st, int64_t account_id, int64_t since,
+                                                int64_t *n);
     /* Accounts with a running or nudging campaign. @param[out] ids malloc'd */
     TGR_MUST_CHECK enum db_status (*accounts_sending)(struct store *st, int64_t **ids, size_t *n);
     /* Campaigns of the account in status (e.g. "nudging"). @param[out] ids malloc'd */

@@ -39,9 +39,11 @@ CODE = "80417"
 PUBLIC_URL = "https://go.shop.test"
 TRACKED_URL_RE = re.compile("^" + re.escape(PUBLIC_URL) + r"/t/[A-Za-z0-9_-]{6,}$")
 CAMPAIGN_KEYS = {"id", "name", "status", "message_text", "media_ids", "filters", "quiet_hours", "nudges",
-                 "track_links", "discount_codes", "created_at", "started_at", "finished_at", "pause_reason"}
+                 "track_links", "discount_codes", "created_at", "started_at", "finished_at", "pause_reason",
+                 "pause_code", "waiting", "resumes_at"}
 CONTACT_KEYS = {"id", "tg_user_id", "first_name", "last_name", "username", "phone", "category", "confidence",
-                "last_message_at", "messages_count", "orders_count", "spent", "opted_out"}
+                "last_message_at", "messages_count", "orders_count", "spent", "opted_out", "charges_for_messages",
+                "charges_stars", "privacy_restricted"}
 
 # The 1x1 PNG everybody uses, a 1x1 GIF, a 125-byte JPEG (JFIF, arithmetic coded), the ftyp box
 # of an MP4 and a 1x1 lossless WebP: tiny but real to both the signature check and libmagic.
@@ -247,7 +249,8 @@ class CampaignsTest(ErrorAsserts, unittest.TestCase):
         self.assertEqual({k: c[k] for k in CAMPAIGN_KEYS - {"id", "created_at"}},
                          {"name": "Minimal", "status": "draft", "message_text": "Hello from the shop",
                           "media_ids": [], "filters": {}, "quiet_hours": None, "nudges": [], "track_links": True,
-                          "discount_codes": None, "started_at": None, "finished_at": None, "pause_reason": None})
+                          "discount_codes": None, "started_at": None, "finished_at": None, "pause_reason": None,
+                          "pause_code": None, "waiting": None, "resumes_at": None})
         self.assertLessEqual(abs(parse_time(c["created_at"]) - t0), 5, c["created_at"])
         r = self.srv.get(f"/campaigns/{c['id']}", token=self.token)
         self.assertEqual((r.status, r.json), (200, c))
@@ -563,7 +566,8 @@ class CampaignsTest(ErrorAsserts, unittest.TestCase):
 
     def test_audience_without_filters_is_every_contact_with_categories(self):
         a = self.audience({})
-        self.assertEqual(set(a), {"count", "by_category", "sample"})
+        self.assertEqual(set(a), {"count", "by_category", "sample", "left_out"})
+        self.assertEqual(a["left_out"], {"charges_for_messages": 0, "privacy_restricted": 0})
         self.assertEqual(a["count"], 13)
         self.assertEqual(a["by_category"], {"buyer": 2, "browser": 10, "refund_risk": 1})
         self.assertEqual(len(a["sample"]), 10)

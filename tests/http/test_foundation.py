@@ -99,7 +99,7 @@ class ApiTest(ErrorAsserts, unittest.TestCase):
         r = self.srv.get("/account", token=token)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(set(r.json), {"id", "email", "plan_type", "timezone", "frequency_cap_days",
-                                       "webhook_secret_set"})
+                                       "webhook_secret_set", "daily_send_limit", "error_streak_limit"})
         self.assertEqual(r.json["email"], self.email)
 
     def test_api_key_from_account_create_opens_the_account(self):

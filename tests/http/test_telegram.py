@@ -221,8 +221,9 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
                                   "user": {"id": ME_ID, "first_name": "Sunny Shop Help", "username": "sunny_shop_help"}})
         r = self.srv.get("/session", token=self.token)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(set(r.json), {"status", "phone", "simulator"})
+        self.assertEqual(set(r.json), {"status", "phone", "simulator", "frozen", "frozen_at"})
         self.assertEqual(r.json["status"], "connected")
+        self.assertEqual((r.json["frozen"], r.json["frozen_at"]), (False, None))
         # On the simulated Telegram the login it expects is shown (the web app's demo notice).
         self.assertEqual(r.json["simulator"]["code"], CODE, r.json)
         self.assertIsInstance(r.json["simulator"]["two_step"], bool)
@@ -249,7 +250,8 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
             with self.subTest(user=u["id"], first_name=u["first_name"]):
                 self.assertEqual(set(c), {"id", "tg_user_id", "first_name", "last_name", "username", "phone",
                                           "category", "confidence", "last_message_at", "messages_count",
-                                          "orders_count", "spent", "opted_out"})
+                                          "orders_count", "spent", "opted_out", "charges_for_messages",
+                                          "charges_stars", "privacy_restricted"})
                 self.assertIsInstance(c["id"], int)
                 self.assertEqual(c["first_name"], u.get("first_name"))
                 self.assertEqual(c["last_name"], u.get("last_name"))

@@ -482,10 +482,12 @@ class Server:
 
 class ServerCase(unittest.TestCase):
     """A test case whose tests share one server (self.srv), started in setUpClass with the class's
-    SERVER_ARGS (serve flags) and SERVER_ENV (environment) and removed in tearDownClass."""
+    SERVER_ARGS (serve flags) and SERVER_ENV (environment) and removed in tearDownClass. With
+    STOP_CLEANLY the server is stopped with SIGTERM first and must exit 0."""
 
     SERVER_ARGS = ()
     SERVER_ENV = None
+    STOP_CLEANLY = False
 
     @classmethod
     def setUpClass(cls):
@@ -498,7 +500,15 @@ class ServerCase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.srv.cleanup()
+        rc, err = 0, ""
+        try:
+            if cls.STOP_CLEANLY:
+                rc = cls.srv.stop()
+                err = cls.srv.stderr_text()
+        finally:
+            cls.srv.cleanup()
+        if rc != 0:
+            raise AssertionError(f"{cls.__name__}: the server exited {rc} on SIGTERM\n{err[-2000:]}")
 
 
 # --- the simulated Telegram (DESIGN §6, docs/BRIDGE-PROTOCOL.md) -------------------------------

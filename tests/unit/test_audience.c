@@ -345,6 +345,56 @@ static void accounts_apart(void **state)
     audience_release(&au);
 }
 
+/* Set (or clear, with 0) a contact's marks from Telegram's answers, as the engine's outcomes
+ * leave them (store.h contact_mark: privacy_restricted_at, charges_at). */
+static void mark(struct world *w, int64_t contact, int64_t privacy_at, int64_t charges_at)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(w->f->db,
+                                        "UPDATE contacts SET privacy_restricted_at = NULLIF(?1, 0), "
+                                        "charges_at = NULLIF(?2, 0) WHERE id = ?3",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(q, 1, privacy_at);
+    sqlite3_bind_int64(q, 2, charges_at);
+    sqlite3_bind_int64(q, 3, contact);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+}
+
+/* People who charge Stars for messages, and people whose privacy refused the account, are left
+ * out unless the filters ask for them; the audience counts them, by mark, only when they
+ * matched every other filter (issue 15). */
+static void telegram_marks(void **state)
+{
+    struct world *w = *state;
+    mark(w, w->c[SILENT], 0, 1000);
+    mark(w, w->c[OLD], 1000, 0);
+    mark(w, w->c[BROWSER], 1000, 1000); /* both: counted once, as charging */
+    expect(w, NULL, 0, "buyer refund capped");
+    struct filters fl;
+    struct jspec_error err;
+    struct audience au;
+    assert_int_equal(filters_parse(NULL, w->f->st, w->a, &fl, &err), TGR_OK);
+    assert_int_equal(audience_resolve(&w->f->app, w->a, &fl, 0, &au), TGR_OK);
+    assert_int_equal(au.left_out_charging, 2);
+    assert_int_equal(au.left_out_privacy, 1);
+    audience_release(&au);
+    /* Only those the other filters let through are counted. */
+    assert_int_equal(filters_parse(one("last_message_within_days", 3), w->f->st, w->a, &fl, &err), TGR_OK);
+    assert_int_equal(audience_resolve(&w->f->app, w->a, &fl, 0, &au), TGR_OK);
+    assert_int_equal(au.left_out_charging + au.left_out_privacy, 0);
+    audience_release(&au);
+    expect(w, json_pack("{s:b}", "include_charging", 1), 0, "buyer refund capped silent");
+    expect(w, json_pack("{s:b}", "include_privacy_restricted", 1), 0, "buyer refund capped old");
+    expect(w, json_pack("{s:b, s:b}", "include_charging", 1, "include_privacy_restricted", 1), 0,
+           "buyer browser refund capped silent old");
+    mark(w, w->c[SILENT], 0, 0);
+    mark(w, w->c[OLD], 0, 0);
+    mark(w, w->c[BROWSER], 0, 0);
+    expect(w, NULL, 0, "buyer browser refund capped silent old");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +406,7 @@ int main(void)
         cmocka_unit_test(campaign_filters),
         cmocka_unit_test(combined),
         cmocka_unit_test(accounts_apart),
+        cmocka_unit_test(telegram_marks),
     };
     return cmocka_run_group_tests(tests, build, destroy);
 }

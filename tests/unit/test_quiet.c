@@ -289,6 +289,37 @@ static void local_hour_follows_the_clock(void **state)
     assert_int_equal(local_hour("Asia/Kolkata", at("2026-03-29T18:30:00Z")), 0);
 }
 
+/* The daily limit's day (core/campaign.h local_day): local midnight to local midnight, 23 hours
+ * on the night the clock jumps forward, 25 on the night it goes back. */
+static void local_day_spans_midnight_to_midnight(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tz, *now, *start, *end;
+    } days[] = {
+        {"Europe/Berlin", "2026-03-29T12:00:00+02:00", "2026-03-29T00:00:00+01:00",
+         "2026-03-30T00:00:00+02:00"},
+        {"Europe/Berlin", "2026-10-25T12:00:00+01:00", "2026-10-25T00:00:00+02:00",
+         "2026-10-26T00:00:00+01:00"},
+        {"Europe/Berlin", "2026-07-01T00:00:00+02:00", "2026-07-01T00:00:00+02:00",
+         "2026-07-02T00:00:00+02:00"},
+        {"Europe/Berlin", "2026-06-30T23:59:59+02:00", "2026-06-30T00:00:00+02:00",
+         "2026-07-01T00:00:00+02:00"},
+        {"America/New_York", "2026-11-01T01:30:00-05:00", "2026-11-01T00:00:00-04:00",
+         "2026-11-02T00:00:00-05:00"},
+        {"Asia/Kolkata", "2026-03-29T18:30:00Z", "2026-03-29T18:30:00Z", "2026-03-30T18:30:00Z"},
+        {"UTC", "2026-12-31T23:59:59Z", "2026-12-31T00:00:00Z", "2027-01-01T00:00:00Z"},
+    };
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
+        int64_t start = 0, end = 0;
+        local_day(days[i].tz, at(days[i].now), &start, &end);
+        if (start != at(days[i].start) || end != at(days[i].end))
+            fail_msg("%s at %s: day [%lld, %lld), expected [%lld, %lld)", days[i].tz, days[i].now,
+                     (long long)start, (long long)end, (long long)at(days[i].start),
+                     (long long)at(days[i].end));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +330,7 @@ int main(void)
         cmocka_unit_test(half_hour_zones),
         cmocka_unit_test(sweep_agrees_with_itself),
         cmocka_unit_test(local_hour_follows_the_clock),
+        cmocka_unit_test(local_day_spans_midnight_to_midnight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

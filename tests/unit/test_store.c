@@ -97,10 +97,20 @@ static void accounts_round_trip(void **state)
     assert_int_equal(f->st->account_create(f->st, &dup, "keyhash2", &id2), DB_NONE);
     assert_int_equal(f->st->account_by_api_key(f->st, "keyhash2", &got), DB_NONE);
 
-    assert_int_equal(f->st->account_update(f->st, id, "Europe/Berlin", 5), DB_ONE);
+    /* New accounts: no daily limit, a streak of 5 pauses (issue 15). */
+    assert_int_equal(got.daily_send_limit, 0);
+    assert_int_equal(got.error_streak_limit, 5);
+    struct account set = got;
+    snprintf(set.timezone, sizeof set.timezone, "Europe/Berlin");
+    set.frequency_cap_days = 5;
+    set.daily_send_limit = 40;
+    set.error_streak_limit = 7;
+    assert_int_equal(f->st->account_update(f->st, &set), DB_ONE);
     assert_int_equal(f->st->account_get(f->st, id, &got), DB_ONE);
     assert_string_equal(got.timezone, "Europe/Berlin");
     assert_int_equal(got.frequency_cap_days, 5);
+    assert_int_equal(got.daily_send_limit, 40);
+    assert_int_equal(got.error_streak_limit, 7);
 
     const unsigned char sealed[] = {1, 2, 3, 0, 4};
     assert_int_equal(f->st->account_set_webhook_secret(f->st, id, sealed, sizeof sealed), DB_ONE);
@@ -287,6 +297,7 @@ struct audience_seen {
     int n, stop_after;
     int64_t ids[16];
     size_t category_len[16];
+    int marks[16]; /* 1 charges, 2 privacy_restricted */
 };
 
 static int audience_cb(void *cls, const struct audience_row *row)
@@ -295,6 +306,7 @@ static int audience_cb(void *cls, const struct audience_row *row)
     if (s->n < 16) {
         s->ids[s->n] = row->contact_id;
         s->category_len[s->n] = row->category.p ? row->category.len : 0;
+        s->marks[s->n] = (row->charges ? 1 : 0) | (row->privacy_restricted ? 2 : 0);
     }
     s->n++;
     return s->stop_after && s->n >= s->stop_after;
@@ -847,6 +859,111 @@ static void send_flow(void **state)
     assert_int_equal(st->campaign_start(st, a, camp2, contacts, 2, 0, NULL), DB_ONE);
 }
 
+/* Issue 15: what Telegram's answers leave on the contact (privacy_restricted, charges with the
+ * price), a skipped row counted as skipped, the frozen mark of a session, the code of an
+ * error_streak pause, and the day's count the daily limit reads. */
+static void account_safety(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "safety@example.com"), other = make_account(st, "other@example.com");
+    int64_t contacts[3] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3")};
+    int64_t camp = make_campaign(st, a, "Safety"), n = -1, t0 = now_ms();
+    assert_int_equal(st->sent_since(st, a, 0, &n), DB_ONE);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->campaign_start(st, a, camp, contacts, 3, 0, NULL), DB_ONE);
+    /* Not paused: a pause code has nothing to stick to. */
+    assert_int_equal(st->campaign_set_pause_code(st, a, camp, "X"), DB_NONE);
+    static const struct {
+        enum recipient_status status;
+        const char *code;
+        int mark;
+        int64_t stars;
+    } outcomes[3] = {{RECIPIENT_FAILED, "USER_PRIVACY_RESTRICTED", 3, 0},
+                     {RECIPIENT_SKIPPED, "ALLOW_PAYMENT_REQUIRED_50", 4, 50},
+                     {RECIPIENT_SENT, NULL, 0, 0}};
+    for (int i = 0; i < 3; i++) {
+        struct recipient r;
+        assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+        assert_int_equal(r.contact_id, contacts[i]);
+        char rid[24];
+        snprintf(rid, sizeof rid, "%d", 7000 + i);
+        assert_int_equal(st->recipient_claim(st, a, r.id, rid, NULL), DB_ONE);
+        struct send_outcome o = {.recipient_id = r.id,
+                                 .campaign_id = camp,
+                                 .contact_id = contacts[i],
+                                 .attempt = 1,
+                                 .status = outcomes[i].status,
+                                 .log_status = recipient_status_name(outcomes[i].status),
+                                 .error_code = outcomes[i].code,
+                                 .tg_message_id = outcomes[i].code ? 0 : 900,
+                                 .mark_contact = outcomes[i].mark,
+                                 .mark_stars = outcomes[i].stars};
+        assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
+    }
+    struct contact ct;
+    assert_int_equal(st->contact_get(st, a, contacts[0], &ct), DB_ONE);
+    assert_true(ct.privacy_restricted_at > 0);
+    assert_int_equal(ct.charges_at, 0);
+    contact_release(&ct);
+    assert_int_equal(st->contact_get(st, a, contacts[1], &ct), DB_ONE);
+    assert_true(ct.charges_at > 0);
+    assert_int_equal(ct.charges_stars, 50);
+    assert_int_equal(ct.privacy_restricted_at, 0);
+    assert_int_equal(ct.blocked_at, 0);
+    contact_release(&ct);
+    /* The audience rows carry the marks; the filter is core/audience.c's. */
+    const struct audience_query all = {.min_orders = -1, .max_orders = -1, .min_spent = -1};
+    struct audience_seen s = {0};
+    assert_int_equal(st->audience_scan(st, a, &all, audience_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.marks[0], 2);
+    assert_int_equal(s.marks[1], 1);
+    assert_int_equal(s.marks[2], 0);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.sent, 1);
+    assert_int_equal(k.failed, 1);
+    assert_int_equal(k.skipped, 1);
+    /* The day's count: what was sent since a time, this account's only. */
+    assert_int_equal(st->sent_since(st, a, t0, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(st->sent_since(st, a, now_ms() + 1000, &n), DB_ONE);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->sent_since(st, other, 0, &n), DB_ONE);
+    assert_int_equal(n, 0);
+    /* The code of an error_streak pause; any other move clears it. */
+    assert_int_equal(st->campaigns_pause_all(st, a, "error_streak"), DB_ONE);
+    assert_int_equal(st->campaign_set_pause_code(st, a, camp, "SOMETHING_NEW"), DB_ONE);
+    assert_int_equal(st->campaign_set_pause_code(st, other, camp, "SOMETHING_NEW"), DB_NONE);
+    struct campaign c;
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_string_equal(c.pause_reason, "error_streak");
+    assert_string_equal(c.pause_code, "SOMETHING_NEW");
+    campaign_release(&c);
+    assert_int_equal(st->campaign_transition(st, a, camp, "paused", "running", NULL), DB_ONE);
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_string_equal(c.pause_code, "");
+    campaign_release(&c);
+    /* A frozen session: set once (DB_NONE when it already is), read back, cleared. */
+    assert_int_equal(st->session_set_frozen(st, a, 1234), DB_NONE); /* no session row yet */
+    struct tg_session ts = {0};
+    snprintf(ts.status, sizeof ts.status, "connected");
+    assert_int_equal(st->session_put(st, a, &ts), DB_ONE);
+    assert_int_equal(st->session_set_frozen(st, a, 1234), DB_ONE);
+    assert_int_equal(st->session_set_frozen(st, a, 1234), DB_NONE);
+    struct tg_session got;
+    assert_int_equal(st->session_get(st, a, &got), DB_ONE);
+    assert_int_equal(got.frozen_at, 1234);
+    assert_string_equal(got.status, "connected");
+    tg_session_release(&got);
+    assert_int_equal(st->session_set_frozen(st, a, 0), DB_ONE);
+    assert_int_equal(st->session_set_frozen(st, a, 0), DB_NONE);
+    assert_int_equal(st->session_get(st, a, &got), DB_ONE);
+    assert_int_equal(got.frozen_at, 0);
+    tg_session_release(&got);
+}
+
 static void nudges_and_reactions(void **state)
 {
     struct fx *f = *state;
@@ -1380,7 +1497,9 @@ static enum db_status write_then_fail(struct store *st, void *cls)
 {
     enum db_status r = st->meta_set(st, "inside", "1");
     if (r < 0) return r;
-    r = st->account_update(st, *(int64_t *)cls, "Asia/Tokyo", 9);
+    struct account a = {
+        .id = *(int64_t *)cls, .timezone = "Asia/Tokyo", .frequency_cap_days = 9, .error_streak_limit = 5};
+    r = st->account_update(st, &a);
     return r < 0 ? r : DB_HARD;
 }
 
@@ -1508,6 +1627,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(campaigns_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(codes_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(send_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(account_safety, setup, teardown),
         cmocka_unit_test_setup_teardown(nudges_and_reactions, setup, teardown),
         cmocka_unit_test_setup_teardown(links_and_clicks, setup, teardown),
         cmocka_unit_test_setup_teardown(orders_and_attribution, setup, teardown),
