@@ -10,6 +10,7 @@
 #include "base/app.h"
 #include "base/log.h"
 #include "core/cstate.h"
+#include "core/outcome.h"
 #include "base/util.h"
 #include "engine/engine_internal.h"
 #include "engine/send.h"
@@ -76,12 +77,12 @@ static void storage_failed(struct engine *e, struct acct *a, int64_t account, in
     engine__storage_pause(e, a, account, now_ms());
 }
 
-/* recipient_finish, with a failure that retrying cannot fix turned into a storage_error pause.
- * A transient one (DB_SOFT) leaves the row as it was: it is looked at again on the next tick. */
+/* recipient_finish (core/outcome.h), with a failure that retrying cannot fix turned into a storage_error
+ * pause. A transient one (DB_SOFT) leaves the row as it was: it is looked at again on the next tick. */
 static void finish(struct engine *e, struct acct *a, int64_t account, const struct send_outcome *o)
 {
     struct store *st = e->app->store;
-    if (st->recipient_finish(st, account, o) == DB_HARD)
+    if (recipient_finish(st, account, o) == DB_HARD)
         storage_failed(e, a, account, o->campaign_id, "a send outcome");
 }
 
