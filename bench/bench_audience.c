@@ -100,7 +100,7 @@ int main(void)
     int64_t t0 = mono_ms();
     for (int from = 0; from < n; from += 5000) {
         struct fill f = {&app, account_id, from, from + 5000 < n ? from + 5000 : n};
-        if (app.store->txn(app.store, 0, fill_txn, &f) != DB_ONE) {
+        if (app.store->txn(app.store, TX_NORMAL, fill_txn, &f) != DB_ONE) {
             fprintf(stderr, "bench_audience: filling the store failed\n");
             return 1;
         }

@@ -26,7 +26,7 @@
 #include "analytics/clicks.h"
 #include "core/orders.h"
 #include "store/backup.h"
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 #include "store/migrations.h"
 #include "crypto/seal.h"
 #include "tg/session.h"

@@ -10,6 +10,7 @@
 #include "analytics/clickwin.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "core/outcome.h"
 #include "store/store.h"
 
 #define CACHE_SLOTS 4096
@@ -49,7 +50,7 @@ static void write_batch(struct clicks *c)
     }
     pthread_mutex_unlock(&c->mu);
     if (batch) {
-        if (c->st->clicks_record(c->st, batch, n) < 0) log_error("clicks", "could not record %zu clicks", n);
+        if (clicks_record(c->st, batch, n) < 0) log_error("clicks", "could not record %zu clicks", n);
         free(batch);
     }
     pthread_mutex_unlock(&c->write_mu);

@@ -37,7 +37,7 @@ struct app {
     struct bridge *bridge;
     struct cluster *cluster;
     struct lexicon *lexicon; /* customer classification words (share/lexicon.json) */
-    struct blobstore *media; /* media bytes */
+    struct blobstore *media; /* media bytes (blob/blobstore.h) */
     struct clicks *clicks;   /* tracked-link cache and batching click writer */
     /* TGR_METRICS_TOKEN set: GET /metrics needs it as a bearer token (only its hash is kept). */
     unsigned char metrics_token_hash[32];

@@ -1,7 +1,7 @@
 /* cluster — this instance's name, its leases and the wake-ups between instances; see cluster.h.
  * Layer: cluster (base, store below; tg and engine call it). The remote commands are relay.c.
  *
- * A lease round (store.h leases_claim) renews what this instance holds, takes its fair share of
+ * A lease round (cluster_lease_round) renews what this instance holds, takes its fair share of
  * what nobody holds and hands over what is beyond it; the round's answer is compared with the
  * previous one so that the engine learns which clients to start (taken) and which to stop
  * (lost to another instance). Sending for an account stops a fifth of a lease period before the
@@ -145,6 +145,49 @@ void cluster_take(struct cluster *c, int64_t account_id)
 
 /* ---- lease rounds ---- */
 
+struct round {
+    const char *instance;
+    int64_t now, ttl_ms;
+    size_t *taken;
+};
+
+/* The fair share, ceil(connected accounts / live instances), after the store's bookkeeping. */
+static enum db_status lease_round(struct store *st, void *cls)
+{
+    const struct round *o = cls;
+    int64_t live = 0, held = 0, sending = 0, n = 0;
+    *o->taken = 0;
+    enum db_status r = st->lease_refresh(st, o->instance, o->now, o->ttl_ms);
+    if (r >= 0) r = st->lease_counts(st, o->instance, o->now, o->ttl_ms, &live, &held, &sending);
+    if (r < 0) return r;
+    if (live < 1) live = 1;
+    int64_t share = (sending + live - 1) / live;
+    if (held > share + 1) {
+        /* More than a fair share (another instance joined): hand the extra over. They are renamed
+         * "<instance>:shed", so they are not renewed and this engine drops their clients now, and
+         * expire after LEASE_HANDOFF_MS, so the taker's client starts only after this one's has
+         * stopped. */
+        return st->lease_shed(st, o->instance, o->now + LEASE_HANDOFF_MS, held - share);
+    }
+    if (share > held) {
+        r = st->lease_take(st, o->instance, o->now, o->ttl_ms, share - held, &n);
+        if (r >= 0) *o->taken = (size_t)n;
+    }
+    return r;
+}
+
+enum db_status cluster_lease_round(struct store *st, const char *instance, int64_t now, int64_t ttl_ms,
+                                   int64_t **ids, size_t *n, size_t *taken)
+{
+    struct round o = {instance, now, ttl_ms, taken};
+    *ids = NULL;
+    *n = 0;
+    *taken = 0;
+    enum db_status r = st->txn(st, TX_LEASE, lease_round, &o);
+    if (r < 0) return r;
+    return st->leases_owned(st, instance, now, ids, n);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -170,8 +213,8 @@ int cluster_claim(struct cluster *c, int64_t now, struct cluster_round *out)
     size_t n = 0, taken = 0;
     memset(out, 0, sizeof *out);
     /* A backend without leases (one instance only) sends for every account that is sending. */
-    enum db_status r = st->leases_claim
-                           ? st->leases_claim(st, c->instance, now, c->lease_ms, &ids, &n, &taken)
+    enum db_status r = st->lease_refresh
+                           ? cluster_lease_round(st, c->instance, now, c->lease_ms, &ids, &n, &taken)
                            : st->accounts_sending(st, &ids, &n);
     if (r < 0) {
         /* Keep the old list: owned_until still stops sending in time. Try again in a second, not
@@ -192,7 +235,7 @@ int cluster_claim(struct cluster *c, int64_t now, struct cluster_round *out)
     for (size_t i = 0; i < n; i++)
         if (!has(c->owned, c->n_owned, ids[i])) out->taken[out->n_taken++] = ids[i];
     /* Accounts another instance took (this one failed to renew in time, or handed them over). */
-    for (size_t i = 0; st->leases_claim && i < c->n_owned; i++) {
+    for (size_t i = 0; st->lease_refresh && i < c->n_owned; i++) {
         if (has(ids, n, c->owned[i])) continue;
         char owner[128];
         if (st->lease_owner(st, c->owned[i], now, owner, sizeof owner) == DB_ONE &&
@@ -236,5 +279,5 @@ const int64_t *cluster_owned(const struct cluster *c, size_t *n)
 
 int cluster_leased(const struct cluster *c)
 {
-    return c->app->store->leases_claim != NULL;
+    return c->app->store->lease_refresh != NULL;
 }

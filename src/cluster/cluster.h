@@ -23,9 +23,25 @@
 #include <stdint.h>
 
 #include "base/bridge_error.h"
+#include "store/store.h"
 
 struct app;
 struct cluster;
+
+/* A lease handed over by an instance with more than its share is free for others this long
+ * after: time for the old owner to stop the account's Telegram client first. */
+#define LEASE_HANDOFF_MS 2000
+
+/* One lease round of instance at now, in one TX_LEASE transaction (store.h enum db_tx): record it
+ * alive, renew what it holds until now + ttl_ms, drop accounts whose session went away
+ * (lease_refresh); then move towards a fair share, share = ceil(connected accounts / live
+ * instances): holding more than share + 1, hand the extra over (they are free after
+ * LEASE_HANDOFF_MS); holding fewer than share, take unowned or expired leases up to it.
+ * @param[out] ids malloc'd, the accounts instance owns after the round (ascending)
+ * @param[out] taken how many it took over in this round
+ * @return DB_ONE (owns some), DB_NONE (owns none), DB_SOFT, DB_HARD */
+TGR_MUST_CHECK enum db_status cluster_lease_round(struct store *st, const char *instance, int64_t now,
+                                                  int64_t ttl_ms, int64_t **ids, size_t *n, size_t *taken);
 
 /* The account of a wake-up that names none: anything may have changed (a lost connection to the
  * database was restored), so run a lease round now. */
@@ -103,7 +119,7 @@ struct cluster_round {
 };
 void cluster_round_release(struct cluster_round *r);
 
-/* One lease round at now (store.h leases_claim; on a store without leases every account with a
+/* One lease round at now (cluster_lease_round; on a store without leases every account with a
  * campaign sending is owned and nothing is ever lost). The next round is due a quarter lease
  * later, or soon when this one took accounts (shares grow while accounts arrive), or in a
  * second after a failure, which keeps the previous set (its leases still run out in time).

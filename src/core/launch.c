@@ -44,6 +44,49 @@ static long free_codes(struct store *st, int64_t account_id, int64_t id)
     return left;
 }
 
+struct start {
+    int64_t account_id, campaign_id;
+    const int64_t *contact_ids;
+    size_t n;
+    int override_quiet, busy;
+    int64_t running_id;
+};
+
+static enum db_status start(struct store *st, void *cls)
+{
+    struct start *s = cls;
+    int64_t now = now_ms(), inserted = 0;
+    s->busy = 0;
+    s->running_id = 0;
+    enum db_status r = st->campaign_running_other(st, s->account_id, s->campaign_id, &s->running_id);
+    if (r < 0) return r;
+    if (r == DB_ONE) {
+        s->busy = 1;
+        return DB_NONE;
+    }
+    r = st->campaign_set_running(st, s->account_id, s->campaign_id, s->contact_ids ? "draft" : "paused",
+                                 s->override_quiet, now);
+    if (r == DB_ONE && s->contact_ids && s->n)
+        r = st->recipients_insert(st, s->account_id, s->campaign_id, s->contact_ids, s->n, now, &inserted);
+    if (r == DB_ONE && inserted) {
+        r = st->step_bump(st, s->account_id, s->campaign_id, 0, &(struct step_delta){.rows = inserted});
+        if (r >= 0) r = DB_ONE;
+    }
+    return r;
+}
+
+enum start_outcome campaign_start(struct store *st, int64_t account_id, int64_t campaign_id,
+                                  const int64_t *contact_ids, size_t n, int override_quiet,
+                                  int64_t *running_id)
+{
+    struct start s = {account_id, campaign_id, contact_ids, n, override_quiet, 0, 0};
+    enum db_status r = st->txn(st, TX_DURABLE, start, &s);
+    if (running_id) *running_id = s.busy ? s.running_id : 0;
+    if (r < 0) return START_STORE;
+    if (s.busy) return START_OTHER_RUNNING;
+    return r == DB_ONE ? START_OK : START_NOT_STARTABLE;
+}
+
 /* The checks and the start, on a loaded campaign. */
 static enum launch_outcome launch(struct app *app, const struct account *acct, const struct campaign *c,
                                   int override, struct launch_result *res, struct audience *a)
@@ -81,14 +124,16 @@ static enum launch_outcome launch(struct app *app, const struct account *acct, c
         if (left == 0) return LAUNCH_EMPTY_POOL;
     }
 
-    int64_t running = 0;
-    enum db_status s = st->campaign_start(st, acct->id, c->id, a->ids, a->n, override, &running);
-    if (s == DB_SOFT && running) {
-        res->running_id = running;
+    switch (campaign_start(st, acct->id, c->id, a->ids, a->n, override, &res->running_id)) {
+    case START_OK:
+        break;
+    case START_OTHER_RUNNING:
         return LAUNCH_OTHER_RUNNING;
+    case START_NOT_STARTABLE:
+        return LAUNCH_CHANGED;
+    case START_STORE:
+        return LAUNCH_STORE;
     }
-    if (s < 0) return LAUNCH_STORE;
-    if (s == DB_NONE) return LAUNCH_CHANGED;
     res->recipients = a->n;
     int64_t cats[3] = {(int64_t)a->by_category[CAT_BROWSER], (int64_t)a->by_category[CAT_BUYER],
                        (int64_t)a->by_category[CAT_REFUND_RISK]};

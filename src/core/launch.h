@@ -1,5 +1,5 @@
 /* launch — starting a campaign (API.md "POST /campaigns/:id/start"): the rules a draft must pass
- * and the one store transaction that turns it into a running campaign with its recipients.
+ * and the one transaction that turns it into a running campaign with its recipients.
  * Layer: core (below tg, engine and http). The caller maps the typed outcome to its reply and
  * wakes the engine; nothing here talks to Telegram. */
 #ifndef TGR_LAUNCH_H
@@ -10,6 +10,7 @@
 
 struct app;
 struct account;
+struct store;
 
 enum launch_outcome {
     LAUNCH_OK,             /* started: res->recipients people queued */
@@ -28,6 +29,21 @@ struct launch_result {
     int64_t running_id; /* LAUNCH_OTHER_RUNNING */
     size_t recipients;  /* LAUNCH_OK */
 };
+
+enum start_outcome {
+    START_OK,            /* running now, with its recipients */
+    START_NOT_STARTABLE, /* not in the status it was started from (it changed meanwhile) */
+    START_OTHER_RUNNING, /* *running_id of the account is running: one campaign at a time */
+    START_STORE,         /* the database failed: nothing was started */
+};
+
+/* The start itself, in one durable transaction: unless another campaign of the account runs, a
+ * draft (contact_ids given: one pending first message per contact, counted in the step's rows)
+ * or a paused campaign (contact_ids NULL: no rows) becomes running. override_quiet: send even
+ * inside its quiet hours. @param[out] running_id on START_OTHER_RUNNING (may be NULL) */
+enum start_outcome campaign_start(struct store *st, int64_t account_id, int64_t campaign_id,
+                                  const int64_t *contact_ids, size_t n, int override_quiet,
+                                  int64_t *running_id);
 
 /* Start campaign id of account (acct gives the frequency cap). override: send even inside the
  * campaign's quiet hours. A failed read is LAUNCH_STORE, never taken for "none". */

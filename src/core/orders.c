@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/attribution.h"
 #include "core/categories.h"
 #include "base/app.h"
 #include "base/log.h"
@@ -186,7 +187,7 @@ static enum db_status ingest_txn(struct store *st, void *cls)
             struct attribution a = {cur.attributed_campaign_id, cur.attributed_recipient_id,
                                     cur.attributed_link_id,     cur.attributed_code_id,
                                     cur.attributed_step,        NULL};
-            r = st->attribution_apply(st, ic->account_id, cur.id, &a, cur.amount, -1);
+            r = attribution_apply(st, ic->account_id, cur.id, &a, cur.amount, -1);
             if (r < 0) return r;
         }
     } else {
@@ -212,11 +213,11 @@ static enum db_status ingest_txn(struct store *st, void *cls)
             if (in->ref && link_ref_parse(ic->app->kr, in->ref, &ref_recipient, &ref_link) != TGR_OK)
                 ref_recipient = ref_link = 0; /* a ref we did not make: ignore it */
             struct attribution a;
-            r = st->attribution_find(st, ic->account_id, ref_recipient, ref_link, o.discount_code_bidx,
-                                     o.contact_id, created, ATTRIBUTION_WINDOW_MS, &a);
+            r = attribution_find(st, ic->account_id, ref_recipient, ref_link, o.discount_code_bidx,
+                                 o.contact_id, created, ATTRIBUTION_WINDOW_MS, &a);
             if (r < 0) return r;
             if (r == DB_ONE) {
-                r = st->attribution_apply(st, ic->account_id, res->order_row_id, &a, o.amount, 1);
+                r = attribution_apply(st, ic->account_id, res->order_row_id, &a, o.amount, 1);
                 if (r < 0) return r;
                 res->attributed_campaign_id = a.campaign_id;
             }
@@ -256,7 +257,7 @@ static void store_order(struct app *app, int64_t account_id, const struct order_
                         struct order_result *res)
 {
     struct ingest_ctx ic = {app, account_id, in, res};
-    enum db_status r = app->store->txn(app->store, 1, ingest_txn, &ic);
+    enum db_status r = app->store->txn(app->store, TX_DURABLE, ingest_txn, &ic);
     if (r < 0) {
         memset(res, 0, sizeof *res);
         res->outcome = ORDER_STORE;
@@ -401,7 +402,7 @@ static void batch_flush(struct import *im)
     size_t valid = 0;
     for (size_t i = 0; i < im->nb; i++)
         valid += !im->rows[i]->refused;
-    if (valid && im->app->store->txn(im->app->store, 1, batch_txn, im) < 0) {
+    if (valid && im->app->store->txn(im->app->store, TX_DURABLE, batch_txn, im) < 0) {
         for (size_t i = 0; i < im->nb; i++)
             if (!im->rows[i]->refused)
                 store_order(im->app, im->account_id, &im->rows[i]->in, &im->rows[i]->r);

@@ -1,6 +1,6 @@
 /* orders — shop orders arriving by webhook or CSV (API.md "Orders and revenue"): matched to a
  * customer (Telegram user id, phone through its blind index, or username), stored once per
- * order_id, refunds reversing revenue. Attribution to campaigns happens in analytics. */
+ * order_id, refunds reversing revenue. Attribution to campaigns: core/attribution.c. */
 #ifndef TGR_ORDERS_H
 #define TGR_ORDERS_H
 

@@ -6,8 +6,41 @@
 
 #include "base/app.h"
 #include "base/log.h"
+#include "base/util.h"
 #include "core/cstate.h"
+#include "core/outcome.h"
 #include "store/store.h"
+
+struct nudge {
+    int64_t account_id, campaign_id, sent_before;
+    int step;
+    const char *condition;
+    int64_t *created;
+};
+
+static enum db_status schedule(struct store *st, void *cls)
+{
+    const struct nudge *g = cls;
+    struct step_tally t;
+    *g->created = 0;
+    enum db_status r = st->nudge_rows_create(st, g->account_id, g->campaign_id, g->step, g->condition,
+                                             g->sent_before, now_ms(), &t);
+    if (r < 0) return r;
+    *g->created = t.total;
+    enum db_status c = steps_count(st, g->account_id, &t, STEP_NEW_ROWS);
+    /* Step-1 rows sent up to here have their step row now (pending or skipped). */
+    return c < 0 ? c
+                 : st->nudge_scheduled_through(st, g->account_id, g->campaign_id, g->step, g->sent_before);
+}
+
+enum db_status nudge_schedule(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                              const char *condition, int64_t sent_before, int64_t *created)
+{
+    int64_t none = 0;
+    return st->txn(
+        st, TX_DURABLE, schedule,
+        &(struct nudge){account_id, campaign_id, sent_before, step, condition, created ? created : &none});
+}
 
 /* Schedule what is due of each nudge; *ahead: a nudge may still come due later.
  * @return 0, or -1 when the store failed */
@@ -20,8 +53,7 @@ static int schedule_nudges(struct store *st, int64_t account, int64_t campaign_i
         const char *cond = json_string_value(json_object_get(nd, "condition"));
         int64_t created = 0, oldest = 0;
         if (!cond) continue;
-        if (st->nudge_schedule(st, account, campaign_id, (int)k + 1, cond, now - after, &created) < 0)
-            return -1;
+        if (nudge_schedule(st, account, campaign_id, (int)k + 1, cond, now - after, &created) < 0) return -1;
         if (created)
             log_info("engine", "account %lld: campaign %lld: nudge %zu scheduled for %lld contacts",
                      (long long)account, (long long)campaign_id, k + 1, (long long)created);

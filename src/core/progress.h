@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "store/store.h"
+
 struct app;
 
 enum progress_outcome {
@@ -18,6 +20,15 @@ enum progress_outcome {
     PROGRESS_COMPLETED, /* → completed */
     PROGRESS_STORE,     /* a read or write failed: nothing moved; try again later */
 };
+
+/* Create the rows of nudge step of a campaign, in one durable transaction: for every message of
+ * step-1 sent at or before sent_before that has none yet, a pending row where condition
+ * ("no_reply", "no_click", "no_reply_no_click") holds, else (or when the contact opted out, is
+ * blocked or deactivated) a skipped one; counted in the step's counters, and the step marked
+ * scheduled through sent_before. @param[out] created rows made pending or skipped */
+TGR_MUST_CHECK enum db_status nudge_schedule(struct store *st, int64_t account_id, int64_t campaign_id,
+                                             int step, const char *condition, int64_t sent_before,
+                                             int64_t *created);
 
 /* One step for campaign_id of account at now (unix ms). scheduled (may be NULL) gets how many
  * nudge rows were created. */

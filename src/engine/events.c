@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "cluster/cluster.h"
 #include "core/classify.h"
+#include "core/outcome.h"
 #include "engine/engine_internal.h"
 #include "store/store.h"
 #include "tg/sync.h"
@@ -32,12 +33,12 @@ static void on_message(struct engine *e, int64_t account, json_t *ev)
     /* A reply counts for the campaign messages this contact got in the last week, and stops
      * its nudges. */
     int64_t n = 0;
-    if (app->store->recipients_replied(app->store, account, contact_id, now_ms() - 7LL * 86400000, &n) < 0)
+    if (recipients_replied(app->store, account, contact_id, now_ms() - 7LL * 86400000, &n) < 0)
         log_warn("engine", "account %lld: a reply of contact %lld could not be counted (database)",
                  (long long)account, (long long)contact_id);
     const char *text = json_string_value(json_object_get(ev, "text"));
     if (text && app->lexicon && classify_is_stop(app->lexicon, text) &&
-        app->store->contact_opt_out(app->store, account, contact_id) == DB_ONE)
+        contact_opt_out(app->store, account, contact_id) == DB_ONE)
         log_info("engine", "account %lld: contact %lld asked to stop; opted out of all campaigns",
                  (long long)account, (long long)contact_id);
 }
@@ -56,7 +57,7 @@ static void on_read(struct engine *e, int64_t account, json_t *ev)
         return;
     struct contact c;
     if (!json_is_integer(max) || st->contact_by_tg_id(st, account, uid, &c) != DB_ONE) return;
-    if (st->recipients_read(st, account, c.id, json_integer_value(max)) < 0)
+    if (recipients_read(st, account, c.id, json_integer_value(max)) < 0)
         log_warn("engine", "account %lld: a read receipt could not be counted (database)",
                  (long long)account);
     contact_release(&c);

@@ -12,6 +12,7 @@
 #include "base/app.h"
 #include "base/log.h"
 #include "core/cstate.h"
+#include "core/outcome.h"
 #include "core/tgerror.h"
 #include "base/util.h"
 #include "engine/engine_internal.h"
@@ -124,13 +125,14 @@ static void streak(struct engine *e, struct acct *a, int64_t account, const stru
              (long long)o->campaign_id, a->streak_code, n);
 }
 
-/* recipient_finish, with a failure that retrying cannot fix turned into a storage_error pause.
+/* recipient_finish (core/outcome.h), with a failure that retrying cannot fix turned into a
+ * storage_error pause.
  * A transient one (DB_SOFT) leaves the row as it was: it is looked at again on the next tick.
  * A final outcome (sent, failed, skipped) moves the error streak and the day's count. */
 static void finish(struct engine *e, struct acct *a, int64_t account, const struct send_outcome *o)
 {
     struct store *st = e->app->store;
-    enum db_status s = st->recipient_finish(st, account, o);
+    enum db_status s = recipient_finish(st, account, o);
     if (s == DB_HARD) storage_failed(e, a, account, o->campaign_id, "a send outcome");
     if (s < 0 || o->status == RECIPIENT_PENDING) return;
     streak(e, a, account, o);

@@ -16,7 +16,7 @@
 #include "core/message.h"
 #include "core/sealed.h"
 #include "crypto/seal.h"
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 
 static const char *const send_kind_names[] = {
 #define X(id, name) [id] = name,

@@ -368,7 +368,7 @@ enum hres campaigns_create_h(struct req *r)
         return H_NO;
     }
     struct save_ctx sc = {r, &in, &c, 1};
-    enum db_status s = r->app->store->txn(r->app->store, 0, save_txn, &sc);
+    enum db_status s = r->app->store->txn(r->app->store, TX_NORMAL, save_txn, &sc);
     if (s < 0) {
         campaign_release(&c);
         return db_failed(r);
@@ -419,7 +419,7 @@ enum hres campaigns_patch_h(struct req *r)
         reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be edited; pause it first", c.status);
     } else if (parse_input(r, &in, 0) == TGR_OK && apply_input(r, &in, &c) == TGR_OK) {
         struct save_ctx sc = {r, &in, &c, 0};
-        enum db_status s = r->app->store->txn(r->app->store, 0, save_txn, &sc);
+        enum db_status s = r->app->store->txn(r->app->store, TX_NORMAL, save_txn, &sc);
         struct campaign saved;
         if (s < 0) {
             h = db_failed(r);

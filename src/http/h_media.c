@@ -13,7 +13,7 @@
 #include "http/handlers.h"
 #include "http/server.h"
 #include "http/spool.h"
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 
 static json_t *media_json(const struct media_row *m)
 {

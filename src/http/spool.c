@@ -14,7 +14,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "http/multipart.h"
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 
 struct spool {
     int fd;

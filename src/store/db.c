@@ -257,10 +257,10 @@ enum db_status db_write_ints(struct store *st, enum db_tx kind, enum stmt_id id,
     return db_txn(st, kind, write_one, &w);
 }
 
-enum db_status stmt_txn(struct store *st, int durable, enum db_status (*fn)(struct store *st, void *cls),
+enum db_status stmt_txn(struct store *st, enum db_tx kind, enum db_status (*fn)(struct store *st, void *cls),
                         void *cls)
 {
-    return OPS(st)->txn(st, durable ? TX_DURABLE : TX_NORMAL, 1, fn, cls);
+    return OPS(st)->txn(st, kind, 1, fn, cls);
 }
 
 /* ---- migrations ------------------------------------------------------------------------------- */

@@ -1,15 +1,15 @@
 /* db — the statement runner both storage backends share (issue 14 item 2; modelled on GNU
  * Taler's exchangedb: one function per statement over GNUNET_PQ_eval_prepared_*).
  *
- * Every struct store function is written once, in store/stmt_*.c and store/rules_*.c, against
- * this header: it names a statement of the one table (sql.h), passes its parameters as a typed
- * array (P(SP_I64(id), SP_STR(name))), and reads what comes back with a reader callback or one
- * of the shapes below (one row, one value, a malloc'd array). A backend (store/sqlite/,
+ * Every struct store function is written once, in store/stmt_*.c, against this header: it
+ * names a statement of the one table (sql.h), passes its parameters as a typed array
+ * (P(SP_I64(id), SP_STR(name))), and reads what comes back with a reader callback or one of the
+ * shapes below (one row, one value, a malloc'd array). A backend (store/sqlite/,
  * store/pg/) keeps its connections and transactions and fills struct db_ops: run a statement,
  * run a function in a transaction, read a column. Nothing here knows a backend's types.
  *
  * Transactions: db_txn runs fn in one write transaction; store calls fn makes on the same
- * thread join it (so a rule composes other store functions), and reads inside it see its
+ * thread join it (so a function of a few statements is one write), and reads inside it see its
  * writes. fn returning < 0 rolls everything back. The backend may run fn again after a conflict
  * (PostgreSQL's serialization failures), so fn must be safe to repeat and must leave its
  * outputs set on its last run. A write outside any transaction is a bug: the SQLite backend's
@@ -95,10 +95,6 @@ int db_blob(const struct db_row *r, int col, struct blob *b);
 
 /* ---- the backend ----------------------------------------------------------------------------- */
 
-/* Transaction kinds: durable commits wait for the disk (auth, money, the outbox claim); lease
- * rounds and migrations run under weaker isolation on PostgreSQL (pg/txn.c says why). */
-enum db_tx { TX_NORMAL, TX_DURABLE, TX_LEASE, TX_MIGRATE };
-
 struct db_ops {
     /* Run statement id with p on this thread's connection (the transaction's, inside one), calling
      * row(cls, r) for each row until it returns non-zero (row may be NULL).
@@ -106,7 +102,7 @@ struct db_ops {
      * @return DB_ONE (a row returned or written), DB_NONE, DB_SOFT, DB_HARD */
     enum db_status (*run)(struct store *st, enum stmt_id id, const struct sp *p, db_reader row, void *cls,
                           int64_t *changed);
-    /* Run fn in a write transaction of kind (see the header comment). retry_soft: run fn again
+    /* Run fn in a write transaction of kind (store.h enum db_tx). retry_soft: run fn again
      * when it returns DB_SOFT (store->txn's contract); else only after the backend's own
      * conflicts. @return what fn returned, or the commit's failure */
     enum db_status (*txn)(struct store *st, enum db_tx kind, int retry_soft,

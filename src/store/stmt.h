@@ -15,7 +15,8 @@
     X(session_set_status) X(session_set_frozen) X(session_delete) X(sessions_connected) X(meta_get) X(meta_set) X(meta_delete)
 #define STMT_CONTACTS(X) /* stmt_contacts.c */                                                               \
     X(contact_save) X(contact_by_tg_id) X(contact_get) X(contacts_page) X(contact_by_bidx) X(inbound_add)    \
-    X(inbound_recent) X(category_put) X(audience_scan)
+    X(inbound_recent) X(category_put) X(audience_scan) X(contact_mark) X(contact_set_opted_out)              \
+    X(campaigns_count_opt_out)
 #define STMT_CAMPAIGNS(X) /* stmt_campaigns.c */                                                             \
     X(campaign_create) X(campaign_get) X(campaign_list) X(campaign_update) X(campaign_delete)                \
     X(campaign_set_override) X(campaign_set_nudges) X(campaign_set_categories) X(campaign_transition)        \
@@ -25,19 +26,25 @@
     X(recipient_next) X(recipient_next_at) X(recipient_claim) X(recipient_code) X(campaign_open_rows)        \
     X(nudge_next_due) X(log_add) X(logs_page) X(campaign_counts) X(campaign_failures) X(step_counts)         \
     X(link_stats) X(revenue_rows) X(read_times)
-#define RULES_SEND(X) /* rules_send.c: the multi-step rules of sending, clicks and replies */                 \
-    X(campaign_start) X(recipient_finish) X(nudge_schedule) X(recipients_replied) X(recipients_read)         \
-    X(contact_opt_out) X(clicks_record)
-#define STMT_ORDERS(X) /* stmt_orders.c; the attribution rule: rules_orders.c */                             \
+#define STMT_SEND(X) /* stmt_send.c: the writes of sending, reactions and clicks */                         \
+    X(campaign_running_other) X(campaign_set_running) X(recipients_insert) X(step_bump)                      \
+    X(recipient_set_outcome) X(log_outcome) X(campaign_count_result) X(campaign_failure_add)                 \
+    X(nudge_rows_create) X(nudge_scheduled_through) X(recipients_mark_replied) X(recipients_mark_read)       \
+    X(recipients_skip_pending) X(click_seen) X(click_add) X(recipient_mark_clicked) X(link_count_click)      \
+    X(campaign_count_click)
+#define STMT_ORDERS(X) /* stmt_orders.c */                                                                   \
     X(order_get) X(order_save) X(orders_link_contact) X(order_latest_paid) X(order_counts)                   \
-    X(revenue_series) X(revenue_campaigns) X(revenue_currency) X(attribution_find) X(attribution_apply)
-#define RULES_LEASES(X) /* rules_leases.c */                                                                 \
-    X(leases_claim) X(leases_release) X(lease_force) X(lease_owner)
+    X(revenue_series) X(revenue_campaigns) X(revenue_currency) X(sent_message_get) X(sent_message_latest)    \
+    X(link_in_campaign) X(code_by_bidx) X(code_in_campaign) X(order_set_attribution)                         \
+    X(campaign_revenue_add) X(link_revenue_add) X(revenue_by_add)
+#define STMT_LEASES(X) /* stmt_leases.c */                                                                   \
+    X(lease_refresh) X(lease_counts) X(lease_shed) X(lease_take) X(leases_owned) X(leases_release)           \
+    X(lease_force) X(lease_owner)
 #define STMT_KEYS(X) /* stmt_keys.c */                                                                       \
     X(sealed_scan) X(sealed_replace)
 #define STORE_STMTS(X)                                                                                       \
-    STMT_ACCOUNTS(X) STMT_CONTACTS(X) STMT_CAMPAIGNS(X) STMT_OUTBOX(X) RULES_SEND(X) STMT_ORDERS(X)          \
-    RULES_LEASES(X) STMT_KEYS(X)
+    STMT_ACCOUNTS(X) STMT_CONTACTS(X) STMT_CAMPAIGNS(X) STMT_OUTBOX(X) STMT_SEND(X) STMT_ORDERS(X)           \
+    STMT_LEASES(X) STMT_KEYS(X)
 /* clang-format on */
 
 #define STMT_DECLARE(name) extern __typeof__(*((struct store *)0)->name) stmt_##name;

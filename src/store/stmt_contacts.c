@@ -1,5 +1,5 @@
-/* stmt_contacts — contacts, their inbound messages and categories, and audience scans, once for
- * both backends (store.h documents each function). */
+/* stmt_contacts — contacts, their marks and opt-outs, their inbound messages and categories, and
+ * audience scans, once for both backends (store.h documents each function). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,6 +160,41 @@ enum db_status stmt_category_put(struct store *st, int64_t account_id, int64_t c
     return db_write(st, TX_NORMAL, S_CATEGORY_PUT,
                     P(SP_I64(account_id), SP_I64(contact_id), SP_SEALED(category), SP_SEALED(confidence),
                       SP_I64(now_ms())));
+}
+
+/* send_outcome.mark_contact's values: the first time is kept. */
+enum db_status stmt_contact_mark(struct store *st, int64_t account_id, int64_t contact_id, int mark,
+                                 int64_t stars, int64_t now)
+{
+    enum stmt_id id;
+    switch (mark) { /* enum tg_contact_mark's values (core/tgerror.h) */
+    case 1:
+        id = S_CONTACT_BLOCKED;
+        break;
+    case 2:
+        id = S_CONTACT_DEACTIVATED;
+        break;
+    case 3:
+        id = S_CONTACT_PRIVACY;
+        break;
+    case 4:
+        return db_write(st, TX_NORMAL, S_CONTACT_CHARGES,
+                        P(SP_I64(now), SP_I64(account_id), SP_I64(contact_id), SP_ID(stars)));
+    default:
+        return DB_HARD;
+    }
+    return db_write(st, TX_NORMAL, id, P(SP_I64(now), SP_I64(account_id), SP_I64(contact_id)));
+}
+
+enum db_status stmt_contact_set_opted_out(struct store *st, int64_t account_id, int64_t contact_id,
+                                          int64_t now)
+{
+    return db_write(st, TX_NORMAL, S_OPT_OUT, P(SP_I64(now), SP_I64(account_id), SP_I64(contact_id)));
+}
+
+enum db_status stmt_campaigns_count_opt_out(struct store *st, int64_t account_id, int64_t contact_id)
+{
+    return db_write(st, TX_NORMAL, S_OPT_OUT_COUNT, P(SP_I64(account_id), SP_I64(contact_id)));
 }
 
 struct audience {

@@ -1,5 +1,6 @@
-/* stmt_orders — orders and the revenue reads, once for both backends (store.h documents each
- * function). Orders are money: their writes are durable. Attribution is in rules_orders.c. */
+/* stmt_orders — orders, attribution's lookups and credits, and the revenue reads, once for both
+ * backends (store.h documents each function). Orders are money: their writes are durable. Which
+ * message an order is credited to is core/attribution.c's rule. */
 #include "base/util.h"
 #include "store/db.h"
 #include "store/stmt.h"
@@ -97,6 +98,86 @@ enum db_status stmt_order_counts(struct store *st, int64_t account_id, int64_t c
     *paid = (int)v[0];
     *refunded = (int)v[1];
     return r;
+}
+
+/* ---- attribution ---------------------------------------------------------------------------------- */
+
+/* (campaign_id, step, recipient id) of S_ATTR_REF and S_ATTR_WINDOW. */
+static enum db_status sent_message(struct store *st, enum stmt_id id, const struct sp *p,
+                                   struct sent_message *out)
+{
+    int64_t v[3];
+    enum db_status r = db_ints(st, id, p, v, 3);
+    *out = (struct sent_message){.campaign_id = v[0], .step = (int)v[1], .recipient_id = v[2]};
+    return r;
+}
+
+enum db_status stmt_sent_message_get(struct store *st, int64_t account_id, int64_t recipient_id,
+                                     struct sent_message *out)
+{
+    return sent_message(st, S_ATTR_REF, P(SP_I64(account_id), SP_I64(recipient_id)), out);
+}
+
+enum db_status stmt_sent_message_latest(struct store *st, int64_t account_id, int64_t contact_id,
+                                        int64_t from, int64_t to, int64_t campaign_id,
+                                        struct sent_message *out)
+{
+    return sent_message(
+        st, S_ATTR_WINDOW,
+        P(SP_I64(account_id), SP_I64(contact_id), SP_I64(to), SP_I64(from), SP_I64(campaign_id)), out);
+}
+
+enum db_status stmt_link_in_campaign(struct store *st, int64_t account_id, int64_t link_id,
+                                     int64_t campaign_id)
+{
+    return db_exec(st, S_ATTR_LINK_OK, P(SP_I64(account_id), SP_I64(link_id), SP_I64(campaign_id)));
+}
+
+enum db_status stmt_code_by_bidx(struct store *st, int64_t account_id, const char *code_bidx,
+                                 int64_t *code_id, int64_t *campaign_id, int64_t *recipient_id)
+{
+    int64_t v[3];
+    enum db_status r = db_ints(st, S_ATTR_CODE, P(SP_I64(account_id), SP_STR(code_bidx)), v, 3);
+    *code_id = v[0];
+    *campaign_id = v[1];
+    *recipient_id = v[2];
+    return r;
+}
+
+enum db_status stmt_code_in_campaign(struct store *st, int64_t account_id, int64_t campaign_id,
+                                     const char *code_bidx, int64_t *code_id)
+{
+    *code_id = 0;
+    return db_ints(st, S_ATTR_CODE_IN, P(SP_I64(account_id), SP_I64(campaign_id), SP_STR(code_bidx)), code_id,
+                   1);
+}
+
+enum db_status stmt_order_set_attribution(struct store *st, int64_t account_id, int64_t order_row_id,
+                                          const struct attribution *a)
+{
+    return db_write(st, TX_DURABLE, S_ATTR_ORDER,
+                    P(SP_I64(a->campaign_id), SP_ID(a->recipient_id), SP_ID(a->link_id), SP_I64(a->step),
+                      SP_ID(a->code_id), SP_OPT(a->by), SP_I64(account_id), SP_I64(order_row_id)));
+}
+
+enum db_status stmt_campaign_revenue_add(struct store *st, int64_t account_id, int64_t campaign_id,
+                                         int64_t revenue, int64_t orders)
+{
+    return db_write(st, TX_DURABLE, S_ATTR_CAMPAIGN,
+                    P(SP_I64(revenue), SP_I64(orders), SP_I64(account_id), SP_I64(campaign_id)));
+}
+
+enum db_status stmt_link_revenue_add(struct store *st, int64_t account_id, int64_t link_id, int64_t revenue)
+{
+    return db_write(st, TX_DURABLE, S_ATTR_LINK, P(SP_I64(revenue), SP_I64(account_id), SP_I64(link_id)));
+}
+
+enum db_status stmt_revenue_by_add(struct store *st, int64_t account_id, int64_t campaign_id,
+                                   const char *kind, int64_t key, int64_t orders, int64_t revenue)
+{
+    return db_write(st, TX_DURABLE, S_ATTR_BY,
+                    P(SP_I64(account_id), SP_I64(campaign_id), SP_STR(kind), SP_I64(key), SP_I64(orders),
+                      SP_I64(revenue)));
 }
 
 /* ---- revenue reads ------------------------------------------------------------------------------ */

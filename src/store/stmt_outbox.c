@@ -1,6 +1,6 @@
 /* stmt_outbox — the outbox (which message goes next, its claim, its code) and the reads of a
  * campaign's progress (logs, counters, scorecard), once for both backends (store.h documents
- * each function). The outcome of a send and the other multi-step writes are in rules_send.c. */
+ * each function). The writes of a send's outcome and of reactions are in stmt_send.c. */
 #include <string.h>
 
 #include "base/util.h"

@@ -2,11 +2,16 @@
  *
  * struct store is a table of function pointers that a backend instance starts with. Each
  * function is written once over a small statement runner (store/db.h, the statements in
- * store/sql.h, the functions in store/stmt_*.c and the multi-step rules in store/rules_*.c); a
- * backend (store/sqlite/ by default, store/pg/ for scale-out) keeps only its connections, its
- * transactions and that runner. Handlers and the engine only ever call these; no SQL and no
- * backend type leaks out of this header. Every function over tenant data takes account_id and
- * filters on it, so a row of another account is simply not found.
+ * store/sql.h, the functions in store/stmt_*.c); a backend (store/sqlite/ by default, store/pg/
+ * for scale-out) keeps only its connections, its transactions and that runner. Callers above
+ * only ever call these; no SQL and no backend type leaks out of this header. Every function over
+ * tenant data takes account_id and filters on it, so a row of another account is simply not found.
+ *
+ * A store function is a data operation: one statement, or storage mechanics around one (a write
+ * and the rows its RETURNING gives, a batched insert, a few fixed statements that are one step of
+ * bookkeeping). It decides nothing: rules of several steps — what a send's outcome writes, which
+ * message an order is credited to, a lease round's share — are in core/ (and cluster/ for
+ * leases), composed inside txn, which runs them in one transaction of a kind (enum db_tx).
  *
  * Results (STYLE §6): DB_ONE a row was found / written; DB_NONE nothing matched (for inserts:
  * nothing written because the row exists); DB_SOFT a transient conflict (busy, serialization) —
@@ -21,6 +26,15 @@
 #include "base/util.h"
 
 enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0, DB_ONE = 1 };
+
+/* What kind of write transaction txn opens. TX_NORMAL: its commit does not wait for the disk
+ * (PostgreSQL: SERIALIZABLE, synchronous_commit off); TX_DURABLE: it does (auth, money, the
+ * outbox claim, a campaign start); TX_LEASE: a lease round, READ COMMITTED on PostgreSQL (as
+ * SERIALIZABLE it would conflict with every other writer; its upserts are atomic per row, so two
+ * instances never both own an account). TX_MIGRATE is the store's own (migrate). On SQLite
+ * every kind is one writer; only TX_DURABLE and TX_MIGRATE commit with synchronous=FULL. A store
+ * call made inside a transaction joins it, whatever kind it would open on its own. */
+enum db_tx { TX_NORMAL, TX_DURABLE, TX_LEASE, TX_MIGRATE };
 
 /* A lease handed over by an instance with more than its share is free for others this long
  * after: time for the old owner to stop the account's Telegram client first. */
@@ -129,12 +143,7 @@ struct order_row {
     int attributed_step;
 };
 
-/* One counted click, queued by the click writer (analytics/clicks.c). */
-struct click {
-    int64_t account_id, campaign_id, link_id, recipient_id, at;
-};
-
-/* Which campaign message an order is credited to (analytics). */
+/* Which campaign message an order is credited to (core/attribution.c), as its order row keeps it. */
 struct attribution {
     int64_t campaign_id, recipient_id, link_id, code_id;
     int step;
@@ -169,7 +178,6 @@ struct recipient {
     int64_t next_attempt_at, tg_message_id, sent_at;
 };
 
-/* What happened to one send, written in one transaction with its log line and counters. */
 /* A recipient row's status (recipients.status keeps the names) and the one table of its moves:
  * pending → sending (claimed, its random_id committed) or skipped (a nudge that no longer
  * applies); sending → pending (tried again later), sent, failed or skipped (a send's outcome). */
@@ -192,6 +200,7 @@ const char *recipient_status_name(enum recipient_status s);
 /* May a row go from `from` to `to` (the table above)? */
 int recipient_move_allowed(enum recipient_status from, enum recipient_status to);
 
+/* What happened to one send (core/outcome.c writes it: the row, its log line, the counters). */
 struct send_outcome {
     int64_t recipient_id, campaign_id, contact_id;
     int step, attempt;
@@ -204,6 +213,30 @@ struct send_outcome {
     int mark_contact;        /* enum tg_contact_mark: 1 blocked, 2 deactivated, 3 privacy_restricted,
                               * 4 charges_stars, 0 nothing */
     int64_t mark_stars;      /* with 4: the price in stars when Telegram gave it, else 0 */
+};
+
+/* A sent campaign message, as attribution looks for it. */
+struct sent_message {
+    int64_t recipient_id, campaign_id;
+    int step;
+};
+
+/* What to add to one (campaign, step)'s counters (campaign_steps). */
+struct step_delta {
+    int64_t rows, sent, failed, skipped, read, replied, clicked;
+};
+
+/* The rows a write of recipients changed, per (campaign, step), for the counters above: rows
+ * changed, and of them those left 'skipped' (new nudge rows only). One contact's or one
+ * campaign's rows span few pairs; past STEP_TALLY_MAX pairs the rest count in total only. */
+#define STEP_TALLY_MAX 64
+struct step_tally {
+    struct step_tally_row {
+        int64_t campaign_id, rows, skipped;
+        int step;
+    } at[STEP_TALLY_MAX];
+    int n;
+    int64_t total;
 };
 
 /* A line of a campaign's log. */
@@ -306,11 +339,12 @@ struct store {
     TGR_MUST_CHECK enum db_status (*account_webhook_secret)(struct store *st, int64_t id, unsigned char **out,
                                                             size_t *len);
 
-    /* Run fn inside one write transaction (BEGIN IMMEDIATE … COMMIT). Store calls made by fn on
-     * this thread join the transaction. fn returning < 0 rolls everything back; DB_SOFT from
-     * the transaction itself is retried up to 3 times (fn must be safe to run again).
+    /* Run fn inside one write transaction of kind (enum db_tx). Store calls made by fn on this
+     * thread join the transaction, and so does a txn inside fn. fn returning < 0 rolls everything
+     * back; DB_SOFT, from fn or the transaction itself, runs fn again in a new transaction, up to
+     * 3 more times: fn must be safe to run again and set its outputs afresh at its start.
      * @return what fn returned, or the commit's failure */
-    TGR_MUST_CHECK enum db_status (*txn)(struct store *st, int durable,
+    TGR_MUST_CHECK enum db_status (*txn)(struct store *st, enum db_tx kind,
                                          enum db_status (*fn)(struct store *st, void *cls), void *cls);
 
     /* ---- Telegram sessions ---- */
@@ -383,10 +417,24 @@ struct store {
     /* A tracked link by id (public: no account given). @param[out] url malloc'd on DB_ONE */
     TGR_MUST_CHECK enum db_status (*link_get)(struct store *st, int64_t link_id, int64_t *account_id,
                                               int64_t *campaign_id, char **url);
-    /* Record clicks in one transaction: each adds to its link's clicks (and unique clicks, when
-     * its recipient had not clicked that link before), marks the recipient's first click, and
-     * adds to the campaign's counters. Recipient 0 (a preview link) counts on the link only. */
-    TGR_MUST_CHECK enum db_status (*clicks_record)(struct store *st, const struct click *clicks, size_t n);
+
+    /* ---- clicks (the rule: core/outcome.c clicks_record) ---- */
+    /* Has recipient_id clicked link_id before? @return DB_ONE (yes), DB_NONE */
+    TGR_MUST_CHECK enum db_status (*click_seen)(struct store *st, int64_t account_id, int64_t link_id,
+                                                int64_t recipient_id);
+    /* Insert a link_clicks row at `at` (recipient 0: none). */
+    TGR_MUST_CHECK enum db_status (*click_add)(struct store *st, int64_t account_id, int64_t link_id,
+                                               int64_t recipient_id, int64_t at);
+    /* Set a recipient's clicked_at to at if it has none (and the row is of campaign_id).
+     * @param[out] step the row's step on DB_ONE @return DB_ONE (its first click), DB_NONE */
+    TGR_MUST_CHECK enum db_status (*recipient_mark_clicked)(struct store *st, int64_t account_id,
+                                                            int64_t recipient_id, int64_t campaign_id,
+                                                            int64_t at, int *step);
+    /* Add a click to a link's clicks, and unique (0 or 1) to its unique clicks. */
+    TGR_MUST_CHECK enum db_status (*link_count_click)(struct store *st, int64_t link_id, int unique);
+    /* Add a click to a campaign's clicks, and unique (0 or 1) to its unique clicks. */
+    TGR_MUST_CHECK enum db_status (*campaign_count_click)(struct store *st, int64_t account_id,
+                                                          int64_t campaign_id, int unique);
 
     /* ---- media ---- */
     /* Insert, or find the row with the same sha256 (DB_NONE then, *out filled). */
@@ -406,19 +454,43 @@ struct store {
                                                          int64_t contact_id, const char *tg_user_id,
                                                          const char *phone_bidx, const char *username_bidx,
                                                          int *linked);
-    /* Find what an order is credited to, in order: the recipient of its ref (ref_recipient, with
-     * ref_link), the campaign whose code it used (code_bidx), the latest campaign message sent to
-     * the contact within window_ms before created_at. @return DB_ONE with *a, DB_NONE */
-    TGR_MUST_CHECK enum db_status (*attribution_find)(struct store *st, int64_t account_id,
-                                                      int64_t ref_recipient, int64_t ref_link,
-                                                      const char *code_bidx, int64_t contact_id,
-                                                      int64_t created_at, int64_t window_ms,
-                                                      struct attribution *a);
-    /* Credit (sign 1) or reverse (sign -1) amount to an attribution: the order row, the campaign
-     * counters, the link, and the per-step/link/code sums. */
-    TGR_MUST_CHECK enum db_status (*attribution_apply)(struct store *st, int64_t account_id,
-                                                       int64_t order_row_id, const struct attribution *a,
-                                                       int64_t amount, int sign);
+
+    /* ---- attribution's reads and writes (the rule: core/attribution.c) ---- */
+    /* Recipient row recipient_id, if it was sent. @return DB_ONE with *out, DB_NONE */
+    TGR_MUST_CHECK enum db_status (*sent_message_get)(struct store *st, int64_t account_id,
+                                                      int64_t recipient_id, struct sent_message *out);
+    /* The latest message sent to contact_id with from <= sent_at <= to, of campaign_id (0: of any
+     * campaign); the higher id first among equal times. @return DB_ONE with *out, DB_NONE */
+    TGR_MUST_CHECK enum db_status (*sent_message_latest)(struct store *st, int64_t account_id,
+                                                         int64_t contact_id, int64_t from, int64_t to,
+                                                         int64_t campaign_id, struct sent_message *out);
+    /* Is link_id a tracked link of campaign_id? @return DB_ONE (yes), DB_NONE */
+    TGR_MUST_CHECK enum db_status (*link_in_campaign)(struct store *st, int64_t account_id, int64_t link_id,
+                                                      int64_t campaign_id);
+    /* The newest discount code of any campaign with blind index code_bidx: its id, campaign and
+     * the recipient it was given to (0 for none: a static code). @return DB_ONE, DB_NONE */
+    TGR_MUST_CHECK enum db_status (*code_by_bidx)(struct store *st, int64_t account_id, const char *code_bidx,
+                                                  int64_t *code_id, int64_t *campaign_id,
+                                                  int64_t *recipient_id);
+    /* The id of campaign_id's code with blind index code_bidx. @return DB_ONE, DB_NONE */
+    TGR_MUST_CHECK enum db_status (*code_in_campaign)(struct store *st, int64_t account_id,
+                                                      int64_t campaign_id, const char *code_bidx,
+                                                      int64_t *code_id);
+    /* Write a's campaign, recipient, link, step, code and by on order row order_row_id. Durable. */
+    TGR_MUST_CHECK enum db_status (*order_set_attribution)(struct store *st, int64_t account_id,
+                                                           int64_t order_row_id, const struct attribution *a);
+    /* Add revenue and orders (negative to reverse) to a campaign's totals. Durable. */
+    TGR_MUST_CHECK enum db_status (*campaign_revenue_add)(struct store *st, int64_t account_id,
+                                                          int64_t campaign_id, int64_t revenue,
+                                                          int64_t orders);
+    /* Add revenue to a tracked link's revenue. Durable. */
+    TGR_MUST_CHECK enum db_status (*link_revenue_add)(struct store *st, int64_t account_id, int64_t link_id,
+                                                      int64_t revenue);
+    /* Add orders and revenue to a campaign's sum of kind ("step", "link", "code") at key (the
+     * step, link id or code id), created at zero if missing. Durable. */
+    TGR_MUST_CHECK enum db_status (*revenue_by_add)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                    const char *kind, int64_t key, int64_t orders,
+                                                    int64_t revenue);
     /* Campaign-attributed paid revenue in [from, to) in one currency, grouped into buckets of
      * bucket_ms (bucket start = floor((t + offset_ms) / bucket_ms) * bucket_ms - offset_ms).
      * fn(cls, bucket_start_ms, revenue, orders) per non-empty bucket, in time order. */
@@ -462,14 +534,23 @@ struct store {
     /* Remember the audience's category breakdown at start (browser, buyer, refund_risk). */
     TGR_MUST_CHECK enum db_status (*campaign_set_categories)(struct store *st, int64_t account_id,
                                                              int64_t campaign_id, const int64_t counts[3]);
-    /* Move a draft (or paused, when from_paused) campaign to running and, for a draft, insert
-     * one pending step-0 recipient per contact — all in one transaction, and only if no other
-     * campaign of the account is running.
-     * @param[out] running_id the running campaign blocking this one (DB_SOFT)
-     * @return DB_ONE, DB_NONE (not in a startable state), DB_SOFT (another is running), DB_HARD */
-    TGR_MUST_CHECK enum db_status (*campaign_start)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                                    const int64_t *contact_ids, size_t n,
-                                                    int override_quiet_hours, int64_t *running_id);
+    /* A running campaign of the account other than campaign_id (the rule of one at a time is
+     * core/launch.c's). @param[out] running_id @return DB_ONE (there is one), DB_NONE */
+    TGR_MUST_CHECK enum db_status (*campaign_running_other)(struct store *st, int64_t account_id,
+                                                            int64_t campaign_id, int64_t *running_id);
+    /* Status from ("draft", "paused") → running, clearing the pause reason, setting
+     * override_quiet_hours and started_at (kept if set). @return DB_ONE, DB_NONE (not in from) */
+    TGR_MUST_CHECK enum db_status (*campaign_set_running)(struct store *st, int64_t account_id,
+                                                          int64_t campaign_id, const char *from,
+                                                          int override_quiet_hours, int64_t now);
+    /* Insert a pending step-0 row per contact, in the order given (a contact already a recipient
+     * is left alone), 5,000 to a statement, in one transaction. @param[out] inserted rows new */
+    TGR_MUST_CHECK enum db_status (*recipients_insert)(struct store *st, int64_t account_id,
+                                                       int64_t campaign_id, const int64_t *contact_ids,
+                                                       size_t n, int64_t now, int64_t *inserted);
+    /* Add d to the counters of (campaign, step), creating its row. */
+    TGR_MUST_CHECK enum db_status (*step_bump)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                               int step, const struct step_delta *d);
     /* Set status (and pause_reason, NULL to clear) when the current status is one of from
      * (comma-separated, e.g. "running,nudging"). finished_at is set for completed/cancelled.
      * @return DB_ONE, DB_NONE (status was not one of from) */
@@ -511,20 +592,34 @@ struct store {
     /* The sealed discount code stored with a recipient (empty blob if none). */
     TGR_MUST_CHECK enum db_status (*recipient_code)(struct store *st, int64_t account_id,
                                                     int64_t recipient_id, struct blob *out);
-    /* Write an outcome: recipient row, sent_logs row, counters, contact flags (not fsync'd by
-     * itself: a lost outcome leaves the row 'sending' with its random_id, which is safe). */
-    TGR_MUST_CHECK enum db_status (*recipient_finish)(struct store *st, int64_t account_id,
-                                                      const struct send_outcome *o);
+    /* Write o on its recipient row: status, Telegram message id (when set), error code, next
+     * attempt, and sent_at = now when sent (the rule: core/outcome.c recipient_finish). */
+    TGR_MUST_CHECK enum db_status (*recipient_set_outcome)(struct store *st, int64_t account_id,
+                                                           const struct send_outcome *o, int64_t now);
+    /* Append o's log line at now: its log status, details, step, attempt and error code. */
+    TGR_MUST_CHECK enum db_status (*log_outcome)(struct store *st, int64_t account_id,
+                                                 const struct send_outcome *o, int64_t now);
+    /* Count one message sent (sent 1) or failed (sent 0) in the campaign's totals. */
+    TGR_MUST_CHECK enum db_status (*campaign_count_result)(struct store *st, int64_t account_id,
+                                                           int64_t campaign_id, int sent, int64_t now);
+    /* Count one failure of the campaign with Telegram's code. */
+    TGR_MUST_CHECK enum db_status (*campaign_failure_add)(struct store *st, int64_t account_id,
+                                                          int64_t campaign_id, const char *code);
     /* Rows of a campaign still to do at step (pending or sending). */
     TGR_MUST_CHECK enum db_status (*campaign_open_rows)(struct store *st, int64_t account_id,
                                                         int64_t campaign_id, int step, int64_t *n);
-    /* Create step rows for a nudge: for every recipient of step-1 of the campaign sent at or before
-     * sent_before whose condition holds ("no_reply", "no_click", "no_reply_no_click") and whose
-     * contact is not opted out/blocked, insert a pending row for step (once).
-     * @param[out] created how many */
-    TGR_MUST_CHECK enum db_status (*nudge_schedule)(struct store *st, int64_t account_id, int64_t campaign_id,
-                                                    int step, const char *condition, int64_t sent_before,
-                                                    int64_t *created);
+    /* Create the rows of nudge step: one for every recipient of step-1 of the campaign sent at or
+     * before sent_before that has none yet — pending where condition ("no_reply", "no_click",
+     * "no_reply_no_click") holds, skipped (with the reason) where it does not or the contact is
+     * opted out, blocked or deactivated. @param[out] out the new rows per (campaign, step) */
+    TGR_MUST_CHECK enum db_status (*nudge_rows_create)(struct store *st, int64_t account_id,
+                                                       int64_t campaign_id, int step, const char *condition,
+                                                       int64_t sent_before, int64_t now,
+                                                       struct step_tally *out);
+    /* Step-1 rows sent up to sent_before have their step rows now (nudge_next_due reads it). */
+    TGR_MUST_CHECK enum db_status (*nudge_scheduled_through)(struct store *st, int64_t account_id,
+                                                             int64_t campaign_id, int step,
+                                                             int64_t sent_before);
     /* When the next step-1 row becomes due for a nudge: the earliest sent_at of step-1 rows sent
      * without a step row yet (0 if none). */
     TGR_MUST_CHECK enum db_status (*nudge_next_due)(struct store *st, int64_t account_id, int64_t campaign_id,
@@ -563,32 +658,63 @@ struct store {
     TGR_MUST_CHECK enum db_status (*read_times)(struct store *st, int64_t account_id, int64_t campaign_id,
                                                 void (*fn)(void *cls, int64_t at), void *cls);
 
-    /* ---- what customers do ---- */
-    /* The contact replied: mark its recent sent recipients (within window) replied.
-     * @param[out] n how many rows were marked */
-    TGR_MUST_CHECK enum db_status (*recipients_replied)(struct store *st, int64_t account_id,
-                                                        int64_t contact_id, int64_t since, int64_t *n);
-    /* Read receipt: sent rows to the contact with tg_message_id <= max_id become read. */
-    TGR_MUST_CHECK enum db_status (*recipients_read)(struct store *st, int64_t account_id, int64_t contact_id,
-                                                     int64_t max_id);
-    TGR_MUST_CHECK enum db_status (*contact_opt_out)(struct store *st, int64_t account_id,
-                                                     int64_t contact_id);
+    /* ---- what customers do (the rules: core/outcome.c) ---- */
+    /* Sent rows to the contact with sent_at >= since and no reply yet get replied_at = now.
+     * @param[out] out the rows marked, per (campaign, step) */
+    TGR_MUST_CHECK enum db_status (*recipients_mark_replied)(struct store *st, int64_t account_id,
+                                                             int64_t contact_id, int64_t since, int64_t now,
+                                                             struct step_tally *out);
+    /* Sent rows to the contact with tg_message_id <= max_id and not read yet get read_at = now.
+     * @param[out] out the rows marked, per (campaign, step) */
+    TGR_MUST_CHECK enum db_status (*recipients_mark_read)(struct store *st, int64_t account_id,
+                                                          int64_t contact_id, int64_t max_id, int64_t now,
+                                                          struct step_tally *out);
+    /* The contact's pending rows of step min_step and later become skipped with reason.
+     * @param[out] out the rows skipped, per (campaign, step) */
+    TGR_MUST_CHECK enum db_status (*recipients_skip_pending)(struct store *st, int64_t account_id,
+                                                             int64_t contact_id, const char *reason,
+                                                             int min_step, struct step_tally *out);
+    /* Mark a contact as send_outcome.mark_contact says: 1 blocked, 2 deactivated, 3 privacy
+     * restricted, 4 charges Stars for messages with stars the price (0: not given; a known price
+     * is kept) — the first time of each is kept.
+     * @return DB_ONE, DB_NONE (no such contact), DB_HARD for another mark */
+    TGR_MUST_CHECK enum db_status (*contact_mark)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                  int mark, int64_t stars, int64_t now);
+    /* The contact opts out at now. @return DB_ONE, DB_NONE (already opted out, or no such contact) */
+    TGR_MUST_CHECK enum db_status (*contact_set_opted_out)(struct store *st, int64_t account_id,
+                                                           int64_t contact_id, int64_t now);
+    /* Count an opt-out once in every campaign that sent the contact a message. */
+    TGR_MUST_CHECK enum db_status (*campaigns_count_opt_out)(struct store *st, int64_t account_id,
+                                                             int64_t contact_id);
 
     /* ---- engine leases (several instances on one database, DESIGN §4) ----
      * Each connected account is owned by one instance at a time through a lease row: only the
      * owner runs its Telegram client (one session on two connections is AUTH_KEY_DUPLICATED)
      * and sends for it
      * (engine_leases: account_id, owner, expires_at, epoch). Instances say they are alive in
-     * engine_instances, so a newcomer takes only its fair share of the unowned accounts. */
-    /* One round for instance at now: record it alive; renew every lease it holds to now+ttl_ms;
-     * drop its leases of accounts without a connected session; take unowned or expired leases
-     * of connected accounts, up to ceil(connected accounts / live instances) held in all; or,
-     * holding more than that share plus one, hand the extra over (they expire after
-     * LEASE_HANDOFF_MS under the name "<instance>:shed", renewed by nobody). @param[out] ids malloc'd, the
-     * accounts instance owns after the round (ascending)
-     * @param[out] taken how many it took over in this round */
-    TGR_MUST_CHECK enum db_status (*leases_claim)(struct store *st, const char *instance, int64_t now,
-                                                  int64_t ttl_ms, int64_t **ids, size_t *n, size_t *taken);
+     * engine_instances, so a newcomer takes only its fair share of the unowned accounts (the
+     * round's rule: cluster/cluster.c). Lease writes run as TX_LEASE on their own. */
+    /* The bookkeeping that starts a round: record instance alive at now, forget instances unseen
+     * for 10 ttl_ms, renew every lease it holds to now + ttl_ms, drop its leases of accounts
+     * without a connected session. */
+    TGR_MUST_CHECK enum db_status (*lease_refresh)(struct store *st, const char *instance, int64_t now,
+                                                   int64_t ttl_ms);
+    /* Instances seen within ttl_ms before now (live), leases instance holds (held), accounts with
+     * a connected session (sending). */
+    TGR_MUST_CHECK enum db_status (*lease_counts)(struct store *st, const char *instance, int64_t now,
+                                                  int64_t ttl_ms, int64_t *live, int64_t *held,
+                                                  int64_t *sending);
+    /* Hand n of instance's leases over, highest account ids first: renamed "<instance>:shed",
+     * renewed by nobody, they expire at until. */
+    TGR_MUST_CHECK enum db_status (*lease_shed)(struct store *st, const char *instance, int64_t until,
+                                                int64_t n);
+    /* Take up to n unowned or expired leases of connected accounts, lowest ids first, until
+     * now + ttl_ms. @param[out] taken how many */
+    TGR_MUST_CHECK enum db_status (*lease_take)(struct store *st, const char *instance, int64_t now,
+                                                int64_t ttl_ms, int64_t n, int64_t *taken);
+    /* The accounts instance holds an unexpired lease of, ascending. @param[out] ids malloc'd */
+    TGR_MUST_CHECK enum db_status (*leases_owned)(struct store *st, const char *instance, int64_t now,
+                                                  int64_t **ids, size_t *n);
     /* A clean shutdown: drop every lease of instance and its alive row, so others take over at
      * once instead of after the lease runs out. */
     TGR_MUST_CHECK enum db_status (*leases_release)(struct store *st, const char *instance);

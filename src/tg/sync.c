@@ -230,7 +230,7 @@ int sync_account(struct app *app, int64_t account_id, struct sync_counts *counts
             break;
         }
         struct page_ctx pc = {app, account_id, json_object_get(result, "dialogs"), {0, 0, 0}};
-        enum db_status r = app->store->txn(app->store, 0, import_page, &pc);
+        enum db_status r = app->store->txn(app->store, TX_NORMAL, import_page, &pc);
         if (r < 0) {
             json_decref(result);
             snprintf(err->code, sizeof err->code, "STORE");
@@ -291,7 +291,7 @@ enum db_status sync_import_event(struct app *app, int64_t account_id, json_t *ev
                   json_object_get(ev, "date") ? json_object_get(ev, "date") : json_null(), "out", 0);
     json_object_set_new(dialog, "messages", json_pack("[o]", msg));
     struct event_ctx ec = {app, account_id, dialog, 0};
-    enum db_status r = app->store->txn(app->store, 0, import_event, &ec);
+    enum db_status r = app->store->txn(app->store, TX_NORMAL, import_event, &ec);
     json_decref(dialog);
     if (contact_id) *contact_id = ec.contact_id;
     return r;

@@ -52,18 +52,18 @@ static void engaged(struct rfx *f, int64_t account, int64_t campaign, int64_t co
                     int64_t at, int read, int replied, int clicked)
 {
     struct store *st = f->st;
-    if (read) assert_int_equal(st->recipients_read(st, account, contact, 10 * row), DB_ONE);
+    if (read) assert_int_equal(recipients_read(st, account, contact, 10 * row), DB_ONE);
     if (replied) {
         int64_t n = 0;
         /* (its status is the skipping of pending nudges': DB_NONE when there were none) */
-        assert_true(st->recipients_replied(st, account, contact, at - 7 * DAY_MS, &n) >= 0);
+        assert_true(recipients_replied(st, account, contact, at - 7 * DAY_MS, &n) >= 0);
         assert_int_equal(n, 1);
     }
     if (clicked) {
         int64_t link = 0;
         assert_int_equal(st->link_ensure(st, account, campaign, "https://shop.example/sale", &link), DB_ONE);
         struct click k = {account, campaign, link, row, at};
-        assert_int_equal(st->clicks_record(st, &k, 1), DB_ONE);
+        assert_int_equal(clicks_record(st, &k, 1), DB_ONE);
     }
 }
 
@@ -107,7 +107,7 @@ static int build(void **state)
             w->x);
     assert_int_equal(rfx_order(f, w->a, "A-3", 2500, "refunded", "1003", now - 3600000, NULL, NULL).outcome,
                      ORDER_REFUNDED);
-    assert_int_equal(f->st->contact_opt_out(f->st, w->a, w->c[OPTOUT]), DB_ONE);
+    assert_int_equal(contact_opt_out(f->st, w->a, w->c[OPTOUT]), DB_ONE);
 
     /* Y, one day ago, to BLOCKED and DEACT (both failing for good) and CAPPED. */
     w->y = rfx_campaign(f, w->a, "Y", NULL, NULL);

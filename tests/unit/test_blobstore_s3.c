@@ -20,7 +20,7 @@
 #include <sodium.h>
 
 #include "base/util.h"
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 
 #define ACCESS "AKIAUNITTEST00000001"
 #define SECRET "unit/test+secret/key0123456789abcdefABCD"

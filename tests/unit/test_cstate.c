@@ -79,7 +79,11 @@ static void recipient_table_is_as_written(void **state)
     /* An outcome the table does not allow is refused before anything is written. */
     struct send_outcome so = {
         .recipient_id = 1, .campaign_id = 1, .status = RECIPIENT_SENDING, .log_status = "x"};
-    assert_int_equal(f->st->recipient_finish(f->st, f->a, &so), DB_HARD);
+    assert_int_equal(recipient_finish(f->st, f->a, &so), DB_HARD);
+    struct log_row *logs = NULL;
+    size_t n = 0;
+    assert_int_equal(f->st->logs_page(f->st, f->a, 1, 0, 10, &logs, &n), DB_NONE);
+    free(logs);
 }
 
 static void moves_in_the_store(void **state)

@@ -1,8 +1,10 @@
-/* test_launch — starting a campaign (core/launch.c), in-process on SQLite: every outcome, one
- * campaign at a time per account, the other account's campaigns out of reach, and a failing read
- * that is reported as a failure, never taken for "nothing there". */
+/* test_launch — starting a campaign (core/launch.c: campaign_launch and the start itself,
+ * campaign_start), in-process on SQLite: every outcome, one campaign at a time per account, the
+ * other account's campaigns out of reach, and a failing read that is reported as a failure,
+ * never taken for "nothing there". */
 #include "rules_fixture.h"
 
+#include "core/cstate.h"
 #include "core/launch.h"
 
 static enum db_status (*real_session_get)(struct store *, int64_t, struct tg_session *);
@@ -122,6 +124,55 @@ static void failed_read_starts_nothing(void **state)
     assert_int_equal(campaign_launch(&f->app, &a, id, 0, &res), LAUNCH_OK);
 }
 
+static enum db_status failing_running_other(struct store *st, int64_t account_id, int64_t campaign_id,
+                                            int64_t *running_id)
+{
+    *running_id = 0;
+    return DB_HARD;
+}
+
+/* The start itself (campaign_start): its own outcome for "another campaign runs", with that
+ * campaign's id; a campaign not in the status it is started from; a paused one resumed without
+ * new rows; a failing read that starts nothing. */
+static void start_outcomes(void **state)
+{
+    struct rfx *f = *state;
+    char st[16];
+    int64_t people[2] = {rfx_contact(f, f->a, "5301"), rfx_contact(f, f->a, "5302")}, running = -1;
+    int64_t c1 = rfx_campaign(f, f->a, "one", NULL, NULL), c2 = rfx_campaign(f, f->a, "two", NULL, NULL);
+
+    enum db_status (*real_running_other)(struct store *, int64_t, int64_t, int64_t *) =
+        f->st->campaign_running_other;
+    f->st->campaign_running_other = failing_running_other;
+    assert_int_equal(campaign_start(f->st, f->a, c1, people, 2, 0, &running), START_STORE);
+    f->st->campaign_running_other = real_running_other;
+    assert_string_equal(rfx_status(f, f->a, c1, st, sizeof st), "draft");
+
+    assert_int_equal(campaign_start(f->st, f->a, c1, NULL, 0, 0, &running),
+                     START_NOT_STARTABLE); /* a draft */
+    assert_int_equal(campaign_start(f->st, f->a, c1, people, 2, 1, &running), START_OK);
+    assert_int_equal(running, 0);
+    struct campaign_counts k;
+    assert_int_equal(f->st->campaign_counts(f->st, f->a, c1, &k), DB_ONE);
+    assert_int_equal(k.audience, 2);
+    assert_int_equal(k.pending, 2);
+    assert_int_equal(campaign_start(f->st, f->a, c1, people, 2, 0, &running), START_NOT_STARTABLE);
+
+    assert_int_equal(campaign_start(f->st, f->a, c2, people, 2, 0, &running), START_OTHER_RUNNING);
+    assert_int_equal(running, c1);
+    assert_string_equal(rfx_status(f, f->a, c2, st, sizeof st), "draft");
+    /* the other account has no campaign running */
+    int64_t theirs = rfx_campaign(f, f->b, "theirs", NULL, NULL), them = rfx_contact(f, f->b, "5303");
+    assert_int_equal(campaign_start(f->st, f->b, theirs, &them, 1, 0, &running), START_OK);
+
+    /* paused, then resumed through a start: running again, no rows added */
+    assert_int_equal(campaign_move(f->st, f->a, c1, MOVE_PAUSE, "manual"), DB_ONE);
+    assert_int_equal(campaign_start(f->st, f->a, c1, NULL, 0, 0, &running), START_OK);
+    assert_string_equal(rfx_status(f, f->a, c1, st, sizeof st), "running");
+    assert_int_equal(f->st->campaign_counts(f->st, f->a, c1, &k), DB_ONE);
+    assert_int_equal(k.audience, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +180,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(other_accounts_campaign_is_not_found, rfx_setup, rfx_teardown),
         cmocka_unit_test_setup_teardown(empty_pool_is_refused, rfx_setup, rfx_teardown),
         cmocka_unit_test_setup_teardown(failed_read_starts_nothing, rfx_setup, rfx_teardown),
+        cmocka_unit_test_setup_teardown(start_outcomes, rfx_setup, rfx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

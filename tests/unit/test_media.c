@@ -17,7 +17,7 @@
 
 #include "core/media.h"
 #include "base/util.h"
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 
 /* --- small valid files, as `file --mime-type` on this machine recognises them --- */
 

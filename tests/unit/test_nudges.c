@@ -1,9 +1,9 @@
 /* test_nudges — who gets a campaign's nudge and when (DESIGN §4, API.md "Campaigns" nudges),
- * through the store functions that hold the rule (store.h nudge_schedule, nudge_next_due,
- * campaign_open_rows; recipients_replied and contact_opt_out stopping nudges), in-process on
- * SQLite. The engine's part — calling nudge_schedule with sent_before = now - after_seconds for
- * each step of the plan, and moving the campaign running → nudging → completed — is a static
- * function of engine.c (advance_campaign) and is not tested here.
+ * through the rule (core/progress.c nudge_schedule, with the store's nudge_next_due and
+ * campaign_open_rows; core/outcome.c recipients_replied and contact_opt_out stopping nudges),
+ * in-process on SQLite. The campaign's part — calling nudge_schedule with sent_before = now -
+ * after_seconds for each step of the plan, and moving the campaign running → nudging →
+ * completed — is core/progress.c campaign_advance, tested by test_progress.
  *
  * The rule as tested: a nudge at step s goes to every contact whose step s-1 message was sent at
  * or before the cutoff, once; it is pending when its condition holds (no_reply: no reply to any
@@ -12,6 +12,8 @@
  * gets no nudge; a reply or an opt-out skips nudges already pending; a nudge carries the code
  * its contact was sent. */
 #include "rules_fixture.h"
+
+#include "core/progress.h"
 
 /* The contact's row at step: "pending", "skipped:<reason>", "sent"…, or "none". */
 static const char *row_of(struct rfx *f, int64_t campaign, int64_t contact, int step)
@@ -51,7 +53,7 @@ static int64_t sent_and_nudging(struct rfx *f, const char *name, const int64_t *
 {
     struct store *st = f->st;
     int64_t c = rfx_campaign(f, f->a, name, NULL, NULL), running = 0;
-    assert_int_equal(st->campaign_start(st, f->a, c, contacts, n, 0, &running), DB_ONE);
+    assert_int_equal(campaign_start(st, f->a, c, contacts, n, 0, &running), START_OK);
     assert_int_equal(rfx_send_due(f, f->a, at, contacts, n, rows, outcome), (int)n);
     assert_int_equal(st->campaign_transition(st, f->a, c, "running", "nudging", NULL), DB_ONE);
     return c;
@@ -61,7 +63,7 @@ static int64_t schedule(struct rfx *f, int64_t account, int64_t campaign, int st
                         int64_t sent_before)
 {
     int64_t created = -1;
-    assert_true(f->st->nudge_schedule(f->st, account, campaign, step, condition, sent_before, &created) >= 0);
+    assert_true(nudge_schedule(f->st, account, campaign, step, condition, sent_before, &created) >= 0);
     return created;
 }
 
@@ -70,7 +72,7 @@ static void click(struct rfx *f, int64_t campaign, int64_t row)
     int64_t link = 0;
     assert_int_equal(f->st->link_ensure(f->st, f->a, campaign, "https://shop.example/", &link), DB_ONE);
     struct click k = {f->a, campaign, link, row, f->t0};
-    assert_int_equal(f->st->clicks_record(f->st, &k, 1), DB_ONE);
+    assert_int_equal(clicks_record(f->st, &k, 1), DB_ONE);
 }
 
 /* no_reply, no_click, no_reply_no_click: a contact that replied (to any message of the campaign),
@@ -86,7 +88,7 @@ static void conditions(void **state)
     for (int i = 0; i < 3; i++)
         c[i] = sent_and_nudging(f, cond[i], to, 3, f->t0 - 2 * 3600000, rows[i]);
     int64_t n = 0;
-    assert_true(f->st->recipients_replied(f->st, f->a, replied, f->t0 - DAY_MS, &n) >= 0);
+    assert_true(recipients_replied(f->st, f->a, replied, f->t0 - DAY_MS, &n) >= 0);
     assert_int_equal(n, 3);
     for (int i = 0; i < 3; i++) {
         click(f, c[i], rows[i][1]);
@@ -159,7 +161,7 @@ static void unreachable_contacts(void **state)
     fail_contact = failed;
     int64_t c = sent_and_nudging(f, "C", to, 4, f->t0 - DAY_MS, NULL);
     fail_contact = 0;
-    assert_int_equal(st->contact_opt_out(st, f->a, out), DB_ONE);
+    assert_int_equal(contact_opt_out(st, f->a, out), DB_ONE);
     /* The contact blocks the account: another campaign's send fails with USER_IS_BLOCKED. */
     block_contact = blocked;
     rfx_run(f, f->a, rfx_campaign(f, f->a, "W", NULL, NULL), &blocked, 1, f->t0, NULL, outcome);
@@ -183,9 +185,9 @@ static void replies_and_opt_outs_stop_nudges(void **state)
     int64_t c = sent_and_nudging(f, "C", to, 3, f->t0 - DAY_MS, NULL);
     assert_int_equal(schedule(f, f->a, c, 1, "no_reply", f->t0), 3);
     int64_t n = 0;
-    assert_true(st->recipients_replied(st, f->a, replies, f->t0 - 2 * DAY_MS, &n) >= 0);
+    assert_true(recipients_replied(st, f->a, replies, f->t0 - 2 * DAY_MS, &n) >= 0);
     assert_int_equal(n, 1);
-    assert_int_equal(st->contact_opt_out(st, f->a, leaves), DB_ONE);
+    assert_int_equal(contact_opt_out(st, f->a, leaves), DB_ONE);
     assert_string_equal(row_of(f, c, replies, 1), "skipped:replied");
     assert_string_equal(row_of(f, c, leaves, 1), "skipped:opted_out");
     assert_string_equal(row_of(f, c, stays, 1), "pending");
@@ -201,7 +203,7 @@ static void a_nudge_keeps_the_code(void **state)
     struct store *st = f->st;
     int64_t k = rfx_contact(f, f->a, "1");
     int64_t c = rfx_campaign(f, f->a, "C", NULL, NULL), running = 0;
-    assert_int_equal(st->campaign_start(st, f->a, c, &k, 1, 0, &running), DB_ONE);
+    assert_int_equal(campaign_start(st, f->a, c, &k, 1, 0, &running), START_OK);
     struct recipient r;
     assert_int_equal(st->recipient_next(st, f->a, f->t0 + DAY_MS, &r), DB_ONE);
     struct blob code = {(unsigned char *)"sealed code", 11};

@@ -29,16 +29,17 @@ struct fx {
 };
 
 /* Store wrappers: count transactions, refuse the order named fail_order. */
-static enum db_status (*real_txn)(struct store *, int, enum db_status (*)(struct store *, void *), void *);
+static enum db_status (*real_txn)(struct store *, enum db_tx, enum db_status (*)(struct store *, void *),
+                                  void *);
 static enum db_status (*real_order_save)(struct store *, int64_t, const struct order_row *, int64_t *);
 static int txn_calls;
 static const char *fail_order;
 
-static enum db_status counting_txn(struct store *st, int durable,
+static enum db_status counting_txn(struct store *st, enum db_tx kind,
                                    enum db_status (*fn)(struct store *, void *), void *cls)
 {
     txn_calls++;
-    return real_txn(st, durable, fn, cls);
+    return real_txn(st, kind, fn, cls);
 }
 
 static enum db_status failing_order_save(struct store *st, int64_t account_id, const struct order_row *o,

@@ -1,8 +1,12 @@
 /* test_store — the storage interface: migrations (idempotent), accounts (create, duplicate,
- * lookups), meta, readers and writers on many threads, transactions that race. Written against
- * struct store only, and run against both backends: SQLite by default, PostgreSQL when
- * TGR_TEST_PG names a server (a postgres:// URL of a user that may create databases, or a file
- * holding one, as scripts/pg.sh writes); each test then gets a database of its own. */
+ * lookups), meta, readers and writers on many threads, transactions that race, and every other
+ * function of struct store, each called on its own (the *_pieces tests: the data operations the
+ * rules compose) and through the rules of core/ and cluster/ that compose them (start, outcome,
+ * reactions, clicks, attribution, lease rounds), so that those run on both backends too.
+ * Written against struct store (with one read by SQL, for what no function reads back), and run
+ * on both backends: SQLite by default, PostgreSQL when TGR_TEST_PG names a server (a postgres://
+ * URL of a user that may create databases, or a file holding one, as scripts/pg.sh writes); each
+ * test then gets a database of its own. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,8 +19,14 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "base/util.h"
+#include "cluster/cluster.h"
+#include "core/attribution.h"
+#include "core/launch.h"
+#include "core/outcome.h"
+#include "core/progress.h"
 #include "store/store.h"
 #include "unit_store.h"
 
@@ -194,7 +204,7 @@ static void *race(void *p)
 {
     struct racer *w = p;
     for (int i = 0; i < 25; i++) {
-        enum db_status r = w->st->txn(w->st, 0, add_one, NULL);
+        enum db_status r = w->st->txn(w->st, TX_NORMAL, add_one, NULL);
         if (r == DB_ONE)
             w->committed++;
         else
@@ -354,7 +364,7 @@ static int64_t make_campaign(struct store *st, int64_t account, const char *name
 static void send_all(struct store *st, int64_t account, int64_t campaign, const int64_t *contacts, size_t n,
                      int64_t *rids)
 {
-    assert_int_equal(st->campaign_start(st, account, campaign, contacts, n, 0, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, account, campaign, contacts, n, 0, NULL), START_OK);
     for (size_t i = 0; i < n; i++) {
         struct recipient r;
         assert_int_equal(st->recipient_next(st, account, now_ms(), &r), DB_ONE);
@@ -371,7 +381,7 @@ static void send_all(struct store *st, int64_t account, int64_t campaign, const 
                                  .status = RECIPIENT_SENT,
                                  .log_status = "sent",
                                  .tg_message_id = 500 + r.id};
-        assert_int_equal(st->recipient_finish(st, account, &o), DB_ONE);
+        assert_int_equal(recipient_finish(st, account, &o), DB_ONE);
     }
 }
 
@@ -517,8 +527,8 @@ static void contacts_round_trip(void **state)
     assert_int_equal(st->contacts_page(st, a, 0, 0, &rows, &n), DB_NONE);
 
     /* opting out is once */
-    assert_int_equal(st->contact_opt_out(st, a, id3), DB_ONE);
-    assert_int_equal(st->contact_opt_out(st, a, id3), DB_NONE);
+    assert_int_equal(contact_opt_out(st, a, id3), DB_ONE);
+    assert_int_equal(contact_opt_out(st, a, id3), DB_NONE);
     assert_int_equal(st->contact_get(st, a, id3, &got), DB_ONE);
     assert_true(got.opted_out_at > 0);
     contact_release(&got);
@@ -612,7 +622,7 @@ static void campaigns_round_trip(void **state)
 
     /* only drafts are deleted; a running campaign is neither deleted nor edited */
     int64_t ct = make_contact(st, a, "1");
-    assert_int_equal(st->campaign_start(st, a, id2, &ct, 1, 0, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, a, id2, &ct, 1, 0, NULL), START_OK);
     assert_int_equal(st->campaign_delete(st, a, id2), DB_NONE);
     c.id = id2;
     assert_int_equal(st->campaign_update(st, a, &c), DB_NONE);
@@ -648,7 +658,7 @@ static void codes_round_trip(void **state)
     free(rows);
 
     /* a recipient gets the first free code, and the same one when asking again */
-    assert_int_equal(st->campaign_start(st, a, camp, contacts, 2, 0, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, a, camp, contacts, 2, 0, NULL), START_OK);
     struct recipient r;
     assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
     struct discount_code_row got;
@@ -698,11 +708,12 @@ static void send_flow(void **state)
     assert_int_equal(st->recipient_next_at(st, a, &at), DB_ONE);
     assert_int_equal(at, 0);
 
-    assert_int_equal(st->campaign_start(st, a, camp, contacts, 3, 1, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, a, camp, contacts, 3, 1, NULL), START_OK);
     int64_t running = 0;
-    assert_int_equal(st->campaign_start(st, a, camp2, contacts, 3, 0, &running), DB_SOFT);
+    assert_int_equal(campaign_start(st, a, camp2, contacts, 3, 0, &running), START_OTHER_RUNNING);
     assert_int_equal(running, camp);
-    assert_int_equal(st->campaign_start(st, a, camp, contacts, 3, 0, NULL), DB_NONE); /* not a draft */
+    assert_int_equal(campaign_start(st, a, camp, contacts, 3, 0, NULL),
+                     START_NOT_STARTABLE); /* not a draft */
     struct campaign c;
     assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
     assert_string_equal(c.status, "running");
@@ -747,7 +758,7 @@ static void send_flow(void **state)
                              .status = RECIPIENT_SENT,
                              .log_status = "sent",
                              .tg_message_id = 900};
-    assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
+    assert_int_equal(recipient_finish(st, a, &o), DB_ONE);
 
     /* a retry later: pending with a next attempt time, logged, counted nowhere */
     assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
@@ -763,7 +774,7 @@ static void send_flow(void **state)
                               .error_code = "FLOOD_WAIT",
                               .error_details = "wait 3600 s",
                               .next_attempt_at = later};
-    assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
+    assert_int_equal(recipient_finish(st, a, &o), DB_ONE);
     assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
     int64_t r3 = r.id;
     assert_int_equal(r.contact_id, contacts[2]);
@@ -780,7 +791,7 @@ static void send_flow(void **state)
                               .log_status = "failed",
                               .error_code = "USER_IS_BLOCKED",
                               .mark_contact = 1};
-    assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
+    assert_int_equal(recipient_finish(st, a, &o), DB_ONE);
     struct contact ct;
     assert_int_equal(st->contact_get(st, a, contacts[2], &ct), DB_ONE);
     assert_true(ct.blocked_at > 0);
@@ -838,7 +849,7 @@ static void send_flow(void **state)
     assert_int_equal(st->accounts_sending(st, &ids, &n), DB_NONE);
     free(ids);
     /* resuming a paused campaign adds no rows */
-    assert_int_equal(st->campaign_start(st, a, camp, NULL, 0, 0, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, a, camp, NULL, 0, 0, NULL), START_OK);
     assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
     assert_string_equal(c.status, "running");
     assert_string_equal(c.pause_reason, "");
@@ -856,7 +867,7 @@ static void send_flow(void **state)
     assert_true(c.finished_at > 0);
     campaign_release(&c);
     /* the second campaign may start now */
-    assert_int_equal(st->campaign_start(st, a, camp2, contacts, 2, 0, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, a, camp2, contacts, 2, 0, NULL), START_OK);
 }
 
 /* Issue 15: what Telegram's answers leave on the contact (privacy_restricted, charges with the
@@ -871,7 +882,7 @@ static void account_safety(void **state)
     int64_t camp = make_campaign(st, a, "Safety"), n = -1, t0 = now_ms();
     assert_int_equal(st->sent_since(st, a, 0, &n), DB_ONE);
     assert_int_equal(n, 0);
-    assert_int_equal(st->campaign_start(st, a, camp, contacts, 3, 0, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, a, camp, contacts, 3, 0, NULL), START_OK);
     /* Not paused: a pause code has nothing to stick to. */
     assert_int_equal(st->campaign_set_pause_code(st, a, camp, "X"), DB_NONE);
     static const struct {
@@ -899,7 +910,7 @@ static void account_safety(void **state)
                                  .tg_message_id = outcomes[i].code ? 0 : 900,
                                  .mark_contact = outcomes[i].mark,
                                  .mark_stars = outcomes[i].stars};
-        assert_int_equal(st->recipient_finish(st, a, &o), DB_ONE);
+        assert_int_equal(recipient_finish(st, a, &o), DB_ONE);
     }
     struct contact ct;
     assert_int_equal(st->contact_get(st, a, contacts[0], &ct), DB_ONE);
@@ -980,18 +991,18 @@ static void nudges_and_reactions(void **state)
     /* contact 1 reads (tg_message_id up to its own), contact 2 replies, contact 4 opts out */
     struct recipient none;
     assert_int_equal(st->recipient_next(st, a, now_ms(), &none), DB_NONE);
-    assert_int_equal(st->recipients_read(st, a, contacts[0], 1000000), DB_ONE);
-    assert_int_equal(st->recipients_read(st, a, contacts[0], 1000000), DB_NONE); /* once */
+    assert_int_equal(recipients_read(st, a, contacts[0], 1000000), DB_ONE);
+    assert_int_equal(recipients_read(st, a, contacts[0], 1000000), DB_NONE); /* once */
     struct seen s = {0};
     assert_int_equal(st->read_times(st, a, camp, times_cb, &s), DB_ONE);
     assert_int_equal(s.n, 1);
     assert_true(s.v[0][0] > 0);
     int64_t n = -1;
-    assert_true(st->recipients_replied(st, a, contacts[1], 0, &n) >= 0);
+    assert_true(recipients_replied(st, a, contacts[1], 0, &n) >= 0);
     assert_int_equal(n, 1);
-    assert_true(st->recipients_replied(st, a, contacts[1], 0, &n) >= 0);
+    assert_true(recipients_replied(st, a, contacts[1], 0, &n) >= 0);
     assert_int_equal(n, 0);
-    assert_int_equal(st->contact_opt_out(st, a, contacts[3]), DB_ONE);
+    assert_int_equal(contact_opt_out(st, a, contacts[3]), DB_ONE);
     struct campaign_counts k;
     assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
     assert_int_equal(k.read, 1);
@@ -1007,9 +1018,9 @@ static void nudges_and_reactions(void **state)
 
     /* a "no reply" nudge: the replier and the opted-out contact get skipped rows */
     int64_t created = -1;
-    assert_int_equal(st->nudge_schedule(st, a, camp, 1, "no_reply", now_ms() + 1000, &created), DB_ONE);
+    assert_int_equal(nudge_schedule(st, a, camp, 1, "no_reply", now_ms() + 1000, &created), DB_ONE);
     assert_int_equal(created, 4);
-    assert_true(st->nudge_schedule(st, a, camp, 1, "no_reply", now_ms() + 1000, &created) >= 0);
+    assert_true(nudge_schedule(st, a, camp, 1, "no_reply", now_ms() + 1000, &created) >= 0);
     assert_int_equal(created, 0); /* once */
     assert_int_equal(st->nudge_next_due(st, a, camp, 1, &due), DB_ONE);
     assert_int_equal(due, 0);
@@ -1026,7 +1037,7 @@ static void nudges_and_reactions(void **state)
     assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
     assert_int_equal(r.step, 1);
     assert_int_equal(r.contact_id, contacts[0]);
-    assert_true(st->recipients_replied(st, a, contacts[2], 0, &n) >= 0);
+    assert_true(recipients_replied(st, a, contacts[2], 0, &n) >= 0);
     assert_int_equal(n, 1);
     assert_int_equal(st->campaign_open_rows(st, a, camp, 1, &open), DB_ONE);
     assert_int_equal(open, 1);
@@ -1066,7 +1077,7 @@ static void links_and_clicks(void **state)
         {a, camp, link2, rid[0], t + 2}, /* unique on link 2, not on the campaign */
         {a, camp, link, 0, t + 3},       /* a preview: the link only */
     };
-    assert_int_equal(st->clicks_record(st, clicks, 4), DB_ONE);
+    assert_int_equal(clicks_record(st, clicks, 4), DB_ONE);
     struct seen s = {0};
     assert_int_equal(st->link_stats(st, a, camp, link_cb, &s), DB_ONE);
     assert_int_equal(s.n, 2);
@@ -1083,7 +1094,7 @@ static void links_and_clicks(void **state)
     int64_t sent = 0, replied = 0, clicked = 0;
     assert_int_equal(st->step_counts(st, a, camp, 0, &sent, &replied, &clicked), DB_ONE);
     assert_int_equal(clicked, 1);
-    assert_int_equal(st->clicks_record(st, NULL, 0), DB_ONE);
+    assert_int_equal(clicks_record(st, NULL, 0), DB_ONE);
 }
 
 static void orders_and_attribution(void **state)
@@ -1133,38 +1144,37 @@ static void orders_and_attribution(void **state)
 
     /* by window: the latest message to the customer before the order */
     struct attribution at;
-    assert_int_equal(st->attribution_find(st, a, 0, 0, NULL, contacts[1], t, 86400000, &at), DB_ONE);
+    assert_int_equal(attribution_find(st, a, 0, 0, NULL, contacts[1], t, 86400000, &at), DB_ONE);
     assert_int_equal(at.campaign_id, camp);
     assert_string_equal(at.by, "window");
     assert_int_equal(at.step, 0);
     assert_int_equal(at.recipient_id, rid[1]);
-    assert_int_equal(st->attribution_find(st, a, 0, 0, NULL, contacts[1], t - 86400000 * 2, 1000, &at),
-                     DB_NONE);
-    assert_int_equal(st->attribution_apply(
-                         st, a, oid,
-                         &(struct attribution){.campaign_id = camp, .recipient_id = rid[1], .by = "window"},
-                         1500, 1),
-                     DB_ONE);
+    assert_int_equal(attribution_find(st, a, 0, 0, NULL, contacts[1], t - 86400000 * 2, 1000, &at), DB_NONE);
+    assert_int_equal(
+        attribution_apply(st, a, oid,
+                          &(struct attribution){.campaign_id = camp, .recipient_id = rid[1], .by = "window"},
+                          1500, 1),
+        DB_ONE);
     assert_int_equal(st->order_get(st, a, "A-1", &got), DB_ONE);
     assert_int_equal(got.attributed_campaign_id, camp);
     assert_int_equal(got.attributed_recipient_id, rid[1]);
 
     /* by ref, with its link; the code used counts too */
-    assert_int_equal(st->attribution_find(st, a, rid[0], link, "cb1", 0, t, 0, &at), DB_ONE);
+    assert_int_equal(attribution_find(st, a, rid[0], link, "cb1", 0, t, 0, &at), DB_ONE);
     assert_string_equal(at.by, "ref");
     assert_int_equal(at.recipient_id, rid[0]);
     assert_int_equal(at.link_id, link);
     assert_true(at.code_id > 0);
     int64_t code_id = at.code_id;
-    assert_int_equal(st->attribution_find(st, a, rid[0], link + 100, NULL, 0, t, 0, &at), DB_ONE);
+    assert_int_equal(attribution_find(st, a, rid[0], link + 100, NULL, 0, t, 0, &at), DB_ONE);
     assert_int_equal(at.link_id, 0); /* a link of no campaign of the ref's */
     /* by code: a static code names the campaign; the message is the customer's latest of it */
-    assert_int_equal(st->attribution_find(st, a, 0, 0, "cb1", contacts[2], t, 0, &at), DB_ONE);
+    assert_int_equal(attribution_find(st, a, 0, 0, "cb1", contacts[2], t, 0, &at), DB_ONE);
     assert_string_equal(at.by, "code");
     assert_int_equal(at.code_id, code_id);
     assert_int_equal(at.campaign_id, camp);
     assert_int_equal(at.recipient_id, rid[2]);
-    assert_int_equal(st->attribution_find(st, a, 0, 0, "nocode", 0, t, 0, &at), DB_NONE);
+    assert_int_equal(attribution_find(st, a, 0, 0, "nocode", 0, t, 0, &at), DB_NONE);
 
     struct order_row o2 = o;
     snprintf(o2.order_id, sizeof o2.order_id, "A-2");
@@ -1180,7 +1190,7 @@ static void orders_and_attribution(void **state)
                                .code_id = code_id,
                                .step = 0,
                                .by = "ref"};
-    assert_int_equal(st->attribution_apply(st, a, oid2, &full, 700, 1), DB_ONE);
+    assert_int_equal(attribution_apply(st, a, oid2, &full, 700, 1), DB_ONE);
     int paid = -1, refunded = -1;
     assert_int_equal(st->order_counts(st, a, contacts[0], &paid, &refunded), DB_ONE);
     assert_int_equal(paid, 1);
@@ -1231,7 +1241,7 @@ static void orders_and_attribution(void **state)
     int64_t same = 0;
     assert_int_equal(st->order_save(st, a, &o2, &same), DB_ONE);
     assert_int_equal(same, oid2);
-    assert_int_equal(st->attribution_apply(st, a, oid2, &full, 700, -1), DB_ONE);
+    assert_int_equal(attribution_apply(st, a, oid2, &full, 700, -1), DB_ONE);
     assert_int_equal(st->order_counts(st, a, contacts[0], &paid, &refunded), DB_ONE);
     assert_int_equal(paid, 0);
     assert_int_equal(refunded, 1);
@@ -1254,7 +1264,7 @@ static void audiences(void **state)
                     make_contact(st, a, "4")};
     struct blob cat = bl("sealed-category"), conf = bl("sealed-conf");
     assert_int_equal(st->category_put(st, a, c[1], &cat, &conf), DB_ONE);
-    assert_int_equal(st->contact_opt_out(st, a, c[3]), DB_ONE);
+    assert_int_equal(contact_opt_out(st, a, c[3]), DB_ONE);
     const struct audience_query all = {.min_orders = -1, .max_orders = -1, .min_spent = -1};
     struct audience_seen s = {0};
     assert_int_equal(st->audience_scan(st, a, &all, audience_cb, &s), DB_ONE);
@@ -1301,25 +1311,31 @@ static void audiences(void **state)
     assert_int_equal(s.ids[0], c[0]);
 }
 
+/* n accounts <prefix><i>@example.com, each with a connected session. */
+static void connected_accounts(struct store *st, const char *prefix, int64_t *acc, int n)
+{
+    struct tg_session on = {0};
+    snprintf(on.status, sizeof on.status, "connected");
+    for (int i = 0; i < n; i++) {
+        char email[32];
+        snprintf(email, sizeof email, "%s%d@example.com", prefix, i);
+        acc[i] = make_account(st, email);
+        assert_int_equal(st->session_put(st, acc[i], &on), DB_ONE);
+    }
+}
+
 static void leases_share_accounts(void **state)
 {
     struct fx *f = *state;
     struct store *st = f->st;
-    struct tg_session on = {0};
-    snprintf(on.status, sizeof on.status, "connected");
     int64_t acc[4];
-    for (int i = 0; i < 4; i++) {
-        char email[32];
-        snprintf(email, sizeof email, "lease%d@example.com", i);
-        acc[i] = make_account(st, email);
-        assert_int_equal(st->session_put(st, acc[i], &on), DB_ONE);
-    }
+    connected_accounts(st, "lease", acc, 4);
     int64_t now = now_ms(), ttl = 10000;
     int64_t *ids = NULL;
     size_t n = 0, taken = 0;
     char owner[64];
     assert_int_equal(st->lease_owner(st, acc[0], now, owner, sizeof owner), DB_NONE);
-    assert_int_equal(st->leases_claim(st, "a", now, ttl, &ids, &n, &taken), DB_ONE);
+    assert_int_equal(cluster_lease_round(st, "a", now, ttl, &ids, &n, &taken), DB_ONE);
     assert_int_equal(n, 4);
     assert_int_equal(taken, 4);
     assert_int_equal(ids[0], acc[0]);
@@ -1328,17 +1344,17 @@ static void leases_share_accounts(void **state)
     assert_string_equal(owner, "a");
 
     /* a second instance: a holds more than its share plus one, and hands the newest over */
-    assert_int_equal(st->leases_claim(st, "b", now, ttl, &ids, &n, &taken), DB_NONE);
+    assert_int_equal(cluster_lease_round(st, "b", now, ttl, &ids, &n, &taken), DB_NONE);
     assert_int_equal(taken, 0);
     free(ids);
-    assert_int_equal(st->leases_claim(st, "a", now + 1, ttl, &ids, &n, &taken), DB_ONE);
+    assert_int_equal(cluster_lease_round(st, "a", now + 1, ttl, &ids, &n, &taken), DB_ONE);
     assert_int_equal(n, 2);
     assert_int_equal(ids[1], acc[1]);
     free(ids);
     assert_int_equal(st->lease_owner(st, acc[3], now + 1, owner, sizeof owner), DB_ONE);
     assert_string_equal(owner, "a:shed");
     int64_t later = now + LEASE_HANDOFF_MS + 10;
-    assert_int_equal(st->leases_claim(st, "b", later, ttl, &ids, &n, &taken), DB_ONE);
+    assert_int_equal(cluster_lease_round(st, "b", later, ttl, &ids, &n, &taken), DB_ONE);
     assert_int_equal(n, 2);
     assert_int_equal(taken, 2);
     assert_int_equal(ids[0], acc[2]);
@@ -1354,9 +1370,480 @@ static void leases_share_accounts(void **state)
     assert_string_equal(owner, "a");
     /* an account whose session is gone is dropped by its owner's next round */
     assert_int_equal(st->session_delete(st, acc[1]), DB_ONE);
-    assert_int_equal(st->leases_claim(st, "a", later, ttl, &ids, &n, &taken), DB_ONE);
+    assert_int_equal(cluster_lease_round(st, "a", later, ttl, &ids, &n, &taken), DB_ONE);
     for (size_t i = 0; i < n; i++)
         assert_true(ids[i] != acc[1]);
+    free(ids);
+}
+
+/* ---- the data operations the rules of core/ and cluster/ compose, one by one ------------------- */
+
+/* One integer by SQL on the database under test, for what no store function reads back (the
+ * campaign's sent and failed totals, a recipient's status, the live instances' rows). */
+static int64_t sql_int(struct fx *f, const char *sql)
+{
+    int64_t v = -1;
+    if (f->url[0]) {
+        PGconn *c = PQconnectdb(f->url);
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        PQfinish(c);
+        return v;
+    }
+    char path[128];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    snprintf(path, sizeof path, "%s/tgr.db", f->dir);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* The row of (campaign, step) in a tally, or NULL. */
+static const struct step_tally_row *tally_at(const struct step_tally *t, int64_t campaign, int step)
+{
+    for (int k = 0; k < t->n; k++)
+        if (t->at[k].campaign_id == campaign && t->at[k].step == step) return &t->at[k];
+    return NULL;
+}
+
+static void start_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "sp@example.com"), other = make_account(st, "sp2@example.com");
+    int64_t contacts[3] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3")};
+    int64_t camp = make_campaign(st, a, "One"), camp2 = make_campaign(st, a, "Two"), now = now_ms();
+    int64_t running = -1, inserted = -1;
+    assert_int_equal(st->campaign_running_other(st, a, camp, &running), DB_NONE);
+    assert_int_equal(running, 0);
+    assert_int_equal(st->campaign_set_running(st, a, camp, "paused", 1, now), DB_NONE); /* a draft */
+    assert_int_equal(st->campaign_set_running(st, other, camp, "draft", 1, now), DB_NONE);
+    assert_int_equal(st->campaign_set_running(st, a, camp, "draft", 1, now), DB_ONE);
+    struct campaign c;
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_string_equal(c.status, "running");
+    assert_int_equal(c.override_quiet_hours, 1);
+    assert_int_equal(c.started_at, now);
+    campaign_release(&c);
+    assert_int_equal(st->campaign_running_other(st, a, camp2, &running), DB_ONE);
+    assert_int_equal(running, camp);
+    assert_int_equal(st->campaign_running_other(st, a, camp, &running), DB_NONE);
+    assert_int_equal(st->campaign_running_other(st, other, camp2, &running), DB_NONE);
+
+    /* recipients in the order given, each contact once */
+    const int64_t order[3] = {contacts[2], contacts[0], contacts[1]};
+    assert_int_equal(st->recipients_insert(st, a, camp, order, 2, now, &inserted), DB_ONE);
+    assert_int_equal(inserted, 2);
+    assert_int_equal(st->recipients_insert(st, a, camp, order, 3, now, &inserted), DB_ONE);
+    assert_int_equal(inserted, 1);
+    assert_int_equal(st->recipients_insert(st, a, camp, order, 3, now, &inserted), DB_NONE);
+    assert_int_equal(inserted, 0);
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
+    assert_int_equal(r.contact_id, contacts[2]);
+    assert_string_equal(r.status, "pending");
+
+    /* the counters are the rule's to keep: nothing counted until bumped */
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.audience, 0);
+    assert_int_equal(st->step_bump(st, a, camp, 0, &(struct step_delta){.rows = 3, .sent = 1}), DB_ONE);
+    assert_int_equal(
+        st->step_bump(st, a, camp, 0, &(struct step_delta){.failed = 1, .replied = 1, .clicked = 1}), DB_ONE);
+    assert_int_equal(st->step_bump(st, a, camp, 1, &(struct step_delta){.rows = 2, .skipped = 1, .read = 1}),
+                     DB_ONE);
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.audience, 3);
+    assert_int_equal(k.sent, 1);
+    assert_int_equal(k.failed, 1);
+    assert_int_equal(k.skipped, 1);
+    assert_int_equal(k.pending, 2); /* 1 of step 0, 1 of step 1 */
+    assert_int_equal(k.read, 1);
+    assert_int_equal(k.replied, 1);
+    int64_t sent = 0, replied = 0, clicked = 0;
+    assert_int_equal(st->step_counts(st, a, camp, 0, &sent, &replied, &clicked), DB_ONE);
+    assert_int_equal(sent, 1);
+    assert_int_equal(replied, 1);
+    assert_int_equal(clicked, 1);
+    int64_t open = -1;
+    assert_int_equal(st->campaign_open_rows(st, a, camp, 1, &open), DB_ONE);
+    assert_int_equal(open, 1);
+}
+
+static void outcome_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "op@example.com");
+    int64_t contacts[2] = {make_contact(st, a, "1"), make_contact(st, a, "2")};
+    int64_t camp = make_campaign(st, a, "Outcomes"), now = now_ms(), inserted = 0;
+    assert_int_equal(st->recipients_insert(st, a, camp, contacts, 2, now, &inserted), DB_ONE);
+    assert_int_equal(st->campaign_set_running(st, a, camp, "draft", 0, now), DB_ONE);
+    struct recipient r1, r2;
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r1), DB_ONE);
+    assert_int_equal(st->recipient_claim(st, a, r1.id, "rid-1", NULL), DB_ONE);
+
+    /* the row: sent with its Telegram id and time */
+    struct send_outcome o = {.recipient_id = r1.id,
+                             .campaign_id = camp,
+                             .contact_id = contacts[0],
+                             .attempt = 1,
+                             .status = RECIPIENT_SENT,
+                             .log_status = "sent",
+                             .tg_message_id = 4242};
+    assert_int_equal(st->recipient_set_outcome(st, a, &o, now + 5), DB_ONE);
+    struct sent_message m;
+    assert_int_equal(st->sent_message_get(st, a, r1.id, &m), DB_ONE);
+    assert_int_equal(m.campaign_id, camp);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT sent_at FROM recipients WHERE id = %lld", (long long)r1.id);
+    assert_int_equal(sql_int(f, sql), now + 5);
+    snprintf(sql, sizeof sql, "SELECT tg_message_id FROM recipients WHERE id = %lld", (long long)r1.id);
+    assert_int_equal(sql_int(f, sql), 4242);
+    assert_int_equal(st->log_outcome(st, a, &o, now + 5), DB_ONE);
+
+    /* another: back to pending with a next attempt, its Telegram id untouched */
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r2), DB_ONE);
+    assert_int_equal(st->recipient_claim(st, a, r2.id, "rid-2", NULL), DB_ONE);
+    o = (struct send_outcome){.recipient_id = r2.id,
+                              .campaign_id = camp,
+                              .contact_id = contacts[1],
+                              .step = 0,
+                              .attempt = 3,
+                              .status = RECIPIENT_PENDING,
+                              .log_status = "retry",
+                              .error_code = "TIMEOUT",
+                              .error_details = "no answer",
+                              .next_attempt_at = now + 60000};
+    assert_int_equal(st->recipient_set_outcome(st, a, &o, now + 6), DB_ONE);
+    assert_int_equal(st->sent_message_get(st, a, r2.id, &m), DB_NONE);
+    int64_t at = 0;
+    assert_int_equal(st->recipient_next_at(st, a, &at), DB_ONE);
+    assert_int_equal(at, now + 60000);
+    assert_int_equal(st->log_outcome(st, a, &o, now + 6), DB_ONE);
+    struct log_row *logs = NULL;
+    size_t n = 0;
+    assert_int_equal(st->logs_page(st, a, camp, 0, 10, &logs, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_string_equal(logs[0].status, "sent");
+    assert_int_equal(logs[0].at, now + 5);
+    assert_int_equal(logs[0].contact_id, contacts[0]);
+    assert_string_equal(logs[1].status, "retry");
+    assert_string_equal(logs[1].error_code, "TIMEOUT");
+    assert_string_equal(logs[1].error_details, "no answer");
+    free(logs);
+    snprintf(sql, sizeof sql, "SELECT MAX(attempt) FROM sent_logs WHERE campaign_id = %lld", (long long)camp);
+    assert_int_equal(sql_int(f, sql), 3);
+
+    /* the campaign's totals and failure reasons */
+    assert_int_equal(st->campaign_count_result(st, a, camp, 1, now), DB_ONE);
+    assert_int_equal(st->campaign_count_result(st, a, camp, 0, now), DB_ONE);
+    assert_int_equal(st->campaign_count_result(st, a, camp, 0, now), DB_ONE);
+    snprintf(sql, sizeof sql,
+             "SELECT total_sent * 10 + total_failed FROM campaign_analytics WHERE campaign_id = %lld",
+             (long long)camp);
+    assert_int_equal(sql_int(f, sql), 12);
+    assert_int_equal(st->campaign_failure_add(st, a, camp, "PEER_FLOOD"), DB_ONE);
+    assert_int_equal(st->campaign_failure_add(st, a, camp, "PEER_FLOOD"), DB_ONE);
+    struct fail_seen fs = {{0}, 0, 0};
+    assert_int_equal(st->campaign_failures(st, a, camp, failures_cb, &fs), DB_ONE);
+    assert_int_equal(fs.calls, 1);
+    assert_string_equal(fs.code, "PEER_FLOOD");
+    assert_int_equal(fs.n, 2);
+
+    /* contact marks keep their first time; opting out is once */
+    struct contact ct;
+    assert_int_equal(st->contact_mark(st, a, contacts[0], 1, 0, now), DB_ONE);
+    assert_int_equal(st->contact_mark(st, a, contacts[0], 1, 0, now + 1), DB_ONE);
+    assert_int_equal(st->contact_mark(st, a, contacts[1], 2, 0, now + 2), DB_ONE);
+    assert_int_equal(st->contact_mark(st, a, contacts[1], 5, 0, now), DB_HARD);
+    assert_int_equal(st->contact_mark(st, a, contacts[1] + 100, 1, 0, now), DB_NONE);
+    assert_int_equal(st->contact_get(st, a, contacts[0], &ct), DB_ONE);
+    assert_int_equal(ct.blocked_at, now);
+    assert_int_equal(ct.deactivated_at, 0);
+    contact_release(&ct);
+    assert_int_equal(st->contact_get(st, a, contacts[1], &ct), DB_ONE);
+    assert_int_equal(ct.deactivated_at, now + 2);
+    assert_int_equal(ct.blocked_at, 0);
+    contact_release(&ct);
+    assert_int_equal(st->contact_set_opted_out(st, a, contacts[0], now + 3), DB_ONE);
+    assert_int_equal(st->contact_set_opted_out(st, a, contacts[0], now + 4), DB_NONE);
+    assert_int_equal(st->contact_get(st, a, contacts[0], &ct), DB_ONE);
+    assert_int_equal(ct.opted_out_at, now + 3);
+    contact_release(&ct);
+
+    /* an opt-out counts in the campaigns that sent the contact something, not in the others */
+    int64_t quiet = make_campaign(st, a, "Unsent");
+    assert_int_equal(st->recipients_insert(st, a, quiet, contacts, 1, now, &inserted), DB_ONE);
+    assert_int_equal(st->campaigns_count_opt_out(st, a, contacts[0]), DB_ONE);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.opted_out, 1);
+    assert_int_equal(st->campaign_counts(st, a, quiet, &k), DB_ONE);
+    assert_int_equal(k.opted_out, 0);
+}
+
+static void reaction_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "rp@example.com");
+    int64_t contacts[3] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3")};
+    int64_t camp = make_campaign(st, a, "Reactions"), rid[3];
+    send_all(st, a, camp, contacts, 3, rid); /* Telegram message ids 500 + row id */
+    int64_t now = now_ms() + 10;
+    struct step_tally t;
+
+    /* a read receipt marks the contact's sent rows up to max_id, once */
+    assert_int_equal(st->recipients_mark_read(st, a, contacts[0], 500 + rid[0] - 1, now, &t), DB_NONE);
+    assert_int_equal(t.total, 0);
+    assert_int_equal(st->recipients_mark_read(st, a, contacts[0], 500 + rid[0], now, &t), DB_ONE);
+    assert_int_equal(t.total, 1);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(t.at[0].campaign_id, camp);
+    assert_int_equal(t.at[0].step, 0);
+    assert_int_equal(t.at[0].rows, 1);
+    assert_int_equal(st->recipients_mark_read(st, a, contacts[0], 500 + rid[0], now, &t), DB_NONE);
+    struct seen s = {0};
+    assert_int_equal(st->read_times(st, a, camp, times_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.v[0][0], now);
+
+    /* a reply marks the rows sent since `since`, once */
+    assert_int_equal(st->recipients_mark_replied(st, a, contacts[1], now + 1000, now, &t), DB_NONE);
+    assert_int_equal(st->recipients_mark_replied(st, a, contacts[1], 0, now, &t), DB_ONE);
+    assert_int_equal(t.total, 1);
+    assert_non_null(tally_at(&t, camp, 0));
+    assert_int_equal(st->recipients_mark_replied(st, a, contacts[1], 0, now, &t), DB_NONE);
+    assert_int_equal(t.total, 0);
+
+    /* nudge rows: pending where the condition holds, skipped (and tallied so) where it does not */
+    assert_int_equal(st->nudge_rows_create(st, a, camp, 1, "no_reply", now - 3600000, now, &t), DB_NONE);
+    assert_int_equal(st->nudge_rows_create(st, a, camp, 1, "no_reply", now, now, &t), DB_ONE);
+    assert_int_equal(t.total, 3);
+    const struct step_tally_row *x = tally_at(&t, camp, 1);
+    assert_non_null(x);
+    assert_int_equal(x->rows, 3);
+    assert_int_equal(x->skipped, 1); /* the replier */
+    assert_int_equal(st->nudge_rows_create(st, a, camp, 1, "no_reply", now, now, &t), DB_NONE);
+    assert_int_equal(t.total, 0);
+
+    /* scheduled through: nothing of step 0 is due for nudge 1 any more; another account's call
+     * moves nothing */
+    int64_t due = -1;
+    assert_int_equal(st->nudge_next_due(st, a, camp, 1, &due), DB_ONE);
+    assert_true(due > 0);
+    int64_t b = make_account(st, "rp2@example.com");
+    assert_int_equal(st->nudge_scheduled_through(st, b, camp, 1, now), DB_NONE);
+    assert_int_equal(st->nudge_next_due(st, a, camp, 1, &due), DB_ONE);
+    assert_true(due > 0);
+    assert_int_equal(st->nudge_scheduled_through(st, a, camp, 1, now), DB_ONE);
+    assert_int_equal(st->nudge_next_due(st, a, camp, 1, &due), DB_ONE);
+    assert_int_equal(due, 0);
+
+    /* skipping pending rows from a step on */
+    struct recipient r;
+    assert_int_equal(st->recipients_skip_pending(st, a, contacts[0], "replied", 2, &t), DB_NONE);
+    assert_int_equal(st->recipients_skip_pending(st, a, contacts[0], "replied", 1, &t), DB_ONE);
+    assert_int_equal(t.total, 1);
+    assert_int_equal(tally_at(&t, camp, 1)->rows, 1);
+    assert_int_equal(st->recipients_skip_pending(st, a, contacts[2], "opted_out", 0, &t), DB_ONE);
+    assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_NONE);
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM recipients WHERE campaign_id = %lld AND step = 1 AND status = 'skipped' "
+             "AND error_code = 'opted_out'",
+             (long long)camp);
+    assert_int_equal(sql_int(f, sql), 1);
+}
+
+static void click_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "cp@example.com");
+    int64_t contact = make_contact(st, a, "1"), camp = make_campaign(st, a, "Clicks"), rid = 0, link = 0;
+    send_all(st, a, camp, &contact, 1, &rid);
+    assert_int_equal(st->link_ensure(st, a, camp, "https://shop.example/c", &link), DB_ONE);
+    int64_t t = now_ms();
+    assert_int_equal(st->click_seen(st, a, link, rid), DB_NONE);
+    assert_int_equal(st->click_add(st, a, link, rid, t), DB_ONE);
+    assert_int_equal(st->click_add(st, a, link, 0, t), DB_ONE); /* a preview: no recipient */
+    assert_int_equal(st->click_seen(st, a, link, rid), DB_ONE);
+    int step = -1;
+    assert_int_equal(st->recipient_mark_clicked(st, a, rid, camp + 1000, t, &step), DB_NONE);
+    assert_int_equal(st->recipient_mark_clicked(st, a, rid, camp, t, &step), DB_ONE);
+    assert_int_equal(step, 0);
+    assert_int_equal(st->recipient_mark_clicked(st, a, rid, camp, t + 1, &step), DB_NONE);
+    struct audience_seen as = {0};
+    const struct audience_query clicked = {
+        .min_orders = -1, .max_orders = -1, .min_spent = -1, .clicked_campaign = camp};
+    assert_int_equal(st->audience_scan(st, a, &clicked, audience_cb, &as), DB_ONE);
+    assert_int_equal(as.n, 1);
+
+    assert_int_equal(st->link_count_click(st, link, 1), DB_ONE);
+    assert_int_equal(st->link_count_click(st, link, 0), DB_ONE);
+    struct seen s = {0};
+    assert_int_equal(st->link_stats(st, a, camp, link_cb, &s), DB_ONE);
+    assert_int_equal(s.v[0][1], 2); /* clicks */
+    assert_int_equal(s.v[0][2], 1); /* unique */
+    assert_int_equal(st->campaign_count_click(st, a, camp, 1), DB_ONE);
+    assert_int_equal(st->campaign_count_click(st, a, camp, 0), DB_ONE);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.clicks, 2);
+    assert_int_equal(k.unique_clicks, 1);
+}
+
+static void attribution_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "ap@example.com");
+    int64_t contacts[2] = {make_contact(st, a, "1"), make_contact(st, a, "2")};
+    int64_t camp = make_campaign(st, a, "Credit"), camp2 = make_campaign(st, a, "Other"), rid[2], link = 0;
+    struct discount_code_row codes[2] = {{.code = bl("sealed-1")}, {.code = bl("sealed-2")}};
+    snprintf(codes[0].code_bidx, sizeof codes[0].code_bidx, "static");
+    snprintf(codes[1].code_bidx, sizeof codes[1].code_bidx, "pool");
+    assert_int_equal(st->codes_replace(st, a, camp, codes, 2), DB_ONE);
+    assert_int_equal(st->link_ensure(st, a, camp, "https://shop.example/p", &link), DB_ONE);
+    int64_t before = now_ms();
+    send_all(st, a, camp, contacts, 2, rid);
+    int64_t after = now_ms();
+
+    /* sent messages: by id, and the latest to a contact in a window, of one campaign or any */
+    struct sent_message m;
+    assert_int_equal(st->sent_message_get(st, a, rid[1], &m), DB_ONE);
+    assert_int_equal(m.recipient_id, rid[1]);
+    assert_int_equal(m.campaign_id, camp);
+    assert_int_equal(m.step, 0);
+    assert_int_equal(st->sent_message_get(st, a, rid[1] + 100, &m), DB_NONE);
+    assert_int_equal(st->sent_message_latest(st, a, contacts[0], before, after, 0, &m), DB_ONE);
+    assert_int_equal(m.recipient_id, rid[0]);
+    assert_int_equal(st->sent_message_latest(st, a, contacts[0], before, after, camp, &m), DB_ONE);
+    assert_int_equal(st->sent_message_latest(st, a, contacts[0], before, after, camp2, &m), DB_NONE);
+    assert_int_equal(st->sent_message_latest(st, a, contacts[0], after + 1, after + 2, 0, &m), DB_NONE);
+    assert_int_equal(st->sent_message_latest(st, a, contacts[0], 0, before - 1, 0, &m), DB_NONE);
+
+    /* links and codes */
+    assert_int_equal(st->link_in_campaign(st, a, link, camp), DB_ONE);
+    assert_int_equal(st->link_in_campaign(st, a, link, camp2), DB_NONE);
+    int64_t code_id = 0, code_campaign = 0, code_recipient = -1;
+    assert_int_equal(st->code_by_bidx(st, a, "static", &code_id, &code_campaign, &code_recipient), DB_ONE);
+    assert_true(code_id > 0);
+    assert_int_equal(code_campaign, camp);
+    assert_int_equal(code_recipient, 0);
+    struct discount_code_row given;
+    assert_int_equal(st->code_assign(st, a, camp, rid[1], &given), DB_ONE); /* the first free: "static" */
+    blob_release(&given.code);
+    assert_int_equal(st->code_by_bidx(st, a, "static", &code_id, &code_campaign, &code_recipient), DB_ONE);
+    assert_int_equal(code_recipient, rid[1]);
+    assert_int_equal(st->code_by_bidx(st, a, "nothing", &code_id, &code_campaign, &code_recipient), DB_NONE);
+    int64_t in = 0;
+    assert_int_equal(st->code_in_campaign(st, a, camp, "pool", &in), DB_ONE);
+    assert_true(in > 0 && in != code_id);
+    assert_int_equal(st->code_in_campaign(st, a, camp2, "pool", &in), DB_NONE);
+    assert_int_equal(in, 0);
+
+    /* the credit's writes */
+    struct order_row o = {.amount = 900, .created_at = after};
+    snprintf(o.order_id, sizeof o.order_id, "P-1");
+    snprintf(o.currency, sizeof o.currency, "EUR");
+    snprintf(o.status, sizeof o.status, "paid");
+    int64_t oid = 0;
+    assert_int_equal(st->order_save(st, a, &o, &oid), DB_ONE);
+    struct attribution at = {.campaign_id = camp,
+                             .recipient_id = rid[0],
+                             .link_id = link,
+                             .code_id = code_id,
+                             .step = 0,
+                             .by = "ref"};
+    assert_int_equal(st->order_set_attribution(st, a, oid, &at), DB_ONE);
+    struct order_row got;
+    assert_int_equal(st->order_get(st, a, "P-1", &got), DB_ONE);
+    assert_int_equal(got.attributed_campaign_id, camp);
+    assert_int_equal(got.attributed_recipient_id, rid[0]);
+    assert_int_equal(got.attributed_link_id, link);
+    assert_int_equal(got.attributed_code_id, code_id);
+    assert_int_equal(st->campaign_revenue_add(st, a, camp, 900, 1), DB_ONE);
+    assert_int_equal(st->campaign_revenue_add(st, a, camp, 100, 1), DB_ONE);
+    assert_int_equal(st->campaign_revenue_add(st, a, camp, -100, -1), DB_ONE);
+    struct campaign_counts k;
+    assert_int_equal(st->campaign_counts(st, a, camp, &k), DB_ONE);
+    assert_int_equal(k.orders, 1);
+    assert_int_equal(k.revenue, 900);
+    assert_int_equal(st->link_revenue_add(st, a, link, 900), DB_ONE);
+    struct seen s = {0};
+    assert_int_equal(st->link_stats(st, a, camp, link_cb, &s), DB_ONE);
+    assert_int_equal(s.v[0][3], 900);
+    assert_int_equal(st->revenue_by_add(st, a, camp, "code", code_id, 1, 900), DB_ONE);
+    assert_int_equal(st->revenue_by_add(st, a, camp, "code", code_id, 1, 50), DB_ONE);
+    assert_int_equal(st->revenue_by_add(st, a, camp, "step", 0, 1, 900), DB_ONE);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->revenue_rows(st, a, camp, "code", rev_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.v[0][0], code_id);
+    assert_int_equal(s.v[0][1], 2);
+    assert_int_equal(s.v[0][2], 950);
+}
+
+static void lease_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t acc[3];
+    connected_accounts(st, "lp", acc, 3);
+    int64_t now = now_ms(), ttl = 10000, live = -1, held = -1, sending = -1, taken = -1;
+    assert_int_equal(st->lease_refresh(st, "old", now - 11 * ttl, ttl), DB_ONE);
+    assert_int_equal(st->lease_refresh(st, "a", now, ttl), DB_ONE);
+    assert_int_equal(sql_int(f, "SELECT COUNT(*) FROM engine_instances"), 1); /* "old" forgotten */
+    assert_int_equal(st->lease_refresh(st, "b", now - ttl / 2, ttl), DB_ONE);
+    assert_int_equal(st->lease_counts(st, "a", now, ttl, &live, &held, &sending), DB_ONE);
+    assert_int_equal(live, 2);
+    assert_int_equal(held, 0);
+    assert_int_equal(sending, 3);
+
+    /* take: the lowest ids first, up to n */
+    assert_int_equal(st->lease_take(st, "a", now, ttl, 2, &taken), DB_ONE);
+    assert_int_equal(taken, 2);
+    int64_t *ids = NULL;
+    size_t n = 0;
+    assert_int_equal(st->leases_owned(st, "a", now, &ids, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_int_equal(ids[0], acc[0]);
+    assert_int_equal(ids[1], acc[1]);
+    free(ids);
+    assert_int_equal(st->lease_take(st, "b", now, ttl, 5, &taken), DB_ONE);
+    assert_int_equal(taken, 1); /* only the one nobody holds */
+    assert_int_equal(st->lease_counts(st, "a", now, ttl, &live, &held, &sending), DB_ONE);
+    assert_int_equal(held, 2);
+
+    /* shed: the highest ids first, renamed, free at until */
+    assert_int_equal(st->lease_shed(st, "a", now + 50, 1), DB_ONE);
+    char owner[64];
+    assert_int_equal(st->lease_owner(st, acc[1], now, owner, sizeof owner), DB_ONE);
+    assert_string_equal(owner, "a:shed");
+    assert_int_equal(st->lease_owner(st, acc[1], now + 50, owner, sizeof owner), DB_NONE);
+    assert_int_equal(st->leases_owned(st, "a", now, &ids, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    free(ids);
+
+    /* refresh: renews what it holds, drops an account whose session went away */
+    assert_int_equal(st->leases_owned(st, "a", now + ttl, &ids, &n), DB_NONE);
+    free(ids);
+    assert_int_equal(st->lease_refresh(st, "a", now + ttl - 1, ttl), DB_ONE);
+    assert_int_equal(st->leases_owned(st, "a", now + ttl, &ids, &n), DB_ONE);
+    assert_int_equal(ids[0], acc[0]);
+    free(ids);
+    assert_int_equal(st->session_delete(st, acc[0]), DB_ONE);
+    assert_int_equal(st->lease_refresh(st, "a", now + ttl, ttl), DB_ONE);
+    assert_int_equal(st->leases_owned(st, "a", now + ttl, &ids, &n), DB_NONE);
     free(ids);
 }
 
@@ -1467,7 +1954,7 @@ static void every_sealed_column_rotates(void **state)
     struct discount_code_row dc = {.code = bl("dc")};
     snprintf(dc.code_bidx, sizeof dc.code_bidx, "b");
     assert_int_equal(st->codes_replace(st, a, camp, &dc, 1), DB_ONE);
-    assert_int_equal(st->campaign_start(st, a, camp, &cid, 1, 0, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, a, camp, &cid, 1, 0, NULL), START_OK);
     struct recipient r;
     assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
     assert_int_equal(st->recipient_claim(st, a, r.id, "rid", &code), DB_ONE);
@@ -1508,7 +1995,7 @@ static void failed_transactions_roll_back(void **state)
     struct fx *f = *state;
     struct store *st = f->st;
     int64_t a = make_account(st, "t@example.com");
-    assert_int_equal(st->txn(st, 1, write_then_fail, &a), DB_HARD);
+    assert_int_equal(st->txn(st, TX_DURABLE, write_then_fail, &a), DB_HARD);
     char v[8];
     assert_int_equal(st->meta_get(st, "inside", v, sizeof v), DB_NONE);
     struct account got;
@@ -1595,14 +2082,14 @@ static void large_audiences(void **state)
     struct store *st = f->st;
     struct many *m = calloc(1, sizeof *m);
     m->account = make_account(st, "big@example.com");
-    assert_int_equal(st->txn(st, 0, add_many, m), DB_ONE);
+    assert_int_equal(st->txn(st, TX_NORMAL, add_many, m), DB_ONE);
     const struct audience_query all = {.min_orders = -1, .max_orders = -1, .min_spent = -1};
     struct scan_seen s = {0, 0, 1};
     assert_int_equal(st->audience_scan(st, m->account, &all, scan_cb, &s), DB_ONE);
     assert_int_equal(s.n, 5003);
     assert_true(s.ordered);
     int64_t camp = make_campaign(st, m->account, "Big");
-    assert_int_equal(st->campaign_start(st, m->account, camp, m->ids, 5003, 0, NULL), DB_ONE);
+    assert_int_equal(campaign_start(st, m->account, camp, m->ids, 5003, 0, NULL), START_OK);
     struct campaign_counts k;
     assert_int_equal(st->campaign_counts(st, m->account, camp, &k), DB_ONE);
     assert_int_equal(k.audience, 5003);
@@ -1633,6 +2120,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(orders_and_attribution, setup, teardown),
         cmocka_unit_test_setup_teardown(audiences, setup, teardown),
         cmocka_unit_test_setup_teardown(leases_share_accounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(start_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(outcome_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(reaction_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(click_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(attribution_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(lease_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(sealed_values_rotate, setup, teardown),
         cmocka_unit_test_setup_teardown(every_sealed_column_rotates, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_transactions_roll_back, setup, teardown),

@@ -316,7 +316,7 @@ static enum db_status wbegin(struct pg *s, enum db_tx kind)
         /* Migrations wait for each other on an advisory lock and must then see what the other
          * committed, which a serializable snapshot taken before the wait would not. */
         [TX_MIGRATE] = "BEGIN ISOLATION LEVEL READ COMMITTED",
-        /* Lease rounds: see store/rules_leases.c. */
+        /* Lease rounds: see store.h enum db_tx. */
         [TX_LEASE] = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off",
     };
     tl_retry = 0;

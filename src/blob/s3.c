@@ -1,4 +1,4 @@
-/* blobstore_s3 — the S3-compatible backend of blobstore.h, over libcurl.
+/* blob/s3 — the S3-compatible backend of blobstore.h, over libcurl.
  *
  * Objects live at ENDPOINT/BUCKET/[PREFIX/]<account_id>/<sha256> (path-style, which every
  * S3-compatible server understands; virtual-host style needs DNS per bucket). Requests are signed
@@ -21,7 +21,7 @@
  * DATA/media-cache/<account_id>/<sha256> (directories 0700, files 0600): a cached file is used when its
  * content still hashes to its name, otherwise it is downloaded to a temp file (hashed while written) and
  * renamed into place, so the bridge never sees a partial file. The cache can be deleted at any time. */
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 
 #include <errno.h>
 #include <fcntl.h>

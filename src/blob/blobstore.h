@@ -1,8 +1,10 @@
 /* blobstore — where media bytes live, behind a small interface with two backends: the local
- * one (default) keeps files under DATA/media/<account_id>/<sha256> (written to a temp file,
- * fsync'd, renamed); the S3 one (blobstore_s3.c) keeps objects in an S3-compatible bucket, so
- * that several instances share media. blobstore_open() picks one from the --media URL. Keys are
- * "<account_id>/<sha256>" in both; the database stores them in media.storage_key. */
+ * one (blob/local.c, the default) keeps files under DATA/media/<account_id>/<sha256> (written to
+ * a temp file, fsync'd, renamed); the S3 one (blob/s3.c) keeps objects in an S3-compatible
+ * bucket, so that several instances share media. blobstore_open() picks one from the --media
+ * URL. Keys are "<account_id>/<sha256>" in both; the database stores them in media.storage_key.
+ * Layer: blob (above base and crypto; beside store, which it does not include; below core,
+ * engine, http and main). */
 #ifndef TGR_BLOBSTORE_H
 #define TGR_BLOBSTORE_H
 
@@ -73,7 +75,7 @@ struct blobstore *blobstore_s3_open(const struct blobstore_s3_config *cfg, char 
  * usage error), another value when the store could not be opened (a directory, memory) */
 struct blobstore *blobstore_open(const char *url, const char *data_dir, char *err, size_t errlen);
 
-/* --- helpers shared by the backends (blobstore.c) --- */
+/* --- helpers shared by the backends (blob/blobstore.c) --- */
 
 /* Where put's bytes come from: data when not NULL, else fd (read with pread from offset 0). */
 struct blob_src {

@@ -1,4 +1,4 @@
-/* blobstore_local — the local filesystem backend of blobstore.h.
+/* blob/local — the local filesystem backend of blobstore.h.
  *
  * Layout: <root>/<account_id>/<sha256>, root and account directories mode 0700, files 0600.
  * The key is "<account_id>/<sha256>" (decimal id without leading zeros, 64 lowercase hex
@@ -16,7 +16,7 @@
  * All paths are resolved against a descriptor of root opened once, and root is made absolute
  * so that local_path hands the bridge (another process, another working directory) a usable
  * path. */
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 
 #include <errno.h>
 #include <fcntl.h>

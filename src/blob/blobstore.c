@@ -4,7 +4,7 @@
  * "local" is DATA/media on this machine; "s3://BUCKET[/PREFIX]" is an S3-compatible bucket
  * whose endpoint, region and keys come from the environment, never from the command line,
  * so the secret key is not visible in `ps` and never part of the URL that gets logged. */
-#include "store/blobstore.h"
+#include "blob/blobstore.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,0 +1,178 @@
+/* outcome — a send's outcome, replies, read receipts, opt-outs and clicks; see outcome.h. */
+#include "core/outcome.h"
+
+#include <string.h>
+
+#include "base/util.h"
+
+enum db_status steps_count(struct store *st, int64_t account_id, const struct step_tally *t,
+                           enum step_counter c)
+{
+    enum db_status r = DB_ONE;
+    for (int k = 0; r >= 0 && k < t->n; k++) {
+        const struct step_tally_row *x = &t->at[k];
+        struct step_delta d = {0};
+        switch (c) {
+        case STEP_NEW_ROWS:
+            d.rows = x->rows;
+            d.skipped = x->skipped;
+            break;
+        case STEP_READ:
+            d.read = x->rows;
+            break;
+        case STEP_REPLIED:
+            d.replied = x->rows;
+            break;
+        case STEP_SKIPPED:
+            d.skipped = x->rows;
+            break;
+        }
+        r = st->step_bump(st, account_id, x->campaign_id, x->step, &d);
+    }
+    return r;
+}
+
+/* ---- the outcome of a send ---------------------------------------------------------------------- */
+
+struct finish {
+    int64_t account_id;
+    const struct send_outcome *o;
+};
+
+static enum db_status finish(struct store *st, void *cls)
+{
+    const struct finish *f = cls;
+    const struct send_outcome *o = f->o;
+    int64_t now = now_ms(), a = f->account_id;
+    int sent = o->status == RECIPIENT_SENT, failed = o->status == RECIPIENT_FAILED;
+    enum db_status r = st->recipient_set_outcome(st, a, o, now);
+    if (r >= 0) r = st->log_outcome(st, a, o, now);
+    if (r >= 0 && (sent || failed)) r = st->campaign_count_result(st, a, o->campaign_id, sent, now);
+    int skipped = o->status == RECIPIENT_SKIPPED; /* a person who charges Stars (issue 15) */
+    if (r >= 0 && (sent || failed || skipped)) {
+        struct step_delta d = {.sent = sent, .failed = failed, .skipped = skipped};
+        r = st->step_bump(st, a, o->campaign_id, o->step, &d);
+    }
+    if (r >= 0 && failed && o->error_code) r = st->campaign_failure_add(st, a, o->campaign_id, o->error_code);
+    if (r >= 0 && o->mark_contact)
+        r = st->contact_mark(st, a, o->contact_id, o->mark_contact, o->mark_stars, now);
+    return r >= 0 ? DB_ONE : r;
+}
+
+enum db_status recipient_finish(struct store *st, int64_t account_id, const struct send_outcome *o)
+{
+    /* An outcome is written on a 'sending' row: anything the table does not allow is a bug. */
+    if (!recipient_move_allowed(RECIPIENT_SENDING, o->status)) return DB_HARD;
+    return st->txn(st, TX_NORMAL, finish, &(struct finish){account_id, o});
+}
+
+/* ---- what customers do ------------------------------------------------------------------------- */
+
+struct reaction {
+    int64_t account_id, contact_id, arg;
+    int64_t *n;
+};
+
+/* Skip the contact's pending rows from min_step on, with reason, and count them skipped. */
+static enum db_status skip_pending(struct store *st, int64_t account_id, int64_t contact_id,
+                                   const char *reason, int min_step)
+{
+    struct step_tally t;
+    enum db_status r = st->recipients_skip_pending(st, account_id, contact_id, reason, min_step, &t);
+    return r < 0 ? r : steps_count(st, account_id, &t, STEP_SKIPPED);
+}
+
+static enum db_status replied(struct store *st, void *cls)
+{
+    const struct reaction *x = cls;
+    struct step_tally t;
+    *x->n = 0;
+    enum db_status r = st->recipients_mark_replied(st, x->account_id, x->contact_id, x->arg, now_ms(), &t);
+    if (r < 0) return r;
+    *x->n = t.total;
+    r = steps_count(st, x->account_id, &t, STEP_REPLIED);
+    /* A reply stops the contact's nudges. */
+    if (r >= 0) r = skip_pending(st, x->account_id, x->contact_id, "replied", 1);
+    return r;
+}
+
+enum db_status recipients_replied(struct store *st, int64_t account_id, int64_t contact_id, int64_t since,
+                                  int64_t *n)
+{
+    int64_t none = 0;
+    return st->txn(st, TX_NORMAL, replied, &(struct reaction){account_id, contact_id, since, n ? n : &none});
+}
+
+static enum db_status read_receipt(struct store *st, void *cls)
+{
+    const struct reaction *x = cls;
+    struct step_tally t;
+    enum db_status r = st->recipients_mark_read(st, x->account_id, x->contact_id, x->arg, now_ms(), &t);
+    if (r < 0) return r;
+    enum db_status c = steps_count(st, x->account_id, &t, STEP_READ);
+    return c < 0 ? c : r;
+}
+
+enum db_status recipients_read(struct store *st, int64_t account_id, int64_t contact_id, int64_t max_id)
+{
+    return st->txn(st, TX_NORMAL, read_receipt, &(struct reaction){account_id, contact_id, max_id, NULL});
+}
+
+/* Opting out counts once per campaign that reached the contact and skips every pending row. */
+static enum db_status opt_out(struct store *st, void *cls)
+{
+    const struct reaction *x = cls;
+    enum db_status r = st->contact_set_opted_out(st, x->account_id, x->contact_id, now_ms());
+    if (r != DB_ONE) return r;
+    r = st->campaigns_count_opt_out(st, x->account_id, x->contact_id);
+    if (r >= 0) r = skip_pending(st, x->account_id, x->contact_id, "opted_out", 0);
+    return r >= 0 ? DB_ONE : r;
+}
+
+enum db_status contact_opt_out(struct store *st, int64_t account_id, int64_t contact_id)
+{
+    return st->txn(st, TX_DURABLE, opt_out, &(struct reaction){account_id, contact_id, 0, NULL});
+}
+
+/* ---- clicks ---------------------------------------------------------------------------------------- */
+
+static enum db_status one_click(struct store *st, const struct click *k)
+{
+    int link_unique = 0, campaign_unique = 0;
+    enum db_status r;
+    if (k->recipient_id) {
+        r = st->click_seen(st, k->account_id, k->link_id, k->recipient_id);
+        if (r < 0) return r;
+        link_unique = r == DB_NONE;
+    }
+    r = st->click_add(st, k->account_id, k->link_id, k->recipient_id, k->at);
+    if (r >= 0 && k->recipient_id) {
+        int step = 0;
+        r = st->recipient_mark_clicked(st, k->account_id, k->recipient_id, k->campaign_id, k->at, &step);
+        campaign_unique = r == DB_ONE;
+        if (campaign_unique)
+            r = st->step_bump(st, k->account_id, k->campaign_id, step, &(struct step_delta){.clicked = 1});
+    }
+    if (r >= 0) r = st->link_count_click(st, k->link_id, link_unique);
+    if (r >= 0) r = st->campaign_count_click(st, k->account_id, k->campaign_id, campaign_unique);
+    return r;
+}
+
+struct clicks {
+    const struct click *k;
+    size_t n;
+};
+
+static enum db_status record(struct store *st, void *cls)
+{
+    const struct clicks *c = cls;
+    enum db_status r = DB_ONE;
+    for (size_t i = 0; i < c->n && r >= 0; i++)
+        r = one_click(st, &c->k[i]);
+    return r >= 0 ? DB_ONE : r;
+}
+
+enum db_status clicks_record(struct store *st, const struct click *clicks, size_t n)
+{
+    return st->txn(st, TX_NORMAL, record, &(struct clicks){clicks, n});
+}
