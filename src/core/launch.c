@@ -17,8 +17,7 @@
 #include "core/render.h"
 #include "store/store.h"
 
-/* Is the account's Telegram session connected? @return 1, 0, or -1 when the read failed */
-static int session_connected(struct store *st, int64_t account_id)
+int session_connected(struct store *st, int64_t account_id)
 {
     struct tg_session s;
     enum db_status rc = st->session_get(st, account_id, &s);

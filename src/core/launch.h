@@ -30,6 +30,10 @@ struct launch_result {
     size_t recipients;  /* LAUNCH_OK */
 };
 
+/* Is the account's Telegram session connected (what starting, resuming and a test send need)?
+ * @return 1, 0, or -1 when the read failed (never "not connected") */
+int session_connected(struct store *st, int64_t account_id);
+
 enum start_outcome {
     START_OK,            /* running now, with its recipients */
     START_NOT_STARTABLE, /* not in the status it was started from (it changed meanwhile) */

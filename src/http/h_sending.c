@@ -34,13 +34,15 @@ static enum hres db_failed(struct req *r)
     return H_NO;
 }
 
-static int session_connected(struct req *r)
+/* Refuse with no_session (or 503 when the session cannot be read). @return 1 when connected */
+static int need_session(struct req *r)
 {
-    struct tg_session s;
-    if (r->app->store->session_get(r->app->store, r->account_id, &s) != DB_ONE) return 0;
-    int ok = strcmp(s.status, "connected") == 0;
-    tg_session_release(&s);
-    return ok;
+    int c = session_connected(r->app->store, r->account_id);
+    if (c < 0)
+        db_failed(r);
+    else if (!c)
+        reply_error(r, ERR_NO_SESSION, NULL, NULL);
+    return c > 0;
 }
 
 /* Reply with the campaign as stored now. */
@@ -142,10 +144,7 @@ enum hres campaigns_resume_h(struct req *r)
 {
     int override = -1;
     if (parse_override(r, &override) != TGR_OK) return H_NO;
-    if (!session_connected(r)) {
-        reply_error(r, ERR_NO_SESSION, NULL, NULL);
-        return H_NO;
-    }
+    if (!need_session(r)) return H_NO;
     int64_t id;
     if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, &id) == TGR_OK && override >= 0)
         if (r->app->store->campaign_set_override(r->app->store, r->account_id, id, override) < 0)
@@ -236,10 +235,7 @@ enum hres campaigns_test_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
     if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
-    if (!session_connected(r)) {
-        reply_error(r, ERR_NO_SESSION, NULL, NULL);
-        return H_NO;
-    }
+    if (!need_session(r)) return H_NO;
     http_defer(r, r->app->tg_pool, "test", test_job);
     return H_DEFER;
 }

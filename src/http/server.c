@@ -338,13 +338,30 @@ static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const 
 
 /* A reply was set before the body: drop a small body and answer after it, or answer now.
  * @return 1 when the caller must answer now */
+/* Did the client ask to be told before it sends its body (Expect: 100-continue)? */
+static int expects_continue(struct req *r)
+{
+    const char *expect = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    return expect && strcasecmp(expect, "100-continue") == 0;
+}
+
 static int answer_early(struct req *r, int64_t announced, int chunked)
 {
     r->early_reply = 1;
-    const char *expect = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-    if (expect && strcasecmp(expect, "100-continue") == 0)
-        return 1; /* the client waits to be told to send: it never will be */
+    if (expects_continue(r)) return 1; /* the client waits to be told to send: it never will be */
     return chunked || announced > (int64_t)EARLY_DRAIN_MAX;
+}
+
+/* The reply to an upload the spool refused: the client's fault (400 naming the file field) or
+ * the server's (logged, 503). */
+static void spool_refused(struct req *r, enum spool_status st, const char *why, const char *server_words)
+{
+    if (st == SPOOL_CLIENT) {
+        reply_error(r, ERR_VALIDATION, "file", "%s", why);
+    } else {
+        log_error("http", "%s", why);
+        reply_error(r, ERR_UNAVAILABLE, NULL, "%s", server_words);
+    }
 }
 
 /* The first call: what can be decided from the request line and the headers alone.
@@ -383,8 +400,7 @@ static int on_headers(struct http_server *h, struct req *r, const char *method)
          * spares the client sending it and suppresses "100 Continue" for clients that asked
          * first. Bodies only a little over the cap are drained instead, so clients that send
          * without asking still read their 413. */
-        const char *expect = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-        if (r->body_seen > r->body_max + DRAIN_MAX || (expect && strcasecmp(expect, "100-continue") == 0)) {
+        if (r->body_seen > r->body_max + DRAIN_MAX || expects_continue(r)) {
             too_large(r);
             return 1;
         }
@@ -403,12 +419,7 @@ static int on_headers(struct http_server *h, struct req *r, const char *method)
         snprintf(dir, sizeof dir, "%s/tmp", app->cfg.data_dir);
         r->spool = spool_new(dir, req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), "file", &st, err, sizeof err);
         if (!r->spool) {
-            if (st == SPOOL_CLIENT) {
-                reply_error(r, ERR_VALIDATION, "file", "%s", err);
-            } else {
-                log_error("http", "%s", err);
-                reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot take uploads right now");
-            }
+            spool_refused(r, st, err, "the server cannot take uploads right now");
             return answer_early(r, announced, chunked);
         }
     }
@@ -471,12 +482,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             enum spool_status st = spool_write(r->spool, upload_data, n);
             if (st == SPOOL_OK) return MHD_YES;
             /* Nothing more of this body is wanted: answer now. */
-            if (st == SPOOL_CLIENT) {
-                reply_error(r, ERR_VALIDATION, "file", "%s", spool_error(r->spool));
-            } else {
-                log_error("http", "%s", spool_error(r->spool));
-                reply_error(r, ERR_UNAVAILABLE, NULL, "the server cannot store the upload right now");
-            }
+            spool_refused(r, st, spool_error(r->spool), "the server cannot store the upload right now");
             return queue(r);
         }
         if (r->body_seen <= r->body_max) {
