@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Browser test of the web app: starts build/tgr on a free port with a simulated Telegram (two-step
 // verification on), creates an account with the CLI, then drives Chromium through login, connecting
-// Telegram (phone → code → password) and the contacts list. Fails (exit 1) on any assertion, page
-// dialog, uncaught page error or unexpected console error. Screenshots go to build/screenshots/.
+// Telegram (phone → code → password) and the contacts list, then the campaign workflow
+// (editor.mjs, results.mjs) and, on a second server with a scenario of its own, the Telegram
+// account safety notices (safety.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
+// error or unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
 import { spawn, execFileSync } from 'node:child_process';
@@ -13,6 +15,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { editorFlow } from './editor.mjs';
 import { resultsFlow } from './results.mjs';
+import { safetyFlow } from './safety.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -35,13 +38,13 @@ function check(cond, msg) {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgr-browser-'));
-let server = null;
+/** Every server started, each { proc, name, log }. */
+const servers = [];
 let browser = null;
-let serverLog = '';
 
-function stopServer() {
+function stopServer(server) {
   return new Promise((resolve) => {
-    if (!server || server.exitCode !== null || server.signalCode !== null) return resolve();
+    if (server.exitCode !== null || server.signalCode !== null) return resolve();
     const t = setTimeout(() => {
       server.kill('SIGKILL');
     }, 12_000);
@@ -54,7 +57,7 @@ function stopServer() {
 }
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    if (server && server.exitCode === null) server.kill('SIGTERM');
+    for (const s of servers) if (s.proc.exitCode === null) s.proc.kill('SIGTERM');
     process.exit(130);
   });
 }
@@ -106,24 +109,28 @@ function writeScenario() {
   return file;
 }
 
-async function startServer(scenarioFile) {
-  const data = path.join(tmp, 'data');
-  const pwFile = path.join(tmp, 'password.txt');
+/** Starts build/tgr on a free port with the simulator playing `scenarioFile`, its data (and an
+ *  account EMAIL / PASSWORD) in `dir`; answers the server's base URL. */
+async function startServer(scenarioFile, dir = tmp, extraArgs = []) {
+  const data = path.join(dir, 'data');
+  const pwFile = path.join(dir, 'password.txt');
   fs.writeFileSync(pwFile, PASSWORD + '\n', { mode: 0o600 });
   execFileSync(BIN, ['account', 'create', '--email', EMAIL, '--password-file', pwFile, '--data', data, '--log-level', 'warn'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   log('account created');
-  server = spawn(
+  const server = spawn(
     BIN,
-    ['serve', '--listen', '127.0.0.1:0', '--data', data, '--telegram', 'sim', '--sim-scenario', scenarioFile, '--web', WEB, '--rate-session', '1000'],
+    ['serve', '--listen', '127.0.0.1:0', '--data', data, '--telegram', 'sim', '--sim-scenario', scenarioFile, '--web', WEB, '--rate-session', '1000', ...extraArgs],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  server.stderr.on('data', (d) => (serverLog += d));
+  const entry = { proc: server, name: path.basename(dir), log: '' };
+  servers.push(entry);
+  server.stderr.on('data', (d) => (entry.log += d));
   return await new Promise((resolve, reject) => {
     let out = '';
-    const t = setTimeout(() => reject(new Failure('server did not print "listening on" within 20 s\n' + serverLog)), 20_000);
+    const t = setTimeout(() => reject(new Failure('server did not print "listening on" within 20 s\n' + entry.log)), 20_000);
     server.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
@@ -134,9 +141,23 @@ async function startServer(scenarioFile) {
     });
     server.once('exit', (code, sig) => {
       clearTimeout(t);
-      reject(new Failure(`server exited early (${code ?? sig})\n${serverLog}`));
+      reject(new Failure(`server exited early (${code ?? sig})\n${entry.log}`));
     });
   });
+}
+
+/** A JSON API caller for one server with one account's token; a non-2xx answer throws. */
+function makeApi(base, token) {
+  return async (method, p, body) => {
+    const r = await fetch(base + p, {
+      method,
+      headers: { Authorization: 'Bearer ' + token, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Failure(`${method} ${p} → ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
 }
 
 async function main() {
@@ -346,17 +367,7 @@ async function main() {
   check((await page.getByText('No campaigns yet').count()) === 1, 'the campaigns page shows an empty state before any campaign exists');
 
   // Two campaigns through the API with the page's own token; one starts sending.
-  const token = await page.evaluate(() => sessionStorage.getItem('tgr.token'));
-  const api = async (method, p, body) => {
-    const r = await fetch(base + p, {
-      method,
-      headers: { Authorization: 'Bearer ' + token, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Failure(`${method} ${p} → ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
+  const api = makeApi(base, await page.evaluate(() => sessionStorage.getItem('tgr.token')));
   const CAMPAIGN_HOSTILE = '<b>bold?</b> "Spring"';
   const draft = await api('POST', '/campaigns', { name: CAMPAIGN_HOSTILE, message_text: 'Hi {{first_name|there}}, the spring sale is on!' });
   const live = await api('POST', '/campaigns', { name: 'Winter clearance', message_text: '<b>Hi {{first_name|there}}</b>, last days of the winter clearance.' });
@@ -446,9 +457,11 @@ async function main() {
       return fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     },
     contacts: { hostile: HOSTILE },
+    startServer, makeApi, login: { email: EMAIL, password: PASSWORD },
   };
   const made = await editorFlow(ctx);
   await resultsFlow(ctx, made);
+  await safetyFlow(ctx);
 
   noProblems('during the whole run');
 }
@@ -460,10 +473,10 @@ try {
 } catch (e) {
   failed = true;
   console.error('FAIL:', e instanceof Failure ? e.message : e?.stack || e);
-  if (serverLog) console.error('--- server stderr (tail) ---\n' + serverLog.split('\n').slice(-30).join('\n'));
+  for (const s of servers) if (s.log) console.error(`--- server stderr, ${s.name} (tail) ---\n` + s.log.split('\n').slice(-30).join('\n'));
 } finally {
   if (browser) await browser.close().catch(() => {});
-  await stopServer();
+  await Promise.all(servers.map((s) => stopServer(s.proc)));
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 // Typed calls for one campaign's life before and while it sends (shared/API.md "Campaigns"):
 // create, read, edit, delete, audience, preview, test send, start, media upload and download,
-// and the account settings the editor reads (timezone).
+// and the account settings (the editor reads the timezone; the Telegram page edits the sending limits).
 import { ApiError, clearToken, getToken, request, requireLogin, type Campaign, type Category, type Contact } from './api';
 
 /** Filters as the API takes them (all optional, AND-ed); the extra *_campaign ones are tgr's own. */
@@ -16,6 +16,10 @@ export interface Filters {
   not_read_campaign?: number;
   replied_to_campaign?: number;
   bought_from_campaign?: number;
+  /** Also people who charge Stars for messages (left out by default; tgr never pays). */
+  include_charging?: boolean;
+  /** Also people whose privacy settings refused the account before (left out by default). */
+  include_privacy_restricted?: boolean;
 }
 
 export interface QuietHours {
@@ -50,6 +54,8 @@ export interface Audience {
   count: number;
   by_category: { buyer: number; browser: number; refund_risk: number };
   sample: Contact[];
+  /** People the filters matched but Telegram refused before, left out unless the filters include them. */
+  left_out?: { charges_for_messages: number; privacy_restricted: number };
 }
 
 /** A message exactly as it would be sent: text plus Telegram entities (UTF-16 offsets). */
@@ -110,9 +116,15 @@ export interface AccountSettings {
   timezone: string;
   frequency_cap_days: number;
   webhook_secret_set: boolean;
+  /** Campaign messages (first messages and follow-ups) per calendar day in `timezone`; 0 = no limit. */
+  daily_send_limit?: number;
+  /** This many recipients in a row failing with one code that is not a personal refusal pause the campaign (2–50). */
+  error_streak_limit?: number;
 }
 
 export const getAccount = () => request<AccountSettings>('GET', '/account');
+export const patchAccount = (p: Partial<Pick<AccountSettings, 'timezone' | 'frequency_cap_days' | 'daily_send_limit' | 'error_streak_limit'>>) =>
+  request<AccountSettings>('PATCH', '/account', p);
 
 /** Turns a failed XHR/fetch of the media routes into the API's one error shape (401 → login). */
 function mediaError(status: number, text: string, retryAfter: string | null): ApiError {

@@ -8,7 +8,7 @@ import type { Filters } from './api-campaigns';
 
 // ---- Types ----
 
-export type LogStatus = 'sent' | 'failed' | 'flood_wait' | 'retry' | 'skipped' | 'paused' | 'resumed' | 'quiet_hours';
+export type LogStatus = 'sent' | 'failed' | 'flood_wait' | 'retry' | 'skipped' | 'paused' | 'resumed' | 'quiet_hours' | 'daily_limit';
 
 /** One line of a campaign's send log. `name` is contact-supplied: render it only as text. */
 export interface LogEntry {
@@ -33,6 +33,8 @@ export interface NudgeProgress {
 /** GET /campaigns/:id/analytics — counters kept in real time. Money in minor units. */
 export interface CampaignAnalytics extends CampaignCounters {
   failures_by_reason: Record<string, number>;
+  /** One line for people per code of failures_by_reason; null for a code nobody knows. */
+  reasons?: Record<string, string | null>;
   currency: string;
   category_distribution: Partial<Record<Category, number>>;
   send_rate_per_min: number;

@@ -134,6 +134,10 @@ export type SessionStatus = 'none' | 'code_sent' | 'password_required' | 'connec
 export interface Session {
   status: SessionStatus;
   phone?: string | null;
+  /** Telegram froze the account (FROZEN_* answers since 2025): it stays connected but cannot send
+   *  until an appeal to @SpamBot succeeds. Cleared by the first message that goes through. */
+  frozen?: boolean;
+  frozen_at?: string | null;
   /** Present when tgr runs on the simulated Telegram: the login it expects. */
   simulator?: { code: string; phone?: string | null; two_step: boolean };
 }
@@ -166,6 +170,12 @@ export interface Contact {
   /** Minor units; the API gives no currency beside it. */
   spent: number;
   opted_out: boolean;
+  /** Telegram said this person charges Stars for messages (tgr never pays: campaigns skip them). */
+  charges_for_messages?: boolean;
+  /** The price in Stars when Telegram gave it. */
+  charges_stars?: number | null;
+  /** Their privacy settings refused the account (USER_PRIVACY_RESTRICTED and the like). */
+  privacy_restricted?: boolean;
 }
 
 export interface ContactPage {
@@ -197,7 +207,13 @@ export interface Campaign {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** manual, peer_flood, session_invalid, account_frozen, error_streak, storage_error, media_unavailable. */
   pause_reason: string | null;
+  /** The error code of an error_streak pause, else null. */
+  pause_code?: string | null;
+  /** A sending campaign whose account used up its daily limit waits until resumes_at. */
+  waiting?: 'daily_limit' | null;
+  resumes_at?: string | null;
 }
 
 export interface CampaignList {

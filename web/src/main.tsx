@@ -29,8 +29,14 @@ function StatusBadge({ session, error }: { session: Session | null; error: strin
   } else if (session) {
     switch (session.status) {
       case 'connected':
-        cls = 'badge badge-ok';
-        text = 'Telegram: connected';
+        if (session.frozen) {
+          cls = 'badge badge-bad';
+          text = 'Telegram: frozen → appeal';
+          link = true;
+        } else {
+          cls = 'badge badge-ok';
+          text = 'Telegram: connected';
+        }
         break;
       case 'invalid':
         cls = 'badge badge-bad';

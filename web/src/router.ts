@@ -48,5 +48,5 @@ export function onLinkClick(e: MouseEvent): void {
   const url = new URL(a.href);
   if (url.origin !== location.origin) return;
   e.preventDefault();
-  navigate(url.pathname + url.search);
+  navigate(url.pathname + url.search + url.hash);
 }

@@ -39,6 +39,9 @@ export interface FormState {
   minSpent: string;
   /** Kept as they came (the editor shows them and can remove them, not build them). */
   campaignFilters: Partial<Record<CampaignFilterKey, number>>;
+  /** filters.include_charging / include_privacy_restricted: people Telegram refused before. */
+  includeCharging: boolean;
+  includePrivacy: boolean;
   quietOn: boolean;
   quietStart: string;
   quietEnd: string;
@@ -76,6 +79,8 @@ export function emptyForm(timezone: string): FormState {
     maxOrders: '',
     minSpent: '',
     campaignFilters: {},
+    includeCharging: false,
+    includePrivacy: false,
     quietOn: false,
     quietStart: '21:00',
     quietEnd: '09:00',
@@ -113,6 +118,8 @@ export function formFromCampaign(c: Campaign, fallbackTz: string): FormState {
     maxOrders: numText(f.max_orders),
     minSpent: typeof f.min_spent === 'number' ? String(f.min_spent / 100) : '',
     campaignFilters: Object.fromEntries(CAMPAIGN_FILTERS.filter((k) => typeof f[k] === 'number').map((k) => [k, f[k] as number])),
+    includeCharging: f.include_charging === true,
+    includePrivacy: f.include_privacy_restricted === true,
     quietOn: c.quiet_hours != null,
     quietStart: c.quiet_hours?.start ?? '21:00',
     quietEnd: c.quiet_hours?.end ?? '09:00',
@@ -184,6 +191,8 @@ export function formToInput(f: FormState): CampaignInput {
     const v = f.campaignFilters?.[k];
     if (typeof v === 'number') filters[k] = v;
   }
+  if (f.includeCharging) filters.include_charging = true;
+  if (f.includePrivacy) filters.include_privacy_restricted = true;
   let discount: DiscountCodes = null;
   if (f.discountMode === 'static') discount = { mode: 'static', code: f.staticCode.trim() };
   else if (f.discountMode === 'pool') discount = { mode: 'pool', codes: poolCodes(f.poolText) };
@@ -216,6 +225,8 @@ export function fieldInputId(field: string): string | null {
     'filters.max_orders': 'ed-max-orders',
     'filters.min_spent': 'ed-min-spent',
     ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, `ed-cf-${k}`])),
+    'filters.include_charging': 'ed-include-charging',
+    'filters.include_privacy_restricted': 'ed-include-privacy',
     quiet_hours: 'ed-quiet-on',
     'quiet_hours.start': 'ed-quiet-start',
     'quiet_hours.end': 'ed-quiet-end',
@@ -249,6 +260,8 @@ export function fieldLabel(field: string): string {
     'filters.max_orders': 'Maximum orders',
     'filters.min_spent': 'Minimum spent',
     ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, 'Earlier campaign filter'])),
+    'filters.include_charging': 'People who charge Stars',
+    'filters.include_privacy_restricted': 'People whose privacy refused you',
     quiet_hours: 'Quiet hours',
     'quiet_hours.start': 'Quiet hours start',
     'quiet_hours.end': 'Quiet hours end',

@@ -1,10 +1,11 @@
-// The editor's form sections below the message: media, audience (filters + live count), sending
+// The editor's form sections below the message: media, audience (filters + live count, and who
+// is left out because Telegram refused them before: people who charge Stars, privacy), sending
 // (quiet hours), follow-ups (nudges), links and discount codes. Each reads the store's state and
 // writes through store.update(); API errors appear at the input they name.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Category } from '../api';
-import type { NudgeCondition } from '../api-campaigns';
+import type { Audience, NudgeCondition } from '../api-campaigns';
 import { Field } from '../views/Field';
 import { CAMPAIGN_FILTERS, MAX_NUDGES, newNudge, poolCodes, type CampaignFilterKey, type DelayUnit, type DiscountMode, type NudgeForm } from './form';
 import type { EditorStore } from './store';
@@ -194,6 +195,66 @@ function numberInput(store: EditorStore, key: 'lastDays' | 'minOrders' | 'maxOrd
   );
 }
 
+const REFUSED: { key: 'includeCharging' | 'includePrivacy'; id: string; label: string; hint: string }[] = [
+  {
+    key: 'includeCharging',
+    id: 'ed-include-charging',
+    label: 'Include people who charge Stars for messages',
+    hint: 'They may have stopped charging; if not, they are skipped again — tgr never pays.',
+  },
+  {
+    key: 'includePrivacy',
+    id: 'ed-include-privacy',
+    label: 'Include people whose privacy settings refused the account',
+    hint: 'They may have changed their settings; if not, the message to them fails again.',
+  },
+];
+
+/** Filters for the people Telegram refused before; the audience leaves them out unless ticked. */
+function RefusedFilters({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const f = store.state.form;
+  return (
+    <fieldset class="refused">
+      <legend>People Telegram refused before</legend>
+      {REFUSED.map((r) => (
+        <label key={r.key} class="check" for={r.id}>
+          <input id={r.id} type="checkbox" checked={f[r.key]} disabled={disabled} onChange={(ev) => store.update({ [r.key]: ev.currentTarget.checked })} />
+          <span>
+            {r.label}
+            <span class="check-hint">{r.hint}</span>
+          </span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+const people = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Who the filters matched but the audience leaves out, and why. */
+function LeftOut({ a }: { a: Audience }) {
+  const charging = a.left_out?.charges_for_messages ?? 0;
+  const privacy = a.left_out?.privacy_restricted ?? 0;
+  if (!charging && !privacy) return null;
+  return (
+    <div class="aud-left-out" data-testid="audience-left-out">
+      <span class="aud-left-title">Left out</span>
+      <ul>
+        {charging > 0 && (
+          <li data-testid="left-out-charging" data-count={charging}>
+            {people(charging, 'person charges', 'people charge')} Stars for messages — tgr never pays
+          </li>
+        )}
+        {privacy > 0 && (
+          <li data-testid="left-out-privacy" data-count={privacy}>
+            {people(privacy, 'person’s', 'people’s')} privacy settings refused the account
+          </li>
+        )}
+      </ul>
+    </div>
+  );
+}
+
 export function AudienceSection({ store, disabled }: { store: EditorStore; disabled: boolean }) {
   const s = store.state;
   const f = s.form;
@@ -258,6 +319,7 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
               {(x) => numberInput(store, 'maxOrders', x, { placeholder: 'any', disabled })}
             </Field>
           </div>
+          <RefusedFilters store={store} disabled={disabled} />
         </div>
         <div class={'aud-result' + (stale ? ' stale' : '')} aria-live="polite" aria-busy={ready ? 'false' : 'true'}>
           {s.id === null ? (
@@ -285,6 +347,7 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
                   );
                 })}
               </ul>
+              <LeftOut a={a} />
               {a.sample.length > 0 && (
                 <p class="aud-sample">
                   <span class="muted">For example: </span>

@@ -1,7 +1,8 @@
 // Number, money, time and label formatting shared by the results views (monitor, analytics,
-// scorecard). Money arrives in minor units with an ISO-4217 currency beside it. The words for
-// Telegram's error codes, and which of them mean a dead session, come from the Telegram error
-// registry (share/telegram-errors.json, generated from the server's src/core/tgerror.h).
+// scorecard). Money arrives in minor units with an ISO-4217 currency beside it. The words and the
+// one-line explanations for Telegram's error codes and for tgr's own failure reasons, and which
+// codes mean a dead session, come from the Telegram error registry (share/telegram-errors.json,
+// generated from the server's src/core/tgerror.h); only the pause reasons have words of their own here.
 import type { CampaignStatus } from '../api';
 import telegramErrors from '../../../share/telegram-errors.json';
 
@@ -63,23 +64,48 @@ export function isLive(s: CampaignStatus): boolean {
   return s === 'running' || s === 'nudging';
 }
 
-type TelegramError = { class: string; mark: string | null; words: string };
+type TelegramError = { class: string; mark: string | null; words: string; explain: string };
+type OwnReason = { words: string; explain: string };
 const TELEGRAM_ERRORS: Record<string, TelegramError> = telegramErrors.errors;
+/** tgr's own failure reasons (template_invalid, retries_exhausted, no_discount_code…). */
+const OWN_REASONS: Record<string, OwnReason> = telegramErrors.own;
+const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
-/** Telegram refusals a shop owner may see, in plain words, then tgr's own reasons. */
-const REASONS: Record<string, string> = {
-  ...Object.fromEntries(Object.entries(TELEGRAM_ERRORS).map(([code, e]) => [code, e.words])),
-  retries_exhausted: 'Gave up after retries',
+/** The registry's entry for a Telegram code, found as the server finds it: the code itself, else
+ *  the code without a numeric suffix ("FLOOD_WAIT_37", "ALLOW_PAYMENT_REQUIRED_50"). */
+export function telegramError(code: string): TelegramError | null {
+  if (has(TELEGRAM_ERRORS, code)) return TELEGRAM_ERRORS[code];
+  const m = /^(.+)_\d{1,9}$/.exec(code);
+  return m && has(TELEGRAM_ERRORS, m[1]) ? TELEGRAM_ERRORS[m[1]] : null;
+}
+
+/** Words for what neither Telegram's codes nor tgr's own failure reasons in the registry name:
+ *  the campaign's pause reasons and the media store's code. */
+const PAUSE_WORDS: Record<string, string> = {
   MEDIA_UNAVAILABLE: 'Media store unavailable',
   peer_flood: 'Telegram limited the account',
   session_invalid: 'Telegram disconnected',
+  account_frozen: 'Account frozen by Telegram',
+  error_streak: 'The same error again and again',
   storage_error: 'Database write failed',
   media_unavailable: 'Media unavailable',
   manual: 'By you',
 };
 
+/** One of tgr's own failure reasons (template_invalid…), not an answer of Telegram's. */
+export const isOwnReason = (code: string) => has(OWN_REASONS, code);
+
 export function reasonLabel(code: string): string {
-  return REASONS[code] ?? code.replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+  const words = telegramError(code)?.words ?? (has(OWN_REASONS, code) ? OWN_REASONS[code].words : null) ?? (has(PAUSE_WORDS, code) ? PAUSE_WORDS[code] : null);
+  return words ?? code.replace(/_/g, ' ').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+}
+
+/** One line for people about a failure code: the server's (analytics `reasons`), else the
+ *  registry's; null for a code tgr does not know. */
+export function reasonExplain(code: string, fromServer?: Record<string, string | null>): string | null {
+  const said = fromServer && has(fromServer, code) ? fromServer[code] : null;
+  if (said) return said;
+  return telegramError(code)?.explain ?? (has(OWN_REASONS, code) ? OWN_REASONS[code].explain : null);
 }
 
 export function stepLabel(step: number): string {

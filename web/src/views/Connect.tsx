@@ -1,8 +1,12 @@
+// The Telegram page: the login (phone → code → two-step password), and once connected the
+// account's state (frozen by Telegram: how to appeal), sync, disconnect and the sending limits.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, connectSession, deleteSession, describeError, syncSession, verifySession } from '../api';
 import { onLinkClick } from '../router';
 import type { SessionState } from '../main';
 import { Field, FormError } from './Field';
+import { AppealSteps, SpamBotLink, frozenSince } from './Frozen';
+import { SendingLimits } from './SendingLimits';
 
 type Step = 'phone' | 'code' | 'password';
 
@@ -164,6 +168,16 @@ export function ConnectView({ state }: { state: SessionState }) {
     return (
       <main class="page narrow" id="main">
         <h1>Telegram</h1>
+        {session.frozen && (
+          <div class="alert alert-error frozen" role="alert" data-testid="frozen-notice">
+            <p>
+              <strong>Telegram froze this account.</strong> {frozenSince(session.frozen_at) || 'Now '}it can read its chats but send nothing, so
+              every campaign of the account is paused. tgr stays connected: nothing to do here.
+            </p>
+            <AppealSteps />
+            <SpamBotLink primary />
+          </div>
+        )}
         <section class="card">
           <h2>Connected</h2>
           <p>
@@ -204,6 +218,7 @@ export function ConnectView({ state }: { state: SessionState }) {
             )}
           </div>
         </section>
+        <SendingLimits />
       </main>
     );
   }

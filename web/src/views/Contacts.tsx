@@ -1,3 +1,6 @@
+// Contacts: the list with search, category filter and paging (kept in the URL), each contact's
+// category and what Telegram told about them (opted out, charges Stars for messages, privacy
+// settings refused the account). Contact data is rendered as text only.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError, listContacts, syncSession, type Category, type Contact } from '../api';
 import { onLinkClick, replaceQuery } from '../router';
@@ -53,6 +56,35 @@ function CategoryBadge({ c }: { c: Contact }) {
     <span class={'cat cat-' + c.category} title={pct ? `${label}, ${pct}% confidence` : `${label} (no signal yet)`}>
       {label}
       {pct > 0 && <span class="cat-conf">{pct}%</span>}
+    </span>
+  );
+}
+
+/** What Telegram answered about this person, as small marks beside the name. */
+function Marks({ c }: { c: Contact }) {
+  const stars = c.charges_stars;
+  if (!c.opted_out && !c.charges_for_messages && !c.privacy_restricted) return null;
+  return (
+    <span class="marks">
+      {c.opted_out && <span class="tag">opted out</span>}
+      {c.charges_for_messages && (
+        <span
+          class="tag tag-warn"
+          data-testid="mark-charges"
+          title="Telegram asks for Stars to message this person. tgr never pays: campaigns leave them out unless their filters include them."
+        >
+          ★ {stars ? `charges ${stars} Stars` : 'charges Stars'}
+        </span>
+      )}
+      {c.privacy_restricted && (
+        <span
+          class="tag tag-warn"
+          data-testid="mark-privacy"
+          title="Their privacy settings refused the shop’s account. Campaigns leave them out unless their filters include them."
+        >
+          privacy restricted
+        </span>
+      )}
     </span>
   );
 }
@@ -216,7 +248,7 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
                           <span class="sub">{[c.username ? '@' + c.username : null, c.phone].filter(Boolean).join(' · ')}</span>
                         )}
                       </div>
-                      {c.opted_out && <span class="tag">opted out</span>}
+                      <Marks c={c} />
                     </div>
                   </td>
                   <td data-label="Category">

@@ -2,12 +2,14 @@
 // a live/reconnecting indicator), progress, counters (sent, failed by reason, read, replied,
 // clicks/CTR, orders, revenue), rate and ETA, quiet hours with their resume time, the FloodWait
 // countdown, follow-up (nudge) status, notices that say what to do (PEER_FLOOD: wait; dead
-// session: reconnect Telegram), and Pause / Resume (with the quiet-hours override) / Cancel.
-// Counters come from GET /campaigns/:id/analytics, polled every 2 s while the campaign is active
-// and refreshed as log events arrive. Contact names are rendered as text only.
+// session: reconnect Telegram; account frozen: appeal through @SpamBot; an error streak: the code,
+// what it means and what to check; the daily limit: when sending resumes), failures by reason
+// with one line each on what they mean, and Pause / Resume (with the quiet-hours override) /
+// Cancel. Counters come from GET /campaigns/:id/analytics, polled every 2 s while the campaign is
+// active and refreshed as log events arrive. Contact names are rendered as text only.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import '../results.css';
-import { ApiError, describeError, type Campaign } from '../api';
+import { ApiError, describeError, type Campaign, type Session } from '../api';
 import { getCampaign } from '../api-campaigns';
 import {
   cancelCampaign,
@@ -19,9 +21,10 @@ import {
 } from '../api-results';
 import type { SessionState } from '../main';
 import { onLinkClick } from '../router';
-import { SESSION_DEAD, count, dateTime, duration, isLive, money, percent, reasonLabel, stepLabel, time, when } from '../results/format';
+import { SESSION_DEAD, count, dateTime, duration, isLive, isOwnReason, money, percent, reasonExplain, reasonLabel, stepLabel, time, when } from '../results/format';
 import { Notice, Stat, StatusPill, useNow } from '../results/ui';
 import { useLogStream, type LogStream } from '../results/useLogStream';
+import { AppealSteps, SpamBotLink, frozenSince } from './Frozen';
 
 const POLL_MS = 2000;
 const SETTLED_POLL_MS = 10_000;
@@ -50,6 +53,7 @@ const LOG_STATUS: Record<string, { label: string; tone: string }> = {
   paused: { label: 'Paused', tone: 'warn' },
   resumed: { label: 'Resumed', tone: 'info' },
   quiet_hours: { label: 'Quiet hours', tone: 'info' },
+  daily_limit: { label: 'Daily limit', tone: 'info' },
 };
 
 function logWho(e: LogEntry): string {
@@ -57,6 +61,7 @@ function logWho(e: LogEntry): string {
     if (e.status === 'paused') return 'Campaign paused';
     if (e.status === 'resumed') return 'Campaign resumed';
     if (e.status === 'quiet_hours') return 'Quiet hours started';
+    if (e.status === 'daily_limit') return 'Daily limit reached';
     if (e.status === 'flood_wait') return 'Telegram asked to slow down';
     return 'Campaign';
   }
@@ -70,6 +75,7 @@ function logDetail(e: LogEntry): string | null {
   const details = e.error_details ? e.error_details.replace(ISO_TIME, (t) => when(t)) : null;
   if (e.status === 'quiet_hours') return details ? details.replace(/^quiet hours;\s*/i, '').replace(/^./, (c) => c.toUpperCase()) : null;
   if (e.status === 'flood_wait') return details ? `FloodWait: ${details}` : 'FloodWait';
+  if (e.status === 'daily_limit') return details ? details.replace(/^./, (c) => c.toUpperCase()) : 'Sending resumes tomorrow.';
   const code = e.error_code;
   if (!code) return details;
   const label = reasonLabel(code);
@@ -149,14 +155,14 @@ function LogList({ stream, now }: { stream: LogStream; now: number }) {
 
 // ---- Notices: what happened, and what to do ----
 
-function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<string>; sessionInvalid: boolean; now: number; actionError: ApiError | null }) {
+function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<string>; session: Session | null; now: number; actionError: ApiError | null }) {
   const { c, a, codes, now } = props;
   const out = [];
   const peerFlood = c.pause_reason === 'peer_flood' || (c.status === 'paused' && codes.has('PEER_FLOOD'));
   const sessionDead =
     c.pause_reason === 'session_invalid' ||
     props.actionError?.code === 'no_session' ||
-    (c.status !== 'completed' && c.status !== 'cancelled' && (props.sessionInvalid || [...codes].some((k) => SESSION_DEAD.has(k))));
+    (c.status !== 'completed' && c.status !== 'cancelled' && (props.session?.status === 'invalid' || [...codes].some((k) => SESSION_DEAD.has(k))));
   if (sessionDead)
     out.push(
       <Notice
@@ -181,6 +187,67 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
         before resuming and do not resend the same message — pushing on can get the account banned. Messages already sent are not affected.
       </Notice>,
     );
+  if (c.status === 'paused' && c.pause_reason === 'account_frozen')
+    out.push(
+      <Notice key="frozen" tone="bad" testid="notice-frozen" title="Telegram froze this account" action={<SpamBotLink primary />}>
+        <p>
+          {frozenSince(props.session?.frozen ? props.session.frozen_at : null) || 'Now '}Telegram lets the account read its chats but send nothing. Every
+          campaign of the account is paused; the message that met the freeze went back to the queue, so nobody was lost. tgr stays connected.
+        </p>
+        <AppealSteps />
+      </Notice>,
+    );
+  if (c.status === 'paused' && c.pause_reason === 'error_streak') {
+    const code = c.pause_code ?? null;
+    const why = code ? reasonExplain(code, a?.reasons) : null;
+    out.push(
+      <Notice key="streak" tone="bad" testid="notice-error-streak" title="Paused: several people in a row failed with the same error">
+        <p>
+          {code && isOwnReason(code) ? 'The messages failed with' : 'Telegram answered'} <code data-testid="streak-code">{code ?? 'an error'}</code>
+          {' — '}
+          <span data-testid="streak-why">{why ?? 'a code tgr does not know.'}</span> tgr paused the campaign so that one error cannot cost the
+          whole audience; the people not reached yet are still waiting.
+        </p>
+        <p>Before you resume, check:</p>
+        <ul class="notice-list">
+          {!why && <li>The code is new to tgr (perhaps a new Telegram rule): look its name up in Telegram's API documentation.</li>}
+          <li>The message: press Edit, then “Send test to my Saved Messages”. If the test fails with the same code, fix the message first.</li>
+          <li>The account: open the Telegram app as this account and write to someone; ask @SpamBot whether the account is limited.</li>
+        </ul>
+        <p>If the same error comes back after Resume, the campaign pauses again after a few people, never the whole audience.</p>
+      </Notice>,
+    );
+  }
+  if (c.waiting === 'daily_limit' && isLive(c.status)) {
+    const resumes = c.resumes_at ?? null;
+    out.push(
+      <Notice
+        key="daily"
+        tone="info"
+        testid="notice-daily-limit"
+        title="Daily limit reached — sending waits"
+        action={
+          <a class="btn btn-sm" href="/app/connect#limits" onClick={onLinkClick}>
+            Change the limit
+          </a>
+        }
+      >
+        This account has sent as many messages today as its daily limit allows.{' '}
+        {resumes ? (
+          <>
+            Sending resumes by itself at{' '}
+            <time dateTime={resumes} data-testid="daily-resumes">
+              {when(resumes, now)}
+            </time>{' '}
+            your time (in {duration(Date.parse(resumes) - now)}).
+          </>
+        ) : (
+          'Sending resumes by itself tomorrow.'
+        )}{' '}
+        The limit is set on the Telegram page, under Sending limits.
+      </Notice>,
+    );
+  }
   if (c.status === 'paused' && c.pause_reason === 'storage_error')
     out.push(
       <Notice key="storage" tone="bad" testid="notice-storage" title="The server could not save its work">
@@ -314,7 +381,7 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
         <button
           ref={resumeBtn}
           type="button"
-          class={'btn btn-sm' + (c.pause_reason === 'peer_flood' ? '' : ' btn-primary')}
+          class={'btn btn-sm' + (c.pause_reason === 'peer_flood' || c.pause_reason === 'account_frozen' ? '' : ' btn-primary')}
           disabled={busy}
           onClick={() => (a?.quiet_hours.active ? setAsk('resume') : run('resume'))}
         >
@@ -351,6 +418,7 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
   const cats = a.category_distribution;
   const finished = c.status === 'completed' || c.status === 'cancelled';
   const quiet = a.quiet_hours.active && !finished;
+  const daily = c.waiting === 'daily_limit' && !finished ? (c.resumes_at ?? null) : null;
   return (
     <section class="card progress-card" aria-labelledby="progress-title">
       <div class="progress-head">
@@ -372,7 +440,7 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
         <div>
           <dt>Speed</dt>
           <dd>
-            {quiet ? 'Quiet hours' : isLive(c.status) && a.pending > 0 ? `${count.format(Math.round(a.send_rate_per_min))} messages / min` : '—'}
+            {quiet ? 'Quiet hours' : daily ? 'Daily limit reached' : isLive(c.status) && a.pending > 0 ? `${count.format(Math.round(a.send_rate_per_min))} messages / min` : '—'}
           </dd>
         </div>
         <div>
@@ -382,6 +450,8 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
               when(c.finished_at, now)
             ) : quiet && a.pending > 0 && a.quiet_hours.resumes_at ? (
               <>After quiet hours ({when(a.quiet_hours.resumes_at, now)})</>
+            ) : daily && a.pending > 0 ? (
+              <>After the daily limit ({when(daily, now)})</>
             ) : eta && eta > now ? (
               <>
                 ~{duration(eta - now)} <span class="muted">({when(a.eta as string, now)})</span>
@@ -420,12 +490,16 @@ function Stats({ a }: { a: CampaignAnalytics }) {
       <Stat label="Failed" value={count.format(a.failed)} testid="stat-failed" tone={a.failed ? 'bad' : undefined}>
         {failures.length > 0 ? (
           <ul class="reasons" aria-label="Failures by reason">
-            {failures.map(([code, n]) => (
-              <li key={code} title={code}>
-                <span>{reasonLabel(code)}</span>
-                <span class="num">{count.format(n)}</span>
-              </li>
-            ))}
+            {failures.map(([code, n]) => {
+              const why = reasonExplain(code, a.reasons);
+              return (
+                <li key={code} title={code} data-testid="failure-reason" data-code={code}>
+                  <span>{reasonLabel(code)}</span>
+                  <span class="num">{count.format(n)}</span>
+                  <span class="reason-why">{why ?? `${code}: a code tgr does not know.`}</span>
+                </li>
+              );
+            })}
           </ul>
         ) : (
           <span class="stat-sub">no failures</span>
@@ -543,6 +617,13 @@ export function MonitorView(props: { id: number; state: SessionState }) {
     return () => window.clearInterval(t);
   }, [active, settled, load]);
 
+  // An account-level pause (frozen, disconnected) changes the session too: read it again.
+  const pauseReason = c?.pause_reason ?? null;
+  const refreshSession = props.state.refreshSession;
+  useEffect(() => {
+    if (pauseReason === 'account_frozen' || pauseReason === 'session_invalid') void refreshSession();
+  }, [pauseReason, refreshSession]);
+
   const ticking = active || stream.state === 'reconnecting';
   const now = useNow(ticking);
 
@@ -626,7 +707,7 @@ export function MonitorView(props: { id: number; state: SessionState }) {
       <p class="sr-only" role="status">
         {actionMsg ?? ''}
       </p>
-      {c && <Notices c={c} a={a} codes={codes} sessionInvalid={props.state.session?.status === 'invalid'} now={now} actionError={actionError} />}
+      {c && <Notices c={c} a={a} codes={codes} session={props.state.session} now={now} actionError={actionError} />}
       {c && a ? (
         <div class="monitor-grid">
           <div class="monitor-main">
