@@ -97,8 +97,13 @@ static int64_t handle_item(struct engine *e, struct item *it)
     case IT_RESULT:
         engine__handle_result(e, it);
         break;
-    case IT_WAKE:
+    case IT_WAKE: {
+        /* Something changed (a campaign, or the account's settings): read the daily limit again
+         * at the next look rather than up to DAILY_CHECK_MS later. */
+        struct acct *a = it->account_id > 0 ? engine__acct(e, it->account_id) : NULL;
+        if (a) a->daily_checked_at = 0;
         break;
+    }
     case IT_DIRECT:
         break; /* engine_main gives it to its account */
     case IT_STARTED: {

@@ -46,8 +46,9 @@ struct bridge_error;
 int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result,
                        struct bridge_error *err);
 
-/* Look at this account now (a campaign was started, resumed or changed), here and on every
- * other instance (after this commit). */
+/* Look at this account now (a campaign was started, resumed or changed, or the account's
+ * settings: its daily limit is read again), here and on every other instance (after this
+ * commit). */
 void engine_wake(struct engine *e, int64_t account_id);
 
 #endif

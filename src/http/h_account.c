@@ -8,6 +8,7 @@
 #include "core/tz.h"
 #include "base/util.h"
 #include "crypto/seal.h"
+#include "engine/engine.h"
 #include "http/handlers.h"
 #include "http/server.h"
 
@@ -57,6 +58,7 @@ enum hres account_patch_h(struct req *r)
     a.error_streak_limit = (int)streak;
     if (st->account_update(st, &a) < 0 || st->account_get(st, r->account_id, &r->account) != DB_ONE)
         return db_failed(r);
+    engine_wake(r->app->engine, r->account_id); /* a new daily limit holds from the next send */
     reply_json(r, 200, account_json(&r->account));
     return H_OK;
 }

@@ -315,7 +315,13 @@ class DailyLimitTest(SafetyCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(len(self.delivered("Daily check")), 6)  # five customers and Saved Messages
         self.assertEqual(len([x for x in self.delivered("Daily check") if x["user_id"] == ME_ID]), 1)
-        # The next day (the clock moved past midnight): the other three go out.
+        # A raised limit holds from the next send: two more go out, then it waits again.
+        self.patch_account(token, daily_send_limit=7)
+        self.assertTrue(wait_until(lambda: self.analytics(token, cid)["sent"] == 7, 20), self.analytics(token, cid))
+        time.sleep(1.5)
+        self.assertEqual(self.campaign(token, cid)["waiting"], "daily_limit")
+        self.assertEqual(len([x for x in self.delivered("Daily check") if x["user_id"] != ME_ID]), 7)
+        # The next day (the clock moved past midnight): the last one goes out.
         jump_ms = int((resumes - time.time()) * 1000) + 2000
         with open(self.clock_path, "w") as f:
             f.write(f"{jump_ms}\n")
