@@ -17,6 +17,7 @@
 #include "base/app.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/sdnotify.h"
 #include "base/util.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -535,6 +536,7 @@ static int cmd_serve(int argc, char **argv)
     if (metrics_token_load(app.metrics_token_hash, &app.metrics_token_set, err, sizeof err) != TGR_OK)
         return usage_error("serve", err);
     apply_log_level(&app.cfg);
+    sdnotify_init(); /* before the bridge is spawned and before any thread */
     if (ensure_data_dir(app.cfg.data_dir) != TGR_OK) return 1;
     /* A wrong --media or S3 setting is a usage error (found before a master key is made); a local
      * directory that cannot be made only disables media, as before there was a choice. */
@@ -624,9 +626,15 @@ static int cmd_serve(int argc, char **argv)
     fflush(stdout);
     log_info("serve", "tgr %s (%s) serving on port %d, data in %s, %s store", tgr_version, tgr_commit,
              http_port(http), app.cfg.data_dir, app.store->backend);
+    {
+        char ready[96];
+        snprintf(ready, sizeof ready, "READY=1\nSTATUS=serving on port %d", http_port(http));
+        sdnotify(ready);
+    }
 
     int sig = 0;
     sigwait(&sigs, &sig);
+    sdnotify("STOPPING=1");
     log_info("serve", "%s: finishing in-flight requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     rc = 0;
 out:
