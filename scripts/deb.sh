@@ -16,8 +16,10 @@ tree="$out/deb-src"
 rm -rf "$tree"
 mkdir -p "$tree/tgr"
 # The tracked files and new ones not yet ignored: what a commit of this tree would hold.
-(cd "$src" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$tree/tgr" 2>/dev/null) ||
-  (cd "$src" && tar --exclude='./build*' --exclude=./data --exclude='*/node_modules' -cf - . | tar -C "$tree/tgr" -xf -)
+# (node_modules may be links to another checkout's, which git does not take for ignored.)
+(cd "$src" && git ls-files -z --cached --others --exclude-standard | grep -zv 'node_modules$' |
+  xargs -0 cp -P --parents -t "$tree/tgr")
+rm -rf "$tree/tgr/bridge/node_modules" "$tree/tgr/web/node_modules"
 cp -rL "$src/bridge/node_modules" "$tree/tgr/bridge/node_modules"
 ln -s "$(readlink -f "$src/web/node_modules")" "$tree/tgr/web/node_modules"
 (cd "$tree/tgr" && dpkg-buildpackage -b -us -uc --no-sign >"$tree/build.log" 2>&1) || {
