@@ -73,6 +73,7 @@ static void apply_log_level(const struct config *c)
     static const char *names[] = {"debug", "info", "warn", "error"};
     for (int i = 0; i < 4; i++)
         if (!strcmp(c->log_level, names[i])) log_set_level((enum log_level)i);
+    log_set_format(strcmp(c->log_format, "json") ? LOG_TEXT : LOG_JSON);
 }
 
 /* Create the data directory (mode 0700) if it does not exist. */

@@ -95,7 +95,7 @@ class Installed(unittest.TestCase):
         documented = set(re.findall(r"^#([A-Z][A-Z0-9_]+)=", text, re.M))
         helptext = run([self.bin, "serve", "--help"]).stdout
         wanted = set(re.findall(r"\b(TGR_[A-Z0-9_]+)\b", helptext)) | {
-            "TGR_MASTER_KEY", "TGR_METRICS_TOKEN", "TG_API_ID", "TG_API_HASH"}
+            "TGR_MASTER_KEY", "TGR_METRICS_TOKEN", "TG_API_ID", "TG_API_HASH", "TGR_LOG_FORMAT"}
         self.assertEqual(sorted(wanted - documented), [])
 
     # ---- the unit ----------------------------------------------------------------------------
