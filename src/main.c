@@ -1,4 +1,4 @@
-/* main — the tgr command line: serve, migrate, account create (DESIGN §7).
+/* main — the tgr command line: serve, migrate, account create, … doctor (DESIGN §7).
  *
  * Exit codes: 0 success, 1 a runtime failure (database, key file, port in use…), 2 a usage
  * error (unknown command or flag, bad value) — always with one line on stderr saying why. */
@@ -39,6 +39,7 @@
 #include "base/worker.h"
 #include "store/store.h"
 #include "demo.h"
+#include "doctor.h"
 
 static const char usage_top[] =
     "tgr — a self-hosted Telegram retargeting platform\n"
@@ -51,6 +52,7 @@ static const char usage_top[] =
     "  tgr keys rotate|status|retire ID [--data DIR]    rotate the master key, re-sealing every value\n"
     "  tgr backup FILE [--data DIR]                     consistent copy of the database while serving\n"
     "  tgr restore FILE [--data DIR]                    put a backup into an empty data directory\n"
+    "  tgr doctor [--env-file FILE] [options]           check the installation; say how to fix what fails\n"
     "  tgr --version\n"
     "  tgr COMMAND --help                               options of a command\n";
 
@@ -688,6 +690,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "keys")) return cmd_keys(argc, argv);
     if (!strcmp(cmd, "backup")) return cmd_backup(argc, argv);
     if (!strcmp(cmd, "restore")) return cmd_restore(argc, argv);
+    if (!strcmp(cmd, "doctor")) return cmd_doctor(argc, argv);
     char msg[128];
     snprintf(msg, sizeof msg, "unknown command '%.40s'", cmd);
     return usage_error(NULL, msg);

@@ -9,6 +9,7 @@ its maintainer scripts run as dpkg runs them there (--force-script-chrootless, D
   source tree in reach), as the package's `tgr` user: --version, migrate, and a `tgr serve` that
   tells systemd READY=1 over $NOTIFY_SOCKET, answers /healthz, serves the installed web app,
   starts the installed bridge with its node_modules (GramJS), and says STOPPING=1 on SIGTERM;
+  then `tgr doctor` passes every check;
 - /etc/tgr/tgr.env names every variable of `tgr serve --help`, all commented out.
 Dependencies are not installed into the root (--force-depends): the host's libraries and node
 stand in for them, as the package's Depends would bring them. Standard library only.
@@ -177,6 +178,11 @@ class Installed(unittest.TestCase):
             stopping = sock.recv(4096).decode()
             self.assertIn("STOPPING=1", stopping.split("\n"))
             self.assertEqual(proc.wait(timeout=30), 0)
+            # The installed `tgr doctor` finds everything of the installation as the service would.
+            env.pop("NOTIFY_SOCKET")
+            r = run(self.as_tgr("doctor"), env=env, cwd=self.root)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            self.assertIn(self.root + "/usr/lib/tgr/bridge/main.mjs with its", r.stdout)
         finally:
             if proc.poll() is None:
                 proc.kill()
