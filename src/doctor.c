@@ -416,11 +416,15 @@ int cmd_doctor(int argc, char **argv)
     char err[512];
     const char *extra[1] = {NULL};
     /* --env-file first, before the environment is read. */
-    for (int i = 2; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--env-file") && load_env_file(argv[i + 1], err, sizeof err) != TGR_OK) {
+    for (int i = 2; i < argc; i++) {
+        const char *file = !strncmp(argv[i], "--env-file=", 11)             ? argv[i] + 11
+                           : !strcmp(argv[i], "--env-file") && i + 1 < argc ? argv[i + 1]
+                                                                            : NULL;
+        if (file && load_env_file(file, err, sizeof err) != TGR_OK) {
             fprintf(stderr, "tgr doctor: %s\n", err);
             return 2;
         }
+    }
     struct doctor d = {0, 0};
     struct config c;
     if (config_init(&c, err, sizeof err) != TGR_OK) {

@@ -100,8 +100,9 @@ class Doctor(unittest.TestCase):
         env_file = os.path.join(self.work, "tgr.env")
         with open(env_file, "w") as f:
             f.write("# comment\n\nTGR_TELEGRAM=gramjs\n#TG_API_ID=1\n")
-        r, lines = self.doctor("--env-file", env_file)
-        self.assertEqual(self.failed(lines), ["telegram"])
+        for args in (["--env-file", env_file], ["--env-file=" + env_file]):
+            r, lines = self.doctor(*args)
+            self.assertEqual(self.failed(lines), ["telegram"], args)
         r, _ = self.doctor("--no-such-flag")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--no-such-flag", r.stderr)
