@@ -2,6 +2,7 @@
 #   make        build build/tgr
 #   make deps   install missing Debian/npm packages
 #   make run    deps + build + serve on the embedded defaults with the demo account
+#   make deb    the Debian package $(BUILD)/tgr_<version>_amd64.deb (scripts/deb.sh; needs `make deps-test`)
 #   make test   deps + build + every test, then again under ASan+UBSan
 #               then each fuzz target 20 s (build-fuzz, clang + libFuzzer)
 #   make fuzz   each libFuzzer target FUZZ_SECONDS (60) from its corpus, with its figures
@@ -20,7 +21,7 @@ SAN_BUILD ?= build-asan
 SAN_EXCLUDE ?= -E 'http\.test_(sending|campaigns|analytics|foundation|telegram|telegram_text|media_s3|limits|login_limits|streams|metrics_token|uploads|backup)\.pg'
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps deps-test run test test-fast test-asan test-valgrind bench soak format clean telegram-errors
+.PHONY: all build deb deps deps-test run test test-fast test-asan test-valgrind bench soak format clean telegram-errors
 
 .PHONY: fuzz test-fuzz
 
@@ -37,6 +38,9 @@ deps:
 
 deps-test:
 	@scripts/deps.sh test
+
+deb: deps-test
+	@scripts/deb.sh $(BUILD)
 
 run: deps build
 	$(BUILD)/tgr serve --demo

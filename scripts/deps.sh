@@ -2,7 +2,8 @@
 # deps.sh — installs what tgr needs and is missing, nothing else (`make deps`).
 #   scripts/deps.sh            build + test + run dependencies
 #   scripts/deps.sh test       also what `make test` needs (Debian's chromium for browser tests,
-#                              postgresql for the PostgreSQL runs of the tests)
+#                              postgresql for the PostgreSQL runs of the tests, debhelper and
+#                              lintian for the package, prometheus for promtool)
 #   scripts/deps.sh bench      also what `make bench` needs (nginx, wrk, postgresql)
 # Debian packages come from apt-get (apt-get update runs first, once, and only when something is
 # missing); npm packages from `npm ci` with the committed lock files, re-run when a lock changes.
@@ -16,7 +17,7 @@ for extra in "$@"; do
   case "$extra" in
     bench) pkgs+=(nginx-light wrk postgresql) ;;
     valgrind) pkgs+=(valgrind) ;;
-    test) pkgs+=(chromium postgresql) ;;
+    test) pkgs+=(chromium postgresql debhelper lintian prometheus) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac
 done

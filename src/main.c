@@ -1,4 +1,4 @@
-/* main — the tgr command line: serve, migrate, account create (DESIGN §7).
+/* main — the tgr command line: serve, migrate, account create, … doctor (DESIGN §7).
  *
  * Exit codes: 0 success, 1 a runtime failure (database, key file, port in use…), 2 a usage
  * error (unknown command or flag, bad value) — always with one line on stderr saying why. */
@@ -17,6 +17,7 @@
 #include "base/app.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "base/sdnotify.h"
 #include "base/util.h"
 #include "crypto/keys.h"
 #include "crypto/password.h"
@@ -38,6 +39,7 @@
 #include "base/worker.h"
 #include "store/store.h"
 #include "demo.h"
+#include "doctor.h"
 
 static const char usage_top[] =
     "tgr — a self-hosted Telegram retargeting platform\n"
@@ -50,6 +52,7 @@ static const char usage_top[] =
     "  tgr keys rotate|status|retire ID [--data DIR]    rotate the master key, re-sealing every value\n"
     "  tgr backup FILE [--data DIR]                     consistent copy of the database while serving\n"
     "  tgr restore FILE [--data DIR]                    put a backup into an empty data directory\n"
+    "  tgr doctor [--env-file FILE] [options]           check the installation; say how to fix what fails\n"
     "  tgr --version\n"
     "  tgr COMMAND --help                               options of a command\n";
 
@@ -72,6 +75,7 @@ static void apply_log_level(const struct config *c)
     static const char *names[] = {"debug", "info", "warn", "error"};
     for (int i = 0; i < 4; i++)
         if (!strcmp(c->log_level, names[i])) log_set_level((enum log_level)i);
+    log_set_format(strcmp(c->log_format, "json") ? LOG_TEXT : LOG_JSON);
 }
 
 /* Create the data directory (mode 0700) if it does not exist. */
@@ -535,6 +539,7 @@ static int cmd_serve(int argc, char **argv)
     if (metrics_token_load(app.metrics_token_hash, &app.metrics_token_set, err, sizeof err) != TGR_OK)
         return usage_error("serve", err);
     apply_log_level(&app.cfg);
+    sdnotify_init(); /* before the bridge is spawned and before any thread */
     if (ensure_data_dir(app.cfg.data_dir) != TGR_OK) return 1;
     /* A wrong --media or S3 setting is a usage error (found before a master key is made); a local
      * directory that cannot be made only disables media, as before there was a choice. */
@@ -624,9 +629,15 @@ static int cmd_serve(int argc, char **argv)
     fflush(stdout);
     log_info("serve", "tgr %s (%s) serving on port %d, data in %s, %s store", tgr_version, tgr_commit,
              http_port(http), app.cfg.data_dir, app.store->backend);
+    {
+        char ready[96];
+        snprintf(ready, sizeof ready, "READY=1\nSTATUS=serving on port %d", http_port(http));
+        sdnotify(ready);
+    }
 
     int sig = 0;
     sigwait(&sigs, &sig);
+    sdnotify("STOPPING=1");
     log_info("serve", "%s: finishing in-flight requests and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     rc = 0;
 out:
@@ -679,6 +690,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "keys")) return cmd_keys(argc, argv);
     if (!strcmp(cmd, "backup")) return cmd_backup(argc, argv);
     if (!strcmp(cmd, "restore")) return cmd_restore(argc, argv);
+    if (!strcmp(cmd, "doctor")) return cmd_doctor(argc, argv);
     char msg[128];
     snprintf(msg, sizeof msg, "unknown command '%.40s'", cmd);
     return usage_error(NULL, msg);

@@ -86,6 +86,8 @@ static const struct option_def options[] = {
      "an account's sending moves to another instance this long after its owner stops renewing"},
     {"--log-level", "TGR_LOG_LEVEL", STR(log_level), "info", SERVE | STORE, 0, 0,
      "debug, info, warn or error"},
+    {"--log-format", "TGR_LOG_FORMAT", STR(log_format), "text", SERVE | STORE, 0, 0,
+     "text (one line per event) or json (one JSON object per line)"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
@@ -157,6 +159,10 @@ static int finish(struct config *c, char *err, size_t errlen)
     if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") && strcmp(c->log_level, "warn") &&
         strcmp(c->log_level, "error")) {
         snprintf(err, errlen, "--log-level: expected debug, info, warn or error, got '%.40s'", c->log_level);
+        return TGR_ERR;
+    }
+    if (strcmp(c->log_format, "text") && strcmp(c->log_format, "json")) {
+        snprintf(err, errlen, "--log-format: expected text or json, got '%.40s'", c->log_format);
         return TGR_ERR;
     }
     if (strcmp(c->media, "local") != 0 &&

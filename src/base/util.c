@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,16 @@ void source_path(const char *rel, char *out, size_t cap)
     char *slash = strrchr(exe, '/');
     if (!slash) return;
     *slash = 0;
+    /* build/tgr → ../rel (a source tree); /usr/bin/tgr → ../lib/tgr/rel (cmake --install, the
+     * Debian package). */
+    static const char *const trees[] = {"", "lib/tgr/"};
     char alt[2200];
-    snprintf(alt, sizeof alt, "%s/../%s", exe, rel);
-    if (access(alt, R_OK) == 0) snprintf(out, cap, "%s", alt);
+    for (size_t i = 0; i < sizeof trees / sizeof trees[0]; i++) {
+        snprintf(alt, sizeof alt, "%s/../%s%s", exe, trees[i], rel);
+        if (access(alt, R_OK) == 0) {
+            char real[PATH_MAX];
+            snprintf(out, cap, "%s", realpath(alt, real) ? real : alt); /* no bin/.. in logs */
+            return;
+        }
+    }
 }

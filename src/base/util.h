@@ -45,8 +45,9 @@ void rfc3339(int64_t ms, char *out, size_t cap);
 int read_file(const char *path, size_t cap, char **out, size_t *len);
 
 /* A file of the source tree (bridge/main.mjs, share/lexicon.json, …): rel itself if it exists
- * (or is absolute), else the same path beside the binary's tree (build/tgr → ../rel), so the
- * defaults work from any working directory. */
+ * (or is absolute), else the same path beside the binary's tree (build/tgr → ../rel), else in
+ * the installed tree (/usr/bin/tgr → /usr/lib/tgr/rel), so the defaults work from any working
+ * directory. */
 void source_path(const char *rel, char *out, size_t cap);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/app.h"
+#include "base/counters.h"
 #include "base/log.h"
 #include "core/cstate.h"
 #include "core/outcome.h"
@@ -61,6 +62,7 @@ int engine__storage_pause(struct engine *e, struct acct *a, int64_t account, int
                            "the database could not write (disk full or failing); the campaign is paused: "
                            "resume it "
                            "when storage is fixed");
+    counter_add(CNT_STORAGE_PAUSES, 1);
     log_warn("engine", "account %lld: campaigns paused (storage_error)", (long long)account);
     return 1;
 }
@@ -135,6 +137,10 @@ static void finish(struct engine *e, struct acct *a, int64_t account, const stru
     enum db_status s = recipient_finish(st, account, o);
     if (s == DB_HARD) storage_failed(e, a, account, o->campaign_id, "a send outcome");
     if (s < 0 || o->status == RECIPIENT_PENDING) return;
+    if (o->status == RECIPIENT_FAILED)
+        counter_add_by(FAM_MESSAGES_FAILED, o->error_code, 1);
+    else
+        counter_add(o->status == RECIPIENT_SENT ? CNT_MESSAGES_SENT : CNT_MESSAGES_SKIPPED, 1);
     streak(e, a, account, o);
     if (a && o->status == RECIPIENT_SENT) a->daily.sent++;
 }
@@ -174,6 +180,8 @@ void engine__handle_result(struct engine *e, struct item *it)
         break;
     case SEND_FLOOD_WAIT: {
         int64_t wait = (int64_t)(it->err.seconds > 0 ? it->err.seconds : 30) * 1000;
+        counter_add(CNT_FLOOD_WAITS, 1);
+        counter_add(CNT_FLOOD_WAIT_SECONDS, (uint64_t)(wait / 1000));
         if (a) {
             char key[48], v[32];
             a->flood_until = now + wait + FLOOD_MARGIN_MS;
@@ -194,6 +202,7 @@ void engine__handle_result(struct engine *e, struct item *it)
         break;
     }
     case SEND_PEER_FLOOD:
+        counter_add(CNT_PEER_FLOOD_PAUSES, 1);
         o.status = RECIPIENT_PENDING;
         o.log_status = "paused";
         snprintf(details, sizeof details,
@@ -209,6 +218,7 @@ void engine__handle_result(struct engine *e, struct item *it)
                  (long long)r->campaign_id);
         break;
     case SEND_SESSION_DEAD:
+        counter_add(CNT_SESSION_INVALID_PAUSES, 1);
         o.status = RECIPIENT_PENDING;
         o.log_status = "paused";
         snprintf(details, sizeof details, "the Telegram session is no longer valid (%s); reconnect",
@@ -222,6 +232,7 @@ void engine__handle_result(struct engine *e, struct item *it)
         /* The account is read-only until an appeal succeeds: nothing it sends can arrive, so every
          * campaign pauses, the row goes back to pending, and the session is kept (the inbox still
          * syncs). Pause first, as for PEER_FLOOD. */
+        counter_add(CNT_FROZEN_PAUSES, 1);
         o.status = RECIPIENT_PENDING;
         o.log_status = "paused";
         snprintf(details, sizeof details,

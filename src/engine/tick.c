@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/counters.h"
 #include "base/app.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -38,6 +39,7 @@ void engine__claim(struct engine *e, int64_t now)
         if (st->meta_get(st, key, v, sizeof v) == DB_ONE && parse_i64(v, 0, INT64_MAX, &until) == TGR_OK &&
             until > a->flood_until)
             a->flood_until = until;
+        counter_add(CNT_LEASES_TAKEN, 1);
         log_info("engine", "instance %s now sends for account %lld", cluster_instance(e->cluster),
                  (long long)id);
         if (cluster_leased(e->cluster)) {
@@ -45,6 +47,7 @@ void engine__claim(struct engine *e, int64_t now)
             engine__run_job(e, id, JOB_START);
         }
     }
+    counter_add(CNT_LEASES_LOST, round.n_lost);
     for (size_t i = 0; i < round.n_lost; i++)
         engine__run_job(e, round.lost[i], JOB_STOP);
     cluster_round_release(&round);

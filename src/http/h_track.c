@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/counters.h"
 #include "analytics/clicks.h"
 #include "base/app.h"
 #include "core/links.h"
@@ -54,9 +55,13 @@ enum hres track_click_h(struct req *r)
         return H_NO;
     }
     /* HEAD requests, link-preview bots and repeats are redirected but not counted. */
-    if (strcmp(r->method, "GET") == 0 && !is_bot(req_header(r, "User-Agent")) &&
-        clicks_counts(r->app->clicks, link_id, recipient_id, r->ip))
+    int bot = is_bot(req_header(r, "User-Agent"));
+    counter_add(CNT_CLICKS_BOTS, (uint64_t)bot);
+    if (strcmp(r->method, "GET") == 0 && !bot &&
+        clicks_counts(r->app->clicks, link_id, recipient_id, r->ip)) {
+        counter_add(CNT_CLICKS_COUNTED, 1);
         clicks_add(r->app->clicks, account_id, campaign_id, link_id, recipient_id);
+    }
     char ref[LINK_CODE_MAX], *loc = NULL;
     link_ref(r->app->kr, recipient_id, link_id, ref);
     const char *hash = strchr(url, '#');

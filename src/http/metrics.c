@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/counters.h"
 #include "base/util.h"
 #include "http/router.h"
 
@@ -152,6 +153,17 @@ char *metrics_render(struct metrics *m, size_t *len)
         /* The +Inf bucket and _count must agree even while requests are being recorded. */
         add(&b, "tgr_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", meth, pat,
             (unsigned long long)cum);
+    }
+    for (int c = 0; c < CNT_N; c++)
+        add(&b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_defs[c].name, counter_defs[c].help,
+            counter_defs[c].name, counter_defs[c].name, (unsigned long long)counter_get((enum counter)c));
+    for (int f = 0; f < FAM_N; f++) {
+        const struct counter_def *d = &counter_family_defs[f];
+        add(&b, "# HELP %s %s\n# TYPE %s counter\n", d->name, d->help, d->name);
+        const char *label;
+        uint64_t v;
+        for (size_t i = 0; counter_family_get((enum counter_family)f, i, &label, &v); i++)
+            add(&b, "%s{%s=\"%s\"} %llu\n", d->name, d->label, label, (unsigned long long)v);
     }
     if (b.failed) {
         free(b.p);

@@ -1,6 +1,6 @@
-/* metrics — request counters and latency histograms per route, rendered in the Prometheus
- * text format for GET /metrics. Recording is lock-free (relaxed atomics), so it can sit on the
- * hot path of every request. */
+/* metrics — request counters and latency histograms per route, and the operational counters of
+ * base/counters.h, rendered in the Prometheus text format for GET /metrics. Recording is lock-free (relaxed
+ * atomics), so it can sit on the hot path of every request. */
 #ifndef TGR_METRICS_H
 #define TGR_METRICS_H
 

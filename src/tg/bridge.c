@@ -2,6 +2,7 @@
  *
  * All state below `mu` is shared between callers and the I/O thread. The I/O thread is the only
  * one that touches the pipes; callers append to the output buffer and poke the wake pipe. */
+#include "base/counters.h"
 #include "tg/bridge.h"
 
 #include <errno.h>
@@ -225,9 +226,11 @@ static void child_down(struct bridge *b, const char *why)
             struct timespec ts = {0, 20 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }
-        if (!b->stopping)
+        if (!b->stopping) {
+            counter_add(CNT_BRIDGE_RESTARTS, 1);
             log_warn("bridge", "the bridge (pid %d) stopped: %s; restarting in %d ms", (int)pid, why,
                      b->backoff_ms);
+        }
     }
     __atomic_store_n(&b->ready, 0, __ATOMIC_RELEASE);
     fail_all(b, "NETWORK", "the Telegram bridge restarted");

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""test_ops_metrics — the operators' metrics (issue 20 item 2, README "Metrics"): after a
+campaign on the simulated Telegram that meets a FloodWait and a customer who blocked the shop,
+GET /metrics passes `promtool check metrics` (Debian's prometheus package), counts the sent,
+failed (by reason) messages and the FloodWait with its seconds, and no label carries a person's id
+or phone; deploy/prometheus/alerts.yml passes `promtool check rules`; deploy/grafana/tgr.json
+parses, and it and the alerts name only metric families this server exports.
+Run: python3 tests/http/test_ops_metrics.py (CTest sets TGR_BIN).
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tgrtest import REPO, Server, connect_telegram, contacts_by_tg_id, sim_args, wait_until, write_scenario  # noqa: E402
+
+PASSWORD = "metrics-pass-1234"
+ME_PHONE, CODE = "+15550001111", "24680"
+USERS = [{"id": f"78{i:02d}", "access_hash": str(52000 + i), "first_name": f"Metric{i}", "phone": f"+4470000077{i:02d}",
+          "messages": [{"text": f"order question {i}", "ago_seconds": 3600 + i}]} for i in range(5)]
+USERS[4]["error"] = "USER_IS_BLOCKED"
+SCENARIO = {"me": {"id": "7700", "first_name": "Metrics Shop", "phone": ME_PHONE}, "login": {"code": CODE},
+            "users": USERS, "faults": [{"on_send": 2, "error": "FLOOD_WAIT", "seconds": 1}],
+            "record": "deliveries.jsonl"}
+SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+GRAFANA = os.path.join(REPO, "deploy", "grafana", "tgr.json")
+ALERTS = os.path.join(REPO, "deploy", "prometheus", "alerts.yml")
+
+
+def families(text):
+    """{family: type} of the # TYPE lines of an exposition."""
+    return dict(l.split()[2:4] for l in text.splitlines() if l.startswith("# TYPE "))
+
+
+def samples(text):
+    """[(name, {label: value}, value)] of an exposition."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line:
+            continue
+        m = SAMPLE_RE.match(line)
+        labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:\\.|[^"\\])*)"', m.group(3) or ""))
+        out.append((m.group(1), labels, float(m.group(4))))
+    return out
+
+
+def value(text, name, **labels):
+    return sum(v for n, l, v in samples(text) if n == name and all(l.get(k) == x for k, x in labels.items()))
+
+
+def referenced(text):
+    """Metric names in PromQL expressions (tgr_… and up), without histogram suffixes."""
+    names = set(re.findall(r"\b(tgr_[a-z0-9_]+|up)\b", text))
+    return {re.sub(r"_(bucket|sum|count)$", "", n) for n in names}
+
+
+class OpsMetrics(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="tgr-opsmetrics-")
+        cls.srv = Server(args=sim_args(write_scenario(cls.work, SCENARIO)) + ["--send-rate", "10"])
+        cls.srv.start()
+        try:
+            cls.srv.create_account("metrics@shop.test", PASSWORD)
+            token = cls.srv.login("metrics@shop.test", PASSWORD)
+            connect_telegram(cls.srv, token, ME_PHONE, CODE)
+            count = lambda: len(contacts_by_tg_id(cls.srv, token))  # noqa: E731
+            assert wait_until(lambda: count() == len(USERS), 20), count()
+            r = cls.srv.post("/campaigns", {"name": "Metrics", "message_text": "Hello"}, token=token)
+            assert r.status == 201, r
+            cid = r.json["id"]
+            r = cls.srv.post(f"/campaigns/{cid}/start", {"override_quiet_hours": True}, token=token)
+            assert r.status == 200, r
+            assert wait_until(lambda: cls.srv.get(f"/campaigns/{cid}", token=token).json["status"] == "completed", 60)
+            cls.text = cls.srv.get("/metrics").body.decode()
+        except BaseException:
+            cls.srv.cleanup()
+            shutil.rmtree(cls.work, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+        cls.srv.cleanup()
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def test_promtool_check_metrics(self):
+        r = subprocess.run(["promtool", "check", "metrics"], input=self.text, text=True, capture_output=True)
+        self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
+
+    def test_campaign_is_counted(self):
+        self.assertEqual(value(self.text, "tgr_messages_sent_total"), 4)
+        self.assertEqual(value(self.text, "tgr_messages_failed_total", reason="USER_IS_BLOCKED"), 1)
+        self.assertEqual(value(self.text, "tgr_flood_waits_total"), 1)
+        self.assertGreaterEqual(value(self.text, "tgr_flood_wait_seconds_total"), 1)
+        self.assertEqual(value(self.text, "tgr_leases_taken_total"), 1)
+        self.assertEqual(value(self.text, "tgr_bridge_restarts_total"), 0)
+        for name in ("tgr_peer_flood_pauses_total", "tgr_session_invalid_pauses_total", "tgr_storage_pauses_total",
+                     "tgr_clicks_counted_total", "tgr_clicks_bots_total", "tgr_messages_skipped_total"):
+            self.assertIn(name, families(self.text))
+
+    def test_labels_carry_no_person(self):
+        persons = {u["id"] for u in USERS} | {u["phone"] for u in USERS} | {u["phone"].lstrip("+") for u in USERS}
+        for name, labels, _ in samples(self.text):
+            for k, v in labels.items():
+                self.assertNotIn(v, persons, f"{name}{{{k}}}")
+                self.assertFalse(re.fullmatch(r"\d{4,}", v) and k not in ("le", "status", "commit"), f"{name}{{{k}={v}}}")
+
+    def test_alert_rules(self):
+        r = subprocess.run(["promtool", "check", "rules", ALERTS], text=True, capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("SUCCESS", r.stdout)
+        with open(ALERTS) as f:
+            text = f.read()
+        for wanted in ("tgr_session_invalid_pauses_total", "tgr_peer_flood_pauses_total", "tgr_storage_pauses_total",
+                       "tgr_bridge_restarts_total", "/webhooks/orders"):
+            self.assertIn(wanted, text)
+        self.assertLessEqual(referenced(text), set(families(self.text)) | {"up"})
+
+    def test_dashboard_names_only_exported_metrics(self):
+        with open(GRAFANA) as f:
+            dash = json.load(f)
+        exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+        exprs += [v.get("query", "") for v in dash["templating"]["list"] if isinstance(v.get("query"), str)]
+        names = referenced("\n".join(exprs))
+        self.assertGreater(len(names), 10)
+        self.assertLessEqual(names, set(families(self.text)) | {"up"})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
