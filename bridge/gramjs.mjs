@@ -19,6 +19,7 @@ import { computeCheck as gramjsComputeCheck } from "telegram/Password.js";
 import { NewMessage, Raw } from "telegram/events/index.js";
 import { CustomFile } from "telegram/client/uploads.js";
 import { BridgeError, DEAD_SESSION_CODES, E164_RE, mapError } from "./protocol.mjs";
+import { testDcFromEnv, testDcOptions } from "./testdc.mjs";
 
 export const CONNECT_TIMEOUT_MS = 20000;
 export const CALL_TIMEOUT_MS = 25000;
@@ -33,8 +34,10 @@ const SERVICE_USER_ID = "777000";
 const PHOTO_MIMES = new Set(["image/jpeg", "image/png"]);
 const STALE_MEDIA = /^(FILE_REFERENCE_|FILE_PART|FILE_PARTS_INVALID|MEDIA_EMPTY)/;
 
-/** Reads TG_API_ID / TG_API_HASH; throws an Error saying what is missing. */
+/** Reads TG_API_ID / TG_API_HASH (and the test-only TGR_GRAMJS_TEST_DC, see testdc.mjs);
+ *  throws an Error saying what is missing or refused. */
 export function configFromEnv(env) {
+  const testDc = testDcFromEnv(env);
   const apiId = Number(env.TG_API_ID);
   if (!env.TG_API_ID || !Number.isSafeInteger(apiId) || apiId <= 0) {
     throw new Error("TG_API_ID must be set to the numeric api_id of your Telegram application (my.telegram.org)");
@@ -43,7 +46,7 @@ export function configFromEnv(env) {
   if (!/^[0-9a-fA-F]{32}$/.test(apiHash)) {
     throw new Error("TG_API_HASH must be set to the 32-hex-digit api_hash of your Telegram application (my.telegram.org)");
   }
-  return { apiId, apiHash };
+  return testDc ? { apiId, apiHash, testDc } : { apiId, apiHash };
 }
 
 /** Settles like `promise`, or rejects with Error("TIMEOUT") after `ms`. */
@@ -169,8 +172,9 @@ export class GramjsBackend {
    * @param {(msg: string) => void} [o.log]
    * @param {(session: StringSession) => TelegramClient} [o.clientFactory]  tests replace the client
    * @param {Function} [o.computeCheck]                                      and the SRP computation
+   * @param {{host: string, port: number}} [o.testDc]  TEST MODE ONLY: the loopback MTProto server
    */
-  constructor({ apiId, apiHash, log = () => {}, clientFactory, computeCheck, healthIntervalMs = HEALTH_INTERVAL_MS }) {
+  constructor({ apiId, apiHash, log = () => {}, clientFactory, computeCheck, healthIntervalMs = HEALTH_INTERVAL_MS, testDc = null }) {
     this.name = "gramjs";
     this.onEvent = () => {};
     this.apiId = apiId;
@@ -178,7 +182,10 @@ export class GramjsBackend {
     this.log = log;
     this.computeCheck = computeCheck || gramjsComputeCheck;
     this.healthIntervalMs = healthIntervalMs;
+    this.testDc = testDc && testDcOptions(testDc);
+    if (this.testDc) log(`TEST MODE: Telegram is the loopback MTProto server at ${testDc.host}:${testDc.port}`);
     this.clientFactory = clientFactory || ((session) => new TelegramClient(session, apiId, apiHash, {
+      ...this.testDc?.clientParams,
       baseLogger: new Logger(LogLevel.NONE), // GramJS logs to stdout otherwise
       floodSleepThreshold: 0, // every FloodWait reaches the engine
       connectionRetries: 3, // the default (Infinity) would keep connect() looping after our deadline
@@ -198,6 +205,7 @@ export class GramjsBackend {
     } catch {
       throw new BridgeError("AUTH_KEY_UNREGISTERED", "the stored session is not a GramJS session string");
     }
+    this.testDc?.place(session);
     return this.clientFactory(session);
   }
 
