@@ -676,6 +676,7 @@ export class MtprotoServer {
       }
       if (ctx.updates && !inner.className.startsWith("upload.")) ctx.keyRec.updateSession = session;
       const result = await this.api.call(ctx, inner);
+      if (this.verbose) this.log(`key ${ctx.keyRec.hexId.slice(0, 6)} session ${session.id.toString("hex").slice(0, 6)}: ${inner.className} → ${typeof result === "symbol" ? result.description : result.className || typeof result}`);
       if (result === NO_ANSWER) return new Promise(() => {});
       if (result === DROP_CONNECTION) {
         conn.drop();
@@ -687,6 +688,7 @@ export class MtprotoServer {
         this.log(`${inner && inner.className} failed: ${e.stack || e.message}`);
         e = new RpcFailure(500, "INTERNAL");
       }
+      if (this.verbose) this.log(`key ${ctx.keyRec.hexId.slice(0, 6)} session ${session.id.toString("hex").slice(0, 6)}: ${inner && inner.className} → ${e.code} ${e.errorMessage}`);
       const body = Buffer.concat([u32(CTOR.rpcError), i32(e.code), tlBytes(Buffer.from(e.errorMessage, "utf8"))]);
       this.reply(session, msgId, body);
       return undefined;
