@@ -78,10 +78,23 @@ export function toEntities(entities) {
   });
 }
 
+const EXTENSIONS = {
+  "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "video/mp4": "mp4",
+  "video/quicktime": "mov", "video/webm": "webm", "application/pdf": "pdf",
+};
+
+/** The name Telegram shows for a file: tgr stores media under its hash without an extension,
+ *  so one is added from the MIME type (recipients saw "e8104ac2…" for a video). */
+export function fileName(media) {
+  const base = path.basename(media.path);
+  const ext = EXTENSIONS[media.mime];
+  return ext && !path.extname(base) ? `${base}.${ext}` : base;
+}
+
 /** The InputMedia for a freshly uploaded file. */
 export function uploadedMedia(inputFile, media) {
   if (PHOTO_MIMES.has(media.mime)) return new Api.InputMediaUploadedPhoto({ file: inputFile });
-  const attributes = [new Api.DocumentAttributeFilename({ fileName: path.basename(media.path) })];
+  const attributes = [new Api.DocumentAttributeFilename({ fileName: fileName(media) })];
   // GramJS's own metadata reader returns placeholders, so a video is marked as one only when the
   // caller passed its real duration and size.
   if (media.mime.startsWith("video/") && media.duration !== undefined && media.width && media.height) {
@@ -575,7 +588,7 @@ export class GramjsBackend {
         st = null;
       }
       if (!st || !st.isFile() || st.size === 0) throw new BridgeError("MEDIA_INVALID", "the media file does not exist or is empty");
-      const file = new CustomFile(path.basename(media.path), st.size, media.path);
+      const file = new CustomFile(fileName(media), st.size, media.path);
       const inputFile = await this.callOn(a, a.client.uploadFile({ file, workers: 1 }), UPLOAD_TIMEOUT_MS, "upload");
       return { handle: `gramjs-upload-${++this.uploadSeq}`, inputFile, reuse: null };
     })();

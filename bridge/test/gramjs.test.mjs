@@ -10,7 +10,7 @@ import path from "node:path";
 import { Api, helpers } from "telegram";
 import { RPCMessageToError } from "telegram/errors/index.js";
 import {
-  GramjsBackend, toEntities, sentMessageOf, configFromEnv, encodeCursor, decodeCursor, uploadedMedia, withTimeout,
+  GramjsBackend, toEntities, sentMessageOf, configFromEnv, encodeCursor, decodeCursor, uploadedMedia, fileName, withTimeout,
 } from "../gramjs.mjs";
 import { sleep, until } from "../test-support/harness.mjs";
 
@@ -167,6 +167,11 @@ test("uploaded media: photos for JPEG/PNG, documents otherwise, video attributes
   const vid = uploadedMedia(file, { path: "/x/a.mp4", mime: "video/mp4", duration: 12.5, width: 1280, height: 720 });
   assert.deepEqual(vid.attributes.map((a) => a.className), ["DocumentAttributeFilename", "DocumentAttributeVideo"]);
   assert.equal(vid.attributes[1].duration, 12.5);
+  // tgr keeps media under its hash: the name Telegram shows gets an extension from the type.
+  const hashed = uploadedMedia(file, { path: "/d/media/1/e8104ac2", mime: "video/mp4" });
+  assert.equal(hashed.attributes[0].fileName, "e8104ac2.mp4");
+  assert.equal(fileName({ path: "/d/media/1/e8104ac2", mime: "application/x-unknown" }), "e8104ac2");
+  assert.equal(fileName({ path: "/x/a.jpeg", mime: "image/jpeg" }), "a.jpeg");
 });
 
 test("withTimeout rejects with a TIMEOUT error and clears its timer", async () => {

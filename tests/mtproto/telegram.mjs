@@ -86,8 +86,6 @@ function imageSize(buf) {
   return [0, 0];
 }
 
-const MIME_BY_EXT = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png" };
-
 // --- SRP-2048 as Telegram's account.getPassword / auth.checkPassword use it ------------------
 
 const pad256 = (n) => beBytes(n, 256);
@@ -167,7 +165,7 @@ export class LoopbackTelegram {
     this.media = new Map(); // photo/document id → stored media
     this.sentMedia = new Map(); // `${user} ${random_id}` → MessageMedia of a delivery by this process
     this.server = null; // set by server.mjs
-    this.stats = { delivered: 0, duplicates: 0, faults: 0, uploadsParts: 0 };
+    this.stats = { delivered: 0, duplicates: 0, faults: 0, uploadsParts: 0, phoneMigrates: 0 };
   }
 
   close() {
@@ -294,7 +292,10 @@ export class LoopbackTelegram {
     if (!/^\+?\d{5,15}$/.test(req.phoneNumber)) throw fail("PHONE_NUMBER_INVALID");
     if (!(req.apiId > 0) || !req.apiHash) throw fail("API_ID_INVALID");
     const home = this.wire.phone_dc;
-    if (home && ctx.dc !== home) throw new RpcFailure(303, `PHONE_MIGRATE_${home}`);
+    if (home && ctx.dc !== home) {
+      this.stats.phoneMigrates++;
+      throw new RpcFailure(303, `PHONE_MIGRATE_${home}`);
+    }
     const hash = crypto.randomBytes(9).toString("hex");
     ctx.keyRec.login = { phone: req.phoneNumber.replace(/^\+/, ""), hash, passwordPending: false };
     return new Api.auth.SentCode({
@@ -459,13 +460,12 @@ export class LoopbackTelegram {
     if (input instanceof Api.InputMediaUploadedPhoto) {
       const bytes = this.assemble(ctx, input.file);
       const [w, h] = imageSize(bytes);
-      const ext = (input.file.name.split(".").pop() || "").toLowerCase();
       const photo = new Api.Photo({
         id: id(), accessHash: id(), fileReference: crypto.randomBytes(16), date: now(),
         sizes: [new Api.PhotoSize({ type: "y", w, h, size: bytes.length })], dcId: ctx.dc,
       });
       const record = store("photo", photo, {
-        name: input.file.name, mime: MIME_BY_EXT[ext] || "image/jpeg", size: bytes.length,
+        name: input.file.name, mime: bytes[0] === 0x89 && bytes[1] === 0x50 ? "image/png" : "image/jpeg", size: bytes.length,
         sha256: sha256(bytes).toString("hex"),
       });
       return { media: new Api.MessageMediaPhoto({ photo }), record };

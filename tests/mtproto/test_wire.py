@@ -208,5 +208,185 @@ class WirePaid(test_account_safety.PaidMessagesTest):
     """ALLOW_PAYMENT_REQUIRED (406) and ALLOW_PAYMENT_REQUIRED_50 (403)."""
 
 
+# --------------------------------------------------------------------------------------------
+# Wire-only scenarios.
+
+def png(width, height, seed=7):
+    """A real PNG of noise (stored, not compressed), so that its size is width*height*3 and more."""
+    import random
+    import struct
+    import zlib
+    rng = random.Random(seed)
+    raw = b"".join(b"\x00" + rng.randbytes(width * 3) for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 0)) + chunk(b"IEND", b"")
+
+
+class WireCase(test_sending.EngineCase):
+    """The send engine's test case (its own server and scenario per class) at the wire; WIRE adds
+    the scenario's wire-only settings."""
+
+    WIRE = None
+    SEND_RATE = 10
+
+    @classmethod
+    def new_server(cls, data=None):
+        if cls.WIRE and "wire" not in cls.scenario:
+            cls.scenario["wire"] = cls.WIRE
+            write_scenario(cls.work, cls.scenario)
+        return super().new_server(data)
+
+    @property
+    def wire(self):
+        return wire_server(self.scenario_path)
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            stop_wire_servers(cls.scenario_path)
+
+    def run_campaign(self, token, timeout, **fields):
+        c = self.create(token, **fields)
+        self.start(token, c["id"])
+        self.wait_status(token, c["id"], "completed", timeout)
+        return c["id"]
+
+
+class WireSyncThousand(WireCase):
+    """1,000 dialogs, each one history request at the wire."""
+
+    USERS = test_sending.make_users(1000, "66")
+
+    def test_a_thousand_dialogs_arrive_once(self):
+        t0 = time.monotonic()
+        token, got = self.account()
+        took = time.monotonic() - t0
+        self.assertEqual(len(got), 1000)
+        self.assertEqual((got["66123"]["first_name"], got["66999"]["messages_count"]), ("Cust66x123", 1))
+        r = self.srv.post("/session/sync", token=token)
+        self.assertEqual((r.status, r.json), (200, {"contacts_added": 0, "contacts_updated": 0, "messages_added": 0}))
+        sys.stderr.write(f"\n  [wire] login + sync of 1,000 dialogs: {took:.1f} s; server: {self.wire.stats()}\n")
+
+
+class WirePhotoCampaign(WireCase):
+    """A campaign with a 400 KB photo (four upload parts) and entities: the bytes arrive intact,
+    uploaded once and sent to everyone after as the stored photo; the entities keep their
+    UTF-16 offsets."""
+
+    USERS = test_sending.make_users(4, "67")
+    PHOTO = png(400, 340)
+
+    def test_photo_and_entities_arrive_as_sent(self):
+        token, _ = self.account()
+        body, ctype = tgrtest.multipart_form(files={"file": ("sale.png", "image/png", self.PHOTO)})
+        r = self.srv.post("/media/upload", raw=body, content_type=ctype, token=token)
+        self.assertEqual(r.status, 201, r)
+        text = "<b>Hi {{first_name}} 🌷</b>, the <i>spring</i> sale: <a href=\"https://shop.example/sale\">shop now</a>"
+        self.run_campaign(token, 40, message_text=text, media_ids=[r.json["id"]], track_links=False)
+        lines = self.record("the spring sale")
+        self.assertEachOnce(lines, [u["id"] for u in self.USERS])
+        digest = hashlib.sha256(self.PHOTO).hexdigest()
+        for rec in lines:
+            self.assertEqual((rec["media"]["size"], rec["media"]["sha256"], rec["media"]["mime"]),
+                             (len(self.PHOTO), digest, "image/png"), rec)
+            units = rec["text"].encode("utf-16-le")
+            spans = {e["type"]: units[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le")
+                     for e in rec["entities"]}
+            name = next(u["first_name"] for u in self.USERS if u["id"] == rec["user_id"])
+            self.assertEqual((spans["bold"], spans["italic"], spans["text_url"]), (f"Hi {name} 🌷", "spring", "shop now"))
+            self.assertEqual([e.get("url") for e in rec["entities"] if e["type"] == "text_url"],
+                             ["https://shop.example/sale"])
+        stats = self.wire.stats()
+        self.assertEqual(stats["uploadsParts"], 4, f"the photo was uploaded more than once: {stats}")
+
+
+class WirePhoneMigrate(WireCase):
+    """The account's phone lives on DC 2: auth.sendCode on DC 1 answers PHONE_MIGRATE_2, GramJS
+    moves to 127.0.0.2 with a new key, and the sealed session (on DC 2) survives a restart."""
+
+    USERS = test_sending.make_users(3, "68")
+    WIRE = {"phone_dc": 2}
+
+    def test_login_moves_to_dc2_and_stays_there(self):
+        token, _ = self.account()
+        self.run_campaign(token, 30, message_text="Migrated hello {{first_name}}")
+        self.assertEachOnce(self.record("Migrated hello"), [u["id"] for u in self.USERS])
+        stats = self.wire.stats()
+        self.assertEqual(stats["phoneMigrates"], 1, stats)
+        self.assertGreaterEqual(stats["authKeys"], 2, f"no second key for DC 2: {stats}")
+        self.assertEqual(self.srv.stop(), 0, self.srv.stderr_tail())
+        old = self.srv
+        self.srv = type(self).srv = self.new_server(data=old.data)
+        old.cleanup()
+        self.srv.start()
+        r, statuses = test_telegram.sync_until_ok(self.srv, token, 10)
+        self.assertEqual(r.status, 200, f"{statuses}\n{self.srv.stderr_tail()}")
+        self.assertEqual(self.srv.get("/session", token=token).json["status"], "connected")
+        self.assertEqual(self.wire.stats()["phoneMigrates"], 1, "the restart logged in again")
+
+
+class WireDroppedMidSend(WireCase):
+    """The server takes the 2nd and 4th sendMessage, then drops the TCP connection instead of
+    answering: GramJS reconnects and sends the same request again (same random_id), the server
+    answers the first message, and nobody gets it twice."""
+
+    USERS = test_sending.make_users(5, "69")
+    FAULTS = [{"on_send": 2, "error": "DROP"}, {"on_send": 4, "error": "DROP"}]
+
+    def test_resent_requests_deliver_once(self):
+        token, _ = self.account()
+        cid = self.run_campaign(token, 40, message_text="Dropped hello {{first_name}}")
+        self.assertEachOnce(self.record("Dropped hello"), [u["id"] for u in self.USERS])
+        stats = self.wire.stats()
+        self.assertGreaterEqual(stats["duplicates"], 2, stats)
+        a = self.analytics(token, cid)
+        self.assertEqual((a["sent"], a["failed"]), (5, 0), a)
+
+
+class WireAllDropped(WireCase):
+    """Every connection dropped at once in the middle of a campaign (SIGUSR1 to the server): the
+    client is back within seconds and the campaign completes with each message once."""
+
+    USERS = test_sending.make_users(16, "70")
+    SEND_RATE = 4
+
+    def test_everyone_comes_back_and_nothing_is_sent_twice(self):
+        token, _ = self.account()
+        c = self.create(token, message_text="All dropped {{first_name}}")
+        self.start(token, c["id"])
+        self.assertTrue(wait_until(lambda: len(self.record("All dropped")) >= 4, 20))
+        self.wire.signal(signal.SIGUSR1)
+        t0 = time.monotonic()
+        n = len(self.record("All dropped"))
+        self.assertTrue(wait_until(lambda: len(self.record("All dropped")) > n, 30), "nothing sent after the drop")
+        back = time.monotonic() - t0
+        self.wait_status(token, c["id"], "completed", 40)
+        self.assertEachOnce(self.record("All dropped"), [u["id"] for u in self.USERS])
+        sys.stderr.write(f"\n  [wire] first delivery {back:.1f} s after every connection was dropped\n")
+        self.assertLess(back, 30)
+
+
+class WireRefusedOutsideTests(unittest.TestCase):
+    """TGR_GRAMJS_TEST_DC without TGR_TEST_MODE=1: tgr and the bridge refuse to start."""
+
+    def test_refused_without_test_mode(self):
+        env = {"TGR_GRAMJS_TEST_DC": "127.0.0.1:4000", **API_ENV}
+        with tempfile.TemporaryDirectory(prefix="tgrtest-wire-refused-") as d:
+            r = tgrtest.run_cli("serve", "--listen", "127.0.0.1:0", "--data", d, "--telegram", "gramjs", env=env, timeout=30)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("TGR_GRAMJS_TEST_DC is for tests only and needs TGR_TEST_MODE=1", r.stderr)
+        bridge = os.path.join(tgrtest.REPO, "bridge", "main.mjs")
+        b = subprocess.run(["node", bridge, "--backend", "gramjs"], env=tgrtest.clean_env(env), input="",
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+        self.assertEqual(b.returncode, 2, b.stderr)
+        self.assertIn("TGR_TEST_MODE=1", b.stderr)
+        self.assertEqual(b.stdout, "")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
