@@ -18,6 +18,7 @@ import { LogLevel } from "telegram/extensions/Logger.js";
 import { computeCheck as gramjsComputeCheck } from "telegram/Password.js";
 import { NewMessage, Raw } from "telegram/events/index.js";
 import { CustomFile } from "telegram/client/uploads.js";
+import { MTProtoSender } from "telegram/network/MTProtoSender.js";
 import { BridgeError, DEAD_SESSION_CODES, E164_RE, mapError } from "./protocol.mjs";
 import { testDcFromEnv, testDcOptions } from "./testdc.mjs";
 
@@ -33,6 +34,16 @@ const MAX_PINNED = 200;
 const SERVICE_USER_ID = "777000";
 const PHOTO_MIMES = new Set(["image/jpeg", "image/png"]);
 const STALE_MEDIA = /^(FILE_REFERENCE_|FILE_PART|FILE_PARTS_INVALID|MEDIA_EMPTY)/;
+
+// Telegram answers a message under a key it does not know (the session is gone) with the
+// transport error -404. GramJS then only emits a "broken" connection state, which reaches no
+// handler while its own getMe waits on the dead key, and every call waits for ever. Its client
+// gets told instead (GramjsBackend.newAccount turns it into AUTH_KEY_UNREGISTERED).
+const gramjsBadAuthKey = MTProtoSender.prototype._handleBadAuthKey;
+MTProtoSender.prototype._handleBadAuthKey = function badAuthKey(shouldSkipForMain = false) {
+  if (!shouldSkipForMain && this._isMainSender) this._client?.tgrKeyUnknown?.();
+  return gramjsBadAuthKey.call(this, shouldSkipForMain);
+};
 
 /** Reads TG_API_ID / TG_API_HASH (and the test-only TGR_GRAMJS_TEST_DC, see testdc.mjs);
  *  throws an Error saying what is missing or refused. */
@@ -236,9 +247,14 @@ export class GramjsBackend {
     // Settles (rejects) when the client is dropped: GramJS's connect() never settles once
     // destroy() ran in the middle of it, so whoever waits on it races this.
     a.gone = new Promise((_, reject) => {
-      a.kill = () => reject(new BridgeError("NETWORK", "the Telegram client was replaced or stopped"));
+      a.kill = (err) => reject(err || new BridgeError("NETWORK", "the Telegram client was replaced or stopped"));
     });
     a.gone.catch(() => {});
+    client.tgrKeyUnknown = () => {
+      const code = "AUTH_KEY_UNREGISTERED";
+      a.kill(new BridgeError(code, "Telegram does not know this session's key (-404)"));
+      if (a.status === "connected") this.sessionDied(account, a, code);
+    };
     // GramJS reports every failed (re)connect attempt here: one line a minute is enough.
     let lastReport = 0;
     let unreported = 0;

@@ -404,3 +404,13 @@ test("two starts of one session at once share one client; a start replaced mid-c
   assert.ok(Date.now() - t0 < 2000, "the replaced start did not wait for its deadline");
   await b.close();
 });
+
+test("Telegram's -404 (an unknown auth key) reaches the client's owner, only for the main sender", async () => {
+  const { MTProtoSender } = await import("telegram/network/MTProtoSender.js");
+  const told = [];
+  const sender = (main) => ({ _isMainSender: main, _client: { tgrKeyUnknown: () => told.push(main) }, _log: { warn() {} }, _dcId: 2 });
+  MTProtoSender.prototype._handleBadAuthKey.call(sender(true), false); // -404 on the main connection
+  MTProtoSender.prototype._handleBadAuthKey.call(sender(true), true); // an RPC AUTH_KEY_UNREGISTERED: the call fails by itself
+  MTProtoSender.prototype._handleBadAuthKey.call(sender(false), false); // an upload connection: GramJS rebuilds it
+  assert.deepEqual(told, [true]);
+});

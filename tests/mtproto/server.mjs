@@ -6,7 +6,7 @@
 //
 // Owns: the command line, starting both DCs on one port, the signals (SIGTERM/SIGINT: stop;
 // SIGUSR1: drop every open connection at once; SIGUSR2: print the counters as one JSON line on
-// stderr) and the exit report. Exit codes: 0 normal, 2 bad command line or scenario.
+// stderr; SIGHUP: forget every auth key) and the exit report. Exit codes: 0 normal, 2 bad command line or scenario.
 // tgr reaches it with TGR_TEST_MODE=1 TGR_GRAMJS_TEST_DC=127.0.0.1:N (see README.md here).
 
 import { MtprotoServer } from "./mtproto.mjs";
@@ -92,3 +92,8 @@ process.on("SIGTERM", () => leave("SIGTERM"));
 process.on("SIGINT", () => leave("SIGINT"));
 process.on("SIGUSR1", () => log(`dropped ${server.dropAll()} connections`));
 process.on("SIGUSR2", () => log(`stats ${stats()}`));
+process.on("SIGHUP", () => {
+  // A DC that lost its keys: every client gets -404 on its next message.
+  log(`forgot ${server.keys.byId.size} auth keys`);
+  server.keys.byId.clear();
+});

@@ -371,6 +371,32 @@ class WireAllDropped(WireCase):
         self.assertLess(back, 30)
 
 
+class WireForgottenKey(WireCase):
+    """The DC forgets every auth key mid-campaign (SIGHUP to the server): the next message gets
+    the transport error -404, the session is reported dead at once (GramJS alone would wait for
+    ever), the campaign pauses, and after a new login it completes with each message once."""
+
+    USERS = test_sending.make_users(8, "71")
+    SEND_RATE = 4
+
+    def test_a_forgotten_key_is_a_dead_session(self):
+        token, _ = self.account()
+        c = self.create(token, message_text="Forgotten key {{first_name}}")
+        self.start(token, c["id"])
+        self.assertTrue(wait_until(lambda: len(self.record("Forgotten key")) >= 2, 20))
+        self.wire.signal(signal.SIGHUP)
+        t0 = time.monotonic()
+        got = self.wait_status(token, c["id"], ("paused", "completed"), 20)
+        self.assertEqual((got["status"], got["pause_reason"]), ("paused", "session_invalid"), got)
+        sys.stderr.write(f"\n  [wire] session reported dead {time.monotonic() - t0:.1f} s after the keys were forgotten\n")
+        self.assertEqual(self.srv.get("/session", token=token).json["status"], "invalid")
+        connect_telegram(self.srv, token, test_sending.ME_PHONE, CODE)
+        r = self.srv.post(f"/campaigns/{c['id']}/resume", token=token)
+        self.assertEqual((r.status, r.json["status"]), (200, "running"), r)
+        self.wait_status(token, c["id"], "completed", 30)
+        self.assertEachOnce(self.record("Forgotten key"), [u["id"] for u in self.USERS])
+
+
 class WireRefusedOutsideTests(unittest.TestCase):
     """TGR_GRAMJS_TEST_DC without TGR_TEST_MODE=1: tgr and the bridge refuse to start."""
 
