@@ -141,7 +141,8 @@ tgrtest.sim_args = wire_args
 import test_telegram  # noqa: E402
 import test_sending  # noqa: E402
 import test_account_safety  # noqa: E402
-for _m in (test_telegram, test_sending, test_account_safety):
+import test_telegram_text  # noqa: E402
+for _m in (test_telegram, test_sending, test_account_safety, test_telegram_text):
     _m.sim_args = wire_args
 
 
@@ -198,6 +199,16 @@ class WireTimeout(test_sending.TimeoutTest):
 
 class WireCrash(test_sending.CrashTest):
     """tgr SIGKILLed three times mid-campaign: each recipient gets the message exactly once."""
+
+
+class WireBridgeCrash(test_sending.BridgeCrashTest):
+    """The bridge SIGKILLed right after Telegram took a message: the new bridge reuses the sealed
+    session over a new connection, and each message arrives once."""
+
+
+class WireOddText(test_telegram_text.OddTextTest):
+    """U+0000 and unpaired surrogates in names and messages: over MTProto a lone surrogate is
+    already U+FFFD (TL strings are UTF-8), U+0000 passes and the bridge replaces it."""
 
 
 class WireFrozen(test_account_safety.FrozenAccountTest):
