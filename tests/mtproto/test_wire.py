@@ -164,8 +164,13 @@ class WireImport(test_telegram.ImportTest):
     """The inbox import: who becomes a contact, with every field as Telegram gave it."""
 
     def test_connect_without_two_step_verification(self):
-        # GET /session shows the login the simulator expects only on the simulator.
-        self.assertEqual((self.verify_reply.status, self.verify_reply.json["status"]), (200, "connected"))
+        # As on the simulator, but GET /session shows the login it expects only there.
+        self.assertEqual((self.connect_reply.status, self.connect_reply.json), (200, {"status": "code_sent"}))
+        self.assertEqual(self.verify_reply.json, {"status": "connected", "user": {
+            "id": test_telegram.ME_ID, "first_name": "Sunny Shop Help", "username": "sunny_shop_help"}})
+        r = self.srv.get("/session", token=self.token)
+        self.assertEqual(set(r.json), {"status", "phone", "frozen", "frozen_at"}, r.json)
+        self.assertEqual((r.json["status"], r.json["phone"]), ("connected", "+1555***0100"))
 
 
 class WireLiveInbound(test_telegram.LiveInboundTest):
