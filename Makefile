@@ -76,6 +76,7 @@ bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh
 	@python3 bench/sync.py
+	@node bench/wire.mjs
 	@$(BUILD)/bench_audience
 	@python3 bench/sending.py
 	@python3 bench/track.py

@@ -18,7 +18,9 @@ import { LogLevel } from "telegram/extensions/Logger.js";
 import { computeCheck as gramjsComputeCheck } from "telegram/Password.js";
 import { NewMessage, Raw } from "telegram/events/index.js";
 import { CustomFile } from "telegram/client/uploads.js";
+import { MTProtoSender } from "telegram/network/MTProtoSender.js";
 import { BridgeError, DEAD_SESSION_CODES, E164_RE, mapError } from "./protocol.mjs";
+import { testDcFromEnv, testDcOptions } from "./testdc.mjs";
 
 export const CONNECT_TIMEOUT_MS = 20000;
 export const CALL_TIMEOUT_MS = 25000;
@@ -33,8 +35,20 @@ const SERVICE_USER_ID = "777000";
 const PHOTO_MIMES = new Set(["image/jpeg", "image/png"]);
 const STALE_MEDIA = /^(FILE_REFERENCE_|FILE_PART|FILE_PARTS_INVALID|MEDIA_EMPTY)/;
 
-/** Reads TG_API_ID / TG_API_HASH; throws an Error saying what is missing. */
+// Telegram answers a message under a key it does not know (the session is gone) with the
+// transport error -404. GramJS then only emits a "broken" connection state, which reaches no
+// handler while its own getMe waits on the dead key, and every call waits for ever. Its client
+// gets told instead (GramjsBackend.newAccount turns it into AUTH_KEY_UNREGISTERED).
+const gramjsBadAuthKey = MTProtoSender.prototype._handleBadAuthKey;
+MTProtoSender.prototype._handleBadAuthKey = function badAuthKey(shouldSkipForMain = false) {
+  if (!shouldSkipForMain && this._isMainSender) this._client?.tgrKeyUnknown?.();
+  return gramjsBadAuthKey.call(this, shouldSkipForMain);
+};
+
+/** Reads TG_API_ID / TG_API_HASH (and the test-only TGR_GRAMJS_TEST_DC, see testdc.mjs);
+ *  throws an Error saying what is missing or refused. */
 export function configFromEnv(env) {
+  const testDc = testDcFromEnv(env);
   const apiId = Number(env.TG_API_ID);
   if (!env.TG_API_ID || !Number.isSafeInteger(apiId) || apiId <= 0) {
     throw new Error("TG_API_ID must be set to the numeric api_id of your Telegram application (my.telegram.org)");
@@ -43,7 +57,7 @@ export function configFromEnv(env) {
   if (!/^[0-9a-fA-F]{32}$/.test(apiHash)) {
     throw new Error("TG_API_HASH must be set to the 32-hex-digit api_hash of your Telegram application (my.telegram.org)");
   }
-  return { apiId, apiHash };
+  return testDc ? { apiId, apiHash, testDc } : { apiId, apiHash };
 }
 
 /** Settles like `promise`, or rejects with Error("TIMEOUT") after `ms`. */
@@ -75,10 +89,23 @@ export function toEntities(entities) {
   });
 }
 
+const EXTENSIONS = {
+  "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "video/mp4": "mp4",
+  "video/quicktime": "mov", "video/webm": "webm", "application/pdf": "pdf",
+};
+
+/** The name Telegram shows for a file: tgr stores media under its hash without an extension,
+ *  so one is added from the MIME type (recipients saw "e8104ac2…" for a video). */
+export function fileName(media) {
+  const base = path.basename(media.path);
+  const ext = EXTENSIONS[media.mime];
+  return ext && !path.extname(base) ? `${base}.${ext}` : base;
+}
+
 /** The InputMedia for a freshly uploaded file. */
 export function uploadedMedia(inputFile, media) {
   if (PHOTO_MIMES.has(media.mime)) return new Api.InputMediaUploadedPhoto({ file: inputFile });
-  const attributes = [new Api.DocumentAttributeFilename({ fileName: path.basename(media.path) })];
+  const attributes = [new Api.DocumentAttributeFilename({ fileName: fileName(media) })];
   // GramJS's own metadata reader returns placeholders, so a video is marked as one only when the
   // caller passed its real duration and size.
   if (media.mime.startsWith("video/") && media.duration !== undefined && media.width && media.height) {
@@ -115,6 +142,11 @@ export function userFields(u) {
     username: u.username ?? null,
     phone: u.phone ?? null,
   };
+}
+
+/** The account's own user as `start` and `sign_in` report it. */
+function meFields(me) {
+  return { id: str(me.id), first_name: me.firstName ?? null, username: me.username ?? null };
 }
 
 /** Private chats with real people only: no bots, not ourselves, no deleted accounts, not 777000. */
@@ -169,8 +201,9 @@ export class GramjsBackend {
    * @param {(msg: string) => void} [o.log]
    * @param {(session: StringSession) => TelegramClient} [o.clientFactory]  tests replace the client
    * @param {Function} [o.computeCheck]                                      and the SRP computation
+   * @param {{host: string, port: number}} [o.testDc]  TEST MODE ONLY: the loopback MTProto server
    */
-  constructor({ apiId, apiHash, log = () => {}, clientFactory, computeCheck, healthIntervalMs = HEALTH_INTERVAL_MS }) {
+  constructor({ apiId, apiHash, log = () => {}, clientFactory, computeCheck, healthIntervalMs = HEALTH_INTERVAL_MS, testDc = null }) {
     this.name = "gramjs";
     this.onEvent = () => {};
     this.apiId = apiId;
@@ -178,7 +211,10 @@ export class GramjsBackend {
     this.log = log;
     this.computeCheck = computeCheck || gramjsComputeCheck;
     this.healthIntervalMs = healthIntervalMs;
+    this.testDc = testDc && testDcOptions(testDc);
+    if (this.testDc) log(`TEST MODE: Telegram is the loopback MTProto server at ${testDc.host}:${testDc.port}`);
     this.clientFactory = clientFactory || ((session) => new TelegramClient(session, apiId, apiHash, {
+      ...this.testDc?.clientParams,
       baseLogger: new Logger(LogLevel.NONE), // GramJS logs to stdout otherwise
       floodSleepThreshold: 0, // every FloodWait reaches the engine
       connectionRetries: 3, // the default (Infinity) would keep connect() looping after our deadline
@@ -188,6 +224,7 @@ export class GramjsBackend {
       appVersion: "tgr-bridge 0.1",
     }));
     this.accounts = new Map(); // tgr account id → Account (see newAccount)
+    this.starting = new Map(); // tgr account id → { session, promise } of a start in progress
     this.uploadSeq = 0;
   }
 
@@ -198,13 +235,25 @@ export class GramjsBackend {
     } catch {
       throw new BridgeError("AUTH_KEY_UNREGISTERED", "the stored session is not a GramJS session string");
     }
+    this.testDc?.place(session);
     return this.clientFactory(session);
   }
 
   newAccount(account, client) {
     const a = {
       account, client, status: "connecting", session: null, phone: null, phoneCodeHash: null,
-      uploads: new Map(), health: null, healthFails: 0, checking: false, meId: null,
+      uploads: new Map(), health: null, healthFails: 0, checking: false, meId: null, gone: null, kill: null,
+    };
+    // Settles (rejects) when the client is dropped: GramJS's connect() never settles once
+    // destroy() ran in the middle of it, so whoever waits on it races this.
+    a.gone = new Promise((_, reject) => {
+      a.kill = (err) => reject(err || new BridgeError("NETWORK", "the Telegram client was replaced or stopped"));
+    });
+    a.gone.catch(() => {});
+    client.tgrKeyUnknown = () => {
+      const code = "AUTH_KEY_UNREGISTERED";
+      a.kill(new BridgeError(code, "Telegram does not know this session's key (-404)"));
+      if (a.status === "connected") this.sessionDied(account, a, code);
     };
     // GramJS reports every failed (re)connect attempt here: one line a minute is enough.
     let lastReport = 0;
@@ -227,8 +276,13 @@ export class GramjsBackend {
     return withTimeout(promise, ms, what);
   }
 
+  /** A call on a's client that also ends when a is dropped (see newAccount). */
+  callOn(a, promise, ms = CALL_TIMEOUT_MS, what = "Telegram call") {
+    return this.call(Promise.race([promise, a.gone]), ms, what);
+  }
+
   async connect(a) {
-    const ok = await this.call(a.client.connect(), CONNECT_TIMEOUT_MS, "connect");
+    const ok = await this.callOn(a, a.client.connect(), CONNECT_TIMEOUT_MS, "connect");
     // connect() answers false when it gave up; later invokes would then wait forever.
     if (ok === false) throw new BridgeError("NETWORK", "could not connect to Telegram");
   }
@@ -238,6 +292,7 @@ export class GramjsBackend {
     if (!a) return;
     if (this.accounts.get(account) === a) this.accounts.delete(account);
     a.status = "dropped";
+    a.kill();
     clearInterval(a.health);
     a.health = null;
     try {
@@ -279,28 +334,42 @@ export class GramjsBackend {
     a.client.addEventHandler((u) => this.onReadOutbox(account, a, u), new Raw({ types: [Api.UpdateReadHistoryOutbox] }));
     a.health = setInterval(() => this.healthCheck(account, a), this.healthIntervalMs);
     a.health.unref?.();
-    return { id: str(me.id), first_name: me.firstName ?? null, username: me.username ?? null };
+    return meFields(me);
   }
 
-  onNewMessage(account, a, ev) {
+  async onNewMessage(account, a, ev) {
     if (this.accounts.get(account) !== a || a.status !== "connected") return;
     const m = ev.message;
     if (!m || m.out || !(m.peerId instanceof Api.PeerUser)) return;
     const userId = str(m.peerId.userId);
     if (userId === SERVICE_USER_ID || userId === a.meId) return;
-    const sender = m.sender;
+    let sender = m.sender;
+    const input = m.inputSender;
+    if (!(sender instanceof Api.User) && input instanceof Api.InputPeerUser) {
+      // updateShortMessage carries no user, only its id (GramJS knows the access hash when it
+      // has seen the user before): ask Telegram, so that a name is never reported missing
+      // and a bot's message is not taken for a customer's.
+      try {
+        const [u] = await this.callOn(a, a.client.invoke(new Api.users.GetUsers({
+          id: [new Api.InputUser({ userId: input.userId, accessHash: input.accessHash })],
+        })), CALL_TIMEOUT_MS, "getUsers");
+        if (u instanceof Api.User) sender = u;
+      } catch (e) {
+        this.log(`account ${account}: the sender of message ${m.id} could not be looked up (${mapError(e).code})`);
+      }
+    }
     let from;
     if (sender instanceof Api.User) {
       if (!isCustomer(sender)) return;
       from = userFields(sender);
     } else {
-      // UpdateShortMessage carries no user: C fills the rest from its store or the next sync.
-      const input = m.inputSender;
+      // Nothing known but the id: C fills the rest from its store or the next sync.
       from = {
         user_id: userId, access_hash: input instanceof Api.InputPeerUser ? str(input.accessHash) : null,
         first_name: null, last_name: null, username: null, phone: null,
       };
     }
+    if (this.accounts.get(account) !== a || a.status !== "connected") return;
     this.onEvent({ event: "message", account, from, message_id: m.id, text: m.message ?? "", date: m.date });
   }
 
@@ -315,7 +384,7 @@ export class GramjsBackend {
     if (a.checking || a.status !== "connected") return;
     a.checking = true;
     try {
-      await this.call(a.client.getMe(), CALL_TIMEOUT_MS, "getMe");
+      await this.callOn(a, a.client.getMe(), CALL_TIMEOUT_MS, "getMe");
       a.healthFails = 0;
       // MemorySession keeps every entity of every response; we address users by access hash.
       a.client.session?._entities?.clear?.();
@@ -327,7 +396,7 @@ export class GramjsBackend {
       if (a.healthFails >= HEALTH_FAILS_BEFORE_RECONNECT && this.accounts.get(account) === a) {
         this.log(`account ${account}: rebuilding the client`);
         try {
-          await this.start({ account, session: a.session });
+          await this.start({ account, session: a.session, fresh: true });
         } catch (err) {
           const c = mapError(err).code;
           if (DEAD_SESSION_CODES.has(c)) this.onEvent({ event: "session_invalid", account, code: c });
@@ -341,14 +410,47 @@ export class GramjsBackend {
 
   // --- ops ----------------------------------------------------------------------------------
 
-  async start({ account, session }) {
+  /**
+   * Starts the account's client on `session`. A client already connected on that session is
+   * checked with getMe and kept (as the simulator keeps it): replacing it would cut the calls in
+   * flight on it, such as the sync that follows sign_in, which the C side asks for at the same
+   * moment. A start of the same session while one is still connecting shares its outcome.
+   * `fresh` (the health check's rebuild) always replaces the client.
+   */
+  start({ account, session, fresh = false }) {
+    const inflight = this.starting.get(account);
+    if (inflight && inflight.session === session && !fresh) return inflight.promise;
+    const entry = { session, promise: this.startNow(account, session, fresh) };
+    this.starting.set(account, entry);
+    const forget = () => {
+      if (this.starting.get(account) === entry) this.starting.delete(account);
+    };
+    entry.promise.then(forget, forget);
+    return entry.promise;
+  }
+
+  async startNow(account, session, fresh) {
+    const had = this.accounts.get(account);
+    if (!fresh && session !== null && had && had.session === session && had.status === "connected") {
+      try {
+        const me = await this.callOn(had, had.client.getMe(), CALL_TIMEOUT_MS, "getMe");
+        if (me instanceof Api.User) return { status: "connected", user: meFields(me) };
+      } catch (e) {
+        const { code } = mapError(e);
+        if (DEAD_SESSION_CODES.has(code)) {
+          await this.drop(account, had);
+          throw e;
+        }
+        this.log(`account ${account}: the connected client failed getMe (${code}); starting a new one`);
+      }
+    }
     await this.drop(account);
     if (session === null) return { status: "none" };
     const a = this.newAccount(account, this.newClient(session));
     a.session = session;
     try {
       await this.connect(a);
-      const me = await this.call(a.client.getMe(), CALL_TIMEOUT_MS, "getMe");
+      const me = await this.callOn(a, a.client.getMe(), CALL_TIMEOUT_MS, "getMe");
       if (!(me instanceof Api.User)) throw new BridgeError("AUTH_KEY_UNREGISTERED", "the session is not logged in");
       return { status: "connected", user: this.onConnected(account, a, me) };
     } catch (e) {
@@ -363,7 +465,7 @@ export class GramjsBackend {
     const a = this.newAccount(account, this.newClient(""));
     try {
       await this.connect(a);
-      const { phoneCodeHash } = await this.call(a.client.sendCode({ apiId: this.apiId, apiHash: this.apiHash }, phone));
+      const { phoneCodeHash } = await this.callOn(a, a.client.sendCode({ apiId: this.apiId, apiHash: this.apiHash }, phone));
       a.phone = phone;
       a.phoneCodeHash = phoneCodeHash;
       a.status = "code_sent";
@@ -385,7 +487,7 @@ export class GramjsBackend {
     if (a.status === "code_sent") {
       if (code === null) throw new BridgeError("PHONE_CODE_EMPTY", "the login code is missing");
       try {
-        const r = await this.call(a.client.invoke(new Api.auth.SignIn({
+        const r = await this.callOn(a, a.client.invoke(new Api.auth.SignIn({
           phoneNumber: a.phone, phoneCodeHash: a.phoneCodeHash, phoneCode: code.trim(),
         })));
         if (r instanceof Api.auth.AuthorizationSignUpRequired) {
@@ -400,9 +502,9 @@ export class GramjsBackend {
     if (!user) {
       if (password === null) throw new BridgeError("SESSION_PASSWORD_NEEDED", "two-step verification is on: send the password");
       // Not signInWithPassword: it loops on its callback and hides the real error.
-      const srp = await this.call(a.client.invoke(new Api.account.GetPassword()));
+      const srp = await this.callOn(a, a.client.invoke(new Api.account.GetPassword()));
       const check = await this.computeCheck(srp, password);
-      const r = await this.call(a.client.invoke(new Api.auth.CheckPassword({ password: check })));
+      const r = await this.callOn(a, a.client.invoke(new Api.auth.CheckPassword({ password: check })));
       user = r.user;
     }
     a.session = a.client.session.save();
@@ -434,7 +536,7 @@ export class GramjsBackend {
             // Pinned dialogs come first in an unfiltered listing, and only there.
             const iter = a.client.iterDialogs({ folder: pos.f, limit: MAX_PINNED })[Symbol.asyncIterator]();
             for (;;) {
-              const step = await this.call(iter.next(), CALL_TIMEOUT_MS, "dialogs");
+              const step = await this.callOn(a, iter.next(), CALL_TIMEOUT_MS, "dialogs");
               if (step.done || !step.value.pinned) break;
               await take(step.value);
             }
@@ -455,7 +557,7 @@ export class GramjsBackend {
               cut = true;
               break;
             }
-            const step = await this.call(iter.next(), CALL_TIMEOUT_MS, "dialogs");
+            const step = await this.callOn(a, iter.next(), CALL_TIMEOUT_MS, "dialogs");
             if (step.done) break;
             const d = step.value;
             await take(d);
@@ -481,7 +583,7 @@ export class GramjsBackend {
       limit: MAX_DIALOG_MESSAGES, reverse: true, minId: minMessageId[fields.user_id] ?? 0,
     })[Symbol.asyncIterator]();
     for (;;) {
-      const step = await this.call(iter.next(), CALL_TIMEOUT_MS, "messages");
+      const step = await this.callOn(a, iter.next(), CALL_TIMEOUT_MS, "messages");
       if (step.done) break;
       const m = step.value;
       if (!(m instanceof Api.Message)) continue; // service messages (calls, pins) carry no text
@@ -502,8 +604,8 @@ export class GramjsBackend {
         st = null;
       }
       if (!st || !st.isFile() || st.size === 0) throw new BridgeError("MEDIA_INVALID", "the media file does not exist or is empty");
-      const file = new CustomFile(path.basename(media.path), st.size, media.path);
-      const inputFile = await this.call(a.client.uploadFile({ file, workers: 1 }), UPLOAD_TIMEOUT_MS, "upload");
+      const file = new CustomFile(fileName(media), st.size, media.path);
+      const inputFile = await this.callOn(a, a.client.uploadFile({ file, workers: 1 }), UPLOAD_TIMEOUT_MS, "upload");
       return { handle: `gramjs-upload-${++this.uploadSeq}`, inputFile, reuse: null };
     })();
     a.uploads.set(media.path, up);
@@ -527,7 +629,7 @@ export class GramjsBackend {
     const rid = big(randomId); // the caller's id: Telegram answers a repeat with the first message
     return this.guarded(account, a, async () => {
       if (!media) {
-        const r = await this.call(a.client.invoke(new Api.messages.SendMessage({
+        const r = await this.callOn(a, a.client.invoke(new Api.messages.SendMessage({
           peer: inputPeer, message: text, entities: ents, noWebpage: true, randomId: rid,
         })));
         const sent = sentMessageOf(r, rid);
@@ -536,7 +638,7 @@ export class GramjsBackend {
       for (let attempt = 0; ; attempt++) {
         const up = await this.uploadOnce(a, media);
         try {
-          const r = await this.call(a.client.invoke(new Api.messages.SendMedia({
+          const r = await this.callOn(a, a.client.invoke(new Api.messages.SendMedia({
             peer: inputPeer, media: up.reuse || uploadedMedia(up.inputFile, media), message: text, entities: ents, randomId: rid,
           })));
           const sent = sentMessageOf(r, rid);
@@ -560,7 +662,7 @@ export class GramjsBackend {
   async logout({ account }) {
     const a = this.connected(account);
     try {
-      await this.call(a.client.invoke(new Api.auth.LogOut()));
+      await this.callOn(a, a.client.invoke(new Api.auth.LogOut()));
     } catch (e) {
       if (!DEAD_SESSION_CODES.has(mapError(e).code)) throw e; // already dead is as good as logged out
     }

@@ -10,7 +10,7 @@ import path from "node:path";
 import { Api, helpers } from "telegram";
 import { RPCMessageToError } from "telegram/errors/index.js";
 import {
-  GramjsBackend, toEntities, sentMessageOf, configFromEnv, encodeCursor, decodeCursor, uploadedMedia, withTimeout,
+  GramjsBackend, toEntities, sentMessageOf, configFromEnv, encodeCursor, decodeCursor, uploadedMedia, fileName, withTimeout,
 } from "../gramjs.mjs";
 import { sleep, until } from "../test-support/harness.mjs";
 
@@ -167,6 +167,11 @@ test("uploaded media: photos for JPEG/PNG, documents otherwise, video attributes
   const vid = uploadedMedia(file, { path: "/x/a.mp4", mime: "video/mp4", duration: 12.5, width: 1280, height: 720 });
   assert.deepEqual(vid.attributes.map((a) => a.className), ["DocumentAttributeFilename", "DocumentAttributeVideo"]);
   assert.equal(vid.attributes[1].duration, 12.5);
+  // tgr keeps media under its hash: the name Telegram shows gets an extension from the type.
+  const hashed = uploadedMedia(file, { path: "/d/media/1/e8104ac2", mime: "video/mp4" });
+  assert.equal(hashed.attributes[0].fileName, "e8104ac2.mp4");
+  assert.equal(fileName({ path: "/d/media/1/e8104ac2", mime: "application/x-unknown" }), "e8104ac2");
+  assert.equal(fileName({ path: "/x/a.jpeg", mime: "image/jpeg" }), "a.jpeg");
 });
 
 test("withTimeout rejects with a TIMEOUT error and clears its timer", async () => {
@@ -319,20 +324,40 @@ test("sync walks pinned, the rest, then the archive; skips non-customers; cursor
 });
 
 test("live events: incoming private messages and read receipts become protocol events", async () => {
-  const client = new FakeClient();
+  // updateShortMessage carries no user: the bridge asks users.getUsers when it has the access hash.
+  const client = new FakeClient({
+    answer: (req) => {
+      assert.ok(req instanceof Api.users.GetUsers);
+      const id = req.id[0].userId.toString();
+      if (id === "2009") return [tgUser("2009", { lastName: "Short", phone: "15550002009" })];
+      if (id === "2010") return [tgUser("2010", { bot: true })];
+      throw rpc("INTERNAL", 500);
+    },
+  });
   const { b, events } = await connected(client);
   const [onMessage, onRaw] = client.handlers.map((h) => h.fn);
   const peer = new Api.PeerUser({ userId: big(2001) });
-  onMessage({ message: { out: false, peerId: peer, sender: tgUser("2001", { username: "ann" }), id: 55, message: "where is my order?", date: 1700000000 } });
-  onMessage({ message: { out: false, peerId: new Api.PeerUser({ userId: big(2004) }), sender: tgUser("2004", { bot: true }), id: 56, message: "bot", date: 1 } });
-  onMessage({ message: { out: true, peerId: peer, sender: tgUser("5999"), id: 57, message: "ours", date: 1 } });
-  onMessage({ message: { out: false, peerId: new Api.PeerUser({ userId: big(2009) }), sender: undefined, inputSender: new Api.InputPeerUser({ userId: big(2009), accessHash: big(5) }), id: 58, message: "short", date: 2 } });
+  const short = (id, msgId) => ({
+    out: false, peerId: new Api.PeerUser({ userId: big(id) }), sender: undefined,
+    inputSender: new Api.InputPeerUser({ userId: big(id), accessHash: big(5) }), id: msgId, message: "short", date: 2,
+  });
+  await onMessage({ message: { out: false, peerId: peer, sender: tgUser("2001", { username: "ann" }), id: 55, message: "where is my order?", date: 1700000000 } });
+  await onMessage({ message: { out: false, peerId: new Api.PeerUser({ userId: big(2004) }), sender: tgUser("2004", { bot: true }), id: 56, message: "bot", date: 1 } });
+  await onMessage({ message: { out: true, peerId: peer, sender: tgUser("5999"), id: 57, message: "ours", date: 1 } });
+  await onMessage({ message: short(2009, 58) });
+  await onMessage({ message: short(2010, 59) }); // a bot, found out by the lookup
+  await onMessage({ message: short(2011, 60) }); // the lookup fails: only what the update said
+  await onMessage({ message: { ...short(2012, 61), inputSender: undefined } }); // no access hash: no lookup
   onRaw(new Api.UpdateReadHistoryOutbox({ peer, maxId: 57, pts: 1, ptsCount: 1 }));
+  const unknown = (id, hash) => ({ user_id: id, access_hash: hash, first_name: null, last_name: null, username: null, phone: null });
   assert.deepEqual(events, [
     { event: "message", account: 1, from: { user_id: "2001", access_hash: "92001", first_name: "U2001", last_name: null, username: "ann", phone: null }, message_id: 55, text: "where is my order?", date: 1700000000 },
-    { event: "message", account: 1, from: { user_id: "2009", access_hash: "5", first_name: null, last_name: null, username: null, phone: null }, message_id: 58, text: "short", date: 2 },
+    { event: "message", account: 1, from: { user_id: "2009", access_hash: "92009", first_name: "U2009", last_name: "Short", username: null, phone: "15550002009" }, message_id: 58, text: "short", date: 2 },
+    { event: "message", account: 1, from: unknown("2011", "5"), message_id: 60, text: "short", date: 2 },
+    { event: "message", account: 1, from: unknown("2012", null), message_id: 61, text: "short", date: 2 },
     { event: "read", account: 1, peer: "2001", max_id: 57 },
   ]);
+  assert.equal(client.invoked.length, 3, "one lookup per short message with an access hash");
   await b.close();
 });
 
@@ -346,4 +371,46 @@ test("the periodic getMe turns a dead session into a session_invalid event", asy
   assert.deepEqual(events, [{ event: "session_invalid", account: 1, code: "AUTH_KEY_UNREGISTERED" }]);
   assert.equal(client.destroyed, true);
   await b.close();
+});
+
+test("two starts of one session at once share one client; a start replaced mid-connect fails at once", async () => {
+  const made = [];
+  const stuck = new FakeClient();
+  stuck.connect = () => new Promise(() => {}); // as GramJS's connect() after destroy()
+  let next = null;
+  const { b } = backendWith(null, {
+    clientFactory: () => {
+      const c = next || new FakeClient();
+      next = null;
+      made.push(c);
+      return c;
+    },
+  });
+  const [r1, r2] = await Promise.all([b.start({ account: 1, session: SESSION }), b.start({ account: 1, session: SESSION })]);
+  assert.equal(made.length, 1, "the second start waited for the first");
+  assert.deepEqual(r1, r2);
+  assert.equal(r1.status, "connected");
+  // A later start of the same session keeps the connected client (checked with getMe).
+  assert.deepEqual(await b.start({ account: 1, session: SESSION }), r1);
+  assert.equal(made.length, 1, "the connected client was kept");
+  assert.equal(made[0].destroyed, false);
+  next = stuck;
+  const t0 = Date.now();
+  const first = b.start({ account: 1, session: SESSION + "X" });
+  await sleep(20);
+  const second = await b.start({ account: 1, session: SESSION });
+  assert.equal(second.status, "connected");
+  await assert.rejects(first, (e) => e.code === "NETWORK");
+  assert.ok(Date.now() - t0 < 2000, "the replaced start did not wait for its deadline");
+  await b.close();
+});
+
+test("Telegram's -404 (an unknown auth key) reaches the client's owner, only for the main sender", async () => {
+  const { MTProtoSender } = await import("telegram/network/MTProtoSender.js");
+  const told = [];
+  const sender = (main) => ({ _isMainSender: main, _client: { tgrKeyUnknown: () => told.push(main) }, _log: { warn() {} }, _dcId: 2 });
+  MTProtoSender.prototype._handleBadAuthKey.call(sender(true), false); // -404 on the main connection
+  MTProtoSender.prototype._handleBadAuthKey.call(sender(true), true); // an RPC AUTH_KEY_UNREGISTERED: the call fails by itself
+  MTProtoSender.prototype._handleBadAuthKey.call(sender(false), false); // an upload connection: GramJS rebuilds it
+  assert.deepEqual(told, [true]);
 });

@@ -178,6 +178,14 @@ static int finish(struct config *c, char *err, size_t errlen)
         snprintf(err, errlen, "--data: must not be empty");
         return TGR_ERR;
     }
+    /* Tests only (README "Telegram at the wire"): the GramJS bridge talks to a loopback MTProto
+     * server instead of Telegram. Never without TGR_TEST_MODE=1. */
+    const char *test_dc = getenv("TGR_GRAMJS_TEST_DC");
+    const char *test_mode = getenv("TGR_TEST_MODE");
+    if (test_dc && *test_dc && !(test_mode && strcmp(test_mode, "1") == 0)) {
+        snprintf(err, errlen, "TGR_GRAMJS_TEST_DC is for tests only and needs TGR_TEST_MODE=1");
+        return TGR_ERR;
+    }
     return TGR_OK;
 }
 

@@ -195,6 +195,11 @@ static int bridge_options(struct app *app, char *script, size_t scap, char *scen
         snprintf(err, errlen, "--telegram gramjs needs TG_API_ID and TG_API_HASH (from my.telegram.org)");
         return TGR_ERR;
     }
+    /* Tests only (config.c refuses it without TGR_TEST_MODE=1): the bridge, which inherits the
+     * environment, talks to the loopback MTProto server of tests/mtproto instead of Telegram. */
+    const char *test_dc = getenv("TGR_GRAMJS_TEST_DC");
+    if (test_dc && *test_dc && strcmp(app->cfg.telegram, "gramjs") == 0)
+        log_warn("engine", "TEST MODE: Telegram is the loopback MTProto server at %.60s", test_dc);
     if (strcmp(app->cfg.telegram, "sim") == 0 && access(scenario_path, R_OK) != 0) {
         snprintf(err, errlen, "--sim-scenario %s: cannot read the file", app->cfg.sim_scenario);
         return TGR_ERR;
