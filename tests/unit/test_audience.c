@@ -381,7 +381,9 @@ static void telegram_marks(void **state)
     assert_int_equal(au.left_out_privacy, 1);
     audience_release(&au);
     /* Only those the other filters let through are counted. */
-    assert_int_equal(filters_parse(one("last_message_within_days", 3), w->f->st, w->a, &fl, &err), TGR_OK);
+    json_t *recent = one("last_message_within_days", 3);
+    assert_int_equal(filters_parse(recent, w->f->st, w->a, &fl, &err), TGR_OK);
+    json_decref(recent);
     assert_int_equal(audience_resolve(&w->f->app, w->a, &fl, 0, &au), TGR_OK);
     assert_int_equal(au.left_out_charging + au.left_out_privacy, 0);
     audience_release(&au);
