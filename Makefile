@@ -8,7 +8,8 @@
 #   make fuzz   each libFuzzer target FUZZ_SECONDS (60) from its corpus, with its figures
 #   make test-valgrind   the whole suite once with the server under Valgrind (slow)
 #   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience;
-#               pacing and engine CPU; clicks; analytics; 1,000 accounts on one and two instances
+#               pacing and engine CPU; clicks; analytics; results per person and CSV exports at
+#               1,000,000 recipients; 1,000 accounts on one and two instances
 #   make soak   the chaos soak (tests/soak/soak.py): SOAK_MINUTES (30) of campaigns under SIGKILLs and faults
 #   make telegram-errors   rewrite share/telegram-errors.json from src/core/tgerror.h
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -81,6 +82,7 @@ bench: build
 	@python3 bench/sending.py
 	@python3 bench/track.py
 	@python3 bench/analytics.py
+	@python3 bench/people.py
 	@python3 bench/scaleout.py
 
 # The chaos soak; `make test` runs a 2-minute one (CTest soak.short, normal build only).

@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/app.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "core/sealed.h"
 #include "crypto/seal.h"
 
 #define CATEGORY_TEXTS 50
@@ -41,6 +44,23 @@ struct classification categories_open(const struct keyring *kr, int64_t account_
     return c;
 }
 
+/* A line in the contact audit log: the category became `to` (from `from`, NULL the first time). */
+static enum db_status audit_change(struct app *app, int64_t account_id, int64_t contact_id, const char *from,
+                                   const char *to, double confidence)
+{
+    json_t *d = json_pack("{s:s?, s:s, s:f}", "from", from, "to", to, "confidence", confidence);
+    char *text = d ? json_dumps(d, JSON_COMPACT | JSON_REAL_PRECISION(3)) : NULL;
+    json_decref(d);
+    struct blob sealed = {0};
+    int ok = text && audit_details_seal(app, account_id, contact_id, text, &sealed) == TGR_OK;
+    free(text);
+    if (!ok) return DB_HARD;
+    struct contact_audit e = {contact_id, now_ms(), "category_changed", "system", "classification", &sealed};
+    enum db_status r = app->store->contact_audit_add(app->store, account_id, &e);
+    blob_release(&sealed);
+    return r;
+}
+
 enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t contact_id)
 {
     struct store *st = app->store;
@@ -61,16 +81,15 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
     char **texts = calloc(n ? n : 1, sizeof *texts);
     size_t nt = 0;
     for (size_t i = 0; texts && i < n; i++) {
-        char rk[96];
-        size_t len;
-        snprintf(rk, sizeof rk, "%lld:%s:%lld", (long long)account_id, c.tg_user_id, (long long)ids[i]);
-        if (seal_open(app->kr, "inbound_messages", "text", rk, sealed[i].p, sealed[i].len, &texts[nt],
-                      &len) == TGR_OK)
-            nt++;
+        if (inbound_text_open(app, account_id, c.tg_user_id, ids[i], &sealed[i], &texts[nt]) == TGR_OK) nt++;
         blob_release(&sealed[i]);
     }
     free(sealed);
     free(ids);
+    /* What it was, for the audit line of a change (none: never classified). */
+    int had = c.category.p != NULL;
+    struct classification before =
+        categories_open(app->kr, account_id, contact_id, &c.category, &c.confidence);
     contact_release(&c);
     in.texts = (const char *const *)texts;
     in.n_texts = nt;
@@ -99,5 +118,8 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
     r = st->category_put(st, account_id, contact_id, &bc, &bf);
     blob_release(&bc);
     blob_release(&bf);
+    if (r >= 0 && (!had || before.category != out.category))
+        r = audit_change(app, account_id, contact_id, had ? category_name(before.category) : NULL, name,
+                         out.confidence);
     return r;
 }

@@ -1,7 +1,9 @@
 /* categories — each contact's category (buyer, browser, refund_risk) and confidence, computed by
  * classify.c from its orders and inbound messages and kept sealed in customer_categories
  * (row key "<account_id>:<contact_id>"). Recomputed when a message or an order arrives. A
- * classification that fails falls back to browser with confidence 0 and is logged. */
+ * classification that fails falls back to browser with confidence 0 and is logged. The first
+ * category and every change of it leave a line in the contact audit log (category_changed, its
+ * details {"from","to","confidence"} sealed), which the contact's timeline shows. */
 #ifndef TGR_CATEGORIES_H
 #define TGR_CATEGORIES_H
 

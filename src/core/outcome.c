@@ -118,20 +118,34 @@ enum db_status recipients_read(struct store *st, int64_t account_id, int64_t con
     return st->txn(st, TX_NORMAL, read_receipt, &(struct reaction){account_id, contact_id, max_id, NULL});
 }
 
-/* Opting out counts once per campaign that reached the contact and skips every pending row. */
+struct opt_out_line {
+    int64_t account_id;
+    const struct contact_audit *e;
+};
+
+/* Opting out counts once per campaign that reached the contact, skips every pending row and
+ * leaves its line in the contact audit log. */
 static enum db_status opt_out(struct store *st, void *cls)
 {
-    const struct reaction *x = cls;
-    enum db_status r = st->contact_set_opted_out(st, x->account_id, x->contact_id, now_ms());
+    const struct opt_out_line *x = cls;
+    int64_t contact_id = x->e->contact_id;
+    enum db_status r = st->contact_set_opted_out(st, x->account_id, contact_id, x->e->at);
     if (r != DB_ONE) return r;
-    r = st->campaigns_count_opt_out(st, x->account_id, x->contact_id);
-    if (r >= 0) r = skip_pending(st, x->account_id, x->contact_id, "opted_out", 0);
+    r = st->campaigns_count_opt_out(st, x->account_id, contact_id);
+    if (r >= 0) r = skip_pending(st, x->account_id, contact_id, "opted_out", 0);
+    if (r >= 0) r = st->contact_audit_add(st, x->account_id, x->e);
     return r >= 0 ? DB_ONE : r;
+}
+
+enum db_status contact_opt_out_as(struct store *st, int64_t account_id, const struct contact_audit *e)
+{
+    return st->txn(st, TX_DURABLE, opt_out, &(struct opt_out_line){account_id, e});
 }
 
 enum db_status contact_opt_out(struct store *st, int64_t account_id, int64_t contact_id)
 {
-    return st->txn(st, TX_DURABLE, opt_out, &(struct reaction){account_id, contact_id, 0, NULL});
+    struct contact_audit e = {contact_id, now_ms(), "opted_out", "system", "stop_message", NULL};
+    return contact_opt_out_as(st, account_id, &e);
 }
 
 /* ---- clicks ---------------------------------------------------------------------------------------- */

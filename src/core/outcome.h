@@ -49,8 +49,13 @@ TGR_MUST_CHECK enum db_status recipients_read(struct store *st, int64_t account_
                                               int64_t max_id);
 
 /* The contact asked to stop: opted out (durable), counted once in every campaign that reached it,
- * its pending messages skipped. @return DB_ONE, DB_NONE (already opted out), or the failure */
+ * its pending messages skipped, a line in the contact audit log. @return DB_ONE, DB_NONE (already opted out),
+ * or the failure */
 TGR_MUST_CHECK enum db_status contact_opt_out(struct store *st, int64_t account_id, int64_t contact_id);
+/* The same for any cause: e (kind opted_out) says who, why and when, and is its line in the
+ * contact audit log (contact_opt_out's: system, stop_message, now). */
+TGR_MUST_CHECK enum db_status contact_opt_out_as(struct store *st, int64_t account_id,
+                                                 const struct contact_audit *e);
 
 /* Record clicks in one transaction: each counts on its link (unique when its recipient had not
  * clicked that link before), marks its recipient's first click (unique for the campaign and its

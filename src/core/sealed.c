@@ -117,3 +117,34 @@ int recipient_code_seal(struct app *app, int64_t account_id, int64_t campaign_id
     recipient_row_key(account_id, campaign_id, contact_id, rk, sizeof rk);
     return seal(app->kr, "recipients", "discount_code", rk, code, strlen(code), &out->p, &out->len);
 }
+
+static void audit_row_key(int64_t account_id, int64_t contact_id, char *out, size_t cap)
+{
+    snprintf(out, cap, "%lld:%lld", (long long)account_id, (long long)contact_id);
+}
+
+int audit_details_seal(struct app *app, int64_t account_id, int64_t contact_id, const char *json,
+                       struct blob *out)
+{
+    char rk[48];
+    audit_row_key(account_id, contact_id, rk, sizeof rk);
+    return seal(app->kr, "contact_audit", "details", rk, json, strlen(json), &out->p, &out->len);
+}
+
+int audit_details_open(struct app *app, int64_t account_id, int64_t contact_id, const struct blob *sealed,
+                       char **json)
+{
+    char rk[48];
+    size_t len;
+    audit_row_key(account_id, contact_id, rk, sizeof rk);
+    return seal_open(app->kr, "contact_audit", "details", rk, sealed->p, sealed->len, json, &len);
+}
+
+int inbound_text_open(struct app *app, int64_t account_id, const char *tg_user_id, int64_t tg_message_id,
+                      const struct blob *sealed, char **text)
+{
+    char rk[96];
+    size_t len;
+    snprintf(rk, sizeof rk, "%lld:%s:%lld", (long long)account_id, tg_user_id, (long long)tg_message_id);
+    return seal_open(app->kr, "inbound_messages", "text", rk, sealed->p, sealed->len, text, &len);
+}

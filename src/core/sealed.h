@@ -6,6 +6,8 @@
  *   discount_codes.code           "<account>:<campaign>:<blind index of the code>"
  *   recipients.discount_code      "<account>:<campaign>:<contact>" (so a nudge carries the
  *                                 code of the first message)
+ *   contact_audit.details         "<account>:<contact>"
+ *   inbound_messages.text         "<account>:<tg_user_id>:<tg_message_id>"
  * Layer: core. Returned strings are malloc'd and wiped by their release function. */
 #ifndef TGR_SEALED_H
 #define TGR_SEALED_H
@@ -44,5 +46,16 @@ int recipient_code_open(struct app *app, int64_t account_id, int64_t campaign_id
                         const struct blob *sealed, char **code);
 int recipient_code_seal(struct app *app, int64_t account_id, int64_t campaign_id, int64_t contact_id,
                         const char *code, struct blob *out);
+
+/* The details of a contact audit line (contact_audit.details: JSON text). */
+int audit_details_seal(struct app *app, int64_t account_id, int64_t contact_id, const char *json,
+                       struct blob *out);
+/* @param[out] json malloc'd, NUL-terminated @return TGR_OK or TGR_ERR */
+int audit_details_open(struct app *app, int64_t account_id, int64_t contact_id, const struct blob *sealed,
+                       char **json);
+
+/* An inbound message's text (inbound_messages.text). @param[out] text malloc'd */
+int inbound_text_open(struct app *app, int64_t account_id, const char *tg_user_id, int64_t tg_message_id,
+                      const struct blob *sealed, char **text);
 
 #endif

@@ -1,6 +1,7 @@
 /* h_contacts — GET /contacts and GET /contacts/:id (API.md "Contacts"): the account's audience,
  * decrypted for its owner only. Filtering by q (name, username, phone) happens after
- * decryption, since those fields are sealed; the scan walks pages of the store in id order. */
+ * decryption, since those fields are sealed; the scan (core/people.h contacts_scan) walks pages
+ * of the store in id order. opted_out=true|false (API.md "Opt-outs") is a filter too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "base/util.h"
 #include "http/handlers.h"
 #include "http/server.h"
+#include "core/people.h"
 #include "core/sealed.h"
 
 #define CONTACTS_DEFAULT_LIMIT 50
@@ -54,15 +56,52 @@ json_t *contact_to_json(struct app *app, int64_t account_id, const struct contac
     return o;
 }
 
-static int contains(const char *hay, const char *needle)
+int contacts_filter_query(struct req *r, struct contact_filter *f)
 {
-    return hay && strcasestr(hay, needle) != NULL;
+    f->category = -1;
+    f->q = NULL;
+    f->opted_out = -1;
+    const char *category = req_query(r, "category");
+    if (category && *category && strcmp(category, "buyer") && strcmp(category, "browser") &&
+        strcmp(category, "refund_risk")) {
+        reply_error(r, ERR_BAD_QUERY, "category", "category must be buyer, browser or refund_risk");
+        return TGR_ERR;
+    }
+    if (category && *category) f->category = category_parse(category);
+    const char *q = req_query(r, "q");
+    if (q && strlen(q) > 100) {
+        reply_error(r, ERR_BAD_QUERY, "q", "q must be at most 100 characters");
+        return TGR_ERR;
+    }
+    if (q && *q) f->q = q;
+    const char *out = req_query(r, "opted_out");
+    if (out && *out) {
+        if (strcmp(out, "true") && strcmp(out, "false")) {
+            reply_error(r, ERR_BAD_QUERY, "opted_out", "opted_out must be true or false");
+            return TGR_ERR;
+        }
+        f->opted_out = strcmp(out, "true") == 0;
+    }
+    return TGR_OK;
 }
 
-static int matches(const struct contact_plain *p, const char *q)
+struct listing {
+    struct app *app;
+    int64_t account_id, limit, last_id;
+    json_t *list;
+    int more;
+};
+
+static int list_one(void *cls, const struct contact *c, const struct contact_plain *p)
 {
-    return contains(p->first_name, q) || contains(p->last_name, q) || contains(p->username, q) ||
-           contains(p->phone, q);
+    struct listing *l = cls;
+    if ((int64_t)json_array_size(l->list) == l->limit) {
+        l->more = 1; /* one more match exists: there is a next page */
+        return 1;
+    }
+    json_array_append_new(l->list, contact_to_json(l->app, l->account_id, c, p));
+    l->last_id = c->id;
+    return 0;
 }
 
 enum hres contacts_list_h(struct req *r)
@@ -79,76 +118,35 @@ enum hres contacts_list_h(struct req *r)
         reply_error(r, ERR_BAD_QUERY, "after", "after must be a contact id");
         return H_NO;
     }
-    const char *category = req_query(r, "category");
-    if (category && *category && strcmp(category, "buyer") && strcmp(category, "browser") &&
-        strcmp(category, "refund_risk")) {
-        reply_error(r, ERR_BAD_QUERY, "category", "category must be buyer, browser or refund_risk");
+    struct contact_filter f;
+    if (contacts_filter_query(r, &f) != TGR_OK) return H_NO;
+    int filtering = f.q || f.category >= 0 || f.opted_out >= 0;
+    struct listing l = {r->app, r->account_id, limit, 0, json_array(), 0};
+    enum db_status s;
+    do {
+        /* unfiltered, one more row than the page tells whether another follows */
+        s = contacts_scan(r->app, r->account_id, &f, &after, filtering ? 500 : (int)limit + 1, list_one, &l);
+    } while (s == DB_ONE && !l.more);
+    if (s < 0) {
+        json_decref(l.list);
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
         return H_NO;
     }
-    const char *q = req_query(r, "q");
-    if (q && strlen(q) > 100) {
-        reply_error(r, ERR_BAD_QUERY, "q", "q must be at most 100 characters");
-        return H_NO;
-    }
-    if (q && !*q) q = NULL;
-    int cat = category && *category ? category_parse(category) : -1;
-    int filtering = q || cat >= 0;
-    struct store *st = r->app->store;
-    json_t *list = json_array();
-    int64_t cursor = after, last_id = 0;
-    int more = 0;
-    for (;;) {
-        struct contact *rows = NULL;
-        size_t n = 0;
-        int want = filtering ? 500 : (int)limit + 1;
-        enum db_status s = st->contacts_page(st, r->account_id, cursor, want, &rows, &n);
-        if (s < 0) {
-            json_decref(list);
-            reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
-            return H_NO;
-        }
-        for (size_t i = 0; i < n; i++) {
-            cursor = rows[i].id;
-            if (more) {
-                contact_release(&rows[i]);
-                continue;
-            }
-            if ((int64_t)json_array_size(list) == limit) {
-                more = 1; /* one more match (or unscanned row) exists: there is a next page */
-                contact_release(&rows[i]);
-                continue;
-            }
-            struct contact_plain p;
-            if (contact_open(r->app, r->account_id, &rows[i], &p) == TGR_OK) {
-                int keep = !q || matches(&p, q);
-                if (keep && cat >= 0)
-                    keep = categories_open(r->app->kr, r->account_id, rows[i].id, &rows[i].category,
-                                           &rows[i].confidence)
-                               .category == (enum category)cat;
-                if (keep) {
-                    json_array_append_new(list, contact_to_json(r->app, r->account_id, &rows[i], &p));
-                    last_id = rows[i].id;
-                }
-                contact_plain_release(&p);
-            }
-            contact_release(&rows[i]);
-        }
-        free(rows);
-        if (more || n < (size_t)want) break;
-    }
-    reply_json(
-        r, 200,
-        json_pack("{s:o, s:o}", "contacts", list, "next_after", more ? json_integer(last_id) : json_null()));
+    reply_json(r, 200,
+               json_pack("{s:o, s:o}", "contacts", l.list, "next_after",
+                         l.more ? json_integer(l.last_id) : json_null()));
     return H_OK;
 }
 
-enum hres contacts_get_h(struct req *r)
+int contact_id_param(struct req *r, int64_t *id)
 {
-    int64_t id;
-    if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, &id) != TGR_OK) {
-        reply_error(r, ERR_NOT_FOUND, NULL, "no such contact");
-        return H_NO;
-    }
+    if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, id) == TGR_OK) return TGR_OK;
+    reply_error(r, ERR_NOT_FOUND, NULL, "no such contact");
+    return TGR_ERR;
+}
+
+enum hres contact_reply(struct req *r, int64_t id)
+{
     struct contact c;
     enum db_status s = r->app->store->contact_get(r->app->store, r->account_id, id, &c);
     if (s < 0) {
@@ -168,4 +166,11 @@ enum hres contacts_get_h(struct req *r)
     contact_plain_release(&p);
     contact_release(&c);
     return H_OK;
+}
+
+enum hres contacts_get_h(struct req *r)
+{
+    int64_t id;
+    if (contact_id_param(r, &id) != TGR_OK) return H_NO;
+    return contact_reply(r, id);
 }

@@ -72,6 +72,21 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c);
 enum hres campaigns_scorecard_h(struct req *r);
 /* h_track.c */
 enum hres track_click_h(struct req *r);
+/* h_people.c: results per person, CSV exports, contact timelines, opt-outs (issue 16) */
+enum hres campaigns_recipients_h(struct req *r);
+enum hres campaigns_recipients_csv_h(struct req *r);
+enum hres contacts_csv_h(struct req *r);
+enum hres contacts_timeline_h(struct req *r);
+enum hres contacts_opt_out_h(struct req *r);
+enum hres contacts_opt_in_h(struct req *r);
+struct contact_filter;
+/* The contact filters of GET /contacts and /contacts.csv from the query (category, q,
+ * opted_out); q borrows from the request. On failure the 400 is set. @return TGR_OK or TGR_ERR */
+int contacts_filter_query(struct req *r, struct contact_filter *f);
+/* The path's contact :id (else the 404 is set). @return TGR_OK or TGR_ERR */
+int contact_id_param(struct req *r, int64_t *id);
+/* Reply 200 with the contact as stored now (404, 503 when it cannot be read). */
+enum hres contact_reply(struct req *r, int64_t id);
 /* h_ops.c */
 enum hres healthz_h(struct req *r);
 enum hres metrics_h(struct req *r);

@@ -41,5 +41,12 @@ const struct route api_routes[] = {
     {"GET", "/campaigns/:id/analytics", campaigns_analytics_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/campaigns/:id/scorecard", campaigns_scorecard_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/t/:code", track_click_h, AUTH_NONE, 0, NULL, 0},
+    /* results per person, CSV exports, timelines, opt-outs (issue 16; http/h_people.c) */
+    {"GET", "/campaigns/:id/recipients", campaigns_recipients_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/campaigns/:id/recipients.csv", campaigns_recipients_csv_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/contacts.csv", contacts_csv_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/contacts/:id/timeline", contacts_timeline_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"POST", "/contacts/:id/opt-out", contacts_opt_out_h, AUTH_ACCOUNT, 4096, NULL, 0},
+    {"DELETE", "/contacts/:id/opt-out", contacts_opt_in_h, AUTH_ACCOUNT, 4096, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };

@@ -296,6 +296,28 @@
     "ALTER TABLE contacts ADD COLUMN charges_stars " INT ";"                                                 \
     "ALTER TABLE campaigns ADD COLUMN pause_code TEXT;"                                                      \
     "CREATE INDEX recipients_sent_at ON recipients(account_id, sent_at);",                                   \
+    /* 8: results per person and contact timelines (issue 16) — the contact audit log (opt-outs by   */       \
+    /* hand and by a stop message, opt-ins, category changes; details sealed), with the opt-outs     */       \
+    /* made before it; a page of a campaign's recipients per step and status in id order; the clicks */       \
+    /* and credited orders of one recipient row; a contact's failed campaign messages.               */       \
+    "CREATE TABLE contact_audit ("                                                                           \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  contact_id " INT " NOT NULL REFERENCES contacts(id),"                                                 \
+    "  kind TEXT NOT NULL,"   /* opted_out, opted_in, category_changed */                                    \
+    "  actor TEXT NOT NULL,"  /* user, api_key, system */                                                    \
+    "  source TEXT NOT NULL," /* api, stop_message, classification, before_audit */                          \
+    "  at " INT " NOT NULL,"                                                                                 \
+    "  details " BYTES        /* sealed JSON, row key "<account_id>:<contact_id>" */                         \
+    ");"                                                                                                     \
+    "CREATE INDEX contact_audit_by_contact ON contact_audit(account_id, contact_id, at);"                    \
+    "INSERT INTO contact_audit(account_id, contact_id, kind, actor, source, at) "                            \
+    "  SELECT account_id, id, 'opted_out', 'system', 'before_audit', opted_out_at FROM contacts "            \
+    "  WHERE opted_out_at IS NOT NULL;"                                                                      \
+    "CREATE INDEX recipients_results ON recipients(campaign_id, step, status, id);"                          \
+    "CREATE INDEX clicks_by_recipient ON link_clicks(account_id, recipient_id);"                             \
+    "CREATE INDEX orders_by_recipient ON orders(account_id, attributed_recipient_id);"                       \
+    "CREATE INDEX sent_logs_by_contact ON sent_logs(account_id, contact_id, \"timestamp\");",                \
     NULL,                                                                                                    \
 }
 /* clang-format on */

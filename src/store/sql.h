@@ -115,7 +115,87 @@
     X(S_SC_SEALED_META_VALUE,                                                                                \
       "SELECT key, key, value FROM meta WHERE key > $1 AND (key LIKE 'cmd:%' OR key LIKE 'cmdr:%') "         \
       "ORDER BY key LIMIT $2")                                                                               \
-    X(S_SS_SEALED_META_VALUE, SEAL_SET("meta", "key", "value"))
+    X(S_SS_SEALED_META_VALUE, SEAL_SET("meta", "key", "value"))                                              \
+    SEAL(X, AUDIT_DETAILS, "contact_audit", "id", "details", SEAL_RK_CATEGORY)
+
+/* Results per person, contact timelines, the contact audit (issue 16; store/store_people.h).
+ * A page of results is one index range of recipients_results (campaign, step, status, id) per
+ * stored status asked for ($6..$10, NULL for a status not asked for: that branch reads nothing),
+ * merged by id; the person's names, clicks and credited orders are read for the page's rows only. */
+#define RESULTS_BRANCH(n)                                                                                    \
+    "SELECT id FROM (SELECT id FROM recipients WHERE campaign_id = $2 AND step = $3 AND status = $" n        \
+    " AND id > $4 ORDER BY id LIMIT $5) b" n
+/* A contact's timeline: every source of events as one union, newest first after the key
+ * ($3, $4, $5) = (at, rank, id); the ranks are TIMELINE_KINDS' (store_people.h). */
+#define TIMELINE_RECIPIENTS(at, rank)                                                                        \
+    "SELECT r." at ", " rank ", r.id, r.campaign_id, r.step, 0, NULL, NULL, c.name, NULL "                   \
+    "FROM recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 "                    \
+    "AND r.contact_id = $2 AND r." at " IS NOT NULL"
+#define PEOPLE_STMTS(X)                                                                                      \
+    X(S_STEP_TOTALS, "SELECT step, rows, sent, failed, skipped FROM campaign_steps WHERE account_id = $1 "   \
+                     "AND campaign_id = $2 AND rows > 0 ORDER BY step")                                      \
+    X(S_RECIPIENT_STEP,                                                                                      \
+      "SELECT step FROM recipients WHERE account_id = $1 AND campaign_id = $2 AND id = $3")                  \
+    X(S_RESULTS_PAGE,                                                                                        \
+      "SELECT r.id, r.contact_id, r.step, r.status, COALESCE(r.error_code, ''), COALESCE(r.sent_at, 0), "    \
+      "COALESCE(r.read_at, 0), COALESCE(r.replied_at, 0), COALESCE(r.clicked_at, 0), "                       \
+      "(SELECT COUNT(*) FROM link_clicks k WHERE k.account_id = r.account_id AND k.recipient_id = r.id), "   \
+      "(SELECT COUNT(*) FROM orders o WHERE o.account_id = r.account_id "                                    \
+      "  AND o.attributed_recipient_id = r.id AND o.status = 'paid'), "                                      \
+      "(SELECT COALESCE(SUM(o.amount), 0)::bigint FROM orders o WHERE o.account_id = r.account_id "          \
+      "  AND o.attributed_recipient_id = r.id AND o.status = 'paid'), "                                      \
+      "COALESCE(c.opted_out_at, 0), c.tg_user_id, c.first_name, c.last_name, c.username "                    \
+      "FROM (" RESULTS_BRANCH("6") " UNION ALL " RESULTS_BRANCH("7") " UNION ALL " RESULTS_BRANCH(           \
+          "8") " UNION ALL " RESULTS_BRANCH("9") " UNION ALL " RESULTS_BRANCH("10") ") p "                   \
+                                                                                    "JOIN recipients r ON "  \
+                                                                                    "r.id = p.id JOIN "      \
+                                                                                    "contacts c ON c.id = "  \
+                                                                                    "r.contact_id "          \
+                                                                                    "AND c.account_id = "    \
+                                                                                    "r.account_id WHERE "    \
+                                                                                    "r.account_id = $1 "     \
+                                                                                    "ORDER BY r.id LIMIT "   \
+                                                                                    "$5")                    \
+    X(S_TIMELINE,                                                                                            \
+      "SELECT e.at, e.rank, e.id, e.campaign_id, e.step, e.num, e.code, e.extra, e.name, e.sealed FROM ("    \
+      "SELECT m.date AS at, 1 AS rank, m.id AS id, NULL::bigint AS campaign_id, 0::bigint AS step, "         \
+      "m.tg_message_id AS num, NULL::text AS code, NULL::text AS extra, NULL::text AS name, "                \
+      "m.text AS sealed FROM inbound_messages m WHERE m.account_id = $1 AND m.contact_id = $2 "              \
+      "UNION ALL " TIMELINE_RECIPIENTS(                                                                      \
+          "sent_at",                                                                                         \
+          "2") " AND r.status = 'sent' "                                                                     \
+               "UNION ALL SELECT l.\"timestamp\", 3, l.id, l.campaign_id, COALESCE(l.step, 0), 0, "          \
+               "l.error_code, "                                                                              \
+               "NULL, c.name, NULL FROM sent_logs l JOIN campaigns c ON c.id = l.campaign_id "               \
+               "WHERE l.account_id = $1 AND l.contact_id = $2 AND l.status = 'failed' "                      \
+               "UNION ALL " TIMELINE_RECIPIENTS("read_at", "4") " UNION ALL " TIMELINE_RECIPIENTS(           \
+                   "replied_at",                                                                             \
+                   "5") " UNION ALL SELECT k.at, 6, k.id, r.campaign_id, r.step, 0, NULL, NULL, "            \
+                        "t.original_url, NULL "                                                              \
+                        "FROM recipients r JOIN link_clicks k ON k.account_id = $1 AND k.recipient_id = "    \
+                        "r.id "                                                                              \
+                        "JOIN trackable_links t ON t.id = k.link_id WHERE r.account_id = $1 AND "            \
+                        "r.contact_id = $2 "                                                                 \
+                        "UNION ALL SELECT o.created_at, 7, o.id, o.attributed_campaign_id, "                 \
+                        "COALESCE(o.attributed_step, 0), "                                                   \
+                        "o.amount, o.order_id, o.currency, NULL, NULL FROM orders o WHERE o.account_id = "   \
+                        "$1 "                                                                                \
+                        "AND o.contact_id = $2 "                                                             \
+                        "UNION ALL SELECT o.received_at, 8, o.id, o.attributed_campaign_id, "                \
+                        "COALESCE(o.attributed_step, 0), "                                                   \
+                        "o.amount, o.order_id, o.currency, NULL, NULL FROM orders o WHERE o.account_id = "   \
+                        "$1 "                                                                                \
+                        "AND o.contact_id = $2 AND o.status = 'refunded' "                                   \
+                        "UNION ALL SELECT a.at, CASE a.kind WHEN 'opted_out' THEN 9 WHEN 'opted_in' THEN "   \
+                        "10 ELSE 11 END, "                                                                   \
+                        "a.id, NULL, 0, 0, a.actor, a.source, NULL, a.details FROM contact_audit a "         \
+                        "WHERE a.account_id = $1 AND a.contact_id = $2) e "                                  \
+                        "WHERE (e.at, e.rank, e.id) < ($3::bigint, $4::bigint, $5::bigint) "                 \
+                        "ORDER BY e.at DESC, e.rank DESC, e.id DESC LIMIT $6")                               \
+    X(S_AUDIT_INSERT, "INSERT INTO contact_audit(account_id, contact_id, kind, actor, source, at, details) " \
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7)")                                                 \
+    X(S_OPT_IN, "UPDATE contacts SET opted_out_at = NULL WHERE account_id = $1 AND id = $2 "                 \
+                "AND opted_out_at IS NOT NULL")
 
 /* Every statement, by name: X(id, sql) for both backends, Y(id, postgresql, sqlite) where the two
  * dialects need different text. */
@@ -502,7 +582,8 @@
     X(S_LEASE_SHED, "UPDATE engine_leases SET owner = owner || ':shed', expires_at = $2 "                    \
                     "WHERE account_id IN (SELECT account_id FROM engine_leases WHERE owner = $1 "            \
                     "ORDER BY account_id DESC LIMIT $3)")                                                    \
-    SEALED_STMTS(X)
+    SEALED_STMTS(X)                                                                                          \
+    PEOPLE_STMTS(X)
 
 enum stmt_id {
 #define SQL_X(id, sql)         id,

@@ -42,9 +42,12 @@
     X(lease_force) X(lease_owner)
 #define STMT_KEYS(X) /* stmt_keys.c */                                                                       \
     X(sealed_scan) X(sealed_replace)
+#define STMT_PEOPLE(X) /* stmt_people.c: results per person, timelines, the contact audit */            \
+    X(campaign_step_totals) X(recipient_step) X(results_page) X(timeline_page) X(contact_audit_add)          \
+    X(contact_clear_opted_out)
 #define STORE_STMTS(X)                                                                                       \
     STMT_ACCOUNTS(X) STMT_CONTACTS(X) STMT_CAMPAIGNS(X) STMT_OUTBOX(X) STMT_SEND(X) STMT_ORDERS(X)           \
-    STMT_LEASES(X) STMT_KEYS(X)
+    STMT_LEASES(X) STMT_KEYS(X) STMT_PEOPLE(X)
 /* clang-format on */
 
 #define STMT_DECLARE(name) extern __typeof__(*((struct store *)0)->name) stmt_##name;

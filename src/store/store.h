@@ -258,7 +258,7 @@ struct campaign_counts {
  * last part) of each is built by its scan statement (sql.h) exactly as the column's writers
  * build it: accounts.webhook_secret "<id>", telegram_sessions "<account_id>", contacts
  * "<account_id>:<tg_user_id>", inbound_messages.text "<account_id>:<tg_user_id>:<tg_message_id>",
- * customer_categories "<account_id>:<contact_id>", recipients.discount_code
+ * customer_categories and contact_audit "<account_id>:<contact_id>", recipients.discount_code
  * "<account_id>:<campaign_id>:<contact_id>", discount_codes.code "<account_id>:<campaign_id>:
  * <code_bidx>", and meta "cmd:…"/"cmdr:…" values (base64url text of the sealed bytes) their key.
  * A new sealed column must be added here and to SEALED_STMTS of sql.h (the build fails without).
@@ -278,7 +278,8 @@ struct campaign_counts {
     X(SEALED_CONFIDENCE, "customer_categories", "confidence_score")                                          \
     X(SEALED_RECIPIENT_CODE, "recipients", "discount_code")                                                  \
     X(SEALED_DISCOUNT_CODE, "discount_codes", "code")                                                        \
-    X(SEALED_META_VALUE, "meta", "value")
+    X(SEALED_META_VALUE, "meta", "value")                                                                    \
+    X(SEALED_AUDIT_DETAILS, "contact_audit", "details")
 
 enum store_sealed {
 #define X(id, table, column) id,
@@ -303,6 +304,9 @@ static inline void sealed_row_release(struct sealed_row *r)
     blob_release(&r->value);
     blob_release(&r->fresh);
 }
+
+/* Results per person, timelines, the contact audit log (issue 16). */
+#include "store/store_people.h" /* IWYU pragma: export */
 
 struct store {
     const char *backend; /* "sqlite" or "postgres" */
@@ -757,6 +761,23 @@ struct store {
     TGR_MUST_CHECK enum db_status (*sealed_replace)(struct store *st, enum store_sealed col,
                                                     const struct sealed_row *rows, size_t n,
                                                     size_t *replaced);
+
+    /* ---- results per person, timelines, the contact audit (contracts: store/store_people.h) ---- */
+    TGR_MUST_CHECK enum db_status (*campaign_step_totals)(struct store *st, int64_t account_id,
+                                                          int64_t campaign_id, struct step_totals **rows,
+                                                          size_t *n);
+    TGR_MUST_CHECK enum db_status (*recipient_step)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                    int64_t recipient_id, int *step);
+    TGR_MUST_CHECK enum db_status (*results_page)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                  int step, unsigned statuses, int64_t after_id, int limit,
+                                                  struct result_row **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*timeline_page)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                   const struct timeline_key *before, int limit,
+                                                   struct timeline_row **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*contact_audit_add)(struct store *st, int64_t account_id,
+                                                       const struct contact_audit *e);
+    TGR_MUST_CHECK enum db_status (*contact_clear_opted_out)(struct store *st, int64_t account_id,
+                                                             int64_t contact_id);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tgrtest  # noqa: E402
 from tgrtest import (Server, contacts_by_tg_id, connect_telegram, is_error_shape, multipart_form,  # noqa: E402
-                     parse_time, scenario_strings, sim_args, utf16_len, wait_until, webhook_signature,
+                     parse_time, scenario_strings, sim_args, stop_and_scan, utf16_len, wait_until, webhook_signature,
                      write_scenario)
 
 PASSWORD = "correct horse battery staple 42"
@@ -88,27 +88,6 @@ def new_account(srv, email):
     if r.status != 200:
         raise AssertionError(f"GET /account: {r!r}")
     return key, token, r.json["id"]
-
-
-def leaks(text, strings):
-    """Which of strings appear in text."""
-    return sorted(s for s in strings if s and s in text)
-
-
-def stop_and_scan(cls, strings):
-    """tearDownClass helper: stop the class's server and check its exit code, its stderr and its
-    database files for strings; always cleans up."""
-    try:
-        rc = cls.srv.stop()
-        err = cls.srv.stderr_text()
-        stored = tgrtest.files_containing(tgrtest.database_files(cls.srv.data), strings)
-    finally:
-        cls.srv.cleanup()
-        shutil.rmtree(cls.work, ignore_errors=True)
-    leaked = leaks(err, strings)
-    if rc != 0 or leaked or stored:
-        raise AssertionError(f"after SIGTERM: exit code {rc}, in stderr: {leaked}, in the database files after "
-                             f"the stop: {stored}\n{err[-2000:]}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -594,6 +594,27 @@ def files_containing(paths, needles):
     return sorted(found)
 
 
+def leaks(text, strings):
+    """Which of strings appear in text."""
+    return sorted(s for s in strings if s and s in text)
+
+
+def stop_and_scan(cls, strings):
+    """tearDownClass helper: stop the class's server (cls.srv) and check its exit code, its stderr
+    and its database files for strings; always cleans up, cls.work (a temp dir) too."""
+    try:
+        rc = cls.srv.stop()
+        err = cls.srv.stderr_text()
+        stored = files_containing(database_files(cls.srv.data), strings)
+    finally:
+        cls.srv.cleanup()
+        shutil.rmtree(cls.work, ignore_errors=True)
+    leaked = leaks(err, strings)
+    if rc != 0 or leaked or stored:
+        raise AssertionError(f"after SIGTERM: exit code {rc}, in stderr: {leaked}, in the database files after "
+                             f"the stop: {stored}\n{err[-2000:]}")
+
+
 def database_main_file(data_dir):
     """The file that holds data_dir's database: tgr.db, or (PostgreSQL) the dump database_files() writes."""
     if PG_ADMIN_URL:

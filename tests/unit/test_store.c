@@ -360,28 +360,37 @@ static int64_t make_campaign(struct store *st, int64_t account, const char *name
     return id;
 }
 
+/* Claim the next due row of the account and send (sent 1) or fail (sent 0) it; returns its id. */
+static int64_t finish_next(struct store *st, int64_t account, int sent, int64_t *contact)
+{
+    struct recipient r;
+    assert_int_equal(st->recipient_next(st, account, now_ms(), &r), DB_ONE);
+    char rid[24];
+    snprintf(rid, sizeof rid, "%lld", (long long)(1000 + r.id));
+    assert_int_equal(st->recipient_claim(st, account, r.id, rid, NULL), DB_ONE);
+    struct send_outcome o = {.recipient_id = r.id,
+                             .campaign_id = r.campaign_id,
+                             .contact_id = r.contact_id,
+                             .step = r.step,
+                             .attempt = 1,
+                             .status = sent ? RECIPIENT_SENT : RECIPIENT_FAILED,
+                             .log_status = sent ? "sent" : "failed",
+                             .error_code = sent ? NULL : "USER_IS_BLOCKED",
+                             .tg_message_id = sent ? 500 + r.id : 0};
+    assert_int_equal(recipient_finish(st, account, &o), DB_ONE);
+    if (contact) *contact = r.contact_id;
+    return r.id;
+}
+
 /* Start a draft campaign for contacts[0..n) and claim, then send, each of its step-0 rows. */
 static void send_all(struct store *st, int64_t account, int64_t campaign, const int64_t *contacts, size_t n,
                      int64_t *rids)
 {
     assert_int_equal(campaign_start(st, account, campaign, contacts, n, 0, NULL), START_OK);
     for (size_t i = 0; i < n; i++) {
-        struct recipient r;
-        assert_int_equal(st->recipient_next(st, account, now_ms(), &r), DB_ONE);
-        assert_int_equal(r.contact_id, contacts[i]);
-        if (rids) rids[i] = r.id;
-        char rid[24];
-        snprintf(rid, sizeof rid, "%lld", (long long)(1000 + r.id));
-        assert_int_equal(st->recipient_claim(st, account, r.id, rid, NULL), DB_ONE);
-        struct send_outcome o = {.recipient_id = r.id,
-                                 .campaign_id = r.campaign_id,
-                                 .contact_id = r.contact_id,
-                                 .step = r.step,
-                                 .attempt = 1,
-                                 .status = RECIPIENT_SENT,
-                                 .log_status = "sent",
-                                 .tg_message_id = 500 + r.id};
-        assert_int_equal(recipient_finish(st, account, &o), DB_ONE);
+        int64_t contact = 0, id = finish_next(st, account, 1, &contact);
+        assert_int_equal(contact, contacts[i]);
+        if (rids) rids[i] = id;
     }
 }
 
@@ -1847,6 +1856,178 @@ static void lease_pieces(void **state)
     free(ids);
 }
 
+#define BIT(s) (1u << (s))
+
+static void results_free(struct result_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        result_row_release(&rows[i]);
+    free(rows);
+}
+
+/* Results per person, timelines and the contact audit (issue 16): each function on its own. */
+static void people_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "pp@example.com"), b = make_account(st, "pp2@example.com");
+    int64_t c[4] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3"),
+                    make_contact(st, a, "4")};
+    int64_t camp = make_campaign(st, a, "People"), link = 0;
+    struct step_totals *tot = NULL;
+    size_t n = 0;
+    assert_int_equal(st->campaign_step_totals(st, a, camp, &tot, &n), DB_NONE);
+    assert_int_equal(campaign_start(st, a, camp, c, 4, 0, NULL), START_OK);
+    int64_t r0 = finish_next(st, a, 1, NULL), r1 = finish_next(st, a, 0, NULL),
+            r2 = finish_next(st, a, 1, NULL);
+
+    /* the totals per step, from the counters */
+    assert_int_equal(st->campaign_step_totals(st, a, camp, &tot, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(tot[0].step, 0);
+    assert_int_equal(tot[0].rows, 4);
+    assert_int_equal(tot[0].sent, 2);
+    assert_int_equal(tot[0].failed, 1);
+    assert_int_equal(tot[0].skipped, 0);
+    free(tot);
+    assert_int_equal(st->campaign_step_totals(st, b, camp, &tot, &n), DB_NONE);
+
+    /* what the person did: a read, two clicks, a paid order credited to the row */
+    struct step_tally t;
+    int64_t now = now_ms();
+    assert_int_equal(st->recipients_mark_read(st, a, c[0], 500 + r0, now, &t), DB_ONE);
+    assert_int_equal(st->link_ensure(st, a, camp, "https://shop.example/p", &link), DB_ONE);
+    assert_int_equal(st->click_add(st, a, link, r0, now + 1), DB_ONE);
+    assert_int_equal(st->click_add(st, a, link, r0, now + 2), DB_ONE);
+    struct order_row o = {.amount = 1999, .created_at = now + 3, .contact_id = c[0]};
+    snprintf(o.order_id, sizeof o.order_id, "PP-1");
+    snprintf(o.currency, sizeof o.currency, "EUR");
+    snprintf(o.status, sizeof o.status, "paid");
+    int64_t oid = 0;
+    assert_int_equal(st->order_save(st, a, &o, &oid), DB_ONE);
+    struct attribution at = {
+        .campaign_id = camp, .recipient_id = r0, .link_id = link, .step = 0, .by = "ref"};
+    assert_int_equal(st->order_set_attribution(st, a, oid, &at), DB_ONE);
+
+    /* every row, in id order, with the person's names; then pages */
+    struct result_row *rows = NULL;
+    unsigned all = (1u << RECIPIENT_STATUS_COUNT) - 1;
+    assert_int_equal(st->results_page(st, a, camp, 0, all, 0, 10, &rows, &n), DB_ONE);
+    assert_int_equal(n, 4);
+    assert_int_equal(rows[0].id, r0);
+    assert_int_equal(rows[1].id, r1);
+    assert_int_equal(rows[2].id, r2);
+    assert_string_equal(rows[0].status, "sent");
+    assert_string_equal(rows[1].status, "failed");
+    assert_string_equal(rows[1].error_code, "USER_IS_BLOCKED");
+    assert_string_equal(rows[3].status, "pending");
+    assert_int_equal(rows[3].contact_id, c[3]);
+    assert_string_equal(rows[3].tg_user_id, "4");
+    assert_memory_equal(rows[0].first_name.p, "first", 5);
+    assert_null(rows[0].last_name.p);
+    assert_true(rows[0].sent_at > 0 && rows[0].read_at == now && rows[0].replied_at == 0);
+    assert_int_equal(rows[0].clicks, 2);
+    assert_int_equal(rows[0].orders, 1);
+    assert_int_equal(rows[0].revenue, 1999);
+    assert_int_equal(rows[1].clicks + rows[1].orders + rows[1].sent_at + rows[1].opted_out_at, 0);
+    int64_t pending_id = rows[3].id;
+    results_free(rows, n);
+    assert_int_equal(st->results_page(st, a, camp, 0, all, r1, 2, &rows, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].id, r2);
+    assert_int_equal(rows[1].id, pending_id);
+    results_free(rows, n);
+    /* by stored status; none of a step without rows, of another account, or of no status */
+    assert_int_equal(st->results_page(st, a, camp, 0, BIT(RECIPIENT_SENT), 0, 10, &rows, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    results_free(rows, n);
+    assert_int_equal(
+        st->results_page(st, a, camp, 0, BIT(RECIPIENT_PENDING) | BIT(RECIPIENT_SENDING), 0, 10, &rows, &n),
+        DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, pending_id);
+    results_free(rows, n);
+    assert_int_equal(st->results_page(st, a, camp, 0, BIT(RECIPIENT_SKIPPED), 0, 10, &rows, &n), DB_NONE);
+    assert_int_equal(st->results_page(st, a, camp, 1, all, 0, 10, &rows, &n), DB_NONE);
+    assert_int_equal(st->results_page(st, b, camp, 0, all, 0, 10, &rows, &n), DB_NONE);
+    assert_int_equal(st->results_page(st, a, camp, 0, 0, 0, 10, &rows, &n), DB_NONE);
+
+    /* the step of a row, of that campaign and account only */
+    int step = -1;
+    assert_int_equal(st->recipient_step(st, a, camp, r2, &step), DB_ONE);
+    assert_int_equal(step, 0);
+    assert_int_equal(st->recipient_step(st, a, camp + 100, r2, &step), DB_NONE);
+    assert_int_equal(st->recipient_step(st, b, camp, r2, &step), DB_NONE);
+
+    /* opting out and back in; the audit log */
+    assert_int_equal(st->contact_clear_opted_out(st, a, c[3]), DB_NONE);
+    assert_int_equal(st->contact_set_opted_out(st, a, c[3], now), DB_ONE);
+    assert_int_equal(st->contact_clear_opted_out(st, b, c[3]), DB_NONE);
+    assert_int_equal(st->contact_clear_opted_out(st, a, c[3]), DB_ONE);
+    assert_int_equal(st->contact_clear_opted_out(st, a, c[3]), DB_NONE);
+    struct blob details = bl("sealed-details");
+    struct contact_audit e = {c[0], now + 4, "category_changed", "system", "classification", &details};
+    assert_int_equal(st->contact_audit_add(st, a, &e), DB_ONE);
+    e = (struct contact_audit){c[0], now + 5, "opted_out", "user", "api", NULL};
+    assert_int_equal(st->contact_audit_add(st, a, &e), DB_ONE);
+
+    /* the timeline: newest first, every kind of event, in pages */
+    struct blob text = bl("sealed-text");
+    assert_int_equal(st->inbound_add(st, a, c[0], 77, &text, now - 1000), DB_ONE);
+    struct timeline_row *ev = NULL;
+    assert_int_equal(st->timeline_page(st, a, c[0], NULL, 50, &ev, &n), DB_ONE);
+    const int want[] = {TL_OPTED_OUT, TL_CATEGORY_CHANGED, TL_ORDER, TL_CLICKED, TL_CLICKED, TL_READ};
+    assert_true(n == 8);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(ev[i].key.kind, want[i]);
+    assert_int_equal(ev[7].key.kind, TL_MESSAGE_IN); /* sent and the message: the oldest two */
+    assert_int_equal(ev[6].key.kind, TL_CAMPAIGN_SENT);
+    assert_string_equal(ev[0].code, "user");
+    assert_string_equal(ev[0].extra, "api");
+    assert_null(ev[0].sealed.p);
+    assert_memory_equal(ev[1].sealed.p, "sealed-details", ev[1].sealed.len);
+    assert_int_equal(ev[2].num, 1999);
+    assert_string_equal(ev[2].code, "PP-1");
+    assert_string_equal(ev[2].extra, "EUR");
+    assert_int_equal(ev[2].campaign_id, camp);
+    assert_string_equal(ev[3].name, "https://shop.example/p");
+    assert_string_equal(ev[6].name, "People");
+    assert_int_equal(ev[7].num, 77);
+    assert_memory_equal(ev[7].sealed.p, "sealed-text", ev[7].sealed.len);
+    struct timeline_key k = ev[3].key;
+    for (size_t i = 0; i < n; i++)
+        timeline_row_release(&ev[i]);
+    free(ev);
+    assert_int_equal(st->timeline_page(st, a, c[0], &k, 2, &ev, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_int_equal(ev[0].key.kind, TL_CLICKED);
+    assert_int_equal(ev[1].key.kind, TL_READ);
+    for (size_t i = 0; i < n; i++)
+        timeline_row_release(&ev[i]);
+    free(ev);
+    /* a failure and a refund; another account sees nothing */
+    assert_int_equal(st->timeline_page(st, a, c[1], NULL, 50, &ev, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev[0].key.kind, TL_CAMPAIGN_FAILED);
+    assert_string_equal(ev[0].code, "USER_IS_BLOCKED");
+    assert_int_equal(ev[0].campaign_id, camp);
+    timeline_row_release(&ev[0]);
+    free(ev);
+    o.id = oid;
+    snprintf(o.status, sizeof o.status, "refunded");
+    assert_int_equal(st->order_save(st, a, &o, NULL), DB_ONE);
+    assert_int_equal(st->timeline_page(st, a, c[0], NULL, 50, &ev, &n), DB_ONE);
+    assert_int_equal(n, 9);
+    int refunds = 0;
+    for (size_t i = 0; i < n; i++) {
+        refunds += ev[i].key.kind == TL_REFUND && ev[i].num == 1999 && ev[i].key.at >= now;
+        timeline_row_release(&ev[i]);
+    }
+    free(ev);
+    assert_int_equal(refunds, 1);
+    assert_int_equal(st->timeline_page(st, b, c[0], NULL, 50, &ev, &n), DB_NONE);
+}
+
 static void sealed_values_rotate(void **state)
 {
     struct fx *f = *state;
@@ -1959,6 +2140,9 @@ static void every_sealed_column_rotates(void **state)
     assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
     assert_int_equal(st->recipient_claim(st, a, r.id, "rid", &code), DB_ONE);
     assert_int_equal(st->meta_set(st, "cmdr:9", "dmFs"), DB_ONE);
+    struct blob details = bl("ad");
+    struct contact_audit e = {cid, 1000, "opted_out", "user", "api", &details};
+    assert_int_equal(st->contact_audit_add(st, a, &e), DB_ONE);
     for (int col = 0; col < SEALED__COUNT; col++) {
         struct sealed_row *rows = NULL;
         size_t n = 0, replaced = 0;
@@ -2126,6 +2310,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(click_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(attribution_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(lease_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(people_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(sealed_values_rotate, setup, teardown),
         cmocka_unit_test_setup_teardown(every_sealed_column_rotates, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_transactions_roll_back, setup, teardown),

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""bench/people.py — `make bench`: results per person at 1,000,000 recipients (issue 16).
+
+Measures, on one campaign of RECIPIENTS rows (CONTACTS contacts with sealed names × 10 steps,
+built directly in a throwaway SQLite database with the counters the engine keeps, some reads,
+replies, clicks and credited orders):
+- GET /campaigns/:id/recipients?limit=100 latency (target < 50 ms): the first page, a page in the
+  middle (after a row half-way through), a status filter deep in the campaign, a step filter —
+  p50 and p99 of `wrk -t1 -c1 -d5s --latency`, one request at a time;
+- GET /campaigns/:id/recipients.csv: every row streamed, the time it takes and how much the
+  server's resident memory grows while it streams (target < 32 MiB), sampled from /proc every
+  20 ms; the same for GET /contacts.csv.
+Writes bench/out/people.txt. The contacts are sealed by bench_people_fill (built by CMake) with
+the data directory's own master key, so every page opens real sealed names.
+"""
+import http.client
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
+from tgrtest import Server  # noqa: E402
+
+CONTACTS = int(os.environ.get("CONTACTS", "100000"))
+STEPS = 10
+FILL = os.environ.get("BENCH_PEOPLE_FILL") or os.path.join(ROOT, "build", "bench_people_fill")
+PAGE_TARGET_MS = 50
+RSS_TARGET_MIB = 32
+
+
+def latency(url, key):
+    """(p50, p99) in ms of one client asking url again and again for 5 s."""
+    out = subprocess.run(["wrk", "-t1", "-c1", "-d5s", "--latency", "-H", "X-API-Key: " + key, url],
+                         capture_output=True, text=True).stdout
+    if re.search(r"Non-2xx", out):
+        raise SystemExit(f"bench/people.py: {url} answered errors:\n{out}")
+
+    def pct(p):
+        m = re.search(p + r"%\s+([\d.]+)(us|ms|s)\b", out)
+        v = float(m.group(1))
+        return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+    return pct("50"), pct("99")
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def export(srv, key, path):
+    """Stream path to the end: (records, bytes, seconds, RSS before in KiB, peak RSS growth in KiB)."""
+    pid = srv.proc.pid
+    before = rss_kib(pid)
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_kib(pid))
+            time.sleep(0.02)
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    t0 = time.monotonic()
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=600)
+    conn.request("GET", path, headers={"X-API-Key": key})
+    r = conn.getresponse()
+    if r.status != 200:
+        raise SystemExit(f"bench/people.py: {path}: {r.status} {r.read()[:200]!r}")
+    records, size = 0, 0
+    while True:
+        chunk = r.read(1 << 16)
+        if not chunk:
+            break
+        size += len(chunk)
+        records += chunk.count(b"\n")  # (no name of the bench holds a line break)
+    conn.close()
+    secs = time.monotonic() - t0
+    done.set()
+    t.join()
+    return records - 1, size, secs, before, peak[0] - before
+
+
+def build(data, cid, account):
+    if subprocess.run([FILL, data, str(account), str(CONTACTS)]).returncode != 0:
+        raise SystemExit("bench/people.py: bench_people_fill failed (run make first)")
+    db = sqlite3.connect(os.path.join(data, "tgr.db"))
+    now = int(time.time() * 1000)
+    db.executescript(f"""
+        WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k < {STEPS - 1})
+        INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, random_id, sent_at, read_at,
+                               replied_at, clicked_at, tg_message_id, error_code, created_at)
+          SELECT {account}, {cid}, c.id, s.k, CASE WHEN c.id % 50 = 0 THEN 'failed' ELSE 'sent' END,
+                 c.id || ':' || s.k, CASE WHEN c.id % 50 = 0 THEN NULL ELSE {now} END,
+                 CASE WHEN c.id % 3 = 0 THEN {now} END, CASE WHEN c.id % 7 = 0 THEN {now} END,
+                 CASE WHEN c.id % 11 = 0 THEN {now} END, c.id * 10 + s.k,
+                 CASE WHEN c.id % 50 = 0 THEN 'USER_IS_BLOCKED' END, {now}
+          FROM s, contacts c WHERE c.account_id = {account} ORDER BY s.k, c.id;
+        INSERT INTO trackable_links(account_id, campaign_id, original_url, tracking_code)
+          VALUES ({account}, {cid}, 'https://shop.example/sale', 'benchcode');
+        INSERT INTO link_clicks(account_id, link_id, recipient_id, at)
+          SELECT {account}, (SELECT id FROM trackable_links WHERE tracking_code = 'benchcode'), r.id, {now}
+          FROM recipients r WHERE r.clicked_at IS NOT NULL;
+        INSERT INTO orders(account_id, order_id, amount, currency, status, created_at, contact_id,
+                           attributed_campaign_id, attributed_recipient_id, attributed_step, received_at)
+          SELECT {account}, 'o' || r.id, 1999, 'EUR', 'paid', {now}, r.contact_id, {cid}, r.id, 0, {now}
+          FROM recipients r WHERE r.step = 0 AND r.contact_id % 13 = 0;
+        UPDATE campaigns SET status = 'completed', started_at = {now}, finished_at = {now} WHERE id = {cid};
+        INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, replied,
+                                   clicked)
+          SELECT account_id, campaign_id, step, COUNT(*), SUM(status = 'sent'), SUM(status = 'failed'),
+                 SUM(status = 'skipped'), SUM(read_at IS NOT NULL), SUM(replied_at IS NOT NULL),
+                 SUM(clicked_at IS NOT NULL) FROM recipients GROUP BY campaign_id, step;
+    """)
+    db.commit()
+    rows = db.execute("SELECT COUNT(*) FROM recipients WHERE campaign_id = ?", (cid,)).fetchone()[0]
+    mid = db.execute("SELECT id FROM recipients WHERE campaign_id = ? AND step = 5 ORDER BY id LIMIT 1 OFFSET ?",
+                     (cid, CONTACTS // 2)).fetchone()[0]
+    failed = db.execute("SELECT id FROM recipients WHERE campaign_id = ? AND step = 7 AND status = 'failed' "
+                        "ORDER BY id LIMIT 1 OFFSET ?", (cid, CONTACTS // 100)).fetchone()[0]
+    db.close()
+    return rows, mid, failed
+
+
+def main():
+    data = tempfile.mkdtemp(prefix="tgr-bench-people-")
+    try:
+        srv = Server(data=data, args=["--rate-api", "0"])
+        srv.start()
+        key = srv.create_account("p@shop.test", "bench password long enough")
+        token = srv.login("p@shop.test", "bench password long enough")
+        account = srv.get("/account", token=token).json["id"]
+        cid = srv.post("/campaigns", {"name": "big", "message_text": "Hello {{first_name}}"}, token=token).json["id"]
+        srv.stop()
+        t0 = time.monotonic()
+        rows, mid, failed = build(data, cid, account)
+        print(f"bench/people.py: {rows} recipients of {CONTACTS} sealed contacts built in "
+              f"{time.monotonic() - t0:.0f} s", file=sys.stderr)
+        srv = Server(data=data, args=["--rate-api", "0"])
+        srv.start()
+        try:
+            base = f"http://127.0.0.1:{srv.port}/campaigns/{cid}/recipients?limit=100"
+            r = srv.get(f"/campaigns/{cid}/recipients?limit=100&after={mid}", api_key=key)
+            assert r.status == 200 and len(r.json["recipients"]) == 100 and r.json["total"] == rows, r
+            assert r.json["recipients"][0]["first_name"].startswith("Customer"), r.json["recipients"][0]
+            pages = [("first page", base), ("middle (step 5)", f"{base}&after={mid}"),
+                     ("status=failed, step 7", f"{base}&status=failed&after={failed}"),
+                     ("step=9", f"{base}&step=9")]
+            lat = [(name, *latency(url, key)) for name, url in pages]
+            csv_rows, csv_bytes, csv_secs, csv_rss0, csv_growth = export(srv, key, f"/campaigns/{cid}/recipients.csv")
+            assert csv_rows == rows, (csv_rows, rows)
+            c_rows, c_bytes, c_secs, _, c_growth = export(srv, key, "/contacts.csv")
+            assert c_rows == CONTACTS, (c_rows, CONTACTS)
+        finally:
+            srv.stop()
+            srv.cleanup()
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    worst = max(p99 for _, _, p99 in lat)
+    lines = [f"recipients page of 100 over {rows} recipients: " +
+             "; ".join(f"{n} p50 {p50:.2f} ms p99 {p99:.2f} ms" for n, p50, p99 in lat) +
+             f" (target < {PAGE_TARGET_MS} ms: {'meets' if worst < PAGE_TARGET_MS else 'MISSES'})",
+             f"recipients.csv: {csv_rows} rows, {csv_bytes / 1048576:.0f} MiB in {csv_secs:.1f} s "
+             f"({csv_rows / csv_secs:.0f} rows/s); server RSS {csv_rss0 / 1024:.1f} MiB before, grew "
+             f"{csv_growth / 1024:.1f} MiB (target < {RSS_TARGET_MIB} MiB: "
+             f"{'meets' if csv_growth < RSS_TARGET_MIB * 1024 else 'MISSES'})",
+             f"contacts.csv: {c_rows} rows, {c_bytes / 1048576:.1f} MiB in {c_secs:.1f} s; server RSS grew "
+             f"{c_growth / 1024:.1f} MiB"]
+    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "out", "people.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
