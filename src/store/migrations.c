@@ -296,6 +296,23 @@
     "ALTER TABLE contacts ADD COLUMN charges_stars " INT ";"                                                 \
     "ALTER TABLE campaigns ADD COLUMN pause_code TEXT;"                                                      \
     "CREATE INDEX recipients_sent_at ON recipients(account_id, sent_at);",                                   \
+    /* 8: issue 16's per-person results (another branch); an empty step on this one.               */       \
+    "SELECT 1;",                                                                                             \
+    /* 9: saved segments, and the campaign's segment and scheduled start (issue 16). A segment's    */       \
+    /* filters are read when its campaign starts; deleting one that started campaigns name leaves   */       \
+    /* them without it (their filters were copied at the start).                                   */       \
+    "CREATE TABLE segments ("                                                                                \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  name TEXT NOT NULL,"                                                                                  \
+    "  filters_json TEXT NOT NULL,"                                                                          \
+    "  created_at " INT " NOT NULL, updated_at " INT " NOT NULL"                                             \
+    ");"                                                                                                     \
+    "CREATE INDEX segments_account ON segments(account_id, id);"                                             \
+    "ALTER TABLE campaigns ADD COLUMN segment_id " INT " REFERENCES segments(id) ON DELETE SET NULL;"        \
+    "ALTER TABLE campaigns ADD COLUMN start_at " INT ";"                                                     \
+    "CREATE INDEX campaigns_segment ON campaigns(segment_id);"                                               \
+    "CREATE INDEX campaigns_start_at ON campaigns(status, start_at);",                                       \
     NULL,                                                                                                    \
 }
 /* clang-format on */

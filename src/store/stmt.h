@@ -42,9 +42,12 @@
     X(lease_force) X(lease_owner)
 #define STMT_KEYS(X) /* stmt_keys.c */                                                                       \
     X(sealed_scan) X(sealed_replace)
+#define STMT_SEGMENTS(X) /* stmt_segments.c: segments and scheduled starts */                               \
+    X(segment_save) X(segment_get) X(segment_list) X(segment_delete) X(segment_campaigns)                    \
+    X(campaign_set_audience) X(campaign_set_start) X(campaigns_scheduled)
 #define STORE_STMTS(X)                                                                                       \
     STMT_ACCOUNTS(X) STMT_CONTACTS(X) STMT_CAMPAIGNS(X) STMT_OUTBOX(X) STMT_SEND(X) STMT_ORDERS(X)           \
-    STMT_LEASES(X) STMT_KEYS(X)
+    STMT_LEASES(X) STMT_KEYS(X) STMT_SEGMENTS(X)
 /* clang-format on */
 
 #define STMT_DECLARE(name) extern __typeof__(*((struct store *)0)->name) stmt_##name;

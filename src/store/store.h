@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "base/util.h"
+#include "store/segment.h" /* the rows of segments and scheduled starts */
 
 enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0, DB_ONE = 1 };
 
@@ -107,6 +108,7 @@ struct campaign {
     char pause_code[64]; /* the error code of an error_streak pause, else "" */
     int64_t media_ids[CAMPAIGN_MAX_MEDIA];
     int n_media;
+    int64_t start_at, segment_id; /* when a scheduled campaign starts; its saved segment (0 none) */
 };
 void campaign_release(struct campaign *c);
 
@@ -686,6 +688,29 @@ struct store {
     /* Count an opt-out once in every campaign that sent the contact a message. */
     TGR_MUST_CHECK enum db_status (*campaigns_count_opt_out)(struct store *st, int64_t account_id,
                                                              int64_t contact_id);
+
+    /* ---- segments and scheduled starts (store/segment.h; rules: core/segments.c, core/schedule.c) ----
+     * segment_save: insert s (s->id 0; *id gets its id) or replace s->id's name and filters. */
+    TGR_MUST_CHECK enum db_status (*segment_save)(struct store *st, int64_t account_id,
+                                                  const struct segment *s, int64_t *id);
+    TGR_MUST_CHECK enum db_status (*segment_get)(struct store *st, int64_t account_id, int64_t id,
+                                                 struct segment *out);
+    /* The account's segments by id (rows malloc'd), and the campaigns that name one in statuses
+     * ("draft,scheduled"). */
+    TGR_MUST_CHECK enum db_status (*segment_list)(struct store *st, int64_t account_id, struct segment **rows,
+                                                  size_t *n);
+    TGR_MUST_CHECK enum db_status (*segment_delete)(struct store *st, int64_t account_id, int64_t id);
+    TGR_MUST_CHECK enum db_status (*segment_campaigns)(struct store *st, int64_t account_id,
+                                                       int64_t segment_id, const char *statuses, int64_t *n);
+    /* Write the campaign's segment (0: none) and filters (NULL: none); its start_at (0: none) and
+     * override_quiet_hours. */
+    TGR_MUST_CHECK enum db_status (*campaign_set_audience)(struct store *st, int64_t account_id, int64_t id,
+                                                           int64_t segment_id, const char *filters_json);
+    TGR_MUST_CHECK enum db_status (*campaign_set_start)(struct store *st, int64_t account_id, int64_t id,
+                                                        int64_t start_at, int override_quiet_hours);
+    /* Scheduled campaigns of every account with start_at <= until, soonest first (rows malloc'd). */
+    TGR_MUST_CHECK enum db_status (*campaigns_scheduled)(struct store *st, int64_t until, int limit,
+                                                         struct scheduled_start **rows, size_t *n);
 
     /* ---- engine leases (several instances on one database, DESIGN §4) ----
      * Each connected account is owned by one instance at a time through a lease row: only the
