@@ -114,7 +114,10 @@ int campaign_audience_filters(struct store *st, int64_t account_id, const struct
     if (json) *json = NULL;
     const char *text = c->filters_json;
     struct segment s;
-    if (c->segment_id) {
+    enum campaign_status cs;
+    int unstarted =
+        campaign_status_parse(c->status, &cs) == 0 && (cs == CAMPAIGN_DRAFT || cs == CAMPAIGN_SCHEDULED);
+    if (c->segment_id && unstarted) {
         enum db_status r = st->segment_get(st, account_id, c->segment_id, &s);
         if (r != DB_ONE) {
             if (r == DB_NONE)

@@ -38,8 +38,9 @@ enum segment_outcome segment_write(struct store *st, int64_t account_id, int64_t
 /* Delete segment id unless a draft or scheduled campaign names it (one transaction). */
 enum segment_outcome segment_remove(struct store *st, int64_t account_id, int64_t id);
 
-/* The filters campaign c's audience is made of: its segment's as stored now when it names one,
- * else its own. @param[out] json (may be NULL) their canonical text, malloc'd
+/* The filters campaign c's audience is made of: its segment's as stored now when it names one
+ * and has not started (draft, scheduled), else its own (a started one keeps its segment's). @param[out] json
+ * (may be NULL) their canonical text, malloc'd
  * @return TGR_OK, or TGR_ERR (a read failed, or what is stored does not parse: logged) */
 int campaign_audience_filters(struct store *st, int64_t account_id, const struct campaign *c,
                               struct filters *f, char **json);

@@ -41,5 +41,13 @@ const struct route api_routes[] = {
     {"GET", "/campaigns/:id/analytics", campaigns_analytics_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/campaigns/:id/scorecard", campaigns_scorecard_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/t/:code", track_click_h, AUTH_NONE, 0, NULL, 0},
+    /* segments and scheduling (issue 16) */
+    {"POST", "/segments", segments_create_h, AUTH_ACCOUNT, 64 * 1024, NULL, 0},
+    {"GET", "/segments", segments_list_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/segments/:id", segments_get_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"PATCH", "/segments/:id", segments_patch_h, AUTH_ACCOUNT, 64 * 1024, NULL, 0},
+    {"DELETE", "/segments/:id", segments_delete_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"POST", "/campaigns/:id/schedule", campaigns_schedule_h, AUTH_ACCOUNT, 1024, NULL, 0},
+    {"POST", "/campaigns/:id/unschedule", campaigns_unschedule_h, AUTH_ACCOUNT, 1024, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };
