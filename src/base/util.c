@@ -48,6 +48,17 @@ int64_t now_ms(void)
     return clock_file ? ms + test_offset() : ms;
 }
 
+void deadline_in(int64_t wait_ms, struct timespec *ts)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += wait_ms / 1000;
+    ts->tv_nsec += (wait_ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
 int64_t mono_ms(void)
 {
     struct timespec ts;

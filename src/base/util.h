@@ -25,6 +25,9 @@ extern const char tgr_commit[];
 int64_t now_ms(void);
 /* Monotonic clock in milliseconds, for intervals and deadlines. */
 int64_t mono_ms(void);
+struct timespec;
+/* The CLOCK_REALTIME instant wait_ms from now, for pthread_cond_timedwait. */
+void deadline_in(int64_t wait_ms, struct timespec *ts);
 
 /* Parse a whole decimal integer in [min,max]; no sign tricks, no trailing junk.
  * @return TGR_OK and *out set, or TGR_ERR */

@@ -18,14 +18,15 @@ struct store;
     X(CAMPAIGN_NUDGING, "nudging")                                                                           \
     X(CAMPAIGN_PAUSED, "paused")                                                                             \
     X(CAMPAIGN_COMPLETED, "completed")                                                                       \
-    X(CAMPAIGN_CANCELLED, "cancelled")
+    X(CAMPAIGN_CANCELLED, "cancelled")                                                                       \
+    X(CAMPAIGN_SCHEDULED, "scheduled")
 
 enum campaign_status {
 #define X(id, name) id,
     CAMPAIGN_STATUSES(X)
 #undef X
 };
-#define CAMPAIGN_STATUS_COUNT 6
+#define CAMPAIGN_STATUS_COUNT 7
 
 /* Why a status changes. Each move has one "to" and the set of statuses it may start from. */
 #define CAMPAIGN_MOVES(X)                                                                                    \
@@ -35,12 +36,17 @@ enum campaign_status {
     X(MOVE_RESUME, CAMPAIGN_BIT(CAMPAIGN_PAUSED), CAMPAIGN_RUNNING)                                          \
     X(MOVE_CANCEL,                                                                                           \
       CAMPAIGN_BIT(CAMPAIGN_DRAFT) | CAMPAIGN_BIT(CAMPAIGN_RUNNING) | CAMPAIGN_BIT(CAMPAIGN_PAUSED) |        \
-          CAMPAIGN_BIT(CAMPAIGN_NUDGING),                                                                    \
+          CAMPAIGN_BIT(CAMPAIGN_NUDGING) | CAMPAIGN_BIT(CAMPAIGN_SCHEDULED),                                 \
       CAMPAIGN_CANCELLED)                                                                                    \
     X(MOVE_MAIN_DONE_NUDGES_AHEAD, CAMPAIGN_BIT(CAMPAIGN_RUNNING), CAMPAIGN_NUDGING)                         \
     X(MOVE_MAIN_DONE, CAMPAIGN_BIT(CAMPAIGN_RUNNING), CAMPAIGN_COMPLETED)                                    \
     X(MOVE_NUDGES_DONE, CAMPAIGN_BIT(CAMPAIGN_NUDGING), CAMPAIGN_COMPLETED)                                  \
-    X(MOVE_NEW_NUDGES, CAMPAIGN_BIT(CAMPAIGN_COMPLETED), CAMPAIGN_NUDGING)
+    X(MOVE_NEW_NUDGES, CAMPAIGN_BIT(CAMPAIGN_COMPLETED), CAMPAIGN_NUDGING)                                   \
+    /* scheduling (issue 16): a draft waits for its start_at (a new time for a scheduled one); */            \
+    /* unscheduled, or not startable when its time came, it is a draft again                   */            \
+    X(MOVE_SCHEDULE, CAMPAIGN_BIT(CAMPAIGN_DRAFT) | CAMPAIGN_BIT(CAMPAIGN_SCHEDULED), CAMPAIGN_SCHEDULED)    \
+    X(MOVE_UNSCHEDULE, CAMPAIGN_BIT(CAMPAIGN_SCHEDULED), CAMPAIGN_DRAFT)                                     \
+    X(MOVE_START_SCHEDULED, CAMPAIGN_BIT(CAMPAIGN_SCHEDULED), CAMPAIGN_RUNNING)
 
 #define CAMPAIGN_BIT(s) (1u << (s))
 enum campaign_move {

@@ -15,6 +15,7 @@
 #include "core/classify.h"
 #include "core/cstate.h"
 #include "core/render.h"
+#include "core/segments.h"
 #include "store/store.h"
 
 int session_connected(struct store *st, int64_t account_id)
@@ -49,6 +50,10 @@ struct start {
     size_t n;
     int override_quiet, busy;
     int64_t running_id;
+    const char *from; /* the status it starts from */
+    /* A campaign of a segment keeps the segment's filters as they were at its start. */
+    int64_t segment_id;
+    const char *frozen_filters;
 };
 
 static enum db_status start(struct store *st, void *cls)
@@ -63,8 +68,9 @@ static enum db_status start(struct store *st, void *cls)
         s->busy = 1;
         return DB_NONE;
     }
-    r = st->campaign_set_running(st, s->account_id, s->campaign_id, s->contact_ids ? "draft" : "paused",
-                                 s->override_quiet, now);
+    r = st->campaign_set_running(st, s->account_id, s->campaign_id, s->from, s->override_quiet, now);
+    if (r == DB_ONE && s->segment_id)
+        r = st->campaign_set_audience(st, s->account_id, s->campaign_id, s->segment_id, s->frozen_filters);
     if (r == DB_ONE && s->contact_ids && s->n)
         r = st->recipients_insert(st, s->account_id, s->campaign_id, s->contact_ids, s->n, now, &inserted);
     if (r == DB_ONE && inserted) {
@@ -74,43 +80,51 @@ static enum db_status start(struct store *st, void *cls)
     return r;
 }
 
+static enum start_outcome run_start(struct store *st, struct start *s, int64_t *running_id)
+{
+    enum db_status r = st->txn(st, TX_DURABLE, start, s);
+    if (running_id) *running_id = s->busy ? s->running_id : 0;
+    if (r < 0) return START_STORE;
+    if (s->busy) return START_OTHER_RUNNING;
+    return r == DB_ONE ? START_OK : START_NOT_STARTABLE;
+}
+
 enum start_outcome campaign_start(struct store *st, int64_t account_id, int64_t campaign_id,
                                   const int64_t *contact_ids, size_t n, int override_quiet,
                                   int64_t *running_id)
 {
-    struct start s = {account_id, campaign_id, contact_ids, n, override_quiet, 0, 0};
-    enum db_status r = st->txn(st, TX_DURABLE, start, &s);
-    if (running_id) *running_id = s.busy ? s.running_id : 0;
-    if (r < 0) return START_STORE;
-    if (s.busy) return START_OTHER_RUNNING;
-    return r == DB_ONE ? START_OK : START_NOT_STARTABLE;
+    struct start s = {.account_id = account_id,
+                      .campaign_id = campaign_id,
+                      .contact_ids = contact_ids,
+                      .n = n,
+                      .override_quiet = override_quiet,
+                      .from = campaign_status_name(contact_ids ? CAMPAIGN_DRAFT : CAMPAIGN_PAUSED)};
+    return run_start(st, &s, running_id);
 }
 
-/* The checks and the start, on a loaded campaign. */
+/* The checks and the start, on a loaded campaign: move m (MOVE_START, or MOVE_START_SCHEDULED
+ * at its start_at); frozen gets the segment's filters it starts with (freed by the caller). */
 static enum launch_outcome launch(struct app *app, const struct account *acct, const struct campaign *c,
-                                  int override, struct launch_result *res, struct audience *a)
+                                  enum campaign_move m, int override, struct launch_result *res,
+                                  struct audience *a, char **frozen)
 {
     struct store *st = app->store;
     enum campaign_status cs;
-    if (campaign_status_parse(c->status, &cs) != 0 || !campaign_move_allowed(MOVE_START, cs)) {
+    if (campaign_status_parse(c->status, &cs) != 0 || !campaign_move_allowed(m, cs)) {
         snprintf(res->status, sizeof res->status, "%s", c->status);
         return LAUNCH_NOT_DRAFT;
     }
     int connected = session_connected(st, acct->id);
     if (connected < 0) return LAUNCH_STORE;
     if (!connected) return LAUNCH_NO_SESSION;
+    /* Another campaign running is found again inside the start; asked first, it spares the
+     * audience's scan (a scheduled campaign waiting behind it asks every second). */
+    enum db_status r = st->campaign_running_other(st, acct->id, c->id, &res->running_id);
+    if (r < 0) return LAUNCH_STORE;
+    if (r == DB_ONE) return LAUNCH_OTHER_RUNNING;
 
     struct filters f;
-    struct jspec_error err;
-    json_error_t je;
-    json_t *fj = c->filters_json ? json_loads(c->filters_json, 0, &je) : NULL;
-    int ok = filters_parse(fj, NULL, acct->id, &f, &err);
-    json_decref(fj);
-    if (ok != TGR_OK) {
-        /* Saved filters were checked when saved: an unreadable one is damage, not the user's. */
-        log_error("launch", "campaign %lld: stored filters do not parse: %s", (long long)c->id, err.message);
-        return LAUNCH_STORE;
-    }
+    if (campaign_audience_filters(st, acct->id, c, &f, frozen) != TGR_OK) return LAUNCH_STORE;
     if (audience_resolve(app, acct->id, &f, acct->frequency_cap_days, a) != TGR_OK) return LAUNCH_STORE;
     if (a->n == 0) return LAUNCH_EMPTY_AUDIENCE;
 
@@ -123,7 +137,15 @@ static enum launch_outcome launch(struct app *app, const struct account *acct, c
         if (left == 0) return LAUNCH_EMPTY_POOL;
     }
 
-    switch (campaign_start(st, acct->id, c->id, a->ids, a->n, override, &res->running_id)) {
+    struct start s = {.account_id = acct->id,
+                      .campaign_id = c->id,
+                      .contact_ids = a->ids,
+                      .n = a->n,
+                      .override_quiet = override,
+                      .from = campaign_status_name(cs),
+                      .segment_id = c->segment_id,
+                      .frozen_filters = *frozen};
+    switch (run_start(st, &s, &res->running_id)) {
     case START_OK:
         break;
     case START_OTHER_RUNNING:
@@ -142,8 +164,9 @@ static enum launch_outcome launch(struct app *app, const struct account *acct, c
     return LAUNCH_OK;
 }
 
-enum launch_outcome campaign_launch(struct app *app, const struct account *acct, int64_t id, int override,
-                                    struct launch_result *res)
+/* Load campaign id and launch it with move m; override -1: the campaign's own setting. */
+static enum launch_outcome load_and_launch(struct app *app, const struct account *acct, int64_t id,
+                                           enum campaign_move m, int override, struct launch_result *res)
 {
     memset(res, 0, sizeof *res);
     struct campaign c;
@@ -151,8 +174,23 @@ enum launch_outcome campaign_launch(struct app *app, const struct account *acct,
     if (s < 0) return LAUNCH_STORE;
     if (s != DB_ONE) return LAUNCH_NOT_FOUND;
     struct audience a = {0};
-    enum launch_outcome o = launch(app, acct, &c, override, res, &a);
+    char *frozen = NULL;
+    enum launch_outcome o =
+        launch(app, acct, &c, m, override < 0 ? c.override_quiet_hours : override, res, &a, &frozen);
+    free(frozen);
     audience_release(&a);
     campaign_release(&c);
     return o;
+}
+
+enum launch_outcome campaign_launch(struct app *app, const struct account *acct, int64_t id, int override,
+                                    struct launch_result *res)
+{
+    return load_and_launch(app, acct, id, MOVE_START, override, res);
+}
+
+enum launch_outcome campaign_launch_scheduled(struct app *app, const struct account *acct, int64_t id,
+                                              struct launch_result *res)
+{
+    return load_and_launch(app, acct, id, MOVE_START_SCHEDULED, -1, res);
 }

@@ -15,7 +15,7 @@ struct store;
 enum launch_outcome {
     LAUNCH_OK,             /* started: res->recipients people queued */
     LAUNCH_NOT_FOUND,      /* no such campaign of this account */
-    LAUNCH_NOT_DRAFT,      /* res->status says what it is */
+    LAUNCH_NOT_DRAFT,      /* not startable so (not a draft; not scheduled): res->status says what it is */
     LAUNCH_NO_SESSION,     /* the account has no connected Telegram session */
     LAUNCH_EMPTY_AUDIENCE, /* nobody matches the filters (after opt-outs and the frequency cap) */
     LAUNCH_EMPTY_POOL,     /* the message uses {{discount_code}} and the pool has no free code */
@@ -53,5 +53,11 @@ enum start_outcome campaign_start(struct store *st, int64_t account_id, int64_t 
  * campaign's quiet hours. A failed read is LAUNCH_STORE, never taken for "none". */
 enum launch_outcome campaign_launch(struct app *app, const struct account *acct, int64_t id, int override,
                                     struct launch_result *res);
+
+/* Start scheduled campaign id at its start_at, as campaign_launch would a draft, with the quiet
+ * hours override it was scheduled with. LAUNCH_NOT_DRAFT: it is no longer scheduled (res->status
+ * says what it is: another instance started it, or it was unscheduled). */
+enum launch_outcome campaign_launch_scheduled(struct app *app, const struct account *acct, int64_t id,
+                                              struct launch_result *res);
 
 #endif

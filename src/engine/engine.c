@@ -48,6 +48,7 @@ void engine_wake(struct engine *e, int64_t account_id)
 {
     if (!e) return;
     engine__post(e, IT_WAKE, account_id, NULL);
+    engine__schedule_poke(e); /* a campaign may have been scheduled, or have ended */
     /* The account's sending may belong to another instance: tell them all (after this commit). */
     cluster_notify(e->cluster, account_id);
 }
@@ -57,6 +58,7 @@ void engine_wake(struct engine *e, int64_t account_id)
 static void on_cluster_wake(void *ctx, int64_t account_id)
 {
     engine__post(ctx, IT_WAKE, account_id, NULL);
+    engine__schedule_poke(ctx);
 }
 
 /* A command another instance relayed to this one, which runs the account's client (tg worker
@@ -138,14 +140,7 @@ static void *engine_main(void *arg)
             int64_t now = now_ms();
             if (now >= next_tick) break;
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t wait = next_tick - now;
-            ts.tv_sec += wait / 1000;
-            ts.tv_nsec += (wait % 1000) * 1000000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
+            deadline_in(next_tick - now, &ts);
             pthread_cond_timedwait(&e->cv, &e->mu, &ts);
         }
         if (e->stopping) {
@@ -247,6 +242,7 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
     app->bridge = e->bridge;
     app->cluster = e->cluster;
     pthread_create(&e->thread, NULL, engine_main, e);
+    engine__schedule_start(e);
     cluster_listen(e->cluster);
     return e;
 }
@@ -254,6 +250,7 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
 void engine_stop(struct engine *e)
 {
     if (!e) return;
+    engine__schedule_stop(e); /* no campaign starts from here on */
     cluster_stop(e->cluster); /* no more posts from other instances */
     pthread_mutex_lock(&e->mu);
     e->stopping = 1;
@@ -273,6 +270,7 @@ void engine_free(struct engine *e)
     if (e->app->bridge == e->bridge) e->app->bridge = NULL;
     if (e->app->cluster == e->cluster) e->app->cluster = NULL;
     bridge_free(e->bridge);
+    engine__schedule_free(e);
     engine__direct_drop_all(e);
     free(e->accts);
     cluster_free(e->cluster);

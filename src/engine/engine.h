@@ -1,8 +1,9 @@
-/* engine — the one background thread of a running tgr (DESIGN §1, §4). It owns the Telegram
+/* engine — the background thread of a running tgr (DESIGN §1, §4). It owns the Telegram
  * bridge and this instance's part of the cluster (cluster/cluster.h), consumes the bridge's
  * events (new messages, reads, dead sessions), (re)starts the sessions of the accounts this
  * instance runs whenever a bridge becomes ready, sends campaign messages in each account's
- * pacing, and runs queued work such as an account's inbox sync.
+ * pacing, and runs queued work such as an account's inbox sync. Beside it, a second thread
+ * (schedule.c) starts scheduled campaigns at their time.
  *
  * Layer: engine, above tg and cluster, below http and main. Other threads never wait on the
  * engine: they post work (engine_request_sync, engine_wake) and return; engine_send_direct is

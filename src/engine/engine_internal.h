@@ -11,6 +11,7 @@
  *   outcome.c   what a send's answer (or a failed preparation) does to the row and the account
  *   progress.c  nudges due and a campaign's phase changes (running → nudging → completed)
  *   quiet.c     quiet hours and the daily limit
+ *   schedule.c  a thread of its own that starts scheduled campaigns at their time (issue 16)
  * Functions named engine__* are shared between these files; everything else is static.
  * Unless said otherwise, all of it runs on the engine thread. */
 #ifndef TGR_ENGINE_INTERNAL_H
@@ -82,6 +83,12 @@ struct engine {
     int stopping;
     struct acct *accts; /* the engine thread's own */
     size_t n_accts, cap_accts;
+    /* schedule.c's thread: it sleeps on sched_cv (under sched_mu) until the next start_at, at
+     * most SCHEDULE_LOOK_MS, or until poked (a wake-up here or from another instance). */
+    pthread_t sched_thread;
+    pthread_mutex_t sched_mu;
+    pthread_cond_t sched_cv;
+    int sched_running, sched_stopping, sched_poked;
 };
 
 #define FLOOD_MARGIN_MS  500
@@ -161,6 +168,15 @@ void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t 
 /* In the campaign's quiet hours at now? Then log it once per campaign and set *resume. */
 int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id, int64_t now,
                       int64_t *resume);
+
+/* ---- schedule.c ---- */
+/* Start the scheduling thread (after the engine's); stop it (waits for a start under way; pokes
+ * after it are harmless); free what it used (engine_free); ask it to look now (any thread: a
+ * campaign was scheduled, or one ended, maybe elsewhere). */
+void engine__schedule_start(struct engine *e);
+void engine__schedule_stop(struct engine *e);
+void engine__schedule_free(struct engine *e);
+void engine__schedule_poke(struct engine *e);
 
 /* The account's Telegram session is dead: mark it invalid and pause its running campaigns with
  * reason session_invalid (events.c). */

@@ -21,6 +21,8 @@
 #include "base/util.h"
 #include "core/message.h"
 #include "core/sealed.h"
+#include "core/schedule.h"
+#include "core/segments.h"
 #include "crypto/seal.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -97,8 +99,15 @@ json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campa
     for (int i = 0; i < c->n_media; i++)
         json_array_append_new(media, json_integer(c->media_ids[i]));
     json_object_set_new(o, "media_ids", media);
-    json_t *filters = parsed_or_null(c->filters_json);
+    /* A campaign of a segment shows the segment's filters as they are now, until its start
+     * keeps them; a read that fails shows its own. */
+    struct filters f;
+    char *ftext = NULL;
+    int fok = campaign_audience_filters(app->store, account_id, c, &f, &ftext) == TGR_OK;
+    json_t *filters = parsed_or_null(fok ? ftext : c->filters_json);
+    free(ftext);
     json_object_set_new(o, "filters", json_is_null(filters) ? json_object() : filters);
+    json_object_set_new(o, "segment_id", c->segment_id ? json_integer(c->segment_id) : json_null());
     json_object_set_new(o, "quiet_hours", parsed_or_null(c->quiet_hours_json));
     json_t *nudges = parsed_or_null(c->nudges_json);
     json_object_set_new(o, "nudges", json_is_null(nudges) ? json_array() : nudges);
@@ -118,6 +127,7 @@ json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campa
     json_object_set_new(o, "created_at", time_or_null(c->created_at));
     json_object_set_new(o, "started_at", time_or_null(c->started_at));
     json_object_set_new(o, "finished_at", time_or_null(c->finished_at));
+    json_object_set_new(o, "start_at", time_or_null(c->start_at));
     json_object_set_new(o, "pause_reason", c->pause_reason[0] ? json_string(c->pause_reason) : json_null());
     /* The code of an error_streak pause: the web app explains it from the error registry. */
     json_object_set_new(o, "pause_code", c->pause_code[0] ? json_string(c->pause_code) : json_null());
@@ -125,7 +135,12 @@ json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campa
     struct daily d;
     int live = strcmp(c->status, "running") == 0 || strcmp(c->status, "nudging") == 0;
     int waits = live && daily_read(app->store, account_id, now_ms(), &d) == TGR_OK && daily_reached(&d);
-    json_object_set_new(o, "waiting", waits ? json_string("daily_limit") : json_null());
+    /* A scheduled campaign whose time has come waits for the account's running one to end. */
+    int behind = !live && schedule_waiting(app->store, account_id, c, now_ms()) == 1;
+    json_object_set_new(o, "waiting",
+                        waits    ? json_string("daily_limit")
+                        : behind ? json_string("campaign_running")
+                                 : json_null());
     json_object_set_new(o, "resumes_at", waits ? time_or_null(d.day_end) : json_null());
     return o;
 }
@@ -137,6 +152,8 @@ struct input {
     json_t *media_ids, *filters, *quiet_hours, *nudges, *discount;
     int track_links;
     int has_name, has_text, has_media, has_filters, has_quiet, has_nudges, has_discount, has_track;
+    int64_t segment_id; /* 0: none */
+    int has_segment;
 };
 
 static int parse_input(struct req *r, struct input *in, int create)
@@ -156,6 +173,7 @@ static int parse_input(struct req *r, struct input *in, int create)
         jf_present(JF_NULLABLE(JF_ARRAY("nudges", &in->nudges)), &in->has_nudges),
         jf_present(JF_OPTIONAL(JF_BOOL("track_links", &in->track_links)), &in->has_track),
         jf_present(JF_NULLABLE(JF_OBJECT("discount_codes", &in->discount)), &in->has_discount),
+        jf_present(JF_NULLABLE(JF_INT_RANGE("segment_id", &in->segment_id, 1, INT64_MAX)), &in->has_segment),
         JF_END,
     };
     return http_parse_spec(r, spec);
@@ -248,6 +266,19 @@ static int apply_input(struct req *r, const struct input *in, struct campaign *c
             return TGR_ERR;
         }
     }
+    /* The audience is a saved segment's (read when the campaign starts) or filters of its own. */
+    if (in->filters && in->segment_id) {
+        reply_error(r, ERR_VALIDATION, "segment_id", "give either filters or segment_id, not both");
+        return TGR_ERR;
+    }
+    if (in->has_segment) {
+        c->segment_id = in->segment_id;
+        if (c->segment_id) {
+            free(c->filters_json);
+            c->filters_json = NULL;
+        }
+    }
+    if (in->has_filters && in->filters) c->segment_id = 0;
     if (in->has_filters) {
         struct filters f;
         if (filters_parse(in->filters, app->store, r->account_id, &f, &err) != TGR_OK)
@@ -290,6 +321,7 @@ struct save_ctx {
     struct input *in;
     struct campaign *c;
     int create;
+    int no_segment; /* segment_id names no segment of the account */
 };
 
 static enum db_status save_txn(struct store *st, void *cls)
@@ -297,12 +329,24 @@ static enum db_status save_txn(struct store *st, void *cls)
     struct save_ctx *sc = cls;
     struct req *r = sc->r;
     enum db_status s;
+    sc->no_segment = 0;
+    if (sc->c->segment_id) {
+        struct segment seg;
+        s = st->segment_get(st, r->account_id, sc->c->segment_id, &seg);
+        if (s < 0) return s;
+        if (s == DB_NONE) {
+            sc->no_segment = 1;
+            return DB_NONE;
+        }
+    }
     if (sc->create) {
         s = st->campaign_create(st, r->account_id, sc->c, &sc->c->id);
     } else {
         s = st->campaign_update(st, r->account_id, sc->c);
         if (s == DB_NONE) return DB_NONE; /* its status changed meanwhile */
     }
+    if (s >= 0)
+        s = st->campaign_set_audience(st, r->account_id, sc->c->id, sc->c->segment_id, sc->c->filters_json);
     if (s < 0) return s;
     if (sc->in->has_discount && sc->in->discount)
         s = save_codes(r->app, r->account_id, sc->c->id, sc->in->discount);
@@ -327,6 +371,12 @@ static enum db_status save_txn(struct store *st, void *cls)
 static enum hres db_failed(struct req *r)
 {
     reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+    return H_NO;
+}
+
+static enum hres no_segment(struct req *r)
+{
+    reply_error(r, ERR_VALIDATION, "segment_id", "segment_id is not a segment of this account");
     return H_NO;
 }
 
@@ -367,11 +417,11 @@ enum hres campaigns_create_h(struct req *r)
         campaign_release(&c);
         return H_NO;
     }
-    struct save_ctx sc = {r, &in, &c, 1};
+    struct save_ctx sc = {r, &in, &c, 1, 0};
     enum db_status s = r->app->store->txn(r->app->store, TX_NORMAL, save_txn, &sc);
-    if (s < 0) {
+    if (s < 0 || sc.no_segment) {
         campaign_release(&c);
-        return db_failed(r);
+        return s < 0 ? db_failed(r) : no_segment(r);
     }
     struct campaign saved;
     if (r->app->store->campaign_get(r->app->store, r->account_id, c.id, &saved) != DB_ONE) {
@@ -416,13 +466,16 @@ enum hres campaigns_patch_h(struct req *r)
     enum hres h = H_NO;
     enum campaign_status cs;
     if (campaign_status_parse(c.status, &cs) != 0 || !campaign_status_editable(cs)) {
-        reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be edited; pause it first", c.status);
+        reply_error(r, ERR_INVALID_STATE, NULL, "a %s campaign cannot be edited; %s it first", c.status,
+                    cs == CAMPAIGN_SCHEDULED ? "unschedule" : "pause");
     } else if (parse_input(r, &in, 0) == TGR_OK && apply_input(r, &in, &c) == TGR_OK) {
-        struct save_ctx sc = {r, &in, &c, 0};
+        struct save_ctx sc = {r, &in, &c, 0, 0};
         enum db_status s = r->app->store->txn(r->app->store, TX_NORMAL, save_txn, &sc);
         struct campaign saved;
         if (s < 0) {
             h = db_failed(r);
+        } else if (sc.no_segment) {
+            no_segment(r);
         } else if (s == DB_NONE) {
             reply_error(r, ERR_INVALID_STATE, NULL, "the campaign was started meanwhile; pause it first");
         } else if (r->app->store->campaign_get(r->app->store, r->account_id, c.id, &saved) == DB_ONE) {
@@ -467,11 +520,7 @@ enum hres campaigns_audience_h(struct req *r)
     struct campaign c;
     if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     struct filters f;
-    struct jspec_error err;
-    json_error_t je;
-    json_t *fj = c.filters_json ? json_loads(c.filters_json, 0, &je) : NULL;
-    int ok = filters_parse(fj, NULL, r->account_id, &f, &err);
-    json_decref(fj);
+    int ok = campaign_audience_filters(r->app->store, r->account_id, &c, &f, NULL);
     campaign_release(&c);
     struct audience a;
     if (ok != TGR_OK ||

@@ -46,7 +46,7 @@ static int need_session(struct req *r)
 }
 
 /* Reply with the campaign as stored now. */
-static enum hres reply_campaign(struct req *r, int64_t id)
+enum hres campaign_reply(struct req *r, int64_t id)
 {
     struct campaign c;
     if (r->app->store->campaign_get(r->app->store, r->account_id, id, &c) != DB_ONE) return db_failed(r);
@@ -75,7 +75,7 @@ enum hres campaigns_start_h(struct req *r)
     switch (campaign_launch(r->app, &r->account, id, override, &res)) {
     case LAUNCH_OK:
         engine_wake(r->app->engine, r->account_id);
-        return reply_campaign(r, id);
+        return campaign_reply(r, id);
     case LAUNCH_NOT_FOUND:
         reply_error(r, ERR_NOT_FOUND, NULL, "no such campaign");
         return H_NO;
@@ -130,7 +130,7 @@ static enum hres move(struct req *r, enum campaign_move m, const char *reason, c
     if (log_status)
         (void)!r->app->store->log_add(r->app->store, r->account_id, id, 0, 0, log_status, NULL, NULL);
     engine_wake(r->app->engine, r->account_id);
-    return reply_campaign(r, id);
+    return campaign_reply(r, id);
 }
 
 enum hres campaigns_pause_h(struct req *r)
@@ -188,7 +188,7 @@ enum hres campaigns_nudge_h(struct req *r)
     /* A completed main pass with new nudges ahead goes on nudging. */
     if (json_array_size(nudges)) campaign_move(r->app->store, r->account_id, id, MOVE_NEW_NUDGES, NULL);
     engine_wake(r->app->engine, r->account_id);
-    return reply_campaign(r, id);
+    return campaign_reply(r, id);
 }
 
 /* ---- test send to Saved Messages -------------------------------------------------------- */

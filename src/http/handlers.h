@@ -64,12 +64,23 @@ enum hres campaigns_nudge_h(struct req *r);
 enum hres campaigns_test_h(struct req *r);
 enum hres campaigns_logs_h(struct req *r);
 enum hres campaigns_analytics_h(struct req *r);
+/* Reply 200 with campaign id of the caller's account as stored now (503 when it cannot be read). */
+enum hres campaign_reply(struct req *r, int64_t id);
 /* The live counters of a campaign (GET …/analytics), or NULL when the store fails. */
 /* The account's money currency: the one most of its orders use, EUR without orders. */
 void account_currency(struct req *r, char out[4]);
 json_t *campaign_metrics_json(struct req *r, const struct campaign *c);
 /* h_scorecard.c */
 enum hres campaigns_scorecard_h(struct req *r);
+/* h_segments.c */
+enum hres segments_create_h(struct req *r);
+enum hres segments_list_h(struct req *r);
+enum hres segments_get_h(struct req *r);
+enum hres segments_patch_h(struct req *r);
+enum hres segments_delete_h(struct req *r);
+/* h_schedule.c */
+enum hres campaigns_schedule_h(struct req *r);
+enum hres campaigns_unschedule_h(struct req *r);
 /* h_track.c */
 enum hres track_click_h(struct req *r);
 /* h_people.c: results per person, CSV exports, contact timelines, opt-outs (issue 16) */

@@ -48,5 +48,13 @@ const struct route api_routes[] = {
     {"GET", "/contacts/:id/timeline", contacts_timeline_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"POST", "/contacts/:id/opt-out", contacts_opt_out_h, AUTH_ACCOUNT, 4096, NULL, 0},
     {"DELETE", "/contacts/:id/opt-out", contacts_opt_in_h, AUTH_ACCOUNT, 4096, NULL, 0},
+    /* segments and scheduling (issue 16) */
+    {"POST", "/segments", segments_create_h, AUTH_ACCOUNT, 64 * 1024, NULL, 0},
+    {"GET", "/segments", segments_list_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/segments/:id", segments_get_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"PATCH", "/segments/:id", segments_patch_h, AUTH_ACCOUNT, 64 * 1024, NULL, 0},
+    {"DELETE", "/segments/:id", segments_delete_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"POST", "/campaigns/:id/schedule", campaigns_schedule_h, AUTH_ACCOUNT, 1024, NULL, 0},
+    {"POST", "/campaigns/:id/unschedule", campaigns_unschedule_h, AUTH_ACCOUNT, 1024, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };

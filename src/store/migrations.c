@@ -318,6 +318,21 @@
     "CREATE INDEX clicks_by_recipient ON link_clicks(account_id, recipient_id);"                             \
     "CREATE INDEX orders_by_recipient ON orders(account_id, attributed_recipient_id);"                       \
     "CREATE INDEX sent_logs_by_contact ON sent_logs(account_id, contact_id, \"timestamp\");",                \
+    /* 9: saved segments, and the campaign's segment and scheduled start (issue 16). A segment's    */       \
+    /* filters are read when its campaign starts; deleting one that started campaigns name leaves   */       \
+    /* them without it (their filters were copied at the start).                                   */       \
+    "CREATE TABLE segments ("                                                                                \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  name TEXT NOT NULL,"                                                                                  \
+    "  filters_json TEXT NOT NULL,"                                                                          \
+    "  created_at " INT " NOT NULL, updated_at " INT " NOT NULL"                                             \
+    ");"                                                                                                     \
+    "CREATE INDEX segments_account ON segments(account_id, id);"                                             \
+    "ALTER TABLE campaigns ADD COLUMN segment_id " INT " REFERENCES segments(id) ON DELETE SET NULL;"        \
+    "ALTER TABLE campaigns ADD COLUMN start_at " INT ";"                                                     \
+    "CREATE INDEX campaigns_segment ON campaigns(segment_id);"                                               \
+    "CREATE INDEX campaigns_start_at ON campaigns(status, start_at);",                                       \
     NULL,                                                                                                    \
 }
 /* clang-format on */

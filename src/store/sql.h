@@ -35,7 +35,8 @@
 #define CAMPAIGN_COLS                                                                                        \
     "id, name, message_text, status, filters_json, quiet_hours_json, nudge_settings_json, track_links, "     \
     "discount_json, override_quiet_hours, created_at, updated_at, COALESCE(started_at, 0), "                 \
-    "COALESCE(finished_at, 0), COALESCE(pause_reason, ''), COALESCE(pause_code, '')"
+    "COALESCE(finished_at, 0), COALESCE(pause_reason, ''), COALESCE(pause_code, ''), "                       \
+    "COALESCE(start_at, 0), COALESCE(segment_id, 0)"
 #define RECIPIENT_COLS                                                                                       \
     "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "            \
     "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0)"
@@ -196,6 +197,8 @@
                       "VALUES ($1, $2, $3, $4, $5, $6, $7)")                                                 \
     X(S_OPT_IN, "UPDATE contacts SET opted_out_at = NULL WHERE account_id = $1 AND id = $2 "                 \
                 "AND opted_out_at IS NOT NULL")
+
+#define SEGMENT_COLS "id, name, filters_json, created_at, updated_at"
 
 /* Every statement, by name: X(id, sql) for both backends, Y(id, postgresql, sqlite) where the two
  * dialects need different text. */
@@ -582,6 +585,25 @@
     X(S_LEASE_SHED, "UPDATE engine_leases SET owner = owner || ':shed', expires_at = $2 "                    \
                     "WHERE account_id IN (SELECT account_id FROM engine_leases WHERE owner = $1 "            \
                     "ORDER BY account_id DESC LIMIT $3)")                                                    \
+    /* segments and scheduled starts (issue 16) */                                                           \
+    X(S_SEGMENT_INSERT, "INSERT INTO segments(account_id, name, filters_json, created_at, updated_at) "      \
+                        "VALUES ($1, $2, $3, $4, $4) RETURNING id")                                          \
+    X(S_SEGMENT_UPDATE, "UPDATE segments SET name = $1, filters_json = $2, updated_at = $3 "                 \
+                        "WHERE account_id = $4 AND id = $5")                                                 \
+    X(S_SEGMENT_GET, "SELECT " SEGMENT_COLS " FROM segments WHERE account_id = $1 AND id = $2")              \
+    X(S_SEGMENT_LIST, "SELECT " SEGMENT_COLS " FROM segments WHERE account_id = $1 ORDER BY id")             \
+    X(S_SEGMENT_DELETE, "DELETE FROM segments WHERE account_id = $1 AND id = $2")                            \
+    Y(S_SEGMENT_CAMPAIGNS,                                                                                   \
+      "SELECT COUNT(*) FROM campaigns WHERE account_id = $1 AND segment_id = $2 "                            \
+      "AND status = ANY (string_to_array($3::text, ','))",                                                   \
+      "SELECT COUNT(*) FROM campaigns WHERE account_id = $1 AND segment_id = $2 "                            \
+      "AND instr(',' || $3 || ',', ',' || status || ',') > 0")                                               \
+    X(S_CAMPAIGN_AUDIENCE, "UPDATE campaigns SET segment_id = $1, filters_json = $2, updated_at = $3 "       \
+                           "WHERE account_id = $4 AND id = $5")                                              \
+    X(S_CAMPAIGN_START_AT, "UPDATE campaigns SET start_at = $1, override_quiet_hours = $2, updated_at = $3 " \
+                           "WHERE account_id = $4 AND id = $5")                                              \
+    X(S_SCHEDULED_DUE, "SELECT account_id, id, start_at FROM campaigns WHERE status = 'scheduled' "          \
+                       "AND start_at <= $1 ORDER BY start_at, id LIMIT $2")                                  \
     SEALED_STMTS(X)                                                                                          \
     PEOPLE_STMTS(X)
 

@@ -45,9 +45,12 @@
 #define STMT_PEOPLE(X) /* stmt_people.c: results per person, timelines, the contact audit */            \
     X(campaign_step_totals) X(recipient_step) X(results_page) X(timeline_page) X(contact_audit_add)          \
     X(contact_clear_opted_out)
+#define STMT_SEGMENTS(X) /* stmt_segments.c: segments and scheduled starts */                               \
+    X(segment_save) X(segment_get) X(segment_list) X(segment_delete) X(segment_campaigns)                    \
+    X(campaign_set_audience) X(campaign_set_start) X(campaigns_scheduled)
 #define STORE_STMTS(X)                                                                                       \
     STMT_ACCOUNTS(X) STMT_CONTACTS(X) STMT_CAMPAIGNS(X) STMT_OUTBOX(X) STMT_SEND(X) STMT_ORDERS(X)           \
-    STMT_LEASES(X) STMT_KEYS(X) STMT_PEOPLE(X)
+    STMT_LEASES(X) STMT_KEYS(X) STMT_PEOPLE(X) STMT_SEGMENTS(X)
 /* clang-format on */
 
 #define STMT_DECLARE(name) extern __typeof__(*((struct store *)0)->name) stmt_##name;

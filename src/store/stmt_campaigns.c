@@ -39,6 +39,8 @@ static int read_campaign(void *cls, const struct db_row *r, void *elem)
     c->finished_at = db_i64(r, 13);
     db_copy(r, 14, c->pause_reason, sizeof c->pause_reason);
     db_copy(r, 15, c->pause_code, sizeof c->pause_code);
+    c->start_at = db_i64(r, 16);
+    c->segment_id = db_i64(r, 17);
     if (!c->message_text) return TGR_ERR;
     /* The media list is a second statement, run while this row is read. */
     enum db_status m =

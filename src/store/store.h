@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "base/util.h"
+#include "store/segment.h" /* the rows of segments and scheduled starts */
 
 enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0, DB_ONE = 1 };
 
@@ -107,6 +108,7 @@ struct campaign {
     char pause_code[64]; /* the error code of an error_streak pause, else "" */
     int64_t media_ids[CAMPAIGN_MAX_MEDIA];
     int n_media;
+    int64_t start_at, segment_id; /* when a scheduled campaign starts; its saved segment (0 none) */
 };
 void campaign_release(struct campaign *c);
 
@@ -253,57 +255,8 @@ struct campaign_counts {
     int64_t by_category[3]; /* audience at start: browser, buyer, refund_risk (enum category order) */
 };
 
-/* ---- sealed columns, for key rotation (core/rotate.c) ----
- * Every column that holds seal() output, as X(id, table, column). The seal row key (the AD's
- * last part) of each is built by its scan statement (sql.h) exactly as the column's writers
- * build it: accounts.webhook_secret "<id>", telegram_sessions "<account_id>", contacts
- * "<account_id>:<tg_user_id>", inbound_messages.text "<account_id>:<tg_user_id>:<tg_message_id>",
- * customer_categories and contact_audit "<account_id>:<contact_id>", recipients.discount_code
- * "<account_id>:<campaign_id>:<contact_id>", discount_codes.code "<account_id>:<campaign_id>:
- * <code_bidx>", and meta "cmd:…"/"cmdr:…" values (base64url text of the sealed bytes) their key.
- * A new sealed column must be added here and to SEALED_STMTS of sql.h (the build fails without).
- * (customer_categories.user_phone and sent_logs.user_phone exist in the schema but nothing
- * writes them.) */
-#define STORE_SEALED_COLUMNS(X)                                                                              \
-    X(SEALED_WEBHOOK_SECRET, "accounts", "webhook_secret")                                                   \
-    X(SEALED_SESSION_DATA, "telegram_sessions", "encrypted_session_data")                                    \
-    X(SEALED_SESSION_PHONE, "telegram_sessions", "phone")                                                    \
-    X(SEALED_CONTACT_ACCESS_HASH, "contacts", "access_hash")                                                 \
-    X(SEALED_CONTACT_FIRST_NAME, "contacts", "first_name")                                                   \
-    X(SEALED_CONTACT_LAST_NAME, "contacts", "last_name")                                                     \
-    X(SEALED_CONTACT_USERNAME, "contacts", "username")                                                       \
-    X(SEALED_CONTACT_PHONE, "contacts", "phone")                                                             \
-    X(SEALED_INBOUND_TEXT, "inbound_messages", "text")                                                       \
-    X(SEALED_CATEGORY, "customer_categories", "category")                                                    \
-    X(SEALED_CONFIDENCE, "customer_categories", "confidence_score")                                          \
-    X(SEALED_RECIPIENT_CODE, "recipients", "discount_code")                                                  \
-    X(SEALED_DISCOUNT_CODE, "discount_codes", "code")                                                        \
-    X(SEALED_META_VALUE, "meta", "value")                                                                    \
-    X(SEALED_AUDIT_DETAILS, "contact_audit", "details")
-
-enum store_sealed {
-#define X(id, table, column) id,
-    STORE_SEALED_COLUMNS(X)
-#undef X
-        SEALED__COUNT
-};
-
-#define SEALED_CURSOR_MAX  96
-#define SEALED_ROW_KEY_MAX 160
-
-/* One value of a sealed column, as sealed_scan reads it and sealed_replace writes it. */
-struct sealed_row {
-    char cursor[SEALED_CURSOR_MAX];   /* the row's place in the scan (its id or meta key), as text */
-    char row_key[SEALED_ROW_KEY_MAX]; /* the seal row key its writers used */
-    struct blob value;                /* as stored (meta: the base64url text, without a NUL) */
-    struct blob fresh;                /* set by the caller: the replacement; empty = leave the row */
-};
-/* Release value and fresh. */
-static inline void sealed_row_release(struct sealed_row *r)
-{
-    blob_release(&r->value);
-    blob_release(&r->fresh);
-}
+/* The sealed columns, for key rotation (store/store_sealed.h). */
+#include "store/store_sealed.h" /* IWYU pragma: export */
 
 /* Results per person, timelines, the contact audit log (issue 16). */
 #include "store/store_people.h" /* IWYU pragma: export */
@@ -690,6 +643,29 @@ struct store {
     /* Count an opt-out once in every campaign that sent the contact a message. */
     TGR_MUST_CHECK enum db_status (*campaigns_count_opt_out)(struct store *st, int64_t account_id,
                                                              int64_t contact_id);
+
+    /* ---- segments and scheduled starts (store/segment.h; rules: core/segments.c, core/schedule.c) ----
+     * segment_save: insert s (s->id 0; *id gets its id) or replace s->id's name and filters. */
+    TGR_MUST_CHECK enum db_status (*segment_save)(struct store *st, int64_t account_id,
+                                                  const struct segment *s, int64_t *id);
+    TGR_MUST_CHECK enum db_status (*segment_get)(struct store *st, int64_t account_id, int64_t id,
+                                                 struct segment *out);
+    /* The account's segments by id (rows malloc'd), and the campaigns that name one in statuses
+     * ("draft,scheduled"). */
+    TGR_MUST_CHECK enum db_status (*segment_list)(struct store *st, int64_t account_id, struct segment **rows,
+                                                  size_t *n);
+    TGR_MUST_CHECK enum db_status (*segment_delete)(struct store *st, int64_t account_id, int64_t id);
+    TGR_MUST_CHECK enum db_status (*segment_campaigns)(struct store *st, int64_t account_id,
+                                                       int64_t segment_id, const char *statuses, int64_t *n);
+    /* Write the campaign's segment (0: none) and filters (NULL: none); its start_at (0: none) and
+     * override_quiet_hours. */
+    TGR_MUST_CHECK enum db_status (*campaign_set_audience)(struct store *st, int64_t account_id, int64_t id,
+                                                           int64_t segment_id, const char *filters_json);
+    TGR_MUST_CHECK enum db_status (*campaign_set_start)(struct store *st, int64_t account_id, int64_t id,
+                                                        int64_t start_at, int override_quiet_hours);
+    /* Scheduled campaigns of every account with start_at <= until, soonest first (rows malloc'd). */
+    TGR_MUST_CHECK enum db_status (*campaigns_scheduled)(struct store *st, int64_t until, int limit,
+                                                         struct scheduled_start **rows, size_t *n);
 
     /* ---- engine leases (several instances on one database, DESIGN §4) ----
      * Each connected account is owned by one instance at a time through a lease row: only the

@@ -40,7 +40,7 @@ PUBLIC_URL = "https://go.shop.test"
 TRACKED_URL_RE = re.compile("^" + re.escape(PUBLIC_URL) + r"/t/[A-Za-z0-9_-]{6,}$")
 CAMPAIGN_KEYS = {"id", "name", "status", "message_text", "media_ids", "filters", "quiet_hours", "nudges",
                  "track_links", "discount_codes", "created_at", "started_at", "finished_at", "pause_reason",
-                 "pause_code", "waiting", "resumes_at"}
+                 "pause_code", "waiting", "resumes_at", "segment_id", "start_at"}
 CONTACT_KEYS = {"id", "tg_user_id", "first_name", "last_name", "username", "phone", "category", "confidence",
                 "last_message_at", "messages_count", "orders_count", "spent", "opted_out", "charges_for_messages",
                 "charges_stars", "privacy_restricted"}
@@ -229,7 +229,8 @@ class CampaignsTest(ErrorAsserts, unittest.TestCase):
                          {"name": "Minimal", "status": "draft", "message_text": "Hello from the shop",
                           "media_ids": [], "filters": {}, "quiet_hours": None, "nudges": [], "track_links": True,
                           "discount_codes": None, "started_at": None, "finished_at": None, "pause_reason": None,
-                          "pause_code": None, "waiting": None, "resumes_at": None})
+                          "pause_code": None, "waiting": None, "resumes_at": None, "segment_id": None,
+                          "start_at": None})
         self.assertLessEqual(abs(parse_time(c["created_at"]) - t0), 5, c["created_at"])
         r = self.srv.get(f"/campaigns/{c['id']}", token=self.token)
         self.assertEqual((r.status, r.json), (200, c))

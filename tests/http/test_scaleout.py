@@ -28,13 +28,16 @@ RATE = 4  # messages per second per account
 LEASE = 3  # seconds (the smallest allowed), so a takeover happens quickly
 
 
-@unittest.skipUnless(tgrtest.PG_ADMIN_URL, "several instances need PostgreSQL (LISTEN/NOTIFY); runs as "
-                     "http.test_scaleout.pg with TGR_TEST_PG")
-class TwoInstances(unittest.TestCase):
-    USERS = ts.make_users(40, "8810")
+class InstancesCase(unittest.TestCase):
+    """Instances a and b of `tgr serve` on one data directory and database, each with its own bridge
+    and simulator, the simulators sharing one record file (also test_schedule's). Subclasses set
+    USERS and ARGS (flags of both)."""
+
+    USERS = []
+    ARGS = []
 
     def setUp(self):
-        self.work = tempfile.mkdtemp(prefix="tgrtest-scaleout-")
+        self.work = tempfile.mkdtemp(prefix="tgrtest-instances-")
         self.scenario_path = write_scenario(self.work, ts.scenario(self.USERS))
         self.record_path = os.path.join(self.work, "deliveries.jsonl")
         self.data = os.path.join(self.work, "data")
@@ -46,14 +49,20 @@ class TwoInstances(unittest.TestCase):
             s.start()
 
     def new_server(self, name):
-        return Server(data=self.data, args=sim_args(self.scenario_path) + [
-            "--send-rate", str(RATE), "--instance-id", name, "--lease-seconds", str(LEASE)])
+        return Server(data=self.data, args=sim_args(self.scenario_path) + ["--instance-id", name, *self.ARGS])
 
     def tearDown(self):
         for s in self.servers.values():
             s.cleanup()
         tgrtest.pg_drop(self.data)
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+@unittest.skipUnless(tgrtest.PG_ADMIN_URL, "several instances need PostgreSQL (LISTEN/NOTIFY); runs as "
+                     "http.test_scaleout.pg with TGR_TEST_PG")
+class TwoInstances(InstancesCase):
+    USERS = ts.make_users(40, "8810")
+    ARGS = ["--send-rate", str(RATE), "--lease-seconds", str(LEASE)]
 
     def owners(self, account_id):
         """The instances that say (in their log) that they took the account's sending."""

@@ -106,6 +106,16 @@ static inline int rfx_teardown(void **state)
     return rc == 0 ? 0 : -1;
 }
 
+/* The account's Telegram session is connected (what a start needs). */
+static inline void rfx_connect(struct rfx *f, int64_t account)
+{
+    struct tg_session s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.status, sizeof s.status, "connected");
+    snprintf(s.tg_user_id, sizeof s.tg_user_id, "777");
+    assert_int_equal(f->st->session_put(f->st, account, &s), DB_ONE);
+}
+
 /* A contact with no sealed fields (the rules here never open them). */
 static inline int64_t rfx_contact(struct rfx *f, int64_t account, const char *tg_user_id)
 {

@@ -5,19 +5,23 @@
 
 #include "core/cstate.h"
 
-enum { D, R, N, P, C, X }; /* draft running nudging paused completed cancelled */
+enum { D, R, N, P, C, X, S }; /* draft running nudging paused completed cancelled scheduled */
 
 /* expected[move][status]: the status it goes to, or -1 when the move may not start there. */
-static const int expected[][6] = {
-    [MOVE_START] = {R, -1, -1, -1, -1, -1},
-    [MOVE_PAUSE] = {-1, P, P, -1, -1, -1},
-    [MOVE_RESUME] = {-1, -1, -1, R, -1, -1},
-    [MOVE_CANCEL] = {X, X, X, X, -1, -1},
-    [MOVE_MAIN_DONE_NUDGES_AHEAD] = {-1, N, -1, -1, -1, -1},
-    [MOVE_MAIN_DONE] = {-1, C, -1, -1, -1, -1},
-    [MOVE_NUDGES_DONE] = {-1, -1, C, -1, -1, -1},
-    [MOVE_NEW_NUDGES] = {-1, -1, -1, -1, N, -1},
+static const int expected[][7] = {
+    [MOVE_START] = {R, -1, -1, -1, -1, -1, -1},
+    [MOVE_PAUSE] = {-1, P, P, -1, -1, -1, -1},
+    [MOVE_RESUME] = {-1, -1, -1, R, -1, -1, -1},
+    [MOVE_CANCEL] = {X, X, X, X, -1, -1, X},
+    [MOVE_MAIN_DONE_NUDGES_AHEAD] = {-1, N, -1, -1, -1, -1, -1},
+    [MOVE_MAIN_DONE] = {-1, C, -1, -1, -1, -1, -1},
+    [MOVE_NUDGES_DONE] = {-1, -1, C, -1, -1, -1, -1},
+    [MOVE_NEW_NUDGES] = {-1, -1, -1, -1, N, -1, -1},
+    [MOVE_SCHEDULE] = {S, -1, -1, -1, -1, -1, S},
+    [MOVE_UNSCHEDULE] = {-1, -1, -1, -1, -1, -1, D},
+    [MOVE_START_SCHEDULED] = {-1, -1, -1, -1, -1, -1, R},
 };
+_Static_assert(sizeof expected / sizeof expected[0] == MOVE_START_SCHEDULED + 1, "a row for every move");
 
 static void table_is_as_written(void **state)
 {
@@ -36,7 +40,7 @@ static void table_is_as_written(void **state)
 static void names_round_trip(void **state)
 {
     (void)state;
-    const char *want[] = {"draft", "running", "nudging", "paused", "completed", "cancelled"};
+    const char *want[] = {"draft", "running", "nudging", "paused", "completed", "cancelled", "scheduled"};
     for (int s = 0; s < CAMPAIGN_STATUS_COUNT; s++) {
         enum campaign_status back;
         assert_string_equal(campaign_status_name((enum campaign_status)s), want[s]);
@@ -51,6 +55,9 @@ static void names_round_trip(void **state)
     assert_false(campaign_status_editable(CAMPAIGN_RUNNING) || campaign_status_editable(CAMPAIGN_COMPLETED));
     assert_true(campaign_status_active(CAMPAIGN_NUDGING) && !campaign_status_active(CAMPAIGN_PAUSED));
     assert_false(campaign_status_takes_nudges(CAMPAIGN_CANCELLED));
+    /* a scheduled campaign is neither edited nor sending; it takes a nudge plan */
+    assert_false(campaign_status_editable(CAMPAIGN_SCHEDULED) || campaign_status_active(CAMPAIGN_SCHEDULED));
+    assert_true(campaign_status_takes_nudges(CAMPAIGN_SCHEDULED));
 }
 
 /* The recipient table (store.h): [from][to]. */
@@ -102,6 +109,22 @@ static void moves_in_the_store(void **state)
     assert_string_equal(rfx_status(f, f->a, id, st, sizeof st), "cancelled");
     assert_int_equal(campaign_move(f->st, f->a, id, MOVE_CANCEL, NULL), DB_NONE);
     assert_int_equal(campaign_move(f->st, f->a, id, MOVE_NEW_NUDGES, NULL), DB_NONE);
+
+    /* scheduled: only from a draft (or scheduled again), back to a draft, started from there */
+    int64_t s = rfx_campaign(f, f->a, "s", NULL, NULL);
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_UNSCHEDULE, NULL), DB_NONE);
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_START_SCHEDULED, NULL), DB_NONE);
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_SCHEDULE, NULL), DB_ONE);
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_SCHEDULE, NULL), DB_ONE);
+    assert_string_equal(rfx_status(f, f->a, s, st, sizeof st), "scheduled");
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_START, NULL), DB_NONE); /* /start takes drafts */
+    assert_int_equal(campaign_move(f->st, f->b, s, MOVE_UNSCHEDULE, NULL), DB_NONE);
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_UNSCHEDULE, NULL), DB_ONE);
+    assert_string_equal(rfx_status(f, f->a, s, st, sizeof st), "draft");
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_SCHEDULE, NULL), DB_ONE);
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_START_SCHEDULED, NULL), DB_ONE);
+    assert_string_equal(rfx_status(f, f->a, s, st, sizeof st), "running");
+    assert_int_equal(campaign_move(f->st, f->a, s, MOVE_SCHEDULE, NULL), DB_NONE);
 }
 
 int main(void)

@@ -22,15 +22,6 @@ static enum db_status failing_codes_list(struct store *st, int64_t account_id, i
     return DB_HARD;
 }
 
-static void connect(struct rfx *f, int64_t account)
-{
-    struct tg_session s;
-    memset(&s, 0, sizeof s);
-    snprintf(s.status, sizeof s.status, "connected");
-    snprintf(s.tg_user_id, sizeof s.tg_user_id, "777");
-    assert_int_equal(f->st->session_put(f->st, account, &s), DB_ONE);
-}
-
 static struct account acct(struct rfx *f, int64_t id)
 {
     struct account a;
@@ -48,7 +39,7 @@ static void outcomes_in_order(void **state)
 
     assert_int_equal(campaign_launch(&f->app, &a, c1 + 1000, 0, &res), LAUNCH_NOT_FOUND);
     assert_int_equal(campaign_launch(&f->app, &a, c1, 0, &res), LAUNCH_NO_SESSION);
-    connect(f, f->a);
+    rfx_connect(f, f->a);
     assert_int_equal(campaign_launch(&f->app, &a, c1, 0, &res), LAUNCH_EMPTY_AUDIENCE);
     assert_string_equal(rfx_status(f, f->a, c1, st, sizeof st), "draft");
 
@@ -74,7 +65,7 @@ static void other_accounts_campaign_is_not_found(void **state)
     struct account b = acct(f, f->b);
     struct launch_result res;
     int64_t mine = rfx_campaign(f, f->a, "a's", NULL, NULL);
-    connect(f, f->b);
+    rfx_connect(f, f->b);
     int64_t p = rfx_contact(f, f->b, "6001");
     rfx_inbound(f, f->b, p, 1, f->t0);
     assert_int_equal(campaign_launch(&f->app, &b, mine, 0, &res), LAUNCH_NOT_FOUND);
@@ -87,7 +78,7 @@ static void empty_pool_is_refused(void **state)
     struct rfx *f = *state;
     struct account a = acct(f, f->a);
     struct launch_result res;
-    connect(f, f->a);
+    rfx_connect(f, f->a);
     int64_t p = rfx_contact(f, f->a, "5101");
     rfx_inbound(f, f->a, p, 1, f->t0);
     struct campaign c;
@@ -111,7 +102,7 @@ static void failed_read_starts_nothing(void **state)
     struct rfx *f = *state;
     struct account a = acct(f, f->a);
     struct launch_result res;
-    connect(f, f->a);
+    rfx_connect(f, f->a);
     int64_t p = rfx_contact(f, f->a, "5201");
     rfx_inbound(f, f->a, p, 1, f->t0);
     int64_t id = rfx_campaign(f, f->a, "x", NULL, NULL);

@@ -1485,6 +1485,108 @@ static void start_pieces(void **state)
     assert_int_equal(open, 1);
 }
 
+/* Segments, a campaign's segment and scheduled start, and the scheduled campaigns due (issue 16):
+ * each function on its own, the other account's rows out of reach, and a deleted segment leaving
+ * the campaigns that named it without one. */
+static void segment_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "sg@example.com"), other = make_account(st, "sg2@example.com");
+    struct segment s = {0}, got;
+    int64_t id = 0, id2 = 0, n = -1;
+    snprintf(s.name, sizeof s.name, "Buyers");
+    snprintf(s.filters_json, sizeof s.filters_json, "{\"min_orders\":1}");
+    assert_int_equal(st->segment_save(st, a, &s, &id), DB_ONE);
+    assert_true(id > 0);
+    snprintf(s.name, sizeof s.name, "Everyone");
+    snprintf(s.filters_json, sizeof s.filters_json, "{}");
+    assert_int_equal(st->segment_save(st, a, &s, &id2), DB_ONE);
+    assert_true(id2 > id);
+    assert_int_equal(st->segment_get(st, a, id, &got), DB_ONE);
+    assert_string_equal(got.name, "Buyers");
+    assert_string_equal(got.filters_json, "{\"min_orders\":1}");
+    assert_true(got.created_at > 0 && got.updated_at == got.created_at);
+    assert_int_equal(st->segment_get(st, other, id, &got), DB_NONE);
+
+    /* replaced in place; another account's id is not found and changes nothing */
+    s.id = id;
+    snprintf(s.name, sizeof s.name, "Big buyers");
+    snprintf(s.filters_json, sizeof s.filters_json, "{\"min_spent\":5000}");
+    assert_int_equal(st->segment_save(st, other, &s, &(int64_t){0}), DB_NONE);
+    assert_int_equal(st->segment_save(st, a, &s, &(int64_t){0}), DB_ONE);
+    struct segment *rows = NULL;
+    size_t nr = 0;
+    assert_int_equal(st->segment_list(st, a, &rows, &nr), DB_ONE);
+    assert_int_equal(nr, 2);
+    assert_int_equal(rows[0].id, id);
+    assert_string_equal(rows[0].name, "Big buyers");
+    assert_string_equal(rows[0].filters_json, "{\"min_spent\":5000}");
+    assert_int_equal(rows[1].id, id2);
+    free(rows);
+    assert_int_equal(st->segment_list(st, other, &rows, &nr), DB_NONE);
+
+    /* a campaign's segment and start */
+    int64_t camp = make_campaign(st, a, "Planned"), camp2 = make_campaign(st, a, "Later");
+    assert_int_equal(st->campaign_set_audience(st, a, camp, id, NULL), DB_ONE);
+    assert_int_equal(st->campaign_set_audience(st, a, camp2, id, "{\"min_orders\":2}"), DB_ONE);
+    assert_int_equal(st->campaign_set_audience(st, other, camp, 0, NULL), DB_NONE);
+    int64_t at = now_ms() + 60000;
+    assert_int_equal(st->campaign_set_start(st, a, camp, at, 1), DB_ONE);
+    assert_int_equal(st->campaign_set_start(st, other, camp, 0, 0), DB_NONE);
+    struct campaign c;
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_int_equal(c.segment_id, id);
+    assert_null(c.filters_json);
+    assert_int_equal(c.start_at, at);
+    assert_int_equal(c.override_quiet_hours, 1);
+    campaign_release(&c);
+    assert_int_equal(st->campaign_get(st, a, camp2, &c), DB_ONE);
+    assert_string_equal(c.filters_json, "{\"min_orders\":2}");
+    assert_int_equal(c.start_at, 0);
+    campaign_release(&c);
+
+    /* the campaigns naming a segment, by status */
+    assert_int_equal(st->segment_campaigns(st, a, id, "draft,scheduled", &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_int_equal(st->segment_campaigns(st, a, id, "scheduled", &n), DB_ONE);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->segment_campaigns(st, other, id, "draft", &n), DB_ONE);
+    assert_int_equal(n, 0);
+
+    /* scheduled campaigns due by a time, of every account, soonest first */
+    struct scheduled_start *due = NULL;
+    size_t nd = 0;
+    assert_int_equal(st->campaigns_scheduled(st, at, 10, &due, &nd), DB_NONE); /* none is scheduled */
+    assert_int_equal(st->campaign_transition(st, a, camp, "draft", "scheduled", NULL), DB_ONE);
+    int64_t theirs = make_campaign(st, other, "Theirs");
+    assert_int_equal(st->campaign_set_start(st, other, theirs, at - 1000, 0), DB_ONE);
+    assert_int_equal(st->campaign_transition(st, other, theirs, "draft", "scheduled", NULL), DB_ONE);
+    assert_int_equal(st->campaigns_scheduled(st, at - 1001, 10, &due, &nd), DB_NONE);
+    assert_int_equal(st->campaigns_scheduled(st, at, 10, &due, &nd), DB_ONE);
+    assert_int_equal(nd, 2);
+    assert_int_equal(due[0].account_id, other);
+    assert_int_equal(due[0].campaign_id, theirs);
+    assert_int_equal(due[0].start_at, at - 1000);
+    assert_int_equal(due[1].account_id, a);
+    assert_int_equal(due[1].campaign_id, camp);
+    free(due);
+    assert_int_equal(st->campaigns_scheduled(st, at, 1, &due, &nd), DB_ONE);
+    assert_int_equal(nd, 1);
+    free(due);
+    assert_int_equal(st->segment_campaigns(st, a, id, "scheduled", &n), DB_ONE);
+    assert_int_equal(n, 1);
+
+    /* deleting a segment leaves its campaigns without one */
+    assert_int_equal(st->segment_delete(st, other, id), DB_NONE);
+    assert_int_equal(st->segment_delete(st, a, id), DB_ONE);
+    assert_int_equal(st->segment_delete(st, a, id), DB_NONE);
+    assert_int_equal(st->segment_get(st, a, id, &got), DB_NONE);
+    assert_int_equal(st->campaign_get(st, a, camp, &c), DB_ONE);
+    assert_int_equal(c.segment_id, 0);
+    campaign_release(&c);
+}
+
 static void outcome_pieces(void **state)
 {
     struct fx *f = *state;
@@ -2305,6 +2407,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(audiences, setup, teardown),
         cmocka_unit_test_setup_teardown(leases_share_accounts, setup, teardown),
         cmocka_unit_test_setup_teardown(start_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(segment_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(outcome_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(reaction_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(click_pieces, setup, teardown),
