@@ -89,6 +89,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     char rk[64];
     contact_row_key(account_id, uid, rk, sizeof rk);
 
+    char kept_first[256], kept_last[256], kept_user[64];
     struct contact cur;
     enum db_status r = st->contact_by_tg_id(st, account_id, uid, &cur);
     if (r < 0) return r;
@@ -101,7 +102,18 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         if (contact_open(app, account_id, &cur, &p) != TGR_OK) {
             changed = 1; /* unreadable: rewrite from what Telegram says now */
         } else {
-            /* A live event may lack fields the dialog had (access hash, phone): keep those. */
+            /* A live event may lack fields the dialog had (access hash, phone): keep those. One
+             * without a first name carries no profile at all (Telegram's short updates, a sender
+             * the bridge could not look up; every Telegram user has a first name): keep the
+             * names as stored rather than clear them. */
+            if (!first && p.first_name) {
+                snprintf(kept_first, sizeof kept_first, "%s", p.first_name);
+                snprintf(kept_last, sizeof kept_last, "%s", p.last_name ? p.last_name : "");
+                snprintf(kept_user, sizeof kept_user, "%s", p.username ? p.username : "");
+                first = kept_first;
+                last = p.last_name ? kept_last : NULL;
+                user = p.username ? kept_user : NULL;
+            }
             changed = !same(p.first_name, first) || !same(p.last_name, last) || !same(p.username, user) ||
                       (phone[0] && !same(p.phone, phone)) || (have_ah && !same(p.access_hash, ah));
             if (!have_ah && p.access_hash) {
