@@ -41,5 +41,12 @@ const struct route api_routes[] = {
     {"GET", "/campaigns/:id/analytics", campaigns_analytics_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/campaigns/:id/scorecard", campaigns_scorecard_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/t/:code", track_click_h, AUTH_NONE, 0, NULL, 0},
+    /* the shop's side (issue 17): credentials, the orders list, the webhook's example, import progress */
+    {"POST", "/account/password", account_password_h, AUTH_ACCOUNT, 16 * 1024, NULL, 0},
+    {"POST", "/account/api-key", account_api_key_h, AUTH_ACCOUNT, 1024, NULL, 0},
+    {"POST", "/auth/logout-all", auth_logout_all_h, AUTH_ACCOUNT, 1024, NULL, 0},
+    {"GET", "/orders", orders_list_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/orders/webhook-example", orders_webhook_example_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/orders/imports/:id", orders_import_progress_h, AUTH_ACCOUNT, 0, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };
