@@ -20,6 +20,8 @@ struct order_in {
     int64_t created_at;                        /* unix ms; 0 = now */
     const char *tg_user_id, *phone, *username; /* the customer: any of them, may be NULL */
     const char *discount_code, *ref;           /* may be NULL */
+    int test; /* a test order (issue 17): stored and listed, marked, matched to no customer and
+               * credited to no campaign, so it changes no revenue, category or {{last_order}} */
 };
 
 enum order_outcome {
@@ -40,6 +42,11 @@ struct order_result {
 
 /* Validate, match, store. Recomputes the customer's category when the order changed anything. */
 void orders_ingest(struct app *app, int64_t account_id, const struct order_in *in, struct order_result *res);
+
+/* HMAC-SHA256 of body under the account's webhook secret: what X-Tgr-Signature: sha256=<hex>
+ * carries. @return TGR_OK, or TGR_ERR when the account has no secret or it does not open */
+int orders_webhook_mac(struct app *app, int64_t account_id, const void *body, size_t len,
+                       unsigned char mac[32]);
 
 struct import_error {
     long line;

@@ -33,7 +33,13 @@ static void hs256(const unsigned char key[32], const char *msg, size_t len, unsi
 
 int jwt_sign(const unsigned char key[32], int64_t sub, int64_t iat, int64_t exp, char *out, size_t cap)
 {
-    if (sub <= 0 || !out || cap == 0) return TGR_ERR;
+    return jwt_sign_gen(key, sub, 0, iat, exp, out, cap);
+}
+
+int jwt_sign_gen(const unsigned char key[32], int64_t sub, int64_t gen, int64_t iat, int64_t exp, char *out,
+                 size_t cap)
+{
+    if (sub <= 0 || gen < 0 || !out || cap == 0) return TGR_ERR;
     out[0] = 0;
     if (sodium_init() < 0) return TGR_ERR;
 
@@ -42,10 +48,11 @@ int jwt_sign(const unsigned char key[32], int64_t sub, int64_t iat, int64_t exp,
     randombytes_buf(jti, sizeof jti);
     sodium_bin2hex(jti_hex, sizeof jti_hex, jti, sizeof jti);
 
-    char payload[160];
+    char payload[200], gen_claim[40] = "";
+    if (gen > 0) snprintf(gen_claim, sizeof gen_claim, ",\"gen\":%" PRId64, gen);
     int n = snprintf(payload, sizeof payload,
-                     "{\"sub\":\"%" PRId64 "\",\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"jti\":\"%s\"}", sub,
-                     iat, exp, jti_hex);
+                     "{\"sub\":\"%" PRId64 "\",\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"jti\":\"%s\"%s}",
+                     sub, iat, exp, jti_hex, gen_claim);
     if (n < 0 || (size_t)n >= sizeof payload) return TGR_ERR;
 
     size_t plen = base64url_len((size_t)n);
@@ -82,7 +89,7 @@ static int parse_sub(const json_t *v, int64_t *sub)
     return parse_i64(s, 1, INT64_MAX, sub);
 }
 
-static int check_payload(const unsigned char *buf, size_t len, int64_t now, int64_t *sub, int64_t *exp_out)
+static int check_payload(const unsigned char *buf, size_t len, int64_t now, struct jwt_claims *c)
 {
     json_error_t jerr;
     json_t *root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -92,17 +99,18 @@ static int check_payload(const unsigned char *buf, size_t len, int64_t now, int6
     json_t *jexp = json_object_get(root, "exp");
     json_t *jiat = json_object_get(root, "iat");
     json_t *jjti = json_object_get(root, "jti");
+    json_t *jgen = json_object_get(root, "gen");
     int64_t s = 0;
     if (!json_is_object(root) || !json_is_integer(jexp) || !json_is_integer(jiat)) goto out;
     if (jjti && !json_is_string(jjti)) goto out;
+    if (jgen && (!json_is_integer(jgen) || json_integer_value(jgen) < 0)) goto out;
     if (parse_sub(jsub, &s) != TGR_OK) goto out;
     json_int_t exp = json_integer_value(jexp);
     json_int_t iat = json_integer_value(jiat);
     if (exp <= now) goto out;
     /* now + IAT_SKEW_S cannot overflow for any real clock; guard anyway since now is an input. */
     if (now <= INT64_MAX - IAT_SKEW_S && iat > now + IAT_SKEW_S) goto out;
-    *sub = s;
-    if (exp_out) *exp_out = exp;
+    *c = (struct jwt_claims){.sub = s, .exp = exp, .gen = jgen ? json_integer_value(jgen) : 0};
     rc = TGR_OK;
 out:
     json_decref(root);
@@ -115,6 +123,15 @@ int jwt_verify(const unsigned char key[32], const char *token, int64_t now, int6
 }
 
 int jwt_verify_exp(const unsigned char key[32], const char *token, int64_t now, int64_t *sub, int64_t *exp)
+{
+    struct jwt_claims c;
+    if (jwt_verify_claims(key, token, now, &c) != TGR_OK) return TGR_ERR;
+    *sub = c.sub;
+    if (exp) *exp = c.exp;
+    return TGR_OK;
+}
+
+int jwt_verify_claims(const unsigned char key[32], const char *token, int64_t now, struct jwt_claims *c)
 {
     if (!token) return TGR_ERR;
     size_t len = strnlen(token, JWT_MAX_LEN + 1);
@@ -147,5 +164,5 @@ int jwt_verify_exp(const unsigned char key[32], const char *token, int64_t now, 
     unsigned char payload[JWT_MAX_LEN];
     size_t n = 0;
     if (base64url_decode(p, plen, payload, sizeof payload, &n) != TGR_OK || n == 0) return TGR_ERR;
-    return check_payload(payload, n, now, sub, exp);
+    return check_payload(payload, n, now, c);
 }

@@ -34,13 +34,14 @@ enum hres auth_account(struct req *r)
     const char *authz = req_header(r, "Authorization");
     const char *key = req_header(r, "X-API-Key");
     enum db_status st;
+    struct jwt_claims claims = {0};
     if (authz) {
         if (strncasecmp(authz, "Bearer ", 7) != 0)
             return unauthorized(r, "the Authorization header must be 'Bearer <token>'");
-        int64_t sub;
-        if (jwt_verify_exp(app->kr->jwt, authz + 7, now_ms() / 1000, &sub, &r->cred_exp) != TGR_OK)
+        if (jwt_verify_claims(app->kr->jwt, authz + 7, now_ms() / 1000, &claims) != TGR_OK)
             return unauthorized(r, "the token is invalid or expired; log in again");
-        st = app->store->account_get(app->store, sub, &r->account);
+        r->cred_exp = claims.exp;
+        st = app->store->account_get(app->store, claims.sub, &r->account);
     } else if (key) {
         if (strlen(key) != ACCOUNT_API_KEY_LEN || strncmp(key, "tgr_", 4) != 0)
             return unauthorized(r, "the API key is not valid");
@@ -56,6 +57,12 @@ enum hres auth_account(struct req *r)
     }
     if (st == DB_NONE)
         return unauthorized(r, authz ? "the token's account does not exist" : "the API key is not valid");
+    /* Revocation (issue 17): a password change or "sign out everywhere" raised the account's
+     * token generation. It comes with the account row read just above, on every request and from
+     * the database every instance shares, so no instance can accept a revoked token. */
+    if (authz && claims.gen != r->account.token_gen)
+        return unauthorized(
+            r, "this token was signed out (password changed or signed out everywhere); log in again");
     r->account_id = r->account.id;
 
     char bucket[64];

@@ -77,7 +77,8 @@ static void login_job(struct req *r)
     loginlimit_succeeded(in->limits, &in->ticket, mono_ms());
     int64_t now = now_ms() / 1000;
     char token[JWT_MAX_LEN], expires[40];
-    if (jwt_sign(app->kr->jwt, a.id, now, now + AUTH_TOKEN_TTL_S, token, sizeof token) != TGR_OK) {
+    if (jwt_sign_gen(app->kr->jwt, a.id, a.token_gen, now, now + AUTH_TOKEN_TTL_S, token, sizeof token) !=
+        TGR_OK) {
         reply_error(r, ERR_INTERNAL, NULL, NULL);
         return;
     }

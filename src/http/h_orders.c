@@ -1,4 +1,5 @@
-/* h_orders — POST /webhooks/orders and POST /orders/import (API.md "Orders and revenue").
+/* h_orders — POST /webhooks/orders and POST /orders/import (API.md "Orders and revenue"; the
+ * webhook's "test" and the import's ?progress= are issue 17's, README "Revenue").
  *
  * The webhook authenticates either with X-API-Key or with X-Tgr-Account plus
  * X-Tgr-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the account's webhook
@@ -28,27 +29,12 @@ static int signature_ok(struct req *r)
     if (!acct || !sig || parse_i64(acct, 1, INT64_MAX, &id) != TGR_OK || strncmp(sig, "sha256=", 7) != 0 ||
         strlen(sig + 7) != 64)
         return 0;
-    unsigned char given[32];
+    unsigned char given[32], want[32];
     size_t n = 0;
     if (sodium_hex2bin(given, sizeof given, sig + 7, 64, NULL, &n, NULL) != 0 || n != 32) return 0;
-    struct store *st = r->app->store;
-    unsigned char *sealed = NULL;
-    size_t slen = 0;
-    if (st->account_webhook_secret(st, id, &sealed, &slen) != DB_ONE) return 0;
-    char rk[24], *secret = NULL;
-    size_t len;
-    snprintf(rk, sizeof rk, "%lld", (long long)id);
-    int ok = seal_open(r->app->kr, "accounts", "webhook_secret", rk, sealed, slen, &secret, &len) == TGR_OK;
-    free(sealed);
-    if (!ok) return 0;
-    unsigned char want[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state hs;
-    crypto_auth_hmacsha256_init(&hs, (const unsigned char *)secret, len);
-    crypto_auth_hmacsha256_update(&hs, (const unsigned char *)(r->body ? r->body : ""), r->body_len);
-    crypto_auth_hmacsha256_final(&hs, want);
-    sodium_memzero(secret, len);
-    free(secret);
+    if (orders_webhook_mac(r->app, id, r->body, r->body_len, want) != TGR_OK) return 0;
     if (sodium_memcmp(want, given, sizeof want) != 0) return 0;
+    struct store *st = r->app->store;
     if (st->account_get(st, id, &r->account) != DB_ONE) return 0;
     r->account_id = id;
     return 1;
@@ -65,6 +51,7 @@ enum hres orders_webhook_h(struct req *r)
     }
     const char *order_id = NULL, *currency = NULL, *status = NULL, *created = NULL, *code = NULL, *ref = NULL;
     int64_t amount = -1;
+    int test = 0;
     json_t *customer = NULL;
     struct jfield spec[] = {
         JF_STRING_LEN("order_id", &order_id, 1, 128),
@@ -75,10 +62,11 @@ enum hres orders_webhook_h(struct req *r)
         JF_NULLABLE(JF_OBJECT("customer", &customer)),
         JF_NULLABLE(JF_STRING_LEN("discount_code", &code, 1, 64)),
         JF_NULLABLE(JF_STRING_LEN("ref", &ref, 1, 128)),
+        JF_OPTIONAL(JF_BOOL("test", &test)),
         JF_END,
     };
     if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
-    struct order_in in = {order_id, amount, currency, status, 0, NULL, NULL, NULL, code, ref};
+    struct order_in in = {order_id, amount, currency, status, 0, NULL, NULL, NULL, code, ref, test};
     char tgbuf[24];
     if (created && parse_rfc3339(created, &in.created_at) != TGR_OK) {
         reply_error(r, ERR_VALIDATION, "created_at",
@@ -132,6 +120,32 @@ enum hres orders_webhook_h(struct req *r)
     }
 }
 
+/* ---- import progress (issue 17): POST /orders/import?progress=ID writes how far it has read
+ * where GET /orders/imports/:id (h_shop.c) reads it, on this instance or any other. */
+
+#define IMPORT_PROGRESS_KEEP_MS (3600 * 1000) /* an import's progress is kept an hour */
+
+struct import_track {
+    struct store *st;
+    int64_t account_id;
+    long line; /* the last line reported */
+    char id[IMPORT_ID_MAX + 1];
+};
+
+/* Write one step of progress (line: the line being read, 1-based, as orders_import_csv reports
+ * it); a failed write costs only the progress bar. */
+static void track(struct import_track *t, long line, size_t done, size_t total, int finished)
+{
+    t->line = line;
+    struct import_progress p = {line > 1 ? line - 1 : 0, (int64_t)done, (int64_t)total, finished, 0};
+    (void)!t->st->import_progress_put(t->st, t->account_id, t->id, &p); /* a hint for the progress bar */
+}
+
+static void import_progress_cb(void *ctx, long line, size_t done, size_t total)
+{
+    track(ctx, line, done, total, 0);
+}
+
 static void import_job(struct req *r)
 {
     /* The spooled file, read from its start through a descriptor of its own. */
@@ -146,8 +160,15 @@ static void import_job(struct req *r)
         return;
     }
     struct import_result res;
-    int rc = orders_import_csv(r->app, r->account_id, in, (size_t)spool_size(r->spool), NULL, NULL, &res);
+    struct import_track *t = r->state;
+    size_t size = (size_t)spool_size(r->spool);
+    if (t) {
+        (void)!t->st->imports_prune(t->st, r->account_id, now_ms() - IMPORT_PROGRESS_KEEP_MS); /* tidying */
+        track(t, 0, 0, size, 0);
+    }
+    int rc = orders_import_csv(r->app, r->account_id, in, size, t ? import_progress_cb : NULL, t, &res);
     fclose(in);
+    if (t) track(t, t->line, size, size, 1);
     json_t *errors = json_array();
     for (size_t i = 0; i < res.n_errors; i++)
         json_array_append_new(errors, json_pack("{s:I, s:s}", "line", (json_int_t)res.errors[i].line,
@@ -171,6 +192,25 @@ enum hres orders_import_h(struct req *r)
         strncasecmp(ct, "application/octet-stream", 24) != 0) {
         reply_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send the orders as text/csv");
         return H_NO;
+    }
+    const char *progress = req_query(r, "progress");
+    if (progress) {
+        size_t n = strlen(progress);
+        int ok = n >= 1 && n <= IMPORT_ID_MAX;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = isalnum((unsigned char)progress[i]) || progress[i] == '-' || progress[i] == '_';
+        if (!ok) {
+            reply_error(r, ERR_BAD_QUERY, "progress",
+                        "progress must be 1 to %d letters, digits, '-' or '_' (an id of your choice)",
+                        IMPORT_ID_MAX);
+            return H_NO;
+        }
+        struct import_track *t = calloc(1, sizeof *t);
+        if (!t) return H_SYSERR;
+        *t = (struct import_track){r->app->store, r->account_id, 0, ""};
+        memcpy(t->id, progress, n + 1);
+        r->state = t;
+        r->state_free = free;
     }
     if (http_spool_finish(r) != TGR_OK) return H_NO;
     /* Each line may recompute a category: run on a worker, not on an HTTP thread. */

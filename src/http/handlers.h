@@ -42,6 +42,15 @@ enum hres campaigns_preview_h(struct req *r);
 /* h_orders.c */
 enum hres orders_webhook_h(struct req *r);
 enum hres orders_import_h(struct req *r);
+/* the shop's side (issue 17) — h_security.c: the owner's credentials */
+enum hres account_password_h(struct req *r);
+enum hres account_api_key_h(struct req *r);
+enum hres auth_logout_all_h(struct req *r);
+/* h_shop.c: the orders list, the webhook's signed example, an import's progress */
+enum hres orders_list_h(struct req *r);
+enum hres orders_webhook_example_h(struct req *r);
+enum hres orders_import_progress_h(struct req *r);
+#define IMPORT_ID_MAX 64 /* ?progress= of POST /orders/import */
 /* h_media.c */
 enum hres media_upload_h(struct req *r);
 enum hres media_get_h(struct req *r);

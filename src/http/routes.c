@@ -56,5 +56,12 @@ const struct route api_routes[] = {
     {"DELETE", "/segments/:id", segments_delete_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"POST", "/campaigns/:id/schedule", campaigns_schedule_h, AUTH_ACCOUNT, 1024, NULL, 0},
     {"POST", "/campaigns/:id/unschedule", campaigns_unschedule_h, AUTH_ACCOUNT, 1024, NULL, 0},
+    /* the shop's side (issue 17): credentials, the orders list, the webhook's example, import progress */
+    {"POST", "/account/password", account_password_h, AUTH_ACCOUNT, 16 * 1024, NULL, 0},
+    {"POST", "/account/api-key", account_api_key_h, AUTH_ACCOUNT, 1024, NULL, 0},
+    {"POST", "/auth/logout-all", auth_logout_all_h, AUTH_ACCOUNT, 1024, NULL, 0},
+    {"GET", "/orders", orders_list_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/orders/webhook-example", orders_webhook_example_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/orders/imports/:id", orders_import_progress_h, AUTH_ACCOUNT, 0, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };

@@ -333,6 +333,23 @@
     "ALTER TABLE campaigns ADD COLUMN start_at " INT ";"                                                     \
     "CREATE INDEX campaigns_segment ON campaigns(segment_id);"                                               \
     "CREATE INDEX campaigns_start_at ON campaigns(status, start_at);",                                       \
+    /* 10: the shop's side (issue 17) — a token generation per account (a password change or     */         \
+    /* "sign out everywhere" raises it; tokens of an earlier one are refused), test orders (kept */         \
+    /* out of revenue), the orders list newest first, and the progress of a CSV import that any  */         \
+    /* instance can read.                                                                          */       \
+    "ALTER TABLE accounts ADD COLUMN token_gen " INT " NOT NULL DEFAULT 0;"                                  \
+    "ALTER TABLE orders ADD COLUMN is_test " INT " NOT NULL DEFAULT 0;"                                      \
+    "CREATE INDEX orders_newest ON orders(account_id, id);"                                                  \
+    "CREATE TABLE order_imports ("                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  id TEXT NOT NULL," /* chosen by the client: ?progress= of POST /orders/import */                     \
+    "  lines " INT " NOT NULL DEFAULT 0,"                                                                    \
+    "  bytes_done " INT " NOT NULL DEFAULT 0,"                                                               \
+    "  bytes_total " INT " NOT NULL DEFAULT 0,"                                                              \
+    "  finished " INT " NOT NULL DEFAULT 0,"                                                                 \
+    "  updated_at " INT " NOT NULL,"                                                                         \
+    "  PRIMARY KEY (account_id, id)"                                                                         \
+    ");",                                                                                                    \
     NULL,                                                                                                    \
 }
 /* clang-format on */

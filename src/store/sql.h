@@ -15,7 +15,7 @@
 
 #define ACCOUNT_COLS                                                                                         \
     "id, email, plan_type, password_hash, timezone, frequency_cap_days, "                                    \
-    "webhook_secret IS NOT NULL, created_at, daily_send_limit, error_streak_limit"
+    "webhook_secret IS NOT NULL, created_at, daily_send_limit, error_streak_limit, token_gen"
 
 #define CONTACT_COLS                                                                                         \
     "c.id, c.tg_user_id, c.access_hash, c.first_name, c.last_name, c.username, c.phone, c.phone_bidx, "      \
@@ -553,7 +553,24 @@
       "AND o.created_at < $3 AND o.currency = $4 GROUP BY 1, 2 ORDER BY 3 DESC, 1")                          \
     X(S_REV_CURRENCY,                                                                                        \
       "SELECT currency FROM orders WHERE account_id = $1 AND created_at >= $2 AND created_at < $3 "          \
-      "GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                                          \
+      "AND is_test = 0 GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                          \
+    /* the shop's side: credentials, the orders list, import progress (issue 17) */                          \
+    X(S_ACCOUNT_SET_PASSWORD, "UPDATE accounts SET password_hash = $1 WHERE id = $2")                        \
+    X(S_ACCOUNT_REVOKE, "UPDATE accounts SET token_gen = token_gen + 1 WHERE id = $1 RETURNING token_gen")   \
+    X(S_ACCOUNT_SET_KEY, "UPDATE accounts SET api_key = $1 WHERE id = $2")                                   \
+    X(S_ORDERS_PAGE,                                                                                         \
+      "SELECT id, order_id, amount, currency, status, created_at, COALESCE(attributed_campaign_id, 0), "     \
+      "COALESCE(attributed_by, ''), is_test FROM orders WHERE account_id = $1 AND id < $2 "                  \
+      "ORDER BY id DESC LIMIT $3")                                                                           \
+    X(S_ORDER_MARK_TEST, "UPDATE orders SET is_test = 1 WHERE account_id = $1 AND id = $2")                  \
+    X(S_IMPORT_PUT,                                                                                          \
+      "INSERT INTO order_imports(account_id, id, lines, bytes_done, bytes_total, finished, updated_at) "     \
+      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(account_id, id) DO UPDATE SET "                       \
+      "lines = excluded.lines, bytes_done = excluded.bytes_done, bytes_total = excluded.bytes_total, "       \
+      "finished = excluded.finished, updated_at = excluded.updated_at")                                      \
+    X(S_IMPORT_GET, "SELECT lines, bytes_done, bytes_total, finished, updated_at FROM order_imports "        \
+                    "WHERE account_id = $1 AND id = $2")                                                     \
+    X(S_IMPORTS_PRUNE, "DELETE FROM order_imports WHERE account_id = $1 AND updated_at < $2")                \
     /* engine leases (DESIGN §4) */                                                                         \
     X(S_INSTANCE_BEAT, "INSERT INTO engine_instances(id, seen_at) VALUES ($1, $2) "                          \
                        "ON CONFLICT(id) DO UPDATE SET seen_at = excluded.seen_at")                           \

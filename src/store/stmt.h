@@ -48,9 +48,12 @@
 #define STMT_SEGMENTS(X) /* stmt_segments.c: segments and scheduled starts */                               \
     X(segment_save) X(segment_get) X(segment_list) X(segment_delete) X(segment_campaigns)                    \
     X(campaign_set_audience) X(campaign_set_start) X(campaigns_scheduled)
+#define STMT_SHOP(X) /* stmt_shop.c: credentials, the orders list, import progress (issue 17) */           \
+    X(account_set_password) X(account_tokens_revoke) X(account_set_api_key) X(orders_page)                   \
+    X(order_mark_test) X(import_progress_put) X(import_progress_get) X(imports_prune)
 #define STORE_STMTS(X)                                                                                       \
     STMT_ACCOUNTS(X) STMT_CONTACTS(X) STMT_CAMPAIGNS(X) STMT_OUTBOX(X) STMT_SEND(X) STMT_ORDERS(X)           \
-    STMT_LEASES(X) STMT_KEYS(X) STMT_PEOPLE(X) STMT_SEGMENTS(X)
+    STMT_LEASES(X) STMT_KEYS(X) STMT_PEOPLE(X) STMT_SEGMENTS(X) STMT_SHOP(X)
 /* clang-format on */
 
 #define STMT_DECLARE(name) extern __typeof__(*((struct store *)0)->name) stmt_##name;

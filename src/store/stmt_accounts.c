@@ -24,6 +24,7 @@ static int read_account(void *cls, const struct db_row *r, void *elem)
     a->created_at = db_i64(r, 7);
     a->daily_send_limit = (int)db_i64(r, 8);
     a->error_streak_limit = (int)db_i64(r, 9);
+    a->token_gen = db_i64(r, 10);
     return TGR_OK;
 }
 

@@ -55,6 +55,7 @@ struct account {
     int64_t created_at;     /* unix ms */
     int daily_send_limit;   /* campaign messages per local calendar day, 0 = no limit */
     int error_streak_limit; /* failures in a row with one code that pause a campaign (2–50) */
+    int64_t token_gen;      /* tokens signed with a lower generation are refused (issue 17) */
 };
 
 /* A malloc'd byte string (sealed values). Release with blob_release(). */
@@ -126,31 +127,8 @@ struct discount_code_row {
     int64_t recipient_id; /* 0 while unassigned */
 };
 
-struct order_row {
-    int64_t id;
-    char order_id[129];
-    int64_t amount;
-    char currency[4];
-    char status[12]; /* paid, refunded */
-    int64_t created_at, received_at;
-    int64_t contact_id; /* 0 if no customer matched */
-    char discount_code_bidx[40];
-    char ref[129];
-    int64_t attributed_campaign_id;
-    char body_hash[65];
-    /* who the order names (insert only): Telegram id, blind indexes of phone and username */
-    char customer_tg_user_id[24], customer_phone_bidx[40], customer_username_bidx[40];
-    /* attribution, as stored */
-    int64_t attributed_recipient_id, attributed_link_id, attributed_code_id;
-    int attributed_step;
-};
-
-/* Which campaign message an order is credited to (core/attribution.c), as its order row keeps it. */
-struct attribution {
-    int64_t campaign_id, recipient_id, link_id, code_id;
-    int step;
-    const char *by; /* "ref", "code", "window" */
-};
+/* Orders as stored, the orders list and attribution (store/store_orders.h). */
+#include "store/store_orders.h" /* IWYU pragma: export */
 
 /* One candidate of an audience query, with what the category filter needs. */
 struct audience_row {
@@ -754,6 +732,28 @@ struct store {
                                                        const struct contact_audit *e);
     TGR_MUST_CHECK enum db_status (*contact_clear_opted_out)(struct store *st, int64_t account_id,
                                                              int64_t contact_id);
+    /* ---- the shop's side: credentials, the orders list, import progress (issue 17) ---- */
+    /* Replace the account's password hash. Durable. @return DB_ONE, DB_NONE (no such account) */
+    TGR_MUST_CHECK enum db_status (*account_set_password)(struct store *st, int64_t id, const char *hash);
+    /* Raise the account's token generation by one. Durable.
+     * @param[out] gen the new generation on DB_ONE (may be NULL) @return DB_ONE, DB_NONE */
+    TGR_MUST_CHECK enum db_status (*account_tokens_revoke)(struct store *st, int64_t id, int64_t *gen);
+    /* Replace the keyed hash of the account's API key. Durable. @return DB_ONE, DB_NONE */
+    TGR_MUST_CHECK enum db_status (*account_set_api_key)(struct store *st, int64_t id, const char *hash);
+    /* Up to limit orders with id < before_id (0: from the newest), newest (highest id) first.
+     * @param[out] rows malloc'd; free @return DB_ONE, DB_NONE (none) */
+    TGR_MUST_CHECK enum db_status (*orders_page)(struct store *st, int64_t account_id, int64_t before_id,
+                                                 int limit, struct order_summary **rows, size_t *n);
+    /* Mark order row order_row_id a test order. Durable. */
+    TGR_MUST_CHECK enum db_status (*order_mark_test)(struct store *st, int64_t account_id,
+                                                     int64_t order_row_id);
+    /* Insert or replace the progress of import id (at most 64 characters) of the account. */
+    TGR_MUST_CHECK enum db_status (*import_progress_put)(struct store *st, int64_t account_id, const char *id,
+                                                         const struct import_progress *p);
+    TGR_MUST_CHECK enum db_status (*import_progress_get)(struct store *st, int64_t account_id, const char *id,
+                                                         struct import_progress *out);
+    /* Forget the account's imports whose progress was last written before `before` (unix ms). */
+    TGR_MUST_CHECK enum db_status (*imports_prune)(struct store *st, int64_t account_id, int64_t before);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

@@ -2,8 +2,9 @@
 // Browser test of the web app: starts build/tgr on a free port with a simulated Telegram (two-step
 // verification on), creates an account with the CLI, then drives Chromium through login, connecting
 // Telegram (phone → code → password) and the contacts list, then the campaign workflow
-// (editor.mjs, results.mjs) and, on a second server with a scenario of its own, the Telegram
-// account safety notices (safety.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
+// (editor.mjs, results.mjs), on a second server with a scenario of its own the Telegram
+// account safety notices (safety.mjs), and back on the first the settings, connecting the shop's
+// orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
 // error or unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { editorFlow } from './editor.mjs';
 import { resultsFlow } from './results.mjs';
 import { safetyFlow } from './safety.mjs';
+import { shopFlow } from './shop.mjs'; // issue 17: settings, connecting the shop, orders
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -462,6 +464,7 @@ async function main() {
   const made = await editorFlow(ctx);
   await resultsFlow(ctx, made);
   await safetyFlow(ctx);
+  await shopFlow(ctx); // last: it changes the password
 
   noProblems('during the whole run');
 }

@@ -169,6 +169,57 @@ static void test_claims_required(void **state)
     assert_rejected(tok);
 }
 
+/* The token generation (issue 17): signed into the token when above 0, read back by
+ * jwt_verify_claims (0 without the claim), and a claim that is not an integer >= 0 is refused. */
+static void test_generation(void **state)
+{
+    char tok[JWT_MAX_LEN];
+    struct jwt_claims c = {0};
+    assert_int_equal(jwt_sign_gen(key, 42, 7, NOW, NOW + 3600, tok, sizeof tok), TGR_OK);
+    assert_int_equal(jwt_verify_claims(key, tok, NOW, &c), TGR_OK);
+    assert_int_equal(c.sub, 42);
+    assert_int_equal(c.exp, NOW + 3600);
+    assert_int_equal(c.gen, 7);
+    int64_t sub = 0;
+    assert_int_equal(jwt_verify(key, tok, NOW, &sub), TGR_OK);
+    assert_int_equal(sub, 42);
+    /* Generation 0 is the payload jwt_sign always made: no gen claim. */
+    assert_int_equal(jwt_sign_gen(key, 42, 0, NOW, NOW + 3600, tok, sizeof tok), TGR_OK);
+    c.gen = -7;
+    assert_int_equal(jwt_verify_claims(key, tok, NOW, &c), TGR_OK);
+    assert_int_equal(c.gen, 0);
+    const char *dot1 = strchr(tok, '.'), *dot2 = strrchr(tok, '.');
+    unsigned char payload[256];
+    size_t n = 0;
+    assert_int_equal(base64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), payload, sizeof payload, &n),
+                     TGR_OK);
+    payload[n] = 0;
+    assert_null(strstr((const char *)payload, "gen"));
+    assert_int_equal(jwt_sign_gen(key, 42, -1, NOW, NOW + 3600, tok, sizeof tok), TGR_ERR);
+    assert_int_equal(jwt_sign_gen(key, 42, INT64_MAX, NOW, NOW + 3600, tok, sizeof tok), TGR_OK);
+    assert_int_equal(jwt_verify_claims(key, tok, NOW, &c), TGR_OK);
+    assert_int_equal(c.gen, INT64_MAX);
+
+    char built[2048];
+    build_payload("{\"sub\":\"42\",\"iat\":1767225600,\"exp\":1767229200,\"gen\":3}", built);
+    assert_int_equal(jwt_verify_claims(key, built, NOW, &c), TGR_OK); /* the hand-built control */
+    assert_int_equal(c.gen, 3);
+    const char *bad[] = {
+        "{\"sub\":\"42\",\"iat\":1767225600,\"exp\":1767229200,\"gen\":-1}",
+        "{\"sub\":\"42\",\"iat\":1767225600,\"exp\":1767229200,\"gen\":\"3\"}",
+        "{\"sub\":\"42\",\"iat\":1767225600,\"exp\":1767229200,\"gen\":3.0}",
+        "{\"sub\":\"42\",\"iat\":1767225600,\"exp\":1767229200,\"gen\":null}",
+        "{\"sub\":\"42\",\"iat\":1767225600,\"exp\":1767229200,\"gen\":99999999999999999999999}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        build_payload(bad[i], built);
+        assert_rejected(built);
+        c.gen = -7;
+        assert_int_equal(jwt_verify_claims(key, built, NOW, &c), TGR_ERR);
+        assert_int_equal(c.gen, -7);
+    }
+}
+
 static void test_issued_in_future(void **state)
 {
     char tok[JWT_MAX_LEN];
@@ -405,13 +456,21 @@ static void test_sub_not_positive_integer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_sign_limits),
-        cmocka_unit_test(test_forged_signature), cmocka_unit_test(test_expired),
-        cmocka_unit_test(test_claims_required),  cmocka_unit_test(test_issued_in_future),
-        cmocka_unit_test(test_bad_payload_json), cmocka_unit_test(test_alg_none),
-        cmocka_unit_test(test_other_headers),    cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_malformed_shape),  cmocka_unit_test(test_too_long),
-        cmocka_unit_test(test_payload_tampered), cmocka_unit_test(test_sub_not_positive_integer),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_sign_limits),
+        cmocka_unit_test(test_forged_signature),
+        cmocka_unit_test(test_expired),
+        cmocka_unit_test(test_claims_required),
+        cmocka_unit_test(test_issued_in_future),
+        cmocka_unit_test(test_generation),
+        cmocka_unit_test(test_bad_payload_json),
+        cmocka_unit_test(test_alg_none),
+        cmocka_unit_test(test_other_headers),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_malformed_shape),
+        cmocka_unit_test(test_too_long),
+        cmocka_unit_test(test_payload_tampered),
+        cmocka_unit_test(test_sub_not_positive_integer),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

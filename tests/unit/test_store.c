@@ -2386,6 +2386,99 @@ static void large_audiences(void **state)
     free(m);
 }
 
+/* The shop's side (issue 17): credential writes, the token generation, the orders list newest
+ * first with test orders marked, the currency read leaving test orders out, import progress. */
+static void shop_pieces(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "shop-side@example.com"), b = make_account(st, "other-side@example.com");
+    struct account got;
+    assert_int_equal(st->account_get(st, a, &got), DB_ONE);
+    assert_int_equal(got.token_gen, 0);
+    int64_t gen = 0;
+    assert_int_equal(st->account_tokens_revoke(st, a, &gen), DB_ONE);
+    assert_int_equal(gen, 1);
+    assert_int_equal(st->account_tokens_revoke(st, a, &gen), DB_ONE);
+    assert_int_equal(gen, 2);
+    assert_int_equal(st->account_tokens_revoke(st, a + b + 100, &gen), DB_NONE);
+    assert_int_equal(st->account_set_password(st, a, "$argon2id$new"), DB_ONE);
+    assert_int_equal(st->account_set_api_key(st, a, "newkeyhash"), DB_ONE);
+    assert_int_equal(st->account_set_api_key(st, a + b + 100, "x"), DB_NONE);
+    assert_int_equal(st->account_get(st, a, &got), DB_ONE);
+    assert_int_equal(got.token_gen, 2);
+    assert_string_equal(got.password_hash, "$argon2id$new");
+    assert_int_equal(st->account_by_api_key(st, "shop-side@example.com", &got), DB_NONE); /* the old hash */
+    assert_int_equal(st->account_by_api_key(st, "newkeyhash", &got), DB_ONE);
+    assert_int_equal(got.id, a);
+    assert_int_equal(st->account_get(st, b, &got), DB_ONE);
+    assert_int_equal(got.token_gen, 0); /* the other account keeps its tokens */
+
+    /* The list: newest first, pages by id, another account's orders never in it. */
+    int64_t ids[5];
+    for (int i = 0; i < 5; i++) {
+        struct order_row o = {.amount = 100 + i, .created_at = now_ms() + i};
+        snprintf(o.order_id, sizeof o.order_id, "L-%d", i);
+        snprintf(o.currency, sizeof o.currency, i == 4 ? "USD" : "EUR");
+        snprintf(o.status, sizeof o.status, "paid");
+        assert_int_equal(st->order_save(st, i == 2 ? b : a, &o, &ids[i]), DB_ONE);
+    }
+    assert_int_equal(st->order_mark_test(st, a, ids[4]), DB_ONE);
+    assert_int_equal(st->order_mark_test(st, a, ids[2]), DB_NONE); /* b's order */
+    struct order_summary *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(st->orders_page(st, a, 0, 3, &rows, &n), DB_ONE);
+    assert_int_equal(n, 3);
+    assert_string_equal(rows[0].order_id, "L-4");
+    assert_int_equal(rows[0].test, 1);
+    assert_string_equal(rows[0].currency, "USD");
+    assert_string_equal(rows[1].order_id, "L-3");
+    assert_int_equal(rows[1].test, 0);
+    assert_int_equal(rows[1].amount, 103);
+    assert_string_equal(rows[1].status, "paid");
+    assert_int_equal(rows[1].attributed_campaign_id, 0);
+    assert_string_equal(rows[1].attributed_by, "");
+    assert_string_equal(rows[2].order_id, "L-1");
+    int64_t last = rows[2].id;
+    free(rows);
+    assert_int_equal(st->orders_page(st, a, last, 3, &rows, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].order_id, "L-0");
+    free(rows);
+    assert_int_equal(st->orders_page(st, a, ids[0], 3, &rows, &n), DB_NONE);
+    assert_int_equal(n, 0);
+    assert_int_equal(st->orders_page(st, b, 0, 10, &rows, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    free(rows);
+    /* Test orders do not choose the account's money currency: EUR, though the test order is USD
+     * and a USD order more would tie. */
+    struct order_row usd = {.amount = 5, .created_at = now_ms()};
+    snprintf(usd.order_id, sizeof usd.order_id, "L-usd");
+    snprintf(usd.currency, sizeof usd.currency, "USD");
+    snprintf(usd.status, sizeof usd.status, "paid");
+    assert_int_equal(st->order_save(st, a, &usd, &(int64_t){0}), DB_ONE);
+    char cur[4];
+    assert_int_equal(st->revenue_currency(st, a, 0, now_ms() + 60000, cur), DB_ONE);
+    assert_string_equal(cur, "EUR");
+
+    /* Import progress: written, replaced, read back, per account, pruned. */
+    struct import_progress p = {10, 2048, 8192, 0, 0}, back;
+    assert_int_equal(st->import_progress_put(st, a, "up-1", &p), DB_ONE);
+    p = (struct import_progress){20, 8192, 8192, 1, 0};
+    assert_int_equal(st->import_progress_put(st, a, "up-1", &p), DB_ONE);
+    assert_int_equal(st->import_progress_get(st, a, "up-1", &back), DB_ONE);
+    assert_int_equal(back.lines, 20);
+    assert_int_equal(back.bytes_done, 8192);
+    assert_int_equal(back.bytes_total, 8192);
+    assert_int_equal(back.finished, 1);
+    assert_true(back.updated_at > 0 && back.updated_at <= now_ms());
+    int64_t at = back.updated_at;
+    assert_int_equal(st->import_progress_get(st, b, "up-1", &back), DB_NONE);
+    assert_int_equal(st->imports_prune(st, a, at), DB_NONE); /* not older than itself */
+    assert_int_equal(st->imports_prune(st, a, at + 1), DB_ONE);
+    assert_int_equal(st->import_progress_get(st, a, "up-1", &back), DB_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2419,6 +2512,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(failed_transactions_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(notify_reaches_listeners, setup, teardown),
         cmocka_unit_test_setup_teardown(large_audiences, setup, teardown),
+        cmocka_unit_test_setup_teardown(shop_pieces, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

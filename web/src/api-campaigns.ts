@@ -126,8 +126,9 @@ export const getAccount = () => request<AccountSettings>('GET', '/account');
 export const patchAccount = (p: Partial<Pick<AccountSettings, 'timezone' | 'frequency_cap_days' | 'daily_send_limit' | 'error_streak_limit'>>) =>
   request<AccountSettings>('PATCH', '/account', p);
 
-/** Turns a failed XHR/fetch of the media routes into the API's one error shape (401 → login). */
-function mediaError(status: number, text: string, retryAfter: string | null): ApiError {
+/** Turns a failed XHR/fetch answer (the media routes, the orders import, the order webhook) into
+ *  the API's one error shape; a 401 sends the user to login unless loginOn401 is false. */
+export function apiErrorFrom(status: number, text: string, retryAfter: string | null, loginOn401 = true): ApiError {
   let code = 'http_' + status;
   let message = `The server answered ${status}.`;
   let field: string | null = null;
@@ -139,7 +140,7 @@ function mediaError(status: number, text: string, retryAfter: string | null): Ap
   } catch {
     /* not JSON: keep the generic message */
   }
-  if (status === 401) {
+  if (status === 401 && loginOn401) {
     clearToken();
     requireLogin();
   }
@@ -147,45 +148,53 @@ function mediaError(status: number, text: string, retryAfter: string | null): Ap
   return new ApiError(status, code, message, field, ra);
 }
 
-export interface Upload {
-  promise: Promise<Media>;
+export interface Upload<T = Media> {
+  promise: Promise<T>;
   abort: () => void;
 }
 
-/** POST /media/upload as multipart (field `file`), with upload progress (0..1) for a progress bar. */
-export function uploadMedia(file: File, onProgress: (fraction: number) => void): Upload {
+/** POST body to path with the token, through XHR for its upload progress (0..1, onProgress; 1 once
+ *  the body is sent); the JSON answer, or the API's error shape. Media uploads and orders imports. */
+export function xhrPost<T>(path: string, body: XMLHttpRequestBodyInit, onProgress: (fraction: number) => void, contentType?: string): Upload<T> {
   const xhr = new XMLHttpRequest();
-  const promise = new Promise<Media>((resolve, reject) => {
+  const promise = new Promise<T>((resolve, reject) => {
     const token = getToken();
     if (!token) {
       requireLogin();
       reject(new ApiError(401, 'unauthorized', 'Please log in.', null, null));
       return;
     }
-    xhr.open('POST', '/media/upload');
+    xhr.open('POST', path);
     xhr.setRequestHeader('Authorization', 'Bearer ' + token);
     xhr.setRequestHeader('Accept', 'application/json');
+    if (contentType) xhr.setRequestHeader('Content-Type', contentType);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     };
+    xhr.upload.onload = () => onProgress(1);
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {
         try {
-          resolve(JSON.parse(xhr.responseText) as Media);
+          resolve(JSON.parse(xhr.responseText) as T);
         } catch {
           reject(new ApiError(xhr.status, 'bad_response', 'The server sent an answer the app cannot read.', null, null));
         }
       } else {
-        reject(mediaError(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
+        reject(apiErrorFrom(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
       }
     };
     xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload did not reach the tgr server. Check your connection and try again.', null, null));
     xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.', null, null));
-    const body = new FormData();
-    body.append('file', file, file.name);
     xhr.send(body);
   });
   return { promise, abort: () => xhr.abort() };
+}
+
+/** POST /media/upload as multipart (field `file`), with upload progress (0..1) for a progress bar. */
+export function uploadMedia(file: File, onProgress: (fraction: number) => void): Upload {
+  const body = new FormData();
+  body.append('file', file, file.name);
+  return xhrPost<Media>('/media/upload', body, onProgress);
 }
 
 /** GET /media/:id needs the Authorization header, so <img src> cannot load it: fetch it as a Blob. */
@@ -201,6 +210,6 @@ export async function fetchMedia(id: number): Promise<Blob> {
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the tgr server. Check your connection and try again.', null, null);
   }
-  if (!res.ok) throw mediaError(res.status, await res.text(), res.headers.get('Retry-After'));
+  if (!res.ok) throw apiErrorFrom(res.status, await res.text(), res.headers.get('Retry-After'));
   return await res.blob();
 }

@@ -11,6 +11,10 @@ import { EditorView } from './views/Editor';
 import { MonitorView } from './views/Monitor';
 import { ScorecardView } from './views/Scorecard';
 import { AnalyticsView } from './views/Analytics';
+// the shop's side (issue 17)
+import { OrdersView } from './views/Orders';
+import { SettingsView } from './views/Settings';
+import { ShopView } from './views/Shop';
 
 export interface SessionState {
   session: Session | null;
@@ -69,7 +73,9 @@ const NAV = [
   { href: '/app/contacts', label: 'Contacts' },
   { href: '/app/campaigns', label: 'Campaigns' },
   { href: '/app/analytics', label: 'Analytics' },
+  { href: '/app/orders', label: 'Orders' },
   { href: '/app/connect', label: 'Telegram' },
+  { href: '/app/settings', label: 'Settings' },
 ];
 
 function Header({ path, state }: { path: string; state: SessionState }) {
@@ -174,6 +180,9 @@ function App() {
       '/app/campaigns': 'Campaigns',
       '/app/campaigns/new': 'New campaign',
       '/app/analytics': 'Analytics',
+      '/app/orders': 'Orders',
+      '/app/shop': 'Connect your shop',
+      '/app/settings': 'Settings',
     };
     let title = titles[route.path];
     if (!title && /^\/app\/campaigns\/\d+\/edit$/.test(route.path)) title = 'Edit campaign';
@@ -194,6 +203,9 @@ function App() {
   else if (route.path === '/app/campaigns') view = <CampaignsView />;
   else if (route.path === '/app/campaigns/new') view = <EditorView key="new" id={null} query={route.query} state={state} />;
   else if (route.path === '/app/analytics') view = <AnalyticsView />;
+  else if (route.path === '/app/orders') view = <OrdersView />;
+  else if (route.path === '/app/shop') view = <ShopView />;
+  else if (route.path === '/app/settings') view = <SettingsView />;
   else if ((m = /^\/app\/campaigns\/(\d+)\/edit$/.exec(route.path))) view = <EditorView key={m[1]} id={Number(m[1])} query={route.query} state={state} />;
   else if ((m = /^\/app\/campaigns\/(\d+)\/scorecard$/.exec(route.path))) view = <ScorecardView key={m[1]} id={Number(m[1])} />;
   else if ((m = /^\/app\/campaigns\/(\d+)$/.exec(route.path))) view = <MonitorView key={m[1]} id={Number(m[1])} state={state} />;

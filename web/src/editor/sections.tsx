@@ -371,7 +371,7 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
 
 // ---- Quiet hours ----
 
-function timeZones(extra: (string | null)[]): string[] {
+export function timeZones(extra: (string | null)[]): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
   let list: string[] = [];
   try {

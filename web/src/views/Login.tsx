@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, describeError, login } from '../api';
+import { takeLoginNotice } from '../api-shop';
 import { navigate } from '../router';
 import { Field, FormError } from './Field';
 
@@ -16,6 +17,7 @@ export function LoginView({ next }: { next: string | null }) {
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  const [notice] = useState(takeLoginNotice); // after a password change or "sign out everywhere"
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 
@@ -55,6 +57,11 @@ export function LoginView({ next }: { next: string | null }) {
         </div>
         <h1>Log in</h1>
         <p class="muted">Telegram retargeting for your shop.</p>
+        {notice && (
+          <div class="alert alert-info" role="status" data-testid="login-notice">
+            {notice}
+          </div>
+        )}
         <form onSubmit={submit} noValidate>
           <FormError message={errors.form ?? null} />
           <Field id="login-email" label="Email" error={errors.email}>

@@ -1,4 +1,4 @@
-// The account's sending limits on the Telegram page (issue 15): messages per day and how many
+// The account's sending limits on the Telegram page and the settings page (issues 15, 17): messages per day and how many
 // failures in a row with one error pause a campaign (GET and PATCH /account). API errors are
 // shown at their field. The monitor's daily-limit notice links here (/app/connect#limits).
 import { useEffect, useRef, useState } from 'preact/hooks';
