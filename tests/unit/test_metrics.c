@@ -84,7 +84,8 @@ static enum hres nothing(struct req *r)
     return H_OK;
 }
 
-static const struct route routes[] = {{"GET", "/x", nothing, AUTH_NONE, 0, NULL, 0}, {NULL}};
+static const struct route routes[] = {{"GET", "/x", nothing, AUTH_NONE, 0, NULL, 0},
+                                      {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0}};
 
 struct fx {
     char dir[64];
