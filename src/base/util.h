@@ -25,6 +25,8 @@ extern const char tgr_commit[];
 int64_t now_ms(void);
 /* Monotonic clock in milliseconds, for intervals and deadlines. */
 int64_t mono_ms(void);
+/* The same in microseconds, for durations (metrics). */
+int64_t mono_us(void);
 struct timespec;
 /* The CLOCK_REALTIME instant wait_ms from now, for pthread_cond_timedwait. */
 void deadline_in(int64_t wait_ms, struct timespec *ts);

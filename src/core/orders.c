@@ -12,6 +12,7 @@
 #include "core/attribution.h"
 #include "core/categories.h"
 #include "base/app.h"
+#include "base/counters.h"
 #include "base/log.h"
 #include "core/links.h"
 #include "core/phone.h"
@@ -273,10 +274,25 @@ static void store_order(struct app *app, int64_t account_id, const struct order_
     }
 }
 
+/* Count a committed order's credit for operators (base/counters.h): a new paid order credited to
+ * a campaign, with its amount by currency, or the refund of a credited one. */
+static void count_credit(const struct order_in *in, const struct order_result *res)
+{
+    if (!res->attributed_campaign_id) return;
+    if (res->outcome == ORDER_NEW) {
+        counter_add(CNT_ORDERS_ATTRIBUTED, 1);
+        counter_add_by(FAM_REVENUE, in->currency, (uint64_t)in->amount);
+    } else if (res->outcome == ORDER_REFUNDED) {
+        counter_add(CNT_ORDERS_ATTRIBUTED_REFUNDED, 1);
+        counter_add_by(FAM_REVENUE_REFUNDED, in->currency, (uint64_t)in->amount);
+    }
+}
+
 void orders_ingest(struct app *app, int64_t account_id, const struct order_in *in, struct order_result *res)
 {
     memset(res, 0, sizeof *res);
     if (order_valid(in, res)) store_order(app, account_id, in, res);
+    count_credit(in, res);
 }
 
 int orders_webhook_mac(struct app *app, int64_t account_id, const void *body, size_t len,
@@ -440,6 +456,7 @@ static void batch_flush(struct import *im)
     }
     for (size_t i = 0; i < im->nb; i++) {
         const struct batch_row *b = im->rows[i];
+        count_credit(&b->in, &b->r);
         switch (b->r.outcome) {
         case ORDER_NEW:
         case ORDER_REFUNDED:

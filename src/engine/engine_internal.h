@@ -41,6 +41,7 @@ struct item {
     json_t *ev; /* IT_EVENT: the event; IT_RESULT: the result or NULL; IT_DIRECT: the request */
     struct bridge_error err;
     struct recipient rec;  /* IT_RESULT */
+    int64_t claimed_us;    /* IT_RESULT: mono µs before its claim (HIST_SEND) */
     struct direct *direct; /* IT_DIRECT */
     struct item *next;
 };

@@ -57,6 +57,7 @@ void engine__claim(struct engine *e, int64_t now)
 static void on_send_done(void *arg, json_t *result, const struct bridge_error *err)
 {
     struct item *it = arg;
+    histogram_observe(HIST_SEND, 0, mono_us() - it->claimed_us);
     if (result)
         it->ev = json_incref(result);
     else
@@ -101,6 +102,7 @@ int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now)
     if (until) return until < now + DAILY_CHECK_MS ? until : now + DAILY_CHECK_MS;
     json_t *req = NULL;
     char code[64], why[256];
+    int64_t claimed_us = mono_us();
     int rc = send_prepare(app, account, &r, &req, code, sizeof code, why, sizeof why);
     if (rc == -2) return now + IDLE_TICK_MS; /* database trouble (a read): look again shortly */
     if (rc != TGR_OK) return engine__prepare_failed(e, a, &r, rc, code, why, sizeof why, now);
@@ -110,6 +112,7 @@ int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now)
         return now + IDLE_TICK_MS;
     }
     it->rec = r;
+    it->claimed_us = claimed_us;
     it->next = (struct item *)e; /* carried to on_send_done */
     a->in_flight = 1;
     a->next_send_at = now_ms() + engine__interval_ms(e);

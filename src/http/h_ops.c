@@ -31,7 +31,7 @@ enum hres metrics_h(struct req *r)
         return H_NO;
     }
     size_t len;
-    char *text = metrics_render(r->app->metrics, &len);
+    char *text = metrics_render(r->app->metrics, r->app, &len);
     if (!text) return H_SYSERR;
     reply_data(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);

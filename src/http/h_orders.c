@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/app.h"
+#include "base/counters.h"
 #include "core/orders.h"
 #include "base/util.h"
 #include "crypto/seal.h"
@@ -40,7 +41,7 @@ static int signature_ok(struct req *r)
     return 1;
 }
 
-enum hres orders_webhook_h(struct req *r)
+static enum hres webhook(struct req *r, enum order_outcome *outcome)
 {
     if (req_header(r, "X-API-Key")) {
         if (auth_account(r) != H_OK) return H_NO;
@@ -99,6 +100,7 @@ enum hres orders_webhook_h(struct req *r)
     }
     struct order_result res;
     orders_ingest(r->app, r->account_id, &in, &res);
+    *outcome = res.outcome;
     switch (res.outcome) {
     case ORDER_NEW:
     case ORDER_SAME:
@@ -118,6 +120,25 @@ enum hres orders_webhook_h(struct req *r)
         reply_error(r, ERR_UNAVAILABLE, NULL, "%s", res.message);
         return H_NO;
     }
+}
+
+/* Each delivery counted by its outcome (tgr_order_webhooks_total): what orders_ingest made of
+ * it, or, refused before, by its reply's status. */
+enum hres orders_webhook_h(struct req *r)
+{
+    static const enum counter by_outcome[] = {
+        [ORDER_NEW] = CNT_WEBHOOK_ACCEPTED,      [ORDER_SAME] = CNT_WEBHOOK_DUPLICATE,
+        [ORDER_REFUNDED] = CNT_WEBHOOK_REFUNDED, [ORDER_CONFLICT] = CNT_WEBHOOK_CONFLICT,
+        [ORDER_INVALID] = CNT_WEBHOOK_INVALID,   [ORDER_STORE] = CNT_WEBHOOK_FAILED,
+    };
+    enum order_outcome o = ORDER_INVALID;
+    enum hres h = webhook(r, &o);
+    counter_add(r->status == 401   ? CNT_WEBHOOK_UNAUTHORIZED
+                : r->status == 429 ? CNT_WEBHOOK_LIMITED
+                : r->status >= 500 ? CNT_WEBHOOK_FAILED
+                                   : by_outcome[o],
+                1);
+    return h;
 }
 
 /* ---- import progress (issue 17): POST /orders/import?progress=ID writes how far it has read

@@ -8,22 +8,23 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/app.h"
 #include "base/counters.h"
 #include "base/util.h"
+#include "core/cstate.h"
+#include "crypto/keys.h"
 #include "http/router.h"
+#include "store/store.h"
 
 static const unsigned statuses[] = {200, 201, 202, 204, 302, 304, 400, 401, 403, 404,
                                     405, 409, 413, 415, 422, 429, 500, 503, 0 /* other */};
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
-static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                0.1,    0.25,  0.5,    1,     2.5,  5,     10};
-#define N_BOUNDS (sizeof bounds / sizeof bounds[0])
+static const double bounds[HIST_BOUNDS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                           0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
 struct series {
     uint64_t by_status[N_STATUS];
-    uint64_t buckets[N_BOUNDS + 1]; /* non-cumulative; last is +Inf */
-    uint64_t sum_us;
-    uint64_t count;
+    struct hist latency;
 };
 
 struct metrics {
@@ -62,14 +63,8 @@ void metrics_observe(struct metrics *m, int route_idx, unsigned status, int64_t 
     size_t si = 0;
     while (si < N_STATUS - 1 && statuses[si] != status)
         si++;
-    double secs = (double)micros / 1e6;
-    size_t bi = 0;
-    while (bi < N_BOUNDS && secs > bounds[bi])
-        bi++;
     __atomic_fetch_add(&s->by_status[si], 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&s->buckets[bi], 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&s->sum_us, (uint64_t)(micros > 0 ? micros : 0), __ATOMIC_RELAXED);
-    __atomic_fetch_add(&s->count, 1, __ATOMIC_RELAXED);
+    hist_observe(&s->latency, bounds, micros);
 }
 
 struct buf {
@@ -105,16 +100,68 @@ static void add(struct buf *b, const char *fmt, ...)
     }
 }
 
-char *metrics_render(struct metrics *m, size_t *len)
+/* One series of a histogram: its buckets, sum and count; labels is "" or `a="x",b="y"`. Skipped
+ * when empty unless always. */
+static void add_hist(struct buf *b, const char *name, const char *labels, const double bnd[HIST_BOUNDS],
+                     const struct hist *h, int always)
+{
+    uint64_t cum[HIST_BOUNDS + 1];
+    double sum = hist_read(h, cum);
+    if (!cum[HIST_BOUNDS] && !always) return;
+    const char *sep = *labels ? "," : "";
+    for (size_t i = 0; i < HIST_BOUNDS; i++)
+        add(b, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep, bnd[i], (unsigned long long)cum[i]);
+    add(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep, (unsigned long long)cum[HIST_BOUNDS]);
+    const char *open = *labels ? "{" : "", *close = *labels ? "}" : "";
+    add(b, "%s_sum%s%s%s %.6f\n", name, open, labels, close, sum);
+    add(b, "%s_count%s%s%s %llu\n", name, open, labels, close, (unsigned long long)cum[HIST_BOUNDS]);
+}
+
+static void add_type(struct buf *b, const char *name, const char *help, const char *type)
+{
+    add(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void status_seen(void *cls, const char *status, int64_t n)
+{
+    enum campaign_status s;
+    if (campaign_status_parse(status, &s) == 0) ((int64_t *)cls)[s] = n;
+}
+
+/* The gauges read when the page is rendered. A read that fails leaves its gauge out of the page
+ * (the store's runner counts the error in tgr_store_errors_total). */
+static void add_gauges(struct buf *b, struct app *app)
+{
+    struct store *st = app->store;
+    int64_t by_status[CAMPAIGN_STATUS_COUNT] = {0}, depth = 0;
+    if (st && st->campaigns_by_status(st, status_seen, by_status) >= 0) {
+        add_type(b, "tgr_campaigns", "Campaigns on the database by status (every account's).", "gauge");
+        for (int s = 0; s < CAMPAIGN_STATUS_COUNT; s++)
+            add(b, "tgr_campaigns{status=\"%s\"} %lld\n", campaign_status_name((enum campaign_status)s),
+                (long long)by_status[s]);
+    }
+    if (st && st->outbox_depth(st, &depth) >= 0) {
+        add_type(b, "tgr_outbox_messages",
+                 "Campaign messages still to send (pending or being sent) of running and nudging campaigns "
+                 "on the database.",
+                 "gauge");
+        add(b, "tgr_outbox_messages %lld\n", (long long)depth);
+    }
+    if (app->kr) {
+        add_type(b, "tgr_sealing_key_id", "Id of the master key new sealed values are sealed with.", "gauge");
+        add(b, "tgr_sealing_key_id %u\n", (unsigned)keyring_current_id(app->kr));
+    }
+}
+
+char *metrics_render(struct metrics *m, struct app *app, size_t *len)
 {
     struct buf b = {malloc(8192), 0, 8192, 0};
     if (!b.p) return NULL;
-    add(&b, "# HELP tgr_build_info Version and commit of the running tgr.\n# TYPE tgr_build_info gauge\n");
+    add_type(&b, "tgr_build_info", "Version and commit of the running tgr.", "gauge");
     add(&b, "tgr_build_info{version=\"%s\",commit=\"%s\"} 1\n", tgr_version, tgr_commit);
-    add(&b, "# HELP tgr_uptime_seconds Seconds since the server started.\n# TYPE tgr_uptime_seconds gauge\n");
+    add_type(&b, "tgr_uptime_seconds", "Seconds since the server started.", "gauge");
     add(&b, "tgr_uptime_seconds %.3f\n", (double)(now_ms() - m->started_ms) / 1000.0);
-    add(&b, "# HELP tgr_http_requests_total HTTP requests by route and status.\n"
-            "# TYPE tgr_http_requests_total counter\n");
+    add_type(&b, "tgr_http_requests_total", "HTTP requests by route and status.", "counter");
     for (int r = 0; r <= m->n_routes; r++) {
         const char *meth = r < m->n_routes ? m->routes[r].method : "other";
         const char *pat = r < m->n_routes ? m->routes[r].pattern : "unmatched";
@@ -129,42 +176,43 @@ char *metrics_render(struct metrics *m, size_t *len)
                     pat, (unsigned long long)v);
         }
     }
-    add(&b, "# HELP tgr_http_request_duration_seconds Time from the first byte of a request to its reply.\n"
-            "# TYPE tgr_http_request_duration_seconds histogram\n");
+    add_type(&b, "tgr_http_request_duration_seconds", "Time from the first byte of a request to its reply.",
+             "histogram");
     for (int r = 0; r <= m->n_routes; r++) {
-        uint64_t count = __atomic_load_n(&m->s[r].count, __ATOMIC_RELAXED);
-        if (!count) continue;
-        const char *meth = r < m->n_routes ? m->routes[r].method : "other";
-        const char *pat = r < m->n_routes ? m->routes[r].pattern : "unmatched";
-        uint64_t cum = 0;
-        for (size_t bi = 0; bi <= N_BOUNDS; bi++) {
-            cum += __atomic_load_n(&m->s[r].buckets[bi], __ATOMIC_RELAXED);
-            if (bi < N_BOUNDS)
-                add(&b,
-                    "tgr_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
-                    meth, pat, bounds[bi], (unsigned long long)cum);
-            else
-                add(&b,
-                    "tgr_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n",
-                    meth, pat, (unsigned long long)cum);
-        }
-        add(&b, "tgr_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", meth, pat,
-            (double)__atomic_load_n(&m->s[r].sum_us, __ATOMIC_RELAXED) / 1e6);
-        /* The +Inf bucket and _count must agree even while requests are being recorded. */
-        add(&b, "tgr_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n", meth, pat,
-            (unsigned long long)cum);
+        char labels[ROUTER_MAX_PATH + 64];
+        snprintf(labels, sizeof labels, "method=\"%s\",route=\"%s\"",
+                 r < m->n_routes ? m->routes[r].method : "other",
+                 r < m->n_routes ? m->routes[r].pattern : "unmatched");
+        add_hist(&b, "tgr_http_request_duration_seconds", labels, bounds, &m->s[r].latency, 0);
     }
-    for (int c = 0; c < CNT_N; c++)
-        add(&b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_defs[c].name, counter_defs[c].help,
-            counter_defs[c].name, counter_defs[c].name, (unsigned long long)counter_get((enum counter)c));
+    for (int c = 0; c < CNT_N; c++) {
+        const struct counter_def *d = &counter_defs[c];
+        unsigned long long v = (unsigned long long)counter_get((enum counter)c);
+        if (c == 0 || strcmp(d->name, counter_defs[c - 1].name) != 0)
+            add_type(&b, d->name, d->help, "counter");
+        if (d->value)
+            add(&b, "%s{%s=\"%s\"} %llu\n", d->name, d->label, d->value, v);
+        else
+            add(&b, "%s %llu\n", d->name, v);
+    }
     for (int f = 0; f < FAM_N; f++) {
         const struct counter_def *d = &counter_family_defs[f];
-        add(&b, "# HELP %s %s\n# TYPE %s counter\n", d->name, d->help, d->name);
+        add_type(&b, d->name, d->help, "counter");
         const char *label;
         uint64_t v;
         for (size_t i = 0; counter_family_get((enum counter_family)f, i, &label, &v); i++)
             add(&b, "%s{%s=\"%s\"} %llu\n", d->name, d->label, label, (unsigned long long)v);
     }
+    for (int h = 0; h < HIST_N; h++) {
+        const struct histogram_def *d = &histogram_defs[h];
+        add_type(&b, d->name, d->help, "histogram");
+        for (size_t v = 0; v == 0 || (d->label && d->values[v]); v++) {
+            char labels[64] = "";
+            if (d->label) snprintf(labels, sizeof labels, "%s=\"%s\"", d->label, d->values[v]);
+            add_hist(&b, d->name, labels, d->bounds, histogram_series((enum histogram)h, v), 1);
+        }
+    }
+    add_gauges(&b, app);
     if (b.failed) {
         free(b.p);
         return NULL;

@@ -1,12 +1,14 @@
-/* metrics — request counters and latency histograms per route, and the operational counters of
- * base/counters.h, rendered in the Prometheus text format for GET /metrics. Recording is lock-free (relaxed
- * atomics), so it can sit on the hot path of every request. */
+/* metrics — request counters and latency histograms per route, the operational counters and
+ * histograms of base/counters.h, and gauges read when the page is rendered (campaigns by status,
+ * outbox depth, the sealing key in use), in the Prometheus text format for GET /metrics.
+ * Recording is lock-free (relaxed atomics), so it can sit on the hot path of every request. */
 #ifndef TGR_METRICS_H
 #define TGR_METRICS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+struct app;
 struct route;
 struct metrics;
 
@@ -17,9 +19,10 @@ void metrics_free(struct metrics *m);
 /* Record one finished request. route_idx -1 means it matched no route. */
 void metrics_observe(struct metrics *m, int route_idx, unsigned status, int64_t micros);
 
-/* Render everything (plus tgr_build_info and process uptime).
+/* Render everything (plus tgr_build_info and process uptime), reading the gauges from app's store
+ * and keyring.
  * @return malloc'd text, *len set; NULL when out of memory */
-char *metrics_render(struct metrics *m, size_t *len);
+char *metrics_render(struct metrics *m, struct app *app, size_t *len);
 
 /* The access token of GET /metrics, from the environment variable TGR_METRICS_TOKEN only (never a
  * flag, so it does not show in `ps`). Only its BLAKE2b-256 hash is kept, so the token itself is

@@ -59,13 +59,6 @@ struct http_server {
     int quiesced;
 };
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* ---- replies ---------------------------------------------------------------------------- */
 
 static void set_reply(struct req *r, unsigned status, struct MHD_Response *resp)

@@ -1,11 +1,13 @@
 /* db — the shared runner over a backend's struct db_ops (see db.h): the shapes of reads, the
- * write transactions, store->txn and the migrations. */
+ * write transactions, store->txn and the migrations; and the count of store errors for
+ * operators (tgr_store_errors_total, base/counters.h). */
 #include "store/db.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/counters.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "store/stmt.h"
@@ -13,6 +15,39 @@
 static const struct db_ops *OPS(struct store *st)
 {
     return ((struct db *)st)->ops;
+}
+
+/* ---- counting failures ------------------------------------------------------------------------
+ * A failure is counted once, where its caller sees it: a statement run outside any transaction
+ * (and outside another statement's reader), or a whole transaction — not each statement inside
+ * one, which fails the transaction anyway. DB_SOFT counts when it reaches the caller, after the
+ * backend's own retries. */
+
+static _Thread_local int depth; /* transactions and statements this thread is inside */
+
+static enum db_status counted(enum db_status r)
+{
+    if (r < 0 && depth == 0)
+        counter_add(r == DB_HARD ? CNT_STORE_ERRORS_HARD : CNT_STORE_ERRORS_TRANSIENT, 1);
+    return r;
+}
+
+static enum db_status run(struct store *st, enum stmt_id id, const struct sp *p, db_reader row, void *cls,
+                          int64_t *changed)
+{
+    depth++;
+    enum db_status r = OPS(st)->run(st, id, p, row, cls, changed);
+    depth--;
+    return counted(r);
+}
+
+static enum db_status txn(struct store *st, enum db_tx kind, int retry_soft,
+                          enum db_status (*fn)(struct store *st, void *cls), void *cls)
+{
+    depth++;
+    enum db_status r = OPS(st)->txn(st, kind, retry_soft, fn, cls);
+    depth--;
+    return counted(r);
 }
 
 int64_t db_i64(const struct db_row *r, int col)
@@ -65,18 +100,18 @@ int db_blob(const struct db_row *r, int col, struct blob *b)
 
 enum db_status db_exec(struct store *st, enum stmt_id id, const struct sp *p)
 {
-    return OPS(st)->run(st, id, p, NULL, NULL, NULL);
+    return run(st, id, p, NULL, NULL, NULL);
 }
 
 enum db_status db_changes(struct store *st, enum stmt_id id, const struct sp *p, int64_t *n)
 {
     *n = 0;
-    return OPS(st)->run(st, id, p, NULL, NULL, n);
+    return run(st, id, p, NULL, NULL, n);
 }
 
 enum db_status db_rows(struct store *st, enum stmt_id id, const struct sp *p, db_reader fn, void *cls)
 {
-    return OPS(st)->run(st, id, p, fn, cls, NULL);
+    return run(st, id, p, fn, cls, NULL);
 }
 
 struct ints {
@@ -229,7 +264,7 @@ int db_report_3ints(void *cls, const struct db_row *r)
 enum db_status db_txn(struct store *st, enum db_tx kind, enum db_status (*fn)(struct store *st, void *cls),
                       void *cls)
 {
-    return OPS(st)->txn(st, kind, 0, fn, cls);
+    return txn(st, kind, 0, fn, cls);
 }
 
 struct one_write {
@@ -260,7 +295,7 @@ enum db_status db_write_ints(struct store *st, enum db_tx kind, enum stmt_id id,
 enum db_status stmt_txn(struct store *st, enum db_tx kind, enum db_status (*fn)(struct store *st, void *cls),
                         void *cls)
 {
-    return OPS(st)->txn(st, kind, 1, fn, cls);
+    return txn(st, kind, 1, fn, cls);
 }
 
 /* ---- migrations ------------------------------------------------------------------------------- */

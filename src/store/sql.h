@@ -380,6 +380,11 @@
       "SELECT DISTINCT account_id FROM campaigns WHERE status IN ('running', 'nudging') "                    \
       "ORDER BY account_id")                                                                                 \
     X(S_CAMPAIGNS_IN_STATUS, "SELECT id FROM campaigns WHERE account_id = $1 AND status = $2 ORDER BY id")   \
+    X(S_CAMPAIGNS_BY_STATUS, "SELECT status, COUNT(*) FROM campaigns GROUP BY status ORDER BY status")       \
+    X(S_OUTBOX_DEPTH,                                                                                        \
+      "SELECT COALESCE(SUM(s.rows - s.sent - s.failed - s.skipped), 0)::bigint FROM campaign_steps s "       \
+      "JOIN campaigns c ON c.account_id = s.account_id AND c.id = s.campaign_id "                            \
+      "WHERE c.status IN ('running', 'nudging')")                                                            \
     X(S_RECIPIENT_SENDING,                                                                                   \
       "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                \
       "WHERE r.account_id = $1 AND r.status = 'sending' AND c.account_id = $1 "                              \

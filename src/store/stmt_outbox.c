@@ -1,6 +1,7 @@
 /* stmt_outbox — the outbox (which message goes next, its claim, its code) and the reads of a
- * campaign's progress (logs, counters, scorecard), once for both backends (store.h documents
- * each function). The writes of a send's outcome and of reactions are in stmt_send.c. */
+ * campaign's progress (logs, counters, scorecard) and of every campaign for operators' gauges,
+ * once for both backends (store.h documents each function). The writes of a send's outcome and of reactions
+ * are in stmt_send.c. */
 #include <string.h>
 
 #include "base/util.h"
@@ -144,7 +145,8 @@ enum db_status stmt_step_counts(struct store *st, int64_t account_id, int64_t ca
 
 #define REPORT(r, type) ((type)(r)->fn)
 
-static int report_failure(void *cls, const struct db_row *r)
+/* fn(cls, text, n) of the first two columns. */
+static int report_text_n(void *cls, const struct db_row *r)
 {
     const struct db_report *p = cls;
     REPORT(p, void (*)(void *, const char *, int64_t))(p->cls, db_str(r, 0), db_i64(r, 1));
@@ -169,8 +171,19 @@ static int report_time(void *cls, const struct db_row *r)
 enum db_status stmt_campaign_failures(struct store *st, int64_t account_id, int64_t campaign_id,
                                       void (*fn)(void *cls, const char *code, int64_t n), void *cls)
 {
-    return db_report(st, S_FAILURES, P(SP_I64(account_id), SP_I64(campaign_id)), report_failure,
+    return db_report(st, S_FAILURES, P(SP_I64(account_id), SP_I64(campaign_id)), report_text_n,
                      (void (*)(void))fn, cls);
+}
+
+enum db_status stmt_campaigns_by_status(struct store *st,
+                                        void (*fn)(void *cls, const char *status, int64_t n), void *cls)
+{
+    return db_report(st, S_CAMPAIGNS_BY_STATUS, NULL, report_text_n, (void (*)(void))fn, cls);
+}
+
+enum db_status stmt_outbox_depth(struct store *st, int64_t *n)
+{
+    return db_ints(st, S_OUTBOX_DEPTH, NULL, n, 1);
 }
 
 enum db_status stmt_link_stats(struct store *st, int64_t account_id, int64_t campaign_id,

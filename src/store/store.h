@@ -509,6 +509,14 @@ struct store {
                                                 int64_t *n);
     /* Accounts with a running or nudging campaign. @param[out] ids malloc'd */
     TGR_MUST_CHECK enum db_status (*accounts_sending)(struct store *st, int64_t **ids, size_t *n);
+    /* Every account's campaigns by status (an operators' gauge): fn(cls, status, n) for each
+     * status that has any. @return DB_ONE (rows or none), DB_SOFT, DB_HARD */
+    TGR_MUST_CHECK enum db_status (*campaigns_by_status)(struct store *st,
+                                                         void (*fn)(void *cls, const char *status, int64_t n),
+                                                         void *cls);
+    /* The outbox depth of every account (an operators' gauge): messages still to send — rows not
+     * sent, failed nor skipped — of running and nudging campaigns, from the per-step counters. */
+    TGR_MUST_CHECK enum db_status (*outbox_depth)(struct store *st, int64_t *n);
     /* Campaigns of the account in status (e.g. "nudging"). @param[out] ids malloc'd */
     TGR_MUST_CHECK enum db_status (*campaigns_in_status)(struct store *st, int64_t account_id,
                                                          const char *status, int64_t **ids, size_t *n);

@@ -1,4 +1,5 @@
-/* bridge — child process, pipes, request/response matching, deadlines, restarts; see bridge.h.
+/* bridge — child process, pipes, request/response matching, deadlines, restarts, and how long
+ * each request took (HIST_BRIDGE, base/counters.h); see bridge.h.
  *
  * All state below `mu` is shared between callers and the I/O thread. The I/O thread is the only
  * one that touches the pipes; callers append to the output buffer and poke the wake pipe. */
@@ -31,6 +32,8 @@ extern char **environ;
 struct pending {
     int64_t id;
     int64_t deadline; /* mono ms */
+    int64_t t0_us;    /* mono µs when it was called, and its op (HIST_BRIDGE's label) */
+    size_t op;
     bridge_done_fn done;
     void *arg;
     struct pending *next;
@@ -117,6 +120,14 @@ static struct pending *take(struct bridge *b, int64_t id)
     return NULL;
 }
 
+/* Answer a request taken from the pending list, and record how long it took. */
+static void finish(struct pending *p, json_t *result, const struct bridge_error *err)
+{
+    histogram_observe(HIST_BRIDGE, p->op, mono_us() - p->t0_us);
+    p->done(p->arg, result, err);
+    free(p);
+}
+
 /* Fail every pending request (called without mu held). */
 static void fail_all(struct bridge *b, const char *code, const char *msg)
 {
@@ -129,8 +140,7 @@ static void fail_all(struct bridge *b, const char *code, const char *msg)
     set_error(&e, code, msg, 0);
     while (p) {
         struct pending *n = p->next;
-        p->done(p->arg, NULL, &e);
-        free(p);
+        finish(p, NULL, &e);
         p = n;
     }
 }
@@ -372,11 +382,8 @@ static void handle_line(struct bridge *b, char *line, size_t len)
         struct pending *p = take(b, l.id);
         pthread_mutex_unlock(&b->mu);
         if (!p) break; /* answered after its deadline: already failed with TIMEOUT */
-        if (l.kind == BRIDGE_LINE_RESULT)
-            p->done(p->arg, l.result, NULL);
-        else
-            p->done(p->arg, NULL, &l.err);
-        free(p);
+        finish(p, l.kind == BRIDGE_LINE_RESULT ? l.result : NULL,
+               l.kind == BRIDGE_LINE_RESULT ? NULL : &l.err);
         break;
     }
     }
@@ -436,8 +443,7 @@ static void expire(struct bridge *b)
     set_error(&e, "TIMEOUT", "the Telegram bridge did not answer in time", 0);
     while (expired) {
         struct pending *n = expired->next;
-        expired->done(expired->arg, NULL, &e);
-        free(expired);
+        finish(expired, NULL, &e);
         expired = n;
     }
 }
@@ -618,6 +624,8 @@ void bridge_call_async(struct bridge *b, json_t *req, int timeout_ms, bridge_don
         return;
     }
     p->deadline = mono_ms() + timeout_ms;
+    p->t0_us = mono_us();
+    p->op = histogram_value(HIST_BRIDGE, json_string_value(json_object_get(req, "op")));
     p->done = done;
     p->arg = arg;
     json_t *copy = json_copy(req);

@@ -264,6 +264,25 @@ static void failures_cb(void *cls, const char *code, int64_t n)
     fs->calls++;
 }
 
+/* What campaigns_by_status reported, as "draft=1,running=1" (in its order). */
+static void statuses_cb(void *cls, const char *status, int64_t n)
+{
+    char *out = cls;
+    size_t len = strlen(out);
+    snprintf(out + len, 128 - len, "%s%s=%lld", len ? "," : "", status, (long long)n);
+}
+
+/* campaigns_by_status and outbox_depth (every account's) as "statuses depth". */
+static void assert_gauges(struct store *st, const char *statuses, int64_t depth)
+{
+    char got[128] = "";
+    int64_t n = -1;
+    assert_int_equal(st->campaigns_by_status(st, statuses_cb, got), DB_ONE);
+    assert_string_equal(got, statuses);
+    assert_int_equal(st->outbox_depth(st, &n), DB_ONE);
+    assert_int_equal(n, depth);
+}
+
 /* Up to 8 rows of integers a callback reported. */
 struct seen {
     int n;
@@ -709,6 +728,9 @@ static void send_flow(void **state)
     int64_t camp = make_campaign(st, a, "Main"), camp2 = make_campaign(st, a, "Second");
     int64_t *ids = NULL;
     size_t n = 0;
+    assert_gauges(st, "draft=2", 0);
+    make_campaign(st, make_account(st, "other@example.com"), "Other's");
+    assert_gauges(st, "draft=3", 0);
     assert_int_equal(st->accounts_sending(st, &ids, &n), DB_NONE);
     free(ids);
     struct recipient r;
@@ -741,6 +763,7 @@ static void send_flow(void **state)
     int64_t open = 0;
     assert_int_equal(st->campaign_open_rows(st, a, camp, 0, &open), DB_ONE);
     assert_int_equal(open, 3);
+    assert_gauges(st, "draft=2,running=1", 3);
 
     /* the pending rows go out in order; a claimed row comes first until it is finished */
     assert_int_equal(st->recipient_next(st, a, now_ms(), &r), DB_ONE);
@@ -819,6 +842,7 @@ static void send_flow(void **state)
     assert_int_equal(k.failed, 1);
     assert_int_equal(k.pending, 1);
     assert_int_equal(k.skipped, 0);
+    assert_gauges(st, "draft=2,running=1", 1); /* the pending row waiting for its retry */
     struct fail_seen fs = {{0}, 0, 0};
     assert_int_equal(st->campaign_failures(st, a, camp, failures_cb, &fs), DB_ONE);
     assert_int_equal(fs.calls, 1);
@@ -855,6 +879,7 @@ static void send_flow(void **state)
     assert_string_equal(c.pause_reason, "storage_error");
     campaign_release(&c);
     assert_int_equal(st->recipient_next(st, a, later, &r), DB_NONE); /* paused: nothing due */
+    assert_gauges(st, "draft=2,paused=1", 0); /* a paused campaign's rows are not in the outbox */
     assert_int_equal(st->accounts_sending(st, &ids, &n), DB_NONE);
     free(ids);
     /* resuming a paused campaign adds no rows */
