@@ -44,6 +44,8 @@ export interface CampaignInput {
   message_text?: string;
   media_ids?: number[];
   filters?: Filters;
+  /** A saved segment instead of filters (issue 16; both together are a 400). */
+  segment_id?: number | null;
   quiet_hours?: QuietHours | null;
   nudges?: Nudge[];
   track_links?: boolean;
@@ -98,7 +100,7 @@ export function campaignInput(c: Campaign): CampaignInput {
     name: c.name,
     message_text: c.message_text,
     media_ids: c.media_ids,
-    filters: c.filters as Filters,
+    ...(c.segment_id ? { segment_id: c.segment_id } : { filters: c.filters as Filters }),
     quiet_hours: c.quiet_hours,
     nudges: c.nudges,
     track_links: c.track_links,
@@ -126,8 +128,9 @@ export const getAccount = () => request<AccountSettings>('GET', '/account');
 export const patchAccount = (p: Partial<Pick<AccountSettings, 'timezone' | 'frequency_cap_days' | 'daily_send_limit' | 'error_streak_limit'>>) =>
   request<AccountSettings>('PATCH', '/account', p);
 
-/** Turns a failed XHR/fetch of the media routes into the API's one error shape (401 → login). */
-function mediaError(status: number, text: string, retryAfter: string | null): ApiError {
+/** Turns a failed XHR/fetch that request() does not make (media, CSV exports) into the API's one
+ *  error shape (401 → login). */
+export function httpError(status: number, text: string, retryAfter: string | null): ApiError {
   let code = 'http_' + status;
   let message = `The server answered ${status}.`;
   let field: string | null = null;
@@ -176,7 +179,7 @@ export function uploadMedia(file: File, onProgress: (fraction: number) => void):
           reject(new ApiError(xhr.status, 'bad_response', 'The server sent an answer the app cannot read.', null, null));
         }
       } else {
-        reject(mediaError(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
+        reject(httpError(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
       }
     };
     xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload did not reach the tgr server. Check your connection and try again.', null, null));
@@ -188,8 +191,9 @@ export function uploadMedia(file: File, onProgress: (fraction: number) => void):
   return { promise, abort: () => xhr.abort() };
 }
 
-/** GET /media/:id needs the Authorization header, so <img src> cannot load it: fetch it as a Blob. */
-export async function fetchMedia(id: number): Promise<Blob> {
+/** A GET that returns bytes rather than JSON (media, CSV exports), with the Authorization header;
+ *  a non-2xx answer becomes ApiError (401 → login). */
+export async function fetchAuthed(path: string, accept?: string): Promise<Response> {
   const token = getToken();
   if (!token) {
     requireLogin();
@@ -197,10 +201,15 @@ export async function fetchMedia(id: number): Promise<Blob> {
   }
   let res: Response;
   try {
-    res = await fetch(`/media/${id}`, { headers: { Authorization: 'Bearer ' + token }, credentials: 'same-origin' });
+    res = await fetch(path, { headers: { Authorization: 'Bearer ' + token, ...(accept ? { Accept: accept } : {}) }, credentials: 'same-origin', cache: 'no-store' });
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the tgr server. Check your connection and try again.', null, null);
   }
-  if (!res.ok) throw mediaError(res.status, await res.text(), res.headers.get('Retry-After'));
-  return await res.blob();
+  if (!res.ok) throw httpError(res.status, await res.text(), res.headers.get('Retry-After'));
+  return res;
+}
+
+/** GET /media/:id needs the Authorization header, so <img src> cannot load it: fetch it as a Blob. */
+export async function fetchMedia(id: number): Promise<Blob> {
+  return await (await fetchAuthed(`/media/${id}`)).blob();
 }

@@ -11,6 +11,10 @@ import { EditorView } from './views/Editor';
 import { MonitorView } from './views/Monitor';
 import { ScorecardView } from './views/Scorecard';
 import { AnalyticsView } from './views/Analytics';
+// Issue 16: results per person, contact pages, saved segments.
+import { PeopleView } from './views/People';
+import { ContactView } from './views/Contact';
+import { SegmentsView } from './views/Segments';
 
 export interface SessionState {
   session: Session | null;
@@ -68,6 +72,7 @@ function StatusBadge({ session, error }: { session: Session | null; error: strin
 const NAV = [
   { href: '/app/contacts', label: 'Contacts' },
   { href: '/app/campaigns', label: 'Campaigns' },
+  { href: '/app/segments', label: 'Segments' }, // issue 16
   { href: '/app/analytics', label: 'Analytics' },
   { href: '/app/connect', label: 'Telegram' },
 ];
@@ -179,6 +184,10 @@ function App() {
     if (!title && /^\/app\/campaigns\/\d+\/edit$/.test(route.path)) title = 'Edit campaign';
     else if (!title && /^\/app\/campaigns\/\d+\/scorecard$/.test(route.path)) title = 'Scorecard';
     else if (!title && /^\/app\/campaigns\/\d+$/.test(route.path)) title = 'Campaign';
+    // Issue 16.
+    else if (!title && /^\/app\/campaigns\/\d+\/people$/.test(route.path)) title = 'People';
+    else if (!title && /^\/app\/contacts\/\d+$/.test(route.path)) title = 'Contact';
+    else if (!title && route.path === '/app/segments') title = 'Segments';
     document.title = (title ? title + ' · ' : '') + 'tgr';
   }, [route.path]);
 
@@ -197,6 +206,10 @@ function App() {
   else if ((m = /^\/app\/campaigns\/(\d+)\/edit$/.exec(route.path))) view = <EditorView key={m[1]} id={Number(m[1])} query={route.query} state={state} />;
   else if ((m = /^\/app\/campaigns\/(\d+)\/scorecard$/.exec(route.path))) view = <ScorecardView key={m[1]} id={Number(m[1])} />;
   else if ((m = /^\/app\/campaigns\/(\d+)$/.exec(route.path))) view = <MonitorView key={m[1]} id={Number(m[1])} state={state} />;
+  // Issue 16: a campaign's people, a contact's page, saved segments.
+  else if ((m = /^\/app\/campaigns\/(\d+)\/people$/.exec(route.path))) view = <PeopleView key={m[1]} id={Number(m[1])} query={route.query} />;
+  else if ((m = /^\/app\/contacts\/(\d+)$/.exec(route.path))) view = <ContactView key={m[1]} id={Number(m[1])} query={route.query} />;
+  else if (route.path === '/app/segments') view = <SegmentsView />;
   else view = <NotFound />;
   return (
     <>
