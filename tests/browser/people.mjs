@@ -90,9 +90,9 @@ export async function peopleFlow(ctx) {
   await page.getByLabel('Segment name').fill('Wrote this month');
   await page.getByLabel('Wrote to you within (days)').fill('30');
   await page.getByRole('button', { name: 'Create segment' }).click();
-  const segRow = page.getByTestId('segment-row');
-  await segRow.first().waitFor();
+  await page.getByTestId('segment-row').first().waitFor();
   const seg = (await api('GET', '/segments')).segments[0];
+  const segRow = page.locator(`[data-testid=segment-row][data-segment-id="${seg.id}"]`);
   check(seg && seg.name === 'Wrote this month' && JSON.stringify(seg.filters) === '{"last_message_within_days":30}', `the Segments page creates a segment (${JSON.stringify(seg)})`);
   check(Number(await segRow.getByTestId('segment-count').textContent()) === seg.count && seg.count === 6, `its live count is shown (${seg.count} people)`);
   await segRow.getByRole('button', { name: 'Rename Wrote this month' }).click();
@@ -120,6 +120,16 @@ export async function peopleFlow(ctx) {
   await page.getByTestId('audience').waitFor();
   const segSelect = page.getByLabel('Saved segment');
   await page.waitForFunction(() => !document.querySelector('#ed-segment')?.disabled);
+  // The editor's own filters saved as a segment: the campaign then uses it.
+  await page.getByLabel('Orders, at least').fill('1');
+  await page.getByRole('button', { name: 'Save these filters as a segment…' }).click();
+  await page.getByLabel('Segment name').fill('Buyers (from the editor)');
+  await page.getByRole('button', { name: 'Save segment' }).click();
+  await page.getByTestId('segment-summary').filter({ hasText: 'at least 1 order' }).waitFor();
+  const fromEditor = (await api('GET', '/segments')).segments.find((x) => x.name === 'Buyers (from the editor)');
+  await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.textContent === 'All changes saved');
+  check(fromEditor && fromEditor.filters.min_orders === 1 && (await api('GET', `/campaigns/${draft.id}`)).segment_id === fromEditor.id,
+    '"Save these filters as a segment…" saves the segment and the campaign uses it');
   await segSelect.selectOption(String(seg.id));
   await page.getByTestId('segment-summary').filter({ hasText: 'wrote within 60 days' }).waitFor();
   await page.waitForFunction(
@@ -130,10 +140,19 @@ export async function peopleFlow(ctx) {
   check((await api('GET', `/campaigns/${draft.id}`)).segment_id === seg.id, 'picking a saved segment in the editor saves segment_id');
   await shot('50-editor-segment');
 
-  await page.getByTestId('schedule').click();
   const dialog = page.getByTestId('schedule-dialog');
+  // Scheduled for later, then unscheduled: a draft again.
+  await page.getByTestId('schedule').click();
   await dialog.getByRole('heading', { name: 'Schedule the start' }).waitFor();
   check((await dialog.textContent()).includes('America/New York'), 'the picker is in the account’s time zone (America/New York), not the browser’s (UTC)');
+  await dialog.getByLabel('Start at').fill(wallIn(ZONE, Date.now() + 3 * 3600_000));
+  await dialog.getByTestId('schedule-confirm').click();
+  await page.getByTestId('unschedule').click();
+  await page.getByTestId('schedule').waitFor();
+  const back = await api('GET', `/campaigns/${draft.id}`);
+  check(back.status === 'draft' && back.start_at === null, '"Unschedule" makes it a draft again');
+  await page.getByTestId('schedule').click();
+  await dialog.getByRole('heading', { name: 'Schedule the start' }).waitFor();
   const startAt = Math.floor(Date.now() / 1000) * 1000 + 6000;
   await dialog.getByLabel('Start at').fill(wallIn(ZONE, startAt));
   await shot('51-schedule-dialog');
@@ -155,7 +174,7 @@ export async function peopleFlow(ctx) {
   const problemText = await segProblem.textContent();
   check(/cannot be deleted while a draft or scheduled campaign uses it/.test(problemText) && problemText.includes('Scheduled restock'),
     'the 409 on deleting a segment in use is said in words, naming the campaign');
-  check((await api('GET', '/segments')).segments.length === 1, 'the segment is still there');
+  check((await api('GET', '/segments')).segments.some((x) => x.id === seg.id), 'the segment is still there');
   await shot('53-segments');
 
   // --- The campaigns list: when it starts, waiting for the running one, then it starts ---------------------
