@@ -176,6 +176,7 @@ export async function peopleFlow(ctx) {
     'the 409 on deleting a segment in use is said in words, naming the campaign');
   check((await api('GET', '/segments')).segments.some((x) => x.id === seg.id), 'the segment is still there');
   await shot('53-segments');
+  await noOverflow('the segments page');
 
   // --- The campaigns list: when it starts, waiting for the running one, then it starts ---------------------
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click();
