@@ -2,7 +2,8 @@
 // Browser test of the web app: starts build/tgr on a free port with a simulated Telegram (two-step
 // verification on), creates an account with the CLI, then drives Chromium through login, connecting
 // Telegram (phone → code → password) and the contacts list, then the campaign workflow
-// (editor.mjs, results.mjs), on a second server with a scenario of its own the Telegram
+// (editor.mjs, results.mjs), segments, a scheduled start, results per person, CSV exports and a
+// contact's timeline (people.mjs), on a second server with a scenario of its own the Telegram
 // account safety notices (safety.mjs), and back on the first the settings, connecting the shop's
 // orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
 // error or unexpected console error. Screenshots go to build/screenshots/.
@@ -18,6 +19,7 @@ import { editorFlow } from './editor.mjs';
 import { resultsFlow } from './results.mjs';
 import { safetyFlow } from './safety.mjs';
 import { shopFlow } from './shop.mjs'; // issue 17: settings, connecting the shop, orders
+import { peopleFlow } from './people.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -463,6 +465,8 @@ async function main() {
   };
   const made = await editorFlow(ctx);
   await resultsFlow(ctx, made);
+  // Issue 16: segments, a scheduled start, the people view, CSV exports, a contact's timeline.
+  await peopleFlow(ctx);
   await safetyFlow(ctx);
   await shopFlow(ctx); // last: it changes the password
 

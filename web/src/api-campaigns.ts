@@ -44,6 +44,8 @@ export interface CampaignInput {
   message_text?: string;
   media_ids?: number[];
   filters?: Filters;
+  /** A saved segment instead of filters (issue 16; both together are a 400). */
+  segment_id?: number | null;
   quiet_hours?: QuietHours | null;
   nudges?: Nudge[];
   track_links?: boolean;
@@ -98,7 +100,7 @@ export function campaignInput(c: Campaign): CampaignInput {
     name: c.name,
     message_text: c.message_text,
     media_ids: c.media_ids,
-    filters: c.filters as Filters,
+    ...(c.segment_id ? { segment_id: c.segment_id } : { filters: c.filters as Filters }),
     quiet_hours: c.quiet_hours,
     nudges: c.nudges,
     track_links: c.track_links,
@@ -197,8 +199,9 @@ export function uploadMedia(file: File, onProgress: (fraction: number) => void):
   return xhrPost<Media>('/media/upload', body, onProgress);
 }
 
-/** GET /media/:id needs the Authorization header, so <img src> cannot load it: fetch it as a Blob. */
-export async function fetchMedia(id: number): Promise<Blob> {
+/** A GET that returns bytes rather than JSON (media, CSV exports), with the Authorization header;
+ *  a non-2xx answer becomes ApiError (401 → login). */
+export async function fetchAuthed(path: string, accept?: string): Promise<Response> {
   const token = getToken();
   if (!token) {
     requireLogin();
@@ -206,10 +209,15 @@ export async function fetchMedia(id: number): Promise<Blob> {
   }
   let res: Response;
   try {
-    res = await fetch(`/media/${id}`, { headers: { Authorization: 'Bearer ' + token }, credentials: 'same-origin' });
+    res = await fetch(path, { headers: { Authorization: 'Bearer ' + token, ...(accept ? { Accept: accept } : {}) }, credentials: 'same-origin', cache: 'no-store' });
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the tgr server. Check your connection and try again.', null, null);
   }
   if (!res.ok) throw apiErrorFrom(res.status, await res.text(), res.headers.get('Retry-After'));
-  return await res.blob();
+  return res;
+}
+
+/** GET /media/:id needs the Authorization header, so <img src> cannot load it: fetch it as a Blob. */
+export async function fetchMedia(id: number): Promise<Blob> {
+  return await (await fetchAuthed(`/media/${id}`)).blob();
 }

@@ -188,9 +188,11 @@ export interface ContactQuery {
   category?: Category | '';
   limit?: number;
   after?: number | null;
+  /** GET /contacts?opted_out=true|false (issue 16); null or absent: everyone. */
+  opted_out?: boolean | null;
 }
 
-export type CampaignStatus = 'draft' | 'running' | 'paused' | 'nudging' | 'completed' | 'cancelled';
+export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'nudging' | 'completed' | 'cancelled';
 
 /** A campaign object (API.md "Campaigns"); only what the list reads is typed strictly. */
 export interface Campaign {
@@ -211,9 +213,14 @@ export interface Campaign {
   pause_reason: string | null;
   /** The error code of an error_streak pause, else null. */
   pause_code?: string | null;
-  /** A sending campaign whose account used up its daily limit waits until resumes_at. */
-  waiting?: 'daily_limit' | null;
+  /** A sending campaign whose account used up its daily limit waits until resumes_at; a scheduled
+   *  one whose time has come waits while another campaign of the account is running. */
+  waiting?: 'daily_limit' | 'campaign_running' | null;
   resumes_at?: string | null;
+  /** The saved segment whose filters are the audience (issue 16); `filters` then shows the segment's. */
+  segment_id?: number | null;
+  /** When a scheduled campaign starts (issue 16). */
+  start_at?: string | null;
 }
 
 export interface CampaignList {
@@ -269,14 +276,20 @@ export const verifySession = (v: { code?: string; password?: string }) =>
 export const deleteSession = () => request<void>('DELETE', '/session');
 export const syncSession = () => request<SyncResponse>('POST', '/session/sync');
 
-export function listContacts(q: ContactQuery): Promise<ContactPage> {
+/** The query string of the contact filters ("?q=…&category=…", or ""), for the list and contacts.csv. */
+export function contactQueryString(q: ContactQuery): string {
   const p = new URLSearchParams();
   if (q.q) p.set('q', q.q);
   if (q.category) p.set('category', q.category);
+  if (q.opted_out != null) p.set('opted_out', String(q.opted_out));
   if (q.limit) p.set('limit', String(q.limit));
   if (q.after != null) p.set('after', String(q.after));
   const qs = p.toString();
-  return request<ContactPage>('GET', '/contacts' + (qs ? '?' + qs : ''));
+  return qs ? '?' + qs : '';
+}
+
+export function listContacts(q: ContactQuery): Promise<ContactPage> {
+  return request<ContactPage>('GET', '/contacts' + contactQueryString(q));
 }
 
 export const listCampaigns = () => request<CampaignList>('GET', '/campaigns');

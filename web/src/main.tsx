@@ -15,6 +15,10 @@ import { AnalyticsView } from './views/Analytics';
 import { OrdersView } from './views/Orders';
 import { SettingsView } from './views/Settings';
 import { ShopView } from './views/Shop';
+// Issue 16: results per person, contact pages, saved segments.
+import { PeopleView } from './views/People';
+import { ContactView } from './views/Contact';
+import { SegmentsView } from './views/Segments';
 
 export interface SessionState {
   session: Session | null;
@@ -72,6 +76,7 @@ function StatusBadge({ session, error }: { session: Session | null; error: strin
 const NAV = [
   { href: '/app/contacts', label: 'Contacts' },
   { href: '/app/campaigns', label: 'Campaigns' },
+  { href: '/app/segments', label: 'Segments' }, // issue 16
   { href: '/app/analytics', label: 'Analytics' },
   { href: '/app/orders', label: 'Orders' },
   { href: '/app/connect', label: 'Telegram' },
@@ -188,6 +193,10 @@ function App() {
     if (!title && /^\/app\/campaigns\/\d+\/edit$/.test(route.path)) title = 'Edit campaign';
     else if (!title && /^\/app\/campaigns\/\d+\/scorecard$/.test(route.path)) title = 'Scorecard';
     else if (!title && /^\/app\/campaigns\/\d+$/.test(route.path)) title = 'Campaign';
+    // Issue 16.
+    else if (!title && /^\/app\/campaigns\/\d+\/people$/.test(route.path)) title = 'People';
+    else if (!title && /^\/app\/contacts\/\d+$/.test(route.path)) title = 'Contact';
+    else if (!title && route.path === '/app/segments') title = 'Segments';
     document.title = (title ? title + ' · ' : '') + 'tgr';
   }, [route.path]);
 
@@ -209,6 +218,10 @@ function App() {
   else if ((m = /^\/app\/campaigns\/(\d+)\/edit$/.exec(route.path))) view = <EditorView key={m[1]} id={Number(m[1])} query={route.query} state={state} />;
   else if ((m = /^\/app\/campaigns\/(\d+)\/scorecard$/.exec(route.path))) view = <ScorecardView key={m[1]} id={Number(m[1])} />;
   else if ((m = /^\/app\/campaigns\/(\d+)$/.exec(route.path))) view = <MonitorView key={m[1]} id={Number(m[1])} state={state} />;
+  // Issue 16: a campaign's people, a contact's page, saved segments.
+  else if ((m = /^\/app\/campaigns\/(\d+)\/people$/.exec(route.path))) view = <PeopleView key={m[1]} id={Number(m[1])} query={route.query} />;
+  else if ((m = /^\/app\/contacts\/(\d+)$/.exec(route.path))) view = <ContactView key={m[1]} id={Number(m[1])} query={route.query} />;
+  else if (route.path === '/app/segments') view = <SegmentsView />;
   else view = <NotFound />;
   return (
     <>

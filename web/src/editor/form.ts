@@ -26,11 +26,8 @@ export const CAMPAIGN_FILTERS = [
 ] as const;
 export type CampaignFilterKey = (typeof CAMPAIGN_FILTERS)[number];
 
-export interface FormState {
-  name: string;
-  /** message_text, kept in the API's format (editor/html.ts converts from and to Quill). */
-  html: string;
-  mediaIds: number[];
+/** The audience filters as the inputs hold them: the editor's, and a saved segment's (Segments page). */
+export interface FilterForm {
   categories: Category[];
   lastDays: string;
   minOrders: string;
@@ -42,6 +39,16 @@ export interface FormState {
   /** filters.include_charging / include_privacy_restricted: people Telegram refused before. */
   includeCharging: boolean;
   includePrivacy: boolean;
+}
+
+export interface FormState extends FilterForm {
+  name: string;
+  /** message_text, kept in the API's format (editor/html.ts converts from and to Quill). */
+  html: string;
+  mediaIds: number[];
+  /** A saved segment as the audience instead of the filters (issue 16); the filter inputs then
+   *  keep what they held, for when the campaign gets filters of its own again. */
+  segmentId?: number | null;
   quietOn: boolean;
   quietStart: string;
   quietEnd: string;
@@ -68,19 +75,17 @@ export function browserTimezone(): string {
   }
 }
 
+export function emptyFilterForm(): FilterForm {
+  return filterFormFrom({});
+}
+
 export function emptyForm(timezone: string): FormState {
   return {
     name: '',
     html: '',
     mediaIds: [],
-    categories: [],
-    lastDays: '',
-    minOrders: '',
-    maxOrders: '',
-    minSpent: '',
-    campaignFilters: {},
-    includeCharging: false,
-    includePrivacy: false,
+    ...emptyFilterForm(),
+    segmentId: null,
     quietOn: false,
     quietStart: '21:00',
     quietEnd: '09:00',
@@ -105,13 +110,10 @@ function secondsToDelay(s: number): { amount: string; unit: DelayUnit } {
 
 const numText = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
 
-export function formFromCampaign(c: Campaign, fallbackTz: string): FormState {
-  const f = (c.filters ?? {}) as Filters;
-  const d = c.discount_codes;
+/** The inputs of stored filters (a campaign's or a segment's). */
+export function filterFormFrom(filters: Filters | null | undefined): FilterForm {
+  const f = filters ?? {};
   return {
-    name: c.name,
-    html: c.message_text,
-    mediaIds: [...(c.media_ids ?? [])],
     categories: Array.isArray(f.categories) ? [...f.categories] : [],
     lastDays: numText(f.last_message_within_days),
     minOrders: numText(f.min_orders),
@@ -120,6 +122,18 @@ export function formFromCampaign(c: Campaign, fallbackTz: string): FormState {
     campaignFilters: Object.fromEntries(CAMPAIGN_FILTERS.filter((k) => typeof f[k] === 'number').map((k) => [k, f[k] as number])),
     includeCharging: f.include_charging === true,
     includePrivacy: f.include_privacy_restricted === true,
+  };
+}
+
+export function formFromCampaign(c: Campaign, fallbackTz: string): FormState {
+  const d = c.discount_codes;
+  return {
+    name: c.name,
+    html: c.message_text,
+    mediaIds: [...(c.media_ids ?? [])],
+    // With a segment, `filters` shows the segment's: the inputs start from them if it is let go.
+    ...filterFormFrom(c.filters as Filters),
+    segmentId: c.segment_id ?? null,
     quietOn: c.quiet_hours != null,
     quietStart: c.quiet_hours?.start ?? '21:00',
     quietEnd: c.quiet_hours?.end ?? '09:00',
@@ -161,7 +175,7 @@ export function nudgeSeconds(n: NudgeForm): number {
  * Client-side problems the API cannot name well (a number field that is not a number would reach
  * it as null). Keys are API field names so they show where the API's own errors do.
  */
-export function localErrors(f: FormState): Record<string, string> {
+export function filterErrors(f: FilterForm): Record<string, string> {
   const e: Record<string, string> = {};
   const whole = (key: string, v: string, what: string) => {
     if (v.trim() && !/^\d+$/.test(v.trim())) e[key] = `${what} must be a whole number (0 or more).`;
@@ -170,13 +184,19 @@ export function localErrors(f: FormState): Record<string, string> {
   whole('filters.min_orders', f.minOrders, 'Minimum orders');
   whole('filters.max_orders', f.maxOrders, 'Maximum orders');
   if (f.minSpent.trim() && !/^\d+([.,]\d{1,2})?$/.test(f.minSpent.trim())) e['filters.min_spent'] = 'Enter an amount like 25 or 19.99.';
+  return e;
+}
+
+export function localErrors(f: FormState): Record<string, string> {
+  // A segment's filters were checked when it was saved; the inputs left behind do not count.
+  const e: Record<string, string> = f.segmentId != null ? {} : filterErrors(f);
   f.nudges.forEach((n, i) => {
     if (!Number.isFinite(nudgeSeconds(n)) || Number(n.amount.replace(',', '.')) <= 0) e[`nudges[${i}].after_seconds`] = 'Enter a delay greater than 0.';
   });
   return e;
 }
 
-export function formToInput(f: FormState): CampaignInput {
+export function filtersFromForm(f: FilterForm): Filters {
   const filters: Filters = {};
   if (f.categories.length) filters.categories = [...f.categories];
   const days = intOrUndef(f.lastDays);
@@ -193,6 +213,10 @@ export function formToInput(f: FormState): CampaignInput {
   }
   if (f.includeCharging) filters.include_charging = true;
   if (f.includePrivacy) filters.include_privacy_restricted = true;
+  return filters;
+}
+
+export function formToInput(f: FormState): CampaignInput {
   let discount: DiscountCodes = null;
   if (f.discountMode === 'static') discount = { mode: 'static', code: f.staticCode.trim() };
   else if (f.discountMode === 'pool') discount = { mode: 'pool', codes: poolCodes(f.poolText) };
@@ -200,7 +224,8 @@ export function formToInput(f: FormState): CampaignInput {
     name: f.name.trim(),
     message_text: f.html,
     media_ids: [...f.mediaIds],
-    filters,
+    // Filters of its own let a segment go (the server drops segment_id); a segment drops the filters.
+    ...(f.segmentId != null ? { segment_id: f.segmentId } : { filters: filtersFromForm(f) }),
     quiet_hours: f.quietOn ? { start: f.quietStart, end: f.quietEnd, timezone: f.timezone } : null,
     nudges: f.nudges.map((n) => ({ after_seconds: nudgeSeconds(n), condition: n.condition, message_text: n.text })),
     track_links: f.trackLinks,
@@ -227,6 +252,7 @@ export function fieldInputId(field: string): string | null {
     ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, `ed-cf-${k}`])),
     'filters.include_charging': 'ed-include-charging',
     'filters.include_privacy_restricted': 'ed-include-privacy',
+    segment_id: 'ed-segment',
     quiet_hours: 'ed-quiet-on',
     'quiet_hours.start': 'ed-quiet-start',
     'quiet_hours.end': 'ed-quiet-end',
@@ -262,6 +288,7 @@ export function fieldLabel(field: string): string {
     ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, 'Earlier campaign filter'])),
     'filters.include_charging': 'People who charge Stars',
     'filters.include_privacy_restricted': 'People whose privacy refused you',
+    segment_id: 'Saved segment',
     quiet_hours: 'Quiet hours',
     'quiet_hours.start': 'Quiet hours start',
     'quiet_hours.end': 'Quiet hours end',

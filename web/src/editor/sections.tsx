@@ -1,20 +1,16 @@
-// The editor's form sections below the message: media, audience (filters + live count, and who
-// is left out because Telegram refused them before: people who charge Stars, privacy), sending
+// The editor's form sections below the message: media, audience (a saved segment or filters —
+// editor/FilterFields.tsx — with the live count, who is left out because Telegram refused them
+// before: people who charge Stars, privacy; saving the filters as a segment), sending
 // (quiet hours), follow-ups (nudges), links and discount codes. Each reads the store's state and
 // writes through store.update(); API errors appear at the input they name.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { Category } from '../api';
+import { onLinkClick } from '../router';
 import type { Audience, NudgeCondition } from '../api-campaigns';
 import { Field } from '../views/Field';
-import { CAMPAIGN_FILTERS, MAX_NUDGES, newNudge, poolCodes, type CampaignFilterKey, type DelayUnit, type DiscountMode, type NudgeForm } from './form';
+import { CATEGORY_INFO, FilterFields, filterPhrases } from './FilterFields';
+import { MAX_NUDGES, newNudge, poolCodes, type DelayUnit, type DiscountMode, type NudgeForm } from './form';
 import type { EditorStore } from './store';
-
-export const CATEGORY_INFO: { value: Category; label: string; hint: string }[] = [
-  { value: 'buyer', label: 'Buyers', hint: 'have ordered or said they did' },
-  { value: 'browser', label: 'Browsers', hint: 'asked about products, no order yet' },
-  { value: 'refund_risk', label: 'Refund risk', hint: 'complained or asked for a refund' },
-];
 
 const CONDITIONS: { value: NudgeCondition; label: string }[] = [
   { value: 'no_reply', label: 'has not replied' },
@@ -128,107 +124,6 @@ export function MediaField({ store, disabled }: { store: EditorStore; disabled: 
 
 // ---- Audience ----
 
-const CAMPAIGN_FILTER_TEXT: Record<CampaignFilterKey, string> = {
-  clicked_campaign: 'Clicked a link in',
-  not_replied_to_campaign: 'Did not reply to',
-  read_campaign: 'Read',
-  not_read_campaign: 'Did not read',
-  replied_to_campaign: 'Replied to',
-  bought_from_campaign: 'Bought after',
-};
-
-function CampaignFilters({ store, disabled }: { store: EditorStore; disabled: boolean }) {
-  const s = store.state;
-  const cf = s.form.campaignFilters ?? {};
-  const keys = CAMPAIGN_FILTERS.filter((k) => typeof cf[k] === 'number');
-  if (!keys.length) return null;
-  return (
-    <div class="cf-list" role="group" aria-label="Earlier campaigns">
-      <span class="label">Reaction to an earlier campaign</span>
-      <ul>
-        {keys.map((k) => {
-          const id = cf[k]!;
-          const name = s.campaignNames[id] ?? `campaign #${id}`;
-          const error = s.fieldErrors[`filters.${k}`] ?? null;
-          return (
-            <li key={k} class="cf-chip">
-              <span>
-                {CAMPAIGN_FILTER_TEXT[k]} <strong>“{name}”</strong>
-              </span>
-              <button
-                type="button"
-                id={`ed-cf-${k}`}
-                class="btn btn-sm btn-ghost"
-                disabled={disabled}
-                aria-label={`Remove filter: ${CAMPAIGN_FILTER_TEXT[k]} “${name}”`}
-                onClick={() => {
-                  const next = { ...cf };
-                  delete next[k];
-                  store.update({ campaignFilters: next });
-                }}
-              >
-                ✕
-              </button>
-              {error && (
-                <p class="field-error" role="alert">
-                  {error}
-                </p>
-              )}
-            </li>
-          );
-        })}
-      </ul>
-    </div>
-  );
-}
-
-function numberInput(store: EditorStore, key: 'lastDays' | 'minOrders' | 'maxOrders' | 'minSpent', a: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return (
-    <input
-      {...a}
-      type="text"
-      inputMode={key === 'minSpent' ? 'decimal' : 'numeric'}
-      value={store.state.form[key]}
-      onInput={(e) => store.update({ [key]: e.currentTarget.value })}
-      {...extra}
-    />
-  );
-}
-
-const REFUSED: { key: 'includeCharging' | 'includePrivacy'; id: string; label: string; hint: string }[] = [
-  {
-    key: 'includeCharging',
-    id: 'ed-include-charging',
-    label: 'Include people who charge Stars for messages',
-    hint: 'They may have stopped charging; if not, they are skipped again — tgr never pays.',
-  },
-  {
-    key: 'includePrivacy',
-    id: 'ed-include-privacy',
-    label: 'Include people whose privacy settings refused the account',
-    hint: 'They may have changed their settings; if not, the message to them fails again.',
-  },
-];
-
-/** Filters for the people Telegram refused before; the audience leaves them out unless ticked. */
-function RefusedFilters({ store, disabled }: { store: EditorStore; disabled: boolean }) {
-  const f = store.state.form;
-  return (
-    <fieldset class="refused">
-      <legend>People Telegram refused before</legend>
-      {REFUSED.map((r) => (
-        <label key={r.key} class="check" for={r.id}>
-          <input id={r.id} type="checkbox" checked={f[r.key]} disabled={disabled} onChange={(ev) => store.update({ [r.key]: ev.currentTarget.checked })} />
-          <span>
-            {r.label}
-            <span class="check-hint">{r.hint}</span>
-          </span>
-        </label>
-      ))}
-    </fieldset>
-  );
-}
-
 const people = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** Who the filters matched but the audience leaves out, and why. */
@@ -255,21 +150,102 @@ function LeftOut({ a }: { a: Audience }) {
   );
 }
 
+/** Where the audience comes from: a saved segment (picked here) or the campaign's own filters,
+ *  which can be saved as a new segment (the campaign then uses it). */
+function SegmentChoice({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const s = store.state;
+  const segments = s.segments ?? [];
+  const chosen = s.form.segmentId ?? null;
+  const seg = chosen !== null ? segments.find((x) => x.id === chosen) : undefined;
+  const error = s.fieldErrors.segment_id ?? null;
+  return (
+    <div class="seg-choice" data-testid="segment-choice">
+      <Field
+        id="ed-segment"
+        label="Saved segment"
+        error={error}
+        hint={
+          <>
+            A named audience kept on the{' '}
+            <a href="/app/segments" onClick={onLinkClick}>
+              Segments
+            </a>{' '}
+            page; the campaign takes its filters as they are when it starts.
+          </>
+        }
+      >
+        {(a) => (
+          <select
+            {...a}
+            value={chosen === null ? '' : String(chosen)}
+            disabled={disabled || s.segments === null}
+            onChange={(ev) => store.chooseSegment(ev.currentTarget.value ? Number(ev.currentTarget.value) : null)}
+          >
+            <option value="">None: the filters below</option>
+            {chosen !== null && !seg && <option value={String(chosen)}>Segment #{chosen}</option>}
+            {segments.map((x) => (
+              <option key={x.id} value={String(x.id)}>
+                {x.name} · {x.count} {x.count === 1 ? 'person' : 'people'}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {seg && (
+        <p class="seg-summary" data-testid="segment-summary">
+          <strong>{seg.name}:</strong> {filterPhrases(seg.filters, s.campaignNames).join(' · ') || 'everyone'}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function SaveAsSegment({ store, disabled }: { store: EditorStore; disabled: boolean }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (!open)
+    return (
+      <button type="button" class="btn btn-sm btn-ghost seg-save-open" disabled={disabled} onClick={() => setOpen(true)}>
+        Save these filters as a segment…
+      </button>
+    );
+  async function save() {
+    setBusy(true);
+    setError(await store.saveAsSegment(name));
+    setBusy(false);
+  }
+  return (
+    <form
+      class="seg-save"
+      onSubmit={(ev) => {
+        ev.preventDefault();
+        void save();
+      }}
+    >
+      <Field id="ed-segment-name" label="Segment name" error={error} hint="The campaign then uses the segment; the Segments page lists it.">
+        {(a) => <input {...a} type="text" value={name} maxLength={200} autoComplete="off" onInput={(ev) => setName(ev.currentTarget.value)} />}
+      </Field>
+      <div class="actions">
+        <button type="submit" class="btn btn-sm btn-primary" disabled={busy || disabled || !name.trim()}>
+          {busy ? 'Saving…' : 'Save segment'}
+        </button>
+        <button type="button" class="btn btn-sm btn-ghost" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 export function AudienceSection({ store, disabled }: { store: EditorStore; disabled: boolean }) {
   const s = store.state;
-  const f = s.form;
-  const e = s.fieldErrors;
   const ready = s.id !== null && s.rev === s.savedRev && !s.saving && s.audienceRev === s.savedRev && !s.audienceLoading && s.audience !== null;
   const a = s.audience;
   const stale = a !== null && !ready;
   const total = a ? a.by_category.buyer + a.by_category.browser + a.by_category.refund_risk : 0;
-  const toggle = (c: Category, on: boolean) => {
-    const set = new Set(f.categories);
-    if (on) set.add(c);
-    else set.delete(c);
-    store.update({ categories: CATEGORY_INFO.map((x) => x.value).filter((x) => set.has(x)) });
-  };
-  const catError = err(e, 'filters.categories');
+  const e = s.fieldErrors;
   return (
     <Card
       id="ed-aud"
@@ -280,46 +256,13 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
     >
       <div class="aud-grid">
         <div class="aud-filters">
-          <CampaignFilters store={store} disabled={disabled} />
-          <fieldset class={catError ? 'cats has-error' : 'cats'} aria-describedby={'ed-cats-hint' + (catError ? ' ed-cats-error' : '')}>
-            <legend>Categories</legend>
-            {CATEGORY_INFO.map((c) => (
-              <label key={c.value} class="check" for={'ed-cat-' + c.value}>
-                <input
-                  id={'ed-cat-' + c.value}
-                  type="checkbox"
-                  checked={f.categories.includes(c.value)}
-                  disabled={disabled}
-                  onChange={(ev) => toggle(c.value, ev.currentTarget.checked)}
-                />
-                <span class={'cat cat-' + c.value}>{c.label}</span>
-                <span class="check-hint">{c.hint}</span>
-              </label>
-            ))}
-            <p class="hint" id="ed-cats-hint">
-              None ticked means every category.
-            </p>
-            {catError && (
-              <p class="field-error" id="ed-cats-error" role="alert">
-                {catError}
-              </p>
-            )}
-          </fieldset>
-          <div class="grid-2">
-            <Field id="ed-last-days" label="Wrote to you within (days)" error={err(e, 'filters.last_message_within_days')} hint="Empty: any time.">
-              {(x) => numberInput(store, 'lastDays', x, { placeholder: 'e.g. 30', disabled })}
-            </Field>
-            <Field id="ed-min-spent" label="Spent at least" error={err(e, 'filters.min_spent')} hint="In your shop’s currency, e.g. 25 or 19.99.">
-              {(x) => numberInput(store, 'minSpent', x, { placeholder: '0.00', disabled })}
-            </Field>
-            <Field id="ed-min-orders" label="Orders, at least" error={err(e, 'filters.min_orders')}>
-              {(x) => numberInput(store, 'minOrders', x, { placeholder: 'any', disabled })}
-            </Field>
-            <Field id="ed-max-orders" label="Orders, at most" error={err(e, 'filters.max_orders')}>
-              {(x) => numberInput(store, 'maxOrders', x, { placeholder: 'any', disabled })}
-            </Field>
-          </div>
-          <RefusedFilters store={store} disabled={disabled} />
+          <SegmentChoice store={store} disabled={disabled} />
+          {s.form.segmentId == null && (
+            <>
+              <FilterFields form={s.form} update={(p) => store.update(p)} errors={e} disabled={disabled} idPrefix="ed" campaignNames={s.campaignNames} />
+              <SaveAsSegment store={store} disabled={disabled || s.segments === null} />
+            </>
+          )}
         </div>
         <div class={'aud-result' + (stale ? ' stale' : '')} aria-live="polite" aria-busy={ready ? 'false' : 'true'}>
           {s.id === null ? (

@@ -8,7 +8,7 @@
 //
 // Unsaved work survives a session expiry: every change is written to sessionStorage, and removed
 // once the server has it; an editor opened on the same campaign (or a new one) restores it.
-import { ApiError, describeError, listCampaigns, listContacts, type CampaignStatus, type Contact } from '../api';
+import { ApiError, describeError, listCampaigns, listContacts, type Campaign, type CampaignStatus, type Contact } from '../api';
 import {
   createCampaign,
   fetchMedia,
@@ -24,9 +24,21 @@ import {
   type Preview,
   type Upload,
 } from '../api-campaigns';
+import { createSegment, listSegments, scheduleCampaign, unscheduleCampaign, type Segment } from '../api-segments';
 import { navigate } from '../router';
 import type { EditorCarry } from './MessageEditor';
-import { browserTimezone, emptyForm, fieldMessage, formFromCampaign, formToInput, localErrors, type FormState } from './form';
+import {
+  browserTimezone,
+  emptyForm,
+  fieldMessage,
+  filterErrors,
+  filterFormFrom,
+  filtersFromForm,
+  formFromCampaign,
+  formToInput,
+  localErrors,
+  type FormState,
+} from './form';
 
 const SAVE_DELAY_MS = 400;
 const DRAFT_KEY = 'tgr.editor.draft';
@@ -74,6 +86,13 @@ export interface EditorState {
   accountTimezone: string | null;
   /** Names of the account's campaigns, for filters that name an earlier one. */
   campaignNames: Record<number, string>;
+  /** The account's saved segments (issue 16), null until loaded. */
+  segments: Segment[] | null;
+  /** When a scheduled campaign starts; why a scheduled start did not happen (a draft's
+   *  pause_reason: no_session, empty_audience, discount_codes_empty); waiting behind a running one. */
+  startAt: string | null;
+  pauseReason: string | null;
+  waiting: string | null;
 }
 
 /** Where the keyboard was, so a remount can put it back. */
@@ -97,6 +116,11 @@ function readDraft(): StoredDraft | null {
   } catch {
     return null;
   }
+}
+
+/** The campaign's status and its scheduling fields, as the store keeps them. */
+function scheduleState(c: Campaign): Pick<EditorState, 'status' | 'startAt' | 'pauseReason' | 'waiting'> {
+  return { status: c.status, startAt: c.start_at ?? null, pauseReason: c.pause_reason, waiting: c.waiting ?? null };
 }
 
 function isEditable(s: CampaignStatus | null): boolean {
@@ -148,6 +172,10 @@ export class EditorStore {
       previewError: null,
       accountTimezone: null,
       campaignNames: {},
+      segments: null,
+      startAt: null,
+      pauseReason: null,
+      waiting: null,
     };
     void this.init();
   }
@@ -176,6 +204,10 @@ export class EditorStore {
   private async init() {
     void this.loadAccount();
     void this.loadContacts();
+    listSegments().then(
+      (l) => this.set({ segments: l.segments }),
+      () => this.set({ segments: [] }),
+    );
     listCampaigns().then(
       (l) => this.set({ campaignNames: Object.fromEntries(l.campaigns.map((c) => [c.id, c.name])) }),
       () => undefined,
@@ -188,7 +220,7 @@ export class EditorStore {
     try {
       const c = await getCampaign(this.state.id);
       const form = formFromCampaign(c, this.state.accountTimezone ?? browserTimezone());
-      this.set({ status: c.status, form, loading: false, epoch: this.state.epoch + 1 });
+      this.set({ ...scheduleState(c), form, loading: false, epoch: this.state.epoch + 1 });
       if (form.mediaIds[0]) void this.loadMedia(form.mediaIds[0]);
       if (isEditable(c.status) && draft && draft.id === c.id && JSON.stringify(draft.form) !== JSON.stringify(form)) {
         this.restore(draft.form);
@@ -323,7 +355,7 @@ export class EditorStore {
       const id = this.state.id;
       const c = id === null ? await createCampaign(input) : await patchCampaign(id, input);
       const first = id === null;
-      this.set({ id: c.id, status: c.status, savedRev: rev, saving: false, saveError: null, fieldErrors: {} });
+      this.set({ id: c.id, ...scheduleState(c), savedRev: rev, saving: false, saveError: null, fieldErrors: {} });
       if (rev === this.state.rev) {
         try {
           const d = readDraft();
@@ -534,6 +566,88 @@ export class EditorStore {
         return e;
       }
       return describeError(e);
+    }
+  }
+
+  // ---- segments (issue 16) ----
+
+  /** A saved segment as the audience, or null for the campaign's own filters (which then start
+   *  from the segment's, as the campaign showed them). */
+  chooseSegment(id: number | null) {
+    if (!this.editable) return;
+    const prev = this.state.form.segmentId ?? null;
+    if (id === prev) return;
+    const patch: Partial<FormState> = { segmentId: id };
+    const seg = prev !== null ? this.state.segments?.find((x) => x.id === prev) : undefined;
+    if (id === null && seg) Object.assign(patch, filterFormFrom(seg.filters));
+    this.set({ fieldErrors: this.without('segment_id') });
+    this.update(patch);
+  }
+
+  /** Saves the form's filters as a new segment, which the campaign then uses; a problem in words, or null. */
+  async saveAsSegment(name: string): Promise<string | null> {
+    if (!this.editable) return null;
+    if (!name.trim()) return 'Give the segment a name.';
+    const local = filterErrors(this.state.form);
+    if (Object.keys(local).length) {
+      this.set({ fieldErrors: { ...this.state.fieldErrors, ...local } });
+      return 'Fix the filters marked first.';
+    }
+    try {
+      const seg = await createSegment(name.trim(), filtersFromForm(this.state.form));
+      this.set({ segments: [...(this.state.segments ?? []), seg] });
+      this.update({ segmentId: seg.id });
+      return null;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 400 && e.field?.startsWith('filters')) {
+        this.set({ fieldErrors: { ...this.state.fieldErrors, [e.field]: fieldMessage(e.field, e.message) } });
+        return 'Fix the filters marked first.';
+      }
+      if (e instanceof ApiError && e.field === 'name') return fieldMessage('name', e.message);
+      return describeError(e);
+    }
+  }
+
+  // ---- scheduling (issue 16) ----
+
+  /** POST /schedule (saving first): the campaign waits for `startAt`. Errors come back for the view. */
+  async scheduleStart(startAt: string, override: boolean): Promise<ApiError | string | null> {
+    if (!(await this.flush())) return this.notReadyMessage();
+    try {
+      const c = await scheduleCampaign(this.state.id!, startAt, override);
+      this.set(scheduleState(c));
+      try {
+        sessionStorage.removeItem(DRAFT_KEY);
+      } catch {
+        /* ignore */
+      }
+      return null;
+    } catch (e) {
+      return e instanceof ApiError ? e : describeError(e);
+    }
+  }
+
+  /** POST /unschedule: a draft again, editable. */
+  async unschedule(): Promise<string | null> {
+    const id = this.state.id;
+    if (id === null) return null;
+    try {
+      this.set(scheduleState(await unscheduleCampaign(id)));
+      return null;
+    } catch (e) {
+      await this.refreshStatus();
+      return 'The campaign was not unscheduled: ' + describeError(e);
+    }
+  }
+
+  /** Reads the campaign's status again (a scheduled one starts by itself). */
+  async refreshStatus() {
+    const id = this.state.id;
+    if (id === null) return;
+    try {
+      this.set(scheduleState(await getCampaign(id)));
+    } catch {
+      /* the next look tries again */
     }
   }
 }

@@ -53,6 +53,7 @@ export function duration(ms: number): string {
 
 export const STATUS_LABEL: Record<CampaignStatus, string> = {
   draft: 'Draft',
+  scheduled: 'Scheduled',
   running: 'Sending',
   paused: 'Paused',
   nudging: 'Following up',
@@ -90,6 +91,10 @@ const PAUSE_WORDS: Record<string, string> = {
   storage_error: 'Database write failed',
   media_unavailable: 'Media unavailable',
   manual: 'By you',
+  // Why a scheduled start did not happen (the campaign is a draft again; issue 16).
+  no_session: 'Telegram was not connected',
+  empty_audience: 'Nobody was in the audience',
+  discount_codes_empty: 'No discount codes were left',
 };
 
 /** One of tgr's own failure reasons (template_invalid…), not an answer of Telegram's. */

@@ -1,8 +1,10 @@
 // Small building blocks shared by the results views: status pill, stat tile, notice, a ticking
-// clock for countdowns. Contact- and user-supplied strings are passed as children (text) only.
+// clock for countdowns, a campaign page's head and the page for an unknown id. Contact- and
+// user-supplied strings are passed as children (text) only.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { CampaignStatus } from '../api';
+import type { Campaign, CampaignStatus } from '../api';
+import { onLinkClick } from '../router';
 import { STATUS_LABEL, isLive } from './format';
 
 export function StatusPill({ status }: { status: CampaignStatus }) {
@@ -68,4 +70,42 @@ export function useNow(active: boolean, ms = 1000): number {
     return () => window.clearInterval(t);
   }, [active, ms]);
   return now;
+}
+
+/** The page for an id that is not the account's (404). */
+export function NotFoundPage(props: { what: string; back: string; backLabel: string }) {
+  return (
+    <main class="page" id="main">
+      <div class="card">
+        <h1>{props.what} not found</h1>
+        <p>
+          <a href={props.back} onClick={onLinkClick}>
+            {props.backLabel}
+          </a>
+        </p>
+      </div>
+    </main>
+  );
+}
+
+/** The head of a page about one campaign (scorecard, people): the way back to its activity, the
+ *  page's name over the campaign's, its status, and the page's buttons. */
+export function CampaignHead(props: { id: number; eyebrow: string; campaign: Campaign | null; children?: ComponentChildren }) {
+  return (
+    <>
+      <a class="res-back" href={`/app/campaigns/${props.id}`} onClick={onLinkClick}>
+        ← Campaign activity
+      </a>
+      <div class="res-head">
+        <div class="res-title">
+          <h1>
+            <span class="eyebrow">{props.eyebrow}</span>
+            <span data-testid="campaign-title">{props.campaign ? props.campaign.name : 'Campaign'}</span>
+          </h1>
+          {props.campaign && <StatusPill status={props.campaign.status} />}
+        </div>
+        <div class="actions">{props.children}</div>
+      </div>
+    </>
+  );
 }

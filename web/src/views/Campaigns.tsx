@@ -1,8 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError, listCampaignStats, listCampaigns, type Campaign, type CampaignStats } from '../api';
-import { campaignInput, createCampaign, deleteCampaign } from '../api-campaigns';
+import { campaignInput, createCampaign, deleteCampaign, getAccount } from '../api-campaigns';
+import { formatInZone, knownZone, zoneLabel } from '../people/zone';
+import { browserTimezone } from '../editor/form';
 import { navigate, onLinkClick } from '../router';
 import { FormError } from './Field';
+import '../people.css';
 import { STATUS_LABEL, count, isLive, money, percent, reasonLabel } from '../results/format';
 
 /** While a campaign is sending, the list refreshes itself this often. */
@@ -40,9 +43,43 @@ function Progress({ c, s }: { c: Campaign; s: CampaignStats | undefined }) {
 
 const dash = <span class="muted">—</span>;
 
-/** Drafts open in the editor; everything that has started opens in the live monitor. */
+/** Drafts and scheduled campaigns open in the editor (where a scheduled one is unscheduled);
+ *  everything that has started opens in the live monitor. */
 export function campaignHref(c: Campaign): string {
-  return c.status === 'draft' ? `/app/campaigns/${c.id}/edit` : `/app/campaigns/${c.id}`;
+  return c.status === 'draft' || c.status === 'scheduled' ? `/app/campaigns/${c.id}/edit` : `/app/campaigns/${c.id}`;
+}
+
+/** A scheduled start this close (or passed, waiting) keeps the list refreshing. */
+const SOON_MS = 15 * 60_000;
+
+/** The "Started" cell of a campaign that has not started: when a scheduled one starts (in the
+ *  account's zone) and what it waits for, or why a scheduled start did not happen (issue 16). */
+function NotStartedCell({ c, running, tz }: { c: Campaign; running: Campaign | undefined; tz: string }) {
+  if (c.status === 'scheduled' && c.start_at)
+    return (
+      <span class="when" data-testid="campaign-start-at">
+        <span>
+          Starts{' '}
+          <time dateTime={c.start_at} title={formatInZone(c.start_at, tz) + ' (' + zoneLabel(tz) + ')'}>
+            {formatInZone(c.start_at, tz, 'short')}
+          </time>
+        </span>
+        {c.waiting === 'campaign_running' && (
+          <span class="sub" data-testid="campaign-waiting">
+            waiting for {running ? `“${running.name}”` : 'the campaign that is sending'}
+          </span>
+        )}
+        {tz !== knownZone(browserTimezone()) && <span class="sub">{zoneLabel(tz)}</span>}
+      </span>
+    );
+  if (c.status === 'draft' && c.pause_reason && c.pause_reason !== 'manual')
+    return (
+      <span class="when">
+        <span class="muted">Not started</span>
+        <span class="sub bad-text">Scheduled start failed: {reasonLabel(c.pause_reason).toLowerCase()}</span>
+      </span>
+    );
+  return <span class="muted">Not started</span>;
 }
 
 /** "Copy of …", kept within the API's 200-character name limit. */
@@ -109,6 +146,7 @@ export function CampaignsView() {
   const [loading, setLoading] = useState(false);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [tz, setTz] = useState(() => knownZone(browserTimezone()));
   const seq = useRef(0);
 
   async function load() {
@@ -131,13 +169,19 @@ export function CampaignsView() {
 
   useEffect(() => {
     void load();
+    getAccount().then(
+      (a) => setTz(knownZone(a.timezone)),
+      () => undefined,
+    );
     return () => {
       seq.current++;
     };
   }, []);
 
-  // Live numbers while something is sending.
-  const live = campaigns?.some((c) => isLive(c.status)) ?? false;
+  // Live numbers while something is sending, or a scheduled start is near (it starts by itself).
+  const live =
+    campaigns?.some((c) => isLive(c.status) || (c.status === 'scheduled' && (!c.start_at || Date.parse(c.start_at) - Date.now() < SOON_MS))) ?? false;
+  const running = campaigns?.find((c) => c.status === 'running');
   useEffect(() => {
     if (!live) return undefined;
     const t = window.setInterval(() => {
@@ -257,7 +301,7 @@ export function CampaignsView() {
                           {day.format(new Date(c.started_at))}
                         </time>
                       ) : (
-                        <span class="muted">Not started</span>
+                        <NotStartedCell c={c} running={running} tz={tz} />
                       )}
                     </td>
                     <td data-label="Actions">

@@ -1,11 +1,15 @@
-// Contacts: the list with search, category filter and paging (kept in the URL), each contact's
-// category and what Telegram told about them (opted out, charges Stars for messages, privacy
-// settings refused the account). Contact data is rendered as text only.
-import { useEffect, useRef, useState } from 'preact/hooks';
+// Contacts: the list with search, category and opt-out filters and paging (kept in the URL), each
+// contact's category and what Telegram told about them (opted out, charges Stars for messages,
+// privacy settings refused the account); a name opens the contact's page (views/Contact.tsx), and
+// "Export CSV" downloads contacts.csv with the page's filters (issue 16). Contact data is rendered
+// as text only.
+import { useEffect, useState } from 'preact/hooks';
 import { describeError, listContacts, syncSession, type Category, type Contact } from '../api';
+import { exportContacts } from '../api-people';
 import { onLinkClick, replaceQuery } from '../router';
 import type { SessionState } from '../main';
 import { FormError } from './Field';
+import { usePaged } from '../results/usePaged';
 
 const PAGE = 50;
 const CATEGORIES: { value: Category | ''; label: string }[] = [
@@ -19,6 +23,11 @@ const CATEGORY_LABEL: Record<string, string> = { buyer: 'Buyer', browser: 'Brows
 function asCategory(v: string | null): Category | '' {
   return v === 'buyer' || v === 'browser' || v === 'refund_risk' ? v : '';
 }
+
+/** The opt-out filter as the URL and the select hold it: '', 'true' or 'false'. */
+type OptedOut = '' | 'true' | 'false';
+const asOptedOut = (v: string | null): OptedOut => (v === 'true' || v === 'false' ? v : '');
+const optedOutQuery = (v: OptedOut): boolean | null => (v === '' ? null : v === 'true');
 
 const fullTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const relTime = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
@@ -39,17 +48,17 @@ function relative(iso: string): string {
 /** `spent` is in minor units and the API gives no currency beside it. */
 const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-function displayName(c: Contact): string {
+export function displayName(c: Contact): string {
   const n = [c.first_name, c.last_name].filter((x) => x && x.trim()).join(' ');
   return n || (c.username ? '@' + c.username : c.phone || 'Telegram user ' + c.tg_user_id);
 }
 
-function initials(c: Contact): string {
+export function initials(c: Contact): string {
   const n = displayName(c).replace(/^@/, '');
   return Array.from(n.trim())[0]?.toUpperCase() ?? '?';
 }
 
-function CategoryBadge({ c }: { c: Contact }) {
+export function CategoryBadge({ c }: { c: Contact }) {
   const label = CATEGORY_LABEL[c.category] ?? 'Unknown';
   const pct = Math.round(Math.max(0, Math.min(1, c.confidence || 0)) * 100);
   return (
@@ -61,7 +70,7 @@ function CategoryBadge({ c }: { c: Contact }) {
 }
 
 /** What Telegram answered about this person, as small marks beside the name. */
-function Marks({ c }: { c: Contact }) {
+export function Marks({ c }: { c: Contact }) {
   const stars = c.charges_stars;
   if (!c.opted_out && !c.charges_for_messages && !c.privacy_restricted) return null;
   return (
@@ -98,43 +107,41 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
   const [limit] = useState(pageSize(query.get('limit')));
   const [q, setQ] = useState(query.get('q') ?? '');
   const [category, setCategory] = useState<Category | ''>(asCategory(query.get('category')));
+  const [optedOut, setOptedOut] = useState<OptedOut>(asOptedOut(query.get('opted_out')));
+  const [exporting, setExporting] = useState(false);
   const [debouncedQ, setDebouncedQ] = useState(q);
-  const [contacts, setContacts] = useState<Contact[] | null>(null);
-  const [nextAfter, setNextAfter] = useState<number | null>(null);
-  const [loading, setLoading] = useState(false);
+  /** The search whose results are shown ("q|category", "|opted_out" when set): lets tests and tools know the list is current. */
+  const listKey = debouncedQ + '|' + category + (optedOut ? '|' + optedOut : '');
+  const list = usePaged<Contact, number>(async (after) => {
+    const page = await listContacts({ q: debouncedQ, category, opted_out: optedOutQuery(optedOut), limit, after });
+    return { items: page.contacts, next: page.next_after };
+  }, listKey);
+  const { items: contacts, next: nextAfter, loading, loadedKey } = list;
   const [error, setError] = useState<string | null>(null);
-  /** The search whose results are shown ("q|category"): lets tests and tools know the list is current. */
-  const [loadedKey, setLoadedKey] = useState<string | null>(null);
   const [syncNote, setSyncNote] = useState<string | null>(null);
-  const seq = useRef(0);
 
   useEffect(() => {
     const t = window.setTimeout(() => setDebouncedQ(q.trim()), 250);
     return () => window.clearTimeout(t);
   }, [q]);
 
-  async function load(after: number | null) {
-    const my = ++seq.current;
-    setLoading(true);
+  const load = list.load;
+  useEffect(() => {
+    replaceQuery({ q: debouncedQ, category, opted_out: optedOut, limit: limit === PAGE ? '' : String(limit) });
+    void load(null);
+  }, [debouncedQ, category, optedOut]);
+
+  async function exportCsv() {
+    setExporting(true);
     setError(null);
     try {
-      const page = await listContacts({ q: debouncedQ, category, limit, after });
-      if (my !== seq.current) return;
-      setContacts((prev) => (after != null && prev ? [...prev, ...page.contacts] : page.contacts));
-      setNextAfter(page.next_after);
-      setLoadedKey(debouncedQ + '|' + category);
+      await exportContacts({ q: debouncedQ, category, opted_out: optedOutQuery(optedOut) });
     } catch (e) {
-      if (my !== seq.current) return;
-      setError(describeError(e));
+      setError('The export did not complete: ' + describeError(e));
     } finally {
-      if (my === seq.current) setLoading(false);
+      setExporting(false);
     }
   }
-
-  useEffect(() => {
-    replaceQuery({ q: debouncedQ, category, limit: limit === PAGE ? '' : String(limit) });
-    void load(null);
-  }, [debouncedQ, category]);
 
   async function sync() {
     setSyncNote(null);
@@ -148,17 +155,29 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
   }
 
   const connected = state.session?.status === 'connected';
-  const filtered = debouncedQ !== '' || category !== '';
+  const filtered = debouncedQ !== '' || category !== '' || optedOut !== '';
 
   return (
     <main class="page" id="main">
       <div class="page-head">
         <h1>Contacts</h1>
-        {connected && (
-          <button type="button" class="btn btn-sm" onClick={sync}>
-            Sync now
+        <div class="actions">
+          {connected && (
+            <button type="button" class="btn btn-sm" onClick={sync}>
+              Sync now
+            </button>
+          )}
+          <button
+            type="button"
+            class="btn btn-sm"
+            onClick={() => void exportCsv()}
+            disabled={exporting}
+            title="Every contact of the search and filters below, as a spreadsheet file"
+            data-testid="export-csv"
+          >
+            {exporting ? 'Exporting…' : 'Export CSV'}
           </button>
-        )}
+        </div>
       </div>
       {state.session && !connected && (
         <div class="alert alert-info">
@@ -202,8 +221,16 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
             ))}
           </select>
         </div>
+        <div class="field">
+          <label for="contacts-opted-out">Opt-outs</label>
+          <select id="contacts-opted-out" name="opted_out" value={optedOut} onChange={(e) => setOptedOut(asOptedOut(e.currentTarget.value))}>
+            <option value="">Everyone</option>
+            <option value="false">Not opted out</option>
+            <option value="true">Opted out</option>
+          </select>
+        </div>
       </form>
-      <FormError message={error} />
+      <FormError message={error ?? list.error} />
 
       <section class="card card-flush" aria-busy={loading ? 'true' : 'false'} data-loaded={loading ? undefined : (loadedKey ?? undefined)}>
         {contacts === null ? (
@@ -241,9 +268,9 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
                         {initials(c)}
                       </span>
                       <div class="who-text">
-                        <span class="name" data-testid="contact-name">
+                        <a class="name" href={`/app/contacts/${c.id}`} onClick={onLinkClick} data-testid="contact-name">
                           {displayName(c)}
-                        </span>
+                        </a>
                         {(c.username || c.phone) && (
                           <span class="sub">{[c.username ? '@' + c.username : null, c.phone].filter(Boolean).join(' · ')}</span>
                         )}

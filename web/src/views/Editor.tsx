@@ -1,5 +1,6 @@
 // Editor — create or edit a campaign (issue 7): Quill message, placeholders, media, filters with a
-// live audience, quiet hours, nudges, link tracking, discount codes, preview, test send, start.
+// live audience (or a saved segment), quiet hours, nudges, link tracking, discount codes, preview,
+// test send, start, and a scheduled start (editor/Schedule.tsx, issue 16).
 // The state and every API call live in editor/store.ts (it survives the remount that follows the
 // first save); this file lays the page out and explains the answers of /start.
 import type { ComponentChildren } from 'preact';
@@ -14,6 +15,7 @@ import { PreviewPanel } from '../editor/Preview';
 import { AudienceSection, Card, ExtrasSection, MediaField, NudgesSection, SendingSection, quietNow } from '../editor/sections';
 import { fieldInputId, fieldLabel } from '../editor/form';
 import { obtainStore, releaseStore, type EditorStore } from '../editor/store';
+import { NotStarted, ScheduleControls } from '../editor/Schedule';
 import '../editor.css';
 
 function useStore(store: EditorStore): void {
@@ -206,6 +208,11 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
   const [store] = useState(() => obtainStore(props.id));
   useStore(store);
   useEffect(() => () => releaseStore(store), [store]);
+  // "New campaign" from the Segments page: /app/campaigns/new?segment=<id>.
+  useEffect(() => {
+    const seg = props.query.get('segment');
+    if (props.id === null && seg && /^\d+$/.test(seg)) store.chooseSegment(Number(seg));
+  }, [store]);
   const s = store.state;
   const f = s.form;
   const dialog = useRef<HTMLDialogElement>(null);
@@ -278,7 +285,13 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
       </div>
 
       {s.loadError && <FormError message={s.loadError} />}
-      {readOnly && s.id !== null && (
+      <NotStarted store={store} />
+      {readOnly && s.id !== null && s.status === 'scheduled' && (
+        <div class="alert alert-info" role="status" data-testid="read-only">
+          This campaign is scheduled, so it can no longer be edited. Unschedule it (beside the preview) to change it.
+        </div>
+      )}
+      {readOnly && s.id !== null && s.status !== 'scheduled' && (
         <div class="alert alert-info" role="status" data-testid="read-only">
           This campaign is {s.status ? STATUS_LABEL[s.status].toLowerCase() : ''}, so it can no longer be edited.{' '}
           <a href={`/app/campaigns/${s.id}`} onClick={onLinkClick}>
@@ -361,6 +374,7 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
                     {starting ? 'Starting…' : s.audience ? `Start campaign · ${s.audience.count} contact${s.audience.count === 1 ? '' : 's'}` : 'Start campaign'}
                   </button>
                 ) : null}
+                <ScheduleControls store={store} />
                 {startProblem && <StartProblem problem={startProblem} id={s.id} />}
               </div>
             </section>

@@ -5,7 +5,7 @@
 // session: reconnect Telegram; account frozen: appeal through @SpamBot; an error streak: the code,
 // what it means and what to check; the daily limit: when sending resumes), failures by reason
 // with one line each on what they mean, and Pause / Resume (with the quiet-hours override) /
-// Cancel. Counters come from GET /campaigns/:id/analytics, polled every 2 s while the campaign is
+// Cancel; "People" opens the results per person (views/People.tsx). Counters come from GET /campaigns/:id/analytics, polled every 2 s while the campaign is
 // active and refreshed as log events arrive. Contact names are rendered as text only.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import '../results.css';
@@ -22,7 +22,7 @@ import {
 import type { SessionState } from '../main';
 import { onLinkClick } from '../router';
 import { SESSION_DEAD, count, dateTime, duration, isLive, isOwnReason, money, percent, reasonExplain, reasonLabel, stepLabel, time, when } from '../results/format';
-import { Notice, Stat, StatusPill, useNow } from '../results/ui';
+import { NotFoundPage, Notice, Stat, StatusPill, useNow } from '../results/ui';
 import { useLogStream, type LogStream } from '../results/useLogStream';
 import { AppealSteps, SpamBotLink, frozenSince } from './Frozen';
 
@@ -291,6 +291,18 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
       </Notice>,
     );
   }
+  if (c.status === 'scheduled')
+    out.push(
+      <Notice key="scheduled" tone="info" testid="notice-scheduled" title="Scheduled — not started yet" live={false}>
+        {c.start_at ? (
+          <>
+            Starts at <time dateTime={c.start_at}>{when(c.start_at, now)}</time>
+            {Date.parse(c.start_at) > now ? ` (in ${duration(Date.parse(c.start_at) - now)})` : ''}.{' '}
+          </>
+        ) : null}
+        {c.waiting === 'campaign_running' ? 'Its time has come; it starts as soon as the campaign that is sending ends.' : ''}
+      </Notice>,
+    );
   if (c.status === 'paused' && c.pause_reason === 'manual')
     out.push(
       <Notice key="manual" tone="warn" title="Paused" live={false}>
@@ -396,6 +408,16 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
       {c.started_at && (
         <a class={'btn btn-sm' + (c.status === 'completed' ? ' btn-primary' : '')} href={`/app/campaigns/${c.id}/scorecard`} onClick={onLinkClick} data-testid="scorecard-link">
           Scorecard
+        </a>
+      )}
+      {c.started_at && (
+        <a class="btn btn-sm" href={`/app/campaigns/${c.id}/people`} onClick={onLinkClick} data-testid="people-link">
+          People
+        </a>
+      )}
+      {c.status === 'scheduled' && (
+        <a class="btn btn-sm" href={`/app/campaigns/${c.id}/edit`} onClick={onLinkClick}>
+          Change the schedule
         </a>
       )}
       {(live || c.status === 'paused') && (
@@ -660,19 +682,7 @@ export function MonitorView(props: { id: number; state: SessionState }) {
     }
   }
 
-  if (notFound)
-    return (
-      <main class="page" id="main">
-        <div class="card">
-          <h1>Campaign not found</h1>
-          <p>
-            <a href="/app/campaigns" onClick={onLinkClick}>
-              Back to campaigns
-            </a>
-          </p>
-        </div>
-      </main>
-    );
+  if (notFound) return <NotFoundPage what="Campaign" back="/app/campaigns" backLabel="Back to campaigns" />;
 
   return (
     <main class="page results monitor" id="main" data-loaded={c && a ? 'monitor' : undefined}>

@@ -10,7 +10,7 @@ import { getScorecard, type AttributionRow, type CampaignAnalytics, type Scoreca
 import { navigate, onLinkClick } from '../router';
 import { BestLinesList } from '../results/BestLines';
 import { count, dateTime, money, percent, stepLabel } from '../results/format';
-import { Stat, StatusPill } from '../results/ui';
+import { CampaignHead, Stat } from '../results/ui';
 import { useLoad } from '../results/useLoad';
 
 function Metrics({ m }: { m: CampaignAnalytics }) {
@@ -150,21 +150,14 @@ export function ScorecardView(props: { id: number }) {
 
   return (
     <main class="page results scorecard" id="main" data-loaded={card && !loaded.loading ? 'scorecard' : undefined}>
-      <a class="res-back" href={`/app/campaigns/${id}`} onClick={onLinkClick}>
-        ← Campaign activity
-      </a>
-      <div class="res-head">
-        <div class="res-title">
-          <h1>
-            <span class="eyebrow">Scorecard</span>
-            <span data-testid="campaign-title">{campaign ? campaign.name : 'Campaign'}</span>
-          </h1>
-          {campaign && <StatusPill status={campaign.status} />}
-        </div>
+      <CampaignHead id={id} eyebrow="Scorecard" campaign={campaign}>
+        <a class="btn btn-sm" href={`/app/campaigns/${id}/people`} onClick={onLinkClick} data-testid="people-link">
+          Who did what
+        </a>
         <button type="button" class="btn btn-sm" onClick={() => void loaded.reload()} disabled={loaded.loading}>
           {loaded.loading ? 'Refreshing…' : 'Refresh'}
         </button>
-      </div>
+      </CampaignHead>
       {campaign?.started_at && (
         <p class="res-sub">
           Started {dateTime.format(new Date(campaign.started_at))}
