@@ -133,11 +133,14 @@ class ConnectionLimitTest(unittest.TestCase):
 
     def test_per_ip_cap_closes_the_extra_connection_and_spares_other_addresses(self):
         srv = self.serve("--max-connections-per-ip", "5")
-        socks = stalled(5, "127.0.0.2", srv.port)
+        socks = stalled(6, "127.0.0.2", srv.port)
         self.addCleanup(close_all, socks)
-        extra = stalled(1, "127.0.0.2", srv.port)[0]
-        self.addCleanup(extra.close)
-        self.assertTrue(closed_by_server(extra, 3), "the 6th connection of one address must be closed at once")
+        # Exactly one of the six is closed at once. Which one is not fixed: with two polling
+        # threads accepting, a loaded machine (ASan, a parallel suite) can accept the sixth
+        # connect() before the fifth, and then the fifth is the one over the cap.
+        closed = [s for s in socks if closed_by_server(s, 3 if s is socks[-1] else 0.5)]
+        self.assertEqual(len(closed), 1, "one address with the cap at 5 keeps exactly 5 of its 6 connections")
+        socks = [s for s in socks if s not in closed]
         status, ms = healthz_ms(srv.port, "127.0.0.1")
         self.assertEqual(status, 200, "another address is not affected by 127.0.0.2's cap")
         self.assertEqual(healthz_ms(srv.port, "127.0.0.2")[0], None, "127.0.0.2 is still at its cap")
