@@ -18,10 +18,10 @@ static long txn_calls, txn_failed, saves_pending, saves_committed;
 static long last_line;
 static size_t last_done;
 
-static enum db_status stub_txn(struct store *st, int durable, enum db_status (*fn)(struct store *, void *),
-                               void *cls)
+static enum db_status stub_txn(struct store *st, enum db_tx kind,
+                               enum db_status (*fn)(struct store *, void *), void *cls)
 {
-    (void)durable;
+    (void)kind;
     saves_pending = 0;
     enum db_status r = fn(st, cls);
     FUZZ_CHECK(r >= 0); /* nothing in this store fails */
@@ -70,19 +70,23 @@ static enum db_status stub_contact_by_bidx(struct store *st, int64_t account_id,
     return stub_contact_by_tg_id(st, account_id, NULL, out);
 }
 
-static enum db_status stub_attribution_find(struct store *st, int64_t account_id, int64_t ref_recipient,
-                                            int64_t ref_link, const char *code_bidx, int64_t contact_id,
-                                            int64_t created_at, int64_t window_ms, struct attribution *a)
+/* Attribution's reads (core/attribution.c): no recipient row and no code is known. */
+static enum db_status stub_sent_message_get(struct store *st, int64_t account_id, int64_t recipient_id,
+                                            struct sent_message *out)
 {
     (void)st;
-    (void)account_id;
-    (void)ref_recipient;
-    (void)ref_link;
-    (void)code_bidx;
-    (void)contact_id;
-    (void)created_at;
-    (void)window_ms;
-    memset(a, 0, sizeof *a);
+    (void)recipient_id;
+    FUZZ_CHECK(account_id == 42);
+    memset(out, 0, sizeof *out);
+    return DB_NONE;
+}
+
+static enum db_status stub_code_by_bidx(struct store *st, int64_t account_id, const char *code_bidx,
+                                        int64_t *code_id, int64_t *campaign_id, int64_t *recipient_id)
+{
+    (void)st;
+    FUZZ_CHECK(account_id == 42 && code_bidx);
+    *code_id = *campaign_id = *recipient_id = 0;
     return DB_NONE;
 }
 
@@ -107,7 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st.order_save = stub_order_save;
     st.contact_by_tg_id = stub_contact_by_tg_id;
     st.contact_by_bidx = stub_contact_by_bidx;
-    st.attribution_find = stub_attribution_find;
+    st.sent_message_get = stub_sent_message_get;
+    st.code_by_bidx = stub_code_by_bidx;
     app.store = &st;
     txn_calls = txn_failed = saves_committed = last_line = 0;
     last_done = 0;
