@@ -5,6 +5,8 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 
 #include "store/db.h"
 
@@ -16,6 +18,9 @@ struct pg {
     pthread_mutex_t lock;
     struct conn *conns;
     struct listener *listener;
+    /* Planner statistics (pg.c "statistics"): rows inserted since open, and the count at
+     * which the growing tables are analyzed next (0: no more). */
+    _Atomic int64_t inserted, analyze_at;
 };
 
 /* A new connection to url with tgr's defaults (the URL's own parameters win); check PQstatus. */
