@@ -3,7 +3,8 @@
 #   scripts/deps.sh            build + test + run dependencies
 #   scripts/deps.sh test       also what `make test` needs (Debian's chromium for browser tests,
 #                              postgresql for the PostgreSQL runs of the tests, debhelper and
-#                              lintian for the package, prometheus for promtool)
+#                              lintian for the package, prometheus for promtool, and Redocly's
+#                              CLI from npm in tests/openapi/ for the API document)
 #   scripts/deps.sh bench      also what `make bench` needs (nginx, wrk, postgresql)
 # Debian packages come from apt-get (apt-get update runs first, once, and only when something is
 # missing); npm packages from `npm ci` with the committed lock files, re-run when a lock changes.
@@ -13,11 +14,12 @@ cd "$(dirname "$0")/.."
 pkgs=(gcc clang make cmake pkg-config git python3 tzdata ca-certificates
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev
       libcurl4-openssl-dev libmagic-dev libcsv-dev libcmocka-dev libclang-rt-14-dev clang-format)
+npm_dirs=(bridge web)
 for extra in "$@"; do
   case "$extra" in
     bench) pkgs+=(nginx-light wrk postgresql) ;;
     valgrind) pkgs+=(valgrind) ;;
-    test) pkgs+=(chromium postgresql debhelper lintian prometheus) ;;
+    test) pkgs+=(chromium postgresql debhelper lintian prometheus); npm_dirs+=(tests/openapi) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +44,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages: one `npm ci` per package with a lock file, skipped when the lock is unchanged.
-for dir in bridge web; do
+for dir in "${npm_dirs[@]}"; do
   [ -f "$dir/package-lock.json" ] || continue
   stamp="$dir/node_modules/.tgr-lock.sha256"
   want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)

@@ -1,8 +1,12 @@
-/* h_ops — operations endpoints: GET /healthz (liveness, store included) and GET /metrics (behind
- * TGR_METRICS_TOKEN when that is set). */
+/* h_ops — operations endpoints: GET /healthz (liveness, store included), GET /metrics (behind
+ * TGR_METRICS_TOKEN when that is set) and GET /openapi.json (share/openapi.json, the API
+ * document that tests/http/tgrtest.py holds every response to; DECISIONS 71). */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "base/app.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "http/handlers.h"
 #include "http/metrics.h"
 #include "http/server.h"
@@ -35,5 +39,32 @@ enum hres metrics_h(struct req *r)
     if (!text) return H_SYSERR;
     reply_data(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);
+    return H_OK;
+}
+
+/* The document is read once, on the first request, and kept. */
+#define OPENAPI_MAX (4 * 1024 * 1024)
+static pthread_once_t openapi_once = PTHREAD_ONCE_INIT;
+static char *openapi_doc;
+static size_t openapi_len;
+
+static void openapi_load(void)
+{
+    char path[4096];
+    source_path("share/openapi.json", path, sizeof path);
+    if (read_file(path, OPENAPI_MAX, &openapi_doc, &openapi_len) != TGR_OK) {
+        log_error("http", "cannot read the API document %s", path);
+        openapi_doc = NULL;
+    }
+}
+
+enum hres openapi_h(struct req *r)
+{
+    pthread_once(&openapi_once, openapi_load);
+    if (!openapi_doc) {
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the API document is not installed with this server");
+        return H_NO;
+    }
+    reply_data(r, 200, "application/json", openapi_doc, openapi_len);
     return H_OK;
 }

@@ -110,5 +110,6 @@ enum hres contact_reply(struct req *r, int64_t id);
 /* h_ops.c */
 enum hres healthz_h(struct req *r);
 enum hres metrics_h(struct req *r);
+enum hres openapi_h(struct req *r);
 
 #endif

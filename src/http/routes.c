@@ -63,5 +63,7 @@ const struct route api_routes[] = {
     {"GET", "/orders", orders_list_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/orders/webhook-example", orders_webhook_example_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/orders/imports/:id", orders_import_progress_h, AUTH_ACCOUNT, 0, NULL, 0},
+    /* the API document (issue 19) */
+    {"GET", "/openapi.json", openapi_h, AUTH_NONE, 0, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };

@@ -5,7 +5,9 @@ user or client would: starting `tgr serve` on a loopback port with a throwaway d
 for its `listening on http://127.0.0.1:PORT` line, sending requests (status, headers, parsed
 JSON), creating accounts through the CLI, logging in, stopping the server with SIGTERM and
 cleaning up. It talks to tgr only through the contracts of shared/API.md and shared/DESIGN.md §7,
-mirroring shared/contract/tgrbar.py. Standard library only.
+mirroring shared/contract/tgrbar.py. Standard library only. Every exchange of request() is held
+to the API document share/openapi.json (openapi_check.py): an undocumented status, field or
+content type fails the test that met it.
 
 The binary is $TGR_BIN (CTest sets it), else build/tgr in the repository (the parent of tests/).
 Servers start with very high login limits (--rate-login, and --rate-login-ip and
@@ -35,6 +37,10 @@ import unittest
 import atexit
 import glob
 import itertools
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openapi_check  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("TGR_BIN") or os.path.join(REPO, "build", "tgr")
@@ -100,6 +106,24 @@ def is_error_shape(js, code=None):
     if not set(e) <= {"code", "message", "field"}:
         return False
     return code is None or e["code"] == code
+
+
+def _record(method, path, resp):
+    """TGR_OPENAPI_RECORD=FILE appends each exchange to FILE (a JSON line each): what a change to
+    share/openapi.json has to describe."""
+    rec = os.environ.get("TGR_OPENAPI_RECORD")
+    if not rec:
+        return
+    ctype = resp.headers.get("Content-Type", "")
+    body = None
+    if ctype.startswith("application/json") and len(resp.body) < 300000:
+        try:
+            body = json.loads(resp.body)
+        except ValueError:
+            body = "<invalid json>"
+    with open(rec, "a") as f:
+        f.write(json.dumps({"method": method, "path": path, "status": resp.status, "ctype": ctype,
+                            "body": body}) + "\n")
 
 
 # --- the database: SQLite in the data dir, or a PostgreSQL database per data dir ------------------
@@ -424,9 +448,13 @@ class Server:
         try:
             conn.request(method, path, body=data, headers=hdrs)
             r = conn.getresponse()
-            return Response(r.status, r.headers, r.read())
+            resp = Response(r.status, r.headers, r.read())
         finally:
             conn.close()
+        _record(method, path, resp)
+        openapi_check.check(method, path, resp.status, resp.headers.get("Content-Type", ""), resp.body,
+                            request_json=body)
+        return resp
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
