@@ -48,6 +48,7 @@ enum hres auth_account(struct req *r)
         char hash[ACCOUNT_KEY_HASH_LEN + 1];
         account_api_key_hash(app->kr, key, hash);
         st = app->store->account_by_api_key(app->store, hash, &r->account);
+        snprintf(r->cred_key_hash, sizeof r->cred_key_hash, "%s", hash);
     } else {
         return unauthorized(r, "log in first: send 'Authorization: Bearer <token>' or 'X-API-Key'");
     }

@@ -55,9 +55,10 @@ struct req {
     /* the caller, for AUTH_ACCOUNT routes */
     int64_t account_id;
     struct account account;
-    int auth_done;    /* the credential was checked on the first call */
-    int early_reply;  /* a reply was set before the body: its bytes are read and dropped */
-    int64_t cred_exp; /* unix seconds when a bearer token expires; 0 for an API key (never) */
+    int auth_done;          /* the credential was checked on the first call */
+    int early_reply;        /* a reply was set before the body: its bytes are read and dropped */
+    int64_t cred_exp;       /* unix seconds when a bearer token expires; 0 for an API key (never) */
+    char cred_key_hash[65]; /* the API key's keyed hash when it was the credential, else "" */
 
     /* the reply */
     unsigned status;

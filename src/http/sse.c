@@ -15,10 +15,14 @@
 #include "http/server.h"
 
 #define TICK_MS 250
+/* How often the ticker asks the database whether each stream's credential still stands. */
+#define REVOKE_CHECK_MS 5000
 
 static const char KEEPALIVE[] = ": keep-alive\n\n";
 static const char EXPIRED[] =
     ": the stream reached the end of its credential's life; reconnect with a valid one\n\n";
+static const char REVOKED[] = ": the stream's credential was revoked (signed out, password or API key "
+                              "changed); reconnect with a valid one\n\n";
 
 struct stream {
     struct MHD_Connection *conn;
@@ -31,20 +35,84 @@ struct stream {
     int64_t last_write;   /* mono ms */
     int64_t keepalive_ms; /* --stream-keepalive */
     int64_t ends_at;      /* mono ms: the token's exp, or --stream-max-age after the start */
+    /* the credential it was opened with, checked every REVOKE_CHECK_MS by the ticker */
+    struct store *store;
+    int64_t token_gen; /* a bearer token's generation (the account's token_gen then) */
+    char key_hash[65]; /* or the API key's keyed hash */
+    uint64_t serial;   /* tells a stream from a later one at the same address */
+    int revoked;       /* set by the ticker, under mu */
     struct stream *prev, *nextp;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct stream *streams; /* every open stream, guarded by mu */
 static int stopping, running;
+static uint64_t serials;
 static pthread_t ticker;
+
+/* What the ticker checks of one stream, copied under mu and checked outside it. */
+struct cred_check {
+    struct stream *s;
+    uint64_t serial;
+    struct store *store;
+    int64_t account_id, token_gen;
+    char key_hash[65];
+};
+
+/* Whether the credential no longer stands: the API key was replaced, or the account's token
+ * generation moved on (a password change, "sign out everywhere"). A failed read revokes
+ * nothing: the next round asks again. */
+static int cred_revoked(const struct cred_check *c)
+{
+    struct account a;
+    enum db_status st = c->key_hash[0] ? c->store->account_by_api_key(c->store, c->key_hash, &a)
+                                       : c->store->account_get(c->store, c->account_id, &a);
+    if (st < 0) return 0;
+    if (st == DB_NONE || a.id != c->account_id) return 1;
+    return !c->key_hash[0] && a.token_gen != c->token_gen;
+}
+
+/* One round of revocation checks: the database calls run without mu, so streams go on. */
+static void check_credentials(void)
+{
+    pthread_mutex_lock(&mu);
+    size_t n = 0;
+    for (struct stream *s = streams; s; s = s->nextp)
+        n++;
+    struct cred_check *cs = n ? calloc(n, sizeof *cs) : NULL;
+    size_t k = 0;
+    for (struct stream *s = streams; s && cs; s = s->nextp, k++) {
+        cs[k] = (struct cred_check){s, s->serial, s->store, s->account_id, s->token_gen, ""};
+        memcpy(cs[k].key_hash, s->key_hash, sizeof cs[k].key_hash);
+    }
+    pthread_mutex_unlock(&mu);
+    for (size_t i = 0; i < k; i++) {
+        if (!cred_revoked(&cs[i])) continue;
+        pthread_mutex_lock(&mu);
+        for (struct stream *s = streams; s; s = s->nextp) {
+            if (s != cs[i].s || s->serial != cs[i].serial) continue;
+            s->revoked = 1;
+            if (s->suspended) {
+                s->suspended = 0;
+                MHD_resume_connection(s->conn);
+            }
+        }
+        pthread_mutex_unlock(&mu);
+    }
+    free(cs);
+}
 
 static void *tick_main(void *arg)
 {
     (void)arg;
+    int64_t checked = mono_ms();
     for (;;) {
         struct timespec ts = {0, TICK_MS * 1000000L};
         nanosleep(&ts, NULL);
+        if (mono_ms() - checked >= REVOKE_CHECK_MS) {
+            checked = mono_ms();
+            check_credentials();
+        }
         pthread_mutex_lock(&mu);
         int stop = stopping;
         for (struct stream *s = streams; s; s = s->nextp) {
@@ -76,16 +144,18 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
     struct stream *s = cls;
     (void)pos;
     pthread_mutex_lock(&mu);
-    int stop = stopping;
+    int stop = stopping, revoked = s->revoked;
     pthread_mutex_unlock(&mu);
     if (stop) return MHD_CONTENT_READER_END_OF_STREAM;
     int64_t now = mono_ms();
-    if (now >= s->ends_at) {
+    if (now >= s->ends_at || revoked) {
         /* Once, a comment saying why (for a person watching with curl), then the end. */
-        if (s->said_end || max < sizeof EXPIRED) return MHD_CONTENT_READER_END_OF_STREAM;
+        const char *why = revoked ? REVOKED : EXPIRED;
+        size_t len = strlen(why);
+        if (s->said_end || max < len) return MHD_CONTENT_READER_END_OF_STREAM;
         s->said_end = 1;
-        memcpy(buf, EXPIRED, sizeof EXPIRED - 1);
-        return (ssize_t)(sizeof EXPIRED - 1);
+        memcpy(buf, why, len);
+        return (ssize_t)len;
     }
     long n = s->next(s->ctx, buf, max);
     if (n < 0) return MHD_CONTENT_READER_END_OF_STREAM;
@@ -150,6 +220,9 @@ int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void 
     int64_t life_ms = (int64_t)cfg->stream_max_age * 1000;
     if (r->cred_exp > 0 && r->cred_exp * 1000 - now_ms() < life_ms) life_ms = r->cred_exp * 1000 - now_ms();
     s->ends_at = s->last_write + life_ms;
+    s->store = r->app->store;
+    s->token_gen = r->account.token_gen;
+    memcpy(s->key_hash, r->cred_key_hash, sizeof s->key_hash);
 
     /* Count and take the slot in one step, so two streams opened at once cannot both be the
      * account's fifth. */
@@ -158,6 +231,7 @@ int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void 
     for (struct stream *p = streams; p; p = p->nextp)
         open += p->account_id == s->account_id;
     if (open < cfg->max_streams) {
+        s->serial = ++serials;
         s->nextp = streams;
         if (streams) streams->prev = s;
         streams = s;

@@ -8,8 +8,10 @@
  *
  * Limits: an account holds at most --max-streams-per-account streams (5) at once; the next one is
  * answered 429 too_many_streams. A stream ends (a last comment says why, then the body's end) when
- * the bearer token it was opened with expires, and at the latest --stream-max-age seconds (12 h)
- * after it opened — the only end an API-key stream has. A stream's slot is freed when MHD
+ * the bearer token it was opened with expires, within 5 s of the revocation of that token or API
+ * key (a password change, "sign out everywhere", a new API key: the ticker asks the database every
+ * 5 s, so a revocation made through another instance counts too), and at the latest
+ * --stream-max-age seconds (12 h) after it opened. A stream's slot is freed when MHD
  * completes its request: at its end, or within a tick of the client closing its connection
  * (checked whenever the stream has nothing to send). At shutdown (sse_shutdown) every stream
  * ends, so a graceful stop never waits on them. */

@@ -3,7 +3,8 @@
 "Limits", docs/DECISIONS.md 50): at most --max-streams-per-account streams per account (the next
 one is a 429 `too_many_streams` in the error shape, and a closed stream frees its slot at once), a
 stream ends by itself when the token it was opened with expires (an API-key stream after
---stream-max-age), and a quiet stream gets a keep-alive comment every --stream-keepalive seconds.
+--stream-max-age) or is revoked ("sign out everywhere", a new API key), and a quiet stream gets a
+keep-alive comment every --stream-keepalive seconds.
 
 A token that expires in a few seconds is minted here with the server's own JWT key, derived from
 its DATA/master.key as tgr derives it (libsodium's crypto_kdf: BLAKE2b keyed with the master key,
@@ -106,6 +107,39 @@ class StreamLimitTest(StreamCase):
         self.assertEqual(self.stream(path, token=short).status, 401)
         more = [self.stream(path, token=token) for _ in range(4)]
         self.assertEqual([m.status for m in more], [200] * 4)
+
+
+class StreamRevocationTest(StreamCase):
+    """A revoked credential ends the streams opened with it (the ticker asks the database every
+    5 s), and only those."""
+
+    def test_sign_out_everywhere_ends_the_token_streams(self):
+        token, api_key, _, path = self.account()
+        other_token, _, _, other_path = self.account()
+        s = self.stream(path, token=token)
+        by_key = self.stream(path, api_key=api_key)
+        other = self.stream(other_path, token=other_token)
+        self.assertEqual([s.status, by_key.status, other.status], [200] * 3, s.body)
+        self.assertEqual(self.srv.post("/auth/logout-all", {}, token=token).status, 204)
+        self.assertTrue(s.wait_for(lambda st: st.ended, WAIT + 5), "the stream outlived its revoked token")
+        self.assertIsNone(s.error, "the stream was cut instead of ending")
+        self.assertTrue(any("revoked" in c for c in s.comments), s.comments)
+        # The API key was not revoked, nor was the other account's token.
+        self.assertFalse(by_key.ended, by_key.error)
+        self.assertFalse(other.ended, other.error)
+
+    def test_a_new_api_key_ends_the_old_keys_streams(self):
+        token, api_key, _, path = self.account()
+        by_key = self.stream(path, api_key=api_key)
+        by_token = self.stream(path, token=token)
+        self.assertEqual([by_key.status, by_token.status], [200, 200], by_key.body)
+        r = self.srv.post("/account/api-key", {}, token=token)
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(by_key.wait_for(lambda st: st.ended, WAIT + 5), "the stream outlived its replaced key")
+        self.assertTrue(any("revoked" in c for c in by_key.comments), by_key.comments)
+        self.assertFalse(by_token.ended, by_token.error)
+        # The new key opens a stream.
+        self.assertEqual(self.stream(path, api_key=r.json["api_key"]).status, 200)
 
 
 class StreamTimingTest(StreamCase):
