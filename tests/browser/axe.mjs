@@ -182,6 +182,7 @@ export function createA11y({ root, log, Failure }) {
   const byRule = new Map();
   let runs = 0;
   let focusMeasured = 0;
+  let spentMs = 0;
 
   const routeOf = (url) => {
     const p = new URL(url).pathname;
@@ -213,7 +214,7 @@ export function createA11y({ root, log, Failure }) {
         id: v.id,
         impact: v.impact,
         help: v.help,
-        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), impact: n.impact, summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 200) })),
+        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), impact: n.impact, summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 320) })),
       }));
     }, TAGS);
     runs++;
@@ -226,26 +227,39 @@ export function createA11y({ root, log, Failure }) {
     );
   }
 
-  /** axe at the current width and at the other one, then the focus indicators at desktop width;
-   *  leaves the page at the size it had. */
+  /** "route|width", plus "|dialog" when one was open: the states checked at each width. */
+  const states = new Set();
+
+  /** axe at the current width; at the other width too when this route (with a dialog open, if one
+   *  is) has not been seen at that width yet — most of a page's rules do not change with the width,
+   *  and an axe run costs about half a second on a loaded machine; then the focus indicators.
+   *  Leaves the page at the size it had. */
   async function check(page, name) {
+    const t0 = Date.now();
     const vp = page.viewportSize();
+    const here = widthName(vp);
+    const other = here === 'phone' ? DESKTOP : PHONE;
+    const dialog = await page.evaluate(() => !!document.querySelector('dialog[open], [role=dialog], [role=alertdialog]'));
+    const state = (w) => `${routeOf(page.url())}|${w}${dialog ? '|dialog' : ''}`;
+    states.add(state(here));
     await axeAt(page, name);
-    const other = widthName(vp) === 'phone' ? DESKTOP : PHONE;
-    await page.setViewportSize(other);
-    await settle(page);
-    await axeAt(page, name);
-    if (widthName(vp) === 'phone') await focusAt(page, name);
-    await page.setViewportSize(vp);
-    await settle(page);
-    if (widthName(vp) !== 'phone') await focusAt(page, name);
+    if (!states.has(state(widthName(other)))) {
+      states.add(state(widthName(other)));
+      await page.setViewportSize(other);
+      await settle(page);
+      await axeAt(page, name);
+      await page.setViewportSize(vp);
+      await settle(page);
+    }
+    await focusAt(page, name);
+    spentMs += Date.now() - t0;
   }
 
   async function focusAt(page, name) {
     const r = await page.evaluate(focusAudit, false);
     focusMeasured += r.measured;
     record(
-      `${name} (${routeOf(page.url())}, desktop)`,
+      `${name} (${routeOf(page.url())}, ${widthName(page.viewportSize())})`,
       r.failures.map((f) => ({ rule: 'focus-indicator', impact: 'serious', help: 'Keyboard focus must be visible (3:1 against the background)', targets: [`${f.target} — ${f.why}`] })),
     );
   }
@@ -279,6 +293,7 @@ export function createA11y({ root, log, Failure }) {
       );
     }
     await page.evaluate(() => document.activeElement?.blur());
+    log(`Tab stops on ${routeOf(page.url())}: ${stops.join(', ')}`);
     return stops;
   }
 
@@ -288,7 +303,7 @@ export function createA11y({ root, log, Failure }) {
     for (const r of routes) for (const w of ['desktop', 'phone']) if (!covered.get(`${r.name}|${w}`)) missing.push(`${r.name} at ${w} width`);
     const pages = [...covered.keys()].length;
     log(
-      `a11y: ${runs} axe runs over ${routes.length} routes (${pages} route × width pairs), ${focusMeasured} focus indicators measured; ` +
+      `a11y: ${runs} axe runs over ${routes.length} routes (${pages} route × width pairs), ${focusMeasured} focus indicators measured in ${(spentMs / 1000).toFixed(1)} s; ` +
         `serious/critical violations: ${found.length}` +
         (found.length ? ' — ' + [...byRule].map(([k, n]) => `${k} ${n}`).join(', ') : ''),
     );

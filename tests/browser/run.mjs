@@ -370,6 +370,8 @@ async function main() {
   const stops = await a11y.tabTour(page);
   check(['"Skip to content"', '"Contacts"', '"Settings"', '"Log out"', '"Sync now"', '"Alice Walker"'].every((t) => stops.some((s) => s.includes(t))) && stops.some((s) => s.startsWith('select')),
     `Tab reaches the skip link, the menu, the search and filters, the contacts and the buttons (${stops.length} stops)`);
+  await page.getByTestId('contact-name').first().evaluate((el) => el.focus({ focusVisible: true }));
+  await page.screenshot({ path: path.join(SHOTS, '14-contacts-focus.png') }); // what the focus ring looks like
   await page.goto(base + '/app/no-such-page');
   await page.getByRole('heading', { name: 'Page not found' }).waitFor();
   await shot('14-not-found');
