@@ -99,7 +99,7 @@ export async function peopleFlow(ctx) {
   await segRow.getByLabel('New name').fill('Recent customers');
   await segRow.getByRole('button', { name: 'Save name' }).click();
   await segRow.getByTestId('segment-name').filter({ hasText: 'Recent customers' }).waitFor();
-  await segRow.getByRole('button', { name: 'Edit the filters of Recent customers' }).click();
+  await segRow.getByRole('button', { name: 'Edit filters of Recent customers' }).click();
   await segRow.getByLabel('Wrote to you within (days)').fill('60');
   await segRow.getByRole('button', { name: 'Save filters' }).click();
   await segRow.getByTestId('segment-filters').filter({ hasText: 'wrote within 60 days' }).waitFor();

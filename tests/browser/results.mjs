@@ -112,6 +112,10 @@ export async function resultsFlow(ctx, made) {
   let n0 = await rowsNow();
   let grew = await grows(n0, 6000);
   if (grew) check(true, `the log grows live as messages go out (${n0} → ${await rowsNow()} rows)`);
+  // Issue 20: sends are not read out — the visible log is not live, the screen-reader log is empty.
+  const announcer = page.getByTestId('log-announcer');
+  if (grew)
+    check((await announcer.textContent()) === '' && (await page.locator('.log[role=log]').getAttribute('aria-live')) === 'off', 'messages going out are not read out to a screen reader');
 
   // Pause and resume from the monitor: each adds a log line live, and the status follows.
   const status = async () => (await api('GET', `/campaigns/${campaignId}`)).status;
@@ -121,6 +125,8 @@ export async function resultsFlow(ctx, made) {
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page.locator('[data-testid=log-row][data-status=paused]').first().waitFor({ timeout: 10_000 });
     check((await rowsNow()) > n0, 'pausing adds a "paused" line to the log without a reload');
+    await announcer.getByText('Campaign paused.').waitFor();
+    check(true, 'the pause is read out ("Campaign paused.")');
     await page.locator('[data-testid=campaign-status][data-status=paused]').first().waitFor();
     check((await status()) === 'paused', 'Pause on the monitor pauses the campaign');
     const resume = page.getByRole('button', { name: 'Resume', exact: true });

@@ -20,6 +20,7 @@ import { resultsFlow } from './results.mjs';
 import { safetyFlow } from './safety.mjs';
 import { shopFlow } from './shop.mjs'; // issue 17: settings, connecting the shop, orders
 import { peopleFlow } from './people.mjs';
+import { createA11y } from './axe.mjs'; // issue 20: axe-core and focus indicators at every screenshot
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -204,7 +205,9 @@ async function main() {
   const noProblems = (where) => check(problems.length === 0, `no dialogs/console errors ${where}` + (problems.length ? ':\n  ' + problems.join('\n  ') : ''));
   const shot = async (name) => {
     await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+    await a11y.check(page, name); // every page shown is checked at desktop and phone width
   };
+  const a11y = createA11y({ root, log, Failure });
   const badge = page.getByTestId('tg-status');
   const rows = page.getByTestId('contact-row');
   // Types a search and waits until the list for exactly that search has loaded.
@@ -361,6 +364,21 @@ async function main() {
   await shot('11-connected-phone');
   await page.setViewportSize({ width: 1200, height: 800 });
 
+  // Keyboard only (issue 20): Tab goes through the contacts page, each stop visibly focused.
+  await page.goto(base + '/app/contacts');
+  await loaded('|');
+  const stops = await a11y.tabTour(page);
+  check(['"Skip to content"', '"Contacts"', '"Settings"', '"Log out"', '"Sync now"', '"Alice Walker"'].every((t) => stops.some((s) => s.includes(t))) && stops.some((s) => s.startsWith('select')),
+    `Tab reaches the skip link, the menu, the search and filters, the contacts and the buttons (${stops.length} stops)`);
+  await page.getByTestId('contact-name').first().evaluate((el) => el.focus({ focusVisible: true }));
+  await page.screenshot({ path: path.join(SHOTS, '14-contacts-focus.png') }); // what the focus ring looks like
+  await page.goto(base + '/app/no-such-page');
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await shot('14-not-found');
+  await page.goto(base + '/app/campaigns/new');
+  await page.locator('.ql-editor').waitFor();
+  await shot('15-editor-new');
+
   // --- Campaigns (read-only list) -------------------------------------------------------------------
   const campaignRows = page.getByTestId('campaign-row');
   const campaignsLoaded = () => page.waitForFunction(() => document.querySelector('section[data-loaded]')?.dataset.loaded === 'campaigns');
@@ -470,6 +488,7 @@ async function main() {
   await safetyFlow(ctx);
   await shopFlow(ctx); // last: it changes the password
 
+  a11y.finish();
   noProblems('during the whole run');
 }
 

@@ -144,7 +144,13 @@ export async function safetyFlow(ctx) {
   check((await api('GET', '/account')).error_streak_limit === 2, 'the Telegram page saves error_streak_limit = 2');
 
   // --- Campaign 2 runs into an error tgr does not know: paused after exactly 2 --------------------------
+  // Watched on its monitor (issue 20): the failures and the pause are read out to a screen reader.
+  await monitor(two.id);
+  await page.waitForFunction(() => document.querySelector('[data-testid=log-announcer]')?.dataset.since);
   await api('POST', `/campaigns/${two.id}/start`, {});
+  await page.getByTestId('log-announcer').getByText(/Campaign paused/).waitFor({ timeout: 15_000 });
+  const heard = await page.getByTestId('log-announcer').textContent();
+  check(heard.includes('failed') && heard.includes(UNKNOWN) && /Uma|Ugo|2 messages/.test(heard) && !/sent/i.test(heard), `the monitor reads out the failures and the pause ("${heard}")`);
   const c2 = await until('the error streak pause', async () => {
     const c = await api('GET', `/campaigns/${two.id}`);
     return c.status === 'paused' ? c : null;
@@ -162,9 +168,13 @@ export async function safetyFlow(ctx) {
   const limitSetAt = Date.now();
   check((await api('GET', '/account')).daily_send_limit === 2, 'the Telegram page saves daily_send_limit = 2');
 
+  await sleep(1100); // the Date header the announcer counts from has whole seconds: leave the pause's second
   await monitor(two.id);
   const streak = page.getByTestId('notice-error-streak');
   await streak.waitFor();
+  await page.locator('[data-testid=log-row][data-status=paused]').waitFor();
+  await sleep(300); // the announcer has seen the history: it must stay quiet about it
+  check((await page.getByTestId('log-announcer').textContent()) === '', 'opened later, the monitor does not read out the failures of before');
   check((await streak.getByTestId('streak-code').textContent()) === UNKNOWN, 'the error streak notice names the code');
   check((await streak.getByTestId('streak-why').textContent()).includes('a code tgr does not know'), 'the error streak notice says tgr does not know the code');
   check((await streak.textContent()).includes('Before you resume'), 'the error streak notice says what to check before resuming');

@@ -115,7 +115,8 @@ export function getRevenue(from: Date, to: Date, bucket: 'day' | 'week'): Promis
 
 export interface LogStreamHandlers {
   /** The server accepted the stream (200). */
-  onOpen: () => void;
+  /** The stream is open; `serverDate` is its response's Date header (the server's clock), if any. */
+  onOpen: (serverDate: string | null) => void;
   /** One log entry; `id` is the SSE id to resume from. */
   onEntry: (entry: LogEntry) => void;
 }
@@ -167,7 +168,7 @@ export async function readLogStream(id: number, lastId: number | null, signal: A
       throw new ApiError(res.status, code, message, null, null);
     }
     if (!res.body) throw new ApiError(0, 'network', 'The browser cannot read event streams.', null, null);
-    h.onOpen();
+    h.onOpen(res.headers.get('Date'));
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     let buf = '';

@@ -20,6 +20,8 @@ export interface LogStream {
   error: string | null;
   /** Milliseconds until the next attempt while reconnecting. */
   retryAt: number | null;
+  /** The server's time (ms) when the stream first opened: entries before it are history. */
+  since: number | null;
 }
 
 export function useLogStream(campaignId: number, onEntries?: (batch: LogEntry[]) => void): LogStream {
@@ -27,6 +29,7 @@ export function useLogStream(campaignId: number, onEntries?: (batch: LogEntry[])
   const [state, setState] = useState<StreamState>('connecting');
   const [error, setError] = useState<string | null>(null);
   const [retryAt, setRetryAt] = useState<number | null>(null);
+  const [since, setSince] = useState<number | null>(null);
   const cb = useRef(onEntries);
   cb.current = onEntries;
 
@@ -64,8 +67,9 @@ export function useLogStream(campaignId: number, onEntries?: (batch: LogEntry[])
       while (!ctl.signal.aborted) {
         try {
           await readLogStream(campaignId, lastId, ctl.signal, {
-            onOpen: () => {
+            onOpen: (serverDate) => {
               attempt = 0;
+              setSince((s) => s ?? (Date.parse(serverDate ?? '') || Date.now()));
               setState('live');
               setError(null);
               setRetryAt(null);
@@ -104,5 +108,5 @@ export function useLogStream(campaignId: number, onEntries?: (batch: LogEntry[])
     };
   }, [campaignId]);
 
-  return { entries, state, error, retryAt };
+  return { entries, state, error, retryAt, since };
 }

@@ -25,6 +25,7 @@ import { SESSION_DEAD, count, dateTime, duration, isLive, isOwnReason, money, pe
 import { NotFoundPage, Notice, Stat, StatusPill, useNow } from '../results/ui';
 import { useLogStream, type LogStream } from '../results/useLogStream';
 import { AppealSteps, SpamBotLink, frozenSince } from './Frozen';
+import { LogAnnouncer, type LogWords } from '../results/LogAnnouncer'; // issue 20: failures and pauses, read out
 
 const POLL_MS = 2000;
 const SETTLED_POLL_MS = 10_000;
@@ -67,6 +68,9 @@ function logWho(e: LogEntry): string {
   }
   return e.name && e.name.trim() ? e.name : `Contact #${e.contact_id}`;
 }
+
+/** A log entry in words, for the screen-reader announcements (LogAnnouncer). */
+const logWords = (e: LogEntry): LogWords => ({ who: logWho(e), detail: logDetail(e) });
 
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z/g;
 
@@ -120,7 +124,7 @@ function LogList({ stream, now }: { stream: LogStream; now: number }) {
       {shown.length === 0 ? (
         <p class="empty">{stream.state === 'live' ? 'Nothing sent yet. Messages appear here the moment they go out.' : 'Loading the activity…'}</p>
       ) : (
-        <div class="log" role="log" aria-label="Send log, newest first">
+        <div class="log" role="log" aria-live="off" aria-label="Send log, newest first">
           <ol class="log-list" data-testid="log">
           {shown.map((e) => {
             const st = LOG_STATUS[e.status] ?? { label: e.status, tone: 'muted' };
@@ -717,6 +721,7 @@ export function MonitorView(props: { id: number; state: SessionState }) {
       <p class="sr-only" role="status">
         {actionMsg ?? ''}
       </p>
+      <LogAnnouncer entries={stream.entries} since={stream.since} words={logWords} />
       {c && <Notices c={c} a={a} codes={codes} session={props.state.session} now={now} actionError={actionError} />}
       {c && a ? (
         <div class="monitor-grid">

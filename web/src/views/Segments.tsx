@@ -243,7 +243,7 @@ function SegmentItem(props: { seg: Segment; campaigns: Campaign[]; campaignNames
             <button type="button" class="btn btn-sm" onClick={() => setMode('rename')} aria-label={'Rename ' + seg.name}>
               Rename
             </button>
-            <button type="button" class="btn btn-sm" onClick={() => setMode('filters')} aria-label={'Edit the filters of ' + seg.name}>
+            <button type="button" class="btn btn-sm" onClick={() => setMode('filters')} aria-label={'Edit filters of ' + seg.name}>
               Edit filters
             </button>
             <a class="btn btn-sm" href={`/app/campaigns/new?segment=${seg.id}`} onClick={onLinkClick}>
