@@ -250,6 +250,8 @@ export interface CampaignCounters {
 /** One row of GET /analytics/campaigns (API.md "Analytics"). */
 export interface CampaignStats extends CampaignCounters {
   campaign_id: number;
+  /** The first message's progress apart from the follow-ups' (issue 18). */
+  first_message?: { total: number; sent: number; failed: number; skipped: number; pending: number };
   name: string;
   currency?: string;
   started_at: string | null;
