@@ -281,7 +281,10 @@ async function main() {
   await tgPassword.press('Enter');
   await page.getByRole('heading', { name: 'Connected' }).waitFor();
   await badge.filter({ hasText: 'connected' }).waitFor();
-  check((await badge.textContent()).trim() === 'Telegram: connected', 'header badge says "connected"');
+  // Issue 18: the simulator is said while connected, in the badge and on the page.
+  check((await badge.textContent()).trim() === 'Simulated Telegram: connected', 'header badge says "Simulated Telegram: connected"');
+  check(await page.getByTestId('sim-notice').isVisible(), 'the "Simulated Telegram" notice is visible while connected');
+  check((await page.getByTestId('sim-notice').textContent()).includes('no real messages leave this server'), 'the notice says no real messages leave the server');
   await shot('07-connected');
 
   // --- Contacts ------------------------------------------------------------------------------------
@@ -304,7 +307,7 @@ async function main() {
   check(names.includes(HOSTILE), 'the hostile name is shown as literal text');
   check((await page.locator('main img').count()) === 0, 'no <img> element was created from contact data');
   check(names.includes('Дмитрий Кузнецов'), 'the Cyrillic name is shown');
-  check((await badge.textContent()).trim() === 'Telegram: connected', 'header badge says "connected" on the contacts page');
+  check((await badge.textContent()).trim() === 'Simulated Telegram: connected', 'header badge says "Simulated Telegram: connected" on the contacts page');
   check((await page.locator('.cat').count()) === 6, 'every contact has a category badge');
   await shot('08-contacts');
 

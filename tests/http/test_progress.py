@@ -3,7 +3,9 @@
 "Progress never goes backwards"; docs/DECISIONS.md 66): the first message and the follow-ups
 apart, each monotonic while follow-ups are queued; times that count the queue of the account's
 other campaigns, quiet hours and FloodWait; the campaign a campaign waits behind, named; the
-first message's progress in GET /analytics/campaigns.
+first message's progress in GET /analytics/campaigns. And what the web app says when the Telegram
+login changes (issue 18 item 1): logging out keeps contacts and campaigns, a campaign that was
+sending waits, and after connecting another number it goes on from that account, once per person.
 
 Each class runs its own server on its own simulated Telegram (tests/http/test_sending.py's
 EngineCase). What Telegram received is read from the simulator's record. Run:
@@ -16,8 +18,8 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tgrtest import parse_time, wait_until  # noqa: E402
-from test_sending import EngineCase, hhmm, make_users  # noqa: E402
+from tgrtest import connect_telegram, contacts_by_tg_id, parse_time, wait_until  # noqa: E402
+from test_sending import CODE, EngineCase, hhmm, make_users  # noqa: E402
 
 STEP_KEYS = {"total", "sent", "failed", "skipped", "pending", "eta"}
 
@@ -195,6 +197,36 @@ class FloodTimesTest(EngineCase):
         # The rest goes after the wait, five a second.
         self.assertAlmostEqual(parse_time(a["first_message"]["eta"]), until + (pending - 1) / 5, delta=0.01, msg=a)
         self.wait_status(token, c["id"], "completed", 30)
+
+
+class ReconnectTest(EngineCase):
+    """Six people at one message a second; the login changes half-way."""
+
+    USERS = make_users(6, "8590")
+    SEND_RATE = 1
+
+    def test_another_number_keeps_contacts_and_campaigns_and_sends_from_it(self):
+        token, contacts = self.account()
+        self.assertEqual(len(contacts), 6)
+        c = self.create(token, message_text="Reconnect check {{first_name}}")
+        self.start(token, c["id"])
+        self.assertTrue(wait_until(lambda: self.analytics(token, c["id"])["sent"] >= 1, 15))
+        r = self.srv.request("DELETE", "/session", token=token)
+        self.assertEqual(r.status, 204, r)
+        at_logout = len(self.record("Reconnect check"))
+        time.sleep(2.5)
+        # Kept, waiting: nothing more goes out without a login (one send may have been under way).
+        self.assertEqual(self.campaign(token, c["id"])["status"], "running")
+        self.assertLessEqual(len(self.record("Reconnect check")), at_logout + 1)
+        self.assertEqual(len(contacts_by_tg_id(self.srv, token)), 6)
+        self.assertEqual([x["id"] for x in self.srv.get("/campaigns", token=token).json["campaigns"]], [c["id"]])
+        # Another number: the same contacts, and the campaign goes on from it to everyone, once.
+        connect_telegram(self.srv, token, "+15550007777", CODE)
+        phone = self.srv.get("/session", token=token).json["phone"]
+        self.assertTrue(phone.endswith("7777"), phone)
+        self.wait_status(token, c["id"], "completed", 30)
+        self.assertEachOnce(self.record("Reconnect check"), [u["id"] for u in self.USERS])
+        self.assertEqual(sorted(contacts_by_tg_id(self.srv, token)), sorted(contacts))
 
 
 if __name__ == "__main__":

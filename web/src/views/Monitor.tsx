@@ -338,6 +338,13 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
       </Notice>,
     );
   }
+  if (props.session?.simulator)
+    out.push(
+      <Notice key="sim" tone="info" testid="sim-notice" live={false} title="Simulated Telegram — no real messages leave this server">
+        tgr runs with the simulator: the messages below went to the customers of a scenario file, whose reads, replies and clicks are
+        simulated too.
+      </Notice>,
+    );
   if (c.status === 'paused' && c.pause_reason === 'manual')
     out.push(
       <Notice key="manual" tone="warn" title="Paused" live={false}>
@@ -550,10 +557,12 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
             {fu && fu.pending > 0 && <> · {count.format(fu.pending)} queued</>}
             {!finished && nextDue ? <> · more come due {nextDue > now ? `in ${duration(nextDue - now)}` : 'now'}</> : null}
           </p>
-          <p class="card-note">
-            “At most”: people who reply (for “did not reply” follow-ups), click (for “did not click”), opt out or cannot be reached get no
-            follow-up, so this number only falls as they do.
-          </p>
+          {!finished && (
+            <p class="card-note pstep-note">
+              “At most”: people who reply (for “did not reply” follow-ups), click (for “did not click”), opt out or cannot be reached get no
+              follow-up, so this number only falls as they do.
+            </p>
+          )}
         </div>
       )}
       <dl class="facts">
