@@ -301,7 +301,8 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
         while True:
             r = self.srv.get("/contacts?limit=5" + (f"&after={after}" if after is not None else ""), token=self.token)
             self.assertEqual(r.status, 200, r)
-            self.assertEqual(set(r.json), {"contacts", "next_after"})
+            self.assertEqual(set(r.json), {"contacts", "next_after", "currency"})
+            self.assertEqual(r.json["currency"], "EUR", "spent's currency: EUR without orders")
             page = r.json["contacts"]
             self.assertLessEqual(len(page), 5)
             seen += [c["tg_user_id"] for c in page]

@@ -181,6 +181,8 @@ export interface Contact {
 export interface ContactPage {
   contacts: Contact[];
   next_after: number | null;
+  /** The currency of every contact's `spent`: the account's, the one most of its orders use (issue 18). */
+  currency?: string;
 }
 
 export interface ContactQuery {

@@ -23,7 +23,7 @@ import {
 import type { SessionState } from '../main';
 import { onLinkClick } from '../router';
 import { SESSION_DEAD, count, dateTime, duration, isLive, isOwnReason, money, percent, reasonExplain, reasonLabel, stepLabel, time, when } from '../results/format';
-import { NotFoundPage, Notice, Stat, StatusPill, useNow } from '../results/ui';
+import { NotFoundPage, Notice, Reason, RepliedStat, Stat, StatusPill, useNow } from '../results/ui';
 import { useLogStream, type LogStream } from '../results/useLogStream';
 import { AppealSteps, SpamBotLink, frozenSince } from './Frozen';
 
@@ -204,7 +204,14 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
     out.push(
       <Notice key="streak" tone="bad" testid="notice-error-streak" title="Paused: several people in a row failed with the same error">
         <p>
-          {code && isOwnReason(code) ? 'The messages failed with' : 'Telegram answered'} <code data-testid="streak-code">{code ?? 'an error'}</code>
+          {code && isOwnReason(code) ? 'The messages failed with' : 'Telegram answered'}{' '}
+          {code ? (
+            <>
+              “{reasonLabel(code)}” (<code data-testid="streak-code">{code}</code>)
+            </>
+          ) : (
+            'an error'
+          )}
           {' — '}
           <span data-testid="streak-why">{why ?? 'a code tgr does not know.'}</span> tgr paused the campaign so that one error cannot cost the
           whole audience; the people not reached yet are still waiting.
@@ -603,7 +610,8 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
         )}
       </dl>
       {cats && (cats.buyer || cats.browser || cats.refund_risk) ? (
-        <p class="cats-line">
+        <p class="cats-line" data-testid="audience-categories">
+          <span class="muted">In the audience at the start:</span>
           <span class="cat cat-buyer">Buyers {count.format(cats.buyer ?? 0)}</span>
           <span class="cat cat-browser">Browsers {count.format(cats.browser ?? 0)}</span>
           <span class="cat cat-refund_risk">Refund risk {count.format(cats.refund_risk ?? 0)}</span>
@@ -618,15 +626,15 @@ function Stats({ a }: { a: CampaignAnalytics }) {
   const rate = (n: number) => (a.sent > 0 ? percent.format(n / a.sent) : '—');
   return (
     <section class="stats" aria-label="Results">
-      <Stat label="Sent" value={count.format(a.sent)} testid="stat-sent" sub={a.opted_out ? `${count.format(a.opted_out)} opted out` : 'delivered to Telegram'} />
+      <Stat label="Sent" value={count.format(a.sent)} testid="stat-sent" sub="delivered to Telegram" />
       <Stat label="Failed" value={count.format(a.failed)} testid="stat-failed" tone={a.failed ? 'bad' : undefined}>
         {failures.length > 0 ? (
           <ul class="reasons" aria-label="Failures by reason">
             {failures.map(([code, n]) => {
               const why = reasonExplain(code, a.reasons);
               return (
-                <li key={code} title={code} data-testid="failure-reason" data-code={code}>
-                  <span>{reasonLabel(code)}</span>
+                <li key={code} data-testid="failure-reason" data-code={code}>
+                  <Reason code={code} />
                   <span class="num">{count.format(n)}</span>
                   <span class="reason-why">{why ?? `${code}: a code tgr does not know.`}</span>
                 </li>
@@ -638,7 +646,7 @@ function Stats({ a }: { a: CampaignAnalytics }) {
         )}
       </Stat>
       <Stat label="Read" value={count.format(a.read)} testid="stat-read" sub={`${rate(a.read)} of sent`} />
-      <Stat label="Replied" value={count.format(a.replied)} testid="stat-replied" sub={`${rate(a.replied)} of sent`} />
+      <RepliedStat m={a} testid="stat-replied" />
       <Stat
         label="Clicked"
         value={count.format(a.unique_clicks)}
