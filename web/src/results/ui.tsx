@@ -145,20 +145,15 @@ export function RepliedStat({ m, testid }: { m: { sent: number; replied: number;
 }
 
 /** The frequency cap, defined where it is mentioned, with where to change it. */
-export function FrequencyCap({ days }: { days: number | null }) {
+export function FrequencyCapNote({ days }: { days: number | null }) {
   return (
-    <span class="freq-cap" data-testid="frequency-cap">
-      the frequency cap
-      {days !== null && (
-        <>
-          {' '}
-          (a campaign leaves out anyone a campaign messaged in the last {days === 1 ? 'day' : `${days} days`};{' '}
-          <a href="/app/settings#frequency-cap" onClick={onLinkClick}>
-            change it in Settings
-          </a>
-          )
-        </>
-      )}
-    </span>
+    <p class="card-note" data-testid="frequency-cap">
+      <strong>The frequency cap</strong>: a campaign leaves out anyone a campaign messaged in the last{' '}
+      {days === null ? 'few days' : days === 1 ? 'day' : `${days} days`}, so right after a campaign most of its people wait.{' '}
+      <a href="/app/settings#frequency-cap" onClick={onLinkClick}>
+        Change it in Settings
+      </a>
+      .
+    </p>
   );
 }

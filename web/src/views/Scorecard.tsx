@@ -10,7 +10,7 @@ import { getScorecard, type AttributionRow, type CampaignAnalytics, type Scoreca
 import { navigate, onLinkClick } from '../router';
 import { BestLinesList, RankNote } from '../results/BestLines';
 import { count, dateTime, money, percent, stepLabel } from '../results/format';
-import { CampaignHead, FrequencyCap, RepliedStat, Stat } from '../results/ui';
+import { CampaignHead, FrequencyCapNote, RepliedStat, Stat } from '../results/ui';
 import { useLoad } from '../results/useLoad';
 
 function Metrics({ m }: { m: CampaignAnalytics }) {
@@ -82,8 +82,8 @@ function reach(s: Suggestion): number {
   return Math.max(s.audience_count, s.audience_count_after_cap ?? 0);
 }
 
-function SuggestionCard(props: { s: Suggestion; campaign: Campaign; capDays: number | null }) {
-  const { s, campaign, capDays } = props;
+function SuggestionCard(props: { s: Suggestion; campaign: Campaign }) {
+  const { s, campaign } = props;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const later = s.audience_count_after_cap ?? s.audience_count;
@@ -119,7 +119,7 @@ function SuggestionCard(props: { s: Suggestion; campaign: Campaign; capDays: num
       </div>
       {later > s.audience_count && (
         <span class="sub" data-testid="suggestion-audience-later">
-          {count.format(later)} once <FrequencyCap days={capDays} /> has passed
+          {count.format(later)} once the frequency cap has passed
         </span>
       )}
       {error && (
@@ -179,13 +179,14 @@ export function ScorecardView(props: { id: number }) {
           <Metrics m={card.metrics} />
 
           <h2 class="section-title">Who to message next</h2>
+          {card.suggestions.some((s) => (s.audience_count_after_cap ?? s.audience_count) > s.audience_count) && <FrequencyCapNote days={capDays} />}
           <div class="suggestions">
             {/* Those with people to message first; the server's order otherwise. */}
             {card.suggestions
               .map((s, i) => ({ s, i }))
               .sort((a, b) => Number(reach(b.s) > 0) - Number(reach(a.s) > 0) || a.i - b.i)
               .map(({ s }) => (
-                <SuggestionCard key={s.title} s={s} campaign={campaign} capDays={capDays} />
+                <SuggestionCard key={s.title} s={s} campaign={campaign} />
               ))}
           </div>
 
