@@ -3,9 +3,10 @@
 // verification on), creates an account with the CLI, then drives Chromium through login, connecting
 // Telegram (phone → code → password) and the contacts list, then the campaign workflow
 // (editor.mjs, results.mjs), segments, a scheduled start, results per person, CSV exports and a
-// contact's timeline (people.mjs), on a second server with a scenario of its own the Telegram
-// account safety notices (safety.mjs), and back on the first the settings, connecting the shop's
-// orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
+// contact's timeline (people.mjs), progress, the simulator's notices, a new login and the demo
+// (round2.mjs, with a third server started with --demo), on a second server with a scenario of
+// its own the Telegram account safety notices (safety.mjs), and back on the first the settings,
+// connecting the shop's orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
 // error or unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
@@ -20,6 +21,7 @@ import { resultsFlow } from './results.mjs';
 import { safetyFlow } from './safety.mjs';
 import { shopFlow } from './shop.mjs'; // issue 17: settings, connecting the shop, orders
 import { peopleFlow } from './people.mjs';
+import { round2Flow } from './round2.mjs'; // issue 18: progress, the simulator, words, the demo
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -470,6 +472,7 @@ async function main() {
   await resultsFlow(ctx, made);
   // Issue 16: segments, a scheduled start, the people view, CSV exports, a contact's timeline.
   await peopleFlow(ctx);
+  await round2Flow(ctx);
   await safetyFlow(ctx);
   await shopFlow(ctx); // last: it changes the password
 

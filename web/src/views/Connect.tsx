@@ -265,7 +265,7 @@ export function ConnectView({ state }: { state: SessionState }) {
             <strong>Your {keptWords(after.kept)} from before are kept.</strong>{' '}
             {after.before ? `tgr now uses ${session.phone ?? 'this account'} instead of ${after.before}. ` : ''}
             This account’s chats are added to the same contact list
-            {after.kept.sending ? `, and the ${plural(after.kept.sending, 'campaign')} still sending now send${after.kept.sending === 1 ? 's' : ''} from it` : ', and every campaign you start sends from it'}.
+            {after.kept.sending ? `, and the ${plural(after.kept.sending, 'campaign')} under way now send${after.kept.sending === 1 ? 's' : ''} from it` : ', and every campaign you start sends from it'}.
             {after.before ? ' Telegram may refuse messages to people who never wrote to this number; they are listed as failed with Telegram’s reason.' : ''}
           </div>
         )}
@@ -302,7 +302,7 @@ export function ConnectView({ state }: { state: SessionState }) {
                   Log tgr out of Telegram? {kept && (kept.contacts || kept.campaigns) ? `Your ${keptWords(kept)} stay in tgr` : 'Contacts and campaigns stay in tgr'}, with
                   their results and orders.{' '}
                   {kept?.sending
-                    ? `The ${plural(kept.sending, 'campaign')} sending now wait${kept.sending === 1 ? 's' : ''} until a Telegram account is connected again, then go${kept.sending === 1 ? 'es' : ''} on from that account.`
+                    ? `The ${plural(kept.sending, 'campaign')} under way wait${kept.sending === 1 ? 's' : ''} until a Telegram account is connected again, then go${kept.sending === 1 ? 'es' : ''} on from that account.`
                     : 'Campaigns you start later send from the account connected then.'}
                 </span>
                 <button type="button" class="btn btn-danger" onClick={logout} disabled={busy}>
@@ -355,7 +355,7 @@ export function ConnectView({ state }: { state: SessionState }) {
         {kept && (kept.contacts > 0 || kept.campaigns > 0) && (
           <div class="alert alert-info" role="note" data-testid="reconnect-before">
             <strong>Your {keptWords(kept)} stay, whichever number you connect.</strong> tgr adds the chats of the account you connect to the same
-            contact list, and {kept.sending ? `the ${plural(kept.sending, 'campaign')} still sending go${kept.sending === 1 ? 'es' : ''} on from it` : 'every campaign sends from it'}.
+            contact list, and {kept.sending ? `the ${plural(kept.sending, 'campaign')} under way go${kept.sending === 1 ? 'es' : ''} on from it` : 'every campaign sends from it'}.
             {lastPhone() ? ` The last number connected here was ${lastPhone()}; ` : ' '}
             with another number, Telegram may refuse messages to people who never wrote to that account: they are listed as failed with Telegram’s reason.
           </div>
