@@ -364,7 +364,7 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
         self.assertError(r, 404, "not_found")
         self.assertNotIn(b"Annabelle", r.body)
         r = self.srv.get("/contacts?limit=1000", token=self.other)
-        self.assertEqual((r.status, r.json), (200, {"contacts": [], "next_after": None}))
+        self.assertEqual((r.status, r.json), (200, {"contacts": [], "next_after": None, "currency": "EUR"}))
         r = self.srv.get("/contacts?limit=1000&q=Annabelle", token=self.other)
         self.assertEqual(r.json["contacts"], [])
         self.assertError(self.srv.get(f"/contacts/{max(c['id'] for c in mine.values()) + 1000}", token=self.token),
