@@ -147,7 +147,7 @@ export function RepliedStat({ m, testid }: { m: { sent: number; replied: number;
 /** The frequency cap, defined where it is mentioned, with where to change it. */
 export function FrequencyCapNote({ days }: { days: number | null }) {
   return (
-    <p class="card-note" data-testid="frequency-cap">
+    <p class="card-note cap-note" data-testid="frequency-cap">
       <strong>The frequency cap</strong>: a campaign leaves out anyone a campaign messaged in the last{' '}
       {days === null ? 'few days' : days === 1 ? 'day' : `${days} days`}, so right after a campaign most of its people wait.{' '}
       <a href="/app/settings#frequency-cap" onClick={onLinkClick}>
