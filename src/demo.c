@@ -1,6 +1,7 @@
 /* demo — what `tgr serve --demo` and the simulator add to a start (README "Set-up"): the demo
  * account and its login, connecting it to the simulated Telegram with the demo shop's orders,
- * and the simulator's login shown in the web app. Layer: main (it uses tg and engine). */
+ * and the simulator's login shown in the web app. The example campaign and the thread that runs
+ * the demo's start are demo_campaign.c's. Layer: main (it uses tg and engine). */
 #include "demo.h"
 
 #include <fcntl.h>
@@ -19,7 +20,9 @@
 #include "core/orders.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "tg/bridge.h"
 #include "tg/session.h"
+#include "tg/sync.h"
 
 #define DEMO_EMAIL "demo@tgr.local"
 
@@ -59,15 +62,20 @@ void demo_setup(struct app *app)
     printf("created the demo account (this happens once)\ndemo login: %s / %s\n", DEMO_EMAIL, pw);
 }
 
-/* The demo runs on the simulator: connect the demo account to it (as a user would, with the
- * scenario's login code) and import the demo shop's orders once, so that a first `make run`
- * shows contacts, categories and orders without any set-up. Runs on the tg worker pool. */
-void demo_connect_job(void *arg)
+int demo_scenario_is_ours(const struct config *c)
 {
-    struct app *app = arg;
+    size_t sl = strlen(c->sim_scenario);
+    return sl >= 19 && strcmp(c->sim_scenario + sl - 19, "scenarios/demo.json") == 0;
+}
+
+/* The demo runs on the simulator: connect the demo account to it (as a user would, with the
+ * scenario's login code), read its inbox, and import the demo shop's orders once, so that a
+ * first `make run` shows contacts, categories and orders without any set-up. */
+int64_t demo_connect(struct app *app)
+{
     struct store *st = app->store;
     struct account a;
-    if (st->account_by_email(st, DEMO_EMAIL, &a) != DB_ONE) return;
+    if (st->account_by_email(st, DEMO_EMAIL, &a) != DB_ONE) return 0;
     char path[CONFIG_PATH_MAX + 32];
     source_path(app->cfg.sim_scenario, path, sizeof path);
     json_error_t je;
@@ -86,7 +94,10 @@ void demo_connect_job(void *arg)
         tgs_connect(app, a.id, "+15550000000", &res);
         if (res.outcome == TGS_OK) tgs_verify(app, a.id, code, password, &res);
         if (res.outcome == TGS_OK) {
-            engine_request_sync(app->engine, a.id);
+            /* The inbox now, not in the background: the example campaign needs its contacts. */
+            struct sync_counts counts;
+            struct bridge_error err;
+            if (sync_account(app, a.id, &counts, &err) != TGR_OK) engine_request_sync(app->engine, a.id);
             log_info("demo", "the demo account is connected to the simulated Telegram");
         } else
             log_warn("demo", "could not connect the demo account to the simulator (%s)", res.code);
@@ -94,13 +105,12 @@ void demo_connect_job(void *arg)
     json_decref(sc);
     char done[8];
     /* The demo orders belong to the demo scenario's customers only. */
-    size_t sl = strlen(app->cfg.sim_scenario);
-    if (sl < 19 || strcmp(app->cfg.sim_scenario + sl - 19, "scenarios/demo.json") != 0 ||
+    if (!demo_scenario_is_ours(&app->cfg) ||
         st->meta_get(st, "demo_orders_imported", done, sizeof done) == DB_ONE)
-        return;
+        return a.id;
     source_path("scenarios/demo-orders.csv", path, sizeof path);
     FILE *in = fopen(path, "rb");
-    if (!in) return;
+    if (!in) return a.id;
     struct import_result ir;
     if (orders_import_csv(app, a.id, in, 0, NULL, NULL, &ir) == TGR_OK) {
         log_info("demo", "imported %ld demo orders", ir.imported);
@@ -109,6 +119,7 @@ void demo_connect_job(void *arg)
     }
     import_result_release(&ir);
     fclose(in);
+    return a.id;
 }
 
 /* With the simulator, say how to log in to it: the code comes from the scenario. */

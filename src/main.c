@@ -596,6 +596,7 @@ static int cmd_serve(int argc, char **argv)
     app.metrics = metrics_new(api_routes);
     app.tg_pool = worker_pool_new(4, 256, 2);
     struct http_server *http = NULL;
+    struct demo *demo = NULL;
     if (strcmp(app.cfg.telegram, "sim") == 0) demo_read_sim_login(&app);
     /* Without a working bridge the server still serves everything but Telegram (503 there). */
     app.engine = engine_start(&app, err, sizeof err);
@@ -623,8 +624,7 @@ static int cmd_serve(int argc, char **argv)
     if (app.cfg.demo) {
         demo_setup(&app);
         demo_telegram_hint(&app.cfg);
-        if (app.engine && strcmp(app.cfg.telegram, "sim") == 0)
-            worker_pool_submit(app.tg_pool, demo_connect_job, &app);
+        if (app.engine && strcmp(app.cfg.telegram, "sim") == 0) demo = demo_start(&app);
     }
     fflush(stdout);
     log_info("serve", "tgr %s (%s) serving on port %d, data in %s, %s store", tgr_version, tgr_commit,
@@ -647,6 +647,7 @@ out:
     sse_shutdown(); /* event streams end, so they do not hold up the graceful stop */
     http_quiesce(http, 10000);
     engine_stop(app.engine);
+    demo_stop(demo); /* after the bridge: a call it waits on returns at once */
     worker_pool_free(app.tg_pool);
     worker_pool_free(app.hash_pool);
     http_stop(http, 3000);

@@ -13,6 +13,8 @@
 #include "store/store.h"
 
 struct app;
+struct account;
+struct campaign;
 
 enum progress_outcome {
     PROGRESS_SAME,      /* nothing changed phase (nudges may have been scheduled) */
@@ -34,5 +36,53 @@ TGR_MUST_CHECK enum db_status nudge_schedule(struct store *st, int64_t account_i
  * nudge rows were created. */
 enum progress_outcome campaign_advance(struct app *app, int64_t account_id, int64_t campaign_id, int64_t now,
                                        int64_t *scheduled);
+
+/* ---- how far a campaign has come (issue 18; GET /campaigns/:id/analytics) ----
+ *
+ * The first message and the follow-ups are counted apart, each so that it never goes backwards:
+ * the first message's total is its rows (the audience at the start), fixed; the follow-ups'
+ * total is how many could still be sent at most — for follow-up k, the people of step k-1 that
+ * neither failed nor were skipped (whoever replied, opted out or failed gets none) — which only
+ * shrinks as those counters grow, while what is done (sent, failed, skipped) only grows. So
+ * done/total rises monotonically for both, and at the end the follow-ups' total is exactly the
+ * follow-ups made. (Changing the nudge plan of a running campaign changes the follow-ups' total.)
+ *
+ * Times: the engine sends an account's due messages in the order they were queued, whatever
+ * their campaign; messages of the account's other sending campaigns queued before this one's
+ * go first, and are named (behind[]). The forecast (core/forecast.h) walks that queue from now,
+ * after a FloodWait, through each campaign's quiet hours and the account's daily limit. */
+#define PROGRESS_BEHIND_MAX 4
+
+struct step_progress {
+    int64_t total;                 /* first: the audience; follow-ups: at most this many */
+    int64_t sent, failed, skipped; /* done */
+    int64_t pending;               /* queued now (follow-ups: made and due, not yet sent) */
+    int64_t eta;                   /* when the pending ones will have gone; 0: none or unknown */
+};
+
+/* Another campaign of the account whose queued messages go before this one's. */
+struct progress_behind {
+    int64_t campaign_id;
+    int64_t messages; /* how many of its messages go first (a scheduled campaign: its queue) */
+    char name[256];
+    char status[16]; /* running or nudging */
+};
+
+struct campaign_progress {
+    struct step_progress first, follow_ups;
+    int64_t eta; /* when everything queued now will have gone; 0: nothing queued, or unknown */
+    struct progress_behind behind[PROGRESS_BEHIND_MAX];
+    int n_behind;
+};
+
+/* Until when Telegram's FloodWait holds the account's sends (unix ms), 0 when it does not now. */
+int64_t progress_flood_until(struct store *st, int64_t account_id, int64_t now);
+
+/* Read how far campaign c of account acct has come at now, sending rate messages a second.
+ * A campaign that is not sending (draft, paused, finished) gets its counts and no times; a
+ * scheduled one waiting for a running campaign names it in behind[].
+ * @return TGR_OK, or TGR_ERR when a read failed (nothing to show rather than wrong numbers) */
+int campaign_progress_read(struct app *app, const struct account *acct, const struct campaign *c, int64_t now,
+                           double rate, struct campaign_progress *out);
 
 #endif

@@ -525,6 +525,8 @@ static int tag(struct parser *p)
 
 /* ---- placeholders ---- */
 
+const struct render_vars render_as_written = {NULL, NULL, NULL};
+
 /* The placeholder at s[i] == s[i+1] == '{'. */
 static int placeholder(struct parser *p)
 {
@@ -558,6 +560,12 @@ static int placeholder(struct parser *p)
     }
     p->uses |= placeholders[k].bit;
     p->i = end + 2;
+    if (p->vars == &render_as_written) {
+        const char *nm = placeholders[k].name;
+        if (put(p, "{{", 2) != TGR_OK || put(p, nm, strlen(nm)) != TGR_OK) return TGR_ERR;
+        if (bar && put(p, (const char *)bar, (size_t)(s + end - bar)) != TGR_OK) return TGR_ERR;
+        return put(p, "}}", 2);
+    }
     const char *v = NULL;
     if (p->vars) v = k == 0 ? p->vars->first_name : k == 1 ? p->vars->last_order : p->vars->discount_code;
     if (v && *v) return put_value(p, v);

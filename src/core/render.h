@@ -60,6 +60,11 @@ struct render_vars {
     const char *discount_code;
 };
 
+/* Pass &render_as_written as vars to keep every placeholder as it is written, its fallback
+ * included ("{{first_name|there}}", the name without spaces around it), instead of a value: to
+ * show a template's lines to the shop (the scorecard's best lines). */
+extern const struct render_vars render_as_written;
+
 struct render_error {
     char message[256]; /* "unknown tag <script> at character 12" */
 };

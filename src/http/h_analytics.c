@@ -145,6 +145,7 @@ enum hres analytics_campaigns_h(struct req *r)
     char cur[4];
     account_currency(r, cur);
     json_t *list = json_array();
+    int failed = 0;
     for (size_t i = 0; i < n; i++) {
         struct campaign_counts k;
         if (st->campaign_counts(st, r->account_id, rows[i].id, &k) >= 0) {
@@ -160,11 +161,18 @@ enum hres analytics_campaigns_h(struct req *r)
                 "revenue", (json_int_t)k.revenue, "pending", (json_int_t)(k.pending + k.sending));
             json_object_set_new(o, "started_at", started[0] ? json_string(started) : json_null());
             json_object_set_new(o, "currency", json_string(cur));
+            /* The first message's progress apart from the follow-ups' (issue 18). */
+            if (campaign_progress_json(r, &rows[i], o) != TGR_OK) failed = 1;
             json_array_append_new(list, o);
         }
         campaign_release(&rows[i]);
     }
     free(rows);
+    if (failed) {
+        json_decref(list);
+        reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
+        return H_NO;
+    }
     reply_json(r, 200, json_pack("{s:o}", "campaigns", list));
     return H_OK;
 }

@@ -132,9 +132,12 @@ enum hres contacts_list_h(struct req *r)
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
         return H_NO;
     }
+    /* spent is in minor units: say of which currency (issue 18), the account's as in analytics. */
+    char cur[4];
+    account_currency(r, cur);
     reply_json(r, 200,
-               json_pack("{s:o, s:o}", "contacts", l.list, "next_after",
-                         l.more ? json_integer(l.last_id) : json_null()));
+               json_pack("{s:o, s:o, s:s}", "contacts", l.list, "next_after",
+                         l.more ? json_integer(l.last_id) : json_null(), "currency", cur));
     return H_OK;
 }
 

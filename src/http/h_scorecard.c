@@ -2,13 +2,13 @@
  * next. Everything is read from counters kept up to date as events arrive (recipients, links,
  * revenue_by), never recomputed from raw events here.
  *
- * best_lines: every line of the campaign's messages (initial and nudges), with the messages that
- *   carried it (sent), clicks (all, and unique recipients) on the links in that line, replies to
- *   those messages and the revenue of its links; score = (unique clicks + 2 × replies + revenue /
- *   10 major units) / sent. The same line in the account's earlier campaigns (sent, unique
- *   clicks, replies) is summed beside it.
- * suggestions: rules over real data, each with filters that a new campaign accepts as they are
- *   and the audience count those filters give now. */
+ * best_lines: every line of the campaign's messages (initial and nudges), placeholders as written
+ *   with their fallback, with the messages that carried it (sent), clicks (all, and unique
+ *   recipients) on the links in that line, replies to those messages and the revenue of its
+ *   links; score = (unique clicks + 2 × replies + revenue / 10 major units) / sent, highest
+ *   first, ties in the order of the messages and their lines. The same line in the account's earlier
+ * campaigns (sent, unique clicks, replies) is summed beside it. suggestions: rules over real data, each with
+ * filters that a new campaign accepts as they are and the audience count those filters give now. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +46,7 @@ static void on_link(void *cls, int64_t id, const char *url, int64_t clicks, int6
 
 struct line {
     char text[512];
-    int step;
+    int step, pos; /* pos: where the line is in its message, for ties */
     int64_t sent, clicks, unique, replies, revenue;
     double score;
     int64_t e_campaigns, e_sent, e_clicks, e_replies; /* the same line, earlier campaigns */
@@ -69,12 +69,11 @@ static const char *step_text(const struct campaign *c, json_t *nudges, int step)
 static void add_lines(struct lines *out, const char *tmpl, int step, int64_t sent, int64_t replies,
                       const struct links *links, int with_links)
 {
-    /* Placeholders stay visible as they were written, so a line reads "Hi {{first_name}}!" and
-     * compares equal across campaigns whoever it went to. */
-    struct render_vars names = {"{{first_name}}", "{{last_order}}", "{{discount_code}}"};
+    /* Placeholders stay visible as they were written, with their fallback, so a line reads
+     * "Hi {{first_name|there}}!" and compares equal across campaigns whoever it went to. */
     struct rendered rd;
     struct render_error re;
-    if (!tmpl || render(tmpl, &names, NULL, NULL, &rd, &re) != TGR_OK) return;
+    if (!tmpl || render(tmpl, &render_as_written, NULL, NULL, &rd, &re) != TGR_OK) return;
     const char *p = rd.text;
     int32_t u16 = 0;
     while (*p && out->n < MAX_LINES) {
@@ -88,6 +87,7 @@ static void add_lines(struct lines *out, const char *tmpl, int step, int64_t sen
         if (b > a) {
             struct line *l = &out->v[out->n++];
             memset(l, 0, sizeof *l);
+            l->pos = out->n;
             snprintf(l->text, sizeof l->text, "%.*s", (int)(b - a), p + a);
             l->step = step;
             l->sent = sent;
@@ -135,7 +135,8 @@ static int by_score(const void *a, const void *b)
 {
     const struct line *x = a, *y = b;
     if (x->score != y->score) return x->score < y->score ? 1 : -1;
-    return x->step - y->step;
+    /* Ties (the lines of one message without a link score alike) keep the message's order. */
+    return x->step != y->step ? x->step - y->step : x->pos - y->pos;
 }
 
 struct rows_ctx {

@@ -15,6 +15,7 @@
 #include "core/campaign.h"
 #include "core/cstate.h"
 #include "core/launch.h"
+#include "core/progress.h"
 #include "core/render.h"
 #include "base/util.h"
 #include "engine/engine.h"
@@ -364,6 +365,40 @@ static void on_failure(void *cls, const char *code, int64_t n)
     json_object_set_new(cls, code, json_integer(n));
 }
 
+static json_t *time_or_null(int64_t ms)
+{
+    char t[40];
+    if (!ms) return json_null();
+    rfc3339(ms, t, sizeof t);
+    return json_string(t);
+}
+
+static json_t *step_json(const struct step_progress *s)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "total", (json_int_t)s->total, "sent",
+                     (json_int_t)s->sent, "failed", (json_int_t)s->failed, "skipped", (json_int_t)s->skipped,
+                     "pending", (json_int_t)s->pending, "eta", time_or_null(s->eta));
+}
+
+/* The progress fields of GET …/analytics (and its rows in GET /analytics/campaigns). */
+int campaign_progress_json(struct req *r, const struct campaign *c, json_t *o)
+{
+    double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
+    struct campaign_progress p;
+    if (campaign_progress_read(r->app, &r->account, c, now_ms(), rate, &p) != TGR_OK) return TGR_ERR;
+    json_object_set_new(o, "eta", time_or_null(p.eta));
+    json_object_set_new(o, "first_message", step_json(&p.first));
+    json_object_set_new(o, "follow_ups", step_json(&p.follow_ups));
+    json_t *behind = json_array();
+    for (int b = 0; b < p.n_behind; b++)
+        json_array_append_new(behind, json_pack("{s:I, s:s, s:s, s:I}", "campaign_id",
+                                                (json_int_t)p.behind[b].campaign_id, "name", p.behind[b].name,
+                                                "status", p.behind[b].status, "messages",
+                                                (json_int_t)p.behind[b].messages));
+    json_object_set_new(o, "waiting_behind", behind);
+    return TGR_OK;
+}
+
 json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
 {
     struct store *st = r->app->store;
@@ -411,25 +446,14 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     json_object_set_new(o, "reasons", reasons);
     double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
     json_object_set_new(o, "send_rate_per_min", json_real(rate * 60));
-    enum campaign_status cs;
-    int active = campaign_status_parse(c->status, &cs) == 0 && campaign_status_active(cs);
-    if (active && k.pending + k.sending > 0) {
-        char eta[40];
-        rfc3339(now_ms() + (int64_t)((double)(k.pending + k.sending) * 1000.0 / rate), eta, sizeof eta);
-        json_object_set_new(o, "eta", json_string(eta));
-    } else {
-        json_object_set_new(o, "eta", json_null());
+    /* The first message and the follow-ups apart, each monotonic, with times that count the
+     * queue ahead, FloodWait, quiet hours and the daily limit (core/progress.h). */
+    if (campaign_progress_json(r, c, o) != TGR_OK) {
+        json_decref(o);
+        return NULL;
     }
-    char key[48], v[32], when_fw[40];
-    int64_t until = 0;
-    snprintf(key, sizeof key, "flood_until:%lld", (long long)r->account_id);
-    if (st->meta_get(st, key, v, sizeof v) == DB_ONE && parse_i64(v, 0, INT64_MAX, &until) == TGR_OK &&
-        until > now_ms()) {
-        rfc3339(until, when_fw, sizeof when_fw);
-        json_object_set_new(o, "flood_wait_until", json_string(when_fw));
-    } else {
-        json_object_set_new(o, "flood_wait_until", json_null());
-    }
+    json_object_set_new(o, "flood_wait_until",
+                        time_or_null(progress_flood_until(st, r->account_id, now_ms())));
     struct quiet_hours q;
     int64_t resumes = 0;
     int quiet = !c->override_quiet_hours && quiet_hours_from_text(c->quiet_hours_json, &q) == TGR_OK &&

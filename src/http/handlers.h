@@ -79,6 +79,9 @@ enum hres campaign_reply(struct req *r, int64_t id);
 /* The account's money currency: the one most of its orders use, EUR without orders. */
 void account_currency(struct req *r, char out[4]);
 json_t *campaign_metrics_json(struct req *r, const struct campaign *c);
+/* A campaign's first message and its follow-ups apart ({"first_message","follow_ups"} of
+ * GET …/analytics; core/progress.h), added to o. @return TGR_OK, TGR_ERR when the store failed */
+int campaign_progress_json(struct req *r, const struct campaign *c, json_t *o);
 /* h_scorecard.c */
 enum hres campaigns_scorecard_h(struct req *r);
 /* h_segments.c */

@@ -626,6 +626,11 @@
                            "WHERE account_id = $4 AND id = $5")                                              \
     X(S_SCHEDULED_DUE, "SELECT account_id, id, start_at FROM campaigns WHERE status = 'scheduled' "          \
                        "AND start_at <= $1 ORDER BY start_at, id LIMIT $2")                                  \
+    /* where a campaign's messages are in the send queue (issue 18) */                                       \
+    X(S_QUEUE_LAST, "SELECT COALESCE(MAX(id), 0) FROM recipients WHERE account_id = $1 "                     \
+                    "AND campaign_id = $2 AND step = $3 AND status = 'pending'")                             \
+    X(S_QUEUE_BEFORE, "SELECT COUNT(*) FROM recipients WHERE account_id = $1 AND campaign_id = $2 "          \
+                      "AND step = $3 AND status = 'pending' AND id < $4")                                    \
     SEALED_STMTS(X)                                                                                          \
     PEOPLE_STMTS(X)
 

@@ -25,7 +25,8 @@
 #define STMT_OUTBOX(X) /* stmt_outbox.c: the outbox and the campaign reads */                                \
     X(recipient_next) X(recipient_next_at) X(recipient_claim) X(recipient_code) X(campaign_open_rows)        \
     X(nudge_next_due) X(log_add) X(logs_page) X(campaign_counts) X(campaign_failures) X(step_counts)         \
-    X(link_stats) X(revenue_rows) X(read_times) X(campaigns_by_status) X(outbox_depth)
+    X(link_stats) X(revenue_rows) X(read_times) X(campaigns_by_status) X(outbox_depth)         \
+    X(queue_rows)
 #define STMT_SEND(X) /* stmt_send.c: the writes of sending, reactions and clicks */                         \
     X(campaign_running_other) X(campaign_set_running) X(recipients_insert) X(step_bump)                      \
     X(recipient_set_outcome) X(log_outcome) X(campaign_count_result) X(campaign_failure_add)                 \

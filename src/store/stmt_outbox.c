@@ -209,3 +209,17 @@ enum db_status stmt_read_times(struct store *st, int64_t account_id, int64_t cam
     return db_report(st, S_READ_TIMES, P(SP_I64(account_id), SP_I64(campaign_id)), report_time,
                      (void (*)(void))fn, cls);
 }
+
+/* Two index range reads on recipients_results (campaign_id, step, status, id): the last entry of
+ * the pending range, and the part of it below before_id. */
+enum db_status stmt_queue_rows(struct store *st, int64_t account_id, int64_t campaign_id, int step,
+                               int64_t before_id, int64_t *last, int64_t *before)
+{
+    *last = 0;
+    if (before) *before = 0;
+    enum db_status r =
+        db_ints(st, S_QUEUE_LAST, P(SP_I64(account_id), SP_I64(campaign_id), SP_I64(step)), last, 1);
+    if (r < 0 || before_id <= 0 || !before) return r;
+    return db_ints(st, S_QUEUE_BEFORE,
+                   P(SP_I64(account_id), SP_I64(campaign_id), SP_I64(step), SP_I64(before_id)), before, 1);
+}

@@ -762,6 +762,10 @@ struct store {
                                                          struct import_progress *out);
     /* Forget the account's imports whose progress was last written before `before` (unix ms). */
     TGR_MUST_CHECK enum db_status (*imports_prune)(struct store *st, int64_t account_id, int64_t before);
+    /* Pending rows of a campaign's step in the send queue (sent by id): *last the highest id (0:
+     * none); with before_id > 0, *before how many have an id below it (issue 18, core/progress.c). */
+    TGR_MUST_CHECK enum db_status (*queue_rows)(struct store *st, int64_t account_id, int64_t campaign_id,
+                                                int step, int64_t before_id, int64_t *last, int64_t *before);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

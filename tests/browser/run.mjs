@@ -3,9 +3,10 @@
 // verification on), creates an account with the CLI, then drives Chromium through login, connecting
 // Telegram (phone → code → password) and the contacts list, then the campaign workflow
 // (editor.mjs, results.mjs), segments, a scheduled start, results per person, CSV exports and a
-// contact's timeline (people.mjs), on a second server with a scenario of its own the Telegram
-// account safety notices (safety.mjs), and back on the first the settings, connecting the shop's
-// orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
+// contact's timeline (people.mjs), progress, the simulator's notices, a new login and the demo
+// (round2.mjs, with a third server started with --demo), on a second server with a scenario of
+// its own the Telegram account safety notices (safety.mjs), and back on the first the settings,
+// connecting the shop's orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
 // error or unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
@@ -21,6 +22,7 @@ import { safetyFlow } from './safety.mjs';
 import { shopFlow } from './shop.mjs'; // issue 17: settings, connecting the shop, orders
 import { peopleFlow } from './people.mjs';
 import { createA11y } from './axe.mjs'; // issue 20: axe-core and focus indicators at every screenshot
+import { round2Flow } from './round2.mjs'; // issue 18: progress, the simulator, words, the demo
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -284,7 +286,10 @@ async function main() {
   await tgPassword.press('Enter');
   await page.getByRole('heading', { name: 'Connected' }).waitFor();
   await badge.filter({ hasText: 'connected' }).waitFor();
-  check((await badge.textContent()).trim() === 'Telegram: connected', 'header badge says "connected"');
+  // Issue 18: the simulator is said while connected, in the badge and on the page.
+  check((await badge.textContent()).trim() === 'Simulated Telegram: connected', 'header badge says "Simulated Telegram: connected"');
+  check(await page.getByTestId('sim-notice').isVisible(), 'the "Simulated Telegram" notice is visible while connected');
+  check((await page.getByTestId('sim-notice').textContent()).includes('no real messages leave this server'), 'the notice says no real messages leave the server');
   await shot('07-connected');
 
   // --- Contacts ------------------------------------------------------------------------------------
@@ -307,7 +312,7 @@ async function main() {
   check(names.includes(HOSTILE), 'the hostile name is shown as literal text');
   check((await page.locator('main img').count()) === 0, 'no <img> element was created from contact data');
   check(names.includes('Дмитрий Кузнецов'), 'the Cyrillic name is shown');
-  check((await badge.textContent()).trim() === 'Telegram: connected', 'header badge says "connected" on the contacts page');
+  check((await badge.textContent()).trim() === 'Simulated Telegram: connected', 'header badge says "Simulated Telegram: connected" on the contacts page');
   check((await page.locator('.cat').count()) === 6, 'every contact has a category badge');
   await shot('08-contacts');
 
@@ -485,6 +490,7 @@ async function main() {
   await resultsFlow(ctx, made);
   // Issue 16: segments, a scheduled start, the people view, CSV exports, a contact's timeline.
   await peopleFlow(ctx);
+  await round2Flow(ctx);
   await safetyFlow(ctx);
   await shopFlow(ctx); // last: it changes the password
 

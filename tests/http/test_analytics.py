@@ -601,7 +601,7 @@ class AttributionTest(Case):
 # --------------------------------------------------------------------------------------------
 # 3. The analytics numbers, the revenue report, the campaigns table and the scorecard.
 
-LINE1 = "Scoreline one for {{first_name}}"
+LINE1 = "Scoreline one for {{first_name|friend}}"
 LINE2 = 'Scoreline two <a href="https://shop.example/score?c=9">see the deal</a>'
 LINE3 = "Scoreline three: code {{discount_code}}"
 
@@ -717,6 +717,11 @@ class ScoreTest(Case):
         for k in keys - {"campaign_id", "name", "started_at"}:
             self.assertEqual(row[k], self.a[k], f"{k}: table {row[k]} vs analytics {self.a[k]}")
         self.assertEqual(row["name"], "Score campaign")
+        # The first message apart from the follow-ups, as the campaign's analytics (issue 18).
+        self.assertEqual({k: v for k, v in row["first_message"].items() if k != "eta"},
+                         {k: v for k, v in self.a["first_message"].items() if k != "eta"}, row)
+        # The contacts list says in which currency spent is: the same as the campaign's revenue.
+        self.assertEqual(self.get_json("/contacts?limit=1", self.token)["currency"], self.a["currency"])
 
     def test_scorecard_best_lines_and_attribution(self):
         sc = self.get_json(f"/campaigns/{self.cid}/scorecard", self.token)
@@ -737,7 +742,15 @@ class ScoreTest(Case):
             got[marker] = (hits[0]["sent"], hits[0]["clicks"], hits[0]["replies"])
             want[marker] = (self.want_sent, self.want_clicks if marker == "Scoreline two" else 0, self.want_replied)
         self.assertEqual(got, want, f"(sent, clicks, replies) of each line; best_lines {lines}")
-        self.assertIn("{{first_name}}", next(x for x in lines if "Scoreline one" in x["text"])["text"])
+        # Placeholders as written, with their fallback (issue 18).
+        self.assertTrue(next(x for x in lines if "Scoreline one" in x["text"])["text"].endswith(LINE1), lines)
+        self.assertTrue(next(x for x in lines if "Scoreline three" in x["text"])["text"].endswith(LINE3), lines)
+        # Ranked as the web app says: by score, highest first (ties in the message's order).
+        scores = [x["score"] for x in lines]
+        self.assertEqual(scores, sorted(scores, reverse=True), lines)
+        ties = [x["text"] for x in lines if x["step"] == 0 and x["score"] == lines[-1]["score"]]
+        markers = [m for m in ("Scoreline one", "Scoreline two", "Scoreline three") if any(m in t for t in ties)]
+        self.assertEqual([next(m for m in markers if m in t) for t in ties], markers, lines)
 
     def test_scorecard_suggestions_select_what_they_say(self):
         def verify(cap):

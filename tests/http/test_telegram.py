@@ -301,7 +301,8 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
         while True:
             r = self.srv.get("/contacts?limit=5" + (f"&after={after}" if after is not None else ""), token=self.token)
             self.assertEqual(r.status, 200, r)
-            self.assertEqual(set(r.json), {"contacts", "next_after"})
+            self.assertEqual(set(r.json), {"contacts", "next_after", "currency"})
+            self.assertEqual(r.json["currency"], "EUR", "spent's currency: EUR without orders")
             page = r.json["contacts"]
             self.assertLessEqual(len(page), 5)
             seen += [c["tg_user_id"] for c in page]
@@ -363,7 +364,7 @@ class ImportTest(ErrorAsserts, unittest.TestCase):
         self.assertError(r, 404, "not_found")
         self.assertNotIn(b"Annabelle", r.body)
         r = self.srv.get("/contacts?limit=1000", token=self.other)
-        self.assertEqual((r.status, r.json), (200, {"contacts": [], "next_after": None}))
+        self.assertEqual((r.status, r.json), (200, {"contacts": [], "next_after": None, "currency": "EUR"}))
         r = self.srv.get("/contacts?limit=1000&q=Annabelle", token=self.other)
         self.assertEqual(r.json["contacts"], [])
         self.assertError(self.srv.get(f"/contacts/{max(c['id'] for c in mine.values()) + 1000}", token=self.token),

@@ -442,6 +442,20 @@ static void test_placeholders_missing(void **state)
     rendered_release(&r);
 }
 
+/* render_as_written: placeholders stay as written, the name trimmed, the fallback kept as it is
+ * (what the scorecard's best lines show); the markup around them is rendered as usual. */
+static void test_placeholders_as_written(void **state)
+{
+    (void)state;
+    struct rendered r = rendered_ok(
+        "<b>Hi {{ first_name |there}}</b>, order {{last_order}}: {{discount_code| none }}!",
+        &render_as_written, "Hi {{first_name|there}}, order {{last_order}}: {{discount_code| none }}!");
+    ent_is(&r, 0, ENT_BOLD, 0, 23);
+    rendered_release(&r);
+    text_is("{{first_name|}} &amp; {{first_name|a|b}}", &render_as_written,
+            "{{first_name|}} & {{first_name|a|b}}");
+}
+
 static void test_placeholders_hostile_values(void **state)
 {
     /* A value is plain text: never markup, escapes or placeholders. */
@@ -866,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_refused_links),
         cmocka_unit_test(test_refused_sizes),
         cmocka_unit_test(test_map_url),
+        cmocka_unit_test(test_placeholders_as_written),
         cmocka_unit_test(test_entities_json),
         cmocka_unit_test(test_render_links),
         cmocka_unit_test(test_large_templates),

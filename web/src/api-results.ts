@@ -30,6 +30,30 @@ export interface NudgeProgress {
   next_at: string | null;
 }
 
+/** One part of a campaign's progress (issue 18): the first message, or the follow-ups. Done
+ *  (sent + failed + skipped) only grows; `total` is fixed for the first message (its audience)
+ *  and, for the follow-ups, the most that can still go out, which only shrinks — so done/total
+ *  never goes backwards. */
+export interface StepProgress {
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  /** Queued now (follow-ups: made and due, not sent yet). */
+  pending: number;
+  /** When the queued ones will have gone, counting the queue ahead, FloodWait, quiet hours and the daily limit. */
+  eta: string | null;
+}
+
+/** Another campaign of the account whose queued messages go out before this one's. */
+export interface WaitingBehind {
+  campaign_id: number;
+  name: string;
+  status: 'running' | 'nudging' | string;
+  /** How many of its messages go first (a scheduled campaign: the first messages it has left). */
+  messages: number;
+}
+
 /** GET /campaigns/:id/analytics — counters kept in real time. Money in minor units. */
 export interface CampaignAnalytics extends CampaignCounters {
   failures_by_reason: Record<string, number>;
@@ -42,6 +66,9 @@ export interface CampaignAnalytics extends CampaignCounters {
   flood_wait_until: string | null;
   quiet_hours: { active: boolean; resumes_at: string | null };
   nudges: NudgeProgress[];
+  first_message?: StepProgress;
+  follow_ups?: StepProgress;
+  waiting_behind?: WaitingBehind[];
 }
 
 export interface BestLine {

@@ -181,6 +181,8 @@ export interface Contact {
 export interface ContactPage {
   contacts: Contact[];
   next_after: number | null;
+  /** The currency of every contact's `spent`: the account's, the one most of its orders use (issue 18). */
+  currency?: string;
 }
 
 export interface ContactQuery {
@@ -250,6 +252,8 @@ export interface CampaignCounters {
 /** One row of GET /analytics/campaigns (API.md "Analytics"). */
 export interface CampaignStats extends CampaignCounters {
   campaign_id: number;
+  /** The first message's progress apart from the follow-ups' (issue 18). */
+  first_message?: { total: number; sent: number; failed: number; skipped: number; pending: number };
   name: string;
   currency?: string;
   started_at: string | null;

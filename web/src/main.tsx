@@ -57,16 +57,18 @@ function StatusBadge({ session, error }: { session: Session | null; error: strin
         link = true;
     }
   }
+  // On the simulator the badge says so in every state (issue 18): nothing real leaves the server.
+  if (session?.simulator) text = text.replace(/^Telegram:/, 'Simulated Telegram:');
   const dot = <span class="dot" aria-hidden="true" />;
   if (link)
     return (
-      <a class={cls + ' badge-link'} href="/app/connect" onClick={onLinkClick} data-testid="tg-status" title={error ?? undefined}>
+      <a class={cls + ' badge-link'} href="/app/connect" onClick={onLinkClick} data-testid="tg-status" data-simulated={session?.simulator ? 'true' : undefined} title={error ?? undefined}>
         {dot}
         {text}
       </a>
     );
   return (
-    <span class={cls} data-testid="tg-status" role="status" title={error ?? undefined}>
+    <span class={cls} data-testid="tg-status" data-simulated={session?.simulator ? 'true' : undefined} role="status" title={error ?? (session?.simulator ? 'No real messages leave this server' : undefined)}>
       {dot}
       {text}
     </span>

@@ -1,9 +1,20 @@
 // The best-performing lines of messages (GET /campaigns/:id/scorecard best_lines), ranked, with
-// what each earned; shared by the analytics dashboard and the scorecard. Line texts are the
-// shop's own words with placeholders left visible; rendered as text.
+// what each earned and its score; shared by the analytics dashboard and the scorecard. Line texts
+// are the shop's own words with placeholders as written ({{first_name|there}}); rendered as text.
 import { onLinkClick } from '../router';
 import type { BestLine } from '../api-results';
 import { count, money, stepLabel } from './format';
+
+/** How the lines are ranked, in the same words wherever they are listed (the server's score,
+ *  h_scorecard.c): what the list says is what it does (issue 18). */
+export function RankNote({ currency }: { currency: string }) {
+  return (
+    <p class="card-note" data-testid="best-lines-note">
+      Each line of the messages, ranked by its score, highest first: (people who clicked a link in the line + 2 × replies to its message + 1 for
+      every {money(1000, currency)} its links earned) ÷ messages that carried it. Placeholders show as written, with their fallback after “|”.
+    </p>
+  );
+}
 
 export interface RankedLine {
   line: BestLine;
@@ -43,6 +54,9 @@ export function BestLinesList({ lines, currency, showCampaign }: { lines: Ranked
               </span>
               <span>
                 <strong>{money(l.line.revenue, currency)}</strong> revenue
+              </span>
+              <span data-testid="best-line-score">
+                score <strong>{l.line.score.toFixed(2)}</strong>
               </span>
               {l.line.earlier && (
                 <span title="The same line in earlier campaigns">

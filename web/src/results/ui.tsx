@@ -1,11 +1,13 @@
 // Small building blocks shared by the results views: status pill, stat tile, notice, a ticking
-// clock for countdowns, a campaign page's head and the page for an unknown id. Contact- and
+// clock for countdowns, a campaign page's head and the page for an unknown id; and the words said
+// the same way wherever they appear (issue 18): a failure reason (words first, the code second),
+// a campaign's opt-outs, the frequency cap with its definition. Contact- and
 // user-supplied strings are passed as children (text) only.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Campaign, CampaignStatus } from '../api';
 import { onLinkClick } from '../router';
-import { STATUS_LABEL, isLive } from './format';
+import { STATUS_LABEL, count, isLive, percent, reasonLabel } from './format';
 
 export function StatusPill({ status }: { status: CampaignStatus }) {
   return (
@@ -107,5 +109,51 @@ export function CampaignHead(props: { id: number; eyebrow: string; campaign: Cam
         <div class="actions">{props.children}</div>
       </div>
     </>
+  );
+}
+
+/** A failure or skip reason: the words first, Telegram's code (or tgr's own) second. */
+export function Reason({ code }: { code: string }) {
+  const words = reasonLabel(code);
+  return (
+    <span class="reason" data-testid="reason" data-code={code}>
+      <span class="reason-words">{words}</span> <code class="reason-code">{code}</code>
+    </span>
+  );
+}
+
+/** A campaign's opt-outs (analytics `opted_out`: people it reached who opted out since), in the
+ *  same words on the monitor and the scorecard. */
+export function OptedOut({ n }: { n: number }) {
+  return <span data-testid="opted-out">{n ? `${count.format(n)} of them opted out since` : 'nobody opted out'}</span>;
+}
+
+/** Replies with the campaign's opt-outs beside them: one tile for the monitor and the scorecard. */
+export function RepliedStat({ m, testid }: { m: { sent: number; replied: number; opted_out: number }; testid: string }) {
+  return (
+    <Stat
+      label="Replied"
+      value={count.format(m.replied)}
+      testid={testid}
+      sub={
+        <>
+          {m.sent > 0 ? percent.format(m.replied / m.sent) : '—'} of sent · <OptedOut n={m.opted_out} />
+        </>
+      }
+    />
+  );
+}
+
+/** The frequency cap, defined where it is mentioned, with where to change it. */
+export function FrequencyCapNote({ days }: { days: number | null }) {
+  return (
+    <p class="card-note cap-note" data-testid="frequency-cap">
+      <strong>The frequency cap</strong>: a campaign leaves out anyone a campaign messaged in the last{' '}
+      {days === null ? 'few days' : days === 1 ? 'day' : `${days} days`}, so right after a campaign most of its people wait.{' '}
+      <a href="/app/settings#frequency-cap" onClick={onLinkClick}>
+        Change it in Settings
+      </a>
+      .
+    </p>
   );
 }

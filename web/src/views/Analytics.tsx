@@ -7,7 +7,7 @@ import { useMemo, useState } from 'preact/hooks';
 import '../results.css';
 import { listCampaignStats, type CampaignStats, type Category } from '../api';
 import { getCategories, getRevenue, getScorecard } from '../api-results';
-import { BestLinesList, type RankedLine } from '../results/BestLines';
+import { BestLinesList, RankNote, type RankedLine } from '../results/BestLines';
 import { onLinkClick, replaceQuery } from '../router';
 import { COLORS, ChartCanvas } from '../results/charts';
 import { count, dayMonth, money, percent } from '../results/format';
@@ -180,7 +180,10 @@ function CategoriesCard() {
   return (
     <section class="card" aria-labelledby="cat-title">
       <h2 id="cat-title">Your contacts</h2>
-      <p class="card-note">Everyone a campaign can reach, by what their messages say.</p>
+      <p class="card-note" data-testid="categories-note">
+        Everyone a campaign can reach — opted-out, blocked and deleted people left out, before the frequency cap — by category: buyers ordered or
+        say they did, browsers ask but have not bought, refund risks complained or asked for their money back.
+      </p>
       {error && (
         <div class="alert alert-error" role="alert">
           {error}
@@ -394,7 +397,7 @@ function BestLinesCard({ rows, currency }: { rows: CampaignStats[] | null; curre
   return (
     <section class="card" aria-labelledby="best-title">
       <h2 id="best-title">Best-performing lines</h2>
-      <p class="card-note">Lines of your recent messages ranked by clicks, replies (count double) and revenue per message sent.</p>
+      <RankNote currency={currency} />
       {best.error && (
         <div class="alert alert-error" role="alert">
           {best.error}

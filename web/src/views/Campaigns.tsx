@@ -27,12 +27,15 @@ function StatusBadge({ c }: { c: Campaign }) {
 
 function Progress({ c, s }: { c: Campaign; s: CampaignStats | undefined }) {
   if (!s || (c.status === 'draft' && s.audience === 0 && s.sent + s.failed === 0)) return <span class="muted">—</span>;
-  const done = s.sent + s.failed;
-  const total = Math.max(s.audience, done);
-  const pct = total > 0 ? done / total : 0;
+  // The first message only: follow-ups are counted apart (the monitor shows them), so the bar
+  // never goes backwards when follow-ups are queued (issue 18).
+  const f = s.first_message;
+  const done = f ? f.sent + f.failed + f.skipped : s.sent + s.failed;
+  const total = f ? f.total : Math.max(s.audience, done);
+  const pct = total > 0 ? Math.min(1, done / total) : 0;
   return (
     <span class="progress-cell">
-      <progress class="progress" max={total > 0 ? total : 1} value={done} aria-label={`${done} of ${total} processed`} />
+      <progress class="progress" max={total > 0 ? total : 1} value={done} aria-label={`First message: ${done} of ${total} people handled`} />
       <span class="sub">
         {count.format(done)} / {count.format(total)}
         {total > 0 && <> · {percent.format(pct)}</>}

@@ -1,7 +1,11 @@
 // The Telegram page: the login (phone → code → two-step password), and once connected the
 // account's state (frozen by Telegram: how to appeal), sync, disconnect and the sending limits.
+// On the simulator it says so in every state; before disconnecting, before connecting a number to
+// an account that already has contacts or campaigns, and after, it says what happens to them
+// (they stay, and every campaign sends from the account connected now: docs/DECISIONS.md 66).
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, connectSession, deleteSession, describeError, syncSession, verifySession } from '../api';
+import { ApiError, connectSession, deleteSession, describeError, listCampaigns, listContacts, syncSession, verifySession, type Session } from '../api';
 import { onLinkClick } from '../router';
 import type { SessionState } from '../main';
 import { Field, FormError } from './Field';
@@ -32,6 +36,67 @@ function verifyMessage(e: unknown): { field: 'code' | 'password' | null; text: s
   return { field: null, text: describeError(e) };
 }
 
+
+/** What tgr keeps of an account when its Telegram login changes: how many contacts (one page
+ *  is enough to know "some") and campaigns it has. */
+interface Kept {
+  contacts: number;
+  more: boolean;
+  campaigns: number;
+  sending: number;
+}
+
+async function readKept(): Promise<Kept | null> {
+  try {
+    const [contacts, campaigns] = await Promise.all([listContacts({ limit: 50 }), listCampaigns()]);
+    return {
+      contacts: contacts.contacts.length,
+      more: contacts.next_after != null,
+      campaigns: campaigns.campaigns.length,
+      sending: campaigns.campaigns.filter((c) => c.status === 'running' || c.status === 'nudging').length,
+    };
+  } catch {
+    return null; /* the words below fall back to the general rule */
+  }
+}
+
+const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
+
+function keptWords(k: Kept): string {
+  const parts = [];
+  if (k.contacts) parts.push(k.more ? `${k.contacts}+ contacts` : plural(k.contacts, 'contact'));
+  if (k.campaigns) parts.push(plural(k.campaigns, 'campaign'));
+  return parts.join(' and ');
+}
+
+/** The notice of the simulated Telegram, in every state of the page. */
+export function SimNotice({ session, children }: { session: Session; children?: ComponentChildren }) {
+  if (!session.simulator) return null;
+  return (
+    <div class="alert alert-info" role="note" data-testid="sim-notice">
+      <strong>Simulated Telegram — no real messages leave this server.</strong> tgr runs with the simulator (<code>--telegram sim</code>): the
+      customers, their replies, reads and clicks come from a scenario file. {children}
+    </div>
+  );
+}
+
+/** The last number connected in this browser (masked, as the server shows it), to say "another number". */
+const LAST_PHONE_KEY = 'tgr.lastPhone';
+function lastPhone(): string | null {
+  try {
+    return localStorage.getItem(LAST_PHONE_KEY);
+  } catch {
+    return null;
+  }
+}
+function rememberPhone(p: string | null | undefined) {
+  try {
+    if (p) localStorage.setItem(LAST_PHONE_KEY, p);
+  } catch {
+    /* private mode: the words only lose "instead of" */
+  }
+}
+
 export function ConnectView({ state }: { state: SessionState }) {
   const { session, refreshSession } = state;
   const status = session?.status;
@@ -44,7 +109,19 @@ export function ConnectView({ state }: { state: SessionState }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirmLogout, setConfirmLogout] = useState(false);
+  const [kept, setKept] = useState<Kept | null>(null);
+  /** After a login that kept data from before: what was kept, and the number before if another. */
+  const [after, setAfter] = useState<{ kept: Kept; before: string | null } | null>(null);
   const inputRef = useRef<HTMLInputElement>(null);
+
+  // What stays when the login changes, for the words before disconnecting and connecting.
+  useEffect(() => {
+    if (status === undefined) return;
+    void readKept().then(setKept);
+  }, [status]);
+  useEffect(() => {
+    if (status === 'connected') rememberPhone(session?.phone);
+  }, [status, session?.phone]);
 
   // Follow the server's state when it changes (e.g. on first load).
   useEffect(() => {
@@ -90,9 +167,13 @@ export function ConnectView({ state }: { state: SessionState }) {
   async function verify(body: { code?: string; password?: string }) {
     setBusy(true);
     try {
+      const before = lastPhone();
+      const keptBefore = kept ?? (await readKept());
       await verifySession(body);
       setNotice(null);
-      await refreshSession();
+      const now = await refreshSession();
+      if (keptBefore && (keptBefore.contacts || keptBefore.campaigns))
+        setAfter({ kept: keptBefore, before: before && now?.phone && before !== now.phone ? before : null });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'password_required') {
         setPassword('');
@@ -178,6 +259,16 @@ export function ConnectView({ state }: { state: SessionState }) {
             <SpamBotLink primary />
           </div>
         )}
+        <SimNotice session={session} />
+        {after && (
+          <div class="alert alert-info" role="status" data-testid="reconnect-after">
+            <strong>Your {keptWords(after.kept)} from before are kept.</strong>{' '}
+            {after.before ? `tgr now uses ${session.phone ?? 'this account'} instead of ${after.before}. ` : ''}
+            This account’s chats are added to the same contact list
+            {after.kept.sending ? `, and the ${plural(after.kept.sending, 'campaign')} under way now send${after.kept.sending === 1 ? 's' : ''} from it` : ', and every campaign you start sends from it'}.
+            {after.before ? ' Telegram may refuse messages to people who never wrote to this number; they are listed as failed with Telegram’s reason.' : ''}
+          </div>
+        )}
         <section class="card">
           <h2>Connected</h2>
           <p>
@@ -206,8 +297,14 @@ export function ConnectView({ state }: { state: SessionState }) {
                 Disconnect…
               </button>
             ) : (
-              <span class="confirm">
-                <span>Log tgr out of Telegram?</span>
+              <span class="confirm" data-testid="disconnect-confirm">
+                <span>
+                  Log tgr out of Telegram? {kept && (kept.contacts || kept.campaigns) ? `Your ${keptWords(kept)} stay in tgr` : 'Contacts and campaigns stay in tgr'}, with
+                  their results and orders.{' '}
+                  {kept?.sending
+                    ? `The ${plural(kept.sending, 'campaign')} under way wait${kept.sending === 1 ? 's' : ''} until a Telegram account is connected again, then go${kept.sending === 1 ? 'es' : ''} on from that account.`
+                    : 'Campaigns you start later send from the account connected then.'}
+                </span>
                 <button type="button" class="btn btn-danger" onClick={logout} disabled={busy}>
                   Disconnect
                 </button>
@@ -248,11 +345,19 @@ export function ConnectView({ state }: { state: SessionState }) {
           ))}
         </ol>
         {session?.simulator && (
-          <div class="alert alert-info" role="note" data-testid="sim-notice">
-            <strong>Simulated Telegram.</strong> No real messages leave this server. Log in with
+          <SimNotice session={session}>
+            Log in with
             {session.simulator.phone ? <> the phone number <code>{session.simulator.phone}</code> and</> : ''} the code{' '}
             <code data-testid="sim-code">{session.simulator.code}</code>
             {session.simulator.two_step ? '; the two-step password is the one in the scenario file' : ''}.
+          </SimNotice>
+        )}
+        {kept && (kept.contacts > 0 || kept.campaigns > 0) && (
+          <div class="alert alert-info" role="note" data-testid="reconnect-before">
+            <strong>Your {keptWords(kept)} stay, whichever number you connect.</strong> tgr adds the chats of the account you connect to the same
+            contact list, and {kept.sending ? `the ${plural(kept.sending, 'campaign')} under way go${kept.sending === 1 ? 'es' : ''} on from it` : 'every campaign sends from it'}.
+            {lastPhone() ? ` The last number connected here was ${lastPhone()}; ` : ' '}
+            with another number, Telegram may refuse messages to people who never wrote to that account: they are listed as failed with Telegram’s reason.
           </div>
         )}
         <FormError message={formError} />

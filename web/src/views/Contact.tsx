@@ -8,7 +8,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import '../results.css';
 import '../people.css';
-import { ApiError, describeError, listCampaigns, type Contact } from '../api';
+import { ApiError, describeError, listCampaigns, listContacts, type Contact } from '../api';
 import { getContact, getTimeline, optIn, optOut, type TimelineEvent } from '../api-people';
 import { count, dateTime, money, reasonExplain, reasonLabel, stepLabel, when } from '../results/format';
 import { NotFoundPage } from '../results/ui';
@@ -69,7 +69,18 @@ function describe(e: TimelineEvent, campaignName: (id: number | null) => Compone
       const code = str(d.error_code);
       const explain = code ? reasonExplain(code) : null;
       return {
-        title: <>Not delivered: {code ? reasonLabel(code).toLowerCase() : 'failed'}{inCampaign}</>,
+        title: (
+          <>
+            Not delivered: {code ? reasonLabel(code).toLowerCase() : 'failed'}
+            {code && (
+              <>
+                {' '}
+                <code class="reason-code">{code}</code>
+              </>
+            )}
+            {inCampaign}
+          </>
+        ),
         body: explain ? <span class="sub">{explain}</span> : null,
         tone: 'bad',
       };
@@ -282,6 +293,8 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
   const [orders, setOrders] = useState<TimelineEvent[] | null>(null);
   const [moreOrders, setMoreOrders] = useState(false);
   const [names, setNames] = useState<Record<number, string>>({});
+  /** spent's currency, as the contacts list gives it (issue 18). */
+  const [currency, setCurrency] = useState<string | null>(null);
   async function loadOrders() {
     const found: TimelineEvent[] = [];
     let after: string | null = null;
@@ -307,6 +320,10 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
     });
     listCampaigns().then(
       (l) => setNames(Object.fromEntries(l.campaigns.map((x) => [x.id, x.name]))),
+      () => undefined,
+    );
+    listContacts({ limit: 1 }).then(
+      (p) => setCurrency(p.currency ?? null),
       () => undefined,
     );
     void loadTimeline(null);
@@ -371,7 +388,7 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
                 </div>
                 <div>
                   <dt>Spent</dt>
-                  <dd>{c.spent ? money(c.spent, null) : '—'}</dd>
+                  <dd>{c.spent ? money(c.spent, currency) : '—'}</dd>
                 </div>
                 <div>
                   <dt>Telegram id</dt>

@@ -10,6 +10,7 @@ import { onLinkClick, replaceQuery } from '../router';
 import type { SessionState } from '../main';
 import { FormError } from './Field';
 import { usePaged } from '../results/usePaged';
+import { money } from '../results/format';
 
 const PAGE = 50;
 const CATEGORIES: { value: Category | ''; label: string }[] = [
@@ -45,8 +46,6 @@ function relative(iso: string): string {
   return relTime.format(Math.round(s / (86400 * 365)), 'year');
 }
 
-/** `spent` is in minor units and the API gives no currency beside it. */
-const money = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 export function displayName(c: Contact): string {
   const n = [c.first_name, c.last_name].filter((x) => x && x.trim()).join(' ');
@@ -62,9 +61,10 @@ export function CategoryBadge({ c }: { c: Contact }) {
   const label = CATEGORY_LABEL[c.category] ?? 'Unknown';
   const pct = Math.round(Math.max(0, Math.min(1, c.confidence || 0)) * 100);
   return (
-    <span class={'cat cat-' + c.category} title={pct ? `${label}, ${pct}% confidence` : `${label} (no signal yet)`}>
+    <span class={'cat cat-' + c.category} title={pct ? `${label}, ${pct}% confidence` : `${label} (no signal yet)`} data-testid="category-badge">
       {label}
-      {pct > 0 && <span class="cat-conf">{pct}%</span>}
+      {/* Readable without hovering (phones have no hover): what the number is, in words (issue 18). */}
+      <span class="cat-conf">{pct > 0 ? ` · ${pct}% sure` : ' · no signal yet'}</span>
     </span>
   );
 }
@@ -112,8 +112,11 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
   const [debouncedQ, setDebouncedQ] = useState(q);
   /** The search whose results are shown ("q|category", "|opted_out" when set): lets tests and tools know the list is current. */
   const listKey = debouncedQ + '|' + category + (optedOut ? '|' + optedOut : '');
+  /** The currency of `spent` (the account's: the one most of its orders use; GET /contacts gives it). */
+  const [currency, setCurrency] = useState<string | null>(null);
   const list = usePaged<Contact, number>(async (after) => {
     const page = await listContacts({ q: debouncedQ, category, opted_out: optedOutQuery(optedOut), limit, after });
+    if (page.currency) setCurrency(page.currency);
     return { items: page.contacts, next: page.next_after };
   }, listKey);
   const { items: contacts, next: nextAfter, loading, loadedKey } = list;
@@ -255,7 +258,7 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
                   Orders
                 </th>
                 <th scope="col" class="num">
-                  Spent
+                  Spent{currency ? ` (${currency})` : ''}
                 </th>
               </tr>
             </thead>
@@ -299,7 +302,7 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
                     {c.orders_count}
                   </td>
                   <td data-label="Spent" class="num">
-                    {c.spent ? money.format(c.spent / 100) : <span class="muted">—</span>}
+                    {c.spent ? <span data-testid="contact-spent">{money(c.spent, currency)}</span> : <span class="muted">—</span>}
                   </td>
                 </tr>
               ))}

@@ -172,13 +172,19 @@ function StartDialog(props: {
           </p>
           <p>How should it start sending to {who}?</p>
           <div class="dialog-choices">
-            <button type="button" class="choice" onClick={() => props.onChoose(false)} autofocus>
-              <strong>Wait for quiet hours</strong>
-              <span>{now?.inside ? `Starts now, sends from ${f.quietEnd}.` : 'Sends now and pauses during quiet hours.'}</span>
+            {/* Issue 18: the choice says what it does — the old "Wait for quiet hours" read as
+                "wait until they begin" and its "Sends now" as ignoring them. */}
+            <button type="button" class="choice" onClick={() => props.onChoose(false)} autofocus data-testid="start-respect-quiet">
+              <strong>Respect quiet hours</strong>
+              <span>
+                {now?.inside
+                  ? `Starts now, but sends nothing until ${f.quietEnd}, when quiet hours end; then it sends, pausing again every day from ${f.quietStart} to ${f.quietEnd}.`
+                  : `Starts sending now and pauses at ${f.quietStart}; sending goes on by itself at ${f.quietEnd}, every day until everyone has it.`}
+              </span>
             </button>
-            <button type="button" class="choice" onClick={() => props.onChoose(true)}>
+            <button type="button" class="choice" onClick={() => props.onChoose(true)} data-testid="start-override-quiet">
               <strong>Send now anyway (override)</strong>
-              <span>Ignores quiet hours for this campaign.</span>
+              <span>{`Sends at any hour, also between ${f.quietStart} and ${f.quietEnd}: quiet hours are ignored for this campaign.`}</span>
             </button>
           </div>
         </>

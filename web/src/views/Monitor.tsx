@@ -18,11 +18,12 @@ import {
   resumeCampaign,
   type CampaignAnalytics,
   type LogEntry,
+  type StepProgress,
 } from '../api-results';
 import type { SessionState } from '../main';
 import { onLinkClick } from '../router';
 import { SESSION_DEAD, count, dateTime, duration, isLive, isOwnReason, money, percent, reasonExplain, reasonLabel, stepLabel, time, when } from '../results/format';
-import { NotFoundPage, Notice, Stat, StatusPill, useNow } from '../results/ui';
+import { NotFoundPage, Notice, Reason, RepliedStat, Stat, StatusPill, useNow } from '../results/ui';
 import { useLogStream, type LogStream } from '../results/useLogStream';
 import { AppealSteps, SpamBotLink, frozenSince } from './Frozen';
 import { LogAnnouncer, type LogWords } from '../results/LogAnnouncer'; // issue 20: failures and pauses, read out
@@ -207,7 +208,14 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
     out.push(
       <Notice key="streak" tone="bad" testid="notice-error-streak" title="Paused: several people in a row failed with the same error">
         <p>
-          {code && isOwnReason(code) ? 'The messages failed with' : 'Telegram answered'} <code data-testid="streak-code">{code ?? 'an error'}</code>
+          {code && isOwnReason(code) ? 'The messages failed with' : 'Telegram answered'}{' '}
+          {code ? (
+            <>
+              “{reasonLabel(code)}” (<code data-testid="streak-code">{code}</code>)
+            </>
+          ) : (
+            'an error'
+          )}
           {' — '}
           <span data-testid="streak-why">{why ?? 'a code tgr does not know.'}</span> tgr paused the campaign so that one error cannot cost the
           whole audience; the people not reached yet are still waiting.
@@ -295,7 +303,26 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
       </Notice>,
     );
   }
-  if (c.status === 'scheduled')
+  const behind = a?.waiting_behind ?? [];
+  if (behind.length > 0 && isLive(c.status))
+    out.push(
+      <Notice key="behind" tone="info" testid="notice-waiting-behind" title="Waiting for another campaign">
+        Your Telegram account sends one message at a time, in the order they were queued.{' '}
+        {behind.map((b, i) => (
+          <span key={b.campaign_id}>
+            {i > 0 ? '; ' : ''}
+            <a href={`/app/campaigns/${b.campaign_id}`} onClick={onLinkClick} data-testid="waiting-behind-link">
+              {b.name}
+            </a>{' '}
+            has {count.format(b.messages)} {b.status === 'nudging' ? 'follow-up' : 'first message'}
+            {b.messages === 1 ? '' : 's'} queued before this campaign’s
+          </span>
+        ))}
+        . They go out first; this campaign goes on by itself after them, and its times below count them.
+      </Notice>,
+    );
+  if (c.status === 'scheduled') {
+    const running = c.waiting === 'campaign_running' ? behind[0] : undefined;
     out.push(
       <Notice key="scheduled" tone="info" testid="notice-scheduled" title="Scheduled — not started yet" live={false}>
         {c.start_at ? (
@@ -304,7 +331,29 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
             {Date.parse(c.start_at) > now ? ` (in ${duration(Date.parse(c.start_at) - now)})` : ''}.{' '}
           </>
         ) : null}
-        {c.waiting === 'campaign_running' ? 'Its time has come; it starts as soon as the campaign that is sending ends.' : ''}
+        {c.waiting === 'campaign_running' ? (
+          running ? (
+            <>
+              Its time has come; it starts as soon as{' '}
+              <a href={`/app/campaigns/${running.campaign_id}`} onClick={onLinkClick} data-testid="waiting-behind-link">
+                {running.name}
+              </a>{' '}
+              has sent its first message to everyone ({count.format(running.messages)} left): one campaign sends at a time.
+            </>
+          ) : (
+            'Its time has come; it starts as soon as the campaign that is sending ends.'
+          )
+        ) : (
+          ''
+        )}
+      </Notice>,
+    );
+  }
+  if (props.session?.simulator)
+    out.push(
+      <Notice key="sim" tone="info" testid="sim-notice" live={false} title="Simulated Telegram — no real messages leave this server">
+        tgr runs with the simulator: the messages below went to the customers of a scenario file, whose reads, replies and clicks are
+        simulated too.
       </Notice>,
     );
   if (c.status === 'paused' && c.pause_reason === 'manual')
@@ -435,29 +484,98 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
 
 // ---- Numbers ----
 
-function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: number }) {
+/** Done of a part of the progress (sent, failed or skipped: nothing more will happen to them). */
+const doneOf = (p: StepProgress) => p.sent + p.failed + p.skipped;
+
+/** The first message's part, from the server's counts or, from an older server, the totals. */
+function firstPart(a: CampaignAnalytics): StepProgress {
+  if (a.first_message) return a.first_message;
   const skipped = a.skipped ?? 0;
-  const done = a.sent + a.failed + skipped;
-  const total = done + a.pending;
-  const pct = total > 0 ? done / total : 0;
-  const eta = a.eta ? Date.parse(a.eta) : null;
+  return { total: a.sent + a.failed + skipped + a.pending, sent: a.sent, failed: a.failed, skipped, pending: a.pending, eta: a.eta };
+}
+
+/** When the queued part goes: "~2 min (14:05)", or why it waits. */
+function Eta({ p, a, c, now, testid }: { p: StepProgress; a: CampaignAnalytics; c: Campaign; now: number; testid: string }) {
+  const eta = p.eta ? Date.parse(p.eta) : null;
+  const quiet = a.quiet_hours.active && a.quiet_hours.resumes_at;
+  const daily = c.waiting === 'daily_limit' ? (c.resumes_at ?? null) : null;
+  const flood = a.flood_wait_until && Date.parse(a.flood_wait_until) > now;
+  const why = quiet ? 'after quiet hours' : daily ? 'after the daily limit' : flood ? 'after Telegram’s wait' : (a.waiting_behind?.length ?? 0) > 0 ? 'after the other campaign' : null;
+  return (
+    <dd data-testid={testid}>
+      {eta && eta > now ? (
+        <>
+          ~{duration(eta - now)} <span class="muted">({when(p.eta as string, now)}{why ? `, ${why}` : ''})</span>
+        </>
+      ) : c.status === 'paused' ? (
+        'Paused'
+      ) : p.pending > 0 && isLive(c.status) ? (
+        'Any moment'
+      ) : (
+        '—'
+      )}
+    </dd>
+  );
+}
+
+function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: number }) {
+  const first = firstPart(a);
+  const fu = a.follow_ups ?? null;
+  const firstDone = doneOf(first);
+  const pct = first.total > 0 ? Math.min(1, firstDone / first.total) : 0;
+  const hasFollowUps = c.nudges.length > 0 || (fu !== null && fu.total > 0);
+  const fuDone = fu ? doneOf(fu) : 0;
+  const fuPct = fu && fu.total > 0 ? Math.min(1, fuDone / fu.total) : 0;
   const cats = a.category_distribution;
   const finished = c.status === 'completed' || c.status === 'cancelled';
   const quiet = a.quiet_hours.active && !finished;
   const daily = c.waiting === 'daily_limit' && !finished ? (c.resumes_at ?? null) : null;
+  const nextDue = a.nudges
+    .map((n) => (n.next_at ? Date.parse(n.next_at) : null))
+    .filter((t): t is number => t !== null)
+    .sort((x, y) => x - y)[0];
+  const failedSkipped = (p: StepProgress) =>
+    [p.failed ? `${count.format(p.failed)} failed` : null, p.skipped ? `${count.format(p.skipped)} skipped` : null].filter(Boolean).join(', ');
   return (
     <section class="card progress-card" aria-labelledby="progress-title">
-      <div class="progress-head">
-        <h2 id="progress-title">Progress</h2>
-        <span class="progress-pct" data-testid="progress-percent">
-          {percent.format(pct)}
-        </span>
+      <h2 id="progress-title">Progress</h2>
+      <div class="pstep" data-testid="progress-first">
+        <div class="progress-head">
+          <h3 id="progress-first-title">First message</h3>
+          <span class="progress-pct" data-testid="progress-percent">
+            {percent.format(pct)}
+          </span>
+        </div>
+        <progress class="progress progress-lg" max={first.total > 0 ? first.total : 1} value={firstDone} aria-labelledby="progress-first-title" aria-describedby="progress-text" />
+        <p class="progress-text" id="progress-text">
+          <strong data-testid="progress-done">{count.format(firstDone)}</strong> of <span data-testid="progress-total">{count.format(first.total)}</span> people handled
+          {failedSkipped(first) && <span class="muted"> ({count.format(first.sent)} sent, {failedSkipped(first)})</span>}
+          {first.pending > 0 && <> · {count.format(first.pending)} waiting</>}
+        </p>
       </div>
-      <progress class="progress progress-lg" max={total > 0 ? total : 1} value={done} aria-labelledby="progress-title" aria-describedby="progress-text" />
-      <p class="progress-text" id="progress-text">
-        <strong>{count.format(done)}</strong> of {count.format(total)} messages handled
-        {a.pending > 0 && <> · {count.format(a.pending)} waiting</>}
-      </p>
+      {hasFollowUps && (
+        <div class="pstep" data-testid="progress-follow-ups">
+          <div class="progress-head">
+            <h3 id="progress-fu-title">Follow-ups</h3>
+            <span class="progress-pct" data-testid="follow-up-percent">
+              {fu && fu.total > 0 ? percent.format(fuPct) : '—'}
+            </span>
+          </div>
+          <progress class="progress progress-lg" max={fu && fu.total > 0 ? fu.total : 1} value={fuDone} aria-labelledby="progress-fu-title" aria-describedby="progress-fu-text" />
+          <p class="progress-text" id="progress-fu-text">
+            <strong data-testid="follow-up-done">{count.format(fuDone)}</strong> of at most <span data-testid="follow-up-total">{count.format(fu?.total ?? 0)}</span> handled
+            {fu && failedSkipped(fu) && <span class="muted"> ({count.format(fu.sent)} sent, {failedSkipped(fu)})</span>}
+            {fu && fu.pending > 0 && <> · {count.format(fu.pending)} queued</>}
+            {!finished && nextDue ? <> · more come due {nextDue > now ? `in ${duration(nextDue - now)}` : 'now'}</> : null}
+          </p>
+          {!finished && (
+            <p class="card-note pstep-note">
+              “At most”: people who reply (for “did not reply” follow-ups), click (for “did not click”), opt out or cannot be reached get no
+              follow-up, so this number only falls as they do.
+            </p>
+          )}
+        </div>
+      )}
       <dl class="facts">
         <div>
           <dt>Audience</dt>
@@ -469,26 +587,25 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
             {quiet ? 'Quiet hours' : daily ? 'Daily limit reached' : isLive(c.status) && a.pending > 0 ? `${count.format(Math.round(a.send_rate_per_min))} messages / min` : '—'}
           </dd>
         </div>
-        <div>
-          <dt>{finished ? 'Finished' : a.pending > 0 || c.status === 'draft' ? 'Done in' : 'Messages'}</dt>
-          <dd data-testid="eta">
-            {finished && c.finished_at ? (
-              when(c.finished_at, now)
-            ) : quiet && a.pending > 0 && a.quiet_hours.resumes_at ? (
-              <>After quiet hours ({when(a.quiet_hours.resumes_at, now)})</>
-            ) : daily && a.pending > 0 ? (
-              <>After the daily limit ({when(daily, now)})</>
-            ) : eta && eta > now ? (
-              <>
-                ~{duration(eta - now)} <span class="muted">({when(a.eta as string, now)})</span>
-              </>
-            ) : a.pending > 0 || c.status === 'draft' ? (
-              '—'
-            ) : (
-              'All sent'
+        {finished ? (
+          <div>
+            <dt>Finished</dt>
+            <dd data-testid="eta">{c.finished_at ? when(c.finished_at, now) : '—'}</dd>
+          </div>
+        ) : (
+          <>
+            <div>
+              <dt>{first.pending > 0 || c.status === 'draft' || c.status === 'scheduled' ? 'Everyone reached in' : 'First message'}</dt>
+              {first.pending > 0 ? <Eta p={first} a={a} c={c} now={now} testid="eta" /> : <dd data-testid="eta">{c.started_at ? 'Sent to everyone' : '—'}</dd>}
+            </div>
+            {hasFollowUps && fu && fu.pending > 0 && (
+              <div>
+                <dt>Queued follow-ups out in</dt>
+                <Eta p={fu} a={a} c={c} now={now} testid="eta-follow-ups" />
+              </div>
             )}
-          </dd>
-        </div>
+          </>
+        )}
         {c.started_at && (
           <div>
             <dt>Started</dt>
@@ -497,7 +614,8 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
         )}
       </dl>
       {cats && (cats.buyer || cats.browser || cats.refund_risk) ? (
-        <p class="cats-line">
+        <p class="cats-line" data-testid="audience-categories">
+          <span class="muted">In the audience at the start:</span>
           <span class="cat cat-buyer">Buyers {count.format(cats.buyer ?? 0)}</span>
           <span class="cat cat-browser">Browsers {count.format(cats.browser ?? 0)}</span>
           <span class="cat cat-refund_risk">Refund risk {count.format(cats.refund_risk ?? 0)}</span>
@@ -512,15 +630,15 @@ function Stats({ a }: { a: CampaignAnalytics }) {
   const rate = (n: number) => (a.sent > 0 ? percent.format(n / a.sent) : '—');
   return (
     <section class="stats" aria-label="Results">
-      <Stat label="Sent" value={count.format(a.sent)} testid="stat-sent" sub={a.opted_out ? `${count.format(a.opted_out)} opted out` : 'delivered to Telegram'} />
+      <Stat label="Sent" value={count.format(a.sent)} testid="stat-sent" sub="delivered to Telegram" />
       <Stat label="Failed" value={count.format(a.failed)} testid="stat-failed" tone={a.failed ? 'bad' : undefined}>
         {failures.length > 0 ? (
           <ul class="reasons" aria-label="Failures by reason">
             {failures.map(([code, n]) => {
               const why = reasonExplain(code, a.reasons);
               return (
-                <li key={code} title={code} data-testid="failure-reason" data-code={code}>
-                  <span>{reasonLabel(code)}</span>
+                <li key={code} data-testid="failure-reason" data-code={code}>
+                  <Reason code={code} />
                   <span class="num">{count.format(n)}</span>
                   <span class="reason-why">{why ?? `${code}: a code tgr does not know.`}</span>
                 </li>
@@ -532,7 +650,7 @@ function Stats({ a }: { a: CampaignAnalytics }) {
         )}
       </Stat>
       <Stat label="Read" value={count.format(a.read)} testid="stat-read" sub={`${rate(a.read)} of sent`} />
-      <Stat label="Replied" value={count.format(a.replied)} testid="stat-replied" sub={`${rate(a.replied)} of sent`} />
+      <RepliedStat m={a} testid="stat-replied" />
       <Stat
         label="Clicked"
         value={count.format(a.unique_clicks)}

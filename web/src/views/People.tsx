@@ -63,13 +63,15 @@ function personName(r: Recipient): string {
 }
 
 /** The failure or skip of a row in words, with the registry's one-line explanation. */
-function problem(r: Recipient): { words: string; explain: string | null } | null {
-  if (r.status === 'cancelled') return { words: 'Not sent: the campaign was cancelled', explain: null };
+function problem(r: Recipient): { words: string; code: string | null; explain: string | null } | null {
+  if (r.status === 'cancelled') return { words: 'Not sent: the campaign was cancelled', code: null, explain: null };
   if (r.status === 'skipped') {
-    if (!r.error_code) return { words: r.step > 0 ? 'Not needed: they had replied or clicked' : 'Skipped', explain: null };
-    return { words: SKIP_WORDS[r.error_code] ?? reasonLabel(r.error_code), explain: SKIP_WORDS[r.error_code] ? null : reasonExplain(r.error_code) };
+    if (!r.error_code) return { words: r.step > 0 ? 'Not needed: they had replied or clicked' : 'Skipped', code: null, explain: null };
+    if (SKIP_WORDS[r.error_code]) return { words: SKIP_WORDS[r.error_code], code: null, explain: null };
+    return { words: reasonLabel(r.error_code), code: r.error_code, explain: reasonExplain(r.error_code) };
   }
-  if (r.status === 'failed' && r.error_code) return { words: reasonLabel(r.error_code), explain: reasonExplain(r.error_code) };
+  // Words first, the code second (issue 18).
+  if (r.status === 'failed' && r.error_code) return { words: reasonLabel(r.error_code), code: r.error_code, explain: reasonExplain(r.error_code) };
   return null;
 }
 
@@ -257,7 +259,15 @@ export function PeopleView(props: { id: number; query: URLSearchParams }) {
                     <td data-label="Problem">
                       {p ? (
                         <span class="problem" data-testid="person-problem">
-                          <span class={r.status === 'failed' ? 'bad-text' : undefined}>{p.words}</span>
+                          <span class={r.status === 'failed' ? 'bad-text' : undefined} data-testid="person-problem">
+                            {p.words}
+                            {p.code && (
+                              <>
+                                {' '}
+                                <code class="reason-code">{p.code}</code>
+                              </>
+                            )}
+                          </span>
                           {p.explain && <span class="sub">{p.explain}</span>}
                         </span>
                       ) : (

@@ -5,12 +5,12 @@
 import { useState } from 'preact/hooks';
 import '../results.css';
 import { describeError, type Campaign } from '../api';
-import { createCampaign, getCampaign } from '../api-campaigns';
+import { createCampaign, getAccount, getCampaign } from '../api-campaigns';
 import { getScorecard, type AttributionRow, type CampaignAnalytics, type Scorecard, type Suggestion } from '../api-results';
 import { navigate, onLinkClick } from '../router';
-import { BestLinesList } from '../results/BestLines';
+import { BestLinesList, RankNote } from '../results/BestLines';
 import { count, dateTime, money, percent, stepLabel } from '../results/format';
-import { CampaignHead, Stat } from '../results/ui';
+import { CampaignHead, FrequencyCapNote, RepliedStat, Stat } from '../results/ui';
 import { useLoad } from '../results/useLoad';
 
 function Metrics({ m }: { m: CampaignAnalytics }) {
@@ -24,7 +24,7 @@ function Metrics({ m }: { m: CampaignAnalytics }) {
         sub={m.sent > m.audience ? `to ${count.format(m.audience)} people, follow-ups included` : `of ${count.format(m.audience)} people`}
       />
       <Stat label="Read" value={count.format(m.read)} sub={`${rate(m.read)} of sent`} />
-      <Stat label="Replied" value={count.format(m.replied)} sub={`${rate(m.replied)} of sent`} />
+      <RepliedStat m={m} testid="score-replied" />
       <Stat
         label="Clicked"
         value={count.format(m.unique_clicks)}
@@ -34,7 +34,7 @@ function Metrics({ m }: { m: CampaignAnalytics }) {
       />
       <Stat label="Orders" value={count.format(m.orders)} testid="score-orders" tone={m.orders ? 'ok' : undefined} sub={m.sent ? `${rate(m.orders)} of sent` : undefined} />
       <Stat label="Revenue" value={money(m.revenue, m.currency)} testid="score-revenue" tone={m.revenue ? 'ok' : undefined} sub={m.sent ? `${money(Math.round(m.revenue / m.sent), m.currency)} per message` : undefined} />
-      <Stat label="Failed" value={count.format(m.failed)} tone={m.failed ? 'bad' : undefined} sub={m.opted_out ? `${count.format(m.opted_out)} opted out` : 'nobody opted out'} />
+      <Stat label="Failed" value={count.format(m.failed)} tone={m.failed ? 'bad' : undefined} sub={m.failed ? 'not delivered: the monitor says why' : 'no failures'} />
     </section>
   );
 }
@@ -147,6 +147,9 @@ export function ScorecardView(props: { id: number }) {
   const loaded = useLoad(() => Promise.all([getCampaign(id), getScorecard(id)]), [id]);
   const [campaign, card]: [Campaign | null, Scorecard | null] = loaded.data ? loaded.data : [null, null];
   const cur = card?.metrics.currency ?? 'EUR';
+  // The frequency cap's length, to define it where a suggestion mentions it.
+  const account = useLoad(getAccount, []);
+  const capDays = account.data?.frequency_cap_days ?? null;
 
   return (
     <main class="page results scorecard" id="main" data-loaded={card && !loaded.loading ? 'scorecard' : undefined}>
@@ -176,6 +179,7 @@ export function ScorecardView(props: { id: number }) {
           <Metrics m={card.metrics} />
 
           <h2 class="section-title">Who to message next</h2>
+          {card.suggestions.some((s) => (s.audience_count_after_cap ?? s.audience_count) > s.audience_count) && <FrequencyCapNote days={capDays} />}
           <div class="suggestions">
             {/* Those with people to message first; the server's order otherwise. */}
             {card.suggestions
@@ -214,7 +218,7 @@ export function ScorecardView(props: { id: number }) {
 
           <section class="card" aria-labelledby="lines-title">
             <h2 id="lines-title">What worked best</h2>
-            <p class="card-note">Each line of the message ranked by clicks, replies (count double) and revenue per message sent.</p>
+            <RankNote currency={cur} />
             {card.best_lines.length ? (
               <BestLinesList lines={card.best_lines.map((line) => ({ line, campaignId: id, campaignName: campaign.name }))} currency={cur} showCampaign={false} />
             ) : (

@@ -137,7 +137,7 @@ function GeneralCard({ account, onSaved }: { account: AccountSettings; onSaved: 
   }
 
   return (
-    <section class="card" aria-labelledby="set-general-h" data-testid="settings-general">
+    <section class="card" aria-labelledby="set-general-h" data-testid="settings-general" id="frequency-cap">
       <h2 id="set-general-h">Time zone and frequency</h2>
       <FormError message={formError} />
       <form onSubmit={save} noValidate>
@@ -153,7 +153,7 @@ function GeneralCard({ account, onSaved }: { account: AccountSettings; onSaved: 
           id="set-cap"
           label="Message the same person at most once every … days"
           error={errors.frequency_cap_days}
-          hint="A campaign leaves out people another campaign messaged more recently than this. 0 = no cap; at most 365."
+          hint="The frequency cap: a campaign leaves out anyone a campaign messaged within this many days (follow-ups of the same campaign still go). 0 = no cap; at most 365."
         >
           {(a) => (
             <input
