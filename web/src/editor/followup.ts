@@ -9,7 +9,6 @@
 import type { Campaign } from '../api';
 import type { CampaignInput, Filters } from '../api-campaigns';
 import type { Suggestion, SuggestionKind } from '../api-results';
-import { escapeText } from './html';
 
 /** The kind of a suggestion, from `kind` or, for a server that does not send it, its title. */
 export function suggestionKind(s: Suggestion): SuggestionKind | null {
@@ -24,29 +23,31 @@ export function suggestionKind(s: Suggestion): SuggestionKind | null {
   return byTitle[s.title] ?? null;
 }
 
-/** The first link of a message: its address and its words. */
+/** The first link of a message: its address and its words, both as they are in the HTML (escaped). */
 function firstLink(html: string): { href: string; text: string } | null {
   const m = /<a\s[^>]*href\s*=\s*("([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a>/i.exec(html);
   if (!m) return null;
   const text = m[4]!.replace(/<[^>]*>/g, '').trim();
-  return { href: m[2] ?? m[3] ?? '', text: text || 'our offer' };
+  // A single-quoted value may hold a '"'; everything else is escaped already.
+  return { href: (m[2] ?? m[3] ?? '').replace(/"/g, '&quot;'), text: text || 'our offer' };
 }
 
-/** The original's opening line without its markup (for "in case you missed it"). */
+/** The original's first line with text, as plain (still escaped) text: a line of Telegram HTML may
+ *  open a tag another line closes, so no tag is kept. */
 function openingOf(html: string): string {
-  const firstLine = html.split(/\n|<br\s*\/?>|<\/p>/i).find((l) => l.replace(/<[^>]*>/g, '').trim()) ?? '';
-  return firstLine.replace(/<(?!\/?(b|strong|i|em|u|s|code)>)[^>]*>/gi, '').trim();
+  const lines = html.split(/\n|<br\s*\/?>|<\/p>/i).map((l) => l.replace(/<[^>]*>/g, '').trim());
+  return lines.find((l) => l) ?? '';
 }
 
 /** The draft message (the API's HTML) for a kind of suggestion. */
 export function followUpMessage(kind: SuggestionKind | null, original: Campaign, withCode: boolean): string {
   const link = firstLink(original.message_text);
-  const a = (words: string) => (link ? `<a href="${escapeText(link.href)}">${words}</a>` : words);
+  const a = (words: string) => (link ? `<a href="${link.href}">${words}</a>` : words);
   const code = withCode ? '\nYour code {{discount_code}} still works at checkout.' : '';
   switch (kind) {
     case 'clicked_not_bought':
       return (
-        `Hi {{first_name|there}}, you had a look at ${link ? a(escapeText(link.text)) : 'our offer'} — it is still there for you.` +
+        `Hi {{first_name|there}}, you had a look at ${link ? a(link.text) : 'our offer'} — it is still there for you.` +
         code +
         '\nAny questions about it? Just reply here.'
       );
@@ -54,7 +55,7 @@ export function followUpMessage(kind: SuggestionKind | null, original: Campaign,
       return 'Hi {{first_name|there}}, quick question: is this something for you? A simple <b>yes</b> or <b>no</b> is enough — just reply here.';
     case 'not_read': {
       const opening = openingOf(original.message_text);
-      return `{{first_name|Hi}}, in case you missed it:\n${opening || a('our offer')}${link && !opening.includes('<a ') ? '\n' + a(escapeText(link.text)) : ''}${code}`;
+      return `In case you missed our last message:\n${opening || 'we have something for you.'}${link ? '\n' + a(link.text) : ''}${code}`;
     }
     case 'refund_risk':
       return 'Hi {{first_name|there}}, we are sorry something went wrong with your order. Reply here and we will sort it out with you personally.';
