@@ -4,7 +4,8 @@
  * Builds a throwaway SQLite store with N contacts (BENCH_CONTACTS, default 100000), each with
  * an inbound message and a sealed category, a fifth of them with a paid order; then resolves
  * an audience with a category filter and a last-message window (what a typical campaign uses)
- * five times and reports the best, next to a scan that opens nothing. */
+ * five times and reports the best, next to a scan that opens nothing, and the time of the scan of
+ * who those filters select but the audience holds back (the editor's count shows both). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +113,7 @@ int main(void)
     f.min_orders = f.max_orders = f.min_spent = -1;
     f.last_message_within_days = 30;
     f.categories = (1u << CAT_BUYER) | (1u << CAT_BROWSER);
-    double best = 1e9, best_scan = 1e9;
+    double best = 1e9, best_scan = 1e9, best_held = 1e9;
     size_t count = 0, scanned = 0;
     for (int round = 0; round < 5; round++) {
         struct audience_query q = {.min_last_inbound_at = now_ms() - 30LL * 86400000,
@@ -134,11 +135,21 @@ int main(void)
         audience_release(&aud);
         if (t < best) best = t;
         if (scan < best_scan) best_scan = scan;
+        /* The editor's count also says who is held back (DECISIONS 67): a second scan. */
+        struct audience_held held;
+        int64_t h0 = mono_ms();
+        if (audience_held_back(&app, account_id, &f, 2, &held) != TGR_OK) return 1;
+        double th = (double)(mono_ms() - h0) / 1000;
+        if (th < best_held) best_held = th;
     }
     printf("audience %d contacts: %zu selected in %.3f s (target < 0.3 s: %s); the bare SQL scan of the %zu "
            "candidates took %.3f s, so opening sealed categories and filtering costs %.2fx the scan\n",
            n, count, best, best < 0.3 ? "meets" : "MISSES", scanned, best_scan,
            best_scan > 0 ? best / best_scan : 0.0);
+    printf("audience %d contacts: who the same filters select but the audience holds back (opt-outs, blocks, "
+           "the "
+           "frequency cap), the editor's second scan, in %.3f s\n",
+           n, best_held);
     app.store->close(app.store);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -48,12 +48,10 @@ static int take(void *cls, const struct audience_row *row)
     return 0;
 }
 
-int audience_resolve(struct app *app, int64_t account_id, const struct filters *f, int cap_days,
-                     struct audience *out)
+/* The part of the filters SQL applies, and the cap as a time. */
+static struct audience_query query_of(const struct filters *f, int cap_days, int64_t now)
 {
-    memset(out, 0, sizeof *out);
-    int64_t now = now_ms();
-    struct audience_query q = {
+    return (struct audience_query){
         .min_last_inbound_at = f->last_message_within_days ? now - f->last_message_within_days * 86400000 : 0,
         .min_orders = f->min_orders,
         .max_orders = f->max_orders,
@@ -66,9 +64,61 @@ int audience_resolve(struct app *app, int64_t account_id, const struct filters *
         .bought_from_campaign = f->campaign[CF_BOUGHT],
         .cap_since = cap_days > 0 ? now - (int64_t)cap_days * 86400000 : 0,
     };
+}
+
+int audience_resolve(struct app *app, int64_t account_id, const struct filters *f, int cap_days,
+                     struct audience *out)
+{
+    memset(out, 0, sizeof *out);
+    struct audience_query q = query_of(f, cap_days, now_ms());
     struct scan s = {app, account_id, f->categories, f, out, 0};
     if (app->store->audience_scan(app->store, account_id, &q, take, &s) < 0 || s.failed) {
         audience_release(out);
+        return TGR_ERR;
+    }
+    return TGR_OK;
+}
+
+struct held_scan {
+    struct app *app;
+    int64_t account_id;
+    unsigned categories;
+    int64_t cap_ms;
+    struct audience_held *out;
+};
+
+static int take_held(void *cls, const struct audience_row *row)
+{
+    struct held_scan *s = cls;
+    if (s->categories) {
+        struct classification c =
+            categories_open(s->app->kr, s->account_id, row->contact_id, &row->category, &row->confidence);
+        if (!(s->categories & (1u << c.category))) return 0;
+    }
+    struct audience_held *h = s->out;
+    if (row->opted_out) {
+        h->opted_out++;
+    } else if (row->blocked) {
+        h->blocked++;
+    } else if (s->cap_ms && row->last_sent_at) {
+        /* The row is here for the cap: its latest campaign message is within it. */
+        h->frequency_cap++;
+        int64_t free_at = row->last_sent_at + s->cap_ms;
+        if (!h->cap_ends_at || free_at < h->cap_ends_at) h->cap_ends_at = free_at;
+    }
+    return 0;
+}
+
+int audience_held_back(struct app *app, int64_t account_id, const struct filters *f, int cap_days,
+                       struct audience_held *out)
+{
+    memset(out, 0, sizeof *out);
+    struct audience_query q = query_of(f, cap_days, now_ms());
+    q.held = 1;
+    struct held_scan s = {app, account_id, f->categories, cap_days > 0 ? (int64_t)cap_days * 86400000 : 0,
+                          out};
+    if (app->store->audience_scan(app->store, account_id, &q, take_held, &s) < 0) {
+        memset(out, 0, sizeof *out);
         return TGR_ERR;
     }
     return TGR_OK;

@@ -28,4 +28,17 @@ int audience_resolve(struct app *app, int64_t account_id, const struct filters *
                      struct audience *out);
 void audience_release(struct audience *a);
 
+/* Who passes the filters (categories included) but is held back, each person counted once under
+ * the first reason that holds: opted out, blocked (or deactivated), then messaged by any campaign
+ * within the frequency cap. With the audience's count they make everyone the filters select, so a
+ * shop can be told why an audience is small or empty (DECISIONS 67). */
+struct audience_held {
+    size_t opted_out, blocked, frequency_cap;
+    int64_t cap_ends_at; /* when the first person held by the cap can be messaged again (unix ms); 0 none */
+};
+
+/* @return TGR_OK, or TGR_ERR (database failure) */
+int audience_held_back(struct app *app, int64_t account_id, const struct filters *f, int cap_days,
+                       struct audience_held *out);
+
 #endif

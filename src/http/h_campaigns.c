@@ -27,7 +27,8 @@
 #include "http/handlers.h"
 #include "http/server.h"
 
-#define AUDIENCE_SAMPLE 10
+#define AUDIENCE_SAMPLE     10
+#define AUDIENCE_SAMPLE_MAX 100
 
 /* ---- discount codes: sealed rows ------------------------------------------------------- */
 
@@ -517,17 +518,29 @@ enum hres campaigns_delete_h(struct req *r)
 
 enum hres campaigns_audience_h(struct req *r)
 {
+    /* ?sample=N: how many people of the audience to show (the editor's "Preview as" takes more). */
+    int64_t sample_n = AUDIENCE_SAMPLE;
+    const char *v = req_query(r, "sample");
+    if (v && parse_i64(v, 0, AUDIENCE_SAMPLE_MAX, &sample_n) != TGR_OK) {
+        reply_error(r, ERR_BAD_QUERY, "sample", "sample must be a whole number from 0 to %d",
+                    AUDIENCE_SAMPLE_MAX);
+        return H_NO;
+    }
     struct campaign c;
     if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
     struct filters f;
     int ok = campaign_audience_filters(r->app->store, r->account_id, &c, &f, NULL);
     campaign_release(&c);
     struct audience a;
-    if (ok != TGR_OK ||
-        audience_resolve(r->app, r->account_id, &f, r->account.frequency_cap_days, &a) != TGR_OK)
+    struct audience_held held;
+    int cap = r->account.frequency_cap_days;
+    if (ok != TGR_OK || audience_resolve(r->app, r->account_id, &f, cap, &a) != TGR_OK) return db_failed(r);
+    if (audience_held_back(r->app, r->account_id, &f, cap, &held) != TGR_OK) {
+        audience_release(&a);
         return db_failed(r);
+    }
     json_t *sample = json_array();
-    for (size_t i = 0; i < a.n && i < AUDIENCE_SAMPLE; i++) {
+    for (size_t i = 0; i < a.n && i < (size_t)sample_n; i++) {
         struct contact ct;
         struct contact_plain p;
         if (r->app->store->contact_get(r->app->store, r->account_id, a.ids[i], &ct) != DB_ONE) continue;
@@ -543,24 +556,49 @@ enum hres campaigns_audience_h(struct req *r)
     /* Who matched the filters but is left out for a mark Telegram gave them, and why. */
     json_t *left_out = json_pack("{s:I, s:I}", "charges_for_messages", (json_int_t)a.left_out_charging,
                                  "privacy_restricted", (json_int_t)a.left_out_privacy);
+    /* Who matched the filters but is never messaged now: why an audience is small or empty. */
+    json_t *excluded = json_pack("{s:I, s:I, s:I}", "opted_out", (json_int_t)held.opted_out, "blocked",
+                                 (json_int_t)held.blocked, "frequency_cap", (json_int_t)held.frequency_cap);
     reply_json(r, 200,
-               json_pack("{s:I, s:o, s:o, s:o}", "count", (json_int_t)a.n, "by_category", by, "sample",
-                         sample, "left_out", left_out));
+               json_pack("{s:I, s:o, s:o, s:o, s:o, s:i, s:o}", "count", (json_int_t)a.n, "by_category", by,
+                         "sample", sample, "left_out", left_out, "excluded", excluded, "frequency_cap_days",
+                         cap, "cap_ends_at", time_or_null(held.cap_ends_at)));
     audience_release(&a);
     return H_OK;
 }
 
+/* The message text of step `step` (0 = the first message, k = follow-up k), or NULL when the plan has
+ * no such follow-up. *nudges holds what a follow-up's text points into; json_decref it. */
+static const char *step_template(const struct campaign *c, int64_t step, json_t **nudges)
+{
+    *nudges = NULL;
+    if (step == 0) return c->message_text;
+    json_error_t je;
+    *nudges = c->nudges_json ? json_loads(c->nudges_json, 0, &je) : NULL;
+    return json_string_value(json_object_get(json_array_get(*nudges, (size_t)step - 1), "message_text"));
+}
+
 enum hres campaigns_preview_h(struct req *r)
 {
-    int64_t contact_id = 0;
-    struct jfield spec[] = {JF_INT_RANGE("contact_id", &contact_id, 1, INT64_MAX), JF_END};
+    int64_t contact_id = 0, step = 0;
+    struct jfield spec[] = {JF_INT_RANGE("contact_id", &contact_id, 1, INT64_MAX),
+                            JF_OPTIONAL(JF_INT_RANGE("step", &step, 0, NUDGES_MAX)), JF_END};
     if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
     struct campaign c;
     if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
+    json_t *nudges = NULL;
+    const char *tmpl = step_template(&c, step, &nudges);
+    if (!tmpl) {
+        json_decref(nudges);
+        campaign_release(&c);
+        reply_error(r, ERR_VALIDATION, "step", "step: this campaign has no follow-up %lld", (long long)step);
+        return H_NO;
+    }
     struct store *st = r->app->store;
     struct contact ct;
     enum db_status s = st->contact_get(st, r->account_id, contact_id, &ct);
     if (s != DB_ONE) {
+        json_decref(nudges);
         campaign_release(&c);
         if (s < 0) return db_failed(r);
         reply_error(r, ERR_NOT_FOUND, "contact_id", "no such contact");
@@ -569,6 +607,7 @@ enum hres campaigns_preview_h(struct req *r)
     struct contact_plain p;
     if (contact_open(r->app, r->account_id, &ct, &p) != TGR_OK) {
         contact_release(&ct);
+        json_decref(nudges);
         campaign_release(&c);
         return H_SYSERR;
     }
@@ -576,6 +615,7 @@ enum hres campaigns_preview_h(struct req *r)
     if (message_last_order(r->app, r->account_id, ct.id, last_order, sizeof last_order) != 0) {
         contact_plain_release(&p);
         contact_release(&ct);
+        json_decref(nudges);
         campaign_release(&c);
         return db_failed(r);
     }
@@ -587,23 +627,38 @@ enum hres campaigns_preview_h(struct req *r)
     message_links_init(&pl, r->app, r->account_id, c.id, 0); /* a preview's links name no recipient */
     struct rendered out;
     struct render_error re;
+    unsigned uses = 0;
     enum hres h = H_OK;
-    if (render(c.message_text, &vars, c.track_links ? message_link : NULL, &pl, &out, &re) == TGR_OK) {
+    if (render_check(tmpl, &uses, &re) == TGR_OK &&
+        render(tmpl, &vars, c.track_links ? message_link : NULL, &pl, &out, &re) == TGR_OK) {
+        /* Media goes with the first message only (engine/send.c). */
         json_t *media = json_array();
-        for (int i = 0; i < c.n_media; i++)
+        for (int i = 0; step == 0 && i < c.n_media; i++)
             json_array_append_new(media, json_integer(c.media_ids[i]));
+        /* The placeholders this message uses that have no value for this person: their fallback,
+         * or nothing, is what they read. */
+        json_t *empty = json_array();
+        if ((uses & RENDER_USES_FIRST_NAME) && !(vars.first_name && *vars.first_name))
+            json_array_append_new(empty, json_string("first_name"));
+        if ((uses & RENDER_USES_LAST_ORDER) && !vars.last_order)
+            json_array_append_new(empty, json_string("last_order"));
+        if ((uses & RENDER_USES_DISCOUNT_CODE) && !vars.discount_code)
+            json_array_append_new(empty, json_string("discount_code"));
         reply_json(r, 200,
-                   json_pack("{s:s, s:o, s:o}", "text", out.text, "entities", rendered_entities_json(&out),
-                             "media_ids", media));
+                   json_pack("{s:s, s:o, s:o, s:I, s:o}", "text", out.text, "entities",
+                             rendered_entities_json(&out), "media_ids", media, "step", (json_int_t)step,
+                             "empty_placeholders", empty));
         rendered_release(&out);
     } else {
-        reply_error(r, ERR_VALIDATION, "message_text", "message_text: %s", re.message);
+        reply_error(r, ERR_VALIDATION, step ? "step" : "message_text", "%s: %s",
+                    step ? "step" : "message_text", re.message);
         h = H_NO;
     }
     json_decref(codes);
     json_decref(free_code);
     contact_plain_release(&p);
     contact_release(&ct);
+    json_decref(nudges);
     campaign_release(&c);
     return h;
 }

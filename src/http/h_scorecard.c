@@ -6,9 +6,11 @@
  *   with their fallback, with the messages that carried it (sent), clicks (all, and unique
  *   recipients) on the links in that line, replies to those messages and the revenue of its
  *   links; score = (unique clicks + 2 × replies + revenue / 10 major units) / sent, highest
- *   first, ties in the order of the messages and their lines. The same line in the account's earlier
- * campaigns (sent, unique clicks, replies) is summed beside it. suggestions: rules over real data, each with
- * filters that a new campaign accepts as they are and the audience count those filters give now. */
+ *   first, ties in the order of the messages and their lines. The same line in the account's
+ *   earlier campaigns (sent, unique clicks, replies) is summed beside it.
+ * suggestions: rules over real data, each with filters that a new campaign accepts as they are
+ *   and the audience count those filters give now; `kind` names the rule, so a client can draft a
+ *   message that fits it (DECISIONS 67). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,8 +190,8 @@ static void on_read(void *cls, int64_t at)
 /* audience_count is what a campaign with these filters reaches now (the account's frequency cap
  * included, exactly as POST /campaigns + …/audience would say); right after a campaign the cap
  * often hides everyone, so the count once the cap has passed is given beside it. */
-static void add_suggestion(struct req *r, json_t *arr, const char *title, const char *reason,
-                           const struct filters *f)
+static void add_suggestion(struct req *r, json_t *arr, const char *kind, const char *title,
+                           const char *reason, const struct filters *f)
 {
     struct audience now, later;
     if (audience_resolve(r->app, r->account_id, f, r->account.frequency_cap_days, &now) != TGR_OK) return;
@@ -197,9 +199,10 @@ static void add_suggestion(struct req *r, json_t *arr, const char *title, const 
         audience_release(&now);
         return;
     }
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:o}", "title", title, "reason", reason,
-                                         "audience_count", (json_int_t)now.n, "audience_count_after_cap",
-                                         (json_int_t)later.n, "filters", filters_to_json(f)));
+    json_array_append_new(arr,
+                          json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "kind", kind, "title", title, "reason",
+                                    reason, "audience_count", (json_int_t)now.n, "audience_count_after_cap",
+                                    (json_int_t)later.n, "filters", filters_to_json(f)));
     audience_release(&now);
     audience_release(&later);
 }
@@ -291,7 +294,7 @@ enum hres campaigns_scorecard_h(struct req *r)
     empty_filters(&f);
     f.campaign[CF_CLICKED] = c.id;
     f.max_orders = 0;
-    add_suggestion(r, sug, "Clicked but never bought",
+    add_suggestion(r, sug, "clicked_not_bought", "Clicked but never bought",
                    "They opened a link of this campaign and have no order yet: a reminder with a code often "
                    "converts them.",
                    &f);
@@ -299,7 +302,7 @@ enum hres campaigns_scorecard_h(struct req *r)
     f.campaign[CF_READ] = c.id;
     f.campaign[CF_NOT_REPLIED] = c.id;
     add_suggestion(
-        r, sug, "Read but did not reply",
+        r, sug, "read_not_replied", "Read but did not reply",
         "They saw the message and stayed silent: ask a simple question they can answer in one word.", &f);
     struct hours h = {{0}, r->account.timezone};
     if (st->read_times(st, r->account_id, c.id, on_read, &h) < 0) dbfail = 1;
@@ -316,18 +319,18 @@ enum hres campaigns_scorecard_h(struct req *r)
                  "They have not opened it yet; try another time of day or a shorter first line.");
     empty_filters(&f);
     f.campaign[CF_NOT_READ] = c.id;
-    add_suggestion(r, sug, "Did not read", reason, &f);
+    add_suggestion(r, sug, "not_read", "Did not read", reason, &f);
     empty_filters(&f);
     f.campaign[CF_REPLIED] = c.id;
     f.categories = 1u << CAT_REFUND_RISK;
     add_suggestion(
-        r, sug, "Replied with refund-risk words",
+        r, sug, "refund_risk", "Replied with refund-risk words",
         "Their replies sound like complaints or refunds: hand them to support and leave them out of "
         "promotions.",
         &f);
     empty_filters(&f);
     f.campaign[CF_BOUGHT] = c.id;
-    add_suggestion(r, sug, "Bought",
+    add_suggestion(r, sug, "bought", "Bought",
                    "An order was credited to this campaign: thank them, or offer what goes with it.", &f);
 
     free(mine);

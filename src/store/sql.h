@@ -47,15 +47,19 @@
     "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, ''), COALESCE(attributed_recipient_id, 0), "     \
     "COALESCE(attributed_link_id, 0), COALESCE(attributed_code_id, 0), COALESCE(attributed_step, 0)"
 
-/* The audience query without its order: PostgreSQL reads it in pages of $14 contacts after id $13
- * (never a large audience in one result); SQLite in one statement, whose cursor steps through the
- * rows as they are read (a LIMIT there costs a third more). */
-#define AUDIENCE_WHERE                                                                                       \
+#define AUDIENCE_COLS                                                                                        \
     "SELECT c.id, cc.category, cc.confidence_score, COALESCE(c.charges_at, 0), "                             \
-    "COALESCE(c.privacy_restricted_at, 0) FROM contacts c "                                                  \
+    "COALESCE(c.privacy_restricted_at, 0)"
+#define AUDIENCE_FROM                                                                                        \
+    " FROM contacts c "                                                                                      \
     "LEFT JOIN customer_categories cc ON cc.account_id = c.account_id AND cc.contact_id = c.id "             \
-    "WHERE c.account_id = $1 AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "                           \
-    "AND c.deactivated_at IS NULL "                                                                          \
+    "WHERE c.account_id = $1 "
+/* Messaged by any campaign since $8 (the frequency cap). */
+#define AUDIENCE_CAPPED                                                                                      \
+    "EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 AND r.contact_id = c.id AND r.sent_at >= "   \
+    "$8)"
+/* The filters of a campaign ($2 … $12 but $8), whatever makes a contact unreachable. */
+#define AUDIENCE_FILTERS                                                                                     \
     "AND ($2::bigint = 0 OR c.last_inbound_at >= $2) "                                                       \
     "AND ($3::bigint < 0 AND $4::bigint < 0 AND $5::bigint < 0 OR EXISTS (SELECT 1 FROM (SELECT COUNT(*) "   \
     "AS n, COALESCE(SUM(o.amount), 0)::bigint AS spent FROM orders o WHERE o.account_id = $1 "               \
@@ -67,8 +71,6 @@
     "AND ($7::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                     \
     "     AND r.campaign_id = $7 AND r.contact_id = c.id AND r.status = 'sent' AND r.step = 0 "              \
     "     AND r.replied_at IS NULL)) "                                                                       \
-    "AND ($8::bigint = 0 OR NOT EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                 \
-    "     AND r.contact_id = c.id AND r.sent_at >= $8)) "                                                    \
     "AND ($9::bigint = 0 OR EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                     \
     "     AND r.campaign_id = $9 AND r.contact_id = c.id AND r.read_at IS NOT NULL)) "                       \
     "AND ($10::bigint = 0 OR (EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 "                   \
@@ -79,6 +81,22 @@
     "     AND r.campaign_id = $11 AND r.contact_id = c.id AND r.replied_at IS NOT NULL)) "                   \
     "AND ($12::bigint = 0 OR EXISTS (SELECT 1 FROM orders o WHERE o.account_id = $1 "                        \
     "     AND o.contact_id = c.id AND o.attributed_campaign_id = $12 AND o.status = 'paid')) "
+/* The audience query without its order: PostgreSQL reads it in pages of $14 contacts after id $13
+ * (never a large audience in one result); SQLite in one statement, whose cursor steps through the
+ * rows as they are read (a LIMIT there costs a third more). */
+#define AUDIENCE_WHERE                                                                                       \
+    AUDIENCE_COLS AUDIENCE_FROM "AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "                       \
+                                "AND c.deactivated_at IS NULL " AUDIENCE_FILTERS                             \
+                                "AND ($8::bigint = 0 OR NOT " AUDIENCE_CAPPED ") "
+/* Who passes the filters but is held back (DECISIONS 67): opted out, blocked or deactivated, or
+ * within the frequency cap; with those three facts and the contact's latest campaign message. */
+#define AUDIENCE_HELD_WHERE                                                                                  \
+    AUDIENCE_COLS ", CASE WHEN c.opted_out_at IS NULL THEN 0 ELSE 1 END, "                                   \
+                  "CASE WHEN c.blocked_at IS NULL AND c.deactivated_at IS NULL THEN 0 ELSE 1 END, "          \
+                  "COALESCE((SELECT MAX(r.sent_at) FROM recipients r WHERE r.account_id = $1 "               \
+                  "AND r.contact_id = c.id), 0)" AUDIENCE_FROM AUDIENCE_FILTERS                              \
+                  "AND (c.opted_out_at IS NOT NULL OR c.blocked_at IS NOT NULL OR c.deactivated_at IS NOT "  \
+                  "NULL OR ($8::bigint <> 0 AND " AUDIENCE_CAPPED ")) "
 
 /* Key rotation (sealed_scan / sealed_replace): per sealed column of store.h, a scan in cursor
  * order that builds the seal row key exactly as the column's writers do, and a compare-and-set
@@ -277,6 +295,8 @@
       "category = excluded.category, confidence_score = excluded.confidence_score, "                         \
       "updated_at = excluded.updated_at")                                                                    \
     Y(S_AUDIENCE, AUDIENCE_WHERE " AND c.id > $13 ORDER BY c.id LIMIT $14", AUDIENCE_WHERE " ORDER BY c.id") \
+    Y(S_AUDIENCE_HELD, AUDIENCE_HELD_WHERE " AND c.id > $13 ORDER BY c.id LIMIT $14",                        \
+      AUDIENCE_HELD_WHERE " ORDER BY c.id")                                                                  \
     X(S_CONTACT_BLOCKED,                                                                                     \
       "UPDATE contacts SET blocked_at = COALESCE(blocked_at, $1) WHERE account_id = $2 AND id = $3")         \
     X(S_CONTACT_DEACTIVATED, "UPDATE contacts SET deactivated_at = COALESCE(deactivated_at, $1) "            \

@@ -201,7 +201,7 @@ struct audience {
     int (*fn)(void *cls, const struct audience_row *row);
     void *cls;
     int64_t after;
-    int rows, stop;
+    int rows, stop, held;
 };
 
 static int read_audience(void *cls, const struct db_row *r)
@@ -213,6 +213,11 @@ static int read_audience(void *cls, const struct db_row *r)
     row.confidence.p = (unsigned char *)db_bytes(r, 2, &row.confidence.len);
     row.charges = db_i64(r, 3) != 0;
     row.privacy_restricted = db_i64(r, 4) != 0;
+    if (a->held) {
+        row.opted_out = db_i64(r, 5) != 0;
+        row.blocked = db_i64(r, 6) != 0;
+        row.last_sent_at = db_i64(r, 7);
+    }
     a->after = row.contact_id;
     a->rows++;
     a->stop = a->fn(a->cls, &row);
@@ -220,11 +225,12 @@ static int read_audience(void *cls, const struct db_row *r)
 }
 
 /* Contacts by id, in pages of the backend's scan_page (db.h): $13 the last id read, $14 the page;
- * a backend that reads in one statement (scan_page -1) takes neither. */
+ * a backend that reads in one statement (scan_page -1) takes neither. A held scan (q->held) reads
+ * the contacts the audience holds back instead, with three more columns. */
 enum db_status stmt_audience_scan(struct store *st, int64_t account_id, const struct audience_query *q,
                                   int (*fn)(void *cls, const struct audience_row *row), void *cls)
 {
-    struct audience a = {fn, cls, 0, 0, 0};
+    struct audience a = {fn, cls, 0, 0, 0, q->held};
     int64_t page = ((struct db *)st)->ops->scan_page;
     do {
         struct sp p[] = {SP_I64(account_id),
@@ -244,7 +250,7 @@ enum db_status stmt_audience_scan(struct store *st, int64_t account_id, const st
                          SP_END};
         if (page < 0) p[12] = SP_END;
         a.rows = 0;
-        enum db_status r = db_rows(st, S_AUDIENCE, p, read_audience, &a);
+        enum db_status r = db_rows(st, q->held ? S_AUDIENCE_HELD : S_AUDIENCE, p, read_audience, &a);
         if (r < 0) return r;
     } while (!a.stop && a.rows == page);
     return DB_ONE;

@@ -135,6 +135,8 @@ struct audience_row {
     int64_t contact_id;
     struct blob category, confidence; /* sealed; empty when never classified */
     int charges, privacy_restricted;  /* the contact's marks (core/audience.c leaves them out) */
+    int opted_out, blocked;           /* held scans only (blocked: or deactivated) */
+    int64_t last_sent_at;             /* held scans only: the latest campaign message, 0 none */
 };
 
 /* Filters of an audience query that SQL can apply (categories are sealed: filtered after). */
@@ -146,6 +148,7 @@ struct audience_query {
     int64_t not_replied_to_campaign;
     int64_t read_campaign, not_read_campaign, replied_to_campaign, bought_from_campaign;
     int64_t cap_since; /* contacts sent anything at or after this (unix ms) are skipped; 0 = none */
+    int held;          /* 1: only the contacts the filters pass but the audience holds back */
 };
 
 /* recipients row: one message of a campaign to one contact (step 0 = main, 1.. = nudges). */
@@ -458,8 +461,8 @@ struct store {
                                                     size_t *n);
     TGR_MUST_CHECK enum db_status (*category_put)(struct store *st, int64_t account_id, int64_t contact_id,
                                                   const struct blob *category, const struct blob *confidence);
-    /* Calls fn for every contact of the account that passes q, with its sealed category.
-     * Stops early when fn returns non-zero. */
+    /* Calls fn for every contact of the account that passes q (q->held: that q's filters pass but
+     * the audience holds back), with its sealed category. Stops early when fn returns non-zero. */
     TGR_MUST_CHECK enum db_status (*audience_scan)(struct store *st, int64_t account_id,
                                                    const struct audience_query *q,
                                                    int (*fn)(void *cls, const struct audience_row *row),

@@ -302,38 +302,61 @@ export async function resultsFlow(ctx, made) {
   check((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0, 'no horizontal scrolling on the scorecard at phone width');
   await page.setViewportSize({ width: 1200, height: 800 });
 
-  // --- A follow-up campaign from a suggestion ---------------------------------------------------------------
-  // audience_count is what a campaign with these filters reaches now (the frequency cap applied, as the
-  // editor's audience count is); the test's cap is 0, so it equals audience_count_after_cap.
-  const pick = card.suggestions.find((s) => s.audience_count > 0);
-  check(!!pick, `a suggestion has people to message (${card.suggestions.map((s) => `${s.title}: ${s.audience_count}`).join(', ')})`);
+  // --- A follow-up campaign from a suggestion (issue 18, item 2) --------------------------------------------
+  // Everyone was just messaged: with a frequency cap of 2 days the "Bought" suggestion reaches nobody now,
+  // its buyer only once the cap has passed. The follow-up is a thank-you with the original's code and
+  // quiet hours, Start is disabled and the editor names the cap as the cause (not the filters).
+  const original = await api('GET', `/campaigns/${campaignId}`);
+  await api('PATCH', '/account', { frequency_cap_days: 2 });
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('main[data-loaded]')?.getAttribute('data-loaded') === 'scorecard');
+  const capped = await api('GET', `/campaigns/${campaignId}/scorecard`);
+  const pick = capped.suggestions.find((s) => s.kind === 'bought');
+  check(pick && pick.audience_count === 0 && pick.audience_count_after_cap >= 1, `with a 2-day cap "Bought" reaches nobody now, ${pick?.audience_count_after_cap} later`);
   const sugCard = page.getByTestId('suggestion').filter({ has: page.getByRole('heading', { name: pick.title, exact: true }) });
-  check(digits(await sugCard.getByTestId('suggestion-audience').textContent()) === pick.audience_count, `the "${pick.title}" card shows its audience (${pick.audience_count})`);
+  check(digits(await sugCard.getByTestId('suggestion-audience').textContent()) === 0, `the "${pick.title}" card shows 0 people now`);
   await sugCard.getByTestId('create-follow-up').focus();
   await page.keyboard.press('Enter');
-  await page.waitForURL(/\/app\/campaigns\/\d+\/edit$/);
+  await page.waitForURL(/\/app\/campaigns\/\d+\/edit\?/);
   const newId = Number(/\/app\/campaigns\/(\d+)\/edit$/.exec(new URL(page.url()).pathname)[1]);
   check(newId !== campaignId, `"Create follow-up campaign" made draft ${newId} and opened the editor`);
   const draft = await api('GET', `/campaigns/${newId}`);
   check(draft.status === 'draft' && draft.name === `${name} — ${pick.title}`, `the follow-up is a draft named "${draft.name}"`);
   check(JSON.stringify(draft.filters) === JSON.stringify(pick.filters), `the follow-up has the suggestion's filters (${JSON.stringify(draft.filters)})`);
-  const original = await api('GET', `/campaigns/${campaignId}`);
-  check(draft.message_text === original.message_text, 'the follow-up starts from the original message');
-  if (viaEditor) {
-    const audience = page.getByTestId('audience-count');
-    await page.waitForFunction(
-      (n) => Number((document.querySelector('[data-testid=audience-count]')?.textContent ?? '').replace(/[^0-9]/g, '') || -1) === n,
-      pick.audience_count,
-      { timeout: 15_000 },
-    ).catch(() => {});
-    const shown = digits(await audience.textContent());
-    check(shown === pick.audience_count, `the editor shows the suggestion's audience count (${shown} = ${pick.audience_count})`);
-  } else {
-    // FALLBACK (no editor yet): the server's count for the draft must match the card.
-    const aud = await api('GET', `/campaigns/${newId}/audience`);
-    check(aud.count === pick.audience_count, `the follow-up draft's audience is the suggestion's (${aud.count} = ${pick.audience_count})`);
-  }
+  check(draft.message_text !== original.message_text && draft.message_text.startsWith('Thank you for your order'), `the follow-up starts from a thank-you, not the original word for word: ${JSON.stringify(draft.message_text)}`);
+  check(draft.message_text.includes('{{discount_code}}') && JSON.stringify(draft.discount_codes) === JSON.stringify(original.discount_codes) && original.discount_codes, `the original's discount code is kept (${JSON.stringify(draft.discount_codes)})`);
+  check(JSON.stringify(draft.quiet_hours) === JSON.stringify(original.quiet_hours) && original.quiet_hours, `the original's quiet hours are kept (${JSON.stringify(draft.quiet_hours)})`);
+  check(draft.track_links === original.track_links, 'link tracking is as in the original');
+  await page.getByTestId('follow-up-note').waitFor();
+  const empty = page.getByTestId('empty-reason');
+  await empty.waitFor({ timeout: 15_000 });
+  check(digits(await page.getByTestId('audience-count').textContent()) === 0, 'the editor shows 0 people');
+  check((await empty.getAttribute('data-cause')) === 'frequency_cap', 'the cause named is the frequency cap');
+  const why = await empty.textContent();
+  check(/frequency cap/.test(why) && /2 days/.test(why) && /Settings/.test(why) && !/Loosen/.test(why), `the editor says the cap holds them back, its length and where to change it: "${why}"`);
+  check((await empty.getByRole('link', { name: /Settings/ }).getAttribute('href')) === '/app/settings', 'the way out links to the settings');
+  check(await page.getByTestId('start').isDisabled(), 'Start is disabled at 0 people');
+  check(/frequency cap \(2 days\)/.test(await page.getByTestId('start-nobody').textContent()), 'beside Start: why there is nobody to send to');
+  const bubble = page.getByTestId('preview-bubble');
+  await bubble.waitFor({ timeout: 15_000 });
+  check((await bubble.textContent()).includes(original.discount_codes.code), `the preview carries the code (${original.discount_codes.code}), no "Use code  at checkout"`);
   await sleep(300);
-  await shot('34-follow-up');
+  await shot('34-follow-up-capped');
+  // Without the cap the buyer is in the audience and Start is possible.
+  await api('PATCH', '/account', { frequency_cap_days: 0 });
+  await page.reload();
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid=audience]')?.getAttribute('data-ready') === 'true' && Number((document.querySelector('[data-testid=audience-count]')?.textContent ?? '').replace(/[^0-9]/g, '') || -1) === n,
+    pick.audience_count_after_cap,
+    { timeout: 15_000 },
+  );
+  check(!(await page.getByTestId('start').isDisabled()) && (await empty.count()) === 0, `without the cap the follow-up reaches ${pick.audience_count_after_cap} and Start is enabled`);
+  await sleep(300);
+  await shot('35-follow-up');
+  // Back goes where the editor was opened from: the scorecard.
+  check((await page.getByTestId('editor-back').textContent()).includes('Scorecard'), 'the editor offers "← Scorecard"');
+  await page.getByTestId('editor-back').click();
+  await page.waitForURL(`**/app/campaigns/${campaignId}/scorecard`);
+  check(true, 'Back from the follow-up goes to the scorecard');
   noProblems('on the scorecard and the follow-up');
 }

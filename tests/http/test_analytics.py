@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgrtest import (PG_ADMIN_URL, Server, _pg_bin, contacts_by_tg_id, connect_telegram,  # noqa: E402
-                     pg_database, read_record, sim_args, wait_until, write_scenario)
+                     parse_time, pg_database, read_record, sim_args, wait_until, write_scenario)
 
 PASSWORD = "correct horse battery staple 42"
 CODE = "80417"
@@ -757,15 +757,26 @@ class ScoreTest(Case):
             sc = self.get_json(f"/campaigns/{self.cid}/scorecard", self.token)
             sug = sc["suggestions"]
             self.assertTrue(sug, sc)
+            self.assertEqual([s["kind"] for s in sug],
+                             ["clicked_not_bought", "read_not_replied", "not_read", "refund_risk", "bought"])
             for i, s in enumerate(sug):
-                self.assertLessEqual({"title", "reason", "audience_count", "audience_count_after_cap", "filters"},
-                                     set(s), s)
+                self.assertLessEqual({"kind", "title", "reason", "audience_count", "audience_count_after_cap",
+                                      "filters"}, set(s), s)
                 r = self.srv.post("/campaigns", {"name": f"Suggestion {cap}-{i}", "message_text": "Follow-up",
                                                  "filters": s["filters"]}, token=self.token)
                 self.assertEqual(r.status, 201, f"{s}: {r!r}")
                 aud = self.get_json(f"/campaigns/{r.json['id']}/audience", self.token)
                 self.assertEqual(aud["count"], s["audience_count"], f"cap {cap}: {s} vs audience {aud['count']}")
                 self.assertGreaterEqual(s["audience_count_after_cap"], s["audience_count"], s)
+                # The audience says why it is smaller than the filters: the frequency cap, its length,
+                # and when the first person it holds can be messaged again.
+                held = s["audience_count_after_cap"] - s["audience_count"]
+                self.assertEqual((aud["excluded"]["frequency_cap"], aud["frequency_cap_days"]), (held, cap), aud)
+                if held:
+                    ends = parse_time(aud["cap_ends_at"])
+                    self.assertTrue(time.time() < ends <= time.time() + cap * 86400, aud)
+                else:
+                    self.assertIsNone(aud["cap_ends_at"], aud)
                 self.assertEqual(self.srv.request("DELETE", f"/campaigns/{r.json['id']}", token=self.token).status,
                                  204)
             return sug
@@ -773,6 +784,7 @@ class ScoreTest(Case):
         r = self.srv.request("PATCH", "/account", body={"frequency_cap_days": 2}, token=self.token)
         self.assertEqual(r.status, 200, r)
         capped = verify(2)
+        self.assertTrue(any(s["audience_count_after_cap"] > s["audience_count"] for s in capped), capped)
         r = self.srv.request("PATCH", "/account", body={"frequency_cap_days": 0}, token=self.token)
         self.assertEqual(r.status, 200, r)
         free = verify(0)

@@ -215,7 +215,7 @@ class CampaignsTest(ErrorAsserts, unittest.TestCase):
         r = self.srv.post(f"/campaigns/{campaign_id}/preview", {"contact_id": self.cid(tg_user_id)},
                           token=token or self.token)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(set(r.json), {"text", "entities", "media_ids"}, r)
+        self.assertEqual(set(r.json), {"text", "entities", "media_ids", "step", "empty_placeholders"}, r)
         return r.json
 
     # --- 1. create, read, list, edit, delete ---------------------------------------------------
@@ -546,8 +546,11 @@ class CampaignsTest(ErrorAsserts, unittest.TestCase):
 
     def test_audience_without_filters_is_every_contact_with_categories(self):
         a = self.audience({})
-        self.assertEqual(set(a), {"count", "by_category", "sample", "left_out"})
+        self.assertEqual(set(a), {"count", "by_category", "sample", "left_out", "excluded", "frequency_cap_days",
+                                  "cap_ends_at"})
         self.assertEqual(a["left_out"], {"charges_for_messages": 0, "privacy_restricted": 0})
+        self.assertEqual(a["excluded"], {"opted_out": 0, "blocked": 0, "frequency_cap": 0})
+        self.assertEqual((a["frequency_cap_days"], a["cap_ends_at"]), (2, None))
         self.assertEqual(a["count"], 13)
         self.assertEqual(a["by_category"], {"buyer": 2, "browser": 10, "refund_risk": 1})
         self.assertEqual(len(a["sample"]), 10)
@@ -585,6 +588,49 @@ class CampaignsTest(ErrorAsserts, unittest.TestCase):
                     self.assertEqual({c["tg_user_id"] for c in a["sample"]}, want)
                 else:
                     self.assertTrue({c["tg_user_id"] for c in a["sample"]} <= want)
+
+    def test_audience_sample_size_is_chosen_with_sample(self):
+        c = self.create(name="Sample probe")
+        for n, want in (("0", 0), ("3", 3), ("100", 13)):
+            with self.subTest(sample=n):
+                r = self.srv.get(f"/campaigns/{c['id']}/audience?sample={n}", token=self.token)
+                self.assertEqual((r.status, len(r.json["sample"]), r.json["count"]), (200, want, 13), r)
+        for bad in ("101", "-1", "x", ""):
+            with self.subTest(sample=bad):
+                self.assertError(self.srv.get(f"/campaigns/{c['id']}/audience?sample={bad}", token=self.token), 400,
+                                 "invalid_query", "sample")
+
+    def test_audience_says_how_many_the_filters_match_but_opt_outs_hold_back(self):
+        """An audience of 0 needs a reason a shop can act on: the people the filters select but who
+        opted out are counted under excluded.opted_out (categories applied as for the count), and
+        opting back in brings them back."""
+        c = self.create(name="Buyers", filters={"categories": ["buyer"]})
+        olafur = self.cid("4105")
+        r = self.srv.post(f"/contacts/{olafur}/opt-out", {"reason": "asked on the phone"}, token=self.token)
+        self.assertEqual(r.status, 200, r)
+        try:
+            a = self.srv.get(f"/campaigns/{c['id']}/audience", token=self.token).json
+            self.assertEqual((a["count"], a["excluded"]), (1, {"opted_out": 1, "blocked": 0, "frequency_cap": 0}), a)
+            # A filter the opted-out person does not pass: not counted (he wrote 40 days ago).
+            r = self.srv.request("PATCH", f"/campaigns/{c['id']}", token=self.token,
+                                 body={"filters": {"categories": ["buyer"], "last_message_within_days": 30}})
+            self.assertEqual(r.status, 200, r)
+            a = self.srv.get(f"/campaigns/{c['id']}/audience", token=self.token).json
+            self.assertEqual((a["count"], a["excluded"]["opted_out"]), (1, 0), a)
+            # Another category: Olafur is a buyer, so a browsers-only audience does not count him.
+            r = self.srv.request("PATCH", f"/campaigns/{c['id']}", token=self.token,
+                                 body={"filters": {"categories": ["browser"]}})
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(self.srv.get(f"/campaigns/{c['id']}/audience", token=self.token).json["excluded"],
+                             {"opted_out": 0, "blocked": 0, "frequency_cap": 0})
+        finally:
+            r = self.srv.request("DELETE", f"/contacts/{olafur}/opt-out", body={"reason": "test over"},
+                                 token=self.token)
+            self.assertEqual(r.status, 200, r)
+        r = self.srv.request("PATCH", f"/campaigns/{c['id']}", token=self.token,
+                             body={"filters": {"categories": ["buyer"]}})
+        a = self.srv.get(f"/campaigns/{c['id']}/audience", token=self.token).json
+        self.assertEqual((a["count"], a["excluded"]["opted_out"]), (2, 0), a)
 
     def test_audience_of_a_campaign_reads_its_saved_filters(self):
         c = self.create(filters={"categories": ["buyer"]})
@@ -663,6 +709,39 @@ class CampaignsTest(ErrorAsserts, unittest.TestCase):
                              body={"message_text": '<a href="https://shop.example/x">x</a>', "track_links": True})
         self.assertEqual(r.status, 200, r)
         self.assertRegex(self.preview(c["id"], "4101")["entities"][0]["url"], TRACKED_URL_RE)
+
+    def test_preview_of_a_follow_up_and_the_placeholders_empty_for_that_person(self):
+        """`step` previews a follow-up exactly as it would be sent (no media: only the first message
+        carries it); `empty_placeholders` names the placeholders the previewed message uses that
+        have no value for that person, so the editor can warn before a "Use code  at checkout"
+        goes out."""
+        c = self.create(message_text="Hi {{first_name}}, {{last_order|no orders yet}}", media_ids=[self.media[0]],
+                        nudges=[{"after_seconds": 3600, "condition": "no_reply",
+                                 "message_text": "<b>Still there, {{first_name|friend}}?</b> Code {{discount_code}}"}])
+        p = self.preview(c["id"], "4101")
+        self.assertEqual((p["text"], p["step"], p["media_ids"], p["empty_placeholders"]),
+                         ("Hi Marisol, #1042 (€19.99)", 0, [self.media[0]], []))
+        p = self.preview(c["id"], "4102")
+        self.assertEqual((p["text"], p["empty_placeholders"]), ("Hi Дмитрий, no orders yet", ["last_order"]))
+        r = self.srv.post(f"/campaigns/{c['id']}/preview", {"contact_id": self.cid("4101"), "step": 1},
+                          token=self.token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["text"], r.json["step"], r.json["media_ids"], r.json["empty_placeholders"]),
+                         ("Still there, Marisol? Code ", 1, [], ["discount_code"]))
+        self.assertEqual(r.json["entities"], [{"type": "bold", "offset": 0, "length": len("Still there, Marisol?")}])
+        # With a code, nothing is empty.
+        r = self.srv.request("PATCH", f"/campaigns/{c['id']}", token=self.token,
+                             body={"discount_codes": {"mode": "static", "code": STATIC_CODE}})
+        self.assertEqual(r.status, 200, r)
+        r = self.srv.post(f"/campaigns/{c['id']}/preview", {"contact_id": self.cid("4101"), "step": 1},
+                          token=self.token)
+        self.assertEqual((r.json["text"], r.json["empty_placeholders"]),
+                         (f"Still there, Marisol? Code {STATIC_CODE}", []))
+        for step in (2, 6, -1, "1", None):
+            with self.subTest(step=step):
+                r = self.srv.post(f"/campaigns/{c['id']}/preview", {"contact_id": self.cid("4101"), "step": step},
+                                  token=self.token)
+                self.assertError(r, 400, "validation_failed", "step")
 
     def test_preview_of_another_accounts_contact_or_a_bad_contact_id(self):
         c = self.create(message_text="Hi {{first_name}}")

@@ -503,13 +503,20 @@ class BlockedTest(EngineCase):
         failed = [l for l in logs if l["status"] == "failed"]
         self.assertEqual([(l["contact_id"], l["error_code"]) for l in failed],
                          [(contacts[self.BLOCKED]["id"], "USER_IS_BLOCKED")], logs)
-        # The next campaign (frequency cap off, so that everyone else is in it) leaves them out.
+        # The next campaign leaves them out. With the default cap (2 days) the four just messaged are
+        # held back by it too, and the audience says which reason holds whom.
+        nxt = self.create(token, message_text="Blocked follow-up {{first_name}}")
+        r = self.srv.get(f"/campaigns/{nxt['id']}/audience", token=token)
+        self.assertEqual((r.json["count"], r.json["excluded"], r.json["frequency_cap_days"]),
+                         (0, {"opted_out": 0, "blocked": 1, "frequency_cap": 4}, 2), r.json)
+        # With the frequency cap off everyone else is in it.
         r = self.srv.request("PATCH", "/account", body={"frequency_cap_days": 0}, token=token)
         self.assertEqual(r.status, 200, r)
-        nxt = self.create(token, message_text="Blocked follow-up {{first_name}}")
         r = self.srv.get(f"/campaigns/{nxt['id']}/audience", token=token)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["count"], 4, r.json)
+        self.assertEqual((r.json["excluded"], r.json["cap_ends_at"]),
+                         ({"opted_out": 0, "blocked": 1, "frequency_cap": 0}, None), r.json)
         self.assertNotIn(self.BLOCKED, [s["tg_user_id"] for s in r.json["sample"]])
         self.start(token, nxt["id"])
         self.wait_status(token, nxt["id"], "completed", 20)

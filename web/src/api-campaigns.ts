@@ -58,6 +58,11 @@ export interface Audience {
   sample: Contact[];
   /** People the filters matched but Telegram refused before, left out unless the filters include them. */
   left_out?: { charges_for_messages: number; privacy_restricted: number };
+  /** People the filters matched whom no campaign messages now (issue 18), each under one reason. */
+  excluded?: { opted_out: number; blocked: number; frequency_cap: number };
+  frequency_cap_days?: number;
+  /** When the first person held by the frequency cap can be messaged again. */
+  cap_ends_at?: string | null;
 }
 
 /** A message exactly as it would be sent: text plus Telegram entities (UTF-16 offsets). */
@@ -73,6 +78,10 @@ export interface Preview {
   text: string;
   entities: Entity[];
   media_ids: number[];
+  /** 0 the first message, k follow-up k. */
+  step?: number;
+  /** Placeholders the message uses that have no value for this person. */
+  empty_placeholders?: string[];
 }
 
 export interface Media {
@@ -87,9 +96,10 @@ export const getCampaign = (id: number) => request<Campaign>('GET', `/campaigns/
 export const createCampaign = (c: CampaignInput) => request<Campaign>('POST', '/campaigns', c);
 export const patchCampaign = (id: number, c: CampaignInput) => request<Campaign>('PATCH', `/campaigns/${id}`, c);
 export const deleteCampaign = (id: number) => request<void>('DELETE', `/campaigns/${id}`);
-export const getAudience = (id: number) => request<Audience>('GET', `/campaigns/${id}/audience`);
-export const previewCampaign = (id: number, contactId: number) =>
-  request<Preview>('POST', `/campaigns/${id}/preview`, { contact_id: contactId });
+export const getAudience = (id: number, sample?: number) =>
+  request<Audience>('GET', `/campaigns/${id}/audience` + (sample !== undefined ? `?sample=${sample}` : ''));
+export const previewCampaign = (id: number, contactId: number, step = 0) =>
+  request<Preview>('POST', `/campaigns/${id}/preview`, step ? { contact_id: contactId, step } : { contact_id: contactId });
 export const sendTest = (id: number) => request<{ status: string; message_id?: number }>('POST', `/campaigns/${id}/test`, {});
 export const startCampaign = (id: number, overrideQuietHours: boolean) =>
   request<Campaign>('POST', `/campaigns/${id}/start`, { override_quiet_hours: overrideQuietHours });

@@ -93,7 +93,11 @@ export interface AttributionRow {
   code?: string;
 }
 
+export type SuggestionKind = 'clicked_not_bought' | 'read_not_replied' | 'not_read' | 'refund_risk' | 'bought';
+
 export interface Suggestion {
+  /** The rule (issue 18): the follow-up's draft message is chosen by it. */
+  kind?: SuggestionKind;
   title: string;
   reason: string;
   /** Who a campaign with these filters reaches now (the frequency cap applied). */

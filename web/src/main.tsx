@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import './styles.css';
 import { ApiError, clearToken, getEmail, getSession, getToken, type Session } from './api';
-import { navigate, onLinkClick, useRoute } from './router';
+import { navigate, onLinkClick, pageKey, useRoute } from './router';
 import { LoginView } from './views/Login';
 import { ConnectView } from './views/Connect';
 import { ContactsView } from './views/Contacts';
@@ -212,12 +212,12 @@ function App() {
   if (route.path === '/app/connect') view = <ConnectView state={state} />;
   else if (route.path === '/app/contacts') view = <ContactsView state={state} query={route.query} />;
   else if (route.path === '/app/campaigns') view = <CampaignsView />;
-  else if (route.path === '/app/campaigns/new') view = <EditorView key="new" id={null} query={route.query} state={state} />;
+  else if (route.path === '/app/campaigns/new') view = <EditorView key={pageKey()} id={null} query={route.query} state={state} />;
   else if (route.path === '/app/analytics') view = <AnalyticsView />;
   else if (route.path === '/app/orders') view = <OrdersView />;
   else if (route.path === '/app/shop') view = <ShopView />;
   else if (route.path === '/app/settings') view = <SettingsView />;
-  else if ((m = /^\/app\/campaigns\/(\d+)\/edit$/.exec(route.path))) view = <EditorView key={m[1]} id={Number(m[1])} query={route.query} state={state} />;
+  else if ((m = /^\/app\/campaigns\/(\d+)\/edit$/.exec(route.path))) view = <EditorView key={pageKey()} id={Number(m[1])} query={route.query} state={state} />;
   else if ((m = /^\/app\/campaigns\/(\d+)\/scorecard$/.exec(route.path))) view = <ScorecardView key={m[1]} id={Number(m[1])} />;
   else if ((m = /^\/app\/campaigns\/(\d+)$/.exec(route.path))) view = <MonitorView key={m[1]} id={Number(m[1])} state={state} />;
   // Issue 16: a campaign's people, a contact's page, saved segments.

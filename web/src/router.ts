@@ -1,5 +1,33 @@
 // A tiny client-side router over history.pushState. Routes are plain paths under /app/.
+//
+// Each history entry the app pushes carries {key, from} in history.state: a key of its own (a view
+// keyed by pageKey() is the same page for as long as the entry lives) and the path it was opened
+// from (cameFrom(), for "Back" links that go where the user came from). A replace keeps both: the
+// editor names a new campaign in the URL after its first save without becoming another page.
 import { useEffect, useState } from 'preact/hooks';
+
+interface EntryState {
+  key?: string;
+  from?: string | null;
+}
+
+let keys = 0;
+
+function entryState(): EntryState {
+  const s: unknown = history.state;
+  return s && typeof s === 'object' ? (s as EntryState) : {};
+}
+
+/** The identity of the current history entry: its key, or its path for an entry the app did not push
+ *  (the first page load). */
+export function pageKey(): string {
+  return entryState().key ?? location.pathname;
+}
+
+/** The in-app path this entry was opened from, or null (typed, reloaded from a bookmark). */
+export function cameFrom(): string | null {
+  return entryState().from ?? null;
+}
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -10,8 +38,8 @@ export function currentPath(): string {
 
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (to === currentPath()) return;
-  if (opts.replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
+  if (opts.replace) history.replaceState({ key: pageKey(), from: cameFrom() } satisfies EntryState, '', to);
+  else history.pushState({ key: `p${Date.now().toString(36)}-${++keys}`, from: currentPath() } satisfies EntryState, '', to);
   listeners.forEach((l) => l());
 }
 
@@ -20,7 +48,7 @@ export function replaceQuery(params: Record<string, string>): void {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v) p.set(k, v);
   const qs = p.toString();
-  history.replaceState(null, '', location.pathname + (qs ? '?' + qs : ''));
+  history.replaceState(history.state, '', location.pathname + (qs ? '?' + qs : ''));
 }
 
 window.addEventListener('popstate', () => listeners.forEach((l) => l()));

@@ -1,11 +1,18 @@
-// The message editor: Quill with bold, italic, underline, strike, code and link only (the
-// `formats` list also keeps pasted content to those), a placeholder menu that inserts
-// {{first_name}} / {{last_order}} / {{discount_code}} (with an optional fallback) at the caret,
-// and a character count. Content goes out as the API's HTML (editor/html.ts) on every change.
+// The message editor, used for the first message and for every follow-up: Quill with bold, italic,
+// underline, strike, code and link only (the `formats` list also keeps pasted content to those), a
+// placeholder menu that inserts {{first_name}} / {{last_order}} / {{discount_code}} (with an
+// optional fallback) at the caret, a link dialog, and a character count. Content goes out as the
+// API's HTML (editor/html.ts) on every change.
+//
+// Keyboard (issue 18): Tab and Shift+Tab leave the editor (a tab character is not a message
+// feature); Ctrl/Cmd+K opens the link dialog, with or without a selection. A link is never lost
+// silently: the dialog takes only an address the API accepts (a bare "shop.example/sale" gets
+// https://), says why it refuses anything else, and a link that arrives without a valid address
+// (pasted) is pointed out under the editor.
 import { Component } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type Quill from 'quill';
-import { deltaText, deltaToHtml, htmlToDelta } from './html';
+import { deltaText, deltaToHtml, htmlToDelta, normaliseHref } from './html';
 import { loadQuill, quillIfLoaded, type QuillClass } from './quill-load';
 
 export const FORMATS = ['bold', 'italic', 'underline', 'strike', 'code', 'link'];
@@ -29,31 +36,25 @@ class Toolbar extends Component {
   render() {
     const b = (cls: string, label: string) => <button type="button" class={cls} aria-label={label} title={label} />;
     return (
-    <div class="msg-toolbar">
-      <span class="ql-formats">
-        {b('ql-bold', 'Bold (Ctrl+B)')}
-        {b('ql-italic', 'Italic (Ctrl+I)')}
-        {b('ql-underline', 'Underline (Ctrl+U)')}
-        {b('ql-strike', 'Strikethrough')}
-      </span>
-      <span class="ql-formats">
-        {b('ql-code', 'Code (monospace)')}
-        {b('ql-link', 'Link (Ctrl+K)')}
-      </span>
-    </div>
+      <div class="msg-toolbar">
+        <span class="ql-formats">
+          {b('ql-bold', 'Bold (Ctrl+B)')}
+          {b('ql-italic', 'Italic (Ctrl+I)')}
+          {b('ql-underline', 'Underline (Ctrl+U)')}
+          {b('ql-strike', 'Strikethrough')}
+        </span>
+        <span class="ql-formats">
+          {b('ql-code', 'Code (monospace)')}
+          {b('ql-link', 'Link (Ctrl+K)')}
+        </span>
+      </div>
     );
   }
 }
 
-function PlaceholderMenu(props: { disabled: boolean; onInsert: (text: string) => void; carry: EditorCarry }) {
+function PlaceholderMenu(props: { idBase: string; disabled: boolean; onInsert: (text: string) => void }) {
   const ref = useRef<HTMLDetailsElement>(null);
   const [fallback, setFallback] = useState('');
-  // Open at mount when the previous editor had it open (the remount after the first save); after
-  // that the element keeps its own state (a controlled `open` would fight the user's clicks).
-  useLayoutEffect(() => {
-    if (props.carry.menuOpen && ref.current) ref.current.open = true;
-    props.carry.menuOpen = false;
-  }, []);
   // Close on a click elsewhere or Escape, as a menu does.
   useEffect(() => {
     const onDoc = (e: MouseEvent) => {
@@ -70,6 +71,7 @@ function PlaceholderMenu(props: { disabled: boolean; onInsert: (text: string) =>
       d.querySelector('summary')?.focus();
     }
   };
+  const fb = `${props.idBase}-ph-fallback`;
   return (
     <details
       ref={ref}
@@ -81,22 +83,14 @@ function PlaceholderMenu(props: { disabled: boolean; onInsert: (text: string) =>
         }
       }}
     >
-      <summary id="ed-ph-summary" class={props.disabled ? 'btn btn-sm disabled' : 'btn btn-sm'} aria-disabled={props.disabled ? 'true' : undefined}>
+      <summary id={`${props.idBase}-ph-summary`} class={props.disabled ? 'btn btn-sm disabled' : 'btn btn-sm'} aria-disabled={props.disabled ? 'true' : undefined}>
         <span aria-hidden="true">{'{ }'}</span> Insert placeholder
       </summary>
       <div class="ph-pop" role="group" aria-label="Placeholders">
         <div class="field">
-          <label for="ed-ph-fallback">Fallback if empty (optional)</label>
-          <input
-            id="ed-ph-fallback"
-            type="text"
-            value={fallback}
-            placeholder="e.g. there"
-            maxLength={60}
-            onInput={(e) => setFallback(e.currentTarget.value)}
-            aria-describedby="ed-ph-fallback-hint"
-          />
-          <p class="hint" id="ed-ph-fallback-hint">
+          <label for={fb}>Fallback if empty (optional)</label>
+          <input id={fb} type="text" value={fallback} placeholder="e.g. there" maxLength={60} onInput={(e) => setFallback(e.currentTarget.value)} aria-describedby={`${fb}-hint`} />
+          <p class="hint" id={`${fb}-hint`}>
             Used when a contact has no value, e.g. “Hi {'{{first_name|there}}'}”.
           </p>
         </div>
@@ -108,8 +102,8 @@ function PlaceholderMenu(props: { disabled: boolean; onInsert: (text: string) =>
                 class="ph-item"
                 disabled={props.disabled}
                 onClick={() => {
-                  const fb = cleanFallback(fallback);
-                  props.onInsert(`{{${p.name}${fb ? '|' + fb : ''}}}`);
+                  const f = cleanFallback(fallback);
+                  props.onInsert(`{{${p.name}${f ? '|' + f : ''}}}`);
                   setFallback('');
                   const d = ref.current;
                   if (d) d.open = false;
@@ -127,6 +121,132 @@ function PlaceholderMenu(props: { disabled: boolean; onInsert: (text: string) =>
   );
 }
 
+/** The link being made or changed: where, and the text when there was no selection. */
+interface LinkEdit {
+  index: number;
+  length: number;
+  /** The selected words (shown), or null when there was no selection: the dialog asks for a text. */
+  selected: string | null;
+  /** The address the range links to already, if any. */
+  existing: string | null;
+}
+
+/** The error for an address the dialog refuses, or null. */
+function hrefProblem(value: string): string | null {
+  const v = value.trim();
+  if (!v) return 'Enter the address the link opens, e.g. https://your-shop.example/sale.';
+  if (normaliseHref(v)) return null;
+  if (/^(javascript|data|vbscript|file):/i.test(v)) return 'Only web addresses (https://…) and Telegram links (tg://…) can be sent.';
+  return `“${v.length > 60 ? v.slice(0, 60) + '…' : v}” is not a web address. Enter one like https://your-shop.example/sale.`;
+}
+
+function LinkDialog(props: { idBase: string; edit: LinkEdit; onSave: (href: string, text: string) => void; onRemove: () => void; onCancel: () => void }) {
+  const { edit, idBase } = props;
+  // The selected words become the address only when they are one (a pasted "shop.example/sale").
+  const [href, setHref] = useState(() => edit.existing ?? (edit.selected ? (normaliseHref(edit.selected) ?? '') : ''));
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [textError, setTextError] = useState<string | null>(null);
+  const first = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => {
+    first.current?.focus();
+    first.current?.select();
+  }, []);
+  const hrefId = `${idBase}-link-href`;
+  const textId = `${idBase}-link-text`;
+  function submit() {
+    const problem = hrefProblem(href);
+    const noText = edit.selected === null && !text.trim();
+    setError(problem);
+    setTextError(noText ? 'Enter the words that show the link, e.g. Shop the sale.' : null);
+    if (problem || noText) return;
+    props.onSave(normaliseHref(href.trim())!, text.trim());
+  }
+  return (
+    <div
+      class="link-dialog"
+      role="dialog"
+      aria-label={edit.existing ? 'Change the link' : 'Add a link'}
+      data-testid="link-dialog"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          e.stopPropagation();
+          props.onCancel();
+        } else if (e.key === 'Enter' && e.target instanceof HTMLInputElement) {
+          e.preventDefault();
+          submit();
+        }
+      }}
+    >
+      {edit.selected !== null ? (
+        <p class="link-on">
+          Link on <strong>“{edit.selected.length > 80 ? edit.selected.slice(0, 80) + '…' : edit.selected}”</strong>
+        </p>
+      ) : (
+        <div class={textError ? 'field has-error' : 'field'}>
+          <label for={textId}>Link text</label>
+          <input
+            ref={first}
+            id={textId}
+            type="text"
+            value={text}
+            placeholder="e.g. Shop the sale"
+            aria-invalid={textError ? 'true' : undefined}
+            aria-describedby={textError ? `${textId}-error` : undefined}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
+          {textError && (
+            <p class="field-error" id={`${textId}-error`} role="alert">
+              {textError}
+            </p>
+          )}
+        </div>
+      )}
+      <div class={error ? 'field has-error' : 'field'}>
+        <label for={hrefId}>Link address</label>
+        <input
+          ref={edit.selected !== null ? first : undefined}
+          id={hrefId}
+          type="text"
+          inputMode="url"
+          autoComplete="url"
+          spellcheck={false}
+          value={href}
+          placeholder="https://your-shop.example/sale"
+          aria-invalid={error ? 'true' : undefined}
+          aria-describedby={`${hrefId}-hint` + (error ? ` ${hrefId}-error` : '')}
+          onInput={(e) => {
+            setHref(e.currentTarget.value);
+            if (error) setError(null);
+          }}
+        />
+        <p class="hint" id={`${hrefId}-hint`}>
+          A web address; “https://” is added when it is missing.
+        </p>
+        {error && (
+          <p class="field-error" id={`${hrefId}-error`} role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      <div class="actions">
+        <button type="button" class="btn btn-sm btn-primary" onClick={submit}>
+          Save link
+        </button>
+        {edit.existing && (
+          <button type="button" class="btn btn-sm" onClick={props.onRemove}>
+            Remove link
+          </button>
+        )}
+        <button type="button" class="btn btn-sm btn-ghost" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export interface MessageEditorProps {
   /** The message at mount; later changes come from the editor itself. */
   initialHtml: string;
@@ -134,22 +254,24 @@ export interface MessageEditorProps {
   error: string | null;
   maxLength: number;
   onChange: (html: string) => void;
-  /** Survives a remount (after the first save): the caret, whether the editor had the keyboard, the menu. */
-  carry: EditorCarry;
+  /** Ids start with it: the editable area is `idBase` itself (editor/form.ts fieldInputId). */
+  idBase?: string;
+  label?: string;
+  placeholder?: string;
 }
 
-/** What a remounted editor takes over from the previous one. */
-export interface EditorCarry {
-  range: { index: number; length: number } | null;
-  focused: boolean;
-  menuOpen: boolean;
-  /** The link box was open with this text in it. */
-  link: string | null;
-  /** Set by the mounted editor: reads the caret and focus now. */
-  read: (() => void) | null;
+/** The texts of links whose address the API would refuse (they would be sent as plain text). */
+function badLinks(ops: readonly { insert?: unknown; attributes?: Record<string, unknown> }[]): string[] {
+  const out: string[] = [];
+  for (const op of ops) {
+    const link = op.attributes?.link;
+    if (typeof link === 'string' && typeof op.insert === 'string' && !normaliseHref(link)) out.push(op.insert.trim() || link);
+  }
+  return out;
 }
 
 export function MessageEditor(props: MessageEditorProps) {
+  const idBase = props.idBase ?? 'ed-message';
   const host = useRef<HTMLDivElement>(null);
   const box = useRef<HTMLDivElement>(null);
   const quillRef = useRef<Quill | null>(null);
@@ -159,31 +281,61 @@ export function MessageEditor(props: MessageEditorProps) {
   propsRef.current = props;
   const [ready, setReady] = useState(false);
   const [length, setLength] = useState(0);
+  const [broken, setBroken] = useState<string[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [link, setLink] = useState<LinkEdit | null>(null);
+  const openLinkRef = useRef<(r: { index: number; length: number } | null) => void>(() => undefined);
+
+  /** Opens the link dialog for a range (the caret's link, the selection, or a new link at the caret). */
+  openLinkRef.current = (range) => {
+    const q = quillRef.current;
+    if (!q || propsRef.current.disabled) return;
+    let r = range ?? lastRange.current ?? { index: Math.max(0, q.getLength() - 1), length: 0 };
+    const LinkBlot = (q.constructor as QuillClass).import('formats/link') as unknown as { formats: (n: Node) => string };
+    let existing: string | null = null;
+    // The caret (or the selection's start) inside a link: that link's address; a caret changes the whole link.
+    const scroll = q.scroll as unknown as { descendant: (k: unknown, i: number) => [{ length: () => number; domNode: Node } | null, number] };
+    const [blot, offset] = scroll.descendant(LinkBlot, r.index);
+    if (blot) {
+      existing = LinkBlot.formats(blot.domNode);
+      if (!r.length) r = { index: r.index - offset, length: blot.length() };
+    }
+    const selected = r.length ? q.getText(r.index, r.length) : null;
+    setLink({ index: r.index, length: r.length, selected, existing });
+  };
 
   useLayoutEffect(() => {
     let cancelled = false;
-    let reader: (() => void) | null = null;
     const create = (Q: QuillClass) => {
       const el = host.current;
       if (cancelled || !el) return;
       const q = new Q(el, {
         theme: 'snow',
         formats: FORMATS,
-        placeholder: 'Hi {{first_name|there}}, …',
+        placeholder: propsRef.current.placeholder ?? 'Hi {{first_name|there}}, …',
         modules: {
-          toolbar: { container: box.current?.querySelector('.msg-toolbar') ?? false },
+          toolbar: {
+            container: box.current?.querySelector('.msg-toolbar') ?? false,
+            handlers: { link: () => openLinkRef.current(q.getSelection(true)) },
+          },
           keyboard: {
             bindings: {
-              // Ctrl/Cmd+K: the link button (Quill has no key for it by default).
+              // Ctrl/Cmd+K: the link dialog, with or without a selection.
               link: {
                 key: 'k',
                 shortKey: true,
-                handler: () => {
-                  box.current?.querySelector<HTMLButtonElement>('.ql-link')?.click();
+                handler: (range: { index: number; length: number }) => {
+                  openLinkRef.current(range);
                   return false;
                 },
               },
+              // Tab moves the focus on, as in any form; Quill would insert a tab character.
+              tab: null,
+              'remove tab': null,
+              indent: null,
+              outdent: null,
+              'indent code-block': null,
+              'outdent code-block': null,
             },
           },
         },
@@ -192,57 +344,39 @@ export function MessageEditor(props: MessageEditorProps) {
       q.setContents(htmlToDelta(propsRef.current.initialHtml), 'silent');
       q.history.clear();
       const root = q.root;
-      root.id = 'ed-message';
       root.setAttribute('role', 'textbox');
       root.setAttribute('aria-multiline', 'true');
-      root.setAttribute('aria-labelledby', 'ed-message-label');
-      root.setAttribute('aria-describedby', 'ed-message-hint ed-message-count');
-      // Quill's link box has no label of its own.
-      const linkInput = el.parentElement?.querySelector<HTMLInputElement>('.ql-tooltip input[type=text]');
-      if (linkInput) {
-        linkInput.setAttribute('aria-label', 'Link address');
-        linkInput.setAttribute('data-link', 'https://your-shop.example/sale');
+      // A link's "Edit" in Quill's own preview bubble opens our dialog instead of Quill's box.
+      const tooltip = (q.theme as unknown as { tooltip?: { edit: (mode?: string) => void; hide: () => void; linkRange?: { index: number; length: number } } }).tooltip;
+      if (tooltip) {
+        tooltip.edit = (mode?: string) => {
+          if (mode !== 'link') return;
+          const r = tooltip.linkRange ?? null;
+          tooltip.hide();
+          openLinkRef.current(r);
+        };
       }
-      setLength(deltaText(q.getContents().ops).replace(/\n$/, '').length);
-      q.on('text-change', () => {
+      const measure = () => {
         const ops = q.getContents().ops;
         setLength(deltaText(ops).replace(/\n$/, '').length);
-        const html = deltaToHtml(ops);
+        setBroken(badLinks(ops as never));
+        return ops;
+      };
+      measure();
+      q.on('text-change', () => {
+        const html = deltaToHtml(measure());
         if (html !== lastHtml.current) {
           lastHtml.current = html;
           propsRef.current.onChange(html);
         }
       });
-      // Where the caret is, for the placeholder menu (which takes the focus) and for a remount.
+      // Where the caret is, for the placeholder menu and the link button (which take the focus).
       q.on('editor-change', () => {
         const [range] = q.selection.getRange();
         if (range) lastRange.current = { index: range.index, length: range.length };
       });
-      const carry = propsRef.current.carry;
-      reader = () => {
-        carry.range = lastRange.current;
-        carry.focused = q.hasFocus();
-        carry.menuOpen = !!box.current?.querySelector('details.ph-menu[open]');
-        const tip = box.current?.querySelector('.ql-tooltip.ql-editing:not(.ql-hidden)');
-        carry.link = tip ? (tip.querySelector<HTMLInputElement>('input[type=text]')?.value ?? '') : null;
-      };
-      carry.read = reader;
       q.enable(!propsRef.current.disabled);
       quillRef.current = q;
-      if (carry.range) {
-        const max = Math.max(0, q.getLength() - 1);
-        const index = Math.min(carry.range.index, max);
-        const len = Math.min(carry.range.length, max - index);
-        lastRange.current = { index, length: len };
-        if (carry.focused || carry.link !== null) q.setSelection(index, len, 'silent');
-        if (carry.link !== null && len > 0) {
-          // Reopen the link box the remount closed, with what was typed in it.
-          const theme = q.theme as unknown as { tooltip?: { edit: (mode: string, value: string) => void } };
-          theme.tooltip?.edit('link', carry.link);
-        }
-      }
-      carry.link = null;
-      carry.focused = false;
       setReady(true);
     };
     const Q = quillIfLoaded();
@@ -253,8 +387,6 @@ export function MessageEditor(props: MessageEditorProps) {
       });
     return () => {
       cancelled = true;
-      // Only our own reader: the next editor may have installed its own already.
-      if (reader && propsRef.current.carry.read === reader) propsRef.current.carry.read = null;
       quillRef.current = null;
     };
   }, []);
@@ -263,13 +395,16 @@ export function MessageEditor(props: MessageEditorProps) {
     quillRef.current?.enable(!props.disabled);
   }, [props.disabled, ready]);
 
+  // The ids follow idBase: a follow-up's number changes when one before it is removed.
   useEffect(() => {
     const root = quillRef.current?.root;
     if (!root) return;
+    root.id = idBase;
+    root.setAttribute('aria-labelledby', `${idBase}-label`);
     if (props.error) root.setAttribute('aria-invalid', 'true');
     else root.removeAttribute('aria-invalid');
-    root.setAttribute('aria-describedby', (props.error ? 'ed-message-error ' : '') + 'ed-message-hint ed-message-count');
-  }, [props.error, ready]);
+    root.setAttribute('aria-describedby', (props.error ? `${idBase}-error ` : '') + `${idBase}-hint ${idBase}-count`);
+  }, [props.error, ready, idBase]);
 
   function insert(text: string) {
     const q = quillRef.current;
@@ -283,17 +418,59 @@ export function MessageEditor(props: MessageEditorProps) {
     q.focus();
   }
 
+  function closeLink(caret: number | null) {
+    setLink(null);
+    const q = quillRef.current;
+    if (!q) return;
+    q.focus();
+    if (caret !== null) q.setSelection(caret, 0, 'user');
+  }
+
+  function saveLink(href: string, text: string) {
+    const q = quillRef.current;
+    const e = link;
+    if (!q || !e) return;
+    if (e.length) {
+      q.formatText(e.index, e.length, 'link', href, 'user');
+      closeLink(e.index + e.length);
+    } else {
+      q.insertText(e.index, text, { link: href }, 'user');
+      closeLink(e.index + text.length);
+      // What is typed next is not part of the link.
+      q.format('link', false, 'user');
+    }
+  }
+
   const over = length > props.maxLength;
   return (
     <div class={props.error ? 'field msg-field has-error' : 'field msg-field'}>
-      <span class="label" id="ed-message-label">
-        Message
+      <span class="label" id={`${idBase}-label`}>
+        {props.label ?? 'Message'}
       </span>
       <div ref={box} class={'msg-box' + (props.disabled ? ' is-disabled' : '')}>
         <div class="msg-bar">
           <Toolbar />
-          <PlaceholderMenu disabled={props.disabled || !ready} onInsert={insert} carry={props.carry} />
+          <PlaceholderMenu idBase={idBase} disabled={props.disabled || !ready} onInsert={insert} />
         </div>
+        {link && (
+          <LinkDialog
+            idBase={idBase}
+            edit={link}
+            onSave={saveLink}
+            onRemove={() => {
+              quillRef.current?.formatText(link.index, link.length, 'link', false, 'user');
+              closeLink(link.index + link.length);
+            }}
+            onCancel={() => {
+              const q = quillRef.current;
+              setLink(null);
+              if (q) {
+                q.focus();
+                q.setSelection(link.index, link.length, 'user');
+              }
+            }}
+          />
+        )}
         <div class="msg-host">
           <div ref={host} class="msg-editor" />
         </div>
@@ -303,16 +480,28 @@ export function MessageEditor(props: MessageEditorProps) {
           {loadError}
         </p>
       )}
-      <div class="msg-foot">
-        <p class="hint" id="ed-message-hint">
-          Bold, italic, underline, strikethrough, code and links are kept; everything else is sent as plain text.
+      {broken.length > 0 && (
+        <p class="field-error" role="alert" data-testid="broken-links">
+          {broken.length === 1 ? 'The link on ' : 'The links on '}
+          {broken.map((t, i) => (
+            <span key={i}>
+              {i > 0 ? ', ' : ''}“{t}”
+            </span>
+          ))}{' '}
+          {broken.length === 1 ? 'has' : 'have'} no web address, so {broken.length === 1 ? 'it would be' : 'they would be'} sent as plain text. Click the link and choose
+          Edit to give it one.
         </p>
-        <span class={over ? 'msg-count over' : 'msg-count'} id="ed-message-count" aria-live="polite">
+      )}
+      <div class="msg-foot">
+        <p class="hint" id={`${idBase}-hint`}>
+          Bold, italic, underline, strikethrough, code and links are kept; everything else is sent as plain text. Tab moves on to the next field.
+        </p>
+        <span class={over ? 'msg-count over' : 'msg-count'} id={`${idBase}-count`} aria-live="polite">
           {length} / {props.maxLength}
         </span>
       </div>
       {props.error && (
-        <p class="field-error" id="ed-message-error" role="alert">
+        <p class="field-error" id={`${idBase}-error`} role="alert">
           {props.error}
         </p>
       )}

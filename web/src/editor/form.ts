@@ -172,27 +172,26 @@ export function nudgeSeconds(n: NudgeForm): number {
 }
 
 /**
- * Client-side problems the API cannot name well (a number field that is not a number would reach
- * it as null). Keys are API field names so they show where the API's own errors do.
+ * Problems of the filter inputs, each at its input (keys are API field names). Shared with the
+ * Segments page. "At least 5, at most 2" orders is one: nobody can match it.
  */
 export function filterErrors(f: FilterForm): Record<string, string> {
   const e: Record<string, string> = {};
-  const whole = (key: string, v: string, what: string) => {
-    if (v.trim() && !/^\d+$/.test(v.trim())) e[key] = `${what} must be a whole number (0 or more).`;
+  const whole = (key: string, v: string, min: number, max: number, msg: string): number | undefined => {
+    const t = v.trim();
+    if (!t) return undefined;
+    if (!/^\d+$/.test(t) || Number(t) < min || Number(t) > max) {
+      e[key] = msg;
+      return undefined;
+    }
+    return Number(t);
   };
-  whole('filters.last_message_within_days', f.lastDays, 'Days');
-  whole('filters.min_orders', f.minOrders, 'Minimum orders');
-  whole('filters.max_orders', f.maxOrders, 'Maximum orders');
+  whole('filters.last_message_within_days', f.lastDays, 1, 3650, 'Enter a number of days from 1 to 3650, or leave it empty.');
+  const min = whole('filters.min_orders', f.minOrders, 0, 1000000, 'Enter a whole number of orders (0 or more), or leave it empty.');
+  const max = whole('filters.max_orders', f.maxOrders, 0, 1000000, 'Enter a whole number of orders (0 or more), or leave it empty.');
+  if (min !== undefined && max !== undefined && min > max)
+    e['filters.max_orders'] = `Nobody has at least ${min} and at most ${max} orders: make “at most” ${min} or more.`;
   if (f.minSpent.trim() && !/^\d+([.,]\d{1,2})?$/.test(f.minSpent.trim())) e['filters.min_spent'] = 'Enter an amount like 25 or 19.99.';
-  return e;
-}
-
-export function localErrors(f: FormState): Record<string, string> {
-  // A segment's filters were checked when it was saved; the inputs left behind do not count.
-  const e: Record<string, string> = f.segmentId != null ? {} : filterErrors(f);
-  f.nudges.forEach((n, i) => {
-    if (!Number.isFinite(nudgeSeconds(n)) || Number(n.amount.replace(',', '.')) <= 0) e[`nudges[${i}].after_seconds`] = 'Enter a delay greater than 0.';
-  });
   return e;
 }
 
@@ -216,11 +215,16 @@ export function filtersFromForm(f: FilterForm): Filters {
   return filters;
 }
 
-export function formToInput(f: FormState): CampaignInput {
+/**
+ * What a save sends. Sections in `omit` (they have a problem: editor/validate.ts) are left out, so
+ * the server keeps what it had and the rest is saved. A static code or a pool still empty is saved
+ * as "no codes yet" (null): choosing the mode is not an error before anything is typed.
+ */
+export function formToInput(f: FormState, omit: ReadonlySet<string> = new Set()): CampaignInput {
   let discount: DiscountCodes = null;
-  if (f.discountMode === 'static') discount = { mode: 'static', code: f.staticCode.trim() };
-  else if (f.discountMode === 'pool') discount = { mode: 'pool', codes: poolCodes(f.poolText) };
-  return {
+  if (f.discountMode === 'static' && f.staticCode.trim()) discount = { mode: 'static', code: f.staticCode.trim() };
+  else if (f.discountMode === 'pool' && poolCodes(f.poolText).length) discount = { mode: 'pool', codes: poolCodes(f.poolText) };
+  const input: CampaignInput = {
     name: f.name.trim(),
     message_text: f.html,
     media_ids: [...f.mediaIds],
@@ -231,6 +235,16 @@ export function formToInput(f: FormState): CampaignInput {
     track_links: f.trackLinks,
     discount_codes: discount,
   };
+  if (omit.has('name')) delete input.name;
+  if (omit.has('message_text')) delete input.message_text;
+  if (omit.has('audience')) {
+    delete input.filters;
+    delete input.segment_id;
+  }
+  if (omit.has('quiet_hours')) delete input.quiet_hours;
+  if (omit.has('nudges')) delete input.nudges;
+  if (omit.has('discount_codes')) delete input.discount_codes;
+  return input;
 }
 
 // ---- Where API errors are shown ----
@@ -281,10 +295,10 @@ export function fieldLabel(field: string): string {
     media_ids: 'Image or video',
     file: 'Image or video',
     'filters.categories': 'Categories',
-    'filters.last_message_within_days': 'Last message within',
-    'filters.min_orders': 'Minimum orders',
-    'filters.max_orders': 'Maximum orders',
-    'filters.min_spent': 'Minimum spent',
+    'filters.last_message_within_days': 'Wrote to you within (days)',
+    'filters.min_orders': 'Orders, at least',
+    'filters.max_orders': 'Orders, at most',
+    'filters.min_spent': 'Spent at least',
     ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, 'Earlier campaign filter'])),
     'filters.include_charging': 'People who charge Stars',
     'filters.include_privacy_restricted': 'People whose privacy refused you',

@@ -5,11 +5,14 @@
 // writes through store.update(); API errors appear at the input they name.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { dateTime } from '../results/format';
 import { onLinkClick } from '../router';
 import type { Audience, NudgeCondition } from '../api-campaigns';
 import { Field } from '../views/Field';
 import { CATEGORY_INFO, FilterFields, filterPhrases } from './FilterFields';
 import { MAX_NUDGES, newNudge, poolCodes, type DelayUnit, type DiscountMode, type NudgeForm } from './form';
+import { MessageEditor } from './MessageEditor';
+import { MAX_TEXT } from './validate';
 import type { EditorStore } from './store';
 
 const CONDITIONS: { value: NudgeCondition; label: string }[] = [
@@ -126,15 +129,33 @@ export function MediaField({ store, disabled }: { store: EditorStore; disabled: 
 
 const people = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** Who the filters matched but the audience leaves out, and why. */
+/** Who the filters matched but the audience leaves out, and why: Telegram's marks (the boxes below
+ *  include them) and those no campaign messages now (opted out, blocked, the frequency cap). */
 function LeftOut({ a }: { a: Audience }) {
   const charging = a.left_out?.charges_for_messages ?? 0;
   const privacy = a.left_out?.privacy_restricted ?? 0;
-  if (!charging && !privacy) return null;
+  const ex = a.excluded ?? { opted_out: 0, blocked: 0, frequency_cap: 0 };
+  const cap = a.frequency_cap_days ?? 0;
+  if (!charging && !privacy && !ex.opted_out && !ex.blocked && !ex.frequency_cap) return null;
   return (
     <div class="aud-left-out" data-testid="audience-left-out">
       <span class="aud-left-title">Left out</span>
       <ul>
+        {ex.frequency_cap > 0 && (
+          <li data-testid="left-out-cap" data-count={ex.frequency_cap}>
+            {people(ex.frequency_cap, 'person', 'people')} got a campaign message in the last {cap} day{cap === 1 ? '' : 's'} (your frequency cap)
+          </li>
+        )}
+        {ex.opted_out > 0 && (
+          <li data-testid="left-out-opted-out" data-count={ex.opted_out}>
+            {people(ex.opted_out, 'person', 'people')} opted out
+          </li>
+        )}
+        {ex.blocked > 0 && (
+          <li data-testid="left-out-blocked" data-count={ex.blocked}>
+            {people(ex.blocked, 'person', 'people')} blocked the account or deleted theirs
+          </li>
+        )}
         {charging > 0 && (
           <li data-testid="left-out-charging" data-count={charging}>
             {people(charging, 'person charges', 'people charge')} Stars for messages — tgr never pays
@@ -147,6 +168,90 @@ function LeftOut({ a }: { a: Audience }) {
         )}
       </ul>
     </div>
+  );
+}
+
+export type EmptyCause = 'frequency_cap' | 'opted_out' | 'marks' | 'filters';
+
+/** Why an audience of 0 is empty: the frequency cap first (time fixes it), then people who said no,
+ *  then Telegram's marks, else the filters themselves. */
+export function emptyCause(a: Audience): EmptyCause {
+  const ex = a.excluded ?? { opted_out: 0, blocked: 0, frequency_cap: 0 };
+  if (ex.frequency_cap > 0) return 'frequency_cap';
+  if (ex.opted_out + ex.blocked > 0) return 'opted_out';
+  if ((a.left_out?.charges_for_messages ?? 0) + (a.left_out?.privacy_restricted ?? 0) > 0) return 'marks';
+  return 'filters';
+}
+
+/** One sentence beside a disabled Start. */
+export function emptyShort(a: Audience): string {
+  switch (emptyCause(a)) {
+    case 'frequency_cap':
+      return `Nobody to send to now: everyone these filters select got a campaign message within your frequency cap (${a.frequency_cap_days ?? 0} days).`;
+    case 'opted_out':
+      return 'Nobody to send to: everyone these filters select opted out or blocked the account.';
+    case 'marks':
+      return 'Nobody to send to: everyone these filters select charges Stars or refused the account before.';
+    default:
+      return 'Nobody to send to: no contact matches these filters.';
+  }
+}
+
+/** Why nobody is in the audience, in words, with the way out. */
+export function EmptyAudience({ a, segment }: { a: Audience; segment: boolean }) {
+  const ex = a.excluded ?? { opted_out: 0, blocked: 0, frequency_cap: 0 };
+  const cap = a.frequency_cap_days ?? 0;
+  const cause = emptyCause(a);
+  const ends = a.cap_ends_at ? new Date(a.cap_ends_at) : null;
+  const which = segment ? 'this segment selects' : 'these filters select';
+  let body: ComponentChildren;
+  if (cause === 'frequency_cap')
+    body = (
+      <>
+        <strong>The frequency cap holds everyone back.</strong> {ex.frequency_cap === 1 ? 'The one person' : `The ${ex.frequency_cap} people`} {which}{' '}
+        {ex.frequency_cap === 1 ? 'was' : 'were'} sent a campaign message in the last {cap} day{cap === 1 ? '' : 's'}, and your frequency cap lets nobody
+        get two campaign messages within {cap} day{cap === 1 ? '' : 's'}.
+        {ends && (
+          <>
+            {' '}
+            The first of them can be messaged again on <strong data-testid="cap-ends-at">{dateTime.format(ends)}</strong>.
+          </>
+        )}{' '}
+        Schedule this campaign for then, or change the cap under{' '}
+        <a href="/app/settings" onClick={onLinkClick}>
+          Settings → Time zone and frequency
+        </a>
+        .
+      </>
+    );
+  else if (cause === 'opted_out')
+    body = (
+      <>
+        <strong>Everyone {which} said no.</strong>{' '}
+        {[ex.opted_out ? `${people(ex.opted_out, 'person', 'people')} opted out` : null, ex.blocked ? `${people(ex.blocked, 'person', 'people')} blocked the account or deleted theirs` : null]
+          .filter(Boolean)
+          .join(' and ')}
+        ; they are never messaged. Change the {segment ? 'segment' : 'filters'} to reach other people.
+      </>
+    );
+  else if (cause === 'marks')
+    body = (
+      <>
+        <strong>Telegram refused everyone {which} before</strong> (they charge Stars, or their privacy settings refused the account). Tick the boxes under
+        “People Telegram refused before” to try them again.
+      </>
+    );
+  else
+    body = (
+      <>
+        <strong>No contact matches {segment ? 'this segment' : 'these filters'}.</strong> Loosen them: tick more categories, widen “Wrote to you within”, or remove
+        an earlier-campaign filter.
+      </>
+    );
+  return (
+    <p class="aud-empty" data-testid="empty-reason" data-cause={cause}>
+      {body}
+    </p>
   );
 }
 
@@ -246,11 +351,12 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
   const stale = a !== null && !ready;
   const total = a ? a.by_category.buyer + a.by_category.browser + a.by_category.refund_risk : 0;
   const e = s.fieldErrors;
+  const audienceErrors = Object.keys(e).some((k) => k.startsWith('filters') || k === 'segment_id');
   return (
     <Card
       id="ed-aud"
       title="Audience"
-      sub="Who receives this message. Opted-out and blocked contacts, and anyone messaged within your frequency cap, are always left out."
+      sub="Who receives this message. Opted-out and blocked contacts are always left out, and so is anyone who got a campaign message within your frequency cap (the days that must pass between two campaign messages to one person)."
       testid="audience"
       extra={{ 'data-ready': ready ? 'true' : 'false' }}
     >
@@ -275,7 +381,15 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
                 <strong data-testid="audience-count">{String(a.count)}</strong>
                 <span>{a.count === 1 ? 'contact will receive it' : 'contacts will receive it'}</span>
               </p>
-              {stale && <p class="hint">{Object.keys(e).length ? 'Fix the problems marked to update the count.' : 'Updating…'}</p>}
+              {stale ? (
+                <p class="hint">{audienceErrors ? 'Fix the problems marked to update the count.' : 'Updating…'}</p>
+              ) : (
+                audienceErrors && (
+                  <p class="hint" data-testid="audience-count-saved-filters">
+                    This is who the filters last saved reach: fix the ones marked to count again.
+                  </p>
+                )
+              )}
               <ul class="aud-cats" data-testid="audience-by-category" aria-label="By category">
                 {CATEGORY_INFO.map((c) => {
                   const n = a.by_category[c.value] ?? 0;
@@ -290,6 +404,7 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
                   );
                 })}
               </ul>
+              {a.count === 0 && !stale && <EmptyAudience a={a} segment={s.form.segmentId != null} />}
               <LeftOut a={a} />
               {a.sample.length > 0 && (
                 <p class="aud-sample">
@@ -462,9 +577,30 @@ function NudgeRow({ store, n, i, disabled }: { store: EditorStore; n: NudgeForm;
           )}
         </Field>
       </div>
-      <Field id={`ed-nudge-${i}-text`} label={`Follow-up ${i + 1} message`} error={textErr} hint="Same formatting and placeholders as the main message, e.g. <b>bold</b> or {{first_name|there}}.">
-        {(x) => <textarea {...x} rows={3} value={n.text} disabled={disabled} onInput={(ev) => set({ text: ev.currentTarget.value })} />}
-      </Field>
+      <MessageEditor
+        key={`${n.key}-${store.state.epoch}`}
+        idBase={`ed-nudge-${i}-text`}
+        label={`Follow-up ${i + 1} message`}
+        initialHtml={n.text}
+        disabled={disabled}
+        error={textErr}
+        maxLength={MAX_TEXT}
+        placeholder="Hi {{first_name|there}}, just checking you saw our message…"
+        onChange={(html) => set({ text: html })}
+      />
+      <button
+        type="button"
+        class="btn btn-sm"
+        data-testid="preview-nudge"
+        disabled={store.state.id === null}
+        onClick={() => {
+          store.choosePreviewStep(i + 1);
+          document.getElementById('ed-preview')?.scrollIntoView({ block: 'nearest' });
+          document.getElementById('ed-preview-step')?.focus({ preventScroll: true });
+        }}
+      >
+        Preview follow-up {i + 1}
+      </button>
     </li>
   );
 }

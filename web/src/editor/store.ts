@@ -1,13 +1,17 @@
 // Editor state outside the component: the form, autosave (POST once, then PATCH, 400 ms after the
 // last change), the live audience, media upload, preview, test send and start.
 //
-// Why a store and not component state: after the first save the URL becomes
-// /app/campaigns/:id/edit and main.tsx renders a new EditorView for it (its key changes), so the
-// component is remounted mid-edit. The store is handed over to that new instance (with the focused
-// input and caret), so typing, an upload in flight or a pending save carry on as if nothing happened.
+// After the first save the URL becomes /app/campaigns/:id/edit by a history *replace*, which keeps
+// the entry's key (router.ts pageKey), so main.tsx keeps the same EditorView and this store: the
+// editor is never rebuilt mid-edit (an earlier hand-over between two views lost a keystroke's
+// selection now and then — issue 18). The URL changes only while the editor is on screen: a save
+// that lands after the user left never takes them back into the draft.
 //
-// Unsaved work survives a session expiry: every change is written to sessionStorage, and removed
-// once the server has it; an editor opened on the same campaign (or a new one) restores it.
+// Every field is checked at once (editor/validate.ts); a field with a problem is left out of the
+// save and the rest is saved. Unsaved work survives a reload or a session expiry: every change is
+// written to sessionStorage, and removed once the server has all of it; an editor opened on the same
+// campaign (or a new one) restores it. A new campaign is created by the first autosave while the
+// user is on the page (a name and a message); leaving before that keeps the input in the tab only.
 import { ApiError, describeError, listCampaigns, listContacts, type Campaign, type CampaignStatus, type Contact } from '../api';
 import {
   createCampaign,
@@ -26,21 +30,13 @@ import {
 } from '../api-campaigns';
 import { createSegment, listSegments, scheduleCampaign, unscheduleCampaign, type Segment } from '../api-segments';
 import { navigate } from '../router';
-import type { EditorCarry } from './MessageEditor';
-import {
-  browserTimezone,
-  emptyForm,
-  fieldMessage,
-  filterErrors,
-  filterFormFrom,
-  filtersFromForm,
-  formFromCampaign,
-  formToInput,
-  localErrors,
-  type FormState,
-} from './form';
+import { browserTimezone, emptyForm, fieldMessage, filterErrors, filterFormFrom, filtersFromForm, formFromCampaign, formToInput, type FormState } from './form';
+import { previewPeople } from './preview-people';
+import { checkForm, sectionOf, type Section } from './validate';
 
 const SAVE_DELAY_MS = 400;
+/** How many people of the audience "Preview as" offers. */
+const PREVIEW_SAMPLE = 50;
 const DRAFT_KEY = 'tgr.editor.draft';
 const PHOTO_MAX = 10 * 1024 * 1024;
 const VIDEO_MAX = 50 * 1024 * 1024;
@@ -68,8 +64,12 @@ export interface EditorState {
   saving: boolean;
   /** A save problem that belongs to no field (network, 5xx…). */
   saveError: string | null;
-  /** API field → message (the API names one at a time; local checks may add more). */
+  /** Every problem shown, field → message: the form's own checks and the API's answers. */
   fieldErrors: Record<string, string>;
+  /** The API's field errors, kept until their section of the form changes. */
+  apiErrors: Record<string, string>;
+  /** A start, schedule or test was asked for: what a start needs is checked too. */
+  strict: boolean;
   restored: boolean;
   audience: Audience | null;
   audienceRev: number;
@@ -80,6 +80,8 @@ export interface EditorState {
   uploadError: string | null;
   contacts: Contact[] | null;
   previewContactId: number | null;
+  /** The message previewed: 0 the first one, k follow-up k. */
+  previewStep: number;
   preview: Preview | null;
   previewLoading: boolean;
   previewError: string | null;
@@ -93,13 +95,6 @@ export interface EditorState {
   startAt: string | null;
   pauseReason: string | null;
   waiting: string | null;
-}
-
-/** Where the keyboard was, so a remount can put it back. */
-export interface FocusMark {
-  id: string;
-  start: number | null;
-  end: number | null;
 }
 
 interface StoredDraft {
@@ -136,11 +131,8 @@ export class EditorStore {
   private audienceSeq = 0;
   private previewSeq = 0;
   private upload: Upload | null = null;
-  /** Set just before the URL changes after the first save: the next EditorView takes this store. */
-  handoff = false;
-  /** Views holding this store (0 or 1, 2 for a moment during a hand-over). */
-  owners = 0;
-  focus: FocusMark | null = null;
+  /** False once the view has let go (the user left): the URL is then no longer the editor's. */
+  mounted = true;
   disposed = false;
 
   constructor(id: number | null) {
@@ -157,6 +149,8 @@ export class EditorStore {
       saving: false,
       saveError: null,
       fieldErrors: {},
+      apiErrors: {},
+      strict: false,
       restored: false,
       audience: null,
       audienceRev: -1,
@@ -167,6 +161,7 @@ export class EditorStore {
       uploadError: null,
       contacts: null,
       previewContactId: null,
+      previewStep: 0,
       preview: null,
       previewLoading: false,
       previewError: null,
@@ -187,18 +182,32 @@ export class EditorStore {
 
   private set(patch: Partial<EditorState>) {
     if (this.disposed) return;
-    this.state = { ...this.state, ...patch };
+    const next = { ...this.state, ...patch };
+    next.fieldErrors = { ...next.apiErrors, ...this.check(next).errors };
+    this.state = next;
     this.listeners.forEach((l) => l());
+  }
+
+  /** The form's own checks (nothing while it is read-only or loading). */
+  private check(s: EditorState = this.state) {
+    if (!isEditable(s.status) || s.loading || s.loadError) return { errors: {}, omit: new Set<Section>() };
+    return checkForm(s.form, { exists: s.id !== null, strict: s.strict });
   }
 
   get editable(): boolean {
     return isEditable(this.state.status) && !this.state.loading && !this.state.loadError;
   }
 
-  /** True when the server has exactly what the form shows. */
+  /** True when the server has exactly what the form shows (no field left out for a problem). */
   get clean(): boolean {
     const s = this.state;
     return s.id !== null && s.rev === s.savedRev && !s.saving && Object.keys(s.fieldErrors).length === 0;
+  }
+
+  /** True when the server has what the form shows but the fields with a problem. */
+  get savedButMarked(): boolean {
+    const s = this.state;
+    return s.id !== null && s.rev === s.savedRev && !s.saving && !s.saveError;
   }
 
   private async init() {
@@ -232,10 +241,13 @@ export class EditorStore {
     }
   }
 
+  /** Puts back input the server does not have. A saved campaign saves it again at once; a new one
+   *  waits for the user (typing on, or "Keep it"), so opening "New campaign" never creates a draft
+   *  from an earlier, abandoned start by itself. */
   private restore(form: FormState) {
     this.set({ form, restored: true, epoch: this.state.epoch + 1, rev: this.state.rev + 1 });
     if (form.mediaIds[0]) void this.loadMedia(form.mediaIds[0]);
-    this.schedule();
+    if (this.state.id !== null) this.schedule();
   }
 
   private async loadAccount() {
@@ -252,12 +264,10 @@ export class EditorStore {
 
   private async loadContacts() {
     try {
-      const page = await listContacts({ limit: 200 });
-      const contacts = page.contacts;
-      const patch: Partial<EditorState> = { contacts };
-      if (this.state.previewContactId === null && contacts[0]) patch.previewContactId = contacts[0].id;
-      this.set(patch);
-      if (patch.previewContactId != null && this.clean) void this.loadPreview();
+      // Only for a preview when nobody is in the audience ("Preview as" offers its people).
+      const page = await listContacts({ limit: 20 });
+      this.set({ contacts: page.contacts });
+      if (this.state.previewContactId === null) this.pickPreviewPerson();
     } catch {
       this.set({ contacts: [] });
     }
@@ -290,19 +300,45 @@ export class EditorStore {
 
   update(patch: Partial<FormState>) {
     if (!this.editable) return;
-    const form = { ...this.state.form, ...patch };
-    this.set({ form, rev: this.state.rev + 1 });
-    try {
-      sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ id: this.state.id, form } satisfies StoredDraft));
-    } catch {
-      /* storage full or disabled: autosave still works */
-    }
+    const before = this.state.form;
+    const form = { ...before, ...patch };
+    // An API error stays until its part of the form changes.
+    const a = formToInput(before);
+    const b = formToInput(form);
+    const changed = new Set<Section>(
+      (Object.keys(b) as (keyof typeof b)[]).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => sectionOf(k === 'filters' ? 'segment_id' : k)),
+    );
+    const apiErrors = Object.fromEntries(Object.entries(this.state.apiErrors).filter(([f]) => !changed.has(sectionOf(f))));
+    this.set({ form, rev: this.state.rev + 1, apiErrors });
+    this.keepLocally();
     this.schedule();
   }
 
+  /** The form as typed, for a reload or a session expiry (removed once the server has all of it). */
+  private keepLocally() {
+    try {
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ id: this.state.id, form: this.state.form } satisfies StoredDraft));
+    } catch {
+      /* storage full or disabled: autosave still works */
+    }
+  }
+
+  /** "OK" ("Keep it" on a new campaign) on the notice: it goes, a new campaign saves; the stored
+   *  copy goes too once the server has everything. */
   discardRestored() {
-    sessionStorage.removeItem(DRAFT_KEY);
+    if (this.clean) sessionStorage.removeItem(DRAFT_KEY);
     this.set({ restored: false });
+    if (this.state.id === null) this.schedule();
+  }
+
+  /** "Start over" on a new campaign whose earlier input was restored. */
+  startOver() {
+    if (this.state.id !== null) return;
+    sessionStorage.removeItem(DRAFT_KEY);
+    if (this.timer !== null) window.clearTimeout(this.timer);
+    this.timer = null;
+    const tz = this.state.accountTimezone ?? browserTimezone();
+    this.set({ form: emptyForm(tz), restored: false, epoch: this.state.epoch + 1, rev: this.state.rev + 1, apiErrors: {}, strict: false });
   }
 
   private schedule() {
@@ -326,16 +362,10 @@ export class EditorStore {
     }
     if (!this.editable || this.disposed) return Promise.resolve();
     const s = this.state;
-    if (s.id !== null && s.rev === s.savedRev && Object.keys(s.fieldErrors).length === 0) return Promise.resolve();
-    const local = localErrors(s.form);
-    if (Object.keys(local).length) {
-      this.set({ fieldErrors: local });
-      return Promise.resolve();
-    }
-    if (s.id === null && !this.canCreate) {
-      this.set({ fieldErrors: {} });
-      return Promise.resolve();
-    }
+    if (s.id !== null && s.rev === s.savedRev && !s.saveError) return Promise.resolve();
+    const omit = this.check().omit;
+    // A new campaign needs a name and a message without problems; a saved one sends what it can.
+    if (s.id === null && (!this.canCreate || omit.has('name') || omit.has('message_text'))) return Promise.resolve();
     this.inflight = this.doSave().finally(() => {
       this.inflight = null;
       if (this.again) {
@@ -349,33 +379,30 @@ export class EditorStore {
   private async doSave() {
     const rev = this.state.rev;
     const form = this.state.form;
-    const input = formToInput(form);
+    const omit = this.check().omit;
+    const input = formToInput(form, omit);
     this.set({ saving: true });
     try {
       const id = this.state.id;
       const c = id === null ? await createCampaign(input) : await patchCampaign(id, input);
       const first = id === null;
-      this.set({ id: c.id, ...scheduleState(c), savedRev: rev, saving: false, saveError: null, fieldErrors: {} });
-      if (rev === this.state.rev) {
+      this.set({ id: c.id, ...scheduleState(c), savedRev: rev, saving: false, saveError: null, apiErrors: {} });
+      if (rev === this.state.rev && omit.size === 0) {
         try {
           const d = readDraft();
           if (!d || d.id === null || d.id === c.id) sessionStorage.removeItem(DRAFT_KEY);
         } catch {
           /* ignore */
         }
-      } else {
-        try {
-          sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ id: c.id, form: this.state.form } satisfies StoredDraft));
-        } catch {
-          /* ignore */
-        }
+      } else if (this.mounted) {
+        this.keepLocally(); // what the server does not have yet stays in the tab, under the new id
       }
       if (first) this.promote(c.id);
       void this.loadAudience(rev);
       if (this.state.previewContactId !== null) void this.loadPreview();
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.field) {
-        this.set({ saving: false, saveError: null, fieldErrors: { [e.field]: fieldMessage(e.field, e.message) } });
+        this.set({ saving: false, saveError: null, apiErrors: { ...this.state.apiErrors, [e.field]: fieldMessage(e.field, e.message) } });
       } else if (e instanceof ApiError && e.status === 409 && e.code === 'invalid_state' && this.state.id !== null) {
         this.set({ saving: false, saveError: 'This campaign was started meanwhile, so it can no longer be edited here.' });
         try {
@@ -401,36 +428,22 @@ export class EditorStore {
     for (let i = 0; i < 3 && !this.clean; i++) {
       await this.save();
       if (this.inflight) await this.inflight;
-      if (Object.keys(this.state.fieldErrors).length || this.state.saveError || (this.state.id === null && !this.canCreate)) break;
+      if (Object.keys(this.state.fieldErrors).length || this.state.saveError || this.state.id === null) break;
     }
     return this.clean;
   }
 
-  /** After the first save: the URL names the campaign; the remounted view takes over this store. */
+  /** After the first save: the URL names the campaign (a replace: Back still goes where the user
+   *  came from) — only while the editor is on screen, never after the user has left it. */
   private promote(id: number) {
-    const a = document.activeElement;
-    this.focus = null;
-    this.carry.read?.();
-    if (a instanceof HTMLElement && a.closest('.editor-page') && !a.closest('.ql-editor')) {
-      if (a.id) {
-        const field = a instanceof HTMLInputElement || a instanceof HTMLTextAreaElement ? a : null;
-        let start: number | null = null;
-        let end: number | null = null;
-        try {
-          start = field?.selectionStart ?? null;
-          end = field?.selectionEnd ?? null;
-        } catch {
-          /* inputs without a selection (checkbox, number) */
-        }
-        this.focus = { id: a.id, start, end };
-      }
-    }
-    this.handoff = true;
+    if (!this.mounted || location.pathname !== '/app/campaigns/new') return;
     navigate(`/app/campaigns/${id}/edit`, { replace: true });
   }
 
-  /** The message editor's caret, focus and menu, for the hand-over. */
-  carry: EditorCarry = { range: null, focused: false, menuOpen: false, link: null, read: null };
+  /** Asks for a start (or schedule, or test): what a start needs is checked from now on. */
+  requireStartable() {
+    if (!this.state.strict) this.set({ strict: true });
+  }
 
   // ---- audience ----
 
@@ -440,9 +453,10 @@ export class EditorStore {
     const my = ++this.audienceSeq;
     this.set({ audienceLoading: true });
     try {
-      const a = await getAudience(id);
+      const a = await getAudience(id, PREVIEW_SAMPLE);
       if (my !== this.audienceSeq) return;
       this.set({ audience: a, audienceRev: rev, audienceLoading: false, audienceError: null });
+      this.pickPreviewPerson();
     } catch (e) {
       if (my !== this.audienceSeq) return;
       this.set({ audienceLoading: false, audienceError: describeError(e) });
@@ -469,7 +483,7 @@ export class EditorStore {
       if (this.upload === up) this.set({ upload: { name: file.name, fraction } });
     });
     this.upload = up;
-    this.set({ upload: { name: file.name, fraction: 0 }, uploadError: null, fieldErrors: this.without('media_ids') });
+    this.set({ upload: { name: file.name, fraction: 0 }, uploadError: null, apiErrors: this.without('media_ids') });
     up.promise.then(
       (m) => {
         if (this.upload !== up) return;
@@ -499,7 +513,7 @@ export class EditorStore {
   }
 
   private without(field: string): Record<string, string> {
-    const e = { ...this.state.fieldErrors };
+    const e = { ...this.state.apiErrors };
     delete e[field];
     return e;
   }
@@ -511,14 +525,37 @@ export class EditorStore {
     if (id !== null) void this.loadPreview();
   }
 
+  /** Which message the preview shows: 0 the first, k follow-up k. */
+  choosePreviewStep(step: number) {
+    this.set({ previewStep: step, preview: null, previewError: null });
+    void this.loadPreview();
+  }
+
+  /** Keeps the previewed person in the audience: the typical one when none is chosen or the chosen
+   *  one has left it; someone of the account when nobody is in it. */
+  private pickPreviewPerson() {
+    const s = this.state;
+    const people = previewPeople(s.audience, s.form.html);
+    let want = s.previewContactId;
+    if (people.length) {
+      if (want === null || !people.some((p) => p.contact.id === want)) want = people[0]!.contact.id;
+    } else if (s.audience && s.contacts?.length) {
+      if (want === null || !s.contacts.some((c) => c.id === want)) want = s.contacts[0]!.id;
+    }
+    if (want !== s.previewContactId) this.choosePreviewContact(want);
+  }
+
   async loadPreview() {
     const id = this.state.id;
     const contact = this.state.previewContactId;
     if (id === null || contact === null) return;
+    // A follow-up removed meanwhile: back to the first message.
+    const step = this.state.previewStep <= this.state.form.nudges.length ? this.state.previewStep : 0;
+    if (step !== this.state.previewStep) this.set({ previewStep: step });
     const my = ++this.previewSeq;
     this.set({ previewLoading: true });
     try {
-      const p = await previewCampaign(id, contact);
+      const p = await previewCampaign(id, contact, step);
       if (my !== this.previewSeq) return;
       this.set({ preview: p, previewLoading: false, previewError: null });
     } catch (e) {
@@ -539,13 +576,15 @@ export class EditorStore {
   }
 
   notReadyMessage(): string {
+    const n = Object.keys(this.state.fieldErrors).length;
+    if (n) return n === 1 ? 'Fix the problem marked above first.' : `Fix the ${n} problems marked above first.`;
     if (this.state.id === null && !this.canCreate) return 'Give the campaign a name and write a message first.';
-    if (Object.keys(this.state.fieldErrors).length) return 'Fix the problems marked above first.';
     return this.state.saveError ?? 'The campaign could not be saved. Try again.';
   }
 
   /** POST /start; on success goes to the live monitor. Errors come back for the view to explain. */
   async start(override: boolean): Promise<ApiError | string | null> {
+    this.requireStartable();
     if (!(await this.flush())) return this.notReadyMessage();
     const id = this.state.id!;
     try {
@@ -560,9 +599,10 @@ export class EditorStore {
       return null;
     } catch (e) {
       if (e instanceof ApiError) {
-        if (e.status === 400 && e.field) this.set({ fieldErrors: { [e.field]: fieldMessage(e.field, e.message) } });
+        if (e.status === 400 && e.field) this.set({ apiErrors: { ...this.state.apiErrors, [e.field]: fieldMessage(e.field, e.message) } });
+        if (e.code === 'empty_audience') void this.loadAudience(this.state.savedRev);
         if (e.code === 'discount_codes_empty')
-          this.set({ fieldErrors: { 'discount_codes.codes': 'The pool has no unused codes left. Paste more codes, one per line.' } });
+          this.set({ apiErrors: { ...this.state.apiErrors, 'discount_codes.codes': 'The pool has no unused codes left. Paste more codes, one per line.' } });
         return e;
       }
       return describeError(e);
@@ -580,7 +620,6 @@ export class EditorStore {
     const patch: Partial<FormState> = { segmentId: id };
     const seg = prev !== null ? this.state.segments?.find((x) => x.id === prev) : undefined;
     if (id === null && seg) Object.assign(patch, filterFormFrom(seg.filters));
-    this.set({ fieldErrors: this.without('segment_id') });
     this.update(patch);
   }
 
@@ -588,11 +627,7 @@ export class EditorStore {
   async saveAsSegment(name: string): Promise<string | null> {
     if (!this.editable) return null;
     if (!name.trim()) return 'Give the segment a name.';
-    const local = filterErrors(this.state.form);
-    if (Object.keys(local).length) {
-      this.set({ fieldErrors: { ...this.state.fieldErrors, ...local } });
-      return 'Fix the filters marked first.';
-    }
+    if (Object.keys(filterErrors(this.state.form)).length) return 'Fix the filters marked first.';
     try {
       const seg = await createSegment(name.trim(), filtersFromForm(this.state.form));
       this.set({ segments: [...(this.state.segments ?? []), seg] });
@@ -600,7 +635,7 @@ export class EditorStore {
       return null;
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.field?.startsWith('filters')) {
-        this.set({ fieldErrors: { ...this.state.fieldErrors, [e.field]: fieldMessage(e.field, e.message) } });
+        this.set({ apiErrors: { ...this.state.apiErrors, [e.field]: fieldMessage(e.field, e.message) } });
         return 'Fix the filters marked first.';
       }
       if (e instanceof ApiError && e.field === 'name') return fieldMessage('name', e.message);
@@ -612,6 +647,7 @@ export class EditorStore {
 
   /** POST /schedule (saving first): the campaign waits for `startAt`. Errors come back for the view. */
   async scheduleStart(startAt: string, override: boolean): Promise<ApiError | string | null> {
+    this.requireStartable();
     if (!(await this.flush())) return this.notReadyMessage();
     try {
       const c = await scheduleCampaign(this.state.id!, startAt, override);
@@ -652,38 +688,13 @@ export class EditorStore {
   }
 }
 
-// ---- One live store, handed from the "new" view to the ":id/edit" view ----
-
-let live: EditorStore | null = null;
-
-export function obtainStore(id: number | null): EditorStore {
-  let s: EditorStore;
-  if (live && live.handoff && live.state.id === id) {
-    live.handoff = false;
-    s = live;
-  } else {
-    if (live && live.owners === 0) live.dispose();
-    s = new EditorStore(id);
-    live = s;
-  }
-  s.owners++;
-  return s;
-}
-
 /**
- * A view lets go of its store. On a hand-over the next view has taken it already (Preact mounts the
- * new view before it unmounts the old one), so only a store nobody holds is wound down: a pending
- * autosave still goes out (the last keystrokes are not lost by leaving), then timers and blob URLs go.
+ * The view lets go of its store (the user left the editor). A saved campaign's pending changes still
+ * go out (the last keystrokes are not lost by leaving); a new campaign that was never saved is not
+ * created on the way out — its input stays in the tab and "New campaign" restores it.
  */
 export function releaseStore(s: EditorStore) {
-  s.owners--;
-  window.setTimeout(() => {
-    if (s.owners > 0 || s.handoff) return;
-    const done = !s.clean && s.editable ? s.flush() : Promise.resolve(true);
-    void done.finally(() => {
-      if (s.owners > 0) return;
-      if (live === s) live = null;
-      s.dispose();
-    });
-  }, 0);
+  s.mounted = false;
+  const done = s.state.id !== null && !s.clean && s.editable ? s.flush() : Promise.resolve(true);
+  void done.finally(() => s.dispose());
 }

@@ -1,20 +1,22 @@
 // Editor — create or edit a campaign (issue 7): Quill message, placeholders, media, filters with a
 // live audience (or a saved segment), quiet hours, nudges, link tracking, discount codes, preview,
 // test send, start, and a scheduled start (editor/Schedule.tsx, issue 16).
-// The state and every API call live in editor/store.ts (it survives the remount that follows the
-// first save); this file lays the page out and explains the answers of /start.
+// The state and every API call live in editor/store.ts; this file lays the page out, explains the
+// answers of /start and why an audience is empty (Start is disabled then), goes back where the
+// user came from, and says what a follow-up made from a scorecard suggestion is (issue 18).
 import type { ComponentChildren } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, describeError, listCampaigns } from '../api';
 import { STATUS_LABEL } from '../results/format';
-import { onLinkClick } from '../router';
+import { cameFrom, navigate, onLinkClick } from '../router';
 import type { SessionState } from '../main';
 import { Field, FormError } from './Field';
 import { MessageEditor } from '../editor/MessageEditor';
 import { PreviewPanel } from '../editor/Preview';
-import { AudienceSection, Card, ExtrasSection, MediaField, NudgesSection, SendingSection, quietNow } from '../editor/sections';
+import { AudienceSection, Card, EmptyAudience, ExtrasSection, MediaField, NudgesSection, SendingSection, emptyShort, quietNow } from '../editor/sections';
 import { fieldInputId, fieldLabel } from '../editor/form';
-import { obtainStore, releaseStore, type EditorStore } from '../editor/store';
+import { EditorStore, releaseStore } from '../editor/store';
+import { MAX_CAPTION, MAX_TEXT } from '../editor/validate';
 import { NotStarted, ScheduleControls } from '../editor/Schedule';
 import '../editor.css';
 
@@ -25,20 +27,23 @@ function useStore(store: EditorStore): void {
 
 function SaveStatus({ store }: { store: EditorStore }) {
   const s = store.state;
+  const problems = Object.keys(s.fieldErrors).length;
   let text: string;
   let cls = 'save-state';
   if (s.loading) text = 'Loading…';
   else if (!store.editable) text = '';
   else if (s.saving) text = 'Saving…';
-  else if (Object.keys(s.fieldErrors).length) {
-    text = 'Not saved: fix the problems marked';
-    cls += ' bad';
-  } else if (s.saveError) {
+  else if (s.saveError) {
     text = 'Not saved';
     cls += ' bad';
-  } else if (s.id === null) text = store.canCreate ? 'Saving…' : 'Draft: add a name and a message to save';
-  else if (s.rev !== s.savedRev) text = 'Unsaved changes…';
-  else {
+  } else if (s.id === null) {
+    text = problems ? 'Not saved: fix the problems marked' : store.canCreate ? 'Saving…' : 'Draft: add a name and a message to save';
+    if (problems) cls += ' bad';
+  } else if (s.rev !== s.savedRev) text = 'Unsaved changes…';
+  else if (problems) {
+    text = problems === 1 ? 'Saved, except the field marked' : `Saved, except the ${problems} fields marked`;
+    cls += ' bad';
+  } else {
     text = 'All changes saved';
     cls += ' ok';
   }
@@ -62,7 +67,10 @@ function ErrorSummary({ store }: { store: EditorStore }) {
   };
   return (
     <div class="alert alert-error err-summary" role="alert" data-testid="error-summary">
-      <strong>{entries.length === 1 ? 'One thing needs fixing before this can be saved:' : `${entries.length} things need fixing before this can be saved:`}</strong>
+      <strong>
+        {entries.length === 1 ? 'One thing needs fixing' : `${entries.length} things need fixing`}
+        {store.state.id === null ? ' before this can be saved:' : ' (the rest is saved):'}
+      </strong>
       <ul>
         {entries.map(([field, message]) => (
           <li key={field}>
@@ -79,7 +87,7 @@ function ErrorSummary({ store }: { store: EditorStore }) {
 
 
 /** Why /start said no, in the shop owner's words, with the way out. */
-function StartProblem({ problem, id }: { problem: ApiError | string; id: number | null }) {
+function StartProblem({ problem, id, store }: { problem: ApiError | string; id: number | null; store: EditorStore }) {
   const [running, setRunning] = useState<number | null>(null);
   const code = problem instanceof ApiError ? problem.code : null;
   useEffect(() => {
@@ -117,9 +125,11 @@ function StartProblem({ problem, id }: { problem: ApiError | string; id: number 
           </>
         );
         break;
-      case 'empty_audience':
-        body = 'No contact matches the audience filters (opted-out, blocked and recently messaged contacts are left out). Loosen the filters and try again.';
+      case 'empty_audience': {
+        const a = store.state.audience;
+        body = a && a.count === 0 ? <EmptyAudience a={a} segment={store.state.form.segmentId != null} /> : 'Nobody was left in the audience when it started. Look at the audience above and try again.';
         break;
+      }
       case 'discount_codes_empty':
         body = 'The discount code pool has no unused codes. Paste more codes, one per line, or choose one code for everyone.';
         break;
@@ -210,8 +220,54 @@ function StartDialog(props: {
   );
 }
 
+/** Where "Back" goes, and its words: the page the editor was opened from, else the campaigns. */
+function backTarget(): { path: string; label: string; history: boolean } {
+  const from = cameFrom();
+  const path = from ? from.split('?')[0]! : '';
+  if (/^\/app\/campaigns\/\d+\/scorecard$/.test(path)) return { path: from!, label: 'Scorecard', history: true };
+  if (/^\/app\/campaigns\/\d+$/.test(path)) return { path: from!, label: 'Campaign', history: true };
+  if (path === '/app/segments') return { path: from!, label: 'Segments', history: true };
+  if (path === '/app/campaigns') return { path: from!, label: 'Campaigns', history: true };
+  return { path: '/app/campaigns', label: 'Campaigns', history: false };
+}
+
+const FOLLOW_UP_WORDS: Record<string, string> = {
+  clicked_not_bought: 'people who clicked a link of it but have not bought: a reminder',
+  read_not_replied: 'people who read it but did not reply: a one-word question',
+  not_read: 'people who have not opened it: a shorter first line, then the offer again',
+  refund_risk: 'people whose replies sound like complaints: an apology and a way to reach you, no promotion',
+  bought: 'people who bought after it: a thank-you',
+};
+
+/** What a follow-up made from a scorecard suggestion is (the URL says: ?follow_up=<id>&kind=…). */
+function FollowUpNote({ query, store }: { query: URLSearchParams; store: EditorStore }) {
+  const from = query.get('follow_up');
+  const kind = query.get('kind') ?? '';
+  if (!from || !/^\d+$/.test(from)) return null;
+  const name = store.state.campaignNames[Number(from)];
+  return (
+    <div class="alert alert-info" role="status" data-testid="follow-up-note">
+      <span>
+        A follow-up to{' '}
+        <a href={`/app/campaigns/${from}/scorecard`} onClick={onLinkClick}>
+          {name ? `“${name}”` : 'your campaign'}
+        </a>{' '}
+        for {FOLLOW_UP_WORDS[kind] ?? 'the people of the suggestion'}. The message is a draft: make it yours. Quiet hours, link tracking and the discount code
+        come from the original.
+        {query.get('pool') === '1' && (
+          <>
+            {' '}
+            <strong>The original gave each person a code of its own from a pool;</strong> those codes may be used already, so paste fresh ones under “Discount
+            codes”.
+          </>
+        )}
+      </span>
+    </div>
+  );
+}
+
 export function EditorView(props: { id: number | null; query: URLSearchParams; state: SessionState }) {
-  const [store] = useState(() => obtainStore(props.id));
+  const [store] = useState(() => new EditorStore(props.id));
   useStore(store);
   useEffect(() => () => releaseStore(store), [store]);
   // "New campaign" from the Segments page: /app/campaigns/new?segment=<id>.
@@ -226,33 +282,20 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
   const [startProblem, setStartProblem] = useState<ApiError | string | null>(null);
   const [testing, setTesting] = useState(false);
   const [testResult, setTestResult] = useState<{ ok: boolean; message: string } | null>(null);
-
-  // After the first save's remount: put the keyboard back where it was.
-  useLayoutEffect(() => {
-    const mark = store.focus;
-    store.focus = null;
-    if (!mark) return;
-    const el = document.getElementById(mark.id);
-    if (el instanceof HTMLElement) {
-      el.focus({ preventScroll: true });
-      if ((el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) && mark.start !== null) {
-        try {
-          el.setSelectionRange(mark.start, mark.end ?? mark.start);
-        } catch {
-          /* not a text input */
-        }
-      }
-    }
-  }, [store]);
+  const [back] = useState(backTarget);
 
   const editable = store.editable;
   const disabled = !editable;
   const e = s.fieldErrors;
   const readOnly = !s.loading && !s.loadError && s.status !== null && !editable;
+  // The audience of what is saved has nobody: Start cannot help (the 409 would only say so later).
+  const audienceReady = s.id !== null && s.rev === s.savedRev && !s.saving && s.audienceRev === s.savedRev && !s.audienceLoading;
+  const nobody = audienceReady && s.audience !== null && s.audience.count === 0;
 
   async function openStart() {
     setStartProblem(null);
     setTestResult(null);
+    store.requireStartable();
     if (!(await store.flush())) {
       setStartProblem(store.notReadyMessage());
       return;
@@ -280,8 +323,19 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
   return (
     <main class="page editor-page" id="main">
       <div class="ed-head">
-        <a class="back" href="/app/campaigns" onClick={onLinkClick}>
-          ← Campaigns
+        <a
+          class="back"
+          href={back.path}
+          data-testid="editor-back"
+          onClick={(e) => {
+            if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+            e.preventDefault();
+            // The page it came from is the entry before this one: go back rather than forward to it.
+            if (back.history) history.back();
+            else navigate(back.path);
+          }}
+        >
+          ← {back.label}
         </a>
         <div class="ed-title">
           <h1>{title}</h1>
@@ -315,12 +369,22 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
           .
         </div>
       )}
+      <FollowUpNote query={props.query} store={store} />
       {s.restored && (
-        <div class="alert alert-info restored" role="status">
-          <span>Your unsaved changes from before were restored.</span>
+        <div class="alert alert-info restored" role="status" data-testid="restored">
+          <span>
+            {s.id === null
+              ? 'Your unsaved changes from before were restored. They become a draft when you keep them or type on.'
+              : 'Your unsaved changes from before were restored.'}
+          </span>
           <button type="button" class="btn btn-sm btn-ghost" onClick={() => store.discardRestored()}>
-            OK
+            {s.id === null ? 'Keep it' : 'OK'}
           </button>
+          {s.id === null && (
+            <button type="button" class="btn btn-sm btn-ghost" onClick={() => store.startOver()}>
+              Start over
+            </button>
+          )}
         </div>
       )}
       <ErrorSummary store={store} />
@@ -342,9 +406,8 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
                 initialHtml={f.html}
                 disabled={disabled}
                 error={e.message_text ?? null}
-                maxLength={f.mediaIds.length ? 1024 : 4096}
+                maxLength={f.mediaIds.length ? MAX_CAPTION : MAX_TEXT}
                 onChange={(html) => store.update({ html })}
-                carry={store.carry}
               />
               <MediaField store={store} disabled={disabled} />
             </Card>
@@ -376,12 +439,33 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
                   </p>
                 )}
                 {s.status === 'draft' || s.status === null ? (
-                  <button type="button" class="btn btn-primary btn-block btn-start" onClick={() => void openStart()} disabled={starting || !editable || s.id === null} data-testid="start">
+                  <button
+                    type="button"
+                    class="btn btn-primary btn-block btn-start"
+                    onClick={() => void openStart()}
+                    disabled={starting || !editable || s.id === null || nobody}
+                    aria-describedby={nobody ? 'ed-start-nobody' : undefined}
+                    data-testid="start"
+                  >
                     {starting ? 'Starting…' : s.audience ? `Start campaign · ${s.audience.count} contact${s.audience.count === 1 ? '' : 's'}` : 'Start campaign'}
                   </button>
                 ) : null}
+                {nobody && s.audience && (
+                  <p class="start-nobody" id="ed-start-nobody" data-testid="start-nobody">
+                    {emptyShort(s.audience)}{' '}
+                    <a
+                      href="#ed-aud-h"
+                      onClick={(e) => {
+                        e.preventDefault();
+                        document.getElementById('ed-aud-h')?.scrollIntoView({ block: 'start' });
+                      }}
+                    >
+                      Why?
+                    </a>
+                  </p>
+                )}
                 <ScheduleControls store={store} />
-                {startProblem && <StartProblem problem={startProblem} id={s.id} />}
+                {startProblem && <StartProblem problem={startProblem} id={s.id} store={store} />}
               </div>
             </section>
           </aside>

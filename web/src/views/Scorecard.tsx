@@ -1,11 +1,13 @@
 // Scorecard — what a campaign achieved and what to send next (issue 7): its metrics, the lines
 // that worked best, where the revenue came from (by link, by message step, by discount code), and
 // suggestions of who to message next, each with its audience and "Create follow-up campaign",
-// which makes a draft with the suggestion's filters and the original text and opens the editor.
+// which makes a draft with the suggestion's filters and a message that fits it (editor/followup.ts)
+// and opens the editor.
 import { useState } from 'preact/hooks';
 import '../results.css';
 import { describeError, type Campaign } from '../api';
 import { createCampaign, getAccount, getCampaign } from '../api-campaigns';
+import { followUpInput, suggestionKind } from '../editor/followup';
 import { getScorecard, type AttributionRow, type CampaignAnalytics, type Scorecard, type Suggestion } from '../api-results';
 import { navigate, onLinkClick } from '../router';
 import { BestLinesList, RankNote } from '../results/BestLines';
@@ -93,15 +95,12 @@ function SuggestionCard(props: { s: Suggestion; campaign: Campaign }) {
     setBusy(true);
     setError(null);
     try {
-      // The original text (and its media and link tracking) to the suggestion's audience.
-      const draft = await createCampaign({
-        name: `${campaign.name} — ${s.title}`,
-        message_text: campaign.message_text,
-        media_ids: campaign.media_ids,
-        track_links: campaign.track_links,
-        filters: s.filters,
-      });
-      navigate(`/app/campaigns/${draft.id}/edit`);
+      // A message that fits the suggestion, the original's quiet hours, tracking and code.
+      const { input, droppedPool } = followUpInput(campaign, s);
+      const draft = await createCampaign(input);
+      const q = new URLSearchParams({ follow_up: String(campaign.id), kind: suggestionKind(s) ?? '' });
+      if (droppedPool) q.set('pool', '1');
+      navigate(`/app/campaigns/${draft.id}/edit?${q}`);
     } catch (e) {
       setError(describeError(e));
       setBusy(false);
