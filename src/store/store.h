@@ -239,6 +239,9 @@ struct campaign_counts {
 /* Results per person, timelines, the contact audit log (issue 16). */
 #include "store/store_people.h" /* IWYU pragma: export */
 
+/* Outgoing webhooks: their rows and struct store_hooks (issue 19). */
+#include "store/store_webhooks.h" /* IWYU pragma: export */
+
 struct store {
     const char *backend; /* "sqlite" or "postgres" */
 
@@ -762,6 +765,8 @@ struct store {
                                                          struct import_progress *out);
     /* Forget the account's imports whose progress was last written before `before` (unix ms). */
     TGR_MUST_CHECK enum db_status (*imports_prune)(struct store *st, int64_t account_id, int64_t before);
+    /* ---- outgoing webhooks: the endpoints and their outbox (store/store_webhooks.h) ---- */
+    const struct store_hooks *hooks;
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current
