@@ -106,7 +106,7 @@ enum webhook_url_result webhook_url_check(const char *url, int allow_private, st
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     if (getaddrinfo(name, p.port, &hints, &res) != 0 || !res) {
-        snprintf(why, cap, "%.200s does not resolve to an address", name);
+        snprintf(why, cap, "must name a host that resolves: %.200s has no address", name);
         return WEBHOOK_URL_UNRESOLVED;
     }
     /* A literal address is connected to as it is; a name, through the addresses checked here. */
@@ -127,8 +127,8 @@ enum webhook_url_result webhook_url_check(const char *url, int allow_private, st
         if (dup) continue;
         enum netaddr_class c = netaddr_classify(ai->ai_addr);
         if (!netaddr_allowed(c, allow_private)) {
-            snprintf(why, cap, "%.200s leads to a %s address; webhooks are only sent to public addresses%s",
-                     name, netaddr_class_name(c),
+            snprintf(why, cap, "must lead to public addresses only: %.200s leads to a %s address%s", name,
+                     netaddr_class_name(c),
                      c == NETADDR_LOOPBACK || c == NETADDR_PRIVATE
                          ? " (TGR_WEBHOOKS_ALLOW_PRIVATE=1 allows it)"
                          : "");
@@ -144,7 +144,7 @@ enum webhook_url_result webhook_url_check(const char *url, int allow_private, st
     }
     freeaddrinfo(res);
     if (r == WEBHOOK_URL_OK && t->n == 0) {
-        snprintf(why, cap, "%.200s does not resolve to an address", name);
+        snprintf(why, cap, "must name a host that resolves: %.200s has no address", name);
         r = WEBHOOK_URL_UNRESOLVED;
     }
     if (r != WEBHOOK_URL_OK) t->resolve[0] = 0;
