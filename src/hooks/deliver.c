@@ -23,7 +23,8 @@
 
 #define TIMEOUT_MS     10000             /* API.md: a 2xx within 10 s is success */
 #define BODY_READ_MAX  (64 * 1024)       /* of a receiver's answer, read and dropped */
-#define LOOK_MS        1000              /* the outbox is looked at least this often (other instances) */
+#define LOOK_MS        250               /* an idle outbox is looked at this often (new events) */
+#define BLOCKED_MS     1000              /* due rows none could claim: in flight, here or elsewhere */
 #define STORE_RETRY_MS 2000              /* after a failed read of the outbox */
 #define PRUNE_EVERY_MS (3600 * 1000)     /* events older than KEEP_MS are forgotten this often */
 #define KEEP_MS        (30LL * 86400000) /* a delivery's record is kept 30 days */
@@ -285,7 +286,7 @@ static int64_t dispatch(struct deliverer *d)
         pthread_mutex_lock(&d->mu);
         int free_senders = d->idle - d->queued;
         pthread_mutex_unlock(&d->mu);
-        if (free_senders <= 0) return now + LOOK_MS; /* a sender's end wakes the dispatcher */
+        if (free_senders <= 0) return now + BLOCKED_MS; /* a sender's end wakes the dispatcher */
         struct webhook_job *j = calloc(1, sizeof *j);
         if (!j) return now + STORE_RETRY_MS;
         enum db_status r = st->hooks->claim(st, d->instance, now, now + DELIVER_LEASE_MS, j);
@@ -302,8 +303,9 @@ static int64_t dispatch(struct deliverer *d)
     int64_t due = 0;
     if (st->hooks->next_due(st, &due) < 0) return now + STORE_RETRY_MS;
     /* Something due that could not be claimed is in flight (here or elsewhere) or waits behind its
-     * endpoint's delivery in flight: the end of that wakes this thread, or the next look finds it. */
-    if (!due || due <= now || due > now + LOOK_MS) return now + LOOK_MS;
+     * endpoint's delivery in flight: the end of that wakes this thread, or a later look finds it. */
+    if (due && due <= now) return now + BLOCKED_MS;
+    if (!due || due > now + LOOK_MS) return now + LOOK_MS;
     return due;
 }
 

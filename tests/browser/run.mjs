@@ -4,8 +4,8 @@
 // Telegram (phone → code → password) and the contacts list, then the campaign workflow
 // (editor.mjs, results.mjs), segments, a scheduled start, results per person, CSV exports and a
 // contact's timeline (people.mjs), on a second server with a scenario of its own the Telegram
-// account safety notices (safety.mjs), and back on the first the settings, connecting the shop's
-// orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
+// account safety notices (safety.mjs), and back on the first the Webhooks page (webhooks.mjs), the
+// settings, connecting the shop's orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
 // error or unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
@@ -20,6 +20,7 @@ import { resultsFlow } from './results.mjs';
 import { safetyFlow } from './safety.mjs';
 import { shopFlow } from './shop.mjs'; // issue 17: settings, connecting the shop, orders
 import { peopleFlow } from './people.mjs';
+import { webhooksFlow } from './webhooks.mjs'; // issue 19: outgoing webhooks
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -468,6 +469,7 @@ async function main() {
   // Issue 16: segments, a scheduled start, the people view, CSV exports, a contact's timeline.
   await peopleFlow(ctx);
   await safetyFlow(ctx);
+  await webhooksFlow(ctx); // issue 19: add a webhook, its secret shown once, delete it
   await shopFlow(ctx); // last: it changes the password
 
   noProblems('during the whole run');

@@ -134,14 +134,30 @@ class Receiver:
         return [b for _, b, _, _ in self.got(path) if type_ is None or b["type"] == type_]
 
 
+def readme_verify():
+    """verify(secret, header, body) of README "Webhooks", run as it is printed there."""
+    with open(os.path.join(tgrtest.REPO, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    section = text[text.index("\n## Webhooks\n"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    scope = {}
+    exec(compile(code, "README.md (Webhooks)", "exec"), scope)  # noqa: S102 — our own README
+    return scope["verify"]
+
+
+README_VERIFY = readme_verify()
+
+
 def check_signature(case, secret, headers, raw, tolerance=300):
-    """The receiver's check of X-Tgr-Signature, as README "Webhooks" shows it."""
+    """The receiver's check of X-Tgr-Signature: written out here, and README "Webhooks"' sample."""
     sig = headers.get("X-Tgr-Signature", "")
     parts = dict(p.split("=", 1) for p in sig.split(","))
     case.assertEqual(set(parts), {"t", "v1"}, sig)
     case.assertLessEqual(abs(time.time() - int(parts["t"])), tolerance, sig)
     want = hmac.new(secret.encode(), parts["t"].encode() + b"." + raw, hashlib.sha256).hexdigest()
     case.assertTrue(hmac.compare_digest(want, parts["v1"]), f"signature {sig} does not verify")
+    case.assertTrue(README_VERIFY(secret, sig, raw), "README's sample check refuses a real delivery")
+    case.assertFalse(README_VERIFY(secret, sig, raw + b" "), "README's sample check takes an altered body")
 
 
 class HooksMixin:
