@@ -2564,8 +2564,10 @@ static void webhook_outbox(void **state)
     struct webhook_attempt fail = {"pending", 500, "HTTP 500", 6100, 9000};
     assert_int_equal(h->done(st, j.id, "inst-b", &fail), DB_NONE);
     assert_int_equal(h->done(st, j.id, "inst-a", &fail), DB_ONE);
+    webhook_job_release(&j);
     assert_int_equal(h->claim(st, "inst-a", 6200, 66200, &none), DB_ONE); /* w1's second event now */
     assert_int_equal(none.event_id, ev2);
+    webhook_job_release(&k);
     assert_int_equal(h->claim(st, "inst-a", 9000, 69000, &k), DB_NONE); /* w1 busy, w2 held by b */
     assert_int_equal(h->unclaim_all(st, "inst-a"), DB_ONE);
     webhook_job_release(&none);
