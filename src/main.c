@@ -22,7 +22,9 @@
 #include "crypto/keys.h"
 #include "crypto/password.h"
 #include "core/rotate.h"
+#include "cluster/cluster.h"
 #include "engine/engine.h"
+#include "hooks/deliver.h"
 #include "core/classify.h"
 #include "analytics/clicks.h"
 #include "core/orders.h"
@@ -597,6 +599,7 @@ static int cmd_serve(int argc, char **argv)
     app.tg_pool = worker_pool_new(4, 256, 2);
     struct http_server *http = NULL;
     struct demo *demo = NULL;
+    struct deliverer *hooks = NULL;
     if (strcmp(app.cfg.telegram, "sim") == 0) demo_read_sim_login(&app);
     /* Without a working bridge the server still serves everything but Telegram (503 there). */
     app.engine = engine_start(&app, err, sizeof err);
@@ -612,6 +615,11 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "tgr: out of memory\n");
         goto out;
     }
+    /* Outgoing webhooks, under this instance's name among several (the cluster's), so that a
+     * restart takes back its own claims at once. Without it they wait in the outbox. */
+    hooks = deliver_start(&app, app.cluster              ? cluster_instance(app.cluster)
+                                : app.cfg.instance_id[0] ? app.cfg.instance_id
+                                                         : NULL);
     http = http_start(&app, err, sizeof err);
     if (!http) {
         fprintf(stderr, "tgr: %s\n", err);
@@ -646,6 +654,7 @@ out:
      * stop the HTTP threads and close the store. */
     sse_shutdown(); /* event streams end, so they do not hold up the graceful stop */
     http_quiesce(http, 10000);
+    deliver_stop(hooks); /* a request in flight is cut off; its delivery waits for the restart */
     engine_stop(app.engine);
     demo_stop(demo); /* after the bridge: a call it waits on returns at once */
     worker_pool_free(app.tg_pool);

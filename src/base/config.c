@@ -84,6 +84,13 @@ static const struct option_def options[] = {
      "this instance's name among several on one database (default: host name + data directory)"},
     {"--lease-seconds", "TGR_LEASE_SECONDS", NUM(O_INT, lease_seconds), "15", SERVE, 3, 600,
      "an account's sending moves to another instance this long after its owner stops renewing"},
+    {"--webhooks-allow-private", "TGR_WEBHOOKS_ALLOW_PRIVATE", NUM(O_BOOL, webhooks_allow_private), "0",
+     SERVE, 0, 1,
+     "let outgoing webhooks go to loopback and private addresses (a receiver on this host or network)"},
+    {"--webhook-retry-base-ms", "TGR_WEBHOOK_RETRY_BASE_MS", NUM(O_INT, webhook_retry_base_ms), "30000",
+     SERVE, 1, 3600000,
+     "an outgoing webhook's first retry waits this long, then twice as long each time, for 2880 times it "
+     "(24 h at the default)"},
     {"--log-level", "TGR_LOG_LEVEL", STR(log_level), "info", SERVE | STORE, 0, 0,
      "debug, info, warn or error"},
     {"--log-format", "TGR_LOG_FORMAT", STR(log_format), "text", SERVE | STORE, 0, 0,

@@ -44,6 +44,10 @@ struct config {
     int lease_seconds;    /* how long a sending lease lasts without renewal */
     char log_level[16];
     char log_format[8]; /* "text" or "json" */
+
+    /* outgoing webhooks (issue 19) */
+    int webhooks_allow_private; /* they may go to loopback and private addresses */
+    int webhook_retry_base_ms;  /* a failed one is first tried again after this long (doubling) */
 };
 
 /* Which options a command takes (bit mask of CONFIG_FOR_*). */

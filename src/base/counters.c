@@ -63,6 +63,17 @@ const struct counter_def counter_defs[CNT_N] = {
     [CNT_STORE_ERRORS_HARD] = STORE_ERRORS("hard"),
     [CNT_STORE_ERRORS_TRANSIENT] = STORE_ERRORS("transient"),
 #undef STORE_ERRORS
+#define HOOKS(outcome)                                                                                       \
+    {                                                                                                        \
+        "tgr_webhook_deliveries_total",                                                                      \
+            "Attempts to deliver outgoing webhooks by outcome: delivered (a 2xx answer), retry (failed, "    \
+            "tried again later), failed (failed for the last time).",                                        \
+            "outcome", outcome                                                                               \
+    }
+    [CNT_HOOKS_DELIVERED] = HOOKS("delivered"),
+    [CNT_HOOKS_RETRY] = HOOKS("retry"),
+    [CNT_HOOKS_FAILED] = HOOKS("failed"),
+#undef HOOKS
 };
 
 const struct counter_def counter_family_defs[FAM_N] = {

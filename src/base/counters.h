@@ -40,6 +40,10 @@ enum counter {
     /* tgr_store_errors_total{kind}: store operations that failed (store/db.c) */
     CNT_STORE_ERRORS_HARD,
     CNT_STORE_ERRORS_TRANSIENT,
+    /* tgr_webhook_deliveries_total{outcome}: attempts of outgoing webhooks (hooks/deliver.c) */
+    CNT_HOOKS_DELIVERED, /* a 2xx answer */
+    CNT_HOOKS_RETRY,     /* failed; tried again later */
+    CNT_HOOKS_FAILED,    /* failed for the last time (24 h after the event) */
     CNT_N
 };
 

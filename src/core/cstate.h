@@ -69,11 +69,21 @@ int campaign_status_editable(enum campaign_status s);     /* draft, paused: its 
 int campaign_status_takes_nudges(enum campaign_status s); /* not completed nor cancelled */
 int campaign_status_active(enum campaign_status s);       /* running, nudging: sending goes on */
 
-/* Make move m on the campaign: compare-and-set in the store, from any status the table allows.
+/* Make move m on the campaign: compare-and-set in the store, from any status the table allows,
+ * and its campaign.status_changed event, in one durable transaction (the caller's, inside one).
  * reason: the pause reason (MOVE_PAUSE) or NULL.
  * @return DB_ONE (moved), DB_NONE (its status allowed no such move, or no such campaign of the
  * account), or the store's failure */
 int campaign_move(struct store *st, int64_t account_id, int64_t campaign_id, enum campaign_move m,
                   const char *reason);
+
+/* Pause every running or nudging campaign of the account with reason (a dead session, a frozen
+ * account, a storage failure), each with its campaign.status_changed event.
+ * @return DB_ONE, or the store's failure */
+int campaigns_pause_every(struct store *st, int64_t account_id, const char *reason);
+
+/* Queue the campaign's campaign.status_changed event (core/webhooks.h), in the caller's
+ * transaction: every change of a campaign's status calls it after writing the status. */
+int campaign_status_emit(struct store *st, int64_t account_id, int64_t campaign_id);
 
 #endif

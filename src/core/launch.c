@@ -69,6 +69,10 @@ static enum db_status start(struct store *st, void *cls)
         return DB_NONE;
     }
     r = st->campaign_set_running(st, s->account_id, s->campaign_id, s->from, s->override_quiet, now);
+    if (r == DB_ONE) {
+        r = campaign_status_emit(st, s->account_id, s->campaign_id);
+        if (r >= 0) r = DB_ONE;
+    }
     if (r == DB_ONE && s->segment_id)
         r = st->campaign_set_audience(st, s->account_id, s->campaign_id, s->segment_id, s->frozen_filters);
     if (r == DB_ONE && s->contact_ids && s->n)

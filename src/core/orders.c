@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "core/links.h"
 #include "core/phone.h"
+#include "core/webhooks.h"
 #include "base/util.h"
 #include "crypto/seal.h"
 #include "store/store.h"
@@ -147,6 +148,27 @@ struct ingest_ctx {
     struct order_result *res;
 };
 
+/* order.attributed: an order credited to a campaign — or, status refunded, one whose credit a
+ * refund took back. attributed_via is as GET /orders names it. */
+struct order_event {
+    const struct order_row *o;
+    const struct attribution *a;
+};
+
+static enum db_status order_event(struct store *st, int64_t account_id, void *cls, json_t **out)
+{
+    const struct order_event *x = cls;
+    const char *by = x->a->by;
+    char created[40];
+    rfc3339(x->o->created_at, created, sizeof created);
+    *out = json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:i, s:s?, s:o}", "order_id", x->o->order_id, "amount",
+                     (json_int_t)x->o->amount, "currency", x->o->currency, "status", x->o->status,
+                     "created_at", created, "campaign_id", (json_int_t)x->a->campaign_id, "step", x->a->step,
+                     "attributed_via", by && strcmp(by, "code") == 0 ? "discount_code" : by, "contact_id",
+                     x->o->contact_id ? json_integer(x->o->contact_id) : json_null());
+    return *out ? DB_ONE : DB_HARD;
+}
+
 static enum db_status ingest_txn(struct store *st, void *cls)
 {
     struct ingest_ctx *ic = cls;
@@ -192,6 +214,10 @@ static enum db_status ingest_txn(struct store *st, void *cls)
                                     cur.attributed_step,        NULL};
             r = attribution_apply(st, ic->account_id, cur.id, &a, cur.amount, -1);
             if (r < 0) return r;
+            a.by = cur.attributed_by[0] ? cur.attributed_by : NULL;
+            r = webhook_emit(st, ic->account_id, WH_ORDER_ATTRIBUTED, order_event,
+                             &(struct order_event){&cur, &a});
+            if (r < 0) return r;
         }
     } else {
         struct order_row o;
@@ -227,6 +253,9 @@ static enum db_status ingest_txn(struct store *st, void *cls)
             if (r < 0) return r;
             if (r == DB_ONE) {
                 r = attribution_apply(st, ic->account_id, res->order_row_id, &a, o.amount, 1);
+                if (r < 0) return r;
+                r = webhook_emit(st, ic->account_id, WH_ORDER_ATTRIBUTED, order_event,
+                                 &(struct order_event){&o, &a});
                 if (r < 0) return r;
                 res->attributed_campaign_id = a.campaign_id;
             }

@@ -1,9 +1,11 @@
 /* outcome — a send's outcome, replies, read receipts, opt-outs and clicks; see outcome.h. */
 #include "core/outcome.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
+#include "core/webhooks.h"
 
 enum db_status steps_count(struct store *st, int64_t account_id, const struct step_tally *t,
                            enum step_counter c)
@@ -39,6 +41,26 @@ struct finish {
     const struct send_outcome *o;
 };
 
+static json_t *time_json(int64_t ms)
+{
+    char t[40];
+    rfc3339(ms, t, sizeof t);
+    return json_string(t);
+}
+
+/* message.sent and message.failed: the message (campaign, person, step) and what became of it. */
+static enum db_status outcome_event(struct store *st, int64_t account_id, void *cls, json_t **out)
+{
+    const struct send_outcome *o = cls;
+    *out = json_pack("{s:I, s:I, s:i, s:o}", "campaign_id", (json_int_t)o->campaign_id, "contact_id",
+                     (json_int_t)o->contact_id, "step", o->step, "at", time_json(now_ms()));
+    if (*out && o->status == RECIPIENT_SENT)
+        json_object_set_new(*out, "telegram_message_id", json_integer(o->tg_message_id));
+    if (*out && o->status == RECIPIENT_FAILED)
+        json_object_set_new(*out, "error_code", o->error_code ? json_string(o->error_code) : json_null());
+    return *out ? DB_ONE : DB_HARD;
+}
+
 static enum db_status finish(struct store *st, void *cls)
 {
     const struct finish *f = cls;
@@ -56,6 +78,8 @@ static enum db_status finish(struct store *st, void *cls)
     if (r >= 0 && failed && o->error_code) r = st->campaign_failure_add(st, a, o->campaign_id, o->error_code);
     if (r >= 0 && o->mark_contact)
         r = st->contact_mark(st, a, o->contact_id, o->mark_contact, o->mark_stars, now);
+    if (r >= 0 && (sent || failed))
+        r = webhook_emit(st, a, sent ? WH_MESSAGE_SENT : WH_MESSAGE_FAILED, outcome_event, (void *)o);
     return r >= 0 ? DB_ONE : r;
 }
 
@@ -73,6 +97,32 @@ struct reaction {
     int64_t *n;
 };
 
+/* One (campaign, step) of a tally, for message.read and message.replied. */
+struct tally_event {
+    int64_t contact_id, at;
+    const struct step_tally_row *row;
+};
+
+static enum db_status tally_event(struct store *st, int64_t account_id, void *cls, json_t **out)
+{
+    const struct tally_event *t = cls;
+    *out = json_pack("{s:I, s:I, s:i, s:o}", "campaign_id", (json_int_t)t->row->campaign_id, "contact_id",
+                     (json_int_t)t->contact_id, "step", t->row->step, "at", time_json(t->at));
+    return *out ? DB_ONE : DB_HARD;
+}
+
+/* An event ev for each (campaign, step) whose message to the contact a tally counts. */
+static enum db_status tally_emit(struct store *st, int64_t account_id, int64_t contact_id, int64_t at,
+                                 const struct step_tally *t, enum webhook_event ev)
+{
+    enum db_status r = DB_ONE;
+    for (int k = 0; r >= 0 && k < t->n; k++)
+        if (t->at[k].rows > 0)
+            r = webhook_emit(st, account_id, ev, tally_event,
+                             &(struct tally_event){contact_id, at, &t->at[k]});
+    return r;
+}
+
 /* Skip the contact's pending rows from min_step on, with reason, and count them skipped. */
 static enum db_status skip_pending(struct store *st, int64_t account_id, int64_t contact_id,
                                    const char *reason, int min_step)
@@ -86,11 +136,13 @@ static enum db_status replied(struct store *st, void *cls)
 {
     const struct reaction *x = cls;
     struct step_tally t;
+    int64_t now = now_ms();
     *x->n = 0;
-    enum db_status r = st->recipients_mark_replied(st, x->account_id, x->contact_id, x->arg, now_ms(), &t);
+    enum db_status r = st->recipients_mark_replied(st, x->account_id, x->contact_id, x->arg, now, &t);
     if (r < 0) return r;
     *x->n = t.total;
     r = steps_count(st, x->account_id, &t, STEP_REPLIED);
+    if (r >= 0) r = tally_emit(st, x->account_id, x->contact_id, now, &t, WH_MESSAGE_REPLIED);
     /* A reply stops the contact's nudges. */
     if (r >= 0) r = skip_pending(st, x->account_id, x->contact_id, "replied", 1);
     return r;
@@ -107,9 +159,11 @@ static enum db_status read_receipt(struct store *st, void *cls)
 {
     const struct reaction *x = cls;
     struct step_tally t;
-    enum db_status r = st->recipients_mark_read(st, x->account_id, x->contact_id, x->arg, now_ms(), &t);
+    int64_t now = now_ms();
+    enum db_status r = st->recipients_mark_read(st, x->account_id, x->contact_id, x->arg, now, &t);
     if (r < 0) return r;
     enum db_status c = steps_count(st, x->account_id, &t, STEP_READ);
+    if (c >= 0) c = tally_emit(st, x->account_id, x->contact_id, now, &t, WH_MESSAGE_READ);
     return c < 0 ? c : r;
 }
 
@@ -123,6 +177,15 @@ struct opt_out_line {
     const struct contact_audit *e;
 };
 
+/* contact.opted_out: who, when, and how (source: stop_message, api). */
+static enum db_status opt_out_event(struct store *st, int64_t account_id, void *cls, json_t **out)
+{
+    const struct contact_audit *e = cls;
+    *out = json_pack("{s:I, s:o, s:s}", "contact_id", (json_int_t)e->contact_id, "at", time_json(e->at),
+                     "source", e->source ? e->source : "");
+    return *out ? DB_ONE : DB_HARD;
+}
+
 /* Opting out counts once per campaign that reached the contact, skips every pending row and
  * leaves its line in the contact audit log. */
 static enum db_status opt_out(struct store *st, void *cls)
@@ -134,6 +197,7 @@ static enum db_status opt_out(struct store *st, void *cls)
     r = st->campaigns_count_opt_out(st, x->account_id, contact_id);
     if (r >= 0) r = skip_pending(st, x->account_id, contact_id, "opted_out", 0);
     if (r >= 0) r = st->contact_audit_add(st, x->account_id, x->e);
+    if (r >= 0) r = webhook_emit(st, x->account_id, WH_CONTACT_OPTED_OUT, opt_out_event, (void *)x->e);
     return r >= 0 ? DB_ONE : r;
 }
 
@@ -149,6 +213,37 @@ enum db_status contact_opt_out(struct store *st, int64_t account_id, int64_t con
 }
 
 /* ---- clicks ---------------------------------------------------------------------------------------- */
+
+struct click_event {
+    const struct click *k;
+    int unique;
+};
+
+/* link.clicked: the link, and the person and message it was sent in (null for a preview's link). */
+static enum db_status click_event(struct store *st, int64_t account_id, void *cls, json_t **out)
+{
+    const struct click_event *c = cls;
+    const struct click *k = c->k;
+    int64_t link_account = 0, link_campaign = 0, contact_id = 0;
+    int step = 0;
+    char *url = NULL;
+    enum db_status r = st->link_get(st, k->link_id, &link_account, &link_campaign, &url);
+    if (r < 0) return r;
+    if (k->recipient_id) {
+        r = st->hooks->recipient_contact(st, account_id, k->recipient_id, &contact_id);
+        if (r >= 0) r = st->recipient_step(st, account_id, k->campaign_id, k->recipient_id, &step);
+        if (r < 0) {
+            free(url);
+            return r;
+        }
+    }
+    *out = json_pack(
+        "{s:I, s:I, s:s?, s:o, s:o, s:b, s:o}", "campaign_id", (json_int_t)k->campaign_id, "link_id",
+        (json_int_t)k->link_id, "url", url, "contact_id", contact_id ? json_integer(contact_id) : json_null(),
+        "step", contact_id ? json_integer(step) : json_null(), "unique", c->unique, "at", time_json(k->at));
+    free(url);
+    return *out ? DB_ONE : DB_HARD;
+}
 
 static enum db_status one_click(struct store *st, const struct click *k)
 {
@@ -169,6 +264,9 @@ static enum db_status one_click(struct store *st, const struct click *k)
     }
     if (r >= 0) r = st->link_count_click(st, k->link_id, link_unique);
     if (r >= 0) r = st->campaign_count_click(st, k->account_id, k->campaign_id, campaign_unique);
+    if (r >= 0)
+        r = webhook_emit(st, k->account_id, WH_LINK_CLICKED, click_event,
+                         &(struct click_event){k, campaign_unique});
     return r;
 }
 

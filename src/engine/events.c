@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "cluster/cluster.h"
 #include "core/classify.h"
+#include "core/cstate.h"
 #include "core/outcome.h"
 #include "engine/engine_internal.h"
 #include "store/store.h"
@@ -104,7 +105,7 @@ void engine__session_dead(struct app *app, int64_t account)
     /* Each is retried by what comes next: a campaign left running meets the dead session at its
      * next send and comes here again. */
     if (app->store->session_set_status(app->store, account, "invalid") < 0 ||
-        app->store->campaigns_pause_all(app->store, account, "session_invalid") < 0)
+        campaigns_pause_every(app->store, account, "session_invalid") < 0)
         log_error("engine", "account %lld: the dead session could not be recorded (database)",
                   (long long)account);
 }

@@ -51,7 +51,7 @@ static int64_t backoff_ms(int attempt)
 int engine__storage_pause(struct engine *e, struct acct *a, int64_t account, int64_t now)
 {
     struct store *st = e->app->store;
-    if (st->campaigns_pause_all(st, account, "storage_error") < 0) {
+    if (campaigns_pause_every(st, account, "storage_error") < 0) {
         a->storage_retry_at = now + STORAGE_RETRY_MS;
         return 0;
     }
@@ -238,7 +238,7 @@ void engine__handle_result(struct engine *e, struct item *it)
         snprintf(details, sizeof details,
                  "Telegram froze this account (%s); appeal through @SpamBot in the Telegram app, then resume",
                  it->err.code);
-        if (st->campaigns_pause_all(st, account, "account_frozen") < 0)
+        if (campaigns_pause_every(st, account, "account_frozen") < 0)
             log_error("engine", "account %lld: campaigns could not be paused (account frozen)",
                       (long long)account);
         if (st->session_set_frozen(st, account, now) < 0)

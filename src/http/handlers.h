@@ -115,4 +115,11 @@ enum hres healthz_h(struct req *r);
 enum hres metrics_h(struct req *r);
 enum hres openapi_h(struct req *r);
 
+/* h_webhooks.c (issue 19) */
+enum hres webhooks_create_h(struct req *r);
+enum hres webhooks_list_h(struct req *r);
+enum hres webhooks_get_h(struct req *r);
+enum hres webhooks_delete_h(struct req *r);
+enum hres webhooks_deliveries_h(struct req *r);
+
 #endif

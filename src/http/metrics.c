@@ -147,6 +147,12 @@ static void add_gauges(struct buf *b, struct app *app)
                  "gauge");
         add(b, "tgr_outbox_messages %lld\n", (long long)depth);
     }
+    int64_t hooks = 0;
+    if (st && st->hooks->pending(st, &hooks) >= 0) {
+        add_type(b, "tgr_webhook_outbox_deliveries",
+                 "Outgoing webhook deliveries waiting to be sent or tried again (every account's).", "gauge");
+        add(b, "tgr_webhook_outbox_deliveries %lld\n", (long long)hooks);
+    }
     if (app->kr) {
         add_type(b, "tgr_sealing_key_id", "Id of the master key new sealed values are sealed with.", "gauge");
         add(b, "tgr_sealing_key_id %u\n", (unsigned)keyring_current_id(app->kr));

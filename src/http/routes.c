@@ -65,5 +65,11 @@ const struct route api_routes[] = {
     {"GET", "/orders/imports/:id", orders_import_progress_h, AUTH_ACCOUNT, 0, NULL, 0},
     /* the API document (issue 19) */
     {"GET", "/openapi.json", openapi_h, AUTH_NONE, 0, NULL, 0},
+    /* outgoing webhooks (issue 19; http/h_webhooks.c) */
+    {"POST", "/webhooks", webhooks_create_h, AUTH_ACCOUNT, 16 * 1024, NULL, 0},
+    {"GET", "/webhooks", webhooks_list_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/webhooks/:id", webhooks_get_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"DELETE", "/webhooks/:id", webhooks_delete_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/webhooks/:id/deliveries", webhooks_deliveries_h, AUTH_ACCOUNT, 0, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };

@@ -350,6 +350,45 @@
     "  updated_at " INT " NOT NULL,"                                                                         \
     "  PRIMARY KEY (account_id, id)"                                                                         \
     ");",                                                                                                    \
+    /* 11: outgoing webhooks (issue 19) — the endpoints (events as bits of enum webhook_event, the */        \
+    /* secret sealed under "<account_id>:<id>"), the events some endpoint wanted, and the outbox of */       \
+    /* deliveries, one row per (event, endpoint), claimed by one instance at a time with a lease.   */       \
+    "CREATE TABLE webhooks ("                                                                                \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  url TEXT NOT NULL,"                                                                                   \
+    "  events " INT " NOT NULL,"                                                                             \
+    "  description TEXT NOT NULL DEFAULT '',"                                                                \
+    "  secret " BYTES ","                                                                                    \
+    "  created_at " INT " NOT NULL"                                                                          \
+    ");"                                                                                                     \
+    "CREATE INDEX webhooks_account ON webhooks(account_id, id);"                                             \
+    "CREATE TABLE webhook_events ("                                                                          \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  type TEXT NOT NULL,"                                                                                  \
+    "  created_at " INT " NOT NULL,"                                                                         \
+    "  data TEXT NOT NULL"                                                                                   \
+    ");"                                                                                                     \
+    "CREATE INDEX webhook_events_created ON webhook_events(created_at);"                                     \
+    "CREATE TABLE webhook_deliveries ("                                                                      \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  webhook_id " INT " NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,"                               \
+    "  event_id " INT " NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,"                           \
+    "  status TEXT NOT NULL DEFAULT 'pending'," /* pending, delivered, failed (given up) */                  \
+    "  attempts " INT " NOT NULL DEFAULT 0,"                                                                 \
+    "  next_attempt_at " INT " NOT NULL,"                                                                    \
+    "  last_attempt_at " INT ","                                                                             \
+    "  last_status_code " INT ","                                                                            \
+    "  last_error TEXT,"                                                                                     \
+    "  claimed_by TEXT,"                                                                                     \
+    "  lease_until " INT " NOT NULL DEFAULT 0"                                                               \
+    ");"                                                                                                     \
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';"   \
+    "CREATE INDEX webhook_deliveries_leased ON webhook_deliveries(webhook_id) WHERE lease_until > 0;"        \
+    "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, id);"                      \
+    "CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);",                                \
     NULL,                                                                                                    \
 }
 /* clang-format on */

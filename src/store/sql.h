@@ -45,7 +45,8 @@
     "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "             \
     "COALESCE(discount_code_bidx, ''), COALESCE(ref, ''), COALESCE(attributed_campaign_id, 0), "             \
     "COALESCE(body_hash, ''), COALESCE(customer_tg_user_id, ''), COALESCE(attributed_recipient_id, 0), "     \
-    "COALESCE(attributed_link_id, 0), COALESCE(attributed_code_id, 0), COALESCE(attributed_step, 0)"
+    "COALESCE(attributed_link_id, 0), COALESCE(attributed_code_id, 0), COALESCE(attributed_step, 0), "       \
+    "COALESCE(attributed_by, '')"
 
 #define AUDIENCE_COLS                                                                                        \
     "SELECT c.id, cc.category, cc.confidence_score, COALESCE(c.charges_at, 0), "                             \
@@ -217,6 +218,64 @@
                 "AND opted_out_at IS NOT NULL")
 
 #define SEGMENT_COLS "id, name, filters_json, created_at, updated_at"
+
+/* Outgoing webhooks (issue 19; store/store_webhooks.h). An endpoint's last status is that of its
+ * newest delivery tried at least once. A claim takes one due row whose endpoint has nothing in
+ * flight (so one slow endpoint holds one delivery thread, and its events go out in order); on
+ * PostgreSQL rows another instance is claiming are skipped rather than waited for, and the outer
+ * WHERE checks the claim's condition again on the row it locked (READ COMMITTED). */
+#define WEBHOOK_COLS                                                                                         \
+    "w.id, w.url, w.events, w.description, w.created_at, COALESCE(d.status, ''), "                           \
+    "COALESCE(d.last_status_code, 0), COALESCE(d.last_attempt_at, 0) FROM webhooks w "                       \
+    "LEFT JOIN webhook_deliveries d ON d.id = (SELECT MAX(x.id) FROM webhook_deliveries x "                  \
+    "WHERE x.webhook_id = w.id AND x.attempts > 0)"
+#define WEBHOOK_CLAIM(lock)                                                                                  \
+    "UPDATE webhook_deliveries SET claimed_by = $1, lease_until = $2 WHERE id = (SELECT d.id "               \
+    "FROM webhook_deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= $3 "                      \
+    "AND d.lease_until <= $3 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries x "                            \
+    "WHERE x.webhook_id = d.webhook_id AND x.lease_until > 0 AND x.lease_until > $3) "                       \
+    "ORDER BY d.next_attempt_at, d.id LIMIT 1" lock ") AND status = 'pending' AND lease_until <= $3 "        \
+    "RETURNING id"
+#define WEBHOOK_STMTS(X, Y)                                                                                  \
+    X(S_WEBHOOK_INSERT, "INSERT INTO webhooks(account_id, url, events, description, created_at) "            \
+                        "VALUES ($1, $2, $3, $4, $5) RETURNING id")                                          \
+    X(S_WEBHOOK_SET_SECRET, "UPDATE webhooks SET secret = $1 WHERE account_id = $2 AND id = $3")             \
+    X(S_WEBHOOK_LIST, "SELECT " WEBHOOK_COLS " WHERE w.account_id = $1 ORDER BY w.id")                       \
+    X(S_WEBHOOK_GET, "SELECT " WEBHOOK_COLS " WHERE w.account_id = $1 AND w.id = $2")                        \
+    X(S_WEBHOOK_DELETE, "DELETE FROM webhooks WHERE account_id = $1 AND id = $2")                            \
+    X(S_WEBHOOK_WANTED,                                                                                      \
+      "SELECT COUNT(*) FROM webhooks WHERE account_id = $1 AND (events & $2::bigint) <> 0")                  \
+    X(S_WEBHOOK_EVENT_INSERT, "INSERT INTO webhook_events(account_id, type, created_at, data) "              \
+                              "VALUES ($1, $2, $3, $4) RETURNING id")                                        \
+    X(S_WEBHOOK_DELIVERIES_INSERT,                                                                           \
+      "INSERT INTO webhook_deliveries(account_id, webhook_id, event_id, next_attempt_at) "                   \
+      "SELECT $1, id, $2, $3 FROM webhooks WHERE account_id = $1 AND (events & $4::bigint) <> 0")            \
+    Y(S_WEBHOOK_CLAIM, WEBHOOK_CLAIM(" FOR UPDATE SKIP LOCKED"), WEBHOOK_CLAIM(""))                          \
+    X(S_WEBHOOK_JOB,                                                                                         \
+      "SELECT d.id, d.account_id, d.webhook_id, d.event_id, d.attempts, e.created_at, e.type, e.data, "      \
+      "w.url, w.secret FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id "                \
+      "JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1")                                              \
+    X(S_WEBHOOK_DONE,                                                                                        \
+      "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, last_attempt_at = $2, "           \
+      "last_status_code = $3, last_error = $4, next_attempt_at = COALESCE($5, next_attempt_at), "            \
+      "lease_until = 0, claimed_by = NULL WHERE id = $6 AND claimed_by = $7")                                \
+    X(S_WEBHOOK_UNCLAIM, "UPDATE webhook_deliveries SET lease_until = 0, claimed_by = NULL "                 \
+                         "WHERE id = $1 AND claimed_by = $2")                                                \
+    X(S_WEBHOOK_UNCLAIM_ALL, "UPDATE webhook_deliveries SET lease_until = 0, claimed_by = NULL "             \
+                             "WHERE lease_until > 0 AND claimed_by = $1")                                    \
+    X(S_WEBHOOK_NEXT_DUE, "SELECT next_attempt_at FROM webhook_deliveries WHERE status = 'pending' "         \
+                          "ORDER BY next_attempt_at LIMIT 1")                                                \
+    X(S_WEBHOOK_DELIVERIES,                                                                                  \
+      "SELECT d.id, d.event_id, e.type, d.status, d.attempts, COALESCE(d.last_status_code, 0), "             \
+      "d.next_attempt_at, e.created_at, COALESCE(d.last_attempt_at, 0), COALESCE(d.last_error, '') "         \
+      "FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id "                                \
+      "WHERE d.account_id = $1 AND d.webhook_id = $2 AND ($3::bigint = 0 OR d.id < $3) "                     \
+      "ORDER BY d.id DESC LIMIT $4")                                                                         \
+    X(S_WEBHOOK_PRUNE, "DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events "              \
+                       "WHERE created_at < $1 ORDER BY id LIMIT $2)")                                        \
+    X(S_WEBHOOK_PENDING, "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'")                 \
+    X(S_RECIPIENT_CONTACT, "SELECT contact_id FROM recipients WHERE account_id = $1 AND id = $2")            \
+    SEAL(X, WEBHOOKS_SECRET, "webhooks", "id", "secret", "account_id::text || ':' || id::text")
 
 /* Every statement, by name: X(id, sql) for both backends, Y(id, postgresql, sqlite) where the two
  * dialects need different text. */
@@ -652,7 +711,8 @@
     X(S_QUEUE_BEFORE, "SELECT COUNT(*) FROM recipients WHERE account_id = $1 AND campaign_id = $2 "          \
                       "AND step = $3 AND status = 'pending' AND id < $4")                                    \
     SEALED_STMTS(X)                                                                                          \
-    PEOPLE_STMTS(X)
+    PEOPLE_STMTS(X)                                                                                          \
+    WEBHOOK_STMTS(X, Y)
 
 enum stmt_id {
 #define SQL_X(id, sql)         id,

@@ -63,6 +63,9 @@ STORE_STMTS(STMT_DECLARE)
 
 /* The designated initialisers of every shared member of a backend's const struct store. */
 #define STMT_INIT(name) .name = stmt_##name,
-#define STORE_STMT_INIT STORE_STMTS(STMT_INIT)
+#define STORE_STMT_INIT STORE_STMTS(STMT_INIT).hooks = &stmt_hooks,
+
+/* The data operations of outgoing webhooks (stmt_webhooks.c), one table for both backends. */
+extern const struct store_hooks stmt_hooks;
 
 #endif

@@ -25,6 +25,7 @@ static int read_order(void *cls, const struct db_row *r, void *elem)
     o->attributed_link_id = db_i64(r, 14);
     o->attributed_code_id = db_i64(r, 15);
     o->attributed_step = (int)db_i64(r, 16);
+    db_copy(r, 17, o->attributed_by, sizeof o->attributed_by);
     return TGR_OK;
 }
 

@@ -242,6 +242,9 @@ struct campaign_counts {
 /* Results per person, timelines, the contact audit log (issue 16). */
 #include "store/store_people.h" /* IWYU pragma: export */
 
+/* Outgoing webhooks: their rows and struct store_hooks (issue 19). */
+#include "store/store_webhooks.h" /* IWYU pragma: export */
+
 struct store {
     const char *backend; /* "sqlite" or "postgres" */
 
@@ -769,6 +772,8 @@ struct store {
      * none); with before_id > 0, *before how many have an id below it (issue 18, core/progress.c). */
     TGR_MUST_CHECK enum db_status (*queue_rows)(struct store *st, int64_t account_id, int64_t campaign_id,
                                                 int step, int64_t before_id, int64_t *last, int64_t *before);
+    /* ---- outgoing webhooks: the endpoints and their outbox (store/store_webhooks.h) ---- */
+    const struct store_hooks *hooks;
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

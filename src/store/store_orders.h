@@ -23,6 +23,7 @@ struct order_row {
     /* attribution, as stored */
     int64_t attributed_recipient_id, attributed_link_id, attributed_code_id;
     int attributed_step;
+    char attributed_by[12]; /* "ref", "code", "window"; "" (read only) */
 };
 
 /* One row of the orders list (GET /orders): what the shop sent about the order and how it was

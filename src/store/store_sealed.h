@@ -13,9 +13,9 @@
  * "<account_id>:<tg_user_id>", inbound_messages.text "<account_id>:<tg_user_id>:<tg_message_id>",
  * customer_categories and contact_audit "<account_id>:<contact_id>", recipients.discount_code
  * "<account_id>:<campaign_id>:<contact_id>", discount_codes.code "<account_id>:<campaign_id>:
- * <code_bidx>", and meta "cmd:…"/"cmdr:…" values (base64url text of the sealed bytes) their key.
- * A new sealed column must be added here and to SEALED_STMTS of sql.h (the build fails without).
- * (customer_categories.user_phone and sent_logs.user_phone exist in the schema but nothing
+ * <code_bidx>", webhooks.secret "<account_id>:<id>", and meta "cmd:…"/"cmdr:…" values (base64url text of the
+ * sealed bytes) their key. A new sealed column must be added here and to SEALED_STMTS of sql.h (the build
+ * fails without). (customer_categories.user_phone and sent_logs.user_phone exist in the schema but nothing
  * writes them.) */
 #define STORE_SEALED_COLUMNS(X)                                                                              \
     X(SEALED_WEBHOOK_SECRET, "accounts", "webhook_secret")                                                   \
@@ -32,7 +32,8 @@
     X(SEALED_RECIPIENT_CODE, "recipients", "discount_code")                                                  \
     X(SEALED_DISCOUNT_CODE, "discount_codes", "code")                                                        \
     X(SEALED_META_VALUE, "meta", "value")                                                                    \
-    X(SEALED_AUDIT_DETAILS, "contact_audit", "details")
+    X(SEALED_AUDIT_DETAILS, "contact_audit", "details")                                                      \
+    X(SEALED_WEBHOOKS_SECRET, "webhooks", "secret")
 
 enum store_sealed {
 #define X(id, table, column) id,

@@ -5,8 +5,9 @@
 // (editor.mjs, results.mjs), segments, a scheduled start, results per person, CSV exports and a
 // contact's timeline (people.mjs), progress, the simulator's notices, a new login and the demo
 // (round2.mjs, with a third server started with --demo), on a second server with a scenario of
-// its own the Telegram account safety notices (safety.mjs), and back on the first the settings,
-// connecting the shop's orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
+// its own the Telegram account safety notices (safety.mjs), and back on the first the Webhooks
+// page (webhooks.mjs), the settings, connecting the shop's orders and the orders list (shop.mjs).
+// Fails (exit 1) on any assertion, page dialog, uncaught page
 // error or unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
@@ -23,6 +24,7 @@ import { shopFlow } from './shop.mjs'; // issue 17: settings, connecting the sho
 import { peopleFlow } from './people.mjs';
 import { createA11y } from './axe.mjs'; // issue 20: axe-core and focus indicators at every screenshot
 import { round2Flow } from './round2.mjs'; // issue 18: progress, the simulator, words, the demo
+import { webhooksFlow } from './webhooks.mjs'; // issue 19: outgoing webhooks
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -492,6 +494,7 @@ async function main() {
   await peopleFlow(ctx);
   await round2Flow(ctx);
   await safetyFlow(ctx);
+  await webhooksFlow(ctx); // issue 19: add a webhook, its secret shown once, delete it
   await shopFlow(ctx); // last: it changes the password
 
   a11y.finish();

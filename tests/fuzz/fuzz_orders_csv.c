@@ -90,6 +90,17 @@ static enum db_status stub_code_by_bidx(struct store *st, int64_t account_id, co
     return DB_NONE;
 }
 
+/* Outgoing webhooks (core/webhooks.c): no endpoint wants any event. */
+static enum db_status stub_hooks_wanted(struct store *st, int64_t account_id, int64_t mask, int64_t *n)
+{
+    (void)st;
+    (void)mask;
+    FUZZ_CHECK(account_id == 42);
+    *n = 0;
+    return DB_ONE;
+}
+static const struct store_hooks stub_hooks = {.wanted = stub_hooks_wanted};
+
 static void progress(void *ctx, long line, size_t done, size_t total)
 {
     size_t size = *(size_t *)ctx;
@@ -113,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st.contact_by_bidx = stub_contact_by_bidx;
     st.sent_message_get = stub_sent_message_get;
     st.code_by_bidx = stub_code_by_bidx;
+    st.hooks = &stub_hooks;
     app.store = &st;
     txn_calls = txn_failed = saves_committed = last_line = 0;
     last_done = 0;

@@ -2270,6 +2270,10 @@ static void every_sealed_column_rotates(void **state)
     struct blob details = bl("ad");
     struct contact_audit e = {cid, 1000, "opted_out", "user", "api", &details};
     assert_int_equal(st->contact_audit_add(st, a, &e), DB_ONE);
+    int64_t hook = 0;
+    struct blob hs = bl("hs");
+    assert_int_equal(st->hooks->insert(st, a, "https://example.com/h", 1, "", 1000, &hook), DB_ONE);
+    assert_int_equal(st->hooks->set_secret(st, a, hook, &hs), DB_ONE);
     for (int col = 0; col < SEALED__COUNT; col++) {
         struct sealed_row *rows = NULL;
         size_t n = 0, replaced = 0;
@@ -2504,6 +2508,128 @@ static void shop_pieces(void **state)
     assert_int_equal(st->import_progress_get(st, a, "up-1", &back), DB_NONE);
 }
 
+/* Outgoing webhooks' outbox (issue 19): an event is queued for the endpoints that want it, a
+ * claim takes one due delivery of an endpoint with nothing in flight and no one else's, an
+ * attempt's outcome ends the claim (a retry is not claimed before its time), a stale claim of
+ * another instance is not taken, unclaim_all lets go of an instance's own, deleting an endpoint
+ * deletes its deliveries, and pruning forgets old events. */
+static void webhook_outbox(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    const struct store_hooks *h = st->hooks;
+    int64_t a = make_account(st, "hooks@example.com"), b = make_account(st, "hooks2@example.com");
+    int64_t w1 = 0, w2 = 0, w3 = 0, ev = 0, queued = 0, n = 0;
+    assert_int_equal(h->insert(st, a, "https://one.example/h", 1 | 4, "first", 1000, &w1), DB_ONE);
+    assert_int_equal(h->insert(st, a, "https://two.example/h", 4, "", 1000, &w2), DB_ONE);
+    assert_int_equal(h->insert(st, b, "https://three.example/h", 1, "", 1000, &w3), DB_ONE);
+    struct blob sec = bl("sealed-secret");
+    assert_int_equal(h->set_secret(st, a, w1, &sec), DB_ONE);
+    assert_int_equal(h->set_secret(st, b, w1, &sec), DB_NONE); /* another account's */
+    assert_int_equal(h->wanted(st, a, 4, &n), DB_ONE);
+    assert_int_equal(n, 2);
+    assert_int_equal(h->wanted(st, a, 2, &n), DB_ONE);
+    assert_int_equal(n, 0);
+
+    /* bit 1: only w1 of account a */
+    assert_int_equal(h->event_add(st, a, "message.sent", 1, 5000, "{\"x\":1}", &ev, &queued), DB_ONE);
+    assert_true(ev > 0);
+    assert_int_equal(queued, 1);
+    int64_t ev2 = 0;
+    assert_int_equal(h->event_add(st, a, "message.read", 4, 5001, "{}", &ev2, &queued), DB_ONE);
+    assert_int_equal(queued, 2);
+    assert_int_equal(h->pending(st, &n), DB_ONE);
+    assert_int_equal(n, 3);
+
+    /* Not due before its time; then w1's first event, then w2's (w1 has one in flight). */
+    struct webhook_job j, k, none;
+    assert_int_equal(h->claim(st, "inst-a", 4999, 4999 + 60000, &none), DB_NONE);
+    assert_int_equal(h->claim(st, "inst-a", 6000, 66000, &j), DB_ONE);
+    assert_int_equal(j.webhook_id, w1);
+    assert_int_equal(j.event_id, ev);
+    assert_int_equal(j.account_id, a);
+    assert_string_equal(j.type, "message.sent");
+    assert_string_equal(j.data, "{\"x\":1}");
+    assert_string_equal(j.url, "https://one.example/h");
+    assert_int_equal(j.secret.len, sec.len);
+    assert_int_equal(j.created_at, 5000);
+    assert_int_equal(h->claim(st, "inst-b", 6000, 66000, &k), DB_ONE);
+    assert_int_equal(k.webhook_id, w2);
+    assert_int_equal(k.event_id, ev2);
+    assert_int_equal(h->claim(st, "inst-b", 6000, 66000, &none), DB_NONE); /* w1's second waits */
+    assert_int_equal(h->next_due(st, &n), DB_ONE);
+    assert_int_equal(n, 5000);
+
+    /* j fails and is tried again at 9000; only its holder writes the outcome. */
+    struct webhook_attempt fail = {"pending", 500, "HTTP 500", 6100, 9000};
+    assert_int_equal(h->done(st, j.id, "inst-b", &fail), DB_NONE);
+    assert_int_equal(h->done(st, j.id, "inst-a", &fail), DB_ONE);
+    webhook_job_release(&j);
+    assert_int_equal(h->claim(st, "inst-a", 6200, 66200, &none), DB_ONE); /* w1's second event now */
+    assert_int_equal(none.event_id, ev2);
+    webhook_job_release(&k);
+    assert_int_equal(h->claim(st, "inst-a", 9000, 69000, &k), DB_NONE); /* w1 busy, w2 held by b */
+    assert_int_equal(h->unclaim_all(st, "inst-a"), DB_ONE);
+    webhook_job_release(&none);
+    struct webhook_attempt ok = {"delivered", 204, NULL, 9100, 0};
+    assert_int_equal(h->claim(st, "inst-b", 9000, 69000, &none), DB_ONE);
+    assert_int_equal(none.event_id, ev2); /* let go of: due since 5001 */
+    assert_int_equal(h->done(st, none.id, "inst-b", &ok), DB_ONE);
+    webhook_job_release(&none);
+    assert_int_equal(h->claim(st, "inst-b", 9000, 69000, &none), DB_ONE);
+    assert_int_equal(none.webhook_id, w1);
+    assert_int_equal(none.event_id, ev); /* the retry */
+    assert_int_equal(none.attempts, 1);
+    assert_int_equal(h->done(st, none.id, "inst-b", &ok), DB_ONE);
+    webhook_job_release(&none);
+
+    /* A lease that ran out is claimed by anyone. */
+    assert_int_equal(h->claim(st, "inst-c", 66000, 126000, &none), DB_ONE);
+    assert_int_equal(none.webhook_id, w2);
+    webhook_job_release(&none);
+
+    /* The view: newest first, another account's endpoint shows nothing. */
+    struct webhook_delivery_row *rows = NULL;
+    size_t nr = 0;
+    assert_int_equal(h->deliveries(st, a, w1, 0, 10, &rows, &nr), DB_ONE);
+    assert_int_equal(nr, 2);
+    assert_int_equal(rows[0].event_id, ev2);
+    assert_string_equal(rows[1].status, "delivered");
+    assert_int_equal(rows[1].attempts, 2);
+    assert_int_equal(rows[1].last_status_code, 204);
+    assert_string_equal(rows[1].type, "message.sent");
+    assert_int_equal(rows[1].created_at, 5000);
+    free(rows);
+    assert_int_equal(h->deliveries(st, b, w1, 0, 10, &rows, &nr), DB_NONE);
+    struct webhook_row w;
+    assert_int_equal(h->get(st, a, w1, &w), DB_ONE);
+    assert_string_equal(w.description, "first");
+    assert_int_equal(w.events, 5);
+    assert_string_equal(w.last_status, "delivered"); /* its newest tried delivery */
+    assert_int_equal(w.last_status_code, 204);
+    assert_int_equal(h->get(st, b, w1, &w), DB_NONE);
+    struct webhook_row *list = NULL;
+    assert_int_equal(h->list(st, a, &list, &nr), DB_ONE);
+    assert_int_equal(nr, 2);
+    assert_int_equal(list[0].id, w1);
+    assert_string_equal(list[1].last_status, "");
+    free(list);
+
+    /* Deleting an endpoint deletes its deliveries; pruning forgets old events and theirs. */
+    assert_int_equal(h->remove(st, b, w1), DB_NONE);
+    assert_int_equal(h->remove(st, a, w2), DB_ONE);
+    assert_int_equal(h->pending(st, &n), DB_ONE);
+    assert_int_equal(n, 0);
+    assert_int_equal(h->prune(st, 5001, 100, &n), DB_ONE);
+    assert_int_equal(n, 1);
+    assert_int_equal(h->deliveries(st, a, w1, 0, 10, &rows, &nr), DB_ONE);
+    assert_int_equal(nr, 1);
+    assert_int_equal(rows[0].event_id, ev2);
+    free(rows);
+    assert_int_equal(h->recipient_contact(st, a, 999999, &n), DB_NONE);
+    (void)w3;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2538,6 +2664,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(notify_reaches_listeners, setup, teardown),
         cmocka_unit_test_setup_teardown(large_audiences, setup, teardown),
         cmocka_unit_test_setup_teardown(shop_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(webhook_outbox, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,8 @@ import { ShopView } from './views/Shop';
 import { PeopleView } from './views/People';
 import { ContactView } from './views/Contact';
 import { SegmentsView } from './views/Segments';
+// Issue 19: outgoing webhooks.
+import { WebhooksView } from './views/Webhooks';
 
 export interface SessionState {
   session: Session | null;
@@ -83,6 +85,7 @@ const NAV = [
   { href: '/app/orders', label: 'Orders' },
   { href: '/app/connect', label: 'Telegram' },
   { href: '/app/settings', label: 'Settings' },
+  { href: '/app/webhooks', label: 'Webhooks' }, // issue 19
 ];
 
 function Header({ path, state }: { path: string; state: SessionState }) {
@@ -199,6 +202,7 @@ function App() {
     else if (!title && /^\/app\/campaigns\/\d+\/people$/.test(route.path)) title = 'People';
     else if (!title && /^\/app\/contacts\/\d+$/.test(route.path)) title = 'Contact';
     else if (!title && route.path === '/app/segments') title = 'Segments';
+    else if (!title && route.path === '/app/webhooks') title = 'Webhooks'; // issue 19
     document.title = (title ? title + ' · ' : '') + 'tgr';
   }, [route.path]);
 
@@ -224,6 +228,7 @@ function App() {
   else if ((m = /^\/app\/campaigns\/(\d+)\/people$/.exec(route.path))) view = <PeopleView key={m[1]} id={Number(m[1])} query={route.query} />;
   else if ((m = /^\/app\/contacts\/(\d+)$/.exec(route.path))) view = <ContactView key={m[1]} id={Number(m[1])} query={route.query} />;
   else if (route.path === '/app/segments') view = <SegmentsView />;
+  else if (route.path === '/app/webhooks') view = <WebhooksView />; // issue 19
   else view = <NotFound />;
   return (
     <>
