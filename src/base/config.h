@@ -43,7 +43,8 @@ struct config {
     char instance_id[64]; /* this instance's name in engine leases; empty = host + data dir */
     int lease_seconds;    /* how long a sending lease lasts without renewal */
     char log_level[16];
-    char log_format[8]; /* "text" or "json" */
+    char log_format[8];         /* "text" or "json" */
+    char trusted_proxies[1024]; /* addresses and CIDRs whose X-Forwarded-For is believed (http/clientip.h) */
 };
 
 /* Which options a command takes (bit mask of CONFIG_FOR_*). */

@@ -63,5 +63,9 @@ const struct route api_routes[] = {
     {"GET", "/orders", orders_list_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/orders/webhook-example", orders_webhook_example_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/orders/imports/:id", orders_import_progress_h, AUTH_ACCOUNT, 0, NULL, 0},
+    /* a person's export and erasure, the audit log (issue 19; http/h_privacy.c) */
+    {"GET", "/contacts/:id/export", contacts_export_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"DELETE", "/contacts/:id", contacts_erase_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/audit", audit_list_h, AUTH_ACCOUNT, 0, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };

@@ -238,6 +238,8 @@ struct campaign_counts {
 
 /* Results per person, timelines, the contact audit log (issue 16). */
 #include "store/store_people.h" /* IWYU pragma: export */
+/* A person's export and erasure, the audit log (issue 19). */
+#include "store/store_privacy.h" /* IWYU pragma: export */
 
 struct store {
     const char *backend; /* "sqlite" or "postgres" */
@@ -762,6 +764,22 @@ struct store {
                                                          struct import_progress *out);
     /* Forget the account's imports whose progress was last written before `before` (unix ms). */
     TGR_MUST_CHECK enum db_status (*imports_prune)(struct store *st, int64_t account_id, int64_t before);
+    /* ---- privacy and the audit log (issue 19; contracts: store/store_privacy.h) ---- */
+    TGR_MUST_CHECK enum db_status (*erasure_find)(struct store *st, int64_t account_id, const char *bidx,
+                                                  int64_t *at);
+    TGR_MUST_CHECK enum db_status (*erasure_put)(struct store *st, int64_t account_id, const char *bidx,
+                                                 int64_t at);
+    TGR_MUST_CHECK enum db_status (*contact_purge)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                   enum contact_part part, int64_t now, int64_t *n);
+    TGR_MUST_CHECK enum db_status (*contact_messages)(struct store *st, int64_t account_id,
+                                                      int64_t contact_id, struct person_message **rows,
+                                                      size_t *n);
+    TGR_MUST_CHECK enum db_status (*contact_orders)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                    struct order_summary **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*audit_add)(struct store *st, const struct audit_row *e);
+    TGR_MUST_CHECK enum db_status (*audit_page)(struct store *st, int64_t account_id, int64_t before_id,
+                                                int limit, struct audit_row **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*scrub)(struct store *st);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current
