@@ -70,7 +70,8 @@ enum audit_action {
     X("reason_given") /* an opt-out change came with a reason (kept sealed with the person) */               \
     X("timezone")                                                                                            \
     X("frequency_cap_days")                                                                                  \
-    X("daily_send_limit") X("error_streak_limit") X("events") /* a webhook's event types */                  \
+    X("daily_send_limit")                                                                                    \
+    X("error_streak_limit") X("events") /* a webhook's event types */                                        \
         X("host")   /* a webhook's host (never its path or query, which may hold a secret) */                \
         X("key_id") /* the master key made current */                                                        \
         X("messages") X("campaign_messages") X("clicks") X("orders") /* what an erasure removed, counted */
