@@ -5,7 +5,8 @@
 // (editor.mjs, results.mjs), segments, a scheduled start, results per person, CSV exports and a
 // contact's timeline (people.mjs), on a second server with a scenario of its own the Telegram
 // account safety notices (safety.mjs), and back on the first the settings, connecting the shop's
-// orders and the orders list (shop.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
+// orders and the orders list (shop.mjs), then a contact's export and erasure and the audit log
+// (privacy.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
 // error or unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
@@ -20,6 +21,7 @@ import { resultsFlow } from './results.mjs';
 import { safetyFlow } from './safety.mjs';
 import { shopFlow } from './shop.mjs'; // issue 17: settings, connecting the shop, orders
 import { peopleFlow } from './people.mjs';
+import { privacyFlow } from './privacy.mjs'; // issue 19: a person's export and erasure, the audit log
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -468,7 +470,8 @@ async function main() {
   // Issue 16: segments, a scheduled start, the people view, CSV exports, a contact's timeline.
   await peopleFlow(ctx);
   await safetyFlow(ctx);
-  await shopFlow(ctx); // last: it changes the password
+  await shopFlow(ctx); // it changes the password
+  await privacyFlow(ctx); // last: it erases a contact
 
   noProblems('during the whole run');
 }

@@ -19,6 +19,8 @@ import { ShopView } from './views/Shop';
 import { PeopleView } from './views/People';
 import { ContactView } from './views/Contact';
 import { SegmentsView } from './views/Segments';
+// Issue 19: the audit log.
+import { AuditView } from './views/Audit';
 
 export interface SessionState {
   session: Session | null;
@@ -81,6 +83,7 @@ const NAV = [
   { href: '/app/orders', label: 'Orders' },
   { href: '/app/connect', label: 'Telegram' },
   { href: '/app/settings', label: 'Settings' },
+  { href: '/app/audit', label: 'Audit log' }, // issue 19
 ];
 
 function Header({ path, state }: { path: string; state: SessionState }) {
@@ -197,6 +200,7 @@ function App() {
     else if (!title && /^\/app\/campaigns\/\d+\/people$/.test(route.path)) title = 'People';
     else if (!title && /^\/app\/contacts\/\d+$/.test(route.path)) title = 'Contact';
     else if (!title && route.path === '/app/segments') title = 'Segments';
+    else if (!title && route.path === '/app/audit') title = 'Audit log';
     document.title = (title ? title + ' · ' : '') + 'tgr';
   }, [route.path]);
 
@@ -222,6 +226,7 @@ function App() {
   else if ((m = /^\/app\/campaigns\/(\d+)\/people$/.exec(route.path))) view = <PeopleView key={m[1]} id={Number(m[1])} query={route.query} />;
   else if ((m = /^\/app\/contacts\/(\d+)$/.exec(route.path))) view = <ContactView key={m[1]} id={Number(m[1])} query={route.query} />;
   else if (route.path === '/app/segments') view = <SegmentsView />;
+  else if (route.path === '/app/audit') view = <AuditView />;
   else view = <NotFound />;
   return (
     <>
