@@ -59,22 +59,37 @@ enum audit_action {
 };
 
 /* The keys details may use. Values: integers, booleans, null, tokens (1 to 64 characters of
- * letters, digits and _ . : / + -, no spaces) or arrays of at most 32 tokens. */
+ * letters, digits and _ . : / + -, no spaces) or arrays of at most 32 tokens.
+ *   fields                the names of the fields a change set
+ *   outcome               a login's or a Telegram step's result: an error code, "connected", …
+ *   source                where an opt-out came from: api, stop_message
+ *   status                a campaign's status after the change
+ *   start_at              a scheduled start, RFC 3339
+ *   override_quiet_hours  a start's or a schedule's choice
+ *   reason_given          an opt-out change came with a reason (kept sealed with the person)
+ *   timezone … error_streak_limit  account settings, with their new values
+ *   events, host          a webhook's event types and host (never its path or query: a secret
+ *                         may be in them)
+ *   key_id                the master key made current
+ *   messages, clicks, orders  what an erasure removed, counted */
 #define AUDIT_DETAIL_KEYS(X)                                                                                 \
-    X("fields")   /* the names of the fields a change set */                                                 \
-    X("outcome")  /* a login's or a Telegram step's result: an error code, "connected", … */               \
-    X("source")   /* where an opt-out came from: api, stop_message */                                        \
-    X("status")   /* a campaign's status after the change */                                                 \
-    X("start_at") /* a scheduled start, RFC 3339 */                                                          \
+    X("fields")                                                                                              \
+    X("outcome")                                                                                             \
+    X("source")                                                                                              \
+    X("status")                                                                                              \
+    X("start_at")                                                                                            \
     X("override_quiet_hours")                                                                                \
-    X("reason_given") /* an opt-out change came with a reason (kept sealed with the person) */               \
+    X("reason_given")                                                                                        \
     X("timezone")                                                                                            \
     X("frequency_cap_days")                                                                                  \
     X("daily_send_limit")                                                                                    \
-    X("error_streak_limit") X("events") /* a webhook's event types */                                        \
-        X("host")   /* a webhook's host (never its path or query, which may hold a secret) */                \
-        X("key_id") /* the master key made current */                                                        \
-        X("messages") X("campaign_messages") X("clicks") X("orders") /* what an erasure removed, counted */
+    X("error_streak_limit")                                                                                  \
+    X("events")                                                                                              \
+    X("host")                                                                                                \
+    X("key_id")                                                                                              \
+    X("messages")                                                                                            \
+    X("clicks")                                                                                              \
+    X("orders")
 
 enum audit_actor { AUDIT_USER, AUDIT_API_KEY, AUDIT_SYSTEM };
 
