@@ -15,7 +15,6 @@ rightmost address that is not trusted is the client. Pages follow next_after; th
 changed through the API, nor in the database (its triggers refuse UPDATE and DELETE).
 Run: python3 tests/http/test_audit.py (CTest sets TGR_BIN).
 """
-import http.client
 import json
 import os
 import shutil
@@ -27,7 +26,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tgrtest  # noqa: E402
-from tgrtest import (Response, Server, contacts_by_tg_id, is_error_shape, run_cli, sim_args, wait_until,  # noqa: E402
+from tgrtest import (Server, contacts_by_tg_id, is_error_shape, run_cli, sim_args, wait_until,  # noqa: E402
                      write_scenario)
 
 PASSWORD = "correct horse battery staple 70"
@@ -203,23 +202,6 @@ class AuditTest(unittest.TestCase):
         if field is not None:
             self.assertEqual(r.json["error"].get("field"), field, r)
 
-    def from_source(self, source, method, path, body=None, headers=None, token=None):
-        """A request whose connection comes from the loopback address source."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=30, source_address=(source, 0))
-        hdrs = dict(headers or {})
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            hdrs["Content-Type"] = "application/json"
-        if token:
-            hdrs["Authorization"] = "Bearer " + token
-        try:
-            conn.request(method, path, body=data, headers=hdrs)
-            r = conn.getresponse()
-            return Response(r.status, r.headers, r.read())
-        finally:
-            conn.close()
-
     # --- what is recorded ------------------------------------------------------------------------
 
     def test_every_listed_action_leaves_its_entry(self):
@@ -268,8 +250,8 @@ class AuditTest(unittest.TestCase):
 
     def last_failed_login_ip(self, source, xff=None):
         headers = {"X-Forwarded-For": xff} if xff is not None else None
-        r = self.from_source(source, "POST", "/auth/login", {"email": "other@shop.test", "password": WRONG_PASSWORD},
-                             headers=headers)
+        r = self.srv.post("/auth/login", {"email": "other@shop.test", "password": WRONG_PASSWORD}, headers=headers,
+                          source=source)
         self.assertEqual(r.status, 401, r)
         other = self.srv.login("other@shop.test", PASSWORD)
         e = next(e for e in self.all_entries(other) if e["action"] == "auth.login_failed")

@@ -16,7 +16,6 @@ error shape. Run: python3 tests/http/test_privacy.py (CTest sets TGR_BIN).
 """
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
