@@ -95,6 +95,8 @@ static const struct option_def options[] = {
      "debug, info, warn or error"},
     {"--log-format", "TGR_LOG_FORMAT", STR(log_format), "text", SERVE | STORE, 0, 0,
      "text (one line per event) or json (one JSON object per line)"},
+    {"--trusted-proxies", "TGR_TRUSTED_PROXIES", STR(trusted_proxies), "", SERVE, 0, 0,
+     "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client"},
 };
 #define N_OPTIONS (sizeof options / sizeof options[0])
 

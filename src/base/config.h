@@ -48,6 +48,7 @@ struct config {
     /* outgoing webhooks (issue 19) */
     int webhooks_allow_private; /* they may go to loopback and private addresses */
     int webhook_retry_base_ms;  /* a failed one is first tried again after this long (doubling) */
+    char trusted_proxies[1024]; /* addresses and CIDRs whose X-Forwarded-For is believed (http/clientip.h) */
 };
 
 /* Which options a command takes (bit mask of CONFIG_FOR_*). */

@@ -6,6 +6,7 @@
 
 #include "base/util.h"
 #include "core/webhooks.h"
+#include "core/audit.h"
 
 enum db_status steps_count(struct store *st, int64_t account_id, const struct step_tally *t,
                            enum step_counter c)
@@ -206,10 +207,22 @@ enum db_status contact_opt_out_as(struct store *st, int64_t account_id, const st
     return st->txn(st, TX_DURABLE, opt_out, &(struct opt_out_line){account_id, e});
 }
 
+/* A stop message's opt-out is also an entry of the account audit log (issue 19), by the system. */
+static enum db_status stop_message(struct store *st, void *cls)
+{
+    const struct opt_out_line *x = cls;
+    enum db_status r = opt_out(st, cls);
+    if (r != DB_ONE) return r;
+    const struct audit_who system = {AUDIT_SYSTEM, ""};
+    enum db_status a = audit_record(st, x->account_id, &system, AUDIT_CONTACT_OPT_OUT, "contact",
+                                    x->e->contact_id, json_pack("{s:s}", "source", "stop_message"));
+    return a < 0 ? a : r;
+}
+
 enum db_status contact_opt_out(struct store *st, int64_t account_id, int64_t contact_id)
 {
     struct contact_audit e = {contact_id, now_ms(), "opted_out", "system", "stop_message", NULL};
-    return contact_opt_out_as(st, account_id, &e);
+    return st->txn(st, TX_DURABLE, stop_message, &(struct opt_out_line){account_id, &e});
 }
 
 /* ---- clicks ---------------------------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
 
 #include "base/app.h"
 #include "base/util.h"
+#include "core/audit.h"
 #include "core/categories.h"
 #include "core/outcome.h"
 
@@ -273,12 +274,53 @@ enum db_status contacts_scan(struct app *app, int64_t account_id, const struct c
     return stop || n == (size_t)page ? DB_ONE : DB_NONE;
 }
 
+/* The API's contact object (GET /contacts/:id; moved here from http/h_contacts.c so that a
+ * person's export, core/privacy.c, starts from the same object). */
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+    char t[40];
+    if (!ms) return json_null();
+    rfc3339(ms, t, sizeof t);
+    return json_string(t);
+}
+
+json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c,
+                        const struct contact_plain *p)
+{
+    struct classification cls = categories_open(app->kr, account_id, c->id, &c->category, &c->confidence);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(c->id));
+    json_object_set_new(o, "tg_user_id", json_string(c->tg_user_id));
+    json_object_set_new(o, "first_name", str_or_null(p->first_name));
+    json_object_set_new(o, "last_name", str_or_null(p->last_name));
+    json_object_set_new(o, "username", str_or_null(p->username));
+    json_object_set_new(o, "phone", str_or_null(p->phone));
+    json_object_set_new(o, "category", json_string(category_name(cls.category)));
+    json_object_set_new(o, "confidence", json_real(cls.confidence));
+    json_object_set_new(o, "last_message_at", time_or_null(c->last_inbound_at));
+    json_object_set_new(o, "messages_count", json_integer(c->inbound_count));
+    json_object_set_new(o, "orders_count", json_integer(c->orders_count));
+    json_object_set_new(o, "spent", json_integer(c->spent));
+    json_object_set_new(o, "opted_out", json_boolean(c->opted_out_at != 0));
+    /* Marks from Telegram's answers (issue 15): such contacts are left out of audiences by default. */
+    json_object_set_new(o, "charges_for_messages", json_boolean(c->charges_at != 0));
+    json_object_set_new(o, "charges_stars",
+                        c->charges_stars > 0 ? json_integer(c->charges_stars) : json_null());
+    json_object_set_new(o, "privacy_restricted", json_boolean(c->privacy_restricted_at != 0));
+    return o;
+}
+
 /* ---- opt-outs by hand ------------------------------------------------------------------------------- */
 
 struct by_hand {
     int64_t account_id, contact_id;
     int out;
-    const char *actor;
+    const struct audit_who *who;
     const struct blob *details;
     enum opt_out_outcome res;
 };
@@ -294,8 +336,9 @@ static enum db_status by_hand(struct store *st, void *cls)
         return r;
     }
     contact_release(&c);
-    struct contact_audit e = {x->contact_id, now_ms(), x->out ? "opted_out" : "opted_in",
-                              x->actor,      "api",    x->details};
+    struct contact_audit e = {
+        x->contact_id, now_ms(),  x->out ? "opted_out" : "opted_in", audit_actor_name(x->who->actor),
+        "api",         x->details};
     if (x->out) {
         r = contact_opt_out_as(st, x->account_id, &e); /* joins this transaction */
     } else {
@@ -304,12 +347,18 @@ static enum db_status by_hand(struct store *st, void *cls)
         if (a < 0) return a;
     }
     if (r < 0) return r;
+    if (r == DB_ONE) {
+        enum db_status a = audit_record(
+            st, x->account_id, x->who, x->out ? AUDIT_CONTACT_OPT_OUT : AUDIT_CONTACT_OPT_IN, "contact",
+            x->contact_id, json_pack("{s:s, s:b}", "source", "api", "reason_given", x->details != NULL));
+        if (a < 0) return a;
+    }
     x->res = r == DB_ONE ? OPT_OUT_CHANGED : OPT_OUT_UNCHANGED;
     return DB_ONE;
 }
 
 enum opt_out_outcome contact_opt_out_by_hand(struct app *app, int64_t account_id, int64_t contact_id, int out,
-                                             const char *actor, const char *reason)
+                                             const struct audit_who *who, const char *reason)
 {
     struct blob details = {0};
     if (reason) {
@@ -320,7 +369,7 @@ enum opt_out_outcome contact_opt_out_by_hand(struct app *app, int64_t account_id
         free(text);
         if (!ok) return OPT_OUT_STORE;
     }
-    struct by_hand x = {account_id, contact_id, out, actor, reason ? &details : NULL, OPT_OUT_STORE};
+    struct by_hand x = {account_id, contact_id, out, who, reason ? &details : NULL, OPT_OUT_STORE};
     enum db_status r = app->store->txn(app->store, TX_DURABLE, by_hand, &x);
     blob_release(&details);
     return r < 0 && x.res != OPT_OUT_NOT_FOUND ? OPT_OUT_STORE : x.res;

@@ -7,6 +7,7 @@
 #ifndef TGR_PEOPLE_H
 #define TGR_PEOPLE_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -102,16 +103,23 @@ TGR_MUST_CHECK enum db_status contacts_scan(struct app *app, int64_t account_id,
                                             const struct contact_filter *f, int64_t *cursor, int page,
                                             contact_fn fn, void *cls);
 
+/* The API's contact object of c, p its sealed fields opened. @return a new reference */
+json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c,
+                        const struct contact_plain *p);
+
 /* ---- opt-outs by hand ---- */
 
 enum opt_out_outcome { OPT_OUT_CHANGED, OPT_OUT_UNCHANGED, OPT_OUT_NOT_FOUND, OPT_OUT_STORE };
 
-/* Opt the contact out (out 1) or back in (out 0) by hand: actor "user" or "api_key", reason NULL
- * for none. Opting out is the rule a stop message follows (core/outcome.c: counted in the
- * campaigns that reached the person, pending messages skipped); opting in clears the mark only
- * (messages skipped meanwhile stay skipped). Either leaves a line in the contact audit log, with
- * the reason sealed; one that changes nothing leaves none (OPT_OUT_UNCHANGED). */
+/* Opt the contact out (out 1) or back in (out 0) by hand: who (core/audit.h) is the user or API
+ * key and its address, reason NULL for none. Opting out is the rule a stop message follows
+ * (core/outcome.c: counted in the campaigns that reached the person, pending messages skipped);
+ * opting in clears the mark only (messages skipped meanwhile stay skipped). Either leaves a line
+ * in the contact audit log, with the reason sealed, and an entry in the account audit log (without
+ * the reason: issue 19), in the same transaction; one that changes nothing leaves neither
+ * (OPT_OUT_UNCHANGED). */
+struct audit_who;
 enum opt_out_outcome contact_opt_out_by_hand(struct app *app, int64_t account_id, int64_t contact_id, int out,
-                                             const char *actor, const char *reason);
+                                             const struct audit_who *who, const char *reason);
 
 #endif

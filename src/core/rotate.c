@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "core/audit.h"
 #include "crypto/seal.h"
 #include "store/store.h"
 
@@ -486,6 +487,13 @@ int keys_rotate(struct keyring *kr, struct store *st, const char *data_dir, int 
                     (unsigned)target);
             goto out;
         }
+        /* An instance-wide entry of the audit log (every account sees it); the rotation goes on
+         * without it, said on stderr, rather than stop half-way. */
+        const struct audit_who system = {AUDIT_SYSTEM, ""};
+        if (audit_record(st, 0, &system, AUDIT_KEYS_ROTATE, "keys", 0,
+                         json_pack("{s:i}", "key_id", (int)target)) < 0)
+            fprintf(stderr, "tgr: the audit log did not take the rotation to key %u; see the log\n",
+                    (unsigned)target);
         fprintf(out, "key %u is current; waiting %d ms for running servers to seal with it\n",
                 (unsigned)target, SETTLE_MS);
         fflush(out);

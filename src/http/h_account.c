@@ -59,7 +59,18 @@ enum hres account_patch_h(struct req *r)
     if (st->account_update(st, &a) < 0 || st->account_get(st, r->account_id, &r->account) != DB_ONE)
         return db_failed(r);
     engine_wake(r->app->engine, r->account_id); /* a new daily limit holds from the next send */
-    reply_json(r, 200, account_json(&r->account));
+    /* The audit entry names the settings given and their new values (none is a secret). */
+    json_t *now = account_json(&r->account), *details = json_object(), *fields = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(r->json, k, v)
+    {
+        json_array_append_new(fields, json_string(k));
+        json_object_set(details, k, json_object_get(now, k));
+    }
+    json_object_set_new(details, "fields", fields);
+    http_audit(r, AUDIT_ACCOUNT_UPDATE, "account", r->account_id, details);
+    reply_json(r, 200, now);
     return H_OK;
 }
 
@@ -82,6 +93,7 @@ enum hres account_webhook_secret_h(struct req *r)
     enum db_status st = r->app->store->account_set_webhook_secret(r->app->store, r->account_id, sealed, slen);
     free(sealed);
     if (st < 0) return db_failed(r);
+    http_audit(r, AUDIT_WEBHOOK_SECRET_ROTATE, "account", r->account_id, NULL);
     reply_json(r, 200, json_pack("{s:s}", "webhook_secret", secret));
     sodium_memzero(secret, sizeof secret);
     return H_OK;

@@ -68,13 +68,17 @@ static void login_job(struct req *r)
         reply_error(r, ERR_INVALID_CREDENTIALS, NULL, NULL);
         return;
     }
+    r->account_id = a.id; /* whose audit log the attempt goes to (an unknown email has none) */
     if (password_verify(a.password_hash, in->password) != TGR_OK) {
         loginlimit_failed(in->limits, &in->ticket);
         log_info("auth", "failed login for account %lld from %s", (long long)a.id, r->ip);
+        http_audit(r, AUDIT_LOGIN_FAILED, "account", a.id,
+                   json_pack("{s:s}", "outcome", "invalid_credentials"));
         reply_error(r, ERR_INVALID_CREDENTIALS, NULL, NULL);
         return;
     }
     loginlimit_succeeded(in->limits, &in->ticket, mono_ms());
+    http_audit(r, AUDIT_LOGIN, "account", a.id, NULL);
     int64_t now = now_ms() / 1000;
     char token[JWT_MAX_LEN], expires[40];
     if (jwt_sign_gen(app->kr->jwt, a.id, a.token_gen, now, now + AUTH_TOKEN_TTL_S, token, sizeof token) !=

@@ -16,6 +16,7 @@
 #include "core/cstate.h"
 #include "core/links.h"
 #include "core/orders.h"
+#include "core/people.h"
 #include "base/log.h"
 #include "core/render.h"
 #include "base/util.h"
@@ -429,6 +430,7 @@ enum hres campaigns_create_h(struct req *r)
         campaign_release(&c);
         return db_failed(r);
     }
+    http_audit(r, AUDIT_CAMPAIGN_CREATE, "campaign", c.id, NULL);
     reply_json(r, 201, campaign_to_json(r->app, r->account_id, &saved));
     campaign_release(&saved);
     campaign_release(&c);
@@ -480,6 +482,7 @@ enum hres campaigns_patch_h(struct req *r)
         } else if (s == DB_NONE) {
             reply_error(r, ERR_INVALID_STATE, NULL, "the campaign was started meanwhile; pause it first");
         } else if (r->app->store->campaign_get(r->app->store, r->account_id, c.id, &saved) == DB_ONE) {
+            http_audit(r, AUDIT_CAMPAIGN_UPDATE, "campaign", c.id, audit_body_fields(r));
             reply_json(r, 200, campaign_to_json(r->app, r->account_id, &saved));
             campaign_release(&saved);
             h = H_OK;
@@ -512,6 +515,7 @@ enum hres campaigns_delete_h(struct req *r)
         reply_error(r, ERR_INVALID_STATE, NULL, "the campaign was started meanwhile");
         return H_NO;
     }
+    http_audit(r, AUDIT_CAMPAIGN_DELETE, "campaign", id, NULL);
     reply_empty(r, 204);
     return H_OK;
 }

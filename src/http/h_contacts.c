@@ -17,45 +17,6 @@
 #define CONTACTS_DEFAULT_LIMIT 50
 #define CONTACTS_MAX_LIMIT     1000
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *time_or_null(int64_t ms)
-{
-    char t[40];
-    if (!ms) return json_null();
-    rfc3339(ms, t, sizeof t);
-    return json_string(t);
-}
-
-json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c,
-                        const struct contact_plain *p)
-{
-    struct classification cls = categories_open(app->kr, account_id, c->id, &c->category, &c->confidence);
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(c->id));
-    json_object_set_new(o, "tg_user_id", json_string(c->tg_user_id));
-    json_object_set_new(o, "first_name", str_or_null(p->first_name));
-    json_object_set_new(o, "last_name", str_or_null(p->last_name));
-    json_object_set_new(o, "username", str_or_null(p->username));
-    json_object_set_new(o, "phone", str_or_null(p->phone));
-    json_object_set_new(o, "category", json_string(category_name(cls.category)));
-    json_object_set_new(o, "confidence", json_real(cls.confidence));
-    json_object_set_new(o, "last_message_at", time_or_null(c->last_inbound_at));
-    json_object_set_new(o, "messages_count", json_integer(c->inbound_count));
-    json_object_set_new(o, "orders_count", json_integer(c->orders_count));
-    json_object_set_new(o, "spent", json_integer(c->spent));
-    json_object_set_new(o, "opted_out", json_boolean(c->opted_out_at != 0));
-    /* Marks from Telegram's answers (issue 15): such contacts are left out of audiences by default. */
-    json_object_set_new(o, "charges_for_messages", json_boolean(c->charges_at != 0));
-    json_object_set_new(o, "charges_stars",
-                        c->charges_stars > 0 ? json_integer(c->charges_stars) : json_null());
-    json_object_set_new(o, "privacy_restricted", json_boolean(c->privacy_restricted_at != 0));
-    return o;
-}
-
 int contacts_filter_query(struct req *r, struct contact_filter *f)
 {
     f->category = -1;

@@ -310,8 +310,9 @@ static enum hres opt_out(struct req *r, int out)
     if (blank(reason)) reason = NULL;
     int64_t id;
     if (contact_id_param(r, &id) != TGR_OK) return H_NO;
-    const char *actor = r->cred_exp > 0 ? "user" : "api_key";
-    switch (contact_opt_out_by_hand(r->app, r->account_id, id, out, actor, reason)) {
+    struct audit_who who;
+    audit_who_of(r, &who);
+    switch (contact_opt_out_by_hand(r->app, r->account_id, id, out, &who, reason)) {
     case OPT_OUT_CHANGED:
     case OPT_OUT_UNCHANGED:
         return contact_reply(r, id);

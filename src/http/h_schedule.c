@@ -19,10 +19,16 @@ static int path_id(struct req *r, int64_t *id)
     return TGR_ERR;
 }
 
-/* Reply to an outcome of either route; refusal says what a bad state is refused for. */
+/* Reply to an outcome of either route; refusal says what a bad state is refused for, details are
+ * the audit entry's of a success (stolen). */
 static enum hres reply_outcome(struct req *r, enum schedule_outcome o, int64_t id, const char *status,
-                               const char *refusal)
+                               const char *refusal, enum audit_action a, json_t *details)
 {
+    if (o == SCHEDULE_OK) {
+        http_audit(r, a, "campaign", id, details);
+        details = NULL;
+    }
+    json_decref(details);
     switch (o) {
     case SCHEDULE_OK:
         engine_wake(r->app->engine, r->account_id); /* every instance looks at its schedule again */
@@ -66,7 +72,10 @@ enum hres campaigns_schedule_h(struct req *r)
     char status[16];
     enum schedule_outcome o =
         campaign_schedule(r->app->store, r->account_id, id, start_at, override, now_ms(), status);
-    return reply_outcome(r, o, id, status, "only a draft can be scheduled");
+    char at[40];
+    rfc3339(start_at, at, sizeof at);
+    return reply_outcome(r, o, id, status, "only a draft can be scheduled", AUDIT_CAMPAIGN_SCHEDULE,
+                         json_pack("{s:s, s:b}", "start_at", at, "override_quiet_hours", override));
 }
 
 enum hres campaigns_unschedule_h(struct req *r)
@@ -76,5 +85,6 @@ enum hres campaigns_unschedule_h(struct req *r)
     if (http_parse_spec(r, spec) != TGR_OK || path_id(r, &id) != TGR_OK) return H_NO;
     char status[16];
     enum schedule_outcome o = campaign_unschedule(r->app->store, r->account_id, id, status);
-    return reply_outcome(r, o, id, status, "only a scheduled campaign can be unscheduled");
+    return reply_outcome(r, o, id, status, "only a scheduled campaign can be unscheduled",
+                         AUDIT_CAMPAIGN_UNSCHEDULE, NULL);
 }

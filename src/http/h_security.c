@@ -42,11 +42,15 @@ static void password_job(struct req *r)
         loginlimit_succeeded(in->limits, &in->ticket, mono_ms());
         log_info("auth", "account %lld changed its password; its earlier tokens are signed out",
                  (long long)r->account_id);
+        http_audit(r, AUDIT_PASSWORD_CHANGE, "account", r->account_id,
+                   json_pack("{s:s}", "outcome", "changed"));
         reply_empty(r, 204);
         return;
     case PASSWORD_WRONG:
         loginlimit_failed(in->limits, &in->ticket);
         log_info("auth", "wrong current password for account %lld from %s", (long long)r->account_id, r->ip);
+        http_audit(r, AUDIT_PASSWORD_CHANGE, "account", r->account_id,
+                   json_pack("{s:s}", "outcome", "current_password_wrong"));
         reply_error(r, ERR_VALIDATION, "current_password", "current_password is not this account's password");
         return;
     case PASSWORD_NEW_SAME:
@@ -112,6 +116,7 @@ enum hres account_api_key_h(struct req *r)
         return H_NO;
     }
     log_info("auth", "account %lld has a new API key; the old one no longer works", (long long)r->account_id);
+    http_audit(r, AUDIT_API_KEY_ROTATE, "account", r->account_id, NULL);
     reply_json(r, 200, json_pack("{s:s}", "api_key", key));
     sodium_memzero(key, sizeof key);
     return H_OK;
@@ -127,6 +132,7 @@ enum hres auth_logout_all_h(struct req *r)
         return H_NO;
     }
     log_info("auth", "account %lld signed out everywhere", (long long)r->account_id);
+    http_audit(r, AUDIT_LOGOUT_ALL, "account", r->account_id, NULL);
     reply_empty(r, 204);
     return H_OK;
 }

@@ -77,6 +77,8 @@ static enum hres write_segment(struct req *r, int64_t id)
     struct jspec_error err;
     switch (segment_write(r->app->store, r->account_id, &id, name, has_filters, filters, &s, &err)) {
     case SEGMENT_OK:
+        http_audit(r, create ? AUDIT_SEGMENT_CREATE : AUDIT_SEGMENT_UPDATE, "segment", id,
+                   audit_body_fields(r));
         return reply_segment(r, create ? 201 : 200, &s);
     case SEGMENT_NOT_FOUND:
         return not_found(r);
@@ -140,6 +142,7 @@ enum hres segments_delete_h(struct req *r)
     if (path_id(r, &id) != TGR_OK) return H_NO;
     switch (segment_remove(r->app->store, r->account_id, id)) {
     case SEGMENT_OK:
+        http_audit(r, AUDIT_SEGMENT_DELETE, "segment", id, NULL);
         reply_empty(r, 204);
         return H_OK;
     case SEGMENT_NOT_FOUND:

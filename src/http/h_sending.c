@@ -76,6 +76,8 @@ enum hres campaigns_start_h(struct req *r)
     switch (campaign_launch(r->app, &r->account, id, override, &res)) {
     case LAUNCH_OK:
         engine_wake(r->app->engine, r->account_id);
+        http_audit(r, AUDIT_CAMPAIGN_START, "campaign", id,
+                   json_pack("{s:b}", "override_quiet_hours", override));
         return campaign_reply(r, id);
     case LAUNCH_NOT_FOUND:
         reply_error(r, ERR_NOT_FOUND, NULL, "no such campaign");
@@ -113,7 +115,7 @@ enum hres campaigns_start_h(struct req *r)
 
 /* pause / resume / cancel: a move (core/cstate.h), a log line, a wake-up. */
 static enum hres move(struct req *r, enum campaign_move m, const char *reason, const char *log_status,
-                      const char *verb)
+                      const char *verb, enum audit_action a)
 {
     struct campaign c;
     if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
@@ -131,6 +133,7 @@ static enum hres move(struct req *r, enum campaign_move m, const char *reason, c
     if (log_status)
         (void)!r->app->store->log_add(r->app->store, r->account_id, id, 0, 0, log_status, NULL, NULL);
     engine_wake(r->app->engine, r->account_id);
+    http_audit(r, a, "campaign", id, NULL);
     return campaign_reply(r, id);
 }
 
@@ -138,7 +141,7 @@ enum hres campaigns_pause_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
     if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
-    return move(r, MOVE_PAUSE, "manual", "paused", "paused");
+    return move(r, MOVE_PAUSE, "manual", "paused", "paused", AUDIT_CAMPAIGN_PAUSE);
 }
 
 enum hres campaigns_resume_h(struct req *r)
@@ -150,14 +153,14 @@ enum hres campaigns_resume_h(struct req *r)
     if (parse_i64(route_param(&r->params, "id"), 1, INT64_MAX, &id) == TGR_OK && override >= 0)
         if (r->app->store->campaign_set_override(r->app->store, r->account_id, id, override) < 0)
             return db_failed(r);
-    return move(r, MOVE_RESUME, NULL, "resumed", "resumed");
+    return move(r, MOVE_RESUME, NULL, "resumed", "resumed", AUDIT_CAMPAIGN_RESUME);
 }
 
 enum hres campaigns_cancel_h(struct req *r)
 {
     struct jfield spec[] = {JF_END};
     if (http_parse_spec(r, spec) != TGR_OK) return H_NO;
-    return move(r, MOVE_CANCEL, NULL, NULL, "cancelled");
+    return move(r, MOVE_CANCEL, NULL, NULL, "cancelled", AUDIT_CAMPAIGN_CANCEL);
 }
 
 enum hres campaigns_nudge_h(struct req *r)
@@ -189,6 +192,7 @@ enum hres campaigns_nudge_h(struct req *r)
     /* A completed main pass with new nudges ahead goes on nudging. */
     if (json_array_size(nudges)) campaign_move(r->app->store, r->account_id, id, MOVE_NEW_NUDGES, NULL);
     engine_wake(r->app->engine, r->account_id);
+    http_audit(r, AUDIT_CAMPAIGN_UPDATE, "campaign", id, audit_body_fields(r));
     return campaign_reply(r, id);
 }
 

@@ -78,11 +78,37 @@ static void reply_outcome(struct req *r, const struct tgs_result *res)
     }
 }
 
+/* A Telegram step's outcome for the audit log: never the phone, the code or the password. */
+static const char *outcome_name(const struct tgs_result *res, const char *ok)
+{
+    static const char *const names[] = {
+        [TGS_OK] = "ok",
+        [TGS_PASSWORD_REQUIRED] = "password_required",
+        [TGS_CODE_INVALID] = "phone_code_invalid",
+        [TGS_CODE_EXPIRED] = "phone_code_expired",
+        [TGS_PASSWORD_INVALID] = "password_invalid",
+        [TGS_PHONE_INVALID] = "phone_number_invalid",
+        [TGS_NO_LOGIN] = "no_login",
+        [TGS_CONNECTED] = "already_connected",
+        [TGS_FLOOD] = "flood_wait",
+        [TGS_REFUSED] = "telegram_refused",
+        [TGS_UNAVAILABLE] = "telegram_unavailable",
+        [TGS_DEAD] = "session_invalid",
+        [TGS_STORE] = "store_unavailable",
+    };
+    if (res->outcome == TGS_OK) return ok;
+    return (unsigned)res->outcome < sizeof names / sizeof names[0] && names[res->outcome]
+               ? names[res->outcome]
+               : "failed";
+}
+
 static void connect_job(struct req *r)
 {
     struct login_in *in = r->state;
     struct tgs_result res;
     tgs_connect(r->app, r->account_id, in->phone, &res);
+    http_audit(r, AUDIT_SESSION_CONNECT, "session", 0,
+               json_pack("{s:s}", "outcome", outcome_name(&res, "code_sent")));
     if (res.outcome == TGS_OK)
         reply_json(r, 200, json_pack("{s:s}", "status", "code_sent"));
     else
@@ -111,6 +137,8 @@ static void verify_job(struct req *r)
     struct login_in *in = r->state;
     struct tgs_result res;
     tgs_verify(r->app, r->account_id, in->code, in->password, &res);
+    http_audit(r, AUDIT_SESSION_VERIFY, "session", 0,
+               json_pack("{s:s}", "outcome", outcome_name(&res, "connected")));
     if (res.outcome != TGS_OK) {
         reply_outcome(r, &res);
         return;
@@ -184,10 +212,12 @@ enum hres session_get_h(struct req *r)
 
 static void logout_job(struct req *r)
 {
-    if (tgs_logout(r->app, r->account_id) != TGR_OK)
+    if (tgs_logout(r->app, r->account_id) != TGR_OK) {
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
-    else
-        reply_empty(r, 204);
+        return;
+    }
+    http_audit(r, AUDIT_SESSION_LOGOUT, "session", 0, NULL);
+    reply_empty(r, 204);
 }
 
 enum hres session_delete_h(struct req *r)

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/audit.h"
 #include "http/router.h"
 
 struct req;
@@ -25,12 +26,8 @@ enum hres session_sync_h(struct req *r);
 /* h_contacts.c */
 enum hres contacts_list_h(struct req *r);
 enum hres contacts_get_h(struct req *r);
-struct contact;
-struct contact_plain;
-/* The API's contact object. @return a new reference */
+/* The API's contact object: contact_to_json, core/people.h. */
 struct app;
-json_t *contact_to_json(struct app *app, int64_t account_id, const struct contact *c,
-                        const struct contact_plain *p);
 /* h_campaigns.c */
 enum hres campaigns_create_h(struct req *r);
 enum hres campaigns_list_h(struct req *r);
@@ -121,5 +118,17 @@ enum hres webhooks_list_h(struct req *r);
 enum hres webhooks_get_h(struct req *r);
 enum hres webhooks_delete_h(struct req *r);
 enum hres webhooks_deliveries_h(struct req *r);
+/* h_privacy.c: a person's export and erasure, the audit log (issue 19) */
+enum hres contacts_export_h(struct req *r);
+enum hres contacts_erase_h(struct req *r);
+enum hres audit_list_h(struct req *r);
+/* Who made the request (core/audit.h): the user (a bearer token, or a login) or an API key, and
+ * the client's address (http/clientip.h). */
+void audit_who_of(const struct req *r, struct audit_who *out);
+/* After a change has committed: leave its entry in the caller's audit log — action a on
+ * kind:id (id 0: kind alone), details stolen (NULL: none). A failure is logged, not answered. */
+void http_audit(struct req *r, enum audit_action a, const char *kind, int64_t id, json_t *details);
+/* Details {"fields": [the names of the request body's members]} (a new reference). */
+json_t *audit_body_fields(const struct req *r);
 
 #endif

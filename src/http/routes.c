@@ -71,5 +71,9 @@ const struct route api_routes[] = {
     {"GET", "/webhooks/:id", webhooks_get_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"DELETE", "/webhooks/:id", webhooks_delete_h, AUTH_ACCOUNT, 0, NULL, 0},
     {"GET", "/webhooks/:id/deliveries", webhooks_deliveries_h, AUTH_ACCOUNT, 0, NULL, 0},
+    /* a person's export and erasure, the audit log (issue 19; http/h_privacy.c) */
+    {"GET", "/contacts/:id/export", contacts_export_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"DELETE", "/contacts/:id", contacts_erase_h, AUTH_ACCOUNT, 0, NULL, 0},
+    {"GET", "/audit", audit_list_h, AUTH_ACCOUNT, 0, NULL, 0},
     {NULL, NULL, NULL, AUTH_NONE, 0, NULL, 0},
 };

@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "http/auth.h"
+#include "http/clientip.h"
 #include "http/metrics.h"
 #include "http/spool.h"
 #include "base/worker.h"
@@ -57,6 +58,7 @@ struct http_server {
     int port;
     int in_flight; /* requests between dispatch and completion (atomic) */
     int quiesced;
+    struct proxy_set *proxies; /* --trusted-proxies (http/clientip.h) */
 };
 
 /* ---- replies ---------------------------------------------------------------------------- */
@@ -427,6 +429,42 @@ static int drop_body(struct req *r, size_t n)
     return r->body_received > EARLY_DRAIN_MAX;
 }
 
+/* Every X-Forwarded-For header of a request, joined with commas in the order they came (RFC 9110:
+ * repeated fields are one comma-separated list). */
+struct xff {
+    char text[4096];
+    size_t len;
+    int seen, cut;
+};
+
+static enum MHD_Result add_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct xff *x = cls;
+    (void)kind;
+    if (!key || !value || strcasecmp(key, "X-Forwarded-For") != 0) return MHD_YES;
+    size_t n = strlen(value);
+    if (x->len + n + 2 > sizeof x->text) {
+        x->cut = 1; /* past 4 KiB the header is not believed: the proxy itself is the client */
+        return MHD_YES;
+    }
+    if (x->seen) x->text[x->len++] = ',';
+    memcpy(x->text + x->len, value, n + 1);
+    x->len += n;
+    x->seen = 1;
+    return MHD_YES;
+}
+
+/* r->ip: the client, behind a trusted proxy the address it forwarded (http/clientip.h). */
+static void find_client(struct http_server *h, struct req *r)
+{
+    char peer[sizeof r->ip];
+    snprintf(peer, sizeof peer, "%s", r->ip);
+    struct xff x = {.len = 0};
+    if (proxy_set_contains(h->proxies, peer))
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_xff, &x);
+    client_address(h->proxies, peer, x.seen && !x.cut ? x.text : NULL, r->ip, sizeof r->ip);
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                  const char *version, const char *upload_data, size_t *upload_data_size,
                                  void **con_cls)
@@ -456,6 +494,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             else if (sa->sa_family == AF_INET6)
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof r->ip);
         }
+        find_client(h, r);
         *con_cls = r;
         if (on_headers(h, r, method)) return queue(r);
         return MHD_YES;
@@ -620,8 +659,14 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
         return NULL;
     }
     h->app = app;
+    h->proxies = proxy_set_parse(app->cfg.trusted_proxies, err, errlen);
+    if (!h->proxies) {
+        free(h);
+        return NULL;
+    }
     h->fd = listen_socket(app->cfg.listen_host, app->cfg.listen_port, &h->port, err, errlen);
     if (h->fd < 0) {
+        proxy_set_free(h->proxies);
         free(h);
         return NULL;
     }
@@ -646,6 +691,7 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
     if (!h->d) {
         snprintf(err, errlen, "cannot start the HTTP server on %s", app->cfg.listen);
         close(h->fd);
+        proxy_set_free(h->proxies);
         free(h);
         return NULL;
     }
@@ -684,5 +730,6 @@ void http_stop(struct http_server *h, int grace_ms)
     int left = __atomic_load_n(&h->in_flight, __ATOMIC_SEQ_CST);
     if (left > 0) log_warn("http", "%d request(s) still running at shutdown; closing them", left);
     MHD_stop_daemon(h->d);
+    proxy_set_free(h->proxies);
     free(h);
 }

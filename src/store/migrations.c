@@ -389,6 +389,42 @@
     "CREATE INDEX webhook_deliveries_leased ON webhook_deliveries(webhook_id) WHERE lease_until > 0;"        \
     "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, id);"                      \
     "CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);",                                \
+    /* 12: privacy and the audit log (issue 19 items 2 and 3). An erased contact stays as a row   */         \
+    /* without anything about the person (erased_at set), so that the campaign rows naming it keep */        \
+    /* their counts; erasures keeps the keyed hash of the person's Telegram user id, so that old  */         \
+    /* history synced again does not bring them back. audit_log is the account's append-only log  */         \
+    /* of who did what (account_id NULL: an instance-wide entry, as a master key rotation); its    */        \
+    /* triggers refuse every UPDATE and DELETE (and TRUNCATE on PostgreSQL).                       */        \
+    "ALTER TABLE contacts ADD COLUMN erased_at " INT ";"                                                     \
+    "CREATE TABLE erasures ("                                                                                \
+    "  account_id " INT " NOT NULL REFERENCES accounts(id),"                                                 \
+    "  tg_user_bidx TEXT NOT NULL," /* keyed blind index of the Telegram user id */                          \
+    "  erased_at " INT " NOT NULL,"                                                                          \
+    "  PRIMARY KEY (account_id, tg_user_bidx)"                                                               \
+    ");"                                                                                                     \
+    "CREATE TABLE audit_log ("                                                                               \
+    "  id " ID ","                                                                                           \
+    "  account_id " INT " REFERENCES accounts(id),"                                                          \
+    "  at " INT " NOT NULL,"                                                                                 \
+    "  actor TEXT NOT NULL,"  /* user, api_key, system */                                                    \
+    "  ip TEXT,"                                                                                             \
+    "  action TEXT NOT NULL," /* core/audit.h AUDIT_ACTIONS */                                               \
+    "  target TEXT,"          /* "campaign:7", "contact:12", … */                                            \
+    "  details TEXT"          /* a JSON object of the keys core/audit.c allows */                            \
+    ");"                                                                                                     \
+    "CREATE INDEX audit_log_by_account ON audit_log(account_id, id);"                                        \
+    DIALECT(                                                                                                 \
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "                                         \
+    "  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"                                          \
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "                                         \
+    "  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",                                         \
+    "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "                           \
+    "  $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;"                                         \
+    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "                               \
+    "  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();"                                               \
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "                                     \
+    "  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();"                                         \
+    ),                                                                                                       \
     NULL,                                                                                                    \
 }
 /* clang-format on */

@@ -61,6 +61,8 @@
     "$8)"
 /* The filters of a campaign ($2 … $12 but $8), whatever makes a contact unreachable. */
 #define AUDIENCE_FILTERS                                                                                     \
+    "WHERE c.account_id = $1 AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "                           \
+    "AND c.deactivated_at IS NULL AND c.erased_at IS NULL "                                                  \
     "AND ($2::bigint = 0 OR c.last_inbound_at >= $2) "                                                       \
     "AND ($3::bigint < 0 AND $4::bigint < 0 AND $5::bigint < 0 OR EXISTS (SELECT 1 FROM (SELECT COUNT(*) "   \
     "AS n, COALESCE(SUM(o.amount), 0)::bigint AS spent FROM orders o WHERE o.account_id = $1 "               \
@@ -217,6 +219,57 @@
     X(S_OPT_IN, "UPDATE contacts SET opted_out_at = NULL WHERE account_id = $1 AND id = $2 "                 \
                 "AND opted_out_at IS NOT NULL")
 
+/* Privacy and the audit log (issue 19; store/store_privacy.h). The parts of a person that an
+ * erasure removes are one statement each ($1 account, $2 contact; core/privacy.c decides which and
+ * in what order): S_PURGE_CONTACT leaves the contact row with nothing about the person, so that
+ * the campaign rows naming it keep their counts. A page of the audit log is two index ranges, the
+ * account's entries and the instance's (account_id NULL), merged newest first. */
+#define AUDIT_COLS                                                                                           \
+    "id, COALESCE(account_id, 0), at, actor, COALESCE(ip, ''), action, COALESCE(target, ''), details"
+#define AUDIT_BRANCH(cond)                                                                                   \
+    "SELECT * FROM (SELECT " AUDIT_COLS " FROM audit_log WHERE " cond " AND id < $2 ORDER BY id DESC "       \
+    "LIMIT $3) b"
+#define CONTACT_OF(col) "(SELECT " col " FROM contacts WHERE account_id = $1 AND id = $2)"
+#define PRIVACY_STMTS(X)                                                                                     \
+    X(S_ERASURE_FIND, "SELECT erased_at FROM erasures WHERE account_id = $1 AND tg_user_bidx = $2")          \
+    X(S_ERASURE_PUT, "INSERT INTO erasures(account_id, tg_user_bidx, erased_at) VALUES ($1, $2, $3) "        \
+                     "ON CONFLICT(account_id, tg_user_bidx) DO UPDATE SET erased_at = excluded.erased_at")   \
+    X(S_PURGE_INBOUND, "DELETE FROM inbound_messages WHERE account_id = $1 AND contact_id = $2")             \
+    X(S_PURGE_CLICKS, "DELETE FROM link_clicks WHERE account_id = $1 AND recipient_id IN "                   \
+                      "(SELECT id FROM recipients WHERE account_id = $1 AND contact_id = $2)")               \
+    X(S_PURGE_CATEGORY, "DELETE FROM customer_categories WHERE account_id = $1 AND contact_id = $2")         \
+    X(S_PURGE_AUDIT, "DELETE FROM contact_audit WHERE account_id = $1 AND contact_id = $2")                  \
+    X(S_PURGE_ORDERS,                                                                                        \
+      "UPDATE orders SET contact_id = NULL, customer_tg_user_id = NULL, customer_phone_bidx = NULL, "        \
+      "customer_username_bidx = NULL WHERE account_id = $1 AND (contact_id = $2 OR contact_id IS NULL "      \
+      "AND (customer_tg_user_id = " CONTACT_OF("tg_user_id") " OR customer_phone_bidx = " CONTACT_OF(        \
+          "phone_bidx") " OR customer_username_bidx = " CONTACT_OF("username_bidx") "))")                    \
+    X(S_PURGE_CODES, "UPDATE recipients SET discount_code = NULL WHERE account_id = $1 AND contact_id = $2 " \
+                     "AND discount_code IS NOT NULL")                                                        \
+    X(S_PURGE_LOGS, "UPDATE sent_logs SET user_phone = NULL WHERE account_id = $1 AND contact_id = $2 "      \
+                    "AND user_phone IS NOT NULL")                                                            \
+    X(S_PURGE_CONTACT,                                                                                       \
+      "UPDATE contacts SET tg_user_id = 'erased:' || id::text, access_hash = NULL, first_name = NULL, "      \
+      "last_name = NULL, username = NULL, phone = NULL, phone_bidx = NULL, username_bidx = NULL, "           \
+      "first_inbound_at = NULL, last_inbound_at = NULL, inbound_count = 0, last_read_max_id = 0, "           \
+      "opted_out_at = NULL, blocked_at = NULL, deactivated_at = NULL, privacy_restricted_at = NULL, "        \
+      "charges_at = NULL, charges_stars = NULL, created_at = $3, updated_at = $3, erased_at = $3 "           \
+      "WHERE account_id = $1 AND id = $2 AND erased_at IS NULL")                                             \
+    X(S_CONTACT_RECIPIENTS,                                                                                  \
+      "SELECT r.id, r.campaign_id, c.name, r.step, r.status, COALESCE(r.error_code, ''), r.created_at, "     \
+      "COALESCE(r.sent_at, 0), COALESCE(r.read_at, 0), COALESCE(r.replied_at, 0), "                          \
+      "COALESCE(r.clicked_at, 0), r.discount_code FROM recipients r JOIN campaigns c ON c.id = "             \
+      "r.campaign_id "                                                                                       \
+      "WHERE r.account_id = $1 AND r.contact_id = $2 ORDER BY r.id")                                         \
+    X(S_CONTACT_ORDERS,                                                                                      \
+      "SELECT id, order_id, amount, currency, status, created_at, COALESCE(attributed_campaign_id, 0), "     \
+      "COALESCE(attributed_by, ''), is_test FROM orders WHERE account_id = $1 AND contact_id = $2 "          \
+      "ORDER BY created_at, id")                                                                             \
+    X(S_AUDIT_ADD, "INSERT INTO audit_log(account_id, at, actor, ip, action, target, details) "              \
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7)")                                                    \
+    X(S_AUDIT_PAGE, AUDIT_BRANCH("account_id = $1") " UNION ALL " AUDIT_BRANCH(                              \
+                        "account_id IS NULL") " ORDER BY 1 DESC LIMIT $3")
+
 #define SEGMENT_COLS "id, name, filters_json, created_at, updated_at"
 
 /* Outgoing webhooks (issue 19; store/store_webhooks.h). An endpoint's last status is that of its
@@ -328,9 +381,10 @@
       "WHERE account_id = $9 AND id = $10")                                                                  \
     X(S_CONTACT_BY_TG,                                                                                       \
       "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.tg_user_id = $2")               \
-    X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id = $2")        \
+    X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id = $2 "        \
+                     "AND c.erased_at IS NULL")                                                              \
     X(S_CONTACTS_PAGE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id > $2 "      \
-                       "ORDER BY c.id LIMIT $3")                                                             \
+                       "AND c.erased_at IS NULL ORDER BY c.id LIMIT $3")                                     \
     X(S_CONTACT_BY_PHONE,                                                                                    \
       "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.phone_bidx = $2 "               \
       "ORDER BY c.id LIMIT 1")                                                                               \
@@ -501,7 +555,7 @@
       "INSERT INTO recipients(account_id, campaign_id, contact_id, step, status, error_code, "               \
       "created_at, discount_code) SELECT r.account_id, r.campaign_id, r.contact_id, $3::bigint, "            \
       "CASE WHEN c.opted_out_at IS NOT NULL OR c.blocked_at IS NOT NULL "                                    \
-      "       OR c.deactivated_at IS NOT NULL THEN 'skipped' "                                               \
+      "       OR c.deactivated_at IS NOT NULL OR c.erased_at IS NOT NULL THEN 'skipped' "                    \
       "     WHEN $4::text IN ('no_reply', 'no_reply_no_click') AND EXISTS (SELECT 1 FROM recipients x "      \
       "       WHERE x.account_id = $1 AND x.campaign_id = $2 AND x.contact_id = r.contact_id "               \
       "       AND x.replied_at IS NOT NULL) THEN 'skipped' "                                                 \
@@ -509,7 +563,7 @@
       "       WHERE x.account_id = $1 AND x.campaign_id = $2 AND x.contact_id = r.contact_id "               \
       "       AND x.clicked_at IS NOT NULL) THEN 'skipped' "                                                 \
       "     ELSE 'pending' END, "                                                                            \
-      "CASE WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' "                                               \
+      "CASE WHEN c.erased_at IS NOT NULL THEN 'erased' WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' "    \
       "     WHEN c.blocked_at IS NOT NULL OR c.deactivated_at IS NOT NULL THEN 'unreachable' "               \
       "     ELSE NULL END, $6::bigint, r.discount_code "                                                     \
       "FROM recipients r JOIN contacts c ON c.id = r.contact_id AND c.account_id = r.account_id "            \
@@ -712,7 +766,8 @@
                       "AND step = $3 AND status = 'pending' AND id < $4")                                    \
     SEALED_STMTS(X)                                                                                          \
     PEOPLE_STMTS(X)                                                                                          \
-    WEBHOOK_STMTS(X, Y)
+    WEBHOOK_STMTS(X, Y)                                                                                      \
+    PRIVACY_STMTS(X)
 
 enum stmt_id {
 #define SQL_X(id, sql)         id,

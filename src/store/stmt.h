@@ -52,9 +52,13 @@
 #define STMT_SHOP(X) /* stmt_shop.c: credentials, the orders list, import progress (issue 17) */           \
     X(account_set_password) X(account_tokens_revoke) X(account_set_api_key) X(orders_page)                   \
     X(order_mark_test) X(import_progress_put) X(import_progress_get) X(imports_prune)
+#define STMT_PRIVACY(X) /* stmt_privacy.c: erasure, export, the audit log (contact_orders: stmt_shop.c) */ \
+    X(erasure_find) X(erasure_put) X(contact_purge) X(contact_messages) X(contact_orders) X(audit_add)        \
+    X(audit_page)
 #define STORE_STMTS(X)                                                                                       \
     STMT_ACCOUNTS(X) STMT_CONTACTS(X) STMT_CAMPAIGNS(X) STMT_OUTBOX(X) STMT_SEND(X) STMT_ORDERS(X)           \
-    STMT_LEASES(X) STMT_KEYS(X) STMT_PEOPLE(X) STMT_SEGMENTS(X) STMT_SHOP(X)
+    STMT_LEASES(X) STMT_KEYS(X) STMT_PEOPLE(X) STMT_SEGMENTS(X) STMT_SHOP(X)                                 \
+    STMT_PRIVACY(X)
 /* clang-format on */
 
 #define STMT_DECLARE(name) extern __typeof__(*((struct store *)0)->name) stmt_##name;

@@ -54,6 +54,16 @@ enum db_status stmt_orders_page(struct store *st, int64_t account_id, int64_t be
                    sizeof **rows, read_summary, NULL, NULL, (void **)rows, n);
 }
 
+/* The export of one person (issue 19, store/store_privacy.h) reads its orders as this list's rows. */
+enum db_status stmt_contact_orders(struct store *st, int64_t account_id, int64_t contact_id,
+                                   struct order_summary **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    return db_list(st, S_CONTACT_ORDERS, P(SP_I64(account_id), SP_I64(contact_id)), sizeof **rows,
+                   read_summary, NULL, NULL, (void **)rows, n);
+}
+
 enum db_status stmt_order_mark_test(struct store *st, int64_t account_id, int64_t order_row_id)
 {
     return db_write(st, TX_DURABLE, S_ORDER_MARK_TEST, P(SP_I64(account_id), SP_I64(order_row_id)));

@@ -151,96 +151,16 @@ struct audience_query {
     int held;          /* 1: only the contacts the filters pass but the audience holds back */
 };
 
-/* recipients row: one message of a campaign to one contact (step 0 = main, 1.. = nudges). */
-struct recipient {
-    int64_t id, campaign_id, contact_id;
-    int step;
-    char status[12]; /* pending sending sent failed skipped */
-    char random_id[24];
-    int attempt;
-    int64_t next_attempt_at, tg_message_id, sent_at;
-};
-
-/* A recipient row's status (recipients.status keeps the names) and the one table of its moves:
- * pending → sending (claimed, its random_id committed) or skipped (a nudge that no longer
- * applies); sending → pending (tried again later), sent, failed or skipped (a send's outcome). */
-#define RECIPIENT_STATUSES(X)                                                                                \
-    X(RECIPIENT_PENDING, "pending")                                                                          \
-    X(RECIPIENT_SENDING, "sending")                                                                          \
-    X(RECIPIENT_SENT, "sent")                                                                                \
-    X(RECIPIENT_FAILED, "failed")                                                                            \
-    X(RECIPIENT_SKIPPED, "skipped")
-
-enum recipient_status {
-#define X(id, name) id,
-    RECIPIENT_STATUSES(X)
-#undef X
-        RECIPIENT_STATUS_COUNT
-};
-
-/* The name of s as stored ("pending"); "unknown" for a value that is none. */
-const char *recipient_status_name(enum recipient_status s);
-/* May a row go from `from` to `to` (the table above)? */
-int recipient_move_allowed(enum recipient_status from, enum recipient_status to);
-
-/* What happened to one send (core/outcome.c writes it: the row, its log line, the counters). */
-struct send_outcome {
-    int64_t recipient_id, campaign_id, contact_id;
-    int step, attempt;
-    enum recipient_status status; /* after this: pending, sent, failed or skipped (from sending) */
-    const char *log_status;       /* sent_logs.status: sent failed flood_wait retry skipped */
-    const char *error_code;       /* NULL on success */
-    const char *error_details;
-    int64_t tg_message_id;   /* on sent */
-    int64_t next_attempt_at; /* on pending */
-    int mark_contact;        /* enum tg_contact_mark: 1 blocked, 2 deactivated, 3 privacy_restricted,
-                              * 4 charges_stars, 0 nothing */
-    int64_t mark_stars;      /* with 4: the price in stars when Telegram gave it, else 0 */
-};
-
-/* A sent campaign message, as attribution looks for it. */
-struct sent_message {
-    int64_t recipient_id, campaign_id;
-    int step;
-};
-
-/* What to add to one (campaign, step)'s counters (campaign_steps). */
-struct step_delta {
-    int64_t rows, sent, failed, skipped, read, replied, clicked;
-};
-
-/* The rows a write of recipients changed, per (campaign, step), for the counters above: rows
- * changed, and of them those left 'skipped' (new nudge rows only). One contact's or one
- * campaign's rows span few pairs; past STEP_TALLY_MAX pairs the rest count in total only. */
-#define STEP_TALLY_MAX 64
-struct step_tally {
-    struct step_tally_row {
-        int64_t campaign_id, rows, skipped;
-        int step;
-    } at[STEP_TALLY_MAX];
-    int n;
-    int64_t total;
-};
-
-/* A line of a campaign's log. */
-struct log_row {
-    int64_t id, at, contact_id;
-    int step;
-    char status[16], error_code[64], error_details[256];
-};
-
-/* Per-campaign counters (campaign_analytics + live counts from recipients). */
-struct campaign_counts {
-    int64_t audience, pending, sending, sent, failed, skipped;
-    int64_t read, replied, clicks, unique_clicks, opted_out, orders, revenue;
-    int64_t by_category[3]; /* audience at start: browser, buyer, refund_risk (enum category order) */
-};
+/* The rows of sending: recipients, outcomes, step counters, log lines (store/store_send.h). */
+#include "store/store_send.h" /* IWYU pragma: export */
 
 /* The sealed columns, for key rotation (store/store_sealed.h). */
 #include "store/store_sealed.h" /* IWYU pragma: export */
 
 /* Results per person, timelines, the contact audit log (issue 16). */
 #include "store/store_people.h" /* IWYU pragma: export */
+/* A person's export and erasure, the audit log (issue 19). */
+#include "store/store_privacy.h" /* IWYU pragma: export */
 
 /* Outgoing webhooks: their rows and struct store_hooks (issue 19). */
 #include "store/store_webhooks.h" /* IWYU pragma: export */
@@ -774,6 +694,22 @@ struct store {
                                                 int step, int64_t before_id, int64_t *last, int64_t *before);
     /* ---- outgoing webhooks: the endpoints and their outbox (store/store_webhooks.h) ---- */
     const struct store_hooks *hooks;
+    /* ---- privacy and the audit log (issue 19; contracts: store/store_privacy.h) ---- */
+    TGR_MUST_CHECK enum db_status (*erasure_find)(struct store *st, int64_t account_id, const char *bidx,
+                                                  int64_t *at);
+    TGR_MUST_CHECK enum db_status (*erasure_put)(struct store *st, int64_t account_id, const char *bidx,
+                                                 int64_t at);
+    TGR_MUST_CHECK enum db_status (*contact_purge)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                   enum contact_part part, int64_t now, int64_t *n);
+    TGR_MUST_CHECK enum db_status (*contact_messages)(struct store *st, int64_t account_id,
+                                                      int64_t contact_id, struct person_message **rows,
+                                                      size_t *n);
+    TGR_MUST_CHECK enum db_status (*contact_orders)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                    struct order_summary **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*audit_add)(struct store *st, const struct audit_row *e);
+    TGR_MUST_CHECK enum db_status (*audit_page)(struct store *st, int64_t account_id, int64_t before_id,
+                                                int limit, struct audit_row **rows, size_t *n);
+    TGR_MUST_CHECK enum db_status (*scrub)(struct store *st);
 };
 
 /* Open the store named by url: "sqlite:PATH" (relative paths are taken from the current

@@ -15,6 +15,7 @@
 #include "cluster/cluster.h"
 #include "crypto/seal.h"
 #include "core/categories.h"
+#include "core/privacy.h"
 #include "tg/bridge.h"
 #include "tg/session.h"
 
@@ -65,13 +66,27 @@ static void norm_username(const char *in, char *out, size_t cap)
     out[i] = 0;
 }
 
-static int has_inbound(json_t *d)
+/* When a message was sent (unix ms): its date, or now when it has none (a live event). */
+static int64_t message_at(json_t *m)
+{
+    json_t *date = json_object_get(m, "date");
+    return json_is_number(date) ? (int64_t)(json_number_value(date) * 1000) : now_ms();
+}
+
+/* An inbound message the account keeps: one from the customer, written after they were last
+ * erased (erased_at 0: never). Old history synced again must not bring an erased person back. */
+static int kept_inbound(json_t *m, int64_t erased_at)
+{
+    return !json_is_true(json_object_get(m, "out")) && (!erased_at || message_at(m) > erased_at);
+}
+
+static int has_inbound(json_t *d, int64_t erased_at)
 {
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(d, "messages"), i, m)
     {
-        if (!json_is_true(json_object_get(m, "out"))) return 1;
+        if (kept_inbound(m, erased_at)) return 1;
     }
     return 0;
 }
@@ -90,11 +105,14 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     contact_row_key(account_id, uid, rk, sizeof rk);
 
     char kept_first[256], kept_last[256], kept_user[64];
-    struct contact cur;
-    enum db_status r = st->contact_by_tg_id(st, account_id, uid, &cur);
+    int64_t erased_at = 0;
+    enum db_status r = erasure_time(app, account_id, uid, &erased_at);
     if (r < 0) return r;
-    if (r == DB_NONE && !has_inbound(d))
-        return DB_NONE; /* only the shop wrote in this chat: not someone who messaged us */
+    struct contact cur;
+    r = st->contact_by_tg_id(st, account_id, uid, &cur);
+    if (r < 0) return r;
+    if (r == DB_NONE && !has_inbound(d, erased_at))
+        return DB_NONE; /* only the shop wrote in this chat (or all they wrote was erased) */
     int64_t contact_id = cur.id;
     int changed = r == DB_NONE;
     if (r == DB_ONE) {
@@ -162,9 +180,8 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     int added = 0;
     json_array_foreach(json_object_get(d, "messages"), i, m)
     {
-        if (json_is_true(json_object_get(m, "out"))) continue;
+        if (!kept_inbound(m, erased_at)) continue;
         json_t *mid = json_object_get(m, "message_id");
-        json_t *date = json_object_get(m, "date");
         const char *text = json_string_value(json_object_get(m, "text"));
         if (!json_is_integer(mid)) continue;
         char mrk[96];
@@ -173,7 +190,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         if (seal(app->kr, "inbound_messages", "text", mrk, text ? text : "", text ? strlen(text) : 0,
                  &sealed.p, &sealed.len) != TGR_OK)
             return DB_HARD;
-        int64_t at = json_is_number(date) ? (int64_t)(json_number_value(date) * 1000) : now_ms();
+        int64_t at = message_at(m);
         r = st->inbound_add(st, account_id, contact_id, json_integer_value(mid), &sealed, at);
         blob_release(&sealed);
         if (r < 0) return r;

@@ -4,7 +4,9 @@
  * with "<account_id>:<tg_user_id>:<message_id>"); phone and username also get
  * blind indexes for equality lookups (orders matched by phone or username). A sync reads the
  * dialogs a page at a time and writes each page in one transaction, so memory stays flat however
- * large the inbox. Only one sync per account runs at a time. */
+ * large the inbox. Only one sync per account runs at a time. A person erased from the account
+ * (core/privacy.h) is not brought back by their old messages: messages dated at or before their
+ * erasure are skipped, and only a later one makes them a contact again. */
 #ifndef TGR_SYNC_H
 #define TGR_SYNC_H
 

@@ -8,6 +8,10 @@
 // its own the Telegram account safety notices (safety.mjs), and back on the first the Webhooks
 // page (webhooks.mjs), the settings, connecting the shop's orders and the orders list (shop.mjs).
 // Fails (exit 1) on any assertion, page dialog, uncaught page
+// contact's timeline (people.mjs), on a second server with a scenario of its own the Telegram
+// account safety notices (safety.mjs), and back on the first the settings, connecting the shop's
+// orders and the orders list (shop.mjs), then a contact's export and erasure and the audit log
+// (privacy.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
 // error or unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
@@ -25,6 +29,7 @@ import { peopleFlow } from './people.mjs';
 import { createA11y } from './axe.mjs'; // issue 20: axe-core and focus indicators at every screenshot
 import { round2Flow } from './round2.mjs'; // issue 18: progress, the simulator, words, the demo
 import { webhooksFlow } from './webhooks.mjs'; // issue 19: outgoing webhooks
+import { privacyFlow } from './privacy.mjs'; // issue 19: a person's export and erasure, the audit log
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'web', 'package.json'));
@@ -495,7 +500,8 @@ async function main() {
   await round2Flow(ctx);
   await safetyFlow(ctx);
   await webhooksFlow(ctx); // issue 19: add a webhook, its secret shown once, delete it
-  await shopFlow(ctx); // last: it changes the password
+  await shopFlow(ctx); // it changes the password
+  await privacyFlow(ctx); // last: it erases a contact
 
   a11y.finish();
   noProblems('during the whole run');

@@ -426,9 +426,10 @@ class Server:
     # --- HTTP --------------------------------------------------------------------------------
 
     def request(self, method, path, body=None, raw=None, headers=None, token=None, api_key=None,
-                content_type=None, timeout=30):
+                content_type=None, timeout=30, source=None):
         """Send one request on a fresh connection. body: a value sent as JSON (Content-Type
-        application/json); raw: bytes sent verbatim (content_type, if given, is its type)."""
+        application/json); raw: bytes sent verbatim (content_type, if given, is its type); source:
+        the loopback address the connection comes from (e.g. "127.0.0.2"; default 127.0.0.1)."""
         hdrs = {}
         data = None
         if body is not None:
@@ -444,7 +445,8 @@ class Server:
             hdrs["X-API-Key"] = api_key
         if headers:
             hdrs.update(headers)
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         try:
             conn.request(method, path, body=data, headers=hdrs)
             r = conn.getresponse()

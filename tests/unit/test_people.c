@@ -8,12 +8,16 @@
 
 #include <jansson.h>
 
+#include "core/audit.h"
 #include "core/categories.h"
 #include "core/people.h"
 #include "core/progress.h"
 #include "core/sealed.h"
 #include "core/timeline.h"
 #include "crypto/seal.h"
+
+/* Who opts people out by hand in these tests. */
+static const struct audit_who USER = {AUDIT_USER, "198.51.100.7"}, API_KEY = {AUDIT_API_KEY, "198.51.100.8"};
 
 /* A contact with a sealed first name. */
 static int64_t named_contact(struct rfx *f, int64_t account, const char *tg_user_id, const char *first)
@@ -293,9 +297,9 @@ static void opt_outs_and_timeline(void **state)
     pin(f, "UPDATE orders SET received_at = ?1 WHERE status = ?2", f->t0 + 3500, "refunded");
 
     /* opting out by hand, then again (nothing changes), then back in with a reason */
-    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who, 1, "user", "asked on the phone"),
+    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who, 1, &USER, "asked on the phone"),
                      OPT_OUT_CHANGED);
-    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who, 1, "user", NULL), OPT_OUT_UNCHANGED);
+    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who, 1, &USER, NULL), OPT_OUT_UNCHANGED);
     struct contact c;
     assert_int_equal(st->contact_get(st, f->a, who, &c), DB_ONE);
     assert_true(c.opted_out_at > 0);
@@ -304,15 +308,15 @@ static void opt_outs_and_timeline(void **state)
     assert_int_equal(st->campaign_counts(st, f->a, camp, &counts), DB_ONE);
     assert_int_equal(counts.opted_out, 1); /* counted as a stop message is */
     audit_at(f, "opted_out", f->t0 + 4000);
-    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who, 0, "api_key", "wants the newsletter"),
+    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who, 0, &API_KEY, "wants the newsletter"),
                      OPT_OUT_CHANGED);
-    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who, 0, "api_key", "again"), OPT_OUT_UNCHANGED);
+    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who, 0, &API_KEY, "again"), OPT_OUT_UNCHANGED);
     audit_at(f, "opted_in", f->t0 + 5000);
     assert_int_equal(st->contact_get(st, f->a, who, &c), DB_ONE);
     assert_int_equal(c.opted_out_at, 0);
     contact_release(&c);
-    assert_int_equal(contact_opt_out_by_hand(&f->app, f->b, who, 1, "user", NULL), OPT_OUT_NOT_FOUND);
-    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who + 100, 0, "user", "x"), OPT_OUT_NOT_FOUND);
+    assert_int_equal(contact_opt_out_by_hand(&f->app, f->b, who, 1, &USER, NULL), OPT_OUT_NOT_FOUND);
+    assert_int_equal(contact_opt_out_by_hand(&f->app, f->a, who + 100, 0, &USER, "x"), OPT_OUT_NOT_FOUND);
     audit_at(f, "category_changed", f->t0 - 2 * DAY_MS); /* buyer, then refund_risk: older */
 
     /* newest first, every kind, opened; the same in pages of 2 */

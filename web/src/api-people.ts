@@ -114,8 +114,13 @@ function dispositionName(h: string | null): string | null {
  * GET a CSV route with the Authorization header (an <a href> cannot send it) and hand the file to
  * the browser as a download. The whole file passes through memory once, as a Blob.
  */
-async function downloadCsv(path: string, fallbackName: string): Promise<void> {
-  const res = await fetchAuthed(path, 'text/csv');
+function downloadCsv(path: string, fallbackName: string): Promise<void> {
+  return downloadFile(path, 'text/csv', fallbackName);
+}
+
+/** The same for any file: a CSV export, a person's export (JSON, api-privacy.ts). */
+export async function downloadFile(path: string, accept: string, fallbackName: string): Promise<void> {
+  const res = await fetchAuthed(path, accept);
   let blob: Blob;
   try {
     blob = await res.blob();

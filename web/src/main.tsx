@@ -21,6 +21,8 @@ import { ContactView } from './views/Contact';
 import { SegmentsView } from './views/Segments';
 // Issue 19: outgoing webhooks.
 import { WebhooksView } from './views/Webhooks';
+// Issue 19: the audit log.
+import { AuditView } from './views/Audit';
 
 export interface SessionState {
   session: Session | null;
@@ -86,6 +88,7 @@ const NAV = [
   { href: '/app/connect', label: 'Telegram' },
   { href: '/app/settings', label: 'Settings' },
   { href: '/app/webhooks', label: 'Webhooks' }, // issue 19
+  { href: '/app/audit', label: 'Audit log' }, // issue 19
 ];
 
 function Header({ path, state }: { path: string; state: SessionState }) {
@@ -203,6 +206,7 @@ function App() {
     else if (!title && /^\/app\/contacts\/\d+$/.test(route.path)) title = 'Contact';
     else if (!title && route.path === '/app/segments') title = 'Segments';
     else if (!title && route.path === '/app/webhooks') title = 'Webhooks'; // issue 19
+    else if (!title && route.path === '/app/audit') title = 'Audit log';
     document.title = (title ? title + ' · ' : '') + 'tgr';
   }, [route.path]);
 
@@ -229,6 +233,7 @@ function App() {
   else if ((m = /^\/app\/contacts\/(\d+)$/.exec(route.path))) view = <ContactView key={m[1]} id={Number(m[1])} query={route.query} />;
   else if (route.path === '/app/segments') view = <SegmentsView />;
   else if (route.path === '/app/webhooks') view = <WebhooksView />; // issue 19
+  else if (route.path === '/app/audit') view = <AuditView />;
   else view = <NotFound />;
   return (
     <>

@@ -79,8 +79,12 @@ static struct conn *conn_open(const char *path, int writer, char *err, size_t er
     }
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, 5000);
+    /* secure_delete on the writers: what a DELETE or UPDATE frees is overwritten with zeros, so
+     * that an erased person's rows (and old values of rewritten ones) do not stay readable in free
+     * space; scrub() then empties the write-ahead log (docs/DECISIONS.md 69). */
     if (exec(c->db, "PRAGMA foreign_keys = ON") != SQLITE_OK ||
         (writer && exec(c->db, "PRAGMA journal_mode = WAL") != SQLITE_OK) ||
+        (writer && exec(c->db, "PRAGMA secure_delete = ON") != SQLITE_OK) ||
         exec(c->db, "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
         (!writer && exec(c->db, "PRAGMA query_only = 1") != SQLITE_OK)) {
         if (err) snprintf(err, errlen, "cannot configure database %s: %s", path, sqlite3_errmsg(c->db));
@@ -334,8 +338,22 @@ static void sq_close(struct store *st)
     free(s);
 }
 
+/* Copy the write-ahead log into the database and truncate it to nothing, so that page images
+ * from before a deletion are gone from the files (secure_delete has zeroed the pages themselves).
+ * Under the writer lock, so no transaction of this process writes meanwhile; readers of other
+ * threads and processes are waited for up to busy_timeout. */
+static enum db_status sq_scrub(struct store *st)
+{
+    struct sq *s = SQ(st);
+    pthread_mutex_lock(&s->wlock);
+    int rc = sqlite3_wal_checkpoint_v2(s->writers[0]->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    pthread_mutex_unlock(&s->wlock);
+    return rc == SQLITE_OK ? DB_ONE : rc_status(rc, "wal checkpoint");
+}
+
 /* SQLite has no LISTEN/NOTIFY: notify and listen stay NULL, and instances poll. */
-static const struct store sqlite_store = {.backend = "sqlite", .close = sq_close, STORE_STMT_INIT};
+static const struct store sqlite_store = {
+    .backend = "sqlite", .close = sq_close, .scrub = sq_scrub, STORE_STMT_INIT};
 
 struct store *store_sqlite_open(const char *path, char *err, size_t errlen)
 {

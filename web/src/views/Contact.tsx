@@ -16,6 +16,7 @@ import { usePaged } from '../results/usePaged';
 import { onLinkClick } from '../router';
 import { CategoryBadge, Marks, displayName, initials } from './Contacts';
 import { Field, FormError } from './Field';
+import { PrivacyControl } from './ContactPrivacy';
 
 const PAGE = 50;
 /** The orders list reads the timeline in pages this big, this many at most. */
@@ -284,6 +285,7 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
   const [limit] = useState(pageSize(props.query.get('limit')));
   const [c, setC] = useState<Contact | null>(null);
   const [notFound, setNotFound] = useState(false);
+  const [erased, setErased] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const timeline = usePaged<TimelineEvent, string>(async (after) => {
     const p = await getTimeline(id, limit, after);
@@ -338,6 +340,20 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
     );
 
   if (notFound) return <NotFoundPage what="Contact" back="/app/contacts" backLabel="Back to contacts" />;
+  if (erased !== null)
+    return (
+      <main class="page" id="main">
+        <div class="card" data-testid="contact-erased" role="status">
+          <h1>{erased} was erased</h1>
+          <p>Nothing about this person is kept. Your campaign counts and revenue are unchanged.</p>
+          <p>
+            <a href="/app/contacts" onClick={onLinkClick}>
+              Back to contacts
+            </a>
+          </p>
+        </div>
+      </main>
+    );
 
   const pct = c ? Math.round(Math.max(0, Math.min(1, c.confidence || 0)) * 100) : 0;
   return (
@@ -408,6 +424,7 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
               }}
             />
             <Orders c={c} orders={orders} more={moreOrders} campaignName={campaignName} />
+            <PrivacyControl c={c} onErased={() => setErased(displayName(c))} />
           </div>
           <section class="card card-flush contact-timeline" aria-labelledby="timeline-h">
             <div class="card-head">
