@@ -59,10 +59,9 @@
 #define AUDIENCE_CAPPED                                                                                      \
     "EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 AND r.contact_id = c.id AND r.sent_at >= "   \
     "$8)"
-/* The filters of a campaign ($2 … $12 but $8), whatever makes a contact unreachable. */
+/* The filters of a campaign ($2 … $12 but $8); an erased contact is never in one (issue 19). */
 #define AUDIENCE_FILTERS                                                                                     \
-    "WHERE c.account_id = $1 AND c.opted_out_at IS NULL AND c.blocked_at IS NULL "                           \
-    "AND c.deactivated_at IS NULL AND c.erased_at IS NULL "                                                  \
+    "AND c.erased_at IS NULL "                                                                               \
     "AND ($2::bigint = 0 OR c.last_inbound_at >= $2) "                                                       \
     "AND ($3::bigint < 0 AND $4::bigint < 0 AND $5::bigint < 0 OR EXISTS (SELECT 1 FROM (SELECT COUNT(*) "   \
     "AS n, COALESCE(SUM(o.amount), 0)::bigint AS spent FROM orders o WHERE o.account_id = $1 "               \
