@@ -125,7 +125,7 @@ function LogList({ stream, now }: { stream: LogStream; now: number }) {
       {shown.length === 0 ? (
         <p class="empty">{stream.state === 'live' ? 'Nothing sent yet. Messages appear here the moment they go out.' : 'Loading the activity…'}</p>
       ) : (
-        <div class="log" role="log" aria-live="off" aria-label="Send log, newest first">
+        <div class="log" role="log" aria-live="off" aria-label="Send log, newest first" tabIndex={0}>
           <ol class="log-list" data-testid="log">
           {shown.map((e) => {
             const st = LOG_STATUS[e.status] ?? { label: e.status, tone: 'muted' };
