@@ -1,26 +1,20 @@
 #!/usr/bin/env node
-// Browser test of the web app: starts build/tgr on a free port with a simulated Telegram (two-step
-// verification on), creates an account with the CLI, then drives Chromium through login, connecting
-// Telegram (phone → code → password) and the contacts list, then the campaign workflow
+// Browser test of the web app in English: starts build/tgr on a free port with a simulated Telegram
+// (two-step verification on), creates an account with the CLI, then drives Chromium through login,
+// connecting Telegram (phone → code → password) and the contacts list, then the campaign workflow
 // (editor.mjs, results.mjs), segments, a scheduled start, results per person, CSV exports and a
 // contact's timeline (people.mjs), progress, the simulator's notices, a new login and the demo
 // (round2.mjs, with a third server started with --demo), on a second server with a scenario of
 // its own the Telegram account safety notices (safety.mjs), and back on the first the Webhooks
-// page (webhooks.mjs), the settings, connecting the shop's orders and the orders list (shop.mjs).
-// Fails (exit 1) on any assertion, page dialog, uncaught page
-// contact's timeline (people.mjs), on a second server with a scenario of its own the Telegram
-// account safety notices (safety.mjs), and back on the first the settings, connecting the shop's
-// orders and the orders list (shop.mjs), then a contact's export and erasure and the audit log
-// (privacy.mjs). Fails (exit 1) on any assertion, page dialog, uncaught page
-// error or unexpected console error. Screenshots go to build/screenshots/.
+// page (webhooks.mjs), the settings, connecting the shop's orders and the orders list (shop.mjs),
+// then a contact's export and erasure and the audit log (privacy.mjs). The same workflow in
+// Russian is ru.mjs. Fails (exit 1) on any assertion, page dialog, uncaught page error or
+// unexpected console error. Screenshots go to build/screenshots/.
 //
 //   node tests/browser/run.mjs          (TGR_BIN overrides build/tgr; CHROMIUM overrides /usr/bin/chromium)
-import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { EMAIL, Failure, HOSTILE, PASSWORD, SHOTS, WEB, check, launchBrowser, log, makeApi, root, run, startServer, tmp } from './harness.mjs';
 import { editorFlow } from './editor.mjs';
 import { resultsFlow } from './results.mjs';
 import { safetyFlow } from './safety.mjs';
@@ -30,51 +24,6 @@ import { createA11y } from './axe.mjs'; // issue 20: axe-core and focus indicato
 import { round2Flow } from './round2.mjs'; // issue 18: progress, the simulator, words, the demo
 import { webhooksFlow } from './webhooks.mjs'; // issue 19: outgoing webhooks
 import { privacyFlow } from './privacy.mjs'; // issue 19: a person's export and erasure, the audit log
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(path.join(root, 'web', 'package.json'));
-const { chromium } = require('playwright-core');
-
-const BIN = process.env.TGR_BIN ? path.resolve(process.env.TGR_BIN) : path.join(root, 'build', 'tgr');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const WEB = process.env.TGR_WEB_DIST ? path.resolve(process.env.TGR_WEB_DIST) : path.join(root, 'web', 'dist');
-const SHOTS = path.join(root, 'build', 'screenshots');
-const HOSTILE = '<img src=x onerror=alert(1)>';
-const EMAIL = 'owner@shop.test';
-const PASSWORD = 'correct horse battery staple';
-const started = Date.now();
-
-const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
-class Failure extends Error {}
-function check(cond, msg) {
-  if (!cond) throw new Failure(msg);
-  log('ok -', msg);
-}
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgr-browser-'));
-/** Every server started, each { proc, name, log }. */
-const servers = [];
-let browser = null;
-
-function stopServer(server) {
-  return new Promise((resolve) => {
-    if (server.exitCode !== null || server.signalCode !== null) return resolve();
-    const t = setTimeout(() => {
-      server.kill('SIGKILL');
-    }, 12_000);
-    server.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    server.kill('SIGTERM');
-  });
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    for (const s of servers) if (s.proc.exitCode === null) s.proc.kill('SIGTERM');
-    process.exit(130);
-  });
-}
 
 function writeScenario() {
   const ago = (h) => h * 3600;
@@ -123,95 +72,13 @@ function writeScenario() {
   return file;
 }
 
-/** Starts build/tgr on a free port with the simulator playing `scenarioFile`, its data (and an
- *  account EMAIL / PASSWORD) in `dir`; answers the server's base URL. */
-async function startServer(scenarioFile, dir = tmp, extraArgs = []) {
-  const data = path.join(dir, 'data');
-  const pwFile = path.join(dir, 'password.txt');
-  fs.writeFileSync(pwFile, PASSWORD + '\n', { mode: 0o600 });
-  execFileSync(BIN, ['account', 'create', '--email', EMAIL, '--password-file', pwFile, '--data', data, '--log-level', 'warn'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  log('account created');
-  const server = spawn(
-    BIN,
-    ['serve', '--listen', '127.0.0.1:0', '--data', data, '--telegram', 'sim', '--sim-scenario', scenarioFile, '--web', WEB, '--rate-session', '1000', ...extraArgs],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const entry = { proc: server, name: path.basename(dir), log: '' };
-  servers.push(entry);
-  server.stderr.on('data', (d) => (entry.log += d));
-  return await new Promise((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Failure('server did not print "listening on" within 20 s\n' + entry.log)), 20_000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1].replace(/\/$/, ''));
-      }
-    });
-    server.once('exit', (code, sig) => {
-      clearTimeout(t);
-      reject(new Failure(`server exited early (${code ?? sig})\n${entry.log}`));
-    });
-  });
-}
-
-/** A JSON API caller for one server with one account's token; a non-2xx answer throws. */
-function makeApi(base, token) {
-  return async (method, p, body) => {
-    const r = await fetch(base + p, {
-      method,
-      headers: { Authorization: 'Bearer ' + token, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Failure(`${method} ${p} → ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-}
-
 async function main() {
   if (!fs.existsSync(path.join(WEB, 'index.html'))) throw new Failure('web/dist/index.html missing: run `npm run build` in web/');
   fs.mkdirSync(SHOTS, { recursive: true });
   const base = await startServer(writeScenario());
   log('server at', base);
 
-  const launched = Date.now();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
-  const page = await context.newPage();
-  log(`chromium up in ${Date.now() - launched} ms`);
-
-  // Anything the page should never do.
-  const problems = [];
-  // 4xx answers we provoke on purpose (Chromium logs "Failed to load resource" for them).
-  const expectedStatuses = new Set([401, 409, 422]);
-  page.on('dialog', (d) => {
-    problems.push(`dialog (${d.type()}): ${d.message()}`);
-    void d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() !== 'error' && m.type() !== 'warning') return;
-    const t = m.text();
-    const st = /Failed to load resource: the server responded with a status of (\d+)/.exec(t);
-    if (st && expectedStatuses.has(Number(st[1]))) return;
-    problems.push(`console ${m.type()}: ${t}`);
-  });
-  // ERR_ABORTED is a fetch cut short by the test's own page.goto/reload, not a fault of the app.
-  page.on('requestfailed', (r) => {
-    const why = r.failure()?.errorText ?? '';
-    if (!why.includes('ERR_ABORTED')) problems.push(`request failed: ${r.url()} ${why}`);
-  });
-  const noProblems = (where) => check(problems.length === 0, `no dialogs/console errors ${where}` + (problems.length ? ':\n  ' + problems.join('\n  ') : ''));
+  const { page, problems, noProblems, expectedStatuses } = await launchBrowser({ locale: 'en-US' });
   const shot = async (name) => {
     await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
     await a11y.check(page, name); // every page shown is checked at desktop and phone width
@@ -507,17 +374,4 @@ async function main() {
   noProblems('during the whole run');
 }
 
-let failed = false;
-try {
-  await main();
-  log(`PASS (${((Date.now() - started) / 1000).toFixed(1)} s); screenshots in ${path.relative(process.cwd(), SHOTS) || '.'}`);
-} catch (e) {
-  failed = true;
-  console.error('FAIL:', e instanceof Failure ? e.message : e?.stack || e);
-  for (const s of servers) if (s.log) console.error(`--- server stderr, ${s.name} (tail) ---\n` + s.log.split('\n').slice(-30).join('\n'));
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  await Promise.all(servers.map((s) => stopServer(s.proc)));
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(failed ? 1 : 0);
+await run(main);

@@ -3,6 +3,8 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import './styles.css';
 import { ApiError, clearToken, getEmail, getSession, getToken, type Session } from './api';
 import { navigate, onLinkClick, pageKey, useRoute } from './router';
+import { messages, useLang } from './i18n';
+import { LangSwitch } from './LangSwitch';
 import { LoginView } from './views/Login';
 import { ConnectView } from './views/Connect';
 import { ContactsView } from './views/Contacts';
@@ -24,6 +26,77 @@ import { WebhooksView } from './views/Webhooks';
 // Issue 19: the audit log.
 import { AuditView } from './views/Audit';
 
+const M = messages(
+  {
+    checking: 'Telegram: checking…',
+    unknown: 'Telegram: status unknown',
+    frozen: 'Telegram: frozen → appeal',
+    connected: 'Telegram: connected',
+    invalid: 'Telegram: invalid → reconnect',
+    notConnected: 'Telegram: not connected',
+    simulated: 'Simulated Telegram',
+    simulatedTitle: 'No real messages leave this server',
+    navContacts: 'Contacts',
+    navCampaigns: 'Campaigns',
+    navSegments: 'Segments',
+    navAnalytics: 'Analytics',
+    navOrders: 'Orders',
+    navTelegram: 'Telegram',
+    navSettings: 'Settings',
+    navWebhooks: 'Webhooks',
+    navAudit: 'Audit log',
+    mainNav: 'Main',
+    logOut: 'Log out',
+    logOutWho: (email: string) => 'Log out ' + email,
+    notFound: 'Page not found',
+    goContacts: 'Go to contacts',
+    skip: 'Skip to content',
+    tLogin: 'Log in',
+    tConnect: 'Connect Telegram',
+    tNewCampaign: 'New campaign',
+    tShop: 'Connect your shop',
+    tEdit: 'Edit campaign',
+    tScorecard: 'Scorecard',
+    tCampaign: 'Campaign',
+    tPeople: 'People',
+    tContact: 'Contact',
+  },
+  {
+    checking: 'Telegram: проверка…',
+    unknown: 'Telegram: состояние неизвестно',
+    frozen: 'Telegram: заморожен → обжаловать',
+    connected: 'Telegram: подключён',
+    invalid: 'Telegram: сессия недействительна → переподключить',
+    notConnected: 'Telegram: не подключён',
+    simulated: 'Симулятор Telegram',
+    simulatedTitle: 'Настоящие сообщения с этого сервера не уходят',
+    navContacts: 'Контакты',
+    navCampaigns: 'Кампании',
+    navSegments: 'Сегменты',
+    navAnalytics: 'Аналитика',
+    navOrders: 'Заказы',
+    navTelegram: 'Telegram',
+    navSettings: 'Настройки',
+    navWebhooks: 'Вебхуки',
+    navAudit: 'Журнал действий',
+    mainNav: 'Главное меню',
+    logOut: 'Выйти',
+    logOutWho: (email: string) => 'Выйти из ' + email,
+    notFound: 'Страница не найдена',
+    goContacts: 'К контактам',
+    skip: 'Перейти к содержимому',
+    tLogin: 'Вход',
+    tConnect: 'Подключение Telegram',
+    tNewCampaign: 'Новая кампания',
+    tShop: 'Подключение магазина',
+    tEdit: 'Редактирование кампании',
+    tScorecard: 'Итоги',
+    tCampaign: 'Кампания',
+    tPeople: 'Люди',
+    tContact: 'Контакт',
+  },
+);
+
 export interface SessionState {
   session: Session | null;
   /** Set when GET /session itself failed (network, 503…). */
@@ -32,37 +105,38 @@ export interface SessionState {
 }
 
 function StatusBadge({ session, error }: { session: Session | null; error: string | null }) {
+  const m = M();
   let cls = 'badge badge-muted';
-  let text = 'Telegram: checking…';
+  let text = m.checking;
   let link = false;
   if (error) {
     cls = 'badge badge-warn';
-    text = 'Telegram: status unknown';
+    text = m.unknown;
   } else if (session) {
     switch (session.status) {
       case 'connected':
         if (session.frozen) {
           cls = 'badge badge-bad';
-          text = 'Telegram: frozen → appeal';
+          text = m.frozen;
           link = true;
         } else {
           cls = 'badge badge-ok';
-          text = 'Telegram: connected';
+          text = m.connected;
         }
         break;
       case 'invalid':
         cls = 'badge badge-bad';
-        text = 'Telegram: invalid → reconnect';
+        text = m.invalid;
         link = true;
         break;
       default:
         cls = 'badge badge-muted';
-        text = 'Telegram: not connected';
+        text = m.notConnected;
         link = true;
     }
   }
   // On the simulator the badge says so in every state (issue 18): nothing real leaves the server.
-  if (session?.simulator) text = text.replace(/^Telegram:/, 'Simulated Telegram:');
+  if (session?.simulator) text = text.replace(/^Telegram:/, m.simulated + ':');
   const dot = <span class="dot" aria-hidden="true" />;
   if (link)
     return (
@@ -72,7 +146,7 @@ function StatusBadge({ session, error }: { session: Session | null; error: strin
       </a>
     );
   return (
-    <span class={cls} data-testid="tg-status" data-simulated={session?.simulator ? 'true' : undefined} role="status" title={error ?? (session?.simulator ? 'No real messages leave this server' : undefined)}>
+    <span class={cls} data-testid="tg-status" data-simulated={session?.simulator ? 'true' : undefined} role="status" title={error ?? (session?.simulator ? m.simulatedTitle : undefined)}>
       {dot}
       {text}
     </span>
@@ -80,26 +154,27 @@ function StatusBadge({ session, error }: { session: Session | null; error: strin
 }
 
 const NAV = [
-  { href: '/app/contacts', label: 'Contacts' },
-  { href: '/app/campaigns', label: 'Campaigns' },
-  { href: '/app/segments', label: 'Segments' }, // issue 16
-  { href: '/app/analytics', label: 'Analytics' },
-  { href: '/app/orders', label: 'Orders' },
-  { href: '/app/connect', label: 'Telegram' },
-  { href: '/app/settings', label: 'Settings' },
-  { href: '/app/webhooks', label: 'Webhooks' }, // issue 19
-  { href: '/app/audit', label: 'Audit log' }, // issue 19
-];
+  { href: '/app/contacts', label: 'navContacts' },
+  { href: '/app/campaigns', label: 'navCampaigns' },
+  { href: '/app/segments', label: 'navSegments' }, // issue 16
+  { href: '/app/analytics', label: 'navAnalytics' },
+  { href: '/app/orders', label: 'navOrders' },
+  { href: '/app/connect', label: 'navTelegram' },
+  { href: '/app/settings', label: 'navSettings' },
+  { href: '/app/webhooks', label: 'navWebhooks' }, // issue 19
+  { href: '/app/audit', label: 'navAudit' }, // issue 19
+] as const;
 
 function Header({ path, state }: { path: string; state: SessionState }) {
   const email = getEmail();
+  const m = M();
   return (
     <header class="topbar">
       <div class="topbar-inner">
         <a class="brand" href="/app/contacts" onClick={onLinkClick}>
           tgr
         </a>
-        <nav class="nav" aria-label="Main">
+        <nav class="nav" aria-label={m.mainNav}>
           {NAV.map((n) => (
             <a
               key={n.href}
@@ -108,22 +183,23 @@ function Header({ path, state }: { path: string; state: SessionState }) {
               class={path === n.href || path.startsWith(n.href + '/') ? 'nav-link active' : 'nav-link'}
               aria-current={path === n.href ? 'page' : undefined}
             >
-              {n.label}
+              {m[n.label]}
             </a>
           ))}
         </nav>
         <div class="topbar-end">
           <StatusBadge session={state.session} error={state.sessionError} />
+          <LangSwitch />
           <button
             type="button"
             class="btn btn-ghost btn-sm"
-            title={email ? 'Log out ' + email : 'Log out'}
+            title={email ? m.logOutWho(email) : m.logOut}
             onClick={() => {
               clearToken();
               navigate('/app/login', { replace: true });
             }}
           >
-            Log out
+            {m.logOut}
           </button>
         </div>
       </div>
@@ -135,10 +211,10 @@ function NotFound() {
   return (
     <main class="page">
       <div class="card">
-        <h1>Page not found</h1>
+        <h1>{M().notFound}</h1>
         <p>
           <a href="/app/contacts" onClick={onLinkClick}>
-            Go to contacts
+            {M().goContacts}
           </a>
         </p>
       </div>
@@ -148,6 +224,7 @@ function NotFound() {
 
 function App() {
   const route = useRoute();
+  const language = useLang(); // a switch re-renders the whole tree in the new language
   const loggedIn = getToken() !== null;
   const [session, setSession] = useState<Session | null>(null);
   const [sessionError, setSessionError] = useState<string | null>(null);
@@ -186,29 +263,30 @@ function App() {
   }, [loggedIn, refreshSession]);
 
   useEffect(() => {
+    const m = M();
     const titles: Record<string, string> = {
-      '/app/login': 'Log in',
-      '/app/connect': 'Connect Telegram',
-      '/app/contacts': 'Contacts',
-      '/app/campaigns': 'Campaigns',
-      '/app/campaigns/new': 'New campaign',
-      '/app/analytics': 'Analytics',
-      '/app/orders': 'Orders',
-      '/app/shop': 'Connect your shop',
-      '/app/settings': 'Settings',
+      '/app/login': m.tLogin,
+      '/app/connect': m.tConnect,
+      '/app/contacts': m.navContacts,
+      '/app/campaigns': m.navCampaigns,
+      '/app/campaigns/new': m.tNewCampaign,
+      '/app/analytics': m.navAnalytics,
+      '/app/orders': m.navOrders,
+      '/app/shop': m.tShop,
+      '/app/settings': m.navSettings,
     };
     let title = titles[route.path];
-    if (!title && /^\/app\/campaigns\/\d+\/edit$/.test(route.path)) title = 'Edit campaign';
-    else if (!title && /^\/app\/campaigns\/\d+\/scorecard$/.test(route.path)) title = 'Scorecard';
-    else if (!title && /^\/app\/campaigns\/\d+$/.test(route.path)) title = 'Campaign';
+    if (!title && /^\/app\/campaigns\/\d+\/edit$/.test(route.path)) title = m.tEdit;
+    else if (!title && /^\/app\/campaigns\/\d+\/scorecard$/.test(route.path)) title = m.tScorecard;
+    else if (!title && /^\/app\/campaigns\/\d+$/.test(route.path)) title = m.tCampaign;
     // Issue 16.
-    else if (!title && /^\/app\/campaigns\/\d+\/people$/.test(route.path)) title = 'People';
-    else if (!title && /^\/app\/contacts\/\d+$/.test(route.path)) title = 'Contact';
-    else if (!title && route.path === '/app/segments') title = 'Segments';
-    else if (!title && route.path === '/app/webhooks') title = 'Webhooks'; // issue 19
-    else if (!title && route.path === '/app/audit') title = 'Audit log';
+    else if (!title && /^\/app\/campaigns\/\d+\/people$/.test(route.path)) title = m.tPeople;
+    else if (!title && /^\/app\/contacts\/\d+$/.test(route.path)) title = m.tContact;
+    else if (!title && route.path === '/app/segments') title = m.navSegments;
+    else if (!title && route.path === '/app/webhooks') title = m.navWebhooks; // issue 19
+    else if (!title && route.path === '/app/audit') title = m.navAudit;
     document.title = (title ? title + ' · ' : '') + 'tgr';
-  }, [route.path]);
+  }, [route.path, language]);
 
   if (redirect) return null;
 
@@ -238,7 +316,7 @@ function App() {
   return (
     <>
       <a class="skip-link" href="#main">
-        Skip to content
+        {M().skip}
       </a>
       <Header path={route.path} state={state} />
       {view}

@@ -4,34 +4,30 @@
 // codes mean a dead session, come from the Telegram error registry (share/telegram-errors.json,
 // generated from the server's src/core/tgerror.h); only the pause reasons have words of their own here.
 import type { CampaignStatus } from '../api';
+import { dateTimeFormat, formatter, numberFormat } from '../i18n';
 import telegramErrors from '../../../share/telegram-errors.json';
 
-export const count = new Intl.NumberFormat(undefined);
-export const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
-const plainMoney = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const moneyFormats = new Map<string, Intl.NumberFormat>();
+// Every formatter follows the app's language (i18n.ts): built per locale on first use.
+export const count = numberFormat();
+export const percent = numberFormat({ style: 'percent', maximumFractionDigits: 1 });
+const plainMoney = numberFormat({ minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** Minor units as major units with two decimals, with the currency when it is a valid code. */
 export function money(minor: number, currency: string | null | undefined): string {
   if (currency && /^[A-Z]{3}$/.test(currency)) {
-    let f = moneyFormats.get(currency);
-    if (!f) {
-      try {
-        f = new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
-        moneyFormats.set(currency, f);
-      } catch {
-        /* unknown currency code: plain number */
-      }
+    try {
+      return formatter({ style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100);
+    } catch {
+      /* unknown currency code: plain number */
     }
-    if (f) return f.format(minor / 100);
   }
   return plainMoney.format(minor / 100);
 }
 
-export const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
-export const shortTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-export const dayMonth = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
-export const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+export const time = dateTimeFormat({ timeStyle: 'medium' });
+export const shortTime = dateTimeFormat({ hour: '2-digit', minute: '2-digit' });
+export const dayMonth = dateTimeFormat({ day: 'numeric', month: 'short' });
+export const dateTime = dateTimeFormat({ dateStyle: 'medium', timeStyle: 'short' });
 
 /** "14:05" today, "3 Dec, 14:05" on another day. */
 export function when(iso: string, now = Date.now()): string {

@@ -2,7 +2,32 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, describeError, login } from '../api';
 import { takeLoginNotice } from '../api-shop';
 import { navigate } from '../router';
+import { messages } from '../i18n';
+import { LangSwitch } from '../LangSwitch';
 import { Field, FormError } from './Field';
+
+const M = messages(
+  {
+    enterEmail: 'Enter your email.',
+    enterPassword: 'Enter your password.',
+    wrong: 'Wrong email or password.',
+    title: 'Log in',
+    tagline: 'Telegram retargeting for your shop.',
+    email: 'Email',
+    password: 'Password',
+    busy: 'Logging in…',
+  },
+  {
+    enterEmail: 'Введите адрес почты.',
+    enterPassword: 'Введите пароль.',
+    wrong: 'Неверная почта или пароль.',
+    title: 'Вход',
+    tagline: 'Ретаргетинг в Telegram для вашего магазина.',
+    email: 'Почта',
+    password: 'Пароль',
+    busy: 'Входим…',
+  },
+);
 
 type Errors = { email?: string; password?: string; form?: string };
 
@@ -26,8 +51,8 @@ export function LoginView({ next }: { next: string | null }) {
   async function submit(e: Event) {
     e.preventDefault();
     const errs: Errors = {};
-    if (!email.trim()) errs.email = 'Enter your email.';
-    if (!password) errs.password = 'Enter your password.';
+    if (!email.trim()) errs.email = M().enterEmail;
+    if (!password) errs.password = M().enterPassword;
     setErrors(errs);
     if (errs.email) return emailRef.current?.focus();
     if (errs.password) return passwordRef.current?.focus();
@@ -38,7 +63,7 @@ export function LoginView({ next }: { next: string | null }) {
     } catch (err) {
       setBusy(false);
       if (err instanceof ApiError && err.code === 'invalid_credentials') {
-        setErrors({ password: 'Wrong email or password.' });
+        setErrors({ password: M().wrong });
         passwordRef.current?.select();
       } else if (err instanceof ApiError && (err.field === 'email' || err.field === 'password')) {
         setErrors({ [err.field]: err.message });
@@ -49,14 +74,18 @@ export function LoginView({ next }: { next: string | null }) {
     }
   }
 
+  const m = M();
   return (
     <main class="auth-page" id="main">
       <div class="card auth-card">
+        <div class="auth-lang">
+          <LangSwitch />
+        </div>
         <div class="auth-brand" aria-hidden="true">
           tgr
         </div>
-        <h1>Log in</h1>
-        <p class="muted">Telegram retargeting for your shop.</p>
+        <h1>{m.title}</h1>
+        <p class="muted">{m.tagline}</p>
         {notice && (
           <div class="alert alert-info" role="status" data-testid="login-notice">
             {notice}
@@ -64,7 +93,7 @@ export function LoginView({ next }: { next: string | null }) {
         )}
         <form onSubmit={submit} noValidate>
           <FormError message={errors.form ?? null} />
-          <Field id="login-email" label="Email" error={errors.email}>
+          <Field id="login-email" label={m.email} error={errors.email}>
             {(a) => (
               <input
                 {...a}
@@ -78,7 +107,7 @@ export function LoginView({ next }: { next: string | null }) {
               />
             )}
           </Field>
-          <Field id="login-password" label="Password" error={errors.password}>
+          <Field id="login-password" label={m.password} error={errors.password}>
             {(a) => (
               <input
                 {...a}
@@ -92,7 +121,7 @@ export function LoginView({ next }: { next: string | null }) {
             )}
           </Field>
           <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
-            {busy ? 'Logging in…' : 'Log in'}
+            {busy ? m.busy : m.title}
           </button>
         </form>
       </div>
