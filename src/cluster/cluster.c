@@ -143,6 +143,15 @@ void cluster_take(struct cluster *c, int64_t account_id)
     cluster_notify(c, account_id);
 }
 
+void cluster_handed(struct cluster *c, int64_t account_id)
+{
+    struct store *st = c ? c->app->store : NULL;
+    if (!st || !st->lease_handed) return;
+    if (st->lease_handed(st, c->instance, account_id) < 0)
+        log_warn("engine", "account %lld: could not free its lease now; others take it within %d s",
+                 (long long)account_id, LEASE_HANDOFF_MS / 1000);
+}
+
 /* ---- lease rounds ---- */
 
 struct round {
@@ -164,9 +173,9 @@ static enum db_status lease_round(struct store *st, void *cls)
     int64_t share = (sending + live - 1) / live;
     if (held > share + 1) {
         /* More than a fair share (another instance joined): hand the extra over. They are renamed
-         * "<instance>:shed", so they are not renewed and this engine drops their clients now, and
-         * expire after LEASE_HANDOFF_MS, so the taker's client starts only after this one's has
-         * stopped. */
+         * "<instance>:shed", so they are not renewed and this engine drops their clients now; each
+         * is freed when its client here has stopped (cluster_handed), so the taker's client starts
+         * only after this one's is gone — a fixed delay was not enough on a loaded machine. */
         return st->lease_shed(st, o->instance, o->now + LEASE_HANDOFF_MS, held - share);
     }
     if (share > held) {

@@ -28,9 +28,10 @@
 struct app;
 struct cluster;
 
-/* A lease handed over by an instance with more than its share is free for others this long
- * after: time for the old owner to stop the account's Telegram client first. */
-#define LEASE_HANDOFF_MS 2000
+/* A lease handed over by an instance with more than its share is free for others once the old
+ * owner's Telegram client has stopped (cluster_handed), at the latest this long after: the bound
+ * for an old owner that dies or cannot reach its bridge before it could say so. */
+#define LEASE_HANDOFF_MS 30000
 
 /* One lease round of instance at now, in one TX_LEASE transaction (store.h enum db_tx): record it
  * alive, renew what it holds until now + ttl_ms, drop accounts whose session went away
@@ -96,6 +97,10 @@ int cluster_is_local(struct cluster *c, int64_t account_id, char *owner, size_t 
  * Wakes the account here (the wake callback) and on the other instances (the one that held it
  * sees it lost it and drops its client). No-op when c is NULL or the store has no leases. */
 void cluster_take(struct cluster *c, int64_t account_id);
+
+/* This instance's client of account_id, whose lease it shed, has stopped: the lease is free for
+ * the instance that takes it over now (one session, one connection: DECISIONS 33). Any thread. */
+void cluster_handed(struct cluster *c, int64_t account_id);
 
 /* Run a command on the instance owner that runs the account's client and wait for its answer:
  * the request is sealed into meta "cmd:<id>", owner is told ("c:<owner>:<id>" on the wake

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "base/worker.h"
+#include "cluster/cluster.h"
 #include "engine/engine_internal.h"
 #include "store/store.h"
 #include "tg/bridge.h"
@@ -52,9 +53,11 @@ static void stop_job(void *arg)
     json_t *req = json_pack("{s:s, s:I}", "op", "stop", "account", (json_int_t)j->account_id);
     json_t *result = NULL;
     struct bridge_error err;
-    if (req && bridge_call(j->e->bridge, req, 10000, &result, &err) == TGR_OK)
+    if (req && bridge_call(j->e->bridge, req, 10000, &result, &err) == TGR_OK) {
         log_info("engine", "account %lld: Telegram client stopped here (another instance owns it)",
                  (long long)j->account_id);
+        cluster_handed(j->e->cluster, j->account_id); /* a lease this instance shed is free now */
+    }
     json_decref(result);
     json_decref(req);
     free(j);

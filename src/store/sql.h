@@ -739,6 +739,7 @@
     X(S_LEASE_SHED, "UPDATE engine_leases SET owner = owner || ':shed', expires_at = $2 "                    \
                     "WHERE account_id IN (SELECT account_id FROM engine_leases WHERE owner = $1 "            \
                     "ORDER BY account_id DESC LIMIT $3)")                                                    \
+    X(S_LEASE_HANDED, "UPDATE engine_leases SET expires_at = 0 WHERE account_id = $1 AND owner = $2")        \
     /* segments and scheduled starts (issue 16) */                                                           \
     X(S_SEGMENT_INSERT, "INSERT INTO segments(account_id, name, filters_json, created_at, updated_at) "      \
                         "VALUES ($1, $2, $3, $4, $4) RETURNING id")                                          \

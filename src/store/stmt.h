@@ -40,7 +40,7 @@
     X(campaign_revenue_add) X(link_revenue_add) X(revenue_by_add)
 #define STMT_LEASES(X) /* stmt_leases.c */                                                                   \
     X(lease_refresh) X(lease_counts) X(lease_shed) X(lease_take) X(leases_owned) X(leases_release)           \
-    X(lease_force) X(lease_owner)
+    X(lease_force) X(lease_owner) X(lease_handed)
 #define STMT_KEYS(X) /* stmt_keys.c */                                                                       \
     X(sealed_scan) X(sealed_replace)
 #define STMT_PEOPLE(X) /* stmt_people.c: results per person, timelines, the contact audit */            \

@@ -1,6 +1,8 @@
 /* stmt_leases — the rows of engine leases and live instances (DESIGN §4; store.h "engine
  * leases"), once for both backends. A lease round's rule (the fair share) is cluster/cluster.c's;
  * it runs these in one TX_LEASE transaction, and each runs as TX_LEASE on its own too. */
+#include <stdio.h>
+
 #include "base/util.h"
 #include "store/db.h"
 #include "store/stmt.h"
@@ -37,6 +39,13 @@ enum db_status stmt_lease_counts(struct store *st, const char *instance, int64_t
 enum db_status stmt_lease_shed(struct store *st, const char *instance, int64_t until, int64_t n)
 {
     return db_write(st, TX_LEASE, S_LEASE_SHED, P(SP_STR(instance), SP_I64(until), SP_I64(n)));
+}
+
+enum db_status stmt_lease_handed(struct store *st, const char *instance, int64_t account_id)
+{
+    char shed[160]; /* an instance name (cluster: at most 127 bytes) and ":shed" */
+    snprintf(shed, sizeof shed, "%s:shed", instance);
+    return db_write(st, TX_LEASE, S_LEASE_HANDED, P(SP_I64(account_id), SP_STR(shed)));
 }
 
 struct take {

@@ -37,10 +37,6 @@ enum db_status { DB_HARD = -2, DB_SOFT = -1, DB_NONE = 0, DB_ONE = 1 };
  * call made inside a transaction joins it, whatever kind it would open on its own. */
 enum db_tx { TX_NORMAL, TX_DURABLE, TX_LEASE, TX_MIGRATE };
 
-/* A lease handed over by an instance with more than its share is free for others this long
- * after: time for the old owner to stop the account's Telegram client first. */
-#define LEASE_HANDOFF_MS 2000
-
 #define STORE_EMAIL_MAX 254
 #define STORE_HASH_MAX  128
 
@@ -600,6 +596,9 @@ struct store {
      * renewed by nobody, they expire at until. */
     TGR_MUST_CHECK enum db_status (*lease_shed)(struct store *st, const char *instance, int64_t until,
                                                 int64_t n);
+    /* The lease of account_id that instance shed is free now (its client there has stopped).
+     * DB_ONE when freed, DB_NONE when the lease is not "<instance>:shed" (any more). */
+    TGR_MUST_CHECK enum db_status (*lease_handed)(struct store *st, const char *instance, int64_t account_id);
     /* Take up to n unowned or expired leases of connected accounts, lowest ids first, until
      * now + ttl_ms. @param[out] taken how many */
     TGR_MUST_CHECK enum db_status (*lease_take)(struct store *st, const char *instance, int64_t now,

@@ -233,12 +233,18 @@ static void leases_share_and_move(void **state)
     assert_false(cluster_is_local(f->cb, acc[3], owner, sizeof owner));
     assert_string_equal(owner, "a:shed");
 
-    /* Once the hand-over time has passed b takes them. */
-    assert_int_equal(cluster_claim(f->cb, t + 2 + LEASE_HANDOFF_MS + 1, &r), TGR_OK);
+    /* b takes them only once a's clients have stopped (a's stop jobs say so), not on a timer. */
+    assert_int_equal(cluster_claim(f->cb, t + 3, &r), TGR_OK);
+    assert_int_equal(r.n_taken, 0);
+    cluster_round_release(&r);
+    cluster_handed(f->ca, acc[2]);
+    cluster_handed(f->ca, acc[3]);
+    int64_t t2 = t + 3 + LEASE_MS / 4;
+    assert_int_equal(cluster_claim(f->cb, t2, &r), TGR_OK);
     assert_ids(r.taken, r.n_taken, acc + 2, 2);
     assert_int_equal(r.n_lost, 0);
     cluster_round_release(&r);
-    assert_true(cluster_owns(f->cb, acc[3], t + 2 + LEASE_HANDOFF_MS + 1));
+    assert_true(cluster_owns(f->cb, acc[3], t2));
     assert_false(cluster_is_local(f->ca, acc[3], owner, sizeof owner));
     assert_string_equal(owner, "b");
     assert_true(cluster_is_local(f->cb, acc[3], owner, sizeof owner));
