@@ -5,6 +5,9 @@
 // (People, Contact) and the Contacts list's export.
 import { ApiError, contactQueryString, request, type Contact, type ContactQuery } from './api';
 import { fetchAuthed } from './api-campaigns';
+import { messages } from './i18n';
+
+const M = messages({ cutOff: 'The export was cut off before its end. Try again.' }, { cutOff: 'Экспорт оборвался до конца. Попробуйте ещё раз.' });
 
 export type RecipientStatus = 'pending' | 'sent' | 'failed' | 'skipped' | 'cancelled';
 
@@ -125,7 +128,7 @@ export async function downloadFile(path: string, accept: string, fallbackName: s
   try {
     blob = await res.blob();
   } catch {
-    throw new ApiError(0, 'network', 'The export was cut off before its end. Try again.', null, null);
+    throw new ApiError(0, 'network', M().cutOff, null, null);
   }
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');

@@ -1,6 +1,8 @@
 // Wall-clock times in a named time zone (the account's, GET /account `timezone`), for the editor's
 // Schedule… picker and for showing when scheduled campaigns start. A <input type=datetime-local>
-// holds a wall-clock time without a zone; these turn it into an instant and back with Intl alone.
+// holds a wall-clock time without a zone; these turn it into an instant and back with Intl alone
+// (with 'en-US' numbers read by code), and show a time in the app's language.
+import { dateFormatter } from '../i18n';
 
 /** The zone if Intl knows it, else UTC. */
 export function knownZone(tz: string | null | undefined): string {
@@ -71,7 +73,7 @@ export function formatInZone(t: number | string, tz: string, style: 'long' | 'sh
   const ms = typeof t === 'string' ? Date.parse(t) : t;
   const withSeconds = Math.floor(ms / 1000) % 60 !== 0;
   const thisYear = wall(Date.now(), tz).y === wall(ms, tz).y;
-  return new Intl.DateTimeFormat(undefined, {
+  return dateFormatter({
     timeZone: tz,
     ...(style === 'long' ? { weekday: 'short', year: 'numeric' } : thisYear ? {} : { year: 'numeric' }),
     day: 'numeric',
@@ -82,6 +84,7 @@ export function formatInZone(t: number | string, tz: string, style: 'long' | 'sh
   }).format(new Date(ms));
 }
 
-/** "Europe/Berlin" → "Europe/Berlin"; "America/Argentina/Buenos_Aires" → with spaces for people. */
+/** "Europe/Berlin" → "Europe/Berlin"; "America/Argentina/Buenos_Aires" → with spaces for people.
+ *  A zone's name is not translated: show it in an element with translate={false}. */
 export const zoneLabel = (tz: string) => tz.replace(/_/g, ' ');
 

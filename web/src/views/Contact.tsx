@@ -10,20 +10,19 @@ import '../results.css';
 import '../people.css';
 import { ApiError, describeError, listCampaigns, listContacts, type Contact } from '../api';
 import { getContact, getTimeline, optIn, optOut, type TimelineEvent } from '../api-people';
-import { count, dateTime, money, reasonExplain, reasonLabel, stepLabel, when } from '../results/format';
+import { count, dateTime, money, reasonExplain, reasonLabel, when } from '../results/format';
 import { NotFoundPage } from '../results/ui';
 import { usePaged } from '../results/usePaged';
 import { onLinkClick } from '../router';
-import { CategoryBadge, Marks, displayName, initials } from './Contacts';
+import { CategoryBadge, Marks, categoryLabel, displayName, initials, nameIsData, privacyNote } from './Contacts';
 import { Field, FormError } from './Field';
 import { PrivacyControl } from './ContactPrivacy';
+import { M, type Who } from './Contact.i18n';
 
 const PAGE = 50;
 /** The orders list reads the timeline in pages this big, this many at most. */
 const ORDER_SCAN_PAGE = 500;
 const ORDER_SCAN_PAGES = 4;
-
-const CATEGORY_WORDS: Record<string, string> = { buyer: 'Buyer', browser: 'Browser', refund_risk: 'Refund risk', unknown: 'Unknown' };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -34,17 +33,20 @@ function pageSize(v: string | null): number {
 }
 
 /** Who changed an opt-out: by the shop in the app, through the API, by writing "stop"… */
-function byWhom(d: Record<string, unknown>): string | null {
+function byWhom(d: Record<string, unknown>): Who | null {
   const source = str(d.source);
   const actor = str(d.actor);
-  if (source === 'stop_message') return 'by writing “stop”';
-  if (source === 'before_audit') return 'before tgr kept this log';
+  if (source === 'stop_message') return 'stop';
+  if (source === 'before_audit') return 'before';
   if (source === 'classification') return null;
-  if (actor === 'user') return 'by you';
-  if (actor === 'api_key') return 'through the API';
-  if (actor === 'system') return 'by tgr';
+  if (actor === 'user') return 'user';
+  if (actor === 'api_key') return 'api';
+  if (actor === 'system') return 'system';
   return null;
 }
+
+/** A category's name, else the value as it came. */
+const categoryWords = (c: string) => categoryLabel(c) ?? c;
 
 interface Described {
   title: ComponentChildren;
@@ -54,32 +56,50 @@ interface Described {
 
 /** One event in words: what happened, and the person's or the campaign's text beside it. */
 function describe(e: TimelineEvent, campaignName: (id: number | null) => ComponentChildren): Described {
+  const m = M();
   const d = e.details ?? {};
   const step = num(d.step);
-  const inCampaign = e.campaign_id != null ? <> of {campaignName(e.campaign_id)}</> : null;
+  const inCampaign = (of: string) =>
+    e.campaign_id != null ? (
+      <>
+        {of}
+        {campaignName(e.campaign_id)}
+      </>
+    ) : null;
   const amount = num(d.amount);
   const price = amount !== null ? money(amount, str(d.currency)) : null;
+  const what = step !== null ? m.stepWords(step) : m.aMessage;
+  /** An order's id is the shop's: not translated. */
+  const orderId = e.text ? <span translate={false}>#{e.text}</span> : null;
   switch (e.type) {
     case 'message_in':
-      return { title: 'Wrote to you', body: e.text ? <q class="tl-quote">{e.text}</q> : null, tone: 'in' };
+      return { title: m.wroteToYou, body: e.text ? <q class="tl-quote" translate={false}>{e.text}</q> : null, tone: 'in' };
     case 'message_out':
-      return { title: 'You wrote', body: e.text ? <q class="tl-quote">{e.text}</q> : null, tone: 'out' };
+      return { title: m.youWrote, body: e.text ? <q class="tl-quote" translate={false}>{e.text}</q> : null, tone: 'out' };
     case 'campaign_sent':
-      return { title: <>Got the {step !== null ? stepLabel(step).toLowerCase() : 'message'}{inCampaign}</>, tone: 'out' };
+      return {
+        title: (
+          <>
+            {m.got(what)}
+            {inCampaign(m.ofCampaign)}
+          </>
+        ),
+        tone: 'out',
+      };
     case 'campaign_failed': {
       const code = str(d.error_code);
       const explain = code ? reasonExplain(code) : null;
       return {
         title: (
           <>
-            Not delivered: {code ? reasonLabel(code).toLowerCase() : 'failed'}
+            {m.notDelivered(code ? reasonLabel(code).toLowerCase() : null)}
             {code && (
               <>
                 {' '}
                 <code class="reason-code">{code}</code>
               </>
             )}
-            {inCampaign}
+            {inCampaign(m.failedOf)}
           </>
         ),
         body: explain ? <span class="sub">{explain}</span> : null,
@@ -87,46 +107,86 @@ function describe(e: TimelineEvent, campaignName: (id: number | null) => Compone
       };
     }
     case 'read':
-      return { title: <>Read the {step !== null ? stepLabel(step).toLowerCase() : 'message'}{inCampaign}</>, tone: 'info' };
+      return {
+        title: (
+          <>
+            {m.read(what)}
+            {inCampaign(m.ofCampaign)}
+          </>
+        ),
+        tone: 'info',
+      };
     case 'replied':
-      return { title: <>Replied to {e.campaign_id != null ? campaignName(e.campaign_id) : 'a campaign'}</>, tone: 'info' };
+      return { title: e.campaign_id != null ? inCampaign(m.repliedTo) : m.repliedAny, tone: 'info' };
     case 'clicked':
-      return { title: <>Clicked a link{e.campaign_id != null ? <> in {campaignName(e.campaign_id)}</> : null}</>, body: e.text ? <span class="sub tl-url">{e.text}</span> : null, tone: 'info' };
+      return {
+        title: (
+          <>
+            {m.clicked}
+            {inCampaign(m.clickedIn)}
+          </>
+        ),
+        body: e.text ? (
+          <span class="sub tl-url" translate={false}>
+            {e.text}
+          </span>
+        ) : null,
+        tone: 'info',
+      };
     case 'order':
       return {
         title: (
           <>
-            Ordered {e.text ? `#${e.text}` : ''}
+            {m.ordered}
+            {orderId}
             {price ? ` · ${price}` : ''}
           </>
         ),
-        body: e.campaign_id != null ? <span class="sub">Credited to {campaignName(e.campaign_id)}</span> : null,
+        body: e.campaign_id != null ? <span class="sub">{inCampaign(m.creditedTo)}</span> : null,
         tone: 'ok',
       };
     case 'refund':
-      return { title: <>Refunded {e.text ? `#${e.text}` : ''}{price ? ` · ${price}` : ''}</>, tone: 'bad' };
-    case 'opted_out':
-    case 'opted_in': {
-      const who = byWhom(d);
       return {
         title: (
           <>
-            {e.type === 'opted_out' ? 'Opted out' : 'Opted back in'}
-            {who ? ` ${who}` : ''}
+            {m.refunded}
+            {orderId}
+            {price ? ` · ${price}` : ''}
           </>
         ),
-        body: e.text ? <span class="sub">Reason: {e.text}</span> : null,
+        tone: 'bad',
+      };
+    case 'opted_out':
+    case 'opted_in':
+      return {
+        title: m.opted(e.type === 'opted_out', byWhom(d)),
+        body: e.text ? (
+          <span class="sub">
+            {m.reason}
+            <span translate={false}>{e.text}</span>
+          </span>
+        ) : null,
         tone: e.type === 'opted_out' ? 'warn' : 'ok',
       };
-    }
     case 'category_changed': {
       const from = str(d.from);
       const to = str(d.to) ?? e.text;
       const conf = num(d.confidence);
-      const toWords = to ? (CATEGORY_WORDS[to] ?? to) : 'unknown';
+      const toWords = to ? categoryWords(to) : m.unknownLower;
       return {
-        title: from && from !== 'unknown' ? <>Category: {CATEGORY_WORDS[from] ?? from} → {toWords}</> : <>Classified as {toWords}</>,
-        body: conf !== null && conf > 0 ? <span class="sub">{Math.round(conf * 100)}% confidence</span> : null,
+        title:
+          from && from !== 'unknown' ? (
+            <>
+              {m.categoryChange}
+              {categoryWords(from)} → {toWords}
+            </>
+          ) : (
+            <>
+              {m.classifiedAs}
+              {toWords}
+            </>
+          ),
+        body: conf !== null && conf > 0 ? <span class="sub">{m.confidence(Math.round(conf * 100))}</span> : null,
         tone: 'info',
       };
     }
@@ -135,20 +195,36 @@ function describe(e: TimelineEvent, campaignName: (id: number | null) => Compone
   }
 }
 
-const TYPE_WORDS: Record<string, string> = {
-  message_in: 'Message',
-  message_out: 'Message',
-  campaign_sent: 'Campaign',
-  campaign_failed: 'Campaign',
-  read: 'Read',
-  replied: 'Reply',
-  clicked: 'Click',
-  order: 'Order',
-  refund: 'Refund',
-  opted_out: 'Opt-out',
-  opted_in: 'Opt-in',
-  category_changed: 'Category',
-};
+/** An event's kind in a word, for the timeline's left column. */
+function kindWord(type: string): string {
+  const m = M();
+  switch (type) {
+    case 'message_in':
+    case 'message_out':
+      return m.kindMessage;
+    case 'campaign_sent':
+    case 'campaign_failed':
+      return m.kindCampaign;
+    case 'read':
+      return m.kindRead;
+    case 'replied':
+      return m.kindReply;
+    case 'clicked':
+      return m.kindClick;
+    case 'order':
+      return m.kindOrder;
+    case 'refund':
+      return m.kindRefund;
+    case 'opted_out':
+      return m.kindOptOut;
+    case 'opted_in':
+      return m.kindOptIn;
+    case 'category_changed':
+      return m.kindCategory;
+    default:
+      return type;
+  }
+}
 
 function Timeline(props: { events: TimelineEvent[]; campaignName: (id: number | null) => ComponentChildren }) {
   return (
@@ -160,7 +236,7 @@ function Timeline(props: { events: TimelineEvent[]; campaignName: (id: number | 
             <time class="tl-time" dateTime={e.at} title={dateTime.format(new Date(e.at))}>
               {when(e.at)}
             </time>
-            <span class="tl-kind">{TYPE_WORDS[e.type] ?? e.type}</span>
+            <span class="tl-kind">{kindWord(e.type)}</span>
             <div class="tl-main">
               <span class="tl-title">{x.title}</span>
               {x.body}
@@ -188,32 +264,34 @@ function OptOutControl({ c, onChanged }: { c: Contact; onChanged: (c: Contact) =
   async function submit() {
     setError(null);
     if (back && !reason.trim()) {
-      setError('Say why this person may get campaigns again: the reason is kept in their log.');
+      setError(M().reasonNeeded);
       return;
     }
     setBusy(true);
     try {
       onChanged(back ? await optIn(c.id, reason.trim()) : await optOut(c.id, reason));
     } catch (e) {
-      setError(e instanceof ApiError && e.field === 'reason' ? e.message.replace(/^./, (x) => x.toUpperCase()) : describeError(e));
+      setError(e instanceof ApiError && e.field === 'reason' ? M().reasonRefused(e.message) : describeError(e));
     } finally {
       setBusy(false);
     }
   }
 
+  const m = M();
   return (
     <section class="card optout" aria-labelledby="optout-h" data-testid="opt-out">
-      <h2 id="optout-h">Campaign messages</h2>
+      <h2 id="optout-h">{m.campaignMessages}</h2>
       {back ? (
         <p>
-          <strong class="bad-text">Opted out.</strong> This person gets no campaign messages and follow-ups from you.
+          <strong class="bad-text">{m.optedOutStrong}</strong>
+          {m.optedOutText}
         </p>
       ) : (
-        <p>This person can receive your campaigns. Opt them out if they asked you to stop, whatever way they said it.</p>
+        <p>{m.canReceive}</p>
       )}
       {!open ? (
         <button type="button" class={'btn btn-sm' + (back ? '' : ' btn-danger')} onClick={() => setOpen(true)} data-testid={back ? 'opt-in-open' : 'opt-out-open'}>
-          {back ? 'Opt back in…' : 'Opt out…'}
+          {back ? m.optBackInOpen : m.optOutOpen}
         </button>
       ) : (
         <form
@@ -225,18 +303,18 @@ function OptOutControl({ c, onChanged }: { c: Contact; onChanged: (c: Contact) =
         >
           <Field
             id="optout-reason"
-            label={back ? 'Why may they get campaigns again?' : 'Reason (optional)'}
+            label={back ? m.whyBack : m.reasonOptional}
             error={error}
-            hint={back ? 'Required, kept in their log (e.g. “asked for the offers again by phone, 12 May”).' : 'Kept in their log, e.g. “asked by phone to stop”.'}
+            hint={back ? m.hintBack : m.hintOut}
           >
             {(a) => <textarea {...a} rows={2} maxLength={500} value={reason} onInput={(ev) => setReason(ev.currentTarget.value)} />}
           </Field>
           <div class="actions">
             <button type="submit" class={'btn btn-sm' + (back ? ' btn-primary' : ' btn-danger')} disabled={busy} data-testid="opt-submit">
-              {busy ? 'Saving…' : back ? 'Opt back in' : 'Opt out'}
+              {busy ? m.saving : back ? m.optBackIn : m.optOut}
             </button>
             <button type="button" class="btn btn-sm btn-ghost" onClick={() => setOpen(false)}>
-              Cancel
+              {m.cancel}
             </button>
           </div>
         </form>
@@ -247,13 +325,14 @@ function OptOutControl({ c, onChanged }: { c: Contact; onChanged: (c: Contact) =
 
 /** The person's orders and refunds, read from the timeline (API.md has no per-person orders route). */
 function Orders({ c, orders, more, campaignName }: { c: Contact; orders: TimelineEvent[] | null; more: boolean; campaignName: (id: number | null) => ComponentChildren }) {
+  const m = M();
   return (
     <section class="card" aria-labelledby="orders-h" data-testid="contact-orders">
-      <h2 id="orders-h">Orders</h2>
+      <h2 id="orders-h">{m.orders}</h2>
       {orders === null ? (
-        <p class="muted">Loading…</p>
+        <p class="muted">{m.loading}</p>
       ) : orders.length === 0 ? (
-        <p class="muted">{c.orders_count > 0 ? 'Orders are counted, but none is in the history read so far.' : 'No orders yet.'}</p>
+        <p class="muted">{c.orders_count > 0 ? m.ordersUnread : m.noOrders}</p>
       ) : (
         <ul class="attr-list">
           {orders.map((e, i) => {
@@ -261,10 +340,16 @@ function Orders({ c, orders, more, campaignName }: { c: Contact; orders: Timelin
             return (
               <li key={`${e.at}-${i}`} data-testid="contact-order" data-type={e.type}>
                 <span class="attr-key">
-                  {e.type === 'refund' ? 'Refund ' : ''}#{e.text ?? '?'}
+                  {e.type === 'refund' ? m.refundPrefix : ''}
+                  <span translate={false}>#{e.text ?? '?'}</span>
                   <span class="sub">
                     <time dateTime={e.at}>{dateTime.format(new Date(e.at))}</time>
-                    {e.campaign_id != null && <> · credited to {campaignName(e.campaign_id)}</>}
+                    {e.campaign_id != null && (
+                      <>
+                        {m.creditedToSub}
+                        {campaignName(e.campaign_id)}
+                      </>
+                    )}
                   </span>
                 </span>
                 <span class={'attr-val' + (e.type === 'refund' ? ' bad-text' : '')}>
@@ -275,7 +360,7 @@ function Orders({ c, orders, more, campaignName }: { c: Contact; orders: Timelin
           })}
         </ul>
       )}
-      {more && <p class="hint">Older orders are in the timeline below.</p>}
+      {more && <p class="hint">{m.olderOrders}</p>}
     </section>
   );
 }
@@ -332,23 +417,30 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
     void loadOrders();
   }, [id]);
 
+  const m = M();
   const campaignName = (cid: number | null): ComponentChildren =>
     cid == null ? null : (
       <a href={`/app/campaigns/${cid}`} onClick={onLinkClick}>
-        “{names[cid] ?? `campaign #${cid}`}”
+        {m.quoteOpen}
+        {names[cid] != null ? <span translate={false}>{names[cid]}</span> : m.campaignNumber(cid)}
+        {m.quoteClose}
       </a>
     );
 
-  if (notFound) return <NotFoundPage what="Contact" back="/app/contacts" backLabel="Back to contacts" />;
+  if (notFound) return <NotFoundPage what={m.contact} back="/app/contacts" backLabel={m.backToContacts} />;
   if (erased !== null)
     return (
       <main class="page" id="main">
         <div class="card" data-testid="contact-erased" role="status">
-          <h1>{erased} was erased</h1>
-          <p>Nothing about this person is kept. Your campaign counts and revenue are unchanged.</p>
+          <h1>
+            {m.erasedBefore}
+            <span translate={false}>{erased}</span>
+            {m.erasedAfter}
+          </h1>
+          <p>{m.erasedText}</p>
           <p>
             <a href="/app/contacts" onClick={onLinkClick}>
-              Back to contacts
+              {m.backToContacts}
             </a>
           </p>
         </div>
@@ -359,11 +451,11 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
   return (
     <main class="page results contact-page" id="main" data-loaded={c && events && !loading ? 'contact' : undefined}>
       <a class="res-back" href="/app/contacts" onClick={onLinkClick}>
-        ← Contacts
+        {m.backArrow}
       </a>
       <FormError message={error ?? timeline.error} />
       {!c ? (
-        !error && <p class="empty">Loading the contact…</p>
+        !error && <p class="empty">{m.loadingContact}</p>
       ) : (
         <div class="contact-grid">
           <div class="contact-side">
@@ -373,10 +465,14 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
                   {initials(c)}
                 </span>
                 <div class="who-text">
-                  <h1 id="profile-h" class="name" data-testid="contact-title">
+                  <h1 id="profile-h" class="name" data-testid="contact-title" translate={nameIsData(c) ? false : undefined}>
                     {displayName(c)}
                   </h1>
-                  {(c.username || c.phone) && <span class="sub">{[c.username ? '@' + c.username : null, c.phone].filter(Boolean).join(' · ')}</span>}
+                  {(c.username || c.phone) && (
+                    <span class="sub" translate={false}>
+                      {[c.username ? '@' + c.username : null, c.phone].filter(Boolean).join(' · ')}
+                    </span>
+                  )}
                 </div>
               </div>
               <p class="marks-line">
@@ -384,37 +480,35 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
               </p>
               <dl class="facts">
                 <div>
-                  <dt>Category</dt>
+                  <dt>{m.category}</dt>
                   <dd data-testid="contact-category">
-                    {CATEGORY_WORDS[c.category] ?? c.category}
-                    {pct > 0 ? `, ${pct}% confidence` : ' (no signal yet)'}
+                    {categoryWords(c.category)}
+                    {pct > 0 ? m.withConfidence(pct) : m.noSignal}
                   </dd>
                 </div>
                 <div>
-                  <dt>Last message</dt>
+                  <dt>{m.lastMessage}</dt>
                   <dd>{c.last_message_at ? dateTime.format(new Date(c.last_message_at)) : '—'}</dd>
                 </div>
                 <div>
-                  <dt>Messages</dt>
+                  <dt>{m.messagesFact}</dt>
                   <dd>{count.format(c.messages_count)}</dd>
                 </div>
                 <div>
-                  <dt>Orders</dt>
+                  <dt>{m.orders}</dt>
                   <dd data-testid="contact-orders-count">{count.format(c.orders_count)}</dd>
                 </div>
                 <div>
-                  <dt>Spent</dt>
+                  <dt>{m.spent}</dt>
                   <dd>{c.spent ? money(c.spent, currency) : '—'}</dd>
                 </div>
                 <div>
-                  <dt>Telegram id</dt>
+                  <dt>{m.telegramId}</dt>
                   <dd>{c.tg_user_id}</dd>
                 </div>
               </dl>
-              {c.charges_for_messages && (
-                <p class="hint">Telegram asks for {c.charges_stars ? `${c.charges_stars} Stars` : 'Stars'} to message this person. tgr never pays: campaigns leave them out unless their filters include them.</p>
-              )}
-              {c.privacy_restricted && <p class="hint">Their privacy settings refused the shop’s account. Campaigns leave them out unless their filters include them.</p>}
+              {c.charges_for_messages && <p class="hint">{m.chargesHint(c.charges_stars)}</p>}
+              {c.privacy_restricted && <p class="hint">{privacyNote()}</p>}
             </section>
             <OptOutControl
               c={c}
@@ -428,20 +522,20 @@ export function ContactView(props: { id: number; query: URLSearchParams }) {
           </div>
           <section class="card card-flush contact-timeline" aria-labelledby="timeline-h">
             <div class="card-head">
-              <h2 id="timeline-h">Timeline</h2>
-              <span class="muted">newest first</span>
+              <h2 id="timeline-h">{m.timeline}</h2>
+              <span class="muted">{m.newestFirst}</span>
             </div>
             {events === null ? (
-              <p class="empty">Loading the timeline…</p>
+              <p class="empty">{m.loadingTimeline}</p>
             ) : events.length === 0 ? (
-              <p class="empty">Nothing happened with this person yet.</p>
+              <p class="empty">{m.nothingYet}</p>
             ) : (
               <Timeline events={events} campaignName={campaignName} />
             )}
             {next && (
               <div class="log-more">
                 <button type="button" class="btn btn-sm" onClick={() => void loadTimeline(next)} disabled={loading} data-testid="timeline-more">
-                  {loading ? 'Loading…' : 'Show older'}
+                  {loading ? m.loading : m.showOlder}
                 </button>
               </div>
             )}

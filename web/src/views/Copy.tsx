@@ -2,6 +2,29 @@
 // when it worked. The clipboard API needs a secure context; elsewhere the text is selected and
 // copied with the older command, and failing that left selected for Ctrl+C.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { messages } from '../i18n';
+
+/** "API key" → "aPI key" is wrong: the first letter is lowered only when the second is not a capital. */
+const lowerFirst = (s: string) => (/^.[^A-ZА-ЯЁ]/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s);
+
+const M = messages(
+  {
+    copy: 'Copy',
+    copyWhat: (label: string) => 'Copy ' + label.toLowerCase(),
+    copied: 'Copied.',
+    selected: 'Selected: press Ctrl+C (⌘C) to copy.',
+    copiedIt: 'I have copied it',
+    cancel: 'Cancel',
+  },
+  {
+    copy: 'Копировать',
+    copyWhat: (label: string) => 'Копировать ' + lowerFirst(label),
+    copied: 'Скопировано.',
+    selected: 'Выделено: нажмите Ctrl+C (⌘C), чтобы скопировать.',
+    copiedIt: 'Скопировано, скрыть',
+    cancel: 'Отмена',
+  },
+);
 
 async function copyText(text: string, el: HTMLInputElement | HTMLElement | null): Promise<boolean> {
   try {
@@ -29,6 +52,7 @@ async function copyText(text: string, el: HTMLInputElement | HTMLElement | null)
 
 function CopyButton({ text, target, label }: { text: string; target: () => HTMLElement | null; label: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'select'>('idle');
+  const m = M();
   return (
     <>
       <button
@@ -37,10 +61,10 @@ function CopyButton({ text, target, label }: { text: string; target: () => HTMLE
         aria-label={label}
         onClick={async () => setState((await copyText(text, target())) ? 'copied' : 'select')}
       >
-        Copy
+        {m.copy}
       </button>
       <span class="muted copy-state" role="status">
-        {state === 'copied' ? 'Copied.' : state === 'select' ? 'Selected: press Ctrl+C (⌘C) to copy.' : ''}
+        {state === 'copied' ? m.copied : state === 'select' ? m.selected : ''}
       </span>
     </>
   );
@@ -54,7 +78,7 @@ export function CopyField({ id, label, value, testid }: { id: string; label: str
       <label for={id}>{label}</label>
       <div class="copy-row">
         <input id={id} ref={ref} type="text" readOnly value={value} spellcheck={false} data-testid={testid} onFocus={(e) => e.currentTarget.select()} />
-        <CopyButton text={value} target={() => ref.current} label={'Copy ' + label.toLowerCase()} />
+        <CopyButton text={value} target={() => ref.current} label={M().copyWhat(label)} />
       </div>
     </div>
   );
@@ -67,7 +91,7 @@ export function CopyBlock({ label, text, testid }: { label: string; text: string
     <div class="copy-block">
       <div class="copy-row">
         <span class="copy-label">{label}</span>
-        <CopyButton text={text} target={() => ref.current} label={'Copy ' + label.toLowerCase()} />
+        <CopyButton text={text} target={() => ref.current} label={M().copyWhat(label)} />
       </div>
       <pre ref={ref} class="code" data-testid={testid} tabIndex={0}>
         {text}
@@ -85,7 +109,7 @@ export function ShownOnce(props: { testid: string; headline: string; advice: str
       </p>
       <CopyField id={props.id} label={props.label} value={props.value} testid={props.valueTestid} />
       <button type="button" class="btn btn-sm btn-ghost" onClick={props.onDone}>
-        I have copied it
+        {M().copiedIt}
       </button>
     </div>
   );
@@ -110,7 +134,7 @@ export function ConfirmAction(props: { label: string; warning: string; groupLabe
         {props.busy && props.busyAction ? props.busyAction : props.action}
       </button>
       <button type="button" class="btn btn-ghost" onClick={() => setOpen(false)}>
-        Cancel
+        {M().cancel}
       </button>
     </div>
   );

@@ -17,32 +17,121 @@ import { CampaignHead, NotFoundPage } from '../results/ui';
 import { usePaged } from '../results/usePaged';
 import { onLinkClick, replaceQuery } from '../router';
 import { FormError } from './Field';
+import { messages } from '../i18n';
+
+const M = messages(
+  {
+    everyStatus: 'Every status',
+    sent: 'Sent',
+    failed: 'Failed',
+    skipped: 'Skipped',
+    pending: 'Pending',
+    cancelled: 'Cancelled',
+    optedOut: 'Opted out',
+    unreachable: 'Blocked the shop or deleted the account',
+    repliedBefore: 'Replied before this follow-up',
+    contactNumber: (id: number) => `Contact #${id}`,
+    notSentCancelled: 'Not sent: the campaign was cancelled',
+    notNeeded: 'Not needed: they had replied or clicked',
+    readAt: (at: string) => 'Read ' + at,
+    read: 'Read',
+    repliedAt: (at: string) => 'Replied ' + at,
+    replied: 'Replied',
+    firstClickAt: (at: string) => 'First click ' + at,
+    clicked: 'Clicked',
+    bought: 'Bought',
+    exportFailed: (why: string) => 'The export did not complete: ' + why,
+    campaign: 'Campaign',
+    backToCampaigns: 'Back to campaigns',
+    people: 'People',
+    scorecard: 'Scorecard',
+    refreshing: 'Refreshing…',
+    refresh: 'Refresh',
+    exporting: 'Exporting…',
+    exportCsv: 'Export CSV',
+    intro: 'One row per person and message: who got it, what happened, and what they did after. The export has every row of the filters below.',
+    filterPeople: 'Filter people',
+    status: 'Status',
+    message: 'Message',
+    everyMessage: 'Every message',
+    notLoaded: 'The people could not be loaded.',
+    loading: 'Loading…',
+    noMatch: 'Nobody matches these filters.',
+    nobodyBeforeStart: 'Nobody yet: people appear here once the campaign starts.',
+    nobody: 'Nobody yet.',
+    caption: 'People of this campaign',
+    person: 'Person',
+    whatTheyDid: 'What they did',
+    problem: 'Problem',
+    shown: (n: string, total: string) => `${n} of ${total} shown`,
+    loadMore: 'Load more',
+  },
+  {
+    everyStatus: 'Все статусы',
+    sent: 'Отправлено',
+    failed: 'Ошибка',
+    skipped: 'Пропущено',
+    pending: 'В очереди',
+    cancelled: 'Отменено',
+    optedOut: 'Отписался',
+    unreachable: 'Заблокировал магазин или удалил аккаунт',
+    repliedBefore: 'Ответил до этого напоминания',
+    contactNumber: (id: number) => `Контакт #${id}`,
+    notSentCancelled: 'Не отправлено: кампания отменена',
+    notNeeded: 'Не понадобилось: человек уже ответил или перешёл по ссылке',
+    readAt: (at: string) => 'Прочитано ' + at,
+    read: 'Прочитано',
+    repliedAt: (at: string) => 'Ответ ' + at,
+    replied: 'Ответ',
+    firstClickAt: (at: string) => 'Первый переход ' + at,
+    clicked: 'Переход',
+    bought: 'Покупка',
+    exportFailed: (why: string) => 'Экспорт не завершён: ' + why,
+    campaign: 'Кампания',
+    backToCampaigns: 'К кампаниям',
+    people: 'Люди',
+    scorecard: 'Итоги',
+    refreshing: 'Обновляем…',
+    refresh: 'Обновить',
+    exporting: 'Экспорт…',
+    exportCsv: 'Экспорт в CSV',
+    intro: 'Строка на каждого человека и сообщение: кто получил, что произошло и что человек сделал потом. В экспорт попадают все строки по фильтрам ниже.',
+    filterPeople: 'Фильтр людей',
+    status: 'Статус',
+    message: 'Сообщение',
+    everyMessage: 'Все сообщения',
+    notLoaded: 'Не удалось загрузить список людей.',
+    loading: 'Загрузка…',
+    noMatch: 'По этим фильтрам никого нет.',
+    nobodyBeforeStart: 'Пока никого: люди появятся здесь, когда кампания начнётся.',
+    nobody: 'Пока никого.',
+    caption: 'Люди этой кампании',
+    person: 'Человек',
+    whatTheyDid: 'Действия',
+    problem: 'Проблема',
+    shown: (n: string, total: string) => `Показано ${n} из ${total}`,
+    loadMore: 'Показать ещё',
+  },
+);
 
 const PAGE = 100;
 
-const STATUSES: { value: RecipientStatus | ''; label: string }[] = [
-  { value: '', label: 'Every status' },
-  { value: 'sent', label: 'Sent' },
-  { value: 'failed', label: 'Failed' },
-  { value: 'skipped', label: 'Skipped' },
-  { value: 'pending', label: 'Pending' },
-  { value: 'cancelled', label: 'Cancelled' },
-];
+const STATUS_VALUES: RecipientStatus[] = ['sent', 'failed', 'skipped', 'pending', 'cancelled'];
+const STATUS_TONE: Record<RecipientStatus, string> = { sent: 'ok', failed: 'bad', skipped: 'muted', pending: 'info', cancelled: 'muted' };
 
-const STATUS_CHIP: Record<RecipientStatus, { label: string; tone: string }> = {
-  sent: { label: 'Sent', tone: 'ok' },
-  failed: { label: 'Failed', tone: 'bad' },
-  skipped: { label: 'Skipped', tone: 'muted' },
-  pending: { label: 'Pending', tone: 'info' },
-  cancelled: { label: 'Cancelled', tone: 'muted' },
-};
+/** A row's status in a word. */
+function statusLabel(s: RecipientStatus): string {
+  return M()[s];
+}
 
 /** Why a row was skipped, for tgr's own reasons (Telegram's come from the registry). */
-const SKIP_WORDS: Record<string, string> = {
-  opted_out: 'Opted out',
-  unreachable: 'Blocked the shop or deleted the account',
-  replied: 'Replied before this follow-up',
-};
+function skipWords(code: string): string | null {
+  const m = M();
+  if (code === 'opted_out') return m.optedOut;
+  if (code === 'unreachable') return m.unreachable;
+  if (code === 'replied') return m.repliedBefore;
+  return null;
+}
 
 function asStatus(v: string | null): RecipientStatus | '' {
   return v === 'sent' || v === 'failed' || v === 'skipped' || v === 'pending' || v === 'cancelled' ? v : '';
@@ -59,15 +148,17 @@ function pageSize(v: string | null): number {
 
 function personName(r: Recipient): string {
   const n = [r.first_name, r.last_name].filter((x) => x && x.trim()).join(' ');
-  return n || (r.username ? '@' + r.username : `Contact #${r.contact_id}`);
+  return n || (r.username ? '@' + r.username : M().contactNumber(r.contact_id));
 }
 
 /** The failure or skip of a row in words, with the registry's one-line explanation. */
 function problem(r: Recipient): { words: string; code: string | null; explain: string | null } | null {
-  if (r.status === 'cancelled') return { words: 'Not sent: the campaign was cancelled', code: null, explain: null };
+  const m = M();
+  if (r.status === 'cancelled') return { words: m.notSentCancelled, code: null, explain: null };
   if (r.status === 'skipped') {
-    if (!r.error_code) return { words: r.step > 0 ? 'Not needed: they had replied or clicked' : 'Skipped', code: null, explain: null };
-    if (SKIP_WORDS[r.error_code]) return { words: SKIP_WORDS[r.error_code], code: null, explain: null };
+    if (!r.error_code) return { words: r.step > 0 ? m.notNeeded : m.skipped, code: null, explain: null };
+    const skip = skipWords(r.error_code);
+    if (skip) return { words: skip, code: null, explain: null };
     return { words: reasonLabel(r.error_code), code: r.error_code, explain: reasonExplain(r.error_code) };
   }
   // Words first, the code second (issue 18).
@@ -83,35 +174,38 @@ const Time = ({ iso }: { iso: string }) => (
 
 /** What the person did after this message, as chips. */
 function Reactions({ r, currency }: { r: Recipient; currency: string | null }) {
+  const m = M();
   const chips = [];
   if (r.read_at)
     chips.push(
-      <span key="read" class="pill pill-info" data-chip="read" title={'Read ' + dateTime.format(new Date(r.read_at))}>
-        Read
+      <span key="read" class="pill pill-info" data-chip="read" title={m.readAt(dateTime.format(new Date(r.read_at)))}>
+        {m.read}
       </span>,
     );
   if (r.replied_at)
     chips.push(
-      <span key="replied" class="pill pill-info" data-chip="replied" title={'Replied ' + dateTime.format(new Date(r.replied_at))}>
-        Replied
+      <span key="replied" class="pill pill-info" data-chip="replied" title={m.repliedAt(dateTime.format(new Date(r.replied_at)))}>
+        {m.replied}
       </span>,
     );
   if (r.clicks > 0 || r.clicked_at)
     chips.push(
-      <span key="clicked" class="pill pill-info" data-chip="clicked" title={r.clicked_at ? 'First click ' + dateTime.format(new Date(r.clicked_at)) : undefined}>
-        Clicked{r.clicks > 1 ? ` ×${r.clicks}` : ''}
+      <span key="clicked" class="pill pill-info" data-chip="clicked" title={r.clicked_at ? m.firstClickAt(dateTime.format(new Date(r.clicked_at))) : undefined}>
+        {m.clicked}
+        {r.clicks > 1 ? ` ×${count.format(r.clicks)}` : ''}
       </span>,
     );
   if (r.orders > 0)
     chips.push(
       <span key="bought" class="pill pill-ok" data-chip="bought">
-        Bought{r.orders > 1 ? ` ×${r.orders}` : ''} · {money(r.revenue, currency)}
+        {m.bought}
+        {r.orders > 1 ? ` ×${count.format(r.orders)}` : ''} · {money(r.revenue, currency)}
       </span>,
     );
   if (r.opted_out)
     chips.push(
       <span key="out" class="pill pill-warn" data-chip="opted_out">
-        Opted out
+        {m.optedOut}
       </span>,
     );
   return chips.length ? <span class="chips">{chips}</span> : <span class="muted">—</span>;
@@ -156,50 +250,52 @@ export function PeopleView(props: { id: number; query: URLSearchParams }) {
     try {
       await exportRecipients(id, { status, step });
     } catch (e) {
-      setExportError('The export did not complete: ' + describeError(e));
+      setExportError(M().exportFailed(describeError(e)));
     } finally {
       setExporting(false);
     }
   }
 
-  if (notFound) return <NotFoundPage what="Campaign" back="/app/campaigns" backLabel="Back to campaigns" />;
+  const m = M();
+  if (notFound) return <NotFoundPage what={m.campaign} back="/app/campaigns" backLabel={m.backToCampaigns} />;
 
   const steps = campaign ? 1 + (campaign.nudges?.length ?? 0) : Math.max(1, (step ?? 0) + 1);
   const filtered = status !== '' || step !== null;
 
   return (
     <main class="page results people" id="main">
-      <CampaignHead id={id} eyebrow="People" campaign={campaign}>
+      <CampaignHead id={id} eyebrow={m.people} campaign={campaign}>
         {campaign?.started_at && (
           <a class="btn btn-sm" href={`/app/campaigns/${id}/scorecard`} onClick={onLinkClick}>
-            Scorecard
+            {m.scorecard}
           </a>
         )}
         <button type="button" class="btn btn-sm" onClick={() => void load(null)} disabled={loading}>
-          {loading ? 'Refreshing…' : 'Refresh'}
+          {loading ? m.refreshing : m.refresh}
         </button>
         <button type="button" class="btn btn-sm btn-primary" onClick={() => void exportCsv()} disabled={exporting} data-testid="export-csv">
-          {exporting ? 'Exporting…' : 'Export CSV'}
+          {exporting ? m.exporting : m.exportCsv}
         </button>
       </CampaignHead>
-      <p class="res-sub">One row per person and message: who got it, what happened, and what they did after. The export has every row of the filters below.</p>
+      <p class="res-sub">{m.intro}</p>
       <FormError message={exportError} />
 
-      <form class="toolbar" onSubmit={(e) => e.preventDefault()} aria-label="Filter people">
+      <form class="toolbar" onSubmit={(e) => e.preventDefault()} aria-label={m.filterPeople}>
         <div class="field">
-          <label for="people-status">Status</label>
+          <label for="people-status">{m.status}</label>
           <select id="people-status" value={status} onChange={(e) => setStatus(asStatus(e.currentTarget.value))}>
-            {STATUSES.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
+            <option value="">{m.everyStatus}</option>
+            {STATUS_VALUES.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
               </option>
             ))}
           </select>
         </div>
         <div class="field">
-          <label for="people-step">Message</label>
+          <label for="people-step">{m.message}</label>
           <select id="people-step" value={step === null ? '' : String(step)} onChange={(e) => setStep(asStep(e.currentTarget.value))}>
-            <option value="">Every message</option>
+            <option value="">{m.everyMessage}</option>
             {Array.from({ length: steps }, (_, i) => (
               <option key={i} value={String(i)}>
                 {stepLabel(i)}
@@ -212,51 +308,56 @@ export function PeopleView(props: { id: number; query: URLSearchParams }) {
 
       <section class="card card-flush" aria-busy={loading ? 'true' : 'false'} data-loaded={loading ? undefined : (loadedKey ?? undefined)}>
         {rows === null ? (
-          <p class="empty">{error || listError ? 'The people could not be loaded.' : 'Loading…'}</p>
+          <p class="empty">{error || listError ? m.notLoaded : m.loading}</p>
         ) : rows.length === 0 ? (
-          <p class="empty">
-            {filtered
-              ? 'Nobody matches these filters.'
-              : campaign?.status === 'draft' || campaign?.status === 'scheduled'
-                ? 'Nobody yet: people appear here once the campaign starts.'
-                : 'Nobody yet.'}
-          </p>
+          <p class="empty">{filtered ? m.noMatch : campaign?.status === 'draft' || campaign?.status === 'scheduled' ? m.nobodyBeforeStart : m.nobody}</p>
         ) : (
           <table class="table people-table">
-            <caption class="sr-only">People of this campaign</caption>
+            <caption class="sr-only">{m.caption}</caption>
             <thead>
               <tr>
-                <th scope="col">Person</th>
-                <th scope="col">Message</th>
-                <th scope="col">Status</th>
-                <th scope="col">What they did</th>
-                <th scope="col">Sent</th>
-                <th scope="col">Problem</th>
+                <th scope="col">{m.person}</th>
+                <th scope="col">{m.message}</th>
+                <th scope="col">{m.status}</th>
+                <th scope="col">{m.whatTheyDid}</th>
+                <th scope="col">{m.sent}</th>
+                <th scope="col">{m.problem}</th>
               </tr>
             </thead>
             <tbody>
               {rows.map((r) => {
-                const chip = STATUS_CHIP[r.status] ?? { label: r.status, tone: 'muted' };
+                const known = STATUS_VALUES.includes(r.status);
+                const chip = { label: known ? statusLabel(r.status) : r.status, tone: known ? STATUS_TONE[r.status] : 'muted' };
                 const p = problem(r);
                 return (
                   <tr key={`${r.contact_id}-${r.step}`} data-testid="person-row" data-status={r.status} data-contact-id={r.contact_id}>
-                    <td data-label="Person">
-                      <a class="name" href={`/app/contacts/${r.contact_id}`} onClick={onLinkClick} data-testid="person-name">
+                    <td data-label={m.person}>
+                      <a
+                        class="name"
+                        href={`/app/contacts/${r.contact_id}`}
+                        onClick={onLinkClick}
+                        data-testid="person-name"
+                        translate={r.first_name?.trim() || r.last_name?.trim() || r.username ? false : undefined}
+                      >
                         {personName(r)}
                       </a>
-                      {r.username && (r.first_name || r.last_name) && <span class="sub">@{r.username}</span>}
+                      {r.username && (r.first_name || r.last_name) && (
+                        <span class="sub" translate={false}>
+                          @{r.username}
+                        </span>
+                      )}
                     </td>
-                    <td data-label="Message">{stepLabel(r.step)}</td>
-                    <td data-label="Status">
+                    <td data-label={m.message}>{stepLabel(r.step)}</td>
+                    <td data-label={m.status}>
                       <span class={'pill pill-' + chip.tone} data-testid="person-status">
                         {chip.label}
                       </span>
                     </td>
-                    <td data-label="What they did">
+                    <td data-label={m.whatTheyDid}>
                       <Reactions r={r} currency={currency} />
                     </td>
-                    <td data-label="Sent">{r.sent_at ? <Time iso={r.sent_at} /> : <span class="muted">—</span>}</td>
-                    <td data-label="Problem">
+                    <td data-label={m.sent}>{r.sent_at ? <Time iso={r.sent_at} /> : <span class="muted">—</span>}</td>
+                    <td data-label={m.problem}>
                       {p ? (
                         <span class="problem" data-testid="person-problem">
                           <span class={r.status === 'failed' ? 'bad-text' : undefined} data-testid="person-problem">
@@ -283,11 +384,11 @@ export function PeopleView(props: { id: number; query: URLSearchParams }) {
       </section>
       <div class="list-foot">
         <span class="muted" role="status" data-testid="people-count">
-          {rows && total !== null ? `${count.format(rows.length)} of ${count.format(total)} shown` : ''}
+          {rows && total !== null ? m.shown(count.format(rows.length), count.format(total)) : ''}
         </span>
         {nextAfter != null && (
           <button type="button" class="btn" onClick={() => void load(nextAfter)} disabled={loading}>
-            {loading ? 'Loading…' : 'Load more'}
+            {loading ? m.loading : m.loadMore}
           </button>
         )}
       </div>
