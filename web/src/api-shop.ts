@@ -4,7 +4,23 @@
 // through the real webhook, and the CSV import with upload and processing progress.
 import { ApiError, clearToken, request } from './api';
 import { apiErrorFrom, xhrPost, type Upload } from './api-campaigns';
+import { messages, plural } from './i18n';
 import { navigate } from './router';
+
+const M = messages(
+  {
+    passwordChanged: 'Your password was changed and every device was signed out, this one too. Log in with the new password.',
+    signedOutEverywhere: 'You were signed out everywhere, this browser too. Log in again.',
+    atLeast: (n: number) => `At least ${n} characters.`,
+    atMost: (n: number) => `At most ${n} characters.`,
+  },
+  {
+    passwordChanged: 'Пароль изменён, и все устройства вышли из аккаунта, это тоже. Войдите с новым паролем.',
+    signedOutEverywhere: 'Вы вышли из аккаунта везде, в этом браузере тоже. Войдите снова.',
+    atLeast: (n) => `Не меньше ${plural(n, { one: '# символа', other: '# символов' })}.`,
+    atMost: (n) => `Не больше ${plural(n, { one: '# символа', other: '# символов' })}.`,
+  },
+);
 
 export type AttributedVia = 'ref' | 'discount_code' | 'window' | null;
 
@@ -42,18 +58,21 @@ export const logoutAll = () => request<void>('POST', '/auth/logout-all');
 
 const NOTICE_KEY = 'tgr.notice';
 
+/** Why the owner was signed out: the login page says it in the language it shows. */
+export type LoginNotice = 'passwordChanged' | 'signedOutEverywhere';
+
 /** Forget the token (the server no longer takes it) and go to the login page with a notice. */
-export function signedOut(notice: string, next = '/app/settings'): void {
+export function signedOut(notice: LoginNotice, next = '/app/settings'): void {
   clearToken();
   sessionStorage.setItem(NOTICE_KEY, notice);
   navigate('/app/login?next=' + encodeURIComponent(next), { replace: true });
 }
 
-/** The notice signedOut left for the login page, once. */
+/** The notice signedOut left for the login page, once, in the current language. */
 export function takeLoginNotice(): string | null {
   const n = sessionStorage.getItem(NOTICE_KEY);
   sessionStorage.removeItem(NOTICE_KEY);
-  return n;
+  return n === 'passwordChanged' || n === 'signedOutEverywhere' ? M()[n] : null;
 }
 
 /** Rules of a new password, as the server checks them: 12 to 1024 bytes of UTF-8. */
@@ -61,8 +80,8 @@ export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 1024;
 export function passwordProblem(pw: string): string | null {
   const n = new TextEncoder().encode(pw).length;
-  if (n < PASSWORD_MIN) return `At least ${PASSWORD_MIN} characters.`;
-  if (n > PASSWORD_MAX) return `At most ${PASSWORD_MAX} characters.`;
+  if (n < PASSWORD_MIN) return M().atLeast(PASSWORD_MIN);
+  if (n > PASSWORD_MAX) return M().atMost(PASSWORD_MAX);
   return null;
 }
 

@@ -1,19 +1,77 @@
 // Typed calls for outgoing webhooks (shared/API.md "Additions (second round)": "Outgoing webhooks";
 // README "Webhooks"; docs/DECISIONS.md 68). Owned by the Webhooks page.
 import { request } from './api';
+import { messages } from './i18n';
 
-/** The event types, in the server's order, with what each means to a shop. */
+/** The event types, in the server's order. */
 export const WEBHOOK_EVENTS = [
-  { type: 'message.sent', label: 'A campaign message was sent' },
-  { type: 'message.failed', label: 'A campaign message failed' },
-  { type: 'message.read', label: 'A campaign message was read' },
-  { type: 'message.replied', label: 'Someone replied to a campaign message' },
-  { type: 'link.clicked', label: 'A tracked link was clicked' },
-  { type: 'order.attributed', label: 'An order was credited to a campaign (or its credit refunded)' },
-  { type: 'contact.opted_out', label: 'Someone opted out' },
-  { type: 'campaign.status_changed', label: "A campaign's status changed" },
+  { type: 'message.sent' },
+  { type: 'message.failed' },
+  { type: 'message.read' },
+  { type: 'message.replied' },
+  { type: 'link.clicked' },
+  { type: 'order.attributed' },
+  { type: 'contact.opted_out' },
+  { type: 'campaign.status_changed' },
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number]['type'];
+
+/** What each event means to a shop (label), and a word for it beside its code (Russian only: in
+ *  English the code says it). */
+const M = messages(
+  {
+    'message.sent': 'A campaign message was sent',
+    'message.failed': 'A campaign message failed',
+    'message.read': 'A campaign message was read',
+    'message.replied': 'Someone replied to a campaign message',
+    'link.clicked': 'A tracked link was clicked',
+    'order.attributed': 'An order was credited to a campaign (or its credit refunded)',
+    'contact.opted_out': 'Someone opted out',
+    'campaign.status_changed': "A campaign's status changed",
+  },
+  {
+    'message.sent': 'Сообщение кампании отправлено',
+    'message.failed': 'Сообщение кампании не отправлено',
+    'message.read': 'Сообщение кампании прочитано',
+    'message.replied': 'Кто-то ответил на сообщение кампании',
+    'link.clicked': 'Переход по отслеживаемой ссылке',
+    'order.attributed': 'Заказ засчитан кампании (или засчитанный заказ возвращён)',
+    'contact.opted_out': 'Кто-то отписался',
+    'campaign.status_changed': 'Статус кампании изменился',
+  },
+);
+const WORDS = messages(
+  {
+    'message.sent': '',
+    'message.failed': '',
+    'message.read': '',
+    'message.replied': '',
+    'link.clicked': '',
+    'order.attributed': '',
+    'contact.opted_out': '',
+    'campaign.status_changed': '',
+  },
+  {
+    'message.sent': 'отправлено',
+    'message.failed': 'не отправлено',
+    'message.read': 'прочитано',
+    'message.replied': 'ответ',
+    'link.clicked': 'переход',
+    'order.attributed': 'заказ засчитан',
+    'contact.opted_out': 'отписка',
+    'campaign.status_changed': 'статус кампании',
+  },
+);
+
+/** What the event means, in the current language (its code when the server sent one the app does not know). */
+export function eventLabel(type: string): string {
+  return (M() as Record<string, string>)[type] ?? type;
+}
+
+/** A short word for the event shown beside its code, or null (English, or an unknown code). */
+export function eventWord(type: string): string | null {
+  return (WORDS() as Record<string, string>)[type] || null;
+}
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 

@@ -3,17 +3,21 @@
 // authenticated call forgets it and sends the user to the login page, keeping the route.
 
 import { navigate, currentPath } from './router';
+import { M, errorText } from './api.i18n';
 
 const TOKEN_KEY = 'tgr.token';
 const EXPIRES_KEY = 'tgr.expires_at';
 const EMAIL_KEY = 'tgr.email';
 
-/** An error in the API's one shape, {"error":{"code","message","field"}}, plus status and Retry-After. */
+/** An error in the API's one shape, {"error":{"code","message","field"}}, plus status and Retry-After.
+ *  `message` follows the app's language: in English the sentence the error came with (the server's),
+ *  in Russian a text chosen by the code, naming the field (api.i18n.ts); `serverMessage` keeps the former. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly field: string | null;
   readonly retryAfter: number | null;
+  readonly serverMessage: string;
   constructor(status: number, code: string, message: string, field: string | null, retryAfter: number | null) {
     super(message);
     this.name = 'ApiError';
@@ -21,6 +25,9 @@ export class ApiError extends Error {
     this.code = code;
     this.field = field;
     this.retryAfter = retryAfter;
+    this.serverMessage = message;
+    // Read when shown, so a language switch changes it too.
+    Object.defineProperty(this, 'message', { get: () => errorText(this.code, this.field, this.serverMessage, this.status), configurable: true });
   }
 }
 
@@ -302,12 +309,9 @@ export const listCampaignStats = () => request<CampaignStatsList>('GET', '/analy
 /** A user-facing sentence for an error, with the wait for 429s. */
 export function describeError(e: unknown): string {
   if (e instanceof ApiError) {
-    if (e.status === 429) {
-      const wait = e.retryAfter != null ? ` Try again in ${e.retryAfter} s.` : ' Try again in a minute.';
-      return 'Too many attempts.' + wait;
-    }
-    if (e.status === 503 && e.code !== 'unavailable') return 'Telegram is not reachable right now. Try again shortly.';
+    if (e.status === 429) return M().tooMany(e.retryAfter);
+    if (e.status === 503 && e.code !== 'unavailable') return M().telegramDown;
     return e.message;
   }
-  return 'Something went wrong. Try again.';
+  return M().wentWrong;
 }

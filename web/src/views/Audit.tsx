@@ -2,102 +2,106 @@
 // the account, newest first — logins, the Telegram connection, campaign, segment and webhook
 // changes, a person's export, erasure and opt-outs, settings and key rotations — with the client's
 // address, paged with "Show older". Entries cannot be changed; nothing personal is in them.
+import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
+import { fieldName } from '../api.i18n';
 import { listAudit, type AuditEntry } from '../api-privacy';
+import { lang } from '../i18n';
 import { dateTime, when } from '../results/format';
 import { usePaged } from '../results/usePaged';
 import { onLinkClick } from '../router';
 import { FormError } from './Field';
 import '../shop.css';
 import '../audit.css';
+import { ACTIONS, ACTORS, BARE_TARGETS, DETAIL_KEYS, DETAIL_VALUES, M } from './Audit.i18n';
 
 const PAGE = 50;
 
-const ACTION_WORDS: Record<string, string> = {
-  'auth.login': 'Logged in',
-  'auth.login_failed': 'Failed login',
-  'auth.logout_all': 'Signed out everywhere',
-  'session.connect': 'Telegram: code requested',
-  'session.verify': 'Telegram: login',
-  'session.logout': 'Telegram: disconnected',
-  'campaign.create': 'Campaign created',
-  'campaign.update': 'Campaign changed',
-  'campaign.schedule': 'Campaign scheduled',
-  'campaign.unschedule': 'Campaign unscheduled',
-  'campaign.start': 'Campaign started',
-  'campaign.pause': 'Campaign paused',
-  'campaign.resume': 'Campaign resumed',
-  'campaign.cancel': 'Campaign cancelled',
-  'campaign.delete': 'Campaign deleted',
-  'segment.create': 'Segment created',
-  'segment.update': 'Segment changed',
-  'segment.delete': 'Segment deleted',
-  'webhook.create': 'Webhook added',
-  'webhook.delete': 'Webhook deleted',
-  'contact.export': 'Person exported',
-  'contact.erase': 'Person erased',
-  'contact.opt_out': 'Opted out',
-  'contact.opt_in': 'Opted back in',
-  'account.update': 'Settings changed',
-  'account.password_change': 'Password change',
-  'account.api_key_rotate': 'New API key',
-  'account.webhook_secret_rotate': 'New webhook secret',
-  'keys.rotate': 'Master key rotated',
-};
-
-/** user: a login (the web app, or a script with a token); api_key: X-API-Key; system: tgr itself. */
-const ACTOR_WORDS: Record<string, string> = { user: 'You', api_key: 'API key', system: 'tgr' };
-
-/** Where an entry's target lives in the app, if anywhere. */
-function targetLink(target: string | null): { href: string | null; text: string } | null {
+/** Where an entry's target lives in the app, if anywhere; `raw`: shown as the server wrote it. */
+function targetLink(target: string | null): { href: string | null; text: string; raw?: boolean } | null {
   if (!target) return null;
   const m = /^([a-z_]+):(\d+)$/.exec(target);
-  if (!m) return { href: null, text: target };
+  if (!m) {
+    const bare = (BARE_TARGETS() as Record<string, string>)[target];
+    return bare ? { href: null, text: bare } : { href: null, text: target, raw: true };
+  }
   const [, kind, id] = m;
   switch (kind) {
     case 'campaign':
-      return { href: `/app/campaigns/${id}`, text: `Campaign #${id}` };
+      return { href: `/app/campaigns/${id}`, text: M().campaign(id) };
     case 'contact':
-      return { href: `/app/contacts/${id}`, text: `Contact #${id}` };
+      return { href: `/app/contacts/${id}`, text: M().contact(id) };
     case 'segment':
-      return { href: '/app/segments', text: `Segment #${id}` };
+      return { href: '/app/segments', text: M().segment(id) };
     case 'account':
-      return { href: null, text: 'This account' };
+      return { href: null, text: M().thisAccount };
     default:
-      return { href: null, text: target };
+      return { href: null, text: target, raw: true };
   }
 }
 
+/** One detail's value: words for booleans and codes the app knows, else as it came (user data:
+ *  a time zone, a host, event codes, numbers). */
+function detailValue(k: string, v: unknown): ComponentChildren {
+  if (typeof v === 'boolean') return v ? M().yes : M().no;
+  const ru = lang() === 'ru';
+  if (ru && k === 'fields' && Array.isArray(v)) return v.map((f) => fieldName(String(f))).join(', ');
+  if (ru && k === 'start_at' && typeof v === 'string' && !Number.isNaN(Date.parse(v))) return dateTime.format(new Date(v));
+  if (typeof v === 'string' && (k === 'outcome' || k === 'source' || k === 'status')) {
+    const word = (DETAIL_VALUES() as Record<string, string>)[v];
+    if (word) return word;
+  }
+  return <span translate={false}>{Array.isArray(v) ? v.join(', ') : String(v)}</span>;
+}
+
 /** The details as short "key: value" pieces (they hold field names, outcomes and settings only). */
-function detailText(d: Record<string, unknown>): string {
-  return Object.entries(d)
-    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
-    .join(' · ');
+function Details({ d }: { d: Record<string, unknown> }) {
+  const keys = DETAIL_KEYS() as Record<string, string>;
+  return (
+    <span>
+      {Object.entries(d).map(([k, v], i) => (
+        <Fragment key={k}>
+          {i > 0 && ' · '}
+          {keys[k] ?? k.replace(/_/g, ' ')}: {detailValue(k, v)}
+        </Fragment>
+      ))}
+    </span>
+  );
 }
 
 function Row({ e }: { e: AuditEntry }) {
   const t = targetLink(e.target);
   const failed = e.action === 'auth.login_failed' || (typeof e.details.outcome === 'string' && !['connected', 'code_sent', 'changed'].includes(e.details.outcome));
+  const m = M();
+  const actor = (ACTORS() as Record<string, string>)[e.actor];
+  const action = (ACTIONS() as Record<string, string>)[e.action];
   return (
     <tr data-testid="audit-row" data-action={e.action}>
-      <td data-label="When">
+      <td data-label={m.when} class="when">
         <time dateTime={e.at} title={dateTime.format(new Date(e.at))}>
           {when(e.at)}
         </time>
       </td>
-      <td data-label="Who">
-        {ACTOR_WORDS[e.actor] ?? e.actor}
-        {e.ip && <span class="ip muted">from {e.ip}</span>}
+      <td data-label={m.who}>
+        {actor ?? <span translate={false}>{e.actor}</span>}
+        {e.ip && (
+          <span class="ip muted">
+            {m.from}
+            <span translate={false}>{e.ip}</span>
+          </span>
+        )}
       </td>
-      <td data-label="What" class={failed ? 'bad-text' : undefined}>
-        {ACTION_WORDS[e.action] ?? e.action}
+      <td data-label={m.what} class={failed ? 'what bad-text' : 'what'}>
+        {action ?? <span translate={false}>{e.action}</span>}
       </td>
-      <td data-label="On">
+      <td data-label={m.on} class="on">
         {t ? (
           t.href ? (
             <a href={t.href} onClick={onLinkClick}>
               {t.text}
             </a>
+          ) : t.raw ? (
+            <span translate={false}>{t.text}</span>
           ) : (
             t.text
           )
@@ -105,8 +109,8 @@ function Row({ e }: { e: AuditEntry }) {
           <span class="muted">—</span>
         )}
       </td>
-      <td data-label="Details" class="muted">
-        {detailText(e.details)}
+      <td data-label={m.details} class="details muted">
+        <Details d={e.details} />
       </td>
     </tr>
   );
@@ -122,30 +126,28 @@ export function AuditView() {
     void load(null);
   }, []);
 
+  const m = M();
   return (
     <main class="page" id="main">
       <div class="page-head">
-        <h1>Audit log</h1>
+        <h1>{m.title}</h1>
       </div>
-      <p class="muted">
-        Who did what on this account, newest first. Entries are kept for good and cannot be changed; they never hold passwords, login codes, messages or
-        anything about your customers.
-      </p>
+      <p class="muted">{m.intro}</p>
       <FormError message={error} />
       <section class="card card-flush" data-loaded={items !== null ? 'audit' : undefined}>
         {items !== null && items.length === 0 && !error ? (
           <div class="empty">
-            <p>Nothing recorded yet.</p>
+            <p>{m.nothing}</p>
           </div>
         ) : (
           <table class="table audit" data-testid="audit-table">
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">On</th>
-                <th scope="col">Details</th>
+                <th scope="col">{m.when}</th>
+                <th scope="col">{m.who}</th>
+                <th scope="col">{m.what}</th>
+                <th scope="col">{m.on}</th>
+                <th scope="col">{m.details}</th>
               </tr>
             </thead>
             <tbody>{(items ?? []).map((e) => <Row key={e.id} e={e} />)}</tbody>
@@ -154,7 +156,7 @@ export function AuditView() {
         {next != null && (
           <div class="list-foot">
             <button type="button" class="btn" onClick={() => void load(next)} disabled={loading} data-testid="audit-more">
-              {loading ? 'Loading…' : 'Show older'}
+              {loading ? m.loading : m.older}
             </button>
           </div>
         )}

@@ -11,6 +11,7 @@ import type { SessionState } from '../main';
 import { Field, FormError } from './Field';
 import { AppealSteps, SpamBotLink, frozenSince } from './Frozen';
 import { SendingLimits } from './SendingLimits';
+import { M } from './Connect.i18n';
 
 type Step = 'phone' | 'code' | 'password';
 
@@ -25,17 +26,16 @@ function verifyMessage(e: unknown): { field: 'code' | 'password' | null; text: s
   if (e instanceof ApiError) {
     switch (e.code) {
       case 'phone_code_invalid':
-        return { field: 'code', text: 'That code is not right. Check the code Telegram sent you and try again.' };
+        return { field: 'code', text: M().codeWrong };
       case 'phone_code_expired':
-        return { field: 'code', text: 'That code has expired. Ask for a new code.' };
+        return { field: 'code', text: M().codeExpired };
       case 'password_invalid':
-        return { field: 'password', text: 'That password is not right. It is your Telegram two-step verification password.' };
+        return { field: 'password', text: M().passwordWrong };
     }
     if (e.field === 'code' || e.field === 'password') return { field: e.field, text: describeError(e) };
   }
   return { field: null, text: describeError(e) };
 }
-
 
 /** What tgr keeps of an account when its Telegram login changes: how many contacts (one page
  *  is enough to know "some") and campaigns it has. */
@@ -60,22 +60,21 @@ async function readKept(): Promise<Kept | null> {
   }
 }
 
-const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
+const keptWords = (k: Kept) => M().keptWords(k);
 
-function keptWords(k: Kept): string {
-  const parts = [];
-  if (k.contacts) parts.push(k.more ? `${k.contacts}+ contacts` : plural(k.contacts, 'contact'));
-  if (k.campaigns) parts.push(plural(k.campaigns, 'campaign'));
-  return parts.join(' and ');
-}
+/** A phone number in the words: user data, never translated. */
+const Phone = ({ p }: { p: string }) => <span translate={false}>{p}</span>;
 
 /** The notice of the simulated Telegram, in every state of the page. */
 export function SimNotice({ session, children }: { session: Session; children?: ComponentChildren }) {
   if (!session.simulator) return null;
+  const m = M();
   return (
     <div class="alert alert-info" role="note" data-testid="sim-notice">
-      <strong>Simulated Telegram — no real messages leave this server.</strong> tgr runs with the simulator (<code>--telegram sim</code>): the
-      customers, their replies, reads and clicks come from a scenario file. {children}
+      <strong>{m.simTitle}</strong>
+      {m.simBefore}
+      <code translate={false}>--telegram sim</code>
+      {m.simAfter} {children}
     </div>
   );
 }
@@ -148,13 +147,13 @@ export function ConnectView({ state }: { state: SessionState }) {
   async function sendPhone(e: Event) {
     e.preventDefault();
     reset();
-    if (!phone.trim()) return setFieldError({ field: 'phone', text: 'Enter the phone number of your Telegram account.' });
+    if (!phone.trim()) return setFieldError({ field: 'phone', text: M().enterPhone });
     setBusy(true);
     try {
       await connectSession(phone.trim());
       setCode('');
       setStep('code');
-      setNotice('Telegram sent a login code to your Telegram apps.');
+      setNotice(M().codeSent);
       void refreshSession();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'invalid_state') await refreshSession();
@@ -178,7 +177,7 @@ export function ConnectView({ state }: { state: SessionState }) {
       if (err instanceof ApiError && err.code === 'password_required') {
         setPassword('');
         setStep('password');
-        setNotice('Your account has two-step verification. Enter your Telegram password.');
+        setNotice(M().twoStepOn);
         void refreshSession();
       } else {
         if (err instanceof ApiError && err.code === 'phone_code_expired') setStep('code');
@@ -192,14 +191,14 @@ export function ConnectView({ state }: { state: SessionState }) {
   function sendCode(e: Event) {
     e.preventDefault();
     reset();
-    if (!code.trim()) return setFieldError({ field: 'code', text: 'Enter the code Telegram sent you.' });
+    if (!code.trim()) return setFieldError({ field: 'code', text: M().enterCode });
     void verify({ code: code.trim() });
   }
 
   function sendPassword(e: Event) {
     e.preventDefault();
     reset();
-    if (!password) return setFieldError({ field: 'password', text: 'Enter your two-step verification password.' });
+    if (!password) return setFieldError({ field: 'password', text: M().enterPassword });
     void verify({ password });
   }
 
@@ -223,9 +222,7 @@ export function ConnectView({ state }: { state: SessionState }) {
     setBusy(true);
     try {
       const r = await syncSession();
-      setNotice(
-        `Synced: ${r.contacts_added} new contacts, ${r.contacts_updated} updated, ${r.messages_added} new messages.`,
-      );
+      setNotice(M().synced(r.contacts_added, r.contacts_updated, r.messages_added));
     } catch (err) {
       setFormError(describeError(err));
     } finally {
@@ -234,13 +231,14 @@ export function ConnectView({ state }: { state: SessionState }) {
   }
 
   const err = (f: string) => (fieldError?.field === f ? fieldError.text : null);
+  const m = M();
 
   if (!session) {
     return (
       <main class="page narrow" id="main">
         <h1>Telegram</h1>
         <FormError message={state.sessionError} />
-        {!state.sessionError && <p class="muted">Checking the Telegram session…</p>}
+        {!state.sessionError && <p class="muted">{m.checking}</p>}
       </main>
     );
   }
@@ -252,8 +250,8 @@ export function ConnectView({ state }: { state: SessionState }) {
         {session.frozen && (
           <div class="alert alert-error frozen" role="alert" data-testid="frozen-notice">
             <p>
-              <strong>Telegram froze this account.</strong> {frozenSince(session.frozen_at) || 'Now '}it can read its chats but send nothing, so
-              every campaign of the account is paused. tgr stays connected: nothing to do here.
+              <strong>{m.frozenTitle}</strong> {frozenSince(session.frozen_at) || m.frozenNow}
+              {m.frozenText}
             </p>
             <AppealSteps />
             <SpamBotLink primary />
@@ -262,20 +260,31 @@ export function ConnectView({ state }: { state: SessionState }) {
         <SimNotice session={session} />
         {after && (
           <div class="alert alert-info" role="status" data-testid="reconnect-after">
-            <strong>Your {keptWords(after.kept)} from before are kept.</strong>{' '}
-            {after.before ? `tgr now uses ${session.phone ?? 'this account'} instead of ${after.before}. ` : ''}
-            This account’s chats are added to the same contact list
-            {after.kept.sending ? `, and the ${plural(after.kept.sending, 'campaign')} under way now send${after.kept.sending === 1 ? 's' : ''} from it` : ', and every campaign you start sends from it'}.
-            {after.before ? ' Telegram may refuse messages to people who never wrote to this number; they are listed as failed with Telegram’s reason.' : ''}
+            <strong>{m.keptAfter(keptWords(after.kept))}</strong>{' '}
+            {after.before ? (
+              <>
+                {m.nowUses}
+                {session.phone ? <Phone p={session.phone} /> : m.thisAccount}
+                {m.insteadOf}
+                <Phone p={after.before} />
+                {m.insteadEnd}
+              </>
+            ) : (
+              ''
+            )}
+            {m.sameList}
+            {after.kept.sending ? m.sendingNow(after.kept.sending) : m.everyCampaignAfter}.{after.before ? m.mayRefuseAfter : ''}
           </div>
         )}
         <section class="card">
-          <h2>Connected</h2>
+          <h2>{m.connected}</h2>
           <p>
-            tgr is connected to the Telegram account{session.phone ? ' ' : ''}
-            {session.phone && <strong>{session.phone}</strong>}. Contacts who write to you appear in{' '}
+            {m.connectedTo}
+            {session.phone ? ' ' : ''}
+            {session.phone && <strong translate={false}>{session.phone}</strong>}
+            {m.contactsAppear}
             <a href="/app/contacts" onClick={onLinkClick}>
-              Contacts
+              {m.contactsLink}
             </a>
             .
           </p>
@@ -287,29 +296,27 @@ export function ConnectView({ state }: { state: SessionState }) {
           )}
           <div class="actions">
             <a class="btn btn-primary" href="/app/contacts" onClick={onLinkClick}>
-              View contacts
+              {m.viewContacts}
             </a>
             <button type="button" class="btn" onClick={sync} disabled={busy}>
-              Sync now
+              {m.syncNow}
             </button>
             {!confirmLogout ? (
               <button type="button" class="btn btn-ghost" onClick={() => setConfirmLogout(true)} disabled={busy}>
-                Disconnect…
+                {m.disconnectAsk}
               </button>
             ) : (
               <span class="confirm" data-testid="disconnect-confirm">
                 <span>
-                  Log tgr out of Telegram? {kept && (kept.contacts || kept.campaigns) ? `Your ${keptWords(kept)} stay in tgr` : 'Contacts and campaigns stay in tgr'}, with
-                  their results and orders.{' '}
-                  {kept?.sending
-                    ? `The ${plural(kept.sending, 'campaign')} under way wait${kept.sending === 1 ? 's' : ''} until a Telegram account is connected again, then go${kept.sending === 1 ? 'es' : ''} on from that account.`
-                    : 'Campaigns you start later send from the account connected then.'}
+                  {m.logOutAsk}
+                  {kept && (kept.contacts || kept.campaigns) ? m.keptStay(keptWords(kept)) : m.allStay}
+                  {m.withResults} {kept?.sending ? m.sendingWait(kept.sending) : m.laterSend}
                 </span>
                 <button type="button" class="btn btn-danger" onClick={logout} disabled={busy}>
-                  Disconnect
+                  {m.disconnect}
                 </button>
                 <button type="button" class="btn btn-ghost" onClick={() => setConfirmLogout(false)}>
-                  Cancel
+                  {m.cancel}
                 </button>
               </span>
             )}
@@ -321,22 +328,23 @@ export function ConnectView({ state }: { state: SessionState }) {
   }
 
   const steps: { id: Step; label: string }[] = [
-    { id: 'phone', label: 'Phone' },
-    { id: 'code', label: 'Code' },
-    { id: 'password', label: 'Password' },
+    { id: 'phone', label: m.stepPhone },
+    { id: 'code', label: m.stepCode },
+    { id: 'password', label: m.stepPassword },
   ];
   const stepIndex = steps.findIndex((s) => s.id === step);
+  const last = lastPhone();
 
   return (
     <main class="page narrow" id="main">
-      <h1>Connect Telegram</h1>
+      <h1>{m.connectTitle}</h1>
       {status === 'invalid' && (
         <div class="alert alert-error" role="alert">
-          The Telegram session is no longer valid (it was logged out or revoked). Connect again to keep sending.
+          {m.invalid}
         </div>
       )}
       <section class="card">
-        <ol class="steps" aria-label="Progress">
+        <ol class="steps" aria-label={m.progress}>
           {steps.map((s, i) => (
             <li key={s.id} class={i < stepIndex ? 'done' : i === stepIndex ? 'current' : ''} aria-current={i === stepIndex ? 'step' : undefined}>
               <span class="step-num">{i + 1}</span>
@@ -346,18 +354,38 @@ export function ConnectView({ state }: { state: SessionState }) {
         </ol>
         {session?.simulator && (
           <SimNotice session={session}>
-            Log in with
-            {session.simulator.phone ? <> the phone number <code>{session.simulator.phone}</code> and</> : ''} the code{' '}
-            <code data-testid="sim-code">{session.simulator.code}</code>
-            {session.simulator.two_step ? '; the two-step password is the one in the scenario file' : ''}.
+            {m.simLogin}
+            {session.simulator.phone ? (
+              <>
+                {m.simPhone}
+                <code translate={false}>{session.simulator.phone}</code>
+                {m.simAnd}
+              </>
+            ) : (
+              ''
+            )}
+            {m.simCode(!!session.simulator.phone)}
+            <code data-testid="sim-code" translate={false}>
+              {session.simulator.code}
+            </code>
+            {session.simulator.two_step ? m.simTwoStep : ''}.
           </SimNotice>
         )}
         {kept && (kept.contacts > 0 || kept.campaigns > 0) && (
           <div class="alert alert-info" role="note" data-testid="reconnect-before">
-            <strong>Your {keptWords(kept)} stay, whichever number you connect.</strong> tgr adds the chats of the account you connect to the same
-            contact list, and {kept.sending ? `the ${plural(kept.sending, 'campaign')} under way go${kept.sending === 1 ? 'es' : ''} on from it` : 'every campaign sends from it'}.
-            {lastPhone() ? ` The last number connected here was ${lastPhone()}; ` : ' '}
-            with another number, Telegram may refuse messages to people who never wrote to that account: they are listed as failed with Telegram’s reason.
+            <strong>{m.keptBefore(keptWords(kept))}</strong>
+            {m.addsChats}
+            {kept.sending ? m.sendingGoOn(kept.sending) : m.everyCampaign}
+            {last ? (
+              <>
+                {m.lastNumber}
+                <Phone p={last} />
+                {m.lastNumberEnd}
+              </>
+            ) : (
+              m.noLastNumber
+            )}
+            {m.otherNumber(!!last)}
           </div>
         )}
         <FormError message={formError} />
@@ -371,9 +399,9 @@ export function ConnectView({ state }: { state: SessionState }) {
           <form onSubmit={sendPhone} noValidate>
             <Field
               id="tg-phone"
-              label="Phone number"
+              label={m.phoneLabel}
               error={err('phone')}
-              hint="The number of the Telegram account your shop uses, with country code, e.g. +15551234567."
+              hint={m.phoneHint}
             >
               {(a) => (
                 <input
@@ -388,7 +416,7 @@ export function ConnectView({ state }: { state: SessionState }) {
               )}
             </Field>
             <button type="submit" class="btn btn-primary" disabled={busy}>
-              {busy ? 'Sending…' : 'Send code'}
+              {busy ? m.sending : m.sendCode}
             </button>
           </form>
         )}
@@ -397,12 +425,14 @@ export function ConnectView({ state }: { state: SessionState }) {
           <form onSubmit={sendCode} noValidate>
             <Field
               id="tg-code"
-              label="Login code"
+              label={m.codeLabel}
               error={err('code')}
               hint={
                 <>
-                  Telegram sent it to your Telegram apps{session.phone ? ' for ' : ''}
-                  {session.phone}.
+                  {m.codeHint}
+                  {session.phone ? m.codeHintFor : ''}
+                  {session.phone && <Phone p={session.phone} />}
+                  {m.codeHintEnd}
                 </>
               }
             >
@@ -421,7 +451,7 @@ export function ConnectView({ state }: { state: SessionState }) {
             </Field>
             <div class="actions">
               <button type="submit" class="btn btn-primary" disabled={busy}>
-                {busy ? 'Checking…' : 'Verify'}
+                {busy ? m.checkingBusy : m.verify}
               </button>
               <button
                 type="button"
@@ -431,7 +461,7 @@ export function ConnectView({ state }: { state: SessionState }) {
                   setStep('phone');
                 }}
               >
-                Use another number / new code
+                {m.anotherNumber}
               </button>
             </div>
           </form>
@@ -441,9 +471,9 @@ export function ConnectView({ state }: { state: SessionState }) {
           <form onSubmit={sendPassword} noValidate>
             <Field
               id="tg-password"
-              label="Two-step verification password"
+              label={m.passwordLabel}
               error={err('password')}
-              hint="The cloud password you set in Telegram (Settings → Privacy and Security)."
+              hint={m.passwordHint}
             >
               {(a) => (
                 <input
@@ -459,7 +489,7 @@ export function ConnectView({ state }: { state: SessionState }) {
             </Field>
             <div class="actions">
               <button type="submit" class="btn btn-primary" disabled={busy}>
-                {busy ? 'Checking…' : 'Connect'}
+                {busy ? m.checkingBusy : m.connect}
               </button>
               <button
                 type="button"
@@ -469,7 +499,7 @@ export function ConnectView({ state }: { state: SessionState }) {
                   setStep('phone');
                 }}
               >
-                Start over
+                {m.startOver}
               </button>
             </div>
           </form>

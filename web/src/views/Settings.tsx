@@ -13,7 +13,130 @@ import { onLinkClick } from '../router';
 import { ConfirmAction, ShownOnce } from './Copy';
 import { Field, FormError } from './Field';
 import { SendingLimits } from './SendingLimits';
+import { messages, plural } from '../i18n';
 import '../shop.css';
+
+const M = messages(
+  {
+    timeZone: 'Time zone',
+    search: 'Search: Berlin, New York, Asia…',
+    timeZones: 'Time zones',
+    selected: 'Selected: ',
+    nowBefore: ' — it is ',
+    nowAfter: ' there now.',
+    zoneUse: ' Quiet hours default to it, and the daily limit counts its calendar days.',
+    useBefore: 'Use ',
+    useAfter: " (this browser's time zone)",
+    capInvalid: 'Enter a whole number of days from 0 to 365.',
+    general: 'Time zone and frequency',
+    capLabel: 'Message the same person at most once every … days',
+    capHint:
+      'The frequency cap: a campaign leaves out anyone a campaign messaged within this many days (follow-ups of the same campaign still go). 0 = no cap; at most 365.',
+    saving: 'Saving…',
+    save: 'Save',
+    saved: 'Saved.',
+    enterCurrent: 'Enter your current password.',
+    enterNew: 'Enter a new password.',
+    mustDiffer: 'The new password must differ from the current one.',
+    notCurrent: 'That is not your current password.',
+    password: 'Password',
+    currentPassword: 'Current password',
+    newPassword: 'New password',
+    rules: (min: number, max: number) => `At least ${min} characters (at most ${max}); spaces count, so a few words make a good one.`,
+    soFar: (n: number) => `${n} so far.`,
+    longEnough: 'Long enough.',
+    showPasswords: 'Show the passwords',
+    changeSignsOut: 'Changing the password signs out every browser and device, this one too: you then log in with the new password. API keys keep working.',
+    changing: 'Changing…',
+    changePassword: 'Change password',
+    apiKey: 'API key',
+    keyBefore: "For scripts and your shop's server: they send it as the ",
+    keyAfter: ' header. tgr keeps only a fingerprint of it, so it cannot show your current key again — make a new one when it is lost.',
+    keyHeadline: 'Copy your new API key now: it is shown only this once.',
+    keyAdvice: 'The old key no longer works; give this one to everything that used it.',
+    newKey: 'New API key',
+    newKeyAsk: 'Make a new API key…',
+    newKeyGroup: 'Confirm the new API key',
+    newKeyWarning: 'The current key stops working at once: scripts and a shop that use it fail until they get the new one.',
+    newKeyAction: 'Make a new key',
+    making: 'Making…',
+    signOut: 'Sign out everywhere',
+    signOutText: 'Signs out every browser and device logged in to this account, this one too — for a lost phone or a shared computer. API keys keep working.',
+    signOutAsk: 'Sign out everywhere…',
+    signOutGroup: 'Confirm signing out everywhere',
+    signOutWarning: 'Sign out every session now?',
+    settings: 'Settings',
+    account: 'Account ',
+    accountEnd: '. ',
+    ordersFrom: 'Orders from your shop:',
+    connectShop: 'connect your shop',
+    /** The server's refusal at its field: its sentence in English, the field's rule in Russian. */
+    atField: (field: 'timezone' | 'frequency_cap_days' | 'new_password', message: string) => fieldMessage(field, message),
+  },
+  {
+    timeZone: 'Часовой пояс',
+    search: 'Поиск: город или регион латиницей…',
+    timeZones: 'Часовые пояса',
+    selected: 'Выбран: ',
+    nowBefore: ' — там сейчас ',
+    nowAfter: '.',
+    zoneUse: ' По нему по умолчанию идут тихие часы, и по его календарным дням считается дневной лимит.',
+    useBefore: 'Выбрать ',
+    useAfter: ' (часовой пояс этого браузера)',
+    capInvalid: 'Введите целое число дней от 0 до 365.',
+    general: 'Часовой пояс и частота',
+    capLabel: 'Писать одному человеку не чаще раза в … дней',
+    capHint:
+      'Ограничение частоты: кампания пропускает тех, кому любая кампания писала за это число дней (напоминания той же кампании всё равно уходят). 0 — без ограничения; не больше 365.',
+    saving: 'Сохраняем…',
+    save: 'Сохранить',
+    saved: 'Сохранено.',
+    enterCurrent: 'Введите текущий пароль.',
+    enterNew: 'Введите новый пароль.',
+    mustDiffer: 'Новый пароль должен отличаться от текущего.',
+    notCurrent: 'Это не ваш текущий пароль.',
+    password: 'Пароль',
+    currentPassword: 'Текущий пароль',
+    newPassword: 'Новый пароль',
+    rules: (min, max) =>
+      `Не меньше ${plural(min, { one: '# символа', other: '# символов' })} (и не больше ${max}); пробелы тоже считаются, так что несколько слов — хороший пароль.`,
+    soFar: (n) => `Пока ${plural(n, { one: '# символ', few: '# символа', many: '# символов', other: '# символа' })}.`,
+    longEnough: 'Достаточно.',
+    showPasswords: 'Показать пароли',
+    changeSignsOut:
+      'Смена пароля завершает сессии во всех браузерах и на всех устройствах, в этом тоже: затем вы входите с новым паролем. Ключи API продолжают работать.',
+    changing: 'Меняем…',
+    changePassword: 'Сменить пароль',
+    apiKey: 'Ключ API',
+    keyBefore: 'Для скриптов и сервера вашего магазина: они передают его в заголовке ',
+    keyAfter: '. tgr хранит только отпечаток ключа, поэтому не может показать текущий ключ ещё раз — если он потерян, создайте новый.',
+    keyHeadline: 'Скопируйте новый ключ API сейчас: он показывается только один раз.',
+    keyAdvice: 'Старый ключ больше не работает; передайте новый всем, кто пользовался старым.',
+    newKey: 'Новый ключ API',
+    newKeyAsk: 'Создать новый ключ API…',
+    newKeyGroup: 'Подтверждение нового ключа API',
+    newKeyWarning: 'Текущий ключ сразу перестанет работать: скрипты и магазин, которые им пользуются, будут получать ошибки, пока не получат новый.',
+    newKeyAction: 'Создать новый ключ',
+    making: 'Создаём…',
+    signOut: 'Выйти везде',
+    signOutText:
+      'Завершает сессии во всех браузерах и на всех устройствах, где выполнен вход в этот аккаунт, в этом тоже — на случай потерянного телефона или чужого компьютера. Ключи API продолжают работать.',
+    signOutAsk: 'Выйти везде…',
+    signOutGroup: 'Подтверждение выхода везде',
+    signOutWarning: 'Завершить все сессии сейчас?',
+    settings: 'Настройки',
+    account: 'Аккаунт ',
+    accountEnd: '. ',
+    ordersFrom: 'Заказы из вашего магазина:',
+    connectShop: 'подключите магазин',
+    atField: (field) =>
+      field === 'timezone'
+        ? 'Выберите часовой пояс из списка.'
+        : field === 'frequency_cap_days'
+          ? 'Введите целое число дней от 0 до 365.'
+          : `Пароль: не меньше ${PASSWORD_MIN} и не больше ${PASSWORD_MAX} символов.`,
+  },
+);
 
 /** The browser's own IANA zone, when it says. */
 function browserZone(): string | null {
@@ -48,13 +171,14 @@ function TimeZonePicker({ value, onChange, error }: { value: string; onChange: (
     return hit.includes(value) ? hit : [value, ...hit];
   }, [q, zones, value]);
   const now = localTime(value);
+  const m = M();
   return (
     <div class={error ? 'field has-error' : 'field'}>
-      <label for="set-tz-search">Time zone</label>
+      <label for="set-tz-search">{m.timeZone}</label>
       <input
         id="set-tz-search"
         type="search"
-        placeholder="Search: Berlin, New York, Asia…"
+        placeholder={m.search}
         value={q}
         aria-describedby="set-tz-hint"
         aria-controls="set-tz"
@@ -74,24 +198,36 @@ function TimeZonePicker({ value, onChange, error }: { value: string; onChange: (
         class="tz-list"
         size={7}
         value={value}
-        aria-label="Time zones"
+        aria-label={m.timeZones}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={error ? 'set-tz-error' : undefined}
         onChange={(e) => onChange(e.currentTarget.value)}
       >
         {shown.map((z) => (
-          <option key={z} value={z}>
+          <option key={z} value={z} translate={false}>
             {zoneLabel(z)}
           </option>
         ))}
       </select>
       <p class="hint" id="set-tz-hint">
-        Selected: <strong data-testid="tz-selected">{zoneLabel(value)}</strong>
-        {now ? <> — it is {now} there now.</> : null} Quiet hours default to it, and the daily limit counts its calendar days.
+        {m.selected}
+        <strong data-testid="tz-selected" translate={false}>
+          {zoneLabel(value)}
+        </strong>
+        {now ? (
+          <>
+            {m.nowBefore}
+            {now}
+            {m.nowAfter}
+          </>
+        ) : null}
+        {m.zoneUse}
       </p>
       {suggested && suggested !== value && (
         <button type="button" class="btn btn-sm" onClick={() => onChange(suggested)} data-testid="tz-suggest">
-          Use {zoneLabel(suggested)} (this browser's time zone)
+          {m.useBefore}
+          <span translate={false}>{zoneLabel(suggested)}</span>
+          {m.useAfter}
         </button>
       )}
       {error && (
@@ -119,7 +255,7 @@ function GeneralCard({ account, onSaved }: { account: AccountSettings; onSaved: 
     setFormError(null);
     setSaved(false);
     const c = cap.trim();
-    if (!/^\d+$/.test(c) || Number(c) > 365) return setErrors({ frequency_cap_days: 'Enter a whole number of days from 0 to 365.' });
+    if (!/^\d+$/.test(c) || Number(c) > 365) return setErrors({ frequency_cap_days: M().capInvalid });
     setBusy(true);
     try {
       const a = await patchAccount({ timezone: tz, frequency_cap_days: Number(c) });
@@ -129,16 +265,17 @@ function GeneralCard({ account, onSaved }: { account: AccountSettings; onSaved: 
       setSaved(true);
     } catch (err) {
       if (err instanceof ApiError && (err.field === 'timezone' || err.field === 'frequency_cap_days'))
-        setErrors({ [err.field]: fieldMessage(err.field, err.message) });
+        setErrors({ [err.field]: M().atField(err.field, err.message) });
       else setFormError(describeError(err));
     } finally {
       setBusy(false);
     }
   }
 
+  const m = M();
   return (
     <section class="card" aria-labelledby="set-general-h" data-testid="settings-general" id="frequency-cap">
-      <h2 id="set-general-h">Time zone and frequency</h2>
+      <h2 id="set-general-h">{m.general}</h2>
       <FormError message={formError} />
       <form onSubmit={save} noValidate>
         <TimeZonePicker
@@ -151,9 +288,9 @@ function GeneralCard({ account, onSaved }: { account: AccountSettings; onSaved: 
         />
         <Field
           id="set-cap"
-          label="Message the same person at most once every … days"
+          label={m.capLabel}
           error={errors.frequency_cap_days}
-          hint="The frequency cap: a campaign leaves out anyone a campaign messaged within this many days (follow-ups of the same campaign still go). 0 = no cap; at most 365."
+          hint={m.capHint}
         >
           {(a) => (
             <input
@@ -172,10 +309,10 @@ function GeneralCard({ account, onSaved }: { account: AccountSettings; onSaved: 
         </Field>
         <div class="actions">
           <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
+            {busy ? m.saving : m.save}
           </button>
           <span class="muted" role="status" data-testid="general-saved">
-            {saved ? 'Saved.' : ''}
+            {saved ? m.saved : ''}
           </span>
         </div>
       </form>
@@ -202,36 +339,37 @@ function PasswordCard() {
     e.preventDefault();
     setFormError(null);
     const errs: Partial<Record<PasswordField, string>> = {};
-    if (!current) errs.current_password = 'Enter your current password.';
-    if (!fresh) errs.new_password = 'Enter a new password.';
+    if (!current) errs.current_password = M().enterCurrent;
+    if (!fresh) errs.new_password = M().enterNew;
     else if (problem) errs.new_password = problem;
-    else if (fresh === current) errs.new_password = 'The new password must differ from the current one.';
+    else if (fresh === current) errs.new_password = M().mustDiffer;
     setErrors(errs);
     if (errs.current_password) return currentRef.current?.focus();
     if (errs.new_password) return freshRef.current?.focus();
     setBusy(true);
     try {
       await changePassword(current, fresh);
-      signedOut('Your password was changed and every device was signed out, this one too. Log in with the new password.');
+      signedOut('passwordChanged');
     } catch (err) {
       setBusy(false);
       if (err instanceof ApiError && err.field === 'current_password') {
-        setErrors({ current_password: 'That is not your current password.' });
+        setErrors({ current_password: M().notCurrent });
         currentRef.current?.select();
       } else if (err instanceof ApiError && err.field === 'new_password') {
-        setErrors({ new_password: fieldMessage('new_password', err.message) });
+        setErrors({ new_password: M().atField('new_password', err.message) });
         freshRef.current?.focus();
       } else setFormError(describeError(err));
     }
   }
 
+  const m = M();
   return (
     <section class="card" aria-labelledby="set-pw-h" data-testid="settings-password">
-      <h2 id="set-pw-h">Password</h2>
+      <h2 id="set-pw-h">{m.password}</h2>
       <FormError message={formError} />
       <form onSubmit={save} noValidate>
         <input type="text" name="username" autoComplete="username" value={getEmail() ?? ''} readOnly hidden />
-        <Field id="set-pw-current" label="Current password" error={errors.current_password}>
+        <Field id="set-pw-current" label={m.currentPassword} error={errors.current_password}>
           {(a) => (
             <input
               {...a}
@@ -246,13 +384,13 @@ function PasswordCard() {
         </Field>
         <Field
           id="set-pw-new"
-          label="New password"
+          label={m.newPassword}
           error={errors.new_password}
           hint={
             <>
-              At least {PASSWORD_MIN} characters (at most {PASSWORD_MAX}); spaces count, so a few words make a good one.{' '}
+              {m.rules(PASSWORD_MIN, PASSWORD_MAX)}{' '}
               <span data-testid="pw-rule" class={fresh && !problem ? 'ok-text' : undefined}>
-                {fresh ? (problem ? `${new TextEncoder().encode(fresh).length} so far.` : 'Long enough.') : ''}
+                {fresh ? (problem ? m.soFar(new TextEncoder().encode(fresh).length) : m.longEnough) : ''}
               </span>
             </>
           }
@@ -270,12 +408,12 @@ function PasswordCard() {
           )}
         </Field>
         <label class="check-inline">
-          <input type="checkbox" checked={show} onChange={(ev) => setShow(ev.currentTarget.checked)} /> Show the passwords
+          <input type="checkbox" checked={show} onChange={(ev) => setShow(ev.currentTarget.checked)} /> {m.showPasswords}
         </label>
-        <p class="muted">Changing the password signs out every browser and device, this one too: you then log in with the new password. API keys keep working.</p>
+        <p class="muted">{m.changeSignsOut}</p>
         <div class="actions">
           <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Changing…' : 'Change password'}
+            {busy ? m.changing : m.changePassword}
           </button>
         </div>
       </form>
@@ -300,32 +438,34 @@ function ApiKeyCard() {
     }
   }
 
+  const m = M();
   return (
     <section class="card" aria-labelledby="set-key-h" data-testid="settings-api-key">
-      <h2 id="set-key-h">API key</h2>
+      <h2 id="set-key-h">{m.apiKey}</h2>
       <p class="muted">
-        For scripts and your shop's server: they send it as the <code>X-API-Key</code> header. tgr keeps only a fingerprint of it, so it cannot show your current key
-        again — make a new one when it is lost.
+        {m.keyBefore}
+        <code translate={false}>X-API-Key</code>
+        {m.keyAfter}
       </p>
       <FormError message={error} />
       {key && (
         <ShownOnce
           testid="api-key-shown"
-          headline="Copy your new API key now: it is shown only this once."
-          advice="The old key no longer works; give this one to everything that used it."
+          headline={m.keyHeadline}
+          advice={m.keyAdvice}
           id="set-key-value"
-          label="New API key"
+          label={m.newKey}
           value={key}
           valueTestid="api-key-value"
           onDone={() => setKey(null)}
         />
       )}
       <ConfirmAction
-        label="Make a new API key…"
-        groupLabel="Confirm the new API key"
-        warning="The current key stops working at once: scripts and a shop that use it fail until they get the new one."
-        action="Make a new key"
-        busyAction="Making…"
+        label={m.newKeyAsk}
+        groupLabel={m.newKeyGroup}
+        warning={m.newKeyWarning}
+        action={m.newKeyAction}
+        busyAction={m.making}
         busy={busy}
         onConfirm={regenerate}
       />
@@ -341,22 +481,23 @@ function SignOutCard() {
     setError(null);
     try {
       await logoutAll();
-      signedOut('You were signed out everywhere, this browser too. Log in again.');
+      signedOut('signedOutEverywhere');
     } catch (err) {
       setBusy(false);
       setError(describeError(err));
     }
   }
+  const m = M();
   return (
     <section class="card" aria-labelledby="set-out-h" data-testid="settings-sign-out">
-      <h2 id="set-out-h">Sign out everywhere</h2>
-      <p class="muted">Signs out every browser and device logged in to this account, this one too — for a lost phone or a shared computer. API keys keep working.</p>
+      <h2 id="set-out-h">{m.signOut}</h2>
+      <p class="muted">{m.signOutText}</p>
       <FormError message={error} />
       <ConfirmAction
-        label="Sign out everywhere…"
-        groupLabel="Confirm signing out everywhere"
-        warning="Sign out every session now?"
-        action="Sign out everywhere"
+        label={m.signOutAsk}
+        groupLabel={m.signOutGroup}
+        warning={m.signOutWarning}
+        action={m.signOut}
         busy={busy}
         onConfirm={go}
       />
@@ -370,14 +511,21 @@ export function SettingsView() {
   useEffect(() => {
     getAccount().then(setAccount, (e) => setError(describeError(e)));
   }, []);
+  const m = M();
   return (
     <main class="page settings" id="main">
-      <h1>Settings</h1>
+      <h1>{m.settings}</h1>
       <p class="muted">
-        {account ? <>Account {account.email}. </> : null}
-        Orders from your shop:{' '}
+        {account ? (
+          <>
+            {m.account}
+            <span translate={false}>{account.email}</span>
+            {m.accountEnd}
+          </>
+        ) : null}
+        {m.ordersFrom}{' '}
         <a href="/app/shop" onClick={onLinkClick}>
-          connect your shop
+          {m.connectShop}
         </a>
         .
       </p>

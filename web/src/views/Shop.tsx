@@ -25,6 +25,7 @@ import { onLinkClick } from '../router';
 import { ConfirmAction, CopyBlock, CopyField, ShownOnce } from './Copy';
 import { FormError } from './Field';
 import { OrdersTable, useCampaignNames } from './Orders';
+import { M, importReason } from './Shop.i18n';
 import '../shop.css';
 
 const RECENT = 5;
@@ -48,24 +49,20 @@ function SecretCard({ set, onChange }: { set: boolean; onChange: () => void }) {
       setBusy(false);
     }
   }
+  const m = M();
   return (
     <section class="card" aria-labelledby="shop-secret-h" data-testid="shop-secret">
-      <h2 id="shop-secret-h">2. The secret</h2>
-      <p class="muted">
-        Your shop signs each order with this secret, so tgr knows it comes from your shop. It goes into your shop's settings beside the address. tgr keeps it encrypted and
-        never shows it again.
-      </p>
-      <p data-testid="secret-state">
-        {set ? <span class="tag tag-ok">A secret is set</span> : <span class="tag tag-warn">No secret yet</span>}
-      </p>
+      <h2 id="shop-secret-h">{m.secretTitle}</h2>
+      <p class="muted">{m.secretText}</p>
+      <p data-testid="secret-state">{set ? <span class="tag tag-ok">{m.secretSet}</span> : <span class="tag tag-warn">{m.noSecret}</span>}</p>
       <FormError message={error} />
       {secret && (
         <ShownOnce
           testid="secret-shown"
-          headline="Copy the secret now: it is shown only this once."
-          advice="Put it into your shop's webhook settings."
+          headline={m.secretHeadline}
+          advice={m.secretAdvice}
           id="shop-secret-value"
-          label="Webhook secret"
+          label={m.secretLabel}
           value={secret}
           valueTestid="secret-value"
           onDone={() => setSecret(null)}
@@ -73,14 +70,14 @@ function SecretCard({ set, onChange }: { set: boolean; onChange: () => void }) {
       )}
       {!set ? (
         <button type="button" class="btn btn-primary" onClick={make} disabled={busy}>
-          {busy ? 'Making…' : 'Make a secret'}
+          {busy ? m.making : m.makeSecret}
         </button>
       ) : (
         <ConfirmAction
-          label="Make a new secret…"
-          groupLabel="Confirm the new secret"
-          warning="The current secret stops working at once: orders your shop signs with it are refused until you give it the new one."
-          action="Make a new secret"
+          label={m.newSecretAsk}
+          groupLabel={m.newSecretGroup}
+          warning={m.newSecretWarning}
+          action={m.newSecretAction}
           busy={busy}
           onConfirm={make}
         />
@@ -89,63 +86,105 @@ function SecretCard({ set, onChange }: { set: boolean; onChange: () => void }) {
   );
 }
 
+/** A code sample in the words: never translated. */
+const C = ({ children }: { children: string }) => <code translate={false}>{children}</code>;
+
 function RequestCard({ ex }: { ex: WebhookExample | null }) {
+  const m = M();
   return (
     <section class="card" aria-labelledby="shop-req-h" data-testid="shop-request">
-      <h2 id="shop-req-h">3. What your shop sends</h2>
-      <p class="muted">One POST per order, when it is paid and again if it is refunded, with these headers and a JSON body:</p>
+      <h2 id="shop-req-h">{m.requestTitle}</h2>
+      <p class="muted">
+        {m.requestBefore}
+        <span translate={false}>POST</span>
+        {m.requestText}
+      </p>
       <table class="table kv">
         <tbody>
           <tr>
             <th scope="row">
-              <code>Content-Type</code>
+              <C>Content-Type</C>
             </th>
             <td>
-              <code>application/json</code>
+              <C>application/json</C>
             </td>
           </tr>
           <tr>
             <th scope="row">
-              <code>X-Tgr-Account</code>
+              <C>X-Tgr-Account</C>
             </th>
             <td>
-              <code data-testid="account-header">{ex ? ex.account_id : '…'}</code> (your account)
+              <code data-testid="account-header">{ex ? ex.account_id : '…'}</code>
+              {m.yourAccount}
             </td>
           </tr>
           <tr>
             <th scope="row">
-              <code>X-Tgr-Signature</code>
+              <C>X-Tgr-Signature</C>
             </th>
             <td>
-              <code>sha256=</code> and the HMAC-SHA256 of the exact body bytes, keyed with the secret, in hex
+              <C>sha256=</C>
+              {m.signatureText}
             </td>
           </tr>
         </tbody>
       </table>
       <ul class="fields-list">
         <li>
-          <code>order_id</code> your shop's order number; <code>amount</code> in cents (<code>1999</code> = 19.99); <code>currency</code> such as <code>EUR</code>;{' '}
-          <code>status</code> <code>paid</code> or <code>refunded</code>; <code>created_at</code> (optional) like <code>2026-11-25T08:00:00Z</code>.
+          <C>order_id</C>
+          {m.orderId}
+          <C>amount</C>
+          {m.amountIn}
+          <C>1999</C>
+          {m.amountEg}
+          <C>currency</C>
+          {m.suchAs}
+          <C>EUR</C>
+          {m.sep}
+          <C>status</C>
+          {m.statusSep}
+          <C>paid</C>
+          {m.or}
+          <C>refunded</C>
+          {m.sep}
+          <C>created_at</C>
+          {m.optionalLike}
+          <C>2026-11-25T08:00:00Z</C>
+          {m.end}
         </li>
         <li>
-          <code>customer</code>: <code>{'{"telegram_user_id"}'}</code>, <code>{'{"phone"}'}</code> or <code>{'{"username"}'}</code> — how tgr finds who bought.
+          <C>customer</C>
+          {m.colon}
+          <C>{'{"telegram_user_id"}'}</C>
+          {m.comma}
+          <C>{'{"phone"}'}</C>
+          {m.or}
+          <C>{'{"username"}'}</C>
+          {m.howFound}
         </li>
         <li>
-          <code>ref</code>: the <code>tgr_ref</code> that a campaign's tracked link added to your shop's address (keep it with the cart); <code>discount_code</code>: the
-          code used at checkout.
+          <C>ref</C>
+          {m.refThe}
+          <C>tgr_ref</C>
+          {m.refText}
+          <C>discount_code</C>
+          {m.codeText}
         </li>
         <li>
-          <code>test</code>: <code>true</code> for a test order (listed, marked, never counted as revenue). Leave it out for real orders.
+          <C>test</C>
+          {m.colon}
+          <C>true</C>
+          {m.testText}
         </li>
       </ul>
       {ex &&
         (ex.secret_set ? (
           <>
-            <CopyBlock label="Ready example (a test order signed with your secret)" text={curlCommand(ex)} testid="curl-example" />
-            <p class="hint">Run it as it is and a test order shows up below. Any change to the body needs a new signature.</p>
+            <CopyBlock label={m.example} text={curlCommand(ex)} testid="curl-example" />
+            <p class="hint">{m.exampleHint}</p>
           </>
         ) : (
-          <p class="alert alert-info">Make a secret first (step 2): the example is signed with it.</p>
+          <p class="alert alert-info">{m.secretFirstExample}</p>
         ))}
     </section>
   );
@@ -167,7 +206,7 @@ function ImportCard({ onImported }: { onImported: () => void }) {
   async function start(file: File | undefined) {
     if (!file || busy) return;
     if (file.size > IMPORT_MAX_BYTES)
-      return setPhase({ kind: 'failed', name: file.name, message: 'The file is larger than 32 MB: split it and import the parts one after the other.' });
+      return setPhase({ kind: 'failed', name: file.name, message: M().tooLarge });
     setPhase({ kind: 'uploading', name: file.name, fraction: 0 });
     let uploaded = false;
     let done = false;
@@ -204,12 +243,18 @@ function ImportCard({ onImported }: { onImported: () => void }) {
     if (fileRef.current) fileRef.current.value = '';
   }
 
+  const m = M();
   return (
     <section class="card" aria-labelledby="shop-import-h" data-testid="shop-import">
-      <h2 id="shop-import-h">Or import a CSV file</h2>
+      <h2 id="shop-import-h">{m.importTitle}</h2>
       <p class="muted">
-        Export your orders from the shop or a spreadsheet with the columns <code class="wrap">{CSV_COLUMNS}</code> (any order; leave a cell empty when you do not know it).
-        Amounts in cents or with a dot (<code>19.99</code>). Orders already imported are skipped, so importing a file twice is safe.
+        {m.importBefore}
+        <code class="wrap" translate={false}>
+          {CSV_COLUMNS}
+        </code>
+        {m.importMiddle}
+        <C>19.99</C>
+        {m.importAfter}
       </p>
       <div
         class={'dropzone' + (over ? ' over' : '') + (busy ? ' busy' : '')}
@@ -226,10 +271,11 @@ function ImportCard({ onImported }: { onImported: () => void }) {
         }}
       >
         <p>
-          <strong>Drop the CSV file here</strong> or
+          <strong>{m.drop}</strong>
+          {m.dropOr}
         </p>
         <label class="btn" for="shop-import-file">
-          Choose a CSV file
+          {m.choose}
         </label>
         <input
           id="shop-import-file"
@@ -245,29 +291,31 @@ function ImportCard({ onImported }: { onImported: () => void }) {
         {phase.kind === 'uploading' && (
           <div class="import-progress">
             <span>
-              Uploading {phase.name}… {Math.round(phase.fraction * 100)} %
+              {m.uploading}
+              <span translate={false}>{phase.name}</span>… {Math.round(phase.fraction * 100)} %
             </span>
-            <progress class="progress" max={1} value={phase.fraction} aria-label="Upload" />
+            <progress class="progress" max={1} value={phase.fraction} aria-label={m.upload} />
           </div>
         )}
         {phase.kind === 'processing' && (
           <div class="import-progress">
             <span>
-              Reading {phase.name}…{' '}
+              {m.reading}
+              <span translate={false}>{phase.name}</span>…{' '}
               {phase.progress && phase.progress.bytes_total > 0
-                ? `${count.format(phase.progress.lines)} lines, ${Math.round((100 * phase.progress.bytes_done) / phase.progress.bytes_total)} %`
+                ? m.lines(phase.progress.lines, Math.round((100 * phase.progress.bytes_done) / phase.progress.bytes_total))
                 : ''}
             </span>
             {phase.progress && phase.progress.bytes_total > 0 ? (
-              <progress class="progress" max={phase.progress.bytes_total} value={phase.progress.bytes_done} aria-label="Processing" />
+              <progress class="progress" max={phase.progress.bytes_total} value={phase.progress.bytes_done} aria-label={m.processing} />
             ) : (
-              <progress class="progress" aria-label="Processing" />
+              <progress class="progress" aria-label={m.processing} />
             )}
           </div>
         )}
         {phase.kind === 'failed' && (
           <div class="alert alert-error" role="alert">
-            {phase.name}: {phase.message}
+            <span translate={false}>{phase.name}</span>: {phase.message}
           </div>
         )}
         {phase.kind === 'done' && <ImportDone name={phase.name} result={phase.result} />}
@@ -276,44 +324,61 @@ function ImportCard({ onImported }: { onImported: () => void }) {
   );
 }
 
+/** Why a line was refused: words, with the codes and order ids the sentence names kept as they are. */
+function Reason({ message }: { message: string }) {
+  const pieces = importReason(message);
+  return (
+    <span lang={pieces.english ? 'en' : undefined}>
+      {pieces.map((p, i) => (typeof p === 'string' ? p : <code key={i} translate={false}>{p.code}</code>))}
+    </span>
+  );
+}
+
 function ImportDone({ name, result }: { name: string; result: ImportResult }) {
   const more = result.errors_total - result.errors.length;
+  const m = M();
   return (
     <div data-testid="import-result">
       <p class={result.errors_total ? 'alert alert-warn' : 'alert alert-info'}>
-        {name}: <strong data-testid="import-imported">{count.format(result.imported)}</strong> imported
-        {result.skipped ? <>, {count.format(result.skipped)} already there (skipped)</> : null}
+        <span translate={false}>{name}</span>: {m.importedBefore(result.imported)}
+        <strong data-testid="import-imported">{count.format(result.imported)}</strong>
+        {m.importedAfter(result.imported)}
+        {result.skipped ? m.skipped(count.format(result.skipped)) : null}
         {result.errors_total ? (
           <>
-            , <strong data-testid="import-refused">{count.format(result.errors_total)}</strong> {result.errors_total === 1 ? 'line' : 'lines'} refused
+            {m.refusedBefore(result.errors_total)}
+            <strong data-testid="import-refused">{count.format(result.errors_total)}</strong>
+            {m.refusedAfter(result.errors_total)}
           </>
         ) : null}
         .
       </p>
       {result.errors.length > 0 && (
         <table class="table refused-lines" data-testid="import-errors">
-          <caption>Refused lines — fix them in the file and import it again (the imported ones are skipped).</caption>
+          <caption>{m.refusedCaption}</caption>
           <thead>
             <tr>
               <th scope="col" class="num">
-                Line
+                {m.line}
               </th>
-              <th scope="col">Why</th>
+              <th scope="col">{m.why}</th>
             </tr>
           </thead>
           <tbody>
             {result.errors.map((e) => (
               <tr key={e.line + e.message} data-testid="import-error">
-                <td data-label="Line" class="num">
+                <td data-label={m.line} class="num">
                   {e.line}
                 </td>
-                <td data-label="Why">{e.message}</td>
+                <td data-label={m.why}>
+                  <Reason message={e.message} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {more > 0 && <p class="muted">…and {count.format(more)} more refused lines not listed.</p>}
+      {more > 0 && <p class="muted">{m.moreRefused(count.format(more))}</p>}
     </div>
   );
 }
@@ -324,7 +389,8 @@ export function ShopView() {
   const [ex, setEx] = useState<WebhookExample | null>(null);
   const [recent, setRecent] = useState<Order[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [test, setTest] = useState<{ busy: boolean; message: string | null; error: string | null; order: string | null }>({ busy: false, message: null, error: null, order: null });
+  /** The test order's outcome: the order id and the webhook's status when it arrived. */
+  const [test, setTest] = useState<{ busy: boolean; arrived: number | null; error: string | null; order: string | null }>({ busy: false, arrived: null, error: null, order: null });
 
   const loadExample = () =>
     getWebhookExample().then(
@@ -349,60 +415,60 @@ export function ShopView() {
   }, []);
 
   async function sendTest() {
-    setTest({ busy: true, message: null, error: null, order: null });
+    setTest({ busy: true, arrived: null, error: null, order: null });
     try {
       const fresh = await getWebhookExample(); // a new order id each time
       setEx(fresh);
-      if (!fresh.secret_set) throw new Error('Make a secret first (step 2): a test order is signed with it.');
+      if (!fresh.secret_set) throw new Error(M().secretFirstTest);
       const r = await sendTestOrder(fresh);
       await loadRecent();
-      setTest({ busy: false, message: `Test order ${fresh.order_id} arrived: the webhook answered ${r.status} Accepted. It is marked Test below and never counts as revenue.`, error: null, order: fresh.order_id });
+      setTest({ busy: false, arrived: r.status, error: null, order: fresh.order_id });
     } catch (e) {
-      setTest({ busy: false, message: null, error: e instanceof Error && !('status' in e) ? e.message : describeError(e), order: null });
+      setTest({ busy: false, arrived: null, error: e instanceof Error && !('status' in e) ? e.message : describeError(e), order: null });
     }
   }
 
+  const m = M();
   return (
     <main class="page shop" id="main">
-      <h1>Connect your shop</h1>
-      <p class="muted">
-        Send every order of your shop to tgr and it credits each one to the campaign that earned it — so every campaign shows the revenue it brought. Three steps in your
-        shop's settings (or for its developer), then a test.
-      </p>
+      <h1>{m.title}</h1>
+      <p class="muted">{m.intro}</p>
       <FormError message={error} />
       <section class="card" aria-labelledby="shop-url-h" data-testid="shop-url">
-        <h2 id="shop-url-h">1. The webhook address</h2>
-        <p class="muted">Paste it where your shop's system sends order notifications (often called a webhook or notification URL).</p>
-        {ex ? <CopyField id="shop-url-value" label="Webhook address" value={ex.url} testid="webhook-url" /> : <p class="muted">Loading…</p>}
+        <h2 id="shop-url-h">{m.urlTitle}</h2>
+        <p class="muted">{m.urlText}</p>
+        {ex ? <CopyField id="shop-url-value" label={m.urlLabel} value={ex.url} testid="webhook-url" /> : <p class="muted">{m.loading}</p>}
       </section>
       {secretSet !== null && <SecretCard set={secretSet} onChange={() => void loadExample()} />}
       <RequestCard ex={ex} />
       <section class="card" aria-labelledby="shop-test-h" data-testid="shop-test">
-        <h2 id="shop-test-h">4. Send a test order</h2>
-        <p class="muted">tgr sends a signed test order to its own webhook, exactly as your shop will, and shows it arriving below.</p>
+        <h2 id="shop-test-h">{m.testTitle}</h2>
+        <p class="muted">{m.testText2}</p>
         <div class="actions">
           <button type="button" class="btn btn-primary" onClick={sendTest} disabled={test.busy || !secretSet}>
-            {test.busy ? 'Sending…' : 'Send a test order'}
+            {test.busy ? m.sending : m.sendTest}
           </button>
-          {!secretSet && <span class="muted">Make a secret first (step 2).</span>}
+          {!secretSet && <span class="muted">{m.secretFirst}</span>}
         </div>
-        {test.message && (
+        {test.arrived !== null && test.order && (
           <div class="alert alert-info" role="status" data-testid="test-result">
-            {test.message}
+            {m.testArrived}
+            <span translate={false}>{test.order}</span>
+            {m.testAnswered(test.arrived)}
           </div>
         )}
         <FormError message={test.error} />
-        <h3>Latest orders</h3>
+        <h3>{m.latest}</h3>
         {recent && recent.length === 0 ? (
           <p class="muted" data-testid="no-orders">
-            No orders yet.
+            {m.noOrders}
           </p>
         ) : recent ? (
           <OrdersTable orders={recent} names={names} highlight={test.order} />
         ) : null}
         <p>
           <a href="/app/orders" onClick={onLinkClick}>
-            All orders and how each was credited →
+            {m.allOrders}
           </a>
         </p>
       </section>

@@ -5,10 +5,23 @@
 // what a delivery looks like and how a receiver checks its signature, in Python and Node.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, describeError } from '../api';
-import { WEBHOOK_EVENTS, createWebhook, deleteWebhook, listDeliveries, listWebhooks, type Delivery, type NewWebhook, type Webhook, type WebhookEvent } from '../api-webhooks';
+import {
+  WEBHOOK_EVENTS,
+  createWebhook,
+  deleteWebhook,
+  eventLabel,
+  eventWord,
+  listDeliveries,
+  listWebhooks,
+  type Delivery,
+  type NewWebhook,
+  type Webhook,
+  type WebhookEvent,
+} from '../api-webhooks';
 import { dateTime } from '../results/format';
 import { ConfirmAction, CopyBlock, ShownOnce } from './Copy';
 import { Field, FormError } from './Field';
+import { M, deliveryError, fieldError } from './Webhooks.i18n';
 import '../editor.css';
 import '../shop.css';
 import '../webhooks.css';
@@ -38,29 +51,41 @@ const SAMPLE_BODY = `{"id": 4012, "type": "message.sent", "created_at": "2026-03
  "data": {"campaign_id": 7, "contact_id": 311, "step": 0, "at": "2026-03-02T10:15:00.120Z",
           "telegram_message_id": 88213}}`;
 
-const EVENT_LABEL: Record<string, string> = Object.fromEntries(WEBHOOK_EVENTS.map((e) => [e.type, e.label]));
-
 function when(t: string | null): string {
   return t ? dateTime.format(new Date(t)) : '';
 }
 
+/** An event's code (user-visible as the server names it), with a word for it in Russian. */
+function EventName({ type, plain }: { type: string; plain?: boolean }) {
+  const word = eventWord(type);
+  const code = plain ? <span translate={false}>{type}</span> : <code translate={false}>{type}</code>;
+  return word ? (
+    <>
+      {word} <span class="muted">{code}</span>
+    </>
+  ) : (
+    code
+  );
+}
+
 /** How the latest delivery went, in words, with a colour. */
 function LastStatus({ hook }: { hook: Webhook }) {
-  const code = hook.last_status_code != null ? ` (HTTP ${hook.last_status_code})` : hook.last_status === 'delivered' ? '' : ' (no answer)';
+  const m = M();
+  const code = hook.last_status_code != null ? m.httpCode(hook.last_status_code) : hook.last_status === 'delivered' ? '' : m.noAnswerParen;
   let cls = 'badge badge-muted';
-  let text = 'No deliveries yet';
+  let text = m.noDeliveries;
   if (hook.last_status === 'delivered') {
     cls = 'badge badge-ok';
-    text = 'Delivered' + code;
+    text = m.delivered + code;
   } else if (hook.last_status === 'pending') {
     cls = 'badge badge-warn';
-    text = 'Failing, trying again' + code;
+    text = m.failing + code;
   } else if (hook.last_status === 'failed') {
     cls = 'badge badge-bad';
-    text = 'Gave up after 24 h' + code;
+    text = m.gaveUp24 + code;
   }
   return (
-    <span class={cls} data-testid="webhook-status" title={hook.last_attempt_at ? 'Last attempt ' + when(hook.last_attempt_at) : undefined}>
+    <span class={cls} data-testid="webhook-status" title={hook.last_attempt_at ? m.lastAttempt(when(hook.last_attempt_at)) : undefined}>
       <span class="dot" aria-hidden="true" />
       {text}
     </span>
@@ -76,43 +101,56 @@ function DeliveriesTable({ id }: { id: number }) {
       (e) => setError(describeError(e)),
     );
   }, [id]);
+  const m = M();
   if (error) return <FormError message={error} />;
-  if (!rows) return <p class="muted">Loading…</p>;
-  if (rows.length === 0) return <p class="muted" data-testid="webhook-deliveries-empty">Nothing was sent to it yet: deliveries start with its first event.</p>;
+  if (!rows) return <p class="muted">{m.loading}</p>;
+  if (rows.length === 0) return <p class="muted" data-testid="webhook-deliveries-empty">{m.deliveriesEmpty}</p>;
   return (
     <div class="hook-deliveries-wrap">
       <table class="table hook-deliveries" data-testid="webhook-deliveries">
         <thead>
           <tr>
-            <th scope="col">Event</th>
-            <th scope="col">Status</th>
+            <th scope="col">{m.event}</th>
+            <th scope="col">{m.status}</th>
             <th scope="col" class="num">
-              Attempts
+              {m.attempts}
             </th>
-            <th scope="col">Last answer</th>
-            <th scope="col">Next try</th>
+            <th scope="col">{m.lastAnswer}</th>
+            <th scope="col">{m.nextTry}</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((d) => (
             <tr key={d.id}>
-              <td data-label="Event">
-                <code>{d.type}</code> <span class="muted">#{d.event_id}</span>
+              <td data-label={m.event}>
+                <EventName type={d.type} /> <span class="muted">#{d.event_id}</span>
                 <div class="muted small">{when(d.created_at)}</div>
               </td>
-              <td data-label="Status">{d.status === 'delivered' ? 'Delivered' : d.status === 'failed' ? 'Gave up' : 'Waiting'}</td>
-              <td data-label="Attempts" class="num">
+              <td data-label={m.status}>{d.status === 'delivered' ? m.delivered : d.status === 'failed' ? m.gaveUp : m.waiting}</td>
+              <td data-label={m.attempts} class="num">
                 {d.attempts}
               </td>
-              <td data-label="Last answer">
-                {d.last_status_code != null ? `HTTP ${d.last_status_code}` : d.attempts ? 'No answer' : '—'}
-                {d.last_error && <div class="muted small">{d.last_error}</div>}
+              <td data-label={m.lastAnswer}>
+                {d.last_status_code != null ? `HTTP ${d.last_status_code}` : d.attempts ? m.noAnswer : '—'}
+                {d.last_error && <LastError e={d.last_error} />}
               </td>
-              <td data-label="Next try">{d.next_attempt_at ? when(d.next_attempt_at) : '—'}</td>
+              <td data-label={m.nextTry}>{d.next_attempt_at ? when(d.next_attempt_at) : '—'}</td>
             </tr>
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** A delivery's last error as the current language says it; a host it names is user data. */
+function LastError({ e }: { e: string }) {
+  const d = deliveryError(e);
+  return (
+    <div class="muted small" lang={d.english ? 'en' : undefined}>
+      {d.text}
+      {d.host != null && <span translate={false}>{d.host}</span>}
+      {d.after}
     </div>
   );
 }
@@ -129,39 +167,44 @@ function WebhookItem({ hook, onDeleted }: { hook: Webhook; onDeleted: () => void
       onDeleted();
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) onDeleted();
-      else setError('The webhook was not deleted: ' + describeError(e));
+      else setError(M().notDeleted + describeError(e));
     } finally {
       setBusy(false);
     }
   }
+  const m = M();
   return (
     <li class="card hook-item" data-testid="webhook-row" data-webhook-id={hook.id}>
       <div class="hook-head">
-        <code class="wrap hook-url" data-testid="webhook-url-shown">
+        <code class="wrap hook-url" data-testid="webhook-url-shown" translate={false}>
           {hook.url}
         </code>
         <LastStatus hook={hook} />
       </div>
-      {hook.description && <p class="hook-note">{hook.description}</p>}
-      <ul class="hook-events" aria-label="Events it gets">
+      {hook.description && (
+        <p class="hook-note" translate={false}>
+          {hook.description}
+        </p>
+      )}
+      <ul class="hook-events" aria-label={m.eventsItGets}>
         {hook.events.map((e) => (
-          <li key={e} class="tag" title={EVENT_LABEL[e]}>
-            {e}
+          <li key={e} class="tag" title={eventLabel(e)}>
+            <EventName type={e} plain />
           </li>
         ))}
       </ul>
-      <p class="muted small">Added {when(hook.created_at)}</p>
+      <p class="muted small">{m.added(when(hook.created_at))}</p>
       <FormError message={error} />
       <div class="actions">
         <button type="button" class="btn" aria-expanded={open} onClick={() => setOpen(!open)}>
-          {open ? 'Hide deliveries' : 'Recent deliveries'}
+          {open ? m.hideDeliveries : m.recentDeliveries}
         </button>
         <ConfirmAction
-          label="Delete…"
-          groupLabel={'Confirm deleting the webhook to ' + hook.url}
-          warning="Nothing more is sent to it, and its waiting deliveries are dropped."
-          action="Delete"
-          busyAction="Deleting…"
+          label={m.deleteAsk}
+          groupLabel={m.deleteGroup(hook.url)}
+          warning={m.deleteWarning}
+          action={m.delete}
+          busyAction={m.deleting}
           busy={busy}
           onConfirm={remove}
         />
@@ -194,8 +237,8 @@ function AddWebhook({ onCreated }: { onCreated: (h: NewWebhook) => void }) {
     ev.preventDefault();
     const local: Partial<Record<FormField, string>> = {};
     const u = url.trim();
-    if (!/^https?:\/\/[^/\s]+/i.test(u)) local.url = 'Enter the address of your receiver, starting with https:// (or http://).';
-    if (events.size === 0) local.events = 'Pick at least one event.';
+    if (!/^https?:\/\/[^/\s]+/i.test(u)) local.url = M().urlLocal;
+    if (events.size === 0) local.events = M().eventsLocal;
     setErrors(local);
     setProblem(null);
     if (Object.keys(local).length) return;
@@ -208,27 +251,42 @@ function AddWebhook({ onCreated }: { onCreated: (h: NewWebhook) => void }) {
       onCreated(created);
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && (e.field === 'url' || e.field === 'events' || e.field === 'description'))
-        setErrors({ [e.field]: e.message.replace(/^(url|events|description) /, 'It ') });
+        setErrors({ [e.field]: fieldError(e.field, e.serverMessage) });
       else setProblem(describeError(e));
     } finally {
       setBusy(false);
     }
   }
 
+  const m = M();
   return (
     <section class="card" aria-labelledby="hook-add-h">
-      <h2 id="hook-add-h">Add a webhook</h2>
+      <h2 id="hook-add-h">{m.addTitle}</h2>
       <form class="hook-form" noValidate onSubmit={save} data-testid="webhook-form">
-        <Field id="hook-url" label="Receiver URL" error={errors.url ?? null} hint="Your server's address that takes a POST, e.g. https://crm.example.com/hooks/tgr. It must be reachable from the Internet.">
+        <Field
+          id="hook-url"
+          label={m.urlLabel}
+          error={errors.url ?? null}
+          hint={
+            <>
+              {m.urlHintBefore}
+              <span translate={false}>POST</span>
+              {m.urlHint}
+            </>
+          }
+        >
           {(a) => <input {...a} type="url" inputMode="url" value={url} maxLength={2048} autoComplete="off" spellcheck={false} placeholder="https://" onInput={(e) => setUrl(e.currentTarget.value)} />}
         </Field>
         <fieldset class={errors.events ? 'field has-error hook-events-pick' : 'field hook-events-pick'} aria-describedby={errors.events ? 'hook-events-error' : undefined}>
-          <legend>Events it gets</legend>
+          <legend>{m.eventsItGets}</legend>
           {WEBHOOK_EVENTS.map((e) => (
             <label key={e.type} class="check">
               <input type="checkbox" checked={events.has(e.type)} onChange={(ev) => toggle(e.type, ev.currentTarget.checked)} />
               <span>
-                {e.label} <code class="muted">{e.type}</code>
+                {eventLabel(e.type)}{' '}
+                <code class="muted" translate={false}>
+                  {e.type}
+                </code>
               </span>
             </label>
           ))}
@@ -238,13 +296,13 @@ function AddWebhook({ onCreated }: { onCreated: (h: NewWebhook) => void }) {
             </p>
           )}
         </fieldset>
-        <Field id="hook-note" label="Note (optional)" error={errors.description ?? null} hint="Only you see it, e.g. “CRM” or “Google Sheet via Zapier”.">
+        <Field id="hook-note" label={m.noteLabel} error={errors.description ?? null} hint={m.noteHint}>
           {(a) => <input {...a} type="text" value={description} maxLength={500} autoComplete="off" onInput={(e) => setDescription(e.currentTarget.value)} />}
         </Field>
         <FormError message={problem} />
         <div class="actions">
           <button type="submit" class="btn btn-primary" disabled={busy} data-testid="webhook-save">
-            {busy ? 'Adding…' : 'Add webhook'}
+            {busy ? m.adding : m.add}
           </button>
         </div>
       </form>
@@ -253,24 +311,42 @@ function AddWebhook({ onCreated }: { onCreated: (h: NewWebhook) => void }) {
 }
 
 function Docs({ open, onToggle }: { open: boolean; onToggle: (open: boolean) => void }) {
+  const m = M();
   return (
     <details id="webhook-docs" class="card hook-docs" open={open} onToggle={(e) => onToggle((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>
-        <h2>How deliveries look, and how to check them</h2>
+        <h2>{m.docsTitle}</h2>
       </summary>
       <p>
-        Each event is a <code>POST</code> of JSON to your URL with the headers <code>X-Tgr-Event</code> (its type), <code>X-Tgr-Delivery</code> (an id of
-        this delivery) and <code>X-Tgr-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex&gt;</code>, where <code>v1</code> is the HMAC-SHA256 of{' '}
-        <code>t + "." + the raw body</code> keyed with the webhook's secret. Check it before you trust the body, and refuse an old <code>t</code>.
+        {m.d1}
+        <code translate={false}>POST</code>
+        {m.d2}
+        <code translate={false}>X-Tgr-Event</code>
+        {m.d3}
+        <code translate={false}>X-Tgr-Delivery</code>
+        {m.d4}
+        <code>{m.sigFormat}</code>
+        {m.d5}
+        <code translate={false}>v1</code>
+        {m.d6}
+        <code>{m.signedText}</code>
+        {m.d7}
+        <code translate={false}>t</code>.
       </p>
-      <pre class="code">{SAMPLE_BODY}</pre>
+      <pre class="code" translate={false}>
+        {SAMPLE_BODY}
+      </pre>
       <p>
-        Answer with any <strong>2xx</strong> within <strong>10 seconds</strong>. Anything else — an error, a redirect, no answer — is tried again after 30 s,
-        1 min, 2 min and so on, doubling, for 24 hours. The same event keeps its <code>id</code> on every try, so store the ids you have handled and skip a
-        repeat. Webhooks are only sent to public addresses.
+        {m.a1}
+        <strong translate={false}>2xx</strong>
+        {m.a2}
+        <strong>{m.a3}</strong>
+        {m.a4}
+        <code translate={false}>id</code>
+        {m.a5}
       </p>
-      <CopyBlock label="Check a signature in Python" text={PYTHON_CHECK} testid="webhook-docs-python" />
-      <CopyBlock label="Check a signature in Node.js" text={NODE_CHECK} />
+      <CopyBlock label={m.checkPython} text={PYTHON_CHECK} testid="webhook-docs-python" />
+      <CopyBlock label={m.checkNode} text={NODE_CHECK} />
     </details>
   );
 }
@@ -293,10 +369,11 @@ export function WebhooksView() {
     void load();
   }, []);
 
+  const m = M();
   return (
     <main class="page" id="main">
       <div class="page-head">
-        <h1>Webhooks</h1>
+        <h1>{m.title}</h1>
         <a
           class="btn"
           href="#webhook-docs"
@@ -304,20 +381,17 @@ export function WebhooksView() {
             setDocsOpen(true);
           }}
         >
-          How to receive them
+          {m.howToReceive}
         </a>
       </div>
-      <p class="muted">
-        Tell your other systems — a CRM, a helpdesk, a spreadsheet through a no-code tool — what happens here: messages sent, read and replied to, clicks, credited
-        orders, opt-outs and campaigns starting or ending. tgr sends each event to every webhook that asked for it.
-      </p>
+      <p class="muted">{m.intro}</p>
       {created && (
         <ShownOnce
           testid="webhook-secret-shown"
-          headline="Copy the signing secret now: it is shown only this once."
-          advice={'Your receiver uses it to check that a delivery comes from tgr (see “How to receive them”). Lost? Delete the webhook and add it again.'}
+          headline={m.secretHeadline}
+          advice={m.secretAdvice}
           id="hook-secret"
-          label="Signing secret"
+          label={m.secretLabel}
           value={created.secret}
           valueTestid="webhook-secret-value"
           onDone={() => setCreated(null)}
@@ -332,12 +406,13 @@ export function WebhooksView() {
       <FormError message={error} />
       <section aria-labelledby="hook-list-h" data-loaded={hooks ? 'webhooks' : undefined}>
         <h2 id="hook-list-h" class="section-title">
-          Your webhooks
+          {m.yours}
         </h2>
         {hooks && hooks.length === 0 && (
           <div class="card empty" data-testid="webhooks-empty">
             <p>
-              <strong>No webhooks yet.</strong> Add one above to start receiving events.
+              <strong>{m.empty}</strong>
+              {m.emptyAdd}
             </p>
           </div>
         )}
