@@ -12,6 +12,7 @@ const M = messages(
     enterPassword: 'Enter your password.',
     wrong: 'Wrong email or password.',
     title: 'Log in',
+    submit: 'Log in',
     tagline: 'Telegram retargeting for your shop.',
     email: 'Email',
     password: 'Password',
@@ -22,6 +23,7 @@ const M = messages(
     enterPassword: 'Введите пароль.',
     wrong: 'Неверная почта или пароль.',
     title: 'Вход',
+    submit: 'Войти',
     tagline: 'Ретаргетинг в Telegram для вашего магазина.',
     email: 'Почта',
     password: 'Пароль',
@@ -121,7 +123,7 @@ export function LoginView({ next }: { next: string | null }) {
             )}
           </Field>
           <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
-            {busy ? m.busy : m.title}
+            {busy ? m.busy : m.submit}
           </button>
         </form>
       </div>
