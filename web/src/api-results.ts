@@ -104,6 +104,8 @@ export interface Suggestion {
   audience_count: number;
   /** The same once the frequency cap has passed. */
   audience_count_after_cap?: number;
+  /** not_read only, when anyone read: the hour (0–23, the account's time zone) its readers read most. */
+  read_hour?: number;
   filters: Filters;
 }
 
