@@ -10,7 +10,9 @@
  *   earlier campaigns (sent, unique clicks, replies) is summed beside it.
  * suggestions: rules over real data, each with filters that a new campaign accepts as they are
  *   and the audience count those filters give now; `kind` names the rule, so a client can draft a
- *   message that fits it (DECISIONS 67). */
+ *   message that fits it (DECISIONS 67). `read_hour` (not_read only, when anyone read) is the
+ *   hour of the account's time zone its readers read most, so a client can say it in its own
+ *   language rather than quote `reason`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,7 +193,7 @@ static void on_read(void *cls, int64_t at)
  * included, exactly as POST /campaigns + …/audience would say); right after a campaign the cap
  * often hides everyone, so the count once the cap has passed is given beside it. */
 static void add_suggestion(struct req *r, json_t *arr, const char *kind, const char *title,
-                           const char *reason, const struct filters *f)
+                           const char *reason, int read_hour, const struct filters *f)
 {
     struct audience now, later;
     if (audience_resolve(r->app, r->account_id, f, r->account.frequency_cap_days, &now) != TGR_OK) return;
@@ -199,10 +201,11 @@ static void add_suggestion(struct req *r, json_t *arr, const char *kind, const c
         audience_release(&now);
         return;
     }
-    json_array_append_new(arr,
-                          json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "kind", kind, "title", title, "reason",
-                                    reason, "audience_count", (json_int_t)now.n, "audience_count_after_cap",
-                                    (json_int_t)later.n, "filters", filters_to_json(f)));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "kind", kind, "title", title, "reason", reason,
+                          "audience_count", (json_int_t)now.n, "audience_count_after_cap",
+                          (json_int_t)later.n, "filters", filters_to_json(f));
+    if (read_hour >= 0) json_object_set_new(o, "read_hour", json_integer(read_hour));
+    json_array_append_new(arr, o);
     audience_release(&now);
     audience_release(&later);
 }
@@ -297,13 +300,13 @@ enum hres campaigns_scorecard_h(struct req *r)
     add_suggestion(r, sug, "clicked_not_bought", "Clicked but never bought",
                    "They opened a link of this campaign and have no order yet: a reminder with a code often "
                    "converts them.",
-                   &f);
+                   -1, &f);
     empty_filters(&f);
     f.campaign[CF_READ] = c.id;
     f.campaign[CF_NOT_REPLIED] = c.id;
     add_suggestion(
         r, sug, "read_not_replied", "Read but did not reply",
-        "They saw the message and stayed silent: ask a simple question they can answer in one word.", &f);
+        "They saw the message and stayed silent: ask a simple question they can answer in one word.", -1, &f);
     struct hours h = {{0}, r->account.timezone};
     if (st->read_times(st, r->account_id, c.id, on_read, &h) < 0) dbfail = 1;
     int best_hour = -1;
@@ -319,7 +322,7 @@ enum hres campaigns_scorecard_h(struct req *r)
                  "They have not opened it yet; try another time of day or a shorter first line.");
     empty_filters(&f);
     f.campaign[CF_NOT_READ] = c.id;
-    add_suggestion(r, sug, "not_read", "Did not read", reason, &f);
+    add_suggestion(r, sug, "not_read", "Did not read", reason, best_hour, &f);
     empty_filters(&f);
     f.campaign[CF_REPLIED] = c.id;
     f.categories = 1u << CAT_REFUND_RISK;
@@ -327,11 +330,11 @@ enum hres campaigns_scorecard_h(struct req *r)
         r, sug, "refund_risk", "Replied with refund-risk words",
         "Their replies sound like complaints or refunds: hand them to support and leave them out of "
         "promotions.",
-        &f);
+        -1, &f);
     empty_filters(&f);
     f.campaign[CF_BOUGHT] = c.id;
     add_suggestion(r, sug, "bought", "Bought",
-                   "An order was credited to this campaign: thank them, or offer what goes with it.", &f);
+                   "An order was credited to this campaign: thank them, or offer what goes with it.", -1, &f);
 
     free(mine);
     free(theirs);

@@ -759,6 +759,13 @@ class ScoreTest(Case):
             self.assertTrue(sug, sc)
             self.assertEqual([s["kind"] for s in sug],
                              ["clicked_not_bought", "read_not_replied", "not_read", "refund_risk", "bought"])
+            # The hour readers read most, as a number beside the words (the web app says it in Russian).
+            not_read = next(s for s in sug if s["kind"] == "not_read")
+            self.assertEqual("read_hour" in not_read, sc["metrics"]["read"] > 0, not_read)
+            if "read_hour" in not_read:
+                self.assertTrue(0 <= not_read["read_hour"] <= 23, not_read)
+                self.assertIn(f"around {not_read['read_hour']:02d}:00", not_read["reason"], not_read)
+            self.assertEqual([s["kind"] for s in sug if "read_hour" in s], ["not_read"] if sc["metrics"]["read"] else [], sug)
             for i, s in enumerate(sug):
                 self.assertLessEqual({"kind", "title", "reason", "audience_count", "audience_count_after_cap",
                                       "filters"}, set(s), s)

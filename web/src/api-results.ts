@@ -5,6 +5,20 @@
 // (Monitor, Analytics, Scorecard).
 import { ApiError, clearToken, getToken, request, requireLogin, type Campaign, type CampaignCounters, type Category } from './api';
 import type { Filters } from './api-campaigns';
+import { messages } from './i18n';
+
+const M = messages(
+  {
+    logIn: 'Please log in.',
+    answered: (status: number) => `The server answered ${status}.`,
+    noStreams: 'The browser cannot read event streams.',
+  },
+  {
+    logIn: 'Войдите.',
+    answered: (status) => `Сервер ответил кодом ${status}.`,
+    noStreams: 'Браузер не умеет читать потоки событий.',
+  },
+);
 
 // ---- Types ----
 
@@ -104,6 +118,8 @@ export interface Suggestion {
   audience_count: number;
   /** The same once the frequency cap has passed. */
   audience_count_after_cap?: number;
+  /** not_read only, when anyone read: the hour (0–23, the account's time zone) its readers read most. */
+  read_hour?: number;
   filters: Filters;
 }
 
@@ -165,7 +181,7 @@ export async function readLogStream(id: number, lastId: number | null, signal: A
   const token = getToken();
   if (!token) {
     requireLogin();
-    throw new ApiError(401, 'unauthorized', 'Please log in.', null, null);
+    throw new ApiError(401, 'unauthorized', M().logIn, null, null);
   }
   const headers: Record<string, string> = { Accept: 'text/event-stream', Authorization: 'Bearer ' + token };
   if (lastId != null) headers['Last-Event-ID'] = String(lastId);
@@ -184,7 +200,7 @@ export async function readLogStream(id: number, lastId: number | null, signal: A
     const res = await fetch(`/campaigns/${id}/logs`, { headers, signal: conn.signal, cache: 'no-store', credentials: 'same-origin' });
     if (!res.ok) {
       let code = 'http_' + res.status;
-      let message = `The server answered ${res.status}.`;
+      let message = M().answered(res.status);
       try {
         const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
         if (typeof body.error?.code === 'string') code = body.error.code;
@@ -198,7 +214,7 @@ export async function readLogStream(id: number, lastId: number | null, signal: A
       }
       throw new ApiError(res.status, code, message, null, null);
     }
-    if (!res.body) throw new ApiError(0, 'network', 'The browser cannot read event streams.', null, null);
+    if (!res.body) throw new ApiError(0, 'network', M().noStreams, null, null);
     h.onOpen(res.headers.get('Date'));
     const reader = res.body.getReader();
     const decoder = new TextDecoder();

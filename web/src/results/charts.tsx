@@ -3,6 +3,8 @@
 // sets canvas sizes through CSSOM (element.style.x = …), which the CSP's `style-src 'self'` allows.
 // Each chart sits in a sized, relatively positioned box (results.css .chart-box), as Chart.js's
 // responsive mode requires, and carries a text alternative (aria-label; views add an sr-only table).
+// Chart.js formats tick numbers in the app's locale (i18n.ts), read when a chart is built; the
+// views rebuild their charts (new configs) when the language changes.
 import {
   ArcElement,
   BarController,
@@ -21,6 +23,7 @@ import {
   type ChartType,
 } from 'chart.js';
 import { useEffect, useRef } from 'preact/hooks';
+import { locale } from '../i18n';
 
 Chart.register(
   LineController,
@@ -61,16 +64,25 @@ export const SERIES = [COLORS.primary, COLORS.violet, COLORS.ok, COLORS.warn, CO
  * A canvas that shows one Chart.js configuration. The chart is rebuilt when `config` changes
  * (callers memoise it) and destroyed on unmount. `label` is the chart's text alternative.
  */
-export function ChartCanvas<T extends ChartType>(props: { config: ChartConfiguration<T>; label: string; size?: 'sm' | 'md' | 'lg'; testid?: string }) {
+export function ChartCanvas<T extends ChartType>(props: {
+  config: ChartConfiguration<T>;
+  label: string;
+  size?: 'sm' | 'md' | 'lg';
+  testid?: string;
+  /** The label names the shop's own things (campaign names): not to be translated by a tool; the
+   *  app's words in it are already in the reader's language. */
+  userData?: boolean;
+}) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!canvas.current) return undefined;
+    Chart.defaults.locale = locale(); // the language of this chart's numbers, as it is now
     const chart = new Chart(canvas.current, props.config);
     return () => chart.destroy();
   }, [props.config]);
   return (
     <div class={'chart-box chart-' + (props.size ?? 'md')} data-testid={props.testid}>
-      <canvas ref={canvas} role="img" aria-label={props.label} />
+      <canvas ref={canvas} role="img" aria-label={props.label} translate={!props.userData} />
     </div>
   );
 }

@@ -5,6 +5,22 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { readLogStream, type LogEntry } from '../api-results';
+import { messages } from '../i18n';
+
+const M = messages(
+  {
+    closed: 'The live log was closed by the server.',
+    noCampaign: 'This campaign does not exist.',
+    logIn: 'Please log in again.',
+    lost: 'The connection to the server was lost.',
+  },
+  {
+    closed: 'Сервер закрыл журнал в реальном времени.',
+    noCampaign: 'Такой кампании нет.',
+    logIn: 'Войдите снова.',
+    lost: 'Связь с сервером потеряна.',
+  },
+);
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
@@ -83,15 +99,15 @@ export function useLogStream(campaignId: number, onEntries?: (batch: LogEntry[])
             },
           });
           if (ctl.signal.aborted) return;
-          setError('The live log was closed by the server.');
+          setError(M().closed);
         } catch (e) {
           if (ctl.signal.aborted) return;
           if (e instanceof ApiError && (e.status === 401 || e.status === 404)) {
             setState('stopped');
-            setError(e.status === 404 ? 'This campaign does not exist.' : 'Please log in again.');
+            setError(e.status === 404 ? M().noCampaign : M().logIn);
             return;
           }
-          setError(e instanceof ApiError ? e.message : 'The connection to the server was lost.');
+          setError(e instanceof ApiError ? e.message : M().lost);
         }
         // Back off: 1 s, 2 s, 4 s … 30 s, with jitter so many tabs do not reconnect at once.
         const wait = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt) * (0.75 + Math.random() * 0.5);

@@ -6,7 +6,8 @@
 // what it means and what to check; the daily limit: when sending resumes), failures by reason
 // with one line each on what they mean, and Pause / Resume (with the quiet-hours override) /
 // Cancel; "People" opens the results per person (views/People.tsx). Counters come from GET /campaigns/:id/analytics, polled every 2 s while the campaign is
-// active and refreshed as log events arrive. Contact names are rendered as text only.
+// active and refreshed as log events arrive. Contact names are rendered as text only. The words are
+// in Monitor.i18n.ts (English and Russian).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import '../results.css';
 import { ApiError, describeError, type Campaign, type Session } from '../api';
@@ -23,64 +24,80 @@ import {
 import type { SessionState } from '../main';
 import { onLinkClick } from '../router';
 import { SESSION_DEAD, count, dateTime, duration, isLive, isOwnReason, money, percent, reasonExplain, reasonLabel, stepLabel, time, when } from '../results/format';
-import { NotFoundPage, Notice, Reason, RepliedStat, Stat, StatusPill, useNow } from '../results/ui';
+import { Coded, NotFoundPage, Notice, Reason, RepliedStat, Stat, StatusPill, fill, useNow } from '../results/ui';
 import { useLogStream, type LogStream } from '../results/useLogStream';
 import { AppealSteps, SpamBotLink, frozenSince } from './Frozen';
 import { LogAnnouncer, type LogWords } from '../results/LogAnnouncer'; // issue 20: failures and pauses, read out
+import { lang } from '../i18n';
+import { M, logDetailRu } from './Monitor.i18n';
 
 const POLL_MS = 2000;
 const SETTLED_POLL_MS = 10_000;
 
-const CONDITION_LABEL: Record<string, string> = {
-  no_reply: 'to those who did not reply',
-  no_click: 'to those who did not click',
-  no_reply_no_click: 'to those who neither replied nor clicked',
-};
+function conditionLabel(condition: string): string {
+  const m = M();
+  if (condition === 'no_reply') return m.condNoReply;
+  if (condition === 'no_click') return m.condNoClick;
+  if (condition === 'no_reply_no_click') return m.condNeither;
+  return condition;
+}
 
 function after(seconds: number): string {
-  if (seconds % 86400 === 0) return seconds === 86400 ? '1 day' : `${seconds / 86400} days`;
-  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
-  if (seconds % 60 === 0) return `${seconds / 60} min`;
-  return `${seconds} s`;
+  const m = M();
+  if (seconds % 86400 === 0) return m.days(seconds / 86400);
+  if (seconds % 3600 === 0) return m.hours(seconds / 3600);
+  if (seconds % 60 === 0) return m.minutes(seconds / 60);
+  return m.seconds(seconds);
 }
 
 // ---- Live log ----
 
-const LOG_STATUS: Record<string, { label: string; tone: string }> = {
-  sent: { label: 'Sent', tone: 'ok' },
-  failed: { label: 'Failed', tone: 'bad' },
-  flood_wait: { label: 'Waiting', tone: 'warn' },
-  retry: { label: 'Retrying', tone: 'warn' },
-  skipped: { label: 'Skipped', tone: 'muted' },
-  paused: { label: 'Paused', tone: 'warn' },
-  resumed: { label: 'Resumed', tone: 'info' },
-  quiet_hours: { label: 'Quiet hours', tone: 'info' },
-  daily_limit: { label: 'Daily limit', tone: 'info' },
-};
+/** A log status's words and tone; an unknown status shows as it is. */
+function logStatus(status: string): { label: string; tone: string } {
+  const m = M();
+  const known: Record<string, { label: string; tone: string }> = {
+    sent: { label: m.stSent, tone: 'ok' },
+    failed: { label: m.stFailed, tone: 'bad' },
+    flood_wait: { label: m.stWaiting, tone: 'warn' },
+    retry: { label: m.stRetry, tone: 'warn' },
+    skipped: { label: m.stSkipped, tone: 'muted' },
+    paused: { label: m.stPaused, tone: 'warn' },
+    resumed: { label: m.stResumed, tone: 'info' },
+    quiet_hours: { label: m.stQuiet, tone: 'info' },
+    daily_limit: { label: m.stDaily, tone: 'info' },
+    not_started: { label: m.stNotStarted, tone: 'muted' },
+  };
+  return Object.prototype.hasOwnProperty.call(known, status) ? known[status] : { label: status, tone: 'muted' };
+}
+
+/** Whether the log line names a person (their name is user data) rather than an event. */
+const isPerson = (e: LogEntry) => e.contact_id != null && !!e.name && !!e.name.trim();
 
 function logWho(e: LogEntry): string {
+  const m = M();
   if (e.contact_id == null) {
-    if (e.status === 'paused') return 'Campaign paused';
-    if (e.status === 'resumed') return 'Campaign resumed';
-    if (e.status === 'quiet_hours') return 'Quiet hours started';
-    if (e.status === 'daily_limit') return 'Daily limit reached';
-    if (e.status === 'flood_wait') return 'Telegram asked to slow down';
-    return 'Campaign';
+    if (e.status === 'paused') return m.whoPaused;
+    if (e.status === 'resumed') return m.whoResumed;
+    if (e.status === 'quiet_hours') return m.whoQuiet;
+    if (e.status === 'daily_limit') return m.whoDaily;
+    if (e.status === 'flood_wait') return m.whoFlood;
+    return m.whoCampaign;
   }
-  return e.name && e.name.trim() ? e.name : `Contact #${e.contact_id}`;
+  return e.name && e.name.trim() ? e.name : m.whoContact(e.contact_id);
 }
 
 /** A log entry in words, for the screen-reader announcements (LogAnnouncer). */
-const logWords = (e: LogEntry): LogWords => ({ who: logWho(e), detail: logDetail(e) });
+const logWords = (e: LogEntry): LogWords => ({ who: logWho(e), detail: logDetail(e), person: isPerson(e) });
 
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z/g;
 
 function logDetail(e: LogEntry): string | null {
+  if (lang() === 'ru') return logDetailRu(e);
   // Times in the server's words ("resumes at 2026-11-25T12:28:00Z") are shown in the user's clock.
   const details = e.error_details ? e.error_details.replace(ISO_TIME, (t) => when(t)) : null;
   if (e.status === 'quiet_hours') return details ? details.replace(/^quiet hours;\s*/i, '').replace(/^./, (c) => c.toUpperCase()) : null;
   if (e.status === 'flood_wait') return details ? `FloodWait: ${details}` : 'FloodWait';
-  if (e.status === 'daily_limit') return details ? details.replace(/^./, (c) => c.toUpperCase()) : 'Sending resumes tomorrow.';
+  if (e.status === 'daily_limit') return details ? details.replace(/^./, (c) => c.toUpperCase()) : M().dailyTomorrow;
   const code = e.error_code;
   if (!code) return details;
   const label = reasonLabel(code);
@@ -90,45 +107,47 @@ function logDetail(e: LogEntry): string | null {
 }
 
 function ConnectionBadge({ s, now }: { s: LogStream; now: number }) {
+  const m = M();
   if (s.state === 'live')
     return (
-      <span class="badge badge-ok conn" data-testid="log-connection" data-state="live" title="New events appear here as they happen">
+      <span class="badge badge-ok conn" data-testid="log-connection" data-state="live" title={m.liveTitle}>
         <span class="dot pulse" aria-hidden="true" />
-        Live
+        {m.live}
       </span>
     );
   if (s.state === 'stopped')
     return (
       <span class="badge badge-bad conn" data-testid="log-connection" data-state="stopped" title={s.error ?? undefined}>
         <span class="dot" aria-hidden="true" />
-        Stopped
+        {m.stopped}
       </span>
     );
   const secs = s.retryAt ? Math.max(0, Math.ceil((s.retryAt - now) / 1000)) : null;
   return (
     <span class="badge badge-warn conn" data-testid="log-connection" data-state={s.state} title={s.error ?? undefined}>
       <span class="dot" aria-hidden="true" />
-      {s.state === 'connecting' ? 'Connecting…' : secs ? `Reconnecting in ${secs} s…` : 'Reconnecting…'}
+      {s.state === 'connecting' ? m.connecting : secs ? m.reconnectingIn(secs) : m.reconnecting}
     </span>
   );
 }
 
 function LogList({ stream, now }: { stream: LogStream; now: number }) {
   const shown = stream.entries.slice(0, 200);
+  const m = M();
   return (
     <section class="card card-flush log-card" aria-labelledby="log-title">
       <div class="card-head">
-        <h2 id="log-title">Activity</h2>
+        <h2 id="log-title">{m.activity}</h2>
         <ConnectionBadge s={stream} now={now} />
       </div>
       {stream.state !== 'live' && stream.error && <p class="log-error">{stream.error}</p>}
       {shown.length === 0 ? (
-        <p class="empty">{stream.state === 'live' ? 'Nothing sent yet. Messages appear here the moment they go out.' : 'Loading the activity…'}</p>
+        <p class="empty">{stream.state === 'live' ? m.nothingYet : m.loadingActivity}</p>
       ) : (
-        <div class="log" role="log" aria-live="off" aria-label="Send log, newest first" tabIndex={0}>
+        <div class="log" role="log" aria-live="off" aria-label={m.logLabel} tabIndex={0}>
           <ol class="log-list" data-testid="log">
           {shown.map((e) => {
-            const st = LOG_STATUS[e.status] ?? { label: e.status, tone: 'muted' };
+            const st = logStatus(e.status);
             const detail = logDetail(e);
             return (
               <li key={e.id} class={'log-row log-' + st.tone} data-testid="log-row" data-status={e.status}>
@@ -136,11 +155,15 @@ function LogList({ stream, now }: { stream: LogStream; now: number }) {
                   {time.format(new Date(e.at))}
                 </time>
                 <span class="log-main">
-                  <span class={e.contact_id == null ? 'log-who log-event' : 'log-who'} data-testid="log-name">
+                  <span class={e.contact_id == null ? 'log-who log-event' : 'log-who'} data-testid="log-name" translate={!isPerson(e)}>
                     {logWho(e)}
                   </span>
                   {e.contact_id != null && <span class="log-step">{stepLabel(e.step)}</span>}
-                  {detail && <span class="log-detail">{detail}</span>}
+                  {detail && (
+                    <span class="log-detail">
+                      <Coded text={detail} />
+                    </span>
+                  )}
                 </span>
                 <span class={'pill pill-' + st.tone}>{st.label}</span>
               </li>
@@ -150,9 +173,7 @@ function LogList({ stream, now }: { stream: LogStream; now: number }) {
         </div>
       )}
       {stream.entries.length > shown.length && (
-        <p class="log-more muted">
-          Showing the latest {shown.length} of {count.format(stream.entries.length)} events.
-        </p>
+        <p class="log-more muted">{m.showing(shown.length, stream.entries.length)}</p>
       )}
     </section>
   );
@@ -162,6 +183,7 @@ function LogList({ stream, now }: { stream: LogStream; now: number }) {
 
 function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<string>; session: Session | null; now: number; actionError: ApiError | null }) {
   const { c, a, codes, now } = props;
+  const m = M();
   const out = [];
   const peerFlood = c.pause_reason === 'peer_flood' || (c.status === 'paused' && codes.has('PEER_FLOOD'));
   const sessionDead =
@@ -174,30 +196,28 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
         key="session"
         tone="bad"
         testid="notice-session"
-        title="Telegram disconnected this account"
+        title={m.sessionTitle}
         action={
           <a class="btn btn-primary btn-sm" href="/app/connect" onClick={onLinkClick}>
-            Reconnect Telegram
+            {m.reconnect}
           </a>
         }
       >
-        The login session is no longer valid (for example it was ended from another device). Sending has stopped. Reconnect Telegram, then come back and
-        press Resume — nobody gets a message twice.
+        {m.sessionText}
       </Notice>,
     );
   if (peerFlood)
     out.push(
-      <Notice key="peer" tone="bad" testid="notice-peer-flood" title="Telegram has limited this account (PEER_FLOOD)">
-        Telegram thinks the account sent too many messages to people who don't have it in their contacts. The campaign is paused. Wait at least a day
-        before resuming and do not resend the same message — pushing on can get the account banned. Messages already sent are not affected.
+      <Notice key="peer" tone="bad" testid="notice-peer-flood" title={m.peerTitle}>
+        {m.peerText}
       </Notice>,
     );
   if (c.status === 'paused' && c.pause_reason === 'account_frozen')
     out.push(
-      <Notice key="frozen" tone="bad" testid="notice-frozen" title="Telegram froze this account" action={<SpamBotLink primary />}>
+      <Notice key="frozen" tone="bad" testid="notice-frozen" title={m.frozenTitle} action={<SpamBotLink primary />}>
         <p>
-          {frozenSince(props.session?.frozen ? props.session.frozen_at : null) || 'Now '}Telegram lets the account read its chats but send nothing. Every
-          campaign of the account is paused; the message that met the freeze went back to the queue, so nobody was lost. tgr stays connected.
+          {frozenSince(props.session?.frozen ? props.session.frozen_at : null) || m.frozenNow}
+          {m.frozenText}
         </p>
         <AppealSteps />
       </Notice>,
@@ -206,27 +226,30 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
     const code = c.pause_code ?? null;
     const why = code ? reasonExplain(code, a?.reasons) : null;
     out.push(
-      <Notice key="streak" tone="bad" testid="notice-error-streak" title="Paused: several people in a row failed with the same error">
+      <Notice key="streak" tone="bad" testid="notice-error-streak" title={m.streakTitle}>
         <p>
-          {code && isOwnReason(code) ? 'The messages failed with' : 'Telegram answered'}{' '}
-          {code ? (
-            <>
-              “{reasonLabel(code)}” (<code data-testid="streak-code">{code}</code>)
-            </>
-          ) : (
-            'an error'
-          )}
-          {' — '}
-          <span data-testid="streak-why">{why ?? 'a code tgr does not know.'}</span> tgr paused the campaign so that one error cannot cost the
-          whole audience; the people not reached yet are still waiting.
+          {fill(m.streakText, {
+            lead: code && isOwnReason(code) ? m.streakOwn : m.streakTelegram,
+            what: code
+              ? fill(m.streakCode, {
+                  label: reasonLabel(code),
+                  code: (
+                    <code data-testid="streak-code" translate={false}>
+                      {code}
+                    </code>
+                  ),
+                })
+              : m.streakAnError,
+            why: <span data-testid="streak-why">{why ?? m.unknownCode}</span>,
+          })}
         </p>
-        <p>Before you resume, check:</p>
+        <p>{m.checkFirst}</p>
         <ul class="notice-list">
-          {!why && <li>The code is new to tgr (perhaps a new Telegram rule): look its name up in Telegram's API documentation.</li>}
-          <li>The message: press Edit, then “Send test to my Saved Messages”. If the test fails with the same code, fix the message first.</li>
-          <li>The account: open the Telegram app as this account and write to someone; ask @SpamBot whether the account is limited.</li>
+          {!why && <li>{m.checkNewCode}</li>}
+          <li>{m.checkMessage}</li>
+          <li>{m.checkAccount}</li>
         </ul>
-        <p>If the same error comes back after Resume, the campaign pauses again after a few people, never the whole audience.</p>
+        <p>{m.streakAgain}</p>
       </Notice>,
     );
   }
@@ -237,53 +260,52 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
         key="daily"
         tone="info"
         testid="notice-daily-limit"
-        title="Daily limit reached — sending waits"
+        title={m.dailyTitle}
         action={
           <a class="btn btn-sm" href="/app/connect#limits" onClick={onLinkClick}>
-            Change the limit
+            {m.changeLimit}
           </a>
         }
       >
-        This account has sent as many messages today as its daily limit allows.{' '}
-        {resumes ? (
-          <>
-            Sending resumes by itself at{' '}
-            <time dateTime={resumes} data-testid="daily-resumes">
-              {when(resumes, now)}
-            </time>{' '}
-            your time (in {duration(Date.parse(resumes) - now)}).
-          </>
-        ) : (
-          'Sending resumes by itself tomorrow.'
-        )}{' '}
-        The limit is set on the Telegram page, under Sending limits.
+        {m.dailyText}{' '}
+        {resumes
+          ? fill(m.dailyAt, {
+              time: (
+                <time dateTime={resumes} data-testid="daily-resumes">
+                  {when(resumes, now)}
+                </time>
+              ),
+              left: duration(Date.parse(resumes) - now),
+            })
+          : m.dailyByItselfTomorrow}{' '}
+        {m.dailyWhere}
       </Notice>,
     );
   }
   if (c.status === 'paused' && c.pause_reason === 'storage_error')
     out.push(
-      <Notice key="storage" tone="bad" testid="notice-storage" title="The server could not save its work">
-        Writing to the database failed (a full disk, for example), so sending stopped before anything could be sent without being recorded. Free
-        up space or fix the database, then press Resume — nothing is lost and nobody gets a message twice.
+      <Notice key="storage" tone="bad" testid="notice-storage" title={m.storageTitle}>
+        {m.storageText}
       </Notice>,
     );
   if (c.status === 'paused' && c.pause_reason === 'media_unavailable')
     out.push(
-      <Notice key="media" tone="bad" testid="notice-media" title="The campaign's image or video could not be read">
-        The media store did not give the file back after several tries, so nothing was sent without it. Check the media storage (or S3
-        settings), then press Resume.
+      <Notice key="media" tone="bad" testid="notice-media" title={m.mediaTitle}>
+        {m.mediaText}
       </Notice>,
     );
   if (a?.flood_wait_until) {
     const left = Date.parse(a.flood_wait_until) - now;
     if (left > 0)
       out.push(
-        <Notice key="flood" tone="warn" testid="notice-flood-wait" title="Telegram asked us to slow down">
-          Sending continues by itself in{' '}
-          <strong class="countdown" data-testid="flood-countdown">
-            {duration(left)}
-          </strong>
-          . Nothing to do — messages are not lost.
+        <Notice key="flood" tone="warn" testid="notice-flood-wait" title={m.floodTitle}>
+          {fill(m.floodText, {
+            left: (
+              <strong class="countdown" data-testid="flood-countdown">
+                {duration(left)}
+              </strong>
+            ),
+          })}
         </Notice>,
       );
   }
@@ -291,75 +313,66 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
     const qh = c.quiet_hours;
     const resumes = a.quiet_hours.resumes_at;
     out.push(
-      <Notice key="quiet" tone="info" testid="notice-quiet-hours" title="Quiet hours — not sending right now">
-        {qh ? `No messages between ${qh.start} and ${qh.end} (${qh.timezone}). ` : ''}
-        {resumes ? (
-          <>
-            Sending resumes at <time dateTime={resumes}>{when(resumes, now)}</time> (in {duration(Date.parse(resumes) - now)}).
-          </>
-        ) : (
-          'Sending resumes when they end.'
-        )}
+      <Notice key="quiet" tone="info" testid="notice-quiet-hours" title={m.quietTitle}>
+        {qh ? fill(m.quietBetween, { start: qh.start, end: qh.end, tz: <span translate={false}>{qh.timezone}</span> }) : ''}
+        {resumes
+          ? fill(m.quietResumes, { time: <time dateTime={resumes}>{when(resumes, now)}</time>, left: duration(Date.parse(resumes) - now) })
+          : m.quietWhenEnd}
       </Notice>,
     );
   }
   const behind = a?.waiting_behind ?? [];
   if (behind.length > 0 && isLive(c.status))
     out.push(
-      <Notice key="behind" tone="info" testid="notice-waiting-behind" title="Waiting for another campaign">
-        Your Telegram account sends one message at a time, in the order they were queued.{' '}
+      <Notice key="behind" tone="info" testid="notice-waiting-behind" title={m.behindTitle}>
+        {m.behindText}{' '}
         {behind.map((b, i) => (
           <span key={b.campaign_id}>
             {i > 0 ? '; ' : ''}
-            <a href={`/app/campaigns/${b.campaign_id}`} onClick={onLinkClick} data-testid="waiting-behind-link">
+            <a href={`/app/campaigns/${b.campaign_id}`} onClick={onLinkClick} data-testid="waiting-behind-link" translate={false}>
               {b.name}
-            </a>{' '}
-            has {count.format(b.messages)} {b.status === 'nudging' ? 'follow-up' : 'first message'}
-            {b.messages === 1 ? '' : 's'} queued before this campaign’s
+            </a>
+            {m.behindHas(b.messages, b.status === 'nudging')}
           </span>
         ))}
-        . They go out first; this campaign goes on by itself after them, and its times below count them.
+        {m.behindEnd}
       </Notice>,
     );
   if (c.status === 'scheduled') {
     const running = c.waiting === 'campaign_running' ? behind[0] : undefined;
     out.push(
-      <Notice key="scheduled" tone="info" testid="notice-scheduled" title="Scheduled — not started yet" live={false}>
-        {c.start_at ? (
-          <>
-            Starts at <time dateTime={c.start_at}>{when(c.start_at, now)}</time>
-            {Date.parse(c.start_at) > now ? ` (in ${duration(Date.parse(c.start_at) - now)})` : ''}.{' '}
-          </>
-        ) : null}
-        {c.waiting === 'campaign_running' ? (
-          running ? (
-            <>
-              Its time has come; it starts as soon as{' '}
-              <a href={`/app/campaigns/${running.campaign_id}`} onClick={onLinkClick} data-testid="waiting-behind-link">
-                {running.name}
-              </a>{' '}
-              has sent its first message to everyone ({count.format(running.messages)} left): one campaign sends at a time.
-            </>
-          ) : (
-            'Its time has come; it starts as soon as the campaign that is sending ends.'
-          )
-        ) : (
-          ''
-        )}
+      <Notice key="scheduled" tone="info" testid="notice-scheduled" title={m.scheduledTitle} live={false}>
+        {c.start_at
+          ? fill(m.startsAt, {
+              time: <time dateTime={c.start_at}>{when(c.start_at, now)}</time>,
+              left: Date.parse(c.start_at) > now ? m.startsIn(duration(Date.parse(c.start_at) - now)) : '',
+            })
+          : null}
+        {c.waiting === 'campaign_running'
+          ? running
+            ? fill(m.startsAfter, {
+                link: (
+                  <a href={`/app/campaigns/${running.campaign_id}`} onClick={onLinkClick} data-testid="waiting-behind-link" translate={false}>
+                    {running.name}
+                  </a>
+                ),
+                left: count.format(running.messages),
+              })
+            : m.startsAfterSending
+          : ''}
       </Notice>,
     );
   }
   if (props.session?.simulator)
     out.push(
-      <Notice key="sim" tone="info" testid="sim-notice" live={false} title="Simulated Telegram — no real messages leave this server">
-        tgr runs with the simulator: the messages below went to the customers of a scenario file, whose reads, replies and clicks are
-        simulated too.
+      <Notice key="sim" tone="info" testid="sim-notice" live={false} title={m.simTitle}>
+        {m.simText}
       </Notice>,
     );
   if (c.status === 'paused' && c.pause_reason === 'manual')
     out.push(
-      <Notice key="manual" tone="warn" title="Paused" live={false}>
-        Nothing is sent until you press Resume. Follow-ups wait too.
+      <Notice key="manual" tone="warn" title={m.manualTitle} live={false}>
+        {m.manualText}
       </Notice>,
     );
   if (c.status === 'completed')
@@ -367,15 +380,16 @@ function Notices(props: { c: Campaign; a: CampaignAnalytics | null; codes: Set<s
       <Notice
         key="done"
         tone="ok"
-        title="Campaign completed"
+        title={m.doneTitle}
         live={false}
         action={
           <a class="btn btn-primary btn-sm" href={`/app/campaigns/${c.id}/scorecard`} onClick={onLinkClick}>
-            See the scorecard
+            {m.seeScorecard}
           </a>
         }
       >
-        {c.finished_at ? `Finished ${dateTime.format(new Date(c.finished_at))}. ` : ''}See what worked and who to message next.
+        {c.finished_at ? m.finishedAt(dateTime.format(new Date(c.finished_at))) : ''}
+        {m.doneText}
       </Notice>,
     );
   return out.length ? <div class="notices">{out}</div> : null;
@@ -398,37 +412,35 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
     asked.current = ask;
   }, [ask]);
   useEffect(() => setAsk(null), [c.status]);
+  const m = M();
 
   if (ask === 'cancel')
     return (
-      <div class="confirm-box" role="group" aria-label="Confirm cancelling">
-        <span>Cancel this campaign? Messages not sent yet will not go out, and follow-ups stop. This cannot be undone.</span>
+      <div class="confirm-box" role="group" aria-label={m.confirmCancel}>
+        <span>{m.cancelQuestion}</span>
         <div class="actions">
           <button ref={firstChoice} type="button" class="btn btn-danger btn-sm" disabled={busy} onClick={() => run('cancel')}>
-            Yes, cancel campaign
+            {m.yesCancel}
           </button>
           <button type="button" class="btn btn-sm" onClick={() => setAsk(null)}>
-            Keep it
+            {m.keepIt}
           </button>
         </div>
       </div>
     );
   if (ask === 'resume')
     return (
-      <div class="confirm-box" role="group" aria-label="Resume during quiet hours?">
-        <span>
-          Quiet hours are on
-          {a?.quiet_hours.resumes_at ? ` until ${when(a.quiet_hours.resumes_at)}` : ''}. Resume now and wait for them to end, or send during quiet hours?
-        </span>
+      <div class="confirm-box" role="group" aria-label={m.resumeQuiet}>
+        <span>{m.quietOn(a?.quiet_hours.resumes_at ? when(a.quiet_hours.resumes_at) : null)}</span>
         <div class="actions">
           <button ref={firstChoice} type="button" class="btn btn-primary btn-sm" disabled={busy} onClick={() => run('resume')}>
-            Resume, respect quiet hours
+            {m.resumeRespect}
           </button>
           <button type="button" class="btn btn-sm" disabled={busy} onClick={() => run('resume-override')}>
-            Send now, ignore quiet hours
+            {m.sendNow}
           </button>
           <button type="button" class="btn btn-ghost btn-sm" onClick={() => setAsk(null)}>
-            Back
+            {m.back}
           </button>
         </div>
       </div>
@@ -439,7 +451,7 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
     <div class="actions">
       {live && (
         <button type="button" class="btn btn-sm" disabled={busy} onClick={() => run('pause')}>
-          Pause
+          {m.pause}
         </button>
       )}
       {c.status === 'paused' && (
@@ -450,32 +462,32 @@ function Actions(props: { c: Campaign; a: CampaignAnalytics | null; busy: boolea
           disabled={busy}
           onClick={() => (a?.quiet_hours.active ? setAsk('resume') : run('resume'))}
         >
-          Resume
+          {m.resume}
         </button>
       )}
       {(c.status === 'draft' || c.status === 'paused') && (
         <a class="btn btn-sm" href={`/app/campaigns/${c.id}/edit`} onClick={onLinkClick}>
-          Edit
+          {m.edit}
         </a>
       )}
       {c.started_at && (
         <a class={'btn btn-sm' + (c.status === 'completed' ? ' btn-primary' : '')} href={`/app/campaigns/${c.id}/scorecard`} onClick={onLinkClick} data-testid="scorecard-link">
-          Scorecard
+          {m.scorecard}
         </a>
       )}
       {c.started_at && (
         <a class="btn btn-sm" href={`/app/campaigns/${c.id}/people`} onClick={onLinkClick} data-testid="people-link">
-          People
+          {m.people}
         </a>
       )}
       {c.status === 'scheduled' && (
         <a class="btn btn-sm" href={`/app/campaigns/${c.id}/edit`} onClick={onLinkClick}>
-          Change the schedule
+          {m.changeSchedule}
         </a>
       )}
       {(live || c.status === 'paused') && (
         <button ref={cancelBtn} type="button" class="btn btn-ghost btn-sm danger-text" disabled={busy} onClick={() => setAsk('cancel')}>
-          Cancel campaign
+          {m.cancelCampaign}
         </button>
       )}
     </div>
@@ -500,7 +512,8 @@ function Eta({ p, a, c, now, testid }: { p: StepProgress; a: CampaignAnalytics; 
   const quiet = a.quiet_hours.active && a.quiet_hours.resumes_at;
   const daily = c.waiting === 'daily_limit' ? (c.resumes_at ?? null) : null;
   const flood = a.flood_wait_until && Date.parse(a.flood_wait_until) > now;
-  const why = quiet ? 'after quiet hours' : daily ? 'after the daily limit' : flood ? 'after Telegram’s wait' : (a.waiting_behind?.length ?? 0) > 0 ? 'after the other campaign' : null;
+  const m = M();
+  const why = quiet ? m.afterQuiet : daily ? m.afterDaily : flood ? m.afterFlood : (a.waiting_behind?.length ?? 0) > 0 ? m.afterOther : null;
   return (
     <dd data-testid={testid}>
       {eta && eta > now ? (
@@ -508,9 +521,9 @@ function Eta({ p, a, c, now, testid }: { p: StepProgress; a: CampaignAnalytics; 
           ~{duration(eta - now)} <span class="muted">({when(p.eta as string, now)}{why ? `, ${why}` : ''})</span>
         </>
       ) : c.status === 'paused' ? (
-        'Paused'
+        m.paused
       ) : p.pending > 0 && isLive(c.status) ? (
-        'Any moment'
+        m.anyMoment
       ) : (
         '—'
       )}
@@ -534,73 +547,73 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
     .map((n) => (n.next_at ? Date.parse(n.next_at) : null))
     .filter((t): t is number => t !== null)
     .sort((x, y) => x - y)[0];
+  const m = M();
   const failedSkipped = (p: StepProgress) =>
-    [p.failed ? `${count.format(p.failed)} failed` : null, p.skipped ? `${count.format(p.skipped)} skipped` : null].filter(Boolean).join(', ');
+    [p.failed ? m.failedN(count.format(p.failed)) : null, p.skipped ? m.skippedN(count.format(p.skipped)) : null].filter(Boolean).join(', ');
   return (
     <section class="card progress-card" aria-labelledby="progress-title">
-      <h2 id="progress-title">Progress</h2>
+      <h2 id="progress-title">{m.progress}</h2>
       <div class="pstep" data-testid="progress-first">
         <div class="progress-head">
-          <h3 id="progress-first-title">First message</h3>
+          <h3 id="progress-first-title">{m.firstMessage}</h3>
           <span class="progress-pct" data-testid="progress-percent">
             {percent.format(pct)}
           </span>
         </div>
         <progress class="progress progress-lg" max={first.total > 0 ? first.total : 1} value={firstDone} aria-labelledby="progress-first-title" aria-describedby="progress-text" />
         <p class="progress-text" id="progress-text">
-          <strong data-testid="progress-done">{count.format(firstDone)}</strong> of <span data-testid="progress-total">{count.format(first.total)}</span> people handled
-          {failedSkipped(first) && <span class="muted"> ({count.format(first.sent)} sent, {failedSkipped(first)})</span>}
-          {first.pending > 0 && <> · {count.format(first.pending)} waiting</>}
+          {fill(m.handled(first.total), {
+            done: <strong data-testid="progress-done">{count.format(firstDone)}</strong>,
+            total: <span data-testid="progress-total">{count.format(first.total)}</span>,
+          })}
+          {failedSkipped(first) && <span class="muted">{m.sentParts(count.format(first.sent), failedSkipped(first))}</span>}
+          {first.pending > 0 && m.waiting(count.format(first.pending))}
         </p>
       </div>
       {hasFollowUps && (
         <div class="pstep" data-testid="progress-follow-ups">
           <div class="progress-head">
-            <h3 id="progress-fu-title">Follow-ups</h3>
+            <h3 id="progress-fu-title">{m.followUps}</h3>
             <span class="progress-pct" data-testid="follow-up-percent">
               {fu && fu.total > 0 ? percent.format(fuPct) : '—'}
             </span>
           </div>
           <progress class="progress progress-lg" max={fu && fu.total > 0 ? fu.total : 1} value={fuDone} aria-labelledby="progress-fu-title" aria-describedby="progress-fu-text" />
           <p class="progress-text" id="progress-fu-text">
-            <strong data-testid="follow-up-done">{count.format(fuDone)}</strong> of at most <span data-testid="follow-up-total">{count.format(fu?.total ?? 0)}</span> handled
-            {fu && failedSkipped(fu) && <span class="muted"> ({count.format(fu.sent)} sent, {failedSkipped(fu)})</span>}
-            {fu && fu.pending > 0 && <> · {count.format(fu.pending)} queued</>}
-            {!finished && nextDue ? <> · more come due {nextDue > now ? `in ${duration(nextDue - now)}` : 'now'}</> : null}
+            {fill(m.fuHandled, {
+              done: <strong data-testid="follow-up-done">{count.format(fuDone)}</strong>,
+              total: <span data-testid="follow-up-total">{count.format(fu?.total ?? 0)}</span>,
+            })}
+            {fu && failedSkipped(fu) && <span class="muted">{m.sentParts(count.format(fu.sent), failedSkipped(fu))}</span>}
+            {fu && fu.pending > 0 && m.queued(count.format(fu.pending))}
+            {!finished && nextDue ? m.moreDue(nextDue > now ? duration(nextDue - now) : null) : null}
           </p>
-          {!finished && (
-            <p class="card-note pstep-note">
-              “At most”: people who reply (for “did not reply” follow-ups), click (for “did not click”), opt out or cannot be reached get no
-              follow-up, so this number only falls as they do.
-            </p>
-          )}
+          {!finished && <p class="card-note pstep-note">{m.atMost}</p>}
         </div>
       )}
       <dl class="facts">
         <div>
-          <dt>Audience</dt>
-          <dd>{count.format(a.audience)} people</dd>
+          <dt>{m.audience}</dt>
+          <dd>{m.people_(a.audience)}</dd>
         </div>
         <div>
-          <dt>Speed</dt>
-          <dd>
-            {quiet ? 'Quiet hours' : daily ? 'Daily limit reached' : isLive(c.status) && a.pending > 0 ? `${count.format(Math.round(a.send_rate_per_min))} messages / min` : '—'}
-          </dd>
+          <dt>{m.speed}</dt>
+          <dd>{quiet ? m.quietHours : daily ? m.dailyReached : isLive(c.status) && a.pending > 0 ? m.perMinute(Math.round(a.send_rate_per_min)) : '—'}</dd>
         </div>
         {finished ? (
           <div>
-            <dt>Finished</dt>
+            <dt>{m.finished}</dt>
             <dd data-testid="eta">{c.finished_at ? when(c.finished_at, now) : '—'}</dd>
           </div>
         ) : (
           <>
             <div>
-              <dt>{first.pending > 0 || c.status === 'draft' || c.status === 'scheduled' ? 'Everyone reached in' : 'First message'}</dt>
-              {first.pending > 0 ? <Eta p={first} a={a} c={c} now={now} testid="eta" /> : <dd data-testid="eta">{c.started_at ? 'Sent to everyone' : '—'}</dd>}
+              <dt>{first.pending > 0 || c.status === 'draft' || c.status === 'scheduled' ? m.everyoneIn : m.firstMessage}</dt>
+              {first.pending > 0 ? <Eta p={first} a={a} c={c} now={now} testid="eta" /> : <dd data-testid="eta">{c.started_at ? m.sentToEveryone : '—'}</dd>}
             </div>
             {hasFollowUps && fu && fu.pending > 0 && (
               <div>
-                <dt>Queued follow-ups out in</dt>
+                <dt>{m.fuOutIn}</dt>
                 <Eta p={fu} a={a} c={c} now={now} testid="eta-follow-ups" />
               </div>
             )}
@@ -608,17 +621,17 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
         )}
         {c.started_at && (
           <div>
-            <dt>Started</dt>
+            <dt>{m.started}</dt>
             <dd>{when(c.started_at, now)}</dd>
           </div>
         )}
       </dl>
       {cats && (cats.buyer || cats.browser || cats.refund_risk) ? (
         <p class="cats-line" data-testid="audience-categories">
-          <span class="muted">In the audience at the start:</span>
-          <span class="cat cat-buyer">Buyers {count.format(cats.buyer ?? 0)}</span>
-          <span class="cat cat-browser">Browsers {count.format(cats.browser ?? 0)}</span>
-          <span class="cat cat-refund_risk">Refund risk {count.format(cats.refund_risk ?? 0)}</span>
+          <span class="muted">{m.atStart}</span>
+          <span class="cat cat-buyer">{m.buyers(count.format(cats.buyer ?? 0))}</span>
+          <span class="cat cat-browser">{m.browsers(count.format(cats.browser ?? 0))}</span>
+          <span class="cat cat-refund_risk">{m.refundRisk(count.format(cats.refund_risk ?? 0))}</span>
         </p>
       ) : null}
     </section>
@@ -628,47 +641,55 @@ function Progress({ a, c, now }: { a: CampaignAnalytics; c: Campaign; now: numbe
 function Stats({ a }: { a: CampaignAnalytics }) {
   const failures = Object.entries(a.failures_by_reason ?? {}).sort((x, y) => y[1] - x[1]);
   const rate = (n: number) => (a.sent > 0 ? percent.format(n / a.sent) : '—');
+  const m = M();
   return (
-    <section class="stats" aria-label="Results">
-      <Stat label="Sent" value={count.format(a.sent)} testid="stat-sent" sub="delivered to Telegram" />
-      <Stat label="Failed" value={count.format(a.failed)} testid="stat-failed" tone={a.failed ? 'bad' : undefined}>
+    <section class="stats" aria-label={m.results}>
+      <Stat label={m.sent} value={count.format(a.sent)} testid="stat-sent" sub={m.toTelegram} />
+      <Stat label={m.failed} value={count.format(a.failed)} testid="stat-failed" tone={a.failed ? 'bad' : undefined}>
         {failures.length > 0 ? (
-          <ul class="reasons" aria-label="Failures by reason">
+          <ul class="reasons" aria-label={m.byReason}>
             {failures.map(([code, n]) => {
               const why = reasonExplain(code, a.reasons);
               return (
                 <li key={code} data-testid="failure-reason" data-code={code}>
                   <Reason code={code} />
                   <span class="num">{count.format(n)}</span>
-                  <span class="reason-why">{why ?? `${code}: a code tgr does not know.`}</span>
+                  <span class="reason-why">{why ?? fill(m.codeUnknown, { code: <span translate={false}>{code}</span> })}</span>
                 </li>
               );
             })}
           </ul>
         ) : (
-          <span class="stat-sub">no failures</span>
+          <span class="stat-sub">{m.noFailures}</span>
         )}
       </Stat>
-      <Stat label="Read" value={count.format(a.read)} testid="stat-read" sub={`${rate(a.read)} of sent`} />
+      <Stat label={m.read} value={count.format(a.read)} testid="stat-read" sub={m.ofSent(rate(a.read))} />
       <RepliedStat m={a} testid="stat-replied" />
       <Stat
-        label="Clicked"
+        label={m.clicked}
         value={count.format(a.unique_clicks)}
         testid="stat-clicks"
         tone={a.unique_clicks ? 'accent' : undefined}
-        sub={`CTR ${percent.format(a.ctr || 0)} · ${count.format(a.clicks)} click${a.clicks === 1 ? '' : 's'} in all`}
+        sub={m.ctr(percent.format(a.ctr || 0), a.clicks)}
       />
-      <Stat label="Orders" value={count.format(a.orders)} testid="stat-orders" tone={a.orders ? 'ok' : undefined} sub="credited to this campaign" />
-      <Stat label="Revenue" value={money(a.revenue, a.currency)} testid="stat-revenue" tone={a.revenue ? 'ok' : undefined} sub={a.orders ? `${money(Math.round(a.revenue / a.orders), a.currency)} per order` : 'from attributed orders'} />
+      <Stat label={m.orders} value={count.format(a.orders)} testid="stat-orders" tone={a.orders ? 'ok' : undefined} sub={m.credited} />
+      <Stat
+        label={m.revenue}
+        value={money(a.revenue, a.currency)}
+        testid="stat-revenue"
+        tone={a.revenue ? 'ok' : undefined}
+        sub={a.orders ? m.perOrder(money(Math.round(a.revenue / a.orders), a.currency)) : m.fromAttributed}
+      />
     </section>
   );
 }
 
 function Nudges({ c, a, sentByStep, now }: { c: Campaign; a: CampaignAnalytics; sentByStep: Map<number, number>; now: number }) {
   if (!c.nudges.length) return null;
+  const m = M();
   return (
     <section class="card" aria-labelledby="nudges-title">
-      <h2 id="nudges-title">Follow-ups</h2>
+      <h2 id="nudges-title">{m.followUps}</h2>
       <ol class="fu-list" data-testid="nudges">
         {c.nudges.map((n, i) => {
           const p = a.nudges.find((x) => x.step === i + 1);
@@ -680,18 +701,16 @@ function Nudges({ c, a, sentByStep, now }: { c: Campaign; a: CampaignAnalytics; 
                 {i + 1}
               </span>
               <div class="fu-body">
-                <strong>
-                  After {after(n.after_seconds)}, {CONDITION_LABEL[n.condition] ?? n.condition}
-                </strong>
+                <strong>{fill(m.nudgeWhen, { after: after(n.after_seconds), who: conditionLabel(n.condition) })}</strong>
                 <span class="sub">
-                  {count.format(sent)} sent · {count.format(p?.scheduled ?? 0)} queued
+                  {m.nudgeSub(count.format(sent), count.format(p?.scheduled ?? 0))}
                   {next
                     ? next > now
-                      ? ` · next in ${duration(next - now)} (${when(p!.next_at as string, now)})`
-                      : ' · due now'
+                      ? m.nextIn(duration(next - now), when(p!.next_at as string, now))
+                      : m.dueNow
                     : c.status === 'completed' || c.status === 'cancelled'
                       ? ''
-                      : ' · waits for the first messages'}
+                      : m.waitsFirst}
                 </span>
               </div>
             </li>
@@ -794,7 +813,7 @@ export function MonitorView(props: { id: number; state: SessionState }) {
             ? await cancelCampaign(id)
             : await resumeCampaign(id, what === 'resume-override');
       setC(next);
-      setActionMsg(what === 'pause' ? 'Campaign paused.' : what === 'cancel' ? 'Campaign cancelled.' : 'Campaign resumed.');
+      setActionMsg(what === 'pause' ? M().didPause : what === 'cancel' ? M().didCancel : M().didResume);
       void load();
     } catch (e) {
       setActionError(e instanceof ApiError ? e : new ApiError(0, 'unknown', describeError(e), null, null));
@@ -804,16 +823,19 @@ export function MonitorView(props: { id: number; state: SessionState }) {
     }
   }
 
-  if (notFound) return <NotFoundPage what="Campaign" back="/app/campaigns" backLabel="Back to campaigns" />;
+  const m = M();
+  if (notFound) return <NotFoundPage what={m.whoCampaign} title={m.notFound} back="/app/campaigns" backLabel={m.backToCampaigns} />;
 
   return (
     <main class="page results monitor" id="main" data-loaded={c && a ? 'monitor' : undefined}>
       <a class="res-back" href="/app/campaigns" onClick={onLinkClick}>
-        ← Campaigns
+        {m.campaigns}
       </a>
       <div class="res-head">
         <div class="res-title">
-          <h1 data-testid="campaign-title">{c ? c.name : 'Campaign'}</h1>
+          <h1 data-testid="campaign-title" translate={!c}>
+            {c ? c.name : m.whoCampaign}
+          </h1>
           {c && <StatusPill status={c.status} />}
         </div>
         {c && <Actions c={c} a={a} busy={busy} run={(w) => void run(w)} />}
@@ -830,7 +852,7 @@ export function MonitorView(props: { id: number; state: SessionState }) {
             <>
               {' '}
               <a href="/app/connect" onClick={onLinkClick}>
-                Reconnect Telegram
+                {m.reconnect}
               </a>
             </>
           )}
@@ -851,7 +873,7 @@ export function MonitorView(props: { id: number; state: SessionState }) {
           <LogList stream={stream} now={now} />
         </div>
       ) : (
-        !loadError && <p class="empty">Loading the campaign…</p>
+        !loadError && <p class="empty">{m.loading}</p>
       )}
     </main>
   );
