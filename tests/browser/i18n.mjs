@@ -11,7 +11,7 @@
 
 /** Words written in Latin in Russian text too. */
 export const LATIN_OK = [
-  'Python', 'Node', 'js',
+  'Python', 'Node', 'js', 'Premium',
   'Telegram', 'tgr', 'CSV', 'URL', 'API', 'HTTP', 'HTTPS', 'JSON', 'HMAC', 'SHA', 'UTM', 'ID', 'IP', 'SMS',
   'HTML', 'PNG', 'JPEG', 'JPG', 'GIF', 'MP4', 'MB', 'KB', 'GB', 'OK', 'FloodWait', 'PEER_FLOOD', 'CRM', 'GDPR',
   'Shopify', 'WooCommerce', 'Tilda', 'Google', 'Sheets', 'Zapier', 'Make', 'n8n', 'SpamBot', 'Bearer', 'X-API-Key',
