@@ -30,7 +30,7 @@ const M = messages(
     campaignN: (id: number) => `campaign #${id}`,
     earlier: 'Earlier campaigns',
     reaction: 'Reaction to an earlier campaign',
-    removeFilter: (what: string, name: string) => `Remove filter: ${what} “${name}”`,
+    removeFilter: 'Remove filter:',
     includeCharging: 'Include people who charge Stars for messages',
     includeChargingHint: 'They may have stopped charging; if not, they are skipped again — tgr never pays.',
     includePrivacy: 'Include people whose privacy settings refused the account',
@@ -72,7 +72,7 @@ const M = messages(
     campaignN: (id) => `кампания №${id}`,
     earlier: 'Прошлые кампании',
     reaction: 'Реакция на прошлую кампанию',
-    removeFilter: (what, name) => `Убрать фильтр: ${what} «${name}»`,
+    removeFilter: 'Убрать фильтр:',
     includeCharging: 'Включить тех, кто берёт плату звёздами за сообщения',
     includeChargingHint: 'Возможно, они перестали брать плату; если нет, их снова пропустят — tgr никогда не платит.',
     includePrivacy: 'Включить тех, чьи настройки приватности не пропустили аккаунт',
@@ -134,7 +134,7 @@ function CampaignFilters(p: FilterFieldsProps) {
           const error = p.errors[`filters.${k}`] ?? null;
           return (
             <li key={k} class="cf-chip">
-              <span>
+              <span id={`${p.idPrefix}-cf-${k}-what`}>
                 {campaignFilterText(k)}{' '}
                 <strong>
                   {m.lq}
@@ -147,14 +147,17 @@ function CampaignFilters(p: FilterFieldsProps) {
                 id={`${p.idPrefix}-cf-${k}`}
                 class="btn btn-sm btn-ghost"
                 disabled={p.disabled}
-                aria-label={m.removeFilter(campaignFilterText(k), name)}
+                aria-labelledby={`${p.idPrefix}-cf-${k}-remove ${p.idPrefix}-cf-${k}-what`}
                 onClick={() => {
                   const next = { ...cf };
                   delete next[k];
                   p.update({ campaignFilters: next });
                 }}
               >
-                ✕
+                <span id={`${p.idPrefix}-cf-${k}-remove`} hidden>
+                  {m.removeFilter}
+                </span>
+                <span aria-hidden="true">✕</span>
               </button>
               {error && (
                 <p class="field-error" role="alert">

@@ -79,7 +79,7 @@ const M = messages(
     fallbackExample: 'например, друг',
     fallbackHint: 'Подставляется, когда у контакта нет значения, например «Привет, {{first_name|друг}}».',
     enterAddress: 'Введите адрес, который откроет ссылка, например https://your-shop.example/sale.',
-    webOnly: 'Отправлять можно только веб-адреса (https://…) и ссылки Telegram (tg://…).',
+    webOnly: 'Отправлять можно только веб-адреса (https://…) и ссылки Telegram.',
     notAddress: (v) => `«${v}» — не веб-адрес. Введите адрес вида https://your-shop.example/sale.`,
     enterText: 'Введите текст ссылки, например «К распродаже».',
     changeLink: 'Изменить ссылку',

@@ -345,7 +345,7 @@ export function fieldInputId(field: string): string | null {
     discount_codes: 'ed-discount-none',
     'discount_codes.mode': 'ed-discount-none',
     'discount_codes.code': 'ed-discount-code',
-    'discount_codes.codes': 'ed-discount-pool',
+    'discount_codes.codes': 'ed-discount-codes',
     contact_id: 'ed-preview-contact',
   };
   return ids[field] ?? null;

@@ -711,7 +711,7 @@ export function ExtrasSection({ store, disabled }: { store: EditorStore; disable
         )}
         {f.discountMode === 'pool' && (
           <Field
-            id="ed-discount-pool"
+            id="ed-discount-codes"
             label={m.pool}
             error={err(e, 'discount_codes.codes')}
             hint={m.poolHint(codes.length)}

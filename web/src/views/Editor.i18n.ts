@@ -177,7 +177,7 @@ export const M = messages(
     backCampaign: 'Кампания',
     backSegments: 'Сегменты',
     backCampaigns: 'Кампании',
-    followUpTo: 'Повторная кампания к',
+    followUpTo: 'Повторная кампания по итогам',
     lq: '«',
     rq: '»',
     yourCampaign: 'вашей кампании',
@@ -202,7 +202,7 @@ export const M = messages(
     side: 'Предпросмотр и запуск',
     preview: 'Предпросмотр',
     sendingTest: 'Отправляем тест…',
-    sendTest: 'Отправить тест в моё «Избранное»',
+    sendTest: 'Отправить тест в «Избранное»',
     starting: 'Запускаем…',
     startCount: (n) =>
       plural(n, {
