@@ -15,7 +15,7 @@ export const LATIN_OK = [
   'Telegram', 'tgr', 'CSV', 'URL', 'API', 'HTTP', 'HTTPS', 'JSON', 'HMAC', 'SHA', 'UTM', 'ID', 'IP', 'SMS',
   'HTML', 'PNG', 'JPEG', 'JPG', 'GIF', 'MP4', 'MB', 'KB', 'GB', 'OK', 'FloodWait', 'PEER_FLOOD', 'CRM', 'GDPR',
   'Shopify', 'WooCommerce', 'Tilda', 'Google', 'Sheets', 'Zapier', 'Make', 'n8n', 'SpamBot', 'Bearer', 'X-API-Key',
-  'Stripe', 'UTC', 'ETA', 'X-Forwarded-For', 'tgr-signature', 'Tgr-Signature', 'webhook', 'English',
+  'Stripe', 'UTC', 'ETA', 'X-Forwarded-For', 'tgr-signature', 'Tgr-Signature', 'webhook', 'English', 'Ctrl',
 ];
 
 /** Runs in the page: [{ text, where }] of texts with Latin words outside user data. */

@@ -2,6 +2,27 @@
 // create, read, edit, delete, audience, preview, test send, start, media upload and download,
 // and the account settings (the editor reads the timezone; the Telegram page edits the sending limits).
 import { ApiError, clearToken, getToken, request, requireLogin, type Campaign, type Category, type Contact } from './api';
+import { messages } from './i18n';
+
+/** The client's own error sentences (the server's come in its error shape). */
+const M = messages(
+  {
+    answered: (status: number) => `The server answered ${status}.`,
+    logIn: 'Please log in.',
+    unreadable: 'The server sent an answer the app cannot read.',
+    uploadUnreached: 'The upload did not reach the tgr server. Check your connection and try again.',
+    uploadCancelled: 'The upload was cancelled.',
+    unreached: 'Cannot reach the tgr server. Check your connection and try again.',
+  },
+  {
+    answered: (status) => `Сервер ответил кодом ${status}.`,
+    logIn: 'Войдите в аккаунт.',
+    unreadable: 'Сервер прислал ответ, который приложение не может прочитать.',
+    uploadUnreached: 'Файл не дошёл до сервера tgr. Проверьте подключение и попробуйте ещё раз.',
+    uploadCancelled: 'Загрузка отменена.',
+    unreached: 'Нет связи с сервером tgr. Проверьте подключение и попробуйте ещё раз.',
+  },
+);
 
 /** Filters as the API takes them (all optional, AND-ed); the extra *_campaign ones are tgr's own. */
 export interface Filters {
@@ -142,7 +163,7 @@ export const patchAccount = (p: Partial<Pick<AccountSettings, 'timezone' | 'freq
  *  the API's one error shape; a 401 sends the user to login unless loginOn401 is false. */
 export function apiErrorFrom(status: number, text: string, retryAfter: string | null, loginOn401 = true): ApiError {
   let code = 'http_' + status;
-  let message = `The server answered ${status}.`;
+  let message = M().answered(status);
   let field: string | null = null;
   try {
     const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown; field?: unknown } }).error;
@@ -173,7 +194,7 @@ export function xhrPost<T>(path: string, body: XMLHttpRequestBodyInit, onProgres
     const token = getToken();
     if (!token) {
       requireLogin();
-      reject(new ApiError(401, 'unauthorized', 'Please log in.', null, null));
+      reject(new ApiError(401, 'unauthorized', M().logIn, null, null));
       return;
     }
     xhr.open('POST', path);
@@ -189,14 +210,14 @@ export function xhrPost<T>(path: string, body: XMLHttpRequestBodyInit, onProgres
         try {
           resolve(JSON.parse(xhr.responseText) as T);
         } catch {
-          reject(new ApiError(xhr.status, 'bad_response', 'The server sent an answer the app cannot read.', null, null));
+          reject(new ApiError(xhr.status, 'bad_response', M().unreadable, null, null));
         }
       } else {
         reject(apiErrorFrom(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
       }
     };
-    xhr.onerror = () => reject(new ApiError(0, 'network', 'The upload did not reach the tgr server. Check your connection and try again.', null, null));
-    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.', null, null));
+    xhr.onerror = () => reject(new ApiError(0, 'network', M().uploadUnreached, null, null));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', M().uploadCancelled, null, null));
     xhr.send(body);
   });
   return { promise, abort: () => xhr.abort() };
@@ -215,13 +236,13 @@ export async function fetchAuthed(path: string, accept?: string): Promise<Respon
   const token = getToken();
   if (!token) {
     requireLogin();
-    throw new ApiError(401, 'unauthorized', 'Please log in.', null, null);
+    throw new ApiError(401, 'unauthorized', M().logIn, null, null);
   }
   let res: Response;
   try {
     res = await fetch(path, { headers: { Authorization: 'Bearer ' + token, ...(accept ? { Accept: accept } : {}) }, credentials: 'same-origin', cache: 'no-store' });
   } catch {
-    throw new ApiError(0, 'network', 'Cannot reach the tgr server. Check your connection and try again.', null, null);
+    throw new ApiError(0, 'network', M().unreached, null, null);
   }
   if (!res.ok) throw apiErrorFrom(res.status, await res.text(), res.headers.get('Retry-After'));
   return res;

@@ -14,13 +14,119 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type Quill from 'quill';
 import { deltaText, deltaToHtml, htmlToDelta, normaliseHref } from './html';
 import { loadQuill, quillIfLoaded, type QuillClass } from './quill-load';
+import { messages, useLang } from '../i18n';
+
+const M = messages(
+  {
+    first_name: 'First name',
+    first_nameHint: 'The contact’s first name in Telegram',
+    last_order: 'Last order',
+    last_orderHint: 'Their latest order, e.g. #1042 (€19.99)',
+    discount_code: 'Discount code',
+    discount_codeHint: 'A code from “Discount codes” below',
+    bold: 'Bold (Ctrl+B)',
+    italic: 'Italic (Ctrl+I)',
+    underline: 'Underline (Ctrl+U)',
+    strike: 'Strikethrough',
+    code: 'Code (monospace)',
+    link: 'Link (Ctrl+K)',
+    insert: 'Insert placeholder',
+    placeholders: 'Placeholders',
+    fallback: 'Fallback if empty (optional)',
+    fallbackExample: 'e.g. there',
+    fallbackHint: 'Used when a contact has no value, e.g. “Hi {{first_name|there}}”.',
+    enterAddress: 'Enter the address the link opens, e.g. https://your-shop.example/sale.',
+    webOnly: 'Only web addresses (https://…) and Telegram links (tg://…) can be sent.',
+    notAddress: (v: string) => `“${v}” is not a web address. Enter one like https://your-shop.example/sale.`,
+    enterText: 'Enter the words that show the link, e.g. Shop the sale.',
+    changeLink: 'Change the link',
+    addLink: 'Add a link',
+    linkOn: 'Link on',
+    lq: '“',
+    rq: '”',
+    linkText: 'Link text',
+    linkTextExample: 'e.g. Shop the sale',
+    linkAddress: 'Link address',
+    linkAddressHint: 'A web address; “https://” is added when it is missing.',
+    saveLink: 'Save link',
+    removeLink: 'Remove link',
+    cancel: 'Cancel',
+    messagePlaceholder: 'Hi {{first_name|there}}, …',
+    loadFailed: 'The editor could not be loaded. Reload the page to try again.',
+    message: 'Message',
+    brokenOn: (single: boolean): string => (single ? 'The link on ' : 'The links on '),
+    brokenWhy: (single: boolean) =>
+      ` ${single ? 'has' : 'have'} no web address, so ${single ? 'it would be' : 'they would be'} sent as plain text. Click the link and choose Edit to give it one.`,
+    hintKept: 'Bold, italic, underline, strikethrough, code and links are kept; everything else is sent as plain text.',
+    hintTab: 'moves on to the next field.',
+  },
+  {
+    first_name: 'Имя',
+    first_nameHint: 'Имя контакта в Telegram',
+    last_order: 'Последний заказ',
+    last_orderHint: 'Последний заказ контакта, например #1042 (19,99 €)',
+    discount_code: 'Промокод',
+    discount_codeHint: 'Код из раздела «Промокоды» ниже',
+    bold: 'Жирный (Ctrl+B)',
+    italic: 'Курсив (Ctrl+I)',
+    underline: 'Подчёркнутый (Ctrl+U)',
+    strike: 'Зачёркнутый',
+    code: 'Код (моноширинный)',
+    link: 'Ссылка (Ctrl+K)',
+    insert: 'Вставить подстановку',
+    placeholders: 'Подстановки',
+    fallback: 'Замена, если пусто (необязательно)',
+    fallbackExample: 'например, друг',
+    fallbackHint: 'Подставляется, когда у контакта нет значения, например «Привет, {{first_name|друг}}».',
+    enterAddress: 'Введите адрес, который откроет ссылка, например https://your-shop.example/sale.',
+    webOnly: 'Отправлять можно только веб-адреса (https://…) и ссылки Telegram.',
+    notAddress: (v) => `«${v}» — не веб-адрес. Введите адрес вида https://your-shop.example/sale.`,
+    enterText: 'Введите текст ссылки, например «К распродаже».',
+    changeLink: 'Изменить ссылку',
+    addLink: 'Добавить ссылку',
+    linkOn: 'Текст ссылки:',
+    lq: '«',
+    rq: '»',
+    linkText: 'Текст ссылки',
+    linkTextExample: 'например, К распродаже',
+    linkAddress: 'Адрес ссылки',
+    linkAddressHint: 'Веб-адрес; «https://» добавится, если его нет.',
+    saveLink: 'Сохранить ссылку',
+    removeLink: 'Удалить ссылку',
+    cancel: 'Отмена',
+    messagePlaceholder: 'Привет, {{first_name|друг}}, …',
+    loadFailed: 'Не удалось загрузить редактор. Перезагрузите страницу и попробуйте снова.',
+    message: 'Сообщение',
+    brokenOn: (single) => (single ? 'У ссылки на ' : 'У ссылок на '),
+    brokenWhy: (single) =>
+      ` нет веб-адреса, поэтому ${single ? 'она уйдёт' : 'они уйдут'} обычным текстом. Нажмите на ссылку и выберите «Изменить», чтобы указать адрес.`,
+    hintKept: 'Жирный, курсив, подчёркнутый, зачёркнутый, код и ссылки сохраняются; остальное уходит обычным текстом.',
+    hintTab: 'переводит к следующему полю.',
+  },
+);
 
 export const FORMATS = ['bold', 'italic', 'underline', 'strike', 'code', 'link'];
 
-export const PLACEHOLDERS: { name: string; label: string; hint: string; example: string }[] = [
-  { name: 'first_name', label: 'First name', hint: 'The contact’s first name in Telegram', example: 'there' },
-  { name: 'last_order', label: 'Last order', hint: 'Their latest order, e.g. #1042 (€19.99)', example: 'your order' },
-  { name: 'discount_code', label: 'Discount code', hint: 'A code from “Discount codes” below', example: '' },
+const PLACEHOLDER_NAMES = ['first_name', 'last_order', 'discount_code'] as const;
+
+/** The placeholders the menu inserts, with their words in the current language. */
+export function placeholders(): { name: string; label: string; hint: string }[] {
+  const m = M();
+  return PLACEHOLDER_NAMES.map((name) => ({ name, label: m[name], hint: m[`${name}Hint`] }));
+}
+
+/** The toolbar's buttons: Quill's class and the catalog's key of the button's name. */
+const BUTTONS: [cls: string, key: 'bold' | 'italic' | 'underline' | 'strike' | 'code' | 'link'][][] = [
+  [
+    ['ql-bold', 'bold'],
+    ['ql-italic', 'italic'],
+    ['ql-underline', 'underline'],
+    ['ql-strike', 'strike'],
+  ],
+  [
+    ['ql-code', 'code'],
+    ['ql-link', 'link'],
+  ],
 ];
 
 /** A fallback is literal text up to "}}": it may not hold braces, "|" or "<". */
@@ -28,25 +134,32 @@ export function cleanFallback(s: string): string {
   return s.replace(/[{}|<]/g, '').trim();
 }
 
-/** Quill's own toolbar buttons (it fills in their icons); never re-rendered by Preact. */
-class Toolbar extends Component {
-  shouldComponentUpdate() {
+/** Quill's own toolbar buttons (it fills in their icons); never re-rendered by Preact. A language
+ *  switch renames the buttons in place. */
+class Toolbar extends Component<{ lang: string }> {
+  private root: HTMLDivElement | null = null;
+  shouldComponentUpdate(next: { lang: string }) {
+    if (next.lang !== this.props.lang && this.root) {
+      const m = M();
+      for (const [cls, key] of BUTTONS.flat()) {
+        const b = this.root.querySelector('.' + cls);
+        b?.setAttribute('aria-label', m[key]);
+        b?.setAttribute('title', m[key]);
+      }
+    }
     return false;
   }
   render() {
-    const b = (cls: string, label: string) => <button type="button" class={cls} aria-label={label} title={label} />;
+    const m = M();
     return (
-      <div class="msg-toolbar">
-        <span class="ql-formats">
-          {b('ql-bold', 'Bold (Ctrl+B)')}
-          {b('ql-italic', 'Italic (Ctrl+I)')}
-          {b('ql-underline', 'Underline (Ctrl+U)')}
-          {b('ql-strike', 'Strikethrough')}
-        </span>
-        <span class="ql-formats">
-          {b('ql-code', 'Code (monospace)')}
-          {b('ql-link', 'Link (Ctrl+K)')}
-        </span>
+      <div class="msg-toolbar" ref={(el) => void (this.root = el)}>
+        {BUTTONS.map((group, i) => (
+          <span key={i} class="ql-formats">
+            {group.map(([cls, key]) => (
+              <button key={cls} type="button" class={cls} aria-label={m[key]} title={m[key]} />
+            ))}
+          </span>
+        ))}
       </div>
     );
   }
@@ -72,6 +185,7 @@ function PlaceholderMenu(props: { idBase: string; disabled: boolean; onInsert: (
     }
   };
   const fb = `${props.idBase}-ph-fallback`;
+  const m = M();
   return (
     <details
       ref={ref}
@@ -84,18 +198,26 @@ function PlaceholderMenu(props: { idBase: string; disabled: boolean; onInsert: (
       }}
     >
       <summary id={`${props.idBase}-ph-summary`} class={props.disabled ? 'btn btn-sm disabled' : 'btn btn-sm'} aria-disabled={props.disabled ? 'true' : undefined}>
-        <span aria-hidden="true">{'{ }'}</span> Insert placeholder
+        <span aria-hidden="true">{'{ }'}</span> {m.insert}
       </summary>
-      <div class="ph-pop" role="group" aria-label="Placeholders">
+      <div class="ph-pop" role="group" aria-label={m.placeholders}>
         <div class="field">
-          <label for={fb}>Fallback if empty (optional)</label>
-          <input id={fb} type="text" value={fallback} placeholder="e.g. there" maxLength={60} onInput={(e) => setFallback(e.currentTarget.value)} aria-describedby={`${fb}-hint`} />
+          <label for={fb}>{m.fallback}</label>
+          <input
+            id={fb}
+            type="text"
+            value={fallback}
+            placeholder={m.fallbackExample}
+            maxLength={60}
+            onInput={(e) => setFallback(e.currentTarget.value)}
+            aria-describedby={`${fb}-hint`}
+          />
           <p class="hint" id={`${fb}-hint`}>
-            Used when a contact has no value, e.g. “Hi {'{{first_name|there}}'}”.
+            {m.fallbackHint}
           </p>
         </div>
         <ul class="ph-list">
-          {PLACEHOLDERS.map((p) => (
+          {placeholders().map((p) => (
             <li key={p.name}>
               <button
                 type="button"
@@ -134,10 +256,11 @@ interface LinkEdit {
 /** The error for an address the dialog refuses, or null. */
 function hrefProblem(value: string): string | null {
   const v = value.trim();
-  if (!v) return 'Enter the address the link opens, e.g. https://your-shop.example/sale.';
+  const m = M();
+  if (!v) return m.enterAddress;
   if (normaliseHref(v)) return null;
-  if (/^(javascript|data|vbscript|file):/i.test(v)) return 'Only web addresses (https://…) and Telegram links (tg://…) can be sent.';
-  return `“${v.length > 60 ? v.slice(0, 60) + '…' : v}” is not a web address. Enter one like https://your-shop.example/sale.`;
+  if (/^(javascript|data|vbscript|file):/i.test(v)) return m.webOnly;
+  return m.notAddress(v.length > 60 ? v.slice(0, 60) + '…' : v);
 }
 
 function LinkDialog(props: { idBase: string; edit: LinkEdit; onSave: (href: string, text: string) => void; onRemove: () => void; onCancel: () => void }) {
@@ -158,15 +281,16 @@ function LinkDialog(props: { idBase: string; edit: LinkEdit; onSave: (href: stri
     const problem = hrefProblem(href);
     const noText = edit.selected === null && !text.trim();
     setError(problem);
-    setTextError(noText ? 'Enter the words that show the link, e.g. Shop the sale.' : null);
+    setTextError(noText ? M().enterText : null);
     if (problem || noText) return;
     props.onSave(normaliseHref(href.trim())!, text.trim());
   }
+  const m = M();
   return (
     <div
       class="link-dialog"
       role="dialog"
-      aria-label={edit.existing ? 'Change the link' : 'Add a link'}
+      aria-label={edit.existing ? m.changeLink : m.addLink}
       data-testid="link-dialog"
       onKeyDown={(e) => {
         if (e.key === 'Escape') {
@@ -181,17 +305,22 @@ function LinkDialog(props: { idBase: string; edit: LinkEdit; onSave: (href: stri
     >
       {edit.selected !== null ? (
         <p class="link-on">
-          Link on <strong>“{edit.selected.length > 80 ? edit.selected.slice(0, 80) + '…' : edit.selected}”</strong>
+          {m.linkOn}{' '}
+          <strong>
+            {m.lq}
+            <span translate={false}>{edit.selected.length > 80 ? edit.selected.slice(0, 80) + '…' : edit.selected}</span>
+            {m.rq}
+          </strong>
         </p>
       ) : (
         <div class={textError ? 'field has-error' : 'field'}>
-          <label for={textId}>Link text</label>
+          <label for={textId}>{m.linkText}</label>
           <input
             ref={first}
             id={textId}
             type="text"
             value={text}
-            placeholder="e.g. Shop the sale"
+            placeholder={m.linkTextExample}
             aria-invalid={textError ? 'true' : undefined}
             aria-describedby={textError ? `${textId}-error` : undefined}
             onInput={(e) => setText(e.currentTarget.value)}
@@ -204,7 +333,7 @@ function LinkDialog(props: { idBase: string; edit: LinkEdit; onSave: (href: stri
         </div>
       )}
       <div class={error ? 'field has-error' : 'field'}>
-        <label for={hrefId}>Link address</label>
+        <label for={hrefId}>{m.linkAddress}</label>
         <input
           ref={edit.selected !== null ? first : undefined}
           id={hrefId}
@@ -222,7 +351,7 @@ function LinkDialog(props: { idBase: string; edit: LinkEdit; onSave: (href: stri
           }}
         />
         <p class="hint" id={`${hrefId}-hint`}>
-          A web address; “https://” is added when it is missing.
+          {m.linkAddressHint}
         </p>
         {error && (
           <p class="field-error" id={`${hrefId}-error`} role="alert">
@@ -232,15 +361,15 @@ function LinkDialog(props: { idBase: string; edit: LinkEdit; onSave: (href: stri
       </div>
       <div class="actions">
         <button type="button" class="btn btn-sm btn-primary" onClick={submit}>
-          Save link
+          {m.saveLink}
         </button>
         {edit.existing && (
           <button type="button" class="btn btn-sm" onClick={props.onRemove}>
-            Remove link
+            {m.removeLink}
           </button>
         )}
         <button type="button" class="btn btn-sm btn-ghost" onClick={props.onCancel}>
-          Cancel
+          {m.cancel}
         </button>
       </div>
     </div>
@@ -312,7 +441,7 @@ export function MessageEditor(props: MessageEditorProps) {
       const q = new Q(el, {
         theme: 'snow',
         formats: FORMATS,
-        placeholder: propsRef.current.placeholder ?? 'Hi {{first_name|there}}, …',
+        placeholder: propsRef.current.placeholder ?? M().messagePlaceholder,
         modules: {
           toolbar: {
             container: box.current?.querySelector('.msg-toolbar') ?? false,
@@ -383,7 +512,7 @@ export function MessageEditor(props: MessageEditorProps) {
     if (Q) create(Q);
     else
       loadQuill().then(create, () => {
-        if (!cancelled) setLoadError('The editor could not be loaded. Reload the page to try again.');
+        if (!cancelled) setLoadError(M().loadFailed);
       });
     return () => {
       cancelled = true;
@@ -394,6 +523,13 @@ export function MessageEditor(props: MessageEditorProps) {
   useEffect(() => {
     quillRef.current?.enable(!props.disabled);
   }, [props.disabled, ready]);
+
+  // The language can change while the editor is open: the empty editor's example text follows it.
+  const language = useLang();
+  const placeholder = props.placeholder ?? M().messagePlaceholder;
+  useEffect(() => {
+    quillRef.current?.root.setAttribute('data-placeholder', placeholder);
+  }, [placeholder, ready]);
 
   // The ids follow idBase: a follow-up's number changes when one before it is removed.
   useEffect(() => {
@@ -442,14 +578,15 @@ export function MessageEditor(props: MessageEditorProps) {
   }
 
   const over = length > props.maxLength;
+  const m = M();
   return (
     <div class={props.error ? 'field msg-field has-error' : 'field msg-field'}>
       <span class="label" id={`${idBase}-label`}>
-        {props.label ?? 'Message'}
+        {props.label ?? m.message}
       </span>
       <div ref={box} class={'msg-box' + (props.disabled ? ' is-disabled' : '')}>
         <div class="msg-bar">
-          <Toolbar />
+          <Toolbar lang={language} />
           <PlaceholderMenu idBase={idBase} disabled={props.disabled || !ready} onInsert={insert} />
         </div>
         {link && (
@@ -472,7 +609,8 @@ export function MessageEditor(props: MessageEditorProps) {
           />
         )}
         <div class="msg-host">
-          <div ref={host} class="msg-editor" />
+          {/* The message is the user's: browsers' translators leave it alone. */}
+          <div ref={host} class="msg-editor" translate={false} />
         </div>
       </div>
       {loadError && (
@@ -482,19 +620,21 @@ export function MessageEditor(props: MessageEditorProps) {
       )}
       {broken.length > 0 && (
         <p class="field-error" role="alert" data-testid="broken-links">
-          {broken.length === 1 ? 'The link on ' : 'The links on '}
+          {m.brokenOn(broken.length === 1)}
           {broken.map((t, i) => (
             <span key={i}>
-              {i > 0 ? ', ' : ''}“{t}”
+              {i > 0 ? ', ' : ''}
+              {m.lq}
+              <span translate={false}>{t}</span>
+              {m.rq}
             </span>
-          ))}{' '}
-          {broken.length === 1 ? 'has' : 'have'} no web address, so {broken.length === 1 ? 'it would be' : 'they would be'} sent as plain text. Click the link and choose
-          Edit to give it one.
+          ))}
+          {m.brokenWhy(broken.length === 1)}
         </p>
       )}
       <div class="msg-foot">
         <p class="hint" id={`${idBase}-hint`}>
-          Bold, italic, underline, strikethrough, code and links are kept; everything else is sent as plain text. Tab moves on to the next field.
+          {m.hintKept} <kbd>Tab</kbd> {m.hintTab}
         </p>
         <span class={over ? 'msg-count over' : 'msg-count'} id={`${idBase}-count`} aria-live="polite">
           {length} / {props.maxLength}

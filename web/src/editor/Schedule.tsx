@@ -11,6 +11,67 @@ import { formatInZone, instantToZoned, knownZone, zoneLabel, zonedToInstant } fr
 import { Field } from '../views/Field';
 import { browserTimezone } from './form';
 import type { EditorStore } from './store';
+import { messages } from '../i18n';
+
+const M = messages(
+  {
+    chooseTime: 'Choose a date and a time.',
+    passed: 'That time has passed. Choose a later one.',
+    withinYear: 'Choose a time within a year.',
+    title: 'Schedule the start',
+    startAt: 'Start at',
+    inZone: 'In your account’s time zone, ',
+    nowThere: (now: string) => ` (it is ${now} there now).`,
+    whereYouAre: (at: string) => ` That is ${at} where you are.`,
+    duringQuiet: 'Send even during quiet hours',
+    quietAre: (start: string, end: string) => `Quiet hours are ${start}–${end}; left unticked, a start inside them waits for them to end.`,
+    howItStarts: 'It starts as Start would, within a second of that time. Until then you can change the time or unschedule it; the message can no longer be edited.',
+    cancel: 'Cancel',
+    scheduling: 'Scheduling…',
+    schedule: 'Schedule',
+    scheduled: 'Scheduled.',
+    starts: 'Starts',
+    soon: 'soon',
+    waiting: 'Its time has come, but another campaign is sending',
+    lq: '“',
+    rq: '”',
+    waitingEnd: '. It starts as soon as that one ends.',
+    changeTime: 'Change time…',
+    unschedule: 'Unschedule',
+    scheduleButton: 'Schedule…',
+    notStarted: (reason: string) =>
+      `The scheduled start did not happen: ${reason.toLowerCase()}. The campaign is a draft again; fix that and start or schedule it anew.`,
+  },
+  {
+    chooseTime: 'Выберите дату и время.',
+    passed: 'Это время уже прошло. Выберите более позднее.',
+    withinYear: 'Выберите время в пределах года.',
+    title: 'Запланировать запуск',
+    startAt: 'Время запуска',
+    inZone: 'В часовом поясе аккаунта, ',
+    nowThere: (now) => ` (сейчас там ${now}).`,
+    whereYouAre: (at) => ` У вас это ${at}.`,
+    duringQuiet: 'Отправлять и в тихие часы',
+    quietAre: (start, end) => `Тихие часы: ${start}–${end}; если не отмечено, запуск в это время подождёт, пока они закончатся.`,
+    howItStarts:
+      'Кампания запустится так же, как по кнопке «Запустить», в пределах секунды от этого времени. До тех пор можно изменить время или отменить планирование; само сообщение изменить уже нельзя.',
+    cancel: 'Отмена',
+    scheduling: 'Планируем…',
+    schedule: 'Запланировать',
+    scheduled: 'Запланирована.',
+    starts: 'Запуск',
+    soon: 'скоро',
+    waiting: 'Время пришло, но сейчас отправляется другая кампания',
+    lq: '«',
+    rq: '»',
+    waitingEnd: '. Эта запустится, как только та закончится.',
+    changeTime: 'Изменить время…',
+    unschedule: 'Отменить планирование',
+    scheduleButton: 'Запланировать…',
+    notStarted: (reason) =>
+      `Запланированный запуск не состоялся: ${reason.toLowerCase()}. Кампания снова стала черновиком; исправьте это и запустите или запланируйте её заново.`,
+  },
+);
 
 /** How often a scheduled campaign's status is read again while the editor shows it. */
 const POLL_MS = 2000;
@@ -53,9 +114,9 @@ function ScheduleDialog(props: { store: EditorStore; dialog: { current: HTMLDial
   async function submit() {
     setFieldError(null);
     setProblem(null);
-    if (at === null) return setFieldError('Choose a date and a time.');
-    if (at < Date.now()) return setFieldError('That time has passed. Choose a later one.');
-    if (at > Date.now() + 365 * 86400_000) return setFieldError('Choose a time within a year.');
+    if (at === null) return setFieldError(M().chooseTime);
+    if (at < Date.now()) return setFieldError(M().passed);
+    if (at > Date.now() + 365 * 86400_000) return setFieldError(M().withinYear);
     setBusy(true);
     const p = await store.scheduleStart(new Date(at).toISOString(), f.quietOn && override);
     setBusy(false);
@@ -64,6 +125,7 @@ function ScheduleDialog(props: { store: EditorStore; dialog: { current: HTMLDial
     else setProblem(typeof p === 'string' ? p : describeError(p));
   }
 
+  const m = M();
   return (
     <dialog ref={props.dialog} class="start-dialog" aria-labelledby="ed-schedule-title" data-testid="schedule-dialog">
       <form
@@ -73,15 +135,17 @@ function ScheduleDialog(props: { store: EditorStore; dialog: { current: HTMLDial
           void submit();
         }}
       >
-        <h2 id="ed-schedule-title">Schedule the start</h2>
+        <h2 id="ed-schedule-title">{m.title}</h2>
         <Field
           id="ed-schedule-at"
-          label="Start at"
+          label={m.startAt}
           error={fieldError}
           hint={
             <>
-              In your account’s time zone, <strong>{zoneLabel(tz)}</strong> (it is {formatInZone(Math.floor(now / 60_000) * 60_000, tz)} there now).
-              {elsewhere && at !== null && <> That is {formatInZone(at, knownZone(browserTimezone()))} where you are.</>}
+              {m.inZone}
+              <strong translate={false}>{zoneLabel(tz)}</strong>
+              {m.nowThere(formatInZone(Math.floor(now / 60_000) * 60_000, tz))}
+              {elsewhere && at !== null && m.whereYouAre(formatInZone(at, knownZone(browserTimezone())))}
             </>
           }
         >
@@ -91,14 +155,12 @@ function ScheduleDialog(props: { store: EditorStore; dialog: { current: HTMLDial
           <label class="check" for="ed-schedule-override">
             <input id="ed-schedule-override" type="checkbox" checked={override} onChange={(ev) => setOverride(ev.currentTarget.checked)} />
             <span>
-              Send even during quiet hours
-              <span class="check-hint">
-                Quiet hours are {f.quietStart}–{f.quietEnd}; left unticked, a start inside them waits for them to end.
-              </span>
+              {m.duringQuiet}
+              <span class="check-hint">{m.quietAre(f.quietStart, f.quietEnd)}</span>
             </span>
           </label>
         )}
-        <p class="hint">It starts as Start would, within a second of that time. Until then you can change the time or unschedule it; the message can no longer be edited.</p>
+        <p class="hint">{m.howItStarts}</p>
         {problem && (
           <div class="alert alert-error" role="alert">
             {problem}
@@ -106,10 +168,10 @@ function ScheduleDialog(props: { store: EditorStore; dialog: { current: HTMLDial
         )}
         <div class="dialog-foot">
           <button type="button" class="btn btn-ghost" onClick={() => props.dialog.current?.close()}>
-            Cancel
+            {m.cancel}
           </button>
           <button type="submit" class="btn btn-primary" disabled={busy} data-testid="schedule-confirm">
-            {busy ? 'Scheduling…' : 'Schedule'}
+            {busy ? m.scheduling : m.schedule}
           </button>
         </div>
       </form>
@@ -146,28 +208,32 @@ function ScheduledPanel({ store, open }: { store: EditorStore; open: () => void 
     }, POLL_MS);
     return () => window.clearInterval(t);
   }, [store]);
+  const m = M();
   return (
     <div class="scheduled-box" data-testid="scheduled" role="status">
       <p>
-        <strong>Scheduled.</strong> Starts {s.startAt ? <time dateTime={s.startAt}>{formatInZone(s.startAt, tz)}</time> : 'soon'} ({zoneLabel(tz)}).
+        <strong>{m.scheduled}</strong> {m.starts} {s.startAt ? <time dateTime={s.startAt}>{formatInZone(s.startAt, tz)}</time> : m.soon} (
+        <span translate={false}>{zoneLabel(tz)}</span>).
       </p>
       {s.waiting === 'campaign_running' && (
         <p data-testid="scheduled-waiting">
-          Its time has come, but another campaign is sending
+          {m.waiting}
           {running ? (
             <>
               {': '}
               <a href={`/app/campaigns/${running.id}`} onClick={onLinkClick}>
-                “{running.name}”
+                {m.lq}
+                <span translate={false}>{running.name}</span>
+                {m.rq}
               </a>
             </>
           ) : null}
-          . It starts as soon as that one ends.
+          {m.waitingEnd}
         </p>
       )}
       <div class="actions">
         <button type="button" class="btn btn-sm" disabled={busy} onClick={open}>
-          Change time…
+          {m.changeTime}
         </button>
         <button
           type="button"
@@ -180,7 +246,7 @@ function ScheduledPanel({ store, open }: { store: EditorStore; open: () => void 
             setBusy(false);
           }}
         >
-          Unschedule
+          {m.unschedule}
         </button>
       </div>
       {problem && (
@@ -207,7 +273,7 @@ export function ScheduleControls({ store }: { store: EditorStore }) {
     <>
       {(s.status === 'draft' || s.status === null) && (
         <button type="button" class="btn btn-block" disabled={!store.editable || s.id === null} onClick={open} data-testid="schedule">
-          Schedule…
+          {M().scheduleButton}
         </button>
       )}
       {s.status === 'scheduled' && <ScheduledPanel store={store} open={open} />}
@@ -222,7 +288,7 @@ export function NotStarted({ store }: { store: EditorStore }) {
   if (s.status !== 'draft' || !s.pauseReason || !['no_session', 'empty_audience', 'discount_codes_empty'].includes(s.pauseReason)) return null;
   return (
     <div class="alert alert-error" role="alert" data-testid="not-started">
-      The scheduled start did not happen: {reasonLabel(s.pauseReason).toLowerCase()}. The campaign is a draft again; fix that and start or schedule it anew.
+      {M().notStarted(reasonLabel(s.pauseReason))}
     </div>
   );
 }

@@ -9,6 +9,51 @@
 import type { Campaign } from '../api';
 import type { CampaignInput, Filters } from '../api-campaigns';
 import type { Suggestion, SuggestionKind } from '../api-results';
+import { messages } from '../i18n';
+
+/** A suggestion's title by its kind, in Russian (the server says it in English). */
+const TITLE_RU: Record<SuggestionKind, string> = {
+  clicked_not_bought: 'Перешли, но не купили',
+  read_not_replied: 'Прочитали, но не ответили',
+  not_read: 'Не прочитали',
+  refund_risk: 'Ответили словами о возврате',
+  bought: 'Купили после кампании',
+};
+
+/** The draft messages (the API's HTML, placeholders as they are) in the app's language; `a` makes
+ *  words the original's first link when it has one. */
+const M = messages(
+  {
+    ourOffer: 'our offer',
+    codeStillWorks: '\nYour code {{discount_code}} still works at checkout.',
+    clicked: (offer: string, code: string) =>
+      `Hi {{first_name|there}}, you had a look at ${offer} — it is still there for you.` + code + '\nAny questions about it? Just reply here.',
+    readNotReplied: 'Hi {{first_name|there}}, quick question: is this something for you? A simple <b>yes</b> or <b>no</b> is enough — just reply here.',
+    missed: 'In case you missed our last message:\n',
+    somethingForYou: 'we have something for you.',
+    refundRisk: 'Hi {{first_name|there}}, we are sorry something went wrong with your order. Reply here and we will sort it out with you personally.',
+    thanks: 'Thank you for your order, {{first_name|there}}! We hope you love it.',
+    thanksCode: '\nAs a thank-you, {{discount_code}} takes something off your next order.',
+    goesWith: 'See what goes with it',
+    notRight: '\nIf anything is not right, just reply here.',
+    /** The follow-up's name after the original's: the suggestion's title as the server says it. */
+    title: (_kind: SuggestionKind | null, serverTitle: string) => serverTitle,
+  },
+  {
+    ourOffer: 'наше предложение',
+    codeStillWorks: '\nВаш промокод {{discount_code}} всё ещё действует при оформлении заказа.',
+    clicked: (offer, code) => `Привет, {{first_name|друг}}! Вы смотрели ${offer} — оно всё ещё ждёт вас.` + code + '\nЕсть вопросы? Просто ответьте здесь.',
+    readNotReplied: 'Привет, {{first_name|друг}}! Короткий вопрос: вам это интересно? Достаточно ответить <b>да</b> или <b>нет</b> — прямо здесь.',
+    missed: 'Если вы пропустили наше прошлое сообщение:\n',
+    somethingForYou: 'у нас есть кое-что для вас.',
+    refundRisk: '{{first_name|Здравствуйте}}, нам очень жаль, что с вашим заказом что-то пошло не так. Ответьте здесь — и мы лично во всём разберёмся.',
+    thanks: 'Спасибо за заказ, {{first_name|друг}}! Надеемся, он вам понравится.',
+    thanksCode: '\nВ благодарность — промокод {{discount_code}} на скидку к следующему заказу.',
+    goesWith: 'Посмотреть, что к нему подойдёт',
+    notRight: '\nЕсли что-то не так, просто ответьте здесь.',
+    title: (kind, serverTitle) => (kind ? TITLE_RU[kind] : serverTitle),
+  },
+);
 
 /** The kind of a suggestion, from `kind` or, for a server that does not send it, its title. */
 export function suggestionKind(s: Suggestion): SuggestionKind | null {
@@ -29,7 +74,7 @@ function firstLink(html: string): { href: string; text: string } | null {
   if (!m) return null;
   const text = m[4]!.replace(/<[^>]*>/g, '').trim();
   // A single-quoted value may hold a '"'; everything else is escaped already.
-  return { href: (m[2] ?? m[3] ?? '').replace(/"/g, '&quot;'), text: text || 'our offer' };
+  return { href: (m[2] ?? m[3] ?? '').replace(/"/g, '&quot;'), text: text || M().ourOffer };
 }
 
 /** The original's first line with text, as plain (still escaped) text: a line of Telegram HTML may
@@ -43,29 +88,21 @@ function openingOf(html: string): string {
 export function followUpMessage(kind: SuggestionKind | null, original: Campaign, withCode: boolean): string {
   const link = firstLink(original.message_text);
   const a = (words: string) => (link ? `<a href="${link.href}">${words}</a>` : words);
-  const code = withCode ? '\nYour code {{discount_code}} still works at checkout.' : '';
+  const m = M();
+  const code = withCode ? m.codeStillWorks : '';
   switch (kind) {
     case 'clicked_not_bought':
-      return (
-        `Hi {{first_name|there}}, you had a look at ${link ? a(link.text) : 'our offer'} — it is still there for you.` +
-        code +
-        '\nAny questions about it? Just reply here.'
-      );
+      return m.clicked(link ? a(link.text) : m.ourOffer, code);
     case 'read_not_replied':
-      return 'Hi {{first_name|there}}, quick question: is this something for you? A simple <b>yes</b> or <b>no</b> is enough — just reply here.';
+      return m.readNotReplied;
     case 'not_read': {
       const opening = openingOf(original.message_text);
-      return `In case you missed our last message:\n${opening || 'we have something for you.'}${link ? '\n' + a(link.text) : ''}${code}`;
+      return `${m.missed}${opening || m.somethingForYou}${link ? '\n' + a(link.text) : ''}${code}`;
     }
     case 'refund_risk':
-      return 'Hi {{first_name|there}}, we are sorry something went wrong with your order. Reply here and we will sort it out with you personally.';
+      return m.refundRisk;
     case 'bought':
-      return (
-        'Thank you for your order, {{first_name|there}}! We hope you love it.' +
-        (withCode ? '\nAs a thank-you, {{discount_code}} takes something off your next order.' : '') +
-        (link ? `\n${a('See what goes with it')}` : '') +
-        '\nIf anything is not right, just reply here.'
-      );
+      return m.thanks + (withCode ? m.thanksCode : '') + (link ? `\n${a(m.goesWith)}` : '') + m.notRight;
     default:
       return original.message_text;
   }
@@ -79,7 +116,7 @@ export function followUpInput(original: Campaign, s: Suggestion): { input: Campa
   // An apology is no promotion: it goes without a code.
   const withCode = staticCode !== null && kind !== 'refund_risk' && kind !== 'read_not_replied';
   const input: CampaignInput = {
-    name: `${original.name} — ${s.title}`,
+    name: `${original.name} — ${M().title(kind, s.title)}`,
     message_text: followUpMessage(kind, original, withCode),
     // The picture belongs to the offer: a reminder or a second try carries it, a thank-you does not.
     media_ids: kind === 'clicked_not_bought' || kind === 'not_read' ? [...(original.media_ids ?? [])] : [],

@@ -2,6 +2,74 @@
 // input, how a stored campaign fills it, and where each API error field is shown.
 import type { Campaign, Category } from '../api';
 import type { CampaignInput, DiscountCodes, Filters, NudgeCondition } from '../api-campaigns';
+import { messages, plural } from '../i18n';
+
+const M = messages(
+  {
+    defaultNudge: 'Hi {{first_name|there}}, just checking you saw our message. Any questions? Simply reply here.',
+    daysRange: 'Enter a number of days from 1 to 3650, or leave it empty.',
+    ordersWhole: 'Enter a whole number of orders (0 or more), or leave it empty.',
+    ordersNobody: (min: number, max: number) =>
+      plural(max, {
+        one: `Nobody has at least ${min} and at most # order: make “at most” ${min} or more.`,
+        other: `Nobody has at least ${min} and at most # orders: make “at most” ${min} or more.`,
+      }),
+    amount: 'Enter an amount like 25 or 19.99.',
+    followUpField: (n: number, what: 'delay' | 'condition' | 'message') => `Follow-up ${n}, ${what}`,
+    name: 'Campaign name',
+    message_text: 'Message',
+    media: 'Image or video',
+    categories: 'Categories',
+    lastDays: 'Wrote to you within (days)',
+    minOrders: 'Orders, at least',
+    maxOrders: 'Orders, at most',
+    minSpent: 'Spent at least',
+    campaignFilter: 'Earlier campaign filter',
+    includeCharging: 'People who charge Stars',
+    includePrivacy: 'People whose privacy refused you',
+    segment: 'Saved segment',
+    quiet: 'Quiet hours',
+    quietStart: 'Quiet hours start',
+    quietEnd: 'Quiet hours end',
+    timezone: 'Time zone',
+    nudges: 'Follow-ups',
+    trackLinks: 'Link tracking',
+    discountCodes: 'Discount codes',
+    discountCode: 'Discount code',
+    discountPool: 'Discount code pool',
+    previewContact: 'Preview contact',
+  },
+  {
+    defaultNudge: 'Привет, {{first_name|друг}}! Хотим убедиться, что вы видели наше сообщение. Есть вопросы? Просто ответьте здесь.',
+    daysRange: 'Введите число дней от 1 до 3650 или оставьте поле пустым.',
+    ordersWhole: 'Введите целое число заказов (0 или больше) или оставьте поле пустым.',
+    ordersNobody: (min, max) => `Нет никого, у кого заказов не меньше ${min} и не больше ${max}: сделайте «не больше» равным ${min} или больше.`,
+    amount: 'Введите сумму, например 25 или 19,99.',
+    followUpField: (n, what) => `Напоминание ${n}, ${{ delay: 'задержка', condition: 'условие', message: 'сообщение' }[what]}`,
+    name: 'Название кампании',
+    message_text: 'Сообщение',
+    media: 'Изображение или видео',
+    categories: 'Категории',
+    lastDays: 'Писал вам за последние (дней)',
+    minOrders: 'Заказов, не меньше',
+    maxOrders: 'Заказов, не больше',
+    minSpent: 'Потратил не меньше',
+    campaignFilter: 'Фильтр по прошлой кампании',
+    includeCharging: 'Те, кто берёт плату звёздами',
+    includePrivacy: 'Те, чья приватность не пропустила аккаунт',
+    segment: 'Сохранённый сегмент',
+    quiet: 'Тихие часы',
+    quietStart: 'Начало тихих часов',
+    quietEnd: 'Конец тихих часов',
+    timezone: 'Часовой пояс',
+    nudges: 'Напоминания',
+    trackLinks: 'Отслеживание ссылок',
+    discountCodes: 'Промокоды',
+    discountCode: 'Промокод',
+    discountPool: 'Набор промокодов',
+    previewContact: 'Контакт для предпросмотра',
+  },
+);
 
 export type DelayUnit = 'minutes' | 'hours' | 'days';
 export type DiscountMode = 'none' | 'static' | 'pool';
@@ -62,7 +130,8 @@ export interface FormState extends FilterForm {
 
 export const UNIT_SECONDS: Record<DelayUnit, number> = { minutes: 60, hours: 3600, days: 86400 };
 export const MAX_NUDGES = 5;
-export const DEFAULT_NUDGE_TEXT = 'Hi {{first_name|there}}, just checking you saw our message. Any questions? Simply reply here.';
+/** A new follow-up's message, in the app's language (the user makes it theirs). */
+export const defaultNudgeText = () => M().defaultNudge;
 
 let nextKey = 1;
 export const newKey = () => nextKey++;
@@ -99,7 +168,7 @@ export function emptyForm(timezone: string): FormState {
 }
 
 export function newNudge(): NudgeForm {
-  return { key: newKey(), amount: '1', unit: 'days', condition: 'no_reply', text: DEFAULT_NUDGE_TEXT };
+  return { key: newKey(), amount: '1', unit: 'days', condition: 'no_reply', text: defaultNudgeText() };
 }
 
 function secondsToDelay(s: number): { amount: string; unit: DelayUnit } {
@@ -177,6 +246,7 @@ export function nudgeSeconds(n: NudgeForm): number {
  */
 export function filterErrors(f: FilterForm): Record<string, string> {
   const e: Record<string, string> = {};
+  const m = M();
   const whole = (key: string, v: string, min: number, max: number, msg: string): number | undefined => {
     const t = v.trim();
     if (!t) return undefined;
@@ -186,12 +256,11 @@ export function filterErrors(f: FilterForm): Record<string, string> {
     }
     return Number(t);
   };
-  whole('filters.last_message_within_days', f.lastDays, 1, 3650, 'Enter a number of days from 1 to 3650, or leave it empty.');
-  const min = whole('filters.min_orders', f.minOrders, 0, 1000000, 'Enter a whole number of orders (0 or more), or leave it empty.');
-  const max = whole('filters.max_orders', f.maxOrders, 0, 1000000, 'Enter a whole number of orders (0 or more), or leave it empty.');
-  if (min !== undefined && max !== undefined && min > max)
-    e['filters.max_orders'] = `Nobody has at least ${min} and at most ${max} orders: make “at most” ${min} or more.`;
-  if (f.minSpent.trim() && !/^\d+([.,]\d{1,2})?$/.test(f.minSpent.trim())) e['filters.min_spent'] = 'Enter an amount like 25 or 19.99.';
+  whole('filters.last_message_within_days', f.lastDays, 1, 3650, m.daysRange);
+  const min = whole('filters.min_orders', f.minOrders, 0, 1000000, m.ordersWhole);
+  const max = whole('filters.max_orders', f.maxOrders, 0, 1000000, m.ordersWhole);
+  if (min !== undefined && max !== undefined && min > max) e['filters.max_orders'] = m.ordersNobody(min, max);
+  if (f.minSpent.trim() && !/^\d+([.,]\d{1,2})?$/.test(f.minSpent.trim())) e['filters.min_spent'] = m.amount;
   return e;
 }
 
@@ -276,7 +345,7 @@ export function fieldInputId(field: string): string | null {
     discount_codes: 'ed-discount-none',
     'discount_codes.mode': 'ed-discount-none',
     'discount_codes.code': 'ed-discount-code',
-    'discount_codes.codes': 'ed-discount-pool',
+    'discount_codes.codes': 'ed-discount-codes',
     contact_id: 'ed-preview-contact',
   };
   return ids[field] ?? null;
@@ -284,36 +353,37 @@ export function fieldInputId(field: string): string | null {
 
 /** A short human name of a field, for the error summary. */
 export function fieldLabel(field: string): string {
+  const m = M();
   const n = /^nudges\[(\d+)\]\.(after_seconds|condition|message_text)$/.exec(field);
   if (n) {
     const what = n[2] === 'after_seconds' ? 'delay' : n[2] === 'condition' ? 'condition' : 'message';
-    return `Follow-up ${Number(n[1]) + 1}, ${what}`;
+    return m.followUpField(Number(n[1]) + 1, what);
   }
   const labels: Record<string, string> = {
-    name: 'Campaign name',
-    message_text: 'Message',
-    media_ids: 'Image or video',
-    file: 'Image or video',
-    'filters.categories': 'Categories',
-    'filters.last_message_within_days': 'Wrote to you within (days)',
-    'filters.min_orders': 'Orders, at least',
-    'filters.max_orders': 'Orders, at most',
-    'filters.min_spent': 'Spent at least',
-    ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, 'Earlier campaign filter'])),
-    'filters.include_charging': 'People who charge Stars',
-    'filters.include_privacy_restricted': 'People whose privacy refused you',
-    segment_id: 'Saved segment',
-    quiet_hours: 'Quiet hours',
-    'quiet_hours.start': 'Quiet hours start',
-    'quiet_hours.end': 'Quiet hours end',
-    'quiet_hours.timezone': 'Time zone',
-    nudges: 'Follow-ups',
-    track_links: 'Link tracking',
-    discount_codes: 'Discount codes',
-    'discount_codes.mode': 'Discount codes',
-    'discount_codes.code': 'Discount code',
-    'discount_codes.codes': 'Discount code pool',
-    contact_id: 'Preview contact',
+    name: m.name,
+    message_text: m.message_text,
+    media_ids: m.media,
+    file: m.media,
+    'filters.categories': m.categories,
+    'filters.last_message_within_days': m.lastDays,
+    'filters.min_orders': m.minOrders,
+    'filters.max_orders': m.maxOrders,
+    'filters.min_spent': m.minSpent,
+    ...Object.fromEntries(CAMPAIGN_FILTERS.map((k) => [`filters.${k}`, m.campaignFilter])),
+    'filters.include_charging': m.includeCharging,
+    'filters.include_privacy_restricted': m.includePrivacy,
+    segment_id: m.segment,
+    quiet_hours: m.quiet,
+    'quiet_hours.start': m.quietStart,
+    'quiet_hours.end': m.quietEnd,
+    'quiet_hours.timezone': m.timezone,
+    nudges: m.nudges,
+    track_links: m.trackLinks,
+    discount_codes: m.discountCodes,
+    'discount_codes.mode': m.discountCodes,
+    'discount_codes.code': m.discountCode,
+    'discount_codes.codes': m.discountPool,
+    contact_id: m.previewContact,
   };
   return labels[field] ?? field;
 }

@@ -4,7 +4,50 @@
 // told apart. Also the words of the warning when a placeholder is empty for the chosen person.
 import type { Contact } from '../api';
 import type { Audience } from '../api-campaigns';
+import { messages, plural } from '../i18n';
 import { dayMonth } from '../results/format';
+
+const CATEGORY_RU: Record<string, string> = { buyer: 'покупатель', browser: 'интересовался', refund_risk: 'риск возврата', unknown: 'без категории' };
+const PLACEHOLDER_EN: Record<string, string> = { first_name: 'first name', last_order: 'last order', discount_code: 'discount code' };
+/** What a person does not have, after "нет": the genitive. */
+const PLACEHOLDER_RU: Record<string, string> = { first_name: 'имени', last_order: 'последнего заказа', discount_code: 'промокода' };
+const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+const upper = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+const M = messages(
+  {
+    telegramUser: (id: number | string) => 'Telegram user ' + id,
+    orders: (n: number) => plural(n, { one: '# order', other: '# orders' }),
+    category: (c: string) => c,
+    wrote: (date: string) => 'wrote ' + date,
+    contactN: (id: number) => 'contact #' + id,
+    typical: (label: string) => `${label} — typical`,
+    poolEmpty: 'the pool of discount codes has none left',
+    noCode: 'this campaign has no discount code yet',
+    hasNo: (who: string, name: string) => `${who} has no ${has(PLACEHOLDER_EN, name) ? PLACEHOLDER_EN[name] : name}`,
+    readsFallback: (what: string, name: string, fallback: string) => `${upper(what)}: {{${name}}} reads “${fallback}” (its fallback).`,
+    isEmpty: (what: string, name: string) =>
+      `${upper(what)}: {{${name}}} is empty in this message${
+        name === 'discount_code' ? ' — choose the codes under “Links and discount codes”' : ' — add a fallback (Insert placeholder → Fallback if empty)'
+      }.`,
+  },
+  {
+    telegramUser: (id) => 'Пользователь Telegram ' + id,
+    orders: (n) => plural(n, { one: '# заказ', few: '# заказа', many: '# заказов', other: '# заказа' }),
+    category: (c) => (has(CATEGORY_RU, c) ? CATEGORY_RU[c]! : c),
+    wrote: (date) => 'писал ' + date,
+    contactN: (id) => 'контакт №' + id,
+    typical: (label) => `${label} — типичный`,
+    poolEmpty: 'в наборе не осталось промокодов',
+    noCode: 'у этой кампании пока нет промокода',
+    hasNo: (who, name) => `у контакта ${who} нет ${has(PLACEHOLDER_RU, name) ? PLACEHOLDER_RU[name] : name}`,
+    readsFallback: (what, name, fallback) => `${upper(what)}: вместо {{${name}}} будет «${fallback}» (замена).`,
+    isEmpty: (what, name) =>
+      `${upper(what)}: {{${name}}} в этом сообщении будет пустым${
+        name === 'discount_code' ? ' — выберите коды в блоке «Ссылки и промокоды»' : ' — добавьте замену (Вставить подстановку → Замена, если пусто)'
+      }.`,
+  },
+);
 
 export interface PreviewPerson {
   contact: Contact;
@@ -14,7 +57,7 @@ export interface PreviewPerson {
 
 export function contactName(c: Contact): string {
   const n = [c.first_name, c.last_name].filter((x) => x && x.trim()).join(' ');
-  return n || (c.username ? '@' + c.username : c.phone || 'Telegram user ' + c.tg_user_id);
+  return n || (c.username ? '@' + c.username : c.phone || M().telegramUser(c.tg_user_id));
 }
 
 const usesPlaceholder = (html: string, name: string) => new RegExp(`\\{\\{\\s*${name}\\s*[|}]`).test(html);
@@ -43,12 +86,13 @@ export function previewPeople(a: Audience | null, html: string): PreviewPerson[]
   // Names that repeat get what tells them apart: the first detail that differs within the group.
   const groups = new Map<string, Contact[]>();
   for (const c of ordered) groups.set(contactName(c), [...(groups.get(contactName(c)) ?? []), c]);
+  const m = M();
   const details = (c: Contact): string[] => [
     c.username ? '@' + c.username : '',
     c.phone ?? '',
-    `${c.orders_count} order${c.orders_count === 1 ? '' : 's'}`,
-    c.category,
-    c.last_message_at ? 'wrote ' + dayMonth.format(new Date(c.last_message_at)) : '',
+    m.orders(c.orders_count),
+    m.category(c.category),
+    c.last_message_at ? m.wrote(dayMonth.format(new Date(c.last_message_at))) : '',
   ];
   return ordered.map((c, i) => {
     const name = contactName(c);
@@ -57,17 +101,11 @@ export function previewPeople(a: Audience | null, html: string): PreviewPerson[]
     if (group.length > 1) {
       const mine = details(c);
       const k = mine.findIndex((d, j) => d && group.every((o) => o === c || details(o)[j] !== d));
-      label = `${name} (${k >= 0 ? mine[k] : 'contact #' + c.id})`;
+      label = `${name} (${k >= 0 ? mine[k] : m.contactN(c.id)})`;
     }
-    return { contact: c, label: i === 0 ? `${label} — typical` : label };
+    return { contact: c, label: i === 0 ? m.typical(label) : label };
   });
 }
-
-const PLACEHOLDER_WORDS: Record<string, string> = {
-  first_name: 'first name',
-  last_order: 'last order',
-  discount_code: 'discount code',
-};
 
 /** The fallback written in the message for a placeholder ({{last_order|your order}} → "your order"),
  *  '' for an empty one, or null when it has none. */
@@ -79,17 +117,10 @@ export function fallbackOf(html: string, name: string): string | null {
 
 /** One sentence per placeholder that is empty for this person: what the message reads instead. */
 export function emptyWarnings(empty: readonly string[], html: string, who: string, poolOfCodes: boolean): string[] {
+  const m = M();
   return empty.map((name) => {
     const fb = fallbackOf(html, name);
-    const what =
-      name === 'discount_code'
-        ? poolOfCodes
-          ? 'the pool of discount codes has none left'
-          : 'this campaign has no discount code yet'
-        : `${who} has no ${PLACEHOLDER_WORDS[name] ?? name}`;
-    if (fb) return `${what[0]!.toUpperCase() + what.slice(1)}: {{${name}}} reads “${fb}” (its fallback).`;
-    return `${what[0]!.toUpperCase() + what.slice(1)}: {{${name}}} is empty in this message${
-      name === 'discount_code' ? ' — choose the codes under “Links and discount codes”' : ' — add a fallback (Insert placeholder → Fallback if empty)'
-    }.`;
+    const what = name === 'discount_code' ? (poolOfCodes ? m.poolEmpty : m.noCode) : m.hasNo(who, name);
+    return fb ? m.readsFallback(what, name, fb) : m.isEmpty(what, name);
   });
 }

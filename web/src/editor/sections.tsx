@@ -9,17 +9,16 @@ import { dateTime } from '../results/format';
 import { onLinkClick } from '../router';
 import type { Audience, NudgeCondition } from '../api-campaigns';
 import { Field } from '../views/Field';
-import { CATEGORY_INFO, FilterFields, filterPhrases } from './FilterFields';
+import { categoryInfo, FilterFields, filterPhrases } from './FilterFields';
 import { MAX_NUDGES, newNudge, poolCodes, type DelayUnit, type DiscountMode, type NudgeForm } from './form';
 import { MessageEditor } from './MessageEditor';
 import { MAX_TEXT } from './validate';
 import type { EditorStore } from './store';
+import { M } from './sections.i18n';
 
-const CONDITIONS: { value: NudgeCondition; label: string }[] = [
-  { value: 'no_reply', label: 'has not replied' },
-  { value: 'no_click', label: 'has not clicked a link' },
-  { value: 'no_reply_no_click', label: 'has neither replied nor clicked' },
-];
+const CONDITIONS: NudgeCondition[] = ['no_reply', 'no_click', 'no_reply_no_click'];
+
+const UNITS: DelayUnit[] = ['minutes', 'hours', 'days'];
 
 type Errors = Record<string, string>;
 const err = (e: Errors, f: string) => e[f] ?? null;
@@ -46,35 +45,44 @@ export function MediaField({ store, disabled }: { store: EditorStore; disabled: 
   const [drag, setDrag] = useState(false);
   const error = s.uploadError ?? err(s.fieldErrors, 'media_ids') ?? err(s.fieldErrors, 'file');
   const pct = s.upload ? Math.round(s.upload.fraction * 100) : 0;
+  const m = M();
   return (
     <div class={error ? 'field media-field has-error' : 'field media-field'}>
       <span class="label" id="ed-media-label">
-        Image or video <span class="muted">(optional)</span>
+        {m.media} <span class="muted">{m.optional}</span>
       </span>
       {s.media ? (
         <div class="media-card">
           {s.media.kind === 'video' ? (
-            <video class="media-thumb" src={s.media.url} controls muted playsInline preload="metadata" data-testid="media-preview" aria-label="Attached video" />
+            <video class="media-thumb" src={s.media.url} controls muted playsInline preload="metadata" data-testid="media-preview" aria-label={m.attachedVideo} />
           ) : (
-            <img class="media-thumb" src={s.media.url} alt="Attached image" data-testid="media-preview" />
+            <img class="media-thumb" src={s.media.url} alt={m.attachedImage} data-testid="media-preview" />
           )}
           <div class="media-meta">
-            <span class="name">{s.media.name ?? (s.media.kind === 'video' ? 'Video' : 'Image')}</span>
-            <span class="sub">Sent with the message; the text becomes its caption.</span>
+            {s.media.name ? (
+              <span class="name" translate={false}>
+                {s.media.name}
+              </span>
+            ) : (
+              <span class="name">{s.media.kind === 'video' ? m.video : m.image}</span>
+            )}
+            <span class="sub">{m.caption}</span>
             <button type="button" class="btn btn-sm" onClick={() => store.removeMedia()} disabled={disabled}>
-              Remove {s.media.kind === 'video' ? 'video' : 'image'}
+              {s.media.kind === 'video' ? m.removeVideo : m.removeImage}
             </button>
           </div>
         </div>
       ) : s.upload ? (
-        <div class="upload-row" role="group" aria-label="Upload">
+        <div class="upload-row" role="group" aria-label={m.upload}>
           <div class="upload-info">
-            <span class="name">Uploading {s.upload.name}</span>
+            <span class="name">
+              {m.uploading} <span translate={false}>{s.upload.name}</span>
+            </span>
             <span class="sub" aria-live="polite">{pct}%</span>
           </div>
-          <progress class="progress" max={100} value={pct} aria-label={`Uploading ${s.upload.name}`} data-testid="upload-progress" />
+          <progress class="progress" max={100} value={pct} aria-label={m.uploadingFile(s.upload.name)} data-testid="upload-progress" />
           <button type="button" class="btn btn-sm btn-ghost" onClick={() => store.cancelUpload()}>
-            Cancel
+            {m.cancel}
           </button>
         </div>
       ) : (
@@ -108,13 +116,14 @@ export function MediaField({ store, disabled }: { store: EditorStore; disabled: 
             }}
           />
           <label for="ed-media" class="btn btn-sm">
-            Choose image or video
+            {m.choose}
           </label>
-          <span class="muted drop-text">or drop a file here</span>
+          <span class="muted drop-text">{m.drop}</span>
         </div>
       )}
       <p class="hint" id="ed-media-hint">
-        JPEG, PNG, WebP or GIF up to 10 MB, or an MP4 video up to 50 MB. One per message.
+        JPEG, PNG, <span translate={false}>WebP</span>
+        {m.mediaHint}
       </p>
       {error && (
         <p class="field-error" id="ed-media-error" role="alert">
@@ -127,8 +136,6 @@ export function MediaField({ store, disabled }: { store: EditorStore; disabled: 
 
 // ---- Audience ----
 
-const people = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
 /** Who the filters matched but the audience leaves out, and why: Telegram's marks (the boxes below
  *  include them) and those no campaign messages now (opted out, blocked, the frequency cap). */
 function LeftOut({ a }: { a: Audience }) {
@@ -137,33 +144,34 @@ function LeftOut({ a }: { a: Audience }) {
   const ex = a.excluded ?? { opted_out: 0, blocked: 0, frequency_cap: 0 };
   const cap = a.frequency_cap_days ?? 0;
   if (!charging && !privacy && !ex.opted_out && !ex.blocked && !ex.frequency_cap) return null;
+  const m = M();
   return (
     <div class="aud-left-out" data-testid="audience-left-out">
-      <span class="aud-left-title">Left out</span>
+      <span class="aud-left-title">{m.leftOut}</span>
       <ul>
         {ex.frequency_cap > 0 && (
           <li data-testid="left-out-cap" data-count={ex.frequency_cap}>
-            {people(ex.frequency_cap, 'person', 'people')} got a campaign message in the last {cap} day{cap === 1 ? '' : 's'} (your frequency cap)
+            {m.capped(ex.frequency_cap, cap)}
           </li>
         )}
         {ex.opted_out > 0 && (
           <li data-testid="left-out-opted-out" data-count={ex.opted_out}>
-            {people(ex.opted_out, 'person', 'people')} opted out
+            {m.optedOut(ex.opted_out)}
           </li>
         )}
         {ex.blocked > 0 && (
           <li data-testid="left-out-blocked" data-count={ex.blocked}>
-            {people(ex.blocked, 'person', 'people')} blocked the account or deleted theirs
+            {m.blocked(ex.blocked)}
           </li>
         )}
         {charging > 0 && (
           <li data-testid="left-out-charging" data-count={charging}>
-            {people(charging, 'person charges', 'people charge')} Stars for messages — tgr never pays
+            {m.charging(charging)}
           </li>
         )}
         {privacy > 0 && (
           <li data-testid="left-out-privacy" data-count={privacy}>
-            {people(privacy, 'person’s', 'people’s')} privacy settings refused the account
+            {m.privacy(privacy)}
           </li>
         )}
       </ul>
@@ -185,15 +193,16 @@ export function emptyCause(a: Audience): EmptyCause {
 
 /** One sentence beside a disabled Start. */
 export function emptyShort(a: Audience): string {
+  const m = M();
   switch (emptyCause(a)) {
     case 'frequency_cap':
-      return `Nobody to send to now: everyone these filters select got a campaign message within your frequency cap (${a.frequency_cap_days ?? 0} days).`;
+      return m.shortCap(a.frequency_cap_days ?? 0);
     case 'opted_out':
-      return 'Nobody to send to: everyone these filters select opted out or blocked the account.';
+      return m.shortOptedOut;
     case 'marks':
-      return 'Nobody to send to: everyone these filters select charges Stars or refused the account before.';
+      return m.shortMarks;
     default:
-      return 'Nobody to send to: no contact matches these filters.';
+      return m.shortFilters;
   }
 }
 
@@ -203,23 +212,23 @@ export function EmptyAudience({ a, segment }: { a: Audience; segment: boolean })
   const cap = a.frequency_cap_days ?? 0;
   const cause = emptyCause(a);
   const ends = a.cap_ends_at ? new Date(a.cap_ends_at) : null;
-  const which = segment ? 'this segment selects' : 'these filters select';
+  const m = M();
   let body: ComponentChildren;
   if (cause === 'frequency_cap')
     body = (
       <>
-        <strong>The frequency cap holds everyone back.</strong> {ex.frequency_cap === 1 ? 'The one person' : `The ${ex.frequency_cap} people`} {which}{' '}
-        {ex.frequency_cap === 1 ? 'was' : 'were'} sent a campaign message in the last {cap} day{cap === 1 ? '' : 's'}, and your frequency cap lets nobody
-        get two campaign messages within {cap} day{cap === 1 ? '' : 's'}.
+        <strong>{m.capHolds}</strong> {m.capBody(ex.frequency_cap, cap, segment)}
         {ends && (
           <>
             {' '}
-            The first of them can be messaged again on <strong data-testid="cap-ends-at">{dateTime.format(ends)}</strong>.
+            {m.capEnds}
+            <strong data-testid="cap-ends-at">{dateTime.format(ends)}</strong>
+            {m.capEndsAfter}
           </>
         )}{' '}
-        Schedule this campaign for then, or change the cap under{' '}
+        {m.capFix}{' '}
         <a href="/app/settings" onClick={onLinkClick}>
-          Settings → Time zone and frequency
+          {m.capLink}
         </a>
         .
       </>
@@ -227,25 +236,23 @@ export function EmptyAudience({ a, segment }: { a: Audience; segment: boolean })
   else if (cause === 'opted_out')
     body = (
       <>
-        <strong>Everyone {which} said no.</strong>{' '}
-        {[ex.opted_out ? `${people(ex.opted_out, 'person', 'people')} opted out` : null, ex.blocked ? `${people(ex.blocked, 'person', 'people')} blocked the account or deleted theirs` : null]
-          .filter(Boolean)
-          .join(' and ')}
-        ; they are never messaged. Change the {segment ? 'segment' : 'filters'} to reach other people.
+        <strong>{m.saidNo(segment)}</strong>{' '}
+        {[ex.opted_out ? m.optedOut(ex.opted_out) : null, ex.blocked ? m.blocked(ex.blocked) : null].filter(Boolean).join(m.and)}
+        {m.neverMessaged(segment)}
       </>
     );
   else if (cause === 'marks')
     body = (
       <>
-        <strong>Telegram refused everyone {which} before</strong> (they charge Stars, or their privacy settings refused the account). Tick the boxes under
-        “People Telegram refused before” to try them again.
+        <strong>{m.refused(segment)}</strong>
+        {m.refusedWhy}
       </>
     );
   else
     body = (
       <>
-        <strong>No contact matches {segment ? 'this segment' : 'these filters'}.</strong> Loosen them: tick more categories, widen “Wrote to you within”, or remove
-        an earlier-campaign filter.
+        <strong>{m.noMatch(segment)}</strong>
+        {m.loosen}
       </>
     );
   return (
@@ -263,19 +270,20 @@ function SegmentChoice({ store, disabled }: { store: EditorStore; disabled: bool
   const chosen = s.form.segmentId ?? null;
   const seg = chosen !== null ? segments.find((x) => x.id === chosen) : undefined;
   const error = s.fieldErrors.segment_id ?? null;
+  const m = M();
   return (
     <div class="seg-choice" data-testid="segment-choice">
       <Field
         id="ed-segment"
-        label="Saved segment"
+        label={m.segment}
         error={error}
         hint={
           <>
-            A named audience kept on the{' '}
+            {m.segmentHintA}{' '}
             <a href="/app/segments" onClick={onLinkClick}>
-              Segments
-            </a>{' '}
-            page; the campaign takes its filters as they are when it starts.
+              {m.segmentsPage}
+            </a>
+            {m.segmentHintB}
           </>
         }
       >
@@ -286,11 +294,12 @@ function SegmentChoice({ store, disabled }: { store: EditorStore; disabled: bool
             disabled={disabled || s.segments === null}
             onChange={(ev) => store.chooseSegment(ev.currentTarget.value ? Number(ev.currentTarget.value) : null)}
           >
-            <option value="">None: the filters below</option>
-            {chosen !== null && !seg && <option value={String(chosen)}>Segment #{chosen}</option>}
+            <option value="">{m.noSegment}</option>
+            {chosen !== null && !seg && <option value={String(chosen)}>{m.segmentN(chosen)}</option>}
             {segments.map((x) => (
-              <option key={x.id} value={String(x.id)}>
-                {x.name} · {x.count} {x.count === 1 ? 'person' : 'people'}
+              // The segment's name is the user's: the option is left untranslated as a whole.
+              <option key={x.id} value={String(x.id)} translate={false}>
+                {x.name} · {m.people(x.count)}
               </option>
             ))}
           </select>
@@ -298,7 +307,7 @@ function SegmentChoice({ store, disabled }: { store: EditorStore; disabled: bool
       </Field>
       {seg && (
         <p class="seg-summary" data-testid="segment-summary">
-          <strong>{seg.name}:</strong> {filterPhrases(seg.filters, s.campaignNames).join(' · ') || 'everyone'}
+          <strong translate={false}>{seg.name}:</strong> {filterPhrases(seg.filters, s.campaignNames).join(' · ') || m.everyone}
         </p>
       )}
     </div>
@@ -310,10 +319,11 @@ function SaveAsSegment({ store, disabled }: { store: EditorStore; disabled: bool
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const m = M();
   if (!open)
     return (
       <button type="button" class="btn btn-sm btn-ghost seg-save-open" disabled={disabled} onClick={() => setOpen(true)}>
-        Save these filters as a segment…
+        {m.saveAsSegment}
       </button>
     );
   async function save() {
@@ -329,15 +339,15 @@ function SaveAsSegment({ store, disabled }: { store: EditorStore; disabled: bool
         void save();
       }}
     >
-      <Field id="ed-segment-name" label="Segment name" error={error} hint="The campaign then uses the segment; the Segments page lists it.">
+      <Field id="ed-segment-name" label={m.segmentName} error={error} hint={m.segmentNameHint}>
         {(a) => <input {...a} type="text" value={name} maxLength={200} autoComplete="off" onInput={(ev) => setName(ev.currentTarget.value)} />}
       </Field>
       <div class="actions">
         <button type="submit" class="btn btn-sm btn-primary" disabled={busy || disabled || !name.trim()}>
-          {busy ? 'Saving…' : 'Save segment'}
+          {busy ? m.saving : m.saveSegment}
         </button>
         <button type="button" class="btn btn-sm btn-ghost" onClick={() => setOpen(false)}>
-          Cancel
+          {m.cancel}
         </button>
       </div>
     </form>
@@ -352,11 +362,12 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
   const total = a ? a.by_category.buyer + a.by_category.browser + a.by_category.refund_risk : 0;
   const e = s.fieldErrors;
   const audienceErrors = Object.keys(e).some((k) => k.startsWith('filters') || k === 'segment_id');
+  const m = M();
   return (
     <Card
       id="ed-aud"
-      title="Audience"
-      sub="Who receives this message. Opted-out and blocked contacts are always left out, and so is anyone who got a campaign message within your frequency cap (the days that must pass between two campaign messages to one person)."
+      title={m.audience}
+      sub={m.audienceSub}
       testid="audience"
       extra={{ 'data-ready': ready ? 'true' : 'false' }}
     >
@@ -372,26 +383,26 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
         </div>
         <div class={'aud-result' + (stale ? ' stale' : '')} aria-live="polite" aria-busy={ready ? 'false' : 'true'}>
           {s.id === null ? (
-            <p class="muted aud-wait">Give the campaign a name and write the message: the draft saves itself and shows here how many contacts it reaches.</p>
+            <p class="muted aud-wait">{m.audienceWait}</p>
           ) : a === null ? (
-            <p class="muted aud-wait">{s.audienceError ?? 'Counting…'}</p>
+            <p class="muted aud-wait">{s.audienceError ?? m.counting}</p>
           ) : (
             <>
               <p class="aud-big">
                 <strong data-testid="audience-count">{String(a.count)}</strong>
-                <span>{a.count === 1 ? 'contact will receive it' : 'contacts will receive it'}</span>
+                <span>{m.willReceive(a.count)}</span>
               </p>
               {stale ? (
-                <p class="hint">{audienceErrors ? 'Fix the problems marked to update the count.' : 'Updating…'}</p>
+                <p class="hint">{audienceErrors ? m.fixToCount : m.updating}</p>
               ) : (
                 audienceErrors && (
                   <p class="hint" data-testid="audience-count-saved-filters">
-                    This is who the filters last saved reach: fix the ones marked to count again.
+                    {m.lastSaved}
                   </p>
                 )
               )}
-              <ul class="aud-cats" data-testid="audience-by-category" aria-label="By category">
-                {CATEGORY_INFO.map((c) => {
+              <ul class="aud-cats" data-testid="audience-by-category" aria-label={m.byCategory}>
+                {categoryInfo().map((c) => {
                   const n = a.by_category[c.value] ?? 0;
                   return (
                     <li key={c.value} data-category={c.value}>
@@ -408,14 +419,14 @@ export function AudienceSection({ store, disabled }: { store: EditorStore; disab
               <LeftOut a={a} />
               {a.sample.length > 0 && (
                 <p class="aud-sample">
-                  <span class="muted">For example: </span>
+                  <span class="muted">{m.forExample}</span>
                   {a.sample.slice(0, 5).map((c, i) => (
                     <span key={c.id} class="aud-name">
                       {i > 0 ? ', ' : ''}
-                      {[c.first_name, c.last_name].filter(Boolean).join(' ') || (c.username ? '@' + c.username : 'Telegram user')}
+                      <span translate={false}>{[c.first_name, c.last_name].filter(Boolean).join(' ') || (c.username ? '@' + c.username : m.telegramUser)}</span>
                     </span>
                   ))}
-                  {a.count > 5 ? <span class="muted"> and {a.count - 5} more</span> : null}
+                  {a.count > 5 ? <span class="muted">{m.more(a.count - 5)}</span> : null}
                 </p>
               )}
               {s.audienceError && <p class="field-error">{s.audienceError}</p>}
@@ -476,28 +487,30 @@ export function SendingSection({ store, disabled }: { store: EditorStore; disabl
     return () => window.clearInterval(t);
   }, []);
   const now = f.quietOn ? quietNow(f.quietStart, f.quietEnd, f.timezone) : null;
+  const m = M();
   return (
-    <Card id="ed-send" title="Quiet hours" sub="Sending pauses inside the window and resumes by itself when it ends.">
+    <Card id="ed-send" title={m.quiet} sub={m.quietSub}>
       <label class="check switch-row" for="ed-quiet-on">
         <input id="ed-quiet-on" type="checkbox" checked={f.quietOn} disabled={disabled} onChange={(ev) => store.update({ quietOn: ev.currentTarget.checked })} />
-        <span>Don’t send during quiet hours</span>
+        <span>{m.quietOn}</span>
       </label>
       {f.quietOn && (
         <>
           <div class="grid-3">
-            <Field id="ed-quiet-start" label="From" error={err(e, 'quiet_hours.start')}>
+            <Field id="ed-quiet-start" label={m.from} error={err(e, 'quiet_hours.start')}>
               {(x) => <input {...x} type="time" value={f.quietStart} disabled={disabled} required onInput={(ev) => store.update({ quietStart: ev.currentTarget.value })} />}
             </Field>
-            <Field id="ed-quiet-end" label="Until" error={err(e, 'quiet_hours.end')}>
+            <Field id="ed-quiet-end" label={m.until} error={err(e, 'quiet_hours.end')}>
               {(x) => <input {...x} type="time" value={f.quietEnd} disabled={disabled} required onInput={(ev) => store.update({ quietEnd: ev.currentTarget.value })} />}
             </Field>
-            <Field id="ed-quiet-tz" label="Time zone" error={err(e, 'quiet_hours.timezone')}>
+            <Field id="ed-quiet-tz" label={m.timeZone} error={err(e, 'quiet_hours.timezone')}>
               {(x) => (
                 <select {...x} value={f.timezone} disabled={disabled} onChange={(ev) => store.update({ timezone: ev.currentTarget.value })}>
                   {zoneList.map((z) => (
-                    <option key={z} value={z}>
+                    // A zone's name stays as it is: the option is left untranslated as a whole.
+                    <option key={z} value={z} translate={false}>
                       {z.replace(/_/g, ' ')}
-                      {z === s.accountTimezone ? ' (account)' : ''}
+                      {z === s.accountTimezone ? m.account : ''}
                     </option>
                   ))}
                 </select>
@@ -506,7 +519,9 @@ export function SendingSection({ store, disabled }: { store: EditorStore; disabl
           </div>
           {now && (
             <p class={now.inside ? 'quiet-now inside' : 'quiet-now'} role="status">
-              It is {now.time} in {f.timezone.replace(/_/g, ' ')} now — {now.inside ? 'inside quiet hours: a campaign started now waits until ' + f.quietEnd + ' unless you override.' : 'outside quiet hours.'}
+              {m.nowIn(now.time)}
+              <span translate={false}>{f.timezone.replace(/_/g, ' ')}</span>
+              {m.nowState(now.time, now.inside, f.quietEnd)}
             </p>
           )}
         </>
@@ -523,23 +538,25 @@ function NudgeRow({ store, n, i, disabled }: { store: EditorStore; n: NudgeForm;
   const delayErr = err(e, `nudges[${i}].after_seconds`);
   const condErr = err(e, `nudges[${i}].condition`);
   const textErr = err(e, `nudges[${i}].message_text`);
+  const m = M();
+  const amount = Number(n.amount.replace(',', '.'));
   return (
     <li class="nudge" data-testid="nudge">
       <div class="nudge-head">
-        <h3>Follow-up {i + 1}</h3>
+        <h3>{m.followUp(i + 1)}</h3>
         <button
           type="button"
           class="btn btn-sm btn-ghost"
           disabled={disabled}
-          aria-label={`Remove follow-up ${i + 1}`}
+          aria-label={m.removeFollowUp(i + 1)}
           onClick={() => store.update({ nudges: store.state.form.nudges.filter((x) => x.key !== n.key) })}
         >
-          Remove
+          {m.remove}
         </button>
       </div>
       <div class="nudge-when">
         <div class={delayErr ? 'field has-error' : 'field'}>
-          <label for={`ed-nudge-${i}-amount`}>Send after</label>
+          <label for={`ed-nudge-${i}-amount`}>{m.sendAfter}</label>
           <div class="inline-2">
             <input
               id={`ed-nudge-${i}-amount`}
@@ -553,10 +570,12 @@ function NudgeRow({ store, n, i, disabled }: { store: EditorStore; n: NudgeForm;
               aria-describedby={delayErr ? `ed-nudge-${i}-amount-error` : undefined}
               onInput={(ev) => set({ amount: ev.currentTarget.value })}
             />
-            <select id={`ed-nudge-${i}-unit`} aria-label={`Follow-up ${i + 1} delay unit`} value={n.unit} disabled={disabled} onChange={(ev) => set({ unit: ev.currentTarget.value as DelayUnit })}>
-              <option value="minutes">minutes</option>
-              <option value="hours">hours</option>
-              <option value="days">days</option>
+            <select id={`ed-nudge-${i}-unit`} aria-label={m.delayUnit(i + 1)} value={n.unit} disabled={disabled} onChange={(ev) => set({ unit: ev.currentTarget.value as DelayUnit })}>
+              {UNITS.map((u) => (
+                <option key={u} value={u}>
+                  {m.unit(u, amount)}
+                </option>
+              ))}
             </select>
           </div>
           {delayErr && (
@@ -565,12 +584,12 @@ function NudgeRow({ store, n, i, disabled }: { store: EditorStore; n: NudgeForm;
             </p>
           )}
         </div>
-        <Field id={`ed-nudge-${i}-condition`} label="…if the contact" error={condErr}>
+        <Field id={`ed-nudge-${i}-condition`} label={m.ifContact} error={condErr}>
           {(x) => (
             <select {...x} value={n.condition} disabled={disabled} onChange={(ev) => set({ condition: ev.currentTarget.value as NudgeCondition })}>
               {CONDITIONS.map((c) => (
-                <option key={c.value} value={c.value}>
-                  {c.label}
+                <option key={c} value={c}>
+                  {m.condition(c)}
                 </option>
               ))}
             </select>
@@ -580,12 +599,12 @@ function NudgeRow({ store, n, i, disabled }: { store: EditorStore; n: NudgeForm;
       <MessageEditor
         key={`${n.key}-${store.state.epoch}`}
         idBase={`ed-nudge-${i}-text`}
-        label={`Follow-up ${i + 1} message`}
+        label={m.followUpMessage(i + 1)}
         initialHtml={n.text}
         disabled={disabled}
         error={textErr}
         maxLength={MAX_TEXT}
-        placeholder="Hi {{first_name|there}}, just checking you saw our message…"
+        placeholder={m.followUpPlaceholder}
         onChange={(html) => set({ text: html })}
       />
       <button
@@ -599,7 +618,7 @@ function NudgeRow({ store, n, i, disabled }: { store: EditorStore; n: NudgeForm;
           document.getElementById('ed-preview-step')?.focus({ preventScroll: true });
         }}
       >
-        Preview follow-up {i + 1}
+        {m.previewFollowUp(i + 1)}
       </button>
     </li>
   );
@@ -608,8 +627,9 @@ function NudgeRow({ store, n, i, disabled }: { store: EditorStore; n: NudgeForm;
 export function NudgesSection({ store, disabled }: { store: EditorStore; disabled: boolean }) {
   const f = store.state.form;
   const e = err(store.state.fieldErrors, 'nudges');
+  const m = M();
   return (
-    <Card id="ed-nudges" title="Follow-ups" sub="Nudge contacts who did not react. A reply always stops the follow-ups for that contact.">
+    <Card id="ed-nudges" title={m.followUps} sub={m.followUpsSub}>
       {f.nudges.length > 0 && (
         <ol class="nudges">
           {f.nudges.map((n, i) => (
@@ -624,9 +644,9 @@ export function NudgesSection({ store, disabled }: { store: EditorStore; disable
         disabled={disabled || f.nudges.length >= MAX_NUDGES}
         onClick={() => store.update({ nudges: [...f.nudges, newNudge()] })}
       >
-        + Add follow-up
+        {m.addFollowUp}
       </button>
-      {f.nudges.length >= MAX_NUDGES && <p class="hint">At most {MAX_NUDGES} follow-ups.</p>}
+      {f.nudges.length >= MAX_NUDGES && <p class="hint">{m.atMost(MAX_NUDGES)}</p>}
       {e && (
         <p class="field-error" role="alert">
           {e}
@@ -642,24 +662,25 @@ export function ExtrasSection({ store, disabled }: { store: EditorStore; disable
   const f = store.state.form;
   const e = store.state.fieldErrors;
   const usesCode = /\{\{\s*discount_code\s*[|}]/.test(f.html);
+  const m = M();
   const modes: { value: DiscountMode; label: string }[] = [
-    { value: 'none', label: 'None' },
-    { value: 'static', label: 'One code for everyone' },
-    { value: 'pool', label: 'A different code per contact' },
+    { value: 'none', label: m.modeNone },
+    { value: 'static', label: m.modeStatic },
+    { value: 'pool', label: m.modePool },
   ];
   const codes = poolCodes(f.poolText);
   const modeErr = err(e, 'discount_codes.mode') ?? err(e, 'discount_codes');
   return (
-    <Card id="ed-extras" title="Links and discount codes">
+    <Card id="ed-extras" title={m.extras}>
       <label class="check switch-row" for="ed-track">
         <input id="ed-track" type="checkbox" checked={f.trackLinks} disabled={disabled} onChange={(ev) => store.update({ trackLinks: ev.currentTarget.checked })} />
         <span>
-          Track link clicks
-          <span class="check-hint">Links go through a short redirect so clicks and the orders after them are counted.</span>
+          {m.track}
+          <span class="check-hint">{m.trackHint}</span>
         </span>
       </label>
       <fieldset class="discount" aria-describedby={modeErr ? 'ed-discount-error' : undefined}>
-        <legend>Discount codes</legend>
+        <legend>{m.codes}</legend>
         <div class="radio-row">
           {modes.map((m) => (
             <label key={m.value} class="check" for={'ed-discount-' + m.value}>
@@ -682,7 +703,7 @@ export function ExtrasSection({ store, disabled }: { store: EditorStore; disable
           </p>
         )}
         {f.discountMode === 'static' && (
-          <Field id="ed-discount-code" label="Code" error={err(e, 'discount_codes.code')} hint="Letters, digits, “-” and “_”, e.g. SPRING10.">
+          <Field id="ed-discount-code" label={m.code} error={err(e, 'discount_codes.code')} hint={m.codeHint}>
             {(x) => (
               <input {...x} type="text" value={f.staticCode} disabled={disabled} autoComplete="off" spellcheck={false} onInput={(ev) => store.update({ staticCode: ev.currentTarget.value })} />
             )}
@@ -690,10 +711,10 @@ export function ExtrasSection({ store, disabled }: { store: EditorStore; disable
         )}
         {f.discountMode === 'pool' && (
           <Field
-            id="ed-discount-pool"
-            label="Codes, one per line"
+            id="ed-discount-codes"
+            label={m.pool}
             error={err(e, 'discount_codes.codes')}
-            hint={`${codes.length} code${codes.length === 1 ? '' : 's'}. Each contact gets a different one; when the pool runs out, sending stops.`}
+            hint={m.poolHint(codes.length)}
           >
             {(x) => (
               <textarea {...x} rows={5} value={f.poolText} disabled={disabled} spellcheck={false} placeholder={'SPRING-A1\nSPRING-B2'} onInput={(ev) => store.update({ poolText: ev.currentTarget.value })} />
@@ -701,9 +722,9 @@ export function ExtrasSection({ store, disabled }: { store: EditorStore; disable
           </Field>
         )}
         {f.discountMode !== 'none' && !usesCode && (
-          <p class="alert alert-info">Put {'{{discount_code}}'} into the message (Insert placeholder → Discount code) where the code should appear.</p>
+          <p class="alert alert-info">{m.putCode}</p>
         )}
-        {f.discountMode === 'none' && usesCode && <p class="alert alert-info">The message uses {'{{discount_code}}'}: choose the codes to send here.</p>}
+        {f.discountMode === 'none' && usesCode && <p class="alert alert-info">{m.usesCode}</p>}
       </fieldset>
     </Card>
   );

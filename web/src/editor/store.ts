@@ -33,6 +33,7 @@ import { navigate } from '../router';
 import { browserTimezone, emptyForm, fieldMessage, filterErrors, filterFormFrom, filtersFromForm, formFromCampaign, formToInput, type FormState } from './form';
 import { previewPeople } from './preview-people';
 import { checkForm, sectionOf, type Section } from './validate';
+import { M } from './store.i18n';
 
 const SAVE_DELAY_MS = 400;
 /** How many people of the audience "Preview as" offers. */
@@ -237,7 +238,7 @@ export class EditorStore {
         void this.loadAudience(this.state.savedRev);
       }
     } catch (e) {
-      this.set({ loading: false, loadError: e instanceof ApiError && e.status === 404 ? 'This campaign does not exist (or belongs to another account).' : describeError(e) });
+      this.set({ loading: false, loadError: e instanceof ApiError && e.status === 404 ? M().notFound : describeError(e) });
     }
   }
 
@@ -279,7 +280,7 @@ export class EditorStore {
       if (this.state.form.mediaIds[0] !== id) return;
       this.replaceMedia({ id, url: URL.createObjectURL(blob), kind: blob.type.startsWith('video/') ? 'video' : 'photo', name: null });
     } catch (e) {
-      this.set({ uploadError: 'The attached media could not be loaded for preview: ' + describeError(e) });
+      this.set({ uploadError: M().mediaNotLoaded(describeError(e)) });
     }
   }
 
@@ -404,7 +405,7 @@ export class EditorStore {
       if (e instanceof ApiError && e.status === 400 && e.field) {
         this.set({ saving: false, saveError: null, apiErrors: { ...this.state.apiErrors, [e.field]: fieldMessage(e.field, e.message) } });
       } else if (e instanceof ApiError && e.status === 409 && e.code === 'invalid_state' && this.state.id !== null) {
-        this.set({ saving: false, saveError: 'This campaign was started meanwhile, so it can no longer be edited here.' });
+        this.set({ saving: false, saveError: M().startedMeanwhile });
         try {
           const c = await getCampaign(this.state.id);
           this.set({ status: c.status });
@@ -414,7 +415,7 @@ export class EditorStore {
       } else if (e instanceof ApiError && e.status === 401) {
         this.set({ saving: false }); // api.ts sends the user to log in; the draft is in sessionStorage
       } else {
-        this.set({ saving: false, saveError: 'Not saved: ' + describeError(e) });
+        this.set({ saving: false, saveError: M().notSaved(describeError(e)) });
       }
     }
   }
@@ -470,12 +471,12 @@ export class EditorStore {
     if (!this.editable) return;
     const type = file.type;
     if (type && !ACCEPTED.includes(type)) {
-      this.set({ uploadError: `“${file.name}” is not a supported file. Use a JPEG, PNG, WebP or GIF image, or an MP4 video.` });
+      this.set({ uploadError: M().unsupported(file.name) });
       return;
     }
     const video = type === 'video/mp4';
     if (file.size > (video ? VIDEO_MAX : PHOTO_MAX)) {
-      this.set({ uploadError: `“${file.name}” is too large: ${video ? 'videos up to 50 MB' : 'images up to 10 MB'} can be sent.` });
+      this.set({ uploadError: M().tooLarge(file.name, video) });
       return;
     }
     this.upload?.abort();
@@ -564,22 +565,23 @@ export class EditorStore {
     }
   }
 
-  async sendTest(): Promise<{ ok: boolean; message: string }> {
+  /** The test's outcome in words; `noSession`: Telegram is not connected (the view links to connect it). */
+  async sendTest(): Promise<{ ok: boolean; message: string; noSession?: boolean }> {
     if (!(await this.flush())) return { ok: false, message: this.notReadyMessage() };
     try {
       await sendTest(this.state.id!);
-      return { ok: true, message: 'Sent. Open “Saved Messages” in Telegram to see it as your customers will (placeholders empty or with their fallbacks).' };
+      return { ok: true, message: M().testSent };
     } catch (e) {
-      if (e instanceof ApiError && e.code === 'no_session') return { ok: false, message: 'Telegram is not connected, so nothing can be sent. Connect it first.' };
-      return { ok: false, message: 'The test message was not sent: ' + describeError(e) };
+      const noSession = e instanceof ApiError && e.code === 'no_session';
+      return { ok: false, message: noSession ? M().testNoSession : M().testFailed(describeError(e)), noSession };
     }
   }
 
   notReadyMessage(): string {
     const n = Object.keys(this.state.fieldErrors).length;
-    if (n) return n === 1 ? 'Fix the problem marked above first.' : `Fix the ${n} problems marked above first.`;
-    if (this.state.id === null && !this.canCreate) return 'Give the campaign a name and write a message first.';
-    return this.state.saveError ?? 'The campaign could not be saved. Try again.';
+    if (n) return M().fixFirst(n);
+    if (this.state.id === null && !this.canCreate) return M().nameAndMessage;
+    return this.state.saveError ?? M().notSavedRetry;
   }
 
   /** POST /start; on success goes to the live monitor. Errors come back for the view to explain. */
@@ -602,7 +604,7 @@ export class EditorStore {
         if (e.status === 400 && e.field) this.set({ apiErrors: { ...this.state.apiErrors, [e.field]: fieldMessage(e.field, e.message) } });
         if (e.code === 'empty_audience') void this.loadAudience(this.state.savedRev);
         if (e.code === 'discount_codes_empty')
-          this.set({ apiErrors: { ...this.state.apiErrors, 'discount_codes.codes': 'The pool has no unused codes left. Paste more codes, one per line.' } });
+          this.set({ apiErrors: { ...this.state.apiErrors, 'discount_codes.codes': M().poolUsedUp } });
         return e;
       }
       return describeError(e);
@@ -626,8 +628,8 @@ export class EditorStore {
   /** Saves the form's filters as a new segment, which the campaign then uses; a problem in words, or null. */
   async saveAsSegment(name: string): Promise<string | null> {
     if (!this.editable) return null;
-    if (!name.trim()) return 'Give the segment a name.';
-    if (Object.keys(filterErrors(this.state.form)).length) return 'Fix the filters marked first.';
+    if (!name.trim()) return M().segmentName;
+    if (Object.keys(filterErrors(this.state.form)).length) return M().fixFilters;
     try {
       const seg = await createSegment(name.trim(), filtersFromForm(this.state.form));
       this.set({ segments: [...(this.state.segments ?? []), seg] });
@@ -636,7 +638,7 @@ export class EditorStore {
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.field?.startsWith('filters')) {
         this.set({ apiErrors: { ...this.state.apiErrors, [e.field]: fieldMessage(e.field, e.message) } });
-        return 'Fix the filters marked first.';
+        return M().fixFilters;
       }
       if (e instanceof ApiError && e.field === 'name') return fieldMessage('name', e.message);
       return describeError(e);
@@ -672,7 +674,7 @@ export class EditorStore {
       return null;
     } catch (e) {
       await this.refreshStatus();
-      return 'The campaign was not unscheduled: ' + describeError(e);
+      return M().notUnscheduled(describeError(e));
     }
   }
 

@@ -6,6 +6,62 @@
 import type { FormState, NudgeForm } from './form';
 import { filterErrors, nudgeSeconds, poolCodes } from './form';
 import { deltaText, htmlToDelta } from './html';
+import { messages, numberFormat, plural } from '../i18n';
+
+const count = numberFormat();
+
+/** Which message a problem is about: the first one or a follow-up's. */
+type Which = 'message' | 'follow-up message';
+
+const M = messages(
+  {
+    neverClosed: (start: string) => `“${start}…” is never closed with }}.`,
+    notPlaceholder: (name: string) => `{{${name}}} is not a placeholder. Use Insert placeholder: {{first_name}}, {{last_order}} or {{discount_code}}.`,
+    fallbackBraces: (name: string) => `The fallback of {{${name}}} cannot hold “{{”.`,
+    write: (what: Which) => `Write the ${what}.`,
+    tooLong: (what: Which, length: number, max: number, caption: boolean) =>
+      plural(length, { one: `The ${what} is # character long`, other: `The ${what} is # characters long` }) +
+      `; Telegram takes at most ${count.format(max)}${caption ? ' under an image or video' : ''}.`,
+    delay: 'Enter a delay greater than 0.',
+    delayMax: 'A follow-up goes out at most 30 days after the first message.',
+    name: 'Give the campaign a name (only you see it).',
+    nameMax: (max: number) => plural(max, { one: 'Use at most # character.', other: 'Use at most # characters.' }),
+    quietStart: 'Enter a time such as 21:00.',
+    quietEnd: 'Enter a time such as 09:00.',
+    quietSame: 'The quiet hours must end at another time than they start.',
+    timezone: 'Choose a time zone.',
+    codeNeeded: 'Type the code everyone gets, or choose None.',
+    codeBad: 'Use 1–64 letters, digits, “-” or “_” (no spaces), e.g. SPRING20.',
+    poolNeeded: 'Paste the codes, one per line, or choose None.',
+    poolBad: (code: string) => `“${code}” is not a code: use 1–64 letters, digits, “-” or “_” per line.`,
+    poolTwice: (code: string) => `“${code}” is in the list twice: each person gets a different code.`,
+    poolMax: 'At most 100,000 codes.',
+  },
+  {
+    neverClosed: (start) => `«${start}…» не закрыто скобками }}.`,
+    notPlaceholder: (name) => `{{${name}}} — не подстановка. Используйте «Вставить подстановку»: {{first_name}}, {{last_order}} или {{discount_code}}.`,
+    fallbackBraces: (name) => `Замена в {{${name}}} не может содержать «{{».`,
+    write: (what) => (what === 'message' ? 'Напишите сообщение.' : 'Напишите текст напоминания.'),
+    tooLong: (what, length, max, caption) =>
+      `${what === 'message' ? 'В сообщении' : 'В напоминании'} ` +
+      plural(length, { one: '# символ', few: '# символа', many: '# символов', other: '# символа' }) +
+      `, а Telegram принимает не больше ${count.format(max)}${caption ? ' в подписи к изображению или видео' : ''}.`,
+    delay: 'Введите задержку больше 0.',
+    delayMax: 'Напоминание уходит не позже чем через 30 дней после первого сообщения.',
+    name: 'Дайте кампании название (его видите только вы).',
+    nameMax: (max) => plural(max, { one: 'Не больше # символа.', few: 'Не больше # символов.', many: 'Не больше # символов.', other: 'Не больше # символа.' }),
+    quietStart: 'Введите время, например 21:00.',
+    quietEnd: 'Введите время, например 09:00.',
+    quietSame: 'Тихие часы должны заканчиваться в другое время, чем начинаются.',
+    timezone: 'Выберите часовой пояс.',
+    codeNeeded: 'Введите код, который получат все, или выберите «Нет».',
+    codeBad: 'Используйте 1–64 буквы, цифры, «-» или «_» (без пробелов), например SPRING20.',
+    poolNeeded: 'Вставьте коды, по одному в строке, или выберите «Нет».',
+    poolBad: (code) => `«${code}» — не код: в каждой строке 1–64 буквы, цифры, «-» или «_».`,
+    poolTwice: (code) => `«${code}» есть в списке дважды: каждый получает свой код.`,
+    poolMax: 'Не больше 100 000 кодов.',
+  },
+);
 
 /** The parts of a campaign a save sends (or leaves out when they have a problem). */
 export type Section = 'name' | 'message_text' | 'media_ids' | 'audience' | 'quiet_hours' | 'nudges' | 'track_links' | 'discount_codes';
@@ -47,29 +103,27 @@ export function placeholderProblem(html: string): string | null {
     const open = text.indexOf('{{', at);
     if (open < 0) return null;
     const close = text.indexOf('}}', open + 2);
-    if (close < 0) return `“${text.slice(open, open + 20)}…” is never closed with }}.`;
+    if (close < 0) return M().neverClosed(text.slice(open, open + 20));
     const inner = text.slice(open + 2, close);
     const name = inner.split('|')[0]!.trim();
-    if (!KNOWN_PLACEHOLDERS.includes(name))
-      return `{{${name}}} is not a placeholder. Use Insert placeholder: {{first_name}}, {{last_order}} or {{discount_code}}.`;
-    if (inner.includes('{{')) return `The fallback of {{${name}}} cannot hold “{{”.`;
+    if (!KNOWN_PLACEHOLDERS.includes(name)) return M().notPlaceholder(name);
+    if (inner.includes('{{')) return M().fallbackBraces(name);
     at = close + 2;
   }
 }
 
-function messageProblem(html: string, max: number, what: string): string | null {
+function messageProblem(html: string, max: number, what: Which): string | null {
   const text = messageText(html);
-  if (!text.trim()) return `Write the ${what}.`;
-  if (text.length > max)
-    return `The ${what} is ${text.length} characters long; Telegram takes at most ${max}${max === MAX_CAPTION ? ' under an image or video' : ''}.`;
+  if (!text.trim()) return M().write(what);
+  if (text.length > max) return M().tooLong(what, text.length, max, max === MAX_CAPTION);
   return placeholderProblem(html);
 }
 
 function nudgeErrors(n: NudgeForm, i: number, e: Record<string, string>) {
   const amount = Number(n.amount.replace(',', '.'));
   const secs = nudgeSeconds(n);
-  if (!n.amount.trim() || !Number.isFinite(amount) || amount <= 0) e[`nudges[${i}].after_seconds`] = 'Enter a delay greater than 0.';
-  else if (!Number.isFinite(secs) || secs > MAX_NUDGE_SECONDS) e[`nudges[${i}].after_seconds`] = 'A follow-up goes out at most 30 days after the first message.';
+  if (!n.amount.trim() || !Number.isFinite(amount) || amount <= 0) e[`nudges[${i}].after_seconds`] = M().delay;
+  else if (!Number.isFinite(secs) || secs > MAX_NUDGE_SECONDS) e[`nudges[${i}].after_seconds`] = M().delayMax;
   const text = messageProblem(n.text, MAX_TEXT, 'follow-up message');
   if (text) e[`nudges[${i}].message_text`] = text;
 }
@@ -78,10 +132,11 @@ function nudgeErrors(n: NudgeForm, i: number, e: Record<string, string>) {
  *  required at once); `strict`: a start is being asked for. */
 export function checkForm(f: FormState, opts: { exists: boolean; strict: boolean }): Checked {
   const e: Record<string, string> = {};
+  const m = M();
   const must = opts.exists || opts.strict;
   if (!f.name.trim()) {
-    if (must) e.name = 'Give the campaign a name (only you see it).';
-  } else if (f.name.trim().length > MAX_NAME) e.name = `Use at most ${MAX_NAME} characters.`;
+    if (must) e.name = m.name;
+  } else if (f.name.trim().length > MAX_NAME) e.name = m.nameMax(MAX_NAME);
   if (must || f.html.trim()) {
     const m = messageProblem(f.html, f.mediaIds.length ? MAX_CAPTION : MAX_TEXT, 'message');
     if (m) e.message_text = m;
@@ -90,27 +145,27 @@ export function checkForm(f: FormState, opts: { exists: boolean; strict: boolean
   if (f.segmentId == null) Object.assign(e, filterErrors(f));
   if (f.quietOn) {
     const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
-    if (!hhmm.test(f.quietStart)) e['quiet_hours.start'] = 'Enter a time such as 21:00.';
-    if (!hhmm.test(f.quietEnd)) e['quiet_hours.end'] = 'Enter a time such as 09:00.';
-    else if (f.quietStart === f.quietEnd) e['quiet_hours.end'] = 'The quiet hours must end at another time than they start.';
-    if (!f.timezone) e['quiet_hours.timezone'] = 'Choose a time zone.';
+    if (!hhmm.test(f.quietStart)) e['quiet_hours.start'] = m.quietStart;
+    if (!hhmm.test(f.quietEnd)) e['quiet_hours.end'] = m.quietEnd;
+    else if (f.quietStart === f.quietEnd) e['quiet_hours.end'] = m.quietSame;
+    if (!f.timezone) e['quiet_hours.timezone'] = m.timezone;
   }
   f.nudges.forEach((n, i) => nudgeErrors(n, i, e));
   if (f.discountMode === 'static') {
     const code = f.staticCode.trim();
     if (!code) {
-      if (opts.strict) e['discount_codes.code'] = 'Type the code everyone gets, or choose None.';
-    } else if (!CODE_RE.test(code)) e['discount_codes.code'] = 'Use 1–64 letters, digits, “-” or “_” (no spaces), e.g. SPRING20.';
+      if (opts.strict) e['discount_codes.code'] = m.codeNeeded;
+    } else if (!CODE_RE.test(code)) e['discount_codes.code'] = m.codeBad;
   } else if (f.discountMode === 'pool') {
     const codes = poolCodes(f.poolText);
     const bad = codes.find((c) => !CODE_RE.test(c));
     const seen = new Set<string>();
     const dup = codes.find((c) => (seen.has(c) ? true : (seen.add(c), false)));
     if (!codes.length) {
-      if (opts.strict) e['discount_codes.codes'] = 'Paste the codes, one per line, or choose None.';
-    } else if (bad) e['discount_codes.codes'] = `“${bad}” is not a code: use 1–64 letters, digits, “-” or “_” per line.`;
-    else if (dup) e['discount_codes.codes'] = `“${dup}” is in the list twice: each person gets a different code.`;
-    else if (codes.length > 100000) e['discount_codes.codes'] = 'At most 100,000 codes.';
+      if (opts.strict) e['discount_codes.codes'] = m.poolNeeded;
+    } else if (bad) e['discount_codes.codes'] = m.poolBad(bad);
+    else if (dup) e['discount_codes.codes'] = m.poolTwice(dup);
+    else if (codes.length > 100000) e['discount_codes.codes'] = m.poolMax;
   }
   return { errors: e, omit: new Set(Object.keys(e).map(sectionOf)) };
 }

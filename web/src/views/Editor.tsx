@@ -19,6 +19,7 @@ import { EditorStore, releaseStore } from '../editor/store';
 import { MAX_CAPTION, MAX_TEXT } from '../editor/validate';
 import { NotStarted, ScheduleControls } from '../editor/Schedule';
 import '../editor.css';
+import { M } from './Editor.i18n';
 
 function useStore(store: EditorStore): void {
   const [, force] = useState(0);
@@ -30,21 +31,22 @@ function SaveStatus({ store }: { store: EditorStore }) {
   const problems = Object.keys(s.fieldErrors).length;
   let text: string;
   let cls = 'save-state';
-  if (s.loading) text = 'Loading…';
+  const m = M();
+  if (s.loading) text = m.loading;
   else if (!store.editable) text = '';
-  else if (s.saving) text = 'Saving…';
+  else if (s.saving) text = m.saving;
   else if (s.saveError) {
-    text = 'Not saved';
+    text = m.notSaved;
     cls += ' bad';
   } else if (s.id === null) {
-    text = problems ? 'Not saved: fix the problems marked' : store.canCreate ? 'Saving…' : 'Draft: add a name and a message to save';
+    text = problems ? m.notSavedFix : store.canCreate ? m.saving : m.draftNeeds;
     if (problems) cls += ' bad';
-  } else if (s.rev !== s.savedRev) text = 'Unsaved changes…';
+  } else if (s.rev !== s.savedRev) text = m.unsaved;
   else if (problems) {
-    text = problems === 1 ? 'Saved, except the field marked' : `Saved, except the ${problems} fields marked`;
+    text = m.savedExcept(problems);
     cls += ' bad';
   } else {
-    text = 'All changes saved';
+    text = m.allSaved;
     cls += ' ok';
   }
   return (
@@ -68,8 +70,8 @@ function ErrorSummary({ store }: { store: EditorStore }) {
   return (
     <div class="alert alert-error err-summary" role="alert" data-testid="error-summary">
       <strong>
-        {entries.length === 1 ? 'One thing needs fixing' : `${entries.length} things need fixing`}
-        {store.state.id === null ? ' before this can be saved:' : ' (the rest is saved):'}
+        {M().toFix(entries.length)}
+        {store.state.id === null ? M().beforeSave : M().restSaved}
       </strong>
       <ul>
         {entries.map(([field, message]) => (
@@ -99,16 +101,17 @@ function StartProblem({ problem, id, store }: { problem: ApiError | string; id: 
     );
   }, [code, id]);
   let body: ComponentChildren;
+  const m = M();
   if (typeof problem === 'string') body = problem;
   else
     switch (problem.code) {
       case 'campaign_running':
         body = (
           <>
-            Another campaign is sending right now, and only one runs at a time. Pause or cancel it first, or wait until it is done.{' '}
+            {m.campaignRunning}{' '}
             {running !== null && (
               <a href={`/app/campaigns/${running}`} onClick={onLinkClick}>
-                Open the running campaign
+                {m.openRunning}
               </a>
             )}
           </>
@@ -117,29 +120,29 @@ function StartProblem({ problem, id, store }: { problem: ApiError | string; id: 
       case 'no_session':
         body = (
           <>
-            Telegram is not connected, so nothing can be sent.{' '}
+            {m.noSession}{' '}
             <a href="/app/connect" onClick={onLinkClick}>
-              Connect Telegram
+              {m.connect}
             </a>{' '}
-            and start again.
+            {m.startAgain}
           </>
         );
         break;
       case 'empty_audience': {
         const a = store.state.audience;
-        body = a && a.count === 0 ? <EmptyAudience a={a} segment={store.state.form.segmentId != null} /> : 'Nobody was left in the audience when it started. Look at the audience above and try again.';
+        body = a && a.count === 0 ? <EmptyAudience a={a} segment={store.state.form.segmentId != null} /> : m.emptyAtStart;
         break;
       }
       case 'discount_codes_empty':
-        body = 'The discount code pool has no unused codes. Paste more codes, one per line, or choose one code for everyone.';
+        body = m.poolEmpty;
         break;
       case 'invalid_state':
         body = (
           <>
-            This campaign can no longer be started: {problem.message}.{' '}
+            {m.cannotStart(problem.message)}{' '}
             {id !== null && (
               <a href={`/app/campaigns/${id}`} onClick={onLinkClick}>
-                Open the campaign
+                {m.openCampaign}
               </a>
             )}
           </>
@@ -163,81 +166,72 @@ function StartDialog(props: {
   const s = props.store.state;
   const f = s.form;
   const n = s.audience?.count ?? null;
-  const who = n === null ? 'the audience' : `${n} contact${n === 1 ? '' : 's'}`;
+  const m = M();
   const now = f.quietOn ? quietNow(f.quietStart, f.quietEnd, f.timezone) : null;
   const close = () => props.dialog.current?.close();
   return (
     <dialog ref={props.dialog} class="start-dialog" aria-labelledby="ed-start-title" data-testid="start-dialog">
       {f.quietOn ? (
         <>
-          <h2 id="ed-start-title">Quiet hours are set</h2>
+          <h2 id="ed-start-title">{m.quietSet}</h2>
           <p>
-            This campaign does not send between <strong>{f.quietStart}</strong> and <strong>{f.quietEnd}</strong> ({f.timezone.replace(/_/g, ' ')}).
+            {m.quietBetween}
+            <strong>{f.quietStart}</strong>
+            {m.quietAnd}
+            <strong>{f.quietEnd}</strong> (<span translate={false}>{f.timezone.replace(/_/g, ' ')}</span>).
             {now && (
               <>
                 {' '}
-                It is {now.time} there now{now.inside ? ', inside quiet hours.' : '.'}
+                {m.nowThere(now.time, now.inside)}
               </>
             )}
           </p>
-          <p>How should it start sending to {who}?</p>
+          <p>{m.howStart(n)}</p>
           <div class="dialog-choices">
             {/* Issue 18: the choice says what it does — the old "Wait for quiet hours" read as
                 "wait until they begin" and its "Sends now" as ignoring them. */}
             <button type="button" class="choice" onClick={() => props.onChoose(false)} autofocus data-testid="start-respect-quiet">
-              <strong>Respect quiet hours</strong>
-              <span>
-                {now?.inside
-                  ? `Starts now, but sends nothing until ${f.quietEnd}, when quiet hours end; then it sends, pausing again every day from ${f.quietStart} to ${f.quietEnd}.`
-                  : `Starts sending now and pauses at ${f.quietStart}; sending goes on by itself at ${f.quietEnd}, every day until everyone has it.`}
-              </span>
+              <strong>{m.respect}</strong>
+              <span>{now?.inside ? m.respectInside(f.quietStart, f.quietEnd) : m.respectOutside(f.quietStart, f.quietEnd)}</span>
             </button>
             <button type="button" class="choice" onClick={() => props.onChoose(true)} data-testid="start-override-quiet">
-              <strong>Send now anyway (override)</strong>
-              <span>{`Sends at any hour, also between ${f.quietStart} and ${f.quietEnd}: quiet hours are ignored for this campaign.`}</span>
+              <strong>{m.override}</strong>
+              <span>{m.overrideWhat(f.quietStart, f.quietEnd)}</span>
             </button>
           </div>
         </>
       ) : (
         <>
-          <h2 id="ed-start-title">Start sending?</h2>
-          <p>
-            The message goes to {who} from your Telegram account, paced to Telegram’s limits. You can pause it at any time from the campaign page.
-          </p>
+          <h2 id="ed-start-title">{m.startSending}</h2>
+          <p>{m.goesTo(n)}</p>
           <div class="actions">
             <button type="button" class="btn btn-primary" onClick={() => props.onChoose(false)} autofocus>
-              Start sending
+              {m.startButton}
             </button>
           </div>
         </>
       )}
       <div class="dialog-foot">
         <button type="button" class="btn btn-ghost" onClick={close}>
-          Cancel
+          {m.cancel}
         </button>
       </div>
     </dialog>
   );
 }
 
+type BackLabel = 'backScorecard' | 'backCampaign' | 'backSegments' | 'backCampaigns';
+
 /** Where "Back" goes, and its words: the page the editor was opened from, else the campaigns. */
-function backTarget(): { path: string; label: string; history: boolean } {
+function backTarget(): { path: string; label: BackLabel; history: boolean } {
   const from = cameFrom();
   const path = from ? from.split('?')[0]! : '';
-  if (/^\/app\/campaigns\/\d+\/scorecard$/.test(path)) return { path: from!, label: 'Scorecard', history: true };
-  if (/^\/app\/campaigns\/\d+$/.test(path)) return { path: from!, label: 'Campaign', history: true };
-  if (path === '/app/segments') return { path: from!, label: 'Segments', history: true };
-  if (path === '/app/campaigns') return { path: from!, label: 'Campaigns', history: true };
-  return { path: '/app/campaigns', label: 'Campaigns', history: false };
+  if (/^\/app\/campaigns\/\d+\/scorecard$/.test(path)) return { path: from!, label: 'backScorecard', history: true };
+  if (/^\/app\/campaigns\/\d+$/.test(path)) return { path: from!, label: 'backCampaign', history: true };
+  if (path === '/app/segments') return { path: from!, label: 'backSegments', history: true };
+  if (path === '/app/campaigns') return { path: from!, label: 'backCampaigns', history: true };
+  return { path: '/app/campaigns', label: 'backCampaigns', history: false };
 }
-
-const FOLLOW_UP_WORDS: Record<string, string> = {
-  clicked_not_bought: 'people who clicked a link of it but have not bought: a reminder',
-  read_not_replied: 'people who read it but did not reply: a one-word question',
-  not_read: 'people who have not opened it: a shorter first line, then the offer again',
-  refund_risk: 'people whose replies sound like complaints: an apology and a way to reach you, no promotion',
-  bought: 'people who bought after it: a thank-you',
-};
 
 /** What a follow-up made from a scorecard suggestion is (the URL says: ?follow_up=<id>&kind=…). */
 function FollowUpNote({ query, store }: { query: URLSearchParams; store: EditorStore }) {
@@ -245,20 +239,27 @@ function FollowUpNote({ query, store }: { query: URLSearchParams; store: EditorS
   const kind = query.get('kind') ?? '';
   if (!from || !/^\d+$/.test(from)) return null;
   const name = store.state.campaignNames[Number(from)];
+  const m = M();
   return (
     <div class="alert alert-info" role="status" data-testid="follow-up-note">
       <span>
-        A follow-up to{' '}
+        {m.followUpTo}{' '}
         <a href={`/app/campaigns/${from}/scorecard`} onClick={onLinkClick}>
-          {name ? `“${name}”` : 'your campaign'}
-        </a>{' '}
-        for {FOLLOW_UP_WORDS[kind] ?? 'the people of the suggestion'}. The message is a draft: make it yours. Quiet hours, link tracking and the discount code
-        come from the original.
+          {name ? (
+            <>
+              {m.lq}
+              <span translate={false}>{name}</span>
+              {m.rq}
+            </>
+          ) : (
+            m.yourCampaign
+          )}
+        </a>
+        {m.followUpFor(kind)} {m.followUpDraft}
         {query.get('pool') === '1' && (
           <>
             {' '}
-            <strong>The original gave each person a code of its own from a pool;</strong> those codes may be used already, so paste fresh ones under “Discount
-            codes”.
+            <strong>{m.poolGone}</strong> {m.poolFresh}
           </>
         )}
       </span>
@@ -281,7 +282,7 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
   const [starting, setStarting] = useState(false);
   const [startProblem, setStartProblem] = useState<ApiError | string | null>(null);
   const [testing, setTesting] = useState(false);
-  const [testResult, setTestResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const [testResult, setTestResult] = useState<{ ok: boolean; message: string; noSession?: boolean } | null>(null);
   const [back] = useState(backTarget);
 
   const editable = store.editable;
@@ -318,7 +319,9 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
     setTesting(false);
   }
 
-  const title = props.id == null && s.id == null ? 'New campaign' : f.name.trim() || 'Edit campaign';
+  const m = M();
+  const named = !(props.id == null && s.id == null) && f.name.trim() !== '';
+  const title = props.id == null && s.id == null ? m.newCampaign : f.name.trim() || m.editCampaign;
 
   return (
     <main class="page editor-page" id="main">
@@ -335,10 +338,10 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
             else navigate(back.path);
           }}
         >
-          ← {back.label}
+          ← {m[back.label]}
         </a>
         <div class="ed-title">
-          <h1>{title}</h1>
+          <h1 translate={named ? false : undefined}>{title}</h1>
           {s.status && <span class={'badge status status-' + s.status}>{STATUS_LABEL[s.status]}</span>}
           <SaveStatus store={store} />
         </div>
@@ -348,23 +351,23 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
       <NotStarted store={store} />
       {readOnly && s.id !== null && s.status === 'scheduled' && (
         <div class="alert alert-info" role="status" data-testid="read-only">
-          This campaign is scheduled, so it can no longer be edited. Unschedule it (beside the preview) to change it.
+          {m.scheduledReadOnly}
         </div>
       )}
       {readOnly && s.id !== null && s.status !== 'scheduled' && (
         <div class="alert alert-info" role="status" data-testid="read-only">
-          This campaign is {s.status ? STATUS_LABEL[s.status].toLowerCase() : ''}, so it can no longer be edited.{' '}
+          {s.status ? m.readOnly(s.status, STATUS_LABEL[s.status]) : ''}{' '}
           <a href={`/app/campaigns/${s.id}`} onClick={onLinkClick}>
-            Open its live view
+            {m.openLive}
           </a>
           .
         </div>
       )}
       {s.status === 'paused' && s.id !== null && (
         <div class="alert alert-info" role="status">
-          This campaign is paused. Changes save automatically;{' '}
+          {m.paused}{' '}
           <a href={`/app/campaigns/${s.id}`} onClick={onLinkClick}>
-            resume it from its campaign page
+            {m.resumeLink}
           </a>
           .
         </div>
@@ -373,16 +376,14 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
       {s.restored && (
         <div class="alert alert-info restored" role="status" data-testid="restored">
           <span>
-            {s.id === null
-              ? 'Your unsaved changes from before were restored. They become a draft when you keep them or type on.'
-              : 'Your unsaved changes from before were restored.'}
+            {s.id === null ? m.restoredNew : m.restored}
           </span>
           <button type="button" class="btn btn-sm btn-ghost" onClick={() => store.discardRestored()}>
-            {s.id === null ? 'Keep it' : 'OK'}
+            {s.id === null ? m.keepIt : m.ok}
           </button>
           {s.id === null && (
             <button type="button" class="btn btn-sm btn-ghost" onClick={() => store.startOver()}>
-              Start over
+              {m.startOver}
             </button>
           )}
         </div>
@@ -391,12 +392,12 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
       {s.saveError && <FormError message={s.saveError} />}
 
       {s.loading ? (
-        <p class="muted">Loading the campaign…</p>
+        <p class="muted">{m.loadingCampaign}</p>
       ) : s.loadError ? null : (
         <div class="editor-layout">
           <div class="ed-main">
-            <Card id="ed-msg" title="Message">
-              <Field id="ed-name" label="Campaign name" error={e.name ?? null} hint="Only you see it, e.g. “Spring sale, buyers”.">
+            <Card id="ed-msg" title={m.message}>
+              <Field id="ed-name" label={m.name} error={e.name ?? null} hint={m.nameHint}>
                 {(a) => (
                   <input {...a} type="text" value={f.name} maxLength={200} disabled={disabled} autoComplete="off" onInput={(ev) => store.update({ name: ev.currentTarget.value })} />
                 )}
@@ -417,22 +418,22 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
             <ExtrasSection store={store} disabled={disabled} />
           </div>
 
-          <aside class="ed-side" aria-label="Preview and start">
+          <aside class="ed-side" aria-label={m.side}>
             <section class="card ed-card side-card" aria-labelledby="ed-prev-h">
-              <h2 id="ed-prev-h">Preview</h2>
+              <h2 id="ed-prev-h">{m.preview}</h2>
               <PreviewPanel store={store} />
               <div class="side-actions">
                 <button type="button" class="btn btn-block" onClick={() => void test()} disabled={testing || !editable || s.id === null} data-testid="send-test">
-                  {testing ? 'Sending test…' : 'Send test to my Saved Messages'}
+                  {testing ? m.sendingTest : m.sendTest}
                 </button>
                 {testResult && (
                   <p class={testResult.ok ? 'test-result ok' : 'test-result bad'} role={testResult.ok ? 'status' : 'alert'} data-testid="test-result">
                     {testResult.message}
-                    {!testResult.ok && /not connected/.test(testResult.message) && (
+                    {testResult.noSession && (
                       <>
                         {' '}
                         <a href="/app/connect" onClick={onLinkClick}>
-                          Connect Telegram
+                          {m.connect}
                         </a>
                       </>
                     )}
@@ -447,7 +448,7 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
                     aria-describedby={nobody ? 'ed-start-nobody' : undefined}
                     data-testid="start"
                   >
-                    {starting ? 'Starting…' : s.audience ? `Start campaign · ${s.audience.count} contact${s.audience.count === 1 ? '' : 's'}` : 'Start campaign'}
+                    {starting ? m.starting : s.audience ? m.startCount(s.audience.count) : m.start}
                   </button>
                 ) : null}
                 {nobody && s.audience && (
@@ -460,7 +461,7 @@ export function EditorView(props: { id: number | null; query: URLSearchParams; s
                         document.getElementById('ed-aud-h')?.scrollIntoView({ block: 'start' });
                       }}
                     >
-                      Why?
+                      {m.why}
                     </a>
                   </p>
                 )}
