@@ -111,9 +111,10 @@ def change(before, now):
         return ""
     if a == b:
         return "same"
-    pct = f"{(b - a) / abs(a) * 100:+.1f}%" if a else f"{b - a:+g}"
+    rel = (b - a) / abs(a) if a else None
+    pct = ("ratio " if now.get("of") == "ratio" else "") + (f"{rel * 100:+.1f}%" if rel is not None else f"{b - a:+g}")
     better = now.get("better")
-    if better in ("higher", "lower"):
+    if better in ("higher", "lower") and (rel is None or abs(rel) >= 0.01):  # under 1%: noise, no verdict
         good = (b > a) == (better == "higher")
         pct += " better" if good else " worse"
     return pct
