@@ -9,7 +9,9 @@
 #   make test-valgrind   the whole suite once with the server under Valgrind (slow)
 #   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience;
 #               pacing and engine CPU; clicks; analytics; results per person and CSV exports at
-#               1,000,000 recipients; 1,000 accounts on one and two instances
+#               1,000,000 recipients; 1,000 accounts on one and two instances; the web app's first
+#               page and Lighthouse; then bench/out/summary.json and a table against the previous
+#               one (bench/summary.py; fails unless every target is met)
 #   make soak   the chaos soak (tests/soak/soak.py): SOAK_MINUTES (30) of campaigns under SIGKILLs and faults
 #   make telegram-errors   rewrite share/telegram-errors.json from src/core/tgerror.h
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -73,17 +75,23 @@ test-fuzz:
 fuzz:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# Every bench runs even when one fails (its command is listed in bench/out/.failed); each writes its
+# figures to bench/out/NAME.json, and bench/summary.py merges them last (README "Benchmarks").
+FAILED = >> bench/out/.failed
 bench: build
 	@scripts/deps.sh bench
-	@bench/run.sh
-	@python3 bench/sync.py
-	@node bench/wire.mjs
-	@$(BUILD)/bench_audience
-	@python3 bench/sending.py
-	@python3 bench/track.py
-	@python3 bench/analytics.py
-	@python3 bench/people.py
-	@python3 bench/scaleout.py
+	@mkdir -p bench/out && rm -f bench/out/.failed && date -u +%Y-%m-%dT%H:%M:%SZ > bench/out/.started
+	@bench/run.sh || echo bench/run.sh $(FAILED)
+	@python3 bench/sync.py || echo bench/sync.py $(FAILED)
+	@node bench/wire.mjs || echo bench/wire.mjs $(FAILED)
+	@$(BUILD)/bench_audience || echo bench_audience $(FAILED)
+	@python3 bench/sending.py || echo bench/sending.py $(FAILED)
+	@python3 bench/track.py || echo bench/track.py $(FAILED)
+	@python3 bench/analytics.py || echo bench/analytics.py $(FAILED)
+	@python3 bench/people.py || echo bench/people.py $(FAILED)
+	@python3 bench/scaleout.py || echo bench/scaleout.py $(FAILED)
+	@node bench/lighthouse/run.mjs || echo bench/lighthouse/run.mjs $(FAILED)
+	@python3 bench/summary.py --since bench/out/.started
 
 # The chaos soak; `make test` runs a 2-minute one (CTest soak.short, normal build only).
 SOAK_MINUTES ?= 30

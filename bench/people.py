@@ -10,7 +10,7 @@ replies, clicks and credited orders):
 - GET /campaigns/:id/recipients.csv: every row streamed, the time it takes and how much the
   server's resident memory grows while it streams (target < 32 MiB), sampled from /proc every
   20 ms; the same for GET /contacts.csv.
-Writes bench/out/people.txt. The contacts are sealed by bench_people_fill (built by CMake) with
+Writes bench/out/people.txt and people.json (bench/summary.py). The contacts are sealed by bench_people_fill (built by CMake) with
 the data directory's own master key, so every page opens real sealed names.
 """
 import http.client
@@ -27,6 +27,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
 from tgrtest import Server  # noqa: E402
+from figures import figure, write_figures  # noqa: E402 (bench/figures.py: the figures for bench/summary.py)
 
 CONTACTS = int(os.environ.get("CONTACTS", "100000"))
 STEPS = 10
@@ -178,6 +179,20 @@ def main():
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "out", "people.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    figures = []
+    for i, (name, p50, p99) in enumerate(lat):
+        figures.append(figure(f"page{i}_p50_ms", f"recipients page of 100, {name}: p50", round(p50, 2), "ms",
+                              better="lower"))
+        figures.append(figure(f"page{i}_p99_ms", f"recipients page of 100, {name}: p99", round(p99, 2), "ms",
+                              op="<", target=PAGE_TARGET_MS))
+    figures += [
+        figure("recipients_csv_s", f"recipients.csv of {csv_rows:,} rows", round(csv_secs, 1), "s", better="lower"),
+        figure("recipients_csv_rss_mib", "server RSS growth streaming recipients.csv", round(csv_growth / 1024, 1),
+               "MiB", op="<", target=RSS_TARGET_MIB),
+        figure("contacts_csv_s", f"contacts.csv of {c_rows:,} rows", round(c_secs, 1), "s", better="lower"),
+        figure("contacts_csv_rss_mib", "server RSS growth streaming contacts.csv", round(c_growth / 1024, 1), "MiB",
+               better="lower")]
+    write_figures("people", figures)
     print("\n".join(lines))
 
 

@@ -6,7 +6,7 @@
 # dir) on free loopback ports, runs `wrk -t2 -c64 -d10s` against nginx / and tgr /healthz,
 # alternating nginx, tgr, nginx, tgr (ROUNDS pairs) and keeping the best run of each, then
 # prints both requests/sec and the ratio tgr/nginx (target >= 0.8) and writes them to
-# bench/out/healthz.txt. Both servers are stopped and the temp dir removed on any exit.
+# bench/out/healthz.txt (and healthz.json for bench/summary.py). Both servers are stopped and the temp dir removed on any exit.
 # `make bench` builds tgr and installs nginx-light and wrk (scripts/deps.sh bench) first.
 #
 # Settings (environment): TGR_BIN (default build/tgr), WRK_THREADS (2), WRK_CONNECTIONS (64),
@@ -154,4 +154,13 @@ mkdir -p "$OUT_DIR"
 echo "nginx  $nginx_best req/s"
 echo "tgr    $tgr_best req/s"
 echo "ratio  $ratio tgr/nginx ($verdict the target of $TARGET)"
-echo "bench: written to $OUT"
+# The figures for bench/summary.py (issue 21 item 7), in bench/figures.py's shape.
+python3 - "$tgr_best" "$nginx_best" "$TARGET" <<'EOF'
+import sys
+sys.path.insert(0, "bench")
+from figures import figure, write_figures
+tgr, nginx, target = map(float, sys.argv[1:])
+write_figures("healthz", [figure("healthz_rps", "GET /healthz", tgr, "req/s", peer="nginx return 302", peer_value=nginx,
+                                 op=">=", target=target, of="ratio")])
+EOF
+echo "bench: written to $OUT and bench/out/healthz.json"

@@ -11,7 +11,8 @@ from one bridge to the other), and runs a second campaign on every account. Each
 Telegram received), wall time from the first start to the last delivery, messages per second,
 and the tgr processes' CPU per message; then the ratio of round 2 to round 1, and duplicates (must
 be 0). PostgreSQL comes from scripts/pg.sh (a throwaway cluster); without PostgreSQL binaries it
-falls back to one SQLite file and says so. Writes bench/out/scaleout.txt.
+falls back to one SQLite file and says so. Writes bench/out/scaleout.txt and scaleout.json
+(bench/summary.py).
 """
 import concurrent.futures as cf
 import json
@@ -25,6 +26,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
 from tgrtest import BIN, Server, clean_env  # noqa: E402
+from figures import figure, write_figures  # noqa: E402 (bench/figures.py: the figures for bench/summary.py)
 
 TICK = os.sysconf("SC_CLK_TCK")
 ACCOUNTS = int(os.environ.get("ACCOUNTS", "1000"))
@@ -202,6 +204,17 @@ def main():
             f.write(f"backend={backend}\naccounts={ACCOUNTS}\nusers={USERS}\nrate={RATE}\n"
                     f"one_msgs={one[0]}\none_msgs_per_s={rows[0]:.1f}\none_dups={one[1]}\n"
                     f"two_msgs={two[0]}\ntwo_msgs_per_s={rows[1]:.1f}\ntwo_dups={two[1]}\nratio={ratio:.2f}\n")
+        figures = []
+        for key, name, (n, dups, wall, cpu_ms, started), rate in (("one", "one instance", one, rows[0]),
+                                                                   ("two", "two instances", two, rows[1])):
+            figures += [
+                figure(f"{key}_msgs_per_s", f"{ACCOUNTS:,} accounts at {RATE:g}/s, {name} ({backend.split()[0]})",
+                       round(rate, 1), "msg/s", peer="the ideal", peer_value=ideal, better="higher"),
+                figure(f"{key}_delivered", f"{name}: messages delivered", n, "", op="==", target=ACCOUNTS * USERS),
+                figure(f"{key}_duplicates", f"{name}: duplicates", dups, "", op="==", target=0),
+                figure(f"{key}_cpu_ms", f"{name}: tgr CPU per message", round(cpu_ms, 2), "ms", better="lower")]
+        figures.append(figure("two_over_one", "two instances / one", round(ratio, 2), "×", better="higher"))
+        write_figures("scaleout", figures)
         return 0 if one[1] == 0 and two[1] == 0 and one[0] == two[0] == ACCOUNTS * USERS else 1
     finally:
         for s in servers:

@@ -6,7 +6,7 @@ Generates a scenario of SYNC_USERS (default 10,000) customers with scripts/gen-d
 starts `build/tgr serve` on it, connects the account and times the inbox sync that follows the
 login (the server logs "sync: account N: … in X ms"), then reads the server's peak RSS (VmHWM,
 reset just before the sync so the earlier Argon2id login hash does not count).
-Targets: under 10 s, under 64 MB. Writes bench/out/sync.txt.
+Targets: under 10 s, under 64 MB. Writes bench/out/sync.txt and sync.json (bench/summary.py).
 """
 import json
 import os
@@ -20,6 +20,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "http"))
 from tgrtest import Server  # noqa: E402
+from figures import figure, write_figures  # noqa: E402 (bench/figures.py: the figures for bench/summary.py)
 
 N = int(os.environ.get("SYNC_USERS", "10000"))
 TARGET_S, TARGET_MB = 10.0, 64.0
@@ -83,6 +84,9 @@ def main():
               f"(login to synced {wall:.2f} s); server peak RSS {hwm:.1f} MB during the sync "
               f"({rss_before:.1f} MB before) "
               f"({verdict} the targets of {TARGET_S:.0f} s and {TARGET_MB:.0f} MB)")
+        write_figures("sync", [
+            figure("sync_s", f"sync of {dialogs:,} dialogs", round(secs, 2), "s", op="<", target=TARGET_S),
+            figure("sync_peak_rss_mb", "server peak RSS during the sync", round(hwm, 1), "MB", op="<", target=TARGET_MB)])
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -96,6 +96,11 @@ server {{ listen 127.0.0.1:{port}; location / {{ return 302 http://example.inval
         with open(os.path.join(ROOT, "bench", "out", "track.txt"), "w") as f:
             f.write(f"tgr_rps={best_t:.0f}\nnginx_rps={best_n:.0f}\nratio={ratio:.3f}\nclicks_sent={total}\n"
                     f"clicks_stored={stored}\n")
+        from figures import figure, write_figures  # bench/figures.py: the figures for bench/summary.py
+        write_figures("track", [
+            figure("clicks_rps", "GET /t/:code", round(best_t), "req/s", peer="nginx return 302", peer_value=round(best_n),
+                   op=">=", target=0.5, of="ratio"),
+            figure("clicks_counted", f"clicks counted of {total:,} from one address", stored, "", op="==", target=1)])
         return 0
     finally:
         if nginx:

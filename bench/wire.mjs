@@ -9,14 +9,16 @@
 // its Saved Messages, measures the bridge's resident memory (VmRSS, and VmHWM the peak), drops
 // every connection at the server (SIGUSR1), sends again and measures how long until every account
 // has answered, then checks the record: each message exactly once. Prints the numbers with their
-// targets (memory < 150 MB, all back < 30 s) and writes bench/out/wire.txt; exits 1 when a
-// target is missed. Settings (environment): ACCOUNTS (100), PARALLEL (5 logins at once).
+// targets (memory < 150 MB, all back < 30 s) and writes bench/out/wire.txt (and wire.json for
+// bench/summary.py); exits 1 when a target is missed. Settings (environment): ACCOUNTS (100),
+// PARALLEL (5 logins at once).
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
+import { figure, writeFigures } from "./figures.mjs"; // the figures for bench/summary.py
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const ACCOUNTS = Number(process.env.ACCOUNTS || 100);
@@ -132,5 +134,11 @@ const report = [
 console.log(report);
 fs.mkdirSync(path.join(ROOT, "bench/out"), { recursive: true });
 fs.writeFileSync(path.join(ROOT, "bench/out/wire.txt"), report + "\n");
+writeFigures("wire", [
+  figure("wire_login_s", `${ACCOUNTS} logins over MTProto, ${PARALLEL} at a time`, Number(loginS.toFixed(1)), "s", { better: "lower" }),
+  figure("wire_rss_mb", `bridge RSS with ${ACCOUNTS} accounts`, Math.round(mem.rss), "MB", { op: "<", target: MEMORY_TARGET_MB }),
+  figure("wire_back_s", "all accounts answering again after every connection dropped", Number(backS.toFixed(1)), "s", { op: "<", target: BACK_TARGET_S }),
+  figure("wire_exactly_once", "each message in the record exactly once", exactlyOnce, "", { op: "==", target: true }),
+]);
 bridge.stdin.end();
 process.exit(ok ? 0 : 1);

@@ -5,7 +5,8 @@
 #                              postgresql for the PostgreSQL runs of the tests, debhelper and
 #                              lintian for the package, prometheus for promtool, and Redocly's
 #                              CLI from npm in tests/openapi/ for the API document)
-#   scripts/deps.sh bench      also what `make bench` needs (nginx, wrk, postgresql)
+#   scripts/deps.sh bench      also what `make bench` needs (nginx, wrk, postgresql, and chromium
+#                              with Lighthouse from npm in bench/lighthouse/ for the web app's scores)
 # Debian packages come from apt-get (apt-get update runs first, once, and only when something is
 # missing); npm packages from `npm ci` with the committed lock files, re-run when a lock changes.
 set -euo pipefail
@@ -17,7 +18,7 @@ pkgs=(gcc clang make cmake pkg-config git python3 tzdata ca-certificates
 npm_dirs=(bridge web)
 for extra in "$@"; do
   case "$extra" in
-    bench) pkgs+=(nginx-light wrk postgresql) ;;
+    bench) pkgs+=(nginx-light wrk postgresql chromium); npm_dirs+=(bench/lighthouse) ;;
     valgrind) pkgs+=(valgrind) ;;
     test) pkgs+=(chromium postgresql debhelper lintian prometheus); npm_dirs+=(tests/openapi) ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;

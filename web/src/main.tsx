@@ -6,25 +6,28 @@ import { navigate, onLinkClick, pageKey, useRoute } from './router';
 import { messages, useLang } from './i18n';
 import { LangSwitch } from './LangSwitch';
 import { LoginView } from './views/Login';
-import { ConnectView } from './views/Connect';
-import { ContactsView } from './views/Contacts';
-import { CampaignsView } from './views/Campaigns';
-import { EditorView } from './views/Editor';
-import { MonitorView } from './views/Monitor';
-import { ScorecardView } from './views/Scorecard';
-import { AnalyticsView } from './views/Analytics';
+import { lazyView } from './lazy';
+
+// Every view but the login page is a chunk of its own, fetched when its route is first shown
+// (lazy.tsx): Chart.js comes with Analytics and Quill with the editor, never with the first page.
+const ConnectView = lazyView(() => import('./views/Connect').then((v) => v.ConnectView));
+const ContactsView = lazyView(() => import('./views/Contacts').then((v) => v.ContactsView));
+const CampaignsView = lazyView(() => import('./views/Campaigns').then((v) => v.CampaignsView));
+const EditorView = lazyView(() => import('./views/Editor').then((v) => v.EditorView));
+const MonitorView = lazyView(() => import('./views/Monitor').then((v) => v.MonitorView));
+const ScorecardView = lazyView(() => import('./views/Scorecard').then((v) => v.ScorecardView));
+const AnalyticsView = lazyView(() => import('./views/Analytics').then((v) => v.AnalyticsView));
 // the shop's side (issue 17)
-import { OrdersView } from './views/Orders';
-import { SettingsView } from './views/Settings';
-import { ShopView } from './views/Shop';
+const OrdersView = lazyView(() => import('./views/Orders').then((v) => v.OrdersView));
+const SettingsView = lazyView(() => import('./views/Settings').then((v) => v.SettingsView));
+const ShopView = lazyView(() => import('./views/Shop').then((v) => v.ShopView));
 // Issue 16: results per person, contact pages, saved segments.
-import { PeopleView } from './views/People';
-import { ContactView } from './views/Contact';
-import { SegmentsView } from './views/Segments';
-// Issue 19: outgoing webhooks.
-import { WebhooksView } from './views/Webhooks';
-// Issue 19: the audit log.
-import { AuditView } from './views/Audit';
+const PeopleView = lazyView(() => import('./views/People').then((v) => v.PeopleView));
+const ContactView = lazyView(() => import('./views/Contact').then((v) => v.ContactView));
+const SegmentsView = lazyView(() => import('./views/Segments').then((v) => v.SegmentsView));
+// Issue 19: outgoing webhooks and the audit log.
+const WebhooksView = lazyView(() => import('./views/Webhooks').then((v) => v.WebhooksView));
+const AuditView = lazyView(() => import('./views/Audit').then((v) => v.AuditView));
 
 const M = messages(
   {
@@ -209,7 +212,7 @@ function Header({ path, state }: { path: string; state: SessionState }) {
 
 function NotFound() {
   return (
-    <main class="page">
+    <main class="page" id="main">
       <div class="card">
         <h1>{M().notFound}</h1>
         <p>
