@@ -75,6 +75,7 @@ static void create_job(struct req *r)
     case WEBHOOK_OK: {
         json_t *o = webhook_json(&w);
         json_object_set_new(o, "secret", json_string(secret));
+        http_audit(r, AUDIT_WEBHOOK_CREATE, "webhook", w.id, NULL);
         sodium_memzero(secret, sizeof secret);
         reply_json(r, 201, o);
         return;
@@ -138,6 +139,7 @@ enum hres webhooks_delete_h(struct req *r)
     if (path_id(r, &id) != TGR_OK) return H_NO;
     switch (webhook_delete(r->app->store, r->account_id, id)) {
     case WEBHOOK_OK:
+        http_audit(r, AUDIT_WEBHOOK_DELETE, "webhook", id, NULL);
         reply_empty(r, 204);
         return H_OK;
     case WEBHOOK_NOT_FOUND:

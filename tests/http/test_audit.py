@@ -58,7 +58,8 @@ class AuditTest(unittest.TestCase):
             "users": USERS, "faults": [], "inbound": [], "record": "deliveries.jsonl"})
         # One message every 20 s: the campaign is still running when it is paused.
         cls.srv = Server(data=cls.data, args=sim_args(scenario) + ["--send-rate", "0.05",
-                                                                  "--trusted-proxies", PROXIES])
+                                                                  "--trusted-proxies", PROXIES],
+                         env={"TGR_WEBHOOKS_ALLOW_PRIVATE": "1"})  # a loopback receiver for webhook.create
         cls.expected = []  # (action, target, actor, ip) in the order done
         try:
             cls.srv.start()
@@ -144,6 +145,11 @@ class AuditTest(unittest.TestCase):
         cls.expect("segment.update", f"segment:{sid}")
         cls.check(srv.request("DELETE", f"/segments/{sid}", token=t), 204, "delete segment")
         cls.expect("segment.delete", f"segment:{sid}")
+        wid = cls.check(srv.post("/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["message.sent"]},
+                                 token=t), 201, "webhook").json["id"]
+        cls.expect("webhook.create", f"webhook:{wid}")
+        cls.check(srv.request("DELETE", f"/webhooks/{wid}", token=t), 204, "delete webhook")
+        cls.expect("webhook.delete", f"webhook:{wid}")
 
         pid = cls.person = contacts[USERS[0]["id"]]["id"]
         P = f"contact:{pid}"
