@@ -48,13 +48,29 @@ static int64_t get48(const unsigned char *p)
     return (int64_t)v;
 }
 
-/* The two subkeys of the issued format. Caller wipes them. */
-static void subkeys(const struct keyring *kr, unsigned char tag_key[KEYS_BYTES],
-                    unsigned char stream_key[KEYS_BYTES])
+/* The two subkeys of the issued format, derived once per thread and blind key instead of for
+ * every code: the redirect decodes a code and makes a ref on each click, and the two
+ * derivations cost as much as the rest of both (issue 21's profile). Thread-local, so no lock;
+ * keyed by the blind key itself, so a second keyring (tests, tools) never gets another's. They
+ * stay in memory as the keyring's own keys do. */
+struct link_keys {
+    unsigned char blind[KEYS_BYTES]; /* the key they were derived from */
+    unsigned char tag[KEYS_BYTES];
+    unsigned char stream[KEYS_BYTES];
+    int ready;
+};
+
+static const struct link_keys *subkeys(const struct keyring *kr)
 {
-    /* Cannot fail: every size is fixed (asserted above). */
-    (void)crypto_kdf_derive_from_key(tag_key, KEYS_BYTES, SUBKEY_TAG, KDF_CONTEXT, kr->blind);
-    (void)crypto_kdf_derive_from_key(stream_key, KEYS_BYTES, SUBKEY_STREAM, KDF_CONTEXT, kr->blind);
+    static _Thread_local struct link_keys k;
+    if (!k.ready || sodium_memcmp(k.blind, kr->blind, KEYS_BYTES) != 0) {
+        /* Cannot fail: every size is fixed (asserted above). */
+        (void)crypto_kdf_derive_from_key(k.tag, KEYS_BYTES, SUBKEY_TAG, KDF_CONTEXT, kr->blind);
+        (void)crypto_kdf_derive_from_key(k.stream, KEYS_BYTES, SUBKEY_STREAM, KDF_CONTEXT, kr->blind);
+        memcpy(k.blind, kr->blind, KEYS_BYTES);
+        k.ready = 1;
+    }
+    return &k;
 }
 
 static void siv_tag(const unsigned char tag_key[KEYS_BYTES], unsigned char kind,
@@ -69,13 +85,12 @@ static void siv_tag(const unsigned char tag_key[KEYS_BYTES], unsigned char kind,
 static void encode(const struct keyring *kr, unsigned char kind, int64_t a, int64_t b,
                    char out[LINK_CODE_MAX])
 {
-    unsigned char ids[IDS_LEN], buf[CODE_BYTES], keys[2][KEYS_BYTES];
+    unsigned char ids[IDS_LEN], buf[CODE_BYTES];
+    const struct link_keys *k = subkeys(kr);
     put48(ids, a);
     put48(ids + 6, b);
-    subkeys(kr, keys[0], keys[1]);
-    siv_tag(keys[0], kind, ids, buf);
-    crypto_stream_chacha20_xor(buf + TAG_LEN, ids, IDS_LEN, buf, keys[1]);
-    sodium_memzero(keys, sizeof keys);
+    siv_tag(k->tag, kind, ids, buf);
+    crypto_stream_chacha20_xor(buf + TAG_LEN, ids, IDS_LEN, buf, k->stream);
     base64url_encode(buf, sizeof buf, out);
 }
 
@@ -93,7 +108,7 @@ static void old_mac(const struct keyring *kr, const unsigned char *msg, size_t l
  * time). */
 static int decode(const struct keyring *kr, const char *code, unsigned char kind, int64_t *a, int64_t *b)
 {
-    unsigned char buf[OLD_BYTES], ids[IDS_LEN], want[TAG_LEN], keys[2][KEYS_BYTES];
+    unsigned char buf[OLD_BYTES], ids[IDS_LEN], want[TAG_LEN];
     size_t len = 0, clen = code ? strnlen(code, LINK_CODE_MAX) : 0;
     /* One spelling per code: base64url_decode refuses non-zero padding bits, and the alphabet is
      * checked here because libsodium 1.0.18 reads some bytes >= 0x80 as letters of it (found by
@@ -103,10 +118,9 @@ static int decode(const struct keyring *kr, const char *code, unsigned char kind
         return TGR_ERR;
     int ok;
     if (len == CODE_BYTES) {
-        subkeys(kr, keys[0], keys[1]);
-        crypto_stream_chacha20_xor(ids, buf + TAG_LEN, IDS_LEN, buf, keys[1]);
-        siv_tag(keys[0], kind, ids, want);
-        sodium_memzero(keys, sizeof keys);
+        const struct link_keys *k = subkeys(kr);
+        crypto_stream_chacha20_xor(ids, buf + TAG_LEN, IDS_LEN, buf, k->stream);
+        siv_tag(k->tag, kind, ids, want);
         ok = sodium_memcmp(want, buf, TAG_LEN) == 0;
     } else if (len == OLD_BYTES && buf[0] == kind) {
         old_mac(kr, buf, 1 + IDS_LEN, want);

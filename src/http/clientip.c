@@ -141,6 +141,11 @@ void proxy_set_free(struct proxy_set *p)
     free(p);
 }
 
+int proxy_set_count(const struct proxy_set *p)
+{
+    return p ? p->n : 0;
+}
+
 int proxy_set_contains(const struct proxy_set *p, const char *text)
 {
     struct addr a;

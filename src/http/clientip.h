@@ -27,6 +27,9 @@ struct proxy_set;
 struct proxy_set *proxy_set_parse(const char *spec, char *err, size_t errlen);
 void proxy_set_free(struct proxy_set *p);
 
+/* How many entries p has (0: no proxy is trusted, every client is the connection's peer). */
+int proxy_set_count(const struct proxy_set *p);
+
 /* Whether text is an address in p. */
 int proxy_set_contains(const struct proxy_set *p, const char *text);
 

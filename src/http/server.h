@@ -41,7 +41,8 @@ struct req {
     char method[12];
     char path[ROUTER_MAX_PATH + 1];
     char ip[64];
-    int route_idx; /* -1 when no route matched */
+    int route_idx;              /* -1 when no route matched */
+    enum router_result matched; /* the route table's answer, found once on the first call */
     struct route_params params;
 
     /* body */
