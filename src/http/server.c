@@ -461,23 +461,9 @@ static enum MHD_Result add_xff(void *cls, enum MHD_ValueKind kind, const char *k
 static void find_client(struct http_server *h, struct req *r)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    int trusting = proxy_set_count(h->proxies) > 0;
-    r->ip[0] = 0;
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET) {
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip, sizeof r->ip);
-        } else if (sa->sa_family == AF_INET6) {
-            const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-            /* Without a trusted proxy the peer is the client: written here as client_address()
-             * would write it (an IPv4-mapped address as IPv4), without parsing it back. */
-            if (!trusting && IN6_IS_ADDR_V4MAPPED(a6))
-                inet_ntop(AF_INET, a6->s6_addr + 12, r->ip, sizeof r->ip);
-            else
-                inet_ntop(AF_INET6, a6, r->ip, sizeof r->ip);
-        }
-    }
-    if (!trusting) return;
+    _Static_assert(sizeof r->ip == CLIENTIP_MAX, "an address's text");
+    client_peer_text(ci ? ci->client_addr : NULL, r->ip);
+    if (!proxy_set_count(h->proxies)) return; /* no proxy is trusted: the peer is the client */
     char peer[sizeof r->ip];
     memcpy(peer, r->ip, sizeof peer);
     struct xff x = {.len = 0};
@@ -506,8 +492,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         r->t0_us = mono_us();
         r->route_idx = -1;
         r->matched = ROUTER_NOT_FOUND;
-        snprintf(r->method, sizeof r->method, "%s", method);
-        size_t ulen = strlen(url);
+        size_t mlen = strnlen(method, sizeof r->method - 1), ulen = strlen(url);
+        memcpy(r->method, method, mlen); /* the rest of the struct is zero: a NUL follows */
         if (ulen > ROUTER_MAX_PATH)
             snprintf(r->path, sizeof r->path, "/_too_long");
         else
