@@ -16,15 +16,19 @@
 #define CACHE_SLOTS 4096
 #define QUEUE_MAX   65536
 
+/* A link as a click needs it: loc is its URL up to where the ref goes ("…?x=1&tgr_ref="), then
+ * the rest of it (the fragment, or nothing). */
 struct cached {
     int64_t link_id, account_id, campaign_id;
-    char *url;
+    char *loc;
+    size_t head, len; /* bytes of loc before the ref; all of them */
 };
 
 struct clicks {
     struct store *st;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu; /* the queue */
     pthread_cond_t cv;
+    pthread_mutex_t cache_mu;
     struct cached cache[CACHE_SLOTS]; /* direct-mapped by link id */
     struct clickwin *win;             /* repeat clicks (its own lock) */
     struct click *q;
@@ -86,6 +90,7 @@ struct clicks *clicks_start(struct store *st)
     c->q = calloc(QUEUE_MAX, sizeof *c->q);
     c->win = clickwin_new(CLICKWIN_ENTRIES, CLICKWIN_MS);
     pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->cache_mu, NULL);
     pthread_mutex_init(&c->write_mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     if (!c->q || !c->win || pthread_create(&c->thread, NULL, writer, c) != 0) {
@@ -107,8 +112,9 @@ void clicks_stop(struct clicks *c)
     pthread_join(c->thread, NULL);
     write_batch(c);
     for (size_t i = 0; i < CACHE_SLOTS; i++)
-        free(c->cache[i].url);
+        free(c->cache[i].loc);
     pthread_mutex_destroy(&c->mu);
+    pthread_mutex_destroy(&c->cache_mu);
     pthread_mutex_destroy(&c->write_mu);
     pthread_cond_destroy(&c->cv);
     clickwin_free(c->win);
@@ -121,30 +127,69 @@ int clicks_counts(struct clicks *c, int64_t link_id, int64_t recipient_id, const
     return clickwin_first(c->win, link_id, recipient_id, addr, mono_ms());
 }
 
-int clicks_resolve(struct clicks *c, int64_t link_id, int64_t *account_id, int64_t *campaign_id, char *url,
-                   size_t cap)
+/* Write url into buf (strlen(url) + 10 bytes) cut where "tgr_ref=" goes: after the query,
+ * before the fragment. @return the bytes before the ref; *len all of them */
+static size_t url_split(const char *url, char *buf, size_t *len)
+{
+    const char *hash = strchr(url, '#');
+    size_t base = hash ? (size_t)(hash - url) : strlen(url), tail = hash ? strlen(hash) : 0;
+    memcpy(buf, url, base);
+    memcpy(buf + base, memchr(url, '?', base) ? "&tgr_ref=" : "?tgr_ref=", 9);
+    memcpy(buf + base + 9, hash ? hash : "", tail + 1);
+    *len = base + 9 + tail;
+    return base + 9;
+}
+
+/* loc = e's head, ref, e's tail, cut to CLICKS_LOCATION_MAX (never reached: URLs are shorter). */
+static void cached_location(const struct cached *e, const char *ref, char loc[CLICKS_LOCATION_MAX])
+{
+    size_t rlen = strnlen(ref, CLICKS_LOCATION_MAX), n = 0;
+    const struct {
+        const char *p;
+        size_t len;
+    } parts[3] = {{e->loc, e->head}, {ref, rlen}, {e->loc + e->head, e->len - e->head}};
+    for (int i = 0; i < 3; i++) {
+        size_t k = parts[i].len < CLICKS_LOCATION_MAX - 1 - n ? parts[i].len : CLICKS_LOCATION_MAX - 1 - n;
+        memcpy(loc + n, parts[i].p, k);
+        n += k;
+    }
+    loc[n] = 0;
+}
+
+int clicks_redirect(struct clicks *c, int64_t link_id, const char *ref, int64_t *account_id,
+                    int64_t *campaign_id, char loc[CLICKS_LOCATION_MAX])
 {
     struct cached *slot = &c->cache[(uint64_t)link_id % CACHE_SLOTS];
-    pthread_mutex_lock(&c->mu);
-    if (slot->url && slot->link_id == link_id) {
+    pthread_mutex_lock(&c->cache_mu);
+    if (slot->loc && slot->link_id == link_id) {
         *account_id = slot->account_id;
         *campaign_id = slot->campaign_id;
-        snprintf(url, cap, "%s", slot->url);
-        pthread_mutex_unlock(&c->mu);
+        cached_location(slot, ref, loc);
+        pthread_mutex_unlock(&c->cache_mu);
         return 1;
     }
-    pthread_mutex_unlock(&c->mu);
+    pthread_mutex_unlock(&c->cache_mu);
     char *u = NULL;
     enum db_status r = c->st->link_get(c->st, link_id, account_id, campaign_id, &u);
     if (r != DB_ONE) return r < 0 ? -1 : 0;
-    snprintf(url, cap, "%s", u);
-    pthread_mutex_lock(&c->mu);
-    free(slot->url);
-    slot->url = u;
-    slot->link_id = link_id;
-    slot->account_id = *account_id;
-    slot->campaign_id = *campaign_id;
-    pthread_mutex_unlock(&c->mu);
+    struct cached e = {link_id, *account_id, *campaign_id, malloc(strlen(u) + 10), 0, 0};
+    if (!e.loc) {
+        /* No memory to keep it: this click is answered from a copy on the stack. */
+        char url[CLICKS_LOCATION_MAX], buf[CLICKS_LOCATION_MAX + 10];
+        snprintf(url, sizeof url, "%s", u);
+        free(u);
+        e.loc = buf;
+        e.head = url_split(url, buf, &e.len);
+        cached_location(&e, ref, loc);
+        return 1;
+    }
+    e.head = url_split(u, e.loc, &e.len);
+    free(u);
+    cached_location(&e, ref, loc);
+    pthread_mutex_lock(&c->cache_mu);
+    free(slot->loc);
+    *slot = e;
+    pthread_mutex_unlock(&c->cache_mu);
     return 1;
 }
 

@@ -1,7 +1,8 @@
 /* clicks — the hot path behind GET /t/:code: link lookups from memory, and a writer that
  * records counted clicks in batches (group commit) instead of one transaction per request.
  *
- * Links never change once created, so their target URL is cached after the first lookup. Clicks
+ * Links never change once created, so their target URL is cached after the first lookup, already
+ * cut where the ref goes (its own lock, held for a copy of the bytes: never the queue's). Clicks
  * wait in a bounded queue; one thread writes whatever is queued every CLICKS_FLUSH_MS (or as soon
  * as CLICKS_BATCH are waiting) in one transaction. A crash loses at most the clicks of the last
  * CLICKS_FLUSH_MS; a clean stop writes everything.
@@ -25,10 +26,18 @@ struct clicks *clicks_start(struct store *st);
 /* Write what is queued and stop the writer. */
 void clicks_stop(struct clicks *c);
 
-/* The link's account, campaign and URL (copied into url, cap bytes).
+/* Room for any redirect target: a link's URL (core/text.h MAX_URL, 2048 bytes), "&tgr_ref=", a
+ * ref and the NUL. */
+#define CLICKS_LOCATION_MAX 2112
+
+/* Where a click on link_id goes: the link's URL with tgr_ref=<ref> added to its query, before
+ * any fragment ("https://s.example/p?x=1&tgr_ref=REF#top"), into loc; and the link's account
+ * and campaign. The URL is read once and kept split around the ref, so a click copies bytes
+ * instead of parsing and formatting it.
+ * @param loc CLICKS_LOCATION_MAX bytes
  * @return 1 found, 0 unknown, -1 database trouble */
-int clicks_resolve(struct clicks *c, int64_t link_id, int64_t *account_id, int64_t *campaign_id, char *url,
-                   size_t cap);
+int clicks_redirect(struct clicks *c, int64_t link_id, const char *ref, int64_t *account_id,
+                    int64_t *campaign_id, char loc[CLICKS_LOCATION_MAX]);
 
 /* Whether a click from addr (the client's address as text) on (link, recipient) counts now: the
  * first within the repeat window does, repeats inside it do not. A click that counts opens a new

@@ -26,7 +26,6 @@
 #define KDF_CONTEXT   "tgrlink2"              /* subkeys of the blind key for the issued format */
 #define SUBKEY_TAG    1
 #define SUBKEY_STREAM 2
-#define B64URL        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 _Static_assert(sizeof KDF_CONTEXT - 1 == crypto_kdf_CONTEXTBYTES, "kdf context must be 8 bytes");
 _Static_assert(KEYS_BYTES == crypto_kdf_KEYBYTES && KEYS_BYTES == crypto_stream_chacha20_KEYBYTES,
@@ -48,35 +47,115 @@ static int64_t get48(const unsigned char *p)
     return (int64_t)v;
 }
 
-/* The two subkeys of the issued format. Caller wipes them. */
-static void subkeys(const struct keyring *kr, unsigned char tag_key[KEYS_BYTES],
-                    unsigned char stream_key[KEYS_BYTES])
+/* The two subkeys of the issued format, derived once per thread and blind key instead of for
+ * every code: the redirect decodes a code and makes a ref on each click, and the two
+ * derivations cost as much as the rest of both (issue 21's profile). The tag's key is kept as a
+ * BLAKE2b state that has taken the key already, copied for each tag: a third of a tag's time
+ * is setting the key up. Thread-local, so no lock; keyed by the blind key itself, so a second
+ * keyring (tests, tools) never gets another's. They stay in memory as the keyring's own keys do. */
+struct link_keys {
+    unsigned char blind[KEYS_BYTES]; /* the key they were derived from */
+    crypto_generichash_state tag;    /* keyed with subkey 1, for TAG_LEN bytes; nothing else taken */
+    unsigned char stream[KEYS_BYTES];
+    int ready;
+};
+
+static const struct link_keys *subkeys(const struct keyring *kr)
 {
-    /* Cannot fail: every size is fixed (asserted above). */
-    (void)crypto_kdf_derive_from_key(tag_key, KEYS_BYTES, SUBKEY_TAG, KDF_CONTEXT, kr->blind);
-    (void)crypto_kdf_derive_from_key(stream_key, KEYS_BYTES, SUBKEY_STREAM, KDF_CONTEXT, kr->blind);
+    static _Thread_local struct link_keys k;
+    /* memcmp, not sodium_memcmp: both sides are this process's own key, nothing an outsider
+     * chooses, so its timing tells nobody anything. */
+    if (!k.ready || memcmp(k.blind, kr->blind, KEYS_BYTES) != 0) {
+        unsigned char tag_key[KEYS_BYTES];
+        /* Cannot fail: every size is fixed (asserted above). */
+        (void)crypto_kdf_derive_from_key(tag_key, KEYS_BYTES, SUBKEY_TAG, KDF_CONTEXT, kr->blind);
+        (void)crypto_generichash_init(&k.tag, tag_key, KEYS_BYTES, TAG_LEN);
+        sodium_memzero(tag_key, sizeof tag_key);
+        (void)crypto_kdf_derive_from_key(k.stream, KEYS_BYTES, SUBKEY_STREAM, KDF_CONTEXT, kr->blind);
+        memcpy(k.blind, kr->blind, KEYS_BYTES);
+        k.ready = 1;
+    }
+    return &k;
 }
 
-static void siv_tag(const unsigned char tag_key[KEYS_BYTES], unsigned char kind,
-                    const unsigned char ids[IDS_LEN], unsigned char tag[TAG_LEN])
+/* Base64url without padding, for codes and refs only: they are public (they travel in URLs),
+ * so a plain table codec serves instead of libsodium's constant-time one (base/util.h), which is
+ * made for secrets and took a fifth of the redirect's own work. The same rules: only the
+ * alphabet, and the bits past the last whole byte must be zero (one spelling per value). */
+static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void b64_encode(const unsigned char *in, size_t n, char *out)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc = acc << 8 | in[i];
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            *out++ = B64URL[(acc >> bits) & 63];
+        }
+    }
+    if (bits) *out++ = B64URL[(acc << (6 - bits)) & 63];
+    *out = 0;
+}
+
+static int b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+}
+
+/* @return TGR_OK with *outlen bytes in out, TGR_ERR for anything but one spelling of them */
+static int b64_decode(const char *in, size_t len, unsigned char *out, size_t cap, size_t *outlen)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t n = 0;
+    if (len % 4 == 1) return TGR_ERR; /* 6 bits: not even one byte */
+    for (size_t i = 0; i < len; i++) {
+        int v = b64_value((unsigned char)in[i]);
+        if (v < 0) return TGR_ERR;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n == cap) return TGR_ERR;
+            out[n++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1; /* only the bits not yet in a byte stay */
+        }
+    }
+    if (acc & ((1u << bits) - 1)) return TGR_ERR;
+    *outlen = n;
+    return TGR_OK;
+}
+
+/* Keyed BLAKE2b-64 over (kind, ids), from the keyed state k->tag. */
+static void siv_tag(const struct link_keys *k, unsigned char kind, const unsigned char ids[IDS_LEN],
+                    unsigned char tag[TAG_LEN])
 {
     unsigned char msg[1 + IDS_LEN];
+    crypto_generichash_state st = k->tag;
     msg[0] = kind;
     memcpy(msg + 1, ids, IDS_LEN);
-    crypto_generichash(tag, TAG_LEN, msg, sizeof msg, tag_key, KEYS_BYTES);
+    (void)crypto_generichash_update(&st, msg, sizeof msg);
+    (void)crypto_generichash_final(&st, tag, TAG_LEN);
 }
 
 static void encode(const struct keyring *kr, unsigned char kind, int64_t a, int64_t b,
                    char out[LINK_CODE_MAX])
 {
-    unsigned char ids[IDS_LEN], buf[CODE_BYTES], keys[2][KEYS_BYTES];
+    unsigned char ids[IDS_LEN], buf[CODE_BYTES];
+    const struct link_keys *k = subkeys(kr);
     put48(ids, a);
     put48(ids + 6, b);
-    subkeys(kr, keys[0], keys[1]);
-    siv_tag(keys[0], kind, ids, buf);
-    crypto_stream_chacha20_xor(buf + TAG_LEN, ids, IDS_LEN, buf, keys[1]);
-    sodium_memzero(keys, sizeof keys);
-    base64url_encode(buf, sizeof buf, out);
+    siv_tag(k, kind, ids, buf);
+    crypto_stream_chacha20_xor(buf + TAG_LEN, ids, IDS_LEN, buf, k->stream);
+    b64_encode(buf, sizeof buf, out);
 }
 
 static void old_mac(const struct keyring *kr, const unsigned char *msg, size_t len,
@@ -93,20 +172,19 @@ static void old_mac(const struct keyring *kr, const unsigned char *msg, size_t l
  * time). */
 static int decode(const struct keyring *kr, const char *code, unsigned char kind, int64_t *a, int64_t *b)
 {
-    unsigned char buf[OLD_BYTES], ids[IDS_LEN], want[TAG_LEN], keys[2][KEYS_BYTES];
+    unsigned char buf[OLD_BYTES], ids[IDS_LEN], want[TAG_LEN];
     size_t len = 0, clen = code ? strnlen(code, LINK_CODE_MAX) : 0;
-    /* One spelling per code: base64url_decode refuses non-zero padding bits, and the alphabet is
-     * checked here because libsodium 1.0.18 reads some bytes >= 0x80 as letters of it (found by
-     * fuzz_router: a '_' replaced by 0xE9 decoded the same). */
-    if ((clen != LINK_CODE_LEN && clen != OLD_CHARS) || strspn(code, B64URL) != clen ||
-        base64url_decode(code, clen, buf, sizeof buf, &len) != TGR_OK)
+    /* One spelling per code: b64_decode refuses non-zero padding bits and any byte outside the
+     * alphabet (libsodium 1.0.18 read some bytes >= 0x80 as letters of it; found by fuzz_router:
+     * a '_' replaced by 0xE9 decoded the same). */
+    if ((clen != LINK_CODE_LEN && clen != OLD_CHARS) ||
+        b64_decode(code, clen, buf, sizeof buf, &len) != TGR_OK)
         return TGR_ERR;
     int ok;
     if (len == CODE_BYTES) {
-        subkeys(kr, keys[0], keys[1]);
-        crypto_stream_chacha20_xor(ids, buf + TAG_LEN, IDS_LEN, buf, keys[1]);
-        siv_tag(keys[0], kind, ids, want);
-        sodium_memzero(keys, sizeof keys);
+        const struct link_keys *k = subkeys(kr);
+        crypto_stream_chacha20_xor(ids, buf + TAG_LEN, IDS_LEN, buf, k->stream);
+        siv_tag(k, kind, ids, want);
         ok = sodium_memcmp(want, buf, TAG_LEN) == 0;
     } else if (len == OLD_BYTES && buf[0] == kind) {
         old_mac(kr, buf, 1 + IDS_LEN, want);

@@ -141,6 +141,37 @@ void proxy_set_free(struct proxy_set *p)
     free(p);
 }
 
+/* a.b.c.d into out (at least 16 bytes). */
+static void ipv4_text(const unsigned char b[4], char *out)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100) *out++ = (char)('0' + v / 100);
+        if (v >= 10) *out++ = (char)('0' + v / 10 % 10);
+        *out++ = (char)('0' + v % 10);
+        *out++ = i < 3 ? '.' : 0;
+    }
+}
+
+void client_peer_text(const struct sockaddr *sa, char out[CLIENTIP_MAX])
+{
+    out[0] = 0;
+    if (sa && sa->sa_family == AF_INET) {
+        ipv4_text((const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, out);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (memcmp(a6->s6_addr, V4_MAPPED, 12) == 0)
+            ipv4_text(a6->s6_addr + 12, out);
+        else
+            inet_ntop(AF_INET6, a6, out, CLIENTIP_MAX);
+    }
+}
+
+int proxy_set_count(const struct proxy_set *p)
+{
+    return p ? p->n : 0;
+}
+
 int proxy_set_contains(const struct proxy_set *p, const char *text)
 {
     struct addr a;

@@ -27,6 +27,17 @@ struct proxy_set;
 struct proxy_set *proxy_set_parse(const char *spec, char *err, size_t errlen);
 void proxy_set_free(struct proxy_set *p);
 
+struct sockaddr;
+
+/* The text of a connection's peer (AF_INET or AF_INET6; anything else gives ""), written as the
+ * functions below write addresses: an IPv4-mapped IPv6 address as the IPv4 address it carries.
+ * IPv4 is written here digit by digit (inet_ntop formats it with sprintf: a tenth of a click's
+ * work). @param out CLIENTIP_MAX bytes */
+void client_peer_text(const struct sockaddr *sa, char out[CLIENTIP_MAX]);
+
+/* How many entries p has (0: no proxy is trusted, every client is the connection's peer). */
+int proxy_set_count(const struct proxy_set *p);
+
 /* Whether text is an address in p. */
 int proxy_set_contains(const struct proxy_set *p, const char *text);
 

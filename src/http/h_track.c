@@ -2,9 +2,8 @@
  * credential: the code itself (link + recipient, encrypted and authenticated, core/links.c) says
  * whose click it is. Link-preview bots and crawlers are redirected but not counted, nor are
  * repeats from one address within 10 minutes (analytics/clickwin.h). No database read per click:
- * links come from the cache, the repeat window is in memory, clicks are written in batches. */
-#include <stdio.h>
-#include <stdlib.h>
+ * links come from the cache (with their URL already cut where the ref goes), the repeat window
+ * is in memory, clicks are written in batches. */
 #include <string.h>
 
 #include "base/counters.h"
@@ -37,10 +36,12 @@ enum hres track_click_h(struct req *r)
 {
     int64_t link_id, recipient_id, account_id, campaign_id;
     const char *code = route_param(&r->params, "code");
-    char url[2100];
+    char ref[LINK_CODE_MAX], loc[CLICKS_LOCATION_MAX];
     int found = 0;
-    if (code && link_code_parse(r->app->kr, code, &link_id, &recipient_id) == TGR_OK)
-        found = clicks_resolve(r->app->clicks, link_id, &account_id, &campaign_id, url, sizeof url);
+    if (code && link_code_parse(r->app->kr, code, &link_id, &recipient_id) == TGR_OK) {
+        link_ref(r->app->kr, recipient_id, link_id, ref);
+        found = clicks_redirect(r->app->clicks, link_id, ref, &account_id, &campaign_id, loc);
+    }
     if (found < 0) {
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
         return H_NO;
@@ -56,21 +57,14 @@ enum hres track_click_h(struct req *r)
     }
     /* HEAD requests, link-preview bots and repeats are redirected but not counted. */
     int bot = is_bot(req_header(r, "User-Agent"));
-    counter_add(CNT_CLICKS_BOTS, (uint64_t)bot);
+    if (bot) counter_add(CNT_CLICKS_BOTS, 1); /* not an atomic add of 0 on every click */
     if (strcmp(r->method, "GET") == 0 && !bot &&
         clicks_counts(r->app->clicks, link_id, recipient_id, r->ip)) {
         counter_add(CNT_CLICKS_COUNTED, 1);
         clicks_add(r->app->clicks, account_id, campaign_id, link_id, recipient_id);
     }
-    char ref[LINK_CODE_MAX], *loc = NULL;
-    link_ref(r->app->kr, recipient_id, link_id, ref);
-    const char *hash = strchr(url, '#');
-    size_t base = hash ? (size_t)(hash - url) : strlen(url);
-    const char *sep = memchr(url, '?', base) ? "&" : "?";
-    if (asprintf(&loc, "%.*s%stgr_ref=%s%s", (int)base, url, sep, ref, hash ? hash : "") < 0) return H_SYSERR;
     reply_data(r, 302, "text/plain; charset=utf-8", "", 0);
     reply_header(r, "Location", loc);
     reply_header(r, "Cache-Control", "no-store");
-    free(loc);
     return H_OK;
 }

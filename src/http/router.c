@@ -4,31 +4,43 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Match one pattern; fills params only when the whole path matches. */
+/* Match one pattern, walking it and the path together a byte at a time, so that a route that
+ * does not fit is left at its first differing byte (most of the table at the first or second).
+ * Fills params, when given, as it goes: call it with params only for a pattern known to match. */
 static int match_one(const char *pattern, const char *path, struct route_params *params)
 {
-    struct route_params p = {0};
     const char *pp = pattern, *sp = path;
+    int n = 0;
     while (*pp && *sp) {
         if (*pp != '/' || *sp != '/') return 0;
         pp++;
         sp++;
-        size_t plen = strcspn(pp, "/"), slen = strcspn(sp, "/");
         if (*pp == ':') {
-            if (slen == 0 || slen >= sizeof p.value[0] || p.n == ROUTER_MAX_PARAMS) return 0;
-            p.name[p.n] = pp + 1;
-            p.name_len[p.n] = plen - 1;
-            memcpy(p.value[p.n], sp, slen);
-            p.value[p.n][slen] = 0;
-            p.n++;
-        } else if (plen != slen || memcmp(pp, sp, plen) != 0) {
-            return 0;
+            const char *name = pp + 1, *value = sp;
+            while (*pp && *pp != '/')
+                pp++;
+            while (*sp && *sp != '/')
+                sp++;
+            size_t slen = (size_t)(sp - value);
+            if (slen == 0 || slen >= sizeof params->value[0] || n == ROUTER_MAX_PARAMS) return 0;
+            if (params) {
+                params->name[n] = name;
+                params->name_len[n] = (size_t)(pp - name);
+                memcpy(params->value[n], value, slen);
+                params->value[n][slen] = 0;
+            }
+            n++;
+        } else {
+            while (*pp && *pp != '/' && *pp == *sp) {
+                pp++;
+                sp++;
+            }
+            /* The segments are equal only if both end here. */
+            if ((*pp && *pp != '/') || (*sp && *sp != '/')) return 0;
         }
-        pp += plen;
-        sp += slen;
     }
     if (*pp || *sp) return 0;
-    if (params) *params = p;
+    if (params) params->n = n;
     return 1;
 }
 

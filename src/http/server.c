@@ -284,17 +284,19 @@ static void too_large(struct req *r)
 static void dispatch(struct req *r)
 {
     struct app *app = r->app;
-    char allow[64];
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
-    enum router_result rr =
-        router_match(app->routes, method, r->path, &r->route_idx, &r->params, allow, sizeof allow);
-    if (rr == ROUTER_NOT_FOUND) {
+    if (r->matched == ROUTER_NOT_FOUND) {
         r->route_idx = -1;
         if (!strcmp(method, "GET") && web_serve(r)) return;
         reply_error(r, ERR_NOT_FOUND, NULL, "no such route: %s %.200s", r->method, r->path);
         return;
     }
-    if (rr == ROUTER_METHOD_NOT_ALLOWED) {
+    if (r->matched == ROUTER_METHOD_NOT_ALLOWED) {
+        char allow[64];
+        int idx;
+        struct route_params unused;
+        /* Matched again for the list of methods, which only this answer needs. */
+        router_match(app->routes, method, r->path, &idx, &unused, allow, sizeof allow);
         r->route_idx = -1;
         reply_error(r, ERR_METHOD_NOT_ALLOWED, NULL, "%s is not allowed here; use %s", r->method, allow);
         reply_header(r, "Allow", allow);
@@ -381,13 +383,14 @@ static int on_headers(struct http_server *h, struct req *r, const char *method)
         return answer_early(r, announced, chunked) || 1;
     }
 
-    int idx;
-    struct route_params p;
+    /* The route, with its parameters, is found once here: its body cap, credential and rate
+     * class are needed before the body, its handler after it (dispatch). */
     const struct route *rt = NULL;
-    if (router_match(app->routes, m, r->path, &idx, &p, NULL, 0) == ROUTER_MATCH) {
-        rt = &app->routes[idx];
-        r->route_idx = idx; /* the route's rate class, for auth_account; dispatch matches again */
-    }
+    r->matched = router_match(app->routes, m, r->path, &r->route_idx, &r->params, NULL, 0);
+    if (r->matched == ROUTER_MATCH)
+        rt = &app->routes[r->route_idx];
+    else
+        r->route_idx = -1;
     r->body_max = rt && rt->max_body ? rt->max_body : HTTP_DEFAULT_BODY_MAX;
     if ((uint64_t)announced > r->body_max) {
         r->body_seen = (uint64_t)announced; /* known too large before a byte arrives */
@@ -457,8 +460,12 @@ static enum MHD_Result add_xff(void *cls, enum MHD_ValueKind kind, const char *k
 /* r->ip: the client, behind a trusted proxy the address it forwarded (http/clientip.h). */
 static void find_client(struct http_server *h, struct req *r)
 {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    _Static_assert(sizeof r->ip == CLIENTIP_MAX, "an address's text");
+    client_peer_text(ci ? ci->client_addr : NULL, r->ip);
+    if (!proxy_set_count(h->proxies)) return; /* no proxy is trusted: the peer is the client */
     char peer[sizeof r->ip];
-    snprintf(peer, sizeof peer, "%s", r->ip);
+    memcpy(peer, r->ip, sizeof peer);
     struct xff x = {.len = 0};
     if (proxy_set_contains(h->proxies, peer))
         MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_xff, &x);
@@ -473,27 +480,24 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     struct req *r = *con_cls;
     if (!r) {
         /* First call: set up, and answer only what must not wait for the body (see server.h);
-         * answering here makes MHD close the connection once the reply is sent. */
-        r = calloc(1, sizeof *r);
+         * answering here makes MHD close the connection once the reply is sent. The request's
+         * memory is its connection's (on_connection), used again by each request it carries. */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        r = ci ? ci->socket_context : NULL;
         if (!r) return MHD_NO;
+        memset(r, 0, sizeof *r);
         r->app = h->app;
         r->conn = conn;
         r->t0_us = mono_us();
         r->route_idx = -1;
-        snprintf(r->method, sizeof r->method, "%s", method);
-        if (strlen(url) > ROUTER_MAX_PATH)
+        r->matched = ROUTER_NOT_FOUND;
+        size_t mlen = strnlen(method, sizeof r->method - 1), ulen = strlen(url);
+        memcpy(r->method, method, mlen); /* the rest of the struct is zero: a NUL follows */
+        if (ulen > ROUTER_MAX_PATH)
             snprintf(r->path, sizeof r->path, "/_too_long");
         else
-            snprintf(r->path, sizeof r->path, "%s", url);
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip, sizeof r->ip);
-            else if (sa->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->ip, sizeof r->ip);
-        }
+            memcpy(r->path, url, ulen + 1);
         find_client(h, r);
         *con_cls = r;
         if (on_headers(h, r, method)) return queue(r);
@@ -559,8 +563,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(r->body);
     spool_free(r->spool);
     if (r->dispatched) __atomic_fetch_sub(&h->in_flight, 1, __ATOMIC_SEQ_CST);
-    free(r);
-    *con_cls = NULL;
+    *con_cls = NULL; /* the memory stays with the connection (on_connection) */
+}
+
+/* Each connection owns the memory of its requests, one at a time (MHD answers the requests of a
+ * connection in order and reports each one complete before it starts the next): one allocation
+ * per connection instead of one per request. A request in flight when the connection closes
+ * has been completed (on_completed) before MHD_CONNECTION_NOTIFY_CLOSED. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)conn;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = malloc(sizeof(struct req)); /* NULL: its requests are refused (on_access) */
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        free(*socket_context);
+        *socket_context = NULL;
+    }
 }
 
 static int hexval(char c)
@@ -680,14 +700,14 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
      * at once, before a byte is read: there is no request to answer with a JSON error. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     /* The logger must be the first option, or MHD logs earlier problems its own way. */
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-                            MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_THREAD_POOL_SIZE,
-                            (unsigned)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)app->cfg.request_timeout, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)app->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                            (unsigned)app->cfg.max_connections_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)app->cfg.max_header_bytes + HEADER_SLACK, MHD_OPTION_NOTIFY_COMPLETED,
-                            on_completed, h, MHD_OPTION_UNESCAPE_CALLBACK, unescape, h, MHD_OPTION_END);
+    h->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_LISTEN_SOCKET,
+        h->fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)app->cfg.request_timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections_per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.max_header_bytes + HEADER_SLACK,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, h, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errlen, "cannot start the HTTP server on %s", app->cfg.listen);
         close(h->fd);

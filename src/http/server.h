@@ -2,19 +2,21 @@
  * lifecycle, and the reply helpers every handler uses.
  *
  * Lifecycle of a request (MHD calls the access handler several times per request):
- *  1st call  — allocate struct req, match the route (to know the body cap), check the header
- *              block's size (431), and for account routes check the credential and the rate
- *              limits before a byte of the body is read: a refused request never gets its body
- *              buffered (a small one is read and dropped so the client sees its answer; a large
- *              one is answered at once and the connection closed). Upload routes open their
- *              spool (http/spool.h) here.
+ *  1st call  — take the connection's struct req (one per connection, reused by each of its
+ *              requests), check the header block's size (431), match the route once (its
+ *              body cap now, its handler after the body; the parameters are kept), and for
+ *              account routes check the credential and the rate limits before a byte of the
+ *              body is read: a refused request never gets its body buffered (a small one is read
+ *              and dropped so the client sees its answer; a large one is answered at once and the
+ *              connection closed). Upload routes open their spool (http/spool.h) here.
  *  upload    — append body bytes up to the route's cap (to memory, or to the spool's file);
  *              past the cap, keep draining and remember.
  *  last call — 413 if too large; otherwise the handler. The handler sets a reply with
  *              reply_*(), or calls http_defer() and the connection is suspended until a worker
  *              has set the reply.
- *  completed — MHD's request-completed callback records metrics and frees everything the
- *              request owned (req_on_cleanup), so handlers never free on their exit paths.
+ *  completed — MHD's request-completed callback frees everything the request owned
+ *              (req_on_cleanup), so handlers never free on their exit paths; struct req itself
+ *              stays with the connection until it closes.
  * Every reply gets the security headers; every error uses the registry's one JSON shape.
  * Layer: http (above engine; only main is above it). */
 #ifndef TGR_SERVER_H
@@ -41,7 +43,8 @@ struct req {
     char method[12];
     char path[ROUTER_MAX_PATH + 1];
     char ip[64];
-    int route_idx; /* -1 when no route matched */
+    int route_idx;              /* -1 when no route matched */
+    enum router_result matched; /* the route table's answer, found once on the first call */
     struct route_params params;
 
     /* body */

@@ -1,14 +1,17 @@
 /* test_clientip — the client's address behind trusted reverse proxies (http/clientip.c): the proxy
  * list's syntax (addresses, CIDRs of both families, spaces, what is refused), and the walk of
  * X-Forwarded-For from its right end — ignored from a peer that is not trusted, the rightmost
- * address that is not trusted, every hop trusted, a bad entry, IPv4-mapped IPv6 — and the audit
+ * address that is not trusted, every hop trusted, a bad entry, IPv4-mapped IPv6 — the peer's own
+ * text as the server writes it from the socket's address, and the audit
  * rule of what an entry's details may hold (core/audit.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "core/audit.h"
@@ -101,6 +104,39 @@ static void every_hop_trusted_or_a_bad_entry(void **st)
     client_is("10.0.0.0/8", "10.0.0.5", "203.0.113.5,", "10.0.0.5");
 }
 
+/* The peer's text is what client_address() would make of inet_ntop's (no proxy trusted). */
+static void the_peer_is_written_as_the_walk_writes_it(void **st)
+{
+    struct sockaddr_in v4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+    char out[CLIENTIP_MAX], want[CLIENTIP_MAX];
+    const char *v4s[] = {"0.0.0.0",     "127.0.0.1",       "10.20.30.40",
+                         "192.0.2.255", "255.255.255.255", "1.100.9.199"};
+    for (size_t i = 0; i < sizeof v4s / sizeof v4s[0]; i++) {
+        assert_int_equal(inet_pton(AF_INET, v4s[i], &v4.sin_addr), 1);
+        client_peer_text((const struct sockaddr *)&v4, out);
+        assert_string_equal(out, v4s[i]);
+        char mapped[CLIENTIP_MAX];
+        snprintf(mapped, sizeof mapped, "::ffff:%s", v4s[i]);
+        assert_int_equal(inet_pton(AF_INET6, mapped, &v6.sin6_addr), 1);
+        client_peer_text((const struct sockaddr *)&v6, out);
+        assert_string_equal(out, v4s[i]);
+        client_address(NULL, mapped, NULL, want, sizeof want);
+        assert_string_equal(out, want);
+    }
+    const char *v6s[] = {"::1", "2001:db8::1", "fd00:1:2:3:4:5:6:7", "::"};
+    for (size_t i = 0; i < sizeof v6s / sizeof v6s[0]; i++) {
+        assert_int_equal(inet_pton(AF_INET6, v6s[i], &v6.sin6_addr), 1);
+        client_peer_text((const struct sockaddr *)&v6, out);
+        assert_string_equal(out, v6s[i]);
+    }
+    struct sockaddr other = {.sa_family = AF_UNIX};
+    client_peer_text(&other, out);
+    assert_string_equal(out, "");
+    client_peer_text(NULL, out);
+    assert_string_equal(out, "");
+}
+
 static void audit_details_hold_only_tokens_under_known_keys(void **st)
 {
     json_t *ok = json_pack("{s:[s,s], s:s, s:b, s:I, s:s, s:s}", "fields", "name", "message_text", "outcome",
@@ -143,6 +179,7 @@ int main(void)
         cmocka_unit_test(a_header_from_an_untrusted_peer_is_ignored),
         cmocka_unit_test(the_rightmost_untrusted_address_is_the_client),
         cmocka_unit_test(every_hop_trusted_or_a_bad_entry),
+        cmocka_unit_test(the_peer_is_written_as_the_walk_writes_it),
         cmocka_unit_test(audit_details_hold_only_tokens_under_known_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
