@@ -670,7 +670,11 @@ export class GramjsBackend {
     return { status: "none" };
   }
 
+  /** Another instance owns the account now: its client here goes — but not a login in progress,
+   *  which takes the account to this instance (sim.mjs's stop says why). */
   async stop({ account }) {
+    const a = this.accounts.get(account);
+    if (a && (a.status === "code_sent" || a.status === "password_needed")) return { status: a.status };
     await this.drop(account);
     return { status: "stopped" };
   }

@@ -803,7 +803,12 @@ export class SimBackend {
     return { status: "none" };
   }
 
+  /** Another instance owns the account now: its client here goes. A login in progress stays: a
+   *  login takes the account to this instance (DECISIONS 33), and a stop queued before it — the
+   *  lease round of a logout — must not cancel it (the code would be "expired"). */
   async stop({ account }) {
+    const a = this.accounts.get(account);
+    if (a && (a.status === "code_sent" || a.status === "password_needed")) return { status: a.status };
     this.dropClient(account);
     return { status: "stopped" };
   }

@@ -59,6 +59,8 @@ test("login without two-step verification; sessions survive a restart", async (t
   assert.match(sent.session, /^sim1:5999:[0-9a-f]+$/);
   await rejects(sim.sync({ account: 1, cursor: null, limit: 10, minMessageId: {} }), "NOT_STARTED");
   await rejects(sim.sign_in({ account: 1, code: "00000", password: null }), "PHONE_CODE_INVALID");
+  // A stop queued before the login (a logout's lease round) leaves the login in progress alone.
+  assert.equal((await sim.stop({ account: 1 })).status, "code_sent");
   const ok = await sim.sign_in({ account: 1, code: "11235", password: null });
   assert.deepEqual(ok, { status: "connected", session: sent.session, user: { id: "5999", first_name: "Shop", username: null } });
 
