@@ -34,6 +34,10 @@ export const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tgr-browser-'));
 export const servers = [];
 /** The Chromium of this run (launchBrowser), closed by run(). */
 let browser = null;
+/** What the page did that it never should (launchBrowser's watch), printed when a run fails. */
+let pageProblems = [];
+/** The page of this run, for a screenshot of where a failed run stopped. */
+let lastPage = null;
 
 export function stopServer(server) {
   return new Promise((resolve) => {
@@ -120,7 +124,8 @@ export async function launchBrowser({ locale = 'en-US' } = {}) {
   log(`chromium up in ${Date.now() - launched} ms`);
 
   // Anything the page should never do.
-  const problems = [];
+  const problems = (pageProblems = []);
+  lastPage = page;
   // 4xx answers we provoke on purpose (Chromium logs "Failed to load resource" for them).
   const expectedStatuses = new Set([401, 409, 422]);
   page.on('dialog', (d) => {
@@ -154,6 +159,14 @@ export async function run(main) {
   } catch (e) {
     failed = true;
     console.error('FAIL:', e instanceof Failure ? e.message : e?.stack || e);
+    if (lastPage) {
+      const file = path.join(SHOTS, 'FAILED-' + path.basename(process.argv[1], '.mjs') + '.png');
+      await lastPage.screenshot({ path: file, fullPage: true }).then(() => console.error('the page where it stopped:', file), () => {});
+      console.error('at', lastPage.url());
+      const text = await lastPage.evaluate(() => document.body.innerText).catch(() => '');
+      console.error('--- what the page showed (first 1,500 characters) ---\n' + text.slice(0, 1500));
+    }
+    if (pageProblems.length) console.error('--- what the page did meanwhile ---\n  ' + pageProblems.join('\n  '));
     for (const s of servers) if (s.log) console.error(`--- server stderr, ${s.name} (tail) ---\n` + s.log.split('\n').slice(-30).join('\n'));
   } finally {
     if (browser) await browser.close().catch(() => {});
