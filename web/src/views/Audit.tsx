@@ -77,7 +77,7 @@ function Row({ e }: { e: AuditEntry }) {
   const action = (ACTIONS() as Record<string, string>)[e.action];
   return (
     <tr data-testid="audit-row" data-action={e.action}>
-      <td data-label={m.when} class="when">
+      <td data-label={m.when} class="at">
         <time dateTime={e.at} title={dateTime.format(new Date(e.at))}>
           {when(e.at)}
         </time>
