@@ -41,8 +41,15 @@ export function lazyView<P extends object>(load: () => Promise<ComponentType<P>>
     const [failed, setFailed] = useState(false);
     // Fetching starts as the route is first rendered, not after the paint that effects wait for.
     if (!loaded && !failed) preload().catch(() => undefined);
+    const shownPending = !loaded;
     useEffect(() => {
-      if (loaded) return undefined;
+      // The chunk may have arrived between this render (which showed "Loading…") and this effect,
+      // which runs after the paint: render again, or the page would stay "Loading…" for good (a
+      // fresh-clone run under load stopped so in the editor).
+      if (loaded) {
+        if (shownPending) setReady(true);
+        return undefined;
+      }
       let live = true;
       preload().then(
         () => live && setReady(true),
