@@ -112,21 +112,25 @@ export function plural(n: number, forms: Forms): string {
 const NUMBER_OPTS: Intl.NumberFormatOptions = {};
 const numberCache = new Map<string, Intl.NumberFormat>();
 const dateCache = new Map<string, Intl.DateTimeFormat>();
+const relativeCache = new Map<string, Intl.RelativeTimeFormat>();
+
+/** One Intl formatter per locale and options: building one loads locale data (tens of ms the
+ *  first time in Chromium), so a list must not build one per row. */
+function cached<T>(cache: Map<string, T>, opts: object, make: (locale: string) => T): T {
+  const key = locale() + '\u0000' + JSON.stringify(opts);
+  let f = cache.get(key);
+  if (!f) cache.set(key, (f = make(locale())));
+  return f;
+}
 
 /** A cached Intl.NumberFormat for the current locale and these options. */
 export function formatter(opts: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = locale() + '\u0000' + JSON.stringify(opts);
-  let f = numberCache.get(key);
-  if (!f) numberCache.set(key, (f = new Intl.NumberFormat(locale(), opts)));
-  return f;
+  return cached(numberCache, opts, (l) => new Intl.NumberFormat(l, opts));
 }
 
 /** A cached Intl.DateTimeFormat for the current locale and these options. */
 export function dateFormatter(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = locale() + '\u0000' + JSON.stringify(opts);
-  let f = dateCache.get(key);
-  if (!f) dateCache.set(key, (f = new Intl.DateTimeFormat(locale(), opts)));
-  return f;
+  return cached(dateCache, opts, (l) => new Intl.DateTimeFormat(l, opts));
 }
 
 /** A formatter that follows the language: `.format()` like Intl's, built on first use per locale. */
@@ -139,5 +143,7 @@ export function dateTimeFormat(opts: Intl.DateTimeFormatOptions): { format(d: Da
 }
 
 export function relativeTimeFormat(opts: Intl.RelativeTimeFormatOptions): { format(v: number, unit: Intl.RelativeTimeFormatUnit): string } {
-  return { format: (v, unit) => new Intl.RelativeTimeFormat(locale(), opts).format(v, unit) };
+  return {
+    format: (v, unit) => cached(relativeCache, opts, (l) => new Intl.RelativeTimeFormat(l, opts)).format(v, unit),
+  };
 }

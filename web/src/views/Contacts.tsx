@@ -373,7 +373,9 @@ export function ContactsView({ state, query }: { state: SessionState; query: URL
 
       <section class="card card-flush" aria-busy={loading ? 'true' : 'false'} data-loaded={loading ? undefined : (loadedKey ?? undefined)}>
         {contacts === null ? (
-          <p class="empty">{m.loading}</p>
+          /* As tall as the screen while the first page loads, so the footer below is out of view
+             and does not jump when the rows arrive (Lighthouse's layout shift). */
+          <p class="empty list-wait">{m.loading}</p>
         ) : contacts.length === 0 ? (
           <p class="empty">
             {filtered ? m.noMatch : connected ? m.noneConnected : m.none}
