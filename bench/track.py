@@ -118,7 +118,7 @@ server {{ listen 127.0.0.1:{port}; location / {{ return 302 http://example.inval
             print(f"track  round: nginx {rn:.0f} req/s ({cn:.1f} µs CPU each), tgr {rt:.0f} req/s ({ct:.1f} µs): "
                   f"{ratios[-1]:.3f}", flush=True)
         med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-        ratio, best_t, best_n = med(ratios), med(tgr_rps), med(nginx_rps)
+        ratio, med_t, med_n = med(ratios), med(tgr_rps), med(nginx_rps)
         cpu_t, cpu_n = med(tgr_cpu), med(nginx_cpu)
         data = srv.data
         srv.stop()  # a clean stop writes the clicks still queued
@@ -126,22 +126,22 @@ server {{ listen 127.0.0.1:{port}; location / {{ return 302 http://example.inval
         stored = db.execute("SELECT COALESCE(SUM(clicks), 0) FROM trackable_links").fetchone()[0]
         db.close()
         srv.cleanup()
-        print(f"track  GET /t/:code {best_t:.0f} req/s beside nginx 302 {best_n:.0f} req/s (medians): ratio {ratio:.3f} "
+        print(f"track  GET /t/:code {med_t:.0f} req/s beside nginx 302 {med_n:.0f} req/s (medians): ratio {ratio:.3f} "
               f"(median of {ROUNDS} rounds, {min(ratios):.3f}–{max(ratios):.3f}); CPU per request {cpu_t:.1f} µs, "
               f"nginx {cpu_n:.1f} µs "
               f"(target >= {TARGET}: {'meets' if ratio >= TARGET else 'MISSES'}); {total} clicks from one address, "
               f"{stored} counted ({'as it should: repeats count once' if stored == 1 else 'WRONG: want 1'})")
         os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
         with open(os.path.join(ROOT, "bench", "out", "track.txt"), "w") as f:
-            f.write(f"tgr_rps={best_t:.0f}\nnginx_rps={best_n:.0f}\nratio={ratio:.3f}\ntgr_cpu_us={cpu_t:.1f}\n"
+            f.write(f"tgr_rps={med_t:.0f}\nnginx_rps={med_n:.0f}\nratio={ratio:.3f}\ntgr_cpu_us={cpu_t:.1f}\n"
                     f"nginx_cpu_us={cpu_n:.1f}\nclicks_sent={total}\n"
                     f"clicks_stored={stored}\n")
         from figures import figure, write_figures  # bench/figures.py: the figures for bench/summary.py
         write_figures("track", [
             figure("clicks_ratio", f"GET /t/:code ÷ nginx return 302 (median of {ROUNDS} interleaved rounds)",
                    round(ratio, 3), "×", op=">=", target=TARGET),
-            figure("clicks_rps", "GET /t/:code (median)", round(best_t), "req/s", peer="nginx return 302",
-                   peer_value=round(best_n)),
+            figure("clicks_rps", "GET /t/:code (median)", round(med_t), "req/s", peer="nginx return 302",
+                   peer_value=round(med_n)),
             figure("clicks_cpu", "server CPU per click (user + system)", round(cpu_t, 1), "µs", peer="nginx return 302",
                    peer_value=round(cpu_n, 1), better="lower"),
             figure("clicks_counted", f"clicks counted of {total:,} from one address", stored, "", op="==", target=1)])
