@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "http/handlers.h"
 #include "core/orders.h"
+#include "core/progress.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -125,14 +126,15 @@ enum hres analytics_revenue_h(struct req *r)
     return H_OK;
 }
 
-/* GET /analytics/campaigns — one row of counters per campaign, newest first. */
+/* The account's currency (handlers.h): EUR when it has no orders or the read failed. */
 void account_currency(struct req *r, char out[4])
 {
     out[0] = 0;
-    if (r->app->store->revenue_currency(r->app->store, r->account_id, 0, now_ms() + 1, out) < 0 || !out[0])
+    if (r->app->store->account_currency(r->app->store, r->account_id, out) < 0 || !out[0])
         snprintf(out, 4, "EUR");
 }
 
+/* GET /analytics/campaigns — one row of counters per campaign, newest first. */
 enum hres analytics_campaigns_h(struct req *r)
 {
     struct store *st = r->app->store;
@@ -162,7 +164,8 @@ enum hres analytics_campaigns_h(struct req *r)
             json_object_set_new(o, "started_at", started[0] ? json_string(started) : json_null());
             json_object_set_new(o, "currency", json_string(cur));
             /* The first message's progress apart from the follow-ups' (issue 18). */
-            if (campaign_progress_json(r, &rows[i], o) != TGR_OK) failed = 1;
+            struct campaign_progress p;
+            if (campaign_progress_json(r, &rows[i], o, &p) != TGR_OK) failed = 1;
             json_array_append_new(list, o);
         }
         campaign_release(&rows[i]);
