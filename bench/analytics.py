@@ -130,6 +130,11 @@ def build(data, done, live, other):
         UPDATE campaign_analytics SET total_orders = (SELECT COUNT(*) FROM orders),
           total_revenue = (SELECT SUM(amount) FROM orders) WHERE campaign_id = {done};
     """)
+    # The order counts per currency that the server keeps (migration 14), as an order's ingestion
+    # would have left them (a build older than 14 counts at migration instead).
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'order_currencies'").fetchone():
+        db.execute("INSERT INTO order_currencies(account_id, currency, orders) "
+                   "SELECT account_id, currency, COUNT(*) FROM orders WHERE is_test = 0 GROUP BY 1, 2")
     db.commit()
     rows = db.execute("SELECT COUNT(*) FROM recipients").fetchone()[0]
     db.close()
