@@ -211,7 +211,8 @@ static int count_before(struct store *st, int64_t account, int64_t id, int64_t f
         if (st->queue_rows(st, account, id, s, first, &last, &n) < 0) return -1;
         if (!last) continue;
         o->before_first += n;
-        if (all != first) {
+        /* With every pending row below `first`, they are all below `all` too (all >= first). */
+        if (all != first && !(first && last < first)) {
             n = 0;
             if (all && st->queue_rows(st, account, id, s, all, &last, &n) < 0) return -1;
         }
