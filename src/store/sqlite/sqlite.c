@@ -3,8 +3,9 @@
  *
  * Connections: one writer connection, used under a mutex, where every write transaction is
  * BEGIN IMMEDIATE … COMMIT; one read-only reader connection per thread (created on first use,
- * kept in a pthread key and in a list so that close can find them all). WAL mode lets readers
- * run while the writer writes; busy_timeout covers other processes (`tgr account create` beside
+ * kept in a pthread key and in a list so that close can find them all; store->read holds one
+ * read transaction on it around several statements). WAL mode lets readers run while the writer
+ * writes; busy_timeout covers other processes (`tgr account create` beside
  * a running server). Each connection prepares each statement once and keeps it
  * (SQLITE_PREPARE_PERSISTENT); the statement texts are derived from sql.h once, at open.
  * synchronous is NORMAL, and FULL for durable transactions (auth, money, the outbox claims): two
