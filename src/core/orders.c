@@ -243,6 +243,10 @@ static enum db_status ingest_txn(struct store *st, void *cls)
             r = st->order_mark_test(st, ic->account_id, res->order_row_id);
             return r < 0 ? r : DB_ONE;
         }
+        /* The account's currency is the one most of its orders use, test orders left out; it is
+         * counted here rather than over the orders at every read (analytics asks at each poll). */
+        r = st->currency_count(st, ic->account_id, o.currency);
+        if (r < 0) return r;
         if (strcmp(o.status, "paid") == 0) {
             int64_t ref_recipient = 0, ref_link = 0;
             if (in->ref && link_ref_parse(ic->app->kr, in->ref, &ref_recipient, &ref_link) != TGR_OK)

@@ -143,6 +143,7 @@ int64_t progress_flood_until(struct store *st, int64_t account_id, int64_t now)
 }
 
 #define STEPS_MAX (NUDGES_MAX + 1)
+_Static_assert(PROGRESS_NUDGES_MAX == NUDGES_MAX, "progress.h keeps a nudge plan of NUDGES_MAX steps");
 
 /* The per-step counters of a campaign, steps 0..STEPS_MAX-1 (zero where it has no rows).
  * *last_step: the highest step with rows. @return 0, or -1 when the read failed */
@@ -196,16 +197,22 @@ struct other {
     int64_t before_first, before_all;
 };
 
-/* Pending rows of campaign id below the ids `first` and `all` (0: none), over its steps. */
+/* Pending rows of campaign id below the ids `first` and `all` (0: none), over its steps: those
+ * whose counters say some rows are open (a step without is not looked at). */
 static int count_before(struct store *st, int64_t account, int64_t id, int64_t first, int64_t all,
                         struct other *o)
 {
-    for (int s = 0; s < STEPS_MAX; s++) {
+    struct step_totals t[STEPS_MAX];
+    int last_step = 0;
+    if (read_steps(st, account, id, t, &last_step) != 0) return -1;
+    for (int s = 0; s <= last_step; s++) {
         int64_t last = 0, n = 0;
+        if (!open_of(&t[s])) continue;
         if (st->queue_rows(st, account, id, s, first, &last, &n) < 0) return -1;
         if (!last) continue;
         o->before_first += n;
-        if (all != first) {
+        /* With every pending row below `first`, they are all below `all` too (all >= first). */
+        if (all != first && !(first && last < first)) {
             n = 0;
             if (all && st->queue_rows(st, account, id, s, all, &last, &n) < 0) return -1;
         }
@@ -282,6 +289,14 @@ int campaign_progress_read(struct app *app, const struct account *acct, const st
     json_error_t je;
     json_t *plan = c->nudges_json ? json_loads(c->nudges_json, 0, &je) : NULL;
     int plan_steps = (int)json_array_size(plan);
+    if (plan_steps > NUDGES_MAX) plan_steps = NUDGES_MAX;
+    for (int k = 0; k < plan_steps; k++) {
+        struct progress_nudge *nd = &out->nudges[k];
+        nd->after_s = json_integer_value(json_object_get(json_array_get(plan, (size_t)k), "after_seconds"));
+        nd->scheduled = open_of(&t[k + 1]);
+        nd->sent = t[k + 1].sent;
+    }
+    out->n_nudges = plan_steps;
     json_decref(plan);
     count_steps(t, plan_steps, last_step, out);
     if (waiting_scheduled(st, account, c, now, out) != 0) return TGR_ERR;
@@ -291,8 +306,9 @@ int campaign_progress_read(struct app *app, const struct account *acct, const st
 
     /* Where this campaign's queued messages are: its last first message, its last message. */
     int64_t last_first = 0, last_all = 0;
-    for (int s = 0; s < STEPS_MAX; s++) {
+    for (int s = 0; s <= last_step; s++) {
         int64_t last = 0;
+        if (!open_of(&t[s])) continue;
         if (st->queue_rows(st, account, c->id, s, 0, &last, NULL) < 0) return TGR_ERR;
         if (s == 0) last_first = last;
         if (last > last_all) last_all = last;

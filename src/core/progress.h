@@ -52,6 +52,7 @@ enum progress_outcome campaign_advance(struct app *app, int64_t account_id, int6
  * go first, and are named (behind[]). The forecast (core/forecast.h) walks that queue from now,
  * after a FloodWait, through each campaign's quiet hours and the account's daily limit. */
 #define PROGRESS_BEHIND_MAX 4
+#define PROGRESS_NUDGES_MAX 5 /* NUDGES_MAX (core/campaign.h) */
 
 struct step_progress {
     int64_t total;                 /* first: the audience; follow-ups: at most this many */
@@ -68,11 +69,21 @@ struct progress_behind {
     char status[16]; /* running or nudging */
 };
 
+/* One follow-up of the campaign's plan, from the step's counters. */
+struct progress_nudge {
+    int64_t after_s;   /* the plan's after_seconds */
+    int64_t scheduled; /* rows made and not finished (pending or being sent) */
+    int64_t sent;
+};
 struct campaign_progress {
     struct step_progress first, follow_ups;
     int64_t eta; /* when everything queued now will have gone; 0: nothing queued, or unknown */
     struct progress_behind behind[PROGRESS_BEHIND_MAX];
     int n_behind;
+    /* The nudge plan as it is now, step k + 1 in nudges[k] (read with the counts, so that a
+     * caller need not read the counters or parse the plan again). */
+    struct progress_nudge nudges[PROGRESS_NUDGES_MAX];
+    int n_nudges;
 };
 
 /* Until when Telegram's FloodWait holds the account's sends (unix ms), 0 when it does not now. */

@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "http/handlers.h"
 #include "core/orders.h"
+#include "core/progress.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -125,23 +126,27 @@ enum hres analytics_revenue_h(struct req *r)
     return H_OK;
 }
 
-/* GET /analytics/campaigns — one row of counters per campaign, newest first. */
+/* The account's currency (handlers.h): EUR when it has no orders or the read failed. */
 void account_currency(struct req *r, char out[4])
 {
     out[0] = 0;
-    if (r->app->store->revenue_currency(r->app->store, r->account_id, 0, now_ms() + 1, out) < 0 || !out[0])
+    if (r->app->store->account_currency(r->app->store, r->account_id, out) < 0 || !out[0])
         snprintf(out, 4, "EUR");
 }
 
-enum hres analytics_campaigns_h(struct req *r)
+struct campaigns_read {
+    struct req *r;
+    json_t *list; /* the rows, once every read succeeded */
+};
+
+/* The rows of GET /analytics/campaigns, read inside one snapshot (store->read). */
+static enum db_status campaigns_read(struct store *st, void *cls)
 {
-    struct store *st = r->app->store;
+    struct campaigns_read *m = cls;
+    struct req *r = m->r;
     struct campaign *rows = NULL;
     size_t n = 0;
-    if (st->campaign_list(st, r->account_id, &rows, &n) < 0) {
-        reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
-        return H_NO;
-    }
+    if (st->campaign_list(st, r->account_id, &rows, &n) < 0) return DB_HARD;
     char cur[4];
     account_currency(r, cur);
     json_t *list = json_array();
@@ -162,7 +167,8 @@ enum hres analytics_campaigns_h(struct req *r)
             json_object_set_new(o, "started_at", started[0] ? json_string(started) : json_null());
             json_object_set_new(o, "currency", json_string(cur));
             /* The first message's progress apart from the follow-ups' (issue 18). */
-            if (campaign_progress_json(r, &rows[i], o) != TGR_OK) failed = 1;
+            struct campaign_progress p;
+            if (campaign_progress_json(r, &rows[i], o, &p) != TGR_OK) failed = 1;
             json_array_append_new(list, o);
         }
         campaign_release(&rows[i]);
@@ -170,9 +176,22 @@ enum hres analytics_campaigns_h(struct req *r)
     free(rows);
     if (failed) {
         json_decref(list);
+        return DB_HARD;
+    }
+    m->list = list;
+    return DB_ONE;
+}
+
+/* GET /analytics/campaigns — one row of counters per campaign, newest first; all of them read
+ * in one snapshot, so that the rows agree with each other (and cost less on SQLite). */
+enum hres analytics_campaigns_h(struct req *r)
+{
+    struct campaigns_read m = {r, NULL};
+    if (r->app->store->read(r->app->store, campaigns_read, &m) < 0 || !m.list) {
+        json_decref(m.list);
         reply_error(r, ERR_UNAVAILABLE, NULL, "the database is not available; retry shortly");
         return H_NO;
     }
-    reply_json(r, 200, json_pack("{s:o}", "campaigns", list));
+    reply_json(r, 200, json_pack("{s:o}", "campaigns", m.list));
     return H_OK;
 }

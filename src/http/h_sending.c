@@ -385,20 +385,19 @@ static json_t *step_json(const struct step_progress *s)
 }
 
 /* The progress fields of GET …/analytics (and its rows in GET /analytics/campaigns). */
-int campaign_progress_json(struct req *r, const struct campaign *c, json_t *o)
+int campaign_progress_json(struct req *r, const struct campaign *c, json_t *o, struct campaign_progress *p)
 {
     double rate = r->app->cfg.send_rate > 0 ? r->app->cfg.send_rate : 1;
-    struct campaign_progress p;
-    if (campaign_progress_read(r->app, &r->account, c, now_ms(), rate, &p) != TGR_OK) return TGR_ERR;
-    json_object_set_new(o, "eta", time_or_null(p.eta));
-    json_object_set_new(o, "first_message", step_json(&p.first));
-    json_object_set_new(o, "follow_ups", step_json(&p.follow_ups));
+    if (campaign_progress_read(r->app, &r->account, c, now_ms(), rate, p) != TGR_OK) return TGR_ERR;
+    json_object_set_new(o, "eta", time_or_null(p->eta));
+    json_object_set_new(o, "first_message", step_json(&p->first));
+    json_object_set_new(o, "follow_ups", step_json(&p->follow_ups));
     json_t *behind = json_array();
-    for (int b = 0; b < p.n_behind; b++)
+    for (int b = 0; b < p->n_behind; b++)
         json_array_append_new(behind, json_pack("{s:I, s:s, s:s, s:I}", "campaign_id",
-                                                (json_int_t)p.behind[b].campaign_id, "name", p.behind[b].name,
-                                                "status", p.behind[b].status, "messages",
-                                                (json_int_t)p.behind[b].messages));
+                                                (json_int_t)p->behind[b].campaign_id, "name",
+                                                p->behind[b].name, "status", p->behind[b].status, "messages",
+                                                (json_int_t)p->behind[b].messages));
     json_object_set_new(o, "waiting_behind", behind);
     return TGR_OK;
 }
@@ -452,7 +451,8 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     json_object_set_new(o, "send_rate_per_min", json_real(rate * 60));
     /* The first message and the follow-ups apart, each monotonic, with times that count the
      * queue ahead, FloodWait, quiet hours and the daily limit (core/progress.h). */
-    if (campaign_progress_json(r, c, o) != TGR_OK) {
+    struct campaign_progress p;
+    if (campaign_progress_json(r, c, o, &p) != TGR_OK) {
         json_decref(o);
         return NULL;
     }
@@ -467,43 +467,59 @@ json_t *campaign_metrics_json(struct req *r, const struct campaign *c)
     json_object_set_new(
         o, "quiet_hours",
         json_pack("{s:b, s:o}", "active", quiet, "resumes_at", quiet ? json_string(when) : json_null()));
+    /* Each follow-up of the plan: its counts came with the progress; when the next comes due. */
     json_t *nudges = json_array();
-    json_error_t je;
-    json_t *plan = c->nudges_json ? json_loads(c->nudges_json, 0, &je) : NULL;
-    for (size_t i = 0; i < json_array_size(plan); i++) {
-        int64_t open = 0, due = 0, sent = 0, replied = 0, clicked = 0;
-        if (st->campaign_open_rows(st, r->account_id, c->id, (int)i + 1, &open) < 0 ||
-            st->nudge_next_due(st, r->account_id, c->id, (int)i + 1, &due) < 0 ||
-            st->step_counts(st, r->account_id, c->id, (int)i + 1, &sent, &replied, &clicked) < 0) {
-            json_decref(plan);
+    for (int i = 0; i < p.n_nudges; i++) {
+        int64_t due = 0;
+        if (st->nudge_next_due(st, r->account_id, c->id, i + 1, &due) < 0) {
             json_decref(nudges);
             json_decref(o);
             return NULL;
         }
-        int64_t after_s = json_integer_value(json_object_get(json_array_get(plan, i), "after_seconds"));
-        json_t *nd = json_pack("{s:i, s:I, s:I}", "step", (int)i + 1, "scheduled", (json_int_t)open, "sent",
-                               (json_int_t)sent);
+        json_t *nd = json_pack("{s:i, s:I, s:I}", "step", i + 1, "scheduled",
+                               (json_int_t)p.nudges[i].scheduled, "sent", (json_int_t)p.nudges[i].sent);
         char t[40];
         if (due) {
-            rfc3339(due + after_s * 1000, t, sizeof t);
+            rfc3339(due + p.nudges[i].after_s * 1000, t, sizeof t);
             json_object_set_new(nd, "next_at", json_string(t));
         } else {
             json_object_set_new(nd, "next_at", json_null());
         }
         json_array_append_new(nudges, nd);
     }
-    json_decref(plan);
     json_object_set_new(o, "nudges", nudges);
     return o;
 }
 
+struct metrics_read {
+    struct req *r;
+    int loaded; /* the campaign was read (else its 404 or 503 is queued) */
+    json_t *o;
+};
+
+static enum db_status metrics_read(struct store *st, void *cls)
+{
+    (void)st;
+    struct metrics_read *m = cls;
+    struct campaign c;
+    if (campaign_load_req(m->r, &c) != TGR_OK) return DB_NONE;
+    m->loaded = 1;
+    m->o = campaign_metrics_json(m->r, &c);
+    campaign_release(&c);
+    return m->o ? DB_ONE : DB_HARD;
+}
+
+/* GET /campaigns/:id/analytics: its two dozen reads in one snapshot (store->read), which also
+ * makes them cheaper on SQLite; the dashboard asks every few seconds while a campaign runs. */
 enum hres campaigns_analytics_h(struct req *r)
 {
-    struct campaign c;
-    if (campaign_load_req(r, &c) != TGR_OK) return H_NO;
-    json_t *o = campaign_metrics_json(r, &c);
-    campaign_release(&c);
-    if (!o) return db_failed(r);
-    reply_json(r, 200, o);
+    struct metrics_read m = {r, 0, NULL};
+    enum db_status s = r->app->store->read(r->app->store, metrics_read, &m);
+    if (!m.loaded) return r->resp ? H_NO : db_failed(r); /* 404, or a 503 queued by the load or here */
+    if (!m.o || s < 0) {
+        json_decref(m.o);
+        return db_failed(r);
+    }
+    reply_json(r, 200, m.o);
     return H_OK;
 }

@@ -56,6 +56,7 @@ enum hres analytics_categories_h(struct req *r);
 enum hres analytics_revenue_h(struct req *r);
 enum hres analytics_campaigns_h(struct req *r);
 struct campaign;
+struct campaign_progress;
 /* The API's campaign object (codes decrypted). New reference. */
 json_t *campaign_to_json(struct app *app, int64_t account_id, const struct campaign *c);
 /* The campaign named by the path's :id, of the caller's account; on failure the reply is set.
@@ -72,13 +73,14 @@ enum hres campaigns_logs_h(struct req *r);
 enum hres campaigns_analytics_h(struct req *r);
 /* Reply 200 with campaign id of the caller's account as stored now (503 when it cannot be read). */
 enum hres campaign_reply(struct req *r, int64_t id);
-/* The live counters of a campaign (GET …/analytics), or NULL when the store fails. */
 /* The account's money currency: the one most of its orders use, EUR without orders. */
 void account_currency(struct req *r, char out[4]);
+/* The live counters of a campaign (GET …/analytics), or NULL when the store fails. */
 json_t *campaign_metrics_json(struct req *r, const struct campaign *c);
 /* A campaign's first message and its follow-ups apart ({"first_message","follow_ups"} of
- * GET …/analytics; core/progress.h), added to o. @return TGR_OK, TGR_ERR when the store failed */
-int campaign_progress_json(struct req *r, const struct campaign *c, json_t *o);
+ * GET …/analytics; core/progress.h), added to o; *p gets what was read.
+ * @return TGR_OK, TGR_ERR when the store failed */
+int campaign_progress_json(struct req *r, const struct campaign *c, json_t *o, struct campaign_progress *p);
 /* h_scorecard.c */
 enum hres campaigns_scorecard_h(struct req *r);
 /* h_segments.c */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/app.h"
+#include "base/jsonout.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "http/auth.h"
@@ -80,14 +81,16 @@ void reply_data(struct req *r, unsigned status, const char *content_type, const 
 
 void reply_json(struct req *r, unsigned status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+    /* jsonout writes jansson's text at a fraction of its cost (base/jsonout.h). */
+    size_t len = 0;
+    char *text = body ? jsonout_dumps(body, &len) : NULL;
     json_decref(body);
     if (!text) {
         static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
         reply_data(r, 500, "application/json", oom, sizeof oom - 1);
         return;
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(text);
         return;

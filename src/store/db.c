@@ -298,6 +298,15 @@ enum db_status stmt_txn(struct store *st, enum db_tx kind, enum db_status (*fn)(
     return txn(st, kind, 1, fn, cls);
 }
 
+enum db_status stmt_read(struct store *st, enum db_status (*fn)(struct store *st, void *cls), void *cls)
+{
+    if (!OPS(st)->read) return fn(st, cls);
+    depth++;
+    enum db_status r = OPS(st)->read(st, fn, cls);
+    depth--;
+    return counted(r);
+}
+
 /* ---- migrations ------------------------------------------------------------------------------- */
 
 struct migration {

@@ -107,6 +107,8 @@ struct db_ops {
      * conflicts. @return what fn returned, or the commit's failure */
     enum db_status (*txn)(struct store *st, enum db_tx kind, int retry_soft,
                           enum db_status (*fn)(struct store *st, void *cls), void *cls);
+    /* Run fn inside one read snapshot (store->read); NULL: fn runs as it is. */
+    enum db_status (*read)(struct store *st, enum db_status (*fn)(struct store *st, void *cls), void *cls);
     /* Run SQL text of several statements without parameters (migrations) in the transaction. */
     enum db_status (*script)(struct store *st, const char *sql);
     int (*col_null)(const struct db_row *r, int col);

@@ -146,6 +146,13 @@
 #define RESULTS_BRANCH(n)                                                                                    \
     "SELECT id FROM (SELECT id FROM recipients WHERE campaign_id = $2 AND step = $3 AND status = $" n        \
     " AND id > $4 ORDER BY id LIMIT $5) b" n
+/* A page of results per person: the ids first (the branches merged by id and cut at the page's
+ * length), and only then each row's contact, clicks and orders. Joined over the branches' rows,
+ * those were read for up to five times the page's rows, most then thrown away by the LIMIT. */
+#define RESULTS_IDS                                                                                          \
+    RESULTS_BRANCH("6")                                                                                      \
+    " UNION ALL " RESULTS_BRANCH("7") " UNION ALL " RESULTS_BRANCH("8") " UNION ALL " RESULTS_BRANCH(        \
+        "9") " UNION ALL " RESULTS_BRANCH("10")
 /* A contact's timeline: every source of events as one union, newest first after the key
  * ($3, $4, $5) = (at, rank, id); the ranks are TIMELINE_KINDS' (store_people.h). */
 #define TIMELINE_RECIPIENTS(at, rank)                                                                        \
@@ -166,17 +173,10 @@
       "(SELECT COALESCE(SUM(o.amount), 0)::bigint FROM orders o WHERE o.account_id = r.account_id "          \
       "  AND o.attributed_recipient_id = r.id AND o.status = 'paid'), "                                      \
       "COALESCE(c.opted_out_at, 0), c.tg_user_id, c.first_name, c.last_name, c.username "                    \
-      "FROM (" RESULTS_BRANCH("6") " UNION ALL " RESULTS_BRANCH("7") " UNION ALL " RESULTS_BRANCH(           \
-          "8") " UNION ALL " RESULTS_BRANCH("9") " UNION ALL " RESULTS_BRANCH("10") ") p "                   \
-                                                                                    "JOIN recipients r ON "  \
-                                                                                    "r.id = p.id JOIN "      \
-                                                                                    "contacts c ON c.id = "  \
-                                                                                    "r.contact_id "          \
-                                                                                    "AND c.account_id = "    \
-                                                                                    "r.account_id WHERE "    \
-                                                                                    "r.account_id = $1 "     \
-                                                                                    "ORDER BY r.id LIMIT "   \
-                                                                                    "$5")                    \
+      "FROM (SELECT u.id FROM (" RESULTS_IDS ") u ORDER BY u.id LIMIT $5) p "                                \
+      "JOIN recipients r ON r.id = p.id "                                                                    \
+      "JOIN contacts c ON c.id = r.contact_id AND c.account_id = r.account_id WHERE r.account_id = $1 "      \
+      "ORDER BY r.id")                                                                                       \
     X(S_TIMELINE,                                                                                            \
       "SELECT e.at, e.rank, e.id, e.campaign_id, e.step, e.num, e.code, e.extra, e.name, e.sealed FROM ("    \
       "SELECT m.date AS at, 1 AS rank, m.id AS id, NULL::bigint AS campaign_id, 0::bigint AS step, "         \
@@ -334,6 +334,7 @@
 #define STMTS(X, Y)                                                                                          \
     /* transaction control of the SQLite backend (PostgreSQL's BEGIN carries its isolation level) */         \
     X(S_BEGIN, "BEGIN IMMEDIATE")                                                                            \
+    X(S_BEGIN_READ, "BEGIN") /* a read snapshot on a reader connection (store->read) */                      \
     X(S_COMMIT, "COMMIT")                                                                                    \
     X(S_ROLLBACK, "ROLLBACK")                                                                                \
     X(S_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                                  \
@@ -570,11 +571,13 @@
       "AND r.sent_at <= $5 AND r.sent_at > COALESCE((SELECT scheduled_through FROM "                         \
       "campaign_steps WHERE campaign_id = $2 AND step = $3::bigint), 0) "                                    \
       "ON CONFLICT DO NOTHING RETURNING campaign_id, step, status")                                          \
+    /* The account is asked of the campaign (as in S_QUEUE_BEFORE): MIN is then one probe of       */        \
+    /* recipients_step_sent, where a test of each row's account read rows until one passed.        */        \
     X(S_NUDGE_NEXT_DUE,                                                                                      \
       "SELECT COALESCE(MIN(r.sent_at), 0) FROM recipients r WHERE r.campaign_id = $2 "                       \
-      "AND r.step = $3::bigint - 1 AND r.status = 'sent' AND r.account_id = $1 AND r.sent_at > "             \
+      "AND r.step = $3::bigint - 1 AND r.status = 'sent' AND r.sent_at > "                                   \
       "COALESCE((SELECT scheduled_through FROM campaign_steps WHERE campaign_id = $2 "                       \
-      "AND step = $3::bigint), 0)")                                                                          \
+      "AND step = $3::bigint), 0) AND EXISTS (SELECT 1 FROM campaigns WHERE id = $2 AND account_id = $1)")   \
     X(S_STEP_BUMP,                                                                                           \
       "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "        \
       "replied, clicked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT(campaign_id, step) "   \
@@ -688,6 +691,12 @@
       "JOIN campaigns c ON c.id = o.attributed_campaign_id AND c.account_id = o.account_id "                 \
       "WHERE o.account_id = $1 AND o.status = 'paid' AND o.created_at >= $2 "                                \
       "AND o.created_at < $3 AND o.currency = $4 GROUP BY 1, 2 ORDER BY 3 DESC, 1")                          \
+    X(S_CURRENCY_COUNT,                                                                                      \
+      "INSERT INTO order_currencies(account_id, currency, orders) VALUES ($1, $2, 1) "                       \
+      "ON CONFLICT(account_id, currency) DO UPDATE SET orders = order_currencies.orders + 1")                \
+    /* (in key order: the most used is picked in C, as a sort costs more than the rows read) */              \
+    X(S_ACCOUNT_CURRENCY, "SELECT currency, orders FROM order_currencies WHERE account_id = $1 "             \
+                          "ORDER BY currency")                                                               \
     X(S_REV_CURRENCY,                                                                                        \
       "SELECT currency FROM orders WHERE account_id = $1 AND created_at >= $2 AND created_at < $3 "          \
       "AND is_test = 0 GROUP BY currency ORDER BY COUNT(*) DESC, currency LIMIT 1")                          \
@@ -760,10 +769,19 @@
     X(S_SCHEDULED_DUE, "SELECT account_id, id, start_at FROM campaigns WHERE status = 'scheduled' "          \
                        "AND start_at <= $1 ORDER BY start_at, id LIMIT $2")                                  \
     /* where a campaign's messages are in the send queue (issue 18) */                                       \
-    X(S_QUEUE_LAST, "SELECT COALESCE(MAX(id), 0) FROM recipients WHERE account_id = $1 "                     \
-                    "AND campaign_id = $2 AND step = $3 AND status = 'pending'")                             \
-    X(S_QUEUE_BEFORE, "SELECT COUNT(*) FROM recipients WHERE account_id = $1 AND campaign_id = $2 "          \
-                      "AND step = $3 AND status = 'pending' AND id < $4")                                    \
+    /* The account is asked of the campaign once, not of each row: MAX and COUNT then read          */       \
+    /* recipients_results alone (one probe; a covering range), not the table row of each entry.    */        \
+    X(S_QUEUE_LAST, "SELECT COALESCE(MAX(id), 0) FROM recipients WHERE campaign_id = $2 AND step = $3 "      \
+                    "AND status = 'pending' AND EXISTS (SELECT 1 FROM campaigns WHERE id = $2 "              \
+                    "AND account_id = $1)")                                                                  \
+    X(S_QUEUE_BEFORE, "SELECT COUNT(*) FROM recipients WHERE campaign_id = $2 AND step = $3 "                \
+                      "AND status = 'pending' AND id < $4 AND EXISTS (SELECT 1 FROM campaigns "              \
+                      "WHERE id = $2 AND account_id = $1)")                                                  \
+    /* Every pending row of the step: the open rows of its counters less those being sent.          */       \
+    X(S_QUEUE_ALL, "SELECT COALESCE((SELECT rows - sent - failed - skipped FROM campaign_steps "             \
+                   "WHERE account_id = $1 AND campaign_id = $2 AND step = $3), 0) - (SELECT COUNT(*) "       \
+                   "FROM recipients WHERE account_id = $1 AND campaign_id = $2 AND step = $3 "               \
+                   "AND status = 'sending')")                                                                \
     SEALED_STMTS(X)                                                                                          \
     PEOPLE_STMTS(X)                                                                                          \
     WEBHOOK_STMTS(X, Y)                                                                                      \

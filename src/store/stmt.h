@@ -9,10 +9,11 @@
 #include "store/store.h"
 
 /* clang-format off */
-#define STMT_ACCOUNTS(X) /* stmt_accounts.c; migrate and txn: db.c */                                        \
-    X(migrate) X(txn) X(ping) X(account_create) X(account_by_email) X(account_by_api_key) X(account_get)     \
-    X(account_update) X(account_set_webhook_secret) X(account_webhook_secret) X(session_get) X(session_put)  \
-    X(session_set_status) X(session_set_frozen) X(session_delete) X(sessions_connected) X(meta_get) X(meta_set) X(meta_delete)
+#define STMT_ACCOUNTS(X) /* stmt_accounts.c; migrate, txn, read: db.c */                                    \
+    X(migrate) X(txn) X(read) X(ping) X(account_create) X(account_by_email) X(account_by_api_key)           \
+    X(account_get) X(account_update) X(account_set_webhook_secret) X(account_webhook_secret) X(session_get) \
+    X(session_put) X(session_set_status) X(session_set_frozen) X(session_delete) X(sessions_connected)      \
+    X(meta_get) X(meta_set) X(meta_delete)
 #define STMT_CONTACTS(X) /* stmt_contacts.c */                                                               \
     X(contact_save) X(contact_by_tg_id) X(contact_get) X(contacts_page) X(contact_by_bidx) X(inbound_add)    \
     X(inbound_recent) X(category_put) X(audience_scan) X(contact_mark) X(contact_set_opted_out)              \
@@ -36,8 +37,8 @@
 #define STMT_ORDERS(X) /* stmt_orders.c */                                                                   \
     X(order_get) X(order_save) X(orders_link_contact) X(order_latest_paid) X(order_counts)                   \
     X(revenue_series) X(revenue_campaigns) X(revenue_currency) X(sent_message_get) X(sent_message_latest)    \
-    X(link_in_campaign) X(code_by_bidx) X(code_in_campaign) X(order_set_attribution)                         \
-    X(campaign_revenue_add) X(link_revenue_add) X(revenue_by_add)
+    X(currency_count) X(account_currency) X(link_in_campaign) X(code_by_bidx) X(code_in_campaign)            \
+    X(order_set_attribution) X(campaign_revenue_add) X(link_revenue_add) X(revenue_by_add)
 #define STMT_LEASES(X) /* stmt_leases.c */                                                                   \
     X(lease_refresh) X(lease_counts) X(lease_shed) X(lease_take) X(leases_owned) X(leases_release)           \
     X(lease_force) X(lease_owner) X(lease_handed)

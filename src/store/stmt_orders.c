@@ -217,3 +217,33 @@ enum db_status stmt_revenue_currency(struct store *st, int64_t account_id, int64
     out[0] = 0;
     return db_text(st, S_REV_CURRENCY, P(SP_I64(account_id), SP_I64(from), SP_I64(to)), out, 4);
 }
+
+enum db_status stmt_currency_count(struct store *st, int64_t account_id, const char *currency)
+{
+    return db_write(st, TX_DURABLE, S_CURRENCY_COUNT, P(SP_I64(account_id), SP_STR(currency)));
+}
+
+struct most_used {
+    char *out;
+    int64_t most;
+};
+
+/* Keep the currency with the most orders; rows come in alphabetical order, so a tie keeps the first. */
+static int most_used(void *cls, const struct db_row *r)
+{
+    struct most_used *m = cls;
+    int64_t n = db_i64(r, 1);
+    if (n > m->most) {
+        m->most = n;
+        db_copy(r, 0, m->out, 4);
+    }
+    return 0;
+}
+
+enum db_status stmt_account_currency(struct store *st, int64_t account_id, char out[4])
+{
+    struct most_used m = {out, 0};
+    out[0] = 0;
+    enum db_status r = db_rows(st, S_ACCOUNT_CURRENCY, P(SP_I64(account_id)), most_used, &m);
+    return r < 0 ? r : out[0] ? DB_ONE : DB_NONE;
+}

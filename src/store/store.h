@@ -203,6 +203,15 @@ struct store {
      * @return what fn returned, or the commit's failure */
     TGR_MUST_CHECK enum db_status (*txn)(struct store *st, enum db_tx kind,
                                          enum db_status (*fn)(struct store *st, void *cls), void *cls);
+    /* Run fn, which only reads, with its reads on this thread seeing one snapshot of the database:
+     * numbers read by several statements agree, and on SQLite the reads cost less (one read
+     * transaction, where each statement alone takes and drops the write-ahead log's read lock:
+     * fcntl calls and a look at the wal-index). Inside a transaction, or inside read, fn just
+     * runs. The PostgreSQL backend runs fn's statements as they come (READ COMMITTED each):
+     * a snapshot there would cost two round trips more. @return what fn returned, or DB_HARD /
+     * DB_SOFT when the snapshot could not be opened (then fn did not run) */
+    TGR_MUST_CHECK enum db_status (*read)(struct store *st, enum db_status (*fn)(struct store *st, void *cls),
+                                          void *cls);
 
     /* ---- Telegram sessions ---- */
     TGR_MUST_CHECK enum db_status (*session_get)(struct store *st, int64_t account_id,
@@ -362,6 +371,13 @@ struct store {
     /* The most used currency of the account's orders in [from, to) ("" when none). */
     TGR_MUST_CHECK enum db_status (*revenue_currency)(struct store *st, int64_t account_id, int64_t from,
                                                       int64_t to, char out[4]);
+    /* Count one more order of the account in currency (three capital letters); the rule of which
+     * orders count is core/orders.c's. Durable, inside the order's transaction. */
+    TGR_MUST_CHECK enum db_status (*currency_count)(struct store *st, int64_t account_id,
+                                                    const char *currency);
+    /* The account's currency: the one most of its counted orders use (ties: the first in
+     * alphabetical order); "" and DB_NONE when it has none. One primary-key range read. */
+    TGR_MUST_CHECK enum db_status (*account_currency)(struct store *st, int64_t account_id, char out[4]);
     /* The contact's latest paid order. */
     TGR_MUST_CHECK enum db_status (*order_latest_paid)(struct store *st, int64_t account_id,
                                                        int64_t contact_id, struct order_row *out);

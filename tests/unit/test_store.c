@@ -2433,6 +2433,55 @@ static void large_audiences(void **state)
 
 /* The shop's side (issue 17): credential writes, the token generation, the orders list newest
  * first with test orders marked, the currency read leaving test orders out, import progress. */
+/* The account's currency from its counted orders (issue 21 item 5): the most used, a tie to the
+ * first alphabetically, per account; and a read snapshot runs its reads and answers what fn did. */
+struct snap {
+    int64_t account;
+    char cur[4];
+    int calls;
+};
+
+static enum db_status snap_read(struct store *st, void *cls)
+{
+    struct snap *s = cls;
+    s->calls++;
+    /* a read inside the snapshot, and a snapshot inside it (it just runs) */
+    enum db_status r = st->account_currency(st, s->account, s->cur);
+    return r < 0 ? r : DB_ONE;
+}
+
+static enum db_status snap_outer(struct store *st, void *cls)
+{
+    return st->read(st, snap_read, cls);
+}
+
+static void account_currency_counts(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "currency@example.com"), b = make_account(st, "currency-b@example.com");
+    char cur[4] = "x";
+    assert_int_equal(st->account_currency(st, a, cur), DB_NONE);
+    assert_string_equal(cur, "");
+    assert_int_equal(st->currency_count(st, a, "USD"), DB_ONE);
+    assert_int_equal(st->currency_count(st, a, "EUR"), DB_ONE);
+    assert_int_equal(st->account_currency(st, a, cur), DB_ONE);
+    assert_string_equal(cur, "EUR"); /* one each: the first alphabetically */
+    assert_int_equal(st->currency_count(st, a, "USD"), DB_ONE);
+    assert_int_equal(st->account_currency(st, a, cur), DB_ONE);
+    assert_string_equal(cur, "USD");
+    assert_int_equal(st->currency_count(st, b, "GBP"), DB_ONE);
+    assert_int_equal(st->account_currency(st, b, cur), DB_ONE);
+    assert_string_equal(cur, "GBP");
+    struct snap s = {a, "", 0};
+    assert_int_equal(st->read(st, snap_outer, &s), DB_ONE);
+    assert_int_equal(s.calls, 1);
+    assert_string_equal(s.cur, "USD");
+    /* inside a write transaction a snapshot reads the transaction's writes */
+    assert_int_equal(st->txn(st, TX_NORMAL, snap_outer, &s), DB_ONE);
+    assert_int_equal(s.calls, 2);
+}
+
 static void shop_pieces(void **state)
 {
     struct fx *f = *state;
@@ -2680,6 +2729,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(notify_reaches_listeners, setup, teardown),
         cmocka_unit_test_setup_teardown(large_audiences, setup, teardown),
         cmocka_unit_test_setup_teardown(shop_pieces, setup, teardown),
+        cmocka_unit_test_setup_teardown(account_currency_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(webhook_outbox, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,9 @@
  * the same outcome under concurrency (docs/DECISIONS.md); a serialization failure or a deadlock
  * (SQLSTATE 40001, 40P01) or a lost connection rolls back and runs the whole transaction again,
  * at most TXN_TRIES times, and is DB_SOFT after that. Store calls made inside a transaction on
- * the same thread join it. Reads outside a transaction are single READ COMMITTED statements.
+ * the same thread join it. Reads outside a transaction are single READ COMMITTED statements;
+ * store->read runs its function as it comes (db_ops.read is NULL), since a snapshot would cost a
+ * BEGIN and a COMMIT round trip more than the reads it holds together save.
  * Durability: durable transactions (auth, money, the outbox claim before a Telegram send) commit
  * with synchronous_commit on; the others with SET LOCAL synchronous_commit = off.
  * Statistics: a table that has never been analyzed gets the planner's guess of a few rows, at

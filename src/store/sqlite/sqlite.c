@@ -3,8 +3,9 @@
  *
  * Connections: one writer connection, used under a mutex, where every write transaction is
  * BEGIN IMMEDIATE … COMMIT; one read-only reader connection per thread (created on first use,
- * kept in a pthread key and in a list so that close can find them all). WAL mode lets readers
- * run while the writer writes; busy_timeout covers other processes (`tgr account create` beside
+ * kept in a pthread key and in a list so that close can find them all; store->read holds one
+ * read transaction on it around several statements). WAL mode lets readers run while the writer
+ * writes; busy_timeout covers other processes (`tgr account create` beside
  * a running server). Each connection prepares each statement once and keeps it
  * (SQLITE_PREPARE_PERSISTENT); the statement texts are derived from sql.h once, at open.
  * synchronous is NORMAL, and FULL for durable transactions (auth, money, the outbox claims): two
@@ -270,6 +271,41 @@ static enum db_status sq_txn(struct store *st, enum db_tx kind, int retry_soft,
     return r;
 }
 
+/* Step a statement of transaction control on c. @return SQLITE_OK or the error code */
+static int control(struct sq *s, struct conn *c, enum stmt_id id)
+{
+    sqlite3_stmt *q = stmt(s, c, id);
+    if (!q) return SQLITE_ERROR;
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The read snapshot of store->read: BEGIN (deferred: the snapshot is taken by fn's first read)
+ * and COMMIT on this thread's reader, so that the write-ahead log's read lock is taken once for
+ * all of fn's statements. A reader never stays inside a transaction: it would hold the log from
+ * being checkpointed past its snapshot. */
+static __thread struct sq *tl_read;
+
+static enum db_status sq_read(struct store *st, enum db_status (*fn)(struct store *st, void *cls), void *cls)
+{
+    struct sq *s = SQ(st);
+    if (tl_txn == s || tl_read == s) return fn(st, cls);
+    struct conn *c = conn_for(s);
+    if (!c) return DB_HARD;
+    int rc = control(s, c, S_BEGIN_READ);
+    if (rc != SQLITE_OK) return rc_status(rc, "begin read");
+    tl_read = s;
+    enum db_status r = fn(st, cls);
+    tl_read = NULL;
+    rc = control(s, c, S_COMMIT);
+    if (rc != SQLITE_OK) {
+        (void)control(s, c, S_ROLLBACK); /* (a read has nothing to lose; this only ends it) */
+        if (r >= 0) r = rc_status(rc, "end read");
+    }
+    return r;
+}
+
 static enum db_status sq_script(struct store *st, const char *sql)
 {
     return exec(SQ(st)->writer->db, sql) == SQLITE_OK ? DB_ONE : DB_HARD;
@@ -300,6 +336,7 @@ static const void *sq_col_bytes(const struct db_row *r, int col, size_t *n)
 static const struct db_ops sqlite_ops = {
     .run = sq_run,
     .txn = sq_txn,
+    .read = sq_read,
     .script = sq_script,
     .col_null = sq_col_null,
     .col_i64 = sq_col_i64,
