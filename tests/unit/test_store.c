@@ -528,8 +528,8 @@ static void contacts_round_trip(void **state)
 
     /* a category shows on the contact */
     struct blob cat = bl("sealed-cat"), conf = bl("sealed-conf");
-    assert_int_equal(st->category_put(st, a, id, &cat, &conf), DB_ONE);
-    assert_int_equal(st->category_put(st, a, id, &conf, &cat), DB_ONE);
+    assert_int_equal(st->category_put(st, a, id, &cat, &conf, 0), DB_ONE);
+    assert_int_equal(st->category_put(st, a, id, &conf, &cat, 0), DB_ONE);
     assert_int_equal(st->contact_get(st, a, id, &got), DB_ONE);
     assert_memory_equal(got.category.p, "sealed-conf", got.category.len);
     assert_memory_equal(got.confidence.p, "sealed-cat", got.confidence.len);
@@ -1297,7 +1297,7 @@ static void audiences(void **state)
     int64_t c[4] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3"),
                     make_contact(st, a, "4")};
     struct blob cat = bl("sealed-category"), conf = bl("sealed-conf");
-    assert_int_equal(st->category_put(st, a, c[1], &cat, &conf), DB_ONE);
+    assert_int_equal(st->category_put(st, a, c[1], &cat, &conf, 0), DB_ONE);
     assert_int_equal(contact_opt_out(st, a, c[3]), DB_ONE);
     const struct audience_query all = {.min_orders = -1, .max_orders = -1, .min_spent = -1};
     struct audience_seen s = {0};
@@ -2273,7 +2273,7 @@ static void every_sealed_column_rotates(void **state)
     assert_int_equal(st->contact_save(st, a, &c, &cid), DB_ONE);
     struct blob text = bl("txt"), cat = bl("cat"), conf = bl("conf"), code = bl("rc");
     assert_int_equal(st->inbound_add(st, a, cid, 77, &text, 1000), DB_ONE);
-    assert_int_equal(st->category_put(st, a, cid, &cat, &conf), DB_ONE);
+    assert_int_equal(st->category_put(st, a, cid, &cat, &conf, 0), DB_ONE);
     int64_t camp = make_campaign(st, a, "Sealed");
     struct discount_code_row dc = {.code = bl("dc")};
     snprintf(dc.code_bidx, sizeof dc.code_bidx, "b");
