@@ -84,11 +84,30 @@ static enum db_status audit_change(struct app *app, int64_t account_id, int64_t 
     return r;
 }
 
+/* Classify from in, store the result and write the audit line of a change (had: classified
+ * before, as before). */
+static enum db_status classify_store(struct app *app, int64_t account_id, int64_t contact_id,
+                                     const struct classify_input *in, int had, struct classification before)
+{
+    struct classification out = {CAT_BROWSER, 0};
+    if (!in->texts || !app->lexicon || classify(app->lexicon, in, &out) != TGR_OK) {
+        log_warn("categories", "account %lld: contact %lld could not be classified; using browser",
+                 (long long)account_id, (long long)contact_id);
+        out.category = CAT_BROWSER;
+        out.confidence = 0;
+    }
+    const char *name = category_name(out.category);
+    enum db_status r = categories_put(app, account_id, contact_id, out);
+    if (r >= 0 && (!had || before.category != out.category))
+        r = audit_change(app, account_id, contact_id, had ? category_name(before.category) : NULL, name,
+                         out.confidence);
+    return r;
+}
+
 enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t contact_id)
 {
     struct store *st = app->store;
     struct classify_input in = {0, 0, NULL, 0};
-    struct classification out = {CAT_BROWSER, 0};
     struct contact c;
     enum db_status r = st->contact_get(st, account_id, contact_id, &c);
     if (r != DB_ONE) return r;
@@ -116,22 +135,25 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
     contact_release(&c);
     in.texts = (const char *const *)texts;
     in.n_texts = nt;
-    if (!texts || !app->lexicon || classify(app->lexicon, &in, &out) != TGR_OK) {
-        log_warn("categories", "account %lld: contact %lld could not be classified; using browser",
-                 (long long)account_id, (long long)contact_id);
-        out.category = CAT_BROWSER;
-        out.confidence = 0;
-    }
+    r = classify_store(app, account_id, contact_id, &in, had, before);
     for (size_t i = 0; i < nt; i++)
         free(texts[i]);
     free(texts);
-
-    const char *name = category_name(out.category);
-    r = categories_put(app, account_id, contact_id, out);
-    if (r >= 0 && (!had || before.category != out.category))
-        r = audit_change(app, account_id, contact_id, had ? category_name(before.category) : NULL, name,
-                         out.confidence);
     return r;
+}
+
+enum db_status categories_first(struct app *app, int64_t account_id, int64_t contact_id,
+                                const char *const *texts, size_t n)
+{
+    struct classify_input in = {0, 0, NULL, 0};
+    enum db_status r =
+        app->store->order_counts(app->store, account_id, contact_id, &in.paid_orders, &in.refunded_orders);
+    if (r < 0) return r;
+    static const char *const none[1] = {NULL};
+    /* The newest CATEGORY_TEXTS, as inbound_recent gives them to categories_recompute. */
+    in.texts = n > CATEGORY_TEXTS ? texts + (n - CATEGORY_TEXTS) : n ? texts : none;
+    in.n_texts = n > CATEGORY_TEXTS ? CATEGORY_TEXTS : n;
+    return classify_store(app, account_id, contact_id, &in, 0, (struct classification){CAT_BROWSER, 0});
 }
 
 enum db_status categories_put(struct app *app, int64_t account_id, int64_t contact_id,
