@@ -143,11 +143,13 @@ enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t
 }
 
 enum db_status categories_first(struct app *app, int64_t account_id, int64_t contact_id,
-                                const char *const *texts, size_t n)
+                                const char *const *texts, size_t n, int linked_orders)
 {
     struct classify_input in = {0, 0, NULL, 0};
-    enum db_status r =
-        app->store->order_counts(app->store, account_id, contact_id, &in.paid_orders, &in.refunded_orders);
+    enum db_status r = DB_NONE;
+    if (linked_orders > 0)
+        r = app->store->order_counts(app->store, account_id, contact_id, &in.paid_orders,
+                                     &in.refunded_orders);
     if (r < 0) return r;
     static const char *const none[1] = {NULL};
     /* The newest CATEGORY_TEXTS, as inbound_recent gives them to categories_recompute. */

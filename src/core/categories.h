@@ -20,10 +20,11 @@ struct keyring;
 enum db_status categories_recompute(struct app *app, int64_t account_id, int64_t contact_id);
 
 /* The same for a contact created just now whose inbound texts the caller holds (oldest first):
- * nothing is read back or opened (a first sync of 100,000 dialogs; DECISIONS 79). Only the
- * contact's orders are read, since a new contact may have been linked to some. */
+ * nothing is read back or opened (a first sync of 100,000 dialogs; DECISIONS 79). The contact's
+ * orders are counted only when some were linked to it (linked_orders > 0): a new contact has no
+ * other. */
 enum db_status categories_first(struct app *app, int64_t account_id, int64_t contact_id,
-                                const char *const *texts, size_t n);
+                                const char *const *texts, size_t n, int linked_orders);
 
 /* A contact's category from its sealed columns; absent or unreadable → browser, 0. */
 struct classification categories_open(const struct keyring *kr, int64_t account_id, int64_t contact_id,

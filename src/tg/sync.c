@@ -19,7 +19,7 @@
 #include "tg/bridge.h"
 #include "tg/session.h"
 
-#define SYNC_PAGE       200
+#define SYNC_PAGE       500 /* the bridge protocol's most (MAX_SYNC_LIMIT): fewer commits and pages */
 #define SYNC_TIMEOUT_MS 60000
 #define SYNC_LOCKS      64
 
@@ -113,7 +113,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     if (r < 0) return r;
     if (r == DB_NONE && !has_inbound(d, erased_at))
         return DB_NONE; /* only the shop wrote in this chat (or all they wrote was erased) */
-    int is_new = r == DB_NONE;
+    int is_new = r == DB_NONE, linked_orders = 0;
     int64_t contact_id = cur.id;
     int changed = r == DB_NONE;
     if (r == DB_ONE) {
@@ -165,7 +165,8 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         }
         r = st->contact_save(st, account_id, &c, &contact_id);
         if (r >= 0 && c.id == 0) /* a new customer: orders that named them before now count */
-            r = st->orders_link_contact(st, account_id, contact_id, uid, c.phone_bidx, c.username_bidx, NULL);
+            r = st->orders_link_contact(st, account_id, contact_id, uid, c.phone_bidx, c.username_bidx,
+                                        &linked_orders);
         contact_release(&c);
         if (r < 0) return r;
         if (counts) {
@@ -211,7 +212,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     }
     /* New words from the customer may change what they are (buyer, browser, refund risk). */
     if (is_new)
-        r = categories_first(app, account_id, contact_id, texts, (size_t)added);
+        r = categories_first(app, account_id, contact_id, texts, (size_t)added, linked_orders);
     else if (added || changed)
         r = categories_recompute(app, account_id, contact_id);
     else
