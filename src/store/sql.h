@@ -395,13 +395,14 @@
                              "AND c.username_bidx = $2 ORDER BY c.id LIMIT 1")                               \
     X(S_INBOUND_INSERT, "INSERT INTO inbound_messages(account_id, contact_id, tg_message_id, text, date) "   \
                         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")                                \
-    Y(S_INBOUND_TOUCH,                                                                                       \
-      "UPDATE contacts SET inbound_count = inbound_count + 1, "                                              \
+    /* n messages sent between $1 and $5 counted on the contact. */                                          \
+    Y(S_INBOUND_COUNT,                                                                                       \
+      "UPDATE contacts SET inbound_count = inbound_count + $4, "                                             \
       "first_inbound_at = LEAST(COALESCE(first_inbound_at, $1), $1), "                                       \
-      "last_inbound_at = GREATEST(COALESCE(last_inbound_at, $1), $1) WHERE account_id = $2 AND id = $3",     \
-      "UPDATE contacts SET inbound_count = inbound_count + 1, "                                              \
+      "last_inbound_at = GREATEST(COALESCE(last_inbound_at, $5), $5) WHERE account_id = $2 AND id = $3",     \
+      "UPDATE contacts SET inbound_count = inbound_count + $4, "                                             \
       "first_inbound_at = MIN(COALESCE(first_inbound_at, $1), $1), "                                         \
-      "last_inbound_at = MAX(COALESCE(last_inbound_at, $1), $1) WHERE account_id = $2 AND id = $3")          \
+      "last_inbound_at = MAX(COALESCE(last_inbound_at, $5), $5) WHERE account_id = $2 AND id = $3")          \
     X(S_INBOUND_RECENT, "SELECT text, tg_message_id FROM (SELECT text, tg_message_id, date, id "             \
                         "FROM inbound_messages WHERE account_id = $1 AND contact_id = $2 "                   \
                         "ORDER BY date DESC, id DESC LIMIT $3) t ORDER BY date, id")                         \

@@ -94,15 +94,28 @@ struct inbound {
     const struct blob *text;
 };
 
+enum db_status stmt_inbound_insert(struct store *st, int64_t account_id, int64_t contact_id,
+                                   int64_t tg_message_id, const struct blob *text, int64_t date_ms)
+{
+    return db_write(
+        st, TX_NORMAL, S_INBOUND_INSERT,
+        P(SP_I64(account_id), SP_I64(contact_id), SP_I64(tg_message_id), SP_SEALED(text), SP_I64(date_ms)));
+}
+
+enum db_status stmt_inbound_count(struct store *st, int64_t account_id, int64_t contact_id, int64_t n,
+                                  int64_t first_ms, int64_t last_ms)
+{
+    return db_write(st, TX_NORMAL, S_INBOUND_COUNT,
+                    P(SP_I64(first_ms), SP_I64(account_id), SP_I64(contact_id), SP_I64(n), SP_I64(last_ms)));
+}
+
 static enum db_status inbound_write(struct store *st, void *cls)
 {
     const struct inbound *m = cls;
-    enum db_status r = db_exec(st, S_INBOUND_INSERT,
-                               P(SP_I64(m->account_id), SP_I64(m->contact_id), SP_I64(m->tg_message_id),
-                                 SP_SEALED(m->text), SP_I64(m->date_ms)));
+    enum db_status r =
+        stmt_inbound_insert(st, m->account_id, m->contact_id, m->tg_message_id, m->text, m->date_ms);
     if (r != DB_ONE) return r;
-    enum db_status t =
-        db_exec(st, S_INBOUND_TOUCH, P(SP_I64(m->date_ms), SP_I64(m->account_id), SP_I64(m->contact_id)));
+    enum db_status t = stmt_inbound_count(st, m->account_id, m->contact_id, 1, m->date_ms, m->date_ms);
     return t < 0 ? t : r;
 }
 

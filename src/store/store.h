@@ -238,6 +238,15 @@ struct store {
     TGR_MUST_CHECK enum db_status (*inbound_add)(struct store *st, int64_t account_id, int64_t contact_id,
                                                  int64_t tg_message_id, const struct blob *sealed_text,
                                                  int64_t date_ms);
+    /* The two halves of inbound_add, for a caller that records several messages of one contact in
+     * its transaction and counts them once (the sync, DECISIONS 79): the message alone
+     * (@return DB_ONE if new, DB_NONE if known), then n new messages sent between first_ms and
+     * last_ms counted on the contact. */
+    TGR_MUST_CHECK enum db_status (*inbound_insert)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                    int64_t tg_message_id, const struct blob *sealed_text,
+                                                    int64_t date_ms);
+    TGR_MUST_CHECK enum db_status (*inbound_count)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                   int64_t n, int64_t first_ms, int64_t last_ms);
 
     /* ---- campaigns ---- */
     /* Insert c (status draft) with its media list and an empty analytics row. */

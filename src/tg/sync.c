@@ -180,6 +180,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
     size_t i;
     json_t *m, *messages = json_object_get(d, "messages");
     int added = 0;
+    int64_t first_at = 0, last_at = 0;
     /* A new contact is classified from the texts at hand (categories_first), borrowed from d. */
     const char **texts = is_new ? calloc(json_array_size(messages) + 1, sizeof *texts) : NULL;
     if (is_new && !texts) return DB_HARD;
@@ -198,7 +199,7 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
             return DB_HARD;
         }
         int64_t at = message_at(m);
-        r = st->inbound_add(st, account_id, contact_id, json_integer_value(mid), &sealed, at);
+        r = st->inbound_insert(st, account_id, contact_id, json_integer_value(mid), &sealed, at);
         blob_release(&sealed);
         if (r < 0) {
             free(texts);
@@ -206,9 +207,18 @@ enum db_status sync_import_dialog(struct app *app, int64_t account_id, json_t *d
         }
         if (r == DB_ONE) {
             if (texts) texts[added] = text ? text : "";
+            if (!added || at < first_at) first_at = at;
+            if (!added || at > last_at) last_at = at;
             added++;
             if (counts) counts->messages_added++;
         }
+    }
+    /* Counted on the contact once for the dialog (inside the caller's transaction), not once per
+     * message: each count rewrites the contact's row and its audience index entry. */
+    r = added ? st->inbound_count(st, account_id, contact_id, added, first_at, last_at) : DB_ONE;
+    if (r < 0) {
+        free(texts);
+        return r;
     }
     /* New words from the customer may change what they are (buyer, browser, refund risk). */
     if (is_new)
