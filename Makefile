@@ -7,7 +7,8 @@
 #               then each fuzz target 20 s (build-fuzz, clang + libFuzzer)
 #   make fuzz   each libFuzzer target FUZZ_SECONDS (60) from its corpus, with its figures
 #   make test-valgrind   the whole suite once with the server under Valgrind (slow)
-#   make bench  /healthz throughput beside nginx; a 10,000-dialog sync; a 100,000-contact audience;
+#   make bench  /healthz throughput beside nginx; a 100,000-dialog sync and a server idle with
+#               1,000,000 contacts; a 1,000,000-contact audience;
 #               pacing and engine CPU; clicks; analytics; results per person and CSV exports at
 #               1,000,000 recipients; 1,000 accounts on one and two instances; the web app's first
 #               page and Lighthouse; then bench/out/summary.json and a table against the previous

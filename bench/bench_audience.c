@@ -1,7 +1,7 @@
-/* bench_audience — `make bench`: time to resolve a campaign audience over 100,000 contacts
- * (target < 0.3 s), beside the bare SQL scan of the same rows measured in the same run.
+/* bench_audience — `make bench`: time to resolve a campaign audience over 1,000,000 contacts
+ * (target < 1 s; issue 21 item 4), beside the bare SQL scan of the same rows measured in the same run.
  *
- * Builds a throwaway SQLite store with N contacts (BENCH_CONTACTS, default 100000), each with
+ * Builds a throwaway SQLite store with N contacts (BENCH_CONTACTS, default 1000000), each with
  * an inbound message and a sealed category, a fifth of them with a paid order; then resolves
  * an audience with a category filter and a last-message window (what a typical campaign uses)
  * five times and reports the best, next to a scan that opens nothing, and the time of the scan of
@@ -17,6 +17,7 @@
 #include "core/classify.h"
 #include "base/app.h"
 #include "core/audience.h"
+#include "core/categories.h"
 #include "base/util.h"
 #include "crypto/seal.h"
 #include "store/store.h"
@@ -30,7 +31,7 @@ struct fill {
 static enum db_status fill_txn(struct store *st, void *cls)
 {
     struct fill *f = cls;
-    static const char *cats[] = {"buyer", "browser", "refund_risk"};
+    static const enum category cats[] = {CAT_BUYER, CAT_BROWSER, CAT_REFUND_RISK};
     for (int i = f->from; i < f->to; i++) {
         struct contact c;
         memset(&c, 0, sizeof c);
@@ -40,15 +41,9 @@ static enum db_status fill_txn(struct store *st, void *cls)
         struct blob text = {(unsigned char *)"x", 1};
         int64_t at = now_ms() - (int64_t)(i % 60) * 86400000;
         if (st->inbound_add(st, f->account_id, id, 1, &text, at) < 0) return DB_HARD;
-        char rk[48], conf[] = "0.500";
-        snprintf(rk, sizeof rk, "%lld:%lld", (long long)f->account_id, (long long)id);
-        const char *cat = cats[i % 3];
-        struct blob bc = {0}, bf = {0};
-        seal(f->app->kr, "customer_categories", "category", rk, cat, strlen(cat), &bc.p, &bc.len);
-        seal(f->app->kr, "customer_categories", "confidence_score", rk, conf, strlen(conf), &bf.p, &bf.len);
-        enum db_status r = st->category_put(st, f->account_id, id, &bc, &bf);
-        blob_release(&bc);
-        blob_release(&bf);
+        /* As the sync classifies: sealed category and confidence, and the category's tag. */
+        enum db_status r =
+            categories_put(f->app, f->account_id, id, (struct classification){cats[i % 3], 0.5});
         if (r < 0) return r;
         if (i % 5 == 0) {
             struct order_row o;
@@ -99,7 +94,7 @@ static void write_figures(int n, double best, double scan, double held, double t
 
 int main(void)
 {
-    int n = getenv("BENCH_CONTACTS") ? atoi(getenv("BENCH_CONTACTS")) : 100000;
+    int n = getenv("BENCH_CONTACTS") ? atoi(getenv("BENCH_CONTACTS")) : 1000000;
     if (sodium_init() < 0 || n <= 0) return 1;
     char dir[] = "/tmp/tgr-bench-audience-XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -170,11 +165,12 @@ int main(void)
         double th = (double)(mono_ms() - h0) / 1000;
         if (th < best_held) best_held = th;
     }
-    const double target_s = 0.3;
-    printf("audience %d contacts: %zu selected in %.3f s (target < %.1f s: %s); the bare SQL scan of the %zu "
-           "candidates took %.3f s, so opening sealed categories and filtering costs %.2fx the scan\n",
-           n, count, best, target_s, best < target_s ? "meets" : "MISSES", scanned, best_scan,
-           best_scan > 0 ? best / best_scan : 0.0);
+    const double target_s = 1.0;
+    printf(
+        "audience %d contacts: %zu selected in %.3f s (target < %.1f s: %s); the bare SQL scan of the %zu "
+        "candidates took %.3f s, so reading the categories (keyed tags) and filtering costs %.2fx the scan\n",
+        n, count, best, target_s, best < target_s ? "meets" : "MISSES", scanned, best_scan,
+        best_scan > 0 ? best / best_scan : 0.0);
     printf("audience %d contacts: who the same filters select but the audience holds back (opt-outs, blocks, "
            "the "
            "frequency cap), the editor's second scan, in %.3f s\n",

@@ -247,6 +247,7 @@ export class SimBackend {
     this.stats = { sendAttempts: 0, uploads: 0, clicks: 0, delivered: 0 };
     this.inboundScheduled = false;
     this.live = new Map(); // user id → inbound messages that arrived in this process
+    this.dialogCache = null; // dialogList() until something changes it
     this.revoked = new Set();
 
     this.buildHistory();
@@ -335,6 +336,7 @@ export class SimBackend {
     this.delivered.set(key, entry);
     if (!this.outbox.has(userId)) this.outbox.set(userId, []);
     this.outbox.get(userId).push({ message_id: r.message_id, text: r.text ?? "", date: entry.date, at });
+    this.dialogCache = null;
     this.maxId = Math.max(this.maxId, r.message_id);
   }
 
@@ -542,6 +544,7 @@ export class SimBackend {
         this.liveMaxId = msg.message_id;
         if (!this.live.has(u.id)) this.live.set(u.id, []);
         this.live.get(u.id).push(msg);
+        this.dialogCache = null;
         this.emitAll({ event: "message", from: this.fromUser(u), message_id: msg.message_id, text: msg.text, date: msg.date });
       });
     }
@@ -590,9 +593,21 @@ export class SimBackend {
     return { status: "connected", session: a.session, user: this.meUser() };
   }
 
-  /** Every user that has a dialog, with its newest message id, newest first. */
+  /** Every user that has a dialog, with its newest message id, newest first. Kept until a
+   *  delivery, a live message or a scripted reply's time changes it: a sync walks the list a page
+   *  at a time, and building it for every page made a 100,000-dialog sync quadratic (minutes). */
   dialogList() {
     const now = Date.now();
+    if (this.dialogCache && now < this.dialogCache.until) return this.dialogCache.list;
+    let until = Infinity;
+    for (const [id, sent] of this.outbox) {
+      const u = this.users.get(id);
+      if (!u || !u.reply) continue;
+      for (const d of sent) {
+        const due = d.at + u.reply.afterSeconds * 1000;
+        if (due > now) until = Math.min(until, due);
+      }
+    }
     const list = [];
     const ids = new Set([...this.history.keys(), ...this.outbox.keys(), ...this.live.keys()]);
     for (const id of ids) {
@@ -603,6 +618,7 @@ export class SimBackend {
       list.push({ u, msgs, top: msgs[msgs.length - 1].message_id });
     }
     list.sort((a, b) => b.top - a.top);
+    this.dialogCache = { list, until };
     return list;
   }
 
@@ -653,9 +669,15 @@ export class SimBackend {
       after = Number(m[1]);
     }
     const now = Date.now();
-    const rest = this.dialogList().filter((d) => d.top < after);
+    const list = this.dialogList();
+    let from = 0; // the first dialog older than the cursor (the list is newest first)
+    for (let hi = list.length; from < hi; ) {
+      const mid = (from + hi) >> 1;
+      if (list[mid].top < after) hi = mid;
+      else from = mid + 1;
+    }
     // Like GramJS, the page counts every dialog it walked, kept or skipped.
-    const page = rest.slice(0, limit);
+    const page = list.slice(from, from + limit);
     const dialogs = [];
     for (const { u, msgs } of page) {
       if (this.skipped(u)) continue;
@@ -667,7 +689,7 @@ export class SimBackend {
         messages: msgs.filter((m) => m.message_id > min).slice(0, MAX_DIALOG_MESSAGES),
       });
     }
-    const nextCursor = rest.length > page.length ? `sim:${page[page.length - 1].top}` : null;
+    const nextCursor = list.length - from > page.length ? `sim:${page[page.length - 1].top}` : null;
     return { dialogs, next_cursor: nextCursor };
   }
 

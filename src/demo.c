@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,15 @@ void demo_setup(struct app *app)
     printf("created the demo account (this happens once)\ndemo login: %s / %s\n", DEMO_EMAIL, pw);
 }
 
+/* Free a scenario read with json_load_file and give its memory back to the system. A scenario of
+ * 100,000 users is 45 MB of JSON and 300 MB of jansson values; freed, glibc kept the pages, so the
+ * server stayed at that size for good (bench/sync.py measured 321 MB before its sync). */
+static void scenario_free(json_t *sc)
+{
+    json_decref(sc);
+    malloc_trim(0);
+}
+
 int demo_scenario_is_ours(const struct config *c)
 {
     size_t sl = strlen(c->sim_scenario);
@@ -102,7 +112,7 @@ int64_t demo_connect(struct app *app)
         } else
             log_warn("demo", "could not connect the demo account to the simulator (%s)", res.code);
     }
-    json_decref(sc);
+    scenario_free(sc);
     char done[8];
     /* The demo orders belong to the demo scenario's customers only. */
     if (!demo_scenario_is_ours(&app->cfg) ||
@@ -135,7 +145,7 @@ void demo_telegram_hint(const struct config *c)
         printf("simulated Telegram: the demo account is connected; to connect another account use any phone "
                "number and the login code %s\n",
                code);
-    json_decref(sc);
+    scenario_free(sc);
 }
 
 /* The simulated Telegram's login (scenario "login" and "me.phone"; the bridge checks the file
@@ -154,5 +164,5 @@ void demo_read_sim_login(struct app *app)
     if (json_is_string(phone))
         snprintf(app->sim_phone, sizeof app->sim_phone, "%s", json_string_value(phone));
     app->sim_two_step = json_is_string(pw);
-    json_decref(sc);
+    scenario_free(sc);
 }

@@ -1,6 +1,9 @@
-/* audience — audience resolution; see audience.h. */
+/* audience — audience resolution; see audience.h. A scan reads each candidate's category as its
+ * keyed tag (categories_of_row: a SipHash per category tried) and opens a sealed category only
+ * for a contact classified before the tags (DECISIONS 79). */
 #include "core/audience.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +13,7 @@
 #include "store/store.h"
 
 struct scan {
-    struct app *app;
-    int64_t account_id;
+    struct category_reader cr;
     unsigned categories;
     const struct filters *f;
     struct audience *out;
@@ -21,9 +23,8 @@ struct scan {
 static int take(void *cls, const struct audience_row *row)
 {
     struct scan *s = cls;
-    struct classification c =
-        categories_open(s->app->kr, s->account_id, row->contact_id, &row->category, &row->confidence);
-    if (s->categories && !(s->categories & (1u << c.category))) return 0;
+    int category = categories_of_row(&s->cr, row, s->categories);
+    if (category < 0) return 0;
     struct audience *a = s->out;
     if (row->charges && !s->f->include_charging) {
         a->left_out_charging++;
@@ -44,7 +45,7 @@ static int take(void *cls, const struct audience_row *row)
         a->cap = cap;
     }
     a->ids[a->n++] = row->contact_id;
-    a->by_category[c.category]++;
+    a->by_category[category]++;
     return 0;
 }
 
@@ -71,17 +72,17 @@ int audience_resolve(struct app *app, int64_t account_id, const struct filters *
 {
     memset(out, 0, sizeof *out);
     struct audience_query q = query_of(f, cap_days, now_ms());
-    struct scan s = {app, account_id, f->categories, f, out, 0};
-    if (app->store->audience_scan(app->store, account_id, &q, take, &s) < 0 || s.failed) {
-        audience_release(out);
-        return TGR_ERR;
-    }
-    return TGR_OK;
+    struct scan s = {.categories = f->categories, .f = f, .out = out};
+    categories_reader_init(&s.cr, app->kr, account_id);
+    int rc =
+        app->store->audience_scan(app->store, account_id, &q, take, &s) < 0 || s.failed ? TGR_ERR : TGR_OK;
+    sodium_memzero(&s.cr, sizeof s.cr);
+    if (rc != TGR_OK) audience_release(out);
+    return rc;
 }
 
 struct held_scan {
-    struct app *app;
-    int64_t account_id;
+    struct category_reader cr;
     unsigned categories;
     int64_t cap_ms;
     struct audience_held *out;
@@ -90,11 +91,7 @@ struct held_scan {
 static int take_held(void *cls, const struct audience_row *row)
 {
     struct held_scan *s = cls;
-    if (s->categories) {
-        struct classification c =
-            categories_open(s->app->kr, s->account_id, row->contact_id, &row->category, &row->confidence);
-        if (!(s->categories & (1u << c.category))) return 0;
-    }
+    if (s->categories && categories_of_row(&s->cr, row, s->categories) < 0) return 0;
     struct audience_held *h = s->out;
     if (row->opted_out) {
         h->opted_out++;
@@ -115,13 +112,13 @@ int audience_held_back(struct app *app, int64_t account_id, const struct filters
     memset(out, 0, sizeof *out);
     struct audience_query q = query_of(f, cap_days, now_ms());
     q.held = 1;
-    struct held_scan s = {app, account_id, f->categories, cap_days > 0 ? (int64_t)cap_days * 86400000 : 0,
-                          out};
-    if (app->store->audience_scan(app->store, account_id, &q, take_held, &s) < 0) {
-        memset(out, 0, sizeof *out);
-        return TGR_ERR;
-    }
-    return TGR_OK;
+    struct held_scan s = {
+        .categories = f->categories, .cap_ms = cap_days > 0 ? (int64_t)cap_days * 86400000 : 0, .out = out};
+    categories_reader_init(&s.cr, app->kr, account_id);
+    int rc = app->store->audience_scan(app->store, account_id, &q, take_held, &s) < 0 ? TGR_ERR : TGR_OK;
+    sodium_memzero(&s.cr, sizeof s.cr);
+    if (rc != TGR_OK) memset(out, 0, sizeof *out);
+    return rc;
 }
 
 void audience_release(struct audience *a)

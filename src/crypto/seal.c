@@ -142,3 +142,35 @@ void blind_index(const struct keyring *kr, const char *domain, const char *value
     sodium_bin2hex(out, BLIND_HEX_LEN + 1, h, sizeof h);
     sodium_memzero(&st, sizeof st);
 }
+
+void seal_tag_key(const struct keyring *kr, const char *domain, unsigned char key[SEAL_TAG_KEYBYTES])
+{
+    /* "tag:" keeps the derivation apart from blind_index's hashes of the same key. */
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, kr->blind, KEYS_BYTES, SEAL_TAG_KEYBYTES);
+    crypto_generichash_update(&st, (const unsigned char *)"tag:", 4);
+    crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain));
+    crypto_generichash_final(&st, key, SEAL_TAG_KEYBYTES);
+    sodium_memzero(&st, sizeof st);
+}
+
+int64_t seal_tag(const unsigned char key[SEAL_TAG_KEYBYTES], const char *row_key, const char *value)
+{
+    _Static_assert(SEAL_TAG_KEYBYTES == crypto_shorthash_KEYBYTES, "tag key size");
+    unsigned char in[256], h[crypto_shorthash_BYTES];
+    size_t lr = strlen(row_key), lv = strlen(value);
+    if (lr + 1 + lv > sizeof in) { /* row keys and the values tagged are short; cut, never overflow */
+        lr = lr < sizeof in / 2 ? lr : sizeof in / 2;
+        lv = sizeof in - 1 - lr;
+    }
+    memcpy(in, row_key, lr);
+    in[lr] = 0;
+    memcpy(in + lr + 1, value, lv);
+    crypto_shorthash(h, in, lr + 1 + lv, key);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)h[i] << (8 * i);
+    int64_t t;
+    memcpy(&t, &v, sizeof t);
+    return t ? t : 1;
+}

@@ -48,13 +48,16 @@
     "COALESCE(attributed_link_id, 0), COALESCE(attributed_code_id, 0), COALESCE(attributed_step, 0), "       \
     "COALESCE(attributed_by, '')"
 
+/* The audience reads contacts_audience alone (migration 13): the category as its tag; only a
+ * contact without one (classified before the tags) looks its sealed category up, in a CASE, which
+ * SQL evaluates for that row only (a LEFT JOIN, even one conditional on the tag, seeks every row). */
+#define AUDIENCE_CC(col)                                                                                     \
+    "CASE WHEN c.category_tag IS NULL THEN (SELECT cc." col " FROM customer_categories cc "                  \
+    "WHERE cc.account_id = c.account_id AND cc.contact_id = c.id) END"
 #define AUDIENCE_COLS                                                                                        \
-    "SELECT c.id, cc.category, cc.confidence_score, COALESCE(c.charges_at, 0), "                             \
-    "COALESCE(c.privacy_restricted_at, 0)"
-#define AUDIENCE_FROM                                                                                        \
-    " FROM contacts c "                                                                                      \
-    "LEFT JOIN customer_categories cc ON cc.account_id = c.account_id AND cc.contact_id = c.id "             \
-    "WHERE c.account_id = $1 "
+    "SELECT c.id, COALESCE(c.category_tag, 0), " AUDIENCE_CC("category") ", " AUDIENCE_CC(                   \
+        "confidence_score") ", COALESCE(c.charges_at, 0), COALESCE(c.privacy_restricted_at, 0)"
+#define AUDIENCE_FROM " FROM contacts c WHERE c.account_id = $1 "
 /* Messaged by any campaign since $8 (the frequency cap). */
 #define AUDIENCE_CAPPED                                                                                      \
     "EXISTS (SELECT 1 FROM recipients r WHERE r.account_id = $1 AND r.contact_id = c.id AND r.sent_at >= "   \
@@ -252,7 +255,8 @@
       "last_name = NULL, username = NULL, phone = NULL, phone_bidx = NULL, username_bidx = NULL, "           \
       "first_inbound_at = NULL, last_inbound_at = NULL, inbound_count = 0, last_read_max_id = 0, "           \
       "opted_out_at = NULL, blocked_at = NULL, deactivated_at = NULL, privacy_restricted_at = NULL, "        \
-      "charges_at = NULL, charges_stars = NULL, created_at = $3, updated_at = $3, erased_at = $3 "           \
+      "charges_at = NULL, charges_stars = NULL, category_tag = NULL, created_at = $3, updated_at = $3, "     \
+      "erased_at = $3 "                                                                                      \
       "WHERE account_id = $1 AND id = $2 AND erased_at IS NULL")                                             \
     X(S_CONTACT_RECIPIENTS,                                                                                  \
       "SELECT r.id, r.campaign_id, c.name, r.step, r.status, COALESCE(r.error_code, ''), r.created_at, "     \
@@ -392,16 +396,18 @@
                              "AND c.username_bidx = $2 ORDER BY c.id LIMIT 1")                               \
     X(S_INBOUND_INSERT, "INSERT INTO inbound_messages(account_id, contact_id, tg_message_id, text, date) "   \
                         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")                                \
-    Y(S_INBOUND_TOUCH,                                                                                       \
-      "UPDATE contacts SET inbound_count = inbound_count + 1, "                                              \
+    /* n messages sent between $1 and $5 counted on the contact. */                                          \
+    Y(S_INBOUND_COUNT,                                                                                       \
+      "UPDATE contacts SET inbound_count = inbound_count + $4, "                                             \
       "first_inbound_at = LEAST(COALESCE(first_inbound_at, $1), $1), "                                       \
-      "last_inbound_at = GREATEST(COALESCE(last_inbound_at, $1), $1) WHERE account_id = $2 AND id = $3",     \
-      "UPDATE contacts SET inbound_count = inbound_count + 1, "                                              \
+      "last_inbound_at = GREATEST(COALESCE(last_inbound_at, $5), $5) WHERE account_id = $2 AND id = $3",     \
+      "UPDATE contacts SET inbound_count = inbound_count + $4, "                                             \
       "first_inbound_at = MIN(COALESCE(first_inbound_at, $1), $1), "                                         \
-      "last_inbound_at = MAX(COALESCE(last_inbound_at, $1), $1) WHERE account_id = $2 AND id = $3")          \
+      "last_inbound_at = MAX(COALESCE(last_inbound_at, $5), $5) WHERE account_id = $2 AND id = $3")          \
     X(S_INBOUND_RECENT, "SELECT text, tg_message_id FROM (SELECT text, tg_message_id, date, id "             \
                         "FROM inbound_messages WHERE account_id = $1 AND contact_id = $2 "                   \
                         "ORDER BY date DESC, id DESC LIMIT $3) t ORDER BY date, id")                         \
+    X(S_CONTACT_CATEGORY_TAG, "UPDATE contacts SET category_tag = $3 WHERE account_id = $1 AND id = $2")     \
     X(S_CATEGORY_PUT,                                                                                        \
       "INSERT INTO customer_categories(account_id, contact_id, category, confidence_score, "                 \
       "updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT(account_id, contact_id) DO UPDATE SET "           \

@@ -94,15 +94,28 @@ struct inbound {
     const struct blob *text;
 };
 
+enum db_status stmt_inbound_insert(struct store *st, int64_t account_id, int64_t contact_id,
+                                   int64_t tg_message_id, const struct blob *text, int64_t date_ms)
+{
+    return db_write(
+        st, TX_NORMAL, S_INBOUND_INSERT,
+        P(SP_I64(account_id), SP_I64(contact_id), SP_I64(tg_message_id), SP_SEALED(text), SP_I64(date_ms)));
+}
+
+enum db_status stmt_inbound_count(struct store *st, int64_t account_id, int64_t contact_id, int64_t n,
+                                  int64_t first_ms, int64_t last_ms)
+{
+    return db_write(st, TX_NORMAL, S_INBOUND_COUNT,
+                    P(SP_I64(first_ms), SP_I64(account_id), SP_I64(contact_id), SP_I64(n), SP_I64(last_ms)));
+}
+
 static enum db_status inbound_write(struct store *st, void *cls)
 {
     const struct inbound *m = cls;
-    enum db_status r = db_exec(st, S_INBOUND_INSERT,
-                               P(SP_I64(m->account_id), SP_I64(m->contact_id), SP_I64(m->tg_message_id),
-                                 SP_SEALED(m->text), SP_I64(m->date_ms)));
+    enum db_status r =
+        stmt_inbound_insert(st, m->account_id, m->contact_id, m->tg_message_id, m->text, m->date_ms);
     if (r != DB_ONE) return r;
-    enum db_status t =
-        db_exec(st, S_INBOUND_TOUCH, P(SP_I64(m->date_ms), SP_I64(m->account_id), SP_I64(m->contact_id)));
+    enum db_status t = stmt_inbound_count(st, m->account_id, m->contact_id, 1, m->date_ms, m->date_ms);
     return t < 0 ? t : r;
 }
 
@@ -154,12 +167,29 @@ enum db_status stmt_inbound_recent(struct store *st, int64_t account_id, int64_t
     return m.n ? DB_ONE : DB_NONE;
 }
 
-enum db_status stmt_category_put(struct store *st, int64_t account_id, int64_t contact_id,
-                                 const struct blob *category, const struct blob *confidence)
+struct category_write {
+    int64_t account_id, contact_id, tag;
+    const struct blob *category, *confidence;
+};
+
+static enum db_status category_write(struct store *st, void *cls)
 {
-    return db_write(st, TX_NORMAL, S_CATEGORY_PUT,
-                    P(SP_I64(account_id), SP_I64(contact_id), SP_SEALED(category), SP_SEALED(confidence),
-                      SP_I64(now_ms())));
+    const struct category_write *w = cls;
+    enum db_status r = db_exec(st, S_CATEGORY_PUT,
+                               P(SP_I64(w->account_id), SP_I64(w->contact_id), SP_SEALED(w->category),
+                                 SP_SEALED(w->confidence), SP_I64(now_ms())));
+    if (r >= 0)
+        r = db_exec(st, S_CONTACT_CATEGORY_TAG,
+                    P(SP_I64(w->account_id), SP_I64(w->contact_id), SP_ID(w->tag)));
+    return r >= 0 ? DB_ONE : r;
+}
+
+enum db_status stmt_category_put(struct store *st, int64_t account_id, int64_t contact_id,
+                                 const struct blob *category, const struct blob *confidence,
+                                 int64_t category_tag)
+{
+    return db_txn(st, TX_NORMAL, category_write,
+                  &(struct category_write){account_id, contact_id, category_tag, category, confidence});
 }
 
 /* send_outcome.mark_contact's values: the first time is kept. */
@@ -208,15 +238,15 @@ static int read_audience(void *cls, const struct db_row *r)
 {
     struct audience *a = cls;
     /* The sealed blobs are borrowed from the row for the callback's duration. */
-    struct audience_row row = {.contact_id = db_i64(r, 0)};
-    row.category.p = (unsigned char *)db_bytes(r, 1, &row.category.len);
-    row.confidence.p = (unsigned char *)db_bytes(r, 2, &row.confidence.len);
-    row.charges = db_i64(r, 3) != 0;
-    row.privacy_restricted = db_i64(r, 4) != 0;
+    struct audience_row row = {.contact_id = db_i64(r, 0), .category_tag = db_i64(r, 1)};
+    row.category.p = (unsigned char *)db_bytes(r, 2, &row.category.len);
+    row.confidence.p = (unsigned char *)db_bytes(r, 3, &row.confidence.len);
+    row.charges = db_i64(r, 4) != 0;
+    row.privacy_restricted = db_i64(r, 5) != 0;
     if (a->held) {
-        row.opted_out = db_i64(r, 5) != 0;
-        row.blocked = db_i64(r, 6) != 0;
-        row.last_sent_at = db_i64(r, 7);
+        row.opted_out = db_i64(r, 6) != 0;
+        row.blocked = db_i64(r, 7) != 0;
+        row.last_sent_at = db_i64(r, 8);
     }
     a->after = row.contact_id;
     a->rows++;

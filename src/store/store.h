@@ -129,7 +129,8 @@ struct discount_code_row {
 /* One candidate of an audience query, with what the category filter needs. */
 struct audience_row {
     int64_t contact_id;
-    struct blob category, confidence; /* sealed; empty when never classified */
+    int64_t category_tag;             /* keyed tag of the category (seal_tag), 0 none */
+    struct blob category, confidence; /* sealed, only without a tag; empty when never classified */
     int charges, privacy_restricted;  /* the contact's marks (core/audience.c leaves them out) */
     int opted_out, blocked;           /* held scans only (blocked: or deactivated) */
     int64_t last_sent_at;             /* held scans only: the latest campaign message, 0 none */
@@ -246,6 +247,15 @@ struct store {
     TGR_MUST_CHECK enum db_status (*inbound_add)(struct store *st, int64_t account_id, int64_t contact_id,
                                                  int64_t tg_message_id, const struct blob *sealed_text,
                                                  int64_t date_ms);
+    /* The two halves of inbound_add, for a caller that records several messages of one contact in
+     * its transaction and counts them once (the sync, DECISIONS 79): the message alone
+     * (@return DB_ONE if new, DB_NONE if known), then n new messages sent between first_ms and
+     * last_ms counted on the contact. */
+    TGR_MUST_CHECK enum db_status (*inbound_insert)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                    int64_t tg_message_id, const struct blob *sealed_text,
+                                                    int64_t date_ms);
+    TGR_MUST_CHECK enum db_status (*inbound_count)(struct store *st, int64_t account_id, int64_t contact_id,
+                                                   int64_t n, int64_t first_ms, int64_t last_ms);
 
     /* ---- campaigns ---- */
     /* Insert c (status draft) with its media list and an empty analytics row. */
@@ -394,8 +404,11 @@ struct store {
     TGR_MUST_CHECK enum db_status (*inbound_recent)(struct store *st, int64_t account_id, int64_t contact_id,
                                                     int limit, struct blob **texts, int64_t **message_ids,
                                                     size_t *n);
+    /* A contact's sealed category and confidence, and the category's tag on the contact (0: none),
+     * in one write. */
     TGR_MUST_CHECK enum db_status (*category_put)(struct store *st, int64_t account_id, int64_t contact_id,
-                                                  const struct blob *category, const struct blob *confidence);
+                                                  const struct blob *category, const struct blob *confidence,
+                                                  int64_t category_tag);
     /* Calls fn for every contact of the account that passes q (q->held: that q's filters pass but
      * the audience holds back), with its sealed category. Stops early when fn returns non-zero. */
     TGR_MUST_CHECK enum db_status (*audience_scan)(struct store *st, int64_t account_id,

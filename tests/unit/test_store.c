@@ -326,6 +326,7 @@ struct audience_seen {
     int n, stop_after;
     int64_t ids[16];
     size_t category_len[16];
+    int64_t tags[16];
     int marks[16]; /* 1 charges, 2 privacy_restricted */
 };
 
@@ -335,6 +336,7 @@ static int audience_cb(void *cls, const struct audience_row *row)
     if (s->n < 16) {
         s->ids[s->n] = row->contact_id;
         s->category_len[s->n] = row->category.p ? row->category.len : 0;
+        s->tags[s->n] = row->category_tag;
         s->marks[s->n] = (row->charges ? 1 : 0) | (row->privacy_restricted ? 2 : 0);
     }
     s->n++;
@@ -525,11 +527,21 @@ static void contacts_round_trip(void **state)
     assert_int_equal(st->inbound_recent(st, a, id + 99, 5, &texts, &mids, &n), DB_NONE);
     free(texts);
     free(mids);
+    /* the same in two halves: messages alone, then counted once */
+    assert_int_equal(st->inbound_insert(st, a, id, 13, &t1, 2000), DB_ONE);
+    assert_int_equal(st->inbound_insert(st, a, id, 13, &t1, 2000), DB_NONE);
+    assert_int_equal(st->inbound_insert(st, a, id, 14, &t2, 9500), DB_ONE);
+    assert_int_equal(st->inbound_count(st, a, id, 2, 2000, 9500), DB_ONE);
+    assert_int_equal(st->contact_get(st, a, id, &got), DB_ONE);
+    assert_int_equal(got.inbound_count, 5);
+    assert_int_equal(got.first_inbound_at, 2000);
+    assert_int_equal(got.last_inbound_at, 9500);
+    contact_release(&got);
 
     /* a category shows on the contact */
     struct blob cat = bl("sealed-cat"), conf = bl("sealed-conf");
-    assert_int_equal(st->category_put(st, a, id, &cat, &conf), DB_ONE);
-    assert_int_equal(st->category_put(st, a, id, &conf, &cat), DB_ONE);
+    assert_int_equal(st->category_put(st, a, id, &cat, &conf, 0), DB_ONE);
+    assert_int_equal(st->category_put(st, a, id, &conf, &cat, 0), DB_ONE);
     assert_int_equal(st->contact_get(st, a, id, &got), DB_ONE);
     assert_memory_equal(got.category.p, "sealed-conf", got.category.len);
     assert_memory_equal(got.confidence.p, "sealed-cat", got.confidence.len);
@@ -1297,7 +1309,7 @@ static void audiences(void **state)
     int64_t c[4] = {make_contact(st, a, "1"), make_contact(st, a, "2"), make_contact(st, a, "3"),
                     make_contact(st, a, "4")};
     struct blob cat = bl("sealed-category"), conf = bl("sealed-conf");
-    assert_int_equal(st->category_put(st, a, c[1], &cat, &conf), DB_ONE);
+    assert_int_equal(st->category_put(st, a, c[1], &cat, &conf, 0), DB_ONE);
     assert_int_equal(contact_opt_out(st, a, c[3]), DB_ONE);
     const struct audience_query all = {.min_orders = -1, .max_orders = -1, .min_spent = -1};
     struct audience_seen s = {0};
@@ -1307,6 +1319,14 @@ static void audiences(void **state)
     assert_int_equal(s.ids[2], c[2]);
     assert_int_equal(s.category_len[0], 0);
     assert_int_equal(s.category_len[1], strlen("sealed-category"));
+    /* with a tag, the scan gives the tag and leaves the sealed category unread (migration 13) */
+    assert_int_equal(st->category_put(st, a, c[1], &cat, &conf, -4242), DB_ONE);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(st->audience_scan(st, a, &all, audience_cb, &s), DB_ONE);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.tags[0], 0);
+    assert_int_equal(s.tags[1], -4242);
+    assert_int_equal(s.category_len[1], 0);
     memset(&s, 0, sizeof s);
     s.stop_after = 2;
     assert_int_equal(st->audience_scan(st, a, &all, audience_cb, &s), DB_ONE);
@@ -2273,7 +2293,7 @@ static void every_sealed_column_rotates(void **state)
     assert_int_equal(st->contact_save(st, a, &c, &cid), DB_ONE);
     struct blob text = bl("txt"), cat = bl("cat"), conf = bl("conf"), code = bl("rc");
     assert_int_equal(st->inbound_add(st, a, cid, 77, &text, 1000), DB_ONE);
-    assert_int_equal(st->category_put(st, a, cid, &cat, &conf), DB_ONE);
+    assert_int_equal(st->category_put(st, a, cid, &cat, &conf, 0), DB_ONE);
     int64_t camp = make_campaign(st, a, "Sealed");
     struct discount_code_row dc = {.code = bl("dc")};
     snprintf(dc.code_bidx, sizeof dc.code_bidx, "b");
