@@ -23,7 +23,7 @@
     X(campaigns_pause_all) X(campaign_set_pause_code) X(sent_since) X(accounts_sending) X(campaigns_in_status) X(codes_replace) X(codes_list)         \
     X(code_assign) X(code_get) X(media_add) X(media_get) X(link_ensure) X(link_get)
 #define STMT_OUTBOX(X) /* stmt_outbox.c: the outbox and the campaign reads */                                \
-    X(recipient_next) X(recipient_next_at) X(recipient_claim) X(recipient_code) X(campaign_open_rows)        \
+    X(recipient_next) X(recipients_next) X(recipient_next_at) X(recipient_claim) X(recipient_unclaim) X(recipient_code) X(campaign_open_rows)        \
     X(nudge_next_due) X(log_add) X(logs_page) X(campaign_counts) X(campaign_failures) X(step_counts)         \
     X(link_stats) X(revenue_rows) X(read_times) X(campaigns_by_status) X(outbox_depth)         \
     X(queue_rows)

@@ -447,6 +447,11 @@ struct store {
      * @return DB_ONE, DB_NONE (nothing due) */
     TGR_MUST_CHECK enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now,
                                                     struct recipient *out);
+    /* Up to cap of the account's next messages, in recipient_next's order: its 'sending' rows, then
+     * its pending rows due at now. @param[out] n rows written to out
+     * @return DB_ONE, DB_NONE (nothing due) */
+    TGR_MUST_CHECK enum db_status (*recipients_next)(struct store *st, int64_t account_id, int64_t now,
+                                                     struct recipient *out, size_t cap, size_t *n);
     /* Earliest next_attempt_at of pending rows of running/nudging campaigns (0 if none). */
     TGR_MUST_CHECK enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
     /* pending → sending with its random_id (never changed afterwards) and its sealed code.
@@ -454,6 +459,10 @@ struct store {
     TGR_MUST_CHECK enum db_status (*recipient_claim)(struct store *st, int64_t account_id,
                                                      int64_t recipient_id, const char *random_id,
                                                      const struct blob *code);
+    /* sending → pending, undoing a claim whose message was never handed to Telegram (its random_id
+     * and code stay). @return DB_ONE, DB_NONE (the row was not 'sending') */
+    TGR_MUST_CHECK enum db_status (*recipient_unclaim)(struct store *st, int64_t account_id,
+                                                       int64_t recipient_id);
     /* The sealed discount code stored with a recipient (empty blob if none). */
     TGR_MUST_CHECK enum db_status (*recipient_code)(struct store *st, int64_t account_id,
                                                     int64_t recipient_id, struct blob *out);
