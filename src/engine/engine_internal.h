@@ -51,11 +51,12 @@ struct item {
 #define FLOOD_MARGIN_MS 500
 /* Group commit (DECISIONS 77): an account claims the messages of about CLAIM_AHEAD_MS of its
  * sending at once (rate × CLAIM_AHEAD_MS / 1000, 1 to CLAIM_BATCH_MAX), and the outcomes of sent
- * messages wait for the next commit, DONE_FLUSH_MS at most. */
+ * messages wait for the next commit, DONE_FLUSH_MS at most (longer than a batch lasts, so that
+ * while an account sends, its batches' commits carry them). */
 #define CLAIM_AHEAD_MS   1000
 #define CLAIM_BATCH_MAX  32
 #define DONE_MAX         64
-#define DONE_FLUSH_MS    1000
+#define DONE_FLUSH_MS    1500
 #define RETRY_BASE_MS    2000
 #define RETRY_MAX_MS     60000
 #define MAX_ATTEMPTS     6
