@@ -232,6 +232,14 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
         free(e);
         return NULL;
     }
+    const char *crash = getenv("TGR_TEST_CRASH_AT"), *test_mode = getenv("TGR_TEST_MODE");
+    int64_t k = 0;
+    if (crash && strncmp(crash, "batch:", 6) == 0 && test_mode && strcmp(test_mode, "1") == 0 &&
+        parse_i64(crash + 6, 1, CLAIM_BATCH_MAX, &k) == TGR_OK) {
+        e->crash_at = (int)k;
+        log_warn("engine", "TEST MODE: the process ends before message %d of a claimed batch is sent",
+                 e->crash_at);
+    }
     e->cluster = cluster_new(app, on_cluster_wake, run_command, e);
     if (!e->cluster) {
         snprintf(err, errlen, "out of memory");

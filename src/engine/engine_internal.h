@@ -127,6 +127,10 @@ struct engine {
     struct outbox_done done[DONE_MAX];
     size_t n_done;
     int64_t done_since;
+    /* Tests only (TGR_TEST_CRASH_AT=batch:K with TGR_TEST_MODE=1): the process ends before the
+     * K-th message of a claimed batch goes to the bridge, so a test can restart it with claims
+     * made and outcomes unwritten (tests/http/test_sending.py's BatchCrashTest). 0: never. */
+    int crash_at;
     /* Accounts whose batch was prepared in this tick and waits for its group commit (tick.c). */
     int64_t *refill;
     size_t n_refill, cap_refill;
