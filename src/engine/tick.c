@@ -285,7 +285,17 @@ static int64_t commit(struct engine *e)
             a->q_n = kept;
             a->q_claimed = kept > 0;
             if (r == DB_HARD) engine__storage_failed(e, a, a->account_id, campaign, "a send claim");
-            int64_t at = kept ? send_next(e, a) : now_ms() + (r < 0 ? IDLE_TICK_MS : 0);
+            /* A direct message may have gone out in this tick since the batch was prepared: the
+             * batch then waits its turn (claimed) like any other. */
+            int64_t now = now_ms(), at;
+            if (!kept)
+                at = now + (r < 0 ? IDLE_TICK_MS : 0);
+            else if (a->in_flight)
+                at = now + IDLE_TICK_MS; /* the answer brings the next look */
+            else if (now < a->next_send_at)
+                at = a->next_send_at;
+            else
+                at = send_next(e, a);
             if (at < next) next = at;
         }
     }
