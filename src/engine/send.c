@@ -181,7 +181,7 @@ int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const
         fail_with(why_code, codecap, why, whycap, "campaign_missing", "the campaign was deleted");
         return TGR_ERR;
     }
-    enum db_status s = st->contact_get(st, account_id, r->contact_id, &ct);
+    enum db_status s = st->contact_address(st, account_id, r->contact_id, &ct);
     if (s < 0) return -2;
     int rc = TGR_ERR;
     struct contact_plain p;

@@ -382,6 +382,8 @@
       "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.tg_user_id = $2")               \
     X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id = $2 "        \
                      "AND c.erased_at IS NULL")                                                              \
+    X(S_CONTACT_ADDRESS, "SELECT c.id, c.tg_user_id, c.access_hash, c.first_name FROM contacts c "           \
+                         "WHERE c.account_id = $1 AND c.id = $2 AND c.erased_at IS NULL")                    \
     X(S_CONTACTS_PAGE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id > $2 "      \
                        "AND c.erased_at IS NULL ORDER BY c.id LIMIT $3")                                     \
     X(S_CONTACT_BY_PHONE,                                                                                    \

@@ -14,7 +14,7 @@
     X(account_update) X(account_set_webhook_secret) X(account_webhook_secret) X(session_get) X(session_put)  \
     X(session_set_status) X(session_set_frozen) X(session_delete) X(sessions_connected) X(meta_get) X(meta_set) X(meta_delete)
 #define STMT_CONTACTS(X) /* stmt_contacts.c */                                                               \
-    X(contact_save) X(contact_by_tg_id) X(contact_get) X(contacts_page) X(contact_by_bidx) X(inbound_add)    \
+    X(contact_save) X(contact_by_tg_id) X(contact_get) X(contact_address) X(contacts_page) X(contact_by_bidx) X(inbound_add)    \
     X(inbound_recent) X(category_put) X(audience_scan) X(contact_mark) X(contact_set_opted_out)              \
     X(campaigns_count_opt_out)
 #define STMT_CAMPAIGNS(X) /* stmt_campaigns.c */                                                             \

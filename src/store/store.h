@@ -228,6 +228,11 @@ struct store {
                                                       const char *tg_user_id, struct contact *out);
     TGR_MUST_CHECK enum db_status (*contact_get)(struct store *st, int64_t account_id, int64_t id,
                                                  struct contact *out);
+    /* What a message needs of contact id (the engine's send): its id, tg_user_id, sealed access
+     * hash and first name; the rest of out is empty. Release with contact_release.
+     * @return DB_ONE, DB_NONE (unknown or erased) */
+    TGR_MUST_CHECK enum db_status (*contact_address)(struct store *st, int64_t account_id, int64_t id,
+                                                     struct contact *out);
     /* Up to limit contacts with id > after_id, by id. @param[out] rows malloc'd array; release
      * each with contact_release and free the array */
     TGR_MUST_CHECK enum db_status (*contacts_page)(struct store *st, int64_t account_id, int64_t after_id,
