@@ -65,6 +65,10 @@ static void *writer(void *arg)
     struct clicks *c = arg;
     for (;;) {
         pthread_mutex_lock(&c->mu);
+        /* Idle, it sleeps until the first click (clicks_add signals it): a server that is only
+         * sending would otherwise wake this thread 20 times a second for nothing. */
+        while (!c->stopping && c->n == 0)
+            pthread_cond_wait(&c->cv, &c->mu);
         if (!c->stopping && c->n < CLICKS_BATCH) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -200,7 +204,8 @@ void clicks_add(struct clicks *c, int64_t account_id, int64_t campaign_id, int64
         pthread_mutex_lock(&c->mu);
         if (c->n < QUEUE_MAX) {
             c->q[c->n++] = (struct click){account_id, campaign_id, link_id, recipient_id, now_ms()};
-            if (c->n >= CLICKS_BATCH) pthread_cond_signal(&c->cv);
+            if (c->n == 1 || c->n >= CLICKS_BATCH)
+                pthread_cond_signal(&c->cv); /* the first wakes the writer */
             pthread_mutex_unlock(&c->mu);
             return;
         }

@@ -3,9 +3,9 @@
  *
  * Links never change once created, so their target URL is cached after the first lookup, already
  * cut where the ref goes (its own lock, held for a copy of the bytes: never the queue's). Clicks
- * wait in a bounded queue; one thread writes whatever is queued every CLICKS_FLUSH_MS (or as soon
- * as CLICKS_BATCH are waiting) in one transaction. A crash loses at most the clicks of the last
- * CLICKS_FLUSH_MS; a clean stop writes everything.
+ * wait in a bounded queue; one thread writes whatever is queued CLICKS_FLUSH_MS after the first of
+ * them (or as soon as CLICKS_BATCH are waiting) in one transaction, and sleeps while none wait. A crash loses
+ * at most the clicks of the last CLICKS_FLUSH_MS; a clean stop writes everything.
  *
  * Repeats are not counted: a click from the address of an earlier counted click on the same
  * link for the same recipient within 10 minutes is only redirected (analytics/clickwin.h).

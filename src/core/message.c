@@ -2,6 +2,7 @@
 #include "core/message.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "base/app.h"
 #include "core/links.h"
@@ -27,6 +28,29 @@ void message_links_init(struct message_links *ml, struct app *app, int64_t accou
     ml->recipient_id = recipient_id;
     ml->used = 0;
     ml->db = DB_ONE;
+    ml->memo = NULL;
+}
+
+/* The link id of url: from the memo when this run ensured it already, else from the store. */
+static enum db_status link_id_of(struct message_links *ml, const char *url, int64_t *link_id)
+{
+    struct message_link_memo *m = ml->memo;
+    if (m && m->campaign_id != ml->campaign_id) {
+        m->campaign_id = ml->campaign_id;
+        m->n = 0;
+    }
+    for (int i = 0; m && i < m->n; i++)
+        if (strcmp(m->urls[i], url) == 0) {
+            *link_id = m->ids[i];
+            return DB_ONE;
+        }
+    enum db_status s =
+        ml->app->store->link_ensure(ml->app->store, ml->account_id, ml->campaign_id, url, link_id);
+    if (s >= 0 && m && m->n < MESSAGE_LINKS_MAX && strlen(url) < sizeof m->urls[0]) {
+        memcpy(m->urls[m->n], url, strlen(url) + 1);
+        m->ids[m->n++] = *link_id;
+    }
+    return s;
 }
 
 const char *message_link(void *cls, const char *url)
@@ -34,8 +58,7 @@ const char *message_link(void *cls, const char *url)
     struct message_links *ml = cls;
     int64_t link_id;
     if (ml->used >= MESSAGE_LINKS_MAX) return NULL;
-    enum db_status s =
-        ml->app->store->link_ensure(ml->app->store, ml->account_id, ml->campaign_id, url, &link_id);
+    enum db_status s = link_id_of(ml, url, &link_id);
     if (s < 0) {
         if (s < ml->db) ml->db = s;
         return NULL;

@@ -16,6 +16,15 @@ int message_last_order(struct app *app, int64_t account_id, int64_t contact_id, 
 
 #define MESSAGE_LINKS_MAX 16
 
+/* The link ids a run of renderings of one campaign has ensured already, so that each URL is
+ * looked up (and written) once per run rather than once per message (DECISIONS 77). */
+struct message_link_memo {
+    int64_t campaign_id;
+    int n;
+    char urls[MESSAGE_LINKS_MAX][640];
+    int64_t ids[MESSAGE_LINKS_MAX];
+};
+
 /* The tracked links of one rendering: pass message_link and the struct to render(). */
 struct message_links {
     struct app *app;
@@ -23,6 +32,7 @@ struct message_links {
     char urls[MESSAGE_LINKS_MAX][640];
     int used;
     int db; /* the worst store result of making the links (enum db_status): < 0 means a failure */
+    struct message_link_memo *memo; /* NULL (message_links_init), or the run's memo to use and fill */
 };
 
 void message_links_init(struct message_links *ml, struct app *app, int64_t account_id, int64_t campaign_id,

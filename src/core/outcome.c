@@ -91,6 +91,35 @@ enum db_status recipient_finish(struct store *st, int64_t account_id, const stru
     return st->txn(st, TX_NORMAL, finish, &(struct finish){account_id, o});
 }
 
+struct group {
+    struct outbox_claim *claims;
+    size_t n;
+    const struct outbox_done *done;
+    size_t m;
+};
+
+static enum db_status group_commit(struct store *st, void *cls)
+{
+    const struct group *g = cls;
+    enum db_status r = DB_ONE;
+    for (size_t i = 0; r >= 0 && i < g->m; i++) {
+        if (!recipient_move_allowed(RECIPIENT_SENDING, g->done[i].o.status)) return DB_HARD;
+        r = finish(st, &(struct finish){g->done[i].account_id, &g->done[i].o});
+    }
+    for (size_t i = 0; r >= 0 && i < g->n; i++) {
+        struct outbox_claim *c = &g->claims[i];
+        r = c->claimed = st->recipient_claim(st, c->account_id, c->recipient_id, c->random_id, c->code);
+    }
+    return r >= 0 ? DB_ONE : r;
+}
+
+enum db_status outbox_commit(struct store *st, struct outbox_claim *claims, size_t n,
+                             const struct outbox_done *done, size_t m)
+{
+    if (n == 0 && m == 0) return DB_ONE;
+    return st->txn(st, n ? TX_DURABLE : TX_NORMAL, group_commit, &(struct group){claims, n, done, m});
+}
+
 /* ---- what customers do ------------------------------------------------------------------------- */
 
 struct reaction {

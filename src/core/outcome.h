@@ -38,6 +38,28 @@ TGR_MUST_CHECK enum db_status steps_count(struct store *st, int64_t account_id, 
 TGR_MUST_CHECK enum db_status recipient_finish(struct store *st, int64_t account_id,
                                                const struct send_outcome *o);
 
+/* One claim of a group commit: the row goes pending (or sending) → sending with its random_id and
+ * sealed discount code (NULL for none), as store->recipient_claim. */
+struct outbox_claim {
+    int64_t account_id, recipient_id;
+    const char *random_id;
+    const struct blob *code;
+    enum db_status claimed; /* out: DB_ONE claimed, DB_NONE the row had moved on (not sent) */
+};
+
+/* One outcome waiting for a group commit (recipient_finish's, written later). */
+struct outbox_done {
+    int64_t account_id;
+    struct send_outcome o;
+};
+
+/* The outbox's group commit (DECISIONS 77): in one transaction, write the outcomes done[0..m)
+ * (each as recipient_finish) and then claim claims[0..n), durable when n > 0 — one fsync makes
+ * every claim durable before any of their messages may go to Telegram. Nothing is written when
+ * it fails. @return DB_ONE, DB_SOFT, DB_HARD */
+TGR_MUST_CHECK enum db_status outbox_commit(struct store *st, struct outbox_claim *claims, size_t n,
+                                            const struct outbox_done *done, size_t m);
+
 /* The contact replied: its messages sent since `since` count as replied (once each), and its
  * pending nudges are skipped. @param[out] n messages counted */
 TGR_MUST_CHECK enum db_status recipients_replied(struct store *st, int64_t account_id, int64_t contact_id,

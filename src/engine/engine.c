@@ -101,9 +101,11 @@ static int64_t handle_item(struct engine *e, struct item *it)
         break;
     case IT_WAKE: {
         /* Something changed (a campaign, or the account's settings): read the daily limit again
-         * at the next look rather than up to DAILY_CHECK_MS later. */
+         * at the next look rather than up to DAILY_CHECK_MS later, and prepare its claimed batch
+         * again (a paused campaign's messages go back to pending). */
         struct acct *a = it->account_id > 0 ? engine__acct(e, it->account_id) : NULL;
         if (a) a->daily_checked_at = 0;
+        if (a && a->q_n) engine__batch_drop(e, a, 1);
         break;
     }
     case IT_DIRECT:
@@ -145,6 +147,11 @@ static void *engine_main(void *arg)
         }
         if (e->stopping) {
             pthread_mutex_unlock(&e->mu);
+            /* Leave the outbox as a restart expects it: outcomes written, and the claimed
+             * messages that never reached the bridge pending again. */
+            engine__flush(e);
+            for (size_t i = 0; i < e->n_accts; i++)
+                if (e->accts[i].q_n) engine__batch_drop(e, &e->accts[i], 1);
             break;
         }
         struct item *it = e->head;
@@ -225,6 +232,14 @@ struct engine *engine_start(struct app *app, char *err, size_t errlen)
         free(e);
         return NULL;
     }
+    const char *crash = getenv("TGR_TEST_CRASH_AT"), *test_mode = getenv("TGR_TEST_MODE");
+    int64_t k = 0;
+    if (crash && strncmp(crash, "batch:", 6) == 0 && test_mode && strcmp(test_mode, "1") == 0 &&
+        parse_i64(crash + 6, 1, CLAIM_BATCH_MAX, &k) == TGR_OK) {
+        e->crash_at = (int)k;
+        log_warn("engine", "TEST MODE: the process ends before message %d of a claimed batch is sent",
+                 e->crash_at);
+    }
     e->cluster = cluster_new(app, on_cluster_wake, run_command, e);
     if (!e->cluster) {
         snprintf(err, errlen, "out of memory");
@@ -272,7 +287,10 @@ void engine_free(struct engine *e)
     bridge_free(e->bridge);
     engine__schedule_free(e);
     engine__direct_drop_all(e);
+    for (size_t i = 0; i < e->n_accts; i++)
+        engine__batch_drop(e, &e->accts[i], 0); /* the thread has stopped: nothing is left but memory */
     free(e->accts);
+    free(e->refill);
     cluster_free(e->cluster);
     /* Events that arrived after the thread stopped. */
     struct item *it = e->head;

@@ -7,7 +7,8 @@
  *   jobs.c      work that waits on Telegram, run on the tg worker pool (sync, start, stop)
  *   events.c    the bridge's events: ready, incoming messages, read receipts, dead sessions
  *   direct.c    messages outside campaigns, waited for by a worker thread
- *   tick.c      the send loop: lease rounds, one account's turn, the next due message
+ *   tick.c      the send loop: lease rounds, one account's turn, its next batch of due messages
+ *               claimed with every other account's of the tick in one group commit
  *   outcome.c   what a send's answer (or a failed preparation) does to the row and the account
  *   progress.c  nudges due and a campaign's phase changes (running → nudging → completed)
  *   quiet.c     quiet hours and the daily limit
@@ -24,6 +25,7 @@
 
 #include "base/bridge_error.h"
 #include "core/daily.h"
+#include "core/outcome.h"
 #include "store/store.h"
 
 struct app;
@@ -44,6 +46,32 @@ struct item {
     int64_t claimed_us;    /* IT_RESULT: mono µs before its claim (HIST_SEND) */
     struct direct *direct; /* IT_DIRECT */
     struct item *next;
+};
+
+#define FLOOD_MARGIN_MS 500
+/* Group commit (DECISIONS 77): an account claims the messages of about CLAIM_AHEAD_MS of its
+ * sending at once (rate × CLAIM_AHEAD_MS / 1000, 1 to CLAIM_BATCH_MAX), and the outcomes of sent
+ * messages wait for the next commit, DONE_FLUSH_MS at most (longer than a batch lasts, so that
+ * while an account sends, its batches' commits carry them). */
+#define CLAIM_AHEAD_MS   1000
+#define CLAIM_BATCH_MAX  32
+#define DONE_MAX         64
+#define DONE_FLUSH_MS    1500
+#define RETRY_BASE_MS    2000
+#define RETRY_MAX_MS     60000
+#define MAX_ATTEMPTS     6
+#define SEND_TIMEOUT_MS  10000 /* a retry reuses the random_id, so giving up early is safe */
+#define IDLE_TICK_MS     1000
+#define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
+#define ADVANCE_EVERY_MS 500
+#define DAILY_CHECK_MS   5000 /* how often the daily limit and today's count are read again */
+
+/* A message claimed (durably 'sending' with its random_id) and not yet handed to the bridge. */
+struct queued {
+    struct recipient rec;
+    json_t *req;        /* the bridge request (owned) */
+    struct blob code;   /* its sealed discount code until the claim stores it (empty: none) */
+    int64_t claimed_us; /* mono µs before its preparation (HIST_SEND) */
 };
 
 /* What the engine knows about one Telegram account between ticks. */
@@ -71,6 +99,10 @@ struct acct {
      * counted up by each message sent in between. */
     int64_t daily_checked_at, daily_logged; /* daily_logged: the day_start whose wait was logged */
     struct daily daily;
+    /* The account's batch (tick.c): q[q_i..q_n) wait for their turn, claimed when q_claimed, else
+     * prepared in this tick and waiting for its group commit. */
+    struct queued q[CLAIM_BATCH_MAX];
+    int q_i, q_n, q_claimed;
 };
 
 struct engine {
@@ -90,17 +122,19 @@ struct engine {
     pthread_mutex_t sched_mu;
     pthread_cond_t sched_cv;
     int sched_running, sched_stopping, sched_poked;
+    /* Outcomes of sent messages waiting for the next group commit (outcome.c), at most DONE_MAX,
+     * the oldest since done_since. */
+    struct outbox_done done[DONE_MAX];
+    size_t n_done;
+    int64_t done_since;
+    /* Tests only (TGR_TEST_CRASH_AT=batch:K with TGR_TEST_MODE=1): the process ends before the
+     * K-th message of a claimed batch goes to the bridge, so a test can restart it with claims
+     * made and outcomes unwritten (tests/http/test_sending.py's BatchCrashTest). 0: never. */
+    int crash_at;
+    /* Accounts whose batch was prepared in this tick and waits for its group commit (tick.c). */
+    int64_t *refill;
+    size_t n_refill, cap_refill;
 };
-
-#define FLOOD_MARGIN_MS  500
-#define RETRY_BASE_MS    2000
-#define RETRY_MAX_MS     60000
-#define MAX_ATTEMPTS     6
-#define SEND_TIMEOUT_MS  10000 /* a retry reuses the random_id, so giving up early is safe */
-#define IDLE_TICK_MS     1000
-#define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
-#define ADVANCE_EVERY_MS 500
-#define DAILY_CHECK_MS   5000 /* how often the daily limit and today's count are read again */
 
 /* ---- queue.c (any thread) ---- */
 /* Queue an item (taking it); while stopping it is dropped (a direct message answered NETWORK).
@@ -141,17 +175,32 @@ int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now);
 /* Look at every account that may need it. @return when the next look is due (unix ms) */
 int64_t engine__tick(struct engine *e);
 
+/* Drop the account's batch: its claimed messages not yet handed to the bridge go back to
+ * pending when unclaim (nothing of theirs reached Telegram), else stay 'sending' (another instance
+ * now sends for the account and resends them with their random_ids; or storage failed). */
+void engine__batch_drop(struct engine *e, struct acct *a, int unclaim);
+
 /* ---- outcome.c ---- */
 /* The pacing interval of an account (DESIGN §4: at most --send-rate messages a second). */
 int64_t engine__interval_ms(const struct engine *e);
 /* A send has been answered: the next may leave one interval from now. */
 void engine__send_answered(struct engine *e, struct acct *a);
+/* Write the outcomes waiting for a group commit now (before anything that reads them: an event, a
+ * lease round, stopping). */
+void engine__flush(struct engine *e);
+/* The waiting outcomes' group commit has failed with r: they are dropped (their rows stay
+ * 'sending', resent with their random_ids) and, on DB_HARD, sending stops (storage_error). */
+void engine__flush_failed(struct engine *e, enum db_status r);
 /* What a send's answer does (IT_RESULT). */
 void engine__handle_result(struct engine *e, struct item *it);
 /* send_prepare refused the row (rc its return: TGR_ERR, SEND_PREPARE_RETRY or
  * SEND_PREPARE_STORAGE) with why_code/why. @return when the account next needs a look */
 int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct recipient *r, int rc,
                                const char *code, char *why, size_t whycap, int64_t now);
+/* A write of the send path failed for good (what: for the log): sending stops for the account
+ * until the storage_error pause is written. */
+void engine__storage_failed(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id,
+                            const char *what);
 /* Write the storage_error pause. @return 1 if written (sending may go on after a resume) */
 int engine__storage_pause(struct engine *e, struct acct *a, int64_t account, int64_t now);
 
@@ -166,9 +215,10 @@ int64_t engine__daily_wait(struct engine *e, struct acct *a, int64_t account, in
 void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t now);
 
 /* ---- quiet.c ---- */
-/* In the campaign's quiet hours at now? Then log it once per campaign and set *resume. */
-int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id, int64_t now,
-                      int64_t *resume);
+/* In the quiet hours of campaign c (campaign_id; NULL: not known, not quiet) at now? Then log it
+ * once per campaign and set *resume. */
+int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, const struct campaign *c,
+                      int64_t campaign_id, int64_t now, int64_t *resume);
 
 /* ---- schedule.c ---- */
 /* Start the scheduling thread (after the engine's); stop it (waits for a start under way; pokes

@@ -70,6 +70,14 @@ void engine__handle_event(struct engine *e, json_t *ev)
     const char *kind = json_string_value(json_object_get(ev, "event"));
     int64_t account = event_account(ev);
     if (!kind) return;
+    /* Replies and read receipts are counted on the rows sent before them: write the outcomes that
+     * wait for a group commit first. A reply (maybe a stop, which spares the contact its pending
+     * messages) or a dead session changes what may be sent: the account's claimed batch goes back
+     * to pending before it is handled. */
+    engine__flush(e);
+    if (account > 0 && (strcmp(kind, "message") == 0 || strcmp(kind, "session_invalid") == 0))
+        for (size_t i = 0; i < e->n_accts; i++)
+            if (e->accts[i].account_id == account && e->accts[i].q_n) engine__batch_drop(e, &e->accts[i], 1);
     if (strcmp(kind, "ready") == 0) {
         /* A new bridge knows no clients: start the accounts this instance owns (all connected
          * ones without leases). Before the first lease round there are none: that round starts

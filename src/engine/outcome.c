@@ -70,8 +70,8 @@ int engine__storage_pause(struct engine *e, struct acct *a, int64_t account, int
 /* A write of the send path failed for good (DB_HARD: disk full, I/O error, a database that
  * refuses writes). Sending stops at once, in memory; a row whose outcome was lost stays
  * 'sending' with its random_id, so the send after the resume cannot deliver it twice. */
-static void storage_failed(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id,
-                           const char *what)
+void engine__storage_failed(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id,
+                            const char *what)
 {
     if (!a) return;
     if (!a->storage_pending)
@@ -127,15 +127,55 @@ static void streak(struct engine *e, struct acct *a, int64_t account, const stru
              (long long)o->campaign_id, a->streak_code, n);
 }
 
+void engine__flush_failed(struct engine *e, enum db_status r)
+{
+    /* The rows stay 'sending' with their random_ids: sent again, Telegram answers with the message
+     * it has, and the outcome is written then. */
+    for (size_t i = 0; r == DB_HARD && i < e->n_done; i++) {
+        struct acct *a = engine__acct(e, e->done[i].account_id);
+        if (a && !a->storage_pending)
+            engine__storage_failed(e, a, e->done[i].account_id, e->done[i].o.campaign_id, "a send outcome");
+    }
+    e->n_done = 0;
+}
+
+void engine__flush(struct engine *e)
+{
+    if (e->n_done == 0) return;
+    enum db_status r = outbox_commit(e->app->store, NULL, 0, e->done, e->n_done);
+    if (r >= 0)
+        e->n_done = 0;
+    else if (r == DB_HARD || e->n_done == DONE_MAX)
+        engine__flush_failed(e, r);
+    else
+        e->done_since = now_ms(); /* busy: tried again at the next commit */
+}
+
 /* recipient_finish (core/outcome.h), with a failure that retrying cannot fix turned into a
  * storage_error pause.
- * A transient one (DB_SOFT) leaves the row as it was: it is looked at again on the next tick.
+ * A plain 'sent' waits for the next group commit (DONE_FLUSH_MS at most); anything else is
+ * written at once, after the outcomes waiting before it.
+ * A transient failure (DB_SOFT) leaves the row as it was: it is looked at again on the next tick.
  * A final outcome (sent, failed, skipped) moves the error streak and the day's count. */
 static void finish(struct engine *e, struct acct *a, int64_t account, const struct send_outcome *o)
 {
     struct store *st = e->app->store;
-    enum db_status s = recipient_finish(st, account, o);
-    if (s == DB_HARD) storage_failed(e, a, account, o->campaign_id, "a send outcome");
+    enum db_status s = DB_ONE;
+    if (o->status == RECIPIENT_SENT && !o->mark_contact && !o->error_code) {
+        if (e->n_done == DONE_MAX) engine__flush(e);
+        if (e->n_done == 0) e->done_since = now_ms();
+        struct outbox_done *d = &e->done[e->n_done++];
+        d->account_id = account;
+        d->o = *o;
+        d->o.log_status = "sent";
+        /* sent_at is the time it is written, as before: nudges are scheduled up to a watermark of
+         * sent_at (core/progress.c), so rows must appear in sent_at order. */
+        d->o.error_details = NULL;
+    } else {
+        engine__flush(e);
+        s = recipient_finish(st, account, o);
+    }
+    if (s == DB_HARD) engine__storage_failed(e, a, account, o->campaign_id, "a send outcome");
     if (s < 0 || o->status == RECIPIENT_PENDING) return;
     if (o->status == RECIPIENT_FAILED)
         counter_add_by(FAM_MESSAGES_FAILED, o->error_code, 1);
@@ -170,6 +210,9 @@ void engine__handle_result(struct engine *e, struct item *it)
         if (a && a->frozen != 0 && st->session_set_frozen(st, account, 0) >= 0) a->frozen = 0;
         return;
     }
+    /* The account's claimed batch goes back to pending before anything else: whatever this error
+     * does (a wait, a pause, a streak), the rest is decided again at the next turn. */
+    if (a && a->q_n) engine__batch_drop(e, a, 1);
     struct send_class sc;
     enum send_kind k = send_classify(it->err.code, &sc);
     o.error_code = it->err.code;
@@ -292,7 +335,7 @@ int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct re
     struct store *st = e->app->store;
     int64_t account = a->account_id;
     if (rc == SEND_PREPARE_STORAGE) {
-        storage_failed(e, a, account, r->campaign_id, "a send claim");
+        engine__storage_failed(e, a, account, r->campaign_id, "a send claim");
         return a->storage_pending ? a->storage_retry_at : now;
     }
     if (rc == SEND_PREPARE_RETRY) {

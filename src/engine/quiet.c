@@ -13,15 +13,14 @@
 #include "engine/engine_internal.h"
 #include "store/store.h"
 
-int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t campaign_id, int64_t now,
-                      int64_t *resume)
+int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, const struct campaign *c,
+                      int64_t campaign_id, int64_t now, int64_t *resume)
 {
     struct store *st = e->app->store;
-    struct campaign c;
-    if (st->campaign_get(st, account, campaign_id, &c) != DB_ONE) return 0;
+    if (!c) return 0;
     struct quiet_hours q;
     int quiet = 0;
-    if (!c.override_quiet_hours && quiet_hours_from_text(c.quiet_hours_json, &q) == TGR_OK &&
+    if (!c->override_quiet_hours && quiet_hours_from_text(c->quiet_hours_json, &q) == TGR_OK &&
         quiet_hours_active(&q, now, resume)) {
         quiet = 1;
         if (a->quiet_logged != campaign_id) {
@@ -34,7 +33,6 @@ int engine__quiet_now(struct engine *e, struct acct *a, int64_t account, int64_t
     } else if (a->quiet_logged == campaign_id) {
         a->quiet_logged = 0;
     }
-    campaign_release(&c);
     return quiet;
 }
 

@@ -110,38 +110,93 @@ static int discount_for(struct app *app, int64_t account_id, const struct campai
     return rc;
 }
 
-int send_prepare(struct app *app, int64_t account_id, const struct recipient *r, json_t **req, char *why_code,
-                 size_t codecap, char *why, size_t whycap)
+void send_memo_init(struct send_memo *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void send_memo_release(struct send_memo *m)
+{
+    if (m->have) campaign_release(&m->c);
+    json_decref(m->nudges);
+    send_memo_init(m);
+}
+
+enum db_status send_memo_campaign(struct app *app, struct send_memo *m, int64_t account_id,
+                                  int64_t campaign_id, const struct campaign **c)
+{
+    *c = NULL;
+    if (!m->have || m->c.id != campaign_id) {
+        send_memo_release(m);
+        enum db_status s = app->store->campaign_get(app->store, account_id, campaign_id, &m->c);
+        if (s != DB_ONE) return s;
+        m->have = 1;
+        if (m->c.nudges_json) {
+            json_error_t je;
+            m->nudges = json_loads(m->c.nudges_json, 0, &je);
+        }
+    }
+    *c = &m->c;
+    return DB_ONE;
+}
+
+void send_prepared_release(struct send_prepared *p)
+{
+    json_decref(p->req);
+    blob_release(&p->code);
+    memset(p, 0, sizeof *p);
+}
+
+/* Derived from what the message is (campaign, contact, step) under a secret key, not drawn at
+ * random: if this row is ever sent again as new — a database restored from a backup older than
+ * the send — Telegram sees the same random_id and delivers nothing. */
+static void random_id_of(struct app *app, const struct recipient *r, char *out, size_t cap)
+{
+    if (r->random_id[0]) {
+        snprintf(out, cap, "%s", r->random_id);
+        return;
+    }
+    unsigned char h[8];
+    char in[80];
+    int n = snprintf(in, sizeof in, "tgr-random-id|%lld|%lld|%d", (long long)r->campaign_id,
+                     (long long)r->contact_id, r->step);
+    crypto_generichash(h, sizeof h, (const unsigned char *)in, (size_t)n, app->kr->blind,
+                       sizeof app->kr->blind);
+    int64_t v = 0;
+    memcpy(&v, h, sizeof v);
+    v &= INT64_MAX; /* positive, and never 0 */
+    snprintf(out, cap, "%lld", (long long)(v ? v : 1));
+}
+
+int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const struct recipient *r,
+                 struct send_prepared *out, char *why_code, size_t codecap, char *why, size_t whycap)
 {
     struct store *st = app->store;
-    struct campaign c;
+    const struct campaign *c;
     struct contact ct;
-    *req = NULL;
-    enum db_status s = st->campaign_get(st, account_id, r->campaign_id, &c);
-    if (s < 0) return -2;
-    s = st->contact_get(st, account_id, r->contact_id, &ct);
-    if (s < 0) {
-        campaign_release(&c);
-        return -2;
+    memset(out, 0, sizeof *out);
+    enum db_status cs = send_memo_campaign(app, m, account_id, r->campaign_id, &c);
+    if (cs < 0) return -2;
+    if (cs == DB_NONE) {
+        fail_with(why_code, codecap, why, whycap, "campaign_missing", "the campaign was deleted");
+        return TGR_ERR;
     }
+    enum db_status s = st->contact_address(st, account_id, r->contact_id, &ct);
+    if (s < 0) return -2;
     int rc = TGR_ERR;
     struct contact_plain p;
     memset(&p, 0, sizeof p);
-    const char *tmpl = c.message_text;
-    json_t *nudges = NULL;
-    struct blob sealed = {0};
-    struct rendered out;
-    memset(&out, 0, sizeof out);
-    char code[72] = "", last_order[200] = "", random_id[24];
+    const char *tmpl = c->message_text;
+    struct rendered rd;
+    memset(&rd, 0, sizeof rd);
+    char code[72] = "", last_order[200] = "";
     if (s == DB_NONE || contact_open(app, account_id, &ct, &p) != TGR_OK || !p.access_hash) {
         fail_with(why_code, codecap, why, whycap, "PEER_ID_INVALID", "the contact cannot be addressed");
         goto done;
     }
     if (r->step > 0) {
-        json_error_t je;
-        nudges = c.nudges_json ? json_loads(c.nudges_json, 0, &je) : NULL;
-        tmpl =
-            json_string_value(json_object_get(json_array_get(nudges, (size_t)r->step - 1), "message_text"));
+        tmpl = json_string_value(
+            json_object_get(json_array_get(m->nudges, (size_t)r->step - 1), "message_text"));
         if (!tmpl) {
             fail_with(why_code, codecap, why, whycap, "nudge_removed", "this nudge is no longer in the plan");
             goto done;
@@ -154,7 +209,7 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
         goto done;
     }
     if (uses & RENDER_USES_DISCOUNT_CODE) {
-        int d = discount_for(app, account_id, &c, r, code, sizeof code, &sealed);
+        int d = discount_for(app, account_id, c, r, code, sizeof code, &out->code);
         if (d == -2 || d == SEND_PREPARE_STORAGE) {
             rc = d;
             goto done;
@@ -172,8 +227,9 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
     }
     struct render_vars vars = {p.first_name, last_order[0] ? last_order : NULL, code[0] ? code : NULL};
     struct message_links lc;
-    message_links_init(&lc, app, account_id, c.id, r->id);
-    int rendered = render(tmpl, &vars, c.track_links ? message_link : NULL, &lc, &out, &re);
+    message_links_init(&lc, app, account_id, c->id, r->id);
+    lc.memo = &m->links;
+    int rendered = render(tmpl, &vars, c->track_links ? message_link : NULL, &lc, &rd, &re);
     if (lc.db < 0) {
         rc = lc.db == DB_HARD ? SEND_PREPARE_STORAGE : -2; /* not the template's fault: the row stays */
         goto done;
@@ -185,10 +241,10 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
     /* The media file is found before the claim: a message never goes out without its photo
      * because the blob store is unreachable for a moment (the caller retries, then pauses). */
     json_t *media = json_null();
-    if (c.n_media && r->step == 0) {
-        struct media_row m;
+    if (c->n_media && r->step == 0) {
+        struct media_row md;
         char path[1100];
-        enum db_status ms = st->media_get(st, account_id, c.media_ids[0], &m);
+        enum db_status ms = st->media_get(st, account_id, c->media_ids[0], &md);
         if (ms < 0) {
             rc = -2;
             goto done;
@@ -198,49 +254,24 @@ int send_prepare(struct app *app, int64_t account_id, const struct recipient *r,
                       "the campaign's media file was deleted");
             goto done;
         }
-        if (!app->media || app->media->local_path(app->media, m.storage_key, path, sizeof path) != TGR_OK) {
+        if (!app->media || app->media->local_path(app->media, md.storage_key, path, sizeof path) != TGR_OK) {
             fail_with(why_code, codecap, why, whycap, "MEDIA_UNAVAILABLE",
                       "the media store could not provide the campaign's file");
             rc = SEND_PREPARE_RETRY;
             goto done;
         }
-        media = json_pack("{s:s, s:s}", "path", path, "mime", m.mime);
+        media = json_pack("{s:s, s:s}", "path", path, "mime", md.mime);
     }
-    if (r->random_id[0]) {
-        snprintf(random_id, sizeof random_id, "%s", r->random_id);
-    } else {
-        /* Derived from what the message is (campaign, contact, step) under a secret key, not
-         * drawn at random: if this row is ever sent again as new — a database restored from a
-         * backup older than the send — Telegram sees the same random_id and delivers nothing. */
-        unsigned char h[8];
-        char in[80];
-        int n = snprintf(in, sizeof in, "tgr-random-id|%lld|%lld|%d", (long long)r->campaign_id,
-                         (long long)r->contact_id, r->step);
-        crypto_generichash(h, sizeof h, (const unsigned char *)in, (size_t)n, app->kr->blind,
-                           sizeof app->kr->blind);
-        int64_t v = 0;
-        memcpy(&v, h, sizeof v);
-        v &= INT64_MAX; /* positive, and never 0 */
-        snprintf(random_id, sizeof random_id, "%lld", (long long)(v ? v : 1));
-    }
-    /* The row is 'sending' with its random_id, committed, before Telegram hears of it. */
-    enum db_status cs = st->recipient_claim(st, account_id, r->id, random_id, sealed.p ? &sealed : NULL);
-    if (cs < 0) {
-        json_decref(media);
-        rc = cs == DB_HARD ? SEND_PREPARE_STORAGE : -2; /* unclaimed: nothing goes to Telegram */
-        goto done;
-    }
-    *req = json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:o, s:o, s:s}", "op", "send", "account",
-                     (json_int_t)account_id, "peer", "user_id", ct.tg_user_id, "access_hash", p.access_hash,
-                     "text", out.text, "entities", rendered_entities_json(&out), "media", media, "random_id",
-                     random_id);
-    rc = *req ? TGR_OK : -2;
+    random_id_of(app, r, out->random_id, sizeof out->random_id);
+    out->req = json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:o, s:o, s:s}", "op", "send", "account",
+                         (json_int_t)account_id, "peer", "user_id", ct.tg_user_id, "access_hash",
+                         p.access_hash, "text", rd.text, "entities", rendered_entities_json(&rd), "media",
+                         media, "random_id", out->random_id);
+    rc = out->req ? TGR_OK : -2;
 done:
-    rendered_release(&out);
-    blob_release(&sealed);
-    json_decref(nudges);
+    if (rc != TGR_OK) blob_release(&out->code);
+    rendered_release(&rd);
     contact_plain_release(&p);
     if (s == DB_ONE) contact_release(&ct);
-    campaign_release(&c);
     return rc;
 }

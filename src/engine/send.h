@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/message.h"
 #include "store/store.h"
 
 struct app;
@@ -54,9 +55,37 @@ struct send_class {
  * TG_ERROR_DEFAULT_CLASS's outcome (SEND_PERMANENT, not personal). */
 enum send_kind send_classify(const char *code, struct send_class *out);
 
-/* Build the bridge request for r and commit the row as 'sending' with its random_id and code
- * first (the random_id is made once and kept: a retry after a crash reuses it).
- * @param[out] req the request (new reference) on TGR_OK
+/* What the preparations of one batch share (DECISIONS 77): the campaign is read once, its nudge
+ * plan parsed once, and each tracked URL ensured once, however many of its messages the batch
+ * holds. A memo lives for one batch (under a second of sending), so a campaign edited between
+ * batches is read afresh. */
+struct send_memo {
+    int have;          /* c holds campaign c.id */
+    struct campaign c; /* the batch's campaign (the last one read) */
+    json_t *nudges;    /* c's parsed nudge plan, or NULL */
+    struct message_link_memo links;
+};
+
+void send_memo_init(struct send_memo *m);
+void send_memo_release(struct send_memo *m);
+/* The campaign campaign_id of the account, read once per memo.
+ * @return DB_ONE (*c borrowed from the memo until its release or the next call), DB_NONE, or the
+ *         store's failure */
+enum db_status send_memo_campaign(struct app *app, struct send_memo *m, int64_t account_id,
+                                  int64_t campaign_id, const struct campaign **c);
+
+/* A message ready to be claimed and sent. */
+struct send_prepared {
+    json_t *req;        /* the bridge request (owned) */
+    char random_id[24]; /* made once and kept: a retry after a crash reuses it */
+    struct blob code;   /* the sealed discount code to store with the claim (empty: none) */
+};
+
+void send_prepared_release(struct send_prepared *p);
+
+/* Build the bridge request for r: the caller then claims the row ('sending' with random_id and
+ * code, durably: core/outcome.h outbox_commit) before the request may go to the bridge.
+ * @param[out] out filled on TGR_OK; release with send_prepared_release
  * @param[out] why a reason on TGR_ERR: the row cannot be sent (contact gone, template broken,
  *             pool empty…) and should fail with code why_code
  * @return TGR_OK, TGR_ERR (permanent for this row), -2 (database trouble: try later), or
@@ -65,7 +94,7 @@ enum send_kind send_classify(const char *code, struct send_class *out);
  *         and the row is as it was; the caller pauses sending with reason storage_error) */
 #define SEND_PREPARE_RETRY   (-3)
 #define SEND_PREPARE_STORAGE (-4)
-int send_prepare(struct app *app, int64_t account_id, const struct recipient *r, json_t **req, char *why_code,
-                 size_t codecap, char *why, size_t whycap);
+int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const struct recipient *r,
+                 struct send_prepared *out, char *why_code, size_t codecap, char *why, size_t whycap);
 
 #endif

@@ -2,17 +2,31 @@
  *
  * An account may send when this instance owns it (cluster_owns), no send of it is out at the
  * bridge, its FloodWait and pacing interval have passed, its client is not being started and no
- * storage_error pause is waiting to be written. Its next due message is then prepared
- * (send.c), checked against quiet hours (quiet.c) and handed to the bridge; the answer comes back
- * as IT_RESULT (outcome.c). Direct messages (direct.c) go first, on any instance that has one. */
+ * storage_error pause is waiting to be written. Its next message is then handed to the bridge;
+ * the answer comes back as IT_RESULT (outcome.c). Direct messages (direct.c) go first, on any
+ * instance that has one.
+ *
+ * Group commit (DECISIONS 77). Messages are claimed in batches: an account whose batch is used up
+ * reads its next due rows — as many as it sends in CLAIM_AHEAD_MS at its rate —, checks them
+ * against quiet hours and the daily limit (quiet.c) and prepares each (send.c, sharing one read of
+ * the campaign and one write per tracked URL). The batches of every account prepared in one tick
+ * are then claimed in one durable transaction, together with the outcomes of sent messages that
+ * waited for it (outcome.c): one fsync for them all. Only after that commit does any of their
+ * messages go to the bridge, one per pacing interval as before. A crash at any point leaves each
+ * row pending (never claimed: sent later as new) or 'sending' with its random_id (claimed: sent
+ * again first after the restart, and Telegram delivers a random_id once), so nothing is lost or
+ * doubled. A batch that must not go on — the campaign changed (a wake-up), a reply came in, a send
+ * met an error — goes back to pending (engine__batch_drop) before anything else is decided. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "base/counters.h"
 #include "base/app.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "cluster/cluster.h"
+#include "core/outcome.h"
 #include "engine/engine_internal.h"
 #include "engine/send.h"
 #include "store/store.h"
@@ -27,6 +41,8 @@ void engine__claim(struct engine *e, int64_t now)
     struct store *st = e->app->store;
     struct cluster_round round;
     if (cluster_claim(e->cluster, now, &round) != TGR_OK) return;
+    /* An account handed over leaves its outcomes written before its new owner's first round. */
+    if (round.n_lost) engine__flush(e);
     for (size_t i = 0; i < round.n_taken; i++) {
         int64_t id = round.taken[i];
         struct acct *a = engine__acct(e, id);
@@ -67,13 +83,143 @@ static void on_send_done(void *arg, json_t *result, const struct bridge_error *e
     engine__push(e, it);
 }
 
-int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now)
+/* How many messages the account claims at once: those of CLAIM_AHEAD_MS at the send rate. */
+static int batch_size(const struct engine *e)
+{
+    int64_t n = CLAIM_AHEAD_MS / engine__interval_ms(e);
+    return n < 1 ? 1 : n > CLAIM_BATCH_MAX ? CLAIM_BATCH_MAX : (int)n;
+}
+
+void engine__batch_drop(struct engine *e, struct acct *a, int unclaim)
+{
+    struct store *st = e->app->store;
+    int claimed = a->q_claimed;
+    for (int i = a->q_i; i < a->q_n; i++) {
+        struct queued *q = &a->q[i];
+        /* Never handed to the bridge, so back to pending is safe; if this fails the row stays
+         * 'sending' and is sent again first, with the same random_id. */
+        if (unclaim && claimed && st->recipient_unclaim(st, a->account_id, q->rec.id) < 0)
+            log_warn("engine",
+                     "account %lld: a claimed message could not go back to pending; it is sent next",
+                     (long long)a->account_id);
+        json_decref(q->req);
+        q->req = NULL;
+        blob_release(&q->code);
+    }
+    a->q_i = a->q_n = 0;
+    a->q_claimed = 0;
+}
+
+/* Hand the account's next claimed message to the bridge. @return when the account next needs a look */
+static int64_t send_next(struct engine *e, struct acct *a)
+{
+    struct queued *q = &a->q[a->q_i];
+    if (e->crash_at && a->q_i + 1 == e->crash_at) {
+        log_warn("engine", "TEST MODE: ending before message %d of a claimed batch", e->crash_at);
+        _exit(86);
+    }
+    struct item *it = engine__item_new(IT_RESULT, a->account_id);
+    if (!it) return now_ms() + IDLE_TICK_MS; /* it stays first in the batch */
+    a->q_i++;
+    it->rec = q->rec;
+    it->claimed_us = q->claimed_us;
+    it->next = (struct item *)e; /* carried to on_send_done */
+    a->in_flight = 1;
+    a->next_send_at = now_ms() + engine__interval_ms(e);
+    bridge_call_async(e->bridge, q->req, SEND_TIMEOUT_MS, on_send_done, it);
+    json_decref(q->req);
+    q->req = NULL;
+    if (a->q_i == a->q_n) a->q_i = a->q_n = a->q_claimed = 0;
+    return a->next_send_at;
+}
+
+/* The account's batch waits for the tick's commit. @return 0 when out of memory */
+static int refill_add(struct engine *e, int64_t account)
+{
+    if (e->n_refill == e->cap_refill) {
+        size_t cap = e->cap_refill ? e->cap_refill * 2 : 16;
+        int64_t *p = realloc(e->refill, cap * sizeof *p);
+        if (!p) return 0;
+        e->refill = p;
+        e->cap_refill = cap;
+    }
+    e->refill[e->n_refill++] = account;
+    return 1;
+}
+
+/* Read and prepare the account's next batch (not yet claimed: the tick's commit does that).
+ * @return when the account next needs a look (now: after the commit) */
+static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
 {
     struct app *app = e->app;
     struct store *st = app->store;
+    int64_t account = a->account_id;
+    struct recipient rows[CLAIM_BATCH_MAX];
+    size_t n = 0;
+    enum db_status s = st->recipients_next(st, account, now, rows, (size_t)batch_size(e), &n);
+    if (s != DB_ONE) {
+        int64_t at = 0;
+        if (s < 0 || st->recipient_next_at(st, account, &at) < 0) at = 0; /* look again after an idle tick */
+        return at > now ? (at < now + IDLE_TICK_MS ? at : now + IDLE_TICK_MS) : now + IDLE_TICK_MS;
+    }
+    /* The daily limit, looked at again every DAILY_CHECK_MS: a raised limit or the clock
+     * passing midnight lets sending go on. A batch never holds more than the day has left. */
+    int64_t until = engine__daily_wait(e, a, account, rows[0].campaign_id, now);
+    if (until) return until < now + DAILY_CHECK_MS ? until : now + DAILY_CHECK_MS;
+    if (a->daily.limit > 0 && (int64_t)n > a->daily.limit - a->daily.sent)
+        n = (size_t)(a->daily.limit - a->daily.sent);
+    struct send_memo m;
+    send_memo_init(&m);
+    int64_t next = now;
+    for (size_t i = 0; i < n; i++) {
+        const struct recipient *r = &rows[i];
+        const struct campaign *c;
+        int64_t resume = 0;
+        enum db_status cs = send_memo_campaign(app, &m, account, r->campaign_id, &c);
+        if (cs >= 0 &&
+            engine__quiet_now(e, a, account, cs == DB_ONE ? c : NULL, r->campaign_id, now, &resume)) {
+            if (a->q_n == 0) next = resume < now + 60000 ? resume : now + 60000;
+            break; /* the rows before it go; this campaign waits */
+        }
+        struct send_prepared p;
+        char code[64], why[256];
+        int64_t claimed_us = mono_us();
+        int rc = send_prepare(app, &m, account, r, &p, code, sizeof code, why, sizeof why);
+        if (rc == -2) {
+            if (a->q_n == 0) next = now + IDLE_TICK_MS; /* database trouble (a read): look again shortly */
+            break;
+        }
+        if (rc != TGR_OK) {
+            int64_t at = engine__prepare_failed(e, a, r, rc, code, why, sizeof why, now);
+            if (a->storage_pending) {
+                engine__batch_drop(e, a, 0);
+                next = at;
+                break;
+            }
+            continue;
+        }
+        struct queued *q = &a->q[a->q_n++];
+        q->rec = *r;
+        snprintf(q->rec.random_id, sizeof q->rec.random_id, "%s", p.random_id);
+        q->req = p.req;
+        q->claimed_us = claimed_us;
+        p.req = NULL;
+        q->code = p.code; /* stored with the claim */
+        p.code = (struct blob){0};
+        send_prepared_release(&p);
+    }
+    send_memo_release(&m);
+    if (a->q_n > 0 && !refill_add(e, account)) engine__batch_drop(e, a, 0);
+    return next;
+}
+
+/* One look at the account (engine__tick_account without the commit). */
+static int64_t turn(struct engine *e, int64_t account, int64_t now)
+{
     struct acct *a = engine__acct(e, account);
     if (!a) return now + IDLE_TICK_MS;
     int own = cluster_owns(e->cluster, account, now);
+    if (!own && a->q_n) engine__batch_drop(e, a, 0); /* the new owner sends them, random_ids and all */
     if (own && !a->storage_pending) engine__advance(e, a, account, now);
     if (a->in_flight) return now + IDLE_TICK_MS;
     if (now < a->flood_until) return a->flood_until;
@@ -84,41 +230,84 @@ int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now)
     }
     if (!own || a->starting)
         return now + IDLE_TICK_MS; /* another instance sends for it, or its client is starting */
-    if (a->storage_pending && (now < a->storage_retry_at || !engine__storage_pause(e, a, account, now)))
-        return a->storage_retry_at; /* no campaign sends until the storage_error pause is written */
-    struct recipient r;
-    enum db_status s = st->recipient_next(st, account, now, &r);
-    if (s != DB_ONE) {
-        int64_t at = 0;
-        if (st->recipient_next_at(st, account, &at) < 0) at = 0; /* look again after an idle tick */
-        return at > now ? (at < now + IDLE_TICK_MS ? at : now + IDLE_TICK_MS) : now + IDLE_TICK_MS;
+    if (a->storage_pending) {
+        if (a->q_n) engine__batch_drop(e, a, 0);
+        if (now < a->storage_retry_at || !engine__storage_pause(e, a, account, now))
+            return a->storage_retry_at; /* no campaign sends until the storage_error pause is written */
     }
-    int64_t resume = 0;
-    if (engine__quiet_now(e, a, account, r.campaign_id, now, &resume))
-        return resume < now + 60000 ? resume : now + 60000;
-    /* The daily limit, looked at again every DAILY_CHECK_MS: a raised limit or the clock
-     * passing midnight lets sending go on. */
-    int64_t until = engine__daily_wait(e, a, account, r.campaign_id, now);
-    if (until) return until < now + DAILY_CHECK_MS ? until : now + DAILY_CHECK_MS;
-    json_t *req = NULL;
-    char code[64], why[256];
-    int64_t claimed_us = mono_us();
-    int rc = send_prepare(app, account, &r, &req, code, sizeof code, why, sizeof why);
-    if (rc == -2) return now + IDLE_TICK_MS; /* database trouble (a read): look again shortly */
-    if (rc != TGR_OK) return engine__prepare_failed(e, a, &r, rc, code, why, sizeof why, now);
-    struct item *it = engine__item_new(IT_RESULT, account);
-    if (!it) {
-        json_decref(req);
-        return now + IDLE_TICK_MS;
+    if (a->q_n && a->q_claimed) return send_next(e, a);
+    if (a->q_n) return now; /* prepared in this tick: waiting for its commit */
+    return batch_prepare(e, a, now);
+}
+
+/* The tick's group commit: every batch prepared in it claimed in one durable transaction, with
+ * the outcomes waiting for a commit; then each account sends the first message of its batch.
+ * @return the earliest next look of those accounts (INT64_MAX: none) */
+static int64_t commit(struct engine *e)
+{
+    int64_t next = INT64_MAX;
+    if (e->n_refill == 0) return next;
+    struct outbox_claim claims[CLAIM_BATCH_MAX * 8];
+    size_t done = 0;
+    while (done < e->n_refill) {
+        /* As many accounts as the claims array holds go into one commit. */
+        size_t n = 0, first = done;
+        for (; done < e->n_refill; done++) {
+            struct acct *a = engine__acct(e, e->refill[done]);
+            if (!a) continue;
+            if (n + (size_t)a->q_n > sizeof claims / sizeof claims[0]) break;
+            for (int i = 0; i < a->q_n; i++)
+                claims[n++] = (struct outbox_claim){a->account_id, a->q[i].rec.id, a->q[i].rec.random_id,
+                                                    a->q[i].code.p ? &a->q[i].code : NULL, DB_NONE};
+        }
+        enum db_status r = outbox_commit(e->app->store, claims, n, e->done, e->n_done);
+        if (r >= 0) {
+            e->n_done = 0;
+        } else {
+            engine__flush_failed(e, r);
+        }
+        n = 0;
+        for (size_t k = first; k < done; k++) {
+            struct acct *a = engine__acct(e, e->refill[k]);
+            if (!a) continue;
+            int kept = 0;
+            int64_t campaign = a->q_n ? a->q[0].rec.campaign_id : 0;
+            for (int i = 0; i < a->q_n; i++, n++) {
+                blob_release(&a->q[i].code);
+                if (r >= 0 && claims[n].claimed == DB_ONE) {
+                    a->q[kept++] = a->q[i];
+                } else {
+                    json_decref(a->q[i].req); /* not claimed (moved on, or the commit failed): never sent */
+                    a->q[i].req = NULL;
+                }
+            }
+            a->q_i = 0;
+            a->q_n = kept;
+            a->q_claimed = kept > 0;
+            if (r == DB_HARD) engine__storage_failed(e, a, a->account_id, campaign, "a send claim");
+            /* A direct message may have gone out in this tick since the batch was prepared: the
+             * batch then waits its turn (claimed) like any other. */
+            int64_t now = now_ms(), at;
+            if (!kept)
+                at = now + (r < 0 ? IDLE_TICK_MS : 0);
+            else if (a->in_flight)
+                at = now + IDLE_TICK_MS; /* the answer brings the next look */
+            else if (now < a->next_send_at)
+                at = a->next_send_at;
+            else
+                at = send_next(e, a);
+            if (at < next) next = at;
+        }
     }
-    it->rec = r;
-    it->claimed_us = claimed_us;
-    it->next = (struct item *)e; /* carried to on_send_done */
-    a->in_flight = 1;
-    a->next_send_at = now_ms() + engine__interval_ms(e);
-    bridge_call_async(e->bridge, req, SEND_TIMEOUT_MS, on_send_done, it);
-    json_decref(req);
-    return a->next_send_at;
+    e->n_refill = 0;
+    return next;
+}
+
+int64_t engine__tick_account(struct engine *e, int64_t account, int64_t now)
+{
+    int64_t next = turn(e, account, now);
+    int64_t at = commit(e);
+    return at < next ? at : next;
 }
 
 int64_t engine__tick(struct engine *e)
@@ -130,14 +319,23 @@ int64_t engine__tick(struct engine *e)
     size_t n = 0;
     const int64_t *owned = cluster_owned(e->cluster, &n);
     for (size_t i = 0; i < n; i++) {
-        int64_t at = engine__tick_account(e, owned[i], now);
+        int64_t at = turn(e, owned[i], now);
         if (at < next) next = at;
     }
     /* Accounts with no campaign running may still have a direct message waiting. */
     for (size_t i = 0; i < e->n_accts; i++) {
         if (!e->accts[i].direct) continue;
-        int64_t at = engine__tick_account(e, e->accts[i].account_id, now);
+        int64_t at = turn(e, e->accts[i].account_id, now);
         if (at < next) next = at;
+    }
+    int64_t at = commit(e);
+    if (at < next) next = at;
+    /* Outcomes wait for the next commit at most DONE_FLUSH_MS. */
+    if (e->n_done) {
+        if (now - e->done_since >= DONE_FLUSH_MS)
+            engine__flush(e);
+        else if (e->done_since + DONE_FLUSH_MS < next)
+            next = e->done_since + DONE_FLUSH_MS;
     }
     return next;
 }

@@ -387,6 +387,8 @@
       "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.tg_user_id = $2")               \
     X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id = $2 "        \
                      "AND c.erased_at IS NULL")                                                              \
+    X(S_CONTACT_ADDRESS, "SELECT c.id, c.tg_user_id, c.access_hash, c.first_name FROM contacts c "           \
+                         "WHERE c.account_id = $1 AND c.id = $2 AND c.erased_at IS NULL")                    \
     X(S_CONTACTS_PAGE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id > $2 "      \
                        "AND c.erased_at IS NULL ORDER BY c.id LIMIT $3")                                     \
     X(S_CONTACT_BY_PHONE,                                                                                    \
@@ -533,6 +535,16 @@
       "WHERE r.account_id = $1 AND r.status = 'pending' AND r.next_attempt_at <= $2 "                        \
       "AND c.account_id = $1 AND c.status IN ('running', 'nudging') "                                        \
       "ORDER BY r.next_attempt_at, r.id LIMIT 1")                                                            \
+    /* The same two reads for a batch of rows (engine's group commit, DECISIONS 77). */                      \
+    X(S_RECIPIENTS_SENDING,                                                                                  \
+      "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                \
+      "WHERE r.account_id = $1 AND r.status = 'sending' AND c.account_id = $1 "                              \
+      "AND c.status IN ('running', 'nudging') ORDER BY r.id LIMIT $2")                                       \
+    X(S_RECIPIENTS_DUE,                                                                                      \
+      "SELECT " RECIPIENT_COLS " FROM recipients r JOIN campaigns c ON c.id = r.campaign_id "                \
+      "WHERE r.account_id = $1 AND r.status = 'pending' AND r.next_attempt_at <= $2 "                        \
+      "AND c.account_id = $1 AND c.status IN ('running', 'nudging') "                                        \
+      "ORDER BY r.next_attempt_at, r.id LIMIT $3")                                                           \
     X(S_RECIPIENT_NEXT_AT,                                                                                   \
       "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                                        \
       "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 AND c.account_id = $1 "              \
@@ -540,6 +552,8 @@
     X(S_RECIPIENT_CLAIM, "UPDATE recipients SET status = 'sending', random_id = COALESCE(random_id, $1), "   \
                          "discount_code = COALESCE(discount_code, $2), attempt = attempt + 1 "               \
                          "WHERE account_id = $3 AND id = $4 AND status IN ('pending', 'sending')")           \
+    X(S_RECIPIENT_UNCLAIM, "UPDATE recipients SET status = 'pending', attempt = attempt - 1 "                \
+                           "WHERE account_id = $1 AND id = $2 AND status = 'sending'")                       \
     X(S_RECIPIENT_CODE, "SELECT discount_code FROM recipients WHERE account_id = $1 AND id = $2")            \
     X(S_RECIPIENT_FINISH, "UPDATE recipients SET status = $1, tg_message_id = COALESCE($2, tg_message_id), " \
                           "error_code = $3, next_attempt_at = $4, "                                          \

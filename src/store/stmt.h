@@ -15,7 +15,8 @@
     X(session_put) X(session_set_status) X(session_set_frozen) X(session_delete) X(sessions_connected)      \
     X(meta_get) X(meta_set) X(meta_delete)
 #define STMT_CONTACTS(X) /* stmt_contacts.c */                                                               \
-    X(contact_save) X(contact_by_tg_id) X(contact_get) X(contacts_page) X(contact_by_bidx) X(inbound_add) X(inbound_insert) X(inbound_count)    \
+    X(contact_save) X(contact_by_tg_id) X(contact_get) X(contact_address) X(contacts_page) X(contact_by_bidx) X(inbound_add)    \
+    X(inbound_insert) X(inbound_count)                                                                       \
     X(inbound_recent) X(category_put) X(audience_scan) X(contact_mark) X(contact_set_opted_out)              \
     X(campaigns_count_opt_out)
 #define STMT_CAMPAIGNS(X) /* stmt_campaigns.c */                                                             \
@@ -24,7 +25,7 @@
     X(campaigns_pause_all) X(campaign_set_pause_code) X(sent_since) X(accounts_sending) X(campaigns_in_status) X(codes_replace) X(codes_list)         \
     X(code_assign) X(code_get) X(media_add) X(media_get) X(link_ensure) X(link_get)
 #define STMT_OUTBOX(X) /* stmt_outbox.c: the outbox and the campaign reads */                                \
-    X(recipient_next) X(recipient_next_at) X(recipient_claim) X(recipient_code) X(campaign_open_rows)        \
+    X(recipient_next) X(recipients_next) X(recipient_next_at) X(recipient_claim) X(recipient_unclaim) X(recipient_code) X(campaign_open_rows)        \
     X(nudge_next_due) X(log_add) X(logs_page) X(campaign_counts) X(campaign_failures) X(step_counts)         \
     X(link_stats) X(revenue_rows) X(read_times) X(campaigns_by_status) X(outbox_depth)         \
     X(queue_rows)

@@ -52,6 +52,22 @@ enum db_status stmt_contact_get(struct store *st, int64_t account_id, int64_t id
     return contact_query(st, S_CONTACT_GET, P(SP_I64(account_id), SP_I64(id)), out);
 }
 
+static int read_address(void *cls, const struct db_row *r, void *elem)
+{
+    struct contact *c = elem;
+    c->id = db_i64(r, 0);
+    db_copy(r, 1, c->tg_user_id, sizeof c->tg_user_id);
+    if (db_blob(r, 2, &c->access_hash) != TGR_OK || db_blob(r, 3, &c->first_name) != TGR_OK) return TGR_ERR;
+    return TGR_OK;
+}
+
+enum db_status stmt_contact_address(struct store *st, int64_t account_id, int64_t id, struct contact *out)
+{
+    memset(out, 0, sizeof *out);
+    return db_one(st, S_CONTACT_ADDRESS, P(SP_I64(account_id), SP_I64(id)), sizeof *out, read_address,
+                  release_contact, NULL, out);
+}
+
 enum db_status stmt_contact_by_bidx(struct store *st, int64_t account_id, const char *column,
                                     const char *bidx, struct contact *out)
 {

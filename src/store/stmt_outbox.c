@@ -35,6 +35,38 @@ enum db_status stmt_recipient_next(struct store *st, int64_t account_id, int64_t
                   NULL, out);
 }
 
+struct recipients_read {
+    struct recipient *out;
+    size_t cap, *n;
+};
+
+static int read_recipients(void *cls, const struct db_row *r)
+{
+    struct recipients_read *x = cls;
+    if (*x->n >= x->cap) return 1;
+    memset(&x->out[*x->n], 0, sizeof x->out[0]);
+    read_recipient(NULL, r, &x->out[*x->n]);
+    (*x->n)++;
+    return 0;
+}
+
+enum db_status stmt_recipients_next(struct store *st, int64_t account_id, int64_t now, struct recipient *out,
+                                    size_t cap, size_t *n)
+{
+    struct recipients_read x = {out, cap, n};
+    *n = 0;
+    if (cap == 0) return DB_NONE;
+    enum db_status r =
+        db_rows(st, S_RECIPIENTS_SENDING, P(SP_I64(account_id), SP_I64((int64_t)cap)), read_recipients, &x);
+    if (r < 0) return r;
+    if (*n < cap) {
+        r = db_rows(st, S_RECIPIENTS_DUE, P(SP_I64(account_id), SP_I64(now), SP_I64((int64_t)(cap - *n))),
+                    read_recipients, &x);
+        if (r < 0) return r;
+    }
+    return *n ? DB_ONE : DB_NONE;
+}
+
 enum db_status stmt_recipient_next_at(struct store *st, int64_t account_id, int64_t *at)
 {
     return db_ints(st, S_RECIPIENT_NEXT_AT, P(SP_I64(account_id)), at, 1);
@@ -47,6 +79,11 @@ enum db_status stmt_recipient_claim(struct store *st, int64_t account_id, int64_
 {
     return db_write(st, TX_DURABLE, S_RECIPIENT_CLAIM,
                     P(SP_STR(random_id), SP_SEALED(code), SP_I64(account_id), SP_I64(recipient_id)));
+}
+
+enum db_status stmt_recipient_unclaim(struct store *st, int64_t account_id, int64_t recipient_id)
+{
+    return db_write(st, TX_NORMAL, S_RECIPIENT_UNCLAIM, P(SP_I64(account_id), SP_I64(recipient_id)));
 }
 
 enum db_status stmt_recipient_code(struct store *st, int64_t account_id, int64_t recipient_id,

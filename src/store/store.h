@@ -238,6 +238,11 @@ struct store {
                                                       const char *tg_user_id, struct contact *out);
     TGR_MUST_CHECK enum db_status (*contact_get)(struct store *st, int64_t account_id, int64_t id,
                                                  struct contact *out);
+    /* What a message needs of contact id (the engine's send): its id, tg_user_id, sealed access
+     * hash and first name; the rest of out is empty. Release with contact_release.
+     * @return DB_ONE, DB_NONE (unknown or erased) */
+    TGR_MUST_CHECK enum db_status (*contact_address)(struct store *st, int64_t account_id, int64_t id,
+                                                     struct contact *out);
     /* Up to limit contacts with id > after_id, by id. @param[out] rows malloc'd array; release
      * each with contact_release and free the array */
     TGR_MUST_CHECK enum db_status (*contacts_page)(struct store *st, int64_t account_id, int64_t after_id,
@@ -476,6 +481,11 @@ struct store {
      * @return DB_ONE, DB_NONE (nothing due) */
     TGR_MUST_CHECK enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now,
                                                     struct recipient *out);
+    /* Up to cap of the account's next messages, in recipient_next's order: its 'sending' rows, then
+     * its pending rows due at now. @param[out] n rows written to out
+     * @return DB_ONE, DB_NONE (nothing due) */
+    TGR_MUST_CHECK enum db_status (*recipients_next)(struct store *st, int64_t account_id, int64_t now,
+                                                     struct recipient *out, size_t cap, size_t *n);
     /* Earliest next_attempt_at of pending rows of running/nudging campaigns (0 if none). */
     TGR_MUST_CHECK enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
     /* pending → sending with its random_id (never changed afterwards) and its sealed code.
@@ -483,6 +493,10 @@ struct store {
     TGR_MUST_CHECK enum db_status (*recipient_claim)(struct store *st, int64_t account_id,
                                                      int64_t recipient_id, const char *random_id,
                                                      const struct blob *code);
+    /* sending → pending, undoing a claim whose message was never handed to Telegram (its random_id
+     * and code stay). @return DB_ONE, DB_NONE (the row was not 'sending') */
+    TGR_MUST_CHECK enum db_status (*recipient_unclaim)(struct store *st, int64_t account_id,
+                                                       int64_t recipient_id);
     /* The sealed discount code stored with a recipient (empty blob if none). */
     TGR_MUST_CHECK enum db_status (*recipient_code)(struct store *st, int64_t account_id,
                                                     int64_t recipient_id, struct blob *out);

@@ -731,6 +731,95 @@ static void codes_round_trip(void **state)
     assert_int_equal(st->code_get(st, a, first_id + 1000, &got), DB_NONE);
 }
 
+/* The engine's batches (DECISIONS 77): a batch of due rows in recipient_next's order, claimed in
+ * one group commit with the outcomes waiting for it; a claim that never reached Telegram undone;
+ * the contact's address for a message. */
+static void outbox_batches(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    int64_t a = make_account(st, "batch@example.com");
+    int64_t contacts[4] = {make_contact(st, a, "41"), make_contact(st, a, "42"), make_contact(st, a, "43"),
+                           make_contact(st, a, "44")};
+    int64_t camp = make_campaign(st, a, "Batch");
+    struct recipient r[8];
+    size_t n = 99;
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 8, &n), DB_NONE);
+    assert_int_equal(n, 0);
+    assert_int_equal(campaign_start(st, a, camp, contacts, 4, 1, NULL), START_OK);
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 3, &n), DB_ONE);
+    assert_int_equal(n, 3);
+    int64_t id[4];
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(r[i].status, "pending");
+        assert_int_equal(r[i].contact_id, contacts[i]);
+        id[i] = r[i].id;
+    }
+    struct outbox_claim claims[3];
+    const char *rids[3] = {"9001", "9002", "9003"};
+    for (int i = 0; i < 3; i++)
+        claims[i] = (struct outbox_claim){a, id[i], rids[i], NULL, DB_HARD};
+    assert_int_equal(outbox_commit(st, claims, 3, NULL, 0), DB_ONE);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(claims[i].claimed, DB_ONE);
+    /* 'sending' rows first, then the pending one */
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 8, &n), DB_ONE);
+    assert_int_equal(n, 4);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(r[i].id, id[i]);
+        assert_string_equal(r[i].status, "sending");
+        assert_string_equal(r[i].random_id, rids[i]);
+        assert_int_equal(r[i].attempt, 1);
+    }
+    id[3] = r[3].id;
+    assert_string_equal(r[3].status, "pending");
+    /* undone: pending again with its random_id, its attempt as before the claim */
+    assert_int_equal(st->recipient_unclaim(st, a, id[1]), DB_ONE);
+    assert_int_equal(st->recipient_unclaim(st, a, id[1]), DB_NONE);
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 8, &n), DB_ONE);
+    assert_int_equal(n, 4);
+    assert_int_equal(r[0].id, id[0]);
+    assert_int_equal(r[1].id, id[2]);
+    assert_int_equal(r[2].id, id[1]);
+    assert_string_equal(r[2].status, "pending");
+    assert_string_equal(r[2].random_id, "9002");
+    assert_int_equal(r[2].attempt, 0);
+    /* an outcome and a claim in one commit; a row that moved on is not claimed */
+    struct outbox_done done = {a,
+                               {.recipient_id = id[0],
+                                .campaign_id = camp,
+                                .contact_id = contacts[0],
+                                .attempt = 1,
+                                .status = RECIPIENT_SENT,
+                                .log_status = "sent",
+                                .tg_message_id = 77}};
+    claims[0] = (struct outbox_claim){a, id[1], "9002", NULL, DB_HARD};
+    assert_int_equal(outbox_commit(st, claims, 1, &done, 1), DB_ONE);
+    assert_int_equal(claims[0].claimed, DB_ONE);
+    claims[0] = (struct outbox_claim){a, id[0], "9001", NULL, DB_HARD};
+    assert_int_equal(outbox_commit(st, claims, 1, NULL, 0), DB_ONE);
+    assert_int_equal(claims[0].claimed, DB_NONE);
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 8, &n), DB_ONE);
+    assert_int_equal(n, 3);
+    assert_int_equal(r[0].id, id[1]);
+    assert_int_equal(r[1].id, id[2]);
+    assert_int_equal(r[2].id, id[3]);
+    /* an outcome the table of moves does not allow writes nothing */
+    done.o.recipient_id = id[1];
+    done.o.status = RECIPIENT_SENDING;
+    assert_int_equal(outbox_commit(st, NULL, 0, &done, 1), DB_HARD);
+    /* the address of a message */
+    struct contact ct;
+    assert_int_equal(st->contact_address(st, a, contacts[2], &ct), DB_ONE);
+    assert_int_equal(ct.id, contacts[2]);
+    assert_string_equal(ct.tg_user_id, "43");
+    assert_int_equal(ct.first_name.len, strlen("first"));
+    assert_memory_equal(ct.first_name.p, "first", ct.first_name.len);
+    assert_null(ct.access_hash.p);
+    contact_release(&ct);
+    assert_int_equal(st->contact_address(st, a + 1000, contacts[2], &ct), DB_NONE);
+}
+
 static void send_flow(void **state)
 {
     struct fx *f = *state;
@@ -2729,6 +2818,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(campaigns_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(codes_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(send_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(outbox_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(account_safety, setup, teardown),
         cmocka_unit_test_setup_teardown(nudges_and_reactions, setup, teardown),
         cmocka_unit_test_setup_teardown(links_and_clicks, setup, teardown),
