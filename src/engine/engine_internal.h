@@ -100,6 +100,7 @@ struct engine {
 #define IDLE_TICK_MS     1000
 #define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
 #define ADVANCE_EVERY_MS 500
+#define ADVANCE_BUSY_MS  5000 /* the same while the account is sending (progress.c) */
 #define DAILY_CHECK_MS   5000 /* how often the daily limit and today's count are read again */
 
 /* ---- queue.c (any thread) ---- */
