@@ -273,6 +273,7 @@ void engine_free(struct engine *e)
     engine__schedule_free(e);
     engine__direct_drop_all(e);
     free(e->accts);
+    free(e->acct_index);
     cluster_free(e->cluster);
     /* Events that arrived after the thread stopped. */
     struct item *it = e->head;

@@ -84,6 +84,8 @@ struct engine {
     int stopping;
     struct acct *accts; /* the engine thread's own */
     size_t n_accts, cap_accts;
+    size_t *acct_index; /* accts by account id (queue.c) */
+    size_t cap_index;
     /* schedule.c's thread: it sleeps on sched_cv (under sched_mu) until the next start_at, at
      * most SCHEDULE_LOOK_MS, or until poked (a wake-up here or from another instance). */
     pthread_t sched_thread;
