@@ -54,6 +54,7 @@ struct acct {
     int64_t flood_until;  /* FloodWait: nothing before this */
     int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
     int64_t advanced_at;  /* last look at nudges and phase changes */
+    int64_t look_at;      /* when the account next needs a look (tick.c) */
     struct item *direct;  /* direct messages waiting for their turn */
     int starting;         /* taken over from another instance: its client is being started here */
     /* A write of the send path failed (storage_failed): nothing is sent for the account until
