@@ -36,6 +36,8 @@ ACCOUNTS = int(os.environ.get("ACCOUNTS", "1000"))
 USERS = int(os.environ.get("USERS", "5"))
 RATE = float(os.environ.get("RATE", "1"))
 ROUNDS = int(os.environ.get("ROUNDS", "2"))  # 1: round 1 only (quicker iterations)
+# BENCH_NODE=PROGRAM runs the bridges with it (--node), e.g. a script that execs `node --cpu-prof`.
+GATE_S = float(os.environ.get("GATE_S", str(max(15, ACCOUNTS / 50))))  # time to start every campaign
 TARGET_RATIO = 0.9  # round 1: ≥ 900 of the ideal 1,000 msg/s (issue 21 item 3)
 PASSWORD = "bench password long enough"
 
@@ -146,19 +148,31 @@ def write_scenario(tmp):
     return path
 
 
-def record(tmp, marker):
-    p = os.path.join(tmp, "deliveries.jsonl")
-    out = []
-    if os.path.exists(p):
-        with open(p) as f:
-            for line in f:
+class Record:
+    """The simulator's shared record (deliveries.jsonl), read incrementally: the lines added since
+    the last read (a partial last line waits for the next)."""
+
+    def __init__(self, tmp):
+        self.path = os.path.join(tmp, "deliveries.jsonl")
+        self.offset = 0
+        self.lines = []
+
+    def read(self):
+        if os.path.exists(self.path):
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+            end = data.rfind(b"\n") + 1
+            self.offset += end
+            for line in data[:end].decode("utf-8", "replace").splitlines():
                 try:
-                    r = json.loads(line)
+                    self.lines.append(json.loads(line))
                 except ValueError:
                     continue
-                if marker in (r.get("text") or ""):
-                    out.append(r)
-    return out
+        return self.lines
+
+    def of(self, marker):
+        return [r for r in self.read() if marker in (r.get("text") or "")]
 
 
 def create_account(data, db_args, i):
@@ -185,12 +199,13 @@ def setup_account(srv, key):
         if r.status == 200 and len(r.json["contacts"]) >= USERS:
             return
         time.sleep(0.2)
-    raise RuntimeError("contacts did not sync")
+    sess = srv.get("/session", api_key=key)
+    raise RuntimeError(f"contacts did not sync: {r.status} {r.body[:200]!r}; GET /session: {sess.status} {sess.body[:300]!r}")
 
 
-def start_campaign(srv, key, marker):
+def start_campaign(srv, key, marker, quiet):
     r = srv.post("/campaigns", {"name": marker, "message_text": f"{marker} hello {{{{first_name}}}}",
-                                "track_links": False}, api_key=key)
+                                "track_links": False, "quiet_hours": quiet}, api_key=key)
     if r.status != 201:
         raise RuntimeError(f"create campaign: {r.status} {r.body[:200]!r}")
     cid = r.json["id"]
@@ -200,7 +215,9 @@ def start_campaign(srv, key, marker):
             break
         time.sleep(0.5)
     if r.status != 200:
-        raise RuntimeError(f"start: {r.status} {r.body[:200]!r}")
+        sess = srv.get("/session", api_key=key)
+        raise RuntimeError(f"start on {srv.args[srv.args.index('--instance-id') + 1]}: {r.status} {r.body[:200]!r}; "
+                           f"GET /session: {sess.status} {sess.body[:300]!r}")
 
 
 COMPONENTS = ("tgr", "bridge", "postgres", "bench")
@@ -208,34 +225,51 @@ CPU_LABELS = (("tgr", "tgr"), ("bridge", "bridge + simulator (Node)"), ("postgre
               ("bench", "the bench"), ("total", "all components'"))
 
 
-def run_round(tmp, servers, keys, marker, pool, meter):
-    """Start a campaign with marker on every account (spread over servers), wait for every
-    delivery; returns a dict: delivered, duplicates, wall seconds, seconds to start the campaigns,
-    and each component's CPU ms per message (Meter), the machine's busy CPUs and load average."""
+def run_round(rec, servers, keys, marker, pool, meter, at_gate=lambda: None):
+    """Start a campaign with marker on every account (spread over servers), then measure from the
+    instant they may all send until every delivery is in the record.
+
+    The campaigns are started inside quiet hours that end at the next whole minute at least
+    GATE_S seconds ahead (UTC), so that every account becomes due at one instant: starting a
+    thousand campaigns over HTTP takes several seconds, longer than the five messages of each,
+    and a round timed from the first start measured the starts as much as the sending (the
+    accounts started first had finished before the last ones began). Returns a dict: delivered,
+    duplicates, wall seconds from the gate to one interval after the last delivery, seconds to start the campaigns,
+    and each component's CPU ms per message over that window (Meter), the machine's busy CPUs
+    and load average. at_gate() runs at the gate."""
     want = len(keys) * USERS
-    m0 = meter.snapshot()
-    t0 = m0["wall"]
-    list(pool.map(lambda ik: start_campaign(servers[ik[0] % len(servers)], ik[1], f"{marker}-{ik[0]}"),
+    t = time.time()
+    gate = (int(t + GATE_S) // 60 + 1) * 60
+    quiet = {"start": time.strftime("%H:%M", time.gmtime(t)), "end": time.strftime("%H:%M", time.gmtime(gate)),
+             "timezone": "UTC"}
+    list(pool.map(lambda ik: start_campaign(servers[ik[0] % len(servers)], ik[1], f"{marker}-{ik[0]}", quiet),
                   enumerate(keys)))
-    started = time.time() - t0
+    started = time.time() - t
+    if time.time() > gate - 1:
+        print(f"scaleout: the campaigns took {started:.0f} s to start, past the gate: raise GATE_S", flush=True)
+    print(f"scaleout: {marker}: {len(keys)} campaigns started in {started:.1f} s; sending from "
+          f"{time.strftime('%H:%M:%S', time.gmtime(gate))} UTC", flush=True)
+    time.sleep(max(0.0, gate - time.time()))
+    at_gate()
+    m0 = meter.snapshot()
     deadline = time.time() + want / 20 + 300
-    n = 0
-    while time.time() < deadline:
-        n = len(record(tmp, marker + "-"))
-        if n >= want:
-            break
+    while time.time() < deadline and len(rec.of(marker + "-")) < want:
         time.sleep(0.5)
     m1 = meter.snapshot()
     used = Meter.diff(m0, m1)
-    lines = record(tmp, marker + "-")
-    wall = (max(r["at"] for r in lines) / 1000 - t0) if lines else time.time() - t0
+    lines = rec.of(marker + "-")
+    # Each message holds its account for one interval, so n messages of an account take n
+    # intervals: the span ends one interval after the last delivery, and an engine that sends
+    # every account at its rate from the gate on scores exactly the ideal (ACCOUNTS × RATE).
+    wall = ((max(r["at"] for r in lines) / 1000 if lines else time.time()) - gate) + 1 / RATE
     seen = {}
     for r in lines:
         k = (r["text"].split(" ")[0], str(r["user_id"]))
         seen[k] = seen.get(k, 0) + 1
     per = max(len(lines), 1)
     out = {"delivered": len(seen), "duplicates": sum(v - 1 for v in seen.values()), "wall": wall,
-           "started": started, "cpus_busy": used["machine"] / used["wall"], "load": os.getloadavg()[0]}
+           "started": started, "early": sum(1 for r in lines if r["at"] < gate * 1000),
+           "cpus_busy": used["machine"] / used["wall"], "load": os.getloadavg()[0]}
     for c in COMPONENTS:
         out[c + "_ms"] = used[c] * 1000 / per
     out["total_ms"] = sum(out[c + "_ms"] for c in COMPONENTS)
@@ -273,7 +307,8 @@ def main():
         def server(name):
             return Server(data=data, rate_login=None, args=[
                 "--telegram", "sim", "--sim-scenario", scenario, "--send-rate", str(RATE), "--rate-api", "0",
-                "--rate-session", "0", "--instance-id", name, "--threads", "4", "--lease-seconds", "4", *db_args])
+                "--rate-session", "0", "--instance-id", name, "--threads", "4", "--lease-seconds", "4", *db_args,
+                *(["--node", os.environ["BENCH_NODE"]] if os.environ.get("BENCH_NODE") else [])])
         a = server("a")
         servers.append(a)
         a.start()
@@ -283,14 +318,32 @@ def main():
         print(f"scaleout: {ACCOUNTS} accounts connected and synced in {time.time() - t:.0f} s", flush=True)
 
         stats_url = db_args[1] if backend == "PostgreSQL" and os.environ.get("PG_STATEMENTS") == "1" else None
-        if stats_url:
-            subprocess.run(["psql", stats_url, "-qc", "SELECT pg_stat_statements_reset()"], capture_output=True)
+
+        def reset():  # the statements are counted from the gate on
+            if stats_url:
+                subprocess.run(["psql", stats_url, "-qc", "SELECT pg_stat_statements_reset()"], capture_output=True)
         meter = Meter(servers, postmaster_pid(pg_dir) if backend == "PostgreSQL" else None)
         results = []
-        with cf.ThreadPoolExecutor(8) as p:
-            results.append(("one", "one instance", run_round(tmp, [a], keys, "R1", p, meter)))
+        rec = Record(tmp)
+        ideal = ACCOUNTS * RATE
+        want = ACCOUNTS * USERS
+
+        def report(key, name, r):
+            r["rate"] = r["delivered"] / r["wall"] if r["wall"] > 0 else 0
+            results.append((key, name, r))
+            print(f"scaleout: {name}: {r['delivered']} of {want} messages in {r['wall']:.1f} s = {r['rate']:.0f} msg/s "
+                  f"(ideal {ideal:.0f}: {ACCOUNTS} accounts × {RATE:g}/s; target ≥ {TARGET_RATIO:g} × ideal), "
+                  f"duplicates {r['duplicates']}, {r['early']} sent before the gate (must be 0), "
+                  f"campaigns started in {r['started']:.1f} s", flush=True)
+            print(f"scaleout: {name}: CPU per message: tgr {r['tgr_ms']:.2f} ms, bridge+simulator "
+                  f"{r['bridge_ms']:.2f} ms, PostgreSQL {r['postgres_ms']:.2f} ms, bench {r['bench_ms']:.2f} ms, "
+                  f"total {r['total_ms']:.2f} ms; the machine {r['cpus_busy']:.2f} CPUs busy, "
+                  f"load average {r['load']:.1f}", flush=True)
             if stats_url:
-                statement_report(stats_url, results[-1][2]["delivered"])
+                statement_report(stats_url, max(r["delivered"], 1))
+
+        with cf.ThreadPoolExecutor(8) as p:
+            report("one", "one instance", run_round(rec, [a], keys, "R1", p, meter, reset))
             if ROUNDS >= 2:
                 b = server("b")
                 servers.append(b)
@@ -302,20 +355,7 @@ def main():
                     time.sleep(0.5)
                 print(f"scaleout: instance b took {b.stderr_text().count('now sends for account')} accounts",
                       flush=True)
-                results.append(("two", "two instances", run_round(tmp, [a, b], keys, "R2", p, meter)))
-                if stats_url:
-                    statement_report(stats_url, results[-1][2]["delivered"])
-        ideal = ACCOUNTS * RATE
-        want = ACCOUNTS * USERS
-        for key, name, r in results:
-            r["rate"] = r["delivered"] / r["wall"] if r["wall"] > 0 else 0
-            print(f"scaleout: {name}: {r['delivered']} of {want} messages in {r['wall']:.1f} s = {r['rate']:.0f} msg/s "
-                  f"(ideal {ideal:.0f}: {ACCOUNTS} accounts × {RATE:g}/s; target ≥ {TARGET_RATIO:g} × ideal), "
-                  f"duplicates {r['duplicates']}, campaigns started in {r['started']:.1f} s", flush=True)
-            print(f"scaleout: {name}: CPU per message: tgr {r['tgr_ms']:.2f} ms, bridge+simulator "
-                  f"{r['bridge_ms']:.2f} ms, PostgreSQL {r['postgres_ms']:.2f} ms, bench {r['bench_ms']:.2f} ms, "
-                  f"total {r['total_ms']:.2f} ms; the machine {r['cpus_busy']:.2f} CPUs busy, "
-                  f"load average {r['load']:.1f}", flush=True)
+                report("two", "two instances", run_round(rec, [a, b], keys, "R2", p, meter, reset))
         rate = {key: r["rate"] for key, _, r in results}
         ratio = rate["two"] / rate["one"] if rate.get("two") and rate["one"] else 0
         if "two" in rate:
