@@ -5,14 +5,20 @@ on one instance and then on two instances sharing one PostgreSQL database (issue
 ACCOUNTS (default 1000) accounts, each connected to the simulated Telegram and sending a campaign
 to USERS (default 5) customers at --send-rate RATE (default 1) per account: the ideal aggregate is
 ACCOUNTS × RATE messages per second, bounded by what the engine, the database and the bridge keep
-up with. Round 1 runs every campaign on instance A alone (the baseline); round 2 starts instance B
-beside it, waits until A has handed B half of the accounts (leases; each Telegram client moves
-from one bridge to the other), and runs a second campaign on every account. Each round reports messages delivered (from the simulator's shared record, i.e. what
-Telegram received), wall time from the first start to the last delivery, messages per second,
-and the tgr processes' CPU per message; then the ratio of round 2 to round 1, and duplicates (must
-be 0). PostgreSQL comes from scripts/pg.sh (a throwaway cluster); without PostgreSQL binaries it
-falls back to one SQLite file and says so. Writes bench/out/scaleout.txt and scaleout.json
-(bench/summary.py).
+up with. Round 1 runs every campaign on instance A alone (the baseline; target ≥ 0.9 × the
+ideal, issue 21 item 3); round 2 starts instance B beside it, waits until A has handed B half of
+the accounts (leases; each Telegram client moves from one bridge to the other), and runs a second
+campaign on every account. Each round starts its campaigns inside quiet hours that end at one
+instant (the gate), so that every account starts sending together, and reports messages
+delivered (from the simulator's shared record, i.e. what Telegram received), the span from the
+gate to one interval past the last delivery, messages per second, duplicates (must be 0), and
+the CPU per message of each component over that span: tgr, its bridge (Node; the simulated
+Telegram runs inside it), PostgreSQL (all processes of the bench's cluster) and the bench, with
+the machine's busy CPUs and load average (other sessions share the machine); then the ratio of
+round 2 to round 1. PostgreSQL comes from scripts/pg.sh (a throwaway cluster); without
+PostgreSQL binaries it falls back to one SQLite file and says so. Writes bench/out/scaleout.txt
+and scaleout.json (bench/summary.py). Knobs: ACCOUNTS, USERS, RATE, ROUNDS (1: round 1 only),
+GATE_S, PG_STATEMENTS=1 (the statements per message, pg_stat_statements), BENCH_NODE, BENCH_ARGS.
 """
 import concurrent.futures as cf
 import json
@@ -36,7 +42,8 @@ ACCOUNTS = int(os.environ.get("ACCOUNTS", "1000"))
 USERS = int(os.environ.get("USERS", "5"))
 RATE = float(os.environ.get("RATE", "1"))
 ROUNDS = int(os.environ.get("ROUNDS", "2"))  # 1: round 1 only (quicker iterations)
-# BENCH_NODE=PROGRAM runs the bridges with it (--node), e.g. a script that execs `node --cpu-prof`.
+# BENCH_NODE=PROGRAM runs the bridges with it (--node), e.g. a script that execs `node --cpu-prof`;
+# BENCH_ARGS adds `tgr serve` flags (e.g. `--bridge` of an older tree, with TGR_BIN, to compare).
 GATE_S = float(os.environ.get("GATE_S", str(max(15, ACCOUNTS / 50))))  # time to start every campaign
 TARGET_RATIO = 0.9  # round 1: ≥ 900 of the ideal 1,000 msg/s (issue 21 item 3)
 PASSWORD = "bench password long enough"
@@ -308,7 +315,8 @@ def main():
             return Server(data=data, rate_login=None, args=[
                 "--telegram", "sim", "--sim-scenario", scenario, "--send-rate", str(RATE), "--rate-api", "0",
                 "--rate-session", "0", "--instance-id", name, "--threads", "4", "--lease-seconds", "4", *db_args,
-                *(["--node", os.environ["BENCH_NODE"]] if os.environ.get("BENCH_NODE") else [])])
+                *(["--node", os.environ["BENCH_NODE"]] if os.environ.get("BENCH_NODE") else []),
+                *os.environ.get("BENCH_ARGS", "").split()])
         a = server("a")
         servers.append(a)
         a.start()
