@@ -38,9 +38,20 @@ process.stdout.write = (chunk, encoding, cb) => {
   return true;
 };
 
-/** The one place protocol lines are written. */
+/** The one place protocol lines are written. The lines of one turn of the event loop leave in one
+ *  write at its end (setImmediate): answers come in bursts — the sends of one engine tick, the
+ *  batch of one record append (sim.mjs) — and a write each cost a system call here and a wake-up
+ *  of the C side's reader per line. */
+let outLines = [];
+function flushLines() {
+  if (outLines.length === 0) return;
+  const text = outLines.length === 1 ? outLines[0] : outLines.join("");
+  outLines = [];
+  stdoutWrite(text);
+}
 function writeLine(line) {
-  stdoutWrite(line);
+  outLines.push(line);
+  if (outLines.length === 1) setImmediate(flushLines);
 }
 
 // ---- command line ----------------------------------------------------------------------------
@@ -106,6 +117,7 @@ async function leave(why) {
   if (leaving) return;
   leaving = true;
   log(`stopping (${why})`);
+  flushLines();
   const forced = setTimeout(() => process.exit(0), 3000);
   forced.unref();
   try {
@@ -113,6 +125,7 @@ async function leave(why) {
   } catch {
     // exiting anyway
   }
+  flushLines();
   process.exit(0);
 }
 process.on("SIGTERM", () => leave("SIGTERM"));
@@ -124,5 +137,6 @@ process.stdout.on("error", (e) => leave(`stdout ${e.code || "error"}`));
 log(`${args.backend} backend ready (pid ${process.pid})`);
 const { done } = serve({ input: process.stdin, write: writeLine, backend, log });
 await done;
+flushLines();
 // Everything is closed; if a library still holds a handle, do not hang around for it.
 setTimeout(() => process.exit(0), 2000).unref();

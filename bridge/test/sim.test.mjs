@@ -211,6 +211,43 @@ test("two simulator instances sharing one record deliver each random_id once", a
   assert.ok(!fs.existsSync(d.file.replace("scenario.json", "deliveries.jsonl.lock")), "the lock is released");
 });
 
+test("sends that arrive together share one batch: one append, a repeat in the batch is the first, a torn line is not glued onto", async (t) => {
+  const { sim, d } = await loggedIn();
+  t.after(() => sim.close());
+  const rec = path.join(d.dir, "deliveries.jsonl");
+  fs.writeFileSync(rec, '{"user_id":"2001","random_id":"7","message_id":90,"text":"a writer died he');
+  const appends = [];
+  const append = fs.appendFileSync;
+  fs.appendFileSync = (...a) => {
+    appends.push(a[0]);
+    return append(...a);
+  };
+  let res;
+  try {
+    res = await Promise.all([5, 6, 5, 7, 6].map((id) => sim.send(sendParams(id === 6 ? "2002" : "2001", id))));
+  } finally {
+    fs.appendFileSync = append;
+  }
+  assert.equal(appends.filter((f) => f === rec).length, 1, "one append for the batch");
+  assert.deepEqual(res[2], res[0], "the repeat of random_id 5 is the first message");
+  assert.deepEqual(res[4], res[1]);
+  const whole = () => fs.readFileSync(rec, "utf8").split("\n").slice(1).filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(fs.readFileSync(rec, "utf8").split("\n")[0].endsWith("died he"), true, "the torn line stays as it was");
+  assert.deepEqual(whole().map((r) => r.random_id), ["5", "6", "7"], "5, 6 and 7 once each, each on a line of its own");
+  assert.equal(new Set(res.map((r) => r.message_id)).size, 3);
+  // A batch whose append fails delivered nothing: the same sends are new afterwards.
+  fs.appendFileSync = () => {
+    throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+  };
+  try {
+    await assert.rejects(sim.send(sendParams("2001", 8)));
+  } finally {
+    fs.appendFileSync = append;
+  }
+  await sim.send(sendParams("2001", 8));
+  assert.equal(whole().filter((r) => r.random_id === "8").length, 1);
+});
+
 test("a stale lock (older than 10 s) is broken; a fresh one is waited for", async (t) => {
   const { sim, d } = await loggedIn();
   t.after(() => sim.close());

@@ -291,6 +291,7 @@ void engine_free(struct engine *e)
         engine__batch_drop(e, &e->accts[i], 0); /* the thread has stopped: nothing is left but memory */
     free(e->accts);
     free(e->refill);
+    free(e->acct_index);
     cluster_free(e->cluster);
     /* Events that arrived after the thread stopped. */
     struct item *it = e->head;

@@ -64,6 +64,7 @@ struct item {
 #define IDLE_TICK_MS     1000
 #define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
 #define ADVANCE_EVERY_MS 500
+#define ADVANCE_BUSY_MS  5000 /* the same while the account is sending (progress.c) */
 #define DAILY_CHECK_MS   5000 /* how often the daily limit and today's count are read again */
 
 /* A message claimed (durably 'sending' with its random_id) and not yet handed to the bridge. */
@@ -82,6 +83,7 @@ struct acct {
     int64_t flood_until;  /* FloodWait: nothing before this */
     int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
     int64_t advanced_at;  /* last look at nudges and phase changes */
+    int64_t look_at;      /* when the account next needs a look (tick.c) */
     struct item *direct;  /* direct messages waiting for their turn */
     int starting;         /* taken over from another instance: its client is being started here */
     /* A write of the send path failed (storage_failed): nothing is sent for the account until
@@ -116,6 +118,8 @@ struct engine {
     int stopping;
     struct acct *accts; /* the engine thread's own */
     size_t n_accts, cap_accts;
+    size_t *acct_index; /* accts by account id (queue.c) */
+    size_t cap_index;
     /* schedule.c's thread: it sleeps on sched_cv (under sched_mu) until the next start_at, at
      * most SCHEDULE_LOOK_MS, or until poked (a wake-up here or from another instance). */
     pthread_t sched_thread;
