@@ -283,7 +283,9 @@ class LimitedServer(Server):
 @unittest.skipIf(tgrtest.PG_ADMIN_URL, "RLIMIT_FSIZE limits the SQLite file of the server; a PostgreSQL "
                  "server writes its own files, which a test cannot fill here")
 class StorageFullTest(unittest.TestCase):
-    USERS = make_users(40, "7710")
+    # Enough messages, in small enough batches, that the log fills mid-campaign: with the outbox's
+    # group commit (DECISIONS 77) 40 at 20/s wrote too little to reach the limit before the end.
+    USERS = make_users(120, "7710")
 
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="tgrtest-limits-")
@@ -296,7 +298,7 @@ class StorageFullTest(unittest.TestCase):
         self.data = os.path.join(self.work, "data")
 
     def server(self, limit=None):
-        args = sim_args(self.scenario_path) + ["--send-rate", "20"]
+        args = sim_args(self.scenario_path) + ["--send-rate", "10"]
         srv = LimitedServer(limit, data=self.data, args=args) if limit else Server(data=self.data, args=args)
         self.addCleanup(srv.cleanup)
         return srv.start()
