@@ -596,7 +596,16 @@ static int cmd_serve(int argc, char **argv)
     app.rl_api = ratelimit_new(app.cfg.rate_api, app.cfg.rate_api, 100000);
     app.rl_session = ratelimit_new(app.cfg.rate_session, app.cfg.rate_session, 100000);
     app.metrics = metrics_new(api_routes);
-    app.tg_pool = worker_pool_new(4, 256, 2);
+    /* Tests only (with TGR_TEST_MODE=1): TGR_TEST_TG_POOL="<threads>,<queue>" shrinks the Telegram
+     * pool, so a test can fill its queue with a handful of accounts (test_scaleout's Rebalance). */
+    int tg_threads = 4, tg_queue = 256;
+    const char *tg_pool = getenv("TGR_TEST_TG_POOL"), *test_mode = getenv("TGR_TEST_MODE");
+    if (tg_pool && test_mode && strcmp(test_mode, "1") == 0 &&
+        (sscanf(tg_pool, "%d,%d", &tg_threads, &tg_queue) != 2 || tg_threads < 1 || tg_queue < 1)) {
+        tg_threads = 4;
+        tg_queue = 256;
+    }
+    app.tg_pool = worker_pool_new(tg_threads, tg_queue, 2);
     struct http_server *http = NULL;
     struct demo *demo = NULL;
     struct deliverer *hooks = NULL;

@@ -67,14 +67,43 @@ void engine__run_job(struct engine *e, int64_t account_id, enum engine_job job)
 {
     static void (*const fns[])(void *) = {
         [JOB_SYNC] = sync_job, [JOB_START] = start_job, [JOB_STOP] = stop_job};
+    struct acct *a = engine__acct(e, account_id);
+    if (a && a->stop_waiting && job != JOB_SYNC) {
+        /* Queued now, or taken back before its stop ran: the client here stays. */
+        a->stop_waiting = 0;
+        e->n_stop_waiting--;
+    }
     struct job *j = calloc(1, sizeof *j);
-    if (!j) return;
-    j->e = e;
-    j->account_id = account_id;
-    if (!e->app->tg_pool || worker_pool_submit(e->app->tg_pool, fns[job], j) != TGR_OK) {
-        log_warn("engine", "account %lld: background work queue full; will retry", (long long)account_id);
+    if (j) {
+        j->e = e;
+        j->account_id = account_id;
+        if (e->app->tg_pool && worker_pool_submit(e->app->tg_pool, fns[job], j) == TGR_OK) return;
         free(j);
-        if (job == JOB_START) /* a taken-over account must not wait for a start that never runs */
-            engine__post(e, IT_STARTED, account_id, NULL);
+    }
+    if (job == JOB_STOP) {
+        /* Never dropped: a shed lease is freed only by this stop, and one that runs out instead
+         * hands the account over with its client still running here. */
+        if (a && !a->stop_waiting) {
+            a->stop_waiting = 1;
+            e->n_stop_waiting++;
+        }
+        if (e->n_stop_waiting == 1)
+            log_info("engine", "account %lld: its client's stop waits for room in the Telegram queue",
+                     (long long)account_id);
+        return;
+    }
+    log_warn("engine", "account %lld: background work queue full; will retry", (long long)account_id);
+    if (job == JOB_START) /* a taken-over account must not wait for a start that never runs */
+        engine__post(e, IT_STARTED, account_id, NULL);
+}
+
+void engine__stops_retry(struct engine *e)
+{
+    for (size_t i = 0; e->n_stop_waiting && i < e->n_accts; i++) {
+        struct acct *a = &e->accts[i];
+        if (!a->stop_waiting) continue;
+        size_t before = e->n_stop_waiting;
+        engine__run_job(e, a->account_id, JOB_STOP);
+        if (e->n_stop_waiting == before) return; /* the queue is still full: the next tick */
     }
 }
