@@ -65,7 +65,7 @@ struct item {
 #define STORAGE_RETRY_MS 2000 /* how often a pause that could not be written is tried again */
 #define ADVANCE_EVERY_MS 500
 #define ADVANCE_BUSY_MS  5000 /* the same while the account is sending (progress.c) */
-#define STOP_RETRY_MS    100  /* how often stops that found the queue full are queued again */
+#define JOB_RETRY_MS     100  /* how often jobs that found the queue full are queued again */
 #define DAILY_CHECK_MS   5000 /* how often the daily limit and today's count are read again */
 
 /* A message claimed (durably 'sending' with its random_id) and not yet handed to the bridge. */
@@ -87,10 +87,11 @@ struct acct {
     int64_t look_at;      /* when the account next needs a look (tick.c) */
     struct item *direct;  /* direct messages waiting for their turn */
     int starting;         /* taken over from another instance: its client is being started here */
-    /* Lost to another instance, and its client's stop could not be queued (the Telegram pool's
-     * queue was full): queued again on the next ticks (tick.c). Its shed lease is freed only
-     * once the client here has stopped, so the taker waits for it (DECISIONS 76). */
-    int stop_waiting;
+    /* Jobs that could not be queued (the Telegram pool's queue was full), as bits 1 << JOB_SYNC
+     * and 1 << JOB_STOP: queued again on the next ticks (jobs.c). A stop must run: a shed lease
+     * is freed only once the client here has stopped (DECISIONS 76, 83); a sync must too, or
+     * a login's contacts never arrive. */
+    unsigned jobs_waiting;
     /* A write of the send path failed (storage_failed): nothing is sent for the account until
      * the storage_error pause has been written; tried again at storage_retry_at. */
     int storage_pending;
@@ -143,7 +144,7 @@ struct engine {
     /* Accounts whose batch was prepared in this tick and waits for its group commit (tick.c). */
     int64_t *refill;
     size_t n_refill, cap_refill;
-    size_t n_stop_waiting; /* accounts with stop_waiting set */
+    size_t n_jobs_waiting; /* accounts with jobs_waiting */
 };
 
 /* ---- queue.c (any thread) ---- */
@@ -160,12 +161,12 @@ struct acct *engine__acct(struct engine *e, int64_t account_id);
 /* ---- jobs.c ---- */
 enum engine_job { JOB_SYNC, JOB_START, JOB_STOP };
 /* Run a job for the account on the tg worker pool. A start that cannot be queued still ends in
- * IT_STARTED, so a taken-over account never waits for it; a stop that cannot be queued waits in
- * stop_waiting (a client left running would meet its taker's: AUTH_KEY_DUPLICATED); a taken
- * account's waiting stop is called off. Engine thread. */
+ * IT_STARTED, so a taken-over account never waits for it; a sync or stop that cannot be queued
+ * waits in jobs_waiting (a client left running would meet its taker's: AUTH_KEY_DUPLICATED); a
+ * start calls off a waiting stop (the account was taken back). Engine thread. */
 void engine__run_job(struct engine *e, int64_t account_id, enum engine_job job);
-/* Queue the stops that could not be queued before (stop_waiting), as far as the pool takes them. */
-void engine__stops_retry(struct engine *e);
+/* Queue the jobs that could not be queued before (jobs_waiting), as far as the pool takes them. */
+void engine__jobs_retry(struct engine *e);
 
 /* ---- events.c ---- */
 void engine__handle_event(struct engine *e, json_t *ev);

@@ -63,16 +63,26 @@ static void stop_job(void *arg)
     free(j);
 }
 
+/* Mark or clear the account's waiting jobs, keeping n_jobs_waiting. */
+static void set_waiting(struct engine *e, struct acct *a, unsigned bits)
+{
+    if (!a->jobs_waiting != !bits) {
+        if (bits)
+            e->n_jobs_waiting++;
+        else
+            e->n_jobs_waiting--;
+    }
+    a->jobs_waiting = bits;
+}
+
 void engine__run_job(struct engine *e, int64_t account_id, enum engine_job job)
 {
     static void (*const fns[])(void *) = {
         [JOB_SYNC] = sync_job, [JOB_START] = start_job, [JOB_STOP] = stop_job};
     struct acct *a = engine__acct(e, account_id);
-    if (a && a->stop_waiting && job != JOB_SYNC) {
-        /* Queued now, or taken back before its stop ran: the client here stays. */
-        a->stop_waiting = 0;
-        e->n_stop_waiting--;
-    }
+    /* Queued now, or (a start) taken back before its stop ran: the client here stays. */
+    unsigned done = 1u << job | (job == JOB_START ? 1u << JOB_STOP : 0);
+    if (a && (a->jobs_waiting & done)) set_waiting(e, a, a->jobs_waiting & ~done);
     struct job *j = calloc(1, sizeof *j);
     if (j) {
         j->e = e;
@@ -80,30 +90,32 @@ void engine__run_job(struct engine *e, int64_t account_id, enum engine_job job)
         if (e->app->tg_pool && worker_pool_submit(e->app->tg_pool, fns[job], j) == TGR_OK) return;
         free(j);
     }
-    if (job == JOB_STOP) {
-        /* Never dropped: a shed lease is freed only by this stop, and one that runs out instead
-         * hands the account over with its client still running here. */
-        if (a && !a->stop_waiting) {
-            a->stop_waiting = 1;
-            e->n_stop_waiting++;
-        }
-        if (e->n_stop_waiting == 1)
-            log_info("engine", "account %lld: its client's stop waits for room in the Telegram queue",
-                     (long long)account_id);
+    if (job == JOB_START) {
+        log_warn("engine", "account %lld: background work queue full; its start waits for a send",
+                 (long long)account_id);
+        engine__post(e, IT_STARTED, account_id, NULL); /* a taken-over account must not wait for it */
         return;
     }
-    log_warn("engine", "account %lld: background work queue full; will retry", (long long)account_id);
-    if (job == JOB_START) /* a taken-over account must not wait for a start that never runs */
-        engine__post(e, IT_STARTED, account_id, NULL);
+    /* Never dropped: a shed lease is freed only by the stop, and one that runs out instead hands
+     * the account over with its client still running here; a dropped sync never came back. */
+    if (a && !(a->jobs_waiting & 1u << job)) {
+        if (!a->jobs_waiting)
+            log_info("engine", "account %lld: its %s waits for room in the Telegram queue",
+                     (long long)account_id, job == JOB_STOP ? "client's stop" : "sync");
+        set_waiting(e, a, a->jobs_waiting | 1u << job);
+    }
 }
 
-void engine__stops_retry(struct engine *e)
+void engine__jobs_retry(struct engine *e)
 {
-    for (size_t i = 0; e->n_stop_waiting && i < e->n_accts; i++) {
+    for (size_t i = 0; e->n_jobs_waiting && i < e->n_accts; i++) {
         struct acct *a = &e->accts[i];
-        if (!a->stop_waiting) continue;
-        size_t before = e->n_stop_waiting;
-        engine__run_job(e, a->account_id, JOB_STOP);
-        if (e->n_stop_waiting == before) return; /* the queue is still full: the next tick */
+        static const enum engine_job order[] = {JOB_STOP, JOB_SYNC}; /* a handover waits for stops */
+        for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+            enum engine_job job = order[k];
+            if (!(a->jobs_waiting & 1u << job)) continue;
+            engine__run_job(e, a->account_id, job);
+            if (a->jobs_waiting & 1u << job) return; /* the queue is still full: the next tick */
+        }
     }
 }

@@ -324,9 +324,9 @@ int64_t engine__tick(struct engine *e)
 {
     int64_t now = now_ms(), next = now + IDLE_TICK_MS;
     if (cluster_claim_due(e->cluster, now)) engine__claim(e, now);
-    if (e->n_stop_waiting) {
-        engine__stops_retry(e);
-        if (e->n_stop_waiting) next = now + STOP_RETRY_MS;
+    if (e->n_jobs_waiting) {
+        engine__jobs_retry(e);
+        if (e->n_jobs_waiting) next = now + JOB_RETRY_MS;
     }
     int64_t claim = cluster_next_claim(e->cluster);
     if (claim < next) next = claim > now ? claim : now + 50;
