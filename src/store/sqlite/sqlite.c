@@ -12,10 +12,13 @@
  * writer connections (one per setting) share the writer mutex, so that switching costs nothing.
  * A transaction is never run again after a conflict here (the writer mutex and busy_timeout
  * serialise writers); store->txn runs its function again on DB_SOFT, up to 4 times.
- * Every connection reads the database file through a memory map (mmap_size, 256 MiB): a commit on
- * one connection empties the page caches of the others, and the pages they read again then come
+ * Every reader connection reads the database file through a memory map (mmap_size, 256 MiB): a
+ * commit on the writer empties the readers' page caches, and the pages they read again then come
  * from the map instead of a read() copy each (the engine's reads after every group commit were a
- * tenth of its time; DECISIONS 77). Writes still go through write(). */
+ * tenth of its time; DECISIONS 77). The writers keep their page caches (their own commits leave
+ * them valid) and no map: each mapping's touched pages count in the process's RSS, and a
+ * 100,000-dialog sync through mapped writers peaked at 145 MB instead of 67. Writes go through
+ * write(). */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -91,7 +94,7 @@ static struct conn *conn_open(const char *path, int writer, char *err, size_t er
         (writer && exec(c->db, "PRAGMA journal_mode = WAL") != SQLITE_OK) ||
         (writer && exec(c->db, "PRAGMA secure_delete = ON") != SQLITE_OK) ||
         exec(c->db, "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
-        exec(c->db, "PRAGMA mmap_size = 268435456") != SQLITE_OK ||
+        (!writer && exec(c->db, "PRAGMA mmap_size = 268435456") != SQLITE_OK) ||
         (!writer && exec(c->db, "PRAGMA query_only = 1") != SQLITE_OK)) {
         if (err) snprintf(err, errlen, "cannot configure database %s: %s", path, sqlite3_errmsg(c->db));
         conn_close(c);
