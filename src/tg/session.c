@@ -236,6 +236,14 @@ void tgs_start(struct app *app, int64_t account_id, struct tgs_result *res)
         res->outcome = st < 0 ? TGS_STORE : TGS_NO_LOGIN;
         return;
     }
+    if (strcmp(s.status, "code_sent") == 0 || strcmp(s.status, "password_required") == 0) {
+        /* A login in progress: its row holds the pending session, and starting it would replace
+         * the bridge's login client (the code then "expired", and a real start of an unauthorised
+         * session ends it invalid). Seen as a re-login right after a logout failing under load. */
+        tg_session_release(&s);
+        res->outcome = TGS_NO_LOGIN;
+        return;
+    }
     char *session = open_field(app, account_id, "encrypted_session_data", &s.session);
     tg_session_release(&s);
     if (!session) {

@@ -474,6 +474,31 @@ class SessionDeadTest(EngineCase):
         self.assertEqual((a["sent"], a["failed"], a["pending"]), (5, 0, 0), a)
 
 
+class LogoutMidCampaignTest(EngineCase):
+    """A logout while a campaign runs, then a login again: the campaign's sends meanwhile find no
+    client (NOT_STARTED) and ask for a start; a start must not take the login in progress (its
+    pending session) for a session to start, or the code comes back "expired"."""
+
+    USERS = make_users(30, "7445")
+    SEND_RATE = 4
+
+    def test_login_again_while_the_campaign_tries_to_send(self):
+        token, _ = self.account()
+        c = self.create(token, message_text="Logout check {{first_name}}")
+        self.start(token, c["id"])
+        self.assertTrue(wait_until(lambda: len(self.record("Logout check")) >= 1, 10))
+        r = self.srv.request("DELETE", "/session", token=token)
+        self.assertEqual(r.status, 204, r)
+        r = self.srv.post("/session/connect", {"phone": ME_PHONE}, token=token)
+        self.assertEqual(r.status, 200, r)
+        time.sleep(3)  # the campaign's sends answered NOT_STARTED, each asking for a start
+        r = self.srv.post("/session/verify", {"code": CODE}, token=token)
+        self.assertEqual((r.status, (r.json or {}).get("status")), (200, "connected"), r)
+        self.assertEqual(self.srv.get("/session", token=token).json["status"], "connected")
+        self.wait_status(token, c["id"], "completed", 30)
+        self.assertEachOnce(self.record("Logout check"), [u["id"] for u in self.USERS])
+
+
 class SessionKeyInvalidTest(SessionDeadTest):
     """AUTH_KEY_INVALID is a dead session too (the Telegram error registry, src/core/tgerror.h;
     the bridge always said so, the engine failed the recipient for good): the same test — the
