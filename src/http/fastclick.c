@@ -490,8 +490,11 @@ static int answer(struct worker *w, struct conn *c, struct fastclick_req *r)
 }
 
 /* The connection has bytes (or news): answer its clicks, in order, until it has no complete
- * request left, or hand it over at the first request that is not one. */
-static void on_readable(struct worker *w, struct conn *c)
+ * request left, or hand it over at the first request that is not one. hup: the client has shut
+ * its side, so half a request never becomes whole: the connection is closed without a reply, as
+ * libmicrohttpd closes it. (Not handed over: the client's end is already in the socket, and
+ * libmicrohttpd, edge-triggered, would not look again after reading the half before it.) */
+static void on_readable(struct worker *w, struct conn *c, int hup)
 {
     for (;;) {
         if (c->out) return; /* the last reply is still going out: the next request waits */
@@ -509,7 +512,14 @@ static void on_readable(struct worker *w, struct conn *c)
         list_append(w, c);
         struct fastclick_req r;
         enum fastclick_verdict v = fastclick_parse(w->buf, (size_t)n, &r);
-        if (v == FASTCLICK_MORE) return; /* the rest wakes us (edge-triggered) */
+        if (v == FASTCLICK_MORE) {
+            if (!hup) return; /* the rest wakes us (edge-triggered) */
+            /* Read first: a socket closed with unread bytes would reset the connection. */
+            if (recv(c->fd, w->buf, (size_t)n, MSG_DONTWAIT) < 0)
+                log_debug("http", "recv: %s", strerror(errno));
+            conn_close(w, c);
+            return;
+        }
         int rc = v == FASTCLICK_MINE ? answer(w, c, &r) : 0;
         if (rc == 0) {
             hand_over(w, c);
@@ -520,7 +530,8 @@ static void on_readable(struct worker *w, struct conn *c)
             return;
         }
         if (c->close_after) return;
-        if ((size_t)n == r.len) return; /* nothing more had come: new bytes wake us */
+        if ((size_t)n == r.len && r.len < sizeof w->buf)
+            return; /* nothing more had come: new bytes wake us */
     }
 }
 
@@ -534,7 +545,7 @@ static void on_writable(struct worker *w, struct conn *c)
     }
     if (rc == 0) return;
     watch(w, c, EPOLL_CTL_MOD, 0);
-    on_readable(w, c); /* requests that came while the reply was going out */
+    on_readable(w, c, 0); /* requests that came while the reply was going out */
 }
 
 static void listen_watch(struct worker *w, int on)
@@ -585,7 +596,7 @@ static void on_accept(struct worker *w)
         c->active_ms = mono_ms();
         list_append(w, c);
         watch(w, c, EPOLL_CTL_ADD, 0);
-        on_readable(w, c); /* a request may be there already */
+        on_readable(w, c, 0); /* a request may be there already */
     }
 }
 
@@ -623,7 +634,7 @@ static void *worker_main(void *arg)
             if (c->out)
                 on_writable(w, c); /* then its reads, once the reply is out */
             else
-                on_readable(w, c);
+                on_readable(w, c, (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
         }
         int64_t now = mono_ms();
         if (now - w->swept_ms >= 1000) sweep(w, now);

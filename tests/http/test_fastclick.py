@@ -214,6 +214,14 @@ class FastClickTest(unittest.TestCase):
             self.assert_redirect(*read_reply(s)[:3])
             self.assertEqual(read_reply(s)[0], 200)
 
+    def test_half_a_click_then_the_clients_end_is_closed_at_once(self):
+        """A client that shuts its side after half a request: closed now, not after the timeout."""
+        with connect(self.srv.port) as s:
+            s.sendall(get(self.path) + get(self.path)[:30])
+            s.shutdown(socket.SHUT_WR)
+            self.assert_redirect(*read_reply(s)[:3])
+            self.assertTrue(closed(s, 3), "half a request and the client's FIN: still open")
+
     def test_post_and_bodies_on_t_are_libmicrohttpds(self):
         with connect(self.srv.port) as s:
             s.sendall(f"POST {self.path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
