@@ -129,7 +129,7 @@ int http_spool_finish(struct req *r);
 
 /* The headers every reply gets after its own (the security headers; is_web: a web-app page's CSP),
  * as "Name: value\r\n" lines, for the fast path that writes its replies itself (http/fastclick.h).
- * A reply without Cache-Control of its own also gets "Cache-Control: no-store" (API replies).
+ * (Not written here: the "Cache-Control: no-store" an API reply without one of its own gets.)
  * @return the bytes written (no NUL), 0 when cap is too small */
 size_t http_common_headers_text(int is_web, char *out, size_t cap);
 
