@@ -643,8 +643,9 @@ static void *worker_main(void *arg)
 
 /* ---- start / stop ----------------------------------------------------------------------- */
 
-/* Stop the threads (fc->threads of them run), close what they hold, free; not the listen socket. */
-static void teardown(struct fastclick *fc)
+/* Stop the threads (fc->threads of them run) and close the connections they hold; the slot table
+ * stays, for libmicrohttpd's closes (fastclick_conn_closed) until fastclick_free. */
+static void halt(struct fastclick *fc)
 {
     uint64_t one = 1;
     if (write(fc->stop_fd, &one, sizeof one) < 0) log_warn("http", "cannot stop the click path's threads");
@@ -655,11 +656,7 @@ static void teardown(struct fastclick *fc)
             conn_close(w, w->list.next);
         close(w->ep);
     }
-    close(fc->stop_fd);
-    pthread_mutex_destroy(&fc->slots.mu);
-    free(fc->slots.tab);
-    free(fc->workers);
-    free(fc);
+    fc->threads = 0;
 }
 
 struct fastclick *fastclick_start(const struct fastclick_conf *conf, char *err, size_t errlen)
@@ -711,7 +708,8 @@ struct fastclick *fastclick_start(const struct fastclick_conf *conf, char *err, 
             snprintf(err, errlen, "cannot start the click path's threads");
             if (w->ep >= 0) close(w->ep);
             fc->threads = i;
-            teardown(fc);
+            halt(fc);
+            fastclick_free(fc);
             return NULL;
         }
         pthread_setname_np(w->thread, "tgr-click");
@@ -729,11 +727,21 @@ void fastclick_quiesce(struct fastclick *fc)
 
 void fastclick_stop(struct fastclick *fc)
 {
-    if (!fc) return;
+    if (!fc || fc->conf.listen_fd < 0) return;
     fastclick_quiesce(fc);
-    int fd = fc->conf.listen_fd;
-    teardown(fc);
-    close(fd);
+    halt(fc);
+    close(fc->conf.listen_fd);
+    fc->conf.listen_fd = -1;
+}
+
+void fastclick_free(struct fastclick *fc)
+{
+    if (!fc) return;
+    close(fc->stop_fd);
+    pthread_mutex_destroy(&fc->slots.mu);
+    free(fc->slots.tab);
+    free(fc->workers);
+    free(fc);
 }
 
 void fastclick_conn_closed(struct fastclick *fc, const struct sockaddr *peer)

@@ -81,9 +81,14 @@ struct fastclick *fastclick_start(const struct fastclick_conf *conf, char *err, 
 /* Stop accepting (the listen socket stops listening); connections held go on being served. */
 void fastclick_quiesce(struct fastclick *fc);
 
-/* Stop the threads, close the connections held here and the listen socket, free. Before
- * MHD_stop_daemon: the threads hand connections to it. */
+/* Stop the threads, close the connections held here and the listen socket. Before
+ * MHD_stop_daemon, whose threads the fast path's hand connections to; the limits' counts stay, for
+ * the closes MHD_stop_daemon reports (fastclick_conn_closed), until fastclick_free. */
 void fastclick_stop(struct fastclick *fc);
+
+/* Free the fast path, stopped (fastclick_stop). After MHD_stop_daemon: nothing may call
+ * fastclick_conn_closed any more. */
+void fastclick_free(struct fastclick *fc);
 
 /* A connection handed to libmicrohttpd is closed (its connection callback): its slot is free. */
 void fastclick_conn_closed(struct fastclick *fc, const struct sockaddr *peer);

@@ -785,8 +785,11 @@ void http_stop(struct http_server *h, int grace_ms)
     wait_in_flight(h, grace_ms);
     int left = __atomic_load_n(&h->in_flight, __ATOMIC_SEQ_CST);
     if (left > 0) log_warn("http", "%d request(s) still running at shutdown; closing them", left);
-    fastclick_stop(h->fc); /* first: its threads hand connections to MHD */
+    /* In this order: the fast path's threads hand connections to MHD, and MHD's closes give
+     * their slots back to the fast path's counts (on_connection). */
+    fastclick_stop(h->fc);
     MHD_stop_daemon(h->d);
+    fastclick_free(h->fc);
     proxy_set_free(h->proxies);
     free(h);
 }

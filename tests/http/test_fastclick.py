@@ -332,9 +332,11 @@ class FastClickLimitsTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         try:
-            cls.srv.stop()
+            rc = cls.srv.stop()
         finally:
             cls.srv.cleanup()
+        if rc != 0:
+            raise AssertionError(f"the server exited {rc} on SIGTERM")
 
     def test_silent_idle_and_half_click_connections_time_out(self):
         silent = connect(self.srv.port, source="127.0.0.21")
@@ -357,6 +359,27 @@ class FastClickLimitsTest(unittest.TestCase):
         self.assertEqual(read_reply(other)[0], 200)
         for s in held + [extra, other]:
             s.close()
+
+
+class FastClickShutdownTest(unittest.TestCase):
+    """Shutting down with connections on both sides: each is closed once, by its owner, and the
+    server exits 0 (under ASan, a close reported after the fast path was freed exits 1)."""
+
+    def test_sigterm_with_a_connection_handed_to_libmicrohttpd_open(self):
+        srv = Server()
+        try:
+            srv.start()
+            handed = connect(srv.port)
+            handed.sendall(get("/healthz"))  # libmicrohttpd's: the connection is its own now
+            self.assertEqual(read_reply(handed)[0], 200)
+            held = connect(srv.port)  # the fast path's: no request yet
+            time.sleep(0.3)
+            rc = srv.stop()
+            handed.close()
+            held.close()
+        finally:
+            srv.cleanup()
+        self.assertEqual(rc, 0, "the server did not exit 0 on SIGTERM")
 
 
 if __name__ == "__main__":
