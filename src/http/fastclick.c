@@ -26,6 +26,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -291,8 +292,9 @@ struct worker {
     struct fastclick *fc;
     pthread_t thread;
     int ep;
-    int listening;    /* the listen socket is in ep */
-    struct conn list; /* sentinel of the list */
+    int listening;        /* the listen socket is in ep */
+    int64_t accept_at_ms; /* not before this time is it put back (accept ran out of descriptors) */
+    struct conn list;     /* sentinel of the list */
     int64_t swept_ms;
     time_t date_at; /* the second date was written for */
     char date[32];
@@ -304,6 +306,7 @@ struct fastclick {
     int threads, timeout_ms;
     int stop_fd; /* eventfd: readable when the threads must stop */
     int quiesced;
+    int64_t accept_logged_ms; /* when accept's running out of descriptors was last logged */
     struct slots slots;
     struct worker *workers;
     /* The 302's bytes around the Date, the Connection header and the Location. */
@@ -327,6 +330,7 @@ static void list_append(struct worker *w, struct conn *c)
 
 static void conn_close(struct worker *w, struct conn *c)
 {
+    w->accept_at_ms = 0; /* a descriptor is free: accept may have one again */
     list_remove(c);
     close(c->fd);
     slots_give(&w->fc->slots, (struct sockaddr *)&c->addr);
@@ -561,6 +565,22 @@ static void listen_watch(struct worker *w, int on)
     w->listening = on;
 }
 
+/* accept failed for want of a descriptor or memory. The client stays in the listen queue, whose
+ * socket stays readable: watched (level-triggered), it would wake the thread at once, for ever.
+ * So it is not watched for 100 ms, or until a connection of this thread closes, and the failure
+ * is logged at most once every 10 s. */
+static void out_of_fds(struct worker *w, int err)
+{
+    struct fastclick *fc = w->fc;
+    int64_t now = mono_ms(), last = __atomic_load_n(&fc->accept_logged_ms, __ATOMIC_RELAXED);
+    listen_watch(w, 0);
+    w->accept_at_ms = now + 100;
+    if ((last == 0 || now - last >= 10000) &&
+        __atomic_compare_exchange_n(&fc->accept_logged_ms, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        log_warn("http", "accept: %s; new connections wait until some close (--max-connections %d)",
+                 strerror(err), fc->slots.max_total);
+}
+
 static void on_accept(struct worker *w)
 {
     struct fastclick *fc = w->fc;
@@ -574,7 +594,8 @@ static void on_accept(struct worker *w)
         int fd = accept4(fc->conf.listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
-            if (errno == EMFILE || errno == ENFILE) log_warn("http", "accept: %s", strerror(errno));
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                out_of_fds(w, errno);
             return;
         }
         if (!slots_take(&fc->slots, (struct sockaddr *)&ss)) {
@@ -617,7 +638,7 @@ static void *worker_main(void *arg)
         int quiesced = __atomic_load_n(&fc->quiesced, __ATOMIC_SEQ_CST);
         if (quiesced)
             listen_watch(w, 0); /* a shut-down listen socket would wake the loop for ever */
-        else if (!w->listening && !slots_full(&fc->slots))
+        else if (!w->listening && !slots_full(&fc->slots) && mono_ms() >= w->accept_at_ms)
             listen_watch(w, 1);
         int n = epoll_wait(w->ep, evs, 64, w->listening || quiesced ? 1000 : 50);
         for (int i = 0; i < n; i++) {
@@ -659,6 +680,24 @@ static void halt(struct fastclick *fc)
     fc->threads = 0;
 }
 
+/* Each connection is a descriptor: raise the soft limit to the hard one, and warn when
+ * --max-connections does not fit under it with room for the rest of the server (its database,
+ * files, the bridge's pipes). Past the limit accept fails and clients wait (out_of_fds). */
+static void fd_limit(int max_connections)
+{
+    enum { RESERVE = 128 };
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0) getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)max_connections + RESERVE > rl.rlim_cur)
+        log_warn("http",
+                 "--max-connections %d needs about %d descriptors, but the limit (RLIMIT_NOFILE) is %llu",
+                 max_connections, max_connections + RESERVE, (unsigned long long)rl.rlim_cur);
+}
+
 struct fastclick *fastclick_start(const struct fastclick_conf *conf, char *err, size_t errlen)
 {
     struct app *app = conf->app;
@@ -678,6 +717,7 @@ struct fastclick *fastclick_start(const struct fastclick_conf *conf, char *err, 
     fc->tail_len = sizeof cache - 1 + common;
     memcpy(fc->tail + fc->tail_len, length, sizeof length - 1);
     fc->tail_len += sizeof length - 1;
+    fd_limit(app->cfg.max_connections);
     fc->slots.max_total = app->cfg.max_connections;
     fc->slots.max_ip = app->cfg.max_connections_per_ip;
     size_t cap = 64;

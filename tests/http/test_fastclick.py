@@ -13,6 +13,7 @@ Run: python3 tests/http/test_fastclick.py (CTest sets TGR_BIN).
 """
 import os
 import re
+import resource
 import shutil
 import socket
 import sys
@@ -380,6 +381,61 @@ class FastClickShutdownTest(unittest.TestCase):
         finally:
             srv.cleanup()
         self.assertEqual(rc, 0, "the server did not exit 0 on SIGTERM")
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of process pid so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class FastClickFdLimitTest(unittest.TestCase):
+    """Out of descriptors (accept fails with EMFILE): the server waits instead of spinning on the
+    readable listen socket, logs it a few times at most, and serves again once connections close."""
+
+    def test_accept_out_of_descriptors_neither_spins_nor_floods_the_log(self):
+        srv = Server(args=["--max-connections", "500", "--max-connections-per-ip", "0"])
+        socks = []
+        try:
+            srv.start()
+            # Lowered once it runs: it raises its soft limit to the hard one at start.
+            resource.prlimit(srv.proc.pid, resource.RLIMIT_NOFILE, (96, 96))
+            for _ in range(150):
+                s = socket.socket()
+                s.setblocking(False)
+                try:
+                    s.connect(("127.0.0.1", srv.port))
+                except BlockingIOError:
+                    pass
+                socks.append(s)
+            time.sleep(0.5)
+            c0 = cpu_seconds(srv.proc.pid)
+            time.sleep(2)
+            used = cpu_seconds(srv.proc.pid) - c0
+            self.assertLess(used, 0.2, f"the server used {used:.2f} s of CPU in 2 s out of descriptors")
+            for s in socks:
+                s.close()
+            socks = []
+            ok = False
+            deadline = time.monotonic() + 10
+            while not ok and time.monotonic() < deadline:
+                try:
+                    s = connect(srv.port)
+                    s.sendall(get("/healthz"))
+                    ok = read_reply(s, timeout=2)[0] == 200
+                    s.close()
+                except (OSError, EOFError):
+                    time.sleep(0.2)
+            self.assertTrue(ok, "not served again once the connections closed")
+            rc = srv.stop()
+            lines = [x for x in srv.stderr_text().splitlines() if "accept" in x]
+            self.assertLessEqual(len(lines), 3, lines[:5])
+            self.assertEqual(rc, 0)
+        finally:
+            for s in socks:
+                s.close()
+            srv.cleanup()
 
 
 if __name__ == "__main__":
