@@ -188,7 +188,8 @@ struct ipslot {
 
 struct slots {
     pthread_mutex_t mu;
-    int total, max_total, max_ip;
+    int total; /* written under mu, atomically: slots_full reads it without */
+    int max_total, max_ip;
     struct ipslot *tab;
     size_t mask;
 };
@@ -250,7 +251,7 @@ static int slots_take(struct slots *s, const struct sockaddr *peer)
     if (ok) {
         if (!e->n) memcpy(e->a, key, 16);
         e->n++;
-        s->total++;
+        __atomic_add_fetch(&s->total, 1, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&s->mu);
     return ok;
@@ -264,7 +265,7 @@ static void slots_give(struct slots *s, const struct sockaddr *peer)
     struct ipslot *e = slot_find(s, key);
     if (e->n) {
         slot_drop(s, e);
-        s->total--;
+        __atomic_sub_fetch(&s->total, 1, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&s->mu);
 }
