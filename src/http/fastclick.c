@@ -333,6 +333,9 @@ static void conn_close(struct worker *w, struct conn *c)
 {
     w->accept_at_ms = 0; /* a descriptor is free: accept may have one again */
     list_remove(c);
+    /* Out of the epoll set first: a copy of the descriptor (a child spawned meanwhile holds one
+     * until its exec) keeps the registration alive after close, and its events would carry c. */
+    epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     slots_give(&w->fc->slots, (struct sockaddr *)&c->addr);
     free(c->out);
