@@ -717,15 +717,20 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
      * the kernel's listen queue until a slot frees) and --max-connections-per-ip (past it a new
      * connection is accepted and closed at once, before a byte is read: there is no request to
      * answer with a JSON error) over the connections of both, and the same idle timeout for its
-     * own. MHD's own limit is only a backstop: twice the total, which the fast path keeps. */
+     * own. MHD's own limit must never be reached: a connection handed over (MHD_add_connection
+     * returned MHD_YES) that a pool thread then finds past its per-thread share is closed without
+     * a connection callback, so its slot would never be given back. Each thread's share is the
+     * whole total, which every connection of MHD counts against, plus room for the connections
+     * MHD has reported closed but not yet cleaned up. */
+    unsigned threads = (unsigned)app->cfg.threads;
+    unsigned mhd_limit = threads * ((unsigned)app->cfg.max_connections + 64u * threads);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     /* The logger must be the first option, or MHD logs earlier problems its own way. */
     h->d =
         MHD_start_daemon(flags, 0, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.request_timeout,
-                         MHD_OPTION_CONNECTION_LIMIT, 2u * (unsigned)app->cfg.max_connections,
+                         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)app->cfg.request_timeout, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.max_header_bytes + HEADER_SLACK,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
                          on_connection, h, MHD_OPTION_UNESCAPE_CALLBACK, unescape, h, MHD_OPTION_END);

@@ -361,6 +361,16 @@ class FastClickLimitsTest(unittest.TestCase):
         for s in held + [extra, other]:
             s.close()
 
+    def test_connections_libmicrohttpd_closed_give_their_slots_back(self):
+        for _ in range(3):
+            pair = [connect(self.srv.port, source="127.0.0.41") for _ in range(2)]
+            for s in pair:
+                s.sendall(get("/healthz"))  # handed to libmicrohttpd
+                self.assertEqual(read_reply(s)[0], 200)
+            for s in pair:
+                s.close()
+            time.sleep(0.3)
+
 
 class FastClickShutdownTest(unittest.TestCase):
     """Shutting down with connections on both sides: each is closed once, by its owner, and the
