@@ -457,7 +457,8 @@ static int answer(struct worker *w, struct conn *c, struct fastclick_req *r)
     struct fastclick *fc = w->fc;
     struct app *app = fc->conf.app;
     int64_t t0 = mono_us();
-    char ip[CLIENTIP_MAX], loc[CLICKS_LOCATION_MAX], reply[CLICKS_LOCATION_MAX + 1024];
+    char ip[CLIENTIP_MAX], reply[CLICKS_LOCATION_MAX + 1024];
+    struct track_link link;
     const char *client = c->peer;
     if (proxy_set_count(fc->conf.proxies)) {
         client_address(fc->conf.proxies, c->peer,
@@ -466,11 +467,13 @@ static int answer(struct worker *w, struct conn *c, struct fastclick_req *r)
         client = ip;
     }
     __atomic_fetch_add(fc->conf.in_flight, 1, __ATOMIC_SEQ_CST);
-    int found = track_click(app, r->code, !r->head, r->ua, r->ua_len, client, loc);
+    int found = track_find(app, r->code, &link);
     size_t len = 0;
-    /* The 404 page and the 503 are libmicrohttpd's (rare, and its bytes are then its own), and so
-     * is a Location it would refuse (a line break; link URLs never have one). */
-    if (found == 1 && !strpbrk(loc, "\r\n")) len = redirect_reply(w, r, loc, reply, sizeof reply);
+    /* The 404 page and the 503 are libmicrohttpd's (rare, and its bytes are then its own; such a
+     * code is decoded twice), and so is a Location it would refuse (a line break; link URLs never
+     * have one). Nothing is counted before the reply is built and the request read: a click
+     * handed over is counted by the handler, once. */
+    if (found == 1 && !strpbrk(link.loc, "\r\n")) len = redirect_reply(w, r, link.loc, reply, sizeof reply);
     if (!len) {
         __atomic_fetch_sub(fc->conf.in_flight, 1, __ATOMIC_SEQ_CST);
         return 0;
@@ -482,6 +485,7 @@ static int answer(struct worker *w, struct conn *c, struct fastclick_req *r)
     while (k < 0 && errno == EINTR);
     int rc = -1;
     if (k == (ssize_t)r->len) {
+        track_count(app, &link, !r->head, r->ua, r->ua_len, client);
         metrics_observe(app->metrics, fc->conf.route_idx, 302, mono_us() - t0);
         rc = send_reply(w, c, reply, len);
     }

@@ -33,22 +33,34 @@ static int is_bot(const char *ua, size_t ua_len)
     return 0;
 }
 
-int track_click(struct app *app, const char *code, int counted, const char *ua, size_t ua_len, const char *ip,
-                char loc[CLICKS_LOCATION_MAX])
+int track_find(struct app *app, const char *code, struct track_link *out)
 {
-    int64_t link_id, recipient_id, account_id, campaign_id;
     char ref[LINK_CODE_MAX];
-    if (!code || link_code_parse(app->kr, code, &link_id, &recipient_id) != TGR_OK) return 0;
-    link_ref(app->kr, recipient_id, link_id, ref);
-    int found = clicks_redirect(app->clicks, link_id, ref, &account_id, &campaign_id, loc);
-    if (found <= 0) return found;
+    if (!code || link_code_parse(app->kr, code, &out->link_id, &out->recipient_id) != TGR_OK) return 0;
+    link_ref(app->kr, out->recipient_id, out->link_id, ref);
+    return clicks_redirect(app->clicks, out->link_id, ref, &out->account_id, &out->campaign_id, out->loc);
+}
+
+void track_count(struct app *app, const struct track_link *l, int counted, const char *ua, size_t ua_len,
+                 const char *ip)
+{
     /* HEAD requests, link-preview bots and repeats are redirected but not counted. */
     int bot = is_bot(ua, ua_len);
     if (bot) counter_add(CNT_CLICKS_BOTS, 1); /* not an atomic add of 0 on every click */
-    if (counted && !bot && clicks_counts(app->clicks, link_id, recipient_id, ip)) {
+    if (counted && !bot && clicks_counts(app->clicks, l->link_id, l->recipient_id, ip)) {
         counter_add(CNT_CLICKS_COUNTED, 1);
-        clicks_add(app->clicks, account_id, campaign_id, link_id, recipient_id);
+        clicks_add(app->clicks, l->account_id, l->campaign_id, l->link_id, l->recipient_id);
     }
+}
+
+int track_click(struct app *app, const char *code, int counted, const char *ua, size_t ua_len, const char *ip,
+                char loc[CLICKS_LOCATION_MAX])
+{
+    struct track_link l;
+    int found = track_find(app, code, &l);
+    if (found <= 0) return found;
+    track_count(app, &l, counted, ua, ua_len, ip);
+    memcpy(loc, l.loc, CLICKS_LOCATION_MAX);
     return 1;
 }
 
