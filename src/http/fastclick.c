@@ -506,6 +506,14 @@ static int answer(struct worker *w, struct conn *c, struct fastclick_req *r)
  * its side, so half a request never becomes whole: the connection is closed without a reply, as
  * libmicrohttpd closes it. (Not handed over: the client's end is already in the socket, and
  * libmicrohttpd, edge-triggered, would not look again after reading the half before it.) */
+/* The connection made progress (bytes came, or some of a reply went out): not idle. */
+static void touch(struct worker *w, struct conn *c)
+{
+    c->active_ms = mono_ms();
+    list_remove(c); /* to the end: the idle sweep starts from the least recently active */
+    list_append(w, c);
+}
+
 static void on_readable(struct worker *w, struct conn *c, int hup)
 {
     for (;;) {
@@ -519,9 +527,7 @@ static void on_readable(struct worker *w, struct conn *c, int hup)
             conn_close(w, c); /* closed by the client, or broken */
             return;
         }
-        c->active_ms = mono_ms();
-        list_remove(c); /* to the end: the idle sweep starts from the least recently active */
-        list_append(w, c);
+        touch(w, c);
         struct fastclick_req r;
         enum fastclick_verdict v = fastclick_parse(w->buf, (size_t)n, &r);
         if (v == FASTCLICK_MORE) {
@@ -550,11 +556,13 @@ static void on_readable(struct worker *w, struct conn *c, int hup)
 static void on_writable(struct worker *w, struct conn *c)
 {
     if (!c->out) return;
+    size_t off = c->out_off;
     int rc = flush_out(c);
     if (rc < 0 || (rc > 0 && c->close_after)) {
         conn_close(w, c);
         return;
     }
+    if (rc > 0 || c->out_off > off) touch(w, c); /* a slow reader is not an idle one */
     if (rc == 0) return;
     watch(w, c, EPOLL_CTL_MOD, 0);
     on_readable(w, c, 0); /* requests that came while the reply was going out */
