@@ -287,6 +287,7 @@ struct conn {
     char *out; /* the rest of a reply the socket did not take at once (malloc'd), or NULL */
     size_t out_len, out_off;
     int close_after; /* close once out is sent */
+    int hup;         /* the client shut its side (an edge, seen once: kept until it is acted on) */
 };
 
 struct worker {
@@ -565,7 +566,7 @@ static void on_writable(struct worker *w, struct conn *c)
     if (rc > 0 || c->out_off > off) touch(w, c); /* a slow reader is not an idle one */
     if (rc == 0) return;
     watch(w, c, EPOLL_CTL_MOD, 0);
-    on_readable(w, c, 0); /* requests that came while the reply was going out */
+    on_readable(w, c, c->hup); /* requests that came while the reply was going out */
 }
 
 static void listen_watch(struct worker *w, int on)
@@ -668,10 +669,11 @@ static void *worker_main(void *arg)
                 continue;
             }
             struct conn *c = p;
+            if (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->hup = 1;
             if (c->out)
                 on_writable(w, c); /* then its reads, once the reply is out */
             else
-                on_readable(w, c, (evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+                on_readable(w, c, c->hup);
         }
         int64_t now = mono_ms();
         if (now - w->swept_ms >= 1000) sweep(w, now);
