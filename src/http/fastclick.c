@@ -279,7 +279,8 @@ static int slots_full(struct slots *s)
 
 struct conn {
     int fd;
-    struct conn *prev, *next; /* the thread's connections, least recently active first */
+    struct conn *prev, *next;   /* the thread's connections, least recently active first */
+    struct conn *rprev, *rnext; /* on the thread's ready list (rnext not NULL), see on_readable */
     int64_t active_ms;
     struct sockaddr_storage addr;
     socklen_t addrlen;
@@ -297,6 +298,8 @@ struct worker {
     int listening;        /* the listen socket is in ep */
     int64_t accept_at_ms; /* not before this time is it put back (accept ran out of descriptors) */
     struct conn list;     /* sentinel of the list */
+    struct conn ready;    /* sentinel of the ready list: connections with requests left unanswered */
+    int ready_n;
     int64_t swept_ms;
     time_t date_at; /* the second date was written for */
     char date[32];
@@ -330,8 +333,28 @@ static void list_append(struct worker *w, struct conn *c)
     w->list.prev = c;
 }
 
+static void ready_add(struct worker *w, struct conn *c)
+{
+    if (c->rnext) return;
+    c->rprev = w->ready.rprev;
+    c->rnext = &w->ready;
+    w->ready.rprev->rnext = c;
+    w->ready.rprev = c;
+    w->ready_n++;
+}
+
+static void ready_remove(struct worker *w, struct conn *c)
+{
+    if (!c->rnext) return;
+    c->rprev->rnext = c->rnext;
+    c->rnext->rprev = c->rprev;
+    c->rnext = c->rprev = NULL;
+    w->ready_n--;
+}
+
 static void conn_close(struct worker *w, struct conn *c)
 {
+    ready_remove(w, c);
     w->accept_at_ms = 0; /* a descriptor is free: accept may have one again */
     list_remove(c);
     /* Out of the epoll set first: a copy of the descriptor (a child spawned meanwhile holds one
@@ -350,6 +373,7 @@ static void hand_over(struct worker *w, struct conn *c)
 {
     epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
     list_remove(c);
+    ready_remove(w, c);
     if (MHD_add_connection(w->fc->conf.mhd, c->fd, (struct sockaddr *)&c->addr, c->addrlen) != MHD_YES) {
         log_debug("http", "a connection could not be handed to libmicrohttpd: %s", strerror(errno));
         slots_give(&w->fc->slots, (struct sockaddr *)&c->addr); /* it closed the socket */
@@ -502,11 +526,6 @@ static int answer(struct worker *w, struct conn *c, struct fastclick_req *r)
     return 1;
 }
 
-/* The connection has bytes (or news): answer its clicks, in order, until it has no complete
- * request left, or hand it over at the first request that is not one. hup: the client has shut
- * its side, so half a request never becomes whole: the connection is closed without a reply, as
- * libmicrohttpd closes it. (Not handed over: the client's end is already in the socket, and
- * libmicrohttpd, edge-triggered, would not look again after reading the half before it.) */
 /* The connection made progress (bytes came, or some of a reply went out): not idle. */
 static void touch(struct worker *w, struct conn *c)
 {
@@ -515,10 +534,22 @@ static void touch(struct worker *w, struct conn *c)
     list_append(w, c);
 }
 
+/* The connection has bytes (or news): answer its clicks, in order, until it has no complete
+ * request left, or hand it over at the first request that is not one. hup: the client has shut
+ * its side, so half a request never becomes whole: the connection is closed without a reply, as
+ * libmicrohttpd closes it. (Not handed over: the client's end is already in the socket, and
+ * libmicrohttpd, edge-triggered, would not look again after reading the half before it.)
+ * At most FASTCLICK_BATCH requests are answered at a time: a client pipelining many does not
+ * hold up the thread's other connections; it goes on the ready list, served after them. */
 static void on_readable(struct worker *w, struct conn *c, int hup)
 {
-    for (;;) {
+    enum { FASTCLICK_BATCH = 16 };
+    for (int answered = 0;; answered++) {
         if (c->out) return; /* the last reply is still going out: the next request waits */
+        if (answered == FASTCLICK_BATCH) {
+            ready_add(w, c); /* edge-triggered: no event would come for the bytes already there */
+            return;
+        }
         ssize_t n;
         do
             n = recv(c->fd, w->buf, sizeof w->buf, MSG_PEEK | MSG_DONTWAIT);
@@ -657,7 +688,7 @@ static void *worker_main(void *arg)
             listen_watch(w, 0); /* a shut-down listen socket would wake the loop for ever */
         else if (!w->listening && !slots_full(&fc->slots) && mono_ms() >= w->accept_at_ms)
             listen_watch(w, 1);
-        int n = epoll_wait(w->ep, evs, 64, w->listening || quiesced ? 1000 : 50);
+        int n = epoll_wait(w->ep, evs, 64, w->ready_n ? 0 : w->listening || quiesced ? 1000 : 50);
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == fc) return NULL; /* stop_fd */
@@ -674,6 +705,11 @@ static void *worker_main(void *arg)
                 on_writable(w, c); /* then its reads, once the reply is out */
             else
                 on_readable(w, c, c->hup);
+        }
+        for (int k = w->ready_n; k > 0 && w->ready.rnext != &w->ready; k--) { /* each once a turn */
+            struct conn *c = w->ready.rnext;
+            ready_remove(w, c);
+            on_readable(w, c, c->hup);
         }
         int64_t now = mono_ms();
         if (now - w->swept_ms >= 1000) sweep(w, now);
@@ -759,6 +795,7 @@ struct fastclick *fastclick_start(const struct fastclick_conf *conf, char *err, 
         struct worker *w = &fc->workers[i];
         w->fc = fc;
         w->list.next = w->list.prev = &w->list;
+        w->ready.rnext = w->ready.rprev = &w->ready;
         w->ep = epoll_create1(EPOLL_CLOEXEC);
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = fc};
         if (w->ep < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, fc->stop_fd, &ev) != 0 ||

@@ -200,6 +200,15 @@ class FastClickTest(unittest.TestCase):
             self.assertTrue(closed(s, 5), "Connection: close was not honoured")
         self.assertEqual(got, [302, 200, 302, 404, 302, 200, 302])
 
+    def test_a_long_pipelined_run_is_answered_whole_and_does_not_hold_up_others(self):
+        # 16 at a time (FASTCLICK_BATCH): the rest of the run waits its turn on the ready list.
+        with connect(self.srv.port) as s, connect(self.srv.port) as other:
+            s.sendall(get(self.path, method="HEAD") * 50 + get("/t/zzzzzz"))
+            other.sendall(get(self.path, method="HEAD"))
+            self.assertEqual(read_reply(other, head=True)[0], 302)
+            got = [read_reply(s, head=(i < 50))[0] for i in range(51)]
+        self.assertEqual(got, [302] * 50 + [404])
+
     def test_request_split_over_writes_with_pauses(self):
         req = get(self.path)
         with connect(self.srv.port) as s:
