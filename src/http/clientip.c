@@ -201,3 +201,21 @@ void client_address(const struct proxy_set *p, const char *peer, const char *xff
         end = start - 1;
     }
 }
+
+void xff_add(struct xff *x, const char *value, size_t n)
+{
+    if (x->len + n + 2 > sizeof x->text) {
+        x->cut = 1;
+        return;
+    }
+    if (x->seen) x->text[x->len++] = ',';
+    memcpy(x->text + x->len, value, n);
+    x->len += n;
+    x->text[x->len] = 0;
+    x->seen = 1;
+}
+
+const char *xff_value(const struct xff *x)
+{
+    return x->seen && !x->cut ? x->text : NULL;
+}

@@ -45,4 +45,20 @@ int proxy_set_contains(const struct proxy_set *p, const char *text);
  * value xff (all such headers joined with commas; NULL when none), into out (cap >= CLIENTIP_MAX). */
 void client_address(const struct proxy_set *p, const char *peer, const char *xff, char *out, size_t cap);
 
+/* Every X-Forwarded-For header of a request, joined with commas in the order they came (RFC 9110:
+ * repeated fields are one comma-separated list). Past CLIENTIP_XFF_MAX bytes the header is not
+ * believed (cut): the proxy itself is then the client. Start from {0}. */
+#define CLIENTIP_XFF_MAX 4096
+struct xff {
+    char text[CLIENTIP_XFF_MAX];
+    size_t len;
+    int seen, cut;
+};
+
+/* Add one header's value (n bytes, no NUL needed). */
+void xff_add(struct xff *x, const char *value, size_t n);
+
+/* The joined value for client_address(): NULL when there was none or it was cut. */
+const char *xff_value(const struct xff *x);
+
 #endif

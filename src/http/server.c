@@ -1,9 +1,12 @@
 /* server — libmicrohttpd glue, request lifecycle and replies; see server.h for the lifecycle.
  *
- * Threads: MHD runs --threads polling threads (epoll, one listen socket shared). Handlers run
- * on them and must not block for long: slow work goes to a worker pool through http_defer(),
- * which suspends the connection; the worker sets the reply and resumes it, and MHD calls the
- * access handler again, which then queues the reply. */
+ * Threads: the fast path (http/fastclick.h) runs --threads threads that accept every connection,
+ * answer plain clicks on /t/:code themselves and hand every other connection to MHD at a request
+ * boundary (MHD_add_connection); MHD runs --threads polling threads (epoll, no listen socket of
+ * its own) for what it is handed. Handlers run on MHD's threads and must not block for long:
+ * slow work goes to a worker pool through http_defer(), which suspends the connection; the worker
+ * sets the reply and resumes it, and MHD calls the access handler again, which then queues the
+ * reply. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -27,6 +30,8 @@
 #include "base/util.h"
 #include "http/auth.h"
 #include "http/clientip.h"
+#include "http/fastclick.h"
+#include "http/handlers.h"
 #include "http/metrics.h"
 #include "http/spool.h"
 #include "base/worker.h"
@@ -55,6 +60,7 @@ static const char CSP_WEB[] =
 struct http_server {
     struct app *app;
     struct MHD_Daemon *d;
+    struct fastclick *fc; /* accepts every connection; hands to d all but plain clicks */
     int fd;
     int port;
     int in_flight; /* requests between dispatch and completion (atomic) */
@@ -252,14 +258,38 @@ static int submit_job(struct req *r)
 
 /* ---- dispatch --------------------------------------------------------------------------- */
 
+/* The headers every reply gets, in this order; the CSP's value depends on the reply (csp_web). */
+static const struct {
+    const char *name, *value;
+} common_headers[] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+    {"Content-Security-Policy", NULL},
+};
+
+static const char *common_value(size_t i, int is_web)
+{
+    return common_headers[i].value ? common_headers[i].value : is_web ? CSP_WEB : CSP_API;
+}
+
 static void add_common_headers(struct req *r)
 {
-    MHD_add_response_header(r->resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r->resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r->resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r->resp, "Content-Security-Policy", r->is_web ? CSP_WEB : CSP_API);
+    for (size_t i = 0; i < sizeof common_headers / sizeof common_headers[0]; i++)
+        MHD_add_response_header(r->resp, common_headers[i].name, common_value(i, r->is_web));
     if (!r->is_web && !MHD_get_response_header(r->resp, "Cache-Control"))
         MHD_add_response_header(r->resp, "Cache-Control", "no-store");
+}
+
+size_t http_common_headers_text(int is_web, char *out, size_t cap)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof common_headers / sizeof common_headers[0]; i++) {
+        int n = snprintf(out + len, cap - len, "%s: %s\r\n", common_headers[i].name, common_value(i, is_web));
+        if (n < 0 || (size_t)n >= cap - len) return 0;
+        len += (size_t)n;
+    }
+    return len;
 }
 
 static enum MHD_Result queue(struct req *r)
@@ -435,28 +465,10 @@ static int drop_body(struct req *r, size_t n)
     return r->body_received > EARLY_DRAIN_MAX;
 }
 
-/* Every X-Forwarded-For header of a request, joined with commas in the order they came (RFC 9110:
- * repeated fields are one comma-separated list). */
-struct xff {
-    char text[4096];
-    size_t len;
-    int seen, cut;
-};
-
 static enum MHD_Result add_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    struct xff *x = cls;
     (void)kind;
-    if (!key || !value || strcasecmp(key, "X-Forwarded-For") != 0) return MHD_YES;
-    size_t n = strlen(value);
-    if (x->len + n + 2 > sizeof x->text) {
-        x->cut = 1; /* past 4 KiB the header is not believed: the proxy itself is the client */
-        return MHD_YES;
-    }
-    if (x->seen) x->text[x->len++] = ',';
-    memcpy(x->text + x->len, value, n + 1);
-    x->len += n;
-    x->seen = 1;
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0) xff_add(cls, value, strlen(value));
     return MHD_YES;
 }
 
@@ -472,7 +484,7 @@ static void find_client(struct http_server *h, struct req *r)
     struct xff x = {.len = 0};
     if (proxy_set_contains(h->proxies, peer))
         MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_xff, &x);
-    client_address(h->proxies, peer, x.seen && !x.cut ? x.text : NULL, r->ip, sizeof r->ip);
+    client_address(h->proxies, peer, xff_value(&x), r->ip, sizeof r->ip);
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -576,11 +588,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls;
-    (void)conn;
+    struct http_server *h = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         *socket_context = malloc(sizeof(struct req)); /* NULL: its requests are refused (on_access) */
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        /* Counted against the connection limits since the fast path accepted it (http/fastclick.h). */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        fastclick_conn_closed(h->fc, ci ? ci->client_addr : NULL);
         free(*socket_context);
         *socket_context = NULL;
     }
@@ -696,23 +711,47 @@ struct http_server *http_start(struct app *app, char *err, size_t errlen)
     /* Resource limits (README "Limits"). The per-connection timeout is MHD's idle timeout: a
      * connection that sends or reads nothing for --request-timeout seconds is closed, whether it
      * is mid-request (a slowloris) or an idle keep-alive; suspended connections (deferred jobs,
-     * live logs between events) are not timed out. Past --max-connections MHD stops accepting
-     * (suspend/resume gives it an inter-thread channel), so new clients wait in the kernel's
-     * listen queue until a slot frees instead of being refused; the limit is split evenly over
-     * the polling threads. Past --max-connections-per-ip a new connection is accepted and closed
-     * at once, before a byte is read: there is no request to answer with a JSON error. */
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+     * live logs between events) are not timed out. The fast path (http/fastclick.h) accepts every
+     * connection, answers plain clicks itself and hands MHD the rest (MHD_add_connection; MHD
+     * has no listen socket of its own). It keeps --max-connections (past it, new clients wait in
+     * the kernel's listen queue until a slot frees) and --max-connections-per-ip (past it a new
+     * connection is accepted and closed at once, before a byte is read: there is no request to
+     * answer with a JSON error) over the connections of both, and the same idle timeout for its
+     * own. MHD's own limit must never be reached: a connection handed over (MHD_add_connection
+     * returned MHD_YES) that a pool thread then finds past its per-thread share is closed without
+     * a connection callback, so its slot would never be given back. Each thread's share is the
+     * whole total, which every connection of MHD counts against, plus room for the connections
+     * MHD has reported closed but not yet cleaned up. */
+    unsigned threads = (unsigned)app->cfg.threads;
+    unsigned mhd_limit = threads * ((unsigned)app->cfg.max_connections + 64u * threads);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     /* The logger must be the first option, or MHD logs earlier problems its own way. */
-    h->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_LISTEN_SOCKET,
-        h->fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)app->cfg.request_timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.max_connections_per_ip,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.max_header_bytes + HEADER_SLACK,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, h, MHD_OPTION_END);
+    h->d =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+                         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)app->cfg.request_timeout, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.max_header_bytes + HEADER_SLACK,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+                         on_connection, h, MHD_OPTION_UNESCAPE_CALLBACK, unescape, h, MHD_OPTION_END);
     if (!h->d) {
         snprintf(err, errlen, "cannot start the HTTP server on %s", app->cfg.listen);
+        close(h->fd);
+        proxy_set_free(h->proxies);
+        free(h);
+        return NULL;
+    }
+    struct fastclick_conf fcc = {.app = app,
+                                 .listen_fd = h->fd,
+                                 .mhd = h->d,
+                                 .proxies = h->proxies,
+                                 .in_flight = &h->in_flight,
+                                 .route_idx = -1};
+    for (int i = 0; app->routes[i].method; i++)
+        if (app->routes[i].fn == track_click_h) fcc.route_idx = i;
+    h->fc = fastclick_start(&fcc, err, errlen);
+    if (!h->fc) {
+        MHD_stop_daemon(h->d);
         close(h->fd);
         proxy_set_free(h->proxies);
         free(h);
@@ -739,8 +778,7 @@ void http_quiesce(struct http_server *h, int grace_ms)
 {
     if (!h || h->quiesced) return;
     /* Stop accepting; requests already received finish and get their replies. */
-    MHD_socket fd = MHD_quiesce_daemon(h->d);
-    if (fd != MHD_INVALID_SOCKET) close(fd);
+    fastclick_quiesce(h->fc);
     h->quiesced = 1;
     wait_in_flight(h, grace_ms);
 }
@@ -752,7 +790,11 @@ void http_stop(struct http_server *h, int grace_ms)
     wait_in_flight(h, grace_ms);
     int left = __atomic_load_n(&h->in_flight, __ATOMIC_SEQ_CST);
     if (left > 0) log_warn("http", "%d request(s) still running at shutdown; closing them", left);
+    /* In this order: the fast path's threads hand connections to MHD, and MHD's closes give
+     * their slots back to the fast path's counts (on_connection). */
+    fastclick_stop(h->fc);
     MHD_stop_daemon(h->d);
+    fastclick_free(h->fc);
     proxy_set_free(h->proxies);
     free(h);
 }

@@ -1,4 +1,5 @@
-/* server — the HTTP front: libmicrohttpd (epoll, thread pool, suspend/resume), the request
+/* server — the HTTP front: libmicrohttpd (epoll, thread pool, suspend/resume) behind the fast path
+ * of the click redirect (http/fastclick.h, which accepts the connections), the request
  * lifecycle, and the reply helpers every handler uses.
  *
  * Lifecycle of a request (MHD calls the access handler several times per request):
@@ -125,6 +126,12 @@ void http_defer(struct req *r, struct worker_pool *pool, const char *kind, void 
  * and the hash fixed). On failure the reply is set: 400 validation_failed for the field "file"
  * (a malformed body), 503 when the file could not be written. @return TGR_OK or TGR_ERR */
 int http_spool_finish(struct req *r);
+
+/* The headers every reply gets after its own (the security headers; is_web: a web-app page's CSP),
+ * as "Name: value\r\n" lines, for the fast path that writes its replies itself (http/fastclick.h).
+ * (Not written here: the "Cache-Control: no-store" an API reply without one of its own gets.)
+ * @return the bytes written (no NUL), 0 when cap is too small */
+size_t http_common_headers_text(int is_web, char *out, size_t cap);
 
 /* A request header / query parameter, or NULL. */
 const char *req_header(struct req *r, const char *name);
