@@ -84,6 +84,7 @@ struct acct {
     int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
     int64_t advanced_at;  /* last look at nudges and phase changes */
     int64_t look_at;      /* when the account next needs a look (tick.c) */
+    int sending;          /* its last look found due messages (tick.c); progress.c counts it busy */
     struct item *direct;  /* direct messages waiting for their turn */
     int starting;         /* taken over from another instance: its client is being started here */
     /* A write of the send path failed (storage_failed): nothing is sent for the account until

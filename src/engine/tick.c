@@ -157,6 +157,7 @@ static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
     struct recipient rows[CLAIM_BATCH_MAX];
     size_t n = 0;
     enum db_status s = st->recipients_next(st, account, now, rows, (size_t)batch_size(e), &n);
+    a->sending = s == DB_ONE;
     if (s != DB_ONE) {
         int64_t at = 0;
         if (s < 0 || st->recipient_next_at(st, account, &at) < 0) at = 0; /* look again after an idle tick */
