@@ -123,12 +123,12 @@ void send_memo_release(struct send_memo *m)
 }
 
 enum db_status send_memo_campaign(struct app *app, struct send_memo *m, int64_t account_id,
-                                  int64_t campaign_id, const struct campaign **c)
+                                  const struct recipient *r, const struct campaign **c)
 {
     *c = NULL;
-    if (!m->have || m->c.id != campaign_id) {
+    if (!m->have || m->c.id != r->campaign_id || m->c.updated_at != r->campaign_version) {
         send_memo_release(m);
-        enum db_status s = app->store->campaign_get(app->store, account_id, campaign_id, &m->c);
+        enum db_status s = app->store->campaign_get(app->store, account_id, r->campaign_id, &m->c);
         if (s != DB_ONE) return s;
         m->have = 1;
         if (m->c.nudges_json) {
@@ -175,7 +175,7 @@ int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const
     const struct campaign *c;
     struct contact ct;
     memset(out, 0, sizeof *out);
-    enum db_status cs = send_memo_campaign(app, m, account_id, r->campaign_id, &c);
+    enum db_status cs = send_memo_campaign(app, m, account_id, r, &c);
     if (cs < 0) return -2;
     if (cs == DB_NONE) {
         fail_with(why_code, codecap, why, whycap, "campaign_missing", "the campaign was deleted");

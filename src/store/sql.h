@@ -39,7 +39,7 @@
     "COALESCE(start_at, 0), COALESCE(segment_id, 0)"
 #define RECIPIENT_COLS                                                                                       \
     "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "            \
-    "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0)"
+    "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0), c.updated_at"
 #define MEDIA_COLS "id, kind, mime, size, sha256, storage_key, created_at"
 #define ORDER_COLS                                                                                           \
     "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "             \
@@ -458,7 +458,7 @@
     X(S_CAMPAIGN_DELETE_CODES, "DELETE FROM discount_codes WHERE account_id = $1 AND campaign_id = $2")      \
     X(S_CAMPAIGN_DELETE_LINKS, "DELETE FROM trackable_links WHERE account_id = $1 AND campaign_id = $2")     \
     X(S_CAMPAIGN_OVERRIDE,                                                                                   \
-      "UPDATE campaigns SET override_quiet_hours = $1 WHERE account_id = $2 AND id = $3")                    \
+      "UPDATE campaigns SET override_quiet_hours = $1, updated_at = $4 WHERE account_id = $2 AND id = $3")   \
     X(S_CAMPAIGN_NUDGES,                                                                                     \
       "UPDATE campaigns SET nudge_settings_json = $1, updated_at = $2 WHERE account_id = $3 AND id = $4")    \
     X(S_SET_CATEGORIES,                                                                                      \

@@ -21,6 +21,7 @@ static int read_recipient(void *cls, const struct db_row *r, void *elem)
     out->next_attempt_at = db_i64(r, 7);
     out->tg_message_id = db_i64(r, 8);
     out->sent_at = db_i64(r, 9);
+    out->campaign_version = db_i64(r, 10);
     return TGR_OK;
 }
 

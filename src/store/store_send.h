@@ -14,6 +14,9 @@ struct recipient {
     char random_id[24];
     int attempt;
     int64_t next_attempt_at, tg_message_id, sent_at;
+    /* Its campaign's updated_at when the row was read: a memo of the campaign read before is
+     * still good when they match (engine/send.h send_memo). */
+    int64_t campaign_version;
 };
 
 /* A recipient row's status (recipients.status keeps the names) and the one table of its moves:
