@@ -57,14 +57,9 @@ enum db_status stmt_recipients_next(struct store *st, int64_t account_id, int64_
     struct recipients_read x = {out, cap, n};
     *n = 0;
     if (cap == 0) return DB_NONE;
-    enum db_status r =
-        db_rows(st, S_RECIPIENTS_SENDING, P(SP_I64(account_id), SP_I64((int64_t)cap)), read_recipients, &x);
+    enum db_status r = db_rows(st, S_RECIPIENTS_NEXT,
+                               P(SP_I64(account_id), SP_I64(now), SP_I64((int64_t)cap)), read_recipients, &x);
     if (r < 0) return r;
-    if (*n < cap) {
-        r = db_rows(st, S_RECIPIENTS_DUE, P(SP_I64(account_id), SP_I64(now), SP_I64((int64_t)(cap - *n))),
-                    read_recipients, &x);
-        if (r < 0) return r;
-    }
     return *n ? DB_ONE : DB_NONE;
 }
 
