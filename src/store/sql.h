@@ -301,6 +301,12 @@
     X(S_WEBHOOK_DELETE, "DELETE FROM webhooks WHERE account_id = $1 AND id = $2")                            \
     X(S_WEBHOOK_WANTED,                                                                                      \
       "SELECT COUNT(*) FROM webhooks WHERE account_id = $1 AND (events & $2::bigint) <> 0")                  \
+    /* Of the accounts in $1 (a JSON array of ids), those with an endpoint wanting a bit of $2. */           \
+    Y(S_WEBHOOKS_WANTING,                                                                                    \
+      "SELECT DISTINCT w.account_id FROM webhooks w WHERE w.account_id IN "                                  \
+      "(SELECT json_array_elements_text($1::json)::bigint) AND (w.events & $2::bigint) <> 0",                \
+      "SELECT DISTINCT w.account_id FROM webhooks w WHERE w.account_id IN "                                  \
+      "(SELECT value FROM json_each($1)) AND (w.events & $2) <> 0")                                          \
     X(S_WEBHOOK_EVENT_INSERT, "INSERT INTO webhook_events(account_id, type, created_at, data) "              \
                               "VALUES ($1, $2, $3, $4) RETURNING id")                                        \
     X(S_WEBHOOK_DELIVERIES_INSERT,                                                                           \
@@ -600,6 +606,59 @@
       "AND r.step = $3::bigint - 1 AND r.status = 'sent' AND r.sent_at > "                                   \
       "COALESCE((SELECT scheduled_through FROM campaign_steps WHERE campaign_id = $2 "                       \
       "AND step = $3::bigint), 0) AND EXISTS (SELECT 1 FROM campaigns WHERE id = $2 AND account_id = $1)")   \
+    /* The group commit's sent messages and claims, one statement for many rows (DECISIONS 82): */           \
+    /* $1 a JSON array of {a: account, i: recipient, c: campaign, p: contact, s: step, t: attempt, */        \
+    /* m: Telegram message id, d: random_id}; each as S_RECIPIENT_FINISH, S_LOG_INSERT, */                   \
+    /* S_COUNT_SENT, S_STEP_BUMP and S_RECIPIENT_CLAIM (without a discount code) would write it. */          \
+    Y(S_RECIPIENTS_SENT,                                                                                     \
+      "UPDATE recipients r SET status = 'sent', tg_message_id = COALESCE(NULLIF(x.m, 0), r.tg_message_id), " \
+      "error_code = NULL, next_attempt_at = 0, sent_at = $2 FROM json_to_recordset($1::json) AS x(a "        \
+      "bigint, i bigint, c bigint, p bigint, s int, t int, m bigint, d text) "                               \
+      "WHERE r.account_id = x.a AND r.id = x.i",                                                             \
+      "UPDATE recipients SET status = 'sent', "                                                              \
+      "tg_message_id = COALESCE(NULLIF(json_extract(e.value, '$.m'), 0), tg_message_id), "                   \
+      "error_code = NULL, next_attempt_at = 0, sent_at = $2 FROM json_each($1) AS e "                        \
+      "WHERE recipients.account_id = json_extract(e.value, '$.a') "                                          \
+      "AND recipients.id = json_extract(e.value, '$.i')")                                                    \
+    Y(S_LOGS_SENT,                                                                                           \
+      "INSERT INTO sent_logs(account_id, campaign_id, status, error_details, timestamp, contact_id, "        \
+      "step, attempt, error_code) SELECT x.a, x.c, 'sent', NULL, $2, NULLIF(x.p, 0), x.s, x.t, NULL "        \
+      "FROM json_to_recordset($1::json) AS x(a bigint, i bigint, c bigint, p bigint, s int, t int, m "       \
+      "bigint, d text)",                                                                                     \
+      "INSERT INTO sent_logs(account_id, campaign_id, status, error_details, timestamp, contact_id, "        \
+      "step, attempt, error_code) SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), "           \
+      "'sent', NULL, $2, NULLIF(json_extract(value, '$.p'), 0), json_extract(value, '$.s'), "                \
+      "json_extract(value, '$.t'), NULL FROM json_each($1) ORDER BY key")                                    \
+    Y(S_COUNT_SENT_MANY,                                                                                     \
+      "UPDATE campaign_analytics ca SET total_sent = ca.total_sent + g.n, updated_at = $2 FROM "             \
+      "(SELECT x.a, x.c, COUNT(*) AS n FROM json_to_recordset($1::json) AS x(a bigint, i bigint, c bigint, " \
+      "p bigint, s int, t int, m bigint, d text) GROUP BY x.a, x.c) g "                                      \
+      "WHERE ca.account_id = g.a AND ca.campaign_id = g.c",                                                  \
+      "UPDATE campaign_analytics SET total_sent = total_sent + g.n, updated_at = $2 FROM "                   \
+      "(SELECT json_extract(value, '$.a') AS a, json_extract(value, '$.c') AS c, COUNT(*) AS n "             \
+      "FROM json_each($1) GROUP BY 1, 2) AS g "                                                              \
+      "WHERE campaign_analytics.account_id = g.a AND campaign_analytics.campaign_id = g.c")                  \
+    Y(S_STEPS_SENT_MANY,                                                                                     \
+      "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "        \
+      "replied, clicked) SELECT x.a, x.c, x.s, 0, COUNT(*), 0, 0, 0, 0, 0 FROM json_to_recordset($1::json) " \
+      "AS x(a bigint, i bigint, c bigint, p bigint, s int, t int, m bigint, d text) "                        \
+      "GROUP BY x.a, x.c, x.s ON CONFLICT(campaign_id, step) DO UPDATE SET "                                 \
+      "sent = campaign_steps.sent + excluded.sent",                                                          \
+      "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "        \
+      "replied, clicked) SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), "                    \
+      "json_extract(value, '$.s'), 0, COUNT(*), 0, 0, 0, 0, 0 FROM json_each($1) WHERE true "                \
+      "GROUP BY 1, 2, 3 ON CONFLICT(campaign_id, step) DO UPDATE SET "                                       \
+      "sent = campaign_steps.sent + excluded.sent")                                                          \
+    Y(S_CLAIM_MANY,                                                                                          \
+      "UPDATE recipients r SET status = 'sending', random_id = COALESCE(r.random_id, x.d), "                 \
+      "attempt = r.attempt + 1 FROM json_to_recordset($1::json) AS x(a bigint, i bigint, c bigint, p "       \
+      "bigint, s int, t int, m bigint, d text) "                                                             \
+      "WHERE r.account_id = x.a AND r.id = x.i AND r.status IN ('pending', 'sending') RETURNING r.id",       \
+      "UPDATE recipients SET status = 'sending', "                                                           \
+      "random_id = COALESCE(random_id, json_extract(e.value, '$.d')), attempt = attempt + 1 "                \
+      "FROM json_each($1) AS e WHERE recipients.account_id = json_extract(e.value, '$.a') "                  \
+      "AND recipients.id = json_extract(e.value, '$.i') AND recipients.status IN ('pending', 'sending') "    \
+      "RETURNING id")                                                                                        \
     X(S_STEP_BUMP,                                                                                           \
       "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "        \
       "replied, clicked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT(campaign_id, step) "   \

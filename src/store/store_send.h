@@ -56,6 +56,15 @@ struct send_outcome {
     int64_t mark_stars;      /* with 4: the price in stars when Telegram gave it, else 0 */
 };
 
+/* One row of the outbox's set-based writes (DECISIONS 82): a message sent (its outcome written
+ * for many rows in one statement each) or claimed. */
+struct outbox_row {
+    int64_t account_id, recipient_id, campaign_id, contact_id, tg_message_id;
+    int step, attempt;
+    const char *random_id; /* claims: digits only */
+    int claimed;           /* recipients_claim's answer: 1 claimed, 0 the row had moved on */
+};
+
 /* A sent campaign message, as attribution looks for it. */
 struct sent_message {
     int64_t recipient_id, campaign_id;
