@@ -169,7 +169,8 @@ static void random_id_of(struct app *app, const struct recipient *r, char *out, 
 }
 
 int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const struct recipient *r,
-                 struct send_prepared *out, char *why_code, size_t codecap, char *why, size_t whycap)
+                 const struct contact *addr, struct send_prepared *out, char *why_code, size_t codecap,
+                 char *why, size_t whycap)
 {
     struct store *st = app->store;
     const struct campaign *c;
@@ -181,7 +182,15 @@ int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const
         fail_with(why_code, codecap, why, whycap, "campaign_missing", "the campaign was deleted");
         return TGR_ERR;
     }
-    enum db_status s = st->contact_address(st, account_id, r->contact_id, &ct);
+    /* The address read with the row (recipients_next), else read now. */
+    enum db_status s;
+    int owned = !addr;
+    if (addr) {
+        ct = *addr; /* borrowed: released by the caller */
+        s = addr->id ? DB_ONE : DB_NONE;
+    } else {
+        s = st->contact_address(st, account_id, r->contact_id, &ct);
+    }
     if (s < 0) return -2;
     int rc = TGR_ERR;
     struct contact_plain p;
@@ -272,6 +281,6 @@ done:
     if (rc != TGR_OK) blob_release(&out->code);
     rendered_release(&rd);
     contact_plain_release(&p);
-    if (s == DB_ONE) contact_release(&ct);
+    if (s == DB_ONE && owned) contact_release(&ct);
     return rc;
 }

@@ -89,6 +89,7 @@ void send_prepared_release(struct send_prepared *p);
 
 /* Build the bridge request for r: the caller then claims the row ('sending' with random_id and
  * code, durably: core/outcome.h outbox_commit) before the request may go to the bridge.
+ * @param addr r's contact's address as recipients_next read it (borrowed), or NULL to read it
  * @param[out] out filled on TGR_OK; release with send_prepared_release
  * @param[out] why a reason on TGR_ERR: the row cannot be sent (contact gone, template broken,
  *             pool empty…) and should fail with code why_code
@@ -99,6 +100,7 @@ void send_prepared_release(struct send_prepared *p);
 #define SEND_PREPARE_RETRY   (-3)
 #define SEND_PREPARE_STORAGE (-4)
 int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const struct recipient *r,
-                 struct send_prepared *out, char *why_code, size_t codecap, char *why, size_t whycap);
+                 const struct contact *addr, struct send_prepared *out, char *why_code, size_t codecap,
+                 char *why, size_t whycap);
 
 #endif

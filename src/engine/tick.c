@@ -157,16 +157,17 @@ static int refill_add(struct engine *e, int64_t account)
     return 1;
 }
 
-/* Read and prepare the account's next batch (not yet claimed: the tick's commit does that).
+/* Read and prepare the account's next batch (not yet claimed: the tick's commit does that), the
+ * rows read with their contacts' addresses into rows and addr.
  * @return when the account next needs a look (now: after the commit) */
-static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
+static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struct recipient *rows,
+                            struct contact *addr)
 {
     struct app *app = e->app;
     struct store *st = app->store;
     int64_t account = a->account_id;
-    struct recipient rows[CLAIM_BATCH_MAX];
     size_t n = 0;
-    enum db_status s = st->recipients_next(st, account, now, rows, (size_t)batch_size(e), &n);
+    enum db_status s = st->recipients_next(st, account, now, rows, addr, (size_t)batch_size(e), &n);
     a->sending = s == DB_ONE;
     if (s != DB_ONE) {
         engine__memo_free(a); /* nothing due: the campaign is read afresh when something is */
@@ -210,7 +211,7 @@ static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
         struct send_prepared p;
         char code[64], why[256];
         int64_t claimed_us = mono_us();
-        int rc = send_prepare(app, m, account, r, &p, code, sizeof code, why, sizeof why);
+        int rc = send_prepare(app, m, account, r, &addr[i], &p, code, sizeof code, why, sizeof why);
         if (rc == -2) {
             if (a->q_n == 0) next = now + IDLE_TICK_MS; /* database trouble (a read): look again shortly */
             break;
@@ -236,6 +237,16 @@ static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
     }
     if (a->q_n > 0 && !refill_add(e, account)) engine__batch_drop(e, a, 0);
     return next;
+}
+
+static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
+{
+    struct recipient rows[CLAIM_BATCH_MAX];
+    struct contact addr[CLAIM_BATCH_MAX];
+    int64_t at = prepare_rows(e, a, now, rows, addr);
+    for (int i = 0; i < batch_size(e); i++)
+        contact_release(&addr[i]);
+    return at;
 }
 
 /* One look at the account (engine__tick_account without the commit). */

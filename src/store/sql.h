@@ -40,6 +40,10 @@
 #define RECIPIENT_COLS                                                                                       \
     "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "            \
     "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0), c.updated_at"
+/* S_RECIPIENTS_NEXT's join of each row's contact address (as S_CONTACT_ADDRESS). */
+#define NEXT_ADDRESS "ct.id, ct.tg_user_id, ct.access_hash, ct.first_name"
+#define NEXT_CONTACT                                                                                         \
+    "LEFT JOIN contacts ct ON ct.account_id = $1 AND ct.id = r.contact_id AND ct.erased_at IS NULL "
 #define MEDIA_COLS "id, kind, mime, size, sha256, storage_key, created_at"
 #define ORDER_COLS                                                                                           \
     "id, order_id, amount, currency, status, created_at, received_at, COALESCE(contact_id, 0), "             \
@@ -543,16 +547,18 @@
       "ORDER BY r.next_attempt_at, r.id LIMIT 1")                                                            \
     /* The same two reads for a batch of rows (engine's group commit, DECISIONS 77), in one */               \
     /* statement (DECISIONS 82): each side one index range scan, then at most 2 x $3 rows */                 \
-    /* sorted by (side, its order): columns 12 to 14, after RECIPIENT_COLS' 11. */                           \
+    /* sorted by (side, its order): columns 16 to 18, after RECIPIENT_COLS' 11 and the */                    \
+    /* contact's address (S_CONTACT_ADDRESS's four, NULL when erased). */                                    \
     X(S_RECIPIENTS_NEXT,                                                                                     \
-      "SELECT * FROM (SELECT " RECIPIENT_COLS ", 0 AS k, 0 AS t, r.id AS o FROM recipients r "               \
-      "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 AND r.status = 'sending' "           \
-      "AND c.account_id = $1 AND c.status IN ('running', 'nudging') ORDER BY r.id LIMIT $3) s "              \
-      "UNION ALL SELECT * FROM (SELECT " RECIPIENT_COLS ", 1 AS k, r.next_attempt_at AS t, r.id AS o "       \
-      "FROM recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 "                  \
-      "AND r.status = 'pending' AND r.next_attempt_at <= $2 AND c.account_id = $1 "                          \
-      "AND c.status IN ('running', 'nudging') ORDER BY r.next_attempt_at, r.id LIMIT $3) d "                 \
-      "ORDER BY 12, 13, 14 LIMIT $3")                                                                        \
+      "SELECT * FROM (SELECT " RECIPIENT_COLS ", " NEXT_ADDRESS ", 0 AS k, 0 AS t, r.id AS o "               \
+      "FROM recipients r JOIN campaigns c ON c.id = r.campaign_id " NEXT_CONTACT "WHERE r.account_id = $1 "  \
+      "AND r.status = 'sending' AND c.account_id = $1 AND c.status IN ('running', 'nudging') "               \
+      "ORDER BY r.id LIMIT $3) s UNION ALL SELECT * FROM (SELECT " RECIPIENT_COLS ", " NEXT_ADDRESS ", "     \
+      "1 AS k, r.next_attempt_at AS t, r.id AS o FROM recipients r JOIN campaigns c ON c.id = "              \
+      "r.campaign_id " NEXT_CONTACT                                                                          \
+      "WHERE r.account_id = $1 AND r.status = 'pending' AND r.next_attempt_at <= $2 "                        \
+      "AND c.account_id = $1 AND c.status IN ('running', 'nudging') ORDER BY r.next_attempt_at, r.id "       \
+      "LIMIT $3) d ORDER BY 16, 17, 18 LIMIT $3")                                                            \
     X(S_RECIPIENT_NEXT_AT,                                                                                   \
       "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                                        \
       "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 AND c.account_id = $1 "              \
