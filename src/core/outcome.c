@@ -98,18 +98,109 @@ struct group {
     size_t m;
 };
 
+/* A plain 'sent' (no contact to mark, no error, the log's own status): written with the others
+ * of the commit, one statement each for all of them (DECISIONS 82). */
+static int plain_sent(const struct send_outcome *o)
+{
+    return o->status == RECIPIENT_SENT && !o->mark_contact && !o->error_code && !o->error_details &&
+           (!o->log_status || strcmp(o->log_status, "sent") == 0);
+}
+
+/* A claim that goes with the others of the commit in one statement: no sealed code to store,
+ * and a random_id of digits (the statement's parameter is JSON). */
+static int plain_claim(const struct outbox_claim *c)
+{
+    return !c->code && c->random_id && c->random_id[0] &&
+           strspn(c->random_id, "0123456789") == strlen(c->random_id);
+}
+
+/* What finish() writes, for the plain 'sent' outcomes of done[0..m) at once: the rows, their log
+ * lines, the campaigns' and steps' counters, and message.sent for the accounts some endpoint
+ * wants it of (one statement asks for all of them). */
+static enum db_status sent_many(struct store *st, const struct outbox_done *done, size_t m,
+                                struct outbox_row *rows, int64_t *accounts)
+{
+    size_t k = 0, na = 0;
+    for (size_t i = 0; i < m; i++) {
+        const struct send_outcome *o = &done[i].o;
+        if (!plain_sent(o)) continue;
+        rows[k++] = (struct outbox_row){done[i].account_id,
+                                        o->recipient_id,
+                                        o->campaign_id,
+                                        o->contact_id,
+                                        o->tg_message_id,
+                                        o->step,
+                                        o->attempt,
+                                        NULL,
+                                        0};
+        size_t a = 0;
+        while (a < na && accounts[a] != done[i].account_id)
+            a++;
+        if (a == na) accounts[na++] = done[i].account_id;
+    }
+    if (k == 0) return DB_ONE;
+    int64_t now = now_ms();
+    enum db_status r = st->recipients_sent(st, rows, k, now);
+    if (r >= 0) r = st->logs_sent(st, rows, k, now);
+    if (r >= 0) r = st->campaigns_count_sent(st, rows, k, now);
+    if (r >= 0) r = st->steps_count_sent(st, rows, k);
+    size_t nw = 0;
+    if (r >= 0) r = st->hooks->wanting(st, accounts, na, WEBHOOK_BIT(WH_MESSAGE_SENT), accounts, &nw);
+    for (size_t i = 0; r >= 0 && nw && i < m; i++) {
+        if (!plain_sent(&done[i].o)) continue;
+        for (size_t a = 0; a < nw; a++)
+            if (accounts[a] == done[i].account_id) {
+                r = webhook_emit_wanted(st, done[i].account_id, WH_MESSAGE_SENT, outcome_event,
+                                        (void *)&done[i].o);
+                break;
+            }
+    }
+    return r;
+}
+
+/* The claims of the commit: the plain ones in one statement, the others (a discount code to
+ * store) one by one. */
+static enum db_status claim_many(struct store *st, struct outbox_claim *claims, size_t n,
+                                 struct outbox_row *rows)
+{
+    size_t k = 0;
+    enum db_status r = DB_ONE;
+    for (size_t i = 0; i < n; i++)
+        if (plain_claim(&claims[i]))
+            rows[k++] = (struct outbox_row){
+                claims[i].account_id, claims[i].recipient_id, 0, 0, 0, 0, 0, claims[i].random_id, 0};
+    if (k) r = st->recipients_claim(st, rows, k);
+    for (size_t i = 0, j = 0; r >= 0 && i < n; i++) {
+        struct outbox_claim *c = &claims[i];
+        if (plain_claim(c))
+            c->claimed = rows[j++].claimed ? DB_ONE : DB_NONE;
+        else
+            r = c->claimed = st->recipient_claim(st, c->account_id, c->recipient_id, c->random_id, c->code);
+    }
+    return r;
+}
+
 static enum db_status group_commit(struct store *st, void *cls)
 {
     const struct group *g = cls;
     enum db_status r = DB_ONE;
-    for (size_t i = 0; r >= 0 && i < g->m; i++) {
+    for (size_t i = 0; i < g->m; i++)
         if (!recipient_move_allowed(RECIPIENT_SENDING, g->done[i].o.status)) return DB_HARD;
-        r = finish(st, &(struct finish){g->done[i].account_id, &g->done[i].o});
+    size_t most = g->m > g->n ? g->m : g->n;
+    struct outbox_row *rows = malloc((most ? most : 1) * sizeof *rows);
+    int64_t *accounts = malloc((g->m ? g->m : 1) * sizeof *accounts);
+    if (!rows || !accounts) {
+        free(rows);
+        free(accounts);
+        return DB_HARD;
     }
-    for (size_t i = 0; r >= 0 && i < g->n; i++) {
-        struct outbox_claim *c = &g->claims[i];
-        r = c->claimed = st->recipient_claim(st, c->account_id, c->recipient_id, c->random_id, c->code);
-    }
+    r = sent_many(st, g->done, g->m, rows, accounts);
+    for (size_t i = 0; r >= 0 && i < g->m; i++)
+        if (!plain_sent(&g->done[i].o))
+            r = finish(st, &(struct finish){g->done[i].account_id, &g->done[i].o});
+    if (r >= 0) r = claim_many(st, g->claims, g->n, rows);
+    free(rows);
+    free(accounts);
     return r >= 0 ? DB_ONE : r;
 }
 

@@ -49,8 +49,14 @@ enum db_status webhook_emit(struct store *st, int64_t account_id, enum webhook_e
     enum db_status r = st->hooks->wanted(st, account_id, WEBHOOK_BIT(ev), &wanted);
     if (r < 0) return r;
     if (wanted == 0) return DB_ONE;
+    return webhook_emit_wanted(st, account_id, ev, fn, cls);
+}
+
+enum db_status webhook_emit_wanted(struct store *st, int64_t account_id, enum webhook_event ev,
+                                   webhook_data_fn fn, void *cls)
+{
     json_t *data = NULL;
-    r = fn(st, account_id, cls, &data);
+    enum db_status r = fn(st, account_id, cls, &data);
     if (r < 0) {
         json_decref(data);
         return r;

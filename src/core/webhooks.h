@@ -57,6 +57,10 @@ typedef enum db_status (*webhook_data_fn)(struct store *st, int64_t account_id, 
  * @return DB_ONE (queued, or nobody wants it), DB_SOFT, DB_HARD */
 TGR_MUST_CHECK enum db_status webhook_emit(struct store *st, int64_t account_id, enum webhook_event ev,
                                            webhook_data_fn fn, void *cls);
+/* webhook_emit for a caller that has asked the store who wants ev already (store_hooks wanting,
+ * one statement for many accounts): queued for every endpoint of the account that wants it. */
+TGR_MUST_CHECK enum db_status webhook_emit_wanted(struct store *st, int64_t account_id, enum webhook_event ev,
+                                                  webhook_data_fn fn, void *cls);
 
 /* ---- endpoints ---------------------------------------------------------------------------------- */
 

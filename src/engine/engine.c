@@ -105,6 +105,8 @@ static int64_t handle_item(struct engine *e, struct item *it)
          * again (a paused campaign's messages go back to pending). */
         struct acct *a = it->account_id > 0 ? engine__acct(e, it->account_id) : NULL;
         if (a) a->daily_checked_at = 0;
+        if (a) a->sending = 0; /* and look at its campaigns' phases at the next turn */
+        if (a) engine__memo_free(a);
         if (a && a->q_n) engine__batch_drop(e, a, 1);
         break;
     }
@@ -287,8 +289,10 @@ void engine_free(struct engine *e)
     bridge_free(e->bridge);
     engine__schedule_free(e);
     engine__direct_drop_all(e);
-    for (size_t i = 0; i < e->n_accts; i++)
+    for (size_t i = 0; i < e->n_accts; i++) {
         engine__batch_drop(e, &e->accts[i], 0); /* the thread has stopped: nothing is left but memory */
+        engine__memo_free(&e->accts[i]);
+    }
     free(e->accts);
     free(e->refill);
     free(e->acct_index);

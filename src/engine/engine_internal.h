@@ -29,6 +29,7 @@
 #include "store/store.h"
 
 struct app;
+struct send_memo;
 struct bridge;
 struct cluster;
 struct direct;
@@ -79,14 +80,16 @@ struct queued {
 /* What the engine knows about one Telegram account between ticks. */
 struct acct {
     int64_t account_id;
-    int in_flight;        /* a send is out at the bridge */
-    int64_t next_send_at; /* pacing: the earliest next send (unix ms) */
-    int64_t flood_until;  /* FloodWait: nothing before this */
-    int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
-    int64_t advanced_at;  /* last look at nudges and phase changes */
-    int64_t look_at;      /* when the account next needs a look (tick.c) */
-    struct item *direct;  /* direct messages waiting for their turn */
-    int starting;         /* taken over from another instance: its client is being started here */
+    int in_flight;          /* a send is out at the bridge */
+    int64_t next_send_at;   /* pacing: the earliest next send (unix ms) */
+    int64_t flood_until;    /* FloodWait: nothing before this */
+    int64_t quiet_logged;   /* campaign whose quiet-hours pause was logged last */
+    int64_t advanced_at;    /* last look at nudges and phase changes */
+    int64_t look_at;        /* when the account next needs a look (tick.c) */
+    int sending;            /* its last look found due messages (tick.c); progress.c counts it busy */
+    struct send_memo *memo; /* while it sends: its campaign, read again when edited (engine/send.h) */
+    struct item *direct;    /* direct messages waiting for their turn */
+    int starting;           /* taken over from another instance: its client is being started here */
     /* Jobs that could not be queued (the Telegram pool's queue was full), as bits 1 << JOB_SYNC
      * and 1 << JOB_STOP: queued again on the next ticks (jobs.c). A stop must run: a shed lease
      * is freed only once the client here has stopped (DECISIONS 76, 83); a sync must too, or
@@ -194,6 +197,8 @@ int64_t engine__tick(struct engine *e);
  * pending when unclaim (nothing of theirs reached Telegram), else stay 'sending' (another instance
  * now sends for the account and resends them with their random_ids; or storage failed). */
 void engine__batch_drop(struct engine *e, struct acct *a, int unclaim);
+/* Free the account's campaign memo (a->memo; NULL after). */
+void engine__memo_free(struct acct *a);
 
 /* ---- outcome.c ---- */
 /* The pacing interval of an account (DESIGN §4: at most --send-rate messages a second). */

@@ -20,11 +20,14 @@ void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t 
      * ADVANCE_BUSY_MS while the account sends (a message is out at the bridge, or the next waits
      * for its pacing interval). Each look costs about five statements, so twice a second was ten
      * per message at one message a second: the largest share of PostgreSQL's work in
-     * bench/scaleout.py (DECISIONS 78). The campaign that sends cannot have finished; it is seen
-     * done at most one interval after its last message, when the account stops being busy. A
-     * nudge coming due, or another campaign of the account finishing its nudges, may wait up to
-     * ADVANCE_BUSY_MS longer. */
-    int busy = a->in_flight || now < a->next_send_at;
+     * bench/scaleout.py (DECISIONS 78). The account is busy while its last look found due
+     * messages, not only while one is out or its interval runs: the turn that prepares the next
+     * message comes after the interval has passed, and counting it idle made every message a look
+     * (about five statements a message, DECISIONS 82). The campaign that sends cannot have
+     * finished; it is seen done at the first look after its last message found nothing due (at
+     * most IDLE_TICK_MS plus one interval after it). A nudge coming due, or another campaign of
+     * the account finishing its nudges, may wait up to ADVANCE_BUSY_MS longer. */
+    int busy = a->in_flight || now < a->next_send_at || a->sending;
     if (busy && now - a->advanced_at < ADVANCE_BUSY_MS) return;
     for (int pass = 0; pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
         if (pass == 1) a->advanced_at = now;

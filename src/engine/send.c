@@ -123,12 +123,12 @@ void send_memo_release(struct send_memo *m)
 }
 
 enum db_status send_memo_campaign(struct app *app, struct send_memo *m, int64_t account_id,
-                                  int64_t campaign_id, const struct campaign **c)
+                                  const struct recipient *r, const struct campaign **c)
 {
     *c = NULL;
-    if (!m->have || m->c.id != campaign_id) {
+    if (!m->have || m->c.id != r->campaign_id || m->c.updated_at != r->campaign_version) {
         send_memo_release(m);
-        enum db_status s = app->store->campaign_get(app->store, account_id, campaign_id, &m->c);
+        enum db_status s = app->store->campaign_get(app->store, account_id, r->campaign_id, &m->c);
         if (s != DB_ONE) return s;
         m->have = 1;
         if (m->c.nudges_json) {
@@ -169,19 +169,28 @@ static void random_id_of(struct app *app, const struct recipient *r, char *out, 
 }
 
 int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const struct recipient *r,
-                 struct send_prepared *out, char *why_code, size_t codecap, char *why, size_t whycap)
+                 const struct contact *addr, struct send_prepared *out, char *why_code, size_t codecap,
+                 char *why, size_t whycap)
 {
     struct store *st = app->store;
     const struct campaign *c;
     struct contact ct;
     memset(out, 0, sizeof *out);
-    enum db_status cs = send_memo_campaign(app, m, account_id, r->campaign_id, &c);
+    enum db_status cs = send_memo_campaign(app, m, account_id, r, &c);
     if (cs < 0) return -2;
     if (cs == DB_NONE) {
         fail_with(why_code, codecap, why, whycap, "campaign_missing", "the campaign was deleted");
         return TGR_ERR;
     }
-    enum db_status s = st->contact_address(st, account_id, r->contact_id, &ct);
+    /* The address read with the row (recipients_next), else read now. */
+    enum db_status s;
+    int owned = !addr;
+    if (addr) {
+        ct = *addr; /* borrowed: released by the caller */
+        s = addr->id ? DB_ONE : DB_NONE;
+    } else {
+        s = st->contact_address(st, account_id, r->contact_id, &ct);
+    }
     if (s < 0) return -2;
     int rc = TGR_ERR;
     struct contact_plain p;
@@ -272,6 +281,6 @@ done:
     if (rc != TGR_OK) blob_release(&out->code);
     rendered_release(&rd);
     contact_plain_release(&p);
-    if (s == DB_ONE) contact_release(&ct);
+    if (s == DB_ONE && owned) contact_release(&ct);
     return rc;
 }

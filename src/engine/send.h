@@ -55,10 +55,14 @@ struct send_class {
  * TG_ERROR_DEFAULT_CLASS's outcome (SEND_PERMANENT, not personal). */
 enum send_kind send_classify(const char *code, struct send_class *out);
 
-/* What the preparations of one batch share (DECISIONS 77): the campaign is read once, its nudge
- * plan parsed once, and each tracked URL ensured once, however many of its messages the batch
- * holds. A memo lives for one batch (under a second of sending), so a campaign edited between
- * batches is read afresh. */
+/* What the preparations of an account's batches share (DECISIONS 77, 82): the campaign is read
+ * once, its nudge plan parsed once, and each tracked URL ensured once, however many of its
+ * messages the batches hold. The engine keeps one memo per sending account from batch to batch
+ * (freed when nothing is due, on a wake-up of the account, and when the engine stops), and
+ * send_memo_campaign reads the campaign again when a row says its updated_at has moved (every
+ * change of what a message is made of — text, nudges, quiet hours and their override, media,
+ * links, codes — writes updated_at, the row read joins the campaign for it), so an edit made on
+ * any instance is seen by the first batch read after its commit. */
 struct send_memo {
     int have;          /* c holds campaign c.id */
     struct campaign c; /* the batch's campaign (the last one read) */
@@ -68,11 +72,11 @@ struct send_memo {
 
 void send_memo_init(struct send_memo *m);
 void send_memo_release(struct send_memo *m);
-/* The campaign campaign_id of the account, read once per memo.
+/* The campaign of row r, read once per memo while r->campaign_version stays its updated_at.
  * @return DB_ONE (*c borrowed from the memo until its release or the next call), DB_NONE, or the
  *         store's failure */
 enum db_status send_memo_campaign(struct app *app, struct send_memo *m, int64_t account_id,
-                                  int64_t campaign_id, const struct campaign **c);
+                                  const struct recipient *r, const struct campaign **c);
 
 /* A message ready to be claimed and sent. */
 struct send_prepared {
@@ -85,6 +89,7 @@ void send_prepared_release(struct send_prepared *p);
 
 /* Build the bridge request for r: the caller then claims the row ('sending' with random_id and
  * code, durably: core/outcome.h outbox_commit) before the request may go to the bridge.
+ * @param addr r's contact's address as recipients_next read it (borrowed), or NULL to read it
  * @param[out] out filled on TGR_OK; release with send_prepared_release
  * @param[out] why a reason on TGR_ERR: the row cannot be sent (contact gone, template broken,
  *             pool empty…) and should fail with code why_code
@@ -95,6 +100,7 @@ void send_prepared_release(struct send_prepared *p);
 #define SEND_PREPARE_RETRY   (-3)
 #define SEND_PREPARE_STORAGE (-4)
 int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const struct recipient *r,
-                 struct send_prepared *out, char *why_code, size_t codecap, char *why, size_t whycap);
+                 const struct contact *addr, struct send_prepared *out, char *why_code, size_t codecap,
+                 char *why, size_t whycap);
 
 #endif

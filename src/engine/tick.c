@@ -19,6 +19,7 @@
  * met an error — goes back to pending (engine__batch_drop) before anything else is decided. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "base/counters.h"
@@ -26,6 +27,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "cluster/cluster.h"
+#include "core/cstate.h"
 #include "core/outcome.h"
 #include "engine/engine_internal.h"
 #include "engine/send.h"
@@ -90,6 +92,14 @@ static int batch_size(const struct engine *e)
     return n < 1 ? 1 : n > CLAIM_BATCH_MAX ? CLAIM_BATCH_MAX : (int)n;
 }
 
+void engine__memo_free(struct acct *a)
+{
+    if (!a->memo) return;
+    send_memo_release(a->memo);
+    free(a->memo);
+    a->memo = NULL;
+}
+
 void engine__batch_drop(struct engine *e, struct acct *a, int unclaim)
 {
     struct store *st = e->app->store;
@@ -147,20 +157,33 @@ static int refill_add(struct engine *e, int64_t account)
     return 1;
 }
 
-/* Read and prepare the account's next batch (not yet claimed: the tick's commit does that).
+/* Read and prepare the account's next batch (not yet claimed: the tick's commit does that), the
+ * rows read with their contacts' addresses into rows and addr.
  * @return when the account next needs a look (now: after the commit) */
-static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
+static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struct recipient *rows,
+                            struct contact *addr)
 {
     struct app *app = e->app;
     struct store *st = app->store;
     int64_t account = a->account_id;
-    struct recipient rows[CLAIM_BATCH_MAX];
     size_t n = 0;
-    enum db_status s = st->recipients_next(st, account, now, rows, (size_t)batch_size(e), &n);
+    enum db_status s = st->recipients_next(st, account, now, rows, addr, (size_t)batch_size(e), &n);
+    a->sending = s == DB_ONE;
     if (s != DB_ONE) {
+        engine__memo_free(a); /* nothing due: the campaign is read afresh when something is */
         int64_t at = 0;
         if (s < 0 || st->recipient_next_at(st, account, &at) < 0) at = 0; /* look again after an idle tick */
         return at > now ? (at < now + IDLE_TICK_MS ? at : now + IDLE_TICK_MS) : now + IDLE_TICK_MS;
+    }
+    /* Follow-ups going out of a campaign still 'running': its main pass may just have ended, and
+     * a sending account looks at phases only every ADVANCE_BUSY_MS — look now, so that the move
+     * to nudging is seen within a message or two, as when every message was a look. */
+    const struct send_memo *mm = a->memo;
+    if (rows[0].step > 0 && mm && mm->have && mm->c.id == rows[0].campaign_id &&
+        mm->c.updated_at == rows[0].campaign_version &&
+        strcmp(mm->c.status, campaign_status_name(CAMPAIGN_RUNNING)) == 0) {
+        a->advanced_at = 0;
+        engine__advance(e, a, account, now);
     }
     /* The daily limit, looked at again every DAILY_CHECK_MS: a raised limit or the clock
      * passing midnight lets sending go on. A batch never holds more than the day has left. */
@@ -168,14 +191,18 @@ static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
     if (until) return until < now + DAILY_CHECK_MS ? until : now + DAILY_CHECK_MS;
     if (a->daily.limit > 0 && (int64_t)n > a->daily.limit - a->daily.sent)
         n = (size_t)(a->daily.limit - a->daily.sent);
-    struct send_memo m;
-    send_memo_init(&m);
+    if (!a->memo) {
+        a->memo = malloc(sizeof *a->memo);
+        if (!a->memo) return now + IDLE_TICK_MS;
+        send_memo_init(a->memo);
+    }
+    struct send_memo *m = a->memo;
     int64_t next = now;
     for (size_t i = 0; i < n; i++) {
         const struct recipient *r = &rows[i];
         const struct campaign *c;
         int64_t resume = 0;
-        enum db_status cs = send_memo_campaign(app, &m, account, r->campaign_id, &c);
+        enum db_status cs = send_memo_campaign(app, m, account, r, &c);
         if (cs >= 0 &&
             engine__quiet_now(e, a, account, cs == DB_ONE ? c : NULL, r->campaign_id, now, &resume)) {
             if (a->q_n == 0) next = resume < now + 60000 ? resume : now + 60000;
@@ -184,7 +211,7 @@ static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
         struct send_prepared p;
         char code[64], why[256];
         int64_t claimed_us = mono_us();
-        int rc = send_prepare(app, &m, account, r, &p, code, sizeof code, why, sizeof why);
+        int rc = send_prepare(app, m, account, r, &addr[i], &p, code, sizeof code, why, sizeof why);
         if (rc == -2) {
             if (a->q_n == 0) next = now + IDLE_TICK_MS; /* database trouble (a read): look again shortly */
             break;
@@ -208,9 +235,18 @@ static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
         p.code = (struct blob){0};
         send_prepared_release(&p);
     }
-    send_memo_release(&m);
     if (a->q_n > 0 && !refill_add(e, account)) engine__batch_drop(e, a, 0);
     return next;
+}
+
+static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
+{
+    struct recipient rows[CLAIM_BATCH_MAX];
+    struct contact addr[CLAIM_BATCH_MAX];
+    int64_t at = prepare_rows(e, a, now, rows, addr);
+    for (int i = 0; i < batch_size(e); i++)
+        contact_release(&addr[i]);
+    return at;
 }
 
 /* One look at the account (engine__tick_account without the commit). */

@@ -32,6 +32,7 @@
 #define STMT_SEND(X) /* stmt_send.c: the writes of sending, reactions and clicks */                         \
     X(campaign_running_other) X(campaign_set_running) X(recipients_insert) X(step_bump)                      \
     X(recipient_set_outcome) X(log_outcome) X(campaign_count_result) X(campaign_failure_add)                 \
+    X(recipients_sent) X(logs_sent) X(campaigns_count_sent) X(steps_count_sent) X(recipients_claim)          \
     X(nudge_rows_create) X(nudge_scheduled_through) X(recipients_mark_replied) X(recipients_mark_read)       \
     X(recipients_skip_pending) X(click_seen) X(click_add) X(recipient_mark_clicked) X(link_count_click)      \
     X(campaign_count_click)

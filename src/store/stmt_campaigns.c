@@ -144,7 +144,7 @@ enum db_status stmt_campaign_delete(struct store *st, int64_t account_id, int64_
 enum db_status stmt_campaign_set_override(struct store *st, int64_t account_id, int64_t campaign_id, int on)
 {
     return db_write(st, TX_NORMAL, S_CAMPAIGN_OVERRIDE,
-                    P(SP_I64(on), SP_I64(account_id), SP_I64(campaign_id)));
+                    P(SP_I64(on), SP_I64(account_id), SP_I64(campaign_id), SP_I64(now_ms())));
 }
 
 enum db_status stmt_campaign_set_nudges(struct store *st, int64_t account_id, int64_t campaign_id,

@@ -21,6 +21,7 @@ static int read_recipient(void *cls, const struct db_row *r, void *elem)
     out->next_attempt_at = db_i64(r, 7);
     out->tg_message_id = db_i64(r, 8);
     out->sent_at = db_i64(r, 9);
+    out->campaign_version = db_i64(r, 10);
     return TGR_OK;
 }
 
@@ -37,33 +38,37 @@ enum db_status stmt_recipient_next(struct store *st, int64_t account_id, int64_t
 
 struct recipients_read {
     struct recipient *out;
+    struct contact *addr; /* or NULL */
     size_t cap, *n;
 };
 
+/* A row of S_RECIPIENTS_NEXT: the recipient, then its contact's address from column 11. */
 static int read_recipients(void *cls, const struct db_row *r)
 {
     struct recipients_read *x = cls;
     if (*x->n >= x->cap) return 1;
     memset(&x->out[*x->n], 0, sizeof x->out[0]);
     read_recipient(NULL, r, &x->out[*x->n]);
+    if (x->addr) {
+        struct contact *c = &x->addr[*x->n];
+        c->id = db_i64(r, 11);
+        db_copy(r, 12, c->tg_user_id, sizeof c->tg_user_id);
+        if (db_blob(r, 13, &c->access_hash) != TGR_OK || db_blob(r, 14, &c->first_name) != TGR_OK) return -1;
+    }
     (*x->n)++;
     return 0;
 }
 
 enum db_status stmt_recipients_next(struct store *st, int64_t account_id, int64_t now, struct recipient *out,
-                                    size_t cap, size_t *n)
+                                    struct contact *addr, size_t cap, size_t *n)
 {
-    struct recipients_read x = {out, cap, n};
+    struct recipients_read x = {out, addr, cap, n};
     *n = 0;
+    if (addr) memset(addr, 0, cap * sizeof *addr);
     if (cap == 0) return DB_NONE;
-    enum db_status r =
-        db_rows(st, S_RECIPIENTS_SENDING, P(SP_I64(account_id), SP_I64((int64_t)cap)), read_recipients, &x);
+    enum db_status r = db_rows(st, S_RECIPIENTS_NEXT,
+                               P(SP_I64(account_id), SP_I64(now), SP_I64((int64_t)cap)), read_recipients, &x);
     if (r < 0) return r;
-    if (*n < cap) {
-        r = db_rows(st, S_RECIPIENTS_DUE, P(SP_I64(account_id), SP_I64(now), SP_I64((int64_t)(cap - *n))),
-                    read_recipients, &x);
-        if (r < 0) return r;
-    }
     return *n ? DB_ONE : DB_NONE;
 }
 

@@ -109,6 +109,103 @@ enum db_status stmt_campaign_count_result(struct store *st, int64_t account_id, 
                     P(SP_I64(now), SP_I64(account_id), SP_I64(campaign_id)));
 }
 
+/* ---- many messages at once (the group commit, DECISIONS 82) ---------------------------------------- */
+
+/* rows as the JSON array parameter of sql.h's S_RECIPIENTS_SENT and the others: numbers, and a
+ * random_id only when it is digits. @return malloc'd text, or NULL when out of memory */
+static char *rows_json(const struct outbox_row *rows, size_t n)
+{
+    size_t cap = 2 + n * 200, len = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    s[len++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        const struct outbox_row *w = &rows[i];
+        const char *d =
+            w->random_id && w->random_id[0] && strspn(w->random_id, "0123456789") == strlen(w->random_id)
+                ? w->random_id
+                : NULL;
+        len += (size_t)snprintf(s + len, cap - len,
+                                "%s{\"a\":%" PRId64 ",\"i\":%" PRId64 ",\"c\":%" PRId64 ",\"p\":%" PRId64
+                                ",\"s\":%d,\"t\":%d,\"m\":%" PRId64 "%s%.24s%s}",
+                                i ? "," : "", w->account_id, w->recipient_id, w->campaign_id, w->contact_id,
+                                w->step, w->attempt, w->tg_message_id, d ? ",\"d\":\"" : "", d ? d : "",
+                                d ? "\"" : "");
+    }
+    s[len++] = ']';
+    s[len] = 0;
+    return s;
+}
+
+/* One statement over rows with the time (or without: now < 0). */
+static enum db_status rows_write(struct store *st, enum stmt_id id, const struct outbox_row *rows, size_t n,
+                                 int64_t now)
+{
+    if (n == 0) return DB_NONE;
+    char *j = rows_json(rows, n);
+    if (!j) return DB_HARD;
+    enum db_status r = now < 0 ? db_write(st, TX_NORMAL, id, P(SP_STR(j)))
+                               : db_write(st, TX_NORMAL, id, P(SP_STR(j), SP_I64(now)));
+    free(j);
+    return r;
+}
+
+enum db_status stmt_recipients_sent(struct store *st, const struct outbox_row *rows, size_t n, int64_t now)
+{
+    return rows_write(st, S_RECIPIENTS_SENT, rows, n, now);
+}
+
+enum db_status stmt_logs_sent(struct store *st, const struct outbox_row *rows, size_t n, int64_t now)
+{
+    return rows_write(st, S_LOGS_SENT, rows, n, now);
+}
+
+enum db_status stmt_campaigns_count_sent(struct store *st, const struct outbox_row *rows, size_t n,
+                                         int64_t now)
+{
+    return rows_write(st, S_COUNT_SENT_MANY, rows, n, now);
+}
+
+enum db_status stmt_steps_count_sent(struct store *st, const struct outbox_row *rows, size_t n)
+{
+    return rows_write(st, S_STEPS_SENT_MANY, rows, n, -1);
+}
+
+struct claimed {
+    struct outbox_row *rows;
+    size_t n;
+    const char *json;
+};
+
+/* One RETURNING id: mark its row claimed. */
+static int read_claimed(void *cls, const struct db_row *r)
+{
+    struct claimed *c = cls;
+    int64_t id = db_i64(r, 0);
+    for (size_t i = 0; i < c->n; i++)
+        if (c->rows[i].recipient_id == id) c->rows[i].claimed = 1;
+    return 0;
+}
+
+static enum db_status claim_rows(struct store *st, void *cls)
+{
+    struct claimed *c = cls;
+    return db_rows(st, S_CLAIM_MANY, P(SP_STR(c->json)), read_claimed, c);
+}
+
+enum db_status stmt_recipients_claim(struct store *st, struct outbox_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rows[i].claimed = 0;
+    if (n == 0) return DB_NONE;
+    char *j = rows_json(rows, n);
+    if (!j) return DB_HARD;
+    /* Durable: joined, it makes the caller's transaction commit synchronously. */
+    enum db_status r = db_txn(st, TX_DURABLE, claim_rows, &(struct claimed){rows, n, j});
+    free(j);
+    return r;
+}
+
 enum db_status stmt_campaign_failure_add(struct store *st, int64_t account_id, int64_t campaign_id,
                                          const char *code)
 {

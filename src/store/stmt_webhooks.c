@@ -1,5 +1,7 @@
 /* stmt_webhooks — the data operations of outgoing webhooks (store/store_webhooks.h documents each;
  * the statements are WEBHOOK_STMTS of sql.h), once for both backends, gathered in stmt_hooks. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +70,37 @@ static enum db_status wanted(struct store *st, int64_t account_id, int64_t mask,
 {
     *n = 0;
     return db_ints(st, S_WEBHOOK_WANTED, P(SP_I64(account_id), SP_I64(mask)), n, 1);
+}
+
+struct wanting {
+    int64_t *out;
+    size_t cap, *n;
+};
+
+static int read_wanting(void *cls, const struct db_row *r)
+{
+    struct wanting *w = cls;
+    if (*w->n < w->cap) w->out[(*w->n)++] = db_i64(r, 0);
+    return 0;
+}
+
+static enum db_status wanting(struct store *st, const int64_t *accounts, size_t n, int64_t mask, int64_t *out,
+                              size_t *nout)
+{
+    *nout = 0;
+    if (n == 0) return DB_NONE;
+    char *j = malloc(n * 21 + 3);
+    if (!j) return DB_HARD;
+    size_t len = 0;
+    j[len++] = '[';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(j + len, 22, "%s%" PRId64, i ? "," : "", accounts[i]);
+    j[len++] = ']';
+    j[len] = 0;
+    enum db_status r = db_rows(st, S_WEBHOOKS_WANTING, P(SP_STR(j), SP_I64(mask)), read_wanting,
+                               &(struct wanting){out, n, nout});
+    free(j);
+    return r;
 }
 
 struct event_add {
@@ -230,6 +263,7 @@ const struct store_hooks stmt_hooks = {
     .get = get,
     .remove = remove_webhook,
     .wanted = wanted,
+    .wanting = wanting,
     .event_add = event_add,
     .claim = claim,
     .done = done,

@@ -483,9 +483,12 @@ struct store {
                                                     struct recipient *out);
     /* Up to cap of the account's next messages, in recipient_next's order: its 'sending' rows, then
      * its pending rows due at now. @param[out] n rows written to out
+     * @param[out] addr NULL, or cap contacts: each row's as contact_address reads it (id 0 when
+     *             it cannot be addressed); release each of the cap with contact_release
      * @return DB_ONE, DB_NONE (nothing due) */
     TGR_MUST_CHECK enum db_status (*recipients_next)(struct store *st, int64_t account_id, int64_t now,
-                                                     struct recipient *out, size_t cap, size_t *n);
+                                                     struct recipient *out, struct contact *addr, size_t cap,
+                                                     size_t *n);
     /* Earliest next_attempt_at of pending rows of running/nudging campaigns (0 if none). */
     TGR_MUST_CHECK enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
     /* pending → sending with its random_id (never changed afterwards) and its sealed code.
@@ -510,6 +513,20 @@ struct store {
     /* Count one message sent (sent 1) or failed (sent 0) in the campaign's totals. */
     TGR_MUST_CHECK enum db_status (*campaign_count_result)(struct store *st, int64_t account_id,
                                                            int64_t campaign_id, int sent, int64_t now);
+    /* The same for n messages sent at once, one statement each (DECISIONS 82): their rows 'sent'
+     * (recipient_set_outcome), their log lines (log_outcome), the campaigns' totals
+     * (campaign_count_result) and the steps' sent counters (step_bump). */
+    TGR_MUST_CHECK enum db_status (*recipients_sent)(struct store *st, const struct outbox_row *rows,
+                                                     size_t n, int64_t now);
+    TGR_MUST_CHECK enum db_status (*logs_sent)(struct store *st, const struct outbox_row *rows, size_t n,
+                                               int64_t now);
+    TGR_MUST_CHECK enum db_status (*campaigns_count_sent)(struct store *st, const struct outbox_row *rows,
+                                                          size_t n, int64_t now);
+    TGR_MUST_CHECK enum db_status (*steps_count_sent)(struct store *st, const struct outbox_row *rows,
+                                                      size_t n);
+    /* recipient_claim of n rows without a discount code in one statement; rows[i].claimed says
+     * which were. Durable as recipient_claim. @return DB_ONE (some claimed), DB_NONE, failure */
+    TGR_MUST_CHECK enum db_status (*recipients_claim)(struct store *st, struct outbox_row *rows, size_t n);
     /* Count one failure of the campaign with Telegram's code. */
     TGR_MUST_CHECK enum db_status (*campaign_failure_add)(struct store *st, int64_t account_id,
                                                           int64_t campaign_id, const char *code);

@@ -14,6 +14,9 @@ struct recipient {
     char random_id[24];
     int attempt;
     int64_t next_attempt_at, tg_message_id, sent_at;
+    /* Its campaign's updated_at when the row was read: a memo of the campaign read before is
+     * still good when they match (engine/send.h send_memo). */
+    int64_t campaign_version;
 };
 
 /* A recipient row's status (recipients.status keeps the names) and the one table of its moves:
@@ -51,6 +54,15 @@ struct send_outcome {
     int mark_contact;        /* enum tg_contact_mark: 1 blocked, 2 deactivated, 3 privacy_restricted,
                               * 4 charges_stars, 0 nothing */
     int64_t mark_stars;      /* with 4: the price in stars when Telegram gave it, else 0 */
+};
+
+/* One row of the outbox's set-based writes (DECISIONS 82): a message sent (its outcome written
+ * for many rows in one statement each) or claimed. */
+struct outbox_row {
+    int64_t account_id, recipient_id, campaign_id, contact_id, tg_message_id;
+    int step, attempt;
+    const char *random_id; /* claims: digits only */
+    int claimed;           /* recipients_claim's answer: 1 claimed, 0 the row had moved on */
 };
 
 /* A sent campaign message, as attribution looks for it. */

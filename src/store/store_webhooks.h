@@ -79,6 +79,10 @@ struct store_hooks {
     TGR_MUST_CHECK enum db_status (*remove)(struct store *st, int64_t account_id, int64_t id);
     /* How many of the account's endpoints want any event of the bits in mask. */
     TGR_MUST_CHECK enum db_status (*wanted)(struct store *st, int64_t account_id, int64_t mask, int64_t *n);
+    /* Of the n accounts, those with an endpoint wanting any event of mask (one statement).
+     * @param[out] out at least n slots @param[out] nout how many were written */
+    TGR_MUST_CHECK enum db_status (*wanting)(struct store *st, const int64_t *accounts, size_t n,
+                                             int64_t mask, int64_t *out, size_t *nout);
     /* Store an event (type, time, data as JSON text) and a pending delivery, due at now, for every
      * endpoint of the account that wants bit. Meant for the caller's transaction.
      * @param[out] event_id @param[out] deliveries how many were queued */

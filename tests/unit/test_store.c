@@ -744,10 +744,10 @@ static void outbox_batches(void **state)
     int64_t camp = make_campaign(st, a, "Batch");
     struct recipient r[8];
     size_t n = 99;
-    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 8, &n), DB_NONE);
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, NULL, 8, &n), DB_NONE);
     assert_int_equal(n, 0);
     assert_int_equal(campaign_start(st, a, camp, contacts, 4, 1, NULL), START_OK);
-    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 3, &n), DB_ONE);
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, NULL, 3, &n), DB_ONE);
     assert_int_equal(n, 3);
     int64_t id[4];
     for (int i = 0; i < 3; i++) {
@@ -763,7 +763,7 @@ static void outbox_batches(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(claims[i].claimed, DB_ONE);
     /* 'sending' rows first, then the pending one */
-    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 8, &n), DB_ONE);
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, NULL, 8, &n), DB_ONE);
     assert_int_equal(n, 4);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(r[i].id, id[i]);
@@ -776,7 +776,7 @@ static void outbox_batches(void **state)
     /* undone: pending again with its random_id, its attempt as before the claim */
     assert_int_equal(st->recipient_unclaim(st, a, id[1]), DB_ONE);
     assert_int_equal(st->recipient_unclaim(st, a, id[1]), DB_NONE);
-    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 8, &n), DB_ONE);
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, NULL, 8, &n), DB_ONE);
     assert_int_equal(n, 4);
     assert_int_equal(r[0].id, id[0]);
     assert_int_equal(r[1].id, id[2]);
@@ -799,7 +799,7 @@ static void outbox_batches(void **state)
     claims[0] = (struct outbox_claim){a, id[0], "9001", NULL, DB_HARD};
     assert_int_equal(outbox_commit(st, claims, 1, NULL, 0), DB_ONE);
     assert_int_equal(claims[0].claimed, DB_NONE);
-    assert_int_equal(st->recipients_next(st, a, now_ms(), r, 8, &n), DB_ONE);
+    assert_int_equal(st->recipients_next(st, a, now_ms(), r, NULL, 8, &n), DB_ONE);
     assert_int_equal(n, 3);
     assert_int_equal(r[0].id, id[1]);
     assert_int_equal(r[1].id, id[2]);
