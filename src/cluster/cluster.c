@@ -56,6 +56,7 @@ void cluster_free(struct cluster *c)
 {
     if (!c) return;
     free(c->owned);
+    free(c->shed);
     free(c);
 }
 
@@ -215,6 +216,38 @@ void cluster_round_release(struct cluster_round *r)
     memset(r, 0, sizeof *r);
 }
 
+/* Leases this instance shed whose clients nobody was asked to stop yet, added to out->lost: one
+ * a login here took between two rounds (cluster_is_local, cluster_take) that the next round shed
+ * before the engine knew it held it, and those of a previous run of this instance. Only the stop
+ * frees such a lease (cluster_handed); unstopped, the account sent from nowhere until the shed
+ * lease ran out (LEASE_HANDOFF_MS). Those the engine knew are lost through the owner check.
+ * Keeps the previous list when the database or memory fails: the next round asks again. */
+static void shed_news(struct cluster *c, int64_t now, struct cluster_round *out)
+{
+    struct store *st = c->app->store;
+    char shed[sizeof c->instance + 8];
+    snprintf(shed, sizeof shed, "%s:shed", c->instance);
+    int64_t *ids = NULL;
+    size_t n = 0, fresh = 0;
+    if (st->leases_owned(st, shed, now, &ids, &n) < 0) return;
+    for (size_t i = 0; i < n; i++)
+        fresh += !has(c->shed, c->n_shed, ids[i]) && !has(c->owned, c->n_owned, ids[i]);
+    if (fresh) {
+        int64_t *lost = realloc(out->lost, (out->n_lost + fresh) * sizeof *lost);
+        if (!lost) {
+            free(ids);
+            return;
+        }
+        out->lost = lost;
+        for (size_t i = 0; i < n; i++)
+            if (!has(c->shed, c->n_shed, ids[i]) && !has(c->owned, c->n_owned, ids[i]))
+                out->lost[out->n_lost++] = ids[i];
+    }
+    free(c->shed);
+    c->shed = ids;
+    c->n_shed = n;
+}
+
 int cluster_claim(struct cluster *c, int64_t now, struct cluster_round *out)
 {
     struct store *st = c->app->store;
@@ -253,6 +286,7 @@ int cluster_claim(struct cluster *c, int64_t now, struct cluster_round *out)
             out->lost[out->n_lost++] = c->owned[i];
         }
     }
+    if (st->lease_refresh) shed_news(c, now, out);
     free(c->owned);
     c->owned = ids;
     c->n_owned = n;

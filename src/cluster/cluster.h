@@ -115,11 +115,13 @@ int cluster_remote(struct cluster *c, const char *owner, int64_t account_id, con
 
 /* ---- lease rounds: the accounts this instance sends for (one thread) ---- */
 
-/* What one round changed. Arrays malloc'd, ascending; cluster_round_release. */
+/* What one round changed. Arrays malloc'd; cluster_round_release. */
 struct cluster_round {
     int64_t *taken; /* owned now, not after the previous round: start their clients */
     size_t n_taken;
-    int64_t *lost; /* owned after the previous round, now another instance's: stop their clients */
+    int64_t *lost; /* owned after the previous round, now another instance's, and leases this
+                    * instance shed that it never knew it held (a login here leased one between
+                    * rounds): stop their clients, which frees the shed leases (cluster_handed) */
     size_t n_lost;
 };
 void cluster_round_release(struct cluster_round *r);

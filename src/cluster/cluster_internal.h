@@ -25,6 +25,8 @@ struct cluster {
     int64_t claimed_at;  /* start of the last successful round */
     int64_t next_claim;  /* when the next round is due */
     int64_t owned_until; /* leases run out then unless renewed: stop sending before */
+    int64_t *shed;       /* "<instance>:shed" leases as of the last round: their stops were asked */
+    size_t n_shed;
 };
 
 /* A command note for this instance arrived (store listener thread): run command id on the tg
