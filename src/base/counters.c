@@ -30,6 +30,10 @@ const struct counter_def counter_defs[CNT_N] = {
                           NULL},
     [CNT_LEASES_LOST] = {"tgr_leases_lost_total", "Accounts whose sending moved to another instance.", NULL,
                          NULL},
+    [CNT_CLAIMS_MISSED] = {"tgr_send_claims_missed_total",
+                           "Campaign messages prepared whose outbox claim found them moved on (paused, sent, "
+                           "or another instance's): work done for nothing.",
+                           NULL, NULL},
     [CNT_ORDERS_ATTRIBUTED] = {"tgr_orders_attributed_total",
                                "Paid shop orders credited to a campaign (webhook or CSV import).", NULL,
                                NULL},

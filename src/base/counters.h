@@ -26,6 +26,7 @@ enum counter {
     CNT_CLICKS_BOTS,
     CNT_LEASES_TAKEN,
     CNT_LEASES_LOST,
+    CNT_CLAIMS_MISSED, /* a message prepared whose claim found it moved on */
     CNT_ORDERS_ATTRIBUTED,
     CNT_ORDERS_ATTRIBUTED_REFUNDED,
     /* tgr_order_webhooks_total{outcome}: each POST /webhooks/orders */

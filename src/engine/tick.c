@@ -157,6 +157,48 @@ static int refill_add(struct engine *e, int64_t account)
     return 1;
 }
 
+/* How many of the account's sent messages wait for the next group commit to write their
+ * outcomes (e->done): their rows are still 'sending' in the database. */
+static size_t waiting_outcomes(const struct engine *e, int64_t account)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_done; i++)
+        n += e->done[i].account_id == account;
+    return n;
+}
+
+static int outcome_waits(const struct engine *e, int64_t account, int64_t recipient_id)
+{
+    for (size_t i = 0; i < e->n_done; i++)
+        if (e->done[i].account_id == account && e->done[i].o.recipient_id == recipient_id) return 1;
+    return 0;
+}
+
+/* Leave out of rows[0..*n) the messages sent whose outcomes wait for the next commit, keeping at
+ * most want. The read returns 'sending' rows first (a crash's leftovers), and those are 'sending'
+ * too: read as many more and skipped here, or a batch came back as the messages just sent,
+ * prepared and claimed for nothing (the commit writes the outcomes first, so their claims fail),
+ * and every batch cost two reads, two renders and two commits (DECISIONS 86).
+ * The contacts are swapped, not copied, so that each is released once (batch_prepare).
+ * @return DB_ONE, or DB_NONE when none is left */
+static enum db_status leave_out_waiting(const struct engine *e, int64_t account, struct recipient *rows,
+                                        struct contact *addr, size_t *n, size_t want)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n && k < want; i++) {
+        if (outcome_waits(e, account, rows[i].id)) continue;
+        if (k != i) {
+            rows[k] = rows[i];
+            struct contact t = addr[k];
+            addr[k] = addr[i];
+            addr[i] = t;
+        }
+        k++;
+    }
+    *n = k;
+    return k ? DB_ONE : DB_NONE;
+}
+
 /* Read and prepare the account's next batch (not yet claimed: the tick's commit does that), the
  * rows read with their contacts' addresses into rows and addr.
  * @return when the account next needs a look (now: after the commit) */
@@ -166,8 +208,9 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struc
     struct app *app = e->app;
     struct store *st = app->store;
     int64_t account = a->account_id;
-    size_t n = 0;
-    enum db_status s = st->recipients_next(st, account, now, rows, addr, (size_t)batch_size(e), &n);
+    size_t n = 0, want = (size_t)batch_size(e), cap = want + waiting_outcomes(e, account);
+    enum db_status s = st->recipients_next(st, account, now, rows, addr, cap, &n);
+    if (s == DB_ONE && cap > want) s = leave_out_waiting(e, account, rows, addr, &n, want);
     a->sending = s == DB_ONE;
     if (s != DB_ONE) {
         engine__memo_free(a); /* nothing due: the campaign is read afresh when something is */
@@ -241,10 +284,11 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struc
 
 static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
 {
-    struct recipient rows[CLAIM_BATCH_MAX];
-    struct contact addr[CLAIM_BATCH_MAX];
+    struct recipient rows[CLAIM_BATCH_MAX + DONE_MAX];
+    struct contact addr[CLAIM_BATCH_MAX + DONE_MAX];
+    memset(addr, 0, sizeof addr);
     int64_t at = prepare_rows(e, a, now, rows, addr);
-    for (int i = 0; i < batch_size(e); i++)
+    for (size_t i = 0; i < sizeof addr / sizeof addr[0]; i++)
         contact_release(&addr[i]);
     return at;
 }
@@ -322,6 +366,7 @@ static int64_t commit(struct engine *e)
                 if (r >= 0 && claims[n].claimed == DB_ONE) {
                     a->q[kept++] = a->q[i];
                 } else {
+                    if (r >= 0) counter_add(CNT_CLAIMS_MISSED, 1);
                     json_decref(a->q[i].req); /* not claimed (moved on, or the commit failed): never sent */
                     a->q[i].req = NULL;
                 }

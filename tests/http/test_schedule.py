@@ -355,7 +355,8 @@ class TwoInstancesTest(test_scaleout.InstancesCase):
         c = None
         ok = wait_until(lambda: server.get(f"/campaigns/{cid}", token=token).json["status"] == "completed", 40)
         c = server.get(f"/campaigns/{cid}", token=token).json
-        self.assertTrue(ok, c)
+        logs = "".join(f"\n--- {name}:\n{s.stderr_text()[-4000:]}" for name, s in self.servers.items())
+        self.assertTrue(ok, f"{c}{logs}")
         self.assertLessEqual(abs(parse_time(c["started_at"]) - at), 1.0, (c["started_at"], iso(at)))
         return c
 
