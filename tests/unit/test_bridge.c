@@ -35,6 +35,8 @@ static const char script[] =
     "    *'\"op\":\"nul\"'*) printf '%s\\n' "
     "\"{\\\"id\\\":$id,\\\"ok\\\":true,\\\"result\\\":{\\\"first_name\\\":"
     "\\\"Zo\\\\u0000e\\\"}}\";;\n"
+    "    *'\"op\":\"echo\"'*) printf '{\"id\":%s,\"ok\":true,\"result\":{\"line\":%s}}\\n' \"$id\" "
+    "\"$line\";;\n"
     "    *'\"op\":\"die\"'*) exit 3;;\n"
     "    *'\"op\":\"slow\"'*) ;;\n"
     "  esac\n"
@@ -103,6 +105,30 @@ static void answers_and_errors(void **st)
     assert_string_equal(json_string_value(json_object_get(res, "first_name")), "Zo\xEF\xBF\xBD"
                                                                                "e");
     json_decref(res);
+    bridge_free(b);
+}
+
+/* The line a request becomes: the request's members as they were, with the call's id and the
+ * bridge's timeout (the call's, less half a second) put in front (bridge_call_async writes them
+ * into the request's text rather than into a copy of it). */
+static void request_line_carries_id_and_timeout(void **st)
+{
+    (void)st;
+    struct bridge *b = start();
+    json_t *req = json_pack("{s:s, s:s, s:i, s:[i,s]}", "op", "echo", "text", "a \"quote\", caf\xC3\xA9\n\\",
+                            "n", 5, "list", 1, "two");
+    json_t *res = NULL;
+    struct bridge_error err;
+    assert_int_equal(bridge_call(b, req, 5000, &res, &err), TGR_OK);
+    json_t *line = json_object_get(res, "line");
+    assert_true(json_is_object(line));
+    assert_true(json_integer_value(json_object_get(line, "id")) > 0);
+    assert_int_equal(json_integer_value(json_object_get(line, "timeout_ms")), 4500);
+    json_object_del(line, "id");
+    json_object_del(line, "timeout_ms");
+    assert_true(json_equal(line, req));
+    json_decref(res);
+    json_decref(req);
     bridge_free(b);
 }
 
@@ -284,13 +310,10 @@ int main(void)
     if (fd < 0 || write(fd, script, sizeof script - 1) != (ssize_t)(sizeof script - 1)) return 1;
     close(fd);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_line_kinds_and_errors),
-        cmocka_unit_test(parse_line_reads_nul_as_fffd),
-        cmocka_unit_test(answers_and_errors),
-        cmocka_unit_test(deadline_gives_timeout),
-        cmocka_unit_test(death_fails_pending_and_restarts),
-        cmocka_unit_test(stopped_bridge_fails_fast),
-        cmocka_unit_test(missing_program_is_an_error),
+        cmocka_unit_test(parse_line_kinds_and_errors), cmocka_unit_test(parse_line_reads_nul_as_fffd),
+        cmocka_unit_test(answers_and_errors),          cmocka_unit_test(request_line_carries_id_and_timeout),
+        cmocka_unit_test(deadline_gives_timeout),      cmocka_unit_test(death_fails_pending_and_restarts),
+        cmocka_unit_test(stopped_bridge_fails_fast),   cmocka_unit_test(missing_program_is_an_error),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(script_path);
