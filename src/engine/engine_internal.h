@@ -54,11 +54,7 @@ struct item {
  * sending at once (rate × CLAIM_AHEAD_MS / 1000, 1 to CLAIM_BATCH_MAX), and the outcomes of sent
  * messages wait for the next commit, DONE_FLUSH_MS at most (longer than a batch lasts, so that
  * while an account sends, its batches' commits carry them). */
-#define CLAIM_AHEAD_MS 1000
-/* An account whose claimed batch is used up reads and claims the next this long before its next
- * message may go (DECISIONS 87): at 1/s a batch is one message, and waiting for the interval to
- * pass before the read and the commit added their time to every message's interval. */
-#define CLAIM_LEAD_MS    500
+#define CLAIM_AHEAD_MS   1000
 #define CLAIM_BATCH_MAX  32
 #define DONE_MAX         64
 #define DONE_FLUSH_MS    1500
@@ -86,7 +82,6 @@ struct acct {
     int64_t account_id;
     int in_flight;          /* a send is out at the bridge */
     int64_t next_send_at;   /* pacing: the earliest next send (unix ms) */
-    int64_t quiet_until;    /* the next batch's first message waits for quiet hours that end then */
     int64_t flood_until;    /* FloodWait: nothing before this */
     int64_t quiet_logged;   /* campaign whose quiet-hours pause was logged last */
     int64_t advanced_at;    /* last look at nudges and phase changes */

@@ -120,13 +120,6 @@ void engine__batch_drop(struct engine *e, struct acct *a, int unclaim)
     a->q_claimed = 0;
 }
 
-/* When the account's claimed batch may send its next message: its pace, and the end of the quiet
- * hours its first message waited for. */
-static int64_t batch_send_at(const struct acct *a)
-{
-    return a->next_send_at > a->quiet_until ? a->next_send_at : a->quiet_until;
-}
-
 /* Hand the account's next claimed message to the bridge. @return when the account next needs a look */
 static int64_t send_next(struct engine *e, struct acct *a)
 {
@@ -207,17 +200,16 @@ static enum db_status leave_out_waiting(const struct engine *e, int64_t account,
 }
 
 /* Read and prepare the account's next batch (not yet claimed: the tick's commit does that), the
- * rows read with their contacts' addresses into rows and addr. when (>= now) is when its first
- * message may go: what is due, quiet hours and the daily limit are judged for then.
+ * rows read with their contacts' addresses into rows and addr.
  * @return when the account next needs a look (now: after the commit) */
-static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, int64_t when,
-                            struct recipient *rows, struct contact *addr)
+static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struct recipient *rows,
+                            struct contact *addr)
 {
     struct app *app = e->app;
     struct store *st = app->store;
     int64_t account = a->account_id;
     size_t n = 0, want = (size_t)batch_size(e), cap = want + waiting_outcomes(e, account);
-    enum db_status s = st->recipients_next(st, account, when, rows, addr, cap, &n);
+    enum db_status s = st->recipients_next(st, account, now, rows, addr, cap, &n);
     if (s == DB_ONE && cap > want) s = leave_out_waiting(e, account, rows, addr, &n, want);
     a->sending = s == DB_ONE;
     if (s != DB_ONE) {
@@ -238,7 +230,7 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, int64
     }
     /* The daily limit, looked at again every DAILY_CHECK_MS: a raised limit or the clock
      * passing midnight lets sending go on. A batch never holds more than the day has left. */
-    int64_t until = engine__daily_wait(e, a, account, rows[0].campaign_id, when);
+    int64_t until = engine__daily_wait(e, a, account, rows[0].campaign_id, now);
     if (until) return until < now + DAILY_CHECK_MS ? until : now + DAILY_CHECK_MS;
     if (a->daily.limit > 0 && (int64_t)n > a->daily.limit - a->daily.sent)
         n = (size_t)(a->daily.limit - a->daily.sent);
@@ -255,15 +247,15 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, int64
         int64_t resume = 0;
         enum db_status cs = send_memo_campaign(app, m, account, r, &c);
         if (cs >= 0 &&
-            engine__quiet_now(e, a, account, cs == DB_ONE ? c : NULL, r->campaign_id, when, &resume)) {
+            engine__quiet_now(e, a, account, cs == DB_ONE ? c : NULL, r->campaign_id, now, &resume)) {
             if (a->q_n == 0) {
+                /* Nothing goes: the account is not busy, so its look at phases runs again (a
+                 * campaign resumed in its quiet hours with its first messages out moves to
+                 * nudging), and a look skipped while the pacing interval ran is made when it
+                 * ends, not a minute later (DECISIONS 87). */
+                a->sending = 0;
                 next = resume < now + 60000 ? resume : now + 60000;
-                /* Read and claimed CLAIM_LEAD_MS before the quiet hours end, it goes when they do. */
-                if (resume > when) {
-                    a->quiet_until = resume;
-                    int64_t lead = resume - CLAIM_LEAD_MS;
-                    if (next == resume) next = lead > now ? lead : now;
-                }
+                if (a->next_send_at > now && a->next_send_at < next) next = a->next_send_at;
             }
             break; /* the rows before it go; this campaign waits */
         }
@@ -298,12 +290,12 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, int64
     return next;
 }
 
-static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now, int64_t when)
+static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
 {
     struct recipient rows[CLAIM_BATCH_MAX + DONE_MAX];
     struct contact addr[CLAIM_BATCH_MAX + DONE_MAX];
     memset(addr, 0, sizeof addr);
-    int64_t at = prepare_rows(e, a, now, when, rows, addr);
+    int64_t at = prepare_rows(e, a, now, rows, addr);
     for (size_t i = 0; i < sizeof addr / sizeof addr[0]; i++)
         contact_release(&addr[i]);
     return at;
@@ -319,11 +311,7 @@ static int64_t turn(struct engine *e, int64_t account, int64_t now)
     if (own && !a->storage_pending) engine__advance(e, a, account, now);
     if (a->in_flight) return now + IDLE_TICK_MS;
     if (now < a->flood_until) return a->flood_until;
-    /* An empty queue's next batch is read and claimed CLAIM_LEAD_MS before its first message may
-     * go, so that its round trips and its share of the tick's commit pass while the interval runs
-     * (DECISIONS 87); a claimed message still waits for next_send_at. */
-    int64_t ready = a->direct ? a->next_send_at : batch_send_at(a) - (a->q_n ? 0 : CLAIM_LEAD_MS);
-    if (now < ready) return ready;
+    if (now < a->next_send_at) return a->next_send_at;
     if (a->direct) {
         engine__direct_send(e, a);
         return a->next_send_at;
@@ -337,7 +325,7 @@ static int64_t turn(struct engine *e, int64_t account, int64_t now)
     }
     if (a->q_n && a->q_claimed) return send_next(e, a);
     if (a->q_n) return now; /* prepared in this tick: waiting for its commit */
-    return batch_prepare(e, a, now, now > batch_send_at(a) ? now : batch_send_at(a));
+    return batch_prepare(e, a, now);
 }
 
 /* turn(), remembering when the account next needs one (engine__tick skips it until then). */
@@ -402,8 +390,8 @@ static int64_t commit(struct engine *e)
                 at = now + (r < 0 ? IDLE_TICK_MS : 0);
             else if (a->in_flight)
                 at = now + IDLE_TICK_MS; /* the answer brings the next look */
-            else if (now < batch_send_at(a))
-                at = batch_send_at(a);
+            else if (now < a->next_send_at)
+                at = a->next_send_at;
             else
                 at = send_next(e, a);
             a->look_at = at;

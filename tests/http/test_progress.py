@@ -177,6 +177,36 @@ class QuietTimesTest(EngineCase):
         self.assertEqual((a["first_message"]["pending"], a["first_message"]["eta"], a["eta"]), (4, None, None), a)
 
 
+class QuietFollowUpsTest(EngineCase):
+    """A campaign sent past its quiet hours (the override) with follow-ups queued, paused and
+    resumed under its quiet hours: its first messages are all out, so it is nudging again at once,
+    its follow-ups waiting for the morning. A read that found the follow-ups quiet left the account
+    "busy", its look at phases skipped, and the campaign stayed running for a minute when the read
+    came right at its pacing time (DECISIONS 87; the browser test's night campaign)."""
+
+    USERS = make_users(4, "8370")
+    SEND_RATE = 1
+
+    def test_resumed_in_quiet_hours_it_is_nudging_again(self):
+        token, _ = self.account()
+        now = datetime.now(timezone.utc)
+        quiet = {"start": hhmm(now - timedelta(hours=1)), "end": hhmm(now + timedelta(hours=1)), "timezone": "UTC"}
+        c = self.create(token, message_text="Night {{first_name}}", quiet_hours=quiet,
+                        nudges=[{"after_seconds": 1, "condition": "no_reply", "message_text": "Still there?"}])
+        r = self.srv.post(f"/campaigns/{c['id']}/start", {"override_quiet_hours": True}, token=token)
+        self.assertEqual(r.status, 200, r)
+        ok = wait_until(lambda: (lambda a: a["status"] == "nudging" and a["follow_ups"]["pending"] > 0)(
+            self.analytics(token, c["id"])), 30, step=0.05)
+        self.assertTrue(ok, self.analytics(token, c["id"]))
+        self.assertEqual(self.srv.post(f"/campaigns/{c['id']}/pause", token=token).status, 200)
+        r = self.srv.post(f"/campaigns/{c['id']}/resume", {"override_quiet_hours": False}, token=token)
+        self.assertEqual(r.status, 200, r)
+        self.wait_status(token, c["id"], "nudging", 15)
+        a = self.analytics(token, c["id"])
+        self.assertIs(a["quiet_hours"]["active"], True, a)
+        self.assertGreater(a["follow_ups"]["pending"], 0, a)
+
+
 class FloodTimesTest(EngineCase):
     """Telegram asks to wait 6 s at the second send: the time of the rest counts the wait."""
 
