@@ -228,12 +228,10 @@ static void shed_news(struct cluster *c, int64_t now, struct cluster_round *out)
     char shed[sizeof c->instance + 8];
     snprintf(shed, sizeof shed, "%s:shed", c->instance);
     int64_t *ids = NULL;
-    size_t n = 0, fresh = 0;
+    size_t n = 0;
     if (st->leases_owned(st, shed, now, &ids, &n) < 0) return;
-    for (size_t i = 0; i < n; i++)
-        fresh += !has(c->shed, c->n_shed, ids[i]) && !has(c->owned, c->n_owned, ids[i]);
-    if (fresh) {
-        int64_t *lost = realloc(out->lost, (out->n_lost + fresh) * sizeof *lost);
+    if (n) {
+        int64_t *lost = realloc(out->lost, (out->n_lost + n) * sizeof *lost);
         if (!lost) {
             free(ids);
             return;

@@ -15,11 +15,10 @@ import os
 import sys
 import time
 import unittest
-from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgrtest import connect_telegram, contacts_by_tg_id, parse_time, wait_until  # noqa: E402
-from test_sending import CODE, EngineCase, hhmm, make_users  # noqa: E402
+from test_sending import CODE, EngineCase, make_users, quiet_around_now  # noqa: E402
 
 STEP_KEYS = {"total", "sent", "failed", "skipped", "pending", "eta"}
 
@@ -159,8 +158,7 @@ class QuietTimesTest(EngineCase):
 
     def test_the_time_counts_quiet_hours(self):
         token, _ = self.account()
-        now = datetime.now(timezone.utc)
-        quiet = {"start": hhmm(now - timedelta(hours=1)), "end": hhmm(now + timedelta(hours=1)), "timezone": "UTC"}
+        quiet = quiet_around_now()
         c = self.create(token, message_text="Quiet times {{first_name}}", quiet_hours=quiet)
         self.start(token, c["id"])
         a = self.analytics(token, c["id"])
@@ -189,8 +187,7 @@ class QuietFollowUpsTest(EngineCase):
 
     def test_resumed_in_quiet_hours_it_is_nudging_again(self):
         token, _ = self.account()
-        now = datetime.now(timezone.utc)
-        quiet = {"start": hhmm(now - timedelta(hours=1)), "end": hhmm(now + timedelta(hours=1)), "timezone": "UTC"}
+        quiet = quiet_around_now()
         c = self.create(token, message_text="Night {{first_name}}", quiet_hours=quiet,
                         nudges=[{"after_seconds": 1, "condition": "no_reply", "message_text": "Still there?"}])
         r = self.srv.post(f"/campaigns/{c['id']}/start", {"override_quiet_hours": True}, token=token)

@@ -63,6 +63,12 @@ def hhmm(dt):
     return dt.strftime("%H:%M")
 
 
+def quiet_around_now():
+    """Quiet hours (UTC) from an hour ago to an hour from now."""
+    now = datetime.now(timezone.utc)
+    return {"start": hhmm(now - timedelta(hours=1)), "end": hhmm(now + timedelta(hours=1)), "timezone": "UTC"}
+
+
 class EngineCase(unittest.TestCase):
     """A server on its own simulated Telegram, started in setUpClass. Subclasses set USERS, FAULTS,
     INBOUND and SEND_RATE; each test makes its own account (connected, inbox synced) with account()."""
@@ -704,14 +710,10 @@ class LiveTest(EngineCase):
     USERS = make_users(5, "7490")
     USERS[4] = dict(USERS[4], click_after_seconds=0.3)
 
-    def quiet_window(self):
-        now = datetime.now(timezone.utc)
-        return {"start": hhmm(now - timedelta(hours=1)), "end": hhmm(now + timedelta(hours=1)), "timezone": "UTC"}
-
     def test_quiet_hours_hold_messages_until_resumed_with_override(self):
         token, _ = self.account()
         t0 = time.time()
-        c = self.create(token, message_text="Quiet check {{first_name}}", quiet_hours=self.quiet_window())
+        c = self.create(token, message_text="Quiet check {{first_name}}", quiet_hours=quiet_around_now())
         self.start(token, c["id"])
         time.sleep(3)
         self.assertEqual(self.record("Quiet check"), [], "delivered inside quiet hours")
@@ -735,7 +737,7 @@ class LiveTest(EngineCase):
 
     def test_start_with_override_ignores_quiet_hours(self):
         token, _ = self.account()
-        c = self.create(token, message_text="Quiet override check {{first_name}}", quiet_hours=self.quiet_window())
+        c = self.create(token, message_text="Quiet override check {{first_name}}", quiet_hours=quiet_around_now())
         self.start(token, c["id"], override=True)
         self.wait_status(token, c["id"], "completed", 20)
         self.assertEachOnce(self.record("Quiet override check"), [u["id"] for u in self.USERS])
