@@ -284,8 +284,9 @@ class LimitedServer(Server):
                  "server writes its own files, which a test cannot fill here")
 class StorageFullTest(unittest.TestCase):
     # Enough messages, in small enough batches, that the log fills mid-campaign: with the outbox's
-    # group commit (DECISIONS 77) 40 at 20/s wrote too little to reach the limit before the end.
-    USERS = make_users(120, "7710")
+    # group commit (DECISIONS 77) 40 at 20/s wrote too little to reach the limit before the end, and
+    # 120 at 10/s too once a batch no longer claimed the messages just sent again (DECISIONS 86).
+    USERS = make_users(240, "7710")
 
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="tgrtest-limits-")
@@ -298,7 +299,7 @@ class StorageFullTest(unittest.TestCase):
         self.data = os.path.join(self.work, "data")
 
     def server(self, limit=None):
-        args = sim_args(self.scenario_path) + ["--send-rate", "10"]
+        args = sim_args(self.scenario_path) + ["--send-rate", "20"]
         srv = LimitedServer(limit, data=self.data, args=args) if limit else Server(data=self.data, args=args)
         self.addCleanup(srv.cleanup)
         return srv.start()
