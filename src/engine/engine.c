@@ -105,7 +105,8 @@ static int64_t handle_item(struct engine *e, struct item *it)
          * again (a paused campaign's messages go back to pending). */
         struct acct *a = it->account_id > 0 ? engine__acct(e, it->account_id) : NULL;
         if (a) a->daily_checked_at = 0;
-        if (a) a->sending = 0; /* and look at its campaigns' phases at the next turn */
+        if (a) a->quiet_until = 0; /* quiet hours overridden or changed: judged again */
+        if (a) a->sending = 0;     /* and look at its campaigns' phases at the next turn */
         if (a) engine__memo_free(a);
         if (a && a->q_n) engine__batch_drop(e, a, 1);
         break;

@@ -67,7 +67,14 @@ struct item {
 #define ADVANCE_EVERY_MS 500
 #define ADVANCE_BUSY_MS  5000 /* the same while the account is sending (progress.c) */
 #define JOB_RETRY_MS     100  /* how often jobs that found the queue full are queued again */
-#define DAILY_CHECK_MS   5000 /* how often the daily limit and today's count are read again */
+/* An account whose claimed batch is used up reads and claims the next this long before its next
+ * message may go, its pacing interval or quiet hours ending within QUIET_LOOK_MS (DECISIONS 89):
+ * at 1/s a batch is one message, and waiting for the interval to pass before the read and the
+ * commit added their time to every message's interval. */
+#define CLAIM_LEAD_MS 500
+/* An account whose queue waits for quiet hours looks again at least this often. */
+#define QUIET_LOOK_MS  60000
+#define DAILY_CHECK_MS 5000 /* how often the daily limit and today's count are read again */
 
 /* A message claimed (durably 'sending' with its random_id) and not yet handed to the bridge. */
 struct queued {
@@ -82,9 +89,12 @@ struct acct {
     int64_t account_id;
     int in_flight;          /* a send is out at the bridge */
     int64_t next_send_at;   /* pacing: the earliest next send (unix ms) */
+    int64_t quiet_until;    /* the next batch's first message waits for quiet hours ending then */
     int64_t flood_until;    /* FloodWait: nothing before this */
     int64_t quiet_logged;   /* campaign whose quiet-hours pause was logged last */
     int64_t advanced_at;    /* last look at nudges and phase changes */
+    int64_t nudges_for;     /* campaign whose first follow-up's due time was noted (progress.c) */
+    int64_t nudge_due_at;   /* then: its first follow-up comes due; a look is made then (0: none) */
     int64_t look_at;        /* when the account next needs a look (tick.c) */
     int sending;            /* its last look found due messages (tick.c); progress.c counts it busy */
     struct send_memo *memo; /* while it sends: its campaign, read again when edited (engine/send.h) */
@@ -233,6 +243,9 @@ int64_t engine__daily_wait(struct engine *e, struct acct *a, int64_t account, in
 /* Nudges due and phase changes of the account's running and nudging campaigns, at most every
  * ADVANCE_EVERY_MS. */
 void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t now);
+/* A first message of campaign_id (its parsed nudge plan nudges) goes at when: the first time the
+ * account sends for it, the look at its first follow-up is set for when that comes due. */
+void engine__nudge_note(struct acct *a, int64_t campaign_id, const json_t *nudges, int64_t when);
 
 /* ---- quiet.c ---- */
 /* In the quiet hours of campaign c (campaign_id; NULL: not known, not quiet) at now? Then log it

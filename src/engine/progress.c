@@ -1,6 +1,7 @@
 /* progress — when the engine looks at its campaigns' nudges and phases (twice a second per
- * account, every ADVANCE_BUSY_MS while it sends); the rule itself is core/progress.c. Layer:
- * engine; runs on the engine thread, for the accounts this instance sends for. */
+ * account, every ADVANCE_BUSY_MS while it sends, and when a campaign's first follow-up comes
+ * due); the rule itself is core/progress.c. Layer: engine; runs on the engine thread, for the
+ * accounts this instance sends for. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,11 @@ void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t 
      * most IDLE_TICK_MS plus one interval after it). A nudge coming due, or another campaign of
      * the account finishing its nudges, may wait up to ADVANCE_BUSY_MS longer. */
     int busy = a->in_flight || now < a->next_send_at || a->sending;
-    if (busy && now - a->advanced_at < ADVANCE_BUSY_MS) return;
+    /* A campaign's first follow-up is looked at when it comes due, not up to ADVANCE_BUSY_MS
+     * later (engine__nudge_note): its follow-ups show as queued while its first messages go. */
+    int due = a->nudge_due_at && now >= a->nudge_due_at;
+    if (due) a->nudge_due_at = a->advanced_at = 0;
+    if (busy && !due && now - a->advanced_at < ADVANCE_BUSY_MS) return;
     for (int pass = 0; pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
         if (pass == 1) a->advanced_at = now;
         if (st->campaigns_in_status(st, account,
@@ -41,4 +46,13 @@ void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t 
             free(camps);
         }
     }
+}
+
+void engine__nudge_note(struct acct *a, int64_t campaign_id, const json_t *nudges, int64_t when)
+{
+    if (a->nudges_for == campaign_id || !json_is_array(nudges) || !json_array_size(nudges)) return;
+    a->nudges_for = campaign_id;
+    json_int_t after = json_integer_value(json_object_get(json_array_get(nudges, 0), "after_seconds"));
+    /* Its outcome may wait DONE_FLUSH_MS for its commit before the look can see it sent. */
+    a->nudge_due_at = when + (after > 0 ? after : 0) * 1000 + DONE_FLUSH_MS;
 }

@@ -120,6 +120,13 @@ void engine__batch_drop(struct engine *e, struct acct *a, int unclaim)
     a->q_claimed = 0;
 }
 
+/* When the account's claimed batch may send its next message: its pace, and the end of the quiet
+ * hours its first message waited for. */
+static int64_t batch_send_at(const struct acct *a)
+{
+    return a->next_send_at > a->quiet_until ? a->next_send_at : a->quiet_until;
+}
+
 /* Hand the account's next claimed message to the bridge. @return when the account next needs a look */
 static int64_t send_next(struct engine *e, struct acct *a)
 {
@@ -200,16 +207,17 @@ static enum db_status leave_out_waiting(const struct engine *e, int64_t account,
 }
 
 /* Read and prepare the account's next batch (not yet claimed: the tick's commit does that), the
- * rows read with their contacts' addresses into rows and addr.
+ * rows read with their contacts' addresses into rows and addr. when (>= now) is when its first
+ * message may go: what is due, the daily limit and quiet hours are judged for then.
  * @return when the account next needs a look (now: after the commit) */
-static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struct recipient *rows,
-                            struct contact *addr)
+static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, int64_t when,
+                            struct recipient *rows, struct contact *addr)
 {
     struct app *app = e->app;
     struct store *st = app->store;
     int64_t account = a->account_id;
     size_t n = 0, want = (size_t)batch_size(e), cap = want + waiting_outcomes(e, account);
-    enum db_status s = st->recipients_next(st, account, now, rows, addr, cap, &n);
+    enum db_status s = st->recipients_next(st, account, when, rows, addr, cap, &n);
     if (s == DB_ONE && cap > want) s = leave_out_waiting(e, account, rows, addr, &n, want);
     a->sending = s == DB_ONE;
     if (s != DB_ONE) {
@@ -230,7 +238,7 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struc
     }
     /* The daily limit, looked at again every DAILY_CHECK_MS: a raised limit or the clock
      * passing midnight lets sending go on. A batch never holds more than the day has left. */
-    int64_t until = engine__daily_wait(e, a, account, rows[0].campaign_id, now);
+    int64_t until = engine__daily_wait(e, a, account, rows[0].campaign_id, when);
     if (until) return until < now + DAILY_CHECK_MS ? until : now + DAILY_CHECK_MS;
     if (a->daily.limit > 0 && (int64_t)n > a->daily.limit - a->daily.sent)
         n = (size_t)(a->daily.limit - a->daily.sent);
@@ -247,15 +255,21 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struc
         int64_t resume = 0;
         enum db_status cs = send_memo_campaign(app, m, account, r, &c);
         if (cs >= 0 &&
-            engine__quiet_now(e, a, account, cs == DB_ONE ? c : NULL, r->campaign_id, now, &resume)) {
+            engine__quiet_now(e, a, account, cs == DB_ONE ? c : NULL, r->campaign_id, when, &resume)) {
             if (a->q_n == 0) {
                 /* Nothing goes: the account is not busy, so its look at phases runs again (a
                  * campaign resumed in its quiet hours with its first messages out moves to
                  * nudging), and a look skipped while the pacing interval ran is made when it
                  * ends, not a minute later (DECISIONS 87). */
                 a->sending = 0;
-                next = resume < now + 60000 ? resume : now + 60000;
+                next = resume < now + QUIET_LOOK_MS ? resume : now + QUIET_LOOK_MS;
                 if (a->next_send_at > now && a->next_send_at < next) next = a->next_send_at;
+                /* Quiet hours ending before the next look: the batch is read and claimed
+                 * CLAIM_LEAD_MS before they end and its first message goes when they do. */
+                if (next == resume && resume > when) {
+                    a->quiet_until = resume;
+                    next = resume - CLAIM_LEAD_MS > now ? resume - CLAIM_LEAD_MS : now;
+                }
             }
             break; /* the rows before it go; this campaign waits */
         }
@@ -276,6 +290,7 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struc
             }
             continue;
         }
+        if (r->step == 0) engine__nudge_note(a, r->campaign_id, m->nudges, when);
         struct queued *q = &a->q[a->q_n++];
         q->rec = *r;
         snprintf(q->rec.random_id, sizeof q->rec.random_id, "%s", p.random_id);
@@ -290,12 +305,12 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, struc
     return next;
 }
 
-static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now)
+static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now, int64_t when)
 {
     struct recipient rows[CLAIM_BATCH_MAX + DONE_MAX];
     struct contact addr[CLAIM_BATCH_MAX + DONE_MAX];
     memset(addr, 0, sizeof addr);
-    int64_t at = prepare_rows(e, a, now, rows, addr);
+    int64_t at = prepare_rows(e, a, now, when, rows, addr);
     for (size_t i = 0; i < sizeof addr / sizeof addr[0]; i++)
         contact_release(&addr[i]);
     return at;
@@ -311,7 +326,11 @@ static int64_t turn(struct engine *e, int64_t account, int64_t now)
     if (own && !a->storage_pending) engine__advance(e, a, account, now);
     if (a->in_flight) return now + IDLE_TICK_MS;
     if (now < a->flood_until) return a->flood_until;
-    if (now < a->next_send_at) return a->next_send_at;
+    /* An empty queue's next batch is read and claimed CLAIM_LEAD_MS before its first message may
+     * go, so that its round trips and its share of the tick's commit pass while the pacing
+     * interval runs (DECISIONS 89); a claimed message still waits for batch_send_at. */
+    int64_t ready = a->direct ? a->next_send_at : batch_send_at(a) - (a->q_n ? 0 : CLAIM_LEAD_MS);
+    if (now < ready) return ready;
     if (a->direct) {
         engine__direct_send(e, a);
         return a->next_send_at;
@@ -325,7 +344,7 @@ static int64_t turn(struct engine *e, int64_t account, int64_t now)
     }
     if (a->q_n && a->q_claimed) return send_next(e, a);
     if (a->q_n) return now; /* prepared in this tick: waiting for its commit */
-    return batch_prepare(e, a, now);
+    return batch_prepare(e, a, now, batch_send_at(a) > now ? batch_send_at(a) : now);
 }
 
 /* turn(), remembering when the account next needs one (engine__tick skips it until then). */
@@ -390,8 +409,8 @@ static int64_t commit(struct engine *e)
                 at = now + (r < 0 ? IDLE_TICK_MS : 0);
             else if (a->in_flight)
                 at = now + IDLE_TICK_MS; /* the answer brings the next look */
-            else if (now < a->next_send_at)
-                at = a->next_send_at;
+            else if (now < batch_send_at(a))
+                at = batch_send_at(a);
             else
                 at = send_next(e, a);
             a->look_at = at;

@@ -109,6 +109,34 @@ class MonotonicTest(EngineCase):
         self.wait_status(token, c["id"], "completed", 60)
 
 
+class FirstFollowUpTest(EngineCase):
+    """Twenty-four people at four a second, a follow-up one second after the first message: the
+    first follow-ups are queued when they come due, while most first messages are still to go. A
+    sending account looked at its nudges only every five seconds, so they showed up once about
+    twenty first messages were out (DECISIONS 89)."""
+
+    USERS = make_users(24, "8180")
+    SEND_RATE = 4
+
+    def test_first_follow_ups_are_queued_when_due(self):
+        token, _ = self.account()
+        c = self.create(token, message_text="Prompt first {{first_name}}",
+                        nudges=[{"after_seconds": 1, "condition": "no_reply", "message_text": "Prompt follow-up"}])
+        self.start(token, c["id"])
+        first_done = None
+        deadline = time.time() + 60
+        while first_done is None and time.time() < deadline:
+            a = self.analytics(token, c["id"])
+            if a["follow_ups"]["pending"] + done(a["follow_ups"]) > 0:
+                first_done = done(a["first_message"])
+            time.sleep(0.05)
+        self.assertIsNotNone(first_done, "no follow-up was ever queued")
+        self.assertLessEqual(first_done, 14, "the first follow-ups were queued only after %d of 24 first messages"
+                             % first_done)
+        self.wait_status(token, c["id"], "completed", 60)
+        self.assertEqual(len(self.record("Prompt follow-up")), 24)
+
+
 class WaitingBehindTest(EngineCase):
     """Two campaigns of one account: the second starts while the first's follow-ups are queued,
     so its first messages wait behind them, and says so; the record shows the order."""
