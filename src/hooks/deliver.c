@@ -281,7 +281,11 @@ static void *sender_main(void *arg)
 static int64_t dispatch(struct deliverer *d)
 {
     struct store *st = d->app->store;
-    int64_t now = now_ms();
+    int64_t now = now_ms(), due = 0;
+    /* An idle outbox costs one read a look, not a write transaction: claims are tried only when
+     * something is due. */
+    if (st->hooks->next_due(st, &due) < 0) return now + STORE_RETRY_MS;
+    if (!due || due > now) return !due || due > now + LOOK_MS ? now + LOOK_MS : due;
     for (;;) {
         pthread_mutex_lock(&d->mu);
         int free_senders = d->idle - d->queued;
@@ -300,7 +304,7 @@ static int64_t dispatch(struct deliverer *d)
         pthread_cond_signal(&d->work_cv);
         pthread_mutex_unlock(&d->mu);
     }
-    int64_t due = 0;
+    due = 0;
     if (st->hooks->next_due(st, &due) < 0) return now + STORE_RETRY_MS;
     /* Something due that could not be claimed is in flight (here or elsewhere) or waits behind its
      * endpoint's delivery in flight: the end of that wakes this thread, or a later look finds it. */

@@ -59,13 +59,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    f->st->close(f->st);
-    if (unit_store_drop(f->db) != 0) return -1;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0) return -1;
+    int rc = unit_store_close(f->st, f->db, f->dir);
     free(f);
-    return 0;
+    return rc;
 }
 
 static void migrate_is_idempotent(void **state)

@@ -73,4 +73,14 @@ static inline int unit_store_drop(const char *db)
     return pg_admin(sql);
 }
 
+/* Close the store under test, drop its database and remove dir. @return 0, or -1 */
+static inline int unit_store_close(struct store *st, const char *db, const char *dir)
+{
+    st->close(st);
+    if (unit_store_drop(db) != 0) return -1;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif
