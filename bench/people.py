@@ -14,8 +14,11 @@ replies, clicks and credited orders):
   and CPU per request follows its load less than latency does). The API has no search and one
   order (step, id), so there is no other sort or search to measure;
 - GET /campaigns/:id/recipients.csv: every row streamed, the time it takes and how much the
-  server's resident memory grows while it streams (target < 32 MiB), sampled from /proc every
-  20 ms; the same for GET /contacts.csv.
+  server's own memory grows while it streams (target < 32 MiB): its anonymous resident memory
+  (RssAnon: heap, buffers, stacks), sampled from /proc every 20 ms; beside it the growth of all
+  its resident memory (VmRSS), which also counts the database file's pages that SQLite's readers
+  map (DECISIONS 91: page cache the kernel shares and drops, not the server's own); the same for
+  GET /contacts.csv.
 Writes bench/out/people.txt and people.json (bench/summary.py); BENCH_DATA=DIR keeps the built
 database in DIR and reuses it on the next run. The contacts are sealed by bench_people_fill (built by CMake) with
 the data directory's own master key, so every page opens real sealed names.
@@ -71,23 +74,28 @@ def latency(url, key, pid):
 
 
 def rss_kib(pid):
+    """(VmRSS, RssAnon) of pid in KiB."""
+    got = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            key = line.split(":", 1)[0]
+            if key in ("VmRSS", "RssAnon"):
+                got[key] = int(line.split()[1])
+    return got.get("VmRSS", 0), got.get("RssAnon", 0)
 
 
 def export(srv, key, path):
-    """Stream path to the end: (records, bytes, seconds, RSS before in KiB, peak RSS growth in KiB)."""
+    """Stream path to the end: (records, bytes, seconds, RSS before in KiB, peak growth in KiB of the
+    anonymous RSS, peak growth in KiB of all of the RSS)."""
     pid = srv.proc.pid
     before = rss_kib(pid)
-    peak = [before]
+    peak = list(before)
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], rss_kib(pid))
+            now = rss_kib(pid)
+            peak[0], peak[1] = max(peak[0], now[0]), max(peak[1], now[1])
             time.sleep(0.02)
     t = threading.Thread(target=sample, daemon=True)
     t.start()
@@ -108,7 +116,7 @@ def export(srv, key, path):
     secs = time.monotonic() - t0
     done.set()
     t.join()
-    return records - 1, size, secs, before, peak[0] - before
+    return records - 1, size, secs, before[0], peak[1] - before[1], peak[0] - before[0]
 
 
 def build(data, cid, account):
@@ -216,9 +224,10 @@ def main():
             r = srv.get(pages[5][1][pages[5][1].index("/campaigns"):], api_key=key)
             assert {x["step"] for x in r.json["recipients"]} == {4, 5}, r.json["recipients"][0]
             lat = [(name, *latency(url, key, srv.proc.pid)) for name, url in pages]
-            csv_rows, csv_bytes, csv_secs, csv_rss0, csv_growth = export(srv, key, f"/campaigns/{cid}/recipients.csv")
+            csv_rows, csv_bytes, csv_secs, csv_rss0, csv_growth, csv_all = export(
+                srv, key, f"/campaigns/{cid}/recipients.csv")
             assert csv_rows == rows, (csv_rows, rows)
-            c_rows, c_bytes, c_secs, _, c_growth = export(srv, key, "/contacts.csv")
+            c_rows, c_bytes, c_secs, _, c_growth, c_all = export(srv, key, "/contacts.csv")
             assert c_rows == CONTACTS, (c_rows, CONTACTS)
         finally:
             srv.stop()
@@ -233,11 +242,12 @@ def main():
                        for n, p50, p99, cpu, la in lat) +
              f" (target < {PAGE_TARGET_MS} ms: {'meets' if worst < PAGE_TARGET_MS else 'MISSES'})",
              f"recipients.csv: {csv_rows} rows, {csv_bytes / 1048576:.0f} MiB in {csv_secs:.1f} s "
-             f"({csv_rows / csv_secs:.0f} rows/s); server RSS {csv_rss0 / 1024:.1f} MiB before, grew "
-             f"{csv_growth / 1024:.1f} MiB (target < {RSS_TARGET_MIB} MiB: "
-             f"{'meets' if csv_growth < RSS_TARGET_MIB * 1024 else 'MISSES'})",
-             f"contacts.csv: {c_rows} rows, {c_bytes / 1048576:.1f} MiB in {c_secs:.1f} s; server RSS grew "
-             f"{c_growth / 1024:.1f} MiB"]
+             f"({csv_rows / csv_secs:.0f} rows/s); server RSS {csv_rss0 / 1024:.1f} MiB before; its own "
+             f"memory grew {csv_growth / 1024:.1f} MiB (target < {RSS_TARGET_MIB} MiB: "
+             f"{'meets' if csv_growth < RSS_TARGET_MIB * 1024 else 'MISSES'}), all of its RSS with the "
+             f"mapped database pages {csv_all / 1024:.1f} MiB",
+             f"contacts.csv: {c_rows} rows, {c_bytes / 1048576:.1f} MiB in {c_secs:.1f} s; the server's own "
+             f"memory grew {c_growth / 1024:.1f} MiB, all of its RSS {c_all / 1024:.1f} MiB"]
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "out", "people.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -252,11 +262,15 @@ def main():
                               better="lower"))
     figures += [
         figure("recipients_csv_s", f"recipients.csv of {csv_rows:,} rows", round(csv_secs, 1), "s", better="lower"),
-        figure("recipients_csv_rss_mib", "server RSS growth streaming recipients.csv", round(csv_growth / 1024, 1),
-               "MiB", op="<", target=RSS_TARGET_MIB),
+        figure("recipients_csv_anon_mib", "server's own memory (RssAnon) growth streaming recipients.csv",
+               round(csv_growth / 1024, 1), "MiB", op="<", target=RSS_TARGET_MIB),
+        figure("recipients_csv_rss_mib", "server RSS growth streaming recipients.csv, mapped database pages too",
+               round(csv_all / 1024, 1), "MiB", better="lower"),
         figure("contacts_csv_s", f"contacts.csv of {c_rows:,} rows", round(c_secs, 1), "s", better="lower"),
-        figure("contacts_csv_rss_mib", "server RSS growth streaming contacts.csv", round(c_growth / 1024, 1), "MiB",
-               better="lower")]
+        figure("contacts_csv_anon_mib", "server's own memory (RssAnon) growth streaming contacts.csv",
+               round(c_growth / 1024, 1), "MiB", better="lower"),
+        figure("contacts_csv_rss_mib", "server RSS growth streaming contacts.csv, mapped database pages too",
+               round(c_all / 1024, 1), "MiB", better="lower")]
     write_figures("people", figures)
     print("\n".join(lines))
 
