@@ -120,7 +120,7 @@ static int64_t handle_item(struct engine *e, struct item *it)
     }
     case IT_DIRECT_DONE: {
         struct acct *a = engine__acct(e, it->account_id);
-        if (a) engine__send_answered(e, a);
+        if (a) engine__send_answered(e, a, now_ms());
         break;
     }
     }
@@ -146,7 +146,9 @@ static void *engine_main(void *arg)
             if (now >= next_tick) break;
             struct timespec ts;
             deadline_in(next_tick - now, &ts);
+            e->sleeps_until = next_tick;
             pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+            e->sleeps_until = 0;
         }
         if (e->stopping) {
             pthread_mutex_unlock(&e->mu);

@@ -45,6 +45,8 @@ struct item {
     struct bridge_error err;
     struct recipient rec;  /* IT_RESULT */
     int64_t claimed_us;    /* IT_RESULT: mono µs before its claim (HIST_SEND) */
+    int64_t answered_at;   /* IT_RESULT: when the bridge's answer came (unix ms) */
+    int64_t slack_ms;      /* IT_RESULT: how long after it the engine must next act for the account */
     struct direct *direct; /* IT_DIRECT */
     struct item *next;
 };
@@ -135,7 +137,8 @@ struct engine {
     pthread_cond_t cv;
     struct item *head, *tail; /* the work queue, under mu */
     int stopping;
-    struct acct *accts; /* the engine thread's own */
+    int64_t sleeps_until; /* under mu: when the engine thread's wait ends (0: not waiting) */
+    struct acct *accts;   /* the engine thread's own */
     size_t n_accts, cap_accts;
     size_t *acct_index; /* accts by account id (queue.c) */
     size_t cap_index;
@@ -164,6 +167,11 @@ struct engine {
 /* Queue an item (taking it); while stopping it is dropped (a direct message answered NETWORK).
  * A sync, start or wake already waiting for the same account covers a new one. */
 void engine__push(struct engine *e, struct item *it);
+/* Whether a send's answer that came at now leaves the engine thread, waiting until sleeps_until
+ * (0: not waiting), to find it at that wake-up instead of waking it: the wake-up comes no later
+ * than the engine must next act for the account (slack ms after the answer: its next message, or
+ * its next batch's read CLAIM_LEAD_MS before that). */
+int engine__answer_waits(int64_t sleeps_until, int64_t now, int64_t slack);
 /* A zeroed item, or NULL (logged) when out of memory. */
 struct item *engine__item_new(enum item_kind kind, int64_t account_id);
 /* Queue a new item with ev (taken). */
@@ -213,8 +221,8 @@ void engine__memo_free(struct acct *a);
 /* ---- outcome.c ---- */
 /* The pacing interval of an account (DESIGN §4: at most --send-rate messages a second). */
 int64_t engine__interval_ms(const struct engine *e);
-/* A send has been answered: the next may leave one interval from now. */
-void engine__send_answered(struct engine *e, struct acct *a);
+/* A send was answered at answered_at (unix ms): the next may leave one interval after it. */
+void engine__send_answered(struct engine *e, struct acct *a, int64_t answered_at);
 /* Write the outcomes waiting for a group commit now (before anything that reads them: an event, a
  * lease round, stopping). */
 void engine__flush(struct engine *e);

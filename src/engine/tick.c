@@ -76,6 +76,7 @@ static void on_send_done(void *arg, json_t *result, const struct bridge_error *e
 {
     struct item *it = arg;
     histogram_observe(HIST_SEND, 0, mono_us() - it->claimed_us);
+    it->answered_at = now_ms();
     if (result)
         it->ev = json_incref(result);
     else
@@ -127,6 +128,16 @@ static int64_t batch_send_at(const struct acct *a)
     return a->next_send_at > a->quiet_until ? a->next_send_at : a->quiet_until;
 }
 
+/* The next look at an account whose send is out: when it next has something to do — send its
+ * next claimed message, or read and claim its next batch CLAIM_LEAD_MS ahead — which its answer
+ * only has to precede (an answer coming before it waits for it, engine__answer_waits); or after
+ * an idle tick (the answer wakes the engine then). */
+static int64_t in_flight_look(const struct acct *a, int64_t now)
+{
+    int64_t at = batch_send_at(a) - (a->q_n ? 0 : CLAIM_LEAD_MS);
+    return at > now ? at : now + IDLE_TICK_MS;
+}
+
 /* Hand the account's next claimed message to the bridge. @return when the account next needs a look */
 static int64_t send_next(struct engine *e, struct acct *a)
 {
@@ -147,7 +158,9 @@ static int64_t send_next(struct engine *e, struct acct *a)
     json_decref(q->req);
     q->req = NULL;
     if (a->q_i == a->q_n) a->q_i = a->q_n = a->q_claimed = 0;
-    return a->next_send_at;
+    /* The answer may wait for the engine's wake-up if that comes within this of it. */
+    it->slack_ms = engine__interval_ms(e) - (a->q_n ? 0 : CLAIM_LEAD_MS);
+    return in_flight_look(a, now_ms());
 }
 
 /* The account's batch waits for the tick's commit. @return 0 when out of memory */
@@ -324,7 +337,7 @@ static int64_t turn(struct engine *e, int64_t account, int64_t now)
     int own = cluster_owns(e->cluster, account, now);
     if (!own && a->q_n) engine__batch_drop(e, a, 0); /* the new owner sends them, random_ids and all */
     if (own && !a->storage_pending) engine__advance(e, a, account, now);
-    if (a->in_flight) return now + IDLE_TICK_MS;
+    if (a->in_flight) return in_flight_look(a, now);
     if (now < a->flood_until) return a->flood_until;
     /* An empty queue's next batch is read and claimed CLAIM_LEAD_MS before its first message may
      * go, so that its round trips and its share of the tick's commit pass while the pacing
@@ -408,7 +421,7 @@ static int64_t commit(struct engine *e)
             if (!kept)
                 at = now + (r < 0 ? IDLE_TICK_MS : 0);
             else if (a->in_flight)
-                at = now + IDLE_TICK_MS; /* the answer brings the next look */
+                at = in_flight_look(a, now);
             else if (now < batch_send_at(a))
                 at = batch_send_at(a);
             else
