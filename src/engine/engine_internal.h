@@ -46,7 +46,8 @@ struct item {
     struct recipient rec;  /* IT_RESULT */
     int64_t claimed_us;    /* IT_RESULT: mono µs before its claim (HIST_SEND) */
     int64_t answered_at;   /* IT_RESULT: when the bridge's answer came (unix ms) */
-    int64_t slack_ms;      /* IT_RESULT: how long after it the engine must next act for the account */
+    int64_t slack_ms;      /* IT_RESULT: how long after it the engine must next act for the account;
+                            * an answer the engine's wake-up comes within that of waits for it (queue.c) */
     struct direct *direct; /* IT_DIRECT */
     struct item *next;
 };
@@ -167,11 +168,6 @@ struct engine {
 /* Queue an item (taking it); while stopping it is dropped (a direct message answered NETWORK).
  * A sync, start or wake already waiting for the same account covers a new one. */
 void engine__push(struct engine *e, struct item *it);
-/* Whether a send's answer that came at now leaves the engine thread, waiting until sleeps_until
- * (0: not waiting), to find it at that wake-up instead of waking it: the wake-up comes no later
- * than the engine must next act for the account (slack ms after the answer: its next message, or
- * its next batch's read CLAIM_LEAD_MS before that). */
-int engine__answer_waits(int64_t sleeps_until, int64_t now, int64_t slack);
 /* A zeroed item, or NULL (logged) when out of memory. */
 struct item *engine__item_new(enum item_kind kind, int64_t account_id);
 /* Queue a new item with ev (taken). */

@@ -29,7 +29,7 @@ int64_t engine__interval_ms(const struct engine *e)
 /* Counting from the answer rather than from the dispatch keeps the gap between two deliveries
  * at Telegram at least one interval, however long the first took to get there; from when the
  * answer came, not when the engine thread got to it (an answer may wait for the engine's next
- * wake-up, engine__answer_waits). */
+ * wake-up, queue.c engine__push). */
 void engine__send_answered(struct engine *e, struct acct *a, int64_t answered_at)
 {
     a->in_flight = 0;
@@ -193,7 +193,7 @@ void engine__handle_result(struct engine *e, struct item *it)
     struct store *st = app->store;
     int64_t account = it->account_id;
     struct acct *a = engine__acct(e, account);
-    if (a) engine__send_answered(e, a, it->answered_at ? it->answered_at : now_ms());
+    if (a) engine__send_answered(e, a, it->answered_at);
     const struct recipient *r = &it->rec;
     struct send_outcome o = {.recipient_id = r->id,
                              .campaign_id = r->campaign_id,

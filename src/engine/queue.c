@@ -48,14 +48,9 @@ void engine__push(struct engine *e, struct item *it)
      * its next batch before that): the answer only has to precede it (in_flight holds the send
      * back until the answer is handled, and the pacing counts from when the answer came), and a
      * wake-up saved is a thread switch saved per message (DECISIONS 92). */
-    if (it->kind != IT_RESULT || !engine__answer_waits(e->sleeps_until, now_ms(), it->slack_ms))
-        pthread_cond_signal(&e->cv);
+    int waits = it->kind == IT_RESULT && e->sleeps_until > 0 && e->sleeps_until - now_ms() <= it->slack_ms;
+    if (!waits) pthread_cond_signal(&e->cv);
     pthread_mutex_unlock(&e->mu);
-}
-
-int engine__answer_waits(int64_t sleeps_until, int64_t now, int64_t slack)
-{
-    return sleeps_until > 0 && sleeps_until - now <= slack;
 }
 
 struct item *engine__item_new(enum item_kind kind, int64_t account_id)

@@ -128,13 +128,19 @@ static int64_t batch_send_at(const struct acct *a)
     return a->next_send_at > a->quiet_until ? a->next_send_at : a->quiet_until;
 }
 
-/* The next look at an account whose send is out: when it next has something to do — send its
- * next claimed message, or read and claim its next batch CLAIM_LEAD_MS ahead — which its answer
- * only has to precede (an answer coming before it waits for it, engine__answer_waits); or after
- * an idle tick (the answer wakes the engine then). */
+/* When the account next has something to do: send its next claimed message, or read and claim
+ * its next batch CLAIM_LEAD_MS before that one may go (DECISIONS 89). */
+static int64_t next_act_at(const struct acct *a)
+{
+    return batch_send_at(a) - (a->q_n ? 0 : CLAIM_LEAD_MS);
+}
+
+/* The next look at an account whose send is out: next_act_at, which its answer only has to
+ * precede (an answer coming before it waits for it, queue.c), or after an idle tick (the answer
+ * wakes the engine then). */
 static int64_t in_flight_look(const struct acct *a, int64_t now)
 {
-    int64_t at = batch_send_at(a) - (a->q_n ? 0 : CLAIM_LEAD_MS);
+    int64_t at = next_act_at(a);
     return at > now ? at : now + IDLE_TICK_MS;
 }
 
@@ -342,7 +348,7 @@ static int64_t turn(struct engine *e, int64_t account, int64_t now)
     /* An empty queue's next batch is read and claimed CLAIM_LEAD_MS before its first message may
      * go, so that its round trips and its share of the tick's commit pass while the pacing
      * interval runs (DECISIONS 89); a claimed message still waits for batch_send_at. */
-    int64_t ready = a->direct ? a->next_send_at : batch_send_at(a) - (a->q_n ? 0 : CLAIM_LEAD_MS);
+    int64_t ready = a->direct ? a->next_send_at : next_act_at(a);
     if (now < ready) return ready;
     if (a->direct) {
         engine__direct_send(e, a);

@@ -285,30 +285,32 @@ static int64_t dispatch(struct deliverer *d)
     /* An idle outbox costs one read a look, not a write transaction: claims are tried only when
      * something is due. */
     if (st->hooks->next_due(st, &due) < 0) return now + STORE_RETRY_MS;
-    if (!due || due > now) return !due || due > now + LOOK_MS ? now + LOOK_MS : due;
-    for (;;) {
-        pthread_mutex_lock(&d->mu);
-        int free_senders = d->idle - d->queued;
-        pthread_mutex_unlock(&d->mu);
-        if (free_senders <= 0) return now + BLOCKED_MS; /* a sender's end wakes the dispatcher */
-        struct webhook_job *j = calloc(1, sizeof *j);
-        if (!j) return now + STORE_RETRY_MS;
-        enum db_status r = st->hooks->claim(st, d->instance, now, now + DELIVER_LEASE_MS, j);
-        if (r != DB_ONE) {
-            free(j);
-            if (r < 0) return now + STORE_RETRY_MS;
-            break;
+    if (due && due <= now) {
+        for (;;) {
+            pthread_mutex_lock(&d->mu);
+            int free_senders = d->idle - d->queued;
+            pthread_mutex_unlock(&d->mu);
+            if (free_senders <= 0) return now + BLOCKED_MS; /* a sender's end wakes the dispatcher */
+            struct webhook_job *j = calloc(1, sizeof *j);
+            if (!j) return now + STORE_RETRY_MS;
+            enum db_status r = st->hooks->claim(st, d->instance, now, now + DELIVER_LEASE_MS, j);
+            if (r != DB_ONE) {
+                free(j);
+                if (r < 0) return now + STORE_RETRY_MS;
+                break;
+            }
+            pthread_mutex_lock(&d->mu);
+            d->queue[d->queued++] = j;
+            pthread_cond_signal(&d->work_cv);
+            pthread_mutex_unlock(&d->mu);
         }
-        pthread_mutex_lock(&d->mu);
-        d->queue[d->queued++] = j;
-        pthread_cond_signal(&d->work_cv);
-        pthread_mutex_unlock(&d->mu);
+        due = 0;
+        if (st->hooks->next_due(st, &due) < 0) return now + STORE_RETRY_MS;
+        /* Something due that could not be claimed is in flight (here or elsewhere) or waits behind
+         * its endpoint's delivery in flight: the end of that wakes this thread, or a later look
+         * finds it. */
+        if (due && due <= now) return now + BLOCKED_MS;
     }
-    due = 0;
-    if (st->hooks->next_due(st, &due) < 0) return now + STORE_RETRY_MS;
-    /* Something due that could not be claimed is in flight (here or elsewhere) or waits behind its
-     * endpoint's delivery in flight: the end of that wakes this thread, or a later look finds it. */
-    if (due && due <= now) return now + BLOCKED_MS;
     if (!due || due > now + LOOK_MS) return now + LOOK_MS;
     return due;
 }
