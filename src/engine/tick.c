@@ -158,14 +158,15 @@ static int64_t send_next(struct engine *e, struct acct *a)
     it->rec = q->rec;
     it->claimed_us = q->claimed_us;
     it->next = (struct item *)e; /* carried to on_send_done */
+    /* The answer may wait for the engine's wake-up if that comes within this of it; set before
+     * the call, whose answer the bridge's I/O thread may push at once. */
+    it->slack_ms = engine__interval_ms(e) - (a->q_i < a->q_n ? 0 : CLAIM_LEAD_MS);
     a->in_flight = 1;
     a->next_send_at = now_ms() + engine__interval_ms(e);
     bridge_call_async(e->bridge, q->req, SEND_TIMEOUT_MS, on_send_done, it);
     json_decref(q->req);
     q->req = NULL;
     if (a->q_i == a->q_n) a->q_i = a->q_n = a->q_claimed = 0;
-    /* The answer may wait for the engine's wake-up if that comes within this of it. */
-    it->slack_ms = engine__interval_ms(e) - (a->q_n ? 0 : CLAIM_LEAD_MS);
     return in_flight_look(a, now_ms());
 }
 
