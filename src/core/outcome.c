@@ -114,13 +114,25 @@ static int plain_claim(const struct outbox_claim *c)
            strspn(c->random_id, "0123456789") == strlen(c->random_id);
 }
 
-/* What finish() writes, for the plain 'sent' outcomes of done[0..m) at once: the rows, their log
- * lines, the campaigns' and steps' counters, and message.sent for the accounts some endpoint
- * wants it of (one statement asks for all of them). */
-static enum db_status sent_many(struct store *st, const struct outbox_done *done, size_t m,
-                                struct outbox_row *rows, int64_t *accounts)
+/* Add one message of (account, campaign, step) to counts[0..*k), each pair once. */
+static void count_sent(struct sent_count *counts, size_t *k, int64_t account, int64_t campaign, int step)
 {
-    size_t k = 0, na = 0;
+    for (size_t i = 0; i < *k; i++)
+        if (counts[i].campaign_id == campaign && counts[i].step == step && counts[i].account_id == account) {
+            counts[i].n++;
+            return;
+        }
+    counts[(*k)++] = (struct sent_count){account, campaign, step, 1};
+}
+
+/* What finish() writes, for the plain 'sent' outcomes of done[0..m) at once: the rows, their log
+ * lines, the campaigns' and steps' counters (added up here, one write per campaign and step), and
+ * message.sent for the accounts some endpoint wants it of (one statement asks for all of them).
+ * counts holds m. */
+static enum db_status sent_many(struct store *st, const struct outbox_done *done, size_t m,
+                                struct outbox_row *rows, int64_t *accounts, struct sent_count *counts)
+{
+    size_t k = 0, na = 0, nc = 0;
     for (size_t i = 0; i < m; i++) {
         const struct send_outcome *o = &done[i].o;
         if (!plain_sent(o)) continue;
@@ -133,6 +145,7 @@ static enum db_status sent_many(struct store *st, const struct outbox_done *done
                                         o->attempt,
                                         NULL,
                                         0};
+        count_sent(counts, &nc, done[i].account_id, o->campaign_id, o->step);
         size_t a = 0;
         while (a < na && accounts[a] != done[i].account_id)
             a++;
@@ -142,8 +155,8 @@ static enum db_status sent_many(struct store *st, const struct outbox_done *done
     int64_t now = now_ms();
     enum db_status r = st->recipients_sent(st, rows, k, now);
     if (r >= 0) r = st->logs_sent(st, rows, k, now);
-    if (r >= 0) r = st->campaigns_count_sent(st, rows, k, now);
-    if (r >= 0) r = st->steps_count_sent(st, rows, k);
+    if (r >= 0) r = st->campaigns_count_sent(st, counts, nc, now);
+    if (r >= 0) r = st->steps_count_sent(st, counts, nc);
     size_t nw = 0;
     if (r >= 0) r = st->hooks->wanting(st, accounts, na, WEBHOOK_BIT(WH_MESSAGE_SENT), accounts, &nw);
     for (size_t i = 0; r >= 0 && nw && i < m; i++) {
@@ -189,18 +202,21 @@ static enum db_status group_commit(struct store *st, void *cls)
     size_t most = g->m > g->n ? g->m : g->n;
     struct outbox_row *rows = malloc((most ? most : 1) * sizeof *rows);
     int64_t *accounts = malloc((g->m ? g->m : 1) * sizeof *accounts);
-    if (!rows || !accounts) {
+    struct sent_count *counts = malloc((g->m ? g->m : 1) * sizeof *counts);
+    if (!rows || !accounts || !counts) {
         free(rows);
         free(accounts);
+        free(counts);
         return DB_HARD;
     }
-    r = sent_many(st, g->done, g->m, rows, accounts);
+    r = sent_many(st, g->done, g->m, rows, accounts, counts);
     for (size_t i = 0; r >= 0 && i < g->m; i++)
         if (!plain_sent(&g->done[i].o))
             r = finish(st, &(struct finish){g->done[i].account_id, &g->done[i].o});
     if (r >= 0) r = claim_many(st, g->claims, g->n, rows);
     free(rows);
     free(accounts);
+    free(counts);
     return r >= 0 ? DB_ONE : r;
 }
 

@@ -119,6 +119,11 @@ struct db_ops {
      * audience in one result; -1 (SQLite: no limit) reads it with one statement, whose cursor
      * steps through the rows as they are read. */
     int64_t scan_page;
+    /* How many rows written together go (the group commit's claims and outcomes): 1, one
+     * statement over a JSON array of them (PostgreSQL: each statement is a round trip); 0, the
+     * single row's statement once per row (SQLite: in-process statements cost less than its
+     * JSON functions, which parse every row's object again for each column; DECISIONS 94). */
+    int row_sets;
     const char *const *migrations; /* NULL-terminated: element i is migration i+1 */
     const char *migrate_first;     /* run before each migration's version check */
 };

@@ -576,9 +576,9 @@
     X(S_LOG_INSERT,                                                                                          \
       "INSERT INTO sent_logs(account_id, campaign_id, status, error_details, timestamp, contact_id, "        \
       "step, attempt, error_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")                              \
-    X(S_COUNT_SENT, "UPDATE campaign_analytics SET total_sent = total_sent + 1, updated_at = $1 "            \
+    X(S_COUNT_SENT, "UPDATE campaign_analytics SET total_sent = total_sent + $4, updated_at = $1 "           \
                     "WHERE account_id = $2 AND campaign_id = $3")                                            \
-    X(S_COUNT_FAILED, "UPDATE campaign_analytics SET total_failed = total_failed + 1, updated_at = $1 "      \
+    X(S_COUNT_FAILED, "UPDATE campaign_analytics SET total_failed = total_failed + $4, updated_at = $1 "     \
                       "WHERE account_id = $2 AND campaign_id = $3")                                          \
     X(S_FAILURE_BUMP,                                                                                        \
       "INSERT INTO campaign_failures(account_id, campaign_id, code, n) VALUES ($1, $2, $3, 1) "              \
@@ -612,10 +612,10 @@
       "AND r.step = $3::bigint - 1 AND r.status = 'sent' AND r.sent_at > "                                   \
       "COALESCE((SELECT scheduled_through FROM campaign_steps WHERE campaign_id = $2 "                       \
       "AND step = $3::bigint), 0) AND EXISTS (SELECT 1 FROM campaigns WHERE id = $2 AND account_id = $1)")   \
-    /* The group commit's sent messages and claims, one statement for many rows (DECISIONS 82): */           \
-    /* $1 a JSON array of {a: account, i: recipient, c: campaign, p: contact, s: step, t: attempt, */        \
-    /* m: Telegram message id, d: random_id}; each as S_RECIPIENT_FINISH, S_LOG_INSERT, */                   \
-    /* S_COUNT_SENT, S_STEP_BUMP and S_RECIPIENT_CLAIM (without a discount code) would write it. */          \
+    /* The group commit's sent messages and claims, one statement for many rows where the backend */         \
+    /* writes sets (db.h row_sets; DECISIONS 82, 94): $1 a JSON array of {a: account, i: recipient, */       \
+    /* c: campaign, p: contact, s: step, t: attempt, m: Telegram message id, d: random_id}; each as */       \
+    /* S_RECIPIENT_FINISH, S_LOG_INSERT and S_RECIPIENT_CLAIM (without a discount code) write one. */        \
     Y(S_RECIPIENTS_SENT,                                                                                     \
       "UPDATE recipients r SET status = 'sent', tg_message_id = COALESCE(NULLIF(x.m, 0), r.tg_message_id), " \
       "error_code = NULL, next_attempt_at = 0, sent_at = $2 FROM json_to_recordset($1::json) AS x(a "        \
@@ -635,26 +635,25 @@
       "step, attempt, error_code) SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), "           \
       "'sent', NULL, $2, NULLIF(json_extract(value, '$.p'), 0), json_extract(value, '$.s'), "                \
       "json_extract(value, '$.t'), NULL FROM json_each($1) ORDER BY key")                                    \
+    /* The counters of the commit's sent messages: $1 a JSON array of {a: account, c: campaign, */           \
+    /* s: step, n: messages}, each (c, s) once (struct sent_count). */                                       \
     Y(S_COUNT_SENT_MANY,                                                                                     \
       "UPDATE campaign_analytics ca SET total_sent = ca.total_sent + g.n, updated_at = $2 FROM "             \
-      "(SELECT x.a, x.c, COUNT(*) AS n FROM json_to_recordset($1::json) AS x(a bigint, i bigint, c bigint, " \
-      "p bigint, s int, t int, m bigint, d text) GROUP BY x.a, x.c) g "                                      \
-      "WHERE ca.account_id = g.a AND ca.campaign_id = g.c",                                                  \
+      "(SELECT x.a, x.c, SUM(x.n) AS n FROM json_to_recordset($1::json) AS x(a bigint, c bigint, s int, "    \
+      "n bigint) GROUP BY x.a, x.c) g WHERE ca.account_id = g.a AND ca.campaign_id = g.c",                   \
       "UPDATE campaign_analytics SET total_sent = total_sent + g.n, updated_at = $2 FROM "                   \
-      "(SELECT json_extract(value, '$.a') AS a, json_extract(value, '$.c') AS c, COUNT(*) AS n "             \
-      "FROM json_each($1) GROUP BY 1, 2) AS g "                                                              \
+      "(SELECT json_extract(value, '$.a') AS a, json_extract(value, '$.c') AS c, "                           \
+      "SUM(json_extract(value, '$.n')) AS n FROM json_each($1) GROUP BY 1, 2) AS g "                         \
       "WHERE campaign_analytics.account_id = g.a AND campaign_analytics.campaign_id = g.c")                  \
     Y(S_STEPS_SENT_MANY,                                                                                     \
       "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "        \
-      "replied, clicked) SELECT x.a, x.c, x.s, 0, COUNT(*), 0, 0, 0, 0, 0 FROM json_to_recordset($1::json) " \
-      "AS x(a bigint, i bigint, c bigint, p bigint, s int, t int, m bigint, d text) "                        \
-      "GROUP BY x.a, x.c, x.s ON CONFLICT(campaign_id, step) DO UPDATE SET "                                 \
+      "replied, clicked) SELECT x.a, x.c, x.s, 0, x.n, 0, 0, 0, 0, 0 FROM json_to_recordset($1::json) "      \
+      "AS x(a bigint, c bigint, s int, n bigint) ON CONFLICT(campaign_id, step) DO UPDATE SET "              \
       "sent = campaign_steps.sent + excluded.sent",                                                          \
       "INSERT INTO campaign_steps(account_id, campaign_id, step, rows, sent, failed, skipped, read, "        \
       "replied, clicked) SELECT json_extract(value, '$.a'), json_extract(value, '$.c'), "                    \
-      "json_extract(value, '$.s'), 0, COUNT(*), 0, 0, 0, 0, 0 FROM json_each($1) WHERE true "                \
-      "GROUP BY 1, 2, 3 ON CONFLICT(campaign_id, step) DO UPDATE SET "                                       \
-      "sent = campaign_steps.sent + excluded.sent")                                                          \
+      "json_extract(value, '$.s'), 0, json_extract(value, '$.n'), 0, 0, 0, 0, 0 FROM json_each($1) "         \
+      "WHERE true ON CONFLICT(campaign_id, step) DO UPDATE SET sent = campaign_steps.sent + excluded.sent")  \
     Y(S_CLAIM_MANY,                                                                                          \
       "UPDATE recipients r SET status = 'sending', random_id = COALESCE(r.random_id, x.d), "                 \
       "attempt = r.attempt + 1 FROM json_to_recordset($1::json) AS x(a bigint, i bigint, c bigint, p "       \

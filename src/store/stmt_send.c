@@ -1,6 +1,7 @@
 /* stmt_send — the writes of sending, once for both backends (store.h documents each function):
  * a campaign's start (the other running campaign, the move to running, its recipients), a send's
- * outcome (its row, log line, totals, failure reasons), the per-step counters, the rows that
+ * outcome (its row, log line, totals, failure reasons) and many at once in the group commit (as one
+ * statement or one per row, as the backend wants: db.h row_sets), the per-step counters, the rows that
  * replies, read receipts and opt-outs change, nudge rows, and clicks. Each is a data operation;
  * the rules that compose them in one transaction are core/launch.c, core/outcome.c and
  * core/progress.c. */
@@ -106,43 +107,65 @@ enum db_status stmt_campaign_count_result(struct store *st, int64_t account_id, 
                                           int64_t now)
 {
     return db_write(st, TX_NORMAL, sent ? S_COUNT_SENT : S_COUNT_FAILED,
-                    P(SP_I64(now), SP_I64(account_id), SP_I64(campaign_id)));
+                    P(SP_I64(now), SP_I64(account_id), SP_I64(campaign_id), SP_I64(1)));
 }
 
-/* ---- many messages at once (the group commit, DECISIONS 82) ---------------------------------------- */
+/* ---- many messages at once (the group commit, DECISIONS 82, 94) ------------------------------------ */
 
-/* rows as the JSON array parameter of sql.h's S_RECIPIENTS_SENT and the others: numbers, and a
- * random_id only when it is digits. @return malloc'd text, or NULL when out of memory */
-static char *rows_json(const struct outbox_row *rows, size_t n)
+/* Whether the backend writes many rows with one statement over a JSON array (db.h row_sets). */
+static int row_sets(const struct store *st)
 {
-    size_t cap = 2 + n * 200, len = 0;
+    return ((const struct db *)st)->ops->row_sets;
+}
+
+/* A JSON array of n objects, each written by put into s (as much as it needs, at most per_row
+ * bytes). @return malloc'd text, or NULL when out of memory */
+static char *json_rows(size_t n, size_t per_row, const void *rows,
+                       size_t (*put)(char *s, size_t cap, const void *rows, size_t i))
+{
+    size_t cap = 3 + n * per_row, len = 0;
     char *s = malloc(cap);
     if (!s) return NULL;
     s[len++] = '[';
     for (size_t i = 0; i < n; i++) {
-        const struct outbox_row *w = &rows[i];
-        const char *d =
-            w->random_id && w->random_id[0] && strspn(w->random_id, "0123456789") == strlen(w->random_id)
-                ? w->random_id
-                : NULL;
-        len += (size_t)snprintf(s + len, cap - len,
-                                "%s{\"a\":%" PRId64 ",\"i\":%" PRId64 ",\"c\":%" PRId64 ",\"p\":%" PRId64
-                                ",\"s\":%d,\"t\":%d,\"m\":%" PRId64 "%s%.24s%s}",
-                                i ? "," : "", w->account_id, w->recipient_id, w->campaign_id, w->contact_id,
-                                w->step, w->attempt, w->tg_message_id, d ? ",\"d\":\"" : "", d ? d : "",
-                                d ? "\"" : "");
+        if (i) s[len++] = ',';
+        len += put(s + len, cap - len, rows, i);
     }
     s[len++] = ']';
     s[len] = 0;
     return s;
 }
 
-/* One statement over rows with the time (or without: now < 0). */
-static enum db_status rows_write(struct store *st, enum stmt_id id, const struct outbox_row *rows, size_t n,
-                                 int64_t now)
+/* A random_id the JSON may carry: digits only (sql.h S_CLAIM_MANY). */
+static const char *digits(const char *id)
+{
+    return id && id[0] && strspn(id, "0123456789") == strlen(id) ? id : NULL;
+}
+
+static size_t put_outbox_row(char *s, size_t cap, const void *rows, size_t i)
+{
+    const struct outbox_row *w = (const struct outbox_row *)rows + i;
+    const char *d = digits(w->random_id);
+    return (size_t)snprintf(s, cap,
+                            "{\"a\":%" PRId64 ",\"i\":%" PRId64 ",\"c\":%" PRId64 ",\"p\":%" PRId64
+                            ",\"s\":%d,\"t\":%d,\"m\":%" PRId64 "%s%.24s%s}",
+                            w->account_id, w->recipient_id, w->campaign_id, w->contact_id, w->step,
+                            w->attempt, w->tg_message_id, d ? ",\"d\":\"" : "", d ? d : "", d ? "\"" : "");
+}
+
+static size_t put_sent_count(char *s, size_t cap, const void *rows, size_t i)
+{
+    const struct sent_count *c = (const struct sent_count *)rows + i;
+    return (size_t)snprintf(s, cap, "{\"a\":%" PRId64 ",\"c\":%" PRId64 ",\"s\":%d,\"n\":%" PRId64 "}",
+                            c->account_id, c->campaign_id, c->step, c->n);
+}
+
+/* One statement id over rows as JSON ($1), with the time ($2) unless now < 0. */
+static enum db_status set_write(struct store *st, enum stmt_id id, size_t n, size_t per_row, const void *rows,
+                                size_t (*put)(char *s, size_t cap, const void *rows, size_t i), int64_t now)
 {
     if (n == 0) return DB_NONE;
-    char *j = rows_json(rows, n);
+    char *j = json_rows(n, per_row, rows, put);
     if (!j) return DB_HARD;
     enum db_status r = now < 0 ? db_write(st, TX_NORMAL, id, P(SP_STR(j)))
                                : db_write(st, TX_NORMAL, id, P(SP_STR(j), SP_I64(now)));
@@ -150,31 +173,97 @@ static enum db_status rows_write(struct store *st, enum stmt_id id, const struct
     return r;
 }
 
+/* Row by row: one(st, rows, i, now) for each of n rows, in one transaction. */
+struct each {
+    const void *rows;
+    size_t n;
+    int64_t now;
+    enum db_status (*one)(struct store *st, const void *rows, size_t i, int64_t now);
+};
+
+static enum db_status each_run(struct store *st, void *cls)
+{
+    const struct each *e = cls;
+    enum db_status r = DB_NONE;
+    for (size_t i = 0; i < e->n; i++) {
+        enum db_status w = e->one(st, e->rows, i, e->now);
+        if (w < 0) return w;
+        if (w == DB_ONE) r = DB_ONE;
+    }
+    return r;
+}
+
+static enum db_status
+each_write(struct store *st, size_t n, const void *rows,
+           enum db_status (*one)(struct store *st, const void *rows, size_t i, int64_t now), int64_t now)
+{
+    return n ? db_txn(st, TX_NORMAL, each_run, &(struct each){rows, n, now, one}) : DB_NONE;
+}
+
+#define OUTBOX_ROW_JSON 200 /* bytes: put_outbox_row's longest */
+#define SENT_COUNT_JSON 90
+
+static enum db_status sent_one(struct store *st, const void *rows, size_t i, int64_t now)
+{
+    const struct outbox_row *w = (const struct outbox_row *)rows + i;
+    return db_exec(st, S_RECIPIENT_FINISH,
+                   P(SP_STR("sent"), SP_ID(w->tg_message_id), SP_NULL, SP_I64(0), SP_STR("sent"), SP_I64(now),
+                     SP_I64(w->account_id), SP_I64(w->recipient_id)));
+}
+
 enum db_status stmt_recipients_sent(struct store *st, const struct outbox_row *rows, size_t n, int64_t now)
 {
-    return rows_write(st, S_RECIPIENTS_SENT, rows, n, now);
+    return row_sets(st) ? set_write(st, S_RECIPIENTS_SENT, n, OUTBOX_ROW_JSON, rows, put_outbox_row, now)
+                        : each_write(st, n, rows, sent_one, now);
+}
+
+static enum db_status log_one(struct store *st, const void *rows, size_t i, int64_t now)
+{
+    const struct outbox_row *w = (const struct outbox_row *)rows + i;
+    return db_exec(st, S_LOG_INSERT,
+                   P(SP_I64(w->account_id), SP_I64(w->campaign_id), SP_STR("sent"), SP_NULL, SP_I64(now),
+                     SP_ID(w->contact_id), SP_I64(w->step), SP_I64(w->attempt), SP_NULL));
 }
 
 enum db_status stmt_logs_sent(struct store *st, const struct outbox_row *rows, size_t n, int64_t now)
 {
-    return rows_write(st, S_LOGS_SENT, rows, n, now);
+    return row_sets(st) ? set_write(st, S_LOGS_SENT, n, OUTBOX_ROW_JSON, rows, put_outbox_row, now)
+                        : each_write(st, n, rows, log_one, now);
 }
 
-enum db_status stmt_campaigns_count_sent(struct store *st, const struct outbox_row *rows, size_t n,
+static enum db_status campaign_one(struct store *st, const void *rows, size_t i, int64_t now)
+{
+    const struct sent_count *c = (const struct sent_count *)rows + i;
+    return db_exec(st, S_COUNT_SENT,
+                   P(SP_I64(now), SP_I64(c->account_id), SP_I64(c->campaign_id), SP_I64(c->n)));
+}
+
+enum db_status stmt_campaigns_count_sent(struct store *st, const struct sent_count *counts, size_t k,
                                          int64_t now)
 {
-    return rows_write(st, S_COUNT_SENT_MANY, rows, n, now);
+    return row_sets(st) ? set_write(st, S_COUNT_SENT_MANY, k, SENT_COUNT_JSON, counts, put_sent_count, now)
+                        : each_write(st, k, counts, campaign_one, now);
 }
 
-enum db_status stmt_steps_count_sent(struct store *st, const struct outbox_row *rows, size_t n)
+static enum db_status step_one(struct store *st, const void *rows, size_t i, int64_t now)
 {
-    return rows_write(st, S_STEPS_SENT_MANY, rows, n, -1);
+    (void)now;
+    const struct sent_count *c = (const struct sent_count *)rows + i;
+    return db_exec(st, S_STEP_BUMP,
+                   P(SP_I64(c->account_id), SP_I64(c->campaign_id), SP_I64(c->step), SP_I64(0), SP_I64(c->n),
+                     SP_I64(0), SP_I64(0), SP_I64(0), SP_I64(0), SP_I64(0)));
+}
+
+enum db_status stmt_steps_count_sent(struct store *st, const struct sent_count *counts, size_t k)
+{
+    return row_sets(st) ? set_write(st, S_STEPS_SENT_MANY, k, SENT_COUNT_JSON, counts, put_sent_count, -1)
+                        : each_write(st, k, counts, step_one, 0);
 }
 
 struct claimed {
     struct outbox_row *rows;
     size_t n;
-    const char *json;
+    const char *json; /* NULL: row by row */
 };
 
 /* One RETURNING id: mark its row claimed. */
@@ -190,7 +279,22 @@ static int read_claimed(void *cls, const struct db_row *r)
 static enum db_status claim_rows(struct store *st, void *cls)
 {
     struct claimed *c = cls;
-    return db_rows(st, S_CLAIM_MANY, P(SP_STR(c->json)), read_claimed, c);
+    for (size_t i = 0; i < c->n; i++)
+        c->rows[i].claimed = 0;
+    if (c->json) return db_rows(st, S_CLAIM_MANY, P(SP_STR(c->json)), read_claimed, c);
+    enum db_status r = DB_NONE;
+    for (size_t i = 0; i < c->n; i++) {
+        struct outbox_row *w = &c->rows[i];
+        int64_t changed = 0;
+        enum db_status s = db_changes(
+            st, S_RECIPIENT_CLAIM,
+            P(SP_STR(digits(w->random_id)), SP_NULL, SP_I64(w->account_id), SP_I64(w->recipient_id)),
+            &changed);
+        if (s < 0) return s;
+        w->claimed = changed > 0;
+        if (changed > 0) r = DB_ONE;
+    }
+    return r;
 }
 
 enum db_status stmt_recipients_claim(struct store *st, struct outbox_row *rows, size_t n)
@@ -198,8 +302,8 @@ enum db_status stmt_recipients_claim(struct store *st, struct outbox_row *rows, 
     for (size_t i = 0; i < n; i++)
         rows[i].claimed = 0;
     if (n == 0) return DB_NONE;
-    char *j = rows_json(rows, n);
-    if (!j) return DB_HARD;
+    char *j = NULL;
+    if (row_sets(st) && !(j = json_rows(n, OUTBOX_ROW_JSON, rows, put_outbox_row))) return DB_HARD;
     /* Durable: joined, it makes the caller's transaction commit synchronously. */
     enum db_status r = db_txn(st, TX_DURABLE, claim_rows, &(struct claimed){rows, n, j});
     free(j);

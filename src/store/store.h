@@ -513,17 +513,18 @@ struct store {
     /* Count one message sent (sent 1) or failed (sent 0) in the campaign's totals. */
     TGR_MUST_CHECK enum db_status (*campaign_count_result)(struct store *st, int64_t account_id,
                                                            int64_t campaign_id, int sent, int64_t now);
-    /* The same for n messages sent at once, one statement each (DECISIONS 82): their rows 'sent'
-     * (recipient_set_outcome), their log lines (log_outcome), the campaigns' totals
-     * (campaign_count_result) and the steps' sent counters (step_bump). */
+    /* The same for n messages sent at once (DECISIONS 82, 94): their rows 'sent'
+     * (recipient_set_outcome), their log lines (log_outcome); and the counts of counts[0..k),
+     * each (campaign, step) once, added to the campaigns' totals (campaign_count_result) and the
+     * steps' sent counters (step_bump). As the backend does many rows best (db.h row_sets). */
     TGR_MUST_CHECK enum db_status (*recipients_sent)(struct store *st, const struct outbox_row *rows,
                                                      size_t n, int64_t now);
     TGR_MUST_CHECK enum db_status (*logs_sent)(struct store *st, const struct outbox_row *rows, size_t n,
                                                int64_t now);
-    TGR_MUST_CHECK enum db_status (*campaigns_count_sent)(struct store *st, const struct outbox_row *rows,
-                                                          size_t n, int64_t now);
-    TGR_MUST_CHECK enum db_status (*steps_count_sent)(struct store *st, const struct outbox_row *rows,
-                                                      size_t n);
+    TGR_MUST_CHECK enum db_status (*campaigns_count_sent)(struct store *st, const struct sent_count *counts,
+                                                          size_t k, int64_t now);
+    TGR_MUST_CHECK enum db_status (*steps_count_sent)(struct store *st, const struct sent_count *counts,
+                                                      size_t k);
     /* recipient_claim of n rows without a discount code in one statement; rows[i].claimed says
      * which were. Durable as recipient_claim. @return DB_ONE (some claimed), DB_NONE, failure */
     TGR_MUST_CHECK enum db_status (*recipients_claim)(struct store *st, struct outbox_row *rows, size_t n);

@@ -65,6 +65,14 @@ struct outbox_row {
     int claimed;           /* recipients_claim's answer: 1 claimed, 0 the row had moved on */
 };
 
+/* The messages of one (account, campaign, step) sent in a group commit, for its counters; the
+ * commit's rule (core/outcome.c) adds them up, one per pair. */
+struct sent_count {
+    int64_t account_id, campaign_id;
+    int step;
+    int64_t n;
+};
+
 /* A sent campaign message, as attribution looks for it. */
 struct sent_message {
     int64_t recipient_id, campaign_id;

@@ -27,6 +27,7 @@
 #include "core/launch.h"
 #include "core/outcome.h"
 #include "core/progress.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "unit_store.h"
 
@@ -2587,6 +2588,91 @@ static void account_currency_counts(void **state)
     assert_int_equal(s.calls, 2);
 }
 
+/* The group commit's writes, both ways a backend may make them (db.h row_sets): one statement
+ * over a JSON array of the rows, or one per row (DECISIONS 94). Two accounts' campaigns, claimed
+ * and then sent in one commit each: the rows, the log lines and the counters (added up per
+ * campaign and step in core/outcome.c) come out the same either way. */
+static void group_commit_both_ways(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = f->st;
+    struct db *d = (struct db *)st;
+    const struct db_ops *own = d->ops;
+    for (int sets = 0; sets <= 1; sets++) {
+        struct db_ops ops = *own;
+        ops.row_sets = sets;
+        d->ops = &ops;
+        char email[64];
+        int64_t acc[2], camp[2], ids[5];
+        struct outbox_claim claims[5];
+        struct outbox_done done[5];
+        const char *rids[5] = {"71", "72", "73", "74", "75"};
+        size_t k = 0;
+        for (int i = 0; i < 2; i++) {
+            snprintf(email, sizeof email, "group%d-%d@example.com", sets, i);
+            acc[i] = make_account(st, email);
+            camp[i] = make_campaign(st, acc[i], "Group");
+            int64_t contacts[3];
+            int per = i ? 2 : 3;
+            for (int c = 0; c < per; c++) {
+                snprintf(email, sizeof email, "%d%d%d", sets, i, c);
+                contacts[c] = make_contact(st, acc[i], email);
+            }
+            assert_int_equal(campaign_start(st, acc[i], camp[i], contacts, (size_t)per, 1, NULL), START_OK);
+            struct recipient r[3];
+            size_t n = 0;
+            assert_int_equal(st->recipients_next(st, acc[i], now_ms(), r, NULL, 3, &n), DB_ONE);
+            assert_int_equal(n, (size_t)per);
+            for (size_t c = 0; c < n; c++, k++) {
+                ids[k] = r[c].id;
+                claims[k] = (struct outbox_claim){acc[i], r[c].id, rids[k], NULL, DB_HARD};
+                done[k] = (struct outbox_done){acc[i],
+                                               {.recipient_id = r[c].id,
+                                                .campaign_id = camp[i],
+                                                .contact_id = r[c].contact_id,
+                                                .attempt = 1,
+                                                .status = RECIPIENT_SENT,
+                                                .log_status = "sent",
+                                                .tg_message_id = 500 + (int64_t)k}};
+            }
+        }
+        assert_int_equal(outbox_commit(st, claims, 5, NULL, 0), DB_ONE);
+        for (int i = 0; i < 5; i++)
+            assert_int_equal(claims[i].claimed, DB_ONE);
+        /* claimed again while its outcome is written: the row has moved on */
+        claims[0].claimed = DB_HARD;
+        assert_int_equal(outbox_commit(st, claims, 1, done, 5), DB_ONE);
+        assert_int_equal(claims[0].claimed, DB_NONE);
+        char sql[256];
+        for (int i = 0; i < 5; i++) {
+            snprintf(
+                sql, sizeof sql,
+                "SELECT tg_message_id * 10 + CASE WHEN status = 'sent' AND sent_at > 0 THEN 2 ELSE 0 END "
+                "+ attempt * 1000000 "
+                "FROM recipients WHERE id = %lld AND random_id = '%s'",
+                (long long)ids[i], rids[i]);
+            assert_int_equal(sql_int(f, sql), 1000000 + (500 + i) * 10 + 2);
+        }
+        for (int i = 0; i < 2; i++) {
+            int64_t per = i ? 2 : 3;
+            snprintf(sql, sizeof sql, "SELECT total_sent FROM campaign_analytics WHERE campaign_id = %lld",
+                     (long long)camp[i]);
+            assert_int_equal(sql_int(f, sql), per);
+            snprintf(sql, sizeof sql,
+                     "SELECT sent * 100 + rows FROM campaign_steps WHERE campaign_id = %lld "
+                     "AND step = 0",
+                     (long long)camp[i]);
+            assert_int_equal(sql_int(f, sql), per * 100 + per);
+            snprintf(sql, sizeof sql,
+                     "SELECT COUNT(*) FROM sent_logs WHERE campaign_id = %lld AND "
+                     "status = 'sent' AND step = 0 AND attempt = 1 AND account_id = %lld",
+                     (long long)camp[i], (long long)acc[i]);
+            assert_int_equal(sql_int(f, sql), per);
+        }
+    }
+    d->ops = own;
+}
+
 /* PostgreSQL: a new shop's first rows get the planner's statistics at once (store/pg/pg.c
  * "Statistics"). Batches of 500 orders, committed within a second of the connection's last
  * statement: PostgreSQL 15 then still holds their counts in the connection, and before the
@@ -2855,6 +2941,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(codes_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(send_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(group_commit_both_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(account_safety, setup, teardown),
         cmocka_unit_test_setup_teardown(nudges_and_reactions, setup, teardown),
         cmocka_unit_test_setup_teardown(links_and_clicks, setup, teardown),

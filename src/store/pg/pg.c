@@ -461,6 +461,7 @@ static const struct db_ops pg_ops = {
     .col_text = pg_col_text,
     .col_bytes = pg_col_bytes,
     .scan_page = 5000,
+    .row_sets = 1,
     .migrations = pg_migrations,
     /* Under the lock, the version read is the one every other migrator left. */
     .migrate_first = "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ");"

@@ -351,6 +351,7 @@ static const struct db_ops sqlite_ops = {
     .col_text = sq_col_text,
     .col_bytes = sq_col_bytes,
     .scan_page = -1,
+    .row_sets = 0,
     .migrations = sqlite_migrations,
     .migrate_first = "CREATE TABLE IF NOT EXISTS schema_migrations ("
                      " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
