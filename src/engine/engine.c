@@ -108,6 +108,7 @@ static int64_t handle_item(struct engine *e, struct item *it)
         if (a) a->quiet_until = 0; /* quiet hours overridden or changed: judged again */
         if (a) a->sending = 0;     /* and look at its campaigns' phases at the next turn */
         if (a) engine__memo_free(a);
+        if (a) a->sending_held = 0; /* a resumed campaign's rows may be 'sending' (a pause's) */
         if (a && a->q_n) engine__batch_drop(e, a, 1);
         break;
     }

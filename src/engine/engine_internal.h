@@ -90,16 +90,23 @@ struct queued {
 /* What the engine knows about one Telegram account between ticks. */
 struct acct {
     int64_t account_id;
-    int in_flight;          /* a send is out at the bridge */
-    int64_t next_send_at;   /* pacing: the earliest next send (unix ms) */
-    int64_t quiet_until;    /* the next batch's first message waits for quiet hours ending then */
-    int64_t flood_until;    /* FloodWait: nothing before this */
-    int64_t quiet_logged;   /* campaign whose quiet-hours pause was logged last */
-    int64_t advanced_at;    /* last look at nudges and phase changes */
-    int64_t nudges_for;     /* campaign whose first follow-up's due time was noted (progress.c) */
-    int64_t nudge_due_at;   /* then: its first follow-up comes due; a look is made then (0: none) */
-    int64_t look_at;        /* when the account next needs a look (tick.c) */
-    int sending;            /* its last look found due messages (tick.c); progress.c counts it busy */
+    int in_flight;        /* a send is out at the bridge */
+    int64_t next_send_at; /* pacing: the earliest next send (unix ms) */
+    int64_t quiet_until;  /* the next batch's first message waits for quiet hours ending then */
+    int64_t flood_until;  /* FloodWait: nothing before this */
+    int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
+    int64_t advanced_at;  /* last look at nudges and phase changes */
+    int64_t nudges_for;   /* campaign whose first follow-up's due time was noted (progress.c) */
+    int64_t nudge_due_at; /* then: its first follow-up comes due; a look is made then (0: none) */
+    int64_t look_at;      /* when the account next needs a look (tick.c) */
+    int sending;          /* its last look found due messages (tick.c); progress.c counts it busy */
+    /* Every 'sending' row of the account is one this engine holds — claimed in q, out at the
+     * bridge, or its outcome waiting in e->done — so its next batch reads pending rows only
+     * (tick.c, DECISIONS 95). Set by a batch read that found no other; cleared by anything that
+     * may leave one behind: a batch dropped still claimed, outcomes that could not be written, a
+     * takeover, a wake-up. */
+    int sending_held;
+    int held_reads;         /* batches read without the 'sending' rows since the last read with them */
     struct send_memo *memo; /* while it sends: its campaign, read again when edited (engine/send.h) */
     struct item *direct;    /* direct messages waiting for their turn */
     int starting;           /* taken over from another instance: its client is being started here */

@@ -81,6 +81,7 @@ void engine__storage_failed(struct engine *e, struct acct *a, int64_t account, i
                   (long long)account, what);
     a->storage_pending = 1;
     a->storage_campaign = campaign_id;
+    a->sending_held = 0; /* whatever failed may have left a row 'sending' */
     engine__storage_pause(e, a, account, now_ms());
 }
 
@@ -133,9 +134,10 @@ void engine__flush_failed(struct engine *e, enum db_status r)
 {
     /* The rows stay 'sending' with their random_ids: sent again, Telegram answers with the message
      * it has, and the outcome is written then. */
-    for (size_t i = 0; r == DB_HARD && i < e->n_done; i++) {
+    for (size_t i = 0; i < e->n_done; i++) {
         struct acct *a = engine__acct(e, e->done[i].account_id);
-        if (a && !a->storage_pending)
+        if (a) a->sending_held = 0;
+        if (a && r == DB_HARD && !a->storage_pending)
             engine__storage_failed(e, a, e->done[i].account_id, e->done[i].o.campaign_id, "a send outcome");
     }
     e->n_done = 0;
@@ -178,6 +180,7 @@ static void finish(struct engine *e, struct acct *a, int64_t account, const stru
         s = recipient_finish(st, account, o);
     }
     if (s == DB_HARD) engine__storage_failed(e, a, account, o->campaign_id, "a send outcome");
+    if (s < 0 && a) a->sending_held = 0; /* the row stays 'sending' */
     if (s < 0 || o->status == RECIPIENT_PENDING) return;
     if (o->status == RECIPIENT_FAILED)
         counter_add_by(FAM_MESSAGES_FAILED, o->error_code, 1);

@@ -51,6 +51,7 @@ void engine__claim(struct engine *e, int64_t now)
         if (!a) continue;
         int64_t at = now + engine__interval_ms(e);
         if (a->next_send_at < at) a->next_send_at = at;
+        a->sending_held = 0; /* the instance before may have left rows 'sending' */
         char key[48], v[32];
         int64_t until;
         snprintf(key, sizeof key, "flood_until:%lld", (long long)id);
@@ -105,14 +106,17 @@ void engine__batch_drop(struct engine *e, struct acct *a, int unclaim)
 {
     struct store *st = e->app->store;
     int claimed = a->q_claimed;
+    if (claimed && !unclaim && a->q_i < a->q_n) a->sending_held = 0; /* left 'sending' */
     for (int i = a->q_i; i < a->q_n; i++) {
         struct queued *q = &a->q[i];
         /* Never handed to the bridge, so back to pending is safe; if this fails the row stays
          * 'sending' and is sent again first, with the same random_id. */
-        if (unclaim && claimed && st->recipient_unclaim(st, a->account_id, q->rec.id) < 0)
+        if (unclaim && claimed && st->recipient_unclaim(st, a->account_id, q->rec.id) < 0) {
+            a->sending_held = 0;
             log_warn("engine",
                      "account %lld: a claimed message could not go back to pending; it is sent next",
                      (long long)a->account_id);
+        }
         json_decref(q->req);
         q->req = NULL;
         blob_release(&q->code);
@@ -226,6 +230,17 @@ static enum db_status leave_out_waiting(const struct engine *e, int64_t account,
     return k ? DB_ONE : DB_NONE;
 }
 
+/* Whether a read of rows[0..n) (of at most cap, 'sending' rows first) saw every 'sending' row of
+ * the account, each one whose outcome waits in e->done. */
+static int sending_all_held(const struct engine *e, int64_t account, const struct recipient *rows, size_t n,
+                            size_t cap)
+{
+    int seen_all = n < cap || (n && strcmp(rows[n - 1].status, "pending") == 0);
+    for (size_t i = 0; seen_all && i < n; i++)
+        if (strcmp(rows[i].status, "sending") == 0 && !outcome_waits(e, account, rows[i].id)) return 0;
+    return seen_all;
+}
+
 /* Read and prepare the account's next batch (not yet claimed: the tick's commit does that), the
  * rows read with their contacts' addresses into rows and addr. when (>= now) is when its first
  * message may go: what is due, the daily limit and quiet hours are judged for then.
@@ -236,8 +251,23 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, int64
     struct app *app = e->app;
     struct store *st = app->store;
     int64_t account = a->account_id;
-    size_t n = 0, want = (size_t)batch_size(e), cap = want + waiting_outcomes(e, account);
-    enum db_status s = st->recipients_next(st, account, when, rows, addr, cap, &n);
+    /* The 'sending' rows are read too unless the engine holds them all (sending_held); and once
+     * more when the pending ones run out after batches read without them, so that a row left
+     * 'sending' by a path that should have cleared sending_held still goes before the campaign's
+     * end, not at the next wake-up. */
+    int held = a->sending_held;
+    size_t n = 0, want = (size_t)batch_size(e), cap = want + (held ? 0 : waiting_outcomes(e, account));
+    enum db_status s = st->recipients_next(st, account, when, held, rows, addr, cap, &n);
+    if (held && s == DB_NONE && a->held_reads) {
+        held = 0;
+        cap = want + waiting_outcomes(e, account);
+        s = st->recipients_next(st, account, when, 0, rows, addr, cap, &n);
+    }
+    if (held && s == DB_ONE) a->held_reads++;
+    if (s >= 0 && !held) {
+        a->sending_held = sending_all_held(e, account, rows, n, cap);
+        a->held_reads = 0;
+    }
     if (s == DB_ONE && cap > want) s = leave_out_waiting(e, account, rows, addr, &n, want);
     a->sending = s == DB_ONE;
     if (s != DB_ONE) {

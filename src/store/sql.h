@@ -559,6 +559,12 @@
       "WHERE r.account_id = $1 AND r.status = 'pending' AND r.next_attempt_at <= $2 "                        \
       "AND c.account_id = $1 AND c.status IN ('running', 'nudging') ORDER BY r.next_attempt_at, r.id "       \
       "LIMIT $3) d ORDER BY 16, 17, 18 LIMIT $3")                                                            \
+    /* S_RECIPIENTS_NEXT without the 'sending' rows: one index range in due order, no sort. */               \
+    X(S_RECIPIENTS_DUE,                                                                                      \
+      "SELECT " RECIPIENT_COLS ", " NEXT_ADDRESS " FROM recipients r JOIN campaigns c ON c.id = "            \
+      "r.campaign_id " NEXT_CONTACT "WHERE r.account_id = $1 AND r.status = 'pending' AND "                  \
+      "r.next_attempt_at <= $2 AND c.account_id = $1 AND c.status IN ('running', 'nudging') "                \
+      "ORDER BY r.next_attempt_at, r.id LIMIT $3")                                                           \
     X(S_RECIPIENT_NEXT_AT,                                                                                   \
       "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                                        \
       "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 AND c.account_id = $1 "              \

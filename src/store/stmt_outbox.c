@@ -42,7 +42,8 @@ struct recipients_read {
     size_t cap, *n;
 };
 
-/* A row of S_RECIPIENTS_NEXT: the recipient, then its contact's address from column 11. */
+/* A row of S_RECIPIENTS_NEXT or S_RECIPIENTS_DUE: the recipient, then its contact's address from column 11.
+ */
 static int read_recipients(void *cls, const struct db_row *r)
 {
     struct recipients_read *x = cls;
@@ -59,14 +60,14 @@ static int read_recipients(void *cls, const struct db_row *r)
     return 0;
 }
 
-enum db_status stmt_recipients_next(struct store *st, int64_t account_id, int64_t now, struct recipient *out,
-                                    struct contact *addr, size_t cap, size_t *n)
+enum db_status stmt_recipients_next(struct store *st, int64_t account_id, int64_t now, int pending_only,
+                                    struct recipient *out, struct contact *addr, size_t cap, size_t *n)
 {
     struct recipients_read x = {out, addr, cap, n};
     *n = 0;
     if (addr) memset(addr, 0, cap * sizeof *addr);
     if (cap == 0) return DB_NONE;
-    enum db_status r = db_rows(st, S_RECIPIENTS_NEXT,
+    enum db_status r = db_rows(st, pending_only ? S_RECIPIENTS_DUE : S_RECIPIENTS_NEXT,
                                P(SP_I64(account_id), SP_I64(now), SP_I64((int64_t)cap)), read_recipients, &x);
     if (r < 0) return r;
     return *n ? DB_ONE : DB_NONE;

@@ -482,13 +482,15 @@ struct store {
     TGR_MUST_CHECK enum db_status (*recipient_next)(struct store *st, int64_t account_id, int64_t now,
                                                     struct recipient *out);
     /* Up to cap of the account's next messages, in recipient_next's order: its 'sending' rows, then
-     * its pending rows due at now. @param[out] n rows written to out
+     * its pending rows due at now; only the pending ones when pending_only (the caller holds
+     * every 'sending' row of the account: a single index range, no sort). @param[out] n rows
+     * written to out
      * @param[out] addr NULL, or cap contacts: each row's as contact_address reads it (id 0 when
      *             it cannot be addressed); release each of the cap with contact_release
      * @return DB_ONE, DB_NONE (nothing due) */
     TGR_MUST_CHECK enum db_status (*recipients_next)(struct store *st, int64_t account_id, int64_t now,
-                                                     struct recipient *out, struct contact *addr, size_t cap,
-                                                     size_t *n);
+                                                     int pending_only, struct recipient *out,
+                                                     struct contact *addr, size_t cap, size_t *n);
     /* Earliest next_attempt_at of pending rows of running/nudging campaigns (0 if none). */
     TGR_MUST_CHECK enum db_status (*recipient_next_at)(struct store *st, int64_t account_id, int64_t *at);
     /* pending → sending with its random_id (never changed afterwards) and its sealed code.

@@ -22,7 +22,6 @@ import http.client
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,8 +29,8 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tgrtest import (PG_ADMIN_URL, Server, _pg_bin, contacts_by_tg_id, connect_telegram,  # noqa: E402
-                     parse_time, pg_database, read_record, sim_args, wait_until, write_scenario)
+from tgrtest import (Server, contacts_by_tg_id, connect_telegram, db_ints, parse_time,  # noqa: E402
+                     read_record, sim_args, wait_until, write_scenario)
 
 PASSWORD = "correct horse battery staple 42"
 CODE = "80417"
@@ -94,17 +93,6 @@ def split_ref(location, base):
     if not location.startswith(prefix):
         return None, frag
     return location[len(prefix):], frag
-
-
-def db_ints(data_dir, sql):
-    """The rows of sql (integers only) on data_dir's database, SQLite or PostgreSQL."""
-    if PG_ADMIN_URL:
-        out = subprocess.run([_pg_bin("psql"), "-X", "-At", "-F", ",", "-d", pg_database(data_dir)[1], "-c", sql],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60, check=True)
-        return [tuple(int(v) for v in line.split(",")) for line in out.stdout.split()]
-    import sqlite3
-    with sqlite3.connect(f"file:{os.path.join(data_dir, 'tgr.db')}?mode=ro", uri=True) as c:
-        return [tuple(int(v) for v in row) for row in c.execute(sql)]
 
 
 def blind_key(data_dir):

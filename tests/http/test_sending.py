@@ -676,6 +676,31 @@ class BatchCrashTest(EngineCase):
         self.assertEqual([l["status"] for l in logs].count("sent"), 25, logs)
 
 
+class LeftSendingRowTest(EngineCase):
+    """While an account sends, its batches read only pending rows: the engine holds every row it
+    left 'sending' (DECISIONS 95). A row left 'sending' behind its back — what a path that failed
+    to say so would leave, made here by an outside write to the database — still goes, once, when
+    the pending rows run out, and the campaign completes instead of waiting for a wake-up."""
+
+    USERS = make_users(24, "7490")
+    SEND_RATE = 10
+
+    def test_a_row_left_sending_goes_once_before_the_campaign_ends(self):
+        token, _ = self.account()
+        c = self.create(token, message_text="Left row check {{first_name}}")
+        self.start(token, c["id"])
+        self.assertTrue(wait_until(lambda: len(self.record("Left row check")) >= 12, 20),
+                        "fewer than 12 deliveries in 20 s")
+        (rid,), = tgrtest.db_ints(self.srv.data, f"SELECT MAX(id) FROM recipients WHERE campaign_id = {c['id']} "
+                                                 "AND status = 'pending'")
+        tgrtest.db_ints(self.srv.data, "UPDATE recipients SET status = 'sending', random_id = '4242424242', "
+                                       f"attempt = 1 WHERE id = {rid} AND status = 'pending'")
+        self.wait_status(token, c["id"], "completed", 20, "(a row left 'sending')")
+        self.assertEachOnce(self.record("Left row check"), [u["id"] for u in self.USERS], "(a row left 'sending')")
+        a = self.analytics(token, c["id"])
+        self.assertEqual((a["audience"], a["sent"], a["pending"]), (24, 24, 0), a)
+
+
 class BridgeCrashTest(EngineCase):
     USERS = make_users(12, "7480")
 

@@ -192,6 +192,19 @@ def db_env(data_dir, env=None):
     return out
 
 
+def db_ints(data_dir, sql):
+    """The rows of sql (integers only; none for a write) on data_dir's database, SQLite or
+    PostgreSQL, as an outside tool would run it beside the server."""
+    if PG_ADMIN_URL:
+        out = subprocess.run([_pg_bin("psql"), "-X", "-q", "-At", "-F", ",", "-v", "ON_ERROR_STOP=1", "-d",
+                              pg_database(data_dir)[1], "-c", sql],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60, check=True)
+        return [tuple(int(v) for v in line.split(",")) for line in out.stdout.split()]
+    import sqlite3
+    with sqlite3.connect(os.path.join(data_dir, "tgr.db"), timeout=10) as c:
+        return [tuple(int(v) for v in row) for row in c.execute(sql)]
+
+
 def clean_env(extra=None):
     """The caller's environment without tgr's own TGR_* settings (a test says what it wants
     through flags or extra), plus extra."""
