@@ -176,7 +176,8 @@ def cpu_runs(accounts, per, text, track=False):
 
 
 def verdict(value, target):
-    return "meets" if value <= target else "MISSES"
+    # As printed and as summary.json holds it: clock ticks make 0.1 come out as 0.10000000001.
+    return "meets" if round(value, 3) <= target else "MISSES"
 
 
 def main():

@@ -24,6 +24,7 @@
 #define TIMEOUT_MS     10000             /* API.md: a 2xx within 10 s is success */
 #define BODY_READ_MAX  (64 * 1024)       /* of a receiver's answer, read and dropped */
 #define LOOK_MS        250               /* an idle outbox is looked at this often (new events) */
+#define LOOK_ALL_MS    2000              /* and read this often when nothing was queued here */
 #define BLOCKED_MS     1000              /* due rows none could claim: in flight, here or elsewhere */
 #define STORE_RETRY_MS 2000              /* after a failed read of the outbox */
 #define PRUNE_EVERY_MS (3600 * 1000)     /* events older than KEEP_MS are forgotten this often */
@@ -46,6 +47,9 @@ struct deliverer {
 
     pthread_t dispatcher, senders[DELIVER_SENDERS];
     int n_senders, dispatcher_running;
+    /* The dispatcher's last read of the outbox: the store's count of commits that queued
+     * deliveries then (-1: read at the next look), when it read, and the due time it found. */
+    int64_t seen_queued, read_at, due;
 };
 
 /* ---- one attempt ------------------------------------------------------------------------------- */
@@ -277,13 +281,27 @@ static void *sender_main(void *arg)
 
 /* ---- the dispatcher ----------------------------------------------------------------------------- */
 
+/* When the next look may go without reading the outbox (DECISIONS 96): nothing queued by this
+ * process since the last read (the store counts the commits that queued deliveries), nothing due
+ * by its due time, and the last read less than LOOK_ALL_MS ago — other instances' events, and
+ * leases that ran out, wait that long for this instance (their own dispatchers see their
+ * events at once). */
+static int unchanged(const struct deliverer *d, int64_t queued, int64_t now)
+{
+    return queued == d->seen_queued && now - d->read_at < LOOK_ALL_MS && (!d->due || d->due > now);
+}
+
 /* Claim due deliveries for the idle senders. @return when to look again (unix ms) */
 static int64_t dispatch(struct deliverer *d)
 {
     struct store *st = d->app->store;
-    int64_t now = now_ms(), due = 0;
+    int64_t now = now_ms(), due = 0, queued = st->hooks->queued(st);
+    if (unchanged(d, queued, now)) return d->due && d->due < now + LOOK_MS ? d->due : now + LOOK_MS;
     /* An idle outbox costs one read a look, not a write transaction: claims are tried only when
-     * something is due. */
+     * something is due. The count is taken before the read: what commits after it moves it. */
+    d->seen_queued = queued;
+    d->read_at = now;
+    d->due = now; /* until a read says otherwise, the next look reads */
     if (st->hooks->next_due(st, &due) < 0) return now + STORE_RETRY_MS;
     if (due && due <= now) {
         for (;;) {
@@ -311,6 +329,7 @@ static int64_t dispatch(struct deliverer *d)
          * finds it. */
         if (due && due <= now) return now + BLOCKED_MS;
     }
+    d->due = due;
     if (!due || due > now + LOOK_MS) return now + LOOK_MS;
     return due;
 }
@@ -355,6 +374,7 @@ struct deliverer *deliver_start(struct app *app, const char *instance)
     struct deliverer *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->app = app;
+    d->seen_queued = -1;
     d->retry_base_ms = app->cfg.webhook_retry_base_ms > 0 ? app->cfg.webhook_retry_base_ms : 30000;
     d->allow_private = app->cfg.webhooks_allow_private;
     if (instance && *instance) {

@@ -23,7 +23,18 @@ static const struct db_ops *OPS(struct store *st)
  * one, which fails the transaction anyway. DB_SOFT counts when it reaches the caller, after the
  * backend's own retries. */
 
-static _Thread_local int depth; /* transactions and statements this thread is inside */
+static _Thread_local int depth;  /* transactions and statements this thread is inside */
+static _Thread_local int queued; /* db_note_queued in the transaction this thread is inside */
+
+void db_note_queued(void)
+{
+    queued = 1;
+}
+
+int64_t db_queued_commits(struct store *st)
+{
+    return __atomic_load_n(&((struct db *)st)->queued_commits, __ATOMIC_ACQUIRE);
+}
 
 static enum db_status counted(enum db_status r)
 {
@@ -47,6 +58,11 @@ static enum db_status txn(struct store *st, enum db_tx kind, int retry_soft,
     depth++;
     enum db_status r = OPS(st)->txn(st, kind, retry_soft, fn, cls);
     depth--;
+    if (depth == 0) {
+        /* Committed (or rolled back) at last: what it queued is there for the dispatcher. */
+        if (r >= 0 && queued) __atomic_add_fetch(&((struct db *)st)->queued_commits, 1, __ATOMIC_RELEASE);
+        queued = 0;
+    }
     return counted(r);
 }
 

@@ -132,7 +132,14 @@ struct db_ops {
 struct db {
     struct store base; /* first: a struct store * is a struct db * */
     const struct db_ops *ops;
+    int64_t queued_commits; /* db_queued_commits; atomic */
 };
+
+/* This thread's transaction made webhook deliveries claimable (stmt_webhooks.c): when its outermost
+ * transaction commits, the store's count of such commits moves. */
+void db_note_queued(void);
+/* How many such commits this process has made (the dispatcher reads the outbox when it moves). */
+int64_t db_queued_commits(struct store *st);
 
 /* ---- running statements --------------------------------------------------------------------- */
 

@@ -120,6 +120,7 @@ static enum db_status add_event(struct store *st, void *cls)
     r = db_changes(st, S_WEBHOOK_DELIVERIES_INSERT,
                    P(SP_I64(e->account_id), SP_I64(*e->event_id), SP_I64(e->now), SP_I64(e->bit)),
                    e->deliveries);
+    if (r >= 0 && *e->deliveries > 0) db_note_queued();
     return r < 0 ? r : DB_ONE;
 }
 
@@ -196,6 +197,11 @@ static enum db_status unclaim_all(struct store *st, const char *instance)
     return db_write(st, TX_LEASE, S_WEBHOOK_UNCLAIM_ALL, P(SP_STR(instance)));
 }
 
+static int64_t queued(struct store *st)
+{
+    return db_queued_commits(st);
+}
+
 static enum db_status next_due(struct store *st, int64_t *at)
 {
     *at = 0;
@@ -270,6 +276,7 @@ const struct store_hooks stmt_hooks = {
     .unclaim = unclaim,
     .unclaim_all = unclaim_all,
     .next_due = next_due,
+    .queued = queued,
     .deliveries = deliveries,
     .prune = prune,
     .pending = pending,

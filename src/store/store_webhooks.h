@@ -106,6 +106,9 @@ struct store_hooks {
     TGR_MUST_CHECK enum db_status (*unclaim_all)(struct store *st, const char *instance);
     /* The next_attempt_at of the pending delivery due soonest, leased or not (0 if none). */
     TGR_MUST_CHECK enum db_status (*next_due)(struct store *st, int64_t *at);
+    /* How many transactions that queued deliveries (event_add) this process has committed: when
+     * it has not moved, nothing new of this process's is in the outbox (no read needed). */
+    int64_t (*queued)(struct store *st);
     /* Up to limit deliveries of an endpoint with id < before_id (0: from the newest), newest first.
      * @param[out] rows malloc'd; free @return DB_ONE, DB_NONE (none) */
     TGR_MUST_CHECK enum db_status (*deliveries)(struct store *st, int64_t account_id, int64_t webhook_id,
