@@ -103,11 +103,18 @@ enum db_status stmt_log_outcome(struct store *st, int64_t account_id, const stru
                       SP_I64(o->attempt), SP_OPT(o->error_code)));
 }
 
+/* Add n messages sent (sent 1) or failed to the campaign's totals. */
+static enum db_status count_result(struct store *st, int64_t account_id, int64_t campaign_id, int sent,
+                                   int64_t n, int64_t now)
+{
+    return db_write(st, TX_NORMAL, sent ? S_COUNT_SENT : S_COUNT_FAILED,
+                    P(SP_I64(now), SP_I64(account_id), SP_I64(campaign_id), SP_I64(n)));
+}
+
 enum db_status stmt_campaign_count_result(struct store *st, int64_t account_id, int64_t campaign_id, int sent,
                                           int64_t now)
 {
-    return db_write(st, TX_NORMAL, sent ? S_COUNT_SENT : S_COUNT_FAILED,
-                    P(SP_I64(now), SP_I64(account_id), SP_I64(campaign_id), SP_I64(1)));
+    return count_result(st, account_id, campaign_id, sent, 1, now);
 }
 
 /* ---- many messages at once (the group commit, DECISIONS 82, 94) ------------------------------------ */
@@ -203,12 +210,25 @@ each_write(struct store *st, size_t n, const void *rows,
 #define OUTBOX_ROW_JSON 200 /* bytes: put_outbox_row's longest */
 #define SENT_COUNT_JSON 90
 
+/* The single-row writes of a plain 'sent' (core/outcome.c plain_sent): its outcome as
+ * recipient_set_outcome and log_outcome write one. */
+static struct send_outcome sent_outcome(const struct outbox_row *w)
+{
+    return (struct send_outcome){.recipient_id = w->recipient_id,
+                                 .campaign_id = w->campaign_id,
+                                 .contact_id = w->contact_id,
+                                 .step = w->step,
+                                 .attempt = w->attempt,
+                                 .status = RECIPIENT_SENT,
+                                 .log_status = "sent",
+                                 .tg_message_id = w->tg_message_id};
+}
+
 static enum db_status sent_one(struct store *st, const void *rows, size_t i, int64_t now)
 {
     const struct outbox_row *w = (const struct outbox_row *)rows + i;
-    return db_exec(st, S_RECIPIENT_FINISH,
-                   P(SP_STR("sent"), SP_ID(w->tg_message_id), SP_NULL, SP_I64(0), SP_STR("sent"), SP_I64(now),
-                     SP_I64(w->account_id), SP_I64(w->recipient_id)));
+    struct send_outcome o = sent_outcome(w);
+    return stmt_recipient_set_outcome(st, w->account_id, &o, now);
 }
 
 enum db_status stmt_recipients_sent(struct store *st, const struct outbox_row *rows, size_t n, int64_t now)
@@ -220,9 +240,8 @@ enum db_status stmt_recipients_sent(struct store *st, const struct outbox_row *r
 static enum db_status log_one(struct store *st, const void *rows, size_t i, int64_t now)
 {
     const struct outbox_row *w = (const struct outbox_row *)rows + i;
-    return db_exec(st, S_LOG_INSERT,
-                   P(SP_I64(w->account_id), SP_I64(w->campaign_id), SP_STR("sent"), SP_NULL, SP_I64(now),
-                     SP_ID(w->contact_id), SP_I64(w->step), SP_I64(w->attempt), SP_NULL));
+    struct send_outcome o = sent_outcome(w);
+    return stmt_log_outcome(st, w->account_id, &o, now);
 }
 
 enum db_status stmt_logs_sent(struct store *st, const struct outbox_row *rows, size_t n, int64_t now)
@@ -234,8 +253,7 @@ enum db_status stmt_logs_sent(struct store *st, const struct outbox_row *rows, s
 static enum db_status campaign_one(struct store *st, const void *rows, size_t i, int64_t now)
 {
     const struct sent_count *c = (const struct sent_count *)rows + i;
-    return db_exec(st, S_COUNT_SENT,
-                   P(SP_I64(now), SP_I64(c->account_id), SP_I64(c->campaign_id), SP_I64(c->n)));
+    return count_result(st, c->account_id, c->campaign_id, 1, c->n, now);
 }
 
 enum db_status stmt_campaigns_count_sent(struct store *st, const struct sent_count *counts, size_t k,
@@ -249,9 +267,7 @@ static enum db_status step_one(struct store *st, const void *rows, size_t i, int
 {
     (void)now;
     const struct sent_count *c = (const struct sent_count *)rows + i;
-    return db_exec(st, S_STEP_BUMP,
-                   P(SP_I64(c->account_id), SP_I64(c->campaign_id), SP_I64(c->step), SP_I64(0), SP_I64(c->n),
-                     SP_I64(0), SP_I64(0), SP_I64(0), SP_I64(0), SP_I64(0)));
+    return stmt_step_bump(st, c->account_id, c->campaign_id, c->step, &(struct step_delta){.sent = c->n});
 }
 
 enum db_status stmt_steps_count_sent(struct store *st, const struct sent_count *counts, size_t k)
