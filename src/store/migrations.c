@@ -447,6 +447,20 @@
     ");"                                                                                                     \
     "INSERT INTO order_currencies(account_id, currency, orders) "                                            \
     "  SELECT account_id, currency, COUNT(*) FROM orders WHERE is_test = 0 GROUP BY account_id, currency;", \
+    /* 15: fewer index entries to write per message (issue 21 item 2, DECISIONS 97). The claim and  */       \
+    /* the outcome of every message changed its row in five indexes holding status or sent_at;     */       \
+    /* three of them are read for some rows only, and now hold only those: recipients_due the rows */       \
+    /* still to send (a sent row leaves it, nothing goes in), recipients_step_sent the sent ones   */       \
+    /* (the nudges' reads; a claim no longer touches it) and recipients_sent_at those with a time. */       \
+    /* The reads name the index's condition as it is written (SQLite uses a partial index only    */       \
+    /* when the query's WHERE holds that term, or one side of its OR).                            */       \
+    "DROP INDEX recipients_due;"                                                                             \
+    "CREATE INDEX recipients_due ON recipients(account_id, status, next_attempt_at) "                        \
+    "  WHERE status = 'pending' OR status = 'sending';"                                                      \
+    "DROP INDEX recipients_step_sent;"                                                                       \
+    "CREATE INDEX recipients_step_sent ON recipients(campaign_id, step, status, sent_at) WHERE status = 'sent';"\
+    "DROP INDEX recipients_sent_at;"                                                                         \
+    "CREATE INDEX recipients_sent_at ON recipients(account_id, sent_at) WHERE sent_at IS NOT NULL;",          \
     NULL,                                                                                                    \
 }
 /* clang-format on */

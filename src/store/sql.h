@@ -565,10 +565,12 @@
       "r.campaign_id " NEXT_CONTACT "WHERE r.account_id = $1 AND r.status = 'pending' AND "                  \
       "r.next_attempt_at <= $2 AND c.account_id = $1 AND c.status IN ('running', 'nudging') "                \
       "ORDER BY r.next_attempt_at, r.id LIMIT $3")                                                           \
+    /* The status test is written as recipients_due's condition (migration 15): SQLite takes a     */        \
+    /* partial index only for a WHERE that holds it as written.                                    */        \
     X(S_RECIPIENT_NEXT_AT,                                                                                   \
       "SELECT COALESCE(MIN(r.next_attempt_at), 0) FROM recipients r "                                        \
       "JOIN campaigns c ON c.id = r.campaign_id WHERE r.account_id = $1 AND c.account_id = $1 "              \
-      "AND c.status IN ('running', 'nudging') AND r.status IN ('pending', 'sending')")                       \
+      "AND c.status IN ('running', 'nudging') AND (r.status = 'pending' OR r.status = 'sending')")           \
     X(S_RECIPIENT_CLAIM, "UPDATE recipients SET status = 'sending', random_id = COALESCE(random_id, $1), "   \
                          "discount_code = COALESCE(discount_code, $2), attempt = attempt + 1 "               \
                          "WHERE account_id = $3 AND id = $4 AND status IN ('pending', 'sending')")           \

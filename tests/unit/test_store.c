@@ -28,6 +28,7 @@
 #include "core/outcome.h"
 #include "core/progress.h"
 #include "store/db.h"
+#include "store/sql.h"
 #include "store/store.h"
 #include "unit_store.h"
 
@@ -2718,6 +2719,88 @@ static void first_rows_are_analyzed(void **state)
                      1);
 }
 
+/* The plan of statement id on the database under test, one line per node: SQLite's EXPLAIN QUERY
+ * PLAN, or PostgreSQL's generic plan (every parameter NULL) with sequential scans made as costly
+ * as they go, so that any index that can serve the read is named. @return malloc'd */
+static char *plan_of(struct fx *f, enum stmt_id id)
+{
+    size_t cap = 8192, len = 0;
+    char *out = calloc(1, cap);
+    if (f->url[0]) {
+        const char *sql = sql_pg(id);
+        int params = 0;
+        for (const char *p = strchr(sql, '$'); p; p = strchr(p + 1, '$'))
+            if (atoi(p + 1) > params) params = atoi(p + 1);
+        size_t qcap = strlen(sql) + 64;
+        char *q = malloc(qcap), args[256] = "";
+        snprintf(q, qcap, "PREPARE p AS %s", sql);
+        for (int i = 0; i < params; i++)
+            snprintf(args + strlen(args), sizeof args - strlen(args), "%sNULL", i ? ", " : "(");
+        if (params) strcat(args, ")");
+        char explain[300];
+        snprintf(explain, sizeof explain, "EXPLAIN (COSTS OFF) EXECUTE p%s", args);
+        PGconn *c = PQconnectdb(f->url);
+        PQclear(PQexec(c, "SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan"));
+        PQclear(PQexec(c, q));
+        PGresult *r = PQexec(c, explain);
+        for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++)
+            len += (size_t)snprintf(out + len, cap - len, "%s\n", PQgetvalue(r, i, 0));
+        PQclear(r);
+        PQfinish(c);
+        free(q);
+        return out;
+    }
+    char path[128], *sql = sql_sqlite(id);
+    size_t qcap = strlen(sql) + 32;
+    char *q = malloc(qcap);
+    snprintf(q, qcap, "EXPLAIN QUERY PLAN %s", sql);
+    snprintf(path, sizeof path, "%s/tgr.db", f->dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW && len < cap)
+            len += (size_t)snprintf(out + len, cap - len, "%s\n", (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(q);
+    free(sql);
+    return out;
+}
+
+/* Migration 15 (DECISIONS 97): recipients_due, recipients_step_sent and recipients_sent_at hold
+ * only the rows their reads want, and each read still finds its index on both backends — SQLite
+ * takes a partial index only when the query's WHERE holds the index's condition as written (or
+ * one side of its OR), so a read rewritten without it would quietly scan instead. */
+static void partial_indexes_serve_their_reads(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        enum stmt_id id;
+        const char *index;
+    } reads[] = {
+        {S_RECIPIENTS_DUE, "recipients_due"},    {S_RECIPIENT_DUE, "recipients_due"},
+        {S_RECIPIENT_SENDING, "recipients_due"}, {S_RECIPIENT_NEXT_AT, "recipients_due"},
+        {S_RECIPIENTS_NEXT, "recipients_due"},   {S_NUDGE_NEXT_DUE, "recipients_step_sent"},
+        {S_SENT_SINCE, "recipients_sent_at"},
+    };
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        char *plan = plan_of(f, reads[i].id);
+        if (!strstr(plan, reads[i].index))
+            fail_msg("%s does not read %s:\n%s", sql_name(reads[i].id), reads[i].index, plan);
+        free(plan);
+    }
+    /* The indexes are partial: a sent row is not among the rows to send, a claimed one not among the sent. */
+    assert_int_equal(sql_int(f, f->url[0]
+                                    ? "SELECT count(*) FROM pg_indexes WHERE indexname IN "
+                                      "('recipients_due', 'recipients_step_sent', 'recipients_sent_at') "
+                                      "AND indexdef LIKE '% WHERE %'"
+                                    : "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                      "('recipients_due', 'recipients_step_sent', 'recipients_sent_at') "
+                                      "AND sql LIKE '% WHERE %'"),
+                     3);
+}
+
 static void shop_pieces(void **state)
 {
     struct fx *f = *state;
@@ -2968,6 +3051,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(large_audiences, setup, teardown),
         cmocka_unit_test_setup_teardown(shop_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(first_rows_are_analyzed, setup, teardown),
+        cmocka_unit_test_setup_teardown(partial_indexes_serve_their_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(account_currency_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(webhook_outbox, setup, teardown),
     };
