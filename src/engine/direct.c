@@ -66,7 +66,8 @@ void engine__direct_send(struct engine *e, struct acct *a)
     a->direct = it->next;
     it->next = (struct item *)e; /* carried to on_direct_done */
     a->in_flight = 1;
-    a->next_send_at = now_ms() + engine__interval_ms(e);
+    a->sent_at = now_ms();
+    a->next_send_at = a->sent_at + engine__interval_ms(e);
     bridge_call_async(e->bridge, it->ev, SEND_TIMEOUT_MS, on_direct_done, it);
 }
 

@@ -46,8 +46,10 @@ struct item {
     struct recipient rec;  /* IT_RESULT */
     int64_t claimed_us;    /* IT_RESULT: mono µs before its claim (HIST_SEND) */
     int64_t answered_at;   /* IT_RESULT: when the bridge's answer came (unix ms) */
-    int64_t slack_ms;      /* IT_RESULT: how long after it the engine must next act for the account;
-                            * an answer the engine's wake-up comes within that of waits for it (queue.c) */
+    int64_t slack_ms;      /* IT_RESULT: how long after it the engine must next act for the account (its
+                            * interval, or that less CLAIM_LEAD_MS when its batch is used up, plus its
+                            * lag_ms); an answer the engine's wake-up comes within that of waits for it
+                            * (queue.c) */
     struct direct *direct; /* IT_DIRECT */
     struct item *next;
 };
@@ -92,6 +94,11 @@ struct acct {
     int64_t account_id;
     int in_flight;        /* a send is out at the bridge */
     int64_t next_send_at; /* pacing: the earliest next send (unix ms) */
+    int64_t sent_at;      /* when the send out at the bridge left (unix ms) */
+    /* How long its answers take (unix ms; the longest lately, decaying): the engine's look after a
+     * send comes this much after its pacing would allow if the answer came at once, so that an
+     * answer coming before then waits for that one wake-up (outcome.c, DECISIONS 97). */
+    int64_t lag_ms;
     int64_t quiet_until;  /* the next batch's first message waits for quiet hours ending then */
     int64_t flood_until;  /* FloodWait: nothing before this */
     int64_t quiet_logged; /* campaign whose quiet-hours pause was logged last */
@@ -224,7 +231,8 @@ void engine__memo_free(struct acct *a);
 /* ---- outcome.c ---- */
 /* The pacing interval of an account (DESIGN §4: at most --send-rate messages a second). */
 int64_t engine__interval_ms(const struct engine *e);
-/* A send was answered at answered_at (unix ms): the next may leave one interval after it. */
+/* A send was answered at answered_at (unix ms): the next may leave one interval after it; the
+ * account's lag_ms learns how long the answer took. */
 void engine__send_answered(struct engine *e, struct acct *a, int64_t answered_at);
 /* Write the outcomes waiting for a group commit now (before anything that reads them: an event, a
  * lease round, stopping). */

@@ -33,8 +33,16 @@ int64_t engine__interval_ms(const struct engine *e)
 void engine__send_answered(struct engine *e, struct acct *a, int64_t answered_at)
 {
     a->in_flight = 0;
-    int64_t at = answered_at + engine__interval_ms(e);
+    int64_t interval = engine__interval_ms(e);
+    int64_t at = answered_at + interval;
     if (at > a->next_send_at) a->next_send_at = at;
+    /* The lag follows a slower answer at once and a faster one a quarter of the way, and is at
+     * most a quarter of the interval: a message goes at most that much later than its pacing
+     * allows (DECISIONS 97). */
+    int64_t lag = answered_at - a->sent_at;
+    if (lag < 0 || a->sent_at == 0) lag = 0;
+    a->lag_ms = lag >= a->lag_ms ? lag : a->lag_ms - (a->lag_ms - lag + 3) / 4;
+    if (a->lag_ms > interval / 4) a->lag_ms = interval / 4;
 }
 
 static int64_t backoff_ms(int attempt)

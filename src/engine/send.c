@@ -168,6 +168,23 @@ static void random_id_of(struct app *app, const struct recipient *r, char *out, 
     snprintf(out, cap, "%lld", (long long)(v ? v : 1));
 }
 
+/* render_check of step's template tmpl, once per memo's campaign. @return TGR_OK or TGR_ERR (re filled) */
+static int template_uses(struct send_memo *m, int step, const char *tmpl, unsigned *uses,
+                         struct render_error *re)
+{
+    int kept = step >= 0 && step < SEND_MEMO_STEPS;
+    if (kept && (m->checked >> step & 1u)) {
+        *uses = m->uses[step];
+        return TGR_OK;
+    }
+    if (render_check(tmpl, uses, re) != TGR_OK) return TGR_ERR;
+    if (kept) {
+        m->uses[step] = (unsigned char)*uses;
+        m->checked |= 1u << step;
+    }
+    return TGR_OK;
+}
+
 int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const struct recipient *r,
                  const struct contact *addr, struct send_prepared *out, char *why_code, size_t codecap,
                  char *why, size_t whycap)
@@ -213,7 +230,7 @@ int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const
     }
     unsigned uses = 0;
     struct render_error re;
-    if (render_check(tmpl, &uses, &re) != TGR_OK) {
+    if (template_uses(m, r->step, tmpl, &uses, &re) != TGR_OK) {
         fail_with(why_code, codecap, why, whycap, "template_invalid", re.message);
         goto done;
     }

@@ -63,11 +63,17 @@ enum send_kind send_classify(const char *code, struct send_class *out);
  * change of what a message is made of — text, nudges, quiet hours and their override, media,
  * links, codes — writes updated_at, the row read joins the campaign for it), so an edit made on
  * any instance is seen by the first batch read after its commit. */
+#define SEND_MEMO_STEPS 16 /* steps whose template check is kept */
+
 struct send_memo {
     int have;          /* c holds campaign c.id */
     struct campaign c; /* the batch's campaign (the last one read) */
     json_t *nudges;    /* c's parsed nudge plan, or NULL */
     struct message_link_memo links;
+    /* Bit s: step s's template passed render_check, its placeholders in uses[s]: a template is
+     * checked once per campaign version, not once per recipient (DECISIONS 97). */
+    unsigned checked;
+    unsigned char uses[SEND_MEMO_STEPS];
 };
 
 void send_memo_init(struct send_memo *m);

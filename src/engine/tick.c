@@ -139,12 +139,13 @@ static int64_t next_act_at(const struct acct *a)
     return batch_send_at(a) - (a->q_n ? 0 : CLAIM_LEAD_MS);
 }
 
-/* The next look at an account whose send is out: next_act_at, which its answer only has to
- * precede (an answer coming before it waits for it, queue.c), or after an idle tick (the answer
- * wakes the engine then). */
+/* The next look at an account whose send is out: next_act_at with the answer's usual lag, which
+ * an answer coming by then waits for (queue.c) — the next act counts from the answer, so a look
+ * at next_act_at alone would find it not yet due and need a second wake-up a few ms later
+ * (DECISIONS 97) — or after an idle tick (the answer wakes the engine then). */
 static int64_t in_flight_look(const struct acct *a, int64_t now)
 {
-    int64_t at = next_act_at(a);
+    int64_t at = next_act_at(a) + a->lag_ms;
     return at > now ? at : now + IDLE_TICK_MS;
 }
 
@@ -164,9 +165,10 @@ static int64_t send_next(struct engine *e, struct acct *a)
     it->next = (struct item *)e; /* carried to on_send_done */
     /* The answer may wait for the engine's wake-up if that comes within this of it; set before
      * the call, whose answer the bridge's I/O thread may push at once. */
-    it->slack_ms = engine__interval_ms(e) - (a->q_i < a->q_n ? 0 : CLAIM_LEAD_MS);
+    it->slack_ms = engine__interval_ms(e) - (a->q_i < a->q_n ? 0 : CLAIM_LEAD_MS) + a->lag_ms;
     a->in_flight = 1;
-    a->next_send_at = now_ms() + engine__interval_ms(e);
+    a->sent_at = now_ms();
+    a->next_send_at = a->sent_at + engine__interval_ms(e);
     bridge_call_async(e->bridge, q->req, SEND_TIMEOUT_MS, on_send_done, it);
     json_decref(q->req);
     q->req = NULL;
