@@ -7,13 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct out {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static int grow(struct out *o, size_t more)
+static int grow(struct jsonout *o, size_t more)
 {
     if (o->failed) return -1;
     if (o->len + more + 1 <= o->cap) return 0;
@@ -37,20 +31,20 @@ static int grow(struct out *o, size_t more)
     return 0;
 }
 
-static void put(struct out *o, const char *s, size_t n)
+static void put(struct jsonout *o, const char *s, size_t n)
 {
     if (grow(o, n) != 0) return;
     memcpy(o->p + o->len, s, n);
     o->len += n;
 }
 
-static void put_c(struct out *o, char c)
+static void put_c(struct jsonout *o, char c)
 {
     if (grow(o, 1) != 0) return;
     o->p[o->len++] = c;
 }
 
-static void put_int(struct out *o, json_int_t v)
+static void put_int(struct jsonout *o, json_int_t v)
 {
     char d[24];
     int i = (int)sizeof d;
@@ -65,7 +59,7 @@ static void put_int(struct out *o, json_int_t v)
 }
 
 /* jansson's jsonp_dtostr with precision 10. @return 0, or -1 for a value JSON has no text for */
-static int put_real(struct out *o, double v)
+static int put_real(struct jsonout *o, double v)
 {
     if (isnan(v) || isinf(v)) return -1;
     char b[64];
@@ -96,7 +90,7 @@ static int put_real(struct out *o, double v)
 }
 
 /* A string as jansson writes it: ", \ and control characters escaped, the rest as it is. */
-static void put_string(struct out *o, const char *s, size_t n)
+static void put_string(struct jsonout *o, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     put_c(o, '"');
@@ -142,7 +136,7 @@ static void put_string(struct out *o, const char *s, size_t n)
     put_c(o, '"');
 }
 
-static int put_value(struct out *o, const json_t *v, int depth)
+static int put_value(struct jsonout *o, const json_t *v, int depth)
 {
     if (depth > JSONOUT_DEPTH) return -1;
     switch (json_typeof(v)) {
@@ -194,7 +188,7 @@ static int put_value(struct out *o, const json_t *v, int depth)
 
 char *jsonout_dumps(const json_t *v, size_t *len)
 {
-    struct out o = {0};
+    struct jsonout o = {0};
     if (!v || put_value(&o, v, 1) != 0 || grow(&o, 0) != 0) {
         free(o.p);
         return NULL;
@@ -202,4 +196,83 @@ char *jsonout_dumps(const json_t *v, size_t *len)
     o.p[o.len] = 0;
     if (len) *len = o.len;
     return o.p;
+}
+
+/* ---- piece by piece ---------------------------------------------------------------------- */
+
+void jsonout_raw(struct jsonout *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+/* Valid UTF-8 as jansson's json_string requires it: no overlong forms, surrogates or values past
+ * U+10FFFF. */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+            cp = c & 0x1Fu;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            cp = c & 0x0Fu;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            cp = c & 0x07u;
+        } else {
+            return 0;
+        }
+        if (n - i <= k) return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80) return 0;
+            cp = cp << 6 | (s[i + j] & 0x3Fu);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+void jsonout_str(struct jsonout *o, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!s || !utf8_valid((const unsigned char *)s, n)) {
+        o->failed = 1;
+        return;
+    }
+    put_string(o, s, n);
+}
+
+void jsonout_int(struct jsonout *o, long long v)
+{
+    put_int(o, (json_int_t)v);
+}
+
+void jsonout_value(struct jsonout *o, const json_t *v)
+{
+    if (!v || put_value(o, v, 1) != 0) o->failed = 1;
+}
+
+char *jsonout_end(struct jsonout *o, size_t *len)
+{
+    char *p = NULL;
+    if (grow(o, 0) == 0) {
+        o->p[o->len] = 0;
+        p = o->p;
+        if (len) *len = o->len;
+    } else {
+        free(o->p);
+    }
+    memset(o, 0, sizeof *o);
+    return p;
 }

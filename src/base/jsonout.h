@@ -22,4 +22,21 @@
  *         JSONOUT_DEPTH, or a value jansson would not write either, as a NaN) */
 char *jsonout_dumps(const json_t *v, size_t *len);
 
+/* A text written piece by piece, without a jansson value to hold it first (the engine's send
+ * requests, DECISIONS 99): start from struct jsonout o = {0}; a piece that fails (no memory, over
+ * JSONOUT_MAX, a string that is not valid UTF-8 — what jansson's json_string refuses) fails the
+ * text, and jsonout_end then returns NULL. */
+struct jsonout {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+void jsonout_raw(struct jsonout *o, const char *s); /* as it is: punctuation, quoted keys */
+void jsonout_str(struct jsonout *o, const char *s); /* a string value, escaped as jansson does */
+void jsonout_int(struct jsonout *o, long long v);
+void jsonout_value(struct jsonout *o, const json_t *v); /* as jsonout_dumps writes it */
+/* @return the text, NUL-terminated (*len its length; the caller frees), or NULL when a piece
+ *         failed; o is empty again either way */
+char *jsonout_end(struct jsonout *o, size_t *len);
+
 #endif

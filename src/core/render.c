@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonout.h"
 #include "base/util.h"
 #include "core/text.h"
 
@@ -763,4 +764,24 @@ json_t *rendered_entities_json(const struct rendered *r)
         }
     }
     return arr;
+}
+
+void rendered_entities_put(const struct rendered *r, struct jsonout *o)
+{
+    jsonout_raw(o, "[");
+    for (size_t k = 0; r && k < r->n_ents; k++) {
+        const struct entity *e = &r->ents[k];
+        jsonout_raw(o, k ? ",{\"type\":" : "{\"type\":");
+        jsonout_str(o, ent_names[e->type]);
+        jsonout_raw(o, ",\"offset\":");
+        jsonout_int(o, e->offset);
+        jsonout_raw(o, ",\"length\":");
+        jsonout_int(o, e->length);
+        if (e->type == ENT_TEXT_URL) {
+            jsonout_raw(o, ",\"url\":");
+            jsonout_str(o, e->url ? e->url : "");
+        }
+        jsonout_raw(o, "}");
+    }
+    jsonout_raw(o, "]");
 }

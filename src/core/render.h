@@ -107,6 +107,10 @@ void rendered_release(struct rendered *r);
 /* The entities as the bridge protocol and the API spell them:
  * [{"type":"bold","offset":0,"length":5}, {"type":"text_url",…,"url":"…"}]. New reference. */
 json_t *rendered_entities_json(const struct rendered *r);
+struct jsonout;
+/* The same array written into o (base/jsonout.h), byte for byte as jsonout_dumps writes the value
+ * rendered_entities_json returns. */
+void rendered_entities_put(const struct rendered *r, struct jsonout *o);
 
 /* Length of a UTF-8 string in UTF-16 code units (-1 if not valid UTF-8 — overlong forms and
  * surrogates included — or longer than INT32_MAX units). */

@@ -84,7 +84,8 @@ struct item {
 /* A message claimed (durably 'sending' with its random_id) and not yet handed to the bridge. */
 struct queued {
     struct recipient rec;
-    json_t *req;        /* the bridge request (owned) */
+    char *req; /* the bridge request's text (owned; send.h struct send_prepared) */
+    size_t req_len;
     struct blob code;   /* its sealed discount code until the claim stores it (empty: none) */
     int64_t claimed_us; /* mono µs before its preparation (HIST_SEND) */
 };

@@ -86,7 +86,8 @@ enum db_status send_memo_campaign(struct app *app, struct send_memo *m, int64_t 
 
 /* A message ready to be claimed and sent. */
 struct send_prepared {
-    json_t *req;        /* the bridge request (owned) */
+    char *req; /* the bridge request's text, a JSON object (owned; bridge_call_text) */
+    size_t req_len;
     char random_id[24]; /* made once and kept: a retry after a crash reuses it */
     struct blob code;   /* the sealed discount code to store with the claim (empty: none) */
 };

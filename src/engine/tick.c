@@ -117,7 +117,7 @@ void engine__batch_drop(struct engine *e, struct acct *a, int unclaim)
                      "account %lld: a claimed message could not go back to pending; it is sent next",
                      (long long)a->account_id);
         }
-        json_decref(q->req);
+        free(q->req);
         q->req = NULL;
         blob_release(&q->code);
     }
@@ -169,8 +169,8 @@ static int64_t send_next(struct engine *e, struct acct *a)
     a->in_flight = 1;
     a->sent_at = now_ms();
     a->next_send_at = a->sent_at + engine__interval_ms(e);
-    bridge_call_async(e->bridge, q->req, SEND_TIMEOUT_MS, on_send_done, it);
-    json_decref(q->req);
+    bridge_call_text(e->bridge, "send", q->req, q->req_len, SEND_TIMEOUT_MS, on_send_done, it);
+    free(q->req);
     q->req = NULL;
     if (a->q_i == a->q_n) a->q_i = a->q_n = a->q_claimed = 0;
     return in_flight_look(a, now_ms());
@@ -347,6 +347,7 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, int64
         q->rec = *r;
         snprintf(q->rec.random_id, sizeof q->rec.random_id, "%s", p.random_id);
         q->req = p.req;
+        q->req_len = p.req_len;
         q->claimed_us = claimed_us;
         p.req = NULL;
         q->code = p.code; /* stored with the claim */
@@ -446,7 +447,7 @@ static int64_t commit(struct engine *e)
                     a->q[kept++] = a->q[i];
                 } else {
                     if (r >= 0) counter_add(CNT_CLAIMS_MISSED, 1);
-                    json_decref(a->q[i].req); /* not claimed (moved on, or the commit failed): never sent */
+                    free(a->q[i].req); /* not claimed (moved on, or the commit failed): never sent */
                     a->q[i].req = NULL;
                 }
             }

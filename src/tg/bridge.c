@@ -627,9 +627,9 @@ void bridge_free(struct bridge *b)
     free(b);
 }
 
-/* The request's line: body (an object's compact text, "{...}") with "id" and "timeout_ms" put
- * first. @return malloc'd and NUL-terminated, or NULL (no memory) */
-static char *request_line(int64_t id, int timeout_ms, const char *body, size_t body_len)
+/* The request's line: body (an object's compact text, "{...}", NUL-terminated) with "id" and
+ * "timeout_ms" put first. @return malloc'd and NUL-terminated, *len its length, or NULL (no memory) */
+static char *request_line(int64_t id, int timeout_ms, const char *body, size_t body_len, size_t *len)
 {
     char head[64];
     int hn = snprintf(head, sizeof head, "{\"id\":%lld,\"timeout_ms\":%d%s", (long long)id, timeout_ms,
@@ -638,10 +638,23 @@ static char *request_line(int64_t id, int timeout_ms, const char *body, size_t b
     if (!line) return NULL;
     memcpy(line, head, (size_t)hn);
     memcpy(line + hn, body + 1, body_len); /* after the '{', up to and with the NUL */
+    *len = (size_t)hn + body_len - 1;
     return line;
 }
 
 void bridge_call_async(struct bridge *b, json_t *req, int timeout_ms, bridge_done_fn done, void *arg)
+{
+    /* The request's text is written once, outside the lock (the caller's object is only read),
+     * and the line's id and timeout go in front of its members: a copy of the object to add them
+     * and jansson's dump were a tenth of the engine's CPU per message (DECISIONS 88). */
+    size_t body_len = 0;
+    char *body = json_is_object(req) ? jsonout_dumps(req, &body_len) : NULL;
+    bridge_call_text(b, json_string_value(json_object_get(req, "op")), body, body_len, timeout_ms, done, arg);
+    free(body);
+}
+
+void bridge_call_text(struct bridge *b, const char *op, const char *body, size_t body_len, int timeout_ms,
+                      bridge_done_fn done, void *arg)
 {
     struct pending *p = calloc(1, sizeof *p);
     struct bridge_error e;
@@ -652,18 +665,12 @@ void bridge_call_async(struct bridge *b, json_t *req, int timeout_ms, bridge_don
     }
     p->deadline = mono_ms() + timeout_ms;
     p->t0_us = mono_us();
-    p->op = histogram_value(HIST_BRIDGE, json_string_value(json_object_get(req, "op")));
+    p->op = histogram_value(HIST_BRIDGE, op);
     p->done = done;
     p->arg = arg;
-    /* The request's text is written once, outside the lock (the caller's object is only read),
-     * and the line's id and timeout go in front of its members: a copy of the object to add them
-     * and jansson's dump were a tenth of the engine's CPU per message (DECISIONS 88). */
-    size_t body_len = 0;
-    char *body = json_is_object(req) ? jsonout_dumps(req, &body_len) : NULL;
     pthread_mutex_lock(&b->mu);
     if (b->stopping) {
         pthread_mutex_unlock(&b->mu);
-        free(body);
         free(p);
         set_error(&e, "NETWORK", "the Telegram bridge is stopping", 0);
         done(arg, NULL, &e);
@@ -671,9 +678,8 @@ void bridge_call_async(struct bridge *b, json_t *req, int timeout_ms, bridge_don
     }
     p->id = b->next_id++;
     int bridge_timeout = timeout_ms > 1000 ? timeout_ms - 500 : timeout_ms;
-    char *line = body ? request_line(p->id, bridge_timeout, body, body_len) : NULL;
-    free(body);
-    size_t len = line ? strlen(line) : 0, sent = 0;
+    size_t len = 0, sent = 0;
+    char *line = body && body_len >= 2 ? request_line(p->id, bridge_timeout, body, body_len, &len) : NULL;
     /* Nothing waits before it and the child is up: the line is written from this thread, which
      * spares the I/O thread a wake-up and two turns of its loop per request (DECISIONS 77). What
      * the pipe does not take now is left to the I/O thread, in order. */

@@ -80,6 +80,11 @@ int bridge_call(struct bridge *b, json_t *req, int timeout_ms, json_t **result, 
 
 /* Like bridge_call, without waiting: done(arg, …) runs on the I/O thread exactly once. */
 void bridge_call_async(struct bridge *b, json_t *req, int timeout_ms, bridge_done_fn done, void *arg);
+/* Like bridge_call_async, with the request already written: body is an object's compact text
+ * ("{...}", body_len bytes, not stolen) whose "op" is op — for a caller that writes it at once
+ * without a jansson value (the engine's sends, DECISIONS 99). */
+void bridge_call_text(struct bridge *b, const char *op, const char *body, size_t body_len, int timeout_ms,
+                      bridge_done_fn done, void *arg);
 
 /* 1 when a child is running and has said it is ready. */
 int bridge_ready(struct bridge *b);
