@@ -332,9 +332,68 @@ static int scrub_nul(json_t *j)
  * read with JSON_ALLOW_NUL and every NUL becomes U+FFFD at once: nothing after this function ever
  * sees one. Only "\u0000" can put a NUL into a parsed string (a raw NUL byte is invalid JSON),
  * so lines without those six bytes are not walked. */
+/* An unsigned integer as JSON writes it (no sign, no leading zero) of at most 18 digits, so that
+ * it fits int64 whatever they are, at *p; *p moves past it. @return 0, or -1 (none there) */
+static int plain_uint(const char **p, const char *end, int64_t *v)
+{
+    const char *s = *p;
+    int64_t n = 0;
+    int digits = 0;
+    while (s < end && *s >= '0' && *s <= '9' && digits < 19) {
+        n = n * 10 + (*s++ - '0');
+        digits++;
+    }
+    if (digits == 0 || digits > 18 || (digits > 1 && **p == '0') || (s < end && *s >= '0' && *s <= '9'))
+        return -1;
+    *p = s;
+    *v = n;
+    return 0;
+}
+
+/* Whether [*p, end) starts with lit; *p moves past it. */
+static int lit(const char **p, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0) return 0;
+    *p += n;
+    return 1;
+}
+
+/* The answer to a send, the line of every message a campaign sends, exactly as the bridge writes
+ * it: {"id":N,"ok":true,"result":{"message_id":M,"date":D}}. Built without the parser (a sixth of
+ * its cost; DECISIONS 100); any other line, or this one spelt otherwise, goes to json_loadb, and
+ * fuzz_bridge_line holds the two to the same value. @return the parsed line, or NULL */
+static json_t *send_answer(const char *line, size_t len)
+{
+    const char *p = line, *end = line + len;
+    int64_t id, msg, date;
+    if (!lit(&p, end, "{\"id\":") || plain_uint(&p, end, &id) != 0 ||
+        !lit(&p, end, ",\"ok\":true,\"result\":{\"message_id\":") || plain_uint(&p, end, &msg) != 0 ||
+        !lit(&p, end, ",\"date\":") || plain_uint(&p, end, &date) != 0 || !lit(&p, end, "}}") || p != end)
+        return NULL;
+    json_t *result = json_object(), *j = json_object();
+    if (!result || !j || json_object_set_new(result, "message_id", json_integer(msg)) != 0 ||
+        json_object_set_new(result, "date", json_integer(date)) != 0 ||
+        json_object_set_new(j, "id", json_integer(id)) != 0 ||
+        json_object_set_new(j, "ok", json_true()) != 0 || json_object_set(j, "result", result) != 0) {
+        json_decref(result);
+        json_decref(j);
+        return NULL;
+    }
+    json_decref(result);
+    return j;
+}
+
 enum bridge_line_kind bridge_parse_line(const char *line, size_t len, struct bridge_line *out)
 {
     memset(out, 0, sizeof *out);
+    json_t *fast = send_answer(line, len);
+    if (fast) {
+        out->json = fast;
+        out->id = json_integer_value(json_object_get(fast, "id"));
+        out->result = json_object_get(fast, "result");
+        return out->kind = BRIDGE_LINE_RESULT;
+    }
     json_error_t je;
     json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, &je);
     if (j && memmem(line, len, "\\u0000", 6) && scrub_nul(j) != TGR_OK) {

@@ -241,6 +241,40 @@ static void parse_line_kinds_and_errors(void **st)
     json_decref(l.json);
     assert_int_equal(bridge_parse_line("[1]", 3, &l), BRIDGE_LINE_INVALID);
     assert_null(l.json);
+    /* A send's answer, read without the parser (DECISIONS 100), and lines that look like one: each
+     * the same value as jansson reads, or refused as jansson refuses it. */
+    static const struct {
+        const char *line;
+        enum bridge_line_kind kind;
+        int64_t id, message_id;
+    } answers[] = {
+        {"{\"id\":42,\"ok\":true,\"result\":{\"message_id\":9001,\"date\":1796400000}}", BRIDGE_LINE_RESULT,
+         42, 9001},
+        {"{\"id\":0,\"ok\":true,\"result\":{\"message_id\":0,\"date\":0}}", BRIDGE_LINE_RESULT, 0, 0},
+        {"{\"id\":1234567890123456789,\"ok\":true,\"result\":{\"message_id\":7,\"date\":1}}",
+         BRIDGE_LINE_RESULT, 1234567890123456789LL, 7},
+        {"{\"id\":5, \"ok\":true,\"result\":{\"message_id\":8,\"date\":1}}", BRIDGE_LINE_RESULT, 5, 8},
+        {"{\"id\":5,\"ok\":true,\"result\":{\"message_id\":-8,\"date\":1}}", BRIDGE_LINE_RESULT, 5, -8},
+        {"{\"id\":07,\"ok\":true,\"result\":{\"message_id\":8,\"date\":1}}", BRIDGE_LINE_INVALID, 0, 0},
+        {"{\"id\":99999999999999999999,\"ok\":true,\"result\":{\"message_id\":8,\"date\":1}}",
+         BRIDGE_LINE_INVALID, 0, 0},
+        {"{\"id\":5,\"ok\":true,\"result\":{\"message_id\":8,\"date\":1}}x", BRIDGE_LINE_INVALID, 0, 0},
+        {"{\"id\":5,\"ok\":true,\"result\":{\"message_id\":8,\"date\":1}", BRIDGE_LINE_INVALID, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+        const char *line = answers[i].line;
+        assert_int_equal(bridge_parse_line(line, strlen(line), &l), answers[i].kind);
+        if (answers[i].kind != BRIDGE_LINE_RESULT) {
+            assert_null(l.json);
+            continue;
+        }
+        assert_int_equal(l.id, answers[i].id);
+        assert_int_equal(json_integer_value(json_object_get(l.result, "message_id")), answers[i].message_id);
+        json_t *j = json_loads(line, 0, NULL);
+        assert_true(json_equal(j, l.json));
+        json_decref(j);
+        json_decref(l.json);
+    }
     static const struct {
         const char *line, *code;
         int seconds;
