@@ -255,6 +255,8 @@ static void parse_line_kinds_and_errors(void **st)
          BRIDGE_LINE_RESULT, 1234567890123456789LL, 7},
         {"{\"id\":5, \"ok\":true,\"result\":{\"message_id\":8,\"date\":1}}", BRIDGE_LINE_RESULT, 5, 8},
         {"{\"id\":5,\"ok\":true,\"result\":{\"message_id\":-8,\"date\":1}}", BRIDGE_LINE_RESULT, 5, -8},
+        {"{\"id\":9999999999999999999,\"ok\":true,\"result\":{\"message_id\":8,\"date\":1}}",
+         BRIDGE_LINE_INVALID, 0, 0},
         {"{\"id\":07,\"ok\":true,\"result\":{\"message_id\":8,\"date\":1}}", BRIDGE_LINE_INVALID, 0, 0},
         {"{\"id\":99999999999999999999,\"ok\":true,\"result\":{\"message_id\":8,\"date\":1}}",
          BRIDGE_LINE_INVALID, 0, 0},
