@@ -52,6 +52,7 @@ static void on_direct_done(void *arg, json_t *result, const struct bridge_error 
     struct item *it = arg;
     struct engine *e = (struct engine *)it->next;
     it->next = NULL;
+    it->answered_at = now_ms(); /* the pacing and the answer's lag count from here (outcome.c) */
     engine__direct_finish(it->direct, result, err);
     it->direct = NULL;
     it->kind = IT_DIRECT_DONE;

@@ -121,7 +121,7 @@ static int64_t handle_item(struct engine *e, struct item *it)
     }
     case IT_DIRECT_DONE: {
         struct acct *a = engine__acct(e, it->account_id);
-        if (a) engine__send_answered(e, a, now_ms());
+        if (a) engine__send_answered(e, a, it->answered_at);
         break;
     }
     }

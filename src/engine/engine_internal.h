@@ -45,7 +45,7 @@ struct item {
     struct bridge_error err;
     struct recipient rec;  /* IT_RESULT */
     int64_t claimed_us;    /* IT_RESULT: mono µs before its claim (HIST_SEND) */
-    int64_t answered_at;   /* IT_RESULT: when the bridge's answer came (unix ms) */
+    int64_t answered_at;   /* IT_RESULT, IT_DIRECT_DONE: when the bridge's answer came (unix ms) */
     int64_t slack_ms;      /* IT_RESULT: how long after it the engine must next act for the account (its
                             * interval, or that less CLAIM_LEAD_MS when its batch is used up, plus its
                             * lag_ms); an answer the engine's wake-up comes within that of waits for it
@@ -98,7 +98,7 @@ struct acct {
     int64_t sent_at;      /* when the send out at the bridge left (unix ms) */
     /* How long its answers take (unix ms; the longest lately, decaying): the engine's look after a
      * send comes this much after its pacing would allow if the answer came at once, so that an
-     * answer coming before then waits for that one wake-up (outcome.c, DECISIONS 97). */
+     * answer coming before then waits for that one wake-up (outcome.c, DECISIONS 98). */
     int64_t lag_ms;
     int64_t quiet_until;  /* the next batch's first message waits for quiet hours ending then */
     int64_t flood_until;  /* FloodWait: nothing before this */

@@ -38,7 +38,7 @@ void engine__send_answered(struct engine *e, struct acct *a, int64_t answered_at
     if (at > a->next_send_at) a->next_send_at = at;
     /* The lag follows a slower answer at once and a faster one a quarter of the way, and is at
      * most a quarter of the interval: a message goes at most that much later than its pacing
-     * allows (DECISIONS 97). */
+     * allows (DECISIONS 98). */
     int64_t lag = answered_at - a->sent_at;
     if (lag < 0 || a->sent_at == 0) lag = 0;
     a->lag_ms = lag >= a->lag_ms ? lag : a->lag_ms - (a->lag_ms - lag + 3) / 4;

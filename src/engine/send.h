@@ -71,7 +71,7 @@ struct send_memo {
     json_t *nudges;    /* c's parsed nudge plan, or NULL */
     struct message_link_memo links;
     /* Bit s: step s's template passed render_check, its placeholders in uses[s]: a template is
-     * checked once per campaign version, not once per recipient (DECISIONS 97). */
+     * checked once per campaign version, not once per recipient (DECISIONS 98). */
     unsigned checked;
     unsigned char uses[SEND_MEMO_STEPS];
 };

@@ -142,7 +142,7 @@ static int64_t next_act_at(const struct acct *a)
 /* The next look at an account whose send is out: next_act_at with the answer's usual lag, which
  * an answer coming by then waits for (queue.c) — the next act counts from the answer, so a look
  * at next_act_at alone would find it not yet due and need a second wake-up a few ms later
- * (DECISIONS 97) — or after an idle tick (the answer wakes the engine then). */
+ * (DECISIONS 98) — or after an idle tick (the answer wakes the engine then). */
 static int64_t in_flight_look(const struct acct *a, int64_t now)
 {
     int64_t at = next_act_at(a) + a->lag_ms;

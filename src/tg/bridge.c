@@ -325,13 +325,6 @@ static int scrub_nul(json_t *j)
     }
 }
 
-/* Names and texts are whatever a Telegram client sent, U+0000 included, and the bridge may pass
- * one on as "\u0000" (docs/BRIDGE-PROTOCOL.md "Text"). Refusing the line would lose a whole sync
- * page or answer, on every retry; keeping the NUL would let every C string that reads the value
- * stop early ("2001\u0000…" read as user 2001, "ready\u0000x" as the ready event). So the line is
- * read with JSON_ALLOW_NUL and every NUL becomes U+FFFD at once: nothing after this function ever
- * sees one. Only "\u0000" can put a NUL into a parsed string (a raw NUL byte is invalid JSON),
- * so lines without those six bytes are not walked. */
 /* An unsigned integer as JSON writes it (no sign, no leading zero) of at most 18 digits, so that
  * it fits int64 whatever they are, at *p; *p moves past it. @return 0, or -1 (none there) */
 static int plain_uint(const char **p, const char *end, int64_t *v)
@@ -384,6 +377,13 @@ static json_t *send_answer(const char *line, size_t len)
     return j;
 }
 
+/* Names and texts are whatever a Telegram client sent, U+0000 included, and the bridge may pass
+ * one on as "\u0000" (docs/BRIDGE-PROTOCOL.md "Text"). Refusing the line would lose a whole sync
+ * page or answer, on every retry; keeping the NUL would let every C string that reads the value
+ * stop early ("2001\u0000…" read as user 2001, "ready\u0000x" as the ready event). So the line is
+ * read with JSON_ALLOW_NUL and every NUL becomes U+FFFD at once: nothing after this function ever
+ * sees one. Only "\u0000" can put a NUL into a parsed string (a raw NUL byte is invalid JSON),
+ * so lines without those six bytes are not walked. */
 enum bridge_line_kind bridge_parse_line(const char *line, size_t len, struct bridge_line *out)
 {
     memset(out, 0, sizeof *out);

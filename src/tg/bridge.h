@@ -81,8 +81,8 @@ int bridge_call(struct bridge *b, json_t *req, int timeout_ms, json_t **result, 
 /* Like bridge_call, without waiting: done(arg, …) runs on the I/O thread exactly once. */
 void bridge_call_async(struct bridge *b, json_t *req, int timeout_ms, bridge_done_fn done, void *arg);
 /* Like bridge_call_async, with the request already written: body is an object's compact text
- * ("{...}", body_len bytes, not stolen) whose "op" is op — for a caller that writes it at once
- * without a jansson value (the engine's sends, DECISIONS 99). */
+ * ("{...}", body_len bytes and a NUL after them, not stolen) whose "op" is op — for a caller that writes it
+ * at once without a jansson value (the engine's sends, DECISIONS 99). */
 void bridge_call_text(struct bridge *b, const char *op, const char *body, size_t body_len, int timeout_ms,
                       bridge_done_fn done, void *arg);
 
