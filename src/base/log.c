@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
+
 static enum log_level min_level = LOG_INFO;
 static enum log_format format = LOG_TEXT;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -19,18 +21,6 @@ void log_set_level(enum log_level lvl)
 void log_set_format(enum log_format fmt)
 {
     format = fmt;
-}
-
-/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-    if (!len || len > n) return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80) return 0;
-    if (len == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) return 0;
-    if (len == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))) return 0;
-    return len;
 }
 
 /* Append s[0..n) as the inside of a JSON string: quotes, backslashes and control characters

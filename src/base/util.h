@@ -1,5 +1,5 @@
-/* util — small helpers every module needs: clocks, safe number parsing, base64url,
- * and the result codes shared by non-storage functions. */
+/* util — small helpers every module needs: clocks, safe number parsing, base64url, UTF-8
+ * sequences, thread names, and the result codes shared by non-storage functions. */
 #ifndef TGR_UTIL_H
 #define TGR_UTIL_H
 
@@ -54,5 +54,12 @@ int read_file(const char *path, size_t cap, char **out, size_t *len);
  * the installed tree (/usr/bin/tgr → /usr/lib/tgr/rel), so the defaults work from any working
  * directory. */
 void source_path(const char *rel, char *out, size_t cap);
+
+/* The length of the valid UTF-8 sequence of a non-ASCII byte at s (at most n bytes): no overlong
+ * forms, surrogates or values past U+10FFFF, as jansson's strings are; 0 when invalid. */
+size_t utf8_seq(const unsigned char *s, size_t n);
+
+/* Name the calling thread (at most 15 bytes), as `top -H` and /proc show it. */
+void thread_name(const char *name);
 
 #endif

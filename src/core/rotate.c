@@ -110,7 +110,7 @@ struct keys_watch {
 
 static void *watch_main(void *arg)
 {
-    pthread_setname_np(pthread_self(), "tgr-keys"); /* as top -H and /proc show it */
+    thread_name("tgr-keys");
     struct keys_watch *w = arg;
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {

@@ -138,7 +138,7 @@ static int64_t handle_item(struct engine *e, struct item *it)
 
 static void *engine_main(void *arg)
 {
-    pthread_setname_np(pthread_self(), "tgr-engine"); /* as top -H and /proc show it */
+    thread_name("tgr-engine");
     struct engine *e = arg;
     int64_t next_tick = 0;
     for (;;) {

@@ -25,7 +25,7 @@ static void started(void *cls, int64_t account_id)
 
 static void *sched_main(void *arg)
 {
-    pthread_setname_np(pthread_self(), "tgr-schedule"); /* as top -H and /proc show it */
+    thread_name("tgr-schedule");
     struct engine *e = arg;
     pthread_mutex_lock(&e->sched_mu);
     while (!e->sched_stopping) {

@@ -252,7 +252,7 @@ static void record(struct deliverer *d, const struct webhook_job *j, const struc
 
 static void *sender_main(void *arg)
 {
-    pthread_setname_np(pthread_self(), "tgr-hook-send"); /* as top -H and /proc show it */
+    thread_name("tgr-hook-send");
     struct deliverer *d = arg;
     pthread_mutex_lock(&d->mu);
     for (;;) {
@@ -348,7 +348,7 @@ static void prune(struct deliverer *d)
 
 static void *dispatcher_main(void *arg)
 {
-    pthread_setname_np(pthread_self(), "tgr-hooks"); /* as top -H and /proc show it */
+    thread_name("tgr-hooks");
     struct deliverer *d = arg;
     int64_t prune_at = 0;
     pthread_mutex_lock(&d->mu);

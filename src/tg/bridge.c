@@ -519,7 +519,7 @@ static void expire(struct bridge *b)
 
 static void *io_main(void *arg)
 {
-    pthread_setname_np(pthread_self(), "tgr-bridge"); /* as top -H and /proc show it */
+    thread_name("tgr-bridge");
     struct bridge *b = arg;
     for (;;) {
         pthread_mutex_lock(&b->mu);

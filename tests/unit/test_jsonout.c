@@ -154,7 +154,7 @@ static void pieces(void **state)
     rendered_release(&rd);
 
     /* What json_string refuses fails the text: overlong, surrogate, past U+10FFFF, cut short. */
-    const char *bad[] = {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "caf\xC3", "\xFF"};
+    const char *bad[] = {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "caf\xC3", "\xFF", "\xF8\x80\x80"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_null(json_string(bad[i]));
         jsonout_raw(&o, "[");
