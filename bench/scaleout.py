@@ -279,8 +279,20 @@ def run_round(rec, servers, keys, marker, pool, meter, at_gate=lambda: None):
     for r in lines:
         k = (r["text"].split(" ")[0], str(r["user_id"]))
         seen[k] = seen.get(k, 0) + 1
+    # Where the span beyond the ideal goes: how late after the gate each account's first message
+    # left, and how much longer than one interval each next one waited.
+    by_account = {}
+    for r in sorted(lines, key=lambda r: r["at"]):
+        by_account.setdefault(r["text"].split(" ")[0], []).append(r["at"] - gate * 1000)
+    first = sorted(v[0] for v in by_account.values())
+    gaps = sorted(b - a - 1000 / RATE for v in by_account.values() for a, b in zip(v, v[1:]))
+
+    def pct(v, q):
+        return v[min(len(v) - 1, int(q * len(v)))] if v else 0
     per = max(len(lines), 1)
-    out = {"delivered": len(seen), "duplicates": sum(v - 1 for v in seen.values()), "wall": wall,
+    out = {"first_p50": pct(first, 0.5), "first_p99": pct(first, 0.99), "first_max": pct(first, 1),
+           "gap_mean": sum(gaps) / len(gaps) if gaps else 0, "gap_p99": pct(gaps, 0.99),
+           "delivered": len(seen), "duplicates": sum(v - 1 for v in seen.values()), "wall": wall,
            "started": started, "early": sum(1 for r in lines if r["at"] < gate * 1000),
            "cpus_busy": used["machine"] / used["wall"], "load": os.getloadavg()[0]}
     for c in COMPONENTS:
@@ -358,6 +370,9 @@ def main():
                   f"{r['bridge_ms']:.2f} ms, PostgreSQL {r['postgres_ms']:.2f} ms, bench {r['bench_ms']:.2f} ms, "
                   f"total {r['total_ms']:.2f} ms; the machine {r['cpus_busy']:.2f} CPUs busy, "
                   f"load average {r['load']:.1f}", flush=True)
+            print(f"scaleout: {name}: each account's first message left {r['first_p50']:.0f} ms after the gate "
+                  f"(median; p99 {r['first_p99']:.0f}, last {r['first_max']:.0f}); each next one "
+                  f"{r['gap_mean']:.0f} ms later than one interval on average (p99 {r['gap_p99']:.0f})", flush=True)
             if stats_url:
                 statement_report(stats_url, max(r["delivered"], 1))
 
