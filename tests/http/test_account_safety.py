@@ -4,7 +4,8 @@ on the simulated Telegram: a frozen account pauses every campaign and loses nobo
 does not know pauses the campaign after exactly error_streak_limit failures in a row; people who
 charge Stars are skipped, marked and left out of the next audience (as are people whose privacy
 refused the account); a daily limit sends that many, waits for the local midnight and goes on
-(the server's clock moved by TGR_TEST_CLOCK_FILE).
+(the server's clock moved by TGR_TEST_CLOCK_FILE); quiet hours ending claim the first message
+seconds ahead and send it when they end.
 
 What Telegram received is read from the simulator's record file, never from the server's own
 account of it. Each class has its own server: the simulator's account_frozen_after counts the
@@ -20,8 +21,8 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tgrtest import (ServerCase, campaign_logs, connect_telegram, contacts_by_tg_id, is_error_shape,  # noqa: E402
-                     parse_time, read_record, sim_args, wait_until, write_scenario)
+from tgrtest import (ServerCase, campaign_logs, connect_telegram, contacts_by_tg_id, db_ints,  # noqa: E402
+                     is_error_shape, parse_time, read_record, sim_args, wait_until, write_scenario)
 
 PASSWORD = "correct horse battery staple 42"
 CODE = "80417"
@@ -333,6 +334,44 @@ class DailyLimitTest(SafetyCase):
         self.assertIsNone(c["waiting"])
         got = [x["user_id"] for x in self.delivered("Daily check") if x["user_id"] != ME_ID]
         self.assertEqual(sorted(got), sorted(u["id"] for u in self.USERS))
+
+
+class QuietEndTest(SafetyCase):
+    """Quiet hours that end in a few seconds by the server's clock (moved by TGR_TEST_CLOCK_FILE
+    to eight seconds before a whole minute): the first message is claimed well before they end,
+    so that a thousand accounts whose hours end together all send on time (DECISIONS 102), and
+    nothing reaches Telegram before the end."""
+
+    USERS = users(3, "8660")
+    CLOCK = True
+    SEND_RATE = 1
+
+    def test_the_first_message_is_claimed_before_quiet_hours_end_and_sent_when_they_do(self):
+        token = self.account()
+        self.patch_account(token, frequency_cap_days=0)
+        # The server's clock 8 s before the next whole minute (UTC), where quiet hours end.
+        now = time.time()
+        end = (int(now + 9) // 60 + 1) * 60  # the clock moves forward, 1 to 61 s
+        offset_ms = int((end - 8 - now) * 1000)
+        with open(self.clock_path, "w") as f:
+            f.write(f"{offset_ms}\n")
+        time.sleep(0.3)  # the server reads the clock file again every 100 ms
+        token = self.srv.login(self.email, PASSWORD)
+        real_end = end - offset_ms / 1000
+        quiet = {"start": time.strftime("%H:%M", time.gmtime(end - 3600)),
+                 "end": time.strftime("%H:%M", time.gmtime(end)), "timezone": "UTC"}
+        cid = self.create(token, "Quiet end for {{first_name}}", quiet_hours=quiet)
+        self.start(token, cid)
+        self.assertTrue(wait_until(lambda: time.time() >= real_end - 2.5, 10))
+        claimed = db_ints(self.srv.data, f"SELECT COUNT(*) FROM recipients WHERE campaign_id = {cid} "
+                                         "AND status = 'sending'")[0][0]
+        self.assertEqual(self.delivered("Quiet end"), [], "delivered inside quiet hours")
+        self.assertEqual(claimed, 1, "the first message was not claimed 2.5 s before quiet hours end")
+        self.assertTrue(wait_until(lambda: len(self.delivered("Quiet end")) == 3, 15),
+                        self.analytics(token, cid))
+        first = min(r["at"] for r in self.delivered("Quiet end")) / 1000
+        self.assertGreaterEqual(first, real_end - 0.05, "the first message left before quiet hours ended")
+        self.wait_status(token, cid, "completed", 15)
 
 
 if __name__ == "__main__":
