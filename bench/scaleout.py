@@ -229,8 +229,31 @@ def start_campaign(srv, key, marker, quiet):
         time.sleep(0.5)
     if r.status != 200:
         sess = srv.get("/session", api_key=key)
+        other = ""
+        running = (r.json or {}).get("error", {}).get("running_campaign_id") if r.status == 409 else None
+        if running:  # what holds the campaign before it: its phase and its rows
+            a = srv.get(f"/campaigns/{running}/analytics", api_key=key)
+            other = f"; campaign {running}: {a.status} {a.body[:600]!r}"
         raise RuntimeError(f"start on {srv.args[srv.args.index('--instance-id') + 1]}: {r.status} {r.body[:200]!r}; "
-                           f"GET /session: {sess.status} {sess.body[:300]!r}")
+                           f"GET /session: {sess.status} {sess.body[:300]!r}{other}")
+    return cid
+
+
+def wait_completed(srv, started, pool, timeout=180):
+    """Wait until every campaign of started ([(api key, campaign id)]) has completed, as a shop
+    would before starting the next one: its last outcomes are written and seen, after a handover
+    by the account's new owner once it has started its client. Returns the seconds it took."""
+    t = time.time()
+    left = list(started)
+    while left and time.time() - t < timeout:
+        status = list(pool.map(lambda kc: srv.get(f"/campaigns/{kc[1]}", api_key=kc[0]).json.get("status"), left))
+        left = [kc for kc, st in zip(left, status) if st != "completed"]
+        if left:
+            time.sleep(0.5)
+    if left:
+        raise RuntimeError(f"{len(left)} campaigns of the round before not completed in {timeout} s "
+                           f"(campaign {left[0][1]})")
+    return time.time() - t
 
 
 COMPONENTS = ("tgr", "bridge", "postgres", "bench")
@@ -255,8 +278,8 @@ def run_round(rec, servers, keys, marker, pool, meter, at_gate=lambda: None):
     gate = (int(t + GATE_S) // 60 + 1) * 60
     quiet = {"start": time.strftime("%H:%M", time.gmtime(t)), "end": time.strftime("%H:%M", time.gmtime(gate)),
              "timezone": "UTC"}
-    list(pool.map(lambda ik: start_campaign(servers[ik[0] % len(servers)], ik[1], f"{marker}-{ik[0]}", quiet),
-                  enumerate(keys)))
+    cids = list(pool.map(lambda ik: start_campaign(servers[ik[0] % len(servers)], ik[1], f"{marker}-{ik[0]}",
+                                                   quiet), enumerate(keys)))
     started = time.time() - t
     if time.time() > gate - 1:
         print(f"scaleout: the campaigns took {started:.0f} s to start, past the gate: raise GATE_S", flush=True)
@@ -290,7 +313,7 @@ def run_round(rec, servers, keys, marker, pool, meter, at_gate=lambda: None):
     def pct(v, q):
         return v[min(len(v) - 1, int(q * len(v)))] if v else 0
     per = max(len(lines), 1)
-    out = {"first_p50": pct(first, 0.5), "first_p99": pct(first, 0.99), "first_max": pct(first, 1),
+    out = {"campaigns": list(zip(keys, cids)), "first_p50": pct(first, 0.5), "first_p99": pct(first, 0.99), "first_max": pct(first, 1),
            "gap_mean": sum(gaps) / len(gaps) if gaps else 0, "gap_p99": pct(gaps, 0.99),
            "delivered": len(seen), "duplicates": sum(v - 1 for v in seen.values()), "wall": wall,
            "started": started, "early": sum(1 for r in lines if r["at"] < gate * 1000),
@@ -377,7 +400,9 @@ def main():
                 statement_report(stats_url, max(r["delivered"], 1))
 
         with cf.ThreadPoolExecutor(8) as p:
-            report("one", "one instance", run_round(rec, [a], keys, "R1", p, meter, reset))
+            r1 = run_round(rec, [a], keys, "R1", p, meter, reset)
+            r1_campaigns = r1.pop("campaigns")
+            report("one", "one instance", r1)
             if ROUNDS >= 2:
                 b = server("b")
                 servers.append(b)
@@ -390,7 +415,15 @@ def main():
                 print(f"scaleout: instance b took {b.stderr_text().count('now sends for account')} accounts",
                       flush=True)
                 try:
-                    report("two", "two instances", run_round(rec, [a, b], keys, "R2", p, meter, reset))
+                    # The second round's campaigns can start once the first round's have completed
+                    # (a campaign of an account that is still running refuses to start): the
+                    # accounts handed over complete theirs once b has started their clients.
+                    took = wait_completed(a, r1_campaigns, p)
+                    print(f"scaleout: the first round's campaigns all completed {took:.1f} s after the handover",
+                          flush=True)
+                    r2 = run_round(rec, [a, b], keys, "R2", p, meter, reset)
+                    r2.pop("campaigns")
+                    report("two", "two instances", r2)
                 except RuntimeError as e:  # round 1's figures stand; round 2 is reported as failed
                     print(f"scaleout: two instances: FAILED: {e}", flush=True)
                     for line in b.stderr_text().splitlines() + a.stderr_text().splitlines():
@@ -398,6 +431,10 @@ def main():
                             print("  " + line, flush=True)
                             break
                     round2_failed = str(e)
+                    if os.environ.get("SCALEOUT_LOGS"):  # a directory for both servers' logs
+                        for name, srv in (("a", a), ("b", b)):
+                            with open(os.path.join(os.environ["SCALEOUT_LOGS"], f"{name}.log"), "w") as f:
+                                f.write(srv.stderr_text())
         rate = {key: r["rate"] for key, _, r in results}
         ratio = rate["two"] / rate["one"] if rate.get("two") and rate["one"] else 0
         if "two" in rate:

@@ -126,8 +126,8 @@ static int64_t handle_item(struct engine *e, struct item *it)
         break;
     }
     }
-    /* A result or a command concerns one account: look at that one now; the others keep their
-     * own timers. Events (replies, reads) change no timing. */
+    /* A result or a command concerns one account: look at that one after the take (engine_main);
+     * the others keep their own timers. Events (replies, reads) change no timing. */
     int64_t acct =
         it->kind == IT_RESULT || it->kind == IT_WAKE || it->kind == IT_DIRECT_DONE || it->kind == IT_STARTED
             ? it->account_id
@@ -141,7 +141,9 @@ static int64_t handle_item(struct engine *e, struct item *it)
  * the batches those looks prepare share one group commit: looked at item by item, a busy engine
  * (a thousand accounts' answers arriving while it works) committed every account's next message
  * alone, which made it busier still, until its answers waited seconds (DECISIONS 102). A tick
- * that has come due runs between two takes. */
+ * that has come due runs between two takes unless an item that must precede any send
+ * (must_precede: a wake-up, an event, a direct message) still waits; before, ticks waited for the
+ * queue to empty. */
 #define TAKE_MAX 32
 
 static void *engine_main(void *arg)
@@ -171,13 +173,16 @@ static void *engine_main(void *arg)
         }
         struct item *items = e->head, *last = NULL;
         size_t n = 0;
-        for (struct item *p = items; p && n < TAKE_MAX; p = p->next, n++)
+        for (struct item *p = items; p && n < TAKE_MAX; p = p->next, n++) {
             last = p;
+            if (must_precede(p->kind)) e->n_first--;
+        }
         if (last) {
             e->head = last->next;
             if (!e->head) e->tail = NULL;
             last->next = NULL;
         }
+        int first_waits = e->n_first > 0;
         pthread_mutex_unlock(&e->mu);
         int64_t look[TAKE_MAX];
         size_t n_look = 0;
@@ -203,7 +208,7 @@ static void *engine_main(void *arg)
             int64_t at = engine__tick_accounts(e, look, n_look);
             if (at < next_tick) next_tick = at;
         }
-        if (now_ms() >= next_tick) next_tick = engine__tick(e);
+        if (!first_waits && now_ms() >= next_tick) next_tick = engine__tick(e);
     }
     return NULL;
 }

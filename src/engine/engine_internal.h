@@ -73,14 +73,14 @@ struct item {
 #define ADVANCE_BUSY_MS  5000 /* the same while the account is sending, plus its share (progress.c) */
 #define JOB_RETRY_MS     100  /* how often jobs that found the queue full are queued again */
 /* An account whose claimed batch is used up reads and claims the next this long before its next
- * message may go, its pacing interval or quiet hours ending within QUIET_LOOK_MS (DECISIONS 89):
+ * message may go, its pacing interval ending (quiet hours ending: QUIET_LEAD_MS) (DECISIONS 89):
  * at 1/s a batch is one message, and waiting for the interval to pass before the read and the
  * commit added their time to every message's interval. 500 ms left a thousand accounts sending
  * together half a second for a thousand reads and their commits, more than the engine needed on
  * PostgreSQL; 800 ms gives it most of the interval (DECISIONS 102). */
 #define CLAIM_LEAD_MS 800
-/* How long one tick looks at accounts with no message due before it lets due messages go
- * (tick.c). */
+/* After how long one tick starts no more looks at accounts with no message due, letting due
+ * messages go (tick.c). */
 #define TICK_LOOKS_MS 20
 /* Quiet hours end for every account of a timezone at one instant (the morning's campaigns, the
  * scale-out bench's gate), and the first batch of each costs a few reads more than the next (its
@@ -91,6 +91,15 @@ struct item {
 /* An account whose queue waits for quiet hours looks again at least this often. */
 #define QUIET_LOOK_MS  60000
 #define DAILY_CHECK_MS 5000 /* how often the daily limit and today's count are read again */
+
+/* Whether an item must be handled before the engine sends anything: a wake-up (a paused
+ * campaign's claimed batch goes back to pending), an event (a STOP spares the contact its
+ * message), a direct message (it goes first). Answers of sends and the like need not: a tick
+ * runs between two takes of the queue only while none of these waits (engine.c). */
+static inline int must_precede(enum item_kind k)
+{
+    return k == IT_WAKE || k == IT_EVENT || k == IT_DIRECT;
+}
 
 /* A message claimed (durably 'sending' with its random_id) and not yet handed to the bridge. */
 struct queued {
@@ -163,6 +172,7 @@ struct engine {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct item *head, *tail; /* the work queue, under mu */
+    size_t n_first;           /* under mu: items queued that must precede any send (must_precede) */
     int stopping;
     int64_t sleeps_until; /* under mu: when the engine thread's wait ends (0: not waiting) */
     struct acct *accts;   /* the engine thread's own */

@@ -27,7 +27,7 @@ void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t 
      * (about five statements a message, DECISIONS 82). The campaign that sends cannot have
      * finished; it is seen done at the first look after its last message found nothing due (at
      * most IDLE_TICK_MS plus one interval after it). A nudge coming due, or another campaign of
-     * the account finishing its nudges, may wait up to ADVANCE_BUSY_MS longer. */
+     * the account finishing its nudges, may wait up to 1.5 × ADVANCE_BUSY_MS longer. */
     int busy = a->in_flight || now < a->next_send_at || a->sending;
     /* A campaign's first follow-up is looked at when it comes due, not up to ADVANCE_BUSY_MS
      * later (engine__nudge_note): its follow-ups show as queued while its first messages go. */

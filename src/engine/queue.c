@@ -43,6 +43,7 @@ void engine__push(struct engine *e, struct item *it)
     else
         e->head = it;
     e->tail = it;
+    if (must_precede(it->kind)) e->n_first++;
     /* A send's answer waits for the engine's own wake-up when that comes before the engine must
      * next act for the account (its next message, one interval after the answer, or the read of
      * its next batch before that): the answer only has to precede it (in_flight holds the send

@@ -290,7 +290,7 @@ static int64_t prepare_rows(struct engine *e, struct acct *a, int64_t now, int64
         return at > now ? (at < now + IDLE_TICK_MS ? at : now + IDLE_TICK_MS) : now + IDLE_TICK_MS;
     }
     /* Follow-ups going out of a campaign still 'running': its main pass may just have ended, and
-     * a sending account looks at phases only every ADVANCE_BUSY_MS — look now, so that the move
+     * a sending account looks at phases only every ADVANCE_BUSY_MS or so — look now, so that the move
      * to nudging is seen within a message or two, as when every message was a look. */
     const struct send_memo *mm = a->memo;
     if (rows[0].step > 0 && mm && mm->have && mm->c.id == rows[0].campaign_id &&
@@ -380,7 +380,7 @@ static int64_t batch_prepare(struct engine *e, struct acct *a, int64_t now, int6
     return at;
 }
 
-/* One look at the account (engine__tick_account without the commit). */
+/* One look at the account (engine__tick_accounts without the commit). */
 static int64_t turn(struct engine *e, int64_t account, int64_t now)
 {
     struct acct *a = engine__acct(e, account);
@@ -395,9 +395,10 @@ static int64_t turn(struct engine *e, int64_t account, int64_t now)
     if (own && !a->storage_pending) engine__advance(e, a, account, now);
     if (a->in_flight) return in_flight_look(a, now);
     if (now < a->flood_until) return a->flood_until;
-    /* An empty queue's next batch is read and claimed CLAIM_LEAD_MS before its first message may
-     * go, so that its round trips and its share of the tick's commit pass while the pacing
-     * interval runs (DECISIONS 89); a claimed message still waits for batch_send_at. */
+    /* An empty queue's next batch is read and claimed CLAIM_LEAD_MS (QUIET_LEAD_MS when quiet hours
+     * ending hold it) before its first message may go, so that its round trips and its share of
+     * the tick's commit pass while the pacing interval runs (DECISIONS 89, 102); a claimed
+     * message still waits for batch_send_at. */
     int64_t ready = a->direct ? a->next_send_at : next_act_at(a);
     if (now < ready) return ready;
     if (a->direct) {
@@ -517,10 +518,10 @@ int64_t engine__tick(struct engine *e)
      * time sooner (an answer, a wake-up, a start, a direct message) gives it a turn of its own
      * (engine.c). Turning every account on every tick cost each idle account two statements a
      * tick, and ticks come every few ms with a thousand accounts sending (DECISIONS 78).
-     * The messages due go first; the other looks (reads, a campaign's end: a few statements each)
-     * take at most TICK_LOOKS_MS, the rest waiting for the next tick, so that a message never waits
-     * behind hundreds of them: when a thousand campaigns ended together, a 300 ms run of looks
-     * held the last messages of the others (DECISIONS 102). */
+     * The messages due go first; no other look (reads, a campaign's end: a few statements each)
+     * starts once TICK_LOOKS_MS have passed, the rest waiting for the next tick, so that a message never
+     * waits behind hundreds of them: when a thousand campaigns ended together, a 300 ms run of looks held the
+     * last messages of the others (DECISIONS 102). */
     for (size_t i = 0; i < n; i++) {
         struct acct *a = engine__acct(e, owned[i]);
         if (a && a->look_at <= now && send_due(a, now) && cluster_owns(e->cluster, owned[i], now))

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "core/privacy.h"
+#include "engine/engine.h"
 #include "http/handlers.h"
 #include "http/server.h"
 
@@ -91,6 +92,7 @@ static void erase_job(struct req *r)
     enum privacy_outcome o = contact_erase(r->app, r->account_id, id, &who);
     if (o == PRIVACY_OK) {
         log_info("privacy", "account %lld: contact %lld erased", (long long)r->account_id, (long long)id);
+        engine_wake(r->app->engine, r->account_id); /* a batch claimed before it is prepared again */
         reply_empty(r, 204);
     } else {
         (void)answer(r, o);

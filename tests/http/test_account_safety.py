@@ -340,7 +340,8 @@ class QuietEndTest(SafetyCase):
     """Quiet hours that end in a few seconds by the server's clock (moved by TGR_TEST_CLOCK_FILE
     to eight seconds before a whole minute): the first message is claimed well before they end,
     so that a thousand accounts whose hours end together all send on time (DECISIONS 102), and
-    nothing reaches Telegram before the end."""
+    nothing reaches Telegram before the end; a person erased while their message is claimed does
+    not get it."""
 
     USERS = users(3, "8660")
     CLOCK = True
@@ -363,15 +364,26 @@ class QuietEndTest(SafetyCase):
         cid = self.create(token, "Quiet end for {{first_name}}", quiet_hours=quiet)
         self.start(token, cid)
         self.assertTrue(wait_until(lambda: time.time() >= real_end - 2.5, 10))
-        claimed = db_ints(self.srv.data, f"SELECT COUNT(*) FROM recipients WHERE campaign_id = {cid} "
-                                         "AND status = 'sending'")[0][0]
+        claimed = db_ints(self.srv.data, f"SELECT contact_id FROM recipients WHERE campaign_id = {cid} "
+                                         "AND status = 'sending'")
         self.assertEqual(self.delivered("Quiet end"), [], "delivered inside quiet hours")
-        self.assertEqual(claimed, 1, "the first message was not claimed 2.5 s before quiet hours end")
-        self.assertTrue(wait_until(lambda: len(self.delivered("Quiet end")) == 3, 15),
+        self.assertEqual(len(claimed), 1, "the first message was not claimed 2.5 s before quiet hours end")
+        # The person whose message is claimed is erased now: the message already prepared for them
+        # is dropped (the erasure wakes the engine), and the other two get theirs.
+        by_tg = contacts_by_tg_id(self.srv, token)
+        erased = [u["id"] for u in self.USERS if by_tg[u["id"]]["id"] == claimed[0][0]]
+        r = self.srv.request("DELETE", f"/contacts/{claimed[0][0]}", token=token)
+        self.assertIn(r.status, (200, 204), r)
+        self.assertTrue(wait_until(lambda: len(self.delivered("Quiet end")) == 2, 15),
                         self.analytics(token, cid))
         first = min(r["at"] for r in self.delivered("Quiet end")) / 1000
         self.assertGreaterEqual(first, real_end - 0.05, "the first message left before quiet hours ended")
         self.wait_status(token, cid, "completed", 15)
+        time.sleep(1.2)
+        got = sorted(str(x["user_id"]) for x in self.delivered("Quiet end"))
+        self.assertEqual(len(erased), 1)
+        self.assertNotIn(erased[0], got, "the person erased while their message was claimed got it")
+        self.assertEqual(len(got), 2, got)
 
 
 if __name__ == "__main__":
