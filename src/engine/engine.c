@@ -171,18 +171,8 @@ static void *engine_main(void *arg)
                 if (e->accts[i].q_n) engine__batch_drop(e, &e->accts[i], 1);
             break;
         }
-        struct item *items = e->head, *last = NULL;
-        size_t n = 0;
-        for (struct item *p = items; p && n < TAKE_MAX; p = p->next, n++) {
-            last = p;
-            if (must_precede(p->kind)) e->n_first--;
-        }
-        if (last) {
-            e->head = last->next;
-            if (!e->head) e->tail = NULL;
-            last->next = NULL;
-        }
-        int first_waits = e->n_first > 0;
+        int first_waits;
+        struct item *items = engine__take(e, TAKE_MAX, &first_waits);
         pthread_mutex_unlock(&e->mu);
         int64_t look[TAKE_MAX];
         size_t n_look = 0;

@@ -205,6 +205,14 @@ struct engine {
 /* Queue an item (taking it); while stopping it is dropped (a direct message answered NETWORK).
  * A sync, start or wake already waiting for the same account covers a new one. */
 void engine__push(struct engine *e, struct item *it);
+/* Under mu: take up to max items off the head of the queue, linked through next (NULL: none);
+ * *first_waits says whether an item that must precede any send (must_precede) is still queued. */
+struct item *engine__take(struct engine *e, size_t max, int *first_waits);
+/* An account id's bits mixed (Fibonacci hashing): the account index's slot, a spread by account. */
+static inline uint64_t engine__mix(int64_t account_id)
+{
+    return ((uint64_t)account_id * 0x9E3779B97F4A7C15ull) >> 32;
+}
 /* A zeroed item, or NULL (logged) when out of memory. */
 struct item *engine__item_new(enum item_kind kind, int64_t account_id);
 /* Queue a new item with ev (taken). */

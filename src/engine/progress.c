@@ -37,8 +37,7 @@ void engine__advance(struct engine *e, struct acct *a, int64_t account, int64_t 
      * came due together too: a thousand looks (about 0.7 ms each on PostgreSQL) held every
      * account's next message up to 700 ms, every ADVANCE_BUSY_MS. Each account's period is
      * longer by its own share of half of that, so the looks spread out (DECISIONS 102). */
-    int64_t period = ADVANCE_BUSY_MS +
-                     (int64_t)((((uint64_t)account * 0x9E3779B97F4A7C15ull) >> 32) % (ADVANCE_BUSY_MS / 2));
+    int64_t period = ADVANCE_BUSY_MS + (int64_t)(engine__mix(account) % (ADVANCE_BUSY_MS / 2));
     if (busy && !due && now - a->advanced_at < period) return;
     for (int pass = 0; pass < 2 && now - a->advanced_at >= ADVANCE_EVERY_MS; pass++) {
         if (pass == 1) a->advanced_at = now;

@@ -54,6 +54,23 @@ void engine__push(struct engine *e, struct item *it)
     pthread_mutex_unlock(&e->mu);
 }
 
+struct item *engine__take(struct engine *e, size_t max, int *first_waits)
+{
+    struct item *items = e->head, *last = NULL;
+    size_t n = 0;
+    for (struct item *p = items; p && n < max; p = p->next, n++) {
+        last = p;
+        if (must_precede(p->kind)) e->n_first--;
+    }
+    if (last) {
+        e->head = last->next;
+        if (!e->head) e->tail = NULL;
+        last->next = NULL;
+    }
+    *first_waits = e->n_first > 0;
+    return items;
+}
+
 struct item *engine__item_new(enum item_kind kind, int64_t account_id)
 {
     struct item *it = calloc(1, sizeof *it);
@@ -84,7 +101,7 @@ void engine__post(struct engine *e, enum item_kind kind, int64_t account_id, jso
  * (DECISIONS 78). */
 static size_t slot_of(int64_t id, size_t mask)
 {
-    return (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    return (size_t)engine__mix(id) & mask;
 }
 
 static struct acct *find(const struct engine *e, int64_t account_id)

@@ -524,8 +524,7 @@ int64_t engine__tick(struct engine *e)
      * last messages of the others (DECISIONS 102). */
     for (size_t i = 0; i < n; i++) {
         struct acct *a = engine__acct(e, owned[i]);
-        if (a && a->look_at <= now && send_due(a, now) && cluster_owns(e->cluster, owned[i], now))
-            look(e, owned[i], now);
+        if (a && a->look_at <= now && send_due(a, now)) look(e, owned[i], now); /* turn() checks the lease */
     }
     int64_t until = mono_ms() + TICK_LOOKS_MS;
     size_t from = n ? e->looks_from % n : 0, left = n; /* the next tick starts where this one stopped */
