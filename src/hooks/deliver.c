@@ -23,8 +23,7 @@
 
 #define TIMEOUT_MS     10000             /* API.md: a 2xx within 10 s is success */
 #define BODY_READ_MAX  (64 * 1024)       /* of a receiver's answer, read and dropped */
-#define LOOK_MS        250               /* an idle outbox is looked at this often (new events) */
-#define LOOK_ALL_MS    2000              /* and read this often when nothing was queued here */
+#define LOOK_ALL_MS    2000              /* an idle outbox is read this often (other instances' events) */
 #define BLOCKED_MS     1000              /* due rows none could claim: in flight, here or elsewhere */
 #define STORE_RETRY_MS 2000              /* after a failed read of the outbox */
 #define PRUNE_EVERY_MS (3600 * 1000)     /* events older than KEEP_MS are forgotten this often */
@@ -286,10 +285,28 @@ static void *sender_main(void *arg)
  * process since the last read (the store counts the commits that queued deliveries), nothing due
  * by its due time, and the last read less than LOOK_ALL_MS ago — other instances' events, and
  * leases that ran out, wait that long for this instance (their own dispatchers see their
- * events at once). */
+ * events at once). A commit of this process that queues deliveries wakes the dispatcher
+ * (queued_here), so it sleeps until the due time or LOOK_ALL_MS, not on a shorter clock
+ * (DECISIONS 103). */
 static int unchanged(const struct deliverer *d, int64_t queued, int64_t now)
 {
     return queued == d->seen_queued && now - d->read_at < LOOK_ALL_MS && (!d->due || d->due > now);
+}
+
+/* The next look after an unchanged one or a read: the due time, or LOOK_ALL_MS after the read. */
+static int64_t next_look(const struct deliverer *d)
+{
+    int64_t all = d->read_at + LOOK_ALL_MS;
+    return d->due && d->due < all ? d->due : all;
+}
+
+/* store->hooks->on_queued: a commit of this process queued deliveries (in the committing thread). */
+static void queued_here(void *arg)
+{
+    struct deliverer *d = arg;
+    pthread_mutex_lock(&d->mu);
+    pthread_cond_signal(&d->idle_cv);
+    pthread_mutex_unlock(&d->mu);
 }
 
 /* Claim due deliveries for the idle senders. @return when to look again (unix ms) */
@@ -297,7 +314,7 @@ static int64_t dispatch(struct deliverer *d)
 {
     struct store *st = d->app->store;
     int64_t now = now_ms(), due = 0, queued = st->hooks->queued(st);
-    if (unchanged(d, queued, now)) return d->due && d->due < now + LOOK_MS ? d->due : now + LOOK_MS;
+    if (unchanged(d, queued, now)) return next_look(d);
     /* An idle outbox costs one read a look, not a write transaction: claims are tried only when
      * something is due. The count is taken before the read: what commits after it moves it. */
     d->seen_queued = queued;
@@ -331,8 +348,7 @@ static int64_t dispatch(struct deliverer *d)
         if (due && due <= now) return now + BLOCKED_MS;
     }
     d->due = due;
-    if (!due || due > now + LOOK_MS) return now + LOOK_MS;
-    return due;
+    return next_look(d);
 }
 
 static void prune(struct deliverer *d)
@@ -361,7 +377,9 @@ static void *dispatcher_main(void *arg)
         int64_t next = dispatch(d);
         pthread_mutex_lock(&d->mu);
         int64_t wait = next - now_ms();
-        if (wait > 0 && !d->stopping) {
+        /* A commit that queued since dispatch() read the count has moved it before taking mu to
+         * signal: seen here, or its signal comes while this thread waits. */
+        if (wait > 0 && !d->stopping && d->app->store->hooks->queued(d->app->store) == d->seen_queued) {
             struct timespec ts;
             deadline_in(wait, &ts);
             pthread_cond_timedwait(&d->idle_cv, &d->mu, &ts);
@@ -409,12 +427,14 @@ struct deliverer *deliver_start(struct app *app, const char *instance)
         deliver_stop(d);
         return NULL;
     }
+    app->store->hooks->on_queued(app->store, queued_here, d);
     return d;
 }
 
 void deliver_stop(struct deliverer *d)
 {
     if (!d) return;
+    d->app->store->hooks->on_queued(d->app->store, NULL, NULL); /* before d goes */
     pthread_mutex_lock(&d->mu);
     __atomic_store_n(&d->stopping, 1, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&d->work_cv);

@@ -45,6 +45,8 @@ struct stream {
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+/* The ticker sleeps on it while no stream is open; the first stream and the shutdown wake it. */
+static pthread_cond_t opened = PTHREAD_COND_INITIALIZER;
 static struct stream *streams; /* every open stream, guarded by mu */
 static int stopping, running;
 static uint64_t serials;
@@ -105,8 +107,15 @@ static void check_credentials(void)
 static void *tick_main(void *arg)
 {
     (void)arg;
+    thread_name("tgr-sse");
     int64_t checked = mono_ms();
     for (;;) {
+        /* With no stream open there is nothing to resume or check: a server nobody watches does
+         * not wake four times a second for it. */
+        pthread_mutex_lock(&mu);
+        while (!streams && !stopping)
+            pthread_cond_wait(&opened, &mu);
+        pthread_mutex_unlock(&mu);
         struct timespec ts = {0, TICK_MS * 1000000L};
         nanosleep(&ts, NULL);
         if (mono_ms() - checked >= REVOKE_CHECK_MS) {
@@ -233,7 +242,10 @@ int sse_reply(struct req *r, sse_next_fn next, void *ctx, void (*ctx_free)(void 
     if (open < cfg->max_streams) {
         s->serial = ++serials;
         s->nextp = streams;
-        if (streams) streams->prev = s;
+        if (streams)
+            streams->prev = s;
+        else
+            pthread_cond_signal(&opened);
         streams = s;
     }
     pthread_mutex_unlock(&mu);
@@ -279,6 +291,7 @@ void sse_shutdown(void)
     if (!running) return;
     pthread_mutex_lock(&mu);
     stopping = 1;
+    pthread_cond_signal(&opened);
     pthread_mutex_unlock(&mu);
     pthread_join(ticker, NULL); /* its last round resumed every parked stream */
     running = 0;

@@ -2,9 +2,9 @@
  *
  * A stream is a response whose content reader asks a source for whatever events are ready.
  * When none are, it suspends the connection and returns 0 (the pattern microhttpd.h prescribes);
- * one ticker thread resumes every suspended stream four times a second, so a stream notices new
- * events within ~250 ms, and sends a ": keep-alive" comment after --stream-keepalive seconds
- * (15) without a write, to keep proxies from closing it.
+ * one ticker thread ("tgr-sse") resumes every suspended stream four times a second while any is
+ * open (and sleeps while none is), so a stream notices new events within ~250 ms, and sends a ": keep-alive"
+ * comment after --stream-keepalive seconds (15) without a write, to keep proxies from closing it.
  *
  * Limits: an account holds at most --max-streams-per-account streams (5) at once; the next one is
  * answered 429 too_many_streams. A stream ends (a last comment says why, then the body's end) when

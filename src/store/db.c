@@ -3,6 +3,7 @@
  * operators (tgr_store_errors_total, base/counters.h). */
 #include "store/db.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,26 @@ int64_t db_queued_commits(struct store *st)
     return __atomic_load_n(&((struct db *)st)->queued_commits, __ATOMIC_ACQUIRE);
 }
 
+static pthread_mutex_t on_queued_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void db_on_queued(struct store *st, void (*fn)(void *arg), void *arg)
+{
+    struct db *d = (struct db *)st;
+    pthread_mutex_lock(&on_queued_mu);
+    d->on_queued = fn;
+    d->on_queued_arg = arg;
+    pthread_mutex_unlock(&on_queued_mu);
+}
+
+/* The count moved: tell whoever listens (the webhook dispatcher, which then reads at once). */
+static void queued_committed(struct db *d)
+{
+    __atomic_add_fetch(&d->queued_commits, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&on_queued_mu);
+    if (d->on_queued) d->on_queued(d->on_queued_arg);
+    pthread_mutex_unlock(&on_queued_mu);
+}
+
 static enum db_status counted(enum db_status r)
 {
     if (r < 0 && depth == 0)
@@ -60,7 +81,7 @@ static enum db_status txn(struct store *st, enum db_tx kind, int retry_soft,
     depth--;
     if (depth == 0) {
         /* Committed (or rolled back) at last: what it queued is there for the dispatcher. */
-        if (r >= 0 && queued) __atomic_add_fetch(&((struct db *)st)->queued_commits, 1, __ATOMIC_RELEASE);
+        if (r >= 0 && queued) queued_committed((struct db *)st);
         queued = 0;
     }
     return counted(r);

@@ -133,6 +133,9 @@ struct db {
     struct store base; /* first: a struct store * is a struct db * */
     const struct db_ops *ops;
     int64_t queued_commits; /* db_queued_commits; atomic */
+    /* db_on_queued's function and argument, under db.c's lock */
+    void (*on_queued)(void *arg);
+    void *on_queued_arg;
 };
 
 /* This thread's transaction made webhook deliveries claimable (stmt_webhooks.c): when its outermost
@@ -140,6 +143,10 @@ struct db {
 void db_note_queued(void);
 /* How many such commits this process has made (the dispatcher reads the outbox when it moves). */
 int64_t db_queued_commits(struct store *st);
+/* Call fn(arg) after each such commit, in the committing thread, once the count has moved (NULL:
+ * stop). fn must not write to the store; it runs under a lock that db_on_queued also takes, so
+ * once db_on_queued(st, NULL, NULL) returns, fn is not running and will not run again. */
+void db_on_queued(struct store *st, void (*fn)(void *arg), void *arg);
 
 /* ---- running statements --------------------------------------------------------------------- */
 

@@ -202,6 +202,11 @@ static int64_t queued(struct store *st)
     return db_queued_commits(st);
 }
 
+static void on_queued(struct store *st, void (*fn)(void *arg), void *arg)
+{
+    db_on_queued(st, fn, arg);
+}
+
 static enum db_status next_due(struct store *st, int64_t *at)
 {
     *at = 0;
@@ -277,6 +282,7 @@ const struct store_hooks stmt_hooks = {
     .unclaim_all = unclaim_all,
     .next_due = next_due,
     .queued = queued,
+    .on_queued = on_queued,
     .deliveries = deliveries,
     .prune = prune,
     .pending = pending,

@@ -109,6 +109,9 @@ struct store_hooks {
     /* How many transactions that queued deliveries (event_add) this process has committed: when
      * it has not moved, nothing new of this process's is in the outbox (no read needed). */
     int64_t (*queued)(struct store *st);
+    /* Call fn(arg) in the committing thread after each such commit (NULL: stop; when it returns,
+     * fn is not running); fn may take a lock of its own but not use the store. */
+    void (*on_queued)(struct store *st, void (*fn)(void *arg), void *arg);
     /* Up to limit deliveries of an endpoint with id < before_id (0: from the newest), newest first.
      * @param[out] rows malloc'd; free @return DB_ONE, DB_NONE (none) */
     TGR_MUST_CHECK enum db_status (*deliveries)(struct store *st, int64_t account_id, int64_t webhook_id,

@@ -4,7 +4,8 @@
 one is a 429 `too_many_streams` in the error shape, and a closed stream frees its slot at once), a
 stream ends by itself when the token it was opened with expires (an API-key stream after
 --stream-max-age) or is revoked ("sign out everywhere", a new API key), and a quiet stream gets a
-keep-alive comment every --stream-keepalive seconds.
+keep-alive comment every --stream-keepalive seconds; and the ticker that serves them sleeps while
+none is open.
 
 A token that expires in a few seconds is minted here with the server's own JWT key, derived from
 its DATA/master.key as tgr derives it (libsodium's crypto_kdf: BLAKE2b keyed with the master key,
@@ -164,6 +165,47 @@ class StreamTimingTest(StreamCase):
         self.assertIsNone(s.error, "the stream was cut instead of ending")
         # Ended on time, so keep-alives came before the end.
         self.assertIn("keep-alive", s.comments)
+
+
+def thread_wakes(pid, name):
+    """How often the server's thread called name has slept and been woken (its voluntary context
+    switches, as the kernel counts them); None when it has no such thread."""
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/comm") as f:
+                if f.read().strip() != name:
+                    continue
+            with open(f"/proc/{pid}/task/{t}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        return int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return None
+
+
+class StreamTickerTest(StreamCase):
+    """The ticker that resumes parked streams sleeps while none is open (DECISIONS 103): a server
+    nobody watches live does not wake four times a second for it."""
+
+    def idle_wakes(self, seconds):
+        w0 = thread_wakes(self.srv.proc.pid, "tgr-sse")
+        time.sleep(seconds)
+        return thread_wakes(self.srv.proc.pid, "tgr-sse") - w0
+
+    def test_ticker_runs_only_while_a_stream_is_open(self):
+        self.assertIsNotNone(thread_wakes(self.srv.proc.pid, "tgr-sse"), "no tgr-sse thread")
+        self.assertLessEqual(self.idle_wakes(2), 1, "the ticker woke with no stream open")
+        token, _, _, path = self.account()
+        s = EventStream(self.srv, path, token=token)
+        try:
+            self.assertEqual(s.status, 200, s.body)
+            self.assertGreaterEqual(self.idle_wakes(2), 2, "the ticker did not run for an open stream")
+        finally:
+            s.close()
+        # The closed stream leaves at the next tick (a peek sees the client gone); then it sleeps.
+        time.sleep(1.5 * VALGRIND_SLOWDOWN)
+        self.assertLessEqual(self.idle_wakes(2), 1, "the ticker kept waking after the last stream closed")
 
 
 if __name__ == "__main__":
