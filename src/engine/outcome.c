@@ -381,14 +381,16 @@ int64_t engine__prepare_failed(struct engine *e, struct acct *a, const struct re
         }
         return now;
     }
-    /* Permanent for this row (contact gone, template broken, pool empty…). */
+    /* Permanent for this row (contact gone, template broken, pool empty…), or the person opted
+     * out while it was claimed: skipped, as their pending rows were (DECISIONS 104). */
+    int skip = rc == SEND_PREPARE_SKIP;
     struct send_outcome o = {.recipient_id = r->id,
                              .campaign_id = r->campaign_id,
                              .contact_id = r->contact_id,
                              .step = r->step,
                              .attempt = r->attempt,
-                             .status = RECIPIENT_FAILED,
-                             .log_status = "failed",
+                             .status = skip ? RECIPIENT_SKIPPED : RECIPIENT_FAILED,
+                             .log_status = skip ? "skipped" : "failed",
                              .error_code = code,
                              .error_details = why};
     finish(e, a, account, &o);

@@ -217,6 +217,11 @@ int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const
     struct rendered rd;
     memset(&rd, 0, sizeof rd);
     char code[72] = "", last_order[200] = "";
+    if (s == DB_ONE && ct.opted_out_at) {
+        fail_with(why_code, codecap, why, whycap, "opted_out", "the person opted out before it was sent");
+        rc = SEND_PREPARE_SKIP;
+        goto done;
+    }
     if (s == DB_NONE || contact_open(app, account_id, &ct, &p) != TGR_OK || !p.access_hash) {
         fail_with(why_code, codecap, why, whycap, "PEER_ID_INVALID", "the contact cannot be addressed");
         goto done;

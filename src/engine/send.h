@@ -103,9 +103,13 @@ void send_prepared_release(struct send_prepared *p);
  * @return TGR_OK, TGR_ERR (permanent for this row), -2 (database trouble: try later), or
  *         SEND_PREPARE_RETRY (the media store failed: retry the row with backoff, why set), or
  *         SEND_PREPARE_STORAGE (a write failed for good — disk full, I/O error: nothing was sent
- *         and the row is as it was; the caller pauses sending with reason storage_error) */
+ *         and the row is as it was; the caller pauses sending with reason storage_error), or
+ *         SEND_PREPARE_SKIP (below) */
 #define SEND_PREPARE_RETRY   (-3)
 #define SEND_PREPARE_STORAGE (-4)
+/* The person opted out after the row was queued (by hand, while its message was claimed): the
+ * row is skipped with why_code "opted_out", as the opt-out skipped their pending rows. */
+#define SEND_PREPARE_SKIP (-5)
 int send_prepare(struct app *app, struct send_memo *m, int64_t account_id, const struct recipient *r,
                  const struct contact *addr, struct send_prepared *out, char *why_code, size_t codecap,
                  char *why, size_t whycap);

@@ -12,6 +12,7 @@
 #include "base/util.h"
 #include "core/people.h"
 #include "core/timeline.h"
+#include "engine/engine.h"
 #include "http/csvout.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -314,6 +315,9 @@ static enum hres opt_out(struct req *r, int out)
     audit_who_of(r, &who);
     switch (contact_opt_out_by_hand(r->app, r->account_id, id, out, &who, reason)) {
     case OPT_OUT_CHANGED:
+        /* A message already claimed for them goes back and is skipped when prepared again. */
+        if (out) engine_wake(r->app->engine, r->account_id);
+        return contact_reply(r, id);
     case OPT_OUT_UNCHANGED:
         return contact_reply(r, id);
     case OPT_OUT_NOT_FOUND:

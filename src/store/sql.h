@@ -44,8 +44,9 @@
 #define RECIPIENT_COLS                                                                                       \
     "r.id, r.campaign_id, r.contact_id, r.step, r.status, COALESCE(r.random_id, ''), r.attempt, "            \
     "r.next_attempt_at, COALESCE(r.tg_message_id, 0), COALESCE(r.sent_at, 0), c.updated_at"
-/* S_RECIPIENTS_NEXT's join of each row's contact address (as S_CONTACT_ADDRESS). */
-#define NEXT_ADDRESS "ct.id, ct.tg_user_id, ct.access_hash, ct.first_name"
+/* S_RECIPIENTS_NEXT's join of each row's contact address (as S_CONTACT_ADDRESS), with when the
+ * person opted out (0: not): a message prepared for them is then skipped (DECISIONS 104). */
+#define NEXT_ADDRESS "ct.id, ct.tg_user_id, ct.access_hash, ct.first_name, COALESCE(ct.opted_out_at, 0)"
 #define NEXT_CONTACT                                                                                         \
     "LEFT JOIN contacts ct ON ct.account_id = $1 AND ct.id = r.contact_id AND ct.erased_at IS NULL "
 #define MEDIA_COLS "id, kind, mime, size, sha256, storage_key, created_at"
@@ -401,7 +402,8 @@
       "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.tg_user_id = $2")               \
     X(S_CONTACT_GET, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id = $2 "        \
                      "AND c.erased_at IS NULL")                                                              \
-    X(S_CONTACT_ADDRESS, "SELECT c.id, c.tg_user_id, c.access_hash, c.first_name FROM contacts c "           \
+    X(S_CONTACT_ADDRESS, "SELECT c.id, c.tg_user_id, c.access_hash, c.first_name, "                          \
+                         "COALESCE(c.opted_out_at, 0) FROM contacts c "                                      \
                          "WHERE c.account_id = $1 AND c.id = $2 AND c.erased_at IS NULL")                    \
     X(S_CONTACTS_PAGE, "SELECT " CONTACT_COLS " FROM contacts c WHERE c.account_id = $1 AND c.id > $2 "      \
                        "AND c.erased_at IS NULL ORDER BY c.id LIMIT $3")                                     \
@@ -562,7 +564,7 @@
       "r.campaign_id " NEXT_CONTACT                                                                          \
       "WHERE r.account_id = $1 AND r.status = 'pending' AND r.next_attempt_at <= $2 "                        \
       "AND c.account_id = $1 AND c.status IN ('running', 'nudging') ORDER BY r.next_attempt_at, r.id "       \
-      "LIMIT $3) d ORDER BY 16, 17, 18 LIMIT $3")                                                            \
+      "LIMIT $3) d ORDER BY 17, 18, 19 LIMIT $3")                                                            \
     /* S_RECIPIENTS_NEXT without the 'sending' rows: one index range in due order, no sort. */               \
     X(S_RECIPIENTS_DUE,                                                                                      \
       "SELECT " RECIPIENT_COLS ", " NEXT_ADDRESS " FROM recipients r JOIN campaigns c ON c.id = "            \

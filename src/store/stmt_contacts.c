@@ -58,6 +58,7 @@ static int read_address(void *cls, const struct db_row *r, void *elem)
     c->id = db_i64(r, 0);
     db_copy(r, 1, c->tg_user_id, sizeof c->tg_user_id);
     if (db_blob(r, 2, &c->access_hash) != TGR_OK || db_blob(r, 3, &c->first_name) != TGR_OK) return TGR_ERR;
+    c->opted_out_at = db_i64(r, 4);
     return TGR_OK;
 }
 

@@ -42,8 +42,8 @@ struct recipients_read {
     size_t cap, *n;
 };
 
-/* A row of S_RECIPIENTS_NEXT or S_RECIPIENTS_DUE: the recipient, then its contact's address from column 11.
- */
+/* A row of S_RECIPIENTS_NEXT or S_RECIPIENTS_DUE: the recipient, then its contact's address from
+ * column 11 and when the person opted out (column 15). */
 static int read_recipients(void *cls, const struct db_row *r)
 {
     struct recipients_read *x = cls;
@@ -55,6 +55,7 @@ static int read_recipients(void *cls, const struct db_row *r)
         c->id = db_i64(r, 11);
         db_copy(r, 12, c->tg_user_id, sizeof c->tg_user_id);
         if (db_blob(r, 13, &c->access_hash) != TGR_OK || db_blob(r, 14, &c->first_name) != TGR_OK) return -1;
+        c->opted_out_at = db_i64(r, 15);
     }
     (*x->n)++;
     return 0;

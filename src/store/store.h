@@ -239,7 +239,7 @@ struct store {
     TGR_MUST_CHECK enum db_status (*contact_get)(struct store *st, int64_t account_id, int64_t id,
                                                  struct contact *out);
     /* What a message needs of contact id (the engine's send): its id, tg_user_id, sealed access
-     * hash and first name; the rest of out is empty. Release with contact_release.
+     * hash and first name, and opted_out_at; the rest of out is empty. Release with contact_release.
      * @return DB_ONE, DB_NONE (unknown or erased) */
     TGR_MUST_CHECK enum db_status (*contact_address)(struct store *st, int64_t account_id, int64_t id,
                                                      struct contact *out);

@@ -5,7 +5,8 @@ does not know pauses the campaign after exactly error_streak_limit failures in a
 charge Stars are skipped, marked and left out of the next audience (as are people whose privacy
 refused the account); a daily limit sends that many, waits for the local midnight and goes on
 (the server's clock moved by TGR_TEST_CLOCK_FILE); quiet hours ending claim the first message
-seconds ahead and send it when they end.
+seconds ahead and send it when they end, and a person erased or opted out by hand while their
+message is claimed does not get it.
 
 What Telegram received is read from the simulator's record file, never from the server's own
 account of it. Each class has its own server: the simulator's account_frozen_after counts the
@@ -340,19 +341,27 @@ class QuietEndTest(SafetyCase):
     """Quiet hours that end in a few seconds by the server's clock (moved by TGR_TEST_CLOCK_FILE
     to eight seconds before a whole minute): the first message is claimed well before they end,
     so that a thousand accounts whose hours end together all send on time (DECISIONS 102), and
-    nothing reaches Telegram before the end; a person erased while their message is claimed does
-    not get it."""
+    nothing reaches Telegram before the end; a person erased, or opted out by hand, while their
+    message is claimed does not get it (DECISIONS 102, 104)."""
 
     USERS = users(3, "8660")
     CLOCK = True
     SEND_RATE = 1
 
-    def test_the_first_message_is_claimed_before_quiet_hours_end_and_sent_when_they_do(self):
+    def claimed_before_quiet_end(self, marker):
+        """A campaign to the three people whose quiet hours end 8 s from now by the server's clock,
+        looked at 2.5 s before they end: (token, campaign id, the contact whose message is
+        claimed, their Telegram id, the real time the hours end)."""
         token = self.account()
         self.patch_account(token, frequency_cap_days=0)
-        # The server's clock 8 s before the next whole minute (UTC), where quiet hours end.
+        # The server's clock 8 s before the next whole minute (UTC) of its own clock, where quiet
+        # hours end: it moves forward only, 1 to 61 s (a second test finds the first's offset).
         now = time.time()
-        end = (int(now + 9) // 60 + 1) * 60  # the clock moves forward, 1 to 61 s
+        before = 0
+        if os.path.exists(self.clock_path):
+            with open(self.clock_path) as f:
+                before = int(f.read().strip() or 0)
+        end = (int(now + before / 1000 + 9) // 60 + 1) * 60
         offset_ms = int((end - 8 - now) * 1000)
         with open(self.clock_path, "w") as f:
             f.write(f"{offset_ms}\n")
@@ -361,30 +370,49 @@ class QuietEndTest(SafetyCase):
         real_end = end - offset_ms / 1000
         quiet = {"start": time.strftime("%H:%M", time.gmtime(end - 3600)),
                  "end": time.strftime("%H:%M", time.gmtime(end)), "timezone": "UTC"}
-        cid = self.create(token, "Quiet end for {{first_name}}", quiet_hours=quiet)
+        cid = self.create(token, marker + " for {{first_name}}", quiet_hours=quiet)
         self.start(token, cid)
         self.assertTrue(wait_until(lambda: time.time() >= real_end - 2.5, 10))
         claimed = db_ints(self.srv.data, f"SELECT contact_id FROM recipients WHERE campaign_id = {cid} "
                                          "AND status = 'sending'")
-        self.assertEqual(self.delivered("Quiet end"), [], "delivered inside quiet hours")
+        self.assertEqual(self.delivered(marker), [], "delivered inside quiet hours")
         self.assertEqual(len(claimed), 1, "the first message was not claimed 2.5 s before quiet hours end")
-        # The person whose message is claimed is erased now: the message already prepared for them
-        # is dropped (the erasure wakes the engine), and the other two get theirs.
         by_tg = contacts_by_tg_id(self.srv, token)
-        erased = [u["id"] for u in self.USERS if by_tg[u["id"]]["id"] == claimed[0][0]]
-        r = self.srv.request("DELETE", f"/contacts/{claimed[0][0]}", token=token)
-        self.assertIn(r.status, (200, 204), r)
-        self.assertTrue(wait_until(lambda: len(self.delivered("Quiet end")) == 2, 15),
-                        self.analytics(token, cid))
-        first = min(r["at"] for r in self.delivered("Quiet end")) / 1000
+        tg = [u["id"] for u in self.USERS if by_tg[u["id"]]["id"] == claimed[0][0]]
+        self.assertEqual(len(tg), 1)
+        return token, cid, claimed[0][0], tg[0], real_end
+
+    def others_get_theirs(self, token, cid, marker, spared, real_end):
+        """The two others get the message, from the end of quiet hours on; spared does not."""
+        self.assertTrue(wait_until(lambda: len(self.delivered(marker)) == 2, 15), self.analytics(token, cid))
+        first = min(r["at"] for r in self.delivered(marker)) / 1000
         self.assertGreaterEqual(first, real_end - 0.05, "the first message left before quiet hours ended")
         self.wait_status(token, cid, "completed", 15)
         time.sleep(1.2)
-        got = sorted(str(x["user_id"]) for x in self.delivered("Quiet end"))
-        self.assertEqual(len(erased), 1)
-        self.assertNotIn(erased[0], got, "the person erased while their message was claimed got it")
+        got = sorted(str(x["user_id"]) for x in self.delivered(marker))
+        self.assertNotIn(spared, got, "the person spared while their message was claimed got it")
         self.assertEqual(len(got), 2, got)
 
+    def test_the_first_message_is_claimed_before_quiet_hours_end_and_sent_when_they_do(self):
+        token, cid, contact, tg, real_end = self.claimed_before_quiet_end("Quiet end")
+        # The person whose message is claimed is erased now: the message already prepared for them
+        # is dropped (the erasure wakes the engine), and the other two get theirs.
+        r = self.srv.request("DELETE", f"/contacts/{contact}", token=token)
+        self.assertIn(r.status, (200, 204), r)
+        self.others_get_theirs(token, cid, "Quiet end", tg, real_end)
+
+    def test_a_person_opted_out_while_their_message_is_claimed_does_not_get_it(self):
+        token, cid, contact, tg, real_end = self.claimed_before_quiet_end("Opt-out end")
+        # Opted out by hand now: the opt-out skips pending rows, and this one is claimed ('sending').
+        # The opt-out wakes the engine, which puts the batch back; prepared again, the row is skipped.
+        r = self.srv.post(f"/contacts/{contact}/opt-out", {"reason": "asked by phone"}, token=token)
+        self.assertEqual(r.status, 200, r)
+        self.others_get_theirs(token, cid, "Opt-out end", tg, real_end)
+        a = self.analytics(token, cid)
+        self.assertEqual((a["sent"], a["skipped"], a["failed"], a["pending"]), (2, 1, 0, 0), a)
+        rows = db_ints(self.srv.data, f"SELECT COUNT(*) FROM recipients WHERE campaign_id = {cid} AND "
+                                      f"contact_id = {contact} AND status = 'skipped' AND error_code = 'opted_out'")
+        self.assertEqual(rows, [(1,)], "the opted-out person's row is not skipped as opted_out")
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
