@@ -3,7 +3,7 @@
 the shop's Telegram account"): pacing, FloodWait, PEER_FLOOD, a dead session, blocked recipients,
 a send that times out, crashes of the server and of the bridge in the middle of a campaign, quiet
 hours, nudges to non-responders, "STOP" replies, the 409s of start, the live log stream and the
-test send (shared/DESIGN.md §4, §6; shared/API.md "Campaigns"; docs/BRIDGE-PROTOCOL.md "The
+test send (answered when the server stops while it waits) (shared/DESIGN.md §4, §6; shared/API.md "Campaigns"; docs/BRIDGE-PROTOCOL.md "The
 simulator").
 
 Every test drives the real binary, with its real bridge child on the simulated Telegram, from the
@@ -22,6 +22,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import unittest
 from datetime import datetime, timedelta, timezone
@@ -416,6 +417,44 @@ class FloodWaitRestartTest(EngineCase):
         self.assertEqual(len(after), 2, lines)
         self.assertGreaterEqual(min(after), 5.0 - 0.002,
                                 f"after a restart the account sent {min(after):.3f} s into a FloodWait of 5 s")
+
+
+class DirectAtShutdownTest(EngineCase):
+    """A test message waits for its account's FloodWait like every message; a server stopped
+    meanwhile answers it (telegram_unavailable) and exits, rather than waiting for it forever."""
+
+    USERS = make_users(2, "7450")
+    FAULTS = [{"on_send": 1, "error": "FLOOD_WAIT", "seconds": 300}]
+
+    def test_a_test_message_waiting_at_shutdown_is_answered_and_the_server_exits(self):
+        token, _ = self.account()
+        c = self.create(token, message_text="Shutdown check {{first_name}}")
+        self.start(token, c["id"])
+        self.assertTrue(wait_until(lambda: [l for l in campaign_logs(self.srv, token, c["id"])
+                                            if l["status"] == "flood_wait"], 20, step=0.05))
+        answer = {}
+
+        def ask():
+            try:
+                answer["r"] = self.srv.post(f"/campaigns/{c['id']}/test", token=token, timeout=90)
+            except Exception as e:  # noqa: BLE001 (reported below)
+                answer["error"] = repr(e)
+
+        t = threading.Thread(target=ask)
+        t.start()
+        time.sleep(1.5)
+        self.assertTrue(t.is_alive(), f"the test message did not wait for the FloodWait: {answer}")
+        old = self.srv
+        rc = old.stop(timeout=40)  # the graceful stop waits 10 s for requests, then the engine stops
+        t.join(30)
+        self.assertEqual(rc, 0, old.stderr_text()[-2000:])
+        self.assertIn("r", answer, answer)
+        self.assertEqual((answer["r"].status, answer["r"].json["error"]["code"]), (503, "telegram_unavailable"),
+                         answer["r"])
+        self.assertEqual(self.record("Shutdown check"), [], "sent during the FloodWait")
+        self.srv = type(self).srv = self.new_server(data=old.data)  # tearDownClass stops this one
+        old.cleanup()
+        self.srv.start()
 
 
 class PeerFloodTest(EngineCase):
