@@ -163,6 +163,16 @@ class EngineCase(unittest.TestCase):
                       f"logs {campaign_logs(self.srv, token, cid)[-8:]}")
         return self.campaign(token, cid)
 
+    def start_into_flood_wait(self, token, text):
+        """Create and start a campaign of text, and wait for its FloodWait (the class's FAULTS):
+        (the campaign, its flood_wait log lines)."""
+        c = self.create(token, message_text=text)
+        self.start(token, c["id"])
+        flood = wait_until(lambda: [l for l in campaign_logs(self.srv, token, c["id"]) if l["status"] == "flood_wait"],
+                           20, step=0.05)
+        self.assertTrue(flood, campaign_logs(self.srv, token, c["id"]))
+        return c, flood
+
     def record(self, marker):
         """The record's lines whose text holds marker, in the order Telegram delivered them."""
         return sorted((r for r in read_record(self.record_path) if marker in (r.get("text") or "")),
@@ -398,11 +408,7 @@ class FloodWaitRestartTest(EngineCase):
 
     def test_restart_during_a_flood_wait_still_waits(self):
         token, _ = self.account()
-        c = self.create(token, message_text="Flood restart check {{first_name}}")
-        self.start(token, c["id"])
-        flood = wait_until(lambda: [l for l in campaign_logs(self.srv, token, c["id"]) if l["status"] == "flood_wait"],
-                           20, step=0.05)
-        self.assertTrue(flood, campaign_logs(self.srv, token, c["id"]))
+        c, flood = self.start_into_flood_wait(token, "Flood restart check {{first_name}}")
         refused_at = parse_time(flood[0]["at"])
         self.srv.kill()
         old = self.srv
@@ -428,10 +434,7 @@ class DirectAtShutdownTest(EngineCase):
 
     def test_a_test_message_waiting_at_shutdown_is_answered_and_the_server_exits(self):
         token, _ = self.account()
-        c = self.create(token, message_text="Shutdown check {{first_name}}")
-        self.start(token, c["id"])
-        self.assertTrue(wait_until(lambda: [l for l in campaign_logs(self.srv, token, c["id"])
-                                            if l["status"] == "flood_wait"], 20, step=0.05))
+        c, _ = self.start_into_flood_wait(token, "Shutdown check {{first_name}}")
         answer = {}
 
         def ask():
