@@ -307,19 +307,58 @@ int local_hour(const char *tz, int64_t ms)
     return lt.tm_hour;
 }
 
+/* The last days local_day found, by zone: a day's bounds hold for all of it, and each conversion
+ * sets TZ for the process and reads the zone's file again (a tenth of the CPU of GET
+ * …/analytics, which asks for the account's day on every poll). */
+#define DAYS_KEPT 16
+static struct {
+    char tz[65];
+    int64_t start, end; /* as mktime gave them, in ms */
+} days_kept[DAYS_KEPT];
+static unsigned days_next;
+static pthread_mutex_t days_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int day_kept(const char *tz, int64_t ms, int64_t *start, int64_t *end)
+{
+    int found = 0;
+    pthread_mutex_lock(&days_mu);
+    for (int i = 0; i < DAYS_KEPT && !found; i++)
+        if (days_kept[i].start <= ms && ms < days_kept[i].end && strcmp(days_kept[i].tz, tz) == 0) {
+            *start = days_kept[i].start;
+            *end = days_kept[i].end;
+            found = 1;
+        }
+    pthread_mutex_unlock(&days_mu);
+    return found;
+}
+
+static void day_keep(const char *tz, int64_t start, int64_t end)
+{
+    if (strlen(tz) >= sizeof days_kept[0].tz) return;
+    pthread_mutex_lock(&days_mu);
+    unsigned i = days_next++ % DAYS_KEPT;
+    snprintf(days_kept[i].tz, sizeof days_kept[i].tz, "%s", tz);
+    days_kept[i].start = start;
+    days_kept[i].end = end;
+    pthread_mutex_unlock(&days_mu);
+}
+
 void local_day(const char *tz, int64_t ms, int64_t *start, int64_t *end)
 {
-    struct tm lt;
-    struct saved_tz saved;
-    zone_enter(tz, &saved);
-    wall_clock(ms, &lt);
-    struct tm day = {.tm_year = lt.tm_year, .tm_mon = lt.tm_mon, .tm_mday = lt.tm_mday, .tm_isdst = -1};
-    struct tm next = day;
-    next.tm_mday++;
-    time_t s = mktime(&day), e = mktime(&next); /* mktime normalises the 32nd, and a missing 00:00 */
-    zone_leave(&saved);
-    *start = (int64_t)s * 1000;
-    *end = (int64_t)e * 1000;
+    if (!day_kept(tz, ms, start, end)) {
+        struct tm lt;
+        struct saved_tz saved;
+        zone_enter(tz, &saved);
+        wall_clock(ms, &lt);
+        struct tm day = {.tm_year = lt.tm_year, .tm_mon = lt.tm_mon, .tm_mday = lt.tm_mday, .tm_isdst = -1};
+        struct tm next = day;
+        next.tm_mday++;
+        time_t s = mktime(&day), e = mktime(&next); /* mktime normalises the 32nd, and a missing 00:00 */
+        zone_leave(&saved);
+        *start = (int64_t)s * 1000;
+        *end = (int64_t)e * 1000;
+        if (*start <= ms && ms < *end) day_keep(tz, *start, *end);
+    }
     if (*start > ms) *start = ms - ms % 1000; /* a day that begins after midnight is skipped in (never) */
     if (*end <= ms) *end = ms + 1000;
 }

@@ -310,14 +310,28 @@ static void local_day_spans_midnight_to_midnight(void **state)
         {"Asia/Kolkata", "2026-03-29T18:30:00Z", "2026-03-29T18:30:00Z", "2026-03-30T18:30:00Z"},
         {"UTC", "2026-12-31T23:59:59Z", "2026-12-31T00:00:00Z", "2027-01-01T00:00:00Z"},
     };
-    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
-        int64_t start = 0, end = 0;
-        local_day(days[i].tz, at(days[i].now), &start, &end);
-        if (start != at(days[i].start) || end != at(days[i].end))
-            fail_msg("%s at %s: day [%lld, %lld), expected [%lld, %lld)", days[i].tz, days[i].now,
-                     (long long)start, (long long)end, (long long)at(days[i].start),
-                     (long long)at(days[i].end));
-    }
+    /* Three rounds: local_day keeps the days it found (by zone), so the second and third are
+     * answered from what it kept — between them, the instant before each day and the same instant
+     * in another zone, which must not be answered with a day kept for this one. */
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
+            int64_t start = 0, end = 0;
+            local_day(days[i].tz, at(days[i].now), &start, &end);
+            if (start != at(days[i].start) || end != at(days[i].end))
+                fail_msg("%s at %s (round %d): day [%lld, %lld), expected [%lld, %lld)", days[i].tz,
+                         days[i].now, round, (long long)start, (long long)end, (long long)at(days[i].start),
+                         (long long)at(days[i].end));
+            if (round != 1) continue;
+            int64_t before_start = 0, before_end = 0;
+            local_day(days[i].tz, at(days[i].start) - 1, &before_start, &before_end);
+            assert_int_equal(before_end, at(days[i].start));
+            assert_true(before_start < at(days[i].start));
+            const char *other = strcmp(days[i].tz, "Asia/Kolkata") == 0 ? "America/New_York" : "Asia/Kolkata";
+            int64_t o_start = 0, o_end = 0;
+            local_day(other, at(days[i].now), &o_start, &o_end);
+            assert_true(o_start <= at(days[i].now) && at(days[i].now) < o_end);
+            assert_true(o_start != start);
+        }
 }
 
 int main(void)
