@@ -297,28 +297,21 @@ static int64_t wall_clock(int64_t ms, struct tm *lt)
     return (int64_t)timegm(&copy) - (int64_t)t;
 }
 
-int local_hour(const char *tz, int64_t ms)
-{
-    struct tm lt;
-    struct saved_tz saved;
-    zone_enter(tz, &saved);
-    wall_clock(ms, &lt);
-    zone_leave(&saved);
-    return lt.tm_hour;
-}
-
 /* The last days local_day found, by zone: a day's bounds hold for all of it, and each conversion
  * sets TZ for the process and reads the zone's file again (a tenth of the CPU of GET
- * …/analytics, which asks for the account's day on every poll). */
+ * …/analytics, which asks for the account's day on every poll; local_hour asked once per read
+ * receipt of the scorecard). */
 #define DAYS_KEPT 16
+#define NO_OFFSET INT64_MIN
 static struct {
     char tz[65];
     int64_t start, end; /* as mktime gave them, in ms */
+    int64_t offset;     /* from UTC in seconds, the same all day; NO_OFFSET on a day it changes */
 } days_kept[DAYS_KEPT];
 static unsigned days_next;
 static pthread_mutex_t days_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static int day_kept(const char *tz, int64_t ms, int64_t *start, int64_t *end)
+static int day_kept(const char *tz, int64_t ms, int64_t *start, int64_t *end, int64_t *offset)
 {
     int found = 0;
     pthread_mutex_lock(&days_mu);
@@ -326,13 +319,14 @@ static int day_kept(const char *tz, int64_t ms, int64_t *start, int64_t *end)
         if (days_kept[i].start <= ms && ms < days_kept[i].end && strcmp(days_kept[i].tz, tz) == 0) {
             *start = days_kept[i].start;
             *end = days_kept[i].end;
+            *offset = days_kept[i].offset;
             found = 1;
         }
     pthread_mutex_unlock(&days_mu);
     return found;
 }
 
-static void day_keep(const char *tz, int64_t start, int64_t end)
+static void day_keep(const char *tz, int64_t start, int64_t end, int64_t offset)
 {
     if (strlen(tz) >= sizeof days_kept[0].tz) return;
     pthread_mutex_lock(&days_mu);
@@ -340,25 +334,53 @@ static void day_keep(const char *tz, int64_t start, int64_t end)
     snprintf(days_kept[i].tz, sizeof days_kept[i].tz, "%s", tz);
     days_kept[i].start = start;
     days_kept[i].end = end;
+    days_kept[i].offset = offset;
     pthread_mutex_unlock(&days_mu);
+}
+
+/* The local day around ms, as mktime gives it, kept (day_keep) when it holds ms; offset is its
+ * offset from UTC when that is the same all day (zones do not change twice within a day, so the
+ * same offset at its first and last second means none), else NO_OFFSET. */
+static void find_day(const char *tz, int64_t ms, int64_t *start, int64_t *end, int64_t *offset)
+{
+    if (day_kept(tz, ms, start, end, offset)) return;
+    struct tm lt;
+    struct saved_tz saved;
+    zone_enter(tz, &saved);
+    wall_clock(ms, &lt);
+    struct tm day = {.tm_year = lt.tm_year, .tm_mon = lt.tm_mon, .tm_mday = lt.tm_mday, .tm_isdst = -1};
+    struct tm next = day;
+    next.tm_mday++;
+    time_t s = mktime(&day), e = mktime(&next); /* mktime normalises the 32nd, and a missing 00:00 */
+    struct tm first, last;
+    int64_t o1 = wall_clock((int64_t)s * 1000, &first), o2 = wall_clock((int64_t)e * 1000 - 1000, &last);
+    zone_leave(&saved);
+    *start = (int64_t)s * 1000;
+    *end = (int64_t)e * 1000;
+    *offset = o1 == o2 ? o1 : NO_OFFSET;
+    if (*start <= ms && ms < *end) day_keep(tz, *start, *end, *offset);
+}
+
+int local_hour(const char *tz, int64_t ms)
+{
+    int64_t start, end, offset;
+    find_day(tz, ms, &start, &end, &offset);
+    if (offset != NO_OFFSET && start <= ms && ms < end) {
+        int64_t s = ms / 1000 + offset; /* the wall clock, in seconds since 1970-01-01 00:00 */
+        return (int)(((s % 86400) + 86400) % 86400 / 3600);
+    }
+    struct tm lt; /* the day its offset changes: converted as it is */
+    struct saved_tz saved;
+    zone_enter(tz, &saved);
+    wall_clock(ms, &lt);
+    zone_leave(&saved);
+    return lt.tm_hour;
 }
 
 void local_day(const char *tz, int64_t ms, int64_t *start, int64_t *end)
 {
-    if (!day_kept(tz, ms, start, end)) {
-        struct tm lt;
-        struct saved_tz saved;
-        zone_enter(tz, &saved);
-        wall_clock(ms, &lt);
-        struct tm day = {.tm_year = lt.tm_year, .tm_mon = lt.tm_mon, .tm_mday = lt.tm_mday, .tm_isdst = -1};
-        struct tm next = day;
-        next.tm_mday++;
-        time_t s = mktime(&day), e = mktime(&next); /* mktime normalises the 32nd, and a missing 00:00 */
-        zone_leave(&saved);
-        *start = (int64_t)s * 1000;
-        *end = (int64_t)e * 1000;
-        if (*start <= ms && ms < *end) day_keep(tz, *start, *end);
-    }
+    int64_t offset;
+    find_day(tz, ms, start, end, &offset);
     if (*start > ms) *start = ms - ms % 1000; /* a day that begins after midnight is skipped in (never) */
     if (*end <= ms) *end = ms + 1000;
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/util.h"
 #include "core/campaign.h"
@@ -289,6 +290,37 @@ static void local_hour_follows_the_clock(void **state)
     assert_int_equal(local_hour("Asia/Kolkata", at("2026-03-29T18:30:00Z")), 0);
 }
 
+/* local_hour answers from the days it keeps when their offset holds all day (DECISIONS 106): every
+ * 10 minutes over the three days around each change of these zones' clocks, and across the kept
+ * days' turnover (16 kept, 6 zones × 3 days), it agrees with localtime_r under TZ. */
+static void local_hour_agrees_with_localtime(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tz, *change;
+    } zones[] = {
+        {"Europe/Berlin", "2026-03-29T01:00:00Z"},       {"Europe/Berlin", "2026-10-25T01:00:00Z"},
+        {"America/New_York", "2026-03-08T07:00:00Z"},    {"America/New_York", "2026-11-01T06:00:00Z"},
+        {"Australia/Lord_Howe", "2026-04-05T15:00:00Z"}, {"Asia/Kolkata", "2026-06-01T00:00:00Z"},
+    };
+    for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+        int64_t from = at(zones[z].change) - 36 * 3600000LL;
+        for (int64_t ms = from; ms < from + 72 * 3600000LL; ms += 600000) {
+            setenv("TZ", zones[z].tz, 1);
+            tzset();
+            time_t t = (time_t)(ms / 1000);
+            struct tm lt;
+            localtime_r(&t, &lt);
+            unsetenv("TZ");
+            tzset();
+            int got = local_hour(zones[z].tz, ms);
+            if (got != lt.tm_hour)
+                fail_msg("%s at %lld: local_hour %d, localtime_r %d", zones[z].tz, (long long)ms, got,
+                         lt.tm_hour);
+        }
+    }
+}
+
 /* The daily limit's day (core/campaign.h local_day): local midnight to local midnight, 23 hours
  * on the night the clock jumps forward, 25 on the night it goes back. */
 static void local_day_spans_midnight_to_midnight(void **state)
@@ -345,6 +377,7 @@ int main(void)
         cmocka_unit_test(sweep_agrees_with_itself),
         cmocka_unit_test(local_hour_follows_the_clock),
         cmocka_unit_test(local_day_spans_midnight_to_midnight),
+        cmocka_unit_test(local_hour_agrees_with_localtime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
