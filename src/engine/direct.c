@@ -104,6 +104,14 @@ void engine__direct_drop_all(struct engine *e)
         }
         e->accts[i].direct = NULL;
     }
+    /* And those the thread left in its queue (freed with the queue, by engine_free). */
+    pthread_mutex_lock(&e->mu);
+    for (struct item *it = e->head; it; it = it->next)
+        if (it->kind == IT_DIRECT && it->direct) {
+            engine__direct_finish(it->direct, NULL, &stopped);
+            it->direct = NULL;
+        }
+    pthread_mutex_unlock(&e->mu);
 }
 
 int engine_send_direct(struct engine *e, int64_t account_id, json_t *req, json_t **result,

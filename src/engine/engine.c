@@ -296,17 +296,9 @@ void engine_stop(struct engine *e)
     /* Stopping the bridge first fails whatever the engine thread is waiting for. */
     bridge_stop(e->bridge);
     pthread_join(e->thread, NULL);
-    /* Answer every direct message still waiting (in an account's list, or in the queue the thread
-     * left), now: their workers wait for it, and the worker pools are drained before engine_free. */
+    /* Answer every direct message still waiting, now: their workers wait for it, and the worker
+     * pools are drained before engine_free (DECISIONS 105). */
     engine__direct_drop_all(e);
-    pthread_mutex_lock(&e->mu);
-    for (struct item *it = e->head; it; it = it->next)
-        if (it->kind == IT_DIRECT && it->direct) {
-            struct bridge_error stopped = {"NETWORK", "the engine stopped", 0};
-            engine__direct_finish(it->direct, NULL, &stopped);
-            it->direct = NULL;
-        }
-    pthread_mutex_unlock(&e->mu);
     /* Hand the accounts over now rather than when the leases run out. A send still unanswered
      * stays 'sending' with its random_id, so the next owner's retry cannot deliver it twice. */
     cluster_leave(e->cluster);

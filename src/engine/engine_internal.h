@@ -239,7 +239,8 @@ void engine__handle_event(struct engine *e, json_t *ev);
 int engine__direct_enqueue(struct engine *e, struct item *it);
 /* Send the account's next direct message now (the account is free and paced). */
 void engine__direct_send(struct engine *e, struct acct *a);
-/* Answer every direct message still waiting (engine_free). */
+/* Answer every direct message still waiting, in an account's list or in the queue the stopped
+ * thread left (engine_stop, after the join; again in engine_free, which finds none). */
 void engine__direct_drop_all(struct engine *e);
 /* Answer the worker waiting for a direct message (exactly once), dropping its reference. */
 void engine__direct_finish(struct direct *d, json_t *result, const struct bridge_error *err);
